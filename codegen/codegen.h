@@ -1,0 +1,35 @@
+/*
+ * codegen.h — IR → LLVM module → object file (codegen.c, emit.c), and the
+ * link step that turns the object and libplaycrt.a into an executable
+ * (link.c). The driver (driver.c) runs the pipeline.
+ */
+#ifndef PLAYC_CODEGEN_H
+#define PLAYC_CODEGEN_H
+
+#include "../ir/ir.h"
+
+typedef struct CgOptions {
+  int opt_level;          /* 0 or 2 */
+  const char *plan_text;  /* embedded for ./site --plan */
+  const char *plan_json;  /* embedded for ./site --plan=json */
+  bool emit_llvm;         /* also write the textual LLVM IR next to the object (.ll) */
+} CgOptions;
+
+/* ---- codegen.c + emit.c ------------------------------------------------------ */
+
+/* Emits `p` as an object file at `obj_path`. false after a diagnostic. */
+bool cg_emit_object(PcCtx *c, const IrProgram *p, const CgOptions *o, const char *obj_path);
+/* Emits `p` as textual LLVM IR (for docs and tests). Returns malloc'd text. */
+char *cg_emit_llvm_text(PcCtx *c, const IrProgram *p, const CgOptions *o);
+
+/* ---- link.c -------------------------------------------------------------------- */
+
+/* Path of libplaycrt.a: $PLAYC_RUNTIME, else beside the playc executable (build
+ * tree), else ../lib/playc/ from it (installed). NULL if not found. */
+const char *cg_runtime_path(PcCtx *c);
+/* Links `obj_path` with the runtime into `out_path` with the system cc,
+ * writing to a temporary name first and renaming, so a failed link leaves no
+ * half-written output. false after a diagnostic. */
+bool cg_link(PcCtx *c, const char *obj_path, const char *out_path);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * modules.h — module argument schemas: data shared by the compiler (playc
+ * checks task arguments against them at compile time: unknown, missing,
+ * mistyped parameters are located errors) and the runtime (which dispatches on
+ * the same table index and converts argument types the same way).
+ *
+ * This header is free of runtime and compiler types on purpose: it is included
+ * by both sides. The module implementations (runtime side) are declared in
+ * modules/mod.h.
+ */
+#ifndef PLAYC_MODULES_H
+#define PLAYC_MODULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum ModParamType {
+  MP_STR,       /* string (numbers and bools are converted to text, as Ansible) */
+  MP_BOOL,      /* bool, or a string Ansible's boolean() accepts: yes/no/true/... */
+  MP_INT,       /* int, or a string of digits */
+  MP_PATH,      /* string, a path on the target */
+  MP_RAW,       /* any value, passed through */
+  MP_LIST,      /* list; a comma-separated string is split, as Ansible */
+  MP_DICT,      /* dict */
+  MP_MODE,      /* file mode: int (octal as written in YAML) or string ("0644", "u+x") */
+  MP_EXPR,      /* a bare Jinja expression (assert that, debug var): compiled, not templated */
+  MP_EXPR_LIST  /* a list of bare Jinja expressions (or one string) */
+} ModParamType;
+
+typedef struct ModParam {
+  const char *name;
+  ModParamType type;
+  bool required;
+  const char *aliases; /* comma-separated, or NULL */
+  const char *choices; /* comma-separated, or NULL */
+} ModParam;
+
+typedef struct ModSchema {
+  const char *name;        /* short name: "command" (also ansible.builtin.X, ansible.legacy.X) */
+  const ModParam *params;
+  int32_t nparams;
+  bool free_form;          /* a string argument (`command: ls -l`, k=v pairs) is allowed */
+  bool any_params;         /* any parameter name is accepted (set_fact) */
+  bool controller_only;    /* runs on the controller, needs no connection (debug, set_fact...) */
+  const char *one_of;      /* comma-separated: at least one of these must be given, or NULL */
+  const char *exclusive;   /* comma-separated: at most one of these may be given, or NULL */
+} ModSchema;
+
+extern const ModSchema mod_schemas[];
+extern const int32_t mod_nschemas;
+
+/* Index of the module called `name` (short, ansible.builtin.NAME or
+ * ansible.legacy.NAME), or -1. */
+int32_t mod_schema_find(const char *name);
+
+/* Index of parameter `name` (or one of its aliases) in schema `m`, or -1. */
+int32_t mod_param_find(const ModSchema *m, const char *name);
+
+/* A hash of the whole table, stored in compiled programs and checked by the
+ * runtime, so a binary never runs against a runtime with a different table. */
+uint32_t mod_schema_hash(void);
+
+#endif
