@@ -82,6 +82,9 @@ struct RtTaskDef {
   bool ignore_errors;
   bool has_loop;
   RtLoc loc;
+  const char *when_src;         /* source text of the condition, for messages; NULL if none */
+  const char *changed_when_src; /* NULL if none */
+  const char *failed_when_src;  /* NULL if none */
   RtTaskFn run;
 };
 
