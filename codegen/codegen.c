@@ -1,13 +1,1031 @@
-/* placeholder until the codegen lands: keeps the tree linking */
+/*
+ * codegen.c — lowers the typed IR to one LLVM module (LLVM-C, opaque pointers).
+ *
+ * Every root expr becomes `ptr @expr_<id>(ptr %host)` and every task becomes
+ * `i32 @task_<id>(ptr %host, ptr %taskdef)`; the static tables of
+ * runtime/playc.h (RtLoc, RtVarDef, RtTaskDef, RtPlayDef, RtFileDef and the
+ * global `playc_program`) are constant globals, and `main` hands them to
+ * rt_main. runtime/playc.h is the only interface the generated code uses: each
+ * entry point it calls is listed once in CG_RT_FUNCS with its C signature.
+ *
+ * Values: a sub-expr is "boxed" (an owned RtValue reference, released with
+ * rt_decref exactly once) unless its static type is bool/int/float and it is a
+ * constant or an operation that cannot fail on such operands: then it stays in
+ * an LLVM register (i1/i64/double) and is boxed only where a boxed value is
+ * needed. Jinja's and/or/if are branches (short-circuit, `a and b` yields a or
+ * b); an rt_truth of -1 makes the branch yield the error. emit.c owns the target
+ * machine, the optimisation pipeline and the object file.
+ */
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../modules/modules.h"
+#include "../runtime/playc.h"
 #include "codegen.h"
 
-bool cg_emit_object(PcCtx *c, const IrProgram *p, const CgOptions *o, const char *obj_path) {
-  (void)p; (void)o; (void)obj_path;
-  pc_error(c, "code generation is not implemented yet");
-  return false;
+/* The runtime entry points generated code calls: X(name, signature). The
+ * signature is the return kind then the parameter kinds: v void, p pointer,
+ * b C bool (i8, zero-extended), i int32_t/int/enum, l int64_t/size_t, d double. */
+#define CG_RT_FUNCS(X)                                                                    \
+  X(rt_main, "iipp")                                                                      \
+  X(rt_none, "p")                                                                         \
+  X(rt_bool, "pb")                                                                        \
+  X(rt_int, "pl")                                                                         \
+  X(rt_float, "pd")                                                                       \
+  X(rt_str, "ppl")                                                                        \
+  X(rt_list_new, "pl")                                                                    \
+  X(rt_list_push, "vpp")                                                                  \
+  X(rt_dict_new, "pl")                                                                    \
+  X(rt_dict_put, "vpplp")                                                                 \
+  X(rt_decref, "vp")                                                                      \
+  X(rt_is_error, "bp")                                                                    \
+  X(rt_var, "pppp")                                                                       \
+  X(rt_binop, "pippp")                                                                    \
+  X(rt_neg, "ppp")                                                                        \
+  X(rt_not, "ppp")                                                                        \
+  X(rt_getattr, "pppp")                                                                   \
+  X(rt_getitem, "pppp")                                                                   \
+  X(rt_truth, "ipp")                                                                      \
+  X(rt_filter, "pppppp")                                                                  \
+  X(rt_test, "ppppp")                                                                     \
+  X(rt_tpl_begin, "p")                                                                    \
+  X(rt_tpl_text, "vppl")                                                                  \
+  X(rt_tpl_value, "vpp")                                                                  \
+  X(rt_tpl_end, "pp")                                                                     \
+  X(rt_tpl_single, "pp")                                                                  \
+  X(rt_cond, "ipp")                                                                       \
+  X(rt_loop_begin, "lppp")                                                                \
+  X(rt_loop_bind, "vpl")                                                                  \
+  X(rt_step_skip, "vpp")                                                                  \
+  X(rt_step_error, "vppp")                                                                \
+  X(rt_step_run, "bppp")                                                                  \
+  X(rt_step_set_changed, "vpb")                                                           \
+  X(rt_step_set_failed, "vpb")                                                            \
+  X(rt_step_end, "vpp")                                                                   \
+  X(rt_task_finish, "ipp")
+
+typedef enum CgRtId {
+#define X(n, sig) CG_##n,
+  CG_RT_FUNCS(X)
+#undef X
+      CG_RT_COUNT
+} CgRtId;
+
+static const struct {
+  const char *name;
+  const char *sig;
+} cg_rt_table[CG_RT_COUNT] = {
+#define X(n, sig) {#n, sig},
+    CG_RT_FUNCS(X)
+#undef X
+};
+
+/* Compile-time check that the table matches playc.h's prototypes. */
+#define CG_SIG_CHECK(fn, type) _Static_assert(__builtin_types_compatible_p(__typeof__(&fn), type), #fn)
+CG_SIG_CHECK(rt_main, int (*)(int, char **, const RtProgram *));
+CG_SIG_CHECK(rt_str, RtValue *(*)(const char *, size_t));
+CG_SIG_CHECK(rt_dict_put, void (*)(RtValue *, const char *, size_t, RtValue *));
+CG_SIG_CHECK(rt_binop, RtValue *(*)(int32_t, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_filter, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_test, RtValue *(*)(const char *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_truth, int32_t (*)(RtValue *, RtValue **));
+CG_SIG_CHECK(rt_loop_begin, int64_t (*)(RtHost *, const RtTaskDef *, RtValue *));
+CG_SIG_CHECK(rt_step_run, bool (*)(RtHost *, const RtTaskDef *, RtValue *));
+CG_SIG_CHECK(rt_task_finish, RtStatus (*)(RtHost *, const RtTaskDef *));
+_Static_assert(sizeof(RtStatus) == 4 && sizeof(bool) == 1 && sizeof(size_t) == 8, "ABI");
+
+typedef struct CgRtFn {
+  LLVMTypeRef type;
+  LLVMValueRef fn; /* NULL until first call */
+} CgRtFn;
+
+/* A value being computed: boxed (an owned RtValue *) or unboxed in a register. */
+typedef enum CgKind { CG_BOXED, CG_BOOL, CG_INT, CG_FLOAT } CgKind;
+typedef struct CgVal {
+  CgKind kind;
+  LLVMValueRef v;
+} CgVal;
+
+typedef struct Cg {
+  PcCtx *pc;
+  const IrProgram *p;
+  const CgOptions *o;
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;
+  LLVMBuilderRef b;
+  LLVMTargetDataRef td;
+  LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f64, t_ptr;
+  LLVMTypeRef t_loc, t_vardef, t_taskdef, t_playdef, t_filedef, t_program;
+  LLVMTypeRef t_expr_fn, t_task_fn;
+  CgRtFn rt[CG_RT_COUNT];
+  LLVMValueRef *expr_fns; /* by root id */
+  /* the function being generated */
+  LLVMValueRef fn, host, taskdef, err_slot;
+  /* the last RtLoc file string, reused by the next RtLoc of the same file */
+  const char *loc_file;
+  LLVMValueRef loc_file_str;
+  bool failed;
+} Cg;
+
+/* ---- types ------------------------------------------------------------------- */
+
+static LLVMTypeRef cg_struct(Cg *g, const char *name, LLVMTypeRef *fields, unsigned n) {
+  LLVMTypeRef t = LLVMStructCreateNamed(g->ctx, name);
+  LLVMStructSetBody(t, fields, n, false);
+  return t;
 }
 
-char *cg_emit_llvm_text(PcCtx *c, const IrProgram *p, const CgOptions *o) {
-  (void)c; (void)p; (void)o;
-  return NULL;
+static void cg_types_init(Cg *g) {
+  g->t_void = LLVMVoidTypeInContext(g->ctx);
+  g->t_i1 = LLVMInt1TypeInContext(g->ctx);
+  g->t_i8 = LLVMInt8TypeInContext(g->ctx);
+  g->t_i32 = LLVMInt32TypeInContext(g->ctx);
+  g->t_i64 = LLVMInt64TypeInContext(g->ctx);
+  g->t_f64 = LLVMDoubleTypeInContext(g->ctx);
+  g->t_ptr = LLVMPointerTypeInContext(g->ctx, 0);
+  LLVMTypeRef P = g->t_ptr, I32 = g->t_i32, I8 = g->t_i8, I64 = g->t_i64;
+  g->t_loc = cg_struct(g, "RtLoc", (LLVMTypeRef[]){P, I32, I32}, 3);
+  g->t_vardef = cg_struct(g, "RtVarDef", (LLVMTypeRef[]){P, P, I8}, 3);
+  g->t_taskdef = cg_struct(g, "RtTaskDef",
+                           (LLVMTypeRef[]){I32, P, P, I32, P, I8, I8, g->t_loc, P, P, P, P}, 12);
+  g->t_playdef =
+      cg_struct(g, "RtPlayDef", (LLVMTypeRef[]){P, P, I8, P, P, I32, P, I32, g->t_loc}, 9);
+  g->t_filedef = cg_struct(g, "RtFileDef", (LLVMTypeRef[]){P, P, I64}, 3);
+  g->t_program =
+      cg_struct(g, "RtProgram", (LLVMTypeRef[]){I32, I32, P, P, P, P, I32, P, I32}, 9);
+  g->t_expr_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P}, 1, false);
+  g->t_task_fn = LLVMFunctionType(I32, (LLVMTypeRef[]){P, P}, 2, false);
+}
+
+#define CG_CHECK_SIZE(T, C) PC_ASSERT(LLVMABISizeOfType(g->td, g->T) == sizeof(C))
+#define CG_CHECK_FIELD(T, C, i, f) PC_ASSERT(LLVMOffsetOfElement(g->td, g->T, i) == offsetof(C, f))
+
+/* The LLVM structs must lay out exactly as playc.h's C structs (x86-64). */
+static void cg_types_check(Cg *g) {
+  CG_CHECK_SIZE(t_loc, RtLoc);
+  CG_CHECK_FIELD(t_loc, RtLoc, 2, col);
+  CG_CHECK_SIZE(t_vardef, RtVarDef);
+  CG_CHECK_FIELD(t_vardef, RtVarDef, 2, lazy);
+  CG_CHECK_SIZE(t_taskdef, RtTaskDef);
+  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 3, module);
+  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 6, has_loop);
+  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 7, loc);
+  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 11, run);
+  CG_CHECK_SIZE(t_playdef, RtPlayDef);
+  CG_CHECK_FIELD(t_playdef, RtPlayDef, 2, gather_facts);
+  CG_CHECK_FIELD(t_playdef, RtPlayDef, 5, nvars);
+  CG_CHECK_FIELD(t_playdef, RtPlayDef, 8, loc);
+  CG_CHECK_SIZE(t_filedef, RtFileDef);
+  CG_CHECK_FIELD(t_filedef, RtFileDef, 2, size);
+  CG_CHECK_SIZE(t_program, RtProgram);
+  CG_CHECK_FIELD(t_program, RtProgram, 1, modules_hash);
+  CG_CHECK_FIELD(t_program, RtProgram, 6, nplays);
+  CG_CHECK_FIELD(t_program, RtProgram, 8, nfiles);
+}
+
+/* ---- constants and runtime calls --------------------------------------------------- */
+
+static LLVMValueRef cg_i32(Cg *g, int64_t v) { return LLVMConstInt(g->t_i32, (unsigned long long)v, true); }
+static LLVMValueRef cg_i64(Cg *g, int64_t v) { return LLVMConstInt(g->t_i64, (unsigned long long)v, true); }
+static LLVMValueRef cg_i8(Cg *g, bool v) { return LLVMConstInt(g->t_i8, v, false); }
+static LLVMValueRef cg_null(Cg *g) { return LLVMConstPointerNull(g->t_ptr); }
+
+static LLVMTypeRef cg_sig_type(Cg *g, char k) {
+  switch (k) {
+  case 'v': return g->t_void;
+  case 'p': return g->t_ptr;
+  case 'b': return g->t_i8;
+  case 'i': return g->t_i32;
+  case 'l': return g->t_i64;
+  case 'd': return g->t_f64;
+  }
+  PC_UNREACHABLE();
+}
+
+static void cg_add_zext(Cg *g, LLVMValueRef fn_or_call, unsigned idx, bool call) {
+  unsigned kind = LLVMGetEnumAttributeKindForName("zeroext", 7);
+  LLVMAttributeRef a = LLVMCreateEnumAttribute(g->ctx, kind, 0);
+  if (call)
+    LLVMAddCallSiteAttribute(fn_or_call, idx, a);
+  else
+    LLVMAddAttributeAtIndex(fn_or_call, idx, a);
+}
+
+/* Gets or declares runtime function `id` with its playc.h type. */
+static CgRtFn *cg_rt(Cg *g, CgRtId id) {
+  CgRtFn *f = &g->rt[id];
+  if (f->fn)
+    return f;
+  const char *sig = cg_rt_table[id].sig;
+  unsigned n = (unsigned)strlen(sig) - 1;
+  LLVMTypeRef params[8];
+  PC_ASSERT(n <= 8);
+  for (unsigned i = 0; i < n; i++)
+    params[i] = cg_sig_type(g, sig[i + 1]);
+  f->type = LLVMFunctionType(cg_sig_type(g, sig[0]), params, n, false);
+  f->fn = LLVMGetNamedFunction(g->mod, cg_rt_table[id].name);
+  if (!f->fn)
+    f->fn = LLVMAddFunction(g->mod, cg_rt_table[id].name, f->type);
+  for (unsigned i = 0; i < n; i++)
+    if (sig[i + 1] == 'b')
+      cg_add_zext(g, f->fn, i + 1, false);
+  return f;
+}
+
+/* Calls runtime function `id`. A C bool parameter is given as i1 (widened here)
+ * and a C bool result comes back as i1. */
+static LLVMValueRef cg_call(Cg *g, CgRtId id, LLVMValueRef *args, unsigned n) {
+  CgRtFn *f = cg_rt(g, id);
+  const char *sig = cg_rt_table[id].sig;
+  PC_ASSERT(n == strlen(sig) - 1);
+  for (unsigned i = 0; i < n; i++)
+    if (sig[i + 1] == 'b')
+      args[i] = LLVMBuildZExt(g->b, args[i], g->t_i8, "");
+  LLVMValueRef r = LLVMBuildCall2(g->b, f->type, f->fn, args, n, "");
+  for (unsigned i = 0; i < n; i++)
+    if (sig[i + 1] == 'b')
+      cg_add_zext(g, r, i + 1, true);
+  if (sig[0] == 'b')
+    r = LLVMBuildICmp(g->b, LLVMIntNE, r, cg_i8(g, 0), "");
+  return r;
+}
+
+#define CG_CALL(g, id, ...)                                                               \
+  cg_call(g, id, (LLVMValueRef[]){__VA_ARGS__},                                            \
+          sizeof((LLVMValueRef[]){__VA_ARGS__}) / sizeof(LLVMValueRef))
+
+static LLVMValueRef cg_call0(Cg *g, CgRtId id) { return cg_call(g, id, NULL, 0); }
+
+static void cg_decref(Cg *g, LLVMValueRef v) { CG_CALL(g, CG_rt_decref, v); }
+
+static LLVMValueRef cg_load(Cg *g, LLVMTypeRef t, LLVMValueRef ptr) {
+  return LLVMBuildLoad2(g->b, t, ptr, "");
+}
+
+/* A private constant global holding `init`. */
+static LLVMValueRef cg_global(Cg *g, LLVMValueRef init, const char *name) {
+  LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), name);
+  LLVMSetInitializer(gv, init);
+  LLVMSetGlobalConstant(gv, true);
+  LLVMSetLinkage(gv, LLVMPrivateLinkage);
+  return gv;
+}
+
+/* `len` bytes at `s`, NUL-terminated, as a private constant: its address. */
+static LLVMValueRef cg_bytes(Cg *g, const char *s, size_t len) {
+  LLVMValueRef init = LLVMConstStringInContext2(g->ctx, s ? s : "", s ? len : 0, false);
+  LLVMValueRef gv = cg_global(g, init, ".str");
+  LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+  LLVMSetAlignment(gv, 1);
+  return gv;
+}
+
+static LLVMValueRef cg_cstr(Cg *g, const char *s) { return cg_bytes(g, s, s ? strlen(s) : 0); }
+static LLVMValueRef cg_cstr_or_null(Cg *g, const char *s) { return s ? cg_cstr(g, s) : cg_null(g); }
+
+/* An RtLoc as a constant struct value. */
+static LLVMValueRef cg_loc_value(Cg *g, IrLoc loc) {
+  const char *file = loc.file ? loc.file : "";
+  if (!g->loc_file || strcmp(g->loc_file, file) != 0) {
+    g->loc_file = file;
+    g->loc_file_str = cg_cstr(g, file);
+  }
+  LLVMValueRef f[3] = {g->loc_file_str, cg_i32(g, loc.line), cg_i32(g, loc.col)};
+  return LLVMConstNamedStruct(g->t_loc, f, 3);
+}
+
+/* The address of a static RtLoc for `loc`. */
+static LLVMValueRef cg_loc(Cg *g, IrLoc loc) { return cg_global(g, cg_loc_value(g, loc), "loc"); }
+
+/* ---- functions and blocks ---------------------------------------------------------- */
+
+static LLVMBasicBlockRef cg_block(Cg *g, const char *name) {
+  return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+}
+
+/* Continues generating in `bb`, moved last so blocks read in the order filled. */
+static void cg_at(Cg *g, LLVMBasicBlockRef bb) {
+  LLVMBasicBlockRef last = LLVMGetLastBasicBlock(g->fn);
+  if (last != bb)
+    LLVMMoveBasicBlockAfter(bb, last);
+  LLVMPositionBuilderAtEnd(g->b, bb);
+}
+
+static LLVMBasicBlockRef cg_here(Cg *g) { return LLVMGetInsertBlock(g->b); }
+
+/* Starts generating `fn`: entry block, the error slot rt_truth/rt_cond write. */
+static void cg_begin_fn(Cg *g, LLVMValueRef fn) {
+  g->fn = fn;
+  g->host = LLVMGetParam(fn, 0);
+  g->taskdef = LLVMCountParams(fn) > 1 ? LLVMGetParam(fn, 1) : NULL;
+  cg_at(g, cg_block(g, "entry"));
+  g->err_slot = LLVMBuildAlloca(g->b, g->t_ptr, "err");
+}
+
+static LLVMValueRef cg_phi(Cg *g, LLVMTypeRef t, LLVMValueRef *vals, LLVMBasicBlockRef *bbs,
+                           unsigned n) {
+  LLVMValueRef phi = LLVMBuildPhi(g->b, t, "");
+  LLVMAddIncoming(phi, vals, bbs, n);
+  return phi;
+}
+
+static LLVMValueRef cg_fn_name(Cg *g, const char *prefix, int32_t id, LLVMTypeRef t) {
+  char name[48];
+  snprintf(name, sizeof name, "%s_%d", prefix, (int)id);
+  return LLVMAddFunction(g->mod, name, t);
+}
+
+/* ---- unboxed (typed) expressions ----------------------------------------------------- */
+
+static bool cg_scalar_type(IrType t) { return t == TY_BOOL || t == TY_INT || t == TY_FLOAT; }
+static bool cg_intlike(IrType t) { return t == TY_BOOL || t == TY_INT; }
+static bool cg_unboxable(const IrExpr *e);
+
+static bool cg_binop_unboxable(const IrExpr *e) {
+  IrType a = e->kids[0]->type, b = e->kids[1]->type;
+  if (!cg_unboxable(e->kids[0]) || !cg_unboxable(e->kids[1]))
+    return false;
+  switch (e->binop) {
+  case RT_OP_ADD: case RT_OP_SUB: case RT_OP_MUL:
+    if (e->type == TY_INT)
+      return cg_intlike(a) && cg_intlike(b);
+    return e->type == TY_FLOAT && (a == TY_FLOAT || b == TY_FLOAT);
+  case RT_OP_EQ: case RT_OP_NE: case RT_OP_LT: case RT_OP_LE: case RT_OP_GT: case RT_OP_GE:
+    return e->type == TY_BOOL;
+  default:
+    return false;
+  }
+}
+
+/* True when `e` is computed in a register: a bool/int/float constant, or an
+ * operation on such values that cannot fail. */
+static bool cg_unboxable(const IrExpr *e) {
+  if (!cg_scalar_type(e->type))
+    return false;
+  switch (e->op) {
+  case IR_CONST:
+    return true;
+  case IR_NOT:
+    return e->type == TY_BOOL && cg_unboxable(e->kids[0]);
+  case IR_NEG:
+    return e->type != TY_BOOL && e->type == e->kids[0]->type && cg_unboxable(e->kids[0]);
+  case IR_AND:
+  case IR_OR:
+    return e->type == TY_BOOL && e->kids[0]->type == TY_BOOL && e->kids[1]->type == TY_BOOL &&
+           cg_unboxable(e->kids[0]) && cg_unboxable(e->kids[1]);
+  case IR_BINOP:
+    return cg_binop_unboxable(e);
+  default:
+    return false;
+  }
+}
+
+static LLVMValueRef cg_to_i64(Cg *g, CgVal v) {
+  return v.kind == CG_BOOL ? LLVMBuildZExt(g->b, v.v, g->t_i64, "") : v.v;
+}
+
+static LLVMValueRef cg_to_f64(Cg *g, CgVal v) {
+  if (v.kind == CG_FLOAT)
+    return v.v;
+  if (v.kind == CG_BOOL)
+    return LLVMBuildUIToFP(g->b, v.v, g->t_f64, "");
+  return LLVMBuildSIToFP(g->b, v.v, g->t_f64, "");
+}
+
+/* Python truthiness of an unboxed value, as i1. */
+static LLVMValueRef cg_scalar_truth(Cg *g, CgVal v) {
+  if (v.kind == CG_BOOL)
+    return v.v;
+  if (v.kind == CG_INT)
+    return LLVMBuildICmp(g->b, LLVMIntNE, v.v, cg_i64(g, 0), "");
+  return LLVMBuildFCmp(g->b, LLVMRealUNE, v.v, LLVMConstReal(g->t_f64, 0.0), "");
+}
+
+static CgVal cg_scalar(Cg *g, const IrExpr *e);
+
+static CgVal cg_scalar_arith(Cg *g, const IrExpr *e, CgVal a, CgVal b) {
+  bool fl = e->type == TY_FLOAT;
+  LLVMValueRef x = fl ? cg_to_f64(g, a) : cg_to_i64(g, a);
+  LLVMValueRef y = fl ? cg_to_f64(g, b) : cg_to_i64(g, b);
+  LLVMValueRef r;
+  switch (e->binop) {
+  case RT_OP_ADD: r = fl ? LLVMBuildFAdd(g->b, x, y, "") : LLVMBuildAdd(g->b, x, y, ""); break;
+  case RT_OP_SUB: r = fl ? LLVMBuildFSub(g->b, x, y, "") : LLVMBuildSub(g->b, x, y, ""); break;
+  default: r = fl ? LLVMBuildFMul(g->b, x, y, "") : LLVMBuildMul(g->b, x, y, ""); break;
+  }
+  return (CgVal){fl ? CG_FLOAT : CG_INT, r};
+}
+
+static CgVal cg_scalar_compare(Cg *g, const IrExpr *e, CgVal a, CgVal b) {
+  static const LLVMIntPredicate ip[] = {LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
+  static const LLVMRealPredicate fp[] = {LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT, LLVMRealOLE, LLVMRealOGT, LLVMRealOGE};
+  int k = e->binop - RT_OP_EQ;
+  LLVMValueRef r;
+  if (a.kind == CG_FLOAT || b.kind == CG_FLOAT)
+    r = LLVMBuildFCmp(g->b, fp[k], cg_to_f64(g, a), cg_to_f64(g, b), "");
+  else
+    r = LLVMBuildICmp(g->b, ip[k], cg_to_i64(g, a), cg_to_i64(g, b), "");
+  return (CgVal){CG_BOOL, r};
+}
+
+static CgVal cg_scalar_const(Cg *g, const IrExpr *e) {
+  if (e->type == TY_BOOL)
+    return (CgVal){CG_BOOL, LLVMConstInt(g->t_i1, e->b, false)};
+  if (e->type == TY_INT)
+    return (CgVal){CG_INT, cg_i64(g, e->i)};
+  return (CgVal){CG_FLOAT, LLVMConstReal(g->t_f64, e->f)};
+}
+
+/* Computes an unboxable expr (cg_unboxable) in registers. */
+static CgVal cg_scalar(Cg *g, const IrExpr *e) {
+  if (e->op == IR_CONST)
+    return cg_scalar_const(g, e);
+  CgVal a = cg_scalar(g, e->kids[0]);
+  switch (e->op) {
+  case IR_NOT:
+    return (CgVal){CG_BOOL, LLVMBuildNot(g->b, cg_scalar_truth(g, a), "")};
+  case IR_NEG:
+    return (CgVal){a.kind, a.kind == CG_FLOAT ? LLVMBuildFNeg(g->b, a.v, "") : LLVMBuildNeg(g->b, a.v, "")};
+  default:
+    break;
+  }
+  CgVal b = cg_scalar(g, e->kids[1]);
+  if (e->op == IR_AND)
+    return (CgVal){CG_BOOL, LLVMBuildAnd(g->b, a.v, b.v, "")};
+  if (e->op == IR_OR)
+    return (CgVal){CG_BOOL, LLVMBuildOr(g->b, a.v, b.v, "")};
+  if (e->binop >= RT_OP_EQ)
+    return cg_scalar_compare(g, e, a, b);
+  return cg_scalar_arith(g, e, a, b);
+}
+
+/* Boxes an unboxed value: a new reference. */
+static LLVMValueRef cg_box(Cg *g, CgVal v) {
+  switch (v.kind) {
+  case CG_BOOL: return CG_CALL(g, CG_rt_bool, v.v);
+  case CG_INT: return CG_CALL(g, CG_rt_int, v.v);
+  case CG_FLOAT: return CG_CALL(g, CG_rt_float, v.v);
+  case CG_BOXED: return v.v;
+  }
+  PC_UNREACHABLE();
+}
+
+/* ---- boxed (dynamic) expressions ------------------------------------------------------ */
+
+static LLVMValueRef cg_expr(Cg *g, const IrExpr *e);
+
+static LLVMValueRef cg_const(Cg *g, const IrExpr *e) {
+  if (e->type == TY_STR)
+    return CG_CALL(g, CG_rt_str, cg_bytes(g, e->s, e->slen), cg_i64(g, e->s ? (int64_t)e->slen : 0));
+  return cg_call0(g, CG_rt_none);
+}
+
+static LLVMValueRef cg_list(Cg *g, const IrExpr *e) {
+  LLVMValueRef l = CG_CALL(g, CG_rt_list_new, cg_i64(g, e->nkids));
+  for (int32_t i = 0; i < e->nkids; i++)
+    CG_CALL(g, CG_rt_list_push, l, cg_expr(g, e->kids[i]));
+  return l;
+}
+
+/* A dict key must be known at compile time (rt_dict_put takes bytes); keys
+ * that are scalars are spelled as Python's str() spells them. */
+static bool cg_dict_key(const IrExpr *k, char *buf, size_t cap, const char **s, size_t *len) {
+  *s = buf;
+  if (k->op == IR_CONST && k->type == TY_STR) {
+    *s = k->s ? k->s : "";
+    *len = k->s ? k->slen : 0;
+    return true;
+  }
+  if (k->op == IR_CONST && k->type == TY_INT)
+    snprintf(buf, cap, "%lld", (long long)k->i);
+  else if (k->op == IR_CONST && k->type == TY_BOOL)
+    snprintf(buf, cap, "%s", k->b ? "True" : "False");
+  else
+    return false;
+  *len = strlen(buf);
+  return true;
+}
+
+static LLVMValueRef cg_dict(Cg *g, const IrExpr *e) {
+  LLVMValueRef d = CG_CALL(g, CG_rt_dict_new, cg_i64(g, e->nkids / 2));
+  for (int32_t i = 0; i + 1 < e->nkids; i += 2) {
+    char buf[32];
+    const char *key;
+    size_t len;
+    if (!cg_dict_key(e->kids[i], buf, sizeof buf, &key, &len)) {
+      pc_error_at(g->pc, e->kids[i]->loc, "dictionary keys computed at run time are not supported");
+      g->failed = true;
+      continue;
+    }
+    LLVMValueRef v = cg_expr(g, e->kids[i + 1]);
+    CG_CALL(g, CG_rt_dict_put, d, cg_bytes(g, key, len), cg_i64(g, (int64_t)len), v);
+  }
+  return d;
+}
+
+static LLVMValueRef cg_var(Cg *g, const IrExpr *e) {
+  return CG_CALL(g, CG_rt_var, g->host, cg_cstr(g, e->name), cg_loc(g, e->loc));
+}
+
+/* getattr, neg, not: one operand. */
+static LLVMValueRef cg_unary(Cg *g, const IrExpr *e) {
+  LLVMValueRef a = cg_expr(g, e->kids[0]), r;
+  LLVMValueRef loc = cg_loc(g, e->loc);
+  if (e->op == IR_GETATTR)
+    r = CG_CALL(g, CG_rt_getattr, a, cg_cstr(g, e->name), loc);
+  else
+    r = CG_CALL(g, e->op == IR_NEG ? CG_rt_neg : CG_rt_not, a, loc);
+  cg_decref(g, a);
+  return r;
+}
+
+/* getitem, binop: two operands. */
+static LLVMValueRef cg_binary(Cg *g, const IrExpr *e) {
+  LLVMValueRef a = cg_expr(g, e->kids[0]);
+  LLVMValueRef b = cg_expr(g, e->kids[1]), r;
+  LLVMValueRef loc = cg_loc(g, e->loc);
+  if (e->op == IR_GETITEM)
+    r = CG_CALL(g, CG_rt_getitem, a, b, loc);
+  else
+    r = CG_CALL(g, CG_rt_binop, cg_i32(g, e->binop), a, b, loc);
+  cg_decref(g, a);
+  cg_decref(g, b);
+  return r;
+}
+
+/* kids[from..to) as a new list, or NULL (a constant null pointer) when empty. */
+static LLVMValueRef cg_arg_list(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
+  if (from >= to)
+    return NULL;
+  LLVMValueRef l = CG_CALL(g, CG_rt_list_new, cg_i64(g, to - from));
+  for (int32_t i = from; i < to; i++)
+    CG_CALL(g, CG_rt_list_push, l, cg_expr(g, e->kids[i]));
+  return l;
+}
+
+static LLVMValueRef cg_kwargs(Cg *g, const IrExpr *e) {
+  if (e->nkw <= 0)
+    return NULL;
+  LLVMValueRef d = CG_CALL(g, CG_rt_dict_new, cg_i64(g, e->nkw));
+  for (int32_t i = 0; i < e->nkw; i++) {
+    const char *k = e->kwnames[i];
+    LLVMValueRef v = cg_expr(g, e->kids[e->nkids - e->nkw + i]);
+    CG_CALL(g, CG_rt_dict_put, d, cg_cstr(g, k), cg_i64(g, (int64_t)strlen(k)), v);
+  }
+  return d;
+}
+
+static void cg_decref_opt(Cg *g, LLVMValueRef v) {
+  if (v)
+    cg_decref(g, v);
+}
+
+/* filter and test calls: base, then positional args (a list), then keyword
+ * args (a dict, filters only). */
+static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
+  LLVMValueRef base = cg_expr(g, e->kids[0]);
+  int32_t nkw = e->op == IR_FILTER ? e->nkw : 0;
+  LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - nkw);
+  LLVMValueRef kw = e->op == IR_FILTER ? cg_kwargs(g, e) : NULL;
+  LLVMValueRef name = cg_cstr(g, e->name), loc = cg_loc(g, e->loc), r;
+  if (e->op == IR_FILTER)
+    r = CG_CALL(g, CG_rt_filter, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
+  else
+    r = CG_CALL(g, CG_rt_test, name, base, args ? args : cg_null(g), loc);
+  cg_decref(g, base);
+  cg_decref_opt(g, args);
+  cg_decref_opt(g, kw);
+  return r;
+}
+
+/* rt_truth(v) as i32 (1, 0, or -1 with the error in the error slot). */
+static LLVMValueRef cg_truth(Cg *g, LLVMValueRef v) {
+  return CG_CALL(g, CG_rt_truth, v, g->err_slot);
+}
+
+/* Jinja `a and b` / `a or b`: yields a or b (not a bool), short-circuit.
+ *   t = truth(a); switch t { -1: err; short: a; else: decref a; b } */
+static LLVMValueRef cg_andor(Cg *g, const IrExpr *e) {
+  bool is_and = e->op == IR_AND;
+  LLVMValueRef a = cg_expr(g, e->kids[0]);
+  LLVMValueRef t = cg_truth(g, a);
+  LLVMBasicBlockRef err = cg_block(g, "andor.err"), keep = cg_block(g, "andor.keep"),
+                    other = cg_block(g, "andor.other"), join = cg_block(g, "andor.join");
+  LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
+  LLVMAddCase(sw, cg_i32(g, is_and ? 0 : 1), keep);
+  LLVMAddCase(sw, cg_i32(g, is_and ? 1 : 0), other);
+  LLVMValueRef vals[3];
+  LLVMBasicBlockRef bbs[3];
+  cg_at(g, err);
+  cg_decref(g, a);
+  vals[0] = cg_load(g, g->t_ptr, g->err_slot);
+  bbs[0] = cg_here(g);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, keep);
+  vals[1] = a;
+  bbs[1] = keep;
+  LLVMBuildBr(g->b, join);
+  cg_at(g, other);
+  cg_decref(g, a);
+  vals[2] = cg_expr(g, e->kids[1]);
+  bbs[2] = cg_here(g);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  return cg_phi(g, g->t_ptr, vals, bbs, 3);
+}
+
+/* The condition of an inline if as an i32 truth value (1, 0, -1 = error in the
+ * error slot); typed conditions need no runtime call. */
+static LLVMValueRef cg_if_truth(Cg *g, const IrExpr *c) {
+  if (cg_unboxable(c))
+    return LLVMBuildZExt(g->b, cg_scalar_truth(g, cg_scalar(g, c)), g->t_i32, "");
+  LLVMValueRef v = cg_expr(g, c);
+  LLVMValueRef t = cg_truth(g, v);
+  cg_decref(g, v);
+  return t;
+}
+
+/* Jinja `b if c else d`. */
+static LLVMValueRef cg_if(Cg *g, const IrExpr *e) {
+  LLVMValueRef t = cg_if_truth(g, e->kids[0]);
+  LLVMBasicBlockRef err = cg_block(g, "if.err"), yes = cg_block(g, "if.then"),
+                    no = cg_block(g, "if.else"), join = cg_block(g, "if.join");
+  LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
+  LLVMAddCase(sw, cg_i32(g, 1), yes);
+  LLVMAddCase(sw, cg_i32(g, 0), no);
+  LLVMValueRef vals[3];
+  LLVMBasicBlockRef bbs[3];
+  cg_at(g, err);
+  vals[0] = cg_load(g, g->t_ptr, g->err_slot);
+  bbs[0] = err;
+  LLVMBuildBr(g->b, join);
+  for (int i = 1; i <= 2; i++) {
+    cg_at(g, i == 1 ? yes : no);
+    vals[i] = cg_expr(g, e->kids[i]);
+    bbs[i] = cg_here(g);
+    LLVMBuildBr(g->b, join);
+  }
+  cg_at(g, join);
+  return cg_phi(g, g->t_ptr, vals, bbs, 3);
+}
+
+static LLVMValueRef cg_template(Cg *g, const IrExpr *e) {
+  LLVMValueRef buf = cg_call0(g, CG_rt_tpl_begin);
+  for (int32_t i = 0; i < e->nkids; i++) {
+    const IrExpr *k = e->kids[i];
+    if (k->op == IR_CONST && k->type == TY_STR) {
+      CG_CALL(g, CG_rt_tpl_text, buf, cg_bytes(g, k->s, k->slen), cg_i64(g, k->s ? (int64_t)k->slen : 0));
+      continue;
+    }
+    LLVMValueRef v = cg_expr(g, k);
+    CG_CALL(g, CG_rt_tpl_value, buf, v);
+    cg_decref(g, v);
+  }
+  return CG_CALL(g, CG_rt_tpl_end, buf);
+}
+
+static LLVMValueRef cg_single(Cg *g, const IrExpr *e) {
+  LLVMValueRef v = cg_expr(g, e->kids[0]);
+  LLVMValueRef r = CG_CALL(g, CG_rt_tpl_single, v);
+  cg_decref(g, v);
+  return r;
+}
+
+/* A conditional: a bool value, or the error evaluating it. */
+static LLVMValueRef cg_cond(Cg *g, const IrExpr *e) {
+  const IrExpr *k = e->kids[0];
+  if (cg_unboxable(k))
+    return CG_CALL(g, CG_rt_bool, cg_scalar_truth(g, cg_scalar(g, k)));
+  LLVMValueRef v = cg_expr(g, k);
+  LLVMValueRef t = CG_CALL(g, CG_rt_cond, v, g->err_slot);
+  cg_decref(g, v);
+  LLVMBasicBlockRef err = cg_block(g, "cond.err"), ok = cg_block(g, "cond.ok"),
+                    join = cg_block(g, "cond.join");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, t, cg_i32(g, 0), ""), err, ok);
+  LLVMValueRef vals[2];
+  LLVMBasicBlockRef bbs[2] = {err, ok};
+  cg_at(g, err);
+  vals[0] = cg_load(g, g->t_ptr, g->err_slot);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, ok);
+  vals[1] = CG_CALL(g, CG_rt_bool, LLVMBuildICmp(g->b, LLVMIntNE, t, cg_i32(g, 0), ""));
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  return cg_phi(g, g->t_ptr, vals, bbs, 2);
+}
+
+/* Generates `e` as a boxed value: a new reference (maybe an error value). */
+static LLVMValueRef cg_expr(Cg *g, const IrExpr *e) {
+  if (cg_unboxable(e))
+    return cg_box(g, cg_scalar(g, e));
+  switch (e->op) {
+  case IR_CONST: return cg_const(g, e);
+  case IR_LIST: return cg_list(g, e);
+  case IR_DICT: return cg_dict(g, e);
+  case IR_VAR: return cg_var(g, e);
+  case IR_GETATTR: case IR_NEG: case IR_NOT: return cg_unary(g, e);
+  case IR_GETITEM: case IR_BINOP: return cg_binary(g, e);
+  case IR_AND: case IR_OR: return cg_andor(g, e);
+  case IR_FILTER: case IR_TEST: return cg_call_filter(g, e);
+  case IR_IF: return cg_if(g, e);
+  case IR_TEMPLATE: return cg_template(g, e);
+  case IR_SINGLE: return cg_single(g, e);
+  case IR_COND: return cg_cond(g, e);
+  case IR_NOPS: break;
+  }
+  PC_UNREACHABLE();
+}
+
+static void cg_define_expr_fn(Cg *g, const IrExpr *root) {
+  cg_begin_fn(g, g->expr_fns[root->id]);
+  LLVMBuildRet(g->b, cg_expr(g, root));
+}
+
+/* ---- tasks --------------------------------------------------------------------------- */
+
+static LLVMValueRef cg_call_root(Cg *g, const IrExpr *root) {
+  LLVMValueRef host = g->host;
+  return LLVMBuildCall2(g->b, g->t_expr_fn, g->expr_fns[root->id], &host, 1, "");
+}
+
+/* Evaluates condition root `c` as i32 truth (1, 0, or -1: error in the slot). */
+static LLVMValueRef cg_step_cond(Cg *g, const IrExpr *c) {
+  LLVMValueRef v = cg_call_root(g, c);
+  LLVMValueRef t = cg_truth(g, v);
+  cg_decref(g, v);
+  return t;
+}
+
+/* Branches to `fail` (after rt_step_error with the error slot) when truth `t`
+ * is -1; continues in a new block otherwise. */
+static void cg_step_check(Cg *g, LLVMValueRef t, LLVMBasicBlockRef done) {
+  LLVMBasicBlockRef err = cg_block(g, "step.cond_err"), ok = cg_block(g, "step.cond_ok");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, t, cg_i32(g, 0), ""), err, ok);
+  cg_at(g, err);
+  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, cg_load(g, g->t_ptr, g->err_slot));
+  LLVMBuildBr(g->b, done);
+  cg_at(g, ok);
+}
+
+/* when: false → rt_step_skip and `done`; error → rt_step_error and `done`. */
+static void cg_step_when(Cg *g, const IrExpr *when, LLVMBasicBlockRef done) {
+  LLVMValueRef t = cg_step_cond(g, when);
+  cg_step_check(g, t, done);
+  LLVMBasicBlockRef skip = cg_block(g, "step.skip"), go = cg_block(g, "step.go");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, t, cg_i32(g, 0), ""), skip, go);
+  cg_at(g, skip);
+  CG_CALL(g, CG_rt_step_skip, g->host, g->taskdef);
+  LLVMBuildBr(g->b, done);
+  cg_at(g, go);
+}
+
+/* changed_when / failed_when: rt_step_set_changed/failed(truth), or the error. */
+static void cg_step_flag(Cg *g, const IrExpr *c, CgRtId set, LLVMBasicBlockRef done) {
+  LLVMValueRef t = cg_step_cond(g, c);
+  cg_step_check(g, t, done);
+  CG_CALL(g, set, g->host, LLVMBuildICmp(g->b, LLVMIntNE, t, cg_i32(g, 0), ""));
+}
+
+/* args = expr_args(h); error → rt_step_error; else rt_step_run, and to `abort`
+ * when the host became unreachable. */
+static void cg_step_run(Cg *g, const IrTask *t, LLVMBasicBlockRef done, LLVMBasicBlockRef abort) {
+  LLVMValueRef args = t->args ? cg_call_root(g, t->args) : CG_CALL(g, CG_rt_dict_new, cg_i64(g, 0));
+  LLVMBasicBlockRef err = cg_block(g, "args.err"), run = cg_block(g, "args.run"),
+                    ran = cg_block(g, "step.ran");
+  LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_is_error, args), err, run);
+  cg_at(g, err);
+  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, args);
+  LLVMBuildBr(g->b, done);
+  cg_at(g, run);
+  LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_step_run, g->host, g->taskdef, args), ran, abort);
+  cg_at(g, ran);
+}
+
+/* One step (the task, or one loop item): when, args, run, changed_when,
+ * failed_when; every recorded step is closed by rt_step_end, then `next`. */
+static void cg_task_step(Cg *g, const IrTask *t, LLVMBasicBlockRef next, LLVMBasicBlockRef abort) {
+  LLVMBasicBlockRef done = cg_block(g, "step.end");
+  if (t->when)
+    cg_step_when(g, t->when, done);
+  cg_step_run(g, t, done, abort);
+  if (t->changed_when)
+    cg_step_flag(g, t->changed_when, CG_rt_step_set_changed, done);
+  if (t->failed_when)
+    cg_step_flag(g, t->failed_when, CG_rt_step_set_failed, done);
+  LLVMBuildBr(g->b, done);
+  cg_at(g, done);
+  CG_CALL(g, CG_rt_step_end, g->host, g->taskdef);
+  LLVMBuildBr(g->b, next);
+}
+
+/* items = expr_loop(h); n = rt_loop_begin; for (i = 0; i < n; i++) { bind; step } */
+static void cg_task_loop(Cg *g, const IrTask *t, LLVMBasicBlockRef finish) {
+  LLVMValueRef items = cg_call_root(g, t->loop);
+  LLVMBasicBlockRef err = cg_block(g, "loop.err"), begin = cg_block(g, "loop.begin"),
+                    head = cg_block(g, "loop.head"), body = cg_block(g, "loop.body"),
+                    latch = cg_block(g, "loop.next"), out = cg_block(g, "loop.done");
+  LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_is_error, items), err, begin);
+  cg_at(g, err);
+  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, items);
+  LLVMBuildBr(g->b, finish);
+  cg_at(g, begin);
+  LLVMValueRef n = CG_CALL(g, CG_rt_loop_begin, g->host, g->taskdef, items);
+  LLVMBuildBr(g->b, head);
+  cg_at(g, head);
+  LLVMValueRef i = LLVMBuildPhi(g->b, g->t_i64, "i");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, i, n, ""), body, out);
+  cg_at(g, body);
+  CG_CALL(g, CG_rt_loop_bind, g->host, i);
+  cg_task_step(g, t, latch, out);
+  cg_at(g, latch);
+  LLVMValueRef i1 = LLVMBuildAdd(g->b, i, cg_i64(g, 1), "");
+  LLVMBuildBr(g->b, head);
+  LLVMAddIncoming(i, (LLVMValueRef[]){cg_i64(g, 0), i1}, (LLVMBasicBlockRef[]){begin, latch}, 2);
+  cg_at(g, out);
+  cg_decref(g, items);
+  LLVMBuildBr(g->b, finish);
+}
+
+/* i32 task_<id>(ptr host, ptr taskdef): see playc.h's "task steps". */
+static LLVMValueRef cg_define_task(Cg *g, const IrTask *t) {
+  LLVMValueRef fn = cg_fn_name(g, "task", t->id, g->t_task_fn);
+  cg_begin_fn(g, fn);
+  LLVMBasicBlockRef finish = cg_block(g, "finish");
+  if (t->loop)
+    cg_task_loop(g, t, finish);
+  else
+    cg_task_step(g, t, finish, finish);
+  cg_at(g, finish);
+  LLVMBuildRet(g->b, CG_CALL(g, CG_rt_task_finish, g->host, g->taskdef));
+  return fn;
+}
+
+/* ---- static data: the program tables ---------------------------------------------------- */
+
+static LLVMValueRef cg_src(Cg *g, const IrExpr *root) {
+  return root && root->src ? cg_cstr(g, root->src) : cg_null(g);
+}
+
+static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t, LLVMValueRef fn) {
+  LLVMValueRef f[12] = {
+      cg_i32(g, t->id),           cg_cstr(g, t->name ? t->name : ""),
+      cg_cstr(g, t->action),      cg_i32(g, t->module),
+      cg_cstr_or_null(g, t->register_var), cg_i8(g, t->ignore_errors),
+      cg_i8(g, t->loop != NULL),  cg_loc_value(g, t->loc),
+      cg_src(g, t->when),         cg_src(g, t->changed_when),
+      cg_src(g, t->failed_when),  fn};
+  return LLVMConstNamedStruct(g->t_taskdef, f, 12);
+}
+
+/* A private constant array of `n` structs of type `t`, or null when empty. */
+static LLVMValueRef cg_table(Cg *g, LLVMTypeRef t, LLVMValueRef *elems, int32_t n, const char *name) {
+  if (n == 0)
+    return cg_null(g);
+  return cg_global(g, LLVMConstArray2(t, elems, (uint64_t)n), name);
+}
+
+static LLVMValueRef cg_tasks(Cg *g, const IrPlay *pl) {
+  LLVMValueRef *defs = calloc((size_t)pl->ntasks + 1, sizeof *defs);
+  PC_ASSERT(defs);
+  for (int32_t i = 0; i < pl->ntasks; i++)
+    defs[i] = cg_taskdef(g, &pl->tasks[i], cg_define_task(g, &pl->tasks[i]));
+  LLVMValueRef r = cg_table(g, g->t_taskdef, defs, pl->ntasks, "tasks");
+  free(defs);
+  return r;
+}
+
+static LLVMValueRef cg_vars(Cg *g, const IrPlay *pl) {
+  LLVMValueRef *defs = calloc((size_t)pl->nvars + 1, sizeof *defs);
+  PC_ASSERT(defs);
+  for (int32_t i = 0; i < pl->nvars; i++) {
+    const IrVar *v = &pl->vars[i];
+    LLVMValueRef f[3] = {cg_cstr(g, v->name), g->expr_fns[v->value->id], cg_i8(g, v->lazy)};
+    defs[i] = LLVMConstNamedStruct(g->t_vardef, f, 3);
+  }
+  LLVMValueRef r = cg_table(g, g->t_vardef, defs, pl->nvars, "vars");
+  free(defs);
+  return r;
+}
+
+static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
+  LLVMValueRef vars = cg_vars(g, pl);
+  LLVMValueRef tasks = cg_tasks(g, pl);
+  LLVMValueRef f[9] = {cg_cstr(g, pl->name ? pl->name : ""),
+                       cg_cstr(g, pl->hosts ? pl->hosts : ""),
+                       cg_i8(g, pl->gather_facts),
+                       cg_cstr_or_null(g, pl->connection),
+                       vars,
+                       cg_i32(g, pl->nvars),
+                       tasks,
+                       cg_i32(g, pl->ntasks),
+                       cg_loc_value(g, pl->loc)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 9);
+}
+
+static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {
+  LLVMValueRef bytes = LLVMConstStringInContext2(g->ctx, (const char *)file->data,
+                                                 file->data ? file->size : 0, true);
+  LLVMValueRef data = cg_global(g, bytes, "file.data");
+  LLVMSetAlignment(data, 1);
+  LLVMValueRef f[3] = {cg_cstr(g, file->name), data, cg_i64(g, (int64_t)file->size)};
+  return LLVMConstNamedStruct(g->t_filedef, f, 3);
+}
+
+static LLVMValueRef cg_plays(Cg *g) {
+  const IrProgram *p = g->p;
+  LLVMValueRef *defs = calloc((size_t)p->nplays + 1, sizeof *defs);
+  PC_ASSERT(defs);
+  for (int32_t i = 0; i < p->nplays; i++)
+    defs[i] = cg_playdef(g, &p->plays[i]);
+  LLVMValueRef r = cg_table(g, g->t_playdef, defs, p->nplays, "plays");
+  free(defs);
+  return r;
+}
+
+static LLVMValueRef cg_files(Cg *g) {
+  const IrProgram *p = g->p;
+  LLVMValueRef *defs = calloc((size_t)p->nfiles + 1, sizeof *defs);
+  PC_ASSERT(defs);
+  for (int32_t i = 0; i < p->nfiles; i++)
+    defs[i] = cg_filedef(g, &p->files[i]);
+  LLVMValueRef r = cg_table(g, g->t_filedef, defs, p->nfiles, "files");
+  free(defs);
+  return r;
+}
+
+/* The global `playc_program` (RtProgram). */
+static LLVMValueRef cg_program(Cg *g) {
+  const IrProgram *p = g->p;
+  LLVMValueRef plays = cg_plays(g);
+  LLVMValueRef files = cg_files(g);
+  LLVMValueRef f[9] = {cg_i32(g, PLAYC_ABI_VERSION),
+                       LLVMConstInt(g->t_i32, mod_schema_hash(), false),
+                       cg_cstr(g, p->playbook ? p->playbook : ""),
+                       cg_cstr(g, g->o->plan_text ? g->o->plan_text : ""),
+                       cg_cstr(g, g->o->plan_json ? g->o->plan_json : ""),
+                       plays,
+                       cg_i32(g, p->nplays),
+                       files,
+                       cg_i32(g, p->nfiles)};
+  LLVMValueRef gv = LLVMAddGlobal(g->mod, g->t_program, "playc_program");
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(g->t_program, f, 9));
+  LLVMSetGlobalConstant(gv, true);
+  return gv;
+}
+
+/* int main(int argc, char **argv) { return rt_main(argc, argv, &playc_program); } */
+static void cg_main(Cg *g, LLVMValueRef prog) {
+  LLVMTypeRef t = LLVMFunctionType(g->t_i32, (LLVMTypeRef[]){g->t_i32, g->t_ptr}, 2, false);
+  LLVMValueRef fn = LLVMAddFunction(g->mod, "main", t);
+  g->fn = fn;
+  cg_at(g, cg_block(g, "entry"));
+  LLVMValueRef r = CG_CALL(g, CG_rt_main, LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), prog);
+  LLVMBuildRet(g->b, r);
+}
+
+/* ---- the module ----------------------------------------------------------------------- */
+
+static void cg_exprs(Cg *g) {
+  const IrProgram *p = g->p;
+  g->expr_fns = calloc((size_t)p->nroots + 1, sizeof *g->expr_fns);
+  PC_ASSERT(g->expr_fns);
+  for (int32_t i = 0; i < p->nroots; i++)
+    if (p->roots[i])
+      g->expr_fns[i] = cg_fn_name(g, "expr", i, g->t_expr_fn);
+  for (int32_t i = 0; i < p->nroots; i++)
+    if (p->roots[i]) {
+      PC_ASSERT(p->roots[i]->id == i);
+      cg_define_expr_fn(g, p->roots[i]);
+    }
+}
+
+struct LLVMOpaqueModule *cg_module_build(PcCtx *c, const IrProgram *p, const CgOptions *o,
+                                         struct LLVMOpaqueContext *ctx,
+                                         struct LLVMOpaqueTargetData *td, const char *triple) {
+  Cg g = {0};
+  g.pc = c;
+  g.p = p;
+  g.o = o;
+  g.ctx = ctx;
+  g.td = td;
+  g.mod = LLVMModuleCreateWithNameInContext(p->playbook ? p->playbook : "playbook", ctx);
+  LLVMSetTarget(g.mod, triple);
+  LLVMSetModuleDataLayout(g.mod, td);
+  g.b = LLVMCreateBuilderInContext(ctx);
+  cg_types_init(&g);
+  cg_types_check(&g);
+  cg_exprs(&g);
+  cg_main(&g, cg_program(&g));
+  LLVMDisposeBuilder(g.b);
+  free(g.expr_fns);
+  if (g.failed) {
+    LLVMDisposeModule(g.mod);
+    return NULL;
+  }
+  return g.mod;
 }

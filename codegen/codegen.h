@@ -22,6 +22,19 @@ bool cg_emit_object(PcCtx *c, const IrProgram *p, const CgOptions *o, const char
 /* Emits `p` as textual LLVM IR (for docs and tests). Returns malloc'd text. */
 char *cg_emit_llvm_text(PcCtx *c, const IrProgram *p, const CgOptions *o);
 
+/* ---- codegen.c (used by emit.c) ---------------------------------------------- */
+
+/* LLVM's opaque handles (llvm-c/Types.h), so this header needs no LLVM include. */
+struct LLVMOpaqueContext;
+struct LLVMOpaqueModule;
+struct LLVMOpaqueTargetData;
+/* Builds the (unverified, unoptimised) LLVM module for `p` in `ctx`, laid out
+ * for target data `td` and triple `triple`. The caller owns the module. NULL
+ * after a diagnostic. */
+struct LLVMOpaqueModule *cg_module_build(PcCtx *c, const IrProgram *p, const CgOptions *o,
+                                         struct LLVMOpaqueContext *ctx,
+                                         struct LLVMOpaqueTargetData *td, const char *triple);
+
 /* ---- link.c -------------------------------------------------------------------- */
 
 /* Path of libplaycrt.a: $PLAYC_RUNTIME, else beside the playc executable (build

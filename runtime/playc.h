@@ -203,6 +203,14 @@ RtValue *rt_tpl_single(RtValue *v);      /* borrows v */
 int32_t rt_cond(RtValue *v, RtValue **err);
 
 /* ---- task steps (task functions) ---------------------------------------- */
+/* Call protocol (what codegen emits; docs/lowering.md):
+ *   [loop: items = expr; error → rt_step_error then rt_task_finish (no step_end);
+ *          n = rt_loop_begin (<0 → rt_task_finish); per i: rt_loop_bind(i), step]
+ *   step: when false → rt_step_skip; error → rt_step_error; else rt_step_run
+ *         (false → unreachable: rt_task_finish at once), then changed_when /
+ *         failed_when → rt_step_set_*; EVERY step (skip, error, run) is closed
+ *         by rt_step_end.
+ *   rt_task_finish once at the end. */
 
 /* Loop: evaluate the loop expression, then rt_loop_begin (borrows items) which
  * checks it is a list and returns its length, or -1 after recording a failure

@@ -164,6 +164,8 @@ typedef enum RtVarLayer {
 
 /* Sets `name` in a layer of host `h` (takes `val`). */
 void rt_host_set_var(RtHost *h, RtVarLayer layer, const char *name, RtValue *val);
+/* True for the value of `omit` (module args holding it are dropped). */
+bool rt_is_omit(const RtValue *v);
 /* set_fact / register: sets a host fact (takes `val`). */
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 
@@ -174,6 +176,7 @@ typedef struct RtInvHost {
   RtValue *vars;    /* dict: host vars from the inventory */
   char **groups;    /* group names the host belongs to (direct and inherited, sorted; no "all") */
   int ngroups;
+  bool implicit;    /* the implicit localhost: matches "localhost", never "all" */
 } RtInvHost;
 
 typedef struct RtInvGroup {
@@ -202,6 +205,8 @@ RtInvHost *rt_inventory_implicit_localhost(RtInventory *inv);
 int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count);
 /* Variables of host `i`, merged: all group, groups (parents first), host. */
 RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
+/* Computes every host's group list once all sources are loaded. */
+void rt_inventory_finish(RtInventory *inv);
 void rt_inventory_free(RtInventory *inv);
 
 /* ---- conn.c, conn_local.c, conn_ssh.c: connections ------------------------ */
@@ -281,6 +286,7 @@ typedef struct RtRun {
   RtInventory inv;
   RtValue *extra_vars;  /* dict */
   struct RtHost **hosts; /* one per inventory host, created lazily */
+  int nhosts_alloc;      /* length of hosts[] */
   pthread_mutex_t out_lock; /* serialises output */
 } RtRun;
 
@@ -297,7 +303,11 @@ struct RtHost {
   const char *conn_type; /* "ssh" or "local" */
   bool failed;          /* failed in this play: no further tasks */
   bool unreachable;
+  bool processed;       /* took part in a play: listed in the recap */
   char *unreachable_msg; /* why, once unreachable */
+  const RtPlayDef *play; /* the running play */
+  int64_t loop_index;   /* current loop item index, -1 without a loop */
+  int32_t forcing;      /* depth of thunk evaluation (recursion guard) */
   RtCounts counts;
   /* state of the running task */
   RtValue *loop_items;  /* borrowed from the task function */

@@ -1,0 +1,241 @@
+/*
+ * command.c — the command and shell modules. `command` splits its string as
+ * Python's shlex.split does and runs the argv without shell interpretation
+ * (each word single-quoted for the target's sh); `shell` hands the string to
+ * /bin/sh -c (or `executable`). One framed request runs the whole thing:
+ * creates/removes checks, chdir, the command. Results carry the keys of
+ * Ansible's command module (cmd, rc, stdout, stderr, *_lines, start, end,
+ * delta, msg).
+ */
+#include "mod.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* shlex.split(s) in POSIX mode: quotes, backslash escapes, whitespace. */
+static RtValue *shlex_split(const char *s, char **err) {
+  RtValue *l = rt_list_new(4);
+  const char *p = s;
+  for (;;) {
+    while (*p && isspace((unsigned char)*p))
+      p++;
+    if (!*p)
+      break;
+    RtBuf w = {0};
+    rt_buf_add(&w, "", 0);
+    while (*p && !isspace((unsigned char)*p)) {
+      if (*p == '\'') {
+        const char *e = strchr(p + 1, '\'');
+        if (!e)
+          goto unterminated;
+        rt_buf_add(&w, p + 1, (size_t)(e - p - 1));
+        p = e + 1;
+      } else if (*p == '"') {
+        p++;
+        while (*p && *p != '"') {
+          if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '$' || p[1] == '`'))
+            p++;
+          rt_buf_putc(&w, *p++);
+        }
+        if (*p != '"')
+          goto unterminated;
+        p++;
+      } else if (*p == '\\' && p[1]) {
+        rt_buf_putc(&w, p[1]);
+        p += 2;
+      } else {
+        rt_buf_putc(&w, *p++);
+      }
+      continue;
+    unterminated:
+      rt_buf_free(&w);
+      rt_decref(l);
+      *err = rt_xstrdup("No closing quotation");
+      return NULL;
+    }
+    rt_list_push(l, rt_str(w.data, w.len));
+    rt_buf_free(&w);
+  }
+  return l;
+}
+
+/* `if [ -e PATH ]`-style glob test in sh: true when the pattern matches. */
+static void glob_test(RtBuf *b, const char *pat) {
+  rt_buf_puts(b, "__playc_m=1; for __playc_f in ");
+  /* keep glob characters live, quote the rest */
+  for (const char *p = pat; *p; p++) {
+    if (strchr("*?[]", *p)) {
+      rt_buf_putc(b, *p);
+    } else {
+      char one[2] = {*p, 0};
+      rt_sh_quote(b, one);
+    }
+  }
+  rt_buf_puts(b, "; do [ -e \"$__playc_f\" ] || [ -L \"$__playc_f\" ] && __playc_m=0; done; ");
+}
+
+static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
+  char *raw = mod_arg_str(args, "_raw_params"), *cmd = mod_arg_str(args, "cmd");
+  char *chdir = mod_arg_str(args, "chdir"), *creates = mod_arg_str(args, "creates");
+  char *removes = mod_arg_str(args, "removes"), *stdin_s = mod_arg_str(args, "stdin");
+  char *exe = mod_arg_str(args, "executable");
+  RtValue *argv = rt_dict_get(args, "argv");
+  const char *text = raw ? raw : cmd;
+  RtValue *r = NULL, *cmdv = NULL;
+  char *err = NULL;
+  int strip = mod_arg_bool(args, "strip_empty_ends", 1);
+  int add_nl = mod_arg_bool(args, "stdin_add_newline", 1);
+  if (!text && !(argv && rt_kind(argv) == RT_LIST && rt_len(argv))) {
+    r = mod_fail_result("no command given");
+    rt_dict_set(r, "rc", rt_int(256));
+    goto done;
+  }
+  if (text && argv) {
+    r = mod_fail_result("only command or argv can be given, not both");
+    rt_dict_set(r, "rc", rt_int(256));
+    goto done;
+  }
+  if (shell)
+    cmdv = rt_strz(text);
+  else if (argv)
+    cmdv = rt_incref(argv);
+  else if (!(cmdv = shlex_split(text, &err))) {
+    r = mod_fail_result("%s", err);
+    goto done;
+  }
+  RtBuf s = {0};
+  if (creates) {
+    glob_test(&s, creates);
+    rt_buf_puts(&s, "[ $__playc_m = 0 ] && { printf '__PLAYC_SKIP_CREATES'; exit 0; }; ");
+  }
+  if (removes) {
+    glob_test(&s, removes);
+    rt_buf_puts(&s, "[ $__playc_m = 0 ] || { printf '__PLAYC_SKIP_REMOVES'; exit 0; }; ");
+  }
+  if (h->run->opt.check) {
+    rt_buf_puts(&s, "exit 0");
+  } else {
+    if (chdir) {
+      rt_buf_puts(&s, "cd ");
+      rt_sh_quote(&s, chdir);
+      rt_buf_puts(&s, " || exit 1; ");
+    }
+    if (shell) {
+      rt_sh_quote(&s, exe ? exe : "/bin/sh");
+      rt_buf_puts(&s, " -c ");
+      rt_sh_quote(&s, text);
+    } else {
+      rt_buf_puts(&s, "exec");
+      for (size_t i = 0; i < rt_len(cmdv); i++) {
+        RtBuf word = {0};
+        rt_render_str(&word, rt_list_at(cmdv, i));
+        rt_buf_putc(&s, ' ');
+        rt_sh_quote(&s, word.data ? word.data : "");
+        rt_buf_free(&word);
+      }
+    }
+  }
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_REALTIME, &t0);
+  RtExec ex;
+  char *in = NULL;
+  if (stdin_s) /* the here-document ends the data with a newline, as stdin_add_newline */
+    in = rt_xstrdup(stdin_s);
+  (void)add_nl;
+  int rc = rt_host_exec(h, s.data, in, in ? strlen(in) : 0, &ex, &err);
+  clock_gettime(CLOCK_REALTIME, &t1);
+  rt_buf_free(&s);
+  free(in);
+  if (rc < 0)
+    goto done; /* unreachable: r stays NULL */
+  r = rt_dict_new(12);
+  bool skipped_by_file = ex.out.len >= 20 && strncmp(ex.out.data, "__PLAYC_SKIP_", 13) == 0;
+  if (skipped_by_file) {
+    bool cr = strstr(ex.out.data, "CREATES") != NULL;
+    const char *shoulda = h->run->opt.check ? "Would have" : "Did";
+    char *msg = cr ? rt_xasprintf("%s not run command since '%s' exists", shoulda, creates)
+                   : rt_xasprintf("%s not run command since '%s' does not exist", shoulda, removes);
+    char *out = cr ? rt_xasprintf("skipped, since %s exists", creates)
+                   : rt_xasprintf("skipped, since %s does not exist", removes);
+    rt_dict_set(r, "changed", rt_bool(false));
+    rt_dict_set(r, "stdout", rt_strz(out));
+    rt_dict_set(r, "stderr", rt_strz(""));
+    rt_dict_set(r, "rc", rt_int(0));
+    rt_dict_set(r, "cmd", cmdv);
+    cmdv = NULL;
+    rt_dict_set(r, "start", rt_none());
+    rt_dict_set(r, "end", rt_none());
+    rt_dict_set(r, "delta", rt_none());
+    rt_dict_set(r, "msg", rt_strz(msg));
+    rt_dict_set(r, "stdout_lines", mod_lines(out, strlen(out)));
+    rt_dict_set(r, "stderr_lines", rt_list_new(0));
+    free(msg);
+    free(out);
+    rt_exec_free(&ex);
+    goto done;
+  }
+  if (h->run->opt.check) {
+    bool by_file = creates || removes;
+    rt_dict_set(r, "changed", rt_bool(by_file));
+    rt_dict_set(r, "stdout", rt_strz(""));
+    rt_dict_set(r, "stderr", rt_strz(""));
+    rt_dict_set(r, "rc", rt_int(0));
+    rt_dict_set(r, "cmd", cmdv);
+    cmdv = NULL;
+    rt_dict_set(r, "start", rt_none());
+    rt_dict_set(r, "end", rt_none());
+    rt_dict_set(r, "delta", rt_none());
+    rt_dict_set(r, "msg", rt_strz("Command would have run if not in check mode"));
+    if (!by_file)
+      rt_dict_set(r, "skipped", rt_bool(true));
+    rt_dict_set(r, "stdout_lines", rt_list_new(0));
+    rt_dict_set(r, "stderr_lines", rt_list_new(0));
+    rt_exec_free(&ex);
+    goto done;
+  }
+  if (strip) {
+    while (ex.out.len && (ex.out.data[ex.out.len - 1] == '\n' || ex.out.data[ex.out.len - 1] == '\r'))
+      ex.out.data[--ex.out.len] = 0;
+    while (ex.err.len && (ex.err.data[ex.err.len - 1] == '\n' || ex.err.data[ex.err.len - 1] == '\r'))
+      ex.err.data[--ex.err.len] = 0;
+  }
+  char ts0[40], ts1[40], dt[40];
+  mod_time_text(ts0, sizeof ts0, &t0);
+  mod_time_text(ts1, sizeof ts1, &t1);
+  mod_delta_text(dt, sizeof dt, &t0, &t1);
+  rt_dict_set(r, "changed", rt_bool(true));
+  rt_dict_set(r, "stdout", rt_str(ex.out.data ? ex.out.data : "", ex.out.len));
+  rt_dict_set(r, "stderr", rt_str(ex.err.data ? ex.err.data : "", ex.err.len));
+  rt_dict_set(r, "rc", rt_int(ex.rc));
+  rt_dict_set(r, "cmd", cmdv);
+  cmdv = NULL;
+  rt_dict_set(r, "start", rt_strz(ts0));
+  rt_dict_set(r, "end", rt_strz(ts1));
+  rt_dict_set(r, "delta", rt_strz(dt));
+  rt_dict_set(r, "msg", rt_strz(ex.rc ? "non-zero return code" : ""));
+  if (ex.rc)
+    rt_dict_set(r, "failed", rt_bool(true));
+  rt_dict_set(r, "stdout_lines", mod_lines(ex.out.data ? ex.out.data : "", ex.out.len));
+  rt_dict_set(r, "stderr_lines", mod_lines(ex.err.data ? ex.err.data : "", ex.err.len));
+  rt_exec_free(&ex);
+done:
+  rt_decref(cmdv);
+  free(err);
+  free(raw);
+  free(cmd);
+  free(chdir);
+  free(creates);
+  free(removes);
+  free(stdin_s);
+  free(exe);
+  return r;
+}
+
+RtValue *mod_command(RtHost *h, RtValue *args) {
+  return run_command(h, args, false);
+}
+
+RtValue *mod_shell(RtHost *h, RtValue *args) {
+  return run_command(h, args, true);
+}

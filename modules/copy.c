@@ -1,0 +1,193 @@
+/*
+ * copy.c — the copy module: `content`, or `src` embedded in the binary at
+ * compile time, to `dest`. Unchanged files cost one request: the script
+ * compares the target's SHA-1 with the one computed here and, when equal,
+ * only fixes mode/owner/group. A changed file is written over SFTP (or
+ * locally) to a private temp name in the destination directory, then a
+ * second request sets its attributes and renames it into place (atomic
+ * replacement, as Ansible's atomic_move).
+ */
+#include "mod.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data, len, d, &n, md, NULL);
+  for (unsigned int i = 0; i < n; i++)
+    sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static const RtFileDef *embedded(RtHost *h, const char *name) {
+  const RtProgram *p = h->run->prog;
+  for (int32_t i = 0; i < p->nfiles; i++)
+    if (strcmp(p->files[i].name, name) == 0)
+      return &p->files[i];
+  return NULL;
+}
+
+/* Appends shell that fixes mode/owner/group of "$d" (ch=1 when it did). */
+static void attr_script(RtBuf *s, long mode, const char *owner, const char *group) {
+  if (mode >= 0)
+    rt_buf_printf(s, "[ \"$(stat -c %%a \"$d\")\" = \"%lo\" ] || { ch=1; [ $ck = 1 ] || chmod %lo \"$d\"; }\n",
+                  mode, mode);
+  if (owner) {
+    rt_buf_puts(s, "o=");
+    rt_sh_quote(s, owner);
+    rt_buf_puts(s, "; [ \"$(stat -c %U \"$d\")\" = \"$o\" ] || [ \"$(stat -c %u \"$d\")\" = \"$o\" ] || "
+                   "{ ch=1; [ $ck = 1 ] || chown \"$o\" \"$d\"; }\n");
+  }
+  if (group) {
+    rt_buf_puts(s, "g=");
+    rt_sh_quote(s, group);
+    rt_buf_puts(s, "; [ \"$(stat -c %G \"$d\")\" = \"$g\" ] || [ \"$(stat -c %g \"$d\")\" = \"$g\" ] || "
+                   "{ ch=1; [ $ck = 1 ] || chgrp \"$g\" \"$d\"; }\n");
+  }
+}
+
+static const char STAT_LINES[] =
+    "stat -c 'mode=%a\nuid=%u\ngid=%g\nowner=%U\ngroup=%G\nsize=%s' \"$d\"; echo \"changed=$ch\"\n";
+
+RtValue *mod_copy(RtHost *h, RtValue *args) {
+  char *dest = mod_arg_str(args, "dest"), *src = mod_arg_str(args, "src");
+  char *content = mod_arg_str(args, "content");
+  char *owner = mod_arg_str(args, "owner"), *group = mod_arg_str(args, "group");
+  long mode = mod_arg_mode(args, "mode");
+  int force = mod_arg_bool(args, "force", 1);
+  bool check = h->run->opt.check;
+  RtValue *r = NULL;
+  char *err = NULL, *final = NULL;
+  RtBuf s = {0};
+  const void *data;
+  size_t len;
+  if (mode == -2) {
+    r = mod_fail_result("mode must be in octal or symbolic form");
+    goto done;
+  }
+  if (content) {
+    data = content;
+    len = strlen(content);
+  } else {
+    const RtFileDef *f = src ? embedded(h, src) : NULL;
+    if (!f) {
+      r = mod_fail_result("Could not find or access '%s' (it was not embedded at compile time)",
+                          src ? src : "");
+      goto done;
+    }
+    data = f->data;
+    len = (size_t)f->size;
+  }
+  char sha[EVP_MAX_MD_SIZE * 2 + 1], md5[EVP_MAX_MD_SIZE * 2 + 1];
+  digest_hex(EVP_sha1(), data, len, sha);
+  const char *base = src ? (strrchr(src, '/') ? strrchr(src, '/') + 1 : src) : "";
+  /* request 1: resolve dest, compare, fix attributes when content is equal */
+  rt_buf_puts(&s, "d=");
+  rt_sh_quote(&s, dest);
+  rt_buf_printf(&s, "; ck=%d; ch=0; b=", check ? 1 : 0);
+  rt_sh_quote(&s, base);
+  rt_buf_printf(&s,
+                "\ncase \"$d\" in */) d=\"$d$b\";; esac\n"
+                "if [ -d \"$d\" ]; then [ -n \"$b\" ] || { echo 'err=can not use content with a dir as dest'; exit 0; }; d=\"$d/$b\"; fi\n"
+                "dir=$(dirname -- \"$d\"); [ -d \"$dir\" ] || { echo \"err=Destination directory $dir does not exist\"; exit 0; }\n"
+                "echo \"dest=$d\"\n"
+                "if [ -f \"$d\" ]; then echo exists=1; [ %d = 1 ] || { echo same=1; %s exit 0; }\n"
+                "  if [ \"$(sha1sum < \"$d\" | cut -d' ' -f1)\" = %s ]; then echo same=1\n",
+                force == 0 ? 0 : 1, "", sha);
+  /* (force: no → an existing file is left alone) */
+  attr_script(&s, mode, owner, group);
+  rt_buf_puts(&s, STAT_LINES);
+  rt_buf_puts(&s, "  else stat -c 'oldmode=%a' \"$d\"; fi\nfi\n");
+  RtExec ex;
+  if (rt_host_exec(h, s.data, NULL, 0, &ex, &err) < 0)
+    goto done;
+  rt_buf_free(&s);
+  const char *out = ex.out.data ? ex.out.data : "";
+  char *e = mod_kv_line(out, "err");
+  if (e || ex.rc != 0) {
+    r = mod_fail_result("%s", e ? e : ex.err.len ? ex.err.data : "copy failed");
+    free(e);
+    rt_exec_free(&ex);
+    goto done;
+  }
+  final = mod_kv_line(out, "dest");
+  char *same = mod_kv_line(out, "same");
+  if (same) {
+    char *ch = mod_kv_line(out, "changed");
+    r = rt_dict_new(12);
+    rt_dict_set(r, "changed", rt_bool(ch && strcmp(ch, "1") == 0));
+    rt_dict_set(r, "checksum", rt_strz(sha));
+    rt_dict_set(r, "dest", rt_strz(final));
+    mod_add_stat(r, out);
+    rt_dict_set(r, "path", rt_strz(final));
+    rt_dict_set(r, "state", rt_strz("file"));
+    free(ch);
+    free(same);
+    rt_exec_free(&ex);
+    goto done;
+  }
+  char *oldmode = mod_kv_line(out, "oldmode");
+  rt_exec_free(&ex);
+  digest_hex(EVP_md5(), data, len, md5);
+  if (check) {
+    r = rt_dict_new(6);
+    rt_dict_set(r, "changed", rt_bool(true));
+    rt_dict_set(r, "checksum", rt_strz(sha));
+    rt_dict_set(r, "dest", rt_strz(final));
+    rt_dict_set(r, "md5sum", rt_strz(md5));
+    rt_dict_set(r, "size", rt_int((int64_t)len));
+    free(oldmode);
+    goto done;
+  }
+  /* write the body to a private temp name beside dest, then rename */
+  char *slash = strrchr(final, '/');
+  char *tmp = rt_xasprintf("%.*s.playc-tmp-%08x%08x", slash ? (int)(slash - final + 1) : 0, final,
+                           (unsigned)rand(), (unsigned)getpid());
+  if (rt_host_put(h, tmp, data, len, 0600, &err) < 0) {
+    r = h->unreachable ? NULL : mod_fail_result("%s", err);
+    free(tmp);
+    free(oldmode);
+    goto done;
+  }
+  rt_buf_puts(&s, "t=");
+  rt_sh_quote(&s, tmp);
+  rt_buf_puts(&s, "; d=");
+  rt_sh_quote(&s, final);
+  rt_buf_printf(&s, "; ck=0; ch=1\nchmod %lo \"$t\" && mv -f -- \"$t\" \"$d\" || { rm -f -- \"$t\"; exit 1; }\n",
+                mode >= 0 ? mode : oldmode ? strtol(oldmode, NULL, 8) : 0644L);
+  attr_script(&s, -1, owner, group);
+  rt_buf_puts(&s, STAT_LINES);
+  free(oldmode);
+  if (rt_host_exec(h, s.data, NULL, 0, &ex, &err) < 0) {
+    free(tmp);
+    goto done;
+  }
+  out = ex.out.data ? ex.out.data : "";
+  if (ex.rc != 0) {
+    r = mod_fail_result("could not replace %s: %s", final, ex.err.len ? ex.err.data : "");
+  } else {
+    r = rt_dict_new(14);
+    rt_dict_set(r, "changed", rt_bool(true));
+    rt_dict_set(r, "checksum", rt_strz(sha));
+    rt_dict_set(r, "dest", rt_strz(final));
+    mod_add_stat(r, out);
+    rt_dict_set(r, "md5sum", rt_strz(md5));
+    rt_dict_set(r, "src", rt_strz(tmp));
+    rt_dict_set(r, "state", rt_strz("file"));
+  }
+  rt_exec_free(&ex);
+  free(tmp);
+done:
+  rt_buf_free(&s);
+  free(err);
+  free(final);
+  free(dest);
+  free(src);
+  free(content);
+  free(owner);
+  free(group);
+  return r;
+}

@@ -1,0 +1,145 @@
+/*
+ * conn_local.c — `connection: local`: a persistent local /bin/sh child with
+ * three pipes, framed by conn.c exactly like the SSH shell, so both paths run
+ * the same module scripts. File bodies are written with plain file IO.
+ */
+#include "conn_shell.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct LocalConn {
+  RtShell sh;
+  pid_t pid;
+  int in, out, err;
+} LocalConn;
+
+static int local_write(RtShell *s, const char *buf, size_t len, char **err) {
+  LocalConn *c = (LocalConn *)s;
+  while (len > 0) {
+    ssize_t n = write(c->in, buf, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      *err = rt_xasprintf("write to local shell: %s", strerror(errno));
+      return -1;
+    }
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static long local_read(RtShell *s, bool want_out, bool want_err, int *stream, char *buf,
+                       size_t cap, char **err) {
+  LocalConn *c = (LocalConn *)s;
+  struct pollfd p[2] = {{want_out ? c->out : -1, POLLIN, 0}, {want_err ? c->err : -1, POLLIN, 0}};
+  for (;;) {
+    int r = poll(p, 2, -1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      *err = rt_xasprintf("poll: %s", strerror(errno));
+      return -1;
+    }
+    for (int i = 0; i < 2; i++) {
+      if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
+      ssize_t n = read(p[i].fd, buf, cap);
+      if (n < 0 && errno == EINTR)
+        break;
+      if (n < 0) {
+        *err = rt_xasprintf("read from local shell: %s", strerror(errno));
+        return -1;
+      }
+      *stream = i;
+      return (long)n;
+    }
+  }
+}
+
+static int local_exec(RtConn *conn, const char *script, const char *in, size_t inlen, RtExec *res,
+                      char **err) {
+  return rt_shell_exec((RtShell *)conn, script, in, inlen, res, err);
+}
+
+/* Writes `path` (the copy module writes a temp name, then renames). */
+static int local_put(RtConn *conn, const char *path, const void *data, size_t len, int mode,
+                     char **err) {
+  (void)conn;
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    *err = rt_xasprintf("could not write %s: %s", path, strerror(errno));
+    return -1;
+  }
+  const char *p = data;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      *err = rt_xasprintf("could not write %s: %s", path, strerror(errno));
+      close(fd);
+      return -1;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+  fchmod(fd, (mode_t)mode);
+  return close(fd) == 0 ? 0 : -1;
+}
+
+static void local_close(RtConn *conn) {
+  LocalConn *c = (LocalConn *)conn;
+  close(c->in);
+  close(c->out);
+  close(c->err);
+  int st;
+  while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  free(c);
+}
+
+static const RtConnOps local_ops = {local_exec, local_put, local_close};
+
+RtConn *rt_conn_local_open(char **err) {
+  int pin[2], pout[2], perr[2];
+  if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) {
+    *err = rt_xasprintf("pipe: %s", strerror(errno));
+    return NULL;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    *err = rt_xasprintf("fork: %s", strerror(errno));
+    return NULL;
+  }
+  if (pid == 0) {
+    dup2(pin[0], 0);
+    dup2(pout[1], 1);
+    dup2(perr[1], 2);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    execl("/bin/sh", "sh", (char *)NULL);
+    _exit(127);
+  }
+  close(pin[0]);
+  close(pout[1]);
+  close(perr[1]);
+  LocalConn *c = rt_xcalloc(1, sizeof *c);
+  c->sh.base.ops = &local_ops;
+  c->sh.write = local_write;
+  c->sh.read = local_read;
+  rt_shell_init(&c->sh);
+  c->pid = pid;
+  c->in = pin[1];
+  c->out = pout[0];
+  c->err = perr[0];
+  return &c->sh.base;
+}

@@ -1,0 +1,295 @@
+/*
+ * main.c — rt_main, the compiled program's command line: ansible-playbook's
+ * options that apply to a compiled playbook (-i -e -f -v -C -D -l -u -c
+ * --private-key), the plan (--plan), host key policy, and exit codes (0 ok,
+ * 2 failed hosts, 4 unreachable hosts, 5 bad options, 99 interrupted, 1 other
+ * errors).
+ */
+#include "mod.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static void usage(FILE *f, const char *argv0) {
+  fprintf(f,
+          "usage: %s [-i INVENTORY]... [-e EXTRA_VARS]... [-f FORKS] [-l SUBSET] [-u USER]\n"
+          "          [-c CONNECTION] [--private-key FILE] [-C] [-D] [-v...]\n"
+          "          [--host-key-checking=yes|accept-new|no] [--known-hosts FILE]\n"
+          "          [--plan[=text|json]] [--version] [-h]\n"
+          "\nRuns the playbook compiled into this program (by playc).\n",
+          argv0);
+}
+
+static void on_sigint(int sig) {
+  (void)sig;
+  static const char msg[] = "\n [ERROR]: User interrupted execution\n";
+  if (write(2, msg, sizeof msg - 1) < 0) {
+    /* nothing left to do */
+  }
+  _exit(99);
+}
+
+/* Splits "k=v k2='v 2'" (Ansible's parse_kv) into a dict of strings. */
+static RtValue *parse_kv(const char *s, char **err) {
+  RtValue *d = rt_dict_new(4);
+  const char *p = s;
+  while (*p) {
+    while (isspace((unsigned char)*p))
+      p++;
+    if (!*p)
+      break;
+    RtBuf key = {0}, val = {0};
+    RtBuf *cur = &key;
+    char q = 0;
+    for (; *p && (q || !isspace((unsigned char)*p)); p++) {
+      if (!q && (*p == '"' || *p == '\'')) {
+        q = *p;
+        continue;
+      }
+      if (q && *p == q) {
+        q = 0;
+        continue;
+      }
+      if (q && *p == '\\' && p[1] == q) {
+        rt_buf_putc(cur, *++p);
+        continue;
+      }
+      if (!q && *p == '=' && cur == &key) {
+        cur = &val;
+        continue;
+      }
+      rt_buf_putc(cur, *p);
+    }
+    if (cur != &val || !key.len) {
+      *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary",
+                          s);
+      rt_buf_free(&key);
+      rt_buf_free(&val);
+      rt_decref(d);
+      return NULL;
+    }
+    rt_dict_set(d, key.data, val.data ? rt_str(val.data, val.len) : rt_strz(""));
+    rt_buf_free(&key);
+    rt_buf_free(&val);
+  }
+  return d;
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  RtBuf b = {0};
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    rt_buf_add(&b, chunk, n);
+  fclose(f);
+  rt_buf_add(&b, "", 0);
+  *len = b.len;
+  return rt_buf_take(&b);
+}
+
+/* One -e argument → a dict (new reference), or NULL with *err. */
+static RtValue *extra_vars_arg(const char *arg, char **err) {
+  if (arg[0] == '@') {
+    size_t len;
+    char *text = slurp(arg + 1, &len);
+    if (!text) {
+      *err = rt_xasprintf("the file_name '%s' does not exist, or is not readable", arg + 1);
+      return NULL;
+    }
+    RtValue *v = rt_parse_yaml(text, len, arg + 1, err);
+    free(text);
+    if (v && rt_kind(v) != RT_DICT) {
+      rt_decref(v);
+      *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary",
+                          arg);
+      return NULL;
+    }
+    return v;
+  }
+  const char *p = arg;
+  while (isspace((unsigned char)*p))
+    p++;
+  if (*p == '{' || *p == '[') {
+    RtValue *v = rt_parse_yaml(p, strlen(p), "<extra vars>", err);
+    if (v && rt_kind(v) != RT_DICT) {
+      rt_decref(v);
+      *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary",
+                          arg);
+      return NULL;
+    }
+    return v;
+  }
+  return parse_kv(arg, err);
+}
+
+static bool load_extra_vars(RtRun *run, char **err) {
+  RtValue *all = rt_dict_new(4);
+  for (int i = 0; i < run->opt.nextra_vars; i++) {
+    RtValue *v = extra_vars_arg(run->opt.extra_vars[i], err);
+    if (!v) {
+      rt_decref(all);
+      return false;
+    }
+    for (size_t k = 0; k < v->u.dict.len; k++)
+      rt_dict_set(all, v->u.dict.ents[k].key->u.str.s, rt_incref(v->u.dict.ents[k].val));
+    rt_decref(v);
+  }
+  run->extra_vars = all;
+  return true;
+}
+
+static int parse_hkc(const char *s) {
+  if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcasecmp(s, "strict"))
+    return RT_HKC_STRICT;
+  if (!strcasecmp(s, "accept-new"))
+    return RT_HKC_ACCEPT_NEW;
+  if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcasecmp(s, "off"))
+    return RT_HKC_OFF;
+  return -1;
+}
+
+enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION };
+
+/* Fills run->opt from argv. Returns -1 to go on, or an exit code. */
+static int parse_args(RtRun *run, int argc, char **argv) {
+  static const struct option longs[] = {
+      {"inventory", required_argument, 0, 'i'}, {"extra-vars", required_argument, 0, 'e'},
+      {"forks", required_argument, 0, 'f'},     {"verbose", no_argument, 0, 'v'},
+      {"check", no_argument, 0, 'C'},           {"diff", no_argument, 0, 'D'},
+      {"limit", required_argument, 0, 'l'},     {"user", required_argument, 0, 'u'},
+      {"connection", required_argument, 0, 'c'}, {"private-key", required_argument, 0, OPT_KEY},
+      {"key-file", required_argument, 0, OPT_KEY}, {"plan", optional_argument, 0, OPT_PLAN},
+      {"host-key-checking", required_argument, 0, OPT_HKC},
+      {"known-hosts", required_argument, 0, OPT_KNOWN}, {"version", no_argument, 0, OPT_VERSION},
+      {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+  RtOptions *o = &run->opt;
+  o->forks = 5;
+  o->host_key_checking = RT_HKC_STRICT;
+  const char *env = getenv("ANSIBLE_HOST_KEY_CHECKING");
+  if (env && parse_hkc(env) == RT_HKC_OFF)
+    o->host_key_checking = RT_HKC_OFF;
+  o->inventories = rt_xcalloc((size_t)argc + 1, sizeof *o->inventories);
+  o->extra_vars = rt_xcalloc((size_t)argc + 1, sizeof *o->extra_vars);
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:h", longs, NULL)) != -1) {
+    char *end = NULL;
+    switch (c) {
+    case 'i': o->inventories[o->ninventories++] = optarg; break;
+    case 'e': o->extra_vars[o->nextra_vars++] = optarg; break;
+    case 'f':
+      o->forks = (int)strtol(optarg, &end, 10);
+      if (!*optarg || *end || o->forks < 1) {
+        rt_out_error("invalid value for -f/--forks: '%s'", optarg);
+        return 5;
+      }
+      break;
+    case 'v': o->verbosity++; break;
+    case 'C': o->check = true; break;
+    case 'D': o->diff = true; break;
+    case 'l': o->limit = optarg; break;
+    case 'u': o->user = optarg; break;
+    case 'c': o->connection = optarg; break;
+    case OPT_KEY: o->private_key = optarg; break;
+    case OPT_PLAN:
+      o->plan = true;
+      if (optarg && strcmp(optarg, "json") == 0)
+        o->plan_json = true;
+      else if (optarg && strcmp(optarg, "text") != 0) {
+        rt_out_error("invalid value for --plan: '%s' (text or json)", optarg);
+        return 5;
+      }
+      break;
+    case OPT_HKC:
+      o->host_key_checking = parse_hkc(optarg);
+      if (o->host_key_checking < 0) {
+        rt_out_error("invalid value for --host-key-checking: '%s' (yes, accept-new or no)", optarg);
+        return 5;
+      }
+      break;
+    case OPT_KNOWN: o->known_hosts = optarg; break;
+    case OPT_VERSION:
+      printf("%s (playc-compiled playbook %s, abi %d)\n", argv[0], run->prog->playbook,
+             PLAYC_ABI_VERSION);
+      return 0;
+    case 'h': usage(stdout, argv[0]); return 0;
+    case ':':
+      usage(stderr, argv[0]);
+      rt_out_error("option %s requires an argument", argv[optind - 1]);
+      return 5;
+    default:
+      usage(stderr, argv[0]);
+      rt_out_error("unrecognized arguments: %s", argv[optind - 1]);
+      return 5;
+    }
+  }
+  if (optind < argc) {
+    usage(stderr, argv[0]);
+    rt_out_error("unrecognized arguments: %s", argv[optind]);
+    return 5;
+  }
+  return -1;
+}
+
+static void free_run(RtRun *run) {
+  rt_inventory_free(&run->inv);
+  rt_decref(run->extra_vars);
+  free(run->opt.inventories);
+  free(run->opt.extra_vars);
+}
+
+int rt_main(int argc, char **argv, const RtProgram *prog) {
+  if (prog->abi_version != PLAYC_ABI_VERSION || prog->modules_hash != mod_schema_hash()) {
+    rt_out_error("this program was compiled against a different playc runtime "
+                 "(abi %d, modules %08x; runtime abi %d, modules %08x): recompile it",
+                 prog->abi_version, prog->modules_hash, PLAYC_ABI_VERSION, mod_schema_hash());
+    return 1;
+  }
+  RtRun run = {0};
+  run.prog = prog;
+  int rc = parse_args(&run, argc, argv);
+  if (rc >= 0) {
+    free_run(&run);
+    return rc;
+  }
+  if (run.opt.plan) {
+    fputs(run.opt.plan_json ? prog->plan_json : prog->plan_text, stdout);
+    free_run(&run);
+    return 0;
+  }
+  signal(SIGINT, on_sigint);
+  signal(SIGPIPE, SIG_IGN);
+  char *err = NULL;
+  if (!load_extra_vars(&run, &err)) {
+    rt_out_error("%s", err);
+    free(err);
+    free_run(&run);
+    return 1;
+  }
+  int parsed = 0;
+  for (int i = 0; i < run.opt.ninventories; i++) {
+    if (rt_inventory_load(&run.inv, run.opt.inventories[i], &err)) {
+      parsed++;
+    } else {
+      rt_out_warning(NULL, "%s", err);
+      free(err);
+      err = NULL;
+    }
+  }
+  if (run.opt.ninventories > 0 && parsed == 0)
+    rt_out_warning(NULL, "No inventory was parsed, only implicit localhost is available");
+  if (run.inv.nhosts == 0)
+    rt_out_warning(NULL, "provided hosts list is empty, only localhost is available. Note that "
+                         "the implicit localhost does not match 'all'");
+  rc = rt_run(&run);
+  free_run(&run);
+  return rc;
+}

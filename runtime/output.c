@@ -1,0 +1,221 @@
+/*
+ * output.c — ansible-playbook's default callback, text for text: banners
+ * ("PLAY [x] ****" to 79 columns when stdout is not a terminal), one line per
+ * host result ("ok: [h]", "changed: [h]", "fatal: [h]: FAILED! => {json}"),
+ * loop items ("ok: [h] => (item=x)"), and the PLAY RECAP table. Results are
+ * printed as Ansible's _dump_results does: internal `_ansible_*` keys removed,
+ * invocation/diff/exception dropped, JSON with sorted keys (indent 4 when the
+ * result asks to be verbose, as debug's does).
+ *
+ * All output goes through run->out_lock so lines from host threads never
+ * interleave; each call flushes.
+ */
+#include "rt.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static int columns(void) {
+  struct winsize ws;
+  if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col - 1 > 79 ? ws.ws_col - 1 : 79;
+  return 79;
+}
+
+/* Display.banner: "\n" + msg + " " + stars up to the column width. */
+static void banner(const char *msg) {
+  int stars = columns() - (int)strlen(msg);
+  if (stars <= 3)
+    stars = 3;
+  printf("\n%s ", msg);
+  for (int i = 0; i < stars; i++)
+    putchar('*');
+  putchar('\n');
+}
+
+void rt_out_play(RtRun *run, const RtPlayDef *play) {
+  pthread_mutex_lock(&run->out_lock);
+  char *msg = rt_xasprintf("PLAY [%s]", play->name[0] ? play->name : play->hosts);
+  banner(msg);
+  free(msg);
+  fflush(stdout);
+  pthread_mutex_unlock(&run->out_lock);
+}
+
+void rt_out_task(RtRun *run, const char *name) {
+  pthread_mutex_lock(&run->out_lock);
+  char *msg = rt_xasprintf("TASK [%s]", name);
+  banner(msg);
+  free(msg);
+  fflush(stdout);
+  pthread_mutex_unlock(&run->out_lock);
+}
+
+/* A copy of `r` without the keys the default callback never shows. */
+static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity) {
+  if (rt_kind(r) == RT_LIST) {
+    RtValue *l = rt_list_new(rt_len(r));
+    for (size_t i = 0; i < rt_len(r); i++)
+      rt_list_push(l, strip_internal(rt_list_at(r, i), false, verbosity));
+    return l;
+  }
+  if (rt_kind(r) != RT_DICT)
+    return rt_incref((RtValue *)r);
+  bool has_msg = rt_dict_get(r, "msg") != NULL;
+  RtValue *d = rt_dict_new(rt_len(r));
+  for (size_t i = 0; i < r->u.dict.len; i++) {
+    const char *k = r->u.dict.ents[i].key->u.str.s;
+    if (strncmp(k, "_ansible_", 9) == 0 || strcmp(k, "exception") == 0)
+      continue;
+    if (verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0))
+      continue;
+    if (is_debug && has_msg && k[0] != '_' &&
+        strcmp(k, "msg") != 0 && strcmp(k, "warnings") != 0 && strcmp(k, "deprecations") != 0)
+      continue;
+    if (is_debug && !has_msg &&
+        (strcmp(k, "changed") == 0 || strcmp(k, "failed") == 0 || strcmp(k, "skipped") == 0 ||
+         strcmp(k, "skip_reason") == 0))
+      continue;
+    rt_dict_put(d, k, strlen(k), strip_internal(r->u.dict.ents[i].val, false, verbosity));
+  }
+  return d;
+}
+
+static bool flag(const RtValue *r, const char *key) {
+  const RtValue *v = rt_dict_get(r, key);
+  return v && rt_truth((RtValue *)v, NULL) == 1;
+}
+
+/* _dump_results: JSON, sorted keys, indent 4 when verbose-always or -vvv. */
+static void dump(RtBuf *b, RtHost *h, const RtTaskDef *t, RtValue *result) {
+  bool is_debug = strcmp(t->action, "debug") == 0;
+  RtValue *clean = strip_internal(result, is_debug, h->run->opt.verbosity);
+  int indent = (flag(result, "_ansible_verbose_always") || h->run->opt.verbosity > 2) ? 4 : -1;
+  rt_render_json(b, clean, indent, true);
+  rt_decref(clean);
+}
+
+static bool verbose(RtHost *h, RtValue *result) {
+  return (h->run->opt.verbosity > 0 || rt_dict_get(result, "_ansible_verbose_always")) &&
+         !rt_dict_get(result, "_ansible_verbose_override");
+}
+
+static void item_label(RtBuf *b, RtValue *result) {
+  RtValue *item = rt_dict_get(result, "_ansible_item_label");
+  if (!item)
+    item = rt_dict_get(result, "item");
+  if (item)
+    rt_render_str(b, item);
+  else
+    rt_buf_puts(b, "None");
+}
+
+void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item) {
+  RtBuf b = {0};
+  switch (st) {
+  case RT_STATUS_OK:
+  case RT_STATUS_CHANGED:
+    rt_buf_printf(&b, "%s: [%s]", st == RT_STATUS_CHANGED ? "changed" : "ok", h->name);
+    if (item) {
+      rt_buf_puts(&b, " => (item=");
+      item_label(&b, result);
+      rt_buf_puts(&b, ")");
+    }
+    if (verbose(h, result)) {
+      rt_buf_puts(&b, " => ");
+      dump(&b, h, t, result);
+    }
+    break;
+  case RT_STATUS_SKIPPED:
+    rt_buf_printf(&b, "skipping: [%s]", h->name);
+    if (item) {
+      rt_buf_puts(&b, " => (item=");
+      item_label(&b, result);
+      rt_buf_puts(&b, ") ");
+    }
+    if (h->run->opt.verbosity > 0) {
+      rt_buf_puts(&b, " => ");
+      dump(&b, h, t, result);
+    }
+    break;
+  case RT_STATUS_FAILED:
+  case RT_STATUS_IGNORED:
+    if (item) {
+      rt_buf_printf(&b, "failed: [%s] (item=", h->name);
+      item_label(&b, result);
+      rt_buf_puts(&b, ") => ");
+    } else {
+      rt_buf_printf(&b, "fatal: [%s]: FAILED! => ", h->name);
+    }
+    dump(&b, h, t, result);
+    break;
+  case RT_STATUS_UNREACHABLE:
+    rt_buf_printf(&b, "fatal: [%s]: UNREACHABLE! => ", h->name);
+    dump(&b, h, t, result);
+    break;
+  }
+  pthread_mutex_lock(&h->run->out_lock);
+  fputs(b.data, stdout);
+  fputc('\n', stdout);
+  if (st == RT_STATUS_IGNORED && !item)
+    fputs("...ignoring\n", stdout);
+  fflush(stdout);
+  pthread_mutex_unlock(&h->run->out_lock);
+  rt_buf_free(&b);
+}
+
+static int cmp_host_name(const void *a, const void *b) {
+  return strcmp((*(RtHost *const *)a)->name, (*(RtHost *const *)b)->name);
+}
+
+void rt_out_recap(RtRun *run) {
+  int n = 0;
+  RtHost **hs = rt_xcalloc((size_t)run->inv.nhosts + 1, sizeof *hs);
+  for (int i = 0; i < run->inv.nhosts; i++)
+    if (run->hosts[i] && run->hosts[i]->processed)
+      hs[n++] = run->hosts[i];
+  qsort(hs, (size_t)n, sizeof *hs, cmp_host_name);
+  pthread_mutex_lock(&run->out_lock);
+  banner("PLAY RECAP");
+  for (int i = 0; i < n; i++) {
+    const RtCounts *c = &hs[i]->counts;
+    char f[7][24];
+    snprintf(f[0], sizeof f[0], "ok=%-4d", c->ok);
+    snprintf(f[1], sizeof f[1], "changed=%-4d", c->changed);
+    snprintf(f[2], sizeof f[2], "unreachable=%-4d", c->unreachable);
+    snprintf(f[3], sizeof f[3], "failed=%-4d", c->failed);
+    snprintf(f[4], sizeof f[4], "skipped=%-4d", c->skipped);
+    snprintf(f[5], sizeof f[5], "rescued=%-4d", c->rescued);
+    snprintf(f[6], sizeof f[6], "ignored=%-4d", c->ignored);
+    printf("%-26s : %s %s %s %s %s %s %s\n", hs[i]->name, f[0], f[1], f[2], f[3], f[4], f[5],
+           f[6]);
+  }
+  putchar('\n');
+  fflush(stdout);
+  pthread_mutex_unlock(&run->out_lock);
+  free(hs);
+}
+
+void rt_out_warning(RtRun *run, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (run)
+    pthread_mutex_lock(&run->out_lock);
+  fputs("[WARNING]: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  if (run)
+    pthread_mutex_unlock(&run->out_lock);
+  va_end(ap);
+}
+
+void rt_out_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("ERROR! ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
