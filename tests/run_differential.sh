@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Differential test against the real thing: every playbook below runs through
+# ansible-playbook (Debian's ansible-core) and through its playc-compiled binary,
+# against the same private sshd hosts (1 and 3), twice each (the second run shows
+# idempotence). Compared: exit code, PLAY RECAP, the TASK banner sequence, the
+# per-task set of host outcomes, and the files produced (paths, types, modes,
+# sizes, contents).
+. "$(dirname "$0")/lib.sh"
+
+playbooks=("$PLAYC_SRC/samples/hello/site.yml")
+for f in "$PLAYC_SRC"/tests/integration/*.yml; do [ -e "$f" ] && playbooks+=("$f"); done
+
+# TASK banners and, per task, the sorted host outcome lines
+outline() {
+  awk '/^TASK \[/ { if (t) print t; t=$0; sub(/ \*+$/, "", t); next }
+       /^(ok|changed|skipping|fatal|failed): \[/ { n0=index($0, " => {"); line=(n0 ? substr($0, 1, n0-1) : $0)
+         sub(/: FAILED!$/, "", line); sub(/: UNREACHABLE!$/, "", line); t = t "\n  " line }
+       /^PLAY RECAP/ { if (t) print t; t="" }' "$1" |
+  awk 'BEGIN{RS="TASK \\["} NR>1 { n=split($0, l, "\n"); printf "TASK [%s\n", l[1];
+       delete s; k=0; for (i=2;i<=n;i++) if (l[i] != "") s[++k]=l[i];
+       asort(s); for (i=1;i<=k;i++) print s[i] }'
+}
+
+for n in 1 3; do
+  harness_start "$n"
+  cfg="$work/ansible-$n.cfg"
+  cat > "$cfg" <<EOF
+[defaults]
+host_key_checking = True
+retry_files_enabled = False
+nocolor = True
+forks = 10
+local_tmp = $work/ansible-local
+[ssh_connection]
+pipelining = True
+ssh_args = -F $H/ssh_config -o ControlMaster=auto -o ControlPersist=60s -o ControlPath=$work/cm-%r@%h:%p
+EOF
+  for pb in "${playbooks[@]}"; do
+    name=$(basename "$(dirname "$pb")")-$(basename "$pb" .yml)-$n
+    (cd "$work" && "$PLAYC" "$pb" -o "$work/$name.bin") || { bad "compile $pb"; continue; }
+    ans_base=$(shared_dir "ans-$name")
+    pc_base=$(shared_dir "pc-$name")
+    for run in 1 2; do
+      ANSIBLE_CONFIG=$cfg ansible-playbook -i "$H/inventory.ini" -e base_dir="$ans_base" "$pb" \
+        > "$work/$name.ans$run" 2>&1
+      ans_rc=$?
+      "$work/$name.bin" -i "$H/inventory.ini" --known-hosts "$H/known_hosts" -f 10 \
+        -e base_dir="$pc_base" > "$work/$name.pc$run" 2>&1
+      pc_rc=$?
+      expect_eq "$name run $run: exit code" "$ans_rc" "$pc_rc"
+      expect_eq "$name run $run: PLAY RECAP" "$(recap "$work/$name.ans$run")" "$(recap "$work/$name.pc$run")"
+      expect_eq "$name run $run: tasks and host outcomes" "$(outline "$work/$name.ans$run")" \
+        "$(outline "$work/$name.pc$run")"
+      expect_eq "$name run $run: files produced" "$(tree "$ans_base")" "$(tree "$pc_base")"
+    done
+  done
+  "$PLAYC_SRC/tests/harness/sshd.sh" stop "$H"
+done
+finish
