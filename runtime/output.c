@@ -35,6 +35,13 @@ static void banner(const char *msg) {
   putchar('\n');
 }
 
+void rt_out_banner(RtRun *run, const char *msg) {
+  pthread_mutex_lock(&run->out_lock);
+  banner(msg);
+  fflush(stdout);
+  pthread_mutex_unlock(&run->out_lock);
+}
+
 void rt_out_play(RtRun *run, const RtPlayDef *play) {
   pthread_mutex_lock(&run->out_lock);
   char *msg = rt_xasprintf("PLAY [%s]", play->name[0] ? play->name : play->hosts);

@@ -322,6 +322,7 @@ int rt_run(RtRun *run);
 
 /* ---- output.c: the default callback's layout ------------------------------- */
 
+void rt_out_banner(RtRun *run, const char *msg); /* "\nMSG ****" to the width */
 void rt_out_play(RtRun *run, const RtPlayDef *play);
 void rt_out_task(RtRun *run, const char *name);
 /* Prints one host's result line(s) for a finished task (or one loop item when

@@ -110,16 +110,6 @@ static int active_hosts(RtHost **all, int n, RtHost **out) {
   return k;
 }
 
-static void no_more_hosts(RtRun *run) {
-  pthread_mutex_lock(&run->out_lock);
-  printf("\nNO MORE HOSTS LEFT ");
-  for (int i = 0; i < 79 - 19; i++)
-    putchar('*');
-  putchar('\n');
-  fflush(stdout);
-  pthread_mutex_unlock(&run->out_lock);
-}
-
 /* Returns false when every host of the play failed (later plays do not run). */
 static bool run_play(RtRun *run, const RtPlayDef *play) {
   if (strstr(play->hosts, "localhost"))
@@ -188,7 +178,7 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     run_parallel(run, act, na, run_task_on, (void *)t);
   }
   if (active_hosts(hosts, nh, act) == 0) {
-    no_more_hosts(run);
+    rt_out_banner(run, "NO MORE HOSTS LEFT");
     alive = false;
   }
   free(hosts);

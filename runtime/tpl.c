@@ -1,0 +1,82 @@
+/*
+ * tpl.c — template results as Ansible 2.14 produces them without native
+ * types (template/native_helpers.py ansible_eval_concat): the rendered parts
+ * are concatenated as text; a text that reads as a list, dict or bool literal
+ * ("[...", "{...", "True", "False") becomes that value again. Conditionals
+ * (when, changed_when, failed_when) use Jinja truthiness.
+ */
+#include "rt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct RtTpl {
+  RtBuf text;
+  RtValue *err; /* the first error met */
+};
+
+RtTpl *rt_tpl_begin(void) {
+  RtTpl *t = rt_xcalloc(1, sizeof *t);
+  rt_buf_add(&t->text, "", 0);
+  return t;
+}
+
+void rt_tpl_text(RtTpl *t, const char *s, size_t len) {
+  rt_buf_add(&t->text, s, len);
+}
+
+static RtValue *as_error(RtValue *v) {
+  return rt_kind(v) == RT_ERROR ? rt_incref(v) : rt_error("%s", v->u.undef.hint);
+}
+
+void rt_tpl_value(RtTpl *t, RtValue *v) {
+  if (rt_is_error(v)) {
+    if (!t->err)
+      t->err = as_error(v);
+    return;
+  }
+  rt_render_str(&t->text, v);
+}
+
+/* The conversion of the rendered text back to a value. */
+static RtValue *convert(char *text, size_t len) {
+  if ((len && (text[0] == '[' || text[0] == '{')) || strcmp(text, "True") == 0 ||
+      strcmp(text, "False") == 0) {
+    RtValue *v = rt_parse_pyliteral(text, len);
+    if (v) {
+      free(text);
+      return v;
+    }
+  }
+  return rt_str_take(text, len);
+}
+
+RtValue *rt_tpl_end(RtTpl *t) {
+  RtValue *r;
+  if (t->err) {
+    r = t->err;
+    rt_buf_free(&t->text);
+  } else {
+    size_t len = t->text.len;
+    r = convert(rt_buf_take(&t->text), len);
+  }
+  free(t);
+  return r;
+}
+
+RtValue *rt_tpl_single(RtValue *v) {
+  if (rt_is_error(v))
+    return as_error(v);
+  if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT || rt_kind(v) == RT_BOOL)
+    return rt_incref(v); /* str() then literal_eval gives the same value back */
+  RtBuf b = {0};
+  rt_render_str(&b, v);
+  if (!b.data)
+    rt_buf_add(&b, "", 0);
+  size_t len = b.len;
+  return convert(rt_buf_take(&b), len);
+}
+
+int32_t rt_cond(RtValue *v, RtValue **err) {
+  return rt_truth(v, err);
+}

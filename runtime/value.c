@@ -1,0 +1,329 @@
+/*
+ * value.c — the value representation (rt.h RtValue): constructors, atomic
+ * reference counts with immortal singletons (none, true, false), lists, and
+ * insertion-ordered dicts (Python dict order, which Ansible's output follows)
+ * with an open-addressing index over the entry array.
+ *
+ * Ownership: constructors return a new reference; list/dict "put"/"push"/"set"
+ * take the value they are given; accessors return borrowed references. Values
+ * are built by one owner and immutable once shared (refs > 1).
+ */
+#include "rt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define IMMORTAL UINT32_MAX
+
+static RtValue v_none = {IMMORTAL, RT_NONE, {0}};
+static RtValue v_true = {IMMORTAL, RT_BOOL, {.b = true}};
+static RtValue v_false = {IMMORTAL, RT_BOOL, {.b = false}};
+
+static RtValue *alloc(RtKind k) {
+  RtValue *v = rt_xcalloc(1, sizeof *v);
+  v->refs = 1;
+  v->kind = (uint8_t)k;
+  return v;
+}
+
+RtValue *rt_none(void) {
+  return &v_none;
+}
+
+RtValue *rt_bool(bool b) {
+  return b ? &v_true : &v_false;
+}
+
+RtValue *rt_int(int64_t i) {
+  RtValue *v = alloc(RT_INT);
+  v->u.i = i;
+  return v;
+}
+
+RtValue *rt_float(double f) {
+  RtValue *v = alloc(RT_FLOAT);
+  v->u.f = f;
+  return v;
+}
+
+RtValue *rt_str(const char *s, size_t len) {
+  return rt_str_take(rt_xstrndup(s, len), len);
+}
+
+RtValue *rt_strz(const char *s) {
+  return rt_str(s, strlen(s));
+}
+
+RtValue *rt_str_take(char *s, size_t len) {
+  RtValue *v = alloc(RT_STR);
+  v->u.str.s = s;
+  v->u.str.len = len;
+  return v;
+}
+
+RtValue *rt_undef(const char *name, const char *hint) {
+  RtValue *v = alloc(RT_UNDEF);
+  v->u.undef.name = rt_xstrdup(name);
+  v->u.undef.hint = hint ? rt_xstrdup(hint) : rt_xasprintf("'%s' is undefined", name);
+  return v;
+}
+
+RtValue *rt_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = NULL;
+  if (vasprintf(&msg, fmt, ap) < 0)
+    rt_panic(__FILE__, __LINE__, "out of memory");
+  va_end(ap);
+  RtValue *v = alloc(RT_ERROR);
+  v->u.err.msg = msg;
+  return v;
+}
+
+RtValue *rt_thunk(RtExprFn fn, const char *name) {
+  RtValue *v = alloc(RT_THUNK);
+  v->u.thunk.fn = fn;
+  v->u.thunk.name = name;
+  return v;
+}
+
+RtValue *rt_incref(RtValue *v) {
+  if (v && v->refs != IMMORTAL)
+    __atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
+  return v;
+}
+
+static void free_value(RtValue *v) {
+  switch ((RtKind)v->kind) {
+  case RT_STR:
+    free(v->u.str.s);
+    break;
+  case RT_LIST:
+    for (size_t i = 0; i < v->u.list.len; i++)
+      rt_decref(v->u.list.items[i]);
+    free(v->u.list.items);
+    break;
+  case RT_DICT:
+    for (size_t i = 0; i < v->u.dict.len; i++) {
+      rt_decref(v->u.dict.ents[i].key);
+      rt_decref(v->u.dict.ents[i].val);
+    }
+    free(v->u.dict.ents);
+    free(v->u.dict.index);
+    break;
+  case RT_UNDEF:
+    free(v->u.undef.name);
+    free(v->u.undef.hint);
+    break;
+  case RT_ERROR:
+    free(v->u.err.msg);
+    break;
+  default:
+    break;
+  }
+  free(v);
+}
+
+void rt_decref(RtValue *v) {
+  if (!v || v->refs == IMMORTAL)
+    return;
+  if (__atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) == 0)
+    free_value(v);
+}
+
+bool rt_is_error(const RtValue *v) {
+  return v->kind == RT_ERROR || v->kind == RT_UNDEF;
+}
+
+bool rt_as_bool(const RtValue *v) {
+  return v->u.b;
+}
+
+int64_t rt_as_int(const RtValue *v) {
+  return v->kind == RT_BOOL ? (int64_t)v->u.b : v->u.i;
+}
+
+double rt_as_float(const RtValue *v) {
+  return v->kind == RT_INT ? (double)v->u.i : v->u.f;
+}
+
+/* ---- lists ---- */
+
+RtValue *rt_list_new(size_t cap) {
+  RtValue *v = alloc(RT_LIST);
+  v->u.list.cap = cap ? cap : 4;
+  v->u.list.items = rt_xcalloc(v->u.list.cap, sizeof *v->u.list.items);
+  return v;
+}
+
+void rt_list_push(RtValue *list, RtValue *item) {
+  if (list->u.list.len == list->u.list.cap) {
+    list->u.list.cap *= 2;
+    list->u.list.items =
+        rt_xrealloc(list->u.list.items, list->u.list.cap * sizeof *list->u.list.items);
+  }
+  list->u.list.items[list->u.list.len++] = item;
+}
+
+RtValue *rt_list_at(const RtValue *list, size_t i) {
+  return list->u.list.items[i];
+}
+
+RtValue *rt_list_copy(const RtValue *list) {
+  RtValue *c = rt_list_new(list->u.list.len);
+  for (size_t i = 0; i < list->u.list.len; i++)
+    rt_list_push(c, rt_incref(list->u.list.items[i]));
+  return c;
+}
+
+size_t rt_len(const RtValue *v) {
+  switch ((RtKind)v->kind) {
+  case RT_STR:
+    return v->u.str.len;
+  case RT_LIST:
+    return v->u.list.len;
+  case RT_DICT:
+    return v->u.dict.len;
+  default:
+    return 0;
+  }
+}
+
+/* ---- dicts ---- */
+
+static uint32_t hash(const char *s, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
+}
+
+/* Slot of `key` in the index: its slot, or the empty slot where it goes. */
+static size_t slot(const RtValue *d, const char *key, size_t keylen) {
+  size_t mask = d->u.dict.index_cap - 1;
+  for (size_t i = hash(key, keylen) & mask;; i = (i + 1) & mask) {
+    uint32_t e = d->u.dict.index[i];
+    if (e == 0)
+      return i;
+    const RtValue *k = d->u.dict.ents[e - 1].key;
+    if (k->u.str.len == keylen && memcmp(k->u.str.s, key, keylen) == 0)
+      return i;
+  }
+}
+
+static void reindex(RtValue *d, size_t cap) {
+  free(d->u.dict.index);
+  d->u.dict.index_cap = cap;
+  d->u.dict.index = rt_xcalloc(cap, sizeof *d->u.dict.index);
+  for (size_t i = 0; i < d->u.dict.len; i++) {
+    const RtValue *k = d->u.dict.ents[i].key;
+    d->u.dict.index[slot(d, k->u.str.s, k->u.str.len)] = (uint32_t)(i + 1);
+  }
+}
+
+RtValue *rt_dict_new(size_t cap) {
+  RtValue *v = alloc(RT_DICT);
+  v->u.dict.cap = cap ? cap : 4;
+  v->u.dict.ents = rt_xcalloc(v->u.dict.cap, sizeof *v->u.dict.ents);
+  size_t icap = 8;
+  while (icap < v->u.dict.cap * 2)
+    icap *= 2;
+  reindex(v, icap);
+  return v;
+}
+
+void rt_dict_put(RtValue *d, const char *key, size_t keylen, RtValue *val) {
+  size_t s = slot(d, key, keylen);
+  uint32_t e = d->u.dict.index[s];
+  if (e) {
+    rt_decref(d->u.dict.ents[e - 1].val);
+    d->u.dict.ents[e - 1].val = val;
+    return;
+  }
+  if (d->u.dict.len == d->u.dict.cap) {
+    d->u.dict.cap *= 2;
+    d->u.dict.ents = rt_xrealloc(d->u.dict.ents, d->u.dict.cap * sizeof *d->u.dict.ents);
+  }
+  d->u.dict.ents[d->u.dict.len].key = rt_str(key, keylen);
+  d->u.dict.ents[d->u.dict.len].val = val;
+  d->u.dict.len++;
+  if (d->u.dict.len * 2 > d->u.dict.index_cap)
+    reindex(d, d->u.dict.index_cap * 2);
+  else
+    d->u.dict.index[s] = (uint32_t)d->u.dict.len;
+}
+
+void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
+  rt_dict_put(d, key, strlen(key), val);
+}
+
+RtValue *rt_dict_get(const RtValue *d, const char *key) {
+  if (!d || d->kind != RT_DICT)
+    return NULL;
+  uint32_t e = d->u.dict.index[slot(d, key, strlen(key))];
+  return e ? d->u.dict.ents[e - 1].val : NULL;
+}
+
+void rt_dict_del(RtValue *d, const char *key) {
+  size_t s = slot(d, key, strlen(key));
+  uint32_t e = d->u.dict.index[s];
+  if (!e)
+    return;
+  rt_decref(d->u.dict.ents[e - 1].key);
+  rt_decref(d->u.dict.ents[e - 1].val);
+  memmove(&d->u.dict.ents[e - 1], &d->u.dict.ents[e],
+          (d->u.dict.len - e) * sizeof *d->u.dict.ents);
+  d->u.dict.len--;
+  reindex(d, d->u.dict.index_cap);
+}
+
+RtValue *rt_dict_copy(const RtValue *d) {
+  RtValue *c = rt_dict_new(d->u.dict.len);
+  for (size_t i = 0; i < d->u.dict.len; i++) {
+    const RtValue *k = d->u.dict.ents[i].key;
+    rt_dict_put(c, k->u.str.s, k->u.str.len, rt_incref(d->u.dict.ents[i].val));
+  }
+  return c;
+}
+
+/* ---- equality ---- */
+
+static bool numeric(const RtValue *v) {
+  return v->kind == RT_INT || v->kind == RT_FLOAT || v->kind == RT_BOOL;
+}
+
+bool rt_equal(const RtValue *a, const RtValue *b) {
+  if (a == b)
+    return true;
+  if (numeric(a) && numeric(b)) {
+    if (a->kind == RT_FLOAT || b->kind == RT_FLOAT)
+      return rt_as_float(a) == rt_as_float(b);
+    return rt_as_int(a) == rt_as_int(b);
+  }
+  if (a->kind != b->kind)
+    return false;
+  switch ((RtKind)a->kind) {
+  case RT_NONE:
+    return true;
+  case RT_STR:
+    return a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+  case RT_LIST:
+    if (a->u.list.len != b->u.list.len)
+      return false;
+    for (size_t i = 0; i < a->u.list.len; i++)
+      if (!rt_equal(a->u.list.items[i], b->u.list.items[i]))
+        return false;
+    return true;
+  case RT_DICT:
+    if (a->u.dict.len != b->u.dict.len)
+      return false;
+    for (size_t i = 0; i < a->u.dict.len; i++) {
+      const RtValue *other = rt_dict_get(b, a->u.dict.ents[i].key->u.str.s);
+      if (!other || !rt_equal(a->u.dict.ents[i].val, other))
+        return false;
+    }
+    return true;
+  default:
+    return false;
+  }
+}
