@@ -1,0 +1,242 @@
+/*
+ * test_runtime.c — unit tests of the runtime's values, operations, filters and
+ * template conversion, plus a differential mode against real Python:
+ *   test_runtime             run the checks below
+ *   test_runtime --render F  read a JSON array from F and print, for each value,
+ *                            str(), repr(), json.dumps(sort_keys) compact and
+ *                            indent=4, one record each (tests/unit/render_oracle.py
+ *                            prints the same with Python and compares)
+ */
+#include "rt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int failures, checks;
+
+#define CHECK(c)                                                                          \
+  do {                                                                                    \
+    checks++;                                                                             \
+    if (!(c)) {                                                                           \
+      failures++;                                                                         \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);               \
+    }                                                                                     \
+  } while (0)
+
+/* str() of v (consumes v) compared with `want`. */
+static bool str_is(RtValue *v, const char *want) {
+  RtBuf b = {0};
+  rt_render_str(&b, v);
+  bool ok = strcmp(b.data ? b.data : "", want) == 0;
+  if (!ok)
+    fprintf(stderr, "  got \"%s\", want \"%s\"\n", b.data ? b.data : "", want);
+  rt_buf_free(&b);
+  rt_decref(v);
+  return ok;
+}
+
+static RtValue *S(const char *s) { return rt_strz(s); }
+static RtValue *I(int64_t i) { return rt_int(i); }
+
+/* binop on two fresh values, consuming them */
+static RtValue *op(int o, RtValue *a, RtValue *b) {
+  RtValue *r = rt_binop(o, a, b, NULL);
+  rt_decref(a);
+  rt_decref(b);
+  return r;
+}
+
+static void test_dicts(void) {
+  RtValue *d = rt_dict_new(0);
+  for (int i = 0; i < 100; i++) {
+    char k[16];
+    snprintf(k, sizeof k, "k%d", 99 - i);
+    rt_dict_set(d, k, I(i));
+  }
+  CHECK(rt_len(d) == 100);
+  CHECK(strcmp(d->u.dict.ents[0].key->u.str.s, "k99") == 0); /* insertion order */
+  rt_dict_set(d, "k50", S("x"));                              /* replace in place */
+  CHECK(rt_len(d) == 100 && rt_kind(rt_dict_get(d, "k50")) == RT_STR);
+  CHECK(strcmp(d->u.dict.ents[49].key->u.str.s, "k50") == 0);
+  rt_dict_del(d, "k99");
+  CHECK(rt_len(d) == 99 && !rt_dict_get(d, "k99") && rt_dict_get(d, "k0"));
+  RtValue *c = rt_dict_copy(d);
+  CHECK(rt_equal(c, d));
+  rt_dict_set(c, "k0", I(-1));
+  CHECK(!rt_equal(c, d));
+  rt_decref(c);
+  rt_decref(d);
+}
+
+static void test_ops(void) {
+  CHECK(str_is(op(RT_OP_ADD, I(2), I(3)), "5"));
+  CHECK(str_is(op(RT_OP_DIV, I(7), I(2)), "3.5"));
+  CHECK(str_is(op(RT_OP_FLOORDIV, I(-7), I(2)), "-4"));
+  CHECK(str_is(op(RT_OP_MOD, I(-7), I(3)), "2"));
+  CHECK(str_is(op(RT_OP_POW, I(2), I(10)), "1024"));
+  CHECK(str_is(op(RT_OP_ADD, rt_float(0.1), rt_float(0.2)), "0.30000000000000004"));
+  CHECK(str_is(op(RT_OP_CONCAT, S("a"), I(1)), "a1"));
+  CHECK(str_is(op(RT_OP_ADD, S("a"), S("b")), "ab"));
+  CHECK(str_is(op(RT_OP_MUL, S("ab"), I(3)), "ababab"));
+  CHECK(str_is(op(RT_OP_EQ, I(1), rt_float(1.0)), "True"));
+  CHECK(str_is(op(RT_OP_EQ, I(1), rt_bool(true)), "True"));
+  CHECK(str_is(op(RT_OP_LT, S("a"), S("b")), "True"));
+  CHECK(str_is(op(RT_OP_IN, S("ell"), S("hello")), "True"));
+  RtValue *r = op(RT_OP_ADD, I(1), S("a"));
+  CHECK(rt_kind(r) == RT_ERROR &&
+        strcmp(r->u.err.msg, "unsupported operand type(s) for +: 'int' and 'str'") == 0);
+  rt_decref(r);
+  r = op(RT_OP_DIV, I(1), I(0));
+  CHECK(rt_kind(r) == RT_ERROR);
+  rt_decref(r);
+  r = op(RT_OP_ADD, rt_undef("x", NULL), I(1));
+  CHECK(rt_kind(r) == RT_ERROR && strcmp(r->u.err.msg, "'x' is undefined") == 0);
+  rt_decref(r);
+  /* undefined chains through attributes, and `default` catches it */
+  RtValue *u = rt_undef("x", NULL), *ua = rt_getattr(u, "y", NULL);
+  CHECK(rt_kind(ua) == RT_UNDEF);
+  RtValue *args = rt_list_new(1);
+  rt_list_push(args, S("dflt"));
+  CHECK(str_is(rt_filter("default", ua, args, NULL, NULL), "dflt"));
+  CHECK(str_is(rt_test("defined", ua, NULL, NULL), "False"));
+  rt_decref(args);
+  rt_decref(ua);
+  rt_decref(u);
+  RtValue *d = rt_dict_new(1);
+  rt_dict_set(d, "a", I(1));
+  RtValue *miss = rt_getattr(d, "b", NULL);
+  CHECK(rt_kind(miss) == RT_UNDEF && strcmp(miss->u.undef.hint, "'dict object' has no attribute 'b'") == 0);
+  rt_decref(miss);
+  rt_decref(d);
+}
+
+static void test_filters(void) {
+  RtValue *l = rt_list_new(3);
+  rt_list_push(l, S("a"));
+  rt_list_push(l, I(1));
+  rt_list_push(l, rt_none());
+  RtValue *sep = rt_list_new(1);
+  rt_list_push(sep, S(","));
+  CHECK(str_is(rt_filter("join", l, sep, NULL, NULL), "a,1,None"));
+  CHECK(str_is(rt_filter("length", l, NULL, NULL, NULL), "3"));
+  CHECK(str_is(rt_filter("upper", l, NULL, NULL, NULL), "['A', 1, NONE]"));
+  rt_decref(sep);
+  rt_decref(l);
+  RtValue *s = S(" 42 ");
+  CHECK(str_is(rt_filter("int", s, NULL, NULL, NULL), "42"));
+  rt_decref(s);
+  s = S("4.7");
+  CHECK(str_is(rt_filter("int", s, NULL, NULL, NULL), "4"));
+  rt_decref(s);
+  s = S("nope");
+  CHECK(str_is(rt_filter("int", s, NULL, NULL, NULL), "0"));
+  rt_decref(s);
+  static const char *const truthy[] = {"yes", "On", "1", "TRUE"}, *const falsy[] = {"no", "0", "x", ""};
+  for (int i = 0; i < 4; i++) {
+    s = S(truthy[i]);
+    CHECK(str_is(rt_filter("bool", s, NULL, NULL, NULL), "True"));
+    rt_decref(s);
+    s = S(falsy[i]);
+    CHECK(str_is(rt_filter("bool", s, NULL, NULL, NULL), "False"));
+    rt_decref(s);
+  }
+  s = S("");
+  RtValue *args = rt_list_new(2);
+  rt_list_push(args, S("empty"));
+  rt_list_push(args, rt_bool(true));
+  CHECK(str_is(rt_filter("default", s, args, NULL, NULL), "empty"));
+  rt_decref(args);
+  rt_decref(s);
+}
+
+static void test_templates(void) {
+  RtTpl *t = rt_tpl_begin();
+  rt_tpl_text(t, "[1, ", 4);
+  RtValue *two = I(2);
+  rt_tpl_value(t, two);
+  rt_tpl_text(t, "]", 1);
+  RtValue *r = rt_tpl_end(t);
+  CHECK(rt_kind(r) == RT_LIST && rt_len(r) == 2); /* "[1, 2]" reads back as a list */
+  rt_decref(r);
+  r = rt_tpl_single(two); /* "{{ 2 }}" is the text "2" in Ansible 2.14 */
+  CHECK(rt_kind(r) == RT_STR && strcmp(r->u.str.s, "2") == 0);
+  rt_decref(r);
+  rt_decref(two);
+  RtValue *s = S("True");
+  r = rt_tpl_single(s);
+  CHECK(rt_kind(r) == RT_BOOL && r->u.b);
+  rt_decref(r);
+  rt_decref(s);
+  t = rt_tpl_begin();
+  RtValue *u = rt_undef("nope", NULL);
+  rt_tpl_value(t, u);
+  r = rt_tpl_end(t);
+  CHECK(rt_kind(r) == RT_ERROR && strcmp(r->u.err.msg, "'nope' is undefined") == 0);
+  rt_decref(r);
+  rt_decref(u);
+}
+
+static void test_data(void) {
+  char *err = NULL;
+  const char *y = "a: yes\nb: 0755\nc: '0755'\nd: 1.5\ne: ~\nf: [1, two]\nbase: &b {x: 1}\n"
+                  "m:\n  <<: *b\n  y: 2\n";
+  RtValue *v = rt_parse_yaml(y, strlen(y), "t.yml", &err);
+  CHECK(v && rt_kind(v) == RT_DICT);
+  if (v) {
+    CHECK(str_is(rt_incref(v), "{'a': True, 'b': 493, 'c': '0755', 'd': 1.5, 'e': None, "
+                               "'f': [1, 'two'], 'base': {'x': 1}, 'm': {'y': 2, 'x': 1}}"));
+    rt_decref(v);
+  }
+  const char *js = "{\"b\": [1, 2.5, null, true]}";
+  v = rt_parse_json(js, strlen(js), &err);
+  CHECK(v && str_is(v, "{'b': [1, 2.5, None, True]}"));
+  const char *py = "{'a': [1, 'x\\'y'], 'b': (None, False)}";
+  v = rt_parse_pyliteral(py, strlen(py));
+  CHECK(v && str_is(v, "{'a': [1, \"x'y\"], 'b': [None, False]}"));
+  CHECK(rt_parse_pyliteral("[1, 2", 5) == NULL);
+}
+
+static int render_mode(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return 2;
+  RtBuf in = {0};
+  char chunk[4096];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    rt_buf_add(&in, chunk, n);
+  fclose(f);
+  char *err = NULL;
+  RtValue *all = rt_parse_json(in.data, in.len, &err);
+  rt_buf_free(&in);
+  if (!all || rt_kind(all) != RT_LIST)
+    return 2;
+  for (size_t i = 0; i < rt_len(all); i++) {
+    RtValue *v = rt_list_at(all, i);
+    RtBuf b = {0};
+    rt_render_str(&b, v);
+    rt_buf_puts(&b, "\n--\n");
+    rt_render_repr(&b, v);
+    rt_buf_puts(&b, "\n--\n");
+    rt_render_json(&b, v, -1, true);
+    rt_buf_puts(&b, "\n--\n");
+    rt_render_json(&b, v, 4, true);
+    rt_buf_puts(&b, "\n==\n");
+    fputs(b.data, stdout);
+    rt_buf_free(&b);
+  }
+  rt_decref(all);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--render") == 0)
+    return render_mode(argv[2]);
+  test_dicts();
+  test_ops();
+  test_filters();
+  test_templates();
+  test_data();
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures ? 1 : 0;
+}
