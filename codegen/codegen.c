@@ -689,7 +689,12 @@ static LLVMValueRef cg_template(Cg *g, const IrExpr *e) {
   return CG_CALL(g, CG_rt_tpl_end, buf);
 }
 
+/* "{{ e }}" alone. Ansible returns a bare variable's value as it is ("{{ n }}"
+ * with n: 5 is the int 5: Templar's single-variable fast path); any other
+ * expression goes through the text conversion ("{{ n + 1 }}" is "6"). */
 static LLVMValueRef cg_single(Cg *g, const IrExpr *e) {
+  if (e->kids[0]->op == IR_VAR)
+    return cg_expr(g, e->kids[0]);
   LLVMValueRef v = cg_expr(g, e->kids[0]);
   LLVMValueRef r = CG_CALL(g, CG_rt_tpl_single, v);
   cg_decref(g, v);

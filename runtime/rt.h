@@ -314,7 +314,8 @@ struct RtHost {
   RtValue *results;     /* list of per-item results */
   RtValue *result;      /* current step's result dict */
   bool any_changed, any_failed, all_skipped;
-  RtValue *reg_saved;   /* the register var's previous value during a step */
+  bool step_error;      /* the step failed before its module ran (args, when) */
+  bool result_from_module; /* h->result came from the module of this step */
 };
 
 /* Runs every play of `run`; returns the exit code. */

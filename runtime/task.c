@@ -73,9 +73,13 @@ void rt_step_skip(RtHost *h, const RtTaskDef *t) {
 }
 
 void rt_step_error(RtHost *h, const RtTaskDef *t, RtValue *err) {
+  if (h->step_error) { /* the step failed already; later steps are moot */
+    rt_decref(err);
+    return;
+  }
   const char *why = err_text(err);
   char *msg;
-  if (h->result) /* after the module ran: changed_when / failed_when */
+  if (h->result_from_module) /* after the module ran: changed_when / failed_when */
     msg = rt_xasprintf("The conditional check '%s' failed. The error was: %s",
                        t->failed_when_src ? t->failed_when_src
                                           : t->changed_when_src ? t->changed_when_src : "",
@@ -87,6 +91,7 @@ void rt_step_error(RtHost *h, const RtTaskDef *t, RtValue *err) {
   else
     msg = rt_xstrdup(why);
   set_result(h, failure(msg));
+  h->step_error = true;
   free(msg);
   rt_decref(err);
 }
@@ -106,7 +111,36 @@ static RtValue *drop_omitted(RtValue *args) {
   return d;
 }
 
+/* The first error or undefined value inside `v` (borrowed), or NULL. Keys
+ * starting with "__" hold compiled expression values that the module itself
+ * judges (debug's var, assert's that). */
+static RtValue *find_error(RtValue *v) {
+  if (rt_is_error(v))
+    return v;
+  if (rt_kind(v) == RT_LIST)
+    for (size_t i = 0; i < rt_len(v); i++) {
+      RtValue *e = find_error(rt_list_at(v, i));
+      if (e)
+        return e;
+    }
+  if (rt_kind(v) == RT_DICT)
+    for (size_t i = 0; i < v->u.dict.len; i++) {
+      if (strncmp(v->u.dict.ents[i].key->u.str.s, "__", 2) == 0)
+        continue;
+      RtValue *e = find_error(v->u.dict.ents[i].val);
+      if (e)
+        return e;
+    }
+  return NULL;
+}
+
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
+  RtValue *bad = find_error(args);
+  if (bad) {
+    rt_step_error(h, t, rt_incref(bad));
+    rt_decref(args);
+    return true;
+  }
   args = drop_omitted(args);
   RtValue *r = rt_modules[t->module](h, args);
   rt_decref(args);
@@ -126,18 +160,19 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   if (!rt_dict_get(r, "changed"))
     rt_dict_set(r, "changed", rt_bool(false));
   set_result(h, r);
+  h->result_from_module = true;
   if (t->register_var)
     rt_host_set_var(h, RT_VL_TASK, t->register_var, rt_incref(r));
   return true;
 }
 
 void rt_step_set_changed(RtHost *h, bool changed) {
-  if (h->result)
+  if (h->result && !h->step_error)
     rt_dict_set(h->result, "changed", rt_bool(changed));
 }
 
 void rt_step_set_failed(RtHost *h, bool failed) {
-  if (!h->result)
+  if (!h->result || h->step_error)
     return;
   rt_dict_set(h->result, "failed_when_result", rt_bool(failed));
   rt_dict_set(h->result, "failed", rt_bool(failed));
@@ -156,6 +191,8 @@ static RtStatus status_of(const RtValue *r, bool ignore_errors) {
 }
 
 void rt_step_end(RtHost *h, const RtTaskDef *t) {
+  h->step_error = false;
+  h->result_from_module = false;
   if (!t->has_loop || !h->results || !h->result)
     return;
   RtValue *r = h->result;
@@ -234,6 +271,8 @@ static void count(RtHost *h, RtStatus st, const RtValue *r) {
 
 RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   RtValue *r;
+  h->step_error = false;
+  h->result_from_module = false;
   bool loop_ran = t->has_loop && h->results && !h->result;
   if (loop_ran) {
     r = aggregate(h->results);
