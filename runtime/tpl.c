@@ -35,7 +35,8 @@ void rt_tpl_value(RtTpl *t, RtValue *v) {
       t->err = as_error(v);
     return;
   }
-  rt_render_str(&t->text, v);
+  if (rt_kind(v) != RT_NONE) /* Ansible's finalize renders None as "" */
+    rt_render_str(&t->text, v);
 }
 
 /* The conversion of the rendered text back to a value. */
@@ -70,7 +71,8 @@ RtValue *rt_tpl_single(RtValue *v) {
   if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT || rt_kind(v) == RT_BOOL)
     return rt_incref(v); /* str() then literal_eval gives the same value back */
   RtBuf b = {0};
-  rt_render_str(&b, v);
+  if (rt_kind(v) != RT_NONE)
+    rt_render_str(&b, v);
   if (!b.data)
     rt_buf_add(&b, "", 0);
   size_t len = b.len;

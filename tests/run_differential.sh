@@ -51,6 +51,10 @@ EOF
       expect_eq "$name run $run: PLAY RECAP" "$(recap "$work/$name.ans$run")" "$(recap "$work/$name.pc$run")"
       expect_eq "$name run $run: tasks and host outcomes" "$(outline "$work/$name.ans$run")" \
         "$(outline "$work/$name.pc$run")"
+      if [ "$n" = 1 ]; then # one host: results print in a fixed order; compare every dump
+        expect_eq "$name run $run: printed results" "$(grep -E '^( |\.\.\.)' "$work/$name.ans$run")" \
+          "$(grep -E '^( |\.\.\.)' "$work/$name.pc$run")"
+      fi
       expect_eq "$name run $run: files produced" "$(tree "$ans_base")" "$(tree "$pc_base")"
     done
   done
