@@ -90,6 +90,7 @@ struct FeNode {
   PcLoc loc;
   /* FE_SCALAR */
   FeScalarType stype;
+  bool quoted; /* a single- or double-quoted scalar (its text starts one column in) */
   const char *text; /* the scalar's text (after YAML unescaping), NUL-terminated */
   size_t len;
   bool b;

@@ -75,6 +75,27 @@ static void glob_test(RtBuf *b, const char *pat) {
   rt_buf_puts(b, "; do [ -e \"$__playc_f\" ] || [ -L \"$__playc_f\" ] && __playc_m=0; done; ");
 }
 
+/* Ansible's result when the executable is missing (run_command's OSError). */
+static RtValue *no_such_command(RtValue *cmdv) {
+  RtBuf w0 = {0}, all = {0};
+  rt_render_str(&w0, rt_list_at(cmdv, 0));
+  for (size_t i = 0; i < rt_len(cmdv); i++) {
+    if (i)
+      rt_buf_putc(&all, ' ');
+    rt_render_str(&all, rt_list_at(cmdv, i));
+  }
+  RtValue *r = mod_fail_result("[Errno 2] No such file or directory: b'%s'", w0.data ? w0.data : "");
+  rt_dict_set(r, "rc", rt_int(2));
+  rt_dict_set(r, "stdout", rt_strz(""));
+  rt_dict_set(r, "stderr", rt_strz(""));
+  rt_dict_set(r, "cmd", rt_str(all.data ? all.data : "", all.len));
+  rt_dict_set(r, "stdout_lines", rt_list_new(0));
+  rt_dict_set(r, "stderr_lines", rt_list_new(0));
+  rt_buf_free(&w0);
+  rt_buf_free(&all);
+  return r;
+}
+
 static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
   char *raw = mod_arg_str(args, "_raw_params"), *cmd = mod_arg_str(args, "cmd");
   char *chdir = mod_arg_str(args, "chdir"), *creates = mod_arg_str(args, "creates");
@@ -82,6 +103,8 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
   char *exe = mod_arg_str(args, "executable");
   RtValue *argv = rt_dict_get(args, "argv");
   const char *text = raw ? raw : cmd;
+  if (text && !text[strspn(text, " \t\n\r\f\v")])
+    text = NULL; /* blank: "no command given" */
   RtValue *r = NULL, *cmdv = NULL;
   char *err = NULL;
   int strip = mod_arg_bool(args, "strip_empty_ends", 1);
@@ -104,7 +127,17 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
     r = mod_fail_result("%s", err);
     goto done;
   }
+  if (!shell && rt_len(cmdv) == 0) {
+    r = mod_fail_result("no command given");
+    rt_dict_set(r, "rc", rt_int(256));
+    goto done;
+  }
   RtBuf s = {0};
+  if (chdir) { /* first, as Ansible: creates/removes are relative to it */
+    rt_buf_puts(&s, "cd ");
+    rt_sh_quote(&s, chdir);
+    rt_buf_puts(&s, " 2>/dev/null || { printf '__PLAYC_NOCHDIR'; exit 2; }; ");
+  }
   if (creates) {
     glob_test(&s, creates);
     rt_buf_puts(&s, "[ $__playc_m = 0 ] && { printf '__PLAYC_SKIP_CREATES'; exit 0; }; ");
@@ -116,16 +149,17 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
   if (h->run->opt.check) {
     rt_buf_puts(&s, "exit 0");
   } else {
-    if (chdir) {
-      rt_buf_puts(&s, "cd ");
-      rt_sh_quote(&s, chdir);
-      rt_buf_puts(&s, " || exit 1; ");
-    }
     if (shell) {
       rt_sh_quote(&s, exe ? exe : "/bin/sh");
       rt_buf_puts(&s, " -c ");
       rt_sh_quote(&s, text);
     } else {
+      RtBuf w0 = {0};
+      rt_render_str(&w0, rt_list_at(cmdv, 0));
+      rt_buf_puts(&s, "command -v ");
+      rt_sh_quote(&s, w0.data ? w0.data : "");
+      rt_buf_puts(&s, " >/dev/null 2>&1 || { printf '__PLAYC_NOCMD'; exit 2; }; ");
+      rt_buf_free(&w0);
       rt_buf_puts(&s, "exec");
       for (size_t i = 0; i < rt_len(cmdv); i++) {
         RtBuf word = {0};
@@ -140,9 +174,8 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
   clock_gettime(CLOCK_REALTIME, &t0);
   RtExec ex;
   char *in = NULL;
-  if (stdin_s) /* the here-document ends the data with a newline, as stdin_add_newline */
-    in = rt_xstrdup(stdin_s);
-  (void)add_nl;
+  if (stdin_s) /* a here-document always ends with a newline */
+    in = add_nl == 0 ? rt_xstrdup(stdin_s) : rt_xasprintf("%s\n", stdin_s);
   int rc = rt_host_exec(h, s.data, in, in ? strlen(in) : 0, &ex, &err);
   clock_gettime(CLOCK_REALTIME, &t1);
   rt_buf_free(&s);
@@ -172,6 +205,21 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
     rt_dict_set(r, "stderr_lines", rt_list_new(0));
     free(msg);
     free(out);
+    rt_exec_free(&ex);
+    goto done;
+  }
+  if (ex.rc == 2 && ex.out.len == 15 && strcmp(ex.out.data, "__PLAYC_NOCHDIR") == 0) {
+    rt_decref(r);
+    r = mod_fail_result("Unable to change directory before execution: [Errno 2] No such file "
+                        "or directory: b'%s'", chdir);
+    rt_dict_set(r, "cmd", cmdv);
+    cmdv = NULL;
+    rt_exec_free(&ex);
+    goto done;
+  }
+  if (!shell && ex.rc == 2 && ex.out.len == 13 && strcmp(ex.out.data, "__PLAYC_NOCMD") == 0) {
+    rt_decref(r);
+    r = no_such_command(cmdv);
     rt_exec_free(&ex);
     goto done;
   }

@@ -11,10 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The verbosity arg as int (an int, or a string of digits), 0 when absent. */
+static long debug_verbosity(RtValue *args) {
+  RtValue *v = rt_dict_get(args, "verbosity");
+  if (v && rt_kind(v) == RT_INT)
+    return (long)v->u.i;
+  if (v && rt_kind(v) == RT_STR)
+    return strtol(v->u.str.s, NULL, 10);
+  return 0;
+}
+
 RtValue *mod_debug(RtHost *h, RtValue *args) {
+  if (rt_dict_get(args, "msg") && rt_dict_get(args, "var"))
+    return mod_fail_result("'msg' and 'var' are incompatible options");
   RtValue *r = rt_dict_new(4);
-  RtValue *verbosity = rt_dict_get(args, "verbosity");
-  if (verbosity && rt_kind(verbosity) == RT_INT && h->run->opt.verbosity < verbosity->u.i) {
+  if (h->run->opt.verbosity < debug_verbosity(args)) {
     rt_dict_set(r, "skipped_reason", rt_strz("Verbosity threshold not met."));
     rt_dict_set(r, "skipped", rt_bool(true));
     rt_dict_set(r, "changed", rt_bool(false));
@@ -25,8 +36,14 @@ RtValue *mod_debug(RtHost *h, RtValue *args) {
     RtValue *val = rt_dict_get(args, "__var");
     RtBuf key = {0};
     rt_render_str(&key, var);
-    if (!val || rt_kind(val) == RT_UNDEF || rt_kind(val) == RT_ERROR)
-      rt_dict_set(r, key.data, rt_strz("VARIABLE IS NOT DEFINED!"));
+    if (!val || rt_kind(val) == RT_UNDEF || rt_kind(val) == RT_ERROR) {
+      const char *why = !val ? NULL : rt_kind(val) == RT_UNDEF ? val->u.undef.hint : val->u.err.msg;
+      if (h->run->opt.verbosity > 0 && why) /* -v adds the reason, as Ansible */
+        rt_dict_set(r, key.data, rt_str_take(rt_xasprintf("VARIABLE IS NOT DEFINED!: %s", why),
+                                            strlen("VARIABLE IS NOT DEFINED!: ") + strlen(why)));
+      else
+        rt_dict_set(r, key.data, rt_strz("VARIABLE IS NOT DEFINED!"));
+    }
     else
       rt_dict_set(r, key.data, rt_incref(val));
     rt_buf_free(&key);
@@ -89,6 +106,8 @@ RtValue *mod_assert(RtHost *h, RtValue *args) {
   (void)h;
   RtValue *that = rt_dict_get(args, "that"), *vals = rt_dict_get(args, "__that");
   RtValue *fail_msg = rt_dict_get(args, "fail_msg"), *success_msg = rt_dict_get(args, "success_msg");
+  if (!fail_msg) /* alias */
+    fail_msg = rt_dict_get(args, "msg");
   int quiet = mod_arg_bool(args, "quiet", 0);
   size_t n = vals && rt_kind(vals) == RT_LIST ? rt_len(vals) : 0;
   for (size_t i = 0; i < n; i++) {

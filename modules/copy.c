@@ -2,10 +2,11 @@
  * copy.c — the copy module: `content`, or `src` embedded in the binary at
  * compile time, to `dest`. Unchanged files cost one request: the script
  * compares the target's SHA-1 with the one computed here and, when equal,
- * only fixes mode/owner/group. A changed file is written over SFTP (or
- * locally) to a private temp name in the destination directory, then a
- * second request sets its attributes and renames it into place (atomic
- * replacement, as Ansible's atomic_move).
+ * only fixes mode/owner/group. Otherwise the same request creates a private
+ * temp file beside dest (mktemp, 0600), the body is written into it over
+ * SFTP (or locally), and a second request sets its attributes and renames
+ * it into place (atomic replacement, as Ansible's atomic_move). Check mode
+ * stops after the comparison.
  */
 #include "mod.h"
 
@@ -49,6 +50,19 @@ static void attr_script(RtBuf *s, long mode, const char *owner, const char *grou
   }
 }
 
+/* Best effort: removes the temp file a failed transfer left behind. */
+static void remove_temp(RtHost *h, const char *tmp) {
+  RtBuf s = {0};
+  RtExec ex;
+  char *err = NULL;
+  rt_buf_puts(&s, "rm -f -- ");
+  rt_sh_quote(&s, tmp);
+  if (rt_host_exec(h, s.data, NULL, 0, &ex, &err) == 0)
+    rt_exec_free(&ex);
+  free(err);
+  rt_buf_free(&s);
+}
+
 static const char STAT_LINES[] =
     "stat -c 'mode=%a\nuid=%u\ngid=%g\nowner=%U\ngroup=%G\nsize=%s' \"$d\"; echo \"changed=$ch\"\n";
 
@@ -57,10 +71,11 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   char *content = mod_arg_str(args, "content");
   char *owner = mod_arg_str(args, "owner"), *group = mod_arg_str(args, "group");
   long mode = mod_arg_mode(args, "mode");
-  int force = mod_arg_bool(args, "force", 1);
+  int backup = mod_arg_bool(args, "backup", 0);
+  int force = mod_arg_bool(args, "force", mod_arg_bool(args, "thirsty", 1));
   bool check = h->run->opt.check;
   RtValue *r = NULL;
-  char *err = NULL, *final = NULL;
+  char *err = NULL, *final = NULL, *tmp_name = NULL;
   RtBuf s = {0};
   const void *data;
   size_t len;
@@ -100,7 +115,8 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   /* (force: no → an existing file is left alone) */
   attr_script(&s, mode, owner, group);
   rt_buf_puts(&s, STAT_LINES);
-  rt_buf_puts(&s, "  else stat -c 'oldmode=%a' \"$d\"; fi\nfi\n");
+  rt_buf_puts(&s, "  exit 0\n  else stat -c 'oldmode=%a' \"$d\"; fi\nfi\n"
+                 "[ $ck = 1 ] || { t=$(mktemp \"$dir/.playc-tmp-XXXXXXXX\") || exit 1; echo \"tmp=$t\"; }\n");
   RtExec ex;
   if (rt_host_exec(h, s.data, NULL, 0, &ex, &err) < 0)
     goto done;
@@ -130,24 +146,27 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
     goto done;
   }
   char *oldmode = mod_kv_line(out, "oldmode");
+  tmp_name = mod_kv_line(out, "tmp");
   rt_exec_free(&ex);
   digest_hex(EVP_md5(), data, len, md5);
-  if (check) {
-    r = rt_dict_new(6);
+  if (check) { /* Ansible's copy action answers before transferring anything */
+    r = rt_dict_new(1);
     rt_dict_set(r, "changed", rt_bool(true));
-    rt_dict_set(r, "checksum", rt_strz(sha));
-    rt_dict_set(r, "dest", rt_strz(final));
-    rt_dict_set(r, "md5sum", rt_strz(md5));
-    rt_dict_set(r, "size", rt_int((int64_t)len));
     free(oldmode);
     goto done;
   }
   /* write the body to a private temp name beside dest, then rename */
-  char *slash = strrchr(final, '/');
-  char *tmp = rt_xasprintf("%.*s.playc-tmp-%08x%08x", slash ? (int)(slash - final + 1) : 0, final,
-                           (unsigned)rand(), (unsigned)getpid());
+  char *tmp = tmp_name;
+  tmp_name = NULL;
+  if (!tmp) {
+    r = mod_fail_result("could not create a temporary file beside %s", final);
+    free(oldmode);
+    goto done;
+  }
   if (rt_host_put(h, tmp, data, len, 0600, &err) < 0) {
     r = h->unreachable ? NULL : mod_fail_result("%s", err);
+    if (!h->unreachable)
+      remove_temp(h, tmp);
     free(tmp);
     free(oldmode);
     goto done;
@@ -156,8 +175,15 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   rt_sh_quote(&s, tmp);
   rt_buf_puts(&s, "; d=");
   rt_sh_quote(&s, final);
-  rt_buf_printf(&s, "; ck=0; ch=1\nchmod %lo \"$t\" && mv -f -- \"$t\" \"$d\" || { rm -f -- \"$t\"; exit 1; }\n",
-                mode >= 0 ? mode : oldmode ? strtol(oldmode, NULL, 8) : 0644L);
+  if (mode >= 0 || oldmode)
+    rt_buf_printf(&s, "; m=%lo", mode >= 0 ? mode : strtol(oldmode, NULL, 8));
+  else /* a new file gets the default permissions, as Ansible's atomic_move */
+    rt_buf_puts(&s, "; m=$(printf %o $((0666 & ~$(umask))))");
+  rt_buf_puts(&s, "; ck=0; ch=1\n");
+  if (backup == 1 && oldmode) /* Ansible's backup_local name: dest.PID.TIMESTAMP~ */
+    rt_buf_puts(&s, "bk=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"; cp -p -- \"$d\" \"$bk\" || exit 1; "
+                    "echo \"backup_file=$bk\"\n");
+  rt_buf_puts(&s, "chmod \"$m\" \"$t\" && mv -f -- \"$t\" \"$d\" || { rm -f -- \"$t\"; exit 1; }\n");
   attr_script(&s, -1, owner, group);
   rt_buf_puts(&s, STAT_LINES);
   free(oldmode);
@@ -176,6 +202,10 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
     mod_add_stat(r, out);
     rt_dict_set(r, "md5sum", rt_strz(md5));
     rt_dict_set(r, "src", rt_strz(tmp));
+    char *bk = mod_kv_line(out, "backup_file");
+    if (bk)
+      rt_dict_set(r, "backup_file", rt_strz(bk));
+    free(bk);
     rt_dict_set(r, "state", rt_strz("file"));
   }
   rt_exec_free(&ex);
@@ -184,6 +214,7 @@ done:
   rt_buf_free(&s);
   free(err);
   free(final);
+  free(tmp_name);
   free(dest);
   free(src);
   free(content);

@@ -12,9 +12,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* symbolic_mode = clause ("," clause)* ; clause = [ugoa]* ([-+=] ([rwxXst]* | [ugo]))+ */
+static bool symbolic_mode(const char *m) {
+  for (;;) {
+    while (*m && strchr("ugoa", *m))
+      m++;
+    if (!*m || !strchr("+-=", *m))
+      return false;
+    while (*m && strchr("+-=", *m)) {
+      m++;
+      if (*m && strchr("ugo", *m))
+        m++;
+      else
+        while (*m && strchr("rwxXst", *m))
+          m++;
+    }
+    if (!*m)
+      return true;
+    if (*m++ != ',')
+      return false;
+  }
+}
+
+/* Applies a symbolic mode: its effect is computed on a scratch copy of the
+ * current bits, so check mode can tell whether it would change anything. */
+static void symbolic_script(RtBuf *s, const char *sym, const char *rflag) {
+  rt_buf_puts(s, "  sm=");
+  rt_sh_quote(s, sym);
+  rt_buf_printf(s, "; m0=$(stat -c %%a \"$p\"); if [ -d \"$p\" ]; then tf=$(mktemp -d); "
+                   "else tf=$(mktemp); fi || exit 1\n"
+                   "  chmod \"$m0\" \"$tf\" && chmod \"$sm\" \"$tf\"; m1=$(stat -c %%a \"$tf\"); rm -rf -- \"$tf\"\n"
+                   "  if [ \"$m0\" != \"$m1\" ]; then ch=1; [ $ck = 1 ] || chmod %s\"$sm\" \"$p\" || exit 1; fi\n",
+                rflag);
+}
+
 /* The script's input is only quoted words; its output is parsed below. */
 static void build_script(RtBuf *s, const char *path, const char *state, long mode,
-                         const char *owner, const char *group, bool check, bool recurse) {
+                         const char *sym, const char *owner, const char *group, bool check,
+                         bool recurse) {
   rt_buf_puts(s, "p=");
   rt_sh_quote(s, path);
   rt_buf_printf(s, "; ck=%d; ch=0; st=", check ? 1 : 0);
@@ -39,6 +74,8 @@ static void build_script(RtBuf *s, const char *path, const char *state, long mod
                   "  m=$(stat -c %%a \"$p\"); if [ \"$m\" != \"%lo\" ]; then ch=1; "
                   "[ $ck = 1 ] || chmod %s%lo \"$p\" || exit 1; fi\n",
                   mode, rflag, mode);
+  if (sym)
+    symbolic_script(s, sym, rflag);
   if (owner) {
     rt_buf_puts(s, "  o=");
     rt_sh_quote(s, owner);
@@ -97,6 +134,12 @@ void mod_add_stat(RtValue *r, const char *out) {
 RtValue *mod_file(RtHost *h, RtValue *args) {
   char *path = mod_arg_str(args, "path"), *state = mod_arg_str(args, "state");
   char *owner = mod_arg_str(args, "owner"), *group = mod_arg_str(args, "group");
+  if (!path) /* aliases, in case the caller did not canonicalise them */
+    path = mod_arg_str(args, "dest");
+  if (!path)
+    path = mod_arg_str(args, "name");
+  if (!owner)
+    owner = mod_arg_str(args, "user");
   long mode = mod_arg_mode(args, "mode");
   int recurse = mod_arg_bool(args, "recurse", 0);
   RtValue *r = NULL;
@@ -105,12 +148,15 @@ RtValue *mod_file(RtHost *h, RtValue *args) {
     r = mod_fail_result("missing required arguments: path");
     goto done;
   }
-  if (mode == -2) {
+  char *sym = mode == -2 ? mod_arg_str(args, "mode") : NULL;
+  if (mode == -2 && !(sym && symbolic_mode(sym))) {
+    free(sym);
     r = mod_fail_result("mode must be in octal or symbolic form");
     goto done;
   }
   RtBuf s = {0};
-  build_script(&s, path, state, mode, owner, group, h->run->opt.check, recurse == 1);
+  build_script(&s, path, state, mode, sym, owner, group, h->run->opt.check, recurse == 1);
+  free(sym);
   RtExec ex;
   int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);
   rt_buf_free(&s);
@@ -121,13 +167,17 @@ RtValue *mod_file(RtHost *h, RtValue *args) {
   if (e || ex.rc != 0) {
     r = mod_fail_result("%s", e ? e : (ex.err.len ? ex.err.data : "file operation failed"));
     rt_dict_set(r, "path", rt_strz(path));
+    char *prev = mod_kv_line(out, "prev");
+    if (prev && strcmp(prev, "absent") == 0)
+      rt_dict_set(r, "state", rt_strz("absent"));
+    free(prev);
     free(e);
     rt_exec_free(&ex);
     goto done;
   }
   char *st = mod_kv_line(out, "state"), *ch = mod_kv_line(out, "changed");
   r = rt_dict_new(12);
-  bool uses_dest = st && (strcmp(st, "touch") == 0 || strcmp(st, "file") == 0);
+  bool uses_dest = st && strcmp(st, "touch") == 0;
   rt_dict_set(r, "changed", rt_bool(ch && strcmp(ch, "1") == 0));
   rt_dict_set(r, uses_dest ? "dest" : "path", rt_strz(path));
   mod_add_stat(r, out);

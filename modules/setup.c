@@ -33,12 +33,24 @@ static void distribution(RtValue *f, const char *out) {
       {"arch", "Archlinux", "Archlinux"}, {"opensuse-leap", "openSUSE Leap", "Suse"},
   };
   char *id = mod_kv_line(out, "os_id"), *ver = mod_kv_line(out, "os_version");
-  const char *dist = id ? id : "", *family = id ? id : "";
-  for (size_t i = 0; id && i < sizeof map / sizeof map[0]; i++)
+  char *like = mod_kv_line(out, "os_like");
+  const char *dist = id ? id : "", *family = NULL;
+  size_t n = sizeof map / sizeof map[0];
+  for (size_t i = 0; id && i < n; i++)
     if (strcmp(map[i].id, id) == 0) {
       dist = map[i].dist;
       family = map[i].family;
     }
+  /* a derivative (ID_LIKE="ubuntu debian") belongs to its parent's family */
+  char *save = NULL;
+  for (char *w = like ? strtok_r(like, " ", &save) : NULL; w && !family;
+       w = strtok_r(NULL, " ", &save))
+    for (size_t i = 0; i < n && !family; i++)
+      if (strcmp(map[i].id, w) == 0)
+        family = map[i].family;
+  if (!family)
+    family = dist;
+  free(like);
   rt_dict_set(f, "ansible_distribution", rt_strz(dist));
   rt_dict_set(f, "ansible_os_family", rt_strz(family));
   rt_dict_set(f, "ansible_distribution_version", rt_strz(ver ? ver : ""));
@@ -69,6 +81,11 @@ RtValue *mod_setup(RtHost *h, RtValue *args) {
   fact(f, "ansible_machine", out, "machine");
   fact(f, "ansible_user_id", out, "user_id");
   fact(f, "ansible_user_dir", out, "user_dir");
+  char *uid = mod_kv_line(out, "user_uid"), *gid = mod_kv_line(out, "user_gid");
+  rt_dict_set(f, "ansible_user_uid", rt_int(uid ? strtoll(uid, NULL, 10) : 0));
+  rt_dict_set(f, "ansible_user_gid", rt_int(gid ? strtoll(gid, NULL, 10) : 0));
+  free(uid);
+  free(gid);
   distribution(f, out);
   rt_exec_free(&ex);
   RtValue *r = rt_dict_new(2);

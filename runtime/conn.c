@@ -69,14 +69,15 @@ int rt_shell_exec(RtShell *s, const char *script, const char *in, size_t inlen, 
   snprintf(mark, sizeof mark, "__PLAYC_%s_%lu", s->token, ++s->seq);
   RtBuf req = {0};
   rt_buf_printf(&req, "( %s\n)", script);
-  if (in) {
-    rt_buf_printf(&req, " <<'%s_IN'\n", mark);
-    rt_buf_add(&req, in, inlen);
-    rt_buf_printf(&req, "\n%s_IN\n", mark);
-  } else {
+  if (in)
+    rt_buf_printf(&req, " <<'%s_IN'", mark);
+  else
     rt_buf_puts(&req, " </dev/null");
-  }
   rt_buf_printf(&req, "; printf '\\n%%s %%d\\n' '%s' $?; printf '\\n%%s\\n' '%s' >&2\n", mark, mark);
+  if (in) { /* the here-document's body follows the line that opens it */
+    rt_buf_add(&req, in, inlen);
+    rt_buf_printf(&req, "%s%s_IN\n", inlen && in[inlen - 1] == '\n' ? "" : "\n", mark);
+  }
   int rc = s->write(s, req.data, req.len, err);
   rt_buf_free(&req);
   if (rc < 0)
@@ -98,10 +99,12 @@ int rt_shell_exec(RtShell *s, const char *script, const char *in, size_t inlen, 
     rt_buf_add(b, buf, (size_t)n);
     if (!stream && out_at < 0) {
       out_at = find_mark(b, mark, out_scan);
-      /* the rc line must be complete */
-      if (out_at >= 0 && !memchr(b->data + out_at + 1, '\n', b->len - (size_t)out_at - 1))
-        out_at = -1;
       out_scan = b->len > strlen(mark) + 2 ? b->len - strlen(mark) - 2 : 0;
+      /* the rc line must be complete: else look again from the mark */
+      if (out_at >= 0 && !memchr(b->data + out_at + 1, '\n', b->len - (size_t)out_at - 1)) {
+        out_scan = (size_t)out_at;
+        out_at = -1;
+      }
     } else if (stream && err_at < 0) {
       err_at = find_mark(b, mark, err_scan);
       err_scan = b->len > strlen(mark) + 2 ? b->len - strlen(mark) - 2 : 0;
@@ -130,6 +133,12 @@ static char *host_str_var(RtHost *h, const char *name) {
   return s;
 }
 
+/* The first of two var names (current, legacy alias) that is set. */
+static char *host_var2(RtHost *h, const char *name, const char *alias) {
+  char *s = host_str_var(h, name);
+  return s ? s : host_str_var(h, alias);
+}
+
 /* Opens h->conn by ansible_connection, play connection, -c, default ssh. */
 static int host_open(RtHost *h, char **err) {
   if (h->conn)
@@ -144,8 +153,10 @@ static int host_open(RtHost *h, char **err) {
     h->conn = rt_conn_local_open(err);
   } else if (strcmp(t, "ssh") == 0 || strcmp(t, "paramiko") == 0 || strcmp(t, "smart") == 0) {
     RtOptions *o = &h->run->opt;
-    char *host = host_str_var(h, "ansible_host"), *port = host_str_var(h, "ansible_port");
-    char *user = host_str_var(h, "ansible_user"), *key = host_str_var(h, "ansible_ssh_private_key_file");
+    char *host = host_var2(h, "ansible_host", "ansible_ssh_host");
+    char *port = host_var2(h, "ansible_port", "ansible_ssh_port");
+    char *user = host_var2(h, "ansible_user", "ansible_ssh_user");
+    char *key = host_var2(h, "ansible_ssh_private_key_file", "ansible_private_key_file");
     RtConnParams p = {0};
     p.host = host ? host : h->name;
     p.port = port ? atoi(port) : 22;

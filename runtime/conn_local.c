@@ -109,7 +109,16 @@ static void local_close(RtConn *conn) {
 
 static const RtConnOps local_ops = {local_exec, local_put, local_close};
 
+static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
+/* A shell that died must surface as EPIPE (host unreachable), not kill the run. */
+static void ignore_sigpipe(void) {
+  struct sigaction sa = {0};
+  if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+    signal(SIGPIPE, SIG_IGN);
+}
+
 RtConn *rt_conn_local_open(char **err) {
+  pthread_once(&sigpipe_once, ignore_sigpipe);
   int pin[2], pout[2], perr[2];
   if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) {
     *err = rt_xasprintf("pipe: %s", strerror(errno));

@@ -61,11 +61,11 @@ void rt_out_task(RtRun *run, const char *name) {
 }
 
 /* A copy of `r` without the keys the default callback never shows. */
-static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity) {
+static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity, bool top) {
   if (rt_kind(r) == RT_LIST) {
     RtValue *l = rt_list_new(rt_len(r));
     for (size_t i = 0; i < rt_len(r); i++)
-      rt_list_push(l, strip_internal(rt_list_at(r, i), false, verbosity));
+      rt_list_push(l, strip_internal(rt_list_at(r, i), false, verbosity, false));
     return l;
   }
   if (rt_kind(r) != RT_DICT)
@@ -76,6 +76,9 @@ static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity) {
     const char *k = r->u.dict.ents[i].key->u.str.s;
     if (strncmp(k, "_ansible_", 9) == 0 || strcmp(k, "exception") == 0)
       continue;
+    /* TaskResult.clean_copy: the status is the event, not a key */
+    if (top && (strcmp(k, "failed") == 0 || strcmp(k, "skipped") == 0))
+      continue;
     if (verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0))
       continue;
     if (is_debug && has_msg && k[0] != '_' &&
@@ -85,7 +88,7 @@ static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity) {
         (strcmp(k, "changed") == 0 || strcmp(k, "failed") == 0 || strcmp(k, "skipped") == 0 ||
          strcmp(k, "skip_reason") == 0))
       continue;
-    rt_dict_put(d, k, strlen(k), strip_internal(r->u.dict.ents[i].val, false, verbosity));
+    rt_dict_put(d, k, strlen(k), strip_internal(r->u.dict.ents[i].val, false, verbosity, false));
   }
   return d;
 }
@@ -98,7 +101,7 @@ static bool flag(const RtValue *r, const char *key) {
 /* _dump_results: JSON, sorted keys, indent 4 when verbose-always or -vvv. */
 static void dump(RtBuf *b, RtHost *h, const RtTaskDef *t, RtValue *result) {
   bool is_debug = strcmp(t->action, "debug") == 0;
-  RtValue *clean = strip_internal(result, is_debug, h->run->opt.verbosity);
+  RtValue *clean = strip_internal(result, is_debug, h->run->opt.verbosity, true);
   int indent = (flag(result, "_ansible_verbose_always") || h->run->opt.verbosity > 2) ? 4 : -1;
   rt_render_json(b, clean, indent, true);
   rt_decref(clean);

@@ -1,0 +1,173 @@
+/*
+ * driver.c — the `playc` command: parses the command line and runs the
+ * pipeline as one function: load → lower → infer types → fold → verify →
+ * either print the plan, or emit an object to a temporary file, link it with
+ * the runtime and remove the temporary. Exit codes follow Ansible's: 0 ok,
+ * 4 a diagnostic error in the playbook, 5 a bad command-line option. Nothing
+ * is left behind on error.
+ */
+#include "codegen.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PLAYC_VERSION "0.1.0"
+
+enum { EXIT_OK = 0, EXIT_DIAG = 4, EXIT_USAGE = 5 };
+
+typedef struct DrvOpts {
+  const char *playbook;
+  const char *out;
+  const char *plan; /* NULL, "text" or "json" */
+  int opt_level;
+  bool emit_llvm;
+  const char *roles_path;
+} DrvOpts;
+
+static void drv_usage(FILE *f) {
+  fputs("usage: playc [options] PLAYBOOK\n"
+        "  -o OUT              output executable (default: the playbook's name without extension)\n"
+        "  --plan[=text|json]  print the compilation plan to stdout and stop\n"
+        "  -O0, -O2            optimisation level (default -O2)\n"
+        "  --emit-llvm         also write OUT.ll\n"
+        "  --roles-path P      roles search path (also ANSIBLE_ROLES_PATH)\n"
+        "  -h, --help          this help\n"
+        "  --version           print the version\n",
+        f);
+}
+
+/* Returns -1 to go on, else an exit code. */
+static int drv_parse(int argc, char **argv, DrvOpts *o) {
+  o->opt_level = 2;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      drv_usage(stdout);
+      return EXIT_OK;
+    } else if (!strcmp(a, "--version")) {
+      printf("playc %s\n", PLAYC_VERSION);
+      return EXIT_OK;
+    } else if (!strcmp(a, "-o") && i + 1 < argc) {
+      o->out = argv[++i];
+    } else if (!strcmp(a, "--plan") || !strcmp(a, "--plan=text")) {
+      o->plan = "text";
+    } else if (!strcmp(a, "--plan=json")) {
+      o->plan = "json";
+    } else if (!strcmp(a, "-O0") || !strcmp(a, "-O2")) {
+      o->opt_level = a[2] - '0';
+    } else if (!strcmp(a, "--emit-llvm")) {
+      o->emit_llvm = true;
+    } else if (!strcmp(a, "--roles-path") && i + 1 < argc) {
+      o->roles_path = argv[++i];
+    } else if (!strncmp(a, "--roles-path=", 13)) {
+      o->roles_path = a + 13;
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "playc: error: unknown or incomplete option '%s'\n", a);
+      drv_usage(stderr);
+      return EXIT_USAGE;
+    } else if (o->playbook) {
+      fprintf(stderr, "playc: error: more than one playbook given ('%s', '%s')\n", o->playbook, a);
+      return EXIT_USAGE;
+    } else {
+      o->playbook = a;
+    }
+  }
+  if (!o->playbook) {
+    fprintf(stderr, "playc: error: no playbook given\n");
+    drv_usage(stderr);
+    return EXIT_USAGE;
+  }
+  return -1;
+}
+
+/* The roles search path: --roles-path, ANSIBLE_ROLES_PATH, then roles/ beside the playbook. */
+static void drv_roles(PcCtx *c, const DrvOpts *o, const char *dir) {
+  const char *parts[3] = {o->roles_path, getenv("ANSIBLE_ROLES_PATH"), pc_sprintf(c, "%s/roles", dir)};
+  PcVec v = {0};
+  for (int i = 0; i < 3; i++) {
+    if (!parts[i] || !*parts[i])
+      continue;
+    char *s = pc_strdup(c, parts[i]);
+    for (char *tok = strtok(s, ":"); tok; tok = strtok(NULL, ":"))
+      pc_vec_push(c, &v, tok);
+  }
+  c->roles_path = (const char **)v.items;
+  c->nroles_path = v.len;
+}
+
+/* Default output: the playbook's file name without extension, in the cwd. */
+static const char *drv_out(PcCtx *c, const DrvOpts *o) {
+  if (o->out)
+    return o->out;
+  const char *base = strrchr(o->playbook, '/');
+  base = base ? base + 1 : o->playbook;
+  const char *dot = strrchr(base, '.');
+  return dot && dot != base ? pc_strndup(c, base, (size_t)(dot - base)) : pc_sprintf(c, "%s.out", base);
+}
+
+static bool drv_write_ll(PcCtx *c, const IrProgram *p, const CgOptions *cg, const char *out) {
+  char *ll = cg_emit_llvm_text(c, p, cg);
+  if (!ll)
+    return false;
+  const char *path = pc_sprintf(c, "%s.ll", out);
+  FILE *f = fopen(path, "w");
+  bool ok = f && fputs(ll, f) >= 0;
+  if (f && fclose(f) != 0)
+    ok = false;
+  free(ll);
+  if (!ok)
+    pc_error(c, "cannot write %s", path);
+  return ok;
+}
+
+/* Object in a temp file → link → remove the temp. */
+static bool drv_build(PcCtx *c, const IrProgram *p, const DrvOpts *o) {
+  const char *out = drv_out(c, o);
+  CgOptions cg = {0};
+  cg.opt_level = o->opt_level;
+  cg.plan_text = ir_print_text(c, p);
+  cg.plan_json = ir_print_json(c, p);
+  char tmp[] = "/tmp/playc-XXXXXX.o";
+  int fd = mkstemps(tmp, 2);
+  if (fd < 0) {
+    pc_error(c, "cannot create a temporary object file");
+    return false;
+  }
+  close(fd);
+  bool ok = cg_emit_object(c, p, &cg, tmp) && cg_link(c, tmp, out);
+  unlink(tmp);
+  if (ok && o->emit_llvm)
+    ok = drv_write_ll(c, p, &cg, out);
+  return ok;
+}
+
+static int drv_run(PcCtx *c, const DrvOpts *o) {
+  FePlaybook *pb = fe_load_playbook(c, o->playbook);
+  if (!pb)
+    return EXIT_DIAG;
+  drv_roles(c, o, pb->dir);
+  IrProgram *p = ir_lower(c, pb); /* also after playbook errors: report them all */
+  if (!p || c->nerrors)
+    return EXIT_DIAG;
+  ir_infer_types(c, p);
+  ir_fold(c, p);
+  ir_verify(c, p);
+  if (o->plan) {
+    fputs(strcmp(o->plan, "json") == 0 ? ir_print_json(c, p) : ir_print_text(c, p), stdout);
+    return EXIT_OK;
+  }
+  return drv_build(c, p, o) ? EXIT_OK : EXIT_DIAG;
+}
+
+int main(int argc, char **argv) {
+  DrvOpts o = {0};
+  int rc = drv_parse(argc, argv, &o);
+  if (rc >= 0)
+    return rc;
+  PcCtx c;
+  pc_ctx_init(&c);
+  rc = drv_run(&c, &o);
+  pc_ctx_free(&c);
+  return rc;
+}

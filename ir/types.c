@@ -1,0 +1,83 @@
+/*
+ * types.c — bottom-up static type inference over every root. Constants have
+ * their own type; operators give what Jinja's Python semantics give for known
+ * operand types (int op int → int, / → float, comparisons → bool, ~ → str);
+ * filters give the result type from filters.def; variables and attribute
+ * lookups are TY_ANY (known only at run time). SINGLE follows Ansible's
+ * non-native result conversion: scalars become str, containers stay.
+ */
+#include "ir.h"
+
+#include <string.h>
+
+typedef struct TyFilter {
+  const char *name;
+  IrType type;
+} TyFilter;
+
+static const TyFilter ty_filters[] = {
+#define PLAYC_FILTER(n, t, mn, mx) {#n, TY_##t},
+#include "../runtime/filters.def"
+    {NULL, TY_ANY}};
+
+static IrType ty_filter(const char *name) {
+  for (const TyFilter *f = ty_filters; f->name; f++)
+    if (strcmp(f->name, name) == 0)
+      return f->type;
+  return TY_ANY;
+}
+
+static bool ty_num(IrType t) { return t == TY_INT || t == TY_FLOAT; }
+
+static IrType ty_binop(const IrExpr *e) {
+  int32_t op = e->binop;
+  IrType a = e->kids[0]->type, b = e->kids[1]->type;
+  enum { ADD, SUB, MUL, DIV, FLOORDIV, MOD, POW, CONCAT };
+  if (op > CONCAT)
+    return TY_BOOL;
+  if (op == CONCAT)
+    return TY_STR;
+  if (op == DIV)
+    return ty_num(a) && ty_num(b) ? TY_FLOAT : TY_ANY;
+  if (op == POW && a == TY_INT && b == TY_INT) /* int ** negative int is a float */
+    return e->kids[1]->op == IR_CONST && e->kids[1]->i >= 0 ? TY_INT : TY_ANY;
+  if (ty_num(a) && ty_num(b))
+    return a == TY_INT && b == TY_INT ? TY_INT : TY_FLOAT;
+  if (op == ADD && a == b && (a == TY_STR || a == TY_LIST))
+    return a;
+  return TY_ANY;
+}
+
+static void ty_expr(IrExpr *e) {
+  for (int i = 0; i < e->nkids; i++)
+    ty_expr(e->kids[i]);
+  IrType k0 = e->nkids ? e->kids[0]->type : TY_ANY;
+  switch (e->op) {
+  case IR_CONST: break;
+  case IR_LIST: e->type = TY_LIST; break;
+  case IR_DICT: e->type = TY_DICT; break;
+  case IR_VAR: case IR_GETATTR: case IR_GETITEM: e->type = TY_ANY; break;
+  case IR_BINOP: e->type = ty_binop(e); break;
+  case IR_AND: case IR_OR:
+    e->type = k0 == e->kids[1]->type ? k0 : TY_ANY; /* Python and/or return an operand */
+    break;
+  case IR_NOT: case IR_TEST: case IR_COND: e->type = TY_BOOL; break;
+  case IR_NEG: e->type = ty_num(k0) ? k0 : TY_ANY; break;
+  case IR_FILTER: e->type = ty_filter(e->name); break;
+  case IR_IF: e->type = e->kids[1]->type == e->kids[2]->type ? e->kids[1]->type : TY_ANY; break;
+  case IR_TEMPLATE: e->type = TY_STR; break;
+  case IR_SINGLE:
+    e->type = (k0 == TY_STR || k0 == TY_INT || k0 == TY_FLOAT || k0 == TY_NONE) ? TY_STR
+              : (k0 == TY_LIST || k0 == TY_DICT || k0 == TY_BOOL) ? k0 : TY_ANY;
+    break;
+  case IR_NOPS: break;
+  }
+  if (e->type == TY_UNDEF && e->op != IR_CONST)
+    e->type = TY_ANY;
+}
+
+void ir_infer_types(PcCtx *c, IrProgram *p) {
+  (void)c;
+  for (int i = 0; i < p->nroots; i++)
+    ty_expr(p->roots[i]);
+}
