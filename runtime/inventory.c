@@ -245,22 +245,6 @@ static void load_yaml_group(RtInventory *inv, const char *name, const RtValue *g
   }
 }
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  RtBuf b = {0};
-  char chunk[8192];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    rt_buf_add(&b, chunk, n);
-  fclose(f);
-  if (!b.data)
-    rt_buf_add(&b, "", 0);
-  *len = b.len;
-  return rt_buf_take(&b);
-}
-
 static bool looks_yaml(const char *path, const char *text) {
   const char *ext = strrchr(path, '.');
   if (ext && (strcmp(ext, ".yml") == 0 || strcmp(ext, ".yaml") == 0))
@@ -289,7 +273,7 @@ bool rt_inventory_load(RtInventory *inv, const char *source, char **err) {
     return true;
   }
   size_t len;
-  char *text = read_file(source, &len);
+  char *text = rt_read_file(source, &len);
   if (!text) {
     *err = rt_xasprintf("Unable to parse %s as an inventory source", source);
     return false;
@@ -332,15 +316,12 @@ static bool in_group(RtInventory *inv, int g, const char *h, int depth) {
   RtInvGroup *gr = &inv->groups[g];
   if (strcmp(gr->name, "all") == 0)
     return true;
-  if (strcmp(gr->name, "ungrouped") == 0) {
+  if (strcmp(gr->name, "ungrouped") == 0) { /* every host in no other group */
     for (int k = 0; k < inv->ngroups; k++) {
       const char *n = inv->groups[k].name;
       if (strcmp(n, "all") != 0 && strcmp(n, "ungrouped") != 0 && in_group(inv, k, h, depth + 1))
         return false;
     }
-    for (int k = 0; k < gr->nhosts; k++)
-      if (strcmp(gr->hosts[k], h) == 0)
-        return true;
     return true;
   }
   for (int k = 0; k < gr->nhosts; k++)
@@ -380,7 +361,6 @@ int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count) {
   int n = inv->nhosts;
   bool *sel = rt_xcalloc((size_t)n + 1, 1), *hit = rt_xcalloc((size_t)n + 1, 1);
   char *copy = rt_xstrdup(pattern);
-  bool first = true;
   for (char *save = NULL, *t = strtok_r(copy, ":,", &save); t; t = strtok_r(NULL, ":,", &save)) {
     char *term = trim(t);
     char op = 0;
@@ -395,8 +375,6 @@ int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count) {
       else
         sel[i] = sel[i] || hit[i];
     }
-    (void)first;
-    first = false;
   }
   free(copy);
   int *out = rt_xcalloc((size_t)n + 1, sizeof *out), k = 0;
@@ -426,22 +404,19 @@ static int group_depth(RtInventory *inv, int g, int guard) {
   return best;
 }
 
-static RtInventory *sort_inv; /* qsort context; only used under the caller's call */
-
-static int cmp_groups(const void *a, const void *b) {
+static int cmp_groups(const void *a, const void *b, void *ctx) {
+  RtInventory *inv = ctx;
   int ga = *(const int *)a, gb = *(const int *)b;
-  int da = group_depth(sort_inv, ga, 0), db = group_depth(sort_inv, gb, 0);
+  int da = group_depth(inv, ga, 0), db = group_depth(inv, gb, 0);
   if (da != db)
     return da - db;
-  return strcmp(sort_inv->groups[ga].name, sort_inv->groups[gb].name);
+  return strcmp(inv->groups[ga].name, inv->groups[gb].name);
 }
 
 static void merge_into(RtValue *dst, const RtValue *src) {
   for (size_t i = 0; src && i < src->u.dict.len; i++)
     rt_dict_set(dst, src->u.dict.ents[i].key->u.str.s, rt_incref(src->u.dict.ents[i].val));
 }
-
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
 
 RtValue *rt_inventory_host_vars(RtInventory *inv, int i) {
   RtValue *d = rt_dict_new(16);
@@ -450,10 +425,7 @@ RtValue *rt_inventory_host_vars(RtInventory *inv, int i) {
   for (int g = 0; g < inv->ngroups; g++)
     if (!inv->hosts[i].implicit && in_group(inv, g, h, 0))
       gs[n++] = g;
-  pthread_mutex_lock(&sort_lock);
-  sort_inv = inv;
-  qsort(gs, (size_t)n, sizeof *gs, cmp_groups);
-  pthread_mutex_unlock(&sort_lock);
+  qsort_r(gs, (size_t)n, sizeof *gs, cmp_groups, inv);
   for (int k = 0; k < n; k++)
     merge_into(d, inv->groups[gs[k]].vars);
   merge_into(d, inv->hosts[i].vars);

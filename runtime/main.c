@@ -80,26 +80,11 @@ static RtValue *parse_kv(const char *s, char **err) {
   return d;
 }
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  RtBuf b = {0};
-  char chunk[8192];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    rt_buf_add(&b, chunk, n);
-  fclose(f);
-  rt_buf_add(&b, "", 0);
-  *len = b.len;
-  return rt_buf_take(&b);
-}
-
 /* One -e argument → a dict (new reference), or NULL with *err. */
 static RtValue *extra_vars_arg(const char *arg, char **err) {
   if (arg[0] == '@') {
     size_t len;
-    char *text = slurp(arg + 1, &len);
+    char *text = rt_read_file(arg + 1, &len);
     if (!text) {
       *err = rt_xasprintf("the file_name '%s' does not exist, or is not readable", arg + 1);
       return NULL;

@@ -38,6 +38,9 @@ void rt_buf_free(RtBuf *b);
 /* Returns the bytes (caller frees) and resets the buffer to empty. */
 char *rt_buf_take(RtBuf *b);
 
+/* A whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
+char *rt_read_file(const char *path, size_t *len);
+
 /* Internal bugs: abort loudly with file:line. */
 #define RT_ASSERT(c)                                                                      \
   do {                                                                                    \

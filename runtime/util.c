@@ -114,3 +114,18 @@ _Noreturn void rt_panic(const char *file, int line, const char *what) {
   fprintf(stderr, "playc runtime: internal error at %s:%d: %s\n", file, line, what);
   abort();
 }
+
+char *rt_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  RtBuf b = {0};
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    rt_buf_add(&b, chunk, n);
+  fclose(f);
+  rt_buf_add(&b, "", 0);
+  *len = b.len;
+  return rt_buf_take(&b);
+}

@@ -197,20 +197,17 @@ static void test_data(void) {
 }
 
 static int render_mode(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  size_t len;
+  char *text = rt_read_file(path, &len), *err = NULL;
+  if (!text)
     return 2;
-  RtBuf in = {0};
-  char chunk[4096];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    rt_buf_add(&in, chunk, n);
-  fclose(f);
-  char *err = NULL;
-  RtValue *all = rt_parse_json(in.data, in.len, &err);
-  rt_buf_free(&in);
-  if (!all || rt_kind(all) != RT_LIST)
+  RtValue *all = rt_parse_json(text, len, &err);
+  free(text);
+  free(err);
+  if (!all || rt_kind(all) != RT_LIST) {
+    rt_decref(all);
     return 2;
+  }
   for (size_t i = 0; i < rt_len(all); i++) {
     RtValue *v = rt_list_at(all, i);
     RtBuf b = {0};
