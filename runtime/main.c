@@ -269,7 +269,7 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
       err = NULL;
     }
   }
-  if (run.opt.ninventories > 0 && parsed == 0)
+  if (parsed == 0) /* no default inventory: as ansible-playbook without one */
     rt_out_warning(NULL, "No inventory was parsed, only implicit localhost is available");
   if (run.inv.nhosts == 0)
     rt_out_warning(NULL, "provided hosts list is empty, only localhost is available. Note that "

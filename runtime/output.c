@@ -12,6 +12,8 @@
  */
 #include "rt.h"
 
+#include <ctype.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -208,17 +210,48 @@ void rt_out_recap(RtRun *run) {
   free(hs);
 }
 
+/* Ansible's display.warning: "[WARNING]: msg" wrapped as textwrap.wrap does at
+ * the display's width (as banners: 79 columns when stdout is not a terminal). */
 void rt_out_warning(RtRun *run, const char *fmt, ...) {
+  const size_t width = (size_t)columns();
   va_list ap;
   va_start(ap, fmt);
+  char *msg = NULL;
+  if (vasprintf(&msg, fmt, ap) < 0)
+    rt_panic(__FILE__, __LINE__, "out of memory");
+  va_end(ap);
+  char *text = rt_xasprintf("[WARNING]: %s", msg);
+  free(msg);
+  RtBuf out = {0};
+  size_t col = 0;
+  for (char *p = text; *p;) {
+    while (*p && isspace((unsigned char)*p))
+      p++;
+    size_t n = 0;
+    while (p[n] && !isspace((unsigned char)p[n]))
+      n++;
+    if (n == 0)
+      break;
+    if (col > 0 && col + 1 + n > width) {
+      rt_buf_add(&out, "\n", 1);
+      col = 0;
+    }
+    if (col > 0) {
+      rt_buf_add(&out, " ", 1);
+      col++;
+    }
+    rt_buf_add(&out, p, n);
+    col += n;
+    p += n;
+  }
+  rt_buf_add(&out, "\n", 1);
   if (run)
     pthread_mutex_lock(&run->out_lock);
-  fputs("[WARNING]: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  fwrite(out.data, 1, out.len, stderr);
   if (run)
     pthread_mutex_unlock(&run->out_lock);
-  va_end(ap);
+  rt_buf_free(&out);
+  free(text);
 }
 
 void rt_out_error(const char *fmt, ...) {

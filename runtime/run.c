@@ -177,10 +177,11 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     rt_out_task(run, t->name[0] ? t->name : t->action);
     run_parallel(run, act, na, run_task_on, (void *)t);
   }
-  if (active_hosts(hosts, nh, act) == 0) {
-    rt_out_banner(run, "NO MORE HOSTS LEFT");
+  /* Every host of the play failed: the playbook stops here. ansible-playbook's
+   * linear strategy prints no banner for this (NO MORE HOSTS LEFT belongs to
+   * any_errors_fatal and max_fail_percentage). */
+  if (active_hosts(hosts, nh, act) == 0)
     alive = false;
-  }
   free(hosts);
   free(act);
   return alive;
