@@ -62,7 +62,7 @@
   X(rt_loop_begin, "lppp")                                                                \
   X(rt_loop_bind, "vpl")                                                                  \
   X(rt_step_skip, "vpp")                                                                  \
-  X(rt_step_error, "vppp")                                                                \
+  X(rt_step_error, "vppip")                                                                \
   X(rt_step_run, "bppp")                                                                  \
   X(rt_step_set_changed, "vpb")                                                           \
   X(rt_step_set_failed, "vpb")                                                            \
@@ -96,6 +96,7 @@ CG_SIG_CHECK(rt_test, RtValue *(*)(const char *, RtValue *, RtValue *, const RtL
 CG_SIG_CHECK(rt_truth, int32_t (*)(RtValue *, RtValue **));
 CG_SIG_CHECK(rt_loop_begin, int64_t (*)(RtHost *, const RtTaskDef *, RtValue *));
 CG_SIG_CHECK(rt_step_run, bool (*)(RtHost *, const RtTaskDef *, RtValue *));
+CG_SIG_CHECK(rt_step_error, void (*)(RtHost *, const RtTaskDef *, int32_t, RtValue *));
 CG_SIG_CHECK(rt_task_finish, RtStatus (*)(RtHost *, const RtTaskDef *));
 _Static_assert(sizeof(RtStatus) == 4 && sizeof(bool) == 1 && sizeof(size_t) == 8, "ABI");
 
@@ -766,13 +767,14 @@ static LLVMValueRef cg_step_cond(Cg *g, const IrExpr *c) {
   return t;
 }
 
-/* Branches to `fail` (after rt_step_error with the error slot) when truth `t`
+/* Branches to `done` (after rt_step_error with the error slot) when truth `t`
  * is -1; continues in a new block otherwise. */
-static void cg_step_check(Cg *g, LLVMValueRef t, LLVMBasicBlockRef done) {
+static void cg_step_check(Cg *g, LLVMValueRef t, RtPhase phase, LLVMBasicBlockRef done) {
   LLVMBasicBlockRef err = cg_block(g, "step.cond_err"), ok = cg_block(g, "step.cond_ok");
   LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, t, cg_i32(g, 0), ""), err, ok);
   cg_at(g, err);
-  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, cg_load(g, g->t_ptr, g->err_slot));
+  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, cg_i32(g, phase),
+          cg_load(g, g->t_ptr, g->err_slot));
   LLVMBuildBr(g->b, done);
   cg_at(g, ok);
 }
@@ -780,7 +782,7 @@ static void cg_step_check(Cg *g, LLVMValueRef t, LLVMBasicBlockRef done) {
 /* when: false → rt_step_skip and `done`; error → rt_step_error and `done`. */
 static void cg_step_when(Cg *g, const IrExpr *when, LLVMBasicBlockRef done) {
   LLVMValueRef t = cg_step_cond(g, when);
-  cg_step_check(g, t, done);
+  cg_step_check(g, t, RT_PHASE_WHEN, done);
   LLVMBasicBlockRef skip = cg_block(g, "step.skip"), go = cg_block(g, "step.go");
   LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, t, cg_i32(g, 0), ""), skip, go);
   cg_at(g, skip);
@@ -792,7 +794,8 @@ static void cg_step_when(Cg *g, const IrExpr *when, LLVMBasicBlockRef done) {
 /* changed_when / failed_when: rt_step_set_changed/failed(truth), or the error. */
 static void cg_step_flag(Cg *g, const IrExpr *c, CgRtId set, LLVMBasicBlockRef done) {
   LLVMValueRef t = cg_step_cond(g, c);
-  cg_step_check(g, t, done);
+  cg_step_check(g, t, set == CG_rt_step_set_changed ? RT_PHASE_CHANGED_WHEN : RT_PHASE_FAILED_WHEN,
+                done);
   CG_CALL(g, set, g->host, LLVMBuildICmp(g->b, LLVMIntNE, t, cg_i32(g, 0), ""));
 }
 
@@ -804,7 +807,7 @@ static void cg_step_run(Cg *g, const IrTask *t, LLVMBasicBlockRef done, LLVMBasi
                     ran = cg_block(g, "step.ran");
   LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_is_error, args), err, run);
   cg_at(g, err);
-  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, args);
+  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, cg_i32(g, RT_PHASE_ARGS), args);
   LLVMBuildBr(g->b, done);
   cg_at(g, run);
   LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_step_run, g->host, g->taskdef, args), ran, abort);
@@ -836,7 +839,7 @@ static void cg_task_loop(Cg *g, const IrTask *t, LLVMBasicBlockRef finish) {
                     latch = cg_block(g, "loop.next"), out = cg_block(g, "loop.done");
   LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_is_error, items), err, begin);
   cg_at(g, err);
-  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, items);
+  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, cg_i32(g, RT_PHASE_LOOP), items);
   LLVMBuildBr(g->b, finish);
   cg_at(g, begin);
   LLVMValueRef n = CG_CALL(g, CG_rt_loop_begin, g->host, g->taskdef, items);

@@ -39,6 +39,14 @@ long mod_arg_mode(RtValue *args, const char *name) {
   return *end || m < 0 || m > 07777 ? -2 : m;
 }
 
+RtValue *mod_raise(char *msg) {
+  RtValue *r = rt_dict_new(3);
+  rt_dict_set(r, "failed", rt_bool(true));
+  rt_dict_set(r, "msg", rt_str_take(msg, strlen(msg)));
+  rt_dict_set(r, RT_RAISED_KEY, rt_bool(true));
+  return r;
+}
+
 RtValue *mod_fail_result(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -117,8 +117,7 @@ RtValue *mod_assert(RtHost *h, RtValue *args) {
     if (ok < 0) {
       RtBuf b = {0};
       rt_render_str(&b, src);
-      RtValue *r = mod_fail_result("The conditional check '%s' failed. The error was: %s", b.data,
-                                   rt_kind(err) == RT_ERROR ? err->u.err.msg : err->u.undef.hint);
+      RtValue *r = mod_raise(rt_cond_error_text(b.data ? b.data : "", err));
       rt_buf_free(&b);
       rt_decref(err);
       return r;

@@ -33,6 +33,10 @@ int mod_arg_bool(RtValue *args, const char *name, int def);
 long mod_arg_mode(RtValue *args, const char *name);
 /* A failed result {"failed": true, "msg": msg, "changed": false}. */
 RtValue *mod_fail_result(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The result of an error Ansible raises inside the action rather than
+ * returning (e.g. assert's conditional cannot be evaluated): {failed, msg}
+ * and no "changed". Takes the malloc'd `msg`. */
+RtValue *mod_raise(char *msg);
 /* Splits a string into lines as Python's str.splitlines() does. */
 RtValue *mod_lines(const char *s, size_t len);
 /* The value of a "key=value" line in script output, or NULL (malloc'd). */

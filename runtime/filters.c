@@ -24,7 +24,7 @@ static RtValue *arg(RtValue *args, RtValue *kwargs, size_t i, const char *name) 
 static RtValue *undefined_error(RtValue *v) {
   if (rt_kind(v) == RT_ERROR)
     return rt_incref(v);
-  return rt_error("%s", v->u.undef.hint);
+  return rt_undef_error(v);
 }
 
 static RtValue *f_default(RtValue *base, RtValue *args, RtValue *kwargs) {

@@ -36,7 +36,7 @@ static RtValue *operand_error(RtValue *a, RtValue *b) {
     if (rt_kind(vs[i]) == RT_ERROR)
       return rt_incref(vs[i]);
     if (rt_kind(vs[i]) == RT_UNDEF)
-      return rt_error("%s", vs[i]->u.undef.hint);
+      return rt_undef_error(vs[i]);
   }
   return NULL;
 }
@@ -46,7 +46,7 @@ static bool is_num(const RtValue *v) {
 }
 
 static RtValue *type_error(const char *op, RtValue *a, RtValue *b) {
-  return rt_error("unsupported operand type(s) for %s: '%s' and '%s'", op, type_name(a),
+  return rt_type_error("unsupported operand type(s) for %s: '%s' and '%s'", op, type_name(a),
                   type_name(b));
 }
 
@@ -167,7 +167,7 @@ static RtValue *contains(RtValue *item, RtValue *seq) {
   switch (rt_kind(seq)) {
   case RT_STR:
     if (rt_kind(item) != RT_STR)
-      return rt_error("'in <string>' requires string as left operand, not %s", type_name(item));
+      return rt_type_error("'in <string>' requires string as left operand, not %s", type_name(item));
     return rt_bool(memmem(seq->u.str.s, seq->u.str.len, item->u.str.s, item->u.str.len) != NULL ||
                    item->u.str.len == 0);
   case RT_LIST:
@@ -178,7 +178,7 @@ static RtValue *contains(RtValue *item, RtValue *seq) {
   case RT_DICT:
     return rt_bool(rt_kind(item) == RT_STR && rt_dict_get(seq, item->u.str.s) != NULL);
   default:
-    return rt_error("argument of type '%s' is not iterable", type_name(seq));
+    return rt_type_error("argument of type '%s' is not iterable", type_name(seq));
   }
 }
 
@@ -203,7 +203,7 @@ RtValue *rt_binop(int32_t op, RtValue *a, RtValue *b, const RtLoc *loc) {
   case RT_OP_LT: case RT_OP_LE: case RT_OP_GT: case RT_OP_GE: {
     int c = compare(a, b);
     if (c == 2)
-      return rt_error("'%s' not supported between instances of '%s' and '%s'",
+      return rt_type_error("'%s' not supported between instances of '%s' and '%s'",
                       cmp_sym[op - RT_OP_EQ], type_name(a), type_name(b));
     return rt_bool(op == RT_OP_LT ? c < 0 : op == RT_OP_LE ? c <= 0 : op == RT_OP_GT ? c > 0 : c >= 0);
   }
@@ -250,7 +250,7 @@ RtValue *rt_neg(RtValue *a, const RtLoc *loc) {
     return rt_int(-rt_as_int(a));
   if (rt_kind(a) == RT_FLOAT)
     return rt_float(-a->u.f);
-  return rt_error("bad operand type for unary -: '%s'", type_name(a));
+  return rt_type_error("bad operand type for unary -: '%s'", type_name(a));
 }
 
 int32_t rt_truth(RtValue *v, RtValue **err) {
@@ -262,7 +262,7 @@ int32_t rt_truth(RtValue *v, RtValue **err) {
   case RT_STR: case RT_LIST: case RT_DICT: return rt_len(v) != 0;
   case RT_UNDEF:
     if (err)
-      *err = rt_error("%s", v->u.undef.hint);
+      *err = rt_undef_error(v);
     return -1;
   default:
     if (err)
@@ -292,7 +292,6 @@ static const char *jinja_type(const RtValue *v) {
 }
 
 RtValue *rt_getattr(RtValue *a, const char *name, const RtLoc *loc) {
-  (void)loc;
   if (rt_kind(a) == RT_UNDEF) /* Ansible's undefined chains: x.y is undefined too */
     return rt_incref(a);
   RtValue *e = operand_error(a, NULL);
@@ -304,13 +303,12 @@ RtValue *rt_getattr(RtValue *a, const char *name, const RtLoc *loc) {
       return rt_incref(v);
   }
   char *hint = rt_xasprintf("'%s' has no attribute '%s'", jinja_type(a), name);
-  RtValue *u = rt_undef(name, hint);
+  RtValue *u = rt_undef_at(name, hint, loc);
   free(hint);
   return u;
 }
 
 RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
-  (void)loc;
   if (rt_kind(a) == RT_UNDEF)
     return rt_incref(a);
   RtValue *e = operand_error(a, key);
@@ -323,7 +321,7 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
     RtValue *r = v ? rt_incref(v) : NULL;
     if (!r) {
       char *hint = rt_xasprintf("'%s' has no attribute '%s'", jinja_type(a), k.data ? k.data : "");
-      r = rt_undef(k.data ? k.data : "", hint);
+      r = rt_undef_at(k.data ? k.data : "", hint, loc);
       free(hint);
     }
     rt_buf_free(&k);
@@ -338,7 +336,7 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
       return rt_kind(a) == RT_LIST ? rt_incref(rt_list_at(a, (size_t)i))
                                    : rt_str(a->u.str.s + i, 1);
     char *hint = rt_xasprintf("'%s' has no element %lld", jinja_type(a), (long long)rt_as_int(key));
-    RtValue *u = rt_undef("item", hint);
+    RtValue *u = rt_undef_at("item", hint, loc);
     free(hint);
     return u;
   }
@@ -347,7 +345,7 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
   RtBuf k = {0};
   rt_render_str(&k, key);
   char *hint = rt_xasprintf("'%s' has no element %s", jinja_type(a), k.data ? k.data : "");
-  RtValue *u = rt_undef("item", hint);
+  RtValue *u = rt_undef_at("item", hint, loc);
   free(hint);
   rt_buf_free(&k);
   return u;

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 1
+#define PLAYC_ABI_VERSION 2
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -221,9 +221,17 @@ void rt_loop_bind(RtHost *h, int64_t i);
 /* Records the current item (or the whole task without a loop) as skipped
  * because its condition was false. */
 void rt_step_skip(RtHost *h, const RtTaskDef *t);
-/* Records the current step as failed with an error value (takes `err`), e.g.
- * an error from the condition, an argument or the loop expression. */
-void rt_step_error(RtHost *h, const RtTaskDef *t, RtValue *err);
+/* Which part of a task an error came from: Ansible words each differently. */
+typedef enum RtPhase {
+  RT_PHASE_LOOP,         /* the loop expression */
+  RT_PHASE_WHEN,         /* the condition */
+  RT_PHASE_ARGS,         /* the module arguments */
+  RT_PHASE_CHANGED_WHEN, /* after the module: the result is kept */
+  RT_PHASE_FAILED_WHEN
+} RtPhase;
+/* Records the current step as failed with an error value (takes `err`) from
+ * `phase` (an RtPhase). */
+void rt_step_error(RtHost *h, const RtTaskDef *t, int32_t phase, RtValue *err);
 /* Runs the task's module on the host with `args` (a dict; takes it) and keeps
  * the result as the current step's result; binds it to the register name (if
  * any) so changed_when / failed_when can see it. Returns false when the host

@@ -65,6 +65,13 @@ typedef enum RtKind {
   RT_ERROR  /* a failed operation: carries the message */
 } RtKind;
 
+/* The Python exception class an error value stands for. */
+typedef enum RtExc {
+  RT_EXC_OTHER,     /* ValueError, ZeroDivisionError, ...: the message says it */
+  RT_EXC_UNDEFINED, /* jinja2's UndefinedError */
+  RT_EXC_TYPE       /* TypeError */
+} RtExc;
+
 typedef struct RtDictEntry {
   RtValue *key; /* always RT_STR for now; keys are strings in YAML/JSON data */
   RtValue *val;
@@ -94,6 +101,7 @@ struct RtValue {
     struct {
       char *name; /* the undefined name ("x", or "x.y" for attributes) */
       char *hint; /* Ansible's message, e.g. "'x' is undefined" */
+      RtLoc loc;  /* where the name was used (file NULL when unknown) */
     } undef;
     struct {
       RtExprFn fn;
@@ -101,6 +109,8 @@ struct RtValue {
     } thunk;
     struct {
       char *msg;
+      uint8_t exc; /* RtExc: the Python exception it stands for (Ansible words them apart) */
+      RtLoc loc;   /* the undefined name's use, when exc is RT_EXC_UNDEFINED */
     } err;
   } u;
 };
@@ -111,7 +121,13 @@ static inline RtKind rt_kind(const RtValue *v) { return (RtKind)v->kind; }
 RtValue *rt_strz(const char *s);                      /* from a C string */
 RtValue *rt_str_take(char *s, size_t len);            /* takes malloc'd `s` */
 RtValue *rt_undef(const char *name, const char *hint); /* hint NULL → "'name' is undefined" */
+/* The same, remembering where the name was used (`loc` may be NULL). */
+RtValue *rt_undef_at(const char *name, const char *hint, const RtLoc *loc);
+/* The error an operation returns when an undefined operand is used: its hint
+ * as the message, flagged `undefined`, with the operand's location. */
+RtValue *rt_undef_error(const RtValue *undef);
 RtValue *rt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+RtValue *rt_type_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 RtValue *rt_thunk(RtExprFn fn, const char *name);
 
 /* Lists and dicts: accessors return BORROWED references. */
@@ -167,6 +183,15 @@ typedef enum RtVarLayer {
 
 /* Sets `name` in a layer of host `h` (takes `val`). */
 void rt_host_set_var(RtHost *h, RtVarLayer layer, const char *name, RtValue *val);
+/* A module result holding this key reports an error Ansible raises rather
+ * than returns: rt_step_run removes the key and adds no "changed". */
+#define RT_RAISED_KEY "_playc_raised"
+
+/* task.c: Ansible's message for an error (or undefined) met while evaluating
+ * the conditional `src` (when, changed_when, failed_when, assert's that).
+ * Returns a malloc'd string. */
+char *rt_cond_error_text(const char *src, const RtValue *err);
+
 /* True for the value of `omit` (module args holding it are dropped). */
 bool rt_is_omit(const RtValue *v);
 /* set_fact / register: sets a host fact (takes `val`). */

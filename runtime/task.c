@@ -27,6 +27,34 @@ static const char *err_text(const RtValue *err) {
   return "unknown error";
 }
 
+static bool is_undefined(const RtValue *err) {
+  return rt_kind(err) == RT_UNDEF || (rt_kind(err) == RT_ERROR && err->u.err.exc == RT_EXC_UNDEFINED);
+}
+
+/* An error's text as Ansible's templar reports it: it wraps jinja2's
+ * UndefinedError and prints both, "'x' is undefined. 'x' is undefined". */
+static char *error_text(const RtValue *err) {
+  const char *why = err_text(err);
+  return is_undefined(err) ? rt_xasprintf("%s. %s", why, why) : rt_xstrdup(why);
+}
+
+char *rt_cond_error_text(const char *src, const RtValue *err) {
+  char *e = error_text(err), *msg;
+  if (is_undefined(err))
+    msg = rt_xasprintf("The conditional check '%s' failed. The error was: error while "
+                       "evaluating conditional (%s): %s",
+                       src, src, e);
+  else if (rt_kind(err) == RT_ERROR && err->u.err.exc == RT_EXC_TYPE) /* templar's TypeError */
+    msg = rt_xasprintf("The conditional check '%s' failed. The error was: Unexpected templating "
+                       "type error occurred on ({%% if %s %%} True {%% else %%} False {%% endif "
+                       "%%}): %s. %s",
+                       src, src, e, e);
+  else
+    msg = rt_xasprintf("The conditional check '%s' failed. The error was: %s", src, e);
+  free(e);
+  return msg;
+}
+
 static RtValue *failure(const char *msg) {
   RtValue *r = rt_dict_new(4);
   rt_dict_set(r, "failed", rt_bool(true));
@@ -72,25 +100,35 @@ void rt_step_skip(RtHost *h, const RtTaskDef *t) {
   set_result(h, r);
 }
 
-void rt_step_error(RtHost *h, const RtTaskDef *t, RtValue *err) {
+void rt_step_error(RtHost *h, const RtTaskDef *t, int32_t phase, RtValue *err) {
   if (h->step_error) { /* the step failed already; later steps are moot */
     rt_decref(err);
     return;
   }
-  const char *why = err_text(err);
+  const char *src = phase == RT_PHASE_WHEN           ? t->when_src
+                    : phase == RT_PHASE_CHANGED_WHEN ? t->changed_when_src
+                    : phase == RT_PHASE_FAILED_WHEN  ? t->failed_when_src
+                                                     : NULL;
   char *msg;
-  if (h->result_from_module) /* after the module ran: changed_when / failed_when */
-    msg = rt_xasprintf("The conditional check '%s' failed. The error was: %s",
-                       t->failed_when_src ? t->failed_when_src
-                                          : t->changed_when_src ? t->changed_when_src : "",
-                       why);
-  else if (strstr(why, "is undefined") || strstr(why, "has no attribute") ||
-           strstr(why, "has no element"))
-    msg = rt_xasprintf("The task includes an option with an undefined variable. The error was: %s",
-                       why);
-  else
-    msg = rt_xstrdup(why);
-  set_result(h, failure(msg));
+  if (phase == RT_PHASE_WHEN || phase == RT_PHASE_CHANGED_WHEN || phase == RT_PHASE_FAILED_WHEN) {
+    msg = rt_cond_error_text(src ? src : "", err);
+  } else {
+    char *e = error_text(err);
+    msg = phase == RT_PHASE_ARGS && is_undefined(err)
+              ? rt_xasprintf("The task includes an option with an undefined variable. "
+                             "The error was: %s", e)
+              : rt_xstrdup(e);
+    free(e);
+  }
+  if ((phase == RT_PHASE_CHANGED_WHEN || phase == RT_PHASE_FAILED_WHEN) && h->result_from_module) {
+    /* Ansible keeps the module's result and reports the error beside it. */
+    rt_dict_set(h->result, phase == RT_PHASE_CHANGED_WHEN ? "changed_when_result"
+                                                          : "failed_when_result",
+                rt_strz(msg));
+    rt_dict_set(h->result, "failed", rt_bool(true));
+  } else {
+    set_result(h, failure(msg));
+  }
   h->step_error = true;
   free(msg);
   rt_decref(err);
@@ -137,7 +175,7 @@ static RtValue *find_error(RtValue *v) {
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   RtValue *bad = find_error(args);
   if (bad) {
-    rt_step_error(h, t, rt_incref(bad));
+    rt_step_error(h, t, RT_PHASE_ARGS, rt_incref(bad));
     rt_decref(args);
     return true;
   }
@@ -157,7 +195,9 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_decref(r);
     r = c;
   }
-  if (!rt_dict_get(r, "changed"))
+  if (rt_dict_get(r, RT_RAISED_KEY)) /* raised, not returned: no "changed" */
+    rt_dict_del(r, RT_RAISED_KEY);
+  else if (!rt_dict_get(r, "changed"))
     rt_dict_set(r, "changed", rt_bool(false));
   set_result(h, r);
   h->result_from_module = true;

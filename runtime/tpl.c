@@ -26,7 +26,7 @@ void rt_tpl_text(RtTpl *t, const char *s, size_t len) {
 }
 
 static RtValue *as_error(RtValue *v) {
-  return rt_kind(v) == RT_ERROR ? rt_incref(v) : rt_error("%s", v->u.undef.hint);
+  return rt_kind(v) == RT_ERROR ? rt_incref(v) : rt_undef_error(v);
 }
 
 void rt_tpl_value(RtTpl *t, RtValue *v) {

@@ -61,22 +61,49 @@ RtValue *rt_str_take(char *s, size_t len) {
   return v;
 }
 
-RtValue *rt_undef(const char *name, const char *hint) {
+RtValue *rt_undef_at(const char *name, const char *hint, const RtLoc *loc) {
   RtValue *v = alloc(RT_UNDEF);
   v->u.undef.name = rt_xstrdup(name);
   v->u.undef.hint = hint ? rt_xstrdup(hint) : rt_xasprintf("'%s' is undefined", name);
+  if (loc) /* RtLoc is static data emitted by codegen: the file pointer outlives us */
+    v->u.undef.loc = *loc;
+  return v;
+}
+
+RtValue *rt_undef(const char *name, const char *hint) {
+  return rt_undef_at(name, hint, NULL);
+}
+
+RtValue *rt_undef_error(const RtValue *undef) {
+  RtValue *e = rt_error("%s", undef->u.undef.hint);
+  e->u.err.exc = RT_EXC_UNDEFINED;
+  e->u.err.loc = undef->u.undef.loc;
+  return e;
+}
+
+static RtValue *error_v(RtExc exc, const char *fmt, va_list ap) {
+  char *msg = NULL;
+  if (vasprintf(&msg, fmt, ap) < 0)
+    rt_panic(__FILE__, __LINE__, "out of memory");
+  RtValue *v = alloc(RT_ERROR);
+  v->u.err.msg = msg;
+  v->u.err.exc = (uint8_t)exc;
   return v;
 }
 
 RtValue *rt_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  char *msg = NULL;
-  if (vasprintf(&msg, fmt, ap) < 0)
-    rt_panic(__FILE__, __LINE__, "out of memory");
+  RtValue *v = error_v(RT_EXC_OTHER, fmt, ap);
   va_end(ap);
-  RtValue *v = alloc(RT_ERROR);
-  v->u.err.msg = msg;
+  return v;
+}
+
+RtValue *rt_type_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  RtValue *v = error_v(RT_EXC_TYPE, fmt, ap);
+  va_end(ap);
   return v;
 }
 

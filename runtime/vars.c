@@ -129,7 +129,6 @@ static RtValue *force(RtHost *h, RtValue *v, const char *name) {
 }
 
 RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
-  (void)loc;
   for (int l = RT_VL_COUNT - 1; l >= 0; l--) {
     RtValue *layer = h->layers[l];
     RtValue *v = layer ? rt_dict_get(layer, name) : NULL;
@@ -140,7 +139,7 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
     return rt_incref(v);
   }
   RtValue *m = magic(h, name);
-  return m ? m : rt_undef(name, NULL);
+  return m ? m : rt_undef_at(name, NULL, loc);
 }
 
 bool rt_is_omit(const RtValue *v) {

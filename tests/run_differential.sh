@@ -4,7 +4,9 @@
 # against the same private sshd hosts (1 and 3), twice each (the second run shows
 # idempotence). Compared: exit code, PLAY RECAP, the TASK banner sequence, the
 # per-task set of host outcomes, and the files produced (paths, types, modes,
-# sizes, contents).
+# sizes, contents); with one host, also every printed result and every failure's
+# result (without its timings and Ansible's "The error appears to be in" block,
+# which needs the playbook's source text).
 . "$(dirname "$0")/lib.sh"
 
 playbooks=("$PLAYC_SRC/samples/hello/site.yml")
@@ -19,6 +21,28 @@ outline() {
   awk 'BEGIN{RS="TASK \\["} NR>1 { n=split($0, l, "\n"); printf "TASK [%s\n", l[1];
        delete s; k=0; for (i=2;i<=n;i++) if (l[i] != "") s[++k]=l[i];
        asort(s); for (i=1;i<=k;i++) print s[i] }'
+}
+
+# every "fatal:" line's result, its volatile keys dropped
+failures() {
+  python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    if not line.startswith("fatal: "):
+        continue
+    head, _, body = line.partition(" => ")
+    r = json.loads(body)
+    for k in ("delta", "start", "end", "invocation"):
+        r.pop(k, None)
+    facts = r.get("ansible_facts", {})  # Python interpreter discovery: not ours
+    facts.pop("discovered_interpreter_python", None)
+    if "ansible_facts" in r and not facts:
+        del r["ansible_facts"]
+    for k in ("msg", "failed_when_result", "changed_when_result"):
+        if isinstance(r.get(k), str):
+            r[k] = r[k].split("\n\nThe error appears to be in")[0]
+    print(head, json.dumps(r, sort_keys=True))
+' "$1"
 }
 
 for n in 1 3; do
@@ -54,6 +78,8 @@ EOF
       if [ "$n" = 1 ]; then # one host: results print in a fixed order; compare every dump
         expect_eq "$name run $run: printed results" "$(grep -E '^( |\.\.\.)' "$work/$name.ans$run")" \
           "$(grep -E '^( |\.\.\.)' "$work/$name.pc$run")"
+        expect_eq "$name run $run: failures" "$(failures "$work/$name.ans$run")" \
+          "$(failures "$work/$name.pc$run")"
       fi
       expect_eq "$name run $run: files produced" "$(tree "$ans_base")" "$(tree "$pc_base")"
     done

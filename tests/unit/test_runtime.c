@@ -108,6 +108,28 @@ static void test_ops(void) {
   CHECK(rt_kind(miss) == RT_UNDEF && strcmp(miss->u.undef.hint, "'dict object' has no attribute 'b'") == 0);
   rt_decref(miss);
   rt_decref(d);
+  /* an undefined name keeps where it was used, through chaining and into the
+   * error an operation makes of it; type errors say they are TypeErrors */
+  static const RtLoc here = {"site.yml", 7, 12};
+  u = rt_undef_at("x", NULL, &here);
+  ua = rt_getattr(u, "y", NULL);
+  r = op(RT_OP_ADD, rt_incref(ua), I(1));
+  CHECK(rt_kind(r) == RT_ERROR && r->u.err.exc == RT_EXC_UNDEFINED && r->u.err.loc.line == 7 &&
+        r->u.err.loc.col == 12 && strcmp(r->u.err.loc.file, "site.yml") == 0);
+  char *m = rt_cond_error_text("x.y > 1", r);
+  CHECK(strcmp(m, "The conditional check 'x.y > 1' failed. The error was: error while evaluating "
+                  "conditional (x.y > 1): 'x' is undefined. 'x' is undefined") == 0);
+  free(m);
+  rt_decref(r);
+  rt_decref(ua);
+  rt_decref(u);
+  r = op(RT_OP_LT, I(1), S("a"));
+  CHECK(rt_kind(r) == RT_ERROR && r->u.err.exc == RT_EXC_TYPE);
+  m = rt_cond_error_text("1 < 'a'", r);
+  CHECK(strstr(m, "Unexpected templating type error occurred on ({% if 1 < 'a' %} True {% else %} "
+                  "False {% endif %}): '<' not supported between instances of 'int' and 'str'. '<'") != NULL);
+  free(m);
+  rt_decref(r);
 }
 
 static void test_filters(void) {
