@@ -39,6 +39,26 @@ long mod_arg_mode(RtValue *args, const char *name) {
   return *end || m < 0 || m > 07777 ? -2 : m;
 }
 
+void mod_py_bytes_repr(RtBuf *b, const char *s) {
+  char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+  rt_buf_printf(b, "b%c", q);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '\\' || *p == (unsigned char)q)
+      rt_buf_printf(b, "\\%c", *p);
+    else if (*p == '\t')
+      rt_buf_puts(b, "\\t");
+    else if (*p == '\n')
+      rt_buf_puts(b, "\\n");
+    else if (*p == '\r')
+      rt_buf_puts(b, "\\r");
+    else if (*p < 0x20 || *p >= 0x7f)
+      rt_buf_printf(b, "\\x%02x", *p);
+    else
+      rt_buf_add(b, (const char *)p, 1);
+  }
+  rt_buf_printf(b, "%c", q);
+}
+
 RtValue *mod_raise(char *msg) {
   RtValue *r = rt_dict_new(3);
   rt_dict_set(r, "failed", rt_bool(true));

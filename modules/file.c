@@ -65,7 +65,9 @@ static void build_script(RtBuf *s, const char *path, const char *state, long mod
                  " elif [ $cur != directory ]; then echo \"err=$p already exists as a $cur\"; exit 0; fi;;\n"
                  "file) if [ $cur = absent ]; then echo \"err=file ($p) is absent, cannot continue\"; exit 0;"
                  " elif [ $cur = directory ]; then echo \"err=file ($p) is a directory, cannot continue\"; exit 0; fi;;\n"
-                 "touch) ch=1; if [ $ck != 1 ]; then touch -- \"$p\" || exit 1; fi;;\n"
+                 "touch) ch=1; if [ $ck != 1 ]; then touch -- \"$p\" 2>/dev/null || {"
+                 " d=$(dirname -- \"$p\"); if [ ! -e \"$d\" ]; then echo errno=2;"
+                 " elif [ ! -d \"$d\" ]; then echo errno=20; else echo errno=13; fi; exit 0; }; fi;;\n"
                  "esac\n"
                  "if [ $st != absent ] && [ -e \"$p\" ]; then\n");
   const char *rflag = recurse ? "-R " : "";
@@ -163,12 +165,27 @@ RtValue *mod_file(RtHost *h, RtValue *args) {
   if (rc < 0)
     goto done;
   const char *out = ex.out.data ? ex.out.data : "";
-  char *e = mod_kv_line(out, "err");
+  char *e = mod_kv_line(out, "err"), *en = mod_kv_line(out, "errno");
+  if (en) { /* os.utime/open failed in Ansible's touch: its OSError, path as bytes */
+    int n = atoi(en);
+    RtBuf b = {0};
+    rt_buf_printf(&b, "Error, could not touch target: [Errno %d] %s: ", n,
+                  n == 2 ? "No such file or directory" : n == 20 ? "Not a directory"
+                                                         : "Permission denied");
+    mod_py_bytes_repr(&b, path);
+    r = mod_fail_result("%s", b.data);
+    rt_dict_set(r, "path", rt_strz(path));
+    rt_buf_free(&b);
+    free(en);
+    free(e);
+    rt_exec_free(&ex);
+    goto done;
+  }
   if (e || ex.rc != 0) {
     r = mod_fail_result("%s", e ? e : (ex.err.len ? ex.err.data : "file operation failed"));
     rt_dict_set(r, "path", rt_strz(path));
     char *prev = mod_kv_line(out, "prev");
-    if (prev && strcmp(prev, "absent") == 0)
+    if (e && prev && strcmp(prev, "absent") == 0) /* "file (p) is absent": Ansible adds state */
       rt_dict_set(r, "state", rt_strz("absent"));
     free(prev);
     free(e);

@@ -37,6 +37,8 @@ RtValue *mod_fail_result(const char *fmt, ...) __attribute__((format(printf, 1, 
  * returning (e.g. assert's conditional cannot be evaluated): {failed, msg}
  * and no "changed". Takes the malloc'd `msg`. */
 RtValue *mod_raise(char *msg);
+/* Python's repr() of `s` as bytes: b'...' (appends to `b`). */
+void mod_py_bytes_repr(RtBuf *b, const char *s);
 /* Splits a string into lines as Python's str.splitlines() does. */
 RtValue *mod_lines(const char *s, size_t len);
 /* The value of a "key=value" line in script output, or NULL (malloc'd). */
