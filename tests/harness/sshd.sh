@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # sshd.sh — a private OpenSSH server on loopback for tests and benchmarks.
 #
-#   sshd.sh start DIR [N]   one sshd listening on 127.0.0.2 … 127.0.0.(N+1), one free port,
+#   sshd.sh start DIR [N]   sshd listening on 127.0.0.2 … 127.0.0.(N+1), one free port,
 #                           own host key, user playc-test (/bin/sh) with a fresh key; writes
 #                           DIR/inventory.ini (h1..hN in [targets]), DIR/ssh_config,
 #                           DIR/known_hosts, DIR/env (PLAYC_TEST_SSH_PORT, _USER, _KEY,
-#                           PLAYC_TEST_KNOWN_HOSTS, PLAYC_TEST_HOSTS), DIR/sshd.pid
-#   sshd.sh stop DIR        stops exactly the sshd it started (by pid)
+#                           PLAYC_TEST_KNOWN_HOSTS, PLAYC_TEST_HOSTS), DIR/sshd.pid.
+#                           One sshd listens on at most 16 addresses (OpenSSH's
+#                           MAX_LISTEN_SOCKS), so N > 16 starts one per 16, all
+#                           sharing the port, key and config; DIR/sshd.pid lists them.
+#   sshd.sh stop DIR        stops exactly the sshds it started (by pid)
 #
 # Only 127.0.0.0/8 addresses are ever used.
 set -euo pipefail
@@ -19,12 +22,13 @@ stop() {
   local pidf="$dir/sshd.pid"
   [ -f "$pidf" ] || return 0
   local pid
-  pid=$(cat "$pidf")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
+  for pid in $(cat "$pidf"); do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
   rm -f "$pidf"
 }
 
@@ -72,14 +76,13 @@ start() {
   local port
   port=$(free_port)
   local hosts=""
+  for i in $(seq "$n"); do
+    hosts="$hosts 127.0.0.$((i + 1))"
+  done
   {
     echo "Port $port"
-    for i in $(seq "$n"); do
-      echo "ListenAddress 127.0.0.$((i + 1))"
-      hosts="$hosts 127.0.0.$((i + 1))"
-    done
     echo "HostKey $dir/ssh_host_ed25519_key"
-    echo "PidFile $dir/sshd.pid"
+    echo "PidFile none"
     echo "AuthorizedKeysFile $dir/authorized_keys"
     echo "AllowUsers $user"
     echo "StrictModes no"
@@ -94,14 +97,33 @@ start() {
     echo "PrintMotd no"
   } > "$dir/sshd_config"
   hosts=${hosts# }
-  /usr/sbin/sshd -f "$dir/sshd_config" -D -E "$dir/sshd.log" &
-  echo $! > "$dir/sshd.pid"
-  # wait until every address accepts connections
-  for a in $hosts; do
-    for _ in $(seq 100); do
-      if python3 -c "import socket,sys; s=socket.create_connection(('$a',$port),0.2)" 2>/dev/null; then break; fi
-      sleep 0.05
-    done
+  : > "$dir/sshd.pid"
+  local first=1 pids=()
+  while [ "$first" -le "$n" ]; do
+    local last=$((first + 15 > n ? n : first + 15)) opts=()
+    for i in $(seq "$first" "$last"); do opts+=(-o "ListenAddress=127.0.0.$((i + 1))"); done
+    /usr/sbin/sshd -f "$dir/sshd_config" "${opts[@]}" -D -E "$dir/sshd.log" &
+    echo $! >> "$dir/sshd.pid"
+    pids+=($!)
+    first=$((last + 1))
+  done
+  # wait until every address accepts connections; a daemon that died says why
+  python3 - "$port" $hosts <<'EOF' || { cat "$dir/sshd.log" >&2; stop; exit 1; }
+import socket, sys, time
+port = int(sys.argv[1])
+for a in sys.argv[2:]:
+    deadline = time.time() + 10
+    while True:
+        try:
+            socket.create_connection((a, port), 0.2).close()
+            break
+        except OSError:
+            if time.time() > deadline:
+                sys.exit("sshd.sh: nothing listens on %s:%d" % (a, port))
+            time.sleep(0.02)
+EOF
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/sshd.log" >&2; stop; exit 1; }
   done
   local hostkey
   hostkey=$(cut -d' ' -f1,2 "$dir/ssh_host_ed25519_key.pub")
