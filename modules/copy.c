@@ -1,12 +1,15 @@
 /*
  * copy.c — the copy module: `content`, or `src` embedded in the binary at
- * compile time, to `dest`. Unchanged files cost one request: the script
- * compares the target's SHA-1 with the one computed here and, when equal,
- * only fixes mode/owner/group. Otherwise the same request creates a private
- * temp file beside dest (mktemp, 0600), the body is written into it over
- * SFTP (or locally), and a second request sets its attributes and renames
- * it into place (atomic replacement, as Ansible's atomic_move). Check mode
- * stops after the comparison.
+ * compile time, to `dest`, in one request when the body is small: the
+ * script compares the target's SHA-1 with the one computed here and, when
+ * equal, only fixes mode/owner/group; otherwise it writes the body (sent
+ * base64-encoded on the request's stdin) to a private temp file beside dest
+ * (mktemp, 0600), checks its SHA-1, sets its attributes and renames it into
+ * place (atomic replacement, as Ansible's atomic_move). A body over
+ * INLINE_MAX is not sent before the comparison says it is needed: that
+ * request only creates the temp file, the body goes over SFTP (or locally),
+ * and a second request finishes the replacement. Check mode stops after the
+ * comparison.
  */
 #include "mod.h"
 
@@ -14,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Bodies up to this size travel with the first request (base64: 4/3 of it). */
+enum { INLINE_MAX = 256 * 1024 };
 
 static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out) {
   unsigned char d[EVP_MAX_MD_SIZE];
@@ -63,12 +69,77 @@ static void remove_temp(RtHost *h, const char *tmp) {
   rt_buf_free(&s);
 }
 
+/* Base64 of data in lines of 4096 characters (base64 -d reads them all). */
+static char *base64_lines(const void *data, size_t len, size_t *outlen) {
+  enum { IN_LINE = 3072 }; /* → 4096 characters */
+  RtBuf b = {0};
+  unsigned char line[4 * IN_LINE / 3 + 1];
+  for (size_t off = 0; off < len; off += IN_LINE) {
+    size_t n = len - off < IN_LINE ? len - off : IN_LINE;
+    int m = EVP_EncodeBlock(line, (const unsigned char *)data + off, (int)n);
+    rt_buf_add(&b, (const char *)line, (size_t)m);
+    rt_buf_putc(&b, '\n');
+  }
+  if (!b.data)
+    rt_buf_add(&b, "", 0);
+  *outlen = b.len;
+  return rt_buf_take(&b);
+}
+
+/* Appends shell that moves the written temp file "$t" into place as "$d":
+ * mode $m (set before), backup when asked, owner/group, then the stat lines. */
+static void replace_script(RtBuf *s, bool backup, const char *owner, const char *group) {
+  if (backup) /* Ansible's backup_local name: dest.PID.TIMESTAMP~ */
+    rt_buf_puts(s, "if [ -n \"$om\" ]; then bk=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"; "
+                   "cp -p -- \"$d\" \"$bk\" || exit 1; echo \"backup_file=$bk\"; fi\n");
+  rt_buf_puts(s, "chmod \"$m\" \"$t\" && mv -f -- \"$t\" \"$d\" || { rm -f -- \"$t\"; exit 1; }\n");
+  attr_script(s, -1, owner, group);
+}
+
 static const char STAT_LINES[] =
     "stat -c 'mode=%a\nuid=%u\ngid=%g\nowner=%U\ngroup=%G\nsize=%s' \"$d\"; echo \"changed=$ch\"\n";
 
+/* `content` as the bytes Ansible's copy action writes: a string as is (NUL
+ * bytes included), a list or dict as JSON, anything else as Python's str(). */
+static char *content_arg(RtValue *args, size_t *len) {
+  RtValue *v = rt_dict_get(args, "content");
+  if (!v || rt_kind(v) == RT_NONE)
+    return NULL;
+  RtBuf b = {0};
+  if (rt_kind(v) == RT_STR)
+    rt_buf_add(&b, v->u.str.s, v->u.str.len);
+  else if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT)
+    rt_render_json(&b, v, -1, false);
+  else
+    rt_render_str(&b, v);
+  if (!b.data)
+    rt_buf_add(&b, "", 0);
+  *len = b.len;
+  return rt_buf_take(&b);
+}
+
+/* The result of a replacement, from the script's output. */
+static RtValue *replaced_result(const char *out, const char *sha, const char *md5,
+                                const char *final, const char *tmp) {
+  RtValue *r = rt_dict_new(14);
+  rt_dict_set(r, "changed", rt_bool(true));
+  rt_dict_set(r, "checksum", rt_strz(sha));
+  rt_dict_set(r, "dest", rt_strz(final));
+  mod_add_stat(r, out);
+  rt_dict_set(r, "md5sum", rt_strz(md5));
+  rt_dict_set(r, "src", rt_strz(tmp ? tmp : ""));
+  char *bk = mod_kv_line(out, "backup_file");
+  if (bk)
+    rt_dict_set(r, "backup_file", rt_strz(bk));
+  free(bk);
+  rt_dict_set(r, "state", rt_strz("file"));
+  return r;
+}
+
 RtValue *mod_copy(RtHost *h, RtValue *args) {
   char *dest = mod_arg_str(args, "dest"), *src = mod_arg_str(args, "src");
-  char *content = mod_arg_str(args, "content");
+  size_t content_len = 0;
+  char *content = content_arg(args, &content_len);
   char *owner = mod_arg_str(args, "owner"), *group = mod_arg_str(args, "group");
   long mode = mod_arg_mode(args, "mode");
   int backup = mod_arg_bool(args, "backup", 0);
@@ -85,7 +156,7 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   }
   if (content) {
     data = content;
-    len = strlen(content);
+    len = content_len;
   } else {
     const RtFileDef *f = src ? embedded(h, src) : NULL;
     if (!f) {
@@ -102,7 +173,7 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   /* request 1: resolve dest, compare, fix attributes when content is equal */
   rt_buf_puts(&s, "d=");
   rt_sh_quote(&s, dest);
-  rt_buf_printf(&s, "; ck=%d; ch=0; b=", check ? 1 : 0);
+  rt_buf_printf(&s, "; ck=%d; ch=0; om=; b=", check ? 1 : 0);
   rt_sh_quote(&s, base);
   rt_buf_printf(&s,
                 "\ncase \"$d\" in */) d=\"$d$b\";; esac\n"
@@ -115,10 +186,28 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   /* (force: no → an existing file is left alone) */
   attr_script(&s, mode, owner, group);
   rt_buf_puts(&s, STAT_LINES);
-  rt_buf_puts(&s, "  exit 0\n  else stat -c 'oldmode=%a' \"$d\"; fi\nfi\n"
+  rt_buf_puts(&s, "  exit 0\n  else om=$(stat -c %a \"$d\"); echo \"oldmode=$om\"; fi\nfi\n"
                  "[ $ck = 1 ] || { t=$(mktemp \"$dir/.playc-tmp-XXXXXXXX\") || exit 1; echo \"tmp=$t\"; }\n");
+  bool inline_body = !check && len <= INLINE_MAX;
+  char *b64 = NULL;
+  size_t b64len = 0;
+  if (inline_body) { /* the rest of the replacement, in the same request */
+    b64 = base64_lines(data, len, &b64len);
+    rt_buf_printf(&s, "base64 -d > \"$t\" && [ \"$(sha1sum < \"$t\" | cut -d' ' -f1)\" = %s ] || "
+                      "{ rm -f -- \"$t\"; echo 'err=the body arrived damaged'; exit 0; }\n",
+                  sha);
+    if (mode >= 0)
+      rt_buf_printf(&s, "m=%lo\n", mode);
+    else /* the old file's mode, or a new file's default, as Ansible's atomic_move */
+      rt_buf_puts(&s, "m=${om:-$(printf %o $((0666 & ~$(umask))))}\n");
+    replace_script(&s, backup == 1, owner, group);
+    rt_buf_puts(&s, "ch=1; echo written=1\n");
+    rt_buf_puts(&s, STAT_LINES);
+  }
   RtExec ex;
-  if (rt_host_exec(h, s.data, NULL, 0, &ex, &err) < 0)
+  int xrc = rt_host_exec(h, s.data, b64, b64len, &ex, &err);
+  free(b64);
+  if (xrc < 0)
     goto done;
   rt_buf_free(&s);
   const char *out = ex.out.data ? ex.out.data : "";
@@ -147,8 +236,16 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   }
   char *oldmode = mod_kv_line(out, "oldmode");
   tmp_name = mod_kv_line(out, "tmp");
-  rt_exec_free(&ex);
   digest_hex(EVP_md5(), data, len, md5);
+  char *written = mod_kv_line(out, "written");
+  if (written) {
+    r = replaced_result(out, sha, md5, final, tmp_name);
+    free(written);
+    free(oldmode);
+    rt_exec_free(&ex);
+    goto done;
+  }
+  rt_exec_free(&ex);
   if (check) { /* Ansible's copy action answers before transferring anything */
     r = rt_dict_new(1);
     rt_dict_set(r, "changed", rt_bool(true));
@@ -175,16 +272,14 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   rt_sh_quote(&s, tmp);
   rt_buf_puts(&s, "; d=");
   rt_sh_quote(&s, final);
-  if (mode >= 0 || oldmode)
-    rt_buf_printf(&s, "; m=%lo", mode >= 0 ? mode : strtol(oldmode, NULL, 8));
-  else /* a new file gets the default permissions, as Ansible's atomic_move */
-    rt_buf_puts(&s, "; m=$(printf %o $((0666 & ~$(umask))))");
+  rt_buf_puts(&s, "; om=");
+  rt_sh_quote(&s, oldmode ? oldmode : "");
+  if (mode >= 0)
+    rt_buf_printf(&s, "; m=%lo", mode);
+  else /* the old file's mode, or a new file's default, as Ansible's atomic_move */
+    rt_buf_puts(&s, "; m=${om:-$(printf %o $((0666 & ~$(umask))))}");
   rt_buf_puts(&s, "; ck=0; ch=1\n");
-  if (backup == 1 && oldmode) /* Ansible's backup_local name: dest.PID.TIMESTAMP~ */
-    rt_buf_puts(&s, "bk=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"; cp -p -- \"$d\" \"$bk\" || exit 1; "
-                    "echo \"backup_file=$bk\"\n");
-  rt_buf_puts(&s, "chmod \"$m\" \"$t\" && mv -f -- \"$t\" \"$d\" || { rm -f -- \"$t\"; exit 1; }\n");
-  attr_script(&s, -1, owner, group);
+  replace_script(&s, backup == 1, owner, group);
   rt_buf_puts(&s, STAT_LINES);
   free(oldmode);
   if (rt_host_exec(h, s.data, NULL, 0, &ex, &err) < 0) {
@@ -192,22 +287,10 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
     goto done;
   }
   out = ex.out.data ? ex.out.data : "";
-  if (ex.rc != 0) {
+  if (ex.rc != 0)
     r = mod_fail_result("could not replace %s: %s", final, ex.err.len ? ex.err.data : "");
-  } else {
-    r = rt_dict_new(14);
-    rt_dict_set(r, "changed", rt_bool(true));
-    rt_dict_set(r, "checksum", rt_strz(sha));
-    rt_dict_set(r, "dest", rt_strz(final));
-    mod_add_stat(r, out);
-    rt_dict_set(r, "md5sum", rt_strz(md5));
-    rt_dict_set(r, "src", rt_strz(tmp));
-    char *bk = mod_kv_line(out, "backup_file");
-    if (bk)
-      rt_dict_set(r, "backup_file", rt_strz(bk));
-    free(bk);
-    rt_dict_set(r, "state", rt_strz("file"));
-  }
+  else
+    r = replaced_result(out, sha, md5, final, tmp);
   rt_exec_free(&ex);
   free(tmp);
 done:

@@ -12,15 +12,26 @@
 playbooks=("$PLAYC_SRC/samples/hello/site.yml")
 for f in "$PLAYC_SRC"/tests/integration/*.yml; do [ -e "$f" ] && playbooks+=("$f"); done
 
-# TASK banners and, per task, the sorted host outcome lines
+# TASK banners and, per task, the sorted host outcome lines (host order varies
+# with forks; the set of outcomes per task must not)
 outline() {
-  awk '/^TASK \[/ { if (t) print t; t=$0; sub(/ \*+$/, "", t); next }
-       /^(ok|changed|skipping|fatal|failed): \[/ { n0=index($0, " => {"); line=(n0 ? substr($0, 1, n0-1) : $0)
-         sub(/: FAILED!$/, "", line); sub(/: UNREACHABLE!$/, "", line); t = t "\n  " line }
-       /^PLAY RECAP/ { if (t) print t; t="" }' "$1" |
-  awk 'BEGIN{RS="TASK \\["} NR>1 { n=split($0, l, "\n"); printf "TASK [%s\n", l[1];
-       delete s; k=0; for (i=2;i<=n;i++) if (l[i] != "") s[++k]=l[i];
-       asort(s); for (i=1;i<=k;i++) print s[i] }'
+  python3 -c '
+import re, sys
+tasks = []
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith("TASK ["):
+        tasks.append((re.sub(r" \*+$", "", line), []))
+    elif line.startswith("PLAY RECAP"):
+        break
+    elif tasks and re.match(r"(ok|changed|skipping|fatal|failed): \[", line):
+        head = line.split(" => {", 1)[0]
+        tasks[-1][1].append(re.sub(r": (FAILED|UNREACHABLE)!$", "", head))
+for name, outcomes in tasks:
+    print(name)
+    for o in sorted(outcomes):
+        print("  " + o)
+' "$1"
 }
 
 # every "fatal:" line's result, its volatile keys dropped
