@@ -153,7 +153,7 @@ static void cg_types_init(Cg *g) {
   g->t_loc = cg_struct(g, "RtLoc", (LLVMTypeRef[]){P, I32, I32}, 3);
   g->t_vardef = cg_struct(g, "RtVarDef", (LLVMTypeRef[]){P, P, I8}, 3);
   g->t_taskdef = cg_struct(g, "RtTaskDef",
-                           (LLVMTypeRef[]){I32, P, P, I32, P, I8, I8, g->t_loc, P, P, P, P}, 12);
+                           (LLVMTypeRef[]){I32, P, P, I32, P, I8, I8, g->t_loc, P, P, P, P, P}, 13);
   g->t_playdef =
       cg_struct(g, "RtPlayDef", (LLVMTypeRef[]){P, P, I8, P, P, I32, P, I32, g->t_loc}, 9);
   g->t_filedef = cg_struct(g, "RtFileDef", (LLVMTypeRef[]){P, P, I64}, 3);
@@ -177,6 +177,7 @@ static void cg_types_check(Cg *g) {
   CG_CHECK_FIELD(t_taskdef, RtTaskDef, 6, has_loop);
   CG_CHECK_FIELD(t_taskdef, RtTaskDef, 7, loc);
   CG_CHECK_FIELD(t_taskdef, RtTaskDef, 11, run);
+  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 12, error_context);
   CG_CHECK_SIZE(t_playdef, RtPlayDef);
   CG_CHECK_FIELD(t_playdef, RtPlayDef, 2, gather_facts);
   CG_CHECK_FIELD(t_playdef, RtPlayDef, 5, nvars);
@@ -880,14 +881,15 @@ static LLVMValueRef cg_src(Cg *g, const IrExpr *root) {
 }
 
 static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t, LLVMValueRef fn) {
-  LLVMValueRef f[12] = {
+  LLVMValueRef f[13] = {
       cg_i32(g, t->id),           cg_cstr(g, t->name ? t->name : ""),
       cg_cstr(g, t->action),      cg_i32(g, t->module),
       cg_cstr_or_null(g, t->register_var), cg_i8(g, t->ignore_errors),
       cg_i8(g, t->loop != NULL),  cg_loc_value(g, t->loc),
       cg_src(g, t->when),         cg_src(g, t->changed_when),
-      cg_src(g, t->failed_when),  fn};
-  return LLVMConstNamedStruct(g->t_taskdef, f, 12);
+      cg_src(g, t->failed_when),  fn,
+      cg_cstr_or_null(g, t->error_context)};
+  return LLVMConstNamedStruct(g->t_taskdef, f, 13);
 }
 
 /* A private constant array of `n` structs of type `t`, or null when empty. */

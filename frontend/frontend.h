@@ -54,6 +54,10 @@ char *pc_sprintf(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2
 /* Reads a whole file into the arena and remembers it for diagnostics.
  * Returns NULL (no diagnostic) if it cannot be read. */
 const PcSource *pc_read_source(PcCtx *c, const char *path);
+/* errctx.c: what ansible-playbook appends to an error raised against the task
+ * at `loc` (position, offending lines, YAML hints); NULL if the source is
+ * unknown. */
+const char *fe_error_context(PcCtx *c, PcLoc loc);
 /* "file:line:col: error: msg", then the source line and a caret. */
 void pc_error_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void pc_warn_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

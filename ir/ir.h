@@ -113,6 +113,7 @@ typedef struct IrTask {
   IrExpr *failed_when;  /* root IR_COND, or NULL */
   const char *register_var; /* or NULL */
   bool ignore_errors;
+  const char *error_context; /* fe_error_context of the task, or NULL (not printed) */
 } IrTask;
 
 typedef struct IrPlay {

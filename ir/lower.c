@@ -472,6 +472,7 @@ static void lw_task(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
   t->loc = ft->loc;
   t->name = ft->name ? ft->name : "";
   t->register_var = ft->register_var;
+  t->error_context = fe_error_context(l->c, ft->loc);
   int32_t mi = ft->action ? mod_schema_find(ft->action) : -1;
   if (mi < 0) {
     if (ft->action && strchr(ft->action, '.'))

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 2
+#define PLAYC_ABI_VERSION 3
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -86,6 +86,10 @@ struct RtTaskDef {
   const char *changed_when_src; /* NULL if none */
   const char *failed_when_src;  /* NULL if none */
   RtTaskFn run;
+  /* What ansible-playbook appends to an error raised against this task ("The
+   * error appears to be in ...", the offending lines, hints), computed at
+   * compile time from the source; NULL if unknown. */
+  const char *error_context;
 };
 
 typedef struct RtPlayDef {

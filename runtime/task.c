@@ -112,6 +112,16 @@ void rt_step_error(RtHost *h, const RtTaskDef *t, int32_t phase, RtValue *err) {
   char *msg;
   if (phase == RT_PHASE_WHEN || phase == RT_PHASE_CHANGED_WHEN || phase == RT_PHASE_FAILED_WHEN) {
     msg = rt_cond_error_text(src ? src : "", err);
+    if (phase == RT_PHASE_WHEN && t->error_context) { /* raised with the task as its obj */
+      char *m = rt_xasprintf("%s\n\n%s", msg, t->error_context);
+      free(msg);
+      msg = m;
+    }
+  } else if (phase == RT_PHASE_ARGS && is_undefined(err) && t->error_context) {
+    char *e = error_text(err);
+    msg = rt_xasprintf("The task includes an option with an undefined variable. "
+                       "The error was: %s\n\n%s", e, t->error_context);
+    free(e);
   } else {
     char *e = error_text(err);
     msg = phase == RT_PHASE_ARGS && is_undefined(err)
