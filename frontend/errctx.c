@@ -94,7 +94,7 @@ static const char *abspath(PcCtx *c, const char *path) {
   if (path[0] != '/')
     full = pc_sprintf(c, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", path);
   size_t n = strlen(full);
-  char *out = pc_strndup(c, "", n + 1);
+  char *out = pc_alloc(c, n + 2);
   size_t o = 0;
   for (const char *p = full; *p;) {
     while (*p == '/')
