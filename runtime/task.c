@@ -117,18 +117,14 @@ void rt_step_error(RtHost *h, const RtTaskDef *t, int32_t phase, RtValue *err) {
       free(msg);
       msg = m;
     }
-  } else if (phase == RT_PHASE_ARGS && is_undefined(err) && t->error_context) {
+  } else if (phase == RT_PHASE_ARGS && is_undefined(err)) { /* raised with the task as its obj */
     char *e = error_text(err);
     msg = rt_xasprintf("The task includes an option with an undefined variable. "
-                       "The error was: %s\n\n%s", e, t->error_context);
+                       "The error was: %s%s%s", e, t->error_context ? "\n\n" : "",
+                       t->error_context ? t->error_context : "");
     free(e);
   } else {
-    char *e = error_text(err);
-    msg = phase == RT_PHASE_ARGS && is_undefined(err)
-              ? rt_xasprintf("The task includes an option with an undefined variable. "
-                             "The error was: %s", e)
-              : rt_xstrdup(e);
-    free(e);
+    msg = error_text(err);
   }
   if ((phase == RT_PHASE_CHANGED_WHEN || phase == RT_PHASE_FAILED_WHEN) && h->result_from_module) {
     /* Ansible keeps the module's result and reports the error beside it. */
