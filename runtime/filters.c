@@ -21,12 +21,6 @@ static RtValue *arg(RtValue *args, RtValue *kwargs, size_t i, const char *name) 
   return kwargs ? rt_dict_get(kwargs, name) : NULL;
 }
 
-static RtValue *undefined_error(RtValue *v) {
-  if (rt_kind(v) == RT_ERROR)
-    return rt_incref(v);
-  return rt_undef_error(v);
-}
-
 static RtValue *f_default(RtValue *base, RtValue *args, RtValue *kwargs) {
   RtValue *def = arg(args, kwargs, 0, "default_value");
   RtValue *boolean = arg(args, kwargs, 1, "boolean");
@@ -181,10 +175,10 @@ RtValue *rt_filter(const char *name, RtValue *base, RtValue *args, RtValue *kwar
     if (strcmp(filters[i].name, name) != 0)
       continue;
     if (!filters[i].takes_undefined && rt_is_error(base))
-      return undefined_error(base);
+      return rt_error_of(base);
     for (size_t a = 0; args && a < rt_len(args); a++)
       if (rt_is_error(rt_list_at(args, a)))
-        return undefined_error(rt_list_at(args, a));
+        return rt_error_of(rt_list_at(args, a));
     return filters[i].fn(base, args, kwargs);
   }
   return rt_error("no filter named '%s'", name);
@@ -198,7 +192,7 @@ RtValue *rt_test(const char *name, RtValue *base, RtValue *args, const RtLoc *lo
   if (strcmp(name, "undefined") == 0)
     return rt_kind(base) == RT_ERROR ? rt_incref(base) : rt_bool(rt_kind(base) == RT_UNDEF);
   if (rt_is_error(base))
-    return undefined_error(base);
+    return rt_error_of(base);
   if (strcmp(name, "none") == 0)
     return rt_bool(rt_kind(base) == RT_NONE);
   return rt_error("no test named '%s'", name);

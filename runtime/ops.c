@@ -31,12 +31,8 @@ static const char *type_name(const RtValue *v) {
 static RtValue *operand_error(RtValue *a, RtValue *b) {
   RtValue *vs[2] = {a, b};
   for (int i = 0; i < 2; i++) {
-    if (!vs[i])
-      continue;
-    if (rt_kind(vs[i]) == RT_ERROR)
-      return rt_incref(vs[i]);
-    if (rt_kind(vs[i]) == RT_UNDEF)
-      return rt_undef_error(vs[i]);
+    if (vs[i] && rt_is_error(vs[i]))
+      return rt_error_of(vs[i]);
   }
   return NULL;
 }
@@ -260,13 +256,9 @@ int32_t rt_truth(RtValue *v, RtValue **err) {
   case RT_INT: return v->u.i != 0;
   case RT_FLOAT: return v->u.f != 0.0;
   case RT_STR: case RT_LIST: case RT_DICT: return rt_len(v) != 0;
-  case RT_UNDEF:
+  default: /* an error or undefined */
     if (err)
-      *err = rt_undef_error(v);
-    return -1;
-  default:
-    if (err)
-      *err = rt_incref(v);
+      *err = rt_error_of(v);
     return -1;
   }
 }

@@ -13,7 +13,6 @@
 #include "rt.h"
 
 #include <ctype.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>

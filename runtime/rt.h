@@ -123,9 +123,10 @@ RtValue *rt_str_take(char *s, size_t len);            /* takes malloc'd `s` */
 RtValue *rt_undef(const char *name, const char *hint); /* hint NULL → "'name' is undefined" */
 /* The same, remembering where the name was used (`loc` may be NULL). */
 RtValue *rt_undef_at(const char *name, const char *hint, const RtLoc *loc);
-/* The error an operation returns when an undefined operand is used: its hint
- * as the message, flagged `undefined`, with the operand's location. */
-RtValue *rt_undef_error(const RtValue *undef);
+/* The error to propagate for `v`, an error or an undefined value (rt_is_error):
+ * an error itself (new reference); for an undefined, an error holding its
+ * hint as the message, exc RT_EXC_UNDEFINED and the name's location. */
+RtValue *rt_error_of(RtValue *v);
 RtValue *rt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 RtValue *rt_type_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 RtValue *rt_thunk(RtExprFn fn, const char *name);

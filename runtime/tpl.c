@@ -25,14 +25,10 @@ void rt_tpl_text(RtTpl *t, const char *s, size_t len) {
   rt_buf_add(&t->text, s, len);
 }
 
-static RtValue *as_error(RtValue *v) {
-  return rt_kind(v) == RT_ERROR ? rt_incref(v) : rt_undef_error(v);
-}
-
 void rt_tpl_value(RtTpl *t, RtValue *v) {
   if (rt_is_error(v)) {
     if (!t->err)
-      t->err = as_error(v);
+      t->err = rt_error_of(v);
     return;
   }
   if (rt_kind(v) != RT_NONE) /* Ansible's finalize renders None as "" */
@@ -67,7 +63,7 @@ RtValue *rt_tpl_end(RtTpl *t) {
 
 RtValue *rt_tpl_single(RtValue *v) {
   if (rt_is_error(v))
-    return as_error(v);
+    return rt_error_of(v);
   if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT || rt_kind(v) == RT_BOOL)
     return rt_incref(v); /* str() then literal_eval gives the same value back */
   RtBuf b = {0};

@@ -74,10 +74,13 @@ RtValue *rt_undef(const char *name, const char *hint) {
   return rt_undef_at(name, hint, NULL);
 }
 
-RtValue *rt_undef_error(const RtValue *undef) {
-  RtValue *e = rt_error("%s", undef->u.undef.hint);
+RtValue *rt_error_of(RtValue *v) {
+  if (rt_kind(v) == RT_ERROR)
+    return rt_incref(v);
+  RT_ASSERT(rt_kind(v) == RT_UNDEF);
+  RtValue *e = rt_error("%s", v->u.undef.hint);
   e->u.err.exc = RT_EXC_UNDEFINED;
-  e->u.err.loc = undef->u.undef.loc;
+  e->u.err.loc = v->u.undef.loc;
   return e;
 }
 
