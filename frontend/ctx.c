@@ -103,17 +103,39 @@ const PcSource *pc_read_source(PcCtx *c, const char *path) {
     c->sources = realloc(c->sources, sizeof(PcSource) * (size_t)c->capsources);
   }
   PcSource *s = &c->sources[c->nsources++];
+  *s = (PcSource){0};
   s->path = pc_strdup(c, path);
   s->text = text;
   s->len = len;
   return s;
 }
 
-static const PcSource *pc_find_source(PcCtx *c, const char *path) {
+PcSource *pc_find_source(PcCtx *c, const char *path) {
   for (int i = 0; path && i < c->nsources; i++)
     if (strcmp(c->sources[i].path, path) == 0)
       return &c->sources[i];
   return NULL;
+}
+
+const char *pc_source_line(PcCtx *c, PcSource *s, int32_t i, size_t *len, int32_t *count) {
+  if (!s->line_starts) {
+    int32_t n = 0;
+    for (size_t k = 0; k < s->len; k++)
+      n += s->text[k] == '\n';
+    n += s->len > 0 && s->text[s->len - 1] != '\n'; /* a last line without newline */
+    s->line_starts = pc_alloc(c, sizeof *s->line_starts * ((size_t)n + 1));
+    int32_t l = 0;
+    for (size_t k = 0; k < s->len; k++)
+      if (k == 0 || s->text[k - 1] == '\n')
+        s->line_starts[l++] = k;
+    s->line_starts[n] = s->len;
+    s->nlines = n;
+  }
+  *count = s->nlines;
+  if (i < 0 || i >= s->nlines)
+    return NULL;
+  *len = s->line_starts[i + 1] - s->line_starts[i];
+  return s->text + s->line_starts[i];
 }
 
 /* Prints the source line of `loc` and a caret under its column. */

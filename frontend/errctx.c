@@ -123,23 +123,11 @@ static const char *abspath(PcCtx *c, const char *path) {
   return out;
 }
 
-/* Line `i` (0-based) of `text` with its newline, as readlines() gives it. */
-static const char *line_at(PcCtx *c, const char *text, int i, int *count) {
-  int n = 0;
-  const char *p = text, *found = NULL;
-  size_t flen = 0;
-  while (*p) {
-    const char *e = strchr(p, '\n');
-    size_t len = e ? (size_t)(e - p) + 1 : strlen(p);
-    if (n == i) {
-      found = p;
-      flen = len;
-    }
-    n++;
-    p += len;
-  }
-  *count = n;
-  return found ? pc_strndup(c, found, flen) : NULL;
+/* Line `i` (0-based) of `src` with its newline, as readlines() gives it. */
+static const char *line_at(PcCtx *c, PcSource *src, int32_t i, int32_t *count) {
+  size_t len = 0;
+  const char *p = pc_source_line(c, src, i, &len, count);
+  return p ? pc_strndup(c, p, len) : NULL;
 }
 
 static bool blank(const char *s) {
@@ -187,24 +175,21 @@ static bool looks_like_kv(const char *s) {
 const char *fe_error_context(PcCtx *c, PcLoc loc) {
   if (!loc.file || loc.line <= 0)
     return NULL;
-  const PcSource *src = NULL;
-  for (int i = 0; i < c->nsources; i++)
-    if (strcmp(c->sources[i].path, loc.file) == 0)
-      src = &c->sources[i];
+  PcSource *src = pc_find_source(c, loc.file);
   if (!src)
     return NULL;
   const char *file = abspath(c, loc.file);
   const char *msg = pc_sprintf(c, POSITION, file, loc.line, loc.col);
-  int nlines = 0, idx = loc.line - 1;
-  line_at(c, src->text, 0, &nlines);
+  int32_t nlines = 0, idx = loc.line - 1;
+  line_at(c, src, 0, &nlines);
   if (idx >= nlines)
     idx = nlines - 1;
   if (idx < 0)
     return msg;
-  const char *target = line_at(c, src->text, idx, &nlines);
+  const char *target = line_at(c, src, idx, &nlines);
   while (blank(target) && idx > 0)
-    target = line_at(c, src->text, --idx, &nlines);
-  const char *prev = idx > 0 ? line_at(c, src->text, idx - 1, &nlines) : "";
+    target = line_at(c, src, --idx, &nlines);
+  const char *prev = idx > 0 ? line_at(c, src, idx - 1, &nlines) : "";
   if (!*target)
     return msg;
   if (looks_like_kv(prev)) {

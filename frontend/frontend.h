@@ -30,6 +30,8 @@ typedef struct PcSource {
   const char *path;
   const char *text; /* whole file, NUL-terminated, for caret lines */
   size_t len;
+  size_t *line_starts; /* offsets of each line's start; built by pc_source_line */
+  int32_t nlines;
 } PcSource;
 
 typedef struct PcCtx {
@@ -54,6 +56,12 @@ char *pc_sprintf(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2
 /* Reads a whole file into the arena and remembers it for diagnostics.
  * Returns NULL (no diagnostic) if it cannot be read. */
 const PcSource *pc_read_source(PcCtx *c, const char *path);
+/* A file read so far, by the path it was read with; NULL if none. */
+PcSource *pc_find_source(PcCtx *c, const char *path);
+/* Line `i` (0-based) of `s` with its newline, as Python's readlines() gives
+ * it (length in *len), or NULL past the end; *count gets the number of lines.
+ * The first call indexes the lines, so later ones cost O(1). */
+const char *pc_source_line(PcCtx *c, PcSource *s, int32_t i, size_t *len, int32_t *count);
 /* errctx.c: what ansible-playbook appends to an error raised against the task
  * at `loc` (position, offending lines, YAML hints); NULL if the source is
  * unknown. */
