@@ -81,11 +81,16 @@ static int drv_parse(int argc, char **argv, DrvOpts *o) {
   return -1;
 }
 
-/* The roles search path: --roles-path, ANSIBLE_ROLES_PATH, then roles/ beside the playbook. */
-static void drv_roles(PcCtx *c, const DrvOpts *o, const char *dir) {
-  const char *parts[3] = {o->roles_path, getenv("ANSIBLE_ROLES_PATH"), pc_sprintf(c, "%s/roles", dir)};
+/* The configured roles search path (after roles/ beside the playbook, which
+ * the loader tries first): --roles-path, else ANSIBLE_ROLES_PATH, else
+ * Ansible's default. */
+static void drv_roles(PcCtx *c, const DrvOpts *o) {
+  const char *home = getenv("HOME");
+  const char *def = pc_sprintf(c, "%s/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles", home ? home : "");
+  const char *env = getenv("ANSIBLE_ROLES_PATH");
+  const char *parts[2] = {o->roles_path, env ? env : def};
   PcVec v = {0};
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 2; i++) {
     if (!parts[i] || !*parts[i])
       continue;
     char *s = pc_strdup(c, parts[i]);
@@ -143,10 +148,10 @@ static bool drv_build(PcCtx *c, const IrProgram *p, const DrvOpts *o) {
 }
 
 static int drv_run(PcCtx *c, const DrvOpts *o) {
+  drv_roles(c, o);
   FePlaybook *pb = fe_load_playbook(c, o->playbook);
   if (!pb)
     return EXIT_DIAG;
-  drv_roles(c, o, pb->dir);
   IrProgram *p = ir_lower(c, pb); /* also after playbook errors: report them all */
   if (!p || c->nerrors)
     return EXIT_DIAG;
@@ -157,6 +162,8 @@ static int drv_run(PcCtx *c, const DrvOpts *o) {
     fputs(strcmp(o->plan, "json") == 0 ? ir_print_json(c, p) : ir_print_text(c, p), stdout);
     return EXIT_OK;
   }
+  if (!ir_check_build(c, p))
+    return EXIT_DIAG;
   return drv_build(c, p, o) ? EXIT_OK : EXIT_DIAG;
 }
 

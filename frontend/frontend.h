@@ -117,34 +117,144 @@ struct FeNode {
 
 /* Loads the first document of a YAML file. NULL after a diagnostic. */
 FeNode *fe_yaml_load(PcCtx *c, const char *path);
+/* The same for a data file (tasks, vars) that may be empty: NULL with
+ * *empty set and no diagnostic for a file with no document. */
+FeNode *fe_yaml_load_data(PcCtx *c, const char *path, bool *empty);
 /* The value of key `key` in map `map`, or NULL. */
 FeNode *fe_map_get(const FeNode *map, const char *key);
 
-/* ---- playbook.c: node tree → playbook AST ------------------------------------ */
+/* ---- playbook.c, roles.c: node tree → playbook AST ------------------------------ */
+/*
+ * The AST keeps Ansible's objects: a playbook is a list of plays; a play has
+ * sections (pre_tasks, roles, tasks, post_tasks, handlers) of task lists; a
+ * task list holds tasks and blocks (block/rescue/always, nested); roles are
+ * loaded once per play and name (role instances) and used from `roles:`,
+ * `import_role`, `include_role` and role dependencies. Static imports
+ * (import_tasks, import_role, import_playbook) are resolved here and appear
+ * as blocks marked `import`; dynamic includes (include_tasks, include_role)
+ * carry every file they can name, loaded ahead of time. Keyword values stay
+ * YAML nodes (FeNode); lowering turns them into IR.
+ */
 
-typedef struct FeTask {
+typedef enum FeKw {
+#define FE_KW(id, name, where, runs) FE_KW_##id,
+#include "keywords.def"
+#undef FE_KW
+  FE_KW_COUNT
+} FeKw;
+
+/* keywords.c: the keyword table. */
+typedef struct FeKwInfo {
+  const char *name;
+  int where; /* FE_P | FE_R | FE_B | FE_T | FE_H */
+  bool runs; /* honoured by compiled binaries (else -o refuses it) */
+} FeKwInfo;
+extern const FeKwInfo fe_keywords[FE_KW_COUNT];
+/* The keyword called `name`, or -1. */
+int fe_keyword_find(const char *name);
+/* The fully qualified name of a module Ansible knows by `name` (a builtin, a
+ * short name Ansible routes to a collection, or any collection-qualified
+ * name), or NULL for a name Ansible cannot resolve. */
+const char *fe_ansible_module(const char *name);
+
+typedef struct FeRole FeRole;
+typedef struct FeTask FeTask;
+typedef struct FeList FeList;
+typedef struct FeInclude FeInclude;
+
+/* A list of tasks and blocks, as read from one place (a section, a block
+ * region, a tasks file). */
+struct FeList {
+  FeTask **items;
+  int32_t n;
+};
+
+typedef enum FeTaskKind {
+  FE_TASK_MODULE,        /* a module or action call (includes meta, include_vars) */
+  FE_TASK_BLOCK,         /* block/rescue/always, or a static import (import != NULL) */
+  FE_TASK_INCLUDE_TASKS, /* include_tasks: dynamic, every candidate file loaded */
+  FE_TASK_INCLUDE_ROLE   /* include_role: dynamic */
+} FeTaskKind;
+
+/* A role use: a `roles:` entry, a dependency, import_role or include_role. */
+typedef struct FeRoleUse {
+  FeRole *role;
   PcLoc loc;
-  const char *name;        /* NULL if none */
-  const char *action;      /* module name as written (short or FQCN) */
+  FeNode *entry;              /* the map or scalar that names it */
+  FeNode *kw[FE_KW_COUNT];    /* its keywords (when, tags, vars, become, ...) */
+  FeNode *params;             /* role params: the entry's other keys (map, may be NULL) */
+  const char *tasks_from, *vars_from, *defaults_from, *handlers_from; /* NULL: main */
+  bool is_public;             /* include_role public: (import_role/roles: always public) */
+  bool from_include;          /* include_role */
+} FeRoleUse;
+
+struct FeTask {
+  FeTaskKind kind;
+  PcLoc loc;
+  FeNode *node;             /* the task's map */
+  FeNode *kw[FE_KW_COUNT];  /* keyword values as written; NULL when absent */
+  PcLoc kw_loc[FE_KW_COUNT];
+  const char *name;         /* NULL when none */
+  bool handler;             /* read from a handlers section */
+  bool implicit;            /* a block Ansible makes around bare tasks */
+  /* FE_TASK_MODULE */
+  const char *action;       /* the module name as written (short or FQCN) */
   PcLoc action_loc;
-  FeNode *args;            /* map (dict args), scalar (free-form "k=v ..."), or NULL */
-  FeNode *when;            /* scalar or sequence of scalars, or NULL */
-  FeNode *loop;            /* any node, or NULL */
-  FeNode *changed_when;    /* scalar, sequence, or bool scalar, or NULL */
-  FeNode *failed_when;
-  FeNode *ignore_errors;   /* bool scalar (or template string), or NULL */
-  const char *register_var;
-} FeTask;
+  FeNode *args;             /* map, free-form scalar, or NULL */
+  const char *with;         /* the lookup of a with_<lookup> loop, or NULL */
+  FeNode *with_node;        /* its terms */
+  /* FE_TASK_BLOCK: the three regions; an import has only `block` */
+  FeList block, rescue, always;
+  const char *import;       /* "import_tasks" / "import_role": the static import it stands for */
+  FeRoleUse *role_use;      /* import_role: the role whose blocks this holds */
+  /* FE_TASK_INCLUDE_TASKS / FE_TASK_INCLUDE_ROLE */
+  FeInclude *include;
+};
+
+/* The files a dynamic include can name, each loaded ahead of time. */
+struct FeInclude {
+  FeNode *file;             /* the name as written: a constant or a template */
+  const char **names;       /* for each candidate: the name it answers to (path as resolved) */
+  const char **paths;       /* the file read */
+  FeList *lists;            /* its tasks */
+  int32_t n;
+  FeRoleUse *role_use;      /* include_role: the role (candidates are its tasks_from files) */
+};
+
+/* A role instance: a role loaded once per play and set of params (Ansible's
+ * ROLE_CACHE); every use of the same name and params shares it. */
+struct FeRole {
+  int32_t id;               /* instance number in the program */
+  const char *name;         /* role name (folder name, or as written) */
+  const char *path;         /* the role's folder */
+  FeNode *defaults;         /* map (defaults/main, merged), or NULL */
+  FeNode *vars;             /* map (vars/main), or NULL */
+  FeList tasks;             /* tasks/main (or tasks_from) */
+  FeList handlers;          /* handlers/main */
+  FeRoleUse **deps;         /* meta/main dependencies, in order */
+  int32_t ndeps;
+  bool allow_duplicates;
+  FeNode *argument_specs;   /* meta/argument_specs (map of entry points), or NULL */
+  FeNode *metadata;         /* meta/main, or NULL */
+};
+
+typedef enum FeSection { FE_SEC_PRE_TASKS, FE_SEC_TASKS, FE_SEC_POST_TASKS, FE_SEC_HANDLERS, FE_SEC_COUNT } FeSection;
 
 typedef struct FePlay {
   PcLoc loc;
-  const char *name;     /* NULL if none */
-  FeNode *hosts;        /* scalar or sequence */
-  FeNode *vars;         /* map or NULL */
-  FeNode *gather_facts; /* bool scalar or NULL (default true) */
-  FeNode *connection;   /* scalar or NULL */
-  FeTask **tasks;
-  int32_t ntasks;
+  FeNode *node;
+  const char *name;         /* NULL if none */
+  FeNode *kw[FE_KW_COUNT];
+  PcLoc kw_loc[FE_KW_COUNT];
+  FeList sections[FE_SEC_COUNT];
+  FeRoleUse **roles;        /* the roles: section */
+  int32_t nroles;
+  FeNode **vars_files;      /* loaded vars_files maps, in order (constant names) */
+  const char **vars_files_paths;
+  int32_t nvars_files;
+  FeNode *import_when;      /* import_playbook's when (list or scalar), or NULL */
+  FeNode *import_vars;      /* import_playbook's vars (map), or NULL */
+  const char *dir;          /* the folder of the playbook file it came from */
 } FePlay;
 
 typedef struct FePlaybook {
@@ -152,11 +262,54 @@ typedef struct FePlaybook {
   const char *dir; /* directory of the playbook (for files/, roles/) */
   FePlay **plays;
   int32_t nplays;
+  int32_t nroles;  /* role instances, numbered 0..nroles-1 */
 } FePlaybook;
 
-/* Loads and checks a playbook. NULL, or a playbook with c->nerrors > 0, after
- * diagnostics. */
+/* Loads and checks a playbook (and every role, import and include it names).
+ * NULL, or a playbook with c->nerrors > 0, after diagnostics. */
 FePlaybook *fe_load_playbook(PcCtx *c, const char *path);
+
+/* The loader's state while one playbook is read (playbook.c, roles.c). */
+typedef struct FeLoad {
+  PcCtx *c;
+  FePlaybook *pb;
+  FePlay *play;      /* the play being read: role instances are cached per play */
+  PcVec roles;       /* FeRole*: this play's instances */
+  PcVec role_keys;   /* const char*: their cache keys (name and params) */
+  int depth;         /* nesting of imports, includes and role dependencies */
+} FeLoad;
+
+/* Deepest nesting of imports, includes and role dependencies. */
+enum { FE_MAX_NESTING = 64 };
+
+/* playbook.c, used by roles.c: a tasks file or section as Ansible loads it
+ * (load_list_of_blocks: runs of bare tasks grouped in implicit blocks), read
+ * from sequence `n` for role `role` (NULL for the playbook's own); relative
+ * file names resolve against folder `dir`. */
+FeList fe_load_blocks(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers);
+/* Reads a tasks file as fe_load_blocks does; reports an unreadable file at
+ * `at`. An empty file is an empty list. */
+FeList fe_load_tasks_file(FeLoad *ld, const char *path, FeRole *role, bool handlers, PcLoc at);
+/* A vars file (vars_files, role vars and defaults): its map, or NULL when it
+ * is empty (or after a diagnostic). */
+FeNode *fe_load_vars_file(FeLoad *ld, const char *path, PcLoc at);
+/* A path's folder (arena), "." for a bare name. */
+const char *fe_dirname(PcCtx *c, const char *path);
+/* True when `path` names an existing regular file. */
+bool fe_is_file(const char *path);
+/* True when `path` names an existing folder. */
+bool fe_is_dir(const char *path);
+
+/* roles.c */
+/* Reads a role entry (a `roles:` item, a dependency, the args of
+ * import_role / include_role): a name or a map with role/name, keywords and
+ * params; resolves and loads the role (cached per play and params). `base_dir`
+ * is the folder of the role that names it as a dependency (NULL otherwise).
+ * NULL after a diagnostic. */
+FeRoleUse *fe_role_use(FeLoad *ld, FeNode *entry, const char *base_dir, bool include_args);
+/* The path of a role's file `subdir/from` (from NULL: main) with Ansible's
+ * extensions (.yml .yaml .json, none), or NULL. */
+const char *fe_role_file(FeLoad *ld, const FeRole *r, const char *subdir, const char *from);
 
 /* ---- jinja_lex.c, jinja_parse.c: Jinja expressions and templates ------------ */
 /* (Jinja AST types are declared in frontend/jinja.h.) */

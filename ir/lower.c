@@ -29,12 +29,7 @@ static const IrFilterInfo lw_tests[] = {
 #include "../runtime/filters.def"
     {NULL, TY_ANY, 0, 0}};
 
-typedef struct Lw {
-  PcCtx *c;
-  IrProgram *p;
-  FePlaybook *pb;
-  PcVec files; /* IrFile* */
-} Lw;
+typedef IrLower Lw;
 
 static const IrFilterInfo *lw_find(const IrFilterInfo *t, const char *name) {
   static const char *const pre[] = {"ansible.builtin.", "ansible.legacy.", NULL};
@@ -368,33 +363,41 @@ static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const 
     pc_error_at(l->c, v->loc, "value of %s must be one of: %s, got: %s", mp->name, mp->choices, v->text);
 }
 
-/* Embeds the file named by a constant `copy src`. */
+/* Embeds the file named by a constant `copy src`, looked for as Ansible's
+ * actions look for it: files/NAME then NAME in each root (the role, then the
+ * playbook's folder). */
 static void lw_embed(Lw *l, const FeNode *v) {
   if (v->kind != FE_SCALAR || v->stype != FE_T_STR || fe_jinja_is_template(v->text))
     return;
-  const char *cands[2] = {v->text[0] == '/' ? v->text : pc_sprintf(l->c, "%s/files/%s", l->pb->dir, v->text),
-                          v->text[0] == '/' ? NULL : pc_sprintf(l->c, "%s/%s", l->pb->dir, v->text)};
-  for (int i = 0; i < 2; i++) {
-    if (!cands[i])
-      continue;
-    FILE *f = fopen(cands[i], "rb");
-    if (!f)
-      continue;
-    IrFile *file = pc_alloc(l->c, sizeof *file);
-    file->name = v->text;
-    file->path = cands[i];
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = pc_alloc(l->c, (size_t)(sz > 0 ? sz : 0) + 1);
-    file->size = fread(data, 1, (size_t)(sz > 0 ? sz : 0), f);
-    file->data = data;
-    fclose(f);
-    pc_vec_push(l->c, &l->files, file);
-    return;
+  const char *searched = "";
+  for (int i = 0; l->roots && l->roots[i]; i++) {
+    const char *cands[2] = {v->text[0] == '/' ? v->text : pc_sprintf(l->c, "%s/files/%s", l->roots[i], v->text),
+                            v->text[0] == '/' ? NULL : pc_sprintf(l->c, "%s/%s", l->roots[i], v->text)};
+    for (int k = 0; k < 2; k++) {
+      if (!cands[k])
+        continue;
+      for (int f = 0; f < l->files.len; f++)
+        if (strcmp(((IrFile *)l->files.items[f])->path, cands[k]) == 0)
+          return;
+      FILE *f = fopen(cands[k], "rb");
+      if (!f)
+        continue;
+      IrFile *file = pc_alloc(l->c, sizeof *file);
+      file->name = cands[k];
+      file->path = cands[k];
+      fseek(f, 0, SEEK_END);
+      long sz = ftell(f);
+      fseek(f, 0, SEEK_SET);
+      uint8_t *data = pc_alloc(l->c, (size_t)(sz > 0 ? sz : 0) + 1);
+      file->size = fread(data, 1, (size_t)(sz > 0 ? sz : 0), f);
+      file->data = data;
+      fclose(f);
+      pc_vec_push(l->c, &l->files, file);
+      return;
+    }
+    searched = pc_sprintf(l->c, "%s%s%s/files/, %s/", searched, i ? ", " : "", l->roots[i], l->roots[i]);
   }
-  pc_error_at(l->c, v->loc, "could not find or access '%s' (searched %s/files/ and %s/)", v->text, l->pb->dir,
-              l->pb->dir);
+  pc_error_at(l->c, v->loc, "could not find or access '%s' (searched %s)", v->text, searched);
 }
 
 /* An MP_EXPR / MP_EXPR_LIST param: the source text(s), and "__name" compiled. */
@@ -465,21 +468,19 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
   return d;
 }
 
-/* ---- plays and tasks ------------------------------------------------------- */
+/* ---- module tasks ------------------------------------------------------------ */
 
-static void lw_task(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
-  t->id = id;
-  t->loc = ft->loc;
-  t->name = ft->name ? ft->name : "";
-  t->register_var = ft->register_var;
-  t->error_context = fe_error_context(l->c, ft->loc);
-  int32_t mi = ft->action ? mod_schema_find(ft->action) : -1;
-  if (mi < 0) {
-    if (ft->action && strchr(ft->action, '.'))
-      pc_error_at(l->c, ft->action_loc, "couldn't resolve module/action '%s'", ft->action);
-    t->action = ft->action ? ft->action : "";
+void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
+  int32_t mi = mod_schema_find(ft->action);
+  if (mi < 0) { /* a module playc lacks: planned, refused by -o */
     t->module = -1;
-    t->args = lw_root(l, ir_expr_new(l->c, IR_DICT, TY_DICT, ft->loc), NULL);
+    t->unsupported = fe_ansible_module(ft->action);
+    t->action = ft->action;
+    const FeNode *args = ft->args;
+    if (args && args->kind == FE_SCALAR)
+      args = lw_free_form(l, args, false);
+    t->args = lw_root(l, args && args->kind == FE_MAP ? lw_node(l, args) : ir_expr_new(l->c, IR_DICT, TY_DICT, ft->loc),
+                      NULL);
     return;
   }
   const ModSchema *m = &mod_schemas[mi];
@@ -495,78 +496,15 @@ static void lw_task(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
     pc_error_at(l->c, args->loc, "the arguments of module %s must be a mapping or a string", m->name);
     args = NULL;
   }
+  if (extra_args) /* task `args:` and module_defaults: inline arguments win */
+    args = ir_merge_args(l, extra_args, args);
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
-  if (ft->when)
-    t->when = lw_root(l, lw_cond(l, ft->when), lw_src(l, ft->when));
-  if (ft->loop)
-    t->loop = lw_root(l, lw_node(l, ft->loop), ft->loop->kind == FE_SCALAR ? ft->loop->text : NULL);
-  if (ft->changed_when)
-    t->changed_when = lw_root(l, lw_cond(l, ft->changed_when), lw_src(l, ft->changed_when));
-  if (ft->failed_when)
-    t->failed_when = lw_root(l, lw_cond(l, ft->failed_when), lw_src(l, ft->failed_when));
-  if (ft->ignore_errors) {
-    if (ft->ignore_errors->kind == FE_SCALAR && ft->ignore_errors->stype == FE_T_BOOL)
-      t->ignore_errors = ft->ignore_errors->b;
-    else
-      pc_error_at(l->c, ft->ignore_errors->loc, "ignore_errors must be a boolean constant in playc yet");
-  }
 }
 
-static const char *lw_hosts(Lw *l, const FeNode *h) {
-  if (h->kind == FE_SCALAR)
-    return h->text;
-  const char *s = "";
-  for (int i = 0; h->kind == FE_SEQ && i < h->n; i++)
-    if (h->items[i]->kind == FE_SCALAR)
-      s = pc_sprintf(l->c, "%s%s%s", s, i ? ":" : "", h->items[i]->text);
-  return s;
-}
-
-static void lw_play(Lw *l, IrPlay *ip, const FePlay *fp, int32_t *ntask) {
-  ip->loc = fp->loc;
-  ip->name = fp->name ? fp->name : "";
-  ip->hosts = fp->hosts ? lw_hosts(l, fp->hosts) : "";
-  ip->gather_facts = true;
-  if (fp->gather_facts) {
-    if (fp->gather_facts->kind == FE_SCALAR && fp->gather_facts->stype == FE_T_BOOL)
-      ip->gather_facts = fp->gather_facts->b;
-    else
-      pc_error_at(l->c, fp->gather_facts->loc, "gather_facts must be a boolean");
-  }
-  if (fp->connection)
-    ip->connection = fp->connection->kind == FE_SCALAR ? fp->connection->text : NULL;
-  if (fp->vars) {
-    ip->nvars = fp->vars->n;
-    ip->vars = pc_alloc(l->c, sizeof(IrVar) * (size_t)(ip->nvars + 1));
-    for (int i = 0; i < fp->vars->n; i++) {
-      const FeNode *v = fp->vars->vals[i];
-      IrVar *iv = &ip->vars[i];
-      iv->name = fp->vars->keys[i]->text;
-      iv->loc = fp->vars->keys[i]->loc;
-      iv->lazy = lw_has_template(v);
-      iv->value = lw_root(l, lw_node(l, v), v->kind == FE_SCALAR ? v->text : NULL);
-    }
-  }
-  ip->ntasks = fp->ntasks;
-  ip->tasks = pc_alloc(l->c, sizeof(IrTask) * (size_t)(fp->ntasks + 1));
-  for (int i = 0; i < fp->ntasks; i++)
-    lw_task(l, &ip->tasks[i], fp->tasks[i], (*ntask)++);
-}
-
-IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) {
-  Lw l = {0};
-  l.c = c;
-  l.pb = pb;
-  l.p = pc_alloc(c, sizeof *l.p);
-  l.p->playbook = pb->path;
-  l.p->nplays = pb->nplays;
-  l.p->plays = pc_alloc(c, sizeof(IrPlay) * (size_t)(pb->nplays + 1));
-  int32_t ntask = 0;
-  for (int i = 0; i < pb->nplays; i++)
-    lw_play(&l, &l.p->plays[i], pb->plays[i], &ntask);
-  l.p->nfiles = l.files.len;
-  l.p->files = pc_alloc(c, sizeof(IrFile) * (size_t)(l.files.len + 1));
-  for (int i = 0; i < l.files.len; i++)
-    l.p->files[i] = *(IrFile *)l.files.items[i];
-  return l.p;
-}
+IrExpr *ir_lower_value(IrLower *l, const FeNode *n) { return lw_node(l, n); }
+IrExpr *ir_lower_cond(IrLower *l, const FeNode *n) { return lw_cond(l, n); }
+IrExpr *ir_lower_bare(IrLower *l, const FeNode *n) { return lw_bare(l, n); }
+const char *ir_lower_src(IrLower *l, const FeNode *n) { return lw_src(l, n); }
+IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src) { return lw_root(l, e, src); }
+bool ir_has_template(const FeNode *n) { return lw_has_template(n); }
+const FeNode *ir_free_form(IrLower *l, const FeNode *n) { return lw_free_form(l, n, false); }

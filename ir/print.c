@@ -119,19 +119,180 @@ static void pr_text(FILE *f, const IrExpr *e) {
 
 static void pr_loc(FILE *f, IrLoc l) { fprintf(f, "%s:%d:%d", l.file, l.line, l.col); }
 
-static void pr_root(FILE *f, const char *label, const IrExpr *e) {
-  if (!e)
-    return;
-  fprintf(f, "    %-12s expr#%d = ", label, e->id);
-  pr_text(f, e);
-  fputc('\n', f);
-}
-
 static char *pr_finish(PcCtx *c, FILE *f, char **buf, size_t *len) {
   fclose(f);
   char *s = pc_strndup(c, *buf, *len);
   free(*buf);
   return s;
+}
+
+static const char *const pr_levels[RT_LV_COUNT] = {
+    "role_defaults_all", "role_defaults", "inventory", "facts", "play", "vars_prompt", "vars_files",
+    "role_vars_all", "role_vars", "task", "include_vars", "set_fact", "role_params", "include_params",
+    "extra", "magic", "loop"};
+
+static const char *const pr_tk[RT_TK_COUNT] = {"name", "ignore_errors", "ignore_unreachable", "no_log",
+                                              "run_once", "any_errors_fatal", "check_mode", "notify",
+                                              "until", "retries", "delay", "loop_label", "loop_pause"};
+
+static void pr_indent(FILE *f, int depth) {
+  for (int i = 0; i < depth; i++)
+    fputs("  ", f);
+}
+
+static void pr_root(FILE *f, int depth, const char *label, const IrExpr *e) {
+  if (!e)
+    return;
+  pr_indent(f, depth);
+  fprintf(f, "%-14s ", label);
+  pr_text(f, e);
+  fputc('\n', f);
+}
+
+static void pr_strlist(FILE *f, int depth, const char *label, const char *const *l) {
+  if (!l || !l[0])
+    return;
+  pr_indent(f, depth);
+  fprintf(f, "%-14s [", label);
+  for (int i = 0; l[i]; i++) {
+    fputs(i ? ", " : "", f);
+    pr_str(f, l[i], strlen(l[i]));
+  }
+  fputs("]\n", f);
+}
+
+static void pr_list(FILE *f, PcCtx *c, const IrList *l, int depth, const IrScope **cur);
+
+static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope **cur) {
+  pr_indent(f, depth);
+  fputs(t->handler ? "handler " : "task ", f);
+  const char *name = t->role_name && !t->implicit ? pc_sprintf(c, "%s : %s", t->role_name, t->name) : t->name;
+  pr_str(f, name, strlen(name));
+  switch (t->kind) {
+  case IR_TASK_MODULE:
+    if (t->module >= 0)
+      fprintf(f, " %s", t->action);
+    else
+      fprintf(f, " %s unsupported(%s)", t->action, t->unsupported ? t->unsupported : "?");
+    break;
+  case IR_TASK_META: fprintf(f, " meta %s%s", t->action, t->implicit ? " implicit" : ""); break;
+  case IR_TASK_INCLUDE_TASKS: fputs(" include_tasks", f); break;
+  case IR_TASK_INCLUDE_ROLE: fputs(" include_role", f); break;
+  }
+  if (!t->implicit) {
+    fputs("   # ", f);
+    pr_loc(f, t->loc);
+  }
+  fputc('\n', f);
+  if (t->implicit)
+    return;
+  depth++;
+  if (t->scope && t->scope != *cur) { /* shown when it differs from the task before */
+    pr_indent(f, depth);
+    fprintf(f, "%-14s frame#%d\n", "vars", t->scope->id);
+    *cur = t->scope;
+  }
+  pr_strlist(f, depth, "tags", t->tags);
+  pr_root(f, depth, "when", t->when);
+  pr_root(f, depth, t->with ? pc_sprintf(c, "with_%s", t->with) : "loop", t->loop);
+  if (t->loop && (strcmp(t->loop_var, "item") || t->index_var || t->loop_extended)) {
+    pr_indent(f, depth);
+    fprintf(f, "%-14s loop_var=%s%s%s%s\n", "loop_control", t->loop_var, t->index_var ? " index_var=" : "",
+            t->index_var ? t->index_var : "", t->loop_extended ? " extended" : "");
+  }
+  if (t->register_var) {
+    pr_indent(f, depth);
+    fprintf(f, "%-14s %s\n", "register", t->register_var);
+  }
+  pr_root(f, depth, "changed_when", t->changed_when);
+  pr_root(f, depth, "failed_when", t->failed_when);
+  pr_root(f, depth, "until", t->until);
+  for (int k = 0; k < RT_TK_COUNT; k++)
+    pr_root(f, depth, pr_tk[k], t->kw[k]);
+  if (t->notify) {
+    pr_indent(f, depth);
+    fprintf(f, "%-14s", "notify");
+    for (int i = 0; t->notify[i] >= 0; i++)
+      fprintf(f, " handler#%d", t->notify[i]);
+    fputc('\n', f);
+  }
+  pr_strlist(f, depth, "listen", t->listen);
+  for (int k = 0; k < t->nkws; k++) {
+    pr_indent(f, depth);
+    fprintf(f, "%-14s ", t->kws[k].name);
+    pr_text(f, t->kws[k].value);
+    fputs(t->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n", f);
+  }
+  pr_root(f, depth, "args", t->args);
+  if (t->include) {
+    const IrInclude *in = t->include;
+    pr_root(f, depth, "file", in->file);
+    if (in->params) {
+      pr_indent(f, depth);
+      fprintf(f, "%-14s frame#%d\n", "params", in->params->id);
+    }
+    for (int i = 0; i < in->n; i++) {
+      pr_indent(f, depth);
+      fputs("candidate ", f);
+      pr_str(f, in->names[i], strlen(in->names[i]));
+      fputc('\n', f);
+      if (in->lists)
+        pr_list(f, c, &in->lists[i], depth + 1, cur);
+      if (in->frames && in->frames[i]) {
+        pr_indent(f, depth + 1);
+        fprintf(f, "vars frame#%d\n", in->frames[i]->id);
+      }
+    }
+  }
+}
+
+static void pr_block(FILE *f, PcCtx *c, const IrBlock *b, int depth, const IrScope **cur) {
+  static const char *const names[3] = {"block", "rescue", "always"};
+  pr_indent(f, depth);
+  fputs(b->implicit ? "block implicit" : "block", f);
+  if (b->name) {
+    fputc(' ', f);
+    pr_str(f, b->name, strlen(b->name));
+  }
+  if (b->from)
+    fprintf(f, " (%s)", b->from);
+  if (!b->implicit) {
+    fputs("   # ", f);
+    pr_loc(f, b->loc);
+  }
+  fputc('\n', f);
+  for (int r = 0; r < 3; r++) {
+    if (!b->regions[r].n)
+      continue;
+    if (r > 0 || b->regions[IR_RESCUE].n || b->regions[IR_ALWAYS].n) {
+      pr_indent(f, depth + 1);
+      fprintf(f, "%s:\n", names[r]);
+      pr_list(f, c, &b->regions[r], depth + 2, cur);
+    } else {
+      pr_list(f, c, &b->regions[r], depth + 1, cur);
+    }
+  }
+}
+
+static void pr_list(FILE *f, PcCtx *c, const IrList *l, int depth, const IrScope **cur) {
+  for (int i = 0; i < l->n; i++) {
+    if (l->items[i].task)
+      pr_task(f, c, l->items[i].task, depth, cur);
+    else
+      pr_block(f, c, l->items[i].block, depth, cur);
+  }
+}
+
+static void pr_scope(FILE *f, const IrScope *sc) {
+  fprintf(f, "frame#%d %s %s", sc->id, pr_levels[sc->level], sc->what);
+  if (sc->next)
+    fprintf(f, " -> frame#%d", sc->next->id);
+  fputc('\n', f);
+  for (int v = 0; v < sc->nvars; v++) {
+    fprintf(f, "  var %s%s = ", sc->vars[v].name, sc->vars[v].lazy ? " lazy" : "");
+    pr_text(f, sc->vars[v].value);
+    fputc('\n', f);
+  }
 }
 
 char *ir_print_text(PcCtx *c, const IrProgram *p) {
@@ -149,33 +310,32 @@ char *ir_print_text(PcCtx *c, const IrProgram *p) {
     fputs("   # ", f);
     pr_loc(f, pl->loc);
     fputc('\n', f);
-    for (int v = 0; v < pl->nvars; v++) {
-      fprintf(f, "  var %s%s = expr#%d ", pl->vars[v].name, pl->vars[v].lazy ? " lazy" : "", pl->vars[v].value->id);
-      pr_text(f, pl->vars[v].value);
+    if (pl->scope)
+      fprintf(f, "  %-14s frame#%d\n", "vars", pl->scope->id);
+    pr_strlist(f, 1, "roles", pl->role_names);
+    for (int k = 0; k < pl->nkws; k++) {
+      fprintf(f, "  %-14s ", pl->kws[k].name);
+      pr_text(f, pl->kws[k].value);
+      fputs(pl->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n", f);
+    }
+    for (int v = 0; v < pl->nprompts; v++) {
+      fprintf(f, "  vars_prompt %s = ", pl->prompts[v].name);
+      pr_text(f, pl->prompts[v].value);
       fputc('\n', f);
     }
-    for (int k = 0; k < pl->ntasks; k++) {
-      const IrTask *t = &pl->tasks[k];
-      fprintf(f, "  task %d ", t->id);
-      pr_str(f, t->name, strlen(t->name));
-      fprintf(f, " %s   # ", t->action);
-      pr_loc(f, t->loc);
-      fputc('\n', f);
-      pr_root(f, "when", t->when);
-      pr_root(f, "loop", t->loop);
-      if (t->register_var)
-        fprintf(f, "    %-12s %s\n", "register", t->register_var);
-      pr_root(f, "changed_when", t->changed_when);
-      pr_root(f, "failed_when", t->failed_when);
-      if (t->ignore_errors)
-        fprintf(f, "    %-12s true\n", "ignore_errors");
-      pr_root(f, "args", t->args);
+    const IrScope *cur = pl->scope;
+    pr_list(f, c, &pl->blocks, 1, &cur);
+    for (int h = 0; h < pl->nhandlers; h++) {
+      fprintf(f, "  handler#%d:\n", h);
+      pr_task(f, c, pl->handlers[h], 2, &cur);
     }
   }
+  for (int i = 0; i < p->nscopes; i++)
+    pr_scope(f, p->scopes[i]);
   for (int i = 0; i < p->nfiles; i++) {
     fputs("file ", f);
     pr_str(f, p->files[i].name, strlen(p->files[i].name));
-    fprintf(f, " %zu bytes from %s\n", p->files[i].size, p->files[i].path);
+    fprintf(f, " %zu bytes\n", p->files[i].size);
   }
   return pr_finish(c, f, &buf, &len);
 }
@@ -225,18 +385,54 @@ static void pj_expr(FILE *f, const IrExpr *e) {
   fputc('}', f);
 }
 
-static void pj_task(FILE *f, const IrTask *t) {
-  fprintf(f, "{\"id\": %d, \"name\": ", t->id);
-  pr_str(f, t->name, strlen(t->name));
-  fprintf(f, ", \"module\": \"%s\", \"loc\": ", t->action);
-  pj_loc(f, t->loc);
-  fputs(", \"register\": ", f);
-  if (t->register_var)
-    pr_str(f, t->register_var, strlen(t->register_var));
+static void pj_strs(FILE *f, const char *const *l) {
+  fputc('[', f);
+  for (int i = 0; l && l[i]; i++) {
+    fputs(i ? ", " : "", f);
+    pr_str(f, l[i], strlen(l[i]));
+  }
+  fputc(']', f);
+}
+
+static void pj_strval(FILE *f, const char *s) {
+  if (s)
+    pr_str(f, s, strlen(s));
   else
     fputs("null", f);
-  fprintf(f, ", \"ignore_errors\": %s", t->ignore_errors ? "true" : "false");
-  fputs(", \"when\": ", f);
+}
+
+static void pj_list(FILE *f, const IrList *l);
+
+static void pj_task(FILE *f, const IrTask *t) {
+  static const char *const kinds[] = {"module", "meta", "include_tasks", "include_role"};
+  fprintf(f, "{\"id\": %d, \"kind\": \"%s\", \"name\": ", t->id, kinds[t->kind]);
+  pr_str(f, t->name, strlen(t->name));
+  fputs(", \"role\": ", f);
+  pj_strval(f, t->role_name);
+  fputs(", \"action\": ", f);
+  pj_strval(f, t->action);
+  fputs(", \"unsupported\": ", f);
+  pj_strval(f, t->unsupported);
+  fprintf(f, ", \"implicit\": %s, \"handler\": %s, \"loc\": ", t->implicit ? "true" : "false",
+          t->handler ? "true" : "false");
+  pj_loc(f, t->loc);
+  fprintf(f, ", \"vars\": %d", t->scope ? t->scope->id : -1);
+  fputs(", \"tags\": ", f);
+  pj_strs(f, t->tags);
+  fputs(", \"listen\": ", f);
+  pj_strs(f, t->listen);
+  fputs(", \"register\": ", f);
+  pj_strval(f, t->register_var);
+  fputs(", \"loop_var\": ", f);
+  pj_strval(f, t->loop ? t->loop_var : NULL);
+  fputs(", \"index_var\": ", f);
+  pj_strval(f, t->index_var);
+  fputs(", \"with\": ", f);
+  pj_strval(f, t->with);
+  fputs(", \"notify\": [", f);
+  for (int i = 0; t->notify && t->notify[i] >= 0; i++)
+    fprintf(f, "%s%d", i ? ", " : "", t->notify[i]);
+  fputs("], \"when\": ", f);
   pj_expr(f, t->when);
   fputs(", \"loop\": ", f);
   pj_expr(f, t->loop);
@@ -244,9 +440,68 @@ static void pj_task(FILE *f, const IrTask *t) {
   pj_expr(f, t->changed_when);
   fputs(", \"failed_when\": ", f);
   pj_expr(f, t->failed_when);
-  fputs(", \"args\": ", f);
+  fputs(", \"until\": ", f);
+  pj_expr(f, t->until);
+  fputs(", \"keywords\": {", f);
+  for (int k = 0; k < t->nkws; k++) {
+    fprintf(f, "%s\"%s\": ", k ? ", " : "", t->kws[k].name);
+    pj_expr(f, t->kws[k].value);
+  }
+  fputs("}, \"per_host\": {", f);
+  for (int k = 0, n = 0; k < RT_TK_COUNT; k++)
+    if (t->kw[k]) {
+      fprintf(f, "%s\"%s\": ", n++ ? ", " : "", pr_tk[k]);
+      pj_expr(f, t->kw[k]);
+    }
+  fputs("}, \"args\": ", f);
   pj_expr(f, t->args);
+  if (t->include) {
+    const IrInclude *in = t->include;
+    fputs(", \"include\": {\"file\": ", f);
+    pj_expr(f, in->file);
+    fprintf(f, ", \"params\": %d, \"candidates\": [", in->params ? in->params->id : -1);
+    for (int i = 0; i < in->n; i++) {
+      fputs(i ? ", " : "", f);
+      fputs("{\"name\": ", f);
+      pr_str(f, in->names[i], strlen(in->names[i]));
+      if (in->lists) {
+        fputs(", \"blocks\": ", f);
+        pj_list(f, &in->lists[i]);
+      }
+      if (in->frames)
+        fprintf(f, ", \"vars\": %d", in->frames[i] ? in->frames[i]->id : -1);
+      fputc('}', f);
+    }
+    fputs("]}", f);
+  }
   fputc('}', f);
+}
+
+static void pj_block(FILE *f, const IrBlock *b) {
+  fprintf(f, "{\"block\": %d, \"implicit\": %s, \"name\": ", b->id, b->implicit ? "true" : "false");
+  pj_strval(f, b->name);
+  fputs(", \"from\": ", f);
+  pj_strval(f, b->from);
+  fputs(", \"loc\": ", f);
+  pj_loc(f, b->loc);
+  static const char *const names[3] = {"block", "rescue", "always"};
+  for (int r = 0; r < 3; r++) {
+    fprintf(f, ", \"%s\": ", names[r]);
+    pj_list(f, &b->regions[r]);
+  }
+  fputc('}', f);
+}
+
+static void pj_list(FILE *f, const IrList *l) {
+  fputc('[', f);
+  for (int i = 0; i < l->n; i++) {
+    fputs(i ? ", " : "", f);
+    if (l->items[i].task)
+      pj_task(f, l->items[i].task);
+    else
+      pj_block(f, l->items[i].block);
+  }
+  fputc(']', f);
 }
 
 static void pj_play(FILE *f, const IrPlay *pl) {
@@ -254,25 +509,38 @@ static void pj_play(FILE *f, const IrPlay *pl) {
   pr_str(f, pl->name, strlen(pl->name));
   fputs(", \"hosts\": ", f);
   pr_str(f, pl->hosts, strlen(pl->hosts));
-  fprintf(f, ", \"gather_facts\": %s, \"connection\": ", pl->gather_facts ? "true" : "false");
-  if (pl->connection)
-    pr_str(f, pl->connection, strlen(pl->connection));
-  else
-    fputs("null", f);
+  fprintf(f, ", \"gather_facts\": %s, \"force_handlers\": %s, \"connection\": ", pl->gather_facts ? "true" : "false",
+          pl->force_handlers ? "true" : "false");
+  pj_strval(f, pl->connection);
   fputs(", \"loc\": ", f);
   pj_loc(f, pl->loc);
-  fputs(", \"vars\": [", f);
-  for (int v = 0; v < pl->nvars; v++) {
-    fprintf(f, "%s{\"name\": ", v ? ", " : "");
-    pr_str(f, pl->vars[v].name, strlen(pl->vars[v].name));
-    fprintf(f, ", \"lazy\": %s, \"value\": ", pl->vars[v].lazy ? "true" : "false");
-    pj_expr(f, pl->vars[v].value);
-    fputc('}', f);
+  fprintf(f, ", \"vars\": %d, \"roles\": ", pl->scope ? pl->scope->id : -1);
+  pj_strs(f, pl->role_names);
+  fputs(", \"keywords\": {", f);
+  for (int k = 0; k < pl->nkws; k++) {
+    fprintf(f, "%s\"%s\": ", k ? ", " : "", pl->kws[k].name);
+    pj_expr(f, pl->kws[k].value);
   }
-  fputs("], \"tasks\": [", f);
-  for (int k = 0; k < pl->ntasks; k++) {
-    fputs(k ? ", " : "", f);
-    pj_task(f, &pl->tasks[k]);
+  fputs("}, \"blocks\": ", f);
+  pj_list(f, &pl->blocks);
+  fputs(", \"handlers\": [", f);
+  for (int h = 0; h < pl->nhandlers; h++) {
+    fputs(h ? ", " : "", f);
+    pj_task(f, pl->handlers[h]);
+  }
+  fputs("]}", f);
+}
+
+static void pj_scope(FILE *f, const IrScope *sc) {
+  fprintf(f, "{\"id\": %d, \"level\": \"%s\", \"what\": ", sc->id, pr_levels[sc->level]);
+  pr_str(f, sc->what, strlen(sc->what));
+  fprintf(f, ", \"next\": %d, \"vars\": [", sc->next ? sc->next->id : -1);
+  for (int v = 0; v < sc->nvars; v++) {
+    fprintf(f, "%s{\"name\": ", v ? ", " : "");
+    pr_str(f, sc->vars[v].name, strlen(sc->vars[v].name));
+    fprintf(f, ", \"lazy\": %s, \"value\": ", sc->vars[v].lazy ? "true" : "false");
+    pj_expr(f, sc->vars[v].value);
+    fputc('}', f);
   }
   fputs("]}", f);
 }
@@ -287,6 +555,11 @@ char *ir_print_json(PcCtx *c, const IrProgram *p) {
   for (int i = 0; i < p->nplays; i++) {
     fputs(i ? ", " : "", f);
     pj_play(f, &p->plays[i]);
+  }
+  fputs("], \"frames\": [", f);
+  for (int i = 0; i < p->nscopes; i++) {
+    fputs(i ? ", " : "", f);
+    pj_scope(f, p->scopes[i]);
   }
   fputs("], \"files\": [", f);
   for (int i = 0; i < p->nfiles; i++) {

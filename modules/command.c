@@ -146,7 +146,7 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
     glob_test(&s, removes);
     rt_buf_puts(&s, "[ $__playc_m = 0 ] || { printf '__PLAYC_SKIP_REMOVES'; exit 0; }; ");
   }
-  if (h->run->opt.check) {
+  if (h->check_mode) {
     rt_buf_puts(&s, "exit 0");
   } else {
     if (shell) {
@@ -186,7 +186,7 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
   bool skipped_by_file = ex.out.len >= 20 && strncmp(ex.out.data, "__PLAYC_SKIP_", 13) == 0;
   if (skipped_by_file) {
     bool cr = strstr(ex.out.data, "CREATES") != NULL;
-    const char *shoulda = h->run->opt.check ? "Would have" : "Did";
+    const char *shoulda = h->check_mode ? "Would have" : "Did";
     char *msg = cr ? rt_xasprintf("%s not run command since '%s' exists", shoulda, creates)
                    : rt_xasprintf("%s not run command since '%s' does not exist", shoulda, removes);
     char *out = cr ? rt_xasprintf("skipped, since %s exists", creates)
@@ -223,7 +223,7 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
     rt_exec_free(&ex);
     goto done;
   }
-  if (h->run->opt.check) {
+  if (h->check_mode) {
     bool by_file = creates || removes;
     rt_dict_set(r, "changed", rt_bool(by_file));
     rt_dict_set(r, "stdout", rt_strz(""));

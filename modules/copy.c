@@ -29,14 +29,6 @@ static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out
     sprintf(out + 2 * i, "%02x", d[i]);
 }
 
-static const RtFileDef *embedded(RtHost *h, const char *name) {
-  const RtProgram *p = h->run->prog;
-  for (int32_t i = 0; i < p->nfiles; i++)
-    if (strcmp(p->files[i].name, name) == 0)
-      return &p->files[i];
-  return NULL;
-}
-
 /* Appends shell that fixes mode/owner/group of "$d" (ch=1 when it did). */
 static void attr_script(RtBuf *s, long mode, const char *owner, const char *group) {
   if (mode >= 0)
@@ -144,7 +136,7 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   long mode = mod_arg_mode(args, "mode");
   int backup = mod_arg_bool(args, "backup", 0);
   int force = mod_arg_bool(args, "force", mod_arg_bool(args, "thirsty", 1));
-  bool check = h->run->opt.check;
+  bool check = h->check_mode;
   RtValue *r = NULL;
   char *err = NULL, *final = NULL, *tmp_name = NULL;
   RtBuf s = {0};
@@ -158,7 +150,7 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
     data = content;
     len = content_len;
   } else {
-    const RtFileDef *f = src ? embedded(h, src) : NULL;
+    const RtFileDef *f = src ? rt_find_file(h, src) : NULL;
     if (!f) {
       r = mod_fail_result("Could not find or access '%s' (it was not embedded at compile time)",
                           src ? src : "");

@@ -157,7 +157,7 @@ RtValue *mod_file(RtHost *h, RtValue *args) {
     goto done;
   }
   RtBuf s = {0};
-  build_script(&s, path, state, mode, sym, owner, group, h->run->opt.check, recurse == 1);
+  build_script(&s, path, state, mode, sym, owner, group, h->check_mode, recurse == 1);
   free(sym);
   RtExec ex;
   int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);

@@ -52,9 +52,9 @@ void rt_out_play(RtRun *run, const RtPlayDef *play) {
   pthread_mutex_unlock(&run->out_lock);
 }
 
-void rt_out_task(RtRun *run, const char *name) {
+void rt_out_task(RtRun *run, const char *name, bool handler) {
   pthread_mutex_lock(&run->out_lock);
-  char *msg = rt_xasprintf("TASK [%s]", name);
+  char *msg = rt_xasprintf("%s [%s]", handler ? "RUNNING HANDLER" : "TASK", name);
   banner(msg);
   free(msg);
   fflush(stdout);

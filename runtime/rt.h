@@ -38,6 +38,15 @@ void rt_buf_free(RtBuf *b);
 /* Returns the bytes (caller frees) and resets the buffer to empty. */
 char *rt_buf_take(RtBuf *b);
 
+/* An arena: many small allocations freed at once (one play's iterator). */
+typedef struct RtArenaBlock RtArenaBlock;
+typedef struct RtArena {
+  RtArenaBlock *head;
+} RtArena;
+/* Zeroed memory that lives until rt_arena_free. */
+void *rt_arena_alloc(RtArena *a, size_t n);
+void rt_arena_free(RtArena *a);
+
 /* A whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
 char *rt_read_file(const char *path, size_t *len);
 
@@ -169,21 +178,11 @@ int rt_to_boolean(const RtValue *v);
 
 /* ---- vars.c: per-host variables ------------------------------------------- */
 
-/* Layers from lowest to highest precedence (Ansible's list, the levels this
- * slice has). Lookup walks from RT_VL_EXTRA down to RT_VL_GROUP_ALL. */
-typedef enum RtVarLayer {
-  RT_VL_GROUP_ALL,  /* inventory group_vars for "all" */
-  RT_VL_GROUP,      /* inventory group vars, children over parents (merged) */
-  RT_VL_HOST,       /* inventory host vars */
-  RT_VL_PLAY,       /* play vars (may hold thunks) */
-  RT_VL_FACTS,      /* set_fact and registered vars (and gathered facts) */
-  RT_VL_TASK,       /* loop item and loop_control vars of the running task */
-  RT_VL_EXTRA,      /* -e extra vars */
-  RT_VL_COUNT
-} RtVarLayer;
-
-/* Sets `name` in a layer of host `h` (takes `val`). */
-void rt_host_set_var(RtHost *h, RtVarLayer layer, const char *name, RtValue *val);
+/* Sets `name` at dynamic level `level` (RT_LV_INVENTORY, RT_LV_FACTS,
+ * RT_LV_INCLUDE_VARS, RT_LV_SET_FACT, RT_LV_LOOP) of host `h` (takes `val`). */
+void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val);
+/* Drops every variable of dynamic level `level` of host `h`. */
+void rt_host_clear_level(RtHost *h, int level);
 /* A module result holding this key reports an error Ansible raises rather
  * than returns: rt_step_run removes the key and adds no "changed". */
 #define RT_RAISED_KEY "_playc_raised"
@@ -195,7 +194,7 @@ char *rt_cond_error_text(const char *src, const RtValue *err);
 
 /* True for the value of `omit` (module args holding it are dropped). */
 bool rt_is_omit(const RtValue *v);
-/* set_fact / register: sets a host fact (takes `val`). */
+/* set_fact / register: sets a host variable at the set_fact level (takes `val`). */
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 
 /* ---- inventory.c ----------------------------------------------------------- */
@@ -288,6 +287,95 @@ int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int m
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
 
+/* ---- iterator.c: where each host stands in a play (Ansible's PlayIterator) ---- */
+
+/* An included file's instance (Ansible's IncludedFile): hosts that include
+ * the same candidate with the same loop variables share it. */
+typedef struct RtIncInst RtIncInst;
+struct RtIncInst {
+  const RtTaskDef *site;  /* the include task */
+  int32_t candidate;
+  RtValue *params;        /* dict: the loop variable, index var, ansible_loop; or NULL */
+  RtIncInst *parent;      /* the include the site came from */
+};
+
+typedef struct RtBlk RtBlk;
+/* A block or task as the iterator hands it out: compiled data in the
+ * context of an include instance. A task item's address is its identity. */
+typedef struct RtItem {
+  const RtTaskDef *task;  /* a task, or NULL for a block */
+  RtBlk *blk;             /* a nested block */
+  RtIncInst *inc;
+  uint8_t *notified;      /* handlers: per host, notified */
+} RtItem;
+
+struct RtBlk {
+  const RtBlockDef *def;
+  RtItem **items[3];      /* block, rescue, always */
+  int32_t n[3];
+  RtIncInst *inc;
+};
+
+typedef struct RtItemVec {
+  RtItem **items;
+  size_t len, cap;
+} RtItemVec;
+void rt_itemvec_push(RtItemVec *v, RtItem *x);
+
+enum { RT_IS_SETUP, RT_IS_TASKS, RT_IS_RESCUE, RT_IS_ALWAYS, RT_IS_HANDLERS, RT_IS_COMPLETE };
+enum { RT_FS_NONE = 0, RT_FS_SETUP = 1, RT_FS_TASKS = 2, RT_FS_RESCUE = 4, RT_FS_ALWAYS = 8, RT_FS_HANDLERS = 16 };
+
+/* A host's state (Ansible's HostState). States are copied, never edited in
+ * place once stored, so a peek costs a copy (like Ansible's). */
+typedef struct RtHState RtHState;
+struct RtHState {
+  RtBlk **blocks;
+  int32_t nblocks;
+  int32_t cur_block, cur_regular, cur_rescue, cur_always, cur_handlers;
+  int run_state, fail_state, pre_flushing_run_state;
+  bool update_handlers, pending_setup, did_rescue, did_start_at_task;
+  RtHState *tasks_child, *rescue_child, *always_child;
+  RtItem **handlers;
+  int32_t nhandlers;
+};
+
+typedef struct RtIter {
+  const RtPlayDef *play;
+  RtArena arena;
+  RtHState **states;      /* per play host */
+  int nhosts;
+  bool gather;            /* the play gathers facts */
+  RtTaskDef setup_def;    /* Gathering Facts */
+  RtItem *setup;
+  RtItemVec all_tasks;    /* every task in play order, included ones spliced in */
+  size_t cur_task;        /* the linear strategy's cursor in all_tasks */
+  RtItemVec handlers;     /* the play's handlers, included ones appended */
+} RtIter;
+
+void rt_iter_init(RtIter *it, const RtPlayDef *play, int nhosts, bool gather);
+void rt_iter_free(RtIter *it);
+/* The next task item of play host `host` (NULL when it is done); with
+ * `peek`, the host's state is left as it was. *state (may be NULL) gets the
+ * state after the step. */
+RtItem *rt_iter_next(RtIter *it, int host, bool peek, RtHState **state);
+void rt_iter_mark_failed(RtIter *it, int host);
+bool rt_iter_is_failed(RtIter *it, int host);
+bool rt_iter_check_failed(const RtHState *s);
+void rt_iter_set_failed(RtIter *it, RtHState *s);
+void rt_iter_clear_errors(RtIter *it, int host);
+/* The innermost state (a nested block's). */
+RtHState *rt_iter_active(RtHState *s);
+/* True when the current block, or a nested one, has a rescue. */
+bool rt_iter_rescuing(const RtHState *s);
+/* A block item instantiated from compiled block `def` for include `inc`. */
+RtItem *rt_iter_include_blocks(RtIter *it, const RtBlockDef *def, RtIncInst *inc);
+/* Splices block items into the host's current region (add_tasks). */
+void rt_iter_add_tasks(RtIter *it, int host, RtItem **blocks, int32_t n);
+/* Adds the tasks of block items to all_tasks at the cursor. */
+void rt_iter_all_tasks_insert(RtIter *it, RtItem **blocks, int32_t n);
+/* run.c: true when handler item `x` is notified for play host `host`. */
+bool rt_handler_notified(const RtItem *x, int host);
+
 /* ---- run.c: a run over the program (scheduler, options, host state) -------- */
 
 typedef struct RtOptions {
@@ -317,6 +405,9 @@ typedef struct RtRun {
   struct RtHost **hosts; /* one per inventory host, created lazily */
   int nhosts_alloc;      /* length of hosts[] */
   pthread_mutex_t out_lock; /* serialises output */
+  RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
+  volatile bool interrupted; /* SIGINT/SIGTERM: stop after the current round */
+  bool end_play;         /* meta: end_play ran in the current play */
 } RtRun;
 
 typedef struct RtCounts {
@@ -327,7 +418,10 @@ struct RtHost {
   RtRun *run;
   int index;            /* in run->inv.hosts */
   const char *name;     /* inventory_hostname */
-  RtValue *layers[RT_VL_COUNT]; /* dicts (NULL = empty) */
+  RtValue *dyn[RT_LV_COUNT]; /* dynamic levels: dicts (NULL = empty); static levels stay NULL */
+  const RtTaskDef *task; /* the task being run: its frames are the static levels */
+  RtIncInst *inc;        /* the include instance it came from */
+  int play_index;        /* index among the play's hosts, -1 outside a play */
   RtConn *conn;         /* NULL until first use */
   const char *conn_type; /* "ssh" or "local" */
   bool failed;          /* failed in this play: no further tasks */
@@ -345,7 +439,19 @@ struct RtHost {
   bool any_changed, any_failed, all_skipped;
   bool step_error;      /* the step failed before its module ran (args, when) */
   bool result_from_module; /* h->result came from the module of this step */
+  int32_t attempts;     /* until: attempts made of the current step */
+  bool check_mode;      /* the running task runs in check mode (-C or check_mode:) */
+  /* the last finished task, for the scheduler */
+  RtStatus last_status;
+  RtValue *last_result; /* its result (for ansible_failed_result), or NULL */
+  void *incl;           /* run.c: the files an include named on this host */
+  int nincl;
 };
+
+/* The embedded file a task's relative `src` names: files/NAME, then NAME, in
+ * each of the task's roots (its role, the playbook's folder), as Ansible's
+ * actions search; an absolute name as it is. NULL when it was not embedded. */
+const RtFileDef *rt_find_file(RtHost *h, const char *src);
 
 /* Runs every play of `run`; returns the exit code. */
 int rt_run(RtRun *run);
@@ -354,7 +460,8 @@ int rt_run(RtRun *run);
 
 void rt_out_banner(RtRun *run, const char *msg); /* "\nMSG ****" to the width */
 void rt_out_play(RtRun *run, const RtPlayDef *play);
-void rt_out_task(RtRun *run, const char *name);
+/* "TASK [name]", or "RUNNING HANDLER [name]" for a handler. */
+void rt_out_task(RtRun *run, const char *name, bool handler);
 /* Prints one host's result line(s) for a finished task (or one loop item when
  * `item` is non-NULL). */
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item);

@@ -129,3 +129,33 @@ char *rt_read_file(const char *path, size_t *len) {
   *len = b.len;
   return rt_buf_take(&b);
 }
+
+struct RtArenaBlock {
+  RtArenaBlock *next;
+  size_t used, cap;
+  max_align_t data[];
+};
+
+void *rt_arena_alloc(RtArena *a, size_t n) {
+  n = (n + 15) & ~(size_t)15;
+  RtArenaBlock *b = a->head;
+  if (!b || b->cap - b->used < n) {
+    size_t cap = n > 16384 ? n : 16384;
+    b = rt_xcalloc(1, sizeof *b + cap);
+    b->cap = cap;
+    b->next = a->head;
+    a->head = b;
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += n;
+  memset(p, 0, n);
+  return p;
+}
+
+void rt_arena_free(RtArena *a) {
+  for (RtArenaBlock *b = a->head, *n; b; b = n) {
+    n = b->next;
+    free(b);
+  }
+  a->head = NULL;
+}

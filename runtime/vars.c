@@ -1,15 +1,21 @@
 /*
- * vars.c — a host's variables. Each host has one dict per precedence layer
- * (rt.h RtVarLayer, a subset of Ansible's 22 levels); rt_var walks them from
- * the highest (extra vars) down, then falls back to the magic variables that
- * Ansible computes (inventory_hostname, groups, hostvars, ...).
+ * vars.c — a host's variables at Ansible's precedence levels (playc.h
+ * RtVarLevel). Static levels are the compiled frames of the running task
+ * (RtScope chains: task and block vars, role params, vars and defaults, play
+ * vars and vars_files); dynamic levels are dicts of the host (inventory,
+ * facts, include_vars, set_fact and register, the loop variable) and of the
+ * run (-e). rt_var takes the highest level that holds a name: the loop
+ * variable, then the magic variables Ansible computes (inventory_hostname,
+ * role_name, hostvars, ...), then the best static frame and the dynamic
+ * dicts above it.
  *
- * Play vars that hold templates are stored as thunks (RT_THUNK) and forced at
- * each use, as Ansible templates them lazily; a thunk that reaches itself
- * again is reported as Ansible's "recursive loop detected".
+ * A var whose value holds a template is evaluated at each use, as Ansible
+ * templates lazily; one that reaches itself again is Ansible's "recursive
+ * loop detected". A plain-data var is built once per run (its frame's cache
+ * slot) and shared by every host.
  *
- * Layer dicts may be shared between hosts (extra vars, play constants), so
- * they are copied before the first write (copy-on-write at refs > 1).
+ * Dynamic dicts may be shared between hosts (extra vars), so they are copied
+ * before the first write (copy-on-write at refs > 1).
  */
 #include "rt.h"
 
@@ -17,6 +23,13 @@
 #include <string.h>
 
 #define OMIT "__omit_place_holder__3f1a7f3c0e9a5bd2d3e4c5a6b7f8091a2b3c4d5e"
+
+static int str_count(const char *const *l) {
+  int n = 0;
+  while (l && l[n])
+    n++;
+  return n;
+}
 
 static RtValue *str_list(char **names, int n) {
   RtValue *l = rt_list_new((size_t)n);
@@ -54,8 +67,9 @@ static RtValue *magic_hostvars(RtRun *run) {
     if (o) {
       RtValue *m = rt_dict_copy(vars);
       rt_decref(vars);
-      for (int l = RT_VL_PLAY; l < RT_VL_COUNT; l++) {
-        RtValue *layer = o->layers[l];
+      static const int levels[] = {RT_LV_FACTS, RT_LV_INCLUDE_VARS, RT_LV_SET_FACT};
+      for (size_t li = 0; li < sizeof levels / sizeof *levels; li++) {
+        RtValue *layer = o->dyn[levels[li]];
         for (size_t e = 0; layer && e < layer->u.dict.len; e++)
           if (rt_kind(layer->u.dict.ents[e].val) != RT_THUNK)
             rt_dict_set(m, layer->u.dict.ents[e].key->u.str.s,
@@ -113,41 +127,129 @@ static RtValue *magic(RtHost *h, const char *name) {
     return rt_int(run->opt.forks);
   if (strcmp(name, "omit") == 0)
     return rt_strz(OMIT);
-  if (strcmp(name, "ansible_facts") == 0)
-    return rt_dict_new(0);
+  const RtPlayDef *play = h->play;
+  if (play && (strcmp(name, "ansible_play_role_names") == 0 || strcmp(name, "role_names") == 0))
+    return str_list((char **)play->role_names, str_count(play->role_names));
+  if (play && strcmp(name, "ansible_play_name") == 0)
+    return rt_strz(play->name[0] ? play->name : play->hosts);
+  const RtTaskDef *t = h->task;
+  if (t && t->role) {
+    if (strcmp(name, "role_name") == 0 || strcmp(name, "ansible_role_name") == 0)
+      return rt_strz(t->role->name);
+    if (strcmp(name, "role_path") == 0)
+      return rt_strz(t->role->path);
+  }
   return NULL;
 }
 
 /* Forces a thunk: evaluates the var's compiled value for this host. */
-static RtValue *force(RtHost *h, RtValue *v, const char *name) {
+static RtValue *force(RtHost *h, RtExprFn fn, const char *name) {
   if (h->forcing > 64)
     return rt_error("recursive loop detected in template string: %s", name);
   h->forcing++;
-  RtValue *r = v->u.thunk.fn(h);
+  RtValue *r = fn(h);
   h->forcing--;
   return r;
 }
 
-RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
-  for (int l = RT_VL_COUNT - 1; l >= 0; l--) {
-    RtValue *layer = h->layers[l];
-    RtValue *v = layer ? rt_dict_get(layer, name) : NULL;
-    if (!v)
-      continue;
-    if (rt_kind(v) == RT_THUNK)
-      return force(h, v, name);
+/* The value of a compiled var: a lazy one evaluated now, an eager one built
+ * once (the first thread to build it publishes it; a racing one drops its
+ * copy). */
+static RtValue *var_value(RtHost *h, const RtVarDef *d) {
+  if (d->lazy || !d->cache)
+    return force(h, d->value, d->name);
+  RtValue *v = __atomic_load_n(d->cache, __ATOMIC_ACQUIRE);
+  if (v)
     return rt_incref(v);
+  v = force(h, d->value, d->name);
+  if (rt_is_error(v))
+    return v;
+  RtValue *expected = NULL;
+  if (!__atomic_compare_exchange_n(d->cache, &expected, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    rt_decref(v);
+    v = expected;
   }
+  return rt_incref(v);
+}
+
+static const RtVarDef *frame_find(const RtScope *f, const char *name) {
+  int32_t lo = 0, hi = f->nvars - 1;
+  while (lo <= hi) {
+    int32_t mid = (lo + hi) / 2;
+    int c = strcmp(name, f->vars[mid].name);
+    if (c == 0)
+      return &f->vars[mid];
+    if (c < 0)
+      hi = mid - 1;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
+}
+
+/* A dynamic level's value of `name`, borrowed, or NULL. */
+static RtValue *dyn_find(RtHost *h, int level, const char *name) {
+  RtValue *d = NULL;
+  if (level == RT_LV_EXTRA)
+    d = h->run->extra_vars;
+  else if (level == RT_LV_VARS_PROMPT)
+    d = h->run->prompts;
+  else if (level == RT_LV_INCLUDE_PARAMS) {
+    for (RtIncInst *i = h->inc; i; i = i->parent) {
+      RtValue *v = i->params ? rt_dict_get(i->params, name) : NULL;
+      if (v)
+        return v;
+    }
+    return NULL;
+  } else
+    d = h->dyn[level];
+  return d ? rt_dict_get(d, name) : NULL;
+}
+
+static RtValue *dyn_value(RtHost *h, RtValue *v, const char *name) {
+  if (rt_kind(v) == RT_THUNK)
+    return force(h, v->u.thunk.fn, name);
+  return rt_incref(v);
+}
+
+RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
+  RtValue *v = h->dyn[RT_LV_LOOP] ? rt_dict_get(h->dyn[RT_LV_LOOP], name) : NULL;
+  if (v)
+    return dyn_value(h, v, name);
   RtValue *m = magic(h, name);
-  return m ? m : rt_undef_at(name, NULL, loc);
+  if (m)
+    return m;
+  const RtVarDef *best = NULL;
+  int best_level = -1;
+  for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL; f; f = f->next) {
+    if (f->level <= best_level)
+      continue;
+    const RtVarDef *d = frame_find(f, name);
+    if (d) {
+      best = d;
+      best_level = f->level;
+    }
+  }
+  static const int dynamic[] = {RT_LV_EXTRA,        RT_LV_INCLUDE_PARAMS, RT_LV_SET_FACT, RT_LV_INCLUDE_VARS,
+                                RT_LV_VARS_PROMPT,  RT_LV_FACTS,          RT_LV_INVENTORY};
+  for (size_t i = 0; i < sizeof dynamic / sizeof *dynamic && dynamic[i] > best_level; i++) {
+    RtValue *dv = dyn_find(h, dynamic[i], name);
+    if (dv)
+      return dyn_value(h, dv, name);
+  }
+  if (best)
+    return var_value(h, best);
+  if (strcmp(name, "ansible_facts") == 0)
+    return rt_dict_new(0);
+  return rt_undef_at(name, NULL, loc);
 }
 
 bool rt_is_omit(const RtValue *v) {
   return rt_kind(v) == RT_STR && strcmp(v->u.str.s, OMIT) == 0;
 }
 
-void rt_host_set_var(RtHost *h, RtVarLayer layer, const char *name, RtValue *val) {
-  RtValue *d = h->layers[layer];
+void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val) {
+  RtValue *d = h->dyn[level];
   if (!d) {
     d = rt_dict_new(8);
   } else if (d->refs != 1) {
@@ -156,9 +258,14 @@ void rt_host_set_var(RtHost *h, RtVarLayer layer, const char *name, RtValue *val
     d = c;
   }
   rt_dict_set(d, name, val);
-  h->layers[layer] = d;
+  h->dyn[level] = d;
+}
+
+void rt_host_clear_level(RtHost *h, int level) {
+  rt_decref(h->dyn[level]);
+  h->dyn[level] = NULL;
 }
 
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val) {
-  rt_host_set_var(h, RT_VL_FACTS, name, val);
+  rt_host_set_var(h, RT_LV_SET_FACT, name, val);
 }

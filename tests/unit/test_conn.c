@@ -483,18 +483,22 @@ static void test_copy_module(RtHost *h, const char *dir) {
   rt_decref(r);
   /* an embedded file into a directory: dest/basename(src) */
   static const uint8_t motd[] = "welcome\n";
-  static const RtFileDef files[] = {{"files/motd.txt", motd, sizeof motd - 1}};
+  static const RtFileDef files[] = {{"/pb/files/motd.txt", motd, sizeof motd - 1}};
+  static const char *const roots[] = {"/pb", NULL};
   RtProgram prog = {0};
   prog.files = files;
   prog.nfiles = 1;
   h->run->prog = &prog;
+  RtTaskDef task = {0};
+  task.roots = roots;
+  h->task = &task; /* a relative src is looked for in the task's roots */
   char *dslash = rt_xasprintf("%s/", dir), *m = rt_xasprintf("%s/motd.txt", dir);
-  r = run(mod_copy, h, args_of("src", rt_strz("files/motd.txt"), "dest", rt_strz(dslash), 0, 0));
+  r = run(mod_copy, h, args_of("src", rt_strz("motd.txt"), "dest", rt_strz(dslash), 0, 0));
   KEY(r, "changed", "True");
   KEY(r, "dest", m);
   KEY(r, "size", "8");
   rt_decref(r);
-  r = run(mod_copy, h, args_of("src", rt_strz("files/motd.txt"), "dest", rt_strz(dir), 0, 0));
+  r = run(mod_copy, h, args_of("src", rt_strz("motd.txt"), "dest", rt_strz(dir), 0, 0));
   KEY(r, "changed", "False");
   KEY(r, "dest", m);
   rt_decref(r);
@@ -502,6 +506,7 @@ static void test_copy_module(RtHost *h, const char *dir) {
   KEY(r, "failed", "True");
   rt_decref(r);
   h->run->prog = NULL;
+  h->task = NULL;
   RtBuf rm = {0};
   rt_buf_puts(&rm, "rm ");
   rt_sh_quote(&rm, m);
@@ -573,6 +578,7 @@ static void test_controller_modules(RtHost *h) {
 /* -C: nothing changes on the target, results say what would. */
 static void test_check_mode(RtHost *h, const char *dir) {
   h->run->opt.check = true;
+  h->check_mode = true;
   char *d = rt_xasprintf("%s/would", dir);
   RtValue *r = run(mod_command, h, args_of("_raw_params", rt_strz("touch x"), 0, 0, 0, 0));
   KEY(r, "skipped", "True");
@@ -592,6 +598,7 @@ static void test_check_mode(RtHost *h, const char *dir) {
   rt_buf_free(&s);
   free(d);
   h->run->opt.check = false;
+  h->check_mode = false;
 }
 
 /* A fresh private directory on the target (mktemp -d), malloc'd. */
@@ -630,8 +637,9 @@ static void test_modules(RtConn *c) {
   test_check_mode(&h, dir);
   remote_rmdir(c, dir);
   free(dir);
-  for (int i = 0; i < RT_VL_COUNT; i++)
-    rt_decref(h.layers[i]);
+  for (int i = 0; i < RT_LV_COUNT; i++)
+    rt_decref(h.dyn[i]);
+  rt_decref(h.last_result);
 }
 
 int main(void) {
