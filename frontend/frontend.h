@@ -156,6 +156,17 @@ int fe_keyword_find(const char *name);
  * short name Ansible routes to a collection, or any collection-qualified
  * name), or NULL for a name Ansible cannot resolve. */
 const char *fe_ansible_module(const char *name);
+/* True when `name` is an option (or alias) of ansible.builtin's `module`
+ * (short name); *canonical gets the option's name, *choices its choices
+ * (comma-separated) or NULL. */
+bool fe_ansible_option(const char *module, const char *name, const char **canonical, const char **choices);
+/* True when playc knows the options of ansible.builtin's `module`. */
+bool fe_ansible_documented(const char *module);
+/* True for a filter, test or lookup Ansible 2.14 has (Jinja2's and
+ * ansible.builtin's), or any collection-qualified name. */
+bool fe_ansible_filter(const char *name);
+bool fe_ansible_test(const char *name);
+bool fe_ansible_lookup(const char *name);
 
 typedef struct FeRole FeRole;
 typedef struct FeTask FeTask;

@@ -27,7 +27,8 @@ JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos);
 typedef enum JKind {
   J_NONE, J_BOOL, J_INT, J_FLOAT, J_STR, /* literals */
   J_NAME, J_GETATTR, J_GETITEM, J_BINOP, J_AND, J_OR, J_NOT, J_NEG, J_POS,
-  J_FILTER, J_TEST, J_IF, J_LIST, J_TUPLE, J_DICT
+  J_FILTER, J_TEST, J_IF, J_LIST, J_TUPLE, J_DICT,
+  J_CALL /* kids: [callee, args..., kwargs...] */
 } JKind;
 
 /* Binary operators, in the order of runtime/playc.h's RtBinOp. */

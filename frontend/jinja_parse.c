@@ -204,7 +204,7 @@ static JExpr *jp_primary(JP *p) {
   return jp_new(p, J_NONE, t.off);
 }
 
-/* postfix := primary { '.' name | '[' expr ']' } ; calls are not supported yet */
+/* postfix := primary { '.' name | '[' expr ']' | '(' args ')' } */
 static JExpr *jp_postfix(JP *p, JExpr *e) {
   while (!p->failed) {
     size_t off = p->tok.off;
@@ -234,8 +234,11 @@ static JExpr *jp_postfix(JP *p, JExpr *e) {
         jp_error(p, p->tok.off, "slices are not supported yet");
       jp_expect(p, "]");
       e = g;
-    } else if (jp_is_op(p, "(")) {
-      jp_error(p, off, "function and method calls are not supported yet");
+    } else if (jp_is_op(p, "(")) { /* a call: planned, not compiled yet (IR_CALL is unsupported) */
+      JExpr *c = jp_new(p, J_CALL, off);
+      jp_kid(p, c, e);
+      jp_args(p, c);
+      e = c;
     } else {
       break;
     }

@@ -60,7 +60,8 @@ typedef enum IrType {
   X(TEMPLATE, "template", -1) /* kids: parts; str CONSTs are text, others rendered */     \
   X(SINGLE, "single", 1)     /* "{{ e }}" alone: kids[0] with Ansible's conversion */     \
   X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */ \
-  X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>) */
+  X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>) */ \
+  X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (not compiled yet) */
 
 typedef enum IrOp {
 #define X(name, str, nk) IR_##name,
@@ -93,6 +94,7 @@ struct IrExpr {
   const char **kwnames;
   int32_t nkw;
   const char *src; /* for roots: the source text it came from (plans, messages) */
+  const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
 };
 
 typedef struct IrVar {
@@ -173,6 +175,8 @@ typedef struct IrTask {
   const char *const *roots; /* where `src` files are looked for (role, playbook), NULL-terminated */
   IrKeyword *kws;     /* every keyword, for the plan */
   int32_t nkws;
+  IrKeyword **unsup;  /* module parameters and choices Ansible has and playc not yet */
+  int32_t nunsup;
 } IrTask;
 
 /* An item of a block region: a task or a nested block. */
@@ -284,6 +288,7 @@ typedef struct IrLower {
   PcVec blocks; /* IrBlock*, by id */
   PcVec scopes; /* IrScope*, by id */
   const char *const *roots; /* folders a relative `src` is looked for in (role, playbook), NULL-terminated */
+  PcVec *unsup; /* IrKeyword*: the current module's unsupported parameters */
 } IrLower;
 
 /* Lowers a checked playbook: resolves modules and checks their arguments

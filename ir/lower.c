@@ -55,13 +55,17 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j);
 static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   const IrFilterInfo *f = lw_find(test ? lw_tests : lw_filters, j->name);
   int nargs = j->nkids - 1;
-  if (!f)
+  const char *unsupported = NULL;
+  if (!f && (test ? fe_ansible_test(j->name) : fe_ansible_filter(j->name)))
+    unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
+  else if (!f)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
   else if (nargs < f->min || nargs > f->max)
     pc_error_at(l->c, j->loc, "%s '%s' takes %d to %d arguments, %d given", test ? "test" : "filter", j->name,
                 f->min, f->max, nargs);
   IrExpr *e = ir_expr_new(l->c, test ? IR_TEST : IR_FILTER, TY_UNDEF, j->loc);
   e->name = f ? f->name : j->name;
+  e->unsupported = unsupported;
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   e->kwnames = j->kwnames;
@@ -88,6 +92,19 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
   case J_NAME: e = ir_expr_new(l->c, IR_VAR, TY_UNDEF, j->loc); e->name = j->name; return e;
   case J_POS: return lw_jexpr(l, j->kids[0]);
   case J_FILTER: return lw_call(l, j, false);
+  case J_CALL: { /* lookup(), query(), range(), methods: planned, compiled later */
+    e = ir_expr_new(l->c, IR_CALL, TY_ANY, j->loc);
+    for (int i = 0; i < j->nkids; i++)
+      ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
+    e->kwnames = j->kwnames;
+    e->nkw = j->nkw;
+    const JExpr *callee = j->kids[0];
+    e->unsupported = pc_sprintf(l->c, "calling %s%s", callee->kind == J_NAME ? callee->name
+                                                      : callee->kind == J_GETATTR ? pc_sprintf(l->c, "method '%s'", callee->name)
+                                                                                   : "a value",
+                                callee->kind == J_NAME ? "()" : "");
+    return e;
+  }
   case J_TEST: return lw_call(l, j, true);
   default: break;
   }
@@ -346,6 +363,17 @@ static bool lw_boolish(const char *s) {
 }
 
 /* Checks a constant value against the parameter's type and choices. */
+/* Records what a module's arguments use that Ansible has and playc not yet. */
+static void lw_unsupported(Lw *l, const char *what, const FeNode *v, PcLoc loc) {
+  if (!l->unsup)
+    return;
+  IrKeyword *k = pc_alloc(l->c, sizeof *k);
+  k->name = what;
+  k->value = v ? lw_node(l, v) : NULL;
+  k->loc = loc;
+  pc_vec_push(l->c, l->unsup, k);
+}
+
 static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const FeNode *v) {
   if (v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text)))
     return;
@@ -359,8 +387,14 @@ static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const 
       pc_error_at(l->c, v->loc, "argument '%s' of module %s is of type int and '%s' cannot be converted to an int",
                   mp->name, m->name, v->text);
   }
-  if (mp->choices && !lw_in_list(mp->choices, v->text))
-    pc_error_at(l->c, v->loc, "value of %s must be one of: %s, got: %s", mp->name, mp->choices, v->text);
+  if (mp->choices && !lw_in_list(mp->choices, v->text)) {
+    const char *all = NULL;
+    if (fe_ansible_option(m->name, mp->name, NULL, &all) && all && lw_in_list(all, v->text))
+      lw_unsupported(l, pc_sprintf(l->c, "%s=%s", mp->name, v->text), NULL, v->loc);
+    else
+      pc_error_at(l->c, v->loc, "value of %s must be one of: %s, got: %s", mp->name, all ? all : mp->choices,
+                  v->text);
+  }
 }
 
 /* Embeds the file named by a constant `copy src`, looked for as Ansible's
@@ -433,7 +467,11 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     const char *k = args->keys[i]->text;
     int32_t pi = mod_param_find(m, k);
     if (pi < 0 && !m->any_params) {
-      pc_error_at(l->c, args->keys[i]->loc, "unsupported parameter for module %s: %s", m->name, k);
+      const char *canon = NULL;
+      if (fe_ansible_option(m->name, k, &canon, NULL))
+        lw_unsupported(l, pc_sprintf(l->c, "parameter '%s'", canon), args->vals[i], args->keys[i]->loc);
+      else
+        pc_error_at(l->c, args->keys[i]->loc, "unsupported parameter for module %s: %s", m->name, k);
       continue;
     }
     const ModParam *mp = pi >= 0 ? &m->params[pi] : NULL;
@@ -498,7 +536,12 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   }
   if (extra_args) /* task `args:` and module_defaults: inline arguments win */
     args = ir_merge_args(l, extra_args, args);
+  PcVec unsup = {0};
+  l->unsup = &unsup;
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
+  l->unsup = NULL;
+  t->unsup = (IrKeyword **)unsup.items;
+  t->nunsup = unsup.len;
 }
 
 IrExpr *ir_lower_value(IrLower *l, const FeNode *n) { return lw_node(l, n); }

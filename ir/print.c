@@ -115,6 +115,8 @@ static void pr_text(FILE *f, const IrExpr *e) {
   default: fputs(ir_op_names[e->op], f); pr_kids(f, e, 0); break;
   }
   fprintf(f, ": %s", ir_type_name(e->type));
+  if (e->unsupported)
+    fputs(" unsupported", f);
 }
 
 static void pr_loc(FILE *f, IrLoc l) { fprintf(f, "%s:%d:%d", l.file, l.line, l.col); }
@@ -224,6 +226,15 @@ static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope
     fputs(t->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n", f);
   }
   pr_root(f, depth, "args", t->args);
+  for (int k = 0; k < t->nunsup; k++) {
+    pr_indent(f, depth);
+    fprintf(f, "%-14s %s", "unsupported", t->unsup[k]->name);
+    if (t->unsup[k]->value) {
+      fputs(" = ", f);
+      pr_text(f, t->unsup[k]->value);
+    }
+    fputc('\n', f);
+  }
   if (t->include) {
     const IrInclude *in = t->include;
     pr_root(f, depth, "file", in->file);

@@ -37,6 +37,15 @@ void ir_verify(PcCtx *c, IrProgram *p) {
     PC_ASSERT(p->scopes[i]->id == i && p->scopes[i]->level >= 0 && p->scopes[i]->level < RT_LV_COUNT);
 }
 
+/* Expressions playc cannot compile yet (Ansible filters and tests it lacks,
+ * calls). */
+static void vf_unsupported(PcCtx *c, const IrExpr *e) {
+  if (e->unsupported)
+    pc_error_at(c, e->loc, "%s is not supported by playc yet", e->unsupported);
+  for (int i = 0; i < e->nkids; i++)
+    vf_unsupported(c, e->kids[i]);
+}
+
 /* What `playc -o` refuses: modules playc lacks and keywords whose run-time
  * behaviour is not built yet, each source location once (a role used twice
  * is one place in the source). */
@@ -58,7 +67,12 @@ bool ir_check_build(PcCtx *c, const IrProgram *p) {
     for (int k = 0; k < t->nkws; k++)
       if (!t->kws[k].runs)
         pc_error_at(c, t->kws[k].loc, "'%s' is not supported by playc yet", t->kws[k].name);
+    for (int k = 0; k < t->nunsup; k++)
+      pc_error_at(c, t->unsup[k]->loc, "%s of module %s is not supported by playc yet", t->unsup[k]->name,
+                  t->action);
   }
+  for (int i = 0; i < p->nroots; i++)
+    vf_unsupported(c, p->roots[i]);
   for (int i = 0; i < p->nplays; i++)
     for (int k = 0; k < p->plays[i].nkws; k++)
       if (!p->plays[i].kws[k].runs)
