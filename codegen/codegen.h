@@ -13,6 +13,7 @@ typedef struct CgOptions {
   const char *plan_text;  /* embedded for ./site --plan */
   const char *plan_json;  /* embedded for ./site --plan=json */
   bool emit_llvm;         /* also write the textual LLVM IR next to the object (.ll) */
+  const char *base_dir;   /* the absolute folder relative paths of the program start from (not in the plan) */
 } CgOptions;
 
 /* ---- codegen.c + emit.c ------------------------------------------------------ */

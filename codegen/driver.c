@@ -133,6 +133,8 @@ static bool drv_build(PcCtx *c, const IrProgram *p, const DrvOpts *o) {
   cg.opt_level = o->opt_level;
   cg.plan_text = ir_print_text(c, p);
   cg.plan_json = ir_print_json(c, p);
+  char cwd[4096];
+  cg.base_dir = getcwd(cwd, sizeof cwd) ? pc_strdup(c, cwd) : "";
   char tmp[] = "/tmp/playc-XXXXXX.o";
   int fd = mkstemps(tmp, 2);
   if (fd < 0) {

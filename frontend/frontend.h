@@ -227,8 +227,11 @@ struct FeInclude {
   FeNode *file;             /* the name as written: a constant or a template */
   const char **names;       /* for each candidate: the name it answers to (path as resolved) */
   const char **paths;       /* the file read */
-  FeList *lists;            /* its tasks */
+  FeList *lists;            /* include_tasks: each candidate's tasks */
+  FeNode **vars;            /* include_vars: each candidate's vars (a map, or NULL when empty) */
   int32_t n;
+  const char **dirs;        /* the folders a relative name is tried in, in order */
+  int32_t ndirs;
   FeRoleUse *role_use;      /* include_role: the role (candidates are its tasks_from files) */
 };
 
@@ -304,6 +307,9 @@ FeList fe_load_tasks_file(FeLoad *ld, const char *path, FeRole *role, bool handl
 /* A vars file (vars_files, role vars and defaults): its map, or NULL when it
  * is empty (or after a diagnostic). */
 FeNode *fe_load_vars_file(FeLoad *ld, const char *path, PcLoc at);
+/* Appends the vars files below folder `dir` (recursively, sorted, with
+ * Ansible's vars extensions .yml .yaml .json or none) to `out`. */
+void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth);
 /* A path's folder (arena), "." for a bare name. */
 const char *fe_dirname(PcCtx *c, const char *path);
 /* True when `path` names an existing regular file. */

@@ -285,43 +285,18 @@ static int fe_strcmp_p(const void *a, const void *b) { return strcmp(*(const cha
 /* include_tasks: the files it can name. A constant name resolves as
  * Ansible resolves it; a template is bounded by the files its constant parts
  * allow in the folders it searches. Each candidate is loaded now. */
+static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char **dirs, int nd, bool any_in_first);
+
 static FeInclude *fe_include_tasks(FeLoad *ld, FeTask *t, FeNode *file, FeRole *role, const char *dir) {
   PcCtx *c = ld->c;
   FeInclude *inc = pc_alloc(c, sizeof *inc);
   inc->file = file;
-  const char *dirs[4];
+  const char **dirs = pc_alloc(c, sizeof(char *) * 4);
   int nd = fe_search_dirs(ld, role, dir, t->handler, dirs);
-  PcVec paths = {0};
-  if (!fe_is_template(file)) {
-    for (int i = 0; i < nd && !paths.len; i++) {
-      const char *p = fe_join(c, dirs[i], file->text);
-      if (fe_is_file(p))
-        pc_vec_push(c, &paths, (void *)p);
-    }
-    if (!paths.len) {
-      pc_error_at(c, file->loc, "Could not find or access '%s' (searched %s)", file->text, dirs[0]);
-      return inc;
-    }
-  } else {
-    const char *glob = fe_template_glob(c, file->text);
-    if (strcmp(glob, "*") == 0 || glob[0] == '/' ? strchr(glob + 1, '/') == NULL && strcmp(glob, "*") == 0 : false) {
-      pc_error_at(c, file->loc,
-                  "playc cannot bound the files '%s' may name: the whole name is a template; "
-                  "give its constant part (a folder, a prefix or an extension)",
-                  file->text);
-      return inc;
-    }
-    for (int i = 0; i < nd; i++)
-      fe_glob(ld, dirs[i], glob, &paths);
-    if (!paths.len) {
-      pc_error_at(c, file->loc, "no file matches '%s' (as '%s' in %s)", file->text, glob, dirs[0]);
-      return inc;
-    }
-    qsort(paths.items, (size_t)paths.len, sizeof *paths.items, fe_strcmp_p);
-  }
-  inc->n = paths.len;
-  inc->paths = (const char **)paths.items;
-  inc->names = inc->paths;
+  inc->dirs = dirs;
+  inc->ndirs = nd;
+  if (!fe_candidates(ld, inc, file, dirs, nd, false))
+    return inc;
   inc->lists = pc_alloc(c, sizeof(FeList) * (size_t)inc->n);
   if (ld->depth >= FE_MAX_NESTING) {
     pc_error_at(c, t->loc, "includes and imports nested more than %d deep (a file that includes itself?)",
@@ -333,6 +308,83 @@ static FeInclude *fe_include_tasks(FeLoad *ld, FeTask *t, FeNode *file, FeRole *
     inc->lists[i] = fe_load_tasks_file(ld, inc->paths[i], role, t->handler, file->loc);
   ld->depth--;
   return inc;
+}
+
+/* include_vars: the vars files it can name (a role's vars/ folder first),
+ * each read now. A name that is all template (`{{ item }}` fed by
+ * with_first_found) can name any file of that first folder. */
+static FeInclude *fe_include_vars(FeLoad *ld, FeTask *t, FeNode *file, FeRole *role, const char *dir) {
+  PcCtx *c = ld->c;
+  FeInclude *inc = pc_alloc(c, sizeof *inc);
+  inc->file = file;
+  const char **dirs = pc_alloc(c, sizeof(char *) * 4);
+  int nd = 0;
+  if (role) {
+    dirs[nd++] = fe_join(c, role->path, "vars");
+    dirs[nd++] = role->path;
+  } else {
+    dirs[nd++] = fe_join(c, dir, "vars");
+    dirs[nd++] = dir;
+  }
+  if (strcmp(dirs[nd - 1], ld->pb->dir) != 0) {
+    dirs[nd++] = fe_join(c, ld->pb->dir, "vars");
+    dirs[nd++] = ld->pb->dir;
+  }
+  inc->dirs = dirs;
+  inc->ndirs = nd;
+  (void)t;
+  if (!fe_candidates(ld, inc, file, dirs, nd, true))
+    return inc;
+  inc->vars = pc_alloc(c, sizeof(FeNode *) * (size_t)inc->n);
+  for (int i = 0; i < inc->n; i++)
+    inc->vars[i] = fe_load_vars_file(ld, inc->paths[i], file->loc);
+  return inc;
+}
+
+/* The files name `file` can resolve to in `dirs`: a constant name as Ansible
+ * resolves it, a template bounded by its constant parts; with `any_in_first`
+ * a fully templated name bounded by every file of the first folder. False
+ * after a diagnostic. */
+static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char **dirs, int nd, bool any_in_first) {
+  PcCtx *c = ld->c;
+  PcVec paths = {0};
+  if (!fe_is_template(file)) {
+    for (int i = 0; i < nd && !paths.len; i++) {
+      const char *p = fe_join(c, dirs[i], file->text);
+      if (fe_is_file(p))
+        pc_vec_push(c, &paths, (void *)p);
+    }
+    if (!paths.len) {
+      pc_error_at(c, file->loc, "Could not find or access '%s' (searched %s)", file->text, dirs[0]);
+      return false;
+    }
+  } else {
+    const char *glob = fe_template_glob(c, file->text);
+    if (strcmp(glob, "*") == 0 && any_in_first) {
+      PcVec all = {0};
+      fe_dir_files(c, dirs[0], &all, 0);
+      for (int i = 0; i < all.len; i++)
+        pc_vec_push(c, &paths, all.items[i]);
+    } else if (strcmp(glob, "*") == 0) {
+      pc_error_at(c, file->loc,
+                  "playc cannot bound the files '%s' may name: the whole name is a template; "
+                  "give its constant part (a folder, a prefix or an extension)",
+                  file->text);
+      return false;
+    } else {
+      for (int i = 0; i < nd; i++)
+        fe_glob(ld, dirs[i], glob, &paths);
+    }
+    if (!paths.len) {
+      pc_error_at(c, file->loc, "no file matches '%s' (as '%s' in %s)", file->text, glob, dirs[0]);
+      return false;
+    }
+    qsort(paths.items, (size_t)paths.len, sizeof *paths.items, fe_strcmp_p);
+  }
+  inc->n = paths.len;
+  inc->paths = (const char **)paths.items;
+  inc->names = inc->paths;
+  return true;
 }
 
 /* import_tasks: the file is read now and its blocks become the import's. */
@@ -522,6 +574,14 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
       pc_error_at(c, t->kw_loc[FE_KW_LOOP],
                   "You cannot use loops on 'import_role' statements. You should use 'include_role' instead.");
     fe_role_task(ld, t, role, import);
+  } else if (fe_is_action(a, "include_vars")) {
+    /* free-form: the file name alone (k=v forms name it with file=) */
+    FeNode *file = t->args && t->args->kind == FE_SCALAR && !strchr(t->args->text, '=') ? t->args
+                   : t->args && t->args->kind == FE_MAP ? fe_map_get(t->args, "file") : NULL;
+    if (!file && t->args && t->args->kind == FE_MAP)
+      file = fe_map_get(t->args, "_raw_params");
+    if (file && file->kind == FE_SCALAR && !fe_null(file))
+      t->include = fe_include_vars(ld, t, file, role, dir);
   } else if (fe_is_action(a, "import_playbook")) {
     pc_error_at(c, t->action_loc, "'import_playbook' is not a valid attribute for a Task: it imports plays, "
                                   "at the level of plays");

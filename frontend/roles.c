@@ -81,9 +81,7 @@ const char *fe_role_file(FeLoad *ld, const FeRole *r, const char *subdir, const 
 
 static int fe_cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-/* The files of a main/ (or `from`/) folder of vars, sorted, recursively, with
- * Ansible's vars extensions. */
-static void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth) {
+void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth) {
   DIR *d = opendir(dir);
   if (!d || depth > 16) {
     if (d)

@@ -523,6 +523,19 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
     extra = extra ? ir_merge_args(s->l, md, extra) : md;
   s->l->roots = x->roots;
   ir_lower_module(s->l, t, ft, extra);
+  if (ft->include && ft->include->vars) { /* include_vars: every file it can name, as frames */
+    const FeInclude *fi = ft->include;
+    IrInclude *inc = pc_alloc(s->c, sizeof *inc);
+    inc->n = fi->n;
+    inc->names = fi->names;
+    inc->dirs = fi->dirs;
+    inc->ndirs = fi->ndirs;
+    inc->frames = pc_alloc(s->c, sizeof(IrScope *) * (size_t)(fi->n + 1));
+    for (int i = 0; i < fi->n; i++)
+      inc->frames[i] = st_frame(s, RT_LV_INCLUDE_VARS, pc_sprintf(s->c, "include_vars %s", fi->names[i]),
+                                fi->vars[i], NULL);
+    t->include = inc;
+  }
   if (!ft->name)
     t->name = ft->action;
   if (ft->kw[FE_KW_LOOP])
@@ -763,13 +776,8 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x) {
     inc->lists = pc_alloc(c, sizeof(IrList) * (size_t)(fi->n + 1));
     for (int i = 0; i < fi->n; i++)
       inc->lists[i] = st_list(s, &fi->lists[i], &ix);
-    const char **dirs = pc_alloc(c, sizeof(char *) * 4);
-    if (x->role) {
-      dirs[inc->ndirs++] = pc_sprintf(c, "%s/%s", x->role->path, ft->handler ? "handlers" : "tasks");
-      dirs[inc->ndirs++] = x->role->path;
-    }
-    dirs[inc->ndirs++] = s->l->pb->dir;
-    inc->dirs = dirs;
+    inc->dirs = fi->dirs;
+    inc->ndirs = fi->ndirs;
     return t;
   }
   /* include_role: the role compiled for this place */

@@ -6,8 +6,8 @@
 
 const RtModuleFn rt_modules[] = {
     mod_command, mod_shell, mod_debug, mod_set_fact, mod_assert,
-    mod_fail,    mod_file,  mod_copy,  mod_setup,
+    mod_fail,    mod_file,  mod_copy,  mod_setup, mod_include_vars,
 };
 
-_Static_assert(sizeof rt_modules / sizeof rt_modules[0] == 9,
+_Static_assert(sizeof rt_modules / sizeof rt_modules[0] == 10,
                "rt_modules[] must follow mod_schemas[] one to one");

@@ -82,6 +82,12 @@ static const ModParam setup_params[] = {
     {"filter", MP_LIST, false, NULL, NULL},
 };
 
+static const ModParam include_vars_params[] = {
+    {"_raw_params", MP_STR, false, NULL, NULL},
+    {"file", MP_PATH, false, NULL, NULL},
+    {"name", MP_STR, false, NULL, NULL},
+};
+
 /* The order of this table is the module id; append only, and keep mod.h's
  * mod_runs[] in the same order. */
 const ModSchema mod_schemas[] = {
@@ -94,6 +100,7 @@ const ModSchema mod_schemas[] = {
     {"file", file_params, N(file_params), true, false, false, NULL, NULL},
     {"copy", copy_params, N(copy_params), true, false, false, "src,content", "src,content"},
     {"setup", setup_params, N(setup_params), true, false, false, NULL, NULL},
+    {"include_vars", include_vars_params, N(include_vars_params), true, false, true, "_raw_params,file", NULL},
 };
 const int32_t mod_nschemas = N(mod_schemas);
 

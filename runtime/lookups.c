@@ -340,6 +340,77 @@ static RtValue *lk_inventory_hostnames(RtHost *h, RtValue *terms, RtValue *kw) {
   return out;
 }
 
+/* Splits `s` on any of `seps` into `out` (first_found's "magic" splitting). */
+static void split_on(RtValue *out, RtValue *v, const char *seps) {
+  if (rt_kind(v) == RT_LIST) {
+    for (size_t i = 0; i < rt_len(v); i++)
+      split_on(out, rt_list_at(v, i), seps);
+    return;
+  }
+  if (rt_kind(v) != RT_STR)
+    return;
+  char *copy = rt_xstrdup(v->u.str.s), *save = NULL;
+  for (char *tok = strtok_r(copy, seps, &save); tok; tok = strtok_r(NULL, seps, &save))
+    rt_list_push(out, rt_strz(tok));
+  free(copy);
+}
+
+/* first_found: the first of the terms (names, or {files, paths, skip}) that
+ * names a file. The files a task can find were compiled with it (its
+ * include's candidates), so the search never touches the disk. */
+static RtValue *lk_first_found(RtHost *h, RtValue *terms, RtValue *kw) {
+  RtValue *l = listify(terms), *search = rt_list_new(0);
+  bool skip = false;
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *t = rt_list_at(l, i);
+    RtValue *opts = rt_kind(t) == RT_DICT ? t : kw;
+    if (rt_kind(t) == RT_DICT || (opts && rt_kind(opts) == RT_DICT)) {
+      RtValue *files = rt_list_new(0), *paths = rt_list_new(0);
+      RtValue *f = rt_dict_get(opts, "files"), *p = rt_dict_get(opts, "paths"), *sk = rt_dict_get(opts, "skip");
+      if (f)
+        split_on(files, f, ",;");
+      if (p)
+        split_on(paths, p, ",:;");
+      skip = sk && rt_to_boolean(sk) == 1;
+      if (rt_len(paths)) {
+        for (size_t a = 0; a < rt_len(paths); a++)
+          for (size_t b = 0; b < rt_len(files); b++) {
+            char *joined = rt_xasprintf("%s/%s", rt_list_at(paths, a)->u.str.s, rt_list_at(files, b)->u.str.s);
+            rt_list_push(search, rt_str_take(joined, strlen(joined)));
+          }
+      } else if (rt_len(files)) {
+        for (size_t b = 0; b < rt_len(files); b++)
+          rt_list_push(search, rt_incref(rt_list_at(files, b)));
+      } else if (rt_kind(t) == RT_STR) {
+        rt_list_push(search, rt_incref(t));
+      }
+      rt_decref(files);
+      rt_decref(paths);
+    } else if (rt_kind(t) == RT_STR) {
+      rt_list_push(search, rt_incref(t));
+    }
+  }
+  rt_decref(l);
+  const RtIncludeDef *inc = h->task ? h->task->include : NULL;
+  for (size_t i = 0; inc && i < rt_len(search); i++) {
+    RtValue *fn = rt_list_at(search, i);
+    if (rt_kind(fn) != RT_STR) /* an undefined term is passed over */
+      continue;
+    int32_t c = rt_include_candidate(h->run, inc, fn->u.str.s);
+    if (c >= 0) {
+      RtValue *out = rt_list_new(1);
+      char *abs = rt_abspath(h->run, inc->names[c]);
+      rt_list_push(out, rt_str_take(abs, strlen(abs)));
+      rt_decref(search);
+      return out;
+    }
+  }
+  rt_decref(search);
+  if (skip)
+    return rt_list_new(0);
+  return rt_error("No file was found when using first_found.");
+}
+
 typedef struct RtLookup {
   const char *name;
   RtValue *(*fn)(RtHost *h, RtValue *terms, RtValue *kwargs);
@@ -359,6 +430,7 @@ static const RtLookup lookups[] = {
     {"random_choice", lk_random_choice},
     {"env", lk_env},
     {"inventory_hostnames", lk_inventory_hostnames},
+    {"first_found", lk_first_found},
     {NULL, NULL},
 };
 

@@ -258,6 +258,7 @@ typedef struct RtProgram {
   const RtFileDef *files;
   int32_t nfiles;
   int32_t nroles;        /* role instances, numbered 0..nroles-1 */
+  const char *base_dir;  /* the folder playc ran in: relative paths of the program are relative to it */
 } RtProgram;
 
 /* ---- entry ------------------------------------------------------------ */

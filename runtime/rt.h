@@ -453,6 +453,14 @@ struct RtHost {
  * actions search; an absolute name as it is. NULL when it was not embedded. */
 const RtFileDef *rt_find_file(RtHost *h, const char *src);
 
+/* `path` as an absolute path (a relative one from the program's base_dir, as
+ * Ansible shows paths); malloc'd. */
+char *rt_abspath(const RtRun *run, const char *path);
+
+/* The candidate of include `inc` that `name` resolves to, tried in the
+ * include's folders in order as Ansible tries them; -1 when none. */
+int32_t rt_include_candidate(const RtRun *run, const RtIncludeDef *inc, const char *name);
+
 /* Runs every play of `run`; returns the exit code. */
 int rt_run(RtRun *run);
 

@@ -70,6 +70,11 @@ static char *fold_path(const char *dir, const char *name) {
   return rt_buf_take(&b);
 }
 
+char *rt_abspath(const RtRun *run, const char *path) {
+  const char *base = run->prog->base_dir;
+  return fold_path(path[0] == '/' || !base || !*base ? NULL : base, path);
+}
+
 static const RtFileDef *file_named(const RtProgram *p, const char *path) {
   for (int32_t i = 0; i < p->nfiles; i++)
     if (strcmp(p->files[i].name, path) == 0)
@@ -268,16 +273,21 @@ static int task_when(RtHost *h, const RtTaskDef *t) {
   return c;
 }
 
-/* The candidate of include `inc` that `name` resolves to, as Ansible tries
- * the include's folders in order; -1 when none. */
-static int include_candidate(const RtIncludeDef *inc, const char *name) {
+int32_t rt_include_candidate(const RtRun *run, const RtIncludeDef *inc, const char *name) {
   for (int32_t d = name[0] == '/' ? inc->ndirs : 0; d <= inc->ndirs; d++) {
     char *path = fold_path(d < inc->ndirs ? inc->dirs[d] : NULL, name);
-    for (int32_t i = 0; i < inc->n; i++)
-      if (strcmp(inc->names[i], path) == 0) {
+    for (int32_t i = 0; i < inc->n; i++) {
+      bool hit = strcmp(inc->names[i], path) == 0;
+      if (!hit && path[0] == '/' && inc->names[i][0] != '/') { /* an absolute name from first_found */
+        char *abs = rt_abspath(run, inc->names[i]);
+        hit = strcmp(abs, path) == 0;
+        free(abs);
+      }
+      if (hit) {
         free(path);
         return i;
       }
+    }
     free(path);
   }
   return -1;
@@ -313,7 +323,7 @@ static bool include_one(RtHost *h, const RtTaskDef *t, RtValue *params, char *la
     RtBuf b = {0};
     rt_render_str(&b, f);
     rt_decref(f);
-    cand = include_candidate(inc, b.data ? b.data : "");
+    cand = rt_include_candidate(h->run, inc, b.data ? b.data : "");
     if (cand < 0) {
       RtValue *r = rt_dict_new(2);
       rt_dict_set(r, "failed", rt_bool(true));
@@ -647,8 +657,10 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
       pr->params[pr->nparams++] = in->params;
     }
     RtBuf msg = {0};
-    rt_buf_printf(&msg, "included: %s for ", t->kind == RT_TASK_INCLUDE_TASKS ? def->names[in->candidate]
-                                                                             : def->role ? def->role->path : "");
+    char *shown = rt_abspath(pr->run, t->kind == RT_TASK_INCLUDE_TASKS ? def->names[in->candidate]
+                                      : def->role ? def->role->path : "");
+    rt_buf_printf(&msg, "included: %s for ", shown);
+    free(shown);
     bool first = true;
     for (int i = 0; i < pr->n; i++)
       if (in->hosts[i]) {
@@ -657,7 +669,10 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
       }
     if (in->label)
       rt_buf_printf(&msg, " => (item=%s)", in->label);
-    if (t->kind == RT_TASK_INCLUDE_TASKS) {
+    if (t->kind == RT_TASK_INCLUDE_TASKS) { /* a loaded file counts ok on each of its hosts */
+      for (int i = 0; i < pr->n; i++)
+        if (in->hosts[i])
+          pr->hosts[i]->counts.ok++;
       pthread_mutex_lock(&pr->run->out_lock);
       printf("%s\n", msg.data);
       fflush(stdout);

@@ -112,10 +112,13 @@ static RtValue *magic(RtHost *h, const char *name) {
   if (strcmp(name, "ansible_play_hosts") == 0 || strcmp(name, "ansible_play_batch") == 0 ||
       strcmp(name, "play_hosts") == 0 || strcmp(name, "ansible_play_hosts_all") == 0)
     return play_hosts(h);
-  if (strcmp(name, "playbook_dir") == 0) {
+  if (strcmp(name, "playbook_dir") == 0) { /* absolute, as Ansible's */
     const char *pb = run->prog->playbook;
     const char *slash = strrchr(pb, '/');
-    return slash ? rt_str(pb, (size_t)(slash - pb)) : rt_strz(".");
+    char *dir = slash ? rt_xstrndup(pb, (size_t)(slash - pb)) : rt_xstrdup(".");
+    char *abs = rt_abspath(run, dir);
+    free(dir);
+    return rt_str_take(abs, strlen(abs));
   }
   if (strcmp(name, "ansible_check_mode") == 0)
     return rt_bool(run->opt.check);
@@ -136,8 +139,10 @@ static RtValue *magic(RtHost *h, const char *name) {
   if (t && t->role) {
     if (strcmp(name, "role_name") == 0 || strcmp(name, "ansible_role_name") == 0)
       return rt_strz(t->role->name);
-    if (strcmp(name, "role_path") == 0)
-      return rt_strz(t->role->path);
+    if (strcmp(name, "role_path") == 0) {
+      char *abs = rt_abspath(run, t->role->path);
+      return rt_str_take(abs, strlen(abs));
+    }
   }
   return NULL;
 }
