@@ -33,23 +33,73 @@ static RtItem *item_task(RtIter *it, const RtTaskDef *t, RtIncInst *inc) {
   return i;
 }
 
-/* Instantiates block `def` (and its nested blocks) for include instance `inc`. */
+static bool has_tag(const char *const *tags, const char *t) {
+  for (int i = 0; tags && tags[i]; i++)
+    if (strcmp(tags[i], t) == 0)
+      return true;
+  return false;
+}
+
+static bool any_common(const char *const *a, const char *const *b) {
+  for (int i = 0; a && a[i]; i++)
+    if (has_tag(b, a[i]))
+      return true;
+  return false;
+}
+
+/* Taggable.evaluate_tags: does a task with `tags` run under --tags/--skip-tags? */
+static bool tags_run(const RtIter *it, const char *const *tags) {
+  static const char *const untagged[] = {"untagged", NULL};
+  const char *const *only = it->only_tags, *const *skip = it->skip_tags;
+  bool tagged = tags && tags[0];
+  if (!tagged)
+    tags = untagged;
+  bool run = true;
+  if (only) {
+    if (has_tag(tags, "always"))
+      run = true;
+    else if (has_tag(only, "all") && !has_tag(tags, "never"))
+      run = true;
+    else if (any_common(tags, only))
+      run = true;
+    else if (has_tag(only, "tagged") && tagged && !has_tag(tags, "never"))
+      run = true;
+    else
+      run = false;
+  }
+  if (run && skip) {
+    if (has_tag(skip, "all")) {
+      if (!has_tag(tags, "always") || has_tag(skip, "always"))
+        run = false;
+    } else if (any_common(tags, skip)) {
+      run = false;
+    } else if (has_tag(skip, "tagged") && tagged) {
+      run = false;
+    }
+  }
+  return run;
+}
+
+/* Instantiates block `def` (and its nested blocks) for include instance
+ * `inc`, without the tasks the run's tags leave out (implicit meta tasks
+ * always stay, as Block.filter_tagged_tasks keeps them). */
 static RtBlk *blk_of(RtIter *it, const RtBlockDef *def, RtIncInst *inc) {
   RtBlk *b = rt_arena_alloc(&it->arena, sizeof *b);
   b->def = def;
   b->inc = inc;
   for (int r = 0; r < 3; r++) {
-    b->n[r] = def->nitems[r];
-    b->items[r] = rt_arena_alloc(&it->arena, sizeof(RtItem *) * (size_t)(b->n[r] + 1));
-    for (int32_t i = 0; i < b->n[r]; i++) {
+    b->items[r] = rt_arena_alloc(&it->arena, sizeof(RtItem *) * (size_t)(def->nitems[r] + 1));
+    for (int32_t i = 0; i < def->nitems[r]; i++) {
       const RtItemDef *d = &def->items[r][i];
       if (d->task) {
-        b->items[r][i] = item_task(it, d->task, inc);
+        if (!(d->task->kind == RT_TASK_META && d->task->implicit) && !tags_run(it, d->task->tags))
+          continue;
+        b->items[r][b->n[r]++] = item_task(it, d->task, inc);
       } else {
         RtItem *x = rt_arena_alloc(&it->arena, sizeof *x);
         x->blk = blk_of(it, d->block, inc);
         x->inc = inc;
-        b->items[r][i] = x;
+        b->items[r][b->n[r]++] = x;
       }
     }
   }
@@ -469,9 +519,14 @@ void rt_iter_all_tasks_insert(RtIter *it, RtItem **blocks, int32_t n) {
   free(add.items);
 }
 
-void rt_iter_init(RtIter *it, const RtPlayDef *play, int nhosts, bool gather) {
+static bool blk_has_tasks(const RtBlk *b) { return b->n[0] || b->n[1] || b->n[2]; }
+
+void rt_iter_init(RtIter *it, const RtRun *run, const RtPlayDef *play, int nhosts, bool gather) {
   memset(it, 0, sizeof *it);
   it->play = play;
+  static const char *const all[] = {"all", NULL};
+  it->only_tags = run->opt.tags ? run->opt.tags : all;
+  it->skip_tags = run->opt.skip_tags;
   it->nhosts = nhosts;
   it->gather = gather;
   /* the setup block: Gathering Facts, as Ansible's first block */
@@ -490,17 +545,26 @@ void rt_iter_init(RtIter *it, const RtPlayDef *play, int nhosts, bool gather) {
   setup->items[0][0] = it->setup;
   setup->n[0] = 1;
   RtBlk **blocks = rt_arena_alloc(&it->arena, sizeof *blocks * (size_t)(play->nblocks + 1));
-  blocks[0] = setup;
-  rt_itemvec_push(&it->all_tasks, it->setup);
+  int32_t nblocks = 0;
+  if (tags_run(it, it->setup_def.tags)) {
+    blocks[nblocks++] = setup;
+    rt_itemvec_push(&it->all_tasks, it->setup);
+  } else { /* no setup block: the first state step skips it anyway */
+    setup->n[0] = 0;
+    blocks[nblocks++] = setup;
+  }
   for (int32_t i = 0; i < play->nblocks; i++) {
-    blocks[i + 1] = blk_of(it, play->blocks[i], NULL);
-    blk_tasks(it, blocks[i + 1], &it->all_tasks);
+    RtBlk *b = blk_of(it, play->blocks[i], NULL);
+    if (!blk_has_tasks(b))
+      continue;
+    blocks[nblocks++] = b;
+    blk_tasks(it, b, &it->all_tasks);
   }
   for (int32_t i = 0; i < play->nhandlers; i++)
     rt_itemvec_push(&it->handlers, item_task(it, play->handlers[i], NULL));
   it->states = rt_xcalloc((size_t)nhosts + 1, sizeof *it->states);
   for (int h = 0; h < nhosts; h++)
-    it->states[h] = hs_new(it, blocks, play->nblocks + 1);
+    it->states[h] = hs_new(it, blocks, nblocks);
 }
 
 void rt_iter_free(RtIter *it) {

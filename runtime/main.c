@@ -18,6 +18,7 @@
 static void usage(FILE *f, const char *argv0) {
   fprintf(f,
           "usage: %s [-i INVENTORY]... [-e EXTRA_VARS]... [-f FORKS] [-l SUBSET] [-u USER]\n"
+          "          [-t TAGS] [--skip-tags TAGS]\n"
           "          [-c CONNECTION] [--private-key FILE] [-C] [-D] [-v...]\n"
           "          [--host-key-checking=yes|accept-new|no] [--known-hosts FILE]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
@@ -141,7 +142,20 @@ static int parse_hkc(const char *s) {
   return -1;
 }
 
-enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION };
+enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS };
+
+/* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
+static void add_tags(const char ***list, int *n, const char *arg) {
+  char *copy = rt_xstrdup(arg), *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ')
+      tok++;
+    *list = rt_xrealloc(*list, sizeof **list * (size_t)(*n + 2));
+    (*list)[(*n)++] = rt_xstrdup(tok);
+    (*list)[*n] = NULL;
+  }
+  free(copy);
+}
 
 /* Fills run->opt from argv. Returns -1 to go on, or an exit code. */
 static int parse_args(RtRun *run, int argc, char **argv) {
@@ -154,6 +168,7 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"key-file", required_argument, 0, OPT_KEY}, {"plan", optional_argument, 0, OPT_PLAN},
       {"host-key-checking", required_argument, 0, OPT_HKC},
       {"known-hosts", required_argument, 0, OPT_KNOWN}, {"version", no_argument, 0, OPT_VERSION},
+      {"tags", required_argument, 0, 't'},       {"skip-tags", required_argument, 0, OPT_SKIP_TAGS},
       {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
   RtOptions *o = &run->opt;
   o->forks = 5;
@@ -165,7 +180,7 @@ static int parse_args(RtRun *run, int argc, char **argv) {
   o->extra_vars = rt_xcalloc((size_t)argc + 1, sizeof *o->extra_vars);
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:h", longs, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:t:h", longs, NULL)) != -1) {
     char *end = NULL;
     switch (c) {
     case 'i': o->inventories[o->ninventories++] = optarg; break;
@@ -181,6 +196,8 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     case 'C': o->check = true; break;
     case 'D': o->diff = true; break;
     case 'l': o->limit = optarg; break;
+    case 't': add_tags(&o->tags, &o->ntags, optarg); break;
+    case OPT_SKIP_TAGS: add_tags(&o->skip_tags, &o->nskip_tags, optarg); break;
     case 'u': o->user = optarg; break;
     case 'c': o->connection = optarg; break;
     case OPT_KEY: o->private_key = optarg; break;
@@ -225,6 +242,12 @@ static int parse_args(RtRun *run, int argc, char **argv) {
 }
 
 static void free_run(RtRun *run) {
+  for (int i = 0; i < run->opt.ntags; i++)
+    free((char *)run->opt.tags[i]);
+  for (int i = 0; i < run->opt.nskip_tags; i++)
+    free((char *)run->opt.skip_tags[i]);
+  free(run->opt.tags);
+  free(run->opt.skip_tags);
   rt_inventory_free(&run->inv);
   rt_decref(run->extra_vars);
   free(run->opt.inventories);

@@ -287,6 +287,8 @@ int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int m
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
 
+typedef struct RtRun RtRun;
+
 /* ---- iterator.c: where each host stands in a play (Ansible's PlayIterator) ---- */
 
 /* An included file's instance (Ansible's IncludedFile): hosts that include
@@ -350,9 +352,13 @@ typedef struct RtIter {
   RtItemVec all_tasks;    /* every task in play order, included ones spliced in */
   size_t cur_task;        /* the linear strategy's cursor in all_tasks */
   RtItemVec handlers;     /* the play's handlers, included ones appended */
+  const char *const *only_tags; /* --tags (["all"] by default) */
+  const char *const *skip_tags; /* --skip-tags, or NULL */
 } RtIter;
 
-void rt_iter_init(RtIter *it, const RtPlayDef *play, int nhosts, bool gather);
+/* Builds the play's iterator for `nhosts` hosts; tasks whose tags the run's
+ * --tags / --skip-tags exclude are left out (Block.filter_tagged_tasks). */
+void rt_iter_init(RtIter *it, const RtRun *run, const RtPlayDef *play, int nhosts, bool gather);
 void rt_iter_free(RtIter *it);
 /* The next task item of play host `host` (NULL when it is done); with
  * `peek`, the host's state is left as it was. *state (may be NULL) gets the
@@ -388,6 +394,10 @@ typedef struct RtOptions {
   bool check;              /* -C */
   bool diff;               /* -D */
   const char *limit;       /* -l */
+  const char **tags;       /* --tags, NULL-terminated (NULL: all) */
+  int ntags;
+  const char **skip_tags;  /* --skip-tags, NULL-terminated */
+  int nskip_tags;
   const char *user;        /* -u */
   const char *private_key; /* --private-key */
   const char *connection;  /* -c */
@@ -397,7 +407,7 @@ typedef struct RtOptions {
   bool plan_json;          /* --plan=json */
 } RtOptions;
 
-typedef struct RtRun {
+struct RtRun {
   const RtProgram *prog;
   RtOptions opt;
   RtInventory inv;
@@ -408,7 +418,7 @@ typedef struct RtRun {
   RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
   volatile bool interrupted; /* SIGINT/SIGTERM: stop after the current round */
   bool end_play;         /* meta: end_play ran in the current play */
-} RtRun;
+};
 
 typedef struct RtCounts {
   int ok, changed, unreachable, failed, skipped, rescued, ignored;

@@ -949,7 +949,7 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     h->task = NULL;
     h->inc = NULL;
   }
-  rt_iter_init(&pr.it, play, pr.n, play->gather_facts);
+  rt_iter_init(&pr.it, run, play, pr.n, play->gather_facts);
   run->end_play = false;
   linear(&pr);
   bool alive = false;
