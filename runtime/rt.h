@@ -418,6 +418,7 @@ struct RtRun {
   RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
   volatile bool interrupted; /* SIGINT/SIGTERM: stop after the current round */
   bool end_play;         /* meta: end_play ran in the current play */
+  bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
 };
 
 typedef struct RtCounts {

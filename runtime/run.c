@@ -21,6 +21,7 @@
 
 #include <fnmatch.h>
 #include <stdlib.h>
+#include <termios.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -889,6 +890,87 @@ static void play_order(const RtPlayDef *play, RtHost **hosts, int n) {
     }
 }
 
+/* Reads one line from stdin (a terminal), without echo when `private` (the
+ * answer is malloc'd; NULL at end of input). */
+static char *read_answer(const char *prompt, bool private) {
+  struct termios old, quiet;
+  bool restore = false;
+  if (private && tcgetattr(0, &old) == 0) {
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    restore = tcsetattr(0, TCSAFLUSH, &quiet) == 0;
+  }
+  fputs(prompt, stdout);
+  fflush(stdout);
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n = getline(&line, &cap, stdin);
+  if (restore) {
+    tcsetattr(0, TCSAFLUSH, &old);
+    fputc('\n', stdout);
+  }
+  if (n < 0) {
+    free(line);
+    return NULL;
+  }
+  if (n > 0 && line[n - 1] == '\n')
+    line[n - 1] = 0;
+  return line;
+}
+
+/* vars_prompt: each answer (or its default) for the play; a name given with
+ * -e is not asked. False after an error (no terminal and no default). */
+static bool prompts(RtRun *run, const RtPlayDef *play, RtHost *first) {
+  rt_decref(run->prompts);
+  run->prompts = NULL;
+  for (int32_t i = 0; i < play->nprompts; i++) {
+    const RtVarDef *d = &play->prompts[i];
+    if (run->extra_vars && rt_dict_get(run->extra_vars, d->name))
+      continue;
+    first->task = NULL;
+    RtValue *spec = d->value(first);
+    RtValue *pv = rt_kind(spec) == RT_DICT ? rt_dict_get(spec, "prompt") : NULL;
+    RtValue *dv = rt_kind(spec) == RT_DICT ? rt_dict_get(spec, "default") : NULL;
+    RtValue *priv = rt_kind(spec) == RT_DICT ? rt_dict_get(spec, "private") : NULL;
+    RtBuf prompt = {0}, def = {0};
+    if (pv)
+      rt_render_str(&prompt, pv);
+    else
+      rt_buf_puts(&prompt, d->name);
+    if (dv && rt_kind(dv) != RT_NONE)
+      rt_render_str(&def, dv);
+    if (def.data && pv)
+      rt_buf_printf(&prompt, " [%s]", def.data);
+    rt_buf_puts(&prompt, ": ");
+    if (!pv) {
+      rt_buf_free(&prompt);
+      rt_buf_printf(&prompt, "input for %s: ", d->name);
+    }
+    char *answer = NULL;
+    if (isatty(0))
+      answer = read_answer(prompt.data, !priv || rt_to_boolean(priv) != 0);
+    else
+      rt_out_warning(run, "Not prompting as we are not in interactive mode");
+    rt_decref(spec);
+    if (!answer && !def.data) { /* Ansible would go on with None: playc stops, saying why */
+      rt_out_error("vars_prompt: no terminal to ask for '%s' and no default (give it with -e %s=...)", d->name,
+                   d->name);
+      rt_buf_free(&prompt);
+      return false;
+    }
+    if (!answer || (!*answer && def.data)) {
+      free(answer);
+      answer = rt_xstrdup(def.data ? def.data : "");
+    }
+    if (!run->prompts)
+      run->prompts = rt_dict_new(4);
+    rt_dict_set(run->prompts, d->name, rt_str_take(answer, strlen(answer)));
+    rt_buf_free(&prompt);
+    rt_buf_free(&def);
+  }
+  return true;
+}
+
 /* Returns false when the playbook must stop (every host of the play failed,
  * or any_errors_fatal / max_fail_percentage broke it, or end_play... no:
  * end_play ends this play only). */
@@ -928,6 +1010,11 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   }
   free(idx);
   play_order(play, pr.hosts, pr.n);
+  if (pr.n > 0 && !prompts(run, play, pr.hosts[0])) {
+    free(pr.hosts);
+    run->failed_prompt = true;
+    return false;
+  }
   rt_out_play(run, play);
   if (pr.n == 0) {
     pthread_mutex_lock(&run->out_lock);
@@ -1005,5 +1092,9 @@ int rt_run(RtRun *run) {
       failed = true;
   }
   close_hosts(run);
+  rt_decref(run->prompts);
+  run->prompts = NULL;
+  if (run->failed_prompt)
+    return 1;
   return unreachable ? 4 : failed ? 2 : 0;
 }
