@@ -274,6 +274,87 @@ static void fe_role_argspecs(FeLoad *ld, FeRole *r) {
   r->argument_specs = specs && specs->kind == FE_MAP ? specs : NULL;
 }
 
+static FeNode *fe_str_node(PcCtx *c, const char *text, PcLoc loc) {
+  FeNode *n = pc_alloc(c, sizeof *n);
+  n->kind = FE_SCALAR;
+  n->stype = FE_T_STR;
+  n->quoted = true;
+  n->loc = loc;
+  n->text = text;
+  n->len = strlen(text);
+  return n;
+}
+
+static FeNode *fe_map_node(PcCtx *c, int cap, PcLoc loc) {
+  FeNode *m = pc_alloc(c, sizeof *m);
+  m->kind = FE_MAP;
+  m->loc = loc;
+  m->keys = pc_alloc(c, sizeof(FeNode *) * (size_t)cap);
+  m->vals = pc_alloc(c, sizeof(FeNode *) * (size_t)cap);
+  return m;
+}
+
+static void fe_map_add(PcCtx *c, FeNode *m, const char *key, FeNode *val) {
+  m->keys[m->n] = fe_str_node(c, key, m->loc);
+  m->vals[m->n++] = val;
+}
+
+/* Role._prepend_validation_task: with an argument spec for the entry point,
+ * the role's tasks start with validate_argument_spec (tags: always) checking
+ * the role's params. */
+static void fe_role_validation(FeLoad *ld, FeRole *r, FeRoleUse *u) {
+  PcCtx *c = ld->c;
+  const char *entry = u->tasks_from ? u->tasks_from : "main";
+  FeNode *spec = r->argument_specs ? fe_map_get(r->argument_specs, entry) : NULL;
+  if (!spec || spec->kind != FE_MAP)
+    return;
+  PcLoc loc = spec->loc;
+  FeNode *sd = fe_map_get(spec, "short_description");
+  FeTask *t = pc_alloc(c, sizeof *t);
+  t->kind = FE_TASK_MODULE;
+  t->loc = loc;
+  t->name = sd && sd->kind == FE_SCALAR
+                ? pc_sprintf(c, "Validating arguments against arg spec '%s' - %s", entry, sd->text)
+                : pc_sprintf(c, "Validating arguments against arg spec '%s'", entry);
+  t->kw[FE_KW_NAME] = fe_str_node(c, t->name, loc);
+  t->kw[FE_KW_TAGS] = fe_str_node(c, "always", loc);
+  t->action = "validate_argument_spec";
+  t->action_loc = loc;
+  FeNode *args = fe_map_node(c, 3, loc), *ctxn = fe_map_node(c, 4, loc);
+  FeNode *opts = fe_map_get(spec, "options");
+  fe_map_add(c, args, "argument_spec", opts && opts->kind == FE_MAP ? opts : fe_map_node(c, 0, loc));
+  fe_map_add(c, args, "provided_arguments", u->params ? u->params : fe_map_node(c, 0, loc));
+  fe_map_add(c, ctxn, "argument_spec_name", fe_str_node(c, entry, loc));
+  fe_map_add(c, ctxn, "name", fe_str_node(c, r->name, loc));
+  fe_map_add(c, ctxn, "path", fe_str_node(c, r->path, loc));
+  fe_map_add(c, ctxn, "type", fe_str_node(c, "role", loc));
+  fe_map_add(c, args, "validate_args_context", ctxn);
+  t->args = args;
+  /* a bare task before the others: it joins the first implicit block */
+  FeList *l = &r->tasks;
+  if (l->n && l->items[0]->implicit) {
+    FeList *b = &l->items[0]->block;
+    FeTask **items = pc_alloc(c, sizeof *items * (size_t)(b->n + 1));
+    items[0] = t;
+    memcpy(items + 1, b->items, sizeof *items * (size_t)b->n);
+    b->items = items;
+    b->n++;
+    return;
+  }
+  FeTask *blk = pc_alloc(c, sizeof *blk);
+  blk->kind = FE_TASK_BLOCK;
+  blk->implicit = true;
+  blk->loc = loc;
+  blk->block.items = pc_alloc(c, sizeof(FeTask *));
+  blk->block.items[0] = t;
+  blk->block.n = 1;
+  FeTask **items = pc_alloc(c, sizeof *items * (size_t)(l->n + 1));
+  items[0] = blk;
+  memcpy(items + 1, l->items, sizeof *items * (size_t)l->n);
+  l->items = items;
+  l->n++;
+}
+
 /* Loads instance `r` (name and path set) for use `u`. */
 static void fe_role_data(FeLoad *ld, FeRole *r, FeRoleUse *u) {
   r->vars = fe_role_vars(ld, r, "vars", u->vars_from, u->loc);
@@ -281,6 +362,7 @@ static void fe_role_data(FeLoad *ld, FeRole *r, FeRoleUse *u) {
   fe_role_meta(ld, r, u->loc);
   fe_role_argspecs(ld, r);
   r->tasks = fe_role_tasks(ld, r, "tasks", u->tasks_from, u->loc);
+  fe_role_validation(ld, r, u);
   r->handlers = fe_role_tasks(ld, r, "handlers", u->handlers_from, u->loc);
 }
 

@@ -21,6 +21,7 @@ RtValue *mod_file(RtHost *h, RtValue *args);
 RtValue *mod_copy(RtHost *h, RtValue *args);
 RtValue *mod_setup(RtHost *h, RtValue *args);
 RtValue *mod_include_vars(RtHost *h, RtValue *args);
+RtValue *mod_validate_argument_spec(RtHost *h, RtValue *args);
 
 /* ---- args.c: argument access and result helpers shared by modules ---------- */
 

@@ -88,6 +88,12 @@ static const ModParam include_vars_params[] = {
     {"name", MP_STR, false, NULL, NULL},
 };
 
+static const ModParam validate_argument_spec_params[] = {
+    {"argument_spec", MP_RAW, true, NULL, NULL},
+    {"provided_arguments", MP_RAW, false, NULL, NULL},
+    {"validate_args_context", MP_RAW, false, NULL, NULL},
+};
+
 /* The order of this table is the module id; append only, and keep mod.h's
  * mod_runs[] in the same order. */
 const ModSchema mod_schemas[] = {
@@ -101,6 +107,8 @@ const ModSchema mod_schemas[] = {
     {"copy", copy_params, N(copy_params), true, false, false, "src,content", "src,content"},
     {"setup", setup_params, N(setup_params), true, false, false, NULL, NULL},
     {"include_vars", include_vars_params, N(include_vars_params), true, false, true, "_raw_params,file", NULL},
+    {"validate_argument_spec", validate_argument_spec_params, N(validate_argument_spec_params), false, false, true,
+     NULL, NULL},
 };
 const int32_t mod_nschemas = N(mod_schemas);
 
