@@ -7,6 +7,7 @@
  * is left behind on error.
  */
 #include "codegen.h"
+#include "../modules/modules.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +33,30 @@ static void drv_usage(FILE *f) {
         "  -O0, -O2            optimisation level (default -O2)\n"
         "  --emit-llvm         also write OUT.ll\n"
         "  --roles-path P      roles search path (also ANSIBLE_ROLES_PATH)\n"
+        "  --list-modules      the modules playc compiles, with their parameters\n"
         "  -h, --help          this help\n"
         "  --version           print the version\n",
         f);
+}
+
+/* --list-modules: each module and its parameters, from the schema table. */
+static void drv_list_modules(void) {
+  static const char *const types[] = {"str", "bool", "int", "path", "raw", "list", "dict", "mode", "expr", "list of expr"};
+  for (int32_t i = 0; i < mod_nschemas; i++) {
+    const ModSchema *m = &mod_schemas[i];
+    printf("%s%s\n", m->name, m->free_form ? " (free-form)" : "");
+    for (int32_t j = 0; j < m->nparams; j++) {
+      const ModParam *p = &m->params[j];
+      printf("  %-24s %s%s", p->name, types[p->type], p->required ? ", required" : "");
+      if (p->aliases)
+        printf(", aliases: %s", p->aliases);
+      if (p->choices)
+        printf(", choices: %s", p->choices);
+      putchar('\n');
+    }
+    if (m->any_params)
+      puts("  (any variable name)");
+  }
 }
 
 /* Returns -1 to go on, else an exit code. */
@@ -44,6 +66,9 @@ static int drv_parse(int argc, char **argv, DrvOpts *o) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       drv_usage(stdout);
+      return EXIT_OK;
+    } else if (!strcmp(a, "--list-modules")) {
+      drv_list_modules();
       return EXIT_OK;
     } else if (!strcmp(a, "--version")) {
       printf("playc %s\n", PLAYC_VERSION);
