@@ -1209,7 +1209,7 @@ static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
                         run,
                         cg_fnref(g, t->when),
                         cg_fnref(g, t->loop),
-                        cg_cstr_or_null(g, t->error_context),
+                        cg_cstr_or_null(g, t->has_source ? fe_error_context(g->pc, t->loc) : NULL),
                         cg_scope_ref(g, t->scope),
                         cg_role_ref(g, t->role),
                         cg_cstr_or_null(g, t->role_name),

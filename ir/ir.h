@@ -162,7 +162,7 @@ typedef struct IrTask {
   IrExpr *until;        /* root IR_COND, or NULL */
   IrExpr *kw[RT_TK_COUNT]; /* per-host keywords (roots), NULL when absent */
   const char *register_var; /* or NULL */
-  const char *error_context; /* fe_error_context of the task, or NULL (not printed) */
+  bool has_source;    /* written in a file: codegen adds Ansible's error context (fe_error_context) */
   IrScope *scope;     /* the innermost frame it sees */
   IrRole *role;       /* its role instance, or NULL */
   const char *role_name; /* "role : name" display */

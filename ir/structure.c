@@ -299,7 +299,7 @@ static IrExpr *st_kw_root(St *s, FeNode *v, bool cond) {
 /* Every keyword of the task as written (and inherited), for the plan. */
 static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   int n = 0;
-  IrKeyword *kws = pc_alloc(s->c, sizeof(IrKeyword) * FE_KW_COUNT);
+  IrKeyword kws[FE_KW_COUNT];
   /* shown elsewhere in the plan: the task's own lines, the per-host
    * keywords, or on the play (inherited play keywords are not repeated) */
   static const int shown[] = {FE_KW_NAME, FE_KW_WHEN, FE_KW_TAGS, FE_KW_VARS, FE_KW_LOOP, FE_KW_REGISTER,
@@ -321,7 +321,9 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
     kws[n].runs = fe_keywords[k].runs;
     n++;
   }
-  t->kws = kws;
+  t->kws = n ? pc_alloc(s->c, sizeof(IrKeyword) * (size_t)n) : NULL;
+  if (n)
+    memcpy(t->kws, kws, sizeof(IrKeyword) * (size_t)n);
   t->nkws = n;
 }
 
@@ -400,7 +402,7 @@ static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   t->tags = st_tags(s, x);
   t->loop_var = "item";
   if (ft) {
-    t->error_context = fe_error_context(s->c, ft->loc);
+    t->has_source = true; /* codegen computes the error context; plans never need it */
     if (ft->name && ir_has_template(ft->kw[FE_KW_NAME]))
       t->kw[RT_TK_NAME] = st_kw_root(s, ft->kw[FE_KW_NAME], false);
   }
