@@ -310,6 +310,9 @@ FeNode *fe_load_vars_file(FeLoad *ld, const char *path, PcLoc at);
 /* Appends the vars files below folder `dir` (recursively, sorted, with
  * Ansible's vars extensions .yml .yaml .json or none) to `out`. */
 void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth);
+/* `dir`/`name` with "./" and "x/../" folded away (os.path.normpath); an
+ * absolute `name` stands alone. */
+const char *fe_join(PcCtx *c, const char *dir, const char *name);
 /* A path's folder (arena), "." for a bare name. */
 const char *fe_dirname(PcCtx *c, const char *path);
 /* True when `path` names an existing regular file. */

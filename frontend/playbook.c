@@ -42,7 +42,7 @@ const char *fe_dirname(PcCtx *c, const char *path) {
 
 /* `dir`/`name` with "./" and "x/../" folded away, as os.path.normpath does
  * (a name starting with '/' stands alone). */
-static const char *fe_join(PcCtx *c, const char *dir, const char *name) {
+const char *fe_join(PcCtx *c, const char *dir, const char *name) {
   const char *s = name[0] == '/' || !dir ? name : pc_sprintf(c, "%s/%s", dir, name);
   char *out = pc_alloc(c, strlen(s) + 2);
   size_t n = 0;
@@ -371,8 +371,8 @@ static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char *
                   "give its constant part (a folder, a prefix or an extension)",
                   file->text);
       return false;
-    } else {
-      for (int i = 0; i < nd; i++)
+    } else { /* the first folder with a match: Ansible's search stops there for names it has */
+      for (int i = 0; i < nd && !paths.len; i++)
         fe_glob(ld, dirs[i], glob, &paths);
     }
     if (!paths.len) {

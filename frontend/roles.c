@@ -63,7 +63,7 @@ static const char *fe_key_join(PcCtx *c, PcVec *parts) {
 
 /* ---- role files --------------------------------------------------------------------- */
 
-static const char *fe_path(PcCtx *c, const char *a, const char *b) { return pc_sprintf(c, "%s/%s", a, b); }
+static const char *fe_path(PcCtx *c, const char *a, const char *b) { return fe_join(c, a, b); }
 
 const char *fe_role_file(FeLoad *ld, const FeRole *r, const char *subdir, const char *from) {
   PcCtx *c = ld->c;

@@ -512,6 +512,8 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
     short_action += 15;
   if (!strcmp(short_action, "meta")) {
     st_meta(s, t, ft);
+    if (!ft->name)
+      t->name = ft->action;
     return;
   }
   t->kind = IR_TASK_MODULE;

@@ -36,6 +36,17 @@ for yml in "$PLAYC_SRC"/tests/errors/*.yml; do
   expect_eq "error $name -o exit code" 4 "$rc"
   [ ! -e "$work/$name.bin" ] && ok "error $name leaves no output" || bad "error $name left $work/$name.bin"
 done
+# A one-line edit of a role changes only the plan lines of what it touches:
+# here the `dest` of the task the role runs twice (roles: and import_role).
+cp -r "$PLAYC_SRC/tests/plan/roles" "$PLAYC_SRC/tests/plan/roles.yml" "$work/"
+before=$(cd "$work" && "$PLAYC" --plan roles.yml)
+sed -i 's|dest: /tmp/web.conf|dest: /tmp/web2.conf|' "$work/roles/web/tasks/main.yml"
+after=$(cd "$work" && "$PLAYC" --plan roles.yml)
+changed=$(diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | grep -c '^[<>]')
+expect_eq "plan diff: a one-line edit changes two lines each way" 4 "$changed"
+diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | grep '^>' | grep -qv 'web2.conf' \
+  && bad "plan diff: a changed line does not hold the edit" || ok "plan diff: every changed line holds the edit"
+
 # Modules and keywords playc does not run yet: --plan succeeds and shows them,
 # -o fails listing each (`# expect-build-error:` lines) and writes nothing.
 for yml in "$PLAYC_SRC"/tests/unsupported/*.yml; do
