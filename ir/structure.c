@@ -296,6 +296,31 @@ static IrExpr *st_kw_root(St *s, FeNode *v, bool cond) {
   return ir_lower_root(s->l, ir_lower_value(s->l, v), v->kind == FE_SCALAR ? v->text : NULL);
 }
 
+static bool st_is_false(const FeNode *v) {
+  return v->kind == FE_SCALAR && ((v->stype == FE_T_BOOL && !v->b) || v->stype == FE_T_NULL);
+}
+
+/* Whether a binary honours keyword `k` with value `v` on a task (or a play,
+ * `play`): the table's answer, refined where a value means "as by default"
+ * (become: false, strategy: linear, debugger: never, diff: false ...) and
+ * where only the play's level runs (connection). */
+static bool st_kw_runs(int k, const FeNode *v, bool play) {
+  switch (k) {
+  case FE_KW_BECOME:
+  case FE_KW_DIFF:
+  case FE_KW_DELEGATE_FACTS:
+    return st_is_false(v);
+  case FE_KW_STRATEGY:
+    return v->kind == FE_SCALAR && (!strcmp(v->text, "linear") || !strcmp(v->text, "ansible.builtin.linear"));
+  case FE_KW_DEBUGGER:
+    return v->kind == FE_SCALAR && !strcmp(v->text, "never");
+  case FE_KW_CONNECTION:
+    return play;
+  default:
+    return fe_keywords[k].runs;
+  }
+}
+
 /* Every keyword of the task as written (and inherited), for the plan. */
 static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   int n = 0;
@@ -318,7 +343,7 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
     kws[n].name = fe_keywords[k].name;
     kws[n].value = ir_lower_value(s->l, v);
     kws[n].loc = v->loc;
-    kws[n].runs = fe_keywords[k].runs;
+    kws[n].runs = st_kw_runs(k, v, false);
     n++;
   }
   t->kws = n ? pc_alloc(s->c, sizeof(IrKeyword) * (size_t)n) : NULL;
@@ -1143,7 +1168,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
     ip->kws[n].name = fe_keywords[k].name;
     ip->kws[n].value = ir_lower_value(s->l, fp->kw[k]);
     ip->kws[n].loc = fp->kw[k]->loc;
-    ip->kws[n].runs = fe_keywords[k].runs;
+    ip->kws[n].runs = st_kw_runs(k, fp->kw[k], true);
     n++;
   }
   ip->nkws = n;
