@@ -10,7 +10,6 @@
  * the run-time value cache (rt_vault_value).
  */
 #include "rt.h"
-#include "vault.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -455,6 +454,94 @@ static void test_sources(void) {
   rmdir(tmp);
 }
 
+/* ---- the run's values ------------------------------------------------------- */
+
+typedef struct ThreadArg {
+  RtHost *h;
+  const char *text;
+  size_t len;
+  RtValue *got;
+} ThreadArg;
+
+static void *use_value(void *p) {
+  ThreadArg *a = p;
+  a->got = rt_vault_value(a->h, a->text, a->len);
+  return NULL;
+}
+
+static void test_run_values(void) {
+  snprintf(tmp, sizeof tmp, "/tmp/playc-vault-test.XXXXXX");
+  CHECK(mkdtemp(tmp) != NULL);
+  char *pwfile = put("pw", "run-pw\n", 0600);
+  RtVaultSecrets k = one("default", "run-pw"), other = one("default", "other");
+  char *good = NULL, *bad = NULL, *err = NULL;
+  size_t gl, bl;
+  CHECK(rt_vault_encrypt((const unsigned char *)"s3cret", 6, &k.items[0], NULL, NULL, 0, &good, &gl,
+                         &err) == RT_VAULT_OK);
+  CHECK(rt_vault_encrypt((const unsigned char *)"x", 1, &other.items[0], NULL, NULL, 0, &bad, &bl,
+                         &err) == RT_VAULT_OK);
+  RtRun run = {0};
+  pthread_mutex_init(&run.out_lock, NULL);
+  const char *files[] = {pwfile};
+  run.opt.vault.password_files = files;
+  run.opt.vault.npassword_files = 1;
+  CHECK(rt_vault_run_open(&run) == -1);
+  CHECK(rt_vault_run_secrets(&run)->n == 1);
+  RtHost h = {0};
+  h.run = &run;
+  enum { N = 8 };
+  pthread_t th[N];
+  ThreadArg args[N];
+  for (int i = 0; i < N; i++) {
+    args[i] = (ThreadArg){&h, good, gl, NULL};
+    pthread_create(&th[i], NULL, use_value, &args[i]);
+  }
+  for (int i = 0; i < N; i++)
+    pthread_join(th[i], NULL);
+  for (int i = 0; i < N; i++) {
+    CHECK(args[i].got == args[0].got); /* decrypted once, shared */
+    CHECK(rt_kind(args[i].got) == RT_STR && strcmp(args[i].got->u.str.s, "s3cret") == 0);
+  }
+  for (int i = 0; i < N; i++)
+    rt_decref(args[i].got);
+  RtValue *e = rt_vault_value(&h, bad, bl);
+  CHECK(rt_kind(e) == RT_ERROR &&
+        strcmp(e->u.err.msg, "Decryption failed (no vault secrets were found that could decrypt)") == 0);
+  RtValue *e2 = rt_vault_value(&h, bad, bl);
+  CHECK(e2 == e); /* failures are cached too */
+  rt_decref(e);
+  rt_decref(e2);
+  rt_vault_run_close(&run);
+  CHECK(run.vault == NULL);
+  /* a run without secrets gives Ansible's message */
+  RtRun bare = {0};
+  pthread_mutex_init(&bare.out_lock, NULL);
+  CHECK(rt_vault_run_open(&bare) == -1);
+  h.run = &bare;
+  e = rt_vault_value(&h, good, gl);
+  CHECK(rt_kind(e) == RT_ERROR &&
+        strcmp(e->u.err.msg, "Attempting to decrypt but no vault secrets found") == 0);
+  rt_decref(e);
+  rt_vault_run_close(&bare);
+  /* a missing password file is the run's error: exit code 1 */
+  RtRun missing = {0};
+  pthread_mutex_init(&missing.out_lock, NULL);
+  char *nofile = rt_xasprintf("%s/none", tmp);
+  const char *nofiles[] = {nofile};
+  missing.opt.vault.password_files = nofiles;
+  missing.opt.vault.npassword_files = 1;
+  CHECK(rt_vault_run_open(&missing) == 1);
+  rt_vault_run_close(&missing);
+  free(nofile);
+  free(good);
+  free(bad);
+  rt_vault_secrets_free(&k);
+  rt_vault_secrets_free(&other);
+  unlink(pwfile);
+  free(pwfile);
+  rmdir(tmp);
+}
+
 int main(int argc, char **argv) {
   dir = argc > 1 ? argv[1] : "tests/vault/fixtures";
   test_cases();
@@ -463,6 +550,7 @@ int main(int argc, char **argv) {
   test_huge();
   test_messages();
   test_sources();
+  test_run_values();
   printf("%d checks, %d failed\n", checks, failures);
   return failures ? 1 : 0;
 }
