@@ -140,9 +140,10 @@ typedef struct RtVaultSources {
                                   ansible-playbook does not) */
   bool new_password;           /* prompts ask for a new password twice (encrypt, rekey) */
   bool no_identity_list;       /* ignore ANSIBLE_VAULT_IDENTITY_LIST (rekey's new secrets) */
-  /* Where Ansible's warnings go ("Error getting vault password file (x): ...");
-   * NULL: to stderr as "[WARNING]: msg". */
-  void (*warn)(void *ctx, const char *msg);
+  /* Where Ansible's warnings go ("Error getting vault password file (x): ...").
+   * `formatted` is Ansible's display.warning(formatted=True): printed as
+   * "\n[WARNING]: \nMSG" rather than wrapped. NULL: to stderr, unwrapped. */
+  void (*warn)(void *ctx, const char *msg, bool formatted);
   void *warn_ctx;
 } RtVaultSources;
 
@@ -170,10 +171,12 @@ const RtVaultSecret *rt_vault_secrets_for_encrypt(const RtVaultSecrets *s, const
 
 /* Reads one line from the terminal without echo (prompt on the terminal),
  * or, with no terminal, from stdin after Python's "Warning: Password input
- * may be echoed." (prompt on stderr), as getpass does. Returns RT_VAULT_OK
+ * may be echoed." (prompt on stderr), as getpass does; with `echo`, as
+ * input() does (prompt on stdout, line from stdin). Returns RT_VAULT_OK
  * with *out (malloc'd, wipe with rt_vault_bytes_free) and *outlen, or
  * RT_VAULT_EINPUT on end of input, RT_VAULT_EINTR on Ctrl-C (the terminal
- * is restored either way). */
+ * is restored either way). Call it before starting threads: SIGINT is
+ * waited for in this thread. */
 RtVaultStatus rt_vault_prompt(const char *prompt, bool echo, char **out, size_t *outlen);
 
 /* Reads `fd` to its end into *out (malloc'd, NUL-terminated past *outlen;

@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -255,9 +256,9 @@ static void vs_strip(const char **s, size_t *n, const char *set) {
 
 /* ---- warnings and errors ------------------------------------------------------ */
 
-static void vs_warn(const RtVaultSources *src, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void vs_warn(const RtVaultSources *src, const char *fmt, ...) {
+static void vs_warn(const RtVaultSources *src, bool formatted, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void vs_warn(const RtVaultSources *src, bool formatted, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char *msg = NULL;
@@ -267,9 +268,9 @@ static void vs_warn(const RtVaultSources *src, const char *fmt, ...) {
   if (!msg)
     return;
   if (src->warn)
-    src->warn(src->warn_ctx, msg);
+    src->warn(src->warn_ctx, msg, formatted);
   else
-    fprintf(stderr, "[WARNING]: %s\n", msg);
+    fprintf(stderr, formatted ? "\n[WARNING]: \n%s\n" : "[WARNING]: %s\n", msg);
   free(msg);
 }
 
@@ -294,6 +295,45 @@ static void vs_write(int fd, const char *s) {
   }
 }
 
+/* How reading a line ended. */
+typedef enum VsLine { VS_LINE, VS_EOF, VS_INTERRUPTED } VsLine;
+
+/* Reads bytes of `in` up to "\n" into (*buf, *size, *len), one at a time so
+ * nothing past the line is consumed. SIGINT is blocked by the caller and only
+ * let through while waiting in ppoll, so a Ctrl-C at any moment ends the wait
+ * (a plain read() could start just after the signal and block for good). */
+static VsLine vs_read_line(int in, const sigset_t *wait_mask, char **buf, size_t *size,
+                           size_t *len) {
+  for (;;) {
+    if (vs_interrupted)
+      return VS_INTERRUPTED;
+    struct pollfd pfd = {in, POLLIN, 0};
+    if (ppoll(&pfd, 1, NULL, wait_mask) < 0) {
+      if (errno == EINTR)
+        continue;
+      return VS_EOF;
+    }
+    char c;
+    ssize_t n = read(in, &c, 1);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (n <= 0)
+      return VS_EOF;
+    if (c == '\n')
+      return VS_LINE;
+    if (*len + 1 >= *size) {
+      if (*size > RT_VAULT_MAX_SECRET)
+        continue; /* keep reading to the line's end, drop the excess */
+      char *bigger = rt_vault_xmalloc(2 * *size);
+      memcpy(bigger, *buf, *len);
+      rt_vault_bytes_free(*buf, *size);
+      *buf = bigger;
+      *size *= 2;
+    }
+    (*buf)[(*len)++] = c;
+  }
+}
+
 RtVaultStatus rt_vault_prompt(const char *prompt, bool echo, char **out, size_t *outlen) {
   int tty = echo ? -1 : open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
   struct termios old, quiet;
@@ -302,6 +342,17 @@ RtVaultStatus rt_vault_prompt(const char *prompt, bool echo, char **out, size_t 
     tty = -1;
   }
   int in = tty >= 0 ? tty : 0, promptfd = tty >= 0 ? tty : echo ? 1 : 2;
+  sigset_t intr, mask;
+  sigemptyset(&intr);
+  sigaddset(&intr, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &intr, &mask);
+  struct sigaction sa = {0}, prev;
+  sa.sa_handler = vs_on_sigint;
+  sigemptyset(&sa.sa_mask);
+  vs_interrupted = 0;
+  sigaction(SIGINT, &sa, &prev);
+  if (prev.sa_handler == SIG_IGN) /* Ctrl-C ignored (a background job): keep it so */
+    sigaction(SIGINT, &prev, NULL);
   if (tty >= 0) {
     quiet = old;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
@@ -309,48 +360,23 @@ RtVaultStatus rt_vault_prompt(const char *prompt, bool echo, char **out, size_t 
   } else if (!echo) {
     vs_write(2, "Warning: Password input may be echoed.\n");
   }
-  struct sigaction sa = {0}, prev;
-  sa.sa_handler = vs_on_sigint; /* no SA_RESTART: read() returns EINTR */
-  sigemptyset(&sa.sa_mask);
-  vs_interrupted = 0;
-  sigaction(SIGINT, &sa, &prev);
-  if (prev.sa_handler == SIG_IGN)
-    sigaction(SIGINT, &prev, NULL);
   vs_write(promptfd, prompt);
   size_t size = 128, len = 0;
   char *buf = rt_vault_xmalloc(size);
-  bool eof = false;
-  for (;;) {
-    char c;
-    ssize_t n = read(in, &c, 1);
-    if (n < 0 && errno == EINTR && !vs_interrupted)
-      continue;
-    if (n <= 0) {
-      eof = true;
-      break;
-    }
-    if (c == '\n')
-      break;
-    if (len + 1 >= size) {
-      if (size > RT_VAULT_MAX_SECRET)
-        continue; /* keep reading to the line's end, drop the excess */
-      char *bigger = rt_vault_xmalloc(2 * size);
-      memcpy(bigger, buf, len);
-      rt_vault_bytes_free(buf, size);
-      buf = bigger;
-      size *= 2;
-    }
-    buf[len++] = c;
-  }
-  if (tty >= 0) {
+  VsLine end = vs_read_line(in, &mask, &buf, &size, &len);
+  if (tty >= 0)
     tcsetattr(tty, TCSAFLUSH, &old);
-    vs_write(tty, "\n");
-    close(tty);
-  }
+  pthread_sigmask(SIG_SETMASK, &mask, NULL); /* a Ctrl-C still pending lands in vs_on_sigint */
   sigaction(SIGINT, &prev, NULL);
-  if (vs_interrupted || (eof && len == 0)) {
+  if (vs_interrupted)
+    end = VS_INTERRUPTED;
+  if (!echo && (end == VS_LINE || (end == VS_EOF && len)))
+    vs_write(promptfd, "\n"); /* getpass ends the prompt's line once it has one */
+  if (tty >= 0)
+    close(tty);
+  if (end == VS_INTERRUPTED || (end == VS_EOF && len == 0)) {
     rt_vault_bytes_free(buf, size);
-    return vs_interrupted ? RT_VAULT_EINTR : RT_VAULT_EINPUT;
+    return end == VS_INTERRUPTED ? RT_VAULT_EINTR : RT_VAULT_EINPUT;
   }
   buf[len] = 0;
   *out = buf;
@@ -574,7 +600,7 @@ static void vs_from_file(const char *path, const RtVaultSecrets *known, const Rt
     RtVaultStatus st = rt_vault_decrypt(known, s, n, path, &plain, &plain_len, NULL, &err);
     if (st != RT_VAULT_OK) {
       if (st == RT_VAULT_EFORMAT)
-        vs_warn(src, "There was a vault format error in %s: %s", path, err);
+        vs_warn(src, true, "There was a vault format error in %s: %s", path, err);
       out->err = err;
       rt_vault_bytes_free(data, len);
       return;
@@ -716,14 +742,14 @@ static void vs_from_path(const VsSlug *slug, const RtVaultSecrets *known,
   struct stat st;
   if (stat(path, &st) != 0) {
     out->err = rt_vault_xasprintf("The vault password file %s was not found", path);
-    vs_warn(src, "Error getting vault password file (%s): %s", name, out->err);
+    vs_warn(src, false, "Error getting vault password file (%s): %s", name, out->err);
   } else {
     if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))
       vs_from_script(path, slug->source, slug->label, out);
     else
       vs_from_file(path, known, src, out);
     if (out->err)
-      vs_warn(src, "Error in vault password file loading (%s): %s", name, out->err);
+      vs_warn(src, false, "Error in vault password file loading (%s): %s", name, out->err);
   }
   free(path);
 }
@@ -743,7 +769,7 @@ RtVaultStatus rt_vault_secrets_load(RtVaultSecrets *s, const RtVaultSources *src
       st = vs_from_prompt(src, sl->label, ask_form, &sec);
       if (st != RT_VAULT_OK) {
         if (st != RT_VAULT_EINTR)
-          vs_warn(src, "Error in vault password prompt (%s): %s", sl->label ? sl->label : "None",
+          vs_warn(src, false, "Error in vault password prompt (%s): %s", sl->label ? sl->label : "None",
                   sec.err);
         free(last_err);
         last_err = sec.err ? sec.err : rt_vault_xasprintf("User interrupted execution");

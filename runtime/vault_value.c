@@ -13,10 +13,13 @@
  * plaintext is wiped where the run is its last holder.
  */
 #include "rt.h"
+#include "textwrap.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 typedef struct VvEntry {
   const char *text; /* the key: address of the vault text */
@@ -30,8 +33,32 @@ struct RtVaultRun {
   size_t ncache, capcache;
 };
 
-static void vv_warn(void *ctx, const char *msg) {
-  rt_out_warning(ctx, "%s", msg);
+/* Display.columns: the terminal's width less one, at least 79. */
+static size_t vv_columns(void) {
+  struct winsize ws;
+  if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 80)
+    return (size_t)ws.ws_col - 1;
+  return 79;
+}
+
+/* A warning as Ansible's display.warning prints it: wrapped by textwrap (its
+ * hyphen rules included, which messages naming paths and vault ids meet), or
+ * as given when `formatted`. */
+static void vv_warn(void *ctx, const char *msg, bool formatted) {
+  RtRun *run = ctx;
+  char *text = formatted ? rt_xasprintf("\n[WARNING]: \n%s", msg) : NULL;
+  if (!text) {
+    char *line = rt_xasprintf("[WARNING]: %s", msg);
+    text = rt_textwrap(line, vv_columns());
+    free(line);
+  }
+  if (run)
+    pthread_mutex_lock(&run->out_lock);
+  fprintf(stderr, "%s\n", text);
+  fflush(stderr);
+  if (run)
+    pthread_mutex_unlock(&run->out_lock);
+  free(text);
 }
 
 int rt_vault_run_open(RtRun *run) {
@@ -40,12 +67,15 @@ int rt_vault_run_open(RtRun *run) {
   run->vault = v;
   RtVaultSources src = run->opt.vault;
   src.warn = vv_warn;
-  src.warn_ctx = NULL; /* no host threads yet */
+  src.warn_ctx = run;
   char *err = NULL;
   RtVaultStatus st = rt_vault_secrets_load(&v->secrets, &src, &err);
   if (st == RT_VAULT_OK)
     return -1;
-  rt_out_error("%s", st == RT_VAULT_EINTR ? "User interrupted execution" : err);
+  if (st == RT_VAULT_EINTR) /* display.error(wrap_text=True): its "\n" became a space */
+    fputs(" [ERROR]: User interrupted execution\n", stderr);
+  else
+    rt_out_error("%s", err);
   free(err);
   return st == RT_VAULT_EINTR ? 99 : 1;
 }
@@ -81,9 +111,12 @@ static RtValue *vv_decrypt(RtRun *run, const RtVaultSecrets *s, const char *text
   RtVaultStatus st = rt_vault_decrypt(s ? s : &none, text, len, filename, &plain, &plain_len, NULL,
                                       &err);
   if (st != RT_VAULT_OK) {
-    if (st == RT_VAULT_EFORMAT)
-      rt_out_warning(run, "There was a vault format error%s%s: %s", filename ? " in " : "",
-                     filename ? filename : "", err);
+    if (st == RT_VAULT_EFORMAT) {
+      char *w = rt_xasprintf("There was a vault format error%s%s: %s", filename ? " in " : "",
+                             filename ? filename : "", err);
+      vv_warn(run, w, true);
+      free(w);
+    }
     RtValue *e = rt_error("%s", err);
     free(err);
     return e;

@@ -8,8 +8,13 @@
  * cannot hold: huge inputs, size limits, messages naming a file, the secret
  * sources (files, scripts, client scripts, an encrypted password file), and
  * the run-time value cache (rt_vault_value).
+ *   test_vault --wrap WIDTH   wraps each NUL-terminated text of stdin with
+ *                             rt_textwrap and prints it NUL-terminated
+ *                             (tests/unit/textwrap_oracle.py compares with
+ *                             Python's textwrap.wrap)
  */
 #include "rt.h"
+#include "textwrap.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -319,8 +324,9 @@ static char *put(const char *name, const char *content, int mode) {
 }
 
 static RtBuf warnings;
-static void collect(void *ctx, const char *msg) {
+static void collect(void *ctx, const char *msg, bool formatted) {
   (void)ctx;
+  (void)formatted;
   rt_buf_printf(&warnings, "%s\n", msg);
 }
 
@@ -542,7 +548,24 @@ static void test_run_values(void) {
   rmdir(tmp);
 }
 
+static int wrap_stdin(size_t width) {
+  char *in = NULL;
+  size_t len = 0;
+  if (rt_vault_read_fd(0, (size_t)1 << 26, &in, &len) != 0)
+    return 2;
+  for (size_t at = 0; at < len;) {
+    char *w = rt_textwrap(in + at, width);
+    fwrite(w, 1, strlen(w) + 1, stdout);
+    free(w);
+    at += strlen(in + at) + 1;
+  }
+  free(in);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--wrap") == 0)
+    return wrap_stdin((size_t)atoi(argv[2]));
   dir = argc > 1 ? argv[1] : "tests/vault/fixtures";
   test_cases();
   test_encrypt_vectors();
