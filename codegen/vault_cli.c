@@ -23,6 +23,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <openssl/rand.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -267,7 +268,7 @@ static bool vc_write(const char *dest, const void *data, size_t len, bool shred)
   int fd = mkstemp(tmp);
   bool ok = fd >= 0;
   if (!ok) {
-    char *os = rt_vault_oserror(errno, tmp);
+    char *os = rt_vault_oserror(errno, dest);
     vc_error("Problem creating temporary vault file: %s", os);
     free(os);
     free(tmp);
@@ -332,8 +333,12 @@ static void vc_page(const char *text, size_t len) {
       posix_spawn_file_actions_destroy(&fa);
       close(fds[0]);
       if (e == 0) {
+        struct sigaction ign = {0}, prev;
+        ign.sa_handler = SIG_IGN; /* a pager quit early is not an error (pager_pipe) */
+        sigaction(SIGPIPE, &ign, &prev);
         vc_write_all(fds[1], text, len);
         close(fds[1]);
+        sigaction(SIGPIPE, &prev, NULL);
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
           ;
