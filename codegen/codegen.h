@@ -46,4 +46,10 @@ const char *cg_runtime_path(PcCtx *c);
  * half-written output. false after a diagnostic. */
 bool cg_link(PcCtx *c, const char *obj_path, const char *out_path);
 
+/* ---- vault_cli.c ---------------------------------------------------------------- */
+
+/* `playc vault ACTION ...` (argv[0] is "vault"): ansible-vault's encrypt,
+ * decrypt, view, rekey and encrypt_string. Returns the exit code. */
+int cg_vault_main(int argc, char **argv);
+
 #endif

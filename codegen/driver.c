@@ -4,7 +4,8 @@
  * either print the plan, or emit an object to a temporary file, link it with
  * the runtime and remove the temporary. Exit codes follow Ansible's: 0 ok,
  * 4 a diagnostic error in the playbook, 5 a bad command-line option. Nothing
- * is left behind on error.
+ * is left behind on error. `playc vault ...` is a separate command
+ * (vault_cli.c), dispatched before any of this.
  */
 #include "codegen.h"
 #include "../modules/modules.h"
@@ -28,6 +29,7 @@ typedef struct DrvOpts {
 
 static void drv_usage(FILE *f) {
   fputs("usage: playc [options] PLAYBOOK\n"
+        "       playc vault ACTION [options] [FILE...]   (ansible-vault; see playc vault --help)\n"
         "  -o OUT              output executable (default: the playbook's name without extension)\n"
         "  --plan[=text|json]  print the compilation plan to stdout and stop\n"
         "  -O0, -O2            optimisation level (default -O2)\n"
@@ -195,6 +197,8 @@ static int drv_run(PcCtx *c, const DrvOpts *o) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "vault") == 0) /* a playbook named so: playc ./vault */
+    return cg_vault_main(argc - 1, argv + 1);
   DrvOpts o = {0};
   int rc = drv_parse(argc, argv, &o);
   if (rc >= 0)

@@ -1,7 +1,7 @@
 /*
  * main.c — rt_main, the compiled program's command line: ansible-playbook's
  * options that apply to a compiled playbook (-i -e -f -v -C -D -l -u -c
- * --private-key), the plan (--plan), host key policy, and exit codes (0 ok,
+ * --private-key, the vault passwords), the plan (--plan), host key policy, and exit codes (0 ok,
  * 2 failed hosts, 4 unreachable hosts, 5 bad options, 99 interrupted, 1 other
  * errors).
  */
@@ -21,6 +21,8 @@ static void usage(FILE *f, const char *argv0) {
           "          [-t TAGS] [--skip-tags TAGS]\n"
           "          [-c CONNECTION] [--private-key FILE] [-C] [-D] [-v...]\n"
           "          [--host-key-checking=yes|accept-new|no] [--known-hosts FILE]\n"
+          "          [--vault-id [LABEL@]SOURCE]... [--vault-password-file FILE]...\n"
+          "          [--ask-vault-pass]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
           "\nRuns the playbook compiled into this program (by playc).\n",
           argv0);
@@ -142,7 +144,8 @@ static int parse_hkc(const char *s) {
   return -1;
 }
 
-enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS };
+enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
+       OPT_VAULT_FILE, OPT_ASK_VAULT };
 
 /* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
 static void add_tags(const char ***list, int *n, const char *arg) {
@@ -169,6 +172,11 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"host-key-checking", required_argument, 0, OPT_HKC},
       {"known-hosts", required_argument, 0, OPT_KNOWN}, {"version", no_argument, 0, OPT_VERSION},
       {"tags", required_argument, 0, 't'},       {"skip-tags", required_argument, 0, OPT_SKIP_TAGS},
+      {"vault-id", required_argument, 0, OPT_VAULT_ID},
+      {"vault-password-file", required_argument, 0, OPT_VAULT_FILE},
+      {"vault-pass-file", required_argument, 0, OPT_VAULT_FILE},
+      {"ask-vault-pass", no_argument, 0, OPT_ASK_VAULT},
+      {"ask-vault-password", no_argument, 0, OPT_ASK_VAULT},
       {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
   RtOptions *o = &run->opt;
   o->forks = 5;
@@ -178,6 +186,8 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     o->host_key_checking = RT_HKC_OFF;
   o->inventories = rt_xcalloc((size_t)argc + 1, sizeof *o->inventories);
   o->extra_vars = rt_xcalloc((size_t)argc + 1, sizeof *o->extra_vars);
+  o->vault.ids = rt_xcalloc((size_t)argc + 1, sizeof *o->vault.ids);
+  o->vault.password_files = rt_xcalloc((size_t)argc + 1, sizeof *o->vault.password_files);
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:t:h", longs, NULL)) != -1) {
@@ -218,6 +228,9 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       }
       break;
     case OPT_KNOWN: o->known_hosts = optarg; break;
+    case OPT_VAULT_ID: o->vault.ids[o->vault.nids++] = optarg; break;
+    case OPT_VAULT_FILE: o->vault.password_files[o->vault.npassword_files++] = optarg; break;
+    case OPT_ASK_VAULT: o->vault.ask = true; break;
     case OPT_VERSION:
       printf("%s (playc-compiled playbook %s, abi %d)\n", argv[0], run->prog->playbook,
              PLAYC_ABI_VERSION);
@@ -238,6 +251,12 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     rt_out_error("unrecognized arguments: %s", argv[optind]);
     return 5;
   }
+  if (o->vault.ask && o->vault.npassword_files) {
+    usage(stderr, argv[0]);
+    rt_out_error("argument --vault-password-file/--vault-pass-file: not allowed with argument "
+                 "--ask-vault-password/--ask-vault-pass");
+    return 5;
+  }
   return -1;
 }
 
@@ -248,10 +267,13 @@ static void free_run(RtRun *run) {
     free((char *)run->opt.skip_tags[i]);
   free(run->opt.tags);
   free(run->opt.skip_tags);
+  rt_vault_run_close(run);
   rt_inventory_free(&run->inv);
   rt_decref(run->extra_vars);
   free(run->opt.inventories);
   free(run->opt.extra_vars);
+  free(run->opt.vault.ids);
+  free(run->opt.vault.password_files);
 }
 
 int rt_main(int argc, char **argv, const RtProgram *prog) {
@@ -275,6 +297,10 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   }
   signal(SIGINT, on_sigint);
   signal(SIGPIPE, SIG_IGN);
+  if ((rc = rt_vault_run_open(&run)) >= 0) { /* before -e: a vars file may be vault text */
+    free_run(&run);
+    return rc;
+  }
   char *err = NULL;
   if (!load_extra_vars(&run, &err)) {
     rt_out_error("%s", err);

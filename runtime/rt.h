@@ -10,6 +10,7 @@
 #define PLAYC_RT_H
 
 #include "playc.h"
+#include "vault.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -405,6 +406,7 @@ typedef struct RtOptions {
   const char *known_hosts; /* --known-hosts FILE */
   bool plan;               /* --plan */
   bool plan_json;          /* --plan=json */
+  RtVaultSources vault;    /* --vault-id, --vault-password-file, --ask-vault-pass */
 } RtOptions;
 
 struct RtRun {
@@ -419,6 +421,7 @@ struct RtRun {
   volatile bool interrupted; /* SIGINT/SIGTERM: stop after the current round */
   bool end_play;         /* meta: end_play ran in the current play */
   bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
+  struct RtVaultRun *vault;  /* vault_value.c: secrets and decrypted values */
 };
 
 typedef struct RtCounts {
@@ -474,6 +477,37 @@ int32_t rt_include_candidate(const RtRun *run, const RtIncludeDef *inc, const ch
 
 /* Runs every play of `run`; returns the exit code. */
 int rt_run(RtRun *run);
+
+/* ---- vault_value.c: the run's vault secrets and the values they open ------- */
+
+typedef struct RtVaultRun RtVaultRun;
+
+/* Loads the run's secrets from run->opt.vault and Ansible's environment
+ * variables (vault.h: rt_vault_secrets_load), as ansible-playbook does
+ * before it reads the inventory; a prompt (--ask-vault-pass) reads the
+ * terminal. Returns -1 when loaded, else the exit code after printing
+ * Ansible's error (1, or 99 when the prompt was interrupted). */
+int rt_vault_run_open(RtRun *run);
+/* Wipes and frees the secrets and every cached plaintext the run still owns. */
+void rt_vault_run_close(RtRun *run);
+/* The run's secrets (borrowed; NULL before rt_vault_run_open). */
+const RtVaultSecrets *rt_vault_run_secrets(RtRun *run);
+/* The plaintext of vault text `text` (`len` bytes, static: its address is
+ * the cache key) as a string value, or an error value holding Ansible's
+ * message ("Decryption failed (no vault secrets were found that could
+ * decrypt)", "Attempting to decrypt but no vault secrets found", format
+ * errors, which also print Ansible's warning). Decrypted once per run and
+ * shared by every host thread; `filename` (may be NULL) names the source in
+ * messages ("... on FILE"). New reference. For encrypted files (copy src,
+ * vars files) the string holds the file's bytes. */
+RtValue *rt_vault_run_decrypt(RtRun *run, const char *text, size_t len, const char *filename);
+/* The call generated code makes for an inline `!vault` value: the compiler
+ * embeds the vault text as static data (never the plaintext) and passes it
+ * here; rt_vault_run_decrypt with the host's run. An error value fails the
+ * task that uses it with Ansible's message, as an undecryptable value does in
+ * ansible-playbook. To move to playc.h (with an ABI bump) when codegen emits
+ * it. */
+RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
 
 /* ---- output.c: the default callback's layout ------------------------------- */
 
