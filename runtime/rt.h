@@ -238,6 +238,22 @@ RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
 void rt_inventory_finish(RtInventory *inv);
 void rt_inventory_free(RtInventory *inv);
 
+/* ---- interrupt.c: SIGINT, SIGTERM, SIGHUP ----------------------------------- */
+
+/* Blocks the three signals in the calling thread (and so in every thread it
+ * creates later) and starts the thread that waits for them: the first sets
+ * the interrupted flag, a second ends the process (exit 99). Call once,
+ * before any other thread exists. */
+void rt_interrupt_init(void);
+/* True once an interrupt arrived. Whatever waits on a target checks it at
+ * least every 100 ms. */
+bool rt_interrupted(void);
+/* Sets the flag as a signal would (for tests). */
+void rt_interrupt_raise(void);
+/* In a child between fork and exec (async-signal-safe): default dispositions
+ * and an empty signal mask, so the child's commands can be interrupted. */
+void rt_interrupt_child(void);
+
 /* ---- conn.c, conn_local.c, conn_ssh.c: connections ------------------------ */
 
 /* The result of one remote command. */
@@ -344,6 +360,7 @@ struct RtHost {
   RtValue *result;      /* current step's result dict */
   bool any_changed, any_failed, all_skipped;
   bool step_error;      /* the step failed before its module ran (args, when) */
+  bool step_interrupted; /* the run was interrupted during the step: no result */
   bool result_from_module; /* h->result came from the module of this step */
 };
 

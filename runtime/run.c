@@ -3,6 +3,10 @@
  * on every remaining host before the next task starts), `forks` worker
  * threads per task, fact gathering, and the exit code.
  *
+ * An interrupt (interrupt.c) stops the scheduler from starting anything new:
+ * the steps in flight end without a result, and the run prints its recap,
+ * closes every connection and returns 99.
+ *
  * A host's RtHost (and so its connection) is touched by one worker at a time:
  * workers take host indexes from a shared counter. Hosts persist across plays
  * (facts and registered vars survive), and a host that failed or became
@@ -54,7 +58,7 @@ static void *worker(void *p) {
   Work *w = p;
   for (;;) {
     int i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
-    if (i >= w->n)
+    if (i >= w->n || rt_interrupted()) /* interrupted: start nothing new */
       return NULL;
     w->fn(w->hosts[i], w->arg);
   }
@@ -167,7 +171,7 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     rt_out_task(run, gt.name);
     run_parallel(run, hosts, nh, gather_on, &gt);
   }
-  for (int32_t ti = 0; ti < play->ntasks; ti++) {
+  for (int32_t ti = 0; ti < play->ntasks && !rt_interrupted(); ti++) {
     const RtTaskDef *t = &play->tasks[ti];
     int na = active_hosts(hosts, nh, act);
     if (na == 0) {
@@ -207,9 +211,17 @@ static void close_hosts(RtRun *run) {
 
 int rt_run(RtRun *run) {
   pthread_mutex_init(&run->out_lock, NULL);
-  for (int32_t p = 0; p < run->prog->nplays; p++)
+  for (int32_t p = 0; p < run->prog->nplays && !rt_interrupted(); p++)
     if (!run_play(run, &run->prog->plays[p]))
       break;
+  if (rt_interrupted()) { /* ansible-playbook's words; then the recap of what finished */
+    fflush(stdout);
+    fputs("\n [ERROR]: User interrupted execution\n", stderr);
+    fflush(stderr);
+    rt_out_recap(run);
+    close_hosts(run);
+    return 99;
+  }
   rt_out_recap(run);
   bool failed = false, unreachable = false;
   for (int i = 0; i < run->nhosts_alloc; i++) {

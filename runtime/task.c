@@ -188,6 +188,11 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   args = drop_omitted(args);
   RtValue *r = rt_modules[t->module](h, args);
   rt_decref(args);
+  if (!r && !h->unreachable) { /* interrupted: no result, the run is stopping */
+    set_result(h, NULL);
+    h->step_interrupted = true;
+    return false;
+  }
   if (!r) {
     RtValue *u = rt_dict_new(4);
     rt_dict_set(u, "changed", rt_bool(false));
@@ -315,10 +320,26 @@ static void count(RtHost *h, RtStatus st, const RtValue *r) {
   }
 }
 
+/* The task's end on a host whose step the interrupt cut short: nothing to
+ * print, count or register (the recap shows what finished). */
+static RtStatus finish_interrupted(RtHost *h) {
+  h->step_interrupted = false;
+  set_result(h, NULL);
+  rt_decref(h->results);
+  h->results = NULL;
+  rt_decref(h->layers[RT_VL_TASK]);
+  h->layers[RT_VL_TASK] = NULL;
+  h->loop_items = NULL;
+  h->loop_index = -1;
+  return RT_STATUS_SKIPPED;
+}
+
 RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   RtValue *r;
   h->step_error = false;
   h->result_from_module = false;
+  if (h->step_interrupted)
+    return finish_interrupted(h);
   bool loop_ran = t->has_loop && h->results && !h->result;
   if (loop_ran) {
     r = aggregate(h->results);
