@@ -256,27 +256,38 @@ void rt_interrupt_child(void);
 
 /* ---- conn.c, conn_local.c, conn_ssh.c: connections ------------------------ */
 
-/* The result of one remote command. */
+/* The result of one request. Module scripts report what they found and did
+ * as records (modules/target.c writes them, conn.c reads them back under the
+ * connection's random token), so no byte a target prints is ever protocol. */
 typedef struct RtExec {
-  int rc;
-  RtBuf out;
-  RtBuf err;
+  int rc;       /* the script's exit status */
+  RtBuf out;    /* its stdout with the records taken out: what commands printed */
+  RtBuf err;    /* its stderr */
+  RtValue *rec; /* dict of the records: key → str; keys written "k[]" gather a list */
 } RtExec;
 
 typedef struct RtConn RtConn;
 typedef struct RtConnOps {
   /* Runs `script` with /bin/sh on the target, stdin from `in` (may be NULL).
-   * Returns 0, or -1 when the host is unreachable (message in *err, malloc'd). */
+   * Returns 0, or -1 when the host is unreachable or the run was interrupted
+   * (message in *err, malloc'd). */
   int (*exec)(RtConn *c, const char *script, const char *in, size_t inlen, RtExec *res,
               char **err);
   /* Writes `len` bytes to `path` on the target (creating or truncating, mode
-   * `mode`). Returns 0, or -1 with *err. */
+   * `mode`). Returns 0, or -1 with *err (and c->lost set when the connection
+   * itself failed). */
   int (*put)(RtConn *c, const char *path, const void *data, size_t len, int mode, char **err);
+  /* Removes the file `path` without the shell (which an interrupt may have
+   * stopped): SFTP or unlink. 0, or -1 with *err. */
+  int (*remove)(RtConn *c, const char *path, char **err);
   void (*close)(RtConn *c);
 } RtConnOps;
 
 struct RtConn {
   const RtConnOps *ops;
+  bool lost;    /* the transport failed or stopped answering: nothing more to send */
+  char **temps; /* temp files on the target that outlive a request (malloc'd paths) */
+  int ntemps;
 };
 
 /* Connection parameters, resolved from host vars and options. */
@@ -293,16 +304,38 @@ enum { RT_HKC_STRICT, RT_HKC_ACCEPT_NEW, RT_HKC_OFF };
 
 RtConn *rt_conn_local_open(char **err);
 RtConn *rt_conn_ssh_open(const RtConnParams *p, char **err);
+/* Removes the connection's remaining temp files (unless it is lost), then
+ * closes it. Takes `c`. */
+void rt_conn_close(RtConn *c);
 void rt_exec_free(RtExec *e);
 
 /* Runs `script` on host `h`'s connection, opening it on first use. Returns 0,
- * or -1 when unreachable (the host is marked unreachable, message in *err). */
+ * or -1 when unreachable (the host is marked unreachable, message in *err)
+ * or interrupted (rt_interrupted(); the host is not marked). */
 int rt_host_exec(RtHost *h, const char *script, const char *in, size_t inlen, RtExec *res,
                  char **err);
+/* Writes a file body on the target (as RtConnOps.put). -1 with *err: a lost
+ * connection marks the host unreachable; other errors are the module's. */
 int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int mode,
                 char **err);
+/* Remembers a temp file that outlives the request that made it: removed when
+ * the connection closes (interrupt, error) unless forgotten first. */
+void rt_host_temp_keep(RtHost *h, const char *path);
+void rt_host_temp_forget(RtHost *h, const char *path);
+/* Removes a kept temp file now (best effort) and forgets it. */
+void rt_host_temp_remove(RtHost *h, const char *path);
+/* True when a module must give up without a result: the host is unreachable
+ * or the run was interrupted (the module returns NULL). */
+bool rt_host_lost(const RtHost *h);
+/* Closes the host's connection (rt_conn_close). */
+void rt_host_close(RtHost *h);
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
+/* `n` random bytes (from the kernel) as 2n hex digits into out (2n + 1 bytes). */
+void rt_random_hex(char *out, size_t n);
+/* Shell functions every connection defines once, before its first request,
+ * for the module scripts (modules/target.c). */
+extern const char rt_target_prelude[];
 
 /* ---- run.c: a run over the program (scheduler, options, host state) -------- */
 

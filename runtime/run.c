@@ -5,7 +5,7 @@
  *
  * An interrupt (interrupt.c) stops the scheduler from starting anything new:
  * the steps in flight end without a result, and the run prints its recap,
- * closes every connection and returns 99.
+ * closes every connection (which removes leftover temp files) and returns 99.
  *
  * A host's RtHost (and so its connection) is touched by one worker at a time:
  * workers take host indexes from a shared counter. Hosts persist across plays
@@ -196,8 +196,7 @@ static void close_hosts(RtRun *run) {
     RtHost *h = run->hosts[i];
     if (!h)
       continue;
-    if (h->conn)
-      h->conn->ops->close(h->conn);
+    rt_host_close(h); /* removes the temp files a stopped request left */
     for (int l = 0; l < RT_VL_COUNT; l++)
       rt_decref(h->layers[l]);
     rt_decref(h->result);
