@@ -25,15 +25,18 @@
  * framing (.end: request number and exit status; .pid: the shell's pid).
  *
  * Waiting is done in ticks of 100 ms: on each, an interrupt stops the remote
- * request (the connection kills the shell's process group).
+ * request (the connection kills the shell's process group) and an idle
+ * connection may be probed for liveness (conn_ssh.c).
  */
 #include "rt.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -324,6 +327,48 @@ static char *host_var2(RtHost *h, const char *name, const char *alias) {
   return s ? s : host_str_var(h, alias);
 }
 
+/* The value of `-o NAME=N` (or `-oNAME N`) in ssh arguments, or `def`. */
+static int ssh_arg_option(const char *args, const char *name, int def) {
+  size_t nl = strlen(name);
+  for (const char *p = args; p && (p = strstr(p, "-o")) != NULL; p += 2) {
+    const char *q = p + 2;
+    while (*q == ' ' || *q == '\t' || *q == '\'' || *q == '"')
+      q++;
+    if (strncasecmp(q, name, nl) != 0)
+      continue;
+    q += nl;
+    while (*q == ' ' || *q == '\t' || *q == '=')
+      q++;
+    if (isdigit((unsigned char)*q))
+      return atoi(q);
+  }
+  return def;
+}
+
+/* Timeouts and liveness probes: ansible_ssh_timeout (ansible_timeout), and
+ * ServerAliveInterval, ServerAliveCountMax and ConnectTimeout given as -o
+ * options in ansible_ssh_common_args, _extra_args or _args, as OpenSSH's
+ * client would take them. Defaults: 10 s, a probe after 15 s of silence, 3
+ * unanswered probes. */
+static void host_timeouts(RtHost *h, RtConnParams *p) {
+  char *t = host_var2(h, "ansible_ssh_timeout", "ansible_timeout");
+  p->timeout = t && atoi(t) > 0 ? atoi(t) : 10;
+  p->alive_interval = 15;
+  p->alive_count = 3;
+  static const char *const vars[] = {"ansible_ssh_args", "ansible_ssh_common_args",
+                                     "ansible_ssh_extra_args"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+    char *a = host_str_var(h, vars[i]);
+    if (!a)
+      continue;
+    p->timeout = ssh_arg_option(a, "ConnectTimeout", p->timeout);
+    p->alive_interval = ssh_arg_option(a, "ServerAliveInterval", p->alive_interval);
+    p->alive_count = ssh_arg_option(a, "ServerAliveCountMax", p->alive_count);
+    free(a);
+  }
+  free(t);
+}
+
 /* Opens h->conn by ansible_connection, play connection, -c, default ssh. */
 static int host_open(RtHost *h, char **err) {
   if (h->conn)
@@ -350,7 +395,7 @@ static int host_open(RtHost *h, char **err) {
     p.key_file = key ? key : o->private_key;
     p.known_hosts = o->known_hosts;
     p.host_key_checking = o->host_key_checking;
-    p.timeout = 10;
+    host_timeouts(h, &p);
     h->conn = rt_conn_ssh_open(&p, err);
     free(host);
     free(port);

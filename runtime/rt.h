@@ -298,7 +298,9 @@ typedef struct RtConnParams {
   const char *key_file; /* ansible_ssh_private_key_file or NULL (agent, default keys) */
   const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
   int host_key_checking;   /* RT_HKC_* */
-  int timeout;             /* seconds */
+  int timeout;             /* seconds for each step of connecting (TCP, key exchange, auth) */
+  int alive_interval;      /* seconds of silence before a liveness probe (0: never) */
+  int alive_count;         /* unanswered probes before the host is unreachable */
 } RtConnParams;
 enum { RT_HKC_STRICT, RT_HKC_ACCEPT_NEW, RT_HKC_OFF };
 
