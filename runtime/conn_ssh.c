@@ -449,8 +449,13 @@ static int step_wait(SshConn *c, int64_t deadline, const char *step, int timeout
     nanosleep(&d, NULL);
     return 0;
   }
+  /* writable: while the TCP connect is in progress (libssh then sends its
+   * banner at once, not after the server's), and while output is pending */
+  struct sockaddr_storage peer;
+  socklen_t plen = sizeof peer;
   struct pollfd p = {fd, POLLIN, 0};
-  if (ssh_get_poll_flags(c->s) & SSH_WRITE_PENDING)
+  if ((ssh_get_poll_flags(c->s) & SSH_WRITE_PENDING) ||
+      getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
     p.events |= POLLOUT;
   poll(&p, 1, RT_SHELL_TICK_MS);
   return 0;
