@@ -28,15 +28,6 @@ static void usage(FILE *f, const char *argv0) {
           argv0);
 }
 
-static void on_sigint(int sig) {
-  (void)sig;
-  static const char msg[] = "\n [ERROR]: User interrupted execution\n";
-  if (write(2, msg, sizeof msg - 1) < 0) {
-    /* nothing left to do */
-  }
-  _exit(99);
-}
-
 /* Splits "k=v k2='v 2'" (Ansible's parse_kv) into a dict of strings. */
 static RtValue *parse_kv(const char *s, char **err) {
   RtValue *d = rt_dict_new(4);
@@ -295,12 +286,13 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     free_run(&run);
     return 0;
   }
-  signal(SIGINT, on_sigint);
   signal(SIGPIPE, SIG_IGN);
+  /* the vault prompt takes Ctrl-C itself (exit 99), so secrets come first */
   if ((rc = rt_vault_run_open(&run)) >= 0) { /* before -e: a vars file may be vault text */
     free_run(&run);
     return rc;
   }
+  rt_interrupt_init(); /* before any thread: they all inherit the blocked signals */
   char *err = NULL;
   if (!load_extra_vars(&run, &err)) {
     rt_out_error("%s", err);

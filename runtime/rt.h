@@ -238,29 +238,58 @@ RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
 void rt_inventory_finish(RtInventory *inv);
 void rt_inventory_free(RtInventory *inv);
 
+/* ---- interrupt.c: SIGINT, SIGTERM, SIGHUP ----------------------------------- */
+
+/* Blocks the three signals in the calling thread (and so in every thread it
+ * creates later) and starts the thread that waits for them: the first sets
+ * the interrupted flag, a second ends the process (exit 99). Call once,
+ * before any other thread exists. */
+void rt_interrupt_init(void);
+/* True once an interrupt arrived. Whatever waits on a target checks it at
+ * least every 100 ms. */
+bool rt_interrupted(void);
+/* Sleeps `seconds`, waking early when an interrupt arrives; false then. */
+bool rt_sleep(double seconds);
+/* Sets the flag as a signal would (for tests). */
+void rt_interrupt_raise(void);
+/* In a child between fork and exec (async-signal-safe): default dispositions
+ * and an empty signal mask, so the child's commands can be interrupted. */
+void rt_interrupt_child(void);
+
 /* ---- conn.c, conn_local.c, conn_ssh.c: connections ------------------------ */
 
-/* The result of one remote command. */
+/* The result of one request. Module scripts report what they found and did
+ * as records (modules/target.c writes them, conn.c reads them back under the
+ * connection's random token), so no byte a target prints is ever protocol. */
 typedef struct RtExec {
-  int rc;
-  RtBuf out;
-  RtBuf err;
+  int rc;       /* the script's exit status */
+  RtBuf out;    /* its stdout with the records taken out: what commands printed */
+  RtBuf err;    /* its stderr */
+  RtValue *rec; /* dict of the records: key → str; keys written "k[]" gather a list */
 } RtExec;
 
 typedef struct RtConn RtConn;
 typedef struct RtConnOps {
   /* Runs `script` with /bin/sh on the target, stdin from `in` (may be NULL).
-   * Returns 0, or -1 when the host is unreachable (message in *err, malloc'd). */
+   * Returns 0, or -1 when the host is unreachable or the run was interrupted
+   * (message in *err, malloc'd). */
   int (*exec)(RtConn *c, const char *script, const char *in, size_t inlen, RtExec *res,
               char **err);
   /* Writes `len` bytes to `path` on the target (creating or truncating, mode
-   * `mode`). Returns 0, or -1 with *err. */
+   * `mode`). Returns 0, or -1 with *err (and c->lost set when the connection
+   * itself failed). */
   int (*put)(RtConn *c, const char *path, const void *data, size_t len, int mode, char **err);
+  /* Removes the file `path` without the shell (which an interrupt may have
+   * stopped): SFTP or unlink. 0, or -1 with *err. */
+  int (*remove)(RtConn *c, const char *path, char **err);
   void (*close)(RtConn *c);
 } RtConnOps;
 
 struct RtConn {
   const RtConnOps *ops;
+  bool lost;    /* the transport failed or stopped answering: nothing more to send */
+  char **temps; /* temp files on the target that outlive a request (malloc'd paths) */
+  int ntemps;
 };
 
 /* Connection parameters, resolved from host vars and options. */
@@ -271,22 +300,46 @@ typedef struct RtConnParams {
   const char *key_file; /* ansible_ssh_private_key_file or NULL (agent, default keys) */
   const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
   int host_key_checking;   /* RT_HKC_* */
-  int timeout;             /* seconds */
+  int timeout;             /* seconds for each step of connecting (TCP, key exchange, auth) */
+  int alive_interval;      /* seconds of silence before a liveness probe (0: never) */
+  int alive_count;         /* unanswered probes before the host is unreachable */
 } RtConnParams;
 enum { RT_HKC_STRICT, RT_HKC_ACCEPT_NEW, RT_HKC_OFF };
 
 RtConn *rt_conn_local_open(char **err);
 RtConn *rt_conn_ssh_open(const RtConnParams *p, char **err);
+/* Removes the connection's remaining temp files (unless it is lost), then
+ * closes it. Takes `c`. */
+void rt_conn_close(RtConn *c);
 void rt_exec_free(RtExec *e);
 
 /* Runs `script` on host `h`'s connection, opening it on first use. Returns 0,
- * or -1 when unreachable (the host is marked unreachable, message in *err). */
+ * or -1 when unreachable (the host is marked unreachable, message in *err)
+ * or interrupted (rt_interrupted(); the host is not marked). */
 int rt_host_exec(RtHost *h, const char *script, const char *in, size_t inlen, RtExec *res,
                  char **err);
+/* Writes a file body on the target (as RtConnOps.put). -1 with *err: a lost
+ * connection marks the host unreachable; other errors are the module's. */
 int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int mode,
                 char **err);
+/* Remembers a temp file that outlives the request that made it: removed when
+ * the connection closes (interrupt, error) unless forgotten first. */
+void rt_host_temp_keep(RtHost *h, const char *path);
+void rt_host_temp_forget(RtHost *h, const char *path);
+/* Removes a kept temp file now (best effort) and forgets it. */
+void rt_host_temp_remove(RtHost *h, const char *path);
+/* True when a module must give up without a result: the host is unreachable
+ * or the run was interrupted (the module returns NULL). */
+bool rt_host_lost(const RtHost *h);
+/* Closes the host's connection (rt_conn_close). */
+void rt_host_close(RtHost *h);
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
+/* `n` random bytes (from the kernel) as 2n hex digits into out (2n + 1 bytes). */
+void rt_random_hex(char *out, size_t n);
+/* Shell functions every connection defines once, before its first request,
+ * for the module scripts (modules/target.c). */
+extern const char rt_target_prelude[];
 
 typedef struct RtRun RtRun;
 
@@ -418,7 +471,6 @@ struct RtRun {
   int nhosts_alloc;      /* length of hosts[] */
   pthread_mutex_t out_lock; /* serialises output */
   RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
-  volatile bool interrupted; /* SIGINT/SIGTERM: stop after the current round */
   bool end_play;         /* meta: end_play ran in the current play */
   bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
   struct RtVaultRun *vault;  /* vault_value.c: secrets and decrypted values */
@@ -452,6 +504,7 @@ struct RtHost {
   RtValue *result;      /* current step's result dict */
   bool any_changed, any_failed, all_skipped;
   bool step_error;      /* the step failed before its module ran (args, when) */
+  bool step_interrupted; /* the run was interrupted during the step: no result */
   bool result_from_module; /* h->result came from the module of this step */
   int32_t attempts;     /* until: attempts made of the current step */
   bool check_mode;      /* the running task runs in check mode (-C or check_mode:) */

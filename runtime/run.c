@@ -8,6 +8,10 @@
  * notifications, role completion, included files spliced into the hosts
  * that included them, any_errors_fatal and max_fail_percentage.
  *
+ * An interrupt (interrupt.c) stops the scheduler from starting anything new:
+ * the steps in flight end without a result, and the run prints its recap,
+ * closes every connection (which removes leftover temp files) and returns 99.
+ *
  * Meta tasks run on the scheduler's thread, as Ansible runs them in the
  * strategy. Includes are evaluated per host (condition, loop, file name) on
  * the worker threads; the files they name were compiled ahead of time and
@@ -119,7 +123,7 @@ static void *worker(void *p) {
   Work *w = p;
   for (;;) {
     int i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
-    if (i >= w->n)
+    if (i >= w->n || rt_interrupted()) /* interrupted: start nothing new */
       return NULL;
     w->fn(w->hosts[i], w->arg);
   }
@@ -776,7 +780,7 @@ static void linear(PlayRun *pr) {
   bool *selected = rt_xcalloc((size_t)pr->n + 1, sizeof *selected);
   RtHost **batch = rt_xcalloc((size_t)pr->n + 1, sizeof *batch);
   for (;;) {
-    if (run->interrupted)
+    if (rt_interrupted())
       break;
     RtItem *x = lockstep(pr, selected);
     if (!x)
@@ -819,6 +823,8 @@ static void linear(PlayRun *pr) {
       continue;
     Round r = {pr, x};
     run_parallel(run, batch, nb, run_item_on, &r);
+    if (rt_interrupted()) /* the steps in flight ended without a result */
+      break;
     bool failed_now = false;
     for (int i = 0; i < nb; i++) {
       process_result(pr, batch[i], x);
@@ -1067,8 +1073,7 @@ static void close_hosts(RtRun *run) {
     RtHost *h = run->hosts[i];
     if (!h)
       continue;
-    if (h->conn)
-      h->conn->ops->close(h->conn);
+    rt_host_close(h); /* removes the temp files a stopped request left */
     for (int l = 0; l < RT_LV_COUNT; l++)
       rt_decref(h->dyn[l]);
     rt_decref(h->result);
@@ -1084,9 +1089,19 @@ static void close_hosts(RtRun *run) {
 
 int rt_run(RtRun *run) {
   pthread_mutex_init(&run->out_lock, NULL);
-  for (int32_t p = 0; p < run->prog->nplays; p++)
+  for (int32_t p = 0; p < run->prog->nplays && !rt_interrupted(); p++)
     if (!run_play(run, &run->prog->plays[p]))
       break;
+  if (rt_interrupted()) { /* ansible-playbook's words; then the recap of what finished */
+    fflush(stdout);
+    fputs("\n [ERROR]: User interrupted execution\n", stderr);
+    fflush(stderr);
+    rt_out_recap(run);
+    close_hosts(run);
+    rt_decref(run->prompts);
+    run->prompts = NULL;
+    return 99;
+  }
   rt_out_recap(run);
   bool failed = false, unreachable = false;
   for (int i = 0; i < run->nhosts_alloc; i++) {

@@ -123,10 +123,8 @@ void rt_loop_bind(RtHost *h, int64_t i) {
     RtValue *p = t->kw[RT_TK_LOOP_PAUSE](h);
     double secs = rt_kind(p) == RT_INT ? (double)p->u.i : rt_kind(p) == RT_FLOAT ? p->u.f : 0;
     rt_decref(p);
-    if (secs > 0) {
-      struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
-      nanosleep(&ts, NULL);
-    }
+    if (secs > 0)
+      rt_sleep(secs);
   }
 }
 
@@ -235,6 +233,11 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   }
   RtValue *r = rt_modules[t->module](h, args);
   rt_decref(args);
+  if (!r && !h->unreachable) { /* interrupted: no result, the run is stopping */
+    set_result(h, NULL);
+    h->step_interrupted = true;
+    return false;
+  }
   if (!r) {
     RtValue *u = rt_dict_new(4);
     rt_dict_set(u, "changed", rt_bool(false));
@@ -408,16 +411,32 @@ bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth) {
          (long long)(retries - h->attempts));
   fflush(stdout);
   pthread_mutex_unlock(&h->run->out_lock);
-  if (delay > 0)
-    sleep((unsigned)delay);
+  if (delay > 0 && !rt_sleep((double)delay))
+    return false; /* interrupted while waiting: the step ends with its last attempt */
   rt_dict_set(h->result, "_ansible_retry", rt_bool(true));
   return true;
+}
+
+/* The task's end on a host whose step the interrupt cut short: nothing to
+ * print, count or register (the recap shows what finished). */
+static RtStatus finish_interrupted(RtHost *h) {
+  h->step_interrupted = false;
+  set_result(h, NULL);
+  rt_decref(h->results);
+  h->results = NULL;
+  rt_host_clear_level(h, RT_LV_LOOP);
+  h->loop_items = NULL;
+  h->loop_index = -1;
+  h->attempts = 0;
+  return RT_STATUS_SKIPPED;
 }
 
 RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   RtValue *r;
   h->step_error = false;
   h->result_from_module = false;
+  if (h->step_interrupted)
+    return finish_interrupted(h);
   bool loop_ran = t->has_loop && h->results && !h->result;
   if (loop_ran) {
     r = aggregate(h->results);

@@ -79,7 +79,8 @@ EOF
         -e base_dir="$pc_base" > "$work/$name.pc$run" 2>&1
       pc_rc=$?
       expect_eq "$name run $run: exit code" "$ans_rc" "$pc_rc"
-      expect_eq "$name run $run: PLAY RECAP" "$(recap "$work/$name.ans$run")" "$(recap "$work/$name.pc$run")"
+      expect_eq "$name run $run: PLAY RECAP" "$(recap "$work/$name.ans$run")" "$(recap "$work/$name.pc$run")" \
+        || grep -h -A1 'UNREACHABLE!' "$work/$name.pc$run" | head -6
       expect_eq "$name run $run: tasks and host outcomes" "$(outline "$work/$name.ans$run")" \
         "$(outline "$work/$name.pc$run")"
       if [ "$n" = 1 ]; then # one host: results print in a fixed order; compare every dump
