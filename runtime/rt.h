@@ -9,6 +9,7 @@
 #ifndef PLAYC_RT_H
 #define PLAYC_RT_H
 
+#include "arith.h"
 #include "playc.h"
 
 #include <pthread.h>
@@ -67,10 +68,19 @@ typedef enum RtKind {
 
 /* The Python exception class an error value stands for. */
 typedef enum RtExc {
-  RT_EXC_OTHER,     /* ValueError, ZeroDivisionError, ...: the message says it */
+  RT_EXC_OTHER,     /* an AnsibleError: the message says it all */
   RT_EXC_UNDEFINED, /* jinja2's UndefinedError */
-  RT_EXC_TYPE       /* TypeError */
+  RT_EXC_TYPE,      /* TypeError */
+  /* Python exceptions Ansible does not wrap: it reports them as "An exception
+   * occurred during task execution ... The error was: ZeroDivisionError: ..." */
+  RT_EXC_ZERO_DIVISION, /* ZeroDivisionError */
+  RT_EXC_OVERFLOW,      /* OverflowError */
+  RT_EXC_VALUE,         /* ValueError */
+  RT_EXC_MEMORY         /* MemoryError */
 } RtExc;
+/* Python's name of a bare exception class ("ZeroDivisionError"), NULL for
+ * OTHER, UNDEFINED and TYPE (Ansible words those itself). */
+const char *rt_exc_name(RtExc exc);
 
 typedef struct RtDictEntry {
   RtValue *key; /* always RT_STR for now; keys are strings in YAML/JSON data */
@@ -129,6 +139,8 @@ RtValue *rt_undef_at(const char *name, const char *hint, const RtLoc *loc);
 RtValue *rt_error_of(RtValue *v);
 RtValue *rt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 RtValue *rt_type_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error of class `exc` (rt_error is RT_EXC_OTHER, rt_type_error RT_EXC_TYPE). */
+RtValue *rt_error_exc(RtExc exc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 RtValue *rt_thunk(RtExprFn fn, const char *name);
 
 /* Lists and dicts: accessors return BORROWED references. */
@@ -145,6 +157,13 @@ RtValue *rt_list_copy(const RtValue *list);
 
 /* Python equality (1 == 1.0 == True, list/dict deep). */
 bool rt_equal(const RtValue *a, const RtValue *b);
+
+/* ---- ops.c: numbers --------------------------------------------------------- */
+
+/* The number a bool, int or float value holds (arith.h). */
+RtNum rt_num_of(const RtValue *v);
+/* The error value for a failed arith.h operation and its message. */
+RtValue *rt_arith_error(RtArithErr e, const char *msg);
 
 /* ---- render.c: text forms of values --------------------------------------- */
 

@@ -10,6 +10,7 @@
  */
 #include "rt.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,24 @@ RtValue *rt_type_error(const char *fmt, ...) {
   RtValue *v = error_v(RT_EXC_TYPE, fmt, ap);
   va_end(ap);
   return v;
+}
+
+RtValue *rt_error_exc(RtExc exc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  RtValue *v = error_v(exc, fmt, ap);
+  va_end(ap);
+  return v;
+}
+
+const char *rt_exc_name(RtExc exc) {
+  switch (exc) {
+  case RT_EXC_ZERO_DIVISION: return "ZeroDivisionError";
+  case RT_EXC_OVERFLOW: return "OverflowError";
+  case RT_EXC_VALUE: return "ValueError";
+  case RT_EXC_MEMORY: return "MemoryError";
+  default: return NULL;
+  }
 }
 
 RtValue *rt_thunk(RtExprFn fn, const char *name) {
@@ -322,14 +341,13 @@ static bool numeric(const RtValue *v) {
   return v->kind == RT_INT || v->kind == RT_FLOAT || v->kind == RT_BOOL;
 }
 
-bool rt_equal(const RtValue *a, const RtValue *b) {
+/* `top`: Python's a == b, where a NaN is unequal even to itself; inside
+ * containers Python compares items identity first (PyObject_RichCompareBool). */
+static bool equal(const RtValue *a, const RtValue *b, bool top) {
   if (a == b)
-    return true;
-  if (numeric(a) && numeric(b)) {
-    if (a->kind == RT_FLOAT || b->kind == RT_FLOAT)
-      return rt_as_float(a) == rt_as_float(b);
-    return rt_as_int(a) == rt_as_int(b);
-  }
+    return !(top && a->kind == RT_FLOAT && isnan(a->u.f));
+  if (numeric(a) && numeric(b)) /* exact, as Python compares int and float */
+    return rt_arith_cmp(rt_num_of(a), rt_num_of(b)) == 0;
   if (a->kind != b->kind)
     return false;
   switch ((RtKind)a->kind) {
@@ -341,7 +359,7 @@ bool rt_equal(const RtValue *a, const RtValue *b) {
     if (a->u.list.len != b->u.list.len)
       return false;
     for (size_t i = 0; i < a->u.list.len; i++)
-      if (!rt_equal(a->u.list.items[i], b->u.list.items[i]))
+      if (!equal(a->u.list.items[i], b->u.list.items[i], false))
         return false;
     return true;
   case RT_DICT:
@@ -349,11 +367,15 @@ bool rt_equal(const RtValue *a, const RtValue *b) {
       return false;
     for (size_t i = 0; i < a->u.dict.len; i++) {
       const RtValue *other = rt_dict_get(b, a->u.dict.ents[i].key->u.str.s);
-      if (!other || !rt_equal(a->u.dict.ents[i].val, other))
+      if (!other || !equal(a->u.dict.ents[i].val, other, false))
         return false;
     }
     return true;
   default:
     return false;
   }
+}
+
+bool rt_equal(const RtValue *a, const RtValue *b) {
+  return equal(a, b, true);
 }
