@@ -169,6 +169,8 @@ RtValue *rt_filter(const char *name, RtValue *base, RtValue *args, RtValue *kwar
       continue;
     if (!filters[i].takes_undefined && rt_is_error(base))
       return rt_error_of(base);
+    if (rt_too_deep(base) || (args && rt_too_deep(args)) || (kwargs && rt_too_deep(kwargs)))
+      return rt_too_deep_error();
     for (size_t a = 0; args && a < rt_len(args); a++)
       if (rt_is_error(rt_list_at(args, a)))
         return rt_error_of(rt_list_at(args, a));
@@ -186,6 +188,8 @@ RtValue *rt_test(const char *name, RtValue *base, RtValue *args, const RtLoc *lo
     return rt_kind(base) == RT_ERROR ? rt_incref(base) : rt_bool(rt_kind(base) == RT_UNDEF);
   if (rt_is_error(base))
     return rt_error_of(base);
+  if (rt_too_deep(base))
+    return rt_too_deep_error();
   if (strcmp(name, "none") == 0)
     return rt_bool(rt_kind(base) == RT_NONE);
   return rt_error("no test named '%s'", name);

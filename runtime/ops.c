@@ -26,12 +26,15 @@ static const char *type_name(const RtValue *v) {
   }
 }
 
-/* An error for a bad operand, or NULL when both operands are usable. */
+/* An error for a bad operand (an error, an undefined, a value nested past
+ * RT_MAX_DEPTH), or NULL when both operands are usable. */
 static RtValue *operand_error(RtValue *a, RtValue *b) {
   RtValue *vs[2] = {a, b};
   for (int i = 0; i < 2; i++) {
     if (vs[i] && rt_is_error(vs[i]))
       return rt_error_of(vs[i]);
+    if (vs[i] && rt_too_deep(vs[i]))
+      return rt_too_deep_error();
   }
   return NULL;
 }

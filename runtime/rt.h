@@ -76,7 +76,8 @@ typedef enum RtExc {
   RT_EXC_ZERO_DIVISION, /* ZeroDivisionError */
   RT_EXC_OVERFLOW,      /* OverflowError */
   RT_EXC_VALUE,         /* ValueError */
-  RT_EXC_MEMORY         /* MemoryError */
+  RT_EXC_MEMORY,        /* MemoryError */
+  RT_EXC_RECURSION      /* RecursionError: a value nested past RT_MAX_DEPTH */
 } RtExc;
 /* Python's name of a bare exception class ("ZeroDivisionError"), NULL for
  * OTHER, UNDEFINED and TYPE (Ansible words those itself). */
@@ -87,9 +88,18 @@ typedef struct RtDictEntry {
   RtValue *val;
 } RtDictEntry;
 
+/* How deep values may nest. Loaders (JSON, YAML, inventories) refuse deeper
+ * data, and a value built deeper at run time is refused where it is used
+ * (rt_too_deep: operands, filters, templates, module arguments, loops), so
+ * the recursive operations (render, equality, ordering, copies) never go
+ * further than this plus one expression's own nesting. Python's default
+ * recursion limit, where Ansible itself gives up on such data. */
+#define RT_MAX_DEPTH 1000
+
 struct RtValue {
-  uint32_t refs; /* atomic; UINT32_MAX marks immortal singletons (none, true, false) */
-  uint8_t kind;  /* RtKind */
+  uint32_t refs;  /* atomic; UINT32_MAX marks immortal singletons (none, true, false) */
+  uint8_t kind;   /* RtKind */
+  uint16_t depth; /* nesting: 0 for scalars, else 1 + the deepest item's (saturates) */
   union {
     bool b;
     int64_t i;
@@ -142,6 +152,11 @@ RtValue *rt_type_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* An error of class `exc` (rt_error is RT_EXC_OTHER, rt_type_error RT_EXC_TYPE). */
 RtValue *rt_error_exc(RtExc exc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 RtValue *rt_thunk(RtExprFn fn, const char *name);
+
+/* True when `v` nests deeper than RT_MAX_DEPTH; rt_too_deep_error is the
+ * error its users return instead of recursing into it. */
+static inline bool rt_too_deep(const RtValue *v) { return v->depth > RT_MAX_DEPTH; }
+RtValue *rt_too_deep_error(void);
 
 /* Lists and dicts: accessors return BORROWED references. */
 size_t rt_len(const RtValue *v); /* list/dict/str length */

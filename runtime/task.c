@@ -68,7 +68,10 @@ static void set_result(RtHost *h, RtValue *r) {
 }
 
 int64_t rt_loop_begin(RtHost *h, const RtTaskDef *t, RtValue *items) {
-  (void)t;
+  if (rt_too_deep(items)) {
+    rt_step_error(h, t, RT_PHASE_LOOP, rt_too_deep_error());
+    return -1;
+  }
   if (rt_kind(items) != RT_LIST) {
     RtBuf b = {0};
     rt_buf_puts(&b, "Invalid data passed to 'loop', it requires a list, got this instead: ");
@@ -179,6 +182,11 @@ static RtValue *find_error(RtValue *v) {
 }
 
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
+  if (rt_too_deep(args)) { /* before find_error recurses into it */
+    rt_step_error(h, t, RT_PHASE_ARGS, rt_too_deep_error());
+    rt_decref(args);
+    return true;
+  }
   RtValue *bad = find_error(args);
   if (bad) {
     rt_step_error(h, t, RT_PHASE_ARGS, rt_incref(bad));

@@ -16,9 +16,9 @@
 
 #define IMMORTAL UINT32_MAX
 
-static RtValue v_none = {IMMORTAL, RT_NONE, {0}};
-static RtValue v_true = {IMMORTAL, RT_BOOL, {.b = true}};
-static RtValue v_false = {IMMORTAL, RT_BOOL, {.b = false}};
+static RtValue v_none = {IMMORTAL, RT_NONE, 0, {0}};
+static RtValue v_true = {IMMORTAL, RT_BOOL, 0, {.b = true}};
+static RtValue v_false = {IMMORTAL, RT_BOOL, 0, {.b = false}};
 
 static RtValue *alloc(RtKind k) {
   RtValue *v = rt_xcalloc(1, sizeof *v);
@@ -125,6 +125,7 @@ const char *rt_exc_name(RtExc exc) {
   case RT_EXC_OVERFLOW: return "OverflowError";
   case RT_EXC_VALUE: return "ValueError";
   case RT_EXC_MEMORY: return "MemoryError";
+  case RT_EXC_RECURSION: return "RecursionError";
   default: return NULL;
   }
 }
@@ -142,35 +143,74 @@ RtValue *rt_incref(RtValue *v) {
   return v;
 }
 
-static void free_value(RtValue *v) {
-  switch ((RtKind)v->kind) {
-  case RT_STR:
-    free(v->u.str.s);
-    break;
-  case RT_LIST:
-    for (size_t i = 0; i < v->u.list.len; i++)
-      rt_decref(v->u.list.items[i]);
-    free(v->u.list.items);
-    break;
-  case RT_DICT:
-    for (size_t i = 0; i < v->u.dict.len; i++) {
-      rt_decref(v->u.dict.ents[i].key);
-      rt_decref(v->u.dict.ents[i].val);
+/* Drops one reference to `c`; true when that was the last one. */
+static bool release(RtValue *c) {
+  return c && c->refs != IMMORTAL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/* A stack of values to free, on the heap past its first few entries. */
+typedef struct FreeStack {
+  RtValue **items;
+  size_t n, cap;
+  RtValue *local[16];
+} FreeStack;
+
+static void fs_push(FreeStack *fs, RtValue *v) {
+  if (fs->n == fs->cap) {
+    fs->cap *= 2;
+    if (fs->items == fs->local) {
+      fs->items = rt_xmalloc(fs->cap * sizeof *fs->items);
+      memcpy(fs->items, fs->local, sizeof fs->local);
+    } else {
+      fs->items = rt_xrealloc(fs->items, fs->cap * sizeof *fs->items);
     }
-    free(v->u.dict.ents);
-    free(v->u.dict.index);
-    break;
-  case RT_UNDEF:
-    free(v->u.undef.name);
-    free(v->u.undef.hint);
-    break;
-  case RT_ERROR:
-    free(v->u.err.msg);
-    break;
-  default:
-    break;
   }
-  free(v);
+  fs->items[fs->n++] = v;
+}
+
+/* Frees `v`, whose count reached zero, and every item whose count drops to
+ * zero with it. Items wait on a stack of their own rather than the C stack,
+ * so freeing takes constant C stack at any depth of nesting. */
+static void free_value(RtValue *v) {
+  FreeStack fs;
+  fs.items = fs.local, fs.n = 0, fs.cap = sizeof fs.local / sizeof fs.local[0];
+  for (;;) {
+    switch ((RtKind)v->kind) {
+    case RT_STR:
+      free(v->u.str.s);
+      break;
+    case RT_LIST:
+      for (size_t i = 0; i < v->u.list.len; i++)
+        if (release(v->u.list.items[i]))
+          fs_push(&fs, v->u.list.items[i]);
+      free(v->u.list.items);
+      break;
+    case RT_DICT:
+      for (size_t i = 0; i < v->u.dict.len; i++) {
+        rt_decref(v->u.dict.ents[i].key); /* a string */
+        if (release(v->u.dict.ents[i].val))
+          fs_push(&fs, v->u.dict.ents[i].val);
+      }
+      free(v->u.dict.ents);
+      free(v->u.dict.index);
+      break;
+    case RT_UNDEF:
+      free(v->u.undef.name);
+      free(v->u.undef.hint);
+      break;
+    case RT_ERROR:
+      free(v->u.err.msg);
+      break;
+    default:
+      break;
+    }
+    free(v);
+    if (fs.n == 0)
+      break;
+    v = fs.items[--fs.n];
+  }
+  if (fs.items != fs.local)
+    free(fs.items);
 }
 
 void rt_decref(RtValue *v) {
@@ -198,6 +238,18 @@ double rt_as_float(const RtValue *v) {
 
 /* ---- lists ---- */
 
+/* A container holding `item` is at least one level deeper than it. */
+static void note_depth(RtValue *c, const RtValue *item) {
+  if (item->depth >= c->depth && c->depth != UINT16_MAX)
+    c->depth = item->depth == UINT16_MAX ? UINT16_MAX : (uint16_t)(item->depth + 1);
+}
+
+RtValue *rt_too_deep_error(void) {
+  return rt_error_exc(RT_EXC_RECURSION,
+                      "maximum recursion depth exceeded: a value nests more than %d levels deep",
+                      RT_MAX_DEPTH);
+}
+
 RtValue *rt_list_new(size_t cap) {
   RtValue *v = alloc(RT_LIST);
   v->u.list.cap = cap ? cap : 4;
@@ -212,6 +264,7 @@ void rt_list_push(RtValue *list, RtValue *item) {
         rt_xrealloc(list->u.list.items, list->u.list.cap * sizeof *list->u.list.items);
   }
   list->u.list.items[list->u.list.len++] = item;
+  note_depth(list, item);
 }
 
 RtValue *rt_list_at(const RtValue *list, size_t i) {
@@ -284,6 +337,7 @@ RtValue *rt_dict_new(size_t cap) {
 void rt_dict_put(RtValue *d, const char *key, size_t keylen, RtValue *val) {
   size_t s = slot(d, key, keylen);
   uint32_t e = d->u.dict.index[s];
+  note_depth(d, val);
   if (e) {
     rt_decref(d->u.dict.ents[e - 1].val);
     d->u.dict.ents[e - 1].val = val;

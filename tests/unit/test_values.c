@@ -196,10 +196,103 @@ static void test_arith_limits(void) {
   rt_decref(a);
 }
 
+/* `n` nested brackets around `inner`, as text. */
+static char *nested(int n, const char *open, const char *inner, const char *close) {
+  RtBuf b = {0};
+  for (int i = 0; i < n; i++)
+    rt_buf_puts(&b, open);
+  rt_buf_puts(&b, inner);
+  for (int i = 0; i < n; i++)
+    rt_buf_puts(&b, close);
+  return rt_buf_take(&b);
+}
+
+static bool loads(char *text, bool yaml) {
+  char *err = NULL;
+  RtValue *v = yaml ? rt_parse_yaml(text, strlen(text), "deep.yml", &err)
+                    : rt_parse_json(text, strlen(text), &err);
+  bool ok = v != NULL;
+  if (!ok && !strstr(err, "nested more than 1000 levels deep") &&
+      !strstr(err, "maximum parsing depth reached")) /* jansson's own limit, at 2048 */
+    fprintf(stderr, "  unexpected error: %s\n", err);
+  rt_decref(v);
+  free(err);
+  free(text);
+  return ok;
+}
+
+/* Loaders refuse data nested past RT_MAX_DEPTH with a message, instead of
+ * overflowing the stack (-e @deep.json, issue 12). */
+static void test_loader_depth(void) {
+  CHECK(loads(nested(RT_MAX_DEPTH, "[", "1", "]"), false));
+  CHECK(!loads(nested(RT_MAX_DEPTH + 1, "[", "1", "]"), false));
+  CHECK(!loads(nested(100000, "[", "", "]"), false));
+  CHECK(!loads(nested(100000, "{\"a\": ", "1", "}"), false));
+  CHECK(loads(nested(RT_MAX_DEPTH, "[", "1", "]"), true));
+  CHECK(!loads(nested(RT_MAX_DEPTH + 1, "[", "1", "]"), true));
+  CHECK(!loads(nested(100000, "[", "", "]"), true));
+  CHECK(!loads(nested(100000, "{a: ", "1", "}"), true));
+  RtBuf b = {0}; /* block style: one more level per line */
+  for (int i = 0; i < 5000; i++)
+    rt_buf_printf(&b, "%*sk:\n", i, "");
+  CHECK(!loads(rt_buf_take(&b), true));
+  /* 10 aliases of 10 aliases of ...: a few hundred bytes that expand to 10**9 nodes */
+  rt_buf_puts(&b, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+  for (int i = 1; i < 9; i++) {
+    rt_buf_printf(&b, "a%d: &a%d [", i, i);
+    for (int k = 0; k < 10; k++)
+      rt_buf_printf(&b, "%s*a%d", k ? ", " : "", i - 1);
+    rt_buf_puts(&b, "]\n");
+  }
+  char *err = NULL, *text = rt_buf_take(&b);
+  RtValue *v = rt_parse_yaml(text, strlen(text), "laughs.yml", &err);
+  CHECK(!v && err && strstr(err, "expands to more than 16777216 nodes"));
+  free(err);
+  free(text);
+}
+
+/* Values built deeper than RT_MAX_DEPTH at run time (a set_fact in a loop
+ * can nest a list once per item) are refused where they are used, and freed
+ * without recursion. */
+static void test_value_depth(void) {
+  RtValue *v = rt_int(1);
+  for (int i = 0; i < 1000000; i++) {
+    RtValue *l = rt_list_new(1);
+    rt_list_push(l, v);
+    v = l;
+  }
+  CHECK(rt_too_deep(v));
+  RtValue *one = rt_int(1), *r = rt_binop(RT_OP_EQ, v, one, NULL);
+  CHECK(rt_kind(r) == RT_ERROR && r->u.err.exc == RT_EXC_RECURSION);
+  rt_decref(r);
+  r = rt_filter("length", v, NULL, NULL, NULL);
+  CHECK(rt_kind(r) == RT_ERROR && r->u.err.exc == RT_EXC_RECURSION);
+  rt_decref(r);
+  r = rt_tpl_single(v);
+  CHECK(rt_kind(r) == RT_ERROR && r->u.err.exc == RT_EXC_RECURSION);
+  rt_decref(r);
+  RtTpl *t = rt_tpl_begin();
+  rt_tpl_value(t, v);
+  r = rt_tpl_end(t);
+  CHECK(rt_kind(r) == RT_ERROR && r->u.err.exc == RT_EXC_RECURSION);
+  rt_decref(r);
+  RtValue *d = rt_dict_new(1); /* depth through dicts too */
+  rt_dict_set(d, "k", v);
+  CHECK(rt_too_deep(d) && d->depth == UINT16_MAX);
+  rt_decref(d); /* a million levels: freed with constant stack */
+  rt_decref(one);
+  v = rt_list_new(2);
+  rt_list_push(v, rt_int(1));
+  CHECK(v->depth == 1 && !rt_too_deep(v));
+  rt_decref(v);
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--oracle") == 0)
     return oracle_mode();
   test_arith_limits();
+  test_loader_depth();
+  test_value_depth();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }

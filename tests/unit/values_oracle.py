@@ -3,7 +3,8 @@
 against Python itself: every arithmetic operator and comparison over a grid
 of edge values (0, -1, INT64_MIN, INT64_MAX, 2**53+1, -0.0, inf, nan, ...),
 unary minus, Jinja's own `int` filter (jinja2.filters.do_int) and Python's
-float() on awkward strings, and string and list repetition.
+float() on awkward strings, string and list repetition, and YAML documents
+loaded by PyYAML's SafeLoader (merge keys: the order of the keys, too).
 
 The runtime must give Python's answer, or — where Python answers with a value
 playc cannot hold (an int past 64 bits, a complex number, a result past
@@ -30,6 +31,7 @@ if _ansible and not os.environ.get("VALUES_ORACLE_PYTHON"):
         os.environ["VALUES_ORACLE_PYTHON"] = _py
         os.execv(_py, [_py] + sys.argv)
 
+import yaml
 from jinja2.filters import do_int
 
 INT64_MIN, INT64_MAX = -2**63, 2**63 - 1
@@ -123,7 +125,20 @@ def cases():
                 want = expected(lambda: seq * n)
             yield ("*", seq, n), want
             yield ("*", n, seq), want
+    for doc in YAML_DOCS:
+        yield ("yaml", doc), ("s", json.dumps(yaml.safe_load(doc), ensure_ascii=False))
 
+
+YAML_DOCS = [
+    "base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n",
+    "a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nm:\n  <<: [*a, *b]\n  w: 0\n",
+    "a: &a {x: 1, y: 1}\nm:\n  y: 5\n  <<: *a\n  z: 6\n",
+    "a: &a {x: 1}\nb: &b {y: 2}\nm:\n  <<: *a\n  k: 0\n  <<: *b\n",
+    "a: &a {x: 1, <<: {q: 0, x: 9}}\nm: {<<: *a, x: 2}\n",
+    "m: {'<<': {x: 1}, y: 2}\n",
+    "d: {k: 1, j: 2, k: 3}\n",
+    "a: yes\nb: 0755\nc: '0755'\nd: 1.5\ne: ~\nf: [1, two]\ng: .inf\nh: 1_000\n",
+]
 
 
 def same(got, want):
