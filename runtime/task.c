@@ -62,6 +62,30 @@ static RtValue *failure(const char *msg) {
   return r;
 }
 
+/* The result Ansible's TaskExecutor returns for a Python exception it does
+ * not wrap (ZeroDivisionError, OverflowError, ...), raised while templating
+ * the arguments (then the result has no message: the callback prints the
+ * exception's last line above it) or the loop ("Unexpected failure during
+ * module execution"). Its "exception" text is that last line: compiled code
+ * has no Python traceback to show. */
+static RtValue *bare_exception(const RtValue *err, const char *cls, RtPhase phase) {
+  RtValue *r = rt_dict_new(4);
+  if (phase == RT_PHASE_LOOP) {
+    char *msg = rt_xasprintf("Unexpected failure during module execution: %s", err->u.err.msg);
+    rt_dict_set(r, "failed", rt_bool(true));
+    rt_dict_set(r, "msg", rt_strz(msg));
+    rt_dict_set(r, "stdout", rt_strz(""));
+    free(msg);
+  } else {
+    rt_dict_set(r, "changed", rt_bool(false));
+    rt_dict_set(r, "failed", rt_bool(true));
+  }
+  char *exc = rt_xasprintf("%s: %s\n", cls, err->u.err.msg);
+  rt_dict_set(r, "exception", rt_strz(exc));
+  free(exc);
+  return r;
+}
+
 static void set_result(RtHost *h, RtValue *r) {
   rt_decref(h->result);
   h->result = r;
@@ -112,6 +136,13 @@ void rt_step_error(RtHost *h, const RtTaskDef *t, int32_t phase, RtValue *err) {
                     : phase == RT_PHASE_CHANGED_WHEN ? t->changed_when_src
                     : phase == RT_PHASE_FAILED_WHEN  ? t->failed_when_src
                                                      : NULL;
+  const char *cls = rt_kind(err) == RT_ERROR ? rt_exc_name((RtExc)err->u.err.exc) : NULL;
+  if (cls && (phase == RT_PHASE_ARGS || phase == RT_PHASE_LOOP)) {
+    set_result(h, bare_exception(err, cls, (RtPhase)phase));
+    h->step_error = true;
+    rt_decref(err);
+    return;
+  }
   char *msg;
   if (phase == RT_PHASE_WHEN || phase == RT_PHASE_CHANGED_WHEN || phase == RT_PHASE_FAILED_WHEN) {
     msg = rt_cond_error_text(src ? src : "", err);
@@ -339,9 +370,14 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   }
   RtStatus st = status_of(r, t->ignore_errors);
   count(h, st, r);
-  if (!loop_ran)
+  /* A loop's own result prints only for a failed debug loop: the callback's
+   * _clean_results keeps debug's "msg" alone, and without "results" the
+   * failure prints as a task's ("One or more items failed"). */
+  bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
+                      (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
+  if (!loop_ran || debug_failed)
     rt_out_result(h, t, r, st, false);
-  if (loop_ran && st == RT_STATUS_IGNORED) {
+  else if (st == RT_STATUS_IGNORED) {
     pthread_mutex_lock(&h->run->out_lock);
     fputs("...ignoring\n", stdout);
     fflush(stdout);
