@@ -39,6 +39,27 @@ void rt_buf_free(RtBuf *b);
 /* Returns the bytes (caller frees) and resets the buffer to empty. */
 char *rt_buf_take(RtBuf *b);
 
+/* RtIndex: the runtime's hash map, an open-addressing index of positions
+ * into an array its user owns; keys live in that array and `kf` reads the
+ * key of position `pos` from it (`ctx` is the user's). {0} is empty. Keys
+ * must be unique: find before add. Lookup and insertion are O(1) expected;
+ * the hash is seeded per process, so crafted keys cannot make them slow. */
+typedef struct RtIndex {
+  uint32_t *slots; /* 0 = empty, else position + 1 */
+  uint32_t cap;    /* a power of two, or 0 before the first add */
+  uint32_t n;
+} RtIndex;
+typedef const char *(*RtIndexKeyFn)(const void *ctx, uint32_t pos, size_t *len);
+uint32_t rt_hash(const char *s, size_t len);
+/* The position of `key`, or -1. */
+int64_t rt_index_find(const RtIndex *ix, const char *key, size_t len, RtIndexKeyFn kf,
+                      const void *ctx);
+/* Indexes position `pos`, whose key is not indexed yet. */
+void rt_index_add(RtIndex *ix, uint32_t pos, RtIndexKeyFn kf, const void *ctx);
+/* Indexes positions 0..n-1 afresh (after entries moved or were removed). */
+void rt_index_rebuild(RtIndex *ix, uint32_t n, RtIndexKeyFn kf, const void *ctx);
+void rt_index_free(RtIndex *ix);
+
 /* A whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
 char *rt_read_file(const char *path, size_t *len);
 
@@ -115,8 +136,7 @@ struct RtValue {
     struct {
       size_t len, cap;    /* entries in insertion order */
       RtDictEntry *ents;
-      uint32_t *index;    /* open-addressing index into ents (size index_cap), 0 = empty, else pos+1 */
-      size_t index_cap;
+      RtIndex index;      /* key → position in ents */
     } dict;
     struct {
       char *name; /* the undefined name ("x", or "x.y" for attributes) */

@@ -2,7 +2,7 @@
  * value.c — the value representation (rt.h RtValue): constructors, atomic
  * reference counts with immortal singletons (none, true, false), lists, and
  * insertion-ordered dicts (Python dict order, which Ansible's output follows)
- * with an open-addressing index over the entry array.
+ * with an RtIndex (util.c) over the entry array.
  *
  * Ownership: constructors return a new reference; list/dict "put"/"push"/"set"
  * take the value they are given; accessors return borrowed references. Values
@@ -192,7 +192,7 @@ static void free_value(RtValue *v) {
           fs_push(&fs, v->u.dict.ents[i].val);
       }
       free(v->u.dict.ents);
-      free(v->u.dict.index);
+      rt_index_free(&v->u.dict.index);
       break;
     case RT_UNDEF:
       free(v->u.undef.name);
@@ -293,54 +293,25 @@ size_t rt_len(const RtValue *v) {
 
 /* ---- dicts ---- */
 
-static uint32_t hash(const char *s, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ (uint8_t)s[i]) * 16777619u;
-  return h;
-}
-
-/* Slot of `key` in the index: its slot, or the empty slot where it goes. */
-static size_t slot(const RtValue *d, const char *key, size_t keylen) {
-  size_t mask = d->u.dict.index_cap - 1;
-  for (size_t i = hash(key, keylen) & mask;; i = (i + 1) & mask) {
-    uint32_t e = d->u.dict.index[i];
-    if (e == 0)
-      return i;
-    const RtValue *k = d->u.dict.ents[e - 1].key;
-    if (k->u.str.len == keylen && memcmp(k->u.str.s, key, keylen) == 0)
-      return i;
-  }
-}
-
-static void reindex(RtValue *d, size_t cap) {
-  free(d->u.dict.index);
-  d->u.dict.index_cap = cap;
-  d->u.dict.index = rt_xcalloc(cap, sizeof *d->u.dict.index);
-  for (size_t i = 0; i < d->u.dict.len; i++) {
-    const RtValue *k = d->u.dict.ents[i].key;
-    d->u.dict.index[slot(d, k->u.str.s, k->u.str.len)] = (uint32_t)(i + 1);
-  }
+static const char *dict_key(const void *ctx, uint32_t pos, size_t *len) {
+  const RtValue *k = ((const RtValue *)ctx)->u.dict.ents[pos].key;
+  *len = k->u.str.len;
+  return k->u.str.s;
 }
 
 RtValue *rt_dict_new(size_t cap) {
   RtValue *v = alloc(RT_DICT);
   v->u.dict.cap = cap ? cap : 4;
   v->u.dict.ents = rt_xcalloc(v->u.dict.cap, sizeof *v->u.dict.ents);
-  size_t icap = 8;
-  while (icap < v->u.dict.cap * 2)
-    icap *= 2;
-  reindex(v, icap);
   return v;
 }
 
 void rt_dict_put(RtValue *d, const char *key, size_t keylen, RtValue *val) {
-  size_t s = slot(d, key, keylen);
-  uint32_t e = d->u.dict.index[s];
+  int64_t pos = rt_index_find(&d->u.dict.index, key, keylen, dict_key, d);
   note_depth(d, val);
-  if (e) {
-    rt_decref(d->u.dict.ents[e - 1].val);
-    d->u.dict.ents[e - 1].val = val;
+  if (pos >= 0) {
+    rt_decref(d->u.dict.ents[pos].val);
+    d->u.dict.ents[pos].val = val;
     return;
   }
   if (d->u.dict.len == d->u.dict.cap) {
@@ -349,11 +320,7 @@ void rt_dict_put(RtValue *d, const char *key, size_t keylen, RtValue *val) {
   }
   d->u.dict.ents[d->u.dict.len].key = rt_str(key, keylen);
   d->u.dict.ents[d->u.dict.len].val = val;
-  d->u.dict.len++;
-  if (d->u.dict.len * 2 > d->u.dict.index_cap)
-    reindex(d, d->u.dict.index_cap * 2);
-  else
-    d->u.dict.index[s] = (uint32_t)d->u.dict.len;
+  rt_index_add(&d->u.dict.index, (uint32_t)d->u.dict.len++, dict_key, d);
 }
 
 void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
@@ -363,21 +330,20 @@ void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
 RtValue *rt_dict_get(const RtValue *d, const char *key) {
   if (!d || d->kind != RT_DICT)
     return NULL;
-  uint32_t e = d->u.dict.index[slot(d, key, strlen(key))];
-  return e ? d->u.dict.ents[e - 1].val : NULL;
+  int64_t pos = rt_index_find(&d->u.dict.index, key, strlen(key), dict_key, d);
+  return pos >= 0 ? d->u.dict.ents[pos].val : NULL;
 }
 
 void rt_dict_del(RtValue *d, const char *key) {
-  size_t s = slot(d, key, strlen(key));
-  uint32_t e = d->u.dict.index[s];
-  if (!e)
+  int64_t pos = rt_index_find(&d->u.dict.index, key, strlen(key), dict_key, d);
+  if (pos < 0)
     return;
-  rt_decref(d->u.dict.ents[e - 1].key);
-  rt_decref(d->u.dict.ents[e - 1].val);
-  memmove(&d->u.dict.ents[e - 1], &d->u.dict.ents[e],
-          (d->u.dict.len - e) * sizeof *d->u.dict.ents);
+  rt_decref(d->u.dict.ents[pos].key);
+  rt_decref(d->u.dict.ents[pos].val);
+  memmove(&d->u.dict.ents[pos], &d->u.dict.ents[pos + 1],
+          (d->u.dict.len - (size_t)pos - 1) * sizeof *d->u.dict.ents);
   d->u.dict.len--;
-  reindex(d, d->u.dict.index_cap);
+  rt_index_rebuild(&d->u.dict.index, (uint32_t)d->u.dict.len, dict_key, d);
 }
 
 RtValue *rt_dict_copy(const RtValue *d) {
