@@ -471,30 +471,40 @@ bad:
   return NULL;
 }
 
+/* A number token as ast.literal_eval reads it: Python's int literals (no
+ * leading zeros, 0x/0o/0b, underscores) and floats; one too big for 64 bits
+ * is not a literal playc can hold, and the text stays text. */
 static RtValue *lit_number(Lit *l) {
   const char *start = l->p;
-  if (l->p < l->end && (*l->p == '-' || *l->p == '+'))
-    l->p++;
-  bool isfloat = false;
+  bool neg = false;
+  if (l->p < l->end && (*l->p == '-' || *l->p == '+')) {
+    neg = *l->p++ == '-';
+    ws(l); /* "- 5" is UnaryOp(USub, 5) */
+  }
+  const char *num = l->p;
+  bool isfloat = false, hex = l->end - l->p > 1 && l->p[0] == '0' && (l->p[1] | 32) == 'x';
   while (l->p < l->end && (isalnum((unsigned char)*l->p) || *l->p == '.' || *l->p == '_' ||
-                           ((*l->p == '-' || *l->p == '+') && (l->p[-1] == 'e' || l->p[-1] == 'E')))) {
-    if (*l->p == '.' || *l->p == 'e' || *l->p == 'E')
+                           ((*l->p == '-' || *l->p == '+') && !hex &&
+                            (l->p[-1] == 'e' || l->p[-1] == 'E')))) {
+    if (*l->p == '.' || (!hex && (*l->p == 'e' || *l->p == 'E')))
       isfloat = true;
     l->p++;
   }
-  char *text = rt_xstrndup(start, (size_t)(l->p - start)), *end;
-  RtValue *v = NULL;
-  if (!isfloat || strncasecmp(text + (text[0] == '-' || text[0] == '+'), "0x", 2) == 0) {
-    long long i = strtoll(text, &end, 0);
-    if (*end == 0 && end != text)
-      v = rt_int(i);
-  } else {
-    double f = strtod(text, &end);
-    if (*end == 0 && end != text)
-      v = rt_float(f);
+  size_t n = (size_t)(l->p - num);
+  if (n == 0 || (start != num && (*num == '-' || *num == '+')))
+    return NULL;
+  if (isfloat) {
+    double f;
+    if (rt_arith_parse_float(num, n, &f, NULL, 0) != RT_ARITH_OK || isalpha((unsigned char)*num))
+      return NULL;
+    return rt_float(neg ? -f : f);
   }
-  free(text);
-  return v;
+  int64_t i;
+  if (neg && num == start + 1) /* "-9223372036854775808" fits as a whole */
+    return rt_arith_parse_int(start, (size_t)(l->p - start), 0, &i, NULL, 0) ? NULL : rt_int(i);
+  if (rt_arith_parse_int(num, n, 0, &i, NULL, 0) != RT_ARITH_OK || (neg && i == INT64_MIN))
+    return NULL;
+  return rt_int(neg ? -i : i);
 }
 
 static RtValue *lit_value(Lit *l, int depth) {
@@ -518,11 +528,11 @@ static RtValue *lit_value(Lit *l, int depth) {
     l->p++;
     return lit_seq(l, '}', true, depth);
   }
-  if (word(l, "True") || word(l, "true"))
+  if (word(l, "True"))
     return rt_bool(true);
-  if (word(l, "False") || word(l, "false"))
+  if (word(l, "False"))
     return rt_bool(false);
-  if (word(l, "None") || word(l, "null"))
+  if (word(l, "None"))
     return rt_none();
   if (isdigit((unsigned char)c) || c == '-' || c == '+' || c == '.')
     return lit_number(l);

@@ -9,8 +9,9 @@
  *   case:   OP ARG...   OP is a binop symbol (+ - * / // % ** < <= == !=),
  *                       "neg", "int" (Jinja's int filter; a second ARG is
  *                       the base), "float" (Python's float() of a string),
- *                       "repeat", or "yaml" (load a document, print it as
- *                       JSON keeping dict order)
+ *                       "literal" (ast.literal_eval as Ansible uses it on
+ *                       rendered templates and INI values), or "yaml" (load
+ *                       a document, print it as JSON keeping dict order)
  *   value:  i:INT  f:HEXFLOAT  b:0|1  s:JSON-STRING  l:JSON-LIST
  *   answer: a value, or e:PYTHON-CLASS:MESSAGE, or "n:LEN" for a long
  *           string or list (only its length is printed)
@@ -106,6 +107,10 @@ static RtValue *oracle_case(char **f, int n) {
     double d;
     RtArithErr e = rt_arith_parse_float(a->u.str.s, a->u.str.len, &d, msg, sizeof msg);
     r = e ? rt_arith_error(e, msg) : rt_float(d);
+  } else if (strcmp(f[0], "literal") == 0 && rt_kind(a) == RT_STR) {
+    r = rt_parse_pyliteral(a->u.str.s, a->u.str.len);
+    if (!r)
+      r = rt_error_exc(RT_EXC_VALUE, "not a literal");
   } else if (strcmp(f[0], "yaml") == 0 && rt_kind(a) == RT_STR) {
     char *err = NULL;
     RtValue *v = rt_parse_yaml(a->u.str.s, a->u.str.len, "case.yml", &err);

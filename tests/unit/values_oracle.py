@@ -12,6 +12,7 @@ playc's size limit) — the error arith.h documents for it, never another value.
 
 usage: values_oracle.py PATH/TO/test_values
 """
+import ast
 import json
 import math
 import operator
@@ -125,8 +126,44 @@ def cases():
                 want = expected(lambda: seq * n)
             yield ("*", seq, n), want
             yield ("*", n, seq), want
+    for text in LITERALS:
+        yield ("literal", text), literal(text)
     for doc in YAML_DOCS:
         yield ("yaml", doc), ("s", json.dumps(yaml.safe_load(doc), ensure_ascii=False))
+
+
+LITERALS = ["1", "-5", "+5", "- 5", "010", "0x10", "0o17", "0b101", "1_000", "1e3", "1.5", ".5",
+            "5.", "1j", "true", "True", "False", "None", "null", "'a'", '"b"', "'it\\'s'",
+            "[1, 'two', None]", "(1, 2)", "{'k': [1, {'x': True}]}", "{1, 2}", "b'x'",
+            "99999999999999999999", "-9223372036854775808", "9223372036854775807", "1.5e400",
+            "[true]", "x", "a b", "'unterminated", "[1,", "1 2", "0_0", "00", "-0", "-0.0", "[]",
+            "{}", "[1, [2, [3]]]", "{'a': 1, 'a': 2}", "-inf", "inf", "1_e5", "0x_1f"]
+
+
+def literal(text):
+    """ast.literal_eval(text) as the runtime must give it: a value, or "not a
+    literal" — also for literals playc cannot hold (big ints, complex, sets,
+    bytes), which stay text."""
+    try:
+        v = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return ("e", "ValueError", "not a literal")
+    def plain(x):
+        if isinstance(x, (list, tuple)):
+            return [plain(i) for i in x]
+        if isinstance(x, dict):
+            return {k: plain(i) for k, i in x.items()}
+        if isinstance(x, (complex, set, bytes)) or (
+                type(x) is int and not INT64_MIN <= x <= INT64_MAX):
+            raise TypeError
+        return x
+    try:
+        v = plain(v)
+    except TypeError:
+        return ("e", "ValueError", "not a literal")
+    if isinstance(v, (list, dict)):
+        return ("j", v)
+    return expected(lambda: v)
 
 
 YAML_DOCS = [
@@ -164,7 +201,7 @@ def same(got, want):
     if want[0] == "s":
         return kind == "s" and json.loads(rest) == want[1]
     if want[0] == "j":
-        return kind == "l" and json.loads(rest) == want[1]
+        return kind in ("l", "j") and json.loads(rest) == want[1]
     return False
 
 
