@@ -274,8 +274,13 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   for (int i = 0; i < run.opt.ninventories; i++) {
     if (rt_inventory_load(&run.inv, run.opt.inventories[i], &err)) {
       parsed++;
-    } else {
-      rt_out_warning(NULL, "%s", err);
+    } else { /* as InventoryManager.parse_source words it */
+      if (strncmp(err, "Failed to parse ", 16) == 0) {
+        rt_out_warning(NULL, " * %s", err);
+        rt_out_warning(NULL, "Unable to parse %s as an inventory source", run.opt.inventories[i]);
+      } else {
+        rt_out_warning(NULL, "%s", err);
+      }
       free(err);
       err = NULL;
     }

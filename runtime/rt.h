@@ -254,42 +254,90 @@ void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 
 /* ---- inventory.c ----------------------------------------------------------- */
 
+/* Limits on what one inventory may ask for, each an error naming it: hosts
+ * one pattern (web[1:1000000], several ranges multiply) may produce, hosts
+ * in all, host-group memberships (each host times the groups it belongs to,
+ * directly or through children: what group_names and `groups` hold), and
+ * group nesting (Ansible itself fails past Python's recursion limit). */
+#define RT_INV_MAX_RANGE 1000000
+#define RT_INV_MAX_HOSTS (1 << 22)
+#define RT_INV_MAX_MEMBERSHIPS (1 << 24)
+#define RT_INV_MAX_DEPTH RT_MAX_DEPTH
+
 typedef struct RtInvHost {
   char *name;
-  RtValue *vars;    /* dict: host vars from the inventory */
-  char **groups;    /* group names the host belongs to (direct and inherited, sorted; no "all") */
+  RtValue *vars;    /* dict: the host's own vars, NULL when it has none */
+  int *direct;      /* groups it was added to, in order (indexes) */
+  int ndirect, capdirect;
+  int *groups;      /* after rt_inventory_finish: its groups, direct and inherited,
+                     * without "all", sorted by name (Ansible's group_names) */
   int ngroups;
   bool implicit;    /* the implicit localhost: matches "localhost", never "all" */
 } RtInvHost;
 
 typedef struct RtInvGroup {
   char *name;
-  RtValue *vars;     /* dict */
-  char **children;
-  int nchildren;
-  char **hosts;      /* direct members */
-  int nhosts;
+  RtValue *vars;    /* dict, NULL when it has none */
+  int *children;    /* child groups in the order added (indexes) */
+  int nchildren, capchildren;
+  int *parents;
+  int nparents, capparents;
+  int *hosts;       /* direct members in the order added (indexes) */
+  int nhosts, caphosts;
+  int depth;        /* after rt_inventory_finish: Ansible's Group.depth (all = 0) */
+  int priority;     /* ansible_group_priority (a setting, not a var); 1 unless set */
+  bool priority_set;
 } RtInvGroup;
 
+typedef struct RtInvPair {
+  int a, b;
+} RtInvPair;
+
+/* Hosts and groups in order of creation, each found by name in O(1); edges
+ * and memberships are kept once each (an RtIndex over the pairs). Entries
+ * are addressed by index, never by pointer, since the arrays grow. */
 typedef struct RtInventory {
-  RtInvHost *hosts; /* in order of first appearance */
-  int nhosts;
+  RtInvHost *hosts;
+  int nhosts, caphosts;
   RtInvGroup *groups;
-  int ngroups;
+  int ngroups, capgroups;
+  RtIndex host_index, group_index;
+  RtInvPair *edges;   /* (parent, child), in order added */
+  int nedges, capedges;
+  RtIndex edge_index;
+  RtInvPair *members; /* (group, host), in order added */
+  int nmembers, capmembers;
+  RtIndex member_index;
+  bool dirty;            /* changed since rt_inventory_finish */
+  RtValue *groups_value; /* the `groups` magic var, built once (atomic) */
 } RtInventory;
 
-/* Loads each -i source (file path: INI or YAML; "a,b," host list) into `inv`.
- * Returns false with *err (malloc'd) on a bad or missing source. */
+/* Loads one -i source (a file: INI or YAML; "a,b," a host list) into `inv`.
+ * A source loads whole or not at all: on a bad source, returns false with
+ * *err (malloc'd, Ansible's words) and leaves `inv` as it was. */
 bool rt_inventory_load(RtInventory *inv, const char *source, char **err);
-/* Adds the implicit localhost when a pattern names it and the inventory has not. */
-RtInvHost *rt_inventory_implicit_localhost(RtInventory *inv);
-/* Hosts matching an Ansible pattern ("all", "web", "a:b", "a:&b", "a:!b",
- * "host*"), in inventory order. Returns a malloc'd array of indexes. */
-int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count);
-/* Variables of host `i`, merged: all group, groups (parents first), host. */
-RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
-/* Computes every host's group list once all sources are loaded. */
+/* Adds the implicit localhost when a pattern names it and the inventory has
+ * not; returns its index. */
+int rt_inventory_implicit_localhost(RtInventory *inv);
+/* Reconciles the inventory as Ansible does once its sources are loaded
+ * (top-level groups become children of "all", hosts in no group join
+ * "ungrouped"), then computes group depths and each host's groups. Cheap
+ * when nothing changed since the last call. */
 void rt_inventory_finish(RtInventory *inv);
+/* Hosts matching an Ansible pattern ("all", "web", "a:b", "a,b", "a:&b",
+ * "a:!b", "web*", "~re", "web[0:2]"), in Ansible's order: patterns in the
+ * order given with intersections and exclusions applied after, a group's
+ * hosts its own first, then its children's level by level. Returns a
+ * malloc'd array of host indexes. Needs rt_inventory_finish. */
+int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count);
+/* Variables of host `i`, merged: its groups by (depth, ansible_group_priority,
+ * name), then its own. New reference. */
+RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
+/* group_names of host `i`: a new list of strings. */
+RtValue *rt_inventory_group_names(RtInventory *inv, int i);
+/* The `groups` magic var: {group: [host names]} for every group, built once
+ * after rt_inventory_finish (shared: a new reference to the same dict). */
+RtValue *rt_inventory_groups(RtInventory *inv);
 void rt_inventory_free(RtInventory *inv);
 
 /* ---- conn.c, conn_local.c, conn_ssh.c: connections ------------------------ */
