@@ -3,16 +3,19 @@
 ansible-core: each inventory below is written to a file and read by
 `ansible-inventory --list` and by `test_inventory --list` (groups, their
 hosts and children in order, every host's merged vars), and host patterns
-are resolved by `ansible --list-hosts` and `test_inventory --match` (the
-hosts and their order). A source Ansible cannot parse must leave playc's
+are resolved by ansible-playbook (each play's ansible_play_hosts_all, what
+`ansible --list-hosts` lists) and `test_inventory --match` (the hosts and
+their order). A source Ansible cannot parse must leave playc's
 inventory empty, with Ansible's message: Ansible keeps what it read before
 the error (and shows it when another source parses), playc keeps nothing of
 a bad source, which is the safer of the two.
 
 usage: inventory_oracle.py PATH/TO/test_inventory
 """
+import concurrent.futures
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -190,14 +193,19 @@ def failure(stderr, plugin):
     return "(no message)" if "Unable to parse" in text else None
 
 
-def list_hosts(text):
-    """The host names of `ansible --list-hosts` output."""
-    lines = text.splitlines()
-    out = []
-    for i, line in enumerate(lines):
-        if line.strip().startswith("hosts ("):
-            out = [l.strip() for l in lines[i + 1:] if l.startswith("    ")]
-    return out
+def ansible_patterns(path, env, tmp):
+    """The hosts each of PATTERNS selects, in order, from one ansible-playbook
+    run: a play per pattern prints its ansible_play_hosts_all (the hosts
+    InventoryManager.get_hosts gives the play, as --list-hosts lists them)."""
+    pb = os.path.join(tmp, "patterns_pb.yml")
+    with open(pb, "w") as f:
+        for i, pat in enumerate(PATTERNS):
+            f.write("- hosts: %s\n  gather_facts: false\n  tasks:\n"
+                    "    - debug:\n        msg: \"pattern-%d {{ ansible_play_hosts_all | join(',') }}\"\n"
+                    "      run_once: true\n" % (json.dumps(pat), i))
+    out = run(["ansible-playbook", "-i", path, "-c", "local", pb], env=env).stdout.decode()
+    found = dict(re.findall(r'"msg": "pattern-(\d+) ([^"]*)"', out))
+    return [found.get(str(i), "").split(",") if found.get(str(i)) else [] for i in range(len(PATTERNS))]
 
 
 def main():
@@ -209,9 +217,13 @@ def main():
             path = os.path.join(tmp, name)
             with open(path, "w") as f:
                 f.write(text)
+        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+            lists = dict(zip(INVENTORIES, pool.map(
+                lambda n: run(["ansible-inventory", "-i", os.path.join(tmp, n), "--list"], env=env),
+                INVENTORIES)))
         for name in INVENTORIES:
             path = os.path.join(tmp, name)
-            ans = run(["ansible-inventory", "-i", path, "--list"], env=env)
+            ans = lists[name]
             want = json.loads(ans.stdout)
             got_run = run([exe, "--list", path])
             try:
@@ -232,9 +244,7 @@ def main():
                 print("%s:\n  playc:   %s\n  ansible: %s" % (name, json.dumps(got, sort_keys=True),
                                                           json.dumps(want, sort_keys=True)))
         path = os.path.join(tmp, PATTERN_INVENTORY)
-        for pat in PATTERNS:
-            want = list_hosts(run(["ansible", "-i", path, "--list-hosts", pat], env=env)
-                              .stdout.decode())
+        for pat, want in zip(PATTERNS, ansible_patterns(path, env, tmp)):
             got = run([exe, "--match", pat, path]).stdout.decode().split()
             if got == want:
                 passed += 1
