@@ -153,10 +153,16 @@ static bool is_member(const RtInventory *inv, int g, int h) {
   return rt_index_find(&inv->member_index, (const char *)&p, sizeof p, member_key, inv) >= 0;
 }
 
-/* Sets a var in a host's or group's own dict (takes `v`). */
+/* Sets a var in a host's or group's own dict (takes `v`). The dicts are
+ * shared copy-on-write: the hosts of one range line share their vars. */
 static void set_var(RtValue **vars, const char *k, RtValue *v) {
-  if (!*vars)
+  if (!*vars) {
     *vars = rt_dict_new(4);
+  } else if ((*vars)->refs != 1) {
+    RtValue *c = rt_dict_copy(*vars);
+    rt_decref(*vars);
+    *vars = c;
+  }
   rt_dict_set(*vars, k, v);
 }
 
@@ -181,6 +187,10 @@ static void set_group_var(RtInventory *inv, int g, const char *k, RtValue *v) {
 }
 
 static void merge_vars(RtValue **dst, const RtValue *src) {
+  if (!*dst && src && src->u.dict.len) {
+    *dst = rt_incref((RtValue *)src);
+    return;
+  }
   for (size_t i = 0; src && i < src->u.dict.len; i++)
     set_var(dst, src->u.dict.ents[i].key->u.str.s, rt_incref(src->u.dict.ents[i].val));
 }
