@@ -1384,12 +1384,13 @@ static void group_hosts(Walk *w, int g, int **out, int *n, int *cap) {
   }
 }
 
-/* fnmatch.translate, case-sensitive, as _match_list uses it. */
+/* _match_list: a glob (fnmatch.translate, case-sensitive) or a ~regex,
+ * both matched from the start of the name (re.match). */
 static bool name_matches(const char *pattern, pcre2_code *re, const char *name) {
   if (!re)
     return fnmatch(pattern, name, FNM_NOESCAPE) == 0;
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-  int rc = pcre2_match(re, (PCRE2_SPTR)name, strlen(name), 0, 0, md, NULL);
+  int rc = pcre2_match(re, (PCRE2_SPTR)name, strlen(name), 0, PCRE2_ANCHORED, md, NULL);
   pcre2_match_data_free(md);
   return rc >= 0;
 }

@@ -167,7 +167,7 @@ INVENTORIES[PATTERN_INVENTORY] = """all:
         db:
 """
 PATTERNS = ["all", "web", "db:web", "web:db", "web,db", "web:&db", "prod:!web", "!db:web", "&db",
-            "w*", "~^[dw][12]$", "web[0]", "web[-1]", "web[1:]", "web[0:1]", "all:!ungrouped",
+            "w*", "~^[dw][12]$", "~[12]", "~w", "~(d|so)", "web[0]", "web[-1]", "web[1:]", "web[0:1]", "all:!ungrouped",
             "ungrouped", "solo", "nomatch", "localhost", "web:localhost", "d?"]
 
 

@@ -305,6 +305,7 @@ static void test_patterns(void) {
   CHECK(match_is(&inv, "&db", "w2,d1"));     /* no plain pattern: all first */
   CHECK(match_is(&inv, "w*", "w1,w2,w3"));
   CHECK(match_is(&inv, "~^[dw][12]$", "w1,w2,d1"));
+  CHECK(match_is(&inv, "~[12]", "")); /* re.match: from the start of the name */
   CHECK(match_is(&inv, "web[0]", "w1"));
   CHECK(match_is(&inv, "web[-1]", "w3"));
   CHECK(match_is(&inv, "web[1:]", "w2,w3"));
