@@ -417,7 +417,6 @@ static LLVMValueRef cg_fn_name(Cg *g, const char *prefix, int32_t id, LLVMTypeRe
 /* ---- unboxed (typed) expressions ----------------------------------------------------- */
 
 static bool cg_scalar_type(IrType t) { return t == TY_BOOL || t == TY_INT || t == TY_FLOAT; }
-static bool cg_intlike(IrType t) { return t == TY_BOOL || t == TY_INT; }
 static bool cg_unboxable(const IrExpr *e);
 
 static bool cg_binop_unboxable(const IrExpr *e) {
@@ -426,11 +425,12 @@ static bool cg_binop_unboxable(const IrExpr *e) {
     return false;
   switch (e->binop) {
   case RT_OP_ADD: case RT_OP_SUB: case RT_OP_MUL:
-    if (e->type == TY_INT)
-      return cg_intlike(a) && cg_intlike(b);
+    /* int arithmetic can overflow: fold computed what succeeds, the rest is
+     * runtime/arith.c's error at run time (rt_binop) */
     return e->type == TY_FLOAT && (a == TY_FLOAT || b == TY_FLOAT);
   case RT_OP_EQ: case RT_OP_NE: case RT_OP_LT: case RT_OP_LE: case RT_OP_GT: case RT_OP_GE:
-    return e->type == TY_BOOL;
+    /* int against float compares exactly in the runtime, not through a double */
+    return e->type == TY_BOOL && (a == TY_FLOAT) == (b == TY_FLOAT);
   default:
     return false;
   }
@@ -446,8 +446,8 @@ static bool cg_unboxable(const IrExpr *e) {
     return true;
   case IR_NOT:
     return e->type == TY_BOOL && cg_unboxable(e->kids[0]);
-  case IR_NEG:
-    return e->type != TY_BOOL && e->type == e->kids[0]->type && cg_unboxable(e->kids[0]);
+  case IR_NEG: /* -INT64_MIN overflows: only floats negate in registers */
+    return e->type == TY_FLOAT && e->kids[0]->type == TY_FLOAT && cg_unboxable(e->kids[0]);
   case IR_AND:
   case IR_OR:
     return e->type == TY_BOOL && e->kids[0]->type == TY_BOOL && e->kids[1]->type == TY_BOOL &&

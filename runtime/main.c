@@ -74,55 +74,66 @@ static RtValue *parse_kv(const char *s, char **err) {
   return d;
 }
 
-/* One -e argument → a dict (new reference), or NULL with *err. */
-static RtValue *extra_vars_arg(const char *arg, char **err) {
+/* One -e argument → a dict (new reference), or NULL with *err and *rc set
+ * to ansible-playbook's exit code for it: 1 for a file it cannot read, 4
+ * for data it cannot parse (bad YAML or JSON, nested past RT_MAX_DEPTH),
+ * 5 for data that is not a dictionary. */
+static RtValue *extra_vars_arg(const char *arg, char **err, int *rc) {
+  const char *p = arg, *name = "<extra vars>";
+  char *text = NULL;
+  size_t len;
   if (arg[0] == '@') {
-    size_t len;
-    char *text = rt_read_file(arg + 1, &len);
-    if (!text) {
-      *err = rt_xasprintf("the file_name '%s' does not exist, or is not readable", arg + 1);
+    name = arg + 1;
+    if (!(text = rt_read_file(name, &len))) {
+      *err = rt_xasprintf("the file_name '%s' does not exist, or is not readable", name);
+      *rc = 1;
       return NULL;
     }
-    RtValue *v = rt_parse_yaml(text, len, arg + 1, err);
-    free(text);
-    if (v && rt_kind(v) != RT_DICT) {
-      rt_decref(v);
-      *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary",
-                          arg);
-      return NULL;
+    p = text;
+  } else {
+    while (isspace((unsigned char)*p))
+      p++;
+    if (*p != '{' && *p != '[') {
+      *rc = 5;
+      return parse_kv(arg, err);
     }
-    return v;
+    len = strlen(p);
   }
-  const char *p = arg;
-  while (isspace((unsigned char)*p))
-    p++;
-  if (*p == '{' || *p == '[') {
-    RtValue *v = rt_parse_yaml(p, strlen(p), "<extra vars>", err);
-    if (v && rt_kind(v) != RT_DICT) {
-      rt_decref(v);
-      *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary",
-                          arg);
-      return NULL;
-    }
-    return v;
+  char *perr = NULL;
+  RtValue *v = rt_parse_yaml(p, len, name, &perr);
+  free(text);
+  if (!v) {
+    *err = rt_xasprintf("Unable to parse extra vars '%s': %s", arg, perr);
+    free(perr);
+    *rc = 4;
+    return NULL;
   }
-  return parse_kv(arg, err);
+  if (rt_kind(v) != RT_DICT) {
+    rt_decref(v);
+    *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary",
+                        arg);
+    *rc = 5;
+    return NULL;
+  }
+  return v;
 }
 
-static bool load_extra_vars(RtRun *run, char **err) {
+/* Returns -1 when every -e argument loaded, else the exit code (message in *err). */
+static int load_extra_vars(RtRun *run, char **err) {
   RtValue *all = rt_dict_new(4);
   for (int i = 0; i < run->opt.nextra_vars; i++) {
-    RtValue *v = extra_vars_arg(run->opt.extra_vars[i], err);
+    int rc = 1;
+    RtValue *v = extra_vars_arg(run->opt.extra_vars[i], err, &rc);
     if (!v) {
       rt_decref(all);
-      return false;
+      return rc;
     }
     for (size_t k = 0; k < v->u.dict.len; k++)
       rt_dict_set(all, v->u.dict.ents[k].key->u.str.s, rt_incref(v->u.dict.ents[k].val));
     rt_decref(v);
   }
   run->extra_vars = all;
-  return true;
+  return -1;
 }
 
 static int parse_hkc(const char *s) {
@@ -294,18 +305,23 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   }
   rt_interrupt_init(); /* before any thread: they all inherit the blocked signals */
   char *err = NULL;
-  if (!load_extra_vars(&run, &err)) {
+  if ((rc = load_extra_vars(&run, &err)) >= 0) {
     rt_out_error("%s", err);
     free(err);
     free_run(&run);
-    return 1;
+    return rc;
   }
   int parsed = 0;
   for (int i = 0; i < run.opt.ninventories; i++) {
     if (rt_inventory_load(&run.inv, run.opt.inventories[i], &err)) {
       parsed++;
-    } else {
-      rt_out_warning(NULL, "%s", err);
+    } else { /* as InventoryManager.parse_source words it */
+      if (strncmp(err, "Failed to parse ", 16) == 0) {
+        rt_out_warning(NULL, " * %s", err);
+        rt_out_warning(NULL, "Unable to parse %s as an inventory source", run.opt.inventories[i]);
+      } else {
+        rt_out_warning(NULL, "%s", err);
+      }
       free(err);
       err = NULL;
     }

@@ -9,6 +9,7 @@
 #ifndef PLAYC_RT_H
 #define PLAYC_RT_H
 
+#include "arith.h"
 #include "playc.h"
 #include "vault.h"
 
@@ -47,6 +48,26 @@ typedef struct RtArena {
 /* Zeroed memory that lives until rt_arena_free. */
 void *rt_arena_alloc(RtArena *a, size_t n);
 void rt_arena_free(RtArena *a);
+/* RtIndex: the runtime's hash map, an open-addressing index of positions
+ * into an array its user owns; keys live in that array and `kf` reads the
+ * key of position `pos` from it (`ctx` is the user's). {0} is empty. Keys
+ * must be unique: find before add. Lookup and insertion are O(1) expected;
+ * the hash is seeded per process, so crafted keys cannot make them slow. */
+typedef struct RtIndex {
+  uint32_t *slots; /* 0 = empty, else position + 1 */
+  uint32_t cap;    /* a power of two, or 0 before the first add */
+  uint32_t n;
+} RtIndex;
+typedef const char *(*RtIndexKeyFn)(const void *ctx, uint32_t pos, size_t *len);
+uint32_t rt_hash(const char *s, size_t len);
+/* The position of `key`, or -1. */
+int64_t rt_index_find(const RtIndex *ix, const char *key, size_t len, RtIndexKeyFn kf,
+                      const void *ctx);
+/* Indexes position `pos`, whose key is not indexed yet. */
+void rt_index_add(RtIndex *ix, uint32_t pos, RtIndexKeyFn kf, const void *ctx);
+/* Indexes positions 0..n-1 afresh (after entries moved or were removed). */
+void rt_index_rebuild(RtIndex *ix, uint32_t n, RtIndexKeyFn kf, const void *ctx);
+void rt_index_free(RtIndex *ix);
 
 /* A whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
 char *rt_read_file(const char *path, size_t *len);
@@ -77,19 +98,38 @@ typedef enum RtKind {
 
 /* The Python exception class an error value stands for. */
 typedef enum RtExc {
-  RT_EXC_OTHER,     /* ValueError, ZeroDivisionError, ...: the message says it */
+  RT_EXC_OTHER,     /* an AnsibleError: the message says it all */
   RT_EXC_UNDEFINED, /* jinja2's UndefinedError */
-  RT_EXC_TYPE       /* TypeError */
+  RT_EXC_TYPE,      /* TypeError */
+  /* Python exceptions Ansible does not wrap: it reports them as "An exception
+   * occurred during task execution ... The error was: ZeroDivisionError: ..." */
+  RT_EXC_ZERO_DIVISION, /* ZeroDivisionError */
+  RT_EXC_OVERFLOW,      /* OverflowError */
+  RT_EXC_VALUE,         /* ValueError */
+  RT_EXC_MEMORY,        /* MemoryError */
+  RT_EXC_RECURSION      /* RecursionError: a value nested past RT_MAX_DEPTH */
 } RtExc;
+/* Python's name of a bare exception class ("ZeroDivisionError"), NULL for
+ * OTHER, UNDEFINED and TYPE (Ansible words those itself). */
+const char *rt_exc_name(RtExc exc);
 
 typedef struct RtDictEntry {
   RtValue *key; /* always RT_STR for now; keys are strings in YAML/JSON data */
   RtValue *val;
 } RtDictEntry;
 
+/* How deep values may nest. Loaders (JSON, YAML, inventories) refuse deeper
+ * data, and a value built deeper at run time is refused where it is used
+ * (rt_too_deep: operands, filters, templates, module arguments, loops), so
+ * the recursive operations (render, equality, ordering, copies) never go
+ * further than this plus one expression's own nesting. Python's default
+ * recursion limit, where Ansible itself gives up on such data. */
+#define RT_MAX_DEPTH 1000
+
 struct RtValue {
-  uint32_t refs; /* atomic; UINT32_MAX marks immortal singletons (none, true, false) */
-  uint8_t kind;  /* RtKind */
+  uint32_t refs;  /* atomic; UINT32_MAX marks immortal singletons (none, true, false) */
+  uint8_t kind;   /* RtKind */
+  uint16_t depth; /* nesting: 0 for scalars, else 1 + the deepest item's (saturates) */
   union {
     bool b;
     int64_t i;
@@ -105,8 +145,7 @@ struct RtValue {
     struct {
       size_t len, cap;    /* entries in insertion order */
       RtDictEntry *ents;
-      uint32_t *index;    /* open-addressing index into ents (size index_cap), 0 = empty, else pos+1 */
-      size_t index_cap;
+      RtIndex index;      /* key → position in ents */
     } dict;
     struct {
       char *name; /* the undefined name ("x", or "x.y" for attributes) */
@@ -139,7 +178,14 @@ RtValue *rt_undef_at(const char *name, const char *hint, const RtLoc *loc);
 RtValue *rt_error_of(RtValue *v);
 RtValue *rt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 RtValue *rt_type_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error of class `exc` (rt_error is RT_EXC_OTHER, rt_type_error RT_EXC_TYPE). */
+RtValue *rt_error_exc(RtExc exc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 RtValue *rt_thunk(RtExprFn fn, const char *name);
+
+/* True when `v` nests deeper than RT_MAX_DEPTH; rt_too_deep_error is the
+ * error its users return instead of recursing into it. */
+static inline bool rt_too_deep(const RtValue *v) { return v->depth > RT_MAX_DEPTH; }
+RtValue *rt_too_deep_error(void);
 
 /* Lists and dicts: accessors return BORROWED references. */
 size_t rt_len(const RtValue *v); /* list/dict/str length */
@@ -155,6 +201,13 @@ RtValue *rt_list_copy(const RtValue *list);
 
 /* Python equality (1 == 1.0 == True, list/dict deep). */
 bool rt_equal(const RtValue *a, const RtValue *b);
+
+/* ---- ops.c: numbers --------------------------------------------------------- */
+
+/* The number a bool, int or float value holds (arith.h). */
+RtNum rt_num_of(const RtValue *v);
+/* The error value for a failed arith.h operation and its message. */
+RtValue *rt_arith_error(RtArithErr e, const char *msg);
 
 /* ---- render.c: text forms of values --------------------------------------- */
 
@@ -200,42 +253,90 @@ void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 
 /* ---- inventory.c ----------------------------------------------------------- */
 
+/* Limits on what one inventory may ask for, each an error naming it: hosts
+ * one pattern (web[1:1000000], several ranges multiply) may produce, hosts
+ * in all, host-group memberships (each host times the groups it belongs to,
+ * directly or through children: what group_names and `groups` hold), and
+ * group nesting (Ansible itself fails past Python's recursion limit). */
+#define RT_INV_MAX_RANGE 1000000
+#define RT_INV_MAX_HOSTS (1 << 22)
+#define RT_INV_MAX_MEMBERSHIPS (1 << 24)
+#define RT_INV_MAX_DEPTH RT_MAX_DEPTH
+
 typedef struct RtInvHost {
   char *name;
-  RtValue *vars;    /* dict: host vars from the inventory */
-  char **groups;    /* group names the host belongs to (direct and inherited, sorted; no "all") */
+  RtValue *vars;    /* dict: the host's own vars, NULL when it has none */
+  int *direct;      /* groups it was added to, in order (indexes) */
+  int ndirect, capdirect;
+  int *groups;      /* after rt_inventory_finish: its groups, direct and inherited,
+                     * without "all", sorted by name (Ansible's group_names) */
   int ngroups;
   bool implicit;    /* the implicit localhost: matches "localhost", never "all" */
 } RtInvHost;
 
 typedef struct RtInvGroup {
   char *name;
-  RtValue *vars;     /* dict */
-  char **children;
-  int nchildren;
-  char **hosts;      /* direct members */
-  int nhosts;
+  RtValue *vars;    /* dict, NULL when it has none */
+  int *children;    /* child groups in the order added (indexes) */
+  int nchildren, capchildren;
+  int *parents;
+  int nparents, capparents;
+  int *hosts;       /* direct members in the order added (indexes) */
+  int nhosts, caphosts;
+  int depth;        /* after rt_inventory_finish: Ansible's Group.depth (all = 0) */
+  int priority;     /* ansible_group_priority (a setting, not a var); 1 unless set */
+  bool priority_set;
 } RtInvGroup;
 
+typedef struct RtInvPair {
+  int a, b;
+} RtInvPair;
+
+/* Hosts and groups in order of creation, each found by name in O(1); edges
+ * and memberships are kept once each (an RtIndex over the pairs). Entries
+ * are addressed by index, never by pointer, since the arrays grow. */
 typedef struct RtInventory {
-  RtInvHost *hosts; /* in order of first appearance */
-  int nhosts;
+  RtInvHost *hosts;
+  int nhosts, caphosts;
   RtInvGroup *groups;
-  int ngroups;
+  int ngroups, capgroups;
+  RtIndex host_index, group_index;
+  RtInvPair *edges;   /* (parent, child), in order added */
+  int nedges, capedges;
+  RtIndex edge_index;
+  RtInvPair *members; /* (group, host), in order added */
+  int nmembers, capmembers;
+  RtIndex member_index;
+  bool dirty;            /* changed since rt_inventory_finish */
+  RtValue *groups_value; /* the `groups` magic var, built once (atomic) */
 } RtInventory;
 
-/* Loads each -i source (file path: INI or YAML; "a,b," host list) into `inv`.
- * Returns false with *err (malloc'd) on a bad or missing source. */
+/* Loads one -i source (a file: INI or YAML; "a,b," a host list) into `inv`.
+ * A source loads whole or not at all: on a bad source, returns false with
+ * *err (malloc'd, Ansible's words) and leaves `inv` as it was. */
 bool rt_inventory_load(RtInventory *inv, const char *source, char **err);
-/* Adds the implicit localhost when a pattern names it and the inventory has not. */
-RtInvHost *rt_inventory_implicit_localhost(RtInventory *inv);
-/* Hosts matching an Ansible pattern ("all", "web", "a:b", "a:&b", "a:!b",
- * "host*"), in inventory order. Returns a malloc'd array of indexes. */
-int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count);
-/* Variables of host `i`, merged: all group, groups (parents first), host. */
-RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
-/* Computes every host's group list once all sources are loaded. */
+/* Adds the implicit localhost when a pattern names it and the inventory has
+ * not; returns its index. */
+int rt_inventory_implicit_localhost(RtInventory *inv);
+/* Reconciles the inventory as Ansible does once its sources are loaded
+ * (top-level groups become children of "all", hosts in no group join
+ * "ungrouped"), then computes group depths and each host's groups. Cheap
+ * when nothing changed since the last call. */
 void rt_inventory_finish(RtInventory *inv);
+/* Hosts matching an Ansible pattern ("all", "web", "a:b", "a,b", "a:&b",
+ * "a:!b", "web*", "~re", "web[0:2]"), in Ansible's order: patterns in the
+ * order given with intersections and exclusions applied after, a group's
+ * hosts its own first, then its children's level by level. Returns a
+ * malloc'd array of host indexes. Needs rt_inventory_finish. */
+int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count);
+/* Variables of host `i`, merged: its groups by (depth, ansible_group_priority,
+ * name), then its own. New reference. */
+RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
+/* group_names of host `i`: a new list of strings. */
+RtValue *rt_inventory_group_names(RtInventory *inv, int i);
+/* The `groups` magic var: {group: [host names]} for every group, built once
+ * after rt_inventory_finish (shared: a new reference to the same dict). */
+RtValue *rt_inventory_groups(RtInventory *inv);
 void rt_inventory_free(RtInventory *inv);
 
 /* ---- interrupt.c: SIGINT, SIGTERM, SIGHUP ----------------------------------- */

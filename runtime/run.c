@@ -997,17 +997,17 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   rt_inventory_finish(&run->inv);
   int n = 0;
   int *idx = rt_inventory_match(&run->inv, play->hosts, &n);
-  if (run->opt.limit) {
-    int nl = 0;
+  if (run->opt.limit) { /* keep the play's order, in linear time */
+    int nl = 0, k = 0;
     int *lim = rt_inventory_match(&run->inv, run->opt.limit, &nl);
-    int k = 0;
+    bool *in = rt_xcalloc((size_t)run->inv.nhosts + 1, sizeof *in);
+    for (int j = 0; j < nl; j++)
+      in[lim[j]] = true;
     for (int i = 0; i < n; i++)
-      for (int j = 0; j < nl; j++)
-        if (idx[i] == lim[j]) {
-          idx[k++] = idx[i];
-          break;
-        }
+      if (in[idx[i]])
+        idx[k++] = idx[i];
     n = k;
+    free(in);
     free(lim);
   }
   PlayRun pr = {0};

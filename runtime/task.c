@@ -64,13 +64,40 @@ static RtValue *failure(const char *msg) {
   return r;
 }
 
+/* The result Ansible's TaskExecutor returns for a Python exception it does
+ * not wrap (ZeroDivisionError, OverflowError, ...), raised while templating
+ * the arguments (then the result has no message: the callback prints the
+ * exception's last line above it) or the loop ("Unexpected failure during
+ * module execution"). Its "exception" text is that last line: compiled code
+ * has no Python traceback to show. */
+static RtValue *bare_exception(const RtValue *err, const char *cls, RtPhase phase) {
+  RtValue *r = rt_dict_new(4);
+  if (phase == RT_PHASE_LOOP) {
+    char *msg = rt_xasprintf("Unexpected failure during module execution: %s", err->u.err.msg);
+    rt_dict_set(r, "failed", rt_bool(true));
+    rt_dict_set(r, "msg", rt_strz(msg));
+    rt_dict_set(r, "stdout", rt_strz(""));
+    free(msg);
+  } else {
+    rt_dict_set(r, "changed", rt_bool(false));
+    rt_dict_set(r, "failed", rt_bool(true));
+  }
+  char *exc = rt_xasprintf("%s: %s\n", cls, err->u.err.msg);
+  rt_dict_set(r, "exception", rt_strz(exc));
+  free(exc);
+  return r;
+}
+
 static void set_result(RtHost *h, RtValue *r) {
   rt_decref(h->result);
   h->result = r;
 }
 
 int64_t rt_loop_begin(RtHost *h, const RtTaskDef *t, RtValue *items) {
-  (void)t;
+  if (rt_too_deep(items)) {
+    rt_step_error(h, t, RT_PHASE_LOOP, rt_too_deep_error());
+    return -1;
+  }
   if (rt_kind(items) != RT_LIST) {
     RtBuf b = {0};
     rt_buf_puts(&b, "Invalid data passed to 'loop', it requires a list, got this instead: ");
@@ -146,6 +173,13 @@ void rt_step_error(RtHost *h, const RtTaskDef *t, int32_t phase, RtValue *err) {
                     : phase == RT_PHASE_CHANGED_WHEN ? t->changed_when_src
                     : phase == RT_PHASE_FAILED_WHEN  ? t->failed_when_src
                                                      : NULL;
+  const char *cls = rt_kind(err) == RT_ERROR ? rt_exc_name((RtExc)err->u.err.exc) : NULL;
+  if (cls && (phase == RT_PHASE_ARGS || phase == RT_PHASE_LOOP)) {
+    set_result(h, bare_exception(err, cls, (RtPhase)phase));
+    h->step_error = true;
+    rt_decref(err);
+    return;
+  }
   char *msg;
   if (phase == RT_PHASE_WHEN || phase == RT_PHASE_CHANGED_WHEN || phase == RT_PHASE_FAILED_WHEN) {
     msg = rt_cond_error_text(src ? src : "", err);
@@ -216,6 +250,11 @@ static RtValue *find_error(RtValue *v) {
 }
 
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
+  if (rt_too_deep(args)) { /* before find_error recurses into it */
+    rt_step_error(h, t, RT_PHASE_ARGS, rt_too_deep_error());
+    rt_decref(args);
+    return true;
+  }
   RtValue *bad = find_error(args);
   if (bad) {
     rt_step_error(h, t, RT_PHASE_ARGS, rt_incref(bad));
@@ -453,7 +492,12 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   RtStatus st = status_of(r, kw_flag(h, t, RT_TK_IGNORE_ERRORS));
   if (st == RT_STATUS_UNREACHABLE)
     h->unreachable = true;
-  if (!loop_ran) {
+  /* A loop's own result prints only for a failed debug loop: the callback's
+   * _clean_results keeps debug's "msg" alone, and without "results" the
+   * failure prints as a task's ("One or more items failed"). */
+  bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
+                      (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
+  if (!loop_ran || debug_failed) {
     if (kw_flag(h, t, RT_TK_NO_LOG)) {
       RtValue *c = censored(r);
       rt_out_result(h, t, c, st, false);
@@ -461,8 +505,7 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
     } else {
       rt_out_result(h, t, r, st, false);
     }
-  }
-  if (loop_ran && st == RT_STATUS_IGNORED) {
+  } else if (st == RT_STATUS_IGNORED) {
     pthread_mutex_lock(&h->run->out_lock);
     fputs("...ignoring\n", stdout);
     fflush(stdout);

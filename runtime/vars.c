@@ -38,26 +38,6 @@ static RtValue *str_list(char **names, int n) {
   return l;
 }
 
-/* groups: {"all": [...], "ungrouped": [...], group: [hosts incl. children]} */
-static RtValue *magic_groups(RtRun *run) {
-  RtInventory *inv = &run->inv;
-  RtValue *d = rt_dict_new((size_t)inv->ngroups + 2);
-  RtValue *all = rt_list_new((size_t)inv->nhosts);
-  for (int i = 0; i < inv->nhosts; i++)
-    rt_list_push(all, rt_strz(inv->hosts[i].name));
-  rt_dict_put(d, "all", 3, all);
-  for (int g = 0; g < inv->ngroups; g++) {
-    int n = 0;
-    int *idx = rt_inventory_match(inv, inv->groups[g].name, &n);
-    RtValue *l = rt_list_new((size_t)n);
-    for (int i = 0; i < n; i++)
-      rt_list_push(l, rt_strz(inv->hosts[idx[i]].name));
-    free(idx);
-    rt_dict_put(d, inv->groups[g].name, strlen(inv->groups[g].name), l);
-  }
-  return d;
-}
-
 /* hostvars: every host's own layers merged (not forcing other hosts' thunks). */
 static RtValue *magic_hostvars(RtRun *run) {
   RtValue *d = rt_dict_new((size_t)run->inv.nhosts);
@@ -101,12 +81,10 @@ static RtValue *magic(RtHost *h, const char *name) {
     const char *dot = strchr(h->name, '.');
     return dot ? rt_str(h->name, (size_t)(dot - h->name)) : rt_strz(h->name);
   }
-  if (strcmp(name, "group_names") == 0) {
-    RtInvHost *ih = &run->inv.hosts[h->index];
-    return str_list(ih->groups, ih->ngroups);
-  }
+  if (strcmp(name, "group_names") == 0)
+    return rt_inventory_group_names(&run->inv, h->index);
   if (strcmp(name, "groups") == 0)
-    return magic_groups(run);
+    return rt_inventory_groups(&run->inv);
   if (strcmp(name, "hostvars") == 0)
     return magic_hostvars(run);
   if (strcmp(name, "ansible_play_hosts") == 0 || strcmp(name, "ansible_play_batch") == 0 ||
