@@ -45,7 +45,7 @@ static void drv_usage(FILE *f) {
 static void drv_list_modules(void) {
   static const char *const types[] = {"str", "bool", "int", "path", "raw", "list", "dict", "mode", "expr", "list of expr"};
   for (int32_t i = 0; i < mod_nschemas; i++) {
-    const ModSchema *m = &mod_schemas[i];
+    const ModSchema *m = mod_schemas[i];
     printf("%s%s\n", m->name, m->free_form ? " (free-form)" : "");
     for (int32_t j = 0; j < m->nparams; j++) {
       const ModParam *p = &m->params[j];

@@ -521,7 +521,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
                       NULL);
     return;
   }
-  const ModSchema *m = &mod_schemas[mi];
+  const ModSchema *m = mod_schemas[mi];
   t->module = mi;
   t->action = m->name;
   const FeNode *args = ft->args;

@@ -13,6 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
+static const ModParam validate_argument_spec_params[] = {
+    {"argument_spec", MP_RAW, true, NULL, NULL},
+    {"provided_arguments", MP_RAW, false, NULL, NULL},
+    {"validate_args_context", MP_RAW, false, NULL, NULL},
+};
+const ModSchema mod_schema_validate_argument_spec = {"validate_argument_spec", validate_argument_spec_params, MOD_N(validate_argument_spec_params), false, false, true, NULL, NULL};
+
+#ifndef MOD_SCHEMA_ONLY
+
 /* Python's type() of a value as the YAML loader gives it. */
 static const char *py_type(const RtValue *v) {
   switch (rt_kind(v)) {
@@ -286,3 +296,5 @@ RtValue *mod_validate_argument_spec(RtHost *h, RtValue *args) {
     rt_dict_set(r, "validate_args_context", ctx);
   return r;
 }
+
+#endif

@@ -16,6 +16,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
+static const ModParam command_params[] = {
+    {"_raw_params", MP_STR, false, NULL, NULL},
+    {"cmd", MP_STR, false, NULL, NULL},
+    {"argv", MP_LIST, false, NULL, NULL},
+    {"chdir", MP_PATH, false, NULL, NULL},
+    {"creates", MP_PATH, false, NULL, NULL},
+    {"removes", MP_PATH, false, NULL, NULL},
+    {"stdin", MP_STR, false, NULL, NULL},
+    {"stdin_add_newline", MP_BOOL, false, NULL, NULL},
+    {"strip_empty_ends", MP_BOOL, false, NULL, NULL},
+};
+const ModSchema mod_schema_command = {"command", command_params, MOD_N(command_params), true, false, false, NULL, NULL};
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
+static const ModParam shell_params[] = {
+    {"_raw_params", MP_STR, false, NULL, NULL},
+    {"cmd", MP_STR, false, NULL, NULL},
+    {"chdir", MP_PATH, false, NULL, NULL},
+    {"creates", MP_PATH, false, NULL, NULL},
+    {"removes", MP_PATH, false, NULL, NULL},
+    {"executable", MP_PATH, false, NULL, NULL},
+    {"stdin", MP_STR, false, NULL, NULL},
+    {"stdin_add_newline", MP_BOOL, false, NULL, NULL},
+    {"strip_empty_ends", MP_BOOL, false, NULL, NULL},
+};
+const ModSchema mod_schema_shell = {"shell", shell_params, MOD_N(shell_params), true, false, false, NULL, NULL};
+
+#ifndef MOD_SCHEMA_ONLY
+
 /* shlex.split(s) in POSIX mode: quotes, backslash escapes, whitespace. */
 static RtValue *shlex_split(const char *s, char **err) {
   RtValue *l = rt_list_new(4);
@@ -280,3 +309,5 @@ RtValue *mod_command(RtHost *h, RtValue *args) {
 RtValue *mod_shell(RtHost *h, RtValue *args) {
   return run_command(h, args, true);
 }
+
+#endif

@@ -19,6 +19,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
+static const ModParam copy_params[] = {
+    {"dest", MP_PATH, true, NULL, NULL},
+    {"src", MP_PATH, false, NULL, NULL},
+    {"content", MP_STR, false, NULL, NULL},
+    {"mode", MP_MODE, false, NULL, NULL},
+    {"owner", MP_STR, false, NULL, NULL},
+    {"group", MP_STR, false, NULL, NULL},
+    {"force", MP_BOOL, false, "thirsty", NULL},
+    {"backup", MP_BOOL, false, NULL, NULL},
+};
+const ModSchema mod_schema_copy = {"copy", copy_params, MOD_N(copy_params), true, false, false, "src,content", "src,content"};
+
+#ifndef MOD_SCHEMA_ONLY
+
 /* Bodies up to this size travel with the first request (base64: 4/3 of it). */
 enum { INLINE_MAX = 256 * 1024 };
 
@@ -296,3 +311,5 @@ done:
   free(group);
   return r;
 }
+
+#endif

@@ -14,6 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
+static const ModParam file_params[] = {
+    {"path", MP_PATH, true, "dest,name", NULL},
+    {"state", MP_STR, false, NULL, "absent,directory,file,touch"},
+    {"mode", MP_MODE, false, NULL, NULL},
+    {"owner", MP_STR, false, "user", NULL},
+    {"group", MP_STR, false, NULL, NULL},
+    {"recurse", MP_BOOL, false, NULL, NULL},
+};
+const ModSchema mod_schema_file = {"file", file_params, MOD_N(file_params), true, false, false, NULL, NULL};
+
+#ifndef MOD_SCHEMA_ONLY
+
 /* symbolic_mode = clause ("," clause)* ; clause = [ugoa]* ([-+=] ([rwxXst]* | [ugo]))+ */
 static bool symbolic_mode(const char *m) {
   for (;;) {
@@ -160,3 +173,5 @@ done:
   free(group);
   return r;
 }
+
+#endif

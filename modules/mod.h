@@ -1,27 +1,22 @@
 /*
  * mod.h — the built-in modules' implementations (runtime side). Each is C on
  * the controller plus, for remote modules, minimal POSIX shell on the target.
- * mod_schemas[] (modules.h) and rt_modules[] (registry.c) share one order.
+ * mod_schemas[] (modules.h) and rt_modules[] (registry.c) share modules.def's
+ * order. A module file compiled with MOD_SCHEMA_ONLY (into playc) sees only
+ * modules.h: its schema is data the compiler checks arguments against.
  */
 #ifndef PLAYC_MOD_H
 #define PLAYC_MOD_H
 
 #include "modules.h"
+#ifndef MOD_SCHEMA_ONLY
 #include "rt.h"
 
 #include <time.h>
 
-RtValue *mod_command(RtHost *h, RtValue *args);
-RtValue *mod_shell(RtHost *h, RtValue *args);
-RtValue *mod_debug(RtHost *h, RtValue *args);
-RtValue *mod_set_fact(RtHost *h, RtValue *args);
-RtValue *mod_assert(RtHost *h, RtValue *args);
-RtValue *mod_fail(RtHost *h, RtValue *args);
-RtValue *mod_file(RtHost *h, RtValue *args);
-RtValue *mod_copy(RtHost *h, RtValue *args);
-RtValue *mod_setup(RtHost *h, RtValue *args);
-RtValue *mod_include_vars(RtHost *h, RtValue *args);
-RtValue *mod_validate_argument_spec(RtHost *h, RtValue *args);
+#define MOD(n) RtValue *mod_##n(RtHost *h, RtValue *args);
+#include "modules.def"
+#undef MOD
 
 /* ---- args.c: argument access and result helpers shared by modules ---------- */
 
@@ -100,4 +95,5 @@ long long mod_rec_int(const RtExec *ex, const char *key, long long def);
  * from the st.* records of __playc_stat; nothing when there are none. */
 void mod_add_stat(RtValue *r, const RtExec *ex);
 
+#endif /* MOD_SCHEMA_ONLY */
 #endif

@@ -46,7 +46,7 @@ typedef struct ModSchema {
   const char *exclusive;   /* comma-separated: at most one of these may be given, or NULL */
 } ModSchema;
 
-extern const ModSchema mod_schemas[];
+extern const ModSchema *const mod_schemas[]; /* by module id (modules.def) */
 extern const int32_t mod_nschemas;
 
 /* Index of the module called `name` (short, ansible.builtin.NAME or
@@ -59,5 +59,8 @@ int32_t mod_param_find(const ModSchema *m, const char *name);
 /* A hash of the whole table, stored in compiled programs and checked by the
  * runtime, so a binary never runs against a runtime with a different table. */
 uint32_t mod_schema_hash(void);
+
+/* The number of elements of a static array (module schemas' parameter lists). */
+#define MOD_N(a) ((int32_t)(sizeof(a) / sizeof((a)[0])))
 
 #endif

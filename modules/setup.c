@@ -9,6 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
+static const ModParam setup_params[] = {
+    {"gather_subset", MP_LIST, false, NULL, NULL},
+    {"filter", MP_LIST, false, NULL, NULL},
+};
+const ModSchema mod_schema_setup = {"setup", setup_params, MOD_N(setup_params), true, false, false, NULL, NULL};
+
+#ifndef MOD_SCHEMA_ONLY
+
 static const char SCRIPT[] =
     "n=$(uname -n); __playc_rec hostname \"${n%%.*}\"; __playc_rec nodename \"$n\"\n"
     "__playc_rec fqdn \"$(hostname -f 2>/dev/null || uname -n)\"\n"
@@ -120,3 +129,5 @@ RtValue *mod_setup(RtHost *h, RtValue *args) {
   rt_dict_set(r, "changed", rt_bool(false));
   return r;
 }
+
+#endif
