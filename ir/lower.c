@@ -459,10 +459,34 @@ static void lw_expr_param(Lw *l, IrExpr *d, const char *name, const FeNode *v, b
   ir_expr_add_kid(l->c, d, list ? vals : one);
 }
 
+/* The arguments as mod_check_constraints sees them at compile time: given
+ * by name or alias; a value only when it is a constant scalar. */
+typedef struct LwArgs {
+  const FeNode *args;
+  const ModSchema *m;
+} LwArgs;
+
+static const FeNode *lw_arg(const LwArgs *a, const char *name) {
+  for (int i = 0; a->args && i < a->args->n; i++) {
+    int32_t pi = mod_param_find(a->m, a->args->keys[i]->text);
+    if (pi >= 0 && strcmp(a->m->params[pi].name, name) == 0)
+      return a->args->vals[i];
+  }
+  return NULL;
+}
+
+static bool lw_arg_has(void *ctx, const char *name) { return lw_arg(ctx, name) != NULL; }
+
+static const char *lw_arg_text(void *ctx, const char *name) {
+  const FeNode *v = lw_arg(ctx, name);
+  if (!v || v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text)))
+    return NULL;
+  return v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
+}
+
 /* Checks one-of / exclusive / required, then lowers the args map. */
 static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc) {
   IrExpr *d = ir_expr_new(l->c, IR_DICT, TY_DICT, args ? args->loc : loc);
-  int32_t given[64] = {0};
   for (int i = 0; args && i < args->n; i++) {
     const char *k = args->keys[i]->text;
     int32_t pi = mod_param_find(m, k);
@@ -475,8 +499,6 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
       continue;
     }
     const ModParam *mp = pi >= 0 ? &m->params[pi] : NULL;
-    if (pi >= 0 && pi < 64)
-      given[pi] = 1;
     const FeNode *v = args->vals[i];
     if (mp && (mp->type == MP_EXPR || mp->type == MP_EXPR_LIST)) {
       lw_expr_param(l, d, mp->name, v, mp->type == MP_EXPR_LIST);
@@ -489,20 +511,12 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     ir_expr_add_kid(l->c, d, lw_const_str(l, mp ? mp->name : k, strlen(mp ? mp->name : k), args->keys[i]->loc));
     ir_expr_add_kid(l->c, d, lw_node(l, v));
   }
-  for (int32_t i = 0; i < m->nparams && i < 64; i++)
-    if (m->params[i].required && !given[i])
-      pc_error_at(l->c, loc, "missing required arguments: %s (module %s)", m->params[i].name, m->name);
-  int none = 0, many = 0;
-  for (int32_t i = 0; i < m->nparams && i < 64; i++) {
-    if (m->one_of && lw_in_list(m->one_of, m->params[i].name))
-      none += given[i];
-    if (m->exclusive && lw_in_list(m->exclusive, m->params[i].name))
-      many += given[i];
+  LwArgs la = {args, m};
+  char *msg = mod_check_constraints(m, lw_arg_has, lw_arg_text, &la, false); /* choices: lw_check_param */
+  if (msg) {
+    pc_error_at(l->c, loc, "%s (module %s)", msg, m->name);
+    free(msg);
   }
-  if (m->one_of && none == 0)
-    pc_error_at(l->c, loc, "one of the following is required: %s (module %s)", m->one_of, m->name);
-  if (m->exclusive && many > 1)
-    pc_error_at(l->c, loc, "parameters are mutually exclusive: %s (module %s)", m->exclusive, m->name);
   return d;
 }
 

@@ -15,11 +15,15 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam validate_argument_spec_params[] = {
-    {"argument_spec", MP_RAW, true, NULL, NULL},
-    {"provided_arguments", MP_RAW, false, NULL, NULL},
-    {"validate_args_context", MP_RAW, false, NULL, NULL},
+    {.name = "argument_spec", .type = MP_RAW, .required = true},
+    {.name = "provided_arguments", .type = MP_RAW},
+    {.name = "validate_args_context", .type = MP_RAW},
 };
-const ModSchema mod_schema_validate_argument_spec = {"validate_argument_spec", validate_argument_spec_params, MOD_N(validate_argument_spec_params), false, false, true, NULL, NULL};
+const ModSchema mod_schema_validate_argument_spec = {
+    .name = "validate_argument_spec",
+    .params = validate_argument_spec_params,
+    .nparams = MOD_N(validate_argument_spec_params),
+    .controller_only = true};
 
 #ifndef MOD_SCHEMA_ONLY
 

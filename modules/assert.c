@@ -9,12 +9,16 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam assert_params[] = {
-    {"that", MP_EXPR_LIST, true, NULL, NULL},
-    {"fail_msg", MP_RAW, false, "msg", NULL},
-    {"success_msg", MP_RAW, false, NULL, NULL},
-    {"quiet", MP_BOOL, false, NULL, NULL},
+    {.name = "that", .type = MP_EXPR_LIST, .required = true},
+    {.name = "fail_msg", .type = MP_RAW, .aliases = "msg"},
+    {.name = "success_msg", .type = MP_RAW},
+    {.name = "quiet", .type = MP_BOOL},
 };
-const ModSchema mod_schema_assert = {"assert", assert_params, MOD_N(assert_params), false, false, true, NULL, NULL};
+const ModSchema mod_schema_assert = {
+    .name = "assert",
+    .params = assert_params,
+    .nparams = MOD_N(assert_params),
+    .controller_only = true};
 
 #ifndef MOD_SCHEMA_ONLY
 

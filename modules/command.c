@@ -18,30 +18,38 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam command_params[] = {
-    {"_raw_params", MP_STR, false, NULL, NULL},
-    {"cmd", MP_STR, false, NULL, NULL},
-    {"argv", MP_LIST, false, NULL, NULL},
-    {"chdir", MP_PATH, false, NULL, NULL},
-    {"creates", MP_PATH, false, NULL, NULL},
-    {"removes", MP_PATH, false, NULL, NULL},
-    {"stdin", MP_STR, false, NULL, NULL},
-    {"stdin_add_newline", MP_BOOL, false, NULL, NULL},
-    {"strip_empty_ends", MP_BOOL, false, NULL, NULL},
+    {.name = "_raw_params", .type = MP_STR},
+    {.name = "cmd", .type = MP_STR},
+    {.name = "argv", .type = MP_LIST},
+    {.name = "chdir", .type = MP_PATH},
+    {.name = "creates", .type = MP_PATH},
+    {.name = "removes", .type = MP_PATH},
+    {.name = "stdin", .type = MP_STR},
+    {.name = "stdin_add_newline", .type = MP_BOOL},
+    {.name = "strip_empty_ends", .type = MP_BOOL},
 };
-const ModSchema mod_schema_command = {"command", command_params, MOD_N(command_params), true, false, false, NULL, NULL};
+const ModSchema mod_schema_command = {
+    .name = "command",
+    .params = command_params,
+    .nparams = MOD_N(command_params),
+    .free_form = true};
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam shell_params[] = {
-    {"_raw_params", MP_STR, false, NULL, NULL},
-    {"cmd", MP_STR, false, NULL, NULL},
-    {"chdir", MP_PATH, false, NULL, NULL},
-    {"creates", MP_PATH, false, NULL, NULL},
-    {"removes", MP_PATH, false, NULL, NULL},
-    {"executable", MP_PATH, false, NULL, NULL},
-    {"stdin", MP_STR, false, NULL, NULL},
-    {"stdin_add_newline", MP_BOOL, false, NULL, NULL},
-    {"strip_empty_ends", MP_BOOL, false, NULL, NULL},
+    {.name = "_raw_params", .type = MP_STR},
+    {.name = "cmd", .type = MP_STR},
+    {.name = "chdir", .type = MP_PATH},
+    {.name = "creates", .type = MP_PATH},
+    {.name = "removes", .type = MP_PATH},
+    {.name = "executable", .type = MP_PATH},
+    {.name = "stdin", .type = MP_STR},
+    {.name = "stdin_add_newline", .type = MP_BOOL},
+    {.name = "strip_empty_ends", .type = MP_BOOL},
 };
-const ModSchema mod_schema_shell = {"shell", shell_params, MOD_N(shell_params), true, false, false, NULL, NULL};
+const ModSchema mod_schema_shell = {
+    .name = "shell",
+    .params = shell_params,
+    .nparams = MOD_N(shell_params),
+    .free_form = true};
 
 #ifndef MOD_SCHEMA_ONLY
 

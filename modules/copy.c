@@ -21,16 +21,22 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam copy_params[] = {
-    {"dest", MP_PATH, true, NULL, NULL},
-    {"src", MP_PATH, false, NULL, NULL},
-    {"content", MP_STR, false, NULL, NULL},
-    {"mode", MP_MODE, false, NULL, NULL},
-    {"owner", MP_STR, false, NULL, NULL},
-    {"group", MP_STR, false, NULL, NULL},
-    {"force", MP_BOOL, false, "thirsty", NULL},
-    {"backup", MP_BOOL, false, NULL, NULL},
+    {.name = "dest", .type = MP_PATH, .required = true},
+    {.name = "src", .type = MP_PATH},
+    {.name = "content", .type = MP_STR},
+    {.name = "mode", .type = MP_MODE},
+    {.name = "owner", .type = MP_STR},
+    {.name = "group", .type = MP_STR},
+    {.name = "force", .type = MP_BOOL, .aliases = "thirsty"},
+    {.name = "backup", .type = MP_BOOL},
 };
-const ModSchema mod_schema_copy = {"copy", copy_params, MOD_N(copy_params), true, false, false, "src,content", "src,content"};
+const ModSchema mod_schema_copy = {
+    .name = "copy",
+    .params = copy_params,
+    .nparams = MOD_N(copy_params),
+    .free_form = true,
+    .one_of = "src,content",
+    .exclusive = "src,content"};
 
 #ifndef MOD_SCHEMA_ONLY
 

@@ -9,11 +9,16 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam debug_params[] = {
-    {"msg", MP_RAW, false, NULL, NULL},
-    {"var", MP_EXPR, false, NULL, NULL},
-    {"verbosity", MP_INT, false, NULL, NULL},
+    {.name = "msg", .type = MP_RAW},
+    {.name = "var", .type = MP_EXPR},
+    {.name = "verbosity", .type = MP_INT},
 };
-const ModSchema mod_schema_debug = {"debug", debug_params, MOD_N(debug_params), false, false, true, NULL, "msg,var"};
+const ModSchema mod_schema_debug = {
+    .name = "debug",
+    .params = debug_params,
+    .nparams = MOD_N(debug_params),
+    .controller_only = true,
+    .exclusive = "msg,var"};
 
 #ifndef MOD_SCHEMA_ONLY
 

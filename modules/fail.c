@@ -8,9 +8,13 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam fail_params[] = {
-    {"msg", MP_RAW, false, NULL, NULL},
+    {.name = "msg", .type = MP_RAW},
 };
-const ModSchema mod_schema_fail = {"fail", fail_params, MOD_N(fail_params), false, false, true, NULL, NULL};
+const ModSchema mod_schema_fail = {
+    .name = "fail",
+    .params = fail_params,
+    .nparams = MOD_N(fail_params),
+    .controller_only = true};
 
 #ifndef MOD_SCHEMA_ONLY
 

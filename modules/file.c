@@ -16,14 +16,18 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam file_params[] = {
-    {"path", MP_PATH, true, "dest,name", NULL},
-    {"state", MP_STR, false, NULL, "absent,directory,file,touch"},
-    {"mode", MP_MODE, false, NULL, NULL},
-    {"owner", MP_STR, false, "user", NULL},
-    {"group", MP_STR, false, NULL, NULL},
-    {"recurse", MP_BOOL, false, NULL, NULL},
+    {.name = "path", .type = MP_PATH, .required = true, .aliases = "dest,name"},
+    {.name = "state", .type = MP_STR, .choices = "absent,directory,file,touch"},
+    {.name = "mode", .type = MP_MODE},
+    {.name = "owner", .type = MP_STR, .aliases = "user"},
+    {.name = "group", .type = MP_STR},
+    {.name = "recurse", .type = MP_BOOL},
 };
-const ModSchema mod_schema_file = {"file", file_params, MOD_N(file_params), true, false, false, NULL, NULL};
+const ModSchema mod_schema_file = {
+    .name = "file",
+    .params = file_params,
+    .nparams = MOD_N(file_params),
+    .free_form = true};
 
 #ifndef MOD_SCHEMA_ONLY
 

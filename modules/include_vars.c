@@ -8,11 +8,17 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam include_vars_params[] = {
-    {"_raw_params", MP_STR, false, NULL, NULL},
-    {"file", MP_PATH, false, NULL, NULL},
-    {"name", MP_STR, false, NULL, NULL},
+    {.name = "_raw_params", .type = MP_STR},
+    {.name = "file", .type = MP_PATH},
+    {.name = "name", .type = MP_STR},
 };
-const ModSchema mod_schema_include_vars = {"include_vars", include_vars_params, MOD_N(include_vars_params), true, false, true, "_raw_params,file", NULL};
+const ModSchema mod_schema_include_vars = {
+    .name = "include_vars",
+    .params = include_vars_params,
+    .nparams = MOD_N(include_vars_params),
+    .free_form = true,
+    .controller_only = true,
+    .one_of = "_raw_params,file"};
 
 #ifndef MOD_SCHEMA_ONLY
 

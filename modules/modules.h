@@ -27,14 +27,22 @@ typedef enum ModParamType {
   MP_EXPR_LIST  /* a list of bare Jinja expressions (or one string) */
 } ModParamType;
 
-typedef struct ModParam {
+typedef struct ModParam ModParam;
+struct ModParam {
   const char *name;
   ModParamType type;
   bool required;
   const char *aliases; /* comma-separated, or NULL */
   const char *choices; /* comma-separated, or NULL */
-} ModParam;
+  const char *def;     /* the default as Ansible documents it (the module applies it), or NULL */
+  ModParamType elements; /* MP_LIST: the elements' type (MP_STR is 0: set MP_RAW for any) */
+  bool no_log;         /* a secret: censored in every output */
+  const ModParam *options; /* MP_DICT / list of dicts: the suboptions, or NULL */
+  int32_t noptions;
+};
 
+/* Constraints between parameters, as AnsibleModule's: groups are
+ * comma-separated names, several groups separated by ';'. */
 typedef struct ModSchema {
   const char *name;        /* short name: "command" (also ansible.builtin.X, ansible.legacy.X) */
   const ModParam *params;
@@ -42,8 +50,14 @@ typedef struct ModSchema {
   bool free_form;          /* a string argument (`command: ls -l`, k=v pairs) is allowed */
   bool any_params;         /* any parameter name is accepted (set_fact) */
   bool controller_only;    /* runs on the controller, needs no connection (debug, set_fact...) */
-  const char *one_of;      /* comma-separated: at least one of these must be given, or NULL */
-  const char *exclusive;   /* comma-separated: at most one of these may be given, or NULL */
+  const char *one_of;      /* required_one_of: in each group, at least one must be given */
+  const char *exclusive;   /* mutually_exclusive: in each group, at most one may be given */
+  const char *together;    /* required_together: in each group, all or none */
+  const char *required_if; /* "key=value:a,b;key2=v:c|any": when key is value, all (or any) of
+                              those must be given */
+  const char *tools;       /* the programs it needs on the target, comma-separated, or NULL */
+  bool check_mode;         /* supports check mode (else a check run skips it, as Ansible) */
+  bool diff_mode;          /* returns a diff */
 } ModSchema;
 
 extern const ModSchema *const mod_schemas[]; /* by module id (modules.def) */
@@ -55,6 +69,16 @@ int32_t mod_schema_find(const char *name);
 
 /* Index of parameter `name` (or one of its aliases) in schema `m`, or -1. */
 int32_t mod_param_find(const ModSchema *m, const char *name);
+
+/* Ansible's AnsibleModule checks of `args` against schema `m` (mutually
+ * exclusive, required, choices, required one of / together / if), on the
+ * names as given (aliases resolved). `has(ctx, name)` says whether a
+ * parameter is given, `text(ctx, name)` its value as text (NULL when not a
+ * scalar). Returns the first failure's message (malloc'd), or NULL. Shared by
+ * the compiler (constant arguments; it checks choices itself, `choices`
+ * false) and the runtime (templated ones). */
+char *mod_check_constraints(const ModSchema *m, bool (*has)(void *ctx, const char *name),
+                            const char *(*text)(void *ctx, const char *name), void *ctx, bool choices);
 
 /* A hash of the whole table, stored in compiled programs and checked by the
  * runtime, so a binary never runs against a runtime with a different table. */

@@ -8,6 +8,8 @@
  */
 #include "modules.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Every module's schema, in id order (modules.def). */
@@ -74,4 +76,152 @@ uint32_t mod_schema_hash(void) {
     }
   }
   return h;
+}
+
+/* Each ';'-separated group of `groups`, as a NUL-terminated copy in buf. */
+static const char *next_group(const char *groups, char *buf, size_t cap) {
+  if (!groups || !*groups)
+    return NULL;
+  const char *end = strchr(groups, ';');
+  size_t n = end ? (size_t)(end - groups) : strlen(groups);
+  snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), groups);
+  return end ? end + 1 : groups + n;
+}
+
+/* Calls `f` for each comma-separated name of `group`; counts the given ones. */
+static int count_given(const char *group, bool (*has)(void *, const char *), void *ctx) {
+  int n = 0;
+  char name[128];
+  for (const char *p = group; *p;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    snprintf(name, sizeof name, "%.*s", (int)len, p);
+    n += has(ctx, name);
+    p = end ? end + 1 : p + len;
+  }
+  return n;
+}
+
+/* "a, b" from "a,b" (Ansible joins lists with ", "), or the names of `group`
+ * that are (`given`) or are not given, joined by `sep`. */
+static char *join_names(const char *group, const char *sep, int given, bool (*has)(void *, const char *),
+                        void *ctx) {
+  size_t cap = strlen(group) * 2 + 2;
+  char *out = malloc(cap), name[128];
+  if (!out)
+    return NULL;
+  out[0] = 0;
+  for (const char *p = group; *p;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    snprintf(name, sizeof name, "%.*s", (int)len, p);
+    if (given < 0 || has(ctx, name) == (bool)given) {
+      if (out[0])
+        strcat(out, sep);
+      strcat(out, name);
+    }
+    p = end ? end + 1 : p + len;
+  }
+  return out;
+}
+
+static char *fmt_msg(const char *fmt, const char *a, const char *b, const char *c, const char *d) {
+  size_t n = strlen(fmt) + strlen(a) + (b ? strlen(b) : 0) + (c ? strlen(c) : 0) + (d ? strlen(d) : 0) + 1;
+  char *m = malloc(n);
+  if (m)
+    snprintf(m, n, fmt, a, b, c, d);
+  return m;
+}
+
+char *mod_check_constraints(const ModSchema *m, bool (*has)(void *ctx, const char *name),
+                            const char *(*text)(void *ctx, const char *name), void *ctx, bool choices) {
+  char g[512];
+  /* check_mutually_exclusive */
+  for (const char *p = m->exclusive; (p = next_group(p, g, sizeof g));)
+    if (count_given(g, has, ctx) > 1) {
+      char *names = join_names(g, "|", -1, has, ctx), *msg = fmt_msg("parameters are mutually exclusive: %s", names,
+                                                                      NULL, NULL, NULL);
+      free(names);
+      return msg;
+    }
+  /* check_required_arguments */
+  char *missing = NULL;
+  for (int32_t i = 0; i < m->nparams; i++)
+    if (m->params[i].required && !has(ctx, m->params[i].name)) {
+      size_t n = (missing ? strlen(missing) + 2 : 0) + strlen(m->params[i].name) + 1;
+      char *mm = malloc(n);
+      if (!mm)
+        break;
+      snprintf(mm, n, "%s%s%s", missing ? missing : "", missing ? ", " : "", m->params[i].name);
+      free(missing);
+      missing = mm;
+    }
+  if (missing) {
+    char *msg = fmt_msg("missing required arguments: %s", missing, NULL, NULL, NULL);
+    free(missing);
+    return msg;
+  }
+  /* _validate_argument_values: choices */
+  for (int32_t i = 0; i < m->nparams; i++) {
+    const ModParam *mp = &m->params[i];
+    const char *v = choices && mp->choices && has(ctx, mp->name) ? text(ctx, mp->name) : NULL;
+    if (!v)
+      continue;
+    bool ok = false;
+    for (const char *p = mp->choices; *p && !ok;) {
+      const char *end = strchr(p, ',');
+      size_t len = end ? (size_t)(end - p) : strlen(p);
+      ok = strlen(v) == len && strncmp(v, p, len) == 0;
+      p = end ? end + 1 : p + len;
+    }
+    if (!ok) {
+      char *list = join_names(mp->choices, ", ", -1, has, ctx);
+      char *msg = fmt_msg("value of %s must be one of: %s, got: %s", mp->name, list, v, NULL);
+      free(list);
+      return msg;
+    }
+  }
+  /* required_together, required_one_of, required_if */
+  for (const char *p = m->together; (p = next_group(p, g, sizeof g));) {
+    int n = count_given(g, has, ctx), total = 1;
+    for (const char *q = g; *q; q++)
+      total += *q == ',';
+    if (n > 0 && n < total) {
+      char *names = join_names(g, ", ", -1, has, ctx), *msg = fmt_msg("parameters are required together: %s",
+                                                                       names, NULL, NULL, NULL);
+      free(names);
+      return msg;
+    }
+  }
+  for (const char *p = m->one_of; (p = next_group(p, g, sizeof g));)
+    if (count_given(g, has, ctx) == 0) {
+      char *names = join_names(g, ", ", -1, has, ctx), *msg = fmt_msg("one of the following is required: %s", names,
+                                                                       NULL, NULL, NULL);
+      free(names);
+      return msg;
+    }
+  for (const char *p = m->required_if; (p = next_group(p, g, sizeof g));) {
+    char *eq = strchr(g, '='), *colon = eq ? strchr(eq, ':') : NULL;
+    if (!eq || !colon)
+      continue;
+    *eq = 0;
+    *colon = 0;
+    char *reqs = colon + 1, *bar = strchr(reqs, '|');
+    bool any = bar && !strcmp(bar + 1, "any");
+    if (bar)
+      *bar = 0;
+    const char *v = has(ctx, g) ? text(ctx, g) : NULL;
+    if (!v || strcmp(v, eq + 1) != 0)
+      continue;
+    int n = count_given(reqs, has, ctx), total = 1;
+    for (const char *q = reqs; *q; q++)
+      total += *q == ',';
+    if ((any && n == 0) || (!any && n < total)) {
+      char *names = join_names(reqs, ", ", any ? -1 : 0, has, ctx);
+      char *msg = fmt_msg("%s is %s but %s of the following are missing: %s", g, eq + 1, any ? "any" : "all", names);
+      free(names);
+      return msg;
+    }
+  }
+  return NULL;
 }

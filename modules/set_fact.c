@@ -10,9 +10,15 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam set_fact_params[] = {
-    {"cacheable", MP_BOOL, false, NULL, NULL},
+    {.name = "cacheable", .type = MP_BOOL},
 };
-const ModSchema mod_schema_set_fact = {"set_fact", set_fact_params, MOD_N(set_fact_params), true, true, true, NULL, NULL};
+const ModSchema mod_schema_set_fact = {
+    .name = "set_fact",
+    .params = set_fact_params,
+    .nparams = MOD_N(set_fact_params),
+    .free_form = true,
+    .any_params = true,
+    .controller_only = true};
 
 #ifndef MOD_SCHEMA_ONLY
 

@@ -11,10 +11,14 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam setup_params[] = {
-    {"gather_subset", MP_LIST, false, NULL, NULL},
-    {"filter", MP_LIST, false, NULL, NULL},
+    {.name = "gather_subset", .type = MP_LIST},
+    {.name = "filter", .type = MP_LIST},
 };
-const ModSchema mod_schema_setup = {"setup", setup_params, MOD_N(setup_params), true, false, false, NULL, NULL};
+const ModSchema mod_schema_setup = {
+    .name = "setup",
+    .params = setup_params,
+    .nparams = MOD_N(setup_params),
+    .free_form = true};
 
 #ifndef MOD_SCHEMA_ONLY
 

@@ -9,6 +9,7 @@
  * Results are built fresh per step (refs == 1), so they are edited in place.
  */
 #include "rt.h"
+#include "modules.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,23 @@ static RtValue *find_error(RtValue *v) {
   return NULL;
 }
 
+/* The templated arguments as mod_check_constraints reads them. */
+static bool arg_given(void *ctx, const char *name) {
+  RtValue *v = rt_dict_get(ctx, name);
+  return v && rt_kind(v) != RT_NONE;
+}
+
+static const char *arg_text(void *ctx, const char *name) {
+  RtValue *v = rt_dict_get(ctx, name);
+  if (!v)
+    return NULL;
+  switch (rt_kind(v)) {
+  case RT_STR: return v->u.str.s;
+  case RT_BOOL: return v->u.b ? "True" : "False";
+  default: return NULL;
+  }
+}
+
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   if (rt_too_deep(args)) { /* before find_error recurses into it */
     rt_step_error(h, t, RT_PHASE_ARGS, rt_too_deep_error());
@@ -262,6 +280,15 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     return true;
   }
   args = drop_omitted(args);
+  char *violation = mod_check_constraints(mod_schemas[t->module], arg_given, arg_text, args, true);
+  if (violation) { /* AnsibleModule's argument checks, on the templated values */
+    set_result(h, failure(violation));
+    rt_dict_set(h->result, "changed", rt_bool(false));
+    free(violation);
+    rt_decref(args);
+    h->result_from_module = true;
+    return true;
+  }
   h->check_mode = h->run->opt.check;
   if (t->kw[RT_TK_CHECK_MODE]) {
     RtValue *cm = t->kw[RT_TK_CHECK_MODE](h);
