@@ -307,7 +307,6 @@ static bool st_is_false(const FeNode *v) {
 static bool st_kw_runs(int k, const FeNode *v, bool play) {
   switch (k) {
   case FE_KW_BECOME:
-  case FE_KW_DIFF:
   case FE_KW_DELEGATE_FACTS:
     return st_is_false(v);
   case FE_KW_STRATEGY:
@@ -332,7 +331,7 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_NOTIFY, FE_KW_LISTEN, FE_KW_BLOCK, FE_KW_RESCUE, FE_KW_ALWAYS,
                               FE_KW_IGNORE_ERRORS, FE_KW_IGNORE_UNREACHABLE, FE_KW_NO_LOG, FE_KW_RUN_ONCE,
                               FE_KW_ANY_ERRORS_FATAL, FE_KW_CHECK_MODE, FE_KW_RETRIES, FE_KW_DELAY,
-                              FE_KW_LOOP_CONTROL};
+                              FE_KW_LOOP_CONTROL, FE_KW_DIFF};
   for (int k = 0; k < FE_KW_COUNT; k++) {
     FeNode *v = ft && ft->kw[k] ? ft->kw[k] : x->kw[k];
     bool skip = !v || v == s->fp->kw[k];
@@ -447,7 +446,8 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                {FE_KW_NO_LOG, RT_TK_NO_LOG},
                {FE_KW_RUN_ONCE, RT_TK_RUN_ONCE},
                {FE_KW_ANY_ERRORS_FATAL, RT_TK_ANY_ERRORS_FATAL},
-               {FE_KW_CHECK_MODE, RT_TK_CHECK_MODE}};
+               {FE_KW_CHECK_MODE, RT_TK_CHECK_MODE},
+               {FE_KW_DIFF, RT_TK_DIFF}};
   for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
     if (kw[flags[i].kw])
       t->kw[flags[i].tk] = st_kw_root(s, kw[flags[i].kw], true);

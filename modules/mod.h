@@ -95,5 +95,79 @@ long long mod_rec_int(const RtExec *ex, const char *key, long long def);
  * from the st.* records of __playc_stat; nothing when there are none. */
 void mod_add_stat(RtValue *r, const RtExec *ex);
 
+/* ---- pyre.c: Python's `re` on PCRE2 (file-content family) -------------------------
+ * Patterns are translated where the dialects differ; `text` false matches
+ * bytes with ASCII classes (patterns Ansible compiles from bytes), true
+ * matches UTF-8 text with Unicode classes. */
+typedef struct ModRe ModRe;
+enum { MOD_RE_MULTILINE = 1, MOD_RE_DOTALL = 2, MOD_RE_IGNORECASE = 4, MOD_RE_VERBOSE = 8 };
+typedef struct ModReMatch {
+  const size_t *ov; /* start, end pairs; (size_t)-1 for a group that did not take part */
+  int n;            /* pairs */
+} ModReMatch;
+/* NULL with *err (malloc'd) when the pattern does not compile. */
+ModRe *mod_re_compile(const char *pat, size_t len, int flags, bool text, char **err);
+void mod_re_free(ModRe *re);
+/* The MOD_RE_* flags: those given and the pattern's leading (?flags). */
+int mod_re_flags(const ModRe *re);
+int mod_re_groups(const ModRe *re);
+/* pattern.search(s, start), or pattern.match when `anchored`. The match
+ * stays valid until the next call on `re`. */
+bool mod_re_search(ModRe *re, const char *s, size_t len, size_t start, bool anchored, ModReMatch *m);
+/* Group g's bounds; false when it did not take part. */
+bool mod_re_group(const ModReMatch *m, int g, size_t *b, size_t *e);
+/* The next match of finditer() from *pos (0 and false to begin). */
+bool mod_re_next(ModRe *re, const char *s, size_t len, size_t *pos, bool *after_empty, ModReMatch *m);
+/* match.expand(template), appended to `out`; false with *err (Python's words). */
+bool mod_re_expand(const ModRe *re, const ModReMatch *m, const char *subject, const char *tmpl, size_t tlen,
+                   RtBuf *out, char **err);
+/* re.subn(pattern, repl, s): the new text (malloc'd, *outlen bytes) and the
+ * count; NULL with *err for a bad template. */
+char *mod_re_subn(ModRe *re, const char *s, size_t len, const char *repl, size_t rlen, size_t *outlen, long *count,
+                  char **err);
+
+/* ---- edit.c: reading a file and writing it back (file-content family) -------------
+ * The file-content modules read the file in one request, compute on the
+ * controller, and write it back atomically only when it changes. */
+enum { MOD_EDIT_INLINE = 256 * 1024 }; /* bodies up to this travel inside a request or reply */
+enum { MOD_EDIT_ABSENT, MOD_EDIT_FILE, MOD_EDIT_LINK, MOD_EDIT_DIR };
+typedef struct ModEdit {
+  /* the common file arguments (mod_edit_init) */
+  char *owner, *group, *symbolic, *validate;
+  long mode; /* octal bits, or -1 */
+  bool backup, unsafe_writes, check, diff;
+  bool selinux; /* an se* argument was given */
+  /* what mod_edit_read found */
+  char *path;   /* expanded on the target */
+  int kind;     /* MOD_EDIT_* (a link is followed for the content) */
+  bool parent_exists, unreadable, selinux_on;
+  RtBuf data;   /* the content of a file or link */
+  long long uid, gid, size; /* the file's (lstat), or the module's own ids for a new file */
+  long cur_mode, umask;
+  char *af;     /* "nouser" / "nogroup": owner or group not found on the target */
+  long long ou, og; /* the ids of owner and group */
+  /* what mod_edit_write changes */
+  long long set_uid, set_gid;
+  long set_mode;
+} ModEdit;
+/* Reads the file common arguments (owner, group, mode, backup, validate,
+ * unsafe_writes, se*) and the task's check and diff modes. */
+void mod_edit_init(ModEdit *e, RtHost *h, RtValue *args);
+void mod_edit_free(ModEdit *e);
+/* One request: expands `path` on the target and reads what it is and holds.
+ * -1 when the host was lost (the module returns NULL); else 0, with *fail a
+ * failure result (or NULL). */
+int mod_edit_read(RtHost *h, ModEdit *e, const char *path, RtValue **fail);
+/* Writes `data` when `content_changed` (through the symlink when `follow`,
+ * as os.path.realpath), then the attributes asked for, in one request and
+ * only when something differs (never in check mode). `attr_diff` (may be
+ * NULL) gets Ansible's before/after attribute keys. Returns a failure
+ * result, or NULL (success, or the host lost: rt_host_lost). */
+RtValue *mod_edit_write(RtHost *h, ModEdit *e, const char *data, size_t len, bool content_changed, bool follow,
+                        RtValue *attr_diff, bool *attrs_changed, char **backup_file);
+/* Ansible's _symbolic_mode_to_octal: the mode `sym` gives a file of mode
+ * `prev`; -1 when it is not a valid symbolic mode. */
+long mod_symbolic_mode(const char *sym, long prev, bool isdir, long umask);
+
 #endif /* MOD_SCHEMA_ONLY */
 #endif

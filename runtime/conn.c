@@ -1,7 +1,7 @@
 /*
  * conn.c — the framed remote shell shared by every connection type, its
  * result records, and the host-level entry points (rt_host_exec,
- * rt_host_put, temp files) that open a host's connection on first use.
+ * rt_host_put, rt_host_get, temp files) that open a host's connection on first use.
  *
  * A connection is one persistent /bin/sh on the target. Its first request
  * is preceded by a prelude that defines, once for the connection's life,
@@ -467,6 +467,21 @@ int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int m
     return -1;
   }
   int rc = h->conn->ops->put(h->conn, path, data, len, mode, err);
+  if (rc < 0 && h->conn->lost && !rt_interrupted())
+    mark_unreachable(h, *err);
+  return rc;
+}
+
+int rt_host_get(RtHost *h, const char *path, RtBuf *out, char **err) {
+  if (rt_interrupted()) {
+    *err = rt_xstrdup("interrupted");
+    return -1;
+  }
+  if (host_open(h, err) < 0) {
+    mark_unreachable(h, *err);
+    return -1;
+  }
+  int rc = h->conn->ops->get(h->conn, path, out, err);
   if (rc < 0 && h->conn->lost && !rt_interrupted())
     mark_unreachable(h, *err);
   return rc;

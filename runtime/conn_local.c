@@ -119,6 +119,34 @@ static int local_remove(RtConn *conn, const char *path, char **err) {
   return 0;
 }
 
+/* Reads `path` whole (the file-content modules' large bodies). */
+static int local_get(RtConn *conn, const char *path, RtBuf *out, char **err) {
+  (void)conn;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = rt_xasprintf("could not read %s: %s", path, strerror(errno));
+    return -1;
+  }
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      *err = rt_xasprintf("could not read %s: %s", path, strerror(errno));
+      close(fd);
+      return -1;
+    }
+    if (n == 0)
+      break;
+    rt_buf_add(out, buf, (size_t)n);
+  }
+  close(fd);
+  if (!out->data)
+    rt_buf_add(out, "", 0);
+  return 0;
+}
+
 static void local_close(RtConn *conn) {
   LocalConn *c = (LocalConn *)conn;
   close(c->in);
@@ -130,7 +158,7 @@ static void local_close(RtConn *conn) {
   free(c);
 }
 
-static const RtConnOps local_ops = {local_exec, local_put, local_remove, local_close};
+static const RtConnOps local_ops = {local_exec, local_put, local_remove, local_close, local_get};
 
 static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
 /* A shell that died must surface as EPIPE (host unreachable), not kill the run. */

@@ -390,6 +390,50 @@ static int ssh_remove(RtConn *conn, const char *path, char **err) {
   return 0;
 }
 
+/* Reads `path` whole over SFTP (the file-content modules' large bodies). */
+static int ssh_get(RtConn *conn, const char *path, RtBuf *out, char **err) {
+  SshConn *c = (SshConn *)conn;
+  if (sftp_ready(c, err) < 0)
+    return -1;
+  watch_arm(c);
+  sftp_file f = sftp_open(c->sftp, path, O_RDONLY, 0);
+  watch_disarm(c);
+  if (!f) {
+    *err = sftp_failure(c, "read", path);
+    return -1;
+  }
+  char buf[32768];
+  for (;;) {
+    if (rt_interrupted()) {
+      *err = rt_xstrdup("interrupted");
+      goto error;
+    }
+    watch_arm(c);
+    ssize_t n = sftp_read(f, buf, sizeof buf);
+    watch_disarm(c);
+    if (n < 0) {
+      *err = sftp_failure(c, "read", path);
+      goto error;
+    }
+    if (n == 0)
+      break;
+    rt_buf_add(out, buf, (size_t)n);
+  }
+  watch_arm(c);
+  sftp_close(f);
+  watch_disarm(c);
+  if (!out->data)
+    rt_buf_add(out, "", 0);
+  return 0;
+error:
+  if (!c->sh.base.lost) {
+    watch_arm(c);
+    sftp_close(f);
+    watch_disarm(c);
+  }
+  return -1;
+}
+
 static void ssh_close_conn(RtConn *conn) {
   SshConn *c = (SshConn *)conn;
   watch_unregister(c);
@@ -411,7 +455,7 @@ static void ssh_close_conn(RtConn *conn) {
   free(c);
 }
 
-static const RtConnOps ssh_ops = {ssh_exec, ssh_put, ssh_remove, ssh_close_conn};
+static const RtConnOps ssh_ops = {ssh_exec, ssh_put, ssh_remove, ssh_close_conn, ssh_get};
 
 /* ---- connecting ------------------------------------------------------------------------ */
 

@@ -5,7 +5,8 @@
  * loop items ("ok: [h] => (item=x)"), and the PLAY RECAP table. Results are
  * printed as Ansible's _dump_results does: internal `_ansible_*` keys removed,
  * invocation/diff/exception dropped, JSON with sorted keys (indent 4 when the
- * result asks to be verbose, as debug's does).
+ * result asks to be verbose, as debug's does). With --diff (or the task's
+ * diff: keyword), a changed result's `diff` prints above its line.
  *
  * All output goes through run->out_lock so lines from host threads never
  * interleave; each call flushes.
@@ -196,6 +197,38 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
     fputs("...ignoring\n", stdout);
   fflush(stdout);
   pthread_mutex_unlock(&h->run->out_lock);
+  rt_buf_free(&b);
+}
+
+/* One result's diff, when it changed something (the default callback's
+ * v2_on_file_diff). */
+static void diff_of(RtBuf *b, const RtValue *r) {
+  const RtValue *d = rt_kind(r) == RT_DICT ? rt_dict_get(r, "diff") : NULL;
+  if (!d || !flag(r, "changed") || rt_truth((RtValue *)d, NULL) != 1)
+    return;
+  rt_diff_text(b, d);
+}
+
+void rt_out_diff(RtHost *h, const RtValue *result, bool loop) {
+  RtBuf b = {0};
+  const RtValue *items = loop ? rt_dict_get(result, "results") : NULL;
+  if (items && rt_kind(items) == RT_LIST)
+    for (size_t i = 0; i < rt_len(items); i++) {
+      size_t before = b.len;
+      diff_of(&b, rt_list_at(items, i));
+      if (b.len > before && b.data[b.len - 1] != '\n') /* display() ends each one with a newline */
+        rt_buf_putc(&b, '\n');
+    }
+  else if (!loop)
+    diff_of(&b, result);
+  if (b.len && b.data[b.len - 1] != '\n')
+    rt_buf_putc(&b, '\n');
+  if (b.len) {
+    pthread_mutex_lock(&h->run->out_lock);
+    fwrite(b.data, 1, b.len, stdout);
+    fflush(stdout);
+    pthread_mutex_unlock(&h->run->out_lock);
+  }
   rt_buf_free(&b);
 }
 

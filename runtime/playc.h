@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 4
+#define PLAYC_ABI_VERSION 5
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -138,6 +138,7 @@ typedef enum RtTaskKw {
   RT_TK_DELAY,
   RT_TK_LOOP_LABEL,       /* loop_control.label */
   RT_TK_LOOP_PAUSE,       /* loop_control.pause */
+  RT_TK_DIFF,             /* diff: the task returns and shows diffs (as -D) */
   RT_TK_COUNT
 } RtTaskKw;
 

@@ -384,6 +384,11 @@ typedef struct RtConnOps {
    * stopped): SFTP or unlink. 0, or -1 with *err. */
   int (*remove)(RtConn *c, const char *path, char **err);
   void (*close)(RtConn *c);
+  /* Reads the whole file `path` on the target into `out` (SFTP, or plain
+   * file IO locally): the file-content modules read bodies too large to
+   * travel in a reply this way. 0, or -1 with *err (and c->lost set when
+   * the connection itself failed). */
+  int (*get)(RtConn *c, const char *path, RtBuf *out, char **err);
 } RtConnOps;
 
 struct RtConn {
@@ -423,6 +428,10 @@ int rt_host_exec(RtHost *h, const char *script, const char *in, size_t inlen, Rt
  * connection marks the host unreachable; other errors are the module's. */
 int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int mode,
                 char **err);
+/* Reads a file body from the target (as RtConnOps.get) into `out`. -1 with
+ * *err: a lost connection marks the host unreachable; other errors are the
+ * module's. */
+int rt_host_get(RtHost *h, const char *path, RtBuf *out, char **err);
 /* Remembers a temp file that outlives the request that made it: removed when
  * the connection closes (interrupt, error) unless forgotten first. */
 void rt_host_temp_keep(RtHost *h, const char *path);
@@ -609,6 +618,7 @@ struct RtHost {
   bool result_from_module; /* h->result came from the module of this step */
   int32_t attempts;     /* until: attempts made of the current step */
   bool check_mode;      /* the running task runs in check mode (-C or check_mode:) */
+  bool diff_mode;       /* the running task returns diffs (-D or diff:) */
   /* the last finished task, for the scheduler */
   RtStatus last_status;
   RtValue *last_result; /* its result (for ansible_failed_result), or NULL */
@@ -673,9 +683,18 @@ void rt_out_task(RtRun *run, const char *name, bool handler);
  * `item` is non-NULL). */
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item);
 void rt_out_recap(RtRun *run);
+/* v2_on_file_diff: the `diff` of a changed result (of each changed loop item
+ * when `loop`) as --diff shows it, before the result's own line. */
+void rt_out_diff(RtHost *h, const RtValue *result, bool loop);
 /* Warnings and errors as ansible-playbook prints them ("[WARNING]: ...", "ERROR! ..."). */
 void rt_out_warning(RtRun *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- difflib.c: the text of a module's `diff`, as the callbacks print it ---- */
+
+/* CallbackBase._get_diff of `diff` (a dict or a list of dicts): headers,
+ * difflib.unified_diff hunks, "diff skipped" notes, `prepared` text. */
+void rt_diff_text(RtBuf *out, const RtValue *diff);
 
 /* ---- modules (modules/mod.h) ------------------------------------------------ */
 

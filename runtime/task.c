@@ -297,6 +297,14 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
       h->check_mode = b;
     rt_decref(cm);
   }
+  h->diff_mode = h->run->opt.diff; /* -D, or the task's diff: keyword */
+  if (t->kw[RT_TK_DIFF]) {
+    RtValue *dm = t->kw[RT_TK_DIFF](h);
+    int b = rt_to_boolean(dm);
+    if (b >= 0)
+      h->diff_mode = b;
+    rt_decref(dm);
+  }
   RtValue *r = rt_modules[t->module](h, args);
   rt_decref(args);
   if (!r && !h->unreachable) { /* interrupted: no result, the run is stopping */
@@ -524,8 +532,12 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
    * failure prints as a task's ("One or more items failed"). */
   bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
                       (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
+  bool no_log = kw_flag(h, t, RT_TK_NO_LOG);
+  /* the strategy's v2_on_file_diff, sent before the ok/changed line */
+  if ((h->run->opt.diff || h->diff_mode) && !no_log && (st == RT_STATUS_OK || st == RT_STATUS_CHANGED))
+    rt_out_diff(h, r, loop_ran);
   if (!loop_ran || debug_failed) {
-    if (kw_flag(h, t, RT_TK_NO_LOG)) {
+    if (no_log) {
       RtValue *c = censored(r);
       rt_out_result(h, t, c, st, false);
       rt_decref(c);
