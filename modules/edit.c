@@ -59,6 +59,7 @@ void mod_edit_free(ModEdit *e) {
   free(e->validate);
   free(e->path);
   free(e->af);
+  rt_decref(e->stat);
   rt_buf_free(&e->data);
 }
 
@@ -79,6 +80,7 @@ static void read_script(RtBuf *s, const ModEdit *e, const char *path) {
                 "if [ -d \"$p\" ]; then __playc_rec kind directory; exit 0; fi\n"
                 "if [ ! -e \"$p\" ]; then __playc_rec kind absent; __playc_rec ids \"$(id -u) $(id -g)\"; exit 0; fi\n"
                 "__playc_rec st \"$(stat -c '%%u %%g %%a %%s' -- \"$p\")\" || exit 1\n"
+                "__playc_stat \"$p\"\n"
                 "if [ -L \"$p\" ]; then __playc_rec kind link; sz=$(stat -L -c %%s -- \"$p\"); "
                 "else __playc_rec kind file; sz=${sz:-$(stat -c %%s -- \"$p\")}; fi\n"
                 "[ -r \"$p\" ] || { __playc_rec unreadable 1; exit 0; }\n"
@@ -136,6 +138,10 @@ int mod_edit_read(RtHost *h, ModEdit *e, const char *path, RtValue **fail) {
     long mode = 0;
     sscanf(st, "%lld %lld %lo %lld", &e->uid, &e->gid, &mode, &e->size);
     e->cur_mode = mode;
+  }
+  if (mod_rec(&ex, "st.mode")) { /* the stat fail_json(path=...) adds */
+    e->stat = rt_dict_new(8);
+    mod_add_stat(e->stat, &ex);
   }
   if (ex.rc != 0) {
     *fail = mod_fail_result("%s", ex.err.len ? ex.err.data : "could not read the file");
@@ -304,8 +310,14 @@ static RtValue *compare_attrs(ModEdit *e, bool created, RtValue *diff) {
 static RtValue *lookup_failure(const ModEdit *e) {
   RtValue *r = !strcmp(e->af, "nouser") ? mod_fail_result("chown failed: failed to look up user %s", e->owner)
                                         : mod_fail_result("chgrp failed: failed to look up group %s", e->group);
-  rt_dict_set(r, "path", rt_strz(e->path));
+  mod_edit_path_info(e, r);
   return r;
+}
+
+void mod_edit_path_info(const ModEdit *e, RtValue *r) {
+  rt_dict_set(r, "path", rt_strz(e->path));
+  for (size_t i = 0; e->stat && i < e->stat->u.dict.len; i++)
+    rt_dict_set(r, e->stat->u.dict.ents[i].key->u.str.s, rt_incref(e->stat->u.dict.ents[i].val));
 }
 
 /* ---- writing --------------------------------------------------------------------------- */
@@ -504,9 +516,6 @@ RtValue *mod_edit_write(RtHost *h, ModEdit *e, const char *data, size_t len, boo
   if (mod_rec(&ex, "vrc")) {
     /* lineinfile's 'failed to validate: rc:%s error:%s' */
     r = mod_fail_result("failed to validate: rc:%s error:%s", mod_rec(&ex, "vrc"), ex.err.data ? ex.err.data : "");
-    rt_dict_set(r, "_playc_vrc", rt_int(mod_rec_int(&ex, "vrc", 1)));
-    rt_dict_set(r, "_playc_vout", rt_str(ex.out.data ? ex.out.data : "", ex.out.len));
-    rt_dict_set(r, "_playc_verr", rt_str(ex.err.data ? ex.err.data : "", ex.err.len));
   } else if (fail && !strcmp(fail, "nocmd")) {
     const char *cmd = mod_rec(&ex, "cmd") ? mod_rec(&ex, "cmd") : "";
     RtBuf m = {0};
@@ -526,11 +535,11 @@ RtValue *mod_edit_write(RtHost *h, ModEdit *e, const char *data, size_t len, boo
     rt_buf_puts(&m, "chown failed: [Errno 1] Operation not permitted: ");
     mod_py_bytes_repr(&m, e->path);
     r = mod_fail_result("%s", m.data);
-    rt_dict_set(r, "path", rt_strz(e->path));
+    mod_edit_path_info(e, r);
     rt_buf_free(&m);
   } else if (fail && !strcmp(fail, "chgrp")) {
     r = mod_fail_result("chgrp failed");
-    rt_dict_set(r, "path", rt_strz(e->path));
+    mod_edit_path_info(e, r);
   } else if (ex.rc != 0 || !mod_rec(&ex, "done")) {
     r = mod_fail_result("%s", ex.err.len ? ex.err.data : "could not write the file");
   } else if (lookup_failed) { /* the content is written; the attributes fail, as Ansible's */

@@ -145,6 +145,7 @@ typedef struct ModEdit {
   long long uid, gid, size; /* the file's (lstat), or the module's own ids for a new file */
   long cur_mode, umask;
   char *af;     /* "nouser" / "nogroup": owner or group not found on the target */
+  RtValue *stat; /* add_path_info's keys for the file (dict), or NULL */
   long long ou, og; /* the ids of owner and group */
   /* what mod_edit_write changes */
   long long set_uid, set_gid;
@@ -165,6 +166,8 @@ int mod_edit_read(RtHost *h, ModEdit *e, const char *path, RtValue **fail);
  * result, or NULL (success, or the host lost: rt_host_lost). */
 RtValue *mod_edit_write(RtHost *h, ModEdit *e, const char *data, size_t len, bool content_changed, bool follow,
                         RtValue *attr_diff, bool *attrs_changed, char **backup_file);
+/* fail_json(path=...): the path and the file's stat (add_path_info) into `r`. */
+void mod_edit_path_info(const ModEdit *e, RtValue *r);
 /* Ansible's _symbolic_mode_to_octal: the mode `sym` gives a file of mode
  * `prev`; -1 when it is not a valid symbolic mode. */
 long mod_symbolic_mode(const char *sym, long prev, bool isdir, long umask);

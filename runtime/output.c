@@ -76,13 +76,13 @@ static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity, b
   RtValue *d = rt_dict_new(rt_len(r));
   for (size_t i = 0; i < r->u.dict.len; i++) {
     const char *k = r->u.dict.ents[i].key->u.str.s;
-    if (strncmp(k, "_ansible_", 9) == 0 || strcmp(k, "exception") == 0)
+    if (strncmp(k, "_ansible_", 9) == 0 || (top && strcmp(k, "exception") == 0))
       continue;
     /* TaskResult.clean_copy: the status is the event, not a key */
     if (top && (strcmp(k, "failed") == 0 || strcmp(k, "skipped") == 0))
       continue;
-    if (verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0))
-      continue;
+    if (top && verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0))
+      continue; /* _dump_results drops these at the top only */
     if (is_debug && has_msg && k[0] != '_' &&
         strcmp(k, "msg") != 0 && strcmp(k, "warnings") != 0 && strcmp(k, "deprecations") != 0)
       continue;
@@ -209,19 +209,10 @@ static void diff_of(RtBuf *b, const RtValue *r) {
   rt_diff_text(b, d);
 }
 
-void rt_out_diff(RtHost *h, const RtValue *result, bool loop) {
+void rt_out_diff(RtHost *h, const RtValue *result) {
   RtBuf b = {0};
-  const RtValue *items = loop ? rt_dict_get(result, "results") : NULL;
-  if (items && rt_kind(items) == RT_LIST)
-    for (size_t i = 0; i < rt_len(items); i++) {
-      size_t before = b.len;
-      diff_of(&b, rt_list_at(items, i));
-      if (b.len > before && b.data[b.len - 1] != '\n') /* display() ends each one with a newline */
-        rt_buf_putc(&b, '\n');
-    }
-  else if (!loop)
-    diff_of(&b, result);
-  if (b.len && b.data[b.len - 1] != '\n')
+  diff_of(&b, result);
+  if (b.len && b.data[b.len - 1] != '\n') /* display() ends it with a newline */
     rt_buf_putc(&b, '\n');
   if (b.len) {
     pthread_mutex_lock(&h->run->out_lock);

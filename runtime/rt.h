@@ -683,9 +683,9 @@ void rt_out_task(RtRun *run, const char *name, bool handler);
  * `item` is non-NULL). */
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item);
 void rt_out_recap(RtRun *run);
-/* v2_on_file_diff: the `diff` of a changed result (of each changed loop item
- * when `loop`) as --diff shows it, before the result's own line. */
-void rt_out_diff(RtHost *h, const RtValue *result, bool loop);
+/* v2_on_file_diff: the `diff` of a changed result (or loop item) as --diff
+ * shows it, before the result's own line. */
+void rt_out_diff(RtHost *h, const RtValue *result);
 /* Warnings and errors as ansible-playbook prints them ("[WARNING]: ...", "ERROR! ..."). */
 void rt_out_warning(RtRun *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -329,6 +329,14 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_dict_del(r, RT_RAISED_KEY);
   else if (!rt_dict_get(r, "changed"))
     rt_dict_set(r, "changed", rt_bool(false));
+  if (!rt_dict_get(r, "failed")) { /* TaskExecutor._execute: "failed" from rc when missing */
+    RtValue *rc = rt_dict_get(r, "rc");
+    bool zero = rc && ((rt_kind(rc) == RT_INT && rc->u.i == 0) || (rt_kind(rc) == RT_BOOL && !rc->u.b) ||
+                       (rt_kind(rc) == RT_FLOAT && rc->u.f == 0) ||
+                       (rt_kind(rc) == RT_STR && strcmp(rc->u.str.s, "0") == 0));
+    bool bad_rc = rc && !zero; /* rc not in [0, "0"] */
+    rt_dict_set(r, "failed", rt_bool(bad_rc));
+  }
   set_result(h, r);
   h->result_from_module = true;
   if (t->register_var) /* for changed_when / failed_when / until */
@@ -360,6 +368,8 @@ static RtStatus status_of(const RtValue *r, bool ignore_errors) {
   return RT_STATUS_OK;
 }
 
+static bool kw_flag(RtHost *h, const RtTaskDef *t, int kw);
+
 void rt_step_end(RtHost *h, const RtTaskDef *t) {
   h->step_error = false;
   h->result_from_module = false;
@@ -385,9 +395,11 @@ void rt_step_end(RtHost *h, const RtTaskDef *t) {
   if (h->attempts > 1)
     rt_dict_set(r, "attempts", rt_int(h->attempts));
   h->attempts = 0;
-  rt_out_result(h, t, r, status_of(r, false) == RT_STATUS_IGNORED ? RT_STATUS_FAILED
-                                                                   : status_of(r, false),
-                true);
+  RtStatus ist = status_of(r, false);
+  if ((h->run->opt.diff || h->diff_mode) && !kw_flag(h, t, RT_TK_NO_LOG) &&
+      (ist == RT_STATUS_OK || ist == RT_STATUS_CHANGED))
+    rt_out_diff(h, r); /* an item's diff, before its line */
+  rt_out_result(h, t, r, ist == RT_STATUS_IGNORED ? RT_STATUS_FAILED : ist, true);
   rt_list_push(h->results, r);
 }
 
@@ -533,9 +545,11 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
                       (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
   bool no_log = kw_flag(h, t, RT_TK_NO_LOG);
-  /* the strategy's v2_on_file_diff, sent before the ok/changed line */
-  if ((h->run->opt.diff || h->diff_mode) && !no_log && (st == RT_STATUS_OK || st == RT_STATUS_CHANGED))
-    rt_out_diff(h, r, loop_ran);
+  /* the strategy's v2_on_file_diff, sent before the ok/changed line (a
+   * loop's items sent theirs before their own lines) */
+  if ((h->run->opt.diff || h->diff_mode) && !no_log && !loop_ran &&
+      (st == RT_STATUS_OK || st == RT_STATUS_CHANGED))
+    rt_out_diff(h, r);
   if (!loop_ran || debug_failed) {
     if (no_log) {
       RtValue *c = censored(r);
