@@ -103,6 +103,8 @@ static void replace_script(RtBuf *s, const Copy *c) {
   if (c->backup) /* Ansible's backup_local name: dest.PID.TIMESTAMP~ */
     rt_buf_puts(s, "if [ -n \"$om\" ]; then bk=\"$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~\"; "
                    "cp -p -- \"$d\" \"$bk\" || exit 1; __playc_rec backup_file \"$bk\"; fi\n");
+  /* atomic_move keeps the old file's owner and group */
+  rt_buf_puts(s, "[ -z \"$oo\" ] || chown -- \"$oo\" \"$__playc_tmp\" 2>/dev/null\n");
   rt_buf_puts(s, "chmod -- \"$m\" \"$__playc_tmp\" && mv -f -- \"$__playc_tmp\" \"$d\" || exit 1\n"
                  "__playc_tmp=; ch=1; __playc_rec written 1\n");
   ModAttrs ids = c->attrs;
@@ -126,7 +128,7 @@ static void first_script(RtBuf *s, Copy *c, const char *dest, const char *base, 
   rt_buf_puts(s, "__playc_traps\n");
   mod_sh_set_path(s, "d", dest);
   mod_sh_set(s, "b", base);
-  rt_buf_printf(s, "ck=%d; ch=0; om=\n", c->check ? 1 : 0);
+  rt_buf_printf(s, "ck=%d; ch=0; om=; oo=\n", c->check ? 1 : 0);
   mod_sh_attrs_begin(s, &c->attrs);
   rt_buf_printf(s,
                 "case $d in */) d=$d$b;; esac\n"
@@ -142,7 +144,7 @@ static void first_script(RtBuf *s, Copy *c, const char *dest, const char *base, 
   mod_sh_attrs_apply(s, "d", &c->attrs, NULL);
   rt_buf_puts(s, "    __playc_stat \"$d\"; __playc_rec changed $ch; exit 0\n"
                  "  fi\n"
-                 "  om=$(stat -c %a -- \"$d\")\n"
+                 "  set -- $(stat -c '%a %u %g' -- \"$d\"); om=$1; oo=$2:$3\n"
                  "fi\n"
                  "[ $ck = 0 ] || exit 0\n");
   mode_script(s, c);
@@ -154,7 +156,7 @@ static void first_script(RtBuf *s, Copy *c, const char *dest, const char *base, 
     replace_script(s, c);
   } else { /* the body follows over SFTP: the temp file outlives this request */
     rt_buf_puts(s, "__playc_rec tmp \"$__playc_tmp\"; __playc_rec newmode \"$m\"; "
-                   "__playc_rec oldmode \"$om\"; __playc_tmp=\n");
+                   "__playc_rec oldmode \"$om\"; __playc_rec oldowner \"$oo\"; __playc_tmp=\n");
   }
 }
 
@@ -164,6 +166,7 @@ static void second_script(RtBuf *s, const Copy *c, const RtExec *first) {
   mod_sh_set(s, "__playc_tmp", mod_rec(first, "tmp"));
   mod_sh_set(s, "d", mod_rec(first, "dest"));
   mod_sh_set(s, "om", mod_rec(first, "oldmode") ? mod_rec(first, "oldmode") : "");
+  mod_sh_set(s, "oo", mod_rec(first, "oldowner") ? mod_rec(first, "oldowner") : "");
   mod_sh_set(s, "m", mod_rec(first, "newmode") ? mod_rec(first, "newmode") : "644");
   rt_buf_puts(s, "ck=0; ch=1\n");
   mod_sh_attrs_begin(s, &c->attrs);

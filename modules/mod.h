@@ -116,6 +116,8 @@ int mod_re_groups(const ModRe *re);
 bool mod_re_search(ModRe *re, const char *s, size_t len, size_t start, bool anchored, ModReMatch *m);
 /* Group g's bounds; false when it did not take part. */
 bool mod_re_group(const ModReMatch *m, int g, size_t *b, size_t *e);
+/* The bounds of the group called `name`; false when absent or unmatched. */
+bool mod_re_named(const ModRe *re, const ModReMatch *m, const char *name, size_t *b, size_t *e);
 /* The next match of finditer() from *pos (0 and false to begin). */
 bool mod_re_next(ModRe *re, const char *s, size_t len, size_t *pos, bool *after_empty, ModReMatch *m);
 /* match.expand(template), appended to `out`; false with *err (Python's words). */

@@ -208,6 +208,11 @@ bool mod_re_group(const ModReMatch *m, int g, size_t *b, size_t *e) {
   return true;
 }
 
+bool mod_re_named(const ModRe *re, const ModReMatch *m, const char *name, size_t *b, size_t *e) {
+  int g = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)name);
+  return g > 0 && mod_re_group(m, g, b, e);
+}
+
 /* The number of group `name` in `re`, or -1. */
 static int group_number(const ModRe *re, const char *name, size_t n) {
   char *z = rt_xstrndup(name, n);
