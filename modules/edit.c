@@ -395,7 +395,7 @@ static void write_script(RtBuf *s, const ModEdit *e, bool content, bool inline_b
   mod_sh_set(s, "p", e->path);
   if (!content) {
     attrs_script(s, e);
-    rt_buf_puts(s, "__playc_rec done 1\n");
+    rt_buf_puts(s, "__playc_stat \"$p\"; __playc_rec done 1\n");
     return;
   }
   if (!e->parent_exists) /* os.makedirs of the missing folders */
@@ -439,7 +439,7 @@ static void write_script(RtBuf *s, const ModEdit *e, bool content, bool inline_b
   rt_buf_puts(s, "else __playc_rec fail move; exit 0; fi\n"
                  "__playc_rec written 1\n");
   attrs_script(s, e);
-  rt_buf_puts(s, "__playc_rec done 1\n");
+  rt_buf_puts(s, "__playc_stat \"$p\"; __playc_rec done 1\n");
 }
 
 /* The temp file a large body goes to: beside the real destination. */
@@ -511,6 +511,11 @@ RtValue *mod_edit_write(RtHost *h, ModEdit *e, const char *data, size_t len, boo
   if (large)
     rt_host_temp_forget(h, large); /* renamed, or removed by the request's trap */
   const char *fail = mod_rec(&ex, "fail");
+  if (mod_rec(&ex, "st.mode")) { /* the file as the write left it */
+    rt_decref(e->stat);
+    e->stat = rt_dict_new(8);
+    mod_add_stat(e->stat, &ex);
+  }
   if (mod_rec(&ex, "backup_file"))
     *backup_file = rt_xstrdup(mod_rec(&ex, "backup_file"));
   if (mod_rec(&ex, "vrc")) {

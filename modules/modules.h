@@ -58,13 +58,15 @@ typedef struct ModSchema {
   const char *tools;       /* the programs it needs on the target, comma-separated, or NULL */
   bool check_mode;         /* supports check mode (else a check run skips it, as Ansible) */
   bool diff_mode;          /* returns a diff */
+  const char *collection;  /* the collection whose name for it resolves here too
+                              ("community.general": community.general.ini_file), or NULL */
 } ModSchema;
 
 extern const ModSchema *const mod_schemas[]; /* by module id (modules.def) */
 extern const int32_t mod_nschemas;
 
-/* Index of the module called `name` (short, ansible.builtin.NAME or
- * ansible.legacy.NAME), or -1. */
+/* Index of the module called `name` (short, ansible.builtin.NAME,
+ * ansible.legacy.NAME, or COLLECTION.NAME for a schema's collection), or -1. */
 int32_t mod_schema_find(const char *name);
 
 /* Index of parameter `name` (or one of its aliases) in schema `m`, or -1. */
