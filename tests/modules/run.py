@@ -50,6 +50,8 @@ VOLATILE_KEYS = ("atime", "mtime", "ctime", "inode", "dev", "birthtime")
 def normalise(text, base):
     text = re.sub(r"\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~", ".PID.DATE~", text)
     text = re.sub(r'("(?:%s)": )[0-9.e+-]+' % "|".join(VOLATILE_KEYS), r'\1"N"', text)
+    text = re.sub(r'("version": )"\d+"', r'\1"N"', text)  # lsattr's inode generation
+    text = re.sub(r'("(?:delta|start|end)": )"[^"]*"', r'\1"T"', text)  # command timings
     text = re.sub(r"(ansible\.|tmp)[A-Za-z0-9_]{8}(?=[^A-Za-z0-9_]|$)", r"\1RANDOM", text)
     return text
 
@@ -73,7 +75,8 @@ def tree(base):
             p = os.path.join(root, name)
             st = os.lstat(p)
             rel = normalise(os.path.relpath(p, base), base)
-            kind = "l" if stat.S_ISLNK(st.st_mode) else "d" if stat.S_ISDIR(st.st_mode) else "f"
+            kind = ("l" if stat.S_ISLNK(st.st_mode) else "d" if stat.S_ISDIR(st.st_mode)
+                    else "f" if stat.S_ISREG(st.st_mode) else "o")
             row = "%s %s %04o %d:%d" % (rel, kind, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
             if kind == "f":
                 with open(p, "rb") as f:
