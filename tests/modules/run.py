@@ -52,7 +52,7 @@ def normalise(text, base):
     text = re.sub(r'("(?:%s)": )[0-9.e+-]+' % "|".join(VOLATILE_KEYS), r'\1"N"', text)
     text = re.sub(r'("version": )"\d+"', r'\1"N"', text)  # lsattr's inode generation
     text = re.sub(r'("(?:delta|start|end)": )"[^"]*"', r'\1"T"', text)  # command timings
-    text = re.sub(r"(ansible\.|tmp)[A-Za-z0-9_]{8}(?=[^A-Za-z0-9_]|$)", r"\1RANDOM", text)
+    text = re.sub(r"(ansible\.|tmp|pre\.)[A-Za-z0-9_]{8}(?=[^A-Za-z0-9_]|$)", r"\1RANDOM", text)
     return text
 
 
@@ -61,6 +61,8 @@ def output_lines(out, base):
     lines = []
     for line in normalise(out, base).splitlines():
         if line.startswith("[WARNING]") or line.startswith("[DEPRECATION"):
+            continue
+        if line.lstrip().startswith('"exception": '):  # a Python traceback: Python-only
             continue
         lines.append(line.rstrip())
     return lines
