@@ -585,7 +585,7 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
   } else if (fe_is_action(a, "import_playbook")) {
     pc_error_at(c, t->action_loc, "'import_playbook' is not a valid attribute for a Task: it imports plays, "
                                   "at the level of plays");
-  } else if (mod_schema_find(a) < 0 && !fe_ansible_module(a)) {
+  } else if (mod_schema_lookup(a) < 0 && !fe_ansible_module(a)) {
     pc_error_at(c, t->action_loc,
                 "couldn't resolve module/action '%s'. This often indicates a misspelling, missing collection, "
                 "or incorrect module path.",

@@ -523,7 +523,7 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
 /* ---- module tasks ------------------------------------------------------------ */
 
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
-  int32_t mi = mod_schema_find(ft->action);
+  int32_t mi = mod_schema_lookup(ft->action);
   if (mi < 0) { /* a module playc lacks: planned, refused by -o */
     t->module = -1;
     t->unsupported = fe_ansible_module(ft->action);

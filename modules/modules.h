@@ -67,7 +67,7 @@ extern const int32_t mod_nschemas;
 
 /* Index of the module called `name` (short, ansible.builtin.NAME,
  * ansible.legacy.NAME, or COLLECTION.NAME for a schema's collection), or -1. */
-int32_t mod_schema_find(const char *name);
+int32_t mod_schema_lookup(const char *name);
 
 /* Index of parameter `name` (or one of its aliases) in schema `m`, or -1. */
 int32_t mod_param_find(const ModSchema *m, const char *name);

@@ -24,7 +24,7 @@ const ModSchema *const mod_schemas[] = {
 };
 const int32_t mod_nschemas = (int32_t)(sizeof mod_schemas / sizeof *mod_schemas);
 
-int32_t mod_schema_find(const char *name) {
+int32_t mod_schema_lookup(const char *name) {
   static const char *const prefixes[] = {"ansible.builtin.", "ansible.legacy."};
   for (int p = 0; p < 2; p++) {
     size_t n = strlen(prefixes[p]);

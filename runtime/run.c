@@ -250,7 +250,7 @@ static char *task_name(RtHost *h, const RtItem *x) {
  * injects them (ansible_facts, and each as a top-level ansible_* var). */
 static void gather(RtHost *h, const RtTaskDef *t) {
   RtTaskDef gt = *t;
-  gt.module = mod_schema_find("setup");
+  gt.module = mod_schema_lookup("setup");
   RtValue *args = rt_dict_new(0);
   if (!rt_step_run(h, &gt, args)) {
     h->last_status = rt_task_finish(h, &gt);

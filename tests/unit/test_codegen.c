@@ -151,7 +151,7 @@ static IrProgram *build_program(void) {
     p->tasks[i] = pc_alloc(&ctx, sizeof(IrTask));
   IrTask *t = p->tasks[0];
   *t = (IrTask){.id = 0, .loc = at(5, 5), .name = "greet", .action = "debug",
-                .module = mod_schema_find("debug"), .scope = sc, .loop_var = "item"};
+                .module = mod_schema_lookup("debug"), .scope = sc, .loop_var = "item"};
   t->args = root(p, debug_args());
   IrExpr *items = node(IR_LIST, TY_LIST, 6);
   for (int i = 1; i <= 3; i++)
@@ -161,7 +161,7 @@ static IrProgram *build_program(void) {
 
   t = p->tasks[1];
   *t = (IrTask){.id = 1, .loc = at(7, 5), .name = "command", .action = "command",
-                .module = mod_schema_find("command"), .register_var = "out", .scope = sc};
+                .module = mod_schema_lookup("command"), .register_var = "out", .scope = sc};
   t->args = root(p, dict1("_raw_params", str("echo hi")));
   IrExpr *no = node(IR_CONST, TY_BOOL, 8);
   t->changed_when = root(p, cond(no, "false"));
@@ -172,13 +172,13 @@ static IrProgram *build_program(void) {
 
   t = p->tasks[2];
   *t = (IrTask){.id = 2, .loc = at(9, 5), .name = "typed", .action = "debug",
-                .module = mod_schema_find("debug"), .scope = sc};
+                .module = mod_schema_lookup("debug"), .scope = sc};
   t->args = root(p, typed_args());
 
   /* when: nope or true  (an undefined operand: the step fails with the error) */
   t = p->tasks[3];
   *t = (IrTask){.id = 3, .loc = at(11, 5), .name = "undefined", .action = "debug",
-                .module = mod_schema_find("debug"), .scope = sc};
+                .module = mod_schema_lookup("debug"), .scope = sc};
   t->args = root(p, dict1("msg", str("never")));
   IrExpr *or = node(IR_OR, TY_ANY, 12);
   IrExpr *yes = node(IR_CONST, TY_BOOL, 12);
