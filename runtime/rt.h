@@ -240,6 +240,10 @@ void rt_host_clear_level(RtHost *h, int level);
 /* A module result holding this key reports an error Ansible raises rather
  * than returns: rt_step_run removes the key and adds no "changed". */
 #define RT_RAISED_KEY "_playc_raised"
+/* A module result holding this key is what an action's AnsibleActionSkip or
+ * AnsibleActionFail carries: rt_step_run removes the key, adds "changed"
+ * but no default "failed" (TaskExecutor returns it before that step). */
+#define RT_ACTION_EXC_KEY "_playc_action_exc"
 
 /* task.c: Ansible's message for an error (or undefined) met while evaluating
  * the conditional `src` (when, changed_when, failed_when, assert's that).

@@ -329,7 +329,10 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_dict_del(r, RT_RAISED_KEY);
   else if (!rt_dict_get(r, "changed"))
     rt_dict_set(r, "changed", rt_bool(false));
-  if (!rt_dict_get(r, "failed")) { /* TaskExecutor._execute: "failed" from rc when missing */
+  bool action_exc = rt_dict_get(r, RT_ACTION_EXC_KEY) != NULL;
+  if (action_exc)
+    rt_dict_del(r, RT_ACTION_EXC_KEY);
+  if (!action_exc && !rt_dict_get(r, "failed")) { /* TaskExecutor._execute: "failed" from rc when missing */
     RtValue *rc = rt_dict_get(r, "rc");
     bool zero = rc && ((rt_kind(rc) == RT_INT && rc->u.i == 0) || (rt_kind(rc) == RT_BOOL && !rc->u.b) ||
                        (rt_kind(rc) == RT_FLOAT && rc->u.f == 0) ||
