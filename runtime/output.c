@@ -83,6 +83,8 @@ static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity, b
       continue;
     if (top && verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0))
       continue; /* _dump_results drops these at the top only */
+    if (top && (strcmp(k, "warnings") == 0 || strcmp(k, "deprecations") == 0))
+      continue; /* _handle_warnings printed and removed them */
     if (is_debug && has_msg && k[0] != '_' &&
         strcmp(k, "msg") != 0 && strcmp(k, "warnings") != 0 && strcmp(k, "deprecations") != 0)
       continue;
@@ -145,8 +147,22 @@ static void exception_line(RtBuf *b, RtHost *h, const RtValue *result) {
                 (int)(e - line), line);
 }
 
+/* The callback's _handle_warnings: each of the result's warnings as
+ * "[WARNING]: ..." on stderr, before the result's line. */
+static void handle_warnings(RtHost *h, const RtValue *result) {
+  const RtValue *w = rt_kind(result) == RT_DICT ? rt_dict_get(result, "warnings") : NULL;
+  for (size_t i = 0; w && rt_kind(w) == RT_LIST && i < rt_len(w); i++) {
+    RtBuf b = {0};
+    rt_render_str(&b, rt_list_at(w, i));
+    rt_out_warning(h->run, "%s", b.data ? b.data : "");
+    rt_buf_free(&b);
+  }
+}
+
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item) {
   RtBuf b = {0};
+  if (st != RT_STATUS_UNREACHABLE && st != RT_STATUS_SKIPPED)
+    handle_warnings(h, result);
   switch (st) {
   case RT_STATUS_OK:
   case RT_STATUS_CHANGED:
