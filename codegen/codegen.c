@@ -247,8 +247,8 @@ static void cg_types_init(Cg *g) {
       19, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
-                                               CG_F(I64, RtFileDef, size)},
-                                   3, sizeof(RtFileDef));
+                                               CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
+                                   4, sizeof(RtFileDef));
   g->t_program = cg_struct_checked(
       g, "RtProgram",
       (CgField[]){CG_F(I32, RtProgram, abi_version), CG_F(I32, RtProgram, modules_hash),
@@ -1290,8 +1290,9 @@ static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {
                                                  file->data ? file->size : 0, true);
   LLVMValueRef data = cg_global(g, bytes, "file.data");
   LLVMSetAlignment(data, 1);
-  LLVMValueRef f[3] = {cg_cstr(g, file->name), data, cg_i64(g, (int64_t)file->size)};
-  return LLVMConstNamedStruct(g->t_filedef, f, 3);
+  LLVMValueRef f[4] = {cg_cstr(g, file->name), data, cg_i64(g, (int64_t)file->size),
+                       cg_i32(g, (int32_t)file->mode)};
+  return LLVMConstNamedStruct(g->t_filedef, f, 4);
 }
 
 static LLVMValueRef cg_plays(Cg *g) {

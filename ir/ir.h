@@ -247,6 +247,7 @@ typedef struct IrFile {
   const char *path; /* where it was read from */
   const uint8_t *data;
   size_t size;
+  uint32_t mode;    /* st_mode: a file, a folder (no data), or a symlink ("target\0realpath") */
 } IrFile;
 
 typedef struct IrProgram {

@@ -10,8 +10,12 @@
 #include "../frontend/jinja.h"
 #include "../modules/modules.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct IrFilterInfo {
   const char *name;
@@ -294,6 +298,67 @@ static const char *lw_kv_key(Lw *l, const char *tok, const char **val) {
 
 /* Free-form args as a map node: k=v pairs; the rest (command/shell, or tokens
  * without '=') joined into _raw_params. */
+/* UTF-8 of code point `c` at `o`; returns the bytes written. */
+static size_t lw_put_utf8(char *o, unsigned long c) {
+  if (c < 0x80) {
+    o[0] = (char)c;
+    return 1;
+  }
+  if (c < 0x800) {
+    o[0] = (char)(0xC0 | (c >> 6));
+    o[1] = (char)(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    o[0] = (char)(0xE0 | (c >> 12));
+    o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (c & 0x3F));
+    return 3;
+  }
+  o[0] = (char)(0xF0 | ((c >> 18) & 0x07));
+  o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+  o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+  o[3] = (char)(0x80 | (c & 0x3F));
+  return 4;
+}
+
+/* parse_kv's _decode_escapes: \U........ \u.... \x.. \ooo and the
+ * single-character escapes of a k=v token, as Python's unicode-escape
+ * decodes them (the result is never longer than the token). */
+static const char *lw_decode_escapes(Lw *l, const char *s) {
+  if (!strchr(s, '\\'))
+    return s;
+  char *out = pc_alloc(l->c, strlen(s) + 1), *o = out;
+  static const char esc[] = "\\'\"abfnrtv", val[] = "\\'\"\a\b\f\n\r\t\v";
+  for (const char *p = s; *p;) {
+    size_t hex = p[0] == '\\' ? (p[1] == 'U' ? 8 : p[1] == 'u' ? 4 : p[1] == 'x' ? 2 : 0) : 0;
+    bool ok = hex > 0;
+    for (size_t k = 0; ok && k < hex; k++)
+      ok = isxdigit((unsigned char)p[2 + k]);
+    if (ok) {
+      char digits[9] = {0};
+      memcpy(digits, p + 2, hex);
+      unsigned long c = strtoul(digits, NULL, 16);
+      o += lw_put_utf8(o, c > 0x10FFFF ? 0xFFFD : c);
+      p += 2 + hex;
+    } else if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7') {
+      unsigned long v = 0;
+      int k = 1;
+      for (; k <= 3 && p[k] >= '0' && p[k] <= '7'; k++)
+        v = v * 8 + (unsigned long)(p[k] - '0');
+      o += lw_put_utf8(o, v);
+      p += k;
+    } else if (p[0] == '\\' && p[1] && strchr(esc, p[1])) {
+      *o++ = val[strchr(esc, p[1]) - esc];
+      p += 2;
+    } else {
+      *o++ = *p++;
+    }
+  }
+  *o = 0;
+  return out;
+}
+
 static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
   static const char *const raw_keys[] = {"chdir", "creates", "removes", "executable", "stdin",
                                          "stdin_add_newline", "strip_empty_ends", NULL};
@@ -301,7 +366,7 @@ static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
   PcVec keys = {0}, vals = {0};
   const char *rest = NULL;
   for (int i = 0; i < toks.len; i++) {
-    const char *val = NULL, *k = lw_kv_key(l, toks.items[i], &val);
+    const char *val = NULL, *k = lw_kv_key(l, lw_decode_escapes(l, toks.items[i]), &val);
     bool take = k != NULL;
     if (take && raw) {
       take = false;
@@ -397,36 +462,97 @@ static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const 
   }
 }
 
-/* Embeds the file named by a constant `copy src`, looked for as Ansible's
- * actions look for it: files/NAME then NAME in each root (the role, then the
- * playbook's folder). */
+/* Adds one embedded entry (deduplicated by path). */
+static IrFile *lw_embed_one(Lw *l, const char *path, const struct stat *st) {
+  for (int f = 0; f < l->files.len; f++)
+    if (strcmp(((IrFile *)l->files.items[f])->path, path) == 0)
+      return NULL;
+  IrFile *file = pc_alloc(l->c, sizeof *file);
+  file->name = path;
+  file->path = path;
+  file->mode = (uint32_t)st->st_mode;
+  pc_vec_push(l->c, &l->files, file);
+  return file;
+}
+
+static int lw_name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Embeds `path`: a file's bytes, a folder and everything below it (sorted,
+ * so plans stay deterministic), a symlink as its target and real path
+ * ("target\0realpath") plus what it points to, for copy's local_follow. */
+static void lw_embed_path(Lw *l, const char *path, int depth) {
+  struct stat st;
+  if (depth > 64 || lstat(path, &st) < 0)
+    return;
+  if (S_ISLNK(st.st_mode)) {
+    char target[4096], *real = realpath(path, NULL);
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    IrFile *file = n >= 0 ? lw_embed_one(l, path, &st) : NULL;
+    if (file) {
+      const char *rp = real ? real : "";
+      size_t tl = (size_t)n, rl = strlen(rp);
+      uint8_t *data = pc_alloc(l->c, tl + 1 + rl + 1);
+      memcpy(data, target, tl);
+      data[tl] = 0;
+      memcpy(data + tl + 1, rp, rl);
+      file->data = data;
+      file->size = tl + 1 + rl + 1; /* both NUL-terminated: codegen emits exactly `size` bytes */
+      if (real)
+        lw_embed_path(l, pc_strdup(l->c, real), depth + 1);
+    }
+    free(real);
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (!lw_embed_one(l, path, &st))
+      return;
+    DIR *d = opendir(path);
+    if (!d)
+      return;
+    PcVec names = {0};
+    for (struct dirent *e; (e = readdir(d));)
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+        pc_vec_push(l->c, &names, pc_strdup(l->c, e->d_name));
+    closedir(d);
+    qsort(names.items, (size_t)names.len, sizeof(char *), lw_name_cmp);
+    for (int i = 0; i < names.len; i++)
+      lw_embed_path(l, pc_sprintf(l->c, "%s/%s", path, (char *)names.items[i]), depth + 1);
+    return;
+  }
+  if (!S_ISREG(st.st_mode))
+    return;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return;
+  IrFile *file = lw_embed_one(l, path, &st);
+  if (file) {
+    uint8_t *data = pc_alloc(l->c, (size_t)st.st_size + 1);
+    file->size = fread(data, 1, (size_t)st.st_size, f);
+    file->data = data;
+  }
+  fclose(f);
+}
+
+/* Embeds what a constant `copy src` names, looked for as Ansible's actions
+ * look for it: files/NAME then NAME in each root (the role, then the
+ * playbook's folder). A folder is embedded whole ("src: dir/" copies what
+ * it holds, "src: dir" the folder itself: the runtime tells them apart). */
 static void lw_embed(Lw *l, const FeNode *v) {
   if (v->kind != FE_SCALAR || v->stype != FE_T_STR || fe_jinja_is_template(v->text))
     return;
   const char *searched = "";
+  char *name = pc_strdup(l->c, v->text);
+  size_t n = strlen(name);
+  while (n > 1 && name[n - 1] == '/') /* the trailing slash is the runtime's business */
+    name[--n] = 0;
   for (int i = 0; l->roots && l->roots[i]; i++) {
-    const char *cands[2] = {v->text[0] == '/' ? v->text : pc_sprintf(l->c, "%s/files/%s", l->roots[i], v->text),
-                            v->text[0] == '/' ? NULL : pc_sprintf(l->c, "%s/%s", l->roots[i], v->text)};
+    const char *cands[2] = {name[0] == '/' ? name : pc_sprintf(l->c, "%s/files/%s", l->roots[i], name),
+                            name[0] == '/' ? NULL : pc_sprintf(l->c, "%s/%s", l->roots[i], name)};
     for (int k = 0; k < 2; k++) {
-      if (!cands[k])
+      struct stat st;
+      if (!cands[k] || stat(cands[k], &st) < 0)
         continue;
-      for (int f = 0; f < l->files.len; f++)
-        if (strcmp(((IrFile *)l->files.items[f])->path, cands[k]) == 0)
-          return;
-      FILE *f = fopen(cands[k], "rb");
-      if (!f)
-        continue;
-      IrFile *file = pc_alloc(l->c, sizeof *file);
-      file->name = cands[k];
-      file->path = cands[k];
-      fseek(f, 0, SEEK_END);
-      long sz = ftell(f);
-      fseek(f, 0, SEEK_SET);
-      uint8_t *data = pc_alloc(l->c, (size_t)(sz > 0 ? sz : 0) + 1);
-      file->size = fread(data, 1, (size_t)(sz > 0 ? sz : 0), f);
-      file->data = data;
-      fclose(f);
-      pc_vec_push(l->c, &l->files, file);
+      lw_embed_path(l, cands[k], 0);
       return;
     }
     searched = pc_sprintf(l->c, "%s%s%s/files/, %s/", searched, i ? ", " : "", l->roots[i], l->roots[i]);

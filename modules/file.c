@@ -74,6 +74,7 @@ typedef struct F {
   long long ou, og, my_uid, my_gid;
   const RtExec *ex;  /* the inspection */
   RtBuf ops;         /* shell run by the second request */
+  RtBuf post;        /* run after the stat add_path_info reports */
   RtValue *warnings; /* list */
   /* times: 0 preserve, 1 now, 2 the value */
   int mt_kind, at_kind;
@@ -274,6 +275,10 @@ static void inspect_script(RtBuf *s, F *f, const char *path, const char *src, co
                  "__playc_rec rp \"$rp\"\n");
   stat_script(s, "rp", "rp");
   rt_buf_puts(s, "fi\n"
+                 /* the deepest part of the path (or of its real path) that exists */
+                 "__playc_anc() { x=$1; while [ ! -e \"$x\" ] && [ \"${x%/*}\" != \"$x\" ]; do x=${x%/*}; done; "
+                 "[ -e \"$x\" ] || x=; __playc_rec \"$2\" \"$x\"; }\n"
+                 "__playc_anc \"$p\" anc; [ -z \"${rp-}\" ] || __playc_anc \"$rp\" ranc\n"
                  "if [ -d \"$p\" ] && [ ! -L \"$p\" ] && [ -n \"$(ls -A -- \"$p\" 2>/dev/null)\" ]; then "
                  "__playc_rec nonempty 1; fi\n"
                  "case $p in */*) dir=${p%/*}; [ -n \"$dir\" ] || dir=/;; *) dir=.;; esac\n"
@@ -572,8 +577,10 @@ RtValue *mod_file(RtHost *h, RtValue *args) {
       diff = initial_diff(p, "touch", prev);
       RtValue *bad = set_attrs(&f, p, &cur, diff, &changed);
       if (bad) {
-        if (!strcmp(prev, "absent")) /* the file it just made goes again */
-          rt_buf_free(&f.ops);
+        /* fail_json reports the file it made (add_path_info), then the
+         * module removes it */
+        if (!strcmp(prev, "absent"))
+          rt_buf_puts(&f.post, "rm -f -- \"$p\"\n");
         rt_decref(r);
         r = bad;
         goto apply;
@@ -627,10 +634,15 @@ RtValue *mod_file(RtHost *h, RtValue *args) {
         char *copy = rt_xstrdup(dp), *save = NULL;
         RtBuf cp = {0};
         bool abs = dp[0] == '/';
+        const char *anc = mod_rec(&ex, dp == p ? "anc" : "ranc");
+        size_t anclen = anc ? strlen(anc) : 0;
         for (char *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
           if (cp.len || abs)
             rt_buf_putc(&cp, '/');
           rt_buf_puts(&cp, comp);
+          /* what exists is left alone: only new folders get the attributes */
+          if (anclen && cp.len <= anclen && !strncmp(anc, cp.data, cp.len))
+            continue;
           rt_buf_puts(&f.ops, "if [ ! -e ");
           rt_sh_quote(&f.ops, cp.data);
           rt_buf_puts(&f.ops, " ]; then mkdir -- ");
@@ -650,7 +662,8 @@ RtValue *mod_file(RtHost *h, RtValue *args) {
             rt_buf_add(&f.ops, attrs.data, attrs.len);
           rt_buf_free(&attrs);
           rt_buf_puts(&f.ops, "fi\n");
-          if (bad) {
+          if (bad) { /* the folder is made, then the attributes fail */
+            info_path = rt_dict_get(bad, "path") ? rt_dict_get(bad, "path")->u.str.s : dp;
             free(copy);
             rt_buf_free(&cp);
             r = bad;
@@ -890,8 +903,13 @@ apply:
     rt_buf_puts(&s2, "set +e\n");
     rt_buf_add(&s2, f.ops.data, f.ops.len);
     rt_buf_puts(&s2, "ip=");
-    rt_sh_quote(&s2, info_path);
-    rt_buf_puts(&s2, "\n[ ! -e \"$ip\" ] || __playc_stat \"$ip\"\n__playc_rec done 1\n");
+    const RtValue *rpv = r ? rt_dict_get(r, "path") : NULL;
+    if (!rpv && r)
+      rpv = rt_dict_get(r, "dest");
+    rt_sh_quote(&s2, rpv && rt_kind(rpv) == RT_STR ? rpv->u.str.s : info_path);
+    rt_buf_puts(&s2, "\n[ ! -e \"$ip\" ] || __playc_stat \"$ip\"\n");
+    rt_buf_add(&s2, f.post.data ? f.post.data : "", f.post.len);
+    rt_buf_puts(&s2, "__playc_rec done 1\n");
     int rc = rt_host_exec(h, s2.data, NULL, 0, &fin, &err);
     rt_buf_free(&s2);
     if (rc < 0) {
@@ -917,7 +935,7 @@ apply:
       rt_decref(r);
       r = mod_fail_result("Error while linking: %s", fin.err.len ? fin.err.data : "ln failed");
       rt_dict_set(r, "path", rt_strz(p));
-    } else if (!mod_rec(&fin, "done")) {
+    } else if (!mod_rec(&fin, "done") && !(r && rt_dict_get(r, "failed"))) {
       rt_decref(r);
       r = mod_fail_result("%s", fin.err.len ? fin.err.data : "file operation failed");
       rt_dict_set(r, "path", rt_strz(p));
@@ -961,6 +979,7 @@ done:
   tree_free(&tree);
   rt_buf_free(&s);
   rt_buf_free(&f.ops);
+  rt_buf_free(&f.post);
   rt_decref(f.warnings);
   free(err);
   free(path);

@@ -246,6 +246,7 @@ typedef struct RtFileDef {
   const char *name; /* path as written in the playbook (copy src) */
   const uint8_t *data;
   uint64_t size;
+  uint32_t mode;    /* st_mode: a file, a folder (no data), or a symlink (data "target\0realpath") */
 } RtFileDef;
 
 typedef struct RtProgram {
