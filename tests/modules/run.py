@@ -52,6 +52,13 @@ def normalise(text, base):
     text = re.sub(r'("(?:%s)": )[0-9.e+-]+' % "|".join(VOLATILE_KEYS), r'\1"N"', text)
     text = re.sub(r'("version": )"\d+"', r'\1"N"', text)  # lsattr's inode generation
     text = re.sub(r'("(?:delta|start|end)": )"[^"]*"', r'\1"T"', text)  # command timings
+    text = text.replace(HERE, "HERE")  # the sources' folder (copy's src)
+    # where each side keeps a transferred body before the rename
+    text = re.sub(r'"[^"]*/\.ansible/tmp/ansible-tmp-[^"]*/source"', '"TRANSFER"', text)
+    text = re.sub(r'"[^"]*/\.playc-tmp-[0-9a-f]{24}"', '"TRANSFER"', text)
+    # copy's diff names the controller's temp file holding `content`
+    text = re.sub(r'(\+\+\+ after: |"after_header": "|"src": ")(?:[^"\n]*ansible-local-[^"\n]*|\(content\))',
+                  r'\1CONTENT', text)
     text = re.sub(r"(ansible\.|tmp|pre\.)[A-Za-z0-9_]{8}(?=[^A-Za-z0-9_]|$)", r"\1RANDOM", text)
     return text
 
