@@ -44,6 +44,7 @@ typedef struct PcCtx {
   const char **roles_path; /* search path for roles */
   int nroles_path;
   const char *playbook_dir;
+  bool strict; /* --strict: faults Ansible reports only at run time are errors */
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
@@ -69,6 +70,10 @@ const char *fe_error_context(PcCtx *c, PcLoc loc);
 /* "file:line:col: error: msg", then the source line and a caret. */
 void pc_error_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void pc_warn_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A fault Ansible reports only when the task runs (an unknown module
+ * parameter, a missing handler): a warning that says so, an error with
+ * --strict. The compiled task fails at run time as Ansible's does. */
+void pc_fault_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An error with no location ("playc: error: ..."). */
 void pc_error(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -162,6 +167,10 @@ const char *fe_ansible_module(const char *name);
 bool fe_ansible_option(const char *module, const char *name, const char **canonical, const char **choices);
 /* True when playc knows the options of ansible.builtin's `module`. */
 bool fe_ansible_documented(const char *module);
+/* The parameters AnsibleModule accepts for ansible.builtin module `module`,
+ * as its "Supported parameters include: ..." message lists them; NULL for an
+ * action without a module spec. */
+const char *fe_ansible_argspec(const char *module);
 /* True for a filter, test or lookup Ansible 2.14 has (Jinja2's and
  * ansible.builtin's), or any collection-qualified name. */
 bool fe_ansible_filter(const char *name);
@@ -313,6 +322,8 @@ void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth);
 /* `dir`/`name` with "./" and "x/../" folded away (os.path.normpath); an
  * absolute `name` stands alone. */
 const char *fe_join(PcCtx *c, const char *dir, const char *name);
+/* A file-name template as a glob: each {{ }} / {% %} becomes '*'. */
+const char *fe_template_glob(PcCtx *c, const char *s);
 /* A path's folder (arena), "." for a bare name. */
 const char *fe_dirname(PcCtx *c, const char *path);
 /* True when `path` names an existing regular file. */

@@ -261,7 +261,7 @@ static void fe_glob(FeLoad *ld, const char *dir, const char *pattern, PcVec *pat
 }
 
 /* A file-name template as a glob: every {{ }} / {% %} becomes '*'. */
-static const char *fe_template_glob(PcCtx *c, const char *s) {
+const char *fe_template_glob(PcCtx *c, const char *s) {
   char *out = pc_alloc(c, strlen(s) + 1);
   size_t n = 0;
   while (*s) {

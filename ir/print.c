@@ -235,6 +235,12 @@ static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope
     }
     fputc('\n', f);
   }
+  if (t->fault) {
+    pr_indent(f, depth);
+    fprintf(f, "%-14s ", "fails");
+    pr_str(f, t->fault, strlen(t->fault));
+    fputc('\n', f);
+  }
   if (t->include) {
     const IrInclude *in = t->include;
     pr_root(f, depth, "file", in->file);
@@ -424,6 +430,8 @@ static void pj_task(FILE *f, const IrTask *t) {
   pj_strval(f, t->action);
   fputs(", \"unsupported\": ", f);
   pj_strval(f, t->unsupported);
+  fputs(", \"fails\": ", f);
+  pj_strval(f, t->fault);
   fprintf(f, ", \"implicit\": %s, \"handler\": %s, \"loc\": ", t->implicit ? "true" : "false",
           t->handler ? "true" : "false");
   pj_loc(f, t->loc);

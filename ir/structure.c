@@ -32,7 +32,7 @@ typedef struct StCtx {
   IrScope *scope;            /* the innermost frame */
   IrRole *role;              /* the role of the tasks, or NULL */
   const char *role_name;
-  const char *const *roots;  /* search roots for files (role, playbook) */
+  const char *const *roots;  /* the role dependency chain's paths, own role first (NULL-terminated) */
   bool handler;
 } StCtx;
 
@@ -47,6 +47,7 @@ typedef struct St {
   PcVec varsets;    /* StVarSet*: lowered var maps, by node */
   PcVec *role_handlers; /* per role instance id: PcVec of IrTask* (NULL until compiled) */
   PcVec include_handlers; /* IrTask*: include_role handlers */
+  const char *const *last_chain, *last_file, *const *last_roots; /* st_task_roots' cache */
 } St;
 
 typedef struct StNotify {
@@ -412,6 +413,32 @@ static FeNode *st_list_node(St *s, FeNode *v) {
   return seq;
 }
 
+/* Where a task's controller files (copy src, templates) are looked for, as
+ * Task.get_search_path and DataLoader.path_dwim_relative_stack order them:
+ * the role chain's paths, the folder of the task's file (unless already
+ * there), then the playbook's folder. Consecutive tasks share the array. */
+static const char *const *st_task_roots(St *s, const StCtx *x, PcLoc loc) {
+  if (s->last_roots && s->last_chain == x->roots && s->last_file == loc.file)
+    return s->last_roots;
+  const char *dir = loc.file ? fe_dirname(s->c, loc.file) : s->l->pb->dir;
+  int n = 0;
+  while (x->roots && x->roots[n])
+    n++;
+  const char **r = pc_alloc(s->c, sizeof(char *) * (size_t)(n + 3));
+  bool seen = false;
+  for (int i = 0; i < n; i++) {
+    r[i] = x->roots[i];
+    seen |= strcmp(r[i], dir) == 0;
+  }
+  if (!seen)
+    r[n++] = dir;
+  r[n++] = s->l->pb->dir;
+  s->last_chain = x->roots;
+  s->last_file = loc.file;
+  s->last_roots = r;
+  return r;
+}
+
 static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   IrTask *t = pc_alloc(s->c, sizeof *t);
   t->id = s->l->tasks.len;
@@ -423,7 +450,7 @@ static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   t->role = x->role;
   t->role_name = x->role_name;
   t->scope = x->scope;
-  t->roots = x->roots;
+  t->roots = st_task_roots(s, x, loc);
   t->tags = st_tags(s, x);
   t->loop_var = "item";
   if (ft) {
@@ -550,7 +577,7 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
   const FeNode *md = st_module_defaults(s, x, short_action);
   if (md)
     extra = extra ? ir_merge_args(s->l, md, extra) : md;
-  s->l->roots = x->roots;
+  s->l->roots = t->roots;
   ir_lower_module(s->l, t, ft, extra);
   if (ft->include && ft->include->vars) { /* include_vars: every file it can name, as frames */
     const FeInclude *fi = ft->include;
@@ -679,12 +706,15 @@ static IrBlock *st_meta_block(St *s, const char *action, const StCtx *x, PcLoc l
   return b;
 }
 
-static const char *const *st_roots(St *s, const char *role_path) {
-  const char **r = pc_alloc(s->c, sizeof(char *) * 3);
+/* The role paths of a dependency chain, the role's own first (Ansible's
+ * get_search_path: the dep chain reversed). */
+static const char *const *st_roots(St *s, const char *role_path, FeRoleUse **chain, int nchain) {
+  const char **r = pc_alloc(s->c, sizeof(char *) * (size_t)(nchain + 2));
   int n = 0;
   if (role_path)
     r[n++] = role_path;
-  r[n++] = s->l->pb->dir;
+  for (int i = nchain - 1; i >= 0; i--)
+    r[n++] = chain[i]->role->path;
   return r;
 }
 
@@ -722,7 +752,7 @@ static void st_role(St *s, FeRoleUse *u, FeRoleUse **chain, int nchain, const St
     p->roles[p->nroles++] = x.role;
   }
   x.role_name = r->name;
-  x.roots = st_roots(s, r->path);
+  x.roots = st_roots(s, r->path, chain, nchain);
   x.scope = st_role_frames(s, u, chain, nchain, parent->scope);
   const char *from = pc_sprintf(c, "role %s", r->name);
   IrList tl = st_list(s, &r->tasks, &x);
@@ -1052,7 +1082,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   if (fp->import_when)
     pc_vec_push(c, &x.when, fp->import_when);
   x.scope = ip->scope;
-  x.roots = st_roots(s, NULL);
+  x.roots = st_roots(s, NULL, NULL, 0);
   ip->first_task = s->l->tasks.len;
   PcVec blocks = {0}, pre = {0}, mid = {0}, post = {0};
   st_append_list(s, &pre, st_list(s, &fp->sections[FE_SEC_PRE_TASKS], &x));

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 4
+#define PLAYC_ABI_VERSION 5
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -174,6 +174,7 @@ struct RtTaskDef {
   bool loop_extended;       /* loop_control.extended */
   const RtIncludeDef *include; /* RT_TASK_INCLUDE_* (and include_vars): the files it can name */
   const char *const *roots; /* folders a relative `src` is looked for in (files/NAME, NAME), NULL-terminated */
+  const char *fault;        /* the message the module fails with when it runs (unknown parameters), or NULL */
   RtExprFn kw[RT_TK_COUNT];
 };
 
@@ -245,6 +246,9 @@ typedef struct RtFileDef {
   const char *name; /* path as written in the playbook (copy src) */
   const uint8_t *data;
   uint64_t size;
+  uint32_t mode; /* st_mode on the controller: a folder (S_IFDIR, then its
+                    files and folders as "name/...", sorted) or a file, and
+                    its permission bits */
 } RtFileDef;
 
 typedef struct RtProgram {

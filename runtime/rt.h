@@ -620,6 +620,12 @@ struct RtHost {
  * each of the task's roots (its role, the playbook's folder), as Ansible's
  * actions search; an absolute name as it is. NULL when it was not embedded. */
 const RtFileDef *rt_find_file(RtHost *h, const char *src);
+/* The same in the folder `sub` of each root ("files", "templates"). */
+const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src);
+/* The failed result of an action whose controller file `src` is not there:
+ * AnsibleFileNotFound's message, listing the paths searched in the task's
+ * roots as path_dwim_relative_stack lists them, with its exception. */
+RtValue *rt_file_not_found(RtHost *h, const char *sub, const char *src);
 
 /* `path` as an absolute path (a relative one from the program's base_dir, as
  * Ansible shows paths); malloc'd. */

@@ -87,13 +87,15 @@ static const RtFileDef *file_named(const RtProgram *p, const char *path) {
   return NULL;
 }
 
-const RtFileDef *rt_find_file(RtHost *h, const char *src) {
+const RtFileDef *rt_find_file(RtHost *h, const char *src) { return rt_find_file_in(h, "files", src); }
+
+const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src) {
   const RtProgram *p = h->run->prog;
   if (src[0] == '/')
     return file_named(p, src);
   const char *const *roots = h->task ? h->task->roots : NULL;
   for (int i = 0; roots && roots[i]; i++) {
-    char *files = rt_xasprintf("%s/files", roots[i]);
+    char *files = rt_xasprintf("%s/%s", roots[i], sub);
     const char *dirs[2] = {files, roots[i]};
     for (int k = 0; k < 2; k++) {
       char *path = fold_path(dirs[k], src);
@@ -107,6 +109,30 @@ const RtFileDef *rt_find_file(RtHost *h, const char *src) {
     free(files);
   }
   return NULL;
+}
+
+RtValue *rt_file_not_found(RtHost *h, const char *sub, const char *src) {
+  RtBuf b = {0};
+  rt_buf_printf(&b, "Could not find or access '%s'", src);
+  const char *const *roots = h->task ? h->task->roots : NULL;
+  if (src[0] != '/' && roots && roots[0]) {
+    rt_buf_printf(&b, "\nSearched in:");
+    for (int i = 0; roots[i]; i++) {
+      char *root = rt_abspath(h->run, roots[i]), *a = rt_xasprintf("%s/%s", root, sub);
+      char *p1 = fold_path(a, src), *p2 = fold_path(root, src);
+      rt_buf_printf(&b, "\n\t%s\n\t%s", p1, p2);
+      free(root), free(a), free(p1), free(p2);
+    }
+  }
+  rt_buf_printf(&b, " on the Ansible Controller.\nIf you are using a module and expect the file to exist on the "
+                    "remote, see the remote_src option");
+  RtValue *r = rt_dict_new(4);
+  rt_dict_set(r, "failed", rt_bool(true));
+  rt_dict_set(r, "changed", rt_bool(false));
+  char *exc = rt_xasprintf("Traceback (most recent call last):\nansible.errors.AnsibleFileNotFound: %s", b.data);
+  rt_dict_set(r, "msg", rt_str_take(b.data, b.len));
+  rt_dict_set(r, "exception", rt_str_take(exc, strlen(exc)));
+  return r;
 }
 
 /* ---- worker threads ------------------------------------------------------------ */
