@@ -70,15 +70,23 @@ run_playc() {
   echo $? > "$out.rc"
 }
 
+# normalize_all OUT...: normalise the output of many runs in one python3
+# process (OUT.raw -> OUT.norm)
+normalize_all() {
+  local a=() o
+  for o in "$@"; do a+=("$o.raw" "$(cat "$o.base")" "$o.norm"); done
+  [ ${#a[@]} -eq 0 ] || python3 "$S/normalize.py" --batch "$S" "${a[@]}"
+}
+
 # result_text OUT: the comparable text of a run — exit code, normalised
-# output, the files produced under its base_dir
+# output (OUT.norm, made here if normalize_all has not), the files produced
+# under its base_dir
 result_text() {
-  local base
-  base=$(cat "$1.base")
+  [ -f "$1.norm" ] || normalize_all "$1"
   echo "exit: $(cat "$1.rc")"
-  python3 "$S/normalize.py" "$1.raw" "$S" "$base"
+  cat "$1.norm"
   echo "FILES"
-  tree "$base"
+  tree "$(cat "$1.base")"
 }
 
 # views of a result text, compared one by one so a failure says what differs

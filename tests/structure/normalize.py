@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """normalize.py OUTPUT STRUCT_DIR BASE_DIR — the comparable form of one run's
 stdout+stderr (ansible-playbook's or a playc binary's), on stdout.
+normalize.py --batch STRUCT_DIR [OUTPUT BASE_DIR RESULT]... — the same for
+many runs in one process (Python's start-up is most of the cost), each
+written to its RESULT file.
 
 Kept, in order: PLAY / TASK / RUNNING HANDLER / NO MORE HOSTS LEFT banners;
 under each task its host outcome records (ok:, changed:, skipping:, fatal:,
@@ -15,7 +18,8 @@ Normalised, because it must differ between two runs of the same thing:
   - timings in failure results and printed bodies (delta, start, end) and
     the module invocation (ansible's module arguments echo)
   - discovered_interpreter_python (Python discovery: playc needs none)
-  - the order of hosts in an "included: FILE for h1, h2" line
+  - the order of hosts in an "included: FILE for h1, h2" line, and of those
+    lines in a task (Ansible prints them in the order results arrive)
   - banner padding, recap column padding
 Dropped: [WARNING] / [DEPRECATION WARNING] lines (Ansible prints them on
 stderr, interleaved at random with stdout) and blank lines.
@@ -76,11 +80,10 @@ def fix_body(lines):
     return text.split("\n")[1:]
 
 
-def main():
-    path, struct_dir, base_dir = sys.argv[1:4]
+def normalize(path, struct_dir, base_dir):
     text = open(path, encoding="utf-8", errors="replace").read()
     for d, tag in ((base_dir, "@BASE@"), (struct_dir, "@STRUCT@")):
-        if d:
+        if len(d) > 1 and d.startswith("/"):  # absolute paths only
             text = text.replace(d.rstrip("/"), tag)
     lines = text.split("\n")
 
@@ -99,7 +102,10 @@ def main():
                 order.append(host)
             hosts[host].append(rec)
         for host in sorted(order):
-            for rec in hosts[host]:
+            recs = hosts[host]
+            if host == "~included":  # one line per file (and item): arrival order
+                recs = sorted(recs)
+            for rec in recs:
                 out.extend("  " + l for l in rec)
         section = None
 
@@ -156,7 +162,17 @@ def main():
         else:
             out.append("? " + line)
     flush()
-    print("\n".join(out))
+    return "\n".join(out) + "\n"
+
+
+def main():
+    if sys.argv[1:2] == ["--batch"]:
+        struct_dir, rest = sys.argv[2], sys.argv[3:]
+        for i in range(0, len(rest) - 2, 3):
+            with open(rest[i + 2], "w", encoding="utf-8") as f:
+                f.write(normalize(rest[i], struct_dir, rest[i + 1]))
+    else:
+        sys.stdout.write(normalize(sys.argv[1], sys.argv[2], sys.argv[3]))
 
 
 if __name__ == "__main__":

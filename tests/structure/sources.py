@@ -11,8 +11,9 @@
       normaliser itself. Paths are relative to STRUCT_DIR.
 
   sources.py check STRUCT_DIR FIXTURE...
-      recomputes every "# source" line of each fixture; prints each one that
-      differs and exits 1 if any does.
+      recomputes every "# source" line of each fixture; prints one line per
+      fixture, "NAME current" or "NAME stale: PATH changed since it was
+      recorded" (the first such path); exits 1 if any is stale.
 
 Line forms:  # source SHA1|absent PATH      a file
              # source-dir SHA1 PATH          a role: hash of its sorted file list
@@ -88,6 +89,8 @@ def record(struct, playbook, logs):
 def check(struct, fixtures):
     stale = 0
     for fx in fixtures:
+        name = os.path.basename(fx)[:-len(".txt")]
+        why = None
         for line in open(fx):
             if not line.startswith("# source"):
                 continue
@@ -97,8 +100,13 @@ def check(struct, fixtures):
             else:
                 got = dir_hash(struct, rel.split("/", 1)[1])
             if got != want:
-                print("%s: %s changed since it was recorded" % (os.path.basename(fx), rel))
-                stale += 1
+                why = rel
+                break
+        if why:
+            print("%s stale: %s changed since it was recorded" % (name, why))
+            stale += 1
+        else:
+            print("%s current" % name)
     return 1 if stale else 0
 
 
