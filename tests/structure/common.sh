@@ -55,7 +55,7 @@ run_ansible() {
   base=$(shared_dir "ans-$name-$n")
   echo "$base" > "$out.base"
   (cd "$work" && ANSIBLE_CONFIG=$ANSIBLE_CFG "$@" ansible-playbook -i "${INV[$n]}" \
-    -e base_dir="$base" "${ARGS[@]}" "$S/$name.yml" > "$out.raw" 2>&1)
+    -e base_dir="$base" "${ARGS[@]}" "$S/$name.yml" < /dev/null > "$out.raw" 2>&1)
   echo $? > "$out.rc"
 }
 
@@ -66,7 +66,7 @@ run_playc() {
   base=$(shared_dir "pc-$name-$n")
   echo "$base" > "$out.base"
   (cd "$work" && "$bin" -i "${INV[$n]}" --known-hosts "$H/known_hosts" -f 10 \
-    -e base_dir="$base" "${ARGS[@]}" > "$out.raw" 2>&1)
+    -e base_dir="$base" "${ARGS[@]}" < /dev/null > "$out.raw" 2>&1)
   echo $? > "$out.rc"
 }
 
