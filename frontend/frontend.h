@@ -219,6 +219,7 @@ struct FeTask {
   bool implicit;            /* a block Ansible makes around bare tasks */
   /* FE_TASK_MODULE */
   const char *action;       /* the module name as written (short or FQCN) */
+  const char *local_module; /* a module of a library/ folder (a role's, the playbook's): its file, or NULL */
   PcLoc action_loc;
   FeNode *args;             /* map, free-form scalar, or NULL */
   const char *with;         /* the lookup of a with_<lookup> loop, or NULL */
@@ -286,7 +287,13 @@ typedef struct FePlaybook {
   FePlay **plays;
   int32_t nplays;
   int32_t nroles;  /* role instances, numbered 0..nroles-1 */
+  PcVec role_paths; /* const char*: the folder of each role loaded (for their plugin folders) */
 } FePlaybook;
+
+/* The file of a Jinja plugin named `name` in a `kind` folder ("filter_plugins",
+ * "test_plugins") Ansible adds for the playbook or one of its roles: a .py
+ * file there that names it in quotes. NULL if none. */
+const char *fe_local_plugin(PcCtx *c, const FePlaybook *pb, const char *kind, const char *name);
 
 /* Loads and checks a playbook (and every role, import and include it names).
  * NULL, or a playbook with c->nerrors > 0, after diagnostics. */

@@ -565,6 +565,8 @@ typedef struct RtOptions {
 
 struct RtRun {
   const RtProgram *prog;
+  char *abort_msg;       /* an error that stops the run as an AnsibleError stops ansible-playbook, or NULL */
+  struct PlayRun *play;  /* the play running (run.c's) */
   RtOptions opt;
   RtInventory inv;
   RtValue *extra_vars;  /* dict */
@@ -620,6 +622,10 @@ struct RtHost {
  * each of the task's roots (its role, the playbook's folder), as Ansible's
  * actions search; an absolute name as it is. NULL when it was not embedded. */
 const RtFileDef *rt_find_file(RtHost *h, const char *src);
+/* False, with the run stopped (run->abort_msg), when task `t`, changed on
+ * `h`, notifies a name no handler of the play has or listens to: Ansible
+ * raises while processing the result, before it prints. */
+bool rt_notify_known(RtHost *h, const RtTaskDef *t);
 /* The same in the folder `sub` of each root ("files", "templates"). */
 const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src);
 /* The failed result of an action whose controller file `src` is not there:
