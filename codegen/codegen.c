@@ -246,8 +246,9 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, nhandlers),   CG_F(P, RtPlayDef, tasks),
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
-                  CG_F(g->t_loc, RtPlayDef, loc)},
-      19, sizeof(RtPlayDef));
+                  CG_F(g->t_loc, RtPlayDef, loc),    CG_F(P, RtPlayDef, vars_files),
+                  CG_F(I32, RtPlayDef, nvars_files)},
+      21, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -1276,7 +1277,13 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
   LLVMValueRef tasks = pl->ntasks
                            ? LLVMConstGEP2(g->t_taskdef, g->tasks_gv, (LLVMValueRef[]){cg_i32(g, pl->first_task)}, 1)
                            : cg_null(g);
-  LLVMValueRef f[19] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef *vf = calloc((size_t)pl->nvars_files + 1, sizeof *vf);
+  PC_ASSERT(vf);
+  for (int32_t i = 0; i < pl->nvars_files; i++)
+    vf[i] = cg_include(g, pl->vars_files[i]);
+  LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
+  free(vf);
+  LLVMValueRef f[21] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1294,8 +1301,10 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         cg_strs(g, pl->role_names),
                         cg_prompts(g, pl),
                         cg_i32(g, pl->nprompts),
-                        cg_loc_value(g, pl->loc)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 19);
+                        cg_loc_value(g, pl->loc),
+                        vfiles,
+                        cg_i32(g, pl->nvars_files)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 21);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {

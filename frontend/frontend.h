@@ -276,6 +276,12 @@ typedef struct FePlay {
   FeNode **vars_files;      /* loaded vars_files maps, in order (constant names) */
   const char **vars_files_paths;
   int32_t nvars_files;
+  /* When an entry is a template: every entry, in order, as an include whose
+   * `file` is the entry (a name or a list of names: the first found wins)
+   * and whose candidates are the files its names can name; chosen per host
+   * at run time, as VariableManager.get_vars templates them. */
+  FeInclude **vars_files_dyn;
+  int32_t nvars_files_dyn;
   FeNode *import_when;      /* import_playbook's when (list or scalar), or NULL */
   FeNode *import_vars;      /* import_playbook's vars (map), or NULL */
   const char *dir;          /* the folder of the playbook file it came from */

@@ -806,45 +806,84 @@ FeNode *fe_load_vars_file(FeLoad *ld, const char *path, PcLoc at) {
   return root;
 }
 
-/* vars_files := name | [name | [name, ...] (first found), ...] */
+/* vars_files := name | [name | [name, ...] (first found), ...]. Constant
+ * names are read now into maps; when a name is a template, every entry
+ * becomes an include (vars_files_dyn) with the files its names can name,
+ * looked for as play.get_search_path does: DIR/vars/NAME, DIR/NAME. */
 static void fe_vars_files(FeLoad *ld, FePlay *p, FeNode *v, const char *dir) {
   PcCtx *c = ld->c;
   if (fe_null(v))
     return;
   int n = v->kind == FE_SEQ ? v->n : 1;
-  PcVec maps = {0}, paths = {0};
+  bool templated = false;
   for (int i = 0; i < n; i++) {
     FeNode *item = v->kind == FE_SEQ ? v->items[i] : v;
-    int m = item->kind == FE_SEQ ? item->n : 1;
-    const char *found = NULL;
-    for (int j = 0; j < m && !found; j++) {
+    for (int j = 0; j < (item->kind == FE_SEQ ? item->n : 1); j++) {
       FeNode *name = item->kind == FE_SEQ ? item->items[j] : item;
       if (name->kind != FE_SCALAR || fe_null(name)) {
         pc_error_at(c, name->loc, "Invalid vars_files entry: vars_files entries should be either a string type or "
                                   "a list of string types");
-        continue;
+        return;
       }
+      templated |= fe_is_template(name);
+    }
+  }
+  const char **dirs = pc_alloc(c, sizeof(char *) * 2);
+  dirs[0] = fe_join(c, dir, "vars");
+  dirs[1] = dir;
+  PcVec maps = {0}, paths = {0}, dyn = {0};
+  for (int i = 0; i < n; i++) {
+    FeNode *item = v->kind == FE_SEQ ? v->items[i] : v;
+    int m = item->kind == FE_SEQ ? item->n : 1;
+    FeInclude *inc = templated ? pc_alloc(c, sizeof *inc) : NULL;
+    PcVec cpaths = {0}, cvars = {0};
+    const char *found = NULL;
+    for (int j = 0; j < m && (templated || !found); j++) {
+      FeNode *name = item->kind == FE_SEQ ? item->items[j] : item;
+      FeInclude one = {0};
       if (fe_is_template(name)) {
-        pc_error_at(c, name->loc,
-                    "playc reads vars_files at compile time and cannot template '%s' yet", name->text);
-        break;
+        if (!fe_candidates(ld, &one, name, dirs, 2, false, NULL))
+          return;
+      } else {
+        for (int k = 0; k < 2 && !one.n; k++)
+          if (fe_is_file(fe_join(c, dirs[k], name->text))) {
+            one.paths = pc_alloc(c, sizeof(char *));
+            one.paths[0] = fe_join(c, dirs[k], name->text);
+            one.n = 1;
+          }
       }
-      const char *cands[2] = {fe_join(c, fe_join(c, dir, "vars"), name->text), fe_join(c, dir, name->text)};
-      for (int k = 0; k < 2 && !found; k++)
-        if (fe_is_file(cands[k]))
-          found = cands[k];
-      if (found) {
-        pc_vec_push(c, &paths, (void *)found);
-        pc_vec_push(c, &maps, fe_load_vars_file(ld, found, name->loc));
+      for (int k = 0; k < one.n; k++) {
+        bool dup = false;
+        for (int q = 0; q < cpaths.len; q++)
+          dup |= strcmp(cpaths.items[q], one.paths[k]) == 0;
+        if (dup)
+          continue;
+        pc_vec_push(c, &cpaths, (void *)one.paths[k]);
+        pc_vec_push(c, &cvars, fe_load_vars_file(ld, one.paths[k], name->loc));
+        if (!templated) {
+          found = one.paths[k];
+          pc_vec_push(c, &paths, (void *)found);
+          pc_vec_push(c, &maps, cvars.items[cvars.len - 1]);
+        }
       }
     }
-    if (!found && !c->nerrors)
-      pc_error_at(c, item->loc, "vars file %s was not found",
-                  item->kind == FE_SCALAR ? item->text : "(list)");
+    if (!templated && !found && !c->nerrors)
+      pc_error_at(c, item->loc, "vars file %s was not found", item->kind == FE_SCALAR ? item->text : "(list)");
+    if (inc) {
+      inc->file = item;
+      inc->n = cpaths.len;
+      inc->paths = inc->names = (const char **)cpaths.items;
+      inc->vars = (FeNode **)cvars.items;
+      inc->dirs = dirs;
+      inc->ndirs = 2;
+      pc_vec_push(c, &dyn, inc);
+    }
   }
   p->vars_files = (FeNode **)maps.items;
   p->vars_files_paths = (const char **)paths.items;
   p->nvars_files = maps.len;
+  p->vars_files_dyn = (FeInclude **)dyn.items;
+  p->nvars_files_dyn = dyn.len;
 }
 
 static const char *const fe_section_kw[FE_SEC_COUNT] = {"pre_tasks", "tasks", "post_tasks", "handlers"};

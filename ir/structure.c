@@ -1082,6 +1082,24 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   for (int i = 0; i < 3; i++)
     st_collect_roles(s, &fp->sections[load_order[i]], 0);
   ip->scope = st_play_frames(s);
+  if (fp->nvars_files_dyn) { /* templated vars_files: each entry's candidates as frames, chosen per host */
+    ip->vars_files = pc_alloc(c, sizeof(IrInclude *) * (size_t)fp->nvars_files_dyn);
+    ip->nvars_files = fp->nvars_files_dyn;
+    for (int i = 0; i < fp->nvars_files_dyn; i++) {
+      const FeInclude *fi = fp->vars_files_dyn[i];
+      IrInclude *inc = pc_alloc(c, sizeof *inc);
+      inc->file = ir_lower_root(s->l, ir_lower_value(s->l, fi->file), fi->file->kind == FE_SCALAR ? fi->file->text : NULL);
+      inc->n = fi->n;
+      inc->names = fi->names;
+      inc->dirs = fi->dirs;
+      inc->ndirs = fi->ndirs;
+      inc->frames = pc_alloc(c, sizeof(IrScope *) * (size_t)(fi->n + 1));
+      for (int k = 0; k < fi->n; k++)
+        inc->frames[k] = st_frame(s, RT_LV_VARS_FILES, pc_sprintf(c, "vars_files %s", fi->names[k]), fi->vars[k],
+                                  NULL);
+      ip->vars_files[i] = inc;
+    }
+  }
   ip->role_names = pc_alloc(c, sizeof(char *) * (size_t)(s->play_roles.len + 1));
   for (int i = 0, n = 0; i < s->play_roles.len; i++) {
     const char *name = ((FeRoleUse *)s->play_roles.items[i])->role->name;

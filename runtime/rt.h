@@ -616,6 +616,7 @@ struct RtHost {
   RtValue *last_result; /* its result (for ansible_failed_result), or NULL */
   void *incl;           /* run.c: the files an include named on this host */
   int nincl;
+  int32_t *vars_files;  /* templated vars_files: the candidate each entry chose (-1: none), or NULL */
 };
 
 /* The embedded file a task's relative `src` names: files/NAME, then NAME, in
@@ -626,6 +627,12 @@ const RtFileDef *rt_find_file(RtHost *h, const char *src);
  * `h`, notifies a name no handler of the play has or listens to: Ansible
  * raises while processing the result, before it prints. */
 bool rt_notify_known(RtHost *h, const RtTaskDef *t);
+/* Templated vars_files: chooses each entry's file for `h` as its vars are
+ * now (VariableManager.get_vars templates them for every task, so facts
+ * count) and rebuilds the RT_LV_VARS_FILES level when a choice changed.
+ * Call with h->task set, before the task runs; h->vars_files is reset
+ * (freed, NULL) when a play starts. */
+void rt_vars_files_refresh(RtHost *h);
 /* The same in the folder `sub` of each root ("files", "templates"). */
 const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src);
 /* The failed result of an action whose controller file `src` is not there:

@@ -464,6 +464,7 @@ static void run_item_on(RtHost *h, void *arg) {
   h->inc = x->inc;
   rt_decref(h->last_result);
   h->last_result = NULL;
+  rt_vars_files_refresh(h);
   if (x == r->pr->it.setup)
     gather(h, t);
   else if (t->kind == RT_TASK_INCLUDE_TASKS || t->kind == RT_TASK_INCLUDE_ROLE)
@@ -490,6 +491,7 @@ static bool meta_on(PlayRun *pr, RtHost *h, const RtItem *x) {
   const char *a = t->action;
   h->task = t;
   h->inc = x->inc;
+  rt_vars_files_refresh(h);
   int c = 1;
   bool conditional = strcmp(a, "noop") && strcmp(a, "refresh_inventory") && strcmp(a, "reset_connection") &&
                      strcmp(a, "role_complete");
@@ -1093,6 +1095,9 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     RtHost *h = pr.hosts[i];
     h->play = play;
     h->play_index = i;
+    free(h->vars_files); /* a new play: its vars_files are chosen afresh */
+    h->vars_files = NULL;
+    rt_host_clear_level(h, RT_LV_VARS_FILES);
     h->processed = true;
     h->conn_type = play->connection ? play->connection : run->opt.connection;
     h->task = NULL;
@@ -1133,6 +1138,7 @@ static void close_hosts(RtRun *run) {
     rt_decref(h->results);
     rt_decref(h->last_result);
     free(h->incl);
+    free(h->vars_files);
     free(h->unreachable_msg);
     free(h);
   }
