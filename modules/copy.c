@@ -29,7 +29,7 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam copy_params[] = {
-    {.name = "dest", .type = MP_PATH, .required = true},
+    {.name = "dest", .type = MP_PATH}, /* required: the action says so its way */
     {.name = "src", .type = MP_PATH},
     {.name = "content", .type = MP_STR, .no_log = true},
     {.name = "remote_src", .type = MP_BOOL, .def = "no"},
@@ -881,11 +881,11 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
     c.mode = -1;
   }
   /* the action's own checks, in its order */
-  if (!src && !content)
+  if ((!src || !*src) && !content)
     r = mod_fail_result("src (or content) is required");
   else if (!dest || !*dest)
     r = mod_fail_result("dest is required");
-  else if (src && content)
+  else if (src && *src && content)
     r = mod_fail_result("src and content are mutually exclusive");
   else if (content && dest[strlen(dest) - 1] == '/')
     r = mod_fail_result("can not use content with a dir as dest");
@@ -923,7 +923,7 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   const RtFileDef *f = rt_find_file(h, bare);
   free(bare);
   if (!f) {
-    r = mod_fail_result("Could not find or access '%s' (it was not embedded at compile time)", src);
+    r = rt_file_not_found(h, "files", src);
     goto done;
   }
   if (S_ISDIR(f->mode)) {

@@ -281,6 +281,16 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   }
   args = drop_omitted(args);
   char *violation = mod_check_constraints(mod_schemas[t->module], arg_given, arg_text, args, true);
+  if (!violation && t->fault) /* unknown names, as the compiler found them: AnsibleModule reports them last */
+    violation = rt_xstrdup(t->fault);
+  else if (!violation && rt_kind(args) == RT_DICT) { /* the same in templated arguments */
+    int32_t n = (int32_t)args->u.dict.len;
+    const char **keys = rt_xmalloc(sizeof *keys * (size_t)(n + 1));
+    for (int32_t i = 0; i < n; i++)
+      keys[i] = args->u.dict.ents[i].key->u.str.s;
+    violation = mod_check_unsupported(mod_schemas[t->module], keys, n);
+    free(keys);
+  }
   if (violation) { /* AnsibleModule's argument checks, on the templated values */
     set_result(h, failure(violation));
     rt_dict_set(h->result, "changed", rt_bool(false));
@@ -548,12 +558,15 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
                       (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
   bool no_log = kw_flag(h, t, RT_TK_NO_LOG);
-  /* the strategy's v2_on_file_diff, sent before the ok/changed line (a
-   * loop's items sent theirs before their own lines) */
-  if ((h->run->opt.diff || h->diff_mode) && !no_log && !loop_ran &&
+  bool stopped = st == RT_STATUS_CHANGED && !rt_notify_known(h, t); /* nothing more prints */
+  /* the strategy's v2_on_file_diff, sent after the notifications and before
+   * the ok/changed line (a loop's items sent theirs before their own lines) */
+  if (!stopped && (h->run->opt.diff || h->diff_mode) && !no_log && !loop_ran &&
       (st == RT_STATUS_OK || st == RT_STATUS_CHANGED))
     rt_out_diff(h, r);
-  if (!loop_ran || debug_failed) {
+  if (stopped) {
+    /* the run stops: ansible-playbook prints its error, no result */
+  } else if (!loop_ran || debug_failed) {
     if (no_log) {
       RtValue *c = censored(r);
       rt_out_result(h, t, c, st, false);
