@@ -161,6 +161,12 @@ ModRe *mod_re_compile(const char *pat, size_t len, int flags, bool text, char **
     *err = rt_xasprintf("%s at position %zu", (const char *)msg, (size_t)eo + (size_t)skip);
     return NULL;
   }
+  /* JIT where the system allows it: the interpreter, with
+   * PCRE2_MATCH_INVALID_UTF, checks the rest of the subject on every call,
+   * so that replace over a large file was quadratic; the JIT code does not
+   * (same results: it falls back to the interpreter when it cannot). */
+  if (text)
+    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   ModRe *re = rt_xcalloc(1, sizeof *re);
   re->code = code;
   re->md = pcre2_match_data_create_from_pattern(code, NULL);
