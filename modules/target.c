@@ -89,13 +89,15 @@ const char rt_target_prelude[] =
     "  if [ -L \"$1\" ]; then __playc_rec st.kind link; elif [ -d \"$1\" ]; then"
     " __playc_rec st.kind directory; else __playc_rec st.kind file; fi\n"
     "}\n"
-    /* temp files: the EXIT trap removes them; signals exit through it */
+    /* temp files: the EXIT trap removes them; signals exit through it
+     * (PIPE too: a request whose connection was cut stops at its next
+     * output and removes its temp file instead of being killed past it) */
     "__playc_clean() {\n"
     "  [ -z \"${__playc_tmp-}\" ] || rm -f -- \"$__playc_tmp\"\n"
     "  [ -z \"${__playc_scr-}\" ] || rm -rf -- \"$__playc_scr\"\n"
     "}\n"
     "__playc_traps() {\n"
-    "  trap __playc_clean EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM\n"
+    "  trap __playc_clean EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 141' PIPE\n"
     "}\n";
 
 /* ---- building scripts ------------------------------------------------------------ */
