@@ -247,8 +247,8 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
                   CG_F(g->t_loc, RtPlayDef, loc),    CG_F(P, RtPlayDef, vars_files),
-                  CG_F(I32, RtPlayDef, nvars_files)},
-      21, sizeof(RtPlayDef));
+                  CG_F(I32, RtPlayDef, nvars_files), CG_F(P, RtPlayDef, tags)},
+      22, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -1293,7 +1293,7 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
     vf[i] = cg_include(g, pl->vars_files[i]);
   LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
   free(vf);
-  LLVMValueRef f[21] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef f[22] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1313,8 +1313,9 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         cg_i32(g, pl->nprompts),
                         cg_loc_value(g, pl->loc),
                         vfiles,
-                        cg_i32(g, pl->nvars_files)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 21);
+                        cg_i32(g, pl->nvars_files),
+                        cg_strs(g, pl->tags)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 22);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {

@@ -238,6 +238,7 @@ typedef struct IrPlay {
   IrTask **handlers; /* role handlers then the play's */
   int32_t nhandlers;
   const char **role_names; /* the play's roles, NULL-terminated */
+  const char **tags;       /* the play's own tags, NULL-terminated */
   IrVar *prompts;    /* vars_prompt: name and the spec dict */
   int32_t nprompts;
   IrInclude **vars_files; /* templated vars_files: every entry, chosen per host (else in `scope`) */

@@ -1124,6 +1124,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
     st_inherit(s, &t, &x, kw);
     x = t;
   }
+  ip->tags = st_tags(s, &x);
   if (fp->import_when)
     pc_vec_push(c, &x.when, fp->import_when);
   x.scope = ip->scope;

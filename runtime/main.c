@@ -23,6 +23,7 @@ static void usage(FILE *f, const char *argv0) {
           "          [--host-key-checking=yes|accept-new|no] [--known-hosts FILE]\n"
           "          [--vault-id [LABEL@]SOURCE]... [--vault-password-file FILE]...\n"
           "          [--ask-vault-pass] [--output json=FILE|-] [--output junit=FILE] [--profile]\n"
+          "          [--list-hosts] [--list-tasks] [--list-tags]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
           "\nRuns the playbook compiled into this program (by playc).\n",
           argv0);
@@ -147,7 +148,7 @@ static int parse_hkc(const char *s) {
 }
 
 enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
-       OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_OUTPUT, OPT_PROFILE };
+       OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_OUTPUT, OPT_PROFILE, OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS };
 
 /* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
 static void add_tags(const char ***list, int *n, const char *arg) {
@@ -180,6 +181,8 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"ask-vault-pass", no_argument, 0, OPT_ASK_VAULT},
       {"ask-vault-password", no_argument, 0, OPT_ASK_VAULT},
       {"output", required_argument, 0, OPT_OUTPUT}, {"profile", no_argument, 0, OPT_PROFILE},
+      {"list-hosts", no_argument, 0, OPT_LIST_HOSTS}, {"list-tasks", no_argument, 0, OPT_LIST_TASKS},
+      {"list-tags", no_argument, 0, OPT_LIST_TAGS},
       {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
   RtOptions *o = &run->opt;
   o->forks = 5;
@@ -246,6 +249,9 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       }
       break;
     case OPT_PROFILE: o->profile = true; break;
+    case OPT_LIST_HOSTS: o->list_hosts = true; break;
+    case OPT_LIST_TASKS: o->list_tasks = true; break;
+    case OPT_LIST_TAGS: o->list_tags = true; break;
     case OPT_VERSION:
       printf("%s (playc-compiled playbook %s, abi %d)\n", argv[0], run->prog->playbook,
              PLAYC_ABI_VERSION);
@@ -345,6 +351,11 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   if (run.inv.nhosts == 0)
     rt_out_warning(NULL, "provided hosts list is empty, only localhost is available. Note that "
                          "the implicit localhost does not match 'all'");
+  if (run.opt.list_hosts || run.opt.list_tasks || run.opt.list_tags) {
+    rc = rt_list(&run);
+    free_run(&run);
+    return rc;
+  }
   if (!rt_report_open(&run)) {
     free_run(&run);
     return 5;

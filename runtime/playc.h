@@ -245,6 +245,7 @@ typedef struct RtPlayDef {
    * vars. Chosen per host before each task (the RT_LV_VARS_FILES level). */
   const RtIncludeDef *const *vars_files;
   int32_t nvars_files;
+  const char *const *tags; /* the play's own tags, NULL-terminated (--list-tasks) */
 } RtPlayDef;
 
 /* A file embedded at compile time (copy src=, later template bodies). */

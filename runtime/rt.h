@@ -564,6 +564,7 @@ typedef struct RtOptions {
   const char *out_json;    /* --output json=FILE ("-": stdout), or NULL */
   const char *out_junit;   /* --output junit=FILE, or NULL */
   bool profile;            /* --profile */
+  bool list_hosts, list_tasks, list_tags; /* --list-hosts, --list-tasks, --list-tags */
 } RtOptions;
 
 struct RtRun {
@@ -654,6 +655,17 @@ int32_t rt_include_candidate(const RtRun *run, const RtIncludeDef *inc, const ch
 
 /* Runs every play of `run`; returns the exit code. */
 int rt_run(RtRun *run);
+/* The inventory indexes of the hosts play `play` targets (its pattern, then
+ * --limit), in play order; the implicit localhost added when named. */
+int *rt_play_hosts(RtRun *run, const RtPlayDef *play, int *count);
+/* Taggable.evaluate_tags: does a task with `tags` run under `only` (--tags,
+ * NULL or {"all"} for all) and `skip` (--skip-tags)? NULL-terminated lists. */
+bool rt_tags_run(const char *const *only, const char *const *skip, const char *const *tags);
+
+/* ---- listing.c: --list-hosts, --list-tasks, --list-tags ------------------- */
+
+/* Prints what ansible-playbook's listing options print; returns the exit code. */
+int rt_list(RtRun *run);
 
 /* ---- vault_value.c: the run's vault secrets and the values they open ------- */
 

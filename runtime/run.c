@@ -1094,7 +1094,7 @@ static bool prompts(RtRun *run, const RtPlayDef *play, RtHost *first) {
 /* Returns false when the playbook must stop (every host of the play failed,
  * or any_errors_fatal / max_fail_percentage broke it, or end_play... no:
  * end_play ends this play only). */
-static bool run_play(RtRun *run, const RtPlayDef *play) {
+int *rt_play_hosts(RtRun *run, const RtPlayDef *play, int *count) {
   if (strstr(play->hosts, "localhost"))
     rt_inventory_implicit_localhost(&run->inv);
   if (run->inv.nhosts > run->nhosts_alloc) {
@@ -1119,6 +1119,13 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     free(in);
     free(lim);
   }
+  *count = n;
+  return idx;
+}
+
+static bool run_play(RtRun *run, const RtPlayDef *play) {
+  int n = 0;
+  int *idx = rt_play_hosts(run, play, &n);
   PlayRun pr = {0};
   pr.run = run;
   pr.play = play;

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 src=$PLAYC_SRC/tests/report
 PY=/usr/bin/python3
-cp "$src/report.yml" "$src/inc.yml" "$work/"
+cp -r "$src/report.yml" "$src/inc.yml" "$src/listing.yml" "$src/roles" "$work/"
 cd "$work"
 printf 'h1 ansible_connection=local ansible_python_interpreter=/usr/bin/python3\nh2 ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n' > inv
 expect "compile" "$PLAYC" -O0 report.yml -o report
@@ -35,6 +35,18 @@ shape() { # times and dates out; the summary's order depends on timings, so sort
   grep -c '^TIME$' <(sed -E 's/^[A-Z][a-z]+day .* \*+ $/TIME/' "$1")
 }
 expect_eq "--profile as profile_tasks" "$(shape prof.theirs)" "$(shape prof.out)"
+
+# --list-hosts/--list-tasks/--list-tags, with --tags, --skip-tags and --limit.
+# Ansible prints a play's hosts from a set (hash order, new each run): sorted.
+expect "compile listing.yml" "$PLAYC" -O0 listing.yml -o listing
+printf 'h1 ansible_connection=local\nh2 ansible_connection=local\n[g]\nh2\n' > inv2
+sorted_hosts() { awk '/hosts \([0-9]+\):/ {print; h=1; next} h && /^      / {print | "sort"; next} {close("sort"); h=0; print}'; }
+for o in --list-hosts --list-tasks --list-tags "--list-tasks --list-tags --list-hosts" "--list-tasks --tags never" \
+         "--list-tasks --skip-tags rt,blk" "--list-tags --tags a" "--list-hosts -l g"; do
+  # shellcheck disable=SC2086
+  expect_eq "$o as ansible-playbook" "$($PY "$(command -v ansible-playbook)" -i inv2 listing.yml $o 2>&1 | sorted_hosts)" \
+    "$(./listing -i inv2 $o 2>&1 | sorted_hosts)"
+done
 
 # bad values and files
 ./report -i inv --output xml=x > /dev/null 2> err.txt
