@@ -352,7 +352,7 @@ void rt_out_warning(RtRun *run, const char *fmt, ...) {
     p += n;
   }
   RtBuf colored = {0};
-  stringc(&colored, out.data, out.len - 1, COLOR_WARN);
+  stringc(&colored, out.data, out.len, COLOR_WARN);
   rt_buf_add(&colored, "\n", 1);
   if (run)
     pthread_mutex_lock(&run->out_lock);
