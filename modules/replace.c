@@ -77,8 +77,10 @@ static char *iconv_name(const char *enc) {
   char *n = rt_xstrdup(enc);
   for (char *p = n; *p; p++)
     *p = (char)toupper((unsigned char)*p == '_' ? '-' : (unsigned char)*p);
-  if (!strcmp(n, "LATIN-1") || !strcmp(n, "LATIN1") || !strcmp(n, "L1"))
-    strcpy(n, "ISO-8859-1");
+  if (!strcmp(n, "LATIN-1") || !strcmp(n, "LATIN1") || !strcmp(n, "L1")) {
+    free(n); /* the name is longer than the alias: a new string */
+    n = rt_xstrdup("ISO-8859-1");
+  }
   return n;
 }
 
