@@ -5,11 +5,19 @@
  * the way Ansible's parse_kv does, parses Jinja templates and bare conditions
  * into IR expressions, checks filter and test names against filters.def, and
  * embeds `copy src` files read at compile time.
+ *
+ * YAML aliases are shared, never copied: a node the loader marks shared
+ * (FeNode.shared), and a Jinja operand used twice (JExpr.shared), is lowered
+ * once per way of lowering it (memo[mode]) and becomes a root of its own, so
+ * the IR is a DAG whose sharing is only at roots and whose size is the
+ * input's; a task reached through several aliases is lowered once too. An
+ * error inside an anchor is therefore reported once.
  */
 #include "ir.h"
 #include "../frontend/jinja.h"
 #include "../modules/modules.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,12 +37,44 @@ static const IrFilterInfo lw_tests[] = {
 #include "../runtime/filters.def"
     {NULL, TY_ANY, 0, 0}};
 
+/* The ways a node is lowered, each memoised apart for shared nodes. */
+typedef enum LwMode {
+  LW_VALUE,  /* lw_node: a value */
+  LW_BARE,   /* lw_bare: a bare condition */
+  LW_COND,   /* lw_cond: a condition or a list of them, ANDed */
+  LW_SRCS,   /* lw_expr_param: the list of a list param's source texts */
+  LW_CONDS,  /* lw_expr_param: the list of its compiled conditions */
+  LW_JINJA,  /* lw_jexpr: a Jinja expression (key: the JExpr) */
+  LW_NMODES
+} LwMode;
+
 typedef struct Lw {
   PcCtx *c;
   IrProgram *p;
   FePlaybook *pb;
-  PcVec files; /* IrFile* */
+  PcVec files;            /* IrFile* */
+  PcMap file_by_name;     /* name as written → IrFile*: each embedded once */
+  PcMap memo[LW_NMODES];  /* shared node → its IrExpr, per mode */
+  PcMap has_tpl;          /* shared FeNode → (void *)1 no template, 2 template */
+  PcMap text;             /* shared FeNode → const char *: lw_src, lw_hosts */
+  PcMap tasks;            /* FeTask* → the first IrTask lowered from it */
 } Lw;
+
+static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src);
+
+/* Leaves cost O(1) wherever they are copied; anything else shared is a root. */
+static bool lw_leaf(const IrExpr *e) { return e->op == IR_CONST || e->op == IR_VAR; }
+
+/* Remembers `e` as the lowering of shared `key` in `mode`, as a root of its
+ * own unless a leaf, so every use refers to one expression. */
+static IrExpr *lw_share(Lw *l, const void *key, LwMode mode, IrExpr *e) {
+  if (!lw_leaf(e) && e->id < 0)
+    lw_root(l, e, NULL);
+  pc_map_put_ptr(l->c, &l->memo[mode], key, e);
+  return e;
+}
+
+static IrExpr *lw_memo(Lw *l, const void *key, LwMode mode) { return pc_map_get_ptr(&l->memo[mode], key); }
 
 static const IrFilterInfo *lw_find(const IrFilterInfo *t, const char *name) {
   static const char *const pre[] = {"ansible.builtin.", "ansible.legacy.", NULL};
@@ -79,10 +119,11 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   return e;
 }
 
-static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
+static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   static const IrOp ops[] = {[J_GETATTR] = IR_GETATTR, [J_GETITEM] = IR_GETITEM, [J_BINOP] = IR_BINOP,
                              [J_AND] = IR_AND, [J_OR] = IR_OR, [J_NOT] = IR_NOT, [J_NEG] = IR_NEG,
-                             [J_IF] = IR_IF, [J_LIST] = IR_LIST, [J_TUPLE] = IR_LIST, [J_DICT] = IR_DICT};
+                             [J_IF] = IR_IF, [J_LIST] = IR_LIST, [J_TUPLE] = IR_LIST, [J_DICT] = IR_DICT,
+                             [J_CONCAT] = IR_CONCAT};
   IrExpr *e;
   switch (j->kind) {
   case J_NONE: return ir_expr_new(l->c, IR_CONST, TY_NONE, j->loc);
@@ -108,6 +149,13 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   return e;
+}
+
+static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
+  if (!j->shared)
+    return lw_jexpr_new(l, j);
+  IrExpr *e = lw_memo(l, j, LW_JINJA);
+  return e ? e : lw_share(l, j, LW_JINJA, lw_jexpr_new(l, j));
 }
 
 /* A string that may hold template syntax: CONST, SINGLE or TEMPLATE. */
@@ -137,7 +185,9 @@ static PcLoc lw_text_loc(const FeNode *n) {
 }
 
 /* Any YAML value → IR: scalars by their YAML type, strings as templates. */
-static IrExpr *lw_node(Lw *l, const FeNode *n) {
+static IrExpr *lw_node(Lw *l, const FeNode *n);
+
+static IrExpr *lw_node_new(Lw *l, const FeNode *n) {
   IrExpr *e;
   if (n->kind == FE_SCALAR) {
     switch (n->stype) {
@@ -160,18 +210,31 @@ static IrExpr *lw_node(Lw *l, const FeNode *n) {
   return e;
 }
 
-static bool lw_has_template(const FeNode *n) {
+static IrExpr *lw_node(Lw *l, const FeNode *n) {
+  if (!n->shared)
+    return lw_node_new(l, n);
+  IrExpr *e = lw_memo(l, n, LW_VALUE);
+  return e ? e : lw_share(l, n, LW_VALUE, lw_node_new(l, n));
+}
+
+/* Whether a value holds template syntax anywhere (a lazy var). */
+static bool lw_has_template(Lw *l, const FeNode *n) {
   if (n->kind == FE_SCALAR)
     return n->stype == FE_T_STR && fe_jinja_is_template(n->text);
-  for (int i = 0; i < n->n; i++)
-    if (lw_has_template(n->kind == FE_SEQ ? n->items[i] : n->vals[i]))
-      return true;
-  return false;
+  intptr_t known = n->shared ? (intptr_t)pc_map_get_ptr(&l->has_tpl, n) : 0;
+  if (known)
+    return known == 2;
+  bool r = false;
+  for (int i = 0; i < n->n && !r; i++)
+    r = lw_has_template(l, n->kind == FE_SEQ ? n->items[i] : n->vals[i]);
+  if (n->shared)
+    pc_map_put_ptr(l->c, &l->has_tpl, n, (void *)(intptr_t)(r ? 2 : 1));
+  return r;
 }
 
 /* One bare condition (or a constant). `when: "{{ x }}"` is lowered to x: a
  * known gap (Ansible renders it and evaluates the text again). */
-static IrExpr *lw_bare(Lw *l, const FeNode *n) {
+static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
   if (n->kind != FE_SCALAR || n->stype != FE_T_STR)
     return lw_node(l, n);
   if (strstr(n->text, "{{") || strstr(n->text, "{%")) {
@@ -182,24 +245,25 @@ static IrExpr *lw_bare(Lw *l, const FeNode *n) {
   return j ? lw_jexpr(l, j) : ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc);
 }
 
-/* cond := bare | [bare, ...] (ANDed), wrapped in IR_COND */
-static IrExpr *lw_cond(Lw *l, const FeNode *n) {
-  IrExpr *e = NULL;
-  if (n->kind == FE_SEQ) {
-    for (int i = 0; i < n->n; i++) {
-      IrExpr *k = lw_bare(l, n->items[i]);
-      if (e) {
-        IrExpr *a = ir_expr_new(l->c, IR_AND, TY_UNDEF, n->items[i]->loc);
-        ir_expr_add_kid(l->c, a, e);
-        ir_expr_add_kid(l->c, a, k);
-        k = a;
-      }
-      e = k;
-    }
-    if (!e) {
-      e = ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc);
-      e->b = true;
-    }
+static IrExpr *lw_bare(Lw *l, const FeNode *n) {
+  if (!n->shared)
+    return lw_bare_new(l, n);
+  IrExpr *e = lw_memo(l, n, LW_BARE);
+  return e ? e : lw_share(l, n, LW_BARE, lw_bare_new(l, n));
+}
+
+/* cond := bare | [bare, ...] (ANDed, one flat and), wrapped in IR_COND */
+static IrExpr *lw_cond_new(Lw *l, const FeNode *n) {
+  IrExpr *e;
+  if (n->kind == FE_SEQ && n->n == 0) {
+    e = ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc);
+    e->b = true;
+  } else if (n->kind == FE_SEQ && n->n == 1) {
+    e = lw_bare(l, n->items[0]);
+  } else if (n->kind == FE_SEQ) {
+    e = ir_expr_new(l->c, IR_AND, TY_UNDEF, n->loc);
+    for (int i = 0; i < n->n; i++)
+      ir_expr_add_kid(l->c, e, lw_bare(l, n->items[i]));
   } else {
     e = lw_bare(l, n);
   }
@@ -208,22 +272,48 @@ static IrExpr *lw_cond(Lw *l, const FeNode *n) {
   return c;
 }
 
-/* The source text of a condition: the string, or the list's strings joined by " and ". */
+static IrExpr *lw_cond(Lw *l, const FeNode *n) {
+  if (!n->shared)
+    return lw_cond_new(l, n);
+  IrExpr *e = lw_memo(l, n, LW_COND);
+  return e ? e : lw_share(l, n, LW_COND, lw_cond_new(l, n));
+}
+
+/* The source text of a condition: the string, or the list's strings joined
+ * by " and " (built once per shared list). */
 static const char *lw_src(Lw *l, const FeNode *n) {
   if (n->kind == FE_SCALAR)
     return n->text;
   if (n->kind != FE_SEQ)
     return NULL;
-  const char *s = "";
+  const char *known = n->shared ? pc_map_get_ptr(&l->text, n) : NULL;
+  if (known)
+    return known;
+  PcBuf b = {0};
+  pc_buf_add(l->c, &b, "", 0);
   for (int i = 0; i < n->n; i++)
-    if (n->items[i]->kind == FE_SCALAR)
-      s = pc_sprintf(l->c, "%s%s%s", s, i ? " and " : "", n->items[i]->text);
-  return s;
+    if (n->items[i]->kind == FE_SCALAR) {
+      if (i)
+        pc_buf_adds(l->c, &b, " and ");
+      pc_buf_add(l->c, &b, n->items[i]->text, n->items[i]->len);
+    }
+  if (n->shared)
+    pc_map_put_ptr(l->c, &l->text, n, b.s);
+  return b.s;
 }
 
+/* Makes `e` a root (its own function) unless it is one: a shared node may
+ * be reached as a root from several places. */
 static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src) {
-  e->src = src;
-  ir_make_root(l->c, l->p, e);
+  if (e->id < 0 && lw_leaf(e)) { /* a leaf may be a kid elsewhere already: a root of its own */
+    IrExpr *copy = pc_alloc(l->c, sizeof *copy);
+    *copy = *e;
+    e = copy;
+  }
+  if (!e->src)
+    e->src = src;
+  if (e->id < 0)
+    ir_make_root(l->c, l->p, e);
   return e;
 }
 
@@ -287,7 +377,7 @@ static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
                                          "stdin_add_newline", "strip_empty_ends", NULL};
   PcVec toks = lw_split_args(l, n->text);
   PcVec keys = {0}, vals = {0};
-  const char *rest = NULL;
+  PcBuf rest = {0};
   for (int i = 0; i < toks.len; i++) {
     const char *val = NULL, *k = lw_kv_key(l, toks.items[i], &val);
     bool take = k != NULL;
@@ -297,7 +387,9 @@ static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
         take |= strcmp(raw_keys[r], k) == 0;
     }
     if (!take) {
-      rest = rest ? pc_sprintf(l->c, "%s %s", rest, (char *)toks.items[i]) : toks.items[i];
+      if (rest.len)
+        pc_buf_adds(l->c, &rest, " ");
+      pc_buf_adds(l->c, &rest, toks.items[i]);
       continue;
     }
     FeNode *kn = pc_alloc(l->c, sizeof *kn), *vn = pc_alloc(l->c, sizeof *vn);
@@ -309,13 +401,13 @@ static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
     pc_vec_push(l->c, &keys, kn);
     pc_vec_push(l->c, &vals, vn);
   }
-  if (rest) {
+  if (rest.len) {
     FeNode *kn = pc_alloc(l->c, sizeof *kn), *vn = pc_alloc(l->c, sizeof *vn);
     kn->kind = vn->kind = FE_SCALAR;
     kn->stype = vn->stype = FE_T_STR;
     kn->loc = vn->loc = n->loc;
     kn->text = "_raw_params", kn->len = 11;
-    vn->text = rest, vn->len = strlen(rest);
+    vn->text = rest.s, vn->len = rest.len;
     pc_vec_push(l->c, &keys, kn);
     pc_vec_push(l->c, &vals, vn);
   }
@@ -368,64 +460,89 @@ static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const 
     pc_error_at(l->c, v->loc, "value of %s must be one of: %s, got: %s", mp->name, mp->choices, v->text);
 }
 
-/* Embeds the file named by a constant `copy src`. */
+/* Embeds the file named by a constant `copy src`, searched as Ansible does
+ * (files/ beside the playbook, then beside it). Every way reading can fail
+ * is a located error; a folder (copied recursively by Ansible) is refused
+ * as not supported yet. */
 static void lw_embed(Lw *l, const FeNode *v) {
   if (v->kind != FE_SCALAR || v->stype != FE_T_STR || fe_jinja_is_template(v->text))
     return;
-  const char *cands[2] = {v->text[0] == '/' ? v->text : pc_sprintf(l->c, "%s/files/%s", l->pb->dir, v->text),
-                          v->text[0] == '/' ? NULL : pc_sprintf(l->c, "%s/%s", l->pb->dir, v->text)};
-  for (int i = 0; i < 2; i++) {
-    if (!cands[i])
+  if (pc_map_get(&l->file_by_name, v->text, v->len))
+    return; /* the runtime finds a file by the name written: embedded once */
+  bool abs = v->text[0] == '/';
+  const char *cands[2] = {abs ? v->text : pc_sprintf(l->c, "%s/files/%s", l->pb->dir, v->text),
+                          abs ? NULL : pc_sprintf(l->c, "%s/%s", l->pb->dir, v->text)};
+  for (int i = 0; i < 2 && cands[i]; i++) {
+    const char *text = NULL;
+    size_t len = 0;
+    int err = pc_read_file(l->c, cands[i], PC_MAX_EMBED_BYTES, true, &text, &len);
+    if (err == ENOENT || err == ENOTDIR)
       continue;
-    FILE *f = fopen(cands[i], "rb");
-    if (!f)
-      continue;
+    if (err == PC_READ_FOLDER) {
+      pc_error_at(l->c, v->loc, "copying a folder ('%s') is not supported by playc yet", cands[i]);
+      return;
+    }
+    if (err) {
+      pc_error_at(l->c, v->loc, "cannot read '%s': %s", cands[i], pc_read_strerror(l->c, err, PC_MAX_EMBED_BYTES));
+      return;
+    }
     IrFile *file = pc_alloc(l->c, sizeof *file);
     file->name = v->text;
     file->path = cands[i];
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = pc_alloc(l->c, (size_t)(sz > 0 ? sz : 0) + 1);
-    file->size = fread(data, 1, (size_t)(sz > 0 ? sz : 0), f);
-    file->data = data;
-    fclose(f);
+    file->data = (const uint8_t *)text;
+    file->size = len;
     pc_vec_push(l->c, &l->files, file);
+    pc_map_put(l->c, &l->file_by_name, v->text, v->len, file);
     return;
   }
   pc_error_at(l->c, v->loc, "could not find or access '%s' (searched %s/files/ and %s/)", v->text, l->pb->dir,
               l->pb->dir);
 }
 
-/* An MP_EXPR / MP_EXPR_LIST param: the source text(s), and "__name" compiled. */
-static void lw_expr_param(Lw *l, IrExpr *d, const char *name, const FeNode *v, bool list) {
-  IrExpr *srcs = list ? ir_expr_new(l->c, IR_LIST, TY_UNDEF, v->loc) : NULL;
-  IrExpr *vals = list ? ir_expr_new(l->c, IR_LIST, TY_UNDEF, v->loc) : NULL;
-  IrExpr *one = NULL;
+/* The source texts of a list param's items, and their compiled conditions
+ * (into *conds): two lists, built once per shared node. */
+static IrExpr *lw_expr_list(Lw *l, const FeNode *v, IrExpr **conds) {
+  IrExpr *srcs = v->shared ? lw_memo(l, v, LW_SRCS) : NULL;
+  if (srcs) {
+    *conds = lw_memo(l, v, LW_CONDS);
+    return srcs;
+  }
+  srcs = ir_expr_new(l->c, IR_LIST, TY_UNDEF, v->loc);
+  *conds = ir_expr_new(l->c, IR_LIST, TY_UNDEF, v->loc);
   int n = v->kind == FE_SEQ ? v->n : 1;
   for (int i = 0; i < n; i++) {
     const FeNode *it = v->kind == FE_SEQ ? v->items[i] : v;
-    IrExpr *s = it->kind == FE_SCALAR ? lw_const_str(l, it->text, it->len, it->loc) : lw_node(l, it);
-    IrExpr *e = list ? lw_cond(l, it) : lw_bare(l, it);
-    if (list) {
-      ir_expr_add_kid(l->c, srcs, s);
-      ir_expr_add_kid(l->c, vals, e);
-    } else {
-      srcs = s;
-      one = e;
-    }
+    ir_expr_add_kid(l->c, srcs, it->kind == FE_SCALAR ? lw_const_str(l, it->text, it->len, it->loc) : lw_node(l, it));
+    ir_expr_add_kid(l->c, *conds, lw_cond(l, it));
+  }
+  if (v->shared) {
+    lw_share(l, v, LW_SRCS, srcs);
+    lw_share(l, v, LW_CONDS, *conds);
+  }
+  return srcs;
+}
+
+/* An MP_EXPR / MP_EXPR_LIST param: the source text(s), and "__name" compiled. */
+static void lw_expr_param(Lw *l, IrExpr *d, const char *name, const FeNode *v, bool list) {
+  IrExpr *srcs, *vals;
+  if (list) {
+    srcs = lw_expr_list(l, v, &vals);
+  } else {
+    const FeNode *it = v->kind == FE_SEQ && v->n ? v->items[v->n - 1] : v;
+    srcs = it->kind == FE_SCALAR ? lw_const_str(l, it->text, it->len, it->loc) : lw_node(l, it);
+    vals = lw_bare(l, it);
   }
   ir_expr_add_kid(l->c, d, lw_const_str(l, name, strlen(name), v->loc));
   ir_expr_add_kid(l->c, d, srcs);
   const char *hidden = pc_sprintf(l->c, "__%s", name);
   ir_expr_add_kid(l->c, d, lw_const_str(l, hidden, strlen(hidden), v->loc));
-  ir_expr_add_kid(l->c, d, list ? vals : one);
+  ir_expr_add_kid(l->c, d, vals);
 }
 
 /* Checks one-of / exclusive / required, then lowers the args map. */
 static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc) {
   IrExpr *d = ir_expr_new(l->c, IR_DICT, TY_DICT, args ? args->loc : loc);
-  int32_t given[64] = {0};
+  int32_t *given = pc_alloc(l->c, sizeof *given * (size_t)(m->nparams + 1));
   for (int i = 0; args && i < args->n; i++) {
     const char *k = args->keys[i]->text;
     int32_t pi = mod_param_find(m, k);
@@ -434,7 +551,7 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
       continue;
     }
     const ModParam *mp = pi >= 0 ? &m->params[pi] : NULL;
-    if (pi >= 0 && pi < 64)
+    if (pi >= 0)
       given[pi] = 1;
     const FeNode *v = args->vals[i];
     if (mp && (mp->type == MP_EXPR || mp->type == MP_EXPR_LIST)) {
@@ -448,11 +565,11 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     ir_expr_add_kid(l->c, d, lw_const_str(l, mp ? mp->name : k, strlen(mp ? mp->name : k), args->keys[i]->loc));
     ir_expr_add_kid(l->c, d, lw_node(l, v));
   }
-  for (int32_t i = 0; i < m->nparams && i < 64; i++)
+  for (int32_t i = 0; i < m->nparams; i++)
     if (m->params[i].required && !given[i])
       pc_error_at(l->c, loc, "missing required arguments: %s (module %s)", m->params[i].name, m->name);
   int none = 0, many = 0;
-  for (int32_t i = 0; i < m->nparams && i < 64; i++) {
+  for (int32_t i = 0; i < m->nparams; i++) {
     if (m->one_of && lw_in_list(m->one_of, m->params[i].name))
       none += given[i];
     if (m->exclusive && lw_in_list(m->exclusive, m->params[i].name))
@@ -467,7 +584,7 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
 
 /* ---- plays and tasks ------------------------------------------------------- */
 
-static void lw_task(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
+static void lw_task_new(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
   t->id = id;
   t->loc = ft->loc;
   t->name = ft->name ? ft->name : "";
@@ -512,14 +629,37 @@ static void lw_task(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
   }
 }
 
+/* A task reached again through an alias is the same task run again: its
+ * own id, the same compiled expressions. */
+static void lw_task(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
+  const IrTask *first = pc_map_get_ptr(&l->tasks, ft);
+  if (first) {
+    *t = *first;
+    t->id = id;
+    return;
+  }
+  lw_task_new(l, t, ft, id);
+  pc_map_put_ptr(l->c, &l->tasks, ft, t);
+}
+
+/* A hosts list as one pattern, its items joined by ':'. */
 static const char *lw_hosts(Lw *l, const FeNode *h) {
   if (h->kind == FE_SCALAR)
     return h->text;
-  const char *s = "";
+  const char *known = h->shared ? pc_map_get_ptr(&l->text, h) : NULL;
+  if (known)
+    return known;
+  PcBuf b = {0};
+  pc_buf_add(l->c, &b, "", 0);
   for (int i = 0; h->kind == FE_SEQ && i < h->n; i++)
-    if (h->items[i]->kind == FE_SCALAR)
-      s = pc_sprintf(l->c, "%s%s%s", s, i ? ":" : "", h->items[i]->text);
-  return s;
+    if (h->items[i]->kind == FE_SCALAR) {
+      if (i)
+        pc_buf_adds(l->c, &b, ":");
+      pc_buf_add(l->c, &b, h->items[i]->text, h->items[i]->len);
+    }
+  if (h->shared)
+    pc_map_put_ptr(l->c, &l->text, h, b.s);
+  return b.s;
 }
 
 static void lw_play(Lw *l, IrPlay *ip, const FePlay *fp, int32_t *ntask) {
@@ -543,7 +683,7 @@ static void lw_play(Lw *l, IrPlay *ip, const FePlay *fp, int32_t *ntask) {
       IrVar *iv = &ip->vars[i];
       iv->name = fp->vars->keys[i]->text;
       iv->loc = fp->vars->keys[i]->loc;
-      iv->lazy = lw_has_template(v);
+      iv->lazy = lw_has_template(l, v);
       iv->value = lw_root(l, lw_node(l, v), v->kind == FE_SCALAR ? v->text : NULL);
     }
   }

@@ -4,6 +4,11 @@
  * static type; roots show their number (expr#N, the function codegen emits).
  * Locations are printed with the path as given on the command line. No
  * addresses, no hash order: the same input gives the same bytes.
+ *
+ * A root is printed in full once: where a kid refers to a root (a shared
+ * expr) the plan says `expr#N`, and shared exprs that no task or var holds
+ * come first, as `shared expr#N = ...`. So the plan's size is the IR's, and
+ * a YAML alias bomb plans in a few lines.
  */
 #include "ir.h"
 
@@ -66,9 +71,17 @@ static void pr_const(FILE *f, const IrExpr *e, bool json) {
   }
 }
 
-static void pr_text(FILE *f, const IrExpr *e);
+/* A printer: its stream, and which roots were printed in full already. */
+typedef struct Pr {
+  FILE *f;
+  const IrProgram *p;
+  bool *done; /* by root id */
+} Pr;
 
-static void pr_kids(FILE *f, const IrExpr *e, int from) {
+static void pr_text(Pr *pr, const IrExpr *e, bool root);
+
+static void pr_kids(Pr *pr, const IrExpr *e, int from) {
+  FILE *f = pr->f;
   fputc('(', f);
   for (int i = from; i < e->nkids; i++) {
     if (i > from)
@@ -76,12 +89,18 @@ static void pr_kids(FILE *f, const IrExpr *e, int from) {
     int kw = i - (e->nkids - e->nkw);
     if (kw >= 0)
       fprintf(f, "%s=", e->kwnames[kw]);
-    pr_text(f, e->kids[i]);
+    pr_text(pr, e->kids[i], false);
   }
   fputc(')', f);
 }
 
-static void pr_text(FILE *f, const IrExpr *e) {
+/* Prints root or sub-expr `e`; a kid that is a root is a reference. */
+static void pr_text(Pr *pr, const IrExpr *e, bool root) {
+  FILE *f = pr->f;
+  if (!root && ir_is_ref(e)) {
+    fprintf(f, "expr#%d", e->id);
+    return;
+  }
   switch (e->op) {
   case IR_CONST: fputs("const ", f); pr_const(f, e, false); break;
   case IR_VAR: fprintf(f, "var %s", e->name); break;
@@ -89,7 +108,7 @@ static void pr_text(FILE *f, const IrExpr *e) {
     fputc('[', f);
     for (int i = 0; i < e->nkids; i++) {
       fputs(i ? ", " : "", f);
-      pr_text(f, e->kids[i]);
+      pr_text(pr, e->kids[i], false);
     }
     fputc(']', f);
     break;
@@ -97,34 +116,63 @@ static void pr_text(FILE *f, const IrExpr *e) {
     fputc('{', f);
     for (int i = 0; i + 1 < e->nkids; i += 2) {
       fputs(i ? ", " : "", f);
-      if (e->kids[i]->op == IR_CONST && e->kids[i]->type == TY_STR)
+      if (e->kids[i]->op == IR_CONST && e->kids[i]->type == TY_STR && !ir_is_ref(e->kids[i]))
         fprintf(f, "%.*s", (int)e->kids[i]->slen, e->kids[i]->s);
       else
-        pr_text(f, e->kids[i]);
+        pr_text(pr, e->kids[i], false);
       fputs(": ", f);
-      pr_text(f, e->kids[i + 1]);
+      pr_text(pr, e->kids[i + 1], false);
     }
     fputc('}', f);
     break;
-  case IR_GETATTR: fputs("getattr", f); pr_kids(f, e, 0); fprintf(f, ".%s", e->name); break;
-  case IR_BINOP: fprintf(f, "binop %s", pr_binops[e->binop]); pr_kids(f, e, 0); break;
+  case IR_GETATTR: fputs("getattr", f); pr_kids(pr, e, 0); fprintf(f, ".%s", e->name); break;
+  case IR_BINOP: fprintf(f, "binop %s", pr_binops[e->binop]); pr_kids(pr, e, 0); break;
   case IR_FILTER: case IR_TEST:
     fprintf(f, "%s %s", ir_op_names[e->op], e->name);
-    pr_kids(f, e, 0);
+    pr_kids(pr, e, 0);
     break;
-  default: fputs(ir_op_names[e->op], f); pr_kids(f, e, 0); break;
+  default: fputs(ir_op_names[e->op], f); pr_kids(pr, e, 0); break;
   }
   fprintf(f, ": %s", ir_type_name(e->type));
 }
 
+/* "expr#N<sep>tree" the first time root `e` is printed, "expr#N" after. */
+static void pr_def(Pr *pr, const IrExpr *e, const char *sep) {
+  fprintf(pr->f, "expr#%d", e->id);
+  if (pr->done[e->id])
+    return;
+  pr->done[e->id] = true;
+  fputs(sep, pr->f);
+  pr_text(pr, e, true);
+}
+
 static void pr_loc(FILE *f, IrLoc l) { fprintf(f, "%s:%d:%d", l.file, l.line, l.col); }
 
-static void pr_root(FILE *f, const char *label, const IrExpr *e) {
+static void pr_root(Pr *pr, const char *label, const IrExpr *e) {
   if (!e)
     return;
-  fprintf(f, "    %-12s expr#%d = ", label, e->id);
-  pr_text(f, e);
-  fputc('\n', f);
+  fprintf(pr->f, "    %-12s ", label);
+  pr_def(pr, e, " = ");
+  fputc('\n', pr->f);
+}
+
+/* Which roots a task or a var holds (the others are shared exprs only). */
+static bool *pr_held(const IrProgram *p) {
+  bool *held = calloc((size_t)p->nroots + 1, 1);
+  PC_ASSERT(held);
+  for (int i = 0; i < p->nplays; i++) {
+    const IrPlay *pl = &p->plays[i];
+    for (int v = 0; v < pl->nvars; v++)
+      held[pl->vars[v].value->id] = true;
+    for (int k = 0; k < pl->ntasks; k++) {
+      const IrExpr *rs[] = {pl->tasks[k].args, pl->tasks[k].when, pl->tasks[k].loop, pl->tasks[k].changed_when,
+                            pl->tasks[k].failed_when};
+      for (size_t r = 0; r < sizeof rs / sizeof *rs; r++)
+        if (rs[r])
+          held[rs[r]->id] = true;
+    }
+  }
+  return held;
 }
 
 static char *pr_finish(PcCtx *c, FILE *f, char **buf, size_t *len) {
@@ -138,7 +186,17 @@ char *ir_print_text(PcCtx *c, const IrProgram *p) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
+  Pr pr = {f, p, calloc((size_t)p->nroots + 1, 1)};
+  PC_ASSERT(f && pr.done);
   fprintf(f, "playbook %s\n", p->playbook);
+  bool *held = pr_held(p);
+  for (int i = 0; i < p->nroots; i++)
+    if (!held[i]) {
+      fputs("shared ", f);
+      pr_def(&pr, p->roots[i], " = ");
+      fputc('\n', f);
+    }
+  free(held);
   for (int i = 0; i < p->nplays; i++) {
     const IrPlay *pl = &p->plays[i];
     fprintf(f, "play %d ", i);
@@ -150,8 +208,8 @@ char *ir_print_text(PcCtx *c, const IrProgram *p) {
     pr_loc(f, pl->loc);
     fputc('\n', f);
     for (int v = 0; v < pl->nvars; v++) {
-      fprintf(f, "  var %s%s = expr#%d ", pl->vars[v].name, pl->vars[v].lazy ? " lazy" : "", pl->vars[v].value->id);
-      pr_text(f, pl->vars[v].value);
+      fprintf(f, "  var %s%s = ", pl->vars[v].name, pl->vars[v].lazy ? " lazy" : "");
+      pr_def(&pr, pl->vars[v].value, " ");
       fputc('\n', f);
     }
     for (int k = 0; k < pl->ntasks; k++) {
@@ -161,15 +219,15 @@ char *ir_print_text(PcCtx *c, const IrProgram *p) {
       fprintf(f, " %s   # ", t->action);
       pr_loc(f, t->loc);
       fputc('\n', f);
-      pr_root(f, "when", t->when);
-      pr_root(f, "loop", t->loop);
+      pr_root(&pr, "when", t->when);
+      pr_root(&pr, "loop", t->loop);
       if (t->register_var)
         fprintf(f, "    %-12s %s\n", "register", t->register_var);
-      pr_root(f, "changed_when", t->changed_when);
-      pr_root(f, "failed_when", t->failed_when);
+      pr_root(&pr, "changed_when", t->changed_when);
+      pr_root(&pr, "failed_when", t->failed_when);
       if (t->ignore_errors)
         fprintf(f, "    %-12s true\n", "ignore_errors");
-      pr_root(f, "args", t->args);
+      pr_root(&pr, "args", t->args);
     }
   }
   for (int i = 0; i < p->nfiles; i++) {
@@ -177,6 +235,7 @@ char *ir_print_text(PcCtx *c, const IrProgram *p) {
     pr_str(f, p->files[i].name, strlen(p->files[i].name));
     fprintf(f, " %zu bytes from %s\n", p->files[i].size, p->files[i].path);
   }
+  free(pr.done);
   return pr_finish(c, f, &buf, &len);
 }
 
@@ -188,11 +247,19 @@ static void pj_loc(FILE *f, IrLoc l) {
   fprintf(f, ", \"line\": %d, \"col\": %d}", l.line, l.col);
 }
 
-static void pj_expr(FILE *f, const IrExpr *e) {
+/* An expr as JSON; a kid root, or a root printed before, is {"ref": N}. */
+static void pj_expr(Pr *pr, const IrExpr *e, bool root) {
+  FILE *f = pr->f;
   if (!e) {
     fputs("null", f);
     return;
   }
+  if ((!root && ir_is_ref(e)) || (root && pr->done[e->id])) {
+    fprintf(f, "{\"ref\": %d}", e->id);
+    return;
+  }
+  if (root)
+    pr->done[e->id] = true;
   fprintf(f, "{\"op\": \"%s\", \"type\": \"%s\"", ir_op_names[e->op], ir_type_name(e->type));
   if (e->id >= 0)
     fprintf(f, ", \"id\": %d", e->id);
@@ -218,14 +285,15 @@ static void pj_expr(FILE *f, const IrExpr *e) {
     fputs(", \"kids\": [", f);
     for (int i = 0; i < e->nkids; i++) {
       fputs(i ? ", " : "", f);
-      pj_expr(f, e->kids[i]);
+      pj_expr(pr, e->kids[i], false);
     }
     fputc(']', f);
   }
   fputc('}', f);
 }
 
-static void pj_task(FILE *f, const IrTask *t) {
+static void pj_task(Pr *pr, const IrTask *t) {
+  FILE *f = pr->f;
   fprintf(f, "{\"id\": %d, \"name\": ", t->id);
   pr_str(f, t->name, strlen(t->name));
   fprintf(f, ", \"module\": \"%s\", \"loc\": ", t->action);
@@ -237,19 +305,20 @@ static void pj_task(FILE *f, const IrTask *t) {
     fputs("null", f);
   fprintf(f, ", \"ignore_errors\": %s", t->ignore_errors ? "true" : "false");
   fputs(", \"when\": ", f);
-  pj_expr(f, t->when);
+  pj_expr(pr, t->when, true);
   fputs(", \"loop\": ", f);
-  pj_expr(f, t->loop);
+  pj_expr(pr, t->loop, true);
   fputs(", \"changed_when\": ", f);
-  pj_expr(f, t->changed_when);
+  pj_expr(pr, t->changed_when, true);
   fputs(", \"failed_when\": ", f);
-  pj_expr(f, t->failed_when);
+  pj_expr(pr, t->failed_when, true);
   fputs(", \"args\": ", f);
-  pj_expr(f, t->args);
+  pj_expr(pr, t->args, true);
   fputc('}', f);
 }
 
-static void pj_play(FILE *f, const IrPlay *pl) {
+static void pj_play(Pr *pr, const IrPlay *pl) {
+  FILE *f = pr->f;
   fputs("{\"name\": ", f);
   pr_str(f, pl->name, strlen(pl->name));
   fputs(", \"hosts\": ", f);
@@ -266,13 +335,13 @@ static void pj_play(FILE *f, const IrPlay *pl) {
     fprintf(f, "%s{\"name\": ", v ? ", " : "");
     pr_str(f, pl->vars[v].name, strlen(pl->vars[v].name));
     fprintf(f, ", \"lazy\": %s, \"value\": ", pl->vars[v].lazy ? "true" : "false");
-    pj_expr(f, pl->vars[v].value);
+    pj_expr(pr, pl->vars[v].value, true);
     fputc('}', f);
   }
   fputs("], \"tasks\": [", f);
   for (int k = 0; k < pl->ntasks; k++) {
     fputs(k ? ", " : "", f);
-    pj_task(f, &pl->tasks[k]);
+    pj_task(pr, &pl->tasks[k]);
   }
   fputs("]}", f);
 }
@@ -281,12 +350,22 @@ char *ir_print_json(PcCtx *c, const IrProgram *p) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
+  Pr pr = {f, p, calloc((size_t)p->nroots + 1, 1)};
+  PC_ASSERT(f && pr.done);
   fputs("{\"playbook\": ", f);
   pr_str(f, p->playbook, strlen(p->playbook));
-  fputs(", \"plays\": [", f);
+  fputs(", \"shared\": [", f);
+  bool *held = pr_held(p);
+  for (int i = 0, n = 0; i < p->nroots; i++)
+    if (!held[i]) {
+      fputs(n++ ? ", " : "", f);
+      pj_expr(&pr, p->roots[i], true);
+    }
+  free(held);
+  fputs("], \"plays\": [", f);
   for (int i = 0; i < p->nplays; i++) {
     fputs(i ? ", " : "", f);
-    pj_play(f, &p->plays[i]);
+    pj_play(&pr, &p->plays[i]);
   }
   fputs("], \"files\": [", f);
   for (int i = 0; i < p->nfiles; i++) {
@@ -298,5 +377,6 @@ char *ir_print_json(PcCtx *c, const IrProgram *p) {
     fprintf(f, ", \"size\": %zu}", p->files[i].size);
   }
   fputs("]}\n", f);
+  free(pr.done);
   return pr_finish(c, f, &buf, &len);
 }
