@@ -3,7 +3,10 @@
  * each with its keywords and tasks. Checks the shape Ansible checks (a play is
  * a map, keywords are known, a task names exactly one module) with located
  * errors in Ansible's wording. Ansible keywords playc does not implement yet
- * are rejected by name rather than silently ignored.
+ * are rejected by name rather than silently ignored. A play or task reached
+ * through a YAML alias is checked once (its errors reported once) and is the
+ * same FePlay/FeTask wherever it is used; the playbook's depth is the YAML
+ * tree's, bounded by the loader.
  */
 #include "frontend.h"
 #include "../modules/modules.h"
@@ -40,6 +43,12 @@ static const char *fe_str(PcCtx *c, FeNode *n, const char *what) {
   }
   return n->text;
 }
+
+/* Plays and tasks already built from shared nodes (FeNode → FePlay/FeTask). */
+typedef struct FeLoad {
+  PcCtx *c;
+  PcMap built;
+} FeLoad;
 
 /* task := map of keywords and exactly one module key */
 static FeTask *fe_task(PcCtx *c, FeNode *n) {
@@ -109,8 +118,22 @@ static FeTask *fe_task(PcCtx *c, FeNode *n) {
   return t;
 }
 
+/* A shared node's play or task is built once. */
+static void *fe_once(FeLoad *fl, FeNode *n, void *(*build)(FeLoad *, FeNode *)) {
+  void *known = n->shared ? pc_map_get_ptr(&fl->built, n) : NULL;
+  if (known)
+    return known;
+  void *r = build(fl, n);
+  if (n->shared && r)
+    pc_map_put_ptr(fl->c, &fl->built, n, r);
+  return r;
+}
+
+static void *fe_task_once(FeLoad *fl, FeNode *n) { return fe_task(fl->c, n); }
+
 /* play := map: name, hosts, vars, gather_facts, connection, tasks */
-static FePlay *fe_play(PcCtx *c, FeNode *n) {
+static void *fe_play(FeLoad *fl, FeNode *n) {
+  PcCtx *c = fl->c;
   if (n->kind != FE_MAP) {
     pc_error_at(c, n->loc, "a play must be a mapping (got a %s)", n->kind == FE_SEQ ? "list" : "scalar");
     return NULL;
@@ -137,7 +160,7 @@ static FePlay *fe_play(PcCtx *c, FeNode *n) {
     else if (strcmp(k, "tasks") == 0) {
       if (v->kind == FE_SEQ) {
         for (int j = 0; j < v->n; j++) {
-          FeTask *t = fe_task(c, v->items[j]);
+          FeTask *t = fe_once(fl, v->items[j], fe_task_once);
           if (t)
             pc_vec_push(c, &tasks, t);
         }
@@ -168,8 +191,9 @@ FePlaybook *fe_load_playbook(PcCtx *c, const char *path) {
     return pb;
   }
   PcVec plays = {0};
+  FeLoad fl = {c, {0}};
   for (int i = 0; i < root->n; i++) {
-    FePlay *p = fe_play(c, root->items[i]);
+    FePlay *p = fe_once(&fl, root->items[i], fe_play);
     if (p)
       pc_vec_push(c, &plays, p);
   }

@@ -114,9 +114,15 @@ static bool y_map_put(YLoad *y, YMap *m, FeNode *k, FeNode *v) {
   return true;
 }
 
-/* Adds the entries of map `src` (already flattened) to the merge list,
- * within the document's budget of merged entries. */
-static bool y_merge_map(YLoad *y, YMap *m, FeNode *src, FeNode *at) {
+/* Height bookkeeping: a collection is one level more than its deepest kid. */
+static void y_grow(FeNode *n, const FeNode *kid) {
+  if (kid->height + 1 > n->height)
+    n->height = kid->height + 1;
+}
+
+/* Adds the entries of map `src` (already flattened) to the merge list of
+ * `n`, within the document's budget of merged entries. */
+static bool y_merge_map(YLoad *y, YMap *m, FeNode *n, FeNode *src, FeNode *at) {
   if (src->kind != FE_MAP) {
     pc_error_at(y->c, src->loc, "a merge key '<<' needs a mapping or a list of mappings");
     return true;
@@ -129,6 +135,7 @@ static bool y_merge_map(YLoad *y, YMap *m, FeNode *src, FeNode *at) {
   }
   for (int i = 0; i < src->n; i++) {
     src->vals[i]->shared = true; /* now reachable from two maps */
+    y_grow(n, src->vals[i]);
     pc_vec_push(y->c, &m->merge_k, src->keys[i]);
     pc_vec_push(y->c, &m->merge_v, src->vals[i]);
   }
@@ -137,11 +144,11 @@ static bool y_merge_map(YLoad *y, YMap *m, FeNode *src, FeNode *at) {
 
 /* `<<: map` merges its entries; `<<: [m1, m2]` merges them with the first
  * map's values winning, in PyYAML's order (the list reversed). */
-static bool y_merge(YLoad *y, YMap *m, FeNode *v) {
+static bool y_merge(YLoad *y, YMap *m, FeNode *n, FeNode *v) {
   if (v->kind != FE_SEQ)
-    return y_merge_map(y, m, v, v);
+    return y_merge_map(y, m, n, v, v);
   for (int i = v->n - 1; i >= 0; i--)
-    if (!y_merge_map(y, m, v->items[i], v))
+    if (!y_merge_map(y, m, n, v->items[i], v))
       return false;
   return true;
 }
@@ -162,12 +169,6 @@ static void y_map_finish(YLoad *y, YMap *m, FeNode *n) {
   n->n = m->keys.len;
   n->keys = (FeNode **)m->keys.items;
   n->vals = (FeNode **)m->vals.items;
-}
-
-/* Height bookkeeping: a collection is one level more than its deepest kid. */
-static void y_grow(FeNode *n, const FeNode *kid) {
-  if (kid->height + 1 > n->height)
-    n->height = kid->height + 1;
 }
 
 /* collection := SEQUENCE-START node* SEQUENCE-END | MAPPING-START (key value)* MAPPING-END */
@@ -209,16 +210,16 @@ static FeNode *y_collection(YLoad *y, yaml_event_t *ev, bool map) {
     yaml_event_delete(&e);
     if (!v)
       return NULL;
-    y_grow(n, v);
     if (k->kind != FE_SCALAR) {
       pc_error_at(y->c, k->loc, "a mapping key must be a scalar");
       continue;
     }
-    if (strcmp(k->text, "<<") == 0 && k->stype == FE_T_STR) {
-      if (!y_merge(y, &m, v))
+    if (strcmp(k->text, "<<") == 0 && k->stype == FE_T_STR) { /* not kept: its entries are */
+      if (!y_merge(y, &m, n, v))
         return NULL;
       continue;
     }
+    y_grow(n, v);
     pc_vec_push(y->c, &m.own_k, k);
     pc_vec_push(y->c, &m.own_v, v);
   }

@@ -58,6 +58,7 @@ typedef struct Lw {
   PcMap has_tpl;          /* shared FeNode → (void *)1 no template, 2 template */
   PcMap text;             /* shared FeNode → const char *: lw_src, lw_hosts */
   PcMap tasks;            /* FeTask* → the first IrTask lowered from it */
+  PcMap plays;            /* FePlay* → the first IrPlay lowered from it */
 } Lw;
 
 static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src);
@@ -662,7 +663,7 @@ static const char *lw_hosts(Lw *l, const FeNode *h) {
   return b.s;
 }
 
-static void lw_play(Lw *l, IrPlay *ip, const FePlay *fp, int32_t *ntask) {
+static void lw_play_new(Lw *l, IrPlay *ip, const FePlay *fp, int32_t *ntask) {
   ip->loc = fp->loc;
   ip->name = fp->name ? fp->name : "";
   ip->hosts = fp->hosts ? lw_hosts(l, fp->hosts) : "";
@@ -691,6 +692,23 @@ static void lw_play(Lw *l, IrPlay *ip, const FePlay *fp, int32_t *ntask) {
   ip->tasks = pc_alloc(l->c, sizeof(IrTask) * (size_t)(fp->ntasks + 1));
   for (int i = 0; i < fp->ntasks; i++)
     lw_task(l, &ip->tasks[i], fp->tasks[i], (*ntask)++);
+}
+
+/* A play reached again through an alias runs again: its tasks get their
+ * own ids, everything else is the first one's. */
+static void lw_play(Lw *l, IrPlay *ip, const FePlay *fp, int32_t *ntask) {
+  const IrPlay *first = pc_map_get_ptr(&l->plays, fp);
+  if (!first) {
+    lw_play_new(l, ip, fp, ntask);
+    pc_map_put_ptr(l->c, &l->plays, fp, ip);
+    return;
+  }
+  *ip = *first;
+  ip->tasks = pc_alloc(l->c, sizeof(IrTask) * (size_t)(first->ntasks + 1));
+  for (int i = 0; i < first->ntasks; i++) {
+    ip->tasks[i] = first->tasks[i];
+    ip->tasks[i].id = (*ntask)++;
+  }
 }
 
 IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) {
