@@ -80,8 +80,7 @@ static RtValue *parse_kv(const char *s, char **err) {
   return d;
 }
 
-/* One -e argument → a dict (new reference), or NULL with *err. */
-static RtValue *extra_vars_arg(const char *arg, char **err) {
+RtValue *rt_extra_vars_parse(const char *arg, char **err) {
   if (arg[0] == '@') {
     size_t len;
     char *text = rt_read_file(arg + 1, &len);
@@ -118,7 +117,7 @@ static RtValue *extra_vars_arg(const char *arg, char **err) {
 static bool load_extra_vars(RtRun *run, char **err) {
   RtValue *all = rt_dict_new(4);
   for (int i = 0; i < run->opt.nextra_vars; i++) {
-    RtValue *v = extra_vars_arg(run->opt.extra_vars[i], err);
+    RtValue *v = rt_extra_vars_parse(run->opt.extra_vars[i], err);
     if (!v) {
       rt_decref(all);
       return false;

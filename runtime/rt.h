@@ -198,6 +198,13 @@ bool rt_is_omit(const RtValue *v);
 /* set_fact / register: sets a host fact (takes `val`). */
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 
+/* ---- main.c ------------------------------------------------------------------ */
+
+/* One -e argument (`k=v ...`, a YAML/JSON dict, or @FILE) → a dict (new
+ * reference), or NULL with *err (malloc'd) on bad input. Separate from the
+ * command line so that the fuzz target (tests/fuzz) can call it. */
+RtValue *rt_extra_vars_parse(const char *arg, char **err);
+
 /* ---- inventory.c ----------------------------------------------------------- */
 
 typedef struct RtInvHost {
