@@ -4,6 +4,8 @@
 #                         and --plan=json must be valid JSON
 #   tests/errors/NAME.yml must fail with exit code 4, print every `# expect-error:` line
 #                         of its header on stderr, and leave no output file with -o
+#   every playbook of tests/plan, tests/integration and samples that plans must
+#   also build: whatever --plan (the verifier) accepts, -o builds
 . "$(dirname "$0")/lib.sh"
 
 for yml in "$PLAYC_SRC"/tests/plan/*.yml; do
@@ -35,5 +37,16 @@ for yml in "$PLAYC_SRC"/tests/errors/*.yml; do
   rc=$?
   expect_eq "error $name -o exit code" 4 "$rc"
   [ ! -e "$work/$name.bin" ] && ok "error $name leaves no output" || bad "error $name left $work/$name.bin"
+done
+for yml in "$PLAYC_SRC"/tests/plan/*.yml "$PLAYC_SRC"/tests/integration/*.yml "$PLAYC_SRC"/samples/*/*.yml; do
+  [ -e "$yml" ] || continue
+  name=$(basename "$(dirname "$yml")")/$(basename "$yml" .yml)
+  (cd "$(dirname "$yml")" && "$PLAYC" --plan "$(basename "$yml")" >/dev/null 2>&1) || continue
+  if (cd "$(dirname "$yml")" && "$PLAYC" "$(basename "$yml")" -o "$work/plan-build.bin" 2>"$work/plan-build.err"); then
+    ok "plans and builds: $name"
+  else
+    bad "plans but does not build: $name"; head -5 "$work/plan-build.err"
+  fi
+  rm -f "$work/plan-build.bin"
 done
 finish
