@@ -576,12 +576,16 @@ static CgFnState cg_part_begin(Cg *g, LLVMValueRef *fn, LLVMValueRef *acc) {
   return st;
 }
 
-/* Returns `ret` from the part function and goes back to the caller, where it
- * emits the call part(host, acc). */
-static LLVMValueRef cg_part_end(Cg *g, CgFnState st, LLVMValueRef fn, LLVMValueRef ret, LLVMValueRef acc) {
+/* Returns `ret` from the part function and goes back to the caller. */
+static void cg_part_finish(Cg *g, CgFnState st, LLVMValueRef ret) {
   LLVMBuildRet(g->b, ret);
   g->fn = st.fn, g->host = st.host, g->taskdef = st.taskdef, g->err_slot = st.err_slot;
   LLVMPositionBuilderAtEnd(g->b, st.bb);
+}
+
+/* cg_part_finish, then the call part(host, acc) in the caller. */
+static LLVMValueRef cg_part_end(Cg *g, CgFnState st, LLVMValueRef fn, LLVMValueRef ret, LLVMValueRef acc) {
+  cg_part_finish(g, st, ret);
   return LLVMBuildCall2(g->b, g->t_part_fn, fn, (LLVMValueRef[]){g->host, acc ? acc : cg_null(g)}, 2, "");
 }
 
@@ -597,35 +601,61 @@ static LLVMValueRef cg_outline(Cg *g, const IrExpr *e) {
 /* Emits kid `i` of `e` into accumulator `acc`; returns the accumulator. */
 typedef LLVMValueRef (*CgKidFn)(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef acc);
 
-/* The end of the run of kids starting at `i` that fits one function. */
-static int32_t cg_run_end(Cg *g, const IrExpr *e, int32_t i) {
-  int64_t w = cg_inline_weight(g, e->kids[i]);
-  int32_t j = i + 1;
-  while (j < e->nkids && w + cg_inline_weight(g, e->kids[j]) <= CG_PART_WEIGHT)
-    w += cg_inline_weight(g, e->kids[j++]);
-  return j;
+/* The inline weight of kids [from, to), capped just past `cap`. */
+static int64_t cg_range_weight(Cg *g, const IrExpr *e, int32_t from, int32_t to, int64_t cap) {
+  int64_t w = 0;
+  for (int32_t i = from; i < to && w <= cap; i++)
+    w += cg_inline_weight(g, e->kids[i]);
+  return w;
 }
 
-/* emit(kid i) for every kid of `e` in order, threading `acc`; when they
- * weigh too much for one function, each run of them in a part function. */
-static LLVMValueRef cg_kids(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef acc, CgKidFn emit) {
-  int64_t w = 0;
-  for (int32_t i = from; i < e->nkids && w <= CG_PART_WEIGHT; i++)
+/* Splits kids [from, to) into at most CG_FANOUT runs of about equal weight:
+ * run k is [cuts[k], cuts[k + 1]); returns the number of runs. */
+enum { CG_FANOUT = 16 };
+static int32_t cg_cut(Cg *g, const IrExpr *e, int32_t from, int32_t to, int32_t *cuts) {
+  int64_t total = cg_range_weight(g, e, from, to, INT64_MAX), per = total / CG_FANOUT + 1, w = 0;
+  int32_t n = 0;
+  cuts[n++] = from;
+  for (int32_t i = from; i < to; i++) {
     w += cg_inline_weight(g, e->kids[i]);
-  if (w <= CG_PART_WEIGHT) {
-    for (int32_t i = from; i < e->nkids; i++)
+    if (w >= per && i + 1 < to && n < CG_FANOUT) {
+      cuts[n++] = i + 1;
+      w = 0;
+    }
+  }
+  if (n == 1 && to - from > 1) { /* one heavy kid at the end, or many light ones: by count */
+    int32_t per_kids = (to - from + CG_FANOUT - 1) / CG_FANOUT;
+    for (int32_t i = from + per_kids; i < to; i += per_kids)
+      cuts[n++] = i;
+  }
+  cuts[n] = to;
+  return n; /* every run is shorter than [from, to) when it has two kids or more */
+}
+
+/* emit(kid i) for kids [from, to) of `e` in order, threading `acc`: inline
+ * when they are light enough, else each of at most CG_FANOUT runs in a part
+ * function of its own, split again inside when still too heavy. So every
+ * function holds at most CG_PART_WEIGHT nodes or CG_FANOUT calls. */
+static LLVMValueRef cg_kids_range(Cg *g, const IrExpr *e, int32_t from, int32_t to, LLVMValueRef acc,
+                                  CgKidFn emit) {
+  if (to - from <= 1 || cg_range_weight(g, e, from, to, CG_PART_WEIGHT) <= CG_PART_WEIGHT) {
+    for (int32_t i = from; i < to; i++)
       acc = emit(g, e, i, acc);
     return acc;
   }
-  for (int32_t i = from; i < e->nkids;) {
-    int32_t end = cg_run_end(g, e, i);
+  int32_t cuts[CG_FANOUT + 1];
+  int32_t n = cg_cut(g, e, from, to, cuts);
+  for (int32_t k = 0; k < n; k++) {
     LLVMValueRef fn, a;
     CgFnState st = cg_part_begin(g, &fn, &a);
-    for (; i < end; i++)
-      a = emit(g, e, i, a);
+    a = cg_kids_range(g, e, cuts[k], cuts[k + 1], a, emit);
     acc = cg_part_end(g, st, fn, a, acc);
   }
   return acc;
+}
+
+static LLVMValueRef cg_kids(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef acc, CgKidFn emit) {
+  return cg_kids_range(g, e, from, e->nkids, acc, emit);
 }
 
 static LLVMValueRef cg_const(Cg *g, const IrExpr *e) {
@@ -796,10 +826,12 @@ static LLVMValueRef cg_andor_chain(Cg *g, bool is_and, int32_t n, CgOperand oper
     LLVMValueRef a = operand(g, e, i, ctx);
     LLVMValueRef t = cg_truth(g, a);
     LLVMBasicBlockRef err = cg_block(g, "andor.err"), keep = cg_block(g, "andor.keep"),
-                      other = cg_block(g, "andor.other");
-    LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
-    LLVMAddCase(sw, cg_i32(g, is_and ? 0 : 1), keep);
-    LLVMAddCase(sw, cg_i32(g, is_and ? 1 : 0), other);
+                      other = cg_block(g, "andor.other"), ok = cg_block(g, "andor.ok");
+    /* two branches rather than a switch: the O0 instruction selector
+     * (FastISel) takes them, and part functions are compiled at O0 */
+    LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, t, cg_i32(g, 0), ""), err, ok);
+    cg_at(g, ok);
+    LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, t, cg_i32(g, is_and ? 0 : 1), ""), keep, other);
     cg_at(g, err);
     cg_decref(g, a);
     pc_vec_push(g->pc, &vals, cg_load(g, g->t_ptr, g->err_slot));
@@ -824,38 +856,43 @@ static LLVMValueRef cg_andor_kid(Cg *g, const IrExpr *e, int32_t k, void *ctx) {
   return cg_expr(g, e->kids[*(int32_t *)ctx + k]);
 }
 
-/* Operand k: a call to part function k (ctx is the PcVec of them). */
+/* Operand k: a call to part function k (ctx is the array of them). */
 static LLVMValueRef cg_andor_part(Cg *g, const IrExpr *e, int32_t k, void *ctx) {
   (void)e;
-  LLVMValueRef fn = ((PcVec *)ctx)->items[k];
+  LLVMValueRef fn = ((LLVMValueRef *)ctx)[k];
   return LLVMBuildCall2(g->b, g->t_part_fn, fn, (LLVMValueRef[]){g->host, cg_null(g)}, 2, "");
 }
 
-/* Python's and/or are associative (`a and b and c and d` is `(a and b) and
- * (c and d)`), so a chain too heavy for one function is a chain of runs,
- * each run's own chain in a part function. */
-static LLVMValueRef cg_andor(Cg *g, const IrExpr *e) {
+/* An operand costs a switch, three blocks and two phi entries: a chain
+ * stays in one function up to this many operands. */
+enum { CG_ANDOR_INLINE = 64 };
+
+/* The chain over kids [from, to). Python's and/or are associative (`a and b
+ * and c and d` is `(a and b) and (c and d)`), so a long or heavy chain is a
+ * chain of at most CG_FANOUT runs, each run's own chain in a part function. */
+static LLVMValueRef cg_andor_range(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
   bool is_and = e->op == IR_AND;
-  int64_t w = 0;
-  for (int32_t i = 0; i < e->nkids && w <= CG_PART_WEIGHT; i++)
-    w += cg_inline_weight(g, e->kids[i]);
-  int32_t from = 0;
-  if (w <= CG_PART_WEIGHT)
-    return cg_andor_chain(g, is_and, e->nkids, cg_andor_kid, e, &from);
-  PcVec parts = {0};
-  while (from < e->nkids) {
-    int32_t end = cg_run_end(g, e, from);
-    LLVMValueRef fn, unused;
-    CgFnState st = cg_part_begin(g, &fn, &unused);
-    LLVMValueRef v = cg_andor_chain(g, is_and, end - from, cg_andor_kid, e, &from);
-    LLVMBuildRet(g->b, v);
-    g->fn = st.fn, g->host = st.host, g->taskdef = st.taskdef, g->err_slot = st.err_slot;
-    LLVMPositionBuilderAtEnd(g->b, st.bb);
-    pc_vec_push(g->pc, &parts, fn);
-    from = end;
+  if (to - from <= 1 ||
+      (to - from <= CG_ANDOR_INLINE && cg_range_weight(g, e, from, to, CG_PART_WEIGHT) <= CG_PART_WEIGHT))
+    return cg_andor_chain(g, is_and, to - from, cg_andor_kid, e, &from);
+  int32_t cuts[CG_FANOUT + 1];
+  int32_t n = cg_cut(g, e, from, to, cuts);
+  if (n == 1) { /* light operands, too many for one function: by count */
+    int32_t per = (to - from + CG_FANOUT - 1) / CG_FANOUT;
+    for (int32_t i = from + per; i < to; i += per)
+      cuts[n++] = i;
+    cuts[n] = to;
   }
-  return cg_andor_chain(g, is_and, parts.len, cg_andor_part, e, &parts);
+  LLVMValueRef parts[CG_FANOUT];
+  for (int32_t k = 0; k < n; k++) {
+    LLVMValueRef unused;
+    CgFnState st = cg_part_begin(g, &parts[k], &unused);
+    cg_part_finish(g, st, cg_andor_range(g, e, cuts[k], cuts[k + 1]));
+  }
+  return cg_andor_chain(g, is_and, n, cg_andor_part, e, parts);
 }
+
+static LLVMValueRef cg_andor(Cg *g, const IrExpr *e) { return cg_andor_range(g, e, 0, e->nkids); }
 
 /* The condition of an inline if as an i32 truth value (1, 0, -1 = error in the
  * error slot); typed conditions need no runtime call. */
