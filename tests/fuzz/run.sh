@@ -40,15 +40,20 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$crashes"
   work=$(mktemp -d "${TMPDIR:-/tmp}/playc-fuzz-run.XXXXXX")
   log=$b/fuzz-$t.log
-  # an empty working folder: copy src: names resolve beside "fuzz.yml"
-  par=() known=()
-  # inputs that crashed a target once are replayed every run (regressions)
-  [ -d "$src/tests/fuzz/crashes/$t" ] && known=("$src/tests/fuzz/crashes/$t")
+  # inputs that crashed a target once are replayed first, whole (no -max_len)
+  replay=ok
+  known=("$src/tests/fuzz/crashes/$t"/*)
+  if [ -e "${known[0]}" ]; then
+    (cd "$work" && TMPDIR=$work "$b/fuzz/$t" -timeout=20 -rss_limit_mb=2560 "${known[@]}" \
+       >"$b/fuzz-$t-replay.log" 2>&1) || replay="FAILED replaying tests/fuzz/crashes/$t (see $b/fuzz-$t-replay.log)"
+  fi
+  par=()
   [ "$jobs" -gt 1 ] && par=(-fork="$jobs" -ignore_crashes=0)
+  # in an empty working folder: copy src: names resolve beside "fuzz.yml"
   (cd "$work" && TMPDIR=$work "$b/fuzz/$t" -max_total_time="$secs" -max_len=8192 -timeout=20 \
      -rss_limit_mb=2560 -malloc_limit_mb=2048 "${par[@]}" \
      -dict="$src/tests/fuzz/${dict[$t]}" -artifact_prefix="$crashes/" -print_final_stats=1 \
-     "$corpus" "$b/fuzz-seeds/$t" "${known[@]}" >"$log" 2>&1)
+     "$corpus" "$b/fuzz-seeds/$t" >"$log" 2>&1)
   rc=$?
   rm -rf "$work"
   line=$(grep -E '#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$log" | tail -1)
@@ -60,6 +65,10 @@ for t in "${targets[@]}"; do
   result=ok
   if [ $rc -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY:' "$log"; then
     result="FAILED (see $log, $crashes)"
+    status=1
+  fi
+  if [ "$replay" != ok ]; then
+    result="$result; $replay"
     status=1
   fi
   printf '%-16s %10s %8s %6s %7s %7s  %s\n' "$t" "${runs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "$files" "$result"
