@@ -61,6 +61,9 @@
   X(rt_tpl_str, "vpp")                                                                    \
   X(rt_tpl_end_str, "pp")                                                                 \
   X(rt_dict_put_value, "pppp")                                                            \
+  X(rt_lookup, "pppppp")                                                                  \
+  X(rt_incref, "pp")                                                                      \
+  X(rt_step_until, "bppi")                                                                \
   X(rt_cond, "ipp")                                                                       \
   X(rt_loop_begin, "lppp")                                                                \
   X(rt_loop_bind, "vpl")                                                                  \
@@ -103,6 +106,8 @@ CG_SIG_CHECK(rt_step_error, void (*)(RtHost *, const RtTaskDef *, int32_t, RtVal
 CG_SIG_CHECK(rt_task_finish, RtStatus (*)(RtHost *, const RtTaskDef *));
 CG_SIG_CHECK(rt_tpl_str, void (*)(RtTpl *, RtValue *));
 CG_SIG_CHECK(rt_dict_put_value, RtValue *(*)(RtValue *, RtValue *, RtValue *));
+CG_SIG_CHECK(rt_lookup, RtValue *(*)(RtHost *, const char *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
 _Static_assert(sizeof(RtStatus) == 4 && sizeof(bool) == 1 && sizeof(size_t) == 8, "ABI");
 
 typedef struct CgRtFn {
@@ -121,15 +126,25 @@ typedef struct Cg {
   PcCtx *pc;
   const IrProgram *p;
   const CgOptions *o;
+  const char *const *last_roots; /* cg_roots' cache */
+  LLVMValueRef last_roots_v;
   LLVMContextRef ctx;
   LLVMModuleRef mod;
   LLVMBuilderRef b;
   LLVMTargetDataRef td;
   LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f64, t_ptr;
-  LLVMTypeRef t_loc, t_vardef, t_taskdef, t_playdef, t_filedef, t_program;
+  LLVMTypeRef t_loc, t_vardef, t_scope, t_kws, t_taskdef, t_itemdef, t_blockdef, t_incdef, t_roledef;
+  LLVMTypeRef t_playdef, t_filedef, t_program;
   LLVMTypeRef t_expr_fn, t_task_fn, t_part_fn;
   CgRtFn rt[CG_RT_COUNT];
   LLVMValueRef *expr_fns; /* by root id */
+  LLVMValueRef *scope_gvs, *block_gvs, *role_gvs; /* by id */
+  LLVMValueRef tasks_gv;  /* the array of every RtTaskDef */
+  struct {
+    const IrVar *vars;
+    LLVMValueRef gv;
+  } *varsets;             /* RtVarDef arrays emitted, by the IrVar array they come from */
+  int nvarsets;
   const IrExpr *cur_root; /* the root whose function is being generated */
   PcMap task_fns;         /* args root → task function (tasks sharing a body) */
   PcMap weights;          /* IrExpr → IR nodes in its tree (cg_weight) */
@@ -151,6 +166,27 @@ static LLVMTypeRef cg_struct(Cg *g, const char *name, LLVMTypeRef *fields, unsig
   return t;
 }
 
+/* A struct type whose fields must sit where the C compiler puts them: each
+ * field is given with its C offset, checked against LLVM's layout. */
+typedef struct CgField {
+  LLVMTypeRef type;
+  size_t offset;
+} CgField;
+
+static LLVMTypeRef cg_struct_checked(Cg *g, const char *name, const CgField *f, unsigned n, size_t size) {
+  LLVMTypeRef types[48];
+  PC_ASSERT(n <= 48);
+  for (unsigned i = 0; i < n; i++)
+    types[i] = f[i].type;
+  LLVMTypeRef t = cg_struct(g, name, types, n);
+  for (unsigned i = 0; i < n; i++)
+    PC_ASSERT(LLVMOffsetOfElement(g->td, t, i) == f[i].offset);
+  PC_ASSERT(LLVMABISizeOfType(g->td, t) == size);
+  return t;
+}
+
+#define CG_F(T, C, field) {T, offsetof(C, field)}
+
 static void cg_types_init(Cg *g) {
   g->t_void = LLVMVoidTypeInContext(g->ctx);
   g->t_i1 = LLVMInt1TypeInContext(g->ctx);
@@ -160,45 +196,85 @@ static void cg_types_init(Cg *g) {
   g->t_f64 = LLVMDoubleTypeInContext(g->ctx);
   g->t_ptr = LLVMPointerTypeInContext(g->ctx, 0);
   LLVMTypeRef P = g->t_ptr, I32 = g->t_i32, I8 = g->t_i8, I64 = g->t_i64;
-  g->t_loc = cg_struct(g, "RtLoc", (LLVMTypeRef[]){P, I32, I32}, 3);
-  g->t_vardef = cg_struct(g, "RtVarDef", (LLVMTypeRef[]){P, P, I8}, 3);
-  g->t_taskdef = cg_struct(g, "RtTaskDef",
-                           (LLVMTypeRef[]){I32, P, P, I32, P, I8, I8, g->t_loc, P, P, P, P, P}, 13);
-  g->t_playdef =
-      cg_struct(g, "RtPlayDef", (LLVMTypeRef[]){P, P, I8, P, P, I32, P, I32, g->t_loc}, 9);
-  g->t_filedef = cg_struct(g, "RtFileDef", (LLVMTypeRef[]){P, P, I64}, 3);
-  g->t_program =
-      cg_struct(g, "RtProgram", (LLVMTypeRef[]){I32, I32, P, P, P, P, I32, P, I32}, 9);
+  g->t_loc = cg_struct_checked(g, "RtLoc",
+                               (CgField[]){CG_F(P, RtLoc, file), CG_F(I32, RtLoc, line), CG_F(I32, RtLoc, col)}, 3,
+                               sizeof(RtLoc));
+  g->t_vardef = cg_struct_checked(g, "RtVarDef",
+                                  (CgField[]){CG_F(P, RtVarDef, name), CG_F(P, RtVarDef, value),
+                                              CG_F(I8, RtVarDef, lazy), CG_F(P, RtVarDef, cache)},
+                                  4, sizeof(RtVarDef));
+  g->t_scope = cg_struct_checked(g, "RtScope",
+                                 (CgField[]){CG_F(I32, RtScope, level), CG_F(P, RtScope, vars),
+                                             CG_F(I32, RtScope, nvars), CG_F(P, RtScope, next)},
+                                 4, sizeof(RtScope));
+  g->t_kws = LLVMArrayType2(P, RT_TK_COUNT);
+  g->t_taskdef = cg_struct_checked(
+      g, "RtTaskDef",
+      (CgField[]){CG_F(I32, RtTaskDef, id),           CG_F(I32, RtTaskDef, kind),
+                  CG_F(P, RtTaskDef, name),           CG_F(P, RtTaskDef, action),
+                  CG_F(I32, RtTaskDef, module),       CG_F(P, RtTaskDef, register_var),
+                  CG_F(I8, RtTaskDef, has_loop),      CG_F(I8, RtTaskDef, implicit),
+                  CG_F(I8, RtTaskDef, handler),       CG_F(g->t_loc, RtTaskDef, loc),
+                  CG_F(P, RtTaskDef, when_src),       CG_F(P, RtTaskDef, changed_when_src),
+                  CG_F(P, RtTaskDef, failed_when_src), CG_F(P, RtTaskDef, until_src),
+                  CG_F(P, RtTaskDef, run),            CG_F(P, RtTaskDef, when),
+                  CG_F(P, RtTaskDef, loop),           CG_F(P, RtTaskDef, error_context),
+                  CG_F(P, RtTaskDef, scope),          CG_F(P, RtTaskDef, role),
+                  CG_F(P, RtTaskDef, role_name),      CG_F(P, RtTaskDef, tags),
+                  CG_F(P, RtTaskDef, listen),         CG_F(P, RtTaskDef, notify),
+                  CG_F(P, RtTaskDef, loop_var),       CG_F(P, RtTaskDef, index_var),
+                  CG_F(I8, RtTaskDef, loop_extended), CG_F(P, RtTaskDef, include),
+                  CG_F(P, RtTaskDef, roots),          CG_F(P, RtTaskDef, fault),
+                  CG_F(g->t_kws, RtTaskDef, kw)},
+      31, sizeof(RtTaskDef));
+  g->t_itemdef = cg_struct_checked(g, "RtItemDef", (CgField[]){CG_F(P, RtItemDef, task), CG_F(P, RtItemDef, block)},
+                                   2, sizeof(RtItemDef));
+  g->t_blockdef = cg_struct_checked(g, "RtBlockDef",
+                                    (CgField[]){CG_F(I32, RtBlockDef, id),
+                                                CG_F(LLVMArrayType2(P, 3), RtBlockDef, items),
+                                                CG_F(LLVMArrayType2(I32, 3), RtBlockDef, nitems)},
+                                    3, sizeof(RtBlockDef));
+  g->t_incdef = cg_struct_checked(
+      g, "RtIncludeDef",
+      (CgField[]){CG_F(P, RtIncludeDef, file),    CG_F(P, RtIncludeDef, dirs),      CG_F(I32, RtIncludeDef, ndirs),
+                  CG_F(P, RtIncludeDef, names),   CG_F(I32, RtIncludeDef, n),       CG_F(P, RtIncludeDef, blocks),
+                  CG_F(P, RtIncludeDef, nblocks), CG_F(P, RtIncludeDef, frames),    CG_F(P, RtIncludeDef, params),
+                  CG_F(P, RtIncludeDef, handlers), CG_F(I32, RtIncludeDef, nhandlers), CG_F(P, RtIncludeDef, role)},
+      12, sizeof(RtIncludeDef));
+  g->t_roledef = cg_struct_checked(g, "RtRoleDef",
+                                   (CgField[]){CG_F(I32, RtRoleDef, id), CG_F(P, RtRoleDef, name),
+                                               CG_F(P, RtRoleDef, path), CG_F(I8, RtRoleDef, allow_duplicates)},
+                                   4, sizeof(RtRoleDef));
+  g->t_playdef = cg_struct_checked(
+      g, "RtPlayDef",
+      (CgField[]){CG_F(P, RtPlayDef, name),          CG_F(P, RtPlayDef, hosts),
+                  CG_F(I8, RtPlayDef, gather_facts), CG_F(I8, RtPlayDef, force_handlers),
+                  CG_F(I8, RtPlayDef, any_errors_fatal), CG_F(I32, RtPlayDef, max_fail_percentage),
+                  CG_F(P, RtPlayDef, connection),    CG_F(P, RtPlayDef, order),
+                  CG_F(P, RtPlayDef, scope),         CG_F(P, RtPlayDef, blocks),
+                  CG_F(I32, RtPlayDef, nblocks),     CG_F(P, RtPlayDef, handlers),
+                  CG_F(I32, RtPlayDef, nhandlers),   CG_F(P, RtPlayDef, tasks),
+                  CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
+                  CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
+                  CG_F(g->t_loc, RtPlayDef, loc),    CG_F(P, RtPlayDef, vars_files),
+                  CG_F(I32, RtPlayDef, nvars_files)},
+      21, sizeof(RtPlayDef));
+  g->t_filedef = cg_struct_checked(g, "RtFileDef",
+                                   (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
+                                               CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
+                                   4, sizeof(RtFileDef));
+  g->t_program = cg_struct_checked(
+      g, "RtProgram",
+      (CgField[]){CG_F(I32, RtProgram, abi_version), CG_F(I32, RtProgram, modules_hash),
+                  CG_F(P, RtProgram, playbook),      CG_F(P, RtProgram, plan_text),
+                  CG_F(P, RtProgram, plan_json),     CG_F(P, RtProgram, plays),
+                  CG_F(I32, RtProgram, nplays),      CG_F(P, RtProgram, files),
+                  CG_F(I32, RtProgram, nfiles),      CG_F(I32, RtProgram, nroles),
+                  CG_F(P, RtProgram, base_dir)},
+      11, sizeof(RtProgram));
   g->t_expr_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P}, 1, false);
   g->t_task_fn = LLVMFunctionType(I32, (LLVMTypeRef[]){P, P}, 2, false);
   g->t_part_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P, P}, 2, false);
-}
-
-#define CG_CHECK_SIZE(T, C) PC_ASSERT(LLVMABISizeOfType(g->td, g->T) == sizeof(C))
-#define CG_CHECK_FIELD(T, C, i, f) PC_ASSERT(LLVMOffsetOfElement(g->td, g->T, i) == offsetof(C, f))
-
-/* The LLVM structs must lay out exactly as playc.h's C structs (x86-64). */
-static void cg_types_check(Cg *g) {
-  CG_CHECK_SIZE(t_loc, RtLoc);
-  CG_CHECK_FIELD(t_loc, RtLoc, 2, col);
-  CG_CHECK_SIZE(t_vardef, RtVarDef);
-  CG_CHECK_FIELD(t_vardef, RtVarDef, 2, lazy);
-  CG_CHECK_SIZE(t_taskdef, RtTaskDef);
-  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 3, module);
-  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 6, has_loop);
-  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 7, loc);
-  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 11, run);
-  CG_CHECK_FIELD(t_taskdef, RtTaskDef, 12, error_context);
-  CG_CHECK_SIZE(t_playdef, RtPlayDef);
-  CG_CHECK_FIELD(t_playdef, RtPlayDef, 2, gather_facts);
-  CG_CHECK_FIELD(t_playdef, RtPlayDef, 5, nvars);
-  CG_CHECK_FIELD(t_playdef, RtPlayDef, 8, loc);
-  CG_CHECK_SIZE(t_filedef, RtFileDef);
-  CG_CHECK_FIELD(t_filedef, RtFileDef, 2, size);
-  CG_CHECK_SIZE(t_program, RtProgram);
-  CG_CHECK_FIELD(t_program, RtProgram, 1, modules_hash);
-  CG_CHECK_FIELD(t_program, RtProgram, 6, nplays);
-  CG_CHECK_FIELD(t_program, RtProgram, 8, nfiles);
 }
 
 /* ---- constants and runtime calls --------------------------------------------------- */
@@ -364,7 +440,6 @@ static LLVMValueRef cg_fn_name(Cg *g, const char *prefix, int32_t id, LLVMTypeRe
 /* ---- unboxed (typed) expressions ----------------------------------------------------- */
 
 static bool cg_scalar_type(IrType t) { return t == TY_BOOL || t == TY_INT || t == TY_FLOAT; }
-static bool cg_intlike(IrType t) { return t == TY_BOOL || t == TY_INT; }
 static bool cg_unboxable(const Cg *g, const IrExpr *e);
 
 static bool cg_binop_unboxable(const Cg *g, const IrExpr *e) {
@@ -373,11 +448,12 @@ static bool cg_binop_unboxable(const Cg *g, const IrExpr *e) {
     return false;
   switch (e->binop) {
   case RT_OP_ADD: case RT_OP_SUB: case RT_OP_MUL:
-    if (e->type == TY_INT)
-      return cg_intlike(a) && cg_intlike(b);
+    /* int arithmetic can overflow: fold computed what succeeds, the rest is
+     * runtime/arith.c's error at run time (rt_binop) */
     return e->type == TY_FLOAT && (a == TY_FLOAT || b == TY_FLOAT);
   case RT_OP_EQ: case RT_OP_NE: case RT_OP_LT: case RT_OP_LE: case RT_OP_GT: case RT_OP_GE:
-    return e->type == TY_BOOL;
+    /* int against float compares exactly in the runtime, not through a double */
+    return e->type == TY_BOOL && (a == TY_FLOAT) == (b == TY_FLOAT);
   default:
     return false;
   }
@@ -407,8 +483,8 @@ static bool cg_unboxable(const Cg *g, const IrExpr *e) {
     return true;
   case IR_NOT:
     return e->type == TY_BOOL && cg_unboxable(g, e->kids[0]);
-  case IR_NEG:
-    return e->type != TY_BOOL && e->type == e->kids[0]->type && cg_unboxable(g, e->kids[0]);
+  case IR_NEG: /* -INT64_MIN overflows: only floats negate in registers */
+    return e->type == TY_FLOAT && e->kids[0]->type == TY_FLOAT && cg_unboxable(g, e->kids[0]);
   case IR_AND:
   case IR_OR:
     return e->type == TY_BOOL && cg_kids_unboxable(g, e, TY_BOOL);
@@ -988,6 +1064,20 @@ static LLVMValueRef cg_cond(Cg *g, const IrExpr *e) {
   return cg_phi(g, g->t_ptr, vals, bbs, 2);
 }
 
+/* lookup NAME(terms..., kwargs): the terms are one value (a with_<lookup>'s). */
+static LLVMValueRef cg_lookup(Cg *g, const IrExpr *e) {
+  int32_t npos = e->nkids - e->nkw;
+  LLVMValueRef terms = npos == 1 ? cg_expr(g, e->kids[0]) : cg_arg_list(g, e, 0, npos);
+  if (!terms)
+    terms = CG_CALL(g, CG_rt_list_new, cg_i64(g, 0));
+  LLVMValueRef kw = cg_kwargs(g, e);
+  LLVMValueRef r = CG_CALL(g, CG_rt_lookup, g->host, cg_cstr(g, e->name), terms, kw ? kw : cg_null(g),
+                           cg_loc(g, e->loc));
+  cg_decref(g, terms);
+  cg_decref_opt(g, kw);
+  return r;
+}
+
 static LLVMValueRef cg_call_root(Cg *g, const IrExpr *root);
 
 /* Generates `e` as a boxed value: a new reference (maybe an error value);
@@ -1018,6 +1108,8 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_TEMPLATE: return cg_template(g, e);
   case IR_SINGLE: return cg_single(g, e);
   case IR_COND: return cg_cond(g, e);
+  case IR_LOOKUP: return cg_lookup(g, e);
+  case IR_CALL: break; /* -o refuses calls before codegen (ir_check_build) */
   case IR_NOPS: break;
   }
   PC_UNREACHABLE();
@@ -1078,32 +1170,41 @@ static void cg_step_flag(Cg *g, const IrExpr *c, CgRtId set, LLVMBasicBlockRef d
   CG_CALL(g, set, g->host, LLVMBuildICmp(g->b, LLVMIntNE, t, cg_i32(g, 0), ""));
 }
 
-/* args = expr_args(h); error → rt_step_error; else rt_step_run, and to `abort`
- * when the host became unreachable. */
-static void cg_step_run(Cg *g, const IrTask *t, LLVMBasicBlockRef done, LLVMBasicBlockRef abort) {
-  LLVMValueRef args = t->args ? cg_call_root(g, t->args) : CG_CALL(g, CG_rt_dict_new, cg_i64(g, 0));
-  LLVMBasicBlockRef err = cg_block(g, "args.err"), run = cg_block(g, "args.run"),
-                    ran = cg_block(g, "step.ran");
-  LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_is_error, args), err, run);
-  cg_at(g, err);
-  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, cg_i32(g, RT_PHASE_ARGS), args);
-  LLVMBuildBr(g->b, done);
-  cg_at(g, run);
-  LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_step_run, g->host, g->taskdef, args), ran, abort);
-  cg_at(g, ran);
-}
-
-/* One step (the task, or one loop item): when, args, run, changed_when,
- * failed_when; every recorded step is closed by rt_step_end, then `next`. */
+/* One step (the task, or one loop item): when, args, then the attempts: run,
+ * changed_when, failed_when, and with `until` the condition that decides
+ * whether to run again (rt_step_until sleeps and counts). Every recorded
+ * step is closed by rt_step_end, then `next`. */
 static void cg_task_step(Cg *g, const IrTask *t, LLVMBasicBlockRef next, LLVMBasicBlockRef abort) {
   LLVMBasicBlockRef done = cg_block(g, "step.end");
   if (t->when)
     cg_step_when(g, t->when, done);
-  cg_step_run(g, t, done, abort);
+  LLVMValueRef args = t->args ? cg_call_root(g, t->args) : CG_CALL(g, CG_rt_dict_new, cg_i64(g, 0));
+  LLVMBasicBlockRef err = cg_block(g, "args.err"), attempt = cg_block(g, "step.attempt"),
+                    ran = cg_block(g, "step.ran"), out = cg_block(g, "step.out"),
+                    lost = cg_block(g, "step.lost");
+  LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_is_error, args), err, attempt);
+  cg_at(g, err);
+  CG_CALL(g, CG_rt_step_error, g->host, g->taskdef, cg_i32(g, RT_PHASE_ARGS), args);
+  LLVMBuildBr(g->b, done);
+  cg_at(g, attempt);
+  LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_step_run, g->host, g->taskdef, CG_CALL(g, CG_rt_incref, args)), ran,
+                  lost);
+  cg_at(g, lost);
+  cg_decref(g, args);
+  LLVMBuildBr(g->b, abort);
+  cg_at(g, ran);
   if (t->changed_when)
-    cg_step_flag(g, t->changed_when, CG_rt_step_set_changed, done);
+    cg_step_flag(g, t->changed_when, CG_rt_step_set_changed, out);
   if (t->failed_when)
-    cg_step_flag(g, t->failed_when, CG_rt_step_set_failed, done);
+    cg_step_flag(g, t->failed_when, CG_rt_step_set_failed, out);
+  if (t->until) {
+    LLVMValueRef u = cg_step_cond(g, t->until);
+    LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_step_until, g->host, g->taskdef, u), attempt, out);
+  } else {
+    LLVMBuildBr(g->b, out);
+  }
+  cg_at(g, out);
+  cg_decref(g, args);
   LLVMBuildBr(g->b, done);
   cg_at(g, done);
   CG_CALL(g, CG_rt_step_end, g->host, g->taskdef);
@@ -1164,61 +1265,330 @@ static LLVMValueRef cg_src(Cg *g, const IrExpr *root) {
   return root && root->src ? cg_cstr(g, root->src) : cg_null(g);
 }
 
-static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t, LLVMValueRef fn) {
-  LLVMValueRef f[13] = {
-      cg_i32(g, t->id),           cg_cstr(g, t->name ? t->name : ""),
-      cg_cstr(g, t->action),      cg_i32(g, t->module),
-      cg_cstr_or_null(g, t->register_var), cg_i8(g, t->ignore_errors),
-      cg_i8(g, t->loop != NULL),  cg_loc_value(g, t->loc),
-      cg_src(g, t->when),         cg_src(g, t->changed_when),
-      cg_src(g, t->failed_when),  fn,
-      cg_cstr_or_null(g, t->error_context)};
-  return LLVMConstNamedStruct(g->t_taskdef, f, 13);
-}
+static LLVMValueRef cg_fnref(Cg *g, const IrExpr *root) { return root ? g->expr_fns[root->id] : cg_null(g); }
 
-/* A private constant array of `n` structs of type `t`, or null when empty. */
+/* A private constant array of `n` elements of type `t`, or null when empty. */
 static LLVMValueRef cg_table(Cg *g, LLVMTypeRef t, LLVMValueRef *elems, int32_t n, const char *name) {
   if (n == 0)
     return cg_null(g);
   return cg_global(g, LLVMConstArray2(t, elems, (uint64_t)n), name);
 }
 
-static LLVMValueRef cg_tasks(Cg *g, const IrPlay *pl) {
-  LLVMValueRef *defs = calloc((size_t)pl->ntasks + 1, sizeof *defs);
-  PC_ASSERT(defs);
-  for (int32_t i = 0; i < pl->ntasks; i++)
-    defs[i] = cg_taskdef(g, &pl->tasks[i], cg_define_task(g, &pl->tasks[i]));
-  LLVMValueRef r = cg_table(g, g->t_taskdef, defs, pl->ntasks, "tasks");
-  free(defs);
+/* A NULL-terminated array of strings, or null for NULL. */
+static LLVMValueRef cg_strs(Cg *g, const char *const *l) {
+  if (!l)
+    return cg_null(g);
+  int n = 0;
+  while (l[n])
+    n++;
+  LLVMValueRef *e = calloc((size_t)n + 1, sizeof *e);
+  PC_ASSERT(e);
+  for (int i = 0; i < n; i++)
+    e[i] = cg_cstr(g, l[i]);
+  e[n] = cg_null(g);
+  LLVMValueRef r = cg_global(g, LLVMConstArray2(g->t_ptr, e, (uint64_t)n + 1), "strs");
+  free(e);
   return r;
 }
 
-static LLVMValueRef cg_vars(Cg *g, const IrPlay *pl) {
-  LLVMValueRef *defs = calloc((size_t)pl->nvars + 1, sizeof *defs);
-  PC_ASSERT(defs);
-  for (int32_t i = 0; i < pl->nvars; i++) {
-    const IrVar *v = &pl->vars[i];
-    LLVMValueRef f[3] = {cg_cstr(g, v->name), g->expr_fns[v->value->id], cg_i8(g, v->lazy)};
-    defs[i] = LLVMConstNamedStruct(g->t_vardef, f, 3);
+/* A task's file search roots: consecutive tasks share one array. */
+static LLVMValueRef cg_roots(Cg *g, const char *const *roots) {
+  if (roots != g->last_roots || !g->last_roots_v) {
+    g->last_roots = roots;
+    g->last_roots_v = cg_strs(g, roots);
   }
-  LLVMValueRef r = cg_table(g, g->t_vardef, defs, pl->nvars, "vars");
+  return g->last_roots_v;
+}
+
+/* The globals of every task, block, frame and include are declared first and
+ * defined after, since they point at each other. */
+static LLVMValueRef cg_decl(Cg *g, LLVMTypeRef t, const char *prefix, int32_t id) {
+  char name[48];
+  snprintf(name, sizeof name, "%s.%d", prefix, (int)id);
+  LLVMValueRef gv = LLVMAddGlobal(g->mod, t, name);
+  LLVMSetLinkage(gv, LLVMPrivateLinkage);
+  LLVMSetGlobalConstant(gv, true);
+  return gv;
+}
+
+/* The RtVarDef array of a frame's vars (shared by frames with the same
+ * vars), each eager var with a mutable cache slot. */
+static LLVMValueRef cg_vardefs(Cg *g, const IrVar *vars, int32_t n) {
+  if (n == 0)
+    return cg_null(g);
+  for (int i = 0; i < g->nvarsets; i++)
+    if (g->varsets[i].vars == vars)
+      return g->varsets[i].gv;
+  LLVMValueRef *defs = calloc((size_t)n, sizeof *defs);
+  PC_ASSERT(defs);
+  for (int32_t i = 0; i < n; i++) {
+    const IrVar *v = &vars[i];
+    LLVMValueRef cache = cg_null(g);
+    if (!v->lazy) {
+      cache = LLVMAddGlobal(g->mod, g->t_ptr, "varcache");
+      LLVMSetInitializer(cache, cg_null(g));
+      LLVMSetLinkage(cache, LLVMPrivateLinkage);
+    }
+    LLVMValueRef f[4] = {cg_cstr(g, v->name), g->expr_fns[v->value->id], cg_i8(g, v->lazy), cache};
+    defs[i] = LLVMConstNamedStruct(g->t_vardef, f, 4);
+  }
+  LLVMValueRef gv = cg_table(g, g->t_vardef, defs, n, "vars");
+  free(defs);
+  g->varsets = realloc(g->varsets, sizeof *g->varsets * (size_t)(g->nvarsets + 1));
+  PC_ASSERT(g->varsets);
+  g->varsets[g->nvarsets].vars = vars;
+  g->varsets[g->nvarsets++].gv = gv;
+  return gv;
+}
+
+static LLVMValueRef cg_scope_ref(Cg *g, const IrScope *sc) { return sc ? g->scope_gvs[sc->id] : cg_null(g); }
+
+static void cg_scopes(Cg *g) {
+  const IrProgram *p = g->p;
+  for (int32_t i = 0; i < p->nscopes; i++)
+    g->scope_gvs[i] = cg_decl(g, g->t_scope, "scope", i);
+  for (int32_t i = 0; i < p->nscopes; i++) {
+    const IrScope *sc = p->scopes[i];
+    LLVMValueRef f[4] = {cg_i32(g, sc->level), cg_vardefs(g, sc->vars, sc->nvars), cg_i32(g, sc->nvars),
+                         cg_scope_ref(g, sc->next)};
+    LLVMSetInitializer(g->scope_gvs[i], LLVMConstNamedStruct(g->t_scope, f, 4));
+  }
+}
+
+static LLVMValueRef cg_task_ref(Cg *g, const IrTask *t) {
+  return LLVMConstGEP2(g->t_taskdef, g->tasks_gv, (LLVMValueRef[]){cg_i32(g, t->id)}, 1);
+}
+
+/* An array of pointers to tasks. */
+static LLVMValueRef cg_task_ptrs(Cg *g, IrTask *const *l, int32_t n) {
+  if (n == 0)
+    return cg_null(g);
+  LLVMValueRef *e = calloc((size_t)n, sizeof *e);
+  PC_ASSERT(e);
+  for (int32_t i = 0; i < n; i++)
+    e[i] = cg_task_ref(g, l[i]);
+  LLVMValueRef r = cg_table(g, g->t_ptr, e, n, "taskptrs");
+  free(e);
+  return r;
+}
+
+static LLVMValueRef cg_items(Cg *g, const IrList *l) {
+  if (l->n == 0)
+    return cg_null(g);
+  LLVMValueRef *e = calloc((size_t)l->n, sizeof *e);
+  PC_ASSERT(e);
+  for (int32_t i = 0; i < l->n; i++) {
+    LLVMValueRef f[2] = {l->items[i].task ? cg_task_ref(g, l->items[i].task) : cg_null(g),
+                         l->items[i].block ? g->block_gvs[l->items[i].block->id] : cg_null(g)};
+    e[i] = LLVMConstNamedStruct(g->t_itemdef, f, 2);
+  }
+  LLVMValueRef r = cg_table(g, g->t_itemdef, e, l->n, "items");
+  free(e);
+  return r;
+}
+
+/* An array of pointers to the top-level blocks of a list. */
+static LLVMValueRef cg_block_ptrs(Cg *g, const IrList *l) {
+  if (l->n == 0)
+    return cg_null(g);
+  LLVMValueRef *e = calloc((size_t)l->n, sizeof *e);
+  PC_ASSERT(e);
+  for (int32_t i = 0; i < l->n; i++) {
+    PC_ASSERT(l->items[i].block);
+    e[i] = g->block_gvs[l->items[i].block->id];
+  }
+  LLVMValueRef r = cg_table(g, g->t_ptr, e, l->n, "blockptrs");
+  free(e);
+  return r;
+}
+
+static void cg_blocks(Cg *g) {
+  const IrProgram *p = g->p;
+  for (int32_t i = 0; i < p->nblocks; i++)
+    g->block_gvs[i] = cg_decl(g, g->t_blockdef, "block", i);
+  for (int32_t i = 0; i < p->nblocks; i++) {
+    const IrBlock *b = p->blocks[i];
+    LLVMValueRef items[3], counts[3];
+    for (int r = 0; r < 3; r++) {
+      items[r] = cg_items(g, &b->regions[r]);
+      counts[r] = cg_i32(g, b->regions[r].n);
+    }
+    LLVMValueRef f[3] = {cg_i32(g, b->id), LLVMConstArray2(g->t_ptr, items, 3), LLVMConstArray2(g->t_i32, counts, 3)};
+    LLVMSetInitializer(g->block_gvs[i], LLVMConstNamedStruct(g->t_blockdef, f, 3));
+  }
+}
+
+static LLVMValueRef cg_role_ref(Cg *g, const IrRole *r) { return r ? g->role_gvs[r->id] : cg_null(g); }
+
+static void cg_roles(Cg *g) {
+  const IrProgram *p = g->p;
+  for (int32_t i = 0; i < p->nroles; i++) {
+    const IrRole *r = p->roles[i];
+    LLVMValueRef f[4] = {cg_i32(g, r->id), cg_cstr(g, r->name), cg_cstr(g, r->path), cg_i8(g, r->allow_duplicates)};
+    g->role_gvs[i] = cg_global(g, LLVMConstNamedStruct(g->t_roledef, f, 4), "role");
+  }
+}
+
+static LLVMValueRef cg_include(Cg *g, const IrInclude *in) {
+  if (!in)
+    return cg_null(g);
+  LLVMValueRef *blocks = calloc((size_t)in->n + 1, sizeof *blocks);
+  LLVMValueRef *nblocks = calloc((size_t)in->n + 1, sizeof *nblocks);
+  LLVMValueRef *frames = calloc((size_t)in->n + 1, sizeof *frames);
+  PC_ASSERT(blocks && nblocks && frames);
+  for (int32_t i = 0; i < in->n; i++) {
+    blocks[i] = in->lists ? cg_block_ptrs(g, &in->lists[i]) : cg_null(g);
+    nblocks[i] = cg_i32(g, in->lists ? in->lists[i].n : 0);
+    frames[i] = in->frames ? cg_scope_ref(g, in->frames[i]) : cg_null(g);
+  }
+  const char **names = calloc((size_t)in->n + 1, sizeof *names);
+  PC_ASSERT(names);
+  for (int32_t i = 0; i < in->n; i++)
+    names[i] = in->names[i];
+  const char **dirs = calloc((size_t)in->ndirs + 1, sizeof *dirs);
+  PC_ASSERT(dirs);
+  for (int32_t i = 0; i < in->ndirs; i++)
+    dirs[i] = in->dirs[i];
+  LLVMValueRef f[12] = {cg_fnref(g, in->file),
+                        cg_strs(g, dirs),
+                        cg_i32(g, in->ndirs),
+                        cg_strs(g, names),
+                        cg_i32(g, in->n),
+                        in->lists ? cg_table(g, g->t_ptr, blocks, in->n, "incblocks") : cg_null(g),
+                        in->lists ? cg_table(g, g->t_i32, nblocks, in->n, "incnblocks") : cg_null(g),
+                        in->frames ? cg_table(g, g->t_ptr, frames, in->n, "incframes") : cg_null(g),
+                        cg_scope_ref(g, in->params),
+                        cg_task_ptrs(g, in->handlers, in->nhandlers),
+                        cg_i32(g, in->nhandlers),
+                        cg_role_ref(g, in->role)};
+  free(blocks);
+  free(nblocks);
+  free(frames);
+  free(names);
+  free(dirs);
+  return cg_global(g, LLVMConstNamedStruct(g->t_incdef, f, 12), "include");
+}
+
+static LLVMValueRef cg_notify(Cg *g, const int32_t *notify) {
+  if (!notify)
+    return cg_null(g);
+  int n = 0;
+  while (notify[n] >= 0)
+    n++;
+  LLVMValueRef *e = calloc((size_t)n + 1, sizeof *e);
+  PC_ASSERT(e);
+  for (int i = 0; i <= n; i++)
+    e[i] = cg_i32(g, notify[i]);
+  LLVMValueRef r = cg_global(g, LLVMConstArray2(g->t_i32, e, (uint64_t)n + 1), "notify");
+  free(e);
+  return r;
+}
+
+static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
+  LLVMValueRef kws[RT_TK_COUNT];
+  for (int k = 0; k < RT_TK_COUNT; k++)
+    kws[k] = cg_fnref(g, t->kw[k]);
+  LLVMValueRef run = t->kind == IR_TASK_MODULE && t->module >= 0 ? cg_define_task(g, t) : cg_null(g);
+  LLVMValueRef f[31] = {cg_i32(g, t->id),
+                        cg_i32(g, (int32_t)t->kind),
+                        cg_cstr(g, t->name ? t->name : ""),
+                        cg_cstr(g, t->action ? t->action : ""),
+                        cg_i32(g, t->module),
+                        cg_cstr_or_null(g, t->register_var),
+                        cg_i8(g, t->loop != NULL),
+                        cg_i8(g, t->implicit),
+                        cg_i8(g, t->handler),
+                        cg_loc_value(g, t->loc),
+                        cg_src(g, t->when),
+                        cg_src(g, t->changed_when),
+                        cg_src(g, t->failed_when),
+                        cg_src(g, t->until),
+                        run,
+                        cg_fnref(g, t->when),
+                        cg_fnref(g, t->loop),
+                        cg_cstr_or_null(g, t->has_source ? fe_error_context(g->pc, t->loc) : NULL),
+                        cg_scope_ref(g, t->scope),
+                        cg_role_ref(g, t->role),
+                        cg_cstr_or_null(g, t->role_name),
+                        cg_strs(g, t->tags),
+                        cg_strs(g, t->listen),
+                        cg_notify(g, t->notify),
+                        cg_cstr(g, t->loop_var ? t->loop_var : "item"),
+                        cg_cstr_or_null(g, t->index_var),
+                        cg_i8(g, t->loop_extended),
+                        cg_include(g, t->include),
+                        cg_roots(g, t->roots),
+                        cg_cstr_or_null(g, t->fault),
+                        LLVMConstArray2(g->t_ptr, kws, RT_TK_COUNT)};
+  return LLVMConstNamedStruct(g->t_taskdef, f, 31);
+}
+
+/* Every task of the program in one array, by id: declared first (blocks
+ * point into it), defined once the blocks exist. */
+static void cg_tasks_decl(Cg *g) {
+  LLVMTypeRef at = LLVMArrayType2(g->t_taskdef, (uint64_t)g->p->ntasks);
+  g->tasks_gv = LLVMAddGlobal(g->mod, at, "tasks");
+  LLVMSetLinkage(g->tasks_gv, LLVMPrivateLinkage);
+  LLVMSetGlobalConstant(g->tasks_gv, true);
+}
+
+static void cg_tasks(Cg *g) {
+  const IrProgram *p = g->p;
+  LLVMValueRef *defs = calloc((size_t)p->ntasks + 1, sizeof *defs);
+  PC_ASSERT(defs);
+  for (int32_t i = 0; i < p->ntasks; i++)
+    defs[i] = cg_taskdef(g, p->tasks[i]);
+  LLVMSetInitializer(g->tasks_gv, LLVMConstArray2(g->t_taskdef, defs, (uint64_t)p->ntasks));
+  free(defs);
+}
+
+static LLVMValueRef cg_prompts(Cg *g, const IrPlay *pl) {
+  if (pl->nprompts == 0)
+    return cg_null(g);
+  LLVMValueRef *defs = calloc((size_t)pl->nprompts, sizeof *defs);
+  PC_ASSERT(defs);
+  for (int32_t i = 0; i < pl->nprompts; i++) {
+    LLVMValueRef f[4] = {cg_cstr(g, pl->prompts[i].name), g->expr_fns[pl->prompts[i].value->id], cg_i8(g, true),
+                         cg_null(g)};
+    defs[i] = LLVMConstNamedStruct(g->t_vardef, f, 4);
+  }
+  LLVMValueRef r = cg_table(g, g->t_vardef, defs, pl->nprompts, "prompts");
   free(defs);
   return r;
 }
 
 static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
-  LLVMValueRef vars = cg_vars(g, pl);
-  LLVMValueRef tasks = cg_tasks(g, pl);
-  LLVMValueRef f[9] = {cg_cstr(g, pl->name ? pl->name : ""),
-                       cg_cstr(g, pl->hosts ? pl->hosts : ""),
-                       cg_i8(g, pl->gather_facts),
-                       cg_cstr_or_null(g, pl->connection),
-                       vars,
-                       cg_i32(g, pl->nvars),
-                       tasks,
-                       cg_i32(g, pl->ntasks),
-                       cg_loc_value(g, pl->loc)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 9);
+  LLVMValueRef tasks = pl->ntasks
+                           ? LLVMConstGEP2(g->t_taskdef, g->tasks_gv, (LLVMValueRef[]){cg_i32(g, pl->first_task)}, 1)
+                           : cg_null(g);
+  LLVMValueRef *vf = calloc((size_t)pl->nvars_files + 1, sizeof *vf);
+  PC_ASSERT(vf);
+  for (int32_t i = 0; i < pl->nvars_files; i++)
+    vf[i] = cg_include(g, pl->vars_files[i]);
+  LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
+  free(vf);
+  LLVMValueRef f[21] = {cg_cstr(g, pl->name ? pl->name : ""),
+                        cg_cstr(g, pl->hosts ? pl->hosts : ""),
+                        cg_i8(g, pl->gather_facts),
+                        cg_i8(g, pl->force_handlers),
+                        cg_i8(g, pl->any_errors_fatal),
+                        cg_i32(g, pl->max_fail_percentage),
+                        cg_cstr_or_null(g, pl->connection),
+                        cg_cstr_or_null(g, pl->order),
+                        cg_scope_ref(g, pl->scope),
+                        cg_block_ptrs(g, &pl->blocks),
+                        cg_i32(g, pl->blocks.n),
+                        cg_task_ptrs(g, pl->handlers, pl->nhandlers),
+                        cg_i32(g, pl->nhandlers),
+                        tasks,
+                        cg_i32(g, pl->ntasks),
+                        cg_strs(g, pl->role_names),
+                        cg_prompts(g, pl),
+                        cg_i32(g, pl->nprompts),
+                        cg_loc_value(g, pl->loc),
+                        vfiles,
+                        cg_i32(g, pl->nvars_files)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 21);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {
@@ -1226,8 +1596,8 @@ static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {
                                                  file->data ? file->size : 0, true);
   LLVMValueRef data = cg_global(g, bytes, "file.data");
   LLVMSetAlignment(data, 1);
-  LLVMValueRef f[3] = {cg_cstr(g, file->name), data, cg_i64(g, (int64_t)file->size)};
-  return LLVMConstNamedStruct(g->t_filedef, f, 3);
+  LLVMValueRef f[4] = {cg_cstr(g, file->name), data, cg_i64(g, (int64_t)file->size), cg_i32(g, (int32_t)file->mode)};
+  return LLVMConstNamedStruct(g->t_filedef, f, 4);
 }
 
 static LLVMValueRef cg_plays(Cg *g) {
@@ -1255,20 +1625,35 @@ static LLVMValueRef cg_files(Cg *g) {
 /* The global `playc_program` (RtProgram). */
 static LLVMValueRef cg_program(Cg *g) {
   const IrProgram *p = g->p;
+  g->scope_gvs = calloc((size_t)p->nscopes + 1, sizeof *g->scope_gvs);
+  g->block_gvs = calloc((size_t)p->nblocks + 1, sizeof *g->block_gvs);
+  g->role_gvs = calloc((size_t)p->nroles + 1, sizeof *g->role_gvs);
+  PC_ASSERT(g->scope_gvs && g->block_gvs && g->role_gvs);
+  cg_roles(g);
+  cg_scopes(g);
+  cg_tasks_decl(g);
+  cg_blocks(g);
+  cg_tasks(g);
   LLVMValueRef plays = cg_plays(g);
   LLVMValueRef files = cg_files(g);
-  LLVMValueRef f[9] = {cg_i32(g, PLAYC_ABI_VERSION),
-                       LLVMConstInt(g->t_i32, mod_schema_hash(), false),
-                       cg_cstr(g, p->playbook ? p->playbook : ""),
-                       cg_cstr(g, g->o->plan_text ? g->o->plan_text : ""),
-                       cg_cstr(g, g->o->plan_json ? g->o->plan_json : ""),
-                       plays,
-                       cg_i32(g, p->nplays),
-                       files,
-                       cg_i32(g, p->nfiles)};
+  LLVMValueRef f[11] = {cg_i32(g, PLAYC_ABI_VERSION),
+                        LLVMConstInt(g->t_i32, mod_schema_hash(), false),
+                        cg_cstr(g, p->playbook ? p->playbook : ""),
+                        cg_cstr(g, g->o->plan_text ? g->o->plan_text : ""),
+                        cg_cstr(g, g->o->plan_json ? g->o->plan_json : ""),
+                        plays,
+                        cg_i32(g, p->nplays),
+                        files,
+                        cg_i32(g, p->nfiles),
+                        cg_i32(g, p->nroles),
+                        cg_cstr(g, g->o->base_dir ? g->o->base_dir : "")};
   LLVMValueRef gv = LLVMAddGlobal(g->mod, g->t_program, "playc_program");
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(g->t_program, f, 9));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(g->t_program, f, 11));
   LLVMSetGlobalConstant(gv, true);
+  free(g->scope_gvs);
+  free(g->block_gvs);
+  free(g->role_gvs);
+  free(g->varsets);
   return gv;
 }
 
@@ -1312,7 +1697,6 @@ struct LLVMOpaqueModule *cg_module_build(PcCtx *c, const IrProgram *p, const CgO
   LLVMSetModuleDataLayout(g.mod, td);
   g.b = LLVMCreateBuilderInContext(ctx);
   cg_types_init(&g);
-  cg_types_check(&g);
   cg_exprs(&g);
   cg_main(&g, cg_program(&g));
   LLVMDisposeBuilder(g.b);

@@ -13,6 +13,7 @@ typedef struct CgOptions {
   const char *plan_text;  /* embedded for ./site --plan */
   const char *plan_json;  /* embedded for ./site --plan=json */
   bool emit_llvm;         /* also write the textual LLVM IR next to the object (.ll) */
+  const char *base_dir;   /* the absolute folder relative paths of the program start from (not in the plan) */
 } CgOptions;
 
 /* ---- codegen.c + emit.c ------------------------------------------------------ */
@@ -44,5 +45,11 @@ const char *cg_runtime_path(PcCtx *c);
  * writing to a temporary name first and renaming, so a failed link leaves no
  * half-written output. false after a diagnostic. */
 bool cg_link(PcCtx *c, const char *obj_path, const char *out_path);
+
+/* ---- vault_cli.c ---------------------------------------------------------------- */
+
+/* `playc vault ACTION ...` (argv[0] is "vault"): ansible-vault's encrypt,
+ * decrypt, view, rekey and encrypt_string. Returns the exit code. */
+int cg_vault_main(int argc, char **argv);
 
 #endif

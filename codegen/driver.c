@@ -4,9 +4,11 @@
  * either print the plan, or emit an object to a temporary file, link it with
  * the runtime and remove the temporary. Exit codes follow Ansible's: 0 ok,
  * 4 a diagnostic error in the playbook, 5 a bad command-line option. Nothing
- * is left behind on error.
+ * is left behind on error. `playc vault ...` is a separate command
+ * (vault_cli.c), dispatched before any of this.
  */
 #include "codegen.h"
+#include "../modules/modules.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,19 +24,44 @@ typedef struct DrvOpts {
   const char *plan; /* NULL, "text" or "json" */
   int opt_level;
   bool emit_llvm;
+  bool strict;
   const char *roles_path;
 } DrvOpts;
 
 static void drv_usage(FILE *f) {
   fputs("usage: playc [options] PLAYBOOK\n"
+        "       playc vault ACTION [options] [FILE...]   (ansible-vault; see playc vault --help)\n"
         "  -o OUT              output executable (default: the playbook's name without extension)\n"
         "  --plan[=text|json]  print the compilation plan to stdout and stop\n"
         "  -O0, -O2            optimisation level (default -O2)\n"
         "  --emit-llvm         also write OUT.ll\n"
         "  --roles-path P      roles search path (also ANSIBLE_ROLES_PATH)\n"
+        "  --strict            faults Ansible reports only when a task runs (an unknown\n"
+        "                      module parameter, a missing handler) are errors, not warnings\n"
+        "  --list-modules      the modules playc compiles, with their parameters\n"
         "  -h, --help          this help\n"
         "  --version           print the version\n",
         f);
+}
+
+/* --list-modules: each module and its parameters, from the schema table. */
+static void drv_list_modules(void) {
+  static const char *const types[] = {"str", "bool", "int", "path", "raw", "list", "dict", "mode", "expr", "list of expr"};
+  for (int32_t i = 0; i < mod_nschemas; i++) {
+    const ModSchema *m = mod_schemas[i];
+    printf("%s%s\n", m->name, m->free_form ? " (free-form)" : "");
+    for (int32_t j = 0; j < m->nparams; j++) {
+      const ModParam *p = &m->params[j];
+      printf("  %-24s %s%s", p->name, types[p->type], p->required ? ", required" : "");
+      if (p->aliases)
+        printf(", aliases: %s", p->aliases);
+      if (p->choices)
+        printf(", choices: %s", p->choices);
+      putchar('\n');
+    }
+    if (m->any_params)
+      puts("  (any variable name)");
+  }
 }
 
 /* Returns -1 to go on, else an exit code. */
@@ -44,6 +71,9 @@ static int drv_parse(int argc, char **argv, DrvOpts *o) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       drv_usage(stdout);
+      return EXIT_OK;
+    } else if (!strcmp(a, "--list-modules")) {
+      drv_list_modules();
       return EXIT_OK;
     } else if (!strcmp(a, "--version")) {
       printf("playc %s\n", PLAYC_VERSION);
@@ -56,6 +86,8 @@ static int drv_parse(int argc, char **argv, DrvOpts *o) {
       o->plan = "json";
     } else if (!strcmp(a, "-O0") || !strcmp(a, "-O2")) {
       o->opt_level = a[2] - '0';
+    } else if (!strcmp(a, "--strict")) {
+      o->strict = true;
     } else if (!strcmp(a, "--emit-llvm")) {
       o->emit_llvm = true;
     } else if (!strcmp(a, "--roles-path") && i + 1 < argc) {
@@ -81,11 +113,16 @@ static int drv_parse(int argc, char **argv, DrvOpts *o) {
   return -1;
 }
 
-/* The roles search path: --roles-path, ANSIBLE_ROLES_PATH, then roles/ beside the playbook. */
-static void drv_roles(PcCtx *c, const DrvOpts *o, const char *dir) {
-  const char *parts[3] = {o->roles_path, getenv("ANSIBLE_ROLES_PATH"), pc_sprintf(c, "%s/roles", dir)};
+/* The configured roles search path (after roles/ beside the playbook, which
+ * the loader tries first): --roles-path, else ANSIBLE_ROLES_PATH, else
+ * Ansible's default. */
+static void drv_roles(PcCtx *c, const DrvOpts *o) {
+  const char *home = getenv("HOME");
+  const char *def = pc_sprintf(c, "%s/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles", home ? home : "");
+  const char *env = getenv("ANSIBLE_ROLES_PATH");
+  const char *parts[2] = {o->roles_path, env ? env : def};
   PcVec v = {0};
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 2; i++) {
     if (!parts[i] || !*parts[i])
       continue;
     char *s = pc_strdup(c, parts[i]);
@@ -128,6 +165,8 @@ static bool drv_build(PcCtx *c, const IrProgram *p, const DrvOpts *o) {
   cg.opt_level = o->opt_level;
   cg.plan_text = ir_print_text(c, p);
   cg.plan_json = ir_print_json(c, p);
+  char cwd[4096];
+  cg.base_dir = getcwd(cwd, sizeof cwd) ? pc_strdup(c, cwd) : "";
   char tmp[] = "/tmp/playc-XXXXXX.o";
   int fd = mkstemps(tmp, 2);
   if (fd < 0) {
@@ -143,10 +182,11 @@ static bool drv_build(PcCtx *c, const IrProgram *p, const DrvOpts *o) {
 }
 
 static int drv_run(PcCtx *c, const DrvOpts *o) {
+  drv_roles(c, o);
+  c->strict = o->strict;
   FePlaybook *pb = fe_load_playbook(c, o->playbook);
   if (!pb)
     return EXIT_DIAG;
-  drv_roles(c, o, pb->dir);
   IrProgram *p = ir_lower(c, pb); /* also after playbook errors: report them all */
   if (!p || c->nerrors)
     return EXIT_DIAG;
@@ -157,10 +197,14 @@ static int drv_run(PcCtx *c, const DrvOpts *o) {
     fputs(strcmp(o->plan, "json") == 0 ? ir_print_json(c, p) : ir_print_text(c, p), stdout);
     return EXIT_OK;
   }
+  if (!ir_check_build(c, p))
+    return EXIT_DIAG;
   return drv_build(c, p, o) ? EXIT_OK : EXIT_DIAG;
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "vault") == 0) /* a playbook named so: playc ./vault */
+    return cg_vault_main(argc - 1, argv + 1);
   DrvOpts o = {0};
   int rc = drv_parse(argc, argv, &o);
   if (rc >= 0)

@@ -61,6 +61,7 @@ typedef struct PcCtx {
   const char **roles_path; /* search path for roles */
   int nroles_path;
   const char *playbook_dir;
+  bool strict; /* --strict: faults Ansible reports only at run time are errors */
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
@@ -75,6 +76,13 @@ char *pc_sprintf(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2
  * refused with a located error instead of exhausting memory. */
 #define PC_MAX_SOURCE_BYTES ((size_t)64 << 20)
 #define PC_MAX_EMBED_BYTES ((size_t)256 << 20)
+/* Everything the `src` of a playbook's tasks embed, in all (ir/lower.c). */
+#define PC_MAX_EMBED_TOTAL ((size_t)512 << 20)
+#define PC_MAX_EMBED_FILES 10000
+#define PC_MAX_EMBED_DEPTH 32
+/* Tasks and blocks in a compiled program (ir/structure.c): every use of a
+ * task is compiled apart, so this bounds aliased task lists. */
+#define PC_MAX_IR_TASKS 200000
 /* Why pc_read_file refused a file, beside errno values (ENOENT, EACCES, ...). */
 enum { PC_READ_FOLDER = -1, PC_READ_TOO_BIG = -2, PC_READ_NOT_REGULAR = -3 };
 /* The one function that reads a file for the compiler: the whole of `path`,
@@ -113,6 +121,10 @@ const char *fe_error_context(PcCtx *c, PcLoc loc);
  * but printed once. */
 void pc_error_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void pc_warn_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A fault Ansible reports only when the task runs (an unknown module
+ * parameter, a missing handler): a warning that says so, an error with
+ * --strict. The compiled task fails at run time as Ansible's does. */
+void pc_fault_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An error with no location ("playc: error: ..."). */
 void pc_error(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -148,6 +160,9 @@ typedef struct PcVec {
   int32_t len, cap;
 } PcVec;
 void pc_vec_push(PcCtx *c, PcVec *v, void *item);
+/* Sorts the items with qsort's `cmp`; an empty vector (items NULL) is left
+ * alone, as qsort must not be given a null pointer. */
+void pc_vec_sort(PcVec *v, int (*cmp)(const void *, const void *));
 
 /* The value stored under byte-string key `key` (`len` bytes), or NULL. */
 void *pc_map_get(const PcMap *m, const void *key, size_t len);
@@ -209,34 +224,169 @@ struct FeNode {
  * merges to PC_MAX_YAML_MERGED copied entries in all, with located errors.
  * NULL after a diagnostic. */
 FeNode *fe_yaml_load(PcCtx *c, const char *path);
+/* The same for a data file (tasks, vars) that may be empty: NULL with
+ * *empty set and no diagnostic for a file with no document. */
+FeNode *fe_yaml_load_data(PcCtx *c, const char *path, bool *empty);
 /* The value of key `key` in map `map`, or NULL. */
 FeNode *fe_map_get(const FeNode *map, const char *key);
 
-/* ---- playbook.c: node tree → playbook AST ------------------------------------ */
+/* ---- playbook.c, roles.c: node tree → playbook AST ------------------------------ */
+/*
+ * The AST keeps Ansible's objects: a playbook is a list of plays; a play has
+ * sections (pre_tasks, roles, tasks, post_tasks, handlers) of task lists; a
+ * task list holds tasks and blocks (block/rescue/always, nested); roles are
+ * loaded once per play and name (role instances) and used from `roles:`,
+ * `import_role`, `include_role` and role dependencies. Static imports
+ * (import_tasks, import_role, import_playbook) are resolved here and appear
+ * as blocks marked `import`; dynamic includes (include_tasks, include_role)
+ * carry every file they can name, loaded ahead of time. Keyword values stay
+ * YAML nodes (FeNode); lowering turns them into IR.
+ */
 
-typedef struct FeTask {
+typedef enum FeKw {
+#define FE_KW(id, name, where, runs) FE_KW_##id,
+#include "keywords.def"
+#undef FE_KW
+  FE_KW_COUNT
+} FeKw;
+
+/* keywords.c: the keyword table. */
+typedef struct FeKwInfo {
+  const char *name;
+  int where; /* FE_P | FE_R | FE_B | FE_T | FE_H */
+  bool runs; /* honoured by compiled binaries (else -o refuses it) */
+} FeKwInfo;
+extern const FeKwInfo fe_keywords[FE_KW_COUNT];
+/* The keyword called `name`, or -1. */
+int fe_keyword_find(const char *name);
+/* The fully qualified name of a module Ansible knows by `name` (a builtin, a
+ * short name Ansible routes to a collection, or any collection-qualified
+ * name), or NULL for a name Ansible cannot resolve. */
+const char *fe_ansible_module(const char *name);
+/* True when `name` is an option (or alias) of ansible.builtin's `module`
+ * (short name); *canonical gets the option's name, *choices its choices
+ * (comma-separated) or NULL. */
+bool fe_ansible_option(const char *module, const char *name, const char **canonical, const char **choices);
+/* True when playc knows the options of ansible.builtin's `module`. */
+bool fe_ansible_documented(const char *module);
+/* The parameters AnsibleModule accepts for ansible.builtin module `module`,
+ * as its "Supported parameters include: ..." message lists them; NULL for an
+ * action without a module spec. */
+const char *fe_ansible_argspec(const char *module);
+/* True for a filter, test or lookup Ansible 2.14 has (Jinja2's and
+ * ansible.builtin's), or any collection-qualified name. */
+bool fe_ansible_filter(const char *name);
+bool fe_ansible_test(const char *name);
+bool fe_ansible_lookup(const char *name);
+
+typedef struct FeRole FeRole;
+typedef struct FeTask FeTask;
+typedef struct FeList FeList;
+typedef struct FeInclude FeInclude;
+
+/* A list of tasks and blocks, as read from one place (a section, a block
+ * region, a tasks file). */
+struct FeList {
+  FeTask **items;
+  int32_t n;
+};
+
+typedef enum FeTaskKind {
+  FE_TASK_MODULE,        /* a module or action call (includes meta, include_vars) */
+  FE_TASK_BLOCK,         /* block/rescue/always, or a static import (import != NULL) */
+  FE_TASK_INCLUDE_TASKS, /* include_tasks: dynamic, every candidate file loaded */
+  FE_TASK_INCLUDE_ROLE   /* include_role: dynamic */
+} FeTaskKind;
+
+/* A role use: a `roles:` entry, a dependency, import_role or include_role. */
+typedef struct FeRoleUse {
+  FeRole *role;
   PcLoc loc;
-  const char *name;        /* NULL if none */
-  const char *action;      /* module name as written (short or FQCN) */
+  FeNode *entry;              /* the map or scalar that names it */
+  FeNode *kw[FE_KW_COUNT];    /* its keywords (when, tags, vars, become, ...) */
+  FeNode *params;             /* role params: the entry's other keys (map, may be NULL) */
+  const char *tasks_from, *vars_from, *defaults_from, *handlers_from; /* NULL: main */
+  bool is_public;             /* include_role public: (import_role/roles: always public) */
+  bool from_include;          /* include_role */
+} FeRoleUse;
+
+struct FeTask {
+  FeTaskKind kind;
+  PcLoc loc;
+  FeNode *node;             /* the task's map */
+  FeNode *kw[FE_KW_COUNT];  /* keyword values as written; NULL when absent */
+  PcLoc kw_loc[FE_KW_COUNT];
+  const char *name;         /* NULL when none */
+  bool handler;             /* read from a handlers section */
+  bool implicit;            /* a block Ansible makes around bare tasks */
+  /* FE_TASK_MODULE */
+  const char *action;       /* the module name as written (short or FQCN) */
+  const char *local_module; /* a module of a library/ folder (a role's, the playbook's): its file, or NULL */
   PcLoc action_loc;
-  FeNode *args;            /* map (dict args), scalar (free-form "k=v ..."), or NULL */
-  FeNode *when;            /* scalar or sequence of scalars, or NULL */
-  FeNode *loop;            /* any node, or NULL */
-  FeNode *changed_when;    /* scalar, sequence, or bool scalar, or NULL */
-  FeNode *failed_when;
-  FeNode *ignore_errors;   /* bool scalar (or template string), or NULL */
-  const char *register_var;
-} FeTask;
+  FeNode *args;             /* map, free-form scalar, or NULL */
+  const char *with;         /* the lookup of a with_<lookup> loop, or NULL */
+  FeNode *with_node;        /* its terms */
+  /* FE_TASK_BLOCK: the three regions; an import has only `block` */
+  FeList block, rescue, always;
+  const char *import;       /* "import_tasks" / "import_role": the static import it stands for */
+  FeRoleUse *role_use;      /* import_role: the role whose blocks this holds */
+  /* FE_TASK_INCLUDE_TASKS / FE_TASK_INCLUDE_ROLE */
+  FeInclude *include;
+};
+
+/* The files a dynamic include can name, each loaded ahead of time. */
+struct FeInclude {
+  FeNode *file;             /* the name as written: a constant or a template */
+  const char **names;       /* for each candidate: the name it answers to (path as resolved) */
+  const char **paths;       /* the file read */
+  FeList *lists;            /* include_tasks: each candidate's tasks */
+  FeNode **vars;            /* include_vars: each candidate's vars (a map, or NULL when empty) */
+  int32_t n;
+  const char **dirs;        /* the folders a relative name is tried in, in order */
+  int32_t ndirs;
+  FeRoleUse *role_use;      /* include_role: the role (candidates are its tasks_from files) */
+};
+
+/* A role instance: a role loaded once per play and set of params (Ansible's
+ * ROLE_CACHE); every use of the same name and params shares it. */
+struct FeRole {
+  int32_t id;               /* instance number in the program */
+  const char *name;         /* role name (folder name, or as written) */
+  const char *path;         /* the role's folder */
+  FeNode *defaults;         /* map (defaults/main, merged), or NULL */
+  FeNode *vars;             /* map (vars/main), or NULL */
+  FeList tasks;             /* tasks/main (or tasks_from) */
+  FeList handlers;          /* handlers/main */
+  FeRoleUse **deps;         /* meta/main dependencies, in order */
+  int32_t ndeps;
+  bool allow_duplicates;
+  FeNode *argument_specs;   /* meta/argument_specs (map of entry points), or NULL */
+  FeNode *metadata;         /* meta/main, or NULL */
+};
+
+typedef enum FeSection { FE_SEC_PRE_TASKS, FE_SEC_TASKS, FE_SEC_POST_TASKS, FE_SEC_HANDLERS, FE_SEC_COUNT } FeSection;
 
 typedef struct FePlay {
   PcLoc loc;
-  const char *name;     /* NULL if none */
-  FeNode *hosts;        /* scalar or sequence */
-  FeNode *vars;         /* map or NULL */
-  FeNode *gather_facts; /* bool scalar or NULL (default true) */
-  FeNode *connection;   /* scalar or NULL */
-  FeTask **tasks;
-  int32_t ntasks;
+  FeNode *node;
+  const char *name;         /* NULL if none */
+  FeNode *kw[FE_KW_COUNT];
+  PcLoc kw_loc[FE_KW_COUNT];
+  FeList sections[FE_SEC_COUNT];
+  FeRoleUse **roles;        /* the roles: section */
+  int32_t nroles;
+  FeNode **vars_files;      /* loaded vars_files maps, in order (constant names) */
+  const char **vars_files_paths;
+  int32_t nvars_files;
+  /* When an entry is a template: every entry, in order, as an include whose
+   * `file` is the entry (a name or a list of names: the first found wins)
+   * and whose candidates are the files its names can name; chosen per host
+   * at run time, as VariableManager.get_vars templates them. */
+  FeInclude **vars_files_dyn;
+  int32_t nvars_files_dyn;
+  FeNode *import_when;      /* import_playbook's when (list or scalar), or NULL */
+  FeNode *import_vars;      /* import_playbook's vars (map), or NULL */
+  const char *dir;          /* the folder of the playbook file it came from */
 } FePlay;
 
 typedef struct FePlaybook {
@@ -244,11 +394,70 @@ typedef struct FePlaybook {
   const char *dir; /* directory of the playbook (for files/, roles/) */
   FePlay **plays;
   int32_t nplays;
+  int32_t nroles;  /* role instances, numbered 0..nroles-1 */
+  PcVec role_paths; /* const char*: the folder of each role loaded (for their plugin folders) */
 } FePlaybook;
 
-/* Loads and checks a playbook. NULL, or a playbook with c->nerrors > 0, after
- * diagnostics. */
+/* The file of a Jinja plugin named `name` in a `kind` folder ("filter_plugins",
+ * "test_plugins") Ansible adds for the playbook or one of its roles: a .py
+ * file there that names it in quotes. NULL if none. */
+const char *fe_local_plugin(PcCtx *c, const FePlaybook *pb, const char *kind, const char *name);
+
+/* Loads and checks a playbook (and every role, import and include it names).
+ * NULL, or a playbook with c->nerrors > 0, after diagnostics. */
 FePlaybook *fe_load_playbook(PcCtx *c, const char *path);
+
+/* The loader's state while one playbook is read (playbook.c, roles.c). */
+typedef struct FeLoad {
+  PcCtx *c;
+  FePlaybook *pb;
+  FePlay *play;      /* the play being read: role instances are cached per play */
+  PcVec roles;       /* FeRole*: this play's instances */
+  PcVec role_keys;   /* const char*: their cache keys (name and params) */
+  int depth;         /* nesting of imports, includes and role dependencies */
+  PcVec loading;     /* const char*: the tasks files being read, outermost first (normalised paths) */
+  PcMap once;        /* what shared nodes built, by FeOnceKey (playbook.c): an alias is built once */
+} FeLoad;
+
+/* Deepest nesting of imports, includes and role dependencies. */
+enum { FE_MAX_NESTING = 64 };
+
+/* playbook.c, used by roles.c: a tasks file or section as Ansible loads it
+ * (load_list_of_blocks: runs of bare tasks grouped in implicit blocks), read
+ * from sequence `n` for role `role` (NULL for the playbook's own); relative
+ * file names resolve against folder `dir`. */
+FeList fe_load_blocks(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers);
+/* Reads a tasks file as fe_load_blocks does; reports an unreadable file at
+ * `at`. An empty file is an empty list. */
+FeList fe_load_tasks_file(FeLoad *ld, const char *path, FeRole *role, bool handlers, PcLoc at);
+/* A vars file (vars_files, role vars and defaults): its map, or NULL when it
+ * is empty (or after a diagnostic). */
+FeNode *fe_load_vars_file(FeLoad *ld, const char *path, PcLoc at);
+/* Appends the vars files below folder `dir` (recursively, sorted, with
+ * Ansible's vars extensions .yml .yaml .json or none) to `out`. */
+void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth);
+/* `dir`/`name` with "./" and "x/../" folded away (os.path.normpath); an
+ * absolute `name` stands alone. */
+const char *fe_join(PcCtx *c, const char *dir, const char *name);
+/* A file-name template as a glob: each {{ }} / {% %} becomes '*'. */
+const char *fe_template_glob(PcCtx *c, const char *s);
+/* A path's folder (arena), "." for a bare name. */
+const char *fe_dirname(PcCtx *c, const char *path);
+/* True when `path` names an existing regular file. */
+bool fe_is_file(const char *path);
+/* True when `path` names an existing folder. */
+bool fe_is_dir(const char *path);
+
+/* roles.c */
+/* Reads a role entry (a `roles:` item, a dependency, the args of
+ * import_role / include_role): a name or a map with role/name, keywords and
+ * params; resolves and loads the role (cached per play and params). `base_dir`
+ * is the folder of the role that names it as a dependency (NULL otherwise).
+ * NULL after a diagnostic. */
+FeRoleUse *fe_role_use(FeLoad *ld, FeNode *entry, const char *base_dir, bool include_args);
+/* The path of a role's file `subdir/from` (from NULL: main) with Ansible's
+ * extensions (.yml .yaml .json, none), or NULL. */
+const char *fe_role_file(FeLoad *ld, const FeRole *r, const char *subdir, const char *from);
 
 /* ---- jinja_lex.c, jinja_parse.c: Jinja expressions and templates ------------ */
 /* (Jinja AST types are declared in frontend/jinja.h.) */

@@ -253,7 +253,7 @@ static JExpr *jp_primary(JP *p) {
   return jp_new(p, J_NONE, t.off);
 }
 
-/* postfix := primary { '.' name | '[' expr ']' } ; calls are not supported yet */
+/* postfix := primary { '.' name | '[' expr ']' | '(' args ')' } */
 static JExpr *jp_postfix(JP *p, JExpr *e) {
   while (!p->failed) {
     size_t off = p->tok.off;
@@ -283,8 +283,11 @@ static JExpr *jp_postfix(JP *p, JExpr *e) {
         jp_error(p, p->tok.off, "slices are not supported yet");
       jp_expect(p, "]");
       e = g;
-    } else if (jp_is_op(p, "(")) {
-      jp_error(p, off, "function and method calls are not supported yet");
+    } else if (jp_is_op(p, "(")) { /* a call: planned, not compiled yet (IR_CALL is unsupported) */
+      JExpr *c = jp_new(p, J_CALL, off);
+      jp_kid(p, c, e);
+      jp_args(p, c);
+      e = c;
     } else {
       break;
     }
@@ -549,8 +552,17 @@ JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc) {
     }
     if (i > text)
       jt_push(c, &parts, src + text, i - text, NULL);
-    if (src[i + 1] == '%') {
-      jp_error(&p, i, "Jinja statements are not supported yet");
+    if (src[i + 1] == '%') { /* statements: the rest of the template, kept as written */
+      JExpr *e = pc_alloc(c, sizeof *e);
+      e->kind = J_STMT;
+      e->off = i;
+      e->loc = fe_jinja_loc(src, loc, i);
+      e->s = src + i;
+      e->slen = strlen(src + i);
+      jt_push(c, &parts, NULL, 0, e);
+      i += e->slen;
+      text = i;
+      break;
     } else if (src[i + 1] == '#') {
       const char *e = strstr(src + i + 2, "#}");
       if (!e)

@@ -289,7 +289,16 @@ static void y_single_document(YLoad *y) {
   }
 }
 
-FeNode *fe_yaml_load(PcCtx *c, const char *path) {
+static FeNode *y_load(PcCtx *c, const char *path, bool *empty);
+
+FeNode *fe_yaml_load(PcCtx *c, const char *path) { return y_load(c, path, NULL); }
+
+FeNode *fe_yaml_load_data(PcCtx *c, const char *path, bool *empty) {
+  *empty = false;
+  return y_load(c, path, empty);
+}
+
+static FeNode *y_load(PcCtx *c, const char *path, bool *empty) {
   int err = 0;
   const PcSource *src = pc_read_source(c, path, &err);
   if (!src) {
@@ -321,7 +330,9 @@ FeNode *fe_yaml_load(PcCtx *c, const char *path) {
   if (root && !y.failed)
     y_single_document(&y);
   yaml_parser_delete(&y.parser);
-  if (!root && !y.failed && c->nerrors == 0) {
+  if (!root && !y.failed && empty) {
+    *empty = true;
+  } else if (!root && !y.failed && c->nerrors == 0) {
     PcLoc l = {y.path, 1, 1};
     pc_error_at(c, l, "empty playbook");
   }

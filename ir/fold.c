@@ -4,10 +4,13 @@
  * by zero), comparisons of two constants of the same scalar type, not/and/or
  * on constant bools, ~ on constant strings and ints, lower/upper/length of
  * constant strings and length of constant lists. Anything that could fail at
- * run time is left alone. A folded expr is rewritten in place into a CONST.
+ * run time is left alone; the arithmetic itself is runtime/arith.c's, shared
+ * with the runtime, so a folded constant is what the binary would compute.
+ * A folded expr is rewritten in place into a CONST.
  * Each root's tree is folded once, kid roots (shared exprs) before the roots
  * that use them; a `~` chain folds its constant runs in one linear pass.
  */
+#include "arith.h"
 #include "ir.h"
 
 #include <ctype.h>
@@ -36,37 +39,16 @@ static int fd_cmp_str(const IrExpr *a, const IrExpr *b) {
   return r ? r : (a->slen > b->slen) - (a->slen < b->slen);
 }
 
-/* Integer arithmetic with Python semantics; false when it must not fold. */
+/* Integer arithmetic through runtime/arith.c, the code the runtime runs:
+ * false when it fails (division by zero, overflow) or gives a float, and then
+ * the expression is left for the runtime, which reports the same error as for
+ * variables. */
 static bool fd_int_arith(int32_t op, int64_t a, int64_t b, int64_t *r) {
-  enum { ADD, SUB, MUL, DIV, FLOORDIV, MOD, POW };
-  switch (op) {
-  case ADD: return !__builtin_add_overflow(a, b, r);
-  case SUB: return !__builtin_sub_overflow(a, b, r);
-  case MUL: return !__builtin_mul_overflow(a, b, r);
-  case FLOORDIV: case MOD:
-    if (b == 0 || (a == INT64_MIN && b == -1))
-      return false;
-    {
-      int64_t q = a / b, m = a % b;
-      if (m != 0 && ((m < 0) != (b < 0)))
-        q--, m += b;
-      *r = op == MOD ? m : q;
-    }
-    return true;
-  case POW:
-    if (b < 0)
-      return false; /* Python gives a float */
-    if (a == 0 || a == 1 || a == -1) {
-      *r = b == 0 ? 1 : (a == -1 ? (b % 2 ? -1 : 1) : a);
-      return true;
-    }
-    *r = 1;
-    for (int64_t k = 0; k < b; k++)
-      if (__builtin_mul_overflow(*r, a, r))
-        return false;
-    return true;
-  default: return false;
-  }
+  RtNum n;
+  if (rt_arith_binop(op, rt_num_int(a), rt_num_int(b), &n, NULL, 0) != RT_ARITH_OK || n.is_float)
+    return false;
+  *r = n.i;
+  return true;
 }
 
 static void fd_binop(IrExpr *e) {
@@ -188,8 +170,11 @@ static void fd_expr(Fold *f, IrExpr *e, bool root) {
   switch (e->op) {
   case IR_BINOP: fd_binop(e); break;
   case IR_NEG:
-    if (fd_const(e->kids[0], TY_INT) && e->kids[0]->i != INT64_MIN)
-      fd_to_int(e, -e->kids[0]->i);
+    if (fd_const(e->kids[0], TY_INT)) {
+      RtNum n;
+      if (rt_arith_neg(rt_num_int(e->kids[0]->i), &n, NULL, 0) == RT_ARITH_OK)
+        fd_to_int(e, n.i);
+    }
     break;
   case IR_NOT:
     if (fd_const(e->kids[0], TY_BOOL))

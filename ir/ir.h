@@ -33,6 +33,7 @@
 #define PLAYC_IR_H
 
 #include "../frontend/frontend.h"
+#include "../runtime/playc.h"
 
 typedef PcLoc IrLoc;
 
@@ -68,7 +69,9 @@ typedef enum IrType {
   X(IF, "if", 3)             /* Jinja inline if: kids = cond, then, else */               \
   X(TEMPLATE, "template", -1) /* kids: parts; str CONSTs are text, others rendered */     \
   X(SINGLE, "single", 1)     /* "{{ e }}" alone: kids[0] with Ansible's conversion */     \
-  X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */
+  X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */ \
+  X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>) */ \
+  X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (not compiled yet) */
 
 typedef enum IrOp {
 #define X(name, str, nk) IR_##name,
@@ -101,6 +104,7 @@ struct IrExpr {
   const char **kwnames;
   int32_t nkw;
   const char *src; /* for roots: the source text it came from (plans, messages) */
+  const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
 };
 
 typedef struct IrVar {
@@ -110,46 +114,168 @@ typedef struct IrVar {
   IrLoc loc;
 } IrVar;
 
+/* A frame of variables at one precedence level (RtVarLevel), chained
+ * outward; chains are sorted by level, highest first. Frames are shared:
+ * every task of a block points at the same chain. */
+typedef struct IrScope IrScope;
+struct IrScope {
+  int32_t id;       /* number in the program: codegen's scope_<id> */
+  int32_t level;    /* RtVarLevel */
+  const char *what; /* for the plan: "play vars", "role x defaults", ... */
+  IrVar *vars;      /* sorted by name */
+  int32_t nvars;
+  IrScope *next;
+};
+
+/* A role instance (a cached Ansible Role). */
+typedef struct IrRole {
+  int32_t id;
+  const char *name;
+  const char *path;
+  bool allow_duplicates;
+} IrRole;
+
+typedef enum IrTaskKind {
+  IR_TASK_MODULE,        /* a module call */
+  IR_TASK_META,          /* meta: `meta` names the action */
+  IR_TASK_INCLUDE_TASKS, /* include_tasks: `include` holds the candidates */
+  IR_TASK_INCLUDE_ROLE   /* include_role */
+} IrTaskKind;
+
+typedef struct IrBlock IrBlock;
+typedef struct IrInclude IrInclude;
+
+/* A keyword as written, kept for the plan (every keyword shows). */
+typedef struct IrKeyword {
+  const char *name;
+  IrExpr *value; /* a root, or a sub-expr shown in place */
+  IrLoc loc;
+  bool runs;     /* honoured by compiled binaries */
+} IrKeyword;
+
 typedef struct IrTask {
   int32_t id; /* index over the whole program, in order */
+  IrTaskKind kind;
   IrLoc loc;
   const char *name;   /* display name; "" when none */
-  const char *action; /* module short name */
-  int32_t module;     /* index into mod_schemas[] */
+  const char *action; /* module short name; meta: its action */
+  int32_t module;     /* index into mod_schemas[]; -1: none (meta, includes) or unsupported */
+  const char *unsupported; /* a module playc lacks: its fully qualified name */
+  const char *fault;       /* the message the task fails with when it runs (unknown
+                              parameters, as AnsibleModule words it), or NULL */
+  bool implicit;      /* made by Ansible: flush_handlers, role_complete */
+  bool handler;
   IrExpr *args;       /* root: an IR_DICT building the module args */
   IrExpr *when;       /* root IR_COND (conditions ANDed), or NULL */
   IrExpr *loop;       /* root, or NULL */
+  const char *with;   /* with_<lookup>: the lookup, or NULL */
   IrExpr *changed_when; /* root IR_COND, or NULL */
   IrExpr *failed_when;  /* root IR_COND, or NULL */
+  IrExpr *until;        /* root IR_COND, or NULL */
+  IrExpr *kw[RT_TK_COUNT]; /* per-host keywords (roots), NULL when absent */
   const char *register_var; /* or NULL */
-  bool ignore_errors;
-  const char *error_context; /* fe_error_context of the task, or NULL (not printed) */
+  bool has_source;    /* written in a file: codegen adds Ansible's error context (fe_error_context) */
+  IrScope *scope;     /* the innermost frame it sees */
+  IrRole *role;       /* its role instance, or NULL */
+  const char *role_name; /* "role : name" display */
+  const char **tags;  /* its tags, inherited included; NULL-terminated */
+  const char **listen; /* handler topics, NULL-terminated, or NULL */
+  int32_t *notify;    /* handlers notified (constant names), -1-terminated, or NULL */
+  const char *loop_var, *index_var;
+  bool loop_extended;
+  IrInclude *include; /* include_tasks, include_role, include_vars */
+  const char *const *roots; /* where `src` files are looked for (role, playbook), NULL-terminated */
+  IrKeyword *kws;     /* every keyword, for the plan */
+  int32_t nkws;
+  IrKeyword **unsup;  /* module parameters and choices Ansible has and playc not yet */
+  int32_t nunsup;
 } IrTask;
+
+/* An item of a block region: a task or a nested block. */
+typedef struct IrItem {
+  IrTask *task;
+  IrBlock *block;
+} IrItem;
+
+typedef struct IrList {
+  IrItem *items;
+  int32_t n;
+} IrList;
+
+typedef enum IrRegion { IR_BLOCK, IR_RESCUE, IR_ALWAYS } IrRegion;
+
+/* A block: block/rescue/always regions, explicit or implicit (Ansible's
+ * grouping of bare tasks). */
+struct IrBlock {
+  int32_t id;
+  IrLoc loc;
+  const char *name; /* or NULL */
+  bool implicit;
+  const char *from; /* what made it: "role x", "import_tasks f.yml", ... or NULL */
+  IrList regions[3];
+};
+
+/* The files a dynamic include can name (include_tasks, include_role,
+ * include_vars), each compiled ahead of time. */
+struct IrInclude {
+  IrExpr *file;         /* root: the file name, or NULL (include_role) */
+  const char **dirs;    /* search folders, in order */
+  int32_t ndirs;
+  const char **names;   /* candidate paths */
+  int32_t n;
+  IrList *lists;        /* per candidate: its top-level blocks (tasks, include_role) */
+  IrScope **frames;     /* per candidate: its vars (include_vars) */
+  IrScope *params;      /* the include's vars (include params), or NULL */
+  IrTask **handlers;    /* include_role: the role's handlers */
+  int32_t nhandlers;
+  IrRole *role;         /* include_role */
+};
 
 typedef struct IrPlay {
   IrLoc loc;
   const char *name;  /* "" when none */
   const char *hosts; /* pattern, sequences joined with ":" */
   bool gather_facts;
+  bool force_handlers;
+  bool any_errors_fatal;
+  int32_t max_fail_percentage; /* -1: unset */
   const char *connection; /* NULL = default */
-  IrVar *vars;
-  int32_t nvars;
-  IrTask *tasks;
-  int32_t ntasks;
+  const char *order;      /* NULL = inventory */
+  IrScope *scope;    /* the play's own frames (vars, vars_files, roles' vars and defaults) */
+  IrList blocks;     /* top-level blocks in run order */
+  IrTask **handlers; /* role handlers then the play's */
+  int32_t nhandlers;
+  const char **role_names; /* the play's roles, NULL-terminated */
+  IrVar *prompts;    /* vars_prompt: name and the spec dict */
+  int32_t nprompts;
+  IrInclude **vars_files; /* templated vars_files: every entry, chosen per host (else in `scope`) */
+  int32_t nvars_files;
+  IrKeyword *kws;    /* every keyword, for the plan */
+  int32_t nkws;
+  int32_t first_task, ntasks; /* its tasks in the program's table */
 } IrPlay;
 
 /* A file embedded at compile time (copy src). */
 typedef struct IrFile {
   const char *name; /* as written in the playbook */
   const char *path; /* where it was read from */
-  const uint8_t *data;
+  const uint8_t *data; /* NULL for a folder */
   size_t size;
+  uint32_t mode;       /* st_mode on the controller: the type and permission bits */
 } IrFile;
 
 typedef struct IrProgram {
   const char *playbook;
   IrPlay *plays;
   int32_t nplays;
+  IrTask **tasks;    /* every task by id (plays, handlers, include candidates) */
+  int32_t ntasks;
+  IrBlock **blocks;  /* every block by id */
+  int32_t nblocks;
+  IrScope **scopes;  /* every frame by id */
+  int32_t nscopes;
+  IrRole **roles;    /* role instances by id */
+  int32_t nroles;
   IrFile *files;
   int32_t nfiles;
   int32_t nroots; /* roots are numbered 0..nroots-1 */
@@ -164,12 +290,64 @@ void ir_expr_add_kid(PcCtx *c, IrExpr *e, IrExpr *kid);
 void ir_make_root(PcCtx *c, IrProgram *p, IrExpr *e);
 const char *ir_type_name(IrType t);
 
-/* ---- lower.c: playbook AST → IR ------------------------------------------------- */
+/* ---- lower.c, structure.c: playbook AST → IR ------------------------------------ */
+
+/* The lowering's state. structure.c lowers plays, blocks, roles, handlers and
+ * includes; lower.c lowers expressions, templates and module arguments. */
+enum { IR_LOWER_MODES = 6 };
+
+typedef struct IrLower {
+  PcCtx *c;
+  IrProgram *p;
+  FePlaybook *pb;
+  PcVec files;  /* IrFile*: embedded files */
+  PcVec tasks;  /* IrTask*, by id */
+  PcVec blocks; /* IrBlock*, by id */
+  PcVec scopes; /* IrScope*, by id */
+  const char *const *roots; /* folders a relative `src` is looked for in (role, playbook), NULL-terminated */
+  PcVec *unsup; /* IrKeyword*: the current module's unsupported parameters */
+  PcVec unknown; /* const char*: the current module's parameters unknown to Ansible too */
+  /* YAML aliases are shared, never copied (lower.c): */
+  PcMap memo[IR_LOWER_MODES]; /* shared node → its IrExpr, per way of lowering it */
+  PcMap has_tpl;  /* shared FeNode → (void *)1 no template, 2 template */
+  PcMap text;     /* shared FeNode → const char *: ir_lower_src, hosts patterns */
+  /* Embedded files (lower.c), within the limits of frontend.h: */
+  PcMap embedded; /* path → IrFile*: each embedded once */
+  int64_t embed_files;
+  size_t embed_bytes;
+  bool embed_over; /* a limit or a walk error was reported: embed nothing more */
+  bool too_many;   /* past PC_MAX_IR_TASKS (structure.c): reported once */
+} IrLower;
 
 /* Lowers a checked playbook: resolves modules and checks their arguments
- * against the schemas, parses and lowers Jinja, embeds files. NULL (or errors
+ * against the schemas, parses and lowers Jinja, embeds files, builds the
+ * blocks, variable frames, handlers and include candidates. NULL (or errors
  * counted in c) after diagnostics. */
 IrProgram *ir_lower(PcCtx *c, FePlaybook *pb);
+
+/* lower.c, for structure.c */
+/* Any YAML value → IR: scalars by their YAML type, strings as templates. */
+IrExpr *ir_lower_value(IrLower *l, const FeNode *n);
+/* A conditional (when, changed_when, ...): a bare expression or a list of
+ * them ANDed, wrapped in IR_COND. */
+IrExpr *ir_lower_cond(IrLower *l, const FeNode *n);
+/* One bare expression (a constant node as its value). */
+IrExpr *ir_lower_bare(IrLower *l, const FeNode *n);
+/* The source text of a conditional, for messages. */
+const char *ir_lower_src(IrLower *l, const FeNode *n);
+/* Makes `e` a root (its own function) with source text `src`. */
+IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src);
+/* True when a node holds template syntax anywhere (once per shared node). */
+bool ir_has_template(IrLower *l, const FeNode *n);
+/* Free-form `k=v ...` text as a map node (Ansible's parse_kv). */
+const FeNode *ir_free_form(IrLower *l, const FeNode *n);
+/* Lowers the module call of `ft` into `t` (action, module, args checked
+ * against the schema; a module playc lacks becomes `unsupported`). `extra`
+ * (a map, or NULL) holds arguments that inline ones override (`args:`,
+ * module_defaults). */
+void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra);
+/* structure.c, for lower.c: `extra` with `args` on top (a new map node). */
+const FeNode *ir_merge_args(IrLower *l, const FeNode *extra, const FeNode *args);
 
 /* ---- passes: types.c, fold.c, verify.c ------------------------------------------ */
 
@@ -185,6 +363,10 @@ void ir_fold(PcCtx *c, IrProgram *p);
 void ir_verify(PcCtx *c, IrProgram *p);
 /* True when kid `e` of another expr is a reference to a root (a shared expr). */
 static inline bool ir_is_ref(const IrExpr *e) { return e->id >= 0; }
+/* The diagnostics `playc -o` stops on that `--plan` does not: modules and
+ * keywords playc does not run yet, each listed once with its location.
+ * Returns true when there are none. */
+bool ir_check_build(PcCtx *c, const IrProgram *p);
 
 /* ---- print.c: the plan (deterministic text and JSON) ----------------------------- */
 

@@ -17,9 +17,12 @@
 #include "../frontend/jinja.h"
 #include "../modules/modules.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct IrFilterInfo {
   const char *name;
@@ -48,18 +51,9 @@ typedef enum LwMode {
   LW_NMODES
 } LwMode;
 
-typedef struct Lw {
-  PcCtx *c;
-  IrProgram *p;
-  FePlaybook *pb;
-  PcVec files;            /* IrFile* */
-  PcMap file_by_name;     /* name as written → IrFile*: each embedded once */
-  PcMap memo[LW_NMODES];  /* shared node → its IrExpr, per mode */
-  PcMap has_tpl;          /* shared FeNode → (void *)1 no template, 2 template */
-  PcMap text;             /* shared FeNode → const char *: lw_src, lw_hosts */
-  PcMap tasks;            /* FeTask* → the first IrTask lowered from it */
-  PcMap plays;            /* FePlay* → the first IrPlay lowered from it */
-} Lw;
+_Static_assert((int)LW_NMODES == (int)IR_LOWER_MODES, "IrLower.memo has one map per mode");
+
+typedef IrLower Lw;
 
 static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src);
 
@@ -101,13 +95,20 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j);
 static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   const IrFilterInfo *f = lw_find(test ? lw_tests : lw_filters, j->name);
   int nargs = j->nkids - 1;
-  if (!f)
+  const char *unsupported = NULL;
+  const char *local = NULL;
+  if (!f && (test ? fe_ansible_test(j->name) : fe_ansible_filter(j->name)))
+    unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
+  else if (!f && (local = fe_local_plugin(l->c, l->pb, test ? "test_plugins" : "filter_plugins", j->name)))
+    unsupported = pc_sprintf(l->c, "%s '%s' (a local plugin: %s)", test ? "test" : "filter", j->name, local);
+  else if (!f)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
   else if (nargs < f->min || nargs > f->max)
     pc_error_at(l->c, j->loc, "%s '%s' takes %d to %d arguments, %d given", test ? "test" : "filter", j->name,
                 f->min, f->max, nargs);
   IrExpr *e = ir_expr_new(l->c, test ? IR_TEST : IR_FILTER, TY_UNDEF, j->loc);
   e->name = f ? f->name : j->name;
+  e->unsupported = unsupported;
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   e->kwnames = j->kwnames;
@@ -135,7 +136,26 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   case J_NAME: e = ir_expr_new(l->c, IR_VAR, TY_UNDEF, j->loc); e->name = j->name; return e;
   case J_POS: return lw_jexpr(l, j->kids[0]);
   case J_FILTER: return lw_call(l, j, false);
+  case J_CALL: { /* lookup(), query(), range(), methods: planned, compiled later */
+    e = ir_expr_new(l->c, IR_CALL, TY_ANY, j->loc);
+    for (int i = 0; i < j->nkids; i++)
+      ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
+    e->kwnames = j->kwnames;
+    e->nkw = j->nkw;
+    const JExpr *callee = j->kids[0];
+    e->unsupported = pc_sprintf(l->c, "calling %s%s", callee->kind == J_NAME ? callee->name
+                                                      : callee->kind == J_GETATTR ? pc_sprintf(l->c, "method '%s'", callee->name)
+                                                                                   : "a value",
+                                callee->kind == J_NAME ? "()" : "");
+    return e;
+  }
   case J_TEST: return lw_call(l, j, true);
+  case J_STMT: { /* Jinja statements: planned, refused by -o */
+    e = lw_const_str(l, j->s, j->slen, j->loc);
+    const char *end = strstr(j->s, "%}");
+    e->unsupported = pc_sprintf(l->c, "the Jinja statement '%.*s'", end ? (int)(end - j->s + 2) : 2, j->s);
+    return e;
+  }
   default: break;
   }
   e = ir_expr_new(l->c, ops[j->kind], TY_UNDEF, j->loc);
@@ -443,6 +463,25 @@ static bool lw_boolish(const char *s) {
   return false;
 }
 
+static bool lw_truthy(const char *s) {
+  static const char *const yes[] = {"yes", "true", "on", "1", "y", "t", NULL};
+  for (int i = 0; yes[i]; i++)
+    if (strcasecmp(s, yes[i]) == 0)
+      return true;
+  return false;
+}
+
+/* Records what a module's arguments use that Ansible has and playc not yet. */
+static void lw_unsupported(Lw *l, const char *what, const FeNode *v, PcLoc loc) {
+  if (!l->unsup)
+    return;
+  IrKeyword *k = pc_alloc(l->c, sizeof *k);
+  k->name = what;
+  k->value = v ? lw_node(l, v) : NULL;
+  k->loc = loc;
+  pc_vec_push(l->c, l->unsup, k);
+}
+
 /* Checks a constant value against the parameter's type and choices. */
 static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const FeNode *v) {
   if (v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text)))
@@ -457,47 +496,226 @@ static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const 
       pc_error_at(l->c, v->loc, "argument '%s' of module %s is of type int and '%s' cannot be converted to an int",
                   mp->name, m->name, v->text);
   }
-  if (mp->choices && !lw_in_list(mp->choices, v->text))
-    pc_error_at(l->c, v->loc, "value of %s must be one of: %s, got: %s", mp->name, mp->choices, v->text);
+  const char *text = v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
+  if (mp->unimplemented && lw_in_list(mp->unimplemented, text))
+    lw_unsupported(l, pc_sprintf(l->c, "%s=%s", mp->name, text), NULL, v->loc);
+  else if (mp->choices && !lw_in_list(mp->choices, text))
+    pc_fault_at(l->c, v->loc, "value of %s must be one of: %s, got: %s", mp->name, mp->choices, text);
 }
 
-/* Embeds the file named by a constant `copy src`, searched as Ansible does
- * (files/ beside the playbook, then beside it). Every way reading can fail
- * is a located error; a folder (copied recursively by Ansible) is refused
- * as not supported yet. */
-static void lw_embed(Lw *l, const FeNode *v) {
-  if (v->kind != FE_SCALAR || v->stype != FE_T_STR || fe_jinja_is_template(v->text))
-    return;
-  if (pc_map_get(&l->file_by_name, v->text, v->len))
-    return; /* the runtime finds a file by the name written: embedded once */
-  bool abs = v->text[0] == '/';
-  const char *cands[2] = {abs ? v->text : pc_sprintf(l->c, "%s/files/%s", l->pb->dir, v->text),
-                          abs ? NULL : pc_sprintf(l->c, "%s/%s", l->pb->dir, v->text)};
-  for (int i = 0; i < 2 && cands[i]; i++) {
-    const char *text = NULL;
-    size_t len = 0;
-    int err = pc_read_file(l->c, cands[i], PC_MAX_EMBED_BYTES, true, &text, &len);
-    if (err == ENOENT || err == ENOTDIR)
+/* ---- embedded controller files ---------------------------------------------- *
+ * What a `src` names is read at compile time, within limits that hold
+ * whatever it names: at most PC_MAX_EMBED_FILES files and folders and
+ * PC_MAX_EMBED_TOTAL bytes in all, folders PC_MAX_EMBED_DEPTH deep, each file
+ * read by pc_read_file (a regular file of at most PC_MAX_EMBED_BYTES). A
+ * folder's walk uses lstat: a symbolic link is followed only to a regular
+ * file inside the folder being copied, never out of it nor to a folder (so
+ * no cycle). `src: /` stops at the first limit with a located error. */
+
+static int lw_strcmp_p(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* Counts one more embedded entry of `size` bytes; false (a located error,
+ * once) past the limits. */
+static bool lw_embed_budget(Lw *l, const char *path, size_t size, PcLoc loc) {
+  if (l->embed_over)
+    return false;
+  l->embed_files++;
+  l->embed_bytes += size;
+  if (l->embed_files <= PC_MAX_EMBED_FILES && l->embed_bytes <= PC_MAX_EMBED_TOTAL)
+    return true;
+  pc_error_at(l->c, loc, "cannot embed '%s': the files a src names are limited to %d files and folders and %zu MiB in all",
+              path, PC_MAX_EMBED_FILES, PC_MAX_EMBED_TOTAL >> 20);
+  l->embed_over = true;
+  return false;
+}
+
+/* The sorted names in folder `dir` (not . and ..), or false with a located
+ * error when it cannot be read. */
+static bool lw_readdir(Lw *l, const char *dir, PcVec *names, bool hidden, PcLoc loc) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    pc_error_at(l->c, loc, "cannot read '%s': %s", dir, strerror(errno));
+    l->embed_over = true;
+    return false;
+  }
+  for (struct dirent *e; (e = readdir(d));) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || (!hidden && e->d_name[0] == '.'))
       continue;
-    if (err == PC_READ_FOLDER) {
-      pc_error_at(l->c, v->loc, "copying a folder ('%s') is not supported by playc yet", cands[i]);
-      return;
+    pc_vec_push(l->c, names, pc_strdup(l->c, e->d_name));
+    if (names->len > PC_MAX_EMBED_FILES) { /* one folder alone past the limit */
+      closedir(d);
+      l->embed_files = PC_MAX_EMBED_FILES;
+      return lw_embed_budget(l, dir, 0, loc);
     }
-    if (err) {
-      pc_error_at(l->c, v->loc, "cannot read '%s': %s", cands[i], pc_read_strerror(l->c, err, PC_MAX_EMBED_BYTES));
-      return;
-    }
-    IrFile *file = pc_alloc(l->c, sizeof *file);
-    file->name = v->text;
-    file->path = cands[i];
-    file->data = (const uint8_t *)text;
-    file->size = len;
-    pc_vec_push(l->c, &l->files, file);
-    pc_map_put(l->c, &l->file_by_name, v->text, v->len, file);
+  }
+  closedir(d);
+  pc_vec_sort(names, lw_strcmp_p);
+  return true;
+}
+
+/* The kind of `path` inside a folder tree rooted at `top` (real path): its
+ * lstat, a symlink replaced by its target's stat only when the target is a
+ * regular file inside the tree. False when it is to be left alone. */
+static bool lw_tree_stat(Lw *l, const char *top, const char *path, struct stat *st, PcLoc loc) {
+  if (lstat(path, st) != 0)
+    return false;
+  if (!S_ISLNK(st->st_mode))
+    return true;
+  char *real = realpath(path, NULL);
+  size_t n = strlen(top);
+  bool inside = real && strncmp(real, top, n) == 0 && (real[n] == '/' || (n == 1 && top[0] == '/'));
+  bool ok = inside && stat(real, st) == 0 && S_ISREG(st->st_mode);
+  free(real);
+  if (!ok) {
+    pc_error_at(l->c, loc, "cannot embed '%s': a symbolic link out of its folder or to a folder is not supported by playc yet",
+                path);
+    l->embed_over = true;
+  }
+  return ok;
+}
+
+/* `dir`/`name`, without doubling a '/' (`src: /`). */
+static const char *lw_join(Lw *l, const char *dir, const char *name) {
+  size_t n = strlen(dir);
+  return pc_sprintf(l->c, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
+}
+
+/* Appends the paths (relative to `dir`, under prefix `rel`) of every file
+ * below `dir`, sorted; hidden names only with `hidden` (a glob does not
+ * match them). With `sizes`, files count their bytes against the limits
+ * too (the check before a folder is read). */
+static void lw_walk(Lw *l, const char *top, const char *dir, const char *rel, PcVec *out, int depth, bool hidden,
+                    bool sizes, PcLoc loc) {
+  PcVec names = {0};
+  if (depth > PC_MAX_EMBED_DEPTH) {
+    pc_error_at(l->c, loc, "cannot embed '%s': folders nested more than %d deep", dir, PC_MAX_EMBED_DEPTH);
+    l->embed_over = true;
     return;
   }
-  pc_error_at(l->c, v->loc, "could not find or access '%s' (searched %s/files/ and %s/)", v->text, l->pb->dir,
-              l->pb->dir);
+  if (l->embed_over || !lw_readdir(l, dir, &names, hidden, loc))
+    return;
+  for (int i = 0; i < names.len && !l->embed_over; i++) {
+    const char *path = lw_join(l, dir, names.items[i]);
+    const char *r = *rel ? lw_join(l, rel, names.items[i]) : names.items[i];
+    struct stat st;
+    if (!lw_tree_stat(l, top, path, &st, loc) ||
+        !lw_embed_budget(l, path, sizes && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, loc))
+      continue;
+    if (S_ISDIR(st.st_mode))
+      lw_walk(l, top, path, r, out, depth + 1, hidden, sizes, loc);
+    else if (S_ISREG(st.st_mode))
+      pc_vec_push(l->c, out, (void *)r);
+    else if (sizes) { /* a device, socket or fifo inside a folder to copy */
+      pc_error_at(l->c, loc, "cannot read '%s': %s", path, pc_read_strerror(l->c, PC_READ_NOT_REGULAR, PC_MAX_EMBED_BYTES));
+      l->embed_over = true;
+    }
+  }
+}
+
+/* Embeds the regular file or folder at `path` (a folder: itself, then
+ * everything below it, sorted), once. `top` is the real path of the folder
+ * being copied (NULL at the top). False when it does not exist. */
+static bool lw_embed_path(Lw *l, const char *path, const char *top, int depth, PcLoc loc) {
+  if (pc_map_get(&l->embedded, path, strlen(path)))
+    return true;
+  struct stat st;
+  if (top && !lw_tree_stat(l, top, path, &st, loc))
+    return true;
+  if (!top && stat(path, &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return false;
+    pc_error_at(l->c, loc, "cannot read '%s': %s", path, strerror(errno));
+    return true;
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    pc_error_at(l->c, loc, "cannot read '%s': %s", path, pc_read_strerror(l->c, PC_READ_NOT_REGULAR, PC_MAX_EMBED_BYTES));
+    l->embed_over = top != NULL; /* inside a folder: stop its walk */
+    return true;
+  }
+  if (depth > PC_MAX_EMBED_DEPTH) {
+    pc_error_at(l->c, loc, "cannot embed '%s': folders nested more than %d deep", path, PC_MAX_EMBED_DEPTH);
+    l->embed_over = true;
+    return true;
+  }
+  if (!lw_embed_budget(l, path, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, loc))
+    return true;
+  IrFile *file = pc_alloc(l->c, sizeof *file);
+  file->name = file->path = path;
+  file->mode = (uint32_t)st.st_mode;
+  pc_map_put(l->c, &l->embedded, path, strlen(path), file);
+  pc_vec_push(l->c, &l->files, file);
+  if (S_ISDIR(st.st_mode)) {
+    PcVec names = {0};
+    char *real = top ? NULL : realpath(path, NULL);
+    const char *tree = top ? top : real ? pc_strdup(l->c, real) : path;
+    free(real);
+    if (!top) { /* the whole folder within the limits before a byte is read */
+      int64_t files = l->embed_files;
+      size_t bytes = l->embed_bytes;
+      PcVec all = {0};
+      lw_walk(l, tree, path, "", &all, depth + 1, true, true, loc);
+      l->embed_files = files, l->embed_bytes = bytes;
+    }
+    if (l->embed_over || !lw_readdir(l, path, &names, true, loc))
+      return true;
+    for (int i = 0; i < names.len && !l->embed_over; i++)
+      lw_embed_path(l, lw_join(l, path, names.items[i]), tree, depth + 1, loc);
+    return true;
+  }
+  const char *text = NULL;
+  size_t len = 0;
+  int err = pc_read_file(l->c, path, PC_MAX_EMBED_BYTES, true, &text, &len);
+  if (err) {
+    pc_error_at(l->c, loc, "cannot read '%s': %s", path, pc_read_strerror(l->c, err, PC_MAX_EMBED_BYTES));
+    l->embed_over = top != NULL;
+    return true;
+  }
+  file->data = (const uint8_t *)text;
+  file->size = len;
+  return true;
+}
+
+/* Embeds what a controller-side `src` (copy, template) can name, looked for
+ * as Ansible's actions look for it: SUB/NAME then NAME in each root (the
+ * role, then the playbook's folder). A template is bounded by its constant
+ * parts: every file below each root's SUB folder that its glob matches. A
+ * file that is not there fails the task when it runs, as in Ansible. */
+static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
+  if (v->kind != FE_SCALAR || v->stype != FE_T_STR)
+    return;
+  l->embed_over = false; /* each src stops at its own first error */
+  if (fe_jinja_is_template(v->text)) {
+    const char *glob = fe_template_glob(l->c, v->text);
+    for (int i = 0; l->roots && l->roots[i]; i++) {
+      const char *dir = pc_sprintf(l->c, "%s/%s", l->roots[i], sub);
+      struct stat st;
+      if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        continue;
+      char *real = realpath(dir, NULL);
+      const char *top = real ? pc_strdup(l->c, real) : dir;
+      free(real);
+      PcVec all = {0};
+      lw_walk(l, top, dir, "", &all, 0, false, false, v->loc);
+      for (int k = 0; k < all.len && !l->embed_over; k++)
+        if (fnmatch(glob, all.items[k], 0) == 0)
+          lw_embed_path(l, pc_sprintf(l->c, "%s/%s", dir, (const char *)all.items[k]), NULL, 0, v->loc);
+    }
+    return;
+  }
+  const char *searched = "";
+  for (int i = 0; l->roots && l->roots[i]; i++) {
+    if (v->text[0] == '/') {
+      if (lw_embed_path(l, v->text, NULL, 0, v->loc))
+        return;
+      searched = v->text;
+      break;
+    }
+    if (lw_embed_path(l, pc_sprintf(l->c, "%s/%s/%s", l->roots[i], sub, v->text), NULL, 0, v->loc) ||
+        lw_embed_path(l, pc_sprintf(l->c, "%s/%s", l->roots[i], v->text), NULL, 0, v->loc))
+      return;
+    searched = pc_sprintf(l->c, "%s%s%s/%s/, %s/", searched, i ? ", " : "", l->roots[i], sub, l->roots[i]);
+  }
+  pc_fault_at(l->c, v->loc, "could not find or access '%s' (searched %s)", v->text, searched);
 }
 
 /* The source texts of a list param's items, and their compiled conditions
@@ -540,20 +758,61 @@ static void lw_expr_param(Lw *l, IrExpr *d, const char *name, const FeNode *v, b
   ir_expr_add_kid(l->c, d, vals);
 }
 
+/* The arguments as mod_check_constraints sees them at compile time: given
+ * by name or alias; a value only when it is a constant scalar. */
+typedef struct LwArgs {
+  const FeNode *args;
+  const ModSchema *m;
+} LwArgs;
+
+static const FeNode *lw_arg(const LwArgs *a, const char *name) {
+  for (int i = 0; a->args && i < a->args->n; i++) {
+    int32_t pi = mod_param_find(a->m, a->args->keys[i]->text);
+    if (pi >= 0 && strcmp(a->m->params[pi].name, name) == 0)
+      return a->args->vals[i];
+  }
+  return NULL;
+}
+
+static bool lw_arg_has(void *ctx, const char *name) { return lw_arg(ctx, name) != NULL; }
+
+static const char *lw_arg_text(void *ctx, const char *name) {
+  const FeNode *v = lw_arg(ctx, name);
+  if (!v || v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text)))
+    return NULL;
+  return v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
+}
+
+/* copy's remote_src: true when it is a constant true (src is then on the
+ * target); a template may be either, so src is embedded when it exists. */
+static bool lw_remote_src(const FeNode *args) {
+  for (int i = 0; args && i < args->n; i++)
+    if (strcmp(args->keys[i]->text, "remote_src") == 0) {
+      const FeNode *v = args->vals[i];
+      return v->kind == FE_SCALAR && (v->stype == FE_T_BOOL ? v->b : lw_boolish(v->text) && lw_truthy(v->text));
+    }
+  return false;
+}
+
 /* Checks one-of / exclusive / required, then lowers the args map. */
 static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc) {
   IrExpr *d = ir_expr_new(l->c, IR_DICT, TY_DICT, args ? args->loc : loc);
-  int32_t *given = pc_alloc(l->c, sizeof *given * (size_t)(m->nparams + 1));
   for (int i = 0; args && i < args->n; i++) {
     const char *k = args->keys[i]->text;
     int32_t pi = mod_param_find(m, k);
     if (pi < 0 && !m->any_params) {
-      pc_error_at(l->c, args->keys[i]->loc, "unsupported parameter for module %s: %s", m->name, k);
+      const char *canon = NULL;
+      if (fe_ansible_option(m->name, k, &canon, NULL))
+        lw_unsupported(l, pc_sprintf(l->c, "parameter '%s'", canon), args->vals[i], args->keys[i]->loc);
+      else { /* AnsibleModule refuses it when the task runs; so does the compiled task */
+        pc_fault_at(l->c, args->keys[i]->loc, "unsupported parameter for module %s: %s", m->name, k);
+        pc_vec_push(l->c, &l->unknown, (void *)k);
+        ir_expr_add_kid(l->c, d, lw_const_str(l, k, strlen(k), args->keys[i]->loc));
+        ir_expr_add_kid(l->c, d, lw_node(l, args->vals[i]));
+      }
       continue;
     }
     const ModParam *mp = pi >= 0 ? &m->params[pi] : NULL;
-    if (pi >= 0)
-      given[pi] = 1;
     const FeNode *v = args->vals[i];
     if (mp && (mp->type == MP_EXPR || mp->type == MP_EXPR_LIST)) {
       lw_expr_param(l, d, mp->name, v, mp->type == MP_EXPR_LIST);
@@ -561,46 +820,60 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     }
     if (mp)
       lw_check_param(l, m, mp, v);
-    if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0)
-      lw_embed(l, v);
+    if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
+      lw_embed(l, v, "files");
     ir_expr_add_kid(l->c, d, lw_const_str(l, mp ? mp->name : k, strlen(mp ? mp->name : k), args->keys[i]->loc));
     ir_expr_add_kid(l->c, d, lw_node(l, v));
   }
-  for (int32_t i = 0; i < m->nparams; i++)
-    if (m->params[i].required && !given[i])
-      pc_error_at(l->c, loc, "missing required arguments: %s (module %s)", m->params[i].name, m->name);
-  int none = 0, many = 0;
-  for (int32_t i = 0; i < m->nparams; i++) {
-    if (m->one_of && lw_in_list(m->one_of, m->params[i].name))
-      none += given[i];
-    if (m->exclusive && lw_in_list(m->exclusive, m->params[i].name))
-      many += given[i];
+  LwArgs la = {args, m};
+  char *msg = mod_check_constraints(m, lw_arg_has, lw_arg_text, &la, false); /* choices: lw_check_param */
+  if (msg) {
+    pc_fault_at(l->c, loc, "%s (module %s)", msg, m->name);
+    free(msg);
   }
-  if (m->one_of && none == 0)
-    pc_error_at(l->c, loc, "one of the following is required: %s (module %s)", m->one_of, m->name);
-  if (m->exclusive && many > 1)
-    pc_error_at(l->c, loc, "parameters are mutually exclusive: %s (module %s)", m->exclusive, m->name);
   return d;
 }
 
-/* ---- plays and tasks ------------------------------------------------------- */
+/* ---- module tasks ------------------------------------------------------------ */
 
-static void lw_task_new(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
-  t->id = id;
-  t->loc = ft->loc;
-  t->name = ft->name ? ft->name : "";
-  t->register_var = ft->register_var;
-  t->error_context = fe_error_context(l->c, ft->loc);
-  int32_t mi = ft->action ? mod_schema_find(ft->action) : -1;
-  if (mi < 0) {
-    if (ft->action && strchr(ft->action, '.'))
-      pc_error_at(l->c, ft->action_loc, "couldn't resolve module/action '%s'", ft->action);
-    t->action = ft->action ? ft->action : "";
+/* "Unsupported parameters for (ansible.legacy.M) module: a, b. Supported
+ * parameters include: ...", as AnsibleModule words it. */
+static const char *lw_unknown_params(Lw *l, const char *action, const ModSchema *m) {
+  pc_vec_sort(&l->unknown, lw_strcmp_p);
+  const char *names = "";
+  for (int i = 0; i < l->unknown.len; i++)
+    if (i == 0 || strcmp(l->unknown.items[i], l->unknown.items[i - 1]) != 0)
+      names = pc_sprintf(l->c, "%s%s%s", names, *names ? ", " : "", (const char *)l->unknown.items[i]);
+  const char *supported = fe_ansible_argspec(m->name);
+  if (!supported) { /* an action without a module spec: playc's own names */
+    const char **keys = pc_alloc(l->c, sizeof(char *));
+    keys[0] = "\x01";
+    char *msg = mod_check_unsupported(m, keys, 1);
+    static const char lead[] = ". Supported parameters include: ";
+    const char *tail = msg ? strstr(msg, lead) : NULL;
+    supported = tail ? pc_strndup(l->c, tail + sizeof lead - 1, strlen(tail + sizeof lead - 1) - 1) : "";
+    free(msg);
+  }
+  const char *fq = strchr(action, '.') ? action : pc_sprintf(l->c, "ansible.legacy.%s", m->name);
+  return pc_sprintf(l->c, "Unsupported parameters for (%s) module: %s. Supported parameters include: %s.", fq, names,
+                    supported);
+}
+
+void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
+  int32_t mi = mod_schema_find(ft->action);
+  if (mi < 0) { /* a module playc lacks: planned, refused by -o */
     t->module = -1;
-    t->args = lw_root(l, ir_expr_new(l->c, IR_DICT, TY_DICT, ft->loc), NULL);
+    t->unsupported = ft->local_module ? pc_sprintf(l->c, "a local module: %s", ft->local_module)
+                                      : fe_ansible_module(ft->action);
+    t->action = ft->action;
+    const FeNode *args = ft->args;
+    if (args && args->kind == FE_SCALAR)
+      args = lw_free_form(l, args, false);
+    t->args = lw_root(l, args && args->kind == FE_MAP ? lw_node(l, args) : ir_expr_new(l->c, IR_DICT, TY_DICT, ft->loc),
+                      NULL);
     return;
   }
-  const ModSchema *m = &mod_schemas[mi];
+  const ModSchema *m = mod_schemas[mi];
   t->module = mi;
   t->action = m->name;
   const FeNode *args = ft->args;
@@ -613,118 +886,23 @@ static void lw_task_new(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
     pc_error_at(l->c, args->loc, "the arguments of module %s must be a mapping or a string", m->name);
     args = NULL;
   }
+  if (extra_args) /* task `args:` and module_defaults: inline arguments win */
+    args = ir_merge_args(l, extra_args, args);
+  PcVec unsup = {0};
+  l->unsup = &unsup;
+  l->unknown = (PcVec){0};
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
-  if (ft->when)
-    t->when = lw_root(l, lw_cond(l, ft->when), lw_src(l, ft->when));
-  if (ft->loop)
-    t->loop = lw_root(l, lw_node(l, ft->loop), ft->loop->kind == FE_SCALAR ? ft->loop->text : NULL);
-  if (ft->changed_when)
-    t->changed_when = lw_root(l, lw_cond(l, ft->changed_when), lw_src(l, ft->changed_when));
-  if (ft->failed_when)
-    t->failed_when = lw_root(l, lw_cond(l, ft->failed_when), lw_src(l, ft->failed_when));
-  if (ft->ignore_errors) {
-    if (ft->ignore_errors->kind == FE_SCALAR && ft->ignore_errors->stype == FE_T_BOOL)
-      t->ignore_errors = ft->ignore_errors->b;
-    else
-      pc_error_at(l->c, ft->ignore_errors->loc, "ignore_errors must be a boolean constant in playc yet");
-  }
+  l->unsup = NULL;
+  if (l->unknown.len) /* AnsibleModule's message, with its own list of names */
+    t->fault = lw_unknown_params(l, ft->action, m);
+  t->unsup = (IrKeyword **)unsup.items;
+  t->nunsup = unsup.len;
 }
 
-/* A task reached again through an alias is the same task run again: its
- * own id, the same compiled expressions. */
-static void lw_task(Lw *l, IrTask *t, const FeTask *ft, int32_t id) {
-  const IrTask *first = pc_map_get_ptr(&l->tasks, ft);
-  if (first) {
-    *t = *first;
-    t->id = id;
-    return;
-  }
-  lw_task_new(l, t, ft, id);
-  pc_map_put_ptr(l->c, &l->tasks, ft, t);
-}
-
-/* A hosts list as one pattern, its items joined by ':'. */
-static const char *lw_hosts(Lw *l, const FeNode *h) {
-  if (h->kind == FE_SCALAR)
-    return h->text;
-  const char *known = h->shared ? pc_map_get_ptr(&l->text, h) : NULL;
-  if (known)
-    return known;
-  PcBuf b = {0};
-  pc_buf_add(l->c, &b, "", 0);
-  for (int i = 0; h->kind == FE_SEQ && i < h->n; i++)
-    if (h->items[i]->kind == FE_SCALAR) {
-      if (i)
-        pc_buf_adds(l->c, &b, ":");
-      pc_buf_add(l->c, &b, h->items[i]->text, h->items[i]->len);
-    }
-  if (h->shared)
-    pc_map_put_ptr(l->c, &l->text, h, b.s);
-  return b.s;
-}
-
-static void lw_play_new(Lw *l, IrPlay *ip, const FePlay *fp, int32_t *ntask) {
-  ip->loc = fp->loc;
-  ip->name = fp->name ? fp->name : "";
-  ip->hosts = fp->hosts ? lw_hosts(l, fp->hosts) : "";
-  ip->gather_facts = true;
-  if (fp->gather_facts) {
-    if (fp->gather_facts->kind == FE_SCALAR && fp->gather_facts->stype == FE_T_BOOL)
-      ip->gather_facts = fp->gather_facts->b;
-    else
-      pc_error_at(l->c, fp->gather_facts->loc, "gather_facts must be a boolean");
-  }
-  if (fp->connection)
-    ip->connection = fp->connection->kind == FE_SCALAR ? fp->connection->text : NULL;
-  if (fp->vars) {
-    ip->nvars = fp->vars->n;
-    ip->vars = pc_alloc(l->c, sizeof(IrVar) * (size_t)(ip->nvars + 1));
-    for (int i = 0; i < fp->vars->n; i++) {
-      const FeNode *v = fp->vars->vals[i];
-      IrVar *iv = &ip->vars[i];
-      iv->name = fp->vars->keys[i]->text;
-      iv->loc = fp->vars->keys[i]->loc;
-      iv->lazy = lw_has_template(l, v);
-      iv->value = lw_root(l, lw_node(l, v), v->kind == FE_SCALAR ? v->text : NULL);
-    }
-  }
-  ip->ntasks = fp->ntasks;
-  ip->tasks = pc_alloc(l->c, sizeof(IrTask) * (size_t)(fp->ntasks + 1));
-  for (int i = 0; i < fp->ntasks; i++)
-    lw_task(l, &ip->tasks[i], fp->tasks[i], (*ntask)++);
-}
-
-/* A play reached again through an alias runs again: its tasks get their
- * own ids, everything else is the first one's. */
-static void lw_play(Lw *l, IrPlay *ip, const FePlay *fp, int32_t *ntask) {
-  const IrPlay *first = pc_map_get_ptr(&l->plays, fp);
-  if (!first) {
-    lw_play_new(l, ip, fp, ntask);
-    pc_map_put_ptr(l->c, &l->plays, fp, ip);
-    return;
-  }
-  *ip = *first;
-  ip->tasks = pc_alloc(l->c, sizeof(IrTask) * (size_t)(first->ntasks + 1));
-  for (int i = 0; i < first->ntasks; i++) {
-    ip->tasks[i] = first->tasks[i];
-    ip->tasks[i].id = (*ntask)++;
-  }
-}
-
-IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) {
-  Lw l = {0};
-  l.c = c;
-  l.pb = pb;
-  l.p = pc_alloc(c, sizeof *l.p);
-  l.p->playbook = pb->path;
-  l.p->nplays = pb->nplays;
-  l.p->plays = pc_alloc(c, sizeof(IrPlay) * (size_t)(pb->nplays + 1));
-  int32_t ntask = 0;
-  for (int i = 0; i < pb->nplays; i++)
-    lw_play(&l, &l.p->plays[i], pb->plays[i], &ntask);
-  l.p->nfiles = l.files.len;
-  l.p->files = pc_alloc(c, sizeof(IrFile) * (size_t)(l.files.len + 1));
-  for (int i = 0; i < l.files.len; i++)
-    l.p->files[i] = *(IrFile *)l.files.items[i];
-  return l.p;
-}
+IrExpr *ir_lower_value(IrLower *l, const FeNode *n) { return lw_node(l, n); }
+IrExpr *ir_lower_cond(IrLower *l, const FeNode *n) { return lw_cond(l, n); }
+IrExpr *ir_lower_bare(IrLower *l, const FeNode *n) { return lw_bare(l, n); }
+const char *ir_lower_src(IrLower *l, const FeNode *n) { return lw_src(l, n); }
+IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src) { return lw_root(l, e, src); }
+bool ir_has_template(IrLower *l, const FeNode *n) { return lw_has_template(l, n); }
+const FeNode *ir_free_form(IrLower *l, const FeNode *n) { return lw_free_form(l, n, false); }

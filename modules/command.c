@@ -1,17 +1,57 @@
 /*
  * command.c — the command and shell modules. `command` splits its string as
  * Python's shlex.split does and runs the argv without shell interpretation
- * (each word single-quoted for the target's sh); `shell` hands the string to
- * /bin/sh -c (or `executable`). One framed request runs the whole thing:
- * creates/removes checks, chdir, the command. Results carry the keys of
- * Ansible's command module (cmd, rc, stdout, stderr, *_lines, start, end,
- * delta, msg).
+ * (each word quoted and expanded as Ansible's run_command expands it: $VAR
+ * from the environment, ~, on the target; exec, so a word is never a
+ * function or option); `shell` hands the string to /bin/sh -c (or
+ * `executable`). One framed request runs the whole thing: chdir,
+ * creates/removes checks, the command. Its status reaches the controller as
+ * records, so the command's stdout is exactly what it printed, whatever it
+ * prints. Results carry the keys of Ansible's command module (cmd, rc,
+ * stdout, stderr, *_lines, start, end, delta, msg).
  */
 #include "mod.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
+static const ModParam command_params[] = {
+    {.name = "_raw_params", .type = MP_STR},
+    {.name = "cmd", .type = MP_STR},
+    {.name = "argv", .type = MP_LIST},
+    {.name = "chdir", .type = MP_PATH},
+    {.name = "creates", .type = MP_PATH},
+    {.name = "removes", .type = MP_PATH},
+    {.name = "stdin", .type = MP_STR},
+    {.name = "stdin_add_newline", .type = MP_BOOL},
+    {.name = "strip_empty_ends", .type = MP_BOOL},
+};
+const ModSchema mod_schema_command = {
+    .name = "command",
+    .params = command_params,
+    .nparams = MOD_N(command_params),
+    .free_form = true};
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
+static const ModParam shell_params[] = {
+    {.name = "_raw_params", .type = MP_STR},
+    {.name = "cmd", .type = MP_STR},
+    {.name = "chdir", .type = MP_PATH},
+    {.name = "creates", .type = MP_PATH},
+    {.name = "removes", .type = MP_PATH},
+    {.name = "executable", .type = MP_PATH},
+    {.name = "stdin", .type = MP_STR},
+    {.name = "stdin_add_newline", .type = MP_BOOL},
+    {.name = "strip_empty_ends", .type = MP_BOOL},
+};
+const ModSchema mod_schema_shell = {
+    .name = "shell",
+    .params = shell_params,
+    .nparams = MOD_N(shell_params),
+    .free_form = true};
+
+#ifndef MOD_SCHEMA_ONLY
 
 /* shlex.split(s) in POSIX mode: quotes, backslash escapes, whitespace. */
 static RtValue *shlex_split(const char *s, char **err) {
@@ -60,19 +100,12 @@ static RtValue *shlex_split(const char *s, char **err) {
   return l;
 }
 
-/* `if [ -e PATH ]`-style glob test in sh: true when the pattern matches. */
-static void glob_test(RtBuf *b, const char *pat) {
-  rt_buf_puts(b, "__playc_m=1; for __playc_f in ");
-  /* keep glob characters live, quote the rest */
-  for (const char *p = pat; *p; p++) {
-    if (strchr("*?[]", *p)) {
-      rt_buf_putc(b, *p);
-    } else {
-      char one[2] = {*p, 0};
-      rt_sh_quote(b, one);
-    }
-  }
-  rt_buf_puts(b, "; do [ -e \"$__playc_f\" ] || [ -L \"$__playc_f\" ] && __playc_m=0; done; ");
+/* Skips the command when the glob pattern `pat` (a path, expanded on the
+ * target) matches (`creates`) or matches nothing (`removes`). */
+static void skip_test(RtBuf *s, const char *pat, bool creates) {
+  mod_sh_set_path(s, "__playc_v", pat);
+  rt_buf_printf(s, "__playc_glob %s { __playc_rec skip %s; __playc_rec path \"$__playc_v\"; exit 0; }\n",
+                creates ? "&&" : "||", creates ? "creates" : "removes");
 }
 
 /* Ansible's result when the executable is missing (run_command's OSError). */
@@ -132,43 +165,29 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
     rt_dict_set(r, "rc", rt_int(256));
     goto done;
   }
+  if (shell && exe && exe[0] == '-') { /* exec would take it for an option */
+    r = mod_fail_result("[Errno 2] No such file or directory: b'%s'", exe);
+    goto done;
+  }
   RtBuf s = {0};
   if (chdir) { /* first, as Ansible: creates/removes are relative to it */
-    rt_buf_puts(&s, "cd ");
-    rt_sh_quote(&s, chdir);
-    rt_buf_puts(&s, " 2>/dev/null || { printf '__PLAYC_NOCHDIR'; exit 2; }; ");
+    mod_sh_set_path(&s, "wd", chdir);
+    rt_buf_puts(&s, "cd -- \"$wd\" 2>/dev/null || { __playc_rec fail nochdir; __playc_rec path \"$wd\"; exit 2; }\n");
   }
-  if (creates) {
-    glob_test(&s, creates);
-    rt_buf_puts(&s, "[ $__playc_m = 0 ] && { printf '__PLAYC_SKIP_CREATES'; exit 0; }; ");
-  }
-  if (removes) {
-    glob_test(&s, removes);
-    rt_buf_puts(&s, "[ $__playc_m = 0 ] || { printf '__PLAYC_SKIP_REMOVES'; exit 0; }; ");
-  }
-  if (h->run->opt.check) {
-    rt_buf_puts(&s, "exit 0");
+  if (creates)
+    skip_test(&s, creates, true);
+  if (removes)
+    skip_test(&s, removes, false);
+  if (h->check_mode) {
+    rt_buf_puts(&s, "exit 0\n");
+  } else if (shell) { /* exec: a program, never a function of the prelude */
+    rt_buf_puts(&s, "exec ");
+    rt_sh_quote(&s, exe ? exe : "/bin/sh");
+    rt_buf_puts(&s, " -c ");
+    rt_sh_quote(&s, text);
+    rt_buf_putc(&s, '\n');
   } else {
-    if (shell) {
-      rt_sh_quote(&s, exe ? exe : "/bin/sh");
-      rt_buf_puts(&s, " -c ");
-      rt_sh_quote(&s, text);
-    } else {
-      RtBuf w0 = {0};
-      rt_render_str(&w0, rt_list_at(cmdv, 0));
-      rt_buf_puts(&s, "command -v ");
-      rt_sh_quote(&s, w0.data ? w0.data : "");
-      rt_buf_puts(&s, " >/dev/null 2>&1 || { printf '__PLAYC_NOCMD'; exit 2; }; ");
-      rt_buf_free(&w0);
-      rt_buf_puts(&s, "exec");
-      for (size_t i = 0; i < rt_len(cmdv); i++) {
-        RtBuf word = {0};
-        rt_render_str(&word, rt_list_at(cmdv, i));
-        rt_buf_putc(&s, ' ');
-        rt_sh_quote(&s, word.data ? word.data : "");
-        rt_buf_free(&word);
-      }
-    }
+    mod_sh_run(&s, cmdv, true);
   }
   struct timespec t0, t1;
   clock_gettime(CLOCK_REALTIME, &t0);
@@ -183,14 +202,13 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
   if (rc < 0)
     goto done; /* unreachable: r stays NULL */
   r = rt_dict_new(12);
-  bool skipped_by_file = ex.out.len >= 20 && strncmp(ex.out.data, "__PLAYC_SKIP_", 13) == 0;
-  if (skipped_by_file) {
-    bool cr = strstr(ex.out.data, "CREATES") != NULL;
-    const char *shoulda = h->run->opt.check ? "Would have" : "Did";
-    char *msg = cr ? rt_xasprintf("%s not run command since '%s' exists", shoulda, creates)
-                   : rt_xasprintf("%s not run command since '%s' does not exist", shoulda, removes);
-    char *out = cr ? rt_xasprintf("skipped, since %s exists", creates)
-                   : rt_xasprintf("skipped, since %s does not exist", removes);
+  if (mod_rec(&ex, "skip")) {
+    bool cr = mod_rec_is(&ex, "skip", "creates");
+    const char *shoulda = h->check_mode ? "Would have" : "Did", *path = mod_rec(&ex, "path");
+    char *msg = cr ? rt_xasprintf("%s not run command since '%s' exists", shoulda, path)
+                   : rt_xasprintf("%s not run command since '%s' does not exist", shoulda, path);
+    char *out = cr ? rt_xasprintf("skipped, since %s exists", path)
+                   : rt_xasprintf("skipped, since %s does not exist", path);
     rt_dict_set(r, "changed", rt_bool(false));
     rt_dict_set(r, "stdout", rt_strz(out));
     rt_dict_set(r, "stderr", rt_strz(""));
@@ -208,22 +226,34 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
     rt_exec_free(&ex);
     goto done;
   }
-  if (ex.rc == 2 && ex.out.len == 15 && strcmp(ex.out.data, "__PLAYC_NOCHDIR") == 0) {
+  if (ex.rc == 2 && mod_rec_is(&ex, "fail", "nochdir")) { /* the module's result so far */
     rt_decref(r);
-    r = mod_fail_result("Unable to change directory before execution: [Errno 2] No such file "
-                        "or directory: b'%s'", chdir);
+    RtBuf b = {0};
+    rt_buf_puts(&b, "Unable to change directory before execution: [Errno 2] No such file or "
+                    "directory: ");
+    mod_py_bytes_repr(&b, mod_rec(&ex, "path"));
+    r = mod_fail_result("%s", b.data);
+    rt_buf_free(&b);
     rt_dict_set(r, "cmd", cmdv);
     cmdv = NULL;
+    rt_dict_set(r, "rc", rt_none());
+    rt_dict_set(r, "stdout", rt_strz(""));
+    rt_dict_set(r, "stderr", rt_strz(""));
+    rt_dict_set(r, "start", rt_none());
+    rt_dict_set(r, "end", rt_none());
+    rt_dict_set(r, "delta", rt_none());
+    rt_dict_set(r, "stdout_lines", rt_list_new(0));
+    rt_dict_set(r, "stderr_lines", rt_list_new(0));
     rt_exec_free(&ex);
     goto done;
   }
-  if (!shell && ex.rc == 2 && ex.out.len == 13 && strcmp(ex.out.data, "__PLAYC_NOCMD") == 0) {
+  if (ex.rc == 2 && mod_rec_is(&ex, "fail", "nocmd")) {
     rt_decref(r);
     r = no_such_command(cmdv);
     rt_exec_free(&ex);
     goto done;
   }
-  if (h->run->opt.check) {
+  if (h->check_mode) {
     bool by_file = creates || removes;
     rt_dict_set(r, "changed", rt_bool(by_file));
     rt_dict_set(r, "stdout", rt_strz(""));
@@ -287,3 +317,5 @@ RtValue *mod_command(RtHost *h, RtValue *args) {
 RtValue *mod_shell(RtHost *h, RtValue *args) {
   return run_command(h, args, true);
 }
+
+#endif

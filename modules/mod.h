@@ -1,25 +1,22 @@
 /*
  * mod.h — the built-in modules' implementations (runtime side). Each is C on
  * the controller plus, for remote modules, minimal POSIX shell on the target.
- * mod_schemas[] (modules.h) and rt_modules[] (registry.c) share one order.
+ * mod_schemas[] (modules.h) and rt_modules[] (registry.c) share modules.def's
+ * order. A module file compiled with MOD_SCHEMA_ONLY (into playc) sees only
+ * modules.h: its schema is data the compiler checks arguments against.
  */
 #ifndef PLAYC_MOD_H
 #define PLAYC_MOD_H
 
 #include "modules.h"
+#ifndef MOD_SCHEMA_ONLY
 #include "rt.h"
 
 #include <time.h>
 
-RtValue *mod_command(RtHost *h, RtValue *args);
-RtValue *mod_shell(RtHost *h, RtValue *args);
-RtValue *mod_debug(RtHost *h, RtValue *args);
-RtValue *mod_set_fact(RtHost *h, RtValue *args);
-RtValue *mod_assert(RtHost *h, RtValue *args);
-RtValue *mod_fail(RtHost *h, RtValue *args);
-RtValue *mod_file(RtHost *h, RtValue *args);
-RtValue *mod_copy(RtHost *h, RtValue *args);
-RtValue *mod_setup(RtHost *h, RtValue *args);
+#define MOD(n) RtValue *mod_##n(RtHost *h, RtValue *args);
+#include "modules.def"
+#undef MOD
 
 /* ---- args.c: argument access and result helpers shared by modules ---------- */
 
@@ -41,14 +38,62 @@ RtValue *mod_raise(char *msg);
 void mod_py_bytes_repr(RtBuf *b, const char *s);
 /* Splits a string into lines as Python's str.splitlines() does. */
 RtValue *mod_lines(const char *s, size_t len);
-/* The value of a "key=value" line in script output, or NULL (malloc'd). */
-char *mod_kv_line(const char *out, const char *key);
-/* Adds mode ("0644"), owner, group, uid, gid, size from `stat -c` lines
- * (mode=, uid=, gid=, owner=, group=, size=) of script output (file.c). */
-void mod_add_stat(RtValue *r, const char *out);
 /* "YYYY-MM-DD HH:MM:SS.ffffff" for a timespec, into buf (>= 32 bytes). */
 void mod_time_text(char *buf, size_t cap, const struct timespec *ts);
 /* "H:MM:SS.ffffff" for the difference b - a. */
 void mod_delta_text(char *buf, size_t cap, const struct timespec *a, const struct timespec *b);
 
+/* ---- target.c: module scripts and their records ------------------------------------
+ * Every value reaches a script through these (quoted, used as "$var", after
+ * `--`); every result comes back as a record (RtExec.rec). Scripts may rely
+ * on rt_target_prelude's functions (__playc_rec KEY VALUE and the others). */
+
+/* var='value' and a newline. */
+void mod_sh_set(RtBuf *s, const char *var, const char *value);
+/* var = `path` after Ansible's type=path expansion (os.path.expandvars, then
+ * expanduser), done on the target; a plain path is a plain assignment. */
+void mod_sh_set_path(RtBuf *s, const char *var, const char *path);
+/* Python's int(s) for a str (spaces, sign, digits, '_' between digits). */
+bool mod_py_int(const char *s, long long *out);
+
+/* File attributes as Ansible's set_fs_attributes_if_different applies them:
+ * owner, then group, then mode. */
+typedef struct ModAttrs {
+  const char *owner, *group; /* names or numbers, NULL when not asked */
+  long mode;                 /* octal bits, or -1 */
+  const char *symbolic;      /* a symbolic mode ("u+x,g-w"), or NULL */
+  bool recurse;
+} ModAttrs;
+/* Looks up owner and group on the target, changing nothing: ou, og, and af
+ * (the failed lookup, nouser or nogroup, or empty). */
+void mod_sh_attrs_begin(RtBuf *s, const ModAttrs *a);
+/* Applies the attributes to "$pathvar" where they differ (ch=1; only checked
+ * when ck=1). A lookup that failed, or a refused chown/chgrp, records the
+ * path's stat and fail=nouser|nogroup|chown|chgrp, runs the shell text
+ * `on_fail` (may be NULL) and ends the script. */
+void mod_sh_attrs_apply(RtBuf *s, const char *pathvar, const ModAttrs *a, const char *on_fail);
+/* The result of such a failure, as Ansible's fail_json(path=...) gives it;
+ * NULL when the records hold none. */
+RtValue *mod_attrs_failure(const RtExec *ex, const ModAttrs *a, const char *path);
+
+/* A private temp file in directory "$dirvar" (umask 077, noclobber, a random
+ * name written into `name`): __playc_tmp holds its path. The script must have
+ * called __playc_traps; the EXIT trap removes it unless the script clears
+ * __playc_tmp (renamed, or kept for a later request). */
+enum { MOD_TEMP_NAME = 40 };
+void mod_sh_temp_beside(RtBuf *s, const char *dirvar, char name[MOD_TEMP_NAME]);
+/* Runs the argv `words` (a list) as a program, never a function, builtin or
+ * option: words expanded as paths when `expand` (Ansible's run_command);
+ * fail=nocmd and exit 2 when there is no such program. Ends the script. */
+void mod_sh_run(RtBuf *s, RtValue *words, bool expand);
+
+/* A record's value, or NULL. */
+const char *mod_rec(const RtExec *ex, const char *key);
+bool mod_rec_is(const RtExec *ex, const char *key, const char *value);
+long long mod_rec_int(const RtExec *ex, const char *key, long long def);
+/* Adds Ansible's add_path_info keys (uid gid owner group mode state size)
+ * from the st.* records of __playc_stat; nothing when there are none. */
+void mod_add_stat(RtValue *r, const RtExec *ex);
+
+#endif /* MOD_SCHEMA_ONLY */
 #endif

@@ -1,13 +1,11 @@
 /*
- * registry.c — the module implementations, indexed like mod_schemas[]
- * (modules/schema.c): the module id the compiler emits is an index here.
+ * registry.c — the module implementations, in modules.def's order: the
+ * module id the compiler emits is an index here and into mod_schemas[].
  */
 #include "mod.h"
 
 const RtModuleFn rt_modules[] = {
-    mod_command, mod_shell, mod_debug, mod_set_fact, mod_assert,
-    mod_fail,    mod_file,  mod_copy,  mod_setup,
+#define MOD(n) mod_##n,
+#include "modules.def"
+#undef MOD
 };
-
-_Static_assert(sizeof rt_modules / sizeof rt_modules[0] == 9,
-               "rt_modules[] must follow mod_schemas[] one to one");

@@ -1,30 +1,73 @@
 /*
  * setup.c — fact gathering, first slice: one request collects the facts
  * playbooks use most (host names, kernel, architecture, distribution from
- * /etc/os-release, the remote user) as key=value lines.
+ * /etc/os-release, the remote user) as records; /etc/os-release comes back
+ * whole and is parsed here, never sourced by the shell.
  */
 #include "mod.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char SCRIPT[] =
-    "echo \"hostname=$(uname -n | cut -d. -f1)\"; echo \"nodename=$(uname -n)\"\n"
-    "echo \"fqdn=$(hostname -f 2>/dev/null || uname -n)\"\n"
-    "echo \"system=$(uname -s)\"; echo \"kernel=$(uname -r)\"; echo \"machine=$(uname -m)\"\n"
-    "echo \"user_id=$(id -un)\"; echo \"user_uid=$(id -u)\"; echo \"user_gid=$(id -g)\"\n"
-    "echo \"user_dir=$HOME\"\n"
-    "if [ -r /etc/os-release ]; then . /etc/os-release; echo \"os_id=$ID\"; echo \"os_like=$ID_LIKE\";"
-    " echo \"os_name=$NAME\"; echo \"os_version=$VERSION_ID\"; fi\n";
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
+static const ModParam setup_params[] = {
+    {.name = "gather_subset", .type = MP_LIST},
+    {.name = "filter", .type = MP_LIST},
+};
+const ModSchema mod_schema_setup = {
+    .name = "setup",
+    .params = setup_params,
+    .nparams = MOD_N(setup_params),
+    .free_form = true};
 
-static void fact(RtValue *f, const char *name, const char *out, const char *key) {
-  char *v = mod_kv_line(out, key);
+#ifndef MOD_SCHEMA_ONLY
+
+static const char SCRIPT[] =
+    "n=$(uname -n); __playc_rec hostname \"${n%%.*}\"; __playc_rec nodename \"$n\"\n"
+    "__playc_rec fqdn \"$(hostname -f 2>/dev/null || uname -n)\"\n"
+    "__playc_rec system \"$(uname -s)\"; __playc_rec kernel \"$(uname -r)\"; "
+    "__playc_rec machine \"$(uname -m)\"\n"
+    "__playc_rec user_id \"$(id -un)\"; __playc_rec user_uid \"$(id -u)\"; "
+    "__playc_rec user_gid \"$(id -g)\"\n"
+    "__playc_rec user_dir \"$HOME\"\n"
+    "[ ! -r /etc/os-release ] || __playc_rec os_release \"$(cat /etc/os-release)\"\n";
+
+static void fact(RtValue *f, const char *name, const RtExec *ex, const char *key) {
+  const char *v = mod_rec(ex, key);
   rt_dict_set(f, name, rt_strz(v ? v : ""));
-  free(v);
+}
+
+/* The value of KEY in os-release text (KEY=value, the value unquoted as a
+ * shell word is), or NULL (malloc'd). The file is read as data, never run. */
+static char *os_release_value(const char *text, const char *key) {
+  size_t kl = strlen(key);
+  for (const char *p = text; p && *p;) {
+    const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+    if ((size_t)(end - p) > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+      RtBuf v = {0};
+      char q = 0;
+      for (const char *c = p + kl + 1; c < end; c++) {
+        if (!q && (*c == '"' || *c == '\'')) {
+          q = *c;
+        } else if (q && *c == q) {
+          q = 0;
+        } else if (*c == '\\' && q != '\'' && c + 1 < end) {
+          rt_buf_putc(&v, *++c);
+        } else {
+          rt_buf_putc(&v, *c);
+        }
+      }
+      if (!v.data)
+        rt_buf_add(&v, "", 0);
+      return rt_buf_take(&v);
+    }
+    p = nl ? nl + 1 : NULL;
+  }
+  return NULL;
 }
 
 /* /etc/os-release ID → Ansible's distribution and os_family names. */
-static void distribution(RtValue *f, const char *out) {
+static void distribution(RtValue *f, const RtExec *ex) {
   static const struct { const char *id, *dist, *family; } map[] = {
       {"debian", "Debian", "Debian"},   {"ubuntu", "Ubuntu", "Debian"},
       {"fedora", "Fedora", "RedHat"},   {"centos", "CentOS", "RedHat"},
@@ -32,8 +75,9 @@ static void distribution(RtValue *f, const char *out) {
       {"almalinux", "AlmaLinux", "RedHat"}, {"alpine", "Alpine", "Alpine"},
       {"arch", "Archlinux", "Archlinux"}, {"opensuse-leap", "openSUSE Leap", "Suse"},
   };
-  char *id = mod_kv_line(out, "os_id"), *ver = mod_kv_line(out, "os_version");
-  char *like = mod_kv_line(out, "os_like");
+  const char *osr = mod_rec(ex, "os_release") ? mod_rec(ex, "os_release") : "";
+  char *id = os_release_value(osr, "ID"), *ver = os_release_value(osr, "VERSION_ID");
+  char *like = os_release_value(osr, "ID_LIKE");
   const char *dist = id ? id : "", *family = NULL;
   size_t n = sizeof map / sizeof map[0];
   for (size_t i = 0; id && i < n; i++)
@@ -70,26 +114,24 @@ RtValue *mod_setup(RtHost *h, RtValue *args) {
     free(err);
     return NULL;
   }
-  const char *out = ex.out.data ? ex.out.data : "";
   RtValue *f = rt_dict_new(16);
-  fact(f, "ansible_hostname", out, "hostname");
-  fact(f, "ansible_nodename", out, "nodename");
-  fact(f, "ansible_fqdn", out, "fqdn");
-  fact(f, "ansible_system", out, "system");
-  fact(f, "ansible_kernel", out, "kernel");
-  fact(f, "ansible_architecture", out, "machine");
-  fact(f, "ansible_machine", out, "machine");
-  fact(f, "ansible_user_id", out, "user_id");
-  fact(f, "ansible_user_dir", out, "user_dir");
-  char *uid = mod_kv_line(out, "user_uid"), *gid = mod_kv_line(out, "user_gid");
-  rt_dict_set(f, "ansible_user_uid", rt_int(uid ? strtoll(uid, NULL, 10) : 0));
-  rt_dict_set(f, "ansible_user_gid", rt_int(gid ? strtoll(gid, NULL, 10) : 0));
-  free(uid);
-  free(gid);
-  distribution(f, out);
+  fact(f, "ansible_hostname", &ex, "hostname");
+  fact(f, "ansible_nodename", &ex, "nodename");
+  fact(f, "ansible_fqdn", &ex, "fqdn");
+  fact(f, "ansible_system", &ex, "system");
+  fact(f, "ansible_kernel", &ex, "kernel");
+  fact(f, "ansible_architecture", &ex, "machine");
+  fact(f, "ansible_machine", &ex, "machine");
+  fact(f, "ansible_user_id", &ex, "user_id");
+  fact(f, "ansible_user_dir", &ex, "user_dir");
+  rt_dict_set(f, "ansible_user_uid", rt_int(mod_rec_int(&ex, "user_uid", 0)));
+  rt_dict_set(f, "ansible_user_gid", rt_int(mod_rec_int(&ex, "user_gid", 0)));
+  distribution(f, &ex);
   rt_exec_free(&ex);
   RtValue *r = rt_dict_new(2);
   rt_dict_set(r, "ansible_facts", f);
   rt_dict_set(r, "changed", rt_bool(false));
   return r;
 }
+
+#endif

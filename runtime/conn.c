@@ -1,24 +1,44 @@
 /*
- * conn.c — the framed remote shell shared by every connection type, and the
- * host-level entry points (rt_host_exec, rt_host_put) that open a host's
- * connection on first use.
+ * conn.c — the framed remote shell shared by every connection type, its
+ * result records, and the host-level entry points (rt_host_exec,
+ * rt_host_put, temp files) that open a host's connection on first use.
  *
- * A connection is one persistent /bin/sh on the target. Each request is
- * written to its stdin as
+ * A connection is one persistent /bin/sh on the target. Its first request
+ * is preceded by a prelude that defines, once for the connection's life,
+ * the record function
+ *     __playc_rec() { printf '%s %s\0%s\0' TOKEN "$1" "$2"; }
+ * and the helpers of modules/target.c. Each request is then written as
  *     ( SCRIPT
- *     ) </dev/null; printf '\n%s %d\n' MARK $?; printf '\n%s\n' MARK >&2
- * with MARK = __PLAYC_<random token>_<request number>, and its stdout and
- * stderr are read up to their markers: one round trip per request, no new
- * process on the controller, no new SSH channel. The subshell keeps `cd`,
- * `exit` and variables of one request from leaking into the next. Command
- * stdin, when given, comes from a quoted here-document instead of /dev/null.
+ *     ) </dev/null; printf 'TOKEN .end\0SEQ %d\0' $?; printf '\nMARK\n' >&2
+ * with TOKEN 96 random bits (24 hex digits) drawn per connection and MARK =
+ * __PLAYC_TOKEN_SEQ: one round trip per request, no new process on the
+ * controller, no new SSH channel. The subshell keeps `cd`, `exit`, traps and
+ * variables of one request from leaking into the next; command stdin, when
+ * given, comes from a quoted here-document instead of /dev/null.
+ *
+ * A record on stdout is TOKEN, a space, the key, a NUL, the value, a NUL.
+ * Shell values cannot hold a NUL and nothing on the target knows the token,
+ * so no value (a path holding newlines and "key=value" lines) and no command
+ * output (however it imitates a record) can be read as one. The reader takes
+ * the records out of stdout as they stream in: what is left is exactly what
+ * the commands printed. Records whose key starts with '.' belong to the
+ * framing (.end: request number and exit status; .pid: the shell's pid).
+ *
+ * Waiting is done in ticks of 100 ms: on each, an interrupt stops the remote
+ * request (the connection kills the shell's process group) and an idle
+ * connection may be probed for liveness (conn_ssh.c).
  */
 #include "rt.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn_shell.h"
@@ -34,22 +54,144 @@ void rt_sh_quote(RtBuf *b, const char *s) {
   rt_buf_putc(b, '\'');
 }
 
+void rt_random_hex(char *out, size_t n) {
+  unsigned char rnd[64];
+  RT_ASSERT(n <= sizeof rnd);
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = getrandom(rnd + got, n - got, 0);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      rt_panic(__FILE__, __LINE__, "no random bytes from the kernel");
+    got += (size_t)r;
+  }
+  for (size_t i = 0; i < n; i++)
+    snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+}
+
 void rt_exec_free(RtExec *e) {
   rt_buf_free(&e->out);
   rt_buf_free(&e->err);
+  rt_decref(e->rec);
+  e->rec = NULL;
 }
 
 void rt_shell_init(RtShell *s) {
-  unsigned char rnd[12] = {0};
-  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || read(fd, rnd, sizeof rnd) != (ssize_t)sizeof rnd)
-    for (size_t i = 0; i < sizeof rnd; i++)
-      rnd[i] = (unsigned char)(rand() ^ getpid());
-  if (fd >= 0)
-    close(fd);
-  for (size_t i = 0; i < sizeof rnd; i++)
-    snprintf(s->token + 2 * i, 3, "%02x", rnd[i]);
+  rt_random_hex(s->token, 12);
   s->seq = 0;
+  s->pid = 0;
+}
+
+/* ---- the request ------------------------------------------------------------- */
+
+/* The prelude: the record function, the modules' helpers, the shell's pid. */
+static void put_prelude(RtShell *s, RtBuf *req) {
+  rt_buf_printf(req, "__playc_rec() { printf '%%s %%s\\0%%s\\0' %s \"$1\" \"$2\"; }\n", s->token);
+  rt_buf_puts(req, rt_target_prelude);
+  rt_buf_puts(req, "__playc_rec .pid \"$$\"\n");
+}
+
+static void build_request(RtShell *s, RtBuf *req, const char *script, const char *in,
+                          size_t inlen, const char *mark) {
+  if (s->seq == 1)
+    put_prelude(s, req);
+  rt_buf_printf(req, "( %s\n)", script);
+  if (in)
+    rt_buf_printf(req, " <<'%s_IN'", mark);
+  else
+    rt_buf_puts(req, " </dev/null");
+  rt_buf_printf(req, "; printf '%%s .end\\0%%s %%d\\0' %s %lu \"$?\"; printf '\\n%%s\\n' '%s' >&2\n",
+                s->token, s->seq, mark);
+  if (in) { /* the here-document's body follows the line that opens it */
+    rt_buf_add(req, in, inlen);
+    rt_buf_printf(req, "%s%s_IN\n", inlen && in[inlen - 1] == '\n' ? "" : "\n", mark);
+  }
+}
+
+/* ---- the reply: records out of the stdout stream ------------------------------- */
+
+typedef struct RecReader {
+  RtShell *s;
+  RtBuf pend;   /* stdout bytes not classified yet (a record may be incomplete) */
+  RtBuf *out;   /* command output */
+  RtValue *rec; /* the records (dict) */
+  bool ended;   /* the .end record arrived */
+  int rc;
+} RecReader;
+
+/* Takes one complete record; -1 when it breaks the framing. */
+static int rec_take(RecReader *r, const char *key, size_t klen, const char *val, size_t vlen) {
+  if (klen && key[0] == '.') {
+    if (klen == 4 && memcmp(key, ".end", 4) == 0) {
+      unsigned long seq = 0;
+      int rc = 0;
+      if (sscanf(val, "%lu %d", &seq, &rc) != 2 || seq != r->s->seq)
+        return -1;
+      r->ended = true;
+      r->rc = rc;
+    } else if (klen == 4 && memcmp(key, ".pid", 4) == 0) {
+      r->s->pid = atol(val);
+    }
+    return 0;
+  }
+  char *k = rt_xstrndup(key, klen);
+  if (klen > 2 && strcmp(k + klen - 2, "[]") == 0) {
+    k[klen - 2] = 0;
+    RtValue *l = rt_dict_get(r->rec, k);
+    if (!l) {
+      l = rt_list_new(4);
+      rt_dict_set(r->rec, k, l);
+    }
+    rt_list_push(l, rt_str(val, vlen));
+  } else {
+    rt_dict_set(r->rec, k, rt_str(val, vlen));
+  }
+  free(k);
+  return 0;
+}
+
+/* Feeds stdout bytes: output goes to r->out, records to r->rec. Returns 0, or
+ * -1 when the token is followed by something that is not a record. */
+static int rec_feed(RecReader *r, const char *buf, size_t n) {
+  const char *tok = r->s->token;
+  size_t toklen = strlen(tok);
+  rt_buf_add(&r->pend, buf, n);
+  char *d = r->pend.data;
+  size_t len = r->pend.len, pos = 0;
+  int rc = 0;
+  while (!r->ended) {
+    const char *p = memmem(d + pos, len - pos, tok, toklen);
+    if (!p) { /* keep a tail that may be the start of a token */
+      size_t safe = len - pos >= toklen ? len - (toklen - 1) : pos;
+      rt_buf_add(r->out, d + pos, safe - pos);
+      pos = safe;
+      break;
+    }
+    size_t at = (size_t)(p - d), k = at + toklen;
+    rt_buf_add(r->out, d + pos, at - pos);
+    pos = at;
+    if (k >= len)
+      break;
+    if (d[k] != ' ') {
+      rc = -1;
+      break;
+    }
+    const char *kz = memchr(d + k + 1, 0, len - k - 1);
+    const char *vz = kz ? memchr(kz + 1, 0, (size_t)(d + len - kz - 1)) : NULL;
+    if (!vz)
+      break; /* incomplete: wait for more */
+    if (rec_take(r, d + k + 1, (size_t)(kz - d - k - 1), kz + 1, (size_t)(vz - kz - 1)) < 0) {
+      rc = -1;
+      break;
+    }
+    pos = (size_t)(vz - d) + 1;
+  }
+  memmove(d, d + pos, len - pos);
+  r->pend.len = len - pos;
+  if (r->pend.data)
+    r->pend.data[r->pend.len] = 0;
+  return rc;
 }
 
 /* Finds "\nMARK" in b at or after `from`; returns its offset or -1. */
@@ -63,63 +205,109 @@ static long find_mark(const RtBuf *b, const char *mark, size_t from) {
   return -1;
 }
 
+static int64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* After an interrupt: when each stop level is sent, and when waiting ends. */
+static const int64_t STOP_AT_MS[] = {0, 1000, 3000, 4000};
+
 int rt_shell_exec(RtShell *s, const char *script, const char *in, size_t inlen, RtExec *res,
                   char **err) {
-  char mark[64];
-  snprintf(mark, sizeof mark, "__PLAYC_%s_%lu", s->token, ++s->seq);
-  RtBuf req = {0};
-  rt_buf_printf(&req, "( %s\n)", script);
-  if (in)
-    rt_buf_printf(&req, " <<'%s_IN'", mark);
-  else
-    rt_buf_puts(&req, " </dev/null");
-  rt_buf_printf(&req, "; printf '\\n%%s %%d\\n' '%s' $?; printf '\\n%%s\\n' '%s' >&2\n", mark, mark);
-  if (in) { /* the here-document's body follows the line that opens it */
-    rt_buf_add(&req, in, inlen);
-    rt_buf_printf(&req, "%s%s_IN\n", inlen && in[inlen - 1] == '\n' ? "" : "\n", mark);
+  memset(res, 0, sizeof *res);
+  if (rt_interrupted()) {
+    *err = rt_xstrdup("interrupted");
+    return -1;
   }
+  char mark[64];
+  s->seq++;
+  snprintf(mark, sizeof mark, "__PLAYC_%s_%lu", s->token, s->seq);
+  RtBuf req = {0};
+  build_request(s, &req, script, in, inlen, mark);
   int rc = s->write(s, req.data, req.len, err);
   rt_buf_free(&req);
-  if (rc < 0)
+  if (rc < 0) { /* an incomplete request never runs: the subshell is not closed */
+    if (!rt_interrupted())
+      s->base.lost = true;
     return -1;
-  memset(res, 0, sizeof *res);
-  long out_at = -1, err_at = -1;
-  size_t out_scan = 0, err_scan = 0;
-  while (out_at < 0 || err_at < 0) {
+  }
+  RecReader rr = {0};
+  rr.s = s;
+  rr.out = &res->out;
+  rr.rec = res->rec = rt_dict_new(8);
+  long err_at = -1;
+  size_t err_scan = 0, ml = strlen(mark);
+  int level = -1;      /* stop levels sent after an interrupt */
+  int64_t stopped = 0; /* when the interrupt was seen */
+  /* An interrupt stops the request, but the reply is still read to its end:
+   * a request that finished first keeps its result (a temp file it left for
+   * the next request is then known, and removed at close). */
+  while (!rr.ended || err_at < 0) {
+    if (rt_interrupted() && !rr.ended && level < 0) {
+      stopped = now_ms();
+      s->stop(s, ++level);
+    }
+    if (level >= 0) {
+      int64_t t = now_ms() - stopped;
+      if (t >= STOP_AT_MS[3])
+        break;
+      if (level < 2 && t >= STOP_AT_MS[level + 1])
+        s->stop(s, ++level);
+    }
     char buf[16384];
     int stream = 0;
-    long n = s->read(s, out_at < 0, err_at < 0, &stream, buf, sizeof buf, err);
+    long n = s->read(s, !rr.ended, err_at < 0, &stream, buf, sizeof buf, err);
+    if (n == RT_SHELL_IDLE) {
+      if (level < 0 && s->idle && s->idle(s, err) < 0)
+        goto lost;
+      continue;
+    }
+    if (n <= 0 && level >= 0)
+      break; /* the stopped shell is gone */
     if (n < 0)
-      goto error;
+      goto lost;
     if (n == 0) {
       *err = rt_xstrdup("the remote shell closed the connection");
-      goto error;
+      goto lost;
     }
-    RtBuf *b = stream ? &res->err : &res->out;
-    rt_buf_add(b, buf, (size_t)n);
-    if (!stream && out_at < 0) {
-      out_at = find_mark(b, mark, out_scan);
-      out_scan = b->len > strlen(mark) + 2 ? b->len - strlen(mark) - 2 : 0;
-      /* the rc line must be complete: else look again from the mark */
-      if (out_at >= 0 && !memchr(b->data + out_at + 1, '\n', b->len - (size_t)out_at - 1)) {
-        out_scan = (size_t)out_at;
-        out_at = -1;
+    if (stream == 0) {
+      if (rec_feed(&rr, buf, (size_t)n) < 0) {
+        *err = rt_xstrdup("the remote shell sent a malformed reply");
+        goto lost;
       }
-    } else if (stream && err_at < 0) {
-      err_at = find_mark(b, mark, err_scan);
-      err_scan = b->len > strlen(mark) + 2 ? b->len - strlen(mark) - 2 : 0;
+    } else {
+      rt_buf_add(&res->err, buf, (size_t)n);
+      err_at = find_mark(&res->err, mark, err_scan);
+      err_scan = res->err.len > ml + 2 ? res->err.len - ml - 2 : 0;
     }
   }
-  res->rc = atoi(res->out.data + out_at + 1 + strlen(mark));
-  res->out.len = (size_t)out_at;
-  res->out.data[out_at] = 0;
-  res->err.len = (size_t)err_at;
-  res->err.data[err_at] = 0;
+  if (!rr.ended) { /* stopped before it finished */
+    free(*err);
+    *err = rt_xstrdup("interrupted");
+    goto error;
+  }
+  res->rc = rr.rc;
+  if (!res->out.data)
+    rt_buf_add(&res->out, "", 0);
+  if (err_at >= 0) {
+    res->err.len = (size_t)err_at;
+    res->err.data[err_at] = 0;
+  } else if (!res->err.data) {
+    rt_buf_add(&res->err, "", 0);
+  }
+  rt_buf_free(&rr.pend);
   return 0;
+lost:
+  s->base.lost = true;
 error:
+  rt_buf_free(&rr.pend);
   rt_exec_free(res);
   return -1;
 }
+
+/* ---- hosts ------------------------------------------------------------------------ */
 
 /* A string var of the host, or NULL (caller frees). */
 static char *host_str_var(RtHost *h, const char *name) {
@@ -137,6 +325,48 @@ static char *host_str_var(RtHost *h, const char *name) {
 static char *host_var2(RtHost *h, const char *name, const char *alias) {
   char *s = host_str_var(h, name);
   return s ? s : host_str_var(h, alias);
+}
+
+/* The value of `-o NAME=N` (or `-oNAME N`) in ssh arguments, or `def`. */
+static int ssh_arg_option(const char *args, const char *name, int def) {
+  size_t nl = strlen(name);
+  for (const char *p = args; p && (p = strstr(p, "-o")) != NULL; p += 2) {
+    const char *q = p + 2;
+    while (*q == ' ' || *q == '\t' || *q == '\'' || *q == '"')
+      q++;
+    if (strncasecmp(q, name, nl) != 0)
+      continue;
+    q += nl;
+    while (*q == ' ' || *q == '\t' || *q == '=')
+      q++;
+    if (isdigit((unsigned char)*q))
+      return atoi(q);
+  }
+  return def;
+}
+
+/* Timeouts and liveness probes: ansible_ssh_timeout (ansible_timeout), and
+ * ServerAliveInterval, ServerAliveCountMax and ConnectTimeout given as -o
+ * options in ansible_ssh_common_args, _extra_args or _args, as OpenSSH's
+ * client would take them. Defaults: 10 s, a probe after 15 s of silence, 3
+ * unanswered probes. */
+static void host_timeouts(RtHost *h, RtConnParams *p) {
+  char *t = host_var2(h, "ansible_ssh_timeout", "ansible_timeout");
+  p->timeout = t && atoi(t) > 0 ? atoi(t) : 10;
+  p->alive_interval = 15;
+  p->alive_count = 3;
+  static const char *const vars[] = {"ansible_ssh_args", "ansible_ssh_common_args",
+                                     "ansible_ssh_extra_args"};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+    char *a = host_str_var(h, vars[i]);
+    if (!a)
+      continue;
+    p->timeout = ssh_arg_option(a, "ConnectTimeout", p->timeout);
+    p->alive_interval = ssh_arg_option(a, "ServerAliveInterval", p->alive_interval);
+    p->alive_count = ssh_arg_option(a, "ServerAliveCountMax", p->alive_count);
+    free(a);
+  }
+  free(t);
 }
 
 /* Opens h->conn by ansible_connection, play connection, -c, default ssh. */
@@ -165,7 +395,7 @@ static int host_open(RtHost *h, char **err) {
     p.key_file = key ? key : o->private_key;
     p.known_hosts = o->known_hosts;
     p.host_key_checking = o->host_key_checking;
-    p.timeout = 10;
+    host_timeouts(h, &p);
     h->conn = rt_conn_ssh_open(&p, err);
     free(host);
     free(port);
@@ -178,20 +408,49 @@ static int host_open(RtHost *h, char **err) {
   return h->conn ? 0 : -1;
 }
 
+void rt_conn_close(RtConn *c) {
+  for (int i = 0; i < c->ntemps; i++) {
+    char *err = NULL;
+    if (!c->lost) /* best effort: a failed removal has nobody left to tell */
+      c->ops->remove(c, c->temps[i], &err);
+    free(err);
+    free(c->temps[i]);
+  }
+  free(c->temps);
+  c->temps = NULL;
+  c->ntemps = 0;
+  c->ops->close(c);
+}
+
+void rt_host_close(RtHost *h) {
+  if (h->conn)
+    rt_conn_close(h->conn);
+  h->conn = NULL;
+}
+
 static void mark_unreachable(RtHost *h, const char *msg) {
   h->unreachable = true;
   free(h->unreachable_msg);
   h->unreachable_msg = rt_xstrdup(msg);
-  if (h->conn) {
-    h->conn->ops->close(h->conn);
-    h->conn = NULL;
-  }
+  if (h->conn)
+    h->conn->lost = true;
+  rt_host_close(h);
+}
+
+bool rt_host_lost(const RtHost *h) {
+  return h->unreachable || rt_interrupted();
 }
 
 int rt_host_exec(RtHost *h, const char *script, const char *in, size_t inlen, RtExec *res,
                  char **err) {
+  if (rt_interrupted()) {
+    memset(res, 0, sizeof *res);
+    *err = rt_xstrdup("interrupted");
+    return -1;
+  }
   if (host_open(h, err) < 0 || h->conn->ops->exec(h->conn, script, in, inlen, res, err) < 0) {
-    mark_unreachable(h, *err);
+    if (!rt_interrupted())
+      mark_unreachable(h, *err);
     return -1;
   }
   return 0;
@@ -199,9 +458,42 @@ int rt_host_exec(RtHost *h, const char *script, const char *in, size_t inlen, Rt
 
 int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int mode,
                 char **err) {
+  if (rt_interrupted()) {
+    *err = rt_xstrdup("interrupted");
+    return -1;
+  }
   if (host_open(h, err) < 0) {
     mark_unreachable(h, *err);
     return -1;
   }
-  return h->conn->ops->put(h->conn, path, data, len, mode, err);
+  int rc = h->conn->ops->put(h->conn, path, data, len, mode, err);
+  if (rc < 0 && h->conn->lost && !rt_interrupted())
+    mark_unreachable(h, *err);
+  return rc;
+}
+
+void rt_host_temp_keep(RtHost *h, const char *path) {
+  RtConn *c = h->conn;
+  if (!c)
+    return;
+  c->temps = rt_xrealloc(c->temps, sizeof *c->temps * (size_t)(c->ntemps + 1));
+  c->temps[c->ntemps++] = rt_xstrdup(path);
+}
+
+void rt_host_temp_forget(RtHost *h, const char *path) {
+  RtConn *c = h->conn;
+  for (int i = 0; c && i < c->ntemps; i++)
+    if (strcmp(c->temps[i], path) == 0) {
+      free(c->temps[i]);
+      c->temps[i] = c->temps[--c->ntemps];
+      return;
+    }
+}
+
+void rt_host_temp_remove(RtHost *h, const char *path) {
+  char *err = NULL;
+  if (h->conn && !h->conn->lost)
+    h->conn->ops->remove(h->conn, path, &err);
+  free(err);
+  rt_host_temp_forget(h, path);
 }

@@ -2,6 +2,10 @@
  * conn_local.c — `connection: local`: a persistent local /bin/sh child with
  * three pipes, framed by conn.c exactly like the SSH shell, so both paths run
  * the same module scripts. File bodies are written with plain file IO.
+ *
+ * The shell leads its own session (setsid), so the terminal's ^C reaches only
+ * the controller, which decides: an interrupt kills the shell's process group
+ * (TERM, then KILL for what ignores it), which holds every command it runs.
  */
 #include "conn_shell.h"
 
@@ -17,7 +21,7 @@
 
 typedef struct LocalConn {
   RtShell sh;
-  pid_t pid;
+  pid_t pid; /* the shell, leader of its session and process group */
   int in, out, err;
 } LocalConn;
 
@@ -41,28 +45,34 @@ static long local_read(RtShell *s, bool want_out, bool want_err, int *stream, ch
                        size_t cap, char **err) {
   LocalConn *c = (LocalConn *)s;
   struct pollfd p[2] = {{want_out ? c->out : -1, POLLIN, 0}, {want_err ? c->err : -1, POLLIN, 0}};
-  for (;;) {
-    int r = poll(p, 2, -1);
-    if (r < 0 && errno == EINTR)
+  int r = poll(p, 2, RT_SHELL_TICK_MS);
+  if (r == 0 || (r < 0 && errno == EINTR))
+    return RT_SHELL_IDLE;
+  if (r < 0) {
+    *err = rt_xasprintf("poll: %s", strerror(errno));
+    return -1;
+  }
+  for (int i = 0; i < 2; i++) {
+    if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
       continue;
-    if (r < 0) {
-      *err = rt_xasprintf("poll: %s", strerror(errno));
+    ssize_t n = read(p[i].fd, buf, cap);
+    if (n < 0 && errno == EINTR)
+      return RT_SHELL_IDLE;
+    if (n < 0) {
+      *err = rt_xasprintf("read from local shell: %s", strerror(errno));
       return -1;
     }
-    for (int i = 0; i < 2; i++) {
-      if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-        continue;
-      ssize_t n = read(p[i].fd, buf, cap);
-      if (n < 0 && errno == EINTR)
-        break;
-      if (n < 0) {
-        *err = rt_xasprintf("read from local shell: %s", strerror(errno));
-        return -1;
-      }
-      *stream = i;
-      return (long)n;
-    }
+    *stream = i;
+    return (long)n;
   }
+  return RT_SHELL_IDLE;
+}
+
+/* The shell's process group holds every command it runs: TERM at levels 0
+ * and 1 (request scripts remove their temp files on it), KILL at level 2. */
+static void local_stop(RtShell *s, int level) {
+  LocalConn *c = (LocalConn *)s;
+  kill(-c->pid, level < 2 ? SIGTERM : SIGKILL);
 }
 
 static int local_exec(RtConn *conn, const char *script, const char *in, size_t inlen, RtExec *res,
@@ -93,7 +103,20 @@ static int local_put(RtConn *conn, const char *path, const void *data, size_t le
     len -= (size_t)n;
   }
   fchmod(fd, (mode_t)mode);
-  return close(fd) == 0 ? 0 : -1;
+  if (close(fd) < 0) {
+    *err = rt_xasprintf("could not write %s: %s", path, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static int local_remove(RtConn *conn, const char *path, char **err) {
+  (void)conn;
+  if (unlink(path) < 0 && errno != ENOENT) {
+    *err = rt_xasprintf("could not remove %s: %s", path, strerror(errno));
+    return -1;
+  }
+  return 0;
 }
 
 static void local_close(RtConn *conn) {
@@ -107,7 +130,7 @@ static void local_close(RtConn *conn) {
   free(c);
 }
 
-static const RtConnOps local_ops = {local_exec, local_put, local_close};
+static const RtConnOps local_ops = {local_exec, local_put, local_remove, local_close};
 
 static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
 /* A shell that died must surface as EPIPE (host unreachable), not kill the run. */
@@ -129,12 +152,12 @@ RtConn *rt_conn_local_open(char **err) {
     *err = rt_xasprintf("fork: %s", strerror(errno));
     return NULL;
   }
-  if (pid == 0) {
+  if (pid == 0) { /* only async-signal-safe calls until exec */
+    setsid();
+    rt_interrupt_child();
     dup2(pin[0], 0);
     dup2(pout[1], 1);
     dup2(perr[1], 2);
-    signal(SIGPIPE, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
     execl("/bin/sh", "sh", (char *)NULL);
     _exit(127);
   }
@@ -145,6 +168,7 @@ RtConn *rt_conn_local_open(char **err) {
   c->sh.base.ops = &local_ops;
   c->sh.write = local_write;
   c->sh.read = local_read;
+  c->sh.stop = local_stop;
   rt_shell_init(&c->sh);
   c->pid = pid;
   c->in = pin[1];

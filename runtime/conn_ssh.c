@@ -4,16 +4,43 @@
  * and SFTP on the same session for file bodies. Host keys are checked
  * against known_hosts (strict by default; accept-new and off only when asked).
  *
+ * Nothing here may wait forever on a target:
+ *   - connecting (TCP, banner, key exchange), authenticating and opening the
+ *     shell run libssh in nonblocking mode, retried on each 100 ms tick, each
+ *     step bounded by the connect timeout (ansible_ssh_timeout) and by an
+ *     interrupt;
+ *   - while a request runs, silence is measured on libssh's packet counter:
+ *     after ServerAliveInterval seconds without a packet a keepalive@openssh.com
+ *     global request is sent (the server must answer it, even with a
+ *     failure), and after ServerAliveCountMax unanswered probes the host is
+ *     unreachable, as OpenSSH's client does; a command that is silent but
+ *     whose server answers runs as long as it likes;
+ *   - calls that block inside libssh (SFTP, a write waiting for the channel
+ *     window) run under a watchdog: a thread shared by all connections shuts
+ *     the socket down when one has not returned within the same time, which
+ *     makes libssh fail instead of waiting.
+ * An interrupt stops the request in flight: a "signal" channel request (sshd
+ * runs the session's command after setsid() and kills the process group on
+ * it), and for servers that ignore it, `kill` of the shell's process group
+ * from a second channel; TERM first (request scripts remove their temp files
+ * on it), KILL for what ignores TERM.
+ *
  * A session is used by one thread at a time (the scheduler hands a host to
- * one worker), as libssh's threading rules require; ssh_init runs once.
+ * one worker), as libssh's threading rules require; ssh_init runs once. The
+ * watchdog touches only the socket descriptor (shutdown), never libssh.
  */
 #include "conn_shell.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <libssh/libssh.h>
+#include <libssh/server.h> /* ssh_send_keepalive: a client may send it too */
 #include <libssh/sftp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 typedef struct SshConn {
   RtShell sh;
@@ -21,6 +48,18 @@ typedef struct SshConn {
   ssh_channel ch;
   sftp_session sftp;
   char *host;
+  int port;
+  int fd;                           /* the session's socket once connected, else -1 */
+  struct ssh_counter_struct rx, tx; /* bytes and packets in and out (libssh counts) */
+  /* liveness */
+  int alive_interval, alive_count;  /* seconds, probes (interval 0: never give up) */
+  uint64_t seen_packets;            /* rx.in_packets when last checked */
+  int64_t seen_ms;                  /* when a packet last arrived (or the request began) */
+  int probes;                       /* unanswered probes */
+  /* watchdog */
+  int64_t deadline_ms;              /* atomic: a blocking call must return by then; 0 none */
+  bool watch_fired;                 /* atomic: the watchdog shut the socket down */
+  struct SshConn *wnext;            /* in the watchdog's list (under watch_lock) */
 } SshConn;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -28,30 +67,139 @@ static void init_libssh(void) {
   ssh_init();
 }
 
+static int64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* How long a blocking call may take before the host counts as gone. */
+static int64_t dead_ms(const SshConn *c) {
+  return c->alive_interval > 0 ? (int64_t)c->alive_interval * 1000 * (c->alive_count + 1) : 0;
+}
+
+/* ---- the watchdog -------------------------------------------------------------- */
+
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static SshConn *watched;
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+
+/* Every tick: sockets whose blocking call is overdue are shut down; after an
+ * interrupt, no call may take more than 5 s more. */
+static void *watch_loop(void *arg) {
+  (void)arg;
+  for (;;) {
+    struct timespec d = {0, RT_SHELL_TICK_MS * 1000000L};
+    nanosleep(&d, NULL);
+    int64_t now = now_ms();
+    pthread_mutex_lock(&watch_lock);
+    for (SshConn *c = watched; c; c = c->wnext) {
+      int64_t dl = __atomic_load_n(&c->deadline_ms, __ATOMIC_SEQ_CST);
+      if (!dl)
+        continue;
+      if (rt_interrupted() && dl > now + 5000)
+        __atomic_store_n(&c->deadline_ms, dl = now + 5000, __ATOMIC_SEQ_CST);
+      if (now >= dl) {
+        __atomic_store_n(&c->watch_fired, true, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&c->deadline_ms, 0, __ATOMIC_SEQ_CST);
+        shutdown(c->fd, SHUT_RDWR);
+      }
+    }
+    pthread_mutex_unlock(&watch_lock);
+  }
+  return NULL;
+}
+
+static void watch_start(void) {
+  pthread_t t;
+  if (pthread_create(&t, NULL, watch_loop, NULL) != 0)
+    rt_panic(__FILE__, __LINE__, "pthread_create");
+  pthread_detach(t);
+}
+
+static void watch_register(SshConn *c) {
+  pthread_once(&watch_once, watch_start);
+  pthread_mutex_lock(&watch_lock);
+  c->wnext = watched;
+  watched = c;
+  pthread_mutex_unlock(&watch_lock);
+}
+
+static void watch_unregister(SshConn *c) {
+  pthread_mutex_lock(&watch_lock);
+  for (SshConn **p = &watched; *p; p = &(*p)->wnext)
+    if (*p == c) {
+      *p = c->wnext;
+      break;
+    }
+  pthread_mutex_unlock(&watch_lock);
+}
+
+/* Arms the watchdog for a blocking call (again after each bit of progress). */
+static void watch_arm(SshConn *c) {
+  int64_t d = dead_ms(c);
+  __atomic_store_n(&c->deadline_ms, d ? now_ms() + d : 0, __ATOMIC_SEQ_CST);
+}
+
+static void watch_disarm(SshConn *c) {
+  __atomic_store_n(&c->deadline_ms, 0, __ATOMIC_SEQ_CST);
+}
+
+/* The message for a failed libssh call; the connection is lost. */
+static char *ssh_failure(SshConn *c) {
+  c->sh.base.lost = true;
+  if (__atomic_load_n(&c->watch_fired, __ATOMIC_SEQ_CST))
+    return rt_xasprintf("Failed to connect to the host via ssh: Timeout, server %s not "
+                        "responding.",
+                        c->host);
+  return rt_xasprintf("Failed to connect to the host via ssh: %s", ssh_get_error(c->s));
+}
+
+/* ---- the shell channel ----------------------------------------------------------- */
+
+/* A request begins: silence is measured from now. */
+static void alive_reset(SshConn *c) {
+  c->seen_packets = c->rx.in_packets;
+  c->seen_ms = now_ms();
+  c->probes = 0;
+}
+
 static int ssh_write_all(RtShell *sh, const char *buf, size_t len, char **err) {
   SshConn *c = (SshConn *)sh;
+  alive_reset(c);
+  watch_arm(c);
   while (len > 0) {
-    int n = ssh_channel_write(c->ch, buf, (uint32_t)len);
-    if (n == SSH_ERROR) {
-      *err = rt_xasprintf("Failed to connect to the host via ssh: %s", ssh_get_error(c->s));
+    if (rt_interrupted()) {
+      *err = rt_xstrdup("interrupted");
+      watch_disarm(c);
       return -1;
     }
-    buf += n;
-    len -= (size_t)n;
+    int n = ssh_channel_write(c->ch, buf, (uint32_t)len);
+    if (n == SSH_ERROR) {
+      watch_disarm(c);
+      *err = ssh_failure(c);
+      return -1;
+    }
+    if (n > 0) { /* (0: the window stayed shut for the session timeout; go on waiting) */
+      buf += n;
+      len -= (size_t)n;
+      watch_arm(c);
+    }
   }
+  watch_disarm(c);
   return 0;
 }
 
 static long ssh_read_some(RtShell *sh, bool want_out, bool want_err, int *stream, char *buf,
                           size_t cap, char **err) {
   SshConn *c = (SshConn *)sh;
-  for (;;) {
+  for (int pass = 0; pass < 2; pass++) {
     for (int is_err = 0; is_err < 2; is_err++) {
       if (is_err ? !want_err : !want_out)
         continue;
       int n = ssh_channel_read_nonblocking(c->ch, buf, (uint32_t)cap, is_err);
       if (n == SSH_ERROR) {
-        *err = rt_xasprintf("Failed to connect to the host via ssh: %s", ssh_get_error(c->s));
+        *err = ssh_failure(c);
         return -1;
       }
       if (n > 0) {
@@ -61,13 +209,88 @@ static long ssh_read_some(RtShell *sh, bool want_out, bool want_err, int *stream
     }
     if (ssh_channel_is_eof(c->ch))
       return 0;
+    if (pass == 1)
+      break;
     /* wait for data on a stream still wanted (also buffers the other one) */
-    int r = ssh_channel_poll_timeout(c->ch, 100, want_out ? 0 : 1);
+    int r = ssh_channel_poll_timeout(c->ch, RT_SHELL_TICK_MS, want_out ? 0 : 1);
     if (r == SSH_ERROR) {
-      *err = rt_xasprintf("Failed to connect to the host via ssh: %s", ssh_get_error(c->s));
+      *err = ssh_failure(c);
       return -1;
     }
   }
+  return RT_SHELL_IDLE;
+}
+
+/* A keepalive@openssh.com global request. libssh keeps one such request
+ * pending; a call while a reply is pending only waits for it, and the call
+ * after a reply only clears it, so two calls leave exactly one probe out. */
+static void send_probe(SshConn *c) {
+  ssh_set_blocking(c->s, 0);
+  ssh_send_keepalive(c->s);
+  ssh_send_keepalive(c->s);
+  ssh_set_blocking(c->s, 1);
+}
+
+static int ssh_idle(RtShell *sh, char **err) {
+  SshConn *c = (SshConn *)sh;
+  int64_t now = now_ms();
+  if (c->rx.in_packets != c->seen_packets) { /* the server spoke: it is alive */
+    c->seen_packets = c->rx.in_packets;
+    c->seen_ms = now;
+    c->probes = 0;
+    return 0;
+  }
+  if (c->alive_interval <= 0 || now - c->seen_ms < (int64_t)c->alive_interval * 1000 * (c->probes + 1))
+    return 0;
+  if (c->probes >= c->alive_count) {
+    c->sh.base.lost = true;
+    *err = rt_xasprintf("Failed to connect to the host via ssh: Timeout, server %s not "
+                        "responding.",
+                        c->host);
+    return -1;
+  }
+  send_probe(c);
+  c->probes++;
+  return 0;
+}
+
+/* Runs `kill -SIG -- -PGID` on a second channel, for servers that ignore the
+ * "signal" request; waits at most 2 s for it. */
+static void kill_from_channel(SshConn *c, const char *sig) {
+  if (c->sh.pid <= 0)
+    return;
+  ssh_channel k = ssh_channel_new(c->s);
+  if (!k)
+    return;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "kill -%s -- -%ld 2>/dev/null || kill -%s %ld 2>/dev/null", sig,
+           c->sh.pid, sig, c->sh.pid);
+  int64_t until = now_ms() + 2000;
+  ssh_set_blocking(c->s, 0);
+  int rc;
+  while ((rc = ssh_channel_open_session(k)) == SSH_AGAIN && now_ms() < until)
+    ssh_channel_poll_timeout(k, 20, 0);
+  if (rc == SSH_OK) {
+    while ((rc = ssh_channel_request_exec(k, cmd)) == SSH_AGAIN && now_ms() < until)
+      ssh_channel_poll_timeout(k, 20, 0);
+    while (rc == SSH_OK && !ssh_channel_is_eof(k) && now_ms() < until)
+      ssh_channel_poll_timeout(k, 20, 0);
+  }
+  ssh_set_blocking(c->s, 1);
+  ssh_channel_free(k);
+}
+
+/* Level 0: the "signal" request (sshd kills the session's process group);
+ * level 1: the same with kill from a second channel; level 2: KILL both ways. */
+static void ssh_stop(RtShell *sh, int level) {
+  SshConn *c = (SshConn *)sh;
+  if (c->sh.base.lost)
+    return;
+  const char *sig = level < 2 ? "TERM" : "KILL";
+  if (level != 1)
+    ssh_channel_request_send_signal(c->ch, sig);
+  if (level >= 1)
+    kill_from_channel(c, sig);
 }
 
 static int ssh_exec(RtConn *conn, const char *script, const char *in, size_t inlen, RtExec *res,
@@ -75,47 +298,109 @@ static int ssh_exec(RtConn *conn, const char *script, const char *in, size_t inl
   return rt_shell_exec((RtShell *)conn, script, in, inlen, res, err);
 }
 
+/* ---- SFTP ---------------------------------------------------------------------------- */
+
+static char *sftp_failure(SshConn *c, const char *what, const char *path);
+
+static int sftp_ready(SshConn *c, char **err) {
+  if (c->sftp)
+    return 0;
+  watch_arm(c);
+  c->sftp = sftp_new(c->s);
+  int ok = c->sftp && sftp_init(c->sftp) == SSH_OK;
+  watch_disarm(c);
+  if (!ok) {
+    *err = sftp_failure(c, "start SFTP for", "files");
+    if (c->sftp)
+      sftp_free(c->sftp);
+    c->sftp = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* An SFTP failure: the server's refusal, or the connection lost (watchdog,
+ * socket error), which then marks it lost. */
+static char *sftp_failure(SshConn *c, const char *what, const char *path) {
+  if (__atomic_load_n(&c->watch_fired, __ATOMIC_SEQ_CST) || !ssh_is_connected(c->s)) {
+    char *why = ssh_failure(c), *msg = rt_xasprintf("could not %s %s on %s: %s", what, path, c->host, why);
+    free(why);
+    return msg;
+  }
+  return rt_xasprintf("could not %s %s on %s: %s", what, path, c->host, ssh_get_error(c->s));
+}
+
 static int ssh_put(RtConn *conn, const char *path, const void *data, size_t len, int mode,
                    char **err) {
   SshConn *c = (SshConn *)conn;
-  if (!c->sftp) {
-    c->sftp = sftp_new(c->s);
-    if (!c->sftp || sftp_init(c->sftp) != SSH_OK) {
-      *err = rt_xasprintf("SFTP on %s: %s", c->host, ssh_get_error(c->s));
-      if (c->sftp)
-        sftp_free(c->sftp);
-      c->sftp = NULL;
-      return -1;
-    }
-  }
+  if (sftp_ready(c, err) < 0)
+    return -1;
+  watch_arm(c);
   sftp_file f = sftp_open(c->sftp, path, O_WRONLY | O_CREAT | O_TRUNC, (mode_t)mode);
+  watch_disarm(c);
   if (!f) {
-    *err = rt_xasprintf("could not write %s on %s: %s", path, c->host, ssh_get_error(c->s));
+    *err = sftp_failure(c, "write", path);
     return -1;
   }
   const char *p = data;
   while (len > 0) {
+    if (rt_interrupted()) {
+      *err = rt_xstrdup("interrupted");
+      goto error;
+    }
     size_t chunk = len > 32768 ? 32768 : len;
+    watch_arm(c);
     ssize_t n = sftp_write(f, p, chunk);
+    watch_disarm(c);
     if (n < 0) {
-      *err = rt_xasprintf("could not write %s on %s: %s", path, c->host, ssh_get_error(c->s));
-      sftp_close(f);
-      return -1;
+      *err = sftp_failure(c, "write", path);
+      goto error;
     }
     p += n;
     len -= (size_t)n;
   }
-  sftp_close(f);
+  watch_arm(c);
+  int rc = sftp_close(f);
+  watch_disarm(c);
+  if (rc != SSH_OK) {
+    *err = sftp_failure(c, "write", path);
+    return -1;
+  }
+  return 0;
+error:
+  if (!c->sh.base.lost) {
+    watch_arm(c);
+    sftp_close(f);
+    watch_disarm(c);
+  }
+  return -1;
+}
+
+static int ssh_remove(RtConn *conn, const char *path, char **err) {
+  SshConn *c = (SshConn *)conn;
+  if (sftp_ready(c, err) < 0)
+    return -1;
+  watch_arm(c);
+  int rc = sftp_unlink(c->sftp, path);
+  watch_disarm(c);
+  if (rc < 0 && sftp_get_error(c->sftp) != SSH_FX_NO_SUCH_FILE) {
+    *err = sftp_failure(c, "remove", path);
+    return -1;
+  }
   return 0;
 }
 
 static void ssh_close_conn(RtConn *conn) {
   SshConn *c = (SshConn *)conn;
+  watch_unregister(c);
+  bool lost = c->sh.base.lost;
   if (c->sftp)
     sftp_free(c->sftp);
   if (c->ch) {
-    ssh_channel_send_eof(c->ch);
-    ssh_channel_close(c->ch);
+    if (!lost) {
+      ssh_channel_send_eof(c->ch);
+      ssh_channel_close(c->ch);
+    }
     ssh_channel_free(c->ch);
   }
   if (c->s) {
@@ -126,7 +411,55 @@ static void ssh_close_conn(RtConn *conn) {
   free(c);
 }
 
-static const RtConnOps ssh_ops = {ssh_exec, ssh_put, ssh_close_conn};
+static const RtConnOps ssh_ops = {ssh_exec, ssh_put, ssh_remove, ssh_close_conn};
+
+/* ---- connecting ------------------------------------------------------------------------ */
+
+/* Why a step of connecting did not finish in time. */
+static char *connect_timeout(SshConn *c, const char *step, int timeout) {
+  int fd = ssh_get_fd(c->s);
+  struct sockaddr_storage peer;
+  socklen_t plen = sizeof peer;
+  if (fd < 0 || getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
+    return rt_xasprintf("Failed to connect to the host via ssh: ssh: connect to host %s port %d: "
+                        "Connection timed out",
+                        c->host, c->port);
+  if (!ssh_get_serverbanner(c->s))
+    return rt_xstrdup("Failed to connect to the host via ssh: Connection timed out during "
+                      "banner exchange");
+  return rt_xasprintf("Failed to connect to the host via ssh: %s:%d did not answer within %d s "
+                      "during %s",
+                      c->host, c->port, timeout, step);
+}
+
+/* Between two tries of a nonblocking step: waits one tick for the socket.
+ * -1 with *err when the step is out of time or the run was interrupted. */
+static int step_wait(SshConn *c, int64_t deadline, const char *step, int timeout, char **err) {
+  if (rt_interrupted()) {
+    *err = rt_xstrdup("interrupted");
+    return -1;
+  }
+  if (now_ms() >= deadline) {
+    *err = connect_timeout(c, step, timeout);
+    return -1;
+  }
+  int fd = ssh_get_fd(c->s);
+  if (fd < 0) {
+    struct timespec d = {0, 10 * 1000000L};
+    nanosleep(&d, NULL);
+    return 0;
+  }
+  /* writable: while the TCP connect is in progress (libssh then sends its
+   * banner at once, not after the server's), and while output is pending */
+  struct sockaddr_storage peer;
+  socklen_t plen = sizeof peer;
+  struct pollfd p = {fd, POLLIN, 0};
+  if ((ssh_get_poll_flags(c->s) & SSH_WRITE_PENDING) ||
+      getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
+    p.events |= POLLOUT;
+  poll(&p, 1, RT_SHELL_TICK_MS);
+  return 0;
+}
 
 /* Checks the server's key against known_hosts per the policy. */
 static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
@@ -169,8 +502,25 @@ static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
   }
 }
 
+/* One authentication method, retried while libssh answers SSH_AUTH_AGAIN.
+ * Returns its final answer, or SSH_AUTH_ERROR with *err on time-out. */
+enum { AUTH_KEY, AUTH_AGENT, AUTH_AUTO };
+static int auth_try(SshConn *c, int method, ssh_key key, int timeout, char **err) {
+  int64_t deadline = now_ms() + (int64_t)timeout * 1000;
+  for (;;) {
+    int rc = method == AUTH_KEY     ? ssh_userauth_publickey(c->s, NULL, key)
+             : method == AUTH_AGENT ? ssh_userauth_agent(c->s, NULL)
+                                    : ssh_userauth_publickey_auto(c->s, NULL, NULL);
+    if (rc != SSH_AUTH_AGAIN)
+      return rc;
+    if (step_wait(c, deadline, "authentication", timeout, err) < 0)
+      return SSH_AUTH_ERROR;
+  }
+}
+
 static bool authenticate(SshConn *c, const RtConnParams *p, char **err) {
   int rc = SSH_AUTH_DENIED;
+  char *why = NULL; /* set when a method ran out of time */
   if (p->key_file) {
     ssh_key key = NULL;
     if (ssh_pki_import_privkey_file(p->key_file, NULL, NULL, NULL, &key) != SSH_OK) {
@@ -178,13 +528,17 @@ static bool authenticate(SshConn *c, const RtConnParams *p, char **err) {
                           p->key_file);
       return false;
     }
-    rc = ssh_userauth_publickey(c->s, NULL, key);
+    rc = auth_try(c, AUTH_KEY, key, p->timeout, &why);
     ssh_key_free(key);
   }
-  if (rc != SSH_AUTH_SUCCESS && getenv("SSH_AUTH_SOCK"))
-    rc = ssh_userauth_agent(c->s, NULL);
-  if (rc != SSH_AUTH_SUCCESS && !p->key_file)
-    rc = ssh_userauth_publickey_auto(c->s, NULL, NULL);
+  if (rc != SSH_AUTH_SUCCESS && !why && getenv("SSH_AUTH_SOCK"))
+    rc = auth_try(c, AUTH_AGENT, NULL, p->timeout, &why);
+  if (rc != SSH_AUTH_SUCCESS && !why && !p->key_file)
+    rc = auth_try(c, AUTH_AUTO, NULL, p->timeout, &why);
+  if (why) {
+    *err = why;
+    return false;
+  }
   if (rc != SSH_AUTH_SUCCESS) {
     *err = rt_xasprintf("Failed to connect to the host via ssh: %s@%s: Permission denied "
                         "(publickey).",
@@ -194,13 +548,55 @@ static bool authenticate(SshConn *c, const RtConnParams *p, char **err) {
   return true;
 }
 
+/* TCP, banner and key exchange, then (after the host key check) the shell
+ * channel: each nonblocking, each within the connect timeout. */
+static bool start_session(SshConn *c, const RtConnParams *p, char **err) {
+  ssh_set_blocking(c->s, 0);
+  int64_t deadline = now_ms() + (int64_t)p->timeout * 1000;
+  int rc;
+  while ((rc = ssh_connect(c->s)) == SSH_AGAIN)
+    if (step_wait(c, deadline, "key exchange", p->timeout, err) < 0)
+      return false;
+  if (rc != SSH_OK) {
+    *err = rt_xasprintf("Failed to connect to the host via ssh: ssh: connect to host %s port %d: %s",
+                        p->host, p->port, ssh_get_error(c->s));
+    return false;
+  }
+  if (!check_host_key(c, p, err) || !authenticate(c, p, err))
+    return false;
+  c->ch = ssh_channel_new(c->s);
+  deadline = now_ms() + (int64_t)p->timeout * 1000;
+  rc = c->ch ? SSH_AGAIN : SSH_ERROR;
+  while (rc == SSH_AGAIN && (rc = ssh_channel_open_session(c->ch)) == SSH_AGAIN)
+    if (step_wait(c, deadline, "opening a channel", p->timeout, err) < 0)
+      return false;
+  if (rc == SSH_OK)
+    rc = SSH_AGAIN;
+  while (rc == SSH_AGAIN && (rc = ssh_channel_request_exec(c->ch, "exec /bin/sh")) == SSH_AGAIN)
+    if (step_wait(c, deadline, "starting a shell", p->timeout, err) < 0)
+      return false;
+  if (rc != SSH_OK) {
+    *err = rt_xasprintf("Failed to connect to the host via ssh: cannot start a shell on %s: %s",
+                        p->host, ssh_get_error(c->s));
+    return false;
+  }
+  ssh_set_blocking(c->s, 1);
+  return true;
+}
+
 RtConn *rt_conn_ssh_open(const RtConnParams *p, char **err) {
   pthread_once(&init_once, init_libssh);
   SshConn *c = rt_xcalloc(1, sizeof *c);
   c->sh.base.ops = &ssh_ops;
   c->sh.write = ssh_write_all;
   c->sh.read = ssh_read_some;
+  c->sh.idle = ssh_idle;
+  c->sh.stop = ssh_stop;
   c->host = rt_xstrdup(p->host);
+  c->port = p->port;
+  c->fd = -1;
+  c->alive_interval = p->alive_interval;
+  c->alive_count = p->alive_count;
   rt_shell_init(&c->sh);
   c->s = ssh_new();
   if (!c->s) {
@@ -208,29 +604,23 @@ RtConn *rt_conn_ssh_open(const RtConnParams *p, char **err) {
     goto error;
   }
   unsigned int port = (unsigned int)p->port;
-  long timeout = p->timeout;
+  /* blocking libssh calls (SFTP, a write waiting for the channel window)
+   * wait as long as the watchdog allows, no longer */
+  long block_timeout = c->alive_interval > 0 ? (long)(dead_ms(c) / 1000) : 0;
   ssh_options_set(c->s, SSH_OPTIONS_HOST, p->host);
   ssh_options_set(c->s, SSH_OPTIONS_PORT, &port);
   ssh_options_set(c->s, SSH_OPTIONS_USER, p->user);
-  ssh_options_set(c->s, SSH_OPTIONS_TIMEOUT, &timeout);
+  ssh_options_set(c->s, SSH_OPTIONS_TIMEOUT, &block_timeout);
   if (p->known_hosts)
     ssh_options_set(c->s, SSH_OPTIONS_KNOWNHOSTS, p->known_hosts);
-  if (ssh_connect(c->s) != SSH_OK) {
-    *err = rt_xasprintf("Failed to connect to the host via ssh: ssh: connect to host %s port %d: %s",
-                        p->host, p->port, ssh_get_error(c->s));
+  ssh_set_counters(c->s, &c->tx, &c->rx);
+  if (!start_session(c, p, err))
     goto error;
-  }
-  if (!check_host_key(c, p, err) || !authenticate(c, p, err))
-    goto error;
-  c->ch = ssh_channel_new(c->s);
-  if (!c->ch || ssh_channel_open_session(c->ch) != SSH_OK ||
-      ssh_channel_request_exec(c->ch, "exec /bin/sh") != SSH_OK) {
-    *err = rt_xasprintf("Failed to connect to the host via ssh: cannot start a shell on %s: %s",
-                        p->host, ssh_get_error(c->s));
-    goto error;
-  }
+  c->fd = ssh_get_fd(c->s);
+  watch_register(c);
   return &c->sh.base;
 error:
+  c->sh.base.lost = true; /* nothing to close gracefully */
   ssh_close_conn(&c->sh.base);
   return NULL;
 }

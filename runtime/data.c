@@ -10,6 +10,7 @@
 #include "yaml11.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +19,38 @@
 
 /* ---- JSON ---- */
 
-static RtValue *from_json(json_t *j) {
+/* jansson's tree to values; NULL with *err past RT_MAX_DEPTH (jansson itself
+ * stops at 2048 levels, deeper than values may go). */
+static RtValue *from_json(json_t *j, int depth, char **err) {
+  if (depth > RT_MAX_DEPTH && (json_is_object(j) || json_is_array(j))) {
+    *err = rt_xasprintf("nested more than %d levels deep", RT_MAX_DEPTH);
+    return NULL;
+  }
+  const char *k;
+  json_t *v;
+  size_t i;
+  RtValue *c, *item;
   switch (json_typeof(j)) {
-  case JSON_OBJECT: {
-    RtValue *d = rt_dict_new(json_object_size(j));
-    const char *k;
-    json_t *v;
-    json_object_foreach(j, k, v) rt_dict_set(d, k, from_json(v));
-    return d;
-  }
-  case JSON_ARRAY: {
-    RtValue *l = rt_list_new(json_array_size(j));
-    size_t i;
-    json_t *v;
-    json_array_foreach(j, i, v) rt_list_push(l, from_json(v));
-    return l;
-  }
+  case JSON_OBJECT:
+    c = rt_dict_new(json_object_size(j));
+    json_object_foreach(j, k, v) {
+      if (!(item = from_json(v, depth + 1, err))) {
+        rt_decref(c);
+        return NULL;
+      }
+      rt_dict_set(c, k, item);
+    }
+    return c;
+  case JSON_ARRAY:
+    c = rt_list_new(json_array_size(j));
+    json_array_foreach(j, i, v) {
+      if (!(item = from_json(v, depth + 1, err))) {
+        rt_decref(c);
+        return NULL;
+      }
+      rt_list_push(c, item);
+    }
+    return c;
   case JSON_STRING:
     return rt_str(json_string_value(j), json_string_length(j));
   case JSON_INTEGER:
@@ -56,42 +73,66 @@ RtValue *rt_parse_json(const char *s, size_t len, char **err) {
     *err = rt_xasprintf("line %d column %d: %s", e.line, e.column, e.text);
     return NULL;
   }
-  RtValue *v = from_json(j);
+  RtValue *v = from_json(j, 1, err);
   json_decref(j);
   return v;
 }
 
 /* ---- YAML ---- */
 
+/* An anchored node: aliases share its value (a reference, never a copy);
+ * `weight` is the number of nodes it stands for once expanded. */
 typedef struct Anchor {
-  char *name;
   RtValue *val;
+  uint64_t weight;
 } Anchor;
 
 typedef struct YamlCtx {
   yaml_parser_t p;
   Anchor *anchors;
-  size_t nanchors;
+  size_t nanchors, cap;
+  RtValue *anchor_index; /* dict: anchor name → its latest index in anchors */
   char *err;
   const char *file;
 } YamlCtx;
 
-static bool next_event(YamlCtx *y, yaml_event_t *ev) {
-  if (!yaml_parser_parse(&y->p, ev)) {
-    if (!y->err)
-      y->err = rt_xasprintf("%s:%zu:%zu: %s", y->file, y->p.problem_mark.line + 1,
-                            y->p.problem_mark.column + 1, y->p.problem ? y->p.problem : "YAML error");
+/* A document may stand for at most this many nodes with its aliases
+ * expanded: past it, rendering or comparing it would be an exponential
+ * amount of work for a few bytes of input ("billion laughs"). */
+#define YAML_MAX_WEIGHT ((uint64_t)1 << 24)
+
+static bool yaml_fail(YamlCtx *y, const yaml_mark_t *m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool yaml_fail(YamlCtx *y, const yaml_mark_t *m, const char *fmt, ...) {
+  if (y->err)
     return false;
-  }
+  va_list ap;
+  va_start(ap, fmt);
+  char *what = NULL;
+  if (vasprintf(&what, fmt, ap) < 0)
+    rt_panic(__FILE__, __LINE__, "out of memory");
+  va_end(ap);
+  y->err = rt_xasprintf("%s:%zu:%zu: %s", y->file, m->line + 1, m->column + 1, what);
+  free(what);
+  return false;
+}
+
+static bool next_event(YamlCtx *y, yaml_event_t *ev) {
+  if (!yaml_parser_parse(&y->p, ev))
+    return yaml_fail(y, &y->p.problem_mark, "%s", y->p.problem ? y->p.problem : "YAML error");
   return true;
 }
 
-static void remember(YamlCtx *y, const yaml_char_t *anchor, RtValue *v) {
+static void remember(YamlCtx *y, const yaml_char_t *anchor, RtValue *v, uint64_t weight) {
   if (!anchor)
     return;
-  y->anchors = rt_xrealloc(y->anchors, sizeof *y->anchors * (y->nanchors + 1));
-  y->anchors[y->nanchors].name = rt_xstrdup((const char *)anchor);
-  y->anchors[y->nanchors++].val = rt_incref(v);
+  if (y->nanchors == y->cap) {
+    y->cap = y->cap ? y->cap * 2 : 8;
+    y->anchors = rt_xrealloc(y->anchors, sizeof *y->anchors * y->cap);
+  }
+  y->anchors[y->nanchors].val = rt_incref(v);
+  y->anchors[y->nanchors].weight = weight;
+  rt_dict_set(y->anchor_index, (const char *)anchor, rt_int((int64_t)y->nanchors++));
 }
 
 static RtValue *scalar(const yaml_event_t *ev) {
@@ -112,107 +153,167 @@ static RtValue *scalar(const yaml_event_t *ev) {
   }
 }
 
-static RtValue *node(YamlCtx *y, yaml_event_t *ev);
-
-/* Merges the mapping(s) of a `<<` value into d (existing keys win). */
-static void merge(RtValue *d, const RtValue *m) {
-  if (rt_kind(m) == RT_LIST) {
-    for (size_t i = 0; i < rt_len(m); i++)
-      merge(d, rt_list_at(m, i));
-    return;
-  }
-  if (rt_kind(m) != RT_DICT)
-    return;
-  for (size_t i = 0; i < m->u.dict.len; i++)
-    if (!rt_dict_get(d, m->u.dict.ents[i].key->u.str.s))
-      rt_dict_set(d, m->u.dict.ents[i].key->u.str.s, rt_incref(m->u.dict.ents[i].val));
+/* A merge key: a plain `<<` (or one tagged !!merge), as PyYAML resolves it. */
+static bool is_merge_key(const yaml_event_t *ev) {
+  if (ev->type != YAML_SCALAR_EVENT)
+    return false;
+  const char *tag = (const char *)ev->data.scalar.tag;
+  if (tag)
+    return strcmp(tag, "tag:yaml.org,2002:merge") == 0;
+  return ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && ev->data.scalar.length == 2 &&
+         memcmp(ev->data.scalar.value, "<<", 2) == 0;
 }
 
-static RtValue *node(YamlCtx *y, yaml_event_t *ev) {
-  RtValue *v = NULL;
+static const char *node_id(const RtValue *v) {
+  return rt_kind(v) == RT_DICT ? "mapping" : rt_kind(v) == RT_LIST ? "sequence" : "scalar";
+}
+
+static RtValue *node(YamlCtx *y, yaml_event_t *ev, int depth, uint64_t *weight);
+
+/* A sequence's items, up to its end event (`start` is its start event). */
+static RtValue *sequence(YamlCtx *y, yaml_event_t *start, int depth, uint64_t *weight) {
+  RtValue *l = rt_list_new(4);
+  *weight = 1;
+  for (;;) {
+    yaml_event_t e;
+    if (!next_event(y, &e))
+      break;
+    if (e.type == YAML_SEQUENCE_END_EVENT) {
+      yaml_event_delete(&e);
+      remember(y, start->data.sequence_start.anchor, l, *weight);
+      return l;
+    }
+    uint64_t w = 0;
+    RtValue *item = node(y, &e, depth + 1, &w);
+    yaml_event_delete(&e);
+    if (!item)
+      break;
+    rt_list_push(l, item);
+    if ((*weight += w) > YAML_MAX_WEIGHT) {
+      yaml_fail(y, &start->start_mark,
+                "this document expands to more than %llu nodes through its aliases",
+                (unsigned long long)YAML_MAX_WEIGHT);
+      break;
+    }
+  }
+  rt_decref(l);
+  return NULL;
+}
+
+/* Adds the mapping(s) a `<<` key names to `merges`, in the order PyYAML's
+ * flatten_mapping uses: a list of mappings is merged last-to-first. */
+static bool add_merge(YamlCtx *y, const yaml_event_t *at, RtValue *merges, RtValue *val) {
+  if (rt_kind(val) == RT_DICT) {
+    rt_list_push(merges, rt_incref(val));
+    return true;
+  }
+  if (rt_kind(val) != RT_LIST)
+    return yaml_fail(y, &at->start_mark,
+                     "while constructing a mapping: expected a mapping or list of mappings for "
+                     "merging, but found %s",
+                     node_id(val));
+  for (size_t i = rt_len(val); i-- > 0;) {
+    RtValue *m = rt_list_at(val, i);
+    if (rt_kind(m) != RT_DICT)
+      return yaml_fail(y, &at->start_mark,
+                       "while constructing a mapping: expected a mapping for merging, but found %s",
+                       node_id(m));
+    rt_list_push(merges, rt_incref(m));
+  }
+  return true;
+}
+
+/* A mapping as PyYAML constructs it: the merged mappings' pairs first, then
+ * its own, each key keeping its first position and its last value. */
+static RtValue *mapping(YamlCtx *y, yaml_event_t *start, int depth, uint64_t *weight) {
+  RtValue *own = rt_dict_new(4), *merges = rt_list_new(1), *result = NULL;
+  *weight = 1;
+  for (;;) {
+    yaml_event_t ke, ve;
+    if (!next_event(y, &ke))
+      goto done;
+    if (ke.type == YAML_MAPPING_END_EVENT) {
+      yaml_event_delete(&ke);
+      break;
+    }
+    bool merge = is_merge_key(&ke);
+    uint64_t kw = 0, vw = 0;
+    RtValue *k = node(y, &ke, depth + 1, &kw), *val = NULL;
+    if (k && next_event(y, &ve)) {
+      val = node(y, &ve, depth + 1, &vw);
+      yaml_event_delete(&ve);
+    }
+    bool ok = val != NULL;
+    if (ok && merge) {
+      ok = add_merge(y, &ke, merges, val);
+    } else if (ok) {
+      RtBuf kb = {0};
+      rt_render_str(&kb, k);
+      rt_dict_put(own, kb.data ? kb.data : "", kb.len, rt_incref(val));
+      rt_buf_free(&kb);
+    }
+    if (ok && (*weight += kw + vw) > YAML_MAX_WEIGHT)
+      ok = yaml_fail(y, &start->start_mark,
+                     "this document expands to more than %llu nodes through its aliases",
+                     (unsigned long long)YAML_MAX_WEIGHT);
+    yaml_event_delete(&ke);
+    rt_decref(k);
+    rt_decref(val);
+    if (!ok)
+      goto done;
+  }
+  if (rt_len(merges) == 0) {
+    result = rt_incref(own);
+  } else {
+    result = rt_dict_new(rt_len(own));
+    for (size_t m = 0; m < rt_len(merges); m++) {
+      const RtValue *d = rt_list_at(merges, m);
+      for (size_t i = 0; i < d->u.dict.len; i++)
+        rt_dict_put(result, d->u.dict.ents[i].key->u.str.s, d->u.dict.ents[i].key->u.str.len,
+                    rt_incref(d->u.dict.ents[i].val));
+    }
+    for (size_t i = 0; i < own->u.dict.len; i++)
+      rt_dict_put(result, own->u.dict.ents[i].key->u.str.s, own->u.dict.ents[i].key->u.str.len,
+                  rt_incref(own->u.dict.ents[i].val));
+  }
+  remember(y, start->data.mapping_start.anchor, result, *weight);
+done:
+  rt_decref(own);
+  rt_decref(merges);
+  return result;
+}
+
+/* One node, from its first event; NULL with y->err on bad input, past
+ * RT_MAX_DEPTH, or past YAML_MAX_WEIGHT. *weight: its nodes, expanded. */
+static RtValue *node(YamlCtx *y, yaml_event_t *ev, int depth, uint64_t *weight) {
+  RtValue *v;
+  *weight = 1;
+  bool collection = ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT;
+  if (collection && depth > RT_MAX_DEPTH) {
+    yaml_fail(y, &ev->start_mark, "nested more than %d levels deep", RT_MAX_DEPTH);
+    return NULL;
+  }
   switch (ev->type) {
   case YAML_SCALAR_EVENT:
     v = scalar(ev);
-    remember(y, ev->data.scalar.anchor, v);
+    remember(y, ev->data.scalar.anchor, v, 1);
     return v;
-  case YAML_ALIAS_EVENT:
-    for (size_t i = y->nanchors; i-- > 0;)
-      if (strcmp(y->anchors[i].name, (const char *)ev->data.alias.anchor) == 0)
-        return rt_incref(y->anchors[i].val);
-    y->err = rt_xasprintf("%s: found undefined alias %s", y->file, ev->data.alias.anchor);
-    return NULL;
-  case YAML_SEQUENCE_START_EVENT: {
-    RtValue *l = rt_list_new(4);
-    for (;;) {
-      yaml_event_t e;
-      if (!next_event(y, &e)) {
-        rt_decref(l);
-        return NULL;
-      }
-      if (e.type == YAML_SEQUENCE_END_EVENT) {
-        yaml_event_delete(&e);
-        break;
-      }
-      RtValue *item = node(y, &e);
-      yaml_event_delete(&e);
-      if (!item) {
-        rt_decref(l);
-        return NULL;
-      }
-      rt_list_push(l, item);
+  case YAML_ALIAS_EVENT: {
+    const RtValue *at = rt_dict_get(y->anchor_index, (const char *)ev->data.alias.anchor);
+    if (!at) {
+      yaml_fail(y, &ev->start_mark, "found undefined alias %s", ev->data.alias.anchor);
+      return NULL;
     }
-    remember(y, ev->data.sequence_start.anchor, l);
-    return l;
+    const Anchor *a = &y->anchors[at->u.i];
+    *weight = a->weight;
+    return rt_incref(a->val);
   }
-  case YAML_MAPPING_START_EVENT: {
-    RtValue *d = rt_dict_new(4), *merges = NULL;
-    for (;;) {
-      yaml_event_t ke;
-      if (!next_event(y, &ke))
-        goto bad_map;
-      if (ke.type == YAML_MAPPING_END_EVENT) {
-        yaml_event_delete(&ke);
-        break;
-      }
-      RtValue *k = node(y, &ke);
-      yaml_event_delete(&ke);
-      if (!k)
-        goto bad_map;
-      yaml_event_t ve;
-      if (!next_event(y, &ve)) {
-        rt_decref(k);
-        goto bad_map;
-      }
-      RtValue *val = node(y, &ve);
-      yaml_event_delete(&ve);
-      if (!val) {
-        rt_decref(k);
-        goto bad_map;
-      }
-      RtBuf kb = {0};
-      rt_render_str(&kb, k);
-      if (rt_kind(k) == RT_STR && strcmp(kb.data, "<<") == 0) {
-        rt_decref(merges);
-        merges = val;
-      } else {
-        rt_dict_put(d, kb.data ? kb.data : "", kb.len, val);
-      }
-      rt_buf_free(&kb);
-      rt_decref(k);
-    }
-    if (merges) {
-      merge(d, merges);
-      rt_decref(merges);
-    }
-    remember(y, ev->data.mapping_start.anchor, d);
-    return d;
-  bad_map:
-    rt_decref(merges);
-    rt_decref(d);
-    return NULL;
-  }
+  case YAML_SEQUENCE_START_EVENT:
+    return sequence(y, ev, depth, weight);
+  case YAML_MAPPING_START_EVENT:
+    return mapping(y, ev, depth, weight);
   default:
-    y->err = rt_xasprintf("%s: unexpected YAML event", y->file);
+    yaml_fail(y, &ev->start_mark, "unexpected YAML event");
     return NULL;
   }
 }
@@ -220,6 +321,7 @@ static RtValue *node(YamlCtx *y, yaml_event_t *ev) {
 RtValue *rt_parse_yaml(const char *s, size_t len, const char *file, char **err) {
   YamlCtx y = {0};
   y.file = file ? file : "<yaml>";
+  y.anchor_index = rt_dict_new(8);
   yaml_parser_initialize(&y.p);
   yaml_parser_set_input_string(&y.p, (const unsigned char *)s, len);
   RtValue *result = NULL;
@@ -230,7 +332,8 @@ RtValue *rt_parse_yaml(const char *s, size_t len, const char *file, char **err) 
     if (t == YAML_DOCUMENT_START_EVENT)
       in_doc = true;
     else if (in_doc && t != YAML_DOCUMENT_END_EVENT && t != YAML_STREAM_END_EVENT) {
-      result = node(&y, &ev);
+      uint64_t w;
+      result = node(&y, &ev, 1, &w);
       yaml_event_delete(&ev);
       if (!result)
         break;
@@ -243,11 +346,10 @@ RtValue *rt_parse_yaml(const char *s, size_t len, const char *file, char **err) 
       break;
     }
   }
-  for (size_t i = 0; i < y.nanchors; i++) {
-    free(y.anchors[i].name);
+  for (size_t i = 0; i < y.nanchors; i++)
     rt_decref(y.anchors[i].val);
-  }
   free(y.anchors);
+  rt_decref(y.anchor_index);
   yaml_parser_delete(&y.p);
   if (y.err) {
     rt_decref(result);
@@ -369,30 +471,40 @@ bad:
   return NULL;
 }
 
+/* A number token as ast.literal_eval reads it: Python's int literals (no
+ * leading zeros, 0x/0o/0b, underscores) and floats; one too big for 64 bits
+ * is not a literal playc can hold, and the text stays text. */
 static RtValue *lit_number(Lit *l) {
   const char *start = l->p;
-  if (l->p < l->end && (*l->p == '-' || *l->p == '+'))
-    l->p++;
-  bool isfloat = false;
+  bool neg = false;
+  if (l->p < l->end && (*l->p == '-' || *l->p == '+')) {
+    neg = *l->p++ == '-';
+    ws(l); /* "- 5" is UnaryOp(USub, 5) */
+  }
+  const char *num = l->p;
+  bool isfloat = false, hex = l->end - l->p > 1 && l->p[0] == '0' && (l->p[1] | 32) == 'x';
   while (l->p < l->end && (isalnum((unsigned char)*l->p) || *l->p == '.' || *l->p == '_' ||
-                           ((*l->p == '-' || *l->p == '+') && (l->p[-1] == 'e' || l->p[-1] == 'E')))) {
-    if (*l->p == '.' || *l->p == 'e' || *l->p == 'E')
+                           ((*l->p == '-' || *l->p == '+') && !hex &&
+                            (l->p[-1] == 'e' || l->p[-1] == 'E')))) {
+    if (*l->p == '.' || (!hex && (*l->p == 'e' || *l->p == 'E')))
       isfloat = true;
     l->p++;
   }
-  char *text = rt_xstrndup(start, (size_t)(l->p - start)), *end;
-  RtValue *v = NULL;
-  if (!isfloat || strncasecmp(text + (text[0] == '-' || text[0] == '+'), "0x", 2) == 0) {
-    long long i = strtoll(text, &end, 0);
-    if (*end == 0 && end != text)
-      v = rt_int(i);
-  } else {
-    double f = strtod(text, &end);
-    if (*end == 0 && end != text)
-      v = rt_float(f);
+  size_t n = (size_t)(l->p - num);
+  if (n == 0 || (start != num && (*num == '-' || *num == '+')))
+    return NULL;
+  if (isfloat) {
+    double f;
+    if (rt_arith_parse_float(num, n, &f, NULL, 0) != RT_ARITH_OK || isalpha((unsigned char)*num))
+      return NULL;
+    return rt_float(neg ? -f : f);
   }
-  free(text);
-  return v;
+  int64_t i;
+  if (neg && num == start + 1) /* "-9223372036854775808" fits as a whole */
+    return rt_arith_parse_int(start, (size_t)(l->p - start), 0, &i, NULL, 0) ? NULL : rt_int(i);
+  if (rt_arith_parse_int(num, n, 0, &i, NULL, 0) != RT_ARITH_OK || (neg && i == INT64_MIN))
+    return NULL;
+  return rt_int(neg ? -i : i);
 }
 
 static RtValue *lit_value(Lit *l, int depth) {
@@ -416,11 +528,11 @@ static RtValue *lit_value(Lit *l, int depth) {
     l->p++;
     return lit_seq(l, '}', true, depth);
   }
-  if (word(l, "True") || word(l, "true"))
+  if (word(l, "True"))
     return rt_bool(true);
-  if (word(l, "False") || word(l, "false"))
+  if (word(l, "False"))
     return rt_bool(false);
-  if (word(l, "None") || word(l, "null"))
+  if (word(l, "None"))
     return rt_none();
   if (isdigit((unsigned char)c) || c == '-' || c == '+' || c == '.')
     return lit_number(l);

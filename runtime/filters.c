@@ -8,7 +8,6 @@
 #include "rt.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,43 +52,37 @@ static RtValue *f_bool(RtValue *base, RtValue *args, RtValue *kwargs) {
   }
 }
 
-/* Jinja's do_int: int(value), else int(float(value)), else the default. */
+/* Jinja's do_int: int(value, base) for a string, int(value) otherwise; on
+ * TypeError/ValueError, int(float(value)); failing that, the default. An
+ * OverflowError (infinity, or a number past 64 bits) is not caught, as in
+ * Jinja. */
 static RtValue *f_int(RtValue *base, RtValue *args, RtValue *kwargs) {
   RtValue *def = arg(args, kwargs, 0, "default"), *basev = arg(args, kwargs, 1, "base");
-  int radix = basev && rt_kind(basev) == RT_INT ? (int)basev->u.i : 10;
+  int radix = 10;
+  if (basev)
+    radix = rt_kind(basev) == RT_INT && basev->u.i >= 0 && basev->u.i <= 36 ? (int)basev->u.i : 1;
+  char msg[256];
+  int64_t i = 0;
+  double f = 0;
+  RtArithErr e = RT_ARITH_VALUE;
   switch (rt_kind(base)) {
   case RT_INT: return rt_incref(base);
   case RT_BOOL: return rt_int(base->u.b);
-  case RT_FLOAT: return rt_int((int64_t)base->u.f);
-  case RT_STR: {
-    const char *s = base->u.str.s;
-    char *end;
-    while (isspace((unsigned char)*s))
-      s++;
-    const char *digits = s;
-    if (radix != 10 && (*digits == '-' || *digits == '+'))
-      digits++;
-    if (radix == 16 && strncasecmp(digits, "0x", 2) == 0)
-      s = digits + 2;
-    else if (radix == 8 && strncasecmp(digits, "0o", 2) == 0)
-      s = digits + 2;
-    else if (radix == 2 && strncasecmp(digits, "0b", 2) == 0)
-      s = digits + 2;
-    errno = 0;
-    long long i = strtoll(s, &end, radix);
-    while (isspace((unsigned char)*end))
-      end++;
-    if (end != s && !*end && !errno)
-      return rt_int(i);
-    double f = strtod(base->u.str.s, &end);
-    while (isspace((unsigned char)*end))
-      end++;
-    if (end != base->u.str.s && !*end && radix == 10)
-      return rt_int((int64_t)f);
+  case RT_FLOAT:
+    e = rt_arith_float_to_int(base->u.f, &i, msg, sizeof msg);
     break;
-  }
+  case RT_STR:
+    e = rt_arith_parse_int(base->u.str.s, base->u.str.len, radix, &i, msg, sizeof msg);
+    if (e == RT_ARITH_VALUE && rt_arith_parse_float(base->u.str.s, base->u.str.len, &f, NULL, 0) ==
+                                   RT_ARITH_OK)
+      e = rt_arith_float_to_int(f, &i, msg, sizeof msg);
+    break;
   default: break;
   }
+  if (e == RT_ARITH_OK)
+    return rt_int(i);
+  if (e != RT_ARITH_VALUE)
+    return rt_arith_error(e, msg);
   return def ? rt_incref(def) : rt_int(0);
 }
 
@@ -176,6 +169,8 @@ RtValue *rt_filter(const char *name, RtValue *base, RtValue *args, RtValue *kwar
       continue;
     if (!filters[i].takes_undefined && rt_is_error(base))
       return rt_error_of(base);
+    if (rt_too_deep(base) || (args && rt_too_deep(args)) || (kwargs && rt_too_deep(kwargs)))
+      return rt_too_deep_error();
     for (size_t a = 0; args && a < rt_len(args); a++)
       if (rt_is_error(rt_list_at(args, a)))
         return rt_error_of(rt_list_at(args, a));
@@ -193,6 +188,8 @@ RtValue *rt_test(const char *name, RtValue *base, RtValue *args, const RtLoc *lo
     return rt_kind(base) == RT_ERROR ? rt_incref(base) : rt_bool(rt_kind(base) == RT_UNDEF);
   if (rt_is_error(base))
     return rt_error_of(base);
+  if (rt_too_deep(base))
+    return rt_too_deep_error();
   if (strcmp(name, "none") == 0)
     return rt_bool(rt_kind(base) == RT_NONE);
   return rt_error("no test named '%s'", name);

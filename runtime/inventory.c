@@ -1,159 +1,602 @@
 /*
- * inventory.c — run-time inventory: INI files as Ansible's ini plugin reads
- * them ([group], [group:vars], [group:children], `host k=v ...`, host ranges
- * like web[1:3]), YAML inventories (all: hosts/vars/children), and `-i a,b,`
- * host lists; the implicit localhost; host patterns (all, *, groups, hosts,
- * globs, a:b union, a:&b intersection, a:!b exclusion).
+ * inventory.c — the run-time inventory, built as Ansible's plugins build it:
+ * INI files (the ini plugin: [group], [group:vars], [group:children] naming
+ * groups declared before or after, host lines split like shlex with k=v
+ * vars, host:port, ranges web[01:20], db-[a:f], x[1:10:2]), YAML inventories
+ * (the yaml plugin), `-i a,b,` host lists; then the reconciliation Ansible
+ * runs once all sources are in (top-level groups under "all", hosts of no
+ * group in "ungrouped"), host patterns with Ansible's operators and order,
+ * and variable precedence between groups.
+ *
+ * Shape: hosts and groups live in arrays addressed by index and found by
+ * name through an RtIndex; edges and memberships are pairs recorded once
+ * each. Nothing holds a pointer into an array across a call that may grow
+ * it. A source is parsed into an inventory of its own, checked against the
+ * one it joins — cycles, nesting depth, host and membership counts, in time
+ * linear in their sizes — and merged only then, so a bad source leaves
+ * nothing behind. Graph walks use explicit worklists, never recursion.
  *
  * This is run-time data, so parsing it here is allowed (DESIGN invariant 1).
- * Sizes are small (hundreds of hosts), so lookups are linear scans.
  */
 #include "rt.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
-#include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
+#include <pcre2.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static int find_host(RtInventory *inv, const char *name) {
-  for (int i = 0; i < inv->nhosts; i++)
-    if (strcmp(inv->hosts[i].name, name) == 0)
-      return i;
-  return -1;
+/* n + 1 zeroed ints (never a zero-size allocation). */
+static int *ints(size_t n) {
+  return rt_xcalloc(n + 1, sizeof(int));
 }
 
-static int find_group(RtInventory *inv, const char *name) {
-  for (int i = 0; i < inv->ngroups; i++)
-    if (strcmp(inv->groups[i].name, name) == 0)
-      return i;
-  return -1;
+static void push_int(int **a, int *n, int *cap, int v) {
+  if (*n == *cap) {
+    *cap = *cap ? *cap * 2 : 4;
+    *a = rt_xrealloc(*a, sizeof **a * (size_t)*cap);
+  }
+  (*a)[(*n)++] = v;
 }
 
-static RtInvGroup *get_group(RtInventory *inv, const char *name) {
-  int g = find_group(inv, name);
-  if (g >= 0)
-    return &inv->groups[g];
-  inv->groups = rt_xrealloc(inv->groups, sizeof *inv->groups * (size_t)(inv->ngroups + 1));
-  RtInvGroup *gr = &inv->groups[inv->ngroups++];
-  memset(gr, 0, sizeof *gr);
-  gr->name = rt_xstrdup(name);
-  gr->vars = rt_dict_new(4);
-  return gr;
+/* ---- hosts, groups, edges, memberships ---- */
+
+static const char *host_key(const void *ctx, uint32_t pos, size_t *len) {
+  const char *n = ((const RtInventory *)ctx)->hosts[pos].name;
+  *len = strlen(n);
+  return n;
 }
 
-static RtInvHost *get_host(RtInventory *inv, const char *name) {
+static const char *group_key(const void *ctx, uint32_t pos, size_t *len) {
+  const char *n = ((const RtInventory *)ctx)->groups[pos].name;
+  *len = strlen(n);
+  return n;
+}
+
+static const char *edge_key(const void *ctx, uint32_t pos, size_t *len) {
+  *len = sizeof(RtInvPair);
+  return (const char *)&((const RtInventory *)ctx)->edges[pos];
+}
+
+static const char *member_key(const void *ctx, uint32_t pos, size_t *len) {
+  *len = sizeof(RtInvPair);
+  return (const char *)&((const RtInventory *)ctx)->members[pos];
+}
+
+static int find_host(const RtInventory *inv, const char *name) {
+  return (int)rt_index_find(&inv->host_index, name, strlen(name), host_key, inv);
+}
+
+static int find_group(const RtInventory *inv, const char *name) {
+  return (int)rt_index_find(&inv->group_index, name, strlen(name), group_key, inv);
+}
+
+/* The index of host `name`, created if new. */
+static int add_host(RtInventory *inv, const char *name) {
   int h = find_host(inv, name);
   if (h >= 0)
-    return &inv->hosts[h];
-  inv->hosts = rt_xrealloc(inv->hosts, sizeof *inv->hosts * (size_t)(inv->nhosts + 1));
-  RtInvHost *ho = &inv->hosts[inv->nhosts++];
+    return h;
+  if (inv->nhosts == inv->caphosts) {
+    inv->caphosts = inv->caphosts ? inv->caphosts * 2 : 16;
+    inv->hosts = rt_xrealloc(inv->hosts, sizeof *inv->hosts * (size_t)inv->caphosts);
+  }
+  RtInvHost *ho = &inv->hosts[inv->nhosts];
   memset(ho, 0, sizeof *ho);
   ho->name = rt_xstrdup(name);
-  ho->vars = rt_dict_new(4);
-  return ho;
+  rt_index_add(&inv->host_index, (uint32_t)inv->nhosts, host_key, inv);
+  inv->dirty = true;
+  return inv->nhosts++;
 }
 
-static void add_name(char ***list, int *n, const char *name) {
-  for (int i = 0; i < *n; i++)
-    if (strcmp((*list)[i], name) == 0)
-      return;
-  *list = rt_xrealloc(*list, sizeof **list * (size_t)(*n + 1));
-  (*list)[(*n)++] = rt_xstrdup(name);
-}
-
-/* An INI value as the ini plugin's _parse_value: a Python literal if it is
- * one (numbers, True/False, quoted strings, lists), else the text. */
-static RtValue *ini_value(const char *s) {
-  RtValue *v = rt_parse_pyliteral(s, strlen(s));
-  return v ? v : rt_strz(s);
-}
-
-/* Splits a host line into words, honouring single and double quotes (shlex). */
-static int split_words(char *line, char **words, int max) {
-  int n = 0;
-  char *out = line, *p = line;
-  while (*p && n < max) {
-    while (isspace((unsigned char)*p))
-      p++;
-    if (!*p)
-      break;
-    words[n++] = out;
-    char q = 0;
-    while (*p && (q || !isspace((unsigned char)*p))) {
-      if (!q && (*p == '"' || *p == '\'')) {
-        q = *p++;
-        *out++ = q; /* keep quotes: values are literal-evaluated afterwards */
-        continue;
-      }
-      if (q && *p == q) {
-        *out++ = *p++;
-        q = 0;
-        continue;
-      }
-      *out++ = *p++;
-    }
-    if (*p)
-      p++;
-    *out++ = 0;
+/* The index of group `name`, created if new. */
+static int add_group(RtInventory *inv, const char *name) {
+  int g = find_group(inv, name);
+  if (g >= 0)
+    return g;
+  if (inv->ngroups == inv->capgroups) {
+    inv->capgroups = inv->capgroups ? inv->capgroups * 2 : 16;
+    inv->groups = rt_xrealloc(inv->groups, sizeof *inv->groups * (size_t)inv->capgroups);
   }
-  return n;
+  RtInvGroup *gr = &inv->groups[inv->ngroups];
+  memset(gr, 0, sizeof *gr);
+  gr->name = rt_xstrdup(name);
+  gr->priority = 1;
+  rt_index_add(&inv->group_index, (uint32_t)inv->ngroups, group_key, inv);
+  inv->dirty = true;
+  return inv->ngroups++;
 }
 
-/* Expands "web[1:3]" / "db[a:c]" / "x[01:10]" into names; returns count. */
-static int expand_range(const char *pat, char ***out) {
-  const char *lb = strchr(pat, '['), *rb = lb ? strchr(lb, ']') : NULL;
-  const char *colon = lb ? strchr(lb, ':') : NULL;
-  *out = NULL;
-  if (!lb || !rb || !colon || colon > rb) {
-    *out = rt_xmalloc(sizeof **out);
-    (*out)[0] = rt_xstrdup(pat);
-    return 1;
+/* Appends `p` to a pair list unless it is there; true when added. */
+static bool add_pair(RtInventory *inv, RtInvPair **a, int *n, int *cap, RtIndex *ix,
+                     RtIndexKeyFn kf, RtInvPair p) {
+  if (rt_index_find(ix, (const char *)&p, sizeof p, kf, inv) >= 0)
+    return false;
+  if (*n == *cap) {
+    *cap = *cap ? *cap * 2 : 16;
+    *a = rt_xrealloc(*a, sizeof **a * (size_t)*cap);
   }
-  char *a = rt_xstrndup(lb + 1, (size_t)(colon - lb - 1));
-  char *b = rt_xstrndup(colon + 1, (size_t)(rb - colon - 1));
-  int n = 0;
-  if (isalpha((unsigned char)a[0]) && isalpha((unsigned char)b[0])) {
-    for (char c = a[0]; c <= b[0]; c++) {
-      *out = rt_xrealloc(*out, sizeof **out * (size_t)(n + 1));
-      (*out)[n++] = rt_xasprintf("%.*s%c%s", (int)(lb - pat), pat, c, rb + 1);
-    }
-  } else {
-    long lo = strtol(a, NULL, 10), hi = strtol(b, NULL, 10);
-    int width = a[0] == '0' ? (int)strlen(a) : 0;
-    for (long i = lo; i <= hi; i++) {
-      *out = rt_xrealloc(*out, sizeof **out * (size_t)(n + 1));
-      (*out)[n++] = rt_xasprintf("%.*s%0*ld%s", (int)(lb - pat), pat, width, i, rb + 1);
-    }
-  }
-  free(a);
-  free(b);
-  return n;
+  (*a)[*n] = p;
+  rt_index_add(ix, (uint32_t)(*n)++, kf, inv);
+  inv->dirty = true;
+  return true;
 }
 
-static void ini_host_line(RtInventory *inv, RtInvGroup *g, char *line) {
-  char *words[256];
-  int n = split_words(line, words, 256);
-  if (n == 0)
+/* parent → child, once (the caller has refused child == parent). */
+static void add_edge(RtInventory *inv, int parent, int child) {
+  RtInvPair p = {parent, child};
+  if (!add_pair(inv, &inv->edges, &inv->nedges, &inv->capedges, &inv->edge_index, edge_key, p))
     return;
-  char **names;
-  int nn = expand_range(words[0], &names);
-  for (int k = 0; k < nn; k++) {
-    RtInvHost *h = get_host(inv, names[k]);
-    for (int i = 1; i < n; i++) {
-      char *eq = strchr(words[i], '=');
-      if (!eq)
-        continue;
-      *eq = 0;
-      rt_dict_set(h->vars, words[i], ini_value(eq + 1));
-      *eq = '=';
-    }
-    if (g)
-      add_name(&g->hosts, &g->nhosts, names[k]);
-    free(names[k]);
+  RtInvGroup *pg = &inv->groups[parent];
+  push_int(&pg->children, &pg->nchildren, &pg->capchildren, child);
+  RtInvGroup *cg = &inv->groups[child];
+  push_int(&cg->parents, &cg->nparents, &cg->capparents, parent);
+}
+
+/* Host `h` into group `g`, once. */
+static void add_member(RtInventory *inv, int g, int h) {
+  RtInvPair p = {g, h};
+  if (!add_pair(inv, &inv->members, &inv->nmembers, &inv->capmembers, &inv->member_index,
+                member_key, p))
+    return;
+  RtInvGroup *gr = &inv->groups[g];
+  push_int(&gr->hosts, &gr->nhosts, &gr->caphosts, h);
+  RtInvHost *ho = &inv->hosts[h];
+  push_int(&ho->direct, &ho->ndirect, &ho->capdirect, g);
+}
+
+static bool is_member(const RtInventory *inv, int g, int h) {
+  RtInvPair p = {g, h};
+  return rt_index_find(&inv->member_index, (const char *)&p, sizeof p, member_key, inv) >= 0;
+}
+
+/* Sets a var in a host's or group's own dict (takes `v`). The dicts are
+ * shared copy-on-write: the hosts of one range line share their vars. */
+static void set_var(RtValue **vars, const char *k, RtValue *v) {
+  if (!*vars) {
+    *vars = rt_dict_new(4);
+  } else if ((*vars)->refs != 1) {
+    RtValue *c = rt_dict_copy(*vars);
+    rt_decref(*vars);
+    *vars = c;
   }
-  free(names);
+  rt_dict_set(*vars, k, v);
+}
+
+/* Group.set_variable: ansible_group_priority sets the group's priority
+ * instead of a var (takes `v`). */
+static void set_group_var(RtInventory *inv, int g, const char *k, RtValue *v) {
+  RtInvGroup *gr = &inv->groups[g];
+  if (strcmp(k, "ansible_group_priority") != 0) {
+    set_var(&gr->vars, k, v);
+    return;
+  }
+  int64_t p = 1;
+  if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL)
+    p = rt_as_int(v);
+  else if (rt_kind(v) == RT_FLOAT)
+    rt_arith_float_to_int(v->u.f, &p, NULL, 0);
+  else if (rt_kind(v) == RT_STR)
+    rt_arith_parse_int(v->u.str.s, v->u.str.len, 10, &p, NULL, 0);
+  gr->priority = (int)p;
+  gr->priority_set = true;
+  rt_decref(v);
+}
+
+static void merge_vars(RtValue **dst, const RtValue *src) {
+  if (!*dst && src && src->u.dict.len) {
+    *dst = rt_incref((RtValue *)src);
+    return;
+  }
+  for (size_t i = 0; src && i < src->u.dict.len; i++)
+    set_var(dst, src->u.dict.ents[i].key->u.str.s, rt_incref(src->u.dict.ents[i].val));
+}
+
+/* ---- parsing a source ---- */
+
+/* One source being parsed into an inventory of its own. */
+typedef struct Src {
+  RtInventory inv;
+  const char *path;
+  int lineno; /* INI: the line being read, for messages */
+  char *err;
+} Src;
+
+static bool src_fail(Src *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool src_fail(Src *s, const char *fmt, ...) {
+  if (s->err)
+    return false;
+  va_list ap;
+  va_start(ap, fmt);
+  if (vasprintf(&s->err, fmt, ap) < 0)
+    rt_panic(__FILE__, __LINE__, "out of memory");
+  va_end(ap);
+  return false;
+}
+
+/* Group.add_child_group's own refusal; cycles are found when the source is
+ * checked as a whole (check_union). */
+static bool src_child(Src *s, int parent, int child) {
+  if (parent == child)
+    return src_fail(s, "can't add group to itself");
+  add_edge(&s->inv, parent, child);
+  return true;
+}
+
+static bool is_word(unsigned char c) { /* Python's \w, any non-ASCII byte counting as a letter */
+  return isalnum(c) || c == '_' || c >= 0x80;
+}
+
+/* An [a:z] or [0:9](:step) range of a host name, at s (Ansible's
+ * alphanumeric_range); its length, or 0. */
+static size_t name_range(const char *s) {
+  const char *p = s;
+  if (*p++ != '[')
+    return 0;
+  if (isalpha((unsigned char)p[0]) && p[1] == ':' && isalpha((unsigned char)p[2])) {
+    p += 3;
+  } else {
+    const char *d = p;
+    while (isdigit((unsigned char)*p))
+      p++;
+    if (p == d || *p++ != ':')
+      return 0;
+    d = p;
+    while (isdigit((unsigned char)*p))
+      p++;
+    if (p == d)
+      return 0;
+  }
+  if (*p == ':') {
+    const char *d = ++p;
+    while (isdigit((unsigned char)*p))
+      p++;
+    if (p == d)
+      return 0;
+  }
+  return *p == ']' ? (size_t)(p + 1 - s) : 0;
+}
+
+/* parse_address's "hostname" pattern: dot-separated labels of word chars,
+ * '-' and ranges, a label not ending in '_' or '-'. */
+static bool valid_hostname(const char *s) {
+  for (;;) {
+    bool any = false;
+    char last = 0;
+    for (;;) {
+      size_t r = name_range(s);
+      if (r) {
+        s += r, any = true, last = ']';
+      } else if (is_word((unsigned char)*s) || (any && *s == '-')) {
+        last = *s++, any = true;
+      } else {
+        break;
+      }
+    }
+    if (!any || last == '_' || last == '-')
+      return false;
+    if (*s != '.')
+      return *s == 0;
+    s++;
+  }
+}
+
+/* parse_address's "ipv6" pattern, loosely: hex digits, colons (two at least),
+ * dots, and bracketed ranges. */
+static bool valid_ipv6(const char *s) {
+  int colons = 0;
+  for (; *s; s++) {
+    if (*s == '[') {
+      const char *e = strchr(s, ']');
+      if (!e)
+        return false;
+      s = e;
+    } else if (*s == ':') {
+      colons++;
+    } else if (!isxdigit((unsigned char)*s) && *s != '.') {
+      return false;
+    }
+  }
+  return colons >= 2;
+}
+
+/* "x:port" with the ':' outside brackets (parse_address's hostport): the
+ * length of x, or -1. */
+static long hostport_split(const char *s) {
+  const char *p = s;
+  while (*p && *p != ':' && *p != ']') {
+    if (*p == '[') {
+      const char *e = strchr(p, ']');
+      if (!e)
+        return -1;
+      p = e + 1;
+    } else {
+      p++;
+    }
+  }
+  if (*p != ':' || !p[1])
+    return -1;
+  for (const char *d = p + 1; *d; d++)
+    if (!isdigit((unsigned char)*d))
+      return -1;
+  return p - s;
+}
+
+/* Ansible's parse_address: the host part of `pat` (malloc'd) and its port
+ * (-1 without). When the host part is not a host name or address the whole
+ * pattern is the name, without port, as _expand_hostpattern does. */
+static char *split_address(const char *pat, bool allow_ranges, long *port) {
+  char *addr = rt_xstrdup(pat);
+  *port = -1;
+  long cut;
+  char *rb = addr[0] == '[' ? strrchr(addr, ']') : NULL;
+  if (rb && rb > addr + 1 && rb[1] == ':' && rb[2]) { /* bracketed_hostport: "[v6]:port" */
+    bool digits = true;
+    for (const char *d = rb + 2; *d; d++)
+      digits &= isdigit((unsigned char)*d) != 0;
+    if (digits) {
+      *port = strtol(rb + 2, NULL, 10);
+      *rb = 0;
+      memmove(addr, addr + 1, strlen(addr));
+    }
+  }
+  if ((cut = hostport_split(addr)) >= 0) { /* hostport: "name:port" */
+    *port = strtol(addr + cut + 1, NULL, 10);
+    addr[cut] = 0;
+  }
+  bool ok = valid_hostname(addr) || valid_ipv6(addr);
+  if (ok && !allow_ranges && strchr(addr, '['))
+    ok = false;
+  if (!ok) {
+    free(addr);
+    *port = -1;
+    return rt_xstrdup(pat);
+  }
+  return addr;
+}
+
+/* One [begin:end(:step)] of a host pattern, as expand_hostname_range reads it. */
+typedef struct Range {
+  bool alpha;
+  int64_t beg, step, count;
+  int width; /* zero padding: the begin's length when it starts with 0 */
+} Range;
+
+static const char LETTERS[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+static bool parse_int64(Src *s, const char *t, int64_t *out) {
+  char msg[256];
+  if (rt_arith_parse_int(t, strlen(t), 10, out, msg, sizeof msg) != RT_ARITH_OK)
+    return src_fail(s, "%s", msg);
+  return true;
+}
+
+static bool parse_range(Src *s, char *spec, Range *r) {
+  char *b[4];
+  int n = 0;
+  for (char *p = spec;; p++) {
+    if (n < 4)
+      b[n] = p;
+    n++;
+    p = strchr(p, ':');
+    if (!p)
+      break;
+    *p = 0;
+  }
+  if (n != 2 && n != 3)
+    return src_fail(s, "host range must be begin:end or begin:end:step");
+  const char *beg = *b[0] ? b[0] : "0", *end = b[1];
+  if (!*end)
+    return src_fail(s, "host range must specify end value");
+  r->width = 0;
+  if (beg[0] == '0' && beg[1]) {
+    r->width = (int)strlen(beg);
+    if (strlen(end) != strlen(beg))
+      return src_fail(s, "host range must specify equal-length begin and end formats");
+  }
+  r->step = 1;
+  bool step_ok = n != 3 || rt_arith_parse_int(b[2], strlen(b[2]), 10, &r->step, NULL, 0) == 0;
+  const char *ib = strstr(LETTERS, beg), *ie = strstr(LETTERS, end);
+  if (ib && ie && step_ok && r->step != 0) { /* ascii_letters.index(): a substring's position */
+    if (ib > ie)
+      return src_fail(s, "host range must have begin <= end");
+    int64_t i0 = ib - LETTERS, i1 = ie - LETTERS + 1, len = r->step > 0 ? i1 - i0 : 0;
+    r->alpha = true, r->beg = i0;
+    r->count = r->step > 0 ? (len + r->step - 1) / r->step : 0;
+    return true; /* a negative step slices nothing here: [i0:i1:-k] with i0 < i1 */
+  }
+  int64_t lo, hi;
+  if (!parse_int64(s, beg, &lo) || !parse_int64(s, end, &hi) ||
+      (n == 3 && !parse_int64(s, b[2], &r->step)))
+    return false;
+  if (r->step == 0)
+    return src_fail(s, "range() arg 3 must not be zero");
+  r->alpha = false, r->beg = lo;
+  __int128 span = r->step > 0 ? (__int128)hi + 1 - lo : (__int128)lo - ((__int128)hi + 1);
+  __int128 st = r->step > 0 ? r->step : -(__int128)r->step, c = span > 0 ? (span + st - 1) / st : 0;
+  r->count = c > RT_INV_MAX_RANGE ? RT_INV_MAX_RANGE + 1 : (int64_t)c;
+  return true;
+}
+
+/* Appends element k of range r to b, padded as str(x).zfill(width). */
+static void range_item(RtBuf *b, const Range *r, int64_t k) {
+  if (r->alpha) {
+    rt_buf_putc(b, LETTERS[r->beg + k * r->step]);
+    return;
+  }
+  int64_t v = r->beg + k * r->step;
+  char num[32];
+  int len = snprintf(num, sizeof num, "%lld", (long long)v);
+  const char *digits = num + (v < 0);
+  if (v < 0)
+    rt_buf_putc(b, '-');
+  for (int i = len; i < r->width; i++)
+    rt_buf_putc(b, '0');
+  rt_buf_puts(b, digits);
+}
+
+typedef bool (*HostFn)(Src *s, const char *name, void *arg);
+
+/* expand_hostname_range: every name `pat` stands for, each given to fn, in
+ * Ansible's order (the first range varies slowest). The text is split at
+ * its first '[' and first ']', again and again on what follows; the count
+ * is known before the first name is made and is bounded by
+ * RT_INV_MAX_RANGE. With fn NULL, only checks the pattern. */
+static bool expand_hosts(Src *s, const char *pat, HostFn fn, void *arg) {
+  if (!strchr(pat, '['))
+    return fn ? fn(s, pat, arg) : true;
+  char *text = rt_xstrdup(pat), *rest = text;
+  char *lits[64];
+  Range rs[64];
+  int n = 0;
+  bool ok = true;
+  int64_t total = 1;
+  while (ok && strchr(rest, '[')) {
+    char *lb = strchr(rest, '['), *rb = strchr(rest, ']');
+    if (!rb) {
+      ok = src_fail(s, "not enough values to unpack (expected 3, got 2)");
+      break;
+    }
+    if (n == 64) {
+      ok = src_fail(s, "host pattern '%s' has more than 64 ranges", pat);
+      break;
+    }
+    char *lo = lb < rb ? lb : rb, *hi = lb < rb ? rb : lb;
+    *lo = *hi = 0;
+    lits[n] = rest;
+    ok = parse_range(s, lo + 1, &rs[n]);
+    if (ok && (total *= rs[n].count) > RT_INV_MAX_RANGE)
+      total = RT_INV_MAX_RANGE + 1;
+    n++;
+    rest = hi + 1;
+  }
+  if (ok && total > RT_INV_MAX_RANGE)
+    ok = src_fail(s, "host pattern '%s' names more than %d hosts", pat, RT_INV_MAX_RANGE);
+  int64_t k[64] = {0};
+  RtBuf b = {0};
+  for (int64_t done = 0; ok && fn && done < total; done++) {
+    b.len = 0;
+    for (int i = 0; i < n; i++) {
+      rt_buf_puts(&b, lits[i]);
+      range_item(&b, &rs[i], k[i]);
+    }
+    rt_buf_puts(&b, rest);
+    ok = fn(s, b.data, arg);
+    for (int i = n - 1; i >= 0 && ++k[i] == rs[i].count; i--) /* odometer */
+      k[i] = 0;
+  }
+  rt_buf_free(&b);
+  free(text);
+  return ok;
+}
+
+/* What a pattern's hosts get: a group, a port, vars (dict, borrowed). */
+typedef struct HostAdd {
+  int group; /* -1: none */
+  long port;
+  const RtValue *vars;
+} HostAdd;
+
+/* _populate_host_vars: the host, created with its port if new, into the
+ * group, then its vars. */
+static bool add_one_host(Src *s, const char *name, void *arg) {
+  const HostAdd *a = arg;
+  if (!*name)
+    return src_fail(s, "Invalid empty host name provided: %s", name);
+  bool fresh = find_host(&s->inv, name) < 0;
+  if (fresh && s->inv.nhosts >= RT_INV_MAX_HOSTS)
+    return src_fail(s, "the inventory names more than %d hosts", RT_INV_MAX_HOSTS);
+  int h = add_host(&s->inv, name);
+  if (fresh && a->port > 0)
+    set_var(&s->inv.hosts[h].vars, "ansible_port", rt_int(a->port));
+  if (a->group >= 0)
+    add_member(&s->inv, a->group, h);
+  merge_vars(&s->inv.hosts[h].vars, a->vars);
+  return true;
+}
+
+/* A host pattern with its port and ranges (_expand_hostpattern); with
+ * `check`, only its errors, adding nothing. */
+static bool add_hosts(Src *s, const char *pattern, int group, const RtValue *vars, bool ini,
+                      bool check) {
+  HostAdd a = {group, -1, vars};
+  char *name = split_address(pattern, true, &a.port);
+  bool ok = true;
+  size_t n = strlen(pattern);
+  if (ini && a.port < 0 && n && pattern[n - 1] == ':')
+    ok = src_fail(s, "Invalid host pattern '%s' supplied, ending in ':' is not allowed, this "
+                     "character is reserved to provide a port.",
+                  pattern);
+  if (ini && ok && strcmp(name, "---") == 0)
+    ok = src_fail(s, "Invalid host pattern '%s' supplied, '---' is normally a sign this is a "
+                     "YAML file.",
+                  pattern);
+  if (ok)
+    ok = expand_hosts(s, name, check ? NULL : add_one_host, &a);
+  free(name);
+  return ok;
+}
+
+/* ---- INI ---- */
+
+/* Python's shlex.split(line, comments=True): words split at whitespace,
+ * quotes joining ("a b"c is one word), backslash escaping outside single
+ * quotes (inside double quotes only before '"' and '\'), '#' starting a
+ * comment outside quotes. Appends the words to `out` (a list). */
+static bool shlex_split(Src *s, const char *line, RtValue *out) {
+  RtBuf w = {0};
+  bool in_word = false;
+  const char *p = line;
+  for (;;) {
+    char c = *p;
+    if (!c || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '#') {
+      if (in_word)
+        rt_list_push(out, rt_str(w.data ? w.data : "", w.len));
+      w.len = 0;
+      in_word = false;
+      if (!c || c == '#')
+        break;
+      p++;
+      continue;
+    }
+    in_word = true;
+    p++;
+    if (c == '\\') {
+      if (!*p) {
+        rt_buf_free(&w);
+        return src_fail(s, "%s:%d: Error parsing host definition '%s': No escaped character",
+                        s->path, s->lineno, line);
+      }
+      rt_buf_putc(&w, *p++);
+    } else if (c == '\'' || c == '"') {
+      while (*p && *p != c) {
+        if (c == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+          p++;
+        rt_buf_putc(&w, *p++);
+      }
+      if (!*p) {
+        rt_buf_free(&w);
+        return src_fail(s, "%s:%d: Error parsing host definition '%s': No closing quotation",
+                        s->path, s->lineno, line);
+      }
+      p++;
+      rt_buf_add(&w, "", 0);
+    } else {
+      rt_buf_putc(&w, c);
+    }
+  }
+  rt_buf_free(&w);
+  return true;
+}
+
+/* The ini plugin's _parse_value: a Python literal if the text is one, else
+ * the text. */
+static RtValue *ini_value(const char *v) {
+  RtValue *lit = rt_parse_pyliteral(v, strlen(v));
+  return lit ? lit : rt_strz(v);
 }
 
 static char *trim(char *s) {
@@ -165,252 +608,998 @@ static char *trim(char *s) {
   return s;
 }
 
-static bool load_ini(RtInventory *inv, const char *path, char *text, char **err) {
-  enum { HOSTS, VARS, CHILDREN } mode = HOSTS;
-  RtInvGroup *g = NULL;
-  int lineno = 0;
-  for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
-       line = strtok_r(NULL, "\n", &save)) {
-    lineno++;
-    char *s = trim(line);
-    if (!*s || *s == '#' || *s == ';')
-      continue;
-    if (*s == '[') {
-      char *end = strchr(s, ']');
-      if (!end) {
-        *err = rt_xasprintf("%s:%d: Invalid section entry: '%s'", path, lineno, s);
-        return false;
-      }
-      *end = 0;
-      char *name = s + 1, *colon = strchr(name, ':');
-      mode = HOSTS;
-      if (colon) {
-        *colon = 0;
-        if (strcmp(colon + 1, "vars") == 0)
-          mode = VARS;
-        else if (strcmp(colon + 1, "children") == 0)
-          mode = CHILDREN;
-        else {
-          *err = rt_xasprintf("%s:%d: Section [%s:%s] has unknown type: %s", path, lineno, name,
-                              colon + 1, colon + 1);
-          return false;
-        }
-      }
-      g = get_group(inv, name);
-      continue;
+/* A group name at `s` ([^:\]\s]+) followed by nothing but spaces and an
+ * optional #comment; the name is cut out in place. */
+static char *ini_group_name(char *s) {
+  size_t n = strcspn(s, ":] \t\r\n\v\f");
+  if (n == 0)
+    return NULL;
+  char *rest = s + n;
+  while (isspace((unsigned char)*rest))
+    rest++;
+  if (*rest && *rest != '#')
+    return NULL;
+  s[n] = 0;
+  return s;
+}
+
+/* "[name]" or "[name:tag]" with an optional #comment after it; only a
+ * line that is one is cut up in place. */
+static bool ini_section(char *line, char **name, char **tag) {
+  if (line[0] != '[')
+    return false;
+  char *p = line + 1, *colon = NULL;
+  size_t n = strcspn(p, ":] \t\r\n\v\f");
+  if (n == 0)
+    return false;
+  p += n;
+  if (*p == ':') {
+    colon = p++;
+    const char *t = p;
+    while (is_word((unsigned char)*p) && !((unsigned char)*p & 0x80))
+      p++;
+    if (p == t)
+      return false;
+  }
+  char *rb = p;
+  if (*p++ != ']')
+    return false;
+  while (isspace((unsigned char)*p))
+    p++;
+  if (*p && *p != '#')
+    return false;
+  *name = line + 1;
+  *tag = colon ? colon + 1 : NULL;
+  if (colon)
+    *colon = 0;
+  *rb = 0;
+  return true;
+}
+
+/* A group named before it is declared: in [x:children] (then its parents
+ * are kept until it is), or by [x:vars]. */
+typedef struct Pending {
+  char *name;
+  int line;
+  bool children; /* else vars */
+  bool done;
+  int *parents;
+  int nparents, cap;
+} Pending;
+
+typedef struct Ini {
+  Src *s;
+  Pending *pend;
+  int npend, cap;
+  RtIndex pend_index;
+} Ini;
+
+static const char *pend_key(const void *ctx, uint32_t pos, size_t *len) {
+  const char *n = ((const Ini *)ctx)->pend[pos].name;
+  *len = strlen(n);
+  return n;
+}
+
+static Pending *pending(Ini *ini, const char *name) {
+  int64_t i = rt_index_find(&ini->pend_index, name, strlen(name), pend_key, ini);
+  return i >= 0 && !ini->pend[i].done ? &ini->pend[i] : NULL;
+}
+
+static void add_pending(Ini *ini, const char *name, bool children, int parent) {
+  Pending *p = pending(ini, name);
+  if (!p) {
+    if (ini->npend == ini->cap) {
+      ini->cap = ini->cap ? ini->cap * 2 : 8;
+      ini->pend = rt_xrealloc(ini->pend, sizeof *ini->pend * (size_t)ini->cap);
     }
-    if (mode == HOSTS) {
-      ini_host_line(inv, g, s);
-    } else if (mode == VARS) {
-      char *eq = strchr(s, '=');
-      if (!eq) {
-        *err = rt_xasprintf("%s:%d: Expected key=value, got: %s", path, lineno, s);
+    p = &ini->pend[ini->npend];
+    memset(p, 0, sizeof *p);
+    p->name = rt_xstrdup(name);
+    p->line = ini->s->lineno;
+    p->children = children;
+    rt_index_add(&ini->pend_index, (uint32_t)ini->npend++, pend_key, ini);
+  }
+  if (parent >= 0)
+    push_int(&p->parents, &p->nparents, &p->cap, parent);
+}
+
+static bool ini_section_line(Ini *ini, char *name, const char *state, int *group) {
+  Src *s = ini->s;
+  if (strcmp(state, "hosts") != 0 && strcmp(state, "children") != 0 && strcmp(state, "vars") != 0)
+    return src_fail(s, "%s:%d: Section [%s:%s] has unknown type: %s", s->path, s->lineno, name,
+                    state, state);
+  bool vars = strcmp(state, "vars") == 0;
+  if (find_group(&s->inv, name) < 0) {
+    if (vars && !pending(ini, name))
+      add_pending(ini, name, false, -1);
+    add_group(&s->inv, name);
+  }
+  *group = find_group(&s->inv, name);
+  Pending *p = pending(ini, name);
+  if (p && !vars) { /* declared at last: _add_pending_children */
+    for (int i = 0; p->children && i < p->nparents; i++)
+      if (!src_child(s, p->parents[i], *group))
         return false;
-      }
-      *eq = 0;
-      rt_dict_set(g->vars, trim(s), ini_value(trim(eq + 1)));
-    } else {
-      get_group(inv, s);
-      g = get_group(inv, g->name); /* get_group may have moved the array */
-      add_name(&g->children, &g->nchildren, s);
-    }
+    p->done = true;
   }
   return true;
 }
 
-/* YAML inventory: {group: {hosts: {h: vars}, vars: {...}, children: {...}}} */
-static void load_yaml_group(RtInventory *inv, const char *name, const RtValue *gv) {
-  RtInvGroup *g = get_group(inv, name);
-  if (!gv || rt_kind(gv) != RT_DICT)
-    return;
-  const RtValue *hosts = rt_dict_get(gv, "hosts"), *vars = rt_dict_get(gv, "vars"),
-                *children = rt_dict_get(gv, "children");
-  for (size_t i = 0; hosts && rt_kind(hosts) == RT_DICT && i < hosts->u.dict.len; i++) {
-    const char *hn = hosts->u.dict.ents[i].key->u.str.s;
-    RtInvHost *h = get_host(inv, hn);
-    const RtValue *hv = hosts->u.dict.ents[i].val;
-    for (size_t j = 0; hv && rt_kind(hv) == RT_DICT && j < hv->u.dict.len; j++)
-      rt_dict_set(h->vars, hv->u.dict.ents[j].key->u.str.s, rt_incref(hv->u.dict.ents[j].val));
-    g = get_group(inv, name);
-    add_name(&g->hosts, &g->nhosts, hn);
-  }
-  for (size_t j = 0; vars && rt_kind(vars) == RT_DICT && j < vars->u.dict.len; j++)
-    rt_dict_set(get_group(inv, name)->vars, vars->u.dict.ents[j].key->u.str.s,
-                rt_incref(vars->u.dict.ents[j].val));
-  for (size_t i = 0; children && rt_kind(children) == RT_DICT && i < children->u.dict.len; i++) {
-    const char *cn = children->u.dict.ents[i].key->u.str.s;
-    load_yaml_group(inv, cn, children->u.dict.ents[i].val);
-    g = get_group(inv, name);
-    add_name(&g->children, &g->nchildren, cn);
-  }
-}
-
-static bool looks_yaml(const char *path, const char *text) {
-  const char *ext = strrchr(path, '.');
-  if (ext && (strcmp(ext, ".yml") == 0 || strcmp(ext, ".yaml") == 0))
-    return true;
-  while (*text == '#' || isspace((unsigned char)*text)) {
-    if (*text == '#')
-      text = strchr(text, '\n') ? strchr(text, '\n') : text + strlen(text);
-    else
-      text++;
-  }
-  return strncmp(text, "all:", 4) == 0 || strncmp(text, "---", 3) == 0;
-}
-
-bool rt_inventory_load(RtInventory *inv, const char *source, char **err) {
-  struct stat st;
-  get_group(inv, "all");
-  get_group(inv, "ungrouped");
-  if (stat(source, &st) != 0 && strchr(source, ',')) {
-    char *copy = rt_xstrdup(source);
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-      char *name = trim(t);
-      if (*name)
-        get_host(inv, name);
+static bool ini_host_line(Src *s, char *line, int group) {
+  RtValue *words = rt_list_new(4), *vars = rt_dict_new(4);
+  bool ok = shlex_split(s, line, words); /* then the pattern's errors, then the vars' */
+  if (ok && rt_len(words) > 0)
+    ok = add_hosts(s, rt_list_at(words, 0)->u.str.s, group, NULL, true, true);
+  for (size_t i = 1; ok && i < rt_len(words); i++) {
+    char *t = rt_list_at(words, i)->u.str.s, *eq = strchr(t, '=');
+    if (!eq) {
+      ok = src_fail(s, "%s:%d: Expected key=value host variable assignment, got: %s", s->path,
+                    s->lineno, t);
+      break;
     }
-    free(copy);
+    *eq = 0;
+    rt_dict_set(vars, t, ini_value(eq + 1));
+    *eq = '=';
+  }
+  if (ok && rt_len(words) > 0)
+    ok = add_hosts(s, rt_list_at(words, 0)->u.str.s, group, vars, true, false);
+  rt_decref(words);
+  rt_decref(vars);
+  return ok;
+}
+
+static bool ini_line(Ini *ini, char *line, const char *state, int group) {
+  Src *s = ini->s;
+  if (strcmp(state, "hosts") == 0)
+    return ini_host_line(s, line, group);
+  if (strcmp(state, "vars") == 0) {
+    char *eq = strchr(line, '=');
+    if (!eq)
+      return src_fail(s, "%s:%d: Expected key=value, got: %s", s->path, s->lineno, line);
+    *eq = 0;
+    set_group_var(&s->inv, group, trim(line), ini_value(trim(eq + 1)));
     return true;
   }
-  size_t len;
-  char *text = rt_read_file(source, &len);
-  if (!text) {
-    *err = rt_xasprintf("Unable to parse %s as an inventory source", source);
-    return false;
+  char *child = ini_group_name(line);
+  if (!child)
+    return src_fail(s, "%s:%d: Expected group name, got: %s", s->path, s->lineno, line);
+  int c = find_group(&s->inv, child);
+  if (c < 0) {
+    add_pending(ini, child, true, group);
+    return true;
+  }
+  return src_child(s, group, c);
+}
+
+/* The ini plugin's _parse: one pass, hosts before any section in
+ * "ungrouped", then the first group still pending is an error. */
+static bool load_ini(Src *s, char *text) {
+  Ini ini = {s, NULL, 0, 0, {0}};
+  int group = find_group(&s->inv, "ungrouped");
+  char state[64] = "hosts";
+  bool ok = true;
+  s->lineno = 0;
+  for (char *line = text, *next; ok && line; line = next) {
+    next = strchr(line, '\n');
+    if (next)
+      *next++ = 0;
+    s->lineno++;
+    char *t = trim(line), *name, *tag;
+    if (!*t || *t == '#' || *t == ';')
+      continue;
+    size_t n = strlen(t);
+    if (ini_section(t, &name, &tag)) {
+      snprintf(state, sizeof state, "%s", tag ? tag : "hosts");
+      ok = ini_section_line(&ini, name, tag ? tag : "hosts", &group);
+    } else if (t[0] == '[' && t[n - 1] == ']') {
+      ok = src_fail(s, "%s:%d: Invalid section entry: '%s'. Please make sure that there are no "
+                       "spaces in the section entry, and that there are no other invalid "
+                       "characters",
+                    s->path, s->lineno, t);
+    } else {
+      ok = ini_line(&ini, t, state, group);
+    }
+  }
+  for (int i = 0; ok && i < ini.npend; i++) {
+    const Pending *p = &ini.pend[i];
+    if (p->done)
+      continue;
+    if (p->children)
+      ok = src_fail(s, "%s:%d: Section [%s:children] includes undefined group: %s", s->path,
+                    p->line, s->inv.groups[p->parents[p->nparents - 1]].name, p->name);
+    else
+      ok = src_fail(s, "%s:%d: Section [%s:vars] not valid for undefined group: %s", s->path,
+                    p->line, p->name, p->name);
+  }
+  for (int i = 0; i < ini.npend; i++) {
+    free(ini.pend[i].name);
+    free(ini.pend[i].parents);
+  }
+  free(ini.pend);
+  rt_index_free(&ini.pend_index);
+  return ok;
+}
+
+/* ---- YAML ---- */
+
+/* type() of a value Ansible's YAML loader made, as its messages print it. */
+static const char *py_type(const RtValue *v) {
+  switch (rt_kind(v)) {
+  case RT_STR: return "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
+  case RT_INT: return "<class 'int'>";
+  case RT_FLOAT: return "<class 'float'>";
+  case RT_BOOL: return "<class 'bool'>";
+  case RT_LIST: return "<class 'ansible.parsing.yaml.objects.AnsibleSequence'>";
+  case RT_DICT: return "<class 'ansible.parsing.yaml.objects.AnsibleMapping'>";
+  default: return "<class 'NoneType'>";
+  }
+}
+
+/* InventoryData.add_child: a group, or else a host, becomes a member. */
+static bool yaml_child(Src *s, int g, const char *name) {
+  int c = find_group(&s->inv, name), h;
+  if (c >= 0)
+    return src_child(s, g, c);
+  if ((h = find_host(&s->inv, name)) >= 0) {
+    add_member(&s->inv, g, h);
+    return true;
+  }
+  return src_fail(s, "%s is not a known host nor group", name);
+}
+
+/* The yaml plugin's _parse_group: {hosts: {pattern: vars}, vars: {..},
+ * children: {name: group}} with its keys in their order; a section may be a
+ * single name. Recursion follows the document's nesting, which the loader
+ * bounded. */
+static bool yaml_group(Src *s, const char *name, const RtValue *gv) {
+  if (gv && rt_kind(gv) != RT_DICT && rt_kind(gv) != RT_NONE)
+    return true; /* "Skipping '%s' as this is not a valid group definition" */
+  int g = add_group(&s->inv, name);
+  for (size_t i = 0; gv && rt_kind(gv) == RT_DICT && i < gv->u.dict.len; i++) {
+    const char *key = gv->u.dict.ents[i].key->u.str.s;
+    const RtValue *sec = gv->u.dict.ents[i].val;
+    bool known = !strcmp(key, "hosts") || !strcmp(key, "vars") || !strcmp(key, "children");
+    RtValue *one = NULL;
+    if (known && rt_kind(sec) == RT_STR) { /* a section naming one entry */
+      one = rt_dict_new(1);
+      rt_dict_set(one, sec->u.str.s, rt_none());
+      sec = one;
+    }
+    bool ok = true;
+    if (known && rt_kind(sec) != RT_DICT && rt_kind(sec) != RT_NONE)
+      ok = src_fail(s, "Invalid \"%s\" entry for \"%s\" group, requires a dictionary, found \"%s\" "
+                       "instead.",
+                    key, name, py_type(sec));
+    for (size_t j = 0; ok && rt_kind(sec) == RT_DICT && j < sec->u.dict.len; j++) {
+      const char *k = sec->u.dict.ents[j].key->u.str.s;
+      const RtValue *v = sec->u.dict.ents[j].val;
+      if (!strcmp(key, "vars")) {
+        set_group_var(&s->inv, g, k, rt_incref((RtValue *)v));
+      } else if (!strcmp(key, "children")) {
+        ok = yaml_group(s, k, v) && yaml_child(s, g, k);
+      } else if (!strcmp(key, "hosts")) {
+        if (rt_kind(v) != RT_DICT && rt_kind(v) != RT_NONE) {
+          RtBuf t = {0};
+          rt_render_str(&t, v);
+          ok = src_fail(s, "Invalid data from file, expected dictionary and got:\n\n%s", t.data);
+          rt_buf_free(&t);
+        } else {
+          ok = add_hosts(s, k, g, rt_kind(v) == RT_DICT ? v : NULL, false, false);
+        }
+      }
+    }
+    rt_decref(one);
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+static bool load_yaml(Src *s, const RtValue *doc) {
+  if (rt_kind(doc) == RT_NONE || (rt_kind(doc) == RT_DICT && rt_len(doc) == 0))
+    return src_fail(s, "Parsed empty YAML file");
+  if (rt_kind(doc) != RT_DICT)
+    return src_fail(s, "YAML inventory has invalid structure, it should be a dictionary, got: %s",
+                    py_type(doc));
+  if (rt_dict_get(doc, "plugin"))
+    return src_fail(s, "Plugin configuration YAML file, not YAML inventory");
+  for (size_t i = 0; i < doc->u.dict.len; i++)
+    if (!yaml_group(s, doc->u.dict.ents[i].key->u.str.s, doc->u.dict.ents[i].val))
+      return false;
+  return true;
+}
+
+/* ---- checking a source against the inventory it joins ---- */
+
+/* The group graph and memberships `inv` would have with `src` merged in:
+ * inv's numbering, then src's new groups and hosts. Adjacency in CSR form. */
+typedef struct Union {
+  const RtInventory *inv, *src;
+  int ng, nh, all;
+  int *gmap, *hmap; /* src index → union index */
+  int *gsrc;        /* union index past inv's → src index */
+  int *pstart, *par, *pseq; /* parents of each group, and each edge's order */
+  int *cstart, *chi;        /* children of each group */
+  int *dstart, *dir;        /* direct groups of each host */
+} Union;
+
+static const char *u_name(const Union *u, int g) {
+  return g < u->inv->ngroups ? u->inv->groups[g].name : u->src->groups[u->gsrc[g]].name;
+}
+
+/* Builds CSR lists from (key, value, seq) triples. */
+static void csr(int n, int m, const int *key, const int *val, const int *seq, int **start,
+                int **out, int **oseq) {
+  *start = rt_xcalloc((size_t)n + 1, sizeof **start);
+  *out = rt_xcalloc((size_t)m + 1, sizeof **out);
+  if (oseq)
+    *oseq = rt_xcalloc((size_t)m + 1, sizeof **oseq);
+  for (int i = 0; i < m; i++)
+    (*start)[key[i] + 1]++;
+  for (int i = 0; i < n; i++)
+    (*start)[i + 1] += (*start)[i];
+  int *fill = ints(n);
+  for (int i = 0; i < m; i++) {
+    int at = (*start)[key[i]] + fill[key[i]]++;
+    (*out)[at] = val[i];
+    if (oseq)
+      (*oseq)[at] = seq[i];
+  }
+  free(fill);
+}
+
+static void union_build(Union *u, const RtInventory *inv, const RtInventory *src) {
+  memset(u, 0, sizeof *u);
+  u->inv = inv, u->src = src;
+  u->ng = inv->ngroups, u->nh = inv->nhosts;
+  u->gmap = rt_xcalloc((size_t)src->ngroups + 1, sizeof *u->gmap);
+  u->gsrc = rt_xcalloc((size_t)inv->ngroups + (size_t)src->ngroups + 1, sizeof *u->gsrc);
+  for (int g = 0; g < src->ngroups; g++) {
+    int m = find_group(inv, src->groups[g].name);
+    if (m < 0) {
+      u->gsrc[u->ng] = g;
+      m = u->ng++;
+    }
+    u->gmap[g] = m;
+  }
+  u->hmap = rt_xcalloc((size_t)src->nhosts + 1, sizeof *u->hmap);
+  for (int h = 0; h < src->nhosts; h++) {
+    int m = find_host(inv, src->hosts[h].name);
+    u->hmap[h] = m >= 0 ? m : u->nh++;
+  }
+  u->all = find_group(inv, "all");
+  /* edges: inv's, src's, then all → every group without parents */
+  int *hasp = ints(u->ng);
+  int m = inv->nedges + src->nedges;
+  int *a = ints(m + (size_t)u->ng), *b = ints(m + (size_t)u->ng),
+      *seq = ints(m + (size_t)u->ng);
+  int k = 0;
+  for (int i = 0; i < inv->nedges; i++, k++)
+    a[k] = inv->edges[i].a, b[k] = inv->edges[i].b;
+  for (int i = 0; i < src->nedges; i++, k++)
+    a[k] = u->gmap[src->edges[i].a], b[k] = u->gmap[src->edges[i].b];
+  for (int i = 0; i < k; i++)
+    hasp[b[i]] = 1, seq[i] = i;
+  for (int g = 0; g < u->ng; g++)
+    if (g != u->all && !hasp[g])
+      a[k] = u->all, b[k] = g, seq[k] = k, k++;
+  csr(u->ng, k, b, a, seq, &u->pstart, &u->par, &u->pseq);
+  csr(u->ng, k, a, b, NULL, &u->cstart, &u->chi, NULL);
+  free(a), free(b), free(seq), free(hasp);
+  /* memberships */
+  m = inv->nmembers + src->nmembers;
+  int *mh = ints(m), *mg = ints(m);
+  for (int i = 0; i < inv->nmembers; i++)
+    mh[i] = inv->members[i].b, mg[i] = inv->members[i].a;
+  for (int i = 0; i < src->nmembers; i++)
+    mh[inv->nmembers + i] = u->hmap[src->members[i].b],
+    mg[inv->nmembers + i] = u->gmap[src->members[i].a];
+  csr(u->nh, m, mh, mg, NULL, &u->dstart, &u->dir, NULL);
+  free(mh), free(mg);
+}
+
+static void union_free(Union *u) {
+  free(u->gmap), free(u->hmap), free(u->gsrc);
+  free(u->pstart), free(u->par), free(u->pseq);
+  free(u->cstart), free(u->chi), free(u->dstart), free(u->dir);
+}
+
+/* Kahn's walk from the roots: depth (longest path from "all") of each
+ * group, or a cycle. The cycle reported is closed by its latest edge, the
+ * one whose addition Ansible refuses. */
+static bool union_graph(Union *u, char **err) {
+  int *indeg = ints(u->ng), *depth = ints(u->ng);
+  int *queue = ints(u->ng), qh = 0, qt = 0;
+  for (int g = 0; g < u->ng; g++) {
+    indeg[g] = u->pstart[g + 1] - u->pstart[g];
+    if (!indeg[g])
+      queue[qt++] = g;
   }
   bool ok = true;
-  if (looks_yaml(source, text)) {
-    char *perr = NULL;
-    RtValue *doc = rt_parse_yaml(text, len, source, &perr);
-    if (!doc) {
-      *err = rt_xasprintf("Unable to parse %s as an inventory source: %s", source,
-                          perr ? perr : "invalid YAML");
-      free(perr);
-      ok = false;
-    } else {
-      for (size_t i = 0; rt_kind(doc) == RT_DICT && i < doc->u.dict.len; i++)
-        load_yaml_group(inv, doc->u.dict.ents[i].key->u.str.s, doc->u.dict.ents[i].val);
-      rt_decref(doc);
+  while (qh < qt && ok) {
+    int g = queue[qh++];
+    for (int e = u->cstart[g]; e < u->cstart[g + 1]; e++) {
+      int c = u->chi[e];
+      if (depth[g] + 1 > depth[c])
+        depth[c] = depth[g] + 1;
+      if (depth[c] > RT_INV_MAX_DEPTH) {
+        *err = rt_xasprintf("group '%s' is nested more than %d levels deep", u_name(u, c),
+                            RT_INV_MAX_DEPTH);
+        ok = false;
+        break;
+      }
+      if (--indeg[c] == 0)
+        queue[qt++] = c;
     }
-  } else {
-    ok = load_ini(inv, source, text, err);
   }
+  if (ok && qt < u->ng) { /* groups left over sit on or below a cycle: walk up one */
+    int *seen = ints(u->ng), v = -1, step = 0;
+    for (int g = 0; g < u->ng && v < 0; g++)
+      if (indeg[g] > 0)
+        v = g;
+    int *via = ints(u->ng); /* edge index into par[] taken from v */
+    while (!seen[v]) {
+      seen[v] = ++step;
+      int e = u->pstart[v];
+      while (indeg[u->par[e]] == 0) /* a parent still on the cycle's side */
+        e++;
+      via[v] = e;
+      v = u->par[e];
+    }
+    int best = via[v], start = v;
+    for (int w = u->par[via[v]]; w != start; w = u->par[via[w]])
+      if (u->pseq[via[w]] > u->pseq[best])
+        best = via[w];
+    int child = -1;
+    for (int g = 0; g < u->ng && child < 0; g++)
+      if (seen[g] && via[g] == best)
+        child = g;
+    *err = rt_xasprintf("Adding group '%s' as child to '%s' creates a recursive dependency loop.",
+                        u_name(u, child), u_name(u, u->par[best]));
+    ok = false;
+    free(seen), free(via);
+  }
+  free(indeg), free(depth), free(queue);
+  return ok;
+}
+
+/* Each host's groups, direct and inherited, counted against
+ * RT_INV_MAX_MEMBERSHIPS: the walk stops at the limit, so checking costs at
+ * most the limit. */
+static bool union_memberships(Union *u, char **err) {
+  if (u->nh > RT_INV_MAX_HOSTS) {
+    *err = rt_xasprintf("the inventory names more than %d hosts", RT_INV_MAX_HOSTS);
+    return false;
+  }
+  int *mark = ints(u->ng), *stack = ints(u->ng);
+  int64_t total = 0;
+  for (int h = 0; h < u->nh && total <= RT_INV_MAX_MEMBERSHIPS; h++) {
+    int sp = 0, n = 0;
+    for (int e = u->dstart[h]; e < u->dstart[h + 1]; e++)
+      if (mark[u->dir[e]] != h + 1)
+        mark[u->dir[e]] = h + 1, stack[sp++] = u->dir[e];
+    while (sp) {
+      int g = stack[--sp];
+      n++;
+      for (int e = u->pstart[g]; e < u->pstart[g + 1]; e++)
+        if (mark[u->par[e]] != h + 1)
+          mark[u->par[e]] = h + 1, stack[sp++] = u->par[e];
+    }
+    total += n > 1 ? n - 1 : 1; /* without "all"; a host of no group joins "ungrouped" */
+  }
+  free(mark), free(stack);
+  if (total > RT_INV_MAX_MEMBERSHIPS) {
+    *err = rt_xasprintf("the inventory has more than %d host-group memberships (hosts times the "
+                        "groups each belongs to)",
+                        RT_INV_MAX_MEMBERSHIPS);
+    return false;
+  }
+  return true;
+}
+
+/* Merges a checked source into `inv`, in the source's order. */
+static void merge_source(RtInventory *inv, const RtInventory *src) {
+  int *gmap = ints(src->ngroups), *hmap = ints(src->nhosts);
+  for (int g = 0; g < src->ngroups; g++) {
+    gmap[g] = add_group(inv, src->groups[g].name);
+    merge_vars(&inv->groups[gmap[g]].vars, src->groups[g].vars);
+    if (src->groups[g].priority_set) {
+      inv->groups[gmap[g]].priority = src->groups[g].priority;
+      inv->groups[gmap[g]].priority_set = true;
+    }
+  }
+  for (int h = 0; h < src->nhosts; h++) {
+    hmap[h] = add_host(inv, src->hosts[h].name);
+    merge_vars(&inv->hosts[hmap[h]].vars, src->hosts[h].vars);
+  }
+  for (int e = 0; e < src->nedges; e++)
+    add_edge(inv, gmap[src->edges[e].a], gmap[src->edges[e].b]);
+  for (int m = 0; m < src->nmembers; m++)
+    add_member(inv, gmap[src->members[m].a], hmap[src->members[m].b]);
+  free(gmap);
+  free(hmap);
+}
+
+/* ---- loading ---- */
+
+static bool looks_yaml_name(const char *path) {
+  const char *ext = strrchr(path, '.');
+  return ext && (!strcmp(ext, ".yml") || !strcmp(ext, ".yaml") || !strcmp(ext, ".json"));
+}
+
+/* A file: YAML when it is named so, or when it reads as a YAML mapping
+ * (Ansible tries the yaml plugin before the ini plugin); INI otherwise. */
+static bool load_file(Src *s, const char **plugin) {
+  size_t len;
+  char *text = rt_read_file(s->path, &len);
+  if (!text) {
+    *plugin = NULL;
+    return src_fail(s, "Unable to parse %s as an inventory source", s->path);
+  }
+  char *perr = NULL;
+  bool named = looks_yaml_name(s->path), ok;
+  RtValue *doc = rt_parse_yaml(text, len, s->path, &perr);
+  if (named || (doc && rt_kind(doc) == RT_DICT)) {
+    *plugin = "yaml";
+    ok = doc ? load_yaml(s, doc) : src_fail(s, "%s", perr);
+  } else {
+    *plugin = "ini";
+    ok = load_ini(s, text);
+  }
+  rt_decref(doc);
+  free(perr);
   free(text);
   return ok;
 }
 
-RtInvHost *rt_inventory_implicit_localhost(RtInventory *inv) {
+/* The host_list plugin: "a,b:2222," — no ranges, each host in "ungrouped". */
+static bool load_host_list(Src *s, const char *source) {
+  char *copy = rt_xstrdup(source);
+  bool ok = true;
+  int ung = find_group(&s->inv, "ungrouped");
+  for (char *save = NULL, *t = strtok_r(copy, ",", &save); ok && t;
+       t = strtok_r(NULL, ",", &save)) {
+    char *name = trim(t);
+    if (!*name || find_host(&s->inv, name) >= 0)
+      continue;
+    HostAdd a = {ung, -1, NULL};
+    char *host = split_address(name, false, &a.port);
+    if (find_host(&s->inv, host) < 0)
+      ok = add_one_host(s, host, &a);
+    free(host);
+  }
+  free(copy);
+  return ok;
+}
+
+/* InventoryData's start: "all", and "ungrouped" as its first child. */
+static void inventory_init(RtInventory *inv) {
+  int all = add_group(inv, "all"), ung = add_group(inv, "ungrouped");
+  add_edge(inv, all, ung);
+}
+
+bool rt_inventory_load(RtInventory *inv, const char *source, char **err) {
+  inventory_init(inv);
+  Src s = {{0}, source, 0, NULL};
+  inventory_init(&s.inv);
+  struct stat st;
+  const char *plugin = "host_list";
+  bool ok = stat(source, &st) != 0 && strchr(source, ',') ? load_host_list(&s, source)
+                                                          : load_file(&s, &plugin);
+  Union u;
+  if (ok) {
+    union_build(&u, inv, &s.inv);
+    ok = union_graph(&u, &s.err) && union_memberships(&u, &s.err);
+    union_free(&u);
+  }
+  if (ok)
+    merge_source(inv, &s.inv);
+  else if (plugin)
+    *err = rt_xasprintf("Failed to parse %s with %s plugin: %s", source, plugin, s.err);
+  else
+    *err = rt_xstrdup(s.err);
+  free(s.err);
+  rt_inventory_free(&s.inv);
+  return ok;
+}
+
+int rt_inventory_implicit_localhost(RtInventory *inv) {
   int i = find_host(inv, "localhost");
   if (i >= 0)
-    return &inv->hosts[i];
-  RtInvHost *h = get_host(inv, "localhost");
-  rt_dict_set(h->vars, "ansible_connection", rt_strz("local"));
-  h->implicit = true;
-  return h;
+    return i;
+  i = add_host(inv, "localhost");
+  set_var(&inv->hosts[i].vars, "ansible_connection", rt_strz("local"));
+  inv->hosts[i].implicit = true;
+  return i;
 }
 
-/* Is host `h` a member of group `g` (directly or through children)? */
-static bool in_group(RtInventory *inv, int g, const char *h, int depth) {
-  if (depth > 64)
-    return false;
-  RtInvGroup *gr = &inv->groups[g];
-  if (strcmp(gr->name, "all") == 0)
-    return true;
-  if (strcmp(gr->name, "ungrouped") == 0) { /* every host in no other group */
-    for (int k = 0; k < inv->ngroups; k++) {
-      const char *n = inv->groups[k].name;
-      if (strcmp(n, "all") != 0 && strcmp(n, "ungrouped") != 0 && in_group(inv, k, h, depth + 1))
-        return false;
+/* ---- reconciling ---- */
+
+static int cmp_group_names(const void *a, const void *b, void *ctx) {
+  const RtInventory *inv = ctx;
+  return strcmp(inv->groups[*(const int *)a].name, inv->groups[*(const int *)b].name);
+}
+
+/* Host h's groups, direct and inherited, into out[] (returns how many);
+ * mark[] must not hold h + 1 yet. */
+static int closure(const RtInventory *inv, int h, int *mark, int *stack, int *out) {
+  int sp = 0, n = 0;
+  const RtInvHost *ho = &inv->hosts[h];
+  for (int i = 0; i < ho->ndirect; i++)
+    if (mark[ho->direct[i]] != h + 1)
+      mark[ho->direct[i]] = h + 1, stack[sp++] = ho->direct[i];
+  while (sp) {
+    int g = stack[--sp];
+    out[n++] = g;
+    const RtInvGroup *gr = &inv->groups[g];
+    for (int i = 0; i < gr->nparents; i++)
+      if (mark[gr->parents[i]] != h + 1)
+        mark[gr->parents[i]] = h + 1, stack[sp++] = gr->parents[i];
+  }
+  return n;
+}
+
+/* Drops the memberships of "ungrouped" that `drop` marks. */
+static void drop_ungrouped(RtInventory *inv, int ung, const bool *drop) {
+  int k = 0;
+  for (int i = 0; i < inv->nmembers; i++)
+    if (!(inv->members[i].a == ung && drop[inv->members[i].b]))
+      inv->members[k++] = inv->members[i];
+  inv->nmembers = k;
+  rt_index_rebuild(&inv->member_index, (uint32_t)k, member_key, inv);
+  RtInvGroup *g = &inv->groups[ung];
+  k = 0;
+  for (int i = 0; i < g->nhosts; i++)
+    if (!drop[g->hosts[i]])
+      g->hosts[k++] = g->hosts[i];
+  g->nhosts = k;
+  for (int h = 0; h < inv->nhosts; h++) {
+    if (!drop[h])
+      continue;
+    RtInvHost *ho = &inv->hosts[h];
+    k = 0;
+    for (int i = 0; i < ho->ndirect; i++)
+      if (ho->direct[i] != ung)
+        ho->direct[k++] = ho->direct[i];
+    ho->ndirect = k;
+  }
+}
+
+/* Group.depth: the longest path from "all", by Kahn's walk. */
+static void compute_depths(RtInventory *inv) {
+  int *indeg = ints(inv->ngroups);
+  int *queue = ints(inv->ngroups), qh = 0, qt = 0;
+  for (int g = 0; g < inv->ngroups; g++) {
+    inv->groups[g].depth = 0;
+    indeg[g] = inv->groups[g].nparents;
+    if (!indeg[g])
+      queue[qt++] = g;
+  }
+  while (qh < qt) {
+    const RtInvGroup *gr = &inv->groups[queue[qh++]];
+    for (int i = 0; i < gr->nchildren; i++) {
+      RtInvGroup *c = &inv->groups[gr->children[i]];
+      if (gr->depth + 1 > c->depth)
+        c->depth = gr->depth + 1;
+      if (--indeg[gr->children[i]] == 0)
+        queue[qt++] = gr->children[i];
     }
-    return true;
   }
-  for (int k = 0; k < gr->nhosts; k++)
-    if (strcmp(gr->hosts[k], h) == 0)
-      return true;
-  for (int k = 0; k < gr->nchildren; k++) {
-    int c = find_group(inv, gr->children[k]);
-    if (c >= 0 && in_group(inv, c, h, depth + 1))
-      return true;
-  }
-  return false;
+  free(indeg);
+  free(queue);
 }
 
-/* Hosts matching one pattern term, as a membership bitmap. */
-static void match_term(RtInventory *inv, const char *term, bool *hit) {
-  if (strcmp(term, "all") == 0 || strcmp(term, "*") == 0) {
-    for (int i = 0; i < inv->nhosts; i++)
-      hit[i] = !inv->hosts[i].implicit;
+void rt_inventory_finish(RtInventory *inv) {
+  inventory_init(inv);
+  int all = find_group(inv, "all"), ung = find_group(inv, "ungrouped");
+  if (!inv->dirty)
+    return;
+  for (int g = 0; g < inv->ngroups; g++) /* reconcile_inventory: top-level groups under all */
+    if (g != all && inv->groups[g].nparents == 0)
+      add_edge(inv, all, g);
+  int *mark = ints(inv->ngroups);
+  int *stack = ints(inv->ngroups);
+  int *gs = ints(inv->ngroups);
+  bool *drop = rt_xcalloc((size_t)inv->nhosts + 1, sizeof *drop), any_drop = false;
+  for (int h = 0; h < inv->nhosts; h++) { /* hosts of no group join "ungrouped"; others leave it */
+    if (inv->hosts[h].implicit)
+      continue;
+    int n = closure(inv, h, mark, stack, gs);
+    bool other = false;
+    for (int i = 0; i < n; i++)
+      other |= gs[i] != all && gs[i] != ung;
+    bool in_ung = is_member(inv, ung, h);
+    if (in_ung && other)
+      drop[h] = any_drop = true;
+    else if (!in_ung && !other)
+      add_member(inv, ung, h);
+  }
+  if (any_drop)
+    drop_ungrouped(inv, ung, drop);
+  compute_depths(inv);
+  memset(mark, 0, sizeof *mark * (size_t)inv->ngroups);
+  for (int h = 0; h < inv->nhosts; h++) { /* group_names */
+    RtInvHost *ho = &inv->hosts[h];
+    free(ho->groups);
+    ho->groups = NULL;
+    ho->ngroups = 0;
+    if (ho->implicit)
+      continue;
+    int n = closure(inv, h, mark, stack, gs), k = 0;
+    ho->groups = rt_xcalloc((size_t)n + 1, sizeof *ho->groups);
+    for (int i = 0; i < n; i++)
+      if (gs[i] != all)
+        ho->groups[k++] = gs[i];
+    ho->ngroups = k;
+    qsort_r(ho->groups, (size_t)k, sizeof *ho->groups, cmp_group_names, inv);
+  }
+  free(mark), free(stack), free(gs), free(drop);
+  rt_decref(inv->groups_value);
+  inv->groups_value = NULL;
+  inv->dirty = false;
+}
+
+/* ---- patterns ---- */
+
+/* Scratch for walks over one inventory: marks stamped per walk. */
+typedef struct Walk {
+  const RtInventory *inv;
+  unsigned *gmark, *hmark, stamp;
+  int *queue;
+} Walk;
+
+static void walk_init(Walk *w, const RtInventory *inv) {
+  w->inv = inv;
+  w->gmark = rt_xcalloc((size_t)inv->ngroups + 1, sizeof *w->gmark);
+  w->hmark = rt_xcalloc((size_t)inv->nhosts + 1, sizeof *w->hmark);
+  w->queue = rt_xcalloc((size_t)inv->ngroups + 1, sizeof *w->queue);
+  w->stamp = 0;
+}
+
+static void walk_free(Walk *w) {
+  free(w->gmark), free(w->hmark), free(w->queue);
+}
+
+/* Group.get_hosts: the group's hosts, then its children's level by level,
+ * each once; "all" leaves out the implicit localhost. Appended to out. */
+static void group_hosts(Walk *w, int g, int **out, int *n, int *cap) {
+  const RtInventory *inv = w->inv;
+  unsigned st = ++w->stamp;
+  int qh = 0, qt = 0;
+  w->queue[qt++] = g;
+  w->gmark[g] = st;
+  bool all = strcmp(inv->groups[g].name, "all") == 0;
+  while (qh < qt) {
+    const RtInvGroup *gr = &inv->groups[w->queue[qh++]];
+    for (int i = 0; i < gr->nhosts; i++) {
+      int h = gr->hosts[i];
+      if (w->hmark[h] != st && !(all && inv->hosts[h].implicit)) {
+        w->hmark[h] = st;
+        push_int(out, n, cap, h);
+      }
+    }
+    for (int i = 0; i < gr->nchildren; i++)
+      if (w->gmark[gr->children[i]] != st)
+        w->gmark[gr->children[i]] = st, w->queue[qt++] = gr->children[i];
+  }
+}
+
+/* _match_list: a glob (fnmatch.translate, case-sensitive) or a ~regex,
+ * both matched from the start of the name (re.match). */
+static bool name_matches(const char *pattern, pcre2_code *re, const char *name) {
+  if (!re)
+    return fnmatch(pattern, name, FNM_NOESCAPE) == 0;
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+  int rc = pcre2_match(re, (PCRE2_SPTR)name, strlen(name), 0, PCRE2_ANCHORED, md, NULL);
+  pcre2_match_data_free(md);
+  return rc >= 0;
+}
+
+/* A pattern's [i] or [i:j] subscript, cut off in place (_split_subscript). */
+static bool split_subscript(char *p, long *start, long *end) {
+  size_t n = strlen(p);
+  if (n < 4 || p[n - 1] != ']' || p[0] == '~')
+    return false;
+  char *lb = strrchr(p, '[');
+  if (!lb || lb == p)
+    return false;
+  char *s = lb + 1, *e;
+  long a = strtol(s, &e, 10);
+  if (e == s || (*s == '+'))
+    return false;
+  if (*e == ']' && e == p + n - 1) {
+    *start = a, *end = LONG_MIN; /* a single index */
+  } else if ((*e == ':' || *e == '-') && *s != '-') {
+    char *f = e + 1, *g;
+    long b = strtol(f, &g, 10);
+    if (g == f)
+      b = -1; /* x: runs to the end */
+    else if (*f == '-' || *f == '+')
+      return false;
+    if (*g != ']' || g != p + n - 1)
+      return false;
+    *start = a, *end = b;
+  } else {
+    return false;
+  }
+  *lb = 0;
+  return true;
+}
+
+/* _apply_subscript: [i] one host (Python indexing), [i:j] the slice i..j. */
+static void apply_subscript(int *hosts, int *n, long start, long end) {
+  if (end == LONG_MIN || end == 0) { /* Ansible tests `if end:`, so [i:0] is [i] */
+    long i = start < 0 ? start + *n : start;
+    if (i < 0 || i >= *n) {
+      *n = 0;
+      return;
+    }
+    hosts[0] = hosts[i];
+    *n = 1;
     return;
   }
-  int g = find_group(inv, term);
-  for (int i = 0; i < inv->nhosts; i++) {
-    const char *h = inv->hosts[i].name;
-    if (g >= 0)
-      hit[i] = !inv->hosts[i].implicit && in_group(inv, g, h, 0);
-    else
-      hit[i] = strcmp(h, term) == 0 || (strpbrk(term, "*?[") && fnmatch(term, h, 0) == 0);
+  if (end == -1)
+    end = *n - 1;
+  long lo = start < *n ? start : *n, hi = end + 1 < *n ? end + 1 : *n;
+  int k = 0;
+  for (long i = lo; i < hi; i++)
+    hosts[k++] = hosts[i];
+  *n = k;
+}
+
+/* _match_one_pattern: the groups a pattern names (all their hosts), hosts
+ * it names, or for no match at all a localhost name's implicit host. */
+static void match_one(Walk *w, char *pat, int **out, int *n, int *cap) {
+  const RtInventory *inv = w->inv;
+  long start = 0, end = 0;
+  bool sub = split_subscript(pat, &start, &end);
+  pcre2_code *re = NULL;
+  if (pat[0] == '~') {
+    int ec;
+    PCRE2_SIZE eo;
+    re = pcre2_compile((PCRE2_SPTR)(pat + 1), PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
+    if (!re)
+      return; /* not a regular expression: it matches nothing */
   }
-  if (g < 0 && strpbrk(term, "*?[")) /* group globs */
-    for (int k = 0; k < inv->ngroups; k++)
-      if (fnmatch(term, inv->groups[k].name, 0) == 0)
-        for (int i = 0; i < inv->nhosts; i++)
-          hit[i] |= !inv->hosts[i].implicit && in_group(inv, k, inv->hosts[i].name, 0);
+  bool special = re || strpbrk(pat, ".?*[") != NULL, groups = false;
+  for (int g = 0; g < inv->ngroups; g++)
+    if (re || special ? name_matches(pat, re, inv->groups[g].name)
+                      : strcmp(pat, inv->groups[g].name) == 0) {
+      group_hosts(w, g, out, n, cap);
+      groups = true;
+    }
+  if (!groups || special) {
+    if (!re && !special) {
+      int h = find_host(inv, pat);
+      if (h >= 0 && !inv->hosts[h].implicit)
+        push_int(out, n, cap, h);
+    } else {
+      for (int h = 0; h < inv->nhosts; h++)
+        if (!inv->hosts[h].implicit && name_matches(pat, re, inv->hosts[h].name))
+          push_int(out, n, cap, h);
+    }
+  }
+  if (*n == 0 && (!strcmp(pat, "localhost") || !strcmp(pat, "127.0.0.1") || !strcmp(pat, "::1"))) {
+    int h = find_host(inv, pat);
+    if (h >= 0)
+      push_int(out, n, cap, h);
+  }
+  if (re)
+    pcre2_code_free(re);
+  if (sub)
+    apply_subscript(*out, n, start, end);
+}
+
+/* split_host_pattern: at commas when there are any, else at colons outside
+ * brackets unless the whole reads as one address (IPv6, host:port). */
+static int split_patterns(char *text, char **parts, int max) {
+  int n = 0;
+  if (strchr(text, ',')) {
+    for (char *p = text, *c; p && n < max; p = c) {
+      c = strchr(p, ',');
+      if (c)
+        *c++ = 0;
+      parts[n++] = p;
+    }
+  } else {
+    long port;
+    char *addr = split_address(text, true, &port);
+    bool single = port >= 0 || valid_ipv6(addr);
+    free(addr);
+    if (single) {
+      parts[n++] = text;
+    } else {
+      for (char *p = text; *p && n < max;) {
+        while (*p == ':' || isspace((unsigned char)*p))
+          *p++ = 0;
+        if (!*p)
+          break;
+        parts[n++] = p;
+        while (*p && *p != ':' && !isspace((unsigned char)*p)) {
+          if (*p == '[' && strchr(p, ']'))
+            p = strchr(p, ']');
+          p++;
+        }
+      }
+    }
+  }
+  int k = 0;
+  for (int i = 0; i < n; i++)
+    if (*(parts[i] = trim(parts[i])))
+      parts[k++] = parts[i];
+  return k;
 }
 
 int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count) {
-  int n = inv->nhosts;
-  bool *sel = rt_xcalloc((size_t)n + 1, 1), *hit = rt_xcalloc((size_t)n + 1, 1);
-  char *copy = rt_xstrdup(pattern);
-  for (char *save = NULL, *t = strtok_r(copy, ":,", &save); t; t = strtok_r(NULL, ":,", &save)) {
-    char *term = trim(t);
-    char op = 0;
-    if (*term == '&' || *term == '!')
-      op = *term++;
-    match_term(inv, term, hit);
-    for (int i = 0; i < n; i++) {
-      if (op == '&')
-        sel[i] = sel[i] && hit[i];
-      else if (op == '!')
-        sel[i] = sel[i] && !hit[i];
-      else
-        sel[i] = sel[i] || hit[i];
+  char *text = rt_xstrdup(pattern);
+  size_t max = strlen(text) + 2;
+  char **parts = rt_xcalloc(max, sizeof *parts), **order = rt_xcalloc(max + 1, sizeof *order);
+  int np = split_patterns(text, parts, (int)max), no = 0;
+  for (int pass = 0; pass < 3; pass++) /* order_patterns: plain, then &, then ! */
+    for (int i = 0; i < np; i++)
+      if ((pass == 0 && parts[i][0] != '&' && parts[i][0] != '!') ||
+          (pass == 1 && parts[i][0] == '&') || (pass == 2 && parts[i][0] == '!'))
+        order[no++] = parts[i];
+  char all[] = "all";
+  if (no && (order[0][0] == '&' || order[0][0] == '!')) {
+    memmove(order + 1, order, sizeof *order * (size_t)no++);
+    order[0] = all;
+  }
+  Walk w;
+  walk_init(&w, inv);
+  bool *in = rt_xcalloc((size_t)inv->nhosts + 1, sizeof *in);
+  bool *that_in = rt_xcalloc((size_t)inv->nhosts + 1, sizeof *that_in);
+  int *res = NULL, nres = 0, capres = 0, *that = NULL, nthat = 0, capthat = 0;
+  for (int i = 0; i < no; i++) {
+    char *p = order[i];
+    nthat = 0;
+    int h = find_host(inv, p);
+    if (h >= 0) {
+      push_int(&that, &nthat, &capthat, h);
+    } else {
+      match_one(&w, p + (p[0] == '&' || p[0] == '!'), &that, &nthat, &capthat);
+    }
+    if (h < 0 && (p[0] == '&' || p[0] == '!')) {
+      for (int k = 0; k < nthat; k++)
+        that_in[that[k]] = true;
+      int k = 0;
+      for (int j = 0; j < nres; j++) {
+        bool keep = p[0] == '&' ? that_in[res[j]] : !that_in[res[j]];
+        if (keep)
+          res[k++] = res[j];
+        else
+          in[res[j]] = false;
+      }
+      nres = k;
+      for (int j = 0; j < nthat; j++)
+        that_in[that[j]] = false;
+    } else {
+      for (int k = 0; k < nthat; k++)
+        if (!in[that[k]]) {
+          in[that[k]] = true;
+          push_int(&res, &nres, &capres, that[k]);
+        }
     }
   }
-  free(copy);
-  int *out = rt_xcalloc((size_t)n + 1, sizeof *out), k = 0;
-  for (int i = 0; i < n; i++)
-    if (sel[i])
-      out[k++] = i;
-  free(sel);
-  free(hit);
-  *count = k;
-  return out;
+  walk_free(&w);
+  free(in), free(that_in), free(that), free(parts), free(order), free(text);
+  *count = nres;
+  if (!res)
+    res = rt_xcalloc(1, sizeof *res);
+  return res;
 }
 
-/* Depth of group g below "all" (all = 0), for var precedence ordering. */
-static int group_depth(RtInventory *inv, int g, int guard) {
-  int best = 0;
-  if (guard > 64)
-    return 0;
-  for (int p = 0; p < inv->ngroups; p++)
-    for (int k = 0; k < inv->groups[p].nchildren; k++)
-      if (strcmp(inv->groups[p].children[k], inv->groups[g].name) == 0) {
-        int d = group_depth(inv, p, guard + 1) + 1;
-        if (d > best)
-          best = d;
-      }
-  if (best == 0 && strcmp(inv->groups[g].name, "all") != 0)
-    best = 1;
-  return best;
-}
+/* ---- variables ---- */
 
+/* sort_groups: by (depth, priority, name). */
 static int cmp_groups(const void *a, const void *b, void *ctx) {
-  RtInventory *inv = ctx;
-  int ga = *(const int *)a, gb = *(const int *)b;
-  int da = group_depth(inv, ga, 0), db = group_depth(inv, gb, 0);
-  if (da != db)
-    return da - db;
-  return strcmp(inv->groups[ga].name, inv->groups[gb].name);
+  const RtInventory *inv = ctx;
+  const RtInvGroup *x = &inv->groups[*(const int *)a], *y = &inv->groups[*(const int *)b];
+  if (x->depth != y->depth)
+    return x->depth - y->depth;
+  if (x->priority != y->priority)
+    return x->priority < y->priority ? -1 : 1;
+  return strcmp(x->name, y->name);
 }
 
 static void merge_into(RtValue *dst, const RtValue *src) {
@@ -420,62 +1609,84 @@ static void merge_into(RtValue *dst, const RtValue *src) {
 
 RtValue *rt_inventory_host_vars(RtInventory *inv, int i) {
   RtValue *d = rt_dict_new(16);
-  const char *h = inv->hosts[i].name;
-  int *gs = rt_xcalloc((size_t)inv->ngroups + 1, sizeof *gs), n = 0;
-  for (int g = 0; g < inv->ngroups; g++)
-    if (!inv->hosts[i].implicit && in_group(inv, g, h, 0))
-      gs[n++] = g;
-  qsort_r(gs, (size_t)n, sizeof *gs, cmp_groups, inv);
-  for (int k = 0; k < n; k++)
-    merge_into(d, inv->groups[gs[k]].vars);
-  merge_into(d, inv->hosts[i].vars);
-  free(gs);
+  const RtInvHost *h = &inv->hosts[i];
+  int all = find_group(inv, "all");
+  if (h->implicit) { /* reconcile_inventory: the implicit localhost takes all's vars */
+    if (all >= 0)
+      merge_into(d, inv->groups[all].vars);
+  } else {
+    int *gs = rt_xcalloc((size_t)h->ngroups + 2, sizeof *gs), n = 0;
+    if (all >= 0)
+      gs[n++] = all;
+    for (int k = 0; k < h->ngroups; k++)
+      gs[n++] = h->groups[k];
+    qsort_r(gs, (size_t)n, sizeof *gs, cmp_groups, inv);
+    for (int k = 0; k < n; k++)
+      merge_into(d, inv->groups[gs[k]].vars);
+    free(gs);
+  }
+  merge_into(d, h->vars);
   return d;
 }
 
-/* Fills each host's sorted group list (group_names: every group but "all"). */
-void rt_inventory_finish(RtInventory *inv) {
-  for (int i = 0; i < inv->nhosts; i++) {
-    RtInvHost *h = &inv->hosts[i];
-    for (int k = 0; k < h->ngroups; k++)
-      free(h->groups[k]);
-    free(h->groups);
-    h->groups = NULL;
-    h->ngroups = 0;
-    if (h->implicit)
-      continue;
-    for (int g = 0; g < inv->ngroups; g++)
-      if (strcmp(inv->groups[g].name, "all") != 0 && in_group(inv, g, h->name, 0))
-        add_name(&h->groups, &h->ngroups, inv->groups[g].name);
-    for (int a = 1; a < h->ngroups; a++)
-      for (int b = a; b > 0 && strcmp(h->groups[b - 1], h->groups[b]) > 0; b--) {
-        char *t = h->groups[b];
-        h->groups[b] = h->groups[b - 1];
-        h->groups[b - 1] = t;
-      }
+RtValue *rt_inventory_group_names(RtInventory *inv, int i) {
+  const RtInvHost *h = &inv->hosts[i];
+  RtValue *l = rt_list_new((size_t)h->ngroups);
+  for (int k = 0; k < h->ngroups; k++)
+    rt_list_push(l, rt_strz(inv->groups[h->groups[k]].name));
+  return l;
+}
+
+RtValue *rt_inventory_groups(RtInventory *inv) {
+  RtValue *v = __atomic_load_n(&inv->groups_value, __ATOMIC_ACQUIRE);
+  if (v)
+    return rt_incref(v);
+  Walk w;
+  walk_init(&w, inv);
+  RtValue *d = rt_dict_new((size_t)inv->ngroups);
+  int *hs = NULL, n = 0, cap = 0;
+  for (int g = 0; g < inv->ngroups; g++) {
+    n = 0;
+    group_hosts(&w, g, &hs, &n, &cap);
+    RtValue *l = rt_list_new((size_t)n);
+    for (int k = 0; k < n; k++)
+      rt_list_push(l, rt_strz(inv->hosts[hs[k]].name));
+    rt_dict_set(d, inv->groups[g].name, l);
   }
+  free(hs);
+  walk_free(&w);
+  RtValue *expected = NULL; /* another thread may have built it meanwhile: keep theirs */
+  if (!__atomic_compare_exchange_n(&inv->groups_value, &expected, d, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE)) {
+    rt_decref(d);
+    return rt_incref(expected);
+  }
+  return rt_incref(d);
 }
 
 void rt_inventory_free(RtInventory *inv) {
   for (int i = 0; i < inv->nhosts; i++) {
     free(inv->hosts[i].name);
     rt_decref(inv->hosts[i].vars);
-    for (int k = 0; k < inv->hosts[i].ngroups; k++)
-      free(inv->hosts[i].groups[k]);
+    free(inv->hosts[i].direct);
     free(inv->hosts[i].groups);
   }
   for (int g = 0; g < inv->ngroups; g++) {
     RtInvGroup *gr = &inv->groups[g];
     free(gr->name);
     rt_decref(gr->vars);
-    for (int k = 0; k < gr->nchildren; k++)
-      free(gr->children[k]);
-    for (int k = 0; k < gr->nhosts; k++)
-      free(gr->hosts[k]);
     free(gr->children);
+    free(gr->parents);
     free(gr->hosts);
   }
   free(inv->hosts);
   free(inv->groups);
+  free(inv->edges);
+  free(inv->members);
+  rt_index_free(&inv->host_index);
+  rt_index_free(&inv->group_index);
+  rt_index_free(&inv->edge_index);
+  rt_index_free(&inv->member_index);
+  rt_decref(inv->groups_value);
   memset(inv, 0, sizeof *inv);
 }

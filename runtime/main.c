@@ -1,7 +1,7 @@
 /*
  * main.c — rt_main, the compiled program's command line: ansible-playbook's
  * options that apply to a compiled playbook (-i -e -f -v -C -D -l -u -c
- * --private-key), the plan (--plan), host key policy, and exit codes (0 ok,
+ * --private-key, the vault passwords), the plan (--plan), host key policy, and exit codes (0 ok,
  * 2 failed hosts, 4 unreachable hosts, 5 bad options, 99 interrupted, 1 other
  * errors).
  */
@@ -18,20 +18,14 @@
 static void usage(FILE *f, const char *argv0) {
   fprintf(f,
           "usage: %s [-i INVENTORY]... [-e EXTRA_VARS]... [-f FORKS] [-l SUBSET] [-u USER]\n"
+          "          [-t TAGS] [--skip-tags TAGS]\n"
           "          [-c CONNECTION] [--private-key FILE] [-C] [-D] [-v...]\n"
           "          [--host-key-checking=yes|accept-new|no] [--known-hosts FILE]\n"
+          "          [--vault-id [LABEL@]SOURCE]... [--vault-password-file FILE]...\n"
+          "          [--ask-vault-pass]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
           "\nRuns the playbook compiled into this program (by playc).\n",
           argv0);
-}
-
-static void on_sigint(int sig) {
-  (void)sig;
-  static const char msg[] = "\n [ERROR]: User interrupted execution\n";
-  if (write(2, msg, sizeof msg - 1) < 0) {
-    /* nothing left to do */
-  }
-  _exit(99);
 }
 
 /* Splits "k=v k2='v 2'" (Ansible's parse_kv) into a dict of strings. */
@@ -80,54 +74,66 @@ static RtValue *parse_kv(const char *s, char **err) {
   return d;
 }
 
-RtValue *rt_extra_vars_parse(const char *arg, char **err) {
+/* One -e argument → a dict (new reference), or NULL with *err and *rc set
+ * to ansible-playbook's exit code for it: 1 for a file it cannot read, 4
+ * for data it cannot parse (bad YAML or JSON, nested past RT_MAX_DEPTH),
+ * 5 for data that is not a dictionary. */
+RtValue *rt_extra_vars_parse(const char *arg, char **err, int *rc) {
+  const char *p = arg, *name = "<extra vars>";
+  char *text = NULL;
+  size_t len;
   if (arg[0] == '@') {
-    size_t len;
-    char *text = rt_read_file(arg + 1, &len);
-    if (!text) {
-      *err = rt_xasprintf("the file_name '%s' does not exist, or is not readable", arg + 1);
+    name = arg + 1;
+    if (!(text = rt_read_file(name, &len))) {
+      *err = rt_xasprintf("the file_name '%s' does not exist, or is not readable", name);
+      *rc = 1;
       return NULL;
     }
-    RtValue *v = rt_parse_yaml(text, len, arg + 1, err);
-    free(text);
-    if (v && rt_kind(v) != RT_DICT) {
-      rt_decref(v);
-      *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary",
-                          arg);
-      return NULL;
+    p = text;
+  } else {
+    while (isspace((unsigned char)*p))
+      p++;
+    if (*p != '{' && *p != '[') {
+      *rc = 5;
+      return parse_kv(arg, err);
     }
-    return v;
+    len = strlen(p);
   }
-  const char *p = arg;
-  while (isspace((unsigned char)*p))
-    p++;
-  if (*p == '{' || *p == '[') {
-    RtValue *v = rt_parse_yaml(p, strlen(p), "<extra vars>", err);
-    if (v && rt_kind(v) != RT_DICT) {
-      rt_decref(v);
-      *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary",
-                          arg);
-      return NULL;
-    }
-    return v;
+  char *perr = NULL;
+  RtValue *v = rt_parse_yaml(p, len, name, &perr);
+  free(text);
+  if (!v) {
+    *err = rt_xasprintf("Unable to parse extra vars '%s': %s", arg, perr);
+    free(perr);
+    *rc = 4;
+    return NULL;
   }
-  return parse_kv(arg, err);
+  if (rt_kind(v) != RT_DICT) {
+    rt_decref(v);
+    *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary",
+                        arg);
+    *rc = 5;
+    return NULL;
+  }
+  return v;
 }
 
-static bool load_extra_vars(RtRun *run, char **err) {
+/* Returns -1 when every -e argument loaded, else the exit code (message in *err). */
+static int load_extra_vars(RtRun *run, char **err) {
   RtValue *all = rt_dict_new(4);
   for (int i = 0; i < run->opt.nextra_vars; i++) {
-    RtValue *v = rt_extra_vars_parse(run->opt.extra_vars[i], err);
+    int rc = 1;
+    RtValue *v = rt_extra_vars_parse(run->opt.extra_vars[i], err, &rc);
     if (!v) {
       rt_decref(all);
-      return false;
+      return rc;
     }
     for (size_t k = 0; k < v->u.dict.len; k++)
       rt_dict_set(all, v->u.dict.ents[k].key->u.str.s, rt_incref(v->u.dict.ents[k].val));
     rt_decref(v);
   }
   run->extra_vars = all;
-  return true;
+  return -1;
 }
 
 static int parse_hkc(const char *s) {
@@ -140,7 +146,21 @@ static int parse_hkc(const char *s) {
   return -1;
 }
 
-enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION };
+enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
+       OPT_VAULT_FILE, OPT_ASK_VAULT };
+
+/* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
+static void add_tags(const char ***list, int *n, const char *arg) {
+  char *copy = rt_xstrdup(arg), *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ')
+      tok++;
+    *list = rt_xrealloc(*list, sizeof **list * (size_t)(*n + 2));
+    (*list)[(*n)++] = rt_xstrdup(tok);
+    (*list)[*n] = NULL;
+  }
+  free(copy);
+}
 
 /* Fills run->opt from argv. Returns -1 to go on, or an exit code. */
 static int parse_args(RtRun *run, int argc, char **argv) {
@@ -153,6 +173,12 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"key-file", required_argument, 0, OPT_KEY}, {"plan", optional_argument, 0, OPT_PLAN},
       {"host-key-checking", required_argument, 0, OPT_HKC},
       {"known-hosts", required_argument, 0, OPT_KNOWN}, {"version", no_argument, 0, OPT_VERSION},
+      {"tags", required_argument, 0, 't'},       {"skip-tags", required_argument, 0, OPT_SKIP_TAGS},
+      {"vault-id", required_argument, 0, OPT_VAULT_ID},
+      {"vault-password-file", required_argument, 0, OPT_VAULT_FILE},
+      {"vault-pass-file", required_argument, 0, OPT_VAULT_FILE},
+      {"ask-vault-pass", no_argument, 0, OPT_ASK_VAULT},
+      {"ask-vault-password", no_argument, 0, OPT_ASK_VAULT},
       {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
   RtOptions *o = &run->opt;
   o->forks = 5;
@@ -162,9 +188,11 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     o->host_key_checking = RT_HKC_OFF;
   o->inventories = rt_xcalloc((size_t)argc + 1, sizeof *o->inventories);
   o->extra_vars = rt_xcalloc((size_t)argc + 1, sizeof *o->extra_vars);
+  o->vault.ids = rt_xcalloc((size_t)argc + 1, sizeof *o->vault.ids);
+  o->vault.password_files = rt_xcalloc((size_t)argc + 1, sizeof *o->vault.password_files);
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:h", longs, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:t:h", longs, NULL)) != -1) {
     char *end = NULL;
     switch (c) {
     case 'i': o->inventories[o->ninventories++] = optarg; break;
@@ -180,6 +208,8 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     case 'C': o->check = true; break;
     case 'D': o->diff = true; break;
     case 'l': o->limit = optarg; break;
+    case 't': add_tags(&o->tags, &o->ntags, optarg); break;
+    case OPT_SKIP_TAGS: add_tags(&o->skip_tags, &o->nskip_tags, optarg); break;
     case 'u': o->user = optarg; break;
     case 'c': o->connection = optarg; break;
     case OPT_KEY: o->private_key = optarg; break;
@@ -200,6 +230,9 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       }
       break;
     case OPT_KNOWN: o->known_hosts = optarg; break;
+    case OPT_VAULT_ID: o->vault.ids[o->vault.nids++] = optarg; break;
+    case OPT_VAULT_FILE: o->vault.password_files[o->vault.npassword_files++] = optarg; break;
+    case OPT_ASK_VAULT: o->vault.ask = true; break;
     case OPT_VERSION:
       printf("%s (playc-compiled playbook %s, abi %d)\n", argv[0], run->prog->playbook,
              PLAYC_ABI_VERSION);
@@ -220,14 +253,29 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     rt_out_error("unrecognized arguments: %s", argv[optind]);
     return 5;
   }
+  if (o->vault.ask && o->vault.npassword_files) {
+    usage(stderr, argv[0]);
+    rt_out_error("argument --vault-password-file/--vault-pass-file: not allowed with argument "
+                 "--ask-vault-password/--ask-vault-pass");
+    return 5;
+  }
   return -1;
 }
 
 static void free_run(RtRun *run) {
+  for (int i = 0; i < run->opt.ntags; i++)
+    free((char *)run->opt.tags[i]);
+  for (int i = 0; i < run->opt.nskip_tags; i++)
+    free((char *)run->opt.skip_tags[i]);
+  free(run->opt.tags);
+  free(run->opt.skip_tags);
+  rt_vault_run_close(run);
   rt_inventory_free(&run->inv);
   rt_decref(run->extra_vars);
   free(run->opt.inventories);
   free(run->opt.extra_vars);
+  free(run->opt.vault.ids);
+  free(run->opt.vault.password_files);
 }
 
 int rt_main(int argc, char **argv, const RtProgram *prog) {
@@ -249,21 +297,31 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     free_run(&run);
     return 0;
   }
-  signal(SIGINT, on_sigint);
   signal(SIGPIPE, SIG_IGN);
+  /* the vault prompt takes Ctrl-C itself (exit 99), so secrets come first */
+  if ((rc = rt_vault_run_open(&run)) >= 0) { /* before -e: a vars file may be vault text */
+    free_run(&run);
+    return rc;
+  }
+  rt_interrupt_init(); /* before any thread: they all inherit the blocked signals */
   char *err = NULL;
-  if (!load_extra_vars(&run, &err)) {
+  if ((rc = load_extra_vars(&run, &err)) >= 0) {
     rt_out_error("%s", err);
     free(err);
     free_run(&run);
-    return 1;
+    return rc;
   }
   int parsed = 0;
   for (int i = 0; i < run.opt.ninventories; i++) {
     if (rt_inventory_load(&run.inv, run.opt.inventories[i], &err)) {
       parsed++;
-    } else {
-      rt_out_warning(NULL, "%s", err);
+    } else { /* as InventoryManager.parse_source words it */
+      if (strncmp(err, "Failed to parse ", 16) == 0) {
+        rt_out_warning(NULL, " * %s", err);
+        rt_out_warning(NULL, "Unable to parse %s as an inventory source", run.opt.inventories[i]);
+      } else {
+        rt_out_warning(NULL, "%s", err);
+      }
       free(err);
       err = NULL;
     }

@@ -6,11 +6,10 @@
  *
  * Errors are values: an error operand is returned as is; an undefined operand
  * becomes Ansible's "'x' is undefined" error; a type mismatch gives Python's
- * TypeError message.
+ * TypeError message. Numbers are runtime/arith.c's (Python's semantics, checked).
  */
 #include "rt.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,12 +26,15 @@ static const char *type_name(const RtValue *v) {
   }
 }
 
-/* An error for a bad operand, or NULL when both operands are usable. */
+/* An error for a bad operand (an error, an undefined, a value nested past
+ * RT_MAX_DEPTH), or NULL when both operands are usable. */
 static RtValue *operand_error(RtValue *a, RtValue *b) {
   RtValue *vs[2] = {a, b};
   for (int i = 0; i < 2; i++) {
     if (vs[i] && rt_is_error(vs[i]))
       return rt_error_of(vs[i]);
+    if (vs[i] && rt_too_deep(vs[i]))
+      return rt_too_deep_error();
   }
   return NULL;
 }
@@ -46,100 +48,62 @@ static RtValue *type_error(const char *op, RtValue *a, RtValue *b) {
                   type_name(b));
 }
 
-static int64_t floordiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0)))
-    q--;
-  return q;
+RtNum rt_num_of(const RtValue *v) {
+  return rt_kind(v) == RT_FLOAT ? rt_num_float(v->u.f) : rt_num_int(rt_as_int(v));
 }
 
+static RtValue *num_value(RtNum n) {
+  return n.is_float ? rt_float(n.f) : rt_int(n.i);
+}
+
+RtValue *rt_arith_error(RtArithErr e, const char *msg) {
+  RtExc exc = e == RT_ARITH_ZERO_DIVISION ? RT_EXC_ZERO_DIVISION
+              : e == RT_ARITH_OVERFLOW    ? RT_EXC_OVERFLOW
+              : e == RT_ARITH_MEMORY      ? RT_EXC_MEMORY
+                                          : RT_EXC_VALUE;
+  return rt_error_exc(exc, "%s", msg);
+}
+
+/* Arithmetic on two numbers (bools count as ints): runtime/arith.c decides. */
 static RtValue *arith(int op, RtValue *a, RtValue *b) {
-  static const char *const sym[] = {"+", "-", "*", "/", "//", "%", "**"};
-  bool fl = rt_kind(a) == RT_FLOAT || rt_kind(b) == RT_FLOAT;
-  if (!fl) {
-    int64_t x = rt_as_int(a), y = rt_as_int(b), r;
-    switch (op) {
-    case RT_OP_ADD:
-      if (__builtin_add_overflow(x, y, &r))
-        return rt_error("integer overflow");
-      return rt_int(r);
-    case RT_OP_SUB:
-      if (__builtin_sub_overflow(x, y, &r))
-        return rt_error("integer overflow");
-      return rt_int(r);
-    case RT_OP_MUL:
-      if (__builtin_mul_overflow(x, y, &r))
-        return rt_error("integer overflow");
-      return rt_int(r);
-    case RT_OP_DIV:
-      if (y == 0)
-        return rt_error("division by zero");
-      return rt_float((double)x / (double)y);
-    case RT_OP_FLOORDIV:
-      if (y == 0)
-        return rt_error("integer division or modulo by zero");
-      return rt_int(floordiv(x, y));
-    case RT_OP_MOD:
-      if (y == 0)
-        return rt_error("integer division or modulo by zero");
-      return rt_int(x - floordiv(x, y) * y);
-    case RT_OP_POW:
-      if (y < 0)
-        return rt_float(pow((double)x, (double)y));
-      r = 1;
-      for (int64_t i = 0; i < y; i++)
-        if (__builtin_mul_overflow(r, x, &r))
-          return rt_error("integer overflow");
-      return rt_int(r);
-    }
-  }
-  double x = rt_as_float(a), y = rt_as_float(b);
-  switch (op) {
-  case RT_OP_ADD: return rt_float(x + y);
-  case RT_OP_SUB: return rt_float(x - y);
-  case RT_OP_MUL: return rt_float(x * y);
-  case RT_OP_DIV:
-    if (y == 0)
-      return rt_error("float division by zero");
-    return rt_float(x / y);
-  case RT_OP_FLOORDIV:
-    if (y == 0)
-      return rt_error("float floor division by zero");
-    return rt_float(floor(x / y));
-  case RT_OP_MOD:
-    if (y == 0)
-      return rt_error("float modulo");
-    return rt_float(x - floor(x / y) * y);
-  case RT_OP_POW: return rt_float(pow(x, y));
-  }
-  return type_error(sym[op], a, b);
+  char msg[256];
+  RtNum r;
+  RtArithErr e = rt_arith_binop(op, rt_num_of(a), rt_num_of(b), &r, msg, sizeof msg);
+  return e ? rt_arith_error(e, msg) : num_value(r);
 }
 
+/* seq * n (Python: n <= 0 gives an empty sequence), within arith.h's limits. */
 static RtValue *repeat(RtValue *seq, int64_t n) {
-  if (rt_kind(seq) == RT_STR) {
-    RtBuf b = {0};
-    rt_buf_add(&b, "", 0);
-    for (int64_t i = 0; i < n; i++)
-      rt_buf_add(&b, seq->u.str.s, seq->u.str.len);
-    size_t len = b.len;
-    return rt_str_take(rt_buf_take(&b), len);
+  char msg[256];
+  size_t total, len = rt_len(seq);
+  bool str = rt_kind(seq) == RT_STR;
+  RtArithErr e = str ? rt_arith_size(len, n, RT_ARITH_MAX_STR, "repeated string", "bytes", &total,
+                                     msg, sizeof msg)
+                     : rt_arith_size(len, n, RT_ARITH_MAX_ITEMS, "repeated list", "items",
+                                     &total, msg, sizeof msg);
+  if (e)
+    return rt_arith_error(e, msg);
+  if (str) {
+    char *s = rt_xmalloc(total + 1);
+    for (size_t off = 0; off < total; off += len)
+      memcpy(s + off, seq->u.str.s, len);
+    s[total] = 0;
+    return rt_str_take(s, total);
   }
-  RtValue *l = rt_list_new(rt_len(seq) * (size_t)(n > 0 ? n : 0));
-  for (int64_t i = 0; i < n; i++)
-    for (size_t j = 0; j < rt_len(seq); j++)
-      rt_list_push(l, rt_incref(rt_list_at(seq, j)));
+  RtValue *l = rt_list_new(total);
+  for (size_t k = 0; k < total; k++)
+    rt_list_push(l, rt_incref(rt_list_at(seq, k % len)));
   return l;
 }
 
-/* Python ordering: -1, 0, 1, or 2 when the types are not orderable. */
+enum { CMP_TYPES = 2, CMP_UNORDERED = 3 };
+
+/* Python ordering: -1, 0, 1, CMP_TYPES when the types are not orderable (a
+ * TypeError), CMP_UNORDERED when a NaN decides (every ordering is false). */
 static int compare(const RtValue *a, const RtValue *b) {
   if (is_num(a) && is_num(b)) {
-    double x = rt_as_float(a), y = rt_as_float(b);
-    if (rt_kind(a) != RT_FLOAT && rt_kind(b) != RT_FLOAT) {
-      int64_t i = rt_as_int(a), j = rt_as_int(b);
-      return i < j ? -1 : i > j;
-    }
-    return x < y ? -1 : x > y;
+    int c = rt_arith_cmp(rt_num_of(a), rt_num_of(b));
+    return c == 2 ? CMP_UNORDERED : c;
   }
   if (rt_kind(a) == RT_STR && rt_kind(b) == RT_STR) {
     size_t n = a->u.str.len < b->u.str.len ? a->u.str.len : b->u.str.len;
@@ -156,7 +120,7 @@ static int compare(const RtValue *a, const RtValue *b) {
     }
     return rt_len(a) < rt_len(b) ? -1 : rt_len(a) > rt_len(b);
   }
-  return 2;
+  return CMP_TYPES;
 }
 
 static RtValue *contains(RtValue *item, RtValue *seq) {
@@ -198,7 +162,9 @@ RtValue *rt_binop(int32_t op, RtValue *a, RtValue *b, const RtLoc *loc) {
   case RT_OP_NE: return rt_bool(!rt_equal(a, b));
   case RT_OP_LT: case RT_OP_LE: case RT_OP_GT: case RT_OP_GE: {
     int c = compare(a, b);
-    if (c == 2)
+    if (c == CMP_UNORDERED)
+      return rt_bool(false);
+    if (c == CMP_TYPES)
       return rt_type_error("'%s' not supported between instances of '%s' and '%s'",
                       cmp_sym[op - RT_OP_EQ], type_name(a), type_name(b));
     return rt_bool(op == RT_OP_LT ? c < 0 : op == RT_OP_LE ? c <= 0 : op == RT_OP_GT ? c > 0 : c >= 0);
@@ -242,10 +208,12 @@ RtValue *rt_neg(RtValue *a, const RtLoc *loc) {
   RtValue *e = operand_error(a, NULL);
   if (e)
     return e;
-  if (rt_kind(a) == RT_INT || rt_kind(a) == RT_BOOL)
-    return rt_int(-rt_as_int(a));
-  if (rt_kind(a) == RT_FLOAT)
-    return rt_float(-a->u.f);
+  if (is_num(a)) {
+    char msg[256];
+    RtNum r;
+    RtArithErr ae = rt_arith_neg(rt_num_of(a), &r, msg, sizeof msg);
+    return ae ? rt_arith_error(ae, msg) : num_value(r);
+  }
   return rt_type_error("bad operand type for unary -: '%s'", type_name(a));
 }
 

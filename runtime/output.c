@@ -52,9 +52,9 @@ void rt_out_play(RtRun *run, const RtPlayDef *play) {
   pthread_mutex_unlock(&run->out_lock);
 }
 
-void rt_out_task(RtRun *run, const char *name) {
+void rt_out_task(RtRun *run, const char *name, bool handler) {
   pthread_mutex_lock(&run->out_lock);
-  char *msg = rt_xasprintf("TASK [%s]", name);
+  char *msg = rt_xasprintf("%s [%s]", handler ? "RUNNING HANDLER" : "TASK", name);
   banner(msg);
   free(msg);
   fflush(stdout);
@@ -123,6 +123,27 @@ static void item_label(RtBuf *b, RtValue *result) {
     rt_buf_puts(b, "None");
 }
 
+/* The callback's _handle_exception: a failed result carrying an exception
+ * gets its last line (or, from -vvv, all of it) printed above it. */
+static void exception_line(RtBuf *b, RtHost *h, const RtValue *result) {
+  const RtValue *exc = rt_dict_get(result, "exception");
+  if (!exc || rt_kind(exc) != RT_STR)
+    return;
+  if (h->run->opt.verbosity >= 3) {
+    rt_buf_printf(b, "The full traceback is:\n%s\n", exc->u.str.s);
+    return;
+  }
+  const char *s = exc->u.str.s, *e = s + exc->u.str.len;
+  while (e > s && (e[-1] == '\n' || e[-1] == ' ')) /* .strip().split('\n')[-1] */
+    e--;
+  const char *line = e;
+  while (line > s && line[-1] != '\n')
+    line--;
+  rt_buf_printf(b, "An exception occurred during task execution. To see the full traceback, use "
+                   "-vvv. The error was: %.*s\n",
+                (int)(e - line), line);
+}
+
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item) {
   RtBuf b = {0};
   switch (st) {
@@ -153,6 +174,7 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
     break;
   case RT_STATUS_FAILED:
   case RT_STATUS_IGNORED:
+    exception_line(&b, h, result);
     if (item) {
       rt_buf_printf(&b, "failed: [%s] (item=", h->name);
       item_label(&b, result);

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 3
+#define PLAYC_ABI_VERSION 5
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -49,14 +49,52 @@ typedef struct RtLoc {
 /* A compiled expression or template: returns a new reference (maybe an error). */
 typedef RtValue *(*RtExprFn)(RtHost *h);
 
-/* One play-level variable. `value` builds it. A lazy var (its value holds a
- * template) is stored as a thunk and re-evaluated at each use, as Ansible does;
- * an eager one (plain data) is built once when the play starts. */
+/* ---- variables: Ansible's precedence as frames ---------------------------------- */
+
+/* Ansible's variable precedence, lowest first ("Understanding variable
+ * precedence"). Static levels are compiled frames (RtScope); dynamic ones
+ * live in the run (inventory, facts, set_fact, -e, loop variables). */
+typedef enum RtVarLevel {
+  RT_LV_ROLE_DEFAULTS_ALL, /* defaults of every role of the play (static) */
+  RT_LV_ROLE_DEFAULTS,     /* the task's role and its dependency chain (static) */
+  RT_LV_INVENTORY,         /* inventory group and host vars (dynamic) */
+  RT_LV_FACTS,             /* gathered facts, cacheable set_fact (dynamic) */
+  RT_LV_PLAY,              /* play vars (static) */
+  RT_LV_VARS_PROMPT,       /* play vars_prompt answers (dynamic, per run) */
+  RT_LV_VARS_FILES,        /* play vars_files (static) */
+  RT_LV_ROLE_VARS_ALL,     /* vars of every role of the play (static) */
+  RT_LV_ROLE_VARS,         /* the task's role: vars/, the entry's vars, deps (static) */
+  RT_LV_TASK,              /* block and task vars, innermost first (static) */
+  RT_LV_INCLUDE_VARS,      /* include_vars (dynamic) */
+  RT_LV_SET_FACT,          /* set_fact and register (dynamic) */
+  RT_LV_ROLE_PARAMS,       /* role params (static) */
+  RT_LV_INCLUDE_PARAMS,    /* include_tasks/include_role vars and loop item (dynamic) */
+  RT_LV_EXTRA,             /* -e (dynamic, per run) */
+  RT_LV_MAGIC,             /* inventory_hostname, role_name, ... (computed) */
+  RT_LV_LOOP,              /* the task's loop variable and index (dynamic) */
+  RT_LV_COUNT
+} RtVarLevel;
+
+/* One variable of a frame. `value` builds it. A lazy var (its value holds a
+ * template) is re-evaluated at each use, as Ansible templates lazily; an
+ * eager one (plain data) is built once per run and cached in *cache. */
 typedef struct RtVarDef {
   const char *name;
   RtExprFn value;
   bool lazy;
+  RtValue **cache; /* eager vars: a slot the runtime fills once; NULL for lazy */
 } RtVarDef;
+
+/* A frame of variables at one level, chained outward: a task sees its own
+ * frame, then `next` ... Chains are sorted by level, highest first; within a
+ * level the first frame holding a name wins. `vars` is sorted by name. */
+typedef struct RtScope RtScope;
+struct RtScope {
+  int32_t level; /* RtVarLevel */
+  const RtVarDef *vars;
+  int32_t nvars;
+  const RtScope *next;
+};
 
 /* Task outcome, returned by a task function (after rt_task_result). */
 typedef enum RtStatus {
@@ -69,39 +107,143 @@ typedef enum RtStatus {
 } RtStatus;
 
 typedef struct RtTaskDef RtTaskDef;
+typedef struct RtBlockDef RtBlockDef;
+typedef struct RtIncludeDef RtIncludeDef;
+typedef struct RtRoleDef RtRoleDef;
 
 /* A compiled task: runs the task described by `t` on host `h`. */
 typedef RtStatus (*RtTaskFn)(RtHost *h, const RtTaskDef *t);
 
+/* What a task is, beyond a module call. */
+typedef enum RtTaskKind {
+  RT_TASK_MODULE,        /* a module (run by the task function) */
+  RT_TASK_META,          /* meta: `meta` names the action */
+  RT_TASK_INCLUDE_TASKS, /* include_tasks: `include` */
+  RT_TASK_INCLUDE_ROLE   /* include_role: `include` */
+} RtTaskKind;
+
+/* Task keywords that are evaluated per host: a compiled expression each
+ * (NULL when absent). */
+typedef enum RtTaskKw {
+  RT_TK_NAME,             /* the name, when it is a template */
+  RT_TK_IGNORE_ERRORS,
+  RT_TK_IGNORE_UNREACHABLE,
+  RT_TK_NO_LOG,
+  RT_TK_RUN_ONCE,
+  RT_TK_ANY_ERRORS_FATAL,
+  RT_TK_CHECK_MODE,
+  RT_TK_NOTIFY,           /* a list of handler names (templated names) */
+  RT_TK_UNTIL,            /* a conditional */
+  RT_TK_RETRIES,
+  RT_TK_DELAY,
+  RT_TK_LOOP_LABEL,       /* loop_control.label */
+  RT_TK_LOOP_PAUSE,       /* loop_control.pause */
+  RT_TK_COUNT
+} RtTaskKw;
+
 struct RtTaskDef {
   int32_t id;               /* index in the program, as in the plan */
-  const char *name;         /* display name ("" → module name, as Ansible) */
-  const char *action;       /* module short name, e.g. "command" */
-  int32_t module;           /* index into the module table (modules/modules.h) */
+  int32_t kind;             /* RtTaskKind */
+  const char *name;         /* display name as written ("" → action, as Ansible) */
+  const char *action;       /* module short name, e.g. "command"; meta: its action */
+  int32_t module;           /* index into the module table (modules/modules.h), -1 for none */
   const char *register_var; /* NULL if none */
-  bool ignore_errors;
   bool has_loop;
+  bool implicit;            /* made by Ansible, not written (flushes, role ends) */
+  bool handler;
   RtLoc loc;
   const char *when_src;         /* source text of the condition, for messages; NULL if none */
   const char *changed_when_src; /* NULL if none */
   const char *failed_when_src;  /* NULL if none */
-  RtTaskFn run;
+  const char *until_src;        /* NULL if none */
+  RtTaskFn run;             /* the compiled task (RT_TASK_MODULE) */
+  RtExprFn when;            /* the condition alone (meta, includes), or NULL */
+  RtExprFn loop;            /* the loop alone (includes), or NULL */
   /* What ansible-playbook appends to an error raised against this task ("The
    * error appears to be in ...", the offending lines, hints), computed at
    * compile time from the source; NULL if unknown. */
   const char *error_context;
+  const RtScope *scope;     /* the variable frames it sees (static levels) */
+  const RtRoleDef *role;    /* the role instance it belongs to, or NULL */
+  const char *role_name;    /* for "role : task" names, or NULL */
+  const char *const *tags;  /* its tags (inherited ones included), NULL-terminated */
+  const char *const *listen; /* handlers: the topics it listens to, NULL-terminated */
+  const int32_t *notify;    /* handler indexes notified by constant names, -1-terminated; NULL if none */
+  const char *loop_var;     /* loop_control.loop_var ("item") */
+  const char *index_var;    /* loop_control.index_var, or NULL */
+  bool loop_extended;       /* loop_control.extended */
+  const RtIncludeDef *include; /* RT_TASK_INCLUDE_* (and include_vars): the files it can name */
+  const char *const *roots; /* folders a relative `src` is looked for in (files/NAME, NAME), NULL-terminated */
+  const char *fault;        /* the message the module fails with when it runs (unknown parameters), or NULL */
+  RtExprFn kw[RT_TK_COUNT];
+};
+
+/* An item of a block region: a task or a nested block. */
+typedef struct RtItemDef {
+  const RtTaskDef *task;
+  const RtBlockDef *block;
+} RtItemDef;
+
+/* A block: its three regions (block, rescue, always). */
+struct RtBlockDef {
+  int32_t id;
+  const RtItemDef *items[3];
+  int32_t nitems[3];
+};
+
+/* The files an include can name, compiled ahead of time. At run time the
+ * rendered name is tried, in `dirs` order, against `names`; the first that
+ * matches picks the candidate. include_tasks: `blocks` of each candidate;
+ * include_vars: `vars` frames; include_role: the role's blocks and handlers. */
+struct RtIncludeDef {
+  RtExprFn file;            /* the name (include_tasks, include_vars), or NULL */
+  const char *const *dirs;  /* the folders a relative name is tried in, in order */
+  int32_t ndirs;
+  const char *const *names; /* candidate paths as compiled */
+  int32_t n;
+  const RtBlockDef *const *const *blocks; /* per candidate: its top-level blocks (include_tasks, include_role) */
+  const int32_t *nblocks;
+  const RtScope *const *frames;     /* per candidate: the vars it defines (include_vars) */
+  const RtScope *params;    /* the include's own vars (include params), or NULL */
+  const RtTaskDef *handlers; /* include_role: the role's handlers */
+  int32_t nhandlers;
+  const RtRoleDef *role;    /* include_role: the role instance */
+};
+
+/* A role instance (Ansible's ROLE_CACHE entry): tasks of a role that already
+ * ran on a host are skipped there unless duplicates are allowed. */
+struct RtRoleDef {
+  int32_t id;
+  const char *name;
+  const char *path;
+  bool allow_duplicates;
 };
 
 typedef struct RtPlayDef {
   const char *name;       /* "" when the play has none (Ansible prints the hosts) */
   const char *hosts;      /* host pattern, e.g. "all", "web:db", "localhost" */
   bool gather_facts;
+  bool force_handlers;
+  bool any_errors_fatal;
+  int32_t max_fail_percentage; /* -1 when unset */
   const char *connection; /* NULL: from inventory / default ssh */
-  const RtVarDef *vars;
-  int32_t nvars;
-  const RtTaskDef *tasks;
+  const char *order;      /* "inventory" ... */
+  const RtScope *scope;   /* play-level frames (gather_facts, handlers outside roles) */
+  const RtBlockDef *const *blocks; /* in run order: pre_tasks, roles, tasks, post_tasks, implicit flushes */
+  int32_t nblocks;
+  const RtTaskDef *const *handlers; /* role handlers, then the play's */
+  int32_t nhandlers;
+  const RtTaskDef *tasks;  /* every task of the play, by position (the plan's order) */
   int32_t ntasks;
+  const char *const *role_names; /* ansible_play_role_names */
+  const RtVarDef *prompts; /* vars_prompt: name, and `value` gives the prompt spec dict */
+  int32_t nprompts;
   RtLoc loc;
+  /* Templated vars_files: every entry, in order; `file` gives its name or
+   * list of names (the first one found wins), `frames` each candidate's
+   * vars. Chosen per host before each task (the RT_LV_VARS_FILES level). */
+  const RtIncludeDef *const *vars_files;
+  int32_t nvars_files;
 } RtPlayDef;
 
 /* A file embedded at compile time (copy src=, later template bodies). */
@@ -109,6 +251,9 @@ typedef struct RtFileDef {
   const char *name; /* path as written in the playbook (copy src) */
   const uint8_t *data;
   uint64_t size;
+  uint32_t mode; /* st_mode on the controller: a folder (S_IFDIR, then its
+                    files and folders as "name/...", sorted) or a file, and
+                    its permission bits */
 } RtFileDef;
 
 typedef struct RtProgram {
@@ -121,6 +266,8 @@ typedef struct RtProgram {
   int32_t nplays;
   const RtFileDef *files;
   int32_t nfiles;
+  int32_t nroles;        /* role instances, numbered 0..nroles-1 */
+  const char *base_dir;  /* the folder playc ran in: relative paths of the program are relative to it */
 } RtProgram;
 
 /* ---- entry ------------------------------------------------------------ */
@@ -185,6 +332,10 @@ RtValue *rt_filter(const char *name, RtValue *base, RtValue *args, RtValue *kwar
                    const RtLoc *loc);
 /* Test call (`x is defined`): same convention, returns a bool or an error. */
 RtValue *rt_test(const char *name, RtValue *base, RtValue *args, const RtLoc *loc);
+/* Lookup call (with_<lookup> loops, lookup()/query()): `terms` (borrowed) is
+ * the lookup's terms, `kwargs` a dict or NULL. Returns a list (query's
+ * result) or an error. */
+RtValue *rt_lookup(RtHost *h, const char *name, RtValue *terms, RtValue *kwargs, const RtLoc *loc);
 
 /* ---- templates ---------------------------------------------------------- */
 
@@ -255,6 +406,12 @@ void rt_step_error(RtHost *h, const RtTaskDef *t, int32_t phase, RtValue *err);
  * any) so changed_when / failed_when can see it. Returns false when the host
  * became unreachable. */
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args);
+/* After an attempt of a task with `until`: `truth` is the condition (1, 0,
+ * or -1 with the error recorded by the caller's rt_step_error). Returns true
+ * when the task must run again (after sleeping `delay`, printing Ansible's
+ * "FAILED - RETRYING" line); false when it is done (the condition held, or
+ * `retries` attempts failed: then the result is failed). */
+bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth);
 /* Overrides the current result's `changed` / `failed` (after changed_when /
  * failed_when were evaluated by generated code). */
 void rt_step_set_changed(RtHost *h, bool changed);

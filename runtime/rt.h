@@ -9,7 +9,9 @@
 #ifndef PLAYC_RT_H
 #define PLAYC_RT_H
 
+#include "arith.h"
 #include "playc.h"
+#include "vault.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -37,6 +39,35 @@ void rt_buf_printf(RtBuf *b, const char *fmt, ...) __attribute__((format(printf,
 void rt_buf_free(RtBuf *b);
 /* Returns the bytes (caller frees) and resets the buffer to empty. */
 char *rt_buf_take(RtBuf *b);
+
+/* An arena: many small allocations freed at once (one play's iterator). */
+typedef struct RtArenaBlock RtArenaBlock;
+typedef struct RtArena {
+  RtArenaBlock *head;
+} RtArena;
+/* Zeroed memory that lives until rt_arena_free. */
+void *rt_arena_alloc(RtArena *a, size_t n);
+void rt_arena_free(RtArena *a);
+/* RtIndex: the runtime's hash map, an open-addressing index of positions
+ * into an array its user owns; keys live in that array and `kf` reads the
+ * key of position `pos` from it (`ctx` is the user's). {0} is empty. Keys
+ * must be unique: find before add. Lookup and insertion are O(1) expected;
+ * the hash is seeded per process, so crafted keys cannot make them slow. */
+typedef struct RtIndex {
+  uint32_t *slots; /* 0 = empty, else position + 1 */
+  uint32_t cap;    /* a power of two, or 0 before the first add */
+  uint32_t n;
+} RtIndex;
+typedef const char *(*RtIndexKeyFn)(const void *ctx, uint32_t pos, size_t *len);
+uint32_t rt_hash(const char *s, size_t len);
+/* The position of `key`, or -1. */
+int64_t rt_index_find(const RtIndex *ix, const char *key, size_t len, RtIndexKeyFn kf,
+                      const void *ctx);
+/* Indexes position `pos`, whose key is not indexed yet. */
+void rt_index_add(RtIndex *ix, uint32_t pos, RtIndexKeyFn kf, const void *ctx);
+/* Indexes positions 0..n-1 afresh (after entries moved or were removed). */
+void rt_index_rebuild(RtIndex *ix, uint32_t n, RtIndexKeyFn kf, const void *ctx);
+void rt_index_free(RtIndex *ix);
 
 /* A whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
 char *rt_read_file(const char *path, size_t *len);
@@ -67,19 +98,38 @@ typedef enum RtKind {
 
 /* The Python exception class an error value stands for. */
 typedef enum RtExc {
-  RT_EXC_OTHER,     /* ValueError, ZeroDivisionError, ...: the message says it */
+  RT_EXC_OTHER,     /* an AnsibleError: the message says it all */
   RT_EXC_UNDEFINED, /* jinja2's UndefinedError */
-  RT_EXC_TYPE       /* TypeError */
+  RT_EXC_TYPE,      /* TypeError */
+  /* Python exceptions Ansible does not wrap: it reports them as "An exception
+   * occurred during task execution ... The error was: ZeroDivisionError: ..." */
+  RT_EXC_ZERO_DIVISION, /* ZeroDivisionError */
+  RT_EXC_OVERFLOW,      /* OverflowError */
+  RT_EXC_VALUE,         /* ValueError */
+  RT_EXC_MEMORY,        /* MemoryError */
+  RT_EXC_RECURSION      /* RecursionError: a value nested past RT_MAX_DEPTH */
 } RtExc;
+/* Python's name of a bare exception class ("ZeroDivisionError"), NULL for
+ * OTHER, UNDEFINED and TYPE (Ansible words those itself). */
+const char *rt_exc_name(RtExc exc);
 
 typedef struct RtDictEntry {
   RtValue *key; /* always RT_STR for now; keys are strings in YAML/JSON data */
   RtValue *val;
 } RtDictEntry;
 
+/* How deep values may nest. Loaders (JSON, YAML, inventories) refuse deeper
+ * data, and a value built deeper at run time is refused where it is used
+ * (rt_too_deep: operands, filters, templates, module arguments, loops), so
+ * the recursive operations (render, equality, ordering, copies) never go
+ * further than this plus one expression's own nesting. Python's default
+ * recursion limit, where Ansible itself gives up on such data. */
+#define RT_MAX_DEPTH 1000
+
 struct RtValue {
-  uint32_t refs; /* atomic; UINT32_MAX marks immortal singletons (none, true, false) */
-  uint8_t kind;  /* RtKind */
+  uint32_t refs;  /* atomic; UINT32_MAX marks immortal singletons (none, true, false) */
+  uint8_t kind;   /* RtKind */
+  uint16_t depth; /* nesting: 0 for scalars, else 1 + the deepest item's (saturates) */
   union {
     bool b;
     int64_t i;
@@ -95,8 +145,7 @@ struct RtValue {
     struct {
       size_t len, cap;    /* entries in insertion order */
       RtDictEntry *ents;
-      uint32_t *index;    /* open-addressing index into ents (size index_cap), 0 = empty, else pos+1 */
-      size_t index_cap;
+      RtIndex index;      /* key → position in ents */
     } dict;
     struct {
       char *name; /* the undefined name ("x", or "x.y" for attributes) */
@@ -129,7 +178,14 @@ RtValue *rt_undef_at(const char *name, const char *hint, const RtLoc *loc);
 RtValue *rt_error_of(RtValue *v);
 RtValue *rt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 RtValue *rt_type_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error of class `exc` (rt_error is RT_EXC_OTHER, rt_type_error RT_EXC_TYPE). */
+RtValue *rt_error_exc(RtExc exc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 RtValue *rt_thunk(RtExprFn fn, const char *name);
+
+/* True when `v` nests deeper than RT_MAX_DEPTH; rt_too_deep_error is the
+ * error its users return instead of recursing into it. */
+static inline bool rt_too_deep(const RtValue *v) { return v->depth > RT_MAX_DEPTH; }
+RtValue *rt_too_deep_error(void);
 
 /* Lists and dicts: accessors return BORROWED references. */
 size_t rt_len(const RtValue *v); /* list/dict/str length */
@@ -145,6 +201,13 @@ RtValue *rt_list_copy(const RtValue *list);
 
 /* Python equality (1 == 1.0 == True, list/dict deep). */
 bool rt_equal(const RtValue *a, const RtValue *b);
+
+/* ---- ops.c: numbers --------------------------------------------------------- */
+
+/* The number a bool, int or float value holds (arith.h). */
+RtNum rt_num_of(const RtValue *v);
+/* The error value for a failed arith.h operation and its message. */
+RtValue *rt_arith_error(RtArithErr e, const char *msg);
 
 /* ---- render.c: text forms of values --------------------------------------- */
 
@@ -169,21 +232,11 @@ int rt_to_boolean(const RtValue *v);
 
 /* ---- vars.c: per-host variables ------------------------------------------- */
 
-/* Layers from lowest to highest precedence (Ansible's list, the levels this
- * slice has). Lookup walks from RT_VL_EXTRA down to RT_VL_GROUP_ALL. */
-typedef enum RtVarLayer {
-  RT_VL_GROUP_ALL,  /* inventory group_vars for "all" */
-  RT_VL_GROUP,      /* inventory group vars, children over parents (merged) */
-  RT_VL_HOST,       /* inventory host vars */
-  RT_VL_PLAY,       /* play vars (may hold thunks) */
-  RT_VL_FACTS,      /* set_fact and registered vars (and gathered facts) */
-  RT_VL_TASK,       /* loop item and loop_control vars of the running task */
-  RT_VL_EXTRA,      /* -e extra vars */
-  RT_VL_COUNT
-} RtVarLayer;
-
-/* Sets `name` in a layer of host `h` (takes `val`). */
-void rt_host_set_var(RtHost *h, RtVarLayer layer, const char *name, RtValue *val);
+/* Sets `name` at dynamic level `level` (RT_LV_INVENTORY, RT_LV_FACTS,
+ * RT_LV_INCLUDE_VARS, RT_LV_SET_FACT, RT_LV_LOOP) of host `h` (takes `val`). */
+void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val);
+/* Drops every variable of dynamic level `level` of host `h`. */
+void rt_host_clear_level(RtHost *h, int level);
 /* A module result holding this key reports an error Ansible raises rather
  * than returns: rt_step_run removes the key and adds no "changed". */
 #define RT_RAISED_KEY "_playc_raised"
@@ -195,79 +248,158 @@ char *rt_cond_error_text(const char *src, const RtValue *err);
 
 /* True for the value of `omit` (module args holding it are dropped). */
 bool rt_is_omit(const RtValue *v);
-/* set_fact / register: sets a host fact (takes `val`). */
+/* set_fact / register: sets a host variable at the set_fact level (takes `val`). */
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 
 /* ---- main.c ------------------------------------------------------------------ */
 
 /* One -e argument (`k=v ...`, a YAML/JSON dict, or @FILE) → a dict (new
- * reference), or NULL with *err (malloc'd) on bad input. Separate from the
- * command line so that the fuzz target (tests/fuzz) can call it. */
-RtValue *rt_extra_vars_parse(const char *arg, char **err);
+ * reference), or NULL with *err (malloc'd) and *rc set to ansible-playbook's
+ * exit code for it (1 unreadable file, 4 unparsable data, 5 not a dict).
+ * Separate from the command line so that the fuzz target (tests/fuzz) can
+ * call it. */
+RtValue *rt_extra_vars_parse(const char *arg, char **err, int *rc);
 
 /* ---- inventory.c ----------------------------------------------------------- */
 
+/* Limits on what one inventory may ask for, each an error naming it: hosts
+ * one pattern (web[1:1000000], several ranges multiply) may produce, hosts
+ * in all, host-group memberships (each host times the groups it belongs to,
+ * directly or through children: what group_names and `groups` hold), and
+ * group nesting (Ansible itself fails past Python's recursion limit). */
+#define RT_INV_MAX_RANGE 1000000
+#define RT_INV_MAX_HOSTS (1 << 22)
+#define RT_INV_MAX_MEMBERSHIPS (1 << 24)
+#define RT_INV_MAX_DEPTH RT_MAX_DEPTH
+
 typedef struct RtInvHost {
   char *name;
-  RtValue *vars;    /* dict: host vars from the inventory */
-  char **groups;    /* group names the host belongs to (direct and inherited, sorted; no "all") */
+  RtValue *vars;    /* dict: the host's own vars, NULL when it has none */
+  int *direct;      /* groups it was added to, in order (indexes) */
+  int ndirect, capdirect;
+  int *groups;      /* after rt_inventory_finish: its groups, direct and inherited,
+                     * without "all", sorted by name (Ansible's group_names) */
   int ngroups;
   bool implicit;    /* the implicit localhost: matches "localhost", never "all" */
 } RtInvHost;
 
 typedef struct RtInvGroup {
   char *name;
-  RtValue *vars;     /* dict */
-  char **children;
-  int nchildren;
-  char **hosts;      /* direct members */
-  int nhosts;
+  RtValue *vars;    /* dict, NULL when it has none */
+  int *children;    /* child groups in the order added (indexes) */
+  int nchildren, capchildren;
+  int *parents;
+  int nparents, capparents;
+  int *hosts;       /* direct members in the order added (indexes) */
+  int nhosts, caphosts;
+  int depth;        /* after rt_inventory_finish: Ansible's Group.depth (all = 0) */
+  int priority;     /* ansible_group_priority (a setting, not a var); 1 unless set */
+  bool priority_set;
 } RtInvGroup;
 
+typedef struct RtInvPair {
+  int a, b;
+} RtInvPair;
+
+/* Hosts and groups in order of creation, each found by name in O(1); edges
+ * and memberships are kept once each (an RtIndex over the pairs). Entries
+ * are addressed by index, never by pointer, since the arrays grow. */
 typedef struct RtInventory {
-  RtInvHost *hosts; /* in order of first appearance */
-  int nhosts;
+  RtInvHost *hosts;
+  int nhosts, caphosts;
   RtInvGroup *groups;
-  int ngroups;
+  int ngroups, capgroups;
+  RtIndex host_index, group_index;
+  RtInvPair *edges;   /* (parent, child), in order added */
+  int nedges, capedges;
+  RtIndex edge_index;
+  RtInvPair *members; /* (group, host), in order added */
+  int nmembers, capmembers;
+  RtIndex member_index;
+  bool dirty;            /* changed since rt_inventory_finish */
+  RtValue *groups_value; /* the `groups` magic var, built once (atomic) */
 } RtInventory;
 
-/* Loads each -i source (file path: INI or YAML; "a,b," host list) into `inv`.
- * Returns false with *err (malloc'd) on a bad or missing source. */
+/* Loads one -i source (a file: INI or YAML; "a,b," a host list) into `inv`.
+ * A source loads whole or not at all: on a bad source, returns false with
+ * *err (malloc'd, Ansible's words) and leaves `inv` as it was. */
 bool rt_inventory_load(RtInventory *inv, const char *source, char **err);
-/* Adds the implicit localhost when a pattern names it and the inventory has not. */
-RtInvHost *rt_inventory_implicit_localhost(RtInventory *inv);
-/* Hosts matching an Ansible pattern ("all", "web", "a:b", "a:&b", "a:!b",
- * "host*"), in inventory order. Returns a malloc'd array of indexes. */
-int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count);
-/* Variables of host `i`, merged: all group, groups (parents first), host. */
-RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
-/* Computes every host's group list once all sources are loaded. */
+/* Adds the implicit localhost when a pattern names it and the inventory has
+ * not; returns its index. */
+int rt_inventory_implicit_localhost(RtInventory *inv);
+/* Reconciles the inventory as Ansible does once its sources are loaded
+ * (top-level groups become children of "all", hosts in no group join
+ * "ungrouped"), then computes group depths and each host's groups. Cheap
+ * when nothing changed since the last call. */
 void rt_inventory_finish(RtInventory *inv);
+/* Hosts matching an Ansible pattern ("all", "web", "a:b", "a,b", "a:&b",
+ * "a:!b", "web*", "~re", "web[0:2]"), in Ansible's order: patterns in the
+ * order given with intersections and exclusions applied after, a group's
+ * hosts its own first, then its children's level by level. Returns a
+ * malloc'd array of host indexes. Needs rt_inventory_finish. */
+int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count);
+/* Variables of host `i`, merged: its groups by (depth, ansible_group_priority,
+ * name), then its own. New reference. */
+RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
+/* group_names of host `i`: a new list of strings. */
+RtValue *rt_inventory_group_names(RtInventory *inv, int i);
+/* The `groups` magic var: {group: [host names]} for every group, built once
+ * after rt_inventory_finish (shared: a new reference to the same dict). */
+RtValue *rt_inventory_groups(RtInventory *inv);
 void rt_inventory_free(RtInventory *inv);
+
+/* ---- interrupt.c: SIGINT, SIGTERM, SIGHUP ----------------------------------- */
+
+/* Blocks the three signals in the calling thread (and so in every thread it
+ * creates later) and starts the thread that waits for them: the first sets
+ * the interrupted flag, a second ends the process (exit 99). Call once,
+ * before any other thread exists. */
+void rt_interrupt_init(void);
+/* True once an interrupt arrived. Whatever waits on a target checks it at
+ * least every 100 ms. */
+bool rt_interrupted(void);
+/* Sleeps `seconds`, waking early when an interrupt arrives; false then. */
+bool rt_sleep(double seconds);
+/* Sets the flag as a signal would (for tests). */
+void rt_interrupt_raise(void);
+/* In a child between fork and exec (async-signal-safe): default dispositions
+ * and an empty signal mask, so the child's commands can be interrupted. */
+void rt_interrupt_child(void);
 
 /* ---- conn.c, conn_local.c, conn_ssh.c: connections ------------------------ */
 
-/* The result of one remote command. */
+/* The result of one request. Module scripts report what they found and did
+ * as records (modules/target.c writes them, conn.c reads them back under the
+ * connection's random token), so no byte a target prints is ever protocol. */
 typedef struct RtExec {
-  int rc;
-  RtBuf out;
-  RtBuf err;
+  int rc;       /* the script's exit status */
+  RtBuf out;    /* its stdout with the records taken out: what commands printed */
+  RtBuf err;    /* its stderr */
+  RtValue *rec; /* dict of the records: key → str; keys written "k[]" gather a list */
 } RtExec;
 
 typedef struct RtConn RtConn;
 typedef struct RtConnOps {
   /* Runs `script` with /bin/sh on the target, stdin from `in` (may be NULL).
-   * Returns 0, or -1 when the host is unreachable (message in *err, malloc'd). */
+   * Returns 0, or -1 when the host is unreachable or the run was interrupted
+   * (message in *err, malloc'd). */
   int (*exec)(RtConn *c, const char *script, const char *in, size_t inlen, RtExec *res,
               char **err);
   /* Writes `len` bytes to `path` on the target (creating or truncating, mode
-   * `mode`). Returns 0, or -1 with *err. */
+   * `mode`). Returns 0, or -1 with *err (and c->lost set when the connection
+   * itself failed). */
   int (*put)(RtConn *c, const char *path, const void *data, size_t len, int mode, char **err);
+  /* Removes the file `path` without the shell (which an interrupt may have
+   * stopped): SFTP or unlink. 0, or -1 with *err. */
+  int (*remove)(RtConn *c, const char *path, char **err);
   void (*close)(RtConn *c);
 } RtConnOps;
 
 struct RtConn {
   const RtConnOps *ops;
+  bool lost;    /* the transport failed or stopped answering: nothing more to send */
+  char **temps; /* temp files on the target that outlive a request (malloc'd paths) */
+  int ntemps;
 };
 
 /* Connection parameters, resolved from host vars and options. */
@@ -278,22 +410,141 @@ typedef struct RtConnParams {
   const char *key_file; /* ansible_ssh_private_key_file or NULL (agent, default keys) */
   const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
   int host_key_checking;   /* RT_HKC_* */
-  int timeout;             /* seconds */
+  int timeout;             /* seconds for each step of connecting (TCP, key exchange, auth) */
+  int alive_interval;      /* seconds of silence before a liveness probe (0: never) */
+  int alive_count;         /* unanswered probes before the host is unreachable */
 } RtConnParams;
 enum { RT_HKC_STRICT, RT_HKC_ACCEPT_NEW, RT_HKC_OFF };
 
 RtConn *rt_conn_local_open(char **err);
 RtConn *rt_conn_ssh_open(const RtConnParams *p, char **err);
+/* Removes the connection's remaining temp files (unless it is lost), then
+ * closes it. Takes `c`. */
+void rt_conn_close(RtConn *c);
 void rt_exec_free(RtExec *e);
 
 /* Runs `script` on host `h`'s connection, opening it on first use. Returns 0,
- * or -1 when unreachable (the host is marked unreachable, message in *err). */
+ * or -1 when unreachable (the host is marked unreachable, message in *err)
+ * or interrupted (rt_interrupted(); the host is not marked). */
 int rt_host_exec(RtHost *h, const char *script, const char *in, size_t inlen, RtExec *res,
                  char **err);
+/* Writes a file body on the target (as RtConnOps.put). -1 with *err: a lost
+ * connection marks the host unreachable; other errors are the module's. */
 int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int mode,
                 char **err);
+/* Remembers a temp file that outlives the request that made it: removed when
+ * the connection closes (interrupt, error) unless forgotten first. */
+void rt_host_temp_keep(RtHost *h, const char *path);
+void rt_host_temp_forget(RtHost *h, const char *path);
+/* Removes a kept temp file now (best effort) and forgets it. */
+void rt_host_temp_remove(RtHost *h, const char *path);
+/* True when a module must give up without a result: the host is unreachable
+ * or the run was interrupted (the module returns NULL). */
+bool rt_host_lost(const RtHost *h);
+/* Closes the host's connection (rt_conn_close). */
+void rt_host_close(RtHost *h);
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
+/* `n` random bytes (from the kernel) as 2n hex digits into out (2n + 1 bytes). */
+void rt_random_hex(char *out, size_t n);
+/* Shell functions every connection defines once, before its first request,
+ * for the module scripts (modules/target.c). */
+extern const char rt_target_prelude[];
+
+typedef struct RtRun RtRun;
+
+/* ---- iterator.c: where each host stands in a play (Ansible's PlayIterator) ---- */
+
+/* An included file's instance (Ansible's IncludedFile): hosts that include
+ * the same candidate with the same loop variables share it. */
+typedef struct RtIncInst RtIncInst;
+struct RtIncInst {
+  const RtTaskDef *site;  /* the include task */
+  int32_t candidate;
+  RtValue *params;        /* dict: the loop variable, index var, ansible_loop; or NULL */
+  RtIncInst *parent;      /* the include the site came from */
+};
+
+typedef struct RtBlk RtBlk;
+/* A block or task as the iterator hands it out: compiled data in the
+ * context of an include instance. A task item's address is its identity. */
+typedef struct RtItem {
+  const RtTaskDef *task;  /* a task, or NULL for a block */
+  RtBlk *blk;             /* a nested block */
+  RtIncInst *inc;
+  uint8_t *notified;      /* handlers: per host, notified */
+} RtItem;
+
+struct RtBlk {
+  const RtBlockDef *def;
+  RtItem **items[3];      /* block, rescue, always */
+  int32_t n[3];
+  RtIncInst *inc;
+};
+
+typedef struct RtItemVec {
+  RtItem **items;
+  size_t len, cap;
+} RtItemVec;
+void rt_itemvec_push(RtItemVec *v, RtItem *x);
+
+enum { RT_IS_SETUP, RT_IS_TASKS, RT_IS_RESCUE, RT_IS_ALWAYS, RT_IS_HANDLERS, RT_IS_COMPLETE };
+enum { RT_FS_NONE = 0, RT_FS_SETUP = 1, RT_FS_TASKS = 2, RT_FS_RESCUE = 4, RT_FS_ALWAYS = 8, RT_FS_HANDLERS = 16 };
+
+/* A host's state (Ansible's HostState). States are copied, never edited in
+ * place once stored, so a peek costs a copy (like Ansible's). */
+typedef struct RtHState RtHState;
+struct RtHState {
+  RtBlk **blocks;
+  int32_t nblocks;
+  int32_t cur_block, cur_regular, cur_rescue, cur_always, cur_handlers;
+  int run_state, fail_state, pre_flushing_run_state;
+  bool update_handlers, pending_setup, did_rescue, did_start_at_task;
+  RtHState *tasks_child, *rescue_child, *always_child;
+  RtItem **handlers;
+  int32_t nhandlers;
+};
+
+typedef struct RtIter {
+  const RtPlayDef *play;
+  RtArena arena;
+  RtHState **states;      /* per play host */
+  int nhosts;
+  bool gather;            /* the play gathers facts */
+  RtTaskDef setup_def;    /* Gathering Facts */
+  RtItem *setup;
+  RtItemVec all_tasks;    /* every task in play order, included ones spliced in */
+  size_t cur_task;        /* the linear strategy's cursor in all_tasks */
+  RtItemVec handlers;     /* the play's handlers, included ones appended */
+  const char *const *only_tags; /* --tags (["all"] by default) */
+  const char *const *skip_tags; /* --skip-tags, or NULL */
+} RtIter;
+
+/* Builds the play's iterator for `nhosts` hosts; tasks whose tags the run's
+ * --tags / --skip-tags exclude are left out (Block.filter_tagged_tasks). */
+void rt_iter_init(RtIter *it, const RtRun *run, const RtPlayDef *play, int nhosts, bool gather);
+void rt_iter_free(RtIter *it);
+/* The next task item of play host `host` (NULL when it is done); with
+ * `peek`, the host's state is left as it was. *state (may be NULL) gets the
+ * state after the step. */
+RtItem *rt_iter_next(RtIter *it, int host, bool peek, RtHState **state);
+void rt_iter_mark_failed(RtIter *it, int host);
+bool rt_iter_is_failed(RtIter *it, int host);
+bool rt_iter_check_failed(const RtHState *s);
+void rt_iter_set_failed(RtIter *it, RtHState *s);
+void rt_iter_clear_errors(RtIter *it, int host);
+/* The innermost state (a nested block's). */
+RtHState *rt_iter_active(RtHState *s);
+/* True when the current block, or a nested one, has a rescue. */
+bool rt_iter_rescuing(const RtHState *s);
+/* A block item instantiated from compiled block `def` for include `inc`. */
+RtItem *rt_iter_include_blocks(RtIter *it, const RtBlockDef *def, RtIncInst *inc);
+/* Splices block items into the host's current region (add_tasks). */
+void rt_iter_add_tasks(RtIter *it, int host, RtItem **blocks, int32_t n);
+/* Adds the tasks of block items to all_tasks at the cursor. */
+void rt_iter_all_tasks_insert(RtIter *it, RtItem **blocks, int32_t n);
+/* run.c: true when handler item `x` is notified for play host `host`. */
+bool rt_handler_notified(const RtItem *x, int host);
 
 /* ---- run.c: a run over the program (scheduler, options, host state) -------- */
 
@@ -307,6 +558,10 @@ typedef struct RtOptions {
   bool check;              /* -C */
   bool diff;               /* -D */
   const char *limit;       /* -l */
+  const char **tags;       /* --tags, NULL-terminated (NULL: all) */
+  int ntags;
+  const char **skip_tags;  /* --skip-tags, NULL-terminated */
+  int nskip_tags;
   const char *user;        /* -u */
   const char *private_key; /* --private-key */
   const char *connection;  /* -c */
@@ -314,17 +569,24 @@ typedef struct RtOptions {
   const char *known_hosts; /* --known-hosts FILE */
   bool plan;               /* --plan */
   bool plan_json;          /* --plan=json */
+  RtVaultSources vault;    /* --vault-id, --vault-password-file, --ask-vault-pass */
 } RtOptions;
 
-typedef struct RtRun {
+struct RtRun {
   const RtProgram *prog;
+  char *abort_msg;       /* an error that stops the run as an AnsibleError stops ansible-playbook, or NULL */
+  struct PlayRun *play;  /* the play running (run.c's) */
   RtOptions opt;
   RtInventory inv;
   RtValue *extra_vars;  /* dict */
   struct RtHost **hosts; /* one per inventory host, created lazily */
   int nhosts_alloc;      /* length of hosts[] */
   pthread_mutex_t out_lock; /* serialises output */
-} RtRun;
+  RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
+  bool end_play;         /* meta: end_play ran in the current play */
+  bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
+  struct RtVaultRun *vault;  /* vault_value.c: secrets and decrypted values */
+};
 
 typedef struct RtCounts {
   int ok, changed, unreachable, failed, skipped, rescued, ignored;
@@ -334,7 +596,10 @@ struct RtHost {
   RtRun *run;
   int index;            /* in run->inv.hosts */
   const char *name;     /* inventory_hostname */
-  RtValue *layers[RT_VL_COUNT]; /* dicts (NULL = empty) */
+  RtValue *dyn[RT_LV_COUNT]; /* dynamic levels: dicts (NULL = empty); static levels stay NULL */
+  const RtTaskDef *task; /* the task being run: its frames are the static levels */
+  RtIncInst *inc;        /* the include instance it came from */
+  int play_index;        /* index among the play's hosts, -1 outside a play */
   RtConn *conn;         /* NULL until first use */
   const char *conn_type; /* "ssh" or "local" */
   bool failed;          /* failed in this play: no further tasks */
@@ -351,17 +616,87 @@ struct RtHost {
   RtValue *result;      /* current step's result dict */
   bool any_changed, any_failed, all_skipped;
   bool step_error;      /* the step failed before its module ran (args, when) */
+  bool step_interrupted; /* the run was interrupted during the step: no result */
   bool result_from_module; /* h->result came from the module of this step */
+  int32_t attempts;     /* until: attempts made of the current step */
+  bool check_mode;      /* the running task runs in check mode (-C or check_mode:) */
+  /* the last finished task, for the scheduler */
+  RtStatus last_status;
+  RtValue *last_result; /* its result (for ansible_failed_result), or NULL */
+  void *incl;           /* run.c: the files an include named on this host */
+  int nincl;
+  int32_t *vars_files;  /* templated vars_files: the candidate each entry chose (-1: none), or NULL */
 };
+
+/* The embedded file a task's relative `src` names: files/NAME, then NAME, in
+ * each of the task's roots (its role, the playbook's folder), as Ansible's
+ * actions search; an absolute name as it is. NULL when it was not embedded. */
+const RtFileDef *rt_find_file(RtHost *h, const char *src);
+/* False, with the run stopped (run->abort_msg), when task `t`, changed on
+ * `h`, notifies a name no handler of the play has or listens to: Ansible
+ * raises while processing the result, before it prints. */
+bool rt_notify_known(RtHost *h, const RtTaskDef *t);
+/* Templated vars_files: chooses each entry's file for `h` as its vars are
+ * now (VariableManager.get_vars templates them for every task, so facts
+ * count) and rebuilds the RT_LV_VARS_FILES level when a choice changed.
+ * Call with h->task set, before the task runs; h->vars_files is reset
+ * (freed, NULL) when a play starts. */
+void rt_vars_files_refresh(RtHost *h);
+/* The same in the folder `sub` of each root ("files", "templates"). */
+const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src);
+/* The failed result of an action whose controller file `src` is not there:
+ * AnsibleFileNotFound's message, listing the paths searched in the task's
+ * roots as path_dwim_relative_stack lists them, with its exception. */
+RtValue *rt_file_not_found(RtHost *h, const char *sub, const char *src);
+
+/* `path` as an absolute path (a relative one from the program's base_dir, as
+ * Ansible shows paths); malloc'd. */
+char *rt_abspath(const RtRun *run, const char *path);
+
+/* The candidate of include `inc` that `name` resolves to, tried in the
+ * include's folders in order as Ansible tries them; -1 when none. */
+int32_t rt_include_candidate(const RtRun *run, const RtIncludeDef *inc, const char *name);
 
 /* Runs every play of `run`; returns the exit code. */
 int rt_run(RtRun *run);
+
+/* ---- vault_value.c: the run's vault secrets and the values they open ------- */
+
+typedef struct RtVaultRun RtVaultRun;
+
+/* Loads the run's secrets from run->opt.vault and Ansible's environment
+ * variables (vault.h: rt_vault_secrets_load), as ansible-playbook does
+ * before it reads the inventory; a prompt (--ask-vault-pass) reads the
+ * terminal. Returns -1 when loaded, else the exit code after printing
+ * Ansible's error (1, or 99 when the prompt was interrupted). */
+int rt_vault_run_open(RtRun *run);
+/* Wipes and frees the secrets and every cached plaintext the run still owns. */
+void rt_vault_run_close(RtRun *run);
+/* The run's secrets (borrowed; NULL before rt_vault_run_open). */
+const RtVaultSecrets *rt_vault_run_secrets(RtRun *run);
+/* The plaintext of vault text `text` (`len` bytes, static: its address is
+ * the cache key) as a string value, or an error value holding Ansible's
+ * message ("Decryption failed (no vault secrets were found that could
+ * decrypt)", "Attempting to decrypt but no vault secrets found", format
+ * errors, which also print Ansible's warning). Decrypted once per run and
+ * shared by every host thread; `filename` (may be NULL) names the source in
+ * messages ("... on FILE"). New reference. For encrypted files (copy src,
+ * vars files) the string holds the file's bytes. */
+RtValue *rt_vault_run_decrypt(RtRun *run, const char *text, size_t len, const char *filename);
+/* The call generated code makes for an inline `!vault` value: the compiler
+ * embeds the vault text as static data (never the plaintext) and passes it
+ * here; rt_vault_run_decrypt with the host's run. An error value fails the
+ * task that uses it with Ansible's message, as an undecryptable value does in
+ * ansible-playbook. To move to playc.h (with an ABI bump) when codegen emits
+ * it. */
+RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
 
 /* ---- output.c: the default callback's layout ------------------------------- */
 
 void rt_out_banner(RtRun *run, const char *msg); /* "\nMSG ****" to the width */
 void rt_out_play(RtRun *run, const RtPlayDef *play);
-void rt_out_task(RtRun *run, const char *name);
+/* "TASK [name]", or "RUNNING HANDLER [name]" for a handler. */
+void rt_out_task(RtRun *run, const char *name, bool handler);
 /* Prints one host's result line(s) for a finished task (or one loop item when
  * `item` is non-NULL). */
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item);

@@ -1,17 +1,33 @@
 /*
- * run.c — the scheduler: plays in order, the linear strategy (every task runs
- * on every remaining host before the next task starts), `forks` worker
- * threads per task, fact gathering, and the exit code.
+ * run.c — the scheduler: plays in order, each run by the linear strategy as
+ * Ansible's (strategy/linear.py and StrategyBase): every round picks the next
+ * task in the play's order that some host is at (the lockstep cursor over
+ * all_tasks, or the lowest handler while handlers flush), runs it on the
+ * hosts at that task with up to `forks` threads, then processes the results
+ * in one place: stats, failures (to rescue, or out of the play), handler
+ * notifications, role completion, included files spliced into the hosts
+ * that included them, any_errors_fatal and max_fail_percentage.
  *
- * A host's RtHost (and so its connection) is touched by one worker at a time:
- * workers take host indexes from a shared counter. Hosts persist across plays
- * (facts and registered vars survive), and a host that failed or became
- * unreachable is left out of later tasks and plays, as Ansible does.
+ * An interrupt (interrupt.c) stops the scheduler from starting anything new:
+ * the steps in flight end without a result, and the run prints its recap,
+ * closes every connection (which removes leftover temp files) and returns 99.
+ *
+ * Meta tasks run on the scheduler's thread, as Ansible runs them in the
+ * strategy. Includes are evaluated per host (condition, loop, file name) on
+ * the worker threads; the files they name were compiled ahead of time and
+ * are only instantiated here.
+ *
+ * A host's RtHost (and so its connection) is touched by one worker at a time.
+ * Hosts persist across plays (facts and registered vars survive); a host that
+ * failed or became unreachable is left out of later plays, as Ansible does.
  */
 #include "mod.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
+#include <termios.h>
 #include <string.h>
+#include <unistd.h>
 
 static RtHost *host_get(RtRun *run, int i) {
   if (!run->hosts[i]) {
@@ -20,29 +36,108 @@ static RtHost *host_get(RtRun *run, int i) {
     h->index = i;
     h->name = run->inv.hosts[i].name;
     h->loop_index = -1;
-    h->layers[RT_VL_HOST] = rt_inventory_host_vars(&run->inv, i);
-    h->layers[RT_VL_EXTRA] = run->extra_vars ? rt_incref(run->extra_vars) : NULL;
+    h->play_index = -1;
+    h->dyn[RT_LV_INVENTORY] = rt_inventory_host_vars(&run->inv, i);
     run->hosts[i] = h;
   }
   return run->hosts[i];
 }
 
-/* Play vars: eager values built once per host, lazy ones stored as thunks. */
-static void host_enter_play(RtHost *h, const RtPlayDef *play) {
-  h->play = play;
-  h->processed = true;
-  h->conn_type = play->connection ? play->connection : h->run->opt.connection;
-  rt_decref(h->layers[RT_VL_PLAY]);
-  h->layers[RT_VL_PLAY] = NULL;
-  for (int32_t v = 0; v < play->nvars; v++) {
-    const RtVarDef *vd = &play->vars[v];
-    RtValue *val = vd->lazy ? rt_thunk(vd->value, vd->name) : vd->value(h);
-    rt_host_set_var(h, RT_VL_PLAY, vd->name, val);
+/* `dir`/`name` with "./" and "x/../" folded, as the compiler folds paths. */
+static char *fold_path(const char *dir, const char *name) {
+  char *path = dir && name[0] != '/' ? rt_xasprintf("%s/%s", dir, name) : rt_xstrdup(name);
+  RtBuf b = {0};
+  const char *p = path;
+  bool abs = *p == '/';
+  while (*p) {
+    while (*p == '/')
+      p++;
+    const char *e = strchr(p, '/');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == 0)
+      break;
+    if (len == 1 && *p == '.') {
+    } else if (len == 2 && p[0] == '.' && p[1] == '.' && b.len > 0 &&
+               !(b.len >= 2 && b.data[b.len - 1] == '.' && b.data[b.len - 2] == '.')) {
+      char *slash = strrchr(b.data, '/');
+      b.len = slash ? (size_t)(slash - b.data) : 0;
+      b.data[b.len] = 0;
+    } else {
+      if (b.len > 0 || abs)
+        rt_buf_putc(&b, '/');
+      rt_buf_add(&b, p, len);
+    }
+    p += len;
   }
+  free(path);
+  if (!b.data)
+    rt_buf_puts(&b, ".");
+  return rt_buf_take(&b);
 }
 
+char *rt_abspath(const RtRun *run, const char *path) {
+  const char *base = run->prog->base_dir;
+  return fold_path(path[0] == '/' || !base || !*base ? NULL : base, path);
+}
+
+static const RtFileDef *file_named(const RtProgram *p, const char *path) {
+  for (int32_t i = 0; i < p->nfiles; i++)
+    if (strcmp(p->files[i].name, path) == 0)
+      return &p->files[i];
+  return NULL;
+}
+
+const RtFileDef *rt_find_file(RtHost *h, const char *src) { return rt_find_file_in(h, "files", src); }
+
+const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src) {
+  const RtProgram *p = h->run->prog;
+  if (src[0] == '/')
+    return file_named(p, src);
+  const char *const *roots = h->task ? h->task->roots : NULL;
+  for (int i = 0; roots && roots[i]; i++) {
+    char *files = rt_xasprintf("%s/%s", roots[i], sub);
+    const char *dirs[2] = {files, roots[i]};
+    for (int k = 0; k < 2; k++) {
+      char *path = fold_path(dirs[k], src);
+      const RtFileDef *f = file_named(p, path);
+      free(path);
+      if (f) {
+        free(files);
+        return f;
+      }
+    }
+    free(files);
+  }
+  return NULL;
+}
+
+RtValue *rt_file_not_found(RtHost *h, const char *sub, const char *src) {
+  RtBuf b = {0};
+  rt_buf_printf(&b, "Could not find or access '%s'", src);
+  const char *const *roots = h->task ? h->task->roots : NULL;
+  if (src[0] != '/' && roots && roots[0]) {
+    rt_buf_printf(&b, "\nSearched in:");
+    for (int i = 0; roots[i]; i++) {
+      char *root = rt_abspath(h->run, roots[i]), *a = rt_xasprintf("%s/%s", root, sub);
+      char *p1 = fold_path(a, src), *p2 = fold_path(root, src);
+      rt_buf_printf(&b, "\n\t%s\n\t%s", p1, p2);
+      free(root), free(a), free(p1), free(p2);
+    }
+  }
+  rt_buf_printf(&b, " on the Ansible Controller.\nIf you are using a module and expect the file to exist on the "
+                    "remote, see the remote_src option");
+  RtValue *r = rt_dict_new(4);
+  rt_dict_set(r, "failed", rt_bool(true));
+  rt_dict_set(r, "changed", rt_bool(false));
+  char *exc = rt_xasprintf("Traceback (most recent call last):\nansible.errors.AnsibleFileNotFound: %s", b.data);
+  rt_dict_set(r, "msg", rt_str_take(b.data, b.len));
+  rt_dict_set(r, "exception", rt_str_take(exc, strlen(exc)));
+  return r;
+}
+
+/* ---- worker threads ------------------------------------------------------------ */
+
 typedef struct Work {
-  RtRun *run;
   RtHost **hosts;
   int n;
   int next; /* atomic */
@@ -54,16 +149,15 @@ static void *worker(void *p) {
   Work *w = p;
   for (;;) {
     int i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
-    if (i >= w->n)
+    if (i >= w->n || rt_interrupted()) /* interrupted: start nothing new */
       return NULL;
     w->fn(w->hosts[i], w->arg);
   }
 }
 
 /* Runs fn on every host with up to `forks` threads; returns when all are done. */
-static void run_parallel(RtRun *run, RtHost **hosts, int n, void (*fn)(RtHost *, void *),
-                         void *arg) {
-  Work w = {run, hosts, n, 0, fn, arg};
+static void run_parallel(RtRun *run, RtHost **hosts, int n, void (*fn)(RtHost *, void *), void *arg) {
+  Work w = {hosts, n, 0, fn, arg};
   int nt = run->opt.forks < n ? run->opt.forks : n;
   if (nt <= 1) {
     worker(&w);
@@ -78,39 +172,872 @@ static void run_parallel(RtRun *run, RtHost **hosts, int n, void (*fn)(RtHost *,
   free(ts);
 }
 
-static void run_task_on(RtHost *h, void *arg) {
-  const RtTaskDef *t = arg;
-  t->run(h, t);
+/* ---- a play's run ------------------------------------------------------------------ */
+
+typedef struct PlayRun {
+  RtRun *run;
+  const RtPlayDef *play;
+  RtHost **hosts; /* the play's hosts, by play index */
+  int n;
+  RtIter it;
+  bool in_handlers;
+  uint8_t *role_ran;  /* [host * nroles + role]: a task of the role ran (ok or failed) */
+  uint8_t *role_done; /* [host * nroles + role]: role_complete ran after a task ran */
+  int nroles;
+  bool break_play;    /* any_errors_fatal / max_fail_percentage stopped the play */
+  RtValue **params;   /* include instances' loop variables, released with the play */
+  size_t nparams;
+} PlayRun;
+
+bool rt_handler_notified(const RtItem *x, int host) { return x->notified && x->notified[host]; }
+
+static void handler_notify(PlayRun *pr, RtItem *x, int host) {
+  if (!x->notified)
+    x->notified = rt_arena_alloc(&pr->it.arena, (size_t)pr->n + 1);
+  x->notified[host] = 1;
+}
+
+/* The handler items notified by `name` (Ansible's search_handler_blocks_by_name,
+ * the last handler of that name, then every listener); host -1: whether there
+ * is one, notifying nothing. */
+static bool notify_by_name(PlayRun *pr, const char *name, int host) {
+  bool found = false;
+  RtItemVec *hs = &pr->it.handlers;
+  for (size_t i = hs->len; i-- > 0 && !found;) {
+    const RtTaskDef *t = hs->items[i]->task;
+    if (!t->name[0])
+      continue;
+    char *full = t->role_name ? rt_xasprintf("%s : %s", t->role_name, t->name) : NULL;
+    if (strcmp(name, t->name) == 0 || (full && strcmp(name, full) == 0)) {
+      if (host >= 0)
+        handler_notify(pr, hs->items[i], host);
+      found = true;
+    }
+    free(full);
+  }
+  for (size_t i = 0; i < hs->len; i++)
+    for (int k = 0; hs->items[i]->task->listen && hs->items[i]->task->listen[k]; k++)
+      if (strcmp(hs->items[i]->task->listen[k], name) == 0) {
+        if (host >= 0)
+          handler_notify(pr, hs->items[i], host);
+        found = true;
+      }
+  return found;
+}
+
+bool rt_notify_known(RtHost *h, const RtTaskDef *t) {
+  PlayRun *pr = h->run->play;
+  if (!t->kw[RT_TK_NOTIFY] || !pr)
+    return true;
+  RtValue *names = t->kw[RT_TK_NOTIFY](h);
+  bool known = true;
+  for (size_t i = 0; known && rt_kind(names) == RT_LIST && i < rt_len(names); i++) {
+    RtValue *n = rt_list_at(names, i);
+    if (rt_kind(n) != RT_STR || notify_by_name(pr, n->u.str.s, -1))
+      continue;
+    known = false;
+    pthread_mutex_lock(&h->run->out_lock);
+    if (!h->run->abort_msg)
+      h->run->abort_msg = rt_xasprintf("The requested handler '%s' was not found in either the main handlers list "
+                                       "nor in the listening handlers list",
+                                       n->u.str.s);
+    pthread_mutex_unlock(&h->run->out_lock);
+  }
+  rt_decref(names);
+  return known;
+}
+
+/* Notifies the handlers of task item `x` for `host`: its constant names were
+ * resolved at compile time (indexes into the play's handlers); templated
+ * ones are rendered now. */
+static void notify(PlayRun *pr, RtHost *h, const RtItem *x) {
+  const RtTaskDef *t = x->task;
+  for (int i = 0; t->notify && t->notify[i] >= 0; i++)
+    handler_notify(pr, pr->it.handlers.items[t->notify[i]], h->play_index);
+  if (t->kw[RT_TK_NOTIFY]) {
+    h->task = t;
+    h->inc = x->inc;
+    RtValue *names = t->kw[RT_TK_NOTIFY](h);
+    for (size_t i = 0; rt_kind(names) == RT_LIST && i < rt_len(names); i++) {
+      RtValue *n = rt_list_at(names, i);
+      if (rt_kind(n) == RT_STR)
+        notify_by_name(pr, n->u.str.s, h->play_index); /* rt_notify_known stopped the run on a missing one */
+    }
+    rt_decref(names);
+  }
+}
+
+/* ---- per-host task kinds ------------------------------------------------------------- */
+
+/* The display name of a task (with its role, as Task.get_name), templated
+ * with the first host's vars when it is a template (undefined parts kept). */
+static char *task_name(RtHost *h, const RtItem *x) {
+  const RtTaskDef *t = x->task;
+  char *name = NULL;
+  if (t->kw[RT_TK_NAME]) {
+    h->task = t;
+    h->inc = x->inc;
+    RtValue *v = t->kw[RT_TK_NAME](h);
+    if (!rt_is_error(v)) {
+      RtBuf b = {0};
+      rt_render_str(&b, v);
+      name = rt_buf_take(&b);
+    }
+    rt_decref(v);
+  }
+  if (!name)
+    name = rt_xstrdup(t->name);
+  if (t->role_name && !t->implicit) {
+    char *full = rt_xasprintf("%s : %s", t->role_name, name);
+    free(name);
+    name = full;
+  }
+  return name;
 }
 
 /* The "Gathering Facts" task: the setup module, facts merged as Ansible
  * injects them (ansible_facts, and each as a top-level ansible_* var). */
-static void gather_on(RtHost *h, void *arg) {
-  const RtTaskDef *t = arg;
+static void gather(RtHost *h, const RtTaskDef *t) {
+  RtTaskDef gt = *t;
+  gt.module = mod_schema_find("setup");
   RtValue *args = rt_dict_new(0);
-  if (!rt_step_run(h, t, args)) {
-    rt_task_finish(h, t);
+  if (!rt_step_run(h, &gt, args)) {
+    h->last_status = rt_task_finish(h, &gt);
     return;
   }
   RtValue *facts = h->result ? rt_dict_get(h->result, "ansible_facts") : NULL;
   if (facts && rt_kind(facts) == RT_DICT) {
     for (size_t i = 0; i < facts->u.dict.len; i++)
-      rt_host_set_fact(h, facts->u.dict.ents[i].key->u.str.s, rt_incref(facts->u.dict.ents[i].val));
-    rt_host_set_fact(h, "ansible_facts", rt_incref(facts));
+      rt_host_set_var(h, RT_LV_FACTS, facts->u.dict.ents[i].key->u.str.s, rt_incref(facts->u.dict.ents[i].val));
+    rt_host_set_var(h, RT_LV_FACTS, "ansible_facts", rt_incref(facts));
   }
-  rt_task_finish(h, t);
+  h->last_status = rt_task_finish(h, &gt);
 }
 
-/* Hosts of the play still running: not failed, not unreachable. */
-static int active_hosts(RtHost **all, int n, RtHost **out) {
-  int k = 0;
-  for (int i = 0; i < n; i++)
-    if (!all[i]->failed && !all[i]->unreachable)
-      out[k++] = all[i];
-  return k;
+/* A condition of a task run by the scheduler (includes): 1, 0, or -1 after
+ * recording the failure. */
+static int task_when(RtHost *h, const RtTaskDef *t) {
+  if (!t->when)
+    return 1;
+  RtValue *v = t->when(h), *err = NULL;
+  int c = rt_cond(v, &err);
+  rt_decref(v);
+  if (c < 0)
+    rt_step_error(h, t, RT_PHASE_WHEN, err);
+  return c;
 }
 
-/* Returns false when every host of the play failed (later plays do not run). */
+int32_t rt_include_candidate(const RtRun *run, const RtIncludeDef *inc, const char *name) {
+  for (int32_t d = name[0] == '/' ? inc->ndirs : 0; d <= inc->ndirs; d++) {
+    char *path = fold_path(d < inc->ndirs ? inc->dirs[d] : NULL, name);
+    for (int32_t i = 0; i < inc->n; i++) {
+      bool hit = strcmp(inc->names[i], path) == 0;
+      if (!hit && path[0] == '/' && inc->names[i][0] != '/') { /* an absolute name from first_found */
+        char *abs = rt_abspath(run, inc->names[i]);
+        hit = strcmp(abs, path) == 0;
+        free(abs);
+      }
+      if (hit) {
+        free(path);
+        return i;
+      }
+    }
+    free(path);
+  }
+  return -1;
+}
+
+/* An include's outcome on one host: the candidates it named, with the loop
+ * variables of each. */
+typedef struct IncludeHit {
+  int32_t candidate;
+  RtValue *params; /* dict or NULL */
+  char *label;     /* the loop item's label, or NULL */
+} IncludeHit;
+
+static void include_record(RtHost *h, int32_t cand, RtValue *params, char *label) {
+  h->incl = rt_xrealloc(h->incl, sizeof(IncludeHit) * (size_t)(h->nincl + 1));
+  IncludeHit *hit = &((IncludeHit *)h->incl)[h->nincl++];
+  hit->candidate = cand;
+  hit->params = params;
+  hit->label = label;
+}
+
+/* Resolves the include's file for the current loop item; false after
+ * recording a failure. */
+static bool include_one(RtHost *h, const RtTaskDef *t, RtValue *params, char *label) {
+  const RtIncludeDef *inc = t->include;
+  int32_t cand = 0;
+  if (t->kind == RT_TASK_INCLUDE_TASKS) {
+    RtValue *f = inc->file(h);
+    if (rt_is_error(f)) {
+      rt_step_error(h, t, RT_PHASE_ARGS, f);
+      return false;
+    }
+    RtBuf b = {0};
+    rt_render_str(&b, f);
+    rt_decref(f);
+    cand = rt_include_candidate(h->run, inc, b.data ? b.data : "");
+    if (cand < 0) {
+      RtValue *r = rt_dict_new(2);
+      rt_dict_set(r, "failed", rt_bool(true));
+      char *why = rt_xasprintf("Could not find or access '%s' on the Ansible Controller.", b.data ? b.data : "");
+      rt_dict_set(r, "reason", rt_str_take(why, strlen(why)));
+      rt_decref(h->result);
+      h->result = r;
+      rt_buf_free(&b);
+      return false;
+    }
+    rt_buf_free(&b);
+  }
+  include_record(h, cand, params, label);
+  return true;
+}
+
+/* include_tasks / include_role on one host: condition, loop, file names. */
+static void include_on(RtHost *h, const RtItem *x) {
+  const RtTaskDef *t = x->task;
+  h->nincl = 0;
+  int c = task_when(h, t);
+  if (c == 0) {
+    rt_step_skip(h, t);
+    h->last_status = rt_task_finish(h, t);
+    return;
+  }
+  if (c < 0) {
+    h->last_status = rt_task_finish(h, t);
+    return;
+  }
+  bool ok = true;
+  if (t->loop) {
+    RtValue *items = t->loop(h);
+    if (rt_is_error(items)) {
+      rt_step_error(h, t, RT_PHASE_LOOP, items);
+      h->last_status = rt_task_finish(h, t);
+      return;
+    }
+    if (rt_kind(items) != RT_LIST) {
+      rt_loop_begin(h, t, items);
+      rt_decref(items);
+      h->last_status = rt_task_finish(h, t);
+      return;
+    }
+    for (size_t i = 0; ok && i < rt_len(items); i++) {
+      RtValue *item = rt_list_at(items, i);
+      RtValue *params = rt_dict_new(4);
+      rt_dict_set(params, t->loop_var, rt_incref(item));
+      if (t->index_var)
+        rt_dict_set(params, t->index_var, rt_int((int64_t)i));
+      rt_host_set_var(h, RT_LV_LOOP, t->loop_var, rt_incref(item));
+      RtBuf lb = {0};
+      rt_render_str(&lb, item);
+      ok = include_one(h, t, params, rt_buf_take(&lb));
+      rt_host_clear_level(h, RT_LV_LOOP);
+    }
+    rt_decref(items);
+  } else {
+    ok = include_one(h, t, NULL, NULL);
+  }
+  if (ok) { /* an include's own result: ok, never printed (the included: line is) */
+    rt_decref(h->result);
+    h->result = rt_dict_new(1);
+    rt_dict_set(h->result, "changed", rt_bool(false));
+    h->last_status = RT_STATUS_OK;
+    rt_decref(h->last_result);
+    h->last_result = h->result;
+    h->result = NULL;
+    return;
+  }
+  h->last_status = rt_task_finish(h, t);
+}
+
+typedef struct Round {
+  PlayRun *pr;
+  RtItem *item;
+} Round;
+
+static void run_item_on(RtHost *h, void *arg) {
+  Round *r = arg;
+  const RtItem *x = r->item;
+  const RtTaskDef *t = x->task;
+  h->task = t;
+  h->inc = x->inc;
+  rt_decref(h->last_result);
+  h->last_result = NULL;
+  rt_vars_files_refresh(h);
+  if (x == r->pr->it.setup)
+    gather(h, t);
+  else if (t->kind == RT_TASK_INCLUDE_TASKS || t->kind == RT_TASK_INCLUDE_ROLE)
+    include_on(h, x);
+  else
+    h->last_status = t->run(h, t);
+}
+
+/* ---- meta ----------------------------------------------------------------------------- */
+
+static void meta_skip_line(PlayRun *pr, RtHost *h, const RtTaskDef *t) {
+  if (t->implicit)
+    return;
+  pthread_mutex_lock(&pr->run->out_lock);
+  printf("skipping: [%s]\n", h->name);
+  fflush(stdout);
+  pthread_mutex_unlock(&pr->run->out_lock);
+}
+
+/* _execute_meta on one host. Returns true when the action applies to every
+ * host at once (Ansible runs it once: run_once). */
+static bool meta_on(PlayRun *pr, RtHost *h, const RtItem *x) {
+  const RtTaskDef *t = x->task;
+  const char *a = t->action;
+  h->task = t;
+  h->inc = x->inc;
+  rt_vars_files_refresh(h);
+  int c = 1;
+  bool conditional = strcmp(a, "noop") && strcmp(a, "refresh_inventory") && strcmp(a, "reset_connection") &&
+                     strcmp(a, "role_complete");
+  if (conditional && t->when) {
+    RtValue *v = t->when(h), *err = NULL;
+    c = rt_cond(v, &err);
+    rt_decref(v);
+    if (c < 0) {
+      RtBuf b = {0};
+      rt_render_str(&b, err);
+      rt_out_error("%s", b.data ? b.data : "error in meta condition");
+      rt_buf_free(&b);
+      rt_decref(err);
+      c = 0;
+    }
+  }
+  if (!strcmp(a, "flush_handlers")) {
+    if (c && !h->unreachable) {
+      RtHState *s = pr->it.states[h->play_index];
+      s->pre_flushing_run_state = s->run_state;
+      s->run_state = RT_IS_HANDLERS;
+    } else if (!c) {
+      meta_skip_line(pr, h, t);
+    }
+    return false;
+  }
+  if (!strcmp(a, "role_complete")) {
+    int k = h->play_index * pr->nroles + t->role->id;
+    if (t->role && pr->role_ran[k])
+      pr->role_done[k] = 1;
+    return false;
+  }
+  if (!c) {
+    meta_skip_line(pr, h, t);
+    return strcmp(a, "end_host") && strcmp(a, "noop");
+  }
+  if (!strcmp(a, "end_host")) {
+    pr->it.states[h->play_index]->run_state = RT_IS_COMPLETE;
+    return false;
+  }
+  if (!strcmp(a, "end_play") || !strcmp(a, "end_batch")) {
+    for (int i = 0; i < pr->n; i++)
+      if (!pr->hosts[i]->unreachable)
+        pr->it.states[i]->run_state = RT_IS_COMPLETE;
+    if (!strcmp(a, "end_play"))
+      pr->run->end_play = true;
+    return true;
+  }
+  if (!strcmp(a, "clear_host_errors")) {
+    for (int i = 0; i < pr->n; i++) {
+      pr->hosts[i]->failed = false;
+      pr->hosts[i]->unreachable = false;
+      rt_iter_clear_errors(&pr->it, i);
+    }
+    return true;
+  }
+  if (!strcmp(a, "clear_facts")) {
+    for (int i = 0; i < pr->n; i++)
+      rt_host_clear_level(pr->hosts[i], RT_LV_FACTS);
+    return true;
+  }
+  return strcmp(a, "noop") && strcmp(a, "reset_connection");
+}
+
+/* ---- results ---------------------------------------------------------------------------- */
+
+static bool task_flag(RtHost *h, const RtItem *x, int kw) {
+  const RtTaskDef *t = x->task;
+  if (!t->kw[kw])
+    return false;
+  h->task = t;
+  h->inc = x->inc;
+  RtValue *v = t->kw[kw](h);
+  int b = rt_to_boolean(v);
+  if (b < 0)
+    b = rt_truth(v, NULL) == 1;
+  rt_decref(v);
+  return b == 1;
+}
+
+static bool result_changed(const RtValue *r) {
+  const RtValue *c = r ? rt_dict_get(r, "changed") : NULL;
+  return c && rt_truth((RtValue *)c, NULL) == 1;
+}
+
+/* _process_pending_results for one host's result of item `x`. */
+static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
+  const RtTaskDef *t = x->task;
+  RtCounts *c = &h->counts;
+  int hi = h->play_index;
+  bool role_ran = false;
+  bool is_include = t->kind == RT_TASK_INCLUDE_TASKS || t->kind == RT_TASK_INCLUDE_ROLE;
+  switch (h->last_status) {
+  case RT_STATUS_FAILED: {
+    role_ran = true;
+    RtHState *before = pr->it.states[hi];
+    if (task_flag(h, x, RT_TK_RUN_ONCE)) {
+      for (int i = 0; i < pr->n; i++)
+        if (!pr->hosts[i]->unreachable)
+          rt_iter_mark_failed(&pr->it, i);
+    } else {
+      rt_iter_mark_failed(&pr->it, hi);
+    }
+    RtHState *after = NULL;
+    rt_iter_next(&pr->it, hi, true, &after);
+    if (rt_iter_is_failed(&pr->it, hi) && after->run_state == RT_IS_COMPLETE)
+      h->failed = true;
+    if (rt_iter_rescuing(before)) {
+      c->rescued++;
+      RtValue *ft = rt_dict_new(2);
+      rt_dict_set(ft, "name", rt_strz(t->name));
+      rt_dict_set(ft, "action", rt_strz(t->action));
+      rt_host_set_fact(h, "ansible_failed_task", ft);
+      rt_host_set_fact(h, "ansible_failed_result", h->last_result ? rt_incref(h->last_result) : rt_dict_new(0));
+    } else {
+      c->failed++;
+    }
+    break;
+  }
+  case RT_STATUS_IGNORED:
+    role_ran = true;
+    c->ok++;
+    c->ignored++;
+    if (result_changed(h->last_result))
+      c->changed++;
+    break;
+  case RT_STATUS_UNREACHABLE:
+    if (task_flag(h, x, RT_TK_IGNORE_UNREACHABLE)) {
+      h->unreachable = false;
+      c->ok++;
+      c->ignored++;
+    } else {
+      c->unreachable++;
+    }
+    break;
+  case RT_STATUS_SKIPPED:
+    c->skipped++;
+    break;
+  case RT_STATUS_OK:
+  case RT_STATUS_CHANGED:
+    role_ran = true;
+    if (h->last_status == RT_STATUS_CHANGED)
+      notify(pr, h, x);
+    if (!is_include) {
+      c->ok++;
+      if (h->last_status == RT_STATUS_CHANGED)
+        c->changed++;
+    }
+    break;
+  }
+  if (t->role && role_ran)
+    pr->role_ran[hi * pr->nroles + t->role->id] = 1;
+  if (t->register_var && h->last_result && h->last_status != RT_STATUS_UNREACHABLE &&
+      task_flag(h, x, RT_TK_RUN_ONCE)) /* run_once: every host of the play gets the result */
+    for (int i = 0; i < pr->n; i++)
+      if (pr->hosts[i] != h)
+        rt_host_set_fact(pr->hosts[i], t->register_var, rt_incref(h->last_result));
+  if (t->handler) /* a handler that ran is no longer notified */
+    for (size_t i = 0; i < pr->it.handlers.len; i++)
+      if (pr->it.handlers.items[i] == x && x->notified)
+        pr->it.handlers.items[i]->notified[hi] = 0;
+}
+
+/* ---- includes ---------------------------------------------------------------------------- */
+
+typedef struct Included {
+  const RtItem *site;
+  int32_t candidate;
+  RtValue *params;
+  char *label;
+  bool *hosts; /* per play host */
+  RtIncInst *inst;
+} Included;
+
+static bool same_params(const RtValue *a, const RtValue *b) {
+  if (!a || !b)
+    return a == b;
+  return rt_equal(a, b);
+}
+
+/* IncludedFile.process_include_results: hosts that included the same
+ * candidate with the same loop variables share one instance; each instance
+ * is shown ("included: FILE for HOSTS") and its blocks are spliced into the
+ * states of its hosts, in the order the hosts named them. */
+static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
+  const RtTaskDef *t = x->task;
+  Included *incs = NULL;
+  int ninc = 0;
+  for (int i = 0; i < n; i++) {
+    RtHost *h = hosts[i];
+    IncludeHit *hits = h->incl;
+    for (int k = 0; h->last_status == RT_STATUS_OK && k < h->nincl; k++) {
+      int j = 0;
+      while (j < ninc && !(incs[j].candidate == hits[k].candidate && same_params(incs[j].params, hits[k].params)))
+        j++;
+      if (j == ninc) {
+        incs = rt_xrealloc(incs, sizeof *incs * (size_t)(ninc + 1));
+        incs[ninc] = (Included){x, hits[k].candidate, hits[k].params, hits[k].label,
+                                rt_xcalloc((size_t)pr->n + 1, sizeof(bool)), NULL};
+        hits[k].params = NULL;
+        hits[k].label = NULL;
+        ninc++;
+      }
+      incs[j].hosts[h->play_index] = true;
+    }
+    for (int k = 0; k < h->nincl; k++) {
+      rt_decref(hits[k].params);
+      free(hits[k].label);
+    }
+    h->nincl = 0;
+  }
+  RtItemVec *per_host = rt_xcalloc((size_t)pr->n + 1, sizeof *per_host);
+  RtItemVec all = {0};
+  for (int j = 0; j < ninc; j++) {
+    Included *in = &incs[j];
+    const RtIncludeDef *def = t->include;
+    RtIncInst *inst = rt_arena_alloc(&pr->it.arena, sizeof *inst);
+    inst->site = t;
+    inst->candidate = in->candidate;
+    inst->params = in->params; /* owned by the play's iterator from now on */
+    inst->parent = x->inc;
+    if (in->params) {
+      pr->params = rt_xrealloc(pr->params, sizeof *pr->params * (pr->nparams + 1));
+      pr->params[pr->nparams++] = in->params;
+    }
+    RtBuf msg = {0};
+    char *shown = rt_abspath(pr->run, t->kind == RT_TASK_INCLUDE_TASKS ? def->names[in->candidate]
+                                      : def->role ? def->role->path : "");
+    rt_buf_printf(&msg, "included: %s for ", shown);
+    free(shown);
+    bool first = true;
+    for (int i = 0; i < pr->n; i++)
+      if (in->hosts[i]) {
+        rt_buf_printf(&msg, "%s%s", first ? "" : ", ", pr->hosts[i]->name);
+        first = false;
+      }
+    if (in->label)
+      rt_buf_printf(&msg, " => (item=%s)", in->label);
+    if (t->kind == RT_TASK_INCLUDE_TASKS) { /* a loaded file counts ok on each of its hosts */
+      for (int i = 0; i < pr->n; i++)
+        if (in->hosts[i])
+          pr->hosts[i]->counts.ok++;
+      pthread_mutex_lock(&pr->run->out_lock);
+      printf("%s\n", msg.data);
+      fflush(stdout);
+      pthread_mutex_unlock(&pr->run->out_lock);
+    }
+    rt_buf_free(&msg);
+    int32_t nb = def->nblocks ? def->nblocks[in->candidate] : 0;
+    for (int32_t b = 0; b < nb; b++) {
+      RtItem *blk = rt_iter_include_blocks(&pr->it, def->blocks[in->candidate][b], inst);
+      rt_itemvec_push(&all, blk);
+      for (int i = 0; i < pr->n; i++)
+        if (in->hosts[i])
+          rt_itemvec_push(&per_host[i], blk);
+    }
+    free(in->label);
+    free(in->hosts);
+  }
+  for (int i = 0; i < pr->n; i++) {
+    rt_iter_add_tasks(&pr->it, i, per_host[i].items, (int32_t)per_host[i].len);
+    free(per_host[i].items);
+  }
+  rt_iter_all_tasks_insert(&pr->it, all.items, (int32_t)all.len);
+  free(all.items);
+  free(per_host);
+  free(incs);
+}
+
+/* ---- the linear strategy ---------------------------------------------------------------- */
+
+/* _get_next_task_lockstep: the item of this round and the hosts at it. */
+static RtItem *lockstep(PlayRun *pr, bool *selected) {
+  RtItem **next = rt_xcalloc((size_t)pr->n + 1, sizeof *next);
+  RtHState **states = rt_xcalloc((size_t)pr->n + 1, sizeof *states);
+  bool any = false, handlers = false;
+  for (int i = 0; i < pr->n; i++) {
+    selected[i] = false;
+    if (pr->hosts[i]->unreachable)
+      continue;
+    next[i] = rt_iter_next(&pr->it, i, true, &states[i]);
+    any |= next[i] != NULL;
+    handlers |= next[i] && states[i]->run_state == RT_IS_HANDLERS;
+  }
+  RtItem *cur = NULL;
+  if (any) {
+    if (pr->in_handlers && !handlers)
+      pr->in_handlers = false;
+    if (pr->in_handlers) {
+      int32_t low = INT32_MAX;
+      for (int i = 0; i < pr->n; i++)
+        if (next[i] && states[i]->run_state == RT_IS_HANDLERS && states[i]->cur_handlers < low)
+          low = states[i]->cur_handlers;
+      for (int i = 0; i < pr->n; i++)
+        if (next[i] && states[i]->run_state == RT_IS_HANDLERS && states[i]->cur_handlers == low) {
+          pr->it.states[i] = states[i];
+          selected[i] = true;
+          cur = next[i];
+        }
+    } else {
+      for (int loops = 0; loops <= 1 && !cur;) {
+        if (pr->it.cur_task >= pr->it.all_tasks.len) {
+          pr->it.cur_task = 0;
+          loops++;
+          continue;
+        }
+        RtItem *c = pr->it.all_tasks.items[pr->it.cur_task++];
+        for (int i = 0; i < pr->n; i++)
+          if (next[i] == c)
+            cur = c;
+      }
+      RT_ASSERT(cur); /* Ansible: "a mismatch between tasks in PlayIterator and HostStates" */
+      for (int i = 0; i < pr->n; i++)
+        if (next[i] == cur) {
+          pr->it.states[i] = states[i];
+          selected[i] = true;
+        }
+      if (cur->task->kind == RT_TASK_META && !strcmp(cur->task->action, "flush_handlers"))
+        pr->in_handlers = true;
+    }
+  }
+  free(next);
+  free(states);
+  return cur;
+}
+
+static int percent_failed(PlayRun *pr) {
+  int failed = 0;
+  for (int i = 0; i < pr->n; i++)
+    failed += pr->hosts[i]->failed;
+  return failed;
+}
+
+/* One play with the linear strategy. */
+static void linear(PlayRun *pr) {
+  RtRun *run = pr->run;
+  bool *selected = rt_xcalloc((size_t)pr->n + 1, sizeof *selected);
+  RtHost **batch = rt_xcalloc((size_t)pr->n + 1, sizeof *batch);
+  for (;;) {
+    if (rt_interrupted())
+      break;
+    RtItem *x = lockstep(pr, selected);
+    if (!x)
+      break;
+    const RtTaskDef *t = x->task;
+    int nb = 0;
+    bool any_errors_fatal = pr->play->any_errors_fatal;
+    bool banner = false;
+    for (int i = 0; i < pr->n; i++) {
+      if (!selected[i])
+        continue;
+      RtHost *h = pr->hosts[i];
+      if (!t->handler && t->role && !t->role->allow_duplicates &&
+          pr->role_done[i * pr->nroles + t->role->id] && t->kind != RT_TASK_META)
+        continue; /* the role already ran on this host */
+      if (t->kind == RT_TASK_META) {
+        if (!banner && !t->implicit) {
+          char *name = task_name(h, x);
+          rt_out_task(run, name, t->handler);
+          free(name);
+        }
+        banner = true;
+        if (meta_on(pr, h, x))
+          break;
+        continue;
+      }
+      if (!banner) {
+        char *name = task_name(h, x);
+        rt_out_task(run, name, t->handler);
+        free(name);
+        banner = true;
+      }
+      batch[nb++] = h;
+      if (task_flag(h, x, RT_TK_ANY_ERRORS_FATAL))
+        any_errors_fatal = true;
+      if (task_flag(h, x, RT_TK_RUN_ONCE))
+        break;
+    }
+    if (nb == 0)
+      continue;
+    Round r = {pr, x};
+    run_parallel(run, batch, nb, run_item_on, &r);
+    if (rt_interrupted()) /* the steps in flight ended without a result */
+      break;
+    bool failed_now = false;
+    for (int i = 0; i < nb && !run->abort_msg; i++) {
+      process_result(pr, batch[i], x);
+      failed_now |= batch[i]->last_status == RT_STATUS_FAILED && rt_iter_is_failed(&pr->it, batch[i]->play_index);
+      failed_now |= batch[i]->last_status == RT_STATUS_UNREACHABLE && batch[i]->unreachable;
+    }
+    if (run->abort_msg)
+      break;
+    if (t->kind == RT_TASK_INCLUDE_TASKS || t->kind == RT_TASK_INCLUDE_ROLE)
+      process_includes(pr, x, batch, nb);
+    bool brk = false;
+    if (any_errors_fatal && failed_now) {
+      for (int i = 0; i < pr->n; i++) {
+        if (pr->hosts[i]->unreachable)
+          continue;
+        RtHState *s = NULL;
+        rt_iter_next(&pr->it, i, true, &s);
+        s = rt_iter_active(s);
+        if ((s->run_state != RT_IS_RESCUE && s->run_state != RT_IS_ALWAYS) ||
+            (s->run_state == RT_IS_RESCUE && (s->fail_state & RT_FS_RESCUE))) {
+          pr->hosts[i]->failed = true;
+          brk = true;
+        }
+      }
+    }
+    if (pr->play->max_fail_percentage >= 0 &&
+        percent_failed(pr) * 100 > pr->play->max_fail_percentage * pr->n) {
+      for (int i = 0; i < pr->n; i++)
+        if (!pr->hosts[i]->failed) {
+          pr->hosts[i]->failed = true;
+          rt_iter_mark_failed(&pr->it, i);
+        }
+      rt_out_banner(run, "NO MORE HOSTS LEFT");
+      brk = true;
+    }
+    if (brk) {
+      pr->break_play = true;
+      int left = 0, failed = 0;
+      for (int i = 0; i < pr->n; i++) {
+        left += !pr->hosts[i]->unreachable;
+        failed += pr->hosts[i]->failed && !pr->hosts[i]->unreachable;
+      }
+      if (failed >= left) {
+        rt_out_banner(run, "NO MORE HOSTS LEFT");
+        break;
+      }
+    }
+  }
+  free(selected);
+  free(batch);
+}
+
+/* ---- plays ---------------------------------------------------------------------------------- */
+
+static int cmp_name(const void *a, const void *b) {
+  return strcmp((*(RtHost *const *)a)->name, (*(RtHost *const *)b)->name);
+}
+
+/* The play's hosts in its `order`. */
+static void play_order(const RtPlayDef *play, RtHost **hosts, int n) {
+  const char *o = play->order ? play->order : "inventory";
+  if (!strcmp(o, "sorted") || !strcmp(o, "reverse_sorted"))
+    qsort(hosts, (size_t)n, sizeof *hosts, cmp_name);
+  if (!strcmp(o, "reverse_inventory") || !strcmp(o, "reverse_sorted"))
+    for (int i = 0; i < n / 2; i++) {
+      RtHost *t = hosts[i];
+      hosts[i] = hosts[n - 1 - i];
+      hosts[n - 1 - i] = t;
+    }
+  if (!strcmp(o, "shuffle"))
+    for (int i = n - 1; i > 0; i--) {
+      int j = rand() % (i + 1);
+      RtHost *t = hosts[i];
+      hosts[i] = hosts[j];
+      hosts[j] = t;
+    }
+}
+
+/* Reads one line from stdin (a terminal), without echo when `private` (the
+ * answer is malloc'd; NULL at end of input). */
+static char *read_answer(const char *prompt, bool private) {
+  struct termios old, quiet;
+  bool restore = false;
+  if (private && tcgetattr(0, &old) == 0) {
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    restore = tcsetattr(0, TCSAFLUSH, &quiet) == 0;
+  }
+  fputs(prompt, stdout);
+  fflush(stdout);
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n = getline(&line, &cap, stdin);
+  if (restore) {
+    tcsetattr(0, TCSAFLUSH, &old);
+    fputc('\n', stdout);
+  }
+  if (n < 0) {
+    free(line);
+    return NULL;
+  }
+  if (n > 0 && line[n - 1] == '\n')
+    line[n - 1] = 0;
+  return line;
+}
+
+/* vars_prompt: each answer (or its default) for the play; a name given with
+ * -e is not asked. False after an error (no terminal and no default). */
+static bool prompts(RtRun *run, const RtPlayDef *play, RtHost *first) {
+  rt_decref(run->prompts);
+  run->prompts = NULL;
+  for (int32_t i = 0; i < play->nprompts; i++) {
+    const RtVarDef *d = &play->prompts[i];
+    if (run->extra_vars && rt_dict_get(run->extra_vars, d->name))
+      continue;
+    first->task = NULL;
+    RtValue *spec = d->value(first);
+    RtValue *pv = rt_kind(spec) == RT_DICT ? rt_dict_get(spec, "prompt") : NULL;
+    RtValue *dv = rt_kind(spec) == RT_DICT ? rt_dict_get(spec, "default") : NULL;
+    RtValue *priv = rt_kind(spec) == RT_DICT ? rt_dict_get(spec, "private") : NULL;
+    RtBuf prompt = {0}, def = {0};
+    if (pv)
+      rt_render_str(&prompt, pv);
+    else
+      rt_buf_puts(&prompt, d->name);
+    if (dv && rt_kind(dv) != RT_NONE)
+      rt_render_str(&def, dv);
+    if (def.data && pv)
+      rt_buf_printf(&prompt, " [%s]", def.data);
+    rt_buf_puts(&prompt, ": ");
+    if (!pv) {
+      rt_buf_free(&prompt);
+      rt_buf_printf(&prompt, "input for %s: ", d->name);
+    }
+    char *answer = NULL;
+    if (isatty(0))
+      answer = read_answer(prompt.data, !priv || rt_to_boolean(priv) != 0);
+    else
+      rt_out_warning(run, "Not prompting as we are not in interactive mode");
+    rt_decref(spec);
+    if (!answer && !def.data) { /* Ansible would go on with None: playc stops, saying why */
+      rt_out_error("vars_prompt: no terminal to ask for '%s' and no default (give it with -e %s=...)", d->name,
+                   d->name);
+      rt_buf_free(&prompt);
+      return false;
+    }
+    if (!answer || (!*answer && def.data)) {
+      free(answer);
+      answer = rt_xstrdup(def.data ? def.data : "");
+    }
+    if (!run->prompts)
+      run->prompts = rt_dict_new(4);
+    rt_dict_set(run->prompts, d->name, rt_str_take(answer, strlen(answer)));
+    rt_buf_free(&prompt);
+    rt_buf_free(&def);
+  }
+  return true;
+}
+
+/* Returns false when the playbook must stop (every host of the play failed,
+ * or any_errors_fatal / max_fail_percentage broke it, or end_play... no:
+ * end_play ends this play only). */
 static bool run_play(RtRun *run, const RtPlayDef *play) {
   if (strstr(play->hosts, "localhost"))
     rt_inventory_implicit_localhost(&run->inv);
@@ -123,68 +1050,80 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   rt_inventory_finish(&run->inv);
   int n = 0;
   int *idx = rt_inventory_match(&run->inv, play->hosts, &n);
-  if (run->opt.limit) {
-    int nl = 0;
+  if (run->opt.limit) { /* keep the play's order, in linear time */
+    int nl = 0, k = 0;
     int *lim = rt_inventory_match(&run->inv, run->opt.limit, &nl);
-    int k = 0;
+    bool *in = rt_xcalloc((size_t)run->inv.nhosts + 1, sizeof *in);
+    for (int j = 0; j < nl; j++)
+      in[lim[j]] = true;
     for (int i = 0; i < n; i++)
-      for (int j = 0; j < nl; j++)
-        if (idx[i] == lim[j]) {
-          idx[k++] = idx[i];
-          break;
-        }
+      if (in[idx[i]])
+        idx[k++] = idx[i];
     n = k;
+    free(in);
     free(lim);
   }
-  RtHost **hosts = rt_xcalloc((size_t)n + 1, sizeof *hosts), **act = rt_xcalloc((size_t)n + 1, sizeof *act);
-  int nh = 0;
+  PlayRun pr = {0};
+  pr.run = run;
+  pr.play = play;
+  pr.hosts = rt_xcalloc((size_t)n + 1, sizeof *pr.hosts);
   for (int i = 0; i < n; i++) {
     RtHost *h = host_get(run, idx[i]);
     if (!h->failed && !h->unreachable)
-      hosts[nh++] = h;
+      pr.hosts[pr.n++] = h;
   }
   free(idx);
+  play_order(play, pr.hosts, pr.n);
+  if (pr.n > 0 && !prompts(run, play, pr.hosts[0])) {
+    free(pr.hosts);
+    run->failed_prompt = true;
+    return false;
+  }
   rt_out_play(run, play);
-  if (nh == 0) {
+  if (pr.n == 0) {
     pthread_mutex_lock(&run->out_lock);
     printf("skipping: no hosts matched\n");
     fflush(stdout);
     pthread_mutex_unlock(&run->out_lock);
-    free(hosts);
-    free(act);
+    free(pr.hosts);
     return true;
   }
-  for (int i = 0; i < nh; i++)
-    host_enter_play(hosts[i], play);
-  bool alive = true;
-  if (play->gather_facts) {
-    RtTaskDef gt = {0};
-    gt.id = -1;
-    gt.name = "Gathering Facts";
-    gt.action = "gather_facts";
-    gt.module = mod_schema_find("setup");
-    gt.loc = play->loc;
-    rt_out_task(run, gt.name);
-    run_parallel(run, hosts, nh, gather_on, &gt);
+  pr.nroles = run->prog->nroles > 0 ? run->prog->nroles : 1;
+  pr.role_ran = rt_xcalloc((size_t)pr.n * (size_t)pr.nroles + 1, 1);
+  pr.role_done = rt_xcalloc((size_t)pr.n * (size_t)pr.nroles + 1, 1);
+  for (int i = 0; i < pr.n; i++) {
+    RtHost *h = pr.hosts[i];
+    h->play = play;
+    h->play_index = i;
+    free(h->vars_files); /* a new play: its vars_files are chosen afresh */
+    h->vars_files = NULL;
+    rt_host_clear_level(h, RT_LV_VARS_FILES);
+    h->processed = true;
+    h->conn_type = play->connection ? play->connection : run->opt.connection;
+    h->task = NULL;
+    h->inc = NULL;
   }
-  for (int32_t ti = 0; ti < play->ntasks; ti++) {
-    const RtTaskDef *t = &play->tasks[ti];
-    int na = active_hosts(hosts, nh, act);
-    if (na == 0) {
-      alive = false;
-      break;
-    }
-    rt_out_task(run, t->name[0] ? t->name : t->action);
-    run_parallel(run, act, na, run_task_on, (void *)t);
+  rt_iter_init(&pr.it, run, play, pr.n, play->gather_facts);
+  run->end_play = false;
+  run->play = &pr;
+  linear(&pr);
+  run->play = NULL;
+  bool alive = false;
+  for (int i = 0; i < pr.n; i++)
+    alive |= !pr.hosts[i]->failed && !pr.hosts[i]->unreachable;
+  for (int i = 0; i < pr.n; i++) {
+    pr.hosts[i]->task = NULL;
+    pr.hosts[i]->inc = NULL;
+    pr.hosts[i]->play_index = -1;
   }
-  /* Every host of the play failed: the playbook stops here. ansible-playbook's
-   * linear strategy prints no banner for this (NO MORE HOSTS LEFT belongs to
-   * any_errors_fatal and max_fail_percentage). */
-  if (active_hosts(hosts, nh, act) == 0)
-    alive = false;
-  free(hosts);
-  free(act);
-  return alive;
+  for (size_t i = 0; i < pr.nparams; i++)
+    rt_decref(pr.params[i]);
+  free(pr.params);
+  rt_iter_free(&pr.it);
+  free(pr.hosts);
+  free(pr.role_ran);
+  free(pr.role_done);
+  return alive && !pr.break_play;
 }
 
 static void close_hosts(RtRun *run) {
@@ -192,12 +1131,14 @@ static void close_hosts(RtRun *run) {
     RtHost *h = run->hosts[i];
     if (!h)
       continue;
-    if (h->conn)
-      h->conn->ops->close(h->conn);
-    for (int l = 0; l < RT_VL_COUNT; l++)
-      rt_decref(h->layers[l]);
+    rt_host_close(h); /* removes the temp files a stopped request left */
+    for (int l = 0; l < RT_LV_COUNT; l++)
+      rt_decref(h->dyn[l]);
     rt_decref(h->result);
     rt_decref(h->results);
+    rt_decref(h->last_result);
+    free(h->incl);
+    free(h->vars_files);
     free(h->unreachable_msg);
     free(h);
   }
@@ -207,9 +1148,29 @@ static void close_hosts(RtRun *run) {
 
 int rt_run(RtRun *run) {
   pthread_mutex_init(&run->out_lock, NULL);
-  for (int32_t p = 0; p < run->prog->nplays; p++)
+  for (int32_t p = 0; p < run->prog->nplays && !rt_interrupted() && !run->abort_msg; p++)
     if (!run_play(run, &run->prog->plays[p]))
       break;
+  if (run->abort_msg) { /* an error that stops ansible-playbook: no recap, exit 1 */
+    fflush(stdout);
+    rt_out_error("%s", run->abort_msg);
+    free(run->abort_msg);
+    run->abort_msg = NULL;
+    close_hosts(run);
+    rt_decref(run->prompts);
+    run->prompts = NULL;
+    return 1;
+  }
+  if (rt_interrupted()) { /* ansible-playbook's words; then the recap of what finished */
+    fflush(stdout);
+    fputs("\n [ERROR]: User interrupted execution\n", stderr);
+    fflush(stderr);
+    rt_out_recap(run);
+    close_hosts(run);
+    rt_decref(run->prompts);
+    run->prompts = NULL;
+    return 99;
+  }
   rt_out_recap(run);
   bool failed = false, unreachable = false;
   for (int i = 0; i < run->nhosts_alloc; i++) {
@@ -220,5 +1181,9 @@ int rt_run(RtRun *run) {
       failed = true;
   }
   close_hosts(run);
+  rt_decref(run->prompts);
+  run->prompts = NULL;
+  if (run->failed_prompt)
+    return 1;
   return unreachable ? 4 : failed ? 2 : 0;
 }

@@ -9,9 +9,12 @@
  * Results are built fresh per step (refs == 1), so they are edited in place.
  */
 #include "rt.h"
+#include "modules.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static bool truthy_key(const RtValue *r, const char *key) {
   const RtValue *v = r ? rt_dict_get(r, key) : NULL;
@@ -62,13 +65,40 @@ static RtValue *failure(const char *msg) {
   return r;
 }
 
+/* The result Ansible's TaskExecutor returns for a Python exception it does
+ * not wrap (ZeroDivisionError, OverflowError, ...), raised while templating
+ * the arguments (then the result has no message: the callback prints the
+ * exception's last line above it) or the loop ("Unexpected failure during
+ * module execution"). Its "exception" text is that last line: compiled code
+ * has no Python traceback to show. */
+static RtValue *bare_exception(const RtValue *err, const char *cls, RtPhase phase) {
+  RtValue *r = rt_dict_new(4);
+  if (phase == RT_PHASE_LOOP) {
+    char *msg = rt_xasprintf("Unexpected failure during module execution: %s", err->u.err.msg);
+    rt_dict_set(r, "failed", rt_bool(true));
+    rt_dict_set(r, "msg", rt_strz(msg));
+    rt_dict_set(r, "stdout", rt_strz(""));
+    free(msg);
+  } else {
+    rt_dict_set(r, "changed", rt_bool(false));
+    rt_dict_set(r, "failed", rt_bool(true));
+  }
+  char *exc = rt_xasprintf("%s: %s\n", cls, err->u.err.msg);
+  rt_dict_set(r, "exception", rt_strz(exc));
+  free(exc);
+  return r;
+}
+
 static void set_result(RtHost *h, RtValue *r) {
   rt_decref(h->result);
   h->result = r;
 }
 
 int64_t rt_loop_begin(RtHost *h, const RtTaskDef *t, RtValue *items) {
-  (void)t;
+  if (rt_too_deep(items)) {
+    rt_step_error(h, t, RT_PHASE_LOOP, rt_too_deep_error());
+    return -1;
+  }
   if (rt_kind(items) != RT_LIST) {
     RtBuf b = {0};
     rt_buf_puts(&b, "Invalid data passed to 'loop', it requires a list, got this instead: ");
@@ -85,10 +115,45 @@ int64_t rt_loop_begin(RtHost *h, const RtTaskDef *t, RtValue *items) {
   return (int64_t)rt_len(items);
 }
 
+/* ansible_loop (loop_control.extended): index, index0, revindex, first, ... */
+static RtValue *loop_extended(RtHost *h, int64_t i) {
+  RtValue *items = h->loop_items;
+  int64_t n = (int64_t)rt_len(items);
+  RtValue *d = rt_dict_new(10);
+  rt_dict_set(d, "allitems", rt_incref(items));
+  rt_dict_set(d, "index", rt_int(i + 1));
+  rt_dict_set(d, "index0", rt_int(i));
+  rt_dict_set(d, "first", rt_bool(i == 0));
+  rt_dict_set(d, "last", rt_bool(i == n - 1));
+  rt_dict_set(d, "length", rt_int(n));
+  rt_dict_set(d, "revindex", rt_int(n - i));
+  rt_dict_set(d, "revindex0", rt_int(n - i - 1));
+  if (i > 0)
+    rt_dict_set(d, "previtem", rt_incref(rt_list_at(items, (size_t)i - 1)));
+  if (i < n - 1)
+    rt_dict_set(d, "nextitem", rt_incref(rt_list_at(items, (size_t)i + 1)));
+  return d;
+}
+
 void rt_loop_bind(RtHost *h, int64_t i) {
+  const RtTaskDef *t = h->task;
+  const char *var = t && t->loop_var ? t->loop_var : "item";
   h->loop_index = i;
-  rt_host_set_var(h, RT_VL_TASK, "item", rt_incref(rt_list_at(h->loop_items, (size_t)i)));
-  rt_host_set_var(h, RT_VL_TASK, "ansible_loop_var", rt_strz("item"));
+  rt_host_set_var(h, RT_LV_LOOP, var, rt_incref(rt_list_at(h->loop_items, (size_t)i)));
+  rt_host_set_var(h, RT_LV_LOOP, "ansible_loop_var", rt_strz(var));
+  if (t && t->index_var) {
+    rt_host_set_var(h, RT_LV_LOOP, t->index_var, rt_int(i));
+    rt_host_set_var(h, RT_LV_LOOP, "ansible_index_var", rt_strz(t->index_var));
+  }
+  if (t && t->loop_extended)
+    rt_host_set_var(h, RT_LV_LOOP, "ansible_loop", loop_extended(h, i));
+  if (i > 0 && t && t->kw[RT_TK_LOOP_PAUSE]) { /* loop_control.pause: between items */
+    RtValue *p = t->kw[RT_TK_LOOP_PAUSE](h);
+    double secs = rt_kind(p) == RT_INT ? (double)p->u.i : rt_kind(p) == RT_FLOAT ? p->u.f : 0;
+    rt_decref(p);
+    if (secs > 0)
+      rt_sleep(secs);
+  }
 }
 
 void rt_step_skip(RtHost *h, const RtTaskDef *t) {
@@ -109,6 +174,13 @@ void rt_step_error(RtHost *h, const RtTaskDef *t, int32_t phase, RtValue *err) {
                     : phase == RT_PHASE_CHANGED_WHEN ? t->changed_when_src
                     : phase == RT_PHASE_FAILED_WHEN  ? t->failed_when_src
                                                      : NULL;
+  const char *cls = rt_kind(err) == RT_ERROR ? rt_exc_name((RtExc)err->u.err.exc) : NULL;
+  if (cls && (phase == RT_PHASE_ARGS || phase == RT_PHASE_LOOP)) {
+    set_result(h, bare_exception(err, cls, (RtPhase)phase));
+    h->step_error = true;
+    rt_decref(err);
+    return;
+  }
   char *msg;
   if (phase == RT_PHASE_WHEN || phase == RT_PHASE_CHANGED_WHEN || phase == RT_PHASE_FAILED_WHEN) {
     msg = rt_cond_error_text(src ? src : "", err);
@@ -178,7 +250,29 @@ static RtValue *find_error(RtValue *v) {
   return NULL;
 }
 
+/* The templated arguments as mod_check_constraints reads them. */
+static bool arg_given(void *ctx, const char *name) {
+  RtValue *v = rt_dict_get(ctx, name);
+  return v && rt_kind(v) != RT_NONE;
+}
+
+static const char *arg_text(void *ctx, const char *name) {
+  RtValue *v = rt_dict_get(ctx, name);
+  if (!v)
+    return NULL;
+  switch (rt_kind(v)) {
+  case RT_STR: return v->u.str.s;
+  case RT_BOOL: return v->u.b ? "True" : "False";
+  default: return NULL;
+  }
+}
+
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
+  if (rt_too_deep(args)) { /* before find_error recurses into it */
+    rt_step_error(h, t, RT_PHASE_ARGS, rt_too_deep_error());
+    rt_decref(args);
+    return true;
+  }
   RtValue *bad = find_error(args);
   if (bad) {
     rt_step_error(h, t, RT_PHASE_ARGS, rt_incref(bad));
@@ -186,8 +280,40 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     return true;
   }
   args = drop_omitted(args);
+  char *violation = mod_check_constraints(mod_schemas[t->module], arg_given, arg_text, args, true);
+  if (!violation && t->fault) /* unknown names, as the compiler found them: AnsibleModule reports them last */
+    violation = rt_xstrdup(t->fault);
+  else if (!violation && rt_kind(args) == RT_DICT) { /* the same in templated arguments */
+    int32_t n = (int32_t)args->u.dict.len;
+    const char **keys = rt_xmalloc(sizeof *keys * (size_t)(n + 1));
+    for (int32_t i = 0; i < n; i++)
+      keys[i] = args->u.dict.ents[i].key->u.str.s;
+    violation = mod_check_unsupported(mod_schemas[t->module], keys, n);
+    free(keys);
+  }
+  if (violation) { /* AnsibleModule's argument checks, on the templated values */
+    set_result(h, failure(violation));
+    rt_dict_set(h->result, "changed", rt_bool(false));
+    free(violation);
+    rt_decref(args);
+    h->result_from_module = true;
+    return true;
+  }
+  h->check_mode = h->run->opt.check;
+  if (t->kw[RT_TK_CHECK_MODE]) {
+    RtValue *cm = t->kw[RT_TK_CHECK_MODE](h);
+    int b = rt_to_boolean(cm);
+    if (b >= 0)
+      h->check_mode = b;
+    rt_decref(cm);
+  }
   RtValue *r = rt_modules[t->module](h, args);
   rt_decref(args);
+  if (!r && !h->unreachable) { /* interrupted: no result, the run is stopping */
+    set_result(h, NULL);
+    h->step_interrupted = true;
+    return false;
+  }
   if (!r) {
     RtValue *u = rt_dict_new(4);
     rt_dict_set(u, "changed", rt_bool(false));
@@ -207,8 +333,8 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_dict_set(r, "changed", rt_bool(false));
   set_result(h, r);
   h->result_from_module = true;
-  if (t->register_var)
-    rt_host_set_var(h, RT_VL_TASK, t->register_var, rt_incref(r));
+  if (t->register_var) /* for changed_when / failed_when / until */
+    rt_host_set_var(h, RT_LV_LOOP, t->register_var, rt_incref(r));
   return true;
 }
 
@@ -244,8 +370,23 @@ void rt_step_end(RtHost *h, const RtTaskDef *t) {
   RtValue *r = h->result;
   h->result = NULL;
   RtValue *item = rt_list_at(h->loop_items, (size_t)h->loop_index);
-  rt_dict_set(r, "item", rt_incref(item));
-  rt_dict_set(r, "ansible_loop_var", rt_strz("item"));
+  const char *var = t->loop_var ? t->loop_var : "item";
+  rt_dict_set(r, var, rt_incref(item));
+  rt_dict_set(r, "ansible_loop_var", rt_strz(var));
+  if (t->index_var) {
+    rt_dict_set(r, t->index_var, rt_int(h->loop_index));
+    rt_dict_set(r, "ansible_index_var", rt_strz(t->index_var));
+  }
+  if (t->kw[RT_TK_LOOP_LABEL]) {
+    RtValue *label = t->kw[RT_TK_LOOP_LABEL](h);
+    if (!rt_is_error(label))
+      rt_dict_set(r, "_ansible_item_label", label);
+    else
+      rt_decref(label);
+  }
+  if (h->attempts > 1)
+    rt_dict_set(r, "attempts", rt_int(h->attempts));
+  h->attempts = 0;
   rt_out_result(h, t, r, status_of(r, false) == RT_STATUS_IGNORED ? RT_STATUS_FAILED
                                                                    : status_of(r, false),
                 true);
@@ -285,40 +426,93 @@ static RtValue *aggregate(RtValue *results) {
   return res;
 }
 
-static void count(RtHost *h, RtStatus st, const RtValue *r) {
-  RtCounts *c = &h->counts;
-  switch (st) {
-  case RT_STATUS_OK:
-    c->ok++;
-    break;
-  case RT_STATUS_CHANGED:
-    c->ok++;
-    c->changed++;
-    break;
-  case RT_STATUS_SKIPPED:
-    c->skipped++;
-    break;
-  case RT_STATUS_FAILED:
-    c->failed++;
-    h->failed = true;
-    break;
-  case RT_STATUS_IGNORED:
-    c->ok++;
-    c->ignored++;
-    if (truthy_key(r, "changed"))
-      c->changed++;
-    break;
-  case RT_STATUS_UNREACHABLE:
-    c->unreachable++;
-    h->unreachable = true;
-    break;
+/* A per-host boolean keyword of the task (ignore_errors, no_log, ...). */
+static bool kw_flag(RtHost *h, const RtTaskDef *t, int kw) {
+  if (!t->kw[kw])
+    return false;
+  RtValue *v = t->kw[kw](h);
+  int b = rt_to_boolean(v);
+  if (b < 0)
+    b = rt_truth(v, NULL) == 1;
+  rt_decref(v);
+  return b == 1;
+}
+
+/* What the callbacks show of a no_log result (Ansible's _clean_res censor). */
+static RtValue *censored(const RtValue *r) {
+  RtValue *c = rt_dict_new(4);
+  rt_dict_set(c, "censored", rt_strz("the output has been hidden due to the fact that 'no_log: true' was "
+                                     "specified for this result"));
+  static const char *const keep[] = {"changed", "failed", "skipped", "unreachable", "attempts", NULL};
+  for (int i = 0; keep[i]; i++) {
+    RtValue *v = rt_dict_get(r, keep[i]);
+    if (v)
+      rt_dict_set(c, keep[i], rt_incref(v));
   }
+  return c;
+}
+
+bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth) {
+  if (truth < 0 || !h->result)
+    return false;
+  h->attempts++;
+  int64_t retries = 3, delay = 5;
+  if (t->kw[RT_TK_RETRIES]) {
+    RtValue *v = t->kw[RT_TK_RETRIES](h);
+    if (rt_kind(v) == RT_INT)
+      retries = v->u.i;
+    else if (rt_kind(v) == RT_STR)
+      retries = strtoll(v->u.str.s, NULL, 10);
+    rt_decref(v);
+  }
+  if (t->kw[RT_TK_DELAY]) {
+    RtValue *v = t->kw[RT_TK_DELAY](h);
+    if (rt_kind(v) == RT_INT)
+      delay = v->u.i;
+    else if (rt_kind(v) == RT_STR)
+      delay = strtoll(v->u.str.s, NULL, 10);
+    rt_decref(v);
+  }
+  if (retries < 1) /* Ansible runs the task at least once */
+    retries = 1;
+  rt_dict_set(h->result, "attempts", rt_int(h->attempts));
+  if (truth == 1)
+    return false;
+  if (h->attempts >= retries) {
+    rt_dict_set(h->result, "failed", rt_bool(true));
+    return false;
+  }
+  pthread_mutex_lock(&h->run->out_lock);
+  printf("FAILED - RETRYING: [%s]: %s (%lld retries left).\n", h->name, t->name,
+         (long long)(retries - h->attempts));
+  fflush(stdout);
+  pthread_mutex_unlock(&h->run->out_lock);
+  if (delay > 0 && !rt_sleep((double)delay))
+    return false; /* interrupted while waiting: the step ends with its last attempt */
+  rt_dict_set(h->result, "_ansible_retry", rt_bool(true));
+  return true;
+}
+
+/* The task's end on a host whose step the interrupt cut short: nothing to
+ * print, count or register (the recap shows what finished). */
+static RtStatus finish_interrupted(RtHost *h) {
+  h->step_interrupted = false;
+  set_result(h, NULL);
+  rt_decref(h->results);
+  h->results = NULL;
+  rt_host_clear_level(h, RT_LV_LOOP);
+  h->loop_items = NULL;
+  h->loop_index = -1;
+  h->attempts = 0;
+  return RT_STATUS_SKIPPED;
 }
 
 RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   RtValue *r;
   h->step_error = false;
   h->result_from_module = false;
+  if (h->step_interrupted)
+    return finish_interrupted(h);
   bool loop_ran = t->has_loop && h->results && !h->result;
   if (loop_ran) {
     r = aggregate(h->results);
@@ -329,22 +523,39 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
     rt_decref(h->results);
     h->results = NULL;
   }
-  RtStatus st = status_of(r, t->ignore_errors);
-  count(h, st, r);
-  if (!loop_ran)
-    rt_out_result(h, t, r, st, false);
-  if (loop_ran && st == RT_STATUS_IGNORED) {
+  if (!loop_ran && h->attempts > 0 && !rt_dict_get(r, "attempts"))
+    rt_dict_set(r, "attempts", rt_int(h->attempts));
+  h->attempts = 0;
+  RtStatus st = status_of(r, kw_flag(h, t, RT_TK_IGNORE_ERRORS));
+  if (st == RT_STATUS_UNREACHABLE)
+    h->unreachable = true;
+  /* A loop's own result prints only for a failed debug loop: the callback's
+   * _clean_results keeps debug's "msg" alone, and without "results" the
+   * failure prints as a task's ("One or more items failed"). */
+  bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
+                      (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
+  bool stopped = st == RT_STATUS_CHANGED && !rt_notify_known(h, t); /* nothing more prints */
+  if (stopped) {
+    /* the run stops: ansible-playbook prints its error, no result */
+  } else if (!loop_ran || debug_failed) {
+    if (kw_flag(h, t, RT_TK_NO_LOG)) {
+      RtValue *c = censored(r);
+      rt_out_result(h, t, c, st, false);
+      rt_decref(c);
+    } else {
+      rt_out_result(h, t, r, st, false);
+    }
+  } else if (st == RT_STATUS_IGNORED) {
     pthread_mutex_lock(&h->run->out_lock);
     fputs("...ignoring\n", stdout);
     fflush(stdout);
     pthread_mutex_unlock(&h->run->out_lock);
   }
-  rt_decref(h->layers[RT_VL_TASK]);
-  h->layers[RT_VL_TASK] = NULL;
+  rt_host_clear_level(h, RT_LV_LOOP);
   if (t->register_var && st != RT_STATUS_UNREACHABLE)
-    rt_host_set_fact(h, t->register_var, r);
-  else
-    rt_decref(r);
+    rt_host_set_fact(h, t->register_var, rt_incref(r));
+  rt_decref(h->last_result);
+  h->last_result = r;
   h->loop_items = NULL;
   h->loop_index = -1;
   return st;

@@ -28,9 +28,9 @@ void rt_tpl_text(RtTpl *t, const char *s, size_t len) {
 }
 
 void rt_tpl_value(RtTpl *t, RtValue *v) {
-  if (rt_is_error(v)) {
+  if (rt_is_error(v) || rt_too_deep(v)) {
     if (!t->err)
-      t->err = rt_error_of(v);
+      t->err = rt_is_error(v) ? rt_error_of(v) : rt_too_deep_error();
     return;
   }
   if (rt_kind(v) != RT_NONE) /* Ansible's finalize renders None as "" */
@@ -66,6 +66,8 @@ RtValue *rt_tpl_end(RtTpl *t) {
 RtValue *rt_tpl_single(RtValue *v) {
   if (rt_is_error(v))
     return rt_error_of(v);
+  if (rt_too_deep(v))
+    return rt_too_deep_error();
   if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT || rt_kind(v) == RT_BOOL)
     return rt_incref(v); /* str() then literal_eval gives the same value back */
   RtBuf b = {0};

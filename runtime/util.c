@@ -1,12 +1,15 @@
 /*
  * util.c — the runtime's allocation wrapper (one out-of-memory policy: print
- * and abort, as Redis's zmalloc) and RtBuf, the growable NUL-terminated byte
- * buffer every text producer appends to.
+ * and abort, as Redis's zmalloc), RtBuf, the growable NUL-terminated byte
+ * buffer every text producer appends to, and RtIndex, the one hash map: an
+ * open-addressing index of positions over an array the caller owns (dict
+ * entries, inventory hosts and groups, anchors), so keys are stored once.
  */
 #include "rt.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 static _Noreturn void oom(size_t n) {
   fprintf(stderr, "playc runtime: out of memory allocating %zu bytes\n", n);
@@ -128,4 +131,117 @@ char *rt_read_file(const char *path, size_t *len) {
   rt_buf_add(&b, "", 0);
   *len = b.len;
   return rt_buf_take(&b);
+}
+
+struct RtArenaBlock {
+  RtArenaBlock *next;
+  size_t used, cap;
+  max_align_t data[];
+};
+
+void *rt_arena_alloc(RtArena *a, size_t n) {
+  n = (n + 15) & ~(size_t)15;
+  RtArenaBlock *b = a->head;
+  if (!b || b->cap - b->used < n) {
+    size_t cap = n > 16384 ? n : 16384;
+    b = rt_xcalloc(1, sizeof *b + cap);
+    b->cap = cap;
+    b->next = a->head;
+    a->head = b;
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += n;
+  memset(p, 0, n);
+  return p;
+}
+
+void rt_arena_free(RtArena *a) {
+  for (RtArenaBlock *b = a->head, *n; b; b = n) {
+    n = b->next;
+    free(b);
+  }
+  a->head = NULL;
+}
+
+/* ---- RtIndex ---- */
+
+/* FNV-1a from a per-process basis, then murmur3's finalizer: the low bits
+ * that pick a slot depend on every bit of the key, and keys cannot be chosen
+ * in advance to collide (an inventory of crafted host names would otherwise
+ * make every lookup a scan). AT_RANDOM is 16 bytes the kernel gives each
+ * process; the basis is read once and is the same for every thread. */
+uint32_t rt_hash(const char *s, size_t n) {
+  static uint32_t basis;
+  uint32_t h = __atomic_load_n(&basis, __ATOMIC_RELAXED);
+  if (!h) {
+    const unsigned char *r = (const unsigned char *)getauxval(AT_RANDOM);
+    h = 2166136261u ^ (r ? (uint32_t)r[0] | (uint32_t)r[1] << 8 | (uint32_t)r[2] << 16 |
+                               (uint32_t)r[3] << 24
+                         : 0);
+    h |= 1; /* never 0, the "not read yet" mark */
+    __atomic_store_n(&basis, h, __ATOMIC_RELAXED);
+  }
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (uint8_t)s[i]) * 16777619u;
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+/* The slot holding `key`, or the empty slot where it would go. */
+static size_t ix_slot(const RtIndex *ix, const char *key, size_t len, RtIndexKeyFn kf,
+                      const void *ctx) {
+  size_t mask = ix->cap - 1;
+  for (size_t i = rt_hash(key, len) & mask;; i = (i + 1) & mask) {
+    uint32_t e = ix->slots[i];
+    if (e == 0)
+      return i;
+    size_t klen;
+    const char *k = kf(ctx, e - 1, &klen);
+    if (klen == len && memcmp(k, key, len) == 0)
+      return i;
+  }
+}
+
+int64_t rt_index_find(const RtIndex *ix, const char *key, size_t len, RtIndexKeyFn kf,
+                      const void *ctx) {
+  if (ix->cap == 0)
+    return -1;
+  uint32_t e = ix->slots[ix_slot(ix, key, len, kf, ctx)];
+  return e ? (int64_t)e - 1 : -1;
+}
+
+static void ix_place(RtIndex *ix, uint32_t pos, RtIndexKeyFn kf, const void *ctx) {
+  size_t len;
+  const char *k = kf(ctx, pos, &len);
+  ix->slots[ix_slot(ix, k, len, kf, ctx)] = pos + 1;
+}
+
+void rt_index_add(RtIndex *ix, uint32_t pos, RtIndexKeyFn kf, const void *ctx) {
+  RT_ASSERT(pos < UINT32_MAX - 1);
+  if ((size_t)(ix->n + 1) * 2 > ix->cap) { /* keep the load under 1/2 */
+    RtIndex old = *ix;
+    ix->cap = old.cap ? old.cap * 2 : 8;
+    ix->slots = rt_xcalloc(ix->cap, sizeof *ix->slots);
+    for (size_t i = 0; i < old.cap; i++)
+      if (old.slots[i])
+        ix_place(ix, old.slots[i] - 1, kf, ctx);
+    free(old.slots);
+  }
+  ix_place(ix, pos, kf, ctx);
+  ix->n++;
+}
+
+void rt_index_rebuild(RtIndex *ix, uint32_t n, RtIndexKeyFn kf, const void *ctx) {
+  rt_index_free(ix);
+  for (uint32_t i = 0; i < n; i++)
+    rt_index_add(ix, i, kf, ctx);
+}
+
+void rt_index_free(RtIndex *ix) {
+  free(ix->slots);
+  memset(ix, 0, sizeof *ix);
 }

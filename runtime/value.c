@@ -2,7 +2,7 @@
  * value.c — the value representation (rt.h RtValue): constructors, atomic
  * reference counts with immortal singletons (none, true, false), lists, and
  * insertion-ordered dicts (Python dict order, which Ansible's output follows)
- * with an open-addressing index over the entry array.
+ * with an RtIndex (util.c) over the entry array.
  *
  * Ownership: constructors return a new reference; list/dict "put"/"push"/"set"
  * take the value they are given; accessors return borrowed references. Values
@@ -10,14 +10,15 @@
  */
 #include "rt.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define IMMORTAL UINT32_MAX
 
-static RtValue v_none = {IMMORTAL, RT_NONE, {0}};
-static RtValue v_true = {IMMORTAL, RT_BOOL, {.b = true}};
-static RtValue v_false = {IMMORTAL, RT_BOOL, {.b = false}};
+static RtValue v_none = {IMMORTAL, RT_NONE, 0, {0}};
+static RtValue v_true = {IMMORTAL, RT_BOOL, 0, {.b = true}};
+static RtValue v_false = {IMMORTAL, RT_BOOL, 0, {.b = false}};
 
 static RtValue *alloc(RtKind k) {
   RtValue *v = rt_xcalloc(1, sizeof *v);
@@ -110,6 +111,25 @@ RtValue *rt_type_error(const char *fmt, ...) {
   return v;
 }
 
+RtValue *rt_error_exc(RtExc exc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  RtValue *v = error_v(exc, fmt, ap);
+  va_end(ap);
+  return v;
+}
+
+const char *rt_exc_name(RtExc exc) {
+  switch (exc) {
+  case RT_EXC_ZERO_DIVISION: return "ZeroDivisionError";
+  case RT_EXC_OVERFLOW: return "OverflowError";
+  case RT_EXC_VALUE: return "ValueError";
+  case RT_EXC_MEMORY: return "MemoryError";
+  case RT_EXC_RECURSION: return "RecursionError";
+  default: return NULL;
+  }
+}
+
 RtValue *rt_thunk(RtExprFn fn, const char *name) {
   RtValue *v = alloc(RT_THUNK);
   v->u.thunk.fn = fn;
@@ -123,35 +143,74 @@ RtValue *rt_incref(RtValue *v) {
   return v;
 }
 
-static void free_value(RtValue *v) {
-  switch ((RtKind)v->kind) {
-  case RT_STR:
-    free(v->u.str.s);
-    break;
-  case RT_LIST:
-    for (size_t i = 0; i < v->u.list.len; i++)
-      rt_decref(v->u.list.items[i]);
-    free(v->u.list.items);
-    break;
-  case RT_DICT:
-    for (size_t i = 0; i < v->u.dict.len; i++) {
-      rt_decref(v->u.dict.ents[i].key);
-      rt_decref(v->u.dict.ents[i].val);
+/* Drops one reference to `c`; true when that was the last one. */
+static bool release(RtValue *c) {
+  return c && c->refs != IMMORTAL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/* A stack of values to free, on the heap past its first few entries. */
+typedef struct FreeStack {
+  RtValue **items;
+  size_t n, cap;
+  RtValue *local[16];
+} FreeStack;
+
+static void fs_push(FreeStack *fs, RtValue *v) {
+  if (fs->n == fs->cap) {
+    fs->cap *= 2;
+    if (fs->items == fs->local) {
+      fs->items = rt_xmalloc(fs->cap * sizeof *fs->items);
+      memcpy(fs->items, fs->local, sizeof fs->local);
+    } else {
+      fs->items = rt_xrealloc(fs->items, fs->cap * sizeof *fs->items);
     }
-    free(v->u.dict.ents);
-    free(v->u.dict.index);
-    break;
-  case RT_UNDEF:
-    free(v->u.undef.name);
-    free(v->u.undef.hint);
-    break;
-  case RT_ERROR:
-    free(v->u.err.msg);
-    break;
-  default:
-    break;
   }
-  free(v);
+  fs->items[fs->n++] = v;
+}
+
+/* Frees `v`, whose count reached zero, and every item whose count drops to
+ * zero with it. Items wait on a stack of their own rather than the C stack,
+ * so freeing takes constant C stack at any depth of nesting. */
+static void free_value(RtValue *v) {
+  FreeStack fs;
+  fs.items = fs.local, fs.n = 0, fs.cap = sizeof fs.local / sizeof fs.local[0];
+  for (;;) {
+    switch ((RtKind)v->kind) {
+    case RT_STR:
+      free(v->u.str.s);
+      break;
+    case RT_LIST:
+      for (size_t i = 0; i < v->u.list.len; i++)
+        if (release(v->u.list.items[i]))
+          fs_push(&fs, v->u.list.items[i]);
+      free(v->u.list.items);
+      break;
+    case RT_DICT:
+      for (size_t i = 0; i < v->u.dict.len; i++) {
+        rt_decref(v->u.dict.ents[i].key); /* a string */
+        if (release(v->u.dict.ents[i].val))
+          fs_push(&fs, v->u.dict.ents[i].val);
+      }
+      free(v->u.dict.ents);
+      rt_index_free(&v->u.dict.index);
+      break;
+    case RT_UNDEF:
+      free(v->u.undef.name);
+      free(v->u.undef.hint);
+      break;
+    case RT_ERROR:
+      free(v->u.err.msg);
+      break;
+    default:
+      break;
+    }
+    free(v);
+    if (fs.n == 0)
+      break;
+    v = fs.items[--fs.n];
+  }
+  if (fs.items != fs.local)
+    free(fs.items);
 }
 
 void rt_decref(RtValue *v) {
@@ -179,6 +238,18 @@ double rt_as_float(const RtValue *v) {
 
 /* ---- lists ---- */
 
+/* A container holding `item` is at least one level deeper than it. */
+static void note_depth(RtValue *c, const RtValue *item) {
+  if (item->depth >= c->depth && c->depth != UINT16_MAX)
+    c->depth = item->depth == UINT16_MAX ? UINT16_MAX : (uint16_t)(item->depth + 1);
+}
+
+RtValue *rt_too_deep_error(void) {
+  return rt_error_exc(RT_EXC_RECURSION,
+                      "maximum recursion depth exceeded: a value nests more than %d levels deep",
+                      RT_MAX_DEPTH);
+}
+
 RtValue *rt_list_new(size_t cap) {
   RtValue *v = alloc(RT_LIST);
   v->u.list.cap = cap ? cap : 4;
@@ -193,6 +264,7 @@ void rt_list_push(RtValue *list, RtValue *item) {
         rt_xrealloc(list->u.list.items, list->u.list.cap * sizeof *list->u.list.items);
   }
   list->u.list.items[list->u.list.len++] = item;
+  note_depth(list, item);
 }
 
 RtValue *rt_list_at(const RtValue *list, size_t i) {
@@ -221,53 +293,25 @@ size_t rt_len(const RtValue *v) {
 
 /* ---- dicts ---- */
 
-static uint32_t hash(const char *s, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ (uint8_t)s[i]) * 16777619u;
-  return h;
-}
-
-/* Slot of `key` in the index: its slot, or the empty slot where it goes. */
-static size_t slot(const RtValue *d, const char *key, size_t keylen) {
-  size_t mask = d->u.dict.index_cap - 1;
-  for (size_t i = hash(key, keylen) & mask;; i = (i + 1) & mask) {
-    uint32_t e = d->u.dict.index[i];
-    if (e == 0)
-      return i;
-    const RtValue *k = d->u.dict.ents[e - 1].key;
-    if (k->u.str.len == keylen && memcmp(k->u.str.s, key, keylen) == 0)
-      return i;
-  }
-}
-
-static void reindex(RtValue *d, size_t cap) {
-  free(d->u.dict.index);
-  d->u.dict.index_cap = cap;
-  d->u.dict.index = rt_xcalloc(cap, sizeof *d->u.dict.index);
-  for (size_t i = 0; i < d->u.dict.len; i++) {
-    const RtValue *k = d->u.dict.ents[i].key;
-    d->u.dict.index[slot(d, k->u.str.s, k->u.str.len)] = (uint32_t)(i + 1);
-  }
+static const char *dict_key(const void *ctx, uint32_t pos, size_t *len) {
+  const RtValue *k = ((const RtValue *)ctx)->u.dict.ents[pos].key;
+  *len = k->u.str.len;
+  return k->u.str.s;
 }
 
 RtValue *rt_dict_new(size_t cap) {
   RtValue *v = alloc(RT_DICT);
   v->u.dict.cap = cap ? cap : 4;
   v->u.dict.ents = rt_xcalloc(v->u.dict.cap, sizeof *v->u.dict.ents);
-  size_t icap = 8;
-  while (icap < v->u.dict.cap * 2)
-    icap *= 2;
-  reindex(v, icap);
   return v;
 }
 
 void rt_dict_put(RtValue *d, const char *key, size_t keylen, RtValue *val) {
-  size_t s = slot(d, key, keylen);
-  uint32_t e = d->u.dict.index[s];
-  if (e) {
-    rt_decref(d->u.dict.ents[e - 1].val);
-    d->u.dict.ents[e - 1].val = val;
+  int64_t pos = rt_index_find(&d->u.dict.index, key, keylen, dict_key, d);
+  note_depth(d, val);
+  if (pos >= 0) {
+    rt_decref(d->u.dict.ents[pos].val);
+    d->u.dict.ents[pos].val = val;
     return;
   }
   if (d->u.dict.len == d->u.dict.cap) {
@@ -276,11 +320,7 @@ void rt_dict_put(RtValue *d, const char *key, size_t keylen, RtValue *val) {
   }
   d->u.dict.ents[d->u.dict.len].key = rt_str(key, keylen);
   d->u.dict.ents[d->u.dict.len].val = val;
-  d->u.dict.len++;
-  if (d->u.dict.len * 2 > d->u.dict.index_cap)
-    reindex(d, d->u.dict.index_cap * 2);
-  else
-    d->u.dict.index[s] = (uint32_t)d->u.dict.len;
+  rt_index_add(&d->u.dict.index, (uint32_t)d->u.dict.len++, dict_key, d);
 }
 
 void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
@@ -290,21 +330,20 @@ void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
 RtValue *rt_dict_get(const RtValue *d, const char *key) {
   if (!d || d->kind != RT_DICT)
     return NULL;
-  uint32_t e = d->u.dict.index[slot(d, key, strlen(key))];
-  return e ? d->u.dict.ents[e - 1].val : NULL;
+  int64_t pos = rt_index_find(&d->u.dict.index, key, strlen(key), dict_key, d);
+  return pos >= 0 ? d->u.dict.ents[pos].val : NULL;
 }
 
 void rt_dict_del(RtValue *d, const char *key) {
-  size_t s = slot(d, key, strlen(key));
-  uint32_t e = d->u.dict.index[s];
-  if (!e)
+  int64_t pos = rt_index_find(&d->u.dict.index, key, strlen(key), dict_key, d);
+  if (pos < 0)
     return;
-  rt_decref(d->u.dict.ents[e - 1].key);
-  rt_decref(d->u.dict.ents[e - 1].val);
-  memmove(&d->u.dict.ents[e - 1], &d->u.dict.ents[e],
-          (d->u.dict.len - e) * sizeof *d->u.dict.ents);
+  rt_decref(d->u.dict.ents[pos].key);
+  rt_decref(d->u.dict.ents[pos].val);
+  memmove(&d->u.dict.ents[pos], &d->u.dict.ents[pos + 1],
+          (d->u.dict.len - (size_t)pos - 1) * sizeof *d->u.dict.ents);
   d->u.dict.len--;
-  reindex(d, d->u.dict.index_cap);
+  rt_index_rebuild(&d->u.dict.index, (uint32_t)d->u.dict.len, dict_key, d);
 }
 
 RtValue *rt_dict_copy(const RtValue *d) {
@@ -322,14 +361,13 @@ static bool numeric(const RtValue *v) {
   return v->kind == RT_INT || v->kind == RT_FLOAT || v->kind == RT_BOOL;
 }
 
-bool rt_equal(const RtValue *a, const RtValue *b) {
+/* `top`: Python's a == b, where a NaN is unequal even to itself; inside
+ * containers Python compares items identity first (PyObject_RichCompareBool). */
+static bool equal(const RtValue *a, const RtValue *b, bool top) {
   if (a == b)
-    return true;
-  if (numeric(a) && numeric(b)) {
-    if (a->kind == RT_FLOAT || b->kind == RT_FLOAT)
-      return rt_as_float(a) == rt_as_float(b);
-    return rt_as_int(a) == rt_as_int(b);
-  }
+    return !(top && a->kind == RT_FLOAT && isnan(a->u.f));
+  if (numeric(a) && numeric(b)) /* exact, as Python compares int and float */
+    return rt_arith_cmp(rt_num_of(a), rt_num_of(b)) == 0;
   if (a->kind != b->kind)
     return false;
   switch ((RtKind)a->kind) {
@@ -341,7 +379,7 @@ bool rt_equal(const RtValue *a, const RtValue *b) {
     if (a->u.list.len != b->u.list.len)
       return false;
     for (size_t i = 0; i < a->u.list.len; i++)
-      if (!rt_equal(a->u.list.items[i], b->u.list.items[i]))
+      if (!equal(a->u.list.items[i], b->u.list.items[i], false))
         return false;
     return true;
   case RT_DICT:
@@ -349,11 +387,15 @@ bool rt_equal(const RtValue *a, const RtValue *b) {
       return false;
     for (size_t i = 0; i < a->u.dict.len; i++) {
       const RtValue *other = rt_dict_get(b, a->u.dict.ents[i].key->u.str.s);
-      if (!other || !rt_equal(a->u.dict.ents[i].val, other))
+      if (!other || !equal(a->u.dict.ents[i].val, other, false))
         return false;
     }
     return true;
   default:
     return false;
   }
+}
+
+bool rt_equal(const RtValue *a, const RtValue *b) {
+  return equal(a, b, true);
 }

@@ -1,15 +1,21 @@
 /*
- * vars.c — a host's variables. Each host has one dict per precedence layer
- * (rt.h RtVarLayer, a subset of Ansible's 22 levels); rt_var walks them from
- * the highest (extra vars) down, then falls back to the magic variables that
- * Ansible computes (inventory_hostname, groups, hostvars, ...).
+ * vars.c — a host's variables at Ansible's precedence levels (playc.h
+ * RtVarLevel). Static levels are the compiled frames of the running task
+ * (RtScope chains: task and block vars, role params, vars and defaults, play
+ * vars and vars_files); dynamic levels are dicts of the host (inventory,
+ * facts, include_vars, set_fact and register, the loop variable) and of the
+ * run (-e). rt_var takes the highest level that holds a name: the loop
+ * variable, then the magic variables Ansible computes (inventory_hostname,
+ * role_name, hostvars, ...), then the best static frame and the dynamic
+ * dicts above it.
  *
- * Play vars that hold templates are stored as thunks (RT_THUNK) and forced at
- * each use, as Ansible templates them lazily; a thunk that reaches itself
- * again is reported as Ansible's "recursive loop detected".
+ * A var whose value holds a template is evaluated at each use, as Ansible
+ * templates lazily; one that reaches itself again is Ansible's "recursive
+ * loop detected". A plain-data var is built once per run (its frame's cache
+ * slot) and shared by every host.
  *
- * Layer dicts may be shared between hosts (extra vars, play constants), so
- * they are copied before the first write (copy-on-write at refs > 1).
+ * Dynamic dicts may be shared between hosts (extra vars), so they are copied
+ * before the first write (copy-on-write at refs > 1).
  */
 #include "rt.h"
 
@@ -18,31 +24,18 @@
 
 #define OMIT "__omit_place_holder__3f1a7f3c0e9a5bd2d3e4c5a6b7f8091a2b3c4d5e"
 
+static int str_count(const char *const *l) {
+  int n = 0;
+  while (l && l[n])
+    n++;
+  return n;
+}
+
 static RtValue *str_list(char **names, int n) {
   RtValue *l = rt_list_new((size_t)n);
   for (int i = 0; i < n; i++)
     rt_list_push(l, rt_strz(names[i]));
   return l;
-}
-
-/* groups: {"all": [...], "ungrouped": [...], group: [hosts incl. children]} */
-static RtValue *magic_groups(RtRun *run) {
-  RtInventory *inv = &run->inv;
-  RtValue *d = rt_dict_new((size_t)inv->ngroups + 2);
-  RtValue *all = rt_list_new((size_t)inv->nhosts);
-  for (int i = 0; i < inv->nhosts; i++)
-    rt_list_push(all, rt_strz(inv->hosts[i].name));
-  rt_dict_put(d, "all", 3, all);
-  for (int g = 0; g < inv->ngroups; g++) {
-    int n = 0;
-    int *idx = rt_inventory_match(inv, inv->groups[g].name, &n);
-    RtValue *l = rt_list_new((size_t)n);
-    for (int i = 0; i < n; i++)
-      rt_list_push(l, rt_strz(inv->hosts[idx[i]].name));
-    free(idx);
-    rt_dict_put(d, inv->groups[g].name, strlen(inv->groups[g].name), l);
-  }
-  return d;
 }
 
 /* hostvars: every host's own layers merged (not forcing other hosts' thunks). */
@@ -54,8 +47,9 @@ static RtValue *magic_hostvars(RtRun *run) {
     if (o) {
       RtValue *m = rt_dict_copy(vars);
       rt_decref(vars);
-      for (int l = RT_VL_PLAY; l < RT_VL_COUNT; l++) {
-        RtValue *layer = o->layers[l];
+      static const int levels[] = {RT_LV_FACTS, RT_LV_INCLUDE_VARS, RT_LV_SET_FACT};
+      for (size_t li = 0; li < sizeof levels / sizeof *levels; li++) {
+        RtValue *layer = o->dyn[levels[li]];
         for (size_t e = 0; layer && e < layer->u.dict.len; e++)
           if (rt_kind(layer->u.dict.ents[e].val) != RT_THUNK)
             rt_dict_set(m, layer->u.dict.ents[e].key->u.str.s,
@@ -87,21 +81,22 @@ static RtValue *magic(RtHost *h, const char *name) {
     const char *dot = strchr(h->name, '.');
     return dot ? rt_str(h->name, (size_t)(dot - h->name)) : rt_strz(h->name);
   }
-  if (strcmp(name, "group_names") == 0) {
-    RtInvHost *ih = &run->inv.hosts[h->index];
-    return str_list(ih->groups, ih->ngroups);
-  }
+  if (strcmp(name, "group_names") == 0)
+    return rt_inventory_group_names(&run->inv, h->index);
   if (strcmp(name, "groups") == 0)
-    return magic_groups(run);
+    return rt_inventory_groups(&run->inv);
   if (strcmp(name, "hostvars") == 0)
     return magic_hostvars(run);
   if (strcmp(name, "ansible_play_hosts") == 0 || strcmp(name, "ansible_play_batch") == 0 ||
       strcmp(name, "play_hosts") == 0 || strcmp(name, "ansible_play_hosts_all") == 0)
     return play_hosts(h);
-  if (strcmp(name, "playbook_dir") == 0) {
+  if (strcmp(name, "playbook_dir") == 0) { /* absolute, as Ansible's */
     const char *pb = run->prog->playbook;
     const char *slash = strrchr(pb, '/');
-    return slash ? rt_str(pb, (size_t)(slash - pb)) : rt_strz(".");
+    char *dir = slash ? rt_xstrndup(pb, (size_t)(slash - pb)) : rt_xstrdup(".");
+    char *abs = rt_abspath(run, dir);
+    free(dir);
+    return rt_str_take(abs, strlen(abs));
   }
   if (strcmp(name, "ansible_check_mode") == 0)
     return rt_bool(run->opt.check);
@@ -113,41 +108,131 @@ static RtValue *magic(RtHost *h, const char *name) {
     return rt_int(run->opt.forks);
   if (strcmp(name, "omit") == 0)
     return rt_strz(OMIT);
-  if (strcmp(name, "ansible_facts") == 0)
-    return rt_dict_new(0);
+  const RtPlayDef *play = h->play;
+  if (play && (strcmp(name, "ansible_play_role_names") == 0 || strcmp(name, "role_names") == 0))
+    return str_list((char **)play->role_names, str_count(play->role_names));
+  if (play && strcmp(name, "ansible_play_name") == 0)
+    return rt_strz(play->name[0] ? play->name : play->hosts);
+  const RtTaskDef *t = h->task;
+  if (t && t->role) {
+    if (strcmp(name, "role_name") == 0 || strcmp(name, "ansible_role_name") == 0)
+      return rt_strz(t->role->name);
+    if (strcmp(name, "role_path") == 0) {
+      char *abs = rt_abspath(run, t->role->path);
+      return rt_str_take(abs, strlen(abs));
+    }
+  }
   return NULL;
 }
 
 /* Forces a thunk: evaluates the var's compiled value for this host. */
-static RtValue *force(RtHost *h, RtValue *v, const char *name) {
+static RtValue *force(RtHost *h, RtExprFn fn, const char *name) {
   if (h->forcing > 64)
     return rt_error("recursive loop detected in template string: %s", name);
   h->forcing++;
-  RtValue *r = v->u.thunk.fn(h);
+  RtValue *r = fn(h);
   h->forcing--;
   return r;
 }
 
-RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
-  for (int l = RT_VL_COUNT - 1; l >= 0; l--) {
-    RtValue *layer = h->layers[l];
-    RtValue *v = layer ? rt_dict_get(layer, name) : NULL;
-    if (!v)
-      continue;
-    if (rt_kind(v) == RT_THUNK)
-      return force(h, v, name);
+/* The value of a compiled var: a lazy one evaluated now, an eager one built
+ * once (the first thread to build it publishes it; a racing one drops its
+ * copy). */
+static RtValue *var_value(RtHost *h, const RtVarDef *d) {
+  if (d->lazy || !d->cache)
+    return force(h, d->value, d->name);
+  RtValue *v = __atomic_load_n(d->cache, __ATOMIC_ACQUIRE);
+  if (v)
     return rt_incref(v);
+  v = force(h, d->value, d->name);
+  if (rt_is_error(v))
+    return v;
+  RtValue *expected = NULL;
+  if (!__atomic_compare_exchange_n(d->cache, &expected, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    rt_decref(v);
+    v = expected;
   }
+  return rt_incref(v);
+}
+
+static const RtVarDef *frame_find(const RtScope *f, const char *name) {
+  int32_t lo = 0, hi = f->nvars - 1;
+  while (lo <= hi) {
+    int32_t mid = (lo + hi) / 2;
+    int c = strcmp(name, f->vars[mid].name);
+    if (c == 0)
+      return &f->vars[mid];
+    if (c < 0)
+      hi = mid - 1;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
+}
+
+/* A dynamic level's value of `name`, borrowed, or NULL. */
+static RtValue *dyn_find(RtHost *h, int level, const char *name) {
+  RtValue *d = NULL;
+  if (level == RT_LV_EXTRA)
+    d = h->run->extra_vars;
+  else if (level == RT_LV_VARS_PROMPT)
+    d = h->run->prompts;
+  else if (level == RT_LV_INCLUDE_PARAMS) {
+    for (RtIncInst *i = h->inc; i; i = i->parent) {
+      RtValue *v = i->params ? rt_dict_get(i->params, name) : NULL;
+      if (v)
+        return v;
+    }
+    return NULL;
+  } else
+    d = h->dyn[level];
+  return d ? rt_dict_get(d, name) : NULL;
+}
+
+static RtValue *dyn_value(RtHost *h, RtValue *v, const char *name) {
+  if (rt_kind(v) == RT_THUNK)
+    return force(h, v->u.thunk.fn, name);
+  return rt_incref(v);
+}
+
+RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
+  RtValue *v = h->dyn[RT_LV_LOOP] ? rt_dict_get(h->dyn[RT_LV_LOOP], name) : NULL;
+  if (v)
+    return dyn_value(h, v, name);
   RtValue *m = magic(h, name);
-  return m ? m : rt_undef_at(name, NULL, loc);
+  if (m)
+    return m;
+  const RtVarDef *best = NULL;
+  int best_level = -1;
+  for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL; f; f = f->next) {
+    if (f->level <= best_level)
+      continue;
+    const RtVarDef *d = frame_find(f, name);
+    if (d) {
+      best = d;
+      best_level = f->level;
+    }
+  }
+  static const int dynamic[] = {RT_LV_EXTRA,       RT_LV_INCLUDE_PARAMS, RT_LV_SET_FACT, RT_LV_INCLUDE_VARS,
+                                RT_LV_VARS_FILES,  RT_LV_VARS_PROMPT,    RT_LV_FACTS,    RT_LV_INVENTORY};
+  for (size_t i = 0; i < sizeof dynamic / sizeof *dynamic && dynamic[i] > best_level; i++) {
+    RtValue *dv = dyn_find(h, dynamic[i], name);
+    if (dv)
+      return dyn_value(h, dv, name);
+  }
+  if (best)
+    return var_value(h, best);
+  if (strcmp(name, "ansible_facts") == 0)
+    return rt_dict_new(0);
+  return rt_undef_at(name, NULL, loc);
 }
 
 bool rt_is_omit(const RtValue *v) {
   return rt_kind(v) == RT_STR && strcmp(v->u.str.s, OMIT) == 0;
 }
 
-void rt_host_set_var(RtHost *h, RtVarLayer layer, const char *name, RtValue *val) {
-  RtValue *d = h->layers[layer];
+void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val) {
+  RtValue *d = h->dyn[level];
   if (!d) {
     d = rt_dict_new(8);
   } else if (d->refs != 1) {
@@ -156,9 +241,77 @@ void rt_host_set_var(RtHost *h, RtVarLayer layer, const char *name, RtValue *val
     d = c;
   }
   rt_dict_set(d, name, val);
-  h->layers[layer] = d;
+  h->dyn[level] = d;
+}
+
+void rt_host_clear_level(RtHost *h, int level) {
+  rt_decref(h->dyn[level]);
+  h->dyn[level] = NULL;
 }
 
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val) {
-  rt_host_set_var(h, RT_VL_FACTS, name, val);
+  rt_host_set_var(h, RT_LV_SET_FACT, name, val);
+}
+
+/* The candidate entry `inc` names for `h` now: the first of its names (one,
+ * or a list) that is a candidate; -1 when a name is undefined (Ansible skips
+ * the entry then); -2 when no name is found. */
+static int32_t vars_file_choice(RtHost *h, const RtIncludeDef *inc, char **missing) {
+  RtValue *v = inc->file(h);
+  if (rt_is_error(v)) {
+    rt_decref(v);
+    return -1;
+  }
+  int32_t cand = -2;
+  size_t n = rt_kind(v) == RT_LIST ? rt_len(v) : 1;
+  for (size_t i = 0; i < n && cand < 0; i++) {
+    RtValue *name = rt_kind(v) == RT_LIST ? rt_list_at(v, i) : v;
+    RtBuf b = {0};
+    rt_render_str(&b, name);
+    cand = rt_include_candidate(h->run, inc, b.data ? b.data : "");
+    if (cand < 0 && !*missing)
+      *missing = rt_xstrdup(b.data ? b.data : "");
+    rt_buf_free(&b);
+  }
+  rt_decref(v);
+  if (cand < 0)
+    cand = -2;
+  return cand;
+}
+
+void rt_vars_files_refresh(RtHost *h) {
+  const RtPlayDef *play = h->play;
+  if (!play || !play->nvars_files)
+    return;
+  int32_t n = play->nvars_files;
+  int32_t *choice = rt_xcalloc((size_t)n, sizeof *choice);
+  char *missing = NULL;
+  for (int32_t i = 0; i < n; i++) {
+    choice[i] = vars_file_choice(h, play->vars_files[i], &missing);
+    if (choice[i] == -2) { /* AnsibleFileNotFound from get_vars: the run stops */
+      pthread_mutex_lock(&h->run->out_lock);
+      if (!h->run->abort_msg)
+        h->run->abort_msg = rt_xasprintf("vars file %s was not found", missing ? missing : "");
+      pthread_mutex_unlock(&h->run->out_lock);
+      choice[i] = -1;
+    }
+    free(missing);
+    missing = NULL;
+  }
+  if (h->vars_files && memcmp(h->vars_files, choice, sizeof *choice * (size_t)n) == 0) {
+    free(choice);
+    return;
+  }
+  free(h->vars_files);
+  h->vars_files = choice;
+  RtValue *d = rt_dict_new(8);
+  for (int32_t i = 0; i < n; i++) {
+    const RtScope *f = choice[i] >= 0 ? play->vars_files[i]->frames[choice[i]] : NULL;
+    for (int32_t k = 0; f && k < f->nvars; k++) {
+      const RtVarDef *vd = &f->vars[k];
+      rt_dict_set(d, vd->name, vd->lazy ? rt_thunk(vd->value, vd->name) : vd->value(h));
+    }
+  }
+  rt_decref(h->dyn[RT_LV_VARS_FILES]);
+  h->dyn[RT_LV_VARS_FILES] = d;
 }

@@ -22,7 +22,7 @@ bad() { failures=$((failures + 1)); echo "FAIL: $*"; }
 expect() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
 # expect_eq DESC WANT GOT
 expect_eq() {
-  if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -40; fi
+  if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -40; return 1; fi
 }
 
 # harness_start N → sets H (its directory)

@@ -10,6 +10,9 @@
 
 playbooks=("$PLAYC_SRC/samples/hello/site.yml")
 for f in "$PLAYC_SRC"/tests/integration/*.yml; do [ -e "$f" ] && playbooks+=("$f"); done
+if [ -n "${DIFF_ONLY:-}" ]; then # DIFF_ONLY=NAME: that playbook alone (while working on it)
+  playbooks=("$PLAYC_SRC/tests/integration/$DIFF_ONLY.yml")
+fi
 
 # TASK banners and, per task, the sorted host outcome lines (host order varies
 # with forks; the set of outcomes per task must not)
@@ -79,7 +82,8 @@ EOF
         -e base_dir="$pc_base" > "$work/$name.pc$run" 2>&1
       pc_rc=$?
       expect_eq "$name run $run: exit code" "$ans_rc" "$pc_rc"
-      expect_eq "$name run $run: PLAY RECAP" "$(recap "$work/$name.ans$run")" "$(recap "$work/$name.pc$run")"
+      expect_eq "$name run $run: PLAY RECAP" "$(recap "$work/$name.ans$run")" "$(recap "$work/$name.pc$run")" \
+        || grep -h -A1 'UNREACHABLE!' "$work/$name.pc$run" | head -6
       expect_eq "$name run $run: tasks and host outcomes" "$(outline "$work/$name.ans$run")" \
         "$(outline "$work/$name.pc$run")"
       if [ "$n" = 1 ]; then # one host: results print in a fixed order; compare every dump

@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     arg[size] = 0;
   }
   char *err = NULL;
-  RtValue *v = rt_extra_vars_parse(arg, &err);
+  int rc = 0;
+  RtValue *v = rt_extra_vars_parse(arg, &err, &rc);
   rt_decref(v);
   free(err);
   free(arg);

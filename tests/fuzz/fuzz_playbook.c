@@ -1,7 +1,8 @@
 /*
  * fuzz_playbook.c — the whole compiler up to codegen: any bytes as a
  * playbook through the loader, the playbook checks, lowering, the IR passes
- * (types, fold, verify) and both plan printers, as `playc --plan` runs them.
+ * (types, fold, verify), both plan printers, as `playc --plan` runs them,
+ * and the checks `playc -o` makes before codegen (ir_check_build).
  * `copy src` names are resolved beside the playbook's directory "." of the
  * fuzzer's working directory, so run it in an empty one (run.sh does).
  */
@@ -23,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (c.nerrors == 0) {
       ir_print_text(&c, p);
       ir_print_json(&c, p);
+      ir_check_build(&c, p);
     }
   }
   pc_ctx_free(&c);

@@ -281,6 +281,8 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(SRC, "..", "shared", "corpus"))
     ap.add_argument("--plan-only", action="store_true", help="skip playc -o")
     ap.add_argument("--build-flags", default="", help="extra flags for playc -o (e.g. -O0)")
+    ap.add_argument("--max-seconds", type=float, default=0,
+                    help="stop starting new playbooks after this long and report those done (0: no limit)")
     args = ap.parse_args()
     args.playc = os.path.abspath(args.playc)
     args.build_flags = args.build_flags.split()
@@ -293,10 +295,17 @@ def main():
           % (len(pool), args.n, args.seed, "ASan/UBSan" if asan else "plain", args.mem_mb, args.timeout, args.j),
           flush=True)
     counts, failures, slowest, start = {}, [], [], time.time()
+    done = 0
     with concurrent.futures.ThreadPoolExecutor(args.j) as ex:
         futs = [ex.submit(job, args, asan, pool, i) for i in range(args.n)]
         for k, fut in enumerate(concurrent.futures.as_completed(futs)):
+            if fut.cancelled():
+                continue
             i, name, ops, text, res = fut.result()
+            done += 1
+            if args.max_seconds and time.time() - start > args.max_seconds:
+                for f in futs:  # the runs under way finish; no new one starts
+                    f.cancel()
             for mode, outcome, rc, dt, err in res:
                 counts[(mode, outcome)] = counts.get((mode, outcome), 0) + 1
                 slowest.append((dt, i, mode, ops))
@@ -320,7 +329,7 @@ def main():
         print("  %6.1f s  #%d %s (%s)" % (dt, i, mode, ops))
     bad = [f for f in failures if f[2] != "oom"]
     print("%d mutated playbooks in %.0f s: %d crashes, %d hangs, %d other exits, %d over the memory limit; "
-          "failures kept in %s" % (args.n, time.time() - start, sum(f[2] == "crash" for f in failures),
+          "failures kept in %s" % (done, time.time() - start, sum(f[2] == "crash" for f in failures),
                                    sum(f[2] == "hang" for f in failures),
                                    sum(f[2].startswith("exit") for f in failures),
                                    sum(f[2] == "oom" for f in failures), os.path.join(out, "failures")))

@@ -129,18 +129,29 @@ static IrProgram *build_program(void) {
   pl->hosts = "localhost";
   pl->connection = "local";
   pl->loc = at(1, 3);
-  pl->vars = pc_alloc(&ctx, sizeof *pl->vars * 2);
-  pl->nvars = 2;
-  pl->vars[0] = (IrVar){"greeting", root(p, str("hello")), false, at(3, 5)};
+  pl->max_fail_percentage = -1;
+  /* play vars: one frame, sorted by name */
+  IrScope *sc = pc_alloc(&ctx, sizeof *sc);
+  sc->level = RT_LV_PLAY;
+  sc->what = "play vars";
+  sc->vars = pc_alloc(&ctx, sizeof *sc->vars * 2);
+  sc->nvars = 2;
   IrExpr *lazy = node(IR_SINGLE, TY_ANY, 4);
   kid(lazy, var("greeting"));
-  pl->vars[1] = (IrVar){"flag", root(p, lazy), true, at(4, 5)};
+  sc->vars[0] = (IrVar){"flag", root(p, lazy), true, at(4, 5)};
+  sc->vars[1] = (IrVar){"greeting", root(p, str("hello")), false, at(3, 5)};
+  p->scopes = pc_alloc(&ctx, sizeof *p->scopes);
+  p->scopes[0] = sc;
+  p->nscopes = 1;
+  pl->scope = sc;
 
-  pl->tasks = pc_alloc(&ctx, sizeof *pl->tasks * 4);
-  pl->ntasks = 4;
-  IrTask *t = &pl->tasks[0];
+  p->ntasks = 4;
+  p->tasks = pc_alloc(&ctx, sizeof *p->tasks * 4);
+  for (int i = 0; i < 4; i++)
+    p->tasks[i] = pc_alloc(&ctx, sizeof(IrTask));
+  IrTask *t = p->tasks[0];
   *t = (IrTask){.id = 0, .loc = at(5, 5), .name = "greet", .action = "debug",
-                .module = mod_schema_find("debug")};
+                .module = mod_schema_find("debug"), .scope = sc, .loop_var = "item"};
   t->args = root(p, debug_args());
   IrExpr *items = node(IR_LIST, TY_LIST, 6);
   for (int i = 1; i <= 3; i++)
@@ -148,9 +159,9 @@ static IrProgram *build_program(void) {
   t->loop = root(p, items);
   t->when = root(p, cond(binop(RT_OP_GT, TY_ANY, var("item"), num(1)), "item > 1"));
 
-  t = &pl->tasks[1];
-  *t = (IrTask){.id = 1, .loc = at(7, 5), .name = "", .action = "command",
-                .module = mod_schema_find("command"), .register_var = "out"};
+  t = p->tasks[1];
+  *t = (IrTask){.id = 1, .loc = at(7, 5), .name = "command", .action = "command",
+                .module = mod_schema_find("command"), .register_var = "out", .scope = sc};
   t->args = root(p, dict1("_raw_params", str("echo hi")));
   IrExpr *no = node(IR_CONST, TY_BOOL, 8);
   t->changed_when = root(p, cond(no, "false"));
@@ -159,15 +170,15 @@ static IrProgram *build_program(void) {
   kid(and, var("flag"));
   t->failed_when = root(p, cond(and, "out and flag"));
 
-  t = &pl->tasks[2];
+  t = p->tasks[2];
   *t = (IrTask){.id = 2, .loc = at(9, 5), .name = "typed", .action = "debug",
-                .module = mod_schema_find("debug")};
+                .module = mod_schema_find("debug"), .scope = sc};
   t->args = root(p, typed_args());
 
   /* when: nope or true  (an undefined operand: the step fails with the error) */
-  t = &pl->tasks[3];
+  t = p->tasks[3];
   *t = (IrTask){.id = 3, .loc = at(11, 5), .name = "undefined", .action = "debug",
-                .module = mod_schema_find("debug")};
+                .module = mod_schema_find("debug"), .scope = sc};
   t->args = root(p, dict1("msg", str("never")));
   IrExpr *or = node(IR_OR, TY_ANY, 12);
   IrExpr *yes = node(IR_CONST, TY_BOOL, 12);
@@ -175,6 +186,21 @@ static IrProgram *build_program(void) {
   kid(or, var("nope"));
   kid(or, yes);
   t->when = root(p, cond(or, "nope or true"));
+
+  /* one implicit block holding the four tasks */
+  IrBlock *b = pc_alloc(&ctx, sizeof *b);
+  b->implicit = true;
+  b->regions[IR_BLOCK].n = 4;
+  b->regions[IR_BLOCK].items = pc_alloc(&ctx, sizeof(IrItem) * 4);
+  for (int i = 0; i < 4; i++)
+    b->regions[IR_BLOCK].items[i].task = p->tasks[i];
+  p->blocks = pc_alloc(&ctx, sizeof *p->blocks);
+  p->blocks[0] = b;
+  p->nblocks = 1;
+  pl->blocks.n = 1;
+  pl->blocks.items = pc_alloc(&ctx, sizeof(IrItem));
+  pl->blocks.items[0].block = b;
+  pl->ntasks = 4;
   return p;
 }
 

@@ -137,8 +137,14 @@ static void test_put(RtConn *c, const char *dir) {
 typedef struct FakeShell {
   RtShell sh;
   const char *out, *err;
-  size_t io, ie;
+  size_t outlen, io, ie;
+  size_t interrupt_at; /* raise the interrupt once stdout reached this byte (0: never) */
+  int stops;           /* stop levels asked for */
 } FakeShell;
+
+static void fake_stop(RtShell *s, int level) {
+  ((FakeShell *)s)->stops |= 1 << level;
+}
 
 static int fake_write(RtShell *s, const char *buf, size_t len, char **err) {
   (void)s, (void)buf, (void)len, (void)err;
@@ -149,7 +155,7 @@ static long fake_read(RtShell *s, bool want_out, bool want_err, int *stream, cha
                       size_t cap, char **err) {
   FakeShell *f = (FakeShell *)s;
   (void)cap, (void)err;
-  bool out_left = f->out[f->io] != 0, err_left = f->err[f->ie] != 0;
+  bool out_left = f->io < f->outlen, err_left = f->err[f->ie] != 0;
   if (want_err && err_left && (!want_out || !out_left || f->ie <= f->io)) {
     *stream = 1;
     buf[0] = f->err[f->ie++];
@@ -158,30 +164,97 @@ static long fake_read(RtShell *s, bool want_out, bool want_err, int *stream, cha
   if (want_out && out_left) {
     *stream = 0;
     buf[0] = f->out[f->io++];
+    if (f->interrupt_at && f->io == f->interrupt_at)
+      rt_interrupt_raise();
     return 1;
   }
   return 0;
 }
 
+#define TOK "0123456789abcdef01234567"
+
+/* Runs one request on the fake shell: stdout `out` (`outlen` bytes, NULs
+ * allowed), stderr `err`. Returns rt_shell_exec's status. */
+static int fake_exec(FakeShell *f, const char *out, size_t outlen, const char *err, RtExec *r,
+                     char **e) {
+  f->out = out;
+  f->outlen = outlen;
+  f->err = err;
+  f->io = f->ie = 0;
+  return rt_shell_exec(&f->sh, "x", NULL, 0, r, e);
+}
+#define FAKE(f, lit, err, r, e) fake_exec(f, lit, sizeof lit - 1, err, r, e)
+
+/* Records arrive split at every byte; output that imitates records, ends or
+ * old key=value results stays output; a broken frame is an error, not a
+ * guess. */
 static void test_split_reads(void) {
   FakeShell f = {0};
   f.sh.write = fake_write;
   f.sh.read = fake_read;
-  strcpy(f.sh.token, "T");
-  f.out = "a\n__PLAYC_T_0 9\nb\n__PLAYC_T_1 42\n";
-  f.err = "e\n__PLAYC_T_1\n";
+  strcpy(f.sh.token, TOK);
   RtExec r = {0};
   char *e = NULL;
-  CHECK(rt_shell_exec(&f.sh, "x", NULL, 0, &r, &e) == 0);
+  CHECK(FAKE(&f, "a\n" TOK " k\0v1\ntmp=x\0" "b" TOK " l[]\0x\0" TOK " l[]\0\0c" TOK " .end\0" "1 42\0",
+             "e\n__PLAYC_" TOK "_1\n", &r, &e) == 0);
   CHECK(r.rc == 42);
-  CHECK(r.out.data && strcmp(r.out.data, "a\n__PLAYC_T_0 9\nb") == 0);
+  CHECK(r.out.len == 4 && memcmp(r.out.data, "a\nbc", 4) == 0);
   CHECK(r.err.data && strcmp(r.err.data, "e") == 0);
+  RtValue *k = rt_dict_get(r.rec, "k"), *l = rt_dict_get(r.rec, "l");
+  CHECK(k && rt_kind(k) == RT_STR && strcmp(k->u.str.s, "v1\ntmp=x") == 0);
+  CHECK(l && rt_kind(l) == RT_LIST && rt_len(l) == 2 && rt_len(rt_list_at(l, 1)) == 0);
+  CHECK(rt_len(r.rec) == 2 && !rt_dict_get(r.rec, "tmp"));
   rt_exec_free(&r);
+  /* what a command may print (it cannot know the token): old markers and
+   * key=value lines, another token's records and end, a prefix of the token
+   * just before the real end, NUL bytes — all output */
+  static const char spoof[] = "__PLAYC_SKIP_CREATES\ntmp=victim\nsame=1\n"
+                              "fedcba9876543210fedcba98 k\0v\0" "0123456789abcdef0123456 x\0"
+                              "\n__PLAYC_fedcba9876543210fedcba98_2 0\n" "0123456789abcdef0123";
+  RtBuf want = {0};
+  rt_buf_add(&want, spoof, sizeof spoof - 1);
+  RtBuf all = {0};
+  rt_buf_add(&all, spoof, sizeof spoof - 1);
+  static const char end2[] = TOK " .end\0" "2 0\0";
+  rt_buf_add(&all, end2, sizeof end2 - 1);
+  CHECK(fake_exec(&f, all.data, all.len, "\n__PLAYC_" TOK "_2\n", &r, &e) == 0);
+  CHECK(r.rc == 0 && r.out.len == want.len && memcmp(r.out.data, want.data, want.len) == 0);
+  CHECK(r.rec && rt_len(r.rec) == 0);
+  rt_exec_free(&r);
+  rt_buf_free(&all);
+  rt_buf_free(&want);
+  /* the token followed by anything but a record is a broken frame */
+  CHECK(FAKE(&f, TOK "X k\0v\0", "", &r, &e) == -1 && e);
+  free(e);
+  e = NULL;
+  /* an end that is not this request's */
+  CHECK(FAKE(&f, TOK " .end\0" "3 0\0", "\n__PLAYC_" TOK "_5\n", &r, &e) == -1 && e);
+  free(e);
+  e = NULL;
   /* the shell going away mid-request is an error, not a hang */
-  f.out = "partial";
-  f.err = "";
-  f.io = f.ie = 0;
-  CHECK(rt_shell_exec(&f.sh, "x", NULL, 0, &r, &e) == -1 && e);
+  CHECK(FAKE(&f, "partial" TOK " k\0v", "", &r, &e) == -1 && e);
+  free(e);
+}
+
+/* An interrupt during a request stops it (level 0 first) but the reply is
+ * read to its end: a request that finished anyway keeps its result. After
+ * that no request starts. Runs last: the interrupt cannot be taken back. */
+static void test_interrupt(void) {
+  FakeShell f = {0};
+  f.sh.write = fake_write;
+  f.sh.read = fake_read;
+  f.sh.stop = fake_stop;
+  strcpy(f.sh.token, TOK);
+  f.interrupt_at = 3;
+  RtExec r = {0};
+  char *e = NULL;
+  CHECK(FAKE(&f, "out" TOK " tmp\0/x/.playc-tmp-1\0" TOK " .end\0" "1 0\0", "\n__PLAYC_" TOK "_1\n",
+             &r, &e) == 0);
+  CHECK(rt_interrupted() && f.stops == 1);
+  CHECK(r.rec && rt_dict_get(r.rec, "tmp") && r.out.len == 3);
+  rt_exec_free(&r);
+  CHECK(FAKE(&f, TOK " .end\0" "2 0\0", "\n__PLAYC_" TOK "_2\n", &r, &e) == -1 && e &&
+        strcmp(e, "interrupted") == 0 && f.io == 0);
   free(e);
 }
 
@@ -483,18 +556,22 @@ static void test_copy_module(RtHost *h, const char *dir) {
   rt_decref(r);
   /* an embedded file into a directory: dest/basename(src) */
   static const uint8_t motd[] = "welcome\n";
-  static const RtFileDef files[] = {{"files/motd.txt", motd, sizeof motd - 1}};
+  static const RtFileDef files[] = {{"/pb/files/motd.txt", motd, sizeof motd - 1, 0100644}};
+  static const char *const roots[] = {"/pb", NULL};
   RtProgram prog = {0};
   prog.files = files;
   prog.nfiles = 1;
   h->run->prog = &prog;
+  RtTaskDef task = {0};
+  task.roots = roots;
+  h->task = &task; /* a relative src is looked for in the task's roots */
   char *dslash = rt_xasprintf("%s/", dir), *m = rt_xasprintf("%s/motd.txt", dir);
-  r = run(mod_copy, h, args_of("src", rt_strz("files/motd.txt"), "dest", rt_strz(dslash), 0, 0));
+  r = run(mod_copy, h, args_of("src", rt_strz("motd.txt"), "dest", rt_strz(dslash), 0, 0));
   KEY(r, "changed", "True");
   KEY(r, "dest", m);
   KEY(r, "size", "8");
   rt_decref(r);
-  r = run(mod_copy, h, args_of("src", rt_strz("files/motd.txt"), "dest", rt_strz(dir), 0, 0));
+  r = run(mod_copy, h, args_of("src", rt_strz("motd.txt"), "dest", rt_strz(dir), 0, 0));
   KEY(r, "changed", "False");
   KEY(r, "dest", m);
   rt_decref(r);
@@ -502,6 +579,7 @@ static void test_copy_module(RtHost *h, const char *dir) {
   KEY(r, "failed", "True");
   rt_decref(r);
   h->run->prog = NULL;
+  h->task = NULL;
   RtBuf rm = {0};
   rt_buf_puts(&rm, "rm ");
   rt_sh_quote(&rm, m);
@@ -573,6 +651,7 @@ static void test_controller_modules(RtHost *h) {
 /* -C: nothing changes on the target, results say what would. */
 static void test_check_mode(RtHost *h, const char *dir) {
   h->run->opt.check = true;
+  h->check_mode = true;
   char *d = rt_xasprintf("%s/would", dir);
   RtValue *r = run(mod_command, h, args_of("_raw_params", rt_strz("touch x"), 0, 0, 0, 0));
   KEY(r, "skipped", "True");
@@ -592,6 +671,7 @@ static void test_check_mode(RtHost *h, const char *dir) {
   rt_buf_free(&s);
   free(d);
   h->run->opt.check = false;
+  h->check_mode = false;
 }
 
 /* A fresh private directory on the target (mktemp -d), malloc'd. */
@@ -630,8 +710,9 @@ static void test_modules(RtConn *c) {
   test_check_mode(&h, dir);
   remote_rmdir(c, dir);
   free(dir);
-  for (int i = 0; i < RT_VL_COUNT; i++)
-    rt_decref(h.layers[i]);
+  for (int i = 0; i < RT_LV_COUNT; i++)
+    rt_decref(h.dyn[i]);
+  rt_decref(h.last_result);
 }
 
 int main(void) {
@@ -639,6 +720,7 @@ int main(void) {
   test_split_reads();
   test_local();
   test_ssh();
+  test_interrupt();
   if (failures) {
     fprintf(stderr, "test_conn: %d failure(s)\n", failures);
     return 1;

@@ -68,6 +68,46 @@ static void test_dicts(void) {
   rt_decref(d);
 }
 
+/* RtIndex, the runtime's hash map, over an array of keys it does not own. */
+static const char *key_at(const void *ctx, uint32_t pos, size_t *len) {
+  const char *k = ((char *const *)ctx)[pos];
+  *len = strlen(k);
+  return k;
+}
+
+static void test_index(void) {
+  enum { N = 100000 };
+  char **keys = calloc(N, sizeof *keys);
+  RtIndex ix = {0};
+  CHECK(rt_index_find(&ix, "x", 1, key_at, keys) == -1); /* empty: no table yet */
+  int absent = 0, found = 0;
+  for (int i = 0; i < N; i++) {
+    keys[i] = rt_xasprintf("key%d", i);
+    absent += rt_index_find(&ix, keys[i], strlen(keys[i]), key_at, keys) == -1;
+    rt_index_add(&ix, (uint32_t)i, key_at, keys);
+  }
+  CHECK(absent == N);
+  for (int i = 0; i < N; i++)
+    found += rt_index_find(&ix, keys[i], strlen(keys[i]), key_at, keys) == i;
+  CHECK(found == N && ix.n == N && ix.cap >= 2 * N);
+  CHECK(rt_index_find(&ix, "key", 3, key_at, keys) == -1);
+  CHECK(rt_index_find(&ix, "key100000", 9, key_at, keys) == -1);
+  char *t = keys[0]; /* entries move: the index is rebuilt over the new order */
+  keys[0] = keys[N - 1];
+  keys[N - 1] = t;
+  rt_index_rebuild(&ix, N, key_at, keys);
+  CHECK(rt_index_find(&ix, "key0", 4, key_at, keys) == N - 1 &&
+        rt_index_find(&ix, keys[0], strlen(keys[0]), key_at, keys) == 0);
+  rt_index_free(&ix);
+  for (int i = 0; i < N; i++)
+    free(keys[i]);
+  free(keys);
+  /* keys that differ only in their high bits still spread over the slots */
+  CHECK(rt_hash("aaaa", 4) != rt_hash("qqqq", 4));
+  CHECK((rt_hash("aaaa", 4) & 1023) != (rt_hash("qqqq", 4) & 1023) ||
+        (rt_hash("aaab", 4) & 1023) != (rt_hash("qqqr", 4) & 1023));
+}
+
 static void test_ops(void) {
   CHECK(str_is(op(RT_OP_ADD, I(2), I(3)), "5"));
   CHECK(str_is(op(RT_OP_DIV, I(7), I(2)), "3.5"));
@@ -206,7 +246,7 @@ static void test_data(void) {
   CHECK(v && rt_kind(v) == RT_DICT);
   if (v) {
     CHECK(str_is(rt_incref(v), "{'a': True, 'b': 493, 'c': '0755', 'd': 1.5, 'e': None, "
-                               "'f': [1, 'two'], 'base': {'x': 1}, 'm': {'y': 2, 'x': 1}}"));
+                               "'f': [1, 'two'], 'base': {'x': 1}, 'm': {'x': 1, 'y': 2}}")); /* PyYAML's order */
     rt_decref(v);
   }
   const char *js = "{\"b\": [1, 2.5, null, true]}";
@@ -252,6 +292,7 @@ int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--render") == 0)
     return render_mode(argv[2]);
   test_dicts();
+  test_index();
   test_ops();
   test_filters();
   test_templates();

@@ -1,0 +1,438 @@
+/*
+ * lookups.c — lookup plugins run on the controller: the ones with_<lookup>
+ * loops use (items, list, dict, indexed_items, together, nested,
+ * subelements, sequence, flattened, random_choice, env,
+ * inventory_hostnames), with Ansible's results for the same terms. Terms
+ * are made a list first as listify_lookup_plugin_terms does (a string or a
+ * dict is one term).
+ */
+#include "rt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static RtValue *lk_err(const char *fmt, const char *name) { return rt_error(fmt, name); }
+
+/* listify_lookup_plugin_terms: a list as is, anything else a one-term list. */
+static RtValue *listify(RtValue *terms) {
+  if (rt_kind(terms) == RT_LIST)
+    return rt_incref(terms);
+  RtValue *l = rt_list_new(1);
+  rt_list_push(l, rt_incref(terms));
+  return l;
+}
+
+static void flatten_into(RtValue *out, RtValue *v, int levels) {
+  if (rt_kind(v) == RT_LIST && levels != 0) {
+    for (size_t i = 0; i < rt_len(v); i++)
+      flatten_into(out, rt_list_at(v, i), levels - 1);
+  } else {
+    rt_list_push(out, rt_incref(v));
+  }
+}
+
+/* items: the terms flattened one level. */
+static RtValue *lk_items(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h, (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l));
+  for (size_t i = 0; i < rt_len(l); i++)
+    flatten_into(out, rt_list_at(l, i), 1);
+  rt_decref(l);
+  return out;
+}
+
+static RtValue *lk_list(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h, (void)kw;
+  return listify(terms);
+}
+
+static RtValue *lk_flattened(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h, (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l));
+  for (size_t i = 0; i < rt_len(l); i++)
+    flatten_into(out, rt_list_at(l, i), -1);
+  rt_decref(l);
+  return out;
+}
+
+/* dict: each dict's entries as {key, value}. */
+static RtValue *lk_dict(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h, (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(0);
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *d = rt_list_at(l, i);
+    if (rt_kind(d) != RT_DICT) {
+      rt_decref(l);
+      rt_decref(out);
+      return rt_error("with_dict expects a dict");
+    }
+    for (size_t e = 0; e < d->u.dict.len; e++) {
+      RtValue *kv = rt_dict_new(2);
+      rt_dict_set(kv, "key", rt_incref(d->u.dict.ents[e].key));
+      rt_dict_set(kv, "value", rt_incref(d->u.dict.ents[e].val));
+      rt_list_push(out, kv);
+    }
+  }
+  rt_decref(l);
+  return out;
+}
+
+static RtValue *pair(RtValue *a, RtValue *b) {
+  RtValue *p = rt_list_new(2);
+  rt_list_push(p, a);
+  rt_list_push(p, b);
+  return p;
+}
+
+static RtValue *lk_indexed_items(RtHost *h, RtValue *terms, RtValue *kw) {
+  RtValue *items = lk_items(h, terms, kw), *out = rt_list_new(rt_len(items));
+  for (size_t i = 0; i < rt_len(items); i++)
+    rt_list_push(out, pair(rt_int((int64_t)i), rt_incref(rt_list_at(items, i))));
+  rt_decref(items);
+  return out;
+}
+
+/* together: zip_longest of the lists, None for the missing. */
+static RtValue *lk_together(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h, (void)kw;
+  RtValue *l = listify(terms);
+  size_t n = 0;
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *x = rt_list_at(l, i);
+    size_t len = rt_kind(x) == RT_LIST ? rt_len(x) : 1;
+    n = len > n ? len : n;
+  }
+  RtValue *out = rt_list_new(n);
+  for (size_t j = 0; j < n; j++) {
+    RtValue *row = rt_list_new(rt_len(l));
+    for (size_t i = 0; i < rt_len(l); i++) {
+      RtValue *x = rt_list_at(l, i);
+      if (rt_kind(x) != RT_LIST)
+        rt_list_push(row, j == 0 ? rt_incref(x) : rt_none());
+      else
+        rt_list_push(row, j < rt_len(x) ? rt_incref(rt_list_at(x, j)) : rt_none());
+    }
+    rt_list_push(out, row);
+  }
+  rt_decref(l);
+  return out;
+}
+
+/* nested: the product of the lists, each combination a list. */
+static RtValue *lk_nested(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h, (void)kw;
+  RtValue *l = listify(terms);
+  RtValue *acc = rt_list_new(1);
+  rt_list_push(acc, rt_list_new(0));
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *x = listify(rt_list_at(l, i));
+    if (rt_len(acc) * rt_len(x) > 1000000) {
+      rt_decref(x);
+      rt_decref(acc);
+      rt_decref(l);
+      return rt_error("with_nested: the product of the lists is too large");
+    }
+    RtValue *next = rt_list_new(rt_len(acc) * rt_len(x));
+    for (size_t a = 0; a < rt_len(acc); a++)
+      for (size_t b = 0; b < rt_len(x); b++) {
+        RtValue *row = rt_list_copy(rt_list_at(acc, a));
+        rt_list_push(row, rt_incref(rt_list_at(x, b)));
+        rt_list_push(next, row);
+      }
+    rt_decref(x);
+    rt_decref(acc);
+    acc = next;
+  }
+  rt_decref(l);
+  return acc;
+}
+
+/* subelements: [list or dict of dicts, "key.sub", {skip_missing}] →
+ * [[element, subvalue], ...]. */
+static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h;
+  RtValue *l = listify(terms);
+  if (rt_len(l) < 2 || rt_len(l) > 3 || rt_kind(rt_list_at(l, 1)) != RT_STR) {
+    rt_decref(l);
+    return rt_error("subelements lookup expects a list of two or three items");
+  }
+  RtValue *src = rt_list_at(l, 0), *key = rt_list_at(l, 1);
+  bool skip = false;
+  RtValue *flags = rt_len(l) == 3 ? rt_list_at(l, 2) : kw;
+  if (flags && rt_kind(flags) == RT_DICT) {
+    RtValue *s = rt_dict_get(flags, "skip_missing");
+    skip = s && rt_to_boolean(s) == 1;
+  }
+  RtValue *elems = src;
+  if (rt_kind(src) == RT_DICT) {
+    elems = rt_list_new(src->u.dict.len);
+    for (size_t i = 0; i < src->u.dict.len; i++)
+      rt_list_push(elems, rt_incref(src->u.dict.ents[i].val));
+  } else if (rt_kind(src) == RT_LIST) {
+    rt_incref(elems);
+  } else {
+    rt_decref(l);
+    return rt_error("subelements lookup expects a dictionary, got something else");
+  }
+  RtValue *out = rt_list_new(0);
+  for (size_t i = 0; i < rt_len(elems); i++) {
+    RtValue *e = rt_list_at(elems, i);
+    RtValue *sub = e;
+    char *path = rt_xstrdup(key->u.str.s);
+    bool missing = false;
+    for (char *part = strtok(path, "."); part && !missing; part = strtok(NULL, ".")) {
+      RtValue *v = rt_kind(sub) == RT_DICT ? rt_dict_get(sub, part) : NULL;
+      if (!v)
+        missing = true;
+      else
+        sub = v;
+    }
+    free(path);
+    if (missing) {
+      if (skip)
+        continue;
+      rt_decref(out);
+      rt_decref(elems);
+      rt_decref(l);
+      return rt_error("could not find '%s' key in iterated item", key->u.str.s);
+    }
+    if (rt_kind(sub) != RT_LIST) {
+      rt_decref(out);
+      rt_decref(elems);
+      rt_decref(l);
+      return rt_error("the key %s should point to a list, got something else", key->u.str.s);
+    }
+    for (size_t j = 0; j < rt_len(sub); j++)
+      rt_list_push(out, pair(rt_incref(e), rt_incref(rt_list_at(sub, j))));
+  }
+  rt_decref(elems);
+  rt_decref(l);
+  return out;
+}
+
+/* sequence: "start=1 end=10 stride=1 format=%d" or "count=N", or the short
+ * form "[start-]end[/stride][:format]". */
+static RtValue *lk_sequence(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h, (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(0);
+  for (size_t t = 0; t < rt_len(l); t++) {
+    RtValue *term = rt_list_at(l, t);
+    if (rt_kind(term) != RT_STR) {
+      rt_decref(out);
+      rt_decref(l);
+      return rt_error("can't parse arg sequence");
+    }
+    long long start = 1, end = 0, stride = 1, count = -1;
+    bool have_end = false;
+    char fmt[64] = "%d";
+    char *s = rt_xstrdup(term->u.str.s);
+    bool bad = false;
+    for (char *tok = strtok(s, " "); tok; tok = strtok(NULL, " ")) {
+      char *eq = strchr(tok, '=');
+      if (!eq) { /* short form */
+        char *colon = strchr(tok, ':');
+        if (colon) {
+          snprintf(fmt, sizeof fmt, "%s", colon + 1);
+          *colon = 0;
+        }
+        char *slash = strchr(tok, '/');
+        if (slash) {
+          stride = strtoll(slash + 1, NULL, 0);
+          *slash = 0;
+        }
+        char *dash = strchr(tok + 1, '-');
+        if (dash) {
+          *dash = 0;
+          start = strtoll(tok, NULL, 0);
+          end = strtoll(dash + 1, NULL, 0);
+        } else {
+          end = strtoll(tok, NULL, 0);
+        }
+        have_end = true;
+        continue;
+      }
+      *eq = 0;
+      const char *v = eq + 1;
+      if (!strcmp(tok, "start"))
+        start = strtoll(v, NULL, 0);
+      else if (!strcmp(tok, "end"))
+        end = strtoll(v, NULL, 0), have_end = true;
+      else if (!strcmp(tok, "stride"))
+        stride = strtoll(v, NULL, 0);
+      else if (!strcmp(tok, "count"))
+        count = strtoll(v, NULL, 0);
+      else if (!strcmp(tok, "format"))
+        snprintf(fmt, sizeof fmt, "%s", v);
+      else
+        bad = true;
+    }
+    free(s);
+    if (count >= 0) {
+      end = start + (count - 1) * stride;
+      have_end = true;
+    }
+    if (bad || !have_end || stride == 0 || strchr(fmt, '%') == NULL) {
+      rt_decref(out);
+      rt_decref(l);
+      return rt_error("can't parse arg sequence");
+    }
+    if ((end - start) / stride > 100000) {
+      rt_decref(out);
+      rt_decref(l);
+      return rt_error("sequence: too many items");
+    }
+    /* only integer conversions of the format are honoured */
+    char *conv = strchr(fmt, '%');
+    size_t cl = strspn(conv + 1, "-+ #0123456789");
+    char c = conv[1 + cl];
+    if (!strchr("dixXo", c)) {
+      rt_decref(out);
+      rt_decref(l);
+      return rt_error("bad formatting string: %s", fmt);
+    }
+    char cfmt[80];
+    snprintf(cfmt, sizeof cfmt, "%.*sll%s", (int)(conv + 1 + cl - fmt), fmt, conv + 1 + cl);
+    for (long long i = start; stride > 0 ? i <= end : i >= end; i += stride) {
+      char *text = rt_xasprintf(cfmt, i);
+      rt_list_push(out, rt_str_take(text, strlen(text)));
+    }
+  }
+  rt_decref(l);
+  return out;
+}
+
+static RtValue *lk_random_choice(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h, (void)kw;
+  RtValue *l = listify(terms);
+  RtValue *out = rt_list_new(1);
+  if (rt_len(l))
+    rt_list_push(out, rt_incref(rt_list_at(l, (size_t)rand() % rt_len(l))));
+  rt_decref(l);
+  return out;
+}
+
+static RtValue *lk_env(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)h, (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l));
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *n = rt_list_at(l, i);
+    const char *v = rt_kind(n) == RT_STR ? getenv(n->u.str.s) : NULL;
+    rt_list_push(out, rt_strz(v ? v : ""));
+  }
+  rt_decref(l);
+  return out;
+}
+
+static RtValue *lk_inventory_hostnames(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(0);
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *p = rt_list_at(l, i);
+    if (rt_kind(p) != RT_STR)
+      continue;
+    int n = 0;
+    int *idx = rt_inventory_match(&h->run->inv, p->u.str.s, &n);
+    for (int k = 0; k < n; k++)
+      rt_list_push(out, rt_strz(h->run->inv.hosts[idx[k]].name));
+    free(idx);
+  }
+  rt_decref(l);
+  return out;
+}
+
+/* Splits `s` on any of `seps` into `out` (first_found's "magic" splitting). */
+static void split_on(RtValue *out, RtValue *v, const char *seps) {
+  if (rt_kind(v) == RT_LIST) {
+    for (size_t i = 0; i < rt_len(v); i++)
+      split_on(out, rt_list_at(v, i), seps);
+    return;
+  }
+  if (rt_kind(v) != RT_STR)
+    return;
+  char *copy = rt_xstrdup(v->u.str.s), *save = NULL;
+  for (char *tok = strtok_r(copy, seps, &save); tok; tok = strtok_r(NULL, seps, &save))
+    rt_list_push(out, rt_strz(tok));
+  free(copy);
+}
+
+/* first_found: the first of the terms (names, or {files, paths, skip}) that
+ * names a file. The files a task can find were compiled with it (its
+ * include's candidates), so the search never touches the disk. */
+static RtValue *lk_first_found(RtHost *h, RtValue *terms, RtValue *kw) {
+  RtValue *l = listify(terms), *search = rt_list_new(0);
+  bool skip = false;
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *t = rt_list_at(l, i);
+    RtValue *opts = rt_kind(t) == RT_DICT ? t : kw;
+    if (rt_kind(t) == RT_DICT || (opts && rt_kind(opts) == RT_DICT)) {
+      RtValue *files = rt_list_new(0), *paths = rt_list_new(0);
+      RtValue *f = rt_dict_get(opts, "files"), *p = rt_dict_get(opts, "paths"), *sk = rt_dict_get(opts, "skip");
+      if (f)
+        split_on(files, f, ",;");
+      if (p)
+        split_on(paths, p, ",:;");
+      skip = sk && rt_to_boolean(sk) == 1;
+      if (rt_len(paths)) {
+        for (size_t a = 0; a < rt_len(paths); a++)
+          for (size_t b = 0; b < rt_len(files); b++) {
+            char *joined = rt_xasprintf("%s/%s", rt_list_at(paths, a)->u.str.s, rt_list_at(files, b)->u.str.s);
+            rt_list_push(search, rt_str_take(joined, strlen(joined)));
+          }
+      } else if (rt_len(files)) {
+        for (size_t b = 0; b < rt_len(files); b++)
+          rt_list_push(search, rt_incref(rt_list_at(files, b)));
+      } else if (rt_kind(t) == RT_STR) {
+        rt_list_push(search, rt_incref(t));
+      }
+      rt_decref(files);
+      rt_decref(paths);
+    } else if (rt_kind(t) == RT_STR) {
+      rt_list_push(search, rt_incref(t));
+    }
+  }
+  rt_decref(l);
+  const RtIncludeDef *inc = h->task ? h->task->include : NULL;
+  for (size_t i = 0; inc && i < rt_len(search); i++) {
+    RtValue *fn = rt_list_at(search, i);
+    if (rt_kind(fn) != RT_STR) /* an undefined term is passed over */
+      continue;
+    int32_t c = rt_include_candidate(h->run, inc, fn->u.str.s);
+    if (c >= 0) {
+      RtValue *out = rt_list_new(1);
+      char *abs = rt_abspath(h->run, inc->names[c]);
+      rt_list_push(out, rt_str_take(abs, strlen(abs)));
+      rt_decref(search);
+      return out;
+    }
+  }
+  rt_decref(search);
+  if (skip)
+    return rt_list_new(0);
+  return rt_error("No file was found when using first_found.");
+}
+
+typedef struct RtLookup {
+  const char *name;
+  RtValue *(*fn)(RtHost *h, RtValue *terms, RtValue *kwargs);
+} RtLookup;
+
+static const RtLookup lookups[] = {
+#define X(name, fn) {name, fn},
+#include "lookups.def"
+#undef X
+    {NULL, NULL},
+};
+
+RtValue *rt_lookup(RtHost *h, const char *name, RtValue *terms, RtValue *kwargs, const RtLoc *loc) {
+  (void)loc;
+  if (rt_is_error(terms))
+    return rt_error_of(terms);
+  if (strncmp(name, "ansible.builtin.", 16) == 0)
+    name += 16;
+  else if (strncmp(name, "ansible.legacy.", 15) == 0)
+    name += 15;
+  for (const RtLookup *l = lookups; l->name; l++)
+    if (strcmp(l->name, name) == 0)
+      return l->fn(h, terms, kwargs);
+  return lk_err("lookup plugin (%s) not found", name);
+}

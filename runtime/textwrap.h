@@ -1,0 +1,16 @@
+/*
+ * textwrap.h — Python's textwrap.wrap(text, width) with its defaults, as
+ * Ansible's display wraps warnings: shared by the runtime and the compiler
+ * (`playc vault`), so a warning breaks where ansible's does. No RtValue.
+ */
+#ifndef PLAYC_TEXTWRAP_H
+#define PLAYC_TEXTWRAP_H
+
+#include <stddef.h>
+
+/* The lines of textwrap.wrap(text, width) joined by "\n" (no final newline),
+ * malloc'd. Widths count code points of UTF-8 text, as Python counts
+ * characters; a byte that is not UTF-8 counts as one. */
+char *rt_textwrap(const char *text, size_t width);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * vault_value.c — the run's vault: the secrets given on the command line
+ * (loaded once, before the inventory and extra vars, as ansible-playbook
+ * does) and the values they open. A compiled program holds vault text only
+ * (ciphertext, as the playbook had it); plaintext exists only here, in this
+ * process's memory, from the first use of a value to the end of the run.
+ *
+ * Each vault text is decrypted once per run and cached by the address of its
+ * text (static data emitted by the compiler, so one address is one value),
+ * under a mutex so host threads share the result. Failures are cached too:
+ * the same text with the same secrets fails the same way, and PBKDF2's 10000
+ * iterations are not paid again per host. At the end of the run the cached
+ * plaintext is wiped where the run is its last holder.
+ */
+#include "rt.h"
+#include "textwrap.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+typedef struct VvEntry {
+  const char *text; /* the key: address of the vault text */
+  RtValue *value;   /* the plaintext as a string, or an error */
+} VvEntry;
+
+struct RtVaultRun {
+  RtVaultSecrets secrets;
+  pthread_mutex_t lock;
+  VvEntry *cache;
+  size_t ncache, capcache;
+};
+
+/* Display.columns: the terminal's width less one, at least 79. */
+static size_t vv_columns(void) {
+  struct winsize ws;
+  if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 80)
+    return (size_t)ws.ws_col - 1;
+  return 79;
+}
+
+/* A warning as Ansible's display.warning prints it: wrapped by textwrap (its
+ * hyphen rules included, which messages naming paths and vault ids meet), or
+ * as given when `formatted`. */
+static void vv_warn(void *ctx, const char *msg, bool formatted) {
+  RtRun *run = ctx;
+  char *text = formatted ? rt_xasprintf("\n[WARNING]: \n%s", msg) : NULL;
+  if (!text) {
+    char *line = rt_xasprintf("[WARNING]: %s", msg);
+    text = rt_textwrap(line, vv_columns());
+    free(line);
+  }
+  if (run)
+    pthread_mutex_lock(&run->out_lock);
+  fprintf(stderr, "%s\n", text);
+  fflush(stderr);
+  if (run)
+    pthread_mutex_unlock(&run->out_lock);
+  free(text);
+}
+
+int rt_vault_run_open(RtRun *run) {
+  RtVaultRun *v = rt_xcalloc(1, sizeof *v);
+  pthread_mutex_init(&v->lock, NULL);
+  run->vault = v;
+  RtVaultSources src = run->opt.vault;
+  src.warn = vv_warn;
+  src.warn_ctx = run;
+  char *err = NULL;
+  RtVaultStatus st = rt_vault_secrets_load(&v->secrets, &src, &err);
+  if (st == RT_VAULT_OK)
+    return -1;
+  if (st == RT_VAULT_EINTR) /* display.error(wrap_text=True): its "\n" became a space */
+    fputs(" [ERROR]: User interrupted execution\n", stderr);
+  else
+    rt_out_error("%s", err);
+  free(err);
+  return st == RT_VAULT_EINTR ? 99 : 1;
+}
+
+void rt_vault_run_close(RtRun *run) {
+  RtVaultRun *v = run->vault;
+  if (!v)
+    return;
+  for (size_t i = 0; i < v->ncache; i++) {
+    RtValue *val = v->cache[i].value;
+    if (rt_kind(val) == RT_STR && __atomic_load_n(&val->refs, __ATOMIC_ACQUIRE) == 1)
+      OPENSSL_cleanse(val->u.str.s, val->u.str.len);
+    rt_decref(val);
+  }
+  free(v->cache);
+  rt_vault_secrets_free(&v->secrets);
+  pthread_mutex_destroy(&v->lock);
+  free(v);
+  run->vault = NULL;
+}
+
+const RtVaultSecrets *rt_vault_run_secrets(RtRun *run) {
+  return run->vault ? &run->vault->secrets : NULL;
+}
+
+/* Decrypts `text` into a string value or an error value (new reference). */
+static RtValue *vv_decrypt(RtRun *run, const RtVaultSecrets *s, const char *text, size_t len,
+                           const char *filename) {
+  unsigned char *plain = NULL;
+  size_t plain_len = 0;
+  char *err = NULL;
+  static const RtVaultSecrets none = {0};
+  RtVaultStatus st = rt_vault_decrypt(s ? s : &none, text, len, filename, &plain, &plain_len, NULL,
+                                      &err);
+  if (st != RT_VAULT_OK) {
+    if (st == RT_VAULT_EFORMAT) {
+      char *w = rt_xasprintf("There was a vault format error%s%s: %s", filename ? " in " : "",
+                             filename ? filename : "", err);
+      vv_warn(run, w, true);
+      free(w);
+    }
+    RtValue *e = rt_error("%s", err);
+    free(err);
+    return e;
+  }
+  RtValue *v = rt_str((const char *)plain, plain_len);
+  rt_vault_bytes_free(plain, plain_len);
+  return v;
+}
+
+RtValue *rt_vault_run_decrypt(RtRun *run, const char *text, size_t len, const char *filename) {
+  RtVaultRun *v = run->vault;
+  if (!v) /* a run without rt_vault_run_open (tests, tools): no secrets */
+    return vv_decrypt(run, NULL, text, len, filename);
+  pthread_mutex_lock(&v->lock);
+  RtValue *val = NULL;
+  for (size_t i = 0; i < v->ncache && !val; i++)
+    if (v->cache[i].text == text)
+      val = v->cache[i].value;
+  if (!val) {
+    val = vv_decrypt(run, &v->secrets, text, len, filename);
+    if (v->ncache == v->capcache) {
+      v->capcache = v->capcache ? 2 * v->capcache : 16;
+      v->cache = rt_xrealloc(v->cache, v->capcache * sizeof *v->cache);
+    }
+    v->cache[v->ncache++] = (VvEntry){text, val};
+  }
+  rt_incref(val);
+  pthread_mutex_unlock(&v->lock);
+  return val;
+}
+
+RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len) {
+  return rt_vault_run_decrypt(h->run, text, (size_t)len, NULL);
+}
