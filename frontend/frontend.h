@@ -83,6 +83,8 @@ char *pc_sprintf(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2
 /* Tasks and blocks in a compiled program (ir/structure.c): every use of a
  * task is compiled apart, so this bounds aliased task lists. */
 #define PC_MAX_IR_TASKS 200000
+/* A task's arguments as text in the junit report (ir/lower.c): cut there. */
+#define PC_MAX_ARGS_TEXT ((size_t)64 << 10)
 /* Why pc_read_file refused a file, beside errno values (ENOENT, EACCES, ...). */
 enum { PC_READ_FOLDER = -1, PC_READ_TOO_BIG = -2, PC_READ_NOT_REGULAR = -3 };
 /* The one function that reads a file for the compiler: the whole of `path`,
