@@ -246,8 +246,9 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, nhandlers),   CG_F(P, RtPlayDef, tasks),
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
-                  CG_F(g->t_loc, RtPlayDef, loc)},
-      19, sizeof(RtPlayDef));
+                  CG_F(g->t_loc, RtPlayDef, loc),   CG_F(P, RtPlayDef, gather_args),
+                  CG_F(g->t_kws, RtPlayDef, setup_kw)},
+      21, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -1276,7 +1277,10 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
   LLVMValueRef tasks = pl->ntasks
                            ? LLVMConstGEP2(g->t_taskdef, g->tasks_gv, (LLVMValueRef[]){cg_i32(g, pl->first_task)}, 1)
                            : cg_null(g);
-  LLVMValueRef f[19] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef skws[RT_TK_COUNT];
+  for (int k = 0; k < RT_TK_COUNT; k++)
+    skws[k] = cg_fnref(g, pl->setup_kw[k]);
+  LLVMValueRef f[21] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1294,8 +1298,10 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         cg_strs(g, pl->role_names),
                         cg_prompts(g, pl),
                         cg_i32(g, pl->nprompts),
-                        cg_loc_value(g, pl->loc)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 19);
+                        cg_loc_value(g, pl->loc),
+                        cg_fnref(g, pl->gather_args),
+                        LLVMConstArray2(g->t_ptr, skws, RT_TK_COUNT)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 21);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 5
+#define PLAYC_ABI_VERSION 6
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -138,6 +138,13 @@ typedef enum RtTaskKw {
   RT_TK_DELAY,
   RT_TK_LOOP_LABEL,       /* loop_control.label */
   RT_TK_LOOP_PAUSE,       /* loop_control.pause */
+  /* become (runtime/become.c): the nearest value of each keyword; the
+   * ansible_become* connection variables override them at run time */
+  RT_TK_BECOME,
+  RT_TK_BECOME_USER,
+  RT_TK_BECOME_METHOD,
+  RT_TK_BECOME_FLAGS,
+  RT_TK_BECOME_EXE,
   RT_TK_COUNT
 } RtTaskKw;
 
@@ -239,6 +246,11 @@ typedef struct RtPlayDef {
   const RtVarDef *prompts; /* vars_prompt: name, and `value` gives the prompt spec dict */
   int32_t nprompts;
   RtLoc loc;
+  /* Gathering Facts: setup's arguments from the play's gather_subset,
+   * gather_timeout and fact_path (a dict), or NULL; and its per-host
+   * keywords (the play's become*), as a task's kw */
+  RtExprFn gather_args;
+  RtExprFn setup_kw[RT_TK_COUNT];
 } RtPlayDef;
 
 /* A file embedded at compile time (copy src=, later template bodies). */
