@@ -266,6 +266,12 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     rt_out_error("unrecognized arguments: %s", argv[optind]);
     return 5;
   }
+  if (o->ask_become_pass && o->become_password_file) {
+    usage(stderr, argv[0]);
+    rt_out_error("argument --become-password-file/--become-pass-file: not allowed with argument "
+                 "-K/--ask-become-pass");
+    return 5;
+  }
   if (o->vault.ask && o->vault.npassword_files) {
     usage(stderr, argv[0]);
     rt_out_error("argument --vault-password-file/--vault-pass-file: not allowed with argument "
