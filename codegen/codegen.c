@@ -247,8 +247,9 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
                   CG_F(g->t_loc, RtPlayDef, loc),   CG_F(P, RtPlayDef, gather_args),
-                  CG_F(g->t_kws, RtPlayDef, setup_kw)},
-      21, sizeof(RtPlayDef));
+                  CG_F(g->t_kws, RtPlayDef, setup_kw), CG_F(P, RtPlayDef, vars_files),
+                  CG_F(I32, RtPlayDef, nvars_files)},
+      23, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -1280,7 +1281,13 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
   LLVMValueRef skws[RT_TK_COUNT];
   for (int k = 0; k < RT_TK_COUNT; k++)
     skws[k] = cg_fnref(g, pl->setup_kw[k]);
-  LLVMValueRef f[21] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef *vf = calloc((size_t)pl->nvars_files + 1, sizeof *vf);
+  PC_ASSERT(vf);
+  for (int32_t i = 0; i < pl->nvars_files; i++)
+    vf[i] = cg_include(g, pl->vars_files[i]);
+  LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
+  free(vf);
+  LLVMValueRef f[23] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1300,8 +1307,10 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         cg_i32(g, pl->nprompts),
                         cg_loc_value(g, pl->loc),
                         cg_fnref(g, pl->gather_args),
-                        LLVMConstArray2(g->t_ptr, skws, RT_TK_COUNT)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 21);
+                        LLVMConstArray2(g->t_ptr, skws, RT_TK_COUNT),
+                        vfiles,
+                        cg_i32(g, pl->nvars_files)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 23);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {

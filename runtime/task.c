@@ -541,7 +541,10 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
    * failure prints as a task's ("One or more items failed"). */
   bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
                       (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
-  if (!loop_ran || debug_failed) {
+  bool stopped = st == RT_STATUS_CHANGED && !rt_notify_known(h, t); /* nothing more prints */
+  if (stopped) {
+    /* the run stops: ansible-playbook prints its error, no result */
+  } else if (!loop_ran || debug_failed) {
     if (kw_flag(h, t, RT_TK_NO_LOG)) {
       RtValue *c = censored(r);
       rt_out_result(h, t, c, st, false);
