@@ -244,7 +244,13 @@ static void distribution_script(RtBuf *s, const FactsReq *q) {
   for (size_t i = 0; i < sizeof osdist / sizeof *osdist; i++)
     rt_buf_printf(s, "__fx %s; __fr %s\n", osdist[i].path, osdist[i].path);
   rt_buf_puts(s, "__fr /etc/debian_version\n"
-                 "__fw lsb_release && __fc lsb lsb_release -a\n");
+                 "__fw lsb_release && __fc lsb lsb_release -a\n"
+                 /* distro's release file candidates: /etc's regular files named
+                  * *-release or *_version ..., each one's first line when readable */
+                 "for __f in /etc/*[-_]release /etc/*[-_]version; do"
+                 " if [ -f \"$__f\" ] && [ -r \"$__f\" ]; then __l=;"
+                 " { IFS= read -r __l || :; } < \"$__f\" 2>/dev/null;"
+                 " __playc_rec \"dr[]\" \"${__f#/etc/}\"; __playc_rec \"d1:$__f\" \"$__l\"; fi; done\n");
 }
 
 /* distro.lsb_release_info() from `lsb_release -a`: lowercased keys. */
@@ -269,36 +275,157 @@ typedef struct Guess {
   char *id, *like, *version, *codename;
 } Guess;
 
+/* distro's _parse_distro_release_content(line): name, version_id and
+ * codename of "CentOS Linux release 7.9.2009 (Core)", matched reversed as
+ * distro does; each NULL when absent. */
+typedef struct DistroRelease {
+  char *id, *name, *version_id, *codename;
+} DistroRelease;
+
+static void distro_release_free(DistroRelease *r) { free(r->id), free(r->name), free(r->version_id), free(r->codename); }
+
+static char *reversed(const char *s, size_t n) {
+  char *r = rt_xmalloc(n + 1);
+  for (size_t i = 0; i < n; i++)
+    r[i] = s[n - 1 - i];
+  r[n] = 0;
+  return r;
+}
+
+static void parse_release_content(const char *line, DistroRelease *r) {
+  char *t = strip_chars(line ? line : "", NULL), *rev = reversed(t, strlen(t));
+  char *g[4] = {NULL, NULL, NULL, NULL};
+  bool ok = (g[0] = re_group("^(?:[^)]*\\)(.*)\\()? *(?:STL )?([\\d.+\\-a-z]*\\d) *(?:esaeler *)?(.+)", rev, 0)) != NULL;
+  if (ok) {
+    for (int i = 1; i <= 3; i++) {
+      g[i] = re_group("^(?:[^)]*\\)(.*)\\()? *(?:STL )?([\\d.+\\-a-z]*\\d) *(?:esaeler *)?(.+)", rev, i);
+      if (g[i]) {
+        char *u = reversed(g[i], strlen(g[i]));
+        free(g[i]);
+        g[i] = u;
+      }
+    }
+    r->name = g[3], r->version_id = g[2], r->codename = g[1];
+    if (r->codename && !*r->codename) { /* an empty group is no codename */
+      free(r->codename);
+      r->codename = NULL;
+    }
+  } else if (*t) {
+    r->name = rt_xstrdup(t);
+  }
+  free(g[0]);
+  free(rev);
+  free(t);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* distro's distro_release_info(): the first of /etc's release files, by
+ * name, that is not ignored and whose first line names a distribution; its
+ * id from the file's name (redhat-release: redhat), cloudlinux by name. */
+static void distro_release_info(const RtExec *ex, DistroRelease *r) {
+  static const char *const ignore[] = {"debian_version", "lsb-release", "oem-release", "os-release",
+                                       "system-release", "plesk-release", "iredmail-release"};
+  RtValue *l = ex->rec ? rt_dict_get(ex->rec, "dr") : NULL;
+  if (!l || rt_kind(l) != RT_LIST)
+    return;
+  size_t n = l->u.list.len;
+  char **names = rt_xmalloc(sizeof *names * (n + 1));
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (rt_kind(l->u.list.items[i]) == RT_STR)
+      names[k++] = l->u.list.items[i]->u.str.s;
+  qsort(names, k, sizeof *names, cmp_str);
+  for (size_t i = 0; i < k; i++) {
+    bool skip = false;
+    for (size_t j = 0; j < sizeof ignore / sizeof *ignore; j++)
+      skip = skip || !strcmp(names[i], ignore[j]);
+    char *id = skip ? NULL : re_group("^(\\w+)[-_](release|version)$", names[i], 1);
+    if (!id)
+      continue;
+    char key[512];
+    snprintf(key, sizeof key, "d1:/etc/%s", names[i]);
+    DistroRelease c = {0};
+    parse_release_content(mod_rec(ex, key), &c);
+    if (!c.name) {
+      free(id);
+      distro_release_free(&c);
+      continue;
+    }
+    char *low = rt_xstrdup(c.name);
+    for (char *p = low; *p; p++)
+      *p = (char)tolower((unsigned char)*p);
+    if (strstr(low, "cloudlinux")) {
+      free(id);
+      id = rt_xstrdup("cloudlinux");
+    }
+    free(low);
+    c.id = id;
+    *r = c;
+    break;
+  }
+  free(names);
+}
+
 static void guess_distro(const RtExec *ex, Guess *g) {
   char *osr = file_content(ex, "/etc/os-release");
   if (!osr)
     osr = file_content(ex, "/usr/lib/os-release");
   const char *o = osr ? osr : "";
+  DistroRelease dr = {0};
+  distro_release_info(ex, &dr);
+  /* id(): os-release's ID, else lsb_release's Distributor ID, else the
+   * release file's id, each lowercased with spaces as _ and normalized */
+  static const char *const norm[][2] = {
+      {"ol", "oracle"}, {"opensuse-leap", "opensuse"}, /* NORMALIZED_OS_ID */
+      {"enterpriseenterpriseas", "oracle"}, {"enterpriseenterpriseserver", "oracle"},
+      {"redhatenterpriseworkstation", "rhel"}, {"redhatenterpriseserver", "rhel"},
+      {"redhatenterprisecomputenode", "rhel"}, /* NORMALIZED_LSB_ID */
+      {"redhat", "rhel"},                        /* NORMALIZED_DISTRO_ID */
+  };
+  size_t nfrom = 0, nto = 2; /* the table part of the id's source */
   g->id = kv_value(o, "ID");
   if (!g->id || !*g->id) {
     free(g->id);
-    g->id = lsb_attr(ex, "Distributor ID");
-    for (char *p = g->id; p && *p; p++)
-      *p = *p == ' ' ? '_' : (char)tolower((unsigned char)*p);
-  } else {
-    for (char *p = g->id; *p; p++)
-      *p = (char)tolower((unsigned char)*p);
+    g->id = lsb_attr(ex, "Distributor ID"), nfrom = 2, nto = 7;
+  }
+  if (!g->id || !*g->id) {
+    free(g->id);
+    g->id = dr.id ? rt_xstrdup(dr.id) : NULL, nfrom = 7, nto = 8;
   }
   if (!g->id)
     g->id = rt_xstrdup("");
-  if (!strcmp(g->id, "ol") || !strcmp(g->id, "opensuse-leap")) {
-    char *n = rt_xstrdup(!strcmp(g->id, "ol") ? "oracle" : "opensuse");
-    free(g->id);
-    g->id = n;
-  }
+  for (char *p = g->id; *p; p++)
+    *p = *p == ' ' ? '_' : (char)tolower((unsigned char)*p);
+  for (size_t i = nfrom; i < nto; i++)
+    if (!strcmp(g->id, norm[i][0])) {
+      free(g->id);
+      g->id = rt_xstrdup(norm[i][1]);
+      break;
+    }
   g->like = kv_value(o, "ID_LIKE");
-  char *versions[4] = {kv_value(o, "VERSION_ID"), lsb_attr(ex, "Release"), NULL, NULL};
+  /* version(): os-release's VERSION_ID, lsb's Release, the release file's
+   * version, the version in os-release's PRETTY_NAME and in lsb's
+   * Description (uname gives none on Linux), /etc/debian_version on
+   * Debian-likes */
+  DistroRelease pretty = {0}, desc = {0};
+  char *pn = kv_value(o, "PRETTY_NAME"), *ld = lsb_attr(ex, "Description");
+  parse_release_content(pn, &pretty);
+  parse_release_content(ld, &desc);
+  free(pn), free(ld);
+  enum { NV = 6 };
+  char *versions[NV] = {kv_value(o, "VERSION_ID"), lsb_attr(ex, "Release"),
+                        dr.version_id ? rt_xstrdup(dr.version_id) : NULL,
+                        pretty.version_id ? rt_xstrdup(pretty.version_id) : NULL,
+                        desc.version_id ? rt_xstrdup(desc.version_id) : NULL, NULL};
+  distro_release_free(&pretty);
+  distro_release_free(&desc);
   bool debian = !strcmp(g->id, "debian") || (g->like && re_has("(^| )debian( |$)", g->like));
   if (debian)
-    versions[2] = file_content(ex, "/etc/debian_version");
+    versions[5] = file_content(ex, "/etc/debian_version");
   bool best = !strcmp(g->id, "debian") || !strcmp(g->id, "centos");
   const char *v = "";
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < NV; i++) {
     if (!versions[i] || !*versions[i])
       continue;
     if (!best) {
@@ -320,24 +447,28 @@ static void guess_distro(const RtExec *ex, Guess *g) {
     if (d && (d = strchr(d + 1, '.')))
       *d = 0;
   }
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < NV; i++)
     free(versions[i]);
   g->codename = kv_value(o, "VERSION_CODENAME");
   if (!g->codename)
     g->codename = kv_value(o, "UBUNTU_CODENAME");
   if (!g->codename && !strcmp(g->id, "ubuntu"))
     g->codename = lsb_attr(ex, "Codename");
-  if (!g->codename) { /* distro.codename(): "VERSION=12 (bookworm)" */
+  if (!g->codename) { /* distro.codename(): "VERSION=12 (bookworm)" or "15, Leap" */
     char *ver = kv_value(o, "VERSION");
-    g->codename = ver ? re_group("\\(([^)]*)\\)", ver, 1) : NULL;
+    if (ver && !(g->codename = re_group("\\((\\D+)\\)|,\\s*(\\D+)", ver, 1)))
+      g->codename = re_group("\\((\\D+)\\)|,\\s*(\\D+)", ver, 2);
     if (!g->codename)
       g->codename = lsb_attr(ex, "Codename");
+    if (!g->codename && dr.codename)
+      g->codename = rt_xstrdup(dr.codename);
     free(ver);
-  }
-  if (g->codename && !*g->codename) {
-    free(g->codename);
-    g->codename = NULL;
-  }
+    if (g->codename && !*g->codename) { /* sys_info: distro.codename() "" is none */
+      free(g->codename);
+      g->codename = NULL;
+    }
+  } /* an empty VERSION_CODENAME stays "" (Fedora's): distribution_release "" */
+  distro_release_free(&dr);
   free(osr);
 }
 
