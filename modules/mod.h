@@ -124,6 +124,10 @@ RtValue *mod_tool_failure(const RtExec *ex);
  * ansible_facts dict. `facts` is borrowed. */
 void mod_set_facts(RtHost *h, RtValue *facts);
 
+/* Sets "stdout"/"stderr" to a command's output when it is not empty, with
+ * the "stdout_lines"/"stderr_lines" Ansible's action adds beside them. */
+void mod_set_output(RtValue *r, const RtBuf *out, const RtBuf *err);
+
 /* An argv built on the controller: a command never goes through a shell. */
 typedef struct ModArgv {
   char **v;

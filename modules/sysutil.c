@@ -110,6 +110,17 @@ void mod_set_facts(RtHost *h, RtValue *facts) {
   rt_host_set_var(h, RT_LV_FACTS, "ansible_facts", all);
 }
 
+void mod_set_output(RtValue *r, const RtBuf *out, const RtBuf *err) {
+  if (out && out->len) {
+    rt_dict_set(r, "stdout", rt_str(out->data, out->len));
+    rt_dict_set(r, "stdout_lines", mod_lines(out->data, out->len));
+  }
+  if (err && err->len) {
+    rt_dict_set(r, "stderr", rt_str(err->data, err->len));
+    rt_dict_set(r, "stderr_lines", mod_lines(err->data, err->len));
+  }
+}
+
 void mod_argv_add(ModArgv *a, const char *word) {
   if (a->n == a->cap) {
     a->cap = a->cap ? a->cap * 2 : 8;

@@ -80,6 +80,9 @@ static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity, b
     /* TaskResult.clean_copy: the status is the event, not a key */
     if (top && (strcmp(k, "failed") == 0 || strcmp(k, "skipped") == 0))
       continue;
+    /* _handle_warnings printed and removed them (module warnings, system family) */
+    if (top && (strcmp(k, "warnings") == 0 || strcmp(k, "deprecations") == 0))
+      continue;
     if (verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0))
       continue;
     if (is_debug && has_msg && k[0] != '_' &&
@@ -144,8 +147,32 @@ static void exception_line(RtBuf *b, RtHost *h, const RtValue *result) {
                 (int)(e - line), line);
 }
 
+/* The callback's _handle_warnings (added with the system family's modules):
+ * a result's "warnings" print before its host line, each text once per run
+ * as Display.warning dedups them. */
+static void result_warnings(RtRun *run, const RtValue *result) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static RtValue *seen;
+  const RtValue *w = rt_kind(result) == RT_DICT ? rt_dict_get(result, "warnings") : NULL;
+  for (size_t i = 0; w && rt_kind(w) == RT_LIST && i < rt_len(w); i++) {
+    const RtValue *m = rt_list_at(w, i);
+    if (rt_kind(m) != RT_STR)
+      continue;
+    pthread_mutex_lock(&lock);
+    if (!seen)
+      seen = rt_dict_new(4);
+    bool shown = rt_dict_get(seen, m->u.str.s) != NULL;
+    if (!shown)
+      rt_dict_set(seen, m->u.str.s, rt_bool(true));
+    pthread_mutex_unlock(&lock);
+    if (!shown)
+      rt_out_warning(run, "%s", m->u.str.s);
+  }
+}
+
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item) {
   RtBuf b = {0};
+  result_warnings(h->run, result);
   switch (st) {
   case RT_STATUS_OK:
   case RT_STATUS_CHANGED:
