@@ -57,7 +57,8 @@ while i < len(lines):
         continue
     if line.startswith("[WARNING]:"):
         w = line
-        while i < len(lines) and lines[i].startswith("  ") and not lines[i].startswith("  {"):
+        while i < len(lines) and lines[i].strip() and not status.match(lines[i]) and \
+                not re.match(r"(TASK|PLAY|RUNNING|\[|\.\.\.|\{|\}|  )", lines[i]):
             w += " " + lines[i].strip()
             i += 1
         out.append("  " + text(w))
