@@ -6,6 +6,7 @@ timings and the keys named VOLATILE replaced by "<volatile>"), the warnings
 and the recap. The run's temp folder T and unique name U are written <T>
 and <U>, so fixtures recorded from ansible-playbook hold across runs."""
 import json
+import os
 import re
 import sys
 
@@ -31,12 +32,15 @@ def norm(v):
     if isinstance(v, list):
         return [norm(x) for x in v]
     if isinstance(v, str):
-        return v.replace(tmp, "<T>").replace(uniq, "<U>")
+        return text(v)
     return v
 
 
+KREL = os.uname().release
+
+
 def text(s):
-    return s.replace(tmp, "<T>").replace(uniq, "<U>")
+    return s.replace(tmp, "<T>").replace(uniq, "<U>").replace(KREL, "<KREL>")
 
 
 lines = open(path, encoding="utf-8", errors="replace").read().split("\n")

@@ -15,7 +15,11 @@
 # "# live" is also run through ansible-playbook on every test run, over the
 # harness sshd when it says "# ssh". Before each series and at the end,
 # system/CASE.cleanup (sh, with T the case's temp folder and U its unique
-# name) removes what the case made: users, groups, cron entries, mounts.
+# name) removes what the case made: users, groups, cron entries, mounts;
+# system/CASE.setup prepares the fresh temp folder. A case with a
+# system/CASE.ns runs in its own UTS and mount namespaces (unshare), that
+# script first (bind mounts over /etc/hostname, tmpfs over system folders),
+# so a hostname or a module file it writes never touches this machine.
 . "$(dirname "$0")/../lib.sh"
 
 regen=0
@@ -57,15 +61,19 @@ series() {
   local vol; vol=$(header "$c" volatile)
   [ ! -f "$dir/system/$c.cleanup" ] || T=$T U=$U sh "$dir/system/$c.cleanup" >/dev/null 2>&1
   rm -rf "$T"; mkdir -p "$T"; chmod 0755 "$T"
+  [ ! -f "$dir/system/$c.setup" ] || T=$T U=$U sh "$dir/system/$c.setup"
+  local ns=()
+  [ ! -f "$dir/system/$c.ns" ] || ns=(env "T=$T" "U=$U" unshare --uts --mount --propagation private \
+    sh -c '. "$0" && exec "$@"' "$dir/system/$c.ns")
   : > "$out"
   for mode in C 1 2; do
     local flags=(-v); [ $mode = C ] && flags+=(-C)
     # shellcheck disable=SC2046
     if [ "$tool" = ansible ]; then
-      ANSIBLE_CONFIG=$work/ansible.cfg ansible-playbook "${flags[@]}" $(inventory "$c") -e "t=$T" -e "u=$U" \
+      ANSIBLE_CONFIG=$work/ansible.cfg "${ns[@]}" ansible-playbook "${flags[@]}" $(inventory "$c") -e "t=$T" -e "u=$U" \
         "$dir/system/$c.yml" > "$work/$c.$tool.$mode" 2>&1
     else
-      "$work/$c.bin" "${flags[@]}" $(inventory "$c") ${H:+--known-hosts "$H/known_hosts"} -e "t=$T" -e "u=$U" \
+      "${ns[@]}" "$work/$c.bin" "${flags[@]}" $(inventory "$c") ${H:+--known-hosts "$H/known_hosts"} -e "t=$T" -e "u=$U" \
         > "$work/$c.$tool.$mode" 2>&1
     fi
     rc=$?
