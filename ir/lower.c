@@ -484,6 +484,21 @@ static const char *lw_arg_text(void *ctx, const char *name) {
   return v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
 }
 
+/* (system family) A constant true remote_src (unarchive): src is on the target. */
+static bool lw_remote_src(const FeNode *args, const ModSchema *m) {
+  LwArgs la = {args, m};
+  const FeNode *v = lw_arg(&la, "remote_src");
+  if (!v || v->kind != FE_SCALAR)
+    return false;
+  if (v->stype == FE_T_BOOL)
+    return v->b;
+  static const char *const yes[] = {"yes", "true", "on", "1", "y", "t", NULL};
+  for (int i = 0; yes[i]; i++)
+    if (strcasecmp(v->text, yes[i]) == 0)
+      return true;
+  return false;
+}
+
 /* Checks one-of / exclusive / required, then lowers the args map. */
 static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc) {
   IrExpr *d = ir_expr_new(l->c, IR_DICT, TY_DICT, args ? args->loc : loc);
@@ -507,6 +522,9 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     if (mp)
       lw_check_param(l, m, mp, v);
     if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0)
+      lw_embed(l, v);
+    /* (system family) unarchive's src comes from the controller unless remote_src */
+    if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args, m))
       lw_embed(l, v);
     ir_expr_add_kid(l->c, d, lw_const_str(l, mp ? mp->name : k, strlen(mp ? mp->name : k), args->keys[i]->loc));
     ir_expr_add_kid(l->c, d, lw_node(l, v));

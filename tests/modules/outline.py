@@ -39,8 +39,13 @@ def norm(v):
 KREL = os.uname().release
 
 
+# a module's temp copy of a controller file: Ansible's remote tmp, playc's own
+TMPSRC = re.compile(r"/root/\.ansible/tmp/ansible-tmp-[^/]*/source|/tmp/\.playc-tmp-[0-9a-f]+")
+
+
 def text(s):
-    return s.replace(tmp, "<T>").replace(uniq, "<U>").replace(KREL, "<KREL>")
+    s = s.replace(tmp, "<T>").replace(uniq, "<U>").replace(KREL, "<KREL>")
+    return TMPSRC.sub("<TMPSRC>", s)
 
 
 lines = open(path, encoding="utf-8", errors="replace").read().split("\n")
