@@ -476,7 +476,7 @@ RtValue *mod_mount(RtHost *h, RtValue *args) {
                         "done\n"
                         "  __playc_rec fail mount; __playc_rec msg \"$msg\"; exit 0; fi\n",
                     eph ? "" : "printf %s \"$old\" > \"$fs\" 2>/dev/null;");
-      run = true;
+      run = changed || !exists; /* mounted as asked already: no second request */
     }
   } else if (!strcmp(st, "present")) {
     newtab = set_mount(&m, tab, &changed);
