@@ -32,7 +32,6 @@ static const ModParam get_url_params[] = {
     {.name = "timeout", .type = MP_INT, .def = "10"},
     {.name = "headers", .type = MP_DICT},
     {.name = "tmp_dest", .type = MP_PATH},
-    {.name = "unredirected_headers", .type = MP_LIST, .elements = MP_STR},
     {.name = "decompress", .type = MP_BOOL, .def = "true"},
     {.name = "ciphers", .type = MP_LIST, .elements = MP_STR},
     {.name = "use_netrc", .type = MP_BOOL, .def = "true"},
@@ -70,7 +69,6 @@ static const ModParam uri_params[] = {
     {.name = "status_code", .type = MP_LIST, .elements = MP_INT, .def = "200"},
     {.name = "timeout", .type = MP_INT, .def = "30"},
     {.name = "headers", .type = MP_DICT},
-    {.name = "unredirected_headers", .type = MP_LIST, .elements = MP_STR},
     {.name = "decompress", .type = MP_BOOL, .def = "true"},
     {.name = "ciphers", .type = MP_LIST, .elements = MP_STR},
     {.name = "use_netrc", .type = MP_BOOL, .def = "true"},
@@ -128,6 +126,11 @@ static void common_opts(ModArgv *a, RtValue *args, long long timeout) {
   }
   if (mod_arg_bool(args, "use_netrc", 1) != 0)
     mod_argv_add(a, "--netrc-optional");
+  /* decompress: a gzip body the server sends is decoded. The request asks
+   * for identity (as Python's http.client does) unless the task's headers
+   * name Accept-Encoding themselves, below. */
+  if (mod_arg_bool(args, "decompress", 1) != 0)
+    mod_argv_add(a, "--compressed");
   char *user = mod_arg_str(args, "url_username"), *pass = mod_arg_str(args, "url_password");
   if (user) {
     mod_argv_add(a, "-u");
@@ -135,8 +138,9 @@ static void common_opts(ModArgv *a, RtValue *args, long long timeout) {
   }
   free(user);
   free(pass);
-  static const char *const files[][2] = {{"client_cert", "--cert"}, {"client_key", "--key"}, {"ca_path", "--cacert"}};
-  for (int i = 0; i < 3; i++) {
+  static const char *const files[][2] = {
+      {"client_cert", "--cert"}, {"client_key", "--key"}, {"ca_path", "--cacert"}, {"unix_socket", "--unix-socket"}};
+  for (int i = 0; i < 4; i++) {
     char *v = mod_arg_str(args, files[i][0]);
     if (v) {
       mod_argv_add(a, files[i][1]);
@@ -159,12 +163,19 @@ static void common_opts(ModArgv *a, RtValue *args, long long timeout) {
     mod_argv_add(a, "Cache-Control: no-cache");
   }
   RtValue *headers = rt_dict_get(args, "headers");
+  bool own_encoding = false;
   for (size_t i = 0; headers && rt_kind(headers) == RT_DICT && i < headers->u.dict.len; i++) {
     RtBuf v = {0};
     rt_render_str(&v, headers->u.dict.ents[i].val);
     mod_argv_add(a, "-H");
     mod_argv_addf(a, "%s: %s", headers->u.dict.ents[i].key->u.str.s, v.data ? v.data : "");
     rt_buf_free(&v);
+    if (strcasecmp(headers->u.dict.ents[i].key->u.str.s, "accept-encoding") == 0)
+      own_encoding = true;
+  }
+  if (!own_encoding) {
+    mod_argv_add(a, "-H");
+    mod_argv_add(a, "Accept-Encoding: identity");
   }
 }
 
