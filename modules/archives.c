@@ -149,6 +149,24 @@ static void tar_args(RtBuf *s, const Unarc *u, const char *op, bool attrs) {
   append_words(s, u->include, "");
 }
 
+/* Script: a zip's member list in "$l" narrowed to the members the module
+ * counts: with include, each member once per pattern it matches; with
+ * exclude, the members no pattern matches (fnmatch patterns, which a
+ * `case` pattern matches alike: `*` crosses '/'). */
+static void zip_filter_script(RtBuf *s, const Unarc *u) {
+  bool inc = u->include && rt_len(u->include), exc = u->exclude && rt_len(u->exclude);
+  if (!inc && !exc)
+    return;
+  RtValue *pats = inc ? u->include : u->exclude;
+  rt_buf_puts(s, "if [ $h = zip ]; then set --\n");
+  append_words(s, pats, "");
+  rt_buf_puts(s, "  nl='\n'; rest=$l$nl; l=\n"
+                 "  while [ -n \"$rest\" ]; do m=${rest%%\"$nl\"*}; rest=${rest#*\"$nl\"}; x=0\n"
+                 "    for p in \"$@\"; do case $m in $p) x=1;");
+  rt_buf_puts(s, inc ? " l=$l$m$nl;; esac; done\n" : " break;; esac; done\n    [ $x = 1 ] || l=$l$m$nl\n");
+  rt_buf_puts(s, "  done\n  l=${l%\"$nl\"}\nfi\n");
+}
+
 static void unarchive_script(RtBuf *s, const Unarc *u, bool check, bool inline_body) {
   rt_buf_puts(s, "__playc_traps\nexport LANG=C LC_ALL=C LC_MESSAGES=C LANGUAGE=C\n");
   if (u->creates) {
@@ -162,9 +180,11 @@ static void unarchive_script(RtBuf *s, const Unarc *u, bool check, bool inline_b
   mod_sh_attrs_begin(s, &u->attrs);
   if (inline_body) {
     char name[MOD_TEMP_NAME];
-    rt_buf_puts(s, "td=${TMPDIR:-/tmp}\n");
+    /* the temp file's umask 077 must not reach the extraction: folders
+     * unzip creates for a member's parents take the target's umask */
+    rt_buf_puts(s, "td=${TMPDIR:-/tmp}; um=$(umask)\n");
     mod_sh_temp_beside(s, "td", name);
-    rt_buf_puts(s, "base64 -d > \"$__playc_tmp\" || exit 1; src=$__playc_tmp\n");
+    rt_buf_puts(s, "base64 -d > \"$__playc_tmp\" || exit 1; src=$__playc_tmp; umask \"$um\"\n");
   } else {
     mod_sh_set_path(s, "src", u->src);
   }
@@ -185,7 +205,9 @@ static void unarchive_script(RtBuf *s, const Unarc *u, bool check, bool inline_b
                  "  done\n"
                  "fi\n"
                  "[ -n \"$h\" ] || { __playc_rec fail nohandler; __playc_rec why unreadable; exit 0; }\n"
-                 "__playc_rec handler \"$h$zf\"; __playc_rec files \"$l\"\n"
+                 "__playc_rec handler \"$h$zf\"\n");
+  zip_filter_script(s, u);
+  rt_buf_puts(s, "__playc_rec files \"$l\"\n"
                  "if [ $h = tar ]; then\n"
                  "  [ $ck = 0 ] || { __playc_rec checkskip 1; exit 0; }\n");
   tar_args(s, u, "--diff", true);
@@ -210,16 +232,24 @@ static void unarchive_script(RtBuf *s, const Unarc *u, bool check, bool inline_b
                  "    rm -f -- \"$d/.playc-unarchive-err.$$\"; __playc_rec xerr \"${ee%x}\"; [ $er = 0 ] || exit 0; ch=1\n"
                  "  fi\n"
                  "else\n" /* zip: every entry there with its size */
-                 "  un=1\n"
-                 "  for e in $(unzip -Z1 \"$src\" | sed 's/ /\\\\040/g'); do e=$(printf %s \"$e\" | sed 's/\\\\040/ /g')\n"
+                 "  un=1; nl='\n'; rest=$l$nl\n"
+                 "  while [ -n \"$rest\" ]; do e=${rest%%\"$nl\"*}; rest=${rest#*\"$nl\"}\n"
                  "    [ -e \"$d/$e\" ] || { un=0; break; }; done\n"
                  "  if [ $un = 1 ]; then\n"
                  "    unzip -Zl \"$src\" | awk 'NF >= 10 && $1 ~ /^[-dl]/ { s = $4; $1=$2=$3=$4=$5=$6=$7=$8=$9=\"\"; "
                  "sub(/^ +/, \"\"); print s \" \" $0 }' > /dev/null\n"
                  "  fi\n"
                  "  if [ $un = 0 ] && [ $ck = 0 ]; then\n"
-                 "    set -- \"$(command -v unzip)\" -o \"$src\" -d \"$d\"\n");
+                 "    set -- \"$(command -v unzip)\" -o\n");
+  /* the module's argv: unzip -o EXTRA SRC [-x EXCLUDE...] [INCLUDE...] -d DEST */
   append_words(s, u->extra, "");
+  rt_buf_puts(s, "set -- \"$@\" \"$src\"\n");
+  if (u->exclude && rt_len(u->exclude)) {
+    rt_buf_puts(s, "set -- \"$@\" -x\n");
+    append_words(s, u->exclude, "");
+  }
+  append_words(s, u->include, "");
+  rt_buf_puts(s, "set -- \"$@\" -d \"$d\"\n");
   rt_buf_puts(s, "    __playc_rec cmd \"$*\"; for w in \"$@\"; do __playc_rec \"cmdv[]\" \"$w\"; done\n"
                  "    eo=$(\"$@\" 2>&1; r=$?; echo x; exit $r); er=$?; __playc_rec xrc $er; __playc_rec xout \"${eo%x}\"\n"
                  "    __playc_rec xerr ''; [ $er = 0 ] || exit 0; ch=1\n"
