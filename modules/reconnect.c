@@ -61,6 +61,14 @@ static double now_s(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* connect_timeout: the host's connection timeout for the connections this
+ * task opens (a task-level variable, dropped when the task ends). */
+static void set_connect_timeout(RtHost *h, RtValue *args) {
+  long long ct;
+  if (mod_arg_int(args, "connect_timeout", &ct) == 1 && ct > 0)
+    rt_host_set_var(h, RT_LV_LOOP, "ansible_ssh_timeout", rt_int(ct));
+}
+
 /* One request on a fresh connection; 0 with *ex filled, -1 (the reason in
  * *why) when the host did not answer, -2 when the run was interrupted. */
 static int try_exec(RtHost *h, const char *script, RtExec *ex, char **why) {
@@ -99,6 +107,7 @@ RtValue *mod_wait_for_connection(RtHost *h, RtValue *args) {
     rt_dict_set(r, "skipped", rt_bool(true));
     return r;
   }
+  set_connect_timeout(h, args);
   double start = now_s(), end;
   if (delay > 0 && !rt_sleep((double)delay))
     return NULL;
@@ -327,6 +336,7 @@ RtValue *mod_reboot(RtHost *h, RtValue *args) {
   }
   /* the connection may have gone with the reboot: that is success */
   rt_host_reset(h);
+  set_connect_timeout(h, args);
   if (post > 0 && !rt_sleep((double)post))
     goto done;
   BootCheck bcheck = {bc, previous};
