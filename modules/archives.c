@@ -315,7 +315,7 @@ RtValue *mod_unarchive(RtHost *h, RtValue *args) {
     }
     f = rt_find_file(h, u.src);
     if (!f) {
-      r = mod_fail_result("Could not find or access '%s' (it was not embedded at compile time)", u.src);
+      r = rt_file_not_found(h, "files", u.src); /* the action's AnsibleFileNotFound */
       goto done;
     }
   } else if (strstr(u.src, "://")) {
