@@ -15,10 +15,15 @@
  * the request's streams: they become the result's stdout/stderr as
  * run_command's output does.
  *
+ * generate_ssh_key follows the module's ssh_key_gen: request 1 also runs
+ * its steps without changing anything (as check mode does), so a key
+ * already there costs no second request; request 2 runs them for real
+ * after the user and home folder, before password ageing. A passphrase is
+ * given to ssh-keygen with -N (the module types it on a pty).
+ *
  * Not supported (absent from the schema, so refused at compile time):
- * generate_ssh_key and the ssh_key_* options, local (luseradd), seuser,
- * and the options of other platforms (hidden, login_class, profile,
- * authorization, role).
+ * local (luseradd), seuser, and the options of other platforms (hidden,
+ * login_class, profile, authorization, role).
  */
 #include "mod.h"
 
@@ -46,6 +51,12 @@ static const ModParam user_params[] = {
     {.name = "expires", .type = MP_RAW},
     {.name = "password_lock", .type = MP_BOOL},
     {.name = "umask", .type = MP_STR},
+    {.name = "generate_ssh_key", .type = MP_BOOL},
+    {.name = "ssh_key_bits", .type = MP_INT, .def = "0"},
+    {.name = "ssh_key_type", .type = MP_STR, .def = "rsa"},
+    {.name = "ssh_key_file", .type = MP_PATH},
+    {.name = "ssh_key_comment", .type = MP_STR}, /* default: "ansible-generated on " + the target's name */
+    {.name = "ssh_key_passphrase", .type = MP_STR, .no_log = true},
 };
 const ModSchema mod_schema_user = {
     .name = "user",
@@ -79,6 +90,10 @@ typedef struct User {
   int password_lock; /* -1 unset */
   bool has_expires;
   double expires;
+  /* generate_ssh_key */
+  bool genkey;
+  long long key_bits;
+  char *key_type, *key_file, *key_comment, *key_pass;
   /* state read by request 1 */
   bool exists;
   char *pw[7]; /* name passwd uid gid gecos home shell */
@@ -208,6 +223,8 @@ static void expires_date(double e, char *buf, size_t cap) {
   strftime(buf, cap, "%Y-%m-%d", &tm);
 }
 
+static void key_script(RtBuf *s, const User *u, bool check);
+
 /* Request 1: the user's state as records. */
 static void state_script(RtBuf *s, const User *u) {
   mod_sh_need(s, "getent");
@@ -225,6 +242,11 @@ static void state_script(RtBuf *s, const User *u) {
   if (u->append && u->groups)
     rt_buf_puts(s, "if u=$(PATH=$PATH:/usr/sbin:/sbin command -v usermod) && [ -x \"$u\" ]; then "
                    "\"$u\" --help 2>&1 | grep -q '^ *-a, --append' && __playc_rec has_append 1; fi\n");
+  if (u->genkey && u->state[0] == 'p') { /* the key step, looked ahead */
+    rt_buf_puts(s, "if [ -n \"$pw\" ]; then\n");
+    key_script(s, u, true);
+    rt_buf_puts(s, "fi\n");
+  }
 }
 
 static void read_state(User *u, const RtExec *ex) {
@@ -460,6 +482,76 @@ static void homedir_script(RtBuf *s, const User *u, bool chown) {
                    "chown -R -- \"$pu:$pg\" \"$hd\"\n");
 }
 
+/* Script: the module's ssh_key_gen, ssh_key_fingerprint and
+ * get_ssh_public_key for the user whose passwd entry is in "$pw"; with
+ * `check` nothing changes (check mode, and request 1's look ahead).
+ * Records: kfail and krc (the module's failure), kgen (a key made, or one
+ * would be), kwarn[] (its warnings), kfile, kfp (fingerprint or error
+ * text) and kpub (absent when the .pub cannot be read). */
+static void key_script(RtBuf *s, const User *u, bool check) {
+  rt_buf_printf(s, "kck=%d; kgo=1; kow=0\n", check ? 1 : 0);
+  char *def = NULL;
+  if (!u->key_file)
+    def = rt_xasprintf(".ssh/id_%s", u->key_type);
+  mod_sh_set_path(s, "kf0", u->key_file ? u->key_file : def);
+  free(def);
+  mod_sh_set(s, "kt", u->key_type);
+  if (u->key_comment)
+    mod_sh_set(s, "kc", u->key_comment);
+  else
+    rt_buf_puts(s, "kc=\"ansible-generated on $(uname -n)\"\n"); /* socket.gethostname() */
+  mod_sh_set(s, "kp", u->key_pass ? u->key_pass : "");
+  rt_buf_puts(s, "ku=${pw#*:*:}; ku=${ku%%:*}; kg=${pw#*:*:*:}; kg=${kg%%:*}; kh=${pw#*:*:*:*:*:}; kh=${kh%%:*}\n"
+                 "case $kf0 in\n"
+                 "  /*) kf=$kf0;;\n"
+                 "  *) if [ ! -e \"$kh\" ] && [ $kck = 0 ]; then\n"
+                 "       __playc_rec kfail \"User $n home directory does not exist\"; __playc_rec krc 1; exit 0; fi\n"
+                 "     case $kh in ''|*/) kf=$kh$kf0;; *) kf=$kh/$kf0;; esac;;\n"
+                 "esac\n"
+                 "kd=${kf%/*}; [ -n \"$kd\" ] || kd=/\n"
+                 "if [ ! -e \"$kd\" ]; then\n"
+                 "  if [ $kck = 1 ]; then __playc_rec kgen 1; kgo=0\n"
+                 "  elif ! ke=$(mkdir -m 0700 -- \"$kd\" 2>&1); then\n"
+                 "    __playc_rec kfail \"Failed to create $kd: ${ke#mkdir: }\"; __playc_rec krc 1; exit 0\n"
+                 "  else chown -- \"$ku:$kg\" \"$kd\"; fi\n"
+                 "fi\n"
+                 "if [ $kgo = 1 ] && [ -e \"$kf\" ]; then\n");
+  if (u->force)
+    rt_buf_puts(s, "  __playc_rec \"kwarn[]\" \"Overwriting existing ssh key private file \\\"$kf\\\"\"; kow=1\n");
+  else
+    rt_buf_puts(s, "  __playc_rec \"kwarn[]\" \"Found existing ssh key private file \\\"$kf\\\", no force, so skipping "
+                   "ssh-keygen generation\"; kgo=0\n");
+  rt_buf_puts(s, "fi\n"
+                 "if [ $kgo = 1 ] && [ -e \"$kf.pub\" ]; then\n");
+  if (u->force)
+    rt_buf_puts(s, "  __playc_rec \"kwarn[]\" \"Overwriting existing ssh key public file \\\"$kf.pub\\\"\"\n"
+                   "  [ $kck = 1 ] || rm -f -- \"$kf.pub\"\n");
+  else
+    rt_buf_puts(s, "  __playc_rec \"kwarn[]\" \"Found existing ssh key public file \\\"$kf.pub\\\", no force, so skipping "
+                   "ssh-keygen generation\"; kgo=0\n");
+  rt_buf_puts(s, "fi\n"
+                 "if [ $kgo = 1 ]; then\n"
+                 "  if [ $kck = 1 ]; then __playc_rec kgen 1\n"
+                 "  else\n");
+  mod_sh_need(s, "ssh-keygen");
+  rt_buf_puts(s, "    set -- ssh-keygen -t \"$kt\"\n");
+  if (u->key_bits > 0)
+    rt_buf_printf(s, "    set -- \"$@\" -b %lld\n", u->key_bits);
+  rt_buf_puts(s, "    set -- \"$@\" -C \"$kc\" -f \"$kf\" -N \"$kp\"\n"
+                 "    ke=$( { [ $kow = 0 ] || echo y; } | PATH=$__playc_p \"$@\" 2>&1 >/dev/null); kr=$?\n"
+                 "    [ $kr = 0 ] || { __playc_rec kfail \"$ke\"; __playc_rec krc $kr; exit 0; }\n"
+                 "    chown -- \"$ku:$kg\" \"$kf\" \"$kf.pub\"; __playc_rec kgen 1\n"
+                 "  fi\n"
+                 "fi\n"
+                 "__playc_rec kfile \"$kf\"\n"
+                 "if [ -e \"$kf\" ]; then\n");
+  mod_sh_need(s, "ssh-keygen");
+  rt_buf_puts(s, "  if kfo=$(PATH=$__playc_p ssh-keygen -l -f \"$kf\" 2>/dev/null); then __playc_rec kfp \"$kfo\"\n"
+                 "  else __playc_rec kfp \"$(PATH=$__playc_p ssh-keygen -l -f \"$kf\" 2>&1 >/dev/null)\"; fi\n"
+                 "else __playc_rec kfp ''; fi\n"
+                 "if [ -r \"$kf.pub\" ] && kpo=$(cat -- \"$kf.pub\"); then __playc_rec kpub \"$kpo\"; fi\n");
+}
+
 /* Request 2: the command, the home folder, password ageing, then the entry. */
 static void apply_script(RtBuf *s, const User *u, const ModArgv *cmd, bool creating) {
   mod_sh_set(s, "n", u->name);
@@ -491,6 +583,8 @@ static void apply_script(RtBuf *s, const User *u, const ModArgv *cmd, bool creat
       homedir_script(s, u, true);
       rt_buf_puts(s, "fi\n");
     }
+    if (u->genkey)
+      key_script(s, u, false);
     if (u->has_min || u->has_max) {
       mod_sh_need(s, "chage");
       rt_buf_puts(s, "sp=$(getent shadow -- \"$n\"); set -f; IFS=:; set -- $sp; unset IFS; set +f\n"
@@ -587,8 +681,10 @@ static bool extras_differ(const User *u, const RtExec *st) {
 }
 
 static void user_free(User *u) {
-  char **strs[] = {&u->name, &u->state, &u->group, &u->comment, &u->home, &u->shell, &u->password,
-                   &u->skeleton, &u->umask, &u->update_password, &u->groups_text, &u->sp_pwd};
+  char **strs[] = {&u->name,     &u->state,    &u->group,       &u->comment,   &u->home,
+                   &u->shell,    &u->password, &u->skeleton,    &u->umask,     &u->update_password,
+                   &u->groups_text, &u->sp_pwd, &u->key_type,   &u->key_file,  &u->key_comment,
+                   &u->key_pass};
   for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
     free(*strs[i]);
   for (int i = 0; i < 7; i++)
@@ -694,6 +790,18 @@ static bool read_args(User *u, RtValue *args, RtValue **err) {
     }
     u->has_expires = true;
   }
+  u->genkey = mod_arg_bool(args, "generate_ssh_key", 0) == 1;
+  u->key_type = mod_arg_str(args, "ssh_key_type");
+  if (!u->key_type)
+    u->key_type = rt_xstrdup("rsa");
+  u->key_file = mod_arg_str(args, "ssh_key_file");
+  u->key_comment = mod_arg_str(args, "ssh_key_comment");
+  u->key_pass = mod_arg_str(args, "ssh_key_passphrase");
+  if (mod_arg_int(args, "ssh_key_bits", &u->key_bits) < 0) {
+    *err = mod_fail_result("argument 'ssh_key_bits' is of type <class 'str'> and we were unable to convert to int: "
+                           "invalid literal for int() with base 10");
+    return false;
+  }
   if (u->umask && mod_arg_bool(args, "local", 0) == 1) {
     *err = mod_fail_result("'umask' can not be used with 'local'");
     return false;
@@ -736,6 +844,44 @@ static RtValue *arg_warnings(const User *u) {
   return w;
 }
 
+/* Python's str.strip() of a record (NULL stays NULL). */
+static RtValue *stripped(const char *t) {
+  if (!t)
+    return rt_none();
+  while (*t && isspace((unsigned char)*t))
+    t++;
+  size_t n = strlen(t);
+  while (n && isspace((unsigned char)t[n - 1]))
+    n--;
+  return rt_str(t, n);
+}
+
+/* The ssh key step's part of the result (records of key_script in `kx`):
+ * the module's failure replaces `r`; else its keys, changed and warnings. */
+static RtValue *key_result(const User *u, RtValue *r, const RtExec *kx, RtValue **warn) {
+  if (!mod_rec(kx, "kfile") && !mod_rec(kx, "kfail"))
+    return r;
+  RtValue *kw = rt_dict_get(kx->rec, "kwarn");
+  for (size_t i = 0; kw && rt_kind(kw) == RT_LIST && i < rt_len(kw); i++) {
+    if (!*warn)
+      *warn = rt_list_new(2);
+    rt_list_push(*warn, rt_incref(rt_list_at(kw, i)));
+  }
+  if (mod_rec(kx, "kfail")) {
+    rt_decref(r);
+    r = mod_fail_result("%s", mod_rec(kx, "kfail"));
+    rt_dict_set(r, "name", rt_strz(u->name));
+    rt_dict_set(r, "rc", rt_int(mod_rec_int(kx, "krc", 1)));
+    return r;
+  }
+  if (mod_rec(kx, "kgen"))
+    rt_dict_set(r, "changed", rt_bool(true));
+  rt_dict_set(r, "ssh_fingerprint", stripped(mod_rec(kx, "kfp")));
+  rt_dict_set(r, "ssh_key_file", rt_strz(mod_rec(kx, "kfile")));
+  rt_dict_set(r, "ssh_public_key", stripped(mod_rec(kx, "kpub")));
+  return r;
+}
+
 RtValue *mod_user(RtHost *h, RtValue *args) {
   User u = {0};
   RtValue *r = NULL, *warn = NULL;
@@ -758,8 +904,11 @@ RtValue *mod_user(RtHost *h, RtValue *args) {
   if ((r = decide(&u, h, &cmd, &run, &creating)) != NULL)
     goto done;
   bool present = u.state[0] == 'p';
-  if (h->check_mode || (!run && (!present || !u.exists || !extras_differ(&u, &st)))) {
+  bool key_todo = u.genkey && present && mod_rec(&st, "kgen") != NULL; /* request 1 looked ahead */
+  if (h->check_mode || (!run && (!present || !u.exists || (!extras_differ(&u, &st) && !key_todo)))) {
     r = final_result(&u, h, h->check_mode ? &st : NULL, run, creating);
+    if (u.genkey && present && rt_dict_get(r, "failed") == NULL)
+      r = key_result(&u, r, &st, &warn);
     goto done;
   }
   rt_buf_free(&s);
@@ -779,6 +928,8 @@ RtValue *mod_user(RtHost *h, RtValue *args) {
     goto done;
   }
   r = final_result(&u, h, &ex, run, creating);
+  if (u.genkey && present && rt_dict_get(r, "failed") == NULL)
+    r = key_result(&u, r, &ex, &warn);
 done:
   if (r && warn)
     rt_dict_set(r, "warnings", rt_incref(warn));

@@ -11,6 +11,7 @@
  * interleave; each call flushes.
  */
 #include "rt.h"
+#include "textwrap.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -270,28 +271,12 @@ void rt_out_warning(RtRun *run, const char *fmt, ...) {
   va_end(ap);
   char *text = rt_xasprintf("[WARNING]: %s", msg);
   free(msg);
+  /* textwrap.wrap itself: long words and hyphenated paths break as there */
+  char *wrapped = rt_textwrap(text, width);
+  free(text);
   RtBuf out = {0};
-  size_t col = 0;
-  for (char *p = text; *p;) {
-    while (*p && isspace((unsigned char)*p))
-      p++;
-    size_t n = 0;
-    while (p[n] && !isspace((unsigned char)p[n]))
-      n++;
-    if (n == 0)
-      break;
-    if (col > 0 && col + 1 + n > width) {
-      rt_buf_add(&out, "\n", 1);
-      col = 0;
-    }
-    if (col > 0) {
-      rt_buf_add(&out, " ", 1);
-      col++;
-    }
-    rt_buf_add(&out, p, n);
-    col += n;
-    p += n;
-  }
+  rt_buf_puts(&out, wrapped);
+  free(wrapped);
   rt_buf_add(&out, "\n", 1);
   if (run)
     pthread_mutex_lock(&run->out_lock);
@@ -299,7 +284,6 @@ void rt_out_warning(RtRun *run, const char *fmt, ...) {
   if (run)
     pthread_mutex_unlock(&run->out_lock);
   rt_buf_free(&out);
-  free(text);
 }
 
 void rt_out_error(const char *fmt, ...) {
