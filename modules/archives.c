@@ -36,6 +36,8 @@ static const ModParam unarchive_params[] = {
     {.name = "mode", .type = MP_MODE},
     {.name = "owner", .type = MP_STR},
     {.name = "group", .type = MP_STR},
+    {.name = "validate_certs", .type = MP_BOOL, .def = "true"},
+    {.name = "io_buffer_size", .type = MP_INT, .def = "65536"}, /* Python's read size: no effect here */
 };
 const ModSchema mod_schema_unarchive = {
     .name = "unarchive",
@@ -107,6 +109,7 @@ static void append_words(RtBuf *s, RtValue *list, const char *prefix) {
 typedef struct Unarc {
   char *src, *dest, *creates;
   bool remote, list, keep_newer;
+  bool url, insecure; /* remote_src with a URL: fetched with curl first */
   RtValue *exclude, *include, *extra;
   ModAttrs attrs;
 } Unarc;
@@ -185,6 +188,20 @@ static void unarchive_script(RtBuf *s, const Unarc *u, bool check, bool inline_b
     rt_buf_puts(s, "td=${TMPDIR:-/tmp}; um=$(umask)\n");
     mod_sh_temp_beside(s, "td", name);
     rt_buf_puts(s, "base64 -d > \"$__playc_tmp\" || exit 1; src=$__playc_tmp; umask \"$um\"\n");
+  } else if (u->url) { /* fetch_file: the URL's bytes into a temp file (an HTTP error's body is not kept) */
+    char name[MOD_TEMP_NAME];
+    mod_sh_need(s, "curl");
+    mod_sh_set(s, "url", u->src);
+    rt_buf_puts(s, "td=${TMPDIR:-/tmp}; um=$(umask)\n");
+    mod_sh_temp_beside(s, "td", name);
+    rt_buf_puts(s, "umask \"$um\"; src=$__playc_tmp\n"
+                   "set -- curl -sS -L -A ansible-httpget --connect-timeout 10 --speed-limit 1 --speed-time 10\n");
+    if (u->insecure)
+      rt_buf_puts(s, "set -- \"$@\" -k\n");
+    rt_buf_puts(s, "nl='\n'; w=$(PATH=$__playc_p \"$@\" -o \"$src\" -w '\n%{http_code}' --url \"$url\" 2>&1); crc=$?\n"
+                   "if [ $crc != 0 ]; then __playc_rec fail dl; __playc_rec crc $crc; __playc_rec cerr \"${w%\"$nl\"*}\"; "
+                   "exit 0; fi\n"
+                   "[ \"${w##*\"$nl\"}\" -lt 400 ] || : > \"$src\"\n");
   } else {
     mod_sh_set_path(s, "src", u->src);
   }
@@ -319,8 +336,8 @@ RtValue *mod_unarchive(RtHost *h, RtValue *args) {
       goto done;
     }
   } else if (strstr(u.src, "://")) {
-    r = mod_fail_result("unarchive of a URL (%s) is not supported by playc yet: use get_url first", u.src);
-    goto done;
+    u.url = true;
+    u.insecure = mod_arg_bool(args, "validate_certs", 1) == 0;
   }
   char tmp[80] = "";
   bool inline_body = f && f->size <= INLINE_ARCHIVE_MAX;
@@ -355,7 +372,21 @@ RtValue *mod_unarchive(RtHost *h, RtValue *args) {
     rt_dict_set(r, "msg", rt_str_take(m, strlen(m)));
     goto done;
   }
+  if ((r = mod_tool_failure(&ex)) != NULL)
+    goto done;
   const char *why = mod_rec(&ex, "fail");
+  if (why && !strcmp(why, "dl")) { /* fetch_file's failure, urllib's words for curl's common errors */
+    long long crc = mod_rec_int(&ex, "crc", 0);
+    const char *cerr = mod_rec(&ex, "cerr") ? mod_rec(&ex, "cerr") : "";
+    if (crc == 7)
+      cerr = "<urlopen error [Errno 111] Connection refused>";
+    else if (crc == 6)
+      cerr = "<urlopen error [Errno -2] Name or service not known>";
+    else if (crc == 28)
+      cerr = "The read operation timed out";
+    r = mod_fail_result("Failure downloading %s, Request failed: %s", u.src, cerr);
+    goto done;
+  }
   if (why && !strcmp(why, "notdir")) {
     r = mod_fail_result("dest '%s' must be an existing dir", mod_rec(&ex, "d"));
     goto done;

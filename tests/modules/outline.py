@@ -39,8 +39,9 @@ def norm(v):
 KREL = os.uname().release
 
 
-# a module's temp copy of a controller file: Ansible's remote tmp, playc's own
-TMPSRC = re.compile(r"/root/\.ansible/tmp/ansible-tmp-[^/]*/source|/tmp/\.playc-tmp-[0-9a-f]+")
+# a module's temp copy of a controller file or a download: Ansible's remote
+# tmp (source, or fetch_file's name), playc's own
+TMPSRC = re.compile(r"/root/\.ansible/tmp/ansible-tmp-[^/]*/[\w.-]+|/tmp/\.playc-tmp-[0-9a-f]+")
 
 
 def text(s):
