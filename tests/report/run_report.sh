@@ -58,6 +58,13 @@ for o in --list-hosts --list-tasks --list-tags "--list-tasks --list-tags --list-
     "$(./listing -i inv2 $o 2>&1 | sorted_hosts)"
 done
 
+# --syntax-check: the program was checked when compiled; it says so as ansible-playbook does
+expect_eq "--syntax-check as ansible-playbook" "$($PY "$(command -v ansible-playbook)" -i inv2 listing.yml --syntax-check 2>&1)" \
+  "$(./listing -i inv2 --syntax-check 2>&1)"
+./listing -i inv2 --step < /dev/null > step.out 2>&1
+expect_eq "--step without a terminal: refused, exit 5" 5 $?
+expect "  saying why" grep -q "needs a terminal" step.out
+
 # bad values and files
 ./report -i inv --output xml=x > /dev/null 2> err.txt
 expect_eq "--output with an unknown kind: exit 5" 5 $?
