@@ -571,10 +571,10 @@ static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const 
  * whatever it names: at most PC_MAX_EMBED_FILES files and folders and
  * PC_MAX_EMBED_TOTAL bytes in all, folders PC_MAX_EMBED_DEPTH deep, each file
  * read by pc_read_file (a regular file of at most PC_MAX_EMBED_BYTES). A
- * folder's walk uses lstat. For a glob a symbolic link is followed only to
- * a regular file inside the folder being copied, never out of it nor to a
- * folder; a folder copied whole keeps each link as one and embeds its
- * target once (by real path, so no cycle), within the same limits. `src: /`
+ * folder's walk uses lstat: a symbolic link is followed only to a regular
+ * file inside the folder being copied, never out of it nor to a folder (so
+ * no cycle); a folder copied whole keeps such a link as one, its target
+ * embedded beside it (copy's local_follow decides at run time). `src: /`
  * stops at the first limit with a located error. */
 
 static int lw_strcmp_p(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
@@ -619,18 +619,21 @@ static bool lw_readdir(Lw *l, const char *dir, PcVec *names, bool hidden, PcLoc 
 }
 
 /* The kind of `path` inside a folder tree rooted at `top` (real path): its
- * lstat; with `links` a symlink stays one, else it is replaced by its
- * target's stat only when the target is a regular file inside the tree.
- * False when it is to be left alone. */
+ * lstat, a symlink allowed only when the target is a regular file inside the
+ * tree, and then replaced by its target's stat unless `links` (the link
+ * itself is embedded). False when it is to be left alone. */
 static bool lw_tree_stat(Lw *l, const char *top, const char *path, struct stat *st, bool links, PcLoc loc) {
   if (lstat(path, st) != 0)
     return false;
-  if (!S_ISLNK(st->st_mode) || links) /* links: the caller embeds the link itself (copy) */
+  if (!S_ISLNK(st->st_mode))
     return true;
   char *real = realpath(path, NULL);
   size_t n = strlen(top);
   bool inside = real && strncmp(real, top, n) == 0 && (real[n] == '/' || (n == 1 && top[0] == '/'));
+  struct stat lst = *st;
   bool ok = inside && stat(real, st) == 0 && S_ISREG(st->st_mode);
+  if (ok && links)
+    *st = lst; /* the caller embeds the link itself (copy's local_follow) */
   free(real);
   if (!ok) {
     pc_error_at(l->c, loc, "cannot embed '%s': a symbolic link out of its folder or to a folder is not supported by playc yet",
@@ -681,10 +684,10 @@ static void lw_walk(Lw *l, const char *top, const char *dir, const char *rel, Pc
 /* Embeds the controller file or folder at `path` (a folder: itself, then
  * everything below it, sorted), once, within the limits above. `top` is the
  * real path of the folder being copied (NULL at the top). False when it does
- * not exist. Below a folder a symlink is kept as one ("target\0realpath",
- * then what it points to, embedded as a top of its own and counted against
- * the same limits): copy's local_follow decides at run time whether it
- * copies the link or its target, as _walk_dirs does. */
+ * not exist. Below a folder a symlink to a regular file inside it is kept
+ * as one ("target\0realpath", then what it points to): copy's local_follow
+ * decides at run time whether it copies the link or its target, as
+ * _walk_dirs does. */
 static bool lw_embed_path(Lw *l, const char *path, const char *top, int depth, PcLoc loc) {
   if (pc_map_get(&l->embedded, path, strlen(path)))
     return true;
@@ -726,8 +729,8 @@ static bool lw_embed_path(Lw *l, const char *path, const char *top, int depth, P
     data[tl + 1 + rl] = 0;
     file->data = data;
     file->size = tl + 1 + rl + 1; /* both NUL-terminated: codegen emits exactly `size` bytes */
-    if (real)
-      lw_embed_path(l, pc_strdup(l->c, real), NULL, depth + 1, loc);
+    if (real) /* a regular file inside the tree (lw_tree_stat) */
+      lw_embed_path(l, pc_strdup(l->c, real), top, depth, loc);
     free(real);
     return true;
   }
