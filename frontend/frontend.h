@@ -313,6 +313,7 @@ typedef struct FeLoad {
   PcVec roles;       /* FeRole*: this play's instances */
   PcVec role_keys;   /* const char*: their cache keys (name and params) */
   int depth;         /* nesting of imports, includes and role dependencies */
+  PcVec loading;     /* const char*: the tasks files being read, outermost first (normalised paths) */
 } FeLoad;
 
 /* Deepest nesting of imports, includes and role dependencies. */

@@ -474,6 +474,16 @@ static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char *
     for (int i = 0; i < nd && !paths.len; i++)
       fe_glob(ld, dirs[i], glob, &paths);
   }
+  if (fe_has_glob(glob)) /* a file being read names itself only through a loop no run takes */
+    for (int i = 0; i < paths.len;) {
+      bool loading = false;
+      for (int k = 0; k < ld->loading.len && !loading; k++)
+        loading = strcmp(ld->loading.items[k], paths.items[i]) == 0;
+      if (loading)
+        paths.items[i] = paths.items[--paths.len];
+      else
+        i++;
+    }
   if (!paths.len) {
     pc_error_at(c, file->loc, "no file matches '%s' (as '%s' in %s)", file->text, glob, rooted ? "/" : dirs[0]);
     return false;
@@ -768,7 +778,16 @@ FeList fe_load_blocks(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool
   return fe_load_list(ld, n, role, dir, handlers, true);
 }
 
+static FeList fe_load_tasks_file_1(FeLoad *ld, const char *path, FeRole *role, bool handlers, PcLoc at);
+
 FeList fe_load_tasks_file(FeLoad *ld, const char *path, FeRole *role, bool handlers, PcLoc at) {
+  pc_vec_push(ld->c, &ld->loading, (void *)fe_join(ld->c, NULL, path));
+  FeList l = fe_load_tasks_file_1(ld, path, role, handlers, at);
+  ld->loading.len--;
+  return l;
+}
+
+static FeList fe_load_tasks_file_1(FeLoad *ld, const char *path, FeRole *role, bool handlers, PcLoc at) {
   FeList empty = {0};
   bool is_empty = false;
   FeNode *root = fe_yaml_load_data(ld->c, path, &is_empty);

@@ -738,7 +738,8 @@ static void st_role(St *s, FeRoleUse *u, FeRoleUse **chain, int nchain, const St
     return;
   FeRole *r = u->role;
   FeRoleUse **sub = pc_alloc(c, sizeof(FeRoleUse *) * (size_t)(nchain + 1));
-  memcpy(sub, chain, sizeof(FeRoleUse *) * (size_t)nchain);
+  if (nchain)
+    memcpy(sub, chain, sizeof(FeRoleUse *) * (size_t)nchain);
   sub[nchain] = u;
   for (int i = 0; i < r->ndeps; i++)
     st_role(s, r->deps[i], sub, nchain + 1, parent, out, handlers);
