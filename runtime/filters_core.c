@@ -130,7 +130,11 @@ RtValue *rt_f_mandatory(RtFArgs *a) {
     rt_decref(m);
     return e;
   }
-  return rt_error("Mandatory variable '%s' not defined.", a->base->u.undef.name);
+  /* "'name' " with its space, as core.py builds it ("variable 'x'  not") */
+  const char *n = a->base->u.undef.name;
+  if (!n)
+    return rt_error("Mandatory variable  not defined.");
+  return rt_error("Mandatory variable '%s'  not defined.", n);
 }
 
 RtValue *rt_f_ternary(RtFArgs *a) {
@@ -197,7 +201,7 @@ RtValue *rt_f_round(RtFArgs *a) {
     return rt_type_error("'%s' object cannot be interpreted as an integer", rt_type_name(a->p[0]));
   const char *method = a->p[1] ? rt_arg_str(a->p[1]) : "common";
   if (!method || (strcmp(method, "common") && strcmp(method, "ceil") && strcmp(method, "floor")))
-    return rt_error("method must be common, ceil or floor");
+    return rt_error_exc(RT_EXC_FILTER_ARG, "method must be common, ceil or floor");
   RtValue *v = a->base;
   if (rt_kind(v) != RT_INT && rt_kind(v) != RT_BOOL && rt_kind(v) != RT_FLOAT)
     return rt_type_error(method[1] == 'o' ? "type %s doesn't define __round__ method"

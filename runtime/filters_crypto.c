@@ -329,6 +329,15 @@ RtValue *rt_f_to_uuid(RtFArgs *a) {
 
 /* ---- password_hash: ansible.utils.encrypt's CryptHash ---- */
 
+/* An AnsibleError of encrypt.py re-raised by password_hash as an
+ * AnsibleFilterError with itself as orig_exc: its message twice ("X. X"). */
+static RtValue *crypt_error(const char *fmt, const char *arg) {
+  char *m = rt_xasprintf(fmt, arg);
+  RtValue *e = rt_error("%s. %s", m, m);
+  free(m);
+  return e;
+}
+
 RtValue *rt_f_password_hash(RtFArgs *a) {
   static const struct {
     const char *alias, *algo, *id;
@@ -342,7 +351,7 @@ RtValue *rt_f_password_hash(RtFArgs *a) {
   const char *type = a->p[0] ? rt_arg_str(a->p[0]) : "sha512";
   if (!type) {
     RtValue *s = rt_to_str(a->p[0]);
-    RtValue *e = rt_error("crypt.crypt does not support '%s' algorithm", s->u.str.s);
+    RtValue *e = crypt_error("crypt.crypt does not support '%s' algorithm", s->u.str.s);
     rt_decref(s);
     return e;
   }
@@ -351,7 +360,7 @@ RtValue *rt_f_password_hash(RtFArgs *a) {
     if (!strcmp(type, algos[i].alias) || !strcmp(type, algos[i].algo))
       ai = i;
   if (ai < 0)
-    return rt_error("crypt.crypt does not support '%s' algorithm", type);
+    return crypt_error("crypt.crypt does not support '%s' algorithm", type);
   if (rt_kind(a->base) != RT_STR)
     return rt_type_error("crypt() argument 1 must be str, not %s", rt_type_name(a->base));
   /* the salt: given, or random from [./0-9A-Za-z] */
@@ -380,10 +389,10 @@ RtValue *rt_f_password_hash(RtFArgs *a) {
   RtValue *err = NULL;
   for (const char *p = salt; *p && !err; p++)
     if (!strchr("./0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", *p))
-      err = rt_error("invalid characters in salt");
+      err = crypt_error("%s", "invalid characters in salt");
   int64_t sl = (int64_t)strlen(salt);
   if (!err && (algos[ai].salt_exact ? sl != algos[ai].salt_size : sl > salt_size))
-    err = rt_error("invalid salt size");
+    err = crypt_error("%s", "invalid salt size");
   int64_t rounds = 0;
   bool have_rounds = a->p[3] && rt_kind(a->p[3]) != RT_NONE;
   if (!err && have_rounds && !rt_arg_int(a->p[3], &rounds))
@@ -408,7 +417,7 @@ RtValue *rt_f_password_hash(RtFArgs *a) {
   free(salt);
   struct crypt_data *cd = rt_xcalloc(1, sizeof *cd);
   const char *h = crypt_r(a->base->u.str.s, ss.data, cd);
-  RtValue *r = h ? rt_strz(h) : rt_error("crypt.crypt does not support '%s' algorithm", algos[ai].algo);
+  RtValue *r = h ? rt_strz(h) : crypt_error("crypt.crypt does not support '%s' algorithm", algos[ai].algo);
   free(cd);
   rt_buf_free(&ss);
   return r;

@@ -136,7 +136,7 @@ RtValue *rt_f_dictsort(RtFArgs *a) {
     return rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'items'", rt_type_name(a->base));
   const char *by = a->p[1] ? rt_arg_str(a->p[1]) : "key";
   if (!by || (strcmp(by, "key") && strcmp(by, "value")))
-    return rt_error("You can only sort by either \"key\" or \"value\"");
+    return rt_error_exc(RT_EXC_FILTER_ARG, "You can only sort by either \"key\" or \"value\"");
   bool lower = !rt_arg_true(a->p[0], false), by_value = by[0] == 'v';
   size_t n = rt_len(a->base);
   RtValue *items = rt_list_new(n), *keys = rt_list_new(n);
@@ -196,7 +196,7 @@ RtValue *rt_f_reverse(RtFArgs *a) {
     return rt_buf_value(&b);
   }
   if (rt_kind(v) != RT_LIST && rt_kind(v) != RT_DICT)
-    return rt_error("argument must be iterable");
+    return rt_error_exc(RT_EXC_FILTER_ARG, "argument must be iterable");
   RtValue *items = rt_iter_list(v), *out = rt_list_new(rt_len(items));
   for (size_t i = rt_len(items); i-- > 0;)
     rt_list_push(out, rt_incref(rt_list_at(items, i)));
@@ -484,7 +484,7 @@ RtValue *rt_f_map(RtFArgs *a) {
       if (strcmp(kn, "attribute") && strcmp(kn, "default")) {
         rt_decref(out);
         rt_decref(items);
-        return rt_error("Unexpected keyword argument '%s'", kn);
+        return rt_error_exc(RT_EXC_FILTER_ARG, "Unexpected keyword argument '%s'", kn);
       }
     }
     for (size_t i = 0; i < rt_len(items); i++)
@@ -494,7 +494,7 @@ RtValue *rt_f_map(RtFArgs *a) {
   if (!a->rest || !rt_len(a->rest)) {
     rt_decref(out);
     rt_decref(items);
-    return rt_error("map requires a filter argument");
+    return rt_error_exc(RT_EXC_FILTER_ARG, "map requires a filter argument");
   }
   RtValue *name = rt_list_at(a->rest, 0);
   if (rt_kind(name) != RT_STR) {
@@ -534,7 +534,7 @@ static RtValue *select_reject(RtFArgs *a, bool keep, bool attr) {
   if (attr && !nrest) {
     rt_decref(out);
     rt_decref(items);
-    return rt_error("Missing parameter for attribute name");
+    return rt_error_exc(RT_EXC_FILTER_ARG, "Missing parameter for attribute name");
   }
   RtValue *attribute = attr ? rt_list_at(a->rest, 0) : NULL;
   RtValue *name = nrest > off ? rt_list_at(a->rest, off) : NULL;

@@ -1134,7 +1134,7 @@ RtValue *rt_py_format(const char *fmt, size_t len, RtValue *args) {
 
 RtValue *rt_f_format(RtFArgs *a) {
   if (a->rest && a->kw)
-    return rt_error("can't handle positional and keyword arguments at the same time");
+    return rt_error_exc(RT_EXC_FILTER_ARG, "can't handle positional and keyword arguments at the same time");
   RtValue *s = text_of(a->base);
   RtValue *args = a->kw ? rt_incref(a->kw) : a->rest ? rt_incref(a->rest) : rt_tuple_new(0);
   RtValue *r = rt_py_format(s->u.str.s, s->u.str.len, args);
