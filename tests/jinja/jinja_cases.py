@@ -55,30 +55,44 @@ def playbook(cases_path, out):
         f.write("\n".join(lines) + "\n")
 
 
+def _outcome(status, result, exc):
+    # The excerpt of the playbook an error points at names the generated
+    # file and its lines: not what these cases compare.
+    msg = result.get("msg")
+    if isinstance(msg, str):
+        result["msg"] = re.sub(r"\n\nThe error appears to be in .*", "", msg, flags=re.S)
+    out = [status, result]
+    if exc:
+        out.append(exc)
+    return out
+
+
 def parse(log):
-    """{case id: [status, result]} from a run's output."""
-    out, cur, buf = {}, None, None
+    """{case id: [status, result, exception line]} from a run's output."""
+    out, cur, buf, exc = {}, None, None, None
     for line in open(log, encoding="utf-8", errors="surrogateescape"):
         line = line.rstrip("\n")
         m = re.match(r"TASK \[(c\d+)\]", line)
         if m:
-            cur = m.group(1)
+            cur, exc = m.group(1), None
             continue
         if cur is None:
             continue
         if buf is not None:
             buf.append(line)
             if line == "}":
-                out[cur] = ["ok", json.loads("\n".join(buf))]
+                out[cur] = _outcome("ok", json.loads("\n".join(buf)), exc)
                 buf = None
             continue
         if line.startswith("ok: [localhost] => {"):
             buf = ["{"]
             if line.endswith("}"):
-                out[cur] = ["ok", json.loads(line.split(" => ", 1)[1])]
+                out[cur] = _outcome("ok", json.loads(line.split(" => ", 1)[1]), exc)
                 buf = None
         elif line.startswith("fatal: [localhost]: FAILED! => "):
-            out[cur] = ["failed", json.loads(line.split(" => ", 1)[1])]
+            out[cur] = _outcome("failed", json.loads(line.split(" => ", 1)[1]), exc)
+        elif line.startswith("An exception occurred during task execution."):
+            exc = line
     return out
 
 
