@@ -160,13 +160,35 @@ void rt_cp_title(RtBuf *b, uint32_t c) {
   rt_cp_upper(b, c);
 }
 
+/* Python's Final_Sigma rule: capital sigma lowers to final sigma (U+03C2)
+ * after a cased letter and not before one. (Python also skips
+ * case-ignorable characters around it; playc looks at the neighbours.) */
+static bool final_sigma(const char *s, size_t len, size_t at, size_t next) {
+  if (at == 0)
+    return false;
+  size_t p = at - 1;
+  while (p > 0 && ((unsigned char)s[p] & 0xC0) == 0x80)
+    p--;
+  size_t q = p;
+  if (!rt_cp_iscased(rt_utf8_next(s, len, &q)))
+    return false;
+  if (next >= len)
+    return true;
+  return !rt_cp_iscased(rt_utf8_next(s, len, &next));
+}
+
 void rt_text_lower(RtBuf *b, const char *s, size_t len) {
   for (size_t i = 0; i < len;) {
     if ((unsigned char)s[i] < 0x80) {
       char c = s[i++];
       rt_buf_putc(b, c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
     } else {
-      rt_cp_lower(b, rt_utf8_next(s, len, &i));
+      size_t at = i;
+      uint32_t cp = rt_utf8_next(s, len, &i);
+      if (cp == 0x3A3 && final_sigma(s, len, at, i))
+        rt_utf8_put(b, 0x3C2);
+      else
+        rt_cp_lower(b, cp);
     }
   }
 }
