@@ -153,6 +153,23 @@ static RtValue *lk_nested(RtHost *h, RtValue *terms, RtValue *kw) {
 
 /* subelements: [list or dict of dicts, "key.sub", {skip_missing}] →
  * [[element, subvalue], ...]. */
+/* A copy of dict `d` without the key at the dotted `path`'s end (nested
+ * dicts along it copied too): Ansible's subelements lookup pops the list
+ * it iterates from the item it pairs with it. */
+static RtValue *without_path(RtValue *d, const char *path) {
+  const char *dot = strchr(path, '.');
+  size_t n = dot ? (size_t)(dot - path) : strlen(path);
+  RtValue *c = rt_dict_new(d->u.dict.len);
+  for (size_t i = 0; i < d->u.dict.len; i++) {
+    RtValue *k = d->u.dict.ents[i].key, *v = d->u.dict.ents[i].val;
+    bool here = k->u.str.len == n && memcmp(k->u.str.s, path, n) == 0;
+    if (here && !dot)
+      continue;
+    rt_dict_set(c, k->u.str.s, here && rt_kind(v) == RT_DICT ? without_path(v, dot + 1) : rt_incref(v));
+  }
+  return c;
+}
+
 static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
   (void)h;
   RtValue *l = listify(terms);
@@ -206,8 +223,10 @@ static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
       rt_decref(l);
       return rt_error("the key %s should point to a list, got something else", key->u.str.s);
     }
+    RtValue *item0 = without_path(e, key->u.str.s);
     for (size_t j = 0; j < rt_len(sub); j++)
-      rt_list_push(out, pair(rt_incref(e), rt_incref(rt_list_at(sub, j))));
+      rt_list_push(out, pair(rt_incref(item0), rt_incref(rt_list_at(sub, j))));
+    rt_decref(item0);
   }
   rt_decref(elems);
   rt_decref(l);
@@ -271,15 +290,35 @@ static RtValue *lk_sequence(RtHost *h, RtValue *terms, RtValue *kw) {
         bad = true;
     }
     free(s);
-    if (count >= 0) {
-      end = start + (count - 1) * stride;
+    /* sequence.py's sanity_check, in its order and words */
+    const char *why = NULL;
+    if (bad)
+      why = "can't parse arg sequence";
+    else if (count < 0 && !have_end)
+      why = "must specify count or end in with_sequence";
+    else if (count >= 0 && have_end)
+      why = "can't specify both count and end in with_sequence";
+    if (!why && count >= 0) {
+      if (count != 0)
+        end = start + count * stride - 1;
+      else
+        start = end = stride = 0;
       have_end = true;
     }
-    if (bad || !have_end || stride == 0 || strchr(fmt, '%') == NULL) {
+    if (!why && stride > 0 && end < start)
+      why = "to count backwards make stride negative";
+    else if (!why && stride < 0 && end > start)
+      why = "to count forward don't make stride negative";
+    int npct = 0;
+    for (const char *p = fmt; *p; p++)
+      npct += *p == '%';
+    if (why || npct != 1) {
       rt_decref(out);
       rt_decref(l);
-      return rt_error("can't parse arg sequence");
+      return why ? rt_error("%s", why) : rt_error("bad formatting string: %s", fmt);
     }
+    if (stride == 0) /* count=0: nothing */
+      continue;
     if ((end - start) / stride > 100000) {
       rt_decref(out);
       rt_decref(l);
@@ -289,7 +328,7 @@ static RtValue *lk_sequence(RtHost *h, RtValue *terms, RtValue *kw) {
     char *conv = strchr(fmt, '%');
     size_t cl = strspn(conv + 1, "-+ #0123456789");
     char c = conv[1 + cl];
-    if (!strchr("dixXo", c)) {
+    if (!c || !strchr("dixXo", c)) {
       rt_decref(out);
       rt_decref(l);
       return rt_error("bad formatting string: %s", fmt);

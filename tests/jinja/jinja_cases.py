@@ -37,7 +37,9 @@ def load_cases(path):
         if isinstance(c, str):
             c = {"expr": c}
         c["id"] = "c%03d" % i
-        c["tpl"] = c.get("tpl", "{{ %s }}" % c.get("expr"))
+        c["tpl"] = c.get("tpl", "{{ %s }}" % c.get("expr", "item"))
+        if "with" in c:  # the fixture's key names the loop too
+            c["tpl"] += " with " + json.dumps(c["with"], sort_keys=True, ensure_ascii=False)
         cases.append(c)
     return doc.get("vars", {}), cases
 
@@ -45,13 +47,16 @@ def load_cases(path):
 def playbook(cases_path, out):
     vars_, cases = load_cases(cases_path)
     lines = ["- hosts: localhost", "  connection: local", "  gather_facts: false",
-             "  vars: " + json.dumps(vars_, sort_keys=True), "  tasks:"]
+             "  vars: " + json.dumps(vars_, sort_keys=True, ensure_ascii=False), "  tasks:"]
     for c in cases:
         lines.append("    - name: %s" % c["id"])
         lines.append("      debug:")
-        lines.append("        msg: " + json.dumps(c["tpl"]))
+        lines.append("        msg: " + json.dumps(c["tpl"].split(" with ")[0] if "with" in c else c["tpl"],
+                                                ensure_ascii=False))
+        for name, terms in c.get("with", {}).items():  # a with_<lookup> loop
+            lines.append("      with_%s: %s" % (name, json.dumps(terms, ensure_ascii=False)))
         lines.append("      ignore_errors: true")
-    with open(out, "w") as f:
+    with open(out, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 
 
@@ -69,7 +74,7 @@ def _outcome(status, result, exc):
 
 def parse(log):
     """{case id: [status, result, exception line]} from a run's output."""
-    out, cur, buf, exc = {}, None, None, None
+    out, cur, buf, exc, item = {}, None, None, None, None
     for line in open(log, encoding="utf-8", errors="surrogateescape"):
         line = line.rstrip("\n")
         m = re.match(r"TASK \[(c\d+)\]", line)
@@ -81,16 +86,27 @@ def parse(log):
         if buf is not None:
             buf.append(line)
             if line == "}":
-                out[cur] = _outcome("ok", json.loads("\n".join(buf)), exc)
+                if item is not None:  # one item of a loop
+                    out.setdefault(cur, ["items", []])[1].append([item, json.loads("\n".join(buf))])
+                else:
+                    out[cur] = _outcome("ok", json.loads("\n".join(buf)), exc)
                 buf = None
             continue
+        m = re.match(r"ok: \[localhost\] => \(item=(.*)\) => \{$", line)
+        if m:
+            item, buf = m.group(1), ["{"]
+            continue
+        item = None
         if line.startswith("ok: [localhost] => {"):
             buf = ["{"]
             if line.endswith("}"):
                 out[cur] = _outcome("ok", json.loads(line.split(" => ", 1)[1]), exc)
                 buf = None
         elif line.startswith("fatal: [localhost]: FAILED! => "):
-            out[cur] = _outcome("failed", json.loads(line.split(" => ", 1)[1]), exc)
+            r = _outcome("failed", json.loads(line.split(" => ", 1)[1]), exc)
+            if cur in out and out[cur][0] == "items":  # a loop that failed
+                r.append(out[cur][1])
+            out[cur] = r
         elif line.startswith("An exception occurred during task execution."):
             exc = line
     return out
