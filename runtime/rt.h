@@ -461,6 +461,11 @@ void rt_host_temp_remove(RtHost *h, const char *path);
 bool rt_host_lost(const RtHost *h);
 /* Closes the host's connection (rt_conn_close). */
 void rt_host_close(RtHost *h);
+/* (system family: wait_for_connection, reboot) Closes the host's connection
+ * and forgets that it was found unreachable, so the next request connects
+ * afresh: a module that expects the target to go away and come back tries
+ * again instead of ending the host's play. */
+void rt_host_reset(RtHost *h);
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
 /* `n` random bytes (from the kernel) as 2n hex digits into out (2n + 1 bytes). */
@@ -735,6 +740,9 @@ void rt_out_task(RtRun *run, const RtTaskDef *t, const char *name);
  * `item` is non-NULL). */
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item);
 void rt_out_recap(RtRun *run);
+/* One line in the colour of skipped results (C.COLOR_SKIP), as the callback
+ * shows "included: ...", "skipping: no hosts matched" and "...ignoring". */
+void rt_out_skip_line(RtRun *run, const char *text);
 /* Warnings and errors as ansible-playbook prints them ("[WARNING]: ...", "ERROR! ..."). */
 void rt_out_warning(RtRun *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
