@@ -31,22 +31,9 @@ const ModSchema mod_schema_getent = {
 
 /* Python's line.split(sep): sep NULL splits on runs of whitespace. */
 static RtValue *py_split(const char *line, const char *sep) {
+  if (!sep)
+    return mod_words(line);
   RtValue *l = rt_list_new(8);
-  if (!sep) {
-    const char *p = line;
-    for (;;) {
-      while (*p && isspace((unsigned char)*p))
-        p++;
-      if (!*p)
-        break;
-      const char *e = p;
-      while (*e && !isspace((unsigned char)*e))
-        e++;
-      rt_list_push(l, rt_str(p, (size_t)(e - p)));
-      p = e;
-    }
-    return l;
-  }
   size_t sl = strlen(sep);
   const char *p = line;
   for (;;) {

@@ -43,25 +43,10 @@ typedef struct HostKey {
   char *options, *host, *type, *key;
 } HostKey;
 
-static RtValue *split_ws(const char *s) {
-  RtValue *l = rt_list_new(4);
-  for (const char *p = s;;) {
-    while (*p && isspace((unsigned char)*p))
-      p++;
-    if (!*p)
-      break;
-    const char *e = p;
-    while (*e && !isspace((unsigned char)*e))
-      e++;
-    rt_list_push(l, rt_str(p, (size_t)(e - p)));
-    p = e;
-  }
-  return l;
-}
 
 static bool normalize(const char *line, HostKey *k) {
   memset(k, 0, sizeof *k);
-  RtValue *w = split_ws(line);
+  RtValue *w = mod_words(line);
   size_t n = rt_len(w), at = n && rt_list_at(w, 0)->u.str.s[0] == '@' ? 1 : 0;
   bool ok = n >= at + 3;
   if (ok) {
@@ -98,7 +83,7 @@ static char *hash_host_key(const char *host, const char *key) {
   unsigned char b1[64], b2[64];
   EVP_EncodeBlock(b1, salt, sizeof salt);
   EVP_EncodeBlock(b2, mac, (int)maclen);
-  RtValue *w = split_ws(key);
+  RtValue *w = mod_words(key);
   RtBuf b = {0};
   rt_buf_add(&b, "", 0);
   size_t at = rt_len(w) && rt_list_at(w, 0)->u.str.s[0] == '@' ? 1 : 0;

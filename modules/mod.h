@@ -38,6 +38,8 @@ RtValue *mod_raise(char *msg);
 void mod_py_bytes_repr(RtBuf *b, const char *s);
 /* Splits a string into lines as Python's str.splitlines() does. */
 RtValue *mod_lines(const char *s, size_t len);
+/* Splits a string at runs of whitespace as Python's str.split() does. */
+RtValue *mod_words(const char *s);
 /* "YYYY-MM-DD HH:MM:SS.ffffff" for a timespec, into buf (>= 32 bytes). */
 void mod_time_text(char *buf, size_t cap, const struct timespec *ts);
 /* "H:MM:SS.ffffff" for the difference b - a. */

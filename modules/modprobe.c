@@ -149,22 +149,16 @@ static bool any_match(const RtValue *texts, const char *name, bool options, RtVa
 
 /* set(params.split()) */
 static RtValue *word_set(const char *s) {
-  RtValue *l = rt_list_new(4);
-  for (const char *p = s;;) {
-    while (isspace((unsigned char)*p))
-      p++;
-    if (!*p)
-      break;
-    const char *e = p;
-    while (*e && !isspace((unsigned char)*e))
-      e++;
+  RtValue *words = mod_words(s), *l = rt_list_new(rt_len(words));
+  for (size_t i = 0; i < rt_len(words); i++) {
+    RtValue *w = rt_list_at(words, i);
     bool dup = false;
     for (size_t j = 0; j < rt_len(l) && !dup; j++)
-      dup = rt_len(rt_list_at(l, j)) == (size_t)(e - p) && strncmp(rt_list_at(l, j)->u.str.s, p, (size_t)(e - p)) == 0;
+      dup = rt_equal(rt_list_at(l, j), w);
     if (!dup)
-      rt_list_push(l, rt_str(p, (size_t)(e - p)));
-    p = e;
+      rt_list_push(l, rt_incref(w));
   }
+  rt_decref(words);
   return l;
 }
 
@@ -251,19 +245,10 @@ RtValue *mod_modprobe(RtHost *h, RtValue *args) {
       mod_argv_add(&cmd, "-n");
     mod_argv_add(&cmd, "--");
     mod_argv_add(&cmd, name);
-    for (const char *p = params; load;) { /* shlex.split(params): words */
-      while (isspace((unsigned char)*p))
-        p++;
-      if (!*p)
-        break;
-      const char *e = p;
-      while (*e && !isspace((unsigned char)*e))
-        e++;
-      char *w = rt_xstrndup(p, (size_t)(e - p));
-      mod_argv_add(&cmd, w);
-      free(w);
-      p = e;
-    }
+    RtValue *words = load ? mod_words(params) : NULL; /* shlex.split(params): words */
+    for (size_t i = 0; words && i < rt_len(words); i++)
+      mod_argv_add(&cmd, rt_list_at(words, i)->u.str.s);
+    rt_decref(words);
     mod_sh_argv(&s, &cmd);
     rt_buf_puts(&s, "set +e; \"$@\"; rc=$?; __playc_rec rc $rc; [ $rc = 0 ] || exit 0; set -e\n");
     if (load && !h->check_mode) {

@@ -66,21 +66,6 @@ static char *escape_fstab(const char *v) {
   return rt_buf_take(&b);
 }
 
-static RtValue *words(const char *s) {
-  RtValue *l = rt_list_new(6);
-  for (const char *p = s;;) {
-    while (*p && isspace((unsigned char)*p))
-      p++;
-    if (!*p)
-      break;
-    const char *e = p;
-    while (*e && !isspace((unsigned char)*e))
-      e++;
-    rt_list_push(l, rt_str(p, (size_t)(e - p)));
-    p = e;
-  }
-  return l;
-}
 
 static bool blank_or_comment(const char *line) {
   while (*line && isspace((unsigned char)*line))
@@ -116,7 +101,7 @@ static char *set_mount(const Mnt *m, const char *text, bool *changed) {
     size_t n = e ? (size_t)(e - p) : strlen(p);
     char *line = rt_xstrndup(p, n); /* its '\n' is added back: line += '\n' */
     p += n + (e != NULL);
-    RtValue *w = words(line);
+    RtValue *w = mod_words(line);
     if (blank_or_comment(line) || rt_len(w) < 4 || rt_len(w) > 6 || !names_entry(w, esc[1], m)) {
       rt_buf_printf(&out, "%s\n", line);
       rt_decref(w);
@@ -166,7 +151,7 @@ static char *unset_mount(const Mnt *m, const char *text, bool *changed) {
     size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
     char *line = rt_xstrndup(p, n);
     p += n;
-    RtValue *w = words(line);
+    RtValue *w = mod_words(line);
     if (blank_or_comment(line) || rt_len(w) != 6 || !names_entry(w, ename, m))
       rt_buf_puts(&out, line);
     else
@@ -186,7 +171,7 @@ static RtValue *linux_mounts(const char *info) {
     size_t n = e ? (size_t)(e - p) : strlen(p);
     char *line = rt_xstrndup(p, n);
     p += n + (e != NULL);
-    RtValue *w = words(line);
+    RtValue *w = mod_words(line);
     free(line);
     if (rt_len(w) < 7) {
       rt_decref(w);
@@ -223,7 +208,7 @@ static bool same_mount_src(const char *out, const char *src, const char *dst) {
   RtValue *lines = mod_lines(out ? out : "", out ? strlen(out) : 0);
   bool same = false;
   for (size_t i = 0; i < rt_len(lines) && !same; i++) {
-    RtValue *w = words(rt_list_at(lines, i)->u.str.s);
+    RtValue *w = mod_words(rt_list_at(lines, i)->u.str.s);
     same = rt_len(w) > 2 && strcmp(word(w, 0), src) == 0 && strcmp(word(w, 2), dst) == 0;
     rt_decref(w);
   }
