@@ -449,6 +449,13 @@ static void run_item_on(RtHost *h, void *arg) {
     h->last_status = t->run(h, t);
 }
 
+/* PlayIterator.mark_host_failed: the host's state fails, and the host joins
+ * the play's _removed_hosts (ansible_play_hosts leaves it out). */
+static void mark_failed(PlayRun *pr, int i) {
+  rt_iter_mark_failed(&pr->it, i);
+  pr->run->play_removed[pr->hosts[i]->index]++;
+}
+
 /* ---- meta ----------------------------------------------------------------------------- */
 
 static void meta_skip_line(PlayRun *pr, RtHost *h, const RtTaskDef *t) {
@@ -505,6 +512,7 @@ static bool meta_on(PlayRun *pr, RtHost *h, const RtItem *x) {
   }
   if (!strcmp(a, "end_host")) {
     pr->it.states[h->play_index]->run_state = RT_IS_COMPLETE;
+    pr->run->play_removed[h->index]++;
     return false;
   }
   if (!strcmp(a, "end_play") || !strcmp(a, "end_batch")) {
@@ -566,9 +574,9 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
     if (task_flag(h, x, RT_TK_RUN_ONCE)) {
       for (int i = 0; i < pr->n; i++)
         if (!pr->hosts[i]->unreachable)
-          rt_iter_mark_failed(&pr->it, i);
+          mark_failed(pr, i);
     } else {
-      rt_iter_mark_failed(&pr->it, hi);
+      mark_failed(pr, hi);
     }
     RtHState *after = NULL;
     rt_iter_next(&pr->it, hi, true, &after);
@@ -576,6 +584,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
       h->failed = true;
     if (rt_iter_rescuing(before)) {
       c->rescued++;
+      pr->run->play_removed[h->index]--;
       RtValue *ft = rt_dict_new(2);
       rt_dict_set(ft, "name", rt_strz(t->name));
       rt_dict_set(ft, "action", rt_strz(t->action));
@@ -600,6 +609,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
       c->ignored++;
     } else {
       c->unreachable++;
+      pr->run->play_removed[h->index]++;
     }
     break;
   case RT_STATUS_SKIPPED:
@@ -823,12 +833,13 @@ static void linear(PlayRun *pr) {
           pr->role_done[i * pr->nroles + t->role->id] && t->kind != RT_TASK_META)
         continue; /* the role already ran on this host */
       if (t->kind == RT_TASK_META) {
-        if (!banner && !t->implicit) {
+        /* _execute_meta sends the task start per host (the callback drops
+         * implicit tasks'); an action for every host runs once */
+        if (!t->implicit) {
           char *name = task_name(h, x);
           rt_out_task(run, name, t->handler);
           free(name);
         }
-        banner = true;
         if (meta_on(pr, h, x))
           break;
         continue;
@@ -879,7 +890,7 @@ static void linear(PlayRun *pr) {
       for (int i = 0; i < pr->n; i++)
         if (!pr->hosts[i]->failed) {
           pr->hosts[i]->failed = true;
-          rt_iter_mark_failed(&pr->it, i);
+          mark_failed(pr, i);
         }
       rt_out_banner(run, "NO MORE HOSTS LEFT");
       brk = true;
@@ -1040,13 +1051,26 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   pr.run = run;
   pr.play = play;
   pr.hosts = rt_xcalloc((size_t)n + 1, sizeof *pr.hosts);
+  for (int i = 0; i < n; i++)
+    pr.hosts[i] = host_get(run, idx[i]);
+  play_order(play, pr.hosts, n);
+  /* the batch keeps the hosts that failed in earlier plays: TQM.run marks
+   * them failed (they are in the play's _removed_hosts) and they do not run */
+  free(run->play_removed);
+  run->play_removed = rt_xcalloc((size_t)run->inv.nhosts + 1, sizeof *run->play_removed);
+  free(run->play_batch);
+  run->play_batch = idx;
+  run->nplay_batch = n;
   for (int i = 0; i < n; i++) {
-    RtHost *h = host_get(run, idx[i]);
+    RtHost *h = pr.hosts[i];
+    idx[i] = h->index;
     if (!h->failed && !h->unreachable)
       pr.hosts[pr.n++] = h;
+    else
+      run->play_removed[h->index]++;
   }
-  free(idx);
-  play_order(play, pr.hosts, pr.n);
+  free(run->play_all);
+  run->play_all = rt_inventory_match(&run->inv, play->hosts, &run->nplay_all);
   if (pr.n > 0 && !prompts(run, play, pr.hosts[0])) {
     free(pr.hosts);
     run->failed_prompt = true;
@@ -1076,6 +1100,15 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   rt_iter_init(&pr.it, run, play, pr.n, play->gather_facts);
   run->end_play = false;
   linear(&pr);
+  /* TaskQueueManager.run re-saves iterator.get_failed_hosts() after the play:
+   * a host that failed in a block whose always ran (or in a force_handlers
+   * play) is failed though its state completed after the failure */
+  for (int i = 0; i < pr.n && !rt_interrupted(); i++) {
+    if (!pr.hosts[i]->unreachable) /* StrategyBase.run: one more pass, to the final state */
+      rt_iter_next(&pr.it, i, false, NULL);
+    if (rt_iter_is_failed(&pr.it, i))
+      pr.hosts[i]->failed = true;
+  }
   bool alive = false;
   for (int i = 0; i < pr.n; i++)
     alive |= !pr.hosts[i]->failed && !pr.hosts[i]->unreachable;
@@ -1111,6 +1144,10 @@ static void close_hosts(RtRun *run) {
   }
   free(run->hosts);
   run->hosts = NULL;
+  free(run->play_all);
+  free(run->play_batch);
+  free(run->play_removed);
+  run->play_all = run->play_batch = run->play_removed = NULL;
 }
 
 int rt_run(RtRun *run) {

@@ -62,14 +62,14 @@ static RtValue *magic_hostvars(RtRun *run) {
   return d;
 }
 
-static RtValue *play_hosts(RtHost *h) {
-  RtRun *run = h->run;
-  RtValue *l = rt_list_new((size_t)run->inv.nhosts);
-  for (int i = 0; i < run->inv.nhosts; i++) {
-    RtHost *o = run->hosts[i];
-    if (o && o->play == h->play && o->play && !o->failed && !o->unreachable)
-      rt_list_push(l, rt_strz(o->name));
-  }
+/* The play's hosts `idx` as names, without its removed hosts (failed,
+ * unreachable, ended by end_host) unless `all`: VariableManager's
+ * _get_magic_variables (ansible_play_hosts_all, _hosts, _batch). */
+static RtValue *play_hosts(RtRun *run, const int *idx, int n, bool all) {
+  RtValue *l = rt_list_new((size_t)n);
+  for (int i = 0; i < n; i++)
+    if (all || !run->play_removed[idx[i]])
+      rt_list_push(l, rt_strz(run->inv.hosts[idx[i]].name));
   return l;
 }
 
@@ -87,9 +87,14 @@ static RtValue *magic(RtHost *h, const char *name) {
     return rt_inventory_groups(&run->inv);
   if (strcmp(name, "hostvars") == 0)
     return magic_hostvars(run);
-  if (strcmp(name, "ansible_play_hosts") == 0 || strcmp(name, "ansible_play_batch") == 0 ||
-      strcmp(name, "play_hosts") == 0 || strcmp(name, "ansible_play_hosts_all") == 0)
-    return play_hosts(h);
+  if (h->play && run->play_removed) {
+    if (strcmp(name, "ansible_play_hosts_all") == 0)
+      return play_hosts(run, run->play_all, run->nplay_all, true);
+    if (strcmp(name, "ansible_play_hosts") == 0)
+      return play_hosts(run, run->play_all, run->nplay_all, false);
+    if (strcmp(name, "ansible_play_batch") == 0 || strcmp(name, "play_hosts") == 0)
+      return play_hosts(run, run->play_batch, run->nplay_batch, false);
+  }
   if (strcmp(name, "playbook_dir") == 0) { /* absolute, as Ansible's */
     const char *pb = run->prog->playbook;
     const char *slash = strrchr(pb, '/');
