@@ -195,8 +195,9 @@ static void cg_types_init(Cg *g) {
                                   4, sizeof(RtVarDef));
   g->t_scope = cg_struct_checked(g, "RtScope",
                                  (CgField[]){CG_F(I32, RtScope, level), CG_F(P, RtScope, vars),
-                                             CG_F(I32, RtScope, nvars), CG_F(P, RtScope, next)},
-                                 4, sizeof(RtScope));
+                                             CG_F(I32, RtScope, nvars), CG_F(P, RtScope, next),
+                                             CG_F(I32, RtScope, public_role)},
+                                 5, sizeof(RtScope));
   g->t_kws = LLVMArrayType2(P, RT_TK_COUNT);
   g->t_taskdef = cg_struct_checked(
       g, "RtTaskDef",
@@ -229,8 +230,9 @@ static void cg_types_init(Cg *g) {
       (CgField[]){CG_F(P, RtIncludeDef, file),    CG_F(P, RtIncludeDef, dirs),      CG_F(I32, RtIncludeDef, ndirs),
                   CG_F(P, RtIncludeDef, names),   CG_F(I32, RtIncludeDef, n),       CG_F(P, RtIncludeDef, blocks),
                   CG_F(P, RtIncludeDef, nblocks), CG_F(P, RtIncludeDef, frames),    CG_F(P, RtIncludeDef, params),
-                  CG_F(P, RtIncludeDef, handlers), CG_F(I32, RtIncludeDef, nhandlers), CG_F(P, RtIncludeDef, role)},
-      12, sizeof(RtIncludeDef));
+                  CG_F(P, RtIncludeDef, handlers), CG_F(I32, RtIncludeDef, nhandlers), CG_F(P, RtIncludeDef, role),
+                  CG_F(I8, RtIncludeDef, is_public)},
+      13, sizeof(RtIncludeDef));
   g->t_roledef = cg_struct_checked(g, "RtRoleDef",
                                    (CgField[]){CG_F(I32, RtRoleDef, id), CG_F(P, RtRoleDef, name),
                                                CG_F(P, RtRoleDef, path), CG_F(I8, RtRoleDef, allow_duplicates)},
@@ -1064,9 +1066,9 @@ static void cg_scopes(Cg *g) {
     g->scope_gvs[i] = cg_decl(g, g->t_scope, "scope", i);
   for (int32_t i = 0; i < p->nscopes; i++) {
     const IrScope *sc = p->scopes[i];
-    LLVMValueRef f[4] = {cg_i32(g, sc->level), cg_vardefs(g, sc->vars, sc->nvars), cg_i32(g, sc->nvars),
-                         cg_scope_ref(g, sc->next)};
-    LLVMSetInitializer(g->scope_gvs[i], LLVMConstNamedStruct(g->t_scope, f, 4));
+    LLVMValueRef f[5] = {cg_i32(g, sc->level), cg_vardefs(g, sc->vars, sc->nvars), cg_i32(g, sc->nvars),
+                         cg_scope_ref(g, sc->next), cg_i32(g, sc->public_role)};
+    LLVMSetInitializer(g->scope_gvs[i], LLVMConstNamedStruct(g->t_scope, f, 5));
   }
 }
 
@@ -1164,7 +1166,7 @@ static LLVMValueRef cg_include(Cg *g, const IrInclude *in) {
   PC_ASSERT(dirs);
   for (int32_t i = 0; i < in->ndirs; i++)
     dirs[i] = in->dirs[i];
-  LLVMValueRef f[12] = {cg_fnref(g, in->file),
+  LLVMValueRef f[13] = {cg_fnref(g, in->file),
                         cg_strs(g, dirs),
                         cg_i32(g, in->ndirs),
                         cg_strs(g, names),
@@ -1175,13 +1177,14 @@ static LLVMValueRef cg_include(Cg *g, const IrInclude *in) {
                         cg_scope_ref(g, in->params),
                         cg_task_ptrs(g, in->handlers, in->nhandlers),
                         cg_i32(g, in->nhandlers),
-                        cg_role_ref(g, in->role)};
+                        cg_role_ref(g, in->role),
+                        cg_i8(g, in->is_public)};
   free(blocks);
   free(nblocks);
   free(frames);
   free(names);
   free(dirs);
-  return cg_global(g, LLVMConstNamedStruct(g->t_incdef, f, 12), "include");
+  return cg_global(g, LLVMConstNamedStruct(g->t_incdef, f, 13), "include");
 }
 
 static LLVMValueRef cg_notify(Cg *g, const int32_t *notify) {

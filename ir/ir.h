@@ -115,6 +115,8 @@ struct IrScope {
   IrVar *vars;      /* sorted by name */
   int32_t nvars;
   IrScope *next;
+  int32_t public_role; /* 1 + the role instance whose public include_role must have run in the
+                          play for the frame to count; 0: always counts */
 };
 
 /* A role instance (a cached Ansible Role). */
@@ -219,6 +221,7 @@ struct IrInclude {
   IrTask **handlers;    /* include_role: the role's handlers */
   int32_t nhandlers;
   IrRole *role;         /* include_role */
+  bool is_public;       /* include_role public: its role's vars join the play's once it ran */
 };
 
 typedef struct IrPlay {

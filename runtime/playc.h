@@ -94,6 +94,8 @@ struct RtScope {
   const RtVarDef *vars;
   int32_t nvars;
   const RtScope *next;
+  int32_t public_role; /* 1 + a role instance: the frame counts once a public include_role of it
+                          ran in the play (RtRun.public_roles); 0: always */
 };
 
 /* Task outcome, returned by a task function (after rt_task_result). */
@@ -208,6 +210,7 @@ struct RtIncludeDef {
   const RtTaskDef *handlers; /* include_role: the role's handlers */
   int32_t nhandlers;
   const RtRoleDef *role;    /* include_role: the role instance */
+  bool is_public;           /* include_role public: true */
 };
 
 /* A role instance (Ansible's ROLE_CACHE entry): tasks of a role that already

@@ -580,6 +580,7 @@ struct RtRun {
   int *play_batch;       /* inventory indexes: the play's hosts in its order, --limit applied */
   int nplay_batch;
   int *play_removed;     /* per inventory host: its entries in the play's _removed_hosts */
+  uint8_t *public_roles; /* per role instance: a public include_role of it ran in the play */
   bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
   struct RtVaultRun *vault;  /* vault_value.c: secrets and decrypted values */
 };

@@ -264,7 +264,7 @@ static char *task_name(RtHost *h, const RtItem *x) {
   }
   if (!name)
     name = rt_xstrdup(t->name);
-  if (t->role_name && !t->implicit) {
+  if (t->role_name && !t->implicit && t->kind != RT_TASK_INCLUDE_ROLE) { /* IncludeRole.get_name */
     char *full = rt_xasprintf("%s : %s", t->role_name, name);
     free(name);
     name = full;
@@ -688,6 +688,10 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
     }
     h->nincl = 0;
   }
+  /* IncludeRole.get_block_list: a public role joins play.roles (every host
+   * sees its vars from now on) */
+  if (ninc > 0 && t->include->is_public && t->include->role)
+    pr->run->public_roles[t->include->role->id] = 1;
   RtItemVec *per_host = rt_xcalloc((size_t)pr->n + 1, sizeof *per_host);
   RtItemVec all = {0};
   for (int j = 0; j < ninc; j++) {
@@ -1071,6 +1075,8 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   }
   free(run->play_all);
   run->play_all = rt_inventory_match(&run->inv, play->hosts, &run->nplay_all);
+  free(run->public_roles);
+  run->public_roles = rt_xcalloc((size_t)run->prog->nroles + 1, 1);
   if (pr.n > 0 && !prompts(run, play, pr.hosts[0])) {
     free(pr.hosts);
     run->failed_prompt = true;
@@ -1147,7 +1153,9 @@ static void close_hosts(RtRun *run) {
   free(run->play_all);
   free(run->play_batch);
   free(run->play_removed);
+  free(run->public_roles);
   run->play_all = run->play_batch = run->play_removed = NULL;
+  run->public_roles = NULL;
 }
 
 int rt_run(RtRun *run) {

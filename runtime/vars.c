@@ -73,6 +73,27 @@ static RtValue *play_hosts(RtRun *run, const int *idx, int n, bool all) {
   return l;
 }
 
+/* ansible_parent_role_names (or _paths): the roles the include_roles around
+ * the task were written in, innermost first (IncludeRole.get_include_params);
+ * NULL (undefined) when none was in a role. */
+static RtValue *parent_roles(RtHost *h, bool paths) {
+  RtValue *l = NULL;
+  for (const RtIncInst *i = h->inc; i; i = i->parent) {
+    const RtTaskDef *site = i->site;
+    if (site->kind != RT_TASK_INCLUDE_ROLE || !site->role)
+      continue;
+    if (!l)
+      l = rt_list_new(2);
+    if (paths) {
+      char *abs = rt_abspath(h->run, site->role->path);
+      rt_list_push(l, rt_str_take(abs, strlen(abs)));
+    } else {
+      rt_list_push(l, rt_strz(site->role->name));
+    }
+  }
+  return l;
+}
+
 static RtValue *magic(RtHost *h, const char *name) {
   RtRun *run = h->run;
   if (strcmp(name, "inventory_hostname") == 0)
@@ -118,6 +139,8 @@ static RtValue *magic(RtHost *h, const char *name) {
     return str_list((char **)play->role_names, str_count(play->role_names));
   if (play && strcmp(name, "ansible_play_name") == 0)
     return rt_strz(play->name[0] ? play->name : play->hosts);
+  if (strcmp(name, "ansible_parent_role_names") == 0 || strcmp(name, "ansible_parent_role_paths") == 0)
+    return parent_roles(h, strcmp(name, "ansible_parent_role_paths") == 0);
   const RtTaskDef *t = h->task;
   if (t && t->role) {
     if (strcmp(name, "role_name") == 0 || strcmp(name, "ansible_role_name") == 0)
@@ -211,6 +234,8 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   int best_level = -1;
   for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL; f; f = f->next) {
     if (f->level <= best_level)
+      continue;
+    if (f->public_role && !(h->run->public_roles && h->run->public_roles[f->public_role - 1]))
       continue;
     const RtVarDef *d = frame_find(f, name);
     if (d) {
