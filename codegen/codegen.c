@@ -235,8 +235,9 @@ static void cg_types_init(Cg *g) {
       13, sizeof(RtIncludeDef));
   g->t_roledef = cg_struct_checked(g, "RtRoleDef",
                                    (CgField[]){CG_F(I32, RtRoleDef, id), CG_F(P, RtRoleDef, name),
-                                               CG_F(P, RtRoleDef, path), CG_F(I8, RtRoleDef, allow_duplicates)},
-                                   4, sizeof(RtRoleDef));
+                                               CG_F(P, RtRoleDef, path), CG_F(I8, RtRoleDef, allow_duplicates),
+                                               CG_F(P, RtRoleDef, dep_names)},
+                                   5, sizeof(RtRoleDef));
   g->t_playdef = cg_struct_checked(
       g, "RtPlayDef",
       (CgField[]){CG_F(P, RtPlayDef, name),          CG_F(P, RtPlayDef, hosts),
@@ -247,9 +248,10 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, nblocks),     CG_F(P, RtPlayDef, handlers),
                   CG_F(I32, RtPlayDef, nhandlers),   CG_F(P, RtPlayDef, tasks),
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
+                  CG_F(P, RtPlayDef, dep_role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
                   CG_F(g->t_loc, RtPlayDef, loc)},
-      19, sizeof(RtPlayDef));
+      20, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -1141,8 +1143,9 @@ static void cg_roles(Cg *g) {
   const IrProgram *p = g->p;
   for (int32_t i = 0; i < p->nroles; i++) {
     const IrRole *r = p->roles[i];
-    LLVMValueRef f[4] = {cg_i32(g, r->id), cg_cstr(g, r->name), cg_cstr(g, r->path), cg_i8(g, r->allow_duplicates)};
-    g->role_gvs[i] = cg_global(g, LLVMConstNamedStruct(g->t_roledef, f, 4), "role");
+    LLVMValueRef f[5] = {cg_i32(g, r->id), cg_cstr(g, r->name), cg_cstr(g, r->path), cg_i8(g, r->allow_duplicates),
+                         r->dep_names ? cg_strs(g, r->dep_names) : cg_null(g)};
+    g->role_gvs[i] = cg_global(g, LLVMConstNamedStruct(g->t_roledef, f, 5), "role");
   }
 }
 
@@ -1279,7 +1282,7 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
   LLVMValueRef tasks = pl->ntasks
                            ? LLVMConstGEP2(g->t_taskdef, g->tasks_gv, (LLVMValueRef[]){cg_i32(g, pl->first_task)}, 1)
                            : cg_null(g);
-  LLVMValueRef f[19] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef f[20] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1295,10 +1298,11 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         tasks,
                         cg_i32(g, pl->ntasks),
                         cg_strs(g, pl->role_names),
+                        cg_strs(g, pl->dep_role_names),
                         cg_prompts(g, pl),
                         cg_i32(g, pl->nprompts),
                         cg_loc_value(g, pl->loc)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 19);
+  return LLVMConstNamedStruct(g->t_playdef, f, 20);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {

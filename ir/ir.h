@@ -125,6 +125,7 @@ typedef struct IrRole {
   const char *name;
   const char *path;
   bool allow_duplicates;
+  const char **dep_names; /* its dependencies, all levels, in run order (NULL-terminated) */
 } IrRole;
 
 typedef enum IrTaskKind {
@@ -238,7 +239,8 @@ typedef struct IrPlay {
   IrList blocks;     /* top-level blocks in run order */
   IrTask **handlers; /* role handlers then the play's */
   int32_t nhandlers;
-  const char **role_names; /* the play's roles, NULL-terminated */
+  const char **role_names; /* the play's roles, one per roles: entry or import_role (NULL-terminated) */
+  const char **dep_role_names; /* those roles' dependencies, all levels (NULL-terminated) */
   IrVar *prompts;    /* vars_prompt: name and the spec dict */
   int32_t nprompts;
   IrKeyword *kws;    /* every keyword, for the plan */

@@ -796,6 +796,11 @@ static void st_role(St *s, FeRoleUse *u, FeRoleUse **chain, int nchain, const St
     x.role->name = r->name;
     x.role->path = r->path;
     x.role->allow_duplicates = r->allow_duplicates;
+    PcVec deps = {0};
+    st_role_deps(s, r, &deps);
+    x.role->dep_names = pc_alloc(c, sizeof(char *) * (size_t)(deps.len + 1));
+    for (int i = 0; i < deps.len; i++)
+      x.role->dep_names[i] = ((FeRole *)deps.items[i])->name;
     IrProgram *p = s->l->p;
     p->roles = realloc(p->roles, sizeof(IrRole *) * (size_t)(p->nroles + 1));
     PC_ASSERT(p->roles);
@@ -1161,15 +1166,18 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   for (int i = 0; i < 4; i++)
     st_collect_public(s, &fp->sections[run_order[i]], 0);
   ip->scope = st_play_frames(s);
+  /* VariableManager's play role names: one per play.roles entry (a role
+   * listed twice is named twice), and their dependencies */
   ip->role_names = pc_alloc(c, sizeof(char *) * (size_t)(s->play_roles.len + 1));
-  for (int i = 0, n = 0; i < s->play_roles.len; i++) {
-    const char *name = ((FeRoleUse *)s->play_roles.items[i])->role->name;
-    bool dup = false;
-    for (int j = 0; j < n; j++)
-      dup |= strcmp(ip->role_names[j], name) == 0;
-    if (!dup)
-      ip->role_names[n++] = name;
+  PcVec deps = {0};
+  for (int i = 0; i < s->play_roles.len; i++) {
+    const FeRole *r = ((FeRoleUse *)s->play_roles.items[i])->role;
+    ip->role_names[i] = r->name;
+    st_role_deps(s, r, &deps);
   }
+  ip->dep_role_names = pc_alloc(c, sizeof(char *) * (size_t)(deps.len + 1));
+  for (int i = 0; i < deps.len; i++)
+    ip->dep_role_names[i] = ((FeRole *)deps.items[i])->name;
   /* the play's keywords every task inherits */
   StCtx x = {0};
   for (int k = 0; k < FE_KW_COUNT; k++)

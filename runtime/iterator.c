@@ -469,11 +469,12 @@ static void insert_into(RtIter *it, RtHState *s, RtItem **add, int32_t nadd) {
   case RT_IS_HANDLERS: {
     /* handlers included by a handler: spliced into this host's handler list */
     RtItemVec hv = {0};
-    for (int32_t i = 0; i < s->nhandlers; i++) {
+    for (int32_t i = 0; i <= s->nhandlers; i++) { /* at cur_handlers, even past the last */
       if (i == s->cur_handlers)
         for (int32_t j = 0; j < nadd; j++)
           blk_tasks(it, add[j]->blk, &hv);
-      rt_itemvec_push(&hv, s->handlers[i]);
+      if (i < s->nhandlers)
+        rt_itemvec_push(&hv, s->handlers[i]);
     }
     RtItem **h = rt_arena_alloc(&it->arena, sizeof *h * (hv.len + 1));
     memcpy(h, hv.items, sizeof *h * hv.len);

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 5
+#define PLAYC_ABI_VERSION 6
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -220,6 +220,7 @@ struct RtRoleDef {
   const char *name;
   const char *path;
   bool allow_duplicates;
+  const char *const *dep_names; /* Role.get_all_dependencies, by name (NULL-terminated) */
 };
 
 typedef struct RtPlayDef {
@@ -238,7 +239,8 @@ typedef struct RtPlayDef {
   int32_t nhandlers;
   const RtTaskDef *tasks;  /* every task of the play, by position (the plan's order) */
   int32_t ntasks;
-  const char *const *role_names; /* ansible_play_role_names */
+  const char *const *role_names; /* ansible_play_role_names: one per play.roles entry */
+  const char *const *dep_role_names; /* those roles' dependencies (ansible_dependent_role_names) */
   const RtVarDef *prompts; /* vars_prompt: name, and `value` gives the prompt spec dict */
   int32_t nprompts;
   RtLoc loc;

@@ -581,6 +581,8 @@ struct RtRun {
   int nplay_batch;
   int *play_removed;     /* per inventory host: its entries in the play's _removed_hosts */
   uint8_t *public_roles; /* per role instance: a public include_role of it ran in the play */
+  RtValue *play_role_names; /* list: the play's roles (play.roles), public include_roles appended */
+  RtValue *play_dep_names;  /* list: their dependencies */
   bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
   struct RtVaultRun *vault;  /* vault_value.c: secrets and decrypted values */
 };

@@ -690,8 +690,13 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
   }
   /* IncludeRole.get_block_list: a public role joins play.roles (every host
    * sees its vars from now on) */
-  if (ninc > 0 && t->include->is_public && t->include->role)
-    pr->run->public_roles[t->include->role->id] = 1;
+  if (ninc > 0 && t->include->is_public && t->include->role) {
+    const RtRoleDef *role = t->include->role;
+    pr->run->public_roles[role->id] = 1;
+    rt_list_push(pr->run->play_role_names, rt_strz(role->name));
+    for (int i = 0; role->dep_names && role->dep_names[i]; i++)
+      rt_list_push(pr->run->play_dep_names, rt_strz(role->dep_names[i]));
+  }
   RtItemVec *per_host = rt_xcalloc((size_t)pr->n + 1, sizeof *per_host);
   RtItemVec all = {0};
   for (int j = 0; j < ninc; j++) {
@@ -734,8 +739,14 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
       RtItem *blk = rt_iter_include_blocks(&pr->it, def->blocks[in->candidate][b], inst);
       rt_itemvec_push(&all, blk);
       for (int i = 0; i < pr->n; i++)
-        if (in->hosts[i])
+        if (in->hosts[i]) {
           rt_itemvec_push(&per_host[i], blk);
+          /* a handler's included tasks are notified for the hosts that
+           * included them (the strategy sets their notified_hosts) */
+          for (int32_t k = 0; t->handler && k < blk->blk->n[0]; k++)
+            if (blk->blk->items[0][k]->task)
+              handler_notify(pr, blk->blk->items[0][k], i);
+        }
     }
     free(in->label);
     free(in->hosts);
@@ -744,7 +755,8 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
     rt_iter_add_tasks(&pr->it, i, per_host[i].items, (int32_t)per_host[i].len);
     free(per_host[i].items);
   }
-  rt_iter_all_tasks_insert(&pr->it, all.items, (int32_t)all.len);
+  if (!t->handler) /* handlers' tasks are not in the lockstep list */
+    rt_iter_all_tasks_insert(&pr->it, all.items, (int32_t)all.len);
   free(all.items);
   free(per_host);
   free(incs);
@@ -1077,6 +1089,14 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   run->play_all = rt_inventory_match(&run->inv, play->hosts, &run->nplay_all);
   free(run->public_roles);
   run->public_roles = rt_xcalloc((size_t)run->prog->nroles + 1, 1);
+  rt_decref(run->play_role_names);
+  rt_decref(run->play_dep_names);
+  run->play_role_names = rt_list_new(4);
+  run->play_dep_names = rt_list_new(4);
+  for (int i = 0; play->role_names && play->role_names[i]; i++)
+    rt_list_push(run->play_role_names, rt_strz(play->role_names[i]));
+  for (int i = 0; play->dep_role_names && play->dep_role_names[i]; i++)
+    rt_list_push(run->play_dep_names, rt_strz(play->dep_role_names[i]));
   if (pr.n > 0 && !prompts(run, play, pr.hosts[0])) {
     free(pr.hosts);
     run->failed_prompt = true;
@@ -1156,6 +1176,9 @@ static void close_hosts(RtRun *run) {
   free(run->public_roles);
   run->play_all = run->play_batch = run->play_removed = NULL;
   run->public_roles = NULL;
+  rt_decref(run->play_role_names);
+  rt_decref(run->play_dep_names);
+  run->play_role_names = run->play_dep_names = NULL;
 }
 
 int rt_run(RtRun *run) {

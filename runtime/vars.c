@@ -24,18 +24,21 @@
 
 #define OMIT "__omit_place_holder__3f1a7f3c0e9a5bd2d3e4c5a6b7f8091a2b3c4d5e"
 
-static int str_count(const char *const *l) {
-  int n = 0;
-  while (l && l[n])
-    n++;
-  return n;
-}
-
-static RtValue *str_list(char **names, int n) {
-  RtValue *l = rt_list_new((size_t)n);
-  for (int i = 0; i < n; i++)
-    rt_list_push(l, rt_strz(names[i]));
-  return l;
+/* The distinct strings of lists `a` and `b` (Python's list(set(a + b));
+ * first-seen order stands for the set's). */
+static RtValue *distinct(const RtValue *a, const RtValue *b) {
+  RtValue *out = rt_list_new(rt_len(a) + (b ? rt_len(b) : 0));
+  const RtValue *ls[2] = {a, b};
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; ls[k] && i < rt_len(ls[k]); i++) {
+      RtValue *s = rt_list_at(ls[k], i);
+      bool seen = false;
+      for (size_t j = 0; j < rt_len(out) && !seen; j++)
+        seen = rt_equal(rt_list_at(out, j), s);
+      if (!seen)
+        rt_list_push(out, rt_incref(s));
+    }
+  return out;
 }
 
 /* hostvars: every host's own layers merged (not forcing other hosts' thunks). */
@@ -135,8 +138,14 @@ static RtValue *magic(RtHost *h, const char *name) {
   if (strcmp(name, "omit") == 0)
     return rt_strz(OMIT);
   const RtPlayDef *play = h->play;
-  if (play && (strcmp(name, "ansible_play_role_names") == 0 || strcmp(name, "role_names") == 0))
-    return str_list((char **)play->role_names, str_count(play->role_names));
+  if (play && run->play_role_names) { /* copies: the scheduler appends to them between rounds */
+    if (strcmp(name, "ansible_play_role_names") == 0 || strcmp(name, "role_names") == 0)
+      return rt_list_copy(run->play_role_names);
+    if (strcmp(name, "ansible_dependent_role_names") == 0)
+      return distinct(run->play_dep_names, NULL);
+    if (strcmp(name, "ansible_role_names") == 0)
+      return distinct(run->play_dep_names, run->play_role_names);
+  }
   if (play && strcmp(name, "ansible_play_name") == 0)
     return rt_strz(play->name[0] ? play->name : play->hosts);
   if (strcmp(name, "ansible_parent_role_names") == 0 || strcmp(name, "ansible_parent_role_paths") == 0)
