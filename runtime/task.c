@@ -327,10 +327,18 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_decref(r);
     r = c;
   }
-  if (rt_dict_get(r, RT_RAISED_KEY)) /* raised, not returned: no "changed" */
+  if (rt_dict_get(r, RT_RAISED_KEY)) { /* raised, not returned: no "changed" */
     rt_dict_del(r, RT_RAISED_KEY);
-  else if (!rt_dict_get(r, "changed"))
-    rt_dict_set(r, "changed", rt_bool(false));
+  } else {
+    /* TaskExecutor._execute: "failed" when missing (a non-zero rc fails), "changed" */
+    if (!rt_dict_get(r, "failed")) {
+      RtValue *rc = rt_dict_get(r, "rc");
+      bool rc_bad = rc && !(rt_kind(rc) == RT_INT && rc->u.i == 0) && !(rt_kind(rc) == RT_STR && !strcmp(rc->u.str.s, "0"));
+      rt_dict_set(r, "failed", rt_bool(rc_bad));
+    }
+    if (!rt_dict_get(r, "changed"))
+      rt_dict_set(r, "changed", rt_bool(false));
+  }
   set_result(h, r);
   h->result_from_module = true;
   if (t->register_var) /* for changed_when / failed_when / until */
@@ -452,6 +460,10 @@ static RtValue *censored(const RtValue *r) {
   return c;
 }
 
+/* TaskExecutor._execute's attempt loop: `retries` more attempts after the
+ * first (Task.retries defaults to 3; none when it is 0 or less), `delay`
+ * seconds between them; "attempts" counts them, and says `retries` once they
+ * are exhausted, as Ansible's does. */
 bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth) {
   if (truth < 0 || !h->result)
     return false;
@@ -473,18 +485,20 @@ bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth) {
       delay = strtoll(v->u.str.s, NULL, 10);
     rt_decref(v);
   }
-  if (retries < 1) /* Ansible runs the task at least once */
-    retries = 1;
+  int64_t total = retries <= 0 ? 1 : retries + 1;
+  if (delay < 0)
+    delay = 1;
   rt_dict_set(h->result, "attempts", rt_int(h->attempts));
-  if (truth == 1)
+  if (total == 1 || truth == 1) /* with one attempt, until is not even evaluated */
     return false;
-  if (h->attempts >= retries) {
+  if (h->attempts >= total) {
+    rt_dict_set(h->result, "attempts", rt_int(total - 1));
     rt_dict_set(h->result, "failed", rt_bool(true));
     return false;
   }
   pthread_mutex_lock(&h->run->out_lock);
   printf("FAILED - RETRYING: [%s]: %s (%lld retries left).\n", h->name, t->name,
-         (long long)(retries - h->attempts));
+         (long long)(total - h->attempts));
   fflush(stdout);
   pthread_mutex_unlock(&h->run->out_lock);
   if (delay > 0 && !rt_sleep((double)delay))
