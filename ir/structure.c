@@ -835,7 +835,9 @@ static void st_role(St *s, FeRoleUse *u, FeRoleUse **chain, int nchain, const St
 
 /* ---- includes ---------------------------------------------------------------------------- */
 
-static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x) {
+/* An include task in context `x` (its own keywords applied), `parent` the
+ * context around it. */
+static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x, const StCtx *parent) {
   PcCtx *c = s->c;
   IrTask *t = st_task_new(s, ft, x, ft->loc);
   StCtx tx;
@@ -859,12 +861,14 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x) {
   FeInclude *fi = ft->include;
   IrInclude *inc = pc_alloc(c, sizeof *inc);
   t->include = inc;
-  /* the included tasks see the include's vars as include params */
+  /* The included tasks inherit nothing from the include task itself (its
+   * keywords, tags and condition are the include's: Block._get_parent_attribute
+   * skips a parent that is not statically loaded), only from around it and
+   * from apply; they see its vars as include params. */
   StCtx ix;
-  st_inherit(s, &ix, &tx, NULL);
+  st_inherit(s, &ix, parent, NULL);
   ix.scope = st_frame(s, RT_LV_INCLUDE_PARAMS, "include params", ft->kw[FE_KW_VARS], tx.scope);
   inc->params = ix.scope != tx.scope ? ix.scope : NULL;
-  ix.when = (PcVec){0}; /* the include's own condition is checked when it runs */
   const FeNode *apply = ft->args && ft->args->kind == FE_MAP ? fe_map_get(ft->args, "apply") : NULL;
   if (apply && apply->kind == FE_MAP) {
     FeNode *akw[FE_KW_COUNT] = {0};
@@ -1010,7 +1014,7 @@ static IrItem st_item(St *s, const FeTask *ft, const StCtx *x) {
   case FE_TASK_INCLUDE_ROLE:
     st_inherit(s, &tx, x, ft->kw);
     tx.when = x->when;
-    it.task = st_include(s, ft, &tx);
+    it.task = st_include(s, ft, &tx, x);
     break;
   }
   return it;

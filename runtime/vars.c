@@ -24,6 +24,20 @@
 
 #define OMIT "__omit_place_holder__3f1a7f3c0e9a5bd2d3e4c5a6b7f8091a2b3c4d5e"
 
+/* The distinct tags of `tags` (NULL-terminated; the CLI makes a set of them,
+ * first-seen order stands for its order). */
+static RtValue *tag_list(const char *const *tags) {
+  RtValue *l = rt_list_new(4);
+  for (int i = 0; tags && tags[i]; i++) {
+    bool seen = false;
+    for (int j = 0; j < i && !seen; j++)
+      seen = strcmp(tags[i], tags[j]) == 0;
+    if (!seen)
+      rt_list_push(l, rt_strz(tags[i]));
+  }
+  return l;
+}
+
 /* The distinct strings of lists `a` and `b` (Python's list(set(a + b));
  * first-seen order stands for the set's). */
 static RtValue *distinct(const RtValue *a, const RtValue *b) {
@@ -135,6 +149,12 @@ static RtValue *magic(RtHost *h, const char *name) {
     return rt_int(run->opt.verbosity);
   if (strcmp(name, "ansible_forks") == 0)
     return rt_int(run->opt.forks);
+  if (strcmp(name, "ansible_run_tags") == 0) /* load_options_vars; the CLI's default is ['all'] */
+    return tag_list(run->opt.tags ? run->opt.tags : (const char *const[]){"all", NULL});
+  if (strcmp(name, "ansible_skip_tags") == 0)
+    return tag_list(run->opt.skip_tags);
+  if (strcmp(name, "ansible_limit") == 0 && run->opt.limit)
+    return rt_strz(run->opt.limit);
   if (strcmp(name, "omit") == 0)
     return rt_strz(OMIT);
   const RtPlayDef *play = h->play;
