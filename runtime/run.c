@@ -560,6 +560,36 @@ static bool result_changed(const RtValue *r) {
   return c && rt_truth((RtValue *)c, NULL) == 1;
 }
 
+/* run_once: the facts of a result (each item's, for a loop) are given to
+ * every other host of the play (get_task_hosts), at the level the action
+ * sets them on its own host: include_vars' as host variables, set_fact's as
+ * non-persistent facts, the others' as facts. */
+static void share_facts(PlayRun *pr, RtHost *h, const RtTaskDef *t, const RtValue *result) {
+  RtValue *items = rt_dict_get(result, "results");
+  size_t n = t->has_loop && items && rt_kind(items) == RT_LIST ? rt_len(items) : 1;
+  for (size_t k = 0; k < n; k++) {
+    const RtValue *r = t->has_loop && items ? rt_list_at(items, k) : result;
+    RtValue *facts = rt_kind(r) == RT_DICT ? rt_dict_get(r, "ansible_facts") : NULL;
+    if (!facts || rt_kind(facts) != RT_DICT)
+      continue;
+    for (int i = 0; i < pr->n; i++) {
+      RtHost *o = pr->hosts[i];
+      if (o == h || o->unreachable)
+        continue;
+      for (size_t e = 0; e < facts->u.dict.len; e++) {
+        const char *name = facts->u.dict.ents[e].key->u.str.s;
+        RtValue *v = facts->u.dict.ents[e].val;
+        if (!strcmp(t->action, "include_vars"))
+          rt_host_set_var(o, RT_LV_INCLUDE_VARS, name, rt_incref(v));
+        else if (!strcmp(t->action, "set_fact"))
+          rt_host_set_fact(o, name, rt_incref(v));
+        else
+          rt_host_set_var(o, RT_LV_FACTS, name, rt_incref(v));
+      }
+    }
+  }
+}
+
 /* _process_pending_results for one host's result of item `x`. */
 static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
   const RtTaskDef *t = x->task;
@@ -620,6 +650,8 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
     role_ran = true;
     if (h->last_status == RT_STATUS_CHANGED)
       notify(pr, h, x);
+    if (h->last_result && task_flag(h, x, RT_TK_RUN_ONCE))
+      share_facts(pr, h, t, h->last_result);
     if (!is_include) {
       c->ok++;
       if (h->last_status == RT_STATUS_CHANGED)
@@ -632,7 +664,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
   if (t->register_var && h->last_result && h->last_status != RT_STATUS_UNREACHABLE &&
       task_flag(h, x, RT_TK_RUN_ONCE)) /* run_once: every host of the play gets the result */
     for (int i = 0; i < pr->n; i++)
-      if (pr->hosts[i] != h)
+      if (pr->hosts[i] != h && !pr->hosts[i]->unreachable)
         rt_host_set_fact(pr->hosts[i], t->register_var, rt_incref(h->last_result));
   if (t->handler) /* a handler that ran is no longer notified */
     for (size_t i = 0; i < pr->it.handlers.len; i++)
