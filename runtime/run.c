@@ -371,20 +371,74 @@ static bool include_one(RtHost *h, const RtTaskDef *t, RtValue *params, char *la
   return true;
 }
 
-/* include_tasks / include_role on one host: condition, loop, file names. */
+/* The label of the current loop item: loop_control.label, else the loop
+ * variable's value (TaskExecutor._run_loop); malloc'd. */
+static char *item_label(RtHost *h, const RtTaskDef *t, RtValue *item) {
+  RtBuf b = {0};
+  RtValue *label = t->kw[RT_TK_LOOP_LABEL] ? t->kw[RT_TK_LOOP_LABEL](h) : NULL;
+  rt_render_str(&b, label && !rt_is_error(label) ? label : item);
+  rt_decref(label);
+  return rt_buf_take(&b);
+}
+
+/* A loop item the include's condition skips: "skipping: [h] => (item=x)". */
+static void include_item_skipped(RtHost *h, const RtTaskDef *t, RtValue *item, const char *label) {
+  RtValue *r = rt_dict_new(6);
+  rt_dict_set(r, "changed", rt_bool(false));
+  rt_dict_set(r, "skipped", rt_bool(true));
+  rt_dict_set(r, "skip_reason", rt_strz("Conditional result was False"));
+  rt_dict_set(r, t->loop_var, rt_incref(item));
+  rt_dict_set(r, "ansible_loop_var", rt_strz(t->loop_var));
+  rt_dict_set(r, "_ansible_item_label", rt_strz(label));
+  rt_out_result(h, t, r, RT_STATUS_SKIPPED, true);
+  rt_decref(r);
+}
+
+/* The include's loop on one host, as TaskExecutor._run_loop runs it: per
+ * item, the loop variables bound, the condition, then the file. Returns
+ * false after recording a failure; *included counts the items included. */
+static bool include_loop(RtHost *h, const RtTaskDef *t, RtValue *items, size_t *included) {
+  bool ok = true;
+  rt_loop_begin(h, t, items);
+  for (size_t i = 0; ok && i < rt_len(items); i++) {
+    RtValue *item = rt_list_at(items, i);
+    rt_loop_bind(h, (int64_t)i);
+    char *label = item_label(h, t, item);
+    int c = task_when(h, t);
+    if (c <= 0) {
+      if (c == 0)
+        include_item_skipped(h, t, item, label);
+      free(label);
+      ok = c == 0;
+      continue;
+    }
+    /* IncludedFile's special vars: the loop variables its tasks see */
+    RtValue *params = rt_dict_new(6);
+    rt_dict_set(params, t->loop_var, rt_incref(item));
+    rt_dict_set(params, "ansible_loop_var", rt_strz(t->loop_var));
+    if (t->index_var) {
+      rt_dict_set(params, t->index_var, rt_int((int64_t)i));
+      rt_dict_set(params, "ansible_index_var", rt_strz(t->index_var));
+    }
+    RtValue *ext = h->dyn[RT_LV_LOOP] ? rt_dict_get(h->dyn[RT_LV_LOOP], "ansible_loop") : NULL;
+    if (ext)
+      rt_dict_set(params, "ansible_loop", rt_incref(ext));
+    ok = include_one(h, t, params, label);
+    *included += ok;
+  }
+  rt_host_clear_level(h, RT_LV_LOOP);
+  h->loop_items = NULL;
+  h->loop_index = -1;
+  rt_decref(h->results);
+  h->results = NULL;
+  return ok;
+}
+
+/* include_tasks / include_role on one host: condition (per item with a
+ * loop), loop, file names. */
 static void include_on(RtHost *h, const RtItem *x) {
   const RtTaskDef *t = x->task;
   h->nincl = 0;
-  int c = task_when(h, t);
-  if (c == 0) {
-    rt_step_skip(h, t);
-    h->last_status = rt_task_finish(h, t);
-    return;
-  }
-  if (c < 0) {
-    h->last_status = rt_task_finish(h, t);
-    return;
-  }
   bool ok = true;
   if (t->loop) {
     RtValue *items = t->loop(h);
@@ -399,20 +453,26 @@ static void include_on(RtHost *h, const RtItem *x) {
       h->last_status = rt_task_finish(h, t);
       return;
     }
-    for (size_t i = 0; ok && i < rt_len(items); i++) {
-      RtValue *item = rt_list_at(items, i);
-      RtValue *params = rt_dict_new(4);
-      rt_dict_set(params, t->loop_var, rt_incref(item));
-      if (t->index_var)
-        rt_dict_set(params, t->index_var, rt_int((int64_t)i));
-      rt_host_set_var(h, RT_LV_LOOP, t->loop_var, rt_incref(item));
-      RtBuf lb = {0};
-      rt_render_str(&lb, item);
-      ok = include_one(h, t, params, rt_buf_take(&lb));
-      rt_host_clear_level(h, RT_LV_LOOP);
-    }
+    size_t included = 0;
+    ok = include_loop(h, t, items, &included);
     rt_decref(items);
+    if (ok && included == 0) { /* every item skipped, or none: the task is skipped */
+      RtValue *r = rt_dict_new(4);
+      rt_dict_set(r, "changed", rt_bool(false));
+      rt_dict_set(r, "skipped", rt_bool(true));
+      rt_decref(h->result);
+      h->result = r;
+      h->last_status = rt_task_finish(h, t);
+      return;
+    }
   } else {
+    int c = task_when(h, t);
+    if (c == 0)
+      rt_step_skip(h, t);
+    if (c <= 0) {
+      h->last_status = rt_task_finish(h, t);
+      return;
+    }
     ok = include_one(h, t, NULL, NULL);
   }
   if (ok) { /* an include's own result: ok, never printed (the included: line is) */
