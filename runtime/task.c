@@ -385,13 +385,12 @@ void rt_step_end(RtHost *h, const RtTaskDef *t) {
     rt_dict_set(r, t->index_var, rt_int(h->loop_index));
     rt_dict_set(r, "ansible_index_var", rt_strz(t->index_var));
   }
-  if (t->kw[RT_TK_LOOP_LABEL]) {
-    RtValue *label = t->kw[RT_TK_LOOP_LABEL](h);
-    if (!rt_is_error(label))
-      rt_dict_set(r, "_ansible_item_label", label);
-    else
-      rt_decref(label);
-  }
+  /* the label: loop_control.label, else the loop variable (_run_loop's '{{ loop_var }}') */
+  RtValue *label = t->kw[RT_TK_LOOP_LABEL] ? t->kw[RT_TK_LOOP_LABEL](h) : rt_incref(item);
+  if (!rt_is_error(label))
+    rt_dict_set(r, "_ansible_item_label", label);
+  else
+    rt_decref(label);
   if (h->attempts > 1)
     rt_dict_set(r, "attempts", rt_int(h->attempts));
   h->attempts = 0;
@@ -548,7 +547,12 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
    * failure prints as a task's ("One or more items failed"). */
   bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
                       (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
-  if (!loop_ran || debug_failed) {
+  if (loop_ran && st == RT_STATUS_SKIPPED) { /* v2_runner_on_skipped prints the host after its items */
+    RtValue *c = rt_dict_copy(r);
+    rt_dict_del(c, "results"); /* _process_items */
+    rt_out_result(h, t, c, st, false);
+    rt_decref(c);
+  } else if (!loop_ran || debug_failed) {
     if (kw_flag(h, t, RT_TK_NO_LOG)) {
       RtValue *c = censored(r);
       rt_out_result(h, t, c, st, false);
