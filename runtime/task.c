@@ -370,6 +370,32 @@ static RtStatus status_of(const RtValue *r, bool ignore_errors) {
   return RT_STATUS_OK;
 }
 
+/* A per-host boolean keyword of the task (ignore_errors, no_log, ...). */
+static bool kw_flag(RtHost *h, const RtTaskDef *t, int kw) {
+  if (!t->kw[kw])
+    return false;
+  RtValue *v = t->kw[kw](h);
+  int b = rt_to_boolean(v);
+  if (b < 0)
+    b = rt_truth(v, NULL) == 1;
+  rt_decref(v);
+  return b == 1;
+}
+
+/* What the callbacks show of a no_log result (Ansible's _clean_res censor). */
+static RtValue *censored(const RtValue *r) {
+  RtValue *c = rt_dict_new(4);
+  rt_dict_set(c, "censored", rt_strz("the output has been hidden due to the fact that 'no_log: true' was "
+                                     "specified for this result"));
+  static const char *const keep[] = {"changed", "failed", "skipped", "unreachable", "attempts", "retries", NULL};
+  for (int i = 0; keep[i]; i++) {
+    RtValue *v = rt_dict_get(r, keep[i]);
+    if (v)
+      rt_dict_set(c, keep[i], rt_incref(v));
+  }
+  return c;
+}
+
 void rt_step_end(RtHost *h, const RtTaskDef *t) {
   h->step_error = false;
   h->result_from_module = false;
@@ -394,9 +420,11 @@ void rt_step_end(RtHost *h, const RtTaskDef *t) {
   if (h->attempts > 1)
     rt_dict_set(r, "attempts", rt_int(h->attempts));
   h->attempts = 0;
-  rt_out_result(h, t, r, status_of(r, false) == RT_STATUS_IGNORED ? RT_STATUS_FAILED
-                                                                   : status_of(r, false),
-                true);
+  /* the callbacks get TaskResult.clean_copy(): under no_log, the censored
+   * result, without its item or label ("(item=None)") */
+  RtValue *shown = kw_flag(h, t, RT_TK_NO_LOG) ? censored(r) : rt_incref(r);
+  rt_out_result(h, t, shown, status_of(r, false) == RT_STATUS_IGNORED ? RT_STATUS_FAILED : status_of(r, false), true);
+  rt_decref(shown);
   rt_list_push(h->results, r);
 }
 
@@ -431,32 +459,6 @@ static RtValue *aggregate(RtValue *results) {
   if (!changed)
     rt_dict_set(res, "changed", rt_bool(false));
   return res;
-}
-
-/* A per-host boolean keyword of the task (ignore_errors, no_log, ...). */
-static bool kw_flag(RtHost *h, const RtTaskDef *t, int kw) {
-  if (!t->kw[kw])
-    return false;
-  RtValue *v = t->kw[kw](h);
-  int b = rt_to_boolean(v);
-  if (b < 0)
-    b = rt_truth(v, NULL) == 1;
-  rt_decref(v);
-  return b == 1;
-}
-
-/* What the callbacks show of a no_log result (Ansible's _clean_res censor). */
-static RtValue *censored(const RtValue *r) {
-  RtValue *c = rt_dict_new(4);
-  rt_dict_set(c, "censored", rt_strz("the output has been hidden due to the fact that 'no_log: true' was "
-                                     "specified for this result"));
-  static const char *const keep[] = {"changed", "failed", "skipped", "unreachable", "attempts", NULL};
-  for (int i = 0; keep[i]; i++) {
-    RtValue *v = rt_dict_get(r, keep[i]);
-    if (v)
-      rt_dict_set(c, keep[i], rt_incref(v));
-  }
-  return c;
 }
 
 /* TaskExecutor._execute's attempt loop: `retries` more attempts after the
@@ -547,13 +549,18 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
    * failure prints as a task's ("One or more items failed"). */
   bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
                       (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
-  if (loop_ran && st == RT_STATUS_SKIPPED) { /* v2_runner_on_skipped prints the host after its items */
+  bool no_log = kw_flag(h, t, RT_TK_NO_LOG);
+  if (loop_ran && no_log) { /* censored, the result has no "results": it prints as a task's */
+    RtValue *c = censored(r);
+    rt_out_result(h, t, c, st, false);
+    rt_decref(c);
+  } else if (loop_ran && st == RT_STATUS_SKIPPED) { /* v2_runner_on_skipped prints the host after its items */
     RtValue *c = rt_dict_copy(r);
     rt_dict_del(c, "results"); /* _process_items */
     rt_out_result(h, t, c, st, false);
     rt_decref(c);
   } else if (!loop_ran || debug_failed) {
-    if (kw_flag(h, t, RT_TK_NO_LOG)) {
+    if (no_log) {
       RtValue *c = censored(r);
       rt_out_result(h, t, c, st, false);
       rt_decref(c);
