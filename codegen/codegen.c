@@ -263,8 +263,8 @@ static void cg_types_init(Cg *g) {
                   CG_F(P, RtProgram, plan_json),     CG_F(P, RtProgram, plays),
                   CG_F(I32, RtProgram, nplays),      CG_F(P, RtProgram, files),
                   CG_F(I32, RtProgram, nfiles),      CG_F(I32, RtProgram, nroles),
-                  CG_F(P, RtProgram, base_dir)},
-      11, sizeof(RtProgram));
+                  CG_F(P, RtProgram, base_dir),      CG_F(P, RtProgram, load_fault)},
+      12, sizeof(RtProgram));
   g->t_expr_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P}, 1, false);
   g->t_task_fn = LLVMFunctionType(I32, (LLVMTypeRef[]){P, P}, 2, false);
 }
@@ -1350,7 +1350,7 @@ static LLVMValueRef cg_program(Cg *g) {
   cg_tasks(g);
   LLVMValueRef plays = cg_plays(g);
   LLVMValueRef files = cg_files(g);
-  LLVMValueRef f[11] = {cg_i32(g, PLAYC_ABI_VERSION),
+  LLVMValueRef f[12] = {cg_i32(g, PLAYC_ABI_VERSION),
                         LLVMConstInt(g->t_i32, mod_schema_hash(), false),
                         cg_cstr(g, p->playbook ? p->playbook : ""),
                         cg_cstr(g, g->o->plan_text ? g->o->plan_text : ""),
@@ -1360,9 +1360,10 @@ static LLVMValueRef cg_program(Cg *g) {
                         files,
                         cg_i32(g, p->nfiles),
                         cg_i32(g, p->nroles),
-                        cg_cstr(g, g->o->base_dir ? g->o->base_dir : "")};
+                        cg_cstr(g, g->o->base_dir ? g->o->base_dir : ""),
+                        cg_cstr_or_null(g, p->load_fault)};
   LLVMValueRef gv = LLVMAddGlobal(g->mod, g->t_program, "playc_program");
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(g->t_program, f, 11));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(g->t_program, f, 12));
   LLVMSetGlobalConstant(gv, true);
   free(g->scope_gvs);
   free(g->block_gvs);

@@ -273,6 +273,7 @@ typedef struct IrProgram {
   int32_t nfiles;
   int32_t nroots; /* roots are numbered 0..nroots-1 */
   IrExpr **roots; /* by id */
+  const char *load_fault; /* FePlaybook.load_fault: the program stops with it */
 } IrProgram;
 
 /* ---- ir.c: construction helpers ------------------------------------------------ */

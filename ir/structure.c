@@ -1352,6 +1352,7 @@ IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) {
   l.pb = pb;
   l.p = pc_alloc(c, sizeof *l.p);
   l.p->playbook = pb->path;
+  l.p->load_fault = pb->load_fault;
   l.p->nplays = pb->nplays;
   l.p->plays = pc_alloc(c, sizeof(IrPlay) * (size_t)(pb->nplays + 1));
   St s = {0};

@@ -331,6 +331,11 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   if (run.inv.nhosts == 0)
     rt_out_warning(NULL, "provided hosts list is empty, only localhost is available. Note that "
                          "the implicit localhost does not match 'all'");
+  if (prog->load_fault) { /* ansible-playbook fails loading the playbook: nothing runs */
+    rt_out_error("%s", prog->load_fault);
+    free_run(&run);
+    return 4;
+  }
   rc = rt_run(&run);
   free_run(&run);
   return rc;

@@ -268,6 +268,8 @@ typedef struct RtProgram {
   int32_t nfiles;
   int32_t nroles;        /* role instances, numbered 0..nroles-1 */
   const char *base_dir;  /* the folder playc ran in: relative paths of the program are relative to it */
+  const char *load_fault; /* an error ansible-playbook raises loading the playbook (with its context):
+                             the program prints it and exits 4 before running; NULL: none */
 } RtProgram;
 
 /* ---- entry ------------------------------------------------------------ */
