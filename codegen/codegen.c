@@ -250,8 +250,9 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
                   CG_F(P, RtPlayDef, dep_role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
-                  CG_F(g->t_loc, RtPlayDef, loc)},
-      20, sizeof(RtPlayDef));
+                  CG_F(g->t_loc, RtPlayDef, loc),    CG_F(P, RtPlayDef, vars_files),
+                  CG_F(I32, RtPlayDef, nvars_files)},
+      22, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -1282,7 +1283,13 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
   LLVMValueRef tasks = pl->ntasks
                            ? LLVMConstGEP2(g->t_taskdef, g->tasks_gv, (LLVMValueRef[]){cg_i32(g, pl->first_task)}, 1)
                            : cg_null(g);
-  LLVMValueRef f[20] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef *vf = calloc((size_t)pl->nvars_files + 1, sizeof *vf);
+  PC_ASSERT(vf);
+  for (int32_t i = 0; i < pl->nvars_files; i++)
+    vf[i] = cg_include(g, pl->vars_files[i]);
+  LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
+  free(vf);
+  LLVMValueRef f[22] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1301,8 +1308,10 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         cg_strs(g, pl->dep_role_names),
                         cg_prompts(g, pl),
                         cg_i32(g, pl->nprompts),
-                        cg_loc_value(g, pl->loc)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 20);
+                        cg_loc_value(g, pl->loc),
+                        vfiles,
+                        cg_i32(g, pl->nvars_files)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 22);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {

@@ -200,7 +200,7 @@ void pc_fault_at(PcCtx *c, PcLoc loc, const char *fmt, ...) {
   if (c->strict)
     pc_error_at(c, loc, "%s", msg);
   else
-    pc_warn_at(c, loc, "%s (the task fails when it runs, as in Ansible)", msg);
+    pc_warn_at(c, loc, "%s (reported when the task runs, as Ansible does)", msg);
 }
 
 void pc_error(PcCtx *c, const char *fmt, ...) {

@@ -219,6 +219,7 @@ struct FeTask {
   bool implicit;            /* a block Ansible makes around bare tasks */
   /* FE_TASK_MODULE */
   const char *action;       /* the module name as written (short or FQCN) */
+  const char *local_module; /* a module of a library/ folder (a role's, the playbook's): its file, or NULL */
   PcLoc action_loc;
   FeNode *args;             /* map, free-form scalar, or NULL */
   const char *with;         /* the lookup of a with_<lookup> loop, or NULL */
@@ -275,6 +276,12 @@ typedef struct FePlay {
   FeNode **vars_files;      /* loaded vars_files maps, in order (constant names) */
   const char **vars_files_paths;
   int32_t nvars_files;
+  /* When an entry is a template: every entry, in order, as an include whose
+   * `file` is the entry (a name or a list of names: the first found wins)
+   * and whose candidates are the files its names can name; chosen per host
+   * at run time, as VariableManager.get_vars templates them. */
+  FeInclude **vars_files_dyn;
+  int32_t nvars_files_dyn;
   FeNode *import_when;      /* import_playbook's when (list or scalar), or NULL */
   FeNode *import_vars;      /* import_playbook's vars (map), or NULL */
   const char *dir;          /* the folder of the playbook file it came from */
@@ -289,7 +296,13 @@ typedef struct FePlaybook {
   const char *load_fault; /* the first error ansible-playbook raises loading the playbook that playc
                              only warns about (without --strict): the program prints it and exits 4
                              before running anything; with its error context. NULL: none */
+  PcVec role_paths; /* const char*: the folder of each role loaded (for their plugin folders) */
 } FePlaybook;
+
+/* The file of a Jinja plugin named `name` in a `kind` folder ("filter_plugins",
+ * "test_plugins") Ansible adds for the playbook or one of its roles: a .py
+ * file there that names it in quotes. NULL if none. */
+const char *fe_local_plugin(PcCtx *c, const FePlaybook *pb, const char *kind, const char *name);
 
 /* Loads and checks a playbook (and every role, import and include it names).
  * NULL, or a playbook with c->nerrors > 0, after diagnostics. */
@@ -303,6 +316,7 @@ typedef struct FeLoad {
   PcVec roles;       /* FeRole*: this play's instances */
   PcVec role_keys;   /* const char*: their cache keys (name and params) */
   int depth;         /* nesting of imports, includes and role dependencies */
+  PcVec loading;     /* const char*: the tasks files being read, outermost first (normalised paths) */
 } FeLoad;
 
 /* Deepest nesting of imports, includes and role dependencies. */

@@ -243,6 +243,8 @@ typedef struct IrPlay {
   const char **dep_role_names; /* those roles' dependencies, all levels (NULL-terminated) */
   IrVar *prompts;    /* vars_prompt: name and the spec dict */
   int32_t nprompts;
+  IrInclude **vars_files; /* templated vars_files: every entry, chosen per host (else in `scope`) */
+  int32_t nvars_files;
   IrKeyword *kws;    /* every keyword, for the plan */
   int32_t nkws;
   int32_t first_task, ntasks; /* its tasks in the program's table */

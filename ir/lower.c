@@ -59,8 +59,11 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   const IrFilterInfo *f = lw_find(test ? lw_tests : lw_filters, j->name);
   int nargs = j->nkids - 1;
   const char *unsupported = NULL;
+  const char *local = NULL;
   if (!f && (test ? fe_ansible_test(j->name) : fe_ansible_filter(j->name)))
     unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
+  else if (!f && (local = fe_local_plugin(l->c, l->pb, test ? "test_plugins" : "filter_plugins", j->name)))
+    unsupported = pc_sprintf(l->c, "%s '%s' (a local plugin: %s)", test ? "test" : "filter", j->name, local);
   else if (!f)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
   else if (nargs < f->min || nargs > f->max)
@@ -109,6 +112,12 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
     return e;
   }
   case J_TEST: return lw_call(l, j, true);
+  case J_STMT: { /* Jinja statements: planned, refused by -o */
+    e = lw_const_str(l, j->s, j->slen, j->loc);
+    const char *end = strstr(j->s, "%}");
+    e->unsupported = pc_sprintf(l->c, "the Jinja statement '%.*s'", end ? (int)(end - j->s + 2) : 2, j->s);
+    return e;
+  }
   default: break;
   }
   e = ir_expr_new(l->c, ops[j->kind], TY_UNDEF, j->loc);
@@ -637,7 +646,8 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   int32_t mi = mod_schema_find(ft->action);
   if (mi < 0) { /* a module playc lacks: planned, refused by -o */
     t->module = -1;
-    t->unsupported = fe_ansible_module(ft->action);
+    t->unsupported = ft->local_module ? pc_sprintf(l->c, "a local module: %s", ft->local_module)
+                                      : fe_ansible_module(ft->action);
     t->action = ft->action;
     const FeNode *args = ft->args;
     if (args && args->kind == FE_SCALAR)

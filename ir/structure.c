@@ -433,19 +433,29 @@ static void st_loop_control(St *s, IrTask *t, FeNode *lc) {
 
 /* The loop of a with_<lookup>: the lookup called on the terms. */
 static IrExpr *st_with_loop(St *s, const FeTask *ft) {
-  static const char *const known[] = {"items", "list", "dict", "indexed_items", "together", "nested",
-                                      "subelements", "sequence", "fileglob", "first_found", "flattened",
-                                      "random_choice", "lines", "file", "env", "inventory_hostnames",
-                                      "cartesian", "community.general.cartesian", NULL};
+  static const char *const known[] = {
+#define X(name, fn) name,
+#include "../runtime/lookups.def"
+#undef X
+      NULL};
+  const char *name = ft->with;
+  if (strncmp(name, "ansible.builtin.", 16) == 0)
+    name += 16;
+  else if (strncmp(name, "ansible.legacy.", 15) == 0)
+    name += 15;
   bool ok = false;
   for (int i = 0; known[i]; i++)
-    ok |= strcmp(known[i], ft->with) == 0;
-  if (!ok) {
+    ok |= strcmp(known[i], name) == 0;
+  const char *unsupported = NULL;
+  if (!ok && (fe_ansible_lookup(name) || strchr(name, '.'))) /* Ansible's or a collection's: planned */
+    unsupported = pc_sprintf(s->c, "lookup '%s'", ft->with);
+  else if (!ok) {
     pc_error_at(s->c, ft->kw_loc[FE_KW_LOOP], "lookup plugin (%s) not found", ft->with);
     return NULL;
   }
   IrExpr *e = ir_expr_new(s->c, IR_LOOKUP, TY_LIST, ft->with_node->loc);
-  e->name = ft->with;
+  e->name = name;
+  e->unsupported = unsupported;
   ir_expr_add_kid(s->c, e, ir_lower_value(s->l, ft->with_node));
   return e;
 }
@@ -778,7 +788,8 @@ static void st_role(St *s, FeRoleUse *u, FeRoleUse **chain, int nchain, const St
     return;
   FeRole *r = u->role;
   FeRoleUse **sub = pc_alloc(c, sizeof(FeRoleUse *) * (size_t)(nchain + 1));
-  memcpy(sub, chain, sizeof(FeRoleUse *) * (size_t)nchain);
+  if (nchain)
+    memcpy(sub, chain, sizeof(FeRoleUse *) * (size_t)nchain);
   sub[nchain] = u;
   for (int i = 0; i < r->ndeps; i++)
     st_role(s, r->deps[i], sub, nchain + 1, parent, out, handlers);
@@ -1023,18 +1034,31 @@ static IrItem st_item(St *s, const FeTask *ft, const StCtx *x) {
 /* ---- plays -------------------------------------------------------------------------------- */
 
 /* The play's roles: roles: entries first, then import_role uses in load order. */
-static void st_collect_roles(St *s, const FeList *l) {
-  for (int i = 0; i < l->n; i++) {
+static void st_collect_roles(St *s, const FeList *l, int depth);
+
+/* The import_role uses of role `r`'s tasks and its dependencies' tasks. */
+static void st_collect_role_tasks(St *s, const FeRole *r, int depth) {
+  if (depth >= FE_MAX_NESTING)
+    return;
+  st_collect_roles(s, &r->tasks, depth + 1);
+  for (int i = 0; i < r->ndeps; i++)
+    st_collect_role_tasks(s, r->deps[i]->role, depth + 1);
+}
+
+/* The roles imported (import_role) in a tasks list, at any depth: they join
+ * the play's roles, as Ansible adds them when it loads the play. */
+static void st_collect_roles(St *s, const FeList *l, int depth) {
+  for (int i = 0; i < l->n && depth < FE_MAX_NESTING; i++) {
     const FeTask *t = l->items[i];
     if (t->kind != FE_TASK_BLOCK)
       continue;
     if (t->role_use) {
       pc_vec_push(s->c, &s->play_roles, t->role_use);
-      st_collect_roles(s, &t->role_use->role->tasks);
+      st_collect_role_tasks(s, t->role_use->role, depth + 1);
     }
-    st_collect_roles(s, &t->block);
-    st_collect_roles(s, &t->rescue);
-    st_collect_roles(s, &t->always);
+    st_collect_roles(s, &t->block, depth + 1);
+    st_collect_roles(s, &t->rescue, depth + 1);
+    st_collect_roles(s, &t->always, depth + 1);
   }
 }
 
@@ -1157,12 +1181,14 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
     else
       ip->order = order->text;
   }
-  for (int i = 0; i < fp->nroles; i++)
+  for (int i = 0; i < fp->nroles; i++) {
     pc_vec_push(c, &s->play_roles, fp->roles[i]);
+    st_collect_role_tasks(s, fp->roles[i]->role, 0);
+  }
   /* Ansible loads roles, then handlers, pre_tasks, post_tasks, tasks */
   static const int load_order[] = {FE_SEC_PRE_TASKS, FE_SEC_POST_TASKS, FE_SEC_TASKS};
   for (int i = 0; i < 3; i++)
-    st_collect_roles(s, &fp->sections[load_order[i]]);
+    st_collect_roles(s, &fp->sections[load_order[i]], 0);
   s->public_roles = (PcVec){0};
   for (int i = 0; i < fp->nroles; i++)
     st_collect_public(s, &fp->roles[i]->role->tasks, 0);
@@ -1170,6 +1196,24 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   for (int i = 0; i < 4; i++)
     st_collect_public(s, &fp->sections[run_order[i]], 0);
   ip->scope = st_play_frames(s);
+  if (fp->nvars_files_dyn) { /* templated vars_files: each entry's candidates as frames, chosen per host */
+    ip->vars_files = pc_alloc(c, sizeof(IrInclude *) * (size_t)fp->nvars_files_dyn);
+    ip->nvars_files = fp->nvars_files_dyn;
+    for (int i = 0; i < fp->nvars_files_dyn; i++) {
+      const FeInclude *fi = fp->vars_files_dyn[i];
+      IrInclude *inc = pc_alloc(c, sizeof *inc);
+      inc->file = ir_lower_root(s->l, ir_lower_value(s->l, fi->file), fi->file->kind == FE_SCALAR ? fi->file->text : NULL);
+      inc->n = fi->n;
+      inc->names = fi->names;
+      inc->dirs = fi->dirs;
+      inc->ndirs = fi->ndirs;
+      inc->frames = pc_alloc(c, sizeof(IrScope *) * (size_t)(fi->n + 1));
+      for (int k = 0; k < fi->n; k++)
+        inc->frames[k] = st_frame(s, RT_LV_VARS_FILES, pc_sprintf(c, "vars_files %s", fi->names[k]), fi->vars[k],
+                                  NULL);
+      ip->vars_files[i] = inc;
+    }
+  }
   /* VariableManager's play role names: one per play.roles entry (a role
    * listed twice is named twice), and their dependencies */
   ip->role_names = pc_alloc(c, sizeof(char *) * (size_t)(s->play_roles.len + 1));
@@ -1240,7 +1284,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
    * compiled (run) before it (search_handler_blocks_by_name) */
   for (int i = 0; i < s->notifies.len; i++) {
     StNotify *n = s->notifies.items[i];
-    PcVec hits = {0};
+    PcVec hits = {0}, missing = {0};
     int limit = nstatic + (n->horizon < 0 ? s->include_handlers.len : n->horizon);
     for (int j = 0; j < n->names->n; j++) {
       FeNode *nm = n->names->items[j];
@@ -1263,11 +1307,20 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
             pc_vec_push(c, &hits, (void *)(intptr_t)h);
             found = true;
           }
-      if (!found)
-        pc_error_at(c, nm->loc,
+      if (!found) { /* Ansible looks only when the task changes something, and then stops the run */
+        pc_fault_at(c, nm->loc,
                     "The requested handler '%s' was not found in either the main handlers list nor in the "
                     "listening handlers list",
                     nm->text);
+        pc_vec_push(c, &missing, nm);
+      }
+    }
+    if (missing.len) { /* looked up at run time, where they are not found either */
+      FeNode *seq = pc_alloc(c, sizeof *seq);
+      *seq = *n->names;
+      seq->items = (FeNode **)missing.items;
+      seq->n = missing.len;
+      n->task->kw[RT_TK_NOTIFY] = ir_lower_root(s->l, ir_lower_value(s->l, seq), NULL);
     }
     n->task->notify = pc_alloc(c, sizeof(int32_t) * (size_t)(hits.len + 1));
     for (int j = 0; j < hits.len; j++)

@@ -244,6 +244,11 @@ typedef struct RtPlayDef {
   const RtVarDef *prompts; /* vars_prompt: name, and `value` gives the prompt spec dict */
   int32_t nprompts;
   RtLoc loc;
+  /* Templated vars_files: every entry, in order; `file` gives its name or
+   * list of names (the first one found wins), `frames` each candidate's
+   * vars. Chosen per host before each task (the RT_LV_VARS_FILES level). */
+  const RtIncludeDef *const *vars_files;
+  int32_t nvars_files;
 } RtPlayDef;
 
 /* A file embedded at compile time (copy src=, later template bodies). */

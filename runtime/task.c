@@ -549,8 +549,11 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
    * failure prints as a task's ("One or more items failed"). */
   bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
                       (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
+  bool stopped = st == RT_STATUS_CHANGED && !rt_notify_known(h, t); /* nothing more prints */
   bool no_log = kw_flag(h, t, RT_TK_NO_LOG);
-  if (loop_ran && no_log) { /* censored, the result has no "results": it prints as a task's */
+  if (stopped) {
+    /* the run stops: ansible-playbook prints its error, no result */
+  } else if (loop_ran && no_log) { /* censored, the result has no "results": it prints as a task's */
     RtValue *c = censored(r);
     rt_out_result(h, t, c, st, false);
     rt_decref(c);

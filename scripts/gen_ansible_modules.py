@@ -17,7 +17,8 @@ what Ansible 2.14 knows by name, so that playc can tell a name it lacks
                                   message lists them: sorted, aliases after
                                   in parentheses
   FE_FILTER(name) FE_TEST(name)   Jinja2's and ansible.builtin's filters, tests
-  FE_LOOKUP(name)                 ansible.builtin's lookups
+  FE_LOOKUP(name)                 ansible.builtin's lookups (each kind with the
+                                  short names it routes to a collection)
 
 Run it with Debian's python3 (the one ansible-core is installed for):
 
@@ -139,6 +140,14 @@ for pkg, attr, dest in (("filter", "filters", filters), ("test", "tests", tests)
             dest.update(getattr(cls(), attr)())
 lookups = sorted(f[:-3] for f in os.listdir(os.path.join(base, "plugins", "lookup"))
                  if f.endswith(".py") and not f.startswith("_"))
+# short names ansible-core routes to a collection (json_query → community.general)
+for kind, dest in (("filter", filters), ("test", tests), ("lookup", None)):
+    for short, r in (routing["plugin_routing"].get(kind) or {}).items():
+        if isinstance(r, dict) and r.get("redirect") and not r.get("tombstone"):
+            if dest is None:
+                lookups = sorted(set(lookups) | {short})
+            else:
+                dest.add(short)
 out.write("#ifdef FE_FILTER\n")
 for n in sorted(filters):
     out.write("FE_FILTER(%s)\n" % c_str(n))
