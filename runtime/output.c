@@ -44,6 +44,7 @@ void rt_out_banner(RtRun *run, const char *msg) {
 }
 
 void rt_out_play(RtRun *run, const RtPlayDef *play) {
+  rt_report_play(run, play);
   pthread_mutex_lock(&run->out_lock);
   char *msg = rt_xasprintf("PLAY [%s]", play->name[0] ? play->name : play->hosts);
   banner(msg);
@@ -52,13 +53,14 @@ void rt_out_play(RtRun *run, const RtPlayDef *play) {
   pthread_mutex_unlock(&run->out_lock);
 }
 
-void rt_out_task(RtRun *run, const char *name, bool handler) {
+void rt_out_task(RtRun *run, const RtTaskDef *t, const char *name) {
   pthread_mutex_lock(&run->out_lock);
-  char *msg = rt_xasprintf("%s [%s]", handler ? "RUNNING HANDLER" : "TASK", name);
+  char *msg = rt_xasprintf("%s [%s]", t->handler ? "RUNNING HANDLER" : "TASK", name);
   banner(msg);
   free(msg);
   fflush(stdout);
   pthread_mutex_unlock(&run->out_lock);
+  rt_report_task(run, t, name);
 }
 
 /* A copy of `r` without the keys the default callback never shows. */
@@ -229,6 +231,7 @@ void rt_out_recap(RtRun *run) {
   fflush(stdout);
   pthread_mutex_unlock(&run->out_lock);
   free(hs);
+  rt_report_finish(run); /* the reports are written at the stats event, as the callbacks do */
 }
 
 /* Ansible's display.warning: "[WARNING]: msg" wrapped as textwrap.wrap does at

@@ -177,6 +177,7 @@ struct RtTaskDef {
   const RtIncludeDef *include; /* RT_TASK_INCLUDE_* (and include_vars): the files it can name */
   const char *const *roots; /* folders a relative `src` is looked for in (files/NAME, NAME), NULL-terminated */
   const char *fault;        /* the message the module fails with when it runs (unknown parameters), or NULL */
+  const char *args_text;    /* "k=v, ..." as the junit report shows the task's arguments, or NULL */
   RtExprFn kw[RT_TK_COUNT];
 };
 
@@ -249,6 +250,7 @@ typedef struct RtPlayDef {
    * vars. Chosen per host before each task (the RT_LV_VARS_FILES level). */
   const RtIncludeDef *const *vars_files;
   int32_t nvars_files;
+  const char *const *tags; /* the play's own tags, NULL-terminated (--list-tasks) */
 } RtPlayDef;
 
 /* A file embedded at compile time (copy src=, later template bodies). */

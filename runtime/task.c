@@ -576,6 +576,11 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
     fflush(stdout);
     pthread_mutex_unlock(&h->run->out_lock);
   }
+  if (!stopped && h->run->report) { /* the reports see what the callbacks see */
+    RtValue *c = kw_flag(h, t, RT_TK_NO_LOG) ? censored(r) : rt_incref(r);
+    rt_report_result(h, t, c, st);
+    rt_decref(c);
+  }
   rt_host_clear_level(h, RT_LV_LOOP);
   if (t->register_var && st != RT_STATUS_UNREACHABLE)
     rt_host_set_fact(h, t->register_var, rt_incref(r));
