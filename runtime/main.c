@@ -23,7 +23,7 @@ static void usage(FILE *f, const char *argv0) {
           "          [--host-key-checking=yes|accept-new|no] [--known-hosts FILE]\n"
           "          [--vault-id [LABEL@]SOURCE]... [--vault-password-file FILE]...\n"
           "          [--ask-vault-pass] [--output json=FILE|-] [--output junit=FILE] [--profile]\n"
-          "          [--list-hosts] [--list-tasks] [--list-tags]\n"
+          "          [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
           "\nRuns the playbook compiled into this program (by playc).\n",
           argv0);
@@ -148,7 +148,8 @@ static int parse_hkc(const char *s) {
 }
 
 enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
-       OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_OUTPUT, OPT_PROFILE, OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS };
+       OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_OUTPUT, OPT_PROFILE, OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS,
+       OPT_SYNTAX, OPT_STEP };
 
 /* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
 static void add_tags(const char ***list, int *n, const char *arg) {
@@ -182,7 +183,8 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"ask-vault-password", no_argument, 0, OPT_ASK_VAULT},
       {"output", required_argument, 0, OPT_OUTPUT}, {"profile", no_argument, 0, OPT_PROFILE},
       {"list-hosts", no_argument, 0, OPT_LIST_HOSTS}, {"list-tasks", no_argument, 0, OPT_LIST_TASKS},
-      {"list-tags", no_argument, 0, OPT_LIST_TAGS},
+      {"list-tags", no_argument, 0, OPT_LIST_TAGS}, {"syntax-check", no_argument, 0, OPT_SYNTAX},
+      {"step", no_argument, 0, OPT_STEP},
       {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
   RtOptions *o = &run->opt;
   o->forks = 5;
@@ -252,6 +254,13 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     case OPT_LIST_HOSTS: o->list_hosts = true; break;
     case OPT_LIST_TASKS: o->list_tasks = true; break;
     case OPT_LIST_TAGS: o->list_tags = true; break;
+    case OPT_SYNTAX: /* checked when it was compiled: what ansible-playbook prints for a good one */
+      printf("\nplaybook: %s\n", run->prog->playbook);
+      return 0;
+    case OPT_STEP:
+      rt_out_error(isatty(0) ? "--step is not supported by playc yet"
+                             : "--step asks before each task and needs a terminal: standard input is not one");
+      return 5;
     case OPT_VERSION:
       printf("%s (playc-compiled playbook %s, abi %d)\n", argv[0], run->prog->playbook,
              PLAYC_ABI_VERSION);

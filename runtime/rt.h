@@ -718,6 +718,9 @@ void rt_out_task(RtRun *run, const RtTaskDef *t, const char *name);
  * `item` is non-NULL). */
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item);
 void rt_out_recap(RtRun *run);
+/* One line in the colour of skipped results (C.COLOR_SKIP), as the callback
+ * shows "included: ...", "skipping: no hosts matched" and "...ignoring". */
+void rt_out_skip_line(RtRun *run, const char *text);
 /* Warnings and errors as ansible-playbook prints them ("[WARNING]: ...", "ERROR! ..."). */
 void rt_out_warning(RtRun *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -574,10 +574,9 @@ static void mark_failed(PlayRun *pr, int i) {
 static void meta_skip_line(PlayRun *pr, RtHost *h, const RtTaskDef *t) {
   if (t->implicit)
     return;
-  pthread_mutex_lock(&pr->run->out_lock);
-  printf("skipping: [%s]\n", h->name);
-  fflush(stdout);
-  pthread_mutex_unlock(&pr->run->out_lock);
+  char *line = rt_xasprintf("skipping: [%s]", h->name);
+  rt_out_skip_line(pr->run, line);
+  free(line);
 }
 
 /* _execute_meta on one host. Returns true when the action applies to every
@@ -901,10 +900,7 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
       for (int i = 0; i < pr->n; i++)
         if (in->hosts[i])
           pr->hosts[i]->counts.ok++;
-      pthread_mutex_lock(&pr->run->out_lock);
-      printf("%s\n", msg.data);
-      fflush(stdout);
-      pthread_mutex_unlock(&pr->run->out_lock);
+      rt_out_skip_line(pr->run, msg.data);
     }
     rt_buf_free(&msg);
     int32_t nb = def->nblocks ? def->nblocks[in->candidate] : 0;
@@ -1286,10 +1282,7 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   }
   rt_out_play(run, play);
   if (pr.n == 0) {
-    pthread_mutex_lock(&run->out_lock);
-    printf("skipping: no hosts matched\n");
-    fflush(stdout);
-    pthread_mutex_unlock(&run->out_lock);
+    rt_out_skip_line(run, "skipping: no hosts matched");
     free(pr.hosts);
     return true;
   }

@@ -571,10 +571,7 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
       rt_out_result(h, t, r, st, false);
     }
   } else if (st == RT_STATUS_IGNORED) {
-    pthread_mutex_lock(&h->run->out_lock);
-    fputs("...ignoring\n", stdout);
-    fflush(stdout);
-    pthread_mutex_unlock(&h->run->out_lock);
+    rt_out_skip_line(h->run, "...ignoring");
   }
   if (!stopped && h->run->report) { /* the reports see what the callbacks see */
     RtValue *c = kw_flag(h, t, RT_TK_NO_LOG) ? censored(r) : rt_incref(r);

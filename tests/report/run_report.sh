@@ -21,6 +21,16 @@ expect "json report as ansible.posix.json" $PY "$src/compare.py" json ours.json 
 expect "junit report as ansible.builtin.junit" $PY "$src/compare.py" junit ours.xml junit/report-*.xml
 expect_eq "the default output is unchanged beside the reports" "$(recap theirs.out)" "$(recap ours.out)"
 
+# colours as Display's when forced (no terminal here): result lines, included
+# lines, ...ignoring, the recap, warnings (one fork: hosts in order)
+ANSIBLE_FORCE_COLOR=1 ./report -f 1 -i inv > color.ours 2>&1
+ANSIBLE_FORCE_COLOR=1 $PY "$(command -v ansible-playbook)" -f 1 -i inv report.yml > color.theirs 2>&1
+uncolor_times() { sed -E 's/"(delta|start|end)": "[^"]*"/"\1": "X"/g' "$1" | awk '/^PLAY RECAP/ {r=1} r {print | "sort"; next} {print}'; }
+expect_eq "ANSIBLE_FORCE_COLOR=1 output as ansible-playbook's" "$(uncolor_times color.theirs)" "$(uncolor_times color.ours)"
+expect "  which has colours" grep -q $'\033\[0;32m' color.ours
+NO_COLOR=1 ANSIBLE_FORCE_COLOR=0 ./report -i inv > nocolor.ours 2>&1
+expect "NO_COLOR=1: none" bash -c "! grep -q $'\033' nocolor.ours"
+
 # json=-: stdout holds the report alone, as with ANSIBLE_STDOUT_CALLBACK=json
 ./report -i inv --output json=- > stdout.json 2> stderr.txt
 expect "json=- is valid JSON and nothing else" $PY -c 'import json,sys; json.load(open(sys.argv[1]))' stdout.json
@@ -47,6 +57,13 @@ for o in --list-hosts --list-tasks --list-tags "--list-tasks --list-tags --list-
   expect_eq "$o as ansible-playbook" "$($PY "$(command -v ansible-playbook)" -i inv2 listing.yml $o 2>&1 | sorted_hosts)" \
     "$(./listing -i inv2 $o 2>&1 | sorted_hosts)"
 done
+
+# --syntax-check: the program was checked when compiled; it says so as ansible-playbook does
+expect_eq "--syntax-check as ansible-playbook" "$($PY "$(command -v ansible-playbook)" -i inv2 listing.yml --syntax-check 2>&1)" \
+  "$(./listing -i inv2 --syntax-check 2>&1)"
+./listing -i inv2 --step < /dev/null > step.out 2>&1
+expect_eq "--step without a terminal: refused, exit 5" 5 $?
+expect "  saying why" grep -q "needs a terminal" step.out
 
 # bad values and files
 ./report -i inv --output xml=x > /dev/null 2> err.txt
