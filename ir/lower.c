@@ -566,8 +566,9 @@ static const char *lw_arg_text(void *ctx, const char *name) {
   return v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
 }
 
-/* copy's remote_src: true when it is a constant true (src is then on the
- * target); a template may be either, so src is embedded when it exists. */
+/* copy's (and unarchive's) remote_src: true when it is a constant true (src
+ * is then on the target); a template may be either, so src is embedded when
+ * it exists. */
 static bool lw_remote_src(const FeNode *args) {
   for (int i = 0; args && i < args->n; i++)
     if (strcmp(args->keys[i]->text, "remote_src") == 0) {
@@ -604,6 +605,9 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     if (mp)
       lw_check_param(l, m, mp, v);
     if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
+      lw_embed(l, v, "files");
+    /* (system family) unarchive's src comes from the controller unless remote_src */
+    if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
       lw_embed(l, v, "files");
     ir_expr_add_kid(l->c, d, lw_const_str(l, mp ? mp->name : k, strlen(mp ? mp->name : k), args->keys[i]->loc));
     ir_expr_add_kid(l->c, d, lw_node(l, v));

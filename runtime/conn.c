@@ -428,6 +428,13 @@ void rt_host_close(RtHost *h) {
   h->conn = NULL;
 }
 
+void rt_host_reset(RtHost *h) {
+  rt_host_close(h);
+  h->unreachable = false;
+  free(h->unreachable_msg);
+  h->unreachable_msg = NULL;
+}
+
 static void mark_unreachable(RtHost *h, const char *msg) {
   h->unreachable = true;
   free(h->unreachable_msg);

@@ -434,6 +434,11 @@ void rt_host_temp_remove(RtHost *h, const char *path);
 bool rt_host_lost(const RtHost *h);
 /* Closes the host's connection (rt_conn_close). */
 void rt_host_close(RtHost *h);
+/* (system family: wait_for_connection, reboot) Closes the host's connection
+ * and forgets that it was found unreachable, so the next request connects
+ * afresh: a module that expects the target to go away and come back tries
+ * again instead of ending the host's play. */
+void rt_host_reset(RtHost *h);
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
 /* `n` random bytes (from the kernel) as 2n hex digits into out (2n + 1 bytes). */
