@@ -45,7 +45,7 @@ typedef struct St {
   PcVec notifies;   /* StNotify*: constant notify names to resolve once handlers are known */
   PcVec play_roles; /* FeRoleUse*: roles of the play (roles:, import_role), for the play-wide frames */
   PcVec public_roles; /* FeTask*: include_role with public: true (their frames count once one ran) */
-  PcVec varsets;    /* StVarSet*: lowered var maps, by node */
+  PcMap varsets;    /* map node → its StVarSet: lowered var maps, by node */
   PcVec *role_handlers; /* per role instance id: PcVec of IrTask* (NULL until compiled) */
   PcVec include_handlers; /* IrTask*: include_role handlers */
   int include_role_depth; /* include_roles being compiled around the current task */
@@ -72,9 +72,9 @@ static int st_var_cmp(const void *a, const void *b) {
 
 /* The vars of map `m`, lowered once per node (sorted by name). */
 static StVarSet *st_varset(St *s, const FeNode *m) {
-  for (int i = 0; i < s->varsets.len; i++)
-    if (((StVarSet *)s->varsets.items[i])->map == m)
-      return s->varsets.items[i];
+  StVarSet *known = pc_map_get_ptr(&s->varsets, m);
+  if (known)
+    return known;
   StVarSet *vs = pc_alloc(s->c, sizeof *vs);
   vs->map = m;
   vs->vars = pc_alloc(s->c, sizeof(IrVar) * (size_t)(m->n + 1));
@@ -87,11 +87,11 @@ static StVarSet *st_varset(St *s, const FeNode *m) {
     IrVar *iv = &vs->vars[vs->nvars++];
     iv->name = k->text;
     iv->loc = k->loc;
-    iv->lazy = ir_has_template(v);
+    iv->lazy = ir_has_template(s->l, v);
     iv->value = ir_lower_root(s->l, ir_lower_value(s->l, v), v->kind == FE_SCALAR ? v->text : NULL);
   }
   qsort(vs->vars, (size_t)vs->nvars, sizeof *vs->vars, st_var_cmp);
-  pc_vec_push(s->c, &s->varsets, vs);
+  pc_map_put_ptr(s->c, &s->varsets, m, vs);
   return vs;
 }
 
@@ -331,7 +331,7 @@ static IrExpr *st_bool_const(St *s, bool b, PcLoc loc) {
 static IrExpr *st_kw_root(St *s, FeNode *v, bool cond) {
   if (!v)
     return NULL;
-  if (cond && v->kind == FE_SCALAR && v->stype == FE_T_STR && !ir_has_template(v)) {
+  if (cond && v->kind == FE_SCALAR && v->stype == FE_T_STR && !ir_has_template(s->l, v)) {
     /* a bare string is a conditional only for until; booleans as written */
     int b = -1;
     if (!strcasecmp(v->text, "yes") || !strcasecmp(v->text, "true") || !strcasecmp(v->text, "on") ||
@@ -356,7 +356,6 @@ static bool st_is_false(const FeNode *v) {
  * where only the play's level runs (connection). */
 static bool st_kw_runs(int k, const FeNode *v, bool play) {
   switch (k) {
-  case FE_KW_BECOME:
   case FE_KW_DIFF:
   case FE_KW_DELEGATE_FACTS:
     return st_is_false(v);
@@ -382,7 +381,8 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_NOTIFY, FE_KW_LISTEN, FE_KW_BLOCK, FE_KW_RESCUE, FE_KW_ALWAYS,
                               FE_KW_IGNORE_ERRORS, FE_KW_IGNORE_UNREACHABLE, FE_KW_NO_LOG, FE_KW_RUN_ONCE,
                               FE_KW_ANY_ERRORS_FATAL, FE_KW_CHECK_MODE, FE_KW_RETRIES, FE_KW_DELAY,
-                              FE_KW_LOOP_CONTROL};
+                              FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
+                              FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE};
   for (int k = 0; k < FE_KW_COUNT; k++) {
     FeNode *v = ft && ft->kw[k] ? ft->kw[k] : x->kw[k];
     bool skip = !v || v == s->fp->kw[k];
@@ -514,10 +514,55 @@ static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   t->loop_var = "item";
   if (ft) {
     t->has_source = true; /* codegen computes the error context; plans never need it */
-    if (ft->name && ir_has_template(ft->kw[FE_KW_NAME]))
+    if (ft->name && ir_has_template(s->l, ft->kw[FE_KW_NAME]))
       t->kw[RT_TK_NAME] = st_kw_root(s, ft->kw[FE_KW_NAME], false);
   }
   return t;
+}
+
+/* become and its settings (nearest value): per-host expressions, which the
+ * ansible_become* variables override at run time (runtime/become.c). */
+static void st_become(St *s, IrExpr **out, FeNode *const *kw) {
+  static const struct {
+    int kw, tk;
+  } b[] = {{FE_KW_BECOME_USER, RT_TK_BECOME_USER},
+           {FE_KW_BECOME_METHOD, RT_TK_BECOME_METHOD},
+           {FE_KW_BECOME_FLAGS, RT_TK_BECOME_FLAGS},
+           {FE_KW_BECOME_EXE, RT_TK_BECOME_EXE}};
+  if (kw[FE_KW_BECOME])
+    out[RT_TK_BECOME] = st_kw_root(s, kw[FE_KW_BECOME], true);
+  for (size_t i = 0; i < sizeof b / sizeof *b; i++)
+    if (kw[b[i].kw])
+      out[b[i].tk] = st_kw_root(s, kw[b[i].kw], false);
+}
+
+/* Setup's arguments from the play's gather_subset, gather_timeout and
+ * fact_path: a dict of those given, or NULL. */
+static IrExpr *st_gather_args(St *s, FePlay *fp) {
+  static const struct {
+    int kw;
+    const char *arg;
+  } a[] = {{FE_KW_GATHER_SUBSET, "gather_subset"}, {FE_KW_GATHER_TIMEOUT, "gather_timeout"},
+           {FE_KW_FACT_PATH, "fact_path"}};
+  FeNode *m = pc_alloc(s->c, sizeof *m);
+  m->kind = FE_MAP;
+  m->loc = fp->loc;
+  m->keys = pc_alloc(s->c, sizeof(FeNode *) * 3);
+  m->vals = pc_alloc(s->c, sizeof(FeNode *) * 3);
+  for (size_t i = 0; i < sizeof a / sizeof *a; i++) {
+    FeNode *v = fp->kw[a[i].kw];
+    if (!v)
+      continue;
+    FeNode *k = pc_alloc(s->c, sizeof *k);
+    k->kind = FE_SCALAR;
+    k->stype = FE_T_STR;
+    k->text = a[i].arg;
+    k->len = strlen(a[i].arg);
+    k->loc = v->loc;
+    m->keys[m->n] = k;
+    m->vals[m->n++] = v;
+  }
+  return m->n ? ir_lower_root(s->l, ir_lower_value(s->l, m), NULL) : NULL;
 }
 
 /* The per-host keywords shared by every kind of task. */
@@ -537,6 +582,7 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
     if (kw[flags[i].kw])
       t->kw[flags[i].tk] = st_kw_root(s, kw[flags[i].kw], true);
+  st_become(s, t->kw, kw);
   st_keywords(s, t, x, NULL);
 }
 
@@ -547,7 +593,7 @@ static void st_notify(St *s, IrTask *t, FeNode *v) {
   FeNode *l = st_list_node(s, v);
   bool templated = false;
   for (int i = 0; i < l->n; i++)
-    templated |= ir_has_template(l->items[i]);
+    templated |= ir_has_template(s->l, l->items[i]);
   if (templated) { /* names known at run time only */
     t->kw[RT_TK_NOTIFY] = ir_lower_root(s->l, ir_lower_value(s->l, l), NULL);
     return;
@@ -679,7 +725,7 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
   }
   if (ft->kw[FE_KW_REGISTER]) {
     FeNode *r = ft->kw[FE_KW_REGISTER];
-    if (r->kind != FE_SCALAR || ir_has_template(r))
+    if (r->kind != FE_SCALAR || ir_has_template(s->l, r))
       pc_error_at(s->c, r->loc, "register must be a variable name");
     else
       t->register_var = r->text;
@@ -992,10 +1038,27 @@ static void st_import(St *s, const FeTask *ft, const StCtx *x, PcVec *out) {
   }
 }
 
+/* True (with a located error, once) when the program has more tasks and
+ * blocks than PC_MAX_IR_TASKS: each use of a task is compiled apart, so
+ * task lists aliased inside each other would grow exponentially. */
+static bool st_too_many(St *s, PcLoc loc) {
+  if (s->l->tasks.len + s->l->blocks.len <= PC_MAX_IR_TASKS)
+    return false;
+  if (!s->l->too_many)
+    pc_error_at(s->c, loc,
+                "the playbook expands to more than %d tasks and blocks (task lists reached through YAML aliases "
+                "inside each other?)",
+                PC_MAX_IR_TASKS);
+  s->l->too_many = true;
+  return true;
+}
+
 static IrList st_list(St *s, const FeList *fl, const StCtx *x) {
   PcVec out = {0};
   for (int i = 0; i < fl->n; i++) {
     const FeTask *ft = fl->items[i];
+    if (st_too_many(s, ft->loc))
+      break;
     if (ft->kind == FE_TASK_BLOCK && ft->import) {
       st_import(s, ft, x, &out);
       continue;
@@ -1096,11 +1159,15 @@ static const char *st_hosts(St *s, const FeNode *h) {
     return "";
   if (h->kind == FE_SCALAR)
     return h->text;
-  const char *out = "";
+  PcBuf b = {0}; /* linear in the list: a hosts list may be long */
+  pc_buf_add(s->c, &b, "", 0);
   for (int i = 0; h->kind == FE_SEQ && i < h->n; i++)
-    if (h->items[i]->kind == FE_SCALAR)
-      out = pc_sprintf(s->c, "%s%s%s", out, i ? "," : "", h->items[i]->text);
-  return out;
+    if (h->items[i]->kind == FE_SCALAR) {
+      if (i)
+        pc_buf_adds(s->c, &b, ",");
+      pc_buf_add(s->c, &b, h->items[i]->text, h->items[i]->len);
+    }
+  return b.s;
 }
 
 static bool st_play_bool(St *s, FeNode *v, bool def, const char *what) {
@@ -1158,6 +1225,8 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   ip->name = fp->name ? fp->name : "";
   ip->hosts = st_hosts(s, fp->kw[FE_KW_HOSTS]);
   ip->gather_facts = st_play_bool(s, fp->kw[FE_KW_GATHER_FACTS], true, "gather_facts");
+  ip->gather_args = st_gather_args(s, fp);
+  st_become(s, ip->setup_kw, fp->kw);
   ip->force_handlers = st_play_bool(s, fp->kw[FE_KW_FORCE_HANDLERS], false, "force_handlers");
   ip->any_errors_fatal = st_play_bool(s, fp->kw[FE_KW_ANY_ERRORS_FATAL], false, "any_errors_fatal");
   ip->max_fail_percentage = -1;

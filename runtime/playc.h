@@ -140,6 +140,13 @@ typedef enum RtTaskKw {
   RT_TK_DELAY,
   RT_TK_LOOP_LABEL,       /* loop_control.label */
   RT_TK_LOOP_PAUSE,       /* loop_control.pause */
+  /* become (runtime/become.c): the nearest value of each keyword; the
+   * ansible_become* connection variables override them at run time */
+  RT_TK_BECOME,
+  RT_TK_BECOME_USER,
+  RT_TK_BECOME_METHOD,
+  RT_TK_BECOME_FLAGS,
+  RT_TK_BECOME_EXE,
   RT_TK_COUNT
 } RtTaskKw;
 
@@ -245,6 +252,11 @@ typedef struct RtPlayDef {
   const RtVarDef *prompts; /* vars_prompt: name, and `value` gives the prompt spec dict */
   int32_t nprompts;
   RtLoc loc;
+  /* Gathering Facts: setup's arguments from the play's gather_subset,
+   * gather_timeout and fact_path (a dict), or NULL; and its per-host
+   * keywords (the play's become*), as a task's kw */
+  RtExprFn gather_args;
+  RtExprFn setup_kw[RT_TK_COUNT];
   /* Templated vars_files: every entry, in order; `file` gives its name or
    * list of names (the first one found wins), `frames` each candidate's
    * vars. Chosen per host before each task (the RT_LV_VARS_FILES level). */
@@ -362,6 +374,20 @@ void rt_tpl_text(RtTpl *t, const char *s, size_t len);
 void rt_tpl_value(RtTpl *t, RtValue *v); /* borrows v */
 RtValue *rt_tpl_end(RtTpl *t);           /* frees t */
 RtValue *rt_tpl_single(RtValue *v);      /* borrows v */
+/* `a ~ b ~ c` (Jinja2's Concat, one flat chain) builds in the same buffer:
+ *   buf = rt_tpl_begin(); rt_tpl_str(buf, a); ...; return rt_tpl_end_str(buf);
+ * rt_tpl_str renders with Python's str() (None is "None": no finalize) and
+ * rt_tpl_end_str returns the text as a str, no conversion, or the first
+ * error; linear in the result whatever the chain's length. */
+void rt_tpl_str(RtTpl *t, RtValue *v);   /* borrows v */
+RtValue *rt_tpl_end_str(RtTpl *t);       /* frees t */
+/* A dict entry of a dict with a key computed at run time (`{k: v}` with k
+ * not a constant): puts v under str(k), as constant keys are spelled, and
+ * returns d; or releases d and v and returns the error: k's own, or Python's
+ * TypeError "unhashable type: 'list'" (or 'dict') for a list or dict key.
+ * When d is already an error (an earlier entry's), releases v and returns d.
+ * Takes d and v, borrows k. */
+RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v);
 /* A `when`/changed_when/failed_when result as Ansible evaluates conditionals:
  * returns 1/0, or -1 with *err set (new reference). */
 int32_t rt_cond(RtValue *v, RtValue **err);

@@ -295,22 +295,19 @@ static char *task_name(RtHost *h, const RtItem *x) {
   return name;
 }
 
-/* The "Gathering Facts" task: the setup module, facts merged as Ansible
- * injects them (ansible_facts, and each as a top-level ansible_* var). */
+/* The "Gathering Facts" task: the setup module with the play's
+ * gather_subset, gather_timeout and fact_path; the module stores the facts
+ * as Ansible injects them (modules/setup.c, mod_facts_store). */
 static void gather(RtHost *h, const RtTaskDef *t) {
   RtTaskDef gt = *t;
   gt.module = mod_schema_find("setup");
-  RtValue *args = rt_dict_new(0);
-  if (!rt_step_run(h, &gt, args)) {
+  RtValue *args = h->play && h->play->gather_args ? h->play->gather_args(h) : rt_dict_new(0);
+  if (rt_is_error(args)) {
+    rt_step_error(h, &gt, RT_PHASE_ARGS, args);
     h->last_status = rt_task_finish(h, &gt);
     return;
   }
-  RtValue *facts = h->result ? rt_dict_get(h->result, "ansible_facts") : NULL;
-  if (facts && rt_kind(facts) == RT_DICT) {
-    for (size_t i = 0; i < facts->u.dict.len; i++)
-      rt_host_set_var(h, RT_LV_FACTS, facts->u.dict.ents[i].key->u.str.s, rt_incref(facts->u.dict.ents[i].val));
-    rt_host_set_var(h, RT_LV_FACTS, "ansible_facts", rt_incref(facts));
-  }
+  rt_step_run(h, &gt, args);
   h->last_status = rt_task_finish(h, &gt);
 }
 

@@ -309,6 +309,13 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   }
   RtValue *r = rt_modules[t->module](h, args);
   rt_decref(args);
+  if (!r && h->become_error) { /* become.c: escalation failed ("Incorrect sudo password") */
+    r = rt_dict_new(2);
+    rt_dict_set(r, "msg", rt_str_take(h->become_error, strlen(h->become_error)));
+    rt_dict_set(r, "failed", rt_bool(true));
+    rt_dict_set(r, RT_RAISED_KEY, rt_bool(true)); /* raised by the connection: no "changed" */
+    h->become_error = NULL;
+  }
   if (!r && !h->unreachable) { /* interrupted: no result, the run is stopping */
     set_result(h, NULL);
     h->step_interrupted = true;
