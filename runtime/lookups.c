@@ -151,25 +151,42 @@ static RtValue *lk_nested(RtHost *h, RtValue *terms, RtValue *kw) {
   return acc;
 }
 
-/* subelements: [list or dict of dicts, "key.sub", {skip_missing}] →
- * [[element, subvalue], ...]. */
-/* A copy of dict `d` without the key at the dotted `path`'s end (nested
- * dicts along it copied too): Ansible's subelements lookup pops the list
- * it iterates from the item it pairs with it. */
-static RtValue *without_path(RtValue *d, const char *path) {
-  const char *dot = strchr(path, '.');
-  size_t n = dot ? (size_t)(dot - path) : strlen(path);
-  RtValue *c = rt_dict_new(d->u.dict.len);
-  for (size_t i = 0; i < d->u.dict.len; i++) {
-    RtValue *k = d->u.dict.ents[i].key, *v = d->u.dict.ents[i].val;
-    bool here = k->u.str.len == n && memcmp(k->u.str.s, path, n) == 0;
-    if (here && !dot)
-      continue;
-    rt_dict_set(c, k->u.str.s, here && rt_kind(v) == RT_DICT ? without_path(v, dot + 1) : rt_incref(v));
+/* A copy of dict `e` without the last key of `parts` (the dicts on the way
+ * copied too): what subelements' subvalue.pop(subkey) leaves of its item. */
+static RtValue *without_path(RtValue *e, char **parts, int n) {
+  RtValue *c = rt_dict_copy(e);
+  if (n == 1) {
+    rt_dict_del(c, parts[0]);
+  } else {
+    RtValue *inner = rt_dict_get(e, parts[0]);
+    rt_dict_set(c, parts[0], without_path(inner, parts + 1, n - 1));
   }
   return c;
 }
 
+static bool skipped_item(const RtValue *v) {
+  RtValue *s = rt_dict_get(v, "skipped");
+  return s && !(rt_kind(s) == RT_BOOL && !s->u.b);
+}
+
+/* The error `fmt` (one %s: `a`, then the value shown as Python shows it, or
+ * `v` alone when `a` is NULL), the lookup's values released. */
+static RtValue *sub_error(RtValue *out, RtValue *elems, RtValue *l, char *path, const char *fmt, const char *a,
+                          const RtValue *v) {
+  RtBuf b = {0};
+  rt_render_str(&b, v);
+  RtValue *e = a ? rt_error(fmt, a, b.data ? b.data : "") : rt_error(fmt, b.data ? b.data : "");
+  rt_buf_free(&b);
+  rt_decref(out);
+  rt_decref(elems);
+  rt_decref(l);
+  free(path);
+  return e;
+}
+
+/* subelements: [list or dict of dicts, "key.sub", {skip_missing}] →
+ * [[element, subvalue], ...], the element without its subelement key (the
+ * lookup pops it), skipped elements left out (Ansible's subelements.run). */
 static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
   (void)h;
   RtValue *l = listify(terms);
@@ -186,6 +203,10 @@ static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
   }
   RtValue *elems = src;
   if (rt_kind(src) == RT_DICT) {
+    if (skipped_item(src)) { /* the registered result was completely skipped */
+      rt_decref(l);
+      return rt_list_new(0);
+    }
     elems = rt_list_new(src->u.dict.len);
     for (size_t i = 0; i < src->u.dict.len; i++)
       rt_list_push(elems, rt_incref(src->u.dict.ents[i].val));
@@ -193,41 +214,50 @@ static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
     rt_incref(elems);
   } else {
     rt_decref(l);
-    return rt_error("subelements lookup expects a dictionary, got something else");
+    return rt_error("subelements lookup expects a list of two or three items, first a dict or a list, second a "
+                    "string pointing to the subkey");
   }
   RtValue *out = rt_list_new(0);
+  char *path = rt_xstrdup(key->u.str.s);
+  char *parts[64];
+  int nparts = 0;
+  for (char *save = NULL, *p = strtok_r(path, ".", &save); p && nparts < 64; p = strtok_r(NULL, ".", &save))
+    parts[nparts++] = p;
   for (size_t i = 0; i < rt_len(elems); i++) {
     RtValue *e = rt_list_at(elems, i);
-    RtValue *sub = e;
-    char *path = rt_xstrdup(key->u.str.s);
-    bool missing = false;
-    for (char *part = strtok(path, "."); part && !missing; part = strtok(NULL, ".")) {
-      RtValue *v = rt_kind(sub) == RT_DICT ? rt_dict_get(sub, part) : NULL;
-      if (!v)
-        missing = true;
-      else
+    if (rt_kind(e) != RT_DICT)
+      return sub_error(out, elems, l, path, "subelements lookup expects a dictionary, got '%s'", NULL, e);
+    if (skipped_item(e))
+      continue;
+    RtValue *sub = e, *sublist = NULL;
+    for (int k = 0; k < nparts; k++) {
+      RtValue *v = rt_dict_get(sub, parts[k]);
+      if (!v) {
+        if (skip)
+          continue;
+        return sub_error(out, elems, l, path, "could not find '%s' key in iterated item '%s'", parts[k], sub);
+      }
+      if (k < nparts - 1) {
+        if (rt_kind(v) != RT_DICT) {
+          if (skip)
+            continue;
+          return sub_error(out, elems, l, path, "the key %s should point to a dictionary, got '%s'", parts[k], v);
+        }
         sub = v;
+      } else if (rt_kind(v) != RT_LIST) {
+        return sub_error(out, elems, l, path, "the key %s should point to a list, got '%s'", parts[k], v);
+      } else {
+        sublist = v;
+      }
     }
-    free(path);
-    if (missing) {
-      if (skip)
-        continue;
-      rt_decref(out);
-      rt_decref(elems);
-      rt_decref(l);
-      return rt_error("could not find '%s' key in iterated item", key->u.str.s);
-    }
-    if (rt_kind(sub) != RT_LIST) {
-      rt_decref(out);
-      rt_decref(elems);
-      rt_decref(l);
-      return rt_error("the key %s should point to a list, got something else", key->u.str.s);
-    }
-    RtValue *item0 = without_path(e, key->u.str.s);
-    for (size_t j = 0; j < rt_len(sub); j++)
-      rt_list_push(out, pair(rt_incref(item0), rt_incref(rt_list_at(sub, j))));
-    rt_decref(item0);
+    if (!sublist || rt_len(sublist) == 0)
+      continue;
+    RtValue *popped = without_path(e, parts, nparts);
+    for (size_t j = 0; j < rt_len(sublist); j++)
+      rt_list_push(out, pair(rt_incref(popped), rt_incref(rt_list_at(sublist, j))));
+    rt_decref(popped);
   }
+  free(path);
   rt_decref(elems);
   rt_decref(l);
   return out;

@@ -631,6 +631,16 @@ struct RtRun {
   pthread_mutex_t out_lock; /* serialises output */
   RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
   bool end_play;         /* meta: end_play ran in the current play */
+  /* The running play's hosts as VariableManager's magic variables read them
+   * (written by the scheduler's thread between rounds only): */
+  int *play_all;         /* inventory indexes: the play's pattern without --limit */
+  int nplay_all;
+  int *play_batch;       /* inventory indexes: the play's hosts in its order, --limit applied */
+  int nplay_batch;
+  int *play_removed;     /* per inventory host: its entries in the play's _removed_hosts */
+  uint8_t *public_roles; /* per role instance: a public include_role of it ran in the play */
+  RtValue *play_role_names; /* list: the play's roles (play.roles), public include_roles appended */
+  RtValue *play_dep_names;  /* list: their dependencies */
   bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
   struct RtVaultRun *vault;  /* vault_value.c: secrets and decrypted values */
   struct RtReport *report;   /* report.c: --output and --profile, or NULL */
