@@ -95,5 +95,33 @@ long long mod_rec_int(const RtExec *ex, const char *key, long long def);
  * from the st.* records of __playc_stat; nothing when there are none. */
 void mod_add_stat(RtValue *r, const RtExec *ex);
 
+/* ---- pkgsvc.c: shared by the package and service modules (apt, service ...) ---------
+ * Their scripts start with mod_ps_sh_begin, which defines (after __playc_traps
+ * and a private scratch folder in __playc_scr): pc_bin NAME [DIR...]
+ * (Ansible's get_bin_path: pc_v = the full path; status 1 when missing),
+ * pc_nobin NAME (records the missing tool, ends the script), pc_locale
+ * (pc_loc = get_best_parsable_locale), pc_cap KEY CMD... and pc_capin KEY
+ * DATA CMD... (run a program by full path, records KEY.rc, KEY.out,
+ * KEY.err; output goes to files, never to a pipe a daemon could hold). */
+void mod_ps_sh_begin(RtBuf *s);
+/* var=<full path of `tool`> or, when it is missing, the failure naming it. */
+void mod_ps_sh_need(RtBuf *s, const char *var, const char *tool);
+/* The failure of a missing required tool (get_bin_path's message) or of the
+ * scratch folder, or NULL. */
+RtValue *mod_ps_missing(const RtExec *ex);
+/* What pc_cap recorded under `key`: exit status and output (malloc'd). */
+typedef struct ModCap {
+  int rc; /* -1 when the command did not run */
+  char *out, *err;
+} ModCap;
+bool mod_ps_cap(const RtExec *ex, const char *key, ModCap *c);
+void mod_ps_cap_free(ModCap *c);
+/* Python's shlex.quote(s), appended to b. */
+void mod_py_shlex_quote(RtBuf *b, const char *s);
+/* Python's fnmatch.fnmatch on POSIX. */
+bool mod_fnmatch(const char *pattern, const char *name);
+/* dpkg's version comparison: <0, 0, >0. */
+int mod_deb_version_cmp(const char *a, const char *b);
+
 #endif /* MOD_SCHEMA_ONLY */
 #endif

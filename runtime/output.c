@@ -144,8 +144,28 @@ static void exception_line(RtBuf *b, RtHost *h, const RtValue *result) {
                 (int)(e - line), line);
 }
 
+/* The callback's _handle_warnings: a module's "warnings" are printed as
+ * [WARNING] lines before its result line and left out of the dump (the
+ * registered result keeps them). Returns the result to dump: `result`
+ * itself, or a new copy without the key. */
+static RtValue *module_warnings(RtHost *h, RtValue *result, RtStatus st) {
+  RtValue *w = rt_dict_get(result, "warnings");
+  if (!w || rt_kind(w) != RT_LIST || !rt_len(w) || st == RT_STATUS_SKIPPED || st == RT_STATUS_UNREACHABLE)
+    return rt_incref(result);
+  for (size_t i = 0; i < rt_len(w); i++) {
+    RtBuf m = {0};
+    rt_render_str(&m, rt_list_at(w, i));
+    rt_out_warning(h->run, "%s", m.data ? m.data : "");
+    rt_buf_free(&m);
+  }
+  RtValue *c = rt_dict_copy(result);
+  rt_dict_del(c, "warnings");
+  return c;
+}
+
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item) {
   RtBuf b = {0};
+  result = module_warnings(h, result, st);
   switch (st) {
   case RT_STATUS_OK:
   case RT_STATUS_CHANGED:
@@ -197,6 +217,7 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
   fflush(stdout);
   pthread_mutex_unlock(&h->run->out_lock);
   rt_buf_free(&b);
+  rt_decref(result);
 }
 
 static int cmp_host_name(const void *a, const void *b) {
