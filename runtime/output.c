@@ -80,7 +80,7 @@ static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity, b
     /* TaskResult.clean_copy: the status is the event, not a key */
     if (top && (strcmp(k, "failed") == 0 || strcmp(k, "skipped") == 0))
       continue;
-    if (verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0))
+    if (top && verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0)) /* _dump_results: top level only */
       continue;
     if (is_debug && has_msg && k[0] != '_' &&
         strcmp(k, "msg") != 0 && strcmp(k, "warnings") != 0 && strcmp(k, "deprecations") != 0)

@@ -321,6 +321,14 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_dict_del(r, RT_RAISED_KEY);
   else if (!rt_dict_get(r, "changed"))
     rt_dict_set(r, "changed", rt_bool(false));
+  if (!rt_dict_get(r, "failed")) { /* TaskExecutor._execute: rc is read for old modules */
+    RtValue *rc = rt_dict_get(r, "rc");
+    bool zero = rc && ((rt_kind(rc) == RT_INT && rc->u.i == 0) || (rt_kind(rc) == RT_BOOL && !rc->u.b) ||
+                       (rt_kind(rc) == RT_FLOAT && rc->u.f == 0) ||
+                       (rt_kind(rc) == RT_STR && strcmp(rc->u.str.s, "0") == 0)); /* rc in [0, "0"] */
+    bool nonzero = rc && !zero;
+    rt_dict_set(r, "failed", rt_bool(nonzero));
+  }
   set_result(h, r);
   h->result_from_module = true;
   if (t->register_var) /* for changed_when / failed_when / until */
