@@ -116,6 +116,30 @@ typedef struct ModCap {
 } ModCap;
 bool mod_ps_cap(const RtExec *ex, const char *key, ModCap *c);
 void mod_ps_cap_free(ModCap *c);
+/* Arg `name` as Ansible's type='list', elements='str': a list of str
+ * values (a string split on ','), or NULL when absent or (with *err set,
+ * malloc'd, AnsibleModule's message) not convertible. */
+RtValue *mod_ps_arg_list(RtValue *args, const char *name, char **err);
+/* Arg `name` as type='int' (`def` when absent); false with *err set. */
+bool mod_ps_arg_int(RtValue *args, const char *name, long long def, long long *out, char **err);
+/* stdout, stderr and their splitlines(), as _execute_module adds them. */
+void mod_ps_out(RtValue *r, const char *out, const char *err);
+/* Python's shlex.split(s) (POSIX, no comments): a list of str, or NULL
+ * when a quote is not closed. */
+RtValue *mod_py_shlex_split(const char *s);
+/* Shell that records Ansible's pkg_mgr fact (record pkg_mgr) and its
+ * service_mgr fact on Linux (record service_mgr; needs mod_ps_sh_begin). */
+void mod_ps_sh_pkg_mgr(RtBuf *s);
+void mod_ps_sh_service_mgr(RtBuf *s);
+/* A string fact of the host (ansible_facts.NAME), borrowed, or NULL. */
+const char *mod_ps_fact(RtHost *h, const char *name);
+/* AnsibleModule's "Unsupported parameters for (MODULE) module: ..." for the
+ * keys of `args` schema `m` lacks (malloc'd), or NULL. */
+char *mod_ps_unsupported_params(const ModSchema *m, const char *module, RtValue *args);
+/* `args` (without `drop`) for a module an action hands them to (package →
+ * apt, service → systemd): aliases resolved to the parameters' names, then
+ * checked as AnsibleModule checks them. NULL with *fail on a violation. */
+RtValue *mod_ps_args_for(const ModSchema *m, const char *module, RtValue *args, const char *drop, RtValue **fail);
 /* Python's shlex.quote(s), appended to b. */
 void mod_py_shlex_quote(RtBuf *b, const char *s);
 /* Python's fnmatch.fnmatch on POSIX. */

@@ -143,6 +143,315 @@ void mod_ps_cap_free(ModCap *c) {
   c->out = c->err = NULL;
 }
 
+
+/* ---- arguments ---------------------------------------------------------------------- */
+
+RtValue *mod_ps_arg_list(RtValue *args, const char *name, char **err) {
+  RtValue *v = rt_dict_get(args, name);
+  *err = NULL;
+  if (!v || rt_kind(v) == RT_NONE)
+    return NULL;
+  RtValue *l = rt_list_new(4);
+  if (rt_kind(v) == RT_STR) { /* check_type_list: value.split(",") */
+    const char *p = v->u.str.s;
+    for (;;) {
+      const char *c = strchr(p, ',');
+      rt_list_push(l, rt_str(p, c ? (size_t)(c - p) : strlen(p)));
+      if (!c)
+        break;
+      p = c + 1;
+    }
+    return l;
+  }
+  if (rt_kind(v) == RT_INT || rt_kind(v) == RT_FLOAT || rt_kind(v) == RT_BOOL) {
+    RtBuf b = {0};
+    rt_render_str(&b, v);
+    rt_list_push(l, rt_str(b.data, b.len));
+    rt_buf_free(&b);
+    return l;
+  }
+  if (rt_kind(v) != RT_LIST) {
+    rt_decref(l);
+    *err = rt_xasprintf("argument '%s' is of type <class '%s'> and we were unable to convert to list: "
+                        "<class '%s'> cannot be converted to a list",
+                        name, rt_kind(v) == RT_DICT ? "dict" : "str", rt_kind(v) == RT_DICT ? "dict" : "str");
+    return NULL;
+  }
+  for (size_t i = 0; i < rt_len(v); i++) { /* elements='str' */
+    RtValue *e = rt_list_at(v, i);
+    if (rt_kind(e) == RT_LIST || rt_kind(e) == RT_DICT) {
+      rt_decref(l);
+      *err = rt_xasprintf("Elements value for option '%s' is of type <class '%s'> and we were unable to "
+                          "convert to str: Quote the entire value to ensure it does not change.",
+                          name, rt_kind(e) == RT_DICT ? "dict" : "list");
+      return NULL;
+    }
+    if (rt_kind(e) == RT_STR) {
+      rt_list_push(l, rt_incref(e));
+    } else {
+      RtBuf b = {0};
+      rt_render_str(&b, e);
+      rt_list_push(l, rt_str(b.data ? b.data : "", b.len));
+      rt_buf_free(&b);
+    }
+  }
+  return l;
+}
+
+bool mod_ps_arg_int(RtValue *args, const char *name, long long def, long long *out, char **err) {
+  RtValue *v = rt_dict_get(args, name);
+  *err = NULL;
+  *out = def;
+  if (!v || rt_kind(v) == RT_NONE)
+    return true;
+  if (rt_kind(v) == RT_INT) {
+    *out = v->u.i;
+    return true;
+  }
+  if (rt_kind(v) == RT_BOOL) { /* bool is an int in Python */
+    *out = v->u.b;
+    return true;
+  }
+  if (rt_kind(v) == RT_STR && mod_py_int(v->u.str.s, out))
+    return true;
+  const char *t = rt_kind(v) == RT_STR ? "str" : rt_kind(v) == RT_FLOAT ? "float" : rt_kind(v) == RT_LIST ? "list" : "dict";
+  *err = rt_xasprintf("argument '%s' is of type <class '%s'> and we were unable to convert to int: "
+                      "<class '%s'> cannot be converted to an int",
+                      name, t, t);
+  return false;
+}
+
+void mod_ps_out(RtValue *r, const char *out, const char *err) {
+  rt_dict_set(r, "stdout", rt_strz(out));
+  rt_dict_set(r, "stdout_lines", mod_lines(out, strlen(out)));
+  rt_dict_set(r, "stderr", rt_strz(err));
+  rt_dict_set(r, "stderr_lines", mod_lines(err, strlen(err)));
+}
+
+/* shlex.split(s) in POSIX mode (no comments). NULL when a quote is not closed. */
+RtValue *mod_py_shlex_split(const char *s) {
+  RtValue *l = rt_list_new(8);
+  const char *p = s;
+  for (;;) {
+    while (*p && strchr(" \t\r\n", *p))
+      p++;
+    if (!*p)
+      return l;
+    RtBuf w = {0};
+    rt_buf_add(&w, "", 0);
+    while (*p && !strchr(" \t\r\n", *p)) {
+      if (*p == '\'') {
+        const char *e = strchr(p + 1, '\'');
+        if (!e)
+          goto bad;
+        rt_buf_add(&w, p + 1, (size_t)(e - p - 1));
+        p = e + 1;
+      } else if (*p == '"') {
+        for (p++; *p && *p != '"'; p++) {
+          if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+            p++;
+          rt_buf_putc(&w, *p);
+        }
+        if (!*p)
+          goto bad;
+        p++;
+      } else if (*p == '\\') {
+        if (!p[1])
+          goto bad;
+        rt_buf_putc(&w, p[1]);
+        p += 2;
+      } else {
+        rt_buf_putc(&w, *p++);
+      }
+    }
+    rt_list_push(l, rt_str(w.data, w.len));
+    rt_buf_free(&w);
+    continue;
+  bad:
+    rt_buf_free(&w);
+    rt_decref(l);
+    return NULL;
+  }
+}
+
+
+/* ---- package and service managers --------------------------------------------------------- */
+
+/* PKG_MGRS of Ansible's pkg_mgr fact, in its order: the last that exists wins */
+static const char *const PKG_MGRS[][2] = {
+    {"/usr/bin/rpm-ostree", "atomic_container"}, {"/usr/bin/yum", "yum"}, {"/usr/bin/dnf", "dnf"},
+    {"/usr/bin/apt-get", "apt"}, {"/usr/bin/zypper", "zypper"}, {"/usr/sbin/urpmi", "urpmi"},
+    {"/usr/bin/pacman", "pacman"}, {"/bin/opkg", "opkg"}, {"/usr/pkg/bin/pkgin", "pkgin"},
+    {"/opt/local/bin/pkgin", "pkgin"}, {"/opt/tools/bin/pkgin", "pkgin"}, {"/opt/local/bin/port", "macports"},
+    {"/usr/local/bin/brew", "homebrew"}, {"/opt/homebrew/bin/brew", "homebrew"}, {"/sbin/apk", "apk"},
+    {"/usr/sbin/pkg", "pkgng"}, {"/usr/sbin/swlist", "swdepot"}, {"/usr/bin/emerge", "portage"},
+    {"/usr/sbin/pkgadd", "svr4pkg"}, {"/usr/bin/pkg", "pkg5"}, {"/usr/bin/xbps-install", "xbps"},
+    {"/usr/local/sbin/pkg", "pkgng"}, {"/usr/bin/swupd", "swupd"}, {"/usr/sbin/sorcery", "sorcery"},
+    {"/usr/bin/installp", "installp"}, {"/QOpenSys/pkgs/bin/yum", "yum"},
+};
+
+void mod_ps_sh_pkg_mgr(RtBuf *s) {
+  rt_buf_puts(s, "pm=unknown\n");
+  for (size_t i = 0; i < sizeof PKG_MGRS / sizeof PKG_MGRS[0]; i++)
+    rt_buf_printf(s, "[ ! -e %s ] || pm=%s\n", PKG_MGRS[i][0], PKG_MGRS[i][1]);
+  /* the distribution's family decides between several (Debian: apt; Red
+   * Hat: dnf from version 8); apt may be APT-RPM */
+  rt_buf_puts(s, "if [ -r /etc/os-release ]; then pm_id=$(. /etc/os-release; echo \" ${ID-} ${ID_LIKE-} \"); "
+                 "pm_ver=$(. /etc/os-release; echo \"${VERSION_ID-}\"); fi\n"
+                 "case ${pm_id-} in\n"
+                 "  *' debian '*|*' ubuntu '*) pm=apt;;\n"
+                 "  *' rhel '*|*' fedora '*|*' centos '*) [ -e /run/ostree-booted ] && pm=atomic_container || "
+                 "{ case ${pm_ver%%.*} in [1-7]) pm=yum;; *) pm=dnf;; esac; };;\n"
+                 "esac\n"
+                 "if [ $pm = apt ] && [ -e /usr/bin/rpm ] && /usr/bin/rpm -q --whatprovides /usr/bin/apt-get "
+                 ">/dev/null 2>&1; then pm=apt_rpm; fi\n"
+                 "__playc_rec pkg_mgr \"$pm\"\n");
+}
+
+void mod_ps_sh_service_mgr(RtBuf *s) {
+  /* Ansible's service_mgr fact on Linux: what /proc/1/comm names (unless it
+   * is init or a shell), else systemd by its canaries, upstart, openrc,
+   * systemd offline, sysvinit, or the generic service */
+  rt_buf_puts(s, "sm=; if [ -r /proc/1/comm ]; then read -r sm < /proc/1/comm || sm=; "
+                 "elif [ -L /sbin/init ]; then sm=$(readlink /sbin/init); fi\n"
+                 "sm=${sm##*/}\n"
+                 "case $sm in init|*sh) sm=;; procd) sm=openwrt_init;; runit-init) sm=runit;; svscan) sm=svc;; "
+                 "openrc-init) sm=openrc;; esac\n"
+                 "if [ -z \"$sm\" ]; then\n"
+                 "  if pc_bin systemctl && { [ -e /run/systemd/system/ ] || [ -e /dev/.run/systemd/ ] || "
+                 "[ -e /dev/.systemd/ ]; }; then sm=systemd\n"
+                 "  elif pc_bin initctl && [ -e /etc/init/ ]; then sm=upstart\n"
+                 "  elif [ -e /sbin/openrc ]; then sm=openrc\n"
+                 "  elif pc_bin systemctl && [ -L /sbin/init ] && [ \"$(basename \"$(readlink /sbin/init)\")\" = systemd ]; "
+                 "then sm=systemd\n"
+                 "  elif [ -e /etc/init.d/ ]; then sm=sysvinit\n"
+                 "  else sm=service; fi\n"
+                 "fi\n"
+                 "__playc_rec service_mgr \"$sm\"\n");
+}
+
+const char *mod_ps_fact(RtHost *h, const char *name) {
+  RtValue *f = rt_var(h, "ansible_facts", NULL);
+  const char *v = NULL;
+  if (rt_kind(f) == RT_DICT) {
+    RtValue *x = rt_dict_get(f, name);
+    if (!x) { /* playc's setup keeps the ansible_ prefix inside ansible_facts */
+      char *k = rt_xasprintf("ansible_%s", name);
+      x = rt_dict_get(f, k);
+      free(k);
+    }
+    if (x && rt_kind(x) == RT_STR)
+      v = x->u.str.s; /* the facts dict lives as long as the host's facts */
+  }
+  rt_decref(f);
+  return v;
+}
+
+char *mod_ps_unsupported_params(const ModSchema *m, const char *module, RtValue *args) {
+  RtBuf bad = {0}, names = {0}, aliases = {0};
+  for (size_t i = 0; i < args->u.dict.len; i++) {
+    const char *k = args->u.dict.ents[i].key->u.str.s;
+    if (mod_param_find(m, k) < 0)
+      rt_buf_printf(&bad, "%s%s", bad.len ? ", " : "", k);
+  }
+  if (!bad.len)
+    return NULL;
+  /* sorted names, then sorted aliases, as AnsibleModule lists them */
+  const char **n = rt_xcalloc((size_t)m->nparams * 8 + 1, sizeof *n);
+  size_t nn = 0, na = 0;
+  const char **al = rt_xcalloc((size_t)m->nparams * 8 + 1, sizeof *al);
+  char **owned = rt_xcalloc((size_t)m->nparams * 8 + 1, sizeof *owned);
+  size_t no = 0;
+  for (int32_t i = 0; i < m->nparams; i++) {
+    if (m->params[i].name[0] == '_')
+      continue;
+    n[nn++] = m->params[i].name;
+    for (const char *p = m->params[i].aliases; p && *p;) {
+      const char *c = strchr(p, ',');
+      owned[no] = c ? rt_xstrndup(p, (size_t)(c - p)) : rt_xstrdup(p);
+      al[na++] = owned[no++];
+      p = c ? c + 1 : NULL;
+    }
+  }
+  for (size_t i = 0; i < nn; i++)
+    for (size_t j = i + 1; j < nn; j++)
+      if (strcmp(n[j], n[i]) < 0) {
+        const char *t = n[i];
+        n[i] = n[j];
+        n[j] = t;
+      }
+  for (size_t i = 0; i < na; i++)
+    for (size_t j = i + 1; j < na; j++)
+      if (strcmp(al[j], al[i]) < 0) {
+        const char *t = al[i];
+        al[i] = al[j];
+        al[j] = t;
+      }
+  for (size_t i = 0; i < nn; i++)
+    rt_buf_printf(&names, "%s%s", i ? ", " : "", n[i]);
+  for (size_t i = 0; i < na; i++)
+    rt_buf_printf(&aliases, "%s%s", i ? ", " : "", al[i]);
+  char *msg = rt_xasprintf("Unsupported parameters for (%s) module: %s. Supported parameters include: %s%s%s%s.",
+                           module, bad.data, names.data ? names.data : "", na ? " (" : "",
+                           na ? aliases.data : "", na ? ")" : "");
+  for (size_t i = 0; i < no; i++)
+    free(owned[i]);
+  free(owned);
+  free(n);
+  free(al);
+  rt_buf_free(&bad);
+  rt_buf_free(&names);
+  rt_buf_free(&aliases);
+  return msg;
+}
+
+/* The args as mod_check_constraints reads them (a dict of the given ones). */
+static bool cc_has(void *ctx, const char *name) {
+  RtValue *v = rt_dict_get(ctx, name);
+  return v && rt_kind(v) != RT_NONE;
+}
+
+static const char *cc_text(void *ctx, const char *name) {
+  RtValue *v = rt_dict_get(ctx, name);
+  if (!v)
+    return NULL;
+  if (rt_kind(v) == RT_STR)
+    return v->u.str.s;
+  if (rt_kind(v) == RT_BOOL)
+    return v->u.b ? "True" : "False";
+  return NULL;
+}
+
+RtValue *mod_ps_args_for(const ModSchema *m, const char *module, RtValue *args, const char *drop,
+                         RtValue **fail) {
+  RtValue *d = rt_dict_new(args->u.dict.len);
+  *fail = NULL;
+  for (size_t i = 0; i < args->u.dict.len; i++) {
+    const char *k = args->u.dict.ents[i].key->u.str.s;
+    if (drop && strcmp(k, drop) == 0)
+      continue;
+    rt_dict_set(d, k, rt_incref(args->u.dict.ents[i].val));
+  }
+  char *msg = mod_ps_unsupported_params(m, module, d);
+  if (!msg) { /* aliases become the parameters' names, then AnsibleModule's checks */
+    RtValue *c = rt_dict_new(d->u.dict.len);
+    for (size_t i = 0; i < d->u.dict.len; i++) {
+      const char *k = d->u.dict.ents[i].key->u.str.s;
+      rt_dict_set(c, m->params[mod_param_find(m, k)].name, rt_incref(d->u.dict.ents[i].val));
+    }
+    rt_decref(d);
+    d = c;
+    msg = mod_check_constraints(m, cc_has, cc_text, d, true);
+  }
+  if (msg) {
+    *fail = mod_fail_result("%s", msg);
+    free(msg);
+    rt_decref(d);
+    return NULL;
+  }
+  return d;
+}
+
 /* ---- Python's text helpers ---------------------------------------------------------- */
 
 void mod_py_shlex_quote(RtBuf *b, const char *s) {

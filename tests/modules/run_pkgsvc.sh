@@ -36,13 +36,16 @@ tag=t$$ # unique object names for this run
 vars=$work/vars.json
 
 teardowns=()
-at_exit() { for f in "${teardowns[@]}"; do "$f" >/dev/null 2>&1; done; cleanup; }
+at_exit() {
+  for f in "${teardowns[@]}"; do "$f" >/dev/null 2>&1; done
+  if [ -n "${PKGSVC_KEEP-}" ]; then echo "kept $work"; else cleanup; fi
+}
 trap at_exit EXIT
 
 # run TOOL CASE MODE: one run of the case's playbook (MODE: check or real)
 run() {
   local tool=$1 name=$2 mode=$3 flags=(-v) out
-  [ "$mode" = check ] && flags+=(-C)
+  [ "$mode" = check ] && flags+=(-C -D) # --diff: registered results carry the diffs
   out=$work/$name.$tool.$mode${4-}
   # from the playbook's folder: Ansible's local connection runs commands
   # there, playc's in the folder it was started from
@@ -59,6 +62,8 @@ run() {
 # compare_case NAME: both tools from the reset state: check, real, real
 compare_case() {
   local name=$1
+  # PKGSVC_CASES="a b" runs only those (while working on a module)
+  if [ -n "${PKGSVC_CASES-}" ] && [[ " $PKGSVC_CASES " != *" $name "* ]]; then return; fi
   (cd "$work" && "$PLAYC" "$cases/$name.yml" -o "$work/$name.bin") || { bad "$name: compile"; return; }
   for tool in ans pc; do
     "reset_$name"
@@ -79,9 +84,57 @@ compare_case() {
 reset_misc() { rm -rf "$work/misc"; mkdir -p "$work/misc"; }
 state_misc() { (cd "$work/misc" && ls -A); ls -A "${TMPDIR:-/tmp}" | grep -c '^\.playc-script-' || true; }
 
+# ---- apt, package, dpkg_selections: a repository built here -------------------------
+apt_dir=$work/apt
+# mkpkg NAME VERSION [CONTROL-LINES [FOLDER]]: a package with a doc file and a conffile
+mkpkg() {
+  local d=$apt_dir/build/$1-$2
+  mkdir -p "$d/DEBIAN" "$d/usr/share/doc/$1" "$d/etc"
+  printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: playc tests <root@localhost>\nSection: misc\nPriority: optional\n%sDescription: playc test package\n' \
+    "$1" "$2" "${3:-}" > "$d/DEBIAN/control"
+  echo "$1 $2" > "$d/usr/share/doc/$1/marker"
+  echo "conf=$2" > "$d/etc/$1.conf"
+  echo "/etc/$1.conf" > "$d/DEBIAN/conffiles"
+  dpkg-deb --build --root-owner-group "$d" "$apt_dir/${4:-repo}/" >/dev/null
+}
+mkdir -p "$apt_dir"/{repo,debs,build,lists/partial,cache/archives/partial,sources.list.d}
+mkpkg "playc-$tag-a" 1.0
+mkpkg "playc-$tag-a" 2.0
+mkpkg "playc-$tag-b" 1.0 "Recommends: playc-$tag-c
+"
+mkpkg "playc-$tag-c" 1.0
+mkpkg "playc-$tag-d" 1.0 "Depends: playc-$tag-c (>= 1.0)
+" debs
+(cd "$apt_dir/repo" && dpkg-scanpackages --multiversion . 2>/dev/null > Packages)
+echo "deb [trusted=yes] file:$apt_dir/repo ./" > "$apt_dir/sources.list"
+# the private configuration: only this repository, private lists and cache
+cat > "$apt_dir/apt.conf" <<EOF
+Dir::Etc::SourceList "$apt_dir/sources.list";
+Dir::Etc::SourceParts "$apt_dir/sources.list.d";
+Dir::State::Lists "$apt_dir/lists";
+Dir::Cache "$apt_dir/cache";
+EOF
+purge_test_packages() {
+  dpkg-query -W -f='${Package}\n' "playc-$tag-*" 2>/dev/null | xargs -r dpkg --purge >/dev/null 2>&1
+  true
+}
+teardowns+=(purge_test_packages)
+reset_apt() { # no test package, the repository's lists read (so check mode sees them)
+  purge_test_packages
+  rm -rf "$apt_dir/lists" && mkdir -p "$apt_dir/lists/partial"
+  APT_CONFIG=$apt_dir/apt.conf apt-get update -q >/dev/null 2>&1
+}
+state_apt() {
+  dpkg-query -W -f='${Package} ${Version} ${Status}\n' "playc-$tag-*" 2>&1 | sort
+  dpkg --get-selections "playc-$tag-*" 2>&1
+  apt-mark showmanual 2>/dev/null | grep "^playc-$tag-" || true
+  cat /etc/playc-"$tag"-*.conf 2>&1
+}
+
 cat > "$vars" <<EOF
-{"work": "$work/misc", "tag": "$tag"}
+{"work": "$work/misc", "tag": "$tag", "debs": "$apt_dir/debs"}
 EOF
 compare_case misc
+APT_CONFIG=$apt_dir/apt.conf compare_case apt
 
 finish
