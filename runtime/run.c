@@ -261,12 +261,7 @@ static void gather(RtHost *h, const RtTaskDef *t) {
     h->last_status = rt_task_finish(h, &gt);
     return;
   }
-  RtValue *facts = h->result ? rt_dict_get(h->result, "ansible_facts") : NULL;
-  if (facts && rt_kind(facts) == RT_DICT) {
-    for (size_t i = 0; i < facts->u.dict.len; i++)
-      rt_host_set_var(h, RT_LV_FACTS, facts->u.dict.ents[i].key->u.str.s, rt_incref(facts->u.dict.ents[i].val));
-    rt_host_set_var(h, RT_LV_FACTS, "ansible_facts", rt_incref(facts));
-  }
+  /* rt_step_run merged the facts into the host's */
   h->last_status = rt_task_finish(h, &gt);
 }
 

@@ -131,10 +131,67 @@ state_apt() {
   cat /etc/playc-"$tag"-*.conf 2>&1
 }
 
+# ---- service, sysvinit, systemd, service_facts: an init script and a unit file -------
+svc=playc-$tag
+sleeper=31$$
+unit_file=/etc/systemd/system/playc-$tag-unit.service
+install_service() {
+  cat > "/etc/init.d/$svc" <<EOF
+#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          $svc
+# Required-Start:    \$local_fs
+# Required-Stop:     \$local_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: playc test service
+### END INIT INFO
+# a sleeping daemon, its pid file, and a log of every action
+PID=/run/$svc.pid
+LOG=/run/$svc.log
+running() { [ -f "\$PID" ] && kill -0 "\$(cat "\$PID")" 2>/dev/null; }
+echo "\$*" >> "\$LOG"
+case "\$1" in
+start) if running; then echo "$svc already running"; else
+         (trap '' HUP; exec sleep $sleeper) </dev/null >/dev/null 2>&1 & echo \$! > "\$PID"
+         echo "Starting $svc"; fi ;;
+stop) if running; then kill "\$(cat "\$PID")"; fi; rm -f "\$PID"; echo "Stopping $svc" ;;
+restart) "\$0" stop; "\$0" start ;;
+reload|force-reload) echo "Reloading $svc" ;;
+status) if running; then echo "$svc is running"; exit 0; else echo "$svc is not running"; exit 3; fi ;;
+*) echo "Usage: \$0 {start|stop|restart|reload|status}" >&2; exit 2 ;;
+esac
+exit 0
+EOF
+  chmod 755 "/etc/init.d/$svc"
+  printf '[Unit]\nDescription=playc test unit\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n' > "$unit_file"
+}
+reset_svc() {
+  [ ! -x "/etc/init.d/$svc" ] || "/etc/init.d/$svc" stop >/dev/null 2>&1
+  rm -f "/run/$svc.log" "/run/$svc.pid"
+  update-rc.d -f "$svc" remove >/dev/null 2>&1
+  systemctl disable "playc-$tag-unit" >/dev/null 2>&1; systemctl unmask "playc-$tag-unit" >/dev/null 2>&1
+  true
+}
+remove_service() {
+  reset_svc
+  rm -f "/etc/init.d/$svc" "$unit_file"
+}
+state_svc() {
+  cat "/run/$svc.log" 2>&1
+  ls /etc/rc?.d/ 2>/dev/null | grep -c -- "$svc" || true
+  ls -l /etc/rc?.d/*"$svc" 2>/dev/null | sed 's/.* \(\/etc\/\)/\1/'
+  [ -f "/run/$svc.pid" ] && kill -0 "$(cat "/run/$svc.pid")" 2>/dev/null && echo running || echo stopped
+  find /etc/systemd/system -name "playc-$tag-unit*" -printf '%p %l\n' | sort
+}
+teardowns+=(remove_service)
+install_service
+
 cat > "$vars" <<EOF
-{"work": "$work/misc", "tag": "$tag", "debs": "$apt_dir/debs"}
+{"work": "$work/misc", "tag": "$tag", "debs": "$apt_dir/debs", "sleeper": "$sleeper"}
 EOF
 compare_case misc
+compare_case svc
 APT_CONFIG=$apt_dir/apt.conf compare_case apt
 
 finish
