@@ -300,28 +300,13 @@ static void query_script(RtBuf *s, const Apt *a, RtValue *names) {
 
 static void am_var(RtBuf *s) { rt_buf_puts(s, "am=; if pc_bin apt-mark; then am=$pc_v; fi\n"); }
 
-/* apt's errors as python-apt raises them: "E:message", joined by ", ". */
-static char *apt_errors(const char *err) {
-  RtBuf e = {0};
-  RtValue *lines = mod_lines(err, strlen(err));
-  for (size_t i = 0; i < rt_len(lines); i++) {
-    const char *l = list_str(lines, i);
-    if ((l[0] == 'E' || l[0] == 'W') && l[1] == ':')
-      rt_buf_printf(&e, "%s%c:%s", e.len ? ", " : "", l[0], l[2] == ' ' ? l + 3 : l + 2);
-  }
-  rt_decref(lines);
-  if (!e.len)
-    rt_buf_puts(&e, err);
-  return rt_buf_take(&e);
-}
-
 /* Learns what is known of `names` from the records of a query; a failure
  * when apt-cache could not open the cache (python-apt raises there). */
 static RtValue *known_from(Known *k, const RtExec *ex) {
   pol_free(k);
   ModCap pc = {0};
   if (mod_ps_cap(ex, "pol", &pc) && pc.rc != 0) {
-    char *e = apt_errors(pc.err);
+    char *e = mod_ps_apt_errors(pc.err, true);
     RtValue *r = mod_fail_result("%s", e);
     free(e);
     mod_ps_cap_free(&pc);
@@ -731,7 +716,7 @@ static void update_script(RtBuf *s, Apt *a) {
     rt_buf_printf(s, "; do\n"
                      "    dl=$(($(date +%%s) + %lld))\n"
                      "    while :; do\n"
-                     "      if pc_cap up \"$ag\" update; then ok=1; break 2; fi\n"
+                     "      if pc_update up \"$ag\"; then ok=1; break 2; fi\n"
                      "      grep -q 'Could not get lock' \"$__playc_scr/e\" && [ \"$(date +%%s)\" -lt \"$dl\" ] || break\n"
                      "      sleep 1\n"
                      "    done\n"
@@ -1500,16 +1485,11 @@ done:
  * cache_time and cache_updated. */
 static RtValue *cache_outcome(Apt *a, const RtExec *ex) {
   a->cache_time = mod_rec_int(ex, "mt", 0);
-  if (mod_rec(ex, "updfail")) {
+  if (mod_rec(ex, "updfail")) { /* FetchFailedException: apt's errors, if any */
     ModCap c = {0};
-    RtBuf e = {0};
-    if (mod_ps_cap(ex, "up", &c)) { /* FetchFailedException: apt's errors */
-      char *t = apt_errors(c.err);
-      rt_buf_puts(&e, t);
-      free(t);
-    }
-    RtValue *r = mod_fail_result("Failed to update apt cache: %s", e.len ? e.data : "unknown reason");
-    rt_buf_free(&e);
+    char *e = mod_ps_cap(ex, "up", &c) ? mod_ps_apt_errors(c.err, false) : rt_xstrdup("");
+    RtValue *r = mod_fail_result("Failed to update apt cache: %s", *e ? e : "unknown reason");
+    free(e);
     mod_ps_cap_free(&c);
     return r;
   }

@@ -140,6 +140,9 @@ char *mod_ps_unsupported_params(const ModSchema *m, const char *module, RtValue 
  * apt, service → systemd): aliases resolved to the parameters' names, then
  * checked as AnsibleModule checks them. NULL with *fail on a violation. */
 RtValue *mod_ps_args_for(const ModSchema *m, const char *module, RtValue *args, const char *drop, RtValue **fail);
+/* apt's messages as python-apt raises them: its "E: x" lines (and "W: x"
+ * with `warnings`) as "E:x", joined by ", " (malloc'd, "" when none). */
+char *mod_ps_apt_errors(const char *err, bool warnings);
 /* Python's shlex.quote(s), appended to b. */
 void mod_py_shlex_quote(RtBuf *b, const char *s);
 /* Python's fnmatch.fnmatch on POSIX. */

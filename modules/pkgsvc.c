@@ -74,6 +74,12 @@ static const char PS_FUNCS[] =
     "  \"$@\" >\"$__playc_scr/o\" 2>\"$__playc_scr/e\" <\"$__playc_scr/i\"; pc_r=$?\n"
     "  pc_put \"$pc_k\"; return $pc_r\n"
     "}\n"
+    /* pc_update KEY APT-GET: `apt-get update`, failed as python-apt's
+     * cache.update() fails: when any index could not be fetched */
+    "pc_update() {\n"
+    "  pc_cap \"$1\" \"$2\" update || return 1\n"
+    "  ! grep -qE '^(W|E): (Failed to fetch|Some index files failed to download)' \"$__playc_scr/e\"\n"
+    "}\n"
     "pc_put() {\n"
     "  __playc_rec \"$1.rc\" \"$pc_r\"\n"
     "  __playc_rec \"$1.out\" \"$(cat \"$__playc_scr/o\"; echo .)\"\n"
@@ -450,6 +456,22 @@ RtValue *mod_ps_args_for(const ModSchema *m, const char *module, RtValue *args, 
     return NULL;
   }
   return d;
+}
+
+/* ---- apt's errors ------------------------------------------------------------------------ */
+
+char *mod_ps_apt_errors(const char *err, bool warnings) {
+  RtBuf e = {0};
+  RtValue *lines = mod_lines(err, strlen(err));
+  for (size_t i = 0; i < rt_len(lines); i++) {
+    const char *l = rt_list_at(lines, i)->u.str.s;
+    if ((l[0] == 'E' || (warnings && l[0] == 'W')) && l[1] == ':')
+      rt_buf_printf(&e, "%s%c:%s", e.len ? ", " : "", l[0], l[2] == ' ' ? l + 3 : l + 2);
+  }
+  rt_decref(lines);
+  if (!e.data)
+    rt_buf_add(&e, "", 0);
+  return rt_buf_take(&e);
 }
 
 /* ---- Python's text helpers ---------------------------------------------------------- */

@@ -45,7 +45,10 @@ def norm(v, key=None):
             d[k] = norm(x, k)
         return d
     if isinstance(v, list):
-        return [norm(x, key) for x in v]
+        l = [norm(x, key) for x in v]
+        if key == "diff" and all(isinstance(x, dict) for x in l):  # apt_repository: a set's order
+            l.sort(key=lambda x: (x.get("after_header", ""), x.get("before_header", "")))
+        return l
     if key in TIMES and isinstance(v, int):
         return "<time>" if v else 0
     if isinstance(v, str):

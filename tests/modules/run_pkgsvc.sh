@@ -187,11 +187,48 @@ state_svc() {
 teardowns+=(remove_service)
 install_service
 
-cat > "$vars" <<EOF
-{"work": "$work/misc", "tag": "$tag", "debs": "$apt_dir/debs", "sleeper": "$sleeper"}
+# ---- apt_repository, apt_key, debconf: sources files, a keyring, a key server ----------
+keys=$work/keys
+mkdir -p "$keys/gnupg" && chmod 700 "$keys/gnupg"
+GNUPGHOME=$keys/gnupg gpg --batch --passphrase '' --quick-gen-key "playc test $tag <t@localhost>" ed25519 sign never \
+  >/dev/null 2>&1
+GNUPGHOME=$keys/gnupg gpg --armor --export > "$keys/key.asc"
+keyid=$(GNUPGHOME=$keys/gnupg gpg --with-colons --list-keys | awk -F: '$1 == "pub" { print $5; exit }')
+GNUPGHOME=$keys/gnupg gpgconf --kill gpg-agent >/dev/null 2>&1
+echo "not a key" > "$keys/notakey"
+# the key over HTTP on 127.0.0.1, from a free port
+http_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$keys" && exec /usr/bin/python3 -m http.server "$http_port" --bind 127.0.0.1 >/dev/null 2>&1) &
+http_pid=$!
+stop_http() { kill "$http_pid" 2>/dev/null; }
+teardowns+=(stop_http)
+cp -r "$apt_dir/repo" "$apt_dir/repo2"
+cp -r "$apt_dir/repo" "$apt_dir/repo2-old"
+reset_aptconf() {
+  echo "deb [trusted=yes] file:$apt_dir/repo ./" > "$apt_dir/sources.list"
+  rm -f "$apt_dir"/sources.list.d/*
+  printf '# a comment line\n#deb [trusted=yes] file:%s/repo2-old ./\n' "$apt_dir" > "$apt_dir/sources.list.d/old.list"
+  rm -f "$keys"/ring.gpg*
+  echo PURGE | debconf-communicate "playc-$tag" >/dev/null 2>&1
+  true
+}
+purge_debconf() { echo PURGE | debconf-communicate "playc-$tag" >/dev/null 2>&1; }
+teardowns+=(purge_debconf)
+state_aptconf() {
+  (cd "$apt_dir" && for f in sources.list sources.list.d/*; do stat -c '%n %a %U' "$f"; cat "$f"; done)
+  gpg --no-default-keyring --keyring "$keys/ring.gpg" --with-colons --list-keys 2>/dev/null | grep '^pub' | cut -d: -f5
+  debconf-show "playc-$tag" 2>&1
+}
+
+/usr/bin/python3 - "$vars" <<EOF
+import json, sys
+json.dump({"work": "$work/misc", "tag": "$tag", "debs": "$apt_dir/debs", "sleeper": "$sleeper",
+           "repo2": "$apt_dir/repo2", "keys": "$keys", "keyid": "$keyid", "shortid": "${keyid: -8}",
+           "keydata": open("$keys/key.asc").read(), "http_port": "$http_port"}, open(sys.argv[1], "w"))
 EOF
 compare_case misc
 compare_case svc
 APT_CONFIG=$apt_dir/apt.conf compare_case apt
+APT_CONFIG=$apt_dir/apt.conf compare_case aptconf
 
 finish
