@@ -11,7 +11,10 @@
 # without timings and Python-only keys; debug var= tasks show registered
 # results whole), [WARNING] lines and the recap; after the runs, the end
 # state the case's state hook prints (packages, selections, files, init
-# links).
+# links). Ansible's side is recorded in tests/modules/pkgsvc/fixtures/
+# (PKGSVC_REGEN=1 records it again from ansible-playbook; PKGSVC_LIVE=1
+# runs it instead of reading the fixtures); the facts case, which reads the
+# whole machine, always runs both tools live.
 #
 # The machine is changed only through uniquely named objects (a package
 # built here with dpkg-deb, served from a file: repository in the work
@@ -25,6 +28,10 @@ exec 9>/tmp/playc-pkgsvc-test.lock
 flock -w 900 9 || { echo "another pkgsvc test holds the lock"; exit 1; }
 
 export ANSIBLE_CONFIG=$work/ansible.cfg
+# pip reads only what the cases give it (no machine-wide links, indexes or
+# configuration files: they would show in its output)
+unset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL
+export PIP_CONFIG_FILE=/dev/null
 cat > "$ANSIBLE_CONFIG" <<EOF
 [defaults]
 retry_files_enabled = False
@@ -59,25 +66,57 @@ run() {
   cd - >/dev/null
 }
 
-# compare_case NAME: both tools from the reset state: check, real, real
+# The names this run made up, as placeholders (results and states recorded
+# on one run compare with another's: tests/modules/pkgsvc/fixtures).
+subst_names() {
+  printf '%s\n' "$work=<work>" "$tag=<tag>" "${sleeper-}=<sleeper>" "${keyid-}=<keyid>" \
+    "${keyid: -8}=<shortid>" "${http_port-}=<port>" | grep -v '^=' | grep -v '^<'
+}
+
+# outcome TOOL NAME: the three runs' exit codes and results, and the end
+# state, normalised (what a fixture holds)
+outcome() {
+  local tool=$1 name=$2 r
+  export PKGSVC_SUBST; PKGSVC_SUBST=$(subst_names)
+  for r in check real1 real2; do
+    echo "== $r exit $(cat "$work/$name.$tool.$r.rc")"
+    /usr/bin/python3 "$PLAYC_SRC/tests/modules/pkgsvc_results.py" "$work/$name.$tool.$r"
+  done
+  echo "== end state"
+  /usr/bin/python3 "$PLAYC_SRC/tests/modules/pkgsvc_results.py" --text "$work/$name.$tool.state"
+}
+
+# runs TOOL NAME: from the reset state: check (with --diff), real, real
+runs() {
+  "reset_$2"
+  run "$1" "$2" check
+  run "$1" "$2" real 1
+  run "$1" "$2" real 2
+  "state_$2" > "$work/$2.$1.state" 2>&1
+}
+
+# compare_case NAME [live]: playc's outcome against ansible-playbook's, run
+# now for a live case (or with PKGSVC_LIVE=1), else as recorded in the
+# fixture (PKGSVC_REGEN=1 runs Ansible and records it again)
 compare_case() {
-  local name=$1
+  local name=$1 live=${2-} fixture=$PLAYC_SRC/tests/modules/pkgsvc/fixtures/$1.out want
   # PKGSVC_CASES="a b" runs only those (while working on a module)
   if [ -n "${PKGSVC_CASES-}" ] && [[ " $PKGSVC_CASES " != *" $name "* ]]; then return; fi
   (cd "$work" && "$PLAYC" "$cases/$name.yml" -o "$work/$name.bin") || { bad "$name: compile"; return; }
-  for tool in ans pc; do
-    "reset_$name"
-    run $tool "$name" check
-    run $tool "$name" real 1
-    run $tool "$name" real 2
-    "state_$name" > "$work/$name.$tool.state" 2>&1
-  done
-  for r in check real1 real2; do
-    expect_eq "$name $r: exit code" "$(cat "$work/$name.ans.$r.rc")" "$(cat "$work/$name.pc.$r.rc")"
-    expect_eq "$name $r: results" "$(/usr/bin/python3 "$PLAYC_SRC/tests/modules/pkgsvc_results.py" "$work/$name.ans.$r")" \
-      "$(/usr/bin/python3 "$PLAYC_SRC/tests/modules/pkgsvc_results.py" "$work/$name.pc.$r")"
-  done
-  expect_eq "$name: end state" "$(cat "$work/$name.ans.state")" "$(cat "$work/$name.pc.state")"
+  if [ -n "$live" ] || [ -n "${PKGSVC_LIVE-}" ] || [ -n "${PKGSVC_REGEN-}" ]; then
+    runs ans "$name"
+    want=$(outcome ans "$name")
+    if [ -n "${PKGSVC_REGEN-}" ] && [ -z "$live" ]; then
+      mkdir -p "$(dirname "$fixture")" && printf '%s\n' "$want" > "$fixture" && echo "recorded $fixture"
+    fi
+  elif [ -f "$fixture" ]; then
+    want=$(cat "$fixture")
+  else
+    bad "$name: no fixture (PKGSVC_REGEN=1 records it from ansible-playbook)"
+    return
+  fi
+  runs pc "$name"
+  expect_eq "$name: exit codes, results of check, real and real runs, end state" "$want" "$(outcome pc "$name")"
 }
 
 # ---- raw and script ----------------------------------------------------------------
@@ -220,15 +259,29 @@ state_aptconf() {
   debconf-show "playc-$tag" 2>&1
 }
 
+# ---- pip: wheels built here, a virtualenv in the work folder ----------------------------
+wheels=$work/wheels
+mkdir -p "$wheels"
+/usr/bin/python3 "$cases/mkwheel.py" "$wheels" "playc-$tag" 1.0
+/usr/bin/python3 "$cases/mkwheel.py" "$wheels" "playc-$tag" 2.0
+echo "playc-$tag==2.0" > "$wheels/requirements.txt"
+reset_pip() { rm -rf "$work/misc/venv"; }
+state_pip() { "$work/misc/venv/bin/pip" list --format=freeze 2>&1 | grep -i "^playc" || true; }
+reset_facts() { :; }
+state_facts() { :; }
+
 /usr/bin/python3 - "$vars" <<EOF
 import json, sys
 json.dump({"work": "$work/misc", "tag": "$tag", "debs": "$apt_dir/debs", "sleeper": "$sleeper",
            "repo2": "$apt_dir/repo2", "keys": "$keys", "keyid": "$keyid", "shortid": "${keyid: -8}",
-           "keydata": open("$keys/key.asc").read(), "http_port": "$http_port"}, open(sys.argv[1], "w"))
+           "keydata": open("$keys/key.asc").read(), "http_port": "$http_port", "wheels": "$wheels"},
+          open(sys.argv[1], "w"))
 EOF
 compare_case misc
 compare_case svc
 APT_CONFIG=$apt_dir/apt.conf compare_case apt
 APT_CONFIG=$apt_dir/apt.conf compare_case aptconf
+compare_case pip
+compare_case facts live
 
 finish
