@@ -121,6 +121,8 @@ typedef struct Cg {
   PcCtx *pc;
   const IrProgram *p;
   const CgOptions *o;
+  const char *const *last_roots; /* cg_roots' cache */
+  LLVMValueRef last_roots_v;
   LLVMContextRef ctx;
   LLVMModuleRef mod;
   LLVMBuilderRef b;
@@ -212,8 +214,9 @@ static void cg_types_init(Cg *g) {
                   CG_F(P, RtTaskDef, listen),         CG_F(P, RtTaskDef, notify),
                   CG_F(P, RtTaskDef, loop_var),       CG_F(P, RtTaskDef, index_var),
                   CG_F(I8, RtTaskDef, loop_extended), CG_F(P, RtTaskDef, include),
-                  CG_F(P, RtTaskDef, roots),          CG_F(g->t_kws, RtTaskDef, kw)},
-      30, sizeof(RtTaskDef));
+                  CG_F(P, RtTaskDef, roots),          CG_F(P, RtTaskDef, fault),
+                  CG_F(g->t_kws, RtTaskDef, kw)},
+      31, sizeof(RtTaskDef));
   g->t_itemdef = cg_struct_checked(g, "RtItemDef", (CgField[]){CG_F(P, RtItemDef, task), CG_F(P, RtItemDef, block)},
                                    2, sizeof(RtItemDef));
   g->t_blockdef = cg_struct_checked(g, "RtBlockDef",
@@ -243,12 +246,13 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, nhandlers),   CG_F(P, RtPlayDef, tasks),
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
-                  CG_F(g->t_loc, RtPlayDef, loc)},
-      19, sizeof(RtPlayDef));
+                  CG_F(g->t_loc, RtPlayDef, loc),    CG_F(P, RtPlayDef, vars_files),
+                  CG_F(I32, RtPlayDef, nvars_files)},
+      21, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
-                                               CG_F(I64, RtFileDef, size)},
-                                   3, sizeof(RtFileDef));
+                                               CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
+                                   4, sizeof(RtFileDef));
   g->t_program = cg_struct_checked(
       g, "RtProgram",
       (CgField[]){CG_F(I32, RtProgram, abi_version), CG_F(I32, RtProgram, modules_hash),
@@ -1003,6 +1007,15 @@ static LLVMValueRef cg_strs(Cg *g, const char *const *l) {
   return r;
 }
 
+/* A task's file search roots: consecutive tasks share one array. */
+static LLVMValueRef cg_roots(Cg *g, const char *const *roots) {
+  if (roots != g->last_roots || !g->last_roots_v) {
+    g->last_roots = roots;
+    g->last_roots_v = cg_strs(g, roots);
+  }
+  return g->last_roots_v;
+}
+
 /* The globals of every task, block, frame and include are declared first and
  * defined after, since they point at each other. */
 static LLVMValueRef cg_decl(Cg *g, LLVMTypeRef t, const char *prefix, int32_t id) {
@@ -1192,7 +1205,7 @@ static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
   for (int k = 0; k < RT_TK_COUNT; k++)
     kws[k] = cg_fnref(g, t->kw[k]);
   LLVMValueRef run = t->kind == IR_TASK_MODULE && t->module >= 0 ? cg_define_task(g, t) : cg_null(g);
-  LLVMValueRef f[30] = {cg_i32(g, t->id),
+  LLVMValueRef f[31] = {cg_i32(g, t->id),
                         cg_i32(g, (int32_t)t->kind),
                         cg_cstr(g, t->name ? t->name : ""),
                         cg_cstr(g, t->action ? t->action : ""),
@@ -1220,9 +1233,10 @@ static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
                         cg_cstr_or_null(g, t->index_var),
                         cg_i8(g, t->loop_extended),
                         cg_include(g, t->include),
-                        cg_strs(g, t->roots),
+                        cg_roots(g, t->roots),
+                        cg_cstr_or_null(g, t->fault),
                         LLVMConstArray2(g->t_ptr, kws, RT_TK_COUNT)};
-  return LLVMConstNamedStruct(g->t_taskdef, f, 30);
+  return LLVMConstNamedStruct(g->t_taskdef, f, 31);
 }
 
 /* Every task of the program in one array, by id: declared first (blocks
@@ -1263,7 +1277,13 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
   LLVMValueRef tasks = pl->ntasks
                            ? LLVMConstGEP2(g->t_taskdef, g->tasks_gv, (LLVMValueRef[]){cg_i32(g, pl->first_task)}, 1)
                            : cg_null(g);
-  LLVMValueRef f[19] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef *vf = calloc((size_t)pl->nvars_files + 1, sizeof *vf);
+  PC_ASSERT(vf);
+  for (int32_t i = 0; i < pl->nvars_files; i++)
+    vf[i] = cg_include(g, pl->vars_files[i]);
+  LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
+  free(vf);
+  LLVMValueRef f[21] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1281,8 +1301,10 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         cg_strs(g, pl->role_names),
                         cg_prompts(g, pl),
                         cg_i32(g, pl->nprompts),
-                        cg_loc_value(g, pl->loc)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 19);
+                        cg_loc_value(g, pl->loc),
+                        vfiles,
+                        cg_i32(g, pl->nvars_files)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 21);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {
@@ -1290,8 +1312,8 @@ static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {
                                                  file->data ? file->size : 0, true);
   LLVMValueRef data = cg_global(g, bytes, "file.data");
   LLVMSetAlignment(data, 1);
-  LLVMValueRef f[3] = {cg_cstr(g, file->name), data, cg_i64(g, (int64_t)file->size)};
-  return LLVMConstNamedStruct(g->t_filedef, f, 3);
+  LLVMValueRef f[4] = {cg_cstr(g, file->name), data, cg_i64(g, (int64_t)file->size), cg_i32(g, (int32_t)file->mode)};
+  return LLVMConstNamedStruct(g->t_filedef, f, 4);
 }
 
 static LLVMValueRef cg_plays(Cg *g) {

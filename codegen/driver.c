@@ -24,6 +24,7 @@ typedef struct DrvOpts {
   const char *plan; /* NULL, "text" or "json" */
   int opt_level;
   bool emit_llvm;
+  bool strict;
   const char *roles_path;
 } DrvOpts;
 
@@ -35,6 +36,8 @@ static void drv_usage(FILE *f) {
         "  -O0, -O2            optimisation level (default -O2)\n"
         "  --emit-llvm         also write OUT.ll\n"
         "  --roles-path P      roles search path (also ANSIBLE_ROLES_PATH)\n"
+        "  --strict            faults Ansible reports only when a task runs (an unknown\n"
+        "                      module parameter, a missing handler) are errors, not warnings\n"
         "  --list-modules      the modules playc compiles, with their parameters\n"
         "  -h, --help          this help\n"
         "  --version           print the version\n",
@@ -83,6 +86,8 @@ static int drv_parse(int argc, char **argv, DrvOpts *o) {
       o->plan = "json";
     } else if (!strcmp(a, "-O0") || !strcmp(a, "-O2")) {
       o->opt_level = a[2] - '0';
+    } else if (!strcmp(a, "--strict")) {
+      o->strict = true;
     } else if (!strcmp(a, "--emit-llvm")) {
       o->emit_llvm = true;
     } else if (!strcmp(a, "--roles-path") && i + 1 < argc) {
@@ -178,6 +183,7 @@ static bool drv_build(PcCtx *c, const IrProgram *p, const DrvOpts *o) {
 
 static int drv_run(PcCtx *c, const DrvOpts *o) {
   drv_roles(c, o);
+  c->strict = o->strict;
   FePlaybook *pb = fe_load_playbook(c, o->playbook);
   if (!pb)
     return EXIT_DIAG;

@@ -184,6 +184,25 @@ void pc_warn_at(PcCtx *c, PcLoc loc, const char *fmt, ...) {
   c->nwarnings++;
 }
 
+void pc_fault_at(PcCtx *c, PcLoc loc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = pc_strdup(c, "");
+  va_list cp;
+  va_copy(cp, ap);
+  int n = vsnprintf(NULL, 0, fmt, cp);
+  va_end(cp);
+  if (n > 0) {
+    msg = pc_alloc(c, (size_t)n + 1);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
+  }
+  va_end(ap);
+  if (c->strict)
+    pc_error_at(c, loc, "%s", msg);
+  else
+    pc_warn_at(c, loc, "%s (reported when the task runs, as Ansible does)", msg);
+}
+
 void pc_error(PcCtx *c, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -44,6 +44,7 @@ typedef struct PcCtx {
   const char **roles_path; /* search path for roles */
   int nroles_path;
   const char *playbook_dir;
+  bool strict; /* --strict: faults Ansible reports only at run time are errors */
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
@@ -69,6 +70,10 @@ const char *fe_error_context(PcCtx *c, PcLoc loc);
 /* "file:line:col: error: msg", then the source line and a caret. */
 void pc_error_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void pc_warn_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A fault Ansible reports only when the task runs (an unknown module
+ * parameter, a missing handler): a warning that says so, an error with
+ * --strict. The compiled task fails at run time as Ansible's does. */
+void pc_fault_at(PcCtx *c, PcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An error with no location ("playc: error: ..."). */
 void pc_error(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -162,6 +167,10 @@ const char *fe_ansible_module(const char *name);
 bool fe_ansible_option(const char *module, const char *name, const char **canonical, const char **choices);
 /* True when playc knows the options of ansible.builtin's `module`. */
 bool fe_ansible_documented(const char *module);
+/* The parameters AnsibleModule accepts for ansible.builtin module `module`,
+ * as its "Supported parameters include: ..." message lists them; NULL for an
+ * action without a module spec. */
+const char *fe_ansible_argspec(const char *module);
 /* True for a filter, test or lookup Ansible 2.14 has (Jinja2's and
  * ansible.builtin's), or any collection-qualified name. */
 bool fe_ansible_filter(const char *name);
@@ -210,6 +219,7 @@ struct FeTask {
   bool implicit;            /* a block Ansible makes around bare tasks */
   /* FE_TASK_MODULE */
   const char *action;       /* the module name as written (short or FQCN) */
+  const char *local_module; /* a module of a library/ folder (a role's, the playbook's): its file, or NULL */
   PcLoc action_loc;
   FeNode *args;             /* map, free-form scalar, or NULL */
   const char *with;         /* the lookup of a with_<lookup> loop, or NULL */
@@ -266,6 +276,12 @@ typedef struct FePlay {
   FeNode **vars_files;      /* loaded vars_files maps, in order (constant names) */
   const char **vars_files_paths;
   int32_t nvars_files;
+  /* When an entry is a template: every entry, in order, as an include whose
+   * `file` is the entry (a name or a list of names: the first found wins)
+   * and whose candidates are the files its names can name; chosen per host
+   * at run time, as VariableManager.get_vars templates them. */
+  FeInclude **vars_files_dyn;
+  int32_t nvars_files_dyn;
   FeNode *import_when;      /* import_playbook's when (list or scalar), or NULL */
   FeNode *import_vars;      /* import_playbook's vars (map), or NULL */
   const char *dir;          /* the folder of the playbook file it came from */
@@ -277,7 +293,13 @@ typedef struct FePlaybook {
   FePlay **plays;
   int32_t nplays;
   int32_t nroles;  /* role instances, numbered 0..nroles-1 */
+  PcVec role_paths; /* const char*: the folder of each role loaded (for their plugin folders) */
 } FePlaybook;
+
+/* The file of a Jinja plugin named `name` in a `kind` folder ("filter_plugins",
+ * "test_plugins") Ansible adds for the playbook or one of its roles: a .py
+ * file there that names it in quotes. NULL if none. */
+const char *fe_local_plugin(PcCtx *c, const FePlaybook *pb, const char *kind, const char *name);
 
 /* Loads and checks a playbook (and every role, import and include it names).
  * NULL, or a playbook with c->nerrors > 0, after diagnostics. */
@@ -291,6 +313,7 @@ typedef struct FeLoad {
   PcVec roles;       /* FeRole*: this play's instances */
   PcVec role_keys;   /* const char*: their cache keys (name and params) */
   int depth;         /* nesting of imports, includes and role dependencies */
+  PcVec loading;     /* const char*: the tasks files being read, outermost first (normalised paths) */
 } FeLoad;
 
 /* Deepest nesting of imports, includes and role dependencies. */
@@ -313,6 +336,8 @@ void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth);
 /* `dir`/`name` with "./" and "x/../" folded away (os.path.normpath); an
  * absolute `name` stands alone. */
 const char *fe_join(PcCtx *c, const char *dir, const char *name);
+/* A file-name template as a glob: each {{ }} / {% %} becomes '*'. */
+const char *fe_template_glob(PcCtx *c, const char *s);
 /* A path's folder (arena), "." for a bare name. */
 const char *fe_dirname(PcCtx *c, const char *path);
 /* True when `path` names an existing regular file. */

@@ -28,7 +28,8 @@ typedef enum JKind {
   J_NONE, J_BOOL, J_INT, J_FLOAT, J_STR, /* literals */
   J_NAME, J_GETATTR, J_GETITEM, J_BINOP, J_AND, J_OR, J_NOT, J_NEG, J_POS,
   J_FILTER, J_TEST, J_IF, J_LIST, J_TUPLE, J_DICT,
-  J_CALL /* kids: [callee, args..., kwargs...] */
+  J_CALL, /* kids: [callee, args..., kwargs...] */
+  J_STMT  /* '{% ... %}' and the rest of the template, as written (s, slen): planned, not compiled yet */
 } JKind;
 
 /* Binary operators, in the order of runtime/playc.h's RtBinOp. */

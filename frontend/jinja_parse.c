@@ -484,8 +484,17 @@ JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc) {
     }
     if (i > text)
       jt_push(c, &parts, src + text, i - text, NULL);
-    if (src[i + 1] == '%') {
-      jp_error(&p, i, "Jinja statements are not supported yet");
+    if (src[i + 1] == '%') { /* statements: the rest of the template, kept as written */
+      JExpr *e = pc_alloc(c, sizeof *e);
+      e->kind = J_STMT;
+      e->off = i;
+      e->loc = fe_jinja_loc(src, loc, i);
+      e->s = src + i;
+      e->slen = strlen(src + i);
+      jt_push(c, &parts, NULL, 0, e);
+      i += e->slen;
+      text = i;
+      break;
     } else if (src[i + 1] == '#') {
       const char *e = strstr(src + i + 2, "#}");
       if (!e)

@@ -45,6 +45,26 @@ static const FeOption fe_options[] = {
 #undef FE_OPTION
 };
 
+static const char *fe_bare(const char *name);
+
+typedef struct FeArgspec {
+  const char *module, *supported;
+} FeArgspec;
+
+static const FeArgspec fe_argspecs[] = {
+#define FE_ARGSPEC(m, s) {m, s},
+#include "ansible_names.inc"
+#undef FE_ARGSPEC
+};
+
+const char *fe_ansible_argspec(const char *module) {
+  const char *bare = fe_bare(module);
+  for (size_t i = 0; i < sizeof fe_argspecs / sizeof *fe_argspecs; i++)
+    if (strcmp(fe_argspecs[i].module, bare) == 0)
+      return fe_argspecs[i].supported;
+  return NULL;
+}
+
 static const char *const fe_filters[] = {
 #define FE_FILTER(n) n,
 #include "ansible_names.inc"

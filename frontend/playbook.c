@@ -229,28 +229,51 @@ static int fe_search_dirs(FeLoad *ld, FeRole *role, const char *dir, bool handle
   return n;
 }
 
-/* Appends to `names`/`paths` every file below `dir` whose path relative to
- * it matches `pattern` (fnmatch, '*' may not cross '/'). Sorted, so the
- * result does not depend on the file system's order. */
-static void fe_glob(FeLoad *ld, const char *dir, const char *pattern, PcVec *paths) {
-  const char *slash = strrchr(pattern, '/');
-  const char *sub = slash ? fe_join(ld->c, dir, pc_strndup(ld->c, pattern, (size_t)(slash - pattern))) : dir;
-  const char *leaf = slash ? slash + 1 : pattern;
-  if (strchr(sub, '*') || strchr(sub, '?') || strchr(sub, '['))
-    return; /* a template in a folder name: not bounded here */
-  DIR *d = opendir(sub);
+static int fe_strcmp_p(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+static bool fe_has_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
+
+/* fe_glob's walk: the files below `dir` matching the '/'-separated parts
+ * of `pattern` one by one (fnmatch each, '*' not crossing '/'). */
+static void fe_glob_walk(FeLoad *ld, const char *dir, const char *pattern, PcVec *found, int depth) {
+  const char *slash = strchr(pattern, '/');
+  const char *part = slash ? pc_strndup(ld->c, pattern, (size_t)(slash - pattern)) : pattern;
+  const char *rest = slash ? slash + 1 : NULL;
+  if (depth > 32)
+    return;
+  if (!*part || !strcmp(part, ".") || !strcmp(part, "..") || !fe_has_glob(part)) {
+    const char *p = *part ? (dir ? pc_sprintf(ld->c, "%s/%s", dir, part) : part) : (dir ? dir : "/");
+    if (rest)
+      fe_glob_walk(ld, p, rest, found, depth + 1);
+    else if (fe_is_file(p))
+      pc_vec_push(ld->c, found, (void *)fe_join(ld->c, NULL, p));
+    return;
+  }
+  DIR *d = opendir(!dir ? "." : *dir ? dir : "/");
   if (!d)
     return;
-  PcVec found = {0};
-  for (struct dirent *e; (e = readdir(d));) {
-    if (e->d_name[0] == '.' || fnmatch(leaf, e->d_name, 0) != 0)
-      continue;
-    const char *p = fe_join(ld->c, sub, e->d_name);
-    if (fe_is_file(p))
-      pc_vec_push(ld->c, &found, (void *)p);
-  }
+  PcVec names = {0};
+  for (struct dirent *e; (e = readdir(d));)
+    if (e->d_name[0] != '.' && fnmatch(part, e->d_name, 0) == 0)
+      pc_vec_push(ld->c, &names, pc_strdup(ld->c, e->d_name));
   closedir(d);
-  qsort(found.items, (size_t)found.len, sizeof *found.items, (int (*)(const void *, const void *))strcmp);
+  qsort(names.items, (size_t)names.len, sizeof *names.items, fe_strcmp_p);
+  for (int i = 0; i < names.len; i++) {
+    const char *p = dir ? pc_sprintf(ld->c, "%s/%s", dir, (const char *)names.items[i]) : names.items[i];
+    if (rest)
+      fe_glob_walk(ld, p, rest, found, depth + 1);
+    else if (fe_is_file(p))
+      pc_vec_push(ld->c, found, (void *)fe_join(ld->c, NULL, p));
+  }
+}
+
+/* Appends to `paths` every file whose path relative to `dir` (NULL: the
+ * current folder, or an absolute pattern) matches `pattern`, each part of it
+ * a fnmatch pattern ('*' does not cross '/'). Sorted, so the result does not
+ * depend on the file system's order; no path twice. */
+static void fe_glob(FeLoad *ld, const char *dir, const char *pattern, PcVec *paths) {
+  PcVec found = {0};
+  fe_glob_walk(ld, pattern[0] == '/' ? "" : dir, pattern[0] == '/' ? pattern + 1 : pattern, &found, 0);
   for (int i = 0; i < found.len; i++) {
     bool dup = false;
     for (int j = 0; j < paths->len; j++)
@@ -261,7 +284,7 @@ static void fe_glob(FeLoad *ld, const char *dir, const char *pattern, PcVec *pat
 }
 
 /* A file-name template as a glob: every {{ }} / {% %} becomes '*'. */
-static const char *fe_template_glob(PcCtx *c, const char *s) {
+const char *fe_template_glob(PcCtx *c, const char *s) {
   char *out = pc_alloc(c, strlen(s) + 1);
   size_t n = 0;
   while (*s) {
@@ -280,12 +303,77 @@ static const char *fe_template_glob(PcCtx *c, const char *s) {
   return out;
 }
 
-static int fe_strcmp_p(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+/* An include's name as a glob: `{{ role_path }}` (in a role) and
+ * `{{ playbook_dir }}` become the folders they name, whose paths playc knows
+ * (at run time they are the same folders, absolute); any other template
+ * becomes '*'. *rooted: the name starts with such a folder, so it is not
+ * looked for in the include's search folders. */
+static const char *fe_include_glob(FeLoad *ld, const char *s, const FeRole *role, bool *rooted) {
+  PcCtx *c = ld->c;
+  const char *out = "";
+  *rooted = false;
+  while (*s) {
+    const char *open = strstr(s, "{{"), *st = strstr(s, "{%");
+    if (st && (!open || st < open))
+      open = st;
+    if (!open) {
+      out = pc_sprintf(c, "%s%s", out, s);
+      break;
+    }
+    out = pc_sprintf(c, "%s%.*s", out, (int)(open - s), s);
+    const char *end = strstr(open + 2, open[1] == '{' ? "}}" : "%}");
+    if (!end)
+      break;
+    const char *b = open + 2, *e = end;
+    while (b < e && (*b == ' ' || *b == '-'))
+      b++;
+    while (e > b && (e[-1] == ' ' || e[-1] == '-'))
+      e--;
+    const char *dir = NULL;
+    if (open[1] == '{' && role && (size_t)(e - b) == 9 && strncmp(b, "role_path", 9) == 0)
+      dir = role->path;
+    else if (open[1] == '{' && (size_t)(e - b) == 12 && strncmp(b, "playbook_dir", 12) == 0)
+      dir = ld->pb->dir;
+    if (dir) {
+      if (!*out)
+        *rooted = true;
+      out = pc_sprintf(c, "%s%s", out, dir);
+    } else if (!*out || out[strlen(out) - 1] != '*') {
+      out = pc_sprintf(c, "%s*", out);
+    }
+    s = end + 2;
+  }
+  return out;
+}
+
+/* The string literals inside the templates of `s` ("{{ hook | default('x.yml') }}"
+ * gives x.yml): the names a fully templated include can name playc knows of. */
+static PcVec fe_template_literals(PcCtx *c, const char *s) {
+  PcVec v = {0};
+  for (const char *open; (open = strstr(s, "{{"));) {
+    const char *end = strstr(open + 2, "}}");
+    if (!end)
+      break;
+    for (const char *p = open + 2; p < end; p++) {
+      if (*p != '\'' && *p != '"')
+        continue;
+      const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
+      if (!q)
+        break;
+      if (q > p + 1)
+        pc_vec_push(c, &v, pc_strndup(c, p + 1, (size_t)(q - p - 1)));
+      p = q;
+    }
+    s = end + 2;
+  }
+  return v;
+}
 
 /* include_tasks: the files it can name. A constant name resolves as
  * Ansible resolves it; a template is bounded by the files its constant parts
  * allow in the folders it searches. Each candidate is loaded now. */
-static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char **dirs, int nd, bool any_in_first);
+static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char **dirs, int nd, bool any_in_first,
+                          const FeRole *role);
 
 static FeInclude *fe_include_tasks(FeLoad *ld, FeTask *t, FeNode *file, FeRole *role, const char *dir) {
   PcCtx *c = ld->c;
@@ -295,7 +383,7 @@ static FeInclude *fe_include_tasks(FeLoad *ld, FeTask *t, FeNode *file, FeRole *
   int nd = fe_search_dirs(ld, role, dir, t->handler, dirs);
   inc->dirs = dirs;
   inc->ndirs = nd;
-  if (!fe_candidates(ld, inc, file, dirs, nd, false))
+  if (!fe_candidates(ld, inc, file, dirs, nd, false, role))
     return inc;
   inc->lists = pc_alloc(c, sizeof(FeList) * (size_t)inc->n);
   if (ld->depth >= FE_MAX_NESTING) {
@@ -317,23 +405,24 @@ static FeInclude *fe_include_vars(FeLoad *ld, FeTask *t, FeNode *file, FeRole *r
   PcCtx *c = ld->c;
   FeInclude *inc = pc_alloc(c, sizeof *inc);
   inc->file = file;
-  const char **dirs = pc_alloc(c, sizeof(char *) * 4);
+  /* ActionBase._find_needle('vars', name): the role's folder, the including
+   * file's, then the playbook's; each as FOLDER/vars/NAME then FOLDER/NAME */
+  const char **dirs = pc_alloc(c, sizeof(char *) * 6);
   int nd = 0;
-  if (role) {
-    dirs[nd++] = fe_join(c, role->path, "vars");
-    dirs[nd++] = role->path;
-  } else {
-    dirs[nd++] = fe_join(c, dir, "vars");
-    dirs[nd++] = dir;
-  }
-  if (strcmp(dirs[nd - 1], ld->pb->dir) != 0) {
-    dirs[nd++] = fe_join(c, ld->pb->dir, "vars");
-    dirs[nd++] = ld->pb->dir;
+  const char *bases[3] = {role ? role->path : NULL, dir, ld->pb->dir};
+  for (int i = 0; i < 3; i++) {
+    bool seen = !bases[i];
+    for (int k = 1; k < nd && !seen; k += 2)
+      seen = strcmp(dirs[k], bases[i]) == 0;
+    if (seen)
+      continue;
+    dirs[nd++] = fe_join(c, bases[i], "vars");
+    dirs[nd++] = bases[i];
   }
   inc->dirs = dirs;
   inc->ndirs = nd;
   (void)t;
-  if (!fe_candidates(ld, inc, file, dirs, nd, true))
+  if (!fe_candidates(ld, inc, file, dirs, nd, true, role))
     return inc;
   inc->vars = pc_alloc(c, sizeof(FeNode *) * (size_t)inc->n);
   for (int i = 0; i < inc->n; i++)
@@ -342,45 +431,64 @@ static FeInclude *fe_include_vars(FeLoad *ld, FeTask *t, FeNode *file, FeRole *r
 }
 
 /* The files name `file` can resolve to in `dirs`: a constant name as Ansible
- * resolves it, a template bounded by its constant parts; with `any_in_first`
- * a fully templated name bounded by every file of the first folder. False
- * after a diagnostic. */
-static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char **dirs, int nd, bool any_in_first) {
+ * resolves it (the first folder that has it); a template bounded by its
+ * constant parts (role_path and playbook_dir are known); a name that is all
+ * template by the string literals it holds (a default), or with
+ * `any_in_first` by every file of the first folder. False after a diagnostic. */
+static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char **dirs, int nd, bool any_in_first,
+                          const FeRole *role) {
   PcCtx *c = ld->c;
   PcVec paths = {0};
-  if (!fe_is_template(file)) {
-    for (int i = 0; i < nd && !paths.len; i++) {
-      const char *p = fe_join(c, dirs[i], file->text);
-      if (fe_is_file(p))
-        pc_vec_push(c, &paths, (void *)p);
-    }
-    if (!paths.len) {
+  bool rooted = false;
+  const char *glob = fe_is_template(file) ? fe_include_glob(ld, file->text, role, &rooted) : file->text;
+  if (!fe_has_glob(glob) || rooted) { /* a name known now, or under a known folder */
+    for (int i = rooted || glob[0] == '/' ? nd - 1 : 0; i < nd && !paths.len; i++)
+      fe_glob(ld, rooted || glob[0] == '/' ? NULL : dirs[i], glob, &paths);
+    if (!paths.len && !fe_has_glob(glob)) {
       pc_error_at(c, file->loc, "Could not find or access '%s' (searched %s)", file->text, dirs[0]);
       return false;
     }
-  } else {
-    const char *glob = fe_template_glob(c, file->text);
-    if (strcmp(glob, "*") == 0 && any_in_first) {
+  } else if (strcmp(glob, "*") == 0) {
+    PcVec lits = fe_template_literals(c, file->text);
+    for (int k = 0; k < lits.len; k++) /* each as a constant name */
+      for (int i = 0; i < nd; i++) {
+        const char *p = fe_join(c, dirs[i], lits.items[k]);
+        if (fe_is_file(p)) {
+          fe_glob(ld, NULL, p, &paths);
+          break;
+        }
+      }
+    if (any_in_first) {
       PcVec all = {0};
       fe_dir_files(c, dirs[0], &all, 0);
       for (int i = 0; i < all.len; i++)
-        pc_vec_push(c, &paths, all.items[i]);
-    } else if (strcmp(glob, "*") == 0) {
+        fe_glob(ld, NULL, all.items[i], &paths);
+    } else if (!paths.len) {
       pc_error_at(c, file->loc,
                   "playc cannot bound the files '%s' may name: the whole name is a template; "
-                  "give its constant part (a folder, a prefix or an extension)",
+                  "give its constant part (a folder, a prefix or an extension) or a default file name",
                   file->text);
       return false;
-    } else { /* the first folder with a match: Ansible's search stops there for names it has */
-      for (int i = 0; i < nd && !paths.len; i++)
-        fe_glob(ld, dirs[i], glob, &paths);
     }
-    if (!paths.len) {
-      pc_error_at(c, file->loc, "no file matches '%s' (as '%s' in %s)", file->text, glob, dirs[0]);
-      return false;
-    }
-    qsort(paths.items, (size_t)paths.len, sizeof *paths.items, fe_strcmp_p);
+  } else { /* the first folder with a match: Ansible's search stops there for names it has */
+    for (int i = 0; i < nd && !paths.len; i++)
+      fe_glob(ld, dirs[i], glob, &paths);
   }
+  if (fe_has_glob(glob)) /* a file being read names itself only through a loop no run takes */
+    for (int i = 0; i < paths.len;) {
+      bool loading = false;
+      for (int k = 0; k < ld->loading.len && !loading; k++)
+        loading = strcmp(ld->loading.items[k], paths.items[i]) == 0;
+      if (loading)
+        paths.items[i] = paths.items[--paths.len];
+      else
+        i++;
+    }
+  if (!paths.len) {
+    pc_error_at(c, file->loc, "no file matches '%s' (as '%s' in %s)", file->text, glob, rooted ? "/" : dirs[0]);
+    return false;
+  }
+  qsort(paths.items, (size_t)paths.len, sizeof *paths.items, fe_strcmp_p);
   inc->n = paths.len;
   inc->paths = (const char **)paths.items;
   inc->names = inc->paths;
@@ -496,6 +604,8 @@ static FeTask *fe_block(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bo
 }
 
 /* task := map: keywords, with_<lookup>, and exactly one action (module) key */
+static const char *fe_local_module(FeLoad *ld, const FeRole *role, const char *a);
+
 static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handler) {
   PcCtx *c = ld->c;
   if (n->kind != FE_MAP) {
@@ -585,13 +695,34 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
   } else if (fe_is_action(a, "import_playbook")) {
     pc_error_at(c, t->action_loc, "'import_playbook' is not a valid attribute for a Task: it imports plays, "
                                   "at the level of plays");
-  } else if (mod_schema_find(a) < 0 && !fe_ansible_module(a)) {
+  } else if (mod_schema_find(a) < 0 && !fe_ansible_module(a) && !(t->local_module = fe_local_module(ld, role, a))) {
     pc_error_at(c, t->action_loc,
                 "couldn't resolve module/action '%s'. This often indicates a misspelling, missing collection, "
                 "or incorrect module path.",
                 a);
   }
   return t;
+}
+
+/* A module named `a` in a library/ folder Ansible adds to its module path:
+ * the playbook's, the current role's, then any role of the play's. */
+static const char *fe_local_module(FeLoad *ld, const FeRole *role, const char *a) {
+  PcCtx *c = ld->c;
+  PcVec dirs = {0};
+  pc_vec_push(c, &dirs, (void *)ld->pb->dir);
+  if (role)
+    pc_vec_push(c, &dirs, (void *)role->path);
+  for (int i = 0; i < ld->roles.len; i++)
+    if (ld->roles.items[i])
+      pc_vec_push(c, &dirs, (void *)((FeRole *)ld->roles.items[i])->path);
+  static const char *const exts[] = {"", ".py", ".sh", ".ps1", NULL};
+  for (int i = 0; i < dirs.len; i++)
+    for (int k = 0; exts[k]; k++) {
+      const char *p = pc_sprintf(c, "%s/library/%s%s", (const char *)dirs.items[i], a, exts[k]);
+      if (fe_is_file(p))
+        return p;
+    }
+  return NULL;
 }
 
 /* An implicit block around a run of bare tasks. */
@@ -647,7 +778,16 @@ FeList fe_load_blocks(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool
   return fe_load_list(ld, n, role, dir, handlers, true);
 }
 
+static FeList fe_load_tasks_file_1(FeLoad *ld, const char *path, FeRole *role, bool handlers, PcLoc at);
+
 FeList fe_load_tasks_file(FeLoad *ld, const char *path, FeRole *role, bool handlers, PcLoc at) {
+  pc_vec_push(ld->c, &ld->loading, (void *)fe_join(ld->c, NULL, path));
+  FeList l = fe_load_tasks_file_1(ld, path, role, handlers, at);
+  ld->loading.len--;
+  return l;
+}
+
+static FeList fe_load_tasks_file_1(FeLoad *ld, const char *path, FeRole *role, bool handlers, PcLoc at) {
   FeList empty = {0};
   bool is_empty = false;
   FeNode *root = fe_yaml_load_data(ld->c, path, &is_empty);
@@ -656,6 +796,8 @@ FeList fe_load_tasks_file(FeLoad *ld, const char *path, FeRole *role, bool handl
       pc_error_at(ld->c, at, "could not load '%s'", path);
     return empty;
   }
+  if (fe_null(root)) /* comments only: Ansible loads None, no tasks */
+    return empty;
   if (root->kind != FE_SEQ) {
     pc_error_at(ld->c, root->loc, "included task files must contain a list of tasks");
     return empty;
@@ -683,45 +825,84 @@ FeNode *fe_load_vars_file(FeLoad *ld, const char *path, PcLoc at) {
   return root;
 }
 
-/* vars_files := name | [name | [name, ...] (first found), ...] */
+/* vars_files := name | [name | [name, ...] (first found), ...]. Constant
+ * names are read now into maps; when a name is a template, every entry
+ * becomes an include (vars_files_dyn) with the files its names can name,
+ * looked for as play.get_search_path does: DIR/vars/NAME, DIR/NAME. */
 static void fe_vars_files(FeLoad *ld, FePlay *p, FeNode *v, const char *dir) {
   PcCtx *c = ld->c;
   if (fe_null(v))
     return;
   int n = v->kind == FE_SEQ ? v->n : 1;
-  PcVec maps = {0}, paths = {0};
+  bool templated = false;
   for (int i = 0; i < n; i++) {
     FeNode *item = v->kind == FE_SEQ ? v->items[i] : v;
-    int m = item->kind == FE_SEQ ? item->n : 1;
-    const char *found = NULL;
-    for (int j = 0; j < m && !found; j++) {
+    for (int j = 0; j < (item->kind == FE_SEQ ? item->n : 1); j++) {
       FeNode *name = item->kind == FE_SEQ ? item->items[j] : item;
       if (name->kind != FE_SCALAR || fe_null(name)) {
         pc_error_at(c, name->loc, "Invalid vars_files entry: vars_files entries should be either a string type or "
                                   "a list of string types");
-        continue;
+        return;
       }
+      templated |= fe_is_template(name);
+    }
+  }
+  const char **dirs = pc_alloc(c, sizeof(char *) * 2);
+  dirs[0] = fe_join(c, dir, "vars");
+  dirs[1] = dir;
+  PcVec maps = {0}, paths = {0}, dyn = {0};
+  for (int i = 0; i < n; i++) {
+    FeNode *item = v->kind == FE_SEQ ? v->items[i] : v;
+    int m = item->kind == FE_SEQ ? item->n : 1;
+    FeInclude *inc = templated ? pc_alloc(c, sizeof *inc) : NULL;
+    PcVec cpaths = {0}, cvars = {0};
+    const char *found = NULL;
+    for (int j = 0; j < m && (templated || !found); j++) {
+      FeNode *name = item->kind == FE_SEQ ? item->items[j] : item;
+      FeInclude one = {0};
       if (fe_is_template(name)) {
-        pc_error_at(c, name->loc,
-                    "playc reads vars_files at compile time and cannot template '%s' yet", name->text);
-        break;
+        if (!fe_candidates(ld, &one, name, dirs, 2, false, NULL))
+          return;
+      } else {
+        for (int k = 0; k < 2 && !one.n; k++)
+          if (fe_is_file(fe_join(c, dirs[k], name->text))) {
+            one.paths = pc_alloc(c, sizeof(char *));
+            one.paths[0] = fe_join(c, dirs[k], name->text);
+            one.n = 1;
+          }
       }
-      const char *cands[2] = {fe_join(c, fe_join(c, dir, "vars"), name->text), fe_join(c, dir, name->text)};
-      for (int k = 0; k < 2 && !found; k++)
-        if (fe_is_file(cands[k]))
-          found = cands[k];
-      if (found) {
-        pc_vec_push(c, &paths, (void *)found);
-        pc_vec_push(c, &maps, fe_load_vars_file(ld, found, name->loc));
+      for (int k = 0; k < one.n; k++) {
+        bool dup = false;
+        for (int q = 0; q < cpaths.len; q++)
+          dup |= strcmp(cpaths.items[q], one.paths[k]) == 0;
+        if (dup)
+          continue;
+        pc_vec_push(c, &cpaths, (void *)one.paths[k]);
+        pc_vec_push(c, &cvars, fe_load_vars_file(ld, one.paths[k], name->loc));
+        if (!templated) {
+          found = one.paths[k];
+          pc_vec_push(c, &paths, (void *)found);
+          pc_vec_push(c, &maps, cvars.items[cvars.len - 1]);
+        }
       }
     }
-    if (!found && !c->nerrors)
-      pc_error_at(c, item->loc, "vars file %s was not found",
-                  item->kind == FE_SCALAR ? item->text : "(list)");
+    if (!templated && !found && !c->nerrors)
+      pc_error_at(c, item->loc, "vars file %s was not found", item->kind == FE_SCALAR ? item->text : "(list)");
+    if (inc) {
+      inc->file = item;
+      inc->n = cpaths.len;
+      inc->paths = inc->names = (const char **)cpaths.items;
+      inc->vars = (FeNode **)cvars.items;
+      inc->dirs = dirs;
+      inc->ndirs = 2;
+      pc_vec_push(c, &dyn, inc);
+    }
   }
   p->vars_files = (FeNode **)maps.items;
   p->vars_files_paths = (const char **)paths.items;
   p->nvars_files = maps.len;
+  p->vars_files_dyn = (FeInclude **)dyn.items;
+  p->nvars_files_dyn = dyn.len;
 }
 
 static const char *const fe_section_kw[FE_SEC_COUNT] = {"pre_tasks", "tasks", "post_tasks", "handlers"};

@@ -481,6 +481,7 @@ FeRoleUse *fe_role_use(FeLoad *ld, FeNode *entry, const char *base_dir, bool inc
       return u;
     }
   FeRole *r = pc_alloc(c, sizeof *r);
+  pc_vec_push(c, &ld->pb->role_paths, (void *)path);
   r->id = ld->pb->nroles++;
   r->name = name;
   r->path = path;
@@ -491,4 +492,34 @@ FeRoleUse *fe_role_use(FeLoad *ld, FeNode *entry, const char *base_dir, bool inc
   ld->roles.items[slot] = r;
   u->role = r;
   return u;
+}
+
+const char *fe_local_plugin(PcCtx *c, const FePlaybook *pb, const char *kind, const char *name) {
+  size_t n = strlen(name);
+  for (int i = -1; i < pb->role_paths.len; i++) {
+    const char *dir = pc_sprintf(c, "%s/%s", i < 0 ? pb->dir : (const char *)pb->role_paths.items[i], kind);
+    DIR *d = opendir(dir);
+    if (!d)
+      continue;
+    const char *hit = NULL;
+    for (struct dirent *e; !hit && (e = readdir(d));) {
+      size_t len = strlen(e->d_name);
+      if (len < 4 || strcmp(e->d_name + len - 3, ".py") != 0)
+        continue;
+      const char *path = pc_sprintf(c, "%s/%s", dir, e->d_name);
+      FILE *f = fopen(path, "r");
+      if (!f)
+        continue;
+      char line[4096];
+      while (!hit && fgets(line, sizeof line, f))
+        for (const char *p = line; !hit && (p = strstr(p, name)); p += n)
+          if (p > line && (p[-1] == '\'' || p[-1] == '"') && p[n] == p[-1])
+            hit = path;
+      fclose(f);
+    }
+    closedir(d);
+    if (hit)
+      return hit;
+  }
+  return NULL;
 }

@@ -151,6 +151,8 @@ typedef struct IrTask {
   const char *action; /* module short name; meta: its action */
   int32_t module;     /* index into mod_schemas[]; -1: none (meta, includes) or unsupported */
   const char *unsupported; /* a module playc lacks: its fully qualified name */
+  const char *fault;       /* the message the task fails with when it runs (unknown
+                              parameters, as AnsibleModule words it), or NULL */
   bool implicit;      /* made by Ansible: flush_handlers, role_complete */
   bool handler;
   IrExpr *args;       /* root: an IR_DICT building the module args */
@@ -236,6 +238,8 @@ typedef struct IrPlay {
   const char **role_names; /* the play's roles, NULL-terminated */
   IrVar *prompts;    /* vars_prompt: name and the spec dict */
   int32_t nprompts;
+  IrInclude **vars_files; /* templated vars_files: every entry, chosen per host (else in `scope`) */
+  int32_t nvars_files;
   IrKeyword *kws;    /* every keyword, for the plan */
   int32_t nkws;
   int32_t first_task, ntasks; /* its tasks in the program's table */
@@ -245,8 +249,9 @@ typedef struct IrPlay {
 typedef struct IrFile {
   const char *name; /* as written in the playbook */
   const char *path; /* where it was read from */
-  const uint8_t *data;
+  const uint8_t *data; /* NULL for a folder */
   size_t size;
+  uint32_t mode;       /* st_mode on the controller: the type and permission bits */
 } IrFile;
 
 typedef struct IrProgram {
@@ -289,6 +294,7 @@ typedef struct IrLower {
   PcVec scopes; /* IrScope*, by id */
   const char *const *roots; /* folders a relative `src` is looked for in (role, playbook), NULL-terminated */
   PcVec *unsup; /* IrKeyword*: the current module's unsupported parameters */
+  PcVec unknown; /* const char*: the current module's parameters unknown to Ansible too */
 } IrLower;
 
 /* Lowers a checked playbook: resolves modules and checks their arguments

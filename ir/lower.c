@@ -11,8 +11,11 @@
 #include "../modules/modules.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct IrFilterInfo {
   const char *name;
@@ -57,8 +60,11 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   const IrFilterInfo *f = lw_find(test ? lw_tests : lw_filters, j->name);
   int nargs = j->nkids - 1;
   const char *unsupported = NULL;
+  const char *local = NULL;
   if (!f && (test ? fe_ansible_test(j->name) : fe_ansible_filter(j->name)))
     unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
+  else if (!f && (local = fe_local_plugin(l->c, l->pb, test ? "test_plugins" : "filter_plugins", j->name)))
+    unsupported = pc_sprintf(l->c, "%s '%s' (a local plugin: %s)", test ? "test" : "filter", j->name, local);
   else if (!f)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
   else if (nargs < f->min || nargs > f->max)
@@ -107,6 +113,12 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
     return e;
   }
   case J_TEST: return lw_call(l, j, true);
+  case J_STMT: { /* Jinja statements: planned, refused by -o */
+    e = lw_const_str(l, j->s, j->slen, j->loc);
+    const char *end = strstr(j->s, "%}");
+    e->unsupported = pc_sprintf(l->c, "the Jinja statement '%.*s'", end ? (int)(end - j->s + 2) : 2, j->s);
+    return e;
+  }
   default: break;
   }
   e = ir_expr_new(l->c, ops[j->kind], TY_UNDEF, j->loc);
@@ -363,7 +375,14 @@ static bool lw_boolish(const char *s) {
   return false;
 }
 
-/* Checks a constant value against the parameter's type and choices. */
+static bool lw_truthy(const char *s) {
+  static const char *const yes[] = {"yes", "true", "on", "1", "y", "t", NULL};
+  for (int i = 0; yes[i]; i++)
+    if (strcasecmp(s, yes[i]) == 0)
+      return true;
+  return false;
+}
+
 /* Records what a module's arguments use that Ansible has and playc not yet. */
 static void lw_unsupported(Lw *l, const char *what, const FeNode *v, PcLoc loc) {
   if (!l->unsup)
@@ -375,6 +394,7 @@ static void lw_unsupported(Lw *l, const char *what, const FeNode *v, PcLoc loc) 
   pc_vec_push(l->c, l->unsup, k);
 }
 
+/* Checks a constant value against the parameter's type and choices. */
 static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const FeNode *v) {
   if (v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text)))
     return;
@@ -388,51 +408,113 @@ static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const 
       pc_error_at(l->c, v->loc, "argument '%s' of module %s is of type int and '%s' cannot be converted to an int",
                   mp->name, m->name, v->text);
   }
-  if (mp->choices && !lw_in_list(mp->choices, v->text)) {
-    const char *all = NULL;
-    if (fe_ansible_option(m->name, mp->name, NULL, &all) && all && lw_in_list(all, v->text))
-      lw_unsupported(l, pc_sprintf(l->c, "%s=%s", mp->name, v->text), NULL, v->loc);
-    else
-      pc_error_at(l->c, v->loc, "value of %s must be one of: %s, got: %s", mp->name, all ? all : mp->choices,
-                  v->text);
+  const char *text = v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
+  if (mp->unimplemented && lw_in_list(mp->unimplemented, text))
+    lw_unsupported(l, pc_sprintf(l->c, "%s=%s", mp->name, text), NULL, v->loc);
+  else if (mp->choices && !lw_in_list(mp->choices, text))
+    pc_fault_at(l->c, v->loc, "value of %s must be one of: %s, got: %s", mp->name, mp->choices, text);
+}
+
+static int lw_strcmp_p(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* Appends the paths (relative to `dir`, under prefix `rel`) of every file
+ * below `dir`, sorted. */
+static void lw_walk(Lw *l, const char *dir, const char *rel, PcVec *out, int depth) {
+  DIR *d = depth < 32 ? opendir(dir) : NULL;
+  if (!d)
+    return;
+  PcVec names = {0};
+  for (struct dirent *e; (e = readdir(d));)
+    if (e->d_name[0] != '.')
+      pc_vec_push(l->c, &names, pc_strdup(l->c, e->d_name));
+  closedir(d);
+  qsort(names.items, (size_t)names.len, sizeof *names.items, lw_strcmp_p);
+  for (int i = 0; i < names.len; i++) {
+    const char *path = pc_sprintf(l->c, "%s/%s", dir, (const char *)names.items[i]);
+    const char *r = *rel ? pc_sprintf(l->c, "%s/%s", rel, (const char *)names.items[i]) : names.items[i];
+    struct stat st;
+    if (stat(path, &st) != 0)
+      continue;
+    if (S_ISDIR(st.st_mode))
+      lw_walk(l, path, r, out, depth + 1);
+    else if (S_ISREG(st.st_mode))
+      pc_vec_push(l->c, out, (void *)r);
   }
 }
 
-/* Embeds the file named by a constant `copy src`, looked for as Ansible's
- * actions look for it: files/NAME then NAME in each root (the role, then the
- * playbook's folder). */
-static void lw_embed(Lw *l, const FeNode *v) {
-  if (v->kind != FE_SCALAR || v->stype != FE_T_STR || fe_jinja_is_template(v->text))
+/* Embeds the controller file or folder at `path` (a folder: itself, then
+ * everything below it, sorted), once. False when it does not exist. */
+static bool lw_embed_path(Lw *l, const char *path, int depth) {
+  for (int f = 0; f < l->files.len; f++)
+    if (strcmp(((IrFile *)l->files.items[f])->path, path) == 0)
+      return true;
+  struct stat st;
+  if (stat(path, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+    return false;
+  IrFile *file = pc_alloc(l->c, sizeof *file);
+  file->name = file->path = path;
+  file->mode = (uint32_t)st.st_mode;
+  pc_vec_push(l->c, &l->files, file);
+  if (S_ISDIR(st.st_mode)) {
+    DIR *d = depth < 32 ? opendir(path) : NULL;
+    if (!d)
+      return true;
+    PcVec names = {0};
+    for (struct dirent *e; (e = readdir(d));)
+      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+        pc_vec_push(l->c, &names, pc_strdup(l->c, e->d_name));
+    closedir(d);
+    qsort(names.items, (size_t)names.len, sizeof *names.items, lw_strcmp_p);
+    for (int i = 0; i < names.len; i++)
+      lw_embed_path(l, pc_sprintf(l->c, "%s/%s", path, (const char *)names.items[i]), depth + 1);
+    return true;
+  }
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    pc_error_at(l->c, (PcLoc){0}, "cannot read '%s'", path);
+    return true;
+  }
+  uint8_t *data = pc_alloc(l->c, (size_t)st.st_size + 1);
+  file->size = fread(data, 1, (size_t)st.st_size, f);
+  file->data = data;
+  fclose(f);
+  return true;
+}
+
+/* Embeds what a controller-side `src` (copy, template) can name, looked for
+ * as Ansible's actions look for it: SUB/NAME then NAME in each root (the
+ * role, then the playbook's folder). A template is bounded by its constant
+ * parts: every file below each root's SUB folder that its glob matches. A
+ * file that is not there fails the task when it runs, as in Ansible. */
+static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
+  if (v->kind != FE_SCALAR || v->stype != FE_T_STR)
     return;
+  if (fe_jinja_is_template(v->text)) {
+    const char *glob = fe_template_glob(l->c, v->text);
+    for (int i = 0; l->roots && l->roots[i]; i++) {
+      const char *dir = pc_sprintf(l->c, "%s/%s", l->roots[i], sub);
+      PcVec all = {0};
+      lw_walk(l, dir, "", &all, 0);
+      for (int k = 0; k < all.len; k++)
+        if (fnmatch(glob, all.items[k], 0) == 0)
+          lw_embed_path(l, pc_sprintf(l->c, "%s/%s", dir, (const char *)all.items[k]), 0);
+    }
+    return;
+  }
   const char *searched = "";
   for (int i = 0; l->roots && l->roots[i]; i++) {
-    const char *cands[2] = {v->text[0] == '/' ? v->text : pc_sprintf(l->c, "%s/files/%s", l->roots[i], v->text),
-                            v->text[0] == '/' ? NULL : pc_sprintf(l->c, "%s/%s", l->roots[i], v->text)};
-    for (int k = 0; k < 2; k++) {
-      if (!cands[k])
-        continue;
-      for (int f = 0; f < l->files.len; f++)
-        if (strcmp(((IrFile *)l->files.items[f])->path, cands[k]) == 0)
-          return;
-      FILE *f = fopen(cands[k], "rb");
-      if (!f)
-        continue;
-      IrFile *file = pc_alloc(l->c, sizeof *file);
-      file->name = cands[k];
-      file->path = cands[k];
-      fseek(f, 0, SEEK_END);
-      long sz = ftell(f);
-      fseek(f, 0, SEEK_SET);
-      uint8_t *data = pc_alloc(l->c, (size_t)(sz > 0 ? sz : 0) + 1);
-      file->size = fread(data, 1, (size_t)(sz > 0 ? sz : 0), f);
-      file->data = data;
-      fclose(f);
-      pc_vec_push(l->c, &l->files, file);
-      return;
+    if (v->text[0] == '/') {
+      if (lw_embed_path(l, v->text, 0))
+        return;
+      searched = v->text;
+      break;
     }
-    searched = pc_sprintf(l->c, "%s%s%s/files/, %s/", searched, i ? ", " : "", l->roots[i], l->roots[i]);
+    if (lw_embed_path(l, pc_sprintf(l->c, "%s/%s/%s", l->roots[i], sub, v->text), 0) ||
+        lw_embed_path(l, pc_sprintf(l->c, "%s/%s", l->roots[i], v->text), 0))
+      return;
+    searched = pc_sprintf(l->c, "%s%s%s/%s/, %s/", searched, i ? ", " : "", l->roots[i], sub, l->roots[i]);
   }
-  pc_error_at(l->c, v->loc, "could not find or access '%s' (searched %s)", v->text, searched);
+  pc_fault_at(l->c, v->loc, "could not find or access '%s' (searched %s)", v->text, searched);
 }
 
 /* Embeds the local script a constant `script` command line names: its
@@ -468,7 +550,7 @@ static void lw_embed_script(Lw *l, const FeNode *v) {
   FeNode name = *v;
   name.text = w;
   name.len = strlen(w);
-  lw_embed(l, &name);
+  lw_embed(l, &name, "files");
 }
 
 /* An MP_EXPR / MP_EXPR_LIST param: the source text(s), and "__name" compiled. */
@@ -521,6 +603,17 @@ static const char *lw_arg_text(void *ctx, const char *name) {
   return v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
 }
 
+/* copy's remote_src: true when it is a constant true (src is then on the
+ * target); a template may be either, so src is embedded when it exists. */
+static bool lw_remote_src(const FeNode *args) {
+  for (int i = 0; args && i < args->n; i++)
+    if (strcmp(args->keys[i]->text, "remote_src") == 0) {
+      const FeNode *v = args->vals[i];
+      return v->kind == FE_SCALAR && (v->stype == FE_T_BOOL ? v->b : lw_boolish(v->text) && lw_truthy(v->text));
+    }
+  return false;
+}
+
 /* Checks one-of / exclusive / required, then lowers the args map. */
 static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc) {
   IrExpr *d = ir_expr_new(l->c, IR_DICT, TY_DICT, args ? args->loc : loc);
@@ -531,8 +624,12 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
       const char *canon = NULL;
       if (fe_ansible_option(m->name, k, &canon, NULL))
         lw_unsupported(l, pc_sprintf(l->c, "parameter '%s'", canon), args->vals[i], args->keys[i]->loc);
-      else
-        pc_error_at(l->c, args->keys[i]->loc, "unsupported parameter for module %s: %s", m->name, k);
+      else { /* AnsibleModule refuses it when the task runs; so does the compiled task */
+        pc_fault_at(l->c, args->keys[i]->loc, "unsupported parameter for module %s: %s", m->name, k);
+        pc_vec_push(l->c, &l->unknown, (void *)k);
+        ir_expr_add_kid(l->c, d, lw_const_str(l, k, strlen(k), args->keys[i]->loc));
+        ir_expr_add_kid(l->c, d, lw_node(l, args->vals[i]));
+      }
       continue;
     }
     const ModParam *mp = pi >= 0 ? &m->params[pi] : NULL;
@@ -543,8 +640,8 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     }
     if (mp)
       lw_check_param(l, m, mp, v);
-    if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0)
-      lw_embed(l, v);
+    if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
+      lw_embed(l, v, "files");
     if (mp && strcmp(m->name, "script") == 0 && (strcmp(mp->name, "_raw_params") == 0 || strcmp(mp->name, "cmd") == 0))
       lw_embed_script(l, v);
     ir_expr_add_kid(l->c, d, lw_const_str(l, mp ? mp->name : k, strlen(mp ? mp->name : k), args->keys[i]->loc));
@@ -553,7 +650,7 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
   LwArgs la = {args, m};
   char *msg = mod_check_constraints(m, lw_arg_has, lw_arg_text, &la, false); /* choices: lw_check_param */
   if (msg) {
-    pc_error_at(l->c, loc, "%s (module %s)", msg, m->name);
+    pc_fault_at(l->c, loc, "%s (module %s)", msg, m->name);
     free(msg);
   }
   return d;
@@ -561,11 +658,35 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
 
 /* ---- module tasks ------------------------------------------------------------ */
 
+/* "Unsupported parameters for (ansible.legacy.M) module: a, b. Supported
+ * parameters include: ...", as AnsibleModule words it. */
+static const char *lw_unknown_params(Lw *l, const char *action, const ModSchema *m) {
+  qsort(l->unknown.items, (size_t)l->unknown.len, sizeof *l->unknown.items, lw_strcmp_p);
+  const char *names = "";
+  for (int i = 0; i < l->unknown.len; i++)
+    if (i == 0 || strcmp(l->unknown.items[i], l->unknown.items[i - 1]) != 0)
+      names = pc_sprintf(l->c, "%s%s%s", names, *names ? ", " : "", (const char *)l->unknown.items[i]);
+  const char *supported = fe_ansible_argspec(m->name);
+  if (!supported) { /* an action without a module spec: playc's own names */
+    const char **keys = pc_alloc(l->c, sizeof(char *));
+    keys[0] = "\x01";
+    char *msg = mod_check_unsupported(m, keys, 1);
+    static const char lead[] = ". Supported parameters include: ";
+    const char *tail = msg ? strstr(msg, lead) : NULL;
+    supported = tail ? pc_strndup(l->c, tail + sizeof lead - 1, strlen(tail + sizeof lead - 1) - 1) : "";
+    free(msg);
+  }
+  const char *fq = strchr(action, '.') ? action : pc_sprintf(l->c, "ansible.legacy.%s", m->name);
+  return pc_sprintf(l->c, "Unsupported parameters for (%s) module: %s. Supported parameters include: %s.", fq, names,
+                    supported);
+}
+
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
   int32_t mi = mod_schema_find(ft->action);
   if (mi < 0) { /* a module playc lacks: planned, refused by -o */
     t->module = -1;
-    t->unsupported = fe_ansible_module(ft->action);
+    t->unsupported = ft->local_module ? pc_sprintf(l->c, "a local module: %s", ft->local_module)
+                                      : fe_ansible_module(ft->action);
     t->action = ft->action;
     const FeNode *args = ft->args;
     if (args && args->kind == FE_SCALAR)
@@ -592,8 +713,11 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
     args = ir_merge_args(l, extra_args, args);
   PcVec unsup = {0};
   l->unsup = &unsup;
+  l->unknown = (PcVec){0};
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
   l->unsup = NULL;
+  if (l->unknown.len) /* AnsibleModule's message, with its own list of names */
+    t->fault = lw_unknown_params(l, ft->action, m);
   t->unsup = (IrKeyword **)unsup.items;
   t->nunsup = unsup.len;
 }

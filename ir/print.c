@@ -235,6 +235,12 @@ static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope
     }
     fputc('\n', f);
   }
+  if (t->fault) {
+    pr_indent(f, depth);
+    fprintf(f, "%-14s ", "fails");
+    pr_str(f, t->fault, strlen(t->fault));
+    fputc('\n', f);
+  }
   if (t->include) {
     const IrInclude *in = t->include;
     pr_root(f, depth, "file", in->file);
@@ -334,6 +340,15 @@ char *ir_print_text(PcCtx *c, const IrProgram *p) {
       pr_text(f, pl->prompts[v].value);
       fputc('\n', f);
     }
+    for (int v = 0; v < pl->nvars_files; v++) { /* templated: chosen per host */
+      const IrInclude *in = pl->vars_files[v];
+      pr_root(f, 1, "vars_files", in->file);
+      for (int k = 0; k < in->n; k++) {
+        fputs("    candidate ", f);
+        pr_str(f, in->names[k], strlen(in->names[k]));
+        fprintf(f, " frame#%d\n", in->frames[k]->id);
+      }
+    }
     const IrScope *cur = pl->scope;
     pr_list(f, c, &pl->blocks, 1, &cur);
     for (int h = 0; h < pl->nhandlers; h++) {
@@ -424,6 +439,8 @@ static void pj_task(FILE *f, const IrTask *t) {
   pj_strval(f, t->action);
   fputs(", \"unsupported\": ", f);
   pj_strval(f, t->unsupported);
+  fputs(", \"fails\": ", f);
+  pj_strval(f, t->fault);
   fprintf(f, ", \"implicit\": %s, \"handler\": %s, \"loc\": ", t->implicit ? "true" : "false",
           t->handler ? "true" : "false");
   pj_loc(f, t->loc);
@@ -532,7 +549,20 @@ static void pj_play(FILE *f, const IrPlay *pl) {
     fprintf(f, "%s\"%s\": ", k ? ", " : "", pl->kws[k].name);
     pj_expr(f, pl->kws[k].value);
   }
-  fputs("}, \"blocks\": ", f);
+  fputs("}, \"vars_files\": [", f);
+  for (int v = 0; v < pl->nvars_files; v++) {
+    const IrInclude *in = pl->vars_files[v];
+    fputs(v ? ", {\"file\": " : "{\"file\": ", f);
+    pj_expr(f, in->file);
+    fputs(", \"candidates\": [", f);
+    for (int k = 0; k < in->n; k++) {
+      fputs(k ? ", {\"name\": " : "{\"name\": ", f);
+      pr_str(f, in->names[k], strlen(in->names[k]));
+      fprintf(f, ", \"vars\": %d}", in->frames[k]->id);
+    }
+    fputs("]}", f);
+  }
+  fputs("], \"blocks\": ", f);
   pj_list(f, &pl->blocks);
   fputs(", \"handlers\": [", f);
   for (int h = 0; h < pl->nhandlers; h++) {

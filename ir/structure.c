@@ -32,7 +32,7 @@ typedef struct StCtx {
   IrScope *scope;            /* the innermost frame */
   IrRole *role;              /* the role of the tasks, or NULL */
   const char *role_name;
-  const char *const *roots;  /* search roots for files (role, playbook) */
+  const char *const *roots;  /* the role dependency chain's paths, own role first (NULL-terminated) */
   bool handler;
 } StCtx;
 
@@ -47,6 +47,7 @@ typedef struct St {
   PcVec varsets;    /* StVarSet*: lowered var maps, by node */
   PcVec *role_handlers; /* per role instance id: PcVec of IrTask* (NULL until compiled) */
   PcVec include_handlers; /* IrTask*: include_role handlers */
+  const char *const *last_chain, *last_file, *const *last_roots; /* st_task_roots' cache */
 } St;
 
 typedef struct StNotify {
@@ -383,19 +384,29 @@ static void st_loop_control(St *s, IrTask *t, FeNode *lc) {
 
 /* The loop of a with_<lookup>: the lookup called on the terms. */
 static IrExpr *st_with_loop(St *s, const FeTask *ft) {
-  static const char *const known[] = {"items", "list", "dict", "indexed_items", "together", "nested",
-                                      "subelements", "sequence", "fileglob", "first_found", "flattened",
-                                      "random_choice", "lines", "file", "env", "inventory_hostnames",
-                                      "cartesian", "community.general.cartesian", NULL};
+  static const char *const known[] = {
+#define X(name, fn) name,
+#include "../runtime/lookups.def"
+#undef X
+      NULL};
+  const char *name = ft->with;
+  if (strncmp(name, "ansible.builtin.", 16) == 0)
+    name += 16;
+  else if (strncmp(name, "ansible.legacy.", 15) == 0)
+    name += 15;
   bool ok = false;
   for (int i = 0; known[i]; i++)
-    ok |= strcmp(known[i], ft->with) == 0;
-  if (!ok) {
+    ok |= strcmp(known[i], name) == 0;
+  const char *unsupported = NULL;
+  if (!ok && (fe_ansible_lookup(name) || strchr(name, '.'))) /* Ansible's or a collection's: planned */
+    unsupported = pc_sprintf(s->c, "lookup '%s'", ft->with);
+  else if (!ok) {
     pc_error_at(s->c, ft->kw_loc[FE_KW_LOOP], "lookup plugin (%s) not found", ft->with);
     return NULL;
   }
   IrExpr *e = ir_expr_new(s->c, IR_LOOKUP, TY_LIST, ft->with_node->loc);
-  e->name = ft->with;
+  e->name = name;
+  e->unsupported = unsupported;
   ir_expr_add_kid(s->c, e, ir_lower_value(s->l, ft->with_node));
   return e;
 }
@@ -412,6 +423,32 @@ static FeNode *st_list_node(St *s, FeNode *v) {
   return seq;
 }
 
+/* Where a task's controller files (copy src, templates) are looked for, as
+ * Task.get_search_path and DataLoader.path_dwim_relative_stack order them:
+ * the role chain's paths, the folder of the task's file (unless already
+ * there), then the playbook's folder. Consecutive tasks share the array. */
+static const char *const *st_task_roots(St *s, const StCtx *x, PcLoc loc) {
+  if (s->last_roots && s->last_chain == x->roots && s->last_file == loc.file)
+    return s->last_roots;
+  const char *dir = loc.file ? fe_dirname(s->c, loc.file) : s->l->pb->dir;
+  int n = 0;
+  while (x->roots && x->roots[n])
+    n++;
+  const char **r = pc_alloc(s->c, sizeof(char *) * (size_t)(n + 3));
+  bool seen = false;
+  for (int i = 0; i < n; i++) {
+    r[i] = x->roots[i];
+    seen |= strcmp(r[i], dir) == 0;
+  }
+  if (!seen)
+    r[n++] = dir;
+  r[n++] = s->l->pb->dir;
+  s->last_chain = x->roots;
+  s->last_file = loc.file;
+  s->last_roots = r;
+  return r;
+}
+
 static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   IrTask *t = pc_alloc(s->c, sizeof *t);
   t->id = s->l->tasks.len;
@@ -423,7 +460,7 @@ static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   t->role = x->role;
   t->role_name = x->role_name;
   t->scope = x->scope;
-  t->roots = x->roots;
+  t->roots = st_task_roots(s, x, loc);
   t->tags = st_tags(s, x);
   t->loop_var = "item";
   if (ft) {
@@ -550,7 +587,7 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
   const FeNode *md = st_module_defaults(s, x, short_action);
   if (md)
     extra = extra ? ir_merge_args(s->l, md, extra) : md;
-  s->l->roots = x->roots;
+  s->l->roots = t->roots;
   ir_lower_module(s->l, t, ft, extra);
   if (ft->include && ft->include->vars) { /* include_vars: every file it can name, as frames */
     const FeInclude *fi = ft->include;
@@ -679,12 +716,15 @@ static IrBlock *st_meta_block(St *s, const char *action, const StCtx *x, PcLoc l
   return b;
 }
 
-static const char *const *st_roots(St *s, const char *role_path) {
-  const char **r = pc_alloc(s->c, sizeof(char *) * 3);
+/* The role paths of a dependency chain, the role's own first (Ansible's
+ * get_search_path: the dep chain reversed). */
+static const char *const *st_roots(St *s, const char *role_path, FeRoleUse **chain, int nchain) {
+  const char **r = pc_alloc(s->c, sizeof(char *) * (size_t)(nchain + 2));
   int n = 0;
   if (role_path)
     r[n++] = role_path;
-  r[n++] = s->l->pb->dir;
+  for (int i = nchain - 1; i >= 0; i--)
+    r[n++] = chain[i]->role->path;
   return r;
 }
 
@@ -698,7 +738,8 @@ static void st_role(St *s, FeRoleUse *u, FeRoleUse **chain, int nchain, const St
     return;
   FeRole *r = u->role;
   FeRoleUse **sub = pc_alloc(c, sizeof(FeRoleUse *) * (size_t)(nchain + 1));
-  memcpy(sub, chain, sizeof(FeRoleUse *) * (size_t)nchain);
+  if (nchain)
+    memcpy(sub, chain, sizeof(FeRoleUse *) * (size_t)nchain);
   sub[nchain] = u;
   for (int i = 0; i < r->ndeps; i++)
     st_role(s, r->deps[i], sub, nchain + 1, parent, out, handlers);
@@ -722,7 +763,7 @@ static void st_role(St *s, FeRoleUse *u, FeRoleUse **chain, int nchain, const St
     p->roles[p->nroles++] = x.role;
   }
   x.role_name = r->name;
-  x.roots = st_roots(s, r->path);
+  x.roots = st_roots(s, r->path, chain, nchain);
   x.scope = st_role_frames(s, u, chain, nchain, parent->scope);
   const char *from = pc_sprintf(c, "role %s", r->name);
   IrList tl = st_list(s, &r->tasks, &x);
@@ -914,18 +955,31 @@ static IrItem st_item(St *s, const FeTask *ft, const StCtx *x) {
 /* ---- plays -------------------------------------------------------------------------------- */
 
 /* The play's roles: roles: entries first, then import_role uses in load order. */
-static void st_collect_roles(St *s, const FeList *l) {
-  for (int i = 0; i < l->n; i++) {
+static void st_collect_roles(St *s, const FeList *l, int depth);
+
+/* The import_role uses of role `r`'s tasks and its dependencies' tasks. */
+static void st_collect_role_tasks(St *s, const FeRole *r, int depth) {
+  if (depth >= FE_MAX_NESTING)
+    return;
+  st_collect_roles(s, &r->tasks, depth + 1);
+  for (int i = 0; i < r->ndeps; i++)
+    st_collect_role_tasks(s, r->deps[i]->role, depth + 1);
+}
+
+/* The roles imported (import_role) in a tasks list, at any depth: they join
+ * the play's roles, as Ansible adds them when it loads the play. */
+static void st_collect_roles(St *s, const FeList *l, int depth) {
+  for (int i = 0; i < l->n && depth < FE_MAX_NESTING; i++) {
     const FeTask *t = l->items[i];
     if (t->kind != FE_TASK_BLOCK)
       continue;
     if (t->role_use) {
       pc_vec_push(s->c, &s->play_roles, t->role_use);
-      st_collect_roles(s, &t->role_use->role->tasks);
+      st_collect_role_tasks(s, t->role_use->role, depth + 1);
     }
-    st_collect_roles(s, &t->block);
-    st_collect_roles(s, &t->rescue);
-    st_collect_roles(s, &t->always);
+    st_collect_roles(s, &t->block, depth + 1);
+    st_collect_roles(s, &t->rescue, depth + 1);
+    st_collect_roles(s, &t->always, depth + 1);
   }
 }
 
@@ -1020,13 +1074,33 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
     else
       ip->order = order->text;
   }
-  for (int i = 0; i < fp->nroles; i++)
+  for (int i = 0; i < fp->nroles; i++) {
     pc_vec_push(c, &s->play_roles, fp->roles[i]);
+    st_collect_role_tasks(s, fp->roles[i]->role, 0);
+  }
   /* Ansible loads roles, then handlers, pre_tasks, post_tasks, tasks */
   static const int load_order[] = {FE_SEC_PRE_TASKS, FE_SEC_POST_TASKS, FE_SEC_TASKS};
   for (int i = 0; i < 3; i++)
-    st_collect_roles(s, &fp->sections[load_order[i]]);
+    st_collect_roles(s, &fp->sections[load_order[i]], 0);
   ip->scope = st_play_frames(s);
+  if (fp->nvars_files_dyn) { /* templated vars_files: each entry's candidates as frames, chosen per host */
+    ip->vars_files = pc_alloc(c, sizeof(IrInclude *) * (size_t)fp->nvars_files_dyn);
+    ip->nvars_files = fp->nvars_files_dyn;
+    for (int i = 0; i < fp->nvars_files_dyn; i++) {
+      const FeInclude *fi = fp->vars_files_dyn[i];
+      IrInclude *inc = pc_alloc(c, sizeof *inc);
+      inc->file = ir_lower_root(s->l, ir_lower_value(s->l, fi->file), fi->file->kind == FE_SCALAR ? fi->file->text : NULL);
+      inc->n = fi->n;
+      inc->names = fi->names;
+      inc->dirs = fi->dirs;
+      inc->ndirs = fi->ndirs;
+      inc->frames = pc_alloc(c, sizeof(IrScope *) * (size_t)(fi->n + 1));
+      for (int k = 0; k < fi->n; k++)
+        inc->frames[k] = st_frame(s, RT_LV_VARS_FILES, pc_sprintf(c, "vars_files %s", fi->names[k]), fi->vars[k],
+                                  NULL);
+      ip->vars_files[i] = inc;
+    }
+  }
   ip->role_names = pc_alloc(c, sizeof(char *) * (size_t)(s->play_roles.len + 1));
   for (int i = 0, n = 0; i < s->play_roles.len; i++) {
     const char *name = ((FeRoleUse *)s->play_roles.items[i])->role->name;
@@ -1052,7 +1126,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   if (fp->import_when)
     pc_vec_push(c, &x.when, fp->import_when);
   x.scope = ip->scope;
-  x.roots = st_roots(s, NULL);
+  x.roots = st_roots(s, NULL, NULL, 0);
   ip->first_task = s->l->tasks.len;
   PcVec blocks = {0}, pre = {0}, mid = {0}, post = {0};
   st_append_list(s, &pre, st_list(s, &fp->sections[FE_SEC_PRE_TASKS], &x));
@@ -1091,7 +1165,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
    * and every handler listening to it */
   for (int i = 0; i < s->notifies.len; i++) {
     StNotify *n = s->notifies.items[i];
-    PcVec hits = {0};
+    PcVec hits = {0}, missing = {0};
     for (int j = 0; j < n->names->n; j++) {
       FeNode *nm = n->names->items[j];
       if (nm->kind != FE_SCALAR)
@@ -1113,11 +1187,20 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
             pc_vec_push(c, &hits, (void *)(intptr_t)h);
             found = true;
           }
-      if (!found)
-        pc_error_at(c, nm->loc,
+      if (!found) { /* Ansible looks only when the task changes something, and then stops the run */
+        pc_fault_at(c, nm->loc,
                     "The requested handler '%s' was not found in either the main handlers list nor in the "
                     "listening handlers list",
                     nm->text);
+        pc_vec_push(c, &missing, nm);
+      }
+    }
+    if (missing.len) { /* looked up at run time, where they are not found either */
+      FeNode *seq = pc_alloc(c, sizeof *seq);
+      *seq = *n->names;
+      seq->items = (FeNode **)missing.items;
+      seq->n = missing.len;
+      n->task->kw[RT_TK_NOTIFY] = ir_lower_root(s->l, ir_lower_value(s->l, seq), NULL);
     }
     n->task->notify = pc_alloc(c, sizeof(int32_t) * (size_t)(hits.len + 1));
     for (int j = 0; j < hits.len; j++)

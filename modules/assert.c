@@ -9,7 +9,7 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam assert_params[] = {
-    {.name = "that", .type = MP_EXPR_LIST, .required = true},
+    {.name = "that", .type = MP_EXPR_LIST}, /* required: the action says so its way */
     {.name = "fail_msg", .type = MP_RAW, .aliases = "msg"},
     {.name = "success_msg", .type = MP_RAW},
     {.name = "quiet", .type = MP_BOOL},
@@ -37,6 +37,8 @@ RtValue *mod_assert(RtHost *h, RtValue *args) {
   RtValue *fail_msg = rt_dict_get(args, "fail_msg"), *success_msg = rt_dict_get(args, "success_msg");
   if (!fail_msg) /* alias */
     fail_msg = rt_dict_get(args, "msg");
+  if (!that)
+    return mod_raise(rt_xstrdup("conditional required in \"that\" string"));
   int quiet = mod_arg_bool(args, "quiet", 0);
   size_t n = vals && rt_kind(vals) == RT_LIST ? rt_len(vals) : 0;
   for (size_t i = 0; i < n; i++) {

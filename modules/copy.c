@@ -21,7 +21,7 @@
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam copy_params[] = {
-    {.name = "dest", .type = MP_PATH, .required = true},
+    {.name = "dest", .type = MP_PATH}, /* required: the action says so its way */
     {.name = "src", .type = MP_PATH},
     {.name = "content", .type = MP_STR},
     {.name = "mode", .type = MP_MODE},
@@ -34,9 +34,7 @@ const ModSchema mod_schema_copy = {
     .name = "copy",
     .params = copy_params,
     .nparams = MOD_N(copy_params),
-    .free_form = true,
-    .one_of = "src,content",
-    .exclusive = "src,content"};
+    .free_form = true};
 
 #ifndef MOD_SCHEMA_ONLY
 
@@ -274,6 +272,20 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   char *err = NULL, *b64 = NULL;
   size_t b64len = 0;
   RtBuf s = {0};
+  /* the copy action's own checks, in its order and words */
+  if ((!src || !*src) && !content) {
+    r = mod_fail_result("src (or content) is required");
+    goto done;
+  } else if (!dest || !*dest) {
+    r = mod_fail_result("dest is required");
+    goto done;
+  } else if (src && *src && content) {
+    r = mod_fail_result("src and content are mutually exclusive");
+    goto done;
+  } else if (content && dest[0] && dest[strlen(dest) - 1] == '/') {
+    r = mod_fail_result("can not use content with a dir as dest");
+    goto done;
+  }
   if (c.attrs.mode == -2) {
     r = mod_fail_result("mode must be in octal or symbolic form");
     goto done;
@@ -284,8 +296,11 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
   } else {
     const RtFileDef *f = src ? rt_find_file(h, src) : NULL;
     if (!f) {
-      r = mod_fail_result("Could not find or access '%s' (it was not embedded at compile time)",
-                          src ? src : "");
+      r = rt_file_not_found(h, "files", src);
+      goto done;
+    }
+    if (!f->data && (f->mode & 0170000) == 0040000) {
+      r = mod_fail_result("copy of the folder '%s': playc copies single files only so far", src);
       goto done;
     }
     c.data = f->data;

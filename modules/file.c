@@ -17,7 +17,7 @@
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). */
 static const ModParam file_params[] = {
     {.name = "path", .type = MP_PATH, .required = true, .aliases = "dest,name"},
-    {.name = "state", .type = MP_STR, .choices = "absent,directory,file,touch"},
+    {.name = "state", .type = MP_STR, .choices = "absent,directory,file,hard,link,touch", .unimplemented = "hard,link"},
     {.name = "mode", .type = MP_MODE},
     {.name = "owner", .type = MP_STR, .aliases = "user"},
     {.name = "group", .type = MP_STR},

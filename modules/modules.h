@@ -33,7 +33,9 @@ struct ModParam {
   ModParamType type;
   bool required;
   const char *aliases; /* comma-separated, or NULL */
-  const char *choices; /* comma-separated, or NULL */
+  const char *choices; /* comma-separated, or NULL: Ansible's whole list */
+  const char *unimplemented; /* the choices playc does not run yet (comma-separated, or NULL):
+                                planned, refused by -o; a templated one fails the task */
   const char *def;     /* the default as Ansible documents it (the module applies it), or NULL */
   ModParamType elements; /* MP_LIST: the elements' type (MP_STR is 0: set MP_RAW for any) */
   bool no_log;         /* a secret: censored in every output */
@@ -79,6 +81,12 @@ int32_t mod_param_find(const ModSchema *m, const char *name);
  * false) and the runtime (templated ones). */
 char *mod_check_constraints(const ModSchema *m, bool (*has)(void *ctx, const char *name),
                             const char *(*text)(void *ctx, const char *name), void *ctx, bool choices);
+
+/* The names among `keys` that are neither parameters nor aliases of `m`
+ * (playc's own "__" names aside), as AnsibleModule reports them:
+ * "Unsupported parameters for (ansible.legacy.M) module: a, b. Supported
+ * parameters include: ... (aliases)." (malloc'd), or NULL. */
+char *mod_check_unsupported(const ModSchema *m, const char *const *keys, int32_t n);
 
 /* A hash of the whole table, stored in compiled programs and checked by the
  * runtime, so a binary never runs against a runtime with a different table. */

@@ -180,6 +180,8 @@ char *mod_check_constraints(const ModSchema *m, bool (*has)(void *ctx, const cha
       free(list);
       return msg;
     }
+    if (in_list(mp->unimplemented, v))
+      return fmt_msg("%s=%s of module %s: playc does not run it yet", mp->name, v, m->name, NULL);
   }
   /* required_together, required_one_of, required_if */
   for (const char *p = m->together; (p = next_group(p, g, sizeof g));) {
@@ -224,4 +226,97 @@ char *mod_check_constraints(const ModSchema *m, bool (*has)(void *ctx, const cha
     }
   }
   return NULL;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* Appends the n strings of `v`, sorted, joined by ", ". */
+static void append_sorted(char **out, size_t *len, const char **v, int32_t n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_str);
+  for (int32_t i = 0; i < n; i++) {
+    size_t add = strlen(v[i]) + 2;
+    char *o = realloc(*out, *len + add + 1);
+    if (!o)
+      return;
+    *out = o;
+    *len += (size_t)snprintf(o + *len, add + 1, "%s%s", i ? ", " : "", v[i]);
+  }
+}
+
+char *mod_check_unsupported(const ModSchema *m, const char *const *keys, int32_t n) {
+  if (m->any_params)
+    return NULL;
+  const char **bad = malloc(sizeof *bad * (size_t)(n + 1));
+  int32_t nbad = 0;
+  for (int32_t i = 0; bad && i < n; i++)
+    if (strncmp(keys[i], "__", 2) != 0 && mod_param_find(m, keys[i]) < 0)
+      bad[nbad++] = keys[i];
+  if (!nbad) {
+    free(bad);
+    return NULL;
+  }
+  /* "{unsupported}. Supported parameters include: {names} ({aliases})." */
+  int32_t nal = 0;
+  for (int32_t i = 0; i < m->nparams; i++)
+    for (const char *p = m->params[i].aliases; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+      nal++;
+  const char **names = malloc(sizeof *names * (size_t)(m->nparams + nal + 1));
+  char *al = NULL, *out = NULL;
+  size_t len = 0;
+  if (!names)
+    goto done;
+  int32_t k = 0;
+  for (int32_t i = 0; i < m->nparams; i++)
+    names[k++] = m->params[i].name;
+  out = malloc(64 + strlen(m->name));
+  if (!out)
+    goto done;
+  len = (size_t)sprintf(out, "Unsupported parameters for (ansible.legacy.%s) module: ", m->name);
+  append_sorted(&out, &len, bad, nbad);
+  char *o = realloc(out, len + 40);
+  if (!o)
+    goto done;
+  out = o;
+  len += (size_t)sprintf(out + len, ". Supported parameters include: ");
+  append_sorted(&out, &len, names, k);
+  k = 0;
+  size_t alen = 0;
+  for (int32_t i = 0; i < m->nparams; i++)
+    for (const char *p = m->params[i].aliases; p && *p;) {
+      const char *end = strchr(p, ',');
+      size_t l = end ? (size_t)(end - p) : strlen(p);
+      char *a = realloc(al, alen + l + 1);
+      if (!a)
+        goto done;
+      al = a;
+      memcpy(al + alen, p, l);
+      al[alen + l] = 0;
+      alen += l + 1;
+      p = end ? end + 1 : p + l;
+    }
+  for (size_t off = 0; off < alen; off += strlen(al + off) + 1)
+    names[k++] = al + off;
+  if (k) {
+    o = realloc(out, len + 3);
+    if (!o)
+      goto done;
+    out = o;
+    len += (size_t)sprintf(out + len, " (");
+    append_sorted(&out, &len, names, k);
+    o = realloc(out, len + 2);
+    if (!o)
+      goto done;
+    out = o;
+    len += (size_t)sprintf(out + len, ")");
+  }
+  o = realloc(out, len + 2);
+  if (o) {
+    out = o;
+    sprintf(out + len, ".");
+  }
+done:
+  free(bad);
+  free(names);
+  free(al);
+  return out;
 }

@@ -417,20 +417,9 @@ typedef struct RtLookup {
 } RtLookup;
 
 static const RtLookup lookups[] = {
-    {"items", lk_items},
-    {"list", lk_list},
-    {"flattened", lk_flattened},
-    {"dict", lk_dict},
-    {"indexed_items", lk_indexed_items},
-    {"together", lk_together},
-    {"nested", lk_nested},
-    {"cartesian", lk_nested},
-    {"subelements", lk_subelements},
-    {"sequence", lk_sequence},
-    {"random_choice", lk_random_choice},
-    {"env", lk_env},
-    {"inventory_hostnames", lk_inventory_hostnames},
-    {"first_found", lk_first_found},
+#define X(name, fn) {name, fn},
+#include "lookups.def"
+#undef X
     {NULL, NULL},
 };
 
@@ -440,6 +429,8 @@ RtValue *rt_lookup(RtHost *h, const char *name, RtValue *terms, RtValue *kwargs,
     return rt_error_of(terms);
   if (strncmp(name, "ansible.builtin.", 16) == 0)
     name += 16;
+  else if (strncmp(name, "ansible.legacy.", 15) == 0)
+    name += 15;
   for (const RtLookup *l = lookups; l->name; l++)
     if (strcmp(l->name, name) == 0)
       return l->fn(h, terms, kwargs);

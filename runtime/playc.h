@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 4
+#define PLAYC_ABI_VERSION 5
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -174,6 +174,7 @@ struct RtTaskDef {
   bool loop_extended;       /* loop_control.extended */
   const RtIncludeDef *include; /* RT_TASK_INCLUDE_* (and include_vars): the files it can name */
   const char *const *roots; /* folders a relative `src` is looked for in (files/NAME, NAME), NULL-terminated */
+  const char *fault;        /* the message the module fails with when it runs (unknown parameters), or NULL */
   RtExprFn kw[RT_TK_COUNT];
 };
 
@@ -238,6 +239,11 @@ typedef struct RtPlayDef {
   const RtVarDef *prompts; /* vars_prompt: name, and `value` gives the prompt spec dict */
   int32_t nprompts;
   RtLoc loc;
+  /* Templated vars_files: every entry, in order; `file` gives its name or
+   * list of names (the first one found wins), `frames` each candidate's
+   * vars. Chosen per host before each task (the RT_LV_VARS_FILES level). */
+  const RtIncludeDef *const *vars_files;
+  int32_t nvars_files;
 } RtPlayDef;
 
 /* A file embedded at compile time (copy src=, later template bodies). */
@@ -245,6 +251,9 @@ typedef struct RtFileDef {
   const char *name; /* path as written in the playbook (copy src) */
   const uint8_t *data;
   uint64_t size;
+  uint32_t mode; /* st_mode on the controller: a folder (S_IFDIR, then its
+                    files and folders as "name/...", sorted) or a file, and
+                    its permission bits */
 } RtFileDef;
 
 typedef struct RtProgram {

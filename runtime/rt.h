@@ -565,6 +565,8 @@ typedef struct RtOptions {
 
 struct RtRun {
   const RtProgram *prog;
+  char *abort_msg;       /* an error that stops the run as an AnsibleError stops ansible-playbook, or NULL */
+  struct PlayRun *play;  /* the play running (run.c's) */
   RtOptions opt;
   RtInventory inv;
   RtValue *extra_vars;  /* dict */
@@ -614,12 +616,29 @@ struct RtHost {
   RtValue *last_result; /* its result (for ansible_failed_result), or NULL */
   void *incl;           /* run.c: the files an include named on this host */
   int nincl;
+  int32_t *vars_files;  /* templated vars_files: the candidate each entry chose (-1: none), or NULL */
 };
 
 /* The embedded file a task's relative `src` names: files/NAME, then NAME, in
  * each of the task's roots (its role, the playbook's folder), as Ansible's
  * actions search; an absolute name as it is. NULL when it was not embedded. */
 const RtFileDef *rt_find_file(RtHost *h, const char *src);
+/* False, with the run stopped (run->abort_msg), when task `t`, changed on
+ * `h`, notifies a name no handler of the play has or listens to: Ansible
+ * raises while processing the result, before it prints. */
+bool rt_notify_known(RtHost *h, const RtTaskDef *t);
+/* Templated vars_files: chooses each entry's file for `h` as its vars are
+ * now (VariableManager.get_vars templates them for every task, so facts
+ * count) and rebuilds the RT_LV_VARS_FILES level when a choice changed.
+ * Call with h->task set, before the task runs; h->vars_files is reset
+ * (freed, NULL) when a play starts. */
+void rt_vars_files_refresh(RtHost *h);
+/* The same in the folder `sub` of each root ("files", "templates"). */
+const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src);
+/* The failed result of an action whose controller file `src` is not there:
+ * AnsibleFileNotFound's message, listing the paths searched in the task's
+ * roots as path_dwim_relative_stack lists them, with its exception. */
+RtValue *rt_file_not_found(RtHost *h, const char *sub, const char *src);
 
 /* `path` as an absolute path (a relative one from the program's base_dir, as
  * Ansible shows paths); malloc'd. */

@@ -92,13 +92,15 @@ static const RtFileDef *file_named(const RtProgram *p, const char *path) {
   return NULL;
 }
 
-const RtFileDef *rt_find_file(RtHost *h, const char *src) {
+const RtFileDef *rt_find_file(RtHost *h, const char *src) { return rt_find_file_in(h, "files", src); }
+
+const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src) {
   const RtProgram *p = h->run->prog;
   if (src[0] == '/')
     return file_named(p, src);
   const char *const *roots = h->task ? h->task->roots : NULL;
   for (int i = 0; roots && roots[i]; i++) {
-    char *files = rt_xasprintf("%s/files", roots[i]);
+    char *files = rt_xasprintf("%s/%s", roots[i], sub);
     const char *dirs[2] = {files, roots[i]};
     for (int k = 0; k < 2; k++) {
       char *path = fold_path(dirs[k], src);
@@ -112,6 +114,30 @@ const RtFileDef *rt_find_file(RtHost *h, const char *src) {
     free(files);
   }
   return NULL;
+}
+
+RtValue *rt_file_not_found(RtHost *h, const char *sub, const char *src) {
+  RtBuf b = {0};
+  rt_buf_printf(&b, "Could not find or access '%s'", src);
+  const char *const *roots = h->task ? h->task->roots : NULL;
+  if (src[0] != '/' && roots && roots[0]) {
+    rt_buf_printf(&b, "\nSearched in:");
+    for (int i = 0; roots[i]; i++) {
+      char *root = rt_abspath(h->run, roots[i]), *a = rt_xasprintf("%s/%s", root, sub);
+      char *p1 = fold_path(a, src), *p2 = fold_path(root, src);
+      rt_buf_printf(&b, "\n\t%s\n\t%s", p1, p2);
+      free(root), free(a), free(p1), free(p2);
+    }
+  }
+  rt_buf_printf(&b, " on the Ansible Controller.\nIf you are using a module and expect the file to exist on the "
+                    "remote, see the remote_src option");
+  RtValue *r = rt_dict_new(4);
+  rt_dict_set(r, "failed", rt_bool(true));
+  rt_dict_set(r, "changed", rt_bool(false));
+  char *exc = rt_xasprintf("Traceback (most recent call last):\nansible.errors.AnsibleFileNotFound: %s", b.data);
+  rt_dict_set(r, "msg", rt_str_take(b.data, b.len));
+  rt_dict_set(r, "exception", rt_str_take(exc, strlen(exc)));
+  return r;
 }
 
 /* ---- worker threads ------------------------------------------------------------ */
@@ -177,7 +203,8 @@ static void handler_notify(PlayRun *pr, RtItem *x, int host) {
 }
 
 /* The handler items notified by `name` (Ansible's search_handler_blocks_by_name,
- * the last handler of that name, then every listener). */
+ * the last handler of that name, then every listener); host -1: whether there
+ * is one, notifying nothing. */
 static bool notify_by_name(PlayRun *pr, const char *name, int host) {
   bool found = false;
   RtItemVec *hs = &pr->it.handlers;
@@ -187,7 +214,8 @@ static bool notify_by_name(PlayRun *pr, const char *name, int host) {
       continue;
     char *full = t->role_name ? rt_xasprintf("%s : %s", t->role_name, t->name) : NULL;
     if (strcmp(name, t->name) == 0 || (full && strcmp(name, full) == 0)) {
-      handler_notify(pr, hs->items[i], host);
+      if (host >= 0)
+        handler_notify(pr, hs->items[i], host);
       found = true;
     }
     free(full);
@@ -195,10 +223,33 @@ static bool notify_by_name(PlayRun *pr, const char *name, int host) {
   for (size_t i = 0; i < hs->len; i++)
     for (int k = 0; hs->items[i]->task->listen && hs->items[i]->task->listen[k]; k++)
       if (strcmp(hs->items[i]->task->listen[k], name) == 0) {
-        handler_notify(pr, hs->items[i], host);
+        if (host >= 0)
+          handler_notify(pr, hs->items[i], host);
         found = true;
       }
   return found;
+}
+
+bool rt_notify_known(RtHost *h, const RtTaskDef *t) {
+  PlayRun *pr = h->run->play;
+  if (!t->kw[RT_TK_NOTIFY] || !pr)
+    return true;
+  RtValue *names = t->kw[RT_TK_NOTIFY](h);
+  bool known = true;
+  for (size_t i = 0; known && rt_kind(names) == RT_LIST && i < rt_len(names); i++) {
+    RtValue *n = rt_list_at(names, i);
+    if (rt_kind(n) != RT_STR || notify_by_name(pr, n->u.str.s, -1))
+      continue;
+    known = false;
+    pthread_mutex_lock(&h->run->out_lock);
+    if (!h->run->abort_msg)
+      h->run->abort_msg = rt_xasprintf("The requested handler '%s' was not found in either the main handlers list "
+                                       "nor in the listening handlers list",
+                                       n->u.str.s);
+    pthread_mutex_unlock(&h->run->out_lock);
+  }
+  rt_decref(names);
+  return known;
 }
 
 /* Notifies the handlers of task item `x` for `host`: its constant names were
@@ -214,10 +265,8 @@ static void notify(PlayRun *pr, RtHost *h, const RtItem *x) {
     RtValue *names = t->kw[RT_TK_NOTIFY](h);
     for (size_t i = 0; rt_kind(names) == RT_LIST && i < rt_len(names); i++) {
       RtValue *n = rt_list_at(names, i);
-      if (rt_kind(n) == RT_STR && !notify_by_name(pr, n->u.str.s, h->play_index))
-        rt_out_error("The requested handler '%s' was not found in either the main handlers list nor in the "
-                     "listening handlers list",
-                     n->u.str.s);
+      if (rt_kind(n) == RT_STR)
+        notify_by_name(pr, n->u.str.s, h->play_index); /* rt_notify_known stopped the run on a missing one */
     }
     rt_decref(names);
   }
@@ -415,6 +464,7 @@ static void run_item_on(RtHost *h, void *arg) {
   h->inc = x->inc;
   rt_decref(h->last_result);
   h->last_result = NULL;
+  rt_vars_files_refresh(h);
   if (x == r->pr->it.setup)
     gather(h, t);
   else if (t->kind == RT_TASK_INCLUDE_TASKS || t->kind == RT_TASK_INCLUDE_ROLE)
@@ -441,6 +491,7 @@ static bool meta_on(PlayRun *pr, RtHost *h, const RtItem *x) {
   const char *a = t->action;
   h->task = t;
   h->inc = x->inc;
+  rt_vars_files_refresh(h);
   int c = 1;
   bool conditional = strcmp(a, "noop") && strcmp(a, "refresh_inventory") && strcmp(a, "reset_connection") &&
                      strcmp(a, "role_complete");
@@ -826,11 +877,13 @@ static void linear(PlayRun *pr) {
     if (rt_interrupted()) /* the steps in flight ended without a result */
       break;
     bool failed_now = false;
-    for (int i = 0; i < nb; i++) {
+    for (int i = 0; i < nb && !run->abort_msg; i++) {
       process_result(pr, batch[i], x);
       failed_now |= batch[i]->last_status == RT_STATUS_FAILED && rt_iter_is_failed(&pr->it, batch[i]->play_index);
       failed_now |= batch[i]->last_status == RT_STATUS_UNREACHABLE && batch[i]->unreachable;
     }
+    if (run->abort_msg)
+      break;
     if (t->kind == RT_TASK_INCLUDE_TASKS || t->kind == RT_TASK_INCLUDE_ROLE)
       process_includes(pr, x, batch, nb);
     bool brk = false;
@@ -1042,6 +1095,9 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     RtHost *h = pr.hosts[i];
     h->play = play;
     h->play_index = i;
+    free(h->vars_files); /* a new play: its vars_files are chosen afresh */
+    h->vars_files = NULL;
+    rt_host_clear_level(h, RT_LV_VARS_FILES);
     h->processed = true;
     h->conn_type = play->connection ? play->connection : run->opt.connection;
     h->task = NULL;
@@ -1049,7 +1105,9 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   }
   rt_iter_init(&pr.it, run, play, pr.n, play->gather_facts);
   run->end_play = false;
+  run->play = &pr;
   linear(&pr);
+  run->play = NULL;
   bool alive = false;
   for (int i = 0; i < pr.n; i++)
     alive |= !pr.hosts[i]->failed && !pr.hosts[i]->unreachable;
@@ -1080,6 +1138,7 @@ static void close_hosts(RtRun *run) {
     rt_decref(h->results);
     rt_decref(h->last_result);
     free(h->incl);
+    free(h->vars_files);
     free(h->unreachable_msg);
     free(h);
   }
@@ -1089,9 +1148,19 @@ static void close_hosts(RtRun *run) {
 
 int rt_run(RtRun *run) {
   pthread_mutex_init(&run->out_lock, NULL);
-  for (int32_t p = 0; p < run->prog->nplays && !rt_interrupted(); p++)
+  for (int32_t p = 0; p < run->prog->nplays && !rt_interrupted() && !run->abort_msg; p++)
     if (!run_play(run, &run->prog->plays[p]))
       break;
+  if (run->abort_msg) { /* an error that stops ansible-playbook: no recap, exit 1 */
+    fflush(stdout);
+    rt_out_error("%s", run->abort_msg);
+    free(run->abort_msg);
+    run->abort_msg = NULL;
+    close_hosts(run);
+    rt_decref(run->prompts);
+    run->prompts = NULL;
+    return 1;
+  }
   if (rt_interrupted()) { /* ansible-playbook's words; then the recap of what finished */
     fflush(stdout);
     fputs("\n [ERROR]: User interrupted execution\n", stderr);

@@ -301,6 +301,16 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   }
   args = drop_omitted(args);
   char *violation = mod_check_constraints(mod_schemas[t->module], arg_given, arg_text, args, true);
+  if (!violation && t->fault) /* unknown names, as the compiler found them: AnsibleModule reports them last */
+    violation = rt_xstrdup(t->fault);
+  else if (!violation && rt_kind(args) == RT_DICT) { /* the same in templated arguments */
+    int32_t n = (int32_t)args->u.dict.len;
+    const char **keys = rt_xmalloc(sizeof *keys * (size_t)(n + 1));
+    for (int32_t i = 0; i < n; i++)
+      keys[i] = args->u.dict.ents[i].key->u.str.s;
+    violation = mod_check_unsupported(mod_schemas[t->module], keys, n);
+    free(keys);
+  }
   if (violation) { /* AnsibleModule's argument checks, on the templated values */
     set_result(h, failure(violation));
     rt_dict_set(h->result, "changed", rt_bool(false));
@@ -553,7 +563,10 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
    * failure prints as a task's ("One or more items failed"). */
   bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
                       (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
-  if (!loop_ran || debug_failed) {
+  bool stopped = st == RT_STATUS_CHANGED && !rt_notify_known(h, t); /* nothing more prints */
+  if (stopped) {
+    /* the run stops: ansible-playbook prints its error, no result */
+  } else if (!loop_ran || debug_failed) {
     if (kw_flag(h, t, RT_TK_NO_LOG)) {
       RtValue *c = censored(r);
       rt_out_result(h, t, c, st, false);

@@ -213,8 +213,8 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
       best_level = f->level;
     }
   }
-  static const int dynamic[] = {RT_LV_EXTRA,        RT_LV_INCLUDE_PARAMS, RT_LV_SET_FACT, RT_LV_INCLUDE_VARS,
-                                RT_LV_VARS_PROMPT,  RT_LV_FACTS,          RT_LV_INVENTORY};
+  static const int dynamic[] = {RT_LV_EXTRA,       RT_LV_INCLUDE_PARAMS, RT_LV_SET_FACT, RT_LV_INCLUDE_VARS,
+                                RT_LV_VARS_FILES,  RT_LV_VARS_PROMPT,    RT_LV_FACTS,    RT_LV_INVENTORY};
   for (size_t i = 0; i < sizeof dynamic / sizeof *dynamic && dynamic[i] > best_level; i++) {
     RtValue *dv = dyn_find(h, dynamic[i], name);
     if (dv)
@@ -251,4 +251,67 @@ void rt_host_clear_level(RtHost *h, int level) {
 
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val) {
   rt_host_set_var(h, RT_LV_SET_FACT, name, val);
+}
+
+/* The candidate entry `inc` names for `h` now: the first of its names (one,
+ * or a list) that is a candidate; -1 when a name is undefined (Ansible skips
+ * the entry then); -2 when no name is found. */
+static int32_t vars_file_choice(RtHost *h, const RtIncludeDef *inc, char **missing) {
+  RtValue *v = inc->file(h);
+  if (rt_is_error(v)) {
+    rt_decref(v);
+    return -1;
+  }
+  int32_t cand = -2;
+  size_t n = rt_kind(v) == RT_LIST ? rt_len(v) : 1;
+  for (size_t i = 0; i < n && cand < 0; i++) {
+    RtValue *name = rt_kind(v) == RT_LIST ? rt_list_at(v, i) : v;
+    RtBuf b = {0};
+    rt_render_str(&b, name);
+    cand = rt_include_candidate(h->run, inc, b.data ? b.data : "");
+    if (cand < 0 && !*missing)
+      *missing = rt_xstrdup(b.data ? b.data : "");
+    rt_buf_free(&b);
+  }
+  rt_decref(v);
+  if (cand < 0)
+    cand = -2;
+  return cand;
+}
+
+void rt_vars_files_refresh(RtHost *h) {
+  const RtPlayDef *play = h->play;
+  if (!play || !play->nvars_files)
+    return;
+  int32_t n = play->nvars_files;
+  int32_t *choice = rt_xcalloc((size_t)n, sizeof *choice);
+  char *missing = NULL;
+  for (int32_t i = 0; i < n; i++) {
+    choice[i] = vars_file_choice(h, play->vars_files[i], &missing);
+    if (choice[i] == -2) { /* AnsibleFileNotFound from get_vars: the run stops */
+      pthread_mutex_lock(&h->run->out_lock);
+      if (!h->run->abort_msg)
+        h->run->abort_msg = rt_xasprintf("vars file %s was not found", missing ? missing : "");
+      pthread_mutex_unlock(&h->run->out_lock);
+      choice[i] = -1;
+    }
+    free(missing);
+    missing = NULL;
+  }
+  if (h->vars_files && memcmp(h->vars_files, choice, sizeof *choice * (size_t)n) == 0) {
+    free(choice);
+    return;
+  }
+  free(h->vars_files);
+  h->vars_files = choice;
+  RtValue *d = rt_dict_new(8);
+  for (int32_t i = 0; i < n; i++) {
+    const RtScope *f = choice[i] >= 0 ? play->vars_files[i]->frames[choice[i]] : NULL;
+    for (int32_t k = 0; f && k < f->nvars; k++) {
+      const RtVarDef *vd = &f->vars[k];
+      rt_dict_set(d, vd->name, vd->lazy ? rt_thunk(vd->value, vd->name) : vd->value(h));
+    }
+  }
+  rt_decref(h->dyn[RT_LV_VARS_FILES]);
+  h->dyn[RT_LV_VARS_FILES] = d;
 }

@@ -11,8 +11,14 @@ what Ansible 2.14 knows by name, so that playc can tell a name it lacks
                                   the options of ansible.builtin's modules
                                   (their DOCUMENTATION), aliases and choices
                                   comma-separated ("" when none)
+  FE_ARGSPEC(module, supported)   the names AnsibleModule accepts (its
+                                  argument_spec, internal ones included), as
+                                  its "Supported parameters include: ..."
+                                  message lists them: sorted, aliases after
+                                  in parentheses
   FE_FILTER(name) FE_TEST(name)   Jinja2's and ansible.builtin's filters, tests
-  FE_LOOKUP(name)                 ansible.builtin's lookups
+  FE_LOOKUP(name)                 ansible.builtin's lookups (each kind with the
+                                  short names it routes to a collection)
 
 Run it with Debian's python3 (the one ansible-core is installed for):
 
@@ -27,7 +33,10 @@ import jinja2.filters
 import jinja2.tests
 import yaml
 from ansible.plugins.loader import fragment_loader
+from ansible.utils.display import Display
 from ansible.utils.plugin_docs import get_docstring
+
+Display().warning = lambda *a, **kw: None  # Display writes to stdout, into the file
 
 base = os.path.dirname(ansible.__file__)
 out = sys.stdout
@@ -74,6 +83,50 @@ for name in sorted(docs):
         out.write("FE_OPTION(%s, %s, %s, %s)\n" % (c_str(name), c_str(opt), c_str(aliases), c_str(choices)))
 out.write("#endif\n")
 
+
+class _Spec(Exception):
+    pass
+
+
+def argspec(name):
+    """The argument_spec module `name` builds its AnsibleModule with: its
+    main() runs until the constructor, which raises it instead."""
+    import ansible.module_utils.basic as basic
+    seen = {}
+
+    def capture(self, argument_spec, *a, **kw):
+        spec = dict(argument_spec)
+        if kw.get("add_file_common_args"):
+            spec.update(basic.FILE_COMMON_ARGUMENTS)
+        seen["spec"] = spec
+        raise _Spec()
+    orig = basic.AnsibleModule.__init__
+    basic.AnsibleModule.__init__ = capture
+    try:
+        m = importlib.import_module("ansible.modules." + name)
+        if hasattr(m, "main"):
+            m.main()
+    except _Spec:
+        pass
+    except BaseException as e:
+        sys.stderr.write("gen_ansible_modules: no argument_spec for %s: %r\n" % (name, e))
+        return None
+    finally:
+        basic.AnsibleModule.__init__ = orig
+    return seen.get("spec")
+
+
+out.write("#ifdef FE_ARGSPEC\n")
+for name in sorted(docs):
+    spec = argspec(name)
+    if not spec:
+        continue
+    names = sorted(spec)
+    aliases = sorted(a for v in spec.values() for a in (v or {}).get("aliases") or [])
+    text = ", ".join(names) + (" (%s)" % ", ".join(aliases) if aliases else "")
+    out.write("FE_ARGSPEC(%s, %s)\n" % (c_str(name), c_str(text)))
+out.write("#endif\n")
+
 filters = set(jinja2.filters.FILTERS)
 tests = set(jinja2.tests.TESTS)
 for pkg, attr, dest in (("filter", "filters", filters), ("test", "tests", tests)):
@@ -87,6 +140,14 @@ for pkg, attr, dest in (("filter", "filters", filters), ("test", "tests", tests)
             dest.update(getattr(cls(), attr)())
 lookups = sorted(f[:-3] for f in os.listdir(os.path.join(base, "plugins", "lookup"))
                  if f.endswith(".py") and not f.startswith("_"))
+# short names ansible-core routes to a collection (json_query → community.general)
+for kind, dest in (("filter", filters), ("test", tests), ("lookup", None)):
+    for short, r in (routing["plugin_routing"].get(kind) or {}).items():
+        if isinstance(r, dict) and r.get("redirect") and not r.get("tombstone"):
+            if dest is None:
+                lookups = sorted(set(lookups) | {short})
+            else:
+                dest.add(short)
 out.write("#ifdef FE_FILTER\n")
 for n in sorted(filters):
     out.write("FE_FILTER(%s)\n" % c_str(n))

@@ -12,6 +12,6 @@ for b in build build-asan; do
   cmake -S . -B "$b" "${flags[@]}" >/dev/null
   cmake --build "$b" -j "$jobs"
   echo "== ctest ($b)"
-  (cd "$b" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure) || status=1
+  (cd "$b" && ASAN_OPTIONS=detect_leaks=1 ctest -j "$jobs" --output-on-failure) || status=1
 done
 exit $status

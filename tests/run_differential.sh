@@ -10,6 +10,9 @@
 
 playbooks=("$PLAYC_SRC/samples/hello/site.yml")
 for f in "$PLAYC_SRC"/tests/integration/*.yml; do [ -e "$f" ] && playbooks+=("$f"); done
+if [ -n "${DIFF_ONLY:-}" ]; then # DIFF_ONLY=NAME: that playbook alone (while working on it)
+  playbooks=("$PLAYC_SRC/tests/integration/$DIFF_ONLY.yml")
+fi
 
 # TASK banners and, per task, the sorted host outcome lines (host order varies
 # with forks; the set of outcomes per task must not)

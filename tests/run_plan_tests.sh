@@ -4,6 +4,8 @@
 #                         and --plan=json must be valid JSON
 #   tests/errors/NAME.yml must fail with exit code 4, print every `# expect-error:` line
 #                         of its header on stderr, and leave no output file with -o
+#                         (a `# strict` line: with --strict, which makes the faults
+#                         Ansible reports at run time errors)
 . "$(dirname "$0")/lib.sh"
 
 for yml in "$PLAYC_SRC"/tests/plan/*.yml; do
@@ -21,7 +23,9 @@ done
 for yml in "$PLAYC_SRC"/tests/errors/*.yml; do
   [ -e "$yml" ] || continue
   name=$(basename "$yml" .yml)
-  err=$(cd "$PLAYC_SRC/tests/errors" && "$PLAYC" --plan "$name.yml" 2>&1 >/dev/null)
+  strict=()
+  grep -q '^# strict$' "$yml" && strict=(--strict)
+  err=$(cd "$PLAYC_SRC/tests/errors" && "$PLAYC" "${strict[@]}" --plan "$name.yml" 2>&1 >/dev/null)
   rc=$?
   expect_eq "error $name exit code" 4 "$rc"
   while IFS= read -r want; do
@@ -31,7 +35,7 @@ for yml in "$PLAYC_SRC"/tests/errors/*.yml; do
     esac
   done < <(sed -n 's/^# expect-error: //p' "$yml")
   grep -q '^# expect-error: ' "$yml" || bad "error $name has no expect-error line"
-  (cd "$PLAYC_SRC/tests/errors" && "$PLAYC" "$name.yml" -o "$work/$name.bin" 2>/dev/null)
+  (cd "$PLAYC_SRC/tests/errors" && "$PLAYC" "${strict[@]}" "$name.yml" -o "$work/$name.bin" 2>/dev/null)
   rc=$?
   expect_eq "error $name -o exit code" 4 "$rc"
   [ ! -e "$work/$name.bin" ] && ok "error $name leaves no output" || bad "error $name left $work/$name.bin"
