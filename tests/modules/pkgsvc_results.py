@@ -33,6 +33,8 @@ SUBS = [
     (re.compile(r"/tmp/playc-test\.[A-Za-z0-9]+"), "<work>"),
     # the same, as pip prints it relative to its working folder (/tmp)
     (re.compile(r"\./playc-test\.[A-Za-z0-9]+"), "<work>"),
+    # the same in a sources file name apt_repository makes from a file: URI
+    (re.compile(r"_tmp_playc_test_[A-Za-z0-9]+_"), "_<work>_"),
     (re.compile(r"\.playc-[a-z]+-[0-9a-f]{24}"), "<scratch>"),
     (re.compile(r"/(?:root/)?\.ansible/tmp/ansible-tmp-[0-9.-]+"), "<scratch>"),
     # a pip progress line

@@ -59,6 +59,12 @@ run() {
   cd "$cases" || return
   if [ "$tool" = ans ]; then
     ansible-playbook -i localhost, -c local "${flags[@]}" -e "@$vars" "$cases/$name.yml" > "$out" 2>&1
+  elif [ -n "${PKGSVC_COUNT-}" ] && [ "$mode" = real ]; then
+    # PKGSVC_COUNT=FILE: requests and target processes per task, measured
+    strace -f -qq -e trace=write,execve -s 2000000 -o "$out.strace" \
+      "$work/$name.bin" -i localhost, -c local "${flags[@]}" -e "@$vars" > "$out" 2>&1
+    /usr/bin/python3 "$PLAYC_SRC/tests/modules/pkgsvc_counts.py" "$out.strace" |
+      sed "s/^/$name real${4-}\t/" >> "$PKGSVC_COUNT"
   else
     "$work/$name.bin" -i localhost, -c local "${flags[@]}" -e "@$vars" > "$out" 2>&1
   fi
@@ -256,7 +262,7 @@ teardowns+=(purge_debconf)
 state_aptconf() {
   (cd "$apt_dir" && for f in sources.list sources.list.d/*; do stat -c '%n %a %U' "$f"; cat "$f"; done)
   gpg --no-default-keyring --keyring "$keys/ring.gpg" --with-colons --list-keys 2>/dev/null | grep '^pub' | cut -d: -f5
-  debconf-show "playc-$tag" 2>&1
+  debconf-show "playc-$tag" 2>&1 | sort # its order is debconf's hash order
 }
 
 # ---- pip: wheels built here, a virtualenv in the work folder ----------------------------
