@@ -215,8 +215,8 @@ static void cg_types_init(Cg *g) {
                   CG_F(P, RtTaskDef, loop_var),       CG_F(P, RtTaskDef, index_var),
                   CG_F(I8, RtTaskDef, loop_extended), CG_F(P, RtTaskDef, include),
                   CG_F(P, RtTaskDef, roots),          CG_F(P, RtTaskDef, fault),
-                  CG_F(g->t_kws, RtTaskDef, kw)},
-      31, sizeof(RtTaskDef));
+                  CG_F(P, RtTaskDef, args_text),      CG_F(g->t_kws, RtTaskDef, kw)},
+      32, sizeof(RtTaskDef));
   g->t_itemdef = cg_struct_checked(g, "RtItemDef", (CgField[]){CG_F(P, RtItemDef, task), CG_F(P, RtItemDef, block)},
                                    2, sizeof(RtItemDef));
   g->t_blockdef = cg_struct_checked(g, "RtBlockDef",
@@ -247,8 +247,8 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
                   CG_F(g->t_loc, RtPlayDef, loc),    CG_F(P, RtPlayDef, vars_files),
-                  CG_F(I32, RtPlayDef, nvars_files)},
-      21, sizeof(RtPlayDef));
+                  CG_F(I32, RtPlayDef, nvars_files), CG_F(P, RtPlayDef, tags)},
+      22, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -1200,12 +1200,21 @@ static LLVMValueRef cg_notify(Cg *g, const int32_t *notify) {
   return r;
 }
 
+/* The junit report names a task with its arguments unless no_log is set to
+ * anything but a constant false (the callback reads the keyword unevaluated). */
+static const char *cg_args_text(const IrTask *t) {
+  const IrExpr *nl = t->kw[RT_TK_NO_LOG];
+  if (nl && !(nl->op == IR_CONST && nl->type == TY_BOOL && !nl->b))
+    return NULL;
+  return t->args_text;
+}
+
 static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
   LLVMValueRef kws[RT_TK_COUNT];
   for (int k = 0; k < RT_TK_COUNT; k++)
     kws[k] = cg_fnref(g, t->kw[k]);
   LLVMValueRef run = t->kind == IR_TASK_MODULE && t->module >= 0 ? cg_define_task(g, t) : cg_null(g);
-  LLVMValueRef f[31] = {cg_i32(g, t->id),
+  LLVMValueRef f[32] = {cg_i32(g, t->id),
                         cg_i32(g, (int32_t)t->kind),
                         cg_cstr(g, t->name ? t->name : ""),
                         cg_cstr(g, t->action ? t->action : ""),
@@ -1235,8 +1244,9 @@ static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
                         cg_include(g, t->include),
                         cg_roots(g, t->roots),
                         cg_cstr_or_null(g, t->fault),
+                        cg_cstr_or_null(g, cg_args_text(t)),
                         LLVMConstArray2(g->t_ptr, kws, RT_TK_COUNT)};
-  return LLVMConstNamedStruct(g->t_taskdef, f, 31);
+  return LLVMConstNamedStruct(g->t_taskdef, f, 32);
 }
 
 /* Every task of the program in one array, by id: declared first (blocks
@@ -1283,7 +1293,7 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
     vf[i] = cg_include(g, pl->vars_files[i]);
   LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
   free(vf);
-  LLVMValueRef f[21] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef f[22] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1303,8 +1313,9 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         cg_i32(g, pl->nprompts),
                         cg_loc_value(g, pl->loc),
                         vfiles,
-                        cg_i32(g, pl->nvars_files)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 21);
+                        cg_i32(g, pl->nvars_files),
+                        cg_strs(g, pl->tags)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 22);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {

@@ -151,6 +151,8 @@ typedef struct IrTask {
   const char *action; /* module short name; meta: its action */
   int32_t module;     /* index into mod_schemas[]; -1: none (meta, includes) or unsupported */
   const char *unsupported; /* a module playc lacks: its fully qualified name */
+  const char *args_text;   /* its arguments as the junit report names them ("k=v, ..."
+                              in Python's str), or NULL */
   const char *fault;       /* the message the task fails with when it runs (unknown
                               parameters, as AnsibleModule words it), or NULL */
   bool implicit;      /* made by Ansible: flush_handlers, role_complete */
@@ -236,6 +238,7 @@ typedef struct IrPlay {
   IrTask **handlers; /* role handlers then the play's */
   int32_t nhandlers;
   const char **role_names; /* the play's roles, NULL-terminated */
+  const char **tags;       /* the play's own tags, NULL-terminated */
   IrVar *prompts;    /* vars_prompt: name and the spec dict */
   int32_t nprompts;
   IrInclude **vars_files; /* templated vars_files: every entry, chosen per host (else in `scope`) */
@@ -319,6 +322,10 @@ IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src);
 bool ir_has_template(const FeNode *n);
 /* Free-form `k=v ...` text as a map node (Ansible's parse_kv). */
 const FeNode *ir_free_form(IrLower *l, const FeNode *n);
+/* A task's arguments as the junit report names them: "k=v, ..." in Python's
+ * str, the value of `raw_key` (or free-form text) last as _raw_params; NULL
+ * when there are none. */
+const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key);
 /* Lowers the module call of `ft` into `t` (action, module, args checked
  * against the schema; a module playc lacks becomes `unsupported`). `extra`
  * (a map, or NULL) holds arguments that inline ones override (`args:`,

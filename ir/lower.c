@@ -681,6 +681,109 @@ static const char *lw_unknown_params(Lw *l, const char *action, const ModSchema 
                     supported);
 }
 
+/* Python's repr of a string: single quotes unless it holds one and no double. */
+static void lw_py_repr_str(FILE *b, const char *s) {
+  char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+  fputc(q, b);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '\\' || *p == (unsigned char)q)
+      fprintf(b, "\\%c", *p);
+    else if (*p == '\n')
+      fputs("\\n", b);
+    else if (*p == '\r')
+      fputs("\\r", b);
+    else if (*p == '\t')
+      fputs("\\t", b);
+    else if (*p < 0x20 || *p == 0x7f)
+      fprintf(b, "\\x%02x", *p);
+    else
+      fputc((char)*p, b);
+  }
+  fputc(q, b);
+}
+
+/* Python's str (top) or repr (inside a container) of a YAML value. */
+static void lw_py_str(FILE *b, const FeNode *n, bool top) {
+  if (!n) {
+    fputs("None", b);
+    return;
+  }
+  switch (n->kind) {
+  case FE_SEQ:
+    fputc('[', b);
+    for (int i = 0; i < n->n; i++) {
+      if (i)
+        fputs(", ", b);
+      lw_py_str(b, n->items[i], false);
+    }
+    fputc(']', b);
+    return;
+  case FE_MAP:
+    fputc('{', b);
+    for (int i = 0; i < n->n; i++) {
+      if (i)
+        fputs(", ", b);
+      lw_py_str(b, n->keys[i], false);
+      fputs(": ", b);
+      lw_py_str(b, n->vals[i], false);
+    }
+    fputc('}', b);
+    return;
+  default: break;
+  }
+  switch (n->stype) {
+  case FE_T_NULL: fputs("None", b); break;
+  case FE_T_BOOL: fputs(n->b ? "True" : "False", b); break;
+  case FE_T_INT: fprintf(b, "%lld", (long long)n->i); break;
+  case FE_T_FLOAT: {
+    char s[64];
+    for (int p = 1; p <= 17; p++) { /* the shortest text that reads back */
+      snprintf(s, sizeof s, "%.*g", p, n->f);
+      if (strtod(s, NULL) == n->f)
+        break;
+    }
+    fputs(s, b);
+    if (!strpbrk(s, ".einn"))
+      fputs(".0", b);
+    break;
+  }
+  default:
+    if (top)
+      fputs(n->text, b);
+    else
+      lw_py_repr_str(b, n->text);
+  }
+}
+
+/* The junit callback's "k=v, ..." of task.args as parsed (before templating). */
+static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) {
+  if (!args || (args->kind != FE_MAP && !raw_key) || (args->kind == FE_MAP && !args->n))
+    return NULL;
+  char *data = NULL;
+  size_t len = 0;
+  FILE *b = open_memstream(&data, &len);
+  if (!b)
+    return NULL;
+  const FeNode *raw = args->kind == FE_SCALAR ? args : NULL;
+  int n = 0;
+  for (int i = 0; args->kind == FE_MAP && i < args->n; i++) {
+    if (raw_key && !strcmp(args->keys[i]->text, raw_key)) {
+      raw = args->vals[i];
+      continue;
+    }
+    fprintf(b, "%s%s=", n++ ? ", " : "", args->keys[i]->text);
+    lw_py_str(b, args->vals[i], true);
+  }
+  if (raw) { /* an include's file, renamed and moved last as TaskInclude does */
+    fprintf(b, "%s_raw_params=", n++ ? ", " : "");
+    lw_py_str(b, raw, true);
+  }
+  fclose(b);
+  const char *s = pc_strdup(l->c, data);
+  free(data);
+  return s;
+}
+
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
   int32_t mi = mod_schema_find(ft->action);
   if (mi < 0) { /* a module playc lacks: planned, refused by -o */
@@ -709,6 +812,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
     pc_error_at(l->c, args->loc, "the arguments of module %s must be a mapping or a string", m->name);
     args = NULL;
   }
+  t->args_text = lw_args_text(l, args, NULL);
   if (extra_args) /* task `args:` and module_defaults: inline arguments win */
     args = ir_merge_args(l, extra_args, args);
   PcVec unsup = {0};
@@ -729,3 +833,6 @@ const char *ir_lower_src(IrLower *l, const FeNode *n) { return lw_src(l, n); }
 IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src) { return lw_root(l, e, src); }
 bool ir_has_template(const FeNode *n) { return lw_has_template(n); }
 const FeNode *ir_free_form(IrLower *l, const FeNode *n) { return lw_free_form(l, n, false); }
+const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key) {
+  return lw_args_text(l, args, raw_key);
+}

@@ -836,6 +836,7 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x) {
     ax.scope = st_frame(s, RT_LV_TASK, "apply vars", akw[FE_KW_VARS], ix.scope);
     ix = ax;
   }
+  t->args_text = ir_args_text(s->l, ft->args, ft->kind == FE_TASK_INCLUDE_TASKS ? "file" : NULL);
   if (ft->kind == FE_TASK_INCLUDE_TASKS) {
     t->kind = IR_TASK_INCLUDE_TASKS;
     if (!fi)
@@ -1123,6 +1124,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
     st_inherit(s, &t, &x, kw);
     x = t;
   }
+  ip->tags = st_tags(s, &x);
   if (fp->import_when)
     pc_vec_push(c, &x.when, fp->import_when);
   x.scope = ip->scope;

@@ -47,10 +47,12 @@ static bool any_common(const char *const *a, const char *const *b) {
   return false;
 }
 
-/* Taggable.evaluate_tags: does a task with `tags` run under --tags/--skip-tags? */
 static bool tags_run(const RtIter *it, const char *const *tags) {
+  return rt_tags_run(it->only_tags, it->skip_tags, tags);
+}
+
+bool rt_tags_run(const char *const *only, const char *const *skip, const char *const *tags) {
   static const char *const untagged[] = {"untagged", NULL};
-  const char *const *only = it->only_tags, *const *skip = it->skip_tags;
   bool tagged = tags && tags[0];
   if (!tagged)
     tags = untagged;

@@ -22,7 +22,8 @@ static void usage(FILE *f, const char *argv0) {
           "          [-c CONNECTION] [--private-key FILE] [-C] [-D] [-v...]\n"
           "          [--host-key-checking=yes|accept-new|no] [--known-hosts FILE]\n"
           "          [--vault-id [LABEL@]SOURCE]... [--vault-password-file FILE]...\n"
-          "          [--ask-vault-pass]\n"
+          "          [--ask-vault-pass] [--output json=FILE|-] [--output junit=FILE] [--profile]\n"
+          "          [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
           "\nRuns the playbook compiled into this program (by playc).\n",
           argv0);
@@ -147,7 +148,8 @@ static int parse_hkc(const char *s) {
 }
 
 enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
-       OPT_VAULT_FILE, OPT_ASK_VAULT };
+       OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_OUTPUT, OPT_PROFILE, OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS,
+       OPT_SYNTAX, OPT_STEP };
 
 /* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
 static void add_tags(const char ***list, int *n, const char *arg) {
@@ -179,6 +181,10 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"vault-pass-file", required_argument, 0, OPT_VAULT_FILE},
       {"ask-vault-pass", no_argument, 0, OPT_ASK_VAULT},
       {"ask-vault-password", no_argument, 0, OPT_ASK_VAULT},
+      {"output", required_argument, 0, OPT_OUTPUT}, {"profile", no_argument, 0, OPT_PROFILE},
+      {"list-hosts", no_argument, 0, OPT_LIST_HOSTS}, {"list-tasks", no_argument, 0, OPT_LIST_TASKS},
+      {"list-tags", no_argument, 0, OPT_LIST_TAGS}, {"syntax-check", no_argument, 0, OPT_SYNTAX},
+      {"step", no_argument, 0, OPT_STEP},
       {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
   RtOptions *o = &run->opt;
   o->forks = 5;
@@ -233,6 +239,28 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     case OPT_VAULT_ID: o->vault.ids[o->vault.nids++] = optarg; break;
     case OPT_VAULT_FILE: o->vault.password_files[o->vault.npassword_files++] = optarg; break;
     case OPT_ASK_VAULT: o->vault.ask = true; break;
+    case OPT_OUTPUT:
+      if (!strncmp(optarg, "json=", 5) && optarg[5]) {
+        o->out_json = optarg + 5;
+      } else if (!strncmp(optarg, "junit=", 6) && optarg[6] && strcmp(optarg + 6, "-")) {
+        o->out_junit = optarg + 6;
+      } else {
+        usage(stderr, argv[0]);
+        rt_out_error("invalid value for --output: '%s' (json=FILE, json=- for stdout, or junit=FILE)", optarg);
+        return 5;
+      }
+      break;
+    case OPT_PROFILE: o->profile = true; break;
+    case OPT_LIST_HOSTS: o->list_hosts = true; break;
+    case OPT_LIST_TASKS: o->list_tasks = true; break;
+    case OPT_LIST_TAGS: o->list_tags = true; break;
+    case OPT_SYNTAX: /* checked when it was compiled: what ansible-playbook prints for a good one */
+      printf("\nplaybook: %s\n", run->prog->playbook);
+      return 0;
+    case OPT_STEP:
+      rt_out_error(isatty(0) ? "--step is not supported by playc yet"
+                             : "--step asks before each task and needs a terminal: standard input is not one");
+      return 5;
     case OPT_VERSION:
       printf("%s (playc-compiled playbook %s, abi %d)\n", argv[0], run->prog->playbook,
              PLAYC_ABI_VERSION);
@@ -263,6 +291,7 @@ static int parse_args(RtRun *run, int argc, char **argv) {
 }
 
 static void free_run(RtRun *run) {
+  rt_report_free(run);
   for (int i = 0; i < run->opt.ntags; i++)
     free((char *)run->opt.tags[i]);
   for (int i = 0; i < run->opt.nskip_tags; i++)
@@ -331,6 +360,15 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   if (run.inv.nhosts == 0)
     rt_out_warning(NULL, "provided hosts list is empty, only localhost is available. Note that "
                          "the implicit localhost does not match 'all'");
+  if (run.opt.list_hosts || run.opt.list_tasks || run.opt.list_tags) {
+    rc = rt_list(&run);
+    free_run(&run);
+    return rc;
+  }
+  if (!rt_report_open(&run)) {
+    free_run(&run);
+    return 5;
+  }
   rc = rt_run(&run);
   free_run(&run);
   return rc;

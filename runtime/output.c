@@ -7,6 +7,10 @@
  * invocation/diff/exception dropped, JSON with sorted keys (indent 4 when the
  * result asks to be verbose, as debug's does).
  *
+ * Colours as Display's: on when stdout is a terminal, off with
+ * ANSIBLE_NOCOLOR (or NO_COLOR), on whatever else with ANSIBLE_FORCE_COLOR;
+ * each line of a coloured message wrapped on its own ("\033[0;32m...\033[0m").
+ *
  * All output goes through run->out_lock so lines from host threads never
  * interleave; each call flushes.
  */
@@ -15,8 +19,56 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+/* Ansible's boolean() of an environment variable: unset is `dflt`. */
+static bool env_bool(const char *name, bool dflt) {
+  const char *v = getenv(name);
+  if (!v)
+    return dflt;
+  static const char *const yes[] = {"1", "true", "yes", "on", "y", "t", "1.0", NULL};
+  for (int i = 0; yes[i]; i++)
+    if (!strcasecmp(v, yes[i]))
+      return true;
+  return false;
+}
+
+static bool color_on(void) {
+  static int on = -1;
+  if (on < 0) {
+    on = !(env_bool("ANSIBLE_NOCOLOR", false) || env_bool("NO_COLOR", false)) && isatty(1);
+    if (env_bool("ANSIBLE_FORCE_COLOR", false))
+      on = 1;
+  }
+  return on;
+}
+
+/* Ansible's C.COLOR_* defaults, as escape codes. */
+#define COLOR_OK "0;32"
+#define COLOR_CHANGED "0;33"
+#define COLOR_SKIP "0;36"
+#define COLOR_ERROR "0;31"
+#define COLOR_UNREACHABLE "1;31"
+#define COLOR_WARN "1;35"
+
+/* stringc: `text` with every line wrapped in the colour (as is without colour). */
+static void stringc(RtBuf *out, const char *text, size_t len, const char *code) {
+  if (!code || !color_on()) {
+    rt_buf_add(out, text, len);
+    return;
+  }
+  for (size_t i = 0;;) {
+    const char *nl = memchr(text + i, '\n', len - i);
+    size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+    rt_buf_printf(out, "\033[%sm%.*s\033[0m", code, (int)n, text + i);
+    if (!nl)
+      break;
+    rt_buf_putc(out, '\n');
+    i += n + 1;
+  }
+}
 
 static int columns(void) {
   struct winsize ws;
@@ -44,6 +96,7 @@ void rt_out_banner(RtRun *run, const char *msg) {
 }
 
 void rt_out_play(RtRun *run, const RtPlayDef *play) {
+  rt_report_play(run, play);
   pthread_mutex_lock(&run->out_lock);
   char *msg = rt_xasprintf("PLAY [%s]", play->name[0] ? play->name : play->hosts);
   banner(msg);
@@ -52,13 +105,14 @@ void rt_out_play(RtRun *run, const RtPlayDef *play) {
   pthread_mutex_unlock(&run->out_lock);
 }
 
-void rt_out_task(RtRun *run, const char *name, bool handler) {
+void rt_out_task(RtRun *run, const RtTaskDef *t, const char *name) {
   pthread_mutex_lock(&run->out_lock);
-  char *msg = rt_xasprintf("%s [%s]", handler ? "RUNNING HANDLER" : "TASK", name);
+  char *msg = rt_xasprintf("%s [%s]", t->handler ? "RUNNING HANDLER" : "TASK", name);
   banner(msg);
   free(msg);
   fflush(stdout);
   pthread_mutex_unlock(&run->out_lock);
+  rt_report_task(run, t, name);
 }
 
 /* A copy of `r` without the keys the default callback never shows. */
@@ -209,15 +263,34 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
     dump(&b, h, t, result);
     break;
   }
+  static const char *const colors[] = {[RT_STATUS_OK] = COLOR_OK,          [RT_STATUS_CHANGED] = COLOR_CHANGED,
+                                      [RT_STATUS_SKIPPED] = COLOR_SKIP,    [RT_STATUS_FAILED] = COLOR_ERROR,
+                                      [RT_STATUS_IGNORED] = COLOR_ERROR,   [RT_STATUS_UNREACHABLE] = COLOR_UNREACHABLE};
+  RtBuf line = {0};
+  stringc(&line, b.data, b.len, colors[st]);
+  rt_buf_putc(&line, '\n');
+  if (st == RT_STATUS_IGNORED && !item) {
+    stringc(&line, "...ignoring", 11, COLOR_SKIP);
+    rt_buf_putc(&line, '\n');
+  }
   pthread_mutex_lock(&h->run->out_lock);
-  fputs(b.data, stdout);
-  fputc('\n', stdout);
-  if (st == RT_STATUS_IGNORED && !item)
-    fputs("...ignoring\n", stdout);
+  fwrite(line.data, 1, line.len, stdout);
   fflush(stdout);
   pthread_mutex_unlock(&h->run->out_lock);
+  rt_buf_free(&line);
   rt_buf_free(&b);
   rt_decref(result);
+}
+
+void rt_out_skip_line(RtRun *run, const char *text) {
+  RtBuf b = {0};
+  stringc(&b, text, strlen(text), COLOR_SKIP);
+  rt_buf_putc(&b, '\n');
+  pthread_mutex_lock(&run->out_lock);
+  fwrite(b.data, 1, b.len, stdout);
+  fflush(stdout);
+  pthread_mutex_unlock(&run->out_lock);
+  rt_buf_free(&b);
 }
 
 static int cmp_host_name(const void *a, const void *b) {
@@ -235,21 +308,34 @@ void rt_out_recap(RtRun *run) {
   banner("PLAY RECAP");
   for (int i = 0; i < n; i++) {
     const RtCounts *c = &hs[i]->counts;
-    char f[7][24];
-    snprintf(f[0], sizeof f[0], "ok=%-4d", c->ok);
-    snprintf(f[1], sizeof f[1], "changed=%-4d", c->changed);
-    snprintf(f[2], sizeof f[2], "unreachable=%-4d", c->unreachable);
-    snprintf(f[3], sizeof f[3], "failed=%-4d", c->failed);
-    snprintf(f[4], sizeof f[4], "skipped=%-4d", c->skipped);
-    snprintf(f[5], sizeof f[5], "rescued=%-4d", c->rescued);
-    snprintf(f[6], sizeof f[6], "ignored=%-4d", c->ignored);
-    printf("%-26s : %s %s %s %s %s %s %s\n", hs[i]->name, f[0], f[1], f[2], f[3], f[4], f[5],
-           f[6]);
+    /* colorize(lead, num, color): coloured when not zero */
+    const char *lead[7] = {"ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored"};
+    const char *color[7] = {COLOR_OK, COLOR_CHANGED, COLOR_UNREACHABLE, COLOR_ERROR, COLOR_SKIP, COLOR_OK, COLOR_WARN};
+    int num[7] = {c->ok, c->changed, c->unreachable, c->failed, c->skipped, c->rescued, c->ignored};
+    RtBuf line = {0};
+    if (color_on()) { /* hostcolor: "%-37s" of the coloured name */
+      RtBuf host = {0};
+      stringc(&host, hs[i]->name, strlen(hs[i]->name),
+              c->failed || c->unreachable ? COLOR_ERROR : c->changed ? COLOR_CHANGED : COLOR_OK);
+      rt_buf_printf(&line, "%-37s :", host.data);
+      rt_buf_free(&host);
+    } else {
+      rt_buf_printf(&line, "%-26s :", hs[i]->name);
+    }
+    for (int k = 0; k < 7; k++) {
+      char f[48];
+      int len = snprintf(f, sizeof f, "%s=%-4d", lead[k], num[k]);
+      rt_buf_putc(&line, ' ');
+      stringc(&line, f, (size_t)len, num[k] ? color[k] : NULL);
+    }
+    printf("%s\n", line.data);
+    rt_buf_free(&line);
   }
   putchar('\n');
   fflush(stdout);
   pthread_mutex_unlock(&run->out_lock);
   free(hs);
+  rt_report_finish(run); /* the reports are written at the stats event, as the callbacks do */
 }
 
 /* Ansible's display.warning: "[WARNING]: msg" wrapped as textwrap.wrap does at
@@ -286,21 +372,32 @@ void rt_out_warning(RtRun *run, const char *fmt, ...) {
     col += n;
     p += n;
   }
-  rt_buf_add(&out, "\n", 1);
+  RtBuf colored = {0};
+  stringc(&colored, out.data, out.len, COLOR_WARN);
+  rt_buf_add(&colored, "\n", 1);
   if (run)
     pthread_mutex_lock(&run->out_lock);
-  fwrite(out.data, 1, out.len, stderr);
+  fwrite(colored.data, 1, colored.len, stderr);
   if (run)
     pthread_mutex_unlock(&run->out_lock);
   rt_buf_free(&out);
+  rt_buf_free(&colored);
   free(text);
 }
 
 void rt_out_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("ERROR! ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  char *msg = NULL;
+  if (vasprintf(&msg, fmt, ap) < 0)
+    rt_panic(__FILE__, __LINE__, "out of memory");
   va_end(ap);
+  char *text = rt_xasprintf("ERROR! %s", msg);
+  RtBuf b = {0};
+  stringc(&b, text, strlen(text), COLOR_ERROR);
+  rt_buf_putc(&b, '\n');
+  fwrite(b.data, 1, b.len, stderr);
+  rt_buf_free(&b);
+  free(text);
+  free(msg);
 }

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 5
+#define PLAYC_ABI_VERSION 6
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -175,6 +175,7 @@ struct RtTaskDef {
   const RtIncludeDef *include; /* RT_TASK_INCLUDE_* (and include_vars): the files it can name */
   const char *const *roots; /* folders a relative `src` is looked for in (files/NAME, NAME), NULL-terminated */
   const char *fault;        /* the message the module fails with when it runs (unknown parameters), or NULL */
+  const char *args_text;    /* "k=v, ..." as the junit report shows the task's arguments, or NULL */
   RtExprFn kw[RT_TK_COUNT];
 };
 
@@ -244,6 +245,7 @@ typedef struct RtPlayDef {
    * vars. Chosen per host before each task (the RT_LV_VARS_FILES level). */
   const RtIncludeDef *const *vars_files;
   int32_t nvars_files;
+  const char *const *tags; /* the play's own tags, NULL-terminated (--list-tasks) */
 } RtPlayDef;
 
 /* A file embedded at compile time (copy src=, later template bodies). */

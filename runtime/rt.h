@@ -561,6 +561,10 @@ typedef struct RtOptions {
   bool plan;               /* --plan */
   bool plan_json;          /* --plan=json */
   RtVaultSources vault;    /* --vault-id, --vault-password-file, --ask-vault-pass */
+  const char *out_json;    /* --output json=FILE ("-": stdout), or NULL */
+  const char *out_junit;   /* --output junit=FILE, or NULL */
+  bool profile;            /* --profile */
+  bool list_hosts, list_tasks, list_tags; /* --list-hosts, --list-tasks, --list-tags */
 } RtOptions;
 
 struct RtRun {
@@ -577,6 +581,7 @@ struct RtRun {
   bool end_play;         /* meta: end_play ran in the current play */
   bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
   struct RtVaultRun *vault;  /* vault_value.c: secrets and decrypted values */
+  struct RtReport *report;   /* report.c: --output and --profile, or NULL */
 };
 
 typedef struct RtCounts {
@@ -650,6 +655,17 @@ int32_t rt_include_candidate(const RtRun *run, const RtIncludeDef *inc, const ch
 
 /* Runs every play of `run`; returns the exit code. */
 int rt_run(RtRun *run);
+/* The inventory indexes of the hosts play `play` targets (its pattern, then
+ * --limit), in play order; the implicit localhost added when named. */
+int *rt_play_hosts(RtRun *run, const RtPlayDef *play, int *count);
+/* Taggable.evaluate_tags: does a task with `tags` run under `only` (--tags,
+ * NULL or {"all"} for all) and `skip` (--skip-tags)? NULL-terminated lists. */
+bool rt_tags_run(const char *const *only, const char *const *skip, const char *const *tags);
+
+/* ---- listing.c: --list-hosts, --list-tasks, --list-tags ------------------- */
+
+/* Prints what ansible-playbook's listing options print; returns the exit code. */
+int rt_list(RtRun *run);
 
 /* ---- vault_value.c: the run's vault secrets and the values they open ------- */
 
@@ -686,15 +702,36 @@ RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
 
 void rt_out_banner(RtRun *run, const char *msg); /* "\nMSG ****" to the width */
 void rt_out_play(RtRun *run, const RtPlayDef *play);
-/* "TASK [name]", or "RUNNING HANDLER [name]" for a handler. */
-void rt_out_task(RtRun *run, const char *name, bool handler);
+/* "TASK [name]", or "RUNNING HANDLER [name]" for task `t` a handler. */
+void rt_out_task(RtRun *run, const RtTaskDef *t, const char *name);
 /* Prints one host's result line(s) for a finished task (or one loop item when
  * `item` is non-NULL). */
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item);
 void rt_out_recap(RtRun *run);
+/* One line in the colour of skipped results (C.COLOR_SKIP), as the callback
+ * shows "included: ...", "skipping: no hosts matched" and "...ignoring". */
+void rt_out_skip_line(RtRun *run, const char *text);
 /* Warnings and errors as ansible-playbook prints them ("[WARNING]: ...", "ERROR! ..."). */
 void rt_out_warning(RtRun *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- report.c: --output json=FILE, --output junit=FILE, --profile ---------- */
+
+typedef struct RtReport RtReport;
+/* Sets up the reports the options ask for (run->report, NULL when none);
+ * false after an error message when a report file cannot be written. With
+ * json to "-", stdout is silenced until rt_report_free. */
+bool rt_report_open(RtRun *run);
+/* The callback events, called by output.c, task.c and run.c; no-ops without reports. */
+void rt_report_play(RtRun *run, const RtPlayDef *play);
+void rt_report_task(RtRun *run, const RtTaskDef *t, const char *name);
+/* A task's final result on a host (censored already when no_log). */
+void rt_report_result(RtHost *h, const RtTaskDef *t, const RtValue *result, RtStatus st);
+/* An include_tasks file loaded: str(IncludedFile) for the junit report. */
+void rt_report_included(RtRun *run, const RtTaskDef *t, const char *text);
+/* At the recap: writes the reports (and profile_tasks' summary). */
+void rt_report_finish(RtRun *run);
+void rt_report_free(RtRun *run);
 
 /* ---- modules (modules/mod.h) ------------------------------------------------ */
 

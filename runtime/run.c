@@ -353,14 +353,30 @@ typedef struct IncludeHit {
   int32_t candidate;
   RtValue *params; /* dict or NULL */
   char *label;     /* the loop item's label, or NULL */
+  RtValue *result; /* the item's part of the include's result (as TaskExecutor's) */
 } IncludeHit;
 
-static void include_record(RtHost *h, int32_t cand, RtValue *params, char *label) {
+static void include_record(RtHost *h, const RtTaskDef *t, int32_t cand, RtValue *params, char *label,
+                           const char *name) {
   h->incl = rt_xrealloc(h->incl, sizeof(IncludeHit) * (size_t)(h->nincl + 1));
   IncludeHit *hit = &((IncludeHit *)h->incl)[h->nincl++];
   hit->candidate = cand;
   hit->params = params;
   hit->label = label;
+  /* {"include": name, "include_args": {...}} and, in a loop, the item's keys */
+  RtValue *r = rt_dict_new(6), *args = rt_dict_new(1);
+  if (name)
+    rt_dict_set(r, "include", rt_strz(name));
+  if (t->kind == RT_TASK_INCLUDE_ROLE && t->include->role)
+    rt_dict_set(args, "name", rt_strz(t->include->role->name));
+  rt_dict_set(r, "include_args", args);
+  RtValue *item = params ? rt_dict_get(params, t->loop_var) : NULL;
+  if (item) {
+    rt_dict_set(r, t->loop_var, rt_incref(item));
+    rt_dict_set(r, "ansible_loop_var", rt_strz(t->loop_var));
+    rt_dict_set(r, "_ansible_item_label", rt_incref(item));
+  }
+  hit->result = r;
 }
 
 /* Resolves the include's file for the current loop item; false after
@@ -388,9 +404,11 @@ static bool include_one(RtHost *h, const RtTaskDef *t, RtValue *params, char *la
       rt_buf_free(&b);
       return false;
     }
+    include_record(h, t, cand, params, label, b.data ? b.data : "");
     rt_buf_free(&b);
+    return true;
   }
-  include_record(h, cand, params, label);
+  include_record(h, t, cand, params, label, NULL);
   return true;
 }
 
@@ -440,8 +458,19 @@ static void include_on(RtHost *h, const RtItem *x) {
   }
   if (ok) { /* an include's own result: ok, never printed (the included: line is) */
     rt_decref(h->result);
-    h->result = rt_dict_new(1);
+    IncludeHit *hits = h->incl;
+    if (t->loop) {
+      h->result = rt_dict_new(3);
+      RtValue *results = rt_list_new((size_t)h->nincl);
+      for (int k = 0; k < h->nincl; k++)
+        rt_list_push(results, rt_incref(hits[k].result));
+      rt_dict_set(h->result, "msg", rt_strz("All items completed"));
+      rt_dict_set(h->result, "results", results);
+    } else {
+      h->result = h->nincl ? rt_dict_copy(hits[0].result) : rt_dict_new(1);
+    }
     rt_dict_set(h->result, "changed", rt_bool(false));
+    rt_report_result(h, t, h->result, RT_STATUS_OK);
     h->last_status = RT_STATUS_OK;
     rt_decref(h->last_result);
     h->last_result = h->result;
@@ -478,10 +507,9 @@ static void run_item_on(RtHost *h, void *arg) {
 static void meta_skip_line(PlayRun *pr, RtHost *h, const RtTaskDef *t) {
   if (t->implicit)
     return;
-  pthread_mutex_lock(&pr->run->out_lock);
-  printf("skipping: [%s]\n", h->name);
-  fflush(stdout);
-  pthread_mutex_unlock(&pr->run->out_lock);
+  char *line = rt_xasprintf("skipping: [%s]", h->name);
+  rt_out_skip_line(pr->run, line);
+  free(line);
 }
 
 /* _execute_meta on one host. Returns true when the action applies to every
@@ -699,6 +727,7 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
     }
     for (int k = 0; k < h->nincl; k++) {
       rt_decref(hits[k].params);
+      rt_decref(hits[k].result);
       free(hits[k].label);
     }
     h->nincl = 0;
@@ -730,14 +759,37 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
       }
     if (in->label)
       rt_buf_printf(&msg, " => (item=%s)", in->label);
+    if (t->kind == RT_TASK_INCLUDE_TASKS && pr->run->report) { /* str(IncludedFile) for junit */
+      RtBuf inc = {0};
+      char *file = rt_abspath(pr->run, def->names[in->candidate]);
+      rt_buf_printf(&inc, "%s (args={} vars={", file);
+      free(file);
+      RtValue *item = in->params ? rt_dict_get(in->params, t->loop_var) : NULL;
+      if (item) {
+        RtValue *key = rt_strz(t->loop_var);
+        rt_render_repr(&inc, key);
+        rt_decref(key);
+        rt_buf_puts(&inc, ": ");
+        rt_render_repr(&inc, item);
+        rt_buf_puts(&inc, ", '_ansible_item_label': ");
+        rt_render_repr(&inc, item);
+      }
+      rt_buf_puts(&inc, "}): [");
+      bool first_host = true;
+      for (int i = 0; i < pr->n; i++)
+        if (in->hosts[i]) {
+          rt_buf_printf(&inc, "%s%s", first_host ? "" : ", ", pr->hosts[i]->name);
+          first_host = false;
+        }
+      rt_buf_puts(&inc, "]");
+      rt_report_included(pr->run, t, inc.data);
+      rt_buf_free(&inc);
+    }
     if (t->kind == RT_TASK_INCLUDE_TASKS) { /* a loaded file counts ok on each of its hosts */
       for (int i = 0; i < pr->n; i++)
         if (in->hosts[i])
           pr->hosts[i]->counts.ok++;
-      pthread_mutex_lock(&pr->run->out_lock);
-      printf("%s\n", msg.data);
-      fflush(stdout);
-      pthread_mutex_unlock(&pr->run->out_lock);
+      rt_out_skip_line(pr->run, msg.data);
     }
     rt_buf_free(&msg);
     int32_t nb = def->nblocks ? def->nblocks[in->candidate] : 0;
@@ -850,7 +902,7 @@ static void linear(PlayRun *pr) {
       if (t->kind == RT_TASK_META) {
         if (!banner && !t->implicit) {
           char *name = task_name(h, x);
-          rt_out_task(run, name, t->handler);
+          rt_out_task(run, t, name);
           free(name);
         }
         banner = true;
@@ -860,7 +912,7 @@ static void linear(PlayRun *pr) {
       }
       if (!banner) {
         char *name = task_name(h, x);
-        rt_out_task(run, name, t->handler);
+        rt_out_task(run, t, name);
         free(name);
         banner = true;
       }
@@ -1038,7 +1090,7 @@ static bool prompts(RtRun *run, const RtPlayDef *play, RtHost *first) {
 /* Returns false when the playbook must stop (every host of the play failed,
  * or any_errors_fatal / max_fail_percentage broke it, or end_play... no:
  * end_play ends this play only). */
-static bool run_play(RtRun *run, const RtPlayDef *play) {
+int *rt_play_hosts(RtRun *run, const RtPlayDef *play, int *count) {
   if (strstr(play->hosts, "localhost"))
     rt_inventory_implicit_localhost(&run->inv);
   if (run->inv.nhosts > run->nhosts_alloc) {
@@ -1063,6 +1115,13 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     free(in);
     free(lim);
   }
+  *count = n;
+  return idx;
+}
+
+static bool run_play(RtRun *run, const RtPlayDef *play) {
+  int n = 0;
+  int *idx = rt_play_hosts(run, play, &n);
   PlayRun pr = {0};
   pr.run = run;
   pr.play = play;
@@ -1081,10 +1140,7 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   }
   rt_out_play(run, play);
   if (pr.n == 0) {
-    pthread_mutex_lock(&run->out_lock);
-    printf("skipping: no hosts matched\n");
-    fflush(stdout);
-    pthread_mutex_unlock(&run->out_lock);
+    rt_out_skip_line(run, "skipping: no hosts matched");
     free(pr.hosts);
     return true;
   }

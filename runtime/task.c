@@ -575,10 +575,12 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
       rt_out_result(h, t, r, st, false);
     }
   } else if (st == RT_STATUS_IGNORED) {
-    pthread_mutex_lock(&h->run->out_lock);
-    fputs("...ignoring\n", stdout);
-    fflush(stdout);
-    pthread_mutex_unlock(&h->run->out_lock);
+    rt_out_skip_line(h->run, "...ignoring");
+  }
+  if (!stopped && h->run->report) { /* the reports see what the callbacks see */
+    RtValue *c = kw_flag(h, t, RT_TK_NO_LOG) ? censored(r) : rt_incref(r);
+    rt_report_result(h, t, c, st);
+    rt_decref(c);
   }
   rt_host_clear_level(h, RT_LV_LOOP);
   if (t->register_var && st != RT_STATUS_UNREACHABLE)
