@@ -1090,10 +1090,11 @@ static RtValue *remove_pkgs(Apt *a, RtValue *specs, Known *k, bool *lost) {
     const char *cmp;
     package_split(spec, &name, &cmp, &version);
     Status st;
-    if (package_status(k, name, cmp, version, &st) == 0 && (st.installed_version || (st.has_files && a->purge)))
-      rt_buf_printf(&pkgs, "%s'%s'", pkgs.len ? " " : "", spec);
-    if (package_status(k, name, cmp, version, &st) == 0)
+    if (package_status(k, name, cmp, version, &st) == 0) {
+      if (st.installed_version || (st.has_files && a->purge))
+        rt_buf_printf(&pkgs, "%s'%s'", pkgs.len ? " " : "", spec);
       free(st.installable);
+    }
     free(name);
     free(version);
   }
