@@ -28,6 +28,8 @@ SUBS = [
     (re.compile(r"Fetched [0-9.,]+ [kMG]?B in [^\n]*"), "Fetched <stats>"),
     (re.compile(r"\b[0-9.,]+ [kMG]?B\b"), "<n> B"),
     (re.compile(r"\(Reading database \.\.\. [0-9]+ files"), "(Reading database ... <n> files"),
+    # dpkg shortens the .deb's path to a width (the tag's length varies)
+    (re.compile(r"Preparing to unpack [^ ]*/(playc-<tag>)"), r"Preparing to unpack .../\1"),
     (re.compile(r"\([0-9.,]+ [kMG]?B/s\)"), "(<rate>)"),
     # temporary folders the run made
     (re.compile(r"/tmp/playc-test\.[A-Za-z0-9]+"), "<work>"),
