@@ -246,9 +246,10 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, nhandlers),   CG_F(P, RtPlayDef, tasks),
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
-                  CG_F(g->t_loc, RtPlayDef, loc),    CG_F(P, RtPlayDef, vars_files),
+                  CG_F(g->t_loc, RtPlayDef, loc),   CG_F(P, RtPlayDef, gather_args),
+                  CG_F(g->t_kws, RtPlayDef, setup_kw), CG_F(P, RtPlayDef, vars_files),
                   CG_F(I32, RtPlayDef, nvars_files), CG_F(P, RtPlayDef, tags)},
-      22, sizeof(RtPlayDef));
+      24, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -1287,13 +1288,16 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
   LLVMValueRef tasks = pl->ntasks
                            ? LLVMConstGEP2(g->t_taskdef, g->tasks_gv, (LLVMValueRef[]){cg_i32(g, pl->first_task)}, 1)
                            : cg_null(g);
+  LLVMValueRef skws[RT_TK_COUNT];
+  for (int k = 0; k < RT_TK_COUNT; k++)
+    skws[k] = cg_fnref(g, pl->setup_kw[k]);
   LLVMValueRef *vf = calloc((size_t)pl->nvars_files + 1, sizeof *vf);
   PC_ASSERT(vf);
   for (int32_t i = 0; i < pl->nvars_files; i++)
     vf[i] = cg_include(g, pl->vars_files[i]);
   LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
   free(vf);
-  LLVMValueRef f[22] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef f[24] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1312,10 +1316,12 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         cg_prompts(g, pl),
                         cg_i32(g, pl->nprompts),
                         cg_loc_value(g, pl->loc),
+                        cg_fnref(g, pl->gather_args),
+                        LLVMConstArray2(g->t_ptr, skws, RT_TK_COUNT),
                         vfiles,
                         cg_i32(g, pl->nvars_files),
                         cg_strs(g, pl->tags)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 22);
+  return LLVMConstNamedStruct(g->t_playdef, f, 24);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {

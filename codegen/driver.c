@@ -61,6 +61,10 @@ static void drv_list_modules(void) {
     }
     if (m->any_params)
       puts("  (any variable name)");
+    if (m->tools) /* (system family) what it runs on the target, and its collection name */
+      printf("  target tools: %s\n", m->tools);
+    if (m->collection)
+      printf("  also named: %s.%s\n", m->collection, m->name);
   }
 }
 

@@ -246,6 +246,8 @@ typedef struct IrPlay {
   IrKeyword *kws;    /* every keyword, for the plan */
   int32_t nkws;
   int32_t first_task, ntasks; /* its tasks in the program's table */
+  IrExpr *gather_args;        /* setup's arguments for Gathering Facts (a dict), or NULL */
+  IrExpr *setup_kw[RT_TK_COUNT]; /* Gathering Facts' per-host keywords (become*) */
 } IrPlay;
 
 /* A file embedded at compile time (copy src). */

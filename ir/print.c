@@ -135,7 +135,9 @@ static const char *const pr_levels[RT_LV_COUNT] = {
 
 static const char *const pr_tk[RT_TK_COUNT] = {"name", "ignore_errors", "ignore_unreachable", "no_log",
                                               "run_once", "any_errors_fatal", "check_mode", "notify",
-                                              "until", "retries", "delay", "loop_label", "loop_pause"};
+                                              "until", "retries", "delay", "loop_label", "loop_pause",
+                                              "become", "become_user", "become_method", "become_flags",
+                                              "become_exe"};
 
 static void pr_indent(FILE *f, int depth) {
   for (int i = 0; i < depth; i++)

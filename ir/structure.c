@@ -307,7 +307,6 @@ static bool st_is_false(const FeNode *v) {
  * where only the play's level runs (connection). */
 static bool st_kw_runs(int k, const FeNode *v, bool play) {
   switch (k) {
-  case FE_KW_BECOME:
   case FE_KW_DIFF:
   case FE_KW_DELEGATE_FACTS:
     return st_is_false(v);
@@ -333,7 +332,8 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_NOTIFY, FE_KW_LISTEN, FE_KW_BLOCK, FE_KW_RESCUE, FE_KW_ALWAYS,
                               FE_KW_IGNORE_ERRORS, FE_KW_IGNORE_UNREACHABLE, FE_KW_NO_LOG, FE_KW_RUN_ONCE,
                               FE_KW_ANY_ERRORS_FATAL, FE_KW_CHECK_MODE, FE_KW_RETRIES, FE_KW_DELAY,
-                              FE_KW_LOOP_CONTROL};
+                              FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
+                              FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE};
   for (int k = 0; k < FE_KW_COUNT; k++) {
     FeNode *v = ft && ft->kw[k] ? ft->kw[k] : x->kw[k];
     bool skip = !v || v == s->fp->kw[k];
@@ -471,6 +471,51 @@ static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   return t;
 }
 
+/* become and its settings (nearest value): per-host expressions, which the
+ * ansible_become* variables override at run time (runtime/become.c). */
+static void st_become(St *s, IrExpr **out, FeNode *const *kw) {
+  static const struct {
+    int kw, tk;
+  } b[] = {{FE_KW_BECOME_USER, RT_TK_BECOME_USER},
+           {FE_KW_BECOME_METHOD, RT_TK_BECOME_METHOD},
+           {FE_KW_BECOME_FLAGS, RT_TK_BECOME_FLAGS},
+           {FE_KW_BECOME_EXE, RT_TK_BECOME_EXE}};
+  if (kw[FE_KW_BECOME])
+    out[RT_TK_BECOME] = st_kw_root(s, kw[FE_KW_BECOME], true);
+  for (size_t i = 0; i < sizeof b / sizeof *b; i++)
+    if (kw[b[i].kw])
+      out[b[i].tk] = st_kw_root(s, kw[b[i].kw], false);
+}
+
+/* Setup's arguments from the play's gather_subset, gather_timeout and
+ * fact_path: a dict of those given, or NULL. */
+static IrExpr *st_gather_args(St *s, FePlay *fp) {
+  static const struct {
+    int kw;
+    const char *arg;
+  } a[] = {{FE_KW_GATHER_SUBSET, "gather_subset"}, {FE_KW_GATHER_TIMEOUT, "gather_timeout"},
+           {FE_KW_FACT_PATH, "fact_path"}};
+  FeNode *m = pc_alloc(s->c, sizeof *m);
+  m->kind = FE_MAP;
+  m->loc = fp->loc;
+  m->keys = pc_alloc(s->c, sizeof(FeNode *) * 3);
+  m->vals = pc_alloc(s->c, sizeof(FeNode *) * 3);
+  for (size_t i = 0; i < sizeof a / sizeof *a; i++) {
+    FeNode *v = fp->kw[a[i].kw];
+    if (!v)
+      continue;
+    FeNode *k = pc_alloc(s->c, sizeof *k);
+    k->kind = FE_SCALAR;
+    k->stype = FE_T_STR;
+    k->text = a[i].arg;
+    k->len = strlen(a[i].arg);
+    k->loc = v->loc;
+    m->keys[m->n] = k;
+    m->vals[m->n++] = v;
+  }
+  return m->n ? ir_lower_root(s->l, ir_lower_value(s->l, m), NULL) : NULL;
+}
+
 /* The per-host keywords shared by every kind of task. */
 static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   FeNode *const *kw = x->kw;
@@ -488,6 +533,7 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
     if (kw[flags[i].kw])
       t->kw[flags[i].tk] = st_kw_root(s, kw[flags[i].kw], true);
+  st_become(s, t->kw, kw);
   st_keywords(s, t, x, NULL);
 }
 
@@ -1051,6 +1097,8 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   ip->name = fp->name ? fp->name : "";
   ip->hosts = st_hosts(s, fp->kw[FE_KW_HOSTS]);
   ip->gather_facts = st_play_bool(s, fp->kw[FE_KW_GATHER_FACTS], true, "gather_facts");
+  ip->gather_args = st_gather_args(s, fp);
+  st_become(s, ip->setup_kw, fp->kw);
   ip->force_handlers = st_play_bool(s, fp->kw[FE_KW_FORCE_HANDLERS], false, "force_handlers");
   ip->any_errors_fatal = st_play_bool(s, fp->kw[FE_KW_ANY_ERRORS_FATAL], false, "any_errors_fatal");
   ip->max_fail_percentage = -1;

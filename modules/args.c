@@ -6,6 +6,7 @@
 #include "mod.h"
 
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 char *mod_arg_str(RtValue *args, const char *name) {
@@ -80,6 +81,22 @@ RtValue *mod_fail_result(const char *fmt, ...) {
   rt_dict_set(r, "msg", rt_strz(msg));
   free(msg);
   return r;
+}
+
+RtValue *mod_words(const char *s) {
+  RtValue *l = rt_list_new(4);
+  for (const char *p = s;;) {
+    while (*p && isspace((unsigned char)*p))
+      p++;
+    if (!*p)
+      break;
+    const char *e = p;
+    while (*e && !isspace((unsigned char)*e))
+      e++;
+    rt_list_push(l, rt_str(p, (size_t)(e - p)));
+    p = e;
+  }
+  return l;
 }
 
 RtValue *mod_lines(const char *s, size_t len) {

@@ -3,12 +3,15 @@
  * Python's shlex.split does and runs the argv without shell interpretation
  * (each word quoted and expanded as Ansible's run_command expands it: $VAR
  * from the environment, ~, on the target; exec, so a word is never a
- * function or option); `shell` hands the string to /bin/sh -c (or
+ * function or option; expand_argument_vars=false keeps the words as
+ * given); `shell` hands the string to /bin/sh -c (or
  * `executable`). One framed request runs the whole thing: chdir,
  * creates/removes checks, the command. Its status reaches the controller as
  * records, so the command's stdout is exactly what it printed, whatever it
- * prints. Results carry the keys of Ansible's command module (cmd, rc,
- * stdout, stderr, *_lines, start, end, delta, msg).
+ * prints. `stdin` reaches the command byte for byte (piped from a quoted
+ * value), with the newline only stdin_add_newline adds. Results carry the
+ * keys of Ansible's command module (cmd, rc, stdout, stderr, *_lines,
+ * start, end, delta, msg).
  */
 #include "mod.h"
 
@@ -27,6 +30,7 @@ static const ModParam command_params[] = {
     {.name = "stdin", .type = MP_STR},
     {.name = "stdin_add_newline", .type = MP_BOOL},
     {.name = "strip_empty_ends", .type = MP_BOOL},
+    {.name = "expand_argument_vars", .type = MP_BOOL, .def = "true"}, /* ansible-core 2.16's */
 };
 const ModSchema mod_schema_command = {
     .name = "command",
@@ -170,6 +174,13 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
     goto done;
   }
   RtBuf s = {0};
+  if (stdin_s) { /* exact bytes on the command's stdin: a quoted value piped in
+                  * (a here-document would always end with a newline) */
+    char *in = add_nl == 0 ? rt_xstrdup(stdin_s) : rt_xasprintf("%s\n", stdin_s);
+    mod_sh_set(&s, "__playc_in", in);
+    rt_buf_puts(&s, "printf %s \"$__playc_in\" | {\n");
+    free(in);
+  }
   if (chdir) { /* first, as Ansible: creates/removes are relative to it */
     mod_sh_set_path(&s, "wd", chdir);
     rt_buf_puts(&s, "cd -- \"$wd\" 2>/dev/null || { __playc_rec fail nochdir; __playc_rec path \"$wd\"; exit 2; }\n");
@@ -187,24 +198,22 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
     rt_sh_quote(&s, text);
     rt_buf_putc(&s, '\n');
   } else {
-    mod_sh_run(&s, cmdv, true);
+    mod_sh_run(&s, cmdv, mod_arg_bool(args, "expand_argument_vars", 1) != 0);
   }
+  if (stdin_s)
+    rt_buf_puts(&s, "}\n");
   struct timespec t0, t1;
   clock_gettime(CLOCK_REALTIME, &t0);
   RtExec ex;
-  char *in = NULL;
-  if (stdin_s) /* a here-document always ends with a newline */
-    in = add_nl == 0 ? rt_xstrdup(stdin_s) : rt_xasprintf("%s\n", stdin_s);
-  int rc = rt_host_exec(h, s.data, in, in ? strlen(in) : 0, &ex, &err);
+  int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);
   clock_gettime(CLOCK_REALTIME, &t1);
   rt_buf_free(&s);
-  free(in);
   if (rc < 0)
     goto done; /* unreachable: r stays NULL */
   r = rt_dict_new(12);
   if (mod_rec(&ex, "skip")) {
     bool cr = mod_rec_is(&ex, "skip", "creates");
-    const char *shoulda = h->check_mode ? "Would have" : "Did", *path = mod_rec(&ex, "path");
+    const char *shoulda = h->check_mode ? "Would" : "Did", *path = mod_rec(&ex, "path");
     char *msg = cr ? rt_xasprintf("%s not run command since '%s' exists", shoulda, path)
                    : rt_xasprintf("%s not run command since '%s' does not exist", shoulda, path);
     char *out = cr ? rt_xasprintf("skipped, since %s exists", path)

@@ -38,6 +38,8 @@ RtValue *mod_raise(char *msg);
 void mod_py_bytes_repr(RtBuf *b, const char *s);
 /* Splits a string into lines as Python's str.splitlines() does. */
 RtValue *mod_lines(const char *s, size_t len);
+/* Splits a string at runs of whitespace as Python's str.split() does. */
+RtValue *mod_words(const char *s);
 /* "YYYY-MM-DD HH:MM:SS.ffffff" for a timespec, into buf (>= 32 bytes). */
 void mod_time_text(char *buf, size_t cap, const struct timespec *ts);
 /* "H:MM:SS.ffffff" for the difference b - a. */
@@ -149,6 +151,54 @@ void mod_py_shlex_quote(RtBuf *b, const char *s);
 bool mod_fnmatch(const char *pattern, const char *name);
 /* dpkg's version comparison: <0, 0, >0. */
 int mod_deb_version_cmp(const char *a, const char *b);
+
+/* ---- sysutil.c: helpers of the system family (user, cron, mount, get_url ...) ----
+ * Added with that family; usable by any module. */
+
+/* Arg `name` as an integer: an int, a float (truncated, as Python's int()),
+ * or a string Python's int() takes. 0 when absent or None, 1 with *out set,
+ * -1 when it is not an integer. */
+int mod_arg_int(RtValue *args, const char *name, long long *out);
+/* Arg `name` as Ansible's type=list of str: a list (each element's str()),
+ * or a string split at commas; a scalar becomes a one-element list. NULL
+ * when absent or None. New reference. */
+RtValue *mod_arg_list(RtValue *args, const char *name);
+/* AnsibleModule's answer in check mode for a module that does not support
+ * it: {"skipped": true, "msg": "remote module (NAME) does not support check
+ * mode"}. */
+RtValue *mod_check_skip(const char *module);
+/* Script text: records fail=notool, tool=NAME and path=$PATH, then exits,
+ * unless every program of the comma-separated `tools` is found on $PATH or
+ * in the sbin folders (Ansible's get_bin_path); each found one is recorded
+ * as bin.NAME. */
+void mod_sh_need(RtBuf *s, const char *tools);
+/* Ansible's get_bin_path failure when the script found a tool missing
+ * ("Failed to find required executable ..."), else NULL. */
+RtValue *mod_tool_failure(const RtExec *ex);
+
+/* Sets the facts a module returns (ansible_facts) as Ansible's strategy
+ * does for any module: each as a host fact, and merged into the
+ * ansible_facts dict. `facts` is borrowed. */
+void mod_set_facts(RtHost *h, RtValue *facts);
+
+/* Sets "stdout"/"stderr" to a command's output when it is not empty, with
+ * the "stdout_lines"/"stderr_lines" Ansible's action adds beside them. */
+void mod_set_output(RtValue *r, const RtBuf *out, const RtBuf *err);
+
+/* An argv built on the controller: a command never goes through a shell. */
+typedef struct ModArgv {
+  char **v;
+  size_t n, cap;
+} ModArgv;
+void mod_argv_add(ModArgv *a, const char *word);
+void mod_argv_addf(ModArgv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mod_argv_free(ModArgv *a);
+/* Script text: `set --` with the words quoted, so "$@" runs them. */
+void mod_sh_argv(RtBuf *s, const ModArgv *a);
+/* The words joined by spaces (Ansible's cmd in messages), malloc'd. */
+char *mod_argv_text(const ModArgv *a);
+/* A list value of the words. */
+RtValue *mod_argv_list(const ModArgv *a);
 
 #endif /* MOD_SCHEMA_ONLY */
 #endif

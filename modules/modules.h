@@ -60,13 +60,16 @@ typedef struct ModSchema {
   const char *tools;       /* the programs it needs on the target, comma-separated, or NULL */
   bool check_mode;         /* supports check mode (else a check run skips it, as Ansible) */
   bool diff_mode;          /* returns a diff */
+  /* (system family) the collection that also names it, "ansible.posix" for
+   * ansible.posix.mount: mod_schema_find takes COLLECTION.NAME too; or NULL */
+  const char *collection;
 } ModSchema;
 
 extern const ModSchema *const mod_schemas[]; /* by module id (modules.def) */
 extern const int32_t mod_nschemas;
 
-/* Index of the module called `name` (short, ansible.builtin.NAME or
- * ansible.legacy.NAME), or -1. */
+/* Index of the module called `name` (short, ansible.builtin.NAME,
+ * ansible.legacy.NAME, or its schema's COLLECTION.NAME), or -1. */
 int32_t mod_schema_find(const char *name);
 
 /* Index of parameter `name` (or one of its aliases) in schema `m`, or -1. */

@@ -309,6 +309,7 @@ RtValue *mod_package_facts(RtHost *h, RtValue *args) {
   RtValue *facts = rt_dict_new(1);
   rt_dict_set(facts, "packages", packages);
   rt_dict_set(r, "ansible_facts", facts);
+  mod_set_facts(h, facts); /* they join the host's facts, as the strategy sets them */
 done:
   free(err);
   free(strategy);

@@ -36,6 +36,13 @@ int32_t mod_schema_find(const char *name) {
   for (int32_t i = 0; i < mod_nschemas; i++)
     if (strcmp(mod_schemas[i]->name, name) == 0)
       return i;
+  /* a module that also lives in a collection: COLLECTION.NAME */
+  for (int32_t i = 0; i < mod_nschemas; i++) {
+    const char *c = mod_schemas[i]->collection;
+    size_t n = c ? strlen(c) : 0;
+    if (n && strncmp(name, c, n) == 0 && name[n] == '.' && strcmp(name + n + 1, mod_schemas[i]->name) == 0)
+      return i;
+  }
   return -1;
 }
 

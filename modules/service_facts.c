@@ -291,6 +291,7 @@ RtValue *mod_service_facts(RtHost *h, RtValue *args) {
     RtValue *facts = rt_dict_new(1);
     rt_dict_set(facts, "services", rt_incref(services));
     rt_dict_set(r, "ansible_facts", facts);
+    mod_set_facts(h, facts); /* they join the host's facts, as the strategy sets them */
   }
   if (rt_len(warnings))
     rt_dict_set(r, "warnings", rt_incref(warnings));

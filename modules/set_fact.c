@@ -1,8 +1,10 @@
 /*
  * set_fact.c — the set_fact action: each key a host variable at the set_fact level,
- * checked to be a valid identifier as Ansible checks it.
+ * checked to be a valid identifier as Ansible checks it. With cacheable, they
+ * are facts too (ansible_facts.NAME, and kept by meta: clear_facts's level),
+ * as Ansible's strategy stores them with set_host_facts.
  */
-#include "mod.h"
+#include "facts.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -51,6 +53,9 @@ RtValue *mod_set_fact(RtHost *h, RtValue *args) {
     return mod_fail_result("No key/value pairs provided, at least one is required for this action "
                            "to succeed");
   }
+  int cacheable = mod_arg_bool(args, "cacheable", 0);
+  if (cacheable == 1)
+    mod_facts_store(h, facts);
   for (size_t i = 0; i < facts->u.dict.len; i++)
     rt_host_set_fact(h, facts->u.dict.ents[i].key->u.str.s, rt_incref(facts->u.dict.ents[i].val));
   RtValue *r = rt_dict_new(2);

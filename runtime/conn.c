@@ -423,9 +423,17 @@ void rt_conn_close(RtConn *c) {
 }
 
 void rt_host_close(RtHost *h) {
+  rt_become_close(h); /* become shells share the base connection's transport */
   if (h->conn)
     rt_conn_close(h->conn);
   h->conn = NULL;
+}
+
+void rt_host_reset(RtHost *h) {
+  rt_host_close(h);
+  h->unreachable = false;
+  free(h->unreachable_msg);
+  h->unreachable_msg = NULL;
 }
 
 static void mark_unreachable(RtHost *h, const char *msg) {
@@ -448,7 +456,18 @@ int rt_host_exec(RtHost *h, const char *script, const char *in, size_t inlen, Rt
     *err = rt_xstrdup("interrupted");
     return -1;
   }
-  if (host_open(h, err) < 0 || h->conn->ops->exec(h->conn, script, in, inlen, res, err) < 0) {
+  if (host_open(h, err) < 0) {
+    if (!rt_interrupted())
+      mark_unreachable(h, *err);
+    return -1;
+  }
+  bool fatal = true; /* become.c: the step's shell (a become shell when it escalates) */
+  RtConn *c = rt_become_conn(h, h->conn, &fatal, err);
+  if (!c || c->ops->exec(c, script, in, inlen, res, err) < 0) {
+    if (!c && !fatal) { /* escalation failed: the task fails, the host stays */
+      memset(res, 0, sizeof *res);
+      return -1;
+    }
     if (!rt_interrupted())
       mark_unreachable(h, *err);
     return -1;

@@ -130,7 +130,8 @@ static void local_close(RtConn *conn) {
   free(c);
 }
 
-static const RtConnOps local_ops = {local_exec, local_put, local_remove, local_close};
+static RtConn *local_spawn(RtConn *conn, const char *command, char **err);
+static const RtConnOps local_ops = {local_exec, local_put, local_remove, local_close, local_spawn};
 
 static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
 /* A shell that died must surface as EPIPE (host unreachable), not kill the run. */
@@ -140,7 +141,8 @@ static void ignore_sigpipe(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
-RtConn *rt_conn_local_open(char **err) {
+/* A shell child running `command` with sh -c (NULL: /bin/sh itself). */
+static RtConn *local_start(const char *command, char **err) {
   pthread_once(&sigpipe_once, ignore_sigpipe);
   int pin[2], pout[2], perr[2];
   if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) {
@@ -158,7 +160,10 @@ RtConn *rt_conn_local_open(char **err) {
     dup2(pin[0], 0);
     dup2(pout[1], 1);
     dup2(perr[1], 2);
-    execl("/bin/sh", "sh", (char *)NULL);
+    if (command)
+      execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+    else
+      execl("/bin/sh", "sh", (char *)NULL);
     _exit(127);
   }
   close(pin[0]);
@@ -175,4 +180,12 @@ RtConn *rt_conn_local_open(char **err) {
   c->out = pout[0];
   c->err = perr[0];
   return &c->sh.base;
+}
+
+RtConn *rt_conn_local_open(char **err) { return local_start(NULL, err); }
+
+/* A become shell: another local child running the escalation command. */
+static RtConn *local_spawn(RtConn *conn, const char *command, char **err) {
+  (void)conn;
+  return local_start(command, err);
 }

@@ -60,7 +60,11 @@ typedef struct SshConn {
   int64_t deadline_ms;              /* atomic: a blocking call must return by then; 0 none */
   bool watch_fired;                 /* atomic: the watchdog shut the socket down */
   struct SshConn *wnext;            /* in the watchdog's list (under watch_lock) */
+  struct SshConn *parent;           /* a become shell: the connection whose session it shares */
 } SshConn;
+
+/* The connection that owns the session (and its packet counters). */
+static SshConn *owner(SshConn *c) { return c->parent ? c->parent : c; }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void init_libssh(void) {
@@ -159,7 +163,7 @@ static char *ssh_failure(SshConn *c) {
 
 /* A request begins: silence is measured from now. */
 static void alive_reset(SshConn *c) {
-  c->seen_packets = c->rx.in_packets;
+  c->seen_packets = owner(c)->rx.in_packets;
   c->seen_ms = now_ms();
   c->probes = 0;
 }
@@ -234,8 +238,8 @@ static void send_probe(SshConn *c) {
 static int ssh_idle(RtShell *sh, char **err) {
   SshConn *c = (SshConn *)sh;
   int64_t now = now_ms();
-  if (c->rx.in_packets != c->seen_packets) { /* the server spoke: it is alive */
-    c->seen_packets = c->rx.in_packets;
+  if (owner(c)->rx.in_packets != c->seen_packets) { /* the server spoke: it is alive */
+    c->seen_packets = owner(c)->rx.in_packets;
     c->seen_ms = now;
     c->probes = 0;
     return 0;
@@ -393,7 +397,19 @@ static int ssh_remove(RtConn *conn, const char *path, char **err) {
 static void ssh_close_conn(RtConn *conn) {
   SshConn *c = (SshConn *)conn;
   watch_unregister(c);
-  bool lost = c->sh.base.lost;
+  bool lost = c->sh.base.lost || (c->parent && c->parent->sh.base.lost);
+  if (c->parent) { /* a become shell: its channel only; the session is its parent's */
+    if (c->ch) {
+      if (!lost) {
+        ssh_channel_send_eof(c->ch);
+        ssh_channel_close(c->ch);
+      }
+      ssh_channel_free(c->ch);
+    }
+    free(c->host);
+    free(c);
+    return;
+  }
   if (c->sftp)
     sftp_free(c->sftp);
   if (c->ch) {
@@ -411,7 +427,8 @@ static void ssh_close_conn(RtConn *conn) {
   free(c);
 }
 
-static const RtConnOps ssh_ops = {ssh_exec, ssh_put, ssh_remove, ssh_close_conn};
+static RtConn *ssh_spawn(RtConn *conn, const char *command, char **err);
+static const RtConnOps ssh_ops = {ssh_exec, ssh_put, ssh_remove, ssh_close_conn, ssh_spawn};
 
 /* ---- connecting ------------------------------------------------------------------------ */
 
@@ -582,6 +599,53 @@ static bool start_session(SshConn *c, const RtConnParams *p, char **err) {
   }
   ssh_set_blocking(c->s, 1);
   return true;
+}
+
+/* A become shell: a second channel of the same session running `command`
+ * (the escalation, which then execs /bin/sh), within the connect timeout. */
+static RtConn *ssh_spawn(RtConn *conn, const char *command, char **err) {
+  SshConn *p = (SshConn *)conn;
+  SshConn *c = rt_xcalloc(1, sizeof *c);
+  c->sh = p->sh;
+  rt_shell_init(&c->sh);
+  c->sh.pid = 0;
+  c->sh.base.temps = NULL;
+  c->sh.base.ntemps = 0;
+  c->sh.base.lost = false;
+  c->s = p->s;
+  c->parent = p;
+  c->host = rt_xstrdup(p->host);
+  c->port = p->port;
+  c->fd = p->fd;
+  c->alive_interval = p->alive_interval;
+  c->alive_count = p->alive_count;
+  int64_t deadline = now_ms() + 10000;
+  ssh_set_blocking(c->s, 0);
+  c->ch = ssh_channel_new(c->s);
+  int rc = c->ch ? SSH_AGAIN : SSH_ERROR;
+  while (rc == SSH_AGAIN && (rc = ssh_channel_open_session(c->ch)) == SSH_AGAIN)
+    if (step_wait(c, deadline, "opening a channel", 10, err) < 0)
+      goto error;
+  if (rc == SSH_OK)
+    rc = SSH_AGAIN;
+  while (rc == SSH_AGAIN && (rc = ssh_channel_request_exec(c->ch, command)) == SSH_AGAIN)
+    if (step_wait(c, deadline, "starting a shell", 10, err) < 0)
+      goto error;
+  ssh_set_blocking(c->s, 1);
+  if (rc != SSH_OK) {
+    *err = rt_xasprintf("Failed to connect to the host via ssh: cannot start a shell on %s: %s", c->host,
+                        ssh_get_error(c->s));
+    goto error;
+  }
+  watch_register(c);
+  return &c->sh.base;
+error:
+  ssh_set_blocking(c->s, 1);
+  if (c->ch)
+    ssh_channel_free(c->ch);
+  free(c->host);
+  free(c);
+  return NULL;
 }
 
 RtConn *rt_conn_ssh_open(const RtConnParams *p, char **err) {

@@ -539,6 +539,7 @@ void rt_iter_init(RtIter *it, const RtRun *run, const RtPlayDef *play, int nhost
   it->setup_def.module = -1;
   it->setup_def.loc = play->loc;
   it->setup_def.scope = play->scope;
+  memcpy(it->setup_def.kw, play->setup_kw, sizeof play->setup_kw); /* the play's become* */
   static const char *const always[] = {"always", NULL};
   it->setup_def.tags = always;
   it->setup = item_task(it, &it->setup_def, NULL);

@@ -24,6 +24,8 @@ static void usage(FILE *f, const char *argv0) {
           "          [--vault-id [LABEL@]SOURCE]... [--vault-password-file FILE]...\n"
           "          [--ask-vault-pass] [--output json=FILE|-] [--output junit=FILE] [--profile]\n"
           "          [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]\n"
+          "          [-b] [--become-user USER] [--become-method sudo|su] [-K]\n"
+          "          [--become-password-file FILE]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
           "\nRuns the playbook compiled into this program (by playc).\n",
           argv0);
@@ -148,8 +150,8 @@ static int parse_hkc(const char *s) {
 }
 
 enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
-       OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_OUTPUT, OPT_PROFILE, OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS,
-       OPT_SYNTAX, OPT_STEP };
+       OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_BECOME_USER, OPT_BECOME_METHOD, OPT_BECOME_FILE, OPT_OUTPUT, OPT_PROFILE,
+       OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS, OPT_SYNTAX, OPT_STEP };
 
 /* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
 static void add_tags(const char ***list, int *n, const char *arg) {
@@ -181,6 +183,12 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"vault-pass-file", required_argument, 0, OPT_VAULT_FILE},
       {"ask-vault-pass", no_argument, 0, OPT_ASK_VAULT},
       {"ask-vault-password", no_argument, 0, OPT_ASK_VAULT},
+      /* become (runtime/become.c) */
+      {"become", no_argument, 0, 'b'},          {"become-user", required_argument, 0, OPT_BECOME_USER},
+      {"become-method", required_argument, 0, OPT_BECOME_METHOD},
+      {"ask-become-pass", no_argument, 0, 'K'},
+      {"become-password-file", required_argument, 0, OPT_BECOME_FILE},
+      {"become-pass-file", required_argument, 0, OPT_BECOME_FILE},
       {"output", required_argument, 0, OPT_OUTPUT}, {"profile", no_argument, 0, OPT_PROFILE},
       {"list-hosts", no_argument, 0, OPT_LIST_HOSTS}, {"list-tasks", no_argument, 0, OPT_LIST_TASKS},
       {"list-tags", no_argument, 0, OPT_LIST_TAGS}, {"syntax-check", no_argument, 0, OPT_SYNTAX},
@@ -198,7 +206,7 @@ static int parse_args(RtRun *run, int argc, char **argv) {
   o->vault.password_files = rt_xcalloc((size_t)argc + 1, sizeof *o->vault.password_files);
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:t:h", longs, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:t:hbK", longs, NULL)) != -1) {
     char *end = NULL;
     switch (c) {
     case 'i': o->inventories[o->ninventories++] = optarg; break;
@@ -239,6 +247,11 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     case OPT_VAULT_ID: o->vault.ids[o->vault.nids++] = optarg; break;
     case OPT_VAULT_FILE: o->vault.password_files[o->vault.npassword_files++] = optarg; break;
     case OPT_ASK_VAULT: o->vault.ask = true; break;
+    case 'b': o->become = true; break;
+    case OPT_BECOME_USER: o->become_user = optarg; break;
+    case OPT_BECOME_METHOD: o->become_method = optarg; break;
+    case 'K': o->ask_become_pass = true; break;
+    case OPT_BECOME_FILE: o->become_password_file = optarg; break;
     case OPT_OUTPUT:
       if (!strncmp(optarg, "json=", 5) && optarg[5]) {
         o->out_json = optarg + 5;
@@ -281,6 +294,12 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     rt_out_error("unrecognized arguments: %s", argv[optind]);
     return 5;
   }
+  if (o->ask_become_pass && o->become_password_file) {
+    usage(stderr, argv[0]);
+    rt_out_error("argument --become-password-file/--become-pass-file: not allowed with argument "
+                 "-K/--ask-become-pass");
+    return 5;
+  }
   if (o->vault.ask && o->vault.npassword_files) {
     usage(stderr, argv[0]);
     rt_out_error("argument --vault-password-file/--vault-pass-file: not allowed with argument "
@@ -299,6 +318,12 @@ static void free_run(RtRun *run) {
   free(run->opt.tags);
   free(run->opt.skip_tags);
   rt_vault_run_close(run);
+  if (run->opt.become_pass) { /* the become password: wiped, never left in memory */
+    volatile char *p = run->opt.become_pass;
+    while (*p)
+      *p++ = 0;
+    free(run->opt.become_pass);
+  }
   rt_inventory_free(&run->inv);
   rt_decref(run->extra_vars);
   free(run->opt.inventories);
@@ -329,6 +354,10 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   signal(SIGPIPE, SIG_IGN);
   /* the vault prompt takes Ctrl-C itself (exit 99), so secrets come first */
   if ((rc = rt_vault_run_open(&run)) >= 0) { /* before -e: a vars file may be vault text */
+    free_run(&run);
+    return rc;
+  }
+  if ((rc = rt_become_password_load(&run)) >= 0) { /* -K asks before anything runs */
     free_run(&run);
     return rc;
   }

@@ -15,6 +15,7 @@
  * interleave; each call flushes.
  */
 #include "rt.h"
+#include "textwrap.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -134,6 +135,9 @@ static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity, b
     /* TaskResult.clean_copy: the status is the event, not a key */
     if (top && (strcmp(k, "failed") == 0 || strcmp(k, "skipped") == 0))
       continue;
+    /* _handle_warnings printed and removed them (module warnings, system family) */
+    if (top && (strcmp(k, "warnings") == 0 || strcmp(k, "deprecations") == 0))
+      continue;
     if (top && verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0)) /* _dump_results: top level only */
       continue;
     if (is_debug && has_msg && k[0] != '_' &&
@@ -198,28 +202,32 @@ static void exception_line(RtBuf *b, RtHost *h, const RtValue *result) {
                 (int)(e - line), line);
 }
 
-/* The callback's _handle_warnings: a module's "warnings" are printed as
- * [WARNING] lines before its result line and left out of the dump (the
- * registered result keeps them). Returns the result to dump: `result`
- * itself, or a new copy without the key. */
-static RtValue *module_warnings(RtHost *h, RtValue *result, RtStatus st) {
-  RtValue *w = rt_dict_get(result, "warnings");
-  if (!w || rt_kind(w) != RT_LIST || !rt_len(w) || st == RT_STATUS_SKIPPED || st == RT_STATUS_UNREACHABLE)
-    return rt_incref(result);
-  for (size_t i = 0; i < rt_len(w); i++) {
-    RtBuf m = {0};
-    rt_render_str(&m, rt_list_at(w, i));
-    rt_out_warning(h->run, "%s", m.data ? m.data : "");
-    rt_buf_free(&m);
+/* The callback's _handle_warnings (added with the system family's modules):
+ * a result's "warnings" print before its host line, each text once per run
+ * as Display.warning dedups them. */
+static void result_warnings(RtRun *run, const RtValue *result) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static RtValue *seen;
+  const RtValue *w = rt_kind(result) == RT_DICT ? rt_dict_get(result, "warnings") : NULL;
+  for (size_t i = 0; w && rt_kind(w) == RT_LIST && i < rt_len(w); i++) {
+    const RtValue *m = rt_list_at(w, i);
+    if (rt_kind(m) != RT_STR)
+      continue;
+    pthread_mutex_lock(&lock);
+    if (!seen)
+      seen = rt_dict_new(4);
+    bool shown = rt_dict_get(seen, m->u.str.s) != NULL;
+    if (!shown)
+      rt_dict_set(seen, m->u.str.s, rt_bool(true));
+    pthread_mutex_unlock(&lock);
+    if (!shown)
+      rt_out_warning(run, "%s", m->u.str.s);
   }
-  RtValue *c = rt_dict_copy(result);
-  rt_dict_del(c, "warnings");
-  return c;
 }
 
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item) {
   RtBuf b = {0};
-  result = module_warnings(h, result, st);
+  result_warnings(h->run, result);
   switch (st) {
   case RT_STATUS_OK:
   case RT_STATUS_CHANGED:
@@ -279,7 +287,6 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
   pthread_mutex_unlock(&h->run->out_lock);
   rt_buf_free(&line);
   rt_buf_free(&b);
-  rt_decref(result);
 }
 
 void rt_out_skip_line(RtRun *run, const char *text) {
@@ -350,39 +357,19 @@ void rt_out_warning(RtRun *run, const char *fmt, ...) {
   va_end(ap);
   char *text = rt_xasprintf("[WARNING]: %s", msg);
   free(msg);
-  RtBuf out = {0};
-  size_t col = 0;
-  for (char *p = text; *p;) {
-    while (*p && isspace((unsigned char)*p))
-      p++;
-    size_t n = 0;
-    while (p[n] && !isspace((unsigned char)p[n]))
-      n++;
-    if (n == 0)
-      break;
-    if (col > 0 && col + 1 + n > width) {
-      rt_buf_add(&out, "\n", 1);
-      col = 0;
-    }
-    if (col > 0) {
-      rt_buf_add(&out, " ", 1);
-      col++;
-    }
-    rt_buf_add(&out, p, n);
-    col += n;
-    p += n;
-  }
-  RtBuf colored = {0};
-  stringc(&colored, out.data, out.len, COLOR_WARN);
+  /* textwrap.wrap itself: long words and hyphenated paths break as there */
+  char *wrapped = rt_textwrap(text, width);
+  free(text);
+  RtBuf colored = {0}; /* Display colours the text without its final newline */
+  stringc(&colored, wrapped, strlen(wrapped), COLOR_WARN);
+  free(wrapped);
   rt_buf_add(&colored, "\n", 1);
   if (run)
     pthread_mutex_lock(&run->out_lock);
   fwrite(colored.data, 1, colored.len, stderr);
   if (run)
     pthread_mutex_unlock(&run->out_lock);
-  rt_buf_free(&out);
   rt_buf_free(&colored);
-  free(text);
 }
 
 void rt_out_error(const char *fmt, ...) {

@@ -138,6 +138,13 @@ typedef enum RtTaskKw {
   RT_TK_DELAY,
   RT_TK_LOOP_LABEL,       /* loop_control.label */
   RT_TK_LOOP_PAUSE,       /* loop_control.pause */
+  /* become (runtime/become.c): the nearest value of each keyword; the
+   * ansible_become* connection variables override them at run time */
+  RT_TK_BECOME,
+  RT_TK_BECOME_USER,
+  RT_TK_BECOME_METHOD,
+  RT_TK_BECOME_FLAGS,
+  RT_TK_BECOME_EXE,
   RT_TK_COUNT
 } RtTaskKw;
 
@@ -240,6 +247,11 @@ typedef struct RtPlayDef {
   const RtVarDef *prompts; /* vars_prompt: name, and `value` gives the prompt spec dict */
   int32_t nprompts;
   RtLoc loc;
+  /* Gathering Facts: setup's arguments from the play's gather_subset,
+   * gather_timeout and fact_path (a dict), or NULL; and its per-host
+   * keywords (the play's become*), as a task's kw */
+  RtExprFn gather_args;
+  RtExprFn setup_kw[RT_TK_COUNT];
   /* Templated vars_files: every entry, in order; `file` gives its name or
    * list of names (the first one found wins), `frames` each candidate's
    * vars. Chosen per host before each task (the RT_LV_VARS_FILES level). */

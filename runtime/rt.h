@@ -384,6 +384,11 @@ typedef struct RtConnOps {
    * stopped): SFTP or unlink. 0, or -1 with *err. */
   int (*remove)(RtConn *c, const char *path, char **err);
   void (*close)(RtConn *c);
+  /* become.c: starts another shell on the same transport (a second channel
+   * of the SSH session, another local child) running `command`, unframed:
+   * the caller negotiates it (RtShell read/write) before framing starts.
+   * Close it before `c`. NULL with *err on failure. */
+  RtConn *(*spawn)(RtConn *c, const char *command, char **err);
 } RtConnOps;
 
 struct RtConn {
@@ -434,6 +439,11 @@ void rt_host_temp_remove(RtHost *h, const char *path);
 bool rt_host_lost(const RtHost *h);
 /* Closes the host's connection (rt_conn_close). */
 void rt_host_close(RtHost *h);
+/* (system family: wait_for_connection, reboot) Closes the host's connection
+ * and forgets that it was found unreachable, so the next request connects
+ * afresh: a module that expects the target to go away and come back tries
+ * again instead of ending the host's play. */
+void rt_host_reset(RtHost *h);
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
 /* `n` random bytes (from the kernel) as 2n hex digits into out (2n + 1 bytes). */
@@ -561,6 +571,12 @@ typedef struct RtOptions {
   bool plan;               /* --plan */
   bool plan_json;          /* --plan=json */
   RtVaultSources vault;    /* --vault-id, --vault-password-file, --ask-vault-pass */
+  bool become;             /* -b: become by default */
+  const char *become_user; /* --become-user */
+  const char *become_method; /* --become-method */
+  bool ask_become_pass;    /* -K */
+  const char *become_password_file; /* --become-password-file */
+  char *become_pass;       /* read at start (-K or the file); wiped at exit */
   const char *out_json;    /* --output json=FILE ("-": stdout), or NULL */
   const char *out_junit;   /* --output junit=FILE, or NULL */
   bool profile;            /* --profile */
@@ -621,6 +637,9 @@ struct RtHost {
   RtValue *last_result; /* its result (for ansible_failed_result), or NULL */
   void *incl;           /* run.c: the files an include named on this host */
   int nincl;
+  void *become;         /* become.c: the host's become shells, by (method, user, flags, exe) */
+  char *become_error;   /* become.c: why escalation failed for the running step (the task
+                         * fails with it: "Incorrect sudo password"), or NULL */
   int32_t *vars_files;  /* templated vars_files: the candidate each entry chose (-1: none), or NULL */
 };
 
@@ -697,6 +716,22 @@ RtValue *rt_vault_run_decrypt(RtRun *run, const char *text, size_t len, const ch
  * ansible-playbook. To move to playc.h (with an ABI bump) when codegen emits
  * it. */
 RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
+
+/* ---- become.c: privilege escalation (sudo, su) ------------------------------ */
+
+/* The connection the running step of `h` uses: the host's base shell, or
+ * its become shell for the task's effective become settings (keywords, the
+ * ansible_become* variables over them, then -b/--become-user/--become-method),
+ * opened and negotiated on first use (one per host and become user, method,
+ * flags and exe: a become task costs one round trip as any other). Returns
+ * the connection; NULL with *err when the transport failed (*fatal true) or
+ * escalation failed (*fatal false: h->become_error holds Ansible's message). */
+RtConn *rt_become_conn(RtHost *h, RtConn *base, bool *fatal, char **err);
+/* Closes the host's become shells (before its base connection). */
+void rt_become_close(RtHost *h);
+/* Reads the become password for -K (a prompt) or --become-password-file.
+ * Returns -1 when done, else an exit code after printing the error. */
+int rt_become_password_load(RtRun *run);
 
 /* ---- output.c: the default callback's layout ------------------------------- */
 

@@ -300,17 +300,19 @@ static char *task_name(RtHost *h, const RtItem *x) {
   return name;
 }
 
-/* The "Gathering Facts" task: the setup module, facts merged as Ansible
- * injects them (ansible_facts, and each as a top-level ansible_* var). */
+/* The "Gathering Facts" task: the setup module with the play's
+ * gather_subset, gather_timeout and fact_path; the module stores the facts
+ * as Ansible injects them (modules/setup.c, mod_facts_store). */
 static void gather(RtHost *h, const RtTaskDef *t) {
   RtTaskDef gt = *t;
   gt.module = mod_schema_find("setup");
-  RtValue *args = rt_dict_new(0);
-  if (!rt_step_run(h, &gt, args)) {
+  RtValue *args = h->play && h->play->gather_args ? h->play->gather_args(h) : rt_dict_new(0);
+  if (rt_is_error(args)) {
+    rt_step_error(h, &gt, RT_PHASE_ARGS, args);
     h->last_status = rt_task_finish(h, &gt);
     return;
   }
-  /* rt_step_run merged the facts into the host's */
+  rt_step_run(h, &gt, args);
   h->last_status = rt_task_finish(h, &gt);
 }
 

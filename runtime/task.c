@@ -267,26 +267,6 @@ static const char *arg_text(void *ctx, const char *name) {
   }
 }
 
-/* Facts a module returns (setup, service_facts, package_facts ...) join the
- * host's facts as the strategy's set_host_facts merges them: each one a
- * fact variable, and into ansible_facts. set_fact and include_vars return
- * theirs for their own levels (they set them themselves). */
-static void merge_module_facts(RtHost *h, const RtTaskDef *t, RtValue *r) {
-  RtValue *facts = rt_dict_get(r, "ansible_facts");
-  RtValue *failed = rt_dict_get(r, "failed");
-  if (!facts || rt_kind(facts) != RT_DICT || (failed && rt_truth(failed, NULL) == 1) ||
-      (t->action && (strcmp(t->action, "set_fact") == 0 || strcmp(t->action, "include_vars") == 0)))
-    return;
-  RtValue *old = h->dyn[RT_LV_FACTS] ? rt_dict_get(h->dyn[RT_LV_FACTS], "ansible_facts") : NULL;
-  RtValue *all = old && rt_kind(old) == RT_DICT ? rt_dict_copy(old) : rt_dict_new(facts->u.dict.len);
-  for (size_t i = 0; i < facts->u.dict.len; i++) {
-    const char *k = facts->u.dict.ents[i].key->u.str.s;
-    rt_host_set_var(h, RT_LV_FACTS, k, rt_incref(facts->u.dict.ents[i].val));
-    rt_dict_set(all, k, rt_incref(facts->u.dict.ents[i].val));
-  }
-  rt_host_set_var(h, RT_LV_FACTS, "ansible_facts", all);
-}
-
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   if (rt_too_deep(args)) { /* before find_error recurses into it */
     rt_step_error(h, t, RT_PHASE_ARGS, rt_too_deep_error());
@@ -329,6 +309,13 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   }
   RtValue *r = rt_modules[t->module](h, args);
   rt_decref(args);
+  if (!r && h->become_error) { /* become.c: escalation failed ("Incorrect sudo password") */
+    r = rt_dict_new(2);
+    rt_dict_set(r, "msg", rt_str_take(h->become_error, strlen(h->become_error)));
+    rt_dict_set(r, "failed", rt_bool(true));
+    rt_dict_set(r, RT_RAISED_KEY, rt_bool(true)); /* raised by the connection: no "changed" */
+    h->become_error = NULL;
+  }
   if (!r && !h->unreachable) { /* interrupted: no result, the run is stopping */
     set_result(h, NULL);
     h->step_interrupted = true;
@@ -359,7 +346,6 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     bool nonzero = rc && !zero;
     rt_dict_set(r, "failed", rt_bool(nonzero));
   }
-  merge_module_facts(h, t, r);
   set_result(h, r);
   h->result_from_module = true;
   if (t->register_var) /* for changed_when / failed_when / until */
