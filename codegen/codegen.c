@@ -58,6 +58,9 @@
   X(rt_tpl_value, "vpp")                                                                  \
   X(rt_tpl_end, "pp")                                                                     \
   X(rt_tpl_single, "pp")                                                                  \
+  X(rt_tpl_str, "vpp")                                                                    \
+  X(rt_tpl_end_str, "pp")                                                                 \
+  X(rt_dict_put_value, "pppp")                                                            \
   X(rt_lookup, "pppppp")                                                                  \
   X(rt_incref, "pp")                                                                      \
   X(rt_step_until, "bppi")                                                                \
@@ -101,6 +104,8 @@ CG_SIG_CHECK(rt_loop_begin, int64_t (*)(RtHost *, const RtTaskDef *, RtValue *))
 CG_SIG_CHECK(rt_step_run, bool (*)(RtHost *, const RtTaskDef *, RtValue *));
 CG_SIG_CHECK(rt_step_error, void (*)(RtHost *, const RtTaskDef *, int32_t, RtValue *));
 CG_SIG_CHECK(rt_task_finish, RtStatus (*)(RtHost *, const RtTaskDef *));
+CG_SIG_CHECK(rt_tpl_str, void (*)(RtTpl *, RtValue *));
+CG_SIG_CHECK(rt_dict_put_value, RtValue *(*)(RtValue *, RtValue *, RtValue *));
 CG_SIG_CHECK(rt_lookup, RtValue *(*)(RtHost *, const char *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
 _Static_assert(sizeof(RtStatus) == 4 && sizeof(bool) == 1 && sizeof(size_t) == 8, "ABI");
@@ -130,7 +135,7 @@ typedef struct Cg {
   LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f64, t_ptr;
   LLVMTypeRef t_loc, t_vardef, t_scope, t_kws, t_taskdef, t_itemdef, t_blockdef, t_incdef, t_roledef;
   LLVMTypeRef t_playdef, t_filedef, t_program;
-  LLVMTypeRef t_expr_fn, t_task_fn;
+  LLVMTypeRef t_expr_fn, t_task_fn, t_part_fn;
   CgRtFn rt[CG_RT_COUNT];
   LLVMValueRef *expr_fns; /* by root id */
   LLVMValueRef *scope_gvs, *block_gvs, *role_gvs; /* by id */
@@ -140,6 +145,11 @@ typedef struct Cg {
     LLVMValueRef gv;
   } *varsets;             /* RtVarDef arrays emitted, by the IrVar array they come from */
   int nvarsets;
+  const IrExpr *cur_root; /* the root whose function is being generated */
+  PcMap task_fns;         /* args root → task function (tasks sharing a body) */
+  PcMap weights;          /* IrExpr → IR nodes in its tree (cg_weight) */
+  PcMap strings;          /* bytes → their constant global (cg_bytes) */
+  int32_t nparts;         /* part functions of the current root */
   /* the function being generated */
   LLVMValueRef fn, host, taskdef, err_slot;
   /* the last RtLoc file string, reused by the next RtLoc of the same file */
@@ -265,6 +275,7 @@ static void cg_types_init(Cg *g) {
       11, sizeof(RtProgram));
   g->t_expr_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P}, 1, false);
   g->t_task_fn = LLVMFunctionType(I32, (LLVMTypeRef[]){P, P}, 2, false);
+  g->t_part_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P, P}, 2, false);
 }
 
 /* ---- constants and runtime calls --------------------------------------------------- */
@@ -355,12 +366,20 @@ static LLVMValueRef cg_global(Cg *g, LLVMValueRef init, const char *name) {
   return gv;
 }
 
-/* `len` bytes at `s`, NUL-terminated, as a private constant: its address. */
+/* `len` bytes at `s`, NUL-terminated, as a private constant: its address.
+ * Each distinct string is emitted once (a name used a thousand times is one
+ * global, not a thousand for the optimiser to merge). */
 static LLVMValueRef cg_bytes(Cg *g, const char *s, size_t len) {
-  LLVMValueRef init = LLVMConstStringInContext2(g->ctx, s ? s : "", s ? len : 0, false);
-  LLVMValueRef gv = cg_global(g, init, ".str");
+  if (!s)
+    s = "", len = 0;
+  LLVMValueRef gv = pc_map_get(&g->strings, s, len);
+  if (gv)
+    return gv;
+  LLVMValueRef init = LLVMConstStringInContext2(g->ctx, s, len, false);
+  gv = cg_global(g, init, ".str");
   LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
   LLVMSetAlignment(gv, 1);
+  pc_map_put(g->pc, &g->strings, pc_strndup(g->pc, s, len), len, gv);
   return gv;
 }
 
@@ -422,11 +441,11 @@ static LLVMValueRef cg_fn_name(Cg *g, const char *prefix, int32_t id, LLVMTypeRe
 /* ---- unboxed (typed) expressions ----------------------------------------------------- */
 
 static bool cg_scalar_type(IrType t) { return t == TY_BOOL || t == TY_INT || t == TY_FLOAT; }
-static bool cg_unboxable(const IrExpr *e);
+static bool cg_unboxable(const Cg *g, const IrExpr *e);
 
-static bool cg_binop_unboxable(const IrExpr *e) {
+static bool cg_binop_unboxable(const Cg *g, const IrExpr *e) {
   IrType a = e->kids[0]->type, b = e->kids[1]->type;
-  if (!cg_unboxable(e->kids[0]) || !cg_unboxable(e->kids[1]))
+  if (!cg_unboxable(g, e->kids[0]) || !cg_unboxable(g, e->kids[1]))
     return false;
   switch (e->binop) {
   case RT_OP_ADD: case RT_OP_SUB: case RT_OP_MUL:
@@ -441,24 +460,37 @@ static bool cg_binop_unboxable(const IrExpr *e) {
   }
 }
 
+/* True when `e` is a call to the function of another root (ir.h's shared
+ * exprs); a constant is cheaper inline. */
+static bool cg_is_call(const Cg *g, const IrExpr *e) {
+  return ir_is_ref(e) && e != g->cur_root && e->op != IR_CONST;
+}
+
+/* True when every kid from `from` on is unboxable and of type `t`. */
+static bool cg_kids_unboxable(const Cg *g, const IrExpr *e, IrType t) {
+  for (int32_t i = 0; i < e->nkids; i++)
+    if (e->kids[i]->type != t || !cg_unboxable(g, e->kids[i]))
+      return false;
+  return true;
+}
+
 /* True when `e` is computed in a register: a bool/int/float constant, or an
  * operation on such values that cannot fail. */
-static bool cg_unboxable(const IrExpr *e) {
-  if (!cg_scalar_type(e->type))
+static bool cg_unboxable(const Cg *g, const IrExpr *e) {
+  if (!cg_scalar_type(e->type) || cg_is_call(g, e))
     return false;
   switch (e->op) {
   case IR_CONST:
     return true;
   case IR_NOT:
-    return e->type == TY_BOOL && cg_unboxable(e->kids[0]);
+    return e->type == TY_BOOL && cg_unboxable(g, e->kids[0]);
   case IR_NEG: /* -INT64_MIN overflows: only floats negate in registers */
-    return e->type == TY_FLOAT && e->kids[0]->type == TY_FLOAT && cg_unboxable(e->kids[0]);
+    return e->type == TY_FLOAT && e->kids[0]->type == TY_FLOAT && cg_unboxable(g, e->kids[0]);
   case IR_AND:
   case IR_OR:
-    return e->type == TY_BOOL && e->kids[0]->type == TY_BOOL && e->kids[1]->type == TY_BOOL &&
-           cg_unboxable(e->kids[0]) && cg_unboxable(e->kids[1]);
+    return e->type == TY_BOOL && cg_kids_unboxable(g, e, TY_BOOL);
   case IR_BINOP:
-    return cg_binop_unboxable(e);
+    return cg_binop_unboxable(g, e);
   default:
     return false;
   }
@@ -533,11 +565,14 @@ static CgVal cg_scalar(Cg *g, const IrExpr *e) {
   default:
     break;
   }
+  if (e->op == IR_AND || e->op == IR_OR) { /* bools that cannot fail: no need to branch */
+    for (int32_t i = 1; i < e->nkids; i++) {
+      CgVal k = cg_scalar(g, e->kids[i]);
+      a.v = e->op == IR_AND ? LLVMBuildAnd(g->b, a.v, k.v, "") : LLVMBuildOr(g->b, a.v, k.v, "");
+    }
+    return a;
+  }
   CgVal b = cg_scalar(g, e->kids[1]);
-  if (e->op == IR_AND)
-    return (CgVal){CG_BOOL, LLVMBuildAnd(g->b, a.v, b.v, "")};
-  if (e->op == IR_OR)
-    return (CgVal){CG_BOOL, LLVMBuildOr(g->b, a.v, b.v, "")};
   if (e->binop >= RT_OP_EQ)
     return cg_scalar_compare(g, e, a, b);
   return cg_scalar_arith(g, e, a, b);
@@ -558,17 +593,161 @@ static LLVMValueRef cg_box(Cg *g, CgVal v) {
 
 static LLVMValueRef cg_expr(Cg *g, const IrExpr *e);
 
+/* ---- big expressions: part functions ---------------------------------------------------- *
+ * LLVM's backend slows down more than linearly with a function's size, so no
+ * function grows much past CG_PART_WEIGHT IR nodes: a sub-expression heavier
+ * than that is outlined into a part function `ptr part(ptr host, ptr)` that
+ * returns its value, and the kids of a wide expression (list, dict, `~`,
+ * template, and/or) go in runs, each run in a part function that threads an
+ * accumulator (the list, dict or text buffer being built). */
+enum { CG_PART_WEIGHT = 1000 };
+
+/* IR nodes in `e`'s tree, calls to other roots counting one. */
+static int64_t cg_weight(Cg *g, const IrExpr *e) {
+  if (e->nkids == 0 || cg_is_call(g, e))
+    return 1;
+  intptr_t known = (intptr_t)pc_map_get_ptr(&g->weights, e);
+  if (known)
+    return known;
+  int64_t w = 1;
+  for (int32_t i = 0; i < e->nkids; i++)
+    w += cg_weight(g, e->kids[i]);
+  if (w > INT32_MAX)
+    w = INT32_MAX;
+  pc_map_put_ptr(g->pc, &g->weights, e, (void *)(intptr_t)w);
+  return w;
+}
+
+/* What `e` adds to the function it is generated in: 1 once outlined. */
+static int64_t cg_inline_weight(Cg *g, const IrExpr *e) {
+  int64_t w = cg_weight(g, e);
+  return w > CG_PART_WEIGHT ? 1 : w;
+}
+
+/* The function being generated, saved while a part function is. */
+typedef struct CgFnState {
+  LLVMValueRef fn, host, taskdef, err_slot;
+  LLVMBasicBlockRef bb;
+} CgFnState;
+
+static void cg_begin_fn(Cg *g, LLVMValueRef fn);
+
+/* Starts part function number g->nparts of the current root; returns the
+ * caller's state and sets *acc to the part's second parameter. */
+static CgFnState cg_part_begin(Cg *g, LLVMValueRef *fn, LLVMValueRef *acc) {
+  CgFnState st = {g->fn, g->host, g->taskdef, g->err_slot, cg_here(g)};
+  char name[64];
+  snprintf(name, sizeof name, "expr_%d.part%d", (int)g->cur_root->id, (int)g->nparts++);
+  *fn = LLVMAddFunction(g->mod, name, g->t_part_fn);
+  LLVMSetLinkage(*fn, LLVMInternalLinkage);
+  /* Straight-line calls building data gain nothing from optimisation, and
+   * the O0 code generator is linear: optnone (which needs noinline). */
+  static const char *const attrs[] = {"noinline", "optnone"};
+  for (int i = 0; i < 2; i++) {
+    unsigned kind = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
+    LLVMAddAttributeAtIndex(*fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+  }
+  cg_begin_fn(g, *fn);
+  g->taskdef = NULL;
+  *acc = LLVMGetParam(*fn, 1);
+  return st;
+}
+
+/* Returns `ret` from the part function and goes back to the caller. */
+static void cg_part_finish(Cg *g, CgFnState st, LLVMValueRef ret) {
+  LLVMBuildRet(g->b, ret);
+  g->fn = st.fn, g->host = st.host, g->taskdef = st.taskdef, g->err_slot = st.err_slot;
+  LLVMPositionBuilderAtEnd(g->b, st.bb);
+}
+
+/* cg_part_finish, then the call part(host, acc) in the caller. */
+static LLVMValueRef cg_part_end(Cg *g, CgFnState st, LLVMValueRef fn, LLVMValueRef ret, LLVMValueRef acc) {
+  cg_part_finish(g, st, ret);
+  return LLVMBuildCall2(g->b, g->t_part_fn, fn, (LLVMValueRef[]){g->host, acc ? acc : cg_null(g)}, 2, "");
+}
+
+static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e);
+
+/* A sub-expression too heavy to stay inline: its own part function. */
+static LLVMValueRef cg_outline(Cg *g, const IrExpr *e) {
+  LLVMValueRef fn, acc;
+  CgFnState st = cg_part_begin(g, &fn, &acc);
+  return cg_part_end(g, st, fn, cg_expr_here(g, e), NULL);
+}
+
+/* Emits kid `i` of `e` into accumulator `acc`; returns the accumulator. */
+typedef LLVMValueRef (*CgKidFn)(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef acc);
+
+/* The inline weight of kids [from, to), capped just past `cap`. */
+static int64_t cg_range_weight(Cg *g, const IrExpr *e, int32_t from, int32_t to, int64_t cap) {
+  int64_t w = 0;
+  for (int32_t i = from; i < to && w <= cap; i++)
+    w += cg_inline_weight(g, e->kids[i]);
+  return w;
+}
+
+/* Splits kids [from, to) into at most CG_FANOUT runs of about equal weight:
+ * run k is [cuts[k], cuts[k + 1]); returns the number of runs. */
+enum { CG_FANOUT = 16 };
+static int32_t cg_cut(Cg *g, const IrExpr *e, int32_t from, int32_t to, int32_t *cuts) {
+  int64_t total = cg_range_weight(g, e, from, to, INT64_MAX), per = total / CG_FANOUT + 1, w = 0;
+  int32_t n = 0;
+  cuts[n++] = from;
+  for (int32_t i = from; i < to; i++) {
+    w += cg_inline_weight(g, e->kids[i]);
+    if (w >= per && i + 1 < to && n < CG_FANOUT) {
+      cuts[n++] = i + 1;
+      w = 0;
+    }
+  }
+  if (n == 1 && to - from > 1) { /* one heavy kid at the end, or many light ones: by count */
+    int32_t per_kids = (to - from + CG_FANOUT - 1) / CG_FANOUT;
+    for (int32_t i = from + per_kids; i < to; i += per_kids)
+      cuts[n++] = i;
+  }
+  cuts[n] = to;
+  return n; /* every run is shorter than [from, to) when it has two kids or more */
+}
+
+/* emit(kid i) for kids [from, to) of `e` in order, threading `acc`: inline
+ * when they are light enough, else each of at most CG_FANOUT runs in a part
+ * function of its own, split again inside when still too heavy. So every
+ * function holds at most CG_PART_WEIGHT nodes or CG_FANOUT calls. */
+static LLVMValueRef cg_kids_range(Cg *g, const IrExpr *e, int32_t from, int32_t to, LLVMValueRef acc,
+                                  CgKidFn emit) {
+  if (to - from <= 1 || cg_range_weight(g, e, from, to, CG_PART_WEIGHT) <= CG_PART_WEIGHT) {
+    for (int32_t i = from; i < to; i++)
+      acc = emit(g, e, i, acc);
+    return acc;
+  }
+  int32_t cuts[CG_FANOUT + 1];
+  int32_t n = cg_cut(g, e, from, to, cuts);
+  for (int32_t k = 0; k < n; k++) {
+    LLVMValueRef fn, a;
+    CgFnState st = cg_part_begin(g, &fn, &a);
+    a = cg_kids_range(g, e, cuts[k], cuts[k + 1], a, emit);
+    acc = cg_part_end(g, st, fn, a, acc);
+  }
+  return acc;
+}
+
+static LLVMValueRef cg_kids(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef acc, CgKidFn emit) {
+  return cg_kids_range(g, e, from, e->nkids, acc, emit);
+}
+
 static LLVMValueRef cg_const(Cg *g, const IrExpr *e) {
   if (e->type == TY_STR)
     return CG_CALL(g, CG_rt_str, cg_bytes(g, e->s, e->slen), cg_i64(g, e->s ? (int64_t)e->slen : 0));
   return cg_call0(g, CG_rt_none);
 }
 
-static LLVMValueRef cg_list(Cg *g, const IrExpr *e) {
-  LLVMValueRef l = CG_CALL(g, CG_rt_list_new, cg_i64(g, e->nkids));
-  for (int32_t i = 0; i < e->nkids; i++)
-    CG_CALL(g, CG_rt_list_push, l, cg_expr(g, e->kids[i]));
+static LLVMValueRef cg_list_item(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef l) {
+  CG_CALL(g, CG_rt_list_push, l, cg_expr(g, e->kids[i]));
   return l;
+}
+
+static LLVMValueRef cg_list(Cg *g, const IrExpr *e) {
+  return cg_kids(g, e, 0, CG_CALL(g, CG_rt_list_new, cg_i64(g, e->nkids)), cg_list_item);
 }
 
 /* A dict key must be known at compile time (rt_dict_put takes bytes); keys
@@ -590,21 +769,44 @@ static bool cg_dict_key(const IrExpr *k, char *buf, size_t cap, const char **s, 
   return true;
 }
 
+/* One entry k: v of a dict whose keys are all constants. */
+static LLVMValueRef cg_dict_entry(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef d) {
+  char buf[32];
+  const char *key;
+  size_t len;
+  if (i % 2)
+    return d; /* values go with their keys */
+  PC_ASSERT(cg_dict_key(e->kids[i], buf, sizeof buf, &key, &len));
+  LLVMValueRef v = cg_expr(g, e->kids[i + 1]);
+  CG_CALL(g, CG_rt_dict_put, d, cg_bytes(g, key, len), cg_i64(g, (int64_t)len), v);
+  return d;
+}
+
+/* One entry of a dict with a key computed at run time: every entry goes
+ * through rt_dict_put_value, which turns the dict into the first error (the
+ * key's own, or an unhashable list or dict key) and keeps it. */
+static LLVMValueRef cg_dict_entry_value(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef d) {
+  if (i % 2)
+    return d;
+  LLVMValueRef k = cg_expr(g, e->kids[i]);
+  LLVMValueRef v = cg_expr(g, e->kids[i + 1]);
+  d = CG_CALL(g, CG_rt_dict_put_value, d, k, v);
+  cg_decref(g, k);
+  return d;
+}
+
+/* {k: v, ...}: constant keys are put as bytes; with any key computed at run
+ * time (`{x: 1}`, `{[1]: 2}`), every key is evaluated and put as a value. */
 static LLVMValueRef cg_dict(Cg *g, const IrExpr *e) {
-  LLVMValueRef d = CG_CALL(g, CG_rt_dict_new, cg_i64(g, e->nkids / 2));
+  bool constant = true;
   for (int32_t i = 0; i + 1 < e->nkids; i += 2) {
     char buf[32];
     const char *key;
     size_t len;
-    if (!cg_dict_key(e->kids[i], buf, sizeof buf, &key, &len)) {
-      pc_error_at(g->pc, e->kids[i]->loc, "dictionary keys computed at run time are not supported");
-      g->failed = true;
-      continue;
-    }
-    LLVMValueRef v = cg_expr(g, e->kids[i + 1]);
-    CG_CALL(g, CG_rt_dict_put, d, cg_bytes(g, key, len), cg_i64(g, (int64_t)len), v);
+    constant &= cg_dict_key(e->kids[i], buf, sizeof buf, &key, &len);
   }
-  return d;
+  LLVMValueRef d = CG_CALL(g, CG_rt_dict_new, cg_i64(g, e->nkids / 2));
+  return cg_kids(g, e, 0, d, constant ? cg_dict_entry : cg_dict_entry_value);
 }
 
 static LLVMValueRef cg_var(Cg *g, const IrExpr *e) {
@@ -687,41 +889,92 @@ static LLVMValueRef cg_truth(Cg *g, LLVMValueRef v) {
   return CG_CALL(g, CG_rt_truth, v, g->err_slot);
 }
 
-/* Jinja `a and b` / `a or b`: yields a or b (not a bool), short-circuit.
- *   t = truth(a); switch t { -1: err; short: a; else: decref a; b } */
-static LLVMValueRef cg_andor(Cg *g, const IrExpr *e) {
-  bool is_and = e->op == IR_AND;
-  LLVMValueRef a = cg_expr(g, e->kids[0]);
-  LLVMValueRef t = cg_truth(g, a);
-  LLVMBasicBlockRef err = cg_block(g, "andor.err"), keep = cg_block(g, "andor.keep"),
-                    other = cg_block(g, "andor.other"), join = cg_block(g, "andor.join");
-  LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
-  LLVMAddCase(sw, cg_i32(g, is_and ? 0 : 1), keep);
-  LLVMAddCase(sw, cg_i32(g, is_and ? 1 : 0), other);
-  LLVMValueRef vals[3];
-  LLVMBasicBlockRef bbs[3];
-  cg_at(g, err);
-  cg_decref(g, a);
-  vals[0] = cg_load(g, g->t_ptr, g->err_slot);
-  bbs[0] = cg_here(g);
-  LLVMBuildBr(g->b, join);
-  cg_at(g, keep);
-  vals[1] = a;
-  bbs[1] = keep;
-  LLVMBuildBr(g->b, join);
-  cg_at(g, other);
-  cg_decref(g, a);
-  vals[2] = cg_expr(g, e->kids[1]);
-  bbs[2] = cg_here(g);
+/* Operand `k` of an and/or chain being generated. */
+typedef LLVMValueRef (*CgOperand)(Cg *g, const IrExpr *e, int32_t k, void *ctx);
+
+/* Jinja `a and b and ...` / `a or b or ...` over `n` operands: yields the
+ * operand that decides (not a bool), short-circuit. For each but the last:
+ *   t = truth(a); switch t { -1: decref a; err; short: a to join; else: decref a }
+ * and the last operand goes to the join as it is. */
+static LLVMValueRef cg_andor_chain(Cg *g, bool is_and, int32_t n, CgOperand operand, const IrExpr *e, void *ctx) {
+  LLVMBasicBlockRef join = cg_block(g, "andor.join");
+  PcVec vals = {0}, bbs = {0};
+  for (int32_t i = 0; i + 1 < n; i++) {
+    LLVMValueRef a = operand(g, e, i, ctx);
+    LLVMValueRef t = cg_truth(g, a);
+    LLVMBasicBlockRef err = cg_block(g, "andor.err"), keep = cg_block(g, "andor.keep"),
+                      other = cg_block(g, "andor.other"), ok = cg_block(g, "andor.ok");
+    /* two branches rather than a switch: the O0 instruction selector
+     * (FastISel) takes them, and part functions are compiled at O0 */
+    LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, t, cg_i32(g, 0), ""), err, ok);
+    cg_at(g, ok);
+    LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, t, cg_i32(g, is_and ? 0 : 1), ""), keep, other);
+    cg_at(g, err);
+    cg_decref(g, a);
+    pc_vec_push(g->pc, &vals, cg_load(g, g->t_ptr, g->err_slot));
+    pc_vec_push(g->pc, &bbs, cg_here(g));
+    LLVMBuildBr(g->b, join);
+    cg_at(g, keep);
+    pc_vec_push(g->pc, &vals, a);
+    pc_vec_push(g->pc, &bbs, keep);
+    LLVMBuildBr(g->b, join);
+    cg_at(g, other);
+    cg_decref(g, a);
+  }
+  pc_vec_push(g->pc, &vals, operand(g, e, n - 1, ctx));
+  pc_vec_push(g->pc, &bbs, cg_here(g));
   LLVMBuildBr(g->b, join);
   cg_at(g, join);
-  return cg_phi(g, g->t_ptr, vals, bbs, 3);
+  return cg_phi(g, g->t_ptr, (LLVMValueRef *)vals.items, (LLVMBasicBlockRef *)bbs.items, (unsigned)vals.len);
 }
+
+/* Operand k: kid from + k (ctx points at from). */
+static LLVMValueRef cg_andor_kid(Cg *g, const IrExpr *e, int32_t k, void *ctx) {
+  return cg_expr(g, e->kids[*(int32_t *)ctx + k]);
+}
+
+/* Operand k: a call to part function k (ctx is the array of them). */
+static LLVMValueRef cg_andor_part(Cg *g, const IrExpr *e, int32_t k, void *ctx) {
+  (void)e;
+  LLVMValueRef fn = ((LLVMValueRef *)ctx)[k];
+  return LLVMBuildCall2(g->b, g->t_part_fn, fn, (LLVMValueRef[]){g->host, cg_null(g)}, 2, "");
+}
+
+/* An operand costs a switch, three blocks and two phi entries: a chain
+ * stays in one function up to this many operands. */
+enum { CG_ANDOR_INLINE = 64 };
+
+/* The chain over kids [from, to). Python's and/or are associative (`a and b
+ * and c and d` is `(a and b) and (c and d)`), so a long or heavy chain is a
+ * chain of at most CG_FANOUT runs, each run's own chain in a part function. */
+static LLVMValueRef cg_andor_range(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
+  bool is_and = e->op == IR_AND;
+  if (to - from <= 1 ||
+      (to - from <= CG_ANDOR_INLINE && cg_range_weight(g, e, from, to, CG_PART_WEIGHT) <= CG_PART_WEIGHT))
+    return cg_andor_chain(g, is_and, to - from, cg_andor_kid, e, &from);
+  int32_t cuts[CG_FANOUT + 1];
+  int32_t n = cg_cut(g, e, from, to, cuts);
+  if (n == 1) { /* light operands, too many for one function: by count */
+    int32_t per = (to - from + CG_FANOUT - 1) / CG_FANOUT;
+    for (int32_t i = from + per; i < to; i += per)
+      cuts[n++] = i;
+    cuts[n] = to;
+  }
+  LLVMValueRef parts[CG_FANOUT];
+  for (int32_t k = 0; k < n; k++) {
+    LLVMValueRef unused;
+    CgFnState st = cg_part_begin(g, &parts[k], &unused);
+    cg_part_finish(g, st, cg_andor_range(g, e, cuts[k], cuts[k + 1]));
+  }
+  return cg_andor_chain(g, is_and, n, cg_andor_part, e, parts);
+}
+
+static LLVMValueRef cg_andor(Cg *g, const IrExpr *e) { return cg_andor_range(g, e, 0, e->nkids); }
 
 /* The condition of an inline if as an i32 truth value (1, 0, -1 = error in the
  * error slot); typed conditions need no runtime call. */
 static LLVMValueRef cg_if_truth(Cg *g, const IrExpr *c) {
-  if (cg_unboxable(c))
+  if (cg_unboxable(g, c))
     return LLVMBuildZExt(g->b, cg_scalar_truth(g, cg_scalar(g, c)), g->t_i32, "");
   LLVMValueRef v = cg_expr(g, c);
   LLVMValueRef t = cg_truth(g, v);
@@ -753,19 +1006,28 @@ static LLVMValueRef cg_if(Cg *g, const IrExpr *e) {
   return cg_phi(g, g->t_ptr, vals, bbs, 3);
 }
 
-static LLVMValueRef cg_template(Cg *g, const IrExpr *e) {
-  LLVMValueRef buf = cg_call0(g, CG_rt_tpl_begin);
-  for (int32_t i = 0; i < e->nkids; i++) {
-    const IrExpr *k = e->kids[i];
-    if (k->op == IR_CONST && k->type == TY_STR) {
-      CG_CALL(g, CG_rt_tpl_text, buf, cg_bytes(g, k->s, k->slen), cg_i64(g, k->s ? (int64_t)k->slen : 0));
-      continue;
-    }
-    LLVMValueRef v = cg_expr(g, k);
-    CG_CALL(g, CG_rt_tpl_value, buf, v);
-    cg_decref(g, v);
+/* One part of a template: text as it is, a value rendered (None as ""). */
+static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef buf) {
+  const IrExpr *k = e->kids[i];
+  if (k->op == IR_CONST && k->type == TY_STR && !ir_is_ref(k)) {
+    CG_CALL(g, CG_rt_tpl_text, buf, cg_bytes(g, k->s, k->slen), cg_i64(g, k->s ? (int64_t)k->slen : 0));
+    return buf;
   }
+  LLVMValueRef v = cg_expr(g, k);
+  CG_CALL(g, e->op == IR_CONCAT ? CG_rt_tpl_str : CG_rt_tpl_value, buf, v);
+  cg_decref(g, v);
+  return buf;
+}
+
+static LLVMValueRef cg_template(Cg *g, const IrExpr *e) {
+  LLVMValueRef buf = cg_kids(g, e, 0, cg_call0(g, CG_rt_tpl_begin), cg_template_part);
   return CG_CALL(g, CG_rt_tpl_end, buf);
+}
+
+/* a ~ b ~ c: one buffer, each operand rendered with str(). */
+static LLVMValueRef cg_concat(Cg *g, const IrExpr *e) {
+  LLVMValueRef buf = cg_kids(g, e, 0, cg_call0(g, CG_rt_tpl_begin), cg_template_part);
+  return CG_CALL(g, CG_rt_tpl_end_str, buf);
 }
 
 /* "{{ e }}" alone. Ansible returns a bare variable's value as it is ("{{ n }}"
@@ -783,7 +1045,7 @@ static LLVMValueRef cg_single(Cg *g, const IrExpr *e) {
 /* A conditional: a bool value, or the error evaluating it. */
 static LLVMValueRef cg_cond(Cg *g, const IrExpr *e) {
   const IrExpr *k = e->kids[0];
-  if (cg_unboxable(k))
+  if (cg_unboxable(g, k))
     return CG_CALL(g, CG_rt_bool, cg_scalar_truth(g, cg_scalar(g, k)));
   LLVMValueRef v = cg_expr(g, k);
   LLVMValueRef t = CG_CALL(g, CG_rt_cond, v, g->err_slot);
@@ -817,11 +1079,24 @@ static LLVMValueRef cg_lookup(Cg *g, const IrExpr *e) {
   return r;
 }
 
-/* Generates `e` as a boxed value: a new reference (maybe an error value). */
+static LLVMValueRef cg_call_root(Cg *g, const IrExpr *root);
+
+/* Generates `e` as a boxed value: a new reference (maybe an error value);
+ * a reference to another root is a call, a heavy sub-expression a part. */
 static LLVMValueRef cg_expr(Cg *g, const IrExpr *e) {
-  if (cg_unboxable(e))
+  if (cg_is_call(g, e))
+    return cg_call_root(g, e);
+  if (e != g->cur_root && cg_weight(g, e) > CG_PART_WEIGHT && !cg_unboxable(g, e))
+    return cg_outline(g, e);
+  return cg_expr_here(g, e);
+}
+
+/* Generates `e` in the current function. */
+static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
+  if (cg_unboxable(g, e))
     return cg_box(g, cg_scalar(g, e));
   switch (e->op) {
+  case IR_CONCAT: return cg_concat(g, e);
   case IR_CONST: return cg_const(g, e);
   case IR_LIST: return cg_list(g, e);
   case IR_DICT: return cg_dict(g, e);
@@ -843,7 +1118,10 @@ static LLVMValueRef cg_expr(Cg *g, const IrExpr *e) {
 
 static void cg_define_expr_fn(Cg *g, const IrExpr *root) {
   cg_begin_fn(g, g->expr_fns[root->id]);
+  g->cur_root = root;
+  g->nparts = 0;
   LLVMBuildRet(g->b, cg_expr(g, root));
+  g->cur_root = NULL;
 }
 
 /* ---- tasks --------------------------------------------------------------------------- */
@@ -962,9 +1240,15 @@ static void cg_task_loop(Cg *g, const IrTask *t, LLVMBasicBlockRef finish) {
   LLVMBuildBr(g->b, finish);
 }
 
-/* i32 task_<id>(ptr host, ptr taskdef): see playc.h's "task steps". */
+/* i32 task_<id>(ptr host, ptr taskdef): see playc.h's "task steps". The
+ * function depends only on the task's roots, so the copies of a task reached
+ * through aliases (same args root) share the first one's. */
 static LLVMValueRef cg_define_task(Cg *g, const IrTask *t) {
+  LLVMValueRef known = pc_map_get_ptr(&g->task_fns, t->args);
+  if (known)
+    return known;
   LLVMValueRef fn = cg_fn_name(g, "task", t->id, g->t_task_fn);
+  pc_map_put_ptr(g->pc, &g->task_fns, t->args, fn);
   cg_begin_fn(g, fn);
   LLVMBasicBlockRef finish = cg_block(g, "finish");
   if (t->loop)

@@ -1,14 +1,20 @@
 /*
  * ctx.c — the compilation context: a block arena that owns every allocation of
- * a compilation, small string helpers, and located diagnostics printed in the
- * chibicc style (`file:line:col: error: msg`, the source line, a caret under
- * the column). Errors are counted, never fatal, so one run reports them all.
+ * a compilation, the containers (vector, hash map, string builder), the one
+ * bounded file reader, and located diagnostics printed in the chibicc style
+ * (`file:line:col: error: msg`, the source line, a caret under the column).
+ * Errors are counted, never fatal, so one run reports them all; the same
+ * diagnostic twice is printed once.
  */
 #include "frontend.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct PcArenaBlock {
   PcArenaBlock *next;
@@ -81,26 +87,184 @@ void pc_vec_push(PcCtx *c, PcVec *v, void *item) {
   v->items[v->len++] = item;
 }
 
-const PcSource *pc_read_source(PcCtx *c, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 4096, len = 0;
-  char *buf = malloc(cap);
-  size_t k;
-  while (buf && (k = fread(buf + len, 1, cap - len, f)) > 0) {
-    len += k;
-    if (len == cap)
-      buf = realloc(buf, cap *= 2);
+void pc_vec_sort(PcVec *v, int (*cmp)(const void *, const void *)) {
+  if (v->len > 1)
+    qsort(v->items, (size_t)v->len, sizeof *v->items, cmp);
+}
+
+/* ---- hash map ---------------------------------------------------------------- */
+
+static uint64_t pc_hash(const void *key, size_t len) {
+  if (len == PC_MAP_PTR) { /* splitmix64 of the address */
+    uint64_t x = (uint64_t)(uintptr_t)key + 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
   }
-  fclose(f);
-  if (!buf)
+  uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ ((const unsigned char *)key)[i]) * 0x100000001b3u;
+  return h;
+}
+
+static bool pc_key_eq(const PcMapEnt *e, const void *key, size_t len) {
+  if (e->len != len)
+    return false;
+  return len == PC_MAP_PTR ? e->key == key : memcmp(e->key, key, len) == 0;
+}
+
+/* The slot holding `key`, or the empty slot where it would go. */
+static PcMapEnt *pc_map_slot(const PcMap *m, const void *key, size_t len) {
+  uint32_t mask = m->cap - 1;
+  for (uint32_t i = (uint32_t)pc_hash(key, len) & mask;; i = (i + 1) & mask) {
+    PcMapEnt *e = &m->ents[i];
+    if (!e->key || pc_key_eq(e, key, len))
+      return e;
+  }
+}
+
+void *pc_map_get(const PcMap *m, const void *key, size_t len) {
+  if (!m->cap)
     return NULL;
-  char *text = pc_strndup(c, buf, len);
+  PcMapEnt *e = pc_map_slot(m, key, len);
+  return e->key ? e->val : NULL;
+}
+
+void pc_map_put(PcCtx *c, PcMap *m, const void *key, size_t len, void *val) {
+  if (!key)
+    key = ""; /* an empty slot is one with no key */
+  if ((m->len + 1) * 4 >= m->cap * 3) { /* keep the load under 3/4 */
+    PcMap grown = {0};
+    grown.cap = m->cap ? m->cap * 2 : 16;
+    grown.ents = pc_alloc(c, sizeof(PcMapEnt) * grown.cap);
+    for (uint32_t i = 0; i < m->cap; i++)
+      if (m->ents[i].key)
+        *pc_map_slot(&grown, m->ents[i].key, m->ents[i].len) = m->ents[i];
+    grown.len = m->len;
+    *m = grown;
+  }
+  PcMapEnt *e = pc_map_slot(m, key, len);
+  if (!e->key)
+    m->len++;
+  e->key = key;
+  e->len = len;
+  e->val = val;
+}
+
+void *pc_map_get_ptr(const PcMap *m, const void *key) { return pc_map_get(m, key, PC_MAP_PTR); }
+
+void pc_map_put_ptr(PcCtx *c, PcMap *m, const void *key, void *val) {
+  PC_ASSERT(key != NULL);
+  pc_map_put(c, m, key, PC_MAP_PTR, val);
+}
+
+/* ---- string builder ------------------------------------------------------------ */
+
+void pc_buf_add(PcCtx *c, PcBuf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    char *p = pc_alloc(c, cap);
+    if (b->len)
+      memcpy(p, b->s, b->len);
+    b->s = p;
+    b->cap = cap;
+  }
+  if (n)
+    memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = 0;
+}
+
+void pc_buf_adds(PcCtx *c, PcBuf *b, const char *s) { pc_buf_add(c, b, s, strlen(s)); }
+
+const char *pc_buf_str(const PcBuf *b) { return b->s ? b->s : ""; }
+
+/* ---- files ----------------------------------------------------------------------- */
+
+/* Reads `fd` to its end, refusing more than `max` bytes. */
+static int pc_read_fd(PcCtx *c, int fd, size_t max, size_t hint, const char **text, size_t *len) {
+  size_t cap = hint < max ? hint + 1 : max + 1, n = 0;
+  if (cap < 4096)
+    cap = max + 1 < 4096 ? max + 1 : 4096;
+  char *buf = malloc(cap);
+  if (!buf)
+    return ENOMEM;
+  for (;;) {
+    if (n == cap) {
+      if (cap > max) {
+        free(buf);
+        return PC_READ_TOO_BIG;
+      }
+      size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+      char *nb = realloc(buf, ncap);
+      if (!nb) {
+        free(buf);
+        return ENOMEM;
+      }
+      buf = nb, cap = ncap;
+    }
+    ssize_t k = read(fd, buf + n, cap - n);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k < 0) {
+      int err = errno;
+      free(buf);
+      return err;
+    }
+    if (k == 0)
+      break;
+    n += (size_t)k;
+  }
+  if (n > max) {
+    free(buf);
+    return PC_READ_TOO_BIG;
+  }
+  *text = pc_strndup(c, buf, n);
+  *len = n;
   free(buf);
+  return 0;
+}
+
+int pc_read_file(PcCtx *c, const char *path, size_t max, bool regular_only, const char **text,
+                 size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular_only ? O_NONBLOCK : 0));
+  if (fd < 0)
+    return errno;
+  struct stat st;
+  int err = 0;
+  if (fstat(fd, &st) != 0)
+    err = errno;
+  else if (S_ISDIR(st.st_mode))
+    err = PC_READ_FOLDER;
+  else if (regular_only && !S_ISREG(st.st_mode))
+    err = PC_READ_NOT_REGULAR;
+  else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+    err = PC_READ_TOO_BIG;
+  else
+    err = pc_read_fd(c, fd, max, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, text, len);
+  close(fd);
+  return err;
+}
+
+const char *pc_read_strerror(PcCtx *c, int err, size_t max) {
+  switch (err) {
+  case PC_READ_FOLDER: return "is a folder";
+  case PC_READ_NOT_REGULAR: return "is not a regular file";
+  case PC_READ_TOO_BIG:
+    return pc_sprintf(c, "is larger than the %zu MiB playc reads", max >> 20);
+  default: return strerror(err);
+  }
+}
+
+static PcSource *pc_source_new(PcCtx *c, const char *path, const char *text, size_t len) {
   if (c->nsources == c->capsources) {
     c->capsources = c->capsources ? c->capsources * 2 : 4;
-    c->sources = realloc(c->sources, sizeof(PcSource) * (size_t)c->capsources);
+    PcSource *s = realloc(c->sources, sizeof(PcSource) * (size_t)c->capsources);
+    if (!s)
+      pc_panic(__FILE__, __LINE__, "out of memory");
+    c->sources = s;
   }
   PcSource *s = &c->sources[c->nsources++];
   *s = (PcSource){0};
@@ -108,6 +272,20 @@ const PcSource *pc_read_source(PcCtx *c, const char *path) {
   s->text = text;
   s->len = len;
   return s;
+}
+
+const PcSource *pc_add_source(PcCtx *c, const char *path, const char *text, size_t len) {
+  return pc_source_new(c, path, pc_strndup(c, text, len), len);
+}
+
+const PcSource *pc_read_source(PcCtx *c, const char *path, int *err) {
+  const PcSource *known = pc_find_source(c, path);
+  if (known)
+    return known;
+  const char *text = NULL;
+  size_t len = 0;
+  *err = pc_read_file(c, path, PC_MAX_SOURCE_BYTES, false, &text, &len);
+  return *err ? NULL : pc_source_new(c, path, text, len);
 }
 
 PcSource *pc_find_source(PcCtx *c, const char *path) {
@@ -138,34 +316,50 @@ const char *pc_source_line(PcCtx *c, PcSource *s, int32_t i, size_t *len, int32_
   return s->text + s->line_starts[i];
 }
 
-/* Prints the source line of `loc` and a caret under its column. */
+/* Prints the source line of `loc` and a caret under its column; a long line
+ * is shown as a window around the column, so output stays proportional to
+ * the number of diagnostics, not to their lines' length. */
 static void pc_print_caret(PcCtx *c, PcLoc loc) {
-  const PcSource *s = pc_find_source(c, loc.file);
+  enum { WIDTH = 160, BEFORE = 80 };
+  PcSource *s = pc_find_source(c, loc.file);
   if (!s || loc.line <= 0)
     return;
-  const char *p = s->text;
-  for (int l = 1; l < loc.line && p; l++) {
-    p = strchr(p, '\n');
-    if (p)
-      p++;
-  }
+  size_t n = 0;
+  int32_t count;
+  const char *p = pc_source_line(c, s, loc.line - 1, &n, &count);
   if (!p)
     return;
-  const char *e = strchr(p, '\n');
-  int n = e ? (int)(e - p) : (int)strlen(p);
-  fprintf(c->diag_out, "%.*s\n", n, p);
-  int col = loc.col > 0 ? loc.col : 1;
-  fprintf(c->diag_out, "%*s^\n", col - 1, "");
+  if (n && p[n - 1] == '\n')
+    n--;
+  size_t col = loc.col > 0 ? (size_t)loc.col - 1 : 0, from = 0;
+  if (n > WIDTH && col > BEFORE)
+    from = col - BEFORE < n - WIDTH ? col - BEFORE : n - WIDTH;
+  size_t len = n - from > WIDTH ? WIDTH : n - from;
+  const char *pre = from ? "..." : "", *post = from + len < n ? "..." : "";
+  fprintf(c->diag_out, "%s%.*s%s\n", pre, (int)len, p + from, post);
+  fprintf(c->diag_out, "%*s^\n", (int)(col - from + strlen(pre)), "");
 }
 
-static void pc_verror_at(PcCtx *c, PcLoc loc, const char *kind, const char *fmt, va_list ap) {
+/* Prints a diagnostic unless the same one was printed before; false if so. */
+static bool pc_verror_at(PcCtx *c, PcLoc loc, const char *kind, const char *fmt, va_list ap) {
+  va_list aq;
+  va_copy(aq, ap);
+  int n = vsnprintf(NULL, 0, fmt, aq);
+  va_end(aq);
+  char *msg = pc_alloc(c, (size_t)(n > 0 ? n : 0) + 1);
+  vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+  const char *key = pc_sprintf(c, "%s:%d:%d:%s:%s", loc.file ? loc.file : "", loc.line, loc.col, kind, msg);
+  if (pc_map_get(&c->diags, key, strlen(key)))
+    return false;
+  pc_map_put(c, &c->diags, key, strlen(key), (void *)key);
   if (loc.line > 0)
     fprintf(c->diag_out, "%s:%d:%d: %s: ", loc.file, loc.line, loc.col, kind);
   else
     fprintf(c->diag_out, "%s: %s: ", loc.file ? loc.file : "playc", kind);
-  vfprintf(c->diag_out, fmt, ap);
+  fputs(msg, c->diag_out);
   fputc('\n', c->diag_out);
   pc_print_caret(c, loc);
+  return true;
 }
 
 void pc_error_at(PcCtx *c, PcLoc loc, const char *fmt, ...) {
@@ -173,15 +367,15 @@ void pc_error_at(PcCtx *c, PcLoc loc, const char *fmt, ...) {
   va_start(ap, fmt);
   pc_verror_at(c, loc, "error", fmt, ap);
   va_end(ap);
-  c->nerrors++;
+  c->nerrors++; /* counted even when printed before: the compilation fails */
 }
 
 void pc_warn_at(PcCtx *c, PcLoc loc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  pc_verror_at(c, loc, "warning", fmt, ap);
+  if (pc_verror_at(c, loc, "warning", fmt, ap))
+    c->nwarnings++;
   va_end(ap);
-  c->nwarnings++;
 }
 
 void pc_fault_at(PcCtx *c, PcLoc loc, const char *fmt, ...) {

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The longest line quoted as "the offending line" (Ansible quotes any). */
+#define ERRCTX_MAX_LINE 1000
+
 #define POSITION                                                                          \
   "The error appears to be in '%s': line %d, column %d, but may\n"                        \
   "be elsewhere in the file depending on the exact syntax problem.\n"
@@ -181,16 +184,24 @@ const char *fe_error_context(PcCtx *c, PcLoc loc) {
   const char *file = abspath(c, loc.file);
   const char *msg = pc_sprintf(c, POSITION, file, loc.line, loc.col);
   int32_t nlines = 0, idx = loc.line - 1;
-  line_at(c, src, 0, &nlines);
+  size_t len = 0;
+  pc_source_line(c, src, 0, &len, &nlines);
   if (idx >= nlines)
     idx = nlines - 1;
   if (idx < 0)
     return msg;
+  /* Every task carries its context in the binary: quoting a line of
+   * megabytes (a flow-style playbook on one line) for each of its thousands
+   * of tasks would be quadratic, so such lines are not quoted. */
+  if (pc_source_line(c, src, idx, &len, &nlines) && len > ERRCTX_MAX_LINE)
+    return msg;
   const char *target = line_at(c, src, idx, &nlines);
   while (blank(target) && idx > 0)
     target = line_at(c, src, --idx, &nlines);
+  if (idx > 0 && pc_source_line(c, src, idx - 1, &len, &nlines) && len > ERRCTX_MAX_LINE)
+    return msg;
   const char *prev = idx > 0 ? line_at(c, src, idx - 1, &nlines) : "";
-  if (!*target)
+  if (!*target || strlen(target) > ERRCTX_MAX_LINE)
     return msg;
   if (looks_like_kv(prev)) {
     const char *p = rstrip(c, prev);

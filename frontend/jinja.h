@@ -28,6 +28,7 @@ typedef enum JKind {
   J_NONE, J_BOOL, J_INT, J_FLOAT, J_STR, /* literals */
   J_NAME, J_GETATTR, J_GETITEM, J_BINOP, J_AND, J_OR, J_NOT, J_NEG, J_POS,
   J_FILTER, J_TEST, J_IF, J_LIST, J_TUPLE, J_DICT,
+  J_CONCAT, /* kids: the operands of a `~` chain, in order */
   J_CALL, /* kids: [callee, args..., kwargs...] */
   J_STMT  /* '{% ... %}' and the rest of the template, as written (s, slen): planned, not compiled yet */
 } JKind;
@@ -51,12 +52,17 @@ struct JExpr {
   double f;
   bool b;
   bool negated;     /* J_TEST: `is not` */
-  JExpr **kids;     /* GETATTR: [base]; GETITEM: [base, key]; BINOP/AND/OR: [l, r];
-                       NOT/NEG/POS: [x]; FILTER/TEST: [base, args..., kwargs...];
+  JExpr **kids;     /* GETATTR: [base]; GETITEM: [base, key]; BINOP: [l, r];
+                       AND/OR: [a, b, ...] (a chain, flat); CONCAT: [a, b, ...]
+                       (`a ~ b ~ c`, flat as Jinja2's Concat); NOT/NEG/POS: [x];
+                       FILTER/TEST: [base, args..., kwargs...];
                        IF: [cond, then, else (or NULL)]; LIST/TUPLE: items; DICT: k v k v */
   int32_t nkids;
   const char **kwnames; /* FILTER/TEST: names of the last nkw kids */
   int32_t nkw;
+  int32_t height;   /* levels of the tree below and including this node */
+  bool shared;      /* a kid of two nodes (the middle operand of `a < b < c`,
+                       lowered to `a < b and b < c`): lowered once */
 };
 
 /* A template: text parts (expr == NULL) and {{ expr }} parts, in order. */
@@ -74,7 +80,10 @@ typedef struct JTemplate {
 /* Where offset `off` of a string found at `loc` is (for scalars on one line). */
 PcLoc fe_jinja_loc(const char *src, PcLoc loc, size_t off);
 
-/* Parses a bare expression (when:, assert that:). NULL after a diagnostic. */
+/* Parses a bare expression (when:, assert that:). NULL after a diagnostic.
+ * Nesting deeper than PC_MAX_JINJA_DEPTH, counted both as parser recursion
+ * and as the height of the tree built, is a located error; chains that
+ * Jinja2 itself builds flat (~, comparisons) and and/or chains stay flat. */
 JExpr *fe_jinja_parse_expr(PcCtx *c, const char *src, PcLoc loc);
 /* Parses a template text. NULL after a diagnostic. */
 JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc);

@@ -7,6 +7,7 @@
 #include "jinja.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,14 +15,23 @@ static const char *const jl_ops[] = {"**", "//", "==", "!=", "<=", ">=", "}}", "
                                      "%", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ".",
                                      ":", "|", "=", NULL};
 
-/* A quoted string with Python escapes; *pos is at the opening quote. */
+/* A quoted string with Python escapes; *pos is at the opening quote. The
+ * closing quote is found first, so the value takes no more than its source. */
 static JTok jl_string(PcCtx *c, const char *src, size_t *pos, JTok t) {
   char q = src[*pos];
-  size_t i = *pos + 1, n = 0;
-  char *buf = pc_alloc(c, strlen(src + i) + 1);
-  while (src[i] && src[i] != q) {
+  size_t i = *pos + 1, end = i, n = 0;
+  while (src[end] && src[end] != q)
+    end += src[end] == '\\' && src[end + 1] ? 2 : 1;
+  if (src[end] != q) {
+    t.kind = JT_ERR;
+    t.str = "unterminated string";
+    *pos = end;
+    return t;
+  }
+  char *buf = pc_alloc(c, end - i + 1);
+  while (i < end) {
     char ch = src[i++];
-    if (ch == '\\' && src[i]) {
+    if (ch == '\\' && i < end) {
       char e = src[i++];
       switch (e) {
       case 'n': ch = '\n'; break;
@@ -30,7 +40,7 @@ static JTok jl_string(PcCtx *c, const char *src, size_t *pos, JTok t) {
       case '0': ch = '\0'; break;
       case '\\': case '\'': case '"': ch = e; break;
       case 'x':
-        if (isxdigit((unsigned char)src[i]) && isxdigit((unsigned char)src[i + 1])) {
+        if (i + 1 < end && isxdigit((unsigned char)src[i]) && isxdigit((unsigned char)src[i + 1])) {
           char h[3] = {src[i], src[i + 1], 0};
           ch = (char)strtol(h, NULL, 16);
           i += 2;
@@ -42,45 +52,57 @@ static JTok jl_string(PcCtx *c, const char *src, size_t *pos, JTok t) {
     }
     buf[n++] = ch;
   }
-  if (src[i] != q) {
-    t.kind = JT_ERR;
-    t.str = "unterminated string";
-    *pos = i;
-    return t;
-  }
   t.kind = JT_STR;
   t.str = buf;
   t.slen = n;
-  *pos = i + 1;
+  *pos = end + 1;
   return t;
 }
 
-static JTok jl_number(PcCtx *c, const char *src, size_t *pos, JTok t) {
-  size_t i = *pos;
-  char buf[128];
-  size_t n = 0;
-  bool flt = false;
-  while (n < sizeof buf - 2 && (isdigit((unsigned char)src[i]) || src[i] == '_' ||
-                               (src[i] == '.' && !flt && isdigit((unsigned char)src[i + 1])) ||
-                               ((src[i] == 'e' || src[i] == 'E') && (isdigit((unsigned char)src[i + 1]) ||
-                                ((src[i + 1] == '-' || src[i + 1] == '+') && isdigit((unsigned char)src[i + 2])))))) {
-    if (src[i] == '.' || src[i] == 'e' || src[i] == 'E') {
-      flt = true;
-      if (src[i] != '.')
-        buf[n++] = src[i++];
+/* A digit or an underscore of a number; the exponent sign is checked apart. */
+static bool jl_digit(char ch) { return isdigit((unsigned char)ch) || ch == '_'; }
+
+/* The span of a number: digits, '.' before a digit, an exponent with a digit. */
+static size_t jl_number_end(const char *src, size_t i, bool *flt) {
+  *flt = false;
+  for (;;) {
+    if (jl_digit(src[i])) {
+      i++;
+    } else if (src[i] == '.' && !*flt && isdigit((unsigned char)src[i + 1])) {
+      *flt = true, i++;
+    } else if ((src[i] == 'e' || src[i] == 'E') &&
+               (isdigit((unsigned char)src[i + 1]) ||
+                ((src[i + 1] == '-' || src[i + 1] == '+') && isdigit((unsigned char)src[i + 2])))) {
+      *flt = true, i += 2;
+    } else {
+      return i;
     }
+  }
+}
+
+/* number := digits ['.' digits] [('e'|'E') ['+'|'-'] digits]; underscores
+ * are dropped. An int literal must fit in 64 bits: no silent saturation. */
+static JTok jl_number(PcCtx *c, const char *src, size_t *pos, JTok t) {
+  bool flt;
+  size_t end = jl_number_end(src, *pos, &flt), n = 0;
+  char *buf = pc_alloc(c, end - *pos + 1);
+  for (size_t i = *pos; i < end; i++)
     if (src[i] != '_')
       buf[n++] = src[i];
-    i++;
-  }
   buf[n] = 0;
-  (void)c;
+  *pos = end;
   t.kind = flt ? JT_FLOAT : JT_INT;
-  if (flt)
-    t.f = strtod(buf, NULL);
-  else
-    t.i = strtoll(buf, NULL, 10);
-  *pos = i;
+  if (flt) {
+    t.f = strtod(buf, NULL); /* out of range: inf or 0, as Python's float() */
+    return t;
+  }
+  errno = 0;
+  t.i = strtoll(buf, NULL, 10);
+  if (errno == ERANGE) {
+    t.kind = JT_ERR;
+    t.str = pc_sprintf(c, "the integer %.*s%s does not fit in 64 bits (big integers are not supported by playc yet)",
+                       n > 64 ? 64 : (int)n, buf, n > 64 ? "..." : "");
+  }
   return t;
 }
 

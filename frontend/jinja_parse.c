@@ -5,6 +5,12 @@
  * filters `|` and tests `is` < postfix .attr [sub]. Templates are text with
  * {{ expr }} and {# comments #}; {% statements %} are not supported yet and
  * are reported as such. Errors are located inside the YAML scalar.
+ *
+ * Work is linear in the text: kid arrays grow geometrically, locations come
+ * from one scan for the scalar's first newline, and the chains Jinja2 keeps
+ * flat (`~`: Concat; comparisons: Compare) stay flat, as do and/or chains.
+ * Depth is bounded (PC_MAX_JINJA_DEPTH) both in recursion and in the height
+ * of the tree the loops build, so the walks after the parser are bounded.
  */
 #include "jinja.h"
 
@@ -16,8 +22,18 @@ typedef struct JP {
   PcLoc loc;
   size_t pos;
   JTok tok;
+  size_t first_nl; /* offset of the text's first newline (or its length) */
+  int32_t depth;   /* recursion: nested sub-expressions being parsed */
   bool failed;
 } JP;
+
+static void jp_init(JP *p, PcCtx *c, const char *src, PcLoc loc) {
+  *p = (JP){0};
+  p->c = c;
+  p->src = src;
+  p->loc = loc;
+  p->first_nl = strcspn(src, "\n");
+}
 
 PcLoc fe_jinja_loc(const char *src, PcLoc loc, size_t off) {
   size_t len = strlen(src);
@@ -37,10 +53,32 @@ bool fe_jinja_is_template(const char *s) {
 
 static void jp_next(JP *p) { p->tok = fe_jinja_lex(p->c, p->src, &p->pos); }
 
+/* fe_jinja_loc without rescanning the text. */
+static PcLoc jp_loc(const JP *p, size_t off) {
+  PcLoc l = p->loc;
+  if (off <= p->first_nl)
+    l.col += (int32_t)off;
+  else if (!p->src[p->first_nl])
+    l.col += (int32_t)p->first_nl;
+  return l;
+}
+
 static void jp_error(JP *p, size_t off, const char *msg) {
   if (!p->failed)
-    pc_error_at(p->c, fe_jinja_loc(p->src, p->loc, off), "%s", msg);
+    pc_error_at(p->c, jp_loc(p, off), "%s", msg);
   p->failed = true;
+}
+
+static const char jp_too_deep[] = "expression nested too deeply";
+
+/* Enters a recursive sub-expression; false (after an error) past the limit. */
+static bool jp_enter(JP *p) {
+  if (p->depth >= PC_MAX_JINJA_DEPTH) {
+    jp_error(p, p->tok.off, pc_sprintf(p->c, "%s (more than %d levels)", jp_too_deep, PC_MAX_JINJA_DEPTH));
+    return false;
+  }
+  p->depth++;
+  return true;
 }
 
 static bool jp_is_op(JP *p, const char *op) { return p->tok.kind == JT_OP && strcmp(p->tok.str, op) == 0; }
@@ -67,16 +105,27 @@ static JExpr *jp_new(JP *p, JKind k, size_t off) {
   JExpr *e = pc_alloc(p->c, sizeof *e);
   e->kind = k;
   e->off = off;
-  e->loc = fe_jinja_loc(p->src, p->loc, off);
+  e->loc = jp_loc(p, off);
+  e->height = 1;
   return e;
 }
 
+/* Appends kid `k` (kid arrays grow by doubling: capacity is the next power of
+ * two of nkids); a tree grown past the depth limit is an error at `e`. */
 static void jp_kid(JP *p, JExpr *e, JExpr *k) {
-  JExpr **kids = pc_alloc(p->c, sizeof(JExpr *) * (size_t)(e->nkids + 1));
-  if (e->nkids)
-    memcpy(kids, e->kids, sizeof(JExpr *) * (size_t)e->nkids);
-  kids[e->nkids++] = k;
-  e->kids = kids;
+  int32_t n = e->nkids;
+  if ((n & (n - 1)) == 0) {
+    JExpr **kids = pc_alloc(p->c, sizeof(JExpr *) * (size_t)(n ? n * 2 : 1));
+    if (n)
+      memcpy(kids, e->kids, sizeof(JExpr *) * (size_t)n);
+    e->kids = kids;
+  }
+  e->kids[e->nkids++] = k;
+  if (k && k->height + 1 > e->height) {
+    e->height = k->height + 1;
+    if (e->height > PC_MAX_JINJA_DEPTH)
+      jp_error(p, e->off, pc_sprintf(p->c, "%s (more than %d levels)", jp_too_deep, PC_MAX_JINJA_DEPTH));
+  }
 }
 
 static JExpr *jp_bin(JP *p, JKind k, JBinOp op, JExpr *l, JExpr *r, size_t off) {
@@ -252,16 +301,18 @@ static const char *jp_dotted(JP *p) {
     jp_error(p, p->tok.off, "expected a filter or test name");
     return "";
   }
-  const char *n = p->tok.str;
+  PcBuf n = {0};
+  pc_buf_adds(p->c, &n, p->tok.str);
   jp_next(p);
   while (jp_is_op(p, ".")) {
     jp_next(p);
     if (p->tok.kind != JT_NAME)
       break;
-    n = pc_sprintf(p->c, "%s.%s", n, p->tok.str);
+    pc_buf_adds(p->c, &n, ".");
+    pc_buf_adds(p->c, &n, p->tok.str);
     jp_next(p);
   }
-  return n;
+  return pc_buf_str(&n);
 }
 
 /* filters := { '|' name [args] | 'is' ['not'] name [args] } */
@@ -305,7 +356,10 @@ static JExpr *jp_unary(JP *p, bool with_filter) {
     bool neg = p->tok.str[0] == '-';
     jp_next(p);
     e = jp_new(p, neg ? J_NEG : J_POS, off);
+    if (!jp_enter(p))
+      return e;
     jp_kid(p, e, jp_unary(p, false));
+    p->depth--;
   } else {
     e = jp_postfix(p, jp_primary(p));
   }
@@ -339,15 +393,18 @@ static JExpr *jp_math2(JP *p) {
   }
 }
 
-/* concat := math2 { '~' math2 } */
+/* concat := math2 { '~' math2 }   (one flat node, as Jinja2's Concat) */
 static JExpr *jp_concat(JP *p) {
   JExpr *l = jp_math2(p);
+  if (p->failed || !jp_is_op(p, "~"))
+    return l;
+  JExpr *e = jp_new(p, J_CONCAT, p->tok.off);
+  jp_kid(p, e, l);
   while (!p->failed && jp_is_op(p, "~")) {
-    size_t off = p->tok.off;
     jp_next(p);
-    l = jp_bin(p, J_BINOP, JB_CONCAT, l, jp_math2(p), off);
+    jp_kid(p, e, jp_math2(p));
   }
-  return l;
+  return e;
 }
 
 /* math1 := concat { ('+' | '-') concat } */
@@ -366,7 +423,7 @@ static JExpr *jp_math1(JP *p) {
 static JExpr *jp_compare(JP *p) {
   static const struct { const char *op; JBinOp b; } ops[] = {
       {"==", JB_EQ}, {"!=", JB_NE}, {"<", JB_LT}, {"<=", JB_LE}, {">", JB_GT}, {">=", JB_GE}};
-  JExpr *l = jp_math1(p), *prev = NULL;
+  JExpr *l = jp_math1(p), *prev = NULL, *chain = NULL;
   while (!p->failed) {
     size_t off = p->tok.off;
     int found = -1;
@@ -395,10 +452,17 @@ static JExpr *jp_compare(JP *p) {
       return l;
     }
     JExpr *r = jp_math1(p);
-    if (prev) /* a < b < c is (a < b) and (b < c), as in Python */
-      l = jp_bin(p, J_AND, 0, l, jp_bin(p, J_BINOP, op, prev, r, off), off);
-    else
+    if (prev) { /* a < b < c is (a < b) and (b < c), as in Python; b is lowered once */
+      prev->shared = true;
+      if (!chain) {
+        chain = jp_new(p, J_AND, off);
+        jp_kid(p, chain, l);
+      }
+      jp_kid(p, chain, jp_bin(p, J_BINOP, op, prev, r, off));
+      l = chain;
+    } else {
       l = jp_bin(p, J_BINOP, op, l, r, off);
+    }
     prev = r;
   }
   return l;
@@ -409,35 +473,36 @@ static JExpr *jp_not(JP *p) {
   if (jp_is_name(p, "not")) {
     JExpr *e = jp_new(p, J_NOT, p->tok.off);
     jp_next(p);
+    if (!jp_enter(p))
+      return e;
     jp_kid(p, e, jp_not(p));
+    p->depth--;
     return e;
   }
   return jp_compare(p);
 }
 
-/* and := not { 'and' not } ; or := and { 'or' and } */
-static JExpr *jp_and(JP *p) {
-  JExpr *l = jp_not(p);
-  while (!p->failed && jp_is_name(p, "and")) {
-    size_t off = p->tok.off;
+/* and := not { 'and' not } ; or := and { 'or' and }   (each a flat chain) */
+static JExpr *jp_chain(JP *p, JKind kind, const char *word, JExpr *(*operand)(JP *)) {
+  JExpr *l = operand(p);
+  if (p->failed || !jp_is_name(p, word))
+    return l;
+  JExpr *e = jp_new(p, kind, p->tok.off);
+  jp_kid(p, e, l);
+  while (!p->failed && jp_is_name(p, word)) {
     jp_next(p);
-    l = jp_bin(p, J_AND, 0, l, jp_not(p), off);
+    jp_kid(p, e, operand(p));
   }
-  return l;
+  return e;
 }
 
-static JExpr *jp_or(JP *p) {
-  JExpr *l = jp_and(p);
-  while (!p->failed && jp_is_name(p, "or")) {
-    size_t off = p->tok.off;
-    jp_next(p);
-    l = jp_bin(p, J_OR, 0, l, jp_and(p), off);
-  }
-  return l;
-}
+static JExpr *jp_and(JP *p) { return jp_chain(p, J_AND, "and", jp_not); }
+static JExpr *jp_or(JP *p) { return jp_chain(p, J_OR, "or", jp_and); }
 
 /* expr := or [ 'if' or [ 'else' expr ] ] */
 static JExpr *jp_expr(JP *p) {
+  if (!jp_enter(p))
+    return jp_new(p, J_NONE, p->tok.off);
   JExpr *e = jp_or(p);
   if (!p->failed && jp_is_name(p, "if")) {
     JExpr *c = jp_new(p, J_IF, p->tok.off);
@@ -452,11 +517,13 @@ static JExpr *jp_expr(JP *p) {
     }
     e = c;
   }
+  p->depth--;
   return e;
 }
 
 JExpr *fe_jinja_parse_expr(PcCtx *c, const char *src, PcLoc loc) {
-  JP p = {c, src, loc, 0, {0}, false};
+  JP p;
+  jp_init(&p, c, src, loc);
   jp_next(&p);
   JExpr *e = jp_expr(&p);
   if (!p.failed && p.tok.kind != JT_EOF)
@@ -474,7 +541,8 @@ static void jt_push(PcCtx *c, PcVec *v, const char *text, size_t len, JExpr *e) 
 
 /* template := { text | '{{' expr '}}' | '{#' ... '#}' }   ('{%' is not supported yet) */
 JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc) {
-  JP p = {c, src, loc, 0, {0}, false};
+  JP p;
+  jp_init(&p, c, src, loc);
   PcVec parts = {0};
   size_t i = 0, text = 0;
   while (!p.failed && src[i]) {

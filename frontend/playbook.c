@@ -11,6 +11,11 @@
  * Every keyword is checked against keywords.def: valid for the object (play,
  * block, task, handler) or an error in Ansible's words; values stay nodes for
  * lowering. Errors are located and do not stop the loader.
+ *
+ * A task or a task list reached through a YAML alias (FeNode.shared) is
+ * built once per context (fe_once) and is the same FeTask/FeList wherever it
+ * is used: its checks run once, and a chain of aliased block lists costs the
+ * loader the size of the document, not of its expansion.
  */
 #include "frontend.h"
 #include "../modules/modules.h"
@@ -257,7 +262,7 @@ static void fe_glob_walk(FeLoad *ld, const char *dir, const char *pattern, PcVec
     if (e->d_name[0] != '.' && fnmatch(part, e->d_name, 0) == 0)
       pc_vec_push(ld->c, &names, pc_strdup(ld->c, e->d_name));
   closedir(d);
-  qsort(names.items, (size_t)names.len, sizeof *names.items, fe_strcmp_p);
+  pc_vec_sort(&names, fe_strcmp_p);
   for (int i = 0; i < names.len; i++) {
     const char *p = dir ? pc_sprintf(ld->c, "%s/%s", dir, (const char *)names.items[i]) : names.items[i];
     if (rest)
@@ -488,7 +493,7 @@ static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char *
     pc_error_at(c, file->loc, "no file matches '%s' (as '%s' in %s)", file->text, glob, rooted ? "/" : dirs[0]);
     return false;
   }
-  qsort(paths.items, (size_t)paths.len, sizeof *paths.items, fe_strcmp_p);
+  pc_vec_sort(&paths, fe_strcmp_p);
   inc->n = paths.len;
   inc->paths = (const char **)paths.items;
   inc->names = inc->paths;
@@ -570,6 +575,8 @@ static void fe_role_task(FeLoad *ld, FeTask *t, FeRole *role, bool import) {
 /* ---- tasks and blocks ------------------------------------------------------------------ */
 
 static FeList fe_load_list(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers, bool blocks);
+static FeList fe_load_list_new(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers, bool blocks);
+static FeTask *fe_task_once(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers);
 
 static bool fe_is_block(const FeNode *n) {
   return n->kind == FE_MAP && (fe_map_get(n, "block") || fe_map_get(n, "rescue") || fe_map_get(n, "always"));
@@ -741,13 +748,13 @@ static FeTask *fe_implicit_block(FeLoad *ld, PcVec *run, bool handler) {
 /* list := [task | block, ...]; with `blocks`, runs of bare tasks are grouped
  * into implicit blocks (load_list_of_blocks); handlers are never grouped
  * around a block (blocks are not allowed there). */
-static FeList fe_load_list(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers, bool blocks) {
+static FeList fe_load_list_new(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers, bool blocks) {
   PcVec out = {0}, run = {0};
   for (int i = 0; i < n->n; i++) {
     FeNode *item = n->items[i];
     if (fe_null(item))
       continue;
-    FeTask *t = fe_task(ld, item, role, dir, handlers);
+    FeTask *t = fe_task_once(ld, item, role, dir, handlers);
     if (!t)
       continue;
     bool explicit_block = t->kind == FE_TASK_BLOCK && !t->import;
@@ -765,6 +772,43 @@ static FeList fe_load_list(FeLoad *ld, FeNode *n, FeRole *role, const char *dir,
     pc_vec_push(ld->c, &out, fe_implicit_block(ld, &run, handlers));
   FeList l = {(FeTask **)out.items, out.len};
   return l;
+}
+
+/* The memo key of what shared node `n` builds in a context. */
+typedef struct FeOnceKey {
+  const void *node, *role;
+  const char *dir;
+  int what; /* 1 task, 2 list, 3 list of blocks; +4 for handlers */
+} FeOnceKey;
+
+static FeOnceKey fe_once_key(const FeNode *n, const FeRole *role, const char *dir, int what, bool handlers) {
+  FeOnceKey k;
+  memset(&k, 0, sizeof k); /* padding too: the key is compared as bytes */
+  k.node = n, k.role = role, k.dir = dir, k.what = what + (handlers ? 4 : 0);
+  return k;
+}
+
+static FeTask *fe_task_once(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers) {
+  if (!n->shared)
+    return fe_task(ld, n, role, dir, handlers);
+  FeOnceKey k = fe_once_key(n, role, dir, 1, handlers);
+  FeTask *t = pc_map_get(&ld->once, &k, sizeof k);
+  if (!t && (t = fe_task(ld, n, role, dir, handlers)))
+    pc_map_put(ld->c, &ld->once, &k, sizeof k, t);
+  return t;
+}
+
+static FeList fe_load_list(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers, bool blocks) {
+  if (!n->shared)
+    return fe_load_list_new(ld, n, role, dir, handlers, blocks);
+  FeOnceKey k = fe_once_key(n, role, dir, blocks ? 3 : 2, handlers);
+  FeList *l = pc_map_get(&ld->once, &k, sizeof k);
+  if (!l) {
+    l = pc_alloc(ld->c, sizeof *l);
+    *l = fe_load_list_new(ld, n, role, dir, handlers, blocks);
+    pc_map_put(ld->c, &ld->once, &k, sizeof k, l);
+  }
+  return *l;
 }
 
 FeList fe_load_blocks(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bool handlers) {

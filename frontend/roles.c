@@ -93,7 +93,7 @@ void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth) {
     if (e->d_name[0] != '.')
       pc_vec_push(c, &names, pc_strdup(c, e->d_name));
   closedir(d);
-  qsort(names.items, (size_t)names.len, sizeof *names.items, fe_cmp_str);
+  pc_vec_sort(&names, fe_cmp_str);
   for (int i = 0; i < names.len; i++) {
     const char *p = fe_path(c, dir, names.items[i]);
     if (fe_is_dir(p)) {

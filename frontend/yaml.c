@@ -2,8 +2,12 @@
  * yaml.c — reads a YAML file with libyaml's event API into an FeNode tree whose
  * nodes carry the 1-based line:col of their start. Plain scalars are resolved
  * with YAML 1.1 rules (yaml11.c, as PyYAML/Ansible do); quoted scalars and
- * !!str are strings. Anchors share the node; `<<` merge keys are expanded;
- * duplicate keys warn (as Ansible does) and the last one wins.
+ * !!str are strings. An alias shares its anchor's node, never a copy, so the
+ * tree is a DAG whose size is the document's (FeNode.shared marks the nodes
+ * reached twice). `<<` merge keys copy entries as PyYAML does, merged ones
+ * first, within a budget; duplicate keys warn (as Ansible does) and the last
+ * one wins. Nesting is limited (PC_MAX_YAML_DEPTH) counting through aliases,
+ * so the recursive walks over the tree after the loader are bounded too.
  */
 #include "frontend.h"
 #include "yaml11.h"
@@ -11,17 +15,13 @@
 #include <string.h>
 #include <yaml.h>
 
-typedef struct YAnchor {
-  const char *name;
-  FeNode *node;
-} YAnchor;
-
 typedef struct YLoad {
   PcCtx *c;
   const char *path;
   yaml_parser_t parser;
-  PcVec anchors; /* YAnchor* */
-  PcVec open;    /* FeNode*: collections still being read (an alias to one is a cycle) */
+  PcMap anchors;   /* anchor name → FeNode*, the latest definition */
+  int32_t depth;   /* collections open around the current event */
+  int64_t merged;  /* entries copied by `<<` merges so far */
   bool failed;
 } YLoad;
 
@@ -43,12 +43,19 @@ static bool y_next(YLoad *y, yaml_event_t *ev) {
 static void y_anchor(YLoad *y, const yaml_char_t *anchor, FeNode *n) {
   if (!anchor)
     return;
-  YAnchor *a = pc_alloc(y->c, sizeof *a);
-  a->name = pc_strdup(y->c, (const char *)anchor);
-  a->node = n;
-  pc_vec_push(y->c, &y->anchors, a);
+  const char *name = pc_strdup(y->c, (const char *)anchor);
+  pc_map_put(y->c, &y->anchors, name, strlen(name), n);
 }
 
+/* PyYAML reads an int of any size; playc's are 64-bit: an error, never a
+ * silently different value or type. */
+static void y_int_too_big(YLoad *y, const FeNode *n, FeY11Scalar r) {
+  if (r.int_too_big)
+    pc_error_at(y->c, n->loc, "the integer %.*s%s does not fit in 64 bits (big integers are not supported by playc yet)",
+                (int)(n->len > 64 ? 64 : n->len), n->text, n->len > 64 ? "..." : "");
+}
+
+/* scalar := SCALAR (plain scalars resolved as YAML 1.1) */
 static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   FeNode *n = pc_alloc(y->c, sizeof *n);
   n->kind = FE_SCALAR;
@@ -66,6 +73,7 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
     const char *t = tag + 18;
     FeY11Scalar r = fe_yaml11_resolve(n->text, n->len);
     if (strcmp(t, "str") != 0) {
+      y_int_too_big(y, n, r);
       n->stype = (FeScalarType)r.type;
       n->b = r.b, n->i = r.i, n->f = r.f;
       if (strcmp(t, "float") == 0 && r.type == FE_Y11_INT)
@@ -73,6 +81,7 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
     }
   } else if (plain) {
     FeY11Scalar r = fe_yaml11_resolve(n->text, n->len);
+    y_int_too_big(y, n, r);
     n->stype = (FeScalarType)r.type;
     n->b = r.b, n->i = r.i, n->f = r.f;
   }
@@ -82,55 +91,102 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
 
 static FeNode *y_node(YLoad *y, yaml_event_t *ev);
 
-/* Puts k: v; a key already given warns unless it came from a `<<` merge (in `merged`). */
-static void y_map_put(YLoad *y, PcVec *keys, PcVec *vals, FeNode *k, FeNode *v, const PcVec *merged) {
-  for (int i = 0; i < keys->len; i++) {
-    FeNode *o = keys->items[i];
-    if (o->kind == FE_SCALAR && k->kind == FE_SCALAR && strcmp(o->text, k->text) == 0) {
-      bool from_merge = false;
-      for (int j = 0; j < merged->len; j++)
-        from_merge |= merged->items[j] == (void *)o;
-      if (!from_merge)
-        pc_warn_at(y->c, k->loc, "found a duplicate dict key (%s); using last defined value only", k->text);
-      vals->items[i] = v;
-      return;
-    }
+/* A mapping being read: its own entries and those `<<` merges bring, kept
+ * apart because PyYAML puts merged entries first (flatten_mapping). */
+typedef struct YMap {
+  PcVec keys, vals;     /* the result, in order */
+  PcVec own_k, own_v;   /* the mapping's own entries, in document order */
+  PcVec merge_k, merge_v; /* merged entries in PyYAML's order */
+  PcMap index;          /* key text → position + 1 in keys */
+} YMap;
+
+/* Puts k: v into the result as a Python dict does: a key already there
+ * keeps its place and takes the new value. Returns false if it was there. */
+static bool y_map_put(YLoad *y, YMap *m, FeNode *k, FeNode *v) {
+  intptr_t at = (intptr_t)pc_map_get(&m->index, k->text, k->len);
+  if (at) {
+    m->vals.items[at - 1] = v;
+    return false;
   }
-  pc_vec_push(y->c, keys, k);
-  pc_vec_push(y->c, vals, v);
+  pc_vec_push(y->c, &m->keys, k);
+  pc_vec_push(y->c, &m->vals, v);
+  pc_map_put(y->c, &m->index, k->text, k->len, (void *)(intptr_t)m->keys.len);
+  return true;
 }
 
-/* Merges map `m` (from `<<`) into keys/vals without overriding existing keys. */
-static void y_merge(YLoad *y, PcVec *keys, PcVec *vals, FeNode *m, PcVec *merged) {
-  if (m->kind == FE_SEQ) {
-    for (int i = 0; i < m->n; i++)
-      y_merge(y, keys, vals, m->items[i], merged);
-    return;
-  }
-  if (m->kind != FE_MAP) {
-    pc_error_at(y->c, m->loc, "a merge key '<<' needs a mapping or a list of mappings");
-    return;
-  }
-  for (int i = 0; i < m->n; i++) {
-    bool have = false;
-    for (int j = 0; j < keys->len; j++)
-      if (strcmp(((FeNode *)keys->items[j])->text, m->keys[i]->text) == 0)
-        have = true;
-    if (!have) {
-      pc_vec_push(y->c, keys, m->keys[i]);
-      pc_vec_push(y->c, vals, m->vals[i]);
-      pc_vec_push(y->c, merged, m->keys[i]);
-    }
-  }
+/* Height bookkeeping: a collection is one level more than its deepest kid. */
+static void y_grow(FeNode *n, const FeNode *kid) {
+  if (kid->height + 1 > n->height)
+    n->height = kid->height + 1;
 }
 
+/* Adds the entries of map `src` (already flattened) to the merge list of
+ * `n`, within the document's budget of merged entries. */
+static bool y_merge_map(YLoad *y, YMap *m, FeNode *n, FeNode *src, FeNode *at) {
+  if (src->kind != FE_MAP) {
+    pc_error_at(y->c, src->loc, "a merge key '<<' needs a mapping or a list of mappings");
+    return true;
+  }
+  y->merged += src->n;
+  if (y->merged > PC_MAX_YAML_MERGED) {
+    pc_error_at(y->c, at->loc, "YAML merge keys ('<<') copy more than %d entries in all", PC_MAX_YAML_MERGED);
+    y->failed = true;
+    return false;
+  }
+  for (int i = 0; i < src->n; i++) {
+    src->vals[i]->shared = true; /* now reachable from two maps */
+    y_grow(n, src->vals[i]);
+    pc_vec_push(y->c, &m->merge_k, src->keys[i]);
+    pc_vec_push(y->c, &m->merge_v, src->vals[i]);
+  }
+  return true;
+}
+
+/* `<<: map` merges its entries; `<<: [m1, m2]` merges them with the first
+ * map's values winning, in PyYAML's order (the list reversed). */
+static bool y_merge(YLoad *y, YMap *m, FeNode *n, FeNode *v) {
+  if (v->kind != FE_SEQ)
+    return y_merge_map(y, m, n, v, v);
+  for (int i = v->n - 1; i >= 0; i--)
+    if (!y_merge_map(y, m, n, v->items[i], v))
+      return false;
+  return true;
+}
+
+/* The final entries: merged ones first, then the mapping's own, which warn
+ * when given twice (as Ansible does) and silently override merged ones. */
+static void y_map_finish(YLoad *y, YMap *m, FeNode *n) {
+  for (int i = 0; i < m->merge_k.len; i++)
+    y_map_put(y, m, m->merge_k.items[i], m->merge_v.items[i]);
+  int32_t merged = m->keys.len;
+  for (int i = 0; i < m->own_k.len; i++) {
+    FeNode *k = m->own_k.items[i];
+    intptr_t at = (intptr_t)pc_map_get(&m->index, k->text, k->len);
+    if (at > merged)
+      pc_warn_at(y->c, k->loc, "found a duplicate dict key (%s); using last defined value only", k->text);
+    y_map_put(y, m, k, m->own_v.items[i]);
+  }
+  n->n = m->keys.len;
+  n->keys = (FeNode **)m->keys.items;
+  n->vals = (FeNode **)m->vals.items;
+}
+
+/* collection := SEQUENCE-START node* SEQUENCE-END | MAPPING-START (key value)* MAPPING-END */
 static FeNode *y_collection(YLoad *y, yaml_event_t *ev, bool map) {
   FeNode *n = pc_alloc(y->c, sizeof *n);
   n->kind = map ? FE_MAP : FE_SEQ;
   n->loc = y_loc(y, ev->start_mark);
+  n->height = 1;
+  if (y->depth + 1 > PC_MAX_YAML_DEPTH) {
+    pc_error_at(y->c, n->loc, "YAML nested too deeply (more than %d levels)", PC_MAX_YAML_DEPTH);
+    y->failed = true;
+    return NULL;
+  }
   y_anchor(y, map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor, n);
-  pc_vec_push(y->c, &y->open, n);
-  PcVec a = {0}, b = {0}, merged = {0};
+  n->open = true;
+  y->depth++;
+  PcVec items = {0};
+  YMap m = {0};
   for (;;) {
     yaml_event_t e;
     if (!y_next(y, &e))
@@ -143,8 +199,9 @@ static FeNode *y_collection(YLoad *y, yaml_event_t *ev, bool map) {
     yaml_event_delete(&e);
     if (!k)
       return NULL;
+    y_grow(n, k);
     if (!map) {
-      pc_vec_push(y->c, &a, k);
+      pc_vec_push(y->c, &items, k);
       continue;
     }
     if (!y_next(y, &e))
@@ -157,36 +214,49 @@ static FeNode *y_collection(YLoad *y, yaml_event_t *ev, bool map) {
       pc_error_at(y->c, k->loc, "a mapping key must be a scalar");
       continue;
     }
-    if (strcmp(k->text, "<<") == 0 && k->stype == FE_T_STR)
-      y_merge(y, &a, &b, v, &merged);
-    else
-      y_map_put(y, &a, &b, k, v, &merged);
-  }
-  y->open.len--;
-  n->n = a.len;
-  if (map) {
-    n->keys = (FeNode **)a.items;
-    n->vals = (FeNode **)b.items;
-  } else {
-    n->items = (FeNode **)a.items;
-  }
-  return n;
-}
-
-/* An alias shares its anchor's node; one inside its own anchor's collection
- * would make a cycle, which playbooks never need: rejected. */
-static FeNode *y_alias(YLoad *y, yaml_event_t *ev, FeNode *n) {
-  for (int i = 0; i < y->open.len; i++) {
-    if (y->open.items[i] == (void *)n) {
-      pc_error_at(y->c, y_loc(y, ev->start_mark), "recursive YAML alias '%s' is not supported",
-                  (const char *)ev->data.alias.anchor);
-      y->failed = true;
-      return NULL;
+    if (strcmp(k->text, "<<") == 0 && k->stype == FE_T_STR) { /* not kept: its entries are */
+      if (!y_merge(y, &m, n, v))
+        return NULL;
+      continue;
     }
+    y_grow(n, v);
+    pc_vec_push(y->c, &m.own_k, k);
+    pc_vec_push(y->c, &m.own_v, v);
+  }
+  y->depth--;
+  n->open = false;
+  if (map) {
+    y_map_finish(y, &m, n);
+  } else {
+    n->n = items.len;
+    n->items = (FeNode **)items.items;
   }
   return n;
 }
 
+/* An alias shares its anchor's node (never a copy). One inside its own
+ * anchor's collection would make a cycle, which playbooks never need:
+ * rejected; and its levels count where it is used. */
+static FeNode *y_alias(YLoad *y, yaml_event_t *ev) {
+  const char *name = (const char *)ev->data.alias.anchor;
+  FeNode *n = pc_map_get(&y->anchors, name, strlen(name));
+  PcLoc loc = y_loc(y, ev->start_mark);
+  if (!n)
+    pc_error_at(y->c, loc, "found undefined alias '%s'", name);
+  else if (n->open)
+    pc_error_at(y->c, loc, "recursive YAML alias '%s' is not supported", name);
+  else if (y->depth + n->height > PC_MAX_YAML_DEPTH)
+    pc_error_at(y->c, loc, "YAML nested too deeply (more than %d levels) through alias '%s'", PC_MAX_YAML_DEPTH,
+                name);
+  else {
+    n->shared = true;
+    return n;
+  }
+  y->failed = true;
+  return NULL;
+}
+
+/* node := scalar | collection | alias */
 static FeNode *y_node(YLoad *y, yaml_event_t *ev) {
   switch (ev->type) {
   case YAML_SCALAR_EVENT:
@@ -196,14 +266,7 @@ static FeNode *y_node(YLoad *y, yaml_event_t *ev) {
   case YAML_MAPPING_START_EVENT:
     return y_collection(y, ev, true);
   case YAML_ALIAS_EVENT:
-    for (int i = y->anchors.len - 1; i >= 0; i--) {
-      YAnchor *a = y->anchors.items[i];
-      if (strcmp(a->name, (const char *)ev->data.alias.anchor) == 0)
-        return y_alias(y, ev, a->node);
-    }
-    pc_error_at(y->c, y_loc(y, ev->start_mark), "found undefined alias '%s'", (const char *)ev->data.alias.anchor);
-    y->failed = true;
-    return NULL;
+    return y_alias(y, ev);
   default:
     pc_error_at(y->c, y_loc(y, ev->start_mark), "unexpected YAML event");
     y->failed = true;
@@ -236,9 +299,10 @@ FeNode *fe_yaml_load_data(PcCtx *c, const char *path, bool *empty) {
 }
 
 static FeNode *y_load(PcCtx *c, const char *path, bool *empty) {
-  const PcSource *src = pc_read_source(c, path);
+  int err = 0;
+  const PcSource *src = pc_read_source(c, path, &err);
   if (!src) {
-    pc_error(c, "cannot read '%s'", path);
+    pc_error(c, "cannot read '%s': %s", path, pc_read_strerror(c, err, PC_MAX_SOURCE_BYTES));
     return NULL;
   }
   YLoad y = {0};

@@ -47,57 +47,66 @@ static bool y11_accum(const char *s, size_t len, int base, uint64_t *out) {
   return true;
 }
 
+enum { Y11_NO, Y11_YES, Y11_TOO_BIG };
+
 /* int: [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*)
- *    | [-+]?0x[0-9a-fA-F_]+ | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+ */
-static bool y11_int(const char *s, size_t len, int64_t *out) {
+ *    | [-+]?0x[0-9a-fA-F_]+ | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+ * Y11_TOO_BIG: the syntax of an int whose value does not fit in 64 bits. */
+static int y11_int(const char *s, size_t len, int64_t *out) {
   bool neg = false;
   if (len && (s[0] == '-' || s[0] == '+')) {
     neg = s[0] == '-';
     s++, len--;
   }
   if (len == 0)
-    return false;
+    return Y11_NO;
   uint64_t v = 0;
+  bool big = false;
   if (len > 2 && s[0] == '0' && s[1] == 'b') {
-    if (!y11_digits(s + 2, len - 2, "01_") || !y11_accum(s + 2, len - 2, 2, &v))
-      return false;
+    if (!y11_digits(s + 2, len - 2, "01_"))
+      return Y11_NO;
+    big = !y11_accum(s + 2, len - 2, 2, &v);
   } else if (len > 2 && s[0] == '0' && s[1] == 'x') {
-    if (!y11_digits(s + 2, len - 2, "0123456789abcdefABCDEF_") || !y11_accum(s + 2, len - 2, 16, &v))
-      return false;
+    if (!y11_digits(s + 2, len - 2, "0123456789abcdefABCDEF_"))
+      return Y11_NO;
+    big = !y11_accum(s + 2, len - 2, 16, &v);
   } else if (len > 1 && s[0] == '0') {
-    if (!y11_digits(s + 1, len - 1, "01234567_") || !y11_accum(s + 1, len - 1, 8, &v))
-      return false;
+    if (!y11_digits(s + 1, len - 1, "01234567_"))
+      return Y11_NO;
+    big = !y11_accum(s + 1, len - 1, 8, &v);
   } else if (y11_digits(s, len, "0123456789_")) {
-    if (s[0] == '_' || !y11_accum(s, len, 10, &v))
-      return false;
+    if (s[0] == '_')
+      return Y11_NO;
+    big = !y11_accum(s, len, 10, &v);
   } else if (s[0] >= '1' && s[0] <= '9' && memchr(s, ':', len)) {
     /* sexagesimal: parts separated by ':', the first [1-9][0-9_]*, the rest [0-5]?[0-9] */
     size_t i = 0;
     while (i < len && s[i] != ':')
       i++;
-    if (!y11_digits(s, i, "0123456789_") || !y11_accum(s, i, 10, &v))
-      return false;
+    if (!y11_digits(s, i, "0123456789_"))
+      return Y11_NO;
+    big = !y11_accum(s, i, 10, &v);
     while (i < len) {
       size_t j = ++i;
       while (j < len && s[j] != ':')
         j++;
       size_t n = j - i;
       if (n < 1 || n > 2 || !y11_digits(s + i, n, "0123456789") || (n == 2 && s[i] > '5'))
-        return false;
+        return Y11_NO;
       uint64_t part = 0;
       y11_accum(s + i, n, 10, &part);
       if (v > (UINT64_MAX - part) / 60)
-        return false;
+        big = true;
       v = v * 60 + part;
       i = j;
     }
   } else {
-    return false;
+    return Y11_NO;
   }
-  if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)
-    return false;
+  if (big || (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX))
+    return Y11_TOO_BIG;
   *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-  return true;
+  return Y11_YES;
 }
 
 /* float: [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)? | \.[0-9_]+(?:[eE][-+][0-9]+)?
@@ -189,6 +198,7 @@ FeY11Scalar fe_yaml11_resolve(const char *s, size_t len) {
   static const char *const trues[] = {"yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL};
   static const char *const falses[] = {"no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL};
   FeY11Scalar r = {0};
+  int k;
   if (len == 0 || y11_any(s, len, nulls)) {
     r.type = FE_Y11_NULL;
   } else if (y11_any(s, len, trues)) {
@@ -196,8 +206,11 @@ FeY11Scalar fe_yaml11_resolve(const char *s, size_t len) {
     r.b = true;
   } else if (y11_any(s, len, falses)) {
     r.type = FE_Y11_BOOL;
-  } else if (y11_int(s, len, &r.i)) {
+  } else if ((k = y11_int(s, len, &r.i)) == Y11_YES) {
     r.type = FE_Y11_INT;
+  } else if (k == Y11_TOO_BIG) {
+    r.type = FE_Y11_STR;
+    r.int_too_big = true;
   } else if (y11_float(s, len, &r.f)) {
     r.type = FE_Y11_FLOAT;
   } else {

@@ -18,13 +18,16 @@ typedef struct FeY11Scalar {
   bool b;
   int64_t i;
   double f;
+  /* FE_Y11_STR for an int in YAML 1.1 syntax too big for 64 bits (PyYAML
+   * gives a Python int): no silent string, callers report it. */
+  bool int_too_big;
 } FeY11Scalar;
 
 /* Resolves a PLAIN (unquoted, untagged) scalar of `len` bytes: null (~, null,
  * Null, NULL, empty), bool (yes/no/true/false/on/off in their three cases),
  * int (decimal, 0b, 0x, 0-octal, underscores, sexagesimal), float (needs a
  * dot; .inf, .nan, exponents), else str. An int that does not fit in 64 bits
- * resolves as str. */
+ * resolves as str with int_too_big set. */
 FeY11Scalar fe_yaml11_resolve(const char *s, size_t len);
 
 #endif

@@ -7,6 +7,8 @@
  * run time is left alone; the arithmetic itself is runtime/arith.c's, shared
  * with the runtime, so a folded constant is what the binary would compute.
  * A folded expr is rewritten in place into a CONST.
+ * Each root's tree is folded once, kid roots (shared exprs) before the roots
+ * that use them; a `~` chain folds its constant runs in one linear pass.
  */
 #include "arith.h"
 #include "ir.h"
@@ -49,8 +51,8 @@ static bool fd_int_arith(int32_t op, int64_t a, int64_t b, int64_t *r) {
   return true;
 }
 
-static void fd_binop(Fold *f, IrExpr *e) {
-  enum { CONCAT = 7, EQ, NE, LT, LE, GT, GE };
+static void fd_binop(IrExpr *e) {
+  enum { EQ = 8, NE, LT, LE, GT, GE };
   IrExpr *a = e->kids[0], *b = e->kids[1];
   int64_t r;
   if (fd_const(a, TY_INT) && fd_const(b, TY_INT)) {
@@ -71,12 +73,66 @@ static void fd_binop(Fold *f, IrExpr *e) {
     fd_to_bool(e, v[e->binop - EQ]);
     return;
   }
-  if (e->binop == CONCAT && a->op == IR_CONST && b->op == IR_CONST && (a->type == TY_STR || a->type == TY_INT) &&
-      (b->type == TY_STR || b->type == TY_INT)) {
-    const char *as = a->type == TY_STR ? pc_strndup(f->c, a->s, a->slen) : pc_sprintf(f->c, "%lld", (long long)a->i);
-    const char *bs = b->type == TY_STR ? pc_strndup(f->c, b->s, b->slen) : pc_sprintf(f->c, "%lld", (long long)b->i);
-    char *s = pc_sprintf(f->c, "%s%s", as, bs);
-    fd_to_str(e, s, strlen(s));
+}
+
+/* A str or int constant: what `~` renders for it. */
+static bool fd_text(const IrExpr *e) { return e->op == IR_CONST && (e->type == TY_STR || e->type == TY_INT); }
+
+static void fd_add_text(Fold *f, PcBuf *b, const IrExpr *e) {
+  if (e->type == TY_STR)
+    pc_buf_add(f->c, b, e->s ? e->s : "", e->s ? e->slen : 0);
+  else
+    pc_buf_adds(f->c, b, pc_sprintf(f->c, "%lld", (long long)e->i));
+}
+
+/* a ~ b ~ c: each run of constants becomes one string constant; all
+ * constants, the whole chain does. */
+static void fd_concat(Fold *f, IrExpr *e) {
+  int32_t out = 0;
+  for (int32_t i = 0; i < e->nkids;) {
+    if (!fd_text(e->kids[i]) || i + 1 == e->nkids || !fd_text(e->kids[i + 1])) {
+      e->kids[out++] = e->kids[i++];
+      continue;
+    }
+    PcBuf b = {0};
+    IrExpr *first = e->kids[i];
+    while (i < e->nkids && fd_text(e->kids[i]))
+      fd_add_text(f, &b, e->kids[i++]);
+    IrExpr *k = ir_expr_new(f->c, IR_CONST, TY_STR, first->loc);
+    k->s = pc_buf_str(&b);
+    k->slen = b.len;
+    e->kids[out++] = k;
+  }
+  e->nkids = out;
+  if (out == 1 && fd_text(e->kids[0])) {
+    PcBuf b = {0};
+    fd_add_text(f, &b, e->kids[0]);
+    fd_to_str(e, pc_buf_str(&b), b.len);
+  }
+}
+
+/* Python's `a and b and c` / `a or b or c` over constant bools: leading
+ * operands that do not decide are dropped, one that decides is the result;
+ * a chain left with one operand is that operand. */
+static void fd_andor(IrExpr *e) {
+  bool decide = e->op == IR_OR; /* the value that ends the chain */
+  int32_t skip = 0;
+  while (skip < e->nkids && fd_const(e->kids[skip], TY_BOOL)) {
+    if (e->kids[skip]->b == decide) {
+      fd_to_bool(e, decide);
+      return;
+    }
+    skip++;
+  }
+  if (skip == e->nkids)
+    skip--; /* all constants that do not decide: the last is the value */
+  memmove(e->kids, e->kids + skip, sizeof *e->kids * (size_t)(e->nkids - skip));
+  e->nkids -= skip;
+  if (e->nkids == 1 && !ir_is_ref(e->kids[0])) { /* a root stays referenced, not copied */
+    int32_t id = e->id;
+    const char *src = e->src;
+    *e = *e->kids[0];
+    e->id = id, e->src = src;
   }
 }
 
@@ -105,11 +161,14 @@ static void fd_filter(Fold *f, IrExpr *e) {
   }
 }
 
-static void fd_expr(Fold *f, IrExpr *e) {
+/* Folds the tree of root or sub-expr `e`; kid roots are folded already. */
+static void fd_expr(Fold *f, IrExpr *e, bool root) {
+  if (!root && ir_is_ref(e))
+    return;
   for (int i = 0; i < e->nkids; i++)
-    fd_expr(f, e->kids[i]);
+    fd_expr(f, e->kids[i], false);
   switch (e->op) {
-  case IR_BINOP: fd_binop(f, e); break;
+  case IR_BINOP: fd_binop(e); break;
   case IR_NEG:
     if (fd_const(e->kids[0], TY_INT)) {
       RtNum n;
@@ -121,19 +180,8 @@ static void fd_expr(Fold *f, IrExpr *e) {
     if (fd_const(e->kids[0], TY_BOOL))
       fd_to_bool(e, !e->kids[0]->b);
     break;
-  case IR_AND: case IR_OR:
-    if (fd_const(e->kids[0], TY_BOOL)) { /* Python: True and x → x; False or x → x */
-      bool b = e->kids[0]->b;
-      if (b == (e->op == IR_AND)) {
-        int32_t id = e->id;
-        const char *src = e->src;
-        *e = *e->kids[1];
-        e->id = id, e->src = src;
-      } else {
-        fd_to_bool(e, b);
-      }
-    }
-    break;
+  case IR_AND: case IR_OR: fd_andor(e); break;
+  case IR_CONCAT: fd_concat(f, e); break;
   case IR_FILTER: fd_filter(f, e); break;
   default: break;
   }
@@ -141,6 +189,6 @@ static void fd_expr(Fold *f, IrExpr *e) {
 
 void ir_fold(PcCtx *c, IrProgram *p) {
   Fold f = {c};
-  for (int i = 0; i < p->nroots; i++)
-    fd_expr(&f, p->roots[i]); /* a folded root keeps its id */
+  for (int i = 0; i < p->nroots; i++) /* in id order: kid roots first */
+    fd_expr(&f, p->roots[i], true); /* a folded root keeps its id */
 }

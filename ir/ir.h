@@ -9,8 +9,17 @@
  *             data around them (lists, dicts, scalars) all lower to exprs.
  *   root      an expr that codegen turns into a function of its own
  *             (`expr_<id>`): a task's args dict, its when / loop /
- *             changed_when / failed_when, a play var's value. Sub-exprs are
- *             code inside their root's function. Roots carry id >= 0.
+ *             changed_when / failed_when, a play var's value, and every
+ *             shared expr. Sub-exprs are code inside their root's function.
+ *             Roots carry id >= 0.
+ *   shared    an expr reached from several places: a YAML alias (or `<<`
+ *             merge) of a node, a middle operand of `a < b < c`. It is
+ *             lowered once and, unless a leaf (const, var), is a root: a
+ *             kid with id >= 0 is a reference to that root, whose function
+ *             is called. So the IR is a DAG whose sharing is at roots only,
+ *             of the input's size; roots are numbered after the roots they
+ *             reference, and every pass walks each root's own tree once,
+ *             stopping at kid roots (done before, in id order).
  *   type      a static type from the lattice below. TY_ANY means "known only
  *             at run time"; codegen emits direct code for known types and calls
  *             the runtime's dynamic operations on TY_ANY.
@@ -50,8 +59,9 @@ typedef enum IrType {
   X(GETATTR, "getattr", 1)   /* kids[0].name */                                           \
   X(GETITEM, "getitem", 2)   /* kids[0][kids[1]] */                                       \
   X(BINOP, "binop", 2)       /* kids[0] <binop> kids[1]; binop is an RtBinOp */           \
-  X(AND, "and", 2)                                                                        \
-  X(OR, "or", 2)                                                                          \
+  X(AND, "and", -1)          /* kids: a chain `a and b and ...` (one or more) */          \
+  X(OR, "or", -1)            /* kids: a chain `a or b or ...` (one or more) */            \
+  X(CONCAT, "concat", -1)    /* kids: `a ~ b ~ ...`, each rendered with str() */          \
   X(NOT, "not", 1)                                                                        \
   X(NEG, "neg", 1)                                                                        \
   X(FILTER, "filter", -1)    /* name; kids[0] base, then positional args, then nkw kwargs */ \
@@ -289,6 +299,8 @@ const char *ir_type_name(IrType t);
 
 /* The lowering's state. structure.c lowers plays, blocks, roles, handlers and
  * includes; lower.c lowers expressions, templates and module arguments. */
+enum { IR_LOWER_MODES = 6 };
+
 typedef struct IrLower {
   PcCtx *c;
   IrProgram *p;
@@ -300,6 +312,16 @@ typedef struct IrLower {
   const char *const *roots; /* folders a relative `src` is looked for in (role, playbook), NULL-terminated */
   PcVec *unsup; /* IrKeyword*: the current module's unsupported parameters */
   PcVec unknown; /* const char*: the current module's parameters unknown to Ansible too */
+  /* YAML aliases are shared, never copied (lower.c): */
+  PcMap memo[IR_LOWER_MODES]; /* shared node → its IrExpr, per way of lowering it */
+  PcMap has_tpl;  /* shared FeNode → (void *)1 no template, 2 template */
+  PcMap text;     /* shared FeNode → const char *: ir_lower_src, hosts patterns */
+  /* Embedded files (lower.c), within the limits of frontend.h: */
+  PcMap embedded; /* path → IrFile*: each embedded once */
+  int64_t embed_files;
+  size_t embed_bytes;
+  bool embed_over; /* a limit or a walk error was reported: embed nothing more */
+  bool too_many;   /* past PC_MAX_IR_TASKS (structure.c): reported once */
 } IrLower;
 
 /* Lowers a checked playbook: resolves modules and checks their arguments
@@ -320,8 +342,8 @@ IrExpr *ir_lower_bare(IrLower *l, const FeNode *n);
 const char *ir_lower_src(IrLower *l, const FeNode *n);
 /* Makes `e` a root (its own function) with source text `src`. */
 IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src);
-/* True when a node holds template syntax anywhere. */
-bool ir_has_template(const FeNode *n);
+/* True when a node holds template syntax anywhere (once per shared node). */
+bool ir_has_template(IrLower *l, const FeNode *n);
 /* Free-form `k=v ...` text as a map node (Ansible's parse_kv). */
 const FeNode *ir_free_form(IrLower *l, const FeNode *n);
 /* A task's arguments as the junit report names them: "k=v, ..." in Python's
@@ -344,8 +366,12 @@ void ir_infer_types(PcCtx *c, IrProgram *p);
 /* Folds constant sub-expressions (literal arithmetic, comparisons, filters on
  * literals with known results). */
 void ir_fold(PcCtx *c, IrProgram *p);
-/* Checks structural invariants; internal errors abort. */
+/* Checks structural invariants (internal errors abort) and that codegen can
+ * build what is there: whatever the verifier accepts, codegen builds, so
+ * `--plan` and `-o` agree; anything else is a located error here. */
 void ir_verify(PcCtx *c, IrProgram *p);
+/* True when kid `e` of another expr is a reference to a root (a shared expr). */
+static inline bool ir_is_ref(const IrExpr *e) { return e->id >= 0; }
 /* The diagnostics `playc -o` stops on that `--plan` does not: modules and
  * keywords playc does not run yet, each listed once with its location.
  * Returns true when there are none. */

@@ -5,6 +5,13 @@
  * the way Ansible's parse_kv does, parses Jinja templates and bare conditions
  * into IR expressions, checks filter and test names against filters.def, and
  * embeds `copy src` files read at compile time.
+ *
+ * YAML aliases are shared, never copied: a node the loader marks shared
+ * (FeNode.shared), and a Jinja operand used twice (JExpr.shared), is lowered
+ * once per way of lowering it (memo[mode]) and becomes a root of its own, so
+ * the IR is a DAG whose sharing is only at roots and whose size is the
+ * input's; a task reached through several aliases is lowered once too. An
+ * error inside an anchor is therefore reported once.
  */
 #include "ir.h"
 #include "../frontend/jinja.h"
@@ -12,6 +19,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +41,36 @@ static const IrFilterInfo lw_tests[] = {
 #include "../runtime/filters.def"
     {NULL, TY_ANY, 0, 0}};
 
+/* The ways a node is lowered, each memoised apart for shared nodes. */
+typedef enum LwMode {
+  LW_VALUE,  /* lw_node: a value */
+  LW_BARE,   /* lw_bare: a bare condition */
+  LW_COND,   /* lw_cond: a condition or a list of them, ANDed */
+  LW_SRCS,   /* lw_expr_param: the list of a list param's source texts */
+  LW_CONDS,  /* lw_expr_param: the list of its compiled conditions */
+  LW_JINJA,  /* lw_jexpr: a Jinja expression (key: the JExpr) */
+  LW_NMODES
+} LwMode;
+
+_Static_assert((int)LW_NMODES == (int)IR_LOWER_MODES, "IrLower.memo has one map per mode");
+
 typedef IrLower Lw;
+
+static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src);
+
+/* Leaves cost O(1) wherever they are copied; anything else shared is a root. */
+static bool lw_leaf(const IrExpr *e) { return e->op == IR_CONST || e->op == IR_VAR; }
+
+/* Remembers `e` as the lowering of shared `key` in `mode`, as a root of its
+ * own unless a leaf, so every use refers to one expression. */
+static IrExpr *lw_share(Lw *l, const void *key, LwMode mode, IrExpr *e) {
+  if (!lw_leaf(e) && e->id < 0)
+    lw_root(l, e, NULL);
+  pc_map_put_ptr(l->c, &l->memo[mode], key, e);
+  return e;
+}
+
+static IrExpr *lw_memo(Lw *l, const void *key, LwMode mode) { return pc_map_get_ptr(&l->memo[mode], key); }
 
 static const IrFilterInfo *lw_find(const IrFilterInfo *t, const char *name) {
   static const char *const pre[] = {"ansible.builtin.", "ansible.legacy.", NULL};
@@ -85,10 +122,11 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   return e;
 }
 
-static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
+static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   static const IrOp ops[] = {[J_GETATTR] = IR_GETATTR, [J_GETITEM] = IR_GETITEM, [J_BINOP] = IR_BINOP,
                              [J_AND] = IR_AND, [J_OR] = IR_OR, [J_NOT] = IR_NOT, [J_NEG] = IR_NEG,
-                             [J_IF] = IR_IF, [J_LIST] = IR_LIST, [J_TUPLE] = IR_LIST, [J_DICT] = IR_DICT};
+                             [J_IF] = IR_IF, [J_LIST] = IR_LIST, [J_TUPLE] = IR_LIST, [J_DICT] = IR_DICT,
+                             [J_CONCAT] = IR_CONCAT};
   IrExpr *e;
   switch (j->kind) {
   case J_NONE: return ir_expr_new(l->c, IR_CONST, TY_NONE, j->loc);
@@ -135,6 +173,13 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
   return e;
 }
 
+static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
+  if (!j->shared)
+    return lw_jexpr_new(l, j);
+  IrExpr *e = lw_memo(l, j, LW_JINJA);
+  return e ? e : lw_share(l, j, LW_JINJA, lw_jexpr_new(l, j));
+}
+
 /* A string that may hold template syntax: CONST, SINGLE or TEMPLATE. */
 static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
   if (!fe_jinja_is_template(s))
@@ -162,7 +207,9 @@ static PcLoc lw_text_loc(const FeNode *n) {
 }
 
 /* Any YAML value → IR: scalars by their YAML type, strings as templates. */
-static IrExpr *lw_node(Lw *l, const FeNode *n) {
+static IrExpr *lw_node(Lw *l, const FeNode *n);
+
+static IrExpr *lw_node_new(Lw *l, const FeNode *n) {
   IrExpr *e;
   if (n->kind == FE_SCALAR) {
     switch (n->stype) {
@@ -185,18 +232,31 @@ static IrExpr *lw_node(Lw *l, const FeNode *n) {
   return e;
 }
 
-static bool lw_has_template(const FeNode *n) {
+static IrExpr *lw_node(Lw *l, const FeNode *n) {
+  if (!n->shared)
+    return lw_node_new(l, n);
+  IrExpr *e = lw_memo(l, n, LW_VALUE);
+  return e ? e : lw_share(l, n, LW_VALUE, lw_node_new(l, n));
+}
+
+/* Whether a value holds template syntax anywhere (a lazy var). */
+static bool lw_has_template(Lw *l, const FeNode *n) {
   if (n->kind == FE_SCALAR)
     return n->stype == FE_T_STR && fe_jinja_is_template(n->text);
-  for (int i = 0; i < n->n; i++)
-    if (lw_has_template(n->kind == FE_SEQ ? n->items[i] : n->vals[i]))
-      return true;
-  return false;
+  intptr_t known = n->shared ? (intptr_t)pc_map_get_ptr(&l->has_tpl, n) : 0;
+  if (known)
+    return known == 2;
+  bool r = false;
+  for (int i = 0; i < n->n && !r; i++)
+    r = lw_has_template(l, n->kind == FE_SEQ ? n->items[i] : n->vals[i]);
+  if (n->shared)
+    pc_map_put_ptr(l->c, &l->has_tpl, n, (void *)(intptr_t)(r ? 2 : 1));
+  return r;
 }
 
 /* One bare condition (or a constant). `when: "{{ x }}"` is lowered to x: a
  * known gap (Ansible renders it and evaluates the text again). */
-static IrExpr *lw_bare(Lw *l, const FeNode *n) {
+static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
   if (n->kind != FE_SCALAR || n->stype != FE_T_STR)
     return lw_node(l, n);
   if (strstr(n->text, "{{") || strstr(n->text, "{%")) {
@@ -207,24 +267,25 @@ static IrExpr *lw_bare(Lw *l, const FeNode *n) {
   return j ? lw_jexpr(l, j) : ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc);
 }
 
-/* cond := bare | [bare, ...] (ANDed), wrapped in IR_COND */
-static IrExpr *lw_cond(Lw *l, const FeNode *n) {
-  IrExpr *e = NULL;
-  if (n->kind == FE_SEQ) {
-    for (int i = 0; i < n->n; i++) {
-      IrExpr *k = lw_bare(l, n->items[i]);
-      if (e) {
-        IrExpr *a = ir_expr_new(l->c, IR_AND, TY_UNDEF, n->items[i]->loc);
-        ir_expr_add_kid(l->c, a, e);
-        ir_expr_add_kid(l->c, a, k);
-        k = a;
-      }
-      e = k;
-    }
-    if (!e) {
-      e = ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc);
-      e->b = true;
-    }
+static IrExpr *lw_bare(Lw *l, const FeNode *n) {
+  if (!n->shared)
+    return lw_bare_new(l, n);
+  IrExpr *e = lw_memo(l, n, LW_BARE);
+  return e ? e : lw_share(l, n, LW_BARE, lw_bare_new(l, n));
+}
+
+/* cond := bare | [bare, ...] (ANDed, one flat and), wrapped in IR_COND */
+static IrExpr *lw_cond_new(Lw *l, const FeNode *n) {
+  IrExpr *e;
+  if (n->kind == FE_SEQ && n->n == 0) {
+    e = ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc);
+    e->b = true;
+  } else if (n->kind == FE_SEQ && n->n == 1) {
+    e = lw_bare(l, n->items[0]);
+  } else if (n->kind == FE_SEQ) {
+    e = ir_expr_new(l->c, IR_AND, TY_UNDEF, n->loc);
+    for (int i = 0; i < n->n; i++)
+      ir_expr_add_kid(l->c, e, lw_bare(l, n->items[i]));
   } else {
     e = lw_bare(l, n);
   }
@@ -233,22 +294,48 @@ static IrExpr *lw_cond(Lw *l, const FeNode *n) {
   return c;
 }
 
-/* The source text of a condition: the string, or the list's strings joined by " and ". */
+static IrExpr *lw_cond(Lw *l, const FeNode *n) {
+  if (!n->shared)
+    return lw_cond_new(l, n);
+  IrExpr *e = lw_memo(l, n, LW_COND);
+  return e ? e : lw_share(l, n, LW_COND, lw_cond_new(l, n));
+}
+
+/* The source text of a condition: the string, or the list's strings joined
+ * by " and " (built once per shared list). */
 static const char *lw_src(Lw *l, const FeNode *n) {
   if (n->kind == FE_SCALAR)
     return n->text;
   if (n->kind != FE_SEQ)
     return NULL;
-  const char *s = "";
+  const char *known = n->shared ? pc_map_get_ptr(&l->text, n) : NULL;
+  if (known)
+    return known;
+  PcBuf b = {0};
+  pc_buf_add(l->c, &b, "", 0);
   for (int i = 0; i < n->n; i++)
-    if (n->items[i]->kind == FE_SCALAR)
-      s = pc_sprintf(l->c, "%s%s%s", s, i ? " and " : "", n->items[i]->text);
-  return s;
+    if (n->items[i]->kind == FE_SCALAR) {
+      if (i)
+        pc_buf_adds(l->c, &b, " and ");
+      pc_buf_add(l->c, &b, n->items[i]->text, n->items[i]->len);
+    }
+  if (n->shared)
+    pc_map_put_ptr(l->c, &l->text, n, b.s);
+  return b.s;
 }
 
+/* Makes `e` a root (its own function) unless it is one: a shared node may
+ * be reached as a root from several places. */
 static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src) {
-  e->src = src;
-  ir_make_root(l->c, l->p, e);
+  if (e->id < 0 && lw_leaf(e)) { /* a leaf may be a kid elsewhere already: a root of its own */
+    IrExpr *copy = pc_alloc(l->c, sizeof *copy);
+    *copy = *e;
+    e = copy;
+  }
+  if (!e->src)
+    e->src = src;
+  if (e->id < 0)
+    ir_make_root(l->c, l->p, e);
   return e;
 }
 
@@ -312,7 +399,7 @@ static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
                                          "stdin_add_newline", "strip_empty_ends", NULL};
   PcVec toks = lw_split_args(l, n->text);
   PcVec keys = {0}, vals = {0};
-  const char *rest = NULL;
+  PcBuf rest = {0};
   for (int i = 0; i < toks.len; i++) {
     const char *val = NULL, *k = lw_kv_key(l, toks.items[i], &val);
     bool take = k != NULL;
@@ -322,7 +409,9 @@ static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
         take |= strcmp(raw_keys[r], k) == 0;
     }
     if (!take) {
-      rest = rest ? pc_sprintf(l->c, "%s %s", rest, (char *)toks.items[i]) : toks.items[i];
+      if (rest.len)
+        pc_buf_adds(l->c, &rest, " ");
+      pc_buf_adds(l->c, &rest, toks.items[i]);
       continue;
     }
     FeNode *kn = pc_alloc(l->c, sizeof *kn), *vn = pc_alloc(l->c, sizeof *vn);
@@ -334,13 +423,13 @@ static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
     pc_vec_push(l->c, &keys, kn);
     pc_vec_push(l->c, &vals, vn);
   }
-  if (rest) {
+  if (rest.len) {
     FeNode *kn = pc_alloc(l->c, sizeof *kn), *vn = pc_alloc(l->c, sizeof *vn);
     kn->kind = vn->kind = FE_SCALAR;
     kn->stype = vn->stype = FE_T_STR;
     kn->loc = vn->loc = n->loc;
     kn->text = "_raw_params", kn->len = 11;
-    vn->text = rest, vn->len = strlen(rest);
+    vn->text = rest.s, vn->len = rest.len;
     pc_vec_push(l->c, &keys, kn);
     pc_vec_push(l->c, &vals, vn);
   }
@@ -415,69 +504,175 @@ static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const 
     pc_fault_at(l->c, v->loc, "value of %s must be one of: %s, got: %s", mp->name, mp->choices, text);
 }
 
+/* ---- embedded controller files ---------------------------------------------- *
+ * What a `src` names is read at compile time, within limits that hold
+ * whatever it names: at most PC_MAX_EMBED_FILES files and folders and
+ * PC_MAX_EMBED_TOTAL bytes in all, folders PC_MAX_EMBED_DEPTH deep, each file
+ * read by pc_read_file (a regular file of at most PC_MAX_EMBED_BYTES). A
+ * folder's walk uses lstat: a symbolic link is followed only to a regular
+ * file inside the folder being copied, never out of it nor to a folder (so
+ * no cycle). `src: /` stops at the first limit with a located error. */
+
 static int lw_strcmp_p(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-/* Appends the paths (relative to `dir`, under prefix `rel`) of every file
- * below `dir`, sorted. */
-static void lw_walk(Lw *l, const char *dir, const char *rel, PcVec *out, int depth) {
-  DIR *d = depth < 32 ? opendir(dir) : NULL;
-  if (!d)
-    return;
-  PcVec names = {0};
-  for (struct dirent *e; (e = readdir(d));)
-    if (e->d_name[0] != '.')
-      pc_vec_push(l->c, &names, pc_strdup(l->c, e->d_name));
+/* Counts one more embedded entry of `size` bytes; false (a located error,
+ * once) past the limits. */
+static bool lw_embed_budget(Lw *l, const char *path, size_t size, PcLoc loc) {
+  if (l->embed_over)
+    return false;
+  l->embed_files++;
+  l->embed_bytes += size;
+  if (l->embed_files <= PC_MAX_EMBED_FILES && l->embed_bytes <= PC_MAX_EMBED_TOTAL)
+    return true;
+  pc_error_at(l->c, loc, "cannot embed '%s': the files a src names are limited to %d files and folders and %zu MiB in all",
+              path, PC_MAX_EMBED_FILES, PC_MAX_EMBED_TOTAL >> 20);
+  l->embed_over = true;
+  return false;
+}
+
+/* The sorted names in folder `dir` (not . and ..), or false with a located
+ * error when it cannot be read. */
+static bool lw_readdir(Lw *l, const char *dir, PcVec *names, bool hidden, PcLoc loc) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    pc_error_at(l->c, loc, "cannot read '%s': %s", dir, strerror(errno));
+    l->embed_over = true;
+    return false;
+  }
+  for (struct dirent *e; (e = readdir(d));) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || (!hidden && e->d_name[0] == '.'))
+      continue;
+    pc_vec_push(l->c, names, pc_strdup(l->c, e->d_name));
+    if (names->len > PC_MAX_EMBED_FILES) { /* one folder alone past the limit */
+      closedir(d);
+      l->embed_files = PC_MAX_EMBED_FILES;
+      return lw_embed_budget(l, dir, 0, loc);
+    }
+  }
   closedir(d);
-  qsort(names.items, (size_t)names.len, sizeof *names.items, lw_strcmp_p);
-  for (int i = 0; i < names.len; i++) {
-    const char *path = pc_sprintf(l->c, "%s/%s", dir, (const char *)names.items[i]);
-    const char *r = *rel ? pc_sprintf(l->c, "%s/%s", rel, (const char *)names.items[i]) : names.items[i];
+  pc_vec_sort(names, lw_strcmp_p);
+  return true;
+}
+
+/* The kind of `path` inside a folder tree rooted at `top` (real path): its
+ * lstat, a symlink replaced by its target's stat only when the target is a
+ * regular file inside the tree. False when it is to be left alone. */
+static bool lw_tree_stat(Lw *l, const char *top, const char *path, struct stat *st, PcLoc loc) {
+  if (lstat(path, st) != 0)
+    return false;
+  if (!S_ISLNK(st->st_mode))
+    return true;
+  char *real = realpath(path, NULL);
+  size_t n = strlen(top);
+  bool inside = real && strncmp(real, top, n) == 0 && (real[n] == '/' || (n == 1 && top[0] == '/'));
+  bool ok = inside && stat(real, st) == 0 && S_ISREG(st->st_mode);
+  free(real);
+  if (!ok) {
+    pc_error_at(l->c, loc, "cannot embed '%s': a symbolic link out of its folder or to a folder is not supported by playc yet",
+                path);
+    l->embed_over = true;
+  }
+  return ok;
+}
+
+/* `dir`/`name`, without doubling a '/' (`src: /`). */
+static const char *lw_join(Lw *l, const char *dir, const char *name) {
+  size_t n = strlen(dir);
+  return pc_sprintf(l->c, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
+}
+
+/* Appends the paths (relative to `dir`, under prefix `rel`) of every file
+ * below `dir`, sorted; hidden names only with `hidden` (a glob does not
+ * match them). With `sizes`, files count their bytes against the limits
+ * too (the check before a folder is read). */
+static void lw_walk(Lw *l, const char *top, const char *dir, const char *rel, PcVec *out, int depth, bool hidden,
+                    bool sizes, PcLoc loc) {
+  PcVec names = {0};
+  if (depth > PC_MAX_EMBED_DEPTH) {
+    pc_error_at(l->c, loc, "cannot embed '%s': folders nested more than %d deep", dir, PC_MAX_EMBED_DEPTH);
+    l->embed_over = true;
+    return;
+  }
+  if (l->embed_over || !lw_readdir(l, dir, &names, hidden, loc))
+    return;
+  for (int i = 0; i < names.len && !l->embed_over; i++) {
+    const char *path = lw_join(l, dir, names.items[i]);
+    const char *r = *rel ? lw_join(l, rel, names.items[i]) : names.items[i];
     struct stat st;
-    if (stat(path, &st) != 0)
+    if (!lw_tree_stat(l, top, path, &st, loc) ||
+        !lw_embed_budget(l, path, sizes && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, loc))
       continue;
     if (S_ISDIR(st.st_mode))
-      lw_walk(l, path, r, out, depth + 1);
+      lw_walk(l, top, path, r, out, depth + 1, hidden, sizes, loc);
     else if (S_ISREG(st.st_mode))
       pc_vec_push(l->c, out, (void *)r);
+    else if (sizes) { /* a device, socket or fifo inside a folder to copy */
+      pc_error_at(l->c, loc, "cannot read '%s': %s", path, pc_read_strerror(l->c, PC_READ_NOT_REGULAR, PC_MAX_EMBED_BYTES));
+      l->embed_over = true;
+    }
   }
 }
 
-/* Embeds the controller file or folder at `path` (a folder: itself, then
- * everything below it, sorted), once. False when it does not exist. */
-static bool lw_embed_path(Lw *l, const char *path, int depth) {
-  for (int f = 0; f < l->files.len; f++)
-    if (strcmp(((IrFile *)l->files.items[f])->path, path) == 0)
-      return true;
+/* Embeds the regular file or folder at `path` (a folder: itself, then
+ * everything below it, sorted), once. `top` is the real path of the folder
+ * being copied (NULL at the top). False when it does not exist. */
+static bool lw_embed_path(Lw *l, const char *path, const char *top, int depth, PcLoc loc) {
+  if (pc_map_get(&l->embedded, path, strlen(path)))
+    return true;
   struct stat st;
-  if (stat(path, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
-    return false;
+  if (top && !lw_tree_stat(l, top, path, &st, loc))
+    return true;
+  if (!top && stat(path, &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return false;
+    pc_error_at(l->c, loc, "cannot read '%s': %s", path, strerror(errno));
+    return true;
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    pc_error_at(l->c, loc, "cannot read '%s': %s", path, pc_read_strerror(l->c, PC_READ_NOT_REGULAR, PC_MAX_EMBED_BYTES));
+    l->embed_over = top != NULL; /* inside a folder: stop its walk */
+    return true;
+  }
+  if (depth > PC_MAX_EMBED_DEPTH) {
+    pc_error_at(l->c, loc, "cannot embed '%s': folders nested more than %d deep", path, PC_MAX_EMBED_DEPTH);
+    l->embed_over = true;
+    return true;
+  }
+  if (!lw_embed_budget(l, path, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, loc))
+    return true;
   IrFile *file = pc_alloc(l->c, sizeof *file);
   file->name = file->path = path;
   file->mode = (uint32_t)st.st_mode;
+  pc_map_put(l->c, &l->embedded, path, strlen(path), file);
   pc_vec_push(l->c, &l->files, file);
   if (S_ISDIR(st.st_mode)) {
-    DIR *d = depth < 32 ? opendir(path) : NULL;
-    if (!d)
-      return true;
     PcVec names = {0};
-    for (struct dirent *e; (e = readdir(d));)
-      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
-        pc_vec_push(l->c, &names, pc_strdup(l->c, e->d_name));
-    closedir(d);
-    qsort(names.items, (size_t)names.len, sizeof *names.items, lw_strcmp_p);
-    for (int i = 0; i < names.len; i++)
-      lw_embed_path(l, pc_sprintf(l->c, "%s/%s", path, (const char *)names.items[i]), depth + 1);
+    char *real = top ? NULL : realpath(path, NULL);
+    const char *tree = top ? top : real ? pc_strdup(l->c, real) : path;
+    free(real);
+    if (!top) { /* the whole folder within the limits before a byte is read */
+      int64_t files = l->embed_files;
+      size_t bytes = l->embed_bytes;
+      PcVec all = {0};
+      lw_walk(l, tree, path, "", &all, depth + 1, true, true, loc);
+      l->embed_files = files, l->embed_bytes = bytes;
+    }
+    if (l->embed_over || !lw_readdir(l, path, &names, true, loc))
+      return true;
+    for (int i = 0; i < names.len && !l->embed_over; i++)
+      lw_embed_path(l, lw_join(l, path, names.items[i]), tree, depth + 1, loc);
     return true;
   }
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    pc_error_at(l->c, (PcLoc){0}, "cannot read '%s'", path);
+  const char *text = NULL;
+  size_t len = 0;
+  int err = pc_read_file(l->c, path, PC_MAX_EMBED_BYTES, true, &text, &len);
+  if (err) {
+    pc_error_at(l->c, loc, "cannot read '%s': %s", path, pc_read_strerror(l->c, err, PC_MAX_EMBED_BYTES));
+    l->embed_over = top != NULL;
     return true;
   }
-  uint8_t *data = pc_alloc(l->c, (size_t)st.st_size + 1);
-  file->size = fread(data, 1, (size_t)st.st_size, f);
-  file->data = data;
-  fclose(f);
+  file->data = (const uint8_t *)text;
+  file->size = len;
   return true;
 }
 
@@ -489,28 +684,35 @@ static bool lw_embed_path(Lw *l, const char *path, int depth) {
 static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
   if (v->kind != FE_SCALAR || v->stype != FE_T_STR)
     return;
+  l->embed_over = false; /* each src stops at its own first error */
   if (fe_jinja_is_template(v->text)) {
     const char *glob = fe_template_glob(l->c, v->text);
     for (int i = 0; l->roots && l->roots[i]; i++) {
       const char *dir = pc_sprintf(l->c, "%s/%s", l->roots[i], sub);
+      struct stat st;
+      if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        continue;
+      char *real = realpath(dir, NULL);
+      const char *top = real ? pc_strdup(l->c, real) : dir;
+      free(real);
       PcVec all = {0};
-      lw_walk(l, dir, "", &all, 0);
-      for (int k = 0; k < all.len; k++)
+      lw_walk(l, top, dir, "", &all, 0, false, false, v->loc);
+      for (int k = 0; k < all.len && !l->embed_over; k++)
         if (fnmatch(glob, all.items[k], 0) == 0)
-          lw_embed_path(l, pc_sprintf(l->c, "%s/%s", dir, (const char *)all.items[k]), 0);
+          lw_embed_path(l, pc_sprintf(l->c, "%s/%s", dir, (const char *)all.items[k]), NULL, 0, v->loc);
     }
     return;
   }
   const char *searched = "";
   for (int i = 0; l->roots && l->roots[i]; i++) {
     if (v->text[0] == '/') {
-      if (lw_embed_path(l, v->text, 0))
+      if (lw_embed_path(l, v->text, NULL, 0, v->loc))
         return;
       searched = v->text;
       break;
     }
-    if (lw_embed_path(l, pc_sprintf(l->c, "%s/%s/%s", l->roots[i], sub, v->text), 0) ||
-        lw_embed_path(l, pc_sprintf(l->c, "%s/%s", l->roots[i], v->text), 0))
+    if (lw_embed_path(l, pc_sprintf(l->c, "%s/%s/%s", l->roots[i], sub, v->text), NULL, 0, v->loc) ||
+        lw_embed_path(l, pc_sprintf(l->c, "%s/%s", l->roots[i], v->text), NULL, 0, v->loc))
       return;
     searched = pc_sprintf(l->c, "%s%s%s/%s/, %s/", searched, i ? ", " : "", l->roots[i], sub, l->roots[i]);
   }
@@ -553,29 +755,44 @@ static void lw_embed_script(Lw *l, const FeNode *v) {
   lw_embed(l, &name, "files");
 }
 
-/* An MP_EXPR / MP_EXPR_LIST param: the source text(s), and "__name" compiled. */
-static void lw_expr_param(Lw *l, IrExpr *d, const char *name, const FeNode *v, bool list) {
-  IrExpr *srcs = list ? ir_expr_new(l->c, IR_LIST, TY_UNDEF, v->loc) : NULL;
-  IrExpr *vals = list ? ir_expr_new(l->c, IR_LIST, TY_UNDEF, v->loc) : NULL;
-  IrExpr *one = NULL;
+/* The source texts of a list param's items, and their compiled conditions
+ * (into *conds): two lists, built once per shared node. */
+static IrExpr *lw_expr_list(Lw *l, const FeNode *v, IrExpr **conds) {
+  IrExpr *srcs = v->shared ? lw_memo(l, v, LW_SRCS) : NULL;
+  if (srcs) {
+    *conds = lw_memo(l, v, LW_CONDS);
+    return srcs;
+  }
+  srcs = ir_expr_new(l->c, IR_LIST, TY_UNDEF, v->loc);
+  *conds = ir_expr_new(l->c, IR_LIST, TY_UNDEF, v->loc);
   int n = v->kind == FE_SEQ ? v->n : 1;
   for (int i = 0; i < n; i++) {
     const FeNode *it = v->kind == FE_SEQ ? v->items[i] : v;
-    IrExpr *s = it->kind == FE_SCALAR ? lw_const_str(l, it->text, it->len, it->loc) : lw_node(l, it);
-    IrExpr *e = list ? lw_cond(l, it) : lw_bare(l, it);
-    if (list) {
-      ir_expr_add_kid(l->c, srcs, s);
-      ir_expr_add_kid(l->c, vals, e);
-    } else {
-      srcs = s;
-      one = e;
-    }
+    ir_expr_add_kid(l->c, srcs, it->kind == FE_SCALAR ? lw_const_str(l, it->text, it->len, it->loc) : lw_node(l, it));
+    ir_expr_add_kid(l->c, *conds, lw_cond(l, it));
+  }
+  if (v->shared) {
+    lw_share(l, v, LW_SRCS, srcs);
+    lw_share(l, v, LW_CONDS, *conds);
+  }
+  return srcs;
+}
+
+/* An MP_EXPR / MP_EXPR_LIST param: the source text(s), and "__name" compiled. */
+static void lw_expr_param(Lw *l, IrExpr *d, const char *name, const FeNode *v, bool list) {
+  IrExpr *srcs, *vals;
+  if (list) {
+    srcs = lw_expr_list(l, v, &vals);
+  } else {
+    const FeNode *it = v->kind == FE_SEQ && v->n ? v->items[v->n - 1] : v;
+    srcs = it->kind == FE_SCALAR ? lw_const_str(l, it->text, it->len, it->loc) : lw_node(l, it);
+    vals = lw_bare(l, it);
   }
   ir_expr_add_kid(l->c, d, lw_const_str(l, name, strlen(name), v->loc));
   ir_expr_add_kid(l->c, d, srcs);
   const char *hidden = pc_sprintf(l->c, "__%s", name);
   ir_expr_add_kid(l->c, d, lw_const_str(l, hidden, strlen(hidden), v->loc));
-  ir_expr_add_kid(l->c, d, list ? vals : one);
+  ir_expr_add_kid(l->c, d, vals);
 }
 
 /* The arguments as mod_check_constraints sees them at compile time: given
@@ -665,7 +882,7 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
 /* "Unsupported parameters for (ansible.legacy.M) module: a, b. Supported
  * parameters include: ...", as AnsibleModule words it. */
 static const char *lw_unknown_params(Lw *l, const char *action, const ModSchema *m) {
-  qsort(l->unknown.items, (size_t)l->unknown.len, sizeof *l->unknown.items, lw_strcmp_p);
+  pc_vec_sort(&l->unknown, lw_strcmp_p);
   const char *names = "";
   for (int i = 0; i < l->unknown.len; i++)
     if (i == 0 || strcmp(l->unknown.items[i], l->unknown.items[i - 1]) != 0)
@@ -706,8 +923,12 @@ static void lw_py_repr_str(FILE *b, const char *s) {
   fputc(q, b);
 }
 
-/* Python's str (top) or repr (inside a container) of a YAML value. */
+/* Python's str (top) or repr (inside a container) of a YAML value. Every
+ * node writes a byte at least and none is visited once the text is past
+ * PC_MAX_ARGS_TEXT, so an alias bomb costs that much, not its expansion. */
 static void lw_py_str(FILE *b, const FeNode *n, bool top) {
+  if (ftell(b) > (long)PC_MAX_ARGS_TEXT)
+    return;
   if (!n) {
     fputs("None", b);
     return;
@@ -783,7 +1004,8 @@ static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) 
     lw_py_str(b, raw, true);
   }
   fclose(b);
-  const char *s = pc_strdup(l->c, data);
+  const char *s = len > PC_MAX_ARGS_TEXT ? pc_sprintf(l->c, "%.*s...", (int)PC_MAX_ARGS_TEXT, data)
+                                         : pc_strdup(l->c, data);
   free(data);
   return s;
 }
@@ -835,7 +1057,7 @@ IrExpr *ir_lower_cond(IrLower *l, const FeNode *n) { return lw_cond(l, n); }
 IrExpr *ir_lower_bare(IrLower *l, const FeNode *n) { return lw_bare(l, n); }
 const char *ir_lower_src(IrLower *l, const FeNode *n) { return lw_src(l, n); }
 IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src) { return lw_root(l, e, src); }
-bool ir_has_template(const FeNode *n) { return lw_has_template(n); }
+bool ir_has_template(IrLower *l, const FeNode *n) { return lw_has_template(l, n); }
 const FeNode *ir_free_form(IrLower *l, const FeNode *n) { return lw_free_form(l, n, false); }
 const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key) {
   return lw_args_text(l, args, raw_key);

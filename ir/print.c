@@ -4,6 +4,13 @@
  * static type; roots show their number (expr#N, the function codegen emits).
  * Locations are printed with the path as given on the command line. No
  * addresses, no hash order: the same input gives the same bytes.
+ *
+ * A root reached from several places (a shared expr: a YAML alias, a Jinja
+ * operand used twice) is printed in full once, the first time, as
+ * `expr#N = tree`, and as `expr#N` after (in JSON: {"ref": N}); a first pass
+ * counts the kids that refer to each root, so that what no kid shares prints
+ * in full where it is held. So the plan's size is the IR's, and a YAML alias
+ * bomb plans in a few lines.
  */
 #include "ir.h"
 
@@ -66,9 +73,20 @@ static void pr_const(FILE *f, const IrExpr *e, bool json) {
   }
 }
 
-static void pr_text(FILE *f, const IrExpr *e);
+/* A printer: its stream, and what the first pass learnt of the roots. */
+typedef struct Pr {
+  FILE *f;
+  int32_t *refs; /* by root id: the kids that refer to it (first pass) */
+  int32_t *held; /* by root id: the places of the plan that hold it (first pass) */
+  bool *done;    /* by root id: printed in full already */
+  bool counting; /* the first pass (to /dev/null) */
+} Pr;
 
-static void pr_kids(FILE *f, const IrExpr *e, int from) {
+static void pr_expr(Pr *pr, const IrExpr *e);
+static void pr_kid(Pr *pr, const IrExpr *e);
+
+static void pr_kids(Pr *pr, const IrExpr *e, int from) {
+  FILE *f = pr->f;
   fputc('(', f);
   for (int i = from; i < e->nkids; i++) {
     if (i > from)
@@ -76,12 +94,13 @@ static void pr_kids(FILE *f, const IrExpr *e, int from) {
     int kw = i - (e->nkids - e->nkw);
     if (kw >= 0)
       fprintf(f, "%s=", e->kwnames[kw]);
-    pr_text(f, e->kids[i]);
+    pr_kid(pr, e->kids[i]);
   }
   fputc(')', f);
 }
 
-static void pr_text(FILE *f, const IrExpr *e) {
+static void pr_tree(Pr *pr, const IrExpr *e) {
+  FILE *f = pr->f;
   switch (e->op) {
   case IR_CONST: fputs("const ", f); pr_const(f, e, false); break;
   case IR_VAR: fprintf(f, "var %s", e->name); break;
@@ -89,7 +108,7 @@ static void pr_text(FILE *f, const IrExpr *e) {
     fputc('[', f);
     for (int i = 0; i < e->nkids; i++) {
       fputs(i ? ", " : "", f);
-      pr_text(f, e->kids[i]);
+      pr_kid(pr, e->kids[i]);
     }
     fputc(']', f);
     break;
@@ -97,26 +116,73 @@ static void pr_text(FILE *f, const IrExpr *e) {
     fputc('{', f);
     for (int i = 0; i + 1 < e->nkids; i += 2) {
       fputs(i ? ", " : "", f);
-      if (e->kids[i]->op == IR_CONST && e->kids[i]->type == TY_STR)
+      if (e->kids[i]->op == IR_CONST && e->kids[i]->type == TY_STR && !ir_is_ref(e->kids[i]))
         fprintf(f, "%.*s", (int)e->kids[i]->slen, e->kids[i]->s);
       else
-        pr_text(f, e->kids[i]);
+        pr_kid(pr, e->kids[i]);
       fputs(": ", f);
-      pr_text(f, e->kids[i + 1]);
+      pr_kid(pr, e->kids[i + 1]);
     }
     fputc('}', f);
     break;
-  case IR_GETATTR: fputs("getattr", f); pr_kids(f, e, 0); fprintf(f, ".%s", e->name); break;
-  case IR_BINOP: fprintf(f, "binop %s", pr_binops[e->binop]); pr_kids(f, e, 0); break;
+  case IR_GETATTR: fputs("getattr", f); pr_kids(pr, e, 0); fprintf(f, ".%s", e->name); break;
+  case IR_BINOP: fprintf(f, "binop %s", pr_binops[e->binop]); pr_kids(pr, e, 0); break;
   case IR_FILTER: case IR_TEST:
     fprintf(f, "%s %s", ir_op_names[e->op], e->name);
-    pr_kids(f, e, 0);
+    pr_kids(pr, e, 0);
     break;
-  default: fputs(ir_op_names[e->op], f); pr_kids(f, e, 0); break;
+  default: fputs(ir_op_names[e->op], f); pr_kids(pr, e, 0); break;
   }
   fprintf(f, ": %s", ir_type_name(e->type));
   if (e->unsupported)
     fputs(" unsupported", f);
+}
+
+/* `expr#N = tree` the first time root `e` is printed, `expr#N` after. */
+static void pr_def(Pr *pr, const IrExpr *e) {
+  if (pr->done[e->id]) {
+    fprintf(pr->f, "expr#%d", e->id);
+    return;
+  }
+  pr->done[e->id] = true;
+  fprintf(pr->f, "expr#%d = ", e->id);
+  pr_tree(pr, e);
+}
+
+/* Prints kid `e` of another expr: a root referred to from several places
+ * (a shared expr) is defined once and referred to after. */
+static void pr_kid(Pr *pr, const IrExpr *e) {
+  if (!ir_is_ref(e)) {
+    pr_tree(pr, e);
+  } else if (pr->counting) {
+    pr->refs[e->id]++;
+    if (!pr->done[e->id]) {
+      pr->done[e->id] = true;
+      pr_tree(pr, e);
+    }
+  } else if (pr->refs[e->id] + pr->held[e->id] <= 1) {
+    pr_tree(pr, e);
+  } else {
+    pr_def(pr, e);
+  }
+}
+
+/* Prints expr `e` held by the plan (a var, a task's args, ...): in full,
+ * unless it is a root that kids refer to too (a shared expr). */
+static void pr_expr(Pr *pr, const IrExpr *e) {
+  if (e->id < 0) {
+    pr_tree(pr, e);
+  } else if (pr->counting) {
+    pr->held[e->id]++;
+    if (!pr->done[e->id]) {
+      pr->done[e->id] = true;
+      pr_tree(pr, e);
+    }
+  } else if (pr->refs[e->id] == 0) {
+    pr_tree(pr, e);
+  } else {
+    pr_def(pr, e);
+  }
 }
 
 static void pr_loc(FILE *f, IrLoc l) { fprintf(f, "%s:%d:%d", l.file, l.line, l.col); }
@@ -144,12 +210,13 @@ static void pr_indent(FILE *f, int depth) {
     fputs("  ", f);
 }
 
-static void pr_root(FILE *f, int depth, const char *label, const IrExpr *e) {
+static void pr_root(Pr *pr, int depth, const char *label, const IrExpr *e) {
+  FILE *f = pr->f;
   if (!e)
     return;
   pr_indent(f, depth);
   fprintf(f, "%-14s ", label);
-  pr_text(f, e);
+  pr_expr(pr, e);
   fputc('\n', f);
 }
 
@@ -165,9 +232,10 @@ static void pr_strlist(FILE *f, int depth, const char *label, const char *const 
   fputs("]\n", f);
 }
 
-static void pr_list(FILE *f, PcCtx *c, const IrList *l, int depth, const IrScope **cur);
+static void pr_list(Pr *pr, PcCtx *c, const IrList *l, int depth, const IrScope **cur);
 
-static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope **cur) {
+static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope **cur) {
+  FILE *f = pr->f;
   pr_indent(f, depth);
   fputs(t->handler ? "handler " : "task ", f);
   const char *name = t->role_name && !t->implicit ? pc_sprintf(c, "%s : %s", t->role_name, t->name) : t->name;
@@ -197,8 +265,8 @@ static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope
     *cur = t->scope;
   }
   pr_strlist(f, depth, "tags", t->tags);
-  pr_root(f, depth, "when", t->when);
-  pr_root(f, depth, t->with ? pc_sprintf(c, "with_%s", t->with) : "loop", t->loop);
+  pr_root(pr, depth, "when", t->when);
+  pr_root(pr, depth, t->with ? pc_sprintf(c, "with_%s", t->with) : "loop", t->loop);
   if (t->loop && (strcmp(t->loop_var, "item") || t->index_var || t->loop_extended)) {
     pr_indent(f, depth);
     fprintf(f, "%-14s loop_var=%s%s%s%s\n", "loop_control", t->loop_var, t->index_var ? " index_var=" : "",
@@ -208,11 +276,11 @@ static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope
     pr_indent(f, depth);
     fprintf(f, "%-14s %s\n", "register", t->register_var);
   }
-  pr_root(f, depth, "changed_when", t->changed_when);
-  pr_root(f, depth, "failed_when", t->failed_when);
-  pr_root(f, depth, "until", t->until);
+  pr_root(pr, depth, "changed_when", t->changed_when);
+  pr_root(pr, depth, "failed_when", t->failed_when);
+  pr_root(pr, depth, "until", t->until);
   for (int k = 0; k < RT_TK_COUNT; k++)
-    pr_root(f, depth, pr_tk[k], t->kw[k]);
+    pr_root(pr, depth, pr_tk[k], t->kw[k]);
   if (t->notify) {
     pr_indent(f, depth);
     fprintf(f, "%-14s", "notify");
@@ -224,16 +292,16 @@ static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope
   for (int k = 0; k < t->nkws; k++) {
     pr_indent(f, depth);
     fprintf(f, "%-14s ", t->kws[k].name);
-    pr_text(f, t->kws[k].value);
+    pr_expr(pr, t->kws[k].value);
     fputs(t->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n", f);
   }
-  pr_root(f, depth, "args", t->args);
+  pr_root(pr, depth, "args", t->args);
   for (int k = 0; k < t->nunsup; k++) {
     pr_indent(f, depth);
     fprintf(f, "%-14s %s", "unsupported", t->unsup[k]->name);
     if (t->unsup[k]->value) {
       fputs(" = ", f);
-      pr_text(f, t->unsup[k]->value);
+      pr_expr(pr, t->unsup[k]->value);
     }
     fputc('\n', f);
   }
@@ -245,7 +313,7 @@ static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope
   }
   if (t->include) {
     const IrInclude *in = t->include;
-    pr_root(f, depth, "file", in->file);
+    pr_root(pr, depth, "file", in->file);
     if (in->params) {
       pr_indent(f, depth);
       fprintf(f, "%-14s frame#%d\n", "params", in->params->id);
@@ -256,7 +324,7 @@ static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope
       pr_str(f, in->names[i], strlen(in->names[i]));
       fputc('\n', f);
       if (in->lists)
-        pr_list(f, c, &in->lists[i], depth + 1, cur);
+        pr_list(pr, c, &in->lists[i], depth + 1, cur);
       if (in->frames && in->frames[i]) {
         pr_indent(f, depth + 1);
         fprintf(f, "vars frame#%d\n", in->frames[i]->id);
@@ -265,7 +333,8 @@ static void pr_task(FILE *f, PcCtx *c, const IrTask *t, int depth, const IrScope
   }
 }
 
-static void pr_block(FILE *f, PcCtx *c, const IrBlock *b, int depth, const IrScope **cur) {
+static void pr_block(Pr *pr, PcCtx *c, const IrBlock *b, int depth, const IrScope **cur) {
+  FILE *f = pr->f;
   static const char *const names[3] = {"block", "rescue", "always"};
   pr_indent(f, depth);
   fputs(b->implicit ? "block implicit" : "block", f);
@@ -286,38 +355,38 @@ static void pr_block(FILE *f, PcCtx *c, const IrBlock *b, int depth, const IrSco
     if (r > 0 || b->regions[IR_RESCUE].n || b->regions[IR_ALWAYS].n) {
       pr_indent(f, depth + 1);
       fprintf(f, "%s:\n", names[r]);
-      pr_list(f, c, &b->regions[r], depth + 2, cur);
+      pr_list(pr, c, &b->regions[r], depth + 2, cur);
     } else {
-      pr_list(f, c, &b->regions[r], depth + 1, cur);
+      pr_list(pr, c, &b->regions[r], depth + 1, cur);
     }
   }
 }
 
-static void pr_list(FILE *f, PcCtx *c, const IrList *l, int depth, const IrScope **cur) {
+static void pr_list(Pr *pr, PcCtx *c, const IrList *l, int depth, const IrScope **cur) {
   for (int i = 0; i < l->n; i++) {
     if (l->items[i].task)
-      pr_task(f, c, l->items[i].task, depth, cur);
+      pr_task(pr, c, l->items[i].task, depth, cur);
     else
-      pr_block(f, c, l->items[i].block, depth, cur);
+      pr_block(pr, c, l->items[i].block, depth, cur);
   }
 }
 
-static void pr_scope(FILE *f, const IrScope *sc) {
+static void pr_scope(Pr *pr, const IrScope *sc) {
+  FILE *f = pr->f;
   fprintf(f, "frame#%d %s %s", sc->id, pr_levels[sc->level], sc->what);
   if (sc->next)
     fprintf(f, " -> frame#%d", sc->next->id);
   fputc('\n', f);
   for (int v = 0; v < sc->nvars; v++) {
     fprintf(f, "  var %s%s = ", sc->vars[v].name, sc->vars[v].lazy ? " lazy" : "");
-    pr_text(f, sc->vars[v].value);
+    pr_expr(pr, sc->vars[v].value);
     fputc('\n', f);
   }
 }
 
-char *ir_print_text(PcCtx *c, const IrProgram *p) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
+/* The text plan of `p` into pr->f. */
+static void pr_program(Pr *pr, PcCtx *c, const IrProgram *p) {
+  FILE *f = pr->f;
   fprintf(f, "playbook %s\n", p->playbook);
   for (int i = 0; i < p->nplays; i++) {
     const IrPlay *pl = &p->plays[i];
@@ -334,17 +403,17 @@ char *ir_print_text(PcCtx *c, const IrProgram *p) {
     pr_strlist(f, 1, "roles", pl->role_names);
     for (int k = 0; k < pl->nkws; k++) {
       fprintf(f, "  %-14s ", pl->kws[k].name);
-      pr_text(f, pl->kws[k].value);
+      pr_expr(pr, pl->kws[k].value);
       fputs(pl->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n", f);
     }
     for (int v = 0; v < pl->nprompts; v++) {
       fprintf(f, "  vars_prompt %s = ", pl->prompts[v].name);
-      pr_text(f, pl->prompts[v].value);
+      pr_expr(pr, pl->prompts[v].value);
       fputc('\n', f);
     }
     for (int v = 0; v < pl->nvars_files; v++) { /* templated: chosen per host */
       const IrInclude *in = pl->vars_files[v];
-      pr_root(f, 1, "vars_files", in->file);
+      pr_root(pr, 1, "vars_files", in->file);
       for (int k = 0; k < in->n; k++) {
         fputs("    candidate ", f);
         pr_str(f, in->names[k], strlen(in->names[k]));
@@ -352,19 +421,41 @@ char *ir_print_text(PcCtx *c, const IrProgram *p) {
       }
     }
     const IrScope *cur = pl->scope;
-    pr_list(f, c, &pl->blocks, 1, &cur);
+    pr_list(pr, c, &pl->blocks, 1, &cur);
     for (int h = 0; h < pl->nhandlers; h++) {
       fprintf(f, "  handler#%d:\n", h);
-      pr_task(f, c, pl->handlers[h], 2, &cur);
+      pr_task(pr, c, pl->handlers[h], 2, &cur);
     }
   }
   for (int i = 0; i < p->nscopes; i++)
-    pr_scope(f, p->scopes[i]);
+    pr_scope(pr, p->scopes[i]);
   for (int i = 0; i < p->nfiles; i++) {
     fputs("file ", f);
     pr_str(f, p->files[i].name, strlen(p->files[i].name));
     fprintf(f, " %zu bytes\n", p->files[i].size);
   }
+}
+
+char *ir_print_text(PcCtx *c, const IrProgram *p) {
+  char *buf = NULL;
+  size_t len = 0;
+  Pr pr = {0};
+  pr.refs = calloc((size_t)p->nroots + 1, sizeof *pr.refs);
+  pr.held = calloc((size_t)p->nroots + 1, sizeof *pr.held);
+  pr.done = calloc((size_t)p->nroots + 1, 1);
+  pr.f = fopen("/dev/null", "w");
+  PC_ASSERT(pr.refs && pr.held && pr.done && pr.f);
+  pr.counting = true; /* first pass: which roots are reached from several places */
+  pr_program(&pr, c, p);
+  fclose(pr.f);
+  memset(pr.done, 0, (size_t)p->nroots + 1);
+  pr.counting = false;
+  FILE *f = pr.f = open_memstream(&buf, &len);
+  PC_ASSERT(f);
+  pr_program(&pr, c, p);
+  free(pr.refs);
+  free(pr.held);
+  free(pr.done);
   return pr_finish(c, f, &buf, &len);
 }
 
@@ -376,11 +467,18 @@ static void pj_loc(FILE *f, IrLoc l) {
   fprintf(f, ", \"line\": %d, \"col\": %d}", l.line, l.col);
 }
 
-static void pj_expr(FILE *f, const IrExpr *e) {
+static void pj_expr(Pr *pr, const IrExpr *e) {
+  FILE *f = pr->f;
   if (!e) {
     fputs("null", f);
     return;
   }
+  if (e->id >= 0 && pr->done[e->id]) { /* a shared root printed before */
+    fprintf(f, "{\"ref\": %d}", e->id);
+    return;
+  }
+  if (e->id >= 0)
+    pr->done[e->id] = true;
   fprintf(f, "{\"op\": \"%s\", \"type\": \"%s\"", ir_op_names[e->op], ir_type_name(e->type));
   if (e->id >= 0)
     fprintf(f, ", \"id\": %d", e->id);
@@ -406,7 +504,7 @@ static void pj_expr(FILE *f, const IrExpr *e) {
     fputs(", \"kids\": [", f);
     for (int i = 0; i < e->nkids; i++) {
       fputs(i ? ", " : "", f);
-      pj_expr(f, e->kids[i]);
+      pj_expr(pr, e->kids[i]);
     }
     fputc(']', f);
   }
@@ -429,9 +527,10 @@ static void pj_strval(FILE *f, const char *s) {
     fputs("null", f);
 }
 
-static void pj_list(FILE *f, const IrList *l);
+static void pj_list(Pr *pr, const IrList *l);
 
-static void pj_task(FILE *f, const IrTask *t) {
+static void pj_task(Pr *pr, const IrTask *t) {
+  FILE *f = pr->f;
   static const char *const kinds[] = {"module", "meta", "include_tasks", "include_role"};
   fprintf(f, "{\"id\": %d, \"kind\": \"%s\", \"name\": ", t->id, kinds[t->kind]);
   pr_str(f, t->name, strlen(t->name));
@@ -463,32 +562,32 @@ static void pj_task(FILE *f, const IrTask *t) {
   for (int i = 0; t->notify && t->notify[i] >= 0; i++)
     fprintf(f, "%s%d", i ? ", " : "", t->notify[i]);
   fputs("], \"when\": ", f);
-  pj_expr(f, t->when);
+  pj_expr(pr, t->when);
   fputs(", \"loop\": ", f);
-  pj_expr(f, t->loop);
+  pj_expr(pr, t->loop);
   fputs(", \"changed_when\": ", f);
-  pj_expr(f, t->changed_when);
+  pj_expr(pr, t->changed_when);
   fputs(", \"failed_when\": ", f);
-  pj_expr(f, t->failed_when);
+  pj_expr(pr, t->failed_when);
   fputs(", \"until\": ", f);
-  pj_expr(f, t->until);
+  pj_expr(pr, t->until);
   fputs(", \"keywords\": {", f);
   for (int k = 0; k < t->nkws; k++) {
     fprintf(f, "%s\"%s\": ", k ? ", " : "", t->kws[k].name);
-    pj_expr(f, t->kws[k].value);
+    pj_expr(pr, t->kws[k].value);
   }
   fputs("}, \"per_host\": {", f);
   for (int k = 0, n = 0; k < RT_TK_COUNT; k++)
     if (t->kw[k]) {
       fprintf(f, "%s\"%s\": ", n++ ? ", " : "", pr_tk[k]);
-      pj_expr(f, t->kw[k]);
+      pj_expr(pr, t->kw[k]);
     }
   fputs("}, \"args\": ", f);
-  pj_expr(f, t->args);
+  pj_expr(pr, t->args);
   if (t->include) {
     const IrInclude *in = t->include;
     fputs(", \"include\": {\"file\": ", f);
-    pj_expr(f, in->file);
+    pj_expr(pr, in->file);
     fprintf(f, ", \"params\": %d, \"candidates\": [", in->params ? in->params->id : -1);
     for (int i = 0; i < in->n; i++) {
       fputs(i ? ", " : "", f);
@@ -496,7 +595,7 @@ static void pj_task(FILE *f, const IrTask *t) {
       pr_str(f, in->names[i], strlen(in->names[i]));
       if (in->lists) {
         fputs(", \"blocks\": ", f);
-        pj_list(f, &in->lists[i]);
+        pj_list(pr, &in->lists[i]);
       }
       if (in->frames)
         fprintf(f, ", \"vars\": %d", in->frames[i] ? in->frames[i]->id : -1);
@@ -507,7 +606,8 @@ static void pj_task(FILE *f, const IrTask *t) {
   fputc('}', f);
 }
 
-static void pj_block(FILE *f, const IrBlock *b) {
+static void pj_block(Pr *pr, const IrBlock *b) {
+  FILE *f = pr->f;
   fprintf(f, "{\"block\": %d, \"implicit\": %s, \"name\": ", b->id, b->implicit ? "true" : "false");
   pj_strval(f, b->name);
   fputs(", \"from\": ", f);
@@ -517,24 +617,26 @@ static void pj_block(FILE *f, const IrBlock *b) {
   static const char *const names[3] = {"block", "rescue", "always"};
   for (int r = 0; r < 3; r++) {
     fprintf(f, ", \"%s\": ", names[r]);
-    pj_list(f, &b->regions[r]);
+    pj_list(pr, &b->regions[r]);
   }
   fputc('}', f);
 }
 
-static void pj_list(FILE *f, const IrList *l) {
+static void pj_list(Pr *pr, const IrList *l) {
+  FILE *f = pr->f;
   fputc('[', f);
   for (int i = 0; i < l->n; i++) {
     fputs(i ? ", " : "", f);
     if (l->items[i].task)
-      pj_task(f, l->items[i].task);
+      pj_task(pr, l->items[i].task);
     else
-      pj_block(f, l->items[i].block);
+      pj_block(pr, l->items[i].block);
   }
   fputc(']', f);
 }
 
-static void pj_play(FILE *f, const IrPlay *pl) {
+static void pj_play(Pr *pr, const IrPlay *pl) {
+  FILE *f = pr->f;
   fputs("{\"name\": ", f);
   pr_str(f, pl->name, strlen(pl->name));
   fputs(", \"hosts\": ", f);
@@ -549,13 +651,13 @@ static void pj_play(FILE *f, const IrPlay *pl) {
   fputs(", \"keywords\": {", f);
   for (int k = 0; k < pl->nkws; k++) {
     fprintf(f, "%s\"%s\": ", k ? ", " : "", pl->kws[k].name);
-    pj_expr(f, pl->kws[k].value);
+    pj_expr(pr, pl->kws[k].value);
   }
   fputs("}, \"vars_files\": [", f);
   for (int v = 0; v < pl->nvars_files; v++) {
     const IrInclude *in = pl->vars_files[v];
     fputs(v ? ", {\"file\": " : "{\"file\": ", f);
-    pj_expr(f, in->file);
+    pj_expr(pr, in->file);
     fputs(", \"candidates\": [", f);
     for (int k = 0; k < in->n; k++) {
       fputs(k ? ", {\"name\": " : "{\"name\": ", f);
@@ -565,16 +667,17 @@ static void pj_play(FILE *f, const IrPlay *pl) {
     fputs("]}", f);
   }
   fputs("], \"blocks\": ", f);
-  pj_list(f, &pl->blocks);
+  pj_list(pr, &pl->blocks);
   fputs(", \"handlers\": [", f);
   for (int h = 0; h < pl->nhandlers; h++) {
     fputs(h ? ", " : "", f);
-    pj_task(f, pl->handlers[h]);
+    pj_task(pr, pl->handlers[h]);
   }
   fputs("]}", f);
 }
 
-static void pj_scope(FILE *f, const IrScope *sc) {
+static void pj_scope(Pr *pr, const IrScope *sc) {
+  FILE *f = pr->f;
   fprintf(f, "{\"id\": %d, \"level\": \"%s\", \"what\": ", sc->id, pr_levels[sc->level]);
   pr_str(f, sc->what, strlen(sc->what));
   fprintf(f, ", \"next\": %d, \"vars\": [", sc->next ? sc->next->id : -1);
@@ -582,7 +685,7 @@ static void pj_scope(FILE *f, const IrScope *sc) {
     fprintf(f, "%s{\"name\": ", v ? ", " : "");
     pr_str(f, sc->vars[v].name, strlen(sc->vars[v].name));
     fprintf(f, ", \"lazy\": %s, \"value\": ", sc->vars[v].lazy ? "true" : "false");
-    pj_expr(f, sc->vars[v].value);
+    pj_expr(pr, sc->vars[v].value);
     fputc('}', f);
   }
   fputs("]}", f);
@@ -592,17 +695,19 @@ char *ir_print_json(PcCtx *c, const IrProgram *p) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
+  Pr pr_ = {f, NULL, NULL, calloc((size_t)p->nroots + 1, 1), false}, *pr = &pr_;
+  PC_ASSERT(f && pr->done);
   fputs("{\"playbook\": ", f);
   pr_str(f, p->playbook, strlen(p->playbook));
   fputs(", \"plays\": [", f);
   for (int i = 0; i < p->nplays; i++) {
     fputs(i ? ", " : "", f);
-    pj_play(f, &p->plays[i]);
+    pj_play(pr, &p->plays[i]);
   }
   fputs("], \"frames\": [", f);
   for (int i = 0; i < p->nscopes; i++) {
     fputs(i ? ", " : "", f);
-    pj_scope(f, p->scopes[i]);
+    pj_scope(pr, p->scopes[i]);
   }
   fputs("], \"files\": [", f);
   for (int i = 0; i < p->nfiles; i++) {
@@ -614,5 +719,6 @@ char *ir_print_json(PcCtx *c, const IrProgram *p) {
     fprintf(f, ", \"size\": %zu}", p->files[i].size);
   }
   fputs("]}\n", f);
+  free(pr->done);
   return pr_finish(c, f, &buf, &len);
 }

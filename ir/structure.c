@@ -44,7 +44,7 @@ typedef struct St {
   PcVec handlers;   /* IrTask*: this play's handlers (roles', then the play's) */
   PcVec notifies;   /* StNotify*: constant notify names to resolve once handlers are known */
   PcVec play_roles; /* FeRoleUse*: roles of the play (roles:, import_role), for the play-wide frames */
-  PcVec varsets;    /* StVarSet*: lowered var maps, by node */
+  PcMap varsets;    /* map node → its StVarSet: lowered var maps, by node */
   PcVec *role_handlers; /* per role instance id: PcVec of IrTask* (NULL until compiled) */
   PcVec include_handlers; /* IrTask*: include_role handlers */
   const char *const *last_chain, *last_file, *const *last_roots; /* st_task_roots' cache */
@@ -69,9 +69,9 @@ static int st_var_cmp(const void *a, const void *b) {
 
 /* The vars of map `m`, lowered once per node (sorted by name). */
 static StVarSet *st_varset(St *s, const FeNode *m) {
-  for (int i = 0; i < s->varsets.len; i++)
-    if (((StVarSet *)s->varsets.items[i])->map == m)
-      return s->varsets.items[i];
+  StVarSet *known = pc_map_get_ptr(&s->varsets, m);
+  if (known)
+    return known;
   StVarSet *vs = pc_alloc(s->c, sizeof *vs);
   vs->map = m;
   vs->vars = pc_alloc(s->c, sizeof(IrVar) * (size_t)(m->n + 1));
@@ -84,11 +84,11 @@ static StVarSet *st_varset(St *s, const FeNode *m) {
     IrVar *iv = &vs->vars[vs->nvars++];
     iv->name = k->text;
     iv->loc = k->loc;
-    iv->lazy = ir_has_template(v);
+    iv->lazy = ir_has_template(s->l, v);
     iv->value = ir_lower_root(s->l, ir_lower_value(s->l, v), v->kind == FE_SCALAR ? v->text : NULL);
   }
   qsort(vs->vars, (size_t)vs->nvars, sizeof *vs->vars, st_var_cmp);
-  pc_vec_push(s->c, &s->varsets, vs);
+  pc_map_put_ptr(s->c, &s->varsets, m, vs);
   return vs;
 }
 
@@ -282,7 +282,7 @@ static IrExpr *st_bool_const(St *s, bool b, PcLoc loc) {
 static IrExpr *st_kw_root(St *s, FeNode *v, bool cond) {
   if (!v)
     return NULL;
-  if (cond && v->kind == FE_SCALAR && v->stype == FE_T_STR && !ir_has_template(v)) {
+  if (cond && v->kind == FE_SCALAR && v->stype == FE_T_STR && !ir_has_template(s->l, v)) {
     /* a bare string is a conditional only for until; booleans as written */
     int b = -1;
     if (!strcasecmp(v->text, "yes") || !strcasecmp(v->text, "true") || !strcasecmp(v->text, "on") ||
@@ -465,7 +465,7 @@ static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   t->loop_var = "item";
   if (ft) {
     t->has_source = true; /* codegen computes the error context; plans never need it */
-    if (ft->name && ir_has_template(ft->kw[FE_KW_NAME]))
+    if (ft->name && ir_has_template(s->l, ft->kw[FE_KW_NAME]))
       t->kw[RT_TK_NAME] = st_kw_root(s, ft->kw[FE_KW_NAME], false);
   }
   return t;
@@ -544,7 +544,7 @@ static void st_notify(St *s, IrTask *t, FeNode *v) {
   FeNode *l = st_list_node(s, v);
   bool templated = false;
   for (int i = 0; i < l->n; i++)
-    templated |= ir_has_template(l->items[i]);
+    templated |= ir_has_template(s->l, l->items[i]);
   if (templated) { /* names known at run time only */
     t->kw[RT_TK_NOTIFY] = ir_lower_root(s->l, ir_lower_value(s->l, l), NULL);
     return;
@@ -675,7 +675,7 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
   }
   if (ft->kw[FE_KW_REGISTER]) {
     FeNode *r = ft->kw[FE_KW_REGISTER];
-    if (r->kind != FE_SCALAR || ir_has_template(r))
+    if (r->kind != FE_SCALAR || ir_has_template(s->l, r))
       pc_error_at(s->c, r->loc, "register must be a variable name");
     else
       t->register_var = r->text;
@@ -959,10 +959,27 @@ static void st_import(St *s, const FeTask *ft, const StCtx *x, PcVec *out) {
   }
 }
 
+/* True (with a located error, once) when the program has more tasks and
+ * blocks than PC_MAX_IR_TASKS: each use of a task is compiled apart, so
+ * task lists aliased inside each other would grow exponentially. */
+static bool st_too_many(St *s, PcLoc loc) {
+  if (s->l->tasks.len + s->l->blocks.len <= PC_MAX_IR_TASKS)
+    return false;
+  if (!s->l->too_many)
+    pc_error_at(s->c, loc,
+                "the playbook expands to more than %d tasks and blocks (task lists reached through YAML aliases "
+                "inside each other?)",
+                PC_MAX_IR_TASKS);
+  s->l->too_many = true;
+  return true;
+}
+
 static IrList st_list(St *s, const FeList *fl, const StCtx *x) {
   PcVec out = {0};
   for (int i = 0; i < fl->n; i++) {
     const FeTask *ft = fl->items[i];
+    if (st_too_many(s, ft->loc))
+      break;
     if (ft->kind == FE_TASK_BLOCK && ft->import) {
       st_import(s, ft, x, &out);
       continue;
@@ -1035,11 +1052,15 @@ static const char *st_hosts(St *s, const FeNode *h) {
     return "";
   if (h->kind == FE_SCALAR)
     return h->text;
-  const char *out = "";
+  PcBuf b = {0}; /* linear in the list: a hosts list may be long */
+  pc_buf_add(s->c, &b, "", 0);
   for (int i = 0; h->kind == FE_SEQ && i < h->n; i++)
-    if (h->items[i]->kind == FE_SCALAR)
-      out = pc_sprintf(s->c, "%s%s%s", out, i ? "," : "", h->items[i]->text);
-  return out;
+    if (h->items[i]->kind == FE_SCALAR) {
+      if (i)
+        pc_buf_adds(s->c, &b, ",");
+      pc_buf_add(s->c, &b, h->items[i]->text, h->items[i]->len);
+    }
+  return b.s;
 }
 
 static bool st_play_bool(St *s, FeNode *v, bool def, const char *what) {

@@ -48,9 +48,21 @@ static IrType ty_binop(const IrExpr *e) {
   return TY_ANY;
 }
 
-static void ty_expr(IrExpr *e) {
+/* The common type of kids [from, nkids), or TY_ANY when they differ. */
+static IrType ty_common(const IrExpr *e, int from) {
+  IrType t = e->nkids > from ? e->kids[from]->type : TY_ANY;
+  for (int i = from + 1; i < e->nkids; i++)
+    if (e->kids[i]->type != t)
+      return TY_ANY;
+  return t;
+}
+
+/* Types the tree of root or sub-expr `e`; kid roots are typed already. */
+static void ty_expr(IrExpr *e, bool root) {
+  if (!root && ir_is_ref(e))
+    return;
   for (int i = 0; i < e->nkids; i++)
-    ty_expr(e->kids[i]);
+    ty_expr(e->kids[i], false);
   IrType k0 = e->nkids ? e->kids[0]->type : TY_ANY;
   switch (e->op) {
   case IR_CONST: break;
@@ -58,9 +70,8 @@ static void ty_expr(IrExpr *e) {
   case IR_DICT: e->type = TY_DICT; break;
   case IR_VAR: case IR_GETATTR: case IR_GETITEM: e->type = TY_ANY; break;
   case IR_BINOP: e->type = ty_binop(e); break;
-  case IR_AND: case IR_OR:
-    e->type = k0 == e->kids[1]->type ? k0 : TY_ANY; /* Python and/or return an operand */
-    break;
+  case IR_AND: case IR_OR: e->type = ty_common(e, 0); break; /* Python and/or return an operand */
+  case IR_CONCAT: e->type = TY_STR; break;
   case IR_NOT: case IR_TEST: case IR_COND: e->type = TY_BOOL; break;
   case IR_NEG: e->type = ty_num(k0) ? k0 : TY_ANY; break;
   case IR_FILTER: e->type = ty_filter(e->name); break;
@@ -80,6 +91,6 @@ static void ty_expr(IrExpr *e) {
 
 void ir_infer_types(PcCtx *c, IrProgram *p) {
   (void)c;
-  for (int i = 0; i < p->nroots; i++)
-    ty_expr(p->roots[i]);
+  for (int i = 0; i < p->nroots; i++) /* in id order: kid roots first */
+    ty_expr(p->roots[i], true);
 }

@@ -244,7 +244,12 @@ static RtValue *mapping(YamlCtx *y, yaml_event_t *start, int depth, uint64_t *we
       yaml_event_delete(&ve);
     }
     bool ok = val != NULL;
-    if (ok && merge) {
+    if (ok && !merge && (rt_kind(k) == RT_LIST || rt_kind(k) == RT_DICT)) {
+      /* as Ansible's constructor refuses it; rendering it as text would also
+       * grow with each level of keys inside keys (a fuzzer's 79 bytes: 2^29) */
+      ok = yaml_fail(y, &ke.start_mark, "found unacceptable key (unhashable type: '%s')",
+                     rt_kind(k) == RT_LIST ? "list" : "dict");
+    } else if (ok && merge) {
       ok = add_merge(y, &ke, merges, val);
     } else if (ok) {
       RtBuf kb = {0};

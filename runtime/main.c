@@ -81,7 +81,7 @@ static RtValue *parse_kv(const char *s, char **err) {
  * to ansible-playbook's exit code for it: 1 for a file it cannot read, 4
  * for data it cannot parse (bad YAML or JSON, nested past RT_MAX_DEPTH),
  * 5 for data that is not a dictionary. */
-static RtValue *extra_vars_arg(const char *arg, char **err, int *rc) {
+RtValue *rt_extra_vars_parse(const char *arg, char **err, int *rc) {
   const char *p = arg, *name = "<extra vars>";
   char *text = NULL;
   size_t len;
@@ -126,7 +126,7 @@ static int load_extra_vars(RtRun *run, char **err) {
   RtValue *all = rt_dict_new(4);
   for (int i = 0; i < run->opt.nextra_vars; i++) {
     int rc = 1;
-    RtValue *v = extra_vars_arg(run->opt.extra_vars[i], err, &rc);
+    RtValue *v = rt_extra_vars_parse(run->opt.extra_vars[i], err, &rc);
     if (!v) {
       rt_decref(all);
       return rc;

@@ -367,6 +367,20 @@ void rt_tpl_text(RtTpl *t, const char *s, size_t len);
 void rt_tpl_value(RtTpl *t, RtValue *v); /* borrows v */
 RtValue *rt_tpl_end(RtTpl *t);           /* frees t */
 RtValue *rt_tpl_single(RtValue *v);      /* borrows v */
+/* `a ~ b ~ c` (Jinja2's Concat, one flat chain) builds in the same buffer:
+ *   buf = rt_tpl_begin(); rt_tpl_str(buf, a); ...; return rt_tpl_end_str(buf);
+ * rt_tpl_str renders with Python's str() (None is "None": no finalize) and
+ * rt_tpl_end_str returns the text as a str, no conversion, or the first
+ * error; linear in the result whatever the chain's length. */
+void rt_tpl_str(RtTpl *t, RtValue *v);   /* borrows v */
+RtValue *rt_tpl_end_str(RtTpl *t);       /* frees t */
+/* A dict entry of a dict with a key computed at run time (`{k: v}` with k
+ * not a constant): puts v under str(k), as constant keys are spelled, and
+ * returns d; or releases d and v and returns the error: k's own, or Python's
+ * TypeError "unhashable type: 'list'" (or 'dict') for a list or dict key.
+ * When d is already an error (an earlier entry's), releases v and returns d.
+ * Takes d and v, borrows k. */
+RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v);
 /* A `when`/changed_when/failed_when result as Ansible evaluates conditionals:
  * returns 1/0, or -1 with *err set (new reference). */
 int32_t rt_cond(RtValue *v, RtValue **err);

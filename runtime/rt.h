@@ -251,6 +251,15 @@ bool rt_is_omit(const RtValue *v);
 /* set_fact / register: sets a host variable at the set_fact level (takes `val`). */
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 
+/* ---- main.c ------------------------------------------------------------------ */
+
+/* One -e argument (`k=v ...`, a YAML/JSON dict, or @FILE) → a dict (new
+ * reference), or NULL with *err (malloc'd) and *rc set to ansible-playbook's
+ * exit code for it (1 unreadable file, 4 unparsable data, 5 not a dict).
+ * Separate from the command line so that the fuzz target (tests/fuzz) can
+ * call it. */
+RtValue *rt_extra_vars_parse(const char *arg, char **err, int *rc);
+
 /* ---- inventory.c ----------------------------------------------------------- */
 
 /* Limits on what one inventory may ask for, each an error naming it: hosts

@@ -3,7 +3,9 @@
  * types (template/native_helpers.py ansible_eval_concat): the rendered parts
  * are concatenated as text; a text that reads as a list, dict or bool literal
  * ("[...", "{...", "True", "False") becomes that value again. Conditionals
- * (when, changed_when, failed_when) use Jinja truthiness.
+ * (when, changed_when, failed_when) use Jinja truthiness. The same buffer
+ * builds `~` chains (plain str(), no conversion), and dict entries whose key
+ * is computed at run time are put here too.
  */
 #include "rt.h"
 
@@ -79,4 +81,50 @@ RtValue *rt_tpl_single(RtValue *v) {
 
 int32_t rt_cond(RtValue *v, RtValue **err) {
   return rt_truth(v, err);
+}
+
+void rt_tpl_str(RtTpl *t, RtValue *v) {
+  if (rt_is_error(v)) {
+    if (!t->err)
+      t->err = rt_error_of(v);
+    return;
+  }
+  if (!t->err)
+    rt_render_str(&t->text, v);
+}
+
+RtValue *rt_tpl_end_str(RtTpl *t) {
+  RtValue *r;
+  if (t->err) {
+    r = t->err;
+    rt_buf_free(&t->text);
+  } else {
+    size_t len = t->text.len;
+    r = rt_str_take(rt_buf_take(&t->text), len);
+  }
+  free(t);
+  return r;
+}
+
+RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v) {
+  RtValue *err = NULL;
+  if (rt_is_error(d)) { /* an earlier entry failed: the dict is that error */
+    rt_decref(v);
+    return d;
+  }
+  if (rt_is_error(k))
+    err = rt_error_of(k);
+  else if (rt_kind(k) == RT_LIST || rt_kind(k) == RT_DICT)
+    err = rt_type_error("unhashable type: '%s'", rt_kind(k) == RT_LIST ? "list" : "dict");
+  if (err) {
+    rt_decref(d);
+    rt_decref(v);
+    return err;
+  }
+  RtBuf key = {0};
+  rt_render_str(&key, k);
+  rt_buf_add(&key, "", 0);
+  rt_dict_put(d, key.data, key.len, v);
+  rt_buf_free(&key);
+  return d;
 }

@@ -6,7 +6,8 @@ pkgs=(build-essential cmake pkg-config git
       libyaml-dev llvm-19-dev libssh-dev libjansson-dev libpcre2-dev libssl-dev
       openssh-server openssh-client ansible-core python3-jinja2 python3-yaml
       gnuplot-nox procps time sudo acl  # sudo, acl: the become tests
-      cron kmod curl unzip zip xz-utils bzip2)  # the system modules' tests: crontab, modprobe, get_url/uri, (un)archive
+      cron kmod curl unzip zip xz-utils bzip2  # the system modules' tests: crontab, modprobe, get_url/uri, (un)archive
+      clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizers for tests/fuzz
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds playc twice (release, and ASan+UBSan) and
-# runs every test with ctest in both builds. Exit status: 0 only if all pass.
+# runs every test with ctest in both builds, then builds the libFuzzer targets
+# (clang, build-fuzz/) and runs each briefly (tests/fuzz/run.sh; FUZZ_SECONDS
+# each, 20 by default, 0 to skip). Exit status: 0 only if all pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -14,4 +16,8 @@ for b in build build-asan; do
   echo "== ctest ($b)"
   (cd "$b" && ASAN_OPTIONS=detect_leaks=1 ctest -j "$jobs" --output-on-failure) || status=1
 done
+if [ "${FUZZ_SECONDS:-20}" -gt 0 ]; then
+  echo "== fuzz (${FUZZ_SECONDS:-20} s per target)"
+  bash tests/fuzz/run.sh -t "${FUZZ_SECONDS:-20}" || status=1
+fi
 exit $status
