@@ -53,6 +53,7 @@
   X(rt_truth, "ipp")                                                                      \
   X(rt_filter, "pppppp")                                                                  \
   X(rt_test, "ppppp")                                                                     \
+  X(rt_test_kw, "pppppp")   /* tests with keyword arguments (filters.def signatures) */   \
   X(rt_tpl_begin, "p")                                                                    \
   X(rt_tpl_text, "vppl")                                                                  \
   X(rt_tpl_value, "vpp")                                                                  \
@@ -99,6 +100,7 @@ CG_SIG_CHECK(rt_dict_put, void (*)(RtValue *, const char *, size_t, RtValue *));
 CG_SIG_CHECK(rt_binop, RtValue *(*)(int32_t, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_filter, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_test, RtValue *(*)(const char *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_test_kw, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_truth, int32_t (*)(RtValue *, RtValue **));
 CG_SIG_CHECK(rt_loop_begin, int64_t (*)(RtHost *, const RtTaskDef *, RtValue *));
 CG_SIG_CHECK(rt_step_run, bool (*)(RtHost *, const RtTaskDef *, RtValue *));
@@ -867,15 +869,16 @@ static void cg_decref_opt(Cg *g, LLVMValueRef v) {
 }
 
 /* filter and test calls: base, then positional args (a list), then keyword
- * args (a dict, filters only). */
+ * args (a dict; a test with keywords calls rt_test_kw). */
 static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
   LLVMValueRef base = cg_expr(g, e->kids[0]);
-  int32_t nkw = e->op == IR_FILTER ? e->nkw : 0;
-  LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - nkw);
-  LLVMValueRef kw = e->op == IR_FILTER ? cg_kwargs(g, e) : NULL;
+  LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw);
+  LLVMValueRef kw = cg_kwargs(g, e);
   LLVMValueRef name = cg_cstr(g, e->name), loc = cg_loc(g, e->loc), r;
   if (e->op == IR_FILTER)
     r = CG_CALL(g, CG_rt_filter, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
+  else if (kw)
+    r = CG_CALL(g, CG_rt_test_kw, name, base, args ? args : cg_null(g), kw, loc);
   else
     r = CG_CALL(g, CG_rt_test, name, base, args ? args : cg_null(g), loc);
   cg_decref(g, base);

@@ -16,6 +16,7 @@
 #include "ir.h"
 #include "../frontend/jinja.h"
 #include "../modules/modules.h"
+#include "../runtime/filtersig.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -28,18 +29,20 @@
 typedef struct IrFilterInfo {
   const char *name;
   IrType type;
-  int min, max;
+  int req;         /* required parameters */
+  const char *sig; /* runtime/filtersig.h notation */
+  int flags;       /* RT_FF_* */
 } IrFilterInfo;
 
 static const IrFilterInfo lw_filters[] = {
-#define PLAYC_FILTER(n, t, mn, mx) {#n, TY_##t, mn, mx},
+#define PLAYC_FILTER(n, fn, t, req, sig, fl) {n, TY_##t, req, sig, fl},
 #include "../runtime/filters.def"
-    {NULL, TY_ANY, 0, 0}};
+    {NULL, TY_ANY, 0, NULL, 0}};
 
 static const IrFilterInfo lw_tests[] = {
-#define PLAYC_TEST(n, mn, mx) {#n, TY_BOOL, mn, mx},
+#define PLAYC_TEST(n, fn, req, sig, fl) {n, TY_BOOL, req, sig, fl},
 #include "../runtime/filters.def"
-    {NULL, TY_ANY, 0, 0}};
+    {NULL, TY_ANY, 0, NULL, 0}};
 
 /* The ways a node is lowered, each memoised apart for shared nodes. */
 typedef enum LwMode {
@@ -92,10 +95,77 @@ static IrExpr *lw_const_str(Lw *l, const char *s, size_t n, PcLoc loc) {
 
 static IrExpr *lw_jexpr(Lw *l, const JExpr *j);
 
+/* Checks a call's arguments against the filter's or test's signature
+ * (filters.def): positional count, keyword names, repeated and missing
+ * parameters are located errors, as Jinja's TypeError would be when the
+ * template runs. Returns what playc does not implement of it, or NULL. */
+static const char *lw_check_args(Lw *l, const JExpr *j, const IrFilterInfo *f, bool test) {
+  const char *what = test ? "test" : "filter";
+  RtSig sig;
+  rt_sig_parse(f->sig, &sig);
+  int npos = j->nkids - 1 - j->nkw;
+  bool given[RT_SIG_MAX] = {0};
+  const char *unsupported = NULL;
+  if (npos > sig.npos && !sig.varargs) {
+    if (sig.npos == f->req)
+      pc_error_at(l->c, j->loc, "%s '%s' takes %d positional argument%s, %d given", what, j->name, sig.npos,
+                  sig.npos == 1 ? "" : "s", npos);
+    else
+      pc_error_at(l->c, j->loc, "%s '%s' takes %d to %d positional arguments, %d given", what, j->name, f->req,
+                  sig.npos, npos);
+  }
+  for (int i = 0; i < npos && i < sig.npos; i++)
+    given[i] = true;
+  for (int k = 0; k < j->nkw; k++) {
+    const char *kw = j->kwnames[k];
+    int i = rt_sig_find(&sig, kw);
+    for (int o = 0; o < k; o++)
+      if (strcmp(j->kwnames[o], kw) == 0)
+        pc_error_at(l->c, j->kids[j->nkids - j->nkw + k]->loc, "%s '%s' got keyword argument '%s' twice", what,
+                    j->name, kw);
+    if (i < 0 && !sig.varkw)
+      pc_error_at(l->c, j->kids[j->nkids - j->nkw + k]->loc, "%s '%s' got an unexpected keyword argument '%s'", what,
+                  j->name, kw);
+    else if (i >= 0 && given[i])
+      pc_error_at(l->c, j->kids[j->nkids - j->nkw + k]->loc, "%s '%s' got multiple values for argument '%s'", what,
+                  j->name, kw);
+    if (i >= 0)
+      given[i] = true;
+  }
+  for (int i = 0; i < sig.n; i++) {
+    if (i < f->req && !given[i])
+      pc_error_at(l->c, j->loc, "%s '%s' is missing its argument '%.*s'", what, j->name, (int)sig.p[i].len,
+                  sig.p[i].name);
+    if (given[i] && sig.p[i].unsupported && !unsupported)
+      unsupported = pc_sprintf(l->c, "the argument '%.*s' of %s '%s'", (int)sig.p[i].len, sig.p[i].name, what,
+                               j->name);
+  }
+  return unsupported;
+}
+
+/* map/select/reject(attr) name a filter or a test by a string: a constant
+ * name is checked as the filter or test itself would be. */
+static void lw_check_named(Lw *l, const JExpr *j, const char *fname) {
+  int npos = j->nkids - 1 - j->nkw, at = -1;
+  bool is_map = strcmp(fname, "map") == 0, attr = strstr(fname, "attr") != NULL;
+  if (is_map) {
+    for (int k = 0; k < j->nkw; k++)
+      if (strcmp(j->kwnames[k], "attribute") == 0)
+        return;
+    at = 1;
+  } else {
+    at = attr ? 2 : 1;
+  }
+  if (npos < at || j->kids[at]->kind != J_STR)
+    return;
+  const char *name = j->kids[at]->s;
+  if (!lw_find(is_map ? lw_filters : lw_tests, name) && !(is_map ? fe_ansible_filter(name) : fe_ansible_test(name)))
+    pc_error_at(l->c, j->kids[at]->loc, "no %s named '%s'", is_map ? "filter" : "test", name);
+}
+
 /* A filter or test call: checked against filters.def. */
 static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   const IrFilterInfo *f = lw_find(test ? lw_tests : lw_filters, j->name);
-  int nargs = j->nkids - 1;
   const char *unsupported = NULL;
   const char *local = NULL;
   if (!f && (test ? fe_ansible_test(j->name) : fe_ansible_filter(j->name)))
@@ -104,9 +174,12 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
     unsupported = pc_sprintf(l->c, "%s '%s' (a local plugin: %s)", test ? "test" : "filter", j->name, local);
   else if (!f)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
-  else if (nargs < f->min || nargs > f->max)
-    pc_error_at(l->c, j->loc, "%s '%s' takes %d to %d arguments, %d given", test ? "test" : "filter", j->name,
-                f->min, f->max, nargs);
+  else
+    unsupported = lw_check_args(l, j, f, test);
+  if (f && (f->flags & RT_FF_PLANNED))
+    unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
+  if (f && !test && (!strcmp(f->name, "map") || !strncmp(f->name, "select", 6) || !strncmp(f->name, "reject", 6)))
+    lw_check_named(l, j, f->name);
   IrExpr *e = ir_expr_new(l->c, test ? IR_TEST : IR_FILTER, TY_UNDEF, j->loc);
   e->name = f ? f->name : j->name;
   e->unsupported = unsupported;

@@ -2,14 +2,18 @@
  * lookups.c — lookup plugins run on the controller: the ones with_<lookup>
  * loops use (items, list, dict, indexed_items, together, nested,
  * subelements, sequence, flattened, random_choice, env,
- * inventory_hostnames), with Ansible's results for the same terms. Terms
+ * inventory_hostnames, pipe, lines), with Ansible's results for the same terms. Terms
  * are made a list first as listify_lookup_plugin_terms does (a string or a
  * dict is one term).
  */
+#include "filters.h" /* rt_text_strip, rt_text_splitlines */
 #include "rt.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static RtValue *lk_err(const char *fmt, const char *name) { return rt_error(fmt, name); }
 
@@ -149,6 +153,23 @@ static RtValue *lk_nested(RtHost *h, RtValue *terms, RtValue *kw) {
 
 /* subelements: [list or dict of dicts, "key.sub", {skip_missing}] →
  * [[element, subvalue], ...]. */
+/* A copy of dict `d` without the key at the dotted `path`'s end (nested
+ * dicts along it copied too): Ansible's subelements lookup pops the list
+ * it iterates from the item it pairs with it. */
+static RtValue *without_path(RtValue *d, const char *path) {
+  const char *dot = strchr(path, '.');
+  size_t n = dot ? (size_t)(dot - path) : strlen(path);
+  RtValue *c = rt_dict_new(d->u.dict.len);
+  for (size_t i = 0; i < d->u.dict.len; i++) {
+    RtValue *k = d->u.dict.ents[i].key, *v = d->u.dict.ents[i].val;
+    bool here = k->u.str.len == n && memcmp(k->u.str.s, path, n) == 0;
+    if (here && !dot)
+      continue;
+    rt_dict_set(c, k->u.str.s, here && rt_kind(v) == RT_DICT ? without_path(v, dot + 1) : rt_incref(v));
+  }
+  return c;
+}
+
 static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
   (void)h;
   RtValue *l = listify(terms);
@@ -202,8 +223,10 @@ static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
       rt_decref(l);
       return rt_error("the key %s should point to a list, got something else", key->u.str.s);
     }
+    RtValue *item0 = without_path(e, key->u.str.s);
     for (size_t j = 0; j < rt_len(sub); j++)
-      rt_list_push(out, pair(rt_incref(e), rt_incref(rt_list_at(sub, j))));
+      rt_list_push(out, pair(rt_incref(item0), rt_incref(rt_list_at(sub, j))));
+    rt_decref(item0);
   }
   rt_decref(elems);
   rt_decref(l);
@@ -267,15 +290,35 @@ static RtValue *lk_sequence(RtHost *h, RtValue *terms, RtValue *kw) {
         bad = true;
     }
     free(s);
-    if (count >= 0) {
-      end = start + (count - 1) * stride;
+    /* sequence.py's sanity_check, in its order and words */
+    const char *why = NULL;
+    if (bad)
+      why = "can't parse arg sequence";
+    else if (count < 0 && !have_end)
+      why = "must specify count or end in with_sequence";
+    else if (count >= 0 && have_end)
+      why = "can't specify both count and end in with_sequence";
+    if (!why && count >= 0) {
+      if (count != 0)
+        end = start + count * stride - 1;
+      else
+        start = end = stride = 0;
       have_end = true;
     }
-    if (bad || !have_end || stride == 0 || strchr(fmt, '%') == NULL) {
+    if (!why && stride > 0 && end < start)
+      why = "to count backwards make stride negative";
+    else if (!why && stride < 0 && end > start)
+      why = "to count forward don't make stride negative";
+    int npct = 0;
+    for (const char *p = fmt; *p; p++)
+      npct += *p == '%';
+    if (why || npct != 1) {
       rt_decref(out);
       rt_decref(l);
-      return rt_error("can't parse arg sequence");
+      return why ? rt_error("%s", why) : rt_error("bad formatting string: %s", fmt);
     }
+    if (stride == 0) /* count=0: nothing */
+      continue;
     if ((end - start) / stride > 100000) {
       rt_decref(out);
       rt_decref(l);
@@ -285,7 +328,7 @@ static RtValue *lk_sequence(RtHost *h, RtValue *terms, RtValue *kw) {
     char *conv = strchr(fmt, '%');
     size_t cl = strspn(conv + 1, "-+ #0123456789");
     char c = conv[1 + cl];
-    if (!strchr("dixXo", c)) {
+    if (!c || !strchr("dixXo", c)) {
       rt_decref(out);
       rt_decref(l);
       return rt_error("bad formatting string: %s", fmt);
@@ -321,6 +364,107 @@ static RtValue *lk_env(RtHost *h, RtValue *terms, RtValue *kw) {
   }
   rt_decref(l);
   return out;
+}
+
+/* The loader's basedir a command of pipe/lines runs in: the playbook's
+ * folder (absolute), as `playbook_dir`. */
+static char *lk_basedir(const RtRun *run) {
+  const char *pb = run->prog->playbook;
+  const char *slash = strrchr(pb, '/');
+  char *dir = slash ? rt_xstrndup(pb, (size_t)(slash - pb)) : rt_xstrdup(".");
+  char *abs = rt_abspath(run, dir);
+  free(dir);
+  return abs;
+}
+
+/* subprocess.Popen(term, shell=True, cwd=basedir, stdout=PIPE): the
+ * command's stdout (stderr is the controller's), its exit status in *rc. */
+static bool lk_shell(const char *cwd, const char *cmd, RtBuf *out, int *rc) {
+  int fd[2];
+  if (pipe(fd) != 0)
+    return false;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fd[0]);
+    close(fd[1]);
+    return false;
+  }
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    close(fd[1]);
+    if (chdir(cwd) != 0)
+      _exit(127);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  close(fd[1]);
+  char chunk[4096];
+  for (;;) {
+    ssize_t n = read(fd[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    rt_buf_add(out, chunk, (size_t)n);
+  }
+  close(fd[0]);
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st); /* Popen's returncode */
+  return true;
+}
+
+/* pipe: each term's output, trailing whitespace stripped; lines: each
+ * term's output lines (str.splitlines). A failing command is Ansible's
+ * "lookup_plugin.pipe(TERM) returned RC". */
+static RtValue *lk_command(RtHost *h, RtValue *terms, bool lines) {
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l));
+  char *cwd = lk_basedir(h->run);
+  RtValue *err = NULL;
+  for (size_t i = 0; i < rt_len(l) && !err; i++) {
+    RtValue *t = rt_list_at(l, i);
+    if (rt_kind(t) != RT_STR) {
+      err = rt_error("expected str, bytes or os.PathLike object, not %s",
+                     rt_kind(t) == RT_LIST ? "list" : rt_kind(t) == RT_DICT ? "dict" : "int");
+      break;
+    }
+    RtBuf b = {0};
+    int rc = 0;
+    if (!lk_shell(cwd, t->u.str.s, &b, &rc)) {
+      err = rt_error("lookup_plugin.%s(%s) could not run", lines ? "lines" : "pipe", t->u.str.s);
+    } else if (rc != 0) {
+      err = rt_error("lookup_plugin.%s(%s) returned %d", lines ? "lines" : "pipe", t->u.str.s, rc);
+    } else if (lines) {
+      RtValue *ls = rt_text_splitlines(b.data ? b.data : "", b.len);
+      for (size_t k = 0; k < rt_len(ls); k++)
+        rt_list_push(out, rt_incref(rt_list_at(ls, k)));
+      rt_decref(ls);
+    } else {
+      size_t st = 0, en = 0;
+      rt_text_strip(b.data ? b.data : "", b.len, NULL, 0, false, true, &st, &en);
+      rt_list_push(out, rt_str(b.data ? b.data : "", en));
+    }
+    rt_buf_free(&b);
+  }
+  free(cwd);
+  rt_decref(l);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
+}
+
+static RtValue *lk_pipe(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  return lk_command(h, terms, false);
+}
+
+static RtValue *lk_lines(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  return lk_command(h, terms, true);
 }
 
 static RtValue *lk_inventory_hostnames(RtHost *h, RtValue *terms, RtValue *kw) {

@@ -346,6 +346,9 @@ RtValue *rt_filter(const char *name, RtValue *base, RtValue *args, RtValue *kwar
                    const RtLoc *loc);
 /* Test call (`x is defined`): same convention, returns a bool or an error. */
 RtValue *rt_test(const char *name, RtValue *base, RtValue *args, const RtLoc *loc);
+/* The same with keyword arguments (`x is version('2', '>=', strict=true)`):
+ * `kwargs` a dict (borrowed; may be NULL). */
+RtValue *rt_test_kw(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc);
 /* Lookup call (with_<lookup> loops, lookup()/query()): `terms` (borrowed) is
  * the lookup's terms, `kwargs` a dict or NULL. Returns a list (query's
  * result) or an error. */
