@@ -18,6 +18,7 @@
 #include "../modules/modules.h"
 #include "../runtime/filtersig.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -791,6 +792,42 @@ static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
   pc_fault_at(l->c, v->loc, "could not find or access '%s' (searched %s)", v->text, searched);
 }
 
+/* Embeds the local script a constant `script` command line names: its
+ * first word as Python's shlex.split reads it (the script action's
+ * parts[0]), searched for as lw_embed searches. */
+static void lw_embed_script(Lw *l, const FeNode *v) {
+  if (v->kind != FE_SCALAR || v->stype != FE_T_STR || fe_jinja_is_template(v->text))
+    return;
+  const char *p = v->text;
+  while (*p && isspace((unsigned char)*p))
+    p++;
+  char *w = pc_alloc(l->c, strlen(p) + 1), *o = w;
+  while (*p && !isspace((unsigned char)*p)) {
+    if (*p == '\'' || *p == '"') {
+      char q = *p++;
+      while (*p && *p != q) {
+        if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+          p++;
+        *o++ = *p++;
+      }
+      if (*p)
+        p++;
+    } else if (*p == '\\' && p[1]) {
+      *o++ = p[1];
+      p += 2;
+    } else {
+      *o++ = *p++;
+    }
+  }
+  *o = 0;
+  if (!*w)
+    return;
+  FeNode name = *v;
+  name.text = w;
+  name.len = strlen(w);
+  lw_embed(l, &name, "files");
+}
+
 /* The source texts of a list param's items, and their compiled conditions
  * (into *conds): two lists, built once per shared node. */
 static IrExpr *lw_expr_list(Lw *l, const FeNode *v, IrExpr **conds) {
@@ -896,6 +933,8 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
       lw_check_param(l, m, mp, v);
     if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
       lw_embed(l, v, "files");
+    if (mp && strcmp(m->name, "script") == 0 && (strcmp(mp->name, "_raw_params") == 0 || strcmp(mp->name, "cmd") == 0))
+      lw_embed_script(l, v);
     /* (system family) unarchive's src comes from the controller unless remote_src */
     if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
       lw_embed(l, v, "files");
@@ -1065,7 +1104,8 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   const char *src = NULL;
   if (args && args->kind == FE_SCALAR) {
     src = args->text;
-    bool raw = strcmp(m->name, "command") == 0 || strcmp(m->name, "shell") == 0;
+    bool raw = strcmp(m->name, "command") == 0 || strcmp(m->name, "shell") == 0 ||
+               strcmp(m->name, "raw") == 0 || strcmp(m->name, "script") == 0; /* Ansible's FREEFORM_ACTIONS */
     args = lw_free_form(l, args, raw);
   } else if (args && args->kind != FE_MAP) {
     pc_error_at(l->c, args->loc, "the arguments of module %s must be a mapping or a string", m->name);

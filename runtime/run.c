@@ -81,9 +81,14 @@ char *rt_abspath(const RtRun *run, const char *path) {
 }
 
 static const RtFileDef *file_named(const RtProgram *p, const char *path) {
-  for (int32_t i = 0; i < p->nfiles; i++)
-    if (strcmp(p->files[i].name, path) == 0)
+  for (int32_t i = 0; i < p->nfiles; i++) {
+    /* names are embedded as found ("./x", "files/./x"): compare them folded */
+    char *n = fold_path(NULL, p->files[i].name);
+    bool hit = strcmp(n, path) == 0;
+    free(n);
+    if (hit)
       return &p->files[i];
+  }
   return NULL;
 }
 

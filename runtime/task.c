@@ -334,17 +334,17 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_decref(r);
     r = c;
   }
-  if (rt_dict_get(r, RT_RAISED_KEY)) { /* raised, not returned: no "changed" */
+  if (rt_dict_get(r, RT_RAISED_KEY)) /* raised, not returned: no "changed" */
     rt_dict_del(r, RT_RAISED_KEY);
-  } else {
-    /* TaskExecutor._execute: "failed" when missing (a non-zero rc fails), "changed" */
-    if (!rt_dict_get(r, "failed")) {
-      RtValue *rc = rt_dict_get(r, "rc");
-      bool rc_bad = rc && !(rt_kind(rc) == RT_INT && rc->u.i == 0) && !(rt_kind(rc) == RT_STR && !strcmp(rc->u.str.s, "0"));
-      rt_dict_set(r, "failed", rt_bool(rc_bad));
-    }
-    if (!rt_dict_get(r, "changed"))
-      rt_dict_set(r, "changed", rt_bool(false));
+  else if (!rt_dict_get(r, "changed"))
+    rt_dict_set(r, "changed", rt_bool(false));
+  if (!rt_dict_get(r, "failed")) { /* TaskExecutor._execute: rc is read for old modules */
+    RtValue *rc = rt_dict_get(r, "rc");
+    bool zero = rc && ((rt_kind(rc) == RT_INT && rc->u.i == 0) || (rt_kind(rc) == RT_BOOL && !rc->u.b) ||
+                       (rt_kind(rc) == RT_FLOAT && rc->u.f == 0) ||
+                       (rt_kind(rc) == RT_STR && strcmp(rc->u.str.s, "0") == 0)); /* rc in [0, "0"] */
+    bool nonzero = rc && !zero;
+    rt_dict_set(r, "failed", rt_bool(nonzero));
   }
   set_result(h, r);
   h->result_from_module = true;
