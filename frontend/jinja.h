@@ -26,7 +26,7 @@ JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos);
 
 typedef enum JKind {
   J_NONE, J_BOOL, J_INT, J_FLOAT, J_STR, /* literals */
-  J_NAME, J_GETATTR, J_GETITEM, J_BINOP, J_AND, J_OR, J_NOT, J_NEG, J_POS,
+  J_NAME, J_GETATTR, J_GETITEM, J_SLICE, J_BINOP, J_AND, J_OR, J_NOT, J_NEG, J_POS,
   J_FILTER, J_TEST, J_IF, J_LIST, J_TUPLE, J_DICT,
   J_CONCAT, /* kids: the operands of a `~` chain, in order */
   J_CALL, /* kids: [callee, args..., kwargs...] */
@@ -52,7 +52,8 @@ struct JExpr {
   double f;
   bool b;
   bool negated;     /* J_TEST: `is not` */
-  JExpr **kids;     /* GETATTR: [base]; GETITEM: [base, key]; BINOP: [l, r];
+  JExpr **kids;     /* GETATTR: [base]; GETITEM: [base, key];
+                       SLICE: [base, start, stop, step] (J_NONE where not written); BINOP: [l, r];
                        AND/OR: [a, b, ...] (a chain, flat); CONCAT: [a, b, ...]
                        (`a ~ b ~ c`, flat as Jinja2's Concat); NOT/NEG/POS: [x];
                        FILTER/TEST: [base, args..., kwargs...];

@@ -253,7 +253,33 @@ static JExpr *jp_primary(JP *p) {
   return jp_new(p, J_NONE, t.off);
 }
 
-/* postfix := primary { '.' name | '[' expr ']' | '(' args ')' } */
+/* subscript := expr | [expr] ':' [expr] [':' [expr]]   (Jinja2's
+ * parse_subscribed): base[key] as a J_GETITEM, a slice as a J_SLICE whose
+ * missing indices are none, as Python's slice() has them. */
+static JExpr *jp_subscript(JP *p, JExpr *base, size_t off) {
+  JExpr *idx[3] = {NULL, NULL, NULL};
+  if (!jp_is_op(p, ":")) {
+    idx[0] = jp_expr(p);
+    if (p->failed || !jp_is_op(p, ":")) {
+      JExpr *g = jp_new(p, J_GETITEM, off);
+      jp_kid(p, g, base);
+      jp_kid(p, g, idx[0]);
+      return g;
+    }
+  }
+  jp_next(p); /* the first ':' */
+  if (!jp_is_op(p, ":") && !jp_is_op(p, "]") && !jp_is_op(p, ","))
+    idx[1] = jp_expr(p);
+  if (!p->failed && jp_accept(p, ":") && !jp_is_op(p, "]") && !jp_is_op(p, ","))
+    idx[2] = jp_expr(p);
+  JExpr *s = jp_new(p, J_SLICE, off);
+  jp_kid(p, s, base);
+  for (int i = 0; i < 3; i++)
+    jp_kid(p, s, idx[i] ? idx[i] : jp_new(p, J_NONE, off));
+  return s;
+}
+
+/* postfix := primary { '.' name | '[' subscript ']' | '(' args ')' } */
 static JExpr *jp_postfix(JP *p, JExpr *e) {
   while (!p->failed) {
     size_t off = p->tok.off;
@@ -274,15 +300,8 @@ static JExpr *jp_postfix(JP *p, JExpr *e) {
       jp_next(p);
       e = g;
     } else if (jp_accept(p, "[")) {
-      JExpr *g = jp_new(p, J_GETITEM, off);
-      jp_kid(p, g, e);
-      if (jp_is_op(p, ":"))
-        jp_error(p, p->tok.off, "slices are not supported yet");
-      jp_kid(p, g, jp_expr(p));
-      if (jp_is_op(p, ":"))
-        jp_error(p, p->tok.off, "slices are not supported yet");
+      e = jp_subscript(p, e, off);
       jp_expect(p, "]");
-      e = g;
     } else if (jp_is_op(p, "(")) { /* a call: planned, not compiled yet (IR_CALL is unsupported) */
       JExpr *c = jp_new(p, J_CALL, off);
       jp_kid(p, c, e);

@@ -122,7 +122,7 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
 }
 
 static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
-  static const IrOp ops[] = {[J_GETATTR] = IR_GETATTR, [J_GETITEM] = IR_GETITEM, [J_BINOP] = IR_BINOP,
+  static const IrOp ops[] = {[J_GETATTR] = IR_GETATTR, [J_GETITEM] = IR_GETITEM, [J_SLICE] = IR_SLICE, [J_BINOP] = IR_BINOP,
                              [J_AND] = IR_AND, [J_OR] = IR_OR, [J_NOT] = IR_NOT, [J_NEG] = IR_NEG,
                              [J_IF] = IR_IF, [J_LIST] = IR_LIST, [J_TUPLE] = IR_LIST, [J_DICT] = IR_DICT,
                              [J_CONCAT] = IR_CONCAT};
