@@ -334,7 +334,20 @@ static const char *jp_dotted(JP *p) {
   return pc_buf_str(&n);
 }
 
-/* filters := { '|' name [args] | 'is' ['not'] name [args] } */
+/* True when the token after a test's name is its one argument written
+ * without parentheses (Jinja2's parse_test): a name other than else/or/and,
+ * a literal, or '(' '[' '{'. Any other name counts, even `if`, as in Jinja2
+ * (`x is defined if c else d` is a syntax error there too). */
+static bool jp_test_arg_follows(JP *p) {
+  switch (p->tok.kind) {
+  case JT_NAME: return !jp_is_name(p, "else") && !jp_is_name(p, "or") && !jp_is_name(p, "and");
+  case JT_STR: case JT_INT: case JT_FLOAT: return true;
+  case JT_OP: return jp_is_op(p, "(") || jp_is_op(p, "[") || jp_is_op(p, "{");
+  default: return false;
+  }
+}
+
+/* filters := { '|' name [args] | 'is' ['not'] name [args | arg] } */
 static JExpr *jp_filters(JP *p, JExpr *e) {
   while (!p->failed) {
     size_t off = p->tok.off;
@@ -359,6 +372,11 @@ static JExpr *jp_filters(JP *p, JExpr *e) {
       jp_kid(p, t, e);
       if (jp_is_op(p, "("))
         jp_args(p, t);
+      else if (jp_test_arg_follows(p)) { /* `x is sameas true`: one argument, primary and postfix */
+        if (jp_is_name(p, "is"))
+          jp_error(p, p->tok.off, "cannot chain multiple tests with 'is'");
+        jp_kid(p, t, jp_postfix(p, jp_primary(p)));
+      }
       e = t;
     } else {
       break;
