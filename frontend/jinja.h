@@ -59,9 +59,13 @@ struct JExpr {
                        FILTER/TEST: [base, args..., kwargs...];
                        IF: [cond, then, else (or NULL)]; LIST/TUPLE: items; DICT: k v k v */
   int32_t nkids;
-  const char **kwnames; /* FILTER/TEST: names of the last nkw kids */
+  const char **kwnames; /* FILTER/TEST/CALL: names of the last nkw kids; "*" and
+                           "**" name the `*args` and `**kwargs` of a call */
   int32_t nkw;
   int32_t height;   /* levels of the tree below and including this node */
+  const char *unsupported; /* what playc cannot compile yet in this node (`*args`,
+                              a tuple without parentheses), or NULL: lowered
+                              to IrExpr.unsupported, so --plan shows it and -o refuses it */
   bool shared;      /* a kid of two nodes (the middle operand of `a < b < c`,
                        lowered to `a < b and b < c`): lowered once */
 };

@@ -139,16 +139,34 @@ static JExpr *jp_bin(JP *p, JKind k, JBinOp op, JExpr *l, JExpr *r, size_t off) 
 static JExpr *jp_expr(JP *p);
 static JExpr *jp_unary(JP *p, bool with_filter);
 
-/* args := '(' [expr | name '=' expr] {',' ...} ')'  (appended to e) */
+/* args := '(' [expr | name '=' expr | '*' expr | '**' expr] {',' ...} ')'
+ * (appended to e), in Jinja2's order (parse_call_args): positional args,
+ * then `*args`, keyword args, `**kwargs`. `*args` and `**kwargs` are kept as
+ * keyword args named "*" and "**" and make the node unsupported for now. */
 static void jp_args(JP *p, JExpr *e) {
   PcVec kw = {0};
+  bool star = false, star2 = false;
   jp_expect(p, "(");
   while (!p->failed && !jp_is_op(p, ")")) {
+    if (jp_is_op(p, "*") || jp_is_op(p, "**")) {
+      bool two = p->tok.str[1] == '*';
+      if (star2 || (!two && star))
+        jp_error(p, p->tok.off, "invalid syntax for function call expression");
+      star |= !two;
+      star2 |= two;
+      e->unsupported = two ? "a '**' argument" : "a '*' argument";
+      jp_next(p);
+      pc_vec_push(p->c, &kw, (void *)(two ? "**" : "*"));
+      jp_kid(p, e, jp_expr(p));
+      goto sep;
+    }
     if (p->tok.kind == JT_NAME) {
       size_t save = p->pos;
       JTok t = p->tok;
       jp_next(p);
       if (jp_accept(p, "=")) {
+        if (star2)
+          jp_error(p, t.off, "invalid syntax for function call expression");
         pc_vec_push(p->c, &kw, (void *)t.str);
         jp_kid(p, e, jp_expr(p));
         goto sep;
@@ -156,7 +174,9 @@ static void jp_args(JP *p, JExpr *e) {
       p->pos = save;
       p->tok = t;
     }
-    if (kw.len)
+    if (star || star2)
+      jp_error(p, p->tok.off, "invalid syntax for function call expression");
+    else if (kw.len)
       jp_error(p, p->tok.off, "positional argument after keyword argument");
     jp_kid(p, e, jp_expr(p));
   sep:
@@ -621,6 +641,15 @@ JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc) {
         break;
       }
       JExpr *e = jp_expr(&p);
+      if (!p.failed && jp_is_op(&p, ",")) { /* {{ a, b }}: a tuple (Jinja2's parse_tuple) */
+        JExpr *t = jp_new(&p, J_TUPLE, e->off);
+        /* rendered as Python prints a tuple, which playc's values cannot yet */
+        t->unsupported = "a tuple written without parentheses";
+        jp_kid(&p, t, e);
+        while (!p.failed && jp_accept(&p, ",") && p.tok.kind != JT_VAR_END)
+          jp_kid(&p, t, jp_expr(&p));
+        e = t;
+      }
       if (!p.failed && p.tok.kind != JT_VAR_END)
         jp_error(&p, p.tok.kind == JT_EOF ? open : p.tok.off,
                  p.tok.kind == JT_EOF ? "unterminated '{{': expected '}}'"

@@ -103,7 +103,7 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
     unsupported = pc_sprintf(l->c, "%s '%s' (a local plugin: %s)", test ? "test" : "filter", j->name, local);
   else if (!f)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
-  else if (nargs < f->min || nargs > f->max)
+  else if (!j->unsupported && (nargs < f->min || nargs > f->max)) /* `*args`: counted at run time */
     pc_error_at(l->c, j->loc, "%s '%s' takes %d to %d arguments, %d given", test ? "test" : "filter", j->name,
                 f->min, f->max, nargs);
   IrExpr *e = ir_expr_new(l->c, test ? IR_TEST : IR_FILTER, TY_UNDEF, j->loc);
@@ -172,11 +172,19 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   return e;
 }
 
+/* lw_jexpr_new, with what the parser found playc cannot compile yet. */
+static IrExpr *lw_jexpr_new_marked(Lw *l, const JExpr *j) {
+  IrExpr *e = lw_jexpr_new(l, j);
+  if (j->unsupported && !e->unsupported)
+    e->unsupported = j->unsupported;
+  return e;
+}
+
 static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
   if (!j->shared)
-    return lw_jexpr_new(l, j);
+    return lw_jexpr_new_marked(l, j);
   IrExpr *e = lw_memo(l, j, LW_JINJA);
-  return e ? e : lw_share(l, j, LW_JINJA, lw_jexpr_new(l, j));
+  return e ? e : lw_share(l, j, LW_JINJA, lw_jexpr_new_marked(l, j));
 }
 
 /* A string that may hold template syntax: CONST, SINGLE or TEMPLATE. */
