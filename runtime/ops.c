@@ -290,6 +290,16 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
   if ((rt_kind(a) == RT_LIST || rt_kind(a) == RT_STR) &&
       (rt_kind(key) == RT_INT || rt_kind(key) == RT_BOOL)) {
     int64_t i = rt_as_int(key), n = (int64_t)rt_len(a);
+    if (rt_kind(a) == RT_STR && i != INT64_MAX) { /* a code point, as Python indexes str: s[i:i+1] */
+      RtValue *end = i == -1 ? rt_none() : rt_int(i + 1), *none = rt_none();
+      RtValue *r = rt_slice(a, key, end, none, loc);
+      rt_decref(end);
+      rt_decref(none);
+      if (rt_kind(r) == RT_STR && r->u.str.len)
+        return r;
+      rt_decref(r);
+      n = 0; /* out of range */
+    }
     if (i < 0)
       i += n;
     if (i >= 0 && i < n)
