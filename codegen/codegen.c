@@ -54,6 +54,7 @@
   X(rt_truth, "ipp")                                                                      \
   X(rt_filter, "pppppp")                                                                  \
   X(rt_test, "ppppp")                                                                     \
+  X(rt_test_kw, "pppppp")   /* tests with keyword arguments (filters.def signatures) */   \
   X(rt_tpl_begin, "p")                                                                    \
   X(rt_tpl_text, "vppl")                                                                  \
   X(rt_tpl_value, "vpp")                                                                  \
@@ -100,6 +101,7 @@ CG_SIG_CHECK(rt_dict_put, void (*)(RtValue *, const char *, size_t, RtValue *));
 CG_SIG_CHECK(rt_binop, RtValue *(*)(int32_t, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_filter, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_test, RtValue *(*)(const char *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_test_kw, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_truth, int32_t (*)(RtValue *, RtValue **));
 CG_SIG_CHECK(rt_loop_begin, int64_t (*)(RtHost *, const RtTaskDef *, RtValue *));
 CG_SIG_CHECK(rt_step_run, bool (*)(RtHost *, const RtTaskDef *, RtValue *));
@@ -207,8 +209,9 @@ static void cg_types_init(Cg *g) {
                                   4, sizeof(RtVarDef));
   g->t_scope = cg_struct_checked(g, "RtScope",
                                  (CgField[]){CG_F(I32, RtScope, level), CG_F(P, RtScope, vars),
-                                             CG_F(I32, RtScope, nvars), CG_F(P, RtScope, next)},
-                                 4, sizeof(RtScope));
+                                             CG_F(I32, RtScope, nvars), CG_F(P, RtScope, next),
+                                             CG_F(I32, RtScope, public_role)},
+                                 5, sizeof(RtScope));
   g->t_kws = LLVMArrayType2(P, RT_TK_COUNT);
   g->t_taskdef = cg_struct_checked(
       g, "RtTaskDef",
@@ -241,12 +244,14 @@ static void cg_types_init(Cg *g) {
       (CgField[]){CG_F(P, RtIncludeDef, file),    CG_F(P, RtIncludeDef, dirs),      CG_F(I32, RtIncludeDef, ndirs),
                   CG_F(P, RtIncludeDef, names),   CG_F(I32, RtIncludeDef, n),       CG_F(P, RtIncludeDef, blocks),
                   CG_F(P, RtIncludeDef, nblocks), CG_F(P, RtIncludeDef, frames),    CG_F(P, RtIncludeDef, params),
-                  CG_F(P, RtIncludeDef, handlers), CG_F(I32, RtIncludeDef, nhandlers), CG_F(P, RtIncludeDef, role)},
-      12, sizeof(RtIncludeDef));
+                  CG_F(P, RtIncludeDef, handlers), CG_F(I32, RtIncludeDef, nhandlers), CG_F(P, RtIncludeDef, role),
+                  CG_F(I8, RtIncludeDef, is_public)},
+      13, sizeof(RtIncludeDef));
   g->t_roledef = cg_struct_checked(g, "RtRoleDef",
                                    (CgField[]){CG_F(I32, RtRoleDef, id), CG_F(P, RtRoleDef, name),
-                                               CG_F(P, RtRoleDef, path), CG_F(I8, RtRoleDef, allow_duplicates)},
-                                   4, sizeof(RtRoleDef));
+                                               CG_F(P, RtRoleDef, path), CG_F(I8, RtRoleDef, allow_duplicates),
+                                               CG_F(P, RtRoleDef, dep_names)},
+                                   5, sizeof(RtRoleDef));
   g->t_playdef = cg_struct_checked(
       g, "RtPlayDef",
       (CgField[]){CG_F(P, RtPlayDef, name),          CG_F(P, RtPlayDef, hosts),
@@ -257,11 +262,12 @@ static void cg_types_init(Cg *g) {
                   CG_F(I32, RtPlayDef, nblocks),     CG_F(P, RtPlayDef, handlers),
                   CG_F(I32, RtPlayDef, nhandlers),   CG_F(P, RtPlayDef, tasks),
                   CG_F(I32, RtPlayDef, ntasks),      CG_F(P, RtPlayDef, role_names),
+                  CG_F(P, RtPlayDef, dep_role_names),
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
                   CG_F(g->t_loc, RtPlayDef, loc),   CG_F(P, RtPlayDef, gather_args),
                   CG_F(g->t_kws, RtPlayDef, setup_kw), CG_F(P, RtPlayDef, vars_files),
                   CG_F(I32, RtPlayDef, nvars_files), CG_F(P, RtPlayDef, tags)},
-      24, sizeof(RtPlayDef));
+      25, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -273,8 +279,8 @@ static void cg_types_init(Cg *g) {
                   CG_F(P, RtProgram, plan_json),     CG_F(P, RtProgram, plays),
                   CG_F(I32, RtProgram, nplays),      CG_F(P, RtProgram, files),
                   CG_F(I32, RtProgram, nfiles),      CG_F(I32, RtProgram, nroles),
-                  CG_F(P, RtProgram, base_dir)},
-      11, sizeof(RtProgram));
+                  CG_F(P, RtProgram, base_dir),      CG_F(P, RtProgram, load_fault)},
+      12, sizeof(RtProgram));
   g->t_expr_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P}, 1, false);
   g->t_task_fn = LLVMFunctionType(I32, (LLVMTypeRef[]){P, P}, 2, false);
   g->t_part_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P, P}, 2, false);
@@ -880,15 +886,16 @@ static void cg_decref_opt(Cg *g, LLVMValueRef v) {
 }
 
 /* filter and test calls: base, then positional args (a list), then keyword
- * args (a dict, filters only). */
+ * args (a dict; a test with keywords calls rt_test_kw). */
 static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
   LLVMValueRef base = cg_expr(g, e->kids[0]);
-  int32_t nkw = e->op == IR_FILTER ? e->nkw : 0;
-  LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - nkw);
-  LLVMValueRef kw = e->op == IR_FILTER ? cg_kwargs(g, e) : NULL;
+  LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw);
+  LLVMValueRef kw = cg_kwargs(g, e);
   LLVMValueRef name = cg_cstr(g, e->name), loc = cg_loc(g, e->loc), r;
   if (e->op == IR_FILTER)
     r = CG_CALL(g, CG_rt_filter, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
+  else if (kw)
+    r = CG_CALL(g, CG_rt_test_kw, name, base, args ? args : cg_null(g), kw, loc);
   else
     r = CG_CALL(g, CG_rt_test, name, base, args ? args : cg_null(g), loc);
   cg_decref(g, base);
@@ -1364,9 +1371,9 @@ static void cg_scopes(Cg *g) {
     g->scope_gvs[i] = cg_decl(g, g->t_scope, "scope", i);
   for (int32_t i = 0; i < p->nscopes; i++) {
     const IrScope *sc = p->scopes[i];
-    LLVMValueRef f[4] = {cg_i32(g, sc->level), cg_vardefs(g, sc->vars, sc->nvars), cg_i32(g, sc->nvars),
-                         cg_scope_ref(g, sc->next)};
-    LLVMSetInitializer(g->scope_gvs[i], LLVMConstNamedStruct(g->t_scope, f, 4));
+    LLVMValueRef f[5] = {cg_i32(g, sc->level), cg_vardefs(g, sc->vars, sc->nvars), cg_i32(g, sc->nvars),
+                         cg_scope_ref(g, sc->next), cg_i32(g, sc->public_role)};
+    LLVMSetInitializer(g->scope_gvs[i], LLVMConstNamedStruct(g->t_scope, f, 5));
   }
 }
 
@@ -1439,8 +1446,9 @@ static void cg_roles(Cg *g) {
   const IrProgram *p = g->p;
   for (int32_t i = 0; i < p->nroles; i++) {
     const IrRole *r = p->roles[i];
-    LLVMValueRef f[4] = {cg_i32(g, r->id), cg_cstr(g, r->name), cg_cstr(g, r->path), cg_i8(g, r->allow_duplicates)};
-    g->role_gvs[i] = cg_global(g, LLVMConstNamedStruct(g->t_roledef, f, 4), "role");
+    LLVMValueRef f[5] = {cg_i32(g, r->id), cg_cstr(g, r->name), cg_cstr(g, r->path), cg_i8(g, r->allow_duplicates),
+                         r->dep_names ? cg_strs(g, r->dep_names) : cg_null(g)};
+    g->role_gvs[i] = cg_global(g, LLVMConstNamedStruct(g->t_roledef, f, 5), "role");
   }
 }
 
@@ -1464,7 +1472,7 @@ static LLVMValueRef cg_include(Cg *g, const IrInclude *in) {
   PC_ASSERT(dirs);
   for (int32_t i = 0; i < in->ndirs; i++)
     dirs[i] = in->dirs[i];
-  LLVMValueRef f[12] = {cg_fnref(g, in->file),
+  LLVMValueRef f[13] = {cg_fnref(g, in->file),
                         cg_strs(g, dirs),
                         cg_i32(g, in->ndirs),
                         cg_strs(g, names),
@@ -1475,13 +1483,14 @@ static LLVMValueRef cg_include(Cg *g, const IrInclude *in) {
                         cg_scope_ref(g, in->params),
                         cg_task_ptrs(g, in->handlers, in->nhandlers),
                         cg_i32(g, in->nhandlers),
-                        cg_role_ref(g, in->role)};
+                        cg_role_ref(g, in->role),
+                        cg_i8(g, in->is_public)};
   free(blocks);
   free(nblocks);
   free(frames);
   free(names);
   free(dirs);
-  return cg_global(g, LLVMConstNamedStruct(g->t_incdef, f, 12), "include");
+  return cg_global(g, LLVMConstNamedStruct(g->t_incdef, f, 13), "include");
 }
 
 static LLVMValueRef cg_notify(Cg *g, const int32_t *notify) {
@@ -1595,7 +1604,7 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
     vf[i] = cg_include(g, pl->vars_files[i]);
   LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
   free(vf);
-  LLVMValueRef f[24] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef f[25] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1611,6 +1620,7 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         tasks,
                         cg_i32(g, pl->ntasks),
                         cg_strs(g, pl->role_names),
+                        cg_strs(g, pl->dep_role_names),
                         cg_prompts(g, pl),
                         cg_i32(g, pl->nprompts),
                         cg_loc_value(g, pl->loc),
@@ -1619,7 +1629,7 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         vfiles,
                         cg_i32(g, pl->nvars_files),
                         cg_strs(g, pl->tags)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 24);
+  return LLVMConstNamedStruct(g->t_playdef, f, 25);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {
@@ -1667,7 +1677,7 @@ static LLVMValueRef cg_program(Cg *g) {
   cg_tasks(g);
   LLVMValueRef plays = cg_plays(g);
   LLVMValueRef files = cg_files(g);
-  LLVMValueRef f[11] = {cg_i32(g, PLAYC_ABI_VERSION),
+  LLVMValueRef f[12] = {cg_i32(g, PLAYC_ABI_VERSION),
                         LLVMConstInt(g->t_i32, mod_schema_hash(), false),
                         cg_cstr(g, p->playbook ? p->playbook : ""),
                         cg_cstr(g, g->o->plan_text ? g->o->plan_text : ""),
@@ -1677,9 +1687,10 @@ static LLVMValueRef cg_program(Cg *g) {
                         files,
                         cg_i32(g, p->nfiles),
                         cg_i32(g, p->nroles),
-                        cg_cstr(g, g->o->base_dir ? g->o->base_dir : "")};
+                        cg_cstr(g, g->o->base_dir ? g->o->base_dir : ""),
+                        cg_cstr_or_null(g, p->load_fault)};
   LLVMValueRef gv = LLVMAddGlobal(g->mod, g->t_program, "playc_program");
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(g->t_program, f, 11));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(g->t_program, f, 12));
   LLVMSetGlobalConstant(gv, true);
   free(g->scope_gvs);
   free(g->block_gvs);

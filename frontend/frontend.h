@@ -397,6 +397,9 @@ typedef struct FePlaybook {
   FePlay **plays;
   int32_t nplays;
   int32_t nroles;  /* role instances, numbered 0..nroles-1 */
+  const char *load_fault; /* the first error ansible-playbook raises loading the playbook that playc
+                             only warns about (without --strict): the program prints it and exits 4
+                             before running anything; with its error context. NULL: none */
   PcVec role_paths; /* const char*: the folder of each role loaded (for their plugin folders) */
 } FePlaybook;
 

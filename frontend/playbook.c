@@ -187,12 +187,83 @@ static void fe_action_value(FeLoad *ld, FeTask *t, FeNode *v) {
 
 /* ---- includes and imports ------------------------------------------------------------ */
 
+/* An error ansible-playbook raises while it loads the playbook, before
+ * anything runs, which playc can compile around: a warning (an error with
+ * --strict); the compiled program stops with it, exit 4, as Ansible does. */
+static void fe_load_fault(FeLoad *ld, PcLoc loc, const char *msg) {
+  PcCtx *c = ld->c;
+  if (c->strict) {
+    pc_error_at(c, loc, "%s", msg);
+    return;
+  }
+  pc_warn_at(c, loc, "%s (the program stops with this error before it runs anything, as ansible-playbook does)",
+             msg);
+  if (!ld->pb->load_fault) {
+    const char *ctx = fe_error_context(c, loc);
+    ld->pb->load_fault = ctx ? pc_sprintf(c, "%s\n\n%s", msg, ctx) : msg;
+  }
+}
+
+/* The keys parse_kv finds in free-form text (check_raw off, as for
+ * include_tasks and import_tasks): each token (split on whitespace outside
+ * quotes and Jinja blocks) with an unescaped '=' past its first character
+ * is key=value. */
+static PcVec fe_kv_keys(PcCtx *c, const char *s) {
+  PcVec keys = {0};
+  size_t i = 0;
+  while (s[i]) {
+    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\n')
+      i++;
+    size_t st = i, eq = 0;
+    char q = 0;
+    int depth = 0;
+    while (s[i] && (q || depth || (s[i] != ' ' && s[i] != '\t' && s[i] != '\n'))) {
+      if (!eq && i > st && s[i] == '=' && s[i - 1] != '\\')
+        eq = i;
+      if (q) {
+        if (s[i] == q)
+          q = 0;
+      } else if (s[i] == '"' || s[i] == '\'') {
+        q = s[i];
+      } else if (s[i] == '{' && (s[i + 1] == '{' || s[i + 1] == '%' || s[i + 1] == '#')) {
+        depth++, i++;
+      } else if (depth && (s[i] == '}' || s[i] == '%' || s[i] == '#') && s[i + 1] == '}') {
+        depth--, i++;
+      }
+      i++;
+    }
+    if (!eq)
+      continue;
+    size_t a = st, b = eq; /* k.strip() */
+    while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '\n'))
+      a++;
+    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\n'))
+      b--;
+    pc_vec_push(c, &keys, pc_strndup(c, s + a, b - a));
+  }
+  return keys;
+}
+
 /* The file named by an include/import task: its free-form text, or the
  * `file` argument. */
 static FeNode *fe_include_file(FeLoad *ld, FeTask *t) {
   FeNode *a = t->args;
-  if (a && a->kind == FE_SCALAR && !fe_null(a))
+  if (a && a->kind == FE_SCALAR && !fe_null(a)) {
+    /* free-form text goes through parse_kv: a key=value token is an option,
+     * and only file and apply are (TaskInclude.check_options) */
+    PcVec keys = fe_kv_keys(ld->c, a->text);
+    const char *bad = NULL;
+    for (int i = 0; i < keys.len; i++) {
+      const char *k = keys.items[i];
+      if (strcmp(k, "file") && strcmp(k, "apply"))
+        bad = bad ? pc_sprintf(ld->c, "%s,%s", bad, k) : k;
+    }
+    if (bad) {
+      fe_load_fault(ld, t->loc, pc_sprintf(ld->c, "Invalid options for %s: %s", fe_short(t->action), bad));
+      return NULL;
+    }
     return a;
+  }
   FeNode *f = a && a->kind == FE_MAP ? fe_map_get(a, "file") : NULL;
   if (!f)
     f = a && a->kind == FE_MAP ? fe_map_get(a, "_raw_params") : NULL;

@@ -126,6 +126,8 @@ struct IrScope {
   IrVar *vars;      /* sorted by name */
   int32_t nvars;
   IrScope *next;
+  int32_t public_role; /* 1 + the role instance whose public include_role must have run in the
+                          play for the frame to count; 0: always counts */
 };
 
 /* A role instance (a cached Ansible Role). */
@@ -134,6 +136,7 @@ typedef struct IrRole {
   const char *name;
   const char *path;
   bool allow_duplicates;
+  const char **dep_names; /* its dependencies, all levels, in run order (NULL-terminated) */
 } IrRole;
 
 typedef enum IrTaskKind {
@@ -232,6 +235,7 @@ struct IrInclude {
   IrTask **handlers;    /* include_role: the role's handlers */
   int32_t nhandlers;
   IrRole *role;         /* include_role */
+  bool is_public;       /* include_role public: its role's vars join the play's once it ran */
 };
 
 typedef struct IrPlay {
@@ -248,7 +252,8 @@ typedef struct IrPlay {
   IrList blocks;     /* top-level blocks in run order */
   IrTask **handlers; /* role handlers then the play's */
   int32_t nhandlers;
-  const char **role_names; /* the play's roles, NULL-terminated */
+  const char **role_names; /* the play's roles, one per roles: entry or import_role (NULL-terminated) */
+  const char **dep_role_names; /* those roles' dependencies, all levels (NULL-terminated) */
   const char **tags;       /* the play's own tags, NULL-terminated */
   IrVar *prompts;    /* vars_prompt: name and the spec dict */
   int32_t nprompts;
@@ -286,6 +291,7 @@ typedef struct IrProgram {
   int32_t nfiles;
   int32_t nroots; /* roots are numbered 0..nroots-1 */
   IrExpr **roots; /* by id */
+  const char *load_fault; /* FePlaybook.load_fault: the program stops with it */
 } IrProgram;
 
 /* ---- ir.c: construction helpers ------------------------------------------------ */

@@ -16,7 +16,9 @@
 #include "ir.h"
 #include "../frontend/jinja.h"
 #include "../modules/modules.h"
+#include "../runtime/filtersig.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -27,18 +29,20 @@
 typedef struct IrFilterInfo {
   const char *name;
   IrType type;
-  int min, max;
+  int req;         /* required parameters */
+  const char *sig; /* runtime/filtersig.h notation */
+  int flags;       /* RT_FF_* */
 } IrFilterInfo;
 
 static const IrFilterInfo lw_filters[] = {
-#define PLAYC_FILTER(n, t, mn, mx) {#n, TY_##t, mn, mx},
+#define PLAYC_FILTER(n, fn, t, req, sig, fl) {n, TY_##t, req, sig, fl},
 #include "../runtime/filters.def"
-    {NULL, TY_ANY, 0, 0}};
+    {NULL, TY_ANY, 0, NULL, 0}};
 
 static const IrFilterInfo lw_tests[] = {
-#define PLAYC_TEST(n, mn, mx) {#n, TY_BOOL, mn, mx},
+#define PLAYC_TEST(n, fn, req, sig, fl) {n, TY_BOOL, req, sig, fl},
 #include "../runtime/filters.def"
-    {NULL, TY_ANY, 0, 0}};
+    {NULL, TY_ANY, 0, NULL, 0}};
 
 /* The ways a node is lowered, each memoised apart for shared nodes. */
 typedef enum LwMode {
@@ -91,10 +95,77 @@ static IrExpr *lw_const_str(Lw *l, const char *s, size_t n, PcLoc loc) {
 
 static IrExpr *lw_jexpr(Lw *l, const JExpr *j);
 
+/* Checks a call's arguments against the filter's or test's signature
+ * (filters.def): positional count, keyword names, repeated and missing
+ * parameters are located errors, as Jinja's TypeError would be when the
+ * template runs. Returns what playc does not implement of it, or NULL. */
+static const char *lw_check_args(Lw *l, const JExpr *j, const IrFilterInfo *f, bool test) {
+  const char *what = test ? "test" : "filter";
+  RtSig sig;
+  rt_sig_parse(f->sig, &sig);
+  int npos = j->nkids - 1 - j->nkw;
+  bool given[RT_SIG_MAX] = {0};
+  const char *unsupported = NULL;
+  if (npos > sig.npos && !sig.varargs) {
+    if (sig.npos == f->req)
+      pc_error_at(l->c, j->loc, "%s '%s' takes %d positional argument%s, %d given", what, j->name, sig.npos,
+                  sig.npos == 1 ? "" : "s", npos);
+    else
+      pc_error_at(l->c, j->loc, "%s '%s' takes %d to %d positional arguments, %d given", what, j->name, f->req,
+                  sig.npos, npos);
+  }
+  for (int i = 0; i < npos && i < sig.npos; i++)
+    given[i] = true;
+  for (int k = 0; k < j->nkw; k++) {
+    const char *kw = j->kwnames[k];
+    int i = rt_sig_find(&sig, kw);
+    for (int o = 0; o < k; o++)
+      if (strcmp(j->kwnames[o], kw) == 0)
+        pc_error_at(l->c, j->kids[j->nkids - j->nkw + k]->loc, "%s '%s' got keyword argument '%s' twice", what,
+                    j->name, kw);
+    if (i < 0 && !sig.varkw)
+      pc_error_at(l->c, j->kids[j->nkids - j->nkw + k]->loc, "%s '%s' got an unexpected keyword argument '%s'", what,
+                  j->name, kw);
+    else if (i >= 0 && given[i])
+      pc_error_at(l->c, j->kids[j->nkids - j->nkw + k]->loc, "%s '%s' got multiple values for argument '%s'", what,
+                  j->name, kw);
+    if (i >= 0)
+      given[i] = true;
+  }
+  for (int i = 0; i < sig.n; i++) {
+    if (i < f->req && !given[i])
+      pc_error_at(l->c, j->loc, "%s '%s' is missing its argument '%.*s'", what, j->name, (int)sig.p[i].len,
+                  sig.p[i].name);
+    if (given[i] && sig.p[i].unsupported && !unsupported)
+      unsupported = pc_sprintf(l->c, "the argument '%.*s' of %s '%s'", (int)sig.p[i].len, sig.p[i].name, what,
+                               j->name);
+  }
+  return unsupported;
+}
+
+/* map/select/reject(attr) name a filter or a test by a string: a constant
+ * name is checked as the filter or test itself would be. */
+static void lw_check_named(Lw *l, const JExpr *j, const char *fname) {
+  int npos = j->nkids - 1 - j->nkw, at = -1;
+  bool is_map = strcmp(fname, "map") == 0, attr = strstr(fname, "attr") != NULL;
+  if (is_map) {
+    for (int k = 0; k < j->nkw; k++)
+      if (strcmp(j->kwnames[k], "attribute") == 0)
+        return;
+    at = 1;
+  } else {
+    at = attr ? 2 : 1;
+  }
+  if (npos < at || j->kids[at]->kind != J_STR)
+    return;
+  const char *name = j->kids[at]->s;
+  if (!lw_find(is_map ? lw_filters : lw_tests, name) && !(is_map ? fe_ansible_filter(name) : fe_ansible_test(name)))
+    pc_error_at(l->c, j->kids[at]->loc, "no %s named '%s'", is_map ? "filter" : "test", name);
+}
+
 /* A filter or test call: checked against filters.def. */
 static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   const IrFilterInfo *f = lw_find(test ? lw_tests : lw_filters, j->name);
-  int nargs = j->nkids - 1;
   const char *unsupported = NULL;
   const char *local = NULL;
   if (!f && (test ? fe_ansible_test(j->name) : fe_ansible_filter(j->name)))
@@ -103,9 +174,12 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
     unsupported = pc_sprintf(l->c, "%s '%s' (a local plugin: %s)", test ? "test" : "filter", j->name, local);
   else if (!f)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
-  else if (!j->unsupported && (nargs < f->min || nargs > f->max)) /* `*args`: counted at run time */
-    pc_error_at(l->c, j->loc, "%s '%s' takes %d to %d arguments, %d given", test ? "test" : "filter", j->name,
-                f->min, f->max, nargs);
+  else if (!j->unsupported) /* with `*args` or `**kwargs`, the arguments are known at run time */
+    unsupported = lw_check_args(l, j, f, test);
+  if (f && (f->flags & RT_FF_PLANNED))
+    unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
+  if (f && !test && (!strcmp(f->name, "map") || !strncmp(f->name, "select", 6) || !strncmp(f->name, "reject", 6)))
+    lw_check_named(l, j, f->name);
   IrExpr *e = ir_expr_new(l->c, test ? IR_TEST : IR_FILTER, TY_UNDEF, j->loc);
   e->name = f ? f->name : j->name;
   e->unsupported = unsupported;
@@ -726,6 +800,42 @@ static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
   pc_fault_at(l->c, v->loc, "could not find or access '%s' (searched %s)", v->text, searched);
 }
 
+/* Embeds the local script a constant `script` command line names: its
+ * first word as Python's shlex.split reads it (the script action's
+ * parts[0]), searched for as lw_embed searches. */
+static void lw_embed_script(Lw *l, const FeNode *v) {
+  if (v->kind != FE_SCALAR || v->stype != FE_T_STR || fe_jinja_is_template(v->text))
+    return;
+  const char *p = v->text;
+  while (*p && isspace((unsigned char)*p))
+    p++;
+  char *w = pc_alloc(l->c, strlen(p) + 1), *o = w;
+  while (*p && !isspace((unsigned char)*p)) {
+    if (*p == '\'' || *p == '"') {
+      char q = *p++;
+      while (*p && *p != q) {
+        if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+          p++;
+        *o++ = *p++;
+      }
+      if (*p)
+        p++;
+    } else if (*p == '\\' && p[1]) {
+      *o++ = p[1];
+      p += 2;
+    } else {
+      *o++ = *p++;
+    }
+  }
+  *o = 0;
+  if (!*w)
+    return;
+  FeNode name = *v;
+  name.text = w;
+  name.len = strlen(w);
+  lw_embed(l, &name, "files");
+}
+
 /* The source texts of a list param's items, and their compiled conditions
  * (into *conds): two lists, built once per shared node. */
 static IrExpr *lw_expr_list(Lw *l, const FeNode *v, IrExpr **conds) {
@@ -831,6 +941,8 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
       lw_check_param(l, m, mp, v);
     if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
       lw_embed(l, v, "files");
+    if (mp && strcmp(m->name, "script") == 0 && (strcmp(mp->name, "_raw_params") == 0 || strcmp(mp->name, "cmd") == 0))
+      lw_embed_script(l, v);
     /* (system family) unarchive's src comes from the controller unless remote_src */
     if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
       lw_embed(l, v, "files");
@@ -1000,7 +1112,8 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   const char *src = NULL;
   if (args && args->kind == FE_SCALAR) {
     src = args->text;
-    bool raw = strcmp(m->name, "command") == 0 || strcmp(m->name, "shell") == 0;
+    bool raw = strcmp(m->name, "command") == 0 || strcmp(m->name, "shell") == 0 ||
+               strcmp(m->name, "raw") == 0 || strcmp(m->name, "script") == 0; /* Ansible's FREEFORM_ACTIONS */
     args = lw_free_form(l, args, raw);
   } else if (args && args->kind != FE_MAP) {
     pc_error_at(l->c, args->loc, "the arguments of module %s must be a mapping or a string", m->name);

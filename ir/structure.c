@@ -44,15 +44,18 @@ typedef struct St {
   PcVec handlers;   /* IrTask*: this play's handlers (roles', then the play's) */
   PcVec notifies;   /* StNotify*: constant notify names to resolve once handlers are known */
   PcVec play_roles; /* FeRoleUse*: roles of the play (roles:, import_role), for the play-wide frames */
+  PcVec public_roles; /* FeTask*: include_role with public: true (their frames count once one ran) */
   PcMap varsets;    /* map node → its StVarSet: lowered var maps, by node */
   PcVec *role_handlers; /* per role instance id: PcVec of IrTask* (NULL until compiled) */
   PcVec include_handlers; /* IrTask*: include_role handlers */
+  int include_role_depth; /* include_roles being compiled around the current task */
   const char *const *last_chain, *last_file, *const *last_roots; /* st_task_roots' cache */
 } St;
 
 typedef struct StNotify {
   IrTask *task;
   FeNode *names;
+  int horizon; /* include_role handler groups loaded when it notifies (-1: set when its include_role ends) */
 } StNotify;
 
 typedef struct StVarSet {
@@ -155,34 +158,80 @@ static void st_role_deps(St *s, const FeRole *r, PcVec *out) {
   }
 }
 
+/* A frame of a role made public by include_role: it counts once such an
+ * include has run in the play (IncludeRole.get_block_list appends the role
+ * to play.roles then). */
+static IrScope *st_gated(St *s, IrScope *f, IrScope *next, const FeRole *r, int gate) {
+  if (f != next && gate) {
+    f->public_role = r->id + 1;
+    f->what = pc_sprintf(s->c, "%s (once a public include_role ran)", f->what);
+  }
+  return f;
+}
+
+/* The role uses whose vars and defaults every task of the play sees:
+ * roles:, import_role, then public include_roles. `entry_vars` of an
+ * include_role are its task's vars (RoleInclude.vars). */
+static int st_play_role_uses(St *s, const FeRoleUse ***uses, FeNode ***entry_vars) {
+  int n = s->play_roles.len + s->public_roles.len;
+  *uses = pc_alloc(s->c, sizeof(FeRoleUse *) * (size_t)(n + 1));
+  *entry_vars = pc_alloc(s->c, sizeof(FeNode *) * (size_t)(n + 1));
+  for (int i = 0; i < s->play_roles.len; i++) {
+    (*uses)[i] = s->play_roles.items[i];
+    (*entry_vars)[i] = (*uses)[i]->kw[FE_KW_VARS];
+  }
+  for (int i = 0; i < s->public_roles.len; i++) {
+    const FeTask *ft = s->public_roles.items[i];
+    (*uses)[s->play_roles.len + i] = ft->include->role_use;
+    (*entry_vars)[s->play_roles.len + i] = ft->kw[FE_KW_VARS];
+  }
+  return n;
+}
+
 /* The play's own frames: every role's defaults, play vars (import_playbook's
  * over them), vars_files, every role's vars. */
 static IrScope *st_play_frames(St *s) {
   PcCtx *c = s->c;
   IrScope *f = NULL;
-  for (int i = 0; i < s->play_roles.len; i++) {
-    const FeRoleUse *u = s->play_roles.items[i];
+  const FeRoleUse **uses;
+  FeNode **entry_vars;
+  int nuses = st_play_role_uses(s, &uses, &entry_vars);
+  for (int i = 0; i < nuses; i++) {
+    const FeRoleUse *u = uses[i];
+    int gate = i >= s->play_roles.len;
     PcVec deps = {0};
     st_role_deps(s, u->role, &deps);
     for (int d = 0; d < deps.len; d++)
-      f = st_frame(s, RT_LV_ROLE_DEFAULTS_ALL, pc_sprintf(c, "role %s defaults", ((FeRole *)deps.items[d])->name),
-                   ((FeRole *)deps.items[d])->defaults, f);
-    f = st_frame(s, RT_LV_ROLE_DEFAULTS_ALL, pc_sprintf(c, "role %s defaults", u->role->name), u->role->defaults, f);
+      f = st_gated(s,
+                   st_frame(s, RT_LV_ROLE_DEFAULTS_ALL,
+                            pc_sprintf(c, "role %s defaults", ((FeRole *)deps.items[d])->name),
+                            ((FeRole *)deps.items[d])->defaults, f),
+                   f, u->role, gate);
+    f = st_gated(s,
+                 st_frame(s, RT_LV_ROLE_DEFAULTS_ALL, pc_sprintf(c, "role %s defaults", u->role->name),
+                          u->role->defaults, f),
+                 f, u->role, gate);
   }
   f = st_frame(s, RT_LV_PLAY, "play vars", s->fp->kw[FE_KW_VARS], f);
   f = st_frame(s, RT_LV_PLAY, "import_playbook vars", s->fp->import_vars, f);
   for (int i = 0; i < s->fp->nvars_files; i++)
     f = st_frame(s, RT_LV_VARS_FILES, pc_sprintf(c, "vars_files %s", s->fp->vars_files_paths[i]),
                  s->fp->vars_files[i], f);
-  for (int i = 0; i < s->play_roles.len; i++) {
-    const FeRoleUse *u = s->play_roles.items[i];
+  for (int i = 0; i < nuses; i++) {
+    const FeRoleUse *u = uses[i];
+    int gate = i >= s->play_roles.len;
     PcVec deps = {0};
     st_role_deps(s, u->role, &deps);
     for (int d = 0; d < deps.len; d++)
-      f = st_frame(s, RT_LV_ROLE_VARS_ALL, pc_sprintf(c, "role %s vars", ((FeRole *)deps.items[d])->name),
-                   ((FeRole *)deps.items[d])->vars, f);
-    f = st_frame(s, RT_LV_ROLE_VARS_ALL, pc_sprintf(c, "role %s entry vars", u->role->name), u->kw[FE_KW_VARS], f);
-    f = st_frame(s, RT_LV_ROLE_VARS_ALL, pc_sprintf(c, "role %s vars", u->role->name), u->role->vars, f);
+      f = st_gated(s,
+                   st_frame(s, RT_LV_ROLE_VARS_ALL, pc_sprintf(c, "role %s vars", ((FeRole *)deps.items[d])->name),
+                            ((FeRole *)deps.items[d])->vars, f),
+                   f, u->role, gate);
+    f = st_gated(s,
+                 st_frame(s, RT_LV_ROLE_VARS_ALL, pc_sprintf(c, "role %s entry vars", u->role->name), entry_vars[i], f),
+                 f, u->role, gate);
+    f = st_gated(s, st_frame(s, RT_LV_ROLE_VARS_ALL, pc_sprintf(c, "role %s vars", u->role->name), u->role->vars, f),
+                 f, u->role, gate);
   }
   return f;
 }
@@ -404,6 +453,11 @@ static IrExpr *st_with_loop(St *s, const FeTask *ft) {
     pc_error_at(s->c, ft->kw_loc[FE_KW_LOOP], "lookup plugin (%s) not found", ft->with);
     return NULL;
   }
+  /* first_found answers from the files an include names (its candidates,
+   * embedded); over the controller's files/ and role paths it waits for
+   * compile-time embedding of lookup files (j2). */
+  if (ok && !strcmp(name, "first_found") && !ft->include)
+    unsupported = pc_sprintf(s->c, "lookup '%s' outside include_tasks/include_vars", ft->with);
   IrExpr *e = ir_expr_new(s->c, IR_LOOKUP, TY_LIST, ft->with_node->loc);
   e->name = name;
   e->unsupported = unsupported;
@@ -552,6 +606,7 @@ static void st_notify(St *s, IrTask *t, FeNode *v) {
   StNotify *n = pc_alloc(s->c, sizeof *n);
   n->task = t;
   n->names = l;
+  n->horizon = s->include_role_depth ? -1 : s->include_handlers.len;
   pc_vec_push(s->c, &s->notifies, n);
 }
 
@@ -803,6 +858,11 @@ static void st_role(St *s, FeRoleUse *u, FeRoleUse **chain, int nchain, const St
     x.role->name = r->name;
     x.role->path = r->path;
     x.role->allow_duplicates = r->allow_duplicates;
+    PcVec deps = {0};
+    st_role_deps(s, r, &deps);
+    x.role->dep_names = pc_alloc(c, sizeof(char *) * (size_t)(deps.len + 1));
+    for (int i = 0; i < deps.len; i++)
+      x.role->dep_names[i] = ((FeRole *)deps.items[i])->name;
     IrProgram *p = s->l->p;
     p->roles = realloc(p->roles, sizeof(IrRole *) * (size_t)(p->nroles + 1));
     PC_ASSERT(p->roles);
@@ -837,7 +897,9 @@ static void st_role(St *s, FeRoleUse *u, FeRoleUse **chain, int nchain, const St
 
 /* ---- includes ---------------------------------------------------------------------------- */
 
-static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x) {
+/* An include task in context `x` (its own keywords applied), `parent` the
+ * context around it. */
+static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x, const StCtx *parent) {
   PcCtx *c = s->c;
   IrTask *t = st_task_new(s, ft, x, ft->loc);
   StCtx tx;
@@ -861,12 +923,14 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x) {
   FeInclude *fi = ft->include;
   IrInclude *inc = pc_alloc(c, sizeof *inc);
   t->include = inc;
-  /* the included tasks see the include's vars as include params */
+  /* The included tasks inherit nothing from the include task itself (its
+   * keywords, tags and condition are the include's: Block._get_parent_attribute
+   * skips a parent that is not statically loaded), only from around it and
+   * from apply; they see its vars as include params. */
   StCtx ix;
-  st_inherit(s, &ix, &tx, NULL);
+  st_inherit(s, &ix, parent, NULL);
   ix.scope = st_frame(s, RT_LV_INCLUDE_PARAMS, "include params", ft->kw[FE_KW_VARS], tx.scope);
   inc->params = ix.scope != tx.scope ? ix.scope : NULL;
-  ix.when = (PcVec){0}; /* the include's own condition is checked when it runs */
   const FeNode *apply = ft->args && ft->args->kind == FE_MAP ? fe_map_get(ft->args, "apply") : NULL;
   if (apply && apply->kind == FE_MAP) {
     FeNode *akw[FE_KW_COUNT] = {0};
@@ -902,8 +966,13 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x) {
   FeRoleUse *u = fi ? fi->role_use : NULL;
   if (!u)
     return t;
+  if (!ft->name) /* IncludeRole.get_name */
+    t->name = pc_sprintf(c, "%s : %s", ft->action, u->role->name);
   PcVec blocks = {0}, handlers = {0};
+  int first_notify = s->notifies.len;
+  s->include_role_depth++;
   st_role(s, u, NULL, 0, &ix, &blocks, &handlers);
+  s->include_role_depth--;
   inc->n = 1;
   inc->names = pc_alloc(c, sizeof(char *));
   inc->names[0] = u->role->path;
@@ -912,15 +981,30 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x) {
   inc->lists[0].items = pc_alloc(c, sizeof(IrItem) * (size_t)(blocks.len + 1));
   for (int i = 0; i < blocks.len; i++)
     inc->lists[0].items[i] = *(IrItem *)blocks.items[i];
-  inc->handlers = (IrTask **)s->role_handlers[u->role->id].items;
-  inc->nhandlers = s->role_handlers[u->role->id].len;
   for (int i = 0; i < s->l->p->nroles; i++)
     if (s->l->p->roles[i]->id == u->role->id)
       inc->role = s->l->p->roles[i];
+  /* IncludeRole.get_block_list sets the role's allow_duplicates from the
+   * include's (default true); include_role instances are never shared with
+   * roles: or import_role ones (from_include is part of the cache key) */
+  const FeNode *ad = ft->args && ft->args->kind == FE_MAP ? fe_map_get(ft->args, "allow_duplicates") : NULL;
+  if (inc->role)
+    inc->role->allow_duplicates = !ad || !st_is_false(ad);
+  inc->is_public = u->is_public;
+  /* include_role's handlers join the play's (role_handlers holds a NULL
+   * "compiled" marker: only the tasks are copied) */
   PcVec *hv = &s->role_handlers[u->role->id];
-  for (int i = 0; i < hv->len; i++) /* include_role's handlers join the play's */
-    if (hv->items[i])
+  inc->handlers = pc_alloc(c, sizeof(IrTask *) * (size_t)(hv->len + 1));
+  for (int i = 0; i < hv->len; i++)
+    if (hv->items[i]) {
+      inc->handlers[inc->nhandlers++] = hv->items[i];
       pc_vec_push(c, &s->include_handlers, hv->items[i]);
+    }
+  /* the role's tasks notify once its handlers are loaded (Ansible appends
+   * them to play.handlers when the include runs) */
+  for (int i = first_notify; i < s->notifies.len; i++)
+    if (((StNotify *)s->notifies.items[i])->horizon < 0)
+      ((StNotify *)s->notifies.items[i])->horizon = s->include_handlers.len;
   return t;
 }
 
@@ -1010,7 +1094,7 @@ static IrItem st_item(St *s, const FeTask *ft, const StCtx *x) {
   case FE_TASK_INCLUDE_ROLE:
     st_inherit(s, &tx, x, ft->kw);
     tx.when = x->when;
-    it.task = st_include(s, ft, &tx);
+    it.task = st_include(s, ft, &tx, x);
     break;
   }
   return it;
@@ -1044,6 +1128,34 @@ static void st_collect_roles(St *s, const FeList *l, int depth) {
     st_collect_roles(s, &t->block, depth + 1);
     st_collect_roles(s, &t->rescue, depth + 1);
     st_collect_roles(s, &t->always, depth + 1);
+  }
+}
+
+/* The public include_roles the play can run: in its sections, blocks,
+ * imported roles, included files and included roles (each site once). */
+static void st_collect_public(St *s, const FeList *l, int depth) {
+  if (depth >= FE_MAX_NESTING)
+    return;
+  for (int i = 0; i < l->n; i++) {
+    const FeTask *t = l->items[i];
+    const FeInclude *fi = t->include;
+    if (t->kind == FE_TASK_BLOCK) {
+      if (t->role_use)
+        st_collect_public(s, &t->role_use->role->tasks, depth + 1);
+      st_collect_public(s, &t->block, depth + 1);
+      st_collect_public(s, &t->rescue, depth + 1);
+      st_collect_public(s, &t->always, depth + 1);
+    } else if (t->kind == FE_TASK_INCLUDE_TASKS && fi) {
+      for (int k = 0; k < fi->n; k++)
+        st_collect_public(s, &fi->lists[k], depth + 1);
+    } else if (t->kind == FE_TASK_INCLUDE_ROLE && fi && fi->role_use) {
+      bool seen = false;
+      for (int k = 0; k < s->public_roles.len; k++)
+        seen |= s->public_roles.items[k] == t;
+      if (fi->role_use->is_public && !seen)
+        pc_vec_push(s->c, &s->public_roles, (void *)t);
+      st_collect_public(s, &fi->role_use->role->tasks, depth + 1);
+    }
   }
 }
 
@@ -1152,6 +1264,12 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   static const int load_order[] = {FE_SEC_PRE_TASKS, FE_SEC_POST_TASKS, FE_SEC_TASKS};
   for (int i = 0; i < 3; i++)
     st_collect_roles(s, &fp->sections[load_order[i]], 0);
+  s->public_roles = (PcVec){0};
+  for (int i = 0; i < fp->nroles; i++)
+    st_collect_public(s, &fp->roles[i]->role->tasks, 0);
+  static const int run_order[] = {FE_SEC_PRE_TASKS, FE_SEC_TASKS, FE_SEC_POST_TASKS, FE_SEC_HANDLERS};
+  for (int i = 0; i < 4; i++)
+    st_collect_public(s, &fp->sections[run_order[i]], 0);
   ip->scope = st_play_frames(s);
   if (fp->nvars_files_dyn) { /* templated vars_files: each entry's candidates as frames, chosen per host */
     ip->vars_files = pc_alloc(c, sizeof(IrInclude *) * (size_t)fp->nvars_files_dyn);
@@ -1171,15 +1289,18 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
       ip->vars_files[i] = inc;
     }
   }
+  /* VariableManager's play role names: one per play.roles entry (a role
+   * listed twice is named twice), and their dependencies */
   ip->role_names = pc_alloc(c, sizeof(char *) * (size_t)(s->play_roles.len + 1));
-  for (int i = 0, n = 0; i < s->play_roles.len; i++) {
-    const char *name = ((FeRoleUse *)s->play_roles.items[i])->role->name;
-    bool dup = false;
-    for (int j = 0; j < n; j++)
-      dup |= strcmp(ip->role_names[j], name) == 0;
-    if (!dup)
-      ip->role_names[n++] = name;
+  PcVec deps = {0};
+  for (int i = 0; i < s->play_roles.len; i++) {
+    const FeRole *r = ((FeRoleUse *)s->play_roles.items[i])->role;
+    ip->role_names[i] = r->name;
+    st_role_deps(s, r, &deps);
   }
+  ip->dep_role_names = pc_alloc(c, sizeof(char *) * (size_t)(deps.len + 1));
+  for (int i = 0; i < deps.len; i++)
+    ip->dep_role_names[i] = ((FeRole *)deps.items[i])->name;
   /* the play's keywords every task inherits */
   StCtx x = {0};
   for (int k = 0; k < FE_KW_COUNT; k++)
@@ -1228,21 +1349,25 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   StCtx hx = x;
   hx.handler = true;
   st_handler_tasks(s, st_list(s, &fp->sections[FE_SEC_HANDLERS], &hx), &s->handlers);
+  int nstatic = s->handlers.len;
   for (int i = 0; i < s->include_handlers.len; i++)
     pc_vec_push(c, &s->handlers, s->include_handlers.items[i]);
   ip->handlers = (IrTask **)s->handlers.items;
   ip->nhandlers = s->handlers.len;
   /* notify names → handlers: the last handler of that name (or "role : name"),
-   * and every handler listening to it */
+   * and every handler listening to it, among the handlers loaded when the
+   * task runs: the roles' and the play's, and those of the include_roles
+   * compiled (run) before it (search_handler_blocks_by_name) */
   for (int i = 0; i < s->notifies.len; i++) {
     StNotify *n = s->notifies.items[i];
     PcVec hits = {0}, missing = {0};
+    int limit = nstatic + (n->horizon < 0 ? s->include_handlers.len : n->horizon);
     for (int j = 0; j < n->names->n; j++) {
       FeNode *nm = n->names->items[j];
       if (nm->kind != FE_SCALAR)
         continue;
       bool found = false;
-      for (int h = ip->nhandlers - 1; h >= 0 && !found; h--) {
+      for (int h = limit - 1; h >= 0 && !found; h--) {
         IrTask *ht = ip->handlers[h];
         if (!ht->name || !*ht->name || ht->kw[RT_TK_NAME])
           continue;
@@ -1252,7 +1377,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
           found = true;
         }
       }
-      for (int h = 0; h < ip->nhandlers; h++)
+      for (int h = 0; h < limit; h++)
         for (int k = 0; ip->handlers[h]->listen && ip->handlers[h]->listen[k]; k++)
           if (!strcmp(ip->handlers[h]->listen[k], nm->text)) {
             pc_vec_push(c, &hits, (void *)(intptr_t)h);
@@ -1356,6 +1481,7 @@ IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) {
   l.pb = pb;
   l.p = pc_alloc(c, sizeof *l.p);
   l.p->playbook = pb->path;
+  l.p->load_fault = pb->load_fault;
   l.p->nplays = pb->nplays;
   l.p->plays = pc_alloc(c, sizeof(IrPlay) * (size_t)(pb->nplays + 1));
   St s = {0};

@@ -16,7 +16,7 @@ typedef struct TyFilter {
 } TyFilter;
 
 static const TyFilter ty_filters[] = {
-#define PLAYC_FILTER(n, t, mn, mx) {#n, TY_##t},
+#define PLAYC_FILTER(n, fn, t, req, sig, fl) {n, TY_##t},
 #include "../runtime/filters.def"
     {NULL, TY_ANY}};
 

@@ -97,6 +97,61 @@ long long mod_rec_int(const RtExec *ex, const char *key, long long def);
  * from the st.* records of __playc_stat; nothing when there are none. */
 void mod_add_stat(RtValue *r, const RtExec *ex);
 
+/* ---- pkgsvc.c: shared by the package and service modules (apt, service ...) ---------
+ * Their scripts start with mod_ps_sh_begin, which defines (after __playc_traps
+ * and a private scratch folder in __playc_scr): pc_bin NAME [DIR...]
+ * (Ansible's get_bin_path: pc_v = the full path; status 1 when missing),
+ * pc_nobin NAME (records the missing tool, ends the script), pc_locale
+ * (pc_loc = get_best_parsable_locale), pc_cap KEY CMD... and pc_capin KEY
+ * DATA CMD... (run a program by full path, records KEY.rc, KEY.out,
+ * KEY.err; output goes to files, never to a pipe a daemon could hold). */
+void mod_ps_sh_begin(RtBuf *s);
+/* var=<full path of `tool`> or, when it is missing, the failure naming it. */
+void mod_ps_sh_need(RtBuf *s, const char *var, const char *tool);
+/* The failure of a missing required tool (get_bin_path's message) or of the
+ * scratch folder, or NULL. */
+RtValue *mod_ps_missing(const RtExec *ex);
+/* What pc_cap recorded under `key`: exit status and output (malloc'd). */
+typedef struct ModCap {
+  int rc; /* -1 when the command did not run */
+  char *out, *err;
+} ModCap;
+bool mod_ps_cap(const RtExec *ex, const char *key, ModCap *c);
+void mod_ps_cap_free(ModCap *c);
+/* Arg `name` as Ansible's type='list', elements='str': a list of str
+ * values (a string split on ','), or NULL when absent or (with *err set,
+ * malloc'd, AnsibleModule's message) not convertible. */
+RtValue *mod_ps_arg_list(RtValue *args, const char *name, char **err);
+/* Arg `name` as type='int' (`def` when absent); false with *err set. */
+bool mod_ps_arg_int(RtValue *args, const char *name, long long def, long long *out, char **err);
+/* stdout, stderr and their splitlines(), as _execute_module adds them. */
+void mod_ps_out(RtValue *r, const char *out, const char *err);
+/* Python's shlex.split(s) (POSIX, no comments): a list of str, or NULL
+ * when a quote is not closed. */
+RtValue *mod_py_shlex_split(const char *s);
+/* Shell that records Ansible's pkg_mgr fact (record pkg_mgr) and its
+ * service_mgr fact on Linux (record service_mgr; needs mod_ps_sh_begin). */
+void mod_ps_sh_pkg_mgr(RtBuf *s);
+void mod_ps_sh_service_mgr(RtBuf *s);
+/* A string fact of the host (ansible_facts.NAME), borrowed, or NULL. */
+const char *mod_ps_fact(RtHost *h, const char *name);
+/* AnsibleModule's "Unsupported parameters for (MODULE) module: ..." for the
+ * keys of `args` schema `m` lacks (malloc'd), or NULL. */
+char *mod_ps_unsupported_params(const ModSchema *m, const char *module, RtValue *args);
+/* `args` (without `drop`) for a module an action hands them to (package →
+ * apt, service → systemd): aliases resolved to the parameters' names, then
+ * checked as AnsibleModule checks them. NULL with *fail on a violation. */
+RtValue *mod_ps_args_for(const ModSchema *m, const char *module, RtValue *args, const char *drop, RtValue **fail);
+/* apt's messages as python-apt raises them: its "E: x" lines (and "W: x"
+ * with `warnings`) as "E:x", joined by ", " (malloc'd, "" when none). */
+char *mod_ps_apt_errors(const char *err, bool warnings);
+/* Python's shlex.quote(s), appended to b. */
+void mod_py_shlex_quote(RtBuf *b, const char *s);
+/* Python's fnmatch.fnmatch on POSIX. */
+bool mod_fnmatch(const char *pattern, const char *name);
+/* dpkg's version comparison: <0, 0, >0. */
+int mod_deb_version_cmp(const char *a, const char *b);
+
 /* ---- sysutil.c: helpers of the system family (user, cron, mount, get_url ...) ----
  * Added with that family; usable by any module. */
 

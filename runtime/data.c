@@ -94,6 +94,8 @@ typedef struct YamlCtx {
   RtValue *anchor_index; /* dict: anchor name → its latest index in anchors */
   char *err;
   const char *file;
+  bool pyyaml;   /* rt_parse_yaml_all: parser errors in PyYAML's words */
+  int err_kind;  /* 1: libyaml's scanner refused the text, 2: its parser */
 } YamlCtx;
 
 /* A document may stand for at most this many nodes with its aliases
@@ -117,9 +119,32 @@ static bool yaml_fail(YamlCtx *y, const yaml_mark_t *m, const char *fmt, ...) {
   return false;
 }
 
+/* PyYAML's MarkedYAMLError text for libyaml's error (CParser's marks have
+ * no snippet): context, its mark unless the problem's is the same, the
+ * problem, its mark. */
+static char *pyyaml_error(const yaml_parser_t *p) {
+  RtBuf b = {0};
+  const yaml_mark_t *cm = &p->context_mark, *pm = &p->problem_mark;
+  if (p->context) {
+    rt_buf_puts(&b, p->context);
+    if (!p->problem || cm->line != pm->line || cm->column != pm->column)
+      rt_buf_printf(&b, "\n  in \"<unicode string>\", line %zu, column %zu", cm->line + 1, cm->column + 1);
+    rt_buf_putc(&b, '\n');
+  }
+  rt_buf_puts(&b, p->problem ? p->problem : "YAML error");
+  rt_buf_printf(&b, "\n  in \"<unicode string>\", line %zu, column %zu", pm->line + 1, pm->column + 1);
+  return rt_buf_take(&b);
+}
+
 static bool next_event(YamlCtx *y, yaml_event_t *ev) {
-  if (!yaml_parser_parse(&y->p, ev))
+  if (!yaml_parser_parse(&y->p, ev)) {
+    if (y->pyyaml && !y->err) {
+      y->err = pyyaml_error(&y->p);
+      y->err_kind = y->p.error == YAML_SCANNER_ERROR ? 1 : 2;
+      return false;
+    }
     return yaml_fail(y, &y->p.problem_mark, "%s", y->p.problem ? y->p.problem : "YAML error");
+  }
   return true;
 }
 
@@ -362,6 +387,65 @@ RtValue *rt_parse_yaml(const char *s, size_t len, const char *file, char **err) 
     return NULL;
   }
   return result;
+}
+
+RtValue *rt_parse_yaml_all(const char *s, size_t len, RtValue **marks, char **err, int *kind) {
+  YamlCtx y = {0};
+  y.file = "<unicode string>";
+  y.pyyaml = true;
+  y.anchor_index = rt_dict_new(8);
+  yaml_parser_initialize(&y.p);
+  yaml_parser_set_input_string(&y.p, (const unsigned char *)s, len);
+  RtValue *docs = rt_list_new(1), *m = rt_list_new(1);
+  yaml_mark_t doc_mark = {0};
+  yaml_event_t ev;
+  while (next_event(&y, &ev)) {
+    yaml_event_type_t t = ev.type;
+    if (t == YAML_STREAM_END_EVENT) {
+      yaml_event_delete(&ev);
+      break;
+    }
+    if (t == YAML_DOCUMENT_START_EVENT) { /* anchors are per document */
+      doc_mark = ev.start_mark;
+      for (size_t i = 0; i < y.nanchors; i++)
+        rt_decref(y.anchors[i].val);
+      y.nanchors = 0;
+      rt_decref(y.anchor_index);
+      y.anchor_index = rt_dict_new(8);
+    } else if (t != YAML_STREAM_START_EVENT && t != YAML_DOCUMENT_END_EVENT) {
+      uint64_t w;
+      RtValue *at = rt_list_new(4);
+      rt_list_push(at, rt_int((int64_t)doc_mark.line + 1));
+      rt_list_push(at, rt_int((int64_t)doc_mark.column + 1));
+      rt_list_push(at, rt_int((int64_t)ev.start_mark.line + 1));
+      rt_list_push(at, rt_int((int64_t)ev.start_mark.column + 1));
+      rt_list_push(m, at);
+      RtValue *doc = node(&y, &ev, 1, &w);
+      yaml_event_delete(&ev);
+      if (!doc)
+        break;
+      rt_list_push(docs, doc);
+      continue;
+    }
+    yaml_event_delete(&ev);
+  }
+  for (size_t i = 0; i < y.nanchors; i++)
+    rt_decref(y.anchors[i].val);
+  free(y.anchors);
+  rt_decref(y.anchor_index);
+  yaml_parser_delete(&y.p);
+  if (y.err) {
+    rt_decref(docs);
+    rt_decref(m);
+    *err = y.err;
+    *kind = y.err_kind;
+    return NULL;
+  }
+  if (marks)
+    *marks = m;
+  else
+    rt_decref(m);
+  return docs;
 }
 
 /* ---- Python literals ---- */

@@ -471,11 +471,12 @@ static void insert_into(RtIter *it, RtHState *s, RtItem **add, int32_t nadd) {
   case RT_IS_HANDLERS: {
     /* handlers included by a handler: spliced into this host's handler list */
     RtItemVec hv = {0};
-    for (int32_t i = 0; i < s->nhandlers; i++) {
+    for (int32_t i = 0; i <= s->nhandlers; i++) { /* at cur_handlers, even past the last */
       if (i == s->cur_handlers)
         for (int32_t j = 0; j < nadd; j++)
           blk_tasks(it, add[j]->blk, &hv);
-      rt_itemvec_push(&hv, s->handlers[i]);
+      if (i < s->nhandlers)
+        rt_itemvec_push(&hv, s->handlers[i]);
     }
     RtItem **h = rt_arena_alloc(&it->arena, sizeof *h * (hv.len + 1));
     memcpy(h, hv.items, sizeof *h * hv.len);
@@ -563,8 +564,15 @@ void rt_iter_init(RtIter *it, const RtRun *run, const RtPlayDef *play, int nhost
     blocks[nblocks++] = b;
     blk_tasks(it, b, &it->all_tasks);
   }
-  for (int32_t i = 0; i < play->nhandlers; i++)
-    rt_itemvec_push(&it->handlers, item_task(it, play->handlers[i], NULL));
+  /* a handler listed twice (a role instance's handlers loaded again by
+   * another include_role) is one object, notified and run once per flush */
+  for (int32_t i = 0; i < play->nhandlers; i++) {
+    RtItem *x = NULL;
+    for (int32_t j = 0; j < i && !x; j++)
+      if (play->handlers[j] == play->handlers[i])
+        x = it->handlers.items[j];
+    rt_itemvec_push(&it->handlers, x ? x : item_task(it, play->handlers[i], NULL));
+  }
   it->states = rt_xcalloc((size_t)nhosts + 1, sizeof *it->states);
   for (int h = 0; h < nhosts; h++)
     it->states[h] = hs_new(it, blocks, nblocks);

@@ -33,7 +33,8 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 /* "a, b" sorted (sep ", ") or as given (sep ","). */
 static void tags_print(Tags *t, const char *sep) {
-  qsort(t->v, (size_t)t->n, sizeof *t->v, cmp_str);
+  if (t->n) /* qsort of NULL is undefined even for no entries (UBSan) */
+    qsort(t->v, (size_t)t->n, sizeof *t->v, cmp_str);
   for (int i = 0; i < t->n; i++)
     printf("%s%s", i ? sep : "", t->v[i]);
 }
@@ -69,7 +70,8 @@ static void walk_block(Walk *w, const RtBlockDef *b) {
         rt_buf_printf(&w->tasks, "      %s : %s\tTAGS: [", t->role_name, t->name);
       else
         rt_buf_printf(&w->tasks, "      %s\tTAGS: [", t->name[0] ? t->name : t->action);
-      qsort(cur.v, (size_t)cur.n, sizeof *cur.v, cmp_str);
+      if (cur.n) /* qsort of NULL is undefined even for no entries (UBSan) */
+        qsort(cur.v, (size_t)cur.n, sizeof *cur.v, cmp_str);
       for (int k = 0; k < cur.n; k++)
         rt_buf_printf(&w->tasks, "%s%s", k ? ", " : "", cur.v[k]);
       rt_buf_puts(&w->tasks, "]\n");
@@ -120,6 +122,9 @@ int rt_list(RtRun *run) {
     }
     free(ptags.v);
   }
+  free(run->hosts); /* rt_play_hosts sized it; no host was opened (close_hosts frees it after a run) */
+  run->hosts = NULL;
+  run->nhosts_alloc = 0;
   fflush(stdout);
   return 0;
 }

@@ -2,14 +2,18 @@
  * lookups.c — lookup plugins run on the controller: the ones with_<lookup>
  * loops use (items, list, dict, indexed_items, together, nested,
  * subelements, sequence, flattened, random_choice, env,
- * inventory_hostnames), with Ansible's results for the same terms. Terms
+ * inventory_hostnames, pipe, lines), with Ansible's results for the same terms. Terms
  * are made a list first as listify_lookup_plugin_terms does (a string or a
  * dict is one term).
  */
+#include "filters.h" /* rt_text_strip, rt_text_splitlines */
 #include "rt.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static RtValue *lk_err(const char *fmt, const char *name) { return rt_error(fmt, name); }
 
@@ -147,8 +151,42 @@ static RtValue *lk_nested(RtHost *h, RtValue *terms, RtValue *kw) {
   return acc;
 }
 
+/* A copy of dict `e` without the last key of `parts` (the dicts on the way
+ * copied too): what subelements' subvalue.pop(subkey) leaves of its item. */
+static RtValue *without_path(RtValue *e, char **parts, int n) {
+  RtValue *c = rt_dict_copy(e);
+  if (n == 1) {
+    rt_dict_del(c, parts[0]);
+  } else {
+    RtValue *inner = rt_dict_get(e, parts[0]);
+    rt_dict_set(c, parts[0], without_path(inner, parts + 1, n - 1));
+  }
+  return c;
+}
+
+static bool skipped_item(const RtValue *v) {
+  RtValue *s = rt_dict_get(v, "skipped");
+  return s && !(rt_kind(s) == RT_BOOL && !s->u.b);
+}
+
+/* The error `fmt` (one %s: `a`, then the value shown as Python shows it, or
+ * `v` alone when `a` is NULL), the lookup's values released. */
+static RtValue *sub_error(RtValue *out, RtValue *elems, RtValue *l, char *path, const char *fmt, const char *a,
+                          const RtValue *v) {
+  RtBuf b = {0};
+  rt_render_str(&b, v);
+  RtValue *e = a ? rt_error(fmt, a, b.data ? b.data : "") : rt_error(fmt, b.data ? b.data : "");
+  rt_buf_free(&b);
+  rt_decref(out);
+  rt_decref(elems);
+  rt_decref(l);
+  free(path);
+  return e;
+}
+
 /* subelements: [list or dict of dicts, "key.sub", {skip_missing}] →
- * [[element, subvalue], ...]. */
+ * [[element, subvalue], ...], the element without its subelement key (the
+ * lookup pops it), skipped elements left out (Ansible's subelements.run). */
 static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
   (void)h;
   RtValue *l = listify(terms);
@@ -165,6 +203,10 @@ static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
   }
   RtValue *elems = src;
   if (rt_kind(src) == RT_DICT) {
+    if (skipped_item(src)) { /* the registered result was completely skipped */
+      rt_decref(l);
+      return rt_list_new(0);
+    }
     elems = rt_list_new(src->u.dict.len);
     for (size_t i = 0; i < src->u.dict.len; i++)
       rt_list_push(elems, rt_incref(src->u.dict.ents[i].val));
@@ -172,39 +214,50 @@ static RtValue *lk_subelements(RtHost *h, RtValue *terms, RtValue *kw) {
     rt_incref(elems);
   } else {
     rt_decref(l);
-    return rt_error("subelements lookup expects a dictionary, got something else");
+    return rt_error("subelements lookup expects a list of two or three items, first a dict or a list, second a "
+                    "string pointing to the subkey");
   }
   RtValue *out = rt_list_new(0);
+  char *path = rt_xstrdup(key->u.str.s);
+  char *parts[64];
+  int nparts = 0;
+  for (char *save = NULL, *p = strtok_r(path, ".", &save); p && nparts < 64; p = strtok_r(NULL, ".", &save))
+    parts[nparts++] = p;
   for (size_t i = 0; i < rt_len(elems); i++) {
     RtValue *e = rt_list_at(elems, i);
-    RtValue *sub = e;
-    char *path = rt_xstrdup(key->u.str.s);
-    bool missing = false;
-    for (char *part = strtok(path, "."); part && !missing; part = strtok(NULL, ".")) {
-      RtValue *v = rt_kind(sub) == RT_DICT ? rt_dict_get(sub, part) : NULL;
-      if (!v)
-        missing = true;
-      else
+    if (rt_kind(e) != RT_DICT)
+      return sub_error(out, elems, l, path, "subelements lookup expects a dictionary, got '%s'", NULL, e);
+    if (skipped_item(e))
+      continue;
+    RtValue *sub = e, *sublist = NULL;
+    for (int k = 0; k < nparts; k++) {
+      RtValue *v = rt_dict_get(sub, parts[k]);
+      if (!v) {
+        if (skip)
+          continue;
+        return sub_error(out, elems, l, path, "could not find '%s' key in iterated item '%s'", parts[k], sub);
+      }
+      if (k < nparts - 1) {
+        if (rt_kind(v) != RT_DICT) {
+          if (skip)
+            continue;
+          return sub_error(out, elems, l, path, "the key %s should point to a dictionary, got '%s'", parts[k], v);
+        }
         sub = v;
+      } else if (rt_kind(v) != RT_LIST) {
+        return sub_error(out, elems, l, path, "the key %s should point to a list, got '%s'", parts[k], v);
+      } else {
+        sublist = v;
+      }
     }
-    free(path);
-    if (missing) {
-      if (skip)
-        continue;
-      rt_decref(out);
-      rt_decref(elems);
-      rt_decref(l);
-      return rt_error("could not find '%s' key in iterated item", key->u.str.s);
-    }
-    if (rt_kind(sub) != RT_LIST) {
-      rt_decref(out);
-      rt_decref(elems);
-      rt_decref(l);
-      return rt_error("the key %s should point to a list, got something else", key->u.str.s);
-    }
-    for (size_t j = 0; j < rt_len(sub); j++)
-      rt_list_push(out, pair(rt_incref(e), rt_incref(rt_list_at(sub, j))));
+    if (!sublist || rt_len(sublist) == 0)
+      continue;
+    RtValue *popped = without_path(e, parts, nparts);
+    for (size_t j = 0; j < rt_len(sublist); j++)
+      rt_list_push(out, pair(rt_incref(popped), rt_incref(rt_list_at(sublist, j))));
+    rt_decref(popped);
   }
+  free(path);
   rt_decref(elems);
   rt_decref(l);
   return out;
@@ -267,15 +320,35 @@ static RtValue *lk_sequence(RtHost *h, RtValue *terms, RtValue *kw) {
         bad = true;
     }
     free(s);
-    if (count >= 0) {
-      end = start + (count - 1) * stride;
+    /* sequence.py's sanity_check, in its order and words */
+    const char *why = NULL;
+    if (bad)
+      why = "can't parse arg sequence";
+    else if (count < 0 && !have_end)
+      why = "must specify count or end in with_sequence";
+    else if (count >= 0 && have_end)
+      why = "can't specify both count and end in with_sequence";
+    if (!why && count >= 0) {
+      if (count != 0)
+        end = start + count * stride - 1;
+      else
+        start = end = stride = 0;
       have_end = true;
     }
-    if (bad || !have_end || stride == 0 || strchr(fmt, '%') == NULL) {
+    if (!why && stride > 0 && end < start)
+      why = "to count backwards make stride negative";
+    else if (!why && stride < 0 && end > start)
+      why = "to count forward don't make stride negative";
+    int npct = 0;
+    for (const char *p = fmt; *p; p++)
+      npct += *p == '%';
+    if (why || npct != 1) {
       rt_decref(out);
       rt_decref(l);
-      return rt_error("can't parse arg sequence");
+      return why ? rt_error("%s", why) : rt_error("bad formatting string: %s", fmt);
     }
+    if (stride == 0) /* count=0: nothing */
+      continue;
     if ((end - start) / stride > 100000) {
       rt_decref(out);
       rt_decref(l);
@@ -285,7 +358,7 @@ static RtValue *lk_sequence(RtHost *h, RtValue *terms, RtValue *kw) {
     char *conv = strchr(fmt, '%');
     size_t cl = strspn(conv + 1, "-+ #0123456789");
     char c = conv[1 + cl];
-    if (!strchr("dixXo", c)) {
+    if (!c || !strchr("dixXo", c)) {
       rt_decref(out);
       rt_decref(l);
       return rt_error("bad formatting string: %s", fmt);
@@ -321,6 +394,107 @@ static RtValue *lk_env(RtHost *h, RtValue *terms, RtValue *kw) {
   }
   rt_decref(l);
   return out;
+}
+
+/* The loader's basedir a command of pipe/lines runs in: the playbook's
+ * folder (absolute), as `playbook_dir`. */
+static char *lk_basedir(const RtRun *run) {
+  const char *pb = run->prog->playbook;
+  const char *slash = strrchr(pb, '/');
+  char *dir = slash ? rt_xstrndup(pb, (size_t)(slash - pb)) : rt_xstrdup(".");
+  char *abs = rt_abspath(run, dir);
+  free(dir);
+  return abs;
+}
+
+/* subprocess.Popen(term, shell=True, cwd=basedir, stdout=PIPE): the
+ * command's stdout (stderr is the controller's), its exit status in *rc. */
+static bool lk_shell(const char *cwd, const char *cmd, RtBuf *out, int *rc) {
+  int fd[2];
+  if (pipe(fd) != 0)
+    return false;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fd[0]);
+    close(fd[1]);
+    return false;
+  }
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    close(fd[1]);
+    if (chdir(cwd) != 0)
+      _exit(127);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  close(fd[1]);
+  char chunk[4096];
+  for (;;) {
+    ssize_t n = read(fd[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    rt_buf_add(out, chunk, (size_t)n);
+  }
+  close(fd[0]);
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st); /* Popen's returncode */
+  return true;
+}
+
+/* pipe: each term's output, trailing whitespace stripped; lines: each
+ * term's output lines (str.splitlines). A failing command is Ansible's
+ * "lookup_plugin.pipe(TERM) returned RC". */
+static RtValue *lk_command(RtHost *h, RtValue *terms, bool lines) {
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l));
+  char *cwd = lk_basedir(h->run);
+  RtValue *err = NULL;
+  for (size_t i = 0; i < rt_len(l) && !err; i++) {
+    RtValue *t = rt_list_at(l, i);
+    if (rt_kind(t) != RT_STR) {
+      err = rt_error("expected str, bytes or os.PathLike object, not %s",
+                     rt_kind(t) == RT_LIST ? "list" : rt_kind(t) == RT_DICT ? "dict" : "int");
+      break;
+    }
+    RtBuf b = {0};
+    int rc = 0;
+    if (!lk_shell(cwd, t->u.str.s, &b, &rc)) {
+      err = rt_error("lookup_plugin.%s(%s) could not run", lines ? "lines" : "pipe", t->u.str.s);
+    } else if (rc != 0) {
+      err = rt_error("lookup_plugin.%s(%s) returned %d", lines ? "lines" : "pipe", t->u.str.s, rc);
+    } else if (lines) {
+      RtValue *ls = rt_text_splitlines(b.data ? b.data : "", b.len);
+      for (size_t k = 0; k < rt_len(ls); k++)
+        rt_list_push(out, rt_incref(rt_list_at(ls, k)));
+      rt_decref(ls);
+    } else {
+      size_t st = 0, en = 0;
+      rt_text_strip(b.data ? b.data : "", b.len, NULL, 0, false, true, &st, &en);
+      rt_list_push(out, rt_str(b.data ? b.data : "", en));
+    }
+    rt_buf_free(&b);
+  }
+  free(cwd);
+  rt_decref(l);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
+}
+
+static RtValue *lk_pipe(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  return lk_command(h, terms, false);
+}
+
+static RtValue *lk_lines(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  return lk_command(h, terms, true);
 }
 
 static RtValue *lk_inventory_hostnames(RtHost *h, RtValue *terms, RtValue *kw) {

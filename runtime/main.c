@@ -389,6 +389,11 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   if (run.inv.nhosts == 0)
     rt_out_warning(NULL, "provided hosts list is empty, only localhost is available. Note that "
                          "the implicit localhost does not match 'all'");
+  if (prog->load_fault) { /* ansible-playbook fails loading the playbook: nothing runs */
+    rt_out_error("%s", prog->load_fault);
+    free_run(&run);
+    return 4;
+  }
   if (run.opt.list_hosts || run.opt.list_tasks || run.opt.list_tags) {
     rc = rt_list(&run);
     free_run(&run);

@@ -305,7 +305,10 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
     if (i >= 0 && i < n)
       return rt_kind(a) == RT_LIST ? rt_incref(rt_list_at(a, (size_t)i))
                                    : rt_str(a->u.str.s + i, 1);
-    char *hint = rt_xasprintf("'%s' has no element %lld", jinja_type(a), (long long)rt_as_int(key));
+    /* Jinja's words: the type unquoted, the key's repr */
+    char *hint = rt_kind(key) == RT_BOOL
+                     ? rt_xasprintf("%s has no element %s", jinja_type(a), key->u.b ? "True" : "False")
+                     : rt_xasprintf("%s has no element %lld", jinja_type(a), (long long)rt_as_int(key));
     RtValue *u = rt_undef_at("item", hint, loc);
     free(hint);
     return u;
@@ -314,7 +317,7 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
     return rt_getattr(a, key->u.str.s, loc);
   RtBuf k = {0};
   rt_render_str(&k, key);
-  char *hint = rt_xasprintf("'%s' has no element %s", jinja_type(a), k.data ? k.data : "");
+  char *hint = rt_xasprintf("%s has no element %s", jinja_type(a), k.data ? k.data : "");
   RtValue *u = rt_undef_at("item", hint, loc);
   free(hint);
   rt_buf_free(&k);

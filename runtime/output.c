@@ -138,7 +138,7 @@ static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity, b
     /* _handle_warnings printed and removed them (module warnings, system family) */
     if (top && (strcmp(k, "warnings") == 0 || strcmp(k, "deprecations") == 0))
       continue;
-    if (verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0))
+    if (top && verbosity < 3 && (strcmp(k, "invocation") == 0 || strcmp(k, "diff") == 0)) /* _dump_results: top level only */
       continue;
     if (is_debug && has_msg && k[0] != '_' &&
         strcmp(k, "msg") != 0 && strcmp(k, "warnings") != 0 && strcmp(k, "deprecations") != 0)

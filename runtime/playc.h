@@ -94,6 +94,8 @@ struct RtScope {
   const RtVarDef *vars;
   int32_t nvars;
   const RtScope *next;
+  int32_t public_role; /* 1 + a role instance: the frame counts once a public include_role of it
+                          ran in the play (RtRun.public_roles); 0: always */
 };
 
 /* Task outcome, returned by a task function (after rt_task_result). */
@@ -216,6 +218,7 @@ struct RtIncludeDef {
   const RtTaskDef *handlers; /* include_role: the role's handlers */
   int32_t nhandlers;
   const RtRoleDef *role;    /* include_role: the role instance */
+  bool is_public;           /* include_role public: true */
 };
 
 /* A role instance (Ansible's ROLE_CACHE entry): tasks of a role that already
@@ -225,6 +228,7 @@ struct RtRoleDef {
   const char *name;
   const char *path;
   bool allow_duplicates;
+  const char *const *dep_names; /* Role.get_all_dependencies, by name (NULL-terminated) */
 };
 
 typedef struct RtPlayDef {
@@ -243,7 +247,8 @@ typedef struct RtPlayDef {
   int32_t nhandlers;
   const RtTaskDef *tasks;  /* every task of the play, by position (the plan's order) */
   int32_t ntasks;
-  const char *const *role_names; /* ansible_play_role_names */
+  const char *const *role_names; /* ansible_play_role_names: one per play.roles entry */
+  const char *const *dep_role_names; /* those roles' dependencies (ansible_dependent_role_names) */
   const RtVarDef *prompts; /* vars_prompt: name, and `value` gives the prompt spec dict */
   int32_t nprompts;
   RtLoc loc;
@@ -282,6 +287,8 @@ typedef struct RtProgram {
   int32_t nfiles;
   int32_t nroles;        /* role instances, numbered 0..nroles-1 */
   const char *base_dir;  /* the folder playc ran in: relative paths of the program are relative to it */
+  const char *load_fault; /* an error ansible-playbook raises loading the playbook (with its context):
+                             the program prints it and exits 4 before running; NULL: none */
 } RtProgram;
 
 /* ---- entry ------------------------------------------------------------ */
@@ -349,6 +356,9 @@ RtValue *rt_filter(const char *name, RtValue *base, RtValue *args, RtValue *kwar
                    const RtLoc *loc);
 /* Test call (`x is defined`): same convention, returns a bool or an error. */
 RtValue *rt_test(const char *name, RtValue *base, RtValue *args, const RtLoc *loc);
+/* The same with keyword arguments (`x is version('2', '>=', strict=true)`):
+ * `kwargs` a dict (borrowed; may be NULL). */
+RtValue *rt_test_kw(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc);
 /* Lookup call (with_<lookup> loops, lookup()/query()): `terms` (borrowed) is
  * the lookup's terms, `kwargs` a dict or NULL. Returns a list (query's
  * result) or an error. */

@@ -107,7 +107,19 @@ typedef enum RtExc {
   RT_EXC_OVERFLOW,      /* OverflowError */
   RT_EXC_VALUE,         /* ValueError */
   RT_EXC_MEMORY,        /* MemoryError */
-  RT_EXC_RECURSION      /* RecursionError: a value nested past RT_MAX_DEPTH */
+  RT_EXC_RECURSION,     /* RecursionError: a value nested past RT_MAX_DEPTH */
+  /* more of Python's exceptions filters raise (runtime/filters*.c) */
+  RT_EXC_KEY,           /* KeyError */
+  RT_EXC_INDEX,         /* IndexError */
+  RT_EXC_RE,            /* re.error: a bad regular expression */
+  RT_EXC_BINASCII,      /* binascii.Error: bad base64 */
+  RT_EXC_UNICODE_DECODE,/* UnicodeDecodeError */
+  RT_EXC_JSON,          /* json.decoder.JSONDecodeError */
+  RT_EXC_ATTRIBUTE,     /* AttributeError */
+  RT_EXC_YAML_SCANNER,  /* yaml.scanner.ScannerError (from_yaml) */
+  RT_EXC_YAML_PARSER,   /* yaml.parser.ParserError */
+  RT_EXC_YAML_COMPOSER, /* yaml.composer.ComposerError */
+  RT_EXC_FILTER_ARG     /* jinja2.exceptions.FilterArgumentError (round's method ...) */
 } RtExc;
 /* Python's name of a bare exception class ("ZeroDivisionError"), NULL for
  * OTHER, UNDEFINED and TYPE (Ansible words those itself). */
@@ -129,6 +141,7 @@ typedef struct RtDictEntry {
 struct RtValue {
   uint32_t refs;  /* atomic; UINT32_MAX marks immortal singletons (none, true, false) */
   uint8_t kind;   /* RtKind */
+  uint8_t flags;  /* RT_VF_*: set once by the value's maker, before it is shared */
   uint16_t depth; /* nesting: 0 for scalars, else 1 + the deepest item's (saturates) */
   union {
     bool b;
@@ -165,6 +178,12 @@ struct RtValue {
 };
 
 static inline RtKind rt_kind(const RtValue *v) { return (RtKind)v->kind; }
+
+/* RtValue.flags. RT_VF_NATIVE_TEXT: a string made by one of Ansible's
+ * STRING_TYPE_FILTERS (to_json, to_yaml, string ...), its NativeJinjaText:
+ * a template whose whole result it is keeps it as text (rt_tpl_single),
+ * never turning "[1, 2]" back into a list. Any new string drops the mark. */
+enum { RT_VF_NATIVE_TEXT = 1, RT_VF_MARKUP = 2 /* markupsafe's Markup (escape, safe): not escaped again */ };
 
 /* Constructors beyond playc.h's. */
 RtValue *rt_strz(const char *s);                      /* from a C string */
@@ -226,6 +245,14 @@ RtValue *rt_parse_json(const char *s, size_t len, char **err);
 /* Parses YAML text (libyaml, YAML 1.1 scalars as PyYAML); run-time data only
  * (inventories, -e @file.yml). NULL with *err set on bad input. */
 RtValue *rt_parse_yaml(const char *s, size_t len, const char *file, char **err);
+/* Every document of run-time YAML text, as PyYAML's CSafeLoader reads them
+ * (the from_yaml and from_yaml_all filters): a new list of values. On bad
+ * input, NULL with *err (malloc'd) in PyYAML's words ("while parsing ...\n
+ * in "<unicode string>", line 1, column 1") and *kind 1 when libyaml's
+ * scanner refused the text, 2 when its parser did, 0 otherwise. *marks (may
+ * be NULL) gets a list with, per document, [line, column] of its start
+ * and of its root node's (1-based), for PyYAML's messages. */
+RtValue *rt_parse_yaml_all(const char *s, size_t len, RtValue **marks, char **err, int *kind);
 /* Ansible's boolean(): true/false/yes/no/on/off/1/0/y/n (case-insensitive).
  * Returns 1, 0, or -1 if `v` is not one of those. */
 int rt_to_boolean(const RtValue *v);
@@ -604,6 +631,16 @@ struct RtRun {
   pthread_mutex_t out_lock; /* serialises output */
   RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
   bool end_play;         /* meta: end_play ran in the current play */
+  /* The running play's hosts as VariableManager's magic variables read them
+   * (written by the scheduler's thread between rounds only): */
+  int *play_all;         /* inventory indexes: the play's pattern without --limit */
+  int nplay_all;
+  int *play_batch;       /* inventory indexes: the play's hosts in its order, --limit applied */
+  int nplay_batch;
+  int *play_removed;     /* per inventory host: its entries in the play's _removed_hosts */
+  uint8_t *public_roles; /* per role instance: a public include_role of it ran in the play */
+  RtValue *play_role_names; /* list: the play's roles (play.roles), public include_roles appended */
+  RtValue *play_dep_names;  /* list: their dependencies */
   bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
   struct RtVaultRun *vault;  /* vault_value.c: secrets and decrypted values */
   struct RtReport *report;   /* report.c: --output and --profile, or NULL */

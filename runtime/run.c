@@ -81,9 +81,14 @@ char *rt_abspath(const RtRun *run, const char *path) {
 }
 
 static const RtFileDef *file_named(const RtProgram *p, const char *path) {
-  for (int32_t i = 0; i < p->nfiles; i++)
-    if (strcmp(p->files[i].name, path) == 0)
+  for (int32_t i = 0; i < p->nfiles; i++) {
+    /* names are embedded as found ("./x", "files/./x"): compare them folded */
+    char *n = fold_path(NULL, p->files[i].name);
+    bool hit = strcmp(n, path) == 0;
+    free(n);
+    if (hit)
       return &p->files[i];
+  }
   return NULL;
 }
 
@@ -287,7 +292,7 @@ static char *task_name(RtHost *h, const RtItem *x) {
   }
   if (!name)
     name = rt_xstrdup(t->name);
-  if (t->role_name && !t->implicit) {
+  if (t->role_name && !t->implicit && t->kind != RT_TASK_INCLUDE_ROLE) { /* IncludeRole.get_name */
     char *full = rt_xasprintf("%s : %s", t->role_name, name);
     free(name);
     name = full;
@@ -409,20 +414,74 @@ static bool include_one(RtHost *h, const RtTaskDef *t, RtValue *params, char *la
   return true;
 }
 
-/* include_tasks / include_role on one host: condition, loop, file names. */
+/* The label of the current loop item: loop_control.label, else the loop
+ * variable's value (TaskExecutor._run_loop); malloc'd. */
+static char *item_label(RtHost *h, const RtTaskDef *t, RtValue *item) {
+  RtBuf b = {0};
+  RtValue *label = t->kw[RT_TK_LOOP_LABEL] ? t->kw[RT_TK_LOOP_LABEL](h) : NULL;
+  rt_render_str(&b, label && !rt_is_error(label) ? label : item);
+  rt_decref(label);
+  return rt_buf_take(&b);
+}
+
+/* A loop item the include's condition skips: "skipping: [h] => (item=x)". */
+static void include_item_skipped(RtHost *h, const RtTaskDef *t, RtValue *item, const char *label) {
+  RtValue *r = rt_dict_new(6);
+  rt_dict_set(r, "changed", rt_bool(false));
+  rt_dict_set(r, "skipped", rt_bool(true));
+  rt_dict_set(r, "skip_reason", rt_strz("Conditional result was False"));
+  rt_dict_set(r, t->loop_var, rt_incref(item));
+  rt_dict_set(r, "ansible_loop_var", rt_strz(t->loop_var));
+  rt_dict_set(r, "_ansible_item_label", rt_strz(label));
+  rt_out_result(h, t, r, RT_STATUS_SKIPPED, true);
+  rt_decref(r);
+}
+
+/* The include's loop on one host, as TaskExecutor._run_loop runs it: per
+ * item, the loop variables bound, the condition, then the file. Returns
+ * false after recording a failure; *included counts the items included. */
+static bool include_loop(RtHost *h, const RtTaskDef *t, RtValue *items, size_t *included) {
+  bool ok = true;
+  rt_loop_begin(h, t, items);
+  for (size_t i = 0; ok && i < rt_len(items); i++) {
+    RtValue *item = rt_list_at(items, i);
+    rt_loop_bind(h, (int64_t)i);
+    char *label = item_label(h, t, item);
+    int c = task_when(h, t);
+    if (c <= 0) {
+      if (c == 0)
+        include_item_skipped(h, t, item, label);
+      free(label);
+      ok = c == 0;
+      continue;
+    }
+    /* IncludedFile's special vars: the loop variables its tasks see */
+    RtValue *params = rt_dict_new(6);
+    rt_dict_set(params, t->loop_var, rt_incref(item));
+    rt_dict_set(params, "ansible_loop_var", rt_strz(t->loop_var));
+    if (t->index_var) {
+      rt_dict_set(params, t->index_var, rt_int((int64_t)i));
+      rt_dict_set(params, "ansible_index_var", rt_strz(t->index_var));
+    }
+    RtValue *ext = h->dyn[RT_LV_LOOP] ? rt_dict_get(h->dyn[RT_LV_LOOP], "ansible_loop") : NULL;
+    if (ext)
+      rt_dict_set(params, "ansible_loop", rt_incref(ext));
+    ok = include_one(h, t, params, label);
+    *included += ok;
+  }
+  rt_host_clear_level(h, RT_LV_LOOP);
+  h->loop_items = NULL;
+  h->loop_index = -1;
+  rt_decref(h->results);
+  h->results = NULL;
+  return ok;
+}
+
+/* include_tasks / include_role on one host: condition (per item with a
+ * loop), loop, file names. */
 static void include_on(RtHost *h, const RtItem *x) {
   const RtTaskDef *t = x->task;
   h->nincl = 0;
-  int c = task_when(h, t);
-  if (c == 0) {
-    rt_step_skip(h, t);
-    h->last_status = rt_task_finish(h, t);
-    return;
-  }
-  if (c < 0) {
-    h->last_status = rt_task_finish(h, t);
-    return;
-  }
   bool ok = true;
   if (t->loop) {
     RtValue *items = t->loop(h);
@@ -437,20 +496,26 @@ static void include_on(RtHost *h, const RtItem *x) {
       h->last_status = rt_task_finish(h, t);
       return;
     }
-    for (size_t i = 0; ok && i < rt_len(items); i++) {
-      RtValue *item = rt_list_at(items, i);
-      RtValue *params = rt_dict_new(4);
-      rt_dict_set(params, t->loop_var, rt_incref(item));
-      if (t->index_var)
-        rt_dict_set(params, t->index_var, rt_int((int64_t)i));
-      rt_host_set_var(h, RT_LV_LOOP, t->loop_var, rt_incref(item));
-      RtBuf lb = {0};
-      rt_render_str(&lb, item);
-      ok = include_one(h, t, params, rt_buf_take(&lb));
-      rt_host_clear_level(h, RT_LV_LOOP);
-    }
+    size_t included = 0;
+    ok = include_loop(h, t, items, &included);
     rt_decref(items);
+    if (ok && included == 0) { /* every item skipped, or none: the task is skipped */
+      RtValue *r = rt_dict_new(4);
+      rt_dict_set(r, "changed", rt_bool(false));
+      rt_dict_set(r, "skipped", rt_bool(true));
+      rt_decref(h->result);
+      h->result = r;
+      h->last_status = rt_task_finish(h, t);
+      return;
+    }
   } else {
+    int c = task_when(h, t);
+    if (c == 0)
+      rt_step_skip(h, t);
+    if (c <= 0) {
+      h->last_status = rt_task_finish(h, t);
+      return;
+    }
     ok = include_one(h, t, NULL, NULL);
   }
   if (ok) { /* an include's own result: ok, never printed (the included: line is) */
@@ -497,6 +562,13 @@ static void run_item_on(RtHost *h, void *arg) {
     include_on(h, x);
   else
     h->last_status = t->run(h, t);
+}
+
+/* PlayIterator.mark_host_failed: the host's state fails, and the host joins
+ * the play's _removed_hosts (ansible_play_hosts leaves it out). */
+static void mark_failed(PlayRun *pr, int i) {
+  rt_iter_mark_failed(&pr->it, i);
+  pr->run->play_removed[pr->hosts[i]->index]++;
 }
 
 /* ---- meta ----------------------------------------------------------------------------- */
@@ -555,6 +627,7 @@ static bool meta_on(PlayRun *pr, RtHost *h, const RtItem *x) {
   }
   if (!strcmp(a, "end_host")) {
     pr->it.states[h->play_index]->run_state = RT_IS_COMPLETE;
+    pr->run->play_removed[h->index]++;
     return false;
   }
   if (!strcmp(a, "end_play") || !strcmp(a, "end_batch")) {
@@ -602,6 +675,36 @@ static bool result_changed(const RtValue *r) {
   return c && rt_truth((RtValue *)c, NULL) == 1;
 }
 
+/* run_once: the facts of a result (each item's, for a loop) are given to
+ * every other host of the play (get_task_hosts), at the level the action
+ * sets them on its own host: include_vars' as host variables, set_fact's as
+ * non-persistent facts, the others' as facts. */
+static void share_facts(PlayRun *pr, RtHost *h, const RtTaskDef *t, const RtValue *result) {
+  RtValue *items = rt_dict_get(result, "results");
+  size_t n = t->has_loop && items && rt_kind(items) == RT_LIST ? rt_len(items) : 1;
+  for (size_t k = 0; k < n; k++) {
+    const RtValue *r = t->has_loop && items ? rt_list_at(items, k) : result;
+    RtValue *facts = rt_kind(r) == RT_DICT ? rt_dict_get(r, "ansible_facts") : NULL;
+    if (!facts || rt_kind(facts) != RT_DICT)
+      continue;
+    for (int i = 0; i < pr->n; i++) {
+      RtHost *o = pr->hosts[i];
+      if (o == h || o->unreachable)
+        continue;
+      for (size_t e = 0; e < facts->u.dict.len; e++) {
+        const char *name = facts->u.dict.ents[e].key->u.str.s;
+        RtValue *v = facts->u.dict.ents[e].val;
+        if (!strcmp(t->action, "include_vars"))
+          rt_host_set_var(o, RT_LV_INCLUDE_VARS, name, rt_incref(v));
+        else if (!strcmp(t->action, "set_fact"))
+          rt_host_set_fact(o, name, rt_incref(v));
+        else
+          rt_host_set_var(o, RT_LV_FACTS, name, rt_incref(v));
+      }
+    }
+  }
+}
+
 /* _process_pending_results for one host's result of item `x`. */
 static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
   const RtTaskDef *t = x->task;
@@ -616,9 +719,9 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
     if (task_flag(h, x, RT_TK_RUN_ONCE)) {
       for (int i = 0; i < pr->n; i++)
         if (!pr->hosts[i]->unreachable)
-          rt_iter_mark_failed(&pr->it, i);
+          mark_failed(pr, i);
     } else {
-      rt_iter_mark_failed(&pr->it, hi);
+      mark_failed(pr, hi);
     }
     RtHState *after = NULL;
     rt_iter_next(&pr->it, hi, true, &after);
@@ -626,6 +729,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
       h->failed = true;
     if (rt_iter_rescuing(before)) {
       c->rescued++;
+      pr->run->play_removed[h->index]--;
       RtValue *ft = rt_dict_new(2);
       rt_dict_set(ft, "name", rt_strz(t->name));
       rt_dict_set(ft, "action", rt_strz(t->action));
@@ -650,6 +754,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
       c->ignored++;
     } else {
       c->unreachable++;
+      pr->run->play_removed[h->index]++;
     }
     break;
   case RT_STATUS_SKIPPED:
@@ -660,6 +765,8 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
     role_ran = true;
     if (h->last_status == RT_STATUS_CHANGED)
       notify(pr, h, x);
+    if (h->last_result && task_flag(h, x, RT_TK_RUN_ONCE))
+      share_facts(pr, h, t, h->last_result);
     if (!is_include) {
       c->ok++;
       if (h->last_status == RT_STATUS_CHANGED)
@@ -672,7 +779,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
   if (t->register_var && h->last_result && h->last_status != RT_STATUS_UNREACHABLE &&
       task_flag(h, x, RT_TK_RUN_ONCE)) /* run_once: every host of the play gets the result */
     for (int i = 0; i < pr->n; i++)
-      if (pr->hosts[i] != h)
+      if (pr->hosts[i] != h && !pr->hosts[i]->unreachable)
         rt_host_set_fact(pr->hosts[i], t->register_var, rt_incref(h->last_result));
   if (t->handler) /* a handler that ran is no longer notified */
     for (size_t i = 0; i < pr->it.handlers.len; i++)
@@ -728,6 +835,15 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
       free(hits[k].label);
     }
     h->nincl = 0;
+  }
+  /* IncludeRole.get_block_list: a public role joins play.roles (every host
+   * sees its vars from now on) */
+  if (ninc > 0 && t->include->is_public && t->include->role) {
+    const RtRoleDef *role = t->include->role;
+    pr->run->public_roles[role->id] = 1;
+    rt_list_push(pr->run->play_role_names, rt_strz(role->name));
+    for (int i = 0; role->dep_names && role->dep_names[i]; i++)
+      rt_list_push(pr->run->play_dep_names, rt_strz(role->dep_names[i]));
   }
   RtItemVec *per_host = rt_xcalloc((size_t)pr->n + 1, sizeof *per_host);
   RtItemVec all = {0};
@@ -794,8 +910,14 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
       RtItem *blk = rt_iter_include_blocks(&pr->it, def->blocks[in->candidate][b], inst);
       rt_itemvec_push(&all, blk);
       for (int i = 0; i < pr->n; i++)
-        if (in->hosts[i])
+        if (in->hosts[i]) {
           rt_itemvec_push(&per_host[i], blk);
+          /* a handler's included tasks are notified for the hosts that
+           * included them (the strategy sets their notified_hosts) */
+          for (int32_t k = 0; t->handler && k < blk->blk->n[0]; k++)
+            if (blk->blk->items[0][k]->task)
+              handler_notify(pr, blk->blk->items[0][k], i);
+        }
     }
     free(in->label);
     free(in->hosts);
@@ -804,7 +926,8 @@ static void process_includes(PlayRun *pr, RtItem *x, RtHost **hosts, int n) {
     rt_iter_add_tasks(&pr->it, i, per_host[i].items, (int32_t)per_host[i].len);
     free(per_host[i].items);
   }
-  rt_iter_all_tasks_insert(&pr->it, all.items, (int32_t)all.len);
+  if (!t->handler) /* handlers' tasks are not in the lockstep list */
+    rt_iter_all_tasks_insert(&pr->it, all.items, (int32_t)all.len);
   free(all.items);
   free(per_host);
   free(incs);
@@ -897,12 +1020,13 @@ static void linear(PlayRun *pr) {
           pr->role_done[i * pr->nroles + t->role->id] && t->kind != RT_TASK_META)
         continue; /* the role already ran on this host */
       if (t->kind == RT_TASK_META) {
-        if (!banner && !t->implicit) {
+        /* _execute_meta sends the task start per host (the callback drops
+         * implicit tasks'); an action for every host runs once */
+        if (!t->implicit) {
           char *name = task_name(h, x);
           rt_out_task(run, t, name);
           free(name);
         }
-        banner = true;
         if (meta_on(pr, h, x))
           break;
         continue;
@@ -955,7 +1079,7 @@ static void linear(PlayRun *pr) {
       for (int i = 0; i < pr->n; i++)
         if (!pr->hosts[i]->failed) {
           pr->hosts[i]->failed = true;
-          rt_iter_mark_failed(&pr->it, i);
+          mark_failed(pr, i);
         }
       rt_out_banner(run, "NO MORE HOSTS LEFT");
       brk = true;
@@ -1123,13 +1247,36 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   pr.run = run;
   pr.play = play;
   pr.hosts = rt_xcalloc((size_t)n + 1, sizeof *pr.hosts);
+  for (int i = 0; i < n; i++)
+    pr.hosts[i] = host_get(run, idx[i]);
+  play_order(play, pr.hosts, n);
+  /* the batch keeps the hosts that failed in earlier plays: TQM.run marks
+   * them failed (they are in the play's _removed_hosts) and they do not run */
+  free(run->play_removed);
+  run->play_removed = rt_xcalloc((size_t)run->inv.nhosts + 1, sizeof *run->play_removed);
+  free(run->play_batch);
+  run->play_batch = idx;
+  run->nplay_batch = n;
   for (int i = 0; i < n; i++) {
-    RtHost *h = host_get(run, idx[i]);
+    RtHost *h = pr.hosts[i];
+    idx[i] = h->index;
     if (!h->failed && !h->unreachable)
       pr.hosts[pr.n++] = h;
+    else
+      run->play_removed[h->index]++;
   }
-  free(idx);
-  play_order(play, pr.hosts, pr.n);
+  free(run->play_all);
+  run->play_all = rt_inventory_match(&run->inv, play->hosts, &run->nplay_all);
+  free(run->public_roles);
+  run->public_roles = rt_xcalloc((size_t)run->prog->nroles + 1, 1);
+  rt_decref(run->play_role_names);
+  rt_decref(run->play_dep_names);
+  run->play_role_names = rt_list_new(4);
+  run->play_dep_names = rt_list_new(4);
+  for (int i = 0; play->role_names && play->role_names[i]; i++)
+    rt_list_push(run->play_role_names, rt_strz(play->role_names[i]));
+  for (int i = 0; play->dep_role_names && play->dep_role_names[i]; i++)
+    rt_list_push(run->play_dep_names, rt_strz(play->dep_role_names[i]));
   if (pr.n > 0 && !prompts(run, play, pr.hosts[0])) {
     free(pr.hosts);
     run->failed_prompt = true;
@@ -1160,6 +1307,15 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   run->end_play = false;
   run->play = &pr;
   linear(&pr);
+  /* TaskQueueManager.run re-saves iterator.get_failed_hosts() after the play:
+   * a host that failed in a block whose always ran (or in a force_handlers
+   * play) is failed though its state completed after the failure */
+  for (int i = 0; i < pr.n && !rt_interrupted(); i++) {
+    if (!pr.hosts[i]->unreachable) /* StrategyBase.run: one more pass, to the final state */
+      rt_iter_next(&pr.it, i, false, NULL);
+    if (rt_iter_is_failed(&pr.it, i))
+      pr.hosts[i]->failed = true;
+  }
   run->play = NULL;
   bool alive = false;
   for (int i = 0; i < pr.n; i++)
@@ -1197,6 +1353,15 @@ static void close_hosts(RtRun *run) {
   }
   free(run->hosts);
   run->hosts = NULL;
+  free(run->play_all);
+  free(run->play_batch);
+  free(run->play_removed);
+  free(run->public_roles);
+  run->play_all = run->play_batch = run->play_removed = NULL;
+  run->public_roles = NULL;
+  rt_decref(run->play_role_names);
+  rt_decref(run->play_dep_names);
+  run->play_role_names = run->play_dep_names = NULL;
 }
 
 int rt_run(RtRun *run) {

@@ -338,6 +338,14 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_dict_del(r, RT_RAISED_KEY);
   else if (!rt_dict_get(r, "changed"))
     rt_dict_set(r, "changed", rt_bool(false));
+  if (!rt_dict_get(r, "failed")) { /* TaskExecutor._execute: rc is read for old modules */
+    RtValue *rc = rt_dict_get(r, "rc");
+    bool zero = rc && ((rt_kind(rc) == RT_INT && rc->u.i == 0) || (rt_kind(rc) == RT_BOOL && !rc->u.b) ||
+                       (rt_kind(rc) == RT_FLOAT && rc->u.f == 0) ||
+                       (rt_kind(rc) == RT_STR && strcmp(rc->u.str.s, "0") == 0)); /* rc in [0, "0"] */
+    bool nonzero = rc && !zero;
+    rt_dict_set(r, "failed", rt_bool(nonzero));
+  }
   set_result(h, r);
   h->result_from_module = true;
   if (t->register_var) /* for changed_when / failed_when / until */
@@ -369,6 +377,32 @@ static RtStatus status_of(const RtValue *r, bool ignore_errors) {
   return RT_STATUS_OK;
 }
 
+/* A per-host boolean keyword of the task (ignore_errors, no_log, ...). */
+static bool kw_flag(RtHost *h, const RtTaskDef *t, int kw) {
+  if (!t->kw[kw])
+    return false;
+  RtValue *v = t->kw[kw](h);
+  int b = rt_to_boolean(v);
+  if (b < 0)
+    b = rt_truth(v, NULL) == 1;
+  rt_decref(v);
+  return b == 1;
+}
+
+/* What the callbacks show of a no_log result (Ansible's _clean_res censor). */
+static RtValue *censored(const RtValue *r) {
+  RtValue *c = rt_dict_new(4);
+  rt_dict_set(c, "censored", rt_strz("the output has been hidden due to the fact that 'no_log: true' was "
+                                     "specified for this result"));
+  static const char *const keep[] = {"changed", "failed", "skipped", "unreachable", "attempts", "retries", NULL};
+  for (int i = 0; keep[i]; i++) {
+    RtValue *v = rt_dict_get(r, keep[i]);
+    if (v)
+      rt_dict_set(c, keep[i], rt_incref(v));
+  }
+  return c;
+}
+
 void rt_step_end(RtHost *h, const RtTaskDef *t) {
   h->step_error = false;
   h->result_from_module = false;
@@ -384,19 +418,20 @@ void rt_step_end(RtHost *h, const RtTaskDef *t) {
     rt_dict_set(r, t->index_var, rt_int(h->loop_index));
     rt_dict_set(r, "ansible_index_var", rt_strz(t->index_var));
   }
-  if (t->kw[RT_TK_LOOP_LABEL]) {
-    RtValue *label = t->kw[RT_TK_LOOP_LABEL](h);
-    if (!rt_is_error(label))
-      rt_dict_set(r, "_ansible_item_label", label);
-    else
-      rt_decref(label);
-  }
+  /* the label: loop_control.label, else the loop variable (_run_loop's '{{ loop_var }}') */
+  RtValue *label = t->kw[RT_TK_LOOP_LABEL] ? t->kw[RT_TK_LOOP_LABEL](h) : rt_incref(item);
+  if (!rt_is_error(label))
+    rt_dict_set(r, "_ansible_item_label", label);
+  else
+    rt_decref(label);
   if (h->attempts > 1)
     rt_dict_set(r, "attempts", rt_int(h->attempts));
   h->attempts = 0;
-  rt_out_result(h, t, r, status_of(r, false) == RT_STATUS_IGNORED ? RT_STATUS_FAILED
-                                                                   : status_of(r, false),
-                true);
+  /* the callbacks get TaskResult.clean_copy(): under no_log, the censored
+   * result, without its item or label ("(item=None)") */
+  RtValue *shown = kw_flag(h, t, RT_TK_NO_LOG) ? censored(r) : rt_incref(r);
+  rt_out_result(h, t, shown, status_of(r, false) == RT_STATUS_IGNORED ? RT_STATUS_FAILED : status_of(r, false), true);
+  rt_decref(shown);
   rt_list_push(h->results, r);
 }
 
@@ -433,32 +468,10 @@ static RtValue *aggregate(RtValue *results) {
   return res;
 }
 
-/* A per-host boolean keyword of the task (ignore_errors, no_log, ...). */
-static bool kw_flag(RtHost *h, const RtTaskDef *t, int kw) {
-  if (!t->kw[kw])
-    return false;
-  RtValue *v = t->kw[kw](h);
-  int b = rt_to_boolean(v);
-  if (b < 0)
-    b = rt_truth(v, NULL) == 1;
-  rt_decref(v);
-  return b == 1;
-}
-
-/* What the callbacks show of a no_log result (Ansible's _clean_res censor). */
-static RtValue *censored(const RtValue *r) {
-  RtValue *c = rt_dict_new(4);
-  rt_dict_set(c, "censored", rt_strz("the output has been hidden due to the fact that 'no_log: true' was "
-                                     "specified for this result"));
-  static const char *const keep[] = {"changed", "failed", "skipped", "unreachable", "attempts", NULL};
-  for (int i = 0; keep[i]; i++) {
-    RtValue *v = rt_dict_get(r, keep[i]);
-    if (v)
-      rt_dict_set(c, keep[i], rt_incref(v));
-  }
-  return c;
-}
-
+/* TaskExecutor._execute's attempt loop: `retries` more attempts after the
+ * first (Task.retries defaults to 3; none when it is 0 or less), `delay`
+ * seconds between them; "attempts" counts them, and says `retries` once they
+ * are exhausted, as Ansible's does. */
 bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth) {
   if (truth < 0 || !h->result)
     return false;
@@ -480,18 +493,20 @@ bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth) {
       delay = strtoll(v->u.str.s, NULL, 10);
     rt_decref(v);
   }
-  if (retries < 1) /* Ansible runs the task at least once */
-    retries = 1;
+  int64_t total = retries <= 0 ? 1 : retries + 1;
+  if (delay < 0)
+    delay = 1;
   rt_dict_set(h->result, "attempts", rt_int(h->attempts));
-  if (truth == 1)
+  if (total == 1 || truth == 1) /* with one attempt, until is not even evaluated */
     return false;
-  if (h->attempts >= retries) {
+  if (h->attempts >= total) {
+    rt_dict_set(h->result, "attempts", rt_int(total - 1));
     rt_dict_set(h->result, "failed", rt_bool(true));
     return false;
   }
   pthread_mutex_lock(&h->run->out_lock);
   printf("FAILED - RETRYING: [%s]: %s (%lld retries left).\n", h->name, t->name,
-         (long long)(retries - h->attempts));
+         (long long)(total - h->attempts));
   fflush(stdout);
   pthread_mutex_unlock(&h->run->out_lock);
   if (delay > 0 && !rt_sleep((double)delay))
@@ -542,10 +557,20 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   bool debug_failed = loop_ran && strcmp(t->action, "debug") == 0 &&
                       (st == RT_STATUS_FAILED || st == RT_STATUS_IGNORED);
   bool stopped = st == RT_STATUS_CHANGED && !rt_notify_known(h, t); /* nothing more prints */
+  bool no_log = kw_flag(h, t, RT_TK_NO_LOG);
   if (stopped) {
     /* the run stops: ansible-playbook prints its error, no result */
+  } else if (loop_ran && no_log) { /* censored, the result has no "results": it prints as a task's */
+    RtValue *c = censored(r);
+    rt_out_result(h, t, c, st, false);
+    rt_decref(c);
+  } else if (loop_ran && st == RT_STATUS_SKIPPED) { /* v2_runner_on_skipped prints the host after its items */
+    RtValue *c = rt_dict_copy(r);
+    rt_dict_del(c, "results"); /* _process_items */
+    rt_out_result(h, t, c, st, false);
+    rt_decref(c);
   } else if (!loop_ran || debug_failed) {
-    if (kw_flag(h, t, RT_TK_NO_LOG)) {
+    if (no_log) {
       RtValue *c = censored(r);
       rt_out_result(h, t, c, st, false);
       rt_decref(c);

@@ -70,19 +70,21 @@ static size_t tw_decode(const unsigned char *s, size_t n, uint32_t *cp) {
   return len;
 }
 
-/* expand_tabs (tab size 8) and replace_whitespace, into units. */
-static TwUnit *tw_units(const char *text, size_t *count) {
+/* expand_tabs (tab size 8) and replace_whitespace, into units. Without
+ * replace_whitespace a whitespace unit keeps its own byte. */
+static TwUnit *tw_units(const char *text, size_t *count, const RtWrapOpts *o) {
   size_t len = strlen(text), n = 0, col = 0;
   TwUnit *u = tw_alloc((8 * len + 1) * sizeof *u);
   for (size_t i = 0; i < len;) {
     uint32_t cp;
     size_t k = tw_decode((const unsigned char *)text + i, len - i, &cp);
-    if (cp == '\t') {
+    if (cp == '\t' && o->expand_tabs) {
       do
         u[n++] = (TwUnit){' ', NULL, 0};
       while (++col % 8);
     } else {
-      u[n++] = (TwUnit){tw_space(cp) ? ' ' : cp, tw_space(cp) ? NULL : text + i, k};
+      bool sp = tw_space(cp);
+      u[n++] = (TwUnit){sp ? ' ' : cp, sp && o->replace_whitespace ? NULL : text + i, k};
       col = cp == '\n' || cp == '\r' ? 0 : col + 1;
     }
     i += k;
@@ -114,8 +116,9 @@ static bool tw_hyphen_break(const TwUnit *u, size_t n, size_t e) {
          (e + 3 < n && u[e + 2].cp == '-' && tw_letter(u[e + 3].cp));
 }
 
-/* TextWrapper._split with wordsep_re. */
-static TwChunk *tw_chunks(const TwUnit *u, size_t n, size_t *count) {
+/* TextWrapper._split with wordsep_re (wordsep_simple_re without
+ * break_on_hyphens: runs of spaces and of the rest). */
+static TwChunk *tw_chunks(const TwUnit *u, size_t n, size_t *count, bool hyphens) {
   TwChunk *c = tw_alloc((n + 1) * sizeof *c);
   size_t m = 0;
   for (size_t i = 0; i < n;) {
@@ -124,14 +127,14 @@ static TwChunk *tw_chunks(const TwUnit *u, size_t n, size_t *count) {
       len = 1;
       while (i + len < n && u[i + len].cp == ' ')
         len++;
-    } else if ((len = tw_emdash(u, n, i)) == 0) {
+    } else if (!hyphens || (len = tw_emdash(u, n, i)) == 0) {
       size_t e = i + 1;
       for (;; e++) {
-        if (e < n && tw_hyphen_break(u, n, e)) {
+        if (hyphens && e < n && tw_hyphen_break(u, n, e)) {
           e++; /* the hyphen stays with its word */
           break;
         }
-        if (e >= n || u[e].cp == ' ' || tw_emdash(u, n, e))
+        if (e >= n || u[e].cp == ' ' || (hyphens && tw_emdash(u, n, e)))
           break;
       }
       len = e - i;
@@ -164,9 +167,15 @@ static char *tw_put(char *out, const TwUnit *u, size_t at, size_t len) {
 }
 
 char *rt_textwrap(const char *text, size_t width) {
+  RtWrapOpts o = {true, true, true, true};
+  return rt_textwrap_opts(text, width, &o);
+}
+
+char *rt_textwrap_opts(const char *text, size_t width, const RtWrapOpts *opts) {
+  const RtWrapOpts *wo = opts;
   size_t n, m;
-  TwUnit *u = tw_units(text, &n);
-  TwChunk *ch = tw_chunks(u, n, &m);
+  TwUnit *u = tw_units(text, &n, wo);
+  TwChunk *ch = tw_chunks(u, n, &m, wo->break_on_hyphens);
   char *out = tw_alloc(4 * n + n + 1), *o = out;
   TwChunk *line = tw_alloc((m + n + 1) * sizeof *line);
   size_t next = 0, nlines = 0;
@@ -180,10 +189,13 @@ char *rt_textwrap(const char *text, size_t width) {
       line[nl++] = ch[next];
       cur += ch[next++].len;
     }
-    if (next < m && ch[next].len > width) { /* _handle_long_word */
+    if (next < m && ch[next].len > width && !wo->break_long_words) { /* _handle_long_word */
+      if (!nl)
+        line[nl++] = ch[next++];
+    } else if (next < m && ch[next].len > width) {
       size_t space_left = width - cur, end = space_left;
       TwChunk *c = &ch[next];
-      if (c->len > space_left) {
+      if (wo->break_on_hyphens && c->len > space_left) {
         size_t hyphen = SIZE_MAX;
         for (size_t k = 0; k < space_left; k++)
           if (u[c->at + k].cp == '-')

@@ -16,9 +16,9 @@
 
 #define IMMORTAL UINT32_MAX
 
-static RtValue v_none = {IMMORTAL, RT_NONE, 0, {0}};
-static RtValue v_true = {IMMORTAL, RT_BOOL, 0, {.b = true}};
-static RtValue v_false = {IMMORTAL, RT_BOOL, 0, {.b = false}};
+static RtValue v_none = {IMMORTAL, RT_NONE, 0, 0, {0}};
+static RtValue v_true = {IMMORTAL, RT_BOOL, 0, 0, {.b = true}};
+static RtValue v_false = {IMMORTAL, RT_BOOL, 0, 0, {.b = false}};
 
 static RtValue *alloc(RtKind k) {
   RtValue *v = rt_xcalloc(1, sizeof *v);
@@ -126,6 +126,17 @@ const char *rt_exc_name(RtExc exc) {
   case RT_EXC_VALUE: return "ValueError";
   case RT_EXC_MEMORY: return "MemoryError";
   case RT_EXC_RECURSION: return "RecursionError";
+  case RT_EXC_KEY: return "KeyError";
+  case RT_EXC_INDEX: return "IndexError";
+  case RT_EXC_RE: return "re.error";
+  case RT_EXC_BINASCII: return "binascii.Error";
+  case RT_EXC_UNICODE_DECODE: return "UnicodeDecodeError";
+  case RT_EXC_JSON: return "json.decoder.JSONDecodeError";
+  case RT_EXC_ATTRIBUTE: return "AttributeError";
+  case RT_EXC_YAML_SCANNER: return "yaml.scanner.ScannerError";
+  case RT_EXC_YAML_PARSER: return "yaml.parser.ParserError";
+  case RT_EXC_YAML_COMPOSER: return "yaml.composer.ComposerError";
+  case RT_EXC_FILTER_ARG: return "jinja2.exceptions.FilterArgumentError";
   default: return NULL;
   }
 }

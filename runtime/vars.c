@@ -24,18 +24,35 @@
 
 #define OMIT "__omit_place_holder__3f1a7f3c0e9a5bd2d3e4c5a6b7f8091a2b3c4d5e"
 
-static int str_count(const char *const *l) {
-  int n = 0;
-  while (l && l[n])
-    n++;
-  return n;
+/* The distinct tags of `tags` (NULL-terminated; the CLI makes a set of them,
+ * first-seen order stands for its order). */
+static RtValue *tag_list(const char *const *tags) {
+  RtValue *l = rt_list_new(4);
+  for (int i = 0; tags && tags[i]; i++) {
+    bool seen = false;
+    for (int j = 0; j < i && !seen; j++)
+      seen = strcmp(tags[i], tags[j]) == 0;
+    if (!seen)
+      rt_list_push(l, rt_strz(tags[i]));
+  }
+  return l;
 }
 
-static RtValue *str_list(char **names, int n) {
-  RtValue *l = rt_list_new((size_t)n);
-  for (int i = 0; i < n; i++)
-    rt_list_push(l, rt_strz(names[i]));
-  return l;
+/* The distinct strings of lists `a` and `b` (Python's list(set(a + b));
+ * first-seen order stands for the set's). */
+static RtValue *distinct(const RtValue *a, const RtValue *b) {
+  RtValue *out = rt_list_new(rt_len(a) + (b ? rt_len(b) : 0));
+  const RtValue *ls[2] = {a, b};
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; ls[k] && i < rt_len(ls[k]); i++) {
+      RtValue *s = rt_list_at(ls[k], i);
+      bool seen = false;
+      for (size_t j = 0; j < rt_len(out) && !seen; j++)
+        seen = rt_equal(rt_list_at(out, j), s);
+      if (!seen)
+        rt_list_push(out, rt_incref(s));
+    }
+  return out;
 }
 
 /* hostvars: every host's own layers merged (not forcing other hosts' thunks). */
@@ -62,13 +79,34 @@ static RtValue *magic_hostvars(RtRun *run) {
   return d;
 }
 
-static RtValue *play_hosts(RtHost *h) {
-  RtRun *run = h->run;
-  RtValue *l = rt_list_new((size_t)run->inv.nhosts);
-  for (int i = 0; i < run->inv.nhosts; i++) {
-    RtHost *o = run->hosts[i];
-    if (o && o->play == h->play && o->play && !o->failed && !o->unreachable)
-      rt_list_push(l, rt_strz(o->name));
+/* The play's hosts `idx` as names, without its removed hosts (failed,
+ * unreachable, ended by end_host) unless `all`: VariableManager's
+ * _get_magic_variables (ansible_play_hosts_all, _hosts, _batch). */
+static RtValue *play_hosts(RtRun *run, const int *idx, int n, bool all) {
+  RtValue *l = rt_list_new((size_t)n);
+  for (int i = 0; i < n; i++)
+    if (all || !run->play_removed[idx[i]])
+      rt_list_push(l, rt_strz(run->inv.hosts[idx[i]].name));
+  return l;
+}
+
+/* ansible_parent_role_names (or _paths): the roles the include_roles around
+ * the task were written in, innermost first (IncludeRole.get_include_params);
+ * NULL (undefined) when none was in a role. */
+static RtValue *parent_roles(RtHost *h, bool paths) {
+  RtValue *l = NULL;
+  for (const RtIncInst *i = h->inc; i; i = i->parent) {
+    const RtTaskDef *site = i->site;
+    if (site->kind != RT_TASK_INCLUDE_ROLE || !site->role)
+      continue;
+    if (!l)
+      l = rt_list_new(2);
+    if (paths) {
+      char *abs = rt_abspath(h->run, site->role->path);
+      rt_list_push(l, rt_str_take(abs, strlen(abs)));
+    } else {
+      rt_list_push(l, rt_strz(site->role->name));
+    }
   }
   return l;
 }
@@ -87,9 +125,14 @@ static RtValue *magic(RtHost *h, const char *name) {
     return rt_inventory_groups(&run->inv);
   if (strcmp(name, "hostvars") == 0)
     return magic_hostvars(run);
-  if (strcmp(name, "ansible_play_hosts") == 0 || strcmp(name, "ansible_play_batch") == 0 ||
-      strcmp(name, "play_hosts") == 0 || strcmp(name, "ansible_play_hosts_all") == 0)
-    return play_hosts(h);
+  if (h->play && run->play_removed) {
+    if (strcmp(name, "ansible_play_hosts_all") == 0)
+      return play_hosts(run, run->play_all, run->nplay_all, true);
+    if (strcmp(name, "ansible_play_hosts") == 0)
+      return play_hosts(run, run->play_all, run->nplay_all, false);
+    if (strcmp(name, "ansible_play_batch") == 0 || strcmp(name, "play_hosts") == 0)
+      return play_hosts(run, run->play_batch, run->nplay_batch, false);
+  }
   if (strcmp(name, "playbook_dir") == 0) { /* absolute, as Ansible's */
     const char *pb = run->prog->playbook;
     const char *slash = strrchr(pb, '/');
@@ -106,13 +149,27 @@ static RtValue *magic(RtHost *h, const char *name) {
     return rt_int(run->opt.verbosity);
   if (strcmp(name, "ansible_forks") == 0)
     return rt_int(run->opt.forks);
+  if (strcmp(name, "ansible_run_tags") == 0) /* load_options_vars; the CLI's default is ['all'] */
+    return tag_list(run->opt.tags ? run->opt.tags : (const char *const[]){"all", NULL});
+  if (strcmp(name, "ansible_skip_tags") == 0)
+    return tag_list(run->opt.skip_tags);
+  if (strcmp(name, "ansible_limit") == 0 && run->opt.limit)
+    return rt_strz(run->opt.limit);
   if (strcmp(name, "omit") == 0)
     return rt_strz(OMIT);
   const RtPlayDef *play = h->play;
-  if (play && (strcmp(name, "ansible_play_role_names") == 0 || strcmp(name, "role_names") == 0))
-    return str_list((char **)play->role_names, str_count(play->role_names));
+  if (play && run->play_role_names) { /* copies: the scheduler appends to them between rounds */
+    if (strcmp(name, "ansible_play_role_names") == 0 || strcmp(name, "role_names") == 0)
+      return rt_list_copy(run->play_role_names);
+    if (strcmp(name, "ansible_dependent_role_names") == 0)
+      return distinct(run->play_dep_names, NULL);
+    if (strcmp(name, "ansible_role_names") == 0)
+      return distinct(run->play_dep_names, run->play_role_names);
+  }
   if (play && strcmp(name, "ansible_play_name") == 0)
     return rt_strz(play->name[0] ? play->name : play->hosts);
+  if (strcmp(name, "ansible_parent_role_names") == 0 || strcmp(name, "ansible_parent_role_paths") == 0)
+    return parent_roles(h, strcmp(name, "ansible_parent_role_paths") == 0);
   const RtTaskDef *t = h->task;
   if (t && t->role) {
     if (strcmp(name, "role_name") == 0 || strcmp(name, "ansible_role_name") == 0)
@@ -206,6 +263,8 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   int best_level = -1;
   for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL; f; f = f->next) {
     if (f->level <= best_level)
+      continue;
+    if (f->public_role && !(h->run->public_roles && h->run->public_roles[f->public_role - 1]))
       continue;
     const RtVarDef *d = frame_find(f, name);
     if (d) {

@@ -25,7 +25,10 @@ def norm_junit(path):
     text = open(path, encoding="utf-8").read()
     text = re.sub(r'time="[-0-9.e]+"', 'time="T"', text)
     text = re.sub(r"(&quot;(delta|start|end)&quot;: &quot;)[^&]*&quot;", r"\1X&quot;", text)
-    # hosts finish a task in any order: a task's test cases sorted by host
+    # hosts finish a task in any order: an include line's hosts sorted, and a
+    # task's test cases sorted by host
+    text = re.sub(r"(\): \[)([^\]\n]*)(\])", lambda m: m.group(1) + ", ".join(sorted(m.group(2).split(", "))) + m.group(3), text)
+
     parts = re.split(r"(?=\t\t<testcase )|(?<=</testcase>\n)", text)
     out, run, key = [], [], None
     for p in parts + [""]:

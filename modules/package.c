@@ -1,0 +1,94 @@
+/*
+ * package.c — the package action: it runs the module of the target's
+ * package manager with the task's arguments (without `use`). The manager is
+ * `use`, else the host's pkg_mgr fact when facts were gathered, else found
+ * on the target as Ansible's pkg_mgr fact finds it (one more request). playc
+ * implements apt: the arguments are checked against apt's parameters as
+ * AnsibleModule checks them (Ansible's messages), then apt runs. Any other
+ * manager fails the task naming it.
+ */
+#include "mod.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The schema (compiled into playc too: MOD_SCHEMA_ONLY). The action passes
+ * every other argument to the manager's module, which checks them. */
+static const ModParam package_params[] = {
+    {.name = "name", .type = MP_RAW, .required = true},
+    {.name = "state", .type = MP_STR, .required = true},
+    {.name = "use", .type = MP_STR, .def = "auto"},
+};
+const ModSchema mod_schema_package = {
+    .name = "package",
+    .params = package_params,
+    .nparams = MOD_N(package_params),
+    .any_params = true,
+    .tools = "apt-get",
+    .check_mode = true,
+    .diff_mode = true};
+
+#ifndef MOD_SCHEMA_ONLY
+
+extern const ModSchema mod_schema_apt;
+
+/* Ansible's package managers (PKG_MGRS' names): a module Ansible has. */
+static bool known_manager(const char *m) {
+  static const char *const names[] = {"atomic_container", "yum", "dnf", "apt", "zypper", "urpmi", "pacman", "opkg",
+                                      "pkgin", "macports", "homebrew", "apk", "pkgng", "swdepot", "portage",
+                                      "svr4pkg", "pkg5", "xbps", "swupd", "sorcery", "installp", "apt_rpm",
+                                      "openbsd_pkg", "yum_dnf", NULL};
+  for (int i = 0; names[i]; i++)
+    if (strcmp(names[i], m) == 0)
+      return true;
+  return false;
+}
+
+/* pkg_mgr found on the target; NULL when the host was lost. */
+static char *detect(RtHost *h, RtValue **fail) {
+  RtBuf s = {0};
+  mod_ps_sh_begin(&s);
+  mod_ps_sh_pkg_mgr(&s);
+  RtExec ex;
+  char *err = NULL, *m = NULL;
+  int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);
+  rt_buf_free(&s);
+  free(err);
+  if (rc < 0)
+    return NULL;
+  if (!(*fail = mod_ps_missing(&ex)))
+    m = rt_xstrdup(mod_rec(&ex, "pkg_mgr") ? mod_rec(&ex, "pkg_mgr") : "auto");
+  rt_exec_free(&ex);
+  return m;
+}
+
+RtValue *mod_package(RtHost *h, RtValue *args) {
+  char *use = mod_arg_str(args, "use");
+  RtValue *r = NULL;
+  if (!use || strcmp(use, "auto") == 0) {
+    free(use);
+    const char *f = mod_ps_fact(h, "pkg_mgr");
+    use = f ? rt_xstrdup(f) : detect(h, &r);
+    if (!use) /* unreachable, interrupted, or a failure in r */
+      return r;
+  }
+  if (strcmp(use, "auto") == 0 || strcmp(use, "unknown") == 0) {
+    r = mod_fail_result("Could not detect which package manager to use. Try gathering facts or setting the \"use\" "
+                        "option.");
+  } else if (strcmp(use, "apt") == 0) {
+    RtValue *a = mod_ps_args_for(&mod_schema_apt, "ansible.legacy.apt", args, "use", &r);
+    if (a) {
+      r = mod_apt(h, a);
+      rt_decref(a);
+    }
+  } else if (known_manager(use)) {
+    r = mod_fail_result("the package manager '%s' is not supported by playc yet (its package action can use apt)",
+                        use);
+  } else {
+    r = mod_fail_result("Could not find a module for %s.", use);
+  }
+  free(use);
+  return r;
+}
+
+#endif

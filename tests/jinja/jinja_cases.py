@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Differential cases for Jinja filters, tests and lookups.
+
+A cases file (tests/jinja/filters.yml) holds `vars` and `cases`: each case is
+an expression string (rendered as "{{ EXPR }}") or a mapping with `expr` or
+`tpl` (a whole template) and optional `known` (a difference from Ansible
+playc keeps for now, with its reason: reported, not counted as a failure).
+
+  jinja_cases.py playbook CASES OUT.yml   the playbook: one debug task a case
+  jinja_cases.py parse LOG                per case, its outcome from a run's
+                                          output (ansible-playbook or playc's)
+  jinja_cases.py regen CASES FIXTURE      runs the real ansible-playbook
+                                          (Debian's /usr/bin/python3) and
+                                          writes the fixture
+  jinja_cases.py compare CASES FIXTURE LOG  playc's run against the fixture
+Only the standard library is used, except by `regen` (ansible, PyYAML)."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def load_cases(path):
+    # The cases file is YAML; PyYAML may be missing from the test's python,
+    # so a JSON copy is read when it is present (regen writes it).
+    try:
+        import yaml
+        with open(path) as f:
+            doc = yaml.safe_load(f)
+    except ImportError:
+        with open(path + ".json") as f:
+            doc = json.load(f)
+    cases = []
+    for i, c in enumerate(doc["cases"]):
+        if isinstance(c, str):
+            c = {"expr": c}
+        c["id"] = "c%03d" % i
+        c["tpl"] = c.get("tpl", "{{ %s }}" % c.get("expr", "item"))
+        if "with" in c:  # the fixture's key names the loop too
+            c["tpl"] += " with " + json.dumps(c["with"], sort_keys=True, ensure_ascii=False)
+        cases.append(c)
+    return doc.get("vars", {}), cases
+
+
+def playbook(cases_path, out):
+    vars_, cases = load_cases(cases_path)
+    lines = ["- hosts: localhost", "  connection: local", "  gather_facts: false",
+             "  vars: " + json.dumps(vars_, sort_keys=True, ensure_ascii=False), "  tasks:"]
+    for c in cases:
+        lines.append("    - name: %s" % c["id"])
+        lines.append("      debug:")
+        lines.append("        msg: " + json.dumps(c["tpl"].split(" with ")[0] if "with" in c else c["tpl"],
+                                                ensure_ascii=False))
+        for name, terms in c.get("with", {}).items():  # a with_<lookup> loop
+            lines.append("      with_%s: %s" % (name, json.dumps(terms, ensure_ascii=False)))
+        lines.append("      ignore_errors: true")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def _outcome(status, result, exc):
+    # The excerpt of the playbook an error points at names the generated
+    # file and its lines: not what these cases compare.
+    msg = result.get("msg")
+    if isinstance(msg, str):
+        result["msg"] = re.sub(r"\n\nThe error appears to be in .*", "", msg, flags=re.S)
+    out = [status, result]
+    if exc:
+        out.append(exc)
+    return out
+
+
+def parse(log):
+    """{case id: [status, result, exception line]} from a run's output."""
+    out, cur, buf, exc, item = {}, None, None, None, None
+    for line in open(log, encoding="utf-8", errors="surrogateescape"):
+        line = line.rstrip("\n")
+        m = re.match(r"TASK \[(c\d+)\]", line)
+        if m:
+            cur, exc = m.group(1), None
+            continue
+        if cur is None:
+            continue
+        if buf is not None:
+            buf.append(line)
+            if line == "}":
+                if item is not None:  # one item of a loop
+                    out.setdefault(cur, ["items", []])[1].append([item, json.loads("\n".join(buf))])
+                else:
+                    out[cur] = _outcome("ok", json.loads("\n".join(buf)), exc)
+                buf = None
+            continue
+        m = re.match(r"ok: \[localhost\] => \(item=(.*)\) => \{$", line)
+        if m:
+            item, buf = m.group(1), ["{"]
+            continue
+        item = None
+        if line.startswith("ok: [localhost] => {"):
+            buf = ["{"]
+            if line.endswith("}"):
+                out[cur] = _outcome("ok", json.loads(line.split(" => ", 1)[1]), exc)
+                buf = None
+        elif line.startswith("fatal: [localhost]: FAILED! => "):
+            r = _outcome("failed", json.loads(line.split(" => ", 1)[1]), exc)
+            if cur in out and out[cur][0] == "items":  # a loop that failed
+                r.append(out[cur][1])
+            out[cur] = r
+        elif line.startswith("An exception occurred during task execution."):
+            exc = line
+    return out
+
+
+def regen(cases_path, fixture):
+    import yaml
+    with open(cases_path) as f:
+        doc = yaml.safe_load(f)
+    with open(cases_path + ".json", "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+        f.write("\n")
+    with tempfile.TemporaryDirectory() as d:
+        pb = os.path.join(d, "cases.yml")
+        playbook(cases_path, pb)
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
+                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+        r = subprocess.run(["/usr/bin/python3", "/usr/bin/ansible-playbook", pb], cwd=d, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        log = os.path.join(d, "log")
+        with open(log, "wb") as f:
+            f.write(r.stdout)
+        res = parse(log)
+    _, cases = load_cases(cases_path)
+    fix = {}
+    for c in cases:
+        fix[c["tpl"]] = res.get(c["id"])
+    with open(fixture, "w") as f:
+        json.dump(fix, f, indent=1, sort_keys=True, ensure_ascii=False)
+        f.write("\n")
+
+
+def compare(cases_path, fixture, log):
+    _, cases = load_cases(cases_path)
+    with open(fixture) as f:
+        fix = json.load(f)
+    got = parse(log)
+    ok = bad = known = 0
+    for c in cases:
+        if c["tpl"] not in fix:
+            print("STALE fixture for %s %s: run regen" % (c["id"], c["tpl"]))
+            bad += 1
+            continue
+        have = got.get(c["id"])
+        want = fix[c["tpl"]]
+        if have == want:
+            ok += 1
+            if c.get("known"):
+                print("NOTE %s %s now matches; drop its `known`" % (c["id"], c["tpl"]))
+            continue
+        if c.get("known"):
+            known += 1
+            continue
+        bad += 1
+        print("FAIL %s %s\n  ansible: %s\n  playc:   %s" % (
+            c["id"], c["tpl"], json.dumps(want, ensure_ascii=False),
+            json.dumps(have, ensure_ascii=False)))
+    print("%d cases: %d match, %d known differences, %d fail" % (len(cases), ok, known, bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "playbook":
+        playbook(sys.argv[2], sys.argv[3])
+    elif cmd == "parse":
+        json.dump(parse(sys.argv[2]), sys.stdout, indent=1, ensure_ascii=False)
+    elif cmd == "regen":
+        regen(sys.argv[2], sys.argv[3])
+    elif cmd == "compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3], sys.argv[4]))
