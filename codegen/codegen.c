@@ -50,6 +50,7 @@
   X(rt_not, "ppp")                                                                        \
   X(rt_getattr, "pppp")                                                                   \
   X(rt_getitem, "pppp")                                                                   \
+  X(rt_slice, "pppppp")                                                                   \
   X(rt_truth, "ipp")                                                                      \
   X(rt_filter, "pppppp")                                                                  \
   X(rt_test, "ppppp")                                                                     \
@@ -109,6 +110,7 @@ CG_SIG_CHECK(rt_task_finish, RtStatus (*)(RtHost *, const RtTaskDef *));
 CG_SIG_CHECK(rt_tpl_str, void (*)(RtTpl *, RtValue *));
 CG_SIG_CHECK(rt_dict_put_value, RtValue *(*)(RtValue *, RtValue *, RtValue *));
 CG_SIG_CHECK(rt_lookup, RtValue *(*)(RtHost *, const char *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_slice, RtValue *(*)(RtValue *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
 _Static_assert(sizeof(RtStatus) == 4 && sizeof(bool) == 1 && sizeof(size_t) == 8, "ABI");
 
@@ -845,6 +847,17 @@ static LLVMValueRef cg_binary(Cg *g, const IrExpr *e) {
   return r;
 }
 
+/* base[start:stop:step]: four operands, evaluated in order. */
+static LLVMValueRef cg_slice(Cg *g, const IrExpr *e) {
+  LLVMValueRef v[4];
+  for (int i = 0; i < 4; i++)
+    v[i] = cg_expr(g, e->kids[i]);
+  LLVMValueRef r = CG_CALL(g, CG_rt_slice, v[0], v[1], v[2], v[3], cg_loc(g, e->loc));
+  for (int i = 0; i < 4; i++)
+    cg_decref(g, v[i]);
+  return r;
+}
+
 /* kids[from..to) as a new list, or NULL (a constant null pointer) when empty. */
 static LLVMValueRef cg_arg_list(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
   if (from >= to)
@@ -1110,6 +1123,7 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_VAR: return cg_var(g, e);
   case IR_GETATTR: case IR_NEG: case IR_NOT: return cg_unary(g, e);
   case IR_GETITEM: case IR_BINOP: return cg_binary(g, e);
+  case IR_SLICE: return cg_slice(g, e);
   case IR_AND: case IR_OR: return cg_andor(g, e);
   case IR_FILTER: case IR_TEST: return cg_call_filter(g, e);
   case IR_IF: return cg_if(g, e);

@@ -26,7 +26,7 @@ JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos);
 
 typedef enum JKind {
   J_NONE, J_BOOL, J_INT, J_FLOAT, J_STR, /* literals */
-  J_NAME, J_GETATTR, J_GETITEM, J_BINOP, J_AND, J_OR, J_NOT, J_NEG, J_POS,
+  J_NAME, J_GETATTR, J_GETITEM, J_SLICE, J_BINOP, J_AND, J_OR, J_NOT, J_NEG, J_POS,
   J_FILTER, J_TEST, J_IF, J_LIST, J_TUPLE, J_DICT,
   J_CONCAT, /* kids: the operands of a `~` chain, in order */
   J_CALL, /* kids: [callee, args..., kwargs...] */
@@ -52,15 +52,20 @@ struct JExpr {
   double f;
   bool b;
   bool negated;     /* J_TEST: `is not` */
-  JExpr **kids;     /* GETATTR: [base]; GETITEM: [base, key]; BINOP: [l, r];
+  JExpr **kids;     /* GETATTR: [base]; GETITEM: [base, key];
+                       SLICE: [base, start, stop, step] (J_NONE where not written); BINOP: [l, r];
                        AND/OR: [a, b, ...] (a chain, flat); CONCAT: [a, b, ...]
                        (`a ~ b ~ c`, flat as Jinja2's Concat); NOT/NEG/POS: [x];
                        FILTER/TEST: [base, args..., kwargs...];
                        IF: [cond, then, else (or NULL)]; LIST/TUPLE: items; DICT: k v k v */
   int32_t nkids;
-  const char **kwnames; /* FILTER/TEST: names of the last nkw kids */
+  const char **kwnames; /* FILTER/TEST/CALL: names of the last nkw kids; "*" and
+                           "**" name the `*args` and `**kwargs` of a call */
   int32_t nkw;
   int32_t height;   /* levels of the tree below and including this node */
+  const char *unsupported; /* what playc cannot compile yet in this node (`*args`,
+                              a tuple without parentheses), or NULL: lowered
+                              to IrExpr.unsupported, so --plan shows it and -o refuses it */
   bool shared;      /* a kid of two nodes (the middle operand of `a < b < c`,
                        lowered to `a < b and b < c`): lowered once */
 };

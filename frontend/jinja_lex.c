@@ -106,9 +106,29 @@ static JTok jl_number(PcCtx *c, const char *src, size_t *pos, JTok t) {
   return t;
 }
 
+/* The length of the whitespace character at s (0 if none): Jinja2's lexer
+ * skips Python's \s, which in text is Unicode whitespace too (U+00A0
+ * no-break space and the others below, as UTF-8). */
+static size_t jl_space(const char *src) {
+  const unsigned char *s = (const unsigned char *)src;
+  if (*s == ' ' || (*s >= '\t' && *s <= '\r') || (*s >= 0x1c && *s <= 0x1f))
+    return 1;
+  if (s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
+    return 2;
+  if (s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) /* U+1680 */
+    return 3;
+  if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
+    return 3; /* U+2000..U+200A, U+2028, U+2029, U+202F */
+  if (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) /* U+205F */
+    return 3;
+  if (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80) /* U+3000 */
+    return 3;
+  return 0;
+}
+
 JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos) {
-  while (src[*pos] == ' ' || src[*pos] == '\t' || src[*pos] == '\n' || src[*pos] == '\r')
-    (*pos)++;
+  for (size_t n; (n = jl_space(src + *pos));)
+    *pos += n;
   JTok t = {0};
   size_t i = *pos;
   t.s = src + i;

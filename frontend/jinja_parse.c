@@ -139,16 +139,34 @@ static JExpr *jp_bin(JP *p, JKind k, JBinOp op, JExpr *l, JExpr *r, size_t off) 
 static JExpr *jp_expr(JP *p);
 static JExpr *jp_unary(JP *p, bool with_filter);
 
-/* args := '(' [expr | name '=' expr] {',' ...} ')'  (appended to e) */
+/* args := '(' [expr | name '=' expr | '*' expr | '**' expr] {',' ...} ')'
+ * (appended to e), in Jinja2's order (parse_call_args): positional args,
+ * then `*args`, keyword args, `**kwargs`. `*args` and `**kwargs` are kept as
+ * keyword args named "*" and "**" and make the node unsupported for now. */
 static void jp_args(JP *p, JExpr *e) {
   PcVec kw = {0};
+  bool star = false, star2 = false;
   jp_expect(p, "(");
   while (!p->failed && !jp_is_op(p, ")")) {
+    if (jp_is_op(p, "*") || jp_is_op(p, "**")) {
+      bool two = p->tok.str[1] == '*';
+      if (star2 || (!two && star))
+        jp_error(p, p->tok.off, "invalid syntax for function call expression");
+      star |= !two;
+      star2 |= two;
+      e->unsupported = two ? "a '**' argument" : "a '*' argument";
+      jp_next(p);
+      pc_vec_push(p->c, &kw, (void *)(two ? "**" : "*"));
+      jp_kid(p, e, jp_expr(p));
+      goto sep;
+    }
     if (p->tok.kind == JT_NAME) {
       size_t save = p->pos;
       JTok t = p->tok;
       jp_next(p);
       if (jp_accept(p, "=")) {
+        if (star2)
+          jp_error(p, t.off, "invalid syntax for function call expression");
         pc_vec_push(p->c, &kw, (void *)t.str);
         jp_kid(p, e, jp_expr(p));
         goto sep;
@@ -156,7 +174,9 @@ static void jp_args(JP *p, JExpr *e) {
       p->pos = save;
       p->tok = t;
     }
-    if (kw.len)
+    if (star || star2)
+      jp_error(p, p->tok.off, "invalid syntax for function call expression");
+    else if (kw.len)
       jp_error(p, p->tok.off, "positional argument after keyword argument");
     jp_kid(p, e, jp_expr(p));
   sep:
@@ -253,7 +273,33 @@ static JExpr *jp_primary(JP *p) {
   return jp_new(p, J_NONE, t.off);
 }
 
-/* postfix := primary { '.' name | '[' expr ']' | '(' args ')' } */
+/* subscript := expr | [expr] ':' [expr] [':' [expr]]   (Jinja2's
+ * parse_subscribed): base[key] as a J_GETITEM, a slice as a J_SLICE whose
+ * missing indices are none, as Python's slice() has them. */
+static JExpr *jp_subscript(JP *p, JExpr *base, size_t off) {
+  JExpr *idx[3] = {NULL, NULL, NULL};
+  if (!jp_is_op(p, ":")) {
+    idx[0] = jp_expr(p);
+    if (p->failed || !jp_is_op(p, ":")) {
+      JExpr *g = jp_new(p, J_GETITEM, off);
+      jp_kid(p, g, base);
+      jp_kid(p, g, idx[0]);
+      return g;
+    }
+  }
+  jp_next(p); /* the first ':' */
+  if (!jp_is_op(p, ":") && !jp_is_op(p, "]") && !jp_is_op(p, ","))
+    idx[1] = jp_expr(p);
+  if (!p->failed && jp_accept(p, ":") && !jp_is_op(p, "]") && !jp_is_op(p, ","))
+    idx[2] = jp_expr(p);
+  JExpr *s = jp_new(p, J_SLICE, off);
+  jp_kid(p, s, base);
+  for (int i = 0; i < 3; i++)
+    jp_kid(p, s, idx[i] ? idx[i] : jp_new(p, J_NONE, off));
+  return s;
+}
+
+/* postfix := primary { '.' name | '[' subscript ']' | '(' args ')' } */
 static JExpr *jp_postfix(JP *p, JExpr *e) {
   while (!p->failed) {
     size_t off = p->tok.off;
@@ -274,15 +320,8 @@ static JExpr *jp_postfix(JP *p, JExpr *e) {
       jp_next(p);
       e = g;
     } else if (jp_accept(p, "[")) {
-      JExpr *g = jp_new(p, J_GETITEM, off);
-      jp_kid(p, g, e);
-      if (jp_is_op(p, ":"))
-        jp_error(p, p->tok.off, "slices are not supported yet");
-      jp_kid(p, g, jp_expr(p));
-      if (jp_is_op(p, ":"))
-        jp_error(p, p->tok.off, "slices are not supported yet");
+      e = jp_subscript(p, e, off);
       jp_expect(p, "]");
-      e = g;
     } else if (jp_is_op(p, "(")) { /* a call: planned, not compiled yet (IR_CALL is unsupported) */
       JExpr *c = jp_new(p, J_CALL, off);
       jp_kid(p, c, e);
@@ -315,7 +354,20 @@ static const char *jp_dotted(JP *p) {
   return pc_buf_str(&n);
 }
 
-/* filters := { '|' name [args] | 'is' ['not'] name [args] } */
+/* True when the token after a test's name is its one argument written
+ * without parentheses (Jinja2's parse_test): a name other than else/or/and,
+ * a literal, or '(' '[' '{'. Any other name counts, even `if`, as in Jinja2
+ * (`x is defined if c else d` is a syntax error there too). */
+static bool jp_test_arg_follows(JP *p) {
+  switch (p->tok.kind) {
+  case JT_NAME: return !jp_is_name(p, "else") && !jp_is_name(p, "or") && !jp_is_name(p, "and");
+  case JT_STR: case JT_INT: case JT_FLOAT: return true;
+  case JT_OP: return jp_is_op(p, "(") || jp_is_op(p, "[") || jp_is_op(p, "{");
+  default: return false;
+  }
+}
+
+/* filters := { '|' name [args] | 'is' ['not'] name [args | arg] } */
 static JExpr *jp_filters(JP *p, JExpr *e) {
   while (!p->failed) {
     size_t off = p->tok.off;
@@ -340,6 +392,11 @@ static JExpr *jp_filters(JP *p, JExpr *e) {
       jp_kid(p, t, e);
       if (jp_is_op(p, "("))
         jp_args(p, t);
+      else if (jp_test_arg_follows(p)) { /* `x is sameas true`: one argument, primary and postfix */
+        if (jp_is_name(p, "is"))
+          jp_error(p, p->tok.off, "cannot chain multiple tests with 'is'");
+        jp_kid(p, t, jp_postfix(p, jp_primary(p)));
+      }
       e = t;
     } else {
       break;
@@ -584,6 +641,15 @@ JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc) {
         break;
       }
       JExpr *e = jp_expr(&p);
+      if (!p.failed && jp_is_op(&p, ",")) { /* {{ a, b }}: a tuple (Jinja2's parse_tuple) */
+        JExpr *t = jp_new(&p, J_TUPLE, e->off);
+        /* rendered as Python prints a tuple, which playc's values cannot yet */
+        t->unsupported = "a tuple written without parentheses";
+        jp_kid(&p, t, e);
+        while (!p.failed && jp_accept(&p, ",") && p.tok.kind != JT_VAR_END)
+          jp_kid(&p, t, jp_expr(&p));
+        e = t;
+      }
       if (!p.failed && p.tok.kind != JT_VAR_END)
         jp_error(&p, p.tok.kind == JT_EOF ? open : p.tok.off,
                  p.tok.kind == JT_EOF ? "unterminated '{{': expected '}}'"

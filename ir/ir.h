@@ -58,6 +58,7 @@ typedef enum IrType {
   X(VAR, "var", 0)           /* variable `name` */                                        \
   X(GETATTR, "getattr", 1)   /* kids[0].name */                                           \
   X(GETITEM, "getitem", 2)   /* kids[0][kids[1]] */                                       \
+  X(SLICE, "slice", 4)       /* kids[0][kids[1]:kids[2]:kids[3]] (none CONST: not written) */ \
   X(BINOP, "binop", 2)       /* kids[0] <binop> kids[1]; binop is an RtBinOp */           \
   X(AND, "and", -1)          /* kids: a chain `a and b and ...` (one or more) */          \
   X(OR, "or", -1)            /* kids: a chain `a or b or ...` (one or more) */            \

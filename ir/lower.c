@@ -175,7 +175,7 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
     unsupported = pc_sprintf(l->c, "%s '%s' (a local plugin: %s)", test ? "test" : "filter", j->name, local);
   else if (!f)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
-  else
+  else if (!j->unsupported) /* with `*args` or `**kwargs`, the arguments are known at run time */
     unsupported = lw_check_args(l, j, f, test);
   if (f && (f->flags & RT_FF_PLANNED))
     unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
@@ -197,7 +197,7 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
 }
 
 static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
-  static const IrOp ops[] = {[J_GETATTR] = IR_GETATTR, [J_GETITEM] = IR_GETITEM, [J_BINOP] = IR_BINOP,
+  static const IrOp ops[] = {[J_GETATTR] = IR_GETATTR, [J_GETITEM] = IR_GETITEM, [J_SLICE] = IR_SLICE, [J_BINOP] = IR_BINOP,
                              [J_AND] = IR_AND, [J_OR] = IR_OR, [J_NOT] = IR_NOT, [J_NEG] = IR_NEG,
                              [J_IF] = IR_IF, [J_LIST] = IR_LIST, [J_TUPLE] = IR_LIST, [J_DICT] = IR_DICT,
                              [J_CONCAT] = IR_CONCAT};
@@ -247,11 +247,19 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   return e;
 }
 
+/* lw_jexpr_new, with what the parser found playc cannot compile yet. */
+static IrExpr *lw_jexpr_new_marked(Lw *l, const JExpr *j) {
+  IrExpr *e = lw_jexpr_new(l, j);
+  if (j->unsupported && !e->unsupported)
+    e->unsupported = j->unsupported;
+  return e;
+}
+
 static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
   if (!j->shared)
-    return lw_jexpr_new(l, j);
+    return lw_jexpr_new_marked(l, j);
   IrExpr *e = lw_memo(l, j, LW_JINJA);
-  return e ? e : lw_share(l, j, LW_JINJA, lw_jexpr_new(l, j));
+  return e ? e : lw_share(l, j, LW_JINJA, lw_jexpr_new_marked(l, j));
 }
 
 /* A string that may hold template syntax: CONST, SINGLE or TEMPLATE. */

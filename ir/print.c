@@ -92,8 +92,8 @@ static void pr_kids(Pr *pr, const IrExpr *e, int from) {
     if (i > from)
       fputs(", ", f);
     int kw = i - (e->nkids - e->nkw);
-    if (kw >= 0)
-      fprintf(f, "%s=", e->kwnames[kw]);
+    if (kw >= 0) /* `*args` and `**kwargs` are named "*" and "**" (jinja.h) */
+      fprintf(f, e->kwnames[kw][0] == '*' ? "%s" : "%s=", e->kwnames[kw]);
     pr_kid(pr, e->kids[i]);
   }
   fputc(')', f);

@@ -68,7 +68,7 @@ static void ty_expr(IrExpr *e, bool root) {
   case IR_CONST: break;
   case IR_LIST: e->type = TY_LIST; break;
   case IR_DICT: e->type = TY_DICT; break;
-  case IR_VAR: case IR_GETATTR: case IR_GETITEM: e->type = TY_ANY; break;
+  case IR_VAR: case IR_GETATTR: case IR_GETITEM: case IR_SLICE: e->type = TY_ANY; break;
   case IR_BINOP: e->type = ty_binop(e); break;
   case IR_AND: case IR_OR: e->type = ty_common(e, 0); break; /* Python and/or return an operand */
   case IR_CONCAT: e->type = TY_STR; break;

@@ -290,6 +290,16 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
   if ((rt_kind(a) == RT_LIST || rt_kind(a) == RT_STR) &&
       (rt_kind(key) == RT_INT || rt_kind(key) == RT_BOOL)) {
     int64_t i = rt_as_int(key), n = (int64_t)rt_len(a);
+    if (rt_kind(a) == RT_STR && i != INT64_MAX) { /* a code point, as Python indexes str: s[i:i+1] */
+      RtValue *end = i == -1 ? rt_none() : rt_int(i + 1), *none = rt_none();
+      RtValue *r = rt_slice(a, key, end, none, loc);
+      rt_decref(end);
+      rt_decref(none);
+      if (rt_kind(r) == RT_STR && r->u.str.len)
+        return r;
+      rt_decref(r);
+      n = 0; /* out of range */
+    }
     if (i < 0)
       i += n;
     if (i >= 0 && i < n)
@@ -312,4 +322,133 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
   free(hint);
   rt_buf_free(&k);
   return u;
+}
+
+/* ---- slices: x[start:stop:step] ------------------------------------------------ */
+
+/* The length in bytes of the UTF-8 code point at s[0] (n > 0 bytes left); a
+ * byte that starts no well-formed sequence counts as one code point, as
+ * Python's surrogateescape decoding of such bytes gives one per byte. */
+static size_t utf8_step(const unsigned char *s, size_t n) {
+  size_t len = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 1;
+  if (len > n)
+    return 1;
+  for (size_t k = 1; k < len; k++)
+    if ((s[k] & 0xc0) != 0x80)
+      return 1;
+  return len;
+}
+
+/* One slice index (Python's _PyEval_SliceIndex): an int or bool, or None
+ * (*given = false). Anything else, Jinja's undefined included, is Python's
+ * TypeError. */
+static RtValue *slice_index(RtValue *v, int64_t *out, bool *given) {
+  *given = rt_kind(v) != RT_NONE;
+  if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL)
+    *out = rt_as_int(v);
+  else if (rt_kind(v) != RT_NONE)
+    return rt_type_error("slice indices must be integers or None or have an __index__ method");
+  return NULL;
+}
+
+RtValue *rt_slice(RtValue *a, RtValue *start, RtValue *stop, RtValue *step, const RtLoc *loc) {
+  (void)loc;
+  /* Jinja compiles a slice to Python's own a[start:stop:step] (no
+   * environment.getitem fallback): the operands are evaluated in order, an
+   * undefined base gives itself (AnsibleUndefined.__getitem__). */
+  RtValue *ops[4] = {a, start, stop, step};
+  for (int i = 0; i < 4; i++) {
+    if (rt_kind(ops[i]) == RT_ERROR)
+      return rt_incref(ops[i]);
+    if (rt_too_deep(ops[i]))
+      return rt_too_deep_error();
+  }
+  if (rt_kind(a) == RT_UNDEF)
+    return rt_incref(a);
+  if (rt_kind(a) == RT_DICT)
+    return rt_type_error("unhashable type: 'slice'");
+  if (rt_kind(a) != RT_STR && rt_kind(a) != RT_LIST)
+    return rt_type_error("'%s' object is not subscriptable", type_name(a));
+  /* PySlice_Unpack: step first (zero is a ValueError), then start and stop */
+  int64_t lo = 0, hi = 0, st = 1;
+  bool has_lo, has_hi, has_st;
+  RtValue *e = slice_index(step, &st, &has_st);
+  if (e)
+    return e;
+  if (has_st && st == 0)
+    return rt_error_exc(RT_EXC_VALUE, "slice step cannot be zero");
+  if (!has_st)
+    st = 1;
+  if (st < -INT64_MAX)
+    st = -INT64_MAX;
+  if ((e = slice_index(start, &lo, &has_lo)) || (e = slice_index(stop, &hi, &has_hi)))
+    return e;
+
+  /* the length in items (code points for a string) and, for a string, where
+   * each code point starts (pos[n] = the byte length) */
+  size_t *pos = NULL;
+  int64_t n;
+  if (rt_kind(a) == RT_STR) {
+    const unsigned char *s = (const unsigned char *)a->u.str.s;
+    size_t blen = a->u.str.len, cps = 0;
+    bool ascii = true;
+    for (size_t i = 0; i < blen && ascii; i++)
+      ascii = s[i] < 0x80;
+    if (!ascii) {
+      pos = rt_xmalloc(sizeof(size_t) * (blen + 1));
+      for (size_t i = 0; i < blen; i += utf8_step(s + i, blen - i))
+        pos[cps++] = i;
+      pos[cps] = blen;
+    }
+    n = (int64_t)(ascii ? blen : cps);
+  } else {
+    n = (int64_t)rt_len(a);
+  }
+
+  /* PySlice_AdjustIndices */
+  if (!has_lo)
+    lo = st < 0 ? n - 1 : 0;
+  else if (lo < 0)
+    lo = lo + n < 0 ? (st < 0 ? -1 : 0) : lo + n;
+  else if (lo >= n)
+    lo = st < 0 ? n - 1 : n;
+  if (!has_hi)
+    hi = st < 0 ? -1 : n;
+  else if (hi < 0)
+    hi = hi + n < 0 ? (st < 0 ? -1 : 0) : hi + n;
+  else if (hi >= n)
+    hi = st < 0 ? n - 1 : n;
+  int64_t count = 0;
+  if (st < 0 ? hi < lo : lo < hi) /* |hi - lo| <= n + 1: no overflow */
+    count = st < 0 ? (lo - hi - 1) / (-st) + 1 : (hi - lo - 1) / st + 1;
+
+  RtValue *r;
+  if (rt_kind(a) == RT_LIST) {
+    r = rt_list_new((size_t)count);
+    for (int64_t k = 0; k < count; k++)
+      rt_list_push(r, rt_incref(rt_list_at(a, (size_t)(lo + k * st))));
+    return r;
+  }
+  const char *s = a->u.str.s;
+  size_t blen = 0;
+  for (int64_t k = 0; k < count; k++) {
+    size_t i = (size_t)(lo + k * st);
+    blen += pos ? pos[i + 1] - pos[i] : 1;
+  }
+  char *out = rt_xmalloc(blen + 1);
+  size_t o = 0;
+  if (st == 1 && count > 0) { /* one run of bytes */
+    memcpy(out, s + (pos ? pos[lo] : (size_t)lo), blen);
+    o = blen;
+  } else {
+    for (int64_t k = 0; k < count; k++) {
+      size_t i = (size_t)(lo + k * st);
+      size_t b = pos ? pos[i] : i, l = pos ? pos[i + 1] - pos[i] : 1;
+      memcpy(out + o, s + b, l);
+      o += l;
+    }
+  }
+  out[o] = '\0';
+  free(pos);
+  return rt_str_take(out, o);
 }

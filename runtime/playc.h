@@ -344,6 +344,9 @@ RtValue *rt_not(RtValue *a, const RtLoc *loc);
 RtValue *rt_getattr(RtValue *a, const char *name, const RtLoc *loc);
 /* `a[key]` (Jinja getitem: item, then attribute) */
 RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc);
+/* `a[start:stop:step]` with Python's semantics (Jinja slices bypass getitem):
+ * None for an index not written; strings slice by code point. */
+RtValue *rt_slice(RtValue *a, RtValue *start, RtValue *stop, RtValue *step, const RtLoc *loc);
 /* Jinja truthiness for and/or/not/if. Returns 0 false, 1 true, -1 if `v` is an
  * error or undefined (then *err gets a new reference to the error to return). */
 int32_t rt_truth(RtValue *v, RtValue **err);

@@ -75,7 +75,7 @@ run() {
 # The names this run made up, as placeholders (results and states recorded
 # on one run compare with another's: tests/modules/pkgsvc/fixtures).
 subst_names() {
-  printf '%s\n' "$work=<work>" "$tag=<tag>" "${sleeper-}=<sleeper>" "${keyid-}=<keyid>" \
+  printf '%s\n' "$work=<work>" "$PLAYC_SRC=<src>" "$tag=<tag>" "${sleeper-}=<sleeper>" "${keyid-}=<keyid>" \
     "${keyid: -8}=<shortid>" "${http_port-}=<port>" | grep -v '^=' | grep -v '^<'
 }
 
