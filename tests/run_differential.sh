@@ -55,6 +55,10 @@ for line in open(sys.argv[1]):
 ' "$1"
 }
 
+# what a run stopped half-way (a killed test) left in the harness user's
+# home would change the first run's outcomes: both tools start from none
+rm -rf ~playc-test/playc-hostile-* 2>/dev/null || true
+
 for n in 1 3; do
   harness_start "$n"
   cfg="$work/ansible-$n.cfg"
