@@ -77,38 +77,6 @@ typedef struct Find {
 
 /* ---- arguments ----------------------------------------------------------------------- */
 
-/* A list argument as Ansible's check_type_list: a list's items as text, a
- * string split on commas, a number as one item. NULL when absent. */
-static RtValue *arg_list(RtValue *args, const char *name) {
-  RtValue *v = rt_dict_get(args, name);
-  if (!v || rt_kind(v) == RT_NONE)
-    return NULL;
-  RtValue *l = rt_list_new(4);
-  if (rt_kind(v) == RT_LIST) {
-    for (size_t i = 0; i < rt_len(v); i++) {
-      RtBuf b = {0};
-      rt_render_str(&b, rt_list_at(v, i));
-      rt_list_push(l, rt_str(b.data ? b.data : "", b.len));
-      rt_buf_free(&b);
-    }
-  } else if (rt_kind(v) == RT_STR) {
-    const char *p = v->u.str.s;
-    for (;;) {
-      const char *c = strchr(p, ',');
-      rt_list_push(l, rt_str(p, c ? (size_t)(c - p) : strlen(p)));
-      if (!c)
-        break;
-      p = c + 1;
-    }
-  } else {
-    RtBuf b = {0};
-    rt_render_str(&b, v);
-    rt_list_push(l, rt_str(b.data ? b.data : "", b.len));
-    rt_buf_free(&b);
-  }
-  return l;
-}
-
 /* "^(-?\d+)(s|m|h|d|w)?$" and the like, on the lowered text */
 static bool unit_value(const char *s, const char *units, const long long *mult, long long *out) {
   char *low = rt_xstrdup(s);
@@ -578,9 +546,9 @@ static void second_pass(RtHost *h, Find *f, ModRe *contains, bool whole, bool *l
 
 RtValue *mod_find(RtHost *h, RtValue *args) {
   Find f = {0};
-  RtValue *paths = arg_list(args, "paths"), *r = NULL;
-  f.patterns = arg_list(args, "patterns");
-  f.excludes = arg_list(args, "excludes");
+  RtValue *paths = mod_arg_list(args, "paths"), *r = NULL;
+  f.patterns = mod_arg_list(args, "patterns");
+  f.excludes = mod_arg_list(args, "excludes");
   char *contains = mod_arg_str(args, "contains"), *age = mod_arg_str(args, "age"), *size = mod_arg_str(args, "size");
   char *ftype = mod_arg_str(args, "file_type"), *astamp = mod_arg_str(args, "age_stamp"), *err = NULL;
   f.file_type = ftype ? ftype : "file";
