@@ -1452,7 +1452,8 @@ static void fc_parse(RtValue *f, const RtExec *ex, const RtValue *all, RtHost *h
 
 /* ---- pkg_mgr, service_mgr ------------------------------------------------------------------------ */
 
-static const char *const pkg_mgrs[][2] = {
+/* Ansible's PKG_MGRS (the pkg_mgr fact), in its order: the last that exists wins. */
+const char *const mod_pkg_mgrs[][2] = {
     {"/usr/bin/rpm-ostree", "atomic_container"}, {"/usr/bin/yum", "yum"}, {"/usr/bin/dnf", "dnf"},
     {"/usr/bin/apt-get", "apt"}, {"/usr/bin/zypper", "zypper"}, {"/usr/sbin/urpmi", "urpmi"},
     {"/usr/bin/pacman", "pacman"}, {"/bin/opkg", "opkg"}, {"/usr/pkg/bin/pkgin", "pkgin"},
@@ -1463,19 +1464,20 @@ static const char *const pkg_mgrs[][2] = {
     {"/usr/local/sbin/pkg", "pkgng"}, {"/usr/bin/swupd", "swupd"}, {"/usr/sbin/sorcery", "sorcery"},
     {"/usr/bin/installp", "installp"}, {"/QOpenSys/pkgs/bin/yum", "yum"},
 };
+const size_t mod_npkg_mgrs = sizeof mod_pkg_mgrs / sizeof *mod_pkg_mgrs;
 
 static void pkg_mgr_script(RtBuf *s, const FactsReq *q) {
   (void)q;
-  for (size_t i = 0; i < sizeof pkg_mgrs / sizeof *pkg_mgrs; i++)
-    rt_buf_printf(s, "__fx %s\n", pkg_mgrs[i][0]);
+  for (size_t i = 0; i < mod_npkg_mgrs; i++)
+    rt_buf_printf(s, "__fx %s\n", mod_pkg_mgrs[i][0]);
   rt_buf_puts(s, "__fx /run/ostree-booted\n"
                  "[ ! -e /usr/bin/rpm ] || { /usr/bin/rpm -q --whatprovides /usr/bin/apt-get >/dev/null 2>&1"
                  " && __playc_rec pm.aptrpm 1; }\n");
 }
 
 static bool pm_exists(const RtExec *ex, const char *name) {
-  for (size_t i = 0; i < sizeof pkg_mgrs / sizeof *pkg_mgrs; i++)
-    if (!strcmp(pkg_mgrs[i][1], name) && path_exists(ex, pkg_mgrs[i][0]))
+  for (size_t i = 0; i < mod_npkg_mgrs; i++)
+    if (!strcmp(mod_pkg_mgrs[i][1], name) && path_exists(ex, mod_pkg_mgrs[i][0]))
       return true;
   return false;
 }
@@ -1483,11 +1485,11 @@ static bool pm_exists(const RtExec *ex, const char *name) {
 static void pkg_mgr_parse(RtValue *f, const RtExec *ex, const RtValue *all, RtHost *h) {
   (void)h;
   const char *family = fact_of(all, "ansible_os_family"), *name = "unknown";
-  for (size_t i = 0; i < sizeof pkg_mgrs / sizeof *pkg_mgrs; i++) {
-    if (!strcmp(family, "Altlinux") && !strcmp(pkg_mgrs[i][0], "/usr/bin/pkg"))
+  for (size_t i = 0; i < mod_npkg_mgrs; i++) {
+    if (!strcmp(family, "Altlinux") && !strcmp(mod_pkg_mgrs[i][0], "/usr/bin/pkg"))
       continue;
-    if (path_exists(ex, pkg_mgrs[i][0]))
-      name = pkg_mgrs[i][1];
+    if (path_exists(ex, mod_pkg_mgrs[i][0]))
+      name = mod_pkg_mgrs[i][1];
   }
   if (!strcmp(family, "RedHat")) { /* _check_rh_versions */
     const char *dist = fact_of(all, "ansible_distribution");

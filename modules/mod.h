@@ -241,6 +241,10 @@ int mod_arg_int(RtValue *args, const char *name, long long *out);
  * or a string split at commas; a scalar becomes a one-element list. NULL
  * when absent or None. New reference. */
 RtValue *mod_arg_list(RtValue *args, const char *name);
+/* Ansible's PKG_MGRS: {path, name} pairs in its order (facts_linux.c); the
+ * pkg_mgr fact and the package module both probe them. */
+extern const char *const mod_pkg_mgrs[][2];
+extern const size_t mod_npkg_mgrs;
 /* AnsibleModule's answer in check mode for a module that does not support
  * it: {"skipped": true, "msg": "remote module (NAME) does not support check
  * mode"}. */

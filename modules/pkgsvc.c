@@ -283,23 +283,11 @@ RtValue *mod_py_shlex_split(const char *s) {
 
 /* ---- package and service managers --------------------------------------------------------- */
 
-/* PKG_MGRS of Ansible's pkg_mgr fact, in its order: the last that exists wins */
-static const char *const PKG_MGRS[][2] = {
-    {"/usr/bin/rpm-ostree", "atomic_container"}, {"/usr/bin/yum", "yum"}, {"/usr/bin/dnf", "dnf"},
-    {"/usr/bin/apt-get", "apt"}, {"/usr/bin/zypper", "zypper"}, {"/usr/sbin/urpmi", "urpmi"},
-    {"/usr/bin/pacman", "pacman"}, {"/bin/opkg", "opkg"}, {"/usr/pkg/bin/pkgin", "pkgin"},
-    {"/opt/local/bin/pkgin", "pkgin"}, {"/opt/tools/bin/pkgin", "pkgin"}, {"/opt/local/bin/port", "macports"},
-    {"/usr/local/bin/brew", "homebrew"}, {"/opt/homebrew/bin/brew", "homebrew"}, {"/sbin/apk", "apk"},
-    {"/usr/sbin/pkg", "pkgng"}, {"/usr/sbin/swlist", "swdepot"}, {"/usr/bin/emerge", "portage"},
-    {"/usr/sbin/pkgadd", "svr4pkg"}, {"/usr/bin/pkg", "pkg5"}, {"/usr/bin/xbps-install", "xbps"},
-    {"/usr/local/sbin/pkg", "pkgng"}, {"/usr/bin/swupd", "swupd"}, {"/usr/sbin/sorcery", "sorcery"},
-    {"/usr/bin/installp", "installp"}, {"/QOpenSys/pkgs/bin/yum", "yum"},
-};
 
 void mod_ps_sh_pkg_mgr(RtBuf *s) {
   rt_buf_puts(s, "pm=unknown\n");
-  for (size_t i = 0; i < sizeof PKG_MGRS / sizeof PKG_MGRS[0]; i++)
-    rt_buf_printf(s, "[ ! -e %s ] || pm=%s\n", PKG_MGRS[i][0], PKG_MGRS[i][1]);
+  for (size_t i = 0; i < mod_npkg_mgrs; i++)
+    rt_buf_printf(s, "[ ! -e %s ] || pm=%s\n", mod_pkg_mgrs[i][0], mod_pkg_mgrs[i][1]);
   /* the distribution's family decides between several (Debian: apt; Red
    * Hat: dnf from version 8); apt may be APT-RPM */
   rt_buf_puts(s, "if [ -r /etc/os-release ]; then pm_id=$(. /etc/os-release; echo \" ${ID-} ${ID_LIKE-} \"); "
