@@ -261,7 +261,7 @@ static bool py_log(double x, double *out) {
 }
 
 RtValue *rt_f_log(RtFArgs *a) {
-  double x, base = M_E;
+  double x = 0, base = M_E;
   RtValue *e = math_arg(a->base, &x);
   if (!e && a->p[0])
     e = math_arg(a->p[0], &base);
@@ -299,7 +299,7 @@ static RtValue *py_pow(double x, double y) {
 }
 
 RtValue *rt_f_pow(RtFArgs *a) {
-  double x, y;
+  double x = 0, y = 0;
   RtValue *e = math_arg(a->base, &x);
   if (!e)
     e = math_arg(a->p[0], &y);
