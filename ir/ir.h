@@ -352,8 +352,6 @@ const char *ir_lower_src(IrLower *l, const FeNode *n);
 IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src);
 /* True when a node holds template syntax anywhere (once per shared node). */
 bool ir_has_template(IrLower *l, const FeNode *n);
-/* Free-form `k=v ...` text as a map node (Ansible's parse_kv). */
-const FeNode *ir_free_form(IrLower *l, const FeNode *n);
 /* A task's arguments as the junit report names them: "k=v, ..." in Python's
  * str, the value of `raw_key` (or free-form text) last as _raw_params; NULL
  * when there are none. */

@@ -421,170 +421,6 @@ static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src) {
   return e;
 }
 
-/* ---- free-form arguments: Ansible's split_args / parse_kv ---------------- */
-
-/* Splits on whitespace outside quotes and outside {{ }} / {% %} / {# #}. */
-static PcVec lw_split_args(Lw *l, const char *s) {
-  PcVec v = {0};
-  size_t i = 0;
-  while (s[i]) {
-    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\n')
-      i++;
-    if (!s[i])
-      break;
-    size_t st = i;
-    char q = 0;
-    int depth = 0;
-    while (s[i] && (q || depth || (s[i] != ' ' && s[i] != '\t' && s[i] != '\n'))) {
-      if (q) {
-        if (s[i] == '\\' && s[i + 1])
-          i++;
-        else if (s[i] == q)
-          q = 0;
-      } else if (s[i] == '"' || s[i] == '\'') {
-        q = s[i];
-      } else if (s[i] == '{' && (s[i + 1] == '{' || s[i + 1] == '%' || s[i + 1] == '#')) {
-        depth++, i++;
-      } else if (depth && (s[i] == '}' || s[i] == '%' || s[i] == '#') && s[i + 1] == '}') {
-        depth--, i++;
-      }
-      i++;
-    }
-    pc_vec_push(l->c, &v, pc_strndup(l->c, s + st, i - st));
-  }
-  return v;
-}
-
-static const char *lw_unquote(Lw *l, const char *s) {
-  size_t n = strlen(s);
-  if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0])
-    return pc_strndup(l->c, s + 1, n - 2);
-  return s;
-}
-
-/* The key of a `k=v` token (letters, digits, _), or NULL. */
-static const char *lw_kv_key(Lw *l, const char *tok, const char **val) {
-  size_t i = 0;
-  while ((tok[i] >= 'a' && tok[i] <= 'z') || (tok[i] >= 'A' && tok[i] <= 'Z') || (tok[i] >= '0' && tok[i] <= '9') ||
-         tok[i] == '_')
-    i++;
-  if (i == 0 || tok[i] != '=')
-    return NULL;
-  *val = lw_unquote(l, tok + i + 1);
-  return pc_strndup(l->c, tok, i);
-}
-
-/* UTF-8 of code point `c` at `o`; returns the bytes written. */
-static size_t lw_put_utf8(char *o, unsigned long c) {
-  if (c < 0x80) {
-    o[0] = (char)c;
-    return 1;
-  }
-  if (c < 0x800) {
-    o[0] = (char)(0xC0 | (c >> 6));
-    o[1] = (char)(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    o[0] = (char)(0xE0 | (c >> 12));
-    o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (c & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | ((c >> 18) & 0x07));
-  o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (c & 0x3F));
-  return 4;
-}
-
-/* parse_kv's _decode_escapes: \U........ \u.... \x.. \ooo and the
- * single-character escapes of a k=v token, as Python's unicode-escape
- * decodes them (the result is never longer than the token). */
-static const char *lw_decode_escapes(Lw *l, const char *s) {
-  if (!strchr(s, '\\'))
-    return s;
-  char *out = pc_alloc(l->c, strlen(s) + 1), *o = out;
-  static const char esc[] = "\\'\"abfnrtv", val[] = "\\'\"\a\b\f\n\r\t\v";
-  for (const char *p = s; *p;) {
-    size_t hex = p[0] == '\\' ? (p[1] == 'U' ? 8 : p[1] == 'u' ? 4 : p[1] == 'x' ? 2 : 0) : 0;
-    bool ok = hex > 0;
-    for (size_t k = 0; ok && k < hex; k++)
-      ok = isxdigit((unsigned char)p[2 + k]);
-    if (ok) {
-      char digits[9] = {0};
-      memcpy(digits, p + 2, hex);
-      unsigned long c = strtoul(digits, NULL, 16);
-      o += lw_put_utf8(o, c > 0x10FFFF ? 0xFFFD : c);
-      p += 2 + hex;
-    } else if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7') {
-      unsigned long v = 0;
-      int k = 1;
-      for (; k <= 3 && p[k] >= '0' && p[k] <= '7'; k++)
-        v = v * 8 + (unsigned long)(p[k] - '0');
-      o += lw_put_utf8(o, v);
-      p += k;
-    } else if (p[0] == '\\' && p[1] && strchr(esc, p[1])) {
-      *o++ = val[strchr(esc, p[1]) - esc];
-      p += 2;
-    } else {
-      *o++ = *p++;
-    }
-  }
-  *o = 0;
-  return out;
-}
-
-/* Free-form args as a map node: k=v pairs; the rest (command/shell, or tokens
- * without '=') joined into _raw_params. */
-static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
-  static const char *const raw_keys[] = {"chdir", "creates", "removes", "executable", "stdin",
-                                         "stdin_add_newline", "strip_empty_ends", NULL};
-  PcVec toks = lw_split_args(l, n->text);
-  PcVec keys = {0}, vals = {0};
-  PcBuf rest = {0};
-  for (int i = 0; i < toks.len; i++) {
-    const char *val = NULL, *k = lw_kv_key(l, lw_decode_escapes(l, toks.items[i]), &val);
-    bool take = k != NULL;
-    if (take && raw) {
-      take = false;
-      for (int r = 0; raw_keys[r]; r++)
-        take |= strcmp(raw_keys[r], k) == 0;
-    }
-    if (!take) {
-      if (rest.len)
-        pc_buf_adds(l->c, &rest, " ");
-      pc_buf_adds(l->c, &rest, toks.items[i]);
-      continue;
-    }
-    FeNode *kn = pc_alloc(l->c, sizeof *kn), *vn = pc_alloc(l->c, sizeof *vn);
-    kn->kind = vn->kind = FE_SCALAR;
-    kn->stype = vn->stype = FE_T_STR;
-    kn->loc = vn->loc = n->loc;
-    kn->text = k, kn->len = strlen(k);
-    vn->text = val, vn->len = strlen(val);
-    pc_vec_push(l->c, &keys, kn);
-    pc_vec_push(l->c, &vals, vn);
-  }
-  if (rest.len) {
-    FeNode *kn = pc_alloc(l->c, sizeof *kn), *vn = pc_alloc(l->c, sizeof *vn);
-    kn->kind = vn->kind = FE_SCALAR;
-    kn->stype = vn->stype = FE_T_STR;
-    kn->loc = vn->loc = n->loc;
-    kn->text = "_raw_params", kn->len = 11;
-    vn->text = rest.s, vn->len = rest.len;
-    pc_vec_push(l->c, &keys, kn);
-    pc_vec_push(l->c, &vals, vn);
-  }
-  FeNode *m = pc_alloc(l->c, sizeof *m);
-  m->kind = FE_MAP;
-  m->loc = n->loc;
-  m->keys = (FeNode **)keys.items;
-  m->vals = (FeNode **)vals.items;
-  m->n = keys.len;
-  return m;
-}
-
 /* ---- module arguments ------------------------------------------------------ */
 
 static bool lw_in_list(const char *list, const char *name) {
@@ -1195,7 +1031,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
     t->action = ft->action;
     const FeNode *args = ft->args;
     if (args && args->kind == FE_SCALAR)
-      args = lw_free_form(l, args, false);
+      args = fe_free_form(l->c, args, false);
     t->args = lw_root(l, args && args->kind == FE_MAP ? lw_node(l, args) : ir_expr_new(l->c, IR_DICT, TY_DICT, ft->loc),
                       NULL);
     return;
@@ -1209,7 +1045,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
     src = args->text;
     bool raw = strcmp(m->name, "command") == 0 || strcmp(m->name, "shell") == 0 ||
                strcmp(m->name, "raw") == 0 || strcmp(m->name, "script") == 0; /* Ansible's FREEFORM_ACTIONS */
-    args = lw_free_form(l, args, raw);
+    args = fe_free_form(l->c, args, raw);
   } else if (args && args->kind != FE_MAP) {
     pc_error_at(l->c, args->loc, "the arguments of module %s must be a mapping or a string", m->name);
     args = NULL;
@@ -1234,7 +1070,6 @@ IrExpr *ir_lower_bare(IrLower *l, const FeNode *n) { return lw_bare(l, n); }
 const char *ir_lower_src(IrLower *l, const FeNode *n) { return lw_src(l, n); }
 IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src) { return lw_root(l, e, src); }
 bool ir_has_template(IrLower *l, const FeNode *n) { return lw_has_template(l, n); }
-const FeNode *ir_free_form(IrLower *l, const FeNode *n) { return lw_free_form(l, n, false); }
 const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key) {
   return lw_args_text(l, args, raw_key);
 }
