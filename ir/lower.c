@@ -996,15 +996,19 @@ static const char *lw_arg_text(void *ctx, const char *name) {
   return v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
 }
 
-/* copy's (and unarchive's) remote_src: true when it is a constant true (src
- * is then on the target); a template may be either, so src is embedded when
- * it exists. */
-static bool lw_remote_src(const FeNode *args) {
-  for (int i = 0; args && i < args->n; i++)
-    if (strcmp(args->keys[i]->text, "remote_src") == 0) {
+/* copy's (and unarchive's) remote_src: true when it is a constant true, or
+ * unarchive's deprecated `copy` a constant false (src is then on the
+ * target); a template may be either, so src is embedded when it exists. */
+static bool lw_remote_src(const FeNode *args, bool unarchive) {
+  for (int i = 0; args && i < args->n; i++) {
+    bool inverse = unarchive && strcmp(args->keys[i]->text, "copy") == 0;
+    if (strcmp(args->keys[i]->text, "remote_src") == 0 || inverse) {
       const FeNode *v = args->vals[i];
-      return v->kind == FE_SCALAR && (v->stype == FE_T_BOOL ? v->b : lw_boolish(v->text) && lw_truthy(v->text));
+      bool known = v->kind == FE_SCALAR && (v->stype == FE_T_BOOL || lw_boolish(v->text));
+      bool t = known && (v->stype == FE_T_BOOL ? v->b : lw_truthy(v->text));
+      return known && t != inverse;
     }
+  }
   return false;
 }
 
@@ -1034,12 +1038,12 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     }
     if (mp)
       lw_check_param(l, m, mp, v);
-    if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
+    if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args, false))
       lw_embed(l, v, "files");
     if (mp && strcmp(m->name, "script") == 0 && (strcmp(mp->name, "_raw_params") == 0 || strcmp(mp->name, "cmd") == 0))
       lw_embed_script(l, v);
     /* (system family) unarchive's src comes from the controller unless remote_src */
-    if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
+    if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args, true))
       lw_embed(l, v, "files");
     ir_expr_add_kid(l->c, d, lw_const_str(l, mp ? mp->name : k, strlen(mp ? mp->name : k), args->keys[i]->loc));
     ir_expr_add_kid(l->c, d, lw_node(l, v));
