@@ -689,7 +689,7 @@ static bool lw_embed_path(Lw *l, const char *path, const char *top, int depth, P
  * tells them apart). A template is bounded by its constant parts: every
  * file below each root's SUB folder that its glob matches. A file that is
  * not there fails the task when it runs, as in Ansible. */
-static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
+static void lw_embed_found(Lw *l, const FeNode *v, const char *sub, PcVec *found) {
   if (v->kind != FE_SCALAR || v->stype != FE_T_STR)
     return;
   l->embed_over = false; /* each src stops at its own first error */
@@ -706,8 +706,12 @@ static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
       PcVec all = {0};
       lw_walk(l, top, dir, "", &all, 0, false, false, v->loc);
       for (int k = 0; k < all.len && !l->embed_over; k++)
-        if (fnmatch(glob, all.items[k], 0) == 0)
-          lw_embed_path(l, pc_sprintf(l->c, "%s/%s", dir, (const char *)all.items[k]), NULL, 0, v->loc);
+        if (fnmatch(glob, all.items[k], 0) == 0) {
+          const char *path = pc_sprintf(l->c, "%s/%s", dir, (const char *)all.items[k]);
+          lw_embed_path(l, path, NULL, 0, v->loc);
+          if (found)
+            pc_vec_push(l->c, found, (void *)path);
+        }
     }
     return;
   }
@@ -717,19 +721,26 @@ static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
   while (n > 1 && name[n - 1] == '/') /* the trailing slash is the runtime's business */
     name[--n] = 0;
   for (int i = 0; l->roots && l->roots[i]; i++) {
-    if (name[0] == '/') {
-      if (lw_embed_path(l, name, NULL, 0, v->loc))
+    const char *tries[2] = {pc_sprintf(l->c, "%s/%s/%s", l->roots[i], sub, name),
+                            pc_sprintf(l->c, "%s/%s", l->roots[i], name)};
+    if (name[0] == '/')
+      tries[0] = tries[1] = name;
+    for (int k = 0; k < 2; k++)
+      if (lw_embed_path(l, tries[k], NULL, 0, v->loc)) {
+        if (found)
+          pc_vec_push(l->c, found, (void *)tries[k]);
         return;
+      }
+    if (name[0] == '/') {
       searched = name;
       break;
     }
-    if (lw_embed_path(l, pc_sprintf(l->c, "%s/%s/%s", l->roots[i], sub, name), NULL, 0, v->loc) ||
-        lw_embed_path(l, pc_sprintf(l->c, "%s/%s", l->roots[i], name), NULL, 0, v->loc))
-      return;
     searched = pc_sprintf(l->c, "%s%s%s/%s/, %s/", searched, i ? ", " : "", l->roots[i], sub, l->roots[i]);
   }
   pc_fault_at(l->c, v->loc, "could not find or access '%s' (searched %s)", v->text, searched);
 }
+
+static void lw_embed(Lw *l, const FeNode *v, const char *sub) { lw_embed_found(l, v, sub, NULL); }
 
 /* Embeds the local script a constant `script` command line names: its
  * first word as Python's shlex.split reads it (the script action's
@@ -832,15 +843,19 @@ static const char *lw_arg_text(void *ctx, const char *name) {
   return v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
 }
 
-/* copy's (and unarchive's) remote_src: true when it is a constant true (src
- * is then on the target); a template may be either, so src is embedded when
- * it exists. */
-static bool lw_remote_src(const FeNode *args) {
-  for (int i = 0; args && i < args->n; i++)
-    if (strcmp(args->keys[i]->text, "remote_src") == 0) {
+/* copy's (and unarchive's) remote_src: true when it is a constant true, or
+ * unarchive's deprecated `copy` a constant false (src is then on the
+ * target); a template may be either, so src is embedded when it exists. */
+static bool lw_remote_src(const FeNode *args, bool unarchive) {
+  for (int i = 0; args && i < args->n; i++) {
+    bool inverse = unarchive && strcmp(args->keys[i]->text, "copy") == 0;
+    if (strcmp(args->keys[i]->text, "remote_src") == 0 || inverse) {
       const FeNode *v = args->vals[i];
-      return v->kind == FE_SCALAR && (v->stype == FE_T_BOOL ? v->b : lw_boolish(v->text) && lw_truthy(v->text));
+      bool known = v->kind == FE_SCALAR && (v->stype == FE_T_BOOL || lw_boolish(v->text));
+      bool t = known && (v->stype == FE_T_BOOL ? v->b : lw_truthy(v->text));
+      return known && t != inverse;
     }
+  }
   return false;
 }
 
@@ -870,12 +885,12 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     }
     if (mp)
       lw_check_param(l, m, mp, v);
-    if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
+    if (mp && strcmp(m->name, "copy") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args, false))
       lw_embed(l, v, "files");
     if (mp && strcmp(m->name, "script") == 0 && (strcmp(mp->name, "_raw_params") == 0 || strcmp(mp->name, "cmd") == 0))
       lw_embed_script(l, v);
     /* (system family) unarchive's src comes from the controller unless remote_src */
-    if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args))
+    if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args, true))
       lw_embed(l, v, "files");
     ir_expr_add_kid(l->c, d, lw_const_str(l, mp ? mp->name : k, strlen(mp ? mp->name : k), args->keys[i]->loc));
     ir_expr_add_kid(l->c, d, lw_node(l, v));
@@ -1022,6 +1037,146 @@ static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) 
   return s;
 }
 
+/* ---- template files ----------------------------------------------------------- *
+ * The template module's `src` names files read and compiled here: every file
+ * it can name (lw_embed_found's search, with templates/), each parsed with
+ * its task's options and lowered to an IR_RENDER root (text parts and
+ * values, rendered as text). The runtime picks the one the rendered src
+ * names and calls it with the template vars set; the binary never parses
+ * template text. A file is compiled once per set of options. */
+
+/* The options of Ansible's template action that change how a file is parsed,
+ * all in one place: the Jinja environment it builds (trim_blocks on,
+ * lstrip_blocks off, "\n" unless newline_sequence says otherwise). */
+typedef struct LwTplOpts {
+  bool trim_blocks, lstrip_blocks;
+  const char *newline; /* newline_sequence: "\n", "\r" or "\r\n" */
+} LwTplOpts;
+
+/* Parses a template file's text with `o`. trim_blocks and lstrip_blocks
+ * wait for the parser's options (fe_jinja_parse_template_opts); until then
+ * a `{% %}` statement is planned and refused by -o whatever they are. */
+static JTemplate *lw_parse_template(Lw *l, const char *text, PcLoc loc, const LwTplOpts *o) {
+  (void)o;
+  return fe_jinja_parse_template(l->c, text, loc);
+}
+
+/* Jinja's lexer turns every newline of the template's text into the
+ * environment's newline_sequence. */
+static IrExpr *lw_tpl_text(Lw *l, const char *s, size_t n, const char *nl, PcLoc loc) {
+  PcBuf b = {0};
+  pc_buf_add(l->c, &b, "", 0);
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\r' || s[i] == '\n') {
+      pc_buf_adds(l->c, &b, nl);
+      if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+        i++;
+    } else {
+      pc_buf_add(l->c, &b, s + i, 1);
+    }
+  }
+  return lw_const_str(l, b.s, b.len, loc);
+}
+
+/* Template file `f` compiled with `o`: an IR_RENDER root. Jinja drops one
+ * trailing newline of the source (keep_trailing_newline off); the runtime
+ * adds back what Ansible's preserve_trailing_newlines adds. */
+static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
+  const char *key = pc_sprintf(l->c, "%d%d%s:%s", o->trim_blocks, o->lstrip_blocks, o->newline, f->path);
+  IrExpr *e = pc_map_get(&l->templates, key, strlen(key));
+  if (e)
+    return e;
+  const char *text = (const char *)f->data;
+  size_t n = strlen(text); /* Jinja's text ends at a NUL as playc's parser does */
+  pc_add_source(l->c, f->path, text, f->size);
+  if (n && text[n - 1] == '\n')
+    n -= n > 1 && text[n - 2] == '\r' ? 2 : 1;
+  else if (n && text[n - 1] == '\r')
+    n--;
+  PcLoc loc = {f->path, 1, 1};
+  JTemplate *t = lw_parse_template(l, pc_strndup(l->c, text, n), loc, o);
+  e = ir_expr_new(l->c, IR_RENDER, TY_STR, loc);
+  for (int i = 0; t && i < t->nparts; i++)
+    ir_expr_add_kid(l->c, e, t->parts[i].expr ? lw_jexpr(l, t->parts[i].expr)
+                                               : lw_tpl_text(l, t->parts[i].text, t->parts[i].len, o->newline, loc));
+  lw_root(l, e, NULL);
+  pc_map_put(l->c, &l->templates, key, strlen(key), e);
+  return e;
+}
+
+/* A constant option of the template task: its node, or NULL when absent;
+ * a templated one is planned and refused by -o (it changes how the file
+ * is compiled). */
+static const FeNode *lw_tpl_opt(Lw *l, const FeNode *args, const char *name) {
+  for (int i = 0; args && i < args->n; i++)
+    if (strcmp(args->keys[i]->text, name) == 0) {
+      const FeNode *v = args->vals[i];
+      if (v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text))) {
+        lw_unsupported(l, pc_sprintf(l->c, "a templated %s", name), v, v->loc);
+        return NULL;
+      }
+      return v;
+    }
+  return NULL;
+}
+
+static bool lw_tpl_bool(Lw *l, const FeNode *args, const char *name, bool def) {
+  const FeNode *v = lw_tpl_opt(l, args, name);
+  if (!v || v->stype == FE_T_NULL)
+    return def;
+  return v->stype == FE_T_BOOL ? v->b : lw_boolish(v->text) ? lw_truthy(v->text) : def;
+}
+
+/* The template task: its options, then every file src can name, compiled. */
+static void lw_template_task(Lw *l, IrTask *t, const FeNode *args, PcLoc loc) {
+  static const char *const later[] = {"variable_start_string", "variable_end_string", "block_start_string",
+                                      "block_end_string",      "comment_start_string", "comment_end_string", NULL};
+  LwTplOpts o = {lw_tpl_bool(l, args, "trim_blocks", true), lw_tpl_bool(l, args, "lstrip_blocks", false), "\n"};
+  for (int i = 0; later[i]; i++) {
+    const FeNode *v = lw_tpl_opt(l, args, later[i]);
+    if (v && v->stype != FE_T_NULL)
+      lw_unsupported(l, pc_sprintf(l->c, "parameter '%s'", later[i]), v, v->loc);
+  }
+  const FeNode *enc = lw_tpl_opt(l, args, "output_encoding");
+  if (enc && enc->stype == FE_T_STR && *enc->text && strcasecmp(enc->text, "utf-8") != 0 &&
+      strcasecmp(enc->text, "utf8") != 0)
+    lw_unsupported(l, pc_sprintf(l->c, "output_encoding=%s", enc->text), NULL, enc->loc);
+  const FeNode *nl = lw_tpl_opt(l, args, "newline_sequence");
+  if (nl && nl->stype == FE_T_STR) {
+    static const char *const seq[] = {"\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"};
+    for (int i = 0; i < 6; i++)
+      if (strcmp(nl->text, seq[i]) == 0)
+        o.newline = seq[i % 3];
+    /* anything else: the action fails the task ("newline_sequence needs to be one of") */
+  }
+  const FeNode *src = lw_arg(&(LwArgs){args, mod_schemas[t->module]}, "src");
+  if (!src || src->kind != FE_SCALAR || src->stype != FE_T_STR)
+    return;
+  PcVec found = {0};
+  lw_embed_found(l, src, "templates", &found);
+  if (fe_jinja_is_template(src->text) && !found.len)
+    pc_error_at(l->c, src->loc,
+                "playc cannot bound the files template src '%s' may name: no file under the templates/ folders "
+                "matches its constant parts (give a folder, a prefix or an extension)",
+                src->text);
+  PcVec names = {0}, fns = {0};
+  for (int i = 0; i < found.len; i++) {
+    const char *path = found.items[i];
+    const IrFile *f = pc_map_get(&l->embedded, path, strlen(path));
+    bool seen = false; /* two roots may be one folder */
+    for (int k = 0; k < names.len && !seen; k++)
+      seen = f && names.items[k] == f->name;
+    if (seen || !f || !S_ISREG(f->mode) || !f->data)
+      continue;
+    pc_vec_push(l->c, &names, (void *)f->name);
+    pc_vec_push(l->c, &fns, lw_template_file(l, f, &o));
+  }
+  pc_vec_push(l->c, &names, NULL);
+  t->tpl_names = (const char **)names.items;
+  t->tpl_render = (IrExpr **)fns.items;
+  (void)loc;
+}
+
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
   int32_t mi = mod_schema_lookup(ft->action);
   if (mi < 0) { /* a module playc lacks: planned, refused by -o */
@@ -1057,6 +1212,8 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   l->unsup = &unsup;
   l->unknown = (PcVec){0};
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
+  if (strcmp(m->name, "template") == 0)
+    lw_template_task(l, t, args, ft->action_loc);
   l->unsup = NULL;
   if (l->unknown.len) /* AnsibleModule's message, with its own list of names */
     t->fault = lw_unknown_params(l, ft->action, m);
