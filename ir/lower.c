@@ -1238,3 +1238,15 @@ const FeNode *ir_free_form(IrLower *l, const FeNode *n) { return lw_free_form(l,
 const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key) {
   return lw_args_text(l, args, raw_key);
 }
+const char *ir_py_repr(IrLower *l, const FeNode *n) {
+  char *data = NULL;
+  size_t len = 0;
+  FILE *b = open_memstream(&data, &len);
+  if (!b)
+    return "";
+  lw_py_str(b, n, false);
+  fclose(b);
+  const char *s = pc_strdup(l->c, data);
+  free(data);
+  return s;
+}
