@@ -244,6 +244,24 @@ static PcVec fe_kv_keys(PcCtx *c, const char *s) {
   return keys;
 }
 
+/* TaskInclude.preprocess_data: include_tasks and include_role take only
+ * the keywords that make sense for the include itself (the others belong
+ * in `apply`); Ansible refuses the playbook otherwise. */
+static void fe_include_keywords(FeLoad *ld, FeTask *t, const char *cls) {
+  static const int valid[] = {FE_KW_ACTION,   FE_KW_ARGS,     FE_KW_COLLECTIONS, FE_KW_DEBUGGER, FE_KW_IGNORE_ERRORS,
+                              FE_KW_LOOP,     FE_KW_LOOP_CONTROL, FE_KW_NAME,    FE_KW_NO_LOG,   FE_KW_REGISTER,
+                              FE_KW_RUN_ONCE, FE_KW_TAGS,     FE_KW_TIMEOUT,     FE_KW_VARS,     FE_KW_WHEN};
+  for (int k = 0; k < FE_KW_COUNT; k++) {
+    bool ok = !t->kw[k] || (k == FE_KW_LISTEN && !strcmp(cls, "HandlerTaskInclude"));
+    for (size_t i = 0; i < sizeof valid / sizeof *valid; i++)
+      ok |= k == valid[i];
+    if (!ok) {
+      fe_load_fault(ld, t->loc, pc_sprintf(ld->c, "'%s' is not a valid attribute for a %s", fe_keywords[k].name, cls));
+      return;
+    }
+  }
+}
+
 /* The file named by an include/import task: its free-form text, or the
  * `file` argument. */
 static FeNode *fe_include_file(FeLoad *ld, FeTask *t) {
@@ -731,6 +749,15 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
     else
       fe_action_value(ld, t, act);
   }
+  if (t->kw[FE_KW_LOCAL_ACTION] && !t->kw[FE_KW_ACTION]) { /* ModuleArgsParser: delegate_to = 'localhost' */
+    FeNode *d = pc_alloc(c, sizeof *d);
+    d->kind = FE_SCALAR;
+    d->stype = FE_T_STR;
+    d->loc = t->kw[FE_KW_LOCAL_ACTION]->loc;
+    d->text = "localhost";
+    d->len = 9;
+    t->kw[FE_KW_DELEGATE_TO] = d;
+  }
   t->name = fe_str(c, t->kw[FE_KW_NAME], "name");
   if (t->kw[FE_KW_LOOP] && t->with)
     pc_error_at(c, t->kw_loc[FE_KW_LOOP], "duplicate loop in task: %s", t->with);
@@ -740,6 +767,10 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
     return t;
   }
   const char *a = t->action;
+  if (fe_is_action(a, "include_tasks") || fe_is_action(a, "include_role"))
+    fe_include_keywords(ld, t, fe_is_action(a, "include_role") ? "IncludeRole"
+                               : handler                        ? "HandlerTaskInclude"
+                                                                : "TaskInclude");
   if (fe_is_action(a, "include_tasks") || fe_is_action(a, "include")) {
     fe_include_args(ld, t, fe_include_tasks_args);
     FeNode *file = fe_include_file(ld, t);

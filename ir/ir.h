@@ -360,6 +360,8 @@ bool ir_has_template(IrLower *l, const FeNode *n);
  * str, the value of `raw_key` (or free-form text) last as _raw_params; NULL
  * when there are none. */
 const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key);
+/* Python's repr() of `n` as loaded, before templating (an arena string). */
+const char *ir_py_repr(IrLower *l, const FeNode *n);
 /* Lowers the module call of `ft` into `t` (action, module, args checked
  * against the schema; a module playc lacks becomes `unsupported`). `extra`
  * (a map, or NULL) holds arguments that inline ones override (`args:`,

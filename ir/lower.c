@@ -1230,3 +1230,15 @@ bool ir_has_template(IrLower *l, const FeNode *n) { return lw_has_template(l, n)
 const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key) {
   return lw_args_text(l, args, raw_key);
 }
+const char *ir_py_repr(IrLower *l, const FeNode *n) {
+  char *data = NULL;
+  size_t len = 0;
+  FILE *b = open_memstream(&data, &len);
+  if (!b)
+    return "";
+  lw_py_str(b, n, false);
+  fclose(b);
+  const char *s = pc_strdup(l->c, data);
+  free(data);
+  return s;
+}

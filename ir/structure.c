@@ -29,6 +29,7 @@ typedef struct StCtx {
   FeNode *kw[FE_KW_COUNT];   /* nearest value of each keyword */
   PcVec when;                /* FeNode*: conditions, outermost first */
   PcVec tags;                /* const char*: union */
+  PcVec env;                 /* FeNode*: environment values, outermost first */
   IrScope *scope;            /* the innermost frame */
   IrRole *role;              /* the role of the tasks, or NULL */
   const char *role_name;
@@ -243,6 +244,9 @@ static void st_inherit(St *s, StCtx *out, const StCtx *in, FeNode *const *kw) {
   *out = *in;
   out->when = (PcVec){0};
   out->tags = (PcVec){0};
+  out->env = (PcVec){0};
+  for (int i = 0; i < in->env.len; i++)
+    pc_vec_push(s->c, &out->env, in->env.items[i]);
   for (int i = 0; i < in->when.len; i++)
     pc_vec_push(s->c, &out->when, in->when.items[i]);
   for (int i = 0; i < in->tags.len; i++)
@@ -257,6 +261,8 @@ static void st_inherit(St *s, StCtx *out, const StCtx *in, FeNode *const *kw) {
   }
   if (kw[FE_KW_WHEN])
     pc_vec_push(s->c, &out->when, kw[FE_KW_WHEN]);
+  if (kw[FE_KW_ENVIRONMENT])
+    pc_vec_push(s->c, &out->env, kw[FE_KW_ENVIRONMENT]);
   FeNode *t = kw[FE_KW_TAGS];
   if (t) {
     int n = t->kind == FE_SEQ ? t->n : 1;
@@ -381,7 +387,8 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_IGNORE_ERRORS, FE_KW_IGNORE_UNREACHABLE, FE_KW_NO_LOG, FE_KW_RUN_ONCE,
                               FE_KW_ANY_ERRORS_FATAL, FE_KW_CHECK_MODE, FE_KW_RETRIES, FE_KW_DELAY,
                               FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
-                              FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE, FE_KW_DIFF};
+                              FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE, FE_KW_DIFF, FE_KW_ENVIRONMENT,
+                              FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION};
   for (int k = 0; k < FE_KW_COUNT; k++) {
     FeNode *v = ft && ft->kw[k] ? ft->kw[k] : x->kw[k];
     bool skip = !v || v == s->fp->kw[k];
@@ -540,6 +547,40 @@ static void st_become(St *s, IrExpr **out, FeNode *const *kw) {
       out[b[i].tk] = st_kw_root(s, kw[b[i].kw], false);
 }
 
+/* environment (Base.environment: a list extended by every level, the
+ * parents' values first): one list root holding, first, the repr of the
+ * levels as written (for Ansible's warning about a level that is not a
+ * dict), then each level's value (a dict, or a template giving one; a level
+ * that is a list gives its items), which the runtime merges in order
+ * (runtime/env.c). NULL when no level sets it. */
+static IrExpr *st_environment(St *s, const PcVec *env) {
+  int n = 0;
+  for (int i = 0; i < env->len; i++) {
+    FeNode *v = env->items[i];
+    n += v->kind == FE_SEQ ? v->n : 1;
+  }
+  if (n == 0)
+    return NULL;
+  FeNode *first = env->items[0];
+  FeNode *seq = pc_alloc(s->c, sizeof *seq);
+  seq->kind = FE_SEQ;
+  seq->loc = first->loc;
+  seq->items = pc_alloc(s->c, sizeof(FeNode *) * (size_t)n);
+  for (int i = 0; i < env->len; i++) {
+    FeNode *v = env->items[i];
+    for (int j = 0; j < (v->kind == FE_SEQ ? v->n : 1); j++)
+      seq->items[seq->n++] = v->kind == FE_SEQ ? v->items[j] : v;
+  }
+  IrExpr *list = ir_expr_new(s->c, IR_LIST, TY_LIST, first->loc);
+  IrExpr *repr = ir_expr_new(s->c, IR_CONST, TY_STR, first->loc); /* never templated */
+  repr->s = ir_py_repr(s->l, seq);
+  repr->slen = strlen(repr->s);
+  ir_expr_add_kid(s->c, list, repr);
+  for (int i = 0; i < seq->n; i++)
+    ir_expr_add_kid(s->c, list, ir_lower_value(s->l, seq->items[i]));
+  return ir_lower_root(s->l, list, NULL);
+}
+
 /* Setup's arguments from the play's gather_subset, gather_timeout and
  * fact_path: a dict of those given, or NULL. */
 static IrExpr *st_gather_args(St *s, FePlay *fp) {
@@ -588,6 +629,9 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
     if (kw[flags[i].kw])
       t->kw[flags[i].tk] = st_kw_root(s, kw[flags[i].kw], true);
   st_become(s, t->kw, kw);
+  t->kw[RT_TK_ENVIRONMENT] = st_environment(s, &x->env);
+  if (kw[FE_KW_DELEGATE_TO])
+    t->kw[RT_TK_DELEGATE_TO] = st_kw_root(s, kw[FE_KW_DELEGATE_TO], false);
   st_keywords(s, t, x, NULL);
 }
 
@@ -1232,6 +1276,11 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   ip->gather_facts = st_play_bool(s, fp->kw[FE_KW_GATHER_FACTS], true, "gather_facts");
   ip->gather_args = st_gather_args(s, fp);
   st_become(s, ip->setup_kw, fp->kw);
+  if (fp->kw[FE_KW_ENVIRONMENT]) {
+    PcVec env = {0};
+    pc_vec_push(s->c, &env, fp->kw[FE_KW_ENVIRONMENT]);
+    ip->setup_kw[RT_TK_ENVIRONMENT] = st_environment(s, &env);
+  }
   ip->force_handlers = st_play_bool(s, fp->kw[FE_KW_FORCE_HANDLERS], false, "force_handlers");
   ip->any_errors_fatal = st_play_bool(s, fp->kw[FE_KW_ANY_ERRORS_FATAL], false, "any_errors_fatal");
   ip->max_fail_percentage = -1;
@@ -1315,6 +1364,8 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
     x = t;
   }
   ip->tags = st_tags(s, &x);
+  if (fp->kw[FE_KW_ENVIRONMENT])
+    pc_vec_push(c, &x.env, fp->kw[FE_KW_ENVIRONMENT]);
   if (fp->import_when)
     pc_vec_push(c, &x.when, fp->import_when);
   x.scope = ip->scope;

@@ -311,7 +311,8 @@ error:
 
 /* A string var of the host, or NULL (caller frees). */
 static char *host_str_var(RtHost *h, const char *name) {
-  RtValue *v = rt_var(h, name, NULL);
+  RtValue *v = h->delegate_vars ? rt_dict_get(h->delegate_vars, name) : NULL; /* a delegate's own */
+  v = h->delegate_vars ? (v ? rt_incref(v) : rt_undef(name, NULL)) : rt_var(h, name, NULL);
   char *s = NULL;
   if (rt_kind(v) == RT_STR)
     s = rt_xstrdup(v->u.str.s);
@@ -367,6 +368,103 @@ static void host_timeouts(RtHost *h, RtConnParams *p) {
     free(a);
   }
   free(t);
+}
+
+/* ---- delegate_to ---------------------------------------------------------------- */
+
+typedef struct Delegate {
+  char *name;
+  RtConn *conn;
+  void *become;
+} Delegate;
+
+/* Closes the connections to every delegate (the host's own are closed). */
+static void delegates_close(RtHost *h) {
+  Delegate *d = h->delegates;
+  for (int i = 0; i < h->ndelegates; i++) {
+    h->conn = d[i].conn;
+    h->become = d[i].become;
+    rt_become_close(h);
+    if (h->conn)
+      rt_conn_close(h->conn);
+    free(d[i].name);
+  }
+  free(d);
+  h->delegates = NULL;
+  h->ndelegates = 0;
+  h->conn = NULL;
+  h->become = NULL;
+}
+
+/* The inventory variables of host `name`, as Ansible's get_host would give
+ * them: the implicit localhost runs locally; a name outside the inventory
+ * has none (it is its own address). New reference. */
+static RtValue *delegate_vars(RtRun *run, const char *name) {
+  for (int i = 0; i < run->inv.nhosts; i++)
+    if (!strcmp(run->inv.hosts[i].name, name))
+      return rt_inventory_host_vars(&run->inv, i);
+  RtValue *v = rt_dict_new(1);
+  if (!strcmp(name, "localhost"))
+    rt_dict_set(v, "ansible_connection", rt_strz("local"));
+  return v;
+}
+
+RtValue *rt_delegate_begin(RtHost *h, const RtTaskDef *t) {
+  RT_ASSERT(!h->delegate);
+  free(h->delegate_label);
+  h->delegate_label = NULL;
+  if (!t->kw[RT_TK_DELEGATE_TO])
+    return NULL;
+  RtValue *v = t->kw[RT_TK_DELEGATE_TO](h);
+  if (rt_is_error(v))
+    return v;
+  if (rt_kind(v) != RT_STR || !v->u.str.len || rt_is_omit(v) || !strcmp(v->u.str.s, h->name)) {
+    /* none, default(omit), or the host itself */
+    rt_decref(v);
+    return NULL;
+  }
+  h->delegate = rt_xstrdup(v->u.str.s);
+  rt_decref(v);
+  h->delegate_vars = delegate_vars(h->run, h->delegate);
+  RtValue *ah = rt_dict_get(h->delegate_vars, "ansible_host");
+  if (ah && rt_kind(ah) == RT_STR && strcmp(ah->u.str.s, h->delegate)) /* CallbackBase.host_label */
+    h->delegate_label = rt_xasprintf("%s(%s)", h->delegate, ah->u.str.s);
+  else
+    h->delegate_label = rt_xstrdup(h->delegate);
+  h->own_conn = h->conn;
+  h->own_become = h->become;
+  h->conn = NULL;
+  h->become = NULL;
+  Delegate *d = h->delegates;
+  for (int i = 0; i < h->ndelegates; i++)
+    if (!strcmp(d[i].name, h->delegate)) {
+      h->conn = d[i].conn;
+      h->become = d[i].become;
+    }
+  return NULL;
+}
+
+void rt_delegate_end(RtHost *h) {
+  if (!h->delegate)
+    return;
+  Delegate *d = h->delegates;
+  int i = 0;
+  while (i < h->ndelegates && strcmp(d[i].name, h->delegate))
+    i++;
+  if (i == h->ndelegates) {
+    d = h->delegates = rt_xrealloc(d, sizeof *d * (size_t)(h->ndelegates + 1));
+    d[h->ndelegates++] = (Delegate){rt_xstrdup(h->delegate), NULL, NULL};
+  }
+  d[i].conn = h->conn;
+  d[i].become = h->become;
+  h->conn = h->own_conn;
+  h->become = h->own_become;
+  h->own_conn = NULL;
+  h->own_become = NULL;
+  free(h->delegate);
+  h->delegate = NULL;
+  rt_decref(h->delegate_vars);
+  h->delegate_vars = NULL;
 }
 
 /* Opens h->conn by ansible_connection, play connection, -c, default ssh. */
@@ -427,6 +525,8 @@ void rt_host_close(RtHost *h) {
   if (h->conn)
     rt_conn_close(h->conn);
   h->conn = NULL;
+  if (!h->delegate)
+    delegates_close(h);
 }
 
 void rt_host_reset(RtHost *h) {
@@ -463,7 +563,10 @@ int rt_host_exec(RtHost *h, const char *script, const char *in, size_t inlen, Rt
   }
   bool fatal = true; /* become.c: the step's shell (a become shell when it escalates) */
   RtConn *c = rt_become_conn(h, h->conn, &fatal, err);
-  if (!c || c->ops->exec(c, script, in, inlen, res, err) < 0) {
+  char *with_env = c && h->env ? rt_xasprintf("%s%s", h->env, script) : NULL; /* env.c */
+  int rc = c ? c->ops->exec(c, with_env ? with_env : script, in, inlen, res, err) : -1;
+  free(with_env);
+  if (rc < 0) {
     if (!c && !fatal) { /* escalation failed: the task fails, the host stays */
       memset(res, 0, sizeof *res);
       return -1;

@@ -225,6 +225,11 @@ static void result_warnings(RtRun *run, const RtValue *result) {
   }
 }
 
+/* " -> X" after the host's name in a delegated task's lines (X: the
+ * delegate's name, and its ansible_host in parentheses when that differs,
+ * as CallbackBase.host_label), as two %s arguments. */
+#define DELEGATE(h) (h)->delegate_label ? " -> " : "", (h)->delegate_label ? (h)->delegate_label : ""
+
 void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, bool item) {
   RtBuf b = {0};
   if (st != RT_STATUS_UNREACHABLE && st != RT_STATUS_SKIPPED) /* as the callback's v2_runner_on_* */
@@ -232,7 +237,7 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
   switch (st) {
   case RT_STATUS_OK:
   case RT_STATUS_CHANGED:
-    rt_buf_printf(&b, "%s: [%s]", st == RT_STATUS_CHANGED ? "changed" : "ok", h->name);
+    rt_buf_printf(&b, "%s: [%s%s%s]", st == RT_STATUS_CHANGED ? "changed" : "ok", h->name, DELEGATE(h));
     if (item) {
       rt_buf_puts(&b, " => (item=");
       item_label(&b, result);
@@ -259,16 +264,16 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
   case RT_STATUS_IGNORED:
     exception_line(&b, h, result);
     if (item) {
-      rt_buf_printf(&b, "failed: [%s] (item=", h->name);
+      rt_buf_printf(&b, "failed: [%s%s%s] (item=", h->name, DELEGATE(h));
       item_label(&b, result);
       rt_buf_puts(&b, ") => ");
     } else {
-      rt_buf_printf(&b, "fatal: [%s]: FAILED! => ", h->name);
+      rt_buf_printf(&b, "fatal: [%s%s%s]: FAILED! => ", h->name, DELEGATE(h));
     }
     dump(&b, h, t, result);
     break;
   case RT_STATUS_UNREACHABLE:
-    rt_buf_printf(&b, "fatal: [%s]: UNREACHABLE! => ", h->name);
+    rt_buf_printf(&b, "fatal: [%s%s%s]: UNREACHABLE! => ", h->name, DELEGATE(h));
     dump(&b, h, t, result);
     break;
   }

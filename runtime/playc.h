@@ -148,6 +148,11 @@ typedef enum RtTaskKw {
   RT_TK_BECOME_FLAGS,
   RT_TK_BECOME_EXE,
   RT_TK_DIFF,             /* diff: the task returns and shows diffs (as -D) */
+  /* environment: a list: Python's repr of the levels as written (a string),
+   * then every level's value, outermost (play) first, each a dict or a
+   * template giving one; inner keys override outer ones (runtime/env.c) */
+  RT_TK_ENVIRONMENT,
+  RT_TK_DELEGATE_TO,      /* the host the task runs on (local_action: localhost) */
   RT_TK_COUNT
 } RtTaskKw;
 

@@ -702,6 +702,16 @@ struct RtHost {
   void *become;         /* become.c: the host's become shells, by (method, user, flags, exe) */
   char *become_error;   /* become.c: why escalation failed for the running step (the task
                          * fails with it: "Incorrect sudo password"), or NULL */
+  char *env;            /* env.c: the running step's `export ...` line, or NULL (owned) */
+  /* delegate_to (conn.c): while a step is delegated, conn and become are
+   * the delegate's (the host's own wait in own_conn, own_become) */
+  char *delegate;          /* the delegate's name, or NULL */
+  char *delegate_label;    /* "name(ansible_host)", shown as [h -> X] until the task's result prints */
+  RtValue *delegate_vars;  /* its inventory variables: the connection settings */
+  RtConn *own_conn;
+  void *own_become;
+  void *delegates;         /* conn.c: per delegate, its connection and become shells */
+  int ndelegates;
   int32_t *vars_files;  /* templated vars_files: the candidate each entry chose (-1: none), or NULL */
 };
 
@@ -794,6 +804,28 @@ void rt_become_close(RtHost *h);
 /* Reads the become password for -K (a prompt) or --become-password-file.
  * Returns -1 when done, else an exit code after printing the error. */
 int rt_become_password_load(RtRun *run);
+
+/* ---- conn.c: delegate_to ------------------------------------------------------ */
+
+/* Starts a step of task `t` on `h` delegated where its delegate_to names
+ * (nothing when it has none): the step's requests go to the delegate's
+ * connection (opened with the delegate's inventory variables, as Ansible's
+ * ansible_delegated_vars; one per host and delegate, reused), with the
+ * task host's variables. Returns NULL, or the keyword's error (new ref). */
+RtValue *rt_delegate_begin(RtHost *h, const RtTaskDef *t);
+/* Ends the delegated step: the host's own connection is back. */
+void rt_delegate_end(RtHost *h);
+
+/* ---- env.c: the environment keyword ---------------------------------------- */
+
+/* Evaluates task `t`'s environment on `h`: *prefix (owned, NULL when there
+ * is none) is the `export 'NAME=value' ...` line its requests start with.
+ * Returns NULL on success; else (a new reference) the expression's error
+ * value, or the failed result of a name the shell would refuse. */
+RtValue *rt_env_prefix(RtHost *h, const RtTaskDef *t, char **prefix);
+/* True (after Ansible's warning, once per run) when `t` is raw with an
+ * environment: raw runs without it. */
+bool rt_env_refused(RtHost *h, const RtTaskDef *t);
 
 /* ---- output.c: the default callback's layout ------------------------------- */
 

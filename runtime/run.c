@@ -1349,6 +1349,8 @@ static void close_hosts(RtRun *run) {
     free(h->incl);
     free(h->vars_files);
     free(h->unreachable_msg);
+    free(h->delegate_label); /* set when a run stopped inside a delegated task */
+    free(h->env);
     free(h);
   }
   free(run->hosts);

@@ -267,6 +267,34 @@ static const char *arg_text(void *ctx, const char *name) {
   }
 }
 
+/* Sets h->env for the step (env.c); false after recording the failure of
+ * an environment that does not evaluate, as Task.post_validate raises it. */
+static bool step_env(RtHost *h, const RtTaskDef *t) {
+  if (rt_env_refused(h, t))
+    return true;
+  RtValue *bad = rt_env_prefix(h, t, &h->env);
+  if (!bad)
+    return true;
+  if (rt_kind(bad) == RT_DICT) { /* the shell refused a name */
+    set_result(h, bad);
+    h->result_from_module = true;
+    return false;
+  }
+  char *e = error_text(bad), *msg;
+  if (is_undefined(bad))
+    msg = rt_xasprintf("The field 'environment' has an invalid value, which includes an undefined variable. "
+                       "The error was: %s%s%s",
+                       e, t->error_context ? "\n\n" : "", t->error_context ? t->error_context : "");
+  else
+    msg = rt_xstrdup(e);
+  set_result(h, failure(msg));
+  h->step_error = true;
+  free(msg);
+  free(e);
+  rt_decref(bad);
+  return false;
+}
+
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   if (rt_too_deep(args)) { /* before find_error recurses into it */
     rt_step_error(h, t, RT_PHASE_ARGS, rt_too_deep_error());
@@ -315,8 +343,22 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
       h->diff_mode = b;
     rt_decref(dm);
   }
+  RtValue *bad_delegate = rt_delegate_begin(h, t);
+  if (bad_delegate) {
+    rt_step_error(h, t, RT_PHASE_ARGS, bad_delegate);
+    rt_decref(args);
+    return true;
+  }
+  if (!step_env(h, t)) {
+    rt_delegate_end(h);
+    rt_decref(args);
+    return true;
+  }
   RtValue *r = rt_modules[t->module](h, args);
   rt_decref(args);
+  free(h->env);
+  h->env = NULL;
+  rt_delegate_end(h);
   if (!r && h->become_error) { /* become.c: escalation failed ("Incorrect sudo password") */
     r = rt_dict_new(2);
     rt_dict_set(r, "msg", rt_str_take(h->become_error, strlen(h->become_error)));
@@ -612,5 +654,7 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   h->last_result = r;
   h->loop_items = NULL;
   h->loop_index = -1;
+  free(h->delegate_label); /* its results have printed */
+  h->delegate_label = NULL;
   return st;
 }
