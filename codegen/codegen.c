@@ -1113,7 +1113,7 @@ static void cg_stmt_if(Cg *g, const IrExpr *e, LLVMValueRef buf) {
  * unpack it (an error unpacking is the template's). */
 static void cg_bind(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef v, LLVMValueRef buf) {
   int32_t n = e->nkids - from;
-  if (n == 1) {
+  if (n == 1 && !e->b) { /* b: the targets are a tuple (lower.c) */
     CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, e->kids[from]->slot), CG_CALL(g, CG_rt_incref, v));
     return;
   }

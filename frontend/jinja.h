@@ -82,7 +82,8 @@ typedef enum JStmtKind {
   JS_FILTER,   /* filter chain: expr is the chain, its innermost base a J_BODY (the body) */
   JS_WITH,     /* with name = expr, ...: body in a scope of its own (targets: a J_TUPLE of
                   J_NAMEs, expr: a J_TUPLE of their values) */
-  JS_UNSUPPORTED /* macro, call, block, include, import, from, extends: parsed, not compiled
+  JS_BLOCK,    /* block name: body (in a template that extends none, rendered where it is) */
+  JS_UNSUPPORTED /* macro, call, include, import, from, extends: parsed, not compiled
                     yet (`name` says which; a body when the statement has one) */
 } JStmtKind;
 

@@ -711,7 +711,7 @@ static JExpr *jt_target(JP *p, bool with_ns) {
     jp_kid(p, tuple, n);
     jp_next(p);
     if (paren && jp_is_op(p, ")"))
-      break;
+      break; /* `(a, b,)`; without parentheses a trailing comma is an error, as in Jinja2 */
   }
   if (paren)
     jp_expect(p, ")");
@@ -860,11 +860,37 @@ static JStmt *jt_with(JP *p, size_t off) {
   return st;
 }
 
+/* block := 'block' name ['scoped'] ['required'] '%}' body 'endblock' [name] */
+static JStmt *jt_blockstmt(JP *p, size_t off) {
+  static const char *const ends[] = {"endblock", NULL};
+  JStmt *st = jt_new(p, JS_BLOCK, "block", off);
+  if (p->tok.kind != JT_NAME) {
+    jp_error(p, p->tok.off, "expected a block name");
+    return st;
+  }
+  st->target = jp_new(p, J_NAME, p->tok.off);
+  st->target->name = p->tok.str;
+  jp_next(p);
+  while (jp_is_name(p, "scoped") || jp_is_name(p, "required"))
+    jp_next(p);
+  jt_block_end(p);
+  int endi;
+  st->body = jt_body(p, ends, "block", off, &endi);
+  jp_next(p);
+  if (!p->failed && p->tok.kind == JT_NAME) {
+    if (strcmp(p->tok.str, st->target->name) != 0)
+      jp_error(p, p->tok.off, pc_sprintf(p->c, "expected token 'end of statement block', got '%s'", p->tok.str));
+    jp_next(p);
+  }
+  jt_block_end(p);
+  return st;
+}
+
 /* Statements playc parses but does not compile yet: their tokens up to the
  * tag's end, and their body when they have one. */
 static JStmt *jt_unsupported(JP *p, const char *tag, size_t off) {
   static const struct { const char *tag, *end; } tags[] = {
-      {"macro", "endmacro"}, {"call", "endcall"}, {"block", "endblock"}, {"include", NULL},
+      {"macro", "endmacro"}, {"call", "endcall"}, {"include", NULL},
       {"import", NULL},      {"from", NULL},      {"extends", NULL},     {NULL, NULL}};
   for (int i = 0; tags[i].tag; i++) {
     if (strcmp(tag, tags[i].tag) != 0)
@@ -954,6 +980,7 @@ static JStmt *jt_stmt(JP *p, PcVec *parts, size_t open, const char *const *ends,
   if (!strcmp(tag, "set")) return jt_set(p, off);
   if (!strcmp(tag, "filter")) return jt_filter(p, off);
   if (!strcmp(tag, "with")) return jt_with(p, off);
+  if (!strcmp(tag, "block")) return jt_blockstmt(p, off);
   JStmt *st = jt_unsupported(p, tag, off);
   if (st)
     return st;

@@ -77,8 +77,9 @@ typedef enum IrType {
   X(SEQ, "seq", -1)          /* a statement's body: parts, as a TEMPLATE's kids */          \
   X(STMT_IF, "if-stmt", 3)   /* {% if %}: kids = cond, then SEQ, else SEQ */                \
   X(FOR, "for", -1)          /* kids = iterable, inline-if (const true: none), body SEQ, else SEQ, \
-                                targets (LOCALs); slot: `loop`, [slot_first, slot_end): the body's */ \
-  X(SET, "set", -1)          /* kids = value, targets (LOCALs; several: unpacked) */        \
+                                targets (LOCALs; b: a tuple, unpacked); slot: `loop`, \
+                                [slot_first, slot_end): the body's slots */                  \
+  X(SET, "set", -1)          /* kids = value, targets (LOCALs; b: a tuple, unpacked) */     \
   X(SETATTR, "setattr", 2)   /* `set ns.name = v`: kids = ns (a LOCAL), value */            \
   X(CAPTURE, "capture", 1)   /* kids[0] (a SEQ) rendered into a str of its own */           \
   X(LOCAL, "local", 1)       /* template local `name` in `slot`; kids[0]: what the name means \

@@ -385,6 +385,7 @@ static IrExpr *lw_capture(Lw *l, const JTemplate *t, PcLoc loc) {
 
 /* The targets of a for or set (a name or a tuple of names) as kids of `e`. */
 static void lw_targets(Lw *l, IrExpr *e, const JExpr *target) {
+  e->b = target->kind == J_TUPLE; /* unpack, even into one name (`for x, in ...`) */
   if (target->kind == J_NAME) {
     ir_expr_add_kid(l->c, e, lw_bind(l, target->name, target->loc));
     return;
@@ -402,6 +403,7 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   e->slot_first = l->nslots;
   IrExpr *targets = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
   lw_targets(l, targets, st->target);
+  e->b = targets->b;
   IrExpr *cond = st->cond ? lw_jexpr(l, st->cond) : ir_expr_new(l->c, IR_CONST, TY_BOOL, st->loc);
   if (!st->cond)
     cond->b = true;
@@ -473,6 +475,12 @@ static IrExpr *lw_stmt(Lw *l, const JStmt *st) {
     return e;
   }
   case JS_WITH: return lw_with(l, st);
+  case JS_BLOCK: { /* no `extends` (refused): the block renders where it stands, in a scope of its own */
+    int32_t outer = lw_scope_open(l);
+    e = lw_seq(l, st->body, st->loc);
+    lw_scope_close(l, outer);
+    return e;
+  }
   case JS_UNSUPPORTED: break;
   }
   e = lw_const_str(l, "", 0, st->loc);
