@@ -1125,16 +1125,24 @@ static void cg_bind(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef v, LLVMVa
 
 enum { CG_FOR_TARGETS = 4 }; /* IR_FOR: iterable, inline if, body, else, then the targets */
 
-/* The inline if's pass: binds each item, keeps those whose condition holds. */
-static void cg_for_filter(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
-  LLVMBasicBlockRef head = cg_block(g, "ffor.head"), step = cg_block(g, "ffor.step"),
-                    keep = cg_block(g, "ffor.keep"), err = cg_block(g, "ffor.err"), done = cg_block(g, "ffor.done");
+/* The head of a pass over the items: at `head`, the next item or `done`;
+ * leaves the builder in the step, the item bound to the targets. */
+static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, bool with_loop, LLVMBasicBlockRef head,
+                        LLVMBasicBlockRef done, LLVMValueRef buf) {
+  LLVMBasicBlockRef step = cg_block(g, "for.step");
   LLVMBuildBr(g->b, head);
   cg_at(g, head);
-  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i8(g, false));
+  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i8(g, with_loop));
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, x, ""), done, step);
   cg_at(g, step);
   cg_bind(g, e, CG_FOR_TARGETS, x, buf);
+}
+
+/* The inline if's pass: binds each item, keeps those whose condition holds. */
+static void cg_for_filter(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
+  LLVMBasicBlockRef head = cg_block(g, "ffor.head"), keep = cg_block(g, "ffor.keep"), err = cg_block(g, "ffor.err"),
+                    done = cg_block(g, "ffor.done");
+  cg_for_head(g, e, f, false, head, done, buf);
   LLVMValueRef t = cg_if_truth(g, e->kids[1]);
   LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
   LLVMAddCase(sw, cg_i32(g, 1), keep);
@@ -1158,14 +1166,9 @@ static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
   const IrExpr *c = e->kids[1];
   if (!(c->op == IR_CONST && c->type == TY_BOOL && c->b))
     cg_for_filter(g, e, f, buf);
-  LLVMBasicBlockRef head = cg_block(g, "for.head"), step = cg_block(g, "for.body"), done = cg_block(g, "for.done"),
-                    other = cg_block(g, "for.else"), join = cg_block(g, "for.join");
-  LLVMBuildBr(g->b, head);
-  cg_at(g, head);
-  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i8(g, true));
-  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, x, ""), done, step);
-  cg_at(g, step);
-  cg_bind(g, e, CG_FOR_TARGETS, x, buf);
+  LLVMBasicBlockRef head = cg_block(g, "for.head"), done = cg_block(g, "for.done"), other = cg_block(g, "for.else"),
+                    join = cg_block(g, "for.join");
+  cg_for_head(g, e, f, true, head, done, buf);
   cg_stmt(g, e->kids[2], buf);
   LLVMBuildBr(g->b, head);
   cg_at(g, done);
