@@ -82,8 +82,10 @@ typedef enum JStmtKind {
   JS_FILTER,   /* filter chain: expr is the chain, its innermost base a J_BODY (the body) */
   JS_WITH,     /* with name = expr, ...: body in a scope of its own (targets: a J_TUPLE of
                   J_NAMEs, expr: a J_TUPLE of their values) */
+  JS_MACRO,    /* macro name(params): body; target: its J_NAME, expr: a J_LIST of the
+                  params (J_NAMEs), cond: a J_LIST of their defaults (NULL: none) */
   JS_BLOCK,    /* block name: body (in a template that extends none, rendered where it is) */
-  JS_UNSUPPORTED /* macro, call, include, import, from, extends: parsed, not compiled
+  JS_UNSUPPORTED /* call, include, import, from, extends: parsed, not compiled
                     yet (`name` says which; a body when the statement has one) */
 } JStmtKind;
 

@@ -860,6 +860,39 @@ static JStmt *jt_with(JP *p, size_t off) {
   return st;
 }
 
+/* macro := 'macro' name '(' [param ['=' expr] {',' param ['=' expr]}] ')' '%}' body 'endmacro' */
+static JStmt *jt_macro(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_MACRO, "macro", off);
+  st->target = jp_new(p, J_NAME, p->tok.off);
+  st->target->name = p->tok.kind == JT_NAME ? p->tok.str : "";
+  if (p->tok.kind != JT_NAME)
+    jp_error(p, p->tok.off, "expected a macro name");
+  jp_next(p);
+  st->expr = jp_new(p, J_LIST, off);
+  st->cond = jp_new(p, J_LIST, off);
+  jp_expect(p, "(");
+  while (!p->failed && !jp_is_op(p, ")")) {
+    if (st->expr->nkids)
+      jp_expect(p, ",");
+    if (p->tok.kind != JT_NAME) {
+      jp_error(p, p->tok.off, "expected a parameter name");
+      break;
+    }
+    JExpr *n = jp_new(p, J_NAME, p->tok.off);
+    n->name = p->tok.str;
+    jp_next(p);
+    bool def = jp_accept(p, "=");
+    if (!def && st->cond->nkids && st->cond->kids[st->cond->nkids - 1])
+      jp_error(p, n->off, "non-default argument follows default argument");
+    jp_kid(p, st->expr, n);
+    jp_kid(p, st->cond, def ? jp_expr(p) : NULL);
+  }
+  jp_expect(p, ")");
+  jt_block_end(p);
+  st->body = jt_block(p, st, "endmacro");
+  return st;
+}
+
 /* block := 'block' name ['scoped'] ['required'] '%}' body 'endblock' [name] */
 static JStmt *jt_blockstmt(JP *p, size_t off) {
   static const char *const ends[] = {"endblock", NULL};
@@ -890,7 +923,7 @@ static JStmt *jt_blockstmt(JP *p, size_t off) {
  * tag's end, and their body when they have one. */
 static JStmt *jt_unsupported(JP *p, const char *tag, size_t off) {
   static const struct { const char *tag, *end; } tags[] = {
-      {"macro", "endmacro"}, {"call", "endcall"}, {"include", NULL},
+      {"call", "endcall"}, {"include", NULL},
       {"import", NULL},      {"from", NULL},      {"extends", NULL},     {NULL, NULL}};
   for (int i = 0; tags[i].tag; i++) {
     if (strcmp(tag, tags[i].tag) != 0)
@@ -981,6 +1014,7 @@ static JStmt *jt_stmt(JP *p, PcVec *parts, size_t open, const char *const *ends,
   if (!strcmp(tag, "filter")) return jt_filter(p, off);
   if (!strcmp(tag, "with")) return jt_with(p, off);
   if (!strcmp(tag, "block")) return jt_blockstmt(p, off);
+  if (!strcmp(tag, "macro")) return jt_macro(p, off);
   JStmt *st = jt_unsupported(p, tag, off);
   if (st)
     return st;

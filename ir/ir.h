@@ -350,6 +350,7 @@ typedef struct IrLower {
    * (IrLocalName), the slots given, the body of a `{% filter %}` block. */
   PcVec tlocals;
   int32_t tscope; /* where the innermost scope's names start in tlocals */
+  int32_t macro_depth; /* macro calls being inlined */
   int32_t nslots;
   IrExpr *filter_body;
 } IrLower;

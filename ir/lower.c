@@ -208,6 +208,7 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
 typedef struct LwLocal {
   const char *name;
   int32_t slot;
+  const JStmt *macro; /* a `{% macro %}`: expanded where it is called, no slot */
 } LwLocal;
 
 /* What `name` means among tlocals[0, below): a LOCAL (falling back to what
@@ -217,6 +218,11 @@ static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below) {
     const LwLocal *n = l->tlocals.items[k];
     if (strcmp(n->name, name) != 0)
       continue;
+    if (n->macro) { /* a macro used as a value (not called) */
+      IrExpr *e = lw_const_str(l, "", 0, loc);
+      e->unsupported = pc_sprintf(l->c, "the macro '%s' used as a value", name);
+      return e;
+    }
     IrExpr *e = ir_expr_new(l->c, IR_LOCAL, TY_ANY, loc);
     e->name = name;
     e->slot = n->slot;
@@ -255,6 +261,71 @@ static void lw_scope_close(Lw *l, int32_t outer) {
 }
 
 static IrExpr *lw_jexpr(Lw *l, const JExpr *j);
+static void lw_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc);
+static void lw_targets(Lw *l, IrExpr *e, const JExpr *target);
+
+/* The macro `name` means here, or NULL. */
+static const JStmt *lw_macro(Lw *l, const char *name) {
+  for (int32_t k = l->tlocals.len - 1; k >= 0; k--) {
+    const LwLocal *n = l->tlocals.items[k];
+    if (strcmp(n->name, name) == 0)
+      return n->macro;
+  }
+  return NULL;
+}
+
+enum { LW_MACRO_DEPTH = 16 }; /* macros calling macros, inlined: deeper is refused (recursion) */
+
+/* A macro call, inlined: its arguments (read where it is called), then a
+ * scope with its parameters bound and its body, rendered into a string. */
+static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const JStmt *m) {
+  int32_t npos = j->nkids - 1 - j->nkw, nparams = m->expr->nkids;
+  IrExpr *e = ir_expr_new(l->c, IR_CAPTURE, TY_STR, j->loc);
+  if (l->macro_depth >= LW_MACRO_DEPTH || npos > nparams) {
+    IrExpr *c = lw_const_str(l, "", 0, j->loc);
+    c->unsupported = npos > nparams ? pc_sprintf(l->c, "macro '%s' takes not more than %d argument(s)",
+                                                  m->target->name, nparams)
+                                    : pc_sprintf(l->c, "the recursive macro '%s'", m->target->name);
+    return c;
+  }
+  IrExpr **vals = pc_alloc(l->c, sizeof(IrExpr *) * (size_t)(nparams + 1));
+  for (int32_t i = 0; i < nparams; i++) {
+    const JExpr *arg = i < npos ? j->kids[1 + i] : NULL;
+    for (int32_t k = 0; k < j->nkw && !arg; k++)
+      if (strcmp(j->kwnames[k], m->expr->kids[i]->name) == 0)
+        arg = j->kids[1 + npos + k];
+    if (!arg)
+      arg = m->cond->kids[i];
+    if (!arg) {
+      IrExpr *c = lw_const_str(l, "", 0, j->loc);
+      c->unsupported = pc_sprintf(l->c, "calling macro '%s' without its argument '%s'", m->target->name,
+                                  m->expr->kids[i]->name);
+      return c;
+    }
+    vals[i] = lw_jexpr(l, arg);
+  }
+  for (int32_t k = 0; k < j->nkw; k++) {
+    bool known = false;
+    for (int32_t i = 0; i < nparams; i++)
+      known |= strcmp(j->kwnames[k], m->expr->kids[i]->name) == 0;
+    if (!known)
+      pc_error_at(l->c, j->loc, "macro '%s' takes no keyword argument '%s'", m->target->name, j->kwnames[k]);
+  }
+  IrExpr *seq = ir_expr_new(l->c, IR_SEQ, TY_NONE, j->loc);
+  int32_t outer = lw_scope_open(l);
+  l->macro_depth++;
+  for (int32_t i = 0; i < nparams; i++) {
+    IrExpr *set = ir_expr_new(l->c, IR_SET, TY_NONE, j->loc);
+    ir_expr_add_kid(l->c, set, vals[i]);
+    lw_targets(l, set, m->expr->kids[i]);
+    ir_expr_add_kid(l->c, seq, set);
+  }
+  lw_parts(l, seq, m->body, m->loc);
+  l->macro_depth--;
+  lw_scope_close(l, outer);
+  ir_expr_add_kid(l->c, e, seq);
+  return e;
+}
 
 /* Calls lowered to other ops: `namespace(k=v ...)` and `loop.cycle(a, b ...)`
  * (the argument at loop.index0 modulo their count); NULL for the others. */
@@ -263,6 +334,9 @@ static IrExpr *lw_jcall_builtin(Lw *l, const JExpr *j) {
   int32_t npos = j->nkids - 1 - j->nkw;
   if (j->unsupported)
     return NULL;
+  const JStmt *m = callee->kind == J_NAME ? lw_macro(l, callee->name) : NULL;
+  if (m)
+    return lw_macro_call(l, j, m);
   if (callee->kind == J_NAME && !strcmp(callee->name, "namespace") && npos == 0) {
     IrExpr *probe = lw_name(l, "namespace", j->loc, l->tlocals.len);
     if (probe->op != IR_VAR)
@@ -475,6 +549,14 @@ static IrExpr *lw_stmt(Lw *l, const JStmt *st) {
     return e;
   }
   case JS_WITH: return lw_with(l, st);
+  case JS_MACRO: { /* defines its name in this scope; each call is expanded in place */
+    LwLocal *n = pc_alloc(l->c, sizeof *n);
+    n->name = st->target->name;
+    n->slot = -1;
+    n->macro = st;
+    pc_vec_push(l->c, &l->tlocals, n);
+    return ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  }
   case JS_BLOCK: { /* no `extends` (refused): the block renders where it stands, in a scope of its own */
     int32_t outer = lw_scope_open(l);
     e = lw_seq(l, st->body, st->loc);
