@@ -75,7 +75,21 @@
   X(rt_step_set_changed, "vpb")                                                           \
   X(rt_step_set_failed, "vpb")                                                            \
   X(rt_step_end, "vpp")                                                                   \
-  X(rt_task_finish, "ipp")
+  X(rt_task_finish, "ipp")                                                                 \
+  X(rt_tpl_newlines, "vpi")                                                               \
+  X(rt_locals_enter, "ppi")                                                               \
+  X(rt_locals_leave, "vpp")                                                               \
+  X(rt_local, "ppi")                                                                      \
+  X(rt_local_set, "vpip")                                                                 \
+  X(rt_local_unpack, "ppplp")                                                              \
+  X(rt_local_set_item, "vpipl")                                                           \
+  X(rt_local_setattr, "vppippp")                                                          \
+  X(rt_namespace, "pp")                                                                   \
+  X(rt_for_begin, "ppppiiip")                                                              \
+  X(rt_for_next, "ppb")                                                                   \
+  X(rt_for_keep, "vp")                                                                    \
+  X(rt_for_filtered, "vp")                                                                \
+  X(rt_for_end, "bp")
 
 typedef enum CgRtId {
 #define X(n, sig) CG_##n,
@@ -112,6 +126,12 @@ CG_SIG_CHECK(rt_dict_put_value, RtValue *(*)(RtValue *, RtValue *, RtValue *));
 CG_SIG_CHECK(rt_lookup, RtValue *(*)(RtHost *, const char *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_slice, RtValue *(*)(RtValue *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
+CG_SIG_CHECK(rt_local_setattr, void (*)(RtHost *, RtTpl *, int32_t, const char *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_for_begin, RtFor *(*)(RtHost *, RtTpl *, RtValue *, int32_t, int32_t, int32_t, const RtLoc *));
+CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, bool));
+CG_SIG_CHECK(rt_for_end, bool (*)(RtFor *));
+CG_SIG_CHECK(rt_local_set_item, void (*)(RtHost *, int32_t, RtValue *, int64_t));
+CG_SIG_CHECK(rt_local_unpack, RtValue *(*)(RtTpl *, RtValue *, int64_t, const RtLoc *));
 _Static_assert(sizeof(RtStatus) == 4 && sizeof(bool) == 1 && sizeof(size_t) == 8, "ABI");
 
 typedef struct CgRtFn {
@@ -1027,11 +1047,22 @@ static LLVMValueRef cg_if(Cg *g, const IrExpr *e) {
   return cg_phi(g, g->t_ptr, vals, bbs, 3);
 }
 
-/* One part of a template: text as it is, a value rendered (None as ""). */
+static void cg_stmt(Cg *g, const IrExpr *e, LLVMValueRef buf);
+
+/* Template statements: written into the buffer, no value. */
+static bool cg_is_stmt(const IrExpr *e) {
+  return e->op == IR_SEQ || e->op == IR_STMT_IF || e->op == IR_FOR || e->op == IR_SET || e->op == IR_SETATTR;
+}
+
+/* One part of a template: text as it is, a value rendered (None as ""), a statement. */
 static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef buf) {
   const IrExpr *k = e->kids[i];
   if (k->op == IR_CONST && k->type == TY_STR && !ir_is_ref(k)) {
     CG_CALL(g, CG_rt_tpl_text, buf, cg_bytes(g, k->s, k->slen), cg_i64(g, k->s ? (int64_t)k->slen : 0));
+    return buf;
+  }
+  if (cg_is_stmt(k)) {
+    cg_stmt(g, k, buf);
     return buf;
   }
   LLVMValueRef v = cg_expr(g, k);
@@ -1040,9 +1071,156 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
   return buf;
 }
 
+/* A template; one with statements runs in a frame of its locals. */
 static LLVMValueRef cg_template(Cg *g, const IrExpr *e) {
+  LLVMValueRef saved = e->slot_end ? CG_CALL(g, CG_rt_locals_enter, g->host, cg_i32(g, e->slot_end)) : NULL;
   LLVMValueRef buf = cg_kids(g, e, 0, cg_call0(g, CG_rt_tpl_begin), cg_template_part);
-  return CG_CALL(g, e->op == IR_RENDER ? CG_rt_tpl_end_str : CG_rt_tpl_end, buf);
+  if (e->keep_nl)
+    CG_CALL(g, CG_rt_tpl_newlines, buf, cg_i32(g, e->keep_nl));
+  LLVMValueRef r = CG_CALL(g, e->op == IR_RENDER ? CG_rt_tpl_end_str : CG_rt_tpl_end, buf);
+  if (saved)
+    CG_CALL(g, CG_rt_locals_leave, g->host, saved);
+  return r;
+}
+
+/* The error a truth test left in the error slot, recorded in the buffer. */
+static void cg_record_error(Cg *g, LLVMValueRef buf) {
+  LLVMValueRef err = cg_load(g, g->t_ptr, g->err_slot);
+  CG_CALL(g, CG_rt_tpl_value, buf, err);
+  cg_decref(g, err);
+}
+
+/* {% if c %}a{% else %}b{% endif %}: an error evaluating c is the template's. */
+static void cg_stmt_if(Cg *g, const IrExpr *e, LLVMValueRef buf) {
+  LLVMValueRef t = cg_if_truth(g, e->kids[0]);
+  LLVMBasicBlockRef err = cg_block(g, "sif.err"), yes = cg_block(g, "sif.then"), no = cg_block(g, "sif.else"),
+                    join = cg_block(g, "sif.join");
+  LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
+  LLVMAddCase(sw, cg_i32(g, 1), yes);
+  LLVMAddCase(sw, cg_i32(g, 0), no);
+  cg_at(g, err);
+  cg_record_error(g, buf);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, yes);
+  cg_stmt(g, e->kids[1], buf);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, no);
+  cg_stmt(g, e->kids[2], buf);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+}
+
+/* Binds targets kids[from..] to `v` (borrowed): one name takes it, several
+ * unpack it (an error unpacking is the template's). */
+static void cg_bind(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef v, LLVMValueRef buf) {
+  int32_t n = e->nkids - from;
+  if (n == 1 && !e->b) { /* b: the targets are a tuple (lower.c) */
+    CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, e->kids[from]->slot), CG_CALL(g, CG_rt_incref, v));
+    return;
+  }
+  LLVMValueRef items = CG_CALL(g, CG_rt_local_unpack, buf, v, cg_i64(g, n), cg_loc(g, e->loc));
+  for (int32_t k = 0; k < n; k++)
+    CG_CALL(g, CG_rt_local_set_item, g->host, cg_i32(g, e->kids[from + k]->slot), items, cg_i64(g, k));
+  cg_decref(g, items);
+}
+
+enum { CG_FOR_TARGETS = 4 }; /* IR_FOR: iterable, inline if, body, else, then the targets */
+
+/* The head of a pass over the items: at `head`, the next item or `done`;
+ * leaves the builder in the step, the item bound to the targets. */
+static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, bool with_loop, LLVMBasicBlockRef head,
+                        LLVMBasicBlockRef done, LLVMValueRef buf) {
+  LLVMBasicBlockRef step = cg_block(g, "for.step");
+  LLVMBuildBr(g->b, head);
+  cg_at(g, head);
+  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i8(g, with_loop));
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, x, ""), done, step);
+  cg_at(g, step);
+  cg_bind(g, e, CG_FOR_TARGETS, x, buf);
+}
+
+/* The inline if's pass: binds each item, keeps those whose condition holds. */
+static void cg_for_filter(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
+  LLVMBasicBlockRef head = cg_block(g, "ffor.head"), keep = cg_block(g, "ffor.keep"), err = cg_block(g, "ffor.err"),
+                    done = cg_block(g, "ffor.done");
+  cg_for_head(g, e, f, false, head, done, buf);
+  LLVMValueRef t = cg_if_truth(g, e->kids[1]);
+  LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
+  LLVMAddCase(sw, cg_i32(g, 1), keep);
+  LLVMAddCase(sw, cg_i32(g, 0), head);
+  cg_at(g, keep);
+  CG_CALL(g, CG_rt_for_keep, f);
+  LLVMBuildBr(g->b, head);
+  cg_at(g, err);
+  cg_record_error(g, buf);
+  LLVMBuildBr(g->b, head);
+  cg_at(g, done);
+  CG_CALL(g, CG_rt_for_filtered, f);
+}
+
+/* {% for t in items if c %}body{% else %}other{% endfor %} (runtime/playc.h's protocol). */
+static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
+  LLVMValueRef items = cg_expr(g, e->kids[0]);
+  LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items, cg_i32(g, e->slot_first),
+                           cg_i32(g, e->slot_end), cg_i32(g, e->slot), cg_loc(g, e->loc));
+  cg_decref(g, items);
+  const IrExpr *c = e->kids[1];
+  if (!(c->op == IR_CONST && c->type == TY_BOOL && c->b))
+    cg_for_filter(g, e, f, buf);
+  LLVMBasicBlockRef head = cg_block(g, "for.head"), done = cg_block(g, "for.done"), other = cg_block(g, "for.else"),
+                    join = cg_block(g, "for.join");
+  cg_for_head(g, e, f, true, head, done, buf);
+  cg_stmt(g, e->kids[2], buf);
+  LLVMBuildBr(g->b, head);
+  cg_at(g, done);
+  LLVMValueRef ran = CG_CALL(g, CG_rt_for_end, f);
+  LLVMBuildCondBr(g->b, ran, join, other); /* cg_call gives C bools as i1 */
+  cg_at(g, other);
+  cg_stmt(g, e->kids[3], buf);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+}
+
+static void cg_stmt(Cg *g, const IrExpr *e, LLVMValueRef buf) {
+  switch (e->op) {
+  case IR_SEQ: cg_kids(g, e, 0, buf, cg_template_part); return;
+  case IR_STMT_IF: cg_stmt_if(g, e, buf); return;
+  case IR_FOR: cg_for(g, e, buf); return;
+  case IR_SET: {
+    LLVMValueRef v = cg_expr(g, e->kids[0]);
+    cg_bind(g, e, 1, v, buf);
+    cg_decref(g, v);
+    return;
+  }
+  case IR_SETATTR: {
+    const IrExpr *ns = e->kids[0];
+    LLVMValueRef v = cg_expr(g, e->kids[1]);
+    CG_CALL(g, CG_rt_local_setattr, g->host, buf, cg_i32(g, ns->op == IR_LOCAL ? ns->slot : -1),
+            cg_cstr(g, e->name), v, cg_loc(g, e->loc));
+    return;
+  }
+  default: PC_UNREACHABLE();
+  }
+}
+
+/* A local: its slot's value, or what the name means outside while unset. */
+static LLVMValueRef cg_local(Cg *g, const IrExpr *e) {
+  LLVMValueRef v = CG_CALL(g, CG_rt_local, g->host, cg_i32(g, e->slot));
+  LLVMBasicBlockRef set = cg_here(g), unset = cg_block(g, "local.unset"), join = cg_block(g, "local.join");
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v, ""), unset, join);
+  cg_at(g, unset);
+  LLVMValueRef outer = cg_expr(g, e->kids[0]);
+  LLVMBasicBlockRef unset_end = cg_here(g);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  return cg_phi(g, g->t_ptr, (LLVMValueRef[]){v, outer}, (LLVMBasicBlockRef[]){set, unset_end}, 2);
+}
+
+/* A body rendered into a string of its own ({% set x %}, {% filter %}). */
+static LLVMValueRef cg_capture(Cg *g, const IrExpr *e) {
+  LLVMValueRef buf = cg_call0(g, CG_rt_tpl_begin);
+  cg_stmt(g, e->kids[0], buf);
+  return CG_CALL(g, CG_rt_tpl_end_str, buf);
 }
 
 /* a ~ b ~ c: one buffer, each operand rendered with str(). */
@@ -1132,6 +1310,10 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_SINGLE: return cg_single(g, e);
   case IR_COND: return cg_cond(g, e);
   case IR_LOOKUP: return cg_lookup(g, e);
+  case IR_LOCAL: return cg_local(g, e);
+  case IR_CAPTURE: return cg_capture(g, e);
+  case IR_NAMESPACE: return CG_CALL(g, CG_rt_namespace, cg_expr(g, e->kids[0]));
+  case IR_SEQ: case IR_STMT_IF: case IR_FOR: case IR_SET: case IR_SETATTR: break; /* cg_stmt */
   case IR_CALL: break; /* -o refuses calls before codegen (ir_check_build) */
   case IR_NOPS: break;
   }

@@ -8,7 +8,8 @@
 
 #include "frontend.h"
 
-typedef enum JTokKind { JT_EOF, JT_NAME, JT_INT, JT_FLOAT, JT_STR, JT_OP, JT_VAR_END, JT_ERR } JTokKind;
+/* JT_VAR_END: "}}" or "-}}"; JT_BLOCK_END: "%}", "-%}" or "+%}" (str says which). */
+typedef enum JTokKind { JT_EOF, JT_NAME, JT_INT, JT_FLOAT, JT_STR, JT_OP, JT_VAR_END, JT_BLOCK_END, JT_ERR } JTokKind;
 
 typedef struct JTok {
   JTokKind kind;
@@ -30,7 +31,7 @@ typedef enum JKind {
   J_FILTER, J_TEST, J_IF, J_LIST, J_TUPLE, J_DICT,
   J_CONCAT, /* kids: the operands of a `~` chain, in order */
   J_CALL, /* kids: [callee, args..., kwargs...] */
-  J_STMT  /* '{% ... %}' and the rest of the template, as written (s, slen): planned, not compiled yet */
+  J_BODY  /* the rendered body of a `{% filter %}` block: the base of its filter chain */
 } JKind;
 
 /* Binary operators, in the order of runtime/playc.h's RtBinOp. */
@@ -70,17 +71,55 @@ struct JExpr {
                        lowered to `a < b and b < c`): lowered once */
 };
 
-/* A template: text parts (expr == NULL) and {{ expr }} parts, in order. */
+typedef struct JTemplate JTemplate;
+
+/* A `{% ... %}` statement. `elif` is an JS_IF in the `orelse` of the one before. */
+typedef enum JStmtKind {
+  JS_IF,       /* if expr: body [else: orelse] */
+  JS_FOR,      /* for target in expr [if cond] [recursive]: body [else: orelse] */
+  JS_SET,      /* set target = expr */
+  JS_SETBLOCK, /* set target: body (rendered into a string) */
+  JS_FILTER,   /* filter chain: expr is the chain, its innermost base a J_BODY (the body) */
+  JS_WITH,     /* with name = expr, ...: body in a scope of its own (targets: a J_TUPLE of
+                  J_NAMEs, expr: a J_TUPLE of their values) */
+  JS_MACRO,    /* macro name(params): body; target: its J_NAME, expr: a J_LIST of the
+                  params (J_NAMEs), cond: a J_LIST of their defaults (NULL: none) */
+  JS_BLOCK,    /* block name: body (in a template that extends none, rendered where it is) */
+  JS_UNSUPPORTED /* call, include, import, from, extends: parsed, not compiled
+                    yet (`name` says which; a body when the statement has one) */
+} JStmtKind;
+
+typedef struct JStmt {
+  JStmtKind kind;
+  PcLoc loc;
+  size_t off;
+  const char *name;  /* the statement's tag ("for", "macro" ...) */
+  JExpr *expr;       /* if: condition; for: iterable; set/with: value; filter: the chain */
+  JExpr *target;     /* for/set/with: a J_NAME, a J_TUPLE of J_NAMEs, or (set) a J_GETATTR ns.attr */
+  JExpr *cond;       /* for: the inline `if` filter, or NULL */
+  bool recursive;    /* for ... recursive */
+  JTemplate *body, *orelse; /* orelse: if/for `else`, or NULL */
+} JStmt;
+
+/* A template: text parts (expr and stmt NULL), {{ expr }} parts and
+ * {% stmt %} parts, in order. */
 typedef struct JPart {
-  const char *text; /* when expr == NULL */
+  const char *text; /* when expr and stmt are NULL */
   size_t len;
   JExpr *expr;
+  JStmt *stmt;
 } JPart;
 
-typedef struct JTemplate {
+struct JTemplate {
   JPart *parts;
   int32_t nparts;
-} JTemplate;
+  bool has_stmt; /* a statement anywhere in it (lower.c gives it local variables) */
+};
+
+/* The options of Jinja2's lexer that change whitespace. Ansible templates
+ * playbook strings with trim_blocks on and lstrip_blocks off (its
+ * AnsibleEnvironment); the template module passes its own. */
+typedef struct JOpts { bool trim_blocks, lstrip_blocks; } JOpts;
 
 /* Where offset `off` of a string found at `loc` is (for scalars on one line). */
 PcLoc fe_jinja_loc(const char *src, PcLoc loc, size_t off);
@@ -90,8 +129,13 @@ PcLoc fe_jinja_loc(const char *src, PcLoc loc, size_t off);
  * and as the height of the tree built, is a located error; chains that
  * Jinja2 itself builds flat (~, comparisons) and and/or chains stay flat. */
 JExpr *fe_jinja_parse_expr(PcCtx *c, const char *src, PcLoc loc);
-/* Parses a template text. NULL after a diagnostic. */
+/* Parses a template text with Ansible's options for playbook strings
+ * (trim_blocks, no lstrip_blocks). NULL after a diagnostic. */
 JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc);
+/* The same with explicit lexer options (the template module's). Every
+ * statement's block structure is checked (unknown tags, unclosed blocks, a
+ * stray `endfor` are located errors, worded as Jinja2 words them). */
+JTemplate *fe_jinja_parse_template_opts(PcCtx *c, const char *src, PcLoc loc, const JOpts *o);
 /* True if `s` contains template syntax ({{, {% or {#). */
 bool fe_jinja_is_template(const char *s);
 

@@ -146,6 +146,11 @@ JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos) {
     t.str = pc_strndup(c, src + *pos, i - *pos);
     t.slen = i - *pos;
     *pos = i;
+  } else if ((src[i] == '-' || src[i] == '+' || src[i] == '%') && strncmp(src + i + (src[i] != '%'), "%}", 2) == 0) {
+    t.kind = JT_BLOCK_END; /* "%}", "-%}" (strip after), "+%}" (keep the newline after) */
+    t.slen = src[i] == '%' ? 2 : 3;
+    t.str = t.slen == 2 ? "%}" : src[i] == '-' ? "-%}" : "+%}";
+    *pos = i + t.slen;
   } else if (src[i] == '-' && src[i + 1] == '}' && src[i + 2] == '}') { /* "-}}": strip after */
     t.kind = JT_VAR_END;
     t.str = "-}}";

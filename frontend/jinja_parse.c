@@ -3,8 +3,11 @@
  * templates, with Jinja2's precedence (parser.py): conditional `a if c else b`
  * < or < and < not < comparisons/in < + - < ~ < * / // % < ** < unary - + with
  * filters `|` and tests `is` < postfix .attr [sub]. Templates are text with
- * {{ expr }} and {# comments #}; {% statements %} are not supported yet and
- * are reported as such. Errors are located inside the YAML scalar.
+ * {{ expr }}, {# comments #} and {% statements %} (if, for, set, filter,
+ * with, raw; macro/call/block/include/import/extends are parsed for their
+ * structure and left to lower.c to refuse), with Jinja2's whitespace
+ * control: `-` and `+` on tags, trim_blocks and lstrip_blocks (JOpts).
+ * Errors are located inside the YAML scalar.
  *
  * Work is linear in the text: kid arrays grow geometrically, locations come
  * from one scan for the scalar's first newline, and the chains Jinja2 keeps
@@ -18,6 +21,9 @@
 
 typedef struct JP {
   PcCtx *c;
+  const JOpts *opts; /* templates: the lexer's whitespace options */
+  bool line_start;   /* templates: the last tag's match ended a line (lstrip_blocks) */
+  bool has_stmt;     /* templates: a statement was parsed */
   const char *src;
   PcLoc loc;
   size_t pos;
@@ -588,92 +594,518 @@ JExpr *fe_jinja_parse_expr(PcCtx *c, const char *src, PcLoc loc) {
   return p.failed ? NULL : e;
 }
 
-static void jt_push(PcCtx *c, PcVec *v, const char *text, size_t len, JExpr *e) {
+/* ---- templates ------------------------------------------------------------------------- */
+
+/* A Python whitespace character (ASCII; the text around tags is what
+ * str.rstrip() and \s see, and Unicode spaces there are rare enough). */
+static bool jt_space(char ch) { return ch == ' ' || (ch >= '\t' && ch <= '\r'); }
+
+static void jt_push(PcCtx *c, PcVec *v, const char *text, size_t len, JExpr *e, JStmt *st) {
   JPart *part = pc_alloc(c, sizeof *part);
   part->text = text;
   part->len = len;
   part->expr = e;
+  part->stmt = st;
   pc_vec_push(c, v, part);
 }
 
-/* template := { text | '{{' expr '}}' | '{#' ... '#}' }   ('{%' is not supported yet) */
-JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc) {
-  JP p;
-  jp_init(&p, c, src, loc);
-  PcVec parts = {0};
-  size_t i = 0, text = 0;
-  while (!p.failed && src[i]) {
-    if (src[i] != '{' || (src[i + 1] != '{' && src[i + 1] != '%' && src[i + 1] != '#')) {
-      i++;
-      continue;
-    }
-    if (i > text)
-      jt_push(c, &parts, src + text, i - text, NULL);
-    if (src[i + 1] == '%') { /* statements: the rest of the template, kept as written */
-      JExpr *e = pc_alloc(c, sizeof *e);
-      e->kind = J_STMT;
-      e->off = i;
-      e->loc = fe_jinja_loc(src, loc, i);
-      e->s = src + i;
-      e->slen = strlen(src + i);
-      jt_push(c, &parts, NULL, 0, e);
-      i += e->slen;
-      text = i;
-      break;
-    } else if (src[i + 1] == '#') {
-      const char *e = strstr(src + i + 2, "#}");
-      if (!e)
-        jp_error(&p, i, "unterminated comment: missing '#}'");
-      else
-        i = (size_t)(e - src) + 2;
-    } else {
-      size_t open = i;
-      p.pos = i + 2;
-      if (src[p.pos] == '-') { /* "{{-": strip the whitespace before */
-        p.pos++;
-        JPart *prev = parts.len ? parts.items[parts.len - 1] : NULL;
-        while (prev && !prev->expr && prev->len && strchr(" \t\r\n", prev->text[prev->len - 1]))
-          prev->len--;
-      }
-      jp_next(&p);
-      if (p.tok.kind == JT_EOF) {
-        jp_error(&p, open, "unterminated '{{': expected '}}'");
-        break;
-      }
-      JExpr *e = jp_expr(&p);
-      if (!p.failed && jp_is_op(&p, ",")) { /* {{ a, b }}: a tuple (Jinja2's parse_tuple) */
-        JExpr *t = jp_new(&p, J_TUPLE, e->off);
-        /* rendered as Python prints a tuple, which playc's values cannot yet */
-        t->unsupported = "a tuple written without parentheses";
-        jp_kid(&p, t, e);
-        while (!p.failed && jp_accept(&p, ",") && p.tok.kind != JT_VAR_END)
-          jp_kid(&p, t, jp_expr(&p));
-        e = t;
-      }
-      if (!p.failed && p.tok.kind != JT_VAR_END)
-        jp_error(&p, p.tok.kind == JT_EOF ? open : p.tok.off,
-                 p.tok.kind == JT_EOF ? "unterminated '{{': expected '}}'"
-                                      : pc_sprintf(c, "unexpected '%.*s', expected '}}'", (int)p.tok.len, p.tok.s));
-      jt_push(c, &parts, NULL, 0, e);
-      i = p.pos;
-      if (p.tok.kind == JT_VAR_END && p.tok.slen == 3) /* "-}}": strip the whitespace after */
-        while (src[i] && strchr(" \t\r\n", src[i]))
-          i++;
-    }
-    text = i;
-  }
-  if (p.failed)
-    return NULL;
-  if (i > text)
-    jt_push(c, &parts, src + text, i - text, NULL);
-  JTemplate *t = pc_alloc(c, sizeof *t);
-  t->nparts = parts.len;
-  t->parts = pc_alloc(c, sizeof(JPart) * (size_t)(parts.len + 1));
-  t->nparts = 0;
-  for (int k = 0; k < parts.len; k++) {
-    JPart *part = parts.items[k];
-    if (part->expr || part->len) /* whitespace control may empty a text part */
+static JTemplate *jt_finish(JP *p, PcVec *parts) {
+  JTemplate *t = pc_alloc(p->c, sizeof *t);
+  t->parts = pc_alloc(p->c, sizeof(JPart) * (size_t)(parts->len + 1));
+  for (int k = 0; k < parts->len; k++) {
+    JPart *part = parts->items[k];
+    if (part->expr || part->stmt || part->len) /* whitespace control may empty a text part */
       t->parts[t->nparts++] = *part;
   }
   return t;
+}
+
+/* The text [from, to) before a tag opening at `to` ("{{", "{%" or "{#",
+ * then its sign: '-', '+' or 0), as Jinja2's OptionalLStrip leaves it:
+ * '-' strips all whitespace before the tag; lstrip_blocks strips the
+ * spaces between a line's start and a block or comment tag. */
+static size_t jt_text_len(JP *p, size_t from, size_t to, char kind, char sign) {
+  const char *s = p->src;
+  size_t n = to - from;
+  if (sign == '-') {
+    while (n && jt_space(s[from + n - 1]))
+      n--;
+  } else if (sign != '+' && p->opts->lstrip_blocks && kind != '{') {
+    size_t l = n;
+    while (l && s[from + l - 1] != '\n')
+      l--;
+    bool ws = l < n;
+    for (size_t k = from + l; k < to; k++)
+      ws &= s[k] == ' ' || s[k] == '\t' || s[k] == '\f' || s[k] == '\v' || s[k] == '\r';
+    if (ws && (l > 0 || p->line_start))
+      n = l;
+  }
+  return n;
+}
+
+/* After a closing tag at p->pos whose sign is `sign`: '-' skips all the
+ * whitespace after it; a block or comment end without '+' takes one
+ * newline when trim_blocks is on. Sets line_start for lstrip_blocks. */
+static void jt_after_close(JP *p, char sign, bool block) {
+  const char *s = p->src;
+  size_t start = p->pos;
+  if (sign == '-')
+    while (jt_space(s[p->pos]))
+      p->pos++;
+  else if (block && sign != '+' && p->opts->trim_blocks && s[p->pos] == '\n')
+    p->pos++;
+  p->line_start = p->pos > start && s[p->pos - 1] == '\n';
+}
+
+/* Expects the end of a statement's tag: '%}', '-%}' or '+%}'; the text
+ * after it is the template's again. */
+static void jt_block_end(JP *p) {
+  if (p->failed)
+    return;
+  if (p->tok.kind != JT_BLOCK_END) {
+    jp_error(p, p->tok.off,
+             p->tok.kind == JT_EOF ? "unexpected end of template, expected end of statement block ('%}')"
+                                   : pc_sprintf(p->c, "expected token 'end of statement block', got '%.*s'",
+                                                (int)p->tok.len, p->tok.s));
+    return;
+  }
+  jt_after_close(p, p->tok.slen == 3 ? p->tok.str[0] : 0, true);
+}
+
+static JTemplate *jt_body(JP *p, const char *const *ends, const char *who, size_t who_off, int *endi);
+
+/* target := name {',' name} | '(' ... ')' | name '.' name (set only)
+ * (Jinja2's parse_assign_target): a J_NAME, a J_TUPLE of J_NAMEs or ns.attr. */
+static JExpr *jt_target(JP *p, bool with_ns) {
+  bool paren = jp_accept(p, "(");
+  JExpr *tuple = NULL, *e = NULL;
+  for (;;) {
+    if (p->tok.kind != JT_NAME) {
+      jp_error(p, p->tok.off, "expected a name to assign to");
+      return jp_new(p, J_NAME, p->tok.off);
+    }
+    JExpr *n = jp_new(p, J_NAME, p->tok.off);
+    n->name = p->tok.str;
+    if (!strcmp(n->name, "true") || !strcmp(n->name, "false") || !strcmp(n->name, "none") ||
+        !strcmp(n->name, "True") || !strcmp(n->name, "False") || !strcmp(n->name, "None"))
+      jp_error(p, p->tok.off, pc_sprintf(p->c, "can't assign to '%s'", n->name));
+    jp_next(p);
+    if (with_ns && !paren && !tuple && jp_is_op(p, ".")) {
+      jp_next(p);
+      JExpr *g = jp_new(p, J_GETATTR, n->off);
+      g->name = p->tok.kind == JT_NAME ? p->tok.str : "";
+      if (p->tok.kind != JT_NAME)
+        jp_error(p, p->tok.off, "expected an attribute name after '.'");
+      jp_next(p);
+      jp_kid(p, g, n);
+      return g;
+    }
+    if (!jp_is_op(p, ",")) {
+      e = n;
+      if (tuple)
+        jp_kid(p, tuple, n);
+      break;
+    }
+    if (!tuple)
+      tuple = jp_new(p, J_TUPLE, n->off);
+    jp_kid(p, tuple, n);
+    jp_next(p);
+    if (paren && jp_is_op(p, ")"))
+      break; /* `(a, b,)`; without parentheses a trailing comma is an error, as in Jinja2 */
+  }
+  if (paren)
+    jp_expect(p, ")");
+  return tuple ? tuple : e;
+}
+
+/* An expression, or several separated by commas (a tuple, Jinja2's parse_tuple);
+ * `condexpr` false: no `a if c else b` at the top (for's iterable). */
+static JExpr *jt_tuple(JP *p, bool condexpr) {
+  JExpr *e = condexpr ? jp_expr(p) : jp_or(p);
+  if (p->failed || !jp_is_op(p, ","))
+    return e;
+  JExpr *t = jp_new(p, J_TUPLE, e->off);
+  jp_kid(p, t, e);
+  while (!p->failed && jp_accept(p, ",") && p->tok.kind != JT_BLOCK_END && !jp_is_name(p, "if") &&
+         !jp_is_name(p, "recursive"))
+    jp_kid(p, t, condexpr ? jp_expr(p) : jp_or(p));
+  return t;
+}
+
+static JStmt *jt_new(JP *p, JStmtKind k, const char *name, size_t off) {
+  JStmt *st = pc_alloc(p->c, sizeof *st);
+  st->kind = k;
+  st->name = name;
+  st->off = off;
+  st->loc = jp_loc(p, off);
+  p->has_stmt = true;
+  return st;
+}
+
+/* The body of a statement after its tag, up to `end` (its closing tag). */
+static JTemplate *jt_block(JP *p, JStmt *st, const char *end) {
+  const char *ends[] = {end, NULL};
+  int endi;
+  JTemplate *t = jt_body(p, ends, st->name, st->off, &endi);
+  jp_next(p);
+  jt_block_end(p);
+  return t;
+}
+
+/* if := 'if' expr '%}' body {'elif' expr '%}' body} ['else' '%}' body] 'endif' */
+static JStmt *jt_if(JP *p, size_t off) {
+  static const char *const ends[] = {"elif", "else", "endif", NULL};
+  JStmt *st = jt_new(p, JS_IF, "if", off);
+  st->expr = jp_expr(p);
+  jt_block_end(p);
+  int endi = -1;
+  st->body = jt_body(p, ends, "if", off, &endi);
+  if (p->failed)
+    return st;
+  size_t at = p->tok.off;
+  jp_next(p);
+  if (endi == 0) { /* elif: an if in the else branch, ending at the same endif */
+    JStmt *e = jt_if(p, at);
+    e->name = "elif";
+    PcVec v = {0};
+    jt_push(p->c, &v, NULL, 0, NULL, e);
+    st->orelse = jt_finish(p, &v);
+    return st;
+  }
+  jt_block_end(p);
+  if (endi == 1)
+    st->orelse = jt_block(p, st, "endif");
+  return st;
+}
+
+/* for := 'for' target 'in' expr ['if' expr] ['recursive'] '%}' body ['else' '%}' body] 'endfor' */
+static JStmt *jt_for(JP *p, size_t off) {
+  static const char *const ends[] = {"endfor", "else", NULL};
+  JStmt *st = jt_new(p, JS_FOR, "for", off);
+  st->target = jt_target(p, false);
+  if (!p->failed && !jp_is_name(p, "in"))
+    jp_error(p, p->tok.off, pc_sprintf(p->c, "expected token 'in', got '%.*s'", (int)p->tok.len, p->tok.s));
+  jp_next(p);
+  st->expr = jt_tuple(p, false);
+  if (!p->failed && jp_is_name(p, "if")) {
+    jp_next(p);
+    st->cond = jp_expr(p);
+  }
+  if (!p->failed && jp_is_name(p, "recursive")) {
+    st->recursive = true;
+    jp_next(p);
+  }
+  jt_block_end(p);
+  int endi = -1;
+  st->body = jt_body(p, ends, "for", off, &endi);
+  if (p->failed)
+    return st;
+  jp_next(p);
+  jt_block_end(p);
+  if (endi == 1)
+    st->orelse = jt_block(p, st, "endfor");
+  return st;
+}
+
+/* set := 'set' target '=' expr | 'set' target '%}' body 'endset' */
+static JStmt *jt_set(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_SET, "set", off);
+  st->target = jt_target(p, true);
+  if (!p->failed && jp_accept(p, "=")) {
+    st->expr = jt_tuple(p, true);
+    jt_block_end(p);
+    return st;
+  }
+  if (!p->failed && p->tok.kind != JT_BLOCK_END) {
+    jp_error(p, p->tok.off, pc_sprintf(p->c, "expected token '=', got '%.*s'", (int)p->tok.len, p->tok.s));
+    return st;
+  }
+  if (st->target->kind != J_NAME)
+    jp_error(p, st->off, "a block 'set' assigns one name");
+  st->kind = JS_SETBLOCK;
+  jt_block_end(p);
+  st->body = jt_block(p, st, "endset");
+  return st;
+}
+
+/* filter := 'filter' name [args] {'|' name [args]} '%}' body 'endfilter' */
+static JStmt *jt_filter(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_FILTER, "filter", off);
+  JExpr *f = jp_new(p, J_FILTER, p->tok.off);
+  f->name = jp_dotted(p);
+  jp_kid(p, f, jp_new(p, J_BODY, off));
+  if (jp_is_op(p, "("))
+    jp_args(p, f);
+  st->expr = jp_filters(p, f);
+  jt_block_end(p);
+  st->body = jt_block(p, st, "endfilter");
+  return st;
+}
+
+/* with := 'with' [name '=' expr {',' name '=' expr}] '%}' body 'endwith' */
+static JStmt *jt_with(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_WITH, "with", off);
+  st->target = jp_new(p, J_TUPLE, off);
+  st->expr = jp_new(p, J_TUPLE, off);
+  while (!p->failed && p->tok.kind != JT_BLOCK_END) {
+    if (st->target->nkids && !jp_accept(p, ","))
+      jp_error(p, p->tok.off, "expected token ',' in 'with'");
+    JExpr *n = jt_target(p, false);
+    jp_expect(p, "=");
+    jp_kid(p, st->target, n);
+    jp_kid(p, st->expr, jp_expr(p));
+  }
+  jt_block_end(p);
+  st->body = jt_block(p, st, "endwith");
+  return st;
+}
+
+/* macro := 'macro' name '(' [param ['=' expr] {',' param ['=' expr]}] ')' '%}' body 'endmacro' */
+static JStmt *jt_macro(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_MACRO, "macro", off);
+  st->target = jp_new(p, J_NAME, p->tok.off);
+  st->target->name = p->tok.kind == JT_NAME ? p->tok.str : "";
+  if (p->tok.kind != JT_NAME)
+    jp_error(p, p->tok.off, "expected a macro name");
+  jp_next(p);
+  st->expr = jp_new(p, J_LIST, off);
+  st->cond = jp_new(p, J_LIST, off);
+  jp_expect(p, "(");
+  while (!p->failed && !jp_is_op(p, ")")) {
+    if (st->expr->nkids)
+      jp_expect(p, ",");
+    if (p->tok.kind != JT_NAME) {
+      jp_error(p, p->tok.off, "expected a parameter name");
+      break;
+    }
+    JExpr *n = jp_new(p, J_NAME, p->tok.off);
+    n->name = p->tok.str;
+    jp_next(p);
+    bool def = jp_accept(p, "=");
+    if (!def && st->cond->nkids && st->cond->kids[st->cond->nkids - 1])
+      jp_error(p, n->off, "non-default argument follows default argument");
+    jp_kid(p, st->expr, n);
+    jp_kid(p, st->cond, def ? jp_expr(p) : NULL);
+  }
+  jp_expect(p, ")");
+  jt_block_end(p);
+  st->body = jt_block(p, st, "endmacro");
+  return st;
+}
+
+/* block := 'block' name ['scoped'] ['required'] '%}' body 'endblock' [name] */
+static JStmt *jt_blockstmt(JP *p, size_t off) {
+  static const char *const ends[] = {"endblock", NULL};
+  JStmt *st = jt_new(p, JS_BLOCK, "block", off);
+  if (p->tok.kind != JT_NAME) {
+    jp_error(p, p->tok.off, "expected a block name");
+    return st;
+  }
+  st->target = jp_new(p, J_NAME, p->tok.off);
+  st->target->name = p->tok.str;
+  jp_next(p);
+  while (jp_is_name(p, "scoped") || jp_is_name(p, "required"))
+    jp_next(p);
+  jt_block_end(p);
+  int endi;
+  st->body = jt_body(p, ends, "block", off, &endi);
+  jp_next(p);
+  if (!p->failed && p->tok.kind == JT_NAME) {
+    if (strcmp(p->tok.str, st->target->name) != 0)
+      jp_error(p, p->tok.off, pc_sprintf(p->c, "expected token 'end of statement block', got '%s'", p->tok.str));
+    jp_next(p);
+  }
+  jt_block_end(p);
+  return st;
+}
+
+/* Statements playc parses but does not compile yet: their tokens up to the
+ * tag's end, and their body when they have one. */
+static JStmt *jt_unsupported(JP *p, const char *tag, size_t off) {
+  static const struct { const char *tag, *end; } tags[] = {
+      {"call", "endcall"}, {"include", NULL},
+      {"import", NULL},      {"from", NULL},      {"extends", NULL},     {NULL, NULL}};
+  for (int i = 0; tags[i].tag; i++) {
+    if (strcmp(tag, tags[i].tag) != 0)
+      continue;
+    JStmt *st = jt_new(p, JS_UNSUPPORTED, tags[i].tag, off);
+    while (!p->failed && p->tok.kind != JT_BLOCK_END && p->tok.kind != JT_EOF) {
+      if (p->tok.kind == JT_ERR)
+        jp_error(p, p->tok.off, p->tok.str);
+      jp_next(p);
+    }
+    jt_block_end(p);
+    if (tags[i].end)
+      st->body = jt_block(p, st, tags[i].end);
+    return st;
+  }
+  return NULL;
+}
+
+/* Jinja2's wording of the tags an unclosed block waits for. */
+static const char *jt_looking_for(JP *p, const char *const *ends, const char *who) {
+  PcBuf b = {0};
+  pc_buf_adds(p->c, &b, " Jinja was looking for the following tags: ");
+  for (int i = 0; ends[i]; i++)
+    pc_buf_adds(p->c, &b, pc_sprintf(p->c, "%s'%s'", i ? " or " : "", ends[i]));
+  pc_buf_adds(p->c, &b, pc_sprintf(p->c, ". The innermost block that needs to be closed is '%s'.", who));
+  return pc_buf_str(&b);
+}
+
+/* `{% raw %}...{% endraw %}` at p->pos (just after "raw"): the text as it is. */
+static void jt_raw(JP *p, PcVec *parts, size_t open) {
+  const char *s = p->src;
+  size_t i = p->pos;
+  while (jt_space(s[i]))
+    i++;
+  char sign = s[i] == '-' ? '-' : 0;
+  if (strncmp(s + i + (sign != 0), "%}", 2) != 0) {
+    jp_error(p, i, "expected token 'end of statement block' after 'raw'");
+    return;
+  }
+  p->pos = i + (sign != 0) + 2;
+  jt_after_close(p, sign, false); /* the raw tag takes no newline (Jinja2's root_raw_re) */
+  for (size_t k = p->pos; s[k]; k++) {
+    if (s[k] != '{' || s[k + 1] != '%')
+      continue;
+    size_t j = k + 2;
+    char esign = s[j] == '-' || s[j] == '+' ? s[j++] : 0;
+    while (jt_space(s[j]))
+      j++;
+    if (strncmp(s + j, "endraw", 6) != 0)
+      continue;
+    j += 6;
+    while (jt_space(s[j]))
+      j++;
+    char csign = s[j] == '-' || s[j] == '+' ? s[j++] : 0;
+    if (strncmp(s + j, "%}", 2) != 0)
+      continue;
+    jt_push(p->c, parts, s + p->pos, jt_text_len(p, p->pos, k, '%', esign), NULL, NULL);
+    p->pos = j + 2;
+    jt_after_close(p, csign, true);
+    return;
+  }
+  jp_error(p, open, "missing end of raw directive");
+}
+
+/* One statement tag at p->pos (after "{%" and its sign); NULL when its
+ * name is one of `ends` (p->tok is that name) and *endi says which. */
+static JStmt *jt_stmt(JP *p, PcVec *parts, size_t open, const char *const *ends, const char *who, int *endi) {
+  jp_next(p);
+  if (jp_is_name(p, "raw")) {
+    jt_raw(p, parts, open);
+    return NULL;
+  }
+  if (p->tok.kind != JT_NAME) {
+    jp_error(p, p->tok.off, p->tok.kind == JT_BLOCK_END ? "tag name expected" : "expected a statement name");
+    return NULL;
+  }
+  const char *tag = p->tok.str;
+  for (int i = 0; ends && ends[i]; i++)
+    if (strcmp(tag, ends[i]) == 0) {
+      *endi = i;
+      return NULL;
+    }
+  size_t off = p->tok.off;
+  jp_next(p);
+  if (!strcmp(tag, "if")) return jt_if(p, off);
+  if (!strcmp(tag, "for")) return jt_for(p, off);
+  if (!strcmp(tag, "set")) return jt_set(p, off);
+  if (!strcmp(tag, "filter")) return jt_filter(p, off);
+  if (!strcmp(tag, "with")) return jt_with(p, off);
+  if (!strcmp(tag, "block")) return jt_blockstmt(p, off);
+  if (!strcmp(tag, "macro")) return jt_macro(p, off);
+  JStmt *st = jt_unsupported(p, tag, off);
+  if (st)
+    return st;
+  jp_error(p, off, pc_sprintf(p->c, "Encountered unknown tag '%s'.%s", tag, ends ? jt_looking_for(p, ends, who) : ""));
+  return NULL;
+}
+
+/* body := { text | '{{' expr '}}' | '{#' ... '#}' | '{%' stmt '%}' } up to a
+ * tag named in `ends` (then *endi is its index and p->tok that name), or
+ * the end of the text when `ends` is NULL. */
+static JTemplate *jt_body(JP *p, const char *const *ends, const char *who, size_t who_off, int *endi) {
+  PcVec parts = {0};
+  const char *src = p->src;
+  size_t text = p->pos;
+  *endi = -1;
+  if (!jp_enter(p))
+    return jt_finish(p, &parts);
+  while (!p->failed) {
+    size_t i = text;
+    while (src[i] && !(src[i] == '{' && (src[i + 1] == '{' || src[i + 1] == '%' || src[i + 1] == '#')))
+      i++;
+    if (!src[i]) {
+      jt_push(p->c, &parts, src + text, i - text, NULL, NULL);
+      p->pos = i;
+      if (ends)
+        jp_error(p, who_off, pc_sprintf(p->c, "Unexpected end of template.%s", jt_looking_for(p, ends, who)));
+      break;
+    }
+    char kind = src[i + 1], sign = src[i + 2] == '-' || src[i + 2] == '+' ? src[i + 2] : 0;
+    jt_push(p->c, &parts, src + text, jt_text_len(p, text, i, kind, sign), NULL, NULL);
+    p->pos = i + 2 + (sign != 0);
+    if (kind == '#') {
+      const char *e = strstr(src + p->pos, "#}");
+      if (!e) {
+        jp_error(p, i, "unterminated comment: missing '#}'");
+        break;
+      }
+      size_t close = (size_t)(e - src);
+      char csign = close > p->pos && (src[close - 1] == '-' || src[close - 1] == '+') ? src[close - 1] : 0;
+      p->pos = close + 2;
+      jt_after_close(p, csign, true);
+    } else if (kind == '{') {
+      jp_next(p);
+      if (p->tok.kind == JT_EOF) {
+        jp_error(p, i, "unterminated '{{': expected '}}'");
+        break;
+      }
+      JExpr *e = jp_expr(p);
+      if (!p->failed && jp_is_op(p, ",")) { /* {{ a, b }}: a tuple (Jinja2's parse_tuple) */
+        JExpr *t = jp_new(p, J_TUPLE, e->off);
+        /* rendered as Python prints a tuple, which playc's values cannot yet */
+        t->unsupported = "a tuple written without parentheses";
+        jp_kid(p, t, e);
+        while (!p->failed && jp_accept(p, ",") && p->tok.kind != JT_VAR_END)
+          jp_kid(p, t, jp_expr(p));
+        e = t;
+      }
+      if (!p->failed && p->tok.kind != JT_VAR_END)
+        jp_error(p, p->tok.kind == JT_EOF ? i : p->tok.off,
+                 p->tok.kind == JT_EOF ? "unterminated '{{': expected '}}'"
+                                       : pc_sprintf(p->c, "unexpected '%.*s', expected '}}'", (int)p->tok.len,
+                                                    p->tok.s));
+      jt_push(p->c, &parts, NULL, 0, e, NULL);
+      jt_after_close(p, p->tok.slen == 3 ? '-' : 0, false);
+    } else {
+      JStmt *st = jt_stmt(p, &parts, i, ends, who, endi);
+      if (*endi >= 0)
+        break;
+      if (st)
+        jt_push(p->c, &parts, NULL, 0, NULL, st);
+    }
+    text = p->pos;
+  }
+  p->depth--;
+  return jt_finish(p, &parts);
+}
+
+JTemplate *fe_jinja_parse_template_opts(PcCtx *c, const char *src, PcLoc loc, const JOpts *o) {
+  JP p;
+  jp_init(&p, c, src, loc);
+  p.opts = o;
+  p.line_start = true;
+  int endi;
+  JTemplate *t = jt_body(&p, NULL, NULL, 0, &endi);
+  if (p.failed)
+    return NULL;
+  t->has_stmt = p.has_stmt;
+  return t;
+}
+
+JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc) {
+  static const JOpts ansible = {.trim_blocks = true, .lstrip_blocks = false};
+  return fe_jinja_parse_template_opts(c, src, loc, &ansible);
 }

@@ -73,7 +73,19 @@ typedef enum IrType {
   X(SINGLE, "single", 1)     /* "{{ e }}" alone: kids[0] with Ansible's conversion */     \
   X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */ \
   X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>) */ \
-  X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (not compiled yet) */
+  X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (not compiled yet) */ \
+  /* template statements: kids of a TEMPLATE or SEQ, written into its buffer */             \
+  X(SEQ, "seq", -1)          /* a statement's body: parts, as a TEMPLATE's kids */          \
+  X(STMT_IF, "if-stmt", 3)   /* {% if %}: kids = cond, then SEQ, else SEQ */                \
+  X(FOR, "for", -1)          /* kids = iterable, inline-if (const true: none), body SEQ, else SEQ, \
+                                targets (LOCALs; b: a tuple, unpacked); slot: `loop`, \
+                                [slot_first, slot_end): the body's slots */                  \
+  X(SET, "set", -1)          /* kids = value, targets (LOCALs; b: a tuple, unpacked) */     \
+  X(SETATTR, "setattr", 2)   /* `set ns.name = v`: kids = ns (a LOCAL), value */            \
+  X(CAPTURE, "capture", 1)   /* kids[0] (a SEQ) rendered into a str of its own */           \
+  X(LOCAL, "local", 1)       /* template local `name` in `slot`; kids[0]: what the name means \
+                                while the slot is unset (an outer LOCAL or a VAR) */         \
+  X(NAMESPACE, "namespace", 1) /* namespace(k=v ...): kids[0] the DICT of its arguments */
 
 typedef enum IrOp {
 #define X(name, str, nk) IR_##name,
@@ -107,6 +119,10 @@ struct IrExpr {
   int32_t nkw;
   const char *src; /* for roots: the source text it came from (plans, messages) */
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
+  /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
+   * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
+  int32_t slot, slot_first, slot_end;
+  int32_t keep_nl; /* TEMPLATE with statements: the newlines its source ends with */
 };
 
 typedef struct IrVar {
@@ -334,6 +350,13 @@ typedef struct IrLower {
   size_t embed_bytes;
   bool embed_over; /* a limit or a walk error was reported: embed nothing more */
   bool too_many;   /* past PC_MAX_IR_TASKS (structure.c): reported once */
+  /* The template being lowered (lower.c): its locals, innermost last
+   * (IrLocalName), the slots given, the body of a `{% filter %}` block. */
+  PcVec tlocals;
+  int32_t tscope; /* where the innermost scope's names start in tlocals */
+  int32_t macro_depth; /* macro calls being inlined */
+  int32_t nslots;
+  IrExpr *filter_body;
 } IrLower;
 
 /* Lowers a checked playbook: resolves modules and checks their arguments

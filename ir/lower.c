@@ -95,6 +95,7 @@ static IrExpr *lw_const_str(Lw *l, const char *s, size_t n, PcLoc loc) {
 }
 
 static IrExpr *lw_jexpr(Lw *l, const JExpr *j);
+static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below);
 
 /* Checks a call's arguments against the filter's or test's signature
  * (filters.def): positional count, keyword names, repeated and missing
@@ -196,6 +197,183 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   return e;
 }
 
+/* ---- template locals ------------------------------------------------------------------- *
+ * A template with statements has local variables (`set`, `for` targets,
+ * `loop`), resolved here to numbered slots of the template's frame: a name
+ * is the innermost local of that name, else the variable. Scopes follow
+ * Jinja2's: a `for` body (and a block `set`, a `filter` or `with` body) is
+ * a scope of its own, whose names do not leak out; `if` is not. A local
+ * that shadows an outer one reads the outer one while it is unset (a
+ * `set` inside a loop body starts each iteration from the outer value). */
+typedef struct LwLocal {
+  const char *name;
+  int32_t slot;
+  const JStmt *macro; /* a `{% macro %}`: expanded where it is called, no slot */
+} LwLocal;
+
+/* What `name` means among tlocals[0, below): a LOCAL (falling back to what
+ * it shadows) or a VAR. */
+static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below) {
+  for (int32_t k = below - 1; k >= 0; k--) {
+    const LwLocal *n = l->tlocals.items[k];
+    if (strcmp(n->name, name) != 0)
+      continue;
+    if (n->macro) { /* a macro used as a value (not called) */
+      IrExpr *e = lw_const_str(l, "", 0, loc);
+      e->unsupported = pc_sprintf(l->c, "the macro '%s' used as a value", name);
+      return e;
+    }
+    IrExpr *e = ir_expr_new(l->c, IR_LOCAL, TY_ANY, loc);
+    e->name = name;
+    e->slot = n->slot;
+    ir_expr_add_kid(l->c, e, lw_name(l, name, loc, k));
+    return e;
+  }
+  IrExpr *e = ir_expr_new(l->c, IR_VAR, TY_UNDEF, loc);
+  e->name = name;
+  return e;
+}
+
+/* A name assigned in the innermost scope: its slot there, new if needed. */
+static IrExpr *lw_bind(Lw *l, const char *name, PcLoc loc) {
+  int32_t k = l->tlocals.len;
+  while (k > l->tscope && strcmp(((LwLocal *)l->tlocals.items[k - 1])->name, name) != 0)
+    k--;
+  if (k == l->tscope) {
+    LwLocal *n = pc_alloc(l->c, sizeof *n);
+    n->name = name;
+    n->slot = l->nslots++;
+    pc_vec_push(l->c, &l->tlocals, n);
+  }
+  return lw_name(l, name, loc, l->tlocals.len);
+}
+
+/* Opens a scope; returns what lw_scope_close needs to close it. */
+static int32_t lw_scope_open(Lw *l) {
+  int32_t outer = l->tscope;
+  l->tscope = l->tlocals.len;
+  return outer;
+}
+
+static void lw_scope_close(Lw *l, int32_t outer) {
+  l->tlocals.len = l->tscope;
+  l->tscope = outer;
+}
+
+static IrExpr *lw_jexpr(Lw *l, const JExpr *j);
+static void lw_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc);
+static void lw_targets(Lw *l, IrExpr *e, const JExpr *target);
+
+/* The macro `name` means here, or NULL. */
+static const JStmt *lw_macro(Lw *l, const char *name) {
+  for (int32_t k = l->tlocals.len - 1; k >= 0; k--) {
+    const LwLocal *n = l->tlocals.items[k];
+    if (strcmp(n->name, name) == 0)
+      return n->macro;
+  }
+  return NULL;
+}
+
+enum { LW_MACRO_DEPTH = 16 }; /* macros calling macros, inlined: deeper is refused (recursion) */
+
+/* A macro call, inlined: its arguments (read where it is called), then a
+ * scope with its parameters bound and its body, rendered into a string. */
+static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const JStmt *m) {
+  int32_t npos = j->nkids - 1 - j->nkw, nparams = m->expr->nkids;
+  IrExpr *e = ir_expr_new(l->c, IR_CAPTURE, TY_STR, j->loc);
+  if (l->macro_depth >= LW_MACRO_DEPTH || npos > nparams) {
+    IrExpr *c = lw_const_str(l, "", 0, j->loc);
+    c->unsupported = npos > nparams ? pc_sprintf(l->c, "macro '%s' takes not more than %d argument(s)",
+                                                  m->target->name, nparams)
+                                    : pc_sprintf(l->c, "the recursive macro '%s'", m->target->name);
+    return c;
+  }
+  IrExpr **vals = pc_alloc(l->c, sizeof(IrExpr *) * (size_t)(nparams + 1));
+  for (int32_t i = 0; i < nparams; i++) {
+    const JExpr *arg = i < npos ? j->kids[1 + i] : NULL;
+    for (int32_t k = 0; k < j->nkw && !arg; k++)
+      if (strcmp(j->kwnames[k], m->expr->kids[i]->name) == 0)
+        arg = j->kids[1 + npos + k];
+    if (!arg)
+      arg = m->cond->kids[i];
+    if (!arg) {
+      IrExpr *c = lw_const_str(l, "", 0, j->loc);
+      c->unsupported = pc_sprintf(l->c, "calling macro '%s' without its argument '%s'", m->target->name,
+                                  m->expr->kids[i]->name);
+      return c;
+    }
+    vals[i] = lw_jexpr(l, arg);
+  }
+  for (int32_t k = 0; k < j->nkw; k++) {
+    bool known = false;
+    for (int32_t i = 0; i < nparams; i++)
+      known |= strcmp(j->kwnames[k], m->expr->kids[i]->name) == 0;
+    if (!known)
+      pc_error_at(l->c, j->loc, "macro '%s' takes no keyword argument '%s'", m->target->name, j->kwnames[k]);
+  }
+  IrExpr *seq = ir_expr_new(l->c, IR_SEQ, TY_NONE, j->loc);
+  int32_t outer = lw_scope_open(l);
+  l->macro_depth++;
+  for (int32_t i = 0; i < nparams; i++) {
+    IrExpr *set = ir_expr_new(l->c, IR_SET, TY_NONE, j->loc);
+    ir_expr_add_kid(l->c, set, vals[i]);
+    lw_targets(l, set, m->expr->kids[i]);
+    ir_expr_add_kid(l->c, seq, set);
+  }
+  lw_parts(l, seq, m->body, m->loc);
+  l->macro_depth--;
+  lw_scope_close(l, outer);
+  ir_expr_add_kid(l->c, e, seq);
+  return e;
+}
+
+/* Calls lowered to other ops: `namespace(k=v ...)` and `loop.cycle(a, b ...)`
+ * (the argument at loop.index0 modulo their count); NULL for the others. */
+static IrExpr *lw_jcall_builtin(Lw *l, const JExpr *j) {
+  const JExpr *callee = j->kids[0];
+  int32_t npos = j->nkids - 1 - j->nkw;
+  if (j->unsupported)
+    return NULL;
+  const JStmt *m = callee->kind == J_NAME ? lw_macro(l, callee->name) : NULL;
+  if (m)
+    return lw_macro_call(l, j, m);
+  if (callee->kind == J_NAME && !strcmp(callee->name, "namespace") && npos == 0) {
+    IrExpr *probe = lw_name(l, "namespace", j->loc, l->tlocals.len);
+    if (probe->op != IR_VAR)
+      return NULL;
+    IrExpr *d = ir_expr_new(l->c, IR_DICT, TY_UNDEF, j->loc);
+    for (int32_t k = 0; k < j->nkw; k++) {
+      ir_expr_add_kid(l->c, d, lw_const_str(l, j->kwnames[k], strlen(j->kwnames[k]), j->loc));
+      ir_expr_add_kid(l->c, d, lw_jexpr(l, j->kids[1 + k]));
+    }
+    IrExpr *e = ir_expr_new(l->c, IR_NAMESPACE, TY_DICT, j->loc);
+    ir_expr_add_kid(l->c, e, d);
+    return e;
+  }
+  if (callee->kind == J_GETATTR && !strcmp(callee->name, "cycle") && callee->kids[0]->kind == J_NAME &&
+      !strcmp(callee->kids[0]->name, "loop") && npos > 0 && j->nkw == 0) {
+    IrExpr *loop = lw_name(l, "loop", j->loc, l->tlocals.len);
+    if (loop->op != IR_LOCAL)
+      return NULL;
+    IrExpr *items = ir_expr_new(l->c, IR_LIST, TY_UNDEF, j->loc);
+    for (int32_t k = 1; k <= npos; k++)
+      ir_expr_add_kid(l->c, items, lw_jexpr(l, j->kids[k]));
+    IrExpr *idx = ir_expr_new(l->c, IR_GETATTR, TY_UNDEF, j->loc), *n = ir_expr_new(l->c, IR_CONST, TY_INT, j->loc);
+    idx->name = "index0";
+    ir_expr_add_kid(l->c, idx, loop);
+    n->i = npos;
+    IrExpr *mod = ir_expr_new(l->c, IR_BINOP, TY_UNDEF, j->loc);
+    mod->binop = RT_OP_MOD;
+    ir_expr_add_kid(l->c, mod, idx);
+    ir_expr_add_kid(l->c, mod, n);
+    IrExpr *e = ir_expr_new(l->c, IR_GETITEM, TY_UNDEF, j->loc);
+    ir_expr_add_kid(l->c, e, items);
+    ir_expr_add_kid(l->c, e, mod);
+    return e;
+  }
+  return NULL;
+}
+
 static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   static const IrOp ops[] = {[J_GETATTR] = IR_GETATTR, [J_GETITEM] = IR_GETITEM, [J_SLICE] = IR_SLICE, [J_BINOP] = IR_BINOP,
                              [J_AND] = IR_AND, [J_OR] = IR_OR, [J_NOT] = IR_NOT, [J_NEG] = IR_NEG,
@@ -208,10 +386,13 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   case J_INT: e = ir_expr_new(l->c, IR_CONST, TY_INT, j->loc); e->i = j->i; return e;
   case J_FLOAT: e = ir_expr_new(l->c, IR_CONST, TY_FLOAT, j->loc); e->f = j->f; return e;
   case J_STR: return lw_const_str(l, j->s, j->slen, j->loc);
-  case J_NAME: e = ir_expr_new(l->c, IR_VAR, TY_UNDEF, j->loc); e->name = j->name; return e;
+  case J_NAME: return lw_name(l, j->name, j->loc, l->tlocals.len);
+  case J_BODY: PC_ASSERT(l->filter_body); return l->filter_body;
   case J_POS: return lw_jexpr(l, j->kids[0]);
   case J_FILTER: return lw_call(l, j, false);
   case J_CALL: { /* lookup(), query(), range(), methods: planned, compiled later */
+    if ((e = lw_jcall_builtin(l, j)))
+      return e;
     e = ir_expr_new(l->c, IR_CALL, TY_ANY, j->loc);
     for (int i = 0; i < j->nkids; i++)
       ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
@@ -225,12 +406,6 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
     return e;
   }
   case J_TEST: return lw_call(l, j, true);
-  case J_STMT: { /* Jinja statements: planned, refused by -o */
-    e = lw_const_str(l, j->s, j->slen, j->loc);
-    const char *end = strstr(j->s, "%}");
-    e->unsupported = pc_sprintf(l->c, "the Jinja statement '%.*s'", end ? (int)(end - j->s + 2) : 2, j->s);
-    return e;
-  }
   default: break;
   }
   e = ir_expr_new(l->c, ops[j->kind], TY_UNDEF, j->loc);
@@ -262,22 +437,206 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
   return e ? e : lw_share(l, j, LW_JINJA, lw_jexpr_new_marked(l, j));
 }
 
+/* ---- template statements ---------------------------------------------------------------- */
+
+static void lw_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc);
+
+static IrExpr *lw_seq(Lw *l, const JTemplate *t, PcLoc loc) {
+  IrExpr *e = ir_expr_new(l->c, IR_SEQ, TY_NONE, loc);
+  if (t)
+    lw_parts(l, e, t, loc);
+  return e;
+}
+
+/* A body in a scope of its own, rendered into a string. */
+static IrExpr *lw_capture(Lw *l, const JTemplate *t, PcLoc loc) {
+  int32_t outer = lw_scope_open(l);
+  IrExpr *e = ir_expr_new(l->c, IR_CAPTURE, TY_STR, loc);
+  ir_expr_add_kid(l->c, e, lw_seq(l, t, loc));
+  lw_scope_close(l, outer);
+  return e;
+}
+
+/* The targets of a for or set (a name or a tuple of names) as kids of `e`. */
+static void lw_targets(Lw *l, IrExpr *e, const JExpr *target) {
+  e->b = target->kind == J_TUPLE; /* unpack, even into one name (`for x, in ...`) */
+  if (target->kind == J_NAME) {
+    ir_expr_add_kid(l->c, e, lw_bind(l, target->name, target->loc));
+    return;
+  }
+  for (int32_t k = 0; k < target->nkids; k++)
+    ir_expr_add_kid(l->c, e, lw_bind(l, target->kids[k]->name, target->kids[k]->loc));
+}
+
+/* for := iterable (outside), then a scope with the targets, the inline if,
+ * `loop` and the body; the else body is outside again. */
+static IrExpr *lw_for(Lw *l, const JStmt *st) {
+  IrExpr *e = ir_expr_new(l->c, IR_FOR, TY_NONE, st->loc);
+  IrExpr *iter = lw_jexpr(l, st->expr);
+  int32_t outer = lw_scope_open(l);
+  e->slot_first = l->nslots;
+  IrExpr *targets = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  lw_targets(l, targets, st->target);
+  e->b = targets->b;
+  IrExpr *cond = st->cond ? lw_jexpr(l, st->cond) : ir_expr_new(l->c, IR_CONST, TY_BOOL, st->loc);
+  if (!st->cond)
+    cond->b = true;
+  e->slot = lw_bind(l, "loop", st->loc)->slot;
+  IrExpr *body = lw_seq(l, st->body, st->loc);
+  e->slot_end = l->nslots;
+  lw_scope_close(l, outer);
+  ir_expr_add_kid(l->c, e, iter);
+  ir_expr_add_kid(l->c, e, cond);
+  ir_expr_add_kid(l->c, e, body);
+  ir_expr_add_kid(l->c, e, lw_seq(l, st->orelse, st->loc));
+  for (int32_t k = 0; k < targets->nkids; k++)
+    ir_expr_add_kid(l->c, e, targets->kids[k]);
+  if (st->recursive)
+    e->unsupported = "a recursive for loop";
+  return e;
+}
+
+/* set := value (read before the name is bound), then the targets. */
+static IrExpr *lw_set(Lw *l, const JStmt *st, IrExpr *value) {
+  if (st->target->kind == J_GETATTR) {
+    IrExpr *e = ir_expr_new(l->c, IR_SETATTR, TY_NONE, st->loc);
+    e->name = st->target->name;
+    ir_expr_add_kid(l->c, e, lw_name(l, st->target->kids[0]->name, st->target->loc, l->tlocals.len));
+    ir_expr_add_kid(l->c, e, value);
+    return e;
+  }
+  IrExpr *e = ir_expr_new(l->c, IR_SET, TY_NONE, st->loc);
+  ir_expr_add_kid(l->c, e, value);
+  lw_targets(l, e, st->target);
+  return e;
+}
+
+/* with := its values (outside), then a scope with their names and the body. */
+static IrExpr *lw_with(Lw *l, const JStmt *st) {
+  IrExpr *e = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  PcVec vals = {0};
+  for (int32_t k = 0; k < st->expr->nkids; k++)
+    pc_vec_push(l->c, &vals, lw_jexpr(l, st->expr->kids[k]));
+  int32_t outer = lw_scope_open(l);
+  for (int32_t k = 0; k < st->target->nkids; k++) {
+    IrExpr *set = ir_expr_new(l->c, IR_SET, TY_NONE, st->loc);
+    ir_expr_add_kid(l->c, set, vals.items[k]);
+    lw_targets(l, set, st->target->kids[k]);
+    ir_expr_add_kid(l->c, e, set);
+  }
+  lw_parts(l, e, st->body, st->loc);
+  lw_scope_close(l, outer);
+  return e;
+}
+
+static IrExpr *lw_stmt(Lw *l, const JStmt *st) {
+  IrExpr *e;
+  switch (st->kind) {
+  case JS_IF:
+    e = ir_expr_new(l->c, IR_STMT_IF, TY_NONE, st->loc);
+    ir_expr_add_kid(l->c, e, lw_jexpr(l, st->expr));
+    ir_expr_add_kid(l->c, e, lw_seq(l, st->body, st->loc));
+    ir_expr_add_kid(l->c, e, lw_seq(l, st->orelse, st->loc));
+    return e;
+  case JS_FOR: return lw_for(l, st);
+  case JS_SET: return lw_set(l, st, lw_jexpr(l, st->expr));
+  case JS_SETBLOCK: return lw_set(l, st, lw_capture(l, st->body, st->loc));
+  case JS_FILTER: {
+    IrExpr *outer = l->filter_body;
+    l->filter_body = lw_capture(l, st->body, st->loc);
+    e = lw_jexpr(l, st->expr);
+    l->filter_body = outer;
+    return e;
+  }
+  case JS_WITH: return lw_with(l, st);
+  case JS_MACRO: { /* defines its name in this scope; each call is expanded in place */
+    LwLocal *n = pc_alloc(l->c, sizeof *n);
+    n->name = st->target->name;
+    n->slot = -1;
+    n->macro = st;
+    pc_vec_push(l->c, &l->tlocals, n);
+    return ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  }
+  case JS_BLOCK: { /* no `extends` (refused): the block renders where it stands, in a scope of its own */
+    int32_t outer = lw_scope_open(l);
+    e = lw_seq(l, st->body, st->loc);
+    lw_scope_close(l, outer);
+    return e;
+  }
+  case JS_UNSUPPORTED: break;
+  }
+  e = lw_const_str(l, "", 0, st->loc);
+  e->unsupported = pc_sprintf(l->c, "the Jinja statement '%s'", st->name);
+  return e;
+}
+
+/* A template's parts as kids of `into` (a TEMPLATE or a SEQ). */
+static void lw_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc) {
+  for (int i = 0; i < t->nparts; i++) {
+    const JPart *part = &t->parts[i];
+    ir_expr_add_kid(l->c, into, part->stmt   ? lw_stmt(l, part->stmt)
+                                : part->expr ? lw_jexpr(l, part->expr)
+                                             : lw_const_str(l, part->text, part->len, loc));
+  }
+}
+
+/* A template with statements: Jinja2 drops one newline at the end of the
+ * source and Ansible gives back what the result lacks of the source's
+ * trailing newlines (keep_nl); its locals are a frame of slot_end slots. */
+static IrExpr *lw_template_stmts(Lw *l, const char *s, PcLoc loc) {
+  size_t len = strlen(s);
+  int32_t keep = 0;
+  while ((size_t)keep < len && s[len - 1 - (size_t)keep] == '\n')
+    keep++;
+  JTemplate *t = fe_jinja_parse_template(l->c, keep ? pc_strndup(l->c, s, len - 1) : s, loc);
+  IrExpr *e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
+  if (!t)
+    return lw_const_str(l, s, len, loc);
+  PcVec saved = l->tlocals;
+  int32_t saved_scope = l->tscope, saved_slots = l->nslots;
+  l->tlocals = (PcVec){0};
+  l->tscope = 0;
+  l->nslots = 0;
+  lw_parts(l, e, t, loc);
+  e->slot_end = l->nslots;
+  e->keep_nl = keep;
+  l->tlocals = saved;
+  l->tscope = saved_scope;
+  l->nslots = saved_slots;
+  return e;
+}
+
+/* The text Jinja2's lexer reads: "\r\n" and "\r" are newlines ("\n"). */
+static const char *lw_newlines(Lw *l, const char *s) {
+  if (!strchr(s, '\r'))
+    return s;
+  char *t = pc_strndup(l->c, s, strlen(s)), *o = t;
+  for (const char *p = s; *p; p++) {
+    *o++ = *p == '\r' ? '\n' : *p;
+    if (*p == '\r' && p[1] == '\n')
+      p++;
+  }
+  *o = 0;
+  return t;
+}
+
 /* A string that may hold template syntax: CONST, SINGLE or TEMPLATE. */
 static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
   if (!fe_jinja_is_template(s))
     return lw_const_str(l, s, strlen(s), loc);
+  s = lw_newlines(l, s);
   JTemplate *t = fe_jinja_parse_template(l->c, s, loc);
   if (!t)
     return lw_const_str(l, s, strlen(s), loc);
+  if (t->has_stmt)
+    return lw_template_stmts(l, s, loc);
   if (t->nparts == 1 && t->parts[0].expr) {
     IrExpr *e = ir_expr_new(l->c, IR_SINGLE, TY_UNDEF, loc);
     ir_expr_add_kid(l->c, e, lw_jexpr(l, t->parts[0].expr));
     return e;
   }
   IrExpr *e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
-  for (int i = 0; i < t->nparts; i++)
-    ir_expr_add_kid(l->c, e, t->parts[i].expr ? lw_jexpr(l, t->parts[i].expr)
-                                               : lw_const_str(l, t->parts[i].text, t->parts[i].len, loc));
+  lw_parts(l, e, t, loc);
   return e;
 }
 

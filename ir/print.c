@@ -126,6 +126,15 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     fputc('}', f);
     break;
   case IR_GETATTR: fputs("getattr", f); pr_kids(pr, e, 0); fprintf(f, ".%s", e->name); break;
+  case IR_LOCAL: fprintf(f, "local %s#%d", e->name, e->slot); break; /* its fallback is what the name means outside */
+  case IR_FOR: fprintf(f, "for loop#%d locals#%d..%d", e->slot, e->slot_first, e->slot_end); pr_kids(pr, e, 0); break;
+  case IR_SETATTR: fprintf(f, "setattr .%s", e->name); pr_kids(pr, e, 0); break;
+  case IR_TEMPLATE:
+    fputs("template", f);
+    if (e->slot_end || e->keep_nl)
+      fprintf(f, " locals#%d newlines#%d", e->slot_end, e->keep_nl);
+    pr_kids(pr, e, 0);
+    break;
   case IR_BINOP: fprintf(f, "binop %s", pr_binops[e->binop]); pr_kids(pr, e, 0); break;
   case IR_FILTER: case IR_TEST:
     fprintf(f, "%s %s", ir_op_names[e->op], e->name);
@@ -502,6 +511,12 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     fprintf(f, ", \"name\": \"%s\"", e->name);
   if (e->op == IR_BINOP)
     fprintf(f, ", \"binop\": \"%s\"", pr_binops[e->binop]);
+  if (e->op == IR_LOCAL || e->op == IR_FOR)
+    fprintf(f, ", \"slot\": %d", e->slot);
+  if (e->op == IR_FOR || (e->op == IR_TEMPLATE && e->slot_end))
+    fprintf(f, ", \"locals\": [%d, %d]", e->slot_first, e->slot_end);
+  if (e->op == IR_TEMPLATE && e->keep_nl)
+    fprintf(f, ", \"newlines\": %d", e->keep_nl);
   if (e->nkw) {
     fputs(", \"kwnames\": [", f);
     for (int i = 0; i < e->nkw; i++)

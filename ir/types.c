@@ -79,7 +79,10 @@ static void ty_expr(IrExpr *e, bool root) {
   case IR_TEMPLATE: e->type = TY_STR; break;
   case IR_RENDER: e->type = TY_STR; break;
   case IR_LOOKUP: e->type = TY_LIST; break; /* with_<lookup>: always a list */
-  case IR_CALL: e->type = TY_ANY; break;
+  case IR_CALL: case IR_LOCAL: e->type = TY_ANY; break;
+  case IR_SEQ: case IR_STMT_IF: case IR_FOR: case IR_SET: case IR_SETATTR: e->type = TY_NONE; break;
+  case IR_CAPTURE: e->type = TY_STR; break;
+  case IR_NAMESPACE: e->type = TY_DICT; break;
   case IR_SINGLE:
     e->type = (k0 == TY_STR || k0 == TY_INT || k0 == TY_FLOAT || k0 == TY_NONE) ? TY_STR
               : (k0 == TY_LIST || k0 == TY_DICT || k0 == TY_BOOL) ? k0 : TY_ANY;

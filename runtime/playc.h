@@ -405,6 +405,51 @@ RtValue *rt_tpl_end_str(RtTpl *t);       /* frees t */
  * When d is already an error (an earlier entry's), releases v and returns d.
  * Takes d and v, borrows k. */
 RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v);
+/* Ansible gives a rendered template back the newlines its source ended
+ * with and Jinja2 dropped (Templar's preserve_trailing_newlines): the text
+ * so far gets newlines up to `n` at its end. */
+void rt_tpl_newlines(RtTpl *t, int32_t n);
+
+/* ---- template statements (tplstmt.c) -------------------------------------- */
+/* A template with `{% %}` statements evaluates in a frame of local slots, its
+ * `set` and `for` variables, numbered by the compiler (lower.c):
+ *   saved = rt_locals_enter(h, n); ...; rt_locals_leave(h, saved)
+ * A read is rt_local(h, slot): a new reference, or NULL while the slot is
+ * unset (the code then reads what the name means outside: an outer slot or
+ * the variable). A `for` runs as
+ *   f = rt_for_begin(h, buf, items, first, end, loop_slot, loc)
+ *   [inline if: while ((x = rt_for_next(f, false))) { bind x; if cond: rt_for_keep(f) }
+ *               rt_for_filtered(f)]
+ *   while ((x = rt_for_next(f, true))) { bind x; body }
+ *   if (!rt_for_end(f)) else-body
+ * where each step resets slots [first, end) (the body's own variables, as
+ * Jinja2 scopes them per iteration) and puts the `loop` object in loop_slot.
+ * A value that cannot be iterated is recorded in buf as the template's error
+ * and the loop runs no iteration (nor its else). */
+typedef struct RtFor RtFor;
+void *rt_locals_enter(RtHost *h, int32_t n); /* returns the caller's frame */
+void rt_locals_leave(RtHost *h, void *saved);
+RtValue *rt_local(RtHost *h, int32_t slot);
+/* namespace(k=v, ...): takes the dict of its keyword arguments. */
+RtValue *rt_namespace(RtValue *d);
+void rt_local_set(RtHost *h, int32_t slot, RtValue *v); /* takes v */
+/* `a, b = v`: a new list of v's n items, or the error (ValueError when the
+ * count differs, TypeError when v is not iterable), then recorded in buf as
+ * the template's error too. Borrows v. */
+RtValue *rt_local_unpack(RtTpl *buf, RtValue *v, int64_t n, const RtLoc *loc);
+/* Sets slot to item i of `items` (rt_local_unpack's result; an error: the error). */
+void rt_local_set_item(RtHost *h, int32_t slot, RtValue *items, int64_t i);
+/* `{% set ns.attr = v %}`: the namespace in slot gets attr = v; anything
+ * else is Jinja2's "cannot assign attribute on non-namespace object", an
+ * error recorded in buf. Takes v. */
+void rt_local_setattr(RtHost *h, RtTpl *buf, int32_t slot, const char *name, RtValue *v, const RtLoc *loc);
+RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_t end, int32_t loop_slot,
+                    const RtLoc *loc); /* borrows items */
+RtValue *rt_for_next(RtFor *f, bool with_loop); /* the next item (borrowed), or NULL at the end */
+void rt_for_keep(RtFor *f);
+void rt_for_filtered(RtFor *f);
+bool rt_for_end(RtFor *f); /* true when the body ran; frees f */
+
 /* A `when`/changed_when/failed_when result as Ansible evaluates conditionals:
  * returns 1/0, or -1 with *err set (new reference). */
 int32_t rt_cond(RtValue *v, RtValue **err);

@@ -183,7 +183,8 @@ static inline RtKind rt_kind(const RtValue *v) { return (RtKind)v->kind; }
  * STRING_TYPE_FILTERS (to_json, to_yaml, string ...), its NativeJinjaText:
  * a template whose whole result it is keeps it as text (rt_tpl_single),
  * never turning "[1, 2]" back into a list. Any new string drops the mark. */
-enum { RT_VF_NATIVE_TEXT = 1, RT_VF_MARKUP = 2 /* markupsafe's Markup (escape, safe): not escaped again */ };
+enum { RT_VF_NATIVE_TEXT = 1, RT_VF_MARKUP = 2 /* markupsafe's Markup (escape, safe): not escaped again */,
+       RT_VF_NAMESPACE = 4 /* a dict made by namespace(): `{% set ns.x = v %}` may assign to it */ };
 
 /* Constructors beyond playc.h's. */
 RtValue *rt_strz(const char *s);                      /* from a C string */
@@ -682,6 +683,8 @@ struct RtHost {
   const RtPlayDef *play; /* the running play */
   int64_t loop_index;   /* current loop item index, -1 without a loop */
   int32_t forcing;      /* depth of thunk evaluation (recursion guard) */
+  RtValue **locals;     /* the running template's local slots (tplstmt.c), or NULL */
+  int32_t nlocals;
   RtCounts counts;
   /* state of the running task */
   RtValue *loop_items;  /* borrowed from the task function */

@@ -130,3 +130,11 @@ RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v) {
   rt_buf_free(&key);
   return d;
 }
+
+void rt_tpl_newlines(RtTpl *t, int32_t n) {
+  int32_t have = 0;
+  while ((size_t)have < t->text.len && have < n && t->text.data[t->text.len - 1 - (size_t)have] == '\n')
+    have++;
+  for (; have < n; have++)
+    rt_buf_add(&t->text, "\n", 1);
+}

@@ -13,6 +13,9 @@ playc keeps for now, with its reason: reported, not counted as a failure).
                                           (Debian's /usr/bin/python3) and
                                           writes the fixture
   jinja_cases.py compare CASES FIXTURE LOG  playc's run against the fixture
+  jinja_cases.py errors CASES FIXTURE PLAYC  cases Ansible fails on as
+                                          template syntax errors: each must
+                                          fail to compile with a located error
 Only the standard library is used, except by `regen` (ansible, PyYAML)."""
 import json
 import os
@@ -28,9 +31,9 @@ def load_cases(path):
     try:
         import yaml
         with open(path) as f:
-            doc = yaml.safe_load(f)
+            doc = yaml.safe_load(f)  # JSON is YAML too
     except ImportError:
-        with open(path + ".json") as f:
+        with open(path if path.endswith(".json") else path + ".json") as f:
             doc = json.load(f)
     cases = []
     for i, c in enumerate(doc["cases"]):
@@ -168,6 +171,37 @@ def compare(cases_path, fixture, log):
     return 1 if bad else 0
 
 
+def errors(cases_path, fixture, playc):
+    """Every case is a template syntax error in the fixture (Ansible's
+    "template error while templating string"); compiled alone, each must be
+    refused by playc with a `file:line:col: error:` diagnostic."""
+    _, cases = load_cases(cases_path)
+    with open(fixture) as f:
+        fix = json.load(f)
+    bad = 0
+    for c in cases:
+        want = fix.get(c["tpl"])
+        if not want or want[0] != "failed" or "template error while templating string" not in want[1].get("msg", ""):
+            print("FAIL %s %s: not a syntax error in Ansible's fixture: %s" % (c["id"], c["tpl"], json.dumps(want)))
+            bad += 1
+            continue
+        with tempfile.TemporaryDirectory() as d:
+            one = dict(c)
+            one.pop("id")
+            with open(os.path.join(d, "one.json"), "w") as f:
+                json.dump({"vars": {}, "cases": [one]}, f)
+            playbook(os.path.join(d, "one.json"), os.path.join(d, "cases.yml"))
+            r = subprocess.run([playc, "--plan", "cases.yml"], cwd=d, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+            err = r.stderr.decode("utf-8", "replace")
+            if r.returncode == 0 or not re.search(r"^cases\.yml:\d+:\d+: error: ", err, re.M):
+                print("FAIL %s %s: playc did not refuse it with a located error (exit %d)\n%s" % (
+                    c["id"], c["tpl"], r.returncode, err))
+                bad += 1
+    print("%d syntax error cases: %d refused with a located error, %d fail" % (len(cases), len(cases) - bad, bad))
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "playbook":
@@ -178,3 +212,5 @@ if __name__ == "__main__":
         regen(sys.argv[2], sys.argv[3])
     elif cmd == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3], sys.argv[4]))
+    elif cmd == "errors":
+        sys.exit(errors(sys.argv[2], sys.argv[3], sys.argv[4]))

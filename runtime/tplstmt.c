@@ -1,0 +1,188 @@
+/*
+ * tplstmt.c — what compiled `{% %}` statements call: a frame of local slots
+ * per template evaluation (its `set` and `for` variables; lower.c numbers
+ * them, so no name is looked up here), `for` loops with Jinja2's `loop`
+ * object and inline `if` filtering, tuple unpacking, and namespace
+ * attributes. Locals live on the host, one frame per template being
+ * evaluated (a lazy variable used inside a template evaluates in a frame of
+ * its own), so values shared between host threads are never mutated.
+ */
+#include "rt.h"
+#include "filters.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct RtFrame {
+  RtValue **slots;
+  int32_t n;
+} RtFrame;
+
+void *rt_locals_enter(RtHost *h, int32_t n) {
+  RtFrame *saved = rt_xcalloc(1, sizeof *saved);
+  saved->slots = h->locals;
+  saved->n = h->nlocals;
+  h->locals = rt_xcalloc((size_t)(n > 0 ? n : 1), sizeof(RtValue *));
+  h->nlocals = n;
+  return saved;
+}
+
+void rt_locals_leave(RtHost *h, void *saved) {
+  RtFrame *f = saved;
+  for (int32_t i = 0; i < h->nlocals; i++)
+    rt_decref(h->locals[i]);
+  free(h->locals);
+  h->locals = f->slots;
+  h->nlocals = f->n;
+  free(f);
+}
+
+RtValue *rt_local(RtHost *h, int32_t slot) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  return h->locals[slot] ? rt_incref(h->locals[slot]) : NULL;
+}
+
+void rt_local_set(RtHost *h, int32_t slot, RtValue *v) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  rt_decref(h->locals[slot]);
+  h->locals[slot] = v;
+}
+
+static RtValue *unpack(RtValue *v, int64_t n) {
+  if (rt_is_error(v))
+    return rt_error_of(v);
+  if (rt_kind(v) != RT_LIST && rt_kind(v) != RT_DICT && rt_kind(v) != RT_STR)
+    return rt_type_error("cannot unpack non-iterable %s object", rt_type_name(v));
+  RtValue *items = rt_iter_list(v);
+  if ((int64_t)rt_len(items) != n) {
+    int64_t have = (int64_t)rt_len(items);
+    rt_decref(items);
+    if (have > n)
+      return rt_error_exc(RT_EXC_VALUE, "too many values to unpack (expected %lld)", (long long)n);
+    return rt_error_exc(RT_EXC_VALUE, "not enough values to unpack (expected %lld, got %lld)", (long long)n,
+                        (long long)have);
+  }
+  return items;
+}
+
+RtValue *rt_local_unpack(RtTpl *buf, RtValue *v, int64_t n, const RtLoc *loc) {
+  (void)loc;
+  RtValue *items = unpack(v, n);
+  if (rt_is_error(items))
+    rt_tpl_value(buf, items);
+  return items;
+}
+
+void rt_local_set_item(RtHost *h, int32_t slot, RtValue *items, int64_t i) {
+  rt_local_set(h, slot, rt_incref(rt_is_error(items) ? items : rt_list_at(items, (size_t)i)));
+}
+
+void rt_local_setattr(RtHost *h, RtTpl *buf, int32_t slot, const char *name, RtValue *v, const RtLoc *loc) {
+  (void)loc;
+  RtValue *ns = slot >= 0 && slot < h->nlocals ? h->locals[slot] : NULL;
+  if (!ns || rt_kind(ns) != RT_DICT || !(ns->flags & RT_VF_NAMESPACE)) {
+    RtValue *err = rt_error("cannot assign attribute on non-namespace object");
+    rt_tpl_value(buf, err);
+    rt_decref(err);
+    rt_decref(v);
+    return;
+  }
+  if (ns->refs != 1) { /* copy on write: a value read before keeps what it saw */
+    RtValue *c = rt_dict_copy(ns);
+    c->flags |= RT_VF_NAMESPACE;
+    rt_decref(ns);
+    h->locals[slot] = ns = c;
+  }
+  rt_dict_set(ns, name, v);
+}
+
+struct RtFor {
+  RtHost *h;
+  RtValue *items; /* the list iterated */
+  RtValue *kept;  /* inline if: the items kept */
+  size_t i;       /* the next item */
+  int32_t first, end, loop_slot;
+  bool ran, failed;
+};
+
+RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_t end, int32_t loop_slot,
+                    const RtLoc *loc) {
+  (void)loc;
+  RtFor *f = rt_xcalloc(1, sizeof *f);
+  f->h = h, f->first = first, f->end = end, f->loop_slot = loop_slot;
+  f->items = rt_iter_list(items);
+  if (rt_is_error(f->items) || rt_too_deep(f->items)) {
+    RtValue *err = rt_is_error(f->items) ? rt_incref(f->items) : rt_too_deep_error();
+    rt_tpl_value(buf, err);
+    rt_decref(err);
+    rt_decref(f->items);
+    f->items = rt_list_new(0);
+    f->failed = true;
+  }
+  return f;
+}
+
+/* Jinja2's LoopContext for item i of n, as a dict the template reads. */
+static RtValue *for_loop_object(const RtValue *items, size_t i) {
+  size_t n = rt_len(items);
+  RtValue *d = rt_dict_new(12);
+  static const char *const names[] = {"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"};
+  int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, 1, 0};
+  for (int k = 0; k < 7; k++)
+    rt_dict_put(d, names[k], strlen(names[k]), rt_int(vals[k]));
+  rt_dict_put(d, "first", 5, rt_bool(i == 0));
+  rt_dict_put(d, "last", 4, rt_bool(i + 1 == n));
+  if (i > 0)
+    rt_dict_put(d, "previtem", 8, rt_incref(rt_list_at(items, i - 1)));
+  if (i + 1 < n)
+    rt_dict_put(d, "nextitem", 8, rt_incref(rt_list_at(items, i + 1)));
+  return d;
+}
+
+RtValue *rt_for_next(RtFor *f, bool with_loop) {
+  if (f->i >= rt_len(f->items))
+    return NULL;
+  RtHost *h = f->h;
+  for (int32_t s = f->first; s < f->end && s < h->nlocals; s++)
+    rt_local_set(h, s, NULL);
+  size_t i = f->i++;
+  if (with_loop) {
+    f->ran = true;
+    if (f->loop_slot >= 0)
+      rt_local_set(h, f->loop_slot, for_loop_object(f->items, i));
+  }
+  return rt_list_at(f->items, i);
+}
+
+void rt_for_keep(RtFor *f) {
+  if (!f->kept)
+    f->kept = rt_list_new(rt_len(f->items));
+  rt_list_push(f->kept, rt_incref(rt_list_at(f->items, f->i - 1)));
+}
+
+void rt_for_filtered(RtFor *f) {
+  rt_decref(f->items);
+  f->items = f->kept ? f->kept : rt_list_new(0);
+  f->kept = NULL;
+  f->i = 0;
+}
+
+bool rt_for_end(RtFor *f) {
+  bool ran = f->ran || f->failed;
+  rt_decref(f->items);
+  rt_decref(f->kept);
+  free(f);
+  return ran;
+}
+
+RtValue *rt_namespace(RtValue *d) {
+  if (rt_is_error(d))
+    return d;
+  if (d->refs != 1) {
+    RtValue *c = rt_dict_copy(d);
+    rt_decref(d);
+    d = c;
+  }
+  d->flags |= RT_VF_NAMESPACE;
+  return d;
+}
