@@ -71,8 +71,11 @@ typedef enum IrType {
   X(TEMPLATE, "template", -1) /* kids: parts; str CONSTs are text, others rendered */     \
   X(SINGLE, "single", 1)     /* "{{ e }}" alone: kids[0] with Ansible's conversion */     \
   X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */ \
-  X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>) */ \
-  X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (not compiled yet) */
+  X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>); \
+                                b: called as lookup()/query() (kids: its arguments) */ \
+  X(METHOD, "method", -1)    /* `kids[0].name(args...)` (runtime/methods.def), then nkw kwargs */ \
+  X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (range(), dict()...: \
+                                not compiled yet) */
 
 typedef enum IrOp {
 #define X(name, str, nk) IR_##name,
@@ -320,6 +323,7 @@ typedef struct IrLower {
   const char *const *roots; /* folders a relative `src` is looked for in (role, playbook), NULL-terminated */
   PcVec *unsup; /* IrKeyword*: the current module's unsupported parameters */
   PcVec unknown; /* const char*: the current module's parameters unknown to Ansible too */
+  bool in_include; /* lowering an include's arguments: lookup('first_found') answers from its candidates */
   /* YAML aliases are shared, never copied (lower.c): */
   PcMap memo[IR_LOWER_MODES]; /* shared node → its IrExpr, per way of lowering it */
   PcMap has_tpl;  /* shared FeNode → (void *)1 no template, 2 template */
@@ -369,7 +373,8 @@ const FeNode *ir_merge_args(IrLower *l, const FeNode *extra, const FeNode *args)
 /* ---- passes: types.c, fold.c, verify.c ------------------------------------------ */
 
 /* Infers a static type for every expr (bottom-up, from literals, operators and
- * the filter table). */
+ * the filter and method tables); a method called on a receiver whose known
+ * type lacks it is a located error. */
 void ir_infer_types(PcCtx *c, IrProgram *p);
 /* Folds constant sub-expressions (literal arithmetic, comparisons, filters on
  * literals with known results). */

@@ -8,8 +8,10 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/playc-jinja.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cases=$here/filters.yml
-fixture=$here/filters.expected.json
+# An argument names another cases file (tests/jinja/methods.yml): its
+# fixture is NAME.expected.json beside it.
+cases=${1:-$here/filters.yml}
+fixture=${cases%.yml}.expected.json
 py=python3
 if [ -n "${JINJA_LIVE:-}" ]; then
   fixture=$work/live.json
