@@ -86,6 +86,13 @@ bool rt_arg_true(const RtValue *v, bool dflt);
 /* An argument that must be a string: its bytes, or NULL. */
 const char *rt_arg_str(const RtValue *v);
 
+/* ---- filters_core.c ---- */
+
+/* Ansible's random_password: `count` picks of Python's Random(seed).choice
+ * (SystemRandom when `seed` is NULL or None) over the code points of
+ * `chars`, as a string. NULL for a seed playc cannot reproduce (a float). */
+RtValue *rt_random_choices(const char *chars, size_t len, int64_t count, const RtValue *seed);
+
 /* ---- filters_text.c ---- */
 
 /* Python's `fmt % args`: args a tuple (list) of values, a dict (mapping

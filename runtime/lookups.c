@@ -2,7 +2,7 @@
  * lookups.c — lookup plugins run on the controller: the ones with_<lookup>
  * loops and lookup()/query() use (items, list, dict, indexed_items, together,
  * nested, subelements, sequence, flattened, random_choice, env,
- * inventory_hostnames, pipe, lines, vars, varnames, first_found), with
+ * inventory_hostnames, pipe, lines, vars, varnames, password, first_found), with
  * Ansible's results for the same terms; rt_lookup_fn adds what Templar's
  * _lookup does around a plugin (wantlist, errors=, joining the result). Terms
  * are made a list first as listify_lookup_plugin_terms does (a string or a
@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -648,6 +649,180 @@ static RtValue *lk_varnames(RtHost *h, RtValue *terms, RtValue *kw) {
   }
   rt_decref(l);
   rt_decref(names);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
+}
+
+/* The characters a `chars` spec of the password lookup names: the
+ * attributes of Python's `string` module by name, anything else as written. */
+static void pw_chars(RtBuf *out, const char *spec, size_t n) {
+  static const struct {
+    const char *name, *chars;
+  } sets[] = {
+      {"ascii_letters", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+      {"ascii_lowercase", "abcdefghijklmnopqrstuvwxyz"},
+      {"ascii_uppercase", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+      {"digits", "0123456789"},
+      {"hexdigits", "0123456789abcdefABCDEF"},
+      {"octdigits", "01234567"},
+      {"punctuation", "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"},
+      {"whitespace", " \t\n\r\x0b\x0c"},
+      {"printable", "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ "
+                    "\t\n\r\x0b\x0c"},
+  };
+  for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+    if (strlen(sets[i].name) == n && memcmp(sets[i].name, spec, n) == 0) {
+      rt_buf_puts(out, sets[i].chars);
+      return;
+    }
+  rt_buf_add(out, spec, n);
+}
+
+/* The term's parameters (`path k=v ...`, as _parse_parameters reads it):
+ * the path in *path (malloc'd), the candidate characters in `chars`. */
+static RtValue *pw_params(const char *term, char **path, int64_t *length, RtBuf *chars, RtValue **seed) {
+  const char *sp = strchr(term, ' ');
+  RtBuf p = {0}, spec = {0};
+  rt_buf_add(&p, term, sp ? (size_t)(sp - term) : strlen(term));
+  bool seen_kv = false;
+  RtValue *err = NULL;
+  *length = 20;
+  *seed = NULL;
+  rt_buf_puts(&spec, "ascii_letters,digits,.,:-_");
+  for (const char *t = sp; t && *t && !err;) {
+    while (*t == ' ')
+      t++;
+    size_t n = strcspn(t, " ");
+    if (!n)
+      break;
+    const char *eq = memchr(t, '=', n);
+    if (!eq && seen_kv) {
+      err = rt_error("Unrecognized value after key=value parameters given to password lookup");
+    } else if (!eq) { /* a path with spaces */
+      rt_buf_putc(&p, ' ');
+      rt_buf_add(&p, t, n);
+    } else {
+      seen_kv = true;
+      size_t kl = (size_t)(eq - t), vl = n - kl - 1;
+      char *v = rt_xstrndup(eq + 1, vl);
+      if (kl == 6 && !memcmp(t, "length", 6)) {
+        char *end;
+        *length = strtoll(v, &end, 10);
+        if (!vl || *end)
+          err = rt_error_exc(RT_EXC_VALUE, "invalid literal for int() with base 10: '%s'", v);
+      } else if (kl == 5 && !memcmp(t, "chars", 5)) {
+        spec.len = 0;
+        rt_buf_puts(&spec, v);
+      } else if (kl == 4 && !memcmp(t, "seed", 4)) {
+        rt_decref(*seed);
+        *seed = rt_strz(v);
+      } else if ((kl == 7 && !memcmp(t, "encrypt", 7)) || (kl == 5 && !memcmp(t, "ident", 5))) {
+        err = rt_error("the password lookup's encrypt and ident are not supported by playc yet");
+      } else {
+        err = rt_error("Unrecognized parameter(s) given to password lookup: %.*s", (int)kl, t);
+      }
+      free(v);
+    }
+    t += n;
+  }
+  /* chars: ',,' is a comma; the specs are separated by ',' */
+  const char *s = spec.data ? spec.data : "";
+  if (strstr(s, ",,"))
+    rt_buf_putc(chars, ',');
+  RtBuf norm = {0};
+  rt_text_replace(&norm, s, strlen(s), ",,", 2, ",", 1, -1);
+  for (const char *q = norm.data ? norm.data : ""; *q;) {
+    size_t n = strcspn(q, ",");
+    if (n)
+      pw_chars(chars, q, n);
+    q += n + (q[n] == ',');
+  }
+  rt_buf_free(&norm);
+  rt_buf_free(&spec);
+  rt_buf_add(chars, "", 0);
+  size_t w = 0; /* quotes are dropped */
+  for (size_t i = 0; i < chars->len; i++)
+    if (chars->data[i] != '"' && chars->data[i] != '\'')
+      chars->data[w++] = chars->data[i];
+  chars->len = w;
+  *path = rt_buf_take(&p);
+  return err;
+}
+
+/* Creates the folders above `path` (0700) as makedirs_safe does. */
+static void pw_mkdirs(const char *path) {
+  char *d = rt_xstrdup(path);
+  for (char *s = d + 1; (s = strchr(s, '/')); s++) {
+    *s = 0;
+    mkdir(d, 0700);
+    *s = '/';
+  }
+  free(d);
+}
+
+/* password: the file's password (before ' salt='), or a new random one
+ * written to it (0600, folders 0700) — /dev/null is never read or written.
+ * Relative paths are the playbook folder's, as the loader's path_dwim. */
+static RtValue *lk_password(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l)), *err = NULL;
+  for (size_t i = 0; i < rt_len(l) && !err; i++) {
+    RtValue *t = rt_list_at(l, i), *seed = NULL;
+    if (rt_kind(t) != RT_STR) {
+      err = rt_error("password lookup terms must be strings");
+      break;
+    }
+    char *rel = NULL;
+    int64_t length;
+    RtBuf chars = {0};
+    err = pw_params(t->u.str.s, &rel, &length, &chars, &seed);
+    char *base = lk_basedir(h->run);
+    char *path = rel[0] == '/' ? rt_xstrdup(rel) : rt_xasprintf("%s/%s", base, rel);
+    free(base);
+    size_t len = 0;
+    char *content = err || !strcmp(path, "/dev/null") ? NULL : rt_read_file(path, &len);
+    if (!err && content) {
+      while (len && (content[len - 1] == ' ' || (content[len - 1] >= '\t' && content[len - 1] <= '\r')))
+        len--;
+      content[len] = 0;
+      char *salt = strstr(content, " salt="), *last = salt;
+      while (last && (last = strstr(last + 1, " salt=")))
+        salt = last;
+      rt_list_push(out, rt_str(content, salt ? (size_t)(salt - content) : len));
+    } else if (!err) {
+      RtValue *pw = rt_random_choices(chars.data, chars.len, length, seed);
+      if (!pw) {
+        err = rt_error("the password lookup's seed is not supported by playc yet");
+      } else if (rt_is_error(pw)) {
+        err = pw;
+      } else {
+        if (strcmp(path, "/dev/null") != 0) {
+          pw_mkdirs(path);
+          FILE *f = fopen(path, "wb");
+          if (f) {
+            fchmod(fileno(f), 0600);
+            fprintf(f, "%s\n", pw->u.str.s);
+            fclose(f);
+          } else {
+            err = rt_error("%s: %s", path, strerror(errno));
+          }
+        }
+        if (!err)
+          rt_list_push(out, pw);
+        else
+          rt_decref(pw);
+      }
+    }
+    free(content);
+    free(path);
+    free(rel);
+    rt_buf_free(&chars);
+    rt_decref(seed);
+  }
+  rt_decref(l);
   if (err) {
     rt_decref(out);
     return err;

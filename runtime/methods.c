@@ -197,12 +197,19 @@ RtValue *rt_m_isupper(RtFArgs *a) { return cased_all(a, rt_cp_isupper); }
 
 /* ---- str: split, strip, replace, join ---- */
 
+/* split's and rsplit's (sep, maxsplit): NULL, or the TypeError/ValueError. */
+static RtValue *split_args(const RtFArgs *a, const RtValue **sep, int64_t *max) {
+  *max = -1;
+  RtValue *e = need_sep(a->p[0], sep);
+  if (!e && a->p[1])
+    e = need_int(a->p[1], max);
+  return e;
+}
+
 RtValue *rt_m_split(RtFArgs *a) {
   const RtValue *sep;
-  int64_t max = -1;
-  RtValue *e = need_sep(a->p[0], &sep);
-  if (!e && a->p[1])
-    e = need_int(a->p[1], &max);
+  int64_t max;
+  RtValue *e = split_args(a, &sep, &max);
   if (e)
     return e;
   size_t len;
@@ -226,10 +233,8 @@ static size_t cp_back(const char *s, size_t end) {
 /* str.rsplit: as split, from the right; the parts come back in order. */
 RtValue *rt_m_rsplit(RtFArgs *a) {
   const RtValue *sep;
-  int64_t max = -1;
-  RtValue *e = need_sep(a->p[0], &sep);
-  if (!e && a->p[1])
-    e = need_int(a->p[1], &max);
+  int64_t max;
+  RtValue *e = split_args(a, &sep, &max);
   if (e)
     return e;
   size_t len, z, nx;
