@@ -552,9 +552,9 @@ static RtValue *format_spec(RtBuf *out, RtValue *v, const char *spec, size_t sl)
   }
   if (i < sl)
     type = spec[i++];
-  if (i < sl || comma)
-    return rt_error_exc(RT_EXC_VALUE, "Invalid format specifier");
   RtKind k = rt_kind(v);
+  if (i < sl || (comma && (k != RT_INT || (type && type != 'd')))) /* ',' grouping: decimal ints only, for now */
+    return rt_error_exc(RT_EXC_VALUE, "Invalid format specifier");
   bool num = k == RT_INT || k == RT_FLOAT || k == RT_BOOL;
   RtBuf body = {0};
   char fmt[32];
@@ -586,7 +586,13 @@ static RtValue *format_spec(RtBuf *out, RtValue *v, const char *spec, size_t sl)
     } else if (type == 'o') {
       rt_buf_printf(&body, "%llo", (unsigned long long)ux);
     } else {
-      rt_buf_printf(&body, "%llu", (unsigned long long)ux);
+      char digits[24];
+      int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)ux);
+      for (int d = 0; d < nd; d++) {
+        if (comma && d && (nd - d) % 3 == 0)
+          rt_buf_putc(&body, ',');
+        rt_buf_putc(&body, digits[d]);
+      }
     }
   } else if (type && strchr("eEfFgG%", type)) {
     double x = rt_as_float(v);
