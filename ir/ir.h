@@ -367,6 +367,12 @@ const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key);
  * (a map, or NULL) holds arguments that inline ones override (`args:`,
  * module_defaults). */
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra);
+/* lower.c, for structure.c: the text of file `name` a `file` lookup reads,
+ * looked for as Ansible's find_file_in_search_path does (files/NAME, then
+ * NAME, in each of `roots`: the role, then the playbook's folder; an
+ * absolute name as it is), right-stripped as the lookup's default rstrip;
+ * a str CONST, or NULL when no file is there. */
+IrExpr *ir_lower_file_text(IrLower *l, const char *const *roots, const char *name, PcLoc loc);
 /* structure.c, for lower.c: `extra` with `args` on top (a new map node). */
 const FeNode *ir_merge_args(IrLower *l, const FeNode *extra, const FeNode *args);
 

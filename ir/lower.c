@@ -248,24 +248,19 @@ static const char *const lw_lookups[] = {
 #undef X
     NULL};
 
-/* The contents of file `name` a `file` lookup reads, looked for as
- * Ansible's find_file_in_search_path does (files/NAME, then NAME, in the
- * role and then the playbook's folder; an absolute name as it is), right
- * stripped as the lookup's rstrip option does by default; NULL when no
- * file is there. */
-static IrExpr *lw_lookup_file(Lw *l, const JExpr *n) {
-  for (int i = 0; l->roots && l->roots[i]; i++) {
+IrExpr *ir_lower_file_text(IrLower *l, const char *const *roots, const char *name, PcLoc loc) {
+  for (int i = 0; roots && roots[i]; i++) {
     for (int k = 0; k < 2; k++) {
-      const char *path = n->s[0] == '/' ? n->s
-                         : k == 0       ? pc_sprintf(l->c, "%s/files/%s", l->roots[i], n->s)
-                                        : pc_sprintf(l->c, "%s/%s", l->roots[i], n->s);
+      const char *path = name[0] == '/' ? name
+                         : k == 0       ? pc_sprintf(l->c, "%s/files/%s", roots[i], name)
+                                        : pc_sprintf(l->c, "%s/%s", roots[i], name);
       const char *text;
       size_t len;
       if (pc_read_file(l->c, path, PC_MAX_SOURCE_BYTES, true, &text, &len) != 0)
         continue;
       while (len && (text[len - 1] == ' ' || (text[len - 1] >= '\t' && text[len - 1] <= '\r')))
         len--;
-      return lw_const_str(l, text, len, n->loc);
+      return lw_const_str(l, text, len, loc);
     }
   }
   return NULL;
@@ -285,7 +280,7 @@ static bool lw_lookup_file_args(Lw *l, const JExpr *j, IrExpr *e) {
       return false;
   PcVec got = {0};
   for (int i = 2; i <= npos; i++) {
-    IrExpr *c = lw_lookup_file(l, j->kids[i]);
+    IrExpr *c = ir_lower_file_text(l, l->roots, j->kids[i]->s, j->kids[i]->loc);
     if (!c)
       return false;
     pc_vec_push(l->c, &got, c);
