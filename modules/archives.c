@@ -4,7 +4,8 @@
  *
  * unarchive: a `src` from the controller is embedded in the program at
  * compile time and travels base64-encoded on the request's stdin (or over
- * SFTP first when large); remote_src names a file on the target. The
+ * SFTP first when large); remote_src (or the deprecated `copy: false`,
+ * its inverse, which the action maps to it) names a file on the target. The
  * handler is picked as Ansible's pick_handler does (zip, then tar with -z,
  * none, -j, -J, zstd); for tar, `tar --diff` decides whether the archive is
  * already unpacked (the module's regular expressions over its lines), then
@@ -27,6 +28,7 @@ static const ModParam unarchive_params[] = {
     {.name = "src", .type = MP_PATH, .required = true},
     {.name = "dest", .type = MP_PATH, .required = true},
     {.name = "remote_src", .type = MP_BOOL, .def = "false"},
+    {.name = "copy", .type = MP_BOOL}, /* deprecated: remote_src's inverse (the action's) */
     {.name = "creates", .type = MP_PATH},
     {.name = "list_files", .type = MP_BOOL, .def = "false"},
     {.name = "keep_newer", .type = MP_BOOL, .def = "false"},
@@ -308,6 +310,9 @@ RtValue *mod_unarchive(RtHost *h, RtValue *args) {
   u.dest = mod_arg_str(args, "dest");
   u.creates = mod_arg_str(args, "creates");
   u.remote = mod_arg_bool(args, "remote_src", 0) == 1;
+  bool has_copy = rt_dict_get(args, "copy") != NULL;
+  if (has_copy) /* the action: remote_src = not boolean(copy, strict=False) */
+    u.remote = mod_arg_bool(args, "copy", 0) != 1;
   u.list = mod_arg_bool(args, "list_files", 0) == 1;
   u.keep_newer = mod_arg_bool(args, "keep_newer", 0) == 1;
   u.exclude = mod_arg_list(args, "exclude");
@@ -321,6 +326,10 @@ RtValue *mod_unarchive(RtHost *h, RtValue *args) {
   bool have = false;
   char *err = NULL, *b64 = NULL;
   const RtFileDef *f = NULL;
+  if (has_copy && rt_dict_get(args, "remote_src")) {
+    r = mod_fail_result("parameters are mutually exclusive: ('copy', 'remote_src')");
+    goto done;
+  }
   if (u.attrs.mode == -2) {
     r = mod_fail_result("mode must be in octal or symbolic form");
     goto done;
