@@ -64,6 +64,8 @@
   X(rt_tpl_end_str, "pp")                                                                 \
   X(rt_dict_put_value, "pppp")                                                            \
   X(rt_lookup, "pppppp")                                                                  \
+  X(rt_lookup_fn, "pppppp")                                                               \
+  X(rt_method, "pppppp")                                                                  \
   X(rt_incref, "pp")                                                                      \
   X(rt_step_until, "bppi")                                                                \
   X(rt_cond, "ipp")                                                                       \
@@ -124,6 +126,8 @@ CG_SIG_CHECK(rt_task_finish, RtStatus (*)(RtHost *, const RtTaskDef *));
 CG_SIG_CHECK(rt_tpl_str, void (*)(RtTpl *, RtValue *));
 CG_SIG_CHECK(rt_dict_put_value, RtValue *(*)(RtValue *, RtValue *, RtValue *));
 CG_SIG_CHECK(rt_lookup, RtValue *(*)(RtHost *, const char *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_lookup_fn, RtValue *(*)(RtHost *, const char *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_method, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_slice, RtValue *(*)(RtValue *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
 CG_SIG_CHECK(rt_local_setattr, void (*)(RtHost *, RtTpl *, int32_t, const char *, RtValue *, const RtLoc *));
@@ -906,14 +910,16 @@ static void cg_decref_opt(Cg *g, LLVMValueRef v) {
     cg_decref(g, v);
 }
 
-/* filter and test calls: base, then positional args (a list), then keyword
+/* filter, test and method calls: base, then positional args (a list), then keyword
  * args (a dict; a test with keywords calls rt_test_kw). */
 static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
   LLVMValueRef base = cg_expr(g, e->kids[0]);
   LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw);
   LLVMValueRef kw = cg_kwargs(g, e);
   LLVMValueRef name = cg_cstr(g, e->name), loc = cg_loc(g, e->loc), r;
-  if (e->op == IR_FILTER)
+  if (e->op == IR_METHOD)
+    r = CG_CALL(g, CG_rt_method, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
+  else if (e->op == IR_FILTER)
     r = CG_CALL(g, CG_rt_filter, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
   else if (kw)
     r = CG_CALL(g, CG_rt_test_kw, name, base, args ? args : cg_null(g), kw, loc);
@@ -1264,14 +1270,15 @@ static LLVMValueRef cg_cond(Cg *g, const IrExpr *e) {
   return cg_phi(g, g->t_ptr, vals, bbs, 2);
 }
 
-/* lookup NAME(terms..., kwargs): the terms are one value (a with_<lookup>'s). */
+/* lookup NAME(terms..., kwargs): a with_<lookup>'s terms are one value; the
+ * terms of lookup()/query() (e->b) are the list of its arguments. */
 static LLVMValueRef cg_lookup(Cg *g, const IrExpr *e) {
   int32_t npos = e->nkids - e->nkw;
-  LLVMValueRef terms = npos == 1 ? cg_expr(g, e->kids[0]) : cg_arg_list(g, e, 0, npos);
+  LLVMValueRef terms = npos == 1 && !e->b ? cg_expr(g, e->kids[0]) : cg_arg_list(g, e, 0, npos);
   if (!terms)
     terms = CG_CALL(g, CG_rt_list_new, cg_i64(g, 0));
   LLVMValueRef kw = cg_kwargs(g, e);
-  LLVMValueRef r = CG_CALL(g, CG_rt_lookup, g->host, cg_cstr(g, e->name), terms, kw ? kw : cg_null(g),
+  LLVMValueRef r = CG_CALL(g, e->b ? CG_rt_lookup_fn : CG_rt_lookup, g->host, cg_cstr(g, e->name), terms, kw ? kw : cg_null(g),
                            cg_loc(g, e->loc));
   cg_decref(g, terms);
   cg_decref_opt(g, kw);
@@ -1304,7 +1311,7 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_GETITEM: case IR_BINOP: return cg_binary(g, e);
   case IR_SLICE: return cg_slice(g, e);
   case IR_AND: case IR_OR: return cg_andor(g, e);
-  case IR_FILTER: case IR_TEST: return cg_call_filter(g, e);
+  case IR_FILTER: case IR_TEST: case IR_METHOD: return cg_call_filter(g, e);
   case IR_IF: return cg_if(g, e);
   case IR_TEMPLATE: case IR_RENDER: return cg_template(g, e);
   case IR_SINGLE: return cg_single(g, e);

@@ -194,7 +194,9 @@ static int drv_run(PcCtx *c, const DrvOpts *o) {
   IrProgram *p = ir_lower(c, pb); /* also after playbook errors: report them all */
   if (!p || c->nerrors)
     return EXIT_DIAG;
-  ir_infer_types(c, p);
+  ir_infer_types(c, p); /* a method the receiver's known type lacks is an error */
+  if (c->nerrors)
+    return EXIT_DIAG;
   ir_fold(c, p);
   ir_verify(c, p);
   if (o->plan) {

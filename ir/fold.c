@@ -136,6 +136,18 @@ static void fd_andor(IrExpr *e) {
   }
 }
 
+/* `e` (lower or upper of constant `a`) as the constant it gives, when `a`
+ * is ASCII; non-ASCII case mapping is left to the runtime. */
+static void fd_ascii_case(Fold *f, IrExpr *e, const IrExpr *a) {
+  char *s = pc_strndup(f->c, a->s, a->slen);
+  for (size_t i = 0; i < a->slen; i++) {
+    if ((unsigned char)s[i] >= 0x80)
+      return;
+    s[i] = (char)(e->name[0] == 'l' ? tolower((unsigned char)s[i]) : toupper((unsigned char)s[i]));
+  }
+  fd_to_str(e, s, a->slen);
+}
+
 static void fd_filter(Fold *f, IrExpr *e) {
   IrExpr *a = e->kids[0];
   if (e->nkids != 1)
@@ -150,15 +162,37 @@ static void fd_filter(Fold *f, IrExpr *e) {
     }
     return;
   }
-  if ((!strcmp(e->name, "lower") || !strcmp(e->name, "upper")) && fd_const(a, TY_STR)) {
-    char *s = pc_strndup(f->c, a->s, a->slen);
-    for (size_t i = 0; i < a->slen; i++) {
-      if ((unsigned char)s[i] >= 0x80)
-        return; /* non-ASCII case mapping: leave to the runtime */
-      s[i] = (char)(e->name[0] == 'l' ? tolower((unsigned char)s[i]) : toupper((unsigned char)s[i]));
-    }
-    fd_to_str(e, s, a->slen);
+  if ((!strcmp(e->name, "lower") || !strcmp(e->name, "upper")) && fd_const(a, TY_STR))
+    fd_ascii_case(f, e, a);
+}
+
+/* Methods on a constant string: split by a constant separator, and
+ * lower()/upper() of ASCII text (filter and method agree on those). */
+static void fd_method(Fold *f, IrExpr *e) {
+  IrExpr *a = e->kids[0];
+  if (!fd_const(a, TY_STR) || e->nkw)
+    return;
+  if ((!strcmp(e->name, "lower") || !strcmp(e->name, "upper")) && e->nkids == 1) {
+    fd_ascii_case(f, e, a);
+    return;
   }
+  IrExpr *sep = e->nkids == 2 ? e->kids[1] : NULL;
+  if (strcmp(e->name, "split") != 0 || !sep || !fd_const(sep, TY_STR) || !sep->slen || ir_is_ref(sep))
+    return;
+  const char *s = a->s, *end = a->s + a->slen;
+  PcVec parts = {0};
+  for (;;) { /* str.split(sep): every part, empty ones too */
+    const char *hit = (size_t)(end - s) >= sep->slen ? memmem(s, (size_t)(end - s), sep->s, sep->slen) : NULL;
+    IrExpr *p = ir_expr_new(f->c, IR_CONST, TY_STR, a->loc);
+    p->s = s, p->slen = (size_t)((hit ? hit : end) - s);
+    pc_vec_push(f->c, &parts, p);
+    if (!hit)
+      break;
+    s = hit + sep->slen;
+  }
+  e->op = IR_LIST, e->type = TY_LIST, e->nkids = 0, e->name = NULL, e->kwnames = NULL;
+  for (int i = 0; i < parts.len; i++)
+    ir_expr_add_kid(f->c, e, parts.items[i]);
 }
 
 /* Folds the tree of root or sub-expr `e`; kid roots are folded already. */
@@ -183,6 +217,7 @@ static void fd_expr(Fold *f, IrExpr *e, bool root) {
   case IR_AND: case IR_OR: fd_andor(e); break;
   case IR_CONCAT: fd_concat(f, e); break;
   case IR_FILTER: fd_filter(f, e); break;
+  case IR_METHOD: fd_method(f, e); break;
   default: break;
   }
 }

@@ -72,8 +72,11 @@ typedef enum IrType {
   X(RENDER, "render", -1)    /* a template file: kids as template's, the text itself (no conversion) */ \
   X(SINGLE, "single", 1)     /* "{{ e }}" alone: kids[0] with Ansible's conversion */     \
   X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */ \
-  X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>) */ \
-  X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (not compiled yet) */ \
+  X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>); \
+                                b: called as lookup()/query() (kids: its arguments) */ \
+  X(METHOD, "method", -1)    /* `kids[0].name(args...)` (runtime/methods.def), then nkw kwargs */ \
+  X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (range(), dict()...: \
+                                not compiled yet) */ \
   /* template statements: kids of a TEMPLATE or SEQ, written into its buffer */             \
   X(SEQ, "seq", -1)          /* a statement's body: parts, as a TEMPLATE's kids */          \
   X(STMT_IF, "if-stmt", 3)   /* {% if %}: kids = cond, then SEQ, else SEQ */                \
@@ -339,6 +342,7 @@ typedef struct IrLower {
   const char *const *roots; /* folders a relative `src` is looked for in (role, playbook), NULL-terminated */
   PcVec *unsup; /* IrKeyword*: the current module's unsupported parameters */
   PcVec unknown; /* const char*: the current module's parameters unknown to Ansible too */
+  bool in_include; /* lowering an include's arguments: lookup('first_found') answers from its candidates */
   /* YAML aliases are shared, never copied (lower.c): */
   PcMap memo[IR_LOWER_MODES]; /* shared node → its IrExpr, per way of lowering it */
   PcMap has_tpl;  /* shared FeNode → (void *)1 no template, 2 template */
@@ -390,13 +394,20 @@ const char *ir_py_repr(IrLower *l, const FeNode *n);
  * (a map, or NULL) holds arguments that inline ones override (`args:`,
  * module_defaults). */
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra);
+/* lower.c, for structure.c: the text of file `name` a `file` lookup reads,
+ * looked for as Ansible's find_file_in_search_path does (files/NAME, then
+ * NAME, in each of `roots`: the role, then the playbook's folder; an
+ * absolute name as it is), right-stripped as the lookup's default rstrip;
+ * a str CONST, or NULL when no file is there. */
+IrExpr *ir_lower_file_text(IrLower *l, const char *const *roots, const char *name, PcLoc loc);
 /* structure.c, for lower.c: `extra` with `args` on top (a new map node). */
 const FeNode *ir_merge_args(IrLower *l, const FeNode *extra, const FeNode *args);
 
 /* ---- passes: types.c, fold.c, verify.c ------------------------------------------ */
 
 /* Infers a static type for every expr (bottom-up, from literals, operators and
- * the filter table). */
+ * the filter and method tables); a method called on a receiver whose known
+ * type lacks it is a located error. */
 void ir_infer_types(PcCtx *c, IrProgram *p);
 /* Folds constant sub-expressions (literal arithmetic, comparisons, filters on
  * literals with known results). */

@@ -45,6 +45,19 @@ static const IrFilterInfo lw_tests[] = {
 #include "../runtime/filters.def"
     {NULL, TY_ANY, 0, NULL, 0}};
 
+typedef struct IrMethodInfo {
+  IrType recv;
+  const char *name;
+  int req;
+  const char *sig;
+  int flags;
+} IrMethodInfo;
+
+static const IrMethodInfo lw_methods[] = {
+#define PLAYC_METHOD(recv, n, fn, t, req, sig, fl) {TY_##recv, n, req, sig, fl},
+#include "../runtime/methods.def"
+    {TY_ANY, NULL, 0, NULL, 0}};
+
 /* The ways a node is lowered, each memoised apart for shared nodes. */
 typedef enum LwMode {
   LW_VALUE,  /* lw_node: a value */
@@ -101,19 +114,26 @@ static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below);
  * (filters.def): positional count, keyword names, repeated and missing
  * parameters are located errors, as Jinja's TypeError would be when the
  * template runs. Returns what playc does not implement of it, or NULL. */
+static const char *lw_check_sig(Lw *l, const JExpr *j, const char *what, const char *name, const char *fsig, int req);
+
 static const char *lw_check_args(Lw *l, const JExpr *j, const IrFilterInfo *f, bool test) {
-  const char *what = test ? "test" : "filter";
+  return lw_check_sig(l, j, test ? "test" : "filter", j->name, f->sig, f->req);
+}
+
+/* lw_check_args for a callable `what` named `name` with signature `fsig`,
+ * `req` parameters required. */
+static const char *lw_check_sig(Lw *l, const JExpr *j, const char *what, const char *name, const char *fsig, int req) {
   RtSig sig;
-  rt_sig_parse(f->sig, &sig);
+  rt_sig_parse(fsig, &sig);
   int npos = j->nkids - 1 - j->nkw;
   bool given[RT_SIG_MAX] = {0};
   const char *unsupported = NULL;
   if (npos > sig.npos && !sig.varargs) {
-    if (sig.npos == f->req)
-      pc_error_at(l->c, j->loc, "%s '%s' takes %d positional argument%s, %d given", what, j->name, sig.npos,
+    if (sig.npos == req)
+      pc_error_at(l->c, j->loc, "%s '%s' takes %d positional argument%s, %d given", what, name, sig.npos,
                   sig.npos == 1 ? "" : "s", npos);
     else
-      pc_error_at(l->c, j->loc, "%s '%s' takes %d to %d positional arguments, %d given", what, j->name, f->req,
+      pc_error_at(l->c, j->loc, "%s '%s' takes %d to %d positional arguments, %d given", what, name, req,
                   sig.npos, npos);
   }
   for (int i = 0; i < npos && i < sig.npos; i++)
@@ -124,23 +144,23 @@ static const char *lw_check_args(Lw *l, const JExpr *j, const IrFilterInfo *f, b
     for (int o = 0; o < k; o++)
       if (strcmp(j->kwnames[o], kw) == 0)
         pc_error_at(l->c, j->kids[j->nkids - j->nkw + k]->loc, "%s '%s' got keyword argument '%s' twice", what,
-                    j->name, kw);
+                    name, kw);
     if (i < 0 && !sig.varkw)
       pc_error_at(l->c, j->kids[j->nkids - j->nkw + k]->loc, "%s '%s' got an unexpected keyword argument '%s'", what,
-                  j->name, kw);
+                  name, kw);
     else if (i >= 0 && given[i])
       pc_error_at(l->c, j->kids[j->nkids - j->nkw + k]->loc, "%s '%s' got multiple values for argument '%s'", what,
-                  j->name, kw);
+                  name, kw);
     if (i >= 0)
       given[i] = true;
   }
   for (int i = 0; i < sig.n; i++) {
-    if (i < f->req && !given[i])
-      pc_error_at(l->c, j->loc, "%s '%s' is missing its argument '%.*s'", what, j->name, (int)sig.p[i].len,
+    if (i < req && !given[i])
+      pc_error_at(l->c, j->loc, "%s '%s' is missing its argument '%.*s'", what, name, (int)sig.p[i].len,
                   sig.p[i].name);
     if (given[i] && sig.p[i].unsupported && !unsupported)
       unsupported = pc_sprintf(l->c, "the argument '%.*s' of %s '%s'", (int)sig.p[i].len, sig.p[i].name, what,
-                               j->name);
+                               name);
   }
   return unsupported;
 }
@@ -374,6 +394,160 @@ static IrExpr *lw_jcall_builtin(Lw *l, const JExpr *j) {
   return NULL;
 }
 
+/* A method call `x.name(args)`: checked against methods.def by name (the
+ * receiver's type is checked by types.c); kids: receiver, args, kwargs. */
+static IrExpr *lw_method(Lw *l, const JExpr *j) {
+  const JExpr *callee = j->kids[0];
+  const IrMethodInfo *m = NULL;
+  for (const IrMethodInfo *t = lw_methods; t->name && !m; t++)
+    if (strcmp(t->name, callee->name) == 0)
+      m = t;
+  IrExpr *e = ir_expr_new(l->c, IR_METHOD, TY_UNDEF, j->loc);
+  e->name = m ? m->name : callee->name;
+  if (!m)
+    pc_error_at(l->c, callee->loc, "no method named '%s' on str, list or dict", callee->name);
+  else if (m->flags & RT_FF_PLANNED)
+    e->unsupported = pc_sprintf(l->c, "the method '%s' (it changes its receiver)", m->name);
+  else if (!j->unsupported)
+    e->unsupported = lw_check_sig(l, j, "method", m->name, m->sig, m->req);
+  ir_expr_add_kid(l->c, e, lw_jexpr(l, callee->kids[0]));
+  for (int i = 1; i < j->nkids; i++)
+    ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
+  e->kwnames = j->kwnames;
+  e->nkw = j->nkw;
+  return e;
+}
+
+static IrExpr *lw_lookup_query(Lw *l, const JExpr *j, IrExpr *e, bool query);
+
+static const char *const lw_lookups[] = {
+#define X(name, fn) name,
+#include "../runtime/lookups.def"
+#undef X
+    NULL};
+
+IrExpr *ir_lower_file_text(IrLower *l, const char *const *roots, const char *name, PcLoc loc) {
+  for (int i = 0; roots && roots[i]; i++) {
+    for (int k = 0; k < 2; k++) {
+      const char *path = name[0] == '/' ? name
+                         : k == 0       ? pc_sprintf(l->c, "%s/files/%s", roots[i], name)
+                                        : pc_sprintf(l->c, "%s/%s", roots[i], name);
+      const char *text;
+      size_t len;
+      if (pc_read_file(l->c, path, PC_MAX_SOURCE_BYTES, true, &text, &len) != 0)
+        continue;
+      while (len && (text[len - 1] == ' ' || (text[len - 1] >= '\t' && text[len - 1] <= '\r')))
+        len--;
+      return lw_const_str(l, text, len, loc);
+    }
+  }
+  return NULL;
+}
+
+/* lookup('file', NAME...) with constant names reads the files now: it
+ * becomes lookup('list', CONTENTS...), whose result is the same (the
+ * contents joined by ',', or the list with wantlist). False when a name is
+ * not constant or its file is not there (then the lookup is planned). */
+static bool lw_lookup_file_args(Lw *l, const JExpr *j, IrExpr *e) {
+  int npos = j->nkids - 1 - j->nkw;
+  for (int i = 2; i <= npos; i++)
+    if (j->kids[i]->kind != J_STR)
+      return false;
+  for (int k = 0; k < j->nkw; k++) /* lstrip/rstrip options: at run time */
+    if (strcmp(j->kwnames[k], "wantlist") != 0 && strcmp(j->kwnames[k], "errors") != 0)
+      return false;
+  PcVec got = {0};
+  for (int i = 2; i <= npos; i++) {
+    IrExpr *c = ir_lower_file_text(l, l->roots, j->kids[i]->s, j->kids[i]->loc);
+    if (!c)
+      return false;
+    pc_vec_push(l->c, &got, c);
+  }
+  e->name = "list";
+  for (int i = 0; i < got.len; i++)
+    ir_expr_add_kid(l->c, e, got.items[i]);
+  for (int i = npos + 1; i < j->nkids; i++)
+    ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
+  return true;
+}
+
+/* lookup(NAME, terms..., kw=...), query() and q(): the plugin named by a
+ * constant string, known to lookups.def; query passes wantlist=True as
+ * Ansible's does. */
+static IrExpr *lw_lookup_call(Lw *l, const JExpr *j, bool query) {
+  int npos = j->nkids - 1 - j->nkw;
+  IrExpr *e = ir_expr_new(l->c, IR_LOOKUP, TY_UNDEF, j->loc);
+  e->b = true;
+  const JExpr *n = npos > 0 ? j->kids[1] : NULL;
+  if (!n || n->kind != J_STR) {
+    e->name = "?";
+    if (n)
+      e->unsupported = "a lookup named at run time";
+    else
+      pc_error_at(l->c, j->loc, "%s() needs the name of a lookup plugin", j->kids[0]->name);
+  } else {
+    const char *name = n->s;
+    if (strncmp(name, "ansible.builtin.", 16) == 0)
+      name += 16;
+    else if (strncmp(name, "ansible.legacy.", 15) == 0)
+      name += 15;
+    e->name = name;
+    bool ok = false;
+    for (int i = 0; lw_lookups[i]; i++)
+      ok |= strcmp(lw_lookups[i], name) == 0;
+    if (!strcmp(name, "file") && lw_lookup_file_args(l, j, e))
+      return lw_lookup_query(l, j, e, query);
+    if (!ok && (fe_ansible_lookup(name) || strchr(name, '.')))
+      e->unsupported = pc_sprintf(l->c, "lookup '%s'", n->s);
+    else if (!ok)
+      pc_error_at(l->c, n->loc, "lookup plugin (%s) not found", n->s);
+    else if (!strcmp(name, "first_found") && !l->in_include)
+      e->unsupported = "lookup 'first_found' outside include_tasks/include_vars";
+  }
+  for (int i = 2; i < j->nkids; i++)
+    ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
+  return lw_lookup_query(l, j, e, query);
+}
+
+/* The keyword names of lookup call `e` (its kids are in place); query()
+ * adds wantlist=True. */
+static IrExpr *lw_lookup_query(Lw *l, const JExpr *j, IrExpr *e, bool query) {
+  int nkw = j->nkw;
+  const char **kwn = j->kwnames;
+  if (query) { /* wantlist=True, unless written (then it is overridden as Ansible does) */
+    const char **k2 = pc_alloc(l->c, sizeof *k2 * (size_t)(nkw + 1));
+    for (int i = 0; i < nkw; i++)
+      k2[i] = kwn[i];
+    k2[nkw++] = "wantlist";
+    kwn = k2;
+    IrExpr *t = ir_expr_new(l->c, IR_CONST, TY_BOOL, j->loc);
+    t->b = true;
+    ir_expr_add_kid(l->c, e, t);
+  }
+  e->kwnames = kwn;
+  e->nkw = nkw;
+  return e;
+}
+
+/* A call: a method, lookup()/query()/q(); other callables (range(), dict(),
+ * namespace() ...) are planned and refused by -o. */
+static IrExpr *lw_call_expr(Lw *l, const JExpr *j) {
+  const JExpr *callee = j->kids[0];
+  if (callee->kind == J_GETATTR)
+    return lw_method(l, j);
+  if (callee->kind == J_NAME && !j->unsupported &&
+      (!strcmp(callee->name, "lookup") || !strcmp(callee->name, "query") || !strcmp(callee->name, "q")))
+    return lw_lookup_call(l, j, callee->name[0] == 'q');
+  IrExpr *e = ir_expr_new(l->c, IR_CALL, TY_ANY, j->loc);
+  for (int i = 0; i < j->nkids; i++)
+    ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
+  e->kwnames = j->kwnames;
+  e->nkw = j->nkw;
+  e->unsupported = pc_sprintf(l->c, "calling %s%s", callee->kind == J_NAME ? callee->name : "a value",
+                              callee->kind == J_NAME ? "()" : "");
+  return e;
+}
+
 static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   static const IrOp ops[] = {[J_GETATTR] = IR_GETATTR, [J_GETITEM] = IR_GETITEM, [J_SLICE] = IR_SLICE, [J_BINOP] = IR_BINOP,
                              [J_AND] = IR_AND, [J_OR] = IR_OR, [J_NOT] = IR_NOT, [J_NEG] = IR_NEG,
@@ -390,21 +564,10 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   case J_BODY: PC_ASSERT(l->filter_body); return l->filter_body;
   case J_POS: return lw_jexpr(l, j->kids[0]);
   case J_FILTER: return lw_call(l, j, false);
-  case J_CALL: { /* lookup(), query(), range(), methods: planned, compiled later */
+  case J_CALL: /* macros, namespace(), loop.cycle(); then methods, lookup() and the rest */
     if ((e = lw_jcall_builtin(l, j)))
       return e;
-    e = ir_expr_new(l->c, IR_CALL, TY_ANY, j->loc);
-    for (int i = 0; i < j->nkids; i++)
-      ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
-    e->kwnames = j->kwnames;
-    e->nkw = j->nkw;
-    const JExpr *callee = j->kids[0];
-    e->unsupported = pc_sprintf(l->c, "calling %s%s", callee->kind == J_NAME ? callee->name
-                                                      : callee->kind == J_GETATTR ? pc_sprintf(l->c, "method '%s'", callee->name)
-                                                                                   : "a value",
-                                callee->kind == J_NAME ? "()" : "");
-    return e;
-  }
+    return lw_call_expr(l, j);
   case J_TEST: return lw_call(l, j, true);
   default: break;
   }
@@ -1570,7 +1733,9 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   PcVec unsup = {0};
   l->unsup = &unsup;
   l->unknown = (PcVec){0};
+  l->in_include = ft->include != NULL;
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
+  l->in_include = false;
   if (strcmp(m->name, "template") == 0)
     lw_template_task(l, t, args, ft->action_loc);
   l->unsup = NULL;

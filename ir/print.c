@@ -136,11 +136,21 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     pr_kids(pr, e, 0);
     break;
   case IR_BINOP: fprintf(f, "binop %s", pr_binops[e->binop]); pr_kids(pr, e, 0); break;
-  case IR_FILTER: case IR_TEST:
+  case IR_LOOKUP:
+    if (!e->b)
+      goto plain;
+    fprintf(f, "%s %s", ir_op_names[e->op], e->name); /* lookup()/query(): the plugin's name */
+    pr_kids(pr, e, 0);
+    break;
+  case IR_FILTER: case IR_TEST: case IR_METHOD:
     fprintf(f, "%s %s", ir_op_names[e->op], e->name);
     pr_kids(pr, e, 0);
     break;
-  default: fputs(ir_op_names[e->op], f); pr_kids(pr, e, 0); break;
+  default:
+  plain:
+    fputs(ir_op_names[e->op], f);
+    pr_kids(pr, e, 0);
+    break;
   }
   fprintf(f, ": %s", ir_type_name(e->type));
   if (e->unsupported)

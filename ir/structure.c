@@ -437,8 +437,30 @@ static void st_loop_control(St *s, IrTask *t, FeNode *lc) {
   }
 }
 
+/* with_file over constant names: the files are read now, and the loop is
+ * lookup list(CONTENTS), the same items; NULL when a name is templated or
+ * its file is not there (then the loop is planned). */
+static IrExpr *st_with_file(St *s, const FeTask *ft, const char *const *roots) {
+  const FeNode *n = ft->with_node;
+  int count = n->kind == FE_SEQ ? n->n : 1;
+  IrExpr *list = ir_expr_new(s->c, IR_LIST, TY_LIST, n->loc);
+  for (int i = 0; i < count; i++) {
+    const FeNode *it = n->kind == FE_SEQ ? n->items[i] : n;
+    if (it->kind != FE_SCALAR || it->stype != FE_T_STR || fe_jinja_is_template(it->text))
+      return NULL;
+    IrExpr *c = ir_lower_file_text(s->l, roots, it->text, it->loc);
+    if (!c)
+      return NULL;
+    ir_expr_add_kid(s->c, list, c);
+  }
+  IrExpr *e = ir_expr_new(s->c, IR_LOOKUP, TY_LIST, n->loc);
+  e->name = "list";
+  ir_expr_add_kid(s->c, e, list);
+  return e;
+}
+
 /* The loop of a with_<lookup>: the lookup called on the terms. */
-static IrExpr *st_with_loop(St *s, const FeTask *ft) {
+static IrExpr *st_with_loop(St *s, const FeTask *ft, const char *const *roots) {
   static const char *const known[] = {
 #define X(name, fn) name,
 #include "../runtime/lookups.def"
@@ -452,6 +474,9 @@ static IrExpr *st_with_loop(St *s, const FeTask *ft) {
   bool ok = false;
   for (int i = 0; known[i]; i++)
     ok |= strcmp(known[i], name) == 0;
+  IrExpr *file = !strcmp(name, "file") && ft->with_node ? st_with_file(s, ft, roots) : NULL;
+  if (file)
+    return file;
   const char *unsupported = NULL;
   if (!ok && (fe_ansible_lookup(name) || strchr(name, '.'))) /* Ansible's or a collection's: planned */
     unsupported = pc_sprintf(s->c, "lookup '%s'", ft->with);
@@ -753,7 +778,7 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
     t->loop = ir_lower_root(s->l, ir_lower_value(s->l, ft->kw[FE_KW_LOOP]),
                             ft->kw[FE_KW_LOOP]->kind == FE_SCALAR ? ft->kw[FE_KW_LOOP]->text : NULL);
   else if (ft->with) {
-    IrExpr *e = st_with_loop(s, ft);
+    IrExpr *e = st_with_loop(s, ft, t->roots);
     if (e)
       t->loop = ir_lower_root(s->l, e, NULL);
     t->with = ft->with;
@@ -958,7 +983,7 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x, const StCtx *
     t->loop = ir_lower_root(s->l, ir_lower_value(s->l, ft->kw[FE_KW_LOOP]),
                             ft->kw[FE_KW_LOOP]->kind == FE_SCALAR ? ft->kw[FE_KW_LOOP]->text : NULL);
   else if (ft->with) {
-    IrExpr *e = st_with_loop(s, ft);
+    IrExpr *e = st_with_loop(s, ft, t->roots);
     if (e)
       t->loop = ir_lower_root(s->l, e, NULL);
     t->with = ft->with;

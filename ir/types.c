@@ -27,6 +27,37 @@ static IrType ty_filter(const char *name) {
   return TY_ANY;
 }
 
+typedef struct TyMethod {
+  IrType recv;
+  const char *name;
+  IrType type;
+} TyMethod;
+
+static const TyMethod ty_methods[] = {
+#define PLAYC_METHOD(recv, n, fn, t, req, sig, fl) {TY_##recv, n, TY_##t},
+#include "../runtime/methods.def"
+    {TY_ANY, NULL, TY_ANY}};
+
+static const char *const ty_jinja_names[] = {
+    [TY_NONE] = "NoneType", [TY_BOOL] = "bool", [TY_INT] = "int", [TY_FLOAT] = "float",
+    [TY_STR] = "str", [TY_LIST] = "list", [TY_DICT] = "dict"};
+
+/* A method's result type for its receiver's type; on a receiver of known
+ * type that lacks it, Jinja's error when the template runs, located now. */
+static IrType ty_method(PcCtx *c, const IrExpr *e) {
+  IrType recv = e->kids[0]->type, any = TY_UNDEF;
+  for (const TyMethod *m = ty_methods; m->name; m++) {
+    if (strcmp(m->name, e->name) != 0)
+      continue;
+    if (m->recv == recv)
+      return m->type;
+    any = any == TY_UNDEF || any == m->type ? m->type : TY_ANY;
+  }
+  if (recv != TY_ANY && recv != TY_UNDEF && any != TY_UNDEF && !e->unsupported)
+    pc_error_at(c, e->loc, "'%s object' has no attribute '%s'", ty_jinja_names[recv], e->name);
+  return any == TY_UNDEF ? TY_ANY : any;
+}
+
 static bool ty_num(IrType t) { return t == TY_INT || t == TY_FLOAT; }
 
 static IrType ty_binop(const IrExpr *e) {
@@ -58,11 +89,11 @@ static IrType ty_common(const IrExpr *e, int from) {
 }
 
 /* Types the tree of root or sub-expr `e`; kid roots are typed already. */
-static void ty_expr(IrExpr *e, bool root) {
+static void ty_expr(PcCtx *c, IrExpr *e, bool root) {
   if (!root && ir_is_ref(e))
     return;
   for (int i = 0; i < e->nkids; i++)
-    ty_expr(e->kids[i], false);
+    ty_expr(c, e->kids[i], false);
   IrType k0 = e->nkids ? e->kids[0]->type : TY_ANY;
   switch (e->op) {
   case IR_CONST: break;
@@ -78,7 +109,8 @@ static void ty_expr(IrExpr *e, bool root) {
   case IR_IF: e->type = e->kids[1]->type == e->kids[2]->type ? e->kids[1]->type : TY_ANY; break;
   case IR_TEMPLATE: e->type = TY_STR; break;
   case IR_RENDER: e->type = TY_STR; break;
-  case IR_LOOKUP: e->type = TY_LIST; break; /* with_<lookup>: always a list */
+  case IR_LOOKUP: e->type = e->b ? TY_ANY : TY_LIST; break; /* with_<lookup>: always a list */
+  case IR_METHOD: e->type = ty_method(c, e); break;
   case IR_CALL: case IR_LOCAL: e->type = TY_ANY; break;
   case IR_SEQ: case IR_STMT_IF: case IR_FOR: case IR_SET: case IR_SETATTR: e->type = TY_NONE; break;
   case IR_CAPTURE: e->type = TY_STR; break;
@@ -94,7 +126,6 @@ static void ty_expr(IrExpr *e, bool root) {
 }
 
 void ir_infer_types(PcCtx *c, IrProgram *p) {
-  (void)c;
   for (int i = 0; i < p->nroots; i++) /* in id order: kid roots first */
-    ty_expr(p->roots[i], true);
+    ty_expr(c, p->roots[i], true);
 }

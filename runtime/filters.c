@@ -82,11 +82,9 @@ static RtValue *bad_operand(RtValue *v, bool undef_ok) {
   return NULL;
 }
 
-/* Binds `args` and `kwargs` to d's parameters in `a`; an error value when
- * they do not fit (Python's TypeError). */
-static RtValue *bind(const FDef *d, RtFArgs *a, RtValue *args, RtValue *kwargs) {
-  const RtSig *s = &d->sig;
-  bool undef_ok = d->flags & RT_FF_UNDEF_ARGS;
+RtValue *rt_sig_bind(const char *name, const RtSig *s, int req, int flags, RtFArgs *a, RtValue *args,
+                     RtValue *kwargs) {
+  bool undef_ok = flags & RT_FF_UNDEF_ARGS;
   size_t npos = args ? rt_len(args) : 0;
   for (size_t i = 0; i < npos; i++) {
     RtValue *v = rt_list_at(args, i), *e = bad_operand(v, undef_ok);
@@ -99,7 +97,7 @@ static RtValue *bind(const FDef *d, RtFArgs *a, RtValue *args, RtValue *kwargs) 
         a->rest = rt_list_new(npos - i);
       rt_list_push(a->rest, rt_incref(v));
     } else {
-      return rt_type_error("%s() takes %d positional argument%s but %zu were given", d->name, s->npos + 1,
+      return rt_type_error("%s() takes %d positional argument%s but %zu were given", name, s->npos + 1,
                            s->npos ? "s" : "", npos + 1);
     }
   }
@@ -109,7 +107,7 @@ static RtValue *bind(const FDef *d, RtFArgs *a, RtValue *args, RtValue *kwargs) 
       return e;
     int i = rt_sig_find(s, key->u.str.s);
     if (i >= 0 && a->p[i])
-      return rt_type_error("%s() got multiple values for argument '%s'", d->name, key->u.str.s);
+      return rt_type_error("%s() got multiple values for argument '%s'", name, key->u.str.s);
     if (i >= 0) {
       a->p[i] = v;
     } else if (s->varkw) {
@@ -117,17 +115,17 @@ static RtValue *bind(const FDef *d, RtFArgs *a, RtValue *args, RtValue *kwargs) 
         a->kw = rt_dict_new(4);
       rt_dict_put(a->kw, key->u.str.s, key->u.str.len, rt_incref(v));
     } else {
-      return rt_type_error("%s() got an unexpected keyword argument '%s'", d->name, key->u.str.s);
+      return rt_type_error("%s() got an unexpected keyword argument '%s'", name, key->u.str.s);
     }
   }
-  for (int i = 0; i < d->req; i++)
+  for (int i = 0; i < req; i++)
     if (!a->p[i])
-      return rt_type_error("%s() missing 1 required positional argument: '%.*s'", d->name, (int)s->p[i].len,
+      return rt_type_error("%s() missing 1 required positional argument: '%.*s'", name, (int)s->p[i].len,
                            s->p[i].name);
   for (int i = 0; i < s->n; i++)
     if (a->p[i] && s->p[i].unsupported)
       return rt_error("the argument '%.*s' of '%s' is not supported by playc yet", (int)s->p[i].len, s->p[i].name,
-                      d->name);
+                      name);
   return NULL;
 }
 
@@ -139,7 +137,7 @@ static RtValue *call(const FDef *d, RtValue *base, RtValue *args, RtValue *kwarg
   a.name = d->name;
   a.base = base;
   a.loc = loc;
-  RtValue *r = bind(d, &a, args, kwargs);
+  RtValue *r = rt_sig_bind(d->name, &d->sig, d->req, d->flags, &a, args, kwargs);
   if (!r)
     r = d->fn(&a);
   rt_decref(a.rest);

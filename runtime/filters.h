@@ -28,6 +28,9 @@ typedef RtValue *(*RtFilterFn)(RtFArgs *a);
 #define PLAYC_FILTER(name, fn, type, req, sig, flags) RtValue *fn(RtFArgs *a);
 #define PLAYC_TEST(name, fn, req, sig, flags) RtValue *fn(RtFArgs *a);
 #include "filters.def"
+#define PLAYC_METHOD(recv, name, fn, type, req, sig, flags) RtValue *fn(RtFArgs *a);
+#include "methods.def"
+#undef PLAYC_METHOD
 
 /* ---- filters.c: dispatch and shared helpers ---- */
 
@@ -36,6 +39,12 @@ typedef RtValue *(*RtFilterFn)(RtFArgs *a);
  * what map(), select() and the run-time evaluator use. */
 RtValue *rt_filter_call(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc);
 RtValue *rt_test_call(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc);
+/* Binds positional `args` (list or NULL) and `kwargs` (dict or NULL) to the
+ * parameters of signature `s` (`req` of them required; `flags` RT_FF_*) in
+ * `a`, as Python would: NULL, or the error value (Python's TypeError) when
+ * they do not fit. `name` is the callable's, for messages. */
+RtValue *rt_sig_bind(const char *name, const RtSig *s, int req, int flags, RtFArgs *a, RtValue *args,
+                     RtValue *kwargs);
 /* True when `name` is a filter (test) filters.def knows. */
 bool rt_filter_known(const char *name);
 bool rt_test_known(const char *name);
@@ -76,6 +85,13 @@ bool rt_arg_int(const RtValue *v, int64_t *out);
 bool rt_arg_true(const RtValue *v, bool dflt);
 /* An argument that must be a string: its bytes, or NULL. */
 const char *rt_arg_str(const RtValue *v);
+
+/* ---- filters_core.c ---- */
+
+/* Ansible's random_password: `count` picks of Python's Random(seed).choice
+ * (SystemRandom when `seed` is NULL or None) over the code points of
+ * `chars`, as a string. NULL for a seed playc cannot reproduce (a float). */
+RtValue *rt_random_choices(const char *chars, size_t len, int64_t count, const RtValue *seed);
 
 /* ---- filters_text.c ---- */
 

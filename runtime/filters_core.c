@@ -565,6 +565,27 @@ static bool py_random_seed(PyRandom *r, const RtValue *seed) {
   return true;
 }
 
+RtValue *rt_random_choices(const char *chars, size_t len, int64_t count, const RtValue *seed) {
+  PyRandom r;
+  if (!py_random_seed(&r, seed))
+    return NULL;
+  size_t n = 0, i = 0;
+  uint32_t *cps = rt_xmalloc((len + 1) * sizeof *cps);
+  while (i < len)
+    cps[n++] = rt_utf8_next(chars, len, &i);
+  RtBuf b = {0};
+  for (int64_t k = 0; k < count; k++) {
+    if (!n) {
+      free(cps);
+      rt_buf_free(&b);
+      return rt_error_exc(RT_EXC_INDEX, "Cannot choose from an empty sequence");
+    }
+    rt_utf8_put(&b, cps[mt_below(&r, n)]);
+  }
+  free(cps);
+  return rt_buf_value(&b);
+}
+
 static RtValue *bad_seed(const RtValue *seed) {
   return rt_error("a seed of type '%s' is not supported by playc yet", rt_type_name(seed));
 }

@@ -1,17 +1,21 @@
 /*
  * lookups.c — lookup plugins run on the controller: the ones with_<lookup>
- * loops use (items, list, dict, indexed_items, together, nested,
- * subelements, sequence, flattened, random_choice, env,
- * inventory_hostnames, pipe, lines), with Ansible's results for the same terms. Terms
+ * loops and lookup()/query() use (items, list, dict, indexed_items, together,
+ * nested, subelements, sequence, flattened, random_choice, env,
+ * inventory_hostnames, pipe, lines, vars, varnames, password, first_found), with
+ * Ansible's results for the same terms; rt_lookup_fn adds what Templar's
+ * _lookup does around a plugin (wantlist, errors=, joining the result). Terms
  * are made a list first as listify_lookup_plugin_terms does (a string or a
  * dict is one term).
  */
 #include "filters.h" /* rt_text_strip, rt_text_splitlines */
+#include "regex.h"
 #include "rt.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -384,13 +388,15 @@ static RtValue *lk_random_choice(RtHost *h, RtValue *terms, RtValue *kw) {
   return out;
 }
 
+/* env: each variable's value, or the `default` option ('' unless given). */
 static RtValue *lk_env(RtHost *h, RtValue *terms, RtValue *kw) {
-  (void)h, (void)kw;
+  (void)h;
   RtValue *l = listify(terms), *out = rt_list_new(rt_len(l));
+  RtValue *dflt = kw ? rt_dict_get(kw, "default") : NULL;
   for (size_t i = 0; i < rt_len(l); i++) {
     RtValue *n = rt_list_at(l, i);
     const char *v = rt_kind(n) == RT_STR ? getenv(n->u.str.s) : NULL;
-    rt_list_push(out, rt_strz(v ? v : ""));
+    rt_list_push(out, v ? rt_strz(v) : dflt ? rt_incref(dflt) : rt_strz(""));
   }
   rt_decref(l);
   return out;
@@ -585,6 +591,245 @@ static RtValue *lk_first_found(RtHost *h, RtValue *terms, RtValue *kw) {
   return rt_error("No file was found when using first_found.");
 }
 
+/* vars: each named variable's value (templated as a use of it would be),
+ * or the `default` option; a name without either is undefined. */
+static RtValue *lk_vars(RtHost *h, RtValue *terms, RtValue *kw) {
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l));
+  RtValue *dflt = kw ? rt_dict_get(kw, "default") : NULL;
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *n = rt_list_at(l, i), *v;
+    if (rt_kind(n) != RT_STR) {
+      RtValue *r = rt_to_repr(n);
+      v = rt_error("Invalid setting identifier, \"%s\" is not a string, its a %s", r->u.str.s, rt_type_name(n));
+      rt_decref(r);
+    } else {
+      v = rt_var(h, n->u.str.s, NULL);
+      if (rt_kind(v) == RT_UNDEF) {
+        rt_decref(v);
+        v = dflt ? rt_incref(dflt)
+                 : rt_error_exc(RT_EXC_UNDEFINED, "No variable found with this name: %s", n->u.str.s);
+      }
+    }
+    if (rt_is_error(v)) {
+      rt_decref(l);
+      rt_decref(out);
+      return v;
+    }
+    rt_list_push(out, v);
+  }
+  rt_decref(l);
+  return out;
+}
+
+/* varnames: the names of the host's variables a Python regex (re.search)
+ * finds, in the order rt_var_names gives them. */
+static RtValue *lk_varnames(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(0), *names = rt_var_names(h), *err = NULL;
+  for (size_t i = 0; i < rt_len(l) && !err; i++) {
+    RtValue *t = rt_list_at(l, i);
+    if (rt_kind(t) != RT_STR) {
+      err = rt_error("Invalid setting identifier, \"%s\" is not a string, it is a %s", "?", rt_type_name(t));
+      break;
+    }
+    RtRegex *re = rt_re_compile(t->u.str.s, t->u.str.len, 0, &err);
+    if (!re) {
+      RtValue *e = rt_error("Unable to use \"%s\" as a search parameter: %s", t->u.str.s, err->u.err.msg);
+      rt_decref(err);
+      err = e;
+      break;
+    }
+    for (size_t k = 0; k < rt_len(names); k++) {
+      RtValue *n = rt_list_at(names, k);
+      RtReMatch m;
+      if (rt_re_exec(re, n->u.str.s, n->u.str.len, 0, false, false, &m) == 1)
+        rt_list_push(out, rt_incref(n));
+    }
+    rt_re_free(re);
+  }
+  rt_decref(l);
+  rt_decref(names);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
+}
+
+/* The characters a `chars` spec of the password lookup names: the
+ * attributes of Python's `string` module by name, anything else as written. */
+static void pw_chars(RtBuf *out, const char *spec, size_t n) {
+  static const struct {
+    const char *name, *chars;
+  } sets[] = {
+      {"ascii_letters", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+      {"ascii_lowercase", "abcdefghijklmnopqrstuvwxyz"},
+      {"ascii_uppercase", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+      {"digits", "0123456789"},
+      {"hexdigits", "0123456789abcdefABCDEF"},
+      {"octdigits", "01234567"},
+      {"punctuation", "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"},
+      {"whitespace", " \t\n\r\x0b\x0c"},
+      {"printable", "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ "
+                    "\t\n\r\x0b\x0c"},
+  };
+  for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+    if (strlen(sets[i].name) == n && memcmp(sets[i].name, spec, n) == 0) {
+      rt_buf_puts(out, sets[i].chars);
+      return;
+    }
+  rt_buf_add(out, spec, n);
+}
+
+/* The term's parameters (`path k=v ...`, as _parse_parameters reads it):
+ * the path in *path (malloc'd), the candidate characters in `chars`. */
+static RtValue *pw_params(const char *term, char **path, int64_t *length, RtBuf *chars, RtValue **seed) {
+  const char *sp = strchr(term, ' ');
+  RtBuf p = {0}, spec = {0};
+  rt_buf_add(&p, term, sp ? (size_t)(sp - term) : strlen(term));
+  bool seen_kv = false;
+  RtValue *err = NULL;
+  *length = 20;
+  *seed = NULL;
+  rt_buf_puts(&spec, "ascii_letters,digits,.,:-_");
+  for (const char *t = sp; t && *t && !err;) {
+    while (*t == ' ')
+      t++;
+    size_t n = strcspn(t, " ");
+    if (!n)
+      break;
+    const char *eq = memchr(t, '=', n);
+    if (!eq && seen_kv) {
+      err = rt_error("Unrecognized value after key=value parameters given to password lookup");
+    } else if (!eq) { /* a path with spaces */
+      rt_buf_putc(&p, ' ');
+      rt_buf_add(&p, t, n);
+    } else {
+      seen_kv = true;
+      size_t kl = (size_t)(eq - t), vl = n - kl - 1;
+      char *v = rt_xstrndup(eq + 1, vl);
+      if (kl == 6 && !memcmp(t, "length", 6)) {
+        char *end;
+        *length = strtoll(v, &end, 10);
+        if (!vl || *end)
+          err = rt_error_exc(RT_EXC_VALUE, "invalid literal for int() with base 10: '%s'", v);
+      } else if (kl == 5 && !memcmp(t, "chars", 5)) {
+        spec.len = 0;
+        rt_buf_puts(&spec, v);
+      } else if (kl == 4 && !memcmp(t, "seed", 4)) {
+        rt_decref(*seed);
+        *seed = rt_strz(v);
+      } else if ((kl == 7 && !memcmp(t, "encrypt", 7)) || (kl == 5 && !memcmp(t, "ident", 5))) {
+        err = rt_error("the password lookup's encrypt and ident are not supported by playc yet");
+      } else {
+        err = rt_error("Unrecognized parameter(s) given to password lookup: %.*s", (int)kl, t);
+      }
+      free(v);
+    }
+    t += n;
+  }
+  /* chars: ',,' is a comma; the specs are separated by ',' */
+  const char *s = spec.data ? spec.data : "";
+  if (strstr(s, ",,"))
+    rt_buf_putc(chars, ',');
+  RtBuf norm = {0};
+  rt_text_replace(&norm, s, strlen(s), ",,", 2, ",", 1, -1);
+  for (const char *q = norm.data ? norm.data : ""; *q;) {
+    size_t n = strcspn(q, ",");
+    if (n)
+      pw_chars(chars, q, n);
+    q += n + (q[n] == ',');
+  }
+  rt_buf_free(&norm);
+  rt_buf_free(&spec);
+  rt_buf_add(chars, "", 0);
+  size_t w = 0; /* quotes are dropped */
+  for (size_t i = 0; i < chars->len; i++)
+    if (chars->data[i] != '"' && chars->data[i] != '\'')
+      chars->data[w++] = chars->data[i];
+  chars->len = w;
+  *path = rt_buf_take(&p);
+  return err;
+}
+
+/* Creates the folders above `path` (0700) as makedirs_safe does. */
+static void pw_mkdirs(const char *path) {
+  char *d = rt_xstrdup(path);
+  for (char *s = d + 1; (s = strchr(s, '/')); s++) {
+    *s = 0;
+    mkdir(d, 0700);
+    *s = '/';
+  }
+  free(d);
+}
+
+/* password: the file's password (before ' salt='), or a new random one
+ * written to it (0600, folders 0700) — /dev/null is never read or written.
+ * Relative paths are the playbook folder's, as the loader's path_dwim. */
+static RtValue *lk_password(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l)), *err = NULL;
+  for (size_t i = 0; i < rt_len(l) && !err; i++) {
+    RtValue *t = rt_list_at(l, i), *seed = NULL;
+    if (rt_kind(t) != RT_STR) {
+      err = rt_error("password lookup terms must be strings");
+      break;
+    }
+    char *rel = NULL;
+    int64_t length;
+    RtBuf chars = {0};
+    err = pw_params(t->u.str.s, &rel, &length, &chars, &seed);
+    char *base = lk_basedir(h->run);
+    char *path = rel[0] == '/' ? rt_xstrdup(rel) : rt_xasprintf("%s/%s", base, rel);
+    free(base);
+    size_t len = 0;
+    char *content = err || !strcmp(path, "/dev/null") ? NULL : rt_read_file(path, &len);
+    if (!err && content) {
+      while (len && (content[len - 1] == ' ' || (content[len - 1] >= '\t' && content[len - 1] <= '\r')))
+        len--;
+      content[len] = 0;
+      char *salt = strstr(content, " salt="), *last = salt;
+      while (last && (last = strstr(last + 1, " salt=")))
+        salt = last;
+      rt_list_push(out, rt_str(content, salt ? (size_t)(salt - content) : len));
+    } else if (!err) {
+      RtValue *pw = rt_random_choices(chars.data, chars.len, length, seed);
+      if (!pw) {
+        err = rt_error("the password lookup's seed is not supported by playc yet");
+      } else if (rt_is_error(pw)) {
+        err = pw;
+      } else {
+        if (strcmp(path, "/dev/null") != 0) {
+          pw_mkdirs(path);
+          FILE *f = fopen(path, "wb");
+          if (f) {
+            fchmod(fileno(f), 0600);
+            fprintf(f, "%s\n", pw->u.str.s);
+            fclose(f);
+          } else {
+            err = rt_error("%s: %s", path, strerror(errno));
+          }
+        }
+        if (!err)
+          rt_list_push(out, pw);
+        else
+          rt_decref(pw);
+      }
+    }
+    free(content);
+    free(path);
+    free(rel);
+    rt_buf_free(&chars);
+    rt_decref(seed);
+  }
+  rt_decref(l);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
+}
+
 typedef struct RtLookup {
   const char *name;
   RtValue *(*fn)(RtHost *h, RtValue *terms, RtValue *kwargs);
@@ -596,6 +841,80 @@ static const RtLookup lookups[] = {
 #undef X
     {NULL, NULL},
 };
+
+/* Ansible's lookup-plugin errors its lookup() reports as they are
+ * (AnsibleLookupError); the others are "unhandled exceptions". */
+static bool lk_own_error(const char *name, const RtValue *e) {
+  return e->u.err.exc == RT_EXC_UNDEFINED || strcmp(name, "first_found") == 0;
+}
+
+RtValue *rt_lookup_fn(RtHost *h, const char *name, RtValue *args, RtValue *kwargs, const RtLoc *loc) {
+  RtValue *kw = kwargs ? rt_dict_copy(kwargs) : NULL, *wl = NULL, *er = NULL;
+  for (size_t i = 0; kw && i < kw->u.dict.len; i++) /* arguments are evaluated first */
+    if (rt_is_error(kw->u.dict.ents[i].val) || rt_kind(kw->u.dict.ents[i].val) == RT_UNDEF) {
+      RtValue *e = rt_error_of(kw->u.dict.ents[i].val);
+      rt_decref(kw);
+      return e;
+    }
+  if (kw && (wl = rt_dict_get(kw, "wantlist")))
+    wl = rt_incref(wl), rt_dict_del(kw, "wantlist");
+  if (kw && (er = rt_dict_get(kw, "errors")))
+    er = rt_incref(er), rt_dict_del(kw, "errors");
+  if (kw && rt_dict_get(kw, "allow_unsafe"))
+    rt_dict_del(kw, "allow_unsafe");
+  bool wantlist = wl && rt_pytruth(wl);
+  const char *errors = er && rt_kind(er) == RT_STR ? er->u.str.s : "strict";
+  for (size_t i = 0; i < rt_len(args); i++)
+    if (rt_is_error(rt_list_at(args, i)) || rt_kind(rt_list_at(args, i)) == RT_UNDEF) {
+      RtValue *e = rt_error_of(rt_list_at(args, i));
+      rt_decref(kw), rt_decref(wl), rt_decref(er);
+      return e;
+    }
+  RtValue *ran = rt_lookup(h, name, args, kw && rt_len(kw) ? kw : NULL, loc);
+  if (rt_is_error(ran) && ran->u.err.exc != RT_EXC_UNDEFINED) {
+    bool own = lk_own_error(name, ran);
+    char *msg = own ? rt_xasprintf("Lookup failed but the error is being ignored: %s", ran->u.err.msg)
+                    : rt_xasprintf("An unhandled exception occurred while running the lookup plugin '%s'. Error was "
+                                   "a <class 'ansible.errors.AnsibleError'>, original message: %s",
+                                   name, ran->u.err.msg);
+    if (strcmp(errors, "warn") != 0 && strcmp(errors, "ignore") != 0 && !own) {
+      /* AnsibleError(msg, orig_exc=e): its text ends with the original's */
+      char *full = rt_xasprintf("%s. %s", msg, ran->u.err.msg);
+      free(msg);
+      msg = full;
+    }
+    if (strcmp(errors, "warn") == 0 || strcmp(errors, "ignore") == 0) {
+      if (strcmp(errors, "warn") == 0)
+        rt_out_warning(h->run, "%s", msg);
+      rt_decref(ran);
+      ran = wantlist ? rt_list_new(0) : rt_none();
+    } else if (!own) {
+      rt_decref(ran);
+      ran = rt_error("%s", msg);
+    }
+    free(msg);
+  }
+  rt_decref(kw), rt_decref(wl), rt_decref(er);
+  if (rt_is_error(ran) || wantlist || rt_kind(ran) != RT_LIST || !rt_len(ran))
+    return ran;
+  RtBuf b = {0};
+  for (size_t i = 0; i < rt_len(ran); i++) {
+    RtValue *it = rt_list_at(ran, i);
+    if (rt_kind(it) != RT_STR) { /* not text: the one item, or the list */
+      rt_buf_free(&b);
+      if (rt_len(ran) != 1)
+        return ran;
+      RtValue *one = rt_incref(it);
+      rt_decref(ran);
+      return one;
+    }
+    if (i)
+      rt_buf_putc(&b, ',');
+    rt_buf_add(&b, it->u.str.s, it->u.str.len);
+  }
+  rt_decref(ran);
+  return rt_buf_value(&b);
+}
 
 RtValue *rt_lookup(RtHost *h, const char *name, RtValue *terms, RtValue *kwargs, const RtLoc *loc) {
   (void)loc;

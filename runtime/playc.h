@@ -374,6 +374,17 @@ RtValue *rt_test_kw(const char *name, RtValue *base, RtValue *args, RtValue *kwa
  * the lookup's terms, `kwargs` a dict or NULL. Returns a list (query's
  * result) or an error. */
 RtValue *rt_lookup(RtHost *h, const char *name, RtValue *terms, RtValue *kwargs, const RtLoc *loc);
+/* lookup()/query() in an expression (Ansible's Templar._lookup): `args` the
+ * call's positional arguments as a list (borrowed), `kwargs` a dict or NULL
+ * (borrowed; its `wantlist`, `errors` and `allow_unsafe` are the call's own,
+ * the rest the plugin's). The list with wantlist (query() passes it), else
+ * its items joined by ',', or the one item, as Ansible does; a failure is an
+ * error, or None ([] with wantlist) under errors='ignore'/'warn'. */
+RtValue *rt_lookup_fn(RtHost *h, const char *name, RtValue *args, RtValue *kwargs, const RtLoc *loc);
+/* Method call `base.name(args, kwargs)` (runtime/methods.def), the same
+ * convention as rt_filter; a method the receiver's kind lacks is Jinja's
+ * undefined-attribute error. */
+RtValue *rt_method(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc);
 
 /* ---- templates ---------------------------------------------------------- */
 

@@ -280,6 +280,9 @@ char *rt_cond_error_text(const char *src, const RtValue *err);
 
 /* True for the value of `omit` (module args holding it are dropped). */
 bool rt_is_omit(const RtValue *v);
+/* The names of the variables host `h` sees (loop, frames, -e, prompts,
+ * include params, the dynamic levels), each once: a new list of strings. */
+RtValue *rt_var_names(RtHost *h);
 /* set_fact / register: sets a host variable at the set_fact level (takes `val`). */
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 

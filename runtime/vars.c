@@ -286,6 +286,38 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   return rt_undef_at(name, NULL, loc);
 }
 
+static void names_add(RtValue *out, RtValue *seen, const char *name) {
+  if (rt_dict_get(seen, name))
+    return;
+  rt_dict_set(seen, name, rt_none());
+  rt_list_push(out, rt_strz(name));
+}
+
+static void names_of_dict(RtValue *out, RtValue *seen, const RtValue *d) {
+  for (size_t i = 0; d && i < d->u.dict.len; i++)
+    names_add(out, seen, d->u.dict.ents[i].key->u.str.s);
+}
+
+RtValue *rt_var_names(RtHost *h) {
+  RtValue *out = rt_list_new(16), *seen = rt_dict_new(16);
+  names_of_dict(out, seen, h->dyn[RT_LV_LOOP]);
+  for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL; f; f = f->next) {
+    if (f->public_role && !(h->run->public_roles && h->run->public_roles[f->public_role - 1]))
+      continue;
+    for (int32_t i = 0; i < f->nvars; i++)
+      names_add(out, seen, f->vars[i].name);
+  }
+  names_of_dict(out, seen, h->run->extra_vars);
+  names_of_dict(out, seen, h->run->prompts);
+  for (RtIncInst *i = h->inc; i; i = i->parent)
+    names_of_dict(out, seen, i->params);
+  for (int lv = 0; lv < RT_LV_COUNT; lv++)
+    if (lv != RT_LV_LOOP)
+      names_of_dict(out, seen, h->dyn[lv]);
+  rt_decref(seen);
+  return out;
+}
+
 bool rt_is_omit(const RtValue *v) {
   return rt_kind(v) == RT_STR && strcmp(v->u.str.s, OMIT) == 0;
 }
