@@ -45,6 +45,14 @@ void mod_db_pg_literal(RtBuf *b, const char *s) {
   rt_buf_putc(b, '\'');
 }
 
+void mod_db_pg_set_role(RtBuf *b, const char *role) {
+  if (!role)
+    return;
+  rt_buf_puts(b, "SET ROLE ");
+  mod_db_pg_ident(b, role);
+  rt_buf_puts(b, ";\n");
+}
+
 void mod_db_my_ident(RtBuf *b, const char *s) {
   rt_buf_putc(b, '`');
   for (; *s; s++) {

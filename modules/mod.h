@@ -313,6 +313,8 @@ enum { MOD_DB_PG, MOD_DB_MY };
  * doubled when it holds a backslash). Appended to b. */
 void mod_db_pg_ident(RtBuf *b, const char *s);
 void mod_db_pg_literal(RtBuf *b, const char *s);
+/* SET ROLE "role"; and a newline (session_role), nothing when role is NULL. */
+void mod_db_pg_set_role(RtBuf *b, const char *role);
 /* MySQL: `ident` (` doubled) and 'literal' (' and \\ doubled). */
 void mod_db_my_ident(RtBuf *b, const char *s);
 void mod_db_my_literal(RtBuf *b, const char *s);

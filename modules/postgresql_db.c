@@ -55,11 +55,7 @@ static char *arg_or_empty(RtValue *args, const char *name) {
 
 /* The request that reads the database (and rename's target): one JSON row. */
 static void read_sql(RtBuf *q, const PgDb *d) {
-  if (d->role) {
-    rt_buf_puts(q, "SET ROLE ");
-    mod_db_pg_ident(q, d->role);
-    rt_buf_puts(q, ";\n");
-  }
+  mod_db_pg_set_role(q, d->role);
   rt_buf_puts(q, "SELECT json_build_object('exists', d.datname IS NOT NULL, 'owner', r.rolname, "
                  "'encoding', pg_encoding_to_char(d.encoding), 'encoding_id', d.encoding, "
                  "'want_encoding_id', pg_char_to_encoding(");
@@ -238,11 +234,7 @@ RtValue *mod_postgresql_db(RtHost *h, RtValue *args) {
     goto failed;
   bool changed = rt_len(cmds) > 0;
   if (changed && !h->check_mode) {
-    if (d.role) { /* the session is new: SET ROLE again */
-      rt_buf_puts(&q, "SET ROLE ");
-      mod_db_pg_ident(&q, d.role);
-      rt_buf_puts(&q, ";\n");
-    }
+    mod_db_pg_set_role(&q, d.role);
     for (size_t i = 0; i < rt_len(cmds); i++)
       rt_buf_printf(&q, "%s;\n", rt_list_at(cmds, i)->u.str.s);
     RtValue *j2 = NULL;

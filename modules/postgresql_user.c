@@ -151,11 +151,7 @@ typedef struct PgUser {
 } PgUser;
 
 static void read_sql(RtBuf *q, const PgUser *u) {
-  if (u->role) {
-    rt_buf_puts(q, "SET ROLE ");
-    mod_db_pg_ident(q, u->role);
-    rt_buf_puts(q, ";\n");
-  }
+  mod_db_pg_set_role(q, u->role);
   rt_buf_puts(q, "SELECT json_build_object('exists', r.rolname IS NOT NULL, 'version', "
                  "current_setting('server_version_num')::int, 'rolconnlimit', r.rolconnlimit");
   for (int i = 0; i < NFLAGS; i++)
@@ -270,11 +266,7 @@ static void pguser_free(PgUser *u) {
 /* Runs `stmt` (after SET ROLE): NULL, or the failure result. -1 in *lost. */
 static RtValue *run_stmt(RtHost *h, RtValue *args, const PgUser *u, const char *stmt, int *lost) {
   RtBuf q = {0};
-  if (u->role) {
-    rt_buf_puts(&q, "SET ROLE ");
-    mod_db_pg_ident(&q, u->role);
-    rt_buf_puts(&q, ";\n");
-  }
+  mod_db_pg_set_role(&q, u->role);
   rt_buf_printf(&q, "%s;\n", stmt);
   RtValue *j = NULL, *fail = NULL;
   *lost = mod_db_run(h, MOD_DB_PG, args, "db", q.data, &j, &fail);
