@@ -9,6 +9,29 @@
 #define PLAYC_MOD_H
 
 #include "modules.h"
+/* The parameters every database module shares (db.c), as schema entries. */
+#define MOD_DB_PG_COMMON_PARAMS                                                                          \
+  {.name = "login_user", .type = MP_STR, .aliases = "login", .def = "postgres"},                          \
+      {.name = "login_password", .type = MP_STR, .no_log = true, .def = ""},                              \
+      {.name = "login_host", .type = MP_STR, .aliases = "host", .def = ""},                               \
+      {.name = "login_unix_socket", .type = MP_STR, .aliases = "unix_socket", .def = ""},                 \
+      {.name = "port", .type = MP_INT, .aliases = "login_port", .def = "5432"},                           \
+      {.name = "ssl_mode", .type = MP_STR, .def = "prefer",                                               \
+       .choices = "allow,disable,prefer,require,verify-ca,verify-full"},                                  \
+      {.name = "ca_cert", .type = MP_STR, .aliases = "ssl_rootcert"},                                     \
+      {.name = "ssl_cert", .type = MP_PATH}, {.name = "ssl_key", .type = MP_PATH},                        \
+      {.name = "connect_params", .type = MP_DICT, .def = "{}"}
+#define MOD_DB_MY_COMMON_PARAMS                                                                          \
+  {.name = "login_user", .type = MP_STR}, {.name = "login_password", .type = MP_STR, .no_log = true},   \
+      {.name = "login_host", .type = MP_STR, .def = "localhost"},                                          \
+      {.name = "login_port", .type = MP_INT, .def = "3306"}, {.name = "login_unix_socket", .type = MP_STR}, \
+      {.name = "config_file", .type = MP_PATH, .def = "~/.my.cnf"},                                        \
+      {.name = "connect_timeout", .type = MP_INT, .def = "30"},                                            \
+      {.name = "client_cert", .type = MP_PATH, .aliases = "ssl_cert"},                                     \
+      {.name = "client_key", .type = MP_PATH, .aliases = "ssl_key"},                                       \
+      {.name = "ca_cert", .type = MP_PATH, .aliases = "ssl_ca"},                                           \
+      {.name = "check_hostname", .type = MP_BOOL}
+
 #ifndef MOD_SCHEMA_ONLY
 #include "rt.h"
 
@@ -286,6 +309,37 @@ void mod_sh_argv(RtBuf *s, const ModArgv *a);
 char *mod_argv_text(const ModArgv *a);
 /* A list value of the words. */
 RtValue *mod_argv_list(const ModArgv *a);
+
+/* ---- db.c: the database modules (mysql_*, postgresql_*) ----------------------------
+ * Values enter SQL only through these quoting functions; the SQL goes to the
+ * target's client as the request's stdin. */
+enum { MOD_DB_PG, MOD_DB_MY };
+/* PostgreSQL: "ident" (" doubled) and 'literal' (' doubled; E'' with \\
+ * doubled when it holds a backslash). Appended to b. */
+void mod_db_pg_ident(RtBuf *b, const char *s);
+void mod_db_pg_literal(RtBuf *b, const char *s);
+/* SET ROLE "role"; and a newline (session_role), nothing when role is NULL. */
+void mod_db_pg_set_role(RtBuf *b, const char *role);
+/* MySQL: `ident` (` doubled) and 'literal' (' and \\ doubled). */
+void mod_db_my_ident(RtBuf *b, const char *s);
+void mod_db_my_literal(RtBuf *b, const char *s);
+/* One request: `sql` run by psql (kind MOD_DB_PG; connection from the
+ * postgres_common arguments, database from arg `dbarg`, may be NULL) or
+ * mysql (MOD_DB_MY; the mysql_common arguments). Each line printed is
+ * parsed as JSON: *json is their list (new reference). *fail gets a failure
+ * result with the client's message (a missing client, a refused connection,
+ * a failed statement). -1 when the host was lost (the module returns NULL). */
+int mod_db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char *sql, RtValue **json,
+               RtValue **fail);
+/* The i-th answer of such a list, or NULL (borrowed). */
+RtValue *mod_db_answer(RtValue *json, size_t i);
+/* Key `key` of a JSON answer as text (borrowed) or a flag; NULL / false when
+ * absent or of another type. */
+const char *mod_db_text(RtValue *j, const char *key);
+bool mod_db_flag(RtValue *j, const char *key);
+/* {changed, KEY: name, executed_commands} (key and cmds may be NULL; cmds
+ * borrowed). */
+RtValue *mod_db_result(bool changed, const char *key, const char *name, RtValue *cmds);
 
 #endif /* MOD_SCHEMA_ONLY */
 #endif

@@ -7,6 +7,8 @@ pkgs=(build-essential cmake pkg-config git
       openssh-server openssh-client ansible-core python3-jinja2 python3-yaml
       gnuplot-nox procps time sudo acl  # sudo, acl: the become tests
       cron kmod curl unzip zip xz-utils bzip2  # the system modules' tests: crontab, modprobe, get_url/uri, (un)archive
+      postgresql-15 mariadb-server-core mariadb-client  # the database modules' tests (private servers)
+      gnupg locales tzdata  # rpm_key (gpg), locale_gen, timezone
       clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizers for tests/fuzz
 missing=()
 for p in "${pkgs[@]}"; do
