@@ -230,8 +230,9 @@ static void cg_types_init(Cg *g) {
                   CG_F(P, RtTaskDef, loop_var),       CG_F(P, RtTaskDef, index_var),
                   CG_F(I8, RtTaskDef, loop_extended), CG_F(P, RtTaskDef, include),
                   CG_F(P, RtTaskDef, roots),          CG_F(P, RtTaskDef, fault),
-                  CG_F(P, RtTaskDef, args_text),      CG_F(g->t_kws, RtTaskDef, kw)},
-      32, sizeof(RtTaskDef));
+                  CG_F(P, RtTaskDef, args_text),      CG_F(g->t_kws, RtTaskDef, kw),
+                  CG_F(P, RtTaskDef, tpl_names),      CG_F(P, RtTaskDef, tpl_render)},
+      34, sizeof(RtTaskDef));
   g->t_itemdef = cg_struct_checked(g, "RtItemDef", (CgField[]){CG_F(P, RtItemDef, task), CG_F(P, RtItemDef, block)},
                                    2, sizeof(RtItemDef));
   g->t_blockdef = cg_struct_checked(g, "RtBlockDef",
@@ -1041,7 +1042,7 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
 
 static LLVMValueRef cg_template(Cg *g, const IrExpr *e) {
   LLVMValueRef buf = cg_kids(g, e, 0, cg_call0(g, CG_rt_tpl_begin), cg_template_part);
-  return CG_CALL(g, CG_rt_tpl_end, buf);
+  return CG_CALL(g, e->op == IR_RENDER ? CG_rt_tpl_end_str : CG_rt_tpl_end, buf);
 }
 
 /* a ~ b ~ c: one buffer, each operand rendered with str(). */
@@ -1127,7 +1128,7 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_AND: case IR_OR: return cg_andor(g, e);
   case IR_FILTER: case IR_TEST: return cg_call_filter(g, e);
   case IR_IF: return cg_if(g, e);
-  case IR_TEMPLATE: return cg_template(g, e);
+  case IR_TEMPLATE: case IR_RENDER: return cg_template(g, e);
   case IR_SINGLE: return cg_single(g, e);
   case IR_COND: return cg_cond(g, e);
   case IR_LOOKUP: return cg_lookup(g, e);
@@ -1517,12 +1518,30 @@ static const char *cg_args_text(const IrTask *t) {
   return t->args_text;
 }
 
+/* A template task's compiled files: their render functions, in tpl_names'
+ * order; NULL for other tasks. */
+static LLVMValueRef cg_tpl_render(Cg *g, const IrTask *t) {
+  if (!t->tpl_names)
+    return cg_null(g);
+  int n = 0;
+  while (t->tpl_names[n])
+    n++;
+  LLVMValueRef *e = calloc((size_t)n + 1, sizeof *e);
+  PC_ASSERT(e);
+  for (int i = 0; i < n; i++)
+    e[i] = cg_fnref(g, t->tpl_render[i]);
+  e[n] = cg_null(g);
+  LLVMValueRef r = cg_global(g, LLVMConstArray2(g->t_ptr, e, (uint64_t)n + 1), "tpl_render");
+  free(e);
+  return r;
+}
+
 static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
   LLVMValueRef kws[RT_TK_COUNT];
   for (int k = 0; k < RT_TK_COUNT; k++)
     kws[k] = cg_fnref(g, t->kw[k]);
   LLVMValueRef run = t->kind == IR_TASK_MODULE && t->module >= 0 ? cg_define_task(g, t) : cg_null(g);
-  LLVMValueRef f[32] = {cg_i32(g, t->id),
+  LLVMValueRef f[34] = {cg_i32(g, t->id),
                         cg_i32(g, (int32_t)t->kind),
                         cg_cstr(g, t->name ? t->name : ""),
                         cg_cstr(g, t->action ? t->action : ""),
@@ -1553,8 +1572,10 @@ static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
                         cg_roots(g, t->roots),
                         cg_cstr_or_null(g, t->fault),
                         cg_cstr_or_null(g, cg_args_text(t)),
-                        LLVMConstArray2(g->t_ptr, kws, RT_TK_COUNT)};
-  return LLVMConstNamedStruct(g->t_taskdef, f, 32);
+                        LLVMConstArray2(g->t_ptr, kws, RT_TK_COUNT),
+                        t->tpl_names ? cg_strs(g, t->tpl_names) : cg_null(g),
+                        cg_tpl_render(g, t)};
+  return LLVMConstNamedStruct(g->t_taskdef, f, 34);
 }
 
 /* Every task of the program in one array, by id: declared first (blocks

@@ -231,6 +231,10 @@ FeNode *fe_yaml_load(PcCtx *c, const char *path);
 FeNode *fe_yaml_load_data(PcCtx *c, const char *path, bool *empty);
 /* The value of key `key` in map `map`, or NULL. */
 FeNode *fe_map_get(const FeNode *map, const char *key);
+/* Free-form `k=v ...` text (a scalar node) as a map node, as Ansible's
+ * parse_kv reads it; with `raw` (command, shell, raw, script) only their
+ * own options are keys and the rest is _raw_params (freeform.c). */
+FeNode *fe_free_form(PcCtx *c, const FeNode *n, bool raw);
 
 /* ---- playbook.c, roles.c: node tree → playbook AST ------------------------------ */
 /*

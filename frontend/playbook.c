@@ -611,6 +611,8 @@ static const char *const fe_include_role_args[] = {"name", "role", "tasks_from",
 /* include_role / import_role: the role named by the args. */
 static void fe_role_task(FeLoad *ld, FeTask *t, FeRole *role, bool import) {
   PcCtx *c = ld->c;
+  if (t->args && t->args->kind == FE_SCALAR && !fe_null(t->args)) /* `name=r tasks_from=t` */
+    t->args = fe_free_form(c, t->args, false);
   fe_include_args(ld, t, fe_include_role_args);
   FeNode *a = t->args;
   if (!a || a->kind != FE_MAP || (!fe_map_get(a, "name") && !fe_map_get(a, "role"))) {

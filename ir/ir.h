@@ -69,6 +69,7 @@ typedef enum IrType {
   X(TEST, "test", -1)        /* name; kids[0] base, then args (`x is defined`) */         \
   X(IF, "if", 3)             /* Jinja inline if: kids = cond, then, else */               \
   X(TEMPLATE, "template", -1) /* kids: parts; str CONSTs are text, others rendered */     \
+  X(RENDER, "render", -1)    /* a template file: kids as template's, the text itself (no conversion) */ \
   X(SINGLE, "single", 1)     /* "{{ e }}" alone: kids[0] with Ansible's conversion */     \
   X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */ \
   X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>) */ \
@@ -195,6 +196,8 @@ typedef struct IrTask {
   int32_t nkws;
   IrKeyword **unsup;  /* module parameters and choices Ansible has and playc not yet */
   int32_t nunsup;
+  const char **tpl_names; /* template: the files src can name (embedded names), NULL-terminated */
+  IrExpr **tpl_render;    /* template: each one compiled (an IR_RENDER root) */
 } IrTask;
 
 /* An item of a block region: a task or a nested block. */
@@ -326,6 +329,7 @@ typedef struct IrLower {
   PcMap text;     /* shared FeNode → const char *: ir_lower_src, hosts patterns */
   /* Embedded files (lower.c), within the limits of frontend.h: */
   PcMap embedded; /* path → IrFile*: each embedded once */
+  PcMap templates; /* options + path → IR_RENDER root: each template file compiled once per options */
   int64_t embed_files;
   size_t embed_bytes;
   bool embed_over; /* a limit or a walk error was reported: embed nothing more */
@@ -352,8 +356,6 @@ const char *ir_lower_src(IrLower *l, const FeNode *n);
 IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src);
 /* True when a node holds template syntax anywhere (once per shared node). */
 bool ir_has_template(IrLower *l, const FeNode *n);
-/* Free-form `k=v ...` text as a map node (Ansible's parse_kv). */
-const FeNode *ir_free_form(IrLower *l, const FeNode *n);
 /* A task's arguments as the junit report names them: "k=v, ..." in Python's
  * str, the value of `raw_key` (or free-form text) last as _raw_params; NULL
  * when there are none. */

@@ -421,170 +421,6 @@ static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src) {
   return e;
 }
 
-/* ---- free-form arguments: Ansible's split_args / parse_kv ---------------- */
-
-/* Splits on whitespace outside quotes and outside {{ }} / {% %} / {# #}. */
-static PcVec lw_split_args(Lw *l, const char *s) {
-  PcVec v = {0};
-  size_t i = 0;
-  while (s[i]) {
-    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\n')
-      i++;
-    if (!s[i])
-      break;
-    size_t st = i;
-    char q = 0;
-    int depth = 0;
-    while (s[i] && (q || depth || (s[i] != ' ' && s[i] != '\t' && s[i] != '\n'))) {
-      if (q) {
-        if (s[i] == '\\' && s[i + 1])
-          i++;
-        else if (s[i] == q)
-          q = 0;
-      } else if (s[i] == '"' || s[i] == '\'') {
-        q = s[i];
-      } else if (s[i] == '{' && (s[i + 1] == '{' || s[i + 1] == '%' || s[i + 1] == '#')) {
-        depth++, i++;
-      } else if (depth && (s[i] == '}' || s[i] == '%' || s[i] == '#') && s[i + 1] == '}') {
-        depth--, i++;
-      }
-      i++;
-    }
-    pc_vec_push(l->c, &v, pc_strndup(l->c, s + st, i - st));
-  }
-  return v;
-}
-
-static const char *lw_unquote(Lw *l, const char *s) {
-  size_t n = strlen(s);
-  if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0])
-    return pc_strndup(l->c, s + 1, n - 2);
-  return s;
-}
-
-/* The key of a `k=v` token (letters, digits, _), or NULL. */
-static const char *lw_kv_key(Lw *l, const char *tok, const char **val) {
-  size_t i = 0;
-  while ((tok[i] >= 'a' && tok[i] <= 'z') || (tok[i] >= 'A' && tok[i] <= 'Z') || (tok[i] >= '0' && tok[i] <= '9') ||
-         tok[i] == '_')
-    i++;
-  if (i == 0 || tok[i] != '=')
-    return NULL;
-  *val = lw_unquote(l, tok + i + 1);
-  return pc_strndup(l->c, tok, i);
-}
-
-/* UTF-8 of code point `c` at `o`; returns the bytes written. */
-static size_t lw_put_utf8(char *o, unsigned long c) {
-  if (c < 0x80) {
-    o[0] = (char)c;
-    return 1;
-  }
-  if (c < 0x800) {
-    o[0] = (char)(0xC0 | (c >> 6));
-    o[1] = (char)(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    o[0] = (char)(0xE0 | (c >> 12));
-    o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (c & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | ((c >> 18) & 0x07));
-  o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (c & 0x3F));
-  return 4;
-}
-
-/* parse_kv's _decode_escapes: \U........ \u.... \x.. \ooo and the
- * single-character escapes of a k=v token, as Python's unicode-escape
- * decodes them (the result is never longer than the token). */
-static const char *lw_decode_escapes(Lw *l, const char *s) {
-  if (!strchr(s, '\\'))
-    return s;
-  char *out = pc_alloc(l->c, strlen(s) + 1), *o = out;
-  static const char esc[] = "\\'\"abfnrtv", val[] = "\\'\"\a\b\f\n\r\t\v";
-  for (const char *p = s; *p;) {
-    size_t hex = p[0] == '\\' ? (p[1] == 'U' ? 8 : p[1] == 'u' ? 4 : p[1] == 'x' ? 2 : 0) : 0;
-    bool ok = hex > 0;
-    for (size_t k = 0; ok && k < hex; k++)
-      ok = isxdigit((unsigned char)p[2 + k]);
-    if (ok) {
-      char digits[9] = {0};
-      memcpy(digits, p + 2, hex);
-      unsigned long c = strtoul(digits, NULL, 16);
-      o += lw_put_utf8(o, c > 0x10FFFF ? 0xFFFD : c);
-      p += 2 + hex;
-    } else if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7') {
-      unsigned long v = 0;
-      int k = 1;
-      for (; k <= 3 && p[k] >= '0' && p[k] <= '7'; k++)
-        v = v * 8 + (unsigned long)(p[k] - '0');
-      o += lw_put_utf8(o, v);
-      p += k;
-    } else if (p[0] == '\\' && p[1] && strchr(esc, p[1])) {
-      *o++ = val[strchr(esc, p[1]) - esc];
-      p += 2;
-    } else {
-      *o++ = *p++;
-    }
-  }
-  *o = 0;
-  return out;
-}
-
-/* Free-form args as a map node: k=v pairs; the rest (command/shell, or tokens
- * without '=') joined into _raw_params. */
-static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
-  static const char *const raw_keys[] = {"chdir", "creates", "removes", "executable", "stdin",
-                                         "stdin_add_newline", "strip_empty_ends", NULL};
-  PcVec toks = lw_split_args(l, n->text);
-  PcVec keys = {0}, vals = {0};
-  PcBuf rest = {0};
-  for (int i = 0; i < toks.len; i++) {
-    const char *val = NULL, *k = lw_kv_key(l, lw_decode_escapes(l, toks.items[i]), &val);
-    bool take = k != NULL;
-    if (take && raw) {
-      take = false;
-      for (int r = 0; raw_keys[r]; r++)
-        take |= strcmp(raw_keys[r], k) == 0;
-    }
-    if (!take) {
-      if (rest.len)
-        pc_buf_adds(l->c, &rest, " ");
-      pc_buf_adds(l->c, &rest, toks.items[i]);
-      continue;
-    }
-    FeNode *kn = pc_alloc(l->c, sizeof *kn), *vn = pc_alloc(l->c, sizeof *vn);
-    kn->kind = vn->kind = FE_SCALAR;
-    kn->stype = vn->stype = FE_T_STR;
-    kn->loc = vn->loc = n->loc;
-    kn->text = k, kn->len = strlen(k);
-    vn->text = val, vn->len = strlen(val);
-    pc_vec_push(l->c, &keys, kn);
-    pc_vec_push(l->c, &vals, vn);
-  }
-  if (rest.len) {
-    FeNode *kn = pc_alloc(l->c, sizeof *kn), *vn = pc_alloc(l->c, sizeof *vn);
-    kn->kind = vn->kind = FE_SCALAR;
-    kn->stype = vn->stype = FE_T_STR;
-    kn->loc = vn->loc = n->loc;
-    kn->text = "_raw_params", kn->len = 11;
-    vn->text = rest.s, vn->len = rest.len;
-    pc_vec_push(l->c, &keys, kn);
-    pc_vec_push(l->c, &vals, vn);
-  }
-  FeNode *m = pc_alloc(l->c, sizeof *m);
-  m->kind = FE_MAP;
-  m->loc = n->loc;
-  m->keys = (FeNode **)keys.items;
-  m->vals = (FeNode **)vals.items;
-  m->n = keys.len;
-  return m;
-}
-
 /* ---- module arguments ------------------------------------------------------ */
 
 static bool lw_in_list(const char *list, const char *name) {
@@ -853,7 +689,7 @@ static bool lw_embed_path(Lw *l, const char *path, const char *top, int depth, P
  * tells them apart). A template is bounded by its constant parts: every
  * file below each root's SUB folder that its glob matches. A file that is
  * not there fails the task when it runs, as in Ansible. */
-static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
+static void lw_embed_found(Lw *l, const FeNode *v, const char *sub, PcVec *found) {
   if (v->kind != FE_SCALAR || v->stype != FE_T_STR)
     return;
   l->embed_over = false; /* each src stops at its own first error */
@@ -870,8 +706,12 @@ static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
       PcVec all = {0};
       lw_walk(l, top, dir, "", &all, 0, false, false, v->loc);
       for (int k = 0; k < all.len && !l->embed_over; k++)
-        if (fnmatch(glob, all.items[k], 0) == 0)
-          lw_embed_path(l, pc_sprintf(l->c, "%s/%s", dir, (const char *)all.items[k]), NULL, 0, v->loc);
+        if (fnmatch(glob, all.items[k], 0) == 0) {
+          const char *path = pc_sprintf(l->c, "%s/%s", dir, (const char *)all.items[k]);
+          lw_embed_path(l, path, NULL, 0, v->loc);
+          if (found)
+            pc_vec_push(l->c, found, (void *)path);
+        }
     }
     return;
   }
@@ -881,19 +721,26 @@ static void lw_embed(Lw *l, const FeNode *v, const char *sub) {
   while (n > 1 && name[n - 1] == '/') /* the trailing slash is the runtime's business */
     name[--n] = 0;
   for (int i = 0; l->roots && l->roots[i]; i++) {
-    if (name[0] == '/') {
-      if (lw_embed_path(l, name, NULL, 0, v->loc))
+    const char *tries[2] = {pc_sprintf(l->c, "%s/%s/%s", l->roots[i], sub, name),
+                            pc_sprintf(l->c, "%s/%s", l->roots[i], name)};
+    if (name[0] == '/')
+      tries[0] = tries[1] = name;
+    for (int k = 0; k < 2; k++)
+      if (lw_embed_path(l, tries[k], NULL, 0, v->loc)) {
+        if (found)
+          pc_vec_push(l->c, found, (void *)tries[k]);
         return;
+      }
+    if (name[0] == '/') {
       searched = name;
       break;
     }
-    if (lw_embed_path(l, pc_sprintf(l->c, "%s/%s/%s", l->roots[i], sub, name), NULL, 0, v->loc) ||
-        lw_embed_path(l, pc_sprintf(l->c, "%s/%s", l->roots[i], name), NULL, 0, v->loc))
-      return;
     searched = pc_sprintf(l->c, "%s%s%s/%s/, %s/", searched, i ? ", " : "", l->roots[i], sub, l->roots[i]);
   }
   pc_fault_at(l->c, v->loc, "could not find or access '%s' (searched %s)", v->text, searched);
 }
+
+static void lw_embed(Lw *l, const FeNode *v, const char *sub) { lw_embed_found(l, v, sub, NULL); }
 
 /* Embeds the local script a constant `script` command line names: its
  * first word as Python's shlex.split reads it (the script action's
@@ -1190,6 +1037,146 @@ static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) 
   return s;
 }
 
+/* ---- template files ----------------------------------------------------------- *
+ * The template module's `src` names files read and compiled here: every file
+ * it can name (lw_embed_found's search, with templates/), each parsed with
+ * its task's options and lowered to an IR_RENDER root (text parts and
+ * values, rendered as text). The runtime picks the one the rendered src
+ * names and calls it with the template vars set; the binary never parses
+ * template text. A file is compiled once per set of options. */
+
+/* The options of Ansible's template action that change how a file is parsed,
+ * all in one place: the Jinja environment it builds (trim_blocks on,
+ * lstrip_blocks off, "\n" unless newline_sequence says otherwise). */
+typedef struct LwTplOpts {
+  bool trim_blocks, lstrip_blocks;
+  const char *newline; /* newline_sequence: "\n", "\r" or "\r\n" */
+} LwTplOpts;
+
+/* Parses a template file's text with `o`. trim_blocks and lstrip_blocks
+ * wait for the parser's options (fe_jinja_parse_template_opts); until then
+ * a `{% %}` statement is planned and refused by -o whatever they are. */
+static JTemplate *lw_parse_template(Lw *l, const char *text, PcLoc loc, const LwTplOpts *o) {
+  (void)o;
+  return fe_jinja_parse_template(l->c, text, loc);
+}
+
+/* Jinja's lexer turns every newline of the template's text into the
+ * environment's newline_sequence. */
+static IrExpr *lw_tpl_text(Lw *l, const char *s, size_t n, const char *nl, PcLoc loc) {
+  PcBuf b = {0};
+  pc_buf_add(l->c, &b, "", 0);
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\r' || s[i] == '\n') {
+      pc_buf_adds(l->c, &b, nl);
+      if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+        i++;
+    } else {
+      pc_buf_add(l->c, &b, s + i, 1);
+    }
+  }
+  return lw_const_str(l, b.s, b.len, loc);
+}
+
+/* Template file `f` compiled with `o`: an IR_RENDER root. Jinja drops one
+ * trailing newline of the source (keep_trailing_newline off); the runtime
+ * adds back what Ansible's preserve_trailing_newlines adds. */
+static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
+  const char *key = pc_sprintf(l->c, "%d%d%s:%s", o->trim_blocks, o->lstrip_blocks, o->newline, f->path);
+  IrExpr *e = pc_map_get(&l->templates, key, strlen(key));
+  if (e)
+    return e;
+  const char *text = (const char *)f->data;
+  size_t n = strlen(text); /* Jinja's text ends at a NUL as playc's parser does */
+  pc_add_source(l->c, f->path, text, f->size);
+  if (n && text[n - 1] == '\n')
+    n -= n > 1 && text[n - 2] == '\r' ? 2 : 1;
+  else if (n && text[n - 1] == '\r')
+    n--;
+  PcLoc loc = {f->path, 1, 1};
+  JTemplate *t = lw_parse_template(l, pc_strndup(l->c, text, n), loc, o);
+  e = ir_expr_new(l->c, IR_RENDER, TY_STR, loc);
+  for (int i = 0; t && i < t->nparts; i++)
+    ir_expr_add_kid(l->c, e, t->parts[i].expr ? lw_jexpr(l, t->parts[i].expr)
+                                               : lw_tpl_text(l, t->parts[i].text, t->parts[i].len, o->newline, loc));
+  lw_root(l, e, NULL);
+  pc_map_put(l->c, &l->templates, key, strlen(key), e);
+  return e;
+}
+
+/* A constant option of the template task: its node, or NULL when absent;
+ * a templated one is planned and refused by -o (it changes how the file
+ * is compiled). */
+static const FeNode *lw_tpl_opt(Lw *l, const FeNode *args, const char *name) {
+  for (int i = 0; args && i < args->n; i++)
+    if (strcmp(args->keys[i]->text, name) == 0) {
+      const FeNode *v = args->vals[i];
+      if (v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text))) {
+        lw_unsupported(l, pc_sprintf(l->c, "a templated %s", name), v, v->loc);
+        return NULL;
+      }
+      return v;
+    }
+  return NULL;
+}
+
+static bool lw_tpl_bool(Lw *l, const FeNode *args, const char *name, bool def) {
+  const FeNode *v = lw_tpl_opt(l, args, name);
+  if (!v || v->stype == FE_T_NULL)
+    return def;
+  return v->stype == FE_T_BOOL ? v->b : lw_boolish(v->text) ? lw_truthy(v->text) : def;
+}
+
+/* The template task: its options, then every file src can name, compiled. */
+static void lw_template_task(Lw *l, IrTask *t, const FeNode *args, PcLoc loc) {
+  static const char *const later[] = {"variable_start_string", "variable_end_string", "block_start_string",
+                                      "block_end_string",      "comment_start_string", "comment_end_string", NULL};
+  LwTplOpts o = {lw_tpl_bool(l, args, "trim_blocks", true), lw_tpl_bool(l, args, "lstrip_blocks", false), "\n"};
+  for (int i = 0; later[i]; i++) {
+    const FeNode *v = lw_tpl_opt(l, args, later[i]);
+    if (v && v->stype != FE_T_NULL)
+      lw_unsupported(l, pc_sprintf(l->c, "parameter '%s'", later[i]), v, v->loc);
+  }
+  const FeNode *enc = lw_tpl_opt(l, args, "output_encoding");
+  if (enc && enc->stype == FE_T_STR && *enc->text && strcasecmp(enc->text, "utf-8") != 0 &&
+      strcasecmp(enc->text, "utf8") != 0)
+    lw_unsupported(l, pc_sprintf(l->c, "output_encoding=%s", enc->text), NULL, enc->loc);
+  const FeNode *nl = lw_tpl_opt(l, args, "newline_sequence");
+  if (nl && nl->stype == FE_T_STR) {
+    static const char *const seq[] = {"\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"};
+    for (int i = 0; i < 6; i++)
+      if (strcmp(nl->text, seq[i]) == 0)
+        o.newline = seq[i % 3];
+    /* anything else: the action fails the task ("newline_sequence needs to be one of") */
+  }
+  const FeNode *src = lw_arg(&(LwArgs){args, mod_schemas[t->module]}, "src");
+  if (!src || src->kind != FE_SCALAR || src->stype != FE_T_STR)
+    return;
+  PcVec found = {0};
+  lw_embed_found(l, src, "templates", &found);
+  if (fe_jinja_is_template(src->text) && !found.len)
+    pc_error_at(l->c, src->loc,
+                "playc cannot bound the files template src '%s' may name: no file under the templates/ folders "
+                "matches its constant parts (give a folder, a prefix or an extension)",
+                src->text);
+  PcVec names = {0}, fns = {0};
+  for (int i = 0; i < found.len; i++) {
+    const char *path = found.items[i];
+    const IrFile *f = pc_map_get(&l->embedded, path, strlen(path));
+    bool seen = false; /* two roots may be one folder */
+    for (int k = 0; k < names.len && !seen; k++)
+      seen = f && names.items[k] == f->name;
+    if (seen || !f || !S_ISREG(f->mode) || !f->data)
+      continue;
+    pc_vec_push(l->c, &names, (void *)f->name);
+    pc_vec_push(l->c, &fns, lw_template_file(l, f, &o));
+  }
+  pc_vec_push(l->c, &names, NULL);
+  t->tpl_names = (const char **)names.items;
+  t->tpl_render = (IrExpr **)fns.items;
+  (void)loc;
+}
+
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
   int32_t mi = mod_schema_lookup(ft->action);
   if (mi < 0) { /* a module playc lacks: planned, refused by -o */
@@ -1199,7 +1186,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
     t->action = ft->action;
     const FeNode *args = ft->args;
     if (args && args->kind == FE_SCALAR)
-      args = lw_free_form(l, args, false);
+      args = fe_free_form(l->c, args, false);
     t->args = lw_root(l, args && args->kind == FE_MAP ? lw_node(l, args) : ir_expr_new(l->c, IR_DICT, TY_DICT, ft->loc),
                       NULL);
     return;
@@ -1213,7 +1200,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
     src = args->text;
     bool raw = strcmp(m->name, "command") == 0 || strcmp(m->name, "shell") == 0 ||
                strcmp(m->name, "raw") == 0 || strcmp(m->name, "script") == 0; /* Ansible's FREEFORM_ACTIONS */
-    args = lw_free_form(l, args, raw);
+    args = fe_free_form(l->c, args, raw);
   } else if (args && args->kind != FE_MAP) {
     pc_error_at(l->c, args->loc, "the arguments of module %s must be a mapping or a string", m->name);
     args = NULL;
@@ -1225,6 +1212,8 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   l->unsup = &unsup;
   l->unknown = (PcVec){0};
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
+  if (strcmp(m->name, "template") == 0)
+    lw_template_task(l, t, args, ft->action_loc);
   l->unsup = NULL;
   if (l->unknown.len) /* AnsibleModule's message, with its own list of names */
     t->fault = lw_unknown_params(l, ft->action, m);
@@ -1238,7 +1227,6 @@ IrExpr *ir_lower_bare(IrLower *l, const FeNode *n) { return lw_bare(l, n); }
 const char *ir_lower_src(IrLower *l, const FeNode *n) { return lw_src(l, n); }
 IrExpr *ir_lower_root(IrLower *l, IrExpr *e, const char *src) { return lw_root(l, e, src); }
 bool ir_has_template(IrLower *l, const FeNode *n) { return lw_has_template(l, n); }
-const FeNode *ir_free_form(IrLower *l, const FeNode *n) { return lw_free_form(l, n, false); }
 const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key) {
   return lw_args_text(l, args, raw_key);
 }

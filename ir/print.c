@@ -296,6 +296,14 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
     fputs(t->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n", f);
   }
   pr_root(pr, depth, "args", t->args);
+  for (int k = 0; t->tpl_names && t->tpl_names[k]; k++) { /* template: each file src can name, compiled */
+    pr_indent(f, depth);
+    fprintf(f, "%-14s ", "template");
+    pr_str(f, t->tpl_names[k], strlen(t->tpl_names[k]));
+    fputs(" = ", f);
+    pr_expr(pr, t->tpl_render[k]);
+    fputc('\n', f);
+  }
   for (int k = 0; k < t->nunsup; k++) {
     pr_indent(f, depth);
     fprintf(f, "%-14s %s", "unsupported", t->unsup[k]->name);
@@ -584,6 +592,17 @@ static void pj_task(Pr *pr, const IrTask *t) {
     }
   fputs("}, \"args\": ", f);
   pj_expr(pr, t->args);
+  if (t->tpl_names) {
+    fputs(", \"templates\": [", f);
+    for (int k = 0; t->tpl_names[k]; k++) {
+      fputs(k ? ", {\"name\": " : "{\"name\": ", f);
+      pr_str(f, t->tpl_names[k], strlen(t->tpl_names[k]));
+      fputs(", \"render\": ", f);
+      pj_expr(pr, t->tpl_render[k]);
+      fputc('}', f);
+    }
+    fputc(']', f);
+  }
   if (t->include) {
     const IrInclude *in = t->include;
     fputs(", \"include\": {\"file\": ", f);

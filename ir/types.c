@@ -77,6 +77,7 @@ static void ty_expr(IrExpr *e, bool root) {
   case IR_FILTER: e->type = ty_filter(e->name); break;
   case IR_IF: e->type = e->kids[1]->type == e->kids[2]->type ? e->kids[1]->type : TY_ANY; break;
   case IR_TEMPLATE: e->type = TY_STR; break;
+  case IR_RENDER: e->type = TY_STR; break;
   case IR_LOOKUP: e->type = TY_LIST; break; /* with_<lookup>: always a list */
   case IR_CALL: e->type = TY_ANY; break;
   case IR_SINGLE:

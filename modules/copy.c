@@ -848,38 +848,77 @@ static RtValue *copy_remote(Copy *c, const char *src, const char *dest_arg) {
 
 /* ---- the action ----------------------------------------------------------------------------- */
 
+/* The task's file arguments, as every file of it uses them. */
+static void copy_init(Copy *c, RtHost *h, RtValue *args) {
+  memset(c, 0, sizeof *c);
+  c->h = h;
+  c->args = args;
+  c->owner = mod_arg_str(args, "owner");
+  c->group = mod_arg_str(args, "group");
+  c->validate = mod_arg_str(args, "validate");
+  c->checksum_arg = mod_arg_str(args, "checksum");
+  c->mode = mod_arg_mode(args, "mode");
+  c->backup = mod_arg_bool(args, "backup", 0) == 1;
+  c->force = mod_arg_bool(args, "force", mod_arg_bool(args, "thirsty", 1)) != 0;
+  c->follow = mod_arg_bool(args, "follow", 0) == 1;
+  c->unsafe_writes = mod_arg_bool(args, "unsafe_writes", 0) == 1;
+  c->check = h->check_mode;
+  c->diff = h->diff_mode;
+  c->dirmode = mod_arg_mode(args, "directory_mode");
+  c->dirmode_text = c->dirmode != -1 ? mod_arg_str(args, "directory_mode") : NULL;
+  if (c->mode == -2) {
+    char *m = mod_arg_str(args, "mode");
+    if (m && !strcmp(m, "preserve")) {
+      c->preserve = true;
+      free(m);
+    } else {
+      c->sym = m;
+    }
+    c->mode = -1;
+  }
+}
+
+static void copy_fini(Copy *c) {
+  free(c->owner);
+  free(c->group);
+  free(c->sym);
+  free(c->validate);
+  free(c->checksum_arg);
+  free(c->dirmode_text);
+}
+
+RtValue *mod_copy_body(RtHost *h, RtValue *args, const void *data, size_t len, const char *base) {
+  Copy c;
+  copy_init(&c, h, args);
+  char *dest = mod_arg_str(args, "dest");
+  One o = {0};
+  o.data = data;
+  o.len = len;
+  o.dest = dest ? dest : "";
+  o.base = base;
+  o.src_mode = -1;
+  o.after_header = "(content)"; /* Ansible names the controller's temp file holding it */
+  bool skip;
+  RtValue *r = copy_one(&c, &o, &skip);
+  if (skip) { /* dest exists, force off: nothing done; src names the controller's temp file */
+    r = rt_dict_new(3);
+    rt_dict_set(r, "dest", rt_strz(o.dest));
+    rt_dict_set(r, "src", rt_strz("(content)"));
+    rt_dict_set(r, "changed", rt_bool(false));
+  }
+  free(dest);
+  copy_fini(&c);
+  return r;
+}
+
 RtValue *mod_copy(RtHost *h, RtValue *args) {
   char *dest = mod_arg_str(args, "dest"), *src = mod_arg_str(args, "src");
   size_t content_len = 0;
   char *content = content_arg(args, &content_len);
-  Copy c = {0};
-  c.h = h;
-  c.args = args;
-  c.owner = mod_arg_str(args, "owner");
-  c.group = mod_arg_str(args, "group");
-  c.validate = mod_arg_str(args, "validate");
-  c.checksum_arg = mod_arg_str(args, "checksum");
-  c.mode = mod_arg_mode(args, "mode");
-  c.backup = mod_arg_bool(args, "backup", 0) == 1;
-  c.force = mod_arg_bool(args, "force", mod_arg_bool(args, "thirsty", 1)) != 0;
-  c.follow = mod_arg_bool(args, "follow", 0) == 1;
-  c.unsafe_writes = mod_arg_bool(args, "unsafe_writes", 0) == 1;
-  c.check = h->check_mode;
-  c.diff = h->diff_mode;
+  Copy c;
+  copy_init(&c, h, args);
   bool remote = mod_arg_bool(args, "remote_src", 0) == 1, local_follow = mod_arg_bool(args, "local_follow", 1) != 0;
-  c.dirmode = mod_arg_mode(args, "directory_mode");
-  c.dirmode_text = c.dirmode != -1 ? mod_arg_str(args, "directory_mode") : NULL;
   RtValue *r = NULL;
-  if (c.mode == -2) {
-    char *m = mod_arg_str(args, "mode");
-    if (m && !strcmp(m, "preserve")) {
-      c.preserve = true;
-      free(m);
-    } else {
-      c.sym = m;
-    }
-    c.mode = -1;
-  }
   /* the action's own checks, in its order */
   if ((!src || !*src) && !content)
     r = mod_fail_result("src (or content) is required");
@@ -959,12 +998,7 @@ done:
   free(dest);
   free(src);
   free(content);
-  free(c.owner);
-  free(c.group);
-  free(c.sym);
-  free(c.validate);
-  free(c.checksum_arg);
-  free(c.dirmode_text);
+  copy_fini(&c);
   return r;
 }
 

@@ -18,6 +18,11 @@
 #include "modules.def"
 #undef MOD
 
+/* copy.c: the copy action for one body made on the controller (template's
+ * rendered text): dest, a folder dest getting `base`, and the file
+ * arguments from `args` (borrowed). NULL when the host was lost. */
+RtValue *mod_copy_body(RtHost *h, RtValue *args, const void *data, size_t len, const char *base);
+
 /* ---- args.c: argument access and result helpers shared by modules ---------- */
 
 /* The text of arg `name` (str as is; int/float/bool as Python str()), or NULL

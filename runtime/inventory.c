@@ -205,6 +205,17 @@ typedef struct Src {
   char *err;
 } Src;
 
+/* The most hosts one load may name, and the memberships that allows. */
+static int most_hosts(const RtInventory *inv) {
+  return inv->max_hosts > 0 && inv->max_hosts < RT_INV_MAX_HOSTS ? inv->max_hosts
+                                                                  : RT_INV_MAX_HOSTS;
+}
+
+static int64_t most_memberships(const RtInventory *inv) {
+  return most_hosts(inv) == RT_INV_MAX_HOSTS ? RT_INV_MAX_MEMBERSHIPS
+                                             : (int64_t)most_hosts(inv) * 16;
+}
+
 static bool src_fail(Src *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool src_fail(Src *s, const char *fmt, ...) {
   if (s->err)
@@ -473,8 +484,9 @@ static bool expand_hosts(Src *s, const char *pat, HostFn fn, void *arg) {
     n++;
     rest = hi + 1;
   }
-  if (ok && total > RT_INV_MAX_RANGE)
-    ok = src_fail(s, "host pattern '%s' names more than %d hosts", pat, RT_INV_MAX_RANGE);
+  int most = most_hosts(&s->inv) < RT_INV_MAX_RANGE ? most_hosts(&s->inv) : RT_INV_MAX_RANGE;
+  if (ok && total > most)
+    ok = src_fail(s, "host pattern '%s' names more than %d hosts", pat, most);
   int64_t k[64] = {0};
   RtBuf b = {0};
   for (int64_t done = 0; ok && fn && done < total; done++) {
@@ -507,8 +519,8 @@ static bool add_one_host(Src *s, const char *name, void *arg) {
   if (!*name)
     return src_fail(s, "Invalid empty host name provided: %s", name);
   bool fresh = find_host(&s->inv, name) < 0;
-  if (fresh && s->inv.nhosts >= RT_INV_MAX_HOSTS)
-    return src_fail(s, "the inventory names more than %d hosts", RT_INV_MAX_HOSTS);
+  if (fresh && s->inv.nhosts >= most_hosts(&s->inv))
+    return src_fail(s, "the inventory names more than %d hosts", most_hosts(&s->inv));
   int h = add_host(&s->inv, name);
   if (fresh && a->port > 0)
     set_var(&s->inv.hosts[h].vars, "ansible_port", rt_int(a->port));
@@ -1063,17 +1075,17 @@ static bool union_graph(Union *u, char **err) {
   return ok;
 }
 
-/* Each host's groups, direct and inherited, counted against
- * RT_INV_MAX_MEMBERSHIPS: the walk stops at the limit, so checking costs at
- * most the limit. */
-static bool union_memberships(Union *u, char **err) {
-  if (u->nh > RT_INV_MAX_HOSTS) {
-    *err = rt_xasprintf("the inventory names more than %d hosts", RT_INV_MAX_HOSTS);
+/* Each host's groups, direct and inherited, counted against `most`
+ * memberships: the walk stops at the limit, so checking costs at most the
+ * limit. */
+static bool union_memberships(Union *u, int most_h, int64_t most, char **err) {
+  if (u->nh > most_h) {
+    *err = rt_xasprintf("the inventory names more than %d hosts", most_h);
     return false;
   }
   int *mark = ints(u->ng), *stack = ints(u->ng);
   int64_t total = 0;
-  for (int h = 0; h < u->nh && total <= RT_INV_MAX_MEMBERSHIPS; h++) {
+  for (int h = 0; h < u->nh && total <= most; h++) {
     int sp = 0, n = 0;
     for (int e = u->dstart[h]; e < u->dstart[h + 1]; e++)
       if (mark[u->dir[e]] != h + 1)
@@ -1088,10 +1100,10 @@ static bool union_memberships(Union *u, char **err) {
     total += n > 1 ? n - 1 : 1; /* without "all"; a host of no group joins "ungrouped" */
   }
   free(mark), free(stack);
-  if (total > RT_INV_MAX_MEMBERSHIPS) {
-    *err = rt_xasprintf("the inventory has more than %d host-group memberships (hosts times the "
-                        "groups each belongs to)",
-                        RT_INV_MAX_MEMBERSHIPS);
+  if (total > most) {
+    *err = rt_xasprintf("the inventory has more than %lld host-group memberships (hosts times "
+                        "the groups each belongs to)",
+                        (long long)most);
     return false;
   }
   return true;
@@ -1181,6 +1193,7 @@ static void inventory_init(RtInventory *inv) {
 bool rt_inventory_load(RtInventory *inv, const char *source, char **err) {
   inventory_init(inv);
   Src s = {{0}, source, 0, NULL};
+  s.inv.max_hosts = inv->max_hosts;
   inventory_init(&s.inv);
   struct stat st;
   const char *plugin = "host_list";
@@ -1189,7 +1202,8 @@ bool rt_inventory_load(RtInventory *inv, const char *source, char **err) {
   Union u;
   if (ok) {
     union_build(&u, inv, &s.inv);
-    ok = union_graph(&u, &s.err) && union_memberships(&u, &s.err);
+    ok = union_graph(&u, &s.err) &&
+         union_memberships(&u, most_hosts(inv), most_memberships(inv), &s.err);
     union_free(&u);
   }
   if (ok)

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 6
+#define PLAYC_ABI_VERSION 7
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -187,6 +187,11 @@ struct RtTaskDef {
   const char *fault;        /* the message the module fails with when it runs (unknown parameters), or NULL */
   const char *args_text;    /* "k=v, ..." as the junit report shows the task's arguments, or NULL */
   RtExprFn kw[RT_TK_COUNT];
+  /* template: every file its `src` can name (the embedded file's name),
+   * NULL-terminated, and each one compiled: a function rendering it as text
+   * (the module calls it with the template vars set); NULL for other tasks */
+  const char *const *tpl_names;
+  const RtExprFn *tpl_render;
 };
 
 /* An item of a block region: a task or a nested block. */
@@ -266,7 +271,7 @@ typedef struct RtPlayDef {
   const char *const *tags; /* the play's own tags, NULL-terminated (--list-tasks) */
 } RtPlayDef;
 
-/* A file embedded at compile time (copy src=, later template bodies). */
+/* A file embedded at compile time (copy src=, template src=). */
 typedef struct RtFileDef {
   const char *name; /* path as written in the playbook (copy src) */
   const uint8_t *data;

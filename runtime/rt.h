@@ -349,6 +349,8 @@ typedef struct RtInventory {
   RtIndex member_index;
   bool dirty;            /* changed since rt_inventory_finish */
   RtValue *groups_value; /* the `groups` magic var, built once (atomic) */
+  int max_hosts;         /* hosts one load may name; 0: RT_INV_MAX_HOSTS (a
+                            smaller bound keeps fuzzing's work per input small) */
 } RtInventory;
 
 /* Loads one -i source (a file: INI or YAML; "a,b," a host list) into `inv`.

@@ -168,6 +168,27 @@ static void test_ranges(void) {
   free(idx);
   CHECK(secs < 10); /* well under a second in a release build */
   rt_inventory_free(&inv);
+  /* a smaller bound (the fuzz target's): a product of ranges past it is
+     refused before one name is made, as are hosts named one by one past it,
+     and in a second source counting the first one's hosts */
+  memset(&inv, 0, sizeof inv);
+  inv.max_hosts = 100;
+  CHECK(!rt_inventory_load(&inv, file("prod.ini", "w[1:11]-[1:10]\n"), &err));
+  CHECK(err_has(err, "host pattern 'w[1:11]-[1:10]' names more than 100 hosts"));
+  CHECK(inv.nhosts == 0);
+  free(err);
+  err = NULL;
+  CHECK(!rt_inventory_load(&inv, file("many.ini", "w[1:60]\nv[1:41]\n"), &err));
+  CHECK(err_has(err, "the inventory names more than 100 hosts"));
+  free(err);
+  err = NULL;
+  CHECK(rt_inventory_load(&inv, file("sixty.ini", "w[1:60]\n"), &err));
+  CHECK(!rt_inventory_load(&inv, file("fifty.ini", "v[1:50]\n"), &err));
+  CHECK(err_has(err, "the inventory names more than 100 hosts"));
+  CHECK(inv.nhosts == 60);
+  free(err);
+  rt_inventory_finish(&inv);
+  rt_inventory_free(&inv);
 }
 
 static void test_errors(void) {
