@@ -1288,7 +1288,7 @@ static bool lw_tpl_bool(Lw *l, const FeNode *args, const char *name, bool def) {
 }
 
 /* The template task: its options, then every file src can name, compiled. */
-static void lw_template_task(Lw *l, IrTask *t, const FeNode *args, PcLoc loc) {
+static void lw_template_task(Lw *l, IrTask *t, const FeNode *args) {
   static const char *const later[] = {"variable_start_string", "variable_end_string", "block_start_string",
                                       "block_end_string",      "comment_start_string", "comment_end_string", NULL};
   LwTplOpts o = {lw_tpl_bool(l, args, "trim_blocks", true), lw_tpl_bool(l, args, "lstrip_blocks", false), "\n"};
@@ -1334,7 +1334,6 @@ static void lw_template_task(Lw *l, IrTask *t, const FeNode *args, PcLoc loc) {
   pc_vec_push(l->c, &names, NULL);
   t->tpl_names = (const char **)names.items;
   t->tpl_render = (IrExpr **)fns.items;
-  (void)loc;
 }
 
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
@@ -1373,7 +1372,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   l->unknown = (PcVec){0};
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
   if (strcmp(m->name, "template") == 0)
-    lw_template_task(l, t, args, ft->action_loc);
+    lw_template_task(l, t, args);
   l->unsup = NULL;
   if (l->unknown.len) /* AnsibleModule's message, with its own list of names */
     t->fault = lw_unknown_params(l, ft->action, m);
