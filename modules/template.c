@@ -110,18 +110,26 @@ static void keep_trailing_newlines(RtBuf *b, const RtFileDef *f, const char *nl)
     rt_buf_puts(b, nl);
 }
 
-/* Ansible's text for an error met while rendering: "Class: message". */
-static RtValue *render_failure(const RtValue *err) {
+/* The failed result of the action's "except Exception as e: raise
+ * AnsibleActionFail('%s: %s' % (type(e).__name__, e))", with the exception
+ * whose last line the callback prints ("ansible.errors." for Ansible's own). */
+static RtValue *render_failure(const RtValue *err, const RtFileDef *f) {
   bool undef = rt_kind(err) == RT_UNDEF || (rt_kind(err) == RT_ERROR && err->u.err.exc == RT_EXC_UNDEFINED);
   const char *why = rt_kind(err) == RT_ERROR ? err->u.err.msg : rt_kind(err) == RT_UNDEF ? err->u.undef.hint : "error";
   const char *cls = rt_kind(err) == RT_ERROR ? rt_exc_name((RtExc)err->u.err.exc) : NULL;
-  if (undef) { /* the templar's exception, whose last line the callback prints */
-    RtValue *r = mod_fail_result("AnsibleUndefinedVariable: %s. %s", why, why);
-    char *exc = rt_xasprintf("Traceback (most recent call last):\nansible.errors.AnsibleUndefinedVariable: %s. %s", why, why);
-    rt_dict_set(r, "exception", rt_str_take(exc, strlen(exc)));
-    return r;
-  }
-  return mod_fail_result("%s: %s", cls ? cls : "AnsibleError", why);
+  char *text;
+  if (undef)
+    text = rt_xasprintf("AnsibleUndefinedVariable: %s. %s", why, why);
+  else if (rt_kind(err) == RT_ERROR && err->u.err.exc == RT_EXC_TYPE) /* the templar's words, on the source */
+    text = rt_xasprintf("AnsibleError: Unexpected templating type error occurred on (%.*s): %s. %s", (int)f->size,
+                        (const char *)f->data, why, why);
+  else
+    text = rt_xasprintf("%s: %s", cls ? cls : "AnsibleError", why);
+  RtValue *r = mod_fail_result("%s", text);
+  char *exc = rt_xasprintf("Traceback (most recent call last):\n%s%s", cls ? "" : "ansible.errors.", text);
+  rt_dict_set(r, "exception", rt_str_take(exc, strlen(exc)));
+  free(text);
+  return r;
 }
 
 static const char *newline_of(const char *s) {
@@ -162,7 +170,7 @@ RtValue *mod_template(RtHost *h, RtValue *args) {
   }
   RtValue *v = render(h, fn, f, src, dest);
   if (rt_is_error(v) || rt_kind(v) != RT_STR) {
-    r = render_failure(v);
+    r = render_failure(v, f);
     rt_decref(v);
     goto done;
   }
