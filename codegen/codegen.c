@@ -62,6 +62,7 @@
   X(rt_tpl_single, "pp")                                                                  \
   X(rt_tpl_str, "vpp")                                                                    \
   X(rt_tpl_end_str, "pp")                                                                 \
+  X(rt_tpl_end_file, "pplpl")                                                             \
   X(rt_dict_put_value, "pppp")                                                            \
   X(rt_lookup, "pppppp")                                                                  \
   X(rt_incref, "pp")                                                                      \
@@ -1042,7 +1043,9 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
 
 static LLVMValueRef cg_template(Cg *g, const IrExpr *e) {
   LLVMValueRef buf = cg_kids(g, e, 0, cg_call0(g, CG_rt_tpl_begin), cg_template_part);
-  return CG_CALL(g, e->op == IR_RENDER ? CG_rt_tpl_end_str : CG_rt_tpl_end, buf);
+  if (e->op == IR_RENDER)
+    return CG_CALL(g, CG_rt_tpl_end_file, buf, cg_i64(g, e->i), cg_bytes(g, e->s, e->slen), cg_i64(g, (int64_t)e->slen));
+  return CG_CALL(g, CG_rt_tpl_end, buf);
 }
 
 /* a ~ b ~ c: one buffer, each operand rendered with str(). */

@@ -1209,7 +1209,7 @@ static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) 
  * all in one place: the Jinja environment it builds (trim_blocks on,
  * lstrip_blocks off, "\n" unless newline_sequence says otherwise). */
 typedef struct LwTplOpts {
-  bool trim_blocks, lstrip_blocks;
+  bool trim_blocks, lstrip_blocks, keep_trailing_newline;
   const char *newline; /* newline_sequence: "\n", "\r" or "\r\n" */
 } LwTplOpts;
 
@@ -1238,27 +1238,94 @@ static IrExpr *lw_tpl_text(Lw *l, const char *s, size_t n, const char *nl, PcLoc
   return lw_const_str(l, b.s, b.len, loc);
 }
 
+/* A Python string literal of one of the newline sequences ('\\n' ...), or NULL. */
+static const char *lw_tpl_newline(const char *lit) {
+  static const char *const py[] = {"'\\n'", "'\\r'", "'\\r\\n'", "\"\\n\"", "\"\\r\"", "\"\\r\\n\""};
+  static const char *const seq[] = {"\n", "\r", "\r\n"};
+  for (int i = 0; i < 6; i++)
+    if (strcmp(lit, py[i]) == 0)
+      return seq[i % 3];
+  return NULL;
+}
+
+/* `s` without its leading and trailing whitespace (in place). */
+static char *lw_strip(char *s) {
+  while (isspace((unsigned char)*s))
+    s++;
+  size_t n = strlen(s);
+  while (n && isspace((unsigned char)s[n - 1]))
+    s[--n] = 0;
+  return s;
+}
+
+/* Ansible's "#jinja2:" first line (Templar.do_template): comma-separated
+ * `key: value` pairs (Python literals) over the environment's options, the
+ * line itself dropped. Returns the text after it; an option playc cannot
+ * honour yet is left in *unsup. */
+static const char *lw_tpl_header(Lw *l, const char *text, LwTplOpts *o, const char **unsup, PcLoc *loc) {
+  static const char head[] = "#jinja2:";
+  const char *eol = strchr(text, '\n');
+  if (strncmp(text, head, sizeof head - 1) != 0 || !eol)
+    return text;
+  char *line = pc_strndup(l->c, text + sizeof head - 1, (size_t)(eol - text) - (sizeof head - 1));
+  for (char *pair = line, *next; pair; pair = next) {
+    next = strchr(pair, ',');
+    if (next)
+      *next++ = 0;
+    char *colon = strchr(pair, ':'), *key = pair, *val = colon ? colon + 1 : NULL;
+    if (!colon) {
+      pc_error_at(l->c, *loc, "failed to parse jinja2 override '%s'. Did you use something different from colon as "
+                              "key-value separator?", lw_strip(pair));
+      continue;
+    }
+    *colon = 0;
+    key = lw_strip(key);
+    val = lw_strip(val);
+    bool is_bool = strcmp(val, "True") == 0 || strcmp(val, "False") == 0, b = strcmp(val, "True") == 0;
+    if (is_bool && strcmp(key, "trim_blocks") == 0)
+      o->trim_blocks = b;
+    else if (is_bool && strcmp(key, "lstrip_blocks") == 0)
+      o->lstrip_blocks = b;
+    else if (is_bool && strcmp(key, "keep_trailing_newline") == 0)
+      o->keep_trailing_newline = b;
+    else if (strcmp(key, "newline_sequence") == 0 && lw_tpl_newline(val))
+      o->newline = lw_tpl_newline(val);
+    else
+      *unsup = pc_sprintf(l->c, "the #jinja2: override '%s: %s'", key, val);
+  }
+  loc->line = 2;
+  return eol + 1;
+}
+
 /* Template file `f` compiled with `o`: an IR_RENDER root. Jinja drops one
- * trailing newline of the source (keep_trailing_newline off); the runtime
- * adds back what Ansible's preserve_trailing_newlines adds. */
+ * trailing newline of the source (keep_trailing_newline off); the render
+ * adds back what Ansible's preserve_trailing_newlines adds (i: the source's
+ * trailing newlines, s: the newline sequence). */
 static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
   const char *key = pc_sprintf(l->c, "%d%d%s:%s", o->trim_blocks, o->lstrip_blocks, o->newline, f->path);
   IrExpr *e = pc_map_get(&l->templates, key, strlen(key));
   if (e)
     return e;
-  const char *text = (const char *)f->data;
-  size_t n = strlen(text); /* Jinja's text ends at a NUL as playc's parser does */
-  pc_add_source(l->c, f->path, text, f->size);
-  if (n && text[n - 1] == '\n')
-    n -= n > 1 && text[n - 2] == '\r' ? 2 : 1;
-  else if (n && text[n - 1] == '\r')
-    n--;
+  const char *unsup = NULL;
+  LwTplOpts opts = *o;
   PcLoc loc = {f->path, 1, 1};
-  JTemplate *t = lw_parse_template(l, pc_strndup(l->c, text, n), loc, o);
+  pc_add_source(l->c, f->path, (const char *)f->data, f->size);
+  const char *text = lw_tpl_header(l, (const char *)f->data, &opts, &unsup, &loc);
+  size_t n = strlen(text); /* Jinja's text ends at a NUL as playc's parser does */
+  if (!opts.keep_trailing_newline && n && text[n - 1] == '\n')
+    n -= n > 1 && text[n - 2] == '\r' ? 2 : 1;
+  else if (!opts.keep_trailing_newline && n && text[n - 1] == '\r')
+    n--;
+  JTemplate *t = lw_parse_template(l, pc_strndup(l->c, text, n), loc, &opts);
   e = ir_expr_new(l->c, IR_RENDER, TY_STR, loc);
+  e->unsupported = unsup;
+  while ((size_t)e->i < f->size && f->data[f->size - 1 - (size_t)e->i] == '\n') /* _count_newlines_from_end */
+    e->i++;
+  e->s = opts.newline;
+  e->slen = strlen(opts.newline);
   for (int i = 0; t && i < t->nparts; i++)
     ir_expr_add_kid(l->c, e, t->parts[i].expr ? lw_jexpr(l, t->parts[i].expr)
-                                               : lw_tpl_text(l, t->parts[i].text, t->parts[i].len, o->newline, loc));
+                                               : lw_tpl_text(l, t->parts[i].text, t->parts[i].len, opts.newline, loc));
   lw_root(l, e, NULL);
   pc_map_put(l->c, &l->templates, key, strlen(key), e);
   return e;
@@ -1291,7 +1358,7 @@ static bool lw_tpl_bool(Lw *l, const FeNode *args, const char *name, bool def) {
 static void lw_template_task(Lw *l, IrTask *t, const FeNode *args) {
   static const char *const later[] = {"variable_start_string", "variable_end_string", "block_start_string",
                                       "block_end_string",      "comment_start_string", "comment_end_string", NULL};
-  LwTplOpts o = {lw_tpl_bool(l, args, "trim_blocks", true), lw_tpl_bool(l, args, "lstrip_blocks", false), "\n"};
+  LwTplOpts o = {lw_tpl_bool(l, args, "trim_blocks", true), lw_tpl_bool(l, args, "lstrip_blocks", false), false, "\n"};
   for (int i = 0; later[i]; i++) {
     const FeNode *v = lw_tpl_opt(l, args, later[i]);
     if (v && v->stype != FE_T_NULL)

@@ -2,11 +2,11 @@
  * template.c — the template action. Its `src` was compiled by playc (every
  * file the src can name, ir/lower.c lw_template_task): here the rendered src
  * picks the compiled file as Ansible's _find_needle('templates', src) finds
- * it, the file's function renders it with the template vars Ansible adds
+ * it, and the file's function renders it (keeping the trailing newlines as
+ * preserve_trailing_newlines does) with the template vars Ansible adds
  * (template_host, template_path, template_fullpath, template_destpath,
  * template_uid, template_run_date, template_mtime, ansible_managed) over the
- * task's vars, the trailing newlines are kept as preserve_trailing_newlines
- * keeps them, and the text goes through copy's path for a body made on the
+ * task's vars. The text goes through copy's path for a body made on the
  * controller (mod_copy_body: one request when dest is unchanged, atomic
  * replace, mode/owner/group, backup, validate, check and diff mode).
  */
@@ -98,18 +98,6 @@ static RtValue *render(RtHost *h, RtExprFn fn, const RtFileDef *f, const char *s
   return v;
 }
 
-/* preserve_trailing_newlines: the newlines ending the file that Jinja's
- * output lacks are added back (newline_sequence each). */
-static void keep_trailing_newlines(RtBuf *b, const RtFileDef *f, const char *nl) {
-  size_t want = 0, have = 0;
-  while (want < f->size && f->data[f->size - 1 - want] == '\n')
-    want++;
-  while (have < b->len && b->data[b->len - 1 - have] == '\n')
-    have++;
-  for (; have < want; have++)
-    rt_buf_puts(b, nl);
-}
-
 /* The failed result of the action's "except Exception as e: raise
  * AnsibleActionFail('%s: %s' % (type(e).__name__, e))", with the exception
  * whose last line the callback prints ("ansible.errors." for Ansible's own). */
@@ -176,7 +164,6 @@ RtValue *mod_template(RtHost *h, RtValue *args) {
   }
   rt_buf_add(&text, v->u.str.s, v->u.str.len);
   rt_decref(v);
-  keep_trailing_newlines(&text, f, nl);
   /* the copy action's arguments: mode preserve is the template's own mode */
   cargs = rt_dict_copy(args);
   char *mode = mod_arg_str(args, "mode");
