@@ -17,6 +17,7 @@ work=$(mktemp -d /tmp/playc-bench-files.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 d=$work/t
 printf 'hello\n' > "$work/src.txt"
+printf 'hello {{ inventory_hostname }}\n' > "$work/tpl.j2"
 
 task() { # NAME YAML-TASK
   cat > "$work/$1.yml" <<EOF
@@ -57,6 +58,7 @@ echo "| task | changed: requests | processes | unchanged: requests | processes |
 echo "|---|---|---|---|---|"
 row copy_content "copy: {content: \"x\\n\", dest: $d/c}"
 row copy_src "copy: {src: $work/src.txt, dest: $d/s, mode: '0600'}"
+row template "template: {src: $work/tpl.j2, dest: $d/t, mode: '0600'}"
 row file_directory "file: {path: $d/dir/sub, state: directory}"
 row file_link "file: {path: $d/l, src: $d/f.conf, state: link}"
 row lineinfile "lineinfile: {path: $d/f.conf, regexp: '^a=', line: a=2}"

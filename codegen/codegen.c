@@ -62,6 +62,7 @@
   X(rt_tpl_single, "pp")                                                                  \
   X(rt_tpl_str, "vpp")                                                                    \
   X(rt_tpl_end_str, "pp")                                                                 \
+  X(rt_tpl_end_file, "pplpl")                                                             \
   X(rt_dict_put_value, "pppp")                                                            \
   X(rt_lookup, "pppppp")                                                                  \
   X(rt_lookup_fn, "pppppp")                                                               \
@@ -1083,7 +1084,9 @@ static LLVMValueRef cg_template(Cg *g, const IrExpr *e) {
   LLVMValueRef buf = cg_kids(g, e, 0, cg_call0(g, CG_rt_tpl_begin), cg_template_part);
   if (e->keep_nl)
     CG_CALL(g, CG_rt_tpl_newlines, buf, cg_i32(g, e->keep_nl));
-  LLVMValueRef r = CG_CALL(g, e->op == IR_RENDER ? CG_rt_tpl_end_str : CG_rt_tpl_end, buf);
+  LLVMValueRef r = e->op == IR_RENDER ? CG_CALL(g, CG_rt_tpl_end_file, buf, cg_i64(g, e->i), cg_bytes(g, e->s, e->slen),
+                                                 cg_i64(g, (int64_t)e->slen))
+                                       : CG_CALL(g, CG_rt_tpl_end, buf);
   if (saved)
     CG_CALL(g, CG_rt_locals_leave, g->host, saved);
   return r;

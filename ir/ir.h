@@ -69,7 +69,7 @@ typedef enum IrType {
   X(TEST, "test", -1)        /* name; kids[0] base, then args (`x is defined`) */         \
   X(IF, "if", 3)             /* Jinja inline if: kids = cond, then, else */               \
   X(TEMPLATE, "template", -1) /* kids: parts; str CONSTs are text, others rendered */     \
-  X(RENDER, "render", -1)    /* a template file: kids as template's, the text itself (no conversion) */ \
+  X(RENDER, "render", -1)    /* a template file: kids as template's, the text (no conversion), then i newlines (s) kept */ \
   X(SINGLE, "single", 1)     /* "{{ e }}" alone: kids[0] with Ansible's conversion */     \
   X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */ \
   X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>); \

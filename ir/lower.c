@@ -1571,56 +1571,141 @@ static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) 
  * all in one place: the Jinja environment it builds (trim_blocks on,
  * lstrip_blocks off, "\n" unless newline_sequence says otherwise). */
 typedef struct LwTplOpts {
-  bool trim_blocks, lstrip_blocks;
+  bool trim_blocks, lstrip_blocks, keep_trailing_newline;
   const char *newline; /* newline_sequence: "\n", "\r" or "\r\n" */
 } LwTplOpts;
 
-/* Parses a template file's text with `o`. trim_blocks and lstrip_blocks
- * wait for the parser's options (fe_jinja_parse_template_opts); until then
- * a `{% %}` statement is planned and refused by -o whatever they are. */
+/* Parses a template file's text with `o`'s trim_blocks and lstrip_blocks. */
 static JTemplate *lw_parse_template(Lw *l, const char *text, PcLoc loc, const LwTplOpts *o) {
-  (void)o;
-  return fe_jinja_parse_template(l->c, text, loc);
+  JOpts jo = {o->trim_blocks, o->lstrip_blocks};
+  return fe_jinja_parse_template_opts(l->c, text, loc, &jo);
 }
 
-/* Jinja's lexer turns every newline of the template's text into the
- * environment's newline_sequence. */
-static IrExpr *lw_tpl_text(Lw *l, const char *s, size_t n, const char *nl, PcLoc loc) {
-  PcBuf b = {0};
-  pc_buf_add(l->c, &b, "", 0);
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '\r' || s[i] == '\n') {
-      pc_buf_adds(l->c, &b, nl);
-      if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
-        i++;
-    } else {
-      pc_buf_add(l->c, &b, s + i, 1);
+/* Jinja's lexer reads a template's newlines as "\n", then writes each
+ * newline of its text (and of its string literals) as the environment's
+ * newline_sequence: the text parts of `e`'s bodies, at any depth. "\n" not
+ * already preceded by "\r" is replaced, so a part reached twice (a shared
+ * node) is converted once. */
+static void lw_tpl_newlines(Lw *l, IrExpr *e, const char *nl) {
+  bool body = e->op == IR_RENDER || e->op == IR_SEQ;
+  for (int32_t k = 0; k < e->nkids; k++) {
+    IrExpr *x = e->kids[k];
+    if (body && x->op == IR_CONST && x->type == TY_STR && memchr(x->s, '\n', x->slen)) {
+      PcBuf b = {0};
+      pc_buf_add(l->c, &b, "", 0);
+      for (size_t i = 0; i < x->slen; i++) {
+        if (x->s[i] == '\n' && !(i > 0 && x->s[i - 1] == '\r'))
+          pc_buf_adds(l->c, &b, nl);
+        else
+          pc_buf_add(l->c, &b, x->s + i, 1);
+      }
+      x->s = b.s;
+      x->slen = b.len;
+    } else if (x->op != IR_CONST) {
+      lw_tpl_newlines(l, x, nl);
     }
   }
-  return lw_const_str(l, b.s, b.len, loc);
+}
+
+/* A Python string literal of one of the newline sequences ('\\n' ...), or NULL. */
+static const char *lw_tpl_newline(const char *lit) {
+  static const char *const py[] = {"'\\n'", "'\\r'", "'\\r\\n'", "\"\\n\"", "\"\\r\"", "\"\\r\\n\""};
+  static const char *const seq[] = {"\n", "\r", "\r\n"};
+  for (int i = 0; i < 6; i++)
+    if (strcmp(lit, py[i]) == 0)
+      return seq[i % 3];
+  return NULL;
+}
+
+/* `s` without its leading and trailing whitespace (in place). */
+static char *lw_strip(char *s) {
+  while (isspace((unsigned char)*s))
+    s++;
+  size_t n = strlen(s);
+  while (n && isspace((unsigned char)s[n - 1]))
+    s[--n] = 0;
+  return s;
+}
+
+/* Ansible's "#jinja2:" first line (Templar.do_template): comma-separated
+ * `key: value` pairs (Python literals) over the environment's options, the
+ * line itself dropped. Returns the text after it; an option playc cannot
+ * honour yet is left in *unsup. */
+static const char *lw_tpl_header(Lw *l, const char *text, LwTplOpts *o, const char **unsup, PcLoc *loc) {
+  static const char head[] = "#jinja2:";
+  const char *eol = strchr(text, '\n');
+  if (strncmp(text, head, sizeof head - 1) != 0 || !eol)
+    return text;
+  char *line = pc_strndup(l->c, text + sizeof head - 1, (size_t)(eol - text) - (sizeof head - 1));
+  for (char *pair = line, *next; pair; pair = next) {
+    next = strchr(pair, ',');
+    if (next)
+      *next++ = 0;
+    char *colon = strchr(pair, ':'), *key = pair, *val = colon ? colon + 1 : NULL;
+    if (!colon) {
+      pc_error_at(l->c, *loc, "failed to parse jinja2 override '%s'. Did you use something different from colon as "
+                              "key-value separator?", lw_strip(pair));
+      continue;
+    }
+    *colon = 0;
+    key = lw_strip(key);
+    val = lw_strip(val);
+    bool is_bool = strcmp(val, "True") == 0 || strcmp(val, "False") == 0, b = strcmp(val, "True") == 0;
+    if (is_bool && strcmp(key, "trim_blocks") == 0)
+      o->trim_blocks = b;
+    else if (is_bool && strcmp(key, "lstrip_blocks") == 0)
+      o->lstrip_blocks = b;
+    else if (is_bool && strcmp(key, "keep_trailing_newline") == 0)
+      o->keep_trailing_newline = b;
+    else if (strcmp(key, "newline_sequence") == 0 && lw_tpl_newline(val))
+      o->newline = lw_tpl_newline(val);
+    else
+      *unsup = pc_sprintf(l->c, "the #jinja2: override '%s: %s'", key, val);
+  }
+  loc->line = 2;
+  return eol + 1;
 }
 
 /* Template file `f` compiled with `o`: an IR_RENDER root. Jinja drops one
- * trailing newline of the source (keep_trailing_newline off); the runtime
- * adds back what Ansible's preserve_trailing_newlines adds. */
+ * trailing newline of the source (keep_trailing_newline off); the render
+ * adds back what Ansible's preserve_trailing_newlines adds (i: the source's
+ * trailing newlines, s: the newline sequence). */
 static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
   const char *key = pc_sprintf(l->c, "%d%d%s:%s", o->trim_blocks, o->lstrip_blocks, o->newline, f->path);
   IrExpr *e = pc_map_get(&l->templates, key, strlen(key));
   if (e)
     return e;
-  const char *text = (const char *)f->data;
-  size_t n = strlen(text); /* Jinja's text ends at a NUL as playc's parser does */
-  pc_add_source(l->c, f->path, text, f->size);
-  if (n && text[n - 1] == '\n')
-    n -= n > 1 && text[n - 2] == '\r' ? 2 : 1;
-  else if (n && text[n - 1] == '\r')
-    n--;
+  const char *unsup = NULL;
+  LwTplOpts opts = *o;
   PcLoc loc = {f->path, 1, 1};
-  JTemplate *t = lw_parse_template(l, pc_strndup(l->c, text, n), loc, o);
+  pc_add_source(l->c, f->path, (const char *)f->data, f->size);
+  const char *text = lw_tpl_header(l, (const char *)f->data, &opts, &unsup, &loc);
+  size_t n = strlen(text); /* Jinja's text ends at a NUL as playc's parser does */
+  if (!opts.keep_trailing_newline && n && text[n - 1] == '\n')
+    n -= n > 1 && text[n - 2] == '\r' ? 2 : 1;
+  else if (!opts.keep_trailing_newline && n && text[n - 1] == '\r')
+    n--;
+  JTemplate *t = lw_parse_template(l, lw_newlines(l, pc_strndup(l->c, text, n)), loc, &opts);
   e = ir_expr_new(l->c, IR_RENDER, TY_STR, loc);
-  for (int i = 0; t && i < t->nparts; i++)
-    ir_expr_add_kid(l->c, e, t->parts[i].expr ? lw_jexpr(l, t->parts[i].expr)
-                                               : lw_tpl_text(l, t->parts[i].text, t->parts[i].len, o->newline, loc));
+  e->unsupported = unsup;
+  while ((size_t)e->i < f->size && f->data[f->size - 1 - (size_t)e->i] == '\n') /* _count_newlines_from_end */
+    e->i++;
+  e->s = opts.newline;
+  e->slen = strlen(opts.newline);
+  if (t) { /* its statements' locals: a frame of its own, as lw_template_stmts gives */
+    PcVec saved = l->tlocals;
+    int32_t saved_scope = l->tscope, saved_slots = l->nslots;
+    l->tlocals = (PcVec){0};
+    l->tscope = 0;
+    l->nslots = 0;
+    lw_parts(l, e, t, loc);
+    e->slot_end = l->nslots;
+    l->tlocals = saved;
+    l->tscope = saved_scope;
+    l->nslots = saved_slots;
+    if (strcmp(opts.newline, "\n") != 0)
+      lw_tpl_newlines(l, e, opts.newline);
+  }
   lw_root(l, e, NULL);
   pc_map_put(l->c, &l->templates, key, strlen(key), e);
   return e;
@@ -1650,10 +1735,10 @@ static bool lw_tpl_bool(Lw *l, const FeNode *args, const char *name, bool def) {
 }
 
 /* The template task: its options, then every file src can name, compiled. */
-static void lw_template_task(Lw *l, IrTask *t, const FeNode *args, PcLoc loc) {
+static void lw_template_task(Lw *l, IrTask *t, const FeNode *args) {
   static const char *const later[] = {"variable_start_string", "variable_end_string", "block_start_string",
                                       "block_end_string",      "comment_start_string", "comment_end_string", NULL};
-  LwTplOpts o = {lw_tpl_bool(l, args, "trim_blocks", true), lw_tpl_bool(l, args, "lstrip_blocks", false), "\n"};
+  LwTplOpts o = {lw_tpl_bool(l, args, "trim_blocks", true), lw_tpl_bool(l, args, "lstrip_blocks", false), false, "\n"};
   for (int i = 0; later[i]; i++) {
     const FeNode *v = lw_tpl_opt(l, args, later[i]);
     if (v && v->stype != FE_T_NULL)
@@ -1696,7 +1781,6 @@ static void lw_template_task(Lw *l, IrTask *t, const FeNode *args, PcLoc loc) {
   pc_vec_push(l->c, &names, NULL);
   t->tpl_names = (const char **)names.items;
   t->tpl_render = (IrExpr **)fns.items;
-  (void)loc;
 }
 
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
@@ -1737,7 +1821,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
   l->in_include = false;
   if (strcmp(m->name, "template") == 0)
-    lw_template_task(l, t, args, ft->action_loc);
+    lw_template_task(l, t, args);
   l->unsup = NULL;
   if (l->unknown.len) /* AnsibleModule's message, with its own list of names */
     t->fault = lw_unknown_params(l, ft->action, m);

@@ -2,11 +2,11 @@
  * template.c — the template action. Its `src` was compiled by playc (every
  * file the src can name, ir/lower.c lw_template_task): here the rendered src
  * picks the compiled file as Ansible's _find_needle('templates', src) finds
- * it, the file's function renders it with the template vars Ansible adds
+ * it, and the file's function renders it (keeping the trailing newlines as
+ * preserve_trailing_newlines does) with the template vars Ansible adds
  * (template_host, template_path, template_fullpath, template_destpath,
  * template_uid, template_run_date, template_mtime, ansible_managed) over the
- * task's vars, the trailing newlines are kept as preserve_trailing_newlines
- * keeps them, and the text goes through copy's path for a body made on the
+ * task's vars. The text goes through copy's path for a body made on the
  * controller (mod_copy_body: one request when dest is unchanged, atomic
  * replace, mode/owner/group, backup, validate, check and diff mode).
  */
@@ -98,30 +98,26 @@ static RtValue *render(RtHost *h, RtExprFn fn, const RtFileDef *f, const char *s
   return v;
 }
 
-/* preserve_trailing_newlines: the newlines ending the file that Jinja's
- * output lacks are added back (newline_sequence each). */
-static void keep_trailing_newlines(RtBuf *b, const RtFileDef *f, const char *nl) {
-  size_t want = 0, have = 0;
-  while (want < f->size && f->data[f->size - 1 - want] == '\n')
-    want++;
-  while (have < b->len && b->data[b->len - 1 - have] == '\n')
-    have++;
-  for (; have < want; have++)
-    rt_buf_puts(b, nl);
-}
-
-/* Ansible's text for an error met while rendering: "Class: message". */
-static RtValue *render_failure(const RtValue *err) {
+/* The failed result of the action's "except Exception as e: raise
+ * AnsibleActionFail('%s: %s' % (type(e).__name__, e))", with the exception
+ * whose last line the callback prints ("ansible.errors." for Ansible's own). */
+static RtValue *render_failure(const RtValue *err, const RtFileDef *f) {
   bool undef = rt_kind(err) == RT_UNDEF || (rt_kind(err) == RT_ERROR && err->u.err.exc == RT_EXC_UNDEFINED);
   const char *why = rt_kind(err) == RT_ERROR ? err->u.err.msg : rt_kind(err) == RT_UNDEF ? err->u.undef.hint : "error";
   const char *cls = rt_kind(err) == RT_ERROR ? rt_exc_name((RtExc)err->u.err.exc) : NULL;
-  if (undef) { /* the templar's exception, whose last line the callback prints */
-    RtValue *r = mod_fail_result("AnsibleUndefinedVariable: %s. %s", why, why);
-    char *exc = rt_xasprintf("Traceback (most recent call last):\nansible.errors.AnsibleUndefinedVariable: %s. %s", why, why);
-    rt_dict_set(r, "exception", rt_str_take(exc, strlen(exc)));
-    return r;
-  }
-  return mod_fail_result("%s: %s", cls ? cls : "AnsibleError", why);
+  char *text;
+  if (undef)
+    text = rt_xasprintf("AnsibleUndefinedVariable: %s. %s", why, why);
+  else if (rt_kind(err) == RT_ERROR && err->u.err.exc == RT_EXC_TYPE) /* the templar's words, on the source */
+    text = rt_xasprintf("AnsibleError: Unexpected templating type error occurred on (%.*s): %s. %s", (int)f->size,
+                        (const char *)f->data, why, why);
+  else
+    text = rt_xasprintf("%s: %s", cls ? cls : "AnsibleError", why);
+  RtValue *r = mod_fail_result("%s", text);
+  char *exc = rt_xasprintf("Traceback (most recent call last):\n%s%s", cls ? "" : "ansible.errors.", text);
+  rt_dict_set(r, "exception", rt_str_take(exc, strlen(exc)));
+  free(text);
+  return r;
 }
 
 static const char *newline_of(const char *s) {
@@ -162,13 +158,12 @@ RtValue *mod_template(RtHost *h, RtValue *args) {
   }
   RtValue *v = render(h, fn, f, src, dest);
   if (rt_is_error(v) || rt_kind(v) != RT_STR) {
-    r = render_failure(v);
+    r = render_failure(v, f);
     rt_decref(v);
     goto done;
   }
   rt_buf_add(&text, v->u.str.s, v->u.str.len);
   rt_decref(v);
-  keep_trailing_newlines(&text, f, nl);
   /* the copy action's arguments: mode preserve is the template's own mode */
   cargs = rt_dict_copy(args);
   char *mode = mod_arg_str(args, "mode");

@@ -409,6 +409,10 @@ RtValue *rt_tpl_single(RtValue *v);      /* borrows v */
  * error; linear in the result whatever the chain's length. */
 void rt_tpl_str(RtTpl *t, RtValue *v);   /* borrows v */
 RtValue *rt_tpl_end_str(RtTpl *t);       /* frees t */
+/* A template file's text (IR render): as rt_tpl_end_str, then the newlines
+ * ending the file's source (`newlines` of them) that the text lacks are
+ * added, `nl` (`nllen` bytes) each, as Ansible's preserve_trailing_newlines. */
+RtValue *rt_tpl_end_file(RtTpl *t, int64_t newlines, const char *nl, int64_t nllen); /* frees t */
 /* A dict entry of a dict with a key computed at run time (`{k: v}` with k
  * not a constant): puts v under str(k), as constant keys are spelled, and
  * returns d; or releases d and v and returns the error: k's own, or Python's

@@ -108,6 +108,17 @@ RtValue *rt_tpl_end_str(RtTpl *t) {
   return r;
 }
 
+RtValue *rt_tpl_end_file(RtTpl *t, int64_t newlines, const char *nl, int64_t nllen) {
+  if (!t->err) {
+    int64_t have = 0;
+    while ((size_t)have < t->text.len && t->text.data[t->text.len - 1 - (size_t)have] == '\n')
+      have++;
+    for (; have < newlines; have++)
+      rt_buf_add(&t->text, nl, (size_t)nllen);
+  }
+  return rt_tpl_end_str(t);
+}
+
 RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v) {
   RtValue *err = NULL;
   if (rt_is_error(d)) { /* an earlier entry failed: the dict is that error */
