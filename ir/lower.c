@@ -743,6 +743,21 @@ static void lw_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc) {
   }
 }
 
+/* A template's parts into `e`, its locals (set, for targets, loop) in a
+ * frame of their own: slots from 0 to e->slot_end. */
+static void lw_frame_parts(Lw *l, IrExpr *e, const JTemplate *t, PcLoc loc) {
+  PcVec saved = l->tlocals;
+  int32_t saved_scope = l->tscope, saved_slots = l->nslots;
+  l->tlocals = (PcVec){0};
+  l->tscope = 0;
+  l->nslots = 0;
+  lw_parts(l, e, t, loc);
+  e->slot_end = l->nslots;
+  l->tlocals = saved;
+  l->tscope = saved_scope;
+  l->nslots = saved_slots;
+}
+
 /* A template with statements: Jinja2 drops one newline at the end of the
  * source and Ansible gives back what the result lacks of the source's
  * trailing newlines (keep_nl); its locals are a frame of slot_end slots. */
@@ -755,17 +770,8 @@ static IrExpr *lw_template_stmts(Lw *l, const char *s, PcLoc loc) {
   IrExpr *e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
   if (!t)
     return lw_const_str(l, s, len, loc);
-  PcVec saved = l->tlocals;
-  int32_t saved_scope = l->tscope, saved_slots = l->nslots;
-  l->tlocals = (PcVec){0};
-  l->tscope = 0;
-  l->nslots = 0;
-  lw_parts(l, e, t, loc);
-  e->slot_end = l->nslots;
+  lw_frame_parts(l, e, t, loc);
   e->keep_nl = keep;
-  l->tlocals = saved;
-  l->tscope = saved_scope;
-  l->nslots = saved_slots;
   return e;
 }
 
@@ -1692,17 +1698,8 @@ static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
     e->i++;
   e->s = opts.newline;
   e->slen = strlen(opts.newline);
-  if (t) { /* its statements' locals: a frame of its own, as lw_template_stmts gives */
-    PcVec saved = l->tlocals;
-    int32_t saved_scope = l->tscope, saved_slots = l->nslots;
-    l->tlocals = (PcVec){0};
-    l->tscope = 0;
-    l->nslots = 0;
-    lw_parts(l, e, t, loc);
-    e->slot_end = l->nslots;
-    l->tlocals = saved;
-    l->tscope = saved_scope;
-    l->nslots = saved_slots;
+  if (t) {
+    lw_frame_parts(l, e, t, loc);
     if (strcmp(opts.newline, "\n") != 0)
       lw_tpl_newlines(l, e, opts.newline);
   }
