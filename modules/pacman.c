@@ -376,11 +376,25 @@ static RtValue *fail_acc(const char *msg, RtValue *cmd, RtBuf *o, RtBuf *e, cons
   return r;
 }
 
+/* Runs the script `s`: NULL (with *have set), or the failure of the
+ * connection or of a missing tool. */
+static RtValue *pm_exec(RtHost *h, const RtBuf *s, RtExec *ex, bool *have) {
+  char *err = NULL;
+  RtValue *r;
+  if (rt_host_exec(h, s->data, NULL, 0, ex, &err) < 0) {
+    r = mod_fail_result("%s", err ? err : "connection failed");
+  } else {
+    *have = true;
+    r = mod_ps_missing(ex);
+  }
+  free(err);
+  return r;
+}
+
 static RtValue *install(Pm *p, Pkgs *k, bool latest) {
   ModArgv ti = {0}, tu = {0}, base = {0}, got = {0}, before = {0}, after = {0};
   RtBuf s = {0}, o = {0}, e = {0};
   RtExec ex = {0};
-  char *err = NULL;
   RtValue *r = NULL;
   bool have = false;
   for (size_t i = 0; i < k->name.n; i++) {
@@ -422,12 +436,7 @@ static RtValue *install(Pm *p, Pkgs *k, bool latest) {
     sh_words(&s, ops[v]);
     rt_buf_puts(&s, " || exit 0\n");
   }
-  if (rt_host_exec(p->h, s.data, NULL, 0, &ex, &err) < 0) {
-    r = mod_fail_result("%s", err ? err : "connection failed");
-    goto out;
-  }
-  have = true;
-  if ((r = mod_ps_missing(&ex)) != NULL)
+  if ((r = pm_exec(p->h, &s, &ex, &have)) != NULL)
     goto out;
   for (int v = 0; v < 2 && !r; v++) {
     ModCap c;
@@ -512,7 +521,6 @@ out:
   rt_buf_free(&s);
   rt_buf_free(&o);
   rt_buf_free(&e);
-  free(err);
   return r;
 }
 
@@ -520,7 +528,6 @@ static RtValue *remove_pkgs(Pm *p, Pkgs *k) {
   ModArgv names = {0}, base = {0}, gone = {0}, empty = {0};
   RtBuf s = {0}, o = {0}, e = {0};
   RtExec ex = {0};
-  char *err = NULL;
   RtValue *r = NULL;
   bool have = false;
   for (size_t i = 0; i < k->name.n; i++)
@@ -550,12 +557,7 @@ static RtValue *remove_pkgs(Pm *p, Pkgs *k) {
     sh_words(&s, &names);
     rt_buf_puts(&s, "\n");
   }
-  if (rt_host_exec(p->h, s.data, NULL, 0, &ex, &err) < 0) {
-    r = mod_fail_result("%s", err ? err : "connection failed");
-    goto out;
-  }
-  have = true;
-  if ((r = mod_ps_missing(&ex)) != NULL)
+  if ((r = pm_exec(p->h, &s, &ex, &have)) != NULL)
     goto out;
   ModCap c;
   if (!mod_ps_cap(&ex, "lr", &c)) {
@@ -622,7 +624,6 @@ out:
   rt_buf_free(&s);
   rt_buf_free(&o);
   rt_buf_free(&e);
-  free(err);
   return r;
 }
 
