@@ -11,55 +11,129 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Splits on whitespace outside quotes and outside {{ }} / {% %} / {# #}. */
-static PcVec ff_split_args(PcCtx *c, const char *s) {
-  PcVec v = {0};
-  size_t i = 0;
-  while (s[i]) {
-    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\n')
-      i++;
-    if (!s[i])
-      break;
-    size_t st = i;
-    char q = 0;
-    int depth = 0;
-    while (s[i] && (q || depth || (s[i] != ' ' && s[i] != '\t' && s[i] != '\n'))) {
-      if (q) {
-        if (s[i] == '\\' && s[i + 1])
-          i++;
-        else if (s[i] == q)
-          q = 0;
-      } else if (s[i] == '"' || s[i] == '\'') {
-        q = s[i];
-      } else if (s[i] == '{' && (s[i + 1] == '{' || s[i + 1] == '%' || s[i + 1] == '#')) {
-        depth++, i++;
-      } else if (depth && (s[i] == '}' || s[i] == '%' || s[i] == '#') && s[i + 1] == '}') {
-        depth--, i++;
-      }
-      i++;
-    }
-    pc_vec_push(c, &v, pc_strndup(c, s + st, i - st));
-  }
-  return v;
+/* _get_quote_state: the quote still open after `t` (a quote preceded by a
+ * backslash does not count). */
+static char ff_quote_state(const char *t, size_t n, char q) {
+  for (size_t i = 0; i < n; i++)
+    if ((t[i] == '"' || t[i] == '\'') && !(i > 0 && t[i - 1] == '\\'))
+      q = q ? (t[i] == q ? 0 : q) : t[i];
+  return q;
 }
 
+/* _count_jinja2_blocks: `depth` moved by the opening and closing tokens `t`
+ * holds (str.count, non-overlapping), never below 0. */
+static int ff_blocks(const char *t, size_t n, int depth, const char *open, const char *close) {
+  int no = 0, nc = 0;
+  for (size_t i = 0; i + 1 < n; i++)
+    if (t[i] == open[0] && t[i + 1] == open[1])
+      no++, i++;
+  for (size_t i = 0; i + 1 < n; i++)
+    if (t[i] == close[0] && t[i + 1] == close[1])
+      nc++, i++;
+  if (no != nc && (depth += no - nc) < 0)
+    depth = 0;
+  return depth;
+}
+
+/* split_args: the text split at newlines, each line at single spaces, the
+ * pieces joined again while inside quotes or a Jinja block; a param that
+ * ends a line (outside a `\` continuation) keeps its newline, so that
+ * join_args gives back the original lines. Each param is a PcBuf. An
+ * unbalanced quote or block, or text that begins with blanks Ansible cannot
+ * attach to a param, is a located error. */
+static PcVec ff_split_args(PcCtx *c, const char *s, PcLoc loc, bool *ok) {
+  PcVec params = {0};
+  char q = 0;
+  int print = 0, block = 0, comment = 0;
+  *ok = true;
+#define LAST ((PcBuf *)params.items[params.len - 1])
+  for (const char *item = s; item; ) {
+    const char *eol = strchr(item, '\n');
+    size_t ilen = eol ? (size_t)(eol - item) : strlen(item);
+    bool cont = false;
+    size_t idx = 0;
+    for (size_t st = 0; st <= ilen; idx++) {
+      const char *sp = memchr(item + st, ' ', ilen - st);
+      size_t tl = sp ? (size_t)(sp - (item + st)) : ilen - st;
+      const char *tok = item + st;
+      st += tl + 1;
+      bool many = sp || idx > 0; /* len(tokens) > 1 */
+      if (tl == 0 && idx != 0) {
+        if (!params.len)
+          goto bad_index;
+        pc_buf_add(c, LAST, " ", 1);
+        continue;
+      }
+      if (tl == 1 && tok[0] == '\\' && !q) {
+        cont = true;
+        continue;
+      }
+      bool was = q != 0, appended = false;
+      q = ff_quote_state(tok, tl, q);
+      bool in = q != 0, jinja = print || block || comment;
+      if (in && !was && !jinja) {
+        PcBuf *b = pc_alloc(c, sizeof *b);
+        pc_buf_add(c, b, tok, tl);
+        pc_vec_push(c, &params, b);
+        appended = true;
+      } else if (jinja || in || was) {
+        if (!params.len)
+          goto bad_index;
+        if (idx == 0 && was) {
+        } else if (many) {
+          if (idx > 0)
+            pc_buf_add(c, LAST, " ", 1);
+        } else {
+          pc_buf_add(c, LAST, "\n", 1);
+        }
+        pc_buf_add(c, LAST, tok, tl);
+        appended = true;
+      }
+      int depths[3] = {print, block, comment};
+      print = ff_blocks(tok, tl, print, "{{", "}}");
+      block = ff_blocks(tok, tl, block, "{%", "%}");
+      comment = ff_blocks(tok, tl, comment, "{#", "#}");
+      bool moved = print != depths[0] || block != depths[1] || comment != depths[2];
+      if ((moved || (!(print || block || comment) && !in && tl)) && !appended) {
+        PcBuf *b = pc_alloc(c, sizeof *b);
+        pc_buf_add(c, b, tok, tl);
+        pc_vec_push(c, &params, b);
+      }
+    }
+    if (eol && !cont) {
+      if (!params.len)
+        goto bad_index;
+      pc_buf_add(c, LAST, "\n", 1);
+    }
+    item = eol ? eol + 1 : NULL;
+  }
+#undef LAST
+  if (print || block || comment || q) {
+    pc_error_at(c, loc, "failed at splitting arguments, either an unbalanced jinja2 block or quotes: %s", s);
+    *ok = false;
+  }
+  return params;
+bad_index:
+  pc_error_at(c, loc, "Unable to parse argument string");
+  *ok = false;
+  return params;
+}
+
+/* unquote: the text inside matching outer quotes (not an escaped closing one). */
 static const char *ff_unquote(PcCtx *c, const char *s) {
   size_t n = strlen(s);
-  if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0])
+  if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0] && s[n - 2] != '\\')
     return pc_strndup(c, s + 1, n - 2);
   return s;
 }
 
-/* The key of a `k=v` token (letters, digits, _), or NULL. */
-static const char *ff_kv_key(PcCtx *c, const char *tok, const char **val) {
-  size_t i = 0;
-  while ((tok[i] >= 'a' && tok[i] <= 'z') || (tok[i] >= 'A' && tok[i] <= 'Z') || (tok[i] >= '0' && tok[i] <= '9') ||
-         tok[i] == '_')
-    i++;
-  if (i == 0 || tok[i] != '=')
-    return NULL;
-  *val = ff_unquote(c, tok + i + 1);
-  return pc_strndup(c, tok, i);
+/* `s` without leading and trailing whitespace (str.strip), a copy. */
+static const char *ff_strip(PcCtx *c, const char *s, size_t n) {
+  while (n && isspace((unsigned char)*s))
+    s++, n--;
+  while (n && isspace((unsigned char)s[n - 1]))
+    n--;
+  return pc_strndup(c, s, n);
 }
 
 /* UTF-8 of code point `c` at `o`; returns the bytes written. */
@@ -123,36 +197,56 @@ static const char *ff_decode_escapes(PcCtx *c, const char *s) {
   return out;
 }
 
-/* Free-form args as a map node: k=v pairs; the rest (command/shell, or tokens
- * without '=') joined into _raw_params. */
+/* parse_kv: each param, its escapes decoded, is key=value at its first
+ * '=' past the first character not preceded by a backslash; the rest (and,
+ * with `raw`, keys other than the command modules' own) joined into
+ * _raw_params as join_args does (a space between params, none after a
+ * newline). */
 FeNode *fe_free_form(PcCtx *c, const FeNode *n, bool raw) {
-  static const char *const raw_keys[] = {"chdir", "creates", "removes", "executable", "stdin",
+  static const char *const raw_keys[] = {"creates", "removes", "chdir", "executable", "warn", "stdin",
                                          "stdin_add_newline", "strip_empty_ends", NULL};
-  PcVec toks = ff_split_args(c, n->text);
+  bool ok;
+  PcVec toks = ff_split_args(c, n->text, n->loc, &ok);
   PcVec keys = {0}, vals = {0};
   PcBuf rest = {0};
-  for (int i = 0; i < toks.len; i++) {
-    const char *val = NULL, *k = ff_kv_key(c, ff_decode_escapes(c, toks.items[i]), &val);
-    bool take = k != NULL;
-    if (take && raw) {
-      take = false;
-      for (int r = 0; raw_keys[r]; r++)
-        take |= strcmp(raw_keys[r], k) == 0;
+  for (int i = 0; ok && i < toks.len; i++) {
+    PcBuf *tb = toks.items[i];
+    const char *orig = pc_strndup(c, tb->s ? tb->s : "", tb->len), *x = ff_decode_escapes(c, orig);
+    const char *word = orig, *eq = NULL;
+    for (const char *p = strchr(x, '='); p && !eq; p = strchr(p + 1, '='))
+      if (p > x && p[-1] != '\\')
+        eq = p;
+    if (strchr(x, '=') && !eq) { /* only escaped '=': a raw param, "\\=" read as '=' */
+      PcBuf w = {0};
+      pc_buf_add(c, &w, "", 0);
+      for (const char *p = x; *p; p++)
+        if (!(p[0] == '\\' && p[1] == '='))
+          pc_buf_add(c, &w, p, 1);
+      word = w.s;
+    } else if (eq) {
+      const char *k = ff_strip(c, x, (size_t)(eq - x));
+      bool take = true;
+      if (raw) {
+        take = false;
+        for (int r = 0; raw_keys[r]; r++)
+          take |= strcmp(raw_keys[r], k) == 0;
+      }
+      if (take) {
+        const char *v = ff_unquote(c, ff_strip(c, eq + 1, strlen(eq + 1)));
+        FeNode *kn = pc_alloc(c, sizeof *kn), *vn = pc_alloc(c, sizeof *vn);
+        kn->kind = vn->kind = FE_SCALAR;
+        kn->stype = vn->stype = FE_T_STR;
+        kn->loc = vn->loc = n->loc;
+        kn->text = k, kn->len = strlen(k);
+        vn->text = v, vn->len = strlen(v);
+        pc_vec_push(c, &keys, kn);
+        pc_vec_push(c, &vals, vn);
+        continue;
+      }
     }
-    if (!take) {
-      if (rest.len)
-        pc_buf_adds(c, &rest, " ");
-      pc_buf_adds(c, &rest, toks.items[i]);
-      continue;
-    }
-    FeNode *kn = pc_alloc(c, sizeof *kn), *vn = pc_alloc(c, sizeof *vn);
-    kn->kind = vn->kind = FE_SCALAR;
-    kn->stype = vn->stype = FE_T_STR;
-    kn->loc = vn->loc = n->loc;
-    kn->text = k, kn->len = strlen(k);
-    vn->text = val, vn->len = strlen(val);
-    pc_vec_push(c, &keys, kn);
-    pc_vec_push(c, &vals, vn);
+    if (rest.len && rest.s[rest.len - 1] != '\n')
+      pc_buf_adds(c, &rest, " ");
+    pc_buf_adds(c, &rest, word);
   }
   if (rest.len) {
     FeNode *kn = pc_alloc(c, sizeof *kn), *vn = pc_alloc(c, sizeof *vn);
