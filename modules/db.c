@@ -206,8 +206,10 @@ static bool my_connect_error(const char *err) {
   return false;
 }
 
-int mod_db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char *sql, RtValue **json,
-               RtValue **fail) {
+/* mod_db_run, or, with `raw`, the client's output as it printed it (a mysql
+ * "no such grant" error, 1141, then ends the output without failing). */
+static int db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char *sql, RtValue **json,
+                  RtBuf *raw, RtValue **fail) {
   bool pg = kind == MOD_DB_PG;
   const char *tool = pg ? "psql" : "mysql";
   *json = NULL;
@@ -246,10 +248,12 @@ int mod_db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char
         *fail = mod_fail_result("unable to find %s. Exception message: %s", cf ? cf : "~/.my.cnf", msg);
       free(cf);
     }
-    else if (rc != 0)
+    else if (rc != 0 && !(raw && ex.err.data && strncmp(ex.err.data, "ERROR 1141", 10) == 0))
       *fail = mod_fail_result("%s", msg);
     free(msg);
-    if (!*fail)
+    if (!*fail && raw)
+      rt_buf_add(raw, ex.out.data ? ex.out.data : "", ex.out.len);
+    else if (!*fail)
       *json = answer_lines(tool, &ex.out, fail);
   }
   rt_exec_free(&ex);
@@ -258,6 +262,16 @@ done:
   rt_buf_free(&in);
   free(err);
   return st;
+}
+
+int mod_db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char *sql, RtValue **json,
+               RtValue **fail) {
+  return db_run(h, kind, args, dbarg, sql, json, NULL, fail);
+}
+
+int mod_db_run_text(RtHost *h, int kind, RtValue *args, const char *sql, RtBuf *out, RtValue **fail) {
+  RtValue *json = NULL;
+  return db_run(h, kind, args, NULL, sql, &json, out, fail);
 }
 
 RtValue *mod_db_answer(RtValue *json, size_t i) {

@@ -332,6 +332,9 @@ void mod_db_my_literal(RtBuf *b, const char *s);
 int mod_db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char *sql, RtValue **json,
                RtValue **fail);
 /* The i-th answer of such a list, or NULL (borrowed). */
+/* mod_db_run, with the client's output as printed (SHOW statements) in
+ * `out`; a mysql "no such grant" error (1141) ends it without failing. */
+int mod_db_run_text(RtHost *h, int kind, RtValue *args, const char *sql, RtBuf *out, RtValue **fail);
 RtValue *mod_db_answer(RtValue *json, size_t i);
 /* Key `key` of a JSON answer as text (borrowed) or a flag; NULL / false when
  * absent or of another type. */
