@@ -1633,6 +1633,36 @@ static char *lw_strip(char *s) {
   return s;
 }
 
+/* The truth of a simple Python literal (ast.literal_eval): True, False,
+ * None, a decimal integer, a quoted string without escapes. Jinja reads
+ * its whitespace options by truth, so `lstrip_blocks: "true"` is on (and
+ * so would be "false"). Returns false for anything else. */
+static bool lw_py_truth(const char *v, bool *b) {
+  size_t n = strlen(v);
+  if (strcmp(v, "True") == 0 || strcmp(v, "False") == 0 || strcmp(v, "None") == 0) {
+    *b = v[0] == 'T';
+    return true;
+  }
+  if (n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n - 1] == v[0] && !memchr(v + 1, v[0], n - 2) &&
+      !memchr(v + 1, '\\', n - 2)) {
+    *b = n > 2;
+    return true;
+  }
+  size_t i = v[0] == '-' || v[0] == '+';
+  if (i == n)
+    return false;
+  bool nonzero = false;
+  for (size_t j = i; j < n; j++) {
+    if (!isdigit((unsigned char)v[j]))
+      return false;
+    nonzero |= v[j] != '0';
+  }
+  if (n - i > 1 && v[i] == '0' && nonzero) /* 017: a SyntaxError in Python 3 */
+    return false;
+  *b = nonzero;
+  return true;
+}
+
 /* Ansible's "#jinja2:" first line (Templar.do_template): comma-separated
  * `key: value` pairs (Python literals) over the environment's options, the
  * line itself dropped. Returns the text after it; an option playc cannot
@@ -1656,7 +1686,7 @@ static const char *lw_tpl_header(Lw *l, const char *text, LwTplOpts *o, const ch
     *colon = 0;
     key = lw_strip(key);
     val = lw_strip(val);
-    bool is_bool = strcmp(val, "True") == 0 || strcmp(val, "False") == 0, b = strcmp(val, "True") == 0;
+    bool b, is_bool = lw_py_truth(val, &b);
     if (is_bool && strcmp(key, "trim_blocks") == 0)
       o->trim_blocks = b;
     else if (is_bool && strcmp(key, "lstrip_blocks") == 0)
