@@ -49,6 +49,15 @@ at_exit() {
 }
 trap at_exit EXIT
 
+# Packages this machine's history left auto-removable would show in apt's
+# output (its "no longer required" note) and in the autoremove case: they
+# are held as manually installed for the run, and released at exit.
+pinned=$(apt-get -s autoremove 2>/dev/null | awk '/^Remv /{print $2}')
+unpin() { apt-mark auto $pinned; }
+if [ -n "$pinned" ]; then
+  apt-mark manual $pinned >/dev/null && teardowns+=(unpin)
+fi
+
 # run TOOL CASE MODE: one run of the case's playbook (MODE: check or real)
 run() {
   local tool=$1 name=$2 mode=$3 flags=(-v) out
