@@ -101,15 +101,11 @@ RtValue *rt_f_splitext(RtFArgs *a) {
   return t;
 }
 
-/* posixpath.expanduser: ~ is $HOME (or the passwd entry), ~user that user's. */
-RtValue *rt_f_expanduser(RtFArgs *a) {
-  const char *s = NULL;
-  size_t len = 0;
-  RtValue *e = path_of(a->base, &s, &len);
-  if (e)
-    return e;
+/* posixpath.expanduser of `s` (`len` bytes): ~ is $HOME (or the passwd
+ * entry), ~user that user's; NULL when `s` is left as it is. malloc'd. */
+char *rt_path_expanduser(const char *s, size_t len) {
   if (!len || s[0] != '~')
-    return rt_incref(a->base);
+    return NULL;
   const char *slash = memchr(s + 1, '/', len - 1);
   size_t i = slash ? (size_t)(slash - s) : len;
   char *home = NULL;
@@ -121,7 +117,7 @@ RtValue *rt_f_expanduser(RtFArgs *a) {
       struct passwd pw, *res = NULL;
       char buf[4096];
       if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) != 0 || !res)
-        return rt_incref(a->base);
+        return NULL;
       home = rt_xstrdup(pw.pw_dir);
     }
   } else {
@@ -131,7 +127,7 @@ RtValue *rt_f_expanduser(RtFArgs *a) {
     int rc = getpwnam_r(name, &pw, buf, sizeof buf, &res);
     free(name);
     if (rc != 0 || !res)
-      return rt_incref(a->base);
+      return NULL;
     home = rt_xstrdup(pw.pw_dir);
   }
   size_t hl = strlen(home);
@@ -143,7 +139,17 @@ RtValue *rt_f_expanduser(RtFArgs *a) {
   free(home);
   if (!b.len)
     rt_buf_putc(&b, '/');
-  return rt_buf_value(&b);
+  return rt_buf_take(&b);
+}
+
+RtValue *rt_f_expanduser(RtFArgs *a) {
+  const char *s = NULL;
+  size_t len = 0;
+  RtValue *e = path_of(a->base, &s, &len);
+  if (e)
+    return e;
+  char *x = rt_path_expanduser(s, len);
+  return x ? rt_str_take(x, strlen(x)) : rt_incref(a->base);
 }
 
 /* posixpath.expandvars: $name and ${name} of set variables (ASCII \w names). */
@@ -194,7 +200,7 @@ RtValue *rt_f_expandvars(RtFArgs *a) {
 }
 
 /* posixpath.normpath. */
-static char *normpath(const char *p) {
+char *rt_path_normpath(const char *p) {
   if (!*p)
     return rt_xstrdup(".");
   size_t initial = p[0] == '/' ? (p[1] == '/' && p[2] != '/' ? 2 : 1) : 0;
@@ -226,12 +232,12 @@ static char *normpath(const char *p) {
 
 static char *abspath(const char *p) {
   if (p[0] == '/')
-    return normpath(p);
+    return rt_path_normpath(p);
   char cwd[4096];
   if (!getcwd(cwd, sizeof cwd))
-    return normpath(p);
+    return rt_path_normpath(p);
   char *j = rt_xasprintf("%s/%s", cwd, p);
-  char *r = normpath(j);
+  char *r = rt_path_normpath(j);
   free(j);
   return r;
 }

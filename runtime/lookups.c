@@ -13,6 +13,7 @@
 #include "rt.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -589,6 +590,150 @@ static RtValue *lk_first_found(RtHost *h, RtValue *terms, RtValue *kw) {
   if (skip)
     return rt_list_new(0);
   return rt_error("No file was found when using first_found.");
+}
+
+/* ---- the controller's files: file, fileglob -------------------------------------- */
+
+/* An absolute, normalised path of the controller (unfrackpath, follow=False). */
+static char *lk_unfrack(const RtRun *run, const char *p) {
+  char *x = rt_path_expanduser(p, strlen(p));
+  char *a = rt_abspath(run, x ? x : p);
+  char *n = rt_path_normpath(a);
+  free(x), free(a);
+  return n;
+}
+
+static bool lk_exists(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0;
+}
+
+/* LookupBase.find_file_in_search_path: `needle` in the task's search path
+ * (Task.get_search_path, as the compiler recorded it in the task's roots;
+ * the playbook's folder outside a task) as DataLoader.path_dwim_relative_stack
+ * tries it: ROOT/SUB/NEEDLE, ROOT/NEEDLE for each root, then the same in
+ * the playbook's folder; an absolute or ~ path as it is. NULL, after
+ * Ansible's warning unless `quiet`, when none exists. malloc'd. */
+static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool quiet) {
+  char *found = NULL;
+  if (needle[0] == '/' || needle[0] == '~') {
+    char *p = lk_unfrack(h->run, needle);
+    if (lk_exists(p))
+      found = p;
+    else
+      free(p);
+  } else {
+    const char *const *roots = h->task ? h->task->roots : NULL;
+    char *base = lk_basedir(h->run);
+    size_t sl = strlen(sub);
+    bool has_sub = strncmp(needle, sub, sl) == 0 && (needle[sl] == '/' || needle[sl] == 0);
+    int n = 0;
+    while (roots && roots[n])
+      n++;
+    for (int i = 0; !found && i <= n; i++) { /* the roots, then the playbook's folder */
+      char *root = lk_unfrack(h->run, i < n ? roots[i] : base);
+      for (int k = has_sub; k < 2 && !found; k++) {
+        char *p = k == 0 ? rt_xasprintf("%s/%s/%s", root, sub, needle) : rt_xasprintf("%s/%s", root, needle);
+        if (lk_exists(p))
+          found = p;
+        else
+          free(p);
+      }
+      free(root);
+    }
+    free(base);
+  }
+  if (!found && !quiet)
+    rt_out_warning(h->run, "Unable to find '%s' in expected paths (use -vvvvv to see paths)", needle);
+  return found;
+}
+
+/* file: each file's text, stripped on the right (rstrip, on by default)
+ * and on the left with lstrip. */
+static RtValue *lk_file(RtHost *h, RtValue *terms, RtValue *kw) {
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l)), *err = NULL;
+  RtValue *ls = kw ? rt_dict_get(kw, "lstrip") : NULL, *rs = kw ? rt_dict_get(kw, "rstrip") : NULL;
+  bool lstrip = ls && rt_pytruth(ls), rstrip = !rs || rt_pytruth(rs);
+  for (size_t i = 0; i < rt_len(l) && !err; i++) {
+    RtValue *t = rt_list_at(l, i);
+    if (rt_kind(t) != RT_STR) {
+      err = rt_error("'%s' object has no attribute 'startswith'", rt_type_name(t));
+      break;
+    }
+    char *path = lk_find_file(h, "files", t->u.str.s, false);
+    size_t len = 0;
+    char *text = path ? rt_read_file(path, &len) : NULL;
+    free(path);
+    if (!text) {
+      err = rt_error("could not locate file in lookup: %s", t->u.str.s);
+      break;
+    }
+    size_t st = 0, en = len;
+    if (lstrip || rstrip)
+      rt_text_strip(text, len, NULL, 0, lstrip, rstrip, &st, &en);
+    rt_list_push(out, rt_str(text + st, en - st));
+    free(text);
+  }
+  rt_decref(l);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
+}
+
+/* Regular files `pattern` names in folder `dir`, in the folder's order
+ * (glob.glob), pushed to `out`; their count. */
+static size_t lk_glob_into(RtValue *out, const char *dir, const char *pattern) {
+  char *pat = rt_xasprintf("%s/%s", dir, pattern);
+  glob_t g;
+  size_t n = 0;
+  if (glob(pat, GLOB_NOSORT, NULL, &g) == 0) {
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+      struct stat st;
+      if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode)) {
+        rt_list_push(out, rt_strz(g.gl_pathv[i]));
+        n++;
+      }
+    }
+    globfree(&g);
+  }
+  free(pat);
+  return n;
+}
+
+/* fileglob: a pattern with a folder globs in the first place that folder
+ * is found (as file's search); a bare pattern in ROOT/files then ROOT for
+ * each root of the search path, the first that matches. */
+static RtValue *lk_fileglob(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(4);
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *t = rt_list_at(l, i);
+    if (rt_kind(t) != RT_STR)
+      continue;
+    const char *term = t->u.str.s, *slash = strrchr(term, '/');
+    if (slash) {
+      char *dir = slash == term ? rt_xstrdup("/") : rt_xstrndup(term, (size_t)(slash - term));
+      char *found = lk_find_file(h, "files", dir, false);
+      if (found)
+        lk_glob_into(out, found, slash + 1);
+      free(found), free(dir);
+      continue;
+    }
+    const char *const *roots = h->task ? h->task->roots : NULL;
+    char *base = lk_basedir(h->run);
+    bool done = false;
+    for (int r = 0; !done && (r == 0 || (roots && roots[r])); r++) {
+      char *root = lk_unfrack(h->run, roots && roots[r] ? roots[r] : base);
+      char *files = rt_xasprintf("%s/files", root);
+      done = lk_glob_into(out, files, term) || lk_glob_into(out, root, term);
+      free(files), free(root);
+    }
+    free(base);
+  }
+  rt_decref(l);
+  return out;
 }
 
 /* vars: each named variable's value (templated as a use of it would be),

@@ -746,6 +746,11 @@ RtValue *rt_file_not_found(RtHost *h, const char *sub, const char *src);
  * Ansible shows paths); malloc'd. */
 char *rt_abspath(const RtRun *run, const char *path);
 
+/* filters_path.c: posixpath.normpath; posixpath.expanduser of `len` bytes
+ * (NULL when there is nothing to expand). Both malloc'd. */
+char *rt_path_normpath(const char *p);
+char *rt_path_expanduser(const char *s, size_t len);
+
 /* The candidate of include `inc` that `name` resolves to, tried in the
  * include's folders in order as Ansible tries them; -1 when none. */
 int32_t rt_include_candidate(const RtRun *run, const RtIncludeDef *inc, const char *name);
