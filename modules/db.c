@@ -124,7 +124,7 @@ static void pg_conn(RtBuf *s, RtValue *args, const char *dbarg) {
 /* mysql's connection: options as --opt="$var" words, the password in
  * MYSQL_PWD (never on a command line), config_file first as the client
  * requires. */
-static void my_conn(RtBuf *s, RtValue *args) {
+static void my_conn(RtBuf *s, RtValue *args, bool table) {
   char *v;
   rt_buf_puts(s, "set -- \"$cl\"\n");
   v = mod_arg_str(args, "config_file");
@@ -145,7 +145,8 @@ static void my_conn(RtBuf *s, RtValue *args) {
   }
   rt_buf_puts(s, "unset MYSQL_PWD\n");
   env_arg(s, args, "login_password", "MYSQL_PWD");
-  rt_buf_puts(s, "\"$@\" --batch --raw --skip-column-names");
+  /* a table keeps its header line and the client's escapes (\t \n \\) */
+  rt_buf_puts(s, table ? "\"$@\" --batch" : "\"$@\" --batch --raw --skip-column-names");
 }
 
 /* The client's message without its own prefixes: "psql:<stdin>:3: ERROR:  x"
@@ -154,13 +155,18 @@ static char *client_message(bool pg, const char *err) {
   const char *p = err ? err : "";
   if (pg && strncmp(p, "psql:", 5) == 0) {
     const char *c = strstr(p, ": ");
-    if (c && (c = strstr(c + 2, ": ")) != NULL)
+    /* "psql:<stdin>:3: ERROR:  x" keeps its level for the loop below */
+    if (c && (strncmp(c + 2, "ERROR:  ", 8) == 0 || strncmp(c + 2, "FATAL:  ", 8) == 0))
+      p = c + 2;
+    else if (c && (c = strstr(c + 2, ": ")) != NULL)
       p = c + 2;
   }
   const char *lv[] = {"ERROR:  ", "FATAL:  ", "psql: error: "};
   for (size_t i = 0; pg && i < 3; i++)
     if (strncmp(p, lv[i], strlen(lv[i])) == 0)
       p += strlen(lv[i]);
+  if (!pg && strncmp(p, "ERROR ", 6) != 0 && strstr(p, "\nERROR ")) /* after the statement's echo */
+    p = strstr(p, "\nERROR ") + 1;
   if (!pg && strncmp(p, "ERROR ", 6) == 0) {
     const char *c = strstr(p, ": ");
     if (c)
@@ -207,9 +213,10 @@ static bool my_connect_error(const char *err) {
 }
 
 /* mod_db_run, or, with `raw`, the client's output as it printed it (a mysql
- * "no such grant" error, 1141, then ends the output without failing). */
+ * "no such grant" error, 1141, then ends the output without failing), with
+ * `table`, mysql's result sets with their header lines. */
 static int db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char *sql, RtValue **json,
-                  RtBuf *raw, RtValue **fail) {
+                  RtBuf *raw, bool table, RtValue **fail) {
   bool pg = kind == MOD_DB_PG;
   const char *tool = pg ? "psql" : "mysql";
   *json = NULL;
@@ -220,7 +227,7 @@ static int db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const c
   if (pg)
     pg_conn(&s, args, dbarg);
   else
-    my_conn(&s, args);
+    my_conn(&s, args, table);
   rt_buf_puts(&s, "; __playc_rec rc $?\n");
   RtBuf in = {0};
   if (!pg)
@@ -248,8 +255,14 @@ static int db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const c
         *fail = mod_fail_result("unable to find %s. Exception message: %s", cf ? cf : "~/.my.cnf", msg);
       free(cf);
     }
-    else if (rc != 0 && !(raw && ex.err.data && strncmp(ex.err.data, "ERROR 1141", 10) == 0))
+    else if (rc != 0 && !(raw && !table && ex.err.data && strncmp(ex.err.data, "ERROR 1141", 10) == 0)) {
       *fail = mod_fail_result("%s", msg);
+      int code;
+      const char *e = ex.err.data && strncmp(ex.err.data, "ERROR ", 6) != 0 ? strstr(ex.err.data, "\nERROR ") : NULL;
+      e = e ? e + 1 : ex.err.data;
+      if (!pg && e && sscanf(e, "ERROR %d", &code) == 1) /* the server's error number */
+        rt_dict_set(*fail, "errno", rt_int(code));
+    }
     free(msg);
     if (!*fail && raw)
       rt_buf_add(raw, ex.out.data ? ex.out.data : "", ex.out.len);
@@ -266,12 +279,57 @@ done:
 
 int mod_db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char *sql, RtValue **json,
                RtValue **fail) {
-  return db_run(h, kind, args, dbarg, sql, json, NULL, fail);
+  return db_run(h, kind, args, dbarg, sql, json, NULL, false, fail);
 }
 
 int mod_db_run_text(RtHost *h, int kind, RtValue *args, const char *sql, RtBuf *out, RtValue **fail) {
   RtValue *json = NULL;
-  return db_run(h, kind, args, NULL, sql, &json, out, fail);
+  return db_run(h, kind, args, NULL, sql, &json, out, false, fail);
+}
+
+/* One field of mysql's batch output, its escapes undone. */
+static RtValue *my_field(const char *p, size_t n) {
+  RtBuf b = {0};
+  for (size_t i = 0; i < n; i++) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < n) {
+      c = p[++i];
+      c = c == 'n' ? '\n' : c == 't' ? '\t' : c == '0' ? '\0' : c == 'r' ? '\r' : c;
+    }
+    rt_buf_putc(&b, c);
+  }
+  RtValue *v = rt_str(b.data ? b.data : "", b.len);
+  rt_buf_free(&b);
+  return v;
+}
+
+int mod_db_my_table(RtHost *h, RtValue *args, const char *sql, RtValue **rows, RtValue **fail) {
+  RtBuf out = {0};
+  RtValue *json = NULL;
+  *rows = NULL;
+  int st = db_run(h, MOD_DB_MY, args, NULL, sql, &json, &out, true, fail);
+  if (st < 0 || *fail)
+    goto done;
+  *rows = rt_list_new(4);
+  const char *p = out.data ? out.data : "", *end = p + out.len;
+  while (p < end) {
+    const char *e = memchr(p, '\n', (size_t)(end - p));
+    size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+    RtValue *row = rt_list_new(8);
+    for (size_t i = 0;;) {
+      const char *t = memchr(p + i, '\t', n - i);
+      size_t k = t ? (size_t)(t - (p + i)) : n - i;
+      rt_list_push(row, my_field(p + i, k));
+      if (!t)
+        break;
+      i += k + 1;
+    }
+    rt_list_push(*rows, row);
+    p += n + 1;
+  }
+done:
+  rt_buf_free(&out);
+  return st;
 }
 
 RtValue *mod_db_answer(RtValue *json, size_t i) {

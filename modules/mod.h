@@ -336,6 +336,10 @@ int mod_db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char
  * `out`; a mysql "no such grant" error (1141) ends it without failing. */
 int mod_db_run_text(RtHost *h, int kind, RtValue *args, const char *sql, RtBuf *out, RtValue **fail);
 RtValue *mod_db_answer(RtValue *json, size_t i);
+/* mysql's result sets as its batch mode prints them: *rows is a list of
+ * lines, each a list of str fields (escapes undone; NULL is "NULL"), a
+ * header line first in each result set. */
+int mod_db_my_table(RtHost *h, RtValue *args, const char *sql, RtValue **rows, RtValue **fail);
 /* Key `key` of a JSON answer as text (borrowed) or a flag; NULL / false when
  * absent or of another type. */
 const char *mod_db_text(RtValue *j, const char *key);

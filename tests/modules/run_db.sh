@@ -12,8 +12,11 @@
 # compared with db/CASE.out.
 #
 # --regen records db/CASE.out from ansible-playbook, which needs the
-# community.postgresql collection (Debian's `ansible` package, or
-# PLAYC_ANSIBLE_COLLECTIONS) and python3-psycopg2. --bless records playc's
+# community.postgresql and community.mysql collections (Debian's `ansible`
+# package, or PLAYC_ANSIBLE_COLLECTIONS) and python3-psycopg2 and
+# python3-pymysql (or, with the packages unpacked under /x, both
+# PLAYC_ANSIBLE_COLLECTIONS and PYTHONPATH set to
+# /x/usr/lib/python3/dist-packages). --bless records playc's
 # own outline instead, for a fixture to be checked by hand against the
 # collection's code where those are not installed (the header of the case
 # says which way its fixture was made).
@@ -54,8 +57,9 @@ mystart() {
   my=$(mktemp -d /tmp/playc-my.XXXXXX)
   mariadb-install-db --user=root --datadir="$my/data" --auth-root-authentication-method=socket \
     --skip-test-db >"$my/install.log" 2>&1 || return 1
+  # the binary log on, so the server answers mysql_replication's getprimary
   (mariadbd --user=root --datadir="$my/data" --socket="$my/sock" --skip-networking --pid-file="$my/pid" \
-    --log-error="$my/log" </dev/null >/dev/null 2>&1 &)
+    --log-bin=mysql-bin --server-id=1 --log-error="$my/log" </dev/null >/dev/null 2>&1 &)
   for _ in $(seq 150); do mariadb -S "$my/sock" -e 'SELECT 1' >/dev/null 2>&1 && return 0; sleep 0.1; done
   return 1
 }

@@ -20,6 +20,8 @@
 # system/CASE.ns runs in its own UTS and mount namespaces (unshare), that
 # script first (bind mounts over /etc/hostname, tmpfs over system folders),
 # so a hostname or a module file it writes never touches this machine.
+# A case flagged "# no-oracle" (a module the installed Ansible lacks) keeps
+# its fixture on --regen: its header says how the fixture was checked.
 . "$(dirname "$0")/../lib.sh"
 
 regen=0
@@ -100,6 +102,8 @@ for c in "${cases[@]}"; do
   for t in $need; do command -v "$t" >/dev/null || { bad "$c: needs $t on this machine"; continue 2; }; done
   fixture="$dir/fixtures/$c.out"
   if [ $regen = 1 ]; then
+    # no-oracle: a module the Ansible here lacks; its fixture is checked by hand
+    if has_flag "$c" no-oracle; then ok "$c: no oracle, fixture kept"; continue; fi
     series "$c" ansible "$fixture"
     ok "$c: fixture recorded"
     continue
