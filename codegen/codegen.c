@@ -163,7 +163,7 @@ typedef struct Cg {
   LLVMTargetDataRef td;
   LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f64, t_ptr;
   LLVMTypeRef t_loc, t_vardef, t_scope, t_kws, t_taskdef, t_itemdef, t_blockdef, t_incdef, t_roledef;
-  LLVMTypeRef t_playdef, t_filedef, t_program;
+  LLVMTypeRef t_playdef, t_filedef, t_invvarsdef, t_program;
   LLVMTypeRef t_expr_fn, t_task_fn, t_part_fn;
   CgRtFn rt[CG_RT_COUNT];
   LLVMValueRef *expr_fns; /* by root id */
@@ -298,6 +298,10 @@ static void cg_types_init(Cg *g) {
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
                                    4, sizeof(RtFileDef));
+  g->t_invvarsdef = cg_struct_checked(g, "RtInvVarsDef",
+                                      (CgField[]){CG_F(P, RtInvVarsDef, name), CG_F(I32, RtInvVarsDef, host),
+                                                  CG_F(P, RtInvVarsDef, scope)},
+                                      3, sizeof(RtInvVarsDef));
   g->t_program = cg_struct_checked(
       g, "RtProgram",
       (CgField[]){CG_F(I32, RtProgram, abi_version), CG_F(I32, RtProgram, modules_hash),
@@ -305,8 +309,9 @@ static void cg_types_init(Cg *g) {
                   CG_F(P, RtProgram, plan_json),     CG_F(P, RtProgram, plays),
                   CG_F(I32, RtProgram, nplays),      CG_F(P, RtProgram, files),
                   CG_F(I32, RtProgram, nfiles),      CG_F(I32, RtProgram, nroles),
-                  CG_F(P, RtProgram, base_dir),      CG_F(P, RtProgram, load_fault)},
-      12, sizeof(RtProgram));
+                  CG_F(P, RtProgram, base_dir),      CG_F(P, RtProgram, load_fault),
+                  CG_F(P, RtProgram, inv_vars),      CG_F(I32, RtProgram, ninv_vars)},
+      14, sizeof(RtProgram));
   g->t_expr_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P}, 1, false);
   g->t_task_fn = LLVMFunctionType(I32, (LLVMTypeRef[]){P, P}, 2, false);
   g->t_part_fn = LLVMFunctionType(P, (LLVMTypeRef[]){P, P}, 2, false);
@@ -1876,6 +1881,21 @@ static LLVMValueRef cg_files(Cg *g) {
   return r;
 }
 
+/* The table of playbook group_vars/host_vars frames (RtInvVarsDef). */
+static LLVMValueRef cg_inv_vars(Cg *g) {
+  const IrProgram *p = g->p;
+  LLVMValueRef *defs = calloc((size_t)p->ninv_vars + 1, sizeof *defs);
+  PC_ASSERT(defs);
+  for (int32_t i = 0; i < p->ninv_vars; i++) {
+    const IrInvVars *iv = &p->inv_vars[i];
+    LLVMValueRef f[3] = {cg_cstr(g, iv->name), cg_i32(g, iv->host), cg_scope_ref(g, iv->scope)};
+    defs[i] = LLVMConstNamedStruct(g->t_invvarsdef, f, 3);
+  }
+  LLVMValueRef r = p->ninv_vars ? cg_table(g, g->t_invvarsdef, defs, p->ninv_vars, "invvars") : cg_null(g);
+  free(defs);
+  return r;
+}
+
 /* The global `playc_program` (RtProgram). */
 static LLVMValueRef cg_program(Cg *g) {
   const IrProgram *p = g->p;
@@ -1890,7 +1910,8 @@ static LLVMValueRef cg_program(Cg *g) {
   cg_tasks(g);
   LLVMValueRef plays = cg_plays(g);
   LLVMValueRef files = cg_files(g);
-  LLVMValueRef f[12] = {cg_i32(g, PLAYC_ABI_VERSION),
+  LLVMValueRef inv_vars = cg_inv_vars(g);
+  LLVMValueRef f[14] = {cg_i32(g, PLAYC_ABI_VERSION),
                         LLVMConstInt(g->t_i32, mod_schema_hash(), false),
                         cg_cstr(g, p->playbook ? p->playbook : ""),
                         cg_cstr(g, g->o->plan_text ? g->o->plan_text : ""),
@@ -1901,9 +1922,11 @@ static LLVMValueRef cg_program(Cg *g) {
                         cg_i32(g, p->nfiles),
                         cg_i32(g, p->nroles),
                         cg_cstr(g, g->o->base_dir ? g->o->base_dir : ""),
-                        cg_cstr_or_null(g, p->load_fault)};
+                        cg_cstr_or_null(g, p->load_fault),
+                        inv_vars,
+                        cg_i32(g, p->ninv_vars)};
   LLVMValueRef gv = LLVMAddGlobal(g->mod, g->t_program, "playc_program");
-  LLVMSetInitializer(gv, LLVMConstNamedStruct(g->t_program, f, 12));
+  LLVMSetInitializer(gv, LLVMConstNamedStruct(g->t_program, f, 14));
   LLVMSetGlobalConstant(gv, true);
   free(g->scope_gvs);
   free(g->block_gvs);

@@ -395,6 +395,16 @@ typedef struct FePlay {
   const char *dir;          /* the folder of the playbook file it came from */
 } FePlay;
 
+/* A group_vars/NAME or host_vars/NAME entry beside the playbook: the vars
+ * Ansible's host_group_vars plugin reads for a group or host of that name
+ * (its files merged in order), compiled like play vars. */
+typedef struct FeInvVars {
+  const char *name; /* the group or host name it applies to */
+  bool host;        /* host_vars (else group_vars) */
+  const char *path; /* the file or folder read */
+  FeNode *vars;     /* merged map (NULL: every file empty) */
+} FeInvVars;
+
 typedef struct FePlaybook {
   const char *path;
   const char *dir; /* directory of the playbook (for files/, roles/) */
@@ -405,6 +415,8 @@ typedef struct FePlaybook {
                              only warns about (without --strict): the program prints it and exits 4
                              before running anything; with its error context. NULL: none */
   PcVec role_paths; /* const char*: the folder of each role loaded (for their plugin folders) */
+  FeInvVars *inv_vars; /* group_vars/ then host_vars/ beside the playbook, names sorted */
+  int32_t ninv_vars;
 } FePlaybook;
 
 /* The file of a Jinja plugin named `name` in a `kind` folder ("filter_plugins",
@@ -445,6 +457,9 @@ FeNode *fe_load_vars_file(FeLoad *ld, const char *path, PcLoc at);
 /* Appends the vars files below folder `dir` (recursively, sorted, with
  * Ansible's vars extensions .yml .yaml .json or none) to `out`. */
 void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth);
+/* Merges map `add` over map `into` (top-level keys, later wins: combine_vars
+ * with hash_behaviour=replace), returning a new map node; either may be NULL. */
+FeNode *fe_merge_maps(PcCtx *c, FeNode *into, FeNode *add);
 /* `dir`/`name` with "./" and "x/../" folded away (os.path.normpath); an
  * absolute `name` stands alone. */
 const char *fe_join(PcCtx *c, const char *dir, const char *name);

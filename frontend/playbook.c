@@ -1191,6 +1191,79 @@ static void fe_import_playbook(FeLoad *ld, FeNode *n, const char *dir, PcVec *pl
   }
 }
 
+static int fe_cmp_inv_vars(const void *a, const void *b) {
+  const FeInvVars *x = a, *y = b;
+  if (x->host != y->host)
+    return x->host ? 1 : -1;
+  return strcmp(x->name, y->name);
+}
+
+/* group_vars/ and host_vars/ beside the playbook (PLAYBOOK_VARS_ROOT=top:
+ * the top playbook's folder). Ansible looks up each group's and host's name
+ * at run time (find_vars_files: NAME, NAME.yml, NAME.yaml, NAME.json, the
+ * first that exists; a folder read recursively, sorted); every name an
+ * entry of the folder can answer is read now, so the program knows them
+ * all. */
+static void fe_inv_vars(FeLoad *ld, FePlaybook *pb) {
+  static const char *const subs[] = {"group_vars", "host_vars"};
+  static const char *const exts[] = {"", ".yml", ".yaml", ".json"};
+  PcCtx *c = ld->c;
+  PcVec out = {0};
+  for (int s = 0; s < 2; s++) {
+    const char *dir = fe_join(c, pb->dir, subs[s]);
+    if (!fe_is_dir(dir))
+      continue;
+    DIR *d = opendir(dir);
+    if (!d)
+      continue;
+    PcVec names = {0};
+    for (struct dirent *e; (e = readdir(d));) {
+      if (e->d_name[0] == '.')
+        continue;
+      const char *nm = pc_strdup(c, e->d_name), *dot = strrchr(nm, '.');
+      if (dot && dot != nm && (!strcmp(dot, ".yml") || !strcmp(dot, ".yaml") || !strcmp(dot, ".json")))
+        nm = pc_strndup(c, nm, (size_t)(dot - nm));
+      bool seen = false;
+      for (int i = 0; i < names.len && !seen; i++)
+        seen = !strcmp(names.items[i], nm);
+      if (!seen)
+        pc_vec_push(c, &names, (void *)nm);
+    }
+    closedir(d);
+    for (int i = 0; i < names.len; i++) {
+      const char *found = NULL;
+      for (size_t k = 0; k < sizeof exts / sizeof *exts && !found; k++) {
+        const char *p = fe_join(c, dir, pc_sprintf(c, "%s%s", (const char *)names.items[i], exts[k]));
+        if (fe_is_dir(p) || fe_is_file(p))
+          found = p;
+      }
+      if (!found)
+        continue;
+      PcVec files = {0};
+      if (fe_is_dir(found))
+        fe_dir_files(c, found, &files, 0);
+      else
+        pc_vec_push(c, &files, (void *)found);
+      FeNode *vars = NULL;
+      PcLoc at = {0};
+      at.file = found;
+      for (int f = 0; f < files.len; f++)
+        vars = fe_merge_maps(c, vars, fe_load_vars_file(ld, files.items[f], at));
+      FeInvVars *iv = pc_alloc(c, sizeof *iv);
+      iv->name = names.items[i];
+      iv->host = s == 1;
+      iv->path = found;
+      iv->vars = vars;
+      pc_vec_push(c, &out, iv);
+    }
+  }
+  pb->ninv_vars = out.len;
+  pb->inv_vars = pc_alloc(c, sizeof(FeInvVars) * (size_t)(out.len + 1));
+  for (int i = 0; i < out.len; i++)
+    pb->inv_vars[i] = *(FeInvVars *)out.items[i];
+  qsort(pb->inv_vars, (size_t)pb->ninv_vars, sizeof *pb->inv_vars, fe_cmp_inv_vars);
+}
+
 FePlaybook *fe_load_playbook(PcCtx *c, const char *path) {
   FeNode *root = fe_yaml_load(c, path);
   if (!root)
@@ -1205,5 +1278,6 @@ FePlaybook *fe_load_playbook(PcCtx *c, const char *path) {
   fe_plays(&ld, root, pb->dir, &plays);
   pb->plays = (FePlay **)plays.items;
   pb->nplays = plays.len;
+  fe_inv_vars(&ld, pb);
   return pb;
 }

@@ -106,9 +106,7 @@ void fe_dir_files(PcCtx *c, const char *dir, PcVec *out, int depth) {
   }
 }
 
-/* Merges map `add` over map `into` (top-level keys, later wins: combine_vars
- * with hash_behaviour=replace), returning a new map node. */
-static FeNode *fe_merge_maps(PcCtx *c, FeNode *into, FeNode *add) {
+FeNode *fe_merge_maps(PcCtx *c, FeNode *into, FeNode *add) {
   if (!into)
     return add;
   if (!add)

@@ -298,6 +298,15 @@ typedef struct IrFile {
                           data "target\0realpath") */
 } IrFile;
 
+/* group_vars/NAME or host_vars/NAME beside the playbook (FeInvVars): a
+ * frame at the inventory level the runtime merges for the groups and hosts
+ * of that name. */
+typedef struct IrInvVars {
+  const char *name;
+  bool host;
+  IrScope *scope; /* NULL when it holds no vars */
+} IrInvVars;
+
 typedef struct IrProgram {
   const char *playbook;
   IrPlay *plays;
@@ -315,6 +324,8 @@ typedef struct IrProgram {
   int32_t nroots; /* roots are numbered 0..nroots-1 */
   IrExpr **roots; /* by id */
   const char *load_fault; /* FePlaybook.load_fault: the program stops with it */
+  IrInvVars *inv_vars;    /* playbook group_vars then host_vars, names sorted */
+  int32_t ninv_vars;
 } IrProgram;
 
 /* ---- ir.c: construction helpers ------------------------------------------------ */

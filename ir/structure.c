@@ -1565,6 +1565,17 @@ IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) {
   s.c = c;
   for (int i = 0; i < pb->nplays; i++)
     st_play(&s, &l.p->plays[i], pb->plays[i]);
+  l.p->ninv_vars = pb->ninv_vars; /* playbook group_vars/host_vars: frames like play vars */
+  l.p->inv_vars = pc_alloc(c, sizeof(IrInvVars) * (size_t)(pb->ninv_vars + 1));
+  for (int i = 0; i < pb->ninv_vars; i++) {
+    const FeInvVars *fv = &pb->inv_vars[i];
+    IrInvVars *iv = &l.p->inv_vars[i];
+    iv->name = fv->name;
+    iv->host = fv->host;
+    iv->scope = st_frame(&s, RT_LV_INVENTORY,
+                         pc_sprintf(c, "playbook %s %s", fv->host ? "host_vars" : "group_vars", fv->name),
+                         fv->vars, NULL);
+  }
   l.p->nfiles = l.files.len;
   l.p->files = pc_alloc(c, sizeof(IrFile) * (size_t)(l.files.len + 1));
   for (int i = 0; i < l.files.len; i++)

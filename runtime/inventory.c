@@ -28,7 +28,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* n + 1 zeroed ints (never a zero-size allocation). */
 static int *ints(size_t n) {
@@ -1190,15 +1195,289 @@ static void inventory_init(RtInventory *inv) {
   add_edge(inv, all, ung);
 }
 
-bool rt_inventory_load(RtInventory *inv, const char *source, char **err) {
-  inventory_init(inv);
+/* ---- executable inventory scripts (the script plugin) ---- */
+
+/* The script plugin's verify_file: executable, or starting with "#!". */
+static bool is_script(const char *path) {
+  if (access(path, X_OK) == 0)
+    return true;
+  char head[2] = {0};
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return false;
+  size_t n = fread(head, 1, 2, f);
+  fclose(f);
+  return n == 2 && head[0] == '#' && head[1] == '!';
+}
+
+/* Runs `path arg [arg2]` (no shell), its stdout into `out`, its stderr into
+ * `errb`; the exit status in *rc (Popen's returncode). False with *err when it
+ * could not start. */
+static bool run_script(const char *path, const char *arg, const char *arg2, RtBuf *out,
+                       RtBuf *errb, int *rc, char **err) {
+  int po[2];
+  FILE *ef = tmpfile();
+  if (!ef || pipe(po) != 0) {
+    if (ef)
+      fclose(ef);
+    *err = rt_xasprintf("problem running %s %s (%s)", path, arg, strerror(errno));
+    return false;
+  }
+  int ex[2]; /* the child reports a failed exec through a close-on-exec pipe */
+  if (pipe2(ex, O_CLOEXEC) != 0) {
+    close(po[0]), close(po[1]), fclose(ef);
+    *err = rt_xasprintf("problem running %s %s (%s)", path, arg, strerror(errno));
+    return false;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(po[1], 1);
+    dup2(fileno(ef), 2);
+    close(po[0]), close(po[1]), close(ex[0]);
+    char *argv[] = {(char *)path, (char *)arg, (char *)arg2, NULL};
+    execv(path, argv);
+    int e = errno;
+    if (write(ex[1], &e, sizeof e) < 0)
+      _exit(127);
+    _exit(127);
+  }
+  close(po[1]), close(ex[1]);
+  if (pid < 0) {
+    close(po[0]), close(ex[0]), fclose(ef);
+    *err = rt_xasprintf("problem running %s %s (%s)", path, arg, strerror(errno));
+    return false;
+  }
+  char chunk[4096];
+  for (;;) {
+    ssize_t n = read(po[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    rt_buf_add(out, chunk, (size_t)n);
+  }
+  close(po[0]);
+  int st = 0, e = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  bool started = read(ex[0], &e, sizeof e) != (ssize_t)sizeof e;
+  close(ex[0]);
+  rewind(ef);
+  for (size_t n; (n = fread(chunk, 1, sizeof chunk, ef)) > 0;)
+    rt_buf_add(errb, chunk, n);
+  fclose(ef);
+  if (!started) { /* OSError from Popen, as Python words it */
+    *err = rt_xasprintf("problem running %s %s%s%s ([Errno %d] %s: '%s')", path, arg,
+                        arg2 ? " " : "", arg2 ? arg2 : "", e, strerror(e), path);
+    return false;
+  }
+  *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+  return true;
+}
+
+/* InventoryData.set_variable for a group (ansible_group_priority is a
+ * setting) or a host. */
+static void script_vars(Src *s, int g, int h, const RtValue *vars) {
+  for (size_t i = 0; vars && i < vars->u.dict.len; i++) {
+    const char *k = vars->u.dict.ents[i].key->u.str.s;
+    RtValue *v = rt_incref(vars->u.dict.ents[i].val);
+    if (g >= 0)
+      set_group_var(&s->inv, g, k, v);
+    else
+      set_var(&s->inv.hosts[h].vars, k, v);
+  }
+}
+
+/* The script plugin's _parse_group: a list of hosts, or {hosts: [..],
+ * vars: {..}, children: [..]}, or a dict of none of those keys (the group's
+ * vars, the group holding a host of its name). */
+static bool script_group(Src *s, const char *name, const RtValue *data) {
+  int g = add_group(&s->inv, name);
+  RtValue *hosts = NULL, *vars = NULL, *children = NULL;
+  if (rt_kind(data) != RT_DICT) {
+    hosts = (RtValue *)data;
+  } else if (!rt_dict_get(data, "hosts") && !rt_dict_get(data, "vars") &&
+             !rt_dict_get(data, "children")) {
+    int h = add_host(&s->inv, name);
+    add_member(&s->inv, g, h);
+    vars = (RtValue *)data;
+  } else {
+    hosts = rt_dict_get(data, "hosts");
+    vars = rt_dict_get(data, "vars");
+    children = rt_dict_get(data, "children");
+  }
+  if (hosts || (rt_kind(data) == RT_DICT && rt_dict_get(data, "hosts"))) {
+    if (rt_kind(hosts) != RT_LIST) {
+      RtBuf t = {0};
+      rt_render_str(&t, data);
+      src_fail(s, "You defined a group '%s' with bad data for the host list:\n %s", name,
+               t.data ? t.data : "");
+      rt_buf_free(&t);
+      return false;
+    }
+    for (size_t i = 0; i < rt_len(hosts); i++) {
+      RtBuf t = {0};
+      rt_render_str(&t, rt_list_at(hosts, i));
+      int h = add_host(&s->inv, t.data ? t.data : "");
+      add_member(&s->inv, g, h);
+      rt_buf_free(&t);
+    }
+  }
+  if (vars) {
+    if (rt_kind(vars) != RT_DICT) {
+      RtBuf t = {0};
+      rt_render_str(&t, data);
+      src_fail(s, "You defined a group '%s' with bad data for variables:\n %s", name,
+               t.data ? t.data : "");
+      rt_buf_free(&t);
+      return false;
+    }
+    script_vars(s, g, -1, vars);
+  }
+  if (children) {
+    size_t n = rt_kind(children) == RT_LIST || rt_kind(children) == RT_DICT ? rt_len(children) : 0;
+    for (size_t i = 0; i < n; i++) {
+      RtBuf t = {0};
+      if (rt_kind(children) == RT_LIST)
+        rt_render_str(&t, rt_list_at(children, i));
+      else
+        rt_buf_puts(&t, children->u.dict.ents[i].key->u.str.s);
+      int c = add_group(&s->inv, t.data ? t.data : "");
+      rt_buf_free(&t);
+      if (!src_child(s, g, c))
+        return false;
+    }
+  }
+  return true;
+}
+
+/* The script plugin: `path --list` gives the groups (JSON), `_meta.hostvars`
+ * the hosts' vars, or else `path --host H` for each host. */
+static bool load_script(Src *s) {
+  RtBuf out = {0}, eb = {0};
+  int rc = 0;
+  char *err = NULL;
+  bool ok = false;
+  RtValue *doc = NULL;
+  if (!run_script(s->path, "--list", NULL, &out, &eb, &rc, &err)) {
+    src_fail(s, "%s", err);
+    goto done;
+  }
+  if (eb.len && eb.data[eb.len - 1] != '\n')
+    rt_buf_putc(&eb, '\n');
+  const char *etext = eb.data ? eb.data : "";
+  if (rc != 0) {
+    src_fail(s, "Inventory script (%s) had an execution error: %s ", s->path, etext);
+    goto done;
+  }
+  char *perr = NULL;
+  doc = rt_parse_json(out.data ? out.data : "", out.len, &perr);
+  if (!doc) {
+    src_fail(s, "failed to parse executable inventory script results from %s: %s\n%s", s->path,
+             perr ? perr : "", etext);
+    free(perr);
+    goto done;
+  }
+  if (rt_kind(doc) != RT_DICT) {
+    src_fail(s, "failed to parse executable inventory script results from %s: needs to be a "
+                "json dict\n%s",
+             s->path, etext);
+    goto done;
+  }
+  const RtValue *meta = NULL;
+  int nbefore = s->inv.nhosts;
+  for (size_t i = 0; i < doc->u.dict.len; i++) {
+    const char *g = doc->u.dict.ents[i].key->u.str.s;
+    const RtValue *gd = doc->u.dict.ents[i].val;
+    if (!strcmp(g, "_meta")) {
+      if (rt_kind(gd) == RT_DICT && rt_dict_get(gd, "hostvars"))
+        meta = rt_dict_get(gd, "hostvars");
+    } else if (!script_group(s, g, gd)) {
+      goto done;
+    }
+  }
+  for (int h = nbefore; h < s->inv.nhosts; h++) {
+    const char *name = s->inv.hosts[h].name;
+    RtValue *got = NULL;
+    if (meta) {
+      if (rt_kind(meta) != RT_DICT) {
+        src_fail(s, "Improperly formatted host information for %s: 'list' object has no "
+                    "attribute 'get'",
+                 name);
+        goto done;
+      }
+      got = rt_incref(rt_dict_get(meta, name));
+    } else {
+      RtBuf ho = {0}, he = {0};
+      int hrc = 0;
+      if (!run_script(s->path, "--host", name, &ho, &he, &hrc, &err)) {
+        src_fail(s, "%s", err);
+        rt_buf_free(&ho), rt_buf_free(&he);
+        goto done;
+      }
+      /* out.strip() == '' compares bytes with str in 2.14: never true, so
+       * empty output is read too (as None) */
+      char *herr = NULL;
+      got = rt_parse_yaml(ho.data ? ho.data : "", ho.len, s->path, &herr);
+      if (!got)
+        src_fail(s, "could not parse post variable response: ['%s', '--host', '%s'], %s",
+                 s->path, name, ho.data ? ho.data : "");
+      free(herr);
+      rt_buf_free(&ho), rt_buf_free(&he);
+      if (s->err)
+        goto done;
+    }
+    if (!got && meta) { /* data_from_meta.get(host, {}) */
+    } else if (rt_kind(got) != RT_DICT) { /* _populate_host_vars */
+      RtBuf t = {0};
+      rt_render_str(&t, got);
+      src_fail(s, "Invalid data from file, expected dictionary and got:\n\n%s", t.data ? t.data : "");
+      rt_buf_free(&t);
+      rt_decref(got);
+      goto done;
+    } else {
+      script_vars(s, -1, h, got);
+    }
+    rt_decref(got);
+  }
+  ok = true;
+done:
+  rt_decref(doc);
+  free(err);
+  rt_buf_free(&out);
+  rt_buf_free(&eb);
+  return ok;
+}
+
+/* ---- sources ---- */
+
+/* One file or host list: parsed into a source of its own, checked, merged. */
+static bool load_source(RtInventory *inv, const char *source, char **err) {
   Src s = {{0}, source, 0, NULL};
   s.inv.max_hosts = inv->max_hosts;
   inventory_init(&s.inv);
   struct stat st;
   const char *plugin = "host_list";
-  bool ok = stat(source, &st) != 0 && strchr(source, ',') ? load_host_list(&s, source)
-                                                          : load_file(&s, &plugin);
+  bool ok;
+  char *script_err = NULL;
+  if (stat(source, &st) != 0 && strchr(source, ',')) {
+    ok = load_host_list(&s, source);
+  } else if (stat(source, &st) == 0 && S_ISREG(st.st_mode) && !inv->no_scripts &&
+             is_script(source)) {
+    plugin = "script";
+    ok = load_script(&s);
+    if (!ok) { /* the plugins after it may still take the file */
+      script_err = s.err;
+      rt_inventory_free(&s.inv);
+      memset(&s, 0, sizeof s);
+      s.path = source;
+      s.inv.max_hosts = inv->max_hosts;
+      inventory_init(&s.inv);
+      ok = load_file(&s, &plugin);
+    }
+  } else {
+    ok = load_file(&s, &plugin);
+  }
   Union u;
   if (ok) {
     union_build(&u, inv, &s.inv);
@@ -1208,13 +1487,141 @@ bool rt_inventory_load(RtInventory *inv, const char *source, char **err) {
   }
   if (ok)
     merge_source(inv, &s.inv);
+  else if (script_err && plugin)
+    *err = rt_xasprintf("Failed to parse %s with script plugin: %s\x1f"
+                        "Failed to parse %s with %s plugin: %s",
+                        source, script_err, source, plugin, s.err);
+  else if (script_err)
+    *err = rt_xasprintf("Failed to parse %s with script plugin: %s", source, script_err);
   else if (plugin)
     *err = rt_xasprintf("Failed to parse %s with %s plugin: %s", source, plugin, s.err);
   else
     *err = rt_xstrdup(s.err);
+  free(script_err);
   free(s.err);
   rt_inventory_free(&s.inv);
   return ok;
+}
+
+void rt_inventory_warn_failed(const char *source, const char *err) {
+  if (strncmp(err, "Failed to parse ", 16) == 0) { /* as InventoryManager.parse_source words it */
+    for (const char *p = err, *e; p; p = e ? e + 1 : NULL) { /* one per plugin that tried */
+      e = strchr(p, '\x1f');
+      rt_out_warning(NULL, " * %.*s", e ? (int)(e - p) : (int)strlen(p), p);
+    }
+    rt_out_warning(NULL, "Unable to parse %s as an inventory source", source);
+  } else {
+    rt_out_warning(NULL, "%s", err);
+  }
+}
+
+/* INVENTORY_IGNORE_EXTS (REJECT_EXTS and .orig .ini .cfg .retry) and the
+ * names a folder source always skips. */
+static bool ignored_entry(const char *name) {
+  static const char *const exts[] = {".pyc", ".pyo", ".swp", ".bak", "~",    ".rpm", ".md",
+                                     ".txt", ".rst", ".orig", ".ini", ".cfg", ".retry"};
+  if (name[0] == '.' || !strcmp(name, "host_vars") || !strcmp(name, "group_vars") ||
+      !strcmp(name, "vars_plugins"))
+    return true;
+  size_t n = strlen(name);
+  for (size_t i = 0; i < sizeof exts / sizeof *exts; i++) {
+    size_t k = strlen(exts[i]);
+    if (n >= k && !strcmp(name + n - k, exts[i]))
+      return true;
+  }
+  return false;
+}
+
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of folder `dir` in sorted order (Python's sorted(os.listdir)),
+ * without "." and ".."; NULL when it cannot be read. */
+static char **list_dir(const char *dir, int *n) {
+  DIR *d = opendir(dir);
+  *n = 0;
+  if (!d)
+    return NULL;
+  char **names = NULL;
+  int cap = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+      continue;
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 16;
+      names = rt_xrealloc(names, sizeof *names * (size_t)cap);
+    }
+    names[(*n)++] = rt_xstrdup(e->d_name);
+  }
+  closedir(d);
+  if (*n)
+    qsort(names, (size_t)*n, sizeof *names, cmp_names);
+  return names;
+}
+
+static void free_names(char **names, int n) {
+  for (int i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+}
+
+/* parse_source: a folder is each of its entries, sorted, recursively; the
+ * entries that fail are warned about; true when any of them loaded. */
+static bool load_path(RtInventory *inv, const char *source, int depth, char **err) {
+  struct stat st;
+  if (stat(source, &st) != 0 || !S_ISDIR(st.st_mode))
+    return load_source(inv, source, err);
+  int n = 0;
+  char **names = depth < RT_MAX_DEPTH ? list_dir(source, &n) : NULL;
+  bool any = false;
+  for (int i = 0; i < n; i++) {
+    if (ignored_entry(names[i]))
+      continue;
+    char *path = rt_xasprintf("%s/%s", source, names[i]);
+    char *e = NULL;
+    if (load_path(inv, path, depth + 1, &e))
+      any = true;
+    else if (e)
+      rt_inventory_warn_failed(path, e);
+    free(e);
+    free(path);
+  }
+  free_names(names, n);
+  if (!any)
+    *err = rt_xasprintf("Unable to parse %s as an inventory source", source);
+  return any;
+}
+
+/* get_vars_from_inventory_sources: the folder of each source that is not a
+ * host list (the source itself when it is a folder). */
+static void add_vars_dir(RtInventory *inv, const char *source) {
+  struct stat st;
+  bool exists = stat(source, &st) == 0;
+  if (!exists && strchr(source, ','))
+    return;
+  char *dir;
+  if (exists && S_ISDIR(st.st_mode)) {
+    dir = rt_xstrdup(source);
+  } else {
+    const char *slash = strrchr(source, '/');
+    dir = slash == source ? rt_xstrdup("/") : slash ? rt_xstrndup(source, (size_t)(slash - source))
+                                                    : rt_xstrdup("");
+  }
+  inv->vars_dirs = rt_xrealloc(inv->vars_dirs, sizeof *inv->vars_dirs * (size_t)(inv->nvars_dirs + 1));
+  inv->vars_dirs[inv->nvars_dirs++] = dir;
+}
+
+bool rt_inventory_load(RtInventory *inv, const char *source, char **err) {
+  inventory_init(inv);
+  add_vars_dir(inv, source);
+  return load_path(inv, source, 0, err);
+}
+
+void rt_inventory_warn_conflicts(const RtInventory *inv) {
+  for (int h = 0; h < inv->nhosts; h++) /* reconcile_inventory's (set order: host order here) */
+    if (find_group(inv, inv->hosts[h].name) >= 0)
+      rt_out_warning(NULL, "Found both group and host with same name: %s", inv->hosts[h].name);
 }
 
 int rt_inventory_implicit_localhost(RtInventory *inv) {
@@ -1621,26 +2028,209 @@ static void merge_into(RtValue *dst, const RtValue *src) {
     rt_dict_set(dst, src->u.dict.ents[i].key->u.str.s, rt_incref(src->u.dict.ents[i].val));
 }
 
-RtValue *rt_inventory_host_vars(RtInventory *inv, int i) {
+/* ---- group_vars/ and host_vars/ beside the sources (host_group_vars) ---- */
+
+/* Appends the files of folder `path` to `out`, sorted, recursively
+ * (_get_dir_vars_files: hidden and backup files skipped; files with no
+ * extension or a YAML one; folders without an extension). */
+static void dir_vars_files(const char *path, int depth, char ***out, int *n, int *cap) {
+  int k = 0;
+  char **names = depth < RT_MAX_DEPTH ? list_dir(path, &k) : NULL;
+  for (int i = 0; i < k; i++) {
+    const char *nm = names[i];
+    size_t len = strlen(nm);
+    if (nm[0] == '.' || nm[len - 1] == '~')
+      continue;
+    const char *dot = strrchr(nm, '.'); /* os.path.splitext: a leading dot is no extension */
+    const char *ext = dot && dot != nm ? dot : "";
+    char *full = rt_xasprintf("%s/%s", path, nm);
+    struct stat st;
+    if (stat(full, &st) == 0 && S_ISDIR(st.st_mode) && !*ext) {
+      dir_vars_files(full, depth + 1, out, n, cap);
+    } else if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+               (!*ext || !strcmp(ext, ".yml") || !strcmp(ext, ".yaml") || !strcmp(ext, ".json"))) {
+      if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *out = rt_xrealloc(*out, sizeof **out * (size_t)*cap);
+      }
+      (*out)[(*n)++] = full;
+      full = NULL;
+    }
+    free(full);
+  }
+  free_names(names, k);
+}
+
+/* Python's bool() of loaded data: `if new_data:` skips empty files. */
+static bool py_truthy(const RtValue *v) {
+  switch (rt_kind(v)) {
+  case RT_NONE: return false;
+  case RT_BOOL: return rt_as_bool(v);
+  case RT_INT: return rt_as_int(v) != 0;
+  case RT_FLOAT: return v->u.f != 0;
+  case RT_STR: case RT_LIST: case RT_DICT: return rt_len(v) != 0;
+  default: return true;
+  }
+}
+
+/* One vars file, read as the loader reads it (vault text opened first).
+ * NULL with *err on a bad file. */
+static RtValue *load_vars_file(RtInventory *inv, const char *file, char **err) {
+  size_t len;
+  char *text = rt_read_file(file, &len);
+  if (!text) {
+    *err = rt_xasprintf("Unable to read %s", file);
+    return NULL;
+  }
+  RtValue *plain = NULL;
+  if (len >= 14 && !strncmp(text, "$ANSIBLE_VAULT", 14)) {
+    if (!inv->decrypt) {
+      *err = rt_xasprintf("%s is vault encrypted: vault-encrypted group_vars/host_vars files "
+                          "are not opened yet",
+                          file);
+      free(text);
+      return NULL;
+    }
+    plain = inv->decrypt(inv->decrypt_ctx, text, len, file);
+    free(text);
+    text = NULL;
+    if (rt_is_error(plain)) {
+      RtBuf b = {0};
+      rt_render_str(&b, plain);
+      *err = rt_xstrdup(b.data ? b.data : "");
+      rt_buf_free(&b);
+      rt_decref(plain);
+      return NULL;
+    }
+  }
+  char *perr = NULL;
+  RtValue *v = plain ? rt_parse_yaml(plain->u.str.s, plain->u.str.len, file, &perr)
+                     : rt_parse_yaml(text, len, file, &perr);
+  if (!v) {
+    *err = rt_xasprintf("Syntax Error while loading YAML in %s: %s", file, perr ? perr : "");
+    free(perr);
+  }
+  rt_decref(plain);
+  free(text);
+  return v;
+}
+
+/* host_group_vars.get_vars for one entity over every source folder:
+ * its files merged (combine_vars, replace), empty files ignored; NULL when
+ * there are none. */
+static bool entity_vars(RtInventory *inv, const char *sub, const char *name, RtValue **out,
+                        char **err) {
+  *out = NULL;
+  if (name[0] == '/') /* 'chroot' type names */
+    return true;
+  for (int d = 0; d < inv->nvars_dirs; d++) {
+    const char *base = inv->vars_dirs[d];
+    char *opath = rt_xasprintf("%s%s%s", base, *base && base[strlen(base) - 1] != '/' ? "/" : "", sub);
+    struct stat st;
+    int nf = 0, cap = 0;
+    char **files = NULL;
+    if (stat(opath, &st) == 0 && S_ISDIR(st.st_mode)) {
+      static const char *const exts[] = {"", ".yml", ".yaml", ".json"};
+      for (size_t e = 0; e < sizeof exts / sizeof *exts; e++) {
+        char *full = rt_xasprintf("%s/%s%s", opath, name, exts[e]);
+        if (stat(full, &st) != 0) { /* find_vars_files: the first that exists */
+          free(full);
+          continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+          dir_vars_files(full, 0, &files, &nf, &cap);
+          free(full);
+        } else {
+          files = rt_xrealloc(files, sizeof *files);
+          files[nf++] = full;
+        }
+        break;
+      }
+    }
+    free(opath);
+    bool ok = true;
+    for (int f = 0; f < nf; f++) {
+      RtValue *v = ok ? load_vars_file(inv, files[f], err) : NULL;
+      if (ok && !v) {
+        ok = false;
+      } else if (ok && py_truthy(v)) {
+        if (rt_kind(v) != RT_DICT) {
+          *err = rt_xasprintf("failed to combine variables, expected dicts but got a 'dict' and "
+                              "a '%s' in %s",
+                              rt_kind(v) == RT_LIST ? "list" : rt_kind(v) == RT_STR ? "str" : "int",
+                              files[f]);
+          ok = false;
+        } else {
+          merge_vars(out, v);
+        }
+      }
+      rt_decref(v);
+      free(files[f]);
+    }
+    free(files);
+    if (!ok) {
+      rt_decref(*out);
+      *out = NULL;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool rt_inventory_load_vars(RtInventory *inv, char **err) {
+  for (int g = 0; g < inv->ngroups; g++) {
+    RtInvGroup *gr = &inv->groups[g];
+    if (gr->file_vars_done)
+      continue;
+    gr->file_vars_done = true;
+    if (!entity_vars(inv, "group_vars", gr->name, &gr->file_vars, err))
+      return false;
+  }
+  for (int h = 0; h < inv->nhosts; h++) {
+    RtInvHost *ho = &inv->hosts[h];
+    if (ho->file_vars_done)
+      continue;
+    ho->file_vars_done = true;
+    if (!entity_vars(inv, "host_vars", ho->name, &ho->file_vars, err))
+      return false;
+  }
+  return true;
+}
+
+/* ---- variables ---- */
+
+RtValue *rt_inventory_host_vars_with(RtInventory *inv, int i, RtInvVarsFn pb, void *ctx) {
   RtValue *d = rt_dict_new(16);
   const RtInvHost *h = &inv->hosts[i];
   int all = find_group(inv, "all");
-  if (h->implicit) { /* reconcile_inventory: the implicit localhost takes all's vars */
-    if (all >= 0)
-      merge_into(d, inv->groups[all].vars);
-  } else {
-    int *gs = rt_xcalloc((size_t)h->ngroups + 2, sizeof *gs), n = 0;
-    if (all >= 0)
-      gs[n++] = all;
+  if (all >= 0) {
+    merge_into(d, inv->groups[all].vars);
+    merge_into(d, inv->groups[all].file_vars);
+    if (pb)
+      pb(ctx, d, "all", false);
+  }
+  if (!h->implicit) { /* reconcile_inventory: the implicit localhost takes all's vars only */
+    int *gs = rt_xcalloc((size_t)h->ngroups + 1, sizeof *gs), n = 0;
     for (int k = 0; k < h->ngroups; k++)
       gs[n++] = h->groups[k];
     qsort_r(gs, (size_t)n, sizeof *gs, cmp_groups, inv);
     for (int k = 0; k < n; k++)
       merge_into(d, inv->groups[gs[k]].vars);
+    for (int k = 0; k < n; k++)
+      merge_into(d, inv->groups[gs[k]].file_vars);
+    for (int k = 0; k < n && pb; k++)
+      pb(ctx, d, inv->groups[gs[k]].name, false);
     free(gs);
   }
   merge_into(d, h->vars);
+  merge_into(d, h->file_vars);
+  if (pb)
+    pb(ctx, d, h->name, true);
   return d;
+}
+
+RtValue *rt_inventory_host_vars(RtInventory *inv, int i) {
+  return rt_inventory_host_vars_with(inv, i, NULL, NULL);
 }
 
 RtValue *rt_inventory_group_names(RtInventory *inv, int i) {
@@ -1682,6 +2272,7 @@ void rt_inventory_free(RtInventory *inv) {
   for (int i = 0; i < inv->nhosts; i++) {
     free(inv->hosts[i].name);
     rt_decref(inv->hosts[i].vars);
+    rt_decref(inv->hosts[i].file_vars);
     free(inv->hosts[i].direct);
     free(inv->hosts[i].groups);
   }
@@ -1689,6 +2280,7 @@ void rt_inventory_free(RtInventory *inv) {
     RtInvGroup *gr = &inv->groups[g];
     free(gr->name);
     rt_decref(gr->vars);
+    rt_decref(gr->file_vars);
     free(gr->children);
     free(gr->parents);
     free(gr->hosts);
@@ -1702,5 +2294,63 @@ void rt_inventory_free(RtInventory *inv) {
   rt_index_free(&inv->edge_index);
   rt_index_free(&inv->member_index);
   rt_decref(inv->groups_value);
+  for (int i = 0; i < inv->nvars_dirs; i++)
+    free(inv->vars_dirs[i]);
+  free(inv->vars_dirs);
   memset(inv, 0, sizeof *inv);
+}
+
+/* ---- ansible-inventory --list ---- */
+
+void rt_inventory_dump(RtInventory *inv, RtBuf *b) {
+  rt_inventory_finish(inv);
+  RtValue *res = rt_dict_new((size_t)inv->ngroups + 1);
+  int all = find_group(inv, "all");
+  bool *seen = rt_xcalloc((size_t)inv->ngroups + 1, sizeof *seen);
+  int *work = ints(inv->ngroups), nw = 0;
+  work[nw++] = all; /* format_group from "all": each group reached once */
+  seen[all] = true;
+  while (nw) {
+    const RtInvGroup *gr = &inv->groups[work[--nw]];
+    RtValue *gd = rt_dict_new(2);
+    if (gr != &inv->groups[all] && gr->nhosts) {
+      RtValue *hl = rt_list_new((size_t)gr->nhosts);
+      for (int k = 0; k < gr->nhosts; k++)
+        rt_list_push(hl, rt_strz(inv->hosts[gr->hosts[k]].name));
+      rt_dict_set(gd, "hosts", hl);
+    }
+    if (gr->nchildren) {
+      RtValue *cl = rt_list_new((size_t)gr->nchildren);
+      for (int k = 0; k < gr->nchildren; k++) {
+        int c = gr->children[k];
+        rt_list_push(cl, rt_strz(inv->groups[c].name));
+        if (!seen[c])
+          seen[c] = true, work[nw++] = c;
+      }
+      rt_dict_set(gd, "children", cl);
+    }
+    if (rt_len(gd))
+      rt_dict_set(res, gr->name, gd);
+    else
+      rt_decref(gd);
+  }
+  free(seen);
+  free(work);
+  RtValue *hv = rt_dict_new((size_t)inv->nhosts);
+  int n = 0;
+  int *hs = rt_inventory_match(inv, "all", &n);
+  for (int k = 0; k < n; k++) {
+    RtValue *v = rt_inventory_host_vars(inv, hs[k]);
+    if (rt_len(v))
+      rt_dict_set(hv, inv->hosts[hs[k]].name, v);
+    else
+      rt_decref(v);
+  }
+  free(hs);
+  RtValue *meta = rt_dict_new(1);
+  rt_dict_set(meta, "hostvars", hv);
+  rt_dict_set(res, "_meta", meta);
+  rt_render_json(b, res, 4, true);
+  rt_buf_putc(b, '\n');
+  rt_decref(res);
 }

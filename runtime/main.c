@@ -24,6 +24,7 @@ static void usage(FILE *f, const char *argv0) {
           "          [--vault-id [LABEL@]SOURCE]... [--vault-password-file FILE]...\n"
           "          [--ask-vault-pass] [--output json=FILE|-] [--output junit=FILE] [--profile]\n"
           "          [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]\n"
+          "          [--inventory-dump]\n"
           "          [-b] [--become-user USER] [--become-method sudo|su] [-K]\n"
           "          [--become-password-file FILE]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
@@ -151,7 +152,8 @@ static int parse_hkc(const char *s) {
 
 enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
        OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_BECOME_USER, OPT_BECOME_METHOD, OPT_BECOME_FILE, OPT_OUTPUT, OPT_PROFILE,
-       OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS, OPT_SYNTAX, OPT_STEP };
+       OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS, OPT_SYNTAX, OPT_STEP,
+       OPT_INVENTORY_DUMP };
 
 /* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
 static void add_tags(const char ***list, int *n, const char *arg) {
@@ -193,6 +195,7 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"list-hosts", no_argument, 0, OPT_LIST_HOSTS}, {"list-tasks", no_argument, 0, OPT_LIST_TASKS},
       {"list-tags", no_argument, 0, OPT_LIST_TAGS}, {"syntax-check", no_argument, 0, OPT_SYNTAX},
       {"step", no_argument, 0, OPT_STEP},
+      {"inventory-dump", no_argument, 0, OPT_INVENTORY_DUMP},
       {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
   RtOptions *o = &run->opt;
   o->forks = 5;
@@ -265,6 +268,7 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       break;
     case OPT_PROFILE: o->profile = true; break;
     case OPT_LIST_HOSTS: o->list_hosts = true; break;
+    case OPT_INVENTORY_DUMP: o->inventory_dump = true; break;
     case OPT_LIST_TASKS: o->list_tasks = true; break;
     case OPT_LIST_TAGS: o->list_tags = true; break;
     case OPT_SYNTAX: /* checked when it was compiled: what ansible-playbook prints for a good one */
@@ -373,22 +377,33 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   for (int i = 0; i < run.opt.ninventories; i++) {
     if (rt_inventory_load(&run.inv, run.opt.inventories[i], &err)) {
       parsed++;
-    } else { /* as InventoryManager.parse_source words it */
-      if (strncmp(err, "Failed to parse ", 16) == 0) {
-        rt_out_warning(NULL, " * %s", err);
-        rt_out_warning(NULL, "Unable to parse %s as an inventory source", run.opt.inventories[i]);
-      } else {
-        rt_out_warning(NULL, "%s", err);
-      }
+    } else {
+      rt_inventory_warn_failed(run.opt.inventories[i], err);
       free(err);
       err = NULL;
     }
   }
+  if (parsed)
+    rt_inventory_warn_conflicts(&run.inv);
   if (parsed == 0) /* no default inventory: as ansible-playbook without one */
     rt_out_warning(NULL, "No inventory was parsed, only implicit localhost is available");
-  if (run.inv.nhosts == 0)
+  if (run.inv.nhosts == 0 && !run.opt.inventory_dump)
     rt_out_warning(NULL, "provided hosts list is empty, only localhost is available. Note that "
                          "the implicit localhost does not match 'all'");
+  if (!rt_inventory_load_vars(&run.inv, &err)) { /* host_group_vars, as AnsibleParserError */
+    rt_out_error("%s", err);
+    free(err);
+    free_run(&run);
+    return 4;
+  }
+  if (run.opt.inventory_dump) { /* ansible-inventory --list, to diff against it */
+    RtBuf b = {0};
+    rt_inventory_dump(&run.inv, &b);
+    fwrite(b.data, 1, b.len, stdout);
+    rt_buf_free(&b);
+    free_run(&run);
+    return 0;
+  }
   if (prog->load_fault) { /* ansible-playbook fails loading the playbook: nothing runs */
     rt_out_error("%s", prog->load_fault);
     free_run(&run);

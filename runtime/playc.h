@@ -286,6 +286,16 @@ typedef struct RtFileDef {
                     (copy local_follow=no: data "target\0realpath"), and its permission bits */
 } RtFileDef;
 
+/* group_vars/NAME or host_vars/NAME beside the playbook, compiled (Ansible's
+ * "playbook group_vars" and "playbook host_vars" levels): the runtime merges
+ * the frame into the inventory level of the hosts of that group, or of the
+ * host of that name, above the inventory's own group_vars/host_vars. */
+typedef struct RtInvVarsDef {
+  const char *name;     /* the group or host name */
+  int32_t host;         /* 1: host_vars, 0: group_vars */
+  const RtScope *scope; /* its vars (NULL: none) */
+} RtInvVarsDef;
+
 typedef struct RtProgram {
   int32_t abi_version; /* PLAYC_ABI_VERSION */
   uint32_t modules_hash; /* modules_schema_hash() of the compiler; runtime checks it */
@@ -300,6 +310,8 @@ typedef struct RtProgram {
   const char *base_dir;  /* the folder playc ran in: relative paths of the program are relative to it */
   const char *load_fault; /* an error ansible-playbook raises loading the playbook (with its context):
                              the program prints it and exits 4 before running; NULL: none */
+  const RtInvVarsDef *inv_vars; /* playbook group_vars then host_vars, names sorted */
+  int32_t ninv_vars;
 } RtProgram;
 
 /* ---- entry ------------------------------------------------------------ */

@@ -316,6 +316,8 @@ typedef struct RtInvHost {
                      * without "all", sorted by name (Ansible's group_names) */
   int ngroups;
   bool implicit;    /* the implicit localhost: matches "localhost", never "all" */
+  RtValue *file_vars; /* host_vars/NAME beside the sources (rt_inventory_load_vars), or NULL */
+  bool file_vars_done;
 } RtInvHost;
 
 typedef struct RtInvGroup {
@@ -330,6 +332,8 @@ typedef struct RtInvGroup {
   int depth;        /* after rt_inventory_finish: Ansible's Group.depth (all = 0) */
   int priority;     /* ansible_group_priority (a setting, not a var); 1 unless set */
   bool priority_set;
+  RtValue *file_vars; /* group_vars/NAME beside the sources (rt_inventory_load_vars), or NULL */
+  bool file_vars_done;
 } RtInvGroup;
 
 typedef struct RtInvPair {
@@ -355,12 +359,39 @@ typedef struct RtInventory {
   RtValue *groups_value; /* the `groups` magic var, built once (atomic) */
   int max_hosts;         /* hosts one load may name; 0: RT_INV_MAX_HOSTS (a
                             smaller bound keeps fuzzing's work per input small) */
+  bool no_scripts;       /* never run an executable source (fuzzing: an input
+                            starting with "#!" would run) */
+  char **vars_dirs;      /* where group_vars/ and host_vars/ are looked for: each
+                            source's folder (the source itself when it is one) */
+  int nvars_dirs;
+  /* Opens a vault-encrypted group_vars/host_vars file: the plaintext (a new
+   * string value) or an error value. NULL: such files are refused with a
+   * message saying so (the vault integration sets it). */
+  RtValue *(*decrypt)(void *ctx, const char *text, size_t len, const char *file);
+  void *decrypt_ctx;
 } RtInventory;
 
-/* Loads one -i source (a file: INI or YAML; "a,b," a host list) into `inv`.
- * A source loads whole or not at all: on a bad source, returns false with
- * *err (malloc'd, Ansible's words) and leaves `inv` as it was. */
+/* Loads one -i source (a file: INI, YAML or an executable inventory script;
+ * a folder: each of its files, as InventoryManager.parse_source walks it;
+ * "a,b," a host list) into `inv`. A file loads whole or not at all: on a bad
+ * source, returns false with *err (malloc'd, Ansible's words) and leaves
+ * `inv` as it was. The files of a folder that fail are warned about here
+ * (rt_inventory_warn_failed); the folder fails when none of them loaded. */
 bool rt_inventory_load(RtInventory *inv, const char *source, char **err);
+/* Prints the warnings ansible-playbook prints for a source that failed (`err`
+ * as rt_inventory_load set it: one message per plugin that tried, 0x1f
+ * between them). */
+void rt_inventory_warn_failed(const char *source, const char *err);
+/* Reads group_vars/NAME and host_vars/NAME beside every source for the
+ * groups and hosts that have not read them yet (host_group_vars: NAME,
+ * NAME.yml, .yaml, .json, or a folder NAME/ read recursively in sorted
+ * order). False with *err (malloc'd) on a bad file. */
+bool rt_inventory_load_vars(RtInventory *inv, char **err);
+/* `ansible-inventory --list` of the inventory: JSON, keys sorted, into `b`. */
+void rt_inventory_dump(RtInventory *inv, RtBuf *b);
+/* Warns about names that are both a host and a group, as reconcile_inventory
+ * does once the sources are in. */
+void rt_inventory_warn_conflicts(const RtInventory *inv);
 /* Adds the implicit localhost when a pattern names it and the inventory has
  * not; returns its index. */
 int rt_inventory_implicit_localhost(RtInventory *inv);
@@ -375,9 +406,17 @@ void rt_inventory_finish(RtInventory *inv);
  * hosts its own first, then its children's level by level. Returns a
  * malloc'd array of host indexes. Needs rt_inventory_finish. */
 int *rt_inventory_match(RtInventory *inv, const char *pattern, int *count);
-/* Variables of host `i`, merged: its groups by (depth, ansible_group_priority,
- * name), then its own. New reference. */
+/* Variables of host `i`, merged as VariableManager does: "all"'s inventory
+ * vars, then its group_vars files, then the other groups' inventory vars by
+ * (depth, ansible_group_priority, name), their group_vars files in that
+ * order, then the host's inventory vars and its host_vars files. New
+ * reference. */
 RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
+/* The same with the playbook's group_vars/host_vars: `pb` merges the vars of
+ * group or host `name` into `vars` after the inventory's own at each tier
+ * ("all", the other groups in the order above, the host). */
+typedef void (*RtInvVarsFn)(void *ctx, RtValue *vars, const char *name, bool host);
+RtValue *rt_inventory_host_vars_with(RtInventory *inv, int i, RtInvVarsFn pb, void *ctx);
 /* group_names of host `i`: a new list of strings. */
 RtValue *rt_inventory_group_names(RtInventory *inv, int i);
 /* The `groups` magic var: {group: [host names]} for every group, built once
@@ -636,6 +675,7 @@ typedef struct RtOptions {
   const char *out_junit;   /* --output junit=FILE, or NULL */
   bool profile;            /* --profile */
   bool list_hosts, list_tasks, list_tags; /* --list-hosts, --list-tasks, --list-tags */
+  bool inventory_dump;     /* --inventory-dump: ansible-inventory --list of the inventory */
 } RtOptions;
 
 struct RtRun {

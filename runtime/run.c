@@ -29,6 +29,31 @@
 #include <string.h>
 #include <unistd.h>
 
+/* RtInvVarsFn: the playbook's group_vars/host_vars frame for `name` (the
+ * table is sorted: groups, then hosts, by name), as play vars: a lazy var a
+ * thunk, an eager one its value. */
+static void playbook_inv_vars(void *ctx, RtValue *vars, const char *name, bool host) {
+  RtHost *h = ctx;
+  const RtProgram *prog = h->run->prog;
+  int32_t lo = 0, hi = prog->ninv_vars - 1;
+  while (lo <= hi) {
+    int32_t mid = (lo + hi) / 2;
+    const RtInvVarsDef *d = &prog->inv_vars[mid];
+    int c = d->host != host ? (host ? 1 : -1) : strcmp(name, d->name);
+    if (c < 0) {
+      hi = mid - 1;
+    } else if (c > 0) {
+      lo = mid + 1;
+    } else {
+      for (int32_t k = 0; d->scope && k < d->scope->nvars; k++) {
+        const RtVarDef *vd = &d->scope->vars[k];
+        rt_dict_set(vars, vd->name, vd->lazy ? rt_thunk(vd->value, vd->name) : vd->value(h));
+      }
+      return;
+    }
+  }
+}
+
 static RtHost *host_get(RtRun *run, int i) {
   if (!run->hosts[i]) {
     RtHost *h = rt_xcalloc(1, sizeof *h);
@@ -37,7 +62,7 @@ static RtHost *host_get(RtRun *run, int i) {
     h->name = run->inv.hosts[i].name;
     h->loop_index = -1;
     h->play_index = -1;
-    h->dyn[RT_LV_INVENTORY] = rt_inventory_host_vars(&run->inv, i);
+    h->dyn[RT_LV_INVENTORY] = rt_inventory_host_vars_with(&run->inv, i, playbook_inv_vars, h);
     run->hosts[i] = h;
   }
   return run->hosts[i];
@@ -1212,8 +1237,13 @@ static bool prompts(RtRun *run, const RtPlayDef *play, RtHost *first) {
  * or any_errors_fatal / max_fail_percentage broke it, or end_play... no:
  * end_play ends this play only). */
 int *rt_play_hosts(RtRun *run, const RtPlayDef *play, int *count) {
-  if (strstr(play->hosts, "localhost"))
+  if (strstr(play->hosts, "localhost")) {
     rt_inventory_implicit_localhost(&run->inv);
+    char *err = NULL; /* its host_vars/localhost beside the sources */
+    if (!rt_inventory_load_vars(&run->inv, &err))
+      rt_out_warning(run, "%s", err);
+    free(err);
+  }
   if (run->inv.nhosts > run->nhosts_alloc) {
     run->hosts = rt_xrealloc(run->hosts, sizeof *run->hosts * (size_t)run->inv.nhosts);
     for (int i = run->nhosts_alloc; i < run->inv.nhosts; i++)
