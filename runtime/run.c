@@ -780,7 +780,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
       task_flag(h, x, RT_TK_RUN_ONCE)) /* run_once: every host of the play gets the result */
     for (int i = 0; i < pr->n; i++)
       if (pr->hosts[i] != h && !pr->hosts[i]->unreachable)
-        rt_host_set_fact(pr->hosts[i], t->register_var, rt_incref(h->last_result));
+        rt_host_set_fact(pr->hosts[i], t->register_var, rt_unsafe_wrap(h->last_result));
   if (t->handler) /* a handler that ran is no longer notified */
     for (size_t i = 0; i < pr->it.handlers.len; i++)
       if (pr->it.handlers.items[i] == x && x->notified)

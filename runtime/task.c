@@ -649,7 +649,7 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   }
   rt_host_clear_level(h, RT_LV_LOOP);
   if (t->register_var && st != RT_STATUS_UNREACHABLE)
-    rt_host_set_fact(h, t->register_var, rt_incref(r));
+    rt_host_set_fact(h, t->register_var, rt_unsafe_wrap(r)); /* Ansible's wrap_var: never templated */
   rt_decref(h->last_result);
   h->last_result = r;
   h->loop_items = NULL;

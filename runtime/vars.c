@@ -246,16 +246,22 @@ static RtValue *dyn_find(RtHost *h, int level, const char *name) {
   return d ? rt_dict_get(d, name) : NULL;
 }
 
-static RtValue *dyn_value(RtHost *h, RtValue *v, const char *name) {
+/* A dynamic level's value as the task sees it: a thunk forced; run-time data
+ * (inventory, -e, set_fact values ...) holding template text templated now
+ * (eval.c), as Ansible's AnsibleJ2Vars templates every variable it resolves.
+ * Facts and the loop level hold what modules and loops made: used as they are. */
+static RtValue *dyn_value(RtHost *h, RtValue *v, const char *name, int level) {
   if (rt_kind(v) == RT_THUNK)
     return force(h, v->u.thunk.fn, name);
+  if (level != RT_LV_FACTS && level != RT_LV_LOOP && rt_data_has_template(v))
+    return rt_eval_data(h, v, name);
   return rt_incref(v);
 }
 
 RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   RtValue *v = h->dyn[RT_LV_LOOP] ? rt_dict_get(h->dyn[RT_LV_LOOP], name) : NULL;
   if (v)
-    return dyn_value(h, v, name);
+    return dyn_value(h, v, name, RT_LV_LOOP);
   RtValue *m = magic(h, name);
   if (m)
     return m;
@@ -277,7 +283,7 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   for (size_t i = 0; i < sizeof dynamic / sizeof *dynamic && dynamic[i] > best_level; i++) {
     RtValue *dv = dyn_find(h, dynamic[i], name);
     if (dv)
-      return dyn_value(h, dv, name);
+      return dyn_value(h, dv, name, dynamic[i]);
   }
   if (best)
     return var_value(h, best);
