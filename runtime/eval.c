@@ -638,7 +638,7 @@ static RtValue *ev_syntax_error(const char *diag, const char *src) {
   const char *m = diag ? strstr(diag, "error: ") : NULL;
   m = m ? m + 7 : "syntax error";
   size_t n = strcspn(m, "\n");
-  return rt_error("template error while templating string: %.*s. String: %s", (int)n, m, src);
+  return rt_error("template error while templating string: %.*s. String: %s. %.*s", (int)n, m, src, (int)n, m);
 }
 
 /* A template of one string: its value as compiled templates give theirs
@@ -708,8 +708,8 @@ static RtValue *ev_failure(RtValue *err, const char *name, const char *src) {
     if (e->u.err.exc == RT_EXC_TYPE)
       r = rt_error("An unhandled exception occurred while templating '%s'. Error was a <class "
                    "'ansible.errors.AnsibleError'>, original message: Unexpected templating type error "
-                   "occurred on (%s): %s",
-                   src, src, msg);
+                   "occurred on (%s): %s. %s",
+                   src, src, msg, msg);
     else if (exc)
       r = rt_error("An unhandled exception occurred while templating '%s'. Error was a <class '%s'>, original "
                    "message: %s",
