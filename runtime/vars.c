@@ -55,8 +55,53 @@ static RtValue *distinct(const RtValue *a, const RtValue *b) {
   return out;
 }
 
+/* Host `o`'s vars `m` (owned, not shared) as Ansible's HostVarsVars gives
+ * them: run-time data holding templates templated in o's own context (its
+ * inventory, facts, set_fact; no play or task), a value whose templating
+ * fails left as it is (fail_on_undefined=False). The context is a copy of o
+ * the evaluation may use as its own (locals, recursion depth), so o's thread
+ * is never written to. */
+/* hostvars being templated on this thread: a template reading hostvars then
+ * sees the raw values (no blow-up of hostvars inside hostvars). */
+static _Thread_local int hostvars_depth;
+
+static void hostvars_templated(RtHost *h, RtHost *o, int index, RtValue *m) {
+  RtHost ctx = {0};
+  if (o) {
+    ctx = *o;
+  } else { /* a host no play has run on yet: its inventory vars alone */
+    ctx.run = h->run;
+    ctx.index = index;
+    ctx.name = h->run->inv.hosts[index].name;
+    ctx.loop_index = -1;
+    ctx.play_index = -1;
+    ctx.dyn[RT_LV_INVENTORY] = m;
+  }
+  ctx.task = NULL;
+  ctx.play = NULL;
+  ctx.inc = NULL;
+  ctx.dyn[RT_LV_LOOP] = NULL;
+  ctx.locals = NULL;
+  ctx.nlocals = 0;
+  ctx.forcing = h->forcing + 1;
+  hostvars_depth++;
+  for (size_t e = 0; e < m->u.dict.len; e++) {
+    RtValue *val = m->u.dict.ents[e].val;
+    if (rt_kind(val) == RT_THUNK || !rt_data_has_template(val))
+      continue;
+    RtValue *t = rt_eval_data(&ctx, val, m->u.dict.ents[e].key->u.str.s);
+    if (rt_is_error(t)) {
+      rt_decref(t);
+      continue;
+    }
+    rt_decref(val);
+    m->u.dict.ents[e].val = t;
+  }
+  hostvars_depth--;
+}
+
 /* hostvars: every host's own layers merged (not forcing other hosts' thunks). */
-static RtValue *magic_hostvars(RtRun *run) {
+static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
   RtValue *d = rt_dict_new((size_t)run->inv.nhosts);
   for (int i = 0; i < run->inv.nhosts; i++) {
     RtValue *vars = rt_inventory_host_vars(&run->inv, i);
@@ -72,6 +117,13 @@ static RtValue *magic_hostvars(RtRun *run) {
             rt_dict_set(m, layer->u.dict.ents[e].key->u.str.s,
                         rt_incref(layer->u.dict.ents[e].val));
       }
+      vars = m;
+    }
+    if (!hostvars_depth && rt_data_has_template(vars)) {
+      RtValue *m = o ? vars : rt_dict_copy(vars);
+      if (!o)
+        rt_decref(vars);
+      hostvars_templated(h, o, i, m);
       vars = m;
     }
     rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), vars);
@@ -124,7 +176,7 @@ static RtValue *magic(RtHost *h, const char *name) {
   if (strcmp(name, "groups") == 0)
     return rt_inventory_groups(&run->inv);
   if (strcmp(name, "hostvars") == 0)
-    return magic_hostvars(run);
+    return magic_hostvars(h, run);
   if (h->play && run->play_removed) {
     if (strcmp(name, "ansible_play_hosts_all") == 0)
       return play_hosts(run, run->play_all, run->nplay_all, true);

@@ -8,7 +8,7 @@
 # hosts print in inventory order.
 . "$(dirname "$0")/lib.sh"
 T=$PLAYC_SRC/tests/evaluator
-export PLAYC_EVAL_ENV=from-the-environment
+export PLAYC_EVAL_ENV=from-the-environment PLAYC_EVAL_BRACES='{{ 6 + 1 }}'
 export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCAL_TEMP=$work/ansible-local
 
 failures() {
