@@ -81,7 +81,7 @@ RtValue *rt_unsafe_wrap(RtValue *v) {
     if (v->flags & RT_VF_UNSAFE)
       return rt_incref(v);
     RtValue *s = rt_str(v->u.str.s, v->u.str.len);
-    s->flags = (uint8_t)((v->flags & RT_VF_NATIVE_TEXT) | RT_VF_UNSAFE);
+    s->flags = (uint8_t)((v->flags & (RT_VF_NATIVE_TEXT | RT_VF_MARKUP)) | RT_VF_UNSAFE);
     return s;
   }
   case RT_LIST: {
@@ -101,6 +101,16 @@ RtValue *rt_unsafe_wrap(RtValue *v) {
   }
   default: return rt_incref(v);
   }
+}
+
+RtValue *rt_unsafe_taint(RtValue *r, const RtValue *base, const RtValue *args, const RtValue *kwargs) {
+  if (rt_is_error(r) || rt_kind(r) < RT_STR || rt_kind(r) > RT_DICT)
+    return r;
+  if (!(rt_value_unsafe(base) || (args && rt_value_unsafe(args)) || (kwargs && rt_value_unsafe(kwargs))))
+    return r;
+  RtValue *w = rt_unsafe_wrap(r);
+  rt_decref(r);
+  return w;
 }
 
 /* ---- what is a template --------------------------------------------------------- */

@@ -307,6 +307,10 @@ RtValue *rt_unsafe_wrap(RtValue *v);
 /* True if `v` is an unsafe string, or a container holding one (Ansible's
  * AnsibleContext._is_unsafe). */
 bool rt_value_unsafe(const RtValue *v);
+/* A filter's or method's result `r` (taken) computed from `base`, `args`,
+ * `kwargs` (borrowed, may be NULL): unsafe when any of them is, as Ansible's
+ * template result is unsafe once it read an unsafe value. */
+RtValue *rt_unsafe_taint(RtValue *r, const RtValue *base, const RtValue *args, const RtValue *kwargs);
 
 /* ---- main.c ------------------------------------------------------------------ */
 

@@ -734,7 +734,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
       rt_dict_set(ft, "name", rt_strz(t->name));
       rt_dict_set(ft, "action", rt_strz(t->action));
       rt_host_set_fact(h, "ansible_failed_task", ft);
-      rt_host_set_fact(h, "ansible_failed_result", h->last_result ? rt_incref(h->last_result) : rt_dict_new(0));
+      rt_host_set_fact(h, "ansible_failed_result", h->last_result ? rt_unsafe_wrap(h->last_result) : rt_dict_new(0));
     } else {
       c->failed++;
     }

@@ -84,8 +84,10 @@ RtValue *rt_tpl_single(RtValue *v) {
     return rt_error_of(v);
   if (rt_too_deep(v))
     return rt_too_deep_error();
-  if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT || rt_kind(v) == RT_BOOL)
-    return rt_incref(v); /* str() then literal_eval gives the same value back */
+  if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT)
+    return rt_unsafe_taint(rt_incref(v), v, NULL, NULL); /* str() then literal_eval gives the same value back */
+  if (rt_kind(v) == RT_BOOL)
+    return rt_incref(v);
   if (rt_kind(v) == RT_STR && (v->flags & RT_VF_NATIVE_TEXT))
     return rt_incref(v); /* NativeJinjaText (to_json, string ...): kept as text */
   RtBuf b = {0};

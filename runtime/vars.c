@@ -87,9 +87,12 @@ static void hostvars_templated(RtHost *h, RtHost *o, int index, RtValue *m) {
   hostvars_depth++;
   for (size_t e = 0; e < m->u.dict.len; e++) {
     RtValue *val = m->u.dict.ents[e].val;
+    const char *key = m->u.dict.ents[e].key->u.str.s;
     if (rt_kind(val) == RT_THUNK || !rt_data_has_template(val))
       continue;
-    RtValue *t = rt_eval_data(&ctx, val, m->u.dict.ents[e].key->u.str.s);
+    if (o && o->dyn[RT_LV_FACTS] && rt_dict_get(o->dyn[RT_LV_FACTS], key) == val)
+      continue; /* a fact: used as it is */
+    RtValue *t = rt_eval_data(&ctx, val, key);
     if (rt_is_error(t)) {
       rt_decref(t);
       continue;
@@ -381,6 +384,11 @@ bool rt_is_omit(const RtValue *v) {
 }
 
 void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val) {
+  if (level == RT_LV_FACTS) { /* facts are unsafe (TaskExecutor's wrap_var): never templated */
+    RtValue *w = rt_unsafe_wrap(val);
+    rt_decref(val);
+    val = w;
+  }
   RtValue *d = h->dyn[level];
   if (!d) {
     d = rt_dict_new(8);
