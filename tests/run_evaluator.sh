@@ -37,6 +37,8 @@ case_() {
   expect_eq "$name: printed results" "$(grep -E '^( |\.\.\.|ok:|changed:|skipping:)' "$work/$name.ans")" \
     "$(grep -E '^( |\.\.\.|ok:|changed:|skipping:)' "$work/$name.pc")"
   expect_eq "$name: failures" "$(failures "$work/$name.ans")" "$(failures "$work/$name.pc")"
+  expect_eq "$name: loop variable warnings" "$(grep -A3 '^\[WARNING\]: TASK' "$work/$name.ans")" \
+    "$(grep -A3 '^\[WARNING\]: TASK' "$work/$name.pc")"
 }
 
 case_ yaml "$T/inventory.yml" "$T/evaluator.yml" -e item=Z -e '{"j": "{{ 40 + 2 }}"}' \
