@@ -166,6 +166,11 @@ static RtValue *scalar(const yaml_event_t *ev) {
   const char *tag = (const char *)ev->data.scalar.tag;
   if (tag && strcmp(tag, "tag:yaml.org,2002:str") == 0)
     return rt_str(s, n);
+  if (tag && strcmp(tag, "!unsafe") == 0) { /* Ansible's AnsibleUnsafeText: never templated (eval.c) */
+    RtValue *v = rt_str(s, n);
+    v->flags |= RT_VF_UNSAFE;
+    return v;
+  }
   if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
     return rt_str(s, n);
   FeY11Scalar r = fe_yaml11_resolve(s, n);

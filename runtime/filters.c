@@ -165,7 +165,7 @@ RtValue *rt_test_call(const char *name, RtValue *base, RtValue *args, RtValue *k
 }
 
 RtValue *rt_filter(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc) {
-  return rt_filter_call(name, base, args, kwargs, loc);
+  return rt_unsafe_taint(rt_filter_call(name, base, args, kwargs, loc), base, args, kwargs);
 }
 
 RtValue *rt_test(const char *name, RtValue *base, RtValue *args, const RtLoc *loc) {

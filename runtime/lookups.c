@@ -993,7 +993,26 @@ static bool lk_own_error(const char *name, const RtValue *e) {
   return e->u.err.exc == RT_EXC_UNDEFINED || strcmp(name, "first_found") == 0;
 }
 
+static RtValue *lookup_fn(RtHost *h, const char *name, RtValue *args, RtValue *kwargs, const RtLoc *loc);
+
+/* allow_unsafe given and not False (Templar._lookup tests `allow_unsafe is False`). */
+static bool lookup_allow_unsafe(const RtValue *kwargs) {
+  RtValue *au = kwargs ? rt_dict_get(kwargs, "allow_unsafe") : NULL;
+  return au && !(rt_kind(au) == RT_BOOL && !rt_as_bool(au));
+}
+
+/* What lookup()/query() return is unsafe unless allow_unsafe=True (Templar._lookup's
+ * wrap_var): set_fact of it, or a template rendering it, is never templated again. */
 RtValue *rt_lookup_fn(RtHost *h, const char *name, RtValue *args, RtValue *kwargs, const RtLoc *loc) {
+  RtValue *r = lookup_fn(h, name, args, kwargs, loc);
+  if (rt_is_error(r) || lookup_allow_unsafe(kwargs))
+    return r;
+  RtValue *w = rt_unsafe_wrap(r);
+  rt_decref(r);
+  return w;
+}
+
+static RtValue *lookup_fn(RtHost *h, const char *name, RtValue *args, RtValue *kwargs, const RtLoc *loc) {
   RtValue *kw = kwargs ? rt_dict_copy(kwargs) : NULL, *wl = NULL, *er = NULL;
   for (size_t i = 0; kw && i < kw->u.dict.len; i++) /* arguments are evaluated first */
     if (rt_is_error(kw->u.dict.ents[i].val) || rt_kind(kw->u.dict.ents[i].val) == RT_UNDEF) {
@@ -1040,8 +1059,8 @@ RtValue *rt_lookup_fn(RtHost *h, const char *name, RtValue *args, RtValue *kwarg
     free(msg);
   }
   rt_decref(kw), rt_decref(wl), rt_decref(er);
-  if (rt_is_error(ran) || wantlist || rt_kind(ran) != RT_LIST || !rt_len(ran))
-    return ran;
+  if (rt_is_error(ran) || wantlist || rt_kind(ran) != RT_LIST || !rt_len(ran) || lookup_allow_unsafe(kwargs))
+    return ran; /* allow_unsafe: the plugin's list as it is, not joined */
   RtBuf b = {0};
   for (size_t i = 0; i < rt_len(ran); i++) {
     RtValue *it = rt_list_at(ran, i);

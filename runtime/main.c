@@ -44,7 +44,24 @@ static RtValue *parse_kv(const char *s, char **err) {
     RtBuf key = {0}, val = {0};
     RtBuf *cur = &key;
     char q = 0;
-    for (; *p && (q || !isspace((unsigned char)*p)); p++) {
+    int jinja = 0; /* inside {{ }}, {% %} or {# #}: spaces do not split, quotes are kept (split_args) */
+    for (; *p && (q || jinja || !isspace((unsigned char)*p)); p++) {
+      if (!q && *p == '{' && (p[1] == '{' || p[1] == '%' || p[1] == '#')) {
+        jinja++;
+        rt_buf_putc(cur, *p++);
+        rt_buf_putc(cur, *p);
+        continue;
+      }
+      if (jinja && (*p == '}' || *p == '%' || *p == '#') && p[1] == '}') {
+        jinja--;
+        rt_buf_putc(cur, *p++);
+        rt_buf_putc(cur, *p);
+        continue;
+      }
+      if (jinja) {
+        rt_buf_putc(cur, *p);
+        continue;
+      }
       if (!q && (*p == '"' || *p == '\'')) {
         q = *p;
         continue;

@@ -46,7 +46,13 @@ static const MDef *m_find(RtKind recv, const char *name) {
   return NULL;
 }
 
+static RtValue *method_call(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc);
+
 RtValue *rt_method(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc) {
+  return rt_unsafe_taint(method_call(name, base, args, kwargs, loc), base, args, kwargs);
+}
+
+static RtValue *method_call(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc) {
   if (rt_kind(base) == RT_ERROR || rt_kind(base) == RT_UNDEF)
     return rt_error_of(base);
   const MDef *d = m_find(rt_kind(base), name);

@@ -184,7 +184,9 @@ static inline RtKind rt_kind(const RtValue *v) { return (RtKind)v->kind; }
  * a template whose whole result it is keeps it as text (rt_tpl_single),
  * never turning "[1, 2]" back into a list. Any new string drops the mark. */
 enum { RT_VF_NATIVE_TEXT = 1, RT_VF_MARKUP = 2 /* markupsafe's Markup (escape, safe): not escaped again */,
-       RT_VF_NAMESPACE = 4 /* a dict made by namespace(): `{% set ns.x = v %}` may assign to it */ };
+       RT_VF_NAMESPACE = 4 /* a dict made by namespace(): `{% set ns.x = v %}` may assign to it */,
+       RT_VF_UNSAFE = 8 /* a string Ansible marks unsafe (AnsibleUnsafeText: registered results,
+                           facts, lookup results): never templated (eval.c) */ };
 
 /* Constructors beyond playc.h's. */
 RtValue *rt_strz(const char *s);                      /* from a C string */
@@ -285,6 +287,30 @@ bool rt_is_omit(const RtValue *v);
 RtValue *rt_var_names(RtHost *h);
 /* set_fact / register: sets a host variable at the set_fact level (takes `val`). */
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
+
+/* ---- eval.c: the run-time evaluator ------------------------------------------ */
+
+/* Run-time data (inventory, -e, set_fact values ...) templated where it is
+ * used, as Ansible's Templar does: a string holding template syntax is
+ * parsed by the frontend's Jinja parser and evaluated with the runtime's own
+ * operations, filters, tests, methods and lookups for host `h`; lists and
+ * dicts are templated item by item (keys as they are); unsafe strings
+ * (RT_VF_UNSAFE) and anything else come back as they are. `name` is the
+ * variable's, for messages. Borrows `v`, returns a new reference (an error,
+ * or an undefined value carrying Ansible's hint, when templating fails). */
+RtValue *rt_eval_data(RtHost *h, RtValue *v, const char *name);
+/* True if `v` holds a safe string with template syntax anywhere in it. */
+bool rt_data_has_template(const RtValue *v);
+/* `v` with every string marked unsafe (Ansible's wrap_var): strings are
+ * copied unless already unsafe, containers rebuilt. Borrows `v`. */
+RtValue *rt_unsafe_wrap(RtValue *v);
+/* True if `v` is an unsafe string, or a container holding one (Ansible's
+ * AnsibleContext._is_unsafe). */
+bool rt_value_unsafe(const RtValue *v);
+/* A filter's or method's result `r` (taken) computed from `base`, `args`,
+ * `kwargs` (borrowed, may be NULL): unsafe when any of them is, as Ansible's
+ * template result is unsafe once it read an unsafe value. */
+RtValue *rt_unsafe_taint(RtValue *r, const RtValue *base, const RtValue *args, const RtValue *kwargs);
 
 /* ---- main.c ------------------------------------------------------------------ */
 

@@ -759,7 +759,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
       rt_dict_set(ft, "name", rt_strz(t->name));
       rt_dict_set(ft, "action", rt_strz(t->action));
       rt_host_set_fact(h, "ansible_failed_task", ft);
-      rt_host_set_fact(h, "ansible_failed_result", h->last_result ? rt_incref(h->last_result) : rt_dict_new(0));
+      rt_host_set_fact(h, "ansible_failed_result", h->last_result ? rt_unsafe_wrap(h->last_result) : rt_dict_new(0));
     } else {
       c->failed++;
     }
@@ -805,7 +805,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
       task_flag(h, x, RT_TK_RUN_ONCE)) /* run_once: every host of the play gets the result */
     for (int i = 0; i < pr->n; i++)
       if (pr->hosts[i] != h && !pr->hosts[i]->unreachable)
-        rt_host_set_fact(pr->hosts[i], t->register_var, rt_incref(h->last_result));
+        rt_host_set_fact(pr->hosts[i], t->register_var, rt_unsafe_wrap(h->last_result));
   if (t->handler) /* a handler that ran is no longer notified */
     for (size_t i = 0; i < pr->it.handlers.len; i++)
       if (pr->it.handlers.items[i] == x && x->notified)

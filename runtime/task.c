@@ -94,6 +94,42 @@ static void set_result(RtHost *h, RtValue *r) {
   h->result = r;
 }
 
+/* TaskExecutor._run_loop's warning when the loop variable is a variable
+ * already (-e item=..., an outer include's loop): the loop's value wins.
+ * Display prints a warning once per run. */
+static void loop_var_warning(RtHost *h, const RtTaskDef *t) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static RtValue *printed; /* the messages printed, as a dict's keys */
+  const char *var = t->loop_var ? t->loop_var : "item";
+  RtValue *names = rt_var_names(h);
+  bool used = false;
+  for (size_t i = 0; i < rt_len(names) && !used; i++)
+    used = strcmp(rt_list_at(names, i)->u.str.s, var) == 0;
+  rt_decref(names);
+  if (!used)
+    return;
+  const char *name = t->name && t->name[0] ? t->name : t->action;
+  char *msg = t->role_name ? rt_xasprintf("TASK: %s : %s: The loop variable '%s' is already in use. You should set "
+                                          "the `loop_var` value in the `loop_control` option for the task to "
+                                          "something else to avoid variable collisions and unexpected behavior.",
+                                          t->role_name, name, var)
+                           : rt_xasprintf("TASK: %s: The loop variable '%s' is already in use. You should set the "
+                                          "`loop_var` value in the `loop_control` option for the task to something "
+                                          "else to avoid variable collisions and unexpected behavior.",
+                                          name, var);
+  pthread_mutex_lock(&lock);
+  bool first = !printed || !rt_dict_get(printed, msg);
+  if (first) {
+    if (!printed)
+      printed = rt_dict_new(4);
+    rt_dict_set(printed, msg, rt_none());
+  }
+  pthread_mutex_unlock(&lock);
+  if (first)
+    rt_out_warning(h->run, "%s", msg);
+  free(msg);
+}
+
 int64_t rt_loop_begin(RtHost *h, const RtTaskDef *t, RtValue *items) {
   if (rt_too_deep(items)) {
     rt_step_error(h, t, RT_PHASE_LOOP, rt_too_deep_error());
@@ -109,6 +145,7 @@ int64_t rt_loop_begin(RtHost *h, const RtTaskDef *t, RtValue *items) {
     rt_buf_free(&b);
     return -1;
   }
+  loop_var_warning(h, t);
   h->loop_items = items;
   rt_decref(h->results);
   h->results = rt_list_new(rt_len(items));
@@ -649,7 +686,7 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   }
   rt_host_clear_level(h, RT_LV_LOOP);
   if (t->register_var && st != RT_STATUS_UNREACHABLE)
-    rt_host_set_fact(h, t->register_var, rt_incref(r));
+    rt_host_set_fact(h, t->register_var, rt_unsafe_wrap(r)); /* Ansible's wrap_var: never templated */
   rt_decref(h->last_result);
   h->last_result = r;
   h->loop_items = NULL;

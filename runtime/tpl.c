@@ -15,6 +15,7 @@
 struct RtTpl {
   RtBuf text;
   RtValue *err; /* the first error met */
+  bool unsafe;  /* an unsafe value was rendered: the result is unsafe too (Ansible's AnsibleContext) */
 };
 
 RtTpl *rt_tpl_begin(void) {
@@ -27,12 +28,27 @@ void rt_tpl_text(RtTpl *t, const char *s, size_t len) {
   rt_buf_add(&t->text, s, len);
 }
 
+/* Marks `r` (a new value, not shared yet) unsafe when `unsafe`; returns it. */
+static RtValue *mark_unsafe(RtValue *r, bool unsafe) {
+  if (!unsafe || rt_is_error(r))
+    return r;
+  if (rt_kind(r) == RT_STR) {
+    r->flags |= RT_VF_UNSAFE;
+    return r;
+  }
+  RtValue *w = rt_unsafe_wrap(r);
+  rt_decref(r);
+  return w;
+}
+
 void rt_tpl_value(RtTpl *t, RtValue *v) {
   if (rt_is_error(v) || rt_too_deep(v)) {
     if (!t->err)
       t->err = rt_is_error(v) ? rt_error_of(v) : rt_too_deep_error();
     return;
   }
+  if (!t->unsafe && rt_kind(v) >= RT_STR)
+    t->unsafe = rt_value_unsafe(v);
   if (rt_kind(v) != RT_NONE) /* Ansible's finalize renders None as "" */
     rt_render_str(&t->text, v);
 }
@@ -57,7 +73,7 @@ RtValue *rt_tpl_end(RtTpl *t) {
     rt_buf_free(&t->text);
   } else {
     size_t len = t->text.len;
-    r = convert(rt_buf_take(&t->text), len);
+    r = mark_unsafe(convert(rt_buf_take(&t->text), len), t->unsafe);
   }
   free(t);
   return r;
@@ -68,8 +84,10 @@ RtValue *rt_tpl_single(RtValue *v) {
     return rt_error_of(v);
   if (rt_too_deep(v))
     return rt_too_deep_error();
-  if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT || rt_kind(v) == RT_BOOL)
-    return rt_incref(v); /* str() then literal_eval gives the same value back */
+  if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT)
+    return rt_unsafe_taint(rt_incref(v), v, NULL, NULL); /* str() then literal_eval gives the same value back */
+  if (rt_kind(v) == RT_BOOL)
+    return rt_incref(v);
   if (rt_kind(v) == RT_STR && (v->flags & RT_VF_NATIVE_TEXT))
     return rt_incref(v); /* NativeJinjaText (to_json, string ...): kept as text */
   RtBuf b = {0};
@@ -78,7 +96,7 @@ RtValue *rt_tpl_single(RtValue *v) {
   if (!b.data)
     rt_buf_add(&b, "", 0);
   size_t len = b.len;
-  return convert(rt_buf_take(&b), len);
+  return mark_unsafe(convert(rt_buf_take(&b), len), rt_kind(v) == RT_STR && (v->flags & RT_VF_UNSAFE));
 }
 
 int32_t rt_cond(RtValue *v, RtValue **err) {
@@ -91,6 +109,8 @@ void rt_tpl_str(RtTpl *t, RtValue *v) {
       t->err = rt_error_of(v);
     return;
   }
+  if (!t->unsafe && rt_kind(v) >= RT_STR)
+    t->unsafe = rt_value_unsafe(v);
   if (!t->err)
     rt_render_str(&t->text, v);
 }
@@ -102,7 +122,7 @@ RtValue *rt_tpl_end_str(RtTpl *t) {
     rt_buf_free(&t->text);
   } else {
     size_t len = t->text.len;
-    r = rt_str_take(rt_buf_take(&t->text), len);
+    r = mark_unsafe(rt_str_take(rt_buf_take(&t->text), len), t->unsafe);
   }
   free(t);
   return r;

@@ -55,8 +55,56 @@ static RtValue *distinct(const RtValue *a, const RtValue *b) {
   return out;
 }
 
+/* Host `o`'s vars `m` (owned, not shared) as Ansible's HostVarsVars gives
+ * them: run-time data holding templates templated in o's own context (its
+ * inventory, facts, set_fact; no play or task), a value whose templating
+ * fails left as it is (fail_on_undefined=False). The context is a copy of o
+ * the evaluation may use as its own (locals, recursion depth), so o's thread
+ * is never written to. */
+/* hostvars being templated on this thread: a template reading hostvars then
+ * sees the raw values (no blow-up of hostvars inside hostvars). */
+static _Thread_local int hostvars_depth;
+
+static void hostvars_templated(RtHost *h, RtHost *o, int index, RtValue *m) {
+  RtHost ctx = {0};
+  if (o) {
+    ctx = *o;
+  } else { /* a host no play has run on yet: its inventory vars alone */
+    ctx.run = h->run;
+    ctx.index = index;
+    ctx.name = h->run->inv.hosts[index].name;
+    ctx.loop_index = -1;
+    ctx.play_index = -1;
+    ctx.dyn[RT_LV_INVENTORY] = m;
+  }
+  ctx.task = NULL;
+  ctx.play = NULL;
+  ctx.inc = NULL;
+  ctx.dyn[RT_LV_LOOP] = NULL;
+  ctx.locals = NULL;
+  ctx.nlocals = 0;
+  ctx.forcing = h->forcing + 1;
+  hostvars_depth++;
+  for (size_t e = 0; e < m->u.dict.len; e++) {
+    RtValue *val = m->u.dict.ents[e].val;
+    const char *key = m->u.dict.ents[e].key->u.str.s;
+    if (rt_kind(val) == RT_THUNK || !rt_data_has_template(val))
+      continue;
+    if (o && o->dyn[RT_LV_FACTS] && rt_dict_get(o->dyn[RT_LV_FACTS], key) == val)
+      continue; /* a fact: used as it is */
+    RtValue *t = rt_eval_data(&ctx, val, key);
+    if (rt_is_error(t)) {
+      rt_decref(t);
+      continue;
+    }
+    rt_decref(val);
+    m->u.dict.ents[e].val = t;
+  }
+  hostvars_depth--;
+}
+
 /* hostvars: every host's own layers merged (not forcing other hosts' thunks). */
-static RtValue *magic_hostvars(RtRun *run) {
+static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
   RtValue *d = rt_dict_new((size_t)run->inv.nhosts);
   for (int i = 0; i < run->inv.nhosts; i++) {
     RtValue *vars = rt_inventory_host_vars(&run->inv, i);
@@ -72,6 +120,13 @@ static RtValue *magic_hostvars(RtRun *run) {
             rt_dict_set(m, layer->u.dict.ents[e].key->u.str.s,
                         rt_incref(layer->u.dict.ents[e].val));
       }
+      vars = m;
+    }
+    if (!hostvars_depth && rt_data_has_template(vars)) {
+      RtValue *m = o ? vars : rt_dict_copy(vars);
+      if (!o)
+        rt_decref(vars);
+      hostvars_templated(h, o, i, m);
       vars = m;
     }
     rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), vars);
@@ -124,7 +179,7 @@ static RtValue *magic(RtHost *h, const char *name) {
   if (strcmp(name, "groups") == 0)
     return rt_inventory_groups(&run->inv);
   if (strcmp(name, "hostvars") == 0)
-    return magic_hostvars(run);
+    return magic_hostvars(h, run);
   if (h->play && run->play_removed) {
     if (strcmp(name, "ansible_play_hosts_all") == 0)
       return play_hosts(run, run->play_all, run->nplay_all, true);
@@ -246,16 +301,22 @@ static RtValue *dyn_find(RtHost *h, int level, const char *name) {
   return d ? rt_dict_get(d, name) : NULL;
 }
 
-static RtValue *dyn_value(RtHost *h, RtValue *v, const char *name) {
+/* A dynamic level's value as the task sees it: a thunk forced; run-time data
+ * (inventory, -e, set_fact values ...) holding template text templated now
+ * (eval.c), as Ansible's AnsibleJ2Vars templates every variable it resolves.
+ * Facts and the loop level hold what modules and loops made: used as they are. */
+static RtValue *dyn_value(RtHost *h, RtValue *v, const char *name, int level) {
   if (rt_kind(v) == RT_THUNK)
     return force(h, v->u.thunk.fn, name);
+  if (level != RT_LV_FACTS && level != RT_LV_LOOP && rt_data_has_template(v))
+    return rt_eval_data(h, v, name);
   return rt_incref(v);
 }
 
 RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   RtValue *v = h->dyn[RT_LV_LOOP] ? rt_dict_get(h->dyn[RT_LV_LOOP], name) : NULL;
   if (v)
-    return dyn_value(h, v, name);
+    return dyn_value(h, v, name, RT_LV_LOOP);
   RtValue *m = magic(h, name);
   if (m)
     return m;
@@ -277,7 +338,7 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   for (size_t i = 0; i < sizeof dynamic / sizeof *dynamic && dynamic[i] > best_level; i++) {
     RtValue *dv = dyn_find(h, dynamic[i], name);
     if (dv)
-      return dyn_value(h, dv, name);
+      return dyn_value(h, dv, name, dynamic[i]);
   }
   if (best)
     return var_value(h, best);
@@ -323,6 +384,11 @@ bool rt_is_omit(const RtValue *v) {
 }
 
 void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val) {
+  if (level == RT_LV_FACTS) { /* facts are unsafe (TaskExecutor's wrap_var): never templated */
+    RtValue *w = rt_unsafe_wrap(val);
+    rt_decref(val);
+    val = w;
+  }
   RtValue *d = h->dyn[level];
   if (!d) {
     d = rt_dict_new(8);
