@@ -1149,8 +1149,24 @@ static bool load_file(Src *s, const char **plugin) {
     return src_fail(s, "Unable to parse %s as an inventory source", s->path);
   }
   char *perr = NULL;
+  if (s->inv.vault_run && rt_vault_is_encrypted(text, len)) { /* Ansible's loader decrypts any source */
+    char *abs = rt_vault_cwd_path(s->path);
+    RtValue *plain = rt_vault_run_decrypt_once(s->inv.vault_run, text, len, abs);
+    free(abs);
+    free(text);
+    if (rt_is_error(plain)) {
+      *plugin = NULL;
+      bool r = src_fail(s, "%s", plain->u.err.msg);
+      rt_decref(plain);
+      return r;
+    }
+    text = rt_xstrndup(plain->u.str.s, plain->u.str.len);
+    len = plain->u.str.len;
+    rt_decref(plain);
+  }
   bool named = looks_yaml_name(s->path), ok;
-  RtValue *doc = rt_parse_yaml(text, len, s->path, &perr);
+  RtValue *doc = s->inv.vault_run ? rt_parse_yaml_vault(s->inv.vault_run, text, len, s->path, &perr)
+                                  : rt_parse_yaml(text, len, s->path, &perr);
   if (named || (doc && rt_kind(doc) == RT_DICT)) {
     *plugin = "yaml";
     ok = doc ? load_yaml(s, doc) : src_fail(s, "%s", perr);
@@ -1194,6 +1210,7 @@ bool rt_inventory_load(RtInventory *inv, const char *source, char **err) {
   inventory_init(inv);
   Src s = {{0}, source, 0, NULL};
   s.inv.max_hosts = inv->max_hosts;
+  s.inv.vault_run = inv->vault_run;
   inventory_init(&s.inv);
   struct stat st;
   const char *plugin = "host_list";

@@ -355,6 +355,8 @@ typedef struct RtInventory {
   RtValue *groups_value; /* the `groups` magic var, built once (atomic) */
   int max_hosts;         /* hosts one load may name; 0: RT_INV_MAX_HOSTS (a
                             smaller bound keeps fuzzing's work per input small) */
+  struct RtRun *vault_run; /* the run whose vault secrets open an encrypted source
+                              and its `!vault` values (rt_vault_load_data); NULL: none */
 } RtInventory;
 
 /* Loads one -i source (a file: INI or YAML; "a,b," a host list) into `inv`.
@@ -795,6 +797,9 @@ RtValue *rt_vault_run_decrypt(RtRun *run, const char *text, size_t len, const ch
 /* rt_vault_run_decrypt without the cache, for vault text that is not static
  * (`!vault` values of run-time data, decrypted while it is read). */
 RtValue *rt_vault_run_decrypt_once(RtRun *run, const char *text, size_t len, const char *filename);
+/* `path` made absolute against the working directory (malloc'd): how
+ * Ansible names a run-time data file in vault messages. */
+char *rt_vault_cwd_path(const char *path);
 /* A vault-encrypted data file (vars file, inventory, -e @file, group_vars)
  * as values: `text` (`len` bytes) decrypted with the run's secrets when it is
  * vault text, then parsed as YAML (JSON is YAML), `!vault` values inside it
@@ -802,7 +807,8 @@ RtValue *rt_vault_run_decrypt_once(RtRun *run, const char *text, size_t len, con
  * whatever uses it). Returns a new reference, or NULL with *err (malloc'd)
  * holding Ansible's message ("Decryption failed (no vault secrets were
  * found that could decrypt) on FILE"). Not cached: for run-time data read
- * once. `filename` names the file in messages. */
+ * once. `filename` names the file in messages (made absolute against the
+ * working directory when relative). */
 RtValue *rt_vault_load_data(RtRun *run, const char *text, size_t len, const char *filename, char **err);
 /* The vars of encrypted frame `f` (static vault text): decrypted and parsed
  * once per run and cached by the text's address; a dict (borrowed, lives

@@ -170,10 +170,21 @@ RtValue *rt_vault_run_decrypt_once(RtRun *run, const char *text, size_t len, con
   return vv_decrypt(run, run && run->vault ? &run->vault->secrets : NULL, text, len, filename);
 }
 
+char *rt_vault_cwd_path(const char *path) {
+  if (path[0] == '/')
+    return rt_xstrdup(path);
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd))
+    return rt_xstrdup(path);
+  while (path[0] == '.' && path[1] == '/')
+    path += 2;
+  return rt_xasprintf("%s/%s", cwd, path);
+}
+
 RtValue *rt_vault_load_data(RtRun *run, const char *text, size_t len, const char *filename, char **err) {
   RtValue *plain = NULL;
   if (rt_vault_is_encrypted(text, len)) {
-    char *abs = filename ? rt_abspath(run, filename) : NULL;
+    char *abs = filename ? rt_vault_cwd_path(filename) : NULL;
     plain = rt_vault_run_decrypt_once(run, text, len, abs);
     free(abs);
     if (rt_is_error(plain)) {
@@ -194,7 +205,9 @@ RtValue *rt_vault_load_data(RtRun *run, const char *text, size_t len, const char
 /* Loads encrypted vars file `f` (the caller holds v->lock). */
 static VvData vv_load_vars(RtRun *run, const RtScope *f) {
   VvData d = {f->vault_text, NULL, NULL};
-  RtValue *v = rt_vault_load_data(run, f->vault_text, (size_t)f->vault_len, f->vault_file, &d.err);
+  char *abs = rt_abspath(run, f->vault_file);
+  RtValue *v = rt_vault_load_data(run, f->vault_text, (size_t)f->vault_len, abs, &d.err);
+  free(abs);
   if (!v)
     return d;
   if (rt_kind(v) == RT_NONE) { /* an empty file: no vars */
