@@ -247,17 +247,22 @@ const RtValue *rt_vault_run_data(RtRun *run, const RtScope *f, const char **err)
   return vars;
 }
 
-static const char *vv_chain_check(RtRun *run, const RtScope *f) {
+/* The first encrypted frame of chain `f` that does not open: vars_files
+ * ones (`files`) or the others (role vars and defaults). */
+static const char *vv_chain_check(RtRun *run, const RtScope *f, bool files) {
   const char *err = NULL;
   for (; f && !err; f = f->next)
-    if (f->vault_text && !rt_vault_run_data(run, f, &err) && !err)
+    if (f->vault_text && (f->level == RT_LV_VARS_FILES) == files && !rt_vault_run_data(run, f, &err) && !err)
       err = "?";
   return err;
 }
 
 char *rt_vault_play_check(RtRun *run, const RtPlayDef *play) {
-  const char *err = vv_chain_check(run, play->scope);
-  for (int32_t i = 0; i < play->ntasks && !err; i++)
-    err = vv_chain_check(run, play->tasks[i].scope);
+  const char *err = NULL;
+  for (int pass = 0; pass < 2 && !err; pass++) { /* the play's vars_files first, as Ansible reports them */
+    err = vv_chain_check(run, play->scope, pass == 0);
+    for (int32_t i = 0; i < play->ntasks && !err; i++)
+      err = vv_chain_check(run, play->tasks[i].scope, pass == 0);
+  }
   return err ? rt_xstrdup(err) : NULL;
 }
