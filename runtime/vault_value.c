@@ -261,6 +261,10 @@ char *rt_vault_play_check(RtRun *run, const RtPlayDef *play) {
   const char *err = NULL;
   for (int pass = 0; pass < 2 && !err; pass++) { /* the play's vars_files first, as Ansible reports them */
     err = vv_chain_check(run, play->scope, pass == 0);
+    /* templated vars_files naming one file only: known now, as at Ansible's play start */
+    for (int32_t i = 0; pass == 0 && i < play->nvars_files && !err; i++)
+      if (play->vars_files[i]->n == 1)
+        err = vv_chain_check(run, play->vars_files[i]->frames[0], true);
     for (int32_t i = 0; i < play->ntasks && !err; i++)
       err = vv_chain_check(run, play->tasks[i].scope, pass == 0);
   }
