@@ -92,7 +92,8 @@
   X(rt_for_next, "ppb")                                                                   \
   X(rt_for_keep, "vp")                                                                    \
   X(rt_for_filtered, "vp")                                                                \
-  X(rt_for_end, "bp")
+  X(rt_for_end, "bp")                                                                     \
+  X(rt_vault_value, "pppl")
 
 typedef enum CgRtId {
 #define X(n, sig) CG_##n,
@@ -137,6 +138,7 @@ CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, bool));
 CG_SIG_CHECK(rt_for_end, bool (*)(RtFor *));
 CG_SIG_CHECK(rt_local_set_item, void (*)(RtHost *, int32_t, RtValue *, int64_t));
 CG_SIG_CHECK(rt_local_unpack, RtValue *(*)(RtTpl *, RtValue *, int64_t, const RtLoc *));
+CG_SIG_CHECK(rt_vault_value, RtValue *(*)(RtHost *, const char *, uint64_t));
 _Static_assert(sizeof(RtStatus) == 4 && sizeof(bool) == 1 && sizeof(size_t) == 8, "ABI");
 
 typedef struct CgRtFn {
@@ -235,8 +237,9 @@ static void cg_types_init(Cg *g) {
   g->t_scope = cg_struct_checked(g, "RtScope",
                                  (CgField[]){CG_F(I32, RtScope, level), CG_F(P, RtScope, vars),
                                              CG_F(I32, RtScope, nvars), CG_F(P, RtScope, next),
-                                             CG_F(I32, RtScope, public_role)},
-                                 5, sizeof(RtScope));
+                                             CG_F(I32, RtScope, public_role), CG_F(P, RtScope, vault_text),
+                                             CG_F(I64, RtScope, vault_len), CG_F(P, RtScope, vault_file)},
+                                 8, sizeof(RtScope));
   g->t_kws = LLVMArrayType2(P, RT_TK_COUNT);
   g->t_taskdef = cg_struct_checked(
       g, "RtTaskDef",
@@ -1312,6 +1315,8 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   switch (e->op) {
   case IR_CONCAT: return cg_concat(g, e);
   case IR_CONST: return cg_const(g, e);
+  case IR_VAULT: /* the vault text is static data; the plaintext exists only at run time */
+    return CG_CALL(g, CG_rt_vault_value, g->host, cg_bytes(g, e->s, e->slen), cg_i64(g, (int64_t)e->slen));
   case IR_LIST: return cg_list(g, e);
   case IR_DICT: return cg_dict(g, e);
   case IR_VAR: return cg_var(g, e);
@@ -1569,9 +1574,16 @@ static void cg_scopes(Cg *g) {
     g->scope_gvs[i] = cg_decl(g, g->t_scope, "scope", i);
   for (int32_t i = 0; i < p->nscopes; i++) {
     const IrScope *sc = p->scopes[i];
-    LLVMValueRef f[5] = {cg_i32(g, sc->level), cg_vardefs(g, sc->vars, sc->nvars), cg_i32(g, sc->nvars),
-                         cg_scope_ref(g, sc->next), cg_i32(g, sc->public_role)};
-    LLVMSetInitializer(g->scope_gvs[i], LLVMConstNamedStruct(g->t_scope, f, 5));
+    bool vault = sc->vault_text != NULL; /* an encrypted vars file: its vault text, as it is */
+    LLVMValueRef f[8] = {cg_i32(g, sc->level),
+                         cg_vardefs(g, sc->vars, sc->nvars),
+                         cg_i32(g, sc->nvars),
+                         cg_scope_ref(g, sc->next),
+                         cg_i32(g, sc->public_role),
+                         vault ? cg_bytes(g, sc->vault_text, sc->vault_len) : cg_null(g),
+                         cg_i64(g, vault ? (int64_t)sc->vault_len : 0),
+                         cg_cstr_or_null(g, sc->vault_file)};
+    LLVMSetInitializer(g->scope_gvs[i], LLVMConstNamedStruct(g->t_scope, f, 8));
   }
 }
 

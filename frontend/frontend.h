@@ -192,7 +192,7 @@ typedef enum FeNodeKind { FE_SCALAR, FE_SEQ, FE_MAP } FeNodeKind;
 
 /* A scalar's type as PyYAML's YAML 1.1 resolver gives it (plain scalars only;
  * quoted scalars and !!str are always strings). */
-typedef enum FeScalarType { FE_T_NULL, FE_T_BOOL, FE_T_INT, FE_T_FLOAT, FE_T_STR } FeScalarType;
+typedef enum FeScalarType { FE_T_NULL, FE_T_BOOL, FE_T_INT, FE_T_FLOAT, FE_T_STR, FE_T_VAULT } FeScalarType;
 
 typedef struct FeNode FeNode;
 struct FeNode {
@@ -219,6 +219,10 @@ struct FeNode {
    * (memoise on it), never once per path. */
   bool shared;
   bool open; /* yaml.c: a collection still being read (an alias to it is a cycle) */
+  /* FE_T_VAULT: `text` is vault text (ciphertext), never decrypted by the
+   * compiler: an inline `!vault` value, or (vault_file) a whole data file
+   * that is vault-encrypted, whose plaintext is parsed only at run time. */
+  bool vault_file;
 };
 
 /* Loads the first document of a YAML file. Anchors are shared, never copied
@@ -227,7 +231,10 @@ struct FeNode {
  * NULL after a diagnostic. */
 FeNode *fe_yaml_load(PcCtx *c, const char *path);
 /* The same for a data file (tasks, vars) that may be empty: NULL with
- * *empty set and no diagnostic for a file with no document. */
+ * *empty set and no diagnostic for a file with no document. A file that is
+ * vault-encrypted as a whole is an FE_T_VAULT scalar with vault_file set
+ * (its envelope checked); fe_yaml_load refuses one (a playbook's plaintext
+ * would have to be compiled in). */
 FeNode *fe_yaml_load_data(PcCtx *c, const char *path, bool *empty);
 /* The value of key `key` in map `map`, or NULL. */
 FeNode *fe_map_get(const FeNode *map, const char *key);

@@ -946,6 +946,11 @@ static FeList fe_load_tasks_file_1(FeLoad *ld, const char *path, FeRole *role, b
   }
   if (fe_null(root)) /* comments only: Ansible loads None, no tasks */
     return empty;
+  if (root->vault_file) {
+    pc_error_at(ld->c, at, "'%s' is vault-encrypted: an encrypted tasks file cannot be compiled (its plaintext "
+                           "would be in the program); encrypt its values or vars files instead", path);
+    return empty;
+  }
   if (root->kind != FE_SEQ) {
     pc_error_at(ld->c, root->loc, "included task files must contain a list of tasks");
     return empty;
@@ -966,6 +971,8 @@ FeNode *fe_load_vars_file(FeLoad *ld, const char *path, PcLoc at) {
   }
   if (fe_null(root))
     return NULL;
+  if (root->vault_file) /* decrypted and parsed at run time (a frame of its own) */
+    return root;
   if (root->kind != FE_MAP) {
     pc_error_at(ld->c, root->loc, "%s must be stored as a dictionary/hash", path);
     return NULL;

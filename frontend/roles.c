@@ -111,6 +111,12 @@ FeNode *fe_merge_maps(PcCtx *c, FeNode *into, FeNode *add) {
     return add;
   if (!add)
     return into;
+  if (into->vault_file || add->vault_file) { /* names known only at run time: no merge now */
+    pc_error_at(c, (into->vault_file ? into : add)->loc,
+                "a vault-encrypted file in a role's vars or defaults folder is not supported by playc yet "
+                "(an encrypted main file is)");
+    return into;
+  }
   FeNode *m = pc_alloc(c, sizeof *m);
   *m = *into;
   m->keys = pc_alloc(c, sizeof(FeNode *) * (size_t)(into->n + add->n));

@@ -11,7 +11,9 @@
  */
 #include "frontend.h"
 #include "yaml11.h"
+#include "../runtime/vault.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -55,6 +57,21 @@ static void y_int_too_big(YLoad *y, const FeNode *n, FeY11Scalar r) {
                 (int)(n->len > 64 ? 64 : n->len), n->text, n->len > 64 ? "..." : "");
 }
 
+/* Vault text (an inline `!vault` value, or a whole file) checked without
+ * any password: Ansible finds a bad envelope only when the value is used
+ * (the task fails) or the file loaded, so this is a fault, an error with
+ * --strict. The text itself is kept as it is, never decrypted. */
+static void y_vault_check(YLoad *y, const FeNode *n, const char *file) {
+  RtVaultEnvelope env;
+  char *err = NULL;
+  if (rt_vault_parse(n->text, n->len, file, &env, &err) == RT_VAULT_OK) {
+    rt_vault_envelope_free(&env);
+    return;
+  }
+  pc_fault_at(y->c, n->loc, "%s is not valid vault text: %s", file ? file : "this !vault value", err ? err : "?");
+  free(err);
+}
+
 /* scalar := SCALAR (plain scalars resolved as YAML 1.1) */
 static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   FeNode *n = pc_alloc(y->c, sizeof *n);
@@ -67,7 +84,10 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   n->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
               ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
   n->stype = FE_T_STR;
-  if (tag && strcmp(tag, "!") != 0 && strncmp(tag, "tag:yaml.org,2002:", 18) != 0) {
+  if (tag && strcmp(tag, "!vault") == 0) {
+    n->stype = FE_T_VAULT;
+    y_vault_check(y, n, NULL);
+  } else if (tag && strcmp(tag, "!") != 0 && strncmp(tag, "tag:yaml.org,2002:", 18) != 0) {
     pc_error_at(y->c, n->loc, "the YAML tag '%s' is not supported by playc yet", tag);
   } else if (tag && strcmp(tag, "!") != 0) {
     const char *t = tag + 18;
@@ -308,6 +328,23 @@ static FeNode *y_load(PcCtx *c, const char *path, bool *empty) {
   YLoad y = {0};
   y.c = c;
   y.path = src->path;
+  if (rt_vault_is_encrypted(src->text, src->len)) { /* a vault-encrypted file: kept as its text */
+    PcLoc l = {y.path, 1, 1};
+    if (!empty) {
+      pc_error_at(c, l, "'%s' is vault-encrypted: an encrypted playbook or tasks file cannot be compiled (its "
+                        "plaintext would be in the program); encrypt its values or vars files instead", path);
+      return NULL;
+    }
+    FeNode *n = pc_alloc(c, sizeof *n);
+    n->kind = FE_SCALAR;
+    n->stype = FE_T_VAULT;
+    n->vault_file = true;
+    n->loc = l;
+    n->text = src->text;
+    n->len = src->len;
+    y_vault_check(&y, n, y.path);
+    return n;
+  }
   yaml_parser_initialize(&y.parser);
   yaml_parser_set_input_string(&y.parser, (const unsigned char *)src->text, src->len);
   FeNode *root = NULL;

@@ -53,6 +53,8 @@ typedef enum IrType {
 /* X(NAME, "printed name", number of fixed kids (-1 = variable)) */
 #define IR_OPS(X)                                                                         \
   X(CONST, "const", 0)       /* literal: none/bool/int/float/str, per `type` */         \
+  X(VAULT, "vault", 0)       /* an inline `!vault` value: s/slen its vault text (never the \
+                                plaintext); a str decrypted at run time */               \
   X(LIST, "list", -1)        /* kids = items */                                           \
   X(DICT, "dict", -1)        /* kids = key0 val0 key1 val1 ... */                         \
   X(VAR, "var", 0)           /* variable `name` */                                        \
@@ -148,6 +150,11 @@ struct IrScope {
   IrScope *next;
   int32_t public_role; /* 1 + the role instance whose public include_role must have run in the
                           play for the frame to count; 0: always counts */
+  /* A vault-encrypted vars file: no vars known now; its vault text, decrypted
+   * and parsed at run time, gives them (vault_file: the file, for messages). */
+  const char *vault_text;
+  size_t vault_len;
+  const char *vault_file;
 };
 
 /* A role instance (a cached Ansible Role). */

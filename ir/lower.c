@@ -17,6 +17,7 @@
 #include "../frontend/jinja.h"
 #include "../modules/modules.h"
 #include "../runtime/filtersig.h"
+#include "../runtime/vault.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -76,7 +77,7 @@ typedef IrLower Lw;
 static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src);
 
 /* Leaves cost O(1) wherever they are copied; anything else shared is a root. */
-static bool lw_leaf(const IrExpr *e) { return e->op == IR_CONST || e->op == IR_VAR; }
+static bool lw_leaf(const IrExpr *e) { return e->op == IR_CONST || e->op == IR_VAR || e->op == IR_VAULT; }
 
 /* Remembers `e` as the lowering of shared `key` in `mode`, as a root of its
  * own unless a leaf, so every use refers to one expression. */
@@ -828,6 +829,10 @@ static IrExpr *lw_node_new(Lw *l, const FeNode *n) {
     case FE_T_INT: e = ir_expr_new(l->c, IR_CONST, TY_INT, n->loc); e->i = n->i; return e;
     case FE_T_FLOAT: e = ir_expr_new(l->c, IR_CONST, TY_FLOAT, n->loc); e->f = n->f; return e;
     case FE_T_STR: return lw_string(l, n->text, lw_text_loc(n));
+    case FE_T_VAULT: /* the vault text, decrypted where it is used (never templated) */
+      e = ir_expr_new(l->c, IR_VAULT, TY_STR, n->loc);
+      e->s = n->text, e->slen = n->len;
+      return e;
     }
   }
   e = ir_expr_new(l->c, n->kind == FE_SEQ ? IR_LIST : IR_DICT, TY_UNDEF, n->loc);
@@ -990,9 +995,14 @@ static void lw_unsupported(Lw *l, const char *what, const FeNode *v, PcLoc loc) 
   pc_vec_push(l->c, l->unsup, k);
 }
 
+/* A value known only at run time: a collection, a template, a `!vault` value. */
+static bool lw_dynamic(const FeNode *v) {
+  return v->kind != FE_SCALAR || v->stype == FE_T_VAULT || (v->stype == FE_T_STR && fe_jinja_is_template(v->text));
+}
+
 /* Checks a constant value against the parameter's type and choices. */
 static void lw_check_param(Lw *l, const ModSchema *m, const ModParam *mp, const FeNode *v) {
-  if (v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text)))
+  if (lw_dynamic(v))
     return;
   if (mp->type == MP_BOOL && v->stype != FE_T_BOOL && !lw_boolish(v->text))
     pc_error_at(l->c, v->loc, "argument '%s' of module %s is of type bool and '%s' cannot be converted to a bool",
@@ -1366,7 +1376,7 @@ static bool lw_arg_has(void *ctx, const char *name) { return lw_arg(ctx, name) !
 
 static const char *lw_arg_text(void *ctx, const char *name) {
   const FeNode *v = lw_arg(ctx, name);
-  if (!v || v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text)))
+  if (!v || lw_dynamic(v))
     return NULL;
   return v->stype == FE_T_BOOL ? (v->b ? "True" : "False") : v->text;
 }
@@ -1486,6 +1496,10 @@ static void lw_py_str(FILE *b, const FeNode *n, bool top) {
     return;
   if (!n) {
     fputs("None", b);
+    return;
+  }
+  if (n->kind == FE_SCALAR && n->stype == FE_T_VAULT) { /* Ansible shows the plaintext: never compiled in */
+    fprintf(b, "vault(%zu bytes)", n->len);
     return;
   }
   switch (n->kind) {
@@ -1714,6 +1728,15 @@ static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
   const char *unsup = NULL;
   LwTplOpts opts = *o;
   PcLoc loc = {f->path, 1, 1};
+  if (rt_vault_is_encrypted((const char *)f->data, f->size)) { /* its plaintext would be compiled in */
+    pc_error_at(l->c, loc, "the template '%s' is vault-encrypted: an encrypted template cannot be compiled (its "
+                           "plaintext would be in the program); keep the secrets in vault values instead", f->name);
+    IrFile *empty = pc_alloc(l->c, sizeof *empty);
+    *empty = *f;
+    empty->data = (const uint8_t *)"";
+    empty->size = 0;
+    f = empty;
+  }
   pc_add_source(l->c, f->path, (const char *)f->data, f->size);
   const char *text = lw_tpl_header(l, (const char *)f->data, &opts, &unsup, &loc);
   size_t n = strlen(text); /* Jinja's text ends at a NUL as playc's parser does */
@@ -1745,7 +1768,7 @@ static const FeNode *lw_tpl_opt(Lw *l, const FeNode *args, const char *name) {
   for (int i = 0; args && i < args->n; i++)
     if (strcmp(args->keys[i]->text, name) == 0) {
       const FeNode *v = args->vals[i];
-      if (v->kind != FE_SCALAR || (v->stype == FE_T_STR && fe_jinja_is_template(v->text))) {
+      if (lw_dynamic(v)) {
         lw_unsupported(l, pc_sprintf(l->c, "a templated %s", name), v, v->loc);
         return NULL;
       }

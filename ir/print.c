@@ -103,6 +103,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   FILE *f = pr->f;
   switch (e->op) {
   case IR_CONST: fputs("const ", f); pr_const(f, e, false); break;
+  case IR_VAULT: fprintf(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
   case IR_VAR: fprintf(f, "var %s", e->name); break;
   case IR_LIST:
     fputc('[', f);
@@ -403,6 +404,8 @@ static void pr_scope(Pr *pr, const IrScope *sc) {
   fprintf(f, "frame#%d %s %s", sc->id, pr_levels[sc->level], sc->what);
   if (sc->next)
     fprintf(f, " -> frame#%d", sc->next->id);
+  if (sc->vault_text)
+    fprintf(f, " vault file(%zu bytes)", sc->vault_len);
   fputc('\n', f);
   for (int v = 0; v < sc->nvars; v++) {
     fprintf(f, "  var %s%s = ", sc->vars[v].name, sc->vars[v].lazy ? " lazy" : "");
@@ -517,6 +520,8 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     fputs(", \"value\": ", f);
     pr_const(f, e, true);
   }
+  if (e->op == IR_VAULT)
+    fprintf(f, ", \"bytes\": %zu", e->slen);
   if (e->name)
     fprintf(f, ", \"name\": \"%s\"", e->name);
   if (e->op == IR_BINOP)
@@ -724,7 +729,10 @@ static void pj_scope(Pr *pr, const IrScope *sc) {
   FILE *f = pr->f;
   fprintf(f, "{\"id\": %d, \"level\": \"%s\", \"what\": ", sc->id, pr_levels[sc->level]);
   pr_str(f, sc->what, strlen(sc->what));
-  fprintf(f, ", \"next\": %d, \"vars\": [", sc->next ? sc->next->id : -1);
+  fprintf(f, ", \"next\": %d, ", sc->next ? sc->next->id : -1);
+  if (sc->vault_text)
+    fprintf(f, "\"vault_bytes\": %zu, ", sc->vault_len);
+  fputs("\"vars\": [", f);
   for (int v = 0; v < sc->nvars; v++) {
     fprintf(f, "%s{\"name\": ", v ? ", " : "");
     pr_str(f, sc->vars[v].name, strlen(sc->vars[v].name));

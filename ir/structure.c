@@ -89,7 +89,8 @@ static StVarSet *st_varset(St *s, const FeNode *m) {
     iv->name = k->text;
     iv->loc = k->loc;
     iv->lazy = ir_has_template(s->l, v);
-    iv->value = ir_lower_root(s->l, ir_lower_value(s->l, v), v->kind == FE_SCALAR ? v->text : NULL);
+    iv->value = ir_lower_root(s->l, ir_lower_value(s->l, v),
+                              v->kind == FE_SCALAR && v->stype != FE_T_VAULT ? v->text : NULL);
   }
   qsort(vs->vars, (size_t)vs->nvars, sizeof *vs->vars, st_var_cmp);
   pc_map_put_ptr(s->c, &s->varsets, m, vs);
@@ -98,6 +99,18 @@ static StVarSet *st_varset(St *s, const FeNode *m) {
 
 /* A frame for map `m` at `level` in front of `next` (`next` when m is empty). */
 static IrScope *st_frame(St *s, int level, const char *what, const FeNode *m, IrScope *next) {
+  if (m && m->vault_file) { /* an encrypted vars file: its vars come at run time */
+    IrScope *f = pc_alloc(s->c, sizeof *f);
+    f->id = s->l->scopes.len;
+    f->level = level;
+    f->what = what;
+    f->next = next;
+    f->vault_text = m->text;
+    f->vault_len = m->len;
+    f->vault_file = m->loc.file;
+    pc_vec_push(s->c, &s->l->scopes, f);
+    return f;
+  }
   if (!m || m->kind != FE_MAP || m->n == 0)
     return next;
   StVarSet *vs = st_varset(s, m);

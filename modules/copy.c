@@ -662,15 +662,22 @@ static RtValue *copy_tree(Copy *c, const RtFileDef *top, bool slash, const char 
       bool as_file = (!link && !dir) || (link && local_follow && rf && S_ISREG(rf->mode));
       if (pass == 0 && as_file) {
         const RtFileDef *body = link ? rf : f;
+        RtValue *plain = rt_file_plain(c->h, body); /* an encrypted file: its plaintext */
+        if (plain && rt_is_error(plain)) {
+          r = mod_fail_result("%s", plain->u.err.msg);
+          rt_decref(plain);
+          break;
+        }
         One o = {0};
-        o.data = body->data;
-        o.len = (size_t)body->size;
+        o.data = plain ? (const uint8_t *)plain->u.str.s : body->data;
+        o.len = plain ? plain->u.str.len : (size_t)body->size;
         o.src_mode = (long)(body->mode & 07777);
         o.dest = dest;
         o.rel = rel;
         o.after_header = body->name;
         bool skip;
         RtValue *one = copy_one(c, &o, &skip);
+        rt_decref(plain);
         if (!one && !skip) {
           r = NULL;
           free(strip);
@@ -976,15 +983,22 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
       if (!strcmp(h->run->prog->files[k].name, real))
         body = &h->run->prog->files[k];
   }
+  RtValue *plain = rt_file_plain(h, body); /* an encrypted file: its plaintext */
+  if (plain && rt_is_error(plain)) {
+    r = mod_fail_result("%s", plain->u.err.msg);
+    rt_decref(plain);
+    goto done;
+  }
   One o = {0};
-  o.data = body->data;
-  o.len = (size_t)body->size;
+  o.data = plain ? (const uint8_t *)plain->u.str.s : body->data;
+  o.len = plain ? plain->u.str.len : (size_t)body->size;
   o.src_mode = (long)(body->mode & 07777);
   o.dest = dest;
   o.base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
   o.after_header = f->name;
   bool skip;
   r = copy_one(&c, &o, &skip);
+  rt_decref(plain);
   if (skip)
     r = NULL; /* the action's loop skips it: an empty result */
   if (!r && skip) {

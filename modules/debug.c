@@ -47,6 +47,12 @@ RtValue *mod_debug(RtHost *h, RtValue *args) {
     RtValue *val = rt_dict_get(args, "__var");
     RtBuf key = {0};
     rt_render_str(&key, var);
+    if (val && rt_kind(val) == RT_ERROR && val->u.err.exc == RT_EXC_OTHER) { /* an AnsibleError (a vault
+                                                 value that does not open...): only undefined is caught */
+      rt_buf_free(&key);
+      rt_decref(r);
+      return mod_fail_result("%s", val->u.err.msg);
+    }
     if (!val || rt_kind(val) == RT_UNDEF || rt_kind(val) == RT_ERROR) {
       const char *why = !val ? NULL : rt_kind(val) == RT_UNDEF ? val->u.undef.hint : val->u.err.msg;
       if (h->run->opt.verbosity > 0 && why) /* -v adds the reason, as Ansible */

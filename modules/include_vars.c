@@ -41,6 +41,16 @@ RtValue *mod_include_vars(RtHost *h, RtValue *args) {
     return r;
   }
   const RtScope *f = inc->frames[cand];
+  const RtValue *vault_vars = NULL; /* an encrypted file's vars, decrypted now */
+  if (f && f->vault_text) {
+    const char *err = NULL;
+    vault_vars = rt_vault_run_data(h->run, f, &err);
+    if (!vault_vars) {
+      free(file);
+      free(name);
+      return mod_fail_result("%s", err ? err : "?");
+    }
+  }
   RtValue *facts = rt_dict_new(f ? (size_t)f->nvars : 0);
   RtValue *scoped = name ? rt_dict_new(f ? (size_t)f->nvars : 0) : NULL;
   for (int32_t i = 0; f && i < f->nvars; i++) {
@@ -52,6 +62,15 @@ RtValue *mod_include_vars(RtHost *h, RtValue *args) {
     else
       rt_host_set_var(h, RT_LV_INCLUDE_VARS, d->name, d->lazy ? rt_thunk(d->value, d->name) : rt_incref(v));
     rt_decref(v);
+  }
+  for (size_t e = 0; vault_vars && e < vault_vars->u.dict.len; e++) {
+    const char *k = vault_vars->u.dict.ents[e].key->u.str.s;
+    RtValue *v = vault_vars->u.dict.ents[e].val;
+    rt_dict_set(facts, k, rt_incref(v));
+    if (scoped)
+      rt_dict_set(scoped, k, rt_incref(v));
+    else
+      rt_host_set_var(h, RT_LV_INCLUDE_VARS, k, rt_incref(v));
   }
   if (scoped) {
     rt_host_set_var(h, RT_LV_INCLUDE_VARS, name, scoped);

@@ -95,6 +95,7 @@ typedef struct YamlCtx {
   char *err;
   const char *file;
   bool pyyaml;   /* rt_parse_yaml_all: parser errors in PyYAML's words */
+  RtRun *vault;  /* rt_parse_yaml_vault: `!vault` scalars decrypted with this run's secrets */
   int err_kind;  /* 1: libyaml's scanner refused the text, 2: its parser */
 } YamlCtx;
 
@@ -330,7 +331,10 @@ static RtValue *node(YamlCtx *y, yaml_event_t *ev, int depth, uint64_t *weight) 
   }
   switch (ev->type) {
   case YAML_SCALAR_EVENT:
-    v = scalar(ev);
+    if (y->vault && ev->data.scalar.tag && strcmp((const char *)ev->data.scalar.tag, "!vault") == 0)
+      v = rt_vault_run_decrypt_once(y->vault, (const char *)ev->data.scalar.value, ev->data.scalar.length, NULL);
+    else
+      v = scalar(ev);
     remember(y, ev->data.scalar.anchor, v, 1);
     return v;
   case YAML_ALIAS_EVENT: {
@@ -353,8 +357,19 @@ static RtValue *node(YamlCtx *y, yaml_event_t *ev, int depth, uint64_t *weight) 
   }
 }
 
+static RtValue *parse_yaml(RtRun *vault, const char *s, size_t len, const char *file, char **err);
+
 RtValue *rt_parse_yaml(const char *s, size_t len, const char *file, char **err) {
+  return parse_yaml(NULL, s, len, file, err);
+}
+
+RtValue *rt_parse_yaml_vault(RtRun *run, const char *s, size_t len, const char *file, char **err) {
+  return parse_yaml(run, s, len, file, err);
+}
+
+static RtValue *parse_yaml(RtRun *vault, const char *s, size_t len, const char *file, char **err) {
   YamlCtx y = {0};
+  y.vault = vault;
   y.file = file ? file : "<yaml>";
   y.anchor_index = rt_dict_new(8);
   yaml_parser_initialize(&y.p);

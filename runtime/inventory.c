@@ -1154,8 +1154,24 @@ static bool load_file(Src *s, const char **plugin) {
     return src_fail(s, "Unable to parse %s as an inventory source", s->path);
   }
   char *perr = NULL;
+  if (s->inv.vault_run && rt_vault_is_encrypted(text, len)) { /* Ansible's loader decrypts any source */
+    char *abs = rt_vault_cwd_path(s->path);
+    RtValue *plain = rt_vault_run_decrypt_once(s->inv.vault_run, text, len, abs);
+    free(abs);
+    free(text);
+    if (rt_is_error(plain)) {
+      *plugin = NULL;
+      bool r = src_fail(s, "%s", plain->u.err.msg);
+      rt_decref(plain);
+      return r;
+    }
+    text = rt_xstrndup(plain->u.str.s, plain->u.str.len);
+    len = plain->u.str.len;
+    rt_decref(plain);
+  }
   bool named = looks_yaml_name(s->path), ok;
-  RtValue *doc = rt_parse_yaml(text, len, s->path, &perr);
+  RtValue *doc = s->inv.vault_run ? rt_parse_yaml_vault(s->inv.vault_run, text, len, s->path, &perr)
+                                  : rt_parse_yaml(text, len, s->path, &perr);
   if (named || (doc && rt_kind(doc) == RT_DICT)) {
     *plugin = "yaml";
     ok = doc ? load_yaml(s, doc) : src_fail(s, "%s", perr);
@@ -1455,6 +1471,7 @@ done:
 static bool load_source(RtInventory *inv, const char *source, char **err) {
   Src s = {{0}, source, 0, NULL};
   s.inv.max_hosts = inv->max_hosts;
+  s.inv.vault_run = inv->vault_run;
   inventory_init(&s.inv);
   struct stat st;
   const char *plugin = "host_list";
@@ -2083,29 +2100,28 @@ static RtValue *load_vars_file(RtInventory *inv, const char *file, char **err) {
     return NULL;
   }
   RtValue *plain = NULL;
-  if (len >= 14 && !strncmp(text, "$ANSIBLE_VAULT", 14)) {
-    if (!inv->decrypt) {
-      *err = rt_xasprintf("%s is vault encrypted: vault-encrypted group_vars/host_vars files "
-                          "are not opened yet",
-                          file);
+  if (rt_vault_is_encrypted(text, len)) { /* opened with the run's vault secrets */
+    if (!inv->vault_run) {
+      *err = rt_xasprintf("%s is vault encrypted and no vault secrets were given", file);
       free(text);
       return NULL;
     }
-    plain = inv->decrypt(inv->decrypt_ctx, text, len, file);
+    char *abs = rt_vault_cwd_path(file);
+    plain = rt_vault_run_decrypt_once(inv->vault_run, text, len, abs);
+    free(abs);
     free(text);
     text = NULL;
     if (rt_is_error(plain)) {
-      RtBuf b = {0};
-      rt_render_str(&b, plain);
-      *err = rt_xstrdup(b.data ? b.data : "");
-      rt_buf_free(&b);
+      *err = rt_xstrdup(plain->u.err.msg);
       rt_decref(plain);
       return NULL;
     }
   }
   char *perr = NULL;
-  RtValue *v = plain ? rt_parse_yaml(plain->u.str.s, plain->u.str.len, file, &perr)
-                     : rt_parse_yaml(text, len, file, &perr);
+  const char *src = plain ? plain->u.str.s : text;
+  size_t srclen = plain ? plain->u.str.len : len;
+  RtValue *v = inv->vault_run ? rt_parse_yaml_vault(inv->vault_run, src, srclen, file, &perr)
+                              : rt_parse_yaml(src, srclen, file, &perr);
   if (!v) {
     *err = rt_xasprintf("Syntax Error while loading YAML in %s: %s", file, perr ? perr : "");
     free(perr);

@@ -99,7 +99,13 @@ static RtValue *parse_kv(const char *s, char **err) {
  * to ansible-playbook's exit code for it: 1 for a file it cannot read, 4
  * for data it cannot parse (bad YAML or JSON, nested past RT_MAX_DEPTH),
  * 5 for data that is not a dictionary. */
-RtValue *rt_extra_vars_parse(const char *arg, char **err, int *rc) {
+static RtValue *extra_vars_parse(RtRun *run, const char *arg, char **err, int *rc);
+
+RtValue *rt_extra_vars_parse(const char *arg, char **err, int *rc) { return extra_vars_parse(NULL, arg, err, rc); }
+
+/* With `run`, a file (-e @FILE) may be vault-encrypted and its YAML hold
+ * `!vault` values: both opened with the run's secrets. */
+static RtValue *extra_vars_parse(RtRun *run, const char *arg, char **err, int *rc) {
   const char *p = arg, *name = "<extra vars>";
   char *text = NULL;
   size_t len;
@@ -111,6 +117,21 @@ RtValue *rt_extra_vars_parse(const char *arg, char **err, int *rc) {
       return NULL;
     }
     p = text;
+    if (run && rt_vault_is_encrypted(text, len)) {
+      RtValue *v = rt_vault_load_data(run, text, len, name, err);
+      free(text);
+      if (!v) {
+        *rc = 1;
+        return NULL;
+      }
+      if (rt_kind(v) != RT_DICT) {
+        rt_decref(v);
+        *err = rt_xasprintf("Invalid extra vars data supplied. '%s' could not be made into a dictionary", arg);
+        *rc = 5;
+        return NULL;
+      }
+      return v;
+    }
   } else {
     while (isspace((unsigned char)*p))
       p++;
@@ -121,7 +142,7 @@ RtValue *rt_extra_vars_parse(const char *arg, char **err, int *rc) {
     len = strlen(p);
   }
   char *perr = NULL;
-  RtValue *v = rt_parse_yaml(p, len, name, &perr);
+  RtValue *v = run ? rt_parse_yaml_vault(run, p, len, name, &perr) : rt_parse_yaml(p, len, name, &perr);
   free(text);
   if (!v) {
     *err = rt_xasprintf("Unable to parse extra vars '%s': %s", arg, perr);
@@ -144,7 +165,7 @@ static int load_extra_vars(RtRun *run, char **err) {
   RtValue *all = rt_dict_new(4);
   for (int i = 0; i < run->opt.nextra_vars; i++) {
     int rc = 1;
-    RtValue *v = rt_extra_vars_parse(run->opt.extra_vars[i], err, &rc);
+    RtValue *v = extra_vars_parse(run, run->opt.extra_vars[i], err, &rc);
     if (!v) {
       rt_decref(all);
       return rc;
@@ -391,6 +412,7 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     return rc;
   }
   int parsed = 0;
+  run.inv.vault_run = &run; /* encrypted sources and !vault values open with the run's secrets */
   for (int i = 0; i < run.opt.ninventories; i++) {
     if (rt_inventory_load(&run.inv, run.opt.inventories[i], &err)) {
       parsed++;

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 8
+#define PLAYC_ABI_VERSION 9
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -96,6 +96,13 @@ struct RtScope {
   const RtScope *next;
   int32_t public_role; /* 1 + a role instance: the frame counts once a public include_role of it
                           ran in the play (RtRun.public_roles); 0: always */
+  /* A vault-encrypted vars file (vars_files, include_vars, role vars and
+   * defaults): no compiled vars; its vault text (static, NULL for other
+   * frames) is decrypted and parsed once per run (rt_vault_run_data) and
+   * its keys are the frame's vars. vault_file names it in messages. */
+  const char *vault_text;
+  uint64_t vault_len;
+  const char *vault_file;
 };
 
 /* Task outcome, returned by a task function (after rt_task_result). */
@@ -349,6 +356,13 @@ double rt_as_float(const RtValue *v);
 /* Looks `name` up in the host's variable layers (precedence order), forcing a
  * lazy var. Missing → an undefined value carrying the name and `loc`. */
 RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc);
+/* An inline `!vault` value: the compiler embeds the vault text as static data
+ * (never the plaintext); its plaintext as a string (new reference), decrypted
+ * once per run with the run's secrets, or an error value with Ansible's
+ * message ("Attempting to decrypt but no vault secrets found", "Decryption
+ * failed (no vault secrets were found that could decrypt)", format errors),
+ * which fails the task that uses it as in ansible-playbook. */
+RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
 
 /* ---- operations on any values (dynamic path) ---------------------------- */
 

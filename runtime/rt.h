@@ -390,11 +390,8 @@ typedef struct RtInventory {
   char **vars_dirs;      /* where group_vars/ and host_vars/ are looked for: each
                             source's folder (the source itself when it is one) */
   int nvars_dirs;
-  /* Opens a vault-encrypted group_vars/host_vars file: the plaintext (a new
-   * string value) or an error value. NULL: such files are refused with a
-   * message saying so (the vault integration sets it). */
-  RtValue *(*decrypt)(void *ctx, const char *text, size_t len, const char *file);
-  void *decrypt_ctx;
+  struct RtRun *vault_run; /* the run whose vault secrets open an encrypted source
+                              and its `!vault` values (rt_vault_load_data); NULL: none */
 } RtInventory;
 
 /* Loads one -i source (a file: INI, YAML or an executable inventory script;
@@ -791,6 +788,11 @@ struct RtHost {
  * each of the task's roots (its role, the playbook's folder), as Ansible's
  * actions search; an absolute name as it is. NULL when it was not embedded. */
 const RtFileDef *rt_find_file(RtHost *h, const char *src);
+/* The plaintext of embedded file `f` when it is vault text (Ansible's copy
+ * decrypts an encrypted src): a string, or an error value with Ansible's
+ * message; NULL when `f` is not vault text (use its data). New reference;
+ * decrypted once per run. */
+RtValue *rt_file_plain(RtHost *h, const RtFileDef *f);
 /* False, with the run stopped (run->abort_msg), when task `t`, changed on
  * `h`, notifies a name no handler of the play has or listens to: Ansible
  * raises while processing the result, before it prints. */
@@ -858,13 +860,35 @@ const RtVaultSecrets *rt_vault_run_secrets(RtRun *run);
  * messages ("... on FILE"). New reference. For encrypted files (copy src,
  * vars files) the string holds the file's bytes. */
 RtValue *rt_vault_run_decrypt(RtRun *run, const char *text, size_t len, const char *filename);
-/* The call generated code makes for an inline `!vault` value: the compiler
- * embeds the vault text as static data (never the plaintext) and passes it
- * here; rt_vault_run_decrypt with the host's run. An error value fails the
- * task that uses it with Ansible's message, as an undecryptable value does in
- * ansible-playbook. To move to playc.h (with an ABI bump) when codegen emits
- * it. */
-RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
+/* rt_vault_run_decrypt without the cache, for vault text that is not static
+ * (`!vault` values of run-time data, decrypted while it is read). */
+RtValue *rt_vault_run_decrypt_once(RtRun *run, const char *text, size_t len, const char *filename);
+/* `path` made absolute against the working directory (malloc'd): how
+ * Ansible names a run-time data file in vault messages. */
+char *rt_vault_cwd_path(const char *path);
+/* A vault-encrypted data file (vars file, inventory, -e @file, group_vars)
+ * as values: `text` (`len` bytes) decrypted with the run's secrets when it is
+ * vault text, then parsed as YAML (JSON is YAML), `!vault` values inside it
+ * decrypted at load (one that does not open is an error value, which fails
+ * whatever uses it). Returns a new reference, or NULL with *err (malloc'd)
+ * holding Ansible's message ("Decryption failed (no vault secrets were
+ * found that could decrypt) on FILE"). Not cached: for run-time data read
+ * once. `filename` names the file in messages (made absolute against the
+ * working directory when relative). */
+RtValue *rt_vault_load_data(RtRun *run, const char *text, size_t len, const char *filename, char **err);
+/* The vars of encrypted frame `f` (static vault text): decrypted and parsed
+ * once per run and cached by the text's address; a dict (borrowed, lives
+ * until the run ends), or NULL with *err (borrowed) holding the message. */
+const RtValue *rt_vault_run_data(RtRun *run, const RtScope *f, const char **err);
+/* For every encrypted frame of `play` (its scope chains, its tasks'): the
+ * first that does not open, as Ansible's load error ("Attempting to decrypt
+ * ..." / "Decryption failed ... on FILE"), malloc'd; NULL when all open.
+ * Ansible loads vars files and role vars when the play starts: a failure
+ * ends the run before it (exit 1). */
+char *rt_vault_play_check(RtRun *run, const RtPlayDef *play);
+/* rt_parse_yaml for run-time data of the run: `!vault` scalars decrypted
+ * with its secrets (an error value when they do not open) (data.c). */
+RtValue *rt_parse_yaml_vault(RtRun *run, const char *s, size_t len, const char *file, char **err);
 
 /* ---- become.c: privilege escalation (sudo, su) ------------------------------ */
 

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <termios.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* RtInvVarsFn: the playbook's group_vars/host_vars frame for `name` (the
@@ -118,6 +119,15 @@ static const RtFileDef *file_named(const RtProgram *p, const char *path) {
 }
 
 const RtFileDef *rt_find_file(RtHost *h, const char *src) { return rt_find_file_in(h, "files", src); }
+
+RtValue *rt_file_plain(RtHost *h, const RtFileDef *f) {
+  if (!f->data || !S_ISREG(f->mode) || !rt_vault_is_encrypted((const char *)f->data, (size_t)f->size))
+    return NULL;
+  char *abs = rt_abspath(h->run, f->name);
+  RtValue *v = rt_vault_run_decrypt(h->run, (const char *)f->data, (size_t)f->size, abs);
+  free(abs);
+  return v;
+}
 
 const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src) {
   const RtProgram *p = h->run->prog;
@@ -1271,6 +1281,11 @@ int *rt_play_hosts(RtRun *run, const RtPlayDef *play, int *count) {
 }
 
 static bool run_play(RtRun *run, const RtPlayDef *play) {
+  char *vault_err = rt_vault_play_check(run, play); /* encrypted vars files load when the play starts */
+  if (vault_err) {
+    run->abort_msg = vault_err;
+    return false;
+  }
   int n = 0;
   int *idx = rt_play_hosts(run, play, &n);
   PlayRun pr = {0};

@@ -321,15 +321,28 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   if (m)
     return m;
   const RtVarDef *best = NULL;
+  RtValue *best_data = NULL; /* or a value of an encrypted vars file (borrowed) */
   int best_level = -1;
   for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL; f; f = f->next) {
     if (f->level <= best_level)
       continue;
     if (f->public_role && !(h->run->public_roles && h->run->public_roles[f->public_role - 1]))
       continue;
+    if (f->vault_text) {
+      const char *err = NULL;
+      const RtValue *vars = rt_vault_run_data(h->run, f, &err);
+      RtValue *dv = vars ? rt_dict_get(vars, name) : NULL;
+      if (dv) {
+        best = NULL;
+        best_data = dv;
+        best_level = f->level;
+      }
+      continue;
+    }
     const RtVarDef *d = frame_find(f, name);
     if (d) {
       best = d;
+      best_data = NULL;
       best_level = f->level;
     }
   }
@@ -342,6 +355,8 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   }
   if (best)
     return var_value(h, best);
+  if (best_data)
+    return rt_incref(best_data);
   if (strcmp(name, "ansible_facts") == 0)
     return rt_dict_new(0);
   return rt_undef_at(name, NULL, loc);
@@ -367,6 +382,9 @@ RtValue *rt_var_names(RtHost *h) {
       continue;
     for (int32_t i = 0; i < f->nvars; i++)
       names_add(out, seen, f->vars[i].name);
+    const char *err = NULL;
+    if (f->vault_text)
+      names_of_dict(out, seen, rt_vault_run_data(h->run, f, &err));
   }
   names_of_dict(out, seen, h->run->extra_vars);
   names_of_dict(out, seen, h->run->prompts);
@@ -468,6 +486,16 @@ void rt_vars_files_refresh(RtHost *h) {
       const RtVarDef *vd = &f->vars[k];
       rt_dict_set(d, vd->name, vd->lazy ? rt_thunk(vd->value, vd->name) : vd->value(h));
     }
+    const char *err = NULL;
+    const RtValue *vars = f && f->vault_text ? rt_vault_run_data(h->run, f, &err) : NULL;
+    if (err) { /* a load error of the file: the run stops, as Ansible's get_vars does */
+      pthread_mutex_lock(&h->run->out_lock);
+      if (!h->run->abort_msg)
+        h->run->abort_msg = rt_xstrdup(err);
+      pthread_mutex_unlock(&h->run->out_lock);
+    }
+    for (size_t e = 0; vars && e < vars->u.dict.len; e++)
+      rt_dict_set(d, vars->u.dict.ents[e].key->u.str.s, rt_incref(vars->u.dict.ents[e].val));
   }
   rt_decref(h->dyn[RT_LV_VARS_FILES]);
   h->dyn[RT_LV_VARS_FILES] = d;
