@@ -3,9 +3,10 @@
  * package manager with the task's arguments (without `use`). The manager is
  * `use`, else the host's pkg_mgr fact when facts were gathered, else found
  * on the target as Ansible's pkg_mgr fact finds it (one more request). playc
- * implements apt: the arguments are checked against apt's parameters as
- * AnsibleModule checks them (Ansible's messages), then apt runs. Any other
- * manager fails the task naming it.
+ * implements apt, yum (its yum 3 backend, as the action runs the module
+ * itself) and zypper: the arguments are checked against the module's
+ * parameters as AnsibleModule checks them (Ansible's messages), then it
+ * runs. Any other manager fails the task naming it.
  */
 #include "mod.h"
 
@@ -31,6 +32,8 @@ const ModSchema mod_schema_package = {
 #ifndef MOD_SCHEMA_ONLY
 
 extern const ModSchema mod_schema_apt;
+extern const ModSchema mod_schema_yum;
+extern const ModSchema mod_schema_zypper;
 
 /* Ansible's package managers (PKG_MGRS' names): a module Ansible has. */
 static bool known_manager(const char *m) {
@@ -79,6 +82,19 @@ RtValue *mod_package(RtHost *h, RtValue *args) {
     RtValue *a = mod_ps_args_for(&mod_schema_apt, "ansible.legacy.apt", args, "use", &r);
     if (a) {
       r = mod_apt(h, a);
+      rt_decref(a);
+    }
+  } else if (strcmp(use, "yum") == 0) { /* the yum module itself: its yum 3 backend */
+    RtValue *a = mod_ps_args_for(&mod_schema_yum, "ansible.legacy.yum", args, "use", &r);
+    if (a) {
+      rt_dict_set(a, "use_backend", rt_strz("yum"));
+      r = mod_yum(h, a);
+      rt_decref(a);
+    }
+  } else if (strcmp(use, "zypper") == 0) {
+    RtValue *a = mod_ps_args_for(&mod_schema_zypper, "community.general.zypper", args, "use", &r);
+    if (a) {
+      r = mod_zypper(h, a);
       rt_decref(a);
     }
   } else if (known_manager(use)) {

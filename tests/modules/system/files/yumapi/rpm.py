@@ -1,0 +1,1 @@
+# yumapi/rpm — present so that ansible.builtin.yum finds its bindings.

@@ -1,0 +1,2 @@
+class YumBaseError(Exception):
+    pass
