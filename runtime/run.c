@@ -160,10 +160,14 @@ static void *worker(void *p) {
   }
 }
 
-/* Runs fn on every host with up to `forks` threads; returns when all are done. */
-static void run_parallel(RtRun *run, RtHost **hosts, int n, void (*fn)(RtHost *, void *), void *arg) {
+/* Runs fn on every host with up to `forks` threads (fewer when `throttle`
+ * is positive and lower); returns when all are done. */
+static void run_parallel(RtRun *run, RtHost **hosts, int n, int throttle, void (*fn)(RtHost *, void *),
+                         void *arg) {
   Work w = {hosts, n, 0, fn, arg};
   int nt = run->opt.forks < n ? run->opt.forks : n;
+  if (throttle > 0 && throttle < nt)
+    nt = throttle;
   if (nt <= 1) {
     worker(&w);
     return;
@@ -184,6 +188,7 @@ typedef struct PlayRun {
   const RtPlayDef *play;
   RtHost **hosts; /* the play's hosts, by play index */
   int n;
+  int batch_size;     /* the batch's hosts, with those that failed before (iterator.batch_size) */
   RtIter it;
   bool in_handlers;
   uint8_t *role_ran;  /* [host * nroles + role]: a task of the role ran (ok or failed) */
@@ -670,6 +675,37 @@ static bool task_flag(RtHost *h, const RtItem *x, int kw) {
   return b == 1;
 }
 
+/* The task's throttle for host `h` (templated with its vars; 0: none);
+ * false after setting the run's abort message when it is no integer. */
+static bool task_throttle(RtHost *h, const RtItem *x, int *out) {
+  const RtTaskDef *t = x->task;
+  *out = 0;
+  if (!t->kw[RT_TK_THROTTLE])
+    return true;
+  h->task = t;
+  h->inc = x->inc;
+  RtValue *v = t->kw[RT_TK_THROTTLE](h);
+  bool ok = true;
+  if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL) {
+    *out = rt_kind(v) == RT_BOOL ? v->u.b : v->u.i > INT32_MAX ? INT32_MAX : v->u.i < 0 ? 0 : (int)v->u.i;
+  } else if (rt_kind(v) == RT_FLOAT) {
+    *out = v->u.f > INT32_MAX ? INT32_MAX : v->u.f < 0 ? 0 : (int)v->u.f;
+  } else {
+    char *end = NULL;
+    long n = rt_kind(v) == RT_STR ? strtol(v->u.str.s, &end, 10) : 0;
+    ok = rt_kind(v) == RT_STR && end != v->u.str.s && *end == 0;
+    *out = n < 0 ? 0 : n > INT32_MAX ? INT32_MAX : (int)n;
+  }
+  rt_decref(v);
+  if (!ok) {
+    pthread_mutex_lock(&h->run->out_lock);
+    if (!h->run->abort_msg)
+      h->run->abort_msg = rt_xstrdup("Failed to convert the throttle value to an integer.");
+    pthread_mutex_unlock(&h->run->out_lock);
+  }
+  return ok;
+}
+
 static bool result_changed(const RtValue *r) {
   const RtValue *c = r ? rt_dict_get(r, "changed") : NULL;
   return c && rt_truth((RtValue *)c, NULL) == 1;
@@ -1045,8 +1081,11 @@ static void linear(PlayRun *pr) {
     }
     if (nb == 0)
       continue;
+    int throttle = 0;
+    if (!task_flag(batch[0], x, RT_TK_RUN_ONCE) && !task_throttle(batch[0], x, &throttle))
+      break;
     Round r = {pr, x};
-    run_parallel(run, batch, nb, run_item_on, &r);
+    run_parallel(run, batch, nb, throttle, run_item_on, &r);
     if (rt_interrupted()) /* the steps in flight ended without a result */
       break;
     bool failed_now = false;
@@ -1075,7 +1114,7 @@ static void linear(PlayRun *pr) {
       }
     }
     if (pr->play->max_fail_percentage >= 0 &&
-        percent_failed(pr) * 100 > pr->play->max_fail_percentage * pr->n) {
+        percent_failed(pr) * 100 > pr->play->max_fail_percentage * pr->batch_size) {
       for (int i = 0; i < pr->n; i++)
         if (!pr->hosts[i]->failed) {
           pr->hosts[i]->failed = true;
@@ -1240,66 +1279,143 @@ int *rt_play_hosts(RtRun *run, const RtPlayDef *play, int *count) {
   return idx;
 }
 
-static bool run_play(RtRun *run, const RtPlayDef *play) {
-  int n = 0;
-  int *idx = rt_play_hosts(run, play, &n);
+/* pct_to_int: a serial item as a number of hosts out of `n` ("30%" of n,
+ * at least 1); false after setting the run's abort message when the item
+ * is no integer (Python's int() refuses it). */
+static bool serial_item(RtRun *run, const RtValue *v, int n, int *out) {
+  switch (rt_kind(v)) {
+  case RT_BOOL:
+    *out = v->u.b;
+    return true;
+  case RT_INT:
+    *out = v->u.i > INT32_MAX ? INT32_MAX : v->u.i < INT32_MIN ? INT32_MIN : (int)v->u.i;
+    return true;
+  case RT_FLOAT:
+    *out = v->u.f >= INT32_MAX ? INT32_MAX : v->u.f <= INT32_MIN ? INT32_MIN : (int)v->u.f;
+    return true;
+  case RT_STR: {
+    const char *str = v->u.str.s;
+    size_t len = v->u.str.len;
+    bool pct = len > 0 && str[len - 1] == '%';
+    char *end = NULL;
+    long x = strtol(str, &end, 10);
+    while (end && (*end == ' ' || *end == '\t'))
+      end++;
+    if (end != str && end == str + len - pct && x > INT32_MIN && x < INT32_MAX) {
+      int k = pct ? (int)((double)x / 100.0 * n) : (int)x;
+      *out = pct && k == 0 ? 1 : k;
+      return true;
+    }
+    if (!run->abort_msg)
+      run->abort_msg = rt_xasprintf("Unexpected Exception, this is probably a bug: invalid literal for int() "
+                                    "with base 10: '%.*s'",
+                                    (int)(len - pct), str);
+    return false;
+  }
+  default:
+    if (!run->abort_msg)
+      run->abort_msg = rt_xasprintf("Unexpected Exception, this is probably a bug: int() argument must be a "
+                                    "string, a bytes-like object or a real number, not '%s'",
+                                    rt_kind(v) == RT_DICT ? "dict" : rt_kind(v) == RT_LIST ? "list" : "NoneType");
+    return false;
+  }
+}
+
+/* _get_serialized_batches: the sizes of the play's batches over its `n`
+ * hosts (serial templated with the play's vars through host `first`; each
+ * item in turn, the last one repeating; an item <= 0 takes every host
+ * left). Returns the sizes (malloc'd) and their count in *nb, or NULL after
+ * an error (the run's abort message). */
+static int *serial_batches(RtRun *run, const RtPlayDef *play, RtHost *first, int n, int *nb) {
+  int *sizes = rt_xcalloc((size_t)n + 1, sizeof *sizes);
+  *nb = 0;
+  int nitems = 0, *items = NULL;
+  if (play->serial && first) {
+    first->task = NULL;
+    first->inc = NULL;
+    RtValue *v = play->serial(first);
+    if (rt_is_error(v)) {
+      RtBuf b = {0};
+      rt_render_str(&b, v);
+      if (!run->abort_msg)
+        run->abort_msg = rt_xasprintf("serial: %s", b.data ? b.data : "error");
+      rt_buf_free(&b);
+      rt_decref(v);
+      free(sizes);
+      return NULL;
+    }
+    bool list = rt_kind(v) == RT_LIST;
+    size_t len = list ? rt_len(v) : rt_kind(v) == RT_NONE ? 0 : 1;
+    items = rt_xcalloc(len + 1, sizeof *items);
+    for (size_t i = 0; i < len; i++)
+      if (!serial_item(run, list ? rt_list_at(v, i) : v, n, &items[nitems++])) {
+        rt_decref(v);
+        free(items);
+        free(sizes);
+        return NULL;
+      }
+    rt_decref(v);
+  }
+  int left = n, cur = 0;
+  while (left > 0) {
+    int size = nitems ? items[cur] : -1;
+    if (size <= 0) {
+      sizes[(*nb)++] = left;
+      break;
+    }
+    size = size < left ? size : left;
+    sizes[(*nb)++] = size;
+    left -= size;
+    if (cur < nitems - 1)
+      cur++;
+  }
+  free(items);
+  return sizes;
+}
+
+/* The playbook-level outcome of one batch (PlaybookExecutor.run). */
+typedef enum BatchEnd {
+  BATCH_NEXT,     /* go on with the next batch */
+  BATCH_END_PLAY, /* meta: end_play: no more batches, the next play runs */
+  BATCH_BREAK,    /* the batch's hosts all failed: the playbook stops */
+} BatchEnd;
+
+/* One batch of a play (TaskQueueManager.run): the play banner, then the
+ * play's sections on the batch's hosts `bh` (the hosts that failed before
+ * stay in the batch but do not run). Sets *brk when any_errors_fatal or
+ * max_fail_percentage broke the play (RUN_FAILED_BREAK_PLAY). */
+static BatchEnd run_batch(RtRun *run, const RtPlayDef *play, RtHost **bh, int bn, bool *brk) {
   PlayRun pr = {0};
   pr.run = run;
   pr.play = play;
-  pr.hosts = rt_xcalloc((size_t)n + 1, sizeof *pr.hosts);
-  for (int i = 0; i < n; i++)
-    pr.hosts[i] = host_get(run, idx[i]);
-  play_order(play, pr.hosts, n);
-  /* the batch keeps the hosts that failed in earlier plays: TQM.run marks
-   * them failed (they are in the play's _removed_hosts) and they do not run */
-  free(run->play_removed);
-  run->play_removed = rt_xcalloc((size_t)run->inv.nhosts + 1, sizeof *run->play_removed);
+  pr.batch_size = bn;
+  pr.hosts = rt_xcalloc((size_t)bn + 1, sizeof *pr.hosts);
+  /* the batch keeps the hosts that failed before: TQM.run marks them
+   * failed (they are in the play's _removed_hosts) and they do not run */
+  memset(run->play_removed, 0, sizeof *run->play_removed * (size_t)run->inv.nhosts);
+  for (int i = 0; i < run->nhosts_alloc; i++)
+    if (run->hosts[i] && (run->hosts[i]->failed || run->hosts[i]->unreachable))
+      run->play_removed[i] = 1;
   free(run->play_batch);
-  run->play_batch = idx;
-  run->nplay_batch = n;
-  for (int i = 0; i < n; i++) {
-    RtHost *h = pr.hosts[i];
-    idx[i] = h->index;
-    if (!h->failed && !h->unreachable)
-      pr.hosts[pr.n++] = h;
-    else
-      run->play_removed[h->index]++;
-  }
-  free(run->play_all);
-  run->play_all = rt_inventory_match(&run->inv, play->hosts, &run->nplay_all);
-  free(run->public_roles);
-  run->public_roles = rt_xcalloc((size_t)run->prog->nroles + 1, 1);
-  rt_decref(run->play_role_names);
-  rt_decref(run->play_dep_names);
-  run->play_role_names = rt_list_new(4);
-  run->play_dep_names = rt_list_new(4);
-  for (int i = 0; play->role_names && play->role_names[i]; i++)
-    rt_list_push(run->play_role_names, rt_strz(play->role_names[i]));
-  for (int i = 0; play->dep_role_names && play->dep_role_names[i]; i++)
-    rt_list_push(run->play_dep_names, rt_strz(play->dep_role_names[i]));
-  if (pr.n > 0 && !prompts(run, play, pr.hosts[0])) {
-    free(pr.hosts);
-    run->failed_prompt = true;
-    return false;
+  run->play_batch = rt_xcalloc((size_t)bn + 1, sizeof *run->play_batch);
+  run->nplay_batch = bn;
+  for (int i = 0; i < bn; i++) {
+    run->play_batch[i] = bh[i]->index;
+    if (!bh[i]->failed && !bh[i]->unreachable)
+      pr.hosts[pr.n++] = bh[i];
   }
   rt_out_play(run, play);
-  if (pr.n == 0) {
-    rt_out_skip_line(run, "skipping: no hosts matched");
+  if (pr.n == 0) { /* every host failed before: the banner alone */
     free(pr.hosts);
-    return true;
+    return BATCH_NEXT;
   }
   pr.nroles = run->prog->nroles > 0 ? run->prog->nroles : 1;
   pr.role_ran = rt_xcalloc((size_t)pr.n * (size_t)pr.nroles + 1, 1);
   pr.role_done = rt_xcalloc((size_t)pr.n * (size_t)pr.nroles + 1, 1);
   for (int i = 0; i < pr.n; i++) {
     RtHost *h = pr.hosts[i];
-    h->play = play;
     h->play_index = i;
-    free(h->vars_files); /* a new play: its vars_files are chosen afresh */
-    h->vars_files = NULL;
-    rt_host_clear_level(h, RT_LV_VARS_FILES);
     h->processed = true;
-    h->conn_type = play->connection ? play->connection : run->opt.connection;
     h->task = NULL;
     h->inc = NULL;
   }
@@ -1317,14 +1433,17 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
       pr.hosts[i]->failed = true;
   }
   run->play = NULL;
-  bool alive = false;
+  /* "if len(batch) == failed_hosts_count": the batch counts the hosts that
+   * failed before, the count only this batch's failures and unreachables */
+  int failed_now = 0;
   for (int i = 0; i < pr.n; i++)
-    alive |= !pr.hosts[i]->failed && !pr.hosts[i]->unreachable;
+    failed_now += pr.hosts[i]->failed + pr.hosts[i]->unreachable;
   for (int i = 0; i < pr.n; i++) {
     pr.hosts[i]->task = NULL;
     pr.hosts[i]->inc = NULL;
     pr.hosts[i]->play_index = -1;
   }
+  *brk |= pr.break_play;
   for (size_t i = 0; i < pr.nparams; i++)
     rt_decref(pr.params[i]);
   free(pr.params);
@@ -1332,7 +1451,79 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   free(pr.hosts);
   free(pr.role_ran);
   free(pr.role_done);
-  return alive && !pr.break_play;
+  if (run->end_play)
+    return BATCH_END_PLAY;
+  return failed_now == bn ? BATCH_BREAK : BATCH_NEXT;
+}
+
+/* One play: its hosts in its order, cut into serial batches, each run as
+ * a play of its own (PlaybookExecutor.run). Returns false when the
+ * playbook must stop: a batch whose hosts all failed, any_errors_fatal or
+ * max_fail_percentage, a failed prompt or an error. */
+static bool run_play(RtRun *run, const RtPlayDef *play) {
+  int n = 0;
+  int *idx = rt_play_hosts(run, play, &n);
+  RtHost **hosts = rt_xcalloc((size_t)n + 1, sizeof *hosts);
+  for (int i = 0; i < n; i++)
+    hosts[i] = host_get(run, idx[i]);
+  free(idx);
+  play_order(play, hosts, n);
+  RtHost *first = NULL; /* the first host that runs: prompts and serial are templated with it */
+  for (int i = 0; i < n && !first; i++)
+    if (!hosts[i]->failed && !hosts[i]->unreachable)
+      first = hosts[i];
+  free(run->play_removed);
+  run->play_removed = rt_xcalloc((size_t)run->inv.nhosts + 1, sizeof *run->play_removed);
+  free(run->play_all);
+  run->play_all = rt_inventory_match(&run->inv, play->hosts, &run->nplay_all);
+  free(run->public_roles);
+  run->public_roles = rt_xcalloc((size_t)run->prog->nroles + 1, 1);
+  rt_decref(run->play_role_names);
+  rt_decref(run->play_dep_names);
+  run->play_role_names = rt_list_new(4);
+  run->play_dep_names = rt_list_new(4);
+  for (int i = 0; play->role_names && play->role_names[i]; i++)
+    rt_list_push(run->play_role_names, rt_strz(play->role_names[i]));
+  for (int i = 0; play->dep_role_names && play->dep_role_names[i]; i++)
+    rt_list_push(run->play_dep_names, rt_strz(play->dep_role_names[i]));
+  if (first && !prompts(run, play, first)) {
+    free(hosts);
+    run->failed_prompt = true;
+    return false;
+  }
+  if (n == 0) {
+    rt_out_play(run, play);
+    rt_out_skip_line(run, "skipping: no hosts matched");
+    free(hosts);
+    return true;
+  }
+  for (int i = 0; i < n; i++) {
+    RtHost *h = hosts[i];
+    if (h->failed || h->unreachable)
+      continue;
+    h->play = play;
+    free(h->vars_files); /* a new play: its vars_files are chosen afresh */
+    h->vars_files = NULL;
+    rt_host_clear_level(h, RT_LV_VARS_FILES);
+    h->conn_type = play->connection ? play->connection : run->opt.connection;
+    h->task = NULL;
+    h->inc = NULL;
+  }
+  int nb = 0;
+  int *sizes = serial_batches(run, play, first, n, &nb);
+  bool brk = false, stop = !sizes;
+  for (int b = 0, off = 0; sizes && b < nb && !rt_interrupted() && !run->abort_msg; off += sizes[b++]) {
+    BatchEnd e = run_batch(run, play, hosts + off, sizes[b], &brk);
+    if (e == BATCH_END_PLAY)
+      break;
+    if (e == BATCH_BREAK) {
+      stop = true;
+      break;
+    }
+  }
+  free(sizes);
+  free(hosts);
+  return !stop && !brk;
 }
 
 static void close_hosts(RtRun *run) {
@@ -1366,8 +1557,26 @@ static void close_hosts(RtRun *run) {
   run->play_role_names = run->play_dep_names = NULL;
 }
 
+/* ANSIBLE_STRATEGY: the strategy of the plays that name none; playc runs
+ * linear only, so another one stops the run before it starts (exit 1, as
+ * ansible-playbook's errors) rather than running the plays differently. */
+static bool strategy_env_ok(RtRun *run) {
+  const char *env = getenv("ANSIBLE_STRATEGY");
+  if (!env || !*env || !strcmp(env, "linear") || !strcmp(env, "ansible.builtin.linear"))
+    return true;
+  for (int32_t p = 0; p < run->prog->nplays; p++)
+    if (!run->prog->plays[p].strategy) {
+      run->abort_msg = rt_xasprintf("ANSIBLE_STRATEGY=%s: only the linear strategy is supported by playc yet "
+                                    "(unset it, or give the play strategy: linear)",
+                                    env);
+      return false;
+    }
+  return true;
+}
+
 int rt_run(RtRun *run) {
   pthread_mutex_init(&run->out_lock, NULL);
+  strategy_env_ok(run);
   for (int32_t p = 0; p < run->prog->nplays && !rt_interrupted() && !run->abort_msg; p++)
     if (!run_play(run, &run->prog->plays[p]))
       break;
