@@ -365,8 +365,11 @@ static bool st_kw_runs(int k, const FeNode *v, bool play) {
   switch (k) {
   case FE_KW_DELEGATE_FACTS:
     return st_is_false(v);
-  case FE_KW_STRATEGY:
-    return v->kind == FE_SCALAR && (!strcmp(v->text, "linear") || !strcmp(v->text, "ansible.builtin.linear"));
+  case FE_KW_STRATEGY: {
+    const char *s = v->kind == FE_SCALAR ? v->text : "";
+    s += strncmp(s, "ansible.builtin.", 16) ? 0 : 16;
+    return !strcmp(s, "linear") || !strcmp(s, "free") || !strcmp(s, "host_pinned");
+  }
   case FE_KW_DEBUGGER:
     return v->kind == FE_SCALAR && !strcmp(v->text, "never");
   case FE_KW_CONNECTION:
@@ -669,8 +672,8 @@ static IrExpr *st_serial(St *s, FeNode *v) {
   return ir_lower_root(s->l, ir_lower_value(s->l, v), v->kind == FE_SCALAR ? v->text : NULL);
 }
 
-/* strategy: linear runs; debug (interactive) never will, in a compiled
- * playbook; free and host_pinned are refused by the build check. */
+/* strategy: linear, free and host_pinned run; debug (interactive) never
+ * will, in a compiled playbook; another name is refused by the build check. */
 static void st_strategy(St *s, IrPlay *ip, FeNode *v) {
   if (!v || v->kind != FE_SCALAR)
     return;

@@ -195,6 +195,7 @@ typedef struct PlayRun {
   uint8_t *role_done; /* [host * nroles + role]: role_complete ran after a task ran */
   int nroles;
   bool break_play;    /* any_errors_fatal / max_fail_percentage stopped the play */
+  bool free;          /* the free or host_pinned strategy: run_once runs on every host */
   RtValue **params;   /* include instances' loop variables, released with the play */
   size_t nparams;
 } PlayRun;
@@ -752,7 +753,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
   case RT_STATUS_FAILED: {
     role_ran = true;
     RtHState *before = pr->it.states[hi];
-    if (task_flag(h, x, RT_TK_RUN_ONCE)) {
+    if (!pr->free && task_flag(h, x, RT_TK_RUN_ONCE)) {
       for (int i = 0; i < pr->n; i++)
         if (!pr->hosts[i]->unreachable)
           mark_failed(pr, i);
@@ -801,7 +802,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
     role_ran = true;
     if (h->last_status == RT_STATUS_CHANGED)
       notify(pr, h, x);
-    if (h->last_result && task_flag(h, x, RT_TK_RUN_ONCE))
+    if (h->last_result && !pr->free && task_flag(h, x, RT_TK_RUN_ONCE))
       share_facts(pr, h, t, h->last_result);
     if (!is_include) {
       c->ok++;
@@ -813,7 +814,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
   if (t->role && role_ran)
     pr->role_ran[hi * pr->nroles + t->role->id] = 1;
   if (t->register_var && h->last_result && h->last_status != RT_STATUS_UNREACHABLE &&
-      task_flag(h, x, RT_TK_RUN_ONCE)) /* run_once: every host of the play gets the result */
+      !pr->free && task_flag(h, x, RT_TK_RUN_ONCE)) /* run_once: every host of the play gets the result */
     for (int i = 0; i < pr->n; i++)
       if (pr->hosts[i] != h && !pr->hosts[i]->unreachable)
         rt_host_set_fact(pr->hosts[i], t->register_var, rt_incref(h->last_result));
@@ -1140,6 +1141,191 @@ static void linear(PlayRun *pr) {
   free(batch);
 }
 
+/* ---- the free strategy ------------------------------------------------------------------ */
+
+enum { STRATEGY_LINEAR, STRATEGY_FREE, STRATEGY_HOST_PINNED, STRATEGY_OTHER };
+
+static int strategy_named(const char *s) {
+  if (!s || !*s)
+    return STRATEGY_LINEAR;
+  if (!strncmp(s, "ansible.builtin.", 16))
+    s += 16;
+  return !strcmp(s, "linear") ? STRATEGY_LINEAR
+         : !strcmp(s, "free") ? STRATEGY_FREE
+         : !strcmp(s, "host_pinned") ? STRATEGY_HOST_PINNED
+                                     : STRATEGY_OTHER;
+}
+
+/* The play's strategy: its keyword, else ANSIBLE_STRATEGY, else linear. */
+static int play_strategy(const RtPlayDef *play) {
+  return strategy_named(play->strategy ? play->strategy : getenv("ANSIBLE_STRATEGY"));
+}
+
+/* The free strategy's workers: one thread per (host, task) in flight, at
+ * most `forks` of them (throttle: fewer for that task); each reports its
+ * host on the done list when its task ends. */
+typedef struct FreePool {
+  PlayRun *pr;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int *done; /* play indexes whose task ended, not yet processed */
+  int ndone;
+  int running;
+} FreePool;
+
+typedef struct FreeJob {
+  FreePool *pool;
+  RtHost *h;
+  RtItem *x;
+} FreeJob;
+
+static void *free_worker(void *p) {
+  FreeJob *j = p;
+  Round r = {j->pool->pr, j->x};
+  if (!rt_interrupted())
+    run_item_on(j->h, &r);
+  pthread_mutex_lock(&j->pool->mu);
+  j->pool->done[j->pool->ndone++] = j->h->play_index;
+  pthread_cond_signal(&j->pool->cv);
+  pthread_mutex_unlock(&j->pool->mu);
+  return NULL;
+}
+
+/* One play with the free strategy (strategy/free.py): each host goes
+ * through its own tasks as fast as it can; the scheduler's thread walks
+ * the hosts round-robin from where it stopped, starts the next task of
+ * every host that is not busy (up to `forks` at once, a task's throttle
+ * counting the hosts running that same task), then processes the results
+ * that came in. Meta tasks run on the scheduler's thread. run_once runs on
+ * every host and any_errors_fatal and max_fail_percentage do nothing, with
+ * Ansible's warnings. Results print as they come, each after a TASK banner
+ * when its task is not the last one announced (the default callback's
+ * _last_task_banner). */
+static void free_play(PlayRun *pr, bool pinned) {
+  RtRun *run = pr->run;
+  int n = pr->n, last = 0;
+  FreePool pool = {0};
+  pool.pr = pr;
+  pool.done = rt_xcalloc((size_t)n + 1, sizeof *pool.done);
+  pthread_mutex_init(&pool.mu, NULL);
+  pthread_cond_init(&pool.cv, NULL);
+  FreeJob *jobs = rt_xcalloc((size_t)n + 1, sizeof *jobs);
+  pthread_t *threads = rt_xcalloc((size_t)n + 1, sizeof *threads);
+  bool *busy = rt_xcalloc((size_t)n + 1, sizeof *busy);
+  if (pr->play->max_fail_percentage >= 0 && !(run->free_warned & 4) && (run->free_warned |= 4))
+    rt_out_warning(run, "Using max_fail_percentage with the free strategy is not supported, as tasks are executed "
+                        "independently on each host");
+  run->lazy_banners = true;
+  run->last_banner = NULL;
+  for (;;) {
+    int left = 0;
+    for (int i = 0; i < n; i++)
+      left += !pr->hosts[i]->unreachable;
+    if (left == 0) {
+      rt_out_banner(run, "NO MORE HOSTS LEFT");
+      break;
+    }
+    bool work = false, started = false;
+    int start = last;
+    while (!rt_interrupted() && !run->abort_msg) {
+      RtHost *h = pr->hosts[last];
+      bool advance = true;
+      if (!h->unreachable && busy[last]) {
+        work = true;
+      } else if (!h->unreachable) {
+        RtHState *st = NULL;
+        RtItem *x = rt_iter_next(&pr->it, last, true, &st);
+        if (x) {
+          work = true;
+          int throttle = 0;
+          if (!task_throttle(h, x, &throttle))
+            break;
+          int same = 0;
+          for (int i = 0; i < n; i++)
+            same += busy[i] && jobs[i].x == x;
+          if (throttle > 0 && same >= throttle)
+            break;
+          if (pool.running >= run->opt.forks) { /* host_pinned: the scan starts again where it began */
+            if (pinned)
+              last = start;
+            break;
+          }
+          pr->it.states[last] = st;
+          const RtTaskDef *t = x->task;
+          if (!t->handler && t->role && !t->role->allow_duplicates &&
+              pr->role_done[last * pr->nroles + t->role->id] && t->kind != RT_TASK_META) {
+            advance = false; /* the role already ran here: look at this host's next task */
+          } else if (t->kind == RT_TASK_META) {
+            meta_on(pr, h, x);
+          } else {
+            if (!(run->free_warned & 1) && task_flag(h, x, RT_TK_RUN_ONCE) && (run->free_warned |= 1))
+              rt_out_warning(run, "Using run_once with the free strategy is not currently supported. This task "
+                                  "will still be executed for every host in the inventory list.");
+            if (!(run->free_warned & 2) && task_flag(h, x, RT_TK_ANY_ERRORS_FATAL) && (run->free_warned |= 2))
+              rt_out_warning(run, "Using any_errors_fatal with the free strategy is not supported, as tasks are "
+                                  "executed independently on each host");
+            char *name = task_name(h, x);
+            free(h->banner_text);
+            h->banner_text = rt_xasprintf("%s [%s]", t->handler ? "RUNNING HANDLER" : "TASK", name);
+            rt_report_task(run, t, name); /* v2_playbook_on_task_start: per host under free */
+            free(name);
+            h->banner_item = x;
+            busy[last] = true;
+            jobs[last] = (FreeJob){&pool, h, x};
+            pthread_mutex_lock(&pool.mu);
+            pool.running++;
+            pthread_mutex_unlock(&pool.mu);
+            if (pthread_create(&threads[last], NULL, free_worker, &jobs[last]) != 0)
+              rt_panic(__FILE__, __LINE__, "pthread_create");
+            started = true;
+          }
+        }
+      }
+      if (!advance)
+        continue;
+      last = (last + 1) % n;
+      if (last == start)
+        break;
+    }
+    /* the results that came in: wait for one when nothing else can start */
+    pthread_mutex_lock(&pool.mu);
+    while (pool.ndone == 0 && pool.running > 0 && (!started || pool.running >= run->opt.forks))
+      pthread_cond_wait(&pool.cv, &pool.mu);
+    int nd = pool.ndone;
+    int *done = rt_xcalloc((size_t)nd + 1, sizeof *done);
+    memcpy(done, pool.done, sizeof *done * (size_t)nd);
+    pool.ndone = 0;
+    pool.running -= nd;
+    pthread_mutex_unlock(&pool.mu);
+    for (int k = 0; k < nd; k++) {
+      int i = done[k];
+      RtHost *h = pr->hosts[i];
+      pthread_join(threads[i], NULL);
+      busy[i] = false;
+      if (rt_interrupted() || run->abort_msg)
+        continue;
+      RtItem *x = jobs[i].x;
+      process_result(pr, h, x);
+      if (x->task->kind == RT_TASK_INCLUDE_TASKS || x->task->kind == RT_TASK_INCLUDE_ROLE)
+        process_includes(pr, x, &h, 1);
+    }
+    free(done);
+    if (rt_interrupted() || run->abort_msg || (!work && pool.running == 0))
+      break;
+  }
+  /* an interrupt or an error: the tasks in flight end without a result */
+  for (int i = 0; i < n; i++)
+    if (busy[i])
+      pthread_join(threads[i], NULL);
+  run->lazy_banners = false;
+  pthread_mutex_destroy(&pool.mu);
+  pthread_cond_destroy(&pool.cv);
+  free(pool.done);
+  free(jobs);
+  free(threads);
+  free(busy);
+}
+
 /* ---- plays ---------------------------------------------------------------------------------- */
 
 static int cmp_name(const void *a, const void *b) {
@@ -1422,7 +1608,11 @@ static BatchEnd run_batch(RtRun *run, const RtPlayDef *play, RtHost **bh, int bn
   rt_iter_init(&pr.it, run, play, pr.n, play->gather_facts);
   run->end_play = false;
   run->play = &pr;
-  linear(&pr);
+  pr.free = play_strategy(play) != STRATEGY_LINEAR;
+  if (pr.free)
+    free_play(&pr, play_strategy(play) == STRATEGY_HOST_PINNED);
+  else
+    linear(&pr);
   /* TaskQueueManager.run re-saves iterator.get_failed_hosts() after the play:
    * a host that failed in a block whose always ran (or in a force_handlers
    * play) is failed though its state completed after the failure */
@@ -1541,6 +1731,7 @@ static void close_hosts(RtRun *run) {
     free(h->vars_files);
     free(h->unreachable_msg);
     free(h->delegate_label); /* set when a run stopped inside a delegated task */
+    free(h->banner_text);
     free(h->env);
     free(h);
   }
@@ -1562,12 +1753,12 @@ static void close_hosts(RtRun *run) {
  * ansible-playbook's errors) rather than running the plays differently. */
 static bool strategy_env_ok(RtRun *run) {
   const char *env = getenv("ANSIBLE_STRATEGY");
-  if (!env || !*env || !strcmp(env, "linear") || !strcmp(env, "ansible.builtin.linear"))
+  if (strategy_named(env) != STRATEGY_OTHER)
     return true;
   for (int32_t p = 0; p < run->prog->nplays; p++)
     if (!run->prog->plays[p].strategy) {
-      run->abort_msg = rt_xasprintf("ANSIBLE_STRATEGY=%s: only the linear strategy is supported by playc yet "
-                                    "(unset it, or give the play strategy: linear)",
+      run->abort_msg = rt_xasprintf("Invalid play strategy specified: %s (playc runs linear, free and "
+                                    "host_pinned)",
                                     env);
       return false;
     }
