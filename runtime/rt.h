@@ -668,6 +668,7 @@ struct RtRun {
   bool lazy_banners;
   const void *last_banner;
   unsigned free_warned; /* the free strategy's warnings given (Display shows each once) */
+  int batch_index;      /* the running play's serial batch, 0 for the first */
 };
 
 typedef struct RtCounts {

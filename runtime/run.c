@@ -1703,6 +1703,7 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   int *sizes = serial_batches(run, play, first, n, &nb);
   bool brk = false, stop = !sizes;
   for (int b = 0, off = 0; sizes && b < nb && !rt_interrupted() && !run->abort_msg; off += sizes[b++]) {
+    run->batch_index = b;
     BatchEnd e = run_batch(run, play, hosts + off, sizes[b], &brk);
     if (e == BATCH_END_PLAY)
       break;
