@@ -1191,6 +1191,14 @@ static void *free_worker(void *p) {
   return NULL;
 }
 
+/* A warning of the free strategy, once a run (Display shows each once). */
+static void free_warn(RtRun *run, unsigned bit, const char *msg) {
+  if (run->free_warned & bit)
+    return;
+  run->free_warned |= bit;
+  rt_out_warning(run, "%s", msg);
+}
+
 /* One play with the free strategy (strategy/free.py): each host goes
  * through its own tasks as fast as it can; the scheduler's thread walks
  * the hosts round-robin from where it stopped, starts the next task of
@@ -1212,9 +1220,9 @@ static void free_play(PlayRun *pr, bool pinned) {
   FreeJob *jobs = rt_xcalloc((size_t)n + 1, sizeof *jobs);
   pthread_t *threads = rt_xcalloc((size_t)n + 1, sizeof *threads);
   bool *busy = rt_xcalloc((size_t)n + 1, sizeof *busy);
-  if (pr->play->max_fail_percentage >= 0 && !(run->free_warned & 4) && (run->free_warned |= 4))
-    rt_out_warning(run, "Using max_fail_percentage with the free strategy is not supported, as tasks are executed "
-                        "independently on each host");
+  if (pr->play->max_fail_percentage >= 0)
+    free_warn(run, 4, "Using max_fail_percentage with the free strategy is not supported, as tasks are executed "
+                      "independently on each host");
   run->lazy_banners = true;
   run->last_banner = NULL;
   for (;;) {
@@ -1258,11 +1266,11 @@ static void free_play(PlayRun *pr, bool pinned) {
           } else if (t->kind == RT_TASK_META) {
             meta_on(pr, h, x);
           } else {
-            if (!(run->free_warned & 1) && task_flag(h, x, RT_TK_RUN_ONCE) && (run->free_warned |= 1))
-              rt_out_warning(run, "Using run_once with the free strategy is not currently supported. This task "
+            if (task_flag(h, x, RT_TK_RUN_ONCE))
+              free_warn(run, 1, "Using run_once with the free strategy is not currently supported. This task "
                                   "will still be executed for every host in the inventory list.");
-            if (!(run->free_warned & 2) && task_flag(h, x, RT_TK_ANY_ERRORS_FATAL) && (run->free_warned |= 2))
-              rt_out_warning(run, "Using any_errors_fatal with the free strategy is not supported, as tasks are "
+            if (task_flag(h, x, RT_TK_ANY_ERRORS_FATAL))
+              free_warn(run, 2, "Using any_errors_fatal with the free strategy is not supported, as tasks are "
                                   "executed independently on each host");
             char *name = task_name(h, x);
             free(h->banner_text);
