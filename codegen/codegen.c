@@ -295,8 +295,9 @@ static void cg_types_init(Cg *g) {
                   CG_F(P, RtPlayDef, prompts),       CG_F(I32, RtPlayDef, nprompts),
                   CG_F(g->t_loc, RtPlayDef, loc),   CG_F(P, RtPlayDef, gather_args),
                   CG_F(g->t_kws, RtPlayDef, setup_kw), CG_F(P, RtPlayDef, vars_files),
-                  CG_F(I32, RtPlayDef, nvars_files), CG_F(P, RtPlayDef, tags)},
-      25, sizeof(RtPlayDef));
+                  CG_F(I32, RtPlayDef, nvars_files), CG_F(P, RtPlayDef, tags),
+                  CG_F(P, RtPlayDef, serial),        CG_F(P, RtPlayDef, strategy)},
+      27, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
                                                CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
@@ -1834,7 +1835,7 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
     vf[i] = cg_include(g, pl->vars_files[i]);
   LLVMValueRef vfiles = pl->nvars_files ? cg_table(g, g->t_ptr, vf, pl->nvars_files, "varsfiles") : cg_null(g);
   free(vf);
-  LLVMValueRef f[25] = {cg_cstr(g, pl->name ? pl->name : ""),
+  LLVMValueRef f[27] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
                         cg_i8(g, pl->gather_facts),
                         cg_i8(g, pl->force_handlers),
@@ -1858,8 +1859,10 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
                         LLVMConstArray2(g->t_ptr, skws, RT_TK_COUNT),
                         vfiles,
                         cg_i32(g, pl->nvars_files),
-                        cg_strs(g, pl->tags)};
-  return LLVMConstNamedStruct(g->t_playdef, f, 25);
+                        cg_strs(g, pl->tags),
+                        cg_fnref(g, pl->serial),
+                        cg_cstr_or_null(g, pl->strategy)};
+  return LLVMConstNamedStruct(g->t_playdef, f, 27);
 }
 
 static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {

@@ -293,6 +293,8 @@ typedef struct IrPlay {
   int32_t first_task, ntasks; /* its tasks in the program's table */
   IrExpr *gather_args;        /* setup's arguments for Gathering Facts (a dict), or NULL */
   IrExpr *setup_kw[RT_TK_COUNT]; /* Gathering Facts' per-host keywords (become*) */
+  IrExpr *serial;               /* serial: an int, "N%" or a list of them (templated), or NULL */
+  const char *strategy;         /* the strategy keyword as written (only linear runs), or NULL */
 } IrPlay;
 
 /* A file embedded at compile time (copy src). */

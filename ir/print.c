@@ -223,7 +223,8 @@ static const char *const pr_tk[RT_TK_COUNT] = {"name", "ignore_errors", "ignore_
                                               "run_once", "any_errors_fatal", "check_mode", "notify",
                                               "until", "retries", "delay", "loop_label", "loop_pause",
                                               "become", "become_user", "become_method", "become_flags",
-                                              "become_exe", "diff", "environment", "delegate_to"};
+                                              "become_exe", "diff", "environment", "delegate_to",
+                                              "throttle"};
 
 static void pr_indent(FILE *f, int depth) {
   for (int i = 0; i < depth; i++)

@@ -21,6 +21,7 @@
 #include "../frontend/jinja.h"
 #include "../modules/modules.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -377,8 +378,11 @@ static bool st_kw_runs(int k, const FeNode *v, bool play) {
   switch (k) {
   case FE_KW_DELEGATE_FACTS:
     return st_is_false(v);
-  case FE_KW_STRATEGY:
-    return v->kind == FE_SCALAR && (!strcmp(v->text, "linear") || !strcmp(v->text, "ansible.builtin.linear"));
+  case FE_KW_STRATEGY: {
+    const char *s = v->kind == FE_SCALAR ? v->text : "";
+    s += strncmp(s, "ansible.builtin.", 16) ? 0 : 16;
+    return !strcmp(s, "linear") || !strcmp(s, "free") || !strcmp(s, "host_pinned");
+  }
   case FE_KW_DEBUGGER:
     return v->kind == FE_SCALAR && !strcmp(v->text, "never");
   case FE_KW_CONNECTION:
@@ -401,7 +405,7 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_ANY_ERRORS_FATAL, FE_KW_CHECK_MODE, FE_KW_RETRIES, FE_KW_DELAY,
                               FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
                               FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE, FE_KW_DIFF, FE_KW_ENVIRONMENT,
-                              FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION};
+                              FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION, FE_KW_THROTTLE};
   for (int k = 0; k < FE_KW_COUNT; k++) {
     FeNode *v = ft && ft->kw[k] ? ft->kw[k] : x->kw[k];
     bool skip = !v || v == s->fp->kw[k];
@@ -648,6 +652,51 @@ static IrExpr *st_gather_args(St *s, FePlay *fp) {
   return m->n ? ir_lower_root(s->l, ir_lower_value(s->l, m), NULL) : NULL;
 }
 
+/* Whether scalar `v` is a serial item pct_to_int accepts: an integer, or
+ * an integer string with or without a trailing "%". */
+static bool st_serial_item_ok(const FeNode *v) {
+  if (v->kind != FE_SCALAR)
+    return false;
+  if (v->stype == FE_T_INT || v->stype == FE_T_FLOAT)
+    return true;
+  if (v->stype != FE_T_STR)
+    return false;
+  const char *p = v->text;
+  p += *p == '-' || *p == '+';
+  if (!isdigit((unsigned char)*p))
+    return false;
+  while (isdigit((unsigned char)*p))
+    p++;
+  p += *p == '%';
+  return *p == 0;
+}
+
+/* serial := int | "N%" | [int | "N%", ...] (templated): the expression the
+ * runtime cuts the play's hosts into batches with; constant items are
+ * checked here, templated ones when the play starts. */
+static IrExpr *st_serial(St *s, FeNode *v) {
+  if (!v || (v->kind == FE_SCALAR && v->stype == FE_T_NULL))
+    return NULL;
+  FeNode *l = st_list_node(s, v);
+  for (int i = 0; i < l->n; i++)
+    if (!ir_has_template(s->l, l->items[i]) && !st_serial_item_ok(l->items[i]))
+      pc_error_at(s->c, l->items[i]->loc,
+                  "serial must be an integer, a percentage (\"30%%\") or a list of them");
+  return ir_lower_root(s->l, ir_lower_value(s->l, v), v->kind == FE_SCALAR ? v->text : NULL);
+}
+
+/* strategy: linear, free and host_pinned run; debug (interactive) never
+ * will, in a compiled playbook; another name is refused by the build check. */
+static void st_strategy(St *s, IrPlay *ip, FeNode *v) {
+  if (!v || v->kind != FE_SCALAR)
+    return;
+  ip->strategy = v->text;
+  if (!strcmp(v->text, "debug") || !strcmp(v->text, "ansible.builtin.debug"))
+    pc_error_at(s->c, v->loc,
+                "the debug strategy is an interactive debugger: a compiled playbook cannot run it "
+                "(use strategy: linear, or ansible-playbook for debugging)");
+}
+
 /* The per-host keywords shared by every kind of task. */
 static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   FeNode *const *kw = x->kw;
@@ -670,6 +719,8 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   t->kw[RT_TK_ENVIRONMENT] = st_environment(s, &x->env);
   if (kw[FE_KW_DELEGATE_TO])
     t->kw[RT_TK_DELEGATE_TO] = st_kw_root(s, kw[FE_KW_DELEGATE_TO], false);
+  if (kw[FE_KW_THROTTLE])
+    t->kw[RT_TK_THROTTLE] = st_kw_root(s, kw[FE_KW_THROTTLE], false);
   st_keywords(s, t, x, NULL);
 }
 
@@ -1331,6 +1382,8 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   }
   if (fp->kw[FE_KW_CONNECTION])
     ip->connection = fp->kw[FE_KW_CONNECTION]->kind == FE_SCALAR ? fp->kw[FE_KW_CONNECTION]->text : NULL;
+  ip->serial = st_serial(s, fp->kw[FE_KW_SERIAL]);
+  st_strategy(s, ip, fp->kw[FE_KW_STRATEGY]);
   FeNode *order = fp->kw[FE_KW_ORDER];
   if (order) {
     static const char *const orders[] = {"inventory", "reverse_inventory", "sorted", "reverse_sorted", "shuffle",

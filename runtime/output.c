@@ -107,6 +107,16 @@ void rt_out_play(RtRun *run, const RtPlayDef *play) {
   pthread_mutex_unlock(&run->out_lock);
 }
 
+/* The free strategy's banner before a host's result (the default
+ * callback's _last_task_banner check); out_lock held. */
+static void lazy_banner(RtHost *h) {
+  RtRun *run = h->run;
+  if (!run->lazy_banners || !h->banner_item || run->last_banner == h->banner_item)
+    return;
+  run->last_banner = h->banner_item;
+  banner(h->banner_text);
+}
+
 void rt_out_task(RtRun *run, const RtTaskDef *t, const char *name) {
   pthread_mutex_lock(&run->out_lock);
   char *msg = rt_xasprintf("%s [%s]", t->handler ? "RUNNING HANDLER" : "TASK", name);
@@ -288,6 +298,7 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
     rt_buf_putc(&line, '\n');
   }
   pthread_mutex_lock(&h->run->out_lock);
+  lazy_banner(h);
   fwrite(line.data, 1, line.len, stdout);
   fflush(stdout);
   pthread_mutex_unlock(&h->run->out_lock);
@@ -322,6 +333,7 @@ void rt_out_diff(RtHost *h, const RtValue *result) {
     rt_buf_putc(&b, '\n');
   if (b.len) {
     pthread_mutex_lock(&h->run->out_lock);
+    lazy_banner(h);
     fwrite(b.data, 1, b.len, stdout);
     fflush(stdout);
     pthread_mutex_unlock(&h->run->out_lock);

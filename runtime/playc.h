@@ -160,6 +160,7 @@ typedef enum RtTaskKw {
    * template giving one; inner keys override outer ones (runtime/env.c) */
   RT_TK_ENVIRONMENT,
   RT_TK_DELEGATE_TO,      /* the host the task runs on (local_action: localhost) */
+  RT_TK_THROTTLE,         /* throttle: at most this many hosts run the task at once (an int) */
   RT_TK_COUNT
 } RtTaskKw;
 
@@ -281,6 +282,10 @@ typedef struct RtPlayDef {
   const RtIncludeDef *const *vars_files;
   int32_t nvars_files;
   const char *const *tags; /* the play's own tags, NULL-terminated (--list-tasks) */
+  /* serial: an int, a "N%" string or a list of both, templated with the
+   * play's vars (the batches, run.c); NULL: one batch of every host */
+  RtExprFn serial;
+  const char *strategy; /* the play's strategy keyword (linear), or NULL: ANSIBLE_STRATEGY decides */
 } RtPlayDef;
 
 /* A file embedded at compile time (copy src=, template src=). */

@@ -207,6 +207,8 @@ void rt_report_play(RtRun *run, const RtPlayDef *play) {
   pthread_mutex_unlock(&run->out_lock);
 }
 
+static JTask *jtask(RtReport *r, const RtTaskDef *t);
+
 void rt_report_task(RtRun *run, const RtTaskDef *t, const char *name) {
   RtReport *r = run->report;
   if (!r || !t)
@@ -227,7 +229,9 @@ void rt_report_task(RtRun *run, const RtTaskDef *t, const char *name) {
     rt_list_push(rt_dict_get(play, "tasks"), e);
     r->task = e;
   }
-  if (run->opt.out_junit) {
+  /* a later serial batch runs the same tasks: the junit callback keys its
+   * test cases by task (uuid), so the batch's results join the first's */
+  if (run->opt.out_junit && !(run->batch_index > 0 && jtask(r, t))) {
     r->jt = rt_xrealloc(r->jt, sizeof *r->jt * (size_t)(r->njt + 1));
     JTask *j = &r->jt[r->njt++];
     memset(j, 0, sizeof *j);

@@ -726,6 +726,12 @@ struct RtRun {
   bool failed_prompt;    /* a vars_prompt could not be answered: exit 1 */
   struct RtVaultRun *vault;  /* vault_value.c: secrets and decrypted values */
   struct RtReport *report;   /* report.c: --output and --profile, or NULL */
+  /* the free strategy: a result's TASK banner is printed before it when its
+   * task is not the last one announced (output.c, under out_lock) */
+  bool lazy_banners;
+  const void *last_banner;
+  unsigned free_warned; /* the free strategy's warnings given (Display shows each once) */
+  int batch_index;      /* the running play's serial batch, 0 for the first */
 };
 
 typedef struct RtCounts {
@@ -752,6 +758,8 @@ struct RtHost {
   RtValue **locals;     /* the running template's local slots (tplstmt.c), or NULL */
   int32_t nlocals;
   RtCounts counts;
+  const void *banner_item; /* the free strategy: the item the host runs, and its banner */
+  char *banner_text;
   /* state of the running task */
   RtValue *loop_items;  /* borrowed from the task function */
   RtValue *results;     /* list of per-item results */

@@ -195,10 +195,14 @@ static void *worker(void *p) {
   }
 }
 
-/* Runs fn on every host with up to `forks` threads; returns when all are done. */
-static void run_parallel(RtRun *run, RtHost **hosts, int n, void (*fn)(RtHost *, void *), void *arg) {
+/* Runs fn on every host with up to `forks` threads (fewer when `throttle`
+ * is positive and lower); returns when all are done. */
+static void run_parallel(RtRun *run, RtHost **hosts, int n, int throttle, void (*fn)(RtHost *, void *),
+                         void *arg) {
   Work w = {hosts, n, 0, fn, arg};
   int nt = run->opt.forks < n ? run->opt.forks : n;
+  if (throttle > 0 && throttle < nt)
+    nt = throttle;
   if (nt <= 1) {
     worker(&w);
     return;
@@ -219,12 +223,14 @@ typedef struct PlayRun {
   const RtPlayDef *play;
   RtHost **hosts; /* the play's hosts, by play index */
   int n;
+  int batch_size;     /* the batch's hosts, with those that failed before (iterator.batch_size) */
   RtIter it;
   bool in_handlers;
   uint8_t *role_ran;  /* [host * nroles + role]: a task of the role ran (ok or failed) */
   uint8_t *role_done; /* [host * nroles + role]: role_complete ran after a task ran */
   int nroles;
   bool break_play;    /* any_errors_fatal / max_fail_percentage stopped the play */
+  bool free;          /* the free or host_pinned strategy: run_once runs on every host */
   RtValue **params;   /* include instances' loop variables, released with the play */
   size_t nparams;
 } PlayRun;
@@ -705,6 +711,37 @@ static bool task_flag(RtHost *h, const RtItem *x, int kw) {
   return b == 1;
 }
 
+/* The task's throttle for host `h` (templated with its vars; 0: none);
+ * false after setting the run's abort message when it is no integer. */
+static bool task_throttle(RtHost *h, const RtItem *x, int *out) {
+  const RtTaskDef *t = x->task;
+  *out = 0;
+  if (!t->kw[RT_TK_THROTTLE])
+    return true;
+  h->task = t;
+  h->inc = x->inc;
+  RtValue *v = t->kw[RT_TK_THROTTLE](h);
+  bool ok = true;
+  if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL) {
+    *out = rt_kind(v) == RT_BOOL ? v->u.b : v->u.i > INT32_MAX ? INT32_MAX : v->u.i < 0 ? 0 : (int)v->u.i;
+  } else if (rt_kind(v) == RT_FLOAT) {
+    *out = v->u.f > INT32_MAX ? INT32_MAX : v->u.f < 0 ? 0 : (int)v->u.f;
+  } else {
+    char *end = NULL;
+    long n = rt_kind(v) == RT_STR ? strtol(v->u.str.s, &end, 10) : 0;
+    ok = rt_kind(v) == RT_STR && end != v->u.str.s && *end == 0;
+    *out = n < 0 ? 0 : n > INT32_MAX ? INT32_MAX : (int)n;
+  }
+  rt_decref(v);
+  if (!ok) {
+    pthread_mutex_lock(&h->run->out_lock);
+    if (!h->run->abort_msg)
+      h->run->abort_msg = rt_xstrdup("Failed to convert the throttle value to an integer.");
+    pthread_mutex_unlock(&h->run->out_lock);
+  }
+  return ok;
+}
+
 static bool result_changed(const RtValue *r) {
   const RtValue *c = r ? rt_dict_get(r, "changed") : NULL;
   return c && rt_truth((RtValue *)c, NULL) == 1;
@@ -751,7 +788,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
   case RT_STATUS_FAILED: {
     role_ran = true;
     RtHState *before = pr->it.states[hi];
-    if (task_flag(h, x, RT_TK_RUN_ONCE)) {
+    if (!pr->free && task_flag(h, x, RT_TK_RUN_ONCE)) {
       for (int i = 0; i < pr->n; i++)
         if (!pr->hosts[i]->unreachable)
           mark_failed(pr, i);
@@ -800,7 +837,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
     role_ran = true;
     if (h->last_status == RT_STATUS_CHANGED)
       notify(pr, h, x);
-    if (h->last_result && task_flag(h, x, RT_TK_RUN_ONCE))
+    if (h->last_result && !pr->free && task_flag(h, x, RT_TK_RUN_ONCE))
       share_facts(pr, h, t, h->last_result);
     if (!is_include) {
       c->ok++;
@@ -812,7 +849,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
   if (t->role && role_ran)
     pr->role_ran[hi * pr->nroles + t->role->id] = 1;
   if (t->register_var && h->last_result && h->last_status != RT_STATUS_UNREACHABLE &&
-      task_flag(h, x, RT_TK_RUN_ONCE)) /* run_once: every host of the play gets the result */
+      !pr->free && task_flag(h, x, RT_TK_RUN_ONCE)) /* run_once: every host of the play gets the result */
     for (int i = 0; i < pr->n; i++)
       if (pr->hosts[i] != h && !pr->hosts[i]->unreachable)
         rt_host_set_fact(pr->hosts[i], t->register_var, rt_unsafe_wrap(h->last_result));
@@ -1080,8 +1117,11 @@ static void linear(PlayRun *pr) {
     }
     if (nb == 0)
       continue;
+    int throttle = 0;
+    if (!task_flag(batch[0], x, RT_TK_RUN_ONCE) && !task_throttle(batch[0], x, &throttle))
+      break;
     Round r = {pr, x};
-    run_parallel(run, batch, nb, run_item_on, &r);
+    run_parallel(run, batch, nb, throttle, run_item_on, &r);
     if (rt_interrupted()) /* the steps in flight ended without a result */
       break;
     bool failed_now = false;
@@ -1110,7 +1150,7 @@ static void linear(PlayRun *pr) {
       }
     }
     if (pr->play->max_fail_percentage >= 0 &&
-        percent_failed(pr) * 100 > pr->play->max_fail_percentage * pr->n) {
+        percent_failed(pr) * 100 > pr->play->max_fail_percentage * pr->batch_size) {
       for (int i = 0; i < pr->n; i++)
         if (!pr->hosts[i]->failed) {
           pr->hosts[i]->failed = true;
@@ -1134,6 +1174,199 @@ static void linear(PlayRun *pr) {
   }
   free(selected);
   free(batch);
+}
+
+/* ---- the free strategy ------------------------------------------------------------------ */
+
+enum { STRATEGY_LINEAR, STRATEGY_FREE, STRATEGY_HOST_PINNED, STRATEGY_OTHER };
+
+static int strategy_named(const char *s) {
+  if (!s || !*s)
+    return STRATEGY_LINEAR;
+  if (!strncmp(s, "ansible.builtin.", 16))
+    s += 16;
+  return !strcmp(s, "linear") ? STRATEGY_LINEAR
+         : !strcmp(s, "free") ? STRATEGY_FREE
+         : !strcmp(s, "host_pinned") ? STRATEGY_HOST_PINNED
+                                     : STRATEGY_OTHER;
+}
+
+/* The play's strategy: its keyword, else ANSIBLE_STRATEGY, else linear. */
+static int play_strategy(const RtPlayDef *play) {
+  return strategy_named(play->strategy ? play->strategy : getenv("ANSIBLE_STRATEGY"));
+}
+
+/* The free strategy's workers: one thread per (host, task) in flight, at
+ * most `forks` of them (throttle: fewer for that task); each reports its
+ * host on the done list when its task ends. */
+typedef struct FreePool {
+  PlayRun *pr;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int *done; /* play indexes whose task ended, not yet processed */
+  int ndone;
+  int running;
+} FreePool;
+
+typedef struct FreeJob {
+  FreePool *pool;
+  RtHost *h;
+  RtItem *x;
+} FreeJob;
+
+static void *free_worker(void *p) {
+  FreeJob *j = p;
+  Round r = {j->pool->pr, j->x};
+  if (!rt_interrupted())
+    run_item_on(j->h, &r);
+  pthread_mutex_lock(&j->pool->mu);
+  j->pool->done[j->pool->ndone++] = j->h->play_index;
+  pthread_cond_signal(&j->pool->cv);
+  pthread_mutex_unlock(&j->pool->mu);
+  return NULL;
+}
+
+/* A warning of the free strategy, once a run (Display shows each once). */
+static void free_warn(RtRun *run, unsigned bit, const char *msg) {
+  if (run->free_warned & bit)
+    return;
+  run->free_warned |= bit;
+  rt_out_warning(run, "%s", msg);
+}
+
+/* One play with the free strategy (strategy/free.py): each host goes
+ * through its own tasks as fast as it can; the scheduler's thread walks
+ * the hosts round-robin from where it stopped, starts the next task of
+ * every host that is not busy (up to `forks` at once, a task's throttle
+ * counting the hosts running that same task), then processes the results
+ * that came in. Meta tasks run on the scheduler's thread. run_once runs on
+ * every host and any_errors_fatal and max_fail_percentage do nothing, with
+ * Ansible's warnings. Results print as they come, each after a TASK banner
+ * when its task is not the last one announced (the default callback's
+ * _last_task_banner). */
+static void free_play(PlayRun *pr, bool pinned) {
+  RtRun *run = pr->run;
+  int n = pr->n, last = 0;
+  FreePool pool = {0};
+  pool.pr = pr;
+  pool.done = rt_xcalloc((size_t)n + 1, sizeof *pool.done);
+  pthread_mutex_init(&pool.mu, NULL);
+  pthread_cond_init(&pool.cv, NULL);
+  FreeJob *jobs = rt_xcalloc((size_t)n + 1, sizeof *jobs);
+  pthread_t *threads = rt_xcalloc((size_t)n + 1, sizeof *threads);
+  bool *busy = rt_xcalloc((size_t)n + 1, sizeof *busy);
+  if (pr->play->max_fail_percentage >= 0)
+    free_warn(run, 4, "Using max_fail_percentage with the free strategy is not supported, as tasks are executed "
+                      "independently on each host");
+  run->lazy_banners = true;
+  run->last_banner = NULL;
+  for (;;) {
+    int left = 0;
+    for (int i = 0; i < n; i++)
+      left += !pr->hosts[i]->unreachable;
+    if (left == 0) {
+      rt_out_banner(run, "NO MORE HOSTS LEFT");
+      break;
+    }
+    bool work = false, started = false;
+    int start = last;
+    while (!rt_interrupted() && !run->abort_msg) {
+      RtHost *h = pr->hosts[last];
+      bool advance = true;
+      if (!h->unreachable && busy[last]) {
+        work = true;
+      } else if (!h->unreachable) {
+        RtHState *st = NULL;
+        RtItem *x = rt_iter_next(&pr->it, last, true, &st);
+        if (x) {
+          work = true;
+          int throttle = 0;
+          if (!task_throttle(h, x, &throttle))
+            break;
+          int same = 0;
+          for (int i = 0; i < n; i++)
+            same += busy[i] && jobs[i].x == x;
+          if (throttle > 0 && same >= throttle)
+            break;
+          if (pool.running >= run->opt.forks) { /* host_pinned: the scan starts again where it began */
+            if (pinned)
+              last = start;
+            break;
+          }
+          pr->it.states[last] = st;
+          const RtTaskDef *t = x->task;
+          if (!t->handler && t->role && !t->role->allow_duplicates &&
+              pr->role_done[last * pr->nroles + t->role->id] && t->kind != RT_TASK_META) {
+            advance = false; /* the role already ran here: look at this host's next task */
+          } else if (t->kind == RT_TASK_META) {
+            meta_on(pr, h, x);
+          } else {
+            if (task_flag(h, x, RT_TK_RUN_ONCE))
+              free_warn(run, 1, "Using run_once with the free strategy is not currently supported. This task "
+                                  "will still be executed for every host in the inventory list.");
+            if (task_flag(h, x, RT_TK_ANY_ERRORS_FATAL))
+              free_warn(run, 2, "Using any_errors_fatal with the free strategy is not supported, as tasks are "
+                                  "executed independently on each host");
+            char *name = task_name(h, x);
+            free(h->banner_text);
+            h->banner_text = rt_xasprintf("%s [%s]", t->handler ? "RUNNING HANDLER" : "TASK", name);
+            rt_report_task(run, t, name); /* v2_playbook_on_task_start: per host under free */
+            free(name);
+            h->banner_item = x;
+            busy[last] = true;
+            jobs[last] = (FreeJob){&pool, h, x};
+            pthread_mutex_lock(&pool.mu);
+            pool.running++;
+            pthread_mutex_unlock(&pool.mu);
+            if (pthread_create(&threads[last], NULL, free_worker, &jobs[last]) != 0)
+              rt_panic(__FILE__, __LINE__, "pthread_create");
+            started = true;
+          }
+        }
+      }
+      if (!advance)
+        continue;
+      last = (last + 1) % n;
+      if (last == start)
+        break;
+    }
+    /* the results that came in: wait for one when nothing else can start */
+    pthread_mutex_lock(&pool.mu);
+    while (pool.ndone == 0 && pool.running > 0 && (!started || pool.running >= run->opt.forks))
+      pthread_cond_wait(&pool.cv, &pool.mu);
+    int nd = pool.ndone;
+    int *done = rt_xcalloc((size_t)nd + 1, sizeof *done);
+    memcpy(done, pool.done, sizeof *done * (size_t)nd);
+    pool.ndone = 0;
+    pool.running -= nd;
+    pthread_mutex_unlock(&pool.mu);
+    for (int k = 0; k < nd; k++) {
+      int i = done[k];
+      RtHost *h = pr->hosts[i];
+      pthread_join(threads[i], NULL);
+      busy[i] = false;
+      if (rt_interrupted() || run->abort_msg)
+        continue;
+      RtItem *x = jobs[i].x;
+      process_result(pr, h, x);
+      if (x->task->kind == RT_TASK_INCLUDE_TASKS || x->task->kind == RT_TASK_INCLUDE_ROLE)
+        process_includes(pr, x, &h, 1);
+    }
+    free(done);
+    if (rt_interrupted() || run->abort_msg || (!work && pool.running == 0))
+      break;
+  }
+  /* an interrupt or an error: the tasks in flight end without a result */
+  for (int i = 0; i < n; i++)
+    if (busy[i])
+      pthread_join(threads[i], NULL);
+  run->lazy_banners = false;
+  pthread_mutex_destroy(&pool.mu);
+  pthread_cond_destroy(&pool.cv);
+  free(pool.done);
+  free(jobs);
+  free(threads);
+  free(busy);
 }
 
 /* ---- plays ---------------------------------------------------------------------------------- */
@@ -1280,6 +1513,191 @@ int *rt_play_hosts(RtRun *run, const RtPlayDef *play, int *count) {
   return idx;
 }
 
+/* pct_to_int: a serial item as a number of hosts out of `n` ("30%" of n,
+ * at least 1); false after setting the run's abort message when the item
+ * is no integer (Python's int() refuses it). */
+static bool serial_item(RtRun *run, const RtValue *v, int n, int *out) {
+  switch (rt_kind(v)) {
+  case RT_BOOL:
+    *out = v->u.b;
+    return true;
+  case RT_INT:
+    *out = v->u.i > INT32_MAX ? INT32_MAX : v->u.i < INT32_MIN ? INT32_MIN : (int)v->u.i;
+    return true;
+  case RT_FLOAT:
+    *out = v->u.f >= INT32_MAX ? INT32_MAX : v->u.f <= INT32_MIN ? INT32_MIN : (int)v->u.f;
+    return true;
+  case RT_STR: {
+    const char *str = v->u.str.s;
+    size_t len = v->u.str.len;
+    bool pct = len > 0 && str[len - 1] == '%';
+    char *end = NULL;
+    long x = strtol(str, &end, 10);
+    while (end && (*end == ' ' || *end == '\t'))
+      end++;
+    if (end != str && end == str + len - pct && x > INT32_MIN && x < INT32_MAX) {
+      int k = pct ? (int)((double)x / 100.0 * n) : (int)x;
+      *out = pct && k == 0 ? 1 : k;
+      return true;
+    }
+    if (!run->abort_msg)
+      run->abort_msg = rt_xasprintf("Unexpected Exception, this is probably a bug: invalid literal for int() "
+                                    "with base 10: '%.*s'",
+                                    (int)(len - pct), str);
+    return false;
+  }
+  default:
+    if (!run->abort_msg)
+      run->abort_msg = rt_xasprintf("Unexpected Exception, this is probably a bug: int() argument must be a "
+                                    "string, a bytes-like object or a real number, not '%s'",
+                                    rt_kind(v) == RT_DICT ? "dict" : rt_kind(v) == RT_LIST ? "list" : "NoneType");
+    return false;
+  }
+}
+
+/* _get_serialized_batches: the sizes of the play's batches over its `n`
+ * hosts (serial templated with the play's vars through host `first`; each
+ * item in turn, the last one repeating; an item <= 0 takes every host
+ * left). Returns the sizes (malloc'd) and their count in *nb, or NULL after
+ * an error (the run's abort message). */
+static int *serial_batches(RtRun *run, const RtPlayDef *play, RtHost *first, int n, int *nb) {
+  int *sizes = rt_xcalloc((size_t)n + 1, sizeof *sizes);
+  *nb = 0;
+  int nitems = 0, *items = NULL;
+  if (play->serial && first) {
+    first->task = NULL;
+    first->inc = NULL;
+    RtValue *v = play->serial(first);
+    if (rt_is_error(v)) {
+      RtBuf b = {0};
+      rt_render_str(&b, v);
+      if (!run->abort_msg)
+        run->abort_msg = rt_xasprintf("serial: %s", b.data ? b.data : "error");
+      rt_buf_free(&b);
+      rt_decref(v);
+      free(sizes);
+      return NULL;
+    }
+    bool list = rt_kind(v) == RT_LIST;
+    size_t len = list ? rt_len(v) : rt_kind(v) == RT_NONE ? 0 : 1;
+    items = rt_xcalloc(len + 1, sizeof *items);
+    for (size_t i = 0; i < len; i++)
+      if (!serial_item(run, list ? rt_list_at(v, i) : v, n, &items[nitems++])) {
+        rt_decref(v);
+        free(items);
+        free(sizes);
+        return NULL;
+      }
+    rt_decref(v);
+  }
+  int left = n, cur = 0;
+  while (left > 0) {
+    int size = nitems ? items[cur] : -1;
+    if (size <= 0) {
+      sizes[(*nb)++] = left;
+      break;
+    }
+    size = size < left ? size : left;
+    sizes[(*nb)++] = size;
+    left -= size;
+    if (cur < nitems - 1)
+      cur++;
+  }
+  free(items);
+  return sizes;
+}
+
+/* The playbook-level outcome of one batch (PlaybookExecutor.run). */
+typedef enum BatchEnd {
+  BATCH_NEXT,     /* go on with the next batch */
+  BATCH_END_PLAY, /* meta: end_play: no more batches, the next play runs */
+  BATCH_BREAK,    /* the batch's hosts all failed: the playbook stops */
+} BatchEnd;
+
+/* One batch of a play (TaskQueueManager.run): the play banner, then the
+ * play's sections on the batch's hosts `bh` (the hosts that failed before
+ * stay in the batch but do not run). Sets *brk when any_errors_fatal or
+ * max_fail_percentage broke the play (RUN_FAILED_BREAK_PLAY). */
+static BatchEnd run_batch(RtRun *run, const RtPlayDef *play, RtHost **bh, int bn, bool *brk) {
+  PlayRun pr = {0};
+  pr.run = run;
+  pr.play = play;
+  pr.batch_size = bn;
+  pr.hosts = rt_xcalloc((size_t)bn + 1, sizeof *pr.hosts);
+  /* the batch keeps the hosts that failed before: TQM.run marks them
+   * failed (they are in the play's _removed_hosts) and they do not run */
+  memset(run->play_removed, 0, sizeof *run->play_removed * (size_t)run->inv.nhosts);
+  for (int i = 0; i < run->nhosts_alloc; i++)
+    if (run->hosts[i] && (run->hosts[i]->failed || run->hosts[i]->unreachable))
+      run->play_removed[i] = 1;
+  free(run->play_batch);
+  run->play_batch = rt_xcalloc((size_t)bn + 1, sizeof *run->play_batch);
+  run->nplay_batch = bn;
+  for (int i = 0; i < bn; i++) {
+    run->play_batch[i] = bh[i]->index;
+    if (!bh[i]->failed && !bh[i]->unreachable)
+      pr.hosts[pr.n++] = bh[i];
+  }
+  rt_out_play(run, play);
+  if (pr.n == 0) { /* every host failed before: the banner alone */
+    free(pr.hosts);
+    return BATCH_NEXT;
+  }
+  pr.nroles = run->prog->nroles > 0 ? run->prog->nroles : 1;
+  pr.role_ran = rt_xcalloc((size_t)pr.n * (size_t)pr.nroles + 1, 1);
+  pr.role_done = rt_xcalloc((size_t)pr.n * (size_t)pr.nroles + 1, 1);
+  for (int i = 0; i < pr.n; i++) {
+    RtHost *h = pr.hosts[i];
+    h->play_index = i;
+    h->processed = true;
+    h->task = NULL;
+    h->inc = NULL;
+  }
+  rt_iter_init(&pr.it, run, play, pr.n, play->gather_facts);
+  run->end_play = false;
+  run->play = &pr;
+  pr.free = play_strategy(play) != STRATEGY_LINEAR;
+  if (pr.free)
+    free_play(&pr, play_strategy(play) == STRATEGY_HOST_PINNED);
+  else
+    linear(&pr);
+  /* TaskQueueManager.run re-saves iterator.get_failed_hosts() after the play:
+   * a host that failed in a block whose always ran (or in a force_handlers
+   * play) is failed though its state completed after the failure */
+  for (int i = 0; i < pr.n && !rt_interrupted(); i++) {
+    if (!pr.hosts[i]->unreachable) /* StrategyBase.run: one more pass, to the final state */
+      rt_iter_next(&pr.it, i, false, NULL);
+    if (rt_iter_is_failed(&pr.it, i))
+      pr.hosts[i]->failed = true;
+  }
+  run->play = NULL;
+  /* "if len(batch) == failed_hosts_count": the batch counts the hosts that
+   * failed before, the count only this batch's failures and unreachables */
+  int failed_now = 0;
+  for (int i = 0; i < pr.n; i++)
+    failed_now += pr.hosts[i]->failed + pr.hosts[i]->unreachable;
+  for (int i = 0; i < pr.n; i++) {
+    pr.hosts[i]->task = NULL;
+    pr.hosts[i]->inc = NULL;
+    pr.hosts[i]->play_index = -1;
+  }
+  *brk |= pr.break_play;
+  for (size_t i = 0; i < pr.nparams; i++)
+    rt_decref(pr.params[i]);
+  free(pr.params);
+  rt_iter_free(&pr.it);
+  free(pr.hosts);
+  free(pr.role_ran);
+  free(pr.role_done);
+  if (run->end_play)
+    return BATCH_END_PLAY;
+  return failed_now == bn ? BATCH_BREAK : BATCH_NEXT;
+}
+
+/* One play: its hosts in its order, cut into serial batches, each run as
+ * a play of its own (PlaybookExecutor.run). Returns false when the
+ * playbook must stop: a batch whose hosts all failed, any_errors_fatal or
+ * max_fail_percentage, a failed prompt or an error. */
 static bool run_play(RtRun *run, const RtPlayDef *play) {
   char *vault_err = rt_vault_play_check(run, play); /* encrypted vars files load when the play starts */
   if (vault_err) {
@@ -1288,28 +1706,17 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
   }
   int n = 0;
   int *idx = rt_play_hosts(run, play, &n);
-  PlayRun pr = {0};
-  pr.run = run;
-  pr.play = play;
-  pr.hosts = rt_xcalloc((size_t)n + 1, sizeof *pr.hosts);
+  RtHost **hosts = rt_xcalloc((size_t)n + 1, sizeof *hosts);
   for (int i = 0; i < n; i++)
-    pr.hosts[i] = host_get(run, idx[i]);
-  play_order(play, pr.hosts, n);
-  /* the batch keeps the hosts that failed in earlier plays: TQM.run marks
-   * them failed (they are in the play's _removed_hosts) and they do not run */
+    hosts[i] = host_get(run, idx[i]);
+  free(idx);
+  play_order(play, hosts, n);
+  RtHost *first = NULL; /* the first host that runs: prompts and serial are templated with it */
+  for (int i = 0; i < n && !first; i++)
+    if (!hosts[i]->failed && !hosts[i]->unreachable)
+      first = hosts[i];
   free(run->play_removed);
   run->play_removed = rt_xcalloc((size_t)run->inv.nhosts + 1, sizeof *run->play_removed);
-  free(run->play_batch);
-  run->play_batch = idx;
-  run->nplay_batch = n;
-  for (int i = 0; i < n; i++) {
-    RtHost *h = pr.hosts[i];
-    idx[i] = h->index;
-    if (!h->failed && !h->unreachable)
-      pr.hosts[pr.n++] = h;
-    else
-      run->play_removed[h->index]++;
-  }
   free(run->play_all);
   run->play_all = rt_inventory_match(&run->inv, play->hosts, &run->nplay_all);
   free(run->public_roles);
@@ -1322,62 +1729,45 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     rt_list_push(run->play_role_names, rt_strz(play->role_names[i]));
   for (int i = 0; play->dep_role_names && play->dep_role_names[i]; i++)
     rt_list_push(run->play_dep_names, rt_strz(play->dep_role_names[i]));
-  if (pr.n > 0 && !prompts(run, play, pr.hosts[0])) {
-    free(pr.hosts);
+  if (first && !prompts(run, play, first)) {
+    free(hosts);
     run->failed_prompt = true;
     return false;
   }
-  rt_out_play(run, play);
-  if (pr.n == 0) {
+  if (n == 0) {
+    rt_out_play(run, play);
     rt_out_skip_line(run, "skipping: no hosts matched");
-    free(pr.hosts);
+    free(hosts);
     return true;
   }
-  pr.nroles = run->prog->nroles > 0 ? run->prog->nroles : 1;
-  pr.role_ran = rt_xcalloc((size_t)pr.n * (size_t)pr.nroles + 1, 1);
-  pr.role_done = rt_xcalloc((size_t)pr.n * (size_t)pr.nroles + 1, 1);
-  for (int i = 0; i < pr.n; i++) {
-    RtHost *h = pr.hosts[i];
+  for (int i = 0; i < n; i++) {
+    RtHost *h = hosts[i];
+    if (h->failed || h->unreachable)
+      continue;
     h->play = play;
-    h->play_index = i;
     free(h->vars_files); /* a new play: its vars_files are chosen afresh */
     h->vars_files = NULL;
     rt_host_clear_level(h, RT_LV_VARS_FILES);
-    h->processed = true;
     h->conn_type = play->connection ? play->connection : run->opt.connection;
     h->task = NULL;
     h->inc = NULL;
   }
-  rt_iter_init(&pr.it, run, play, pr.n, play->gather_facts);
-  run->end_play = false;
-  run->play = &pr;
-  linear(&pr);
-  /* TaskQueueManager.run re-saves iterator.get_failed_hosts() after the play:
-   * a host that failed in a block whose always ran (or in a force_handlers
-   * play) is failed though its state completed after the failure */
-  for (int i = 0; i < pr.n && !rt_interrupted(); i++) {
-    if (!pr.hosts[i]->unreachable) /* StrategyBase.run: one more pass, to the final state */
-      rt_iter_next(&pr.it, i, false, NULL);
-    if (rt_iter_is_failed(&pr.it, i))
-      pr.hosts[i]->failed = true;
+  int nb = 0;
+  int *sizes = serial_batches(run, play, first, n, &nb);
+  bool brk = false, stop = !sizes;
+  for (int b = 0, off = 0; sizes && b < nb && !rt_interrupted() && !run->abort_msg; off += sizes[b++]) {
+    run->batch_index = b;
+    BatchEnd e = run_batch(run, play, hosts + off, sizes[b], &brk);
+    if (e == BATCH_END_PLAY)
+      break;
+    if (e == BATCH_BREAK) {
+      stop = true;
+      break;
+    }
   }
-  run->play = NULL;
-  bool alive = false;
-  for (int i = 0; i < pr.n; i++)
-    alive |= !pr.hosts[i]->failed && !pr.hosts[i]->unreachable;
-  for (int i = 0; i < pr.n; i++) {
-    pr.hosts[i]->task = NULL;
-    pr.hosts[i]->inc = NULL;
-    pr.hosts[i]->play_index = -1;
-  }
-  for (size_t i = 0; i < pr.nparams; i++)
-    rt_decref(pr.params[i]);
-  free(pr.params);
-  rt_iter_free(&pr.it);
-  free(pr.hosts);
-  free(pr.role_ran);
-  free(pr.role_done);
-  return alive && !pr.break_play;
+  free(sizes);
+  free(hosts);
+  return !stop && !brk;
 }
 
 static void close_hosts(RtRun *run) {
@@ -1395,6 +1785,7 @@ static void close_hosts(RtRun *run) {
     free(h->vars_files);
     free(h->unreachable_msg);
     free(h->delegate_label); /* set when a run stopped inside a delegated task */
+    free(h->banner_text);
     free(h->env);
     free(h);
   }
@@ -1411,8 +1802,26 @@ static void close_hosts(RtRun *run) {
   run->play_role_names = run->play_dep_names = NULL;
 }
 
+/* ANSIBLE_STRATEGY: the strategy of the plays that name none; playc runs
+ * linear only, so another one stops the run before it starts (exit 1, as
+ * ansible-playbook's errors) rather than running the plays differently. */
+static bool strategy_env_ok(RtRun *run) {
+  const char *env = getenv("ANSIBLE_STRATEGY");
+  if (strategy_named(env) != STRATEGY_OTHER)
+    return true;
+  for (int32_t p = 0; p < run->prog->nplays; p++)
+    if (!run->prog->plays[p].strategy) {
+      run->abort_msg = rt_xasprintf("Invalid play strategy specified: %s (playc runs linear, free and "
+                                    "host_pinned)",
+                                    env);
+      return false;
+    }
+  return true;
+}
+
 int rt_run(RtRun *run) {
   pthread_mutex_init(&run->out_lock, NULL);
+  strategy_env_ok(run);
   for (int32_t p = 0; p < run->prog->nplays && !rt_interrupted() && !run->abort_msg; p++)
     if (!run_play(run, &run->prog->plays[p]))
       break;

@@ -21,6 +21,18 @@ expect "json report as ansible.posix.json" $PY "$src/compare.py" json ours.json 
 expect "junit report as ansible.builtin.junit" $PY "$src/compare.py" junit ours.xml junit/report-*.xml
 expect_eq "the default output is unchanged beside the reports" "$(recap theirs.out)" "$(recap ours.out)"
 
+# serial: a play entry per batch in the json report (each play start), the
+# junit test cases per task across batches (the callback keys them by task)
+cp "$src/serial.yml" "$work/"
+expect "compile serial" "$PLAYC" -O0 serial.yml -o serial
+./serial -i inv --output json=serial.json --output junit=serial.xml > /dev/null 2>&1
+expect_eq "serial: exit code" 0 $?
+mkdir junit-serial
+ANSIBLE_STDOUT_CALLBACK=ansible.posix.json $PY "$(command -v ansible-playbook)" -i inv serial.yml > serial.theirs.json 2>/dev/null
+JUNIT_OUTPUT_DIR=$work/junit-serial ANSIBLE_CALLBACKS_ENABLED=junit $PY "$(command -v ansible-playbook)" -i inv serial.yml > /dev/null 2>&1
+expect "serial: json report as ansible.posix.json" $PY "$src/compare.py" json serial.json serial.theirs.json
+expect "serial: junit report as ansible.builtin.junit" $PY "$src/compare.py" junit serial.xml junit-serial/serial-*.xml
+
 # colours as Display's when forced (no terminal here): result lines, included
 # lines, ...ignoring, the recap, warnings (one fork: hosts in order)
 ANSIBLE_FORCE_COLOR=1 ./report -f 1 -i inv > color.ours 2>&1

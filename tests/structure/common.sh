@@ -81,10 +81,14 @@ normalize_all() {
 # result_text OUT: the comparable text of a run — exit code, normalised
 # output (OUT.norm, made here if normalize_all has not), the files produced
 # under its base_dir
+# (strategy_*.yml, the free strategies: regrouped by host, see perhost.py)
 result_text() {
   [ -f "$1.norm" ] || normalize_all "$1"
   echo "exit: $(cat "$1.rc")"
-  cat "$1.norm"
+  case $(basename "$1") in
+    strategy_*) python3 "$S/perhost.py" < "$1.norm" ;;
+    *) cat "$1.norm" ;;
+  esac
   echo "FILES"
   tree "$(cat "$1.base")"
 }
