@@ -352,6 +352,7 @@ static int parse_args(RtRun *run, int argc, char **argv) {
 }
 
 static void free_run(RtRun *run) {
+  free(run->vars_error);
   rt_report_free(run);
   for (int i = 0; i < run->opt.ntags; i++)
     free((char *)run->opt.tags[i]);
@@ -430,10 +431,14 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     rt_out_warning(NULL, "provided hosts list is empty, only localhost is available. Note that "
                          "the implicit localhost does not match 'all'");
   if (!rt_inventory_load_vars(&run.inv, &err)) { /* host_group_vars, as AnsibleParserError */
-    rt_out_error("%s", err);
-    free(err);
-    free_run(&run);
-    return 4;
+    if (!run.opt.inventory_dump && !run.opt.list_hosts && !run.opt.list_tasks && !run.opt.list_tags) {
+      run.vars_error = err; /* when the first play starts */
+    } else {
+      rt_out_error("%s", err);
+      free(err);
+      free_run(&run);
+      return 4;
+    }
   }
   if (run.opt.inventory_dump) { /* ansible-inventory --list, to diff against it */
     RtBuf b = {0};

@@ -704,6 +704,9 @@ typedef struct RtOptions {
 struct RtRun {
   const RtProgram *prog;
   char *abort_msg;       /* an error that stops the run as an AnsibleError stops ansible-playbook, or NULL */
+  int abort_rc;          /* the exit status abort_msg gives (0: 1) */
+  char *vars_error;      /* a group_vars/host_vars file that did not load: reported when the first
+                            play starts, after its banner, as Ansible's on-demand loading does (exit 4) */
   struct PlayRun *play;  /* the play running (run.c's) */
   RtOptions opt;
   RtInventory inv;

@@ -1704,6 +1704,13 @@ static bool run_play(RtRun *run, const RtPlayDef *play) {
     run->abort_msg = vault_err;
     return false;
   }
+  if (run->vars_error) { /* the hosts' group_vars/host_vars load once the play has started */
+    rt_out_play(run, play);
+    run->abort_msg = run->vars_error;
+    run->vars_error = NULL;
+    run->abort_rc = 4;
+    return false;
+  }
   int n = 0;
   int *idx = rt_play_hosts(run, play, &n);
   RtHost **hosts = rt_xcalloc((size_t)n + 1, sizeof *hosts);
@@ -1833,7 +1840,7 @@ int rt_run(RtRun *run) {
     close_hosts(run);
     rt_decref(run->prompts);
     run->prompts = NULL;
-    return 1;
+    return run->abort_rc ? run->abort_rc : 1;
   }
   if (rt_interrupted()) { /* ansible-playbook's words; then the recap of what finished */
     fflush(stdout);

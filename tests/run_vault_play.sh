@@ -17,6 +17,7 @@ cd src || exit 1
 printf 'pw-one\n' > pw1
 printf 'pw-two\n' > pw2
 printf 'wrong\n' > pwbad
+printf 'pw-three\n' > pw3
 P1=PlainOne-$RANDOM$RANDOM   # plaintexts that must never reach the program
 P2=PlainTwo-$RANDOM$RANDOM
 P3=PlainThree-$RANDOM$RANDOM
@@ -61,6 +62,7 @@ indent() { sed "s/^/$(printf '%*s' "$1" '')/"; }
   echo '    - copy: {content: "{{ play_secret }}\n", dest: "{{ out }}/content.txt"}'
   echo '    - debug: msg="{{ role_var }} {{ role_default }} {{ enc_role_var }} {{ enc_role_default }}"'
   echo '    - debug: msg="{{ inv_secret | default(\"none\") }} {{ e_value | default(\"none\") }}"'
+  echo '    - debug: msg="{{ gv_secret | default(\"none\") }} {{ hv_secret | default(\"none\") }}"'
 } > pb.yml
 {
   vaulted file_inline "$P1-file" --vault-password-file pw1
@@ -87,6 +89,13 @@ ansible-vault encrypt --vault-password-file pw1 extra.yml >/dev/null 2>&1
   echo '      ansible_connection: local'
   vaulted inv_secret "$P2-inv" --vault-password-file pw1 | indent 6
 } > inv.yml
+# group_vars/ and host_vars/ beside an inventory: a whole encrypted file and
+# an inline value, opened at run time
+mkdir -p invdir/group_vars invdir/host_vars
+echo 'localhost ansible_connection=local' > invdir/hosts
+printf 'gv_secret: %s-groupvars\n' "$PF" > invdir/group_vars/all.yml
+ansible-vault encrypt --vault-id gv@pw3 invdir/group_vars/all.yml >/dev/null 2>&1
+vaulted hv_secret "$P3-hostvars" --vault-password-file pw1 > invdir/host_vars/localhost.yml
 cp inv.yml inv-enc.yml
 ansible-vault encrypt --vault-password-file pw1 inv-enc.yml >/dev/null 2>&1
 
@@ -127,6 +136,8 @@ both "two vault ids" -- -i inv.yml --vault-password-file pw1 --vault-id dev@pw2
 grep -q "$P1" "$work/p.out" && ok "the plaintext reaches the output (as Ansible prints it)" || bad "plaintext in output"
 both "labels in another order" -- -i inv.yml --vault-id dev@pw2 --vault-id pw1
 both "an encrypted inventory, -e @encrypted" -- -i inv-enc.yml -e @extra.yml --vault-id pw1 --vault-id dev@pw2
+both "encrypted group_vars, inline host_vars" -- -i invdir/hosts --vault-id pw1 --vault-id dev@pw2 --vault-id gv@pw3
+both "group_vars, no password opens them" -- -i invdir/hosts --vault-id pw1 --vault-id dev@pw2
 ANSIBLE_VAULT_ID_MATCH=1 both "ANSIBLE_VAULT_ID_MATCH" -- -i inv.yml --vault-id default@pw1 --vault-id dev@pw2
 
 echo "== missing and wrong passwords"
