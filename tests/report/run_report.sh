@@ -6,6 +6,9 @@
 . "$(dirname "$0")/../lib.sh"
 src=$PLAYC_SRC/tests/report
 PY=/usr/bin/python3
+# ansible.posix's json and profile_tasks callbacks: Debian's collections, as
+# scripts/deps.sh unpacks them (or PLAYC_ANSIBLE_COLLECTIONS)
+export ANSIBLE_COLLECTIONS_PATH=${PLAYC_ANSIBLE_COLLECTIONS:-/opt/playc/ansible-collections}
 cp -r "$src/report.yml" "$src/inc.yml" "$src/listing.yml" "$src/roles" "$work/"
 cd "$work"
 printf 'h1 ansible_connection=local ansible_python_interpreter=/usr/bin/python3\nh2 ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n' > inv
