@@ -14,10 +14,12 @@
 #include <string.h>
 
 /* The schema (compiled into playc too: MOD_SCHEMA_ONLY). The action passes
- * every other argument to the manager's module, which checks them. */
+ * every other argument to the manager's module, which checks them: the
+ * package module's own `required` name and state are never checked (the
+ * action does not run it), so `package: update_cache=true` runs apt. */
 static const ModParam package_params[] = {
-    {.name = "name", .type = MP_RAW, .required = true},
-    {.name = "state", .type = MP_STR, .required = true},
+    {.name = "name", .type = MP_RAW},
+    {.name = "state", .type = MP_STR},
     {.name = "use", .type = MP_STR, .def = "auto"},
 };
 const ModSchema mod_schema_package = {
