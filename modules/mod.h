@@ -238,6 +238,10 @@ RtValue *mod_py_shlex_split(const char *s);
 /* Shell that records Ansible's pkg_mgr fact (record pkg_mgr) and its
  * service_mgr fact on Linux (record service_mgr; needs mod_ps_sh_begin). */
 void mod_ps_sh_pkg_mgr(RtBuf *s);
+/* The host's pkg_mgr found on the target in one request, as the package
+ * and yum actions' setup call finds it ("auto" when none); NULL when the
+ * host was lost or the request failed (then *fail holds the result). */
+char *mod_ps_detect_pkg_mgr(RtHost *h, RtValue **fail);
 void mod_ps_sh_service_mgr(RtBuf *s);
 /* A string fact of the host (ansible_facts.NAME), borrowed, or NULL. */
 const char *mod_ps_fact(RtHost *h, const char *name);

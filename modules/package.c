@@ -49,31 +49,13 @@ static bool known_manager(const char *m) {
   return false;
 }
 
-/* pkg_mgr found on the target; NULL when the host was lost. */
-static char *detect(RtHost *h, RtValue **fail) {
-  RtBuf s = {0};
-  mod_ps_sh_begin(&s);
-  mod_ps_sh_pkg_mgr(&s);
-  RtExec ex;
-  char *err = NULL, *m = NULL;
-  int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);
-  rt_buf_free(&s);
-  free(err);
-  if (rc < 0)
-    return NULL;
-  if (!(*fail = mod_ps_missing(&ex)))
-    m = rt_xstrdup(mod_rec(&ex, "pkg_mgr") ? mod_rec(&ex, "pkg_mgr") : "auto");
-  rt_exec_free(&ex);
-  return m;
-}
-
 RtValue *mod_package(RtHost *h, RtValue *args) {
   char *use = mod_arg_str(args, "use");
   RtValue *r = NULL;
   if (!use || strcmp(use, "auto") == 0) {
     free(use);
     const char *f = mod_ps_fact(h, "pkg_mgr");
-    use = f ? rt_xstrdup(f) : detect(h, &r);
+    use = f ? rt_xstrdup(f) : mod_ps_detect_pkg_mgr(h, &r);
     if (!use) /* unreachable, interrupted, or a failure in r */
       return r;
   }

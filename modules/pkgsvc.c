@@ -302,6 +302,23 @@ void mod_ps_sh_pkg_mgr(RtBuf *s) {
                  "__playc_rec pkg_mgr \"$pm\"\n");
 }
 
+char *mod_ps_detect_pkg_mgr(RtHost *h, RtValue **fail) {
+  RtBuf s = {0};
+  mod_ps_sh_begin(&s);
+  mod_ps_sh_pkg_mgr(&s);
+  RtExec ex;
+  char *err = NULL, *m = NULL;
+  int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);
+  rt_buf_free(&s);
+  free(err);
+  if (rc < 0)
+    return NULL;
+  if (!(*fail = mod_ps_missing(&ex)))
+    m = rt_xstrdup(mod_rec(&ex, "pkg_mgr") ? mod_rec(&ex, "pkg_mgr") : "auto");
+  rt_exec_free(&ex);
+  return m;
+}
+
 void mod_ps_sh_service_mgr(RtBuf *s) {
   /* Ansible's service_mgr fact on Linux: what /proc/1/comm names (unless it
    * is init or a shell), else systemd by its canaries, upstart, openrc,

@@ -964,24 +964,6 @@ done:
   return r;
 }
 
-/* pkg_mgr found on the target as the action's setup call finds it, or NULL. */
-static char *detect(RtHost *h, RtValue **fail) {
-  RtBuf s = {0};
-  mod_ps_sh_begin(&s);
-  mod_ps_sh_pkg_mgr(&s);
-  RtExec ex;
-  char *err = NULL, *m = NULL;
-  int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);
-  rt_buf_free(&s);
-  free(err);
-  if (rc < 0)
-    return NULL;
-  if (!(*fail = mod_ps_missing(&ex)))
-    m = rt_xstrdup(mod_rec(&ex, "pkg_mgr") ? mod_rec(&ex, "pkg_mgr") : "auto");
-  rt_exec_free(&ex);
-  return m;
-}
-
 RtValue *mod_yum(RtHost *h, RtValue *args) {
   char *use = mod_arg_str(args, "use"), *ub = mod_arg_str(args, "use_backend"), *m;
   RtValue *r = NULL, *facts = NULL;
@@ -1002,7 +984,7 @@ RtValue *mod_yum(RtHost *h, RtValue *args) {
   }
   if (strcmp(m, "yum") && strcmp(m, "yum4") && strcmp(m, "dnf")) {
     free(m);
-    m = detect(h, &r);
+    m = mod_ps_detect_pkg_mgr(h, &r);
     if (!m)
       return r;
     if (strcmp(m, "auto")) {
