@@ -360,8 +360,11 @@ static RtValue *ev_call(Ev *ev, const JExpr *j) {
       return ev_lookup(ev, j, callee->name[0] == 'q');
     if (!strcmp(callee->name, "namespace") && npos == 0 && ev_find_slot(ev, "namespace") < 0) {
       RtValue *d = rt_dict_new((size_t)j->nkw);
-      for (int32_t k = 0; k < j->nkw; k++)
-        d = rt_dict_put_value(d, rt_strz(j->kwnames[k]), ev_expr(ev, j->kids[1 + k]));
+      for (int32_t k = 0; k < j->nkw; k++) {
+        RtValue *key = rt_strz(j->kwnames[k]); /* rt_dict_put_value borrows the key */
+        d = rt_dict_put_value(d, key, ev_expr(ev, j->kids[1 + k]));
+        rt_decref(key);
+      }
       return rt_namespace(d);
     }
     char *what = rt_xasprintf("calling %s()", callee->name);
