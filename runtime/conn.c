@@ -28,6 +28,7 @@
  * request (the connection kills the shell's process group) and an idle
  * connection may be probed for liveness (conn_ssh.c).
  */
+#include "config.h"
 #include "rt.h"
 
 #include <ctype.h>
@@ -353,7 +354,7 @@ static int ssh_arg_option(const char *args, const char *name, int def) {
  * unanswered probes. */
 static void host_timeouts(RtHost *h, RtConnParams *p) {
   char *t = host_var2(h, "ansible_ssh_timeout", "ansible_timeout");
-  p->timeout = t && atoi(t) > 0 ? atoi(t) : 10;
+  p->timeout = t && atoi(t) > 0 ? atoi(t) : rt_config_int(RT_CFG_SSH_TIMEOUT, 10); /* timeout, ANSIBLE_TIMEOUT */
   p->alive_interval = 15;
   p->alive_count = 3;
   static const char *const vars[] = {"ansible_ssh_args", "ansible_ssh_common_args",
@@ -487,7 +488,7 @@ static int host_open(RtHost *h, char **err) {
     char *key = host_var2(h, "ansible_ssh_private_key_file", "ansible_private_key_file");
     RtConnParams p = {0};
     p.host = host ? host : h->name;
-    p.port = port ? atoi(port) : 22;
+    p.port = port ? atoi(port) : rt_config_int(RT_CFG_SSH_PORT, 22); /* remote_port, ANSIBLE_REMOTE_PORT */
     struct passwd *pw = getpwuid(getuid());
     p.user = user ? user : o->user ? o->user : pw ? pw->pw_name : "root";
     p.key_file = key ? key : o->private_key;

@@ -5,6 +5,7 @@
  * 2 failed hosts, 4 unreachable hosts, 5 bad options, 99 interrupted, 1 other
  * errors).
  */
+#include "config.h"
 #include "mod.h"
 
 #include <ctype.h>
@@ -24,7 +25,7 @@ static void usage(FILE *f, const char *argv0) {
           "          [--vault-id [LABEL@]SOURCE]... [--vault-password-file FILE]...\n"
           "          [--ask-vault-pass] [--output json=FILE|-] [--output junit=FILE] [--profile]\n"
           "          [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]\n"
-          "          [--inventory-dump]\n"
+          "          [--inventory-dump] [--config-dump] [--flush-cache]\n"
           "          [-b] [--become-user USER] [--become-method sudo|su] [-K]\n"
           "          [--become-password-file FILE]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
@@ -191,7 +192,7 @@ static int parse_hkc(const char *s) {
 enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
        OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_BECOME_USER, OPT_BECOME_METHOD, OPT_BECOME_FILE, OPT_OUTPUT, OPT_PROFILE,
        OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS, OPT_SYNTAX, OPT_STEP,
-       OPT_INVENTORY_DUMP };
+       OPT_INVENTORY_DUMP, OPT_CONFIG_DUMP, OPT_FLUSH_CACHE };
 
 /* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
 static void add_tags(const char ***list, int *n, const char *arg) {
@@ -204,6 +205,56 @@ static void add_tags(const char ***list, int *n, const char *arg) {
     (*list)[*n] = NULL;
   }
   free(copy);
+}
+
+/* The options' defaults from ansible.cfg and the environment (config.c),
+ * which the command line then overrides. */
+static void config_defaults(RtOptions *o) {
+  o->forks = rt_config_int(RT_CFG_FORKS, 5);
+  if (o->forks < 1)
+    o->forks = 1;
+  o->host_key_checking = rt_config_bool(RT_CFG_SSH_HOST_KEY_CHECKING) ? RT_HKC_STRICT : RT_HKC_OFF;
+  if (rt_config_is_set(RT_CFG_SSH_REMOTE_USER) && *rt_config_str(RT_CFG_SSH_REMOTE_USER))
+    o->user = rt_config_str(RT_CFG_SSH_REMOTE_USER);
+  const char *const *key = rt_config_list(RT_CFG_SSH_PRIVATE_KEY_FILE);
+  if (key && *key[0])
+    o->private_key = key[0];
+  const char *transport = rt_config_str(RT_CFG_TRANSPORT);
+  if (rt_config_is_set(RT_CFG_TRANSPORT) && strcmp(transport, "smart"))
+    o->connection = transport;
+  o->become = rt_config_bool(RT_CFG_BECOME);
+  if (rt_config_is_set(RT_CFG_BECOME_METHOD))
+    o->become_method = rt_config_str(RT_CFG_BECOME_METHOD);
+  if (rt_config_is_set(RT_CFG_BECOME_USER))
+    o->become_user = rt_config_str(RT_CFG_BECOME_USER);
+  o->ask_become_pass = rt_config_bool(RT_CFG_BECOME_ASK_PASS);
+  o->vault.ask = rt_config_bool(RT_CFG_ASK_VAULT_PASS);
+}
+
+/* The callbacks of CALLBACKS_ENABLED playc has: profile_tasks is --profile. */
+static bool callback_enable(RtOptions *o, const char *name) {
+  if (!strcmp(name, "profile_tasks") || !strcmp(name, "ansible.posix.profile_tasks")) {
+    o->profile = true;
+    return true;
+  }
+  return false;
+}
+
+static void config_warn(const char *msg) { rt_out_warning(NULL, "%s", msg); }
+
+/* The settings playc reads but does not act on as configured: named. */
+static void config_warn_unsupported(RtOptions *o) {
+  const char *cb = rt_config_str(RT_CFG_STDOUT_CALLBACK);
+  if (strcmp(cb, "default") && strcmp(cb, "ansible.builtin.default"))
+    rt_out_warning(NULL, "playc does not implement the stdout callback '%s' (DEFAULT_STDOUT_CALLBACK): "
+                         "using the default one",
+                   cb);
+  const char *const *cbs = rt_config_list(RT_CFG_CALLBACKS_ENABLED);
+  for (; cbs && *cbs; cbs++)
+    if (**cbs && !callback_enable(o, *cbs))
+      rt_out_warning(NULL, "playc does not implement the callback '%s' (CALLBACKS_ENABLED): ignored", *cbs);
+  if (rt_config_bool(RT_CFG_RETRY_FILES))
+    rt_out_warning(NULL, "playc does not write retry files (RETRY_FILES_ENABLED): ignored");
 }
 
 /* Fills run->opt from argv. Returns -1 to go on, or an exit code. */
@@ -234,13 +285,10 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"list-tags", no_argument, 0, OPT_LIST_TAGS}, {"syntax-check", no_argument, 0, OPT_SYNTAX},
       {"step", no_argument, 0, OPT_STEP},
       {"inventory-dump", no_argument, 0, OPT_INVENTORY_DUMP},
+      {"config-dump", no_argument, 0, OPT_CONFIG_DUMP}, {"flush-cache", no_argument, 0, OPT_FLUSH_CACHE},
       {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
   RtOptions *o = &run->opt;
-  o->forks = 5;
-  o->host_key_checking = RT_HKC_STRICT;
-  const char *env = getenv("ANSIBLE_HOST_KEY_CHECKING");
-  if (env && parse_hkc(env) == RT_HKC_OFF)
-    o->host_key_checking = RT_HKC_OFF;
+  config_defaults(o);
   o->inventories = rt_xcalloc((size_t)argc + 1, sizeof *o->inventories);
   o->extra_vars = rt_xcalloc((size_t)argc + 1, sizeof *o->extra_vars);
   o->vault.ids = rt_xcalloc((size_t)argc + 1, sizeof *o->vault.ids);
@@ -307,6 +355,8 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     case OPT_PROFILE: o->profile = true; break;
     case OPT_LIST_HOSTS: o->list_hosts = true; break;
     case OPT_INVENTORY_DUMP: o->inventory_dump = true; break;
+    case OPT_CONFIG_DUMP: o->config_dump = true; break;
+    case OPT_FLUSH_CACHE: o->flush_cache = true; break;
     case OPT_LIST_TASKS: o->list_tasks = true; break;
     case OPT_LIST_TAGS: o->list_tags = true; break;
     case OPT_SYNTAX: /* checked when it was compiled: what ansible-playbook prints for a good one */
@@ -336,6 +386,13 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     rt_out_error("unrecognized arguments: %s", argv[optind]);
     return 5;
   }
+  const char *const *inv = rt_config_list(RT_CFG_INVENTORY);
+  if (!o->ninventories && rt_config_is_set(RT_CFG_INVENTORY)) /* -i replaces the configured list */
+    for (; inv && *inv; inv++)
+      if (**inv) {
+        o->inventories = rt_xrealloc(o->inventories, sizeof *o->inventories * (size_t)(o->ninventories + 2));
+        o->inventories[o->ninventories++] = *inv;
+      }
   if (o->ask_become_pass && o->become_password_file) {
     usage(stderr, argv[0]);
     rt_out_error("argument --become-password-file/--become-pass-file: not allowed with argument "
@@ -384,6 +441,12 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   }
   RtRun run = {0};
   run.prog = prog;
+  char *err = NULL;
+  if (!rt_config_load(&err)) { /* a setting of the wrong type: as ansible-playbook, nothing starts */
+    rt_out_error("%s", err);
+    free(err);
+    return 5;
+  }
   int rc = parse_args(&run, argc, argv);
   if (rc >= 0) {
     free_run(&run);
@@ -394,6 +457,13 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     free_run(&run);
     return 0;
   }
+  if (run.opt.config_dump) { /* ansible-config dump --only-changed */
+    rt_config_dump(stdout);
+    free_run(&run);
+    return 0;
+  }
+  rt_config_warnings(true, config_warn);
+  config_warn_unsupported(&run.opt);
   signal(SIGPIPE, SIG_IGN);
   /* the vault prompt takes Ctrl-C itself (exit 99), so secrets come first */
   if ((rc = rt_vault_run_open(&run)) >= 0) { /* before -e: a vars file may be vault text */
@@ -405,7 +475,6 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     return rc;
   }
   rt_interrupt_init(); /* before any thread: they all inherit the blocked signals */
-  char *err = NULL;
   if ((rc = load_extra_vars(&run, &err)) >= 0) {
     rt_out_error("%s", err);
     free(err);

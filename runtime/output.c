@@ -15,6 +15,7 @@
  * All output goes through run->out_lock so lines from host threads never
  * interleave; each call flushes.
  */
+#include "config.h"
 #include "rt.h"
 #include "textwrap.h"
 
@@ -25,23 +26,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* Ansible's boolean() of an environment variable: unset is `dflt`. */
-static bool env_bool(const char *name, bool dflt) {
-  const char *v = getenv(name);
-  if (!v)
-    return dflt;
-  static const char *const yes[] = {"1", "true", "yes", "on", "y", "t", "1.0", NULL};
-  for (int i = 0; yes[i]; i++)
-    if (!strcasecmp(v, yes[i]))
-      return true;
-  return false;
-}
-
 static bool color_on(void) {
   static int on = -1;
   if (on < 0) {
-    on = !(env_bool("ANSIBLE_NOCOLOR", false) || env_bool("NO_COLOR", false)) && isatty(1);
-    if (env_bool("ANSIBLE_FORCE_COLOR", false))
+    on = !rt_config_bool(RT_CFG_NOCOLOR) && isatty(1); /* ANSIBLE_NOCOLOR, NO_COLOR, nocolor */
+    if (rt_config_bool(RT_CFG_FORCE_COLOR))
       on = 1;
   }
   return on;

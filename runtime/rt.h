@@ -699,6 +699,8 @@ typedef struct RtOptions {
   bool profile;            /* --profile */
   bool list_hosts, list_tasks, list_tags; /* --list-hosts, --list-tasks, --list-tags */
   bool inventory_dump;     /* --inventory-dump: ansible-inventory --list of the inventory */
+  bool config_dump;        /* --config-dump: ansible-config dump --only-changed */
+  bool flush_cache;        /* --flush-cache: the fact cache of the play's hosts is emptied first */
 } RtOptions;
 
 struct RtRun {

@@ -21,6 +21,7 @@
  * Hosts persist across plays (facts and registered vars survive); a host that
  * failed or became unreachable is left out of later plays, as Ansible does.
  */
+#include "config.h"
 #include "mod.h"
 
 #include <fnmatch.h>
@@ -1191,9 +1192,10 @@ static int strategy_named(const char *s) {
                                      : STRATEGY_OTHER;
 }
 
-/* The play's strategy: its keyword, else ANSIBLE_STRATEGY, else linear. */
+/* The play's strategy: its keyword, else DEFAULT_STRATEGY (ansible.cfg,
+ * ANSIBLE_STRATEGY), else linear. */
 static int play_strategy(const RtPlayDef *play) {
-  return strategy_named(play->strategy ? play->strategy : getenv("ANSIBLE_STRATEGY"));
+  return strategy_named(play->strategy ? play->strategy : rt_config_str(RT_CFG_STRATEGY));
 }
 
 /* The free strategy's workers: one thread per (host, task) in flight, at
@@ -1809,11 +1811,11 @@ static void close_hosts(RtRun *run) {
   run->play_role_names = run->play_dep_names = NULL;
 }
 
-/* ANSIBLE_STRATEGY: the strategy of the plays that name none; playc runs
- * linear only, so another one stops the run before it starts (exit 1, as
- * ansible-playbook's errors) rather than running the plays differently. */
+/* DEFAULT_STRATEGY: the strategy of the plays that name none; one playc
+ * lacks stops the run before it starts (exit 1, as ansible-playbook's
+ * errors) rather than running the plays differently. */
 static bool strategy_env_ok(RtRun *run) {
-  const char *env = getenv("ANSIBLE_STRATEGY");
+  const char *env = rt_config_str(RT_CFG_STRATEGY);
   if (strategy_named(env) != STRATEGY_OTHER)
     return true;
   for (int32_t p = 0; p < run->prog->nplays; p++)
