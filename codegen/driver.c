@@ -9,6 +9,7 @@
  */
 #include "codegen.h"
 #include "../modules/modules.h"
+#include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -118,18 +119,24 @@ static int drv_parse(int argc, char **argv, DrvOpts *o) {
 }
 
 /* The configured roles search path (after roles/ beside the playbook, which
- * the loader tries first): --roles-path, else ANSIBLE_ROLES_PATH, else
- * Ansible's default. */
+ * the loader tries first): --roles-path, then roles_path of ansible.cfg or
+ * ANSIBLE_ROLES_PATH (runtime/config.c), else Ansible's default. */
 static void drv_roles(PcCtx *c, const DrvOpts *o) {
-  const char *home = getenv("HOME");
-  const char *def = pc_sprintf(c, "%s/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles", home ? home : "");
-  const char *env = getenv("ANSIBLE_ROLES_PATH");
-  const char *parts[2] = {o->roles_path, env ? env : def};
   PcVec v = {0};
-  for (int i = 0; i < 2; i++) {
-    if (!parts[i] || !*parts[i])
-      continue;
-    char *s = pc_strdup(c, parts[i]);
+  if (o->roles_path && *o->roles_path) {
+    char *s = pc_strdup(c, o->roles_path);
+    for (char *tok = strtok(s, ":"); tok; tok = strtok(NULL, ":"))
+      pc_vec_push(c, &v, tok);
+  }
+  const char *const *cfg = rt_config_list(RT_CFG_ROLES_PATH);
+  if (cfg) {
+    for (; *cfg; cfg++)
+      if (**cfg)
+        pc_vec_push(c, &v, (void *)pc_strdup(c, *cfg));
+  } else {
+    const char *home = getenv("HOME");
+    const char *def = pc_sprintf(c, "%s/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles", home ? home : "");
+    char *s = pc_strdup(c, def);
     for (char *tok = strtok(s, ":"); tok; tok = strtok(NULL, ":"))
       pc_vec_push(c, &v, tok);
   }
@@ -185,7 +192,16 @@ static bool drv_build(PcCtx *c, const IrProgram *p, const DrvOpts *o) {
   return ok;
 }
 
+static void drv_config_warn(const char *msg) { fprintf(stderr, "playc: warning: %s\n", msg); }
+
 static int drv_run(PcCtx *c, const DrvOpts *o) {
+  char *err = NULL;
+  if (!rt_config_load(&err)) { /* ansible.cfg: a setting of the wrong type */
+    fprintf(stderr, "playc: error: %s\n", err);
+    free(err);
+    return EXIT_USAGE;
+  }
+  rt_config_warnings(false, drv_config_warn); /* the compiler reads roles_path and collections_path only */
   drv_roles(c, o);
   c->strict = o->strict;
   FePlaybook *pb = fe_load_playbook(c, o->playbook);

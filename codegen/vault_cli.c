@@ -35,6 +35,7 @@
 
 #include "../runtime/textwrap.h"
 #include "../runtime/vault.h"
+#include "../runtime/config.h"
 
 extern char **environ;
 
@@ -550,7 +551,7 @@ static int vc_secrets(VcCmd *c) {
   src.auto_prompt = true;
   src.warn = vc_warn;
   const char *encrypt_id = c->encrypt_vault_id ? c->encrypt_vault_id
-                                               : getenv("ANSIBLE_VAULT_ENCRYPT_IDENTITY");
+                                               : (rt_config_is_set(RT_CFG_VAULT_ENCRYPT_IDENTITY) ? rt_config_str(RT_CFG_VAULT_ENCRYPT_IDENTITY) : NULL);
   if (encrypt_id && !*encrypt_id)
     encrypt_id = NULL;
   bool encrypting = c->action == VC_ENCRYPT || c->action == VC_ENCRYPT_STRING;

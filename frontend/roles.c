@@ -12,6 +12,7 @@
  * depends on itself is the recursion error Ansible reports.
  */
 #include "frontend.h"
+#include "config.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -185,15 +186,23 @@ static const char *fe_role_path(FeLoad *ld, const char *name, const char *base_d
     const char *ns_coll = pc_strndup(c, name, (size_t)(last - name));
     char *coll = pc_strdup(c, ns_coll);
     *strchr(coll, '.') = '/';
-    const char *env = getenv("ANSIBLE_COLLECTIONS_PATH");
-    if (!env)
-      env = getenv("ANSIBLE_COLLECTIONS_PATHS");
+    /* collections_path of ansible.cfg, ANSIBLE_COLLECTIONS_PATH(S) (runtime/config.c) */
+    const char *const *cfg = rt_config_list(RT_CFG_COLLECTIONS_PATH);
     const char *home = getenv("HOME");
-    const char *paths = env ? env
-                            : pc_sprintf(c, "%s/collections:%s/.ansible/collections:/usr/share/ansible/collections",
-                                         ld->pb->dir, home ? home : "");
-    char *s = pc_strdup(c, paths);
-    for (char *tok = strtok(s, ":"); tok; tok = strtok(NULL, ":")) {
+    PcVec paths = {0};
+    if (cfg) {
+      for (; *cfg; cfg++)
+        pc_vec_push(c, &paths, (void *)pc_strdup(c, *cfg));
+    } else {
+      char *s = pc_sprintf(c, "%s/collections:%s/.ansible/collections:/usr/share/ansible/collections", ld->pb->dir,
+                           home ? home : "");
+      for (char *tok = strtok(s, ":"); tok; tok = strtok(NULL, ":"))
+        pc_vec_push(c, &paths, tok);
+    }
+    for (int i = 0; i < paths.len; i++) {
+      const char *tok = paths.items[i];
+      if (!*tok)
+        continue;
       const char *p = pc_sprintf(c, "%s/ansible_collections/%s/roles/%s", tok, coll, last + 1);
       if (fe_is_dir(p))
         return p;

@@ -227,8 +227,6 @@ static void config_defaults(RtOptions *o) {
     o->become_method = rt_config_str(RT_CFG_BECOME_METHOD);
   if (rt_config_is_set(RT_CFG_BECOME_USER))
     o->become_user = rt_config_str(RT_CFG_BECOME_USER);
-  o->ask_become_pass = rt_config_bool(RT_CFG_BECOME_ASK_PASS);
-  o->vault.ask = rt_config_bool(RT_CFG_ASK_VAULT_PASS);
 }
 
 /* The callbacks of CALLBACKS_ENABLED playc has: profile_tasks is --profile. */
@@ -405,6 +403,8 @@ static int parse_args(RtRun *run, int argc, char **argv) {
                  "--ask-vault-password/--ask-vault-pass");
     return 5;
   }
+  if (!o->become_password_file) /* become_ask_pass is -K's default (ask_vault_pass: vault_secrets.c) */
+    o->ask_become_pass = o->ask_become_pass || rt_config_bool(RT_CFG_BECOME_ASK_PASS);
   return -1;
 }
 
@@ -443,7 +443,7 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   run.prog = prog;
   char *err = NULL;
   if (!rt_config_load(&err)) { /* a setting of the wrong type: as ansible-playbook, nothing starts */
-    rt_out_error("%s", err);
+    fprintf(stderr, "ERROR: %s\n", err); /* ansible's config errors are "ERROR:", not "ERROR!" */
     free(err);
     return 5;
   }

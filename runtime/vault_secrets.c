@@ -14,6 +14,7 @@
  * turns echo off and restores it even when Ctrl-C interrupts it.
  */
 #include "vault.h"
+#include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -694,20 +695,14 @@ static void vs_slug_push(VsSlug **v, size_t *n, size_t *cap, const char *value, 
   s->source = rt_vault_xasprintf("%s", at ? at + 1 : value);
 }
 
-static bool vs_env_true(const char *name) {
-  const char *v = getenv(name);
-  static const char *const yes[] = {"1", "true", "yes", "on", "y", "t", NULL};
-  for (int i = 0; v && yes[i]; i++)
-    if (strcasecmp(v, yes[i]) == 0)
-      return true;
-  return false;
-}
 
 /* CLI.build_vault_ids: identity list, --vault-id, password files, prompt. */
 static VsSlug *vs_slugs(const RtVaultSources *src, size_t *count) {
   VsSlug *v = NULL;
   size_t n = 0, cap = 0;
-  const char *list = src->no_identity_list ? NULL : getenv("ANSIBLE_VAULT_IDENTITY_LIST");
+  const char *list = src->no_identity_list ? NULL : rt_config_is_set(RT_CFG_VAULT_IDENTITY_LIST)
+                                                    ? rt_config_str(RT_CFG_VAULT_IDENTITY_LIST) /* vault_identity_list */
+                                                    : NULL;
   for (const char *p = list; p && *p;) {
     const char *e = strchr(p, ',');
     size_t l = e ? (size_t)(e - p) : strlen(p);
@@ -724,10 +719,11 @@ static VsSlug *vs_slugs(const RtVaultSources *src, size_t *count) {
     vs_slug_push(&v, &n, &cap, src->ids[i], false);
   for (size_t i = 0; i < src->npassword_files; i++)
     vs_slug_push(&v, &n, &cap, src->password_files[i], true);
-  const char *envfile = getenv("ANSIBLE_VAULT_PASSWORD_FILE");
-  if (envfile && *envfile)
+  const char *const *cfgfile = rt_config_list(RT_CFG_VAULT_PASSWORD_FILE); /* vault_password_file */
+  const char *envfile = cfgfile && rt_config_str(RT_CFG_VAULT_PASSWORD_FILE)[0] ? cfgfile[0] : NULL;
+  if (envfile)
     vs_slug_push(&v, &n, &cap, envfile, true);
-  if (src->ask || vs_env_true("ANSIBLE_ASK_VAULT_PASS") || (n == 0 && src->auto_prompt))
+  if (src->ask || rt_config_bool(RT_CFG_ASK_VAULT_PASS) || (n == 0 && src->auto_prompt))
     vs_slug_push(&v, &n, &cap, RT_VAULT_DEFAULT_ID "@prompt_ask_vault_pass", false);
   *count = n;
   return v;
@@ -755,7 +751,7 @@ static void vs_from_path(const VsSlug *slug, const RtVaultSecrets *known,
 }
 
 RtVaultStatus rt_vault_secrets_load(RtVaultSecrets *s, const RtVaultSources *src, char **err) {
-  s->id_match = s->id_match || vs_env_true("ANSIBLE_VAULT_ID_MATCH");
+  s->id_match = s->id_match || rt_config_bool(RT_CFG_VAULT_ID_MATCH);
   size_t n;
   VsSlug *slugs = vs_slugs(src, &n);
   char *last_err = NULL;
