@@ -52,6 +52,12 @@ RtValue *facts_strip(const char *s);
  * clean_facts drops restricted keys, with a warning) and into `ansible_facts`
  * without the ansible_ prefix (namespace_facts). Borrows `facts`. */
 void mod_facts_store(RtHost *h, const RtValue *facts);
+/* The same for facts read from the fact cache: no warning, nothing written
+ * back. Borrows `facts`. */
+void mod_facts_load(RtHost *h, const RtValue *facts);
+/* The gather_facts action's mark (_ansible_facts_gathered: true in
+ * ansible_facts, which `gathering = smart` reads). */
+void mod_facts_mark_gathered(RtHost *h);
 
 #endif /* MOD_SCHEMA_ONLY */
 #endif

@@ -279,7 +279,10 @@ static bool restricted(const char *k) {
   return !strncmp(k, "ansible_", 8) && n > 20 && !strcmp(k + n - 12, "_interpreter");
 }
 
-void mod_facts_store(RtHost *h, const RtValue *facts) {
+/* Merges `facts` into the host's: namespaced into ansible_facts, and each
+ * injected as a variable unless restricted (warned about when `warn`) or
+ * internal (_ansible_*, as clean_facts drops them). */
+static void facts_merge(RtHost *h, const RtValue *facts, bool warn) {
   RtValue *cur = h->dyn[RT_LV_FACTS] ? rt_dict_get(h->dyn[RT_LV_FACTS], "ansible_facts") : NULL;
   RtValue *ns = cur && rt_kind(cur) == RT_DICT ? rt_dict_copy(cur) : rt_dict_new(facts->u.dict.len);
   for (size_t i = 0; i < facts->u.dict.len; i++) {
@@ -290,13 +293,29 @@ void mod_facts_store(RtHost *h, const RtValue *facts) {
     rt_dict_set(ns, strip ? k + 8 : k, rt_incref(v));
     if (restricted(k)) {
       if (strncmp(k, "ansible_ssh_host_key_", 21) != 0) {
-        rt_out_warning(h->run, "Removed restricted key from module data: %s", k);
+        if (warn)
+          rt_out_warning(h->run, "Removed restricted key from module data: %s", k);
         continue;
       }
     }
-    rt_host_set_var(h, RT_LV_FACTS, k, rt_incref(v));
+    if (strncmp(k, "_ansible", 8) != 0)
+      rt_host_set_var(h, RT_LV_FACTS, k, rt_incref(v));
   }
   rt_host_set_var(h, RT_LV_FACTS, "ansible_facts", ns);
+}
+
+void mod_facts_store(RtHost *h, const RtValue *facts) {
+  facts_merge(h, facts, true);
+  rt_factcache_save(h);
+}
+
+void mod_facts_load(RtHost *h, const RtValue *facts) { facts_merge(h, facts, false); }
+
+void mod_facts_mark_gathered(RtHost *h) {
+  RtValue *mark = rt_dict_new(1);
+  rt_dict_set(mark, "_ansible_facts_gathered", rt_bool(true));
+  mod_facts_store(h, mark);
+  rt_decref(mark);
 }
 
 #endif

@@ -108,6 +108,7 @@ void mod_set_facts(RtHost *h, RtValue *facts) {
     rt_dict_set(all, k, rt_incref(facts->u.dict.ents[i].val));
   }
   rt_host_set_var(h, RT_LV_FACTS, "ansible_facts", all);
+  rt_factcache_save(h);
 }
 
 void mod_set_output(RtValue *r, const RtBuf *out, const RtBuf *err) {

@@ -177,7 +177,7 @@ static RtItem *next_from_state(RtIter *it, RtHState *s, int host) {
     case RT_IS_SETUP:
       if (!s->pending_setup) {
         s->pending_setup = true;
-        if (it->gather && it->setup)
+        if (it->gather && it->setup && !(it->skip_gather && it->skip_gather[host]))
           task = it->setup;
       } else {
         s->pending_setup = false;

@@ -409,6 +409,7 @@ static int parse_args(RtRun *run, int argc, char **argv) {
 }
 
 static void free_run(RtRun *run) {
+  free(run->fact_cache_dir);
   free(run->vars_error);
   rt_report_free(run);
   for (int i = 0; i < run->opt.ntags; i++)
@@ -526,6 +527,10 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     rc = rt_list(&run);
     free_run(&run);
     return rc;
+  }
+  if (!rt_factcache_open(&run)) {
+    free_run(&run);
+    return 1;
   }
   if (!rt_report_open(&run)) {
     free_run(&run);

@@ -629,6 +629,7 @@ typedef struct RtIter {
   RtHState **states;      /* per play host */
   int nhosts;
   bool gather;            /* the play gathers facts */
+  uint8_t *skip_gather;   /* per play host: gathering = smart found its facts (NULL: none skip) */
   RtTaskDef setup_def;    /* Gathering Facts */
   RtItem *setup;
   RtItemVec all_tasks;    /* every task in play order, included ones spliced in */
@@ -700,7 +701,7 @@ typedef struct RtOptions {
   bool list_hosts, list_tasks, list_tags; /* --list-hosts, --list-tasks, --list-tags */
   bool inventory_dump;     /* --inventory-dump: ansible-inventory --list of the inventory */
   bool config_dump;        /* --config-dump: ansible-config dump --only-changed */
-  bool flush_cache;        /* --flush-cache: the fact cache of the play's hosts is emptied first */
+  bool flush_cache;        /* --flush-cache: the fact cache of the inventory's hosts is emptied first */
 } RtOptions;
 
 struct RtRun {
@@ -713,6 +714,9 @@ struct RtRun {
   RtOptions opt;
   RtInventory inv;
   RtValue *extra_vars;  /* dict */
+  char *fact_cache_dir;          /* fact_caching = jsonfile: its folder, else NULL */
+  const char *fact_cache_prefix; /* fact_caching_prefix ("" when unset) */
+  int fact_cache_timeout;        /* fact_caching_timeout, seconds (0: never expires) */
   struct RtHost **hosts; /* one per inventory host, created lazily */
   int nhosts_alloc;      /* length of hosts[] */
   pthread_mutex_t out_lock; /* serialises output */
@@ -966,6 +970,21 @@ void rt_out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* CallbackBase._get_diff of `diff` (a dict or a list of dicts): headers,
  * difflib.unified_diff hunks, "diff skipped" notes, `prepared` text. */
 void rt_diff_text(RtBuf *out, const RtValue *diff);
+/* ---- factcache.c: fact_caching = jsonfile ---------------------------------- */
+
+/* Opens the fact cache ansible.cfg configures (CACHE_PLUGIN...) and, with
+ * --flush-cache, empties it for every inventory host. False after the error
+ * Ansible gives for an unusable folder. */
+bool rt_factcache_open(RtRun *run);
+/* Reads host h's cached facts (unless expired) into its facts. */
+void rt_factcache_load(RtHost *h);
+/* Writes host h's facts to the cache (after every change, as FactCache). */
+void rt_factcache_save(RtHost *h);
+/* Removes host h's cache entry (meta: clear_facts). */
+void rt_factcache_clear(RtHost *h);
+/* Whether h's facts were gathered (_ansible_facts_gathered), for `gathering = smart`. */
+bool rt_factcache_gathered(const RtHost *h);
+
 /* ---- report.c: --output json=FILE, --output junit=FILE, --profile ---------- */
 
 typedef struct RtReport RtReport;

@@ -22,6 +22,7 @@
  * failed or became unreachable is left out of later plays, as Ansible does.
  */
 #include "config.h"
+#include "facts.h"
 #include "mod.h"
 
 #include <fnmatch.h>
@@ -66,6 +67,7 @@ static RtHost *host_get(RtRun *run, int i) {
     h->play_index = -1;
     h->dyn[RT_LV_INVENTORY] = rt_inventory_host_vars_with(&run->inv, i, playbook_inv_vars, h);
     run->hosts[i] = h;
+    rt_factcache_load(h); /* the facts ansible.cfg's fact cache holds for it */
   }
   return run->hosts[i];
 }
@@ -343,8 +345,10 @@ static char *task_name(RtHost *h, const RtItem *x) {
 }
 
 /* The "Gathering Facts" task: the setup module with the play's
- * gather_subset, gather_timeout and fact_path; the module stores the facts
- * as Ansible injects them (modules/setup.c, mod_facts_store). */
+ * gather_subset, gather_timeout and fact_path, else those of ansible.cfg
+ * (gather_subset, gather_timeout); the module stores the facts as Ansible
+ * injects them (modules/setup.c, mod_facts_store), and the gather_facts
+ * action marks them gathered. */
 static void gather(RtHost *h, const RtTaskDef *t) {
   RtTaskDef gt = *t;
   gt.module = mod_schema_lookup("setup");
@@ -354,8 +358,19 @@ static void gather(RtHost *h, const RtTaskDef *t) {
     h->last_status = rt_task_finish(h, &gt);
     return;
   }
+  const char *const *subset = rt_config_list(RT_CFG_GATHER_SUBSET);
+  if (subset && !rt_dict_get(args, "gather_subset")) {
+    RtValue *l = rt_list_new(2);
+    for (; *subset; subset++)
+      rt_list_push(l, rt_strz(*subset));
+    rt_dict_set(args, "gather_subset", l);
+  }
+  if (rt_config_is_set(RT_CFG_GATHER_TIMEOUT) && !rt_dict_get(args, "gather_timeout"))
+    rt_dict_set(args, "gather_timeout", rt_int(rt_config_int(RT_CFG_GATHER_TIMEOUT, 10)));
   rt_step_run(h, &gt, args);
   h->last_status = rt_task_finish(h, &gt);
+  if (h->last_status == RT_STATUS_OK || h->last_status == RT_STATUS_CHANGED)
+    mod_facts_mark_gathered(h);
 }
 
 /* A condition of a task run by the scheduler (includes): 1, 0, or -1 after
@@ -689,8 +704,10 @@ static bool meta_on(PlayRun *pr, RtHost *h, const RtItem *x) {
     return true;
   }
   if (!strcmp(a, "clear_facts")) {
-    for (int i = 0; i < pr->n; i++)
+    for (int i = 0; i < pr->n; i++) {
       rt_host_clear_level(pr->hosts[i], RT_LV_FACTS);
+      rt_factcache_clear(pr->hosts[i]);
+    }
     return true;
   }
   return strcmp(a, "noop") && strcmp(a, "reset_connection");
@@ -1656,6 +1673,11 @@ static BatchEnd run_batch(RtRun *run, const RtPlayDef *play, RtHost **bh, int bn
     h->inc = NULL;
   }
   rt_iter_init(&pr.it, run, play, pr.n, play->gather_facts);
+  if (!strcmp(rt_config_str(RT_CFG_GATHERING), "smart")) { /* facts gathered before (this run or cached): not again */
+    pr.it.skip_gather = rt_arena_alloc(&pr.it.arena, (size_t)pr.n + 1);
+    for (int i = 0; i < pr.n; i++)
+      pr.it.skip_gather[i] = rt_factcache_gathered(pr.hosts[i]);
+  }
   run->end_play = false;
   run->play = &pr;
   pr.free = play_strategy(play) != STRATEGY_LINEAR;
