@@ -1837,7 +1837,7 @@ static LLVMValueRef cg_playdef(Cg *g, const IrPlay *pl) {
   free(vf);
   LLVMValueRef f[27] = {cg_cstr(g, pl->name ? pl->name : ""),
                         cg_cstr(g, pl->hosts ? pl->hosts : ""),
-                        cg_i8(g, pl->gather_facts),
+                        LLVMConstInt(g->t_i8, pl->gather_facts_set ? pl->gather_facts : RT_GATHER_UNSET, false),
                         cg_i8(g, pl->force_handlers),
                         cg_i8(g, pl->any_errors_fatal),
                         cg_i32(g, pl->max_fail_percentage),

@@ -271,7 +271,8 @@ typedef struct IrPlay {
   IrLoc loc;
   const char *name;  /* "" when none */
   const char *hosts; /* pattern, sequences joined with ":" */
-  bool gather_facts;
+  bool gather_facts;      /* the keyword, true when unset */
+  bool gather_facts_set;  /* the keyword was given (`gathering = explicit` gathers only then) */
   bool force_handlers;
   bool any_errors_fatal;
   int32_t max_fail_percentage; /* -1: unset */

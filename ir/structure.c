@@ -1363,6 +1363,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   ip->name = fp->name ? fp->name : "";
   ip->hosts = st_hosts(s, fp->kw[FE_KW_HOSTS]);
   ip->gather_facts = st_play_bool(s, fp->kw[FE_KW_GATHER_FACTS], true, "gather_facts");
+  ip->gather_facts_set = fp->kw[FE_KW_GATHER_FACTS] != NULL;
   ip->gather_args = st_gather_args(s, fp);
   st_become(s, ip->setup_kw, fp->kw);
   if (fp->kw[FE_KW_ENVIRONMENT]) {

@@ -250,10 +250,12 @@ struct RtRoleDef {
   const char *const *dep_names; /* Role.get_all_dependencies, by name (NULL-terminated) */
 };
 
+#define RT_GATHER_UNSET 2
 typedef struct RtPlayDef {
   const char *name;       /* "" when the play has none (Ansible prints the hosts) */
   const char *hosts;      /* host pattern, e.g. "all", "web:db", "localhost" */
-  bool gather_facts;
+  int8_t gather_facts;    /* 1 or 0 as the play's keyword says, RT_GATHER_UNSET when it has
+                             none (then ansible.cfg's gathering decides: implicit and smart gather) */
   bool force_handlers;
   bool any_errors_fatal;
   int32_t max_fail_percentage; /* -1 when unset */

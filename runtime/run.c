@@ -1672,8 +1672,13 @@ static BatchEnd run_batch(RtRun *run, const RtPlayDef *play, RtHost **bh, int bn
     h->task = NULL;
     h->inc = NULL;
   }
-  rt_iter_init(&pr.it, run, play, pr.n, play->gather_facts);
-  if (!strcmp(rt_config_str(RT_CFG_GATHERING), "smart")) { /* facts gathered before (this run or cached): not again */
+  /* DEFAULT_GATHERING (PlayIterator): implicit gathers unless told not to,
+   * explicit only when told to, smart as implicit for hosts whose facts
+   * were not gathered yet */
+  const char *gathering = rt_config_str(RT_CFG_GATHERING);
+  bool gather = play->gather_facts == RT_GATHER_UNSET ? strcmp(gathering, "explicit") != 0 : play->gather_facts == 1;
+  rt_iter_init(&pr.it, run, play, pr.n, gather);
+  if (!strcmp(gathering, "smart")) { /* facts gathered before (this run or cached): not again */
     pr.it.skip_gather = rt_arena_alloc(&pr.it.arena, (size_t)pr.n + 1);
     for (int i = 0; i < pr.n; i++)
       pr.it.skip_gather[i] = rt_factcache_gathered(pr.hosts[i]);

@@ -143,4 +143,28 @@ expect "roles_path from ANSIBLE_ROLES_PATH over ansible.cfg" bash -c \
 out=$(cd "$rp" && HOME=$home "$work/rp.bin" -i localhost, 2>&1)
 grep -q 'from-r1' <<<"$out" || bad "the role found through roles_path did not run"
 
+# gathering: implicit, explicit (only plays that ask), smart (not twice in a
+# run; the fact cache across runs is tests/run_fact_cache.sh's)
+gpb=$work/gather.yml
+cat > "$gpb" <<'YML'
+- hosts: all
+  tasks:
+    - debug: msg="{{ ansible_facts.distribution | default('none') }}"
+- hosts: all
+  gather_facts: true
+  tasks:
+    - debug: msg="{{ ansible_facts.distribution | default('none') }}"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ ansible_facts.distribution | default('none') }}"
+YML
+(cd "$work" && "$PLAYC" "$gpb" -o "$work/gather.bin") || bad "compile gather.yml"
+for g in implicit explicit smart; do
+  want=$(cd "$work" && HOME=$home ANSIBLE_GATHERING=$g ansible-playbook -i localhost, -c local "$gpb" 2>&1 | grep -v '^$')
+  got=$(cd "$work" && HOME=$home ANSIBLE_GATHERING=$g "$work/gather.bin" -i localhost, -c local 2>&1 | grep -v '^$')
+  expect_eq "gathering = $g" "$want" "$got"
+done
+[ "$(grep -c 'Gathering Facts' <<<"$got")" = 1 ] || bad "gathering = smart: gathered other than once"
+
 finish
