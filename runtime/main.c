@@ -235,6 +235,10 @@ static bool callback_enable(RtOptions *o, const char *name) {
     o->profile = true;
     return true;
   }
+  if (!strcmp(name, "timer") || !strcmp(name, "ansible.posix.timer")) {
+    o->timer = o->profile ? 1 : 2; /* callbacks print in the order they are enabled */
+    return true;
+  }
   return false;
 }
 

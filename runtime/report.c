@@ -12,6 +12,8 @@
  *                        errors (exceptions) and skips, include lines.
  *   --profile            ansible.posix.profile_tasks: a time line under each
  *                        task banner and the slowest tasks after the recap.
+ *   callbacks_enabled = timer   ansible.posix.timer: the run's time after the
+ *                        recap, before or after profile_tasks' as enabled.
  *
  * output.c, task.c and run.c call the rt_report_* hooks at the points where
  * ansible-playbook sends the matching callback events; every hook takes
@@ -106,7 +108,7 @@ static char *loc_path(const RtRun *run, const RtLoc *loc) {
 
 bool rt_report_open(RtRun *run) {
   RtOptions *o = &run->opt;
-  if (!o->out_json && !o->out_junit && !o->profile)
+  if (!o->out_json && !o->out_junit && !o->profile && !o->timer)
     return true;
   RtReport *r = rt_xcalloc(1, sizeof *r);
   r->stdout_fd = -1;
@@ -730,13 +732,25 @@ static void write_profile(RtRun *run, RtReport *r) {
   free(sorted);
 }
 
+/* ansible.posix.timer at the recap: the run's time, whole seconds. */
+static void write_timer(RtReport *r) {
+  long secs = (long)(now() - r->t0);
+  printf("Playbook run took %ld days, %ld hours, %ld minutes, %ld seconds\n", secs / 86400, secs % 86400 / 3600,
+         secs % 3600 / 60, secs % 60);
+  fflush(stdout);
+}
+
 void rt_report_finish(RtRun *run) {
   RtReport *r = run->report;
   if (!r)
     return;
   pthread_mutex_lock(&run->out_lock);
+  if (run->opt.timer == 2)
+    write_timer(r);
   if (run->opt.profile)
     write_profile(run, r);
+  if (run->opt.timer == 1)
+    write_timer(r);
   if (r->plays)
     write_json(run, r);
   if (run->opt.out_junit)

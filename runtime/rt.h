@@ -697,7 +697,8 @@ typedef struct RtOptions {
   char *become_pass;       /* read at start (-K or the file); wiped at exit */
   const char *out_json;    /* --output json=FILE ("-": stdout), or NULL */
   const char *out_junit;   /* --output junit=FILE, or NULL */
-  bool profile;            /* --profile */
+  bool profile;            /* --profile (callbacks_enabled = profile_tasks) */
+  int timer;               /* callbacks_enabled = timer: 0 off, 1 after profile_tasks, 2 before it */
   bool list_hosts, list_tasks, list_tags; /* --list-hosts, --list-tasks, --list-tags */
   bool inventory_dump;     /* --inventory-dump: ansible-inventory --list of the inventory */
   bool config_dump;        /* --config-dump: ansible-config dump --only-changed */

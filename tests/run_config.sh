@@ -43,7 +43,7 @@ timeout: 33
 host_key_checking = no
 inventory = hosts, ../other/hosts ,~/inv
 roles_path = roles:~/more-roles:/abs/roles
-callbacks_enabled = profile_tasks , timer
+callbacks_enabled = profile_tasks , timer, community.general.mail
 gathering = smart
 fact_caching = jsonfile
 fact_caching_connection = cache
@@ -104,11 +104,11 @@ expect_eq "ANSIBLE_TIMEOUT=x: the error" "$want" "$got"
 # the ones it implements or accepts without effect
 out=$(cd "$cwd" && HOME=$home ANSIBLE_ACTION_WARNINGS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=true \
   "$work/pb.bin" -i localhost, -c local 2>&1 | tr '\n' ' ' | tr -s ' ')
-for name in DEFAULT_LOG_PATH DEFAULT_MANAGED_STR ssh:reconnection_retries ACTION_WARNINGS "callback 'timer'"; do
+for name in DEFAULT_LOG_PATH DEFAULT_MANAGED_STR ssh:reconnection_retries ACTION_WARNINGS "callback 'community.general.mail'"; do
   n=$(grep -o "not implement[^]]*$name" <<<"$out" | wc -l)
   expect_eq "warned once: $name" 1 "$n"
 done
-for name in DEFAULT_FORKS DEFAULT_TIMEOUT HOST_KEY_CHECKING ANSIBLE_PIPELINING DISPLAY_SKIPPED_HOSTS profile_tasks; do
+for name in DEFAULT_FORKS DEFAULT_TIMEOUT HOST_KEY_CHECKING ANSIBLE_PIPELINING DISPLAY_SKIPPED_HOSTS profile_tasks "callback 'timer'"; do
   n=$(grep -o "not implement[^]]*$name" <<<"$out" | wc -l)
   expect_eq "not warned: $name" 0 "$n"
 done
@@ -166,5 +166,15 @@ for g in implicit explicit smart; do
   expect_eq "gathering = $g" "$want" "$got"
 done
 [ "$(grep -c 'Gathering Facts' <<<"$got")" = 1 ] || bad "gathering = smart: gathered other than once"
+
+# callbacks_enabled: timer and profile_tasks (ansible.posix's), in the order given; times masked
+for cbs in timer,profile_tasks profile_tasks,timer ansible.posix.timer; do
+  want=$(cd "$work" && HOME=$home ANSIBLE_COLLECTIONS_PATH=/opt/playc/ansible-collections ANSIBLE_CALLBACKS_ENABLED=$cbs \
+    ansible-playbook -i localhost, -c local "$gpb" 2>&1 | grep -v '^$' | sed 's/[0-9]/N/g')
+  got=$(cd "$work" && HOME=$home ANSIBLE_CALLBACKS_ENABLED=$cbs "$work/gather.bin" -i localhost, -c local 2>&1 |
+    grep -v '^$' | sed 's/[0-9]/N/g')
+  expect_eq "callbacks_enabled = $cbs" "$want" "$got"
+done
+grep -q "^Playbook run took" <<<"$got" || bad "timer: no line"
 
 finish
