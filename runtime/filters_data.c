@@ -572,6 +572,7 @@ typedef struct YDump {
   RtBuf out;
   bool sort;
   int flow; /* default_flow_style: -1 None, 0 False, 1 True */
+  bool literal; /* the yaml stdout callback's representer: multi-line strings as cleaned | blocks */
   RtValue *err;
   /* anchors: collections met more than once, by address */
   const RtValue **seen;
@@ -668,6 +669,55 @@ static char *ydump_scalar_text(const RtValue *v, const char **tag) {
 
 static bool is_scalar(const RtValue *v) { return rt_kind(v) != RT_LIST && rt_kind(v) != RT_DICT; }
 
+/* The yaml callback's should_use_block: a line break of any kind. */
+static bool ydump_multiline(const char *s, size_t n) {
+  static const char *const breaks[] = {"\n", "\r", "\x1c", "\x1d", "\x1e", "\xc2\x85", "\xe2\x80\xa8",
+                                       "\xe2\x80\xa9"};
+  for (size_t i = 0; i < sizeof breaks / sizeof breaks[0]; i++)
+    if (memmem(s, n, breaks[i], strlen(breaks[i])))
+      return true;
+  return false;
+}
+
+/* The yaml callback's cleaning of a block string: trailing whitespace
+ * stripped, characters neither printable ASCII nor >= U+00A0 dropped, tabs
+ * expanded (8 columns), \v \f \r dropped, spaces before a newline dropped. */
+static char *ydump_block_text(const char *s, size_t n) {
+  while (n && strchr(" \t\n\r\v\f", s[n - 1]))
+    n--;
+  RtBuf b = {0};
+  size_t col = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0) { /* U+0080..U+009F */
+      i++;
+      continue;
+    }
+    if (c < 0x80 && !(c >= 0x20 && c < 0x7f) && !strchr("\t\n\r\v\f", c))
+      continue;
+    if (c == '\t') {
+      do
+        rt_buf_putc(&b, ' ');
+      while (++col % 8);
+      continue;
+    }
+    if (c == '\v' || c == '\f' || c == '\r') {
+      if (c == '\r')
+        col = 0; /* expandtabs resets at \r too, before it is dropped */
+      continue;
+    }
+    if (c == '\n') {
+      while (b.len && b.data[b.len - 1] == ' ')
+        b.len--;
+      col = 0;
+    } else if ((c & 0xc0) != 0x80) {
+      col++;
+    }
+    rt_buf_putc(&b, (char)c);
+  }
+  return b.data ? rt_buf_take(&b) : rt_xstrdup("");
+}
+
 static bool ydump_node(YDump *d, const RtValue *v, int depth) {
   yaml_event_t ev;
   if (rt_is_error(v)) {
@@ -695,6 +745,11 @@ static bool ydump_node(YDump *d, const RtValue *v, int depth) {
       ok = yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)tag, (yaml_char_t *)text, (int)strlen(text), 1, 0,
                                         YAML_ANY_SCALAR_STYLE);
       free(text);
+    } else if (d->literal && ydump_multiline(v->u.str.s, v->u.str.len)) {
+      char *block = ydump_block_text(v->u.str.s, v->u.str.len);
+      ok = yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)tag, (yaml_char_t *)block, (int)strlen(block),
+                                        !y11_not_str(block, strlen(block)), 1, YAML_LITERAL_SCALAR_STYLE);
+      free(block);
     } else {
       ok = yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)tag, (yaml_char_t *)v->u.str.s, (int)v->u.str.len,
                                         !y11_not_str(v->u.str.s, v->u.str.len), 1, YAML_ANY_SCALAR_STYLE);
@@ -745,10 +800,12 @@ static bool ydump_node(YDump *d, const RtValue *v, int depth) {
 
 /* yaml.dump(v, Dumper=AnsibleDumper, allow_unicode=True, ...). */
 static RtValue *yaml_dump(const RtValue *v, int flow, RtValue *indent, RtValue *width, RtValue *line_break,
-                          RtValue *explicit_start, RtValue *explicit_end, RtValue *sort_keys, const char *who) {
+                          RtValue *explicit_start, RtValue *explicit_end, RtValue *sort_keys, const char *who,
+                          bool literal) {
   if (rt_too_deep(v))
     return rt_too_deep_error();
   YDump d = {0};
+  d.literal = literal;
   d.sort = rt_arg_true(sort_keys, true);
   d.flow = flow;
   yaml_emitter_initialize(&d.em);
@@ -808,15 +865,22 @@ RtValue *rt_f_to_yaml(RtFArgs *a) {
   /* | default_flow_style indent width line_break explicit_start explicit_end sort_keys ... */
   RtValue *dfs = a->p[0];
   int flow = !dfs || rt_kind(dfs) == RT_NONE ? -1 : rt_pytruth(dfs);
-  return yaml_dump(a->base, flow, a->p[1], a->p[2], a->p[3], a->p[4], a->p[5], a->p[6], "to_yaml");
+  return yaml_dump(a->base, flow, a->p[1], a->p[2], a->p[3], a->p[4], a->p[5], a->p[6], "to_yaml", false);
 }
 
 RtValue *rt_f_to_nice_yaml(RtFArgs *a) {
   /* indent | width line_break explicit_start explicit_end sort_keys ... */
   RtValue *four = rt_int(4);
   RtValue *r = yaml_dump(a->base, 0, a->p[0] ? a->p[0] : four, a->p[1], a->p[2], a->p[3], a->p[4], a->p[5],
-                         "to_nice_yaml");
+                         "to_nice_yaml", false);
   rt_decref(four);
+  return r;
+}
+
+RtValue *rt_yaml_dump_callback(const RtValue *v) {
+  RtValue *width = rt_int(1000);
+  RtValue *r = yaml_dump(v, 0, NULL, width, NULL, NULL, NULL, NULL, "yaml callback", true);
+  rt_decref(width);
   return r;
 }
 

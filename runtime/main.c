@@ -247,7 +247,9 @@ static void config_warn(const char *msg) { rt_out_warning(NULL, "%s", msg); }
 /* The settings playc reads but does not act on as configured: named. */
 static void config_warn_unsupported(RtOptions *o) {
   const char *cb = rt_config_str(RT_CFG_STDOUT_CALLBACK);
-  if (strcmp(cb, "default") && strcmp(cb, "ansible.builtin.default"))
+  if (!strcmp(cb, "yaml") || !strcmp(cb, "community.general.yaml"))
+    o->yaml_callback = true;
+  else if (strcmp(cb, "default") && strcmp(cb, "ansible.builtin.default"))
     rt_out_warning(NULL, "playc does not implement the stdout callback '%s' (DEFAULT_STDOUT_CALLBACK): "
                          "using the default one",
                    cb);

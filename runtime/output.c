@@ -156,10 +156,60 @@ static bool flag(const RtValue *r, const char *key) {
   return v && rt_truth((RtValue *)v, NULL) == 1;
 }
 
-/* _dump_results: JSON, sorted keys, indent 4 when verbose-always or -vvv. */
+/* The yaml stdout callback's _dump_results: "changed=..." and "skipped=..."
+ * on the first line, stdout_lines/stderr_lines omitted beside stdout/stderr,
+ * the rest as YAML, every line after the first indented by two. Takes `clean`. */
+static void dump_yaml(RtBuf *b, RtValue *clean) {
+  RtBuf d = {0};
+  static const char *const heads[] = {"changed", "skipped"};
+  for (int i = 0; i < 2; i++) {
+    RtValue *v = rt_dict_get(clean, heads[i]);
+    if (!v)
+      continue;
+    RtBuf s = {0};
+    rt_render_str(&s, v);
+    for (size_t k = 0; k < s.len; k++)
+      s.data[k] = (char)tolower((unsigned char)s.data[k]);
+    rt_buf_printf(&d, "%s=%.*s ", heads[i], (int)s.len, s.data ? s.data : "");
+    rt_buf_free(&s);
+    rt_dict_del(clean, heads[i]);
+  }
+  if (rt_dict_get(clean, "stdout") && rt_dict_get(clean, "stdout_lines"))
+    rt_dict_set(clean, "stdout_lines", rt_strz("<omitted>"));
+  if (rt_dict_get(clean, "stderr") && rt_dict_get(clean, "stderr_lines"))
+    rt_dict_set(clean, "stderr_lines", rt_strz("<omitted>"));
+  if (rt_len(clean)) {
+    RtValue *y = rt_yaml_dump_callback(clean);
+    rt_buf_putc(&d, '\n');
+    if (rt_kind(y) == RT_STR)
+      rt_buf_add(&d, y->u.str.s, y->u.str.len);
+    else
+      rt_render_json(&d, clean, -1, true);
+    rt_decref(y);
+  }
+  size_t start = b->len;
+  for (size_t i = 0; i < d.len; i++) {
+    rt_buf_putc(b, d.data[i]);
+    if (d.data[i] == '\n')
+      rt_buf_puts(b, "  ");
+  }
+  while (b->len > start && isspace((unsigned char)b->data[b->len - 1]))
+    b->len--;
+  if (b->data)
+    b->data[b->len] = 0;
+  rt_buf_free(&d);
+  rt_decref(clean);
+}
+
+/* _dump_results: JSON, sorted keys, indent 4 when verbose-always or -vvv
+ * (YAML with stdout_callback = yaml). */
 static void dump(RtBuf *b, RtHost *h, const RtTaskDef *t, RtValue *result) {
   bool is_debug = strcmp(t->action, "debug") == 0;
   RtValue *clean = strip_internal(result, is_debug, h->run->opt.verbosity, true);
+  if (h->run->opt.yaml_callback && rt_kind(clean) == RT_DICT) {
+    dump_yaml(b, clean);
+    return;
+  }
   int indent = (flag(result, "_ansible_verbose_always") || h->run->opt.verbosity > 2) ? 4 : -1;
   rt_render_json(b, clean, indent, true);
   rt_decref(clean);

@@ -240,6 +240,10 @@ void rt_render_repr(RtBuf *b, const RtValue *v);
 /* Python json.dumps(v, sort_keys, indent=indent or None when indent < 0,
  * ensure_ascii=False) as Ansible's callbacks print results. */
 void rt_render_json(RtBuf *b, const RtValue *v, int indent, bool sort_keys);
+/* yaml.dump as the yaml stdout callback calls it (block style, width 1000,
+ * sorted keys, multi-line strings as cleaned literal blocks): a string
+ * value, or an error value (new reference either way). */
+RtValue *rt_yaml_dump_callback(const RtValue *v);
 /* Parses a Python literal (ast.literal_eval subset: str, int, float, True,
  * False, None, list, tuple→list, dict). NULL when `s` is not one. */
 RtValue *rt_parse_pyliteral(const char *s, size_t len);
@@ -698,6 +702,7 @@ typedef struct RtOptions {
   const char *out_json;    /* --output json=FILE ("-": stdout), or NULL */
   const char *out_junit;   /* --output junit=FILE, or NULL */
   bool profile;            /* --profile (callbacks_enabled = profile_tasks) */
+  bool yaml_callback;      /* stdout_callback = yaml: results dumped as YAML */
   int timer;               /* callbacks_enabled = timer: 0 off, 1 after profile_tasks, 2 before it */
   bool list_hosts, list_tasks, list_tags; /* --list-hosts, --list-tasks, --list-tags */
   bool inventory_dump;     /* --inventory-dump: ansible-inventory --list of the inventory */

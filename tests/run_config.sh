@@ -177,4 +177,29 @@ for cbs in timer,profile_tasks profile_tasks,timer ansible.posix.timer; do
 done
 grep -q "^Playbook run took" <<<"$got" || bad "timer: no line"
 
+# stdout_callback = yaml (community.general's): results as YAML, multi-line
+# strings as cleaned blocks, changed= on the first line; times masked
+ypb=$work/yaml.yml
+cat > "$ypb" <<'YML'
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg=hi
+    - debug: var=x
+      vars: {x: {a: [1, "two", {b: null}], "multi": "l1\nl2 \n\tl3\n", e: "", q: "yes", u: "é", n: 1.5}}
+    - command: printf 'a\nb'
+      register: out
+    - debug: var=out.stdout_lines
+    - command: "false"
+      ignore_errors: true
+    - debug: msg="{{ item }}"
+      loop: [1, 2]
+YML
+(cd "$work" && "$PLAYC" "$ypb" -o "$work/yaml.bin") || bad "compile yaml.yml"
+want=$(cd "$work" && HOME=$home ANSIBLE_COLLECTIONS_PATH=/opt/playc/ansible-collections ANSIBLE_STDOUT_CALLBACK=yaml \
+  ansible-playbook -i localhost, -c local "$ypb" 2>&1 | sed 's/[0-9]/N/g')
+got=$(cd "$work" && HOME=$home ANSIBLE_STDOUT_CALLBACK=yaml "$work/yaml.bin" -i localhost, -c local 2>&1 | sed 's/[0-9]/N/g')
+expect_eq "stdout_callback = yaml" "$want" "$got"
+grep -q "multi: |-" <<<"$got" || bad "stdout_callback = yaml: no block string"
+
 finish
