@@ -244,8 +244,9 @@ static bool callback_enable(RtOptions *o, const char *name) {
 
 static void config_warn(const char *msg) { rt_out_warning(NULL, "%s", msg); }
 
-/* The settings playc reads but does not act on as configured: named. */
-static void config_warn_unsupported(RtOptions *o) {
+/* The output settings: the stdout callback and the enabled callbacks
+ * playc has are turned on, the others named in a warning. */
+static void config_output(RtOptions *o) {
   const char *cb = rt_config_str(RT_CFG_STDOUT_CALLBACK);
   if (!strcmp(cb, "yaml") || !strcmp(cb, "community.general.yaml"))
     o->yaml_callback = true;
@@ -390,8 +391,12 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     rt_out_error("unrecognized arguments: %s", argv[optind]);
     return 5;
   }
+  /* -i replaces the configured list; Ansible's default, /etc/ansible/hosts, when it is there */
   const char *const *inv = rt_config_list(RT_CFG_INVENTORY);
-  if (!o->ninventories && rt_config_is_set(RT_CFG_INVENTORY)) /* -i replaces the configured list */
+  static const char *const etc_hosts[] = {"/etc/ansible/hosts", NULL};
+  if (!rt_config_is_set(RT_CFG_INVENTORY) && access(etc_hosts[0], F_OK) == 0)
+    inv = etc_hosts;
+  if (!o->ninventories && inv)
     for (; inv && *inv; inv++)
       if (**inv) {
         o->inventories = rt_xrealloc(o->inventories, sizeof *o->inventories * (size_t)(o->ninventories + 2));
@@ -470,7 +475,7 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     return 0;
   }
   rt_config_warnings(true, config_warn);
-  config_warn_unsupported(&run.opt);
+  config_output(&run.opt);
   signal(SIGPIPE, SIG_IGN);
   /* the vault prompt takes Ctrl-C itself (exit 99), so secrets come first */
   if ((rc = rt_vault_run_open(&run)) >= 0) { /* before -e: a vars file may be vault text */

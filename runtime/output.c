@@ -6,10 +6,12 @@
  * printed as Ansible's _dump_results does: internal `_ansible_*` keys removed,
  * invocation/diff/exception dropped, JSON with sorted keys (indent 4 when the
  * result asks to be verbose, as debug's does). With --diff (or the task's
- * diff: keyword), a changed result's `diff` prints above its line.
+ * diff: keyword), a changed result's `diff` prints above its line. With
+ * stdout_callback = yaml, results are dumped as community.general's yaml
+ * callback dumps them (dump_yaml) and everything else stays the default's.
  *
- * Colours as Display's: on when stdout is a terminal, off with
- * ANSIBLE_NOCOLOR (or NO_COLOR), on whatever else with ANSIBLE_FORCE_COLOR;
+ * Colours as Display's: on when stdout is a terminal, off with nocolor
+ * (ANSIBLE_NOCOLOR, NO_COLOR), on whatever else with force_color;
  * each line of a coloured message wrapped on its own ("\033[0;32m...\033[0m").
  *
  * All output goes through run->out_lock so lines from host threads never
