@@ -506,9 +506,9 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   }
   if (parsed)
     rt_inventory_warn_conflicts(&run.inv);
-  if (parsed == 0) /* no default inventory: as ansible-playbook without one */
+  if (parsed == 0 && rt_config_bool(RT_CFG_INVENTORY_UNPARSED_WARNING)) /* as ansible-playbook without one */
     rt_out_warning(NULL, "No inventory was parsed, only implicit localhost is available");
-  if (run.inv.nhosts == 0 && !run.opt.inventory_dump)
+  if (run.inv.nhosts == 0 && !run.opt.inventory_dump && rt_config_bool(RT_CFG_LOCALHOST_WARNING))
     rt_out_warning(NULL, "provided hosts list is empty, only localhost is available. Note that "
                          "the implicit localhost does not match 'all'");
   if (!rt_inventory_load_vars(&run.inv, &err)) { /* host_group_vars, as AnsibleParserError */

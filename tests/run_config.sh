@@ -130,6 +130,11 @@ grep -q '"ansible_forks": 3' <<<"$got" || bad "ansible_forks is not 3"
 want=$(cd "$inv" && HOME=$home ANSIBLE_FORKS=2 ansible-playbook -f 4 "$pb" 2>&1 | grep ansible_forks)
 got=$(cd "$inv" && HOME=$home ANSIBLE_FORKS=2 "$work/pb.bin" -f 4 2>&1 | grep ansible_forks)
 expect_eq "-f over ANSIBLE_FORKS over forks" "$want" "$got"
+for w in ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false; do
+  want=$(cd "$work" && HOME=$home env $w ansible-playbook "$pb" 2>&1 | grep -v '^$')
+  got=$(cd "$work" && HOME=$home env $w "$work/pb.bin" 2>&1 | grep -v '^$')
+  expect_eq "$w" "$want" "$got"
+done
 
 # the compiler: roles_path from ansible.cfg (relative to the file)
 rp=$work/rp
