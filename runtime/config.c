@@ -90,7 +90,8 @@ typedef struct IniEnt {
 
 /* One resolved setting of an_settings[]. */
 typedef struct Resolved {
-  const char *raw;    /* borrowed from the environment or an IniEnt; NULL: default */
+  const char *raw;    /* borrowed from the environment or an IniEnt, or unquoted; NULL: default */
+  char *unquoted;     /* a str value without its quotes (owns what raw points to) */
   char *origin;       /* "env: NAME" or the file's path; NULL: default */
   const char *env;    /* the variable it came from, or NULL */
   const AnIni *ini;   /* else the ini entry it came from, or NULL */
@@ -470,8 +471,11 @@ static bool cfg_convert(const AnSetting *a, Resolved *r, char **err) {
     r->list = cfg_xalloc(sizeof *r->list * 2);
     r->list[0] = cfg_resolve_path(v, r->origin && r->origin[0] == '/' ? cfg.file_dir : NULL);
     r->shown = cfg_printf("%s", r->list[0]);
-  } else {
-    r->shown = cfg_printf("%s", v);
+  } else { /* str, string, untyped: unquote()d */
+    size_t n = strlen(v);
+    if (n > 1 && v[0] == v[n - 1] && (v[0] == '"' || v[0] == '\'') && v[n - 2] != '\\')
+      r->raw = r->unquoted = cfg_strndup(v + 1, n - 2);
+    r->shown = cfg_printf("%s", r->raw);
   }
   return true;
 }
