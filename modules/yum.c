@@ -369,6 +369,22 @@ static bool ends_ci(const char *out, const char *tail) {
   return n >= t && !strncasecmp(out + n - t, tail, t);
 }
 
+/* The module's `changes` of install() and remove(): {KEY: the packages}. */
+static RtValue *changes_of(const char *key, const ModArgv *pkgs) {
+  RtValue *ch = rt_dict_new(1);
+  rt_dict_set(ch, key, strs(pkgs));
+  return ch;
+}
+
+/* Their check-mode exit: changed, the results so far, `changes` (taken). */
+static RtValue *check_result(RtValue *results, RtValue *changes) {
+  RtValue *r = rt_dict_new(3);
+  rt_dict_set(r, "changed", rt_bool(true));
+  rt_dict_set(r, "results", rt_incref(results));
+  rt_dict_set(r, "changes", changes);
+  return r;
+}
+
 /* install(): the queries of request 1, the verdicts, then the install. */
 static RtValue *yum_install(Yum *y, RtBuf *s) {
   size_t n = rt_len(y->names);
@@ -426,13 +442,9 @@ static RtValue *yum_install(Yum *y, RtBuf *s) {
     r = res_new(results, "", 0, false);
     goto done;
   }
-  RtValue *ch = rt_dict_new(1);
-  rt_dict_set(ch, "installed", strs(&pkgs));
+  RtValue *ch = changes_of("installed", &pkgs);
   if (y->h->check_mode) {
-    r = rt_dict_new(3);
-    rt_dict_set(r, "changed", rt_bool(true));
-    rt_dict_set(r, "results", rt_incref(results));
-    rt_dict_set(r, "changes", ch);
+    r = check_result(results, ch);
     goto done;
   }
   yum_sh_begin(y, &s2);
@@ -510,13 +522,9 @@ static RtValue *yum_remove(Yum *y, RtBuf *s) {
     r = res_new(results, "", 0, false);
     goto done;
   }
-  RtValue *ch = rt_dict_new(1);
-  rt_dict_set(ch, "removed", strs(&pkgs));
+  RtValue *ch = changes_of("removed", &pkgs);
   if (y->h->check_mode) {
-    r = rt_dict_new(3);
-    rt_dict_set(r, "changed", rt_bool(true));
-    rt_dict_set(r, "results", rt_incref(results));
-    rt_dict_set(r, "changes", ch);
+    r = check_result(results, ch);
     goto done;
   }
   yum_sh_begin(y, &s2);
