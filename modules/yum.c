@@ -8,8 +8,8 @@
  * (then --whatprovides), providers and availability with `repoquery`,
  * updates with `yum check-update`, in the module's order, all in the first
  * request; the second runs `yum -d 2 -y ... install|remove|update`. The
- * messages and results are the module's. Not done: dnf (yum4) as backend,
- * list=, local .rpm files and URLs, allow_downgrade, groups are never
+ * messages and results are the module's; the dnf (yum4) backend is dnf.c.
+ * Not done: list=, local .rpm files and URLs, allow_downgrade, groups are never
  * found installed (yum decides: "Nothing to do"), the lock file wait.
  */
 #include "mod.h"
@@ -1010,8 +1010,15 @@ RtValue *mod_yum(RtHost *h, RtValue *args) {
                               "(yum3) or dnf (yum4) backend})"));
     rt_dict_set(r, "msg", msg);
     rt_dict_set(r, "changed", rt_bool(false));
-  } else if (strcmp(m, "yum")) {
-    r = mod_fail_result("playc: the dnf (yum4) backend of yum is not supported yet");
+  } else if (strcmp(m, "yum")) { /* the action runs ansible.legacy.dnf with the same arguments */
+    RtValue *a = rt_dict_new(rt_len(args));
+    for (size_t i = 0; i < rt_len(args); i++) {
+      const char *k = args->u.dict.ents[i].key->u.str.s;
+      if (strcmp(k, "use") && strcmp(k, "use_backend"))
+        rt_dict_set(a, k, rt_incref(args->u.dict.ents[i].val));
+    }
+    r = mod_dnf(h, a);
+    rt_decref(a);
   } else {
     r = yum_backend(h, args);
   }
