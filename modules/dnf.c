@@ -52,7 +52,7 @@ const ModSchema mod_schema_dnf = {
     .name = "dnf",
     .params = dnf_params,
     .nparams = MOD_N(dnf_params),
-    .one_of = "name,list,update_cache",
+    /* required_one_of name/list/update_cache never fires: name's default [] counts */
     .exclusive = "name,list",
     .tools = "dnf,rpm",
     .check_mode = true,

@@ -50,7 +50,7 @@ const ModSchema mod_schema_yum = {
     .name = "yum",
     .params = yum_params,
     .nparams = MOD_N(yum_params),
-    .one_of = "name,list,update_cache",
+    /* required_one_of name/list/update_cache never fires: name's default [] counts */
     .exclusive = "name,list",
     .tools = "rpm,yum",
     .check_mode = true,

@@ -25,10 +25,11 @@ match() { # DIR SPEC → the names of DIR the spec names (globs too)
     case $n in $2) echo "$n";; esac
   done
 }
-q= wp=0 a=0 s= op= up=0 un=0 y=0 no=0
+q= wp=0 a=0 s= op= up=0 un=0 y=0 no=0 dl=0
 while [ $# -gt 0 ]; do
   case $1 in
-  -q|--quiet|--refresh|--nogpgcheck|--skip-broken|--nobest|--cacheonly|--downloadonly|--security|--bugfix) shift;;
+  -q|--quiet|--refresh|--nogpgcheck|--skip-broken|--nobest|--cacheonly|--security|--bugfix) shift;;
+  --downloadonly) dl=1; shift;;
   --qf) q=$2; shift 2;; --whatprovides) wp=1; shift;; -a) a=1; shift;; --root) shift 2;;
   --upgrades) up=1; shift;; --unneeded) un=1; shift;; --latest-limit) shift 2;; -y) y=1; shift;; --assumeno) no=1; shift;;
   --) shift; break;;
@@ -86,6 +87,7 @@ install|upgrade|remove|autoremove)
     fi
   done
   [ $no = 0 ] || { echo "Operation aborted." >&2; exit 1; }
+  [ $dl = 0 ] || { echo "Complete!"; echo "The downloaded packages were saved in cache."; exit 0; }
   for p in $todo; do
     case $op in remove) rm -f "$d/installed/$p";; *) cp "$d/avail/$p" "$d/installed/$p";; esac
   done
