@@ -6,13 +6,14 @@
  * install or upgrade (`dnf repoquery --latest-limit 1`, then
  * `--whatprovides` as dnf's install resolves capabilities; `--upgrades`
  * for latest) and what absent removes (`rpm -q`, then `--whatprovides`).
- * That is the transaction the module resolves, so check mode answers from
- * it. Request 2 runs `dnf -y OPTIONS install|upgrade|remove|autoremove --
- * NAMES` between two `rpm -qa` listings: what appeared is the module's
- * install_set ("Installed: N-V-R.A"), what went is its remove_set, sorted
- * (the module iterates a set). Not done (the task fails saying so): list=,
- * @groups and modules, local .rpm files, URLs and paths; allow_downgrade
- * of a versioned name to an older one is left to dnf.
+ * That is the transaction the module resolves: check mode lists it and
+ * has dnf resolve it (`--assumeno`, one more request). Request 2 runs
+ * `dnf OPTIONS -y install|upgrade|remove|autoremove -- NAMES` between two
+ * `rpm -qa` listings: what appeared is the module's install_set
+ * ("Installed: N-V-R.A"), what went its remove_set, sorted (the module
+ * iterates a set). list= asks `dnf repoquery` (or `repolist`). Not done
+ * (the task fails saying so): @groups and modules, local .rpm files, URLs
+ * and paths; allow_downgrade of a versioned name is left to dnf.
  */
 #include "mod.h"
 
@@ -511,6 +512,76 @@ done:
   return r;
 }
 
+/* _package_dict of one "name\tarch\tepoch\trelease\tversion\trepoid\tinstalltime" line. */
+static RtValue *package_dict(const char *line) {
+  const char *f[7] = {0};
+  size_t l[7] = {0};
+  const char *p = line;
+  for (int k = 0; k < 7; k++) {
+    const char *t = strchr(p, '\t');
+    f[k] = p;
+    l[k] = t && k < 6 ? (size_t)(t - p) : strlen(p);
+    p = t && k < 6 ? t + 1 : p + strlen(p);
+  }
+  static const char *const keys[] = {"name", "arch", "epoch", "release", "version", "repo"};
+  RtValue *d = rt_dict_new(9);
+  for (int k = 0; k < 6; k++)
+    rt_dict_set(d, keys[k], rt_str(f[k], l[k]));
+  char *envra = rt_xasprintf("%.*s:%.*s-%.*s-%.*s.%.*s", (int)l[2], f[2], (int)l[0], f[0], (int)l[4], f[4],
+                             (int)l[3], f[3], (int)l[1], f[1]);
+  rt_dict_set(d, "envra", rt_strz(envra));
+  rt_dict_set(d, "nevra", rt_str_take(envra, strlen(envra)));
+  bool avail = l[6] == 0 || (l[6] == 1 && f[6][0] == '0');
+  rt_dict_set(d, "yumstate", rt_strz(avail ? "available" : "installed"));
+  return d;
+}
+
+/* list_items(): installed, upgrades (updates), available, repos, or a spec. */
+static RtValue *dnf_list(Dnf *d, const char *what) {
+  RtBuf s = {0};
+  RtExec ex = {0};
+  bool have = false, repos = !strcmp(what, "repos") || !strcmp(what, "repositories");
+  RtValue *r = NULL;
+  dnf_sh_begin(d, &s);
+  rt_buf_puts(&s, "LQF='%{name}\\t%{arch}\\t%{epoch}\\t%{release}\\t%{version}\\t%{repoid}\\t%{installtime}\\n'\n");
+  if (repos)
+    rt_buf_puts(&s, "dqo repolist --enabled; __playc_rec l \"$(sed 1d \"$O\" | awk '{print $1}')\"\n");
+  else if (!strcmp(what, "installed") || !strcmp(what, "upgrades") || !strcmp(what, "updates") ||
+           !strcmp(what, "available"))
+    rt_buf_printf(&s, "dqo repoquery --%s --qf \"$LQF\"; __playc_rec l \"$(cat \"$O\")\"\n",
+                  !strcmp(what, "updates") ? "upgrades" : what);
+  else {
+    mod_sh_set(&s, "s", what);
+    rt_buf_puts(&s, "dqo repoquery --installed --qf \"$LQF\" -- \"$s\"; cp \"$O\" \"$__playc_scr/l\"\n"
+                    "dqo repoquery --qf \"$LQF\" -- \"$s\"; __playc_rec l \"$(cat \"$__playc_scr/l\" \"$O\")\"\n");
+  }
+  if (run(d, &s, &ex, &have, &r)) {
+    RtValue *l = rt_list_new(4);
+    for (const char *p = mod_rec(&ex, "l"); p && *p;) {
+      const char *e = strchr(p, '\n');
+      char *line = rt_xstrndup(p, e ? (size_t)(e - p) : strlen(p));
+      if (*line && repos) {
+        RtValue *o = rt_dict_new(2);
+        rt_dict_set(o, "repoid", rt_strz(line));
+        rt_dict_set(o, "state", rt_strz("enabled"));
+        rt_list_push(l, o);
+      } else if (*line) {
+        rt_list_push(l, package_dict(line));
+      }
+      free(line);
+      p = e ? e + 1 : NULL;
+    }
+    r = rt_dict_new(3);
+    rt_dict_set(r, "msg", rt_strz(""));
+    rt_dict_set(r, "results", l);
+    rt_dict_set(r, "changed", rt_bool(false));
+  }
+  if (have)
+    rt_exec_free(&ex);
+  rt_buf_free(&s);
+  return r;
+}
+
 /* update_cache alone: _base() with update_cache, then "Cache updated". */
 static RtValue *dnf_cache(Dnf *d) {
   RtBuf s = {0};
@@ -554,10 +625,6 @@ RtValue *mod_dnf(RtHost *h, RtValue *args) {
     rt_dict_set(r, "results", rt_list_new(0));
     goto done;
   }
-  if (list) {
-    r = mod_fail_result("playc: dnf list= is not supported yet");
-    goto done;
-  }
   for (size_t i = 0; i < rt_len(d.names); i++) {
     const char *nm = rt_list_at(d.names, i)->u.str.s;
     size_t l = strlen(nm);
@@ -567,8 +634,14 @@ RtValue *mod_dnf(RtHost *h, RtValue *args) {
     }
   }
   base_options(&d);
-  if (mod_arg_bool(args, "update_cache", 0) == 1 && !rt_len(d.names)) {
+  if (mod_arg_bool(args, "update_cache", 0) == 1 && !rt_len(d.names) && !list) {
     r = dnf_cache(&d);
+    goto done;
+  }
+  if (list) {
+    if (mod_arg_bool(args, "update_cache", 0) == 1)
+      mod_argv_add(&d.opts, "--refresh");
+    r = dnf_list(&d, list);
     goto done;
   }
   if (!d.state)

@@ -7,7 +7,9 @@
 # dnf's Python API (files/dnfapi) reads the same files:
 #   rpm [--root R] -q [-a] --qf FMT [--whatprovides] [--] [SPEC]
 #       FMT with %{name}, %{version}, %{release}, %{arch} and \n
-#   dnf [OPTIONS] repoquery [--upgrades|--unneeded] [--latest-limit N] --qf FMT [--whatprovides] [--] [SPEC]
+#   dnf [OPTIONS] repoquery [--upgrades|--unneeded|--installed|--available] [--latest-limit N] --qf FMT
+#       [--whatprovides] [--] [SPEC]     FMT also with %{epoch} (0), %{repoid}, %{installtime}
+#   dnf [OPTIONS] repolist --enabled   the repositories of $d/repos
 #   dnf [OPTIONS] makecache | -y|--assumeno install|upgrade|remove|autoremove [--] [SPECS]
 #       a name in $d/fail fails its transaction as a depsolve error (rc 1)
 d=$DNF_STUB_DIR
@@ -16,7 +18,9 @@ printf '%s\n' "$me $*" >> "$d/argv"
 fmt() { # FMT NAME VR
   v=${3%-*} r=${3##*-}
   printf '%b' "$(printf '%s' "$1" | sed -e "s/%{name}/$2/g" -e "s/%{version}/$v/g" \
-    -e "s/%{release}/$r/g" -e "s/%{arch}/x86_64/g" -e "s/%{evr}/$3/g")"
+    -e "s/%{release}/$r/g" -e "s/%{arch}/x86_64/g" -e "s/%{evr}/$3/g" -e "s/%{epoch}/0/g" \
+    -e "s/%{repoid}/$([ "$src" = installed ] && echo @System || echo base)/g" \
+    -e "s/%{installtime}/$([ "$src" = installed ] && echo 1 || echo 0)/g")"
 }
 match() { # DIR SPEC → the names of DIR the spec names (globs too)
   for f in "$1"/*; do
@@ -25,13 +29,13 @@ match() { # DIR SPEC → the names of DIR the spec names (globs too)
     case $n in $2) echo "$n";; esac
   done
 }
-q= wp=0 a=0 s= op= up=0 un=0 y=0 no=0 dl=0
+q= wp=0 a=0 s= op= up=0 un=0 y=0 no=0 dl=0 src=avail
 while [ $# -gt 0 ]; do
   case $1 in
   -q|--quiet|--refresh|--nogpgcheck|--skip-broken|--nobest|--cacheonly|--security|--bugfix) shift;;
   --downloadonly) dl=1; shift;;
   --qf) q=$2; shift 2;; --whatprovides) wp=1; shift;; -a) a=1; shift;; --root) shift 2;;
-  --upgrades) up=1; shift;; --unneeded) un=1; shift;; --latest-limit) shift 2;; -y) y=1; shift;; --assumeno) no=1; shift;;
+  --upgrades) up=1; shift;; --installed) src=installed; shift;; --available|--enabled) shift;; --unneeded) un=1; shift;; --latest-limit) shift 2;; -y) y=1; shift;; --assumeno) no=1; shift;;
   --) shift; break;;
   -*) shift;;
   *) if [ $me = dnf ] && [ -z "$op" ]; then op=$1; shift; else break; fi;;
@@ -50,6 +54,7 @@ if [ $me = rpm ]; then
 fi
 case $op in
 makecache) echo "Metadata cache created."; exit 0;;
+repolist) echo "repo id                      repo name"; while read -r r; do printf '%-28s %s\n' "$r" "$r"; done <"$d/repos"; exit 0;;
 repoquery)
   s=${1:-*}
   if [ $un = 1 ]; then exit 0; fi
@@ -57,6 +62,7 @@ repoquery)
     p=$(cat "$d/provides/$s" 2>/dev/null); [ -n "$p" ] || p=$s
     [ -f "$d/avail/$p" ] && fmt "$q" "$p" "$(cat "$d/avail/$p")"; exit 0
   fi
+  [ "$src" = installed ] && { for n in $(match "$d/installed" "$s"); do fmt "$q" "$n" "$(cat "$d/installed/$n")"; done; exit 0; }
   for n in $(match "$d/avail" "$s"); do
     if [ $up = 1 ]; then
       [ -f "$d/installed/$n" ] && [ "$(cat "$d/installed/$n")" != "$(cat "$d/avail/$n")" ] || continue

@@ -115,12 +115,17 @@ class Conf(object):
         pass
 
 
+class _Repo(object):
+    def __init__(self, rid):
+        self.id = rid
+
+
 class Repos(object):
     def get_matching(self, pattern):
         return []
 
     def iter_enabled(self):
-        return iter([])
+        return iter([_Repo(r) for r in (_read("repos") or "").split()])
 
     def all(self):
         return self
