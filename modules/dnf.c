@@ -339,7 +339,8 @@ static RtValue *dnf_ensure(Dnf *d) {
   rt_buf_add(&inst, "", 0);
   rt_buf_add(&gone, "", 0);
   dnf_sh_begin(d, &s);
-  rt_buf_puts(&s, "[ \"$(id -u)\" = 0 ] || { __playc_rec noroot 1; exit 0; }\n");
+  if (!d->dlonly) /* am_i_root(), before the base is made */
+    rt_buf_puts(&s, "[ \"$(id -u)\" = 0 ] || { __playc_rec noroot 1; exit 0; }\n");
   if (all) {
     rt_buf_puts(&s, "dqo repoquery --upgrades --latest-limit 1 --qf \"$QF\" && __playc_rec c0 \"$(cat \"$O\")\"\n"
                     ": >\"$__playc_scr/n\"; dqo repoquery --upgrades --latest-limit 1 --qf '%{name}\\n' && cp \"$O\" \"$__playc_scr/n\"\n"
