@@ -409,15 +409,22 @@ RtValue *mod_yum_repository(RtHost *h, RtValue *args) {
     r = mod_fail_result("Parameter 'description' is required.");
     goto done;
   }
-  dest = rt_xasprintf("%s/%s.repo", dir ? dir : "/etc/yum.repos.d", file ? file : name);
+  const char *rd = dir ? dir : "/etc/yum.repos.d";
+  size_t rl = strlen(rd);
+  bool slash = rl && rd[rl - 1] == '/'; /* os.path.join */
+  dest = rt_xasprintf("%s%s%s.repo", rd, slash ? "" : "/", file ? file : name);
   if (mod_edit_read(h, &e, dest, &fail) < 0)
     goto done;
   if (fail) {
     r = fail;
     goto done;
   }
+  free(dest); /* the path as the target expanded it (type='path') */
+  dest = rt_xstrdup(e.path);
   if (!e.parent_exists) {
-    r = mod_fail_result("Repo directory '%s' does not exist.", dir ? dir : "/etc/yum.repos.d");
+    size_t tail = strlen(file ? file : name) + 5 + (slash ? 0 : 1); /* "/FILE.repo" */
+    size_t dl = strlen(dest) > tail ? strlen(dest) - tail : 0;
+    r = mod_fail_result("Repo directory '%.*s' does not exist.", (int)dl, dest);
     goto done;
   }
   if (e.kind == MOD_EDIT_FILE || e.kind == MOD_EDIT_LINK) {
