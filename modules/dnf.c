@@ -66,9 +66,11 @@ const ModSchema mod_schema_dnf = {
 #include <string.h>
 
 /* The target side: dq runs dnf with the module's configuration, rq rpm -q
- * (with --root); RQF is the package as str(dnf.Package) prints it. */
+ * (with --root); QF (rpm) and DQF (dnf) print a package as str(dnf.Package)
+ * does: N-[E:]V-R.A, the epoch only when it is not 0. */
 static const char DNF_FUNCS[] = "O=$__playc_scr/o E=$__playc_scr/e\n"
-                                "QF='%{name}-%{version}-%{release}.%{arch}\\n'\n"
+                                "QF='%{name}-%|epoch?{%{epoch}:}|%{version}-%{release}.%{arch}\\n'\n"
+                                "DQF='%{name}-%{evr}.%{arch}\\n'\n"
                                 "lrun() ( export LANG=\"$pc_loc\" LC_ALL=\"$pc_loc\" LC_MESSAGES=\"$pc_loc\" "
                                 "LANGUAGE=\"$pc_loc\"; \"$@\" )\n"
                                 "rq() { if [ -n \"$ROOT\" ]; then lrun \"$RPM\" --root \"$ROOT\" -q \"$@\"; "
@@ -314,11 +316,11 @@ static void ask(Dnf *d, RtBuf *s, size_t i, const char *spec) {
                    "if [ $? = 0 ]; then __playc_rec i%zu 1; old=$(cat \"$O\")\n",
                 i);
   if (latest || d->uo)
-    rt_buf_printf(s, "  if dqo repoquery --upgrades --latest-limit 1 --qf \"$QF\" -- \"$s\"; then "
+    rt_buf_printf(s, "  if dqo repoquery --upgrades --latest-limit 1 --qf \"$DQF\" -- \"$s\"; then "
                      "__playc_rec c%zu \"$(cat \"$O\")\"; __playc_rec o%zu \"$old\"; fi\n",
                   i, i);
-  rt_buf_printf(s, "elif dqo repoquery --latest-limit 1 --qf \"$QF\" -- \"$s\" || "
-                   "dqo repoquery --latest-limit 1 --qf \"$QF\" --whatprovides -- \"$s\"; then\n"
+  rt_buf_printf(s, "elif dqo repoquery --latest-limit 1 --qf \"$DQF\" -- \"$s\" || "
+                   "dqo repoquery --latest-limit 1 --qf \"$DQF\" --whatprovides -- \"$s\"; then\n"
                    "  c=$(cat \"$O\"); dqo repoquery --latest-limit 1 --qf '%%{name}\\n' --whatprovides -- \"$s\" "
                    "|| dqo repoquery --latest-limit 1 --qf '%%{name}\\n' -- \"$s\"\n"
                    "  p=; while IFS= read -r n; do ! rqo --qf \"$QF\" -- \"$n\" || p=1; done <\"$O\"\n"
@@ -342,12 +344,12 @@ static RtValue *dnf_ensure(Dnf *d) {
   if (!d->dlonly) /* am_i_root(), before the base is made */
     rt_buf_puts(&s, "[ \"$(id -u)\" = 0 ] || { __playc_rec noroot 1; exit 0; }\n");
   if (all) {
-    rt_buf_puts(&s, "dqo repoquery --upgrades --latest-limit 1 --qf \"$QF\" && __playc_rec c0 \"$(cat \"$O\")\"\n"
+    rt_buf_puts(&s, "dqo repoquery --upgrades --latest-limit 1 --qf \"$DQF\" && __playc_rec c0 \"$(cat \"$O\")\"\n"
                     ": >\"$__playc_scr/n\"; dqo repoquery --upgrades --latest-limit 1 --qf '%{name}\\n' && cp \"$O\" \"$__playc_scr/n\"\n"
                     "while IFS= read -r p; do rqo --qf \"$QF\" -- \"$p\" && cat \"$O\"; done <\"$__playc_scr/n\" "
                     ">\"$__playc_scr/old\"; __playc_rec o0 \"$(cat \"$__playc_scr/old\")\"\n");
   } else if (rm && !n && d->autorm) {
-    rt_buf_puts(&s, "dqo repoquery --unneeded --qf \"$QF\" && __playc_rec g0 \"$(cat \"$O\")\"\n");
+    rt_buf_puts(&s, "dqo repoquery --unneeded --qf \"$DQF\" && __playc_rec g0 \"$(cat \"$O\")\"\n");
   } else {
     for (size_t i = 0; i < n; i++)
       ask(d, &s, i, rt_list_at(d->names, i)->u.str.s);

@@ -6,7 +6,7 @@
 # $d/provides/CAPABILITY (the providing package's name), as the stand-in of
 # dnf's Python API (files/dnfapi) reads the same files:
 #   rpm [--root R] -q [-a] --qf FMT [--whatprovides] [--] [SPEC]
-#       FMT with %{name}, %{version}, %{release}, %{arch} and \n
+#       FMT with %{name}, %{version}, %{release}, %{arch}, %|epoch?{%{epoch}:}| and \n
 #   dnf [OPTIONS] repoquery [--upgrades|--unneeded|--installed|--available] [--latest-limit N] --qf FMT
 #       [--whatprovides] [--] [SPEC]     FMT also with %{epoch} (0), %{repoid}, %{installtime}
 #   dnf [OPTIONS] repolist --enabled   the repositories of $d/repos
@@ -17,7 +17,7 @@ me=$(basename "$0")
 printf '%s\n' "$me $*" >> "$d/argv"
 fmt() { # FMT NAME VR
   v=${3%-*} r=${3##*-}
-  printf '%b' "$(printf '%s' "$1" | sed -e "s/%{name}/$2/g" -e "s/%{version}/$v/g" \
+  printf '%b' "$(printf '%s' "$1" | sed -e 's/%|epoch?{%{epoch}:}|//g' -e "s/%{name}/$2/g" -e "s/%{version}/$v/g" \
     -e "s/%{release}/$r/g" -e "s/%{arch}/x86_64/g" -e "s/%{evr}/$3/g" -e "s/%{epoch}/0/g" \
     -e "s/%{repoid}/$([ "$src" = installed ] && echo @System || echo base)/g" \
     -e "s/%{installtime}/$([ "$src" = installed ] && echo 1 || echo 0)/g")"
