@@ -311,10 +311,21 @@ static void ask(Dnf *d, RtBuf *s, size_t i, const char *spec) {
     rt_buf_printf(s, "[ $? != 0 ] || __playc_rec g%zu \"$(cat \"$O\")\"\n", i);
     return;
   }
+  if (glob) { /* not installed by name (filtered literally); install() brings what it matches and lacks */
+    if (d->uo)
+      return;
+    rt_buf_printf(s, "if dqo repoquery --latest-limit 1 --qf '%%{name}\\n' -- \"$s\"; then\n"
+                     "  cp \"$O\" \"$__playc_scr/gn\"; : >\"$__playc_scr/gc\"\n"
+                     "  while IFS= read -r n; do rqo --qf \"$QF\" -- \"$n\" || "
+                     "{ dqo repoquery --latest-limit 1 --qf \"$DQF\" -- \"$n\" && cat \"$O\" >>\"$__playc_scr/gc\"; }; "
+                     "done <\"$__playc_scr/gn\"\n"
+                     "  __playc_rec c%zu \"$(cat \"$__playc_scr/gc\")\"\n"
+                     "else __playc_rec m%zu 1; fi\n",
+                  i, i);
+    return;
+  }
   bool latest = !strcmp(d->state, "latest");
-  rt_buf_printf(s, "if [ -z \"$(echo \"$s\" | tr -d '*?[')\" ]; then false; else rqo --qf \"$QF\" -- \"$s\"; fi\n"
-                   "if [ $? = 0 ]; then __playc_rec i%zu 1; old=$(cat \"$O\")\n",
-                i);
+  rt_buf_printf(s, "if rqo --qf \"$QF\" -- \"$s\"; then __playc_rec i%zu 1; old=$(cat \"$O\")\n", i);
   if (latest || d->uo)
     rt_buf_printf(s, "  if dqo repoquery --upgrades --latest-limit 1 --qf \"$DQF\" -- \"$s\"; then "
                      "__playc_rec c%zu \"$(cat \"$O\")\"; __playc_rec o%zu \"$old\"; fi\n",
@@ -353,6 +364,8 @@ static RtValue *dnf_ensure(Dnf *d) {
   } else {
     for (size_t i = 0; i < n; i++)
       ask(d, &s, i, rt_list_at(d->names, i)->u.str.s);
+    if (rm && d->autorm) /* base.autoremove() joins the transaction */
+      rt_buf_puts(&s, "dqo repoquery --unneeded --qf \"$DQF\" && __playc_rec un \"$(cat \"$O\")\"\n");
   }
   if (!run(d, &s, &ex, &have, &r))
     goto done;
@@ -405,6 +418,10 @@ static RtValue *dnf_ensure(Dnf *d) {
     }
     if (!all)
       mod_argv_add(installed ? &upg : &ins, spec);
+  }
+  if (mod_rec(&ex, "un")) {
+    rt_buf_puts(&gone, mod_rec(&ex, "un"));
+    rt_buf_putc(&gone, '\n');
   }
   if (rt_len(fails)) {
     r = failure("Failed to install some of the specified packages", fails);

@@ -183,8 +183,7 @@ class Base(object):
         if not cands:
             raise exceptions.MarkingError("No match for argument: %s" % spec, spec)
         for p in cands:
-            old = self._inst(p.name)
-            if not old or (old[0].version, old[0].release) != (p.version, p.release):
+            if not self._inst(p.name):
                 self._mark(p)
 
     def upgrade(self, spec):
