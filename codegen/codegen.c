@@ -45,6 +45,7 @@
   X(rt_decref, "vp")                                                                      \
   X(rt_is_error, "bp")                                                                    \
   X(rt_var, "pppp")                                                                       \
+  X(rt_var_undefined, "ppp")                                                              \
   X(rt_binop, "pippp")                                                                    \
   X(rt_neg, "ppp")                                                                        \
   X(rt_not, "ppp")                                                                        \
@@ -853,6 +854,8 @@ static LLVMValueRef cg_dict(Cg *g, const IrExpr *e) {
 }
 
 static LLVMValueRef cg_var(Cg *g, const IrExpr *e) {
+  if (e->b) /* no variable in sight (lower.c) */
+    return CG_CALL(g, CG_rt_var_undefined, cg_cstr(g, e->name), cg_loc(g, e->loc));
   return CG_CALL(g, CG_rt_var, g->host, cg_cstr(g, e->name), cg_loc(g, e->loc));
 }
 

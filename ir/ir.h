@@ -109,7 +109,7 @@ struct IrExpr {
   IrLoc loc;
   int32_t id;       /* root number (function expr_<id>), -1 for sub-exprs */
   int32_t binop;    /* IR_BINOP: an RtBinOp (runtime/playc.h) */
-  const char *name; /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
+  const char *name; /* IR_VAR (b: out of sight, always undefined), IR_GETATTR, IR_FILTER, IR_TEST */
   /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR) */
   bool b;
   int64_t i;
@@ -381,6 +381,19 @@ typedef struct IrLower {
   int32_t macro_depth; /* macro calls being inlined */
   int32_t nslots;
   IrExpr *filter_body;
+  int32_t tbarrier; /* locals below it are out of sight (a macro imported without context) */
+  bool no_ctx;      /* the template's variables are out of sight too (Jinja2: undefined) */
+  /* Templates named by include/import/extends (lower.c), parsed as the
+   * template being lowered was: its folder (NULL: a playbook string) and
+   * its environment's options; the extends chain (JTemplate*, the most
+   * derived first) and the block being rendered (for super()). */
+  const char *tpl_dir;
+  bool tpl_trim, tpl_lstrip, tpl_keep_nl;
+  PcVec tpl_chain;
+  const char *block_name;
+  int32_t block_level;
+  int32_t tpl_depth; /* includes, imports and extends being inlined */
+  PcMap tpl_parsed;  /* options + path → JTemplate* */
 } IrLower;
 
 /* Lowers a checked playbook: resolves modules and checks their arguments

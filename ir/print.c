@@ -104,7 +104,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   switch (e->op) {
   case IR_CONST: fputs("const ", f); pr_const(f, e, false); break;
   case IR_VAULT: fprintf(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
-  case IR_VAR: fprintf(f, "var %s", e->name); break;
+  case IR_VAR: fprintf(f, "var %s%s", e->name, e->b ? " (undefined: no context)" : ""); break;
   case IR_LIST:
     fputc('[', f);
     for (int i = 0; i < e->nkids; i++) {

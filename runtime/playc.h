@@ -361,6 +361,9 @@ double rt_as_float(const RtValue *v);
 /* Looks `name` up in the host's variable layers (precedence order), forcing a
  * lazy var. Missing → an undefined value carrying the name and `loc`. */
 RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc);
+/* The undefined value of `name` where no variable is in sight (a template
+ * imported or included without context): "'name' is undefined". */
+RtValue *rt_var_undefined(const char *name, const RtLoc *loc);
 /* An inline `!vault` value: the compiler embeds the vault text as static data
  * (never the plaintext); its plaintext as a string (new reference), decrypted
  * once per run with the run's secrets, or an error value with Ansible's
