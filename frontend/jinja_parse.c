@@ -1013,8 +1013,7 @@ static JStmt *jt_from(JP *p, size_t off) {
       if (p->failed || jt_context(p, st) || !jp_is_op(p, ","))
         break;
     } else {
-      if (!st->target->nkids)
-        jp_error(p, p->tok.off, "expected name");
+      jp_error(p, p->tok.off, "expected token 'name'");
       break;
     }
   }
