@@ -90,7 +90,12 @@ typedef enum IrType {
   X(CAPTURE, "capture", 1)   /* kids[0] (a SEQ) rendered into a str of its own */           \
   X(LOCAL, "local", 1)       /* template local `name` in `slot`; kids[0]: what the name means \
                                 while the slot is unset (an outer LOCAL or a VAR) */         \
-  X(NAMESPACE, "namespace", 1) /* namespace(k=v ...): kids[0] the DICT of its arguments */
+  X(NAMESPACE, "namespace", 1) /* namespace(k=v ...): kids[0] the DICT of its arguments */ \
+  X(LOOP_CALL, "loop-call", 1) /* `loop(kids[0])` in a recursive FOR (the innermost one whose \
+                                  `loop` is in slot): its body over those items, one level \
+                                  deeper, rendered into a str */                             \
+  X(LOOP_CHANGED, "loop-changed", 1) /* loop.changed(*args): kids[0] the LIST of args; slot: \
+                                        the FOR's slot_aux */
 
 typedef enum IrOp {
 #define X(name, str, nk) IR_##name,
@@ -127,6 +132,8 @@ struct IrExpr {
   /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
    * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
   int32_t slot, slot_first, slot_end;
+  int32_t slot_aux;  /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
+  bool recursive;    /* FOR: `recursive` (its body is a function loop() calls) */
   int32_t keep_nl; /* TEMPLATE with statements: the newlines its source ends with */
 };
 

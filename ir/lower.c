@@ -238,6 +238,7 @@ typedef struct LwLocal {
                          (with tbarrier and no_ctx as they were); -1 otherwise */
   int32_t barrier;
   bool base_no_ctx;
+  IrExpr *loop_for; /* `loop`: its FOR (loop() of a recursive one, loop.changed) */
 } LwLocal;
 
 /* What `name` means among tlocals[0, below): a LOCAL (falling back to what
@@ -436,6 +437,27 @@ static IrExpr *lw_block_call(Lw *l, const JExpr *j, const char *name, int32_t fr
  * macros, super() and self.block(); NULL for other calls. */
 static IrExpr *lw_jcall_template(Lw *l, const JExpr *j, const LwLocal *caller) {
   const JExpr *callee = j->kids[0];
+  if (callee->kind == J_NAME && !strcmp(callee->name, "loop") && !caller) {
+    const LwLocal *n = lw_local(l, "loop");
+    if (n && n->loop_for && n->loop_for->recursive && j->nkids == 2 && j->nkw == 0) {
+      IrExpr *e = ir_expr_new(l->c, IR_LOOP_CALL, TY_STR, j->loc);
+      e->slot = n->slot;
+      ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[1]));
+      return e;
+    }
+  }
+  if (callee->kind == J_GETATTR && !strcmp(callee->name, "changed") && callee->kids[0]->kind == J_NAME &&
+      !strcmp(callee->kids[0]->name, "loop") && j->nkw == 0 && !caller) {
+    const LwLocal *n = lw_local(l, "loop");
+    if (n && n->loop_for && n->loop_for->slot_aux >= 0) {
+      IrExpr *e = ir_expr_new(l->c, IR_LOOP_CHANGED, TY_BOOL, j->loc), *args = ir_expr_new(l->c, IR_LIST, TY_LIST, j->loc);
+      e->slot = n->loop_for->slot_aux;
+      for (int32_t k = 1; k < j->nkids; k++)
+        ir_expr_add_kid(l->c, args, lw_jexpr(l, j->kids[k]));
+      ir_expr_add_kid(l->c, e, args);
+      return e;
+    }
+  }
   if (callee->kind == J_NAME) {
     const LwLocal *n = lw_macro(l, callee->name);
     if (n)
@@ -749,12 +771,40 @@ static void lw_targets(Lw *l, IrExpr *e, const JExpr *target) {
     ir_expr_add_kid(l->c, e, lw_bind(l, target->kids[k]->name, target->kids[k]->loc));
 }
 
+/* Whether `loop.changed` is read in `j` (not inside another loop's body: any depth, to be simple). */
+static bool lw_jexpr_changed(const JExpr *j) {
+  if (!j)
+    return false;
+  if (j->kind == J_GETATTR && !strcmp(j->name, "changed") && j->kids[0]->kind == J_NAME &&
+      !strcmp(j->kids[0]->name, "loop"))
+    return true;
+  for (int32_t k = 0; k < j->nkids; k++)
+    if (lw_jexpr_changed(j->kids[k]))
+      return true;
+  return false;
+}
+
+static bool lw_tpl_changed(const JTemplate *t) {
+  for (int32_t i = 0; t && i < t->nparts; i++) {
+    const JStmt *st = t->parts[i].stmt;
+    if (lw_jexpr_changed(t->parts[i].expr))
+      return true;
+    if (st && (lw_jexpr_changed(st->expr) || lw_jexpr_changed(st->cond) || lw_tpl_changed(st->body) ||
+               lw_tpl_changed(st->orelse)))
+      return true;
+  }
+  return false;
+}
+
 /* for := iterable (outside), then a scope with the targets, the inline if,
- * `loop` and the body; the else body is outside again. */
+ * `loop` and the body; the else body is outside again. loop.changed keeps
+ * its last value in a slot before the body's (which each step resets). */
 static IrExpr *lw_for(Lw *l, const JStmt *st) {
   IrExpr *e = ir_expr_new(l->c, IR_FOR, TY_NONE, st->loc);
   IrExpr *iter = lw_jexpr(l, st->expr);
   int32_t outer = lw_scope_open(l);
+  e->slot_aux = lw_tpl_changed(st->body) ? l->nslots++ : -1;
+  e->recursive = st->recursive;
   e->slot_first = l->nslots;
   IrExpr *targets = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
   lw_targets(l, targets, st->target);
@@ -763,6 +813,7 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   if (!st->cond)
     cond->b = true;
   e->slot = lw_bind(l, "loop", st->loc)->slot;
+  ((LwLocal *)l->tlocals.items[l->tlocals.len - 1])->loop_for = e;
   IrExpr *body = lw_seq(l, st->body, st->loc);
   e->slot_end = l->nslots;
   lw_scope_close(l, outer);
@@ -772,8 +823,6 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   ir_expr_add_kid(l->c, e, lw_seq(l, st->orelse, st->loc));
   for (int32_t k = 0; k < targets->nkids; k++)
     ir_expr_add_kid(l->c, e, targets->kids[k]);
-  if (st->recursive)
-    e->unsupported = "a recursive for loop";
   return e;
 }
 

@@ -128,7 +128,14 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     break;
   case IR_GETATTR: fputs("getattr", f); pr_kids(pr, e, 0); fprintf(f, ".%s", e->name); break;
   case IR_LOCAL: fprintf(f, "local %s#%d", e->name, e->slot); break; /* its fallback is what the name means outside */
-  case IR_FOR: fprintf(f, "for loop#%d locals#%d..%d", e->slot, e->slot_first, e->slot_end); pr_kids(pr, e, 0); break;
+  case IR_FOR:
+    fprintf(f, "for%s loop#%d locals#%d..%d", e->recursive ? " recursive" : "", e->slot, e->slot_first, e->slot_end);
+    if (e->slot_aux >= 0)
+      fprintf(f, " changed#%d", e->slot_aux);
+    pr_kids(pr, e, 0);
+    break;
+  case IR_LOOP_CALL: fprintf(f, "loop-call loop#%d", e->slot); pr_kids(pr, e, 0); break;
+  case IR_LOOP_CHANGED: fprintf(f, "loop-changed changed#%d", e->slot); pr_kids(pr, e, 0); break;
   case IR_SETATTR: fprintf(f, "setattr .%s", e->name); pr_kids(pr, e, 0); break;
   case IR_TEMPLATE:
     fputs("template", f);

@@ -98,10 +98,14 @@ void rt_local_setattr(RtHost *h, RtTpl *buf, int32_t slot, const char *name, RtV
 
 struct RtFor {
   RtHost *h;
+  RtTpl *buf;
   RtValue *items; /* the list iterated */
   RtValue *kept;  /* inline if: the items kept */
   size_t i;       /* the next item */
   int32_t first, end, loop_slot;
+  int64_t depth;  /* loop.depth: 1, deeper in loop(...) of a recursive loop */
+  RtValue **saved; /* rt_for_recurse: slots [save, end) of the pass that called it */
+  int32_t save;
   bool ran, failed;
 };
 
@@ -109,7 +113,7 @@ RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_
                     const RtLoc *loc) {
   (void)loc;
   RtFor *f = rt_xcalloc(1, sizeof *f);
-  f->h = h, f->first = first, f->end = end, f->loop_slot = loop_slot;
+  f->h = h, f->buf = buf, f->first = first, f->end = end, f->loop_slot = loop_slot, f->depth = 1;
   f->items = rt_iter_list(items);
   if (rt_is_error(f->items) || rt_too_deep(f->items)) {
     RtValue *err = rt_is_error(f->items) ? rt_incref(f->items) : rt_too_deep_error();
@@ -122,12 +126,42 @@ RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_
   return f;
 }
 
+RtFor *rt_for_recurse(RtHost *h, RtTpl *buf, RtValue *items, int32_t save, int32_t first, int32_t end,
+                      int32_t loop_slot, const RtLoc *loc) {
+  RT_ASSERT(save >= 0 && save <= first && end <= h->nlocals);
+  RtValue *outer = loop_slot >= 0 ? h->locals[loop_slot] : NULL;
+  RtValue *depth = outer && rt_kind(outer) == RT_DICT ? rt_dict_get(outer, "depth") : NULL;
+  RtValue **saved = rt_xcalloc((size_t)(end - save) + 1, sizeof *saved);
+  for (int32_t s = save; s < end; s++) { /* moved out: the deeper pass starts from unset slots */
+    saved[s - save] = h->locals[s];
+    h->locals[s] = NULL;
+  }
+  RtFor *f = rt_for_begin(h, buf, items, first, end, loop_slot, loc);
+  f->depth = depth && rt_kind(depth) == RT_INT ? rt_as_int(depth) + 1 : 2;
+  f->saved = saved;
+  f->save = save;
+  return f;
+}
+
+RtTpl *rt_for_buf(RtFor *f) { return f->buf; }
+
+RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *last = h->locals[slot];
+  bool changed = !last || !rt_equal(last, args);
+  if (changed)
+    rt_local_set(h, slot, args);
+  else
+    rt_decref(args);
+  return rt_bool(changed);
+}
+
 /* Jinja2's LoopContext for item i of n, as a dict the template reads. */
-static RtValue *for_loop_object(const RtValue *items, size_t i) {
+static RtValue *for_loop_object(const RtValue *items, size_t i, int64_t depth) {
   size_t n = rt_len(items);
   RtValue *d = rt_dict_new(12);
   static const char *const names[] = {"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"};
-  int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, 1, 0};
+  int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
   for (int k = 0; k < 7; k++)
     rt_dict_put(d, names[k], strlen(names[k]), rt_int(vals[k]));
   rt_dict_put(d, "first", 5, rt_bool(i == 0));
@@ -149,7 +183,7 @@ RtValue *rt_for_next(RtFor *f, bool with_loop) {
   if (with_loop) {
     f->ran = true;
     if (f->loop_slot >= 0)
-      rt_local_set(h, f->loop_slot, for_loop_object(f->items, i));
+      rt_local_set(h, f->loop_slot, for_loop_object(f->items, i, f->depth));
   }
   return rt_list_at(f->items, i);
 }
@@ -169,6 +203,11 @@ void rt_for_filtered(RtFor *f) {
 
 bool rt_for_end(RtFor *f) {
   bool ran = f->ran || f->failed;
+  if (f->saved) {
+    for (int32_t s = f->save; s < f->end; s++)
+      rt_local_set(f->h, s, f->saved[s - f->save]);
+    free(f->saved);
+  }
   rt_decref(f->items);
   rt_decref(f->kept);
   free(f);
