@@ -406,6 +406,7 @@ static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const LwLocal *ml, const LwL
 }
 
 static const JStmt *lw_find_block(const JTemplate *t, const char *name);
+static const JTemplate lw_tpl_none; /* an import whose template was not found (reported) */
 static IrExpr *lw_block_body(Lw *l, const JStmt *b, int32_t level, PcLoc loc);
 
 /* The macro a module exports as `name` (a top-level `{% macro %}`), or NULL. */
@@ -471,6 +472,8 @@ static IrExpr *lw_jcall_template(Lw *l, const JExpr *j, const LwLocal *caller) {
   const LwLocal *mod = lw_local(l, callee->kids[0]->name);
   if (mod && mod->module && !mod->macro) {
     const JStmt *m = lw_module_macro(mod->module, callee->name);
+    if (!m && mod->module == &lw_tpl_none) /* not found (reported): nothing to call */
+      return lw_const_str(l, "", 0, j->loc);
     if (!m) {
       pc_error_at(l->c, callee->loc, "the imported template '%s' has no macro '%s'", callee->kids[0]->name,
                   callee->name);
@@ -950,8 +953,8 @@ static bool lw_tpl_names(Lw *l, const JExpr *e, PcVec *names, const char *what) 
     if (k == e->nkids - 1)
       return true;
   }
-  pc_error_at(l->c, e->loc, "playc resolves the templates '%s' names when it compiles: give a constant name or a "
-                            "list of constant names", what);
+  pc_error_at(l->c, e->loc, "playc resolves the template an '%s' names when it compiles: give a constant name or "
+                            "a list of constant names", what);
   return false;
 }
 
@@ -972,9 +975,15 @@ static const JTemplate *lw_tpl_named(Lw *l, const JStmt *st, bool ignore) {
     if (path)
       return lw_tpl_load(l, path, st->loc);
   }
-  if (!ignore)
-    pc_error_at(l->c, st->loc, "TemplateNotFound: %s%s (searched %s)", names.len > 1 ? "none of " : "",
-                names.len > 1 ? "the templates" : (const char *)names.items[0], searched);
+  if (!ignore && names.len == 1)
+    pc_error_at(l->c, st->loc, "TemplateNotFound: %s (searched %s)", (const char *)names.items[0], searched);
+  else if (!ignore) {
+    const char *all = "";
+    for (int i = 0; i < names.len; i++)
+      all = pc_sprintf(l->c, "%s%s%s", all, i ? ", " : "", (const char *)names.items[i]);
+    pc_error_at(l->c, st->loc, "TemplatesNotFound: none of the templates given were found: %s (searched %s)", all,
+                searched);
+  }
   return NULL;
 }
 
@@ -1018,8 +1027,8 @@ static IrExpr *lw_include(Lw *l, const JStmt *st) {
 static IrExpr *lw_import(Lw *l, const JStmt *st) {
   IrExpr *e = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
   const JTemplate *t = lw_tpl_named(l, st, false);
-  if (!t)
-    return e;
+  if (!t) /* reported: its names call nothing */
+    t = &lw_tpl_none;
   bool no_ctx = st->context != 1;
   if (st->kind == JS_IMPORT) {
     pc_vec_push(l->c, &l->tlocals, lw_local_new(l, st->target->name, NULL, t, no_ctx));
@@ -1027,6 +1036,8 @@ static IrExpr *lw_import(Lw *l, const JStmt *st) {
   }
   for (int32_t k = 0; k < st->target->nkids; k++) {
     const JStmt *m = lw_module_macro(t, st->target->kids[k]->name);
+    if (!m && t == &lw_tpl_none)
+      continue;
     if (!m) {
       pc_error_at(l->c, st->target->kids[k]->loc, "the template %s (imported on line %d) does not export the "
                   "requested name '%s'", st->expr->kind == J_STR ? pc_sprintf(l->c, "'%s'", st->expr->s) : "",
