@@ -534,8 +534,14 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     fprintf(f, ", \"name\": \"%s\"", e->name);
   if (e->op == IR_BINOP)
     fprintf(f, ", \"binop\": \"%s\"", pr_binops[e->binop]);
-  if (e->op == IR_LOCAL || e->op == IR_FOR)
+  if (e->op == IR_LOCAL || e->op == IR_FOR || e->op == IR_LOOP_CALL || e->op == IR_LOOP_CHANGED)
     fprintf(f, ", \"slot\": %d", e->slot);
+  if (e->op == IR_FOR && e->recursive)
+    fputs(", \"recursive\": true", f);
+  if (e->op == IR_FOR && e->slot_aux >= 0)
+    fprintf(f, ", \"changed_slot\": %d", e->slot_aux);
+  if (e->op == IR_VAR && e->b)
+    fputs(", \"no_context\": true", f);
   if (e->op == IR_FOR || (e->op == IR_TEMPLATE && e->slot_end))
     fprintf(f, ", \"locals\": [%d, %d]", e->slot_first, e->slot_end);
   if (e->op == IR_TEMPLATE && e->keep_nl)
