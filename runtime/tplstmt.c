@@ -34,6 +34,10 @@ void rt_locals_leave(RtHost *h, void *saved) {
   free(h->locals);
   h->locals = f->slots;
   h->nlocals = f->n;
+  if (!h->locals) { /* out of every template */
+    rt_decref(h->spare_loop);
+    h->spare_loop = NULL;
+  }
   free(f);
 }
 
@@ -156,20 +160,30 @@ RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args) {
   return rt_bool(changed);
 }
 
-/* Jinja2's LoopContext for item i of n, as a dict the template reads. */
-static RtValue *for_loop_object(const RtValue *items, size_t i, int64_t depth) {
+/* Jinja2's LoopContext for item i of n, as a dict the template reads: `d`
+ * (a new one, or the previous item's when nothing else holds it: a loop
+ * then costs no allocation of keys per item) filled in. Takes d. */
+static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth) {
   size_t n = rt_len(items);
-  RtValue *d = rt_dict_new(12);
+  if (!d || d->refs != 1 || rt_kind(d) != RT_DICT || !rt_dict_get(d, "depth0")) {
+    rt_decref(d);
+    d = rt_dict_new(12);
+  }
   static const char *const names[] = {"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"};
+  static const size_t lens[] = {5, 6, 8, 9, 6, 5, 6};
   int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
   for (int k = 0; k < 7; k++)
-    rt_dict_put(d, names[k], strlen(names[k]), rt_int(vals[k]));
+    rt_dict_put(d, names[k], lens[k], rt_int(vals[k]));
   rt_dict_put(d, "first", 5, rt_bool(i == 0));
   rt_dict_put(d, "last", 4, rt_bool(i + 1 == n));
   if (i > 0)
     rt_dict_put(d, "previtem", 8, rt_incref(rt_list_at(items, i - 1)));
+  else
+    rt_dict_del(d, "previtem");
   if (i + 1 < n)
     rt_dict_put(d, "nextitem", 8, rt_incref(rt_list_at(items, i + 1)));
+  else
+    rt_dict_del(d, "nextitem");
   return d;
 }
 
@@ -177,13 +191,26 @@ RtValue *rt_for_next(RtFor *f, bool with_loop) {
   if (f->i >= rt_len(f->items))
     return NULL;
   RtHost *h = f->h;
-  for (int32_t s = f->first; s < f->end && s < h->nlocals; s++)
-    rt_local_set(h, s, NULL);
+  RtValue *loop = NULL; /* the previous item's loop object, reused when it can be */
+  for (int32_t s = f->first; s < f->end && s < h->nlocals; s++) {
+    if (s == f->loop_slot && with_loop) {
+      loop = h->locals[s];
+      h->locals[s] = NULL;
+    } else {
+      rt_local_set(h, s, NULL);
+    }
+  }
   size_t i = f->i++;
   if (with_loop) {
     f->ran = true;
+    if (!loop && i == 0) { /* a loop starting: a finished one's object */
+      loop = h->spare_loop;
+      h->spare_loop = NULL;
+    }
     if (f->loop_slot >= 0)
-      rt_local_set(h, f->loop_slot, for_loop_object(f->items, i, f->depth));
+      rt_local_set(h, f->loop_slot, for_loop_object(loop, f->items, i, f->depth));
+    else
+      rt_decref(loop);
   }
   return rt_list_at(f->items, i);
 }
@@ -203,6 +230,12 @@ void rt_for_filtered(RtFor *f) {
 
 bool rt_for_end(RtFor *f) {
   bool ran = f->ran || f->failed;
+  RtHost *h = f->h;
+  if (!f->saved && f->ran && f->loop_slot >= 0 && f->loop_slot < h->nlocals && !h->spare_loop &&
+      h->locals[f->loop_slot] && h->locals[f->loop_slot]->refs == 1) { /* out of sight after endfor */
+    h->spare_loop = h->locals[f->loop_slot];
+    h->locals[f->loop_slot] = NULL;
+  }
   if (f->saved) {
     for (int32_t s = f->save; s < f->end; s++)
       rt_local_set(f->h, s, f->saved[s - f->save]);
