@@ -887,8 +887,8 @@ static const char *lw_tpl_try(Lw *l, const char *dir, const char *name) {
   return stat(b.s, &st) == 0 && S_ISREG(st.st_mode) ? b.s : NULL;
 }
 
-/* The path of template `name`, or NULL; *searched lists the folders tried. */
-static const char *lw_tpl_find(Lw *l, const char *name, const char **searched) {
+/* The folders templates are looked for in, in order. */
+static void lw_tpl_dirs(Lw *l, PcVec *out) {
   PcVec dirs = {0};
   if (l->tpl_dir) {
     for (int i = 0; l->roots && l->roots[i]; i++) {
@@ -900,6 +900,13 @@ static const char *lw_tpl_find(Lw *l, const char *name, const char **searched) {
   } else {
     pc_vec_push(l->c, &dirs, (void *)(l->pb && l->pb->dir ? l->pb->dir : "."));
   }
+  *out = dirs;
+}
+
+/* The path of template `name`, or NULL; *searched lists the folders tried. */
+static const char *lw_tpl_find(Lw *l, const char *name, const char **searched) {
+  PcVec dirs;
+  lw_tpl_dirs(l, &dirs);
   *searched = "";
   for (int i = 0; i < dirs.len; i++) {
     const char *path = lw_tpl_try(l, dirs.items[i], name);
@@ -1012,9 +1019,131 @@ static void lw_tpl_inline(Lw *l, IrExpr *into, const JTemplate *t, bool context,
   l->no_ctx = no_ctx;
 }
 
+static void lw_walk(Lw *l, const char *top, const char *dir, const char *rel, PcVec *out, int depth, bool hidden,
+                    bool sizes, PcLoc loc);
+enum { LW_TPL_CANDIDATES = 64 }; /* templates a name computed at run time may be */
+
+/* The glob of the names `e` can give: its constant parts (of `~` and `+`
+ * chains) with `*` for the rest; false when it has no constant part. */
+static bool lw_name_glob(Lw *l, const JExpr *e, PcBuf *b) {
+  if (e->kind == J_STR) {
+    for (size_t i = 0; i < e->slen; i++) {
+      if (strchr("*?[\\", e->s[i]))
+        pc_buf_add(l->c, b, "\\", 1);
+      pc_buf_add(l->c, b, e->s + i, 1);
+    }
+    return e->slen > 0;
+  }
+  bool any = false;
+  if (e->kind == J_CONCAT || (e->kind == J_BINOP && e->op == JB_ADD)) {
+    for (int32_t k = 0; k < e->nkids; k++)
+      any |= lw_name_glob(l, e->kids[k], b);
+    return any;
+  }
+  if (!b->len || b->s[b->len - 1] != '*')
+    pc_buf_add(l->c, b, "*", 1);
+  return false;
+}
+
+/* The templates `glob` matches in the search path, each name once (the
+ * folder it is found in first is the one the loader takes). */
+static void lw_tpl_glob(Lw *l, const char *glob, PcVec *names, PcLoc loc) {
+  const char *wild = glob + strcspn(glob, "*?[\\"), *slash = NULL;
+  for (const char *p = glob; p < wild; p++)
+    if (*p == '/')
+      slash = p;
+  const char *prefix = slash ? pc_strndup(l->c, glob, (size_t)(slash - glob) + 1) : "";
+  PcVec dirs;
+  lw_tpl_dirs(l, &dirs);
+  for (int d = 0; d < dirs.len; d++) {
+    const char *dir = dirs.items[d];
+    const char *top = pc_sprintf(l->c, "%s/%s", dir, prefix);
+    struct stat st;
+    if (stat(top, &st) != 0 || !S_ISDIR(st.st_mode))
+      continue;
+    PcVec all = {0};
+    lw_walk(l, top, top, "", &all, 0, false, false, loc);
+    for (int k = 0; k < all.len; k++) {
+      const char *name = pc_sprintf(l->c, "%s%s", prefix, (const char *)all.items[k]);
+      bool seen = false;
+      for (int i = 0; i < names->len && !seen; i++)
+        seen = !strcmp(names->items[i], name);
+      if (!seen && fnmatch(glob, name, 0) == 0)
+        pc_vec_push(l->c, names, (void *)name);
+    }
+  }
+}
+
+/* include of a name computed at run time: each template the name's constant
+ * parts allow, compiled, and a choice among them by the name's value; none
+ * of them is TemplateNotFound when it renders (or nothing: ignore missing). */
+static IrExpr *lw_include_bounded(Lw *l, const JStmt *st) {
+  PcBuf glob = {0};
+  PcVec names = {0};
+  if (lw_name_glob(l, st->expr, &glob))
+    lw_tpl_glob(l, glob.s, &names, st->loc);
+  if (!names.len && st->ignore_missing && glob.len && strcmp(glob.s, "*") != 0)
+    return ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc); /* whatever the name is, nothing is there */
+  if (!names.len || names.len > LW_TPL_CANDIDATES) {
+    pc_error_at(l->c, st->expr->loc, "playc resolves the template an 'include' names when it compiles: %s",
+                !glob.len || !strcmp(glob.s, "*")
+                    ? "give a constant name, a list of them, or a name with constant parts"
+                    : pc_sprintf(l->c, "%s template matches '%s' in the search path", names.len ? "more than 64" : "no",
+                                 glob.s));
+    return ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  }
+  IrExpr *e = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  IrExpr *set = ir_expr_new(l->c, IR_SET, TY_NONE, st->loc);
+  ir_expr_add_kid(l->c, set, lw_jexpr(l, st->expr));
+  int32_t outer = lw_scope_open(l);
+  ir_expr_add_kid(l->c, set, lw_bind(l, " include", st->loc));
+  ir_expr_add_kid(l->c, e, set);
+  IrExpr *none = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  if (!st->ignore_missing) { /* undefined | mandatory(msg="TemplateNotFound: " ~ name) */
+    IrExpr *f = ir_expr_new(l->c, IR_FILTER, TY_UNDEF, st->loc), *u = ir_expr_new(l->c, IR_VAR, TY_UNDEF, st->loc);
+    IrExpr *msg = ir_expr_new(l->c, IR_CONCAT, TY_STR, st->loc);
+    u->name = " template";
+    u->b = true;
+    f->name = "mandatory";
+    ir_expr_add_kid(l->c, msg, lw_const_str(l, "TemplateNotFound: ", 18, st->loc));
+    ir_expr_add_kid(l->c, msg, lw_name(l, " include", st->loc, l->tlocals.len));
+    ir_expr_add_kid(l->c, f, u);
+    ir_expr_add_kid(l->c, f, msg);
+    const char **kw = pc_alloc(l->c, sizeof *kw);
+    kw[0] = "msg";
+    f->kwnames = kw;
+    f->nkw = 1;
+    ir_expr_add_kid(l->c, none, f);
+  }
+  IrExpr *chain = none;
+  for (int i = names.len - 1; i >= 0; i--) {
+    const char *searched, *path = lw_tpl_find(l, names.items[i], &searched);
+    const JTemplate *t = path ? lw_tpl_load(l, path, st->loc) : NULL;
+    IrExpr *body = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+    if (t)
+      lw_tpl_inline(l, body, t, st->context != 0, st->loc);
+    IrExpr *eq = ir_expr_new(l->c, IR_BINOP, TY_UNDEF, st->loc), *sif = ir_expr_new(l->c, IR_STMT_IF, TY_NONE, st->loc);
+    eq->binop = RT_OP_EQ;
+    ir_expr_add_kid(l->c, eq, lw_name(l, " include", st->loc, l->tlocals.len));
+    ir_expr_add_kid(l->c, eq, lw_const_str(l, names.items[i], strlen(names.items[i]), st->loc));
+    ir_expr_add_kid(l->c, sif, eq);
+    ir_expr_add_kid(l->c, sif, body);
+    IrExpr *other = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+    ir_expr_add_kid(l->c, other, chain);
+    ir_expr_add_kid(l->c, sif, other);
+    chain = sif;
+  }
+  ir_expr_add_kid(l->c, e, chain);
+  lw_scope_close(l, outer);
+  return e;
+}
+
 /* include := the named template rendered here, with the includer's names
  * (Jinja2 passes its locals) unless `without context`. */
 static IrExpr *lw_include(Lw *l, const JStmt *st) {
+  const JExpr *x = st->expr;
+  if (x->kind != J_STR && x->kind != J_LIST && x->kind != J_TUPLE)
+    return lw_include_bounded(l, st);
   IrExpr *e = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
   const JTemplate *t = lw_tpl_named(l, st, st->ignore_missing);
   if (t)
