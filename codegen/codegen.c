@@ -1227,7 +1227,7 @@ static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
   if (e->slot_aux >= 0) /* loop.changed starts afresh */
     CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, e->slot_aux), cg_null(g));
   LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items, cg_i32(g, e->slot_first),
-                           cg_i32(g, e->slot_end), cg_i32(g, e->slot), cg_loc(g, e->loc));
+                           cg_i32(g, e->slot_end), cg_i32(g, e->loop_unread ? -1 : e->slot), cg_loc(g, e->loc));
   cg_decref(g, items);
   if (!e->recursive) {
     cg_for_passes(g, e, f, buf);

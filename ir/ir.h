@@ -134,6 +134,7 @@ struct IrExpr {
   int32_t slot, slot_first, slot_end;
   int32_t slot_aux;  /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
   bool recursive;    /* FOR: `recursive` (its body is a function loop() calls) */
+  bool loop_unread;  /* FOR: nothing reads `loop`: no loop object is built */
   int32_t keep_nl; /* TEMPLATE with statements: the newlines its source ends with */
 };
 

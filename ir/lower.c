@@ -239,6 +239,7 @@ typedef struct LwLocal {
   int32_t barrier;
   bool base_no_ctx;
   IrExpr *loop_for; /* `loop`: its FOR (loop() of a recursive one, loop.changed) */
+  bool read;        /* a LOCAL reads it */
 } LwLocal;
 
 /* What `name` means among tlocals[0, below): a LOCAL (falling back to what
@@ -254,6 +255,7 @@ static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below) {
       return e;
     }
     IrExpr *e = ir_expr_new(l->c, IR_LOCAL, TY_ANY, loc);
+    ((LwLocal *)n)->read = true;
     e->name = name;
     e->slot = n->slot;
     ir_expr_add_kid(l->c, e, lw_name(l, name, loc, k));
@@ -816,8 +818,11 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   if (!st->cond)
     cond->b = true;
   e->slot = lw_bind(l, "loop", st->loc)->slot;
-  ((LwLocal *)l->tlocals.items[l->tlocals.len - 1])->loop_for = e;
+  LwLocal *loop = l->tlocals.items[l->tlocals.len - 1];
+  loop->loop_for = e;
+  loop->read = false; /* lw_bind's own LOCAL is not a read */
   IrExpr *body = lw_seq(l, st->body, st->loc);
+  e->loop_unread = !loop->read && !st->recursive;
   e->slot_end = l->nslots;
   lw_scope_close(l, outer);
   ir_expr_add_kid(l->c, e, iter);
