@@ -401,6 +401,7 @@ typedef struct IrLower {
   const char *block_name;
   int32_t block_level;
   int32_t tpl_depth; /* includes, imports and extends being inlined */
+  int64_t tpl_inlined; /* templates inlined in all (a budget: each is compiled where it is included) */
   PcMap tpl_parsed;  /* options + path → JTemplate* */
 } IrLower;
 

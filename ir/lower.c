@@ -874,6 +874,7 @@ static IrExpr *lw_with(Lw *l, const JStmt *st) {
  * folder, the templar's loader), parsed with the same options and lowered
  * in place: no template text reaches the program. */
 enum { LW_TPL_DEPTH = 16 }; /* nested includes/imports/extends: deeper is a loop */
+enum { LW_TPL_INLINED = 20000 }; /* templates included in all, per compilation */
 
 /* `name` found in `dir` as Jinja2's FileSystemLoader finds it ('..' never). */
 static const char *lw_tpl_try(Lw *l, const char *dir, const char *name) {
@@ -1002,6 +1003,11 @@ static const JTemplate *lw_tpl_named(Lw *l, const JStmt *st, bool ignore) {
 /* Lowers `t` where another template's parts would be: its own extends chain,
  * a scope of its own; without context, none of the includer's names. */
 static void lw_tpl_inline(Lw *l, IrExpr *into, const JTemplate *t, bool context, PcLoc loc) {
+  if (++l->tpl_inlined == LW_TPL_INLINED)
+    pc_error_at(l->c, loc, "more than %d templates included in all (each include is compiled where it stands)",
+                LW_TPL_INLINED);
+  if (l->tpl_inlined >= LW_TPL_INLINED)
+    return;
   PcVec chain = l->tpl_chain;
   const char *bname = l->block_name;
   int32_t blevel = l->block_level, barrier = l->tbarrier;
