@@ -578,7 +578,7 @@ static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
                         "the host key for %s (port %d) has CHANGED; this may be a "
                         "man-in-the-middle attack. Remove the old key from known_hosts if the "
                         "change is expected.",
-                        p->host, p->port);
+                        p->host, c->port);
     return false;
   case SSH_KNOWN_HOSTS_NOT_FOUND:
   case SSH_KNOWN_HOSTS_UNKNOWN:
@@ -596,7 +596,7 @@ static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
     *err = rt_xasprintf("Failed to connect to the host via ssh: host key verification failed: "
                         "%s (port %d) is not in known_hosts. Add its key, or run with "
                         "--host-key-checking=accept-new to record it on first use.",
-                        p->host, p->port);
+                        p->host, c->port);
     return false;
   case SSH_KNOWN_HOSTS_ERROR:
   default:
