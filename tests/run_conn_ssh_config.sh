@@ -138,12 +138,14 @@ cat > "$work/jump.ini" <<EOF
 jumped
 viaJ ansible_host=127.0.0.3 ansible_port=$port ansible_user=$user ansible_ssh_private_key_file=$A/id_ed25519 ansible_ssh_common_args='-J alias1'
 nofwd
+viaPC ansible_host=127.0.0.3 ansible_port=$port ansible_user=$user ansible_ssh_private_key_file=$A/id_ed25519 ansible_ssh_common_args="-o 'ProxyCommand=ssh -F $home/.ssh/config -W %h:%p alias1'"
 EOF
 cat "$A/known_hosts" "$B/known_hosts" > "$work/known_hosts" # --known-hosts serves the jump hosts too
 HOME=$home "$work/conn.bin" -i "$work/jump.ini" --known-hosts "$work/known_hosts" -e run=jump > "$work/jump.pc" 2>&1
 expect "ProxyJump from the ssh config" grep -q "^jumped *: ok=5 .*unreachable=0 failed=0" \
   <(recap "$work/jump.pc" | sed 's/ : /  : /')
 expect "-J in ansible_ssh_common_args" grep -q "^viaJ .*ok=5 .*unreachable=0" <(recap "$work/jump.pc")
+expect "ProxyCommand in ansible_ssh_common_args" grep -q "^viaPC .*ok=5 .*unreachable=0" <(recap "$work/jump.pc")
 expect "a jump host without forwarding: unreachable, saying so" \
   grep -q 'fatal: \[nofwd\]: UNREACHABLE.*the jump host jumpB could not reach 127.0.0.3' "$work/jump.pc"
 grep '^fatal: \[nofwd\]' "$work/jump.pc"
