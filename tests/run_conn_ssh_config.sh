@@ -294,4 +294,6 @@ expect "a port that listens late: the retries were logged at -vv" grep -q "ssh_r
 kill "$late_pid" 2>/dev/null
 wait "$late_pid" 2>/dev/null
 
+# (an ASan build's report lands in the outputs; CI runs this suite under it)
+expect "no sanitizer report in any run's output" bash -c "! grep -l 'Sanitizer' '$work'/*.pc '$work'/*.out"
 finish
