@@ -623,9 +623,36 @@ static int auth_try(SshConn *c, int method, ssh_key key, const char *password, i
   }
 }
 
+/* Keyboard-interactive with the password: each prompt that does not echo is
+ * answered with it (the server's PAM asking "Password:"), at most 4 rounds. */
+static int auth_kbdint(SshConn *c, const char *password, int timeout, char **err) {
+  int64_t deadline = now_ms() + (int64_t)timeout * 1000;
+  int rounds = 0;
+  for (;;) {
+    int rc = ssh_userauth_kbdint(c->s, NULL, NULL);
+    if (rc == SSH_AUTH_AGAIN) {
+      if (step_wait(c, deadline, "authentication", timeout, err) < 0)
+        return SSH_AUTH_ERROR;
+      continue;
+    }
+    if (rc != SSH_AUTH_INFO)
+      return rc;
+    if (++rounds > 4)
+      return SSH_AUTH_DENIED;
+    int n = ssh_userauth_kbdint_getnprompts(c->s);
+    for (int i = 0; i < n; i++) {
+      char echo = 0;
+      ssh_userauth_kbdint_getprompt(c->s, (unsigned)i, &echo);
+      if (ssh_userauth_kbdint_setanswer(c->s, (unsigned)i, echo ? "" : password) < 0)
+        return SSH_AUTH_ERROR;
+    }
+  }
+}
+
 /* As OpenSSH: the key file (or the agent for the key when the file is
  * protected by a passphrase), the agent, the default and configured keys,
- * then the password when one is given. */
+ * then the password when one is given (keyboard-interactive, then the
+ * password method, as OpenSSH's PreferredAuthentications). */
 static bool authenticate(SshConn *c, const RtConnParams *p, char **err) {
   int rc = SSH_AUTH_DENIED;
   char *why = NULL;          /* set when a method ran out of time */
@@ -643,8 +670,15 @@ static bool authenticate(SshConn *c, const RtConnParams *p, char **err) {
     rc = auth_try(c, AUTH_AGENT, NULL, NULL, p->timeout, &why);
   if (rc != SSH_AUTH_SUCCESS && !why && !p->key_file)
     rc = auth_try(c, AUTH_AUTO, NULL, NULL, p->timeout, &why);
-  if (rc != SSH_AUTH_SUCCESS && !why && p->password && rc != SSH_AUTH_ERROR)
-    rc = auth_try(c, AUTH_PASSWORD, NULL, p->password, p->timeout, &why);
+  if (rc != SSH_AUTH_SUCCESS && !why && p->password && rc != SSH_AUTH_ERROR) {
+    /* the methods the server named when it refused the keys (none tried: both) */
+    int offered = ssh_userauth_list(c->s, NULL);
+    if (!offered || (offered & SSH_AUTH_METHOD_INTERACTIVE))
+      rc = auth_kbdint(c, p->password, p->timeout, &why);
+    if (rc != SSH_AUTH_SUCCESS && !why && rc != SSH_AUTH_ERROR &&
+        (!offered || (offered & SSH_AUTH_METHOD_PASSWORD)))
+      rc = auth_try(c, AUTH_PASSWORD, NULL, p->password, p->timeout, &why);
+  }
   if (why) {
     *err = why;
     return false;

@@ -26,6 +26,7 @@ pwuser=playc-pw
 sudoers=/etc/sudoers.d/playc-conn-test
 created_user=
 conn_cleanup() {
+  [ -z "${SSH_AGENT_PID:-}" ] || kill "$SSH_AGENT_PID" 2>/dev/null
   rm -f "$sudoers"
   [ -z "$created_user" ] || userdel -r "$pwuser" >/dev/null 2>&1
   cleanup
@@ -37,6 +38,11 @@ SSHD_OPTS="MaxSessions=1 PasswordAuthentication=yes AllowUsers=$pwuser" harness_
 A=$H
 SSHD_OPTS="AllowTcpForwarding=no" harness_start 1
 B=$H
+# C: keyboard-interactive through PAM only (sshd's default on Debian)
+SSHD_OPTS="UsePAM=yes KbdInteractiveAuthentication=yes PasswordAuthentication=no AllowUsers=$pwuser" harness_start 1
+C=$H
+. "$C/env"
+portC=$PLAYC_TEST_SSH_PORT
 . "$B/env"
 portB=$PLAYC_TEST_SSH_PORT
 . "$A/env"
@@ -112,6 +118,13 @@ cat > "$work/conn.yml" <<EOF
         dest: "$drop/{{ inventory_hostname }}-{{ run }}"
 EOF
 (cd "$work" && "$PLAYC" conn.yml -o conn.bin) || bad "compile conn.yml"
+cat > "$work/retry.yml" <<'EOF'
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: id -un
+EOF
+(cd "$work" && "$PLAYC" retry.yml -o retry.bin) || bad "compile retry.yml"
 
 # ---- ~/.ssh/config, common args, MaxSessions: beside ansible-playbook ----------------
 cat > "$work/config.ini" <<EOF
@@ -200,10 +213,38 @@ expect_eq "a wrong password: exit code 4" 4 "$?"
 expect "a wrong password: unreachable, permission denied" \
   grep -q 'UNREACHABLE.*playc-pw@127.0.0.2: Permission denied (.*password' "$work/pwbad.out"
 
+echo "kbd1 ansible_host=127.0.0.2 ansible_port=$portC ansible_user=$pwuser" > "$work/kbd.ini"
+HOME=$home "$work/pw.bin" -i "$work/kbd.ini" --known-hosts "$C/known_hosts" -e @"$work/pw-vars.yml" \
+  > "$work/kbd.out" 2>&1
+expect "keyboard-interactive (PAM) with ansible_password logs in" \
+  grep -q "\"who.stdout_lines\[0\]\": \"$pwuser\"" "$work/kbd.out"
+
 setsid -w "$work/pw.bin" -k -i "$work/pw.ini" --known-hosts "$A/known_hosts" < /dev/null > "$work/ask.out" 2>&1
 ask_rc=$?
 expect "-k without a terminal: an error, no run" test "$ask_rc" -ne 0
 expect "-k without a terminal: says why" grep -q -- "-k/--ask-pass reads the SSH password from a terminal" "$work/ask.out"
+
+# ---- a key file protected by a passphrase: the agent, else a clear message -------------
+phrase=$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')
+ssh-keygen -q -t ed25519 -N "$phrase" -f "$work/id_locked"
+cat "$work/id_locked.pub" >> "$A/authorized_keys"
+echo "locked1 ansible_host=127.0.0.2 ansible_port=$port ansible_user=$user ansible_ssh_private_key_file=$work/id_locked ansible_ssh_common_args='-o UserKnownHostsFile=$A/known_hosts'" > "$work/locked.ini"
+HOME=$home "$work/retry.bin" -i "$work/locked.ini" > "$work/locked.out" 2>&1
+expect_eq "a key with a passphrase, no agent: unreachable" 4 "$?"
+expect "a key with a passphrase, no agent: says so" \
+  grep -q "UNREACHABLE.*the private key $work/id_locked could not be loaded: it is protected by a passphrase" "$work/locked.out"
+eval "$(ssh-agent -s -a "$work/agent.sock")" > /dev/null
+printf '#!/bin/sh\necho %s\n' "$phrase" > "$work/askpass"
+chmod 0700 "$work/askpass"
+SSH_ASKPASS=$work/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none ssh-add "$work/id_locked" < /dev/null 2> /dev/null
+expect "the key is in the agent" ssh-add -l
+HOME=$home "$work/retry.bin" -i "$work/locked.ini" > "$work/locked-agent.out" 2>&1
+expect_eq "a key with a passphrase in the agent: logs in" 0 "$?"
+ANSIBLE_CONFIG=$cfg ansible-playbook -i "$work/locked.ini" "$work/retry.yml" > "$work/locked-agent.ans" 2>&1
+expect_eq "a key with a passphrase in the agent: recap as ansible-playbook" \
+  "$(recap "$work/locked-agent.ans")" "$(recap "$work/locked-agent.out")"
+kill "$SSH_AGENT_PID"
+unset SSH_AUTH_SOCK SSH_AGENT_PID
 
 # ---- ansible_ssh_retries -------------------------------------------------------------
 counter=$work/accepts
@@ -228,13 +269,6 @@ EOF
 drop_pid=$!
 for _ in $(seq 50); do [ -s "$work/drop.port" ] && break; sleep 0.1; done
 dport=$(cat "$work/drop.port")
-cat > "$work/retry.yml" <<'EOF'
-- hosts: all
-  gather_facts: false
-  tasks:
-    - command: id -un
-EOF
-(cd "$work" && "$PLAYC" retry.yml -o retry.bin) || bad "compile retry.yml"
 echo "dropper ansible_host=127.0.0.4 ansible_port=$dport ansible_user=$user ansible_ssh_retries=2 ansible_python_interpreter=/usr/bin/python3" > "$work/retry.ini"
 # (the interpreter given: Ansible's discovery would make its own attempts first)
 rm -f "$counter"
