@@ -493,16 +493,19 @@ static void ssh_args_parse(RtHost *h, SshArgs *a, const char *text, bool timeout
   free(w);
 }
 
-/* The ssh arguments of host `h`: ansible_ssh_args, _common_args, _extra_args. */
+/* The ssh arguments of host `h`: ansible_ssh_args, _common_args, _extra_args
+ * (each else --ssh-common-args / --ssh-extra-args, else ANSIBLE_SSH_*ARGS). */
 static void host_ssh_args(RtHost *h, SshArgs *a) {
   memset(a, 0, sizeof *a);
   a->hkc = a->timeout = a->alive_interval = a->alive_count = -1;
   static const char *const vars[] = {"ansible_ssh_args", "ansible_ssh_common_args",
                                      "ansible_ssh_extra_args"};
+  const RtOptions *o = &h->run->opt;
+  const char *dflt[] = {o->ssh_args, o->ssh_common_args, o->ssh_extra_args};
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-    char *t = host_str_var(h, vars[i]);
-    if (t)
-      ssh_args_parse(h, a, t, i == 0);
+    char *t = host_str_var(h, vars[i]); /* the variable, else the option or environment */
+    if (t || dflt[i])
+      ssh_args_parse(h, a, t ? t : dflt[i], i == 0);
     free(t);
   }
 }
@@ -655,13 +658,16 @@ static int host_open(RtHost *h, char **err) {
     p.host_key_checking = o->host_key_checking;
     if (a.hkc >= 0 && o->host_key_checking == RT_HKC_STRICT)
       p.host_key_checking = a.hkc;
-    p.timeout = a.timeout > 0 ? a.timeout : tmo && atoi(tmo) > 0 ? atoi(tmo) : 10;
+    p.timeout = a.timeout > 0                ? a.timeout
+                : tmo && atoi(tmo) > 0       ? atoi(tmo)
+                : o->timeout > 0             ? o->timeout
+                                             : 10;
     p.alive_interval = a.alive_interval >= 0 ? a.alive_interval : 15;
     p.alive_count = a.alive_count >= 0 ? a.alive_count : 3;
     /* ansible_ssh_retries: a connection that failed for want of a host
      * (not a refused login or host key) is tried again, after 0, 1, 3, 7 ...
      * (at most 30) seconds, as Ansible's _ssh_retry */
-    int tries = (retries && atoi(retries) > 0 ? atoi(retries) : 0) + 1;
+    int tries = (retries ? (atoi(retries) > 0 ? atoi(retries) : 0) : o->ssh_retries) + 1;
     for (int attempt = 0; attempt < tries; attempt++) {
       h->conn = rt_conn_ssh_open(&p, err);
       if (h->conn || attempt == tries - 1 || rt_interrupted() || strstr(*err, "Permission denied") ||

@@ -692,6 +692,11 @@ typedef struct RtOptions {
   bool ask_pass;           /* -k: the connection password from the terminal */
   const char *conn_password_file; /* --connection-password-file */
   char *conn_pass;         /* read at start (-k or the file); wiped at exit */
+  const char *ssh_args;    /* ANSIBLE_SSH_ARGS (under ansible_ssh_args) */
+  const char *ssh_common_args; /* --ssh-common-args, else ANSIBLE_SSH_COMMON_ARGS */
+  const char *ssh_extra_args;  /* --ssh-extra-args, else ANSIBLE_SSH_EXTRA_ARGS */
+  int timeout;             /* -T/--timeout, else ANSIBLE_TIMEOUT/ANSIBLE_SSH_TIMEOUT; 0: 10 s */
+  int ssh_retries;         /* ANSIBLE_SSH_RETRIES (under ansible_ssh_retries); 0 */
   const char *connection;  /* -c */
   int host_key_checking;   /* RT_HKC_* (--ssh-host-key-checking=strict|accept-new|off) */
   const char *known_hosts; /* --known-hosts FILE */
