@@ -145,6 +145,16 @@ expect "become under MaxSessions 1 (a second session)" \
   test "$(grep -c '"root.stdout": "root"' "$work/config.pc")" = 2
 expect "an SFTP body under MaxSessions 1" test "$(stat -c %s "$drop/alias1-pc" 2>/dev/null)" = 400000
 
+# --ssh-common-args on the command line (no variable): as ansible-playbook
+echo "cli1 ansible_host=127.0.0.3" > "$work/cli.ini"
+cliargs="-o Port=$port -l $user -i $A/id_ed25519 -o UserKnownHostsFile=$A/known_hosts"
+ANSIBLE_CONFIG=$cfg ansible-playbook -i "$work/cli.ini" --ssh-common-args "$cliargs" "$work/retry.yml" \
+  > "$work/cli.ans" 2>&1
+ans_rc=$?
+HOME=$home "$work/retry.bin" -i "$work/cli.ini" --ssh-common-args "$cliargs" > "$work/cli.pc" 2>&1
+expect_eq "--ssh-common-args: exit code as ansible-playbook (0)" "0 $ans_rc" "0 $?"
+expect_eq "--ssh-common-args: recap as ansible-playbook" "$(recap "$work/cli.ans")" "$(recap "$work/cli.pc")"
+
 # ---- ProxyJump (config and -J), and a jump host that refuses forwarding ---------------
 cat > "$work/jump.ini" <<EOF
 [targets]
@@ -281,6 +291,10 @@ pc_rc=$?
 expect_eq "retries against a dropping port: attempts as ansible-playbook" "$ans_count" "$(wc -l < "$counter" 2>/dev/null)"
 expect_eq "retries against a dropping port: 3 attempts" 3 "$(wc -l < "$counter" 2>/dev/null)"
 expect_eq "retries: exit code as ansible-playbook" "$ans_rc" "$pc_rc"
+sed -i 's/ ansible_ssh_retries=2//' "$work/retry.ini"
+rm -f "$counter"
+HOME=$home ANSIBLE_SSH_RETRIES=1 "$work/retry.bin" -i "$work/retry.ini" > "$work/retry-env.pc" 2>&1
+expect_eq "ANSIBLE_SSH_RETRIES=1: 2 attempts" 2 "$(wc -l < "$counter" 2>/dev/null)"
 expect_eq "retries: recap as ansible-playbook" "$(recap "$work/retry.ans")" "$(recap "$work/retry.pc")"
 kill "$drop_pid" 2>/dev/null
 wait "$drop_pid" 2>/dev/null
