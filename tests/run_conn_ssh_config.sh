@@ -165,6 +165,13 @@ viaPC ansible_host=127.0.0.3 ansible_port=$port ansible_user=$user ansible_ssh_p
 EOF
 cat "$A/known_hosts" "$B/known_hosts" > "$work/known_hosts" # --known-hosts serves the jump hosts too
 HOME=$home "$work/conn.bin" -i "$work/jump.ini" --known-hosts "$work/known_hosts" -e run=jump > "$work/jump.pc" 2>&1
+printf '[targets]\njumped\nnofwd\n' > "$work/jump2.ini" # OpenSSH passes -F on to its jump
+ANSIBLE_CONFIG=$cfg ansible-playbook -i "$work/jump2.ini" "$work/retry.yml" > "$work/jump2.ans" 2>&1
+ans_rc=$?
+HOME=$home "$work/retry.bin" -i "$work/jump2.ini" > "$work/jump2.pc" 2>&1
+expect_eq "ProxyJump (and a jump without forwarding): exit code as ansible-playbook" "$ans_rc" "$?"
+expect_eq "ProxyJump (and a jump without forwarding): recap as ansible-playbook" \
+  "$(recap "$work/jump2.ans")" "$(recap "$work/jump2.pc")"
 expect "ProxyJump from the ssh config" grep -q "^jumped *: ok=5 .*unreachable=0 failed=0" \
   <(recap "$work/jump.pc" | sed 's/ : /  : /')
 expect "-J in ansible_ssh_common_args" grep -q "^viaJ .*ok=5 .*unreachable=0" <(recap "$work/jump.pc")
