@@ -49,6 +49,7 @@ typedef struct SshConn {
   ssh_channel ch;
   sftp_session sftp;
   char *host;
+  char *addr;                       /* the address connected to (the ssh config's HostName) */
   int port;
   int fd;                           /* the session's socket once connected, else -1 */
   struct ssh_counter_struct rx, tx; /* bytes and packets in and out (libssh counts) */
@@ -509,6 +510,7 @@ static void ssh_close_conn(RtConn *conn) {
   if (c->jump)
     ssh_close_conn(&c->jump->sh.base);
   params_free(&c->prm);
+  free(c->addr);
   free(c->host);
   free(c);
 }
@@ -526,7 +528,7 @@ static char *connect_timeout(SshConn *c, const char *step, int timeout) {
   if (fd < 0 || getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
     return rt_xasprintf("Failed to connect to the host via ssh: ssh: connect to host %s port %d: "
                         "Connection timed out",
-                        c->host, c->port);
+                        c->addr ? c->addr : c->host, c->port);
   if (!ssh_get_serverbanner(c->s))
     return rt_xstrdup("Failed to connect to the host via ssh: Connection timed out during "
                       "banner exchange");
@@ -722,7 +724,7 @@ static bool start_session(SshConn *c, const RtConnParams *p, const char *command
       return false;
   if (rc != SSH_OK) {
     *err = rt_xasprintf("Failed to connect to the host via ssh: ssh: connect to host %s port %d: %s",
-                        p->host, c->port, ssh_get_error(c->s));
+                        c->addr ? c->addr : p->host, c->port, ssh_get_error(c->s));
     return false;
   }
   if (!check_host_key(c, p, err) || !authenticate(c, p, err))
@@ -1031,6 +1033,10 @@ static SshConn *conn_open(const RtConnParams *p, const char *command, char **err
   unsigned int port = 22;
   ssh_options_get_port(c->s, &port);
   c->port = (int)port;
+  char *addr = NULL;
+  if (ssh_options_get(c->s, SSH_OPTIONS_HOST, &addr) == SSH_OK && addr)
+    c->addr = rt_xstrdup(addr);
+  ssh_string_free_char(addr);
   if (!c->prm.user) { /* for messages: the user the config or the account gives */
     char *u = NULL;
     if (ssh_options_get(c->s, SSH_OPTIONS_USER, &u) == SSH_OK)

@@ -165,13 +165,16 @@ viaPC ansible_host=127.0.0.3 ansible_port=$port ansible_user=$user ansible_ssh_p
 EOF
 cat "$A/known_hosts" "$B/known_hosts" > "$work/known_hosts" # --known-hosts serves the jump hosts too
 HOME=$home "$work/conn.bin" -i "$work/jump.ini" --known-hosts "$work/known_hosts" -e run=jump > "$work/jump.pc" 2>&1
-printf '[targets]\njumped\nnofwd\n' > "$work/jump2.ini" # OpenSSH passes -F on to its jump
+# (alias1 with ansible_port=1: the inventory's port over the config's)
+printf '[targets]\njumped\nnofwd\nalias1 ansible_port=1\n' > "$work/jump2.ini" # OpenSSH passes -F on to its jump
 ANSIBLE_CONFIG=$cfg ansible-playbook -i "$work/jump2.ini" "$work/retry.yml" > "$work/jump2.ans" 2>&1
 ans_rc=$?
 HOME=$home "$work/retry.bin" -i "$work/jump2.ini" > "$work/jump2.pc" 2>&1
 expect_eq "ProxyJump (and a jump without forwarding): exit code as ansible-playbook" "$ans_rc" "$?"
 expect_eq "ProxyJump (and a jump without forwarding): recap as ansible-playbook" \
   "$(recap "$work/jump2.ans")" "$(recap "$work/jump2.pc")"
+expect "the inventory's port over the ssh config's" \
+  grep -q 'fatal: \[alias1\]: UNREACHABLE.*connect to host 127.0.0.2 port 1: ' "$work/jump2.pc"
 expect "ProxyJump from the ssh config" grep -q "^jumped *: ok=5 .*unreachable=0 failed=0" \
   <(recap "$work/jump.pc" | sed 's/ : /  : /')
 expect "-J in ansible_ssh_common_args" grep -q "^viaJ .*ok=5 .*unreachable=0" <(recap "$work/jump.pc")
@@ -236,6 +239,14 @@ HOME=$home "$work/pw.bin" -i "$work/kbd.ini" --known-hosts "$C/known_hosts" -e @
 expect "keyboard-interactive (PAM) with ansible_password logs in" \
   grep -q "\"who.stdout_lines\[0\]\": \"$pwuser\"" "$work/kbd.out"
 
+# -k on a terminal (script's pty): asks, reads without echo, logs in
+(sleep 1; printf '%s\n' "$password"; sleep 4) |
+  HOME=$home script -qec "'$work/pw.bin' -k -i '$work/pw.ini' --known-hosts '$A/known_hosts'" /dev/null \
+  > "$work/askpty.out" 2>&1
+expect "-k on a terminal: asks" grep -q "SSH password:" "$work/askpty.out"
+expect "-k on a terminal: logs in" grep -q "\"who.stdout_lines\[0\]\": \"$pwuser\"" "$work/askpty.out"
+expect "-k on a terminal: no echo of the password" bash -c "! grep -qF '$password' '$work/askpty.out'"
+
 setsid -w "$work/pw.bin" -k -i "$work/pw.ini" --known-hosts "$A/known_hosts" < /dev/null > "$work/ask.out" 2>&1
 ask_rc=$?
 expect "-k without a terminal: an error, no run" test "$ask_rc" -ne 0
@@ -254,7 +265,7 @@ eval "$(ssh-agent -s -a "$work/agent.sock")" > /dev/null
 printf '#!/bin/sh\necho %s\n' "$phrase" > "$work/askpass"
 chmod 0700 "$work/askpass"
 SSH_ASKPASS=$work/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none ssh-add "$work/id_locked" < /dev/null 2> /dev/null
-expect "the key is in the agent" ssh-add -l
+expect "the key is in the agent" ssh-add -l > /dev/null
 HOME=$home "$work/retry.bin" -i "$work/locked.ini" > "$work/locked-agent.out" 2>&1
 expect_eq "a key with a passphrase in the agent: logs in" 0 "$?"
 ANSIBLE_CONFIG=$cfg ansible-playbook -i "$work/locked.ini" "$work/retry.yml" > "$work/locked-agent.ans" 2>&1
