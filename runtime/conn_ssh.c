@@ -926,7 +926,7 @@ static bool jump_open(SshConn *c, const RtConnParams *p, const char *spec, char 
   jp.key_file = NULL;
   jp.password = NULL;
   jp.proxy_command = NULL;
-  jp.proxy_jump = last ? hops : "none";
+  jp.proxy_jump = last ? hops : NULL; /* one hop: its own config's jump, as `ssh -W` takes it */
   char *at = strchr(hop, '@');
   if (at) {
     *at = 0;
@@ -942,7 +942,16 @@ static bool jump_open(SshConn *c, const RtConnParams *p, const char *spec, char 
   char *target = NULL;
   unsigned int tport = 22;
   bool ok = false;
+  static __thread int depth; /* hops being opened by this thread */
+  if (depth >= 8) {
+    *err = rt_xasprintf("Failed to connect to the host via ssh: more than 8 jump hosts on the way "
+                        "to %s (does a ProxyJump lead back to itself?)",
+                        p->host);
+    goto out;
+  }
+  depth++;
   c->jump = conn_open(&jp, NULL, err);
+  depth--;
   if (!c->jump)
     goto out;
   if (ssh_options_get(c->s, SSH_OPTIONS_HOST, &target) != SSH_OK ||

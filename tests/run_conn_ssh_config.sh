@@ -81,6 +81,9 @@ Host nofwd
   User $user
   IdentityFile $A/id_ed25519
   UserKnownHostsFile $A/known_hosts
+Host loop1
+  HostName 127.0.0.2
+  ProxyJump loop1
 Host jumpB
   HostName 127.0.0.2
   Port $portB
@@ -161,6 +164,7 @@ cat > "$work/jump.ini" <<EOF
 jumped
 viaJ ansible_host=127.0.0.3 ansible_port=$port ansible_user=$user ansible_ssh_private_key_file=$A/id_ed25519 ansible_ssh_common_args='-J alias1'
 nofwd
+loop1
 viaPC ansible_host=127.0.0.3 ansible_port=$port ansible_user=$user ansible_ssh_private_key_file=$A/id_ed25519 ansible_ssh_common_args="-o 'ProxyCommand=ssh -F $home/.ssh/config -W %h:%p alias1'"
 EOF
 cat "$A/known_hosts" "$B/known_hosts" > "$work/known_hosts" # --known-hosts serves the jump hosts too
@@ -179,6 +183,8 @@ expect "ProxyJump from the ssh config" grep -q "^jumped *: ok=5 .*unreachable=0 
   <(recap "$work/jump.pc" | sed 's/ : /  : /')
 expect "-J in ansible_ssh_common_args" grep -q "^viaJ .*ok=5 .*unreachable=0" <(recap "$work/jump.pc")
 expect "ProxyCommand in ansible_ssh_common_args" grep -q "^viaPC .*ok=5 .*unreachable=0" <(recap "$work/jump.pc")
+expect "a ProxyJump that leads back to itself: unreachable, no hang" \
+  grep -q 'fatal: \[loop1\]: UNREACHABLE.*more than 8 jump hosts on the way' "$work/jump.pc"
 expect "a jump host without forwarding: unreachable, saying so" \
   grep -q 'fatal: \[nofwd\]: UNREACHABLE.*the jump host jumpB could not reach 127.0.0.3' "$work/jump.pc"
 grep '^fatal: \[nofwd\]' "$work/jump.pc"
@@ -198,7 +204,7 @@ cat > "$work/pw.yml" <<'EOF'
 - hosts: all
   gather_facts: false
   tasks:
-    - command: sh -c 'id -un; sleep 2'
+    - command: sh -c 'id -un; sleep 1'
       register: who
     - debug: var=who.stdout_lines[0]
 EOF
@@ -218,7 +224,7 @@ done
 wait "$pid"
 expect_eq "ansible_password: exit code" 0 "$?"
 expect "ansible_password logs in" grep -q "\"who.stdout_lines\[0\]\": \"$pwuser\"" "$work/pw.out"
-expect "the run was sampled while logged in" grep -q "sleep 2" "$work/ps.txt"
+expect "the run was sampled while logged in" grep -q "sleep 1" "$work/ps.txt"
 expect "no password in the process list" bash -c "! grep -qF '$password' '$work/ps.txt'"
 expect "no password in the -vvvv output" bash -c "! grep -qF '$password' '$work/pw.out'"
 expect "no password in the program" bash -c "! grep -qF '$password' '$work/pw.bin'"
