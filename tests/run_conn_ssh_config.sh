@@ -224,7 +224,7 @@ done
 wait "$pid"
 expect_eq "ansible_password: exit code" 0 "$?"
 expect "ansible_password logs in" grep -q "\"who.stdout_lines\[0\]\": \"$pwuser\"" "$work/pw.out"
-expect "the run was sampled while logged in" grep -q "sleep 1" "$work/ps.txt"
+expect "the run was sampled while logged in" grep -qF "id -un; sleep 1" "$work/ps.txt"
 expect "no password in the process list" bash -c "! grep -qF '$password' '$work/ps.txt'"
 expect "no password in the -vvvv output" bash -c "! grep -qF '$password' '$work/pw.out'"
 expect "no password in the program" bash -c "! grep -qF '$password' '$work/pw.bin'"
