@@ -61,7 +61,7 @@ become = True
 become_user = admin
 [ssh_connection]
 pipelining = True
-retries = 3
+usetty = False
 CFG
 dump_same "./ansible.cfg" "$cwd"
 dump_same "environment over ./ansible.cfg" "$cwd" ANSIBLE_FORKS=9 ANSIBLE_TIMEOUT=4 \
@@ -104,7 +104,7 @@ expect_eq "ANSIBLE_TIMEOUT=x: the error" "$want" "$got"
 # the ones it implements or accepts without effect
 out=$(cd "$cwd" && HOME=$home ANSIBLE_ACTION_WARNINGS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=true \
   "$work/pb.bin" -i localhost, -c local 2>&1 | tr '\n' ' ' | tr -s ' ')
-for name in DEFAULT_LOG_PATH DEFAULT_MANAGED_STR ssh:reconnection_retries ACTION_WARNINGS "callback 'community.general.mail'"; do
+for name in DEFAULT_LOG_PATH DEFAULT_MANAGED_STR ssh:use_tty ACTION_WARNINGS "callback 'community.general.mail'"; do
   n=$(grep -o "not implement[^]]*$name" <<<"$out" | wc -l)
   expect_eq "warned once: $name" 1 "$n"
 done
