@@ -10,6 +10,7 @@
 #include "codegen.h"
 #include "../modules/modules.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -201,7 +202,11 @@ static int drv_run(PcCtx *c, const DrvOpts *o) {
   ir_fold(c, p);
   ir_verify(c, p);
   if (o->plan) {
-    fputs(strcmp(o->plan, "json") == 0 ? ir_print_json(c, p) : ir_print_text(c, p), stdout);
+    bool ok = strcmp(o->plan, "json") == 0 ? ir_print_json_to(c, p, stdout) : ir_print_text_to(c, p, stdout);
+    if (fflush(stdout) != 0 || !ok) {
+      pc_error(c, "cannot write the plan: %s", strerror(errno));
+      return EXIT_DIAG;
+    }
     return EXIT_OK;
   }
   if (!ir_check_build(c, p))

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define PC_ARENA_BLOCK ((size_t)1 << 20)
+
 struct PcArenaBlock {
   PcArenaBlock *next;
   size_t used, cap;
@@ -41,7 +43,10 @@ void *pc_alloc(PcCtx *c, size_t n) {
   n = (n + 15) & ~(size_t)15;
   PcArenaBlock *b = c->arena;
   if (!b || b->cap - b->used < n) {
-    size_t cap = n > 65536 ? n : 65536;
+    /* 1 MiB blocks: above malloc's mmap threshold, so calloc hands out
+     * fresh zero pages without clearing them, and a page costs memory only
+     * once it is touched */
+    size_t cap = n > PC_ARENA_BLOCK ? n : PC_ARENA_BLOCK;
     b = calloc(1, sizeof *b + cap);
     if (!b)
       pc_panic(__FILE__, __LINE__, "out of memory");

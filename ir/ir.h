@@ -449,5 +449,9 @@ bool ir_check_build(PcCtx *c, const IrProgram *p);
 char *ir_print_text(PcCtx *c, const IrProgram *p);
 /* The plan as JSON (`--plan=json`). */
 char *ir_print_json(PcCtx *c, const IrProgram *p);
+/* The same written to `to` as it is made (buffered, never held whole):
+ * false when a write failed. */
+bool ir_print_text_to(PcCtx *c, const IrProgram *p, FILE *to);
+bool ir_print_json_to(PcCtx *c, const IrProgram *p, FILE *to);
 
 #endif
