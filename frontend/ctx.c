@@ -40,7 +40,9 @@ void pc_ctx_free(PcCtx *c) {
 }
 
 void *pc_alloc(PcCtx *c, size_t n) {
-  n = (n + 15) & ~(size_t)15;
+  /* 8-byte alignment: the widest type anything in the arena holds (pointers,
+   * int64_t, double); max_align_t's 16 would pad every IrExpr and string */
+  n = (n + 7) & ~(size_t)7;
   PcArenaBlock *b = c->arena;
   if (!b || b->cap - b->used < n) {
     /* 1 MiB blocks: above malloc's mmap threshold, so calloc hands out

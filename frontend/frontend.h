@@ -328,7 +328,7 @@ struct FeTask {
   PcLoc loc;
   FeNode *node;             /* the task's map */
   FeNode *kw[FE_KW_COUNT];  /* keyword values as written; NULL when absent */
-  PcLoc kw_loc[FE_KW_COUNT];
+  PcLoc loop_loc;           /* the `loop` or `with_<lookup>` key */
   const char *name;         /* NULL when none */
   bool handler;             /* read from a handlers section */
   bool implicit;            /* a block Ansible makes around bare tasks */

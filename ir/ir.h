@@ -112,18 +112,18 @@ struct IrExpr {
   const char *name; /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
   /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR) */
   bool b;
+  int32_t nkids;
   int64_t i;
   double f;
   const char *s;
   size_t slen;
   /* children */
   IrExpr **kids;
-  int32_t nkids;
   /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
   const char **kwnames;
-  int32_t nkw;
   const char *src; /* for roots: the source text it came from (plans, messages) */
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
+  int32_t nkw;
   /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
    * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
   int32_t slot, slot_first, slot_end;

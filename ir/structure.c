@@ -406,12 +406,15 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
                               FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE, FE_KW_DIFF, FE_KW_ENVIRONMENT,
                               FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION, FE_KW_THROTTLE};
+  static bool is_shown[FE_KW_COUNT], init;
+  if (!init) {
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
+      is_shown[shown[i]] = true;
+    init = true;
+  }
   for (int k = 0; k < FE_KW_COUNT; k++) {
     FeNode *v = ft && ft->kw[k] ? ft->kw[k] : x->kw[k];
-    bool skip = !v || v == s->fp->kw[k];
-    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
-      skip |= k == shown[i];
-    if (skip)
+    if (!v || is_shown[k] || v == s->fp->kw[k])
       continue;
     kws[n].name = fe_keywords[k].name;
     kws[n].value = ir_lower_value(s->l, v);
@@ -498,7 +501,7 @@ static IrExpr *st_with_loop(St *s, const FeTask *ft, const char *const *roots) {
   if (!ok && (fe_ansible_lookup(name) || strchr(name, '.'))) /* Ansible's or a collection's: planned */
     unsupported = pc_sprintf(s->c, "lookup '%s'", ft->with);
   else if (!ok) {
-    pc_error_at(s->c, ft->kw_loc[FE_KW_LOOP], "lookup plugin (%s) not found", ft->with);
+    pc_error_at(s->c, ft->loop_loc, "lookup plugin (%s) not found", ft->with);
     return NULL;
   }
   /* first_found answers from the files an include names (its candidates,
