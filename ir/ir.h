@@ -143,6 +143,11 @@ typedef struct IrVar {
 typedef struct IrScope IrScope;
 struct IrScope {
   int32_t id;       /* number in the program: codegen's scope_<id> */
+  /* The plan's name for it, frame@FILE:LINE:COL[#NTH]: where its vars are
+   * written, and the how-manyth frame of those vars it is (a role used
+   * twice); stable when the program changes elsewhere, unlike `id`. */
+  IrLoc loc;
+  int32_t nth;
   int32_t level;    /* RtVarLevel */
   const char *what; /* for the plan: "play vars", "role x defaults", ... */
   IrVar *vars;      /* sorted by name */

@@ -286,6 +286,14 @@ static void pr_expr(Pr *pr, const IrExpr *e) {
 
 static void pr_loc(PrOut *f, IrLoc l) { o_f(f, "%s:%d:%d", l.file, l.line, l.col); }
 
+/* A frame by its stable name (IrScope.loc, nth): frame@FILE:LINE:COL[#NTH]. */
+static void pr_frame(PrOut *f, const IrScope *sc) {
+  o_s(f, "frame@");
+  pr_loc(f, sc->loc);
+  if (sc->nth > 1)
+    o_f(f, "#%d", sc->nth);
+}
+
 static const char *const pr_levels[RT_LV_COUNT] = {
     "role_defaults_all", "role_defaults", "inventory", "facts", "play", "vars_prompt", "vars_files",
     "role_vars_all", "role_vars", "task", "include_vars", "set_fact", "role_params", "include_params",
@@ -354,7 +362,9 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   depth++;
   if (t->scope && t->scope != *cur) { /* shown when it differs from the task before */
     pr_indent(f, depth);
-    o_f(f, "%-14s frame#%d\n", "vars", t->scope->id);
+    o_f(f, "%-14s ", "vars");
+    pr_frame(f, t->scope);
+    o_c(f, '\n');
     *cur = t->scope;
   }
   pr_strlist(f, depth, "tags", t->tags);
@@ -417,7 +427,9 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
     pr_root(pr, depth, "file", in->file);
     if (in->params) {
       pr_indent(f, depth);
-      o_f(f, "%-14s frame#%d\n", "params", in->params->id);
+      o_f(f, "%-14s ", "params");
+      pr_frame(f, in->params);
+      o_c(f, '\n');
     }
     for (int i = 0; i < in->n; i++) {
       pr_indent(f, depth);
@@ -428,7 +440,9 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
         pr_list(pr, c, &in->lists[i], depth + 1, cur);
       if (in->frames && in->frames[i]) {
         pr_indent(f, depth + 1);
-        o_f(f, "vars frame#%d\n", in->frames[i]->id);
+        o_s(f, "vars ");
+        pr_frame(f, in->frames[i]);
+        o_c(f, '\n');
       }
     }
   }
@@ -474,9 +488,13 @@ static void pr_list(Pr *pr, PcCtx *c, const IrList *l, int depth, const IrScope 
 
 static void pr_scope(Pr *pr, const IrScope *sc) {
   PrOut *f = pr->f;
-  o_f(f, "frame#%d %s %s", sc->id, pr_levels[sc->level], sc->what);
+  pr_frame(f, sc);
+  o_f(f, " %s %s", pr_levels[sc->level], sc->what);
   if (sc->next)
-    o_f(f, " -> frame#%d", sc->next->id);
+  {
+    o_s(f, " -> ");
+    pr_frame(f, sc->next);
+  }
   if (sc->vault_text)
     o_f(f, " vault file(%zu bytes)", sc->vault_len);
   o_c(f, '\n');
@@ -502,7 +520,11 @@ static void pr_program(Pr *pr, PcCtx *c, const IrProgram *p) {
     pr_loc(f, pl->loc);
     o_c(f, '\n');
     if (pl->scope)
-      o_f(f, "  %-14s frame#%d\n", "vars", pl->scope->id);
+    {
+      o_f(f, "  %-14s ", "vars");
+      pr_frame(f, pl->scope);
+      o_c(f, '\n');
+    }
     pr_strlist(f, 1, "roles", pl->role_names);
     for (int k = 0; k < pl->nkws; k++) {
       o_f(f, "  %-14s ", pl->kws[k].name);
@@ -520,7 +542,9 @@ static void pr_program(Pr *pr, PcCtx *c, const IrProgram *p) {
       for (int k = 0; k < in->n; k++) {
         o_s(f, "    candidate ");
         pr_str(f, in->names[k], strlen(in->names[k]));
-        o_f(f, " frame#%d\n", in->frames[k]->id);
+        o_c(f, ' ');
+        pr_frame(f, in->frames[k]);
+        o_c(f, '\n');
       }
     }
     const IrScope *cur = pl->scope;
@@ -812,7 +836,9 @@ static void pj_scope(Pr *pr, const IrScope *sc) {
   PrOut *f = pr->f;
   o_f(f, "{\"id\": %d, \"level\": \"%s\", \"what\": ", sc->id, pr_levels[sc->level]);
   pr_str(f, sc->what, strlen(sc->what));
-  o_f(f, ", \"next\": %d, ", sc->next ? sc->next->id : -1);
+  o_f(f, ", \"next\": %d, \"loc\": ", sc->next ? sc->next->id : -1);
+  pj_loc(f, sc->loc);
+  o_f(f, ", \"nth\": %d, ", sc->nth);
   if (sc->vault_text)
     o_f(f, "\"vault_bytes\": %zu, ", sc->vault_len);
   o_s(f, "\"vars\": [");
