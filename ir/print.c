@@ -64,21 +64,27 @@ static void o_c(PrOut *o, int ch) {
   o->buf[o->len++] = (char)ch;
 }
 
-static void o_s(PrOut *o, const char *s) { o_n(o, s, strlen(s)); }
+static void o_s(PrOut *o, const char *s) {
+  if (!o->discard)
+    o_n(o, s, strlen(s));
+}
 
 static void o_f(PrOut *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void o_f(PrOut *o, const char *fmt, ...) {
   if (o->discard)
     return;
+  o_room(o, 128); /* most fit: formatted once, in place */
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
   va_end(ap);
   PC_ASSERT(n >= 0);
-  o_room(o, (size_t)n + 1);
-  va_start(ap, fmt);
-  vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
+  if ((size_t)n >= o->cap - o->len) {
+    o_room(o, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
   o->len += (size_t)n;
 }
 
@@ -100,10 +106,15 @@ static bool o_finish(PcCtx *c, PrOut *o, char **text) {
 static const char *const pr_binops[] = {"+", "-", "*", "/", "//", "%", "**", "~",
                                         "==", "!=", "<", "<=", ">", ">=", "in", "not in"};
 
-static void pr_str(PrOut *f, const char *s, size_t n) {
-  o_c(f, '"');
+/* The text of a string literal, escaped (runs of plain bytes copied whole). */
+static void pr_str_body(PrOut *f, const char *s, size_t n) {
+  size_t from = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
+    if (ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\')
+      continue;
+    o_n(f, s + from, i - from);
+    from = i + 1;
     if (ch == '"' || ch == '\\')
       o_f(f, "\\%c", ch);
     else if (ch == '\n')
@@ -112,11 +123,17 @@ static void pr_str(PrOut *f, const char *s, size_t n) {
       o_s(f, "\\t");
     else if (ch == '\r')
       o_s(f, "\\r");
-    else if (ch < 0x20 || ch == 0x7f)
-      o_f(f, "\\u%04x", ch);
     else
-      o_c(f, ch);
+      o_f(f, "\\u%04x", ch);
   }
+  o_n(f, s + from, n - from);
+}
+
+static void pr_str(PrOut *f, const char *s, size_t n) {
+  if (f->discard)
+    return;
+  o_c(f, '"');
+  pr_str_body(f, s, n);
   o_c(f, '"');
 }
 
@@ -339,8 +356,15 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   PrOut *f = pr->f;
   pr_indent(f, depth);
   o_s(f, t->handler ? "handler " : "task ");
-  const char *name = t->role_name && !t->implicit ? pc_sprintf(c, "%s : %s", t->role_name, t->name) : t->name;
-  pr_str(f, name, strlen(name));
+  if (t->role_name && !t->implicit) { /* "role : name" */
+    o_c(f, '"');
+    pr_str_body(f, t->role_name, strlen(t->role_name));
+    o_s(f, " : ");
+    pr_str_body(f, t->name, strlen(t->name));
+    o_c(f, '"');
+  } else {
+    pr_str(f, t->name, strlen(t->name));
+  }
   switch (t->kind) {
   case IR_TASK_MODULE:
     if (t->module >= 0)
