@@ -323,9 +323,23 @@ static const char *const pr_tk[RT_TK_COUNT] = {"name", "ignore_errors", "ignore_
                                               "become_exe", "diff", "environment", "delegate_to",
                                               "throttle"};
 
+/* A keyword's label, padded to 14 columns, and a space. */
+static void pr_label(PrOut *f, const char *label) {
+  static const char pad[] = "               ";
+  if (f->discard)
+    return;
+  size_t n = strlen(label);
+  o_n(f, label, n);
+  o_n(f, pad, n < 14 ? 15 - n : 1);
+}
+
 static void pr_indent(PrOut *f, int depth) {
-  for (int i = 0; i < depth; i++)
-    o_s(f, "  ");
+  static const char sp[] = "                                ";
+  if (f->discard)
+    return;
+  for (; depth > 16; depth -= 16)
+    o_n(f, sp, 32);
+  o_n(f, sp, (size_t)depth * 2);
 }
 
 static void pr_root(Pr *pr, int depth, const char *label, const IrExpr *e) {
@@ -333,7 +347,7 @@ static void pr_root(Pr *pr, int depth, const char *label, const IrExpr *e) {
   if (!e)
     return;
   pr_indent(f, depth);
-  o_f(f, "%-14s ", label);
+  pr_label(f, label);
   pr_expr(pr, e);
   o_c(f, '\n');
 }
@@ -386,7 +400,7 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   depth++;
   if (t->scope && t->scope != *cur) { /* shown when it differs from the task before */
     pr_indent(f, depth);
-    o_f(f, "%-14s ", "vars");
+    pr_label(f, "vars");
     pr_frame(f, t->scope);
     o_c(f, '\n');
     *cur = t->scope;
@@ -418,14 +432,14 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   pr_strlist(f, depth, "listen", t->listen);
   for (int k = 0; k < t->nkws; k++) {
     pr_indent(f, depth);
-    o_f(f, "%-14s ", t->kws[k].name);
+    pr_label(f, t->kws[k].name);
     pr_expr(pr, t->kws[k].value);
     o_s(f, t->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n");
   }
   pr_root(pr, depth, "args", t->args);
   for (int k = 0; t->tpl_names && t->tpl_names[k]; k++) { /* template: each file src can name, compiled */
     pr_indent(f, depth);
-    o_f(f, "%-14s ", "template");
+    pr_label(f, "template");
     pr_str(f, t->tpl_names[k], strlen(t->tpl_names[k]));
     o_s(f, " = ");
     pr_expr(pr, t->tpl_render[k]);
@@ -442,7 +456,7 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   }
   if (t->fault) {
     pr_indent(f, depth);
-    o_f(f, "%-14s ", "fails");
+    pr_label(f, "fails");
     pr_str(f, t->fault, strlen(t->fault));
     o_c(f, '\n');
   }
@@ -451,7 +465,7 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
     pr_root(pr, depth, "file", in->file);
     if (in->params) {
       pr_indent(f, depth);
-      o_f(f, "%-14s ", "params");
+      pr_label(f, "params");
       pr_frame(f, in->params);
       o_c(f, '\n');
     }
