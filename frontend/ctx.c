@@ -84,7 +84,7 @@ char *pc_sprintf(PcCtx *c, const char *fmt, ...) {
 
 void pc_vec_push(PcCtx *c, PcVec *v, void *item) {
   if (v->len == v->cap) {
-    int32_t cap = v->cap ? v->cap * 2 : 8;
+    int32_t cap = v->cap ? v->cap * 2 : 4;
     void **items = pc_alloc(c, sizeof(void *) * (size_t)cap);
     if (v->len)
       memcpy(items, v->items, sizeof(void *) * (size_t)v->len);
