@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define PC_ARENA_FIRST ((size_t)65536)
 #define PC_ARENA_BLOCK ((size_t)1 << 20)
 
 struct PcArenaBlock {
@@ -45,10 +46,12 @@ void *pc_alloc(PcCtx *c, size_t n) {
   n = (n + 7) & ~(size_t)7;
   PcArenaBlock *b = c->arena;
   if (!b || b->cap - b->used < n) {
-    /* 1 MiB blocks: above malloc's mmap threshold, so calloc hands out
-     * fresh zero pages without clearing them, and a page costs memory only
-     * once it is touched */
-    size_t cap = n > PC_ARENA_BLOCK ? n : PC_ARENA_BLOCK;
+    /* The first block is small (the run-time evaluator makes a context per
+     * value it templates); the next ones are 1 MiB: above malloc's mmap
+     * threshold, so calloc hands out fresh zero pages without clearing them,
+     * and a page costs memory only once it is touched. */
+    size_t block = b ? PC_ARENA_BLOCK : PC_ARENA_FIRST;
+    size_t cap = n > block ? n : block;
     b = calloc(1, sizeof *b + cap);
     if (!b)
       pc_panic(__FILE__, __LINE__, "out of memory");
