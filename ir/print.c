@@ -200,7 +200,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   switch (e->op) {
   case IR_CONST: o_s(f, "const "); pr_const(f, e, false); break;
   case IR_VAULT: o_f(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
-  case IR_VAR: o_f(f, "var %s", e->name); break;
+  case IR_VAR: o_f(f, "var %s%s", e->name, e->b ? " (undefined: no context)" : ""); break;
   case IR_LIST:
     o_c(f, '[');
     for (int i = 0; i < e->nkids; i++) {
@@ -224,7 +224,14 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     break;
   case IR_GETATTR: o_s(f, "getattr"); pr_kids(pr, e, 0); o_f(f, ".%s", e->name); break;
   case IR_LOCAL: o_f(f, "local %s#%d", e->name, e->slot); break; /* its fallback is what the name means outside */
-  case IR_FOR: o_f(f, "for loop#%d locals#%d..%d", e->slot, e->slot_first, e->slot_end); pr_kids(pr, e, 0); break;
+  case IR_FOR:
+    o_f(f, "for%s loop#%d locals#%d..%d", e->recursive ? " recursive" : "", e->slot, e->slot_first, e->slot_end);
+    if (e->slot_aux >= 0)
+      o_f(f, " changed#%d", e->slot_aux);
+    pr_kids(pr, e, 0);
+    break;
+  case IR_LOOP_CALL: o_f(f, "loop-call loop#%d", e->slot); pr_kids(pr, e, 0); break;
+  case IR_LOOP_CHANGED: o_f(f, "loop-changed changed#%d", e->slot); pr_kids(pr, e, 0); break;
   case IR_SETATTR: o_f(f, "setattr .%s", e->name); pr_kids(pr, e, 0); break;
   case IR_TEMPLATE:
     o_s(f, "template");
@@ -671,8 +678,14 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     o_f(f, ", \"name\": \"%s\"", e->name);
   if (e->op == IR_BINOP)
     o_f(f, ", \"binop\": \"%s\"", pr_binops[e->binop]);
-  if (e->op == IR_LOCAL || e->op == IR_FOR)
+  if (e->op == IR_LOCAL || e->op == IR_FOR || e->op == IR_LOOP_CALL || e->op == IR_LOOP_CHANGED)
     o_f(f, ", \"slot\": %d", e->slot);
+  if (e->op == IR_FOR && e->recursive)
+    o_s(f, ", \"recursive\": true");
+  if (e->op == IR_FOR && e->slot_aux >= 0)
+    o_f(f, ", \"changed_slot\": %d", e->slot_aux);
+  if (e->op == IR_VAR && e->b)
+    o_s(f, ", \"no_context\": true");
   if (e->op == IR_FOR || (e->op == IR_TEMPLATE && e->slot_end))
     o_f(f, ", \"locals\": [%d, %d]", e->slot_first, e->slot_end);
   if (e->op == IR_TEMPLATE && e->keep_nl)

@@ -760,6 +760,7 @@ struct RtHost {
   int32_t forcing;      /* depth of thunk evaluation (recursion guard) */
   RtValue **locals;     /* the running template's local slots (tplstmt.c), or NULL */
   int32_t nlocals;
+  RtValue *spare_loop;  /* a finished loop's `loop` object, reused by the next loop (tplstmt.c) */
   RtCounts counts;
   const void *banner_item; /* the free strategy: the item the host runs, and its banner */
   char *banner_text;
