@@ -87,7 +87,7 @@ void rt_local_setattr(RtHost *h, RtTpl *buf, int32_t slot, const char *name, RtV
     rt_decref(v);
     return;
   }
-  if (ns->refs != 1) { /* copy on write: a value read before keeps what it saw */
+  if (!rt_sole_ref(ns)) { /* copy on write: a value read before keeps what it saw */
     RtValue *c = rt_dict_copy(ns);
     c->flags |= RT_VF_NAMESPACE;
     rt_decref(ns);
@@ -178,7 +178,7 @@ bool rt_for_end(RtFor *f) {
 RtValue *rt_namespace(RtValue *d) {
   if (rt_is_error(d))
     return d;
-  if (d->refs != 1) {
+  if (!rt_sole_ref(d)) {
     RtValue *c = rt_dict_copy(d);
     rt_decref(d);
     d = c;
