@@ -488,7 +488,10 @@ static int host_open(RtHost *h, char **err) {
     RtConnParams p = {0};
     p.host = host ? host : h->name;
     p.port = port ? atoi(port) : 22;
-    struct passwd *pw = getpwuid(getuid());
+    struct passwd pwd, *pw = NULL; /* getpwuid_r: hosts connect on parallel threads */
+    char pwbuf[4096];
+    if (getpwuid_r(getuid(), &pwd, pwbuf, sizeof pwbuf, &pw) != 0)
+      pw = NULL;
     p.user = user ? user : o->user ? o->user : pw ? pw->pw_name : "root";
     p.key_file = key ? key : o->private_key;
     p.known_hosts = o->known_hosts;

@@ -22,6 +22,15 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66 second_deadlock_
 harness_start $N
 inv=$H/inventory.ini
 
+# show_failure OUT: the first sanitizer report of a run, or the run's end
+show_failure() {
+  if grep -q '^WARNING: ThreadSanitizer\|^==[0-9]*==ERROR' "$1"; then
+    sed -n '/^WARNING: ThreadSanitizer\|^==[0-9]*==ERROR/,/^SUMMARY/p' "$1" | head -80
+  else
+    tail -40 "$1"
+  fi
+}
+
 # the `report` tasks' lines: "HOST MSG", one per host and play, sorted
 reports() {
   python3 - "$1" <<'PY'
@@ -57,7 +66,7 @@ for r in $(seq "$runs"); do
   out=$work/churn-$r.out
   (cd "$work" && "$work/churn.bin" -i "$inv" --known-hosts "$H/known_hosts" -f $N < /dev/null > "$out" 2>&1)
   rc=$?
-  expect_eq "hostvars_churn run $r: exit" 0 "$rc" || tail -40 "$out"
+  expect_eq "hostvars_churn run $r: exit" 0 "$rc" || show_failure "$out"
   expect_eq "hostvars_churn run $r: reports" "$want" "$(reports "$out")"
   expect_eq "hostvars_churn run $r: recap" "$want_recap" "$(recap_of "$out")"
 done
