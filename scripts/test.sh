@@ -20,13 +20,19 @@ done
 # ThreadSanitizer: the runtime and the compiled playbooks built with
 # -fsanitize=thread (build-tsan/, only the compiler and the runtime), and
 # only the suites whose hosts run in parallel threads; any TSan report fails
-# them (halt_on_error, exitcode 66). ~TSAN_MINUTES of CI: see docs/testing.md.
+# them (halt_on_error, exitcode 66). Budget: at most 6 minutes of CI on 2 cores
+# (the pass prints its time).
 echo "== ThreadSanitizer (build-tsan): multi-host suites"
 tsan_start=$(date +%s)
+tsan_structure="run_once delegate strategy_free strategy_host_pinned throttle serial facts_includes handlers_failed_host"
 cmake -S . -B build-tsan -DPLAYC_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-tsan -j "$jobs" --target playc playcrt
-(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" MULTIHOST_LIVE=0 \
-  ctest -R '^(run_multihost)$' --output-on-failure) || status=1
+# run_structure: the playbooks whose hosts share state across threads (run_once,
+# delegation, free and host_pinned, throttle, serial), compared with their
+# fixtures (the live ansible-playbook sample is the release pass's)
+(cd build-tsan && export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" \
+  MULTIHOST_LIVE=0 STRUCTURE_LIVE="" STRUCTURE_ONLY="$tsan_structure" &&
+  ctest -R '^(run_multihost|run_structure)$' --output-on-failure) || status=1
 echo "== ThreadSanitizer pass: $(($(date +%s) - tsan_start)) s"
 if [ "${FUZZ_SECONDS:-20}" -gt 0 ]; then
   echo "== fuzz (${FUZZ_SECONDS:-20} s per target)"
