@@ -1240,6 +1240,15 @@ static void *free_worker(void *p) {
   return NULL;
 }
 
+/* Whether a task stopped the run (abort_msg): under the free strategy the
+ * scheduler asks while hosts' threads may set it (under out_lock). */
+static bool run_aborted(RtRun *run) {
+  pthread_mutex_lock(&run->out_lock);
+  bool a = run->abort_msg != NULL;
+  pthread_mutex_unlock(&run->out_lock);
+  return a;
+}
+
 /* A warning of the free strategy, once a run (Display shows each once). */
 static void free_warn(RtRun *run, unsigned bit, const char *msg) {
   if (run->free_warned & bit)
@@ -1285,7 +1294,7 @@ static void free_play(PlayRun *pr, bool pinned) {
     }
     bool work = false, started = false;
     int start = last;
-    while (!rt_interrupted() && !run->abort_msg) {
+    while (!rt_interrupted() && !run_aborted(run)) {
       RtHost *h = pr->hosts[last];
       bool advance = true;
       if (!h->unreachable && busy[last]) {
@@ -1360,7 +1369,7 @@ static void free_play(PlayRun *pr, bool pinned) {
       RtHost *h = pr->hosts[i];
       pthread_join(threads[i], NULL);
       busy[i] = false;
-      if (rt_interrupted() || run->abort_msg)
+      if (rt_interrupted() || run_aborted(run))
         continue;
       RtItem *x = jobs[i].x;
       process_result(pr, h, x);
@@ -1368,7 +1377,7 @@ static void free_play(PlayRun *pr, bool pinned) {
         process_includes(pr, x, &h, 1);
     }
     free(done);
-    if (rt_interrupted() || run->abort_msg || (!work && pool.running == 0))
+    if (rt_interrupted() || run_aborted(run) || (!work && pool.running == 0))
       break;
   }
   /* an interrupt or an error: the tasks in flight end without a result */
