@@ -84,9 +84,14 @@ typedef enum JStmtKind {
                   J_NAMEs, expr: a J_TUPLE of their values) */
   JS_MACRO,    /* macro name(params): body; target: its J_NAME, expr: a J_LIST of the
                   params (J_NAMEs), cond: a J_LIST of their defaults (NULL: none) */
-  JS_BLOCK,    /* block name: body (in a template that extends none, rendered where it is) */
-  JS_UNSUPPORTED /* call, include, import, from, extends: parsed, not compiled
-                    yet (`name` says which; a body when the statement has one) */
+  JS_BLOCK,    /* block name [scoped] [required]: body; target: its J_NAME */
+  JS_CALL,     /* call [(params)] macro(args): body; expr: the J_CALL, target/cond: the
+                  params and defaults of `caller` as for JS_MACRO (empty lists: none) */
+  JS_INCLUDE,  /* include expr [ignore missing] [with|without context] */
+  JS_IMPORT,   /* import expr as target [with|without context] */
+  JS_FROM,     /* from expr import names [with|without context]; target: a J_LIST of the
+                  imported J_NAMEs, cond: a J_LIST of their J_NAME aliases */
+  JS_EXTENDS   /* extends expr */
 } JStmtKind;
 
 typedef struct JStmt {
@@ -98,6 +103,9 @@ typedef struct JStmt {
   JExpr *target;     /* for/set/with: a J_NAME, a J_TUPLE of J_NAMEs, or (set) a J_GETATTR ns.attr */
   JExpr *cond;       /* for: the inline `if` filter, or NULL */
   bool recursive;    /* for ... recursive */
+  bool scoped;       /* block ... scoped */
+  bool ignore_missing; /* include ... ignore missing */
+  int8_t context;    /* include/import/from: 1 `with context`, 0 `without context`, -1 neither */
   JTemplate *body, *orelse; /* orelse: if/for `else`, or NULL */
 } JStmt;
 

@@ -104,7 +104,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   switch (e->op) {
   case IR_CONST: fputs("const ", f); pr_const(f, e, false); break;
   case IR_VAULT: fprintf(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
-  case IR_VAR: fprintf(f, "var %s", e->name); break;
+  case IR_VAR: fprintf(f, "var %s%s", e->name, e->b ? " (undefined: no context)" : ""); break;
   case IR_LIST:
     fputc('[', f);
     for (int i = 0; i < e->nkids; i++) {
@@ -128,7 +128,14 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     break;
   case IR_GETATTR: fputs("getattr", f); pr_kids(pr, e, 0); fprintf(f, ".%s", e->name); break;
   case IR_LOCAL: fprintf(f, "local %s#%d", e->name, e->slot); break; /* its fallback is what the name means outside */
-  case IR_FOR: fprintf(f, "for loop#%d locals#%d..%d", e->slot, e->slot_first, e->slot_end); pr_kids(pr, e, 0); break;
+  case IR_FOR:
+    fprintf(f, "for%s loop#%d locals#%d..%d", e->recursive ? " recursive" : "", e->slot, e->slot_first, e->slot_end);
+    if (e->slot_aux >= 0)
+      fprintf(f, " changed#%d", e->slot_aux);
+    pr_kids(pr, e, 0);
+    break;
+  case IR_LOOP_CALL: fprintf(f, "loop-call loop#%d", e->slot); pr_kids(pr, e, 0); break;
+  case IR_LOOP_CHANGED: fprintf(f, "loop-changed changed#%d", e->slot); pr_kids(pr, e, 0); break;
   case IR_SETATTR: fprintf(f, "setattr .%s", e->name); pr_kids(pr, e, 0); break;
   case IR_TEMPLATE:
     fputs("template", f);
@@ -527,8 +534,14 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     fprintf(f, ", \"name\": \"%s\"", e->name);
   if (e->op == IR_BINOP)
     fprintf(f, ", \"binop\": \"%s\"", pr_binops[e->binop]);
-  if (e->op == IR_LOCAL || e->op == IR_FOR)
+  if (e->op == IR_LOCAL || e->op == IR_FOR || e->op == IR_LOOP_CALL || e->op == IR_LOOP_CHANGED)
     fprintf(f, ", \"slot\": %d", e->slot);
+  if (e->op == IR_FOR && e->recursive)
+    fputs(", \"recursive\": true", f);
+  if (e->op == IR_FOR && e->slot_aux >= 0)
+    fprintf(f, ", \"changed_slot\": %d", e->slot_aux);
+  if (e->op == IR_VAR && e->b)
+    fputs(", \"no_context\": true", f);
   if (e->op == IR_FOR || (e->op == IR_TEMPLATE && e->slot_end))
     fprintf(f, ", \"locals\": [%d, %d]", e->slot_first, e->slot_end);
   if (e->op == IR_TEMPLATE && e->keep_nl)
