@@ -518,7 +518,7 @@ static char *user_ssh_config(void) {
   char pwbuf[4096];
   if ((!home || !*home) && getpwuid_r(getuid(), &pwd, pwbuf, sizeof pwbuf, &pw) == 0 && pw)
     home = pw->pw_dir;
-  return home && *home ? rt_xasprintf("%s/.ssh/config", home) : NULL;
+  return home ? rt_xasprintf("%s/.ssh/config", home) : NULL;
 }
 
 /* ---- delegate_to ---------------------------------------------------------------- */
