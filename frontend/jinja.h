@@ -43,30 +43,30 @@ typedef enum JBinOp {
 typedef struct JExpr JExpr;
 struct JExpr {
   JKind kind;
+  JBinOp op;
   PcLoc loc;
   size_t off;       /* offset in the template/expression source */
-  JBinOp op;
   const char *name; /* J_NAME, J_GETATTR, J_FILTER, J_TEST */
   const char *s;    /* J_STR */
   size_t slen;
   int64_t i;
   double f;
-  bool b;
-  bool negated;     /* J_TEST: `is not` */
   JExpr **kids;     /* GETATTR: [base]; GETITEM: [base, key];
                        SLICE: [base, start, stop, step] (J_NONE where not written); BINOP: [l, r];
                        AND/OR: [a, b, ...] (a chain, flat); CONCAT: [a, b, ...]
                        (`a ~ b ~ c`, flat as Jinja2's Concat); NOT/NEG/POS: [x];
                        FILTER/TEST: [base, args..., kwargs...];
                        IF: [cond, then, else (or NULL)]; LIST/TUPLE: items; DICT: k v k v */
-  int32_t nkids;
   const char **kwnames; /* FILTER/TEST/CALL: names of the last nkw kids; "*" and
                            "**" name the `*args` and `**kwargs` of a call */
-  int32_t nkw;
-  int32_t height;   /* levels of the tree below and including this node */
   const char *unsupported; /* what playc cannot compile yet in this node (`*args`,
                               a tuple without parentheses), or NULL: lowered
                               to IrExpr.unsupported, so --plan shows it and -o refuses it */
+  int32_t nkids;
+  int32_t nkw;
+  int32_t height;   /* levels of the tree below and including this node */
+  bool b;
+  bool negated;     /* J_TEST: `is not` */
   bool shared;      /* a kid of two nodes (the middle operand of `a < b < c`,
                        lowered to `a < b and b < c`): lowered once */
 };

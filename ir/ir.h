@@ -117,18 +117,18 @@ struct IrExpr {
   const char *name; /* IR_VAR (b: out of sight, always undefined), IR_GETATTR, IR_FILTER, IR_TEST */
   /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR) */
   bool b;
+  int32_t nkids;
   int64_t i;
   double f;
   const char *s;
   size_t slen;
   /* children */
   IrExpr **kids;
-  int32_t nkids;
   /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
   const char **kwnames;
-  int32_t nkw;
   const char *src; /* for roots: the source text it came from (plans, messages) */
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
+  int32_t nkw;
   /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
    * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
   int32_t slot, slot_first, slot_end;
@@ -151,6 +151,11 @@ typedef struct IrVar {
 typedef struct IrScope IrScope;
 struct IrScope {
   int32_t id;       /* number in the program: codegen's scope_<id> */
+  /* The plan's name for it, frame@FILE:LINE:COL[#NTH]: where its vars are
+   * written, and the how-manyth frame of those vars it is (a role used
+   * twice); stable when the program changes elsewhere, unlike `id`. */
+  IrLoc loc;
+  int32_t nth;
   int32_t level;    /* RtVarLevel */
   const char *what; /* for the plan: "play vars", "role x defaults", ... */
   IrVar *vars;      /* sorted by name */
@@ -472,5 +477,9 @@ bool ir_check_build(PcCtx *c, const IrProgram *p);
 char *ir_print_text(PcCtx *c, const IrProgram *p);
 /* The plan as JSON (`--plan=json`). */
 char *ir_print_json(PcCtx *c, const IrProgram *p);
+/* The same written to `to` as it is made (buffered, never held whole):
+ * false when a write failed. */
+bool ir_print_text_to(PcCtx *c, const IrProgram *p, FILE *to);
+bool ir_print_json_to(PcCtx *c, const IrProgram *p, FILE *to);
 
 #endif

@@ -29,13 +29,15 @@
 #include <unistd.h>
 
 static bool color_on(void) {
-  static int on = -1;
-  if (on < 0) {
-    on = !rt_config_bool(RT_CFG_NOCOLOR) && isatty(1); /* ANSIBLE_NOCOLOR, NO_COLOR, nocolor */
+  static int on = -1; /* decided once; hosts' threads print results, so read and set atomically */
+  int v = __atomic_load_n(&on, __ATOMIC_RELAXED);
+  if (v < 0) {
+    v = !rt_config_bool(RT_CFG_NOCOLOR) && isatty(1); /* nocolor, ANSIBLE_NOCOLOR, NO_COLOR */
     if (rt_config_bool(RT_CFG_FORCE_COLOR))
-      on = 1;
+      v = 1;
+    __atomic_store_n(&on, v, __ATOMIC_RELAXED);
   }
-  return on;
+  return v;
 }
 
 /* Ansible's C.COLOR_* defaults, as escape codes. */
