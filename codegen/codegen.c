@@ -45,6 +45,7 @@
   X(rt_decref, "vp")                                                                      \
   X(rt_is_error, "bp")                                                                    \
   X(rt_var, "pppp")                                                                       \
+  X(rt_var_undefined, "ppp")                                                              \
   X(rt_binop, "pippp")                                                                    \
   X(rt_neg, "ppp")                                                                        \
   X(rt_not, "ppp")                                                                        \
@@ -93,6 +94,9 @@
   X(rt_for_keep, "vp")                                                                    \
   X(rt_for_filtered, "vp")                                                                \
   X(rt_for_end, "bp")                                                                     \
+  X(rt_for_recurse, "ppppiiiip")                                                          \
+  X(rt_for_buf, "pp")                                                                     \
+  X(rt_loop_changed, "ppip")                                                              \
   X(rt_vault_value, "pppl")
 
 typedef enum CgRtId {
@@ -181,6 +185,7 @@ typedef struct Cg {
   PcMap weights;          /* IrExpr → IR nodes in its tree (cg_weight) */
   PcMap strings;          /* bytes → their constant global (cg_bytes) */
   int32_t nparts;         /* part functions of the current root */
+  PcVec rec_fors, rec_fns; /* recursive FORs being generated (innermost last), their body functions */
   /* the function being generated */
   LLVMValueRef fn, host, taskdef, err_slot;
   /* the last RtLoc file string, reused by the next RtLoc of the same file */
@@ -853,6 +858,8 @@ static LLVMValueRef cg_dict(Cg *g, const IrExpr *e) {
 }
 
 static LLVMValueRef cg_var(Cg *g, const IrExpr *e) {
+  if (e->b) /* no variable in sight (lower.c) */
+    return CG_CALL(g, CG_rt_var_undefined, cg_cstr(g, e->name), cg_loc(g, e->loc));
   return CG_CALL(g, CG_rt_var, g->host, cg_cstr(g, e->name), cg_loc(g, e->loc));
 }
 
@@ -1176,12 +1183,9 @@ static void cg_for_filter(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef b
   CG_CALL(g, CG_rt_for_filtered, f);
 }
 
-/* {% for t in items if c %}body{% else %}other{% endfor %} (runtime/playc.h's protocol). */
-static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
-  LLVMValueRef items = cg_expr(g, e->kids[0]);
-  LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items, cg_i32(g, e->slot_first),
-                           cg_i32(g, e->slot_end), cg_i32(g, e->slot), cg_loc(g, e->loc));
-  cg_decref(g, items);
+/* The passes of a for over f (from rt_for_begin or rt_for_recurse): the
+ * inline if's, the body's, then the else body if the body never ran. */
+static void cg_for_passes(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
   const IrExpr *c = e->kids[1];
   if (!(c->op == IR_CONST && c->type == TY_BOOL && c->b))
     cg_for_filter(g, e, f, buf);
@@ -1197,6 +1201,58 @@ static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
   cg_stmt(g, e->kids[3], buf);
   LLVMBuildBr(g->b, join);
   cg_at(g, join);
+}
+
+/* A recursive for's passes as a function of (host, f), which loop(...) in
+ * its body calls again one level deeper (cg_loop_call). */
+static LLVMValueRef cg_for_fn(Cg *g, const IrExpr *e) {
+  CgFnState st = {g->fn, g->host, g->taskdef, g->err_slot, cg_here(g)};
+  LLVMValueRef fn = LLVMAddFunction(g->mod, "tpl_for_recursive", g->t_part_fn);
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  cg_begin_fn(g, fn);
+  g->taskdef = NULL;
+  LLVMValueRef f = LLVMGetParam(fn, 1);
+  pc_vec_push(g->pc, &g->rec_fors, (void *)e);
+  pc_vec_push(g->pc, &g->rec_fns, fn);
+  cg_for_passes(g, e, f, CG_CALL(g, CG_rt_for_buf, f));
+  g->rec_fors.len--;
+  g->rec_fns.len--;
+  cg_part_finish(g, st, cg_null(g));
+  return fn;
+}
+
+/* {% for t in items if c %}body{% else %}other{% endfor %} (runtime/playc.h's protocol). */
+static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
+  LLVMValueRef items = cg_expr(g, e->kids[0]);
+  if (e->slot_aux >= 0) /* loop.changed starts afresh */
+    CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, e->slot_aux), cg_null(g));
+  LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items, cg_i32(g, e->slot_first),
+                           cg_i32(g, e->slot_end), cg_i32(g, e->loop_unread ? -1 : e->slot), cg_loc(g, e->loc));
+  cg_decref(g, items);
+  if (!e->recursive) {
+    cg_for_passes(g, e, f, buf);
+    return;
+  }
+  LLVMValueRef fn = cg_for_fn(g, e);
+  LLVMBuildCall2(g->b, g->t_part_fn, fn, (LLVMValueRef[]){g->host, f}, 2, "");
+}
+
+/* loop(items) in a recursive for's body: its function over them, one level
+ * deeper, its own slots saved around the call; the text it writes. */
+static LLVMValueRef cg_loop_call(Cg *g, const IrExpr *e) {
+  int32_t k = g->rec_fors.len - 1;
+  while (k >= 0 && ((const IrExpr *)g->rec_fors.items[k])->slot != e->slot)
+    k--;
+  PC_ASSERT(k >= 0);
+  const IrExpr *fe = g->rec_fors.items[k];
+  LLVMValueRef items = cg_expr(g, e->kids[0]);
+  LLVMValueRef buf = cg_call0(g, CG_rt_tpl_begin);
+  LLVMValueRef f = CG_CALL(g, CG_rt_for_recurse, g->host, buf, items,
+                           cg_i32(g, fe->slot_aux >= 0 ? fe->slot_aux : fe->slot_first), cg_i32(g, fe->slot_first),
+                           cg_i32(g, fe->slot_end), cg_i32(g, fe->slot), cg_loc(g, e->loc));
+  cg_decref(g, items);
+  LLVMBuildCall2(g->b, g->t_part_fn, g->rec_fns.items[k], (LLVMValueRef[]){g->host, f}, 2, "");
+  return CG_CALL(g, CG_rt_tpl_end_str, buf);
 }
 
 static void cg_stmt(Cg *g, const IrExpr *e, LLVMValueRef buf) {
@@ -1333,6 +1389,8 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_LOOKUP: return cg_lookup(g, e);
   case IR_LOCAL: return cg_local(g, e);
   case IR_CAPTURE: return cg_capture(g, e);
+  case IR_LOOP_CALL: return cg_loop_call(g, e);
+  case IR_LOOP_CHANGED: return CG_CALL(g, CG_rt_loop_changed, g->host, cg_i32(g, e->slot), cg_expr(g, e->kids[0]));
   case IR_NAMESPACE: return CG_CALL(g, CG_rt_namespace, cg_expr(g, e->kids[0]));
   case IR_SEQ: case IR_STMT_IF: case IR_FOR: case IR_SET: case IR_SETATTR: break; /* cg_stmt */
   case IR_CALL: break; /* -o refuses calls before codegen (ir_check_build) */

@@ -10,6 +10,7 @@
 #include "codegen.h"
 #include "../modules/modules.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,7 +34,8 @@ static void drv_usage(FILE *f) {
         "       playc vault ACTION [options] [FILE...]   (ansible-vault; see playc vault --help)\n"
         "  -o OUT              output executable (default: the playbook's name without extension)\n"
         "  --plan[=text|json]  print the compilation plan to stdout and stop\n"
-        "  -O0, -O2            optimisation level (default -O2)\n"
+        "  -O0, -O1, -O2       optimisation level (default -O1: light IR passes, fast\n"
+        "                      instruction selection; -O2: LLVM's full pipeline)\n"
         "  --emit-llvm         also write OUT.ll\n"
         "  --roles-path P      roles search path (also ANSIBLE_ROLES_PATH)\n"
         "  --strict            faults Ansible reports only when a task runs (an unknown\n"
@@ -70,7 +72,7 @@ static void drv_list_modules(void) {
 
 /* Returns -1 to go on, else an exit code. */
 static int drv_parse(int argc, char **argv, DrvOpts *o) {
-  o->opt_level = 2;
+  o->opt_level = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -88,7 +90,7 @@ static int drv_parse(int argc, char **argv, DrvOpts *o) {
       o->plan = "text";
     } else if (!strcmp(a, "--plan=json")) {
       o->plan = "json";
-    } else if (!strcmp(a, "-O0") || !strcmp(a, "-O2")) {
+    } else if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2")) {
       o->opt_level = a[2] - '0';
     } else if (!strcmp(a, "--strict")) {
       o->strict = true;
@@ -200,7 +202,11 @@ static int drv_run(PcCtx *c, const DrvOpts *o) {
   ir_fold(c, p);
   ir_verify(c, p);
   if (o->plan) {
-    fputs(strcmp(o->plan, "json") == 0 ? ir_print_json(c, p) : ir_print_text(c, p), stdout);
+    bool ok = strcmp(o->plan, "json") == 0 ? ir_print_json_to(c, p, stdout) : ir_print_text_to(c, p, stdout);
+    if (fflush(stdout) != 0 || !ok) {
+      pc_error(c, "cannot write the plan: %s", strerror(errno));
+      return EXIT_DIAG;
+    }
     return EXIT_OK;
   }
   if (!ir_check_build(c, p))

@@ -3,8 +3,16 @@
  * per compilation (host triple, generic CPU so the artifact runs on any
  * x86-64 of the same OS, PIC for PIE executables), the module built by
  * codegen.c, verified (always: it is cheap and an invalid module is an internal
- * bug), optimised with the new pass manager ("default<O2>" at -O2, nothing at
- * -O0), then written as an object or printed as text.
+ * bug), optimised with the new pass manager, then written as an object or
+ * printed as text. Levels:
+ *   -O0  no IR passes; the fast instruction selector (FastISel) and register
+ *        allocator
+ *   -O1  (the default) a short function pipeline — SROA, early CSE,
+ *        instcombine, simplifycfg — then the same fast code generator. The
+ *        generated code is calls into the runtime; the full pipeline and the
+ *        SelectionDAG selector cost ~8x the compile time for no measurable
+ *        gain at run time (docs/BENCHMARKS.md, "Compile speed and memory")
+ *   -O2  "default<O2>" and the default code generator
  */
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
@@ -45,7 +53,7 @@ static bool cg_target_machine(PcCtx *c, CgBuild *cb, int opt_level) {
     return false;
   }
   cb->tm = LLVMCreateTargetMachine(target, cb->triple, "generic", "",
-                                   opt_level > 0 ? LLVMCodeGenLevelDefault : LLVMCodeGenLevelNone,
+                                   opt_level > 1 ? LLVMCodeGenLevelDefault : LLVMCodeGenLevelNone,
                                    LLVMRelocPIC, LLVMCodeModelDefault);
   cb->td = LLVMCreateTargetDataLayout(cb->tm);
   return true;
@@ -64,7 +72,8 @@ static bool cg_optimize(PcCtx *c, CgBuild *cb, int opt_level) {
   if (opt_level <= 0)
     return true;
   LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-  LLVMErrorRef e = LLVMRunPasses(cb->mod, "default<O2>", cb->tm, po);
+  const char *passes = opt_level > 1 ? "default<O2>" : "function(sroa,early-cse,instcombine,simplifycfg)";
+  LLVMErrorRef e = LLVMRunPasses(cb->mod, passes, cb->tm, po);
   LLVMDisposePassBuilderOptions(po);
   if (!e)
     return true;

@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define PC_ARENA_FIRST ((size_t)65536)
+#define PC_ARENA_BLOCK ((size_t)1 << 20)
+
 struct PcArenaBlock {
   PcArenaBlock *next;
   size_t used, cap;
@@ -38,10 +41,17 @@ void pc_ctx_free(PcCtx *c) {
 }
 
 void *pc_alloc(PcCtx *c, size_t n) {
-  n = (n + 15) & ~(size_t)15;
+  /* 8-byte alignment: the widest type anything in the arena holds (pointers,
+   * int64_t, double); max_align_t's 16 would pad every IrExpr and string */
+  n = (n + 7) & ~(size_t)7;
   PcArenaBlock *b = c->arena;
   if (!b || b->cap - b->used < n) {
-    size_t cap = n > 65536 ? n : 65536;
+    /* The first block is small (the run-time evaluator makes a context per
+     * value it templates); the next ones are 1 MiB: above malloc's mmap
+     * threshold, so calloc hands out fresh zero pages without clearing them,
+     * and a page costs memory only once it is touched. */
+    size_t block = b ? PC_ARENA_BLOCK : PC_ARENA_FIRST;
+    size_t cap = n > block ? n : block;
     b = calloc(1, sizeof *b + cap);
     if (!b)
       pc_panic(__FILE__, __LINE__, "out of memory");
@@ -77,7 +87,7 @@ char *pc_sprintf(PcCtx *c, const char *fmt, ...) {
 
 void pc_vec_push(PcCtx *c, PcVec *v, void *item) {
   if (v->len == v->cap) {
-    int32_t cap = v->cap ? v->cap * 2 : 8;
+    int32_t cap = v->cap ? v->cap * 2 : 4;
     void **items = pc_alloc(c, sizeof(void *) * (size_t)cap);
     if (v->len)
       memcpy(items, v->items, sizeof(void *) * (size_t)v->len);

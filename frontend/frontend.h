@@ -197,13 +197,11 @@ typedef enum FeScalarType { FE_T_NULL, FE_T_BOOL, FE_T_INT, FE_T_FLOAT, FE_T_STR
 typedef struct FeNode FeNode;
 struct FeNode {
   FeNodeKind kind;
-  PcLoc loc;
   /* FE_SCALAR */
   FeScalarType stype;
-  bool quoted; /* a single- or double-quoted scalar (its text starts one column in) */
+  PcLoc loc;
   const char *text; /* the scalar's text (after YAML unescaping), NUL-terminated */
   size_t len;
-  bool b;
   int64_t i;
   double f;
   /* FE_SEQ: items[n]; FE_MAP: keys[n] (scalars) and vals[n], in document order */
@@ -214,6 +212,8 @@ struct FeNode {
   /* Levels of collections in this node, itself included, through aliases
    * (0 for a scalar): what the depth limit is checked against. */
   int32_t height;
+  bool b;
+  bool quoted; /* a single- or double-quoted scalar (its text starts one column in) */
   /* Reached from more than one place (an alias or a `<<` merge): the node
    * graph is a DAG, and walks over it must visit such a node once
    * (memoise on it), never once per path. */
@@ -328,7 +328,7 @@ struct FeTask {
   PcLoc loc;
   FeNode *node;             /* the task's map */
   FeNode *kw[FE_KW_COUNT];  /* keyword values as written; NULL when absent */
-  PcLoc kw_loc[FE_KW_COUNT];
+  PcLoc loop_loc;           /* the `loop` or `with_<lookup>` key */
   const char *name;         /* NULL when none */
   bool handler;             /* read from a handlers section */
   bool implicit;            /* a block Ansible makes around bare tasks */

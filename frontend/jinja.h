@@ -43,30 +43,30 @@ typedef enum JBinOp {
 typedef struct JExpr JExpr;
 struct JExpr {
   JKind kind;
+  JBinOp op;
   PcLoc loc;
   size_t off;       /* offset in the template/expression source */
-  JBinOp op;
   const char *name; /* J_NAME, J_GETATTR, J_FILTER, J_TEST */
   const char *s;    /* J_STR */
   size_t slen;
   int64_t i;
   double f;
-  bool b;
-  bool negated;     /* J_TEST: `is not` */
   JExpr **kids;     /* GETATTR: [base]; GETITEM: [base, key];
                        SLICE: [base, start, stop, step] (J_NONE where not written); BINOP: [l, r];
                        AND/OR: [a, b, ...] (a chain, flat); CONCAT: [a, b, ...]
                        (`a ~ b ~ c`, flat as Jinja2's Concat); NOT/NEG/POS: [x];
                        FILTER/TEST: [base, args..., kwargs...];
                        IF: [cond, then, else (or NULL)]; LIST/TUPLE: items; DICT: k v k v */
-  int32_t nkids;
   const char **kwnames; /* FILTER/TEST/CALL: names of the last nkw kids; "*" and
                            "**" name the `*args` and `**kwargs` of a call */
-  int32_t nkw;
-  int32_t height;   /* levels of the tree below and including this node */
   const char *unsupported; /* what playc cannot compile yet in this node (`*args`,
                               a tuple without parentheses), or NULL: lowered
                               to IrExpr.unsupported, so --plan shows it and -o refuses it */
+  int32_t nkids;
+  int32_t nkw;
+  int32_t height;   /* levels of the tree below and including this node */
+  bool b;
+  bool negated;     /* J_TEST: `is not` */
   bool shared;      /* a kid of two nodes (the middle operand of `a < b < c`,
                        lowered to `a < b and b < c`): lowered once */
 };
@@ -84,9 +84,14 @@ typedef enum JStmtKind {
                   J_NAMEs, expr: a J_TUPLE of their values) */
   JS_MACRO,    /* macro name(params): body; target: its J_NAME, expr: a J_LIST of the
                   params (J_NAMEs), cond: a J_LIST of their defaults (NULL: none) */
-  JS_BLOCK,    /* block name: body (in a template that extends none, rendered where it is) */
-  JS_UNSUPPORTED /* call, include, import, from, extends: parsed, not compiled
-                    yet (`name` says which; a body when the statement has one) */
+  JS_BLOCK,    /* block name [scoped] [required]: body; target: its J_NAME */
+  JS_CALL,     /* call [(params)] macro(args): body; expr: the J_CALL, target/cond: the
+                  params and defaults of `caller` as for JS_MACRO (empty lists: none) */
+  JS_INCLUDE,  /* include expr [ignore missing] [with|without context] */
+  JS_IMPORT,   /* import expr as target [with|without context] */
+  JS_FROM,     /* from expr import names [with|without context]; target: a J_LIST of the
+                  imported J_NAMEs, cond: a J_LIST of their J_NAME aliases */
+  JS_EXTENDS   /* extends expr */
 } JStmtKind;
 
 typedef struct JStmt {
@@ -98,6 +103,9 @@ typedef struct JStmt {
   JExpr *target;     /* for/set/with: a J_NAME, a J_TUPLE of J_NAMEs, or (set) a J_GETATTR ns.attr */
   JExpr *cond;       /* for: the inline `if` filter, or NULL */
   bool recursive;    /* for ... recursive */
+  bool scoped;       /* block ... scoped */
+  bool ignore_missing; /* include ... ignore missing */
+  int8_t context;    /* include/import/from: 1 `with context`, 0 `without context`, -1 neither */
   JTemplate *body, *orelse; /* orelse: if/for `else`, or NULL */
 } JStmt;
 

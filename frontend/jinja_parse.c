@@ -860,14 +860,10 @@ static JStmt *jt_with(JP *p, size_t off) {
   return st;
 }
 
-/* macro := 'macro' name '(' [param ['=' expr] {',' param ['=' expr]}] ')' '%}' body 'endmacro' */
-static JStmt *jt_macro(JP *p, size_t off) {
-  JStmt *st = jt_new(p, JS_MACRO, "macro", off);
-  st->target = jp_new(p, J_NAME, p->tok.off);
-  st->target->name = p->tok.kind == JT_NAME ? p->tok.str : "";
-  if (p->tok.kind != JT_NAME)
-    jp_error(p, p->tok.off, "expected a macro name");
-  jp_next(p);
+/* params := '(' [param ['=' expr] {',' param ['=' expr]}] ')': into st->expr
+ * (J_NAMEs) and st->cond (their defaults, NULL where none), as Jinja2's
+ * parse_signature reads a macro's or a call block's. */
+static void jt_params(JP *p, JStmt *st, size_t off) {
   st->expr = jp_new(p, J_LIST, off);
   st->cond = jp_new(p, J_LIST, off);
   jp_expect(p, "(");
@@ -888,8 +884,148 @@ static JStmt *jt_macro(JP *p, size_t off) {
     jp_kid(p, st->cond, def ? jp_expr(p) : NULL);
   }
   jp_expect(p, ")");
+}
+
+/* macro := 'macro' name params '%}' body 'endmacro' */
+static JStmt *jt_macro(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_MACRO, "macro", off);
+  st->target = jp_new(p, J_NAME, p->tok.off);
+  st->target->name = p->tok.kind == JT_NAME ? p->tok.str : "";
+  if (p->tok.kind != JT_NAME)
+    jp_error(p, p->tok.off, "expected a macro name");
+  jp_next(p);
+  jt_params(p, st, off);
   jt_block_end(p);
   st->body = jt_block(p, st, "endmacro");
+  return st;
+}
+
+/* call := 'call' [params] expr(a call) '%}' body 'endcall' */
+static JStmt *jt_call(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_CALL, "call", off);
+  if (jp_is_op(p, "(")) {
+    jt_params(p, st, off);
+  } else {
+    st->expr = jp_new(p, J_LIST, off);
+    st->cond = jp_new(p, J_LIST, off);
+  }
+  st->target = st->expr; /* the params; expr becomes the call */
+  JExpr *defaults = st->cond;
+  size_t at = p->tok.off;
+  st->expr = jp_expr(p);
+  if (!p->failed && st->expr->kind != J_CALL)
+    jp_error(p, at, "expected call");
+  st->cond = defaults;
+  jt_block_end(p);
+  st->body = jt_block(p, st, "endcall");
+  return st;
+}
+
+/* context := ['with' 'context' | 'without' 'context'] (Jinja2's parse_import_context);
+ * true when one was read. */
+static bool jt_context(JP *p, JStmt *st) {
+  if (!jp_is_name(p, "with") && !jp_is_name(p, "without"))
+    return false;
+  size_t save = p->pos;
+  JTok tok = p->tok;
+  bool with = jp_is_name(p, "with");
+  jp_next(p);
+  if (!jp_is_name(p, "context")) {
+    p->pos = save;
+    p->tok = tok;
+    return false;
+  }
+  jp_next(p);
+  st->context = with;
+  return true;
+}
+
+/* include := 'include' expr ['ignore' 'missing'] [context] */
+static JStmt *jt_include(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_INCLUDE, "include", off);
+  st->context = -1;
+  st->expr = jp_expr(p);
+  if (!p->failed && jp_is_name(p, "ignore")) {
+    jp_next(p);
+    if (!jp_is_name(p, "missing"))
+      jp_error(p, p->tok.off, "expected token 'missing'");
+    jp_next(p);
+    st->ignore_missing = true;
+  }
+  if (!p->failed)
+    jt_context(p, st);
+  jt_block_end(p);
+  return st;
+}
+
+/* An imported name or alias: a NAME, as Jinja2's parse_assign_target(name_only). */
+static JExpr *jt_import_name(JP *p) {
+  JExpr *n = jp_new(p, J_NAME, p->tok.off);
+  n->name = p->tok.kind == JT_NAME ? p->tok.str : "";
+  if (p->tok.kind != JT_NAME)
+    jp_error(p, p->tok.off, "expected name");
+  jp_next(p);
+  return n;
+}
+
+/* import := 'import' expr 'as' name [context] */
+static JStmt *jt_import(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_IMPORT, "import", off);
+  st->context = -1;
+  st->expr = jp_expr(p);
+  if (!p->failed && !jp_is_name(p, "as"))
+    jp_error(p, p->tok.off, "expected token 'as'");
+  jp_next(p);
+  if (!p->failed)
+    st->target = jt_import_name(p);
+  if (!p->failed)
+    jt_context(p, st);
+  jt_block_end(p);
+  return st;
+}
+
+/* from := 'from' expr 'import' name ['as' name] {',' name ['as' name]} [','] [context] */
+static JStmt *jt_from(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_FROM, "from", off);
+  st->context = -1;
+  st->expr = jp_expr(p);
+  st->target = jp_new(p, J_LIST, off);
+  st->cond = jp_new(p, J_LIST, off);
+  if (!p->failed && !jp_is_name(p, "import"))
+    jp_error(p, p->tok.off, "expected token 'import'");
+  jp_next(p);
+  while (!p->failed) {
+    if (st->target->nkids)
+      jp_expect(p, ",");
+    if (p->failed || jt_context(p, st))
+      break;
+    if (p->tok.kind == JT_NAME) {
+      JExpr *n = jt_import_name(p);
+      if (n->name[0] == '_')
+        jp_error(p, n->off, "names starting with an underline can not be imported");
+      JExpr *alias = n;
+      if (jp_is_name(p, "as")) {
+        jp_next(p);
+        alias = jt_import_name(p);
+      }
+      jp_kid(p, st->target, n);
+      jp_kid(p, st->cond, alias);
+      if (p->failed || jt_context(p, st) || !jp_is_op(p, ","))
+        break;
+    } else {
+      jp_error(p, p->tok.off, "expected token 'name'");
+      break;
+    }
+  }
+  jt_block_end(p);
+  return st;
+}
+
+/* extends := 'extends' expr */
+static JStmt *jt_extends(JP *p, size_t off) {
+  JStmt *st = jt_new(p, JS_EXTENDS, "extends", off);
+  st->expr = jp_expr(p);
+  jt_block_end(p);
   return st;
 }
 
@@ -904,8 +1040,10 @@ static JStmt *jt_blockstmt(JP *p, size_t off) {
   st->target = jp_new(p, J_NAME, p->tok.off);
   st->target->name = p->tok.str;
   jp_next(p);
-  while (jp_is_name(p, "scoped") || jp_is_name(p, "required"))
+  while (jp_is_name(p, "scoped") || jp_is_name(p, "required")) {
+    st->scoped |= jp_is_name(p, "scoped");
     jp_next(p);
+  }
   jt_block_end(p);
   int endi;
   st->body = jt_body(p, ends, "block", off, &endi);
@@ -917,29 +1055,6 @@ static JStmt *jt_blockstmt(JP *p, size_t off) {
   }
   jt_block_end(p);
   return st;
-}
-
-/* Statements playc parses but does not compile yet: their tokens up to the
- * tag's end, and their body when they have one. */
-static JStmt *jt_unsupported(JP *p, const char *tag, size_t off) {
-  static const struct { const char *tag, *end; } tags[] = {
-      {"call", "endcall"}, {"include", NULL},
-      {"import", NULL},      {"from", NULL},      {"extends", NULL},     {NULL, NULL}};
-  for (int i = 0; tags[i].tag; i++) {
-    if (strcmp(tag, tags[i].tag) != 0)
-      continue;
-    JStmt *st = jt_new(p, JS_UNSUPPORTED, tags[i].tag, off);
-    while (!p->failed && p->tok.kind != JT_BLOCK_END && p->tok.kind != JT_EOF) {
-      if (p->tok.kind == JT_ERR)
-        jp_error(p, p->tok.off, p->tok.str);
-      jp_next(p);
-    }
-    jt_block_end(p);
-    if (tags[i].end)
-      st->body = jt_block(p, st, tags[i].end);
-    return st;
-  }
-  return NULL;
 }
 
 /* Jinja2's wording of the tags an unclosed block waits for. */
@@ -1015,9 +1130,11 @@ static JStmt *jt_stmt(JP *p, PcVec *parts, size_t open, const char *const *ends,
   if (!strcmp(tag, "with")) return jt_with(p, off);
   if (!strcmp(tag, "block")) return jt_blockstmt(p, off);
   if (!strcmp(tag, "macro")) return jt_macro(p, off);
-  JStmt *st = jt_unsupported(p, tag, off);
-  if (st)
-    return st;
+  if (!strcmp(tag, "call")) return jt_call(p, off);
+  if (!strcmp(tag, "include")) return jt_include(p, off);
+  if (!strcmp(tag, "import")) return jt_import(p, off);
+  if (!strcmp(tag, "from")) return jt_from(p, off);
+  if (!strcmp(tag, "extends")) return jt_extends(p, off);
   jp_error(p, off, pc_sprintf(p->c, "Encountered unknown tag '%s'.%s", tag, ends ? jt_looking_for(p, ends, who) : ""));
   return NULL;
 }

@@ -683,7 +683,7 @@ static FeTask *fe_block(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bo
   if (handler)
     pc_error_at(ld->c, n->loc, "Using a block as a handler is not supported.");
   for (int i = 0; i < n->n; i++)
-    if (!fe_keyword(ld, FE_B, n->keys[i], n->vals[i], t->kw, t->kw_loc))
+    if (!fe_keyword(ld, FE_B, n->keys[i], n->vals[i], t->kw, NULL))
       pc_error_at(ld->c, n->keys[i]->loc, "'%s' is not a valid attribute for a Block", n->keys[i]->text);
   t->name = fe_str(ld->c, t->kw[FE_KW_NAME], "name");
   FeNode *regions[3] = {t->kw[FE_KW_BLOCK], t->kw[FE_KW_RESCUE], t->kw[FE_KW_ALWAYS]};
@@ -723,14 +723,17 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
       pc_error_at(c, k->loc, "a task's keys must be strings");
       continue;
     }
-    if (fe_keyword(ld, handler ? FE_H : FE_T, k, v, t->kw, t->kw_loc))
+    if (fe_keyword(ld, handler ? FE_H : FE_T, k, v, t->kw, NULL)) {
+      if (strcmp(k->text, "loop") == 0)
+        t->loop_loc = k->loc;
       continue;
+    }
     if (strncmp(k->text, "with_", 5) == 0 && k->text[5]) {
       if (t->with)
         pc_error_at(c, k->loc, "duplicate loop in task: %s", k->text + 5);
       t->with = k->text + 5;
       t->with_node = v;
-      t->kw_loc[FE_KW_LOOP] = k->loc;
+      t->loop_loc = k->loc;
       continue;
     }
     if (t->action) {
@@ -760,7 +763,7 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
   }
   t->name = fe_str(c, t->kw[FE_KW_NAME], "name");
   if (t->kw[FE_KW_LOOP] && t->with)
-    pc_error_at(c, t->kw_loc[FE_KW_LOOP], "duplicate loop in task: %s", t->with);
+    pc_error_at(c, t->loop_loc, "duplicate loop in task: %s", t->with);
   if (!t->action) {
     if (!act)
       pc_error_at(c, n->loc, "no module/action detected in task.");
@@ -780,7 +783,7 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
   } else if (fe_is_action(a, "import_tasks")) {
     fe_include_args(ld, t, fe_import_tasks_args);
     if (t->kw[FE_KW_LOOP] || t->with)
-      pc_error_at(c, t->kw_loc[FE_KW_LOOP],
+      pc_error_at(c, t->loop_loc,
                   "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead.");
     FeNode *file = fe_include_file(ld, t);
     t->kind = FE_TASK_BLOCK;
@@ -792,7 +795,7 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
     if (handler)
       pc_error_at(c, t->action_loc, "Using '%s' as a handler is not supported.", a);
     if (import && (t->kw[FE_KW_LOOP] || t->with))
-      pc_error_at(c, t->kw_loc[FE_KW_LOOP],
+      pc_error_at(c, t->loop_loc,
                   "You cannot use loops on 'import_role' statements. You should use 'include_role' instead.");
     fe_role_task(ld, t, role, import);
   } else if (fe_is_action(a, "include_vars")) {

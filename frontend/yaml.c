@@ -175,7 +175,30 @@ static bool y_merge(YLoad *y, YMap *m, FeNode *n, FeNode *v) {
 
 /* The final entries: merged ones first, then the mapping's own, which warn
  * when given twice (as Ansible does) and silently override merged ones. */
+/* A small mapping with no merge and no key given twice (checked pairwise:
+ * no index to build for the few keys a task or its args have). */
+static bool y_map_plain(const YMap *m) {
+  int32_t n = m->own_k.len;
+  if (m->merge_k.len || n > 16)
+    return false;
+  for (int32_t i = 1; i < n; i++) {
+    const FeNode *a = m->own_k.items[i];
+    for (int32_t j = 0; j < i; j++) {
+      const FeNode *b = m->own_k.items[j];
+      if (a->len == b->len && memcmp(a->text, b->text, a->len) == 0)
+        return false;
+    }
+  }
+  return true;
+}
+
 static void y_map_finish(YLoad *y, YMap *m, FeNode *n) {
+  if (y_map_plain(m)) { /* the common case: the own entries are the result */
+    n->n = m->own_k.len;
+    n->keys = (FeNode **)m->own_k.items;
+    n->vals = (FeNode **)m->own_v.items;
+    return;
+  }
   for (int i = 0; i < m->merge_k.len; i++)
     y_map_put(y, m, m->merge_k.items[i], m->merge_v.items[i]);
   int32_t merged = m->keys.len;

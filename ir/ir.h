@@ -90,7 +90,12 @@ typedef enum IrType {
   X(CAPTURE, "capture", 1)   /* kids[0] (a SEQ) rendered into a str of its own */           \
   X(LOCAL, "local", 1)       /* template local `name` in `slot`; kids[0]: what the name means \
                                 while the slot is unset (an outer LOCAL or a VAR) */         \
-  X(NAMESPACE, "namespace", 1) /* namespace(k=v ...): kids[0] the DICT of its arguments */
+  X(NAMESPACE, "namespace", 1) /* namespace(k=v ...): kids[0] the DICT of its arguments */ \
+  X(LOOP_CALL, "loop-call", 1) /* `loop(kids[0])` in a recursive FOR (the innermost one whose \
+                                  `loop` is in slot): its body over those items, one level \
+                                  deeper, rendered into a str */                             \
+  X(LOOP_CHANGED, "loop-changed", 1) /* loop.changed(*args): kids[0] the LIST of args; slot: \
+                                        the FOR's slot_aux */
 
 typedef enum IrOp {
 #define X(name, str, nk) IR_##name,
@@ -109,24 +114,27 @@ struct IrExpr {
   IrLoc loc;
   int32_t id;       /* root number (function expr_<id>), -1 for sub-exprs */
   int32_t binop;    /* IR_BINOP: an RtBinOp (runtime/playc.h) */
-  const char *name; /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
+  const char *name; /* IR_VAR (b: out of sight, always undefined), IR_GETATTR, IR_FILTER, IR_TEST */
   /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR) */
   bool b;
+  int32_t nkids;
   int64_t i;
   double f;
   const char *s;
   size_t slen;
   /* children */
   IrExpr **kids;
-  int32_t nkids;
   /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
   const char **kwnames;
-  int32_t nkw;
   const char *src; /* for roots: the source text it came from (plans, messages) */
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
+  int32_t nkw;
   /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
    * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
   int32_t slot, slot_first, slot_end;
+  int32_t slot_aux;  /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
+  bool recursive;    /* FOR: `recursive` (its body is a function loop() calls) */
+  bool loop_unread;  /* FOR: nothing reads `loop`: no loop object is built */
   int32_t keep_nl; /* TEMPLATE with statements: the newlines its source ends with */
 };
 
@@ -143,6 +151,11 @@ typedef struct IrVar {
 typedef struct IrScope IrScope;
 struct IrScope {
   int32_t id;       /* number in the program: codegen's scope_<id> */
+  /* The plan's name for it, frame@FILE:LINE:COL[#NTH]: where its vars are
+   * written, and the how-manyth frame of those vars it is (a role used
+   * twice); stable when the program changes elsewhere, unlike `id`. */
+  IrLoc loc;
+  int32_t nth;
   int32_t level;    /* RtVarLevel */
   const char *what; /* for the plan: "play vars", "role x defaults", ... */
   IrVar *vars;      /* sorted by name */
@@ -381,6 +394,20 @@ typedef struct IrLower {
   int32_t macro_depth; /* macro calls being inlined */
   int32_t nslots;
   IrExpr *filter_body;
+  int32_t tbarrier; /* locals below it are out of sight (a macro imported without context) */
+  bool no_ctx;      /* the template's variables are out of sight too (Jinja2: undefined) */
+  /* Templates named by include/import/extends (lower.c), parsed as the
+   * template being lowered was: its folder (NULL: a playbook string) and
+   * its environment's options; the extends chain (JTemplate*, the most
+   * derived first) and the block being rendered (for super()). */
+  const char *tpl_dir;
+  bool tpl_trim, tpl_lstrip, tpl_keep_nl;
+  PcVec tpl_chain;
+  const char *block_name;
+  int32_t block_level;
+  int32_t tpl_depth; /* includes, imports and extends being inlined */
+  int64_t tpl_inlined; /* templates inlined in all (a budget: each is compiled where it is included) */
+  PcMap tpl_parsed;  /* options + path → JTemplate* */
 } IrLower;
 
 /* Lowers a checked playbook: resolves modules and checks their arguments
@@ -449,5 +476,9 @@ bool ir_check_build(PcCtx *c, const IrProgram *p);
 char *ir_print_text(PcCtx *c, const IrProgram *p);
 /* The plan as JSON (`--plan=json`). */
 char *ir_print_json(PcCtx *c, const IrProgram *p);
+/* The same written to `to` as it is made (buffered, never held whole):
+ * false when a write failed. */
+bool ir_print_text_to(PcCtx *c, const IrProgram *p, FILE *to);
+bool ir_print_json_to(PcCtx *c, const IrProgram *p, FILE *to);
 
 #endif

@@ -230,21 +230,32 @@ typedef struct LwLocal {
   const char *name;
   int32_t slot;
   const JStmt *macro; /* a `{% macro %}`: expanded where it is called, no slot */
+  const JTemplate *module; /* an imported template (`import ... as name`), or the
+                              template a macro was imported from */
+  bool no_ctx;        /* imported without context: its macros see neither the
+                         importer's locals nor the variables */
+  int32_t base;       /* `caller`: only tlocals[0, base) are in sight in its body
+                         (with tbarrier and no_ctx as they were); -1 otherwise */
+  int32_t barrier;
+  bool base_no_ctx;
+  IrExpr *loop_for; /* `loop`: its FOR (loop() of a recursive one, loop.changed) */
+  bool read;        /* a LOCAL reads it */
 } LwLocal;
 
 /* What `name` means among tlocals[0, below): a LOCAL (falling back to what
  * it shadows) or a VAR. */
 static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below) {
-  for (int32_t k = below - 1; k >= 0; k--) {
+  for (int32_t k = below - 1; k >= l->tbarrier; k--) {
     const LwLocal *n = l->tlocals.items[k];
     if (strcmp(n->name, name) != 0)
       continue;
-    if (n->macro) { /* a macro used as a value (not called) */
+    if (n->macro || n->module) { /* a macro or an imported template used as a value (not called) */
       IrExpr *e = lw_const_str(l, "", 0, loc);
-      e->unsupported = pc_sprintf(l->c, "the macro '%s' used as a value", name);
+      e->unsupported = pc_sprintf(l->c, "the %s '%s' used as a value", n->macro ? "macro" : "imported template", name);
       return e;
     }
     IrExpr *e = ir_expr_new(l->c, IR_LOCAL, TY_ANY, loc);
+    ((LwLocal *)n)->read = true;
     e->name = name;
     e->slot = n->slot;
     ir_expr_add_kid(l->c, e, lw_name(l, name, loc, k));
@@ -252,6 +263,7 @@ static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below) {
   }
   IrExpr *e = ir_expr_new(l->c, IR_VAR, TY_UNDEF, loc);
   e->name = name;
+  e->b = l->no_ctx; /* Jinja2 renders such a template with its globals only: undefined */
   return e;
 }
 
@@ -285,21 +297,44 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j);
 static void lw_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc);
 static void lw_targets(Lw *l, IrExpr *e, const JExpr *target);
 
-/* The macro `name` means here, or NULL. */
-static const JStmt *lw_macro(Lw *l, const char *name) {
-  for (int32_t k = l->tlocals.len - 1; k >= 0; k--) {
+/* The local `name` means here, or NULL. */
+static const LwLocal *lw_local(Lw *l, const char *name) {
+  for (int32_t k = l->tlocals.len - 1; k >= l->tbarrier; k--) {
     const LwLocal *n = l->tlocals.items[k];
     if (strcmp(n->name, name) == 0)
-      return n->macro;
+      return n;
   }
   return NULL;
 }
 
+/* The macro local `name` means here, or NULL. */
+static const LwLocal *lw_macro(Lw *l, const char *name) {
+  const LwLocal *n = lw_local(l, name);
+  return n && n->macro ? n : NULL;
+}
+
+static LwLocal *lw_local_new(Lw *l, const char *name, const JStmt *macro, const JTemplate *module, bool no_ctx) {
+  LwLocal *n = pc_alloc(l->c, sizeof *n);
+  n->name = name;
+  n->slot = -1;
+  n->macro = macro;
+  n->module = module;
+  n->no_ctx = no_ctx;
+  n->base = -1;
+  return n;
+}
+
+static void lw_module_defs(Lw *l, IrExpr *seq, const JTemplate *t);
+
 enum { LW_MACRO_DEPTH = 16 }; /* macros calling macros, inlined: deeper is refused (recursion) */
 
 /* A macro call, inlined: its arguments (read where it is called), then a
- * scope with its parameters bound and its body, rendered into a string. */
-static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const JStmt *m) {
+ * scope with its parameters bound and its body, rendered into a string.
+ * The body sees what the call site sees, except for a macro imported
+ * without context (its own template's definitions only) and `caller` (what
+ * its call block saw); `caller`, when given, is bound in the body. */
+static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const LwLocal *ml, const LwLocal *caller) {
+  const JStmt *m = ml->macro;
   int32_t npos = j->nkids - 1 - j->nkw, nparams = m->expr->nkids;
   IrExpr *e = ir_expr_new(l->c, IR_CAPTURE, TY_STR, j->loc);
   if (l->macro_depth >= LW_MACRO_DEPTH || npos > nparams) {
@@ -315,6 +350,7 @@ static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const JStmt *m) {
     for (int32_t k = 0; k < j->nkw && !arg; k++)
       if (strcmp(j->kwnames[k], m->expr->kids[i]->name) == 0)
         arg = j->kids[1 + npos + k];
+    bool given = arg != NULL;
     if (!arg)
       arg = m->cond->kids[i];
     if (!arg) {
@@ -323,7 +359,7 @@ static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const JStmt *m) {
                                   m->expr->kids[i]->name);
       return c;
     }
-    vals[i] = lw_jexpr(l, arg);
+    vals[i] = given ? lw_jexpr(l, arg) : NULL; /* a default is read in the macro's scope */
   }
   for (int32_t k = 0; k < j->nkw; k++) {
     bool known = false;
@@ -333,19 +369,124 @@ static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const JStmt *m) {
       pc_error_at(l->c, j->loc, "macro '%s' takes no keyword argument '%s'", m->target->name, j->kwnames[k]);
   }
   IrExpr *seq = ir_expr_new(l->c, IR_SEQ, TY_NONE, j->loc);
+  /* what the body sees */
+  int32_t len = l->tlocals.len, barrier = l->tbarrier;
+  bool no_ctx = l->no_ctx;
+  PcVec hidden = {0};
+  if (ml->base >= 0) {
+    for (int32_t k = ml->base; k < len; k++)
+      pc_vec_push(l->c, &hidden, l->tlocals.items[k]);
+    l->tlocals.len = ml->base;
+    l->tbarrier = ml->barrier;
+    l->no_ctx = ml->base_no_ctx;
+  }
   int32_t outer = lw_scope_open(l);
+  if (ml->module && ml->no_ctx) {
+    l->tbarrier = l->tlocals.len;
+    l->no_ctx = true;
+  }
+  if (ml->module)
+    lw_module_defs(l, seq, ml->module);
+  if (caller)
+    pc_vec_push(l->c, &l->tlocals, (void *)caller);
   l->macro_depth++;
   for (int32_t i = 0; i < nparams; i++) {
     IrExpr *set = ir_expr_new(l->c, IR_SET, TY_NONE, j->loc);
-    ir_expr_add_kid(l->c, set, vals[i]);
+    ir_expr_add_kid(l->c, set, vals[i] ? vals[i] : lw_jexpr(l, m->cond->kids[i]));
     lw_targets(l, set, m->expr->kids[i]);
     ir_expr_add_kid(l->c, seq, set);
   }
   lw_parts(l, seq, m->body, m->loc);
   l->macro_depth--;
   lw_scope_close(l, outer);
+  for (int32_t k = 0; k < hidden.len; k++)
+    pc_vec_push(l->c, &l->tlocals, hidden.items[k]);
+  l->tbarrier = barrier;
+  l->no_ctx = no_ctx;
   ir_expr_add_kid(l->c, e, seq);
   return e;
+}
+
+static const JStmt *lw_find_block(const JTemplate *t, const char *name);
+static const JTemplate lw_tpl_none; /* an import whose template was not found (reported) */
+static IrExpr *lw_block_body(Lw *l, const JStmt *b, int32_t level, PcLoc loc);
+
+/* The macro a module exports as `name` (a top-level `{% macro %}`), or NULL. */
+static const JStmt *lw_module_macro(const JTemplate *t, const char *name) {
+  for (int32_t i = 0; t && i < t->nparts; i++) {
+    const JStmt *st = t->parts[i].stmt;
+    if (st && st->kind == JS_MACRO && strcmp(st->target->name, name) == 0)
+      return st;
+  }
+  return NULL;
+}
+
+/* super() in a block: the next definition of it up the extends chain;
+ * self.name(): its most derived definition. Rendered into a string. */
+static IrExpr *lw_block_call(Lw *l, const JExpr *j, const char *name, int32_t from) {
+  for (int32_t k = from; k < l->tpl_chain.len; k++) {
+    const JStmt *b = lw_find_block(l->tpl_chain.items[k], name);
+    if (b) {
+      IrExpr *e = ir_expr_new(l->c, IR_CAPTURE, TY_STR, j->loc);
+      ir_expr_add_kid(l->c, e, lw_block_body(l, b, k, j->loc));
+      return e;
+    }
+  }
+  pc_error_at(l->c, j->loc, from ? "there is no parent block called '%s'." : "no block named '%s'", name);
+  return lw_const_str(l, "", 0, j->loc);
+}
+
+/* Calls to macros, to a call block's `caller`, to an imported template's
+ * macros, super() and self.block(); NULL for other calls. */
+static IrExpr *lw_jcall_template(Lw *l, const JExpr *j, const LwLocal *caller) {
+  const JExpr *callee = j->kids[0];
+  if (callee->kind == J_NAME && !strcmp(callee->name, "loop") && !caller) {
+    const LwLocal *n = lw_local(l, "loop");
+    if (n && n->loop_for && n->loop_for->recursive && j->nkids == 2 && j->nkw == 0) {
+      IrExpr *e = ir_expr_new(l->c, IR_LOOP_CALL, TY_STR, j->loc);
+      e->slot = n->slot;
+      ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[1]));
+      return e;
+    }
+  }
+  if (callee->kind == J_GETATTR && !strcmp(callee->name, "changed") && callee->kids[0]->kind == J_NAME &&
+      !strcmp(callee->kids[0]->name, "loop") && j->nkw == 0 && !caller) {
+    const LwLocal *n = lw_local(l, "loop");
+    if (n && n->loop_for && n->loop_for->slot_aux >= 0) {
+      IrExpr *e = ir_expr_new(l->c, IR_LOOP_CHANGED, TY_BOOL, j->loc), *args = ir_expr_new(l->c, IR_LIST, TY_LIST, j->loc);
+      e->slot = n->loop_for->slot_aux;
+      for (int32_t k = 1; k < j->nkids; k++)
+        ir_expr_add_kid(l->c, args, lw_jexpr(l, j->kids[k]));
+      ir_expr_add_kid(l->c, e, args);
+      return e;
+    }
+  }
+  if (callee->kind == J_NAME) {
+    const LwLocal *n = lw_macro(l, callee->name);
+    if (n)
+      return lw_macro_call(l, j, n, caller);
+    if (!strcmp(callee->name, "super") && !lw_local(l, "super") && l->block_name && j->nkids == 1)
+      return lw_block_call(l, j, l->block_name, l->block_level + 1);
+    return NULL;
+  }
+  if (callee->kind != J_GETATTR || callee->kids[0]->kind != J_NAME)
+    return NULL;
+  const LwLocal *mod = lw_local(l, callee->kids[0]->name);
+  if (mod && mod->module && !mod->macro) {
+    const JStmt *m = lw_module_macro(mod->module, callee->name);
+    if (!m && mod->module == &lw_tpl_none) /* not found (reported): nothing to call */
+      return lw_const_str(l, "", 0, j->loc);
+    if (!m) {
+      pc_error_at(l->c, callee->loc, "the imported template '%s' has no macro '%s'", callee->kids[0]->name,
+                  callee->name);
+      return lw_const_str(l, "", 0, j->loc);
+    }
+    LwLocal *n = lw_local_new(l, callee->name, m, mod->module, mod->no_ctx);
+    return lw_macro_call(l, j, n, caller);
+  }
+  if (!mod && !strcmp(callee->kids[0]->name, "self") && l->tpl_chain.len && j->nkids == 1)
+    return lw_block_call(l, j, callee->name, 0);
+  return NULL;
 }
 
 /* Calls lowered to other ops: `namespace(k=v ...)` and `loop.cycle(a, b ...)`
@@ -355,9 +496,9 @@ static IrExpr *lw_jcall_builtin(Lw *l, const JExpr *j) {
   int32_t npos = j->nkids - 1 - j->nkw;
   if (j->unsupported)
     return NULL;
-  const JStmt *m = callee->kind == J_NAME ? lw_macro(l, callee->name) : NULL;
-  if (m)
-    return lw_macro_call(l, j, m);
+  IrExpr *t = lw_jcall_template(l, j, NULL);
+  if (t)
+    return t;
   if (callee->kind == J_NAME && !strcmp(callee->name, "namespace") && npos == 0) {
     IrExpr *probe = lw_name(l, "namespace", j->loc, l->tlocals.len);
     if (probe->op != IR_VAR)
@@ -604,6 +745,9 @@ static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
 /* ---- template statements ---------------------------------------------------------------- */
 
 static void lw_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc);
+static void lw_top_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc);
+static IrExpr *lw_stmt(Lw *l, const JStmt *st);
+static const char *lw_newlines(Lw *l, const char *s);
 
 static IrExpr *lw_seq(Lw *l, const JTemplate *t, PcLoc loc) {
   IrExpr *e = ir_expr_new(l->c, IR_SEQ, TY_NONE, loc);
@@ -632,12 +776,40 @@ static void lw_targets(Lw *l, IrExpr *e, const JExpr *target) {
     ir_expr_add_kid(l->c, e, lw_bind(l, target->kids[k]->name, target->kids[k]->loc));
 }
 
+/* Whether `loop.changed` is read in `j` (not inside another loop's body: any depth, to be simple). */
+static bool lw_jexpr_changed(const JExpr *j) {
+  if (!j)
+    return false;
+  if (j->kind == J_GETATTR && !strcmp(j->name, "changed") && j->kids[0]->kind == J_NAME &&
+      !strcmp(j->kids[0]->name, "loop"))
+    return true;
+  for (int32_t k = 0; k < j->nkids; k++)
+    if (lw_jexpr_changed(j->kids[k]))
+      return true;
+  return false;
+}
+
+static bool lw_tpl_changed(const JTemplate *t) {
+  for (int32_t i = 0; t && i < t->nparts; i++) {
+    const JStmt *st = t->parts[i].stmt;
+    if (lw_jexpr_changed(t->parts[i].expr))
+      return true;
+    if (st && (lw_jexpr_changed(st->expr) || lw_jexpr_changed(st->cond) || lw_tpl_changed(st->body) ||
+               lw_tpl_changed(st->orelse)))
+      return true;
+  }
+  return false;
+}
+
 /* for := iterable (outside), then a scope with the targets, the inline if,
- * `loop` and the body; the else body is outside again. */
+ * `loop` and the body; the else body is outside again. loop.changed keeps
+ * its last value in a slot before the body's (which each step resets). */
 static IrExpr *lw_for(Lw *l, const JStmt *st) {
   IrExpr *e = ir_expr_new(l->c, IR_FOR, TY_NONE, st->loc);
   IrExpr *iter = lw_jexpr(l, st->expr);
   int32_t outer = lw_scope_open(l);
+  e->slot_aux = lw_tpl_changed(st->body) ? l->nslots++ : -1;
+  e->recursive = st->recursive;
   e->slot_first = l->nslots;
   IrExpr *targets = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
   lw_targets(l, targets, st->target);
@@ -646,7 +818,11 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   if (!st->cond)
     cond->b = true;
   e->slot = lw_bind(l, "loop", st->loc)->slot;
+  LwLocal *loop = l->tlocals.items[l->tlocals.len - 1];
+  loop->loop_for = e;
+  loop->read = false; /* lw_bind's own LOCAL is not a read */
   IrExpr *body = lw_seq(l, st->body, st->loc);
+  e->loop_unread = !loop->read && !st->recursive;
   e->slot_end = l->nslots;
   lw_scope_close(l, outer);
   ir_expr_add_kid(l->c, e, iter);
@@ -655,8 +831,6 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   ir_expr_add_kid(l->c, e, lw_seq(l, st->orelse, st->loc));
   for (int32_t k = 0; k < targets->nkids; k++)
     ir_expr_add_kid(l->c, e, targets->kids[k]);
-  if (st->recursive)
-    e->unsupported = "a recursive for loop";
   return e;
 }
 
@@ -693,6 +867,440 @@ static IrExpr *lw_with(Lw *l, const JStmt *st) {
   return e;
 }
 
+/* ---- templates named by include, import, extends ------------------------------------------ *
+ * They are resolved now, from the folders Ansible's template action gives
+ * its environment (each root's templates/ and the root, then the template's
+ * own folder's templates/ and the folder; a playbook string: the playbook's
+ * folder, the templar's loader), parsed with the same options and lowered
+ * in place: no template text reaches the program. */
+enum { LW_TPL_DEPTH = 16 }; /* nested includes/imports/extends: deeper is a loop */
+enum { LW_TPL_INLINED = 20000 }; /* templates included in all, per compilation */
+
+/* `name` found in `dir` as Jinja2's FileSystemLoader finds it ('..' never). */
+static const char *lw_tpl_try(Lw *l, const char *dir, const char *name) {
+  PcBuf b = {0};
+  pc_buf_adds(l->c, &b, dir);
+  char *copy = pc_strdup(l->c, name);
+  for (char *piece = strtok(copy, "/"); piece; piece = strtok(NULL, "/")) {
+    if (!strcmp(piece, ".."))
+      return NULL;
+    if (strcmp(piece, ".") != 0) {
+      pc_buf_adds(l->c, &b, "/");
+      pc_buf_adds(l->c, &b, piece);
+    }
+  }
+  struct stat st;
+  return stat(b.s, &st) == 0 && S_ISREG(st.st_mode) ? b.s : NULL;
+}
+
+/* The folders templates are looked for in, in order. */
+static void lw_tpl_dirs(Lw *l, PcVec *out) {
+  PcVec dirs = {0};
+  if (l->tpl_dir) {
+    for (int i = 0; l->roots && l->roots[i]; i++) {
+      pc_vec_push(l->c, &dirs, (void *)pc_sprintf(l->c, "%s/templates", l->roots[i]));
+      pc_vec_push(l->c, &dirs, (void *)l->roots[i]);
+    }
+    pc_vec_push(l->c, &dirs, (void *)pc_sprintf(l->c, "%s/templates", l->tpl_dir));
+    pc_vec_push(l->c, &dirs, (void *)l->tpl_dir);
+  } else {
+    pc_vec_push(l->c, &dirs, (void *)(l->pb && l->pb->dir ? l->pb->dir : "."));
+  }
+  *out = dirs;
+}
+
+/* The path of template `name`, or NULL; *searched lists the folders tried. */
+static const char *lw_tpl_find(Lw *l, const char *name, const char **searched) {
+  PcVec dirs;
+  lw_tpl_dirs(l, &dirs);
+  *searched = "";
+  for (int i = 0; i < dirs.len; i++) {
+    const char *path = lw_tpl_try(l, dirs.items[i], name);
+    if (path)
+      return path;
+    *searched = pc_sprintf(l->c, "%s%s%s", *searched, i ? ", " : "", (const char *)dirs.items[i]);
+  }
+  return NULL;
+}
+
+/* Template file `path` parsed with the current template's options (once per options). */
+static const JTemplate *lw_tpl_load(Lw *l, const char *path, PcLoc loc) {
+  const char *key = pc_sprintf(l->c, "%d%d%d:%s", l->tpl_trim, l->tpl_lstrip, l->tpl_keep_nl, path);
+  const JTemplate *t = pc_map_get(&l->tpl_parsed, key, strlen(key));
+  if (t)
+    return t;
+  const char *text;
+  size_t n;
+  if (pc_read_file(l->c, path, PC_MAX_SOURCE_BYTES, true, &text, &n) != 0) {
+    pc_error_at(l->c, loc, "could not read the template '%s'", path);
+    return NULL;
+  }
+  if (rt_vault_is_encrypted(text, n)) {
+    pc_error_at(l->c, loc, "the template '%s' is vault-encrypted: an encrypted template cannot be compiled", path);
+    return NULL;
+  }
+  pc_add_source(l->c, path, text, n);
+  n = strlen(text);
+  if (!l->tpl_keep_nl && n && text[n - 1] == '\n')
+    n -= n > 1 && text[n - 2] == '\r' ? 2 : 1;
+  else if (!l->tpl_keep_nl && n && text[n - 1] == '\r')
+    n--;
+  JOpts jo = {l->tpl_trim, l->tpl_lstrip};
+  t = fe_jinja_parse_template_opts(l->c, lw_newlines(l, pc_strndup(l->c, text, n)), (PcLoc){path, 1, 1}, &jo);
+  if (t)
+    pc_map_put(l->c, &l->tpl_parsed, key, strlen(key), (void *)t);
+  return t;
+}
+
+/* The constant names `e` gives (a string, or a list or tuple of strings), or
+ * false after a located error: a name computed at run time is not bounded. */
+static bool lw_tpl_names(Lw *l, const JExpr *e, PcVec *names, const char *what) {
+  if (e->kind == J_STR) {
+    pc_vec_push(l->c, names, (void *)e->s);
+    return true;
+  }
+  for (int32_t k = 0; (e->kind == J_LIST || e->kind == J_TUPLE) && k < e->nkids; k++) {
+    if (e->kids[k]->kind != J_STR)
+      break;
+    pc_vec_push(l->c, names, (void *)e->kids[k]->s);
+    if (k == e->nkids - 1)
+      return true;
+  }
+  pc_error_at(l->c, e->loc, "playc resolves the template an '%s' names when it compiles: give a constant name or "
+                            "a list of constant names", what);
+  return false;
+}
+
+/* The template `st` names (the first of its names found), or NULL: after a
+ * located error, or silently when `ignore` (ignore missing). */
+static const JTemplate *lw_tpl_named(Lw *l, const JStmt *st, bool ignore) {
+  PcVec names = {0};
+  if (!lw_tpl_names(l, st->expr, &names, st->name))
+    return NULL;
+  if (l->tpl_depth >= LW_TPL_DEPTH) {
+    pc_error_at(l->c, st->loc, "templates including, importing or extending each other deeper than %d (a loop)",
+                LW_TPL_DEPTH);
+    return NULL;
+  }
+  const char *searched = "";
+  for (int i = 0; i < names.len; i++) {
+    const char *path = lw_tpl_find(l, names.items[i], &searched);
+    if (path)
+      return lw_tpl_load(l, path, st->loc);
+  }
+  if (!ignore && names.len == 1)
+    pc_error_at(l->c, st->loc, "TemplateNotFound: %s (searched %s)", (const char *)names.items[0], searched);
+  else if (!ignore) {
+    const char *all = "";
+    for (int i = 0; i < names.len; i++)
+      all = pc_sprintf(l->c, "%s%s%s", all, i ? ", " : "", (const char *)names.items[i]);
+    pc_error_at(l->c, st->loc, "TemplatesNotFound: none of the templates given were found: %s (searched %s)", all,
+                searched);
+  }
+  return NULL;
+}
+
+/* Lowers `t` where another template's parts would be: its own extends chain,
+ * a scope of its own; without context, none of the includer's names. */
+static void lw_tpl_inline(Lw *l, IrExpr *into, const JTemplate *t, bool context, PcLoc loc) {
+  if (++l->tpl_inlined == LW_TPL_INLINED)
+    pc_error_at(l->c, loc, "more than %d templates included in all (each include is compiled where it stands)",
+                LW_TPL_INLINED);
+  if (l->tpl_inlined >= LW_TPL_INLINED)
+    return;
+  PcVec chain = l->tpl_chain;
+  const char *bname = l->block_name;
+  int32_t blevel = l->block_level, barrier = l->tbarrier;
+  bool no_ctx = l->no_ctx;
+  l->tpl_chain = (PcVec){0};
+  l->block_name = NULL;
+  int32_t outer = lw_scope_open(l);
+  if (!context) {
+    l->tbarrier = l->tlocals.len;
+    l->no_ctx = true;
+  }
+  l->tpl_depth++;
+  lw_top_parts(l, into, t, loc);
+  l->tpl_depth--;
+  lw_scope_close(l, outer);
+  l->tpl_chain = chain;
+  l->block_name = bname;
+  l->block_level = blevel;
+  l->tbarrier = barrier;
+  l->no_ctx = no_ctx;
+}
+
+static void lw_walk(Lw *l, const char *top, const char *dir, const char *rel, PcVec *out, int depth, bool hidden,
+                    bool sizes, PcLoc loc);
+enum { LW_TPL_CANDIDATES = 64 }; /* templates a name computed at run time may be */
+
+/* The glob of the names `e` can give: its constant parts (of `~` and `+`
+ * chains) with `*` for the rest; false when it has no constant part. */
+static bool lw_name_glob(Lw *l, const JExpr *e, PcBuf *b) {
+  if (e->kind == J_STR) {
+    for (size_t i = 0; i < e->slen; i++) {
+      if (strchr("*?[\\", e->s[i]))
+        pc_buf_add(l->c, b, "\\", 1);
+      pc_buf_add(l->c, b, e->s + i, 1);
+    }
+    return e->slen > 0;
+  }
+  bool any = false;
+  if (e->kind == J_CONCAT || (e->kind == J_BINOP && e->op == JB_ADD)) {
+    for (int32_t k = 0; k < e->nkids; k++)
+      any |= lw_name_glob(l, e->kids[k], b);
+    return any;
+  }
+  if (!b->len || b->s[b->len - 1] != '*')
+    pc_buf_add(l->c, b, "*", 1);
+  return false;
+}
+
+/* The templates `glob` matches in the search path, each name once (the
+ * folder it is found in first is the one the loader takes). */
+static void lw_tpl_glob(Lw *l, const char *glob, PcVec *names, PcLoc loc) {
+  const char *wild = glob + strcspn(glob, "*?[\\"), *slash = NULL;
+  for (const char *p = glob; p < wild; p++)
+    if (*p == '/')
+      slash = p;
+  const char *prefix = slash ? pc_strndup(l->c, glob, (size_t)(slash - glob) + 1) : "";
+  PcVec dirs;
+  lw_tpl_dirs(l, &dirs);
+  for (int d = 0; d < dirs.len; d++) {
+    const char *dir = dirs.items[d];
+    const char *top = pc_sprintf(l->c, "%s/%s", dir, prefix);
+    struct stat st;
+    if (stat(top, &st) != 0 || !S_ISDIR(st.st_mode))
+      continue;
+    PcVec all = {0};
+    lw_walk(l, top, top, "", &all, 0, false, false, loc);
+    for (int k = 0; k < all.len; k++) {
+      const char *name = pc_sprintf(l->c, "%s%s", prefix, (const char *)all.items[k]);
+      bool seen = false;
+      for (int i = 0; i < names->len && !seen; i++)
+        seen = !strcmp(names->items[i], name);
+      if (!seen && fnmatch(glob, name, 0) == 0)
+        pc_vec_push(l->c, names, (void *)name);
+    }
+  }
+}
+
+/* include of a name computed at run time: each template the name's constant
+ * parts allow, compiled, and a choice among them by the name's value; none
+ * of them is TemplateNotFound when it renders (or nothing: ignore missing). */
+static IrExpr *lw_include_bounded(Lw *l, const JStmt *st) {
+  PcBuf glob = {0};
+  PcVec names = {0};
+  if (lw_name_glob(l, st->expr, &glob))
+    lw_tpl_glob(l, glob.s, &names, st->loc);
+  if (!names.len && st->ignore_missing && glob.len && strcmp(glob.s, "*") != 0)
+    return ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc); /* whatever the name is, nothing is there */
+  if (!names.len || names.len > LW_TPL_CANDIDATES) {
+    pc_error_at(l->c, st->expr->loc, "playc resolves the template an 'include' names when it compiles: %s",
+                !glob.len || !strcmp(glob.s, "*")
+                    ? "give a constant name, a list of them, or a name with constant parts"
+                    : pc_sprintf(l->c, "%s template matches '%s' in the search path", names.len ? "more than 64" : "no",
+                                 glob.s));
+    return ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  }
+  IrExpr *e = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  IrExpr *set = ir_expr_new(l->c, IR_SET, TY_NONE, st->loc);
+  ir_expr_add_kid(l->c, set, lw_jexpr(l, st->expr));
+  int32_t outer = lw_scope_open(l);
+  ir_expr_add_kid(l->c, set, lw_bind(l, " include", st->loc));
+  ir_expr_add_kid(l->c, e, set);
+  IrExpr *none = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  if (!st->ignore_missing) { /* undefined | mandatory(msg="TemplateNotFound: " ~ name) */
+    IrExpr *f = ir_expr_new(l->c, IR_FILTER, TY_UNDEF, st->loc), *u = ir_expr_new(l->c, IR_VAR, TY_UNDEF, st->loc);
+    IrExpr *msg = ir_expr_new(l->c, IR_CONCAT, TY_STR, st->loc);
+    u->name = " template";
+    u->b = true;
+    f->name = "mandatory";
+    ir_expr_add_kid(l->c, msg, lw_const_str(l, "TemplateNotFound: ", 18, st->loc));
+    ir_expr_add_kid(l->c, msg, lw_name(l, " include", st->loc, l->tlocals.len));
+    ir_expr_add_kid(l->c, f, u);
+    ir_expr_add_kid(l->c, f, msg);
+    const char **kw = pc_alloc(l->c, sizeof *kw);
+    kw[0] = "msg";
+    f->kwnames = kw;
+    f->nkw = 1;
+    ir_expr_add_kid(l->c, none, f);
+  }
+  IrExpr *chain = none;
+  for (int i = names.len - 1; i >= 0; i--) {
+    const char *searched, *path = lw_tpl_find(l, names.items[i], &searched);
+    const JTemplate *t = path ? lw_tpl_load(l, path, st->loc) : NULL;
+    IrExpr *body = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+    if (t)
+      lw_tpl_inline(l, body, t, st->context != 0, st->loc);
+    IrExpr *eq = ir_expr_new(l->c, IR_BINOP, TY_UNDEF, st->loc), *sif = ir_expr_new(l->c, IR_STMT_IF, TY_NONE, st->loc);
+    eq->binop = RT_OP_EQ;
+    ir_expr_add_kid(l->c, eq, lw_name(l, " include", st->loc, l->tlocals.len));
+    ir_expr_add_kid(l->c, eq, lw_const_str(l, names.items[i], strlen(names.items[i]), st->loc));
+    ir_expr_add_kid(l->c, sif, eq);
+    ir_expr_add_kid(l->c, sif, body);
+    IrExpr *other = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+    ir_expr_add_kid(l->c, other, chain);
+    ir_expr_add_kid(l->c, sif, other);
+    chain = sif;
+  }
+  ir_expr_add_kid(l->c, e, chain);
+  lw_scope_close(l, outer);
+  return e;
+}
+
+/* include := the named template rendered here, with the includer's names
+ * (Jinja2 passes its locals) unless `without context`. */
+static IrExpr *lw_include(Lw *l, const JStmt *st) {
+  const JExpr *x = st->expr;
+  if (x->kind != J_STR && x->kind != J_LIST && x->kind != J_TUPLE)
+    return lw_include_bounded(l, st);
+  IrExpr *e = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  const JTemplate *t = lw_tpl_named(l, st, st->ignore_missing);
+  if (t)
+    lw_tpl_inline(l, e, t, st->context != 0, st->loc);
+  return e;
+}
+
+/* import/from := names for the template's macros, expanded where called
+ * (without context unless `with context`, as in Jinja2). */
+static IrExpr *lw_import(Lw *l, const JStmt *st) {
+  IrExpr *e = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  const JTemplate *t = lw_tpl_named(l, st, false);
+  if (!t) /* reported: its names call nothing */
+    t = &lw_tpl_none;
+  bool no_ctx = st->context != 1;
+  if (st->kind == JS_IMPORT) {
+    pc_vec_push(l->c, &l->tlocals, lw_local_new(l, st->target->name, NULL, t, no_ctx));
+    return e;
+  }
+  for (int32_t k = 0; k < st->target->nkids; k++) {
+    const JStmt *m = lw_module_macro(t, st->target->kids[k]->name);
+    if (!m && t == &lw_tpl_none)
+      continue;
+    if (!m) {
+      pc_error_at(l->c, st->target->kids[k]->loc, "the template %s (imported on line %d) does not export the "
+                  "requested name '%s'", st->expr->kind == J_STR ? pc_sprintf(l->c, "'%s'", st->expr->s) : "",
+                  st->loc.line, st->target->kids[k]->name);
+      continue;
+    }
+    pc_vec_push(l->c, &l->tlocals, lw_local_new(l, st->cond->kids[k]->name, m, t, no_ctx));
+  }
+  return e;
+}
+
+/* An imported template's definitions, in the scope where one of its macros
+ * is expanded: its macros, imports and top-level `set`s (what its module holds). */
+static void lw_module_defs(Lw *l, IrExpr *seq, const JTemplate *t) {
+  for (int32_t i = 0; i < t->nparts; i++) {
+    const JStmt *st = t->parts[i].stmt;
+    if (st && (st->kind == JS_MACRO || st->kind == JS_IMPORT || st->kind == JS_FROM || st->kind == JS_SET ||
+               st->kind == JS_SETBLOCK))
+      ir_expr_add_kid(l->c, seq, lw_stmt(l, st));
+  }
+}
+
+/* call := the macro expanded with `caller` bound to the call block's body
+ * (a macro of the call's parameters that sees what the call site sees). */
+static IrExpr *lw_call_block(Lw *l, const JStmt *st) {
+  JStmt *m = pc_alloc(l->c, sizeof *m);
+  m->kind = JS_MACRO;
+  m->name = "macro";
+  m->loc = st->loc;
+  m->off = st->off;
+  m->target = pc_alloc(l->c, sizeof *m->target);
+  m->target->kind = J_NAME;
+  m->target->name = "caller";
+  m->target->loc = st->loc;
+  m->expr = st->target;
+  m->cond = st->cond;
+  m->body = st->body;
+  LwLocal *caller = lw_local_new(l, "caller", m, NULL, false);
+  caller->base = l->tlocals.len;
+  caller->barrier = l->tbarrier;
+  caller->base_no_ctx = l->no_ctx;
+  IrExpr *e = lw_jcall_template(l, st->expr, caller);
+  if (e)
+    return e;
+  e = lw_const_str(l, "", 0, st->loc);
+  e->unsupported = "a call block whose callee is not a macro";
+  return e;
+}
+
+/* The block `name` defined anywhere in `t`, or NULL. */
+static const JStmt *lw_find_block(const JTemplate *t, const char *name) {
+  for (int32_t i = 0; t && i < t->nparts; i++) {
+    const JStmt *st = t->parts[i].stmt;
+    if (!st)
+      continue;
+    if (st->kind == JS_BLOCK && st->target && !strcmp(st->target->name, name))
+      return st;
+    const JStmt *b = lw_find_block(st->body, name);
+    if (!b)
+      b = lw_find_block(st->orelse, name);
+    if (b)
+      return b;
+  }
+  return NULL;
+}
+
+/* The body of block `b`, defined at `level` of the extends chain, in a
+ * scope of its own (super() inside it reaches past that level). */
+static IrExpr *lw_block_body(Lw *l, const JStmt *b, int32_t level, PcLoc loc) {
+  const char *bname = l->block_name;
+  int32_t blevel = l->block_level;
+  l->block_name = b->target->name;
+  l->block_level = level;
+  int32_t outer = lw_scope_open(l);
+  IrExpr *e = lw_seq(l, b->body, loc);
+  lw_scope_close(l, outer);
+  l->block_name = bname;
+  l->block_level = blevel;
+  return e;
+}
+
+/* block := its most derived definition along the extends chain, rendered here. */
+static IrExpr *lw_block(Lw *l, const JStmt *st) {
+  if (!st->target)
+    return ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  for (int32_t k = 0; k < l->tpl_chain.len; k++) {
+    const JStmt *b = lw_find_block(l->tpl_chain.items[k], st->target->name);
+    if (b)
+      return lw_block_body(l, b, k, st->loc);
+  }
+  return lw_block_body(l, st, l->tpl_chain.len, st->loc);
+}
+
+/* A template's top level: its parts, or with `extends`, what comes before it,
+ * the definitions after it (Jinja2 runs them but drops their output), then
+ * the parent template with this one's blocks over its own. */
+static void lw_top_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc) {
+  pc_vec_push(l->c, &l->tpl_chain, (void *)t);
+  const JStmt *ext = NULL;
+  for (int i = 0; i < t->nparts; i++) {
+    const JPart *part = &t->parts[i];
+    const JStmt *st = part->stmt;
+    if (st && st->kind == JS_EXTENDS) {
+      if (!ext)
+        ext = st;
+      continue;
+    }
+    if (!ext)
+      ir_expr_add_kid(l->c, into, st ? lw_stmt(l, st) : part->expr ? lw_jexpr(l, part->expr)
+                                                                  : lw_const_str(l, part->text, part->len, loc));
+    else if (st && st->kind != JS_BLOCK && st->kind != JS_IF && st->kind != JS_FOR && st->kind != JS_CALL &&
+             st->kind != JS_INCLUDE && st->kind != JS_FILTER && st->kind != JS_WITH)
+      ir_expr_add_kid(l->c, into, lw_stmt(l, st));
+  }
+  const JTemplate *parent = ext ? lw_tpl_named(l, ext, false) : NULL;
+  if (parent) {
+    l->tpl_depth++;
+    lw_top_parts(l, into, parent, loc);
+    l->tpl_depth--;
+  }
+  l->tpl_chain.len--;
+}
+
 static IrExpr *lw_stmt(Lw *l, const JStmt *st) {
   IrExpr *e;
   switch (st->kind) {
@@ -713,24 +1321,17 @@ static IrExpr *lw_stmt(Lw *l, const JStmt *st) {
     return e;
   }
   case JS_WITH: return lw_with(l, st);
-  case JS_MACRO: { /* defines its name in this scope; each call is expanded in place */
-    LwLocal *n = pc_alloc(l->c, sizeof *n);
-    n->name = st->target->name;
-    n->slot = -1;
-    n->macro = st;
-    pc_vec_push(l->c, &l->tlocals, n);
+  case JS_MACRO: /* defines its name in this scope; each call is expanded in place */
+    pc_vec_push(l->c, &l->tlocals, lw_local_new(l, st->target->name, st, NULL, false));
     return ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
+  case JS_BLOCK: return lw_block(l, st);
+  case JS_CALL: return lw_call_block(l, st);
+  case JS_INCLUDE: return lw_include(l, st);
+  case JS_IMPORT: case JS_FROM: return lw_import(l, st);
+  case JS_EXTENDS: break;
   }
-  case JS_BLOCK: { /* no `extends` (refused): the block renders where it stands, in a scope of its own */
-    int32_t outer = lw_scope_open(l);
-    e = lw_seq(l, st->body, st->loc);
-    lw_scope_close(l, outer);
-    return e;
-  }
-  case JS_UNSUPPORTED: break;
-  }
-  e = lw_const_str(l, "", 0, st->loc);
-  e->unsupported = pc_sprintf(l->c, "the Jinja statement '%s'", st->name);
+  e = lw_const_str(l, "", 0, st->loc); /* extends where lw_top_parts does not see it */
+  e->unsupported = "'extends' inside a statement (playc resolves it at the top of a template)";
   return e;
 }
 
@@ -747,16 +1348,20 @@ static void lw_parts(Lw *l, IrExpr *into, const JTemplate *t, PcLoc loc) {
 /* A template's parts into `e`, its locals (set, for targets, loop) in a
  * frame of their own: slots from 0 to e->slot_end. */
 static void lw_frame_parts(Lw *l, IrExpr *e, const JTemplate *t, PcLoc loc) {
-  PcVec saved = l->tlocals;
-  int32_t saved_scope = l->tscope, saved_slots = l->nslots;
+  PcVec saved = l->tlocals, chain = l->tpl_chain;
+  int32_t saved_scope = l->tscope, saved_slots = l->nslots, barrier = l->tbarrier;
   l->tlocals = (PcVec){0};
+  l->tpl_chain = (PcVec){0};
   l->tscope = 0;
   l->nslots = 0;
-  lw_parts(l, e, t, loc);
+  l->tbarrier = 0;
+  lw_top_parts(l, e, t, loc);
   e->slot_end = l->nslots;
   l->tlocals = saved;
+  l->tpl_chain = chain;
   l->tscope = saved_scope;
   l->nslots = saved_slots;
+  l->tbarrier = barrier;
 }
 
 /* A template with statements: Jinja2 drops one newline at the end of the
@@ -771,7 +1376,16 @@ static IrExpr *lw_template_stmts(Lw *l, const char *s, PcLoc loc) {
   IrExpr *e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
   if (!t)
     return lw_const_str(l, s, len, loc);
+  const char *dir = l->tpl_dir; /* the templar's environment: Ansible's options, the playbook's folder */
+  bool trim = l->tpl_trim, lstrip = l->tpl_lstrip, keep_nl = l->tpl_keep_nl;
+  l->tpl_dir = NULL;
+  l->tpl_trim = true;
+  l->tpl_lstrip = l->tpl_keep_nl = false;
   lw_frame_parts(l, e, t, loc);
+  l->tpl_dir = dir;
+  l->tpl_trim = trim;
+  l->tpl_lstrip = lstrip;
+  l->tpl_keep_nl = keep_nl;
   e->keep_nl = keep;
   return e;
 }
@@ -1752,7 +2366,17 @@ static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
   e->s = opts.newline;
   e->slen = strlen(opts.newline);
   if (t) {
+    const char *dir = l->tpl_dir;
+    bool trim = l->tpl_trim, lstrip = l->tpl_lstrip, keep = l->tpl_keep_nl;
+    l->tpl_dir = fe_dirname(l->c, f->path);
+    l->tpl_trim = opts.trim_blocks;
+    l->tpl_lstrip = opts.lstrip_blocks;
+    l->tpl_keep_nl = opts.keep_trailing_newline;
     lw_frame_parts(l, e, t, loc);
+    l->tpl_dir = dir;
+    l->tpl_trim = trim;
+    l->tpl_lstrip = lstrip;
+    l->tpl_keep_nl = keep;
     if (strcmp(opts.newline, "\n") != 0)
       lw_tpl_newlines(l, e, opts.newline);
   }

@@ -15,40 +15,136 @@
 #include "ir.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The printer's output: a buffer, flushed to `to` when it fills (or kept
+ * whole, a string, when `to` is NULL); `discard` throws everything away
+ * without formatting it (the counting pass). */
+typedef struct PrOut {
+  bool discard;
+  FILE *to;
+  char *buf;
+  size_t len, cap;
+  bool failed; /* a write to `to` failed */
+} PrOut;
+
+static void o_room(PrOut *o, size_t n) {
+  if (o->len + n <= o->cap)
+    return;
+  if (o->to && o->len) {
+    if (fwrite(o->buf, 1, o->len, o->to) != o->len)
+      o->failed = true;
+    o->len = 0;
+  }
+  if (o->len + n <= o->cap)
+    return;
+  size_t cap = o->cap ? o->cap * 2 : 65536;
+  while (cap < o->len + n)
+    cap *= 2;
+  o->buf = realloc(o->buf, cap);
+  PC_ASSERT(o->buf);
+  o->cap = cap;
+}
+
+static void o_n(PrOut *o, const char *s, size_t n) {
+  if (o->discard)
+    return;
+  o_room(o, n);
+  memcpy(o->buf + o->len, s, n);
+  o->len += n;
+}
+
+static void o_c(PrOut *o, int ch) {
+  if (o->discard)
+    return;
+  o_room(o, 1);
+  o->buf[o->len++] = (char)ch;
+}
+
+static void o_s(PrOut *o, const char *s) {
+  if (!o->discard)
+    o_n(o, s, strlen(s));
+}
+
+static void o_f(PrOut *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void o_f(PrOut *o, const char *fmt, ...) {
+  if (o->discard)
+    return;
+  o_room(o, 128); /* most fit: formatted once, in place */
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+  va_end(ap);
+  PC_ASSERT(n >= 0);
+  if ((size_t)n >= o->cap - o->len) {
+    o_room(o, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
+  o->len += (size_t)n;
+}
+
+/* Ends output `o`: flushed to o->to (false when a write failed), or its
+ * text copied into the arena (*text). */
+static bool o_finish(PcCtx *c, PrOut *o, char **text) {
+  bool ok = true;
+  if (o->to) {
+    if (o->len && fwrite(o->buf, 1, o->len, o->to) != o->len)
+      o->failed = true;
+    ok = !o->failed;
+  } else {
+    *text = pc_strndup(c, o->buf ? o->buf : "", o->len);
+  }
+  free(o->buf);
+  return ok;
+}
 
 static const char *const pr_binops[] = {"+", "-", "*", "/", "//", "%", "**", "~",
                                         "==", "!=", "<", "<=", ">", ">=", "in", "not in"};
 
-static void pr_str(FILE *f, const char *s, size_t n) {
-  fputc('"', f);
+/* The text of a string literal, escaped (runs of plain bytes copied whole). */
+static void pr_str_body(PrOut *f, const char *s, size_t n) {
+  size_t from = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
+    if (ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\')
+      continue;
+    o_n(f, s + from, i - from);
+    from = i + 1;
     if (ch == '"' || ch == '\\')
-      fprintf(f, "\\%c", ch);
+      o_f(f, "\\%c", ch);
     else if (ch == '\n')
-      fputs("\\n", f);
+      o_s(f, "\\n");
     else if (ch == '\t')
-      fputs("\\t", f);
+      o_s(f, "\\t");
     else if (ch == '\r')
-      fputs("\\r", f);
-    else if (ch < 0x20 || ch == 0x7f)
-      fprintf(f, "\\u%04x", ch);
+      o_s(f, "\\r");
     else
-      fputc(ch, f);
+      o_f(f, "\\u%04x", ch);
   }
-  fputc('"', f);
+  o_n(f, s + from, n - from);
+}
+
+static void pr_str(PrOut *f, const char *s, size_t n) {
+  if (f->discard)
+    return;
+  o_c(f, '"');
+  pr_str_body(f, s, n);
+  o_c(f, '"');
 }
 
 /* Python repr of a float: shortest round-tripping digits, always with a dot. */
-static void pr_float(FILE *f, double d, bool json) {
+static void pr_float(PrOut *f, double d, bool json) {
   if (isnan(d)) {
-    fputs(json ? "\"nan\"" : "nan", f);
+    o_s(f, json ? "\"nan\"" : "nan");
     return;
   }
   if (isinf(d)) {
-    fputs(d < 0 ? (json ? "\"-inf\"" : "-inf") : (json ? "\"inf\"" : "inf"), f);
+    o_s(f, d < 0 ? (json ? "\"-inf\"" : "-inf") : (json ? "\"inf\"" : "inf"));
     return;
   }
   char buf[64];
@@ -57,115 +153,122 @@ static void pr_float(FILE *f, double d, bool json) {
     if (strtod(buf, NULL) == d)
       break;
   }
-  fputs(buf, f);
+  o_s(f, buf);
   if (!strpbrk(buf, ".e"))
-    fputs(".0", f);
+    o_s(f, ".0");
 }
 
-static void pr_const(FILE *f, const IrExpr *e, bool json) {
+static void pr_const(PrOut *f, const IrExpr *e, bool json) {
   switch (e->type) {
-  case TY_NONE: fputs(json ? "null" : "none", f); break;
-  case TY_BOOL: fputs(e->b ? "true" : "false", f); break;
-  case TY_INT: fprintf(f, "%lld", (long long)e->i); break;
+  case TY_NONE: o_s(f, json ? "null" : "none"); break;
+  case TY_BOOL: o_s(f, e->b ? "true" : "false"); break;
+  case TY_INT: o_f(f, "%lld", (long long)e->i); break;
   case TY_FLOAT: pr_float(f, e->f, json); break;
   case TY_STR: pr_str(f, e->s, e->slen); break;
-  default: fputs("?", f); break;
+  default: o_s(f, "?"); break;
   }
 }
 
-/* A printer: its stream, and what the first pass learnt of the roots. */
+/* A printer: its output, and what the first pass learnt of the roots. */
 typedef struct Pr {
-  FILE *f;
+  PrOut *f;
   int32_t *refs; /* by root id: the kids that refer to it (first pass) */
   int32_t *held; /* by root id: the places of the plan that hold it (first pass) */
   bool *done;    /* by root id: printed in full already */
-  bool counting; /* the first pass (to /dev/null) */
+  bool counting; /* the first pass (output discarded, unformatted) */
 } Pr;
 
 static void pr_expr(Pr *pr, const IrExpr *e);
 static void pr_kid(Pr *pr, const IrExpr *e);
 
 static void pr_kids(Pr *pr, const IrExpr *e, int from) {
-  FILE *f = pr->f;
-  fputc('(', f);
+  PrOut *f = pr->f;
+  o_c(f, '(');
   for (int i = from; i < e->nkids; i++) {
     if (i > from)
-      fputs(", ", f);
+      o_s(f, ", ");
     int kw = i - (e->nkids - e->nkw);
     if (kw >= 0) /* `*args` and `**kwargs` are named "*" and "**" (jinja.h) */
-      fprintf(f, e->kwnames[kw][0] == '*' ? "%s" : "%s=", e->kwnames[kw]);
+      o_f(f, e->kwnames[kw][0] == '*' ? "%s" : "%s=", e->kwnames[kw]);
     pr_kid(pr, e->kids[i]);
   }
-  fputc(')', f);
+  o_c(f, ')');
 }
 
 static void pr_tree(Pr *pr, const IrExpr *e) {
-  FILE *f = pr->f;
+  PrOut *f = pr->f;
   switch (e->op) {
-  case IR_CONST: fputs("const ", f); pr_const(f, e, false); break;
-  case IR_VAULT: fprintf(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
-  case IR_VAR: fprintf(f, "var %s", e->name); break;
+  case IR_CONST: o_s(f, "const "); pr_const(f, e, false); break;
+  case IR_VAULT: o_f(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
+  case IR_VAR: o_f(f, "var %s%s", e->name, e->b ? " (undefined: no context)" : ""); break;
   case IR_LIST:
-    fputc('[', f);
+    o_c(f, '[');
     for (int i = 0; i < e->nkids; i++) {
-      fputs(i ? ", " : "", f);
+      o_s(f, i ? ", " : "");
       pr_kid(pr, e->kids[i]);
     }
-    fputc(']', f);
+    o_c(f, ']');
     break;
   case IR_DICT:
-    fputc('{', f);
+    o_c(f, '{');
     for (int i = 0; i + 1 < e->nkids; i += 2) {
-      fputs(i ? ", " : "", f);
+      o_s(f, i ? ", " : "");
       if (e->kids[i]->op == IR_CONST && e->kids[i]->type == TY_STR && !ir_is_ref(e->kids[i]))
-        fprintf(f, "%.*s", (int)e->kids[i]->slen, e->kids[i]->s);
+        o_f(f, "%.*s", (int)e->kids[i]->slen, e->kids[i]->s);
       else
         pr_kid(pr, e->kids[i]);
-      fputs(": ", f);
+      o_s(f, ": ");
       pr_kid(pr, e->kids[i + 1]);
     }
-    fputc('}', f);
+    o_c(f, '}');
     break;
-  case IR_GETATTR: fputs("getattr", f); pr_kids(pr, e, 0); fprintf(f, ".%s", e->name); break;
-  case IR_LOCAL: fprintf(f, "local %s#%d", e->name, e->slot); break; /* its fallback is what the name means outside */
-  case IR_FOR: fprintf(f, "for loop#%d locals#%d..%d", e->slot, e->slot_first, e->slot_end); pr_kids(pr, e, 0); break;
-  case IR_SETATTR: fprintf(f, "setattr .%s", e->name); pr_kids(pr, e, 0); break;
-  case IR_TEMPLATE:
-    fputs("template", f);
-    if (e->slot_end || e->keep_nl)
-      fprintf(f, " locals#%d newlines#%d", e->slot_end, e->keep_nl);
+  case IR_GETATTR: o_s(f, "getattr"); pr_kids(pr, e, 0); o_f(f, ".%s", e->name); break;
+  case IR_LOCAL: o_f(f, "local %s#%d", e->name, e->slot); break; /* its fallback is what the name means outside */
+  case IR_FOR:
+    o_f(f, "for%s loop#%d locals#%d..%d", e->recursive ? " recursive" : "", e->slot, e->slot_first, e->slot_end);
+    if (e->slot_aux >= 0)
+      o_f(f, " changed#%d", e->slot_aux);
     pr_kids(pr, e, 0);
     break;
-  case IR_BINOP: fprintf(f, "binop %s", pr_binops[e->binop]); pr_kids(pr, e, 0); break;
+  case IR_LOOP_CALL: o_f(f, "loop-call loop#%d", e->slot); pr_kids(pr, e, 0); break;
+  case IR_LOOP_CHANGED: o_f(f, "loop-changed changed#%d", e->slot); pr_kids(pr, e, 0); break;
+  case IR_SETATTR: o_f(f, "setattr .%s", e->name); pr_kids(pr, e, 0); break;
+  case IR_TEMPLATE:
+    o_s(f, "template");
+    if (e->slot_end || e->keep_nl)
+      o_f(f, " locals#%d newlines#%d", e->slot_end, e->keep_nl);
+    pr_kids(pr, e, 0);
+    break;
+  case IR_BINOP: o_f(f, "binop %s", pr_binops[e->binop]); pr_kids(pr, e, 0); break;
   case IR_LOOKUP:
     if (!e->b)
       goto plain;
-    fprintf(f, "%s %s", ir_op_names[e->op], e->name); /* lookup()/query(): the plugin's name */
+    o_f(f, "%s %s", ir_op_names[e->op], e->name); /* lookup()/query(): the plugin's name */
     pr_kids(pr, e, 0);
     break;
   case IR_FILTER: case IR_TEST: case IR_METHOD:
-    fprintf(f, "%s %s", ir_op_names[e->op], e->name);
+    o_f(f, "%s %s", ir_op_names[e->op], e->name);
     pr_kids(pr, e, 0);
     break;
   default:
   plain:
-    fputs(ir_op_names[e->op], f);
+    o_s(f, ir_op_names[e->op]);
     pr_kids(pr, e, 0);
     break;
   }
-  fprintf(f, ": %s", ir_type_name(e->type));
+  o_f(f, ": %s", ir_type_name(e->type));
   if (e->unsupported)
-    fputs(" unsupported", f);
+    o_s(f, " unsupported");
 }
 
 /* `expr#N = tree` the first time root `e` is printed, `expr#N` after. */
 static void pr_def(Pr *pr, const IrExpr *e) {
   if (pr->done[e->id]) {
-    fprintf(pr->f, "expr#%d", e->id);
+    o_f(pr->f, "expr#%d", e->id);
     return;
   }
   pr->done[e->id] = true;
-  fprintf(pr->f, "expr#%d = ", e->id);
+  o_f(pr->f, "expr#%d = ", e->id);
   pr_tree(pr, e);
 }
 
@@ -205,13 +308,14 @@ static void pr_expr(Pr *pr, const IrExpr *e) {
   }
 }
 
-static void pr_loc(FILE *f, IrLoc l) { fprintf(f, "%s:%d:%d", l.file, l.line, l.col); }
+static void pr_loc(PrOut *f, IrLoc l) { o_f(f, "%s:%d:%d", l.file, l.line, l.col); }
 
-static char *pr_finish(PcCtx *c, FILE *f, char **buf, size_t *len) {
-  fclose(f);
-  char *s = pc_strndup(c, *buf, *len);
-  free(*buf);
-  return s;
+/* A frame by its stable name (IrScope.loc, nth): frame@FILE:LINE:COL[#NTH]. */
+static void pr_frame(PrOut *f, const IrScope *sc) {
+  o_s(f, "frame@");
+  pr_loc(f, sc->loc);
+  if (sc->nth > 1)
+    o_f(f, "#%d", sc->nth);
 }
 
 static const char *const pr_levels[RT_LV_COUNT] = {
@@ -226,63 +330,86 @@ static const char *const pr_tk[RT_TK_COUNT] = {"name", "ignore_errors", "ignore_
                                               "become_exe", "diff", "environment", "delegate_to",
                                               "throttle"};
 
-static void pr_indent(FILE *f, int depth) {
-  for (int i = 0; i < depth; i++)
-    fputs("  ", f);
+/* A keyword's label, padded to 14 columns, and a space. */
+static void pr_label(PrOut *f, const char *label) {
+  static const char pad[] = "               ";
+  if (f->discard)
+    return;
+  size_t n = strlen(label);
+  o_n(f, label, n);
+  o_n(f, pad, n < 14 ? 15 - n : 1);
+}
+
+static void pr_indent(PrOut *f, int depth) {
+  static const char sp[] = "                                ";
+  if (f->discard)
+    return;
+  for (; depth > 16; depth -= 16)
+    o_n(f, sp, 32);
+  o_n(f, sp, (size_t)depth * 2);
 }
 
 static void pr_root(Pr *pr, int depth, const char *label, const IrExpr *e) {
-  FILE *f = pr->f;
+  PrOut *f = pr->f;
   if (!e)
     return;
   pr_indent(f, depth);
-  fprintf(f, "%-14s ", label);
+  pr_label(f, label);
   pr_expr(pr, e);
-  fputc('\n', f);
+  o_c(f, '\n');
 }
 
-static void pr_strlist(FILE *f, int depth, const char *label, const char *const *l) {
+static void pr_strlist(PrOut *f, int depth, const char *label, const char *const *l) {
   if (!l || !l[0])
     return;
   pr_indent(f, depth);
-  fprintf(f, "%-14s [", label);
+  o_f(f, "%-14s [", label);
   for (int i = 0; l[i]; i++) {
-    fputs(i ? ", " : "", f);
+    o_s(f, i ? ", " : "");
     pr_str(f, l[i], strlen(l[i]));
   }
-  fputs("]\n", f);
+  o_s(f, "]\n");
 }
 
 static void pr_list(Pr *pr, PcCtx *c, const IrList *l, int depth, const IrScope **cur);
 
 static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope **cur) {
-  FILE *f = pr->f;
+  PrOut *f = pr->f;
   pr_indent(f, depth);
-  fputs(t->handler ? "handler " : "task ", f);
-  const char *name = t->role_name && !t->implicit ? pc_sprintf(c, "%s : %s", t->role_name, t->name) : t->name;
-  pr_str(f, name, strlen(name));
+  o_s(f, t->handler ? "handler " : "task ");
+  if (t->role_name && !t->implicit) { /* "role : name" */
+    o_c(f, '"');
+    pr_str_body(f, t->role_name, strlen(t->role_name));
+    o_s(f, " : ");
+    pr_str_body(f, t->name, strlen(t->name));
+    o_c(f, '"');
+  } else {
+    pr_str(f, t->name, strlen(t->name));
+  }
   switch (t->kind) {
   case IR_TASK_MODULE:
     if (t->module >= 0)
-      fprintf(f, " %s", t->action);
+      o_f(f, " %s", t->action);
     else
-      fprintf(f, " %s unsupported(%s)", t->action, t->unsupported ? t->unsupported : "?");
+      o_f(f, " %s unsupported(%s)", t->action, t->unsupported ? t->unsupported : "?");
     break;
-  case IR_TASK_META: fprintf(f, " meta %s%s", t->action, t->implicit ? " implicit" : ""); break;
-  case IR_TASK_INCLUDE_TASKS: fputs(" include_tasks", f); break;
-  case IR_TASK_INCLUDE_ROLE: fputs(" include_role", f); break;
+  case IR_TASK_META: o_f(f, " meta %s%s", t->action, t->implicit ? " implicit" : ""); break;
+  case IR_TASK_INCLUDE_TASKS: o_s(f, " include_tasks"); break;
+  case IR_TASK_INCLUDE_ROLE: o_s(f, " include_role"); break;
   }
   if (!t->implicit) {
-    fputs("   # ", f);
+    o_s(f, "   # ");
     pr_loc(f, t->loc);
   }
-  fputc('\n', f);
+  o_c(f, '\n');
   if (t->implicit)
     return;
   depth++;
   if (t->scope && t->scope != *cur) { /* shown when it differs from the task before */
     pr_indent(f, depth);
-    fprintf(f, "%-14s frame#%d\n", "vars", t->scope->id);
+    pr_label(f, "vars");
+    pr_frame(f, t->scope);
+    o_c(f, '\n');
     *cur = t->scope;
   }
   pr_strlist(f, depth, "tags", t->tags);
@@ -290,12 +417,12 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   pr_root(pr, depth, t->with ? pc_sprintf(c, "with_%s", t->with) : "loop", t->loop);
   if (t->loop && (strcmp(t->loop_var, "item") || t->index_var || t->loop_extended)) {
     pr_indent(f, depth);
-    fprintf(f, "%-14s loop_var=%s%s%s%s\n", "loop_control", t->loop_var, t->index_var ? " index_var=" : "",
+    o_f(f, "%-14s loop_var=%s%s%s%s\n", "loop_control", t->loop_var, t->index_var ? " index_var=" : "",
             t->index_var ? t->index_var : "", t->loop_extended ? " extended" : "");
   }
   if (t->register_var) {
     pr_indent(f, depth);
-    fprintf(f, "%-14s %s\n", "register", t->register_var);
+    o_f(f, "%-14s %s\n", "register", t->register_var);
   }
   pr_root(pr, depth, "changed_when", t->changed_when);
   pr_root(pr, depth, "failed_when", t->failed_when);
@@ -304,86 +431,90 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
     pr_root(pr, depth, pr_tk[k], t->kw[k]);
   if (t->notify) {
     pr_indent(f, depth);
-    fprintf(f, "%-14s", "notify");
+    o_f(f, "%-14s", "notify");
     for (int i = 0; t->notify[i] >= 0; i++)
-      fprintf(f, " handler#%d", t->notify[i]);
-    fputc('\n', f);
+      o_f(f, " handler#%d", t->notify[i]);
+    o_c(f, '\n');
   }
   pr_strlist(f, depth, "listen", t->listen);
   for (int k = 0; k < t->nkws; k++) {
     pr_indent(f, depth);
-    fprintf(f, "%-14s ", t->kws[k].name);
+    pr_label(f, t->kws[k].name);
     pr_expr(pr, t->kws[k].value);
-    fputs(t->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n", f);
+    o_s(f, t->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n");
   }
   pr_root(pr, depth, "args", t->args);
   for (int k = 0; t->tpl_names && t->tpl_names[k]; k++) { /* template: each file src can name, compiled */
     pr_indent(f, depth);
-    fprintf(f, "%-14s ", "template");
+    pr_label(f, "template");
     pr_str(f, t->tpl_names[k], strlen(t->tpl_names[k]));
-    fputs(" = ", f);
+    o_s(f, " = ");
     pr_expr(pr, t->tpl_render[k]);
-    fputc('\n', f);
+    o_c(f, '\n');
   }
   for (int k = 0; k < t->nunsup; k++) {
     pr_indent(f, depth);
-    fprintf(f, "%-14s %s", "unsupported", t->unsup[k]->name);
+    o_f(f, "%-14s %s", "unsupported", t->unsup[k]->name);
     if (t->unsup[k]->value) {
-      fputs(" = ", f);
+      o_s(f, " = ");
       pr_expr(pr, t->unsup[k]->value);
     }
-    fputc('\n', f);
+    o_c(f, '\n');
   }
   if (t->fault) {
     pr_indent(f, depth);
-    fprintf(f, "%-14s ", "fails");
+    pr_label(f, "fails");
     pr_str(f, t->fault, strlen(t->fault));
-    fputc('\n', f);
+    o_c(f, '\n');
   }
   if (t->include) {
     const IrInclude *in = t->include;
     pr_root(pr, depth, "file", in->file);
     if (in->params) {
       pr_indent(f, depth);
-      fprintf(f, "%-14s frame#%d\n", "params", in->params->id);
+      pr_label(f, "params");
+      pr_frame(f, in->params);
+      o_c(f, '\n');
     }
     for (int i = 0; i < in->n; i++) {
       pr_indent(f, depth);
-      fputs("candidate ", f);
+      o_s(f, "candidate ");
       pr_str(f, in->names[i], strlen(in->names[i]));
-      fputc('\n', f);
+      o_c(f, '\n');
       if (in->lists)
         pr_list(pr, c, &in->lists[i], depth + 1, cur);
       if (in->frames && in->frames[i]) {
         pr_indent(f, depth + 1);
-        fprintf(f, "vars frame#%d\n", in->frames[i]->id);
+        o_s(f, "vars ");
+        pr_frame(f, in->frames[i]);
+        o_c(f, '\n');
       }
     }
   }
 }
 
 static void pr_block(Pr *pr, PcCtx *c, const IrBlock *b, int depth, const IrScope **cur) {
-  FILE *f = pr->f;
+  PrOut *f = pr->f;
   static const char *const names[3] = {"block", "rescue", "always"};
   pr_indent(f, depth);
-  fputs(b->implicit ? "block implicit" : "block", f);
+  o_s(f, b->implicit ? "block implicit" : "block");
   if (b->name) {
-    fputc(' ', f);
+    o_c(f, ' ');
     pr_str(f, b->name, strlen(b->name));
   }
   if (b->from)
-    fprintf(f, " (%s)", b->from);
+    o_f(f, " (%s)", b->from);
   if (!b->implicit) {
-    fputs("   # ", f);
+    o_s(f, "   # ");
     pr_loc(f, b->loc);
   }
-  fputc('\n', f);
+  o_c(f, '\n');
   for (int r = 0; r < 3; r++) {
     if (!b->regions[r].n)
       continue;
     if (r > 0 || b->regions[IR_RESCUE].n || b->regions[IR_ALWAYS].n) {
       pr_indent(f, depth + 1);
-      fprintf(f, "%s:\n", names[r]);
+      o_f(f, "%s:\n", names[r]);
       pr_list(pr, c, &b->regions[r], depth + 2, cur);
     } else {
       pr_list(pr, c, &b->regions[r], depth + 1, cur);
@@ -401,377 +532,415 @@ static void pr_list(Pr *pr, PcCtx *c, const IrList *l, int depth, const IrScope 
 }
 
 static void pr_scope(Pr *pr, const IrScope *sc) {
-  FILE *f = pr->f;
-  fprintf(f, "frame#%d %s %s", sc->id, pr_levels[sc->level], sc->what);
+  PrOut *f = pr->f;
+  pr_frame(f, sc);
+  o_f(f, " %s %s", pr_levels[sc->level], sc->what);
   if (sc->next)
-    fprintf(f, " -> frame#%d", sc->next->id);
+  {
+    o_s(f, " -> ");
+    pr_frame(f, sc->next);
+  }
   if (sc->vault_text)
-    fprintf(f, " vault file(%zu bytes)", sc->vault_len);
-  fputc('\n', f);
+    o_f(f, " vault file(%zu bytes)", sc->vault_len);
+  o_c(f, '\n');
   for (int v = 0; v < sc->nvars; v++) {
-    fprintf(f, "  var %s%s = ", sc->vars[v].name, sc->vars[v].lazy ? " lazy" : "");
+    o_f(f, "  var %s%s = ", sc->vars[v].name, sc->vars[v].lazy ? " lazy" : "");
     pr_expr(pr, sc->vars[v].value);
-    fputc('\n', f);
+    o_c(f, '\n');
   }
 }
 
 /* The text plan of `p` into pr->f. */
 static void pr_program(Pr *pr, PcCtx *c, const IrProgram *p) {
-  FILE *f = pr->f;
-  fprintf(f, "playbook %s\n", p->playbook);
+  PrOut *f = pr->f;
+  o_f(f, "playbook %s\n", p->playbook);
   for (int i = 0; i < p->nplays; i++) {
     const IrPlay *pl = &p->plays[i];
-    fprintf(f, "play %d ", i);
+    o_f(f, "play %d ", i);
     pr_str(f, pl->name, strlen(pl->name));
-    fprintf(f, " hosts=%s gather_facts=%s", pl->hosts, pl->gather_facts ? "true" : "false");
+    o_f(f, " hosts=%s gather_facts=%s", pl->hosts, pl->gather_facts ? "true" : "false");
     if (pl->connection)
-      fprintf(f, " connection=%s", pl->connection);
-    fputs("   # ", f);
+      o_f(f, " connection=%s", pl->connection);
+    o_s(f, "   # ");
     pr_loc(f, pl->loc);
-    fputc('\n', f);
+    o_c(f, '\n');
     if (pl->scope)
-      fprintf(f, "  %-14s frame#%d\n", "vars", pl->scope->id);
+    {
+      o_f(f, "  %-14s ", "vars");
+      pr_frame(f, pl->scope);
+      o_c(f, '\n');
+    }
     pr_strlist(f, 1, "roles", pl->role_names);
     for (int k = 0; k < pl->nkws; k++) {
-      fprintf(f, "  %-14s ", pl->kws[k].name);
+      o_f(f, "  %-14s ", pl->kws[k].name);
       pr_expr(pr, pl->kws[k].value);
-      fputs(pl->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n", f);
+      o_s(f, pl->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n");
     }
     for (int v = 0; v < pl->nprompts; v++) {
-      fprintf(f, "  vars_prompt %s = ", pl->prompts[v].name);
+      o_f(f, "  vars_prompt %s = ", pl->prompts[v].name);
       pr_expr(pr, pl->prompts[v].value);
-      fputc('\n', f);
+      o_c(f, '\n');
     }
     for (int v = 0; v < pl->nvars_files; v++) { /* templated: chosen per host */
       const IrInclude *in = pl->vars_files[v];
       pr_root(pr, 1, "vars_files", in->file);
       for (int k = 0; k < in->n; k++) {
-        fputs("    candidate ", f);
+        o_s(f, "    candidate ");
         pr_str(f, in->names[k], strlen(in->names[k]));
-        fprintf(f, " frame#%d\n", in->frames[k]->id);
+        o_c(f, ' ');
+        pr_frame(f, in->frames[k]);
+        o_c(f, '\n');
       }
     }
     const IrScope *cur = pl->scope;
     pr_list(pr, c, &pl->blocks, 1, &cur);
     for (int h = 0; h < pl->nhandlers; h++) {
-      fprintf(f, "  handler#%d:\n", h);
+      o_f(f, "  handler#%d:\n", h);
       pr_task(pr, c, pl->handlers[h], 2, &cur);
     }
   }
   for (int i = 0; i < p->nscopes; i++)
     pr_scope(pr, p->scopes[i]);
   for (int i = 0; i < p->nfiles; i++) {
-    fputs("file ", f);
+    o_s(f, "file ");
     pr_str(f, p->files[i].name, strlen(p->files[i].name));
-    fprintf(f, " %zu bytes\n", p->files[i].size);
+    o_f(f, " %zu bytes\n", p->files[i].size);
   }
 }
 
-char *ir_print_text(PcCtx *c, const IrProgram *p) {
-  char *buf = NULL;
-  size_t len = 0;
+/* The text plan into `o` (see o_finish). */
+static bool pr_text(PcCtx *c, const IrProgram *p, PrOut *o, char **text) {
   Pr pr = {0};
+  PrOut discard = {.discard = true};
   pr.refs = calloc((size_t)p->nroots + 1, sizeof *pr.refs);
   pr.held = calloc((size_t)p->nroots + 1, sizeof *pr.held);
   pr.done = calloc((size_t)p->nroots + 1, 1);
-  pr.f = fopen("/dev/null", "w");
-  PC_ASSERT(pr.refs && pr.held && pr.done && pr.f);
+  PC_ASSERT(pr.refs && pr.held && pr.done);
+  pr.f = &discard;
   pr.counting = true; /* first pass: which roots are reached from several places */
   pr_program(&pr, c, p);
-  fclose(pr.f);
   memset(pr.done, 0, (size_t)p->nroots + 1);
   pr.counting = false;
-  FILE *f = pr.f = open_memstream(&buf, &len);
-  PC_ASSERT(f);
+  pr.f = o;
   pr_program(&pr, c, p);
   free(pr.refs);
   free(pr.held);
   free(pr.done);
-  return pr_finish(c, f, &buf, &len);
+  return o_finish(c, o, text);
+}
+
+char *ir_print_text(PcCtx *c, const IrProgram *p) {
+  PrOut o = {0};
+  char *text = NULL;
+  pr_text(c, p, &o, &text);
+  return text;
+}
+
+bool ir_print_text_to(PcCtx *c, const IrProgram *p, FILE *to) {
+  PrOut o = {.to = to};
+  return pr_text(c, p, &o, NULL);
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void pj_loc(FILE *f, IrLoc l) {
-  fputs("{\"file\": ", f);
+static void pj_loc(PrOut *f, IrLoc l) {
+  o_s(f, "{\"file\": ");
   pr_str(f, l.file ? l.file : "", l.file ? strlen(l.file) : 0);
-  fprintf(f, ", \"line\": %d, \"col\": %d}", l.line, l.col);
+  o_f(f, ", \"line\": %d, \"col\": %d}", l.line, l.col);
 }
 
 static void pj_expr(Pr *pr, const IrExpr *e) {
-  FILE *f = pr->f;
+  PrOut *f = pr->f;
   if (!e) {
-    fputs("null", f);
+    o_s(f, "null");
     return;
   }
   if (e->id >= 0 && pr->done[e->id]) { /* a shared root printed before */
-    fprintf(f, "{\"ref\": %d}", e->id);
+    o_f(f, "{\"ref\": %d}", e->id);
     return;
   }
   if (e->id >= 0)
     pr->done[e->id] = true;
-  fprintf(f, "{\"op\": \"%s\", \"type\": \"%s\"", ir_op_names[e->op], ir_type_name(e->type));
+  o_f(f, "{\"op\": \"%s\", \"type\": \"%s\"", ir_op_names[e->op], ir_type_name(e->type));
   if (e->id >= 0)
-    fprintf(f, ", \"id\": %d", e->id);
+    o_f(f, ", \"id\": %d", e->id);
   if (e->src) {
-    fputs(", \"src\": ", f);
+    o_s(f, ", \"src\": ");
     pr_str(f, e->src, strlen(e->src));
   }
   if (e->op == IR_CONST) {
-    fputs(", \"value\": ", f);
+    o_s(f, ", \"value\": ");
     pr_const(f, e, true);
   }
   if (e->op == IR_VAULT)
-    fprintf(f, ", \"bytes\": %zu", e->slen);
+    o_f(f, ", \"bytes\": %zu", e->slen);
   if (e->name)
-    fprintf(f, ", \"name\": \"%s\"", e->name);
+    o_f(f, ", \"name\": \"%s\"", e->name);
   if (e->op == IR_BINOP)
-    fprintf(f, ", \"binop\": \"%s\"", pr_binops[e->binop]);
-  if (e->op == IR_LOCAL || e->op == IR_FOR)
-    fprintf(f, ", \"slot\": %d", e->slot);
+    o_f(f, ", \"binop\": \"%s\"", pr_binops[e->binop]);
+  if (e->op == IR_LOCAL || e->op == IR_FOR || e->op == IR_LOOP_CALL || e->op == IR_LOOP_CHANGED)
+    o_f(f, ", \"slot\": %d", e->slot);
+  if (e->op == IR_FOR && e->recursive)
+    o_s(f, ", \"recursive\": true");
+  if (e->op == IR_FOR && e->slot_aux >= 0)
+    o_f(f, ", \"changed_slot\": %d", e->slot_aux);
+  if (e->op == IR_VAR && e->b)
+    o_s(f, ", \"no_context\": true");
   if (e->op == IR_FOR || (e->op == IR_TEMPLATE && e->slot_end))
-    fprintf(f, ", \"locals\": [%d, %d]", e->slot_first, e->slot_end);
+    o_f(f, ", \"locals\": [%d, %d]", e->slot_first, e->slot_end);
   if (e->op == IR_TEMPLATE && e->keep_nl)
-    fprintf(f, ", \"newlines\": %d", e->keep_nl);
+    o_f(f, ", \"newlines\": %d", e->keep_nl);
   if (e->nkw) {
-    fputs(", \"kwnames\": [", f);
+    o_s(f, ", \"kwnames\": [");
     for (int i = 0; i < e->nkw; i++)
-      fprintf(f, "%s\"%s\"", i ? ", " : "", e->kwnames[i]);
-    fputc(']', f);
+      o_f(f, "%s\"%s\"", i ? ", " : "", e->kwnames[i]);
+    o_c(f, ']');
   }
   if (e->op != IR_CONST && e->op != IR_VAR) {
-    fputs(", \"kids\": [", f);
+    o_s(f, ", \"kids\": [");
     for (int i = 0; i < e->nkids; i++) {
-      fputs(i ? ", " : "", f);
+      o_s(f, i ? ", " : "");
       pj_expr(pr, e->kids[i]);
     }
-    fputc(']', f);
+    o_c(f, ']');
   }
-  fputc('}', f);
+  o_c(f, '}');
 }
 
-static void pj_strs(FILE *f, const char *const *l) {
-  fputc('[', f);
+static void pj_strs(PrOut *f, const char *const *l) {
+  o_c(f, '[');
   for (int i = 0; l && l[i]; i++) {
-    fputs(i ? ", " : "", f);
+    o_s(f, i ? ", " : "");
     pr_str(f, l[i], strlen(l[i]));
   }
-  fputc(']', f);
+  o_c(f, ']');
 }
 
-static void pj_strval(FILE *f, const char *s) {
+static void pj_strval(PrOut *f, const char *s) {
   if (s)
     pr_str(f, s, strlen(s));
   else
-    fputs("null", f);
+    o_s(f, "null");
 }
 
 static void pj_list(Pr *pr, const IrList *l);
 
 static void pj_task(Pr *pr, const IrTask *t) {
-  FILE *f = pr->f;
+  PrOut *f = pr->f;
   static const char *const kinds[] = {"module", "meta", "include_tasks", "include_role"};
-  fprintf(f, "{\"id\": %d, \"kind\": \"%s\", \"name\": ", t->id, kinds[t->kind]);
+  o_f(f, "{\"id\": %d, \"kind\": \"%s\", \"name\": ", t->id, kinds[t->kind]);
   pr_str(f, t->name, strlen(t->name));
-  fputs(", \"role\": ", f);
+  o_s(f, ", \"role\": ");
   pj_strval(f, t->role_name);
-  fputs(", \"action\": ", f);
+  o_s(f, ", \"action\": ");
   pj_strval(f, t->action);
-  fputs(", \"unsupported\": ", f);
+  o_s(f, ", \"unsupported\": ");
   pj_strval(f, t->unsupported);
-  fputs(", \"fails\": ", f);
+  o_s(f, ", \"fails\": ");
   pj_strval(f, t->fault);
-  fprintf(f, ", \"implicit\": %s, \"handler\": %s, \"loc\": ", t->implicit ? "true" : "false",
+  o_f(f, ", \"implicit\": %s, \"handler\": %s, \"loc\": ", t->implicit ? "true" : "false",
           t->handler ? "true" : "false");
   pj_loc(f, t->loc);
-  fprintf(f, ", \"vars\": %d", t->scope ? t->scope->id : -1);
-  fputs(", \"tags\": ", f);
+  o_f(f, ", \"vars\": %d", t->scope ? t->scope->id : -1);
+  o_s(f, ", \"tags\": ");
   pj_strs(f, t->tags);
-  fputs(", \"listen\": ", f);
+  o_s(f, ", \"listen\": ");
   pj_strs(f, t->listen);
-  fputs(", \"register\": ", f);
+  o_s(f, ", \"register\": ");
   pj_strval(f, t->register_var);
-  fputs(", \"loop_var\": ", f);
+  o_s(f, ", \"loop_var\": ");
   pj_strval(f, t->loop ? t->loop_var : NULL);
-  fputs(", \"index_var\": ", f);
+  o_s(f, ", \"index_var\": ");
   pj_strval(f, t->index_var);
-  fputs(", \"with\": ", f);
+  o_s(f, ", \"with\": ");
   pj_strval(f, t->with);
-  fputs(", \"notify\": [", f);
+  o_s(f, ", \"notify\": [");
   for (int i = 0; t->notify && t->notify[i] >= 0; i++)
-    fprintf(f, "%s%d", i ? ", " : "", t->notify[i]);
-  fputs("], \"when\": ", f);
+    o_f(f, "%s%d", i ? ", " : "", t->notify[i]);
+  o_s(f, "], \"when\": ");
   pj_expr(pr, t->when);
-  fputs(", \"loop\": ", f);
+  o_s(f, ", \"loop\": ");
   pj_expr(pr, t->loop);
-  fputs(", \"changed_when\": ", f);
+  o_s(f, ", \"changed_when\": ");
   pj_expr(pr, t->changed_when);
-  fputs(", \"failed_when\": ", f);
+  o_s(f, ", \"failed_when\": ");
   pj_expr(pr, t->failed_when);
-  fputs(", \"until\": ", f);
+  o_s(f, ", \"until\": ");
   pj_expr(pr, t->until);
-  fputs(", \"keywords\": {", f);
+  o_s(f, ", \"keywords\": {");
   for (int k = 0; k < t->nkws; k++) {
-    fprintf(f, "%s\"%s\": ", k ? ", " : "", t->kws[k].name);
+    o_f(f, "%s\"%s\": ", k ? ", " : "", t->kws[k].name);
     pj_expr(pr, t->kws[k].value);
   }
-  fputs("}, \"per_host\": {", f);
+  o_s(f, "}, \"per_host\": {");
   for (int k = 0, n = 0; k < RT_TK_COUNT; k++)
     if (t->kw[k]) {
-      fprintf(f, "%s\"%s\": ", n++ ? ", " : "", pr_tk[k]);
+      o_f(f, "%s\"%s\": ", n++ ? ", " : "", pr_tk[k]);
       pj_expr(pr, t->kw[k]);
     }
-  fputs("}, \"args\": ", f);
+  o_s(f, "}, \"args\": ");
   pj_expr(pr, t->args);
   if (t->tpl_names) {
-    fputs(", \"templates\": [", f);
+    o_s(f, ", \"templates\": [");
     for (int k = 0; t->tpl_names[k]; k++) {
-      fputs(k ? ", {\"name\": " : "{\"name\": ", f);
+      o_s(f, k ? ", {\"name\": " : "{\"name\": ");
       pr_str(f, t->tpl_names[k], strlen(t->tpl_names[k]));
-      fputs(", \"render\": ", f);
+      o_s(f, ", \"render\": ");
       pj_expr(pr, t->tpl_render[k]);
-      fputc('}', f);
+      o_c(f, '}');
     }
-    fputc(']', f);
+    o_c(f, ']');
   }
   if (t->include) {
     const IrInclude *in = t->include;
-    fputs(", \"include\": {\"file\": ", f);
+    o_s(f, ", \"include\": {\"file\": ");
     pj_expr(pr, in->file);
-    fprintf(f, ", \"params\": %d, \"candidates\": [", in->params ? in->params->id : -1);
+    o_f(f, ", \"params\": %d, \"candidates\": [", in->params ? in->params->id : -1);
     for (int i = 0; i < in->n; i++) {
-      fputs(i ? ", " : "", f);
-      fputs("{\"name\": ", f);
+      o_s(f, i ? ", " : "");
+      o_s(f, "{\"name\": ");
       pr_str(f, in->names[i], strlen(in->names[i]));
       if (in->lists) {
-        fputs(", \"blocks\": ", f);
+        o_s(f, ", \"blocks\": ");
         pj_list(pr, &in->lists[i]);
       }
       if (in->frames)
-        fprintf(f, ", \"vars\": %d", in->frames[i] ? in->frames[i]->id : -1);
-      fputc('}', f);
+        o_f(f, ", \"vars\": %d", in->frames[i] ? in->frames[i]->id : -1);
+      o_c(f, '}');
     }
-    fputs("]}", f);
+    o_s(f, "]}");
   }
-  fputc('}', f);
+  o_c(f, '}');
 }
 
 static void pj_block(Pr *pr, const IrBlock *b) {
-  FILE *f = pr->f;
-  fprintf(f, "{\"block\": %d, \"implicit\": %s, \"name\": ", b->id, b->implicit ? "true" : "false");
+  PrOut *f = pr->f;
+  o_f(f, "{\"block\": %d, \"implicit\": %s, \"name\": ", b->id, b->implicit ? "true" : "false");
   pj_strval(f, b->name);
-  fputs(", \"from\": ", f);
+  o_s(f, ", \"from\": ");
   pj_strval(f, b->from);
-  fputs(", \"loc\": ", f);
+  o_s(f, ", \"loc\": ");
   pj_loc(f, b->loc);
   static const char *const names[3] = {"block", "rescue", "always"};
   for (int r = 0; r < 3; r++) {
-    fprintf(f, ", \"%s\": ", names[r]);
+    o_f(f, ", \"%s\": ", names[r]);
     pj_list(pr, &b->regions[r]);
   }
-  fputc('}', f);
+  o_c(f, '}');
 }
 
 static void pj_list(Pr *pr, const IrList *l) {
-  FILE *f = pr->f;
-  fputc('[', f);
+  PrOut *f = pr->f;
+  o_c(f, '[');
   for (int i = 0; i < l->n; i++) {
-    fputs(i ? ", " : "", f);
+    o_s(f, i ? ", " : "");
     if (l->items[i].task)
       pj_task(pr, l->items[i].task);
     else
       pj_block(pr, l->items[i].block);
   }
-  fputc(']', f);
+  o_c(f, ']');
 }
 
 static void pj_play(Pr *pr, const IrPlay *pl) {
-  FILE *f = pr->f;
-  fputs("{\"name\": ", f);
+  PrOut *f = pr->f;
+  o_s(f, "{\"name\": ");
   pr_str(f, pl->name, strlen(pl->name));
-  fputs(", \"hosts\": ", f);
+  o_s(f, ", \"hosts\": ");
   pr_str(f, pl->hosts, strlen(pl->hosts));
-  fprintf(f, ", \"gather_facts\": %s, \"force_handlers\": %s, \"connection\": ", pl->gather_facts ? "true" : "false",
+  o_f(f, ", \"gather_facts\": %s, \"force_handlers\": %s, \"connection\": ", pl->gather_facts ? "true" : "false",
           pl->force_handlers ? "true" : "false");
   pj_strval(f, pl->connection);
-  fputs(", \"loc\": ", f);
+  o_s(f, ", \"loc\": ");
   pj_loc(f, pl->loc);
-  fprintf(f, ", \"vars\": %d, \"roles\": ", pl->scope ? pl->scope->id : -1);
+  o_f(f, ", \"vars\": %d, \"roles\": ", pl->scope ? pl->scope->id : -1);
   pj_strs(f, pl->role_names);
-  fputs(", \"keywords\": {", f);
+  o_s(f, ", \"keywords\": {");
   for (int k = 0; k < pl->nkws; k++) {
-    fprintf(f, "%s\"%s\": ", k ? ", " : "", pl->kws[k].name);
+    o_f(f, "%s\"%s\": ", k ? ", " : "", pl->kws[k].name);
     pj_expr(pr, pl->kws[k].value);
   }
-  fputs("}, \"vars_files\": [", f);
+  o_s(f, "}, \"vars_files\": [");
   for (int v = 0; v < pl->nvars_files; v++) {
     const IrInclude *in = pl->vars_files[v];
-    fputs(v ? ", {\"file\": " : "{\"file\": ", f);
+    o_s(f, v ? ", {\"file\": " : "{\"file\": ");
     pj_expr(pr, in->file);
-    fputs(", \"candidates\": [", f);
+    o_s(f, ", \"candidates\": [");
     for (int k = 0; k < in->n; k++) {
-      fputs(k ? ", {\"name\": " : "{\"name\": ", f);
+      o_s(f, k ? ", {\"name\": " : "{\"name\": ");
       pr_str(f, in->names[k], strlen(in->names[k]));
-      fprintf(f, ", \"vars\": %d}", in->frames[k]->id);
+      o_f(f, ", \"vars\": %d}", in->frames[k]->id);
     }
-    fputs("]}", f);
+    o_s(f, "]}");
   }
-  fputs("], \"blocks\": ", f);
+  o_s(f, "], \"blocks\": ");
   pj_list(pr, &pl->blocks);
-  fputs(", \"handlers\": [", f);
+  o_s(f, ", \"handlers\": [");
   for (int h = 0; h < pl->nhandlers; h++) {
-    fputs(h ? ", " : "", f);
+    o_s(f, h ? ", " : "");
     pj_task(pr, pl->handlers[h]);
   }
-  fputs("]}", f);
+  o_s(f, "]}");
 }
 
 static void pj_scope(Pr *pr, const IrScope *sc) {
-  FILE *f = pr->f;
-  fprintf(f, "{\"id\": %d, \"level\": \"%s\", \"what\": ", sc->id, pr_levels[sc->level]);
+  PrOut *f = pr->f;
+  o_f(f, "{\"id\": %d, \"level\": \"%s\", \"what\": ", sc->id, pr_levels[sc->level]);
   pr_str(f, sc->what, strlen(sc->what));
-  fprintf(f, ", \"next\": %d, ", sc->next ? sc->next->id : -1);
+  o_f(f, ", \"next\": %d, \"loc\": ", sc->next ? sc->next->id : -1);
+  pj_loc(f, sc->loc);
+  o_f(f, ", \"nth\": %d, ", sc->nth);
   if (sc->vault_text)
-    fprintf(f, "\"vault_bytes\": %zu, ", sc->vault_len);
-  fputs("\"vars\": [", f);
+    o_f(f, "\"vault_bytes\": %zu, ", sc->vault_len);
+  o_s(f, "\"vars\": [");
   for (int v = 0; v < sc->nvars; v++) {
-    fprintf(f, "%s{\"name\": ", v ? ", " : "");
+    o_f(f, "%s{\"name\": ", v ? ", " : "");
     pr_str(f, sc->vars[v].name, strlen(sc->vars[v].name));
-    fprintf(f, ", \"lazy\": %s, \"value\": ", sc->vars[v].lazy ? "true" : "false");
+    o_f(f, ", \"lazy\": %s, \"value\": ", sc->vars[v].lazy ? "true" : "false");
     pj_expr(pr, sc->vars[v].value);
-    fputc('}', f);
+    o_c(f, '}');
   }
-  fputs("]}", f);
+  o_s(f, "]}");
+}
+
+/* The JSON plan into `f` (see o_finish). */
+static bool pj_program(PcCtx *c, const IrProgram *p, PrOut *f, char **text) {
+  Pr pr_ = {f, NULL, NULL, calloc((size_t)p->nroots + 1, 1), false}, *pr = &pr_;
+  PC_ASSERT(pr->done);
+  o_s(f, "{\"playbook\": ");
+  pr_str(f, p->playbook, strlen(p->playbook));
+  o_s(f, ", \"plays\": [");
+  for (int i = 0; i < p->nplays; i++) {
+    o_s(f, i ? ", " : "");
+    pj_play(pr, &p->plays[i]);
+  }
+  o_s(f, "], \"frames\": [");
+  for (int i = 0; i < p->nscopes; i++) {
+    o_s(f, i ? ", " : "");
+    pj_scope(pr, p->scopes[i]);
+  }
+  o_s(f, "], \"files\": [");
+  for (int i = 0; i < p->nfiles; i++) {
+    o_s(f, i ? ", " : "");
+    o_s(f, "{\"name\": ");
+    pr_str(f, p->files[i].name, strlen(p->files[i].name));
+    o_s(f, ", \"path\": ");
+    pr_str(f, p->files[i].path, strlen(p->files[i].path));
+    o_f(f, ", \"size\": %zu}", p->files[i].size);
+  }
+  o_s(f, "]}\n");
+  free(pr->done);
+  return o_finish(c, f, text);
 }
 
 char *ir_print_json(PcCtx *c, const IrProgram *p) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  Pr pr_ = {f, NULL, NULL, calloc((size_t)p->nroots + 1, 1), false}, *pr = &pr_;
-  PC_ASSERT(f && pr->done);
-  fputs("{\"playbook\": ", f);
-  pr_str(f, p->playbook, strlen(p->playbook));
-  fputs(", \"plays\": [", f);
-  for (int i = 0; i < p->nplays; i++) {
-    fputs(i ? ", " : "", f);
-    pj_play(pr, &p->plays[i]);
-  }
-  fputs("], \"frames\": [", f);
-  for (int i = 0; i < p->nscopes; i++) {
-    fputs(i ? ", " : "", f);
-    pj_scope(pr, p->scopes[i]);
-  }
-  fputs("], \"files\": [", f);
-  for (int i = 0; i < p->nfiles; i++) {
-    fputs(i ? ", " : "", f);
-    fputs("{\"name\": ", f);
-    pr_str(f, p->files[i].name, strlen(p->files[i].name));
-    fputs(", \"path\": ", f);
-    pr_str(f, p->files[i].path, strlen(p->files[i].path));
-    fprintf(f, ", \"size\": %zu}", p->files[i].size);
-  }
-  fputs("]}\n", f);
-  free(pr->done);
-  return pr_finish(c, f, &buf, &len);
+  PrOut o = {0};
+  char *text = NULL;
+  pj_program(c, p, &o, &text);
+  return text;
+}
+
+bool ir_print_json_to(PcCtx *c, const IrProgram *p, FILE *to) {
+  PrOut o = {.to = to};
+  return pj_program(c, p, &o, NULL);
 }

@@ -48,6 +48,7 @@ typedef struct St {
   PcVec play_roles; /* FeRoleUse*: roles of the play (roles:, import_role), for the play-wide frames */
   PcVec public_roles; /* FeTask*: include_role with public: true (their frames count once one ran) */
   PcMap varsets;    /* map node → its StVarSet: lowered var maps, by node */
+  PcMap frame_locs; /* "file:line:col" → frames made of vars written there so far */
   PcVec *role_handlers; /* per role instance id: PcVec of IrTask* (NULL until compiled) */
   PcVec include_handlers; /* IrTask*: include_role handlers */
   int include_role_depth; /* include_roles being compiled around the current task */
@@ -98,10 +99,22 @@ static StVarSet *st_varset(St *s, const FeNode *m) {
   return vs;
 }
 
+/* Names frame `f` by where its vars are written, and how many frames of
+ * those vars came before it (a role used twice): the plan's name for it,
+ * which an edit elsewhere does not change (unlike its number). */
+static void st_frame_name(St *s, IrScope *f, const FeNode *m) {
+  f->loc = m->loc;
+  char *key = pc_sprintf(s->c, "%s:%d:%d", m->loc.file ? m->loc.file : "", m->loc.line, m->loc.col);
+  intptr_t n = (intptr_t)pc_map_get(&s->frame_locs, key, strlen(key)) + 1;
+  pc_map_put(s->c, &s->frame_locs, key, strlen(key), (void *)n);
+  f->nth = (int32_t)n;
+}
+
 /* A frame for map `m` at `level` in front of `next` (`next` when m is empty). */
 static IrScope *st_frame(St *s, int level, const char *what, const FeNode *m, IrScope *next) {
   if (m && m->vault_file) { /* an encrypted vars file: its vars come at run time */
     IrScope *f = pc_alloc(s->c, sizeof *f);
+    st_frame_name(s, f, m);
     f->id = s->l->scopes.len;
     f->level = level;
     f->what = what;
@@ -116,6 +129,7 @@ static IrScope *st_frame(St *s, int level, const char *what, const FeNode *m, Ir
     return next;
   StVarSet *vs = st_varset(s, m);
   IrScope *f = pc_alloc(s->c, sizeof *f);
+  st_frame_name(s, f, m);
   f->id = s->l->scopes.len;
   f->level = level;
   f->what = what;
@@ -406,12 +420,15 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
                               FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE, FE_KW_DIFF, FE_KW_ENVIRONMENT,
                               FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION, FE_KW_THROTTLE};
+  static bool is_shown[FE_KW_COUNT], init;
+  if (!init) {
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
+      is_shown[shown[i]] = true;
+    init = true;
+  }
   for (int k = 0; k < FE_KW_COUNT; k++) {
     FeNode *v = ft && ft->kw[k] ? ft->kw[k] : x->kw[k];
-    bool skip = !v || v == s->fp->kw[k];
-    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
-      skip |= k == shown[i];
-    if (skip)
+    if (!v || is_shown[k] || v == s->fp->kw[k])
       continue;
     kws[n].name = fe_keywords[k].name;
     kws[n].value = ir_lower_value(s->l, v);
@@ -498,7 +515,7 @@ static IrExpr *st_with_loop(St *s, const FeTask *ft, const char *const *roots) {
   if (!ok && (fe_ansible_lookup(name) || strchr(name, '.'))) /* Ansible's or a collection's: planned */
     unsupported = pc_sprintf(s->c, "lookup '%s'", ft->with);
   else if (!ok) {
-    pc_error_at(s->c, ft->kw_loc[FE_KW_LOOP], "lookup plugin (%s) not found", ft->with);
+    pc_error_at(s->c, ft->loop_loc, "lookup plugin (%s) not found", ft->with);
     return NULL;
   }
   /* first_found answers from the files an include names (its candidates,

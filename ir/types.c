@@ -114,7 +114,8 @@ static void ty_expr(PcCtx *c, IrExpr *e, bool root) {
   case IR_METHOD: e->type = ty_method(c, e); break;
   case IR_CALL: case IR_LOCAL: e->type = TY_ANY; break;
   case IR_SEQ: case IR_STMT_IF: case IR_FOR: case IR_SET: case IR_SETATTR: e->type = TY_NONE; break;
-  case IR_CAPTURE: e->type = TY_STR; break;
+  case IR_CAPTURE: case IR_LOOP_CALL: e->type = TY_STR; break;
+  case IR_LOOP_CHANGED: e->type = TY_BOOL; break;
   case IR_NAMESPACE: e->type = TY_DICT; break;
   case IR_SINGLE:
     e->type = (k0 == TY_STR || k0 == TY_INT || k0 == TY_FLOAT || k0 == TY_NONE) ? TY_STR

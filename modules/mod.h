@@ -158,6 +158,27 @@ bool mod_re_expand(const ModRe *re, const ModReMatch *m, const char *subject, co
 char *mod_re_subn(ModRe *re, const char *s, size_t len, const char *repl, size_t rlen, size_t *outlen, long *count,
                   char **err);
 
+/* ---- xml.c: the XML the target's tools print (zypper --xmlout) -------------------- */
+#define MOD_XML_NONE ((size_t)-1)
+typedef struct ModXmlElem {
+  char *name;
+  size_t parent; /* the parent's index, or MOD_XML_NONE for the root */
+  size_t nattr;
+  char **attr;   /* nattr (name, value) pairs, values decoded */
+  char *text;    /* childNodes[0].data: the text before the first child, decoded; or NULL */
+} ModXmlElem;
+typedef struct ModXml {
+  ModXmlElem *v; /* in document order */
+  size_t n, cap;
+} ModXml;
+/* Parses `s` into *out (always freed by mod_xml_free, even on error).
+ * Returns NULL, or expat's message for what is not well formed (malloc'd). */
+char *mod_xml_parse(const char *s, ModXml *out);
+/* The value of attribute `name` (borrowed), or NULL (getAttribute gives ""). */
+const char *mod_xml_attr(const ModXmlElem *e, const char *name);
+void mod_xml_free(ModXml *x);
+/* XML text [s, s+n) with its five entities and character references decoded (malloc'd). */
+char *mod_xml_text(const char *s, size_t n);
 /* ---- edit.c: reading a file and writing it back (file-content family) -------------
  * The file-content modules read the file in one request, compute on the
  * controller, and write it back atomically only when it changes. */

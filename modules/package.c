@@ -4,7 +4,7 @@
  * `use`, else the host's pkg_mgr fact when facts were gathered, else found
  * on the target as Ansible's pkg_mgr fact finds it (one more request). playc
  * implements apt, yum (its yum 3 backend, as the action runs the module
- * itself) and zypper: the arguments are checked against the module's
+ * itself), dnf and zypper: the arguments are checked against the module's
  * parameters as AnsibleModule checks them (Ansible's messages), then it
  * runs. Any other manager fails the task naming it.
  */
@@ -36,6 +36,7 @@ const ModSchema mod_schema_package = {
 extern const ModSchema mod_schema_apt;
 extern const ModSchema mod_schema_yum;
 extern const ModSchema mod_schema_zypper;
+extern const ModSchema mod_schema_dnf;
 
 /* Ansible's package managers (PKG_MGRS' names): a module Ansible has. */
 static bool known_manager(const char *m) {
@@ -73,6 +74,12 @@ RtValue *mod_package(RtHost *h, RtValue *args) {
     if (a) {
       rt_dict_set(a, "use_backend", rt_strz("yum"));
       r = mod_yum(h, a);
+      rt_decref(a);
+    }
+  } else if (strcmp(use, "dnf") == 0) {
+    RtValue *a = mod_ps_args_for(&mod_schema_dnf, "ansible.legacy.dnf", args, "use", &r);
+    if (a) {
+      r = mod_dnf(h, a);
       rt_decref(a);
     }
   } else if (strcmp(use, "zypper") == 0) {

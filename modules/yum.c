@@ -8,8 +8,8 @@
  * (then --whatprovides), providers and availability with `repoquery`,
  * updates with `yum check-update`, in the module's order, all in the first
  * request; the second runs `yum -d 2 -y ... install|remove|update`. The
- * messages and results are the module's. Not done: dnf (yum4) as backend,
- * list=, local .rpm files and URLs, allow_downgrade, groups are never
+ * messages and results are the module's; the dnf (yum4) backend is dnf.c.
+ * Not done: list=, local .rpm files and URLs, allow_downgrade, groups are never
  * found installed (yum decides: "Nothing to do"), the lock file wait.
  */
 #include "mod.h"
@@ -50,7 +50,7 @@ const ModSchema mod_schema_yum = {
     .name = "yum",
     .params = yum_params,
     .nparams = MOD_N(yum_params),
-    .one_of = "name,list,update_cache",
+    /* required_one_of name/list/update_cache never fires: name's default [] counts */
     .exclusive = "name,list",
     .tools = "rpm,yum",
     .check_mode = true,
@@ -369,6 +369,22 @@ static bool ends_ci(const char *out, const char *tail) {
   return n >= t && !strncasecmp(out + n - t, tail, t);
 }
 
+/* The module's `changes` of install() and remove(): {KEY: the packages}. */
+static RtValue *changes_of(const char *key, const ModArgv *pkgs) {
+  RtValue *ch = rt_dict_new(1);
+  rt_dict_set(ch, key, strs(pkgs));
+  return ch;
+}
+
+/* Their check-mode exit: changed, the results so far, `changes` (taken). */
+static RtValue *check_result(RtValue *results, RtValue *changes) {
+  RtValue *r = rt_dict_new(3);
+  rt_dict_set(r, "changed", rt_bool(true));
+  rt_dict_set(r, "results", rt_incref(results));
+  rt_dict_set(r, "changes", changes);
+  return r;
+}
+
 /* install(): the queries of request 1, the verdicts, then the install. */
 static RtValue *yum_install(Yum *y, RtBuf *s) {
   size_t n = rt_len(y->names);
@@ -426,13 +442,9 @@ static RtValue *yum_install(Yum *y, RtBuf *s) {
     r = res_new(results, "", 0, false);
     goto done;
   }
-  RtValue *ch = rt_dict_new(1);
-  rt_dict_set(ch, "installed", strs(&pkgs));
+  RtValue *ch = changes_of("installed", &pkgs);
   if (y->h->check_mode) {
-    r = rt_dict_new(3);
-    rt_dict_set(r, "changed", rt_bool(true));
-    rt_dict_set(r, "results", rt_incref(results));
-    rt_dict_set(r, "changes", ch);
+    r = check_result(results, ch);
     goto done;
   }
   yum_sh_begin(y, &s2);
@@ -510,13 +522,9 @@ static RtValue *yum_remove(Yum *y, RtBuf *s) {
     r = res_new(results, "", 0, false);
     goto done;
   }
-  RtValue *ch = rt_dict_new(1);
-  rt_dict_set(ch, "removed", strs(&pkgs));
+  RtValue *ch = changes_of("removed", &pkgs);
   if (y->h->check_mode) {
-    r = rt_dict_new(3);
-    rt_dict_set(r, "changed", rt_bool(true));
-    rt_dict_set(r, "results", rt_incref(results));
-    rt_dict_set(r, "changes", ch);
+    r = check_result(results, ch);
     goto done;
   }
   yum_sh_begin(y, &s2);
@@ -1002,8 +1010,15 @@ RtValue *mod_yum(RtHost *h, RtValue *args) {
                               "(yum3) or dnf (yum4) backend})"));
     rt_dict_set(r, "msg", msg);
     rt_dict_set(r, "changed", rt_bool(false));
-  } else if (strcmp(m, "yum")) {
-    r = mod_fail_result("playc: the dnf (yum4) backend of yum is not supported yet");
+  } else if (strcmp(m, "yum")) { /* the action runs ansible.legacy.dnf with the same arguments */
+    RtValue *a = rt_dict_new(rt_len(args));
+    for (size_t i = 0; i < rt_len(args); i++) {
+      const char *k = args->u.dict.ents[i].key->u.str.s;
+      if (strcmp(k, "use") && strcmp(k, "use_backend"))
+        rt_dict_set(a, k, rt_incref(args->u.dict.ents[i].val));
+    }
+    r = mod_dnf(h, a);
+    rt_decref(a);
   } else {
     r = yum_backend(h, args);
   }

@@ -74,120 +74,6 @@ static void pkgs_free(ZyPkgs *p) {
   memset(p, 0, sizeof *p);
 }
 
-/* XML text with its five entities and character references decoded. */
-static char *xml_text(const char *s, size_t n) {
-  RtBuf b = {0};
-  rt_buf_add(&b, "", 0);
-  for (size_t i = 0; i < n; i++) {
-    const char *semi = s[i] == '&' ? memchr(s + i, ';', n - i) : NULL;
-    if (!semi) {
-      rt_buf_putc(&b, s[i]);
-      continue;
-    }
-    size_t l = (size_t)(semi - (s + i)) + 1;
-    static const char *const ent[][2] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}};
-    bool done = false;
-    for (size_t k = 0; k < 5 && !done; k++)
-      if (l == strlen(ent[k][0]) && !memcmp(s + i, ent[k][0], l)) {
-        rt_buf_puts(&b, ent[k][1]);
-        done = true;
-      }
-    if (!done && l > 3 && s[i + 1] == '#') {
-      unsigned long c = s[i + 2] == 'x' ? strtoul(s + i + 3, NULL, 16) : strtoul(s + i + 2, NULL, 10);
-      unsigned char u[4];
-      int k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-      static const unsigned char lead[] = {0, 0, 0xC0, 0xE0, 0xF0};
-      for (int j = k - 1; j > 0; j--, c >>= 6)
-        u[j] = (unsigned char)(0x80 | (c & 0x3F));
-      u[0] = (unsigned char)(lead[k] | c);
-      rt_buf_add(&b, (const char *)u, (size_t)k);
-      done = true;
-    }
-    if (done)
-      i += l - 1;
-    else
-      rt_buf_putc(&b, '&');
-  }
-  return rt_buf_take(&b);
-}
-
-static bool name_start(char c) { return isalpha((unsigned char)c) || c == '_' || c == ':' || (unsigned char)c >= 0x80; }
-static bool name_char(char c) { return name_start(c) || isdigit((unsigned char)c) || c == '-' || c == '.'; }
-
-/* expat's "MESSAGE: line L, column C" for the offset `at` of s (malloc'd). */
-static char *xml_error(const char *s, size_t at, const char *what) {
-  size_t line = 1, col = 0;
-  for (size_t i = 0; i < at; i++) {
-    col++;
-    if (s[i] == '\n') {
-      line++;
-      col = 0;
-    }
-  }
-  return rt_xasprintf("%s: line %zu, column %zu", what, line, col);
-}
-
-typedef struct {
-  const char *name;
-  size_t len;
-} ZyTag;
-
-/* One start tag at s[*i] ('<' seen): its name into *t, its attributes (the
- * solvable ones) into *sv when `solvable`; *empty for "/>". */
-static bool parse_start(const char *s, size_t *i, ZyTag *t, bool *empty, ZySolv *sv, bool want) {
-  size_t p = *i + 1;
-  if (!name_start(s[p]))
-    return false;
-  t->name = s + p;
-  while (name_char(s[p]))
-    p++;
-  t->len = (size_t)(s + p - t->name);
-  for (;;) {
-    size_t ws = p;
-    while (isspace((unsigned char)s[p]))
-      p++;
-    if (s[p] == '>' || (s[p] == '/' && s[p + 1] == '>')) {
-      *empty = s[p] == '/';
-      *i = p + (*empty ? 2 : 1);
-      return true;
-    }
-    if (p == ws || !name_start(s[p]))
-      return false;
-    const char *an = s + p;
-    while (name_char(s[p]))
-      p++;
-    size_t al = (size_t)(s + p - an);
-    while (isspace((unsigned char)s[p]))
-      p++;
-    if (s[p++] != '=')
-      return false;
-    while (isspace((unsigned char)s[p]))
-      p++;
-    char q = s[p];
-    if (q != '"' && q != '\'')
-      return false;
-    const char *v = s + ++p, *e = strchr(v, q);
-    if (!e || memchr(v, '<', (size_t)(e - v)))
-      return false;
-    p = (size_t)(e - s) + 1;
-    if (!want)
-      continue;
-    static const char *const keys[] = {"name", "edition", "edition-old", "status"};
-    for (int k = 0; k < 4; k++)
-      if (al == strlen(keys[k]) && !memcmp(an, keys[k], al)) {
-        char *x = xml_text(v, (size_t)(e - v));
-        if (k == 3) {
-          sv->installed = strcmp(x, "installed") == 0;
-          free(x);
-        } else {
-          char **dst = k == 0 ? &sv->name : k == 1 ? &sv->version : &sv->oldversion;
-          free(*dst);
-          *dst = x;
-        }
-      }
-  }
-}
-
 /* Adds (or replaces in place, as a dict keeps its first position) solvable sv. */
 static void pkgs_put(ZyPkgs *p, ZySolv *sv) {
   if (!sv->name)
@@ -214,95 +100,26 @@ static void pkgs_put(ZyPkgs *p, ZySolv *sv) {
 /* Parses zypper's XML output s, adding its solvables to *out and keeping its
  * last <message> text. Returns NULL, or expat's error (malloc'd). */
 static char *zy_parse(const char *s, ZyPkgs *out) {
-  ZyTag st[64];
-  size_t depth = 0, i = 0, msg_at = 0;
-  bool root = false, closed = false, in_msg = false;
-  while (s[i]) {
-    if (s[i] != '<') {
-      size_t b = i;
-      while (s[i] && s[i] != '<')
-        i++;
-      for (size_t k = b; k < i && !depth; k++)
-        if (!isspace((unsigned char)s[k]))
-          return xml_error(s, k, closed ? "junk after document element" : "syntax error");
-      continue;
-    }
-    if (!strncmp(s + i, "<?", 2) || !strncmp(s + i, "<!--", 4)) {
-      const char *e = strstr(s + i, s[i + 1] == '?' ? "?>" : "-->");
-      if (!e)
-        return xml_error(s, strlen(s), "unclosed token");
-      i = (size_t)(e - s) + (s[i + 1] == '?' ? 2 : 3);
-      continue;
-    }
-    if (!strncmp(s + i, "<![CDATA[", 9) && depth) {
-      const char *e = strstr(s + i, "]]>");
-      if (!e)
-        return xml_error(s, strlen(s), "unclosed CDATA section");
-      i = (size_t)(e - s) + 3;
-      continue;
-    }
-    if (!strncmp(s + i, "<!DOCTYPE", 9) && !root) {
-      const char *e = strchr(s + i, '>');
-      if (!e)
-        return xml_error(s, strlen(s), "unclosed token");
-      i = (size_t)(e - s) + 1;
-      continue;
-    }
-    if (s[i + 1] == '/') {
-      size_t p = i + 2, b = p;
-      while (name_char(s[p]))
-        p++;
-      size_t l = p - b;
-      while (isspace((unsigned char)s[p]))
-        p++;
-      if (s[p] != '>' || !depth)
-        return xml_error(s, i, "not well-formed (invalid token)");
-      if (st[depth - 1].len != l || memcmp(st[depth - 1].name, s + b, l))
-        return xml_error(s, i + 2, "mismatched tag");
-      if (in_msg && depth == 1 + msg_at) {
-        in_msg = false;
-      }
-      depth--;
-      closed = depth == 0;
-      i = p + 1;
-      continue;
-    }
-    if (closed)
-      return xml_error(s, i, "junk after document element");
-    ZyTag t;
-    ZySolv sv = {0};
-    bool empty = false, want = !strncmp(s + i + 1, "solvable", 8) && !name_char(s[i + 9]);
-    size_t at = i;
-    if (!parse_start(s, &i, &t, &empty, &sv, want)) {
-      free(sv.name);
-      free(sv.version);
-      free(sv.oldversion);
-      return xml_error(s, at, "not well-formed (invalid token)");
-    }
-    root = true;
-    if (want) {
-      sv.group = depth ? rt_xstrndup(st[depth - 1].name, st[depth - 1].len) : rt_xstrdup("#document");
+  ModXml x;
+  char *err = mod_xml_parse(s, &x);
+  for (size_t i = 0; !err && i < x.n; i++) {
+    const ModXmlElem *e = &x.v[i];
+    if (!strcmp(e->name, "solvable")) {
+      const char *n = mod_xml_attr(e, "name"), *v = mod_xml_attr(e, "edition");
+      const char *o = mod_xml_attr(e, "edition-old"), *st = mod_xml_attr(e, "status");
+      ZySolv sv = {.name = n ? rt_xstrdup(n) : NULL,
+                   .version = v ? rt_xstrdup(v) : NULL,
+                   .oldversion = o ? rt_xstrdup(o) : NULL,
+                   .installed = st && !strcmp(st, "installed"),
+                   .group = rt_xstrdup(e->parent == MOD_XML_NONE ? "#document" : x.v[e->parent].name)};
       pkgs_put(out, &sv);
-    }
-    if (t.len == 7 && !memcmp(t.name, "message", 7)) {
-      /* childNodes[0].data: the text up to its first child element */
-      const char *e = strchr(s + i, '<');
+    } else if (!strcmp(e->name, "message")) {
       free(out->message);
-      out->message = empty || e == s + i ? NULL : xml_text(s + i, e ? (size_t)(e - (s + i)) : strlen(s + i));
-      in_msg = !empty;
-      msg_at = depth;
-    }
-    if (!empty) {
-      if (depth == 64)
-        return xml_error(s, at, "playc: XML nested too deeply");
-      st[depth++] = t;
-    } else {
-      closed = depth == 0;
+      out->message = e->text ? rt_xstrdup(e->text) : NULL;
     }
   }
-  if (!root || depth)
-    return xml_error(s, i, "no element found");
-  return NULL;
+  mod_xml_free(&x);
+  return err;
 }
 
 /* ---- the module's commands ------------------------------------------------------- */

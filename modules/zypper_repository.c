@@ -48,92 +48,41 @@ typedef struct {
   char *v[ZR_N];
 } ZrRepo;
 
-/* XML text with its five entities and character references decoded. */
-static char *xml_text(const char *s, size_t n) {
-  RtBuf b = {0};
-  rt_buf_add(&b, "", 0);
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] != '&') {
-      rt_buf_putc(&b, s[i]);
-      continue;
-    }
-    const char *semi = memchr(s + i, ';', n - i);
-    size_t l = semi ? (size_t)(semi - (s + i)) + 1 : 0;
-    static const char *const ent[][2] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}};
-    bool done = false;
-    for (size_t k = 0; k < 5 && l; k++)
-      if (l == strlen(ent[k][0]) && !memcmp(s + i, ent[k][0], l)) {
-        rt_buf_puts(&b, ent[k][1]);
-        done = true;
-      }
-    if (!done && l > 3 && s[i + 1] == '#') {
-      unsigned long c = s[i + 2] == 'x' ? strtoul(s + i + 3, NULL, 16) : strtoul(s + i + 2, NULL, 10);
-      if (c < 0x80) {
-        rt_buf_putc(&b, (char)c);
-      } else if (c < 0x800) {
-        rt_buf_putc(&b, (char)(0xC0 | (c >> 6)));
-        rt_buf_putc(&b, (char)(0x80 | (c & 0x3F)));
-      } else if (c < 0x10000) {
-        rt_buf_putc(&b, (char)(0xE0 | (c >> 12)));
-        rt_buf_putc(&b, (char)(0x80 | ((c >> 6) & 0x3F)));
-        rt_buf_putc(&b, (char)(0x80 | (c & 0x3F)));
-      } else {
-        rt_buf_putc(&b, (char)(0xF0 | (c >> 18)));
-        rt_buf_putc(&b, (char)(0x80 | ((c >> 12) & 0x3F)));
-        rt_buf_putc(&b, (char)(0x80 | ((c >> 6) & 0x3F)));
-        rt_buf_putc(&b, (char)(0x80 | (c & 0x3F)));
-      }
-      done = true;
-    }
-    if (done)
-      i += l - 1;
-    else
-      rt_buf_putc(&b, '&');
-  }
-  return rt_buf_take(&b);
+/* Whether element d of x lies inside element a. */
+static bool inside(const ModXml *x, size_t d, size_t a) {
+  for (size_t p = x->v[d].parent; p != MOD_XML_NONE; p = x->v[p].parent)
+    if (p == a)
+      return true;
+  return false;
 }
 
-/* The value of attribute `name` in the tag text [t, e), or "" (getAttribute). */
-static char *xml_attr(const char *t, const char *e, const char *name) {
-  size_t nl = strlen(name);
-  for (const char *p = t; p + nl + 2 < e; p++) {
-    if (isspace((unsigned char)p[0]) && !strncmp(p + 1, name, nl) && p[nl + 1] == '=' &&
-        (p[nl + 2] == '"' || p[nl + 2] == '\'')) {
-      const char *v = p + nl + 3, *q = memchr(v, p[nl + 2], (size_t)(e - v));
-      if (q)
-        return xml_text(v, (size_t)(q - v));
-    }
-  }
-  return rt_xstrdup("");
-}
-
-/* The <repo> elements of `zypper --xmlout repos`. */
-static size_t parse_repos(const char *x, ZrRepo **out) {
+/* The <repo> elements of `zypper --xmlout repos` (getAttribute of each
+ * setting, the first <url>'s text); NULL, or the parser's error (malloc'd). */
+static char *parse_repos(const char *text, ZrRepo **out, size_t *nout) {
+  ModXml x;
   size_t n = 0;
   ZrRepo *r = NULL;
-  for (const char *p = x; (p = strstr(p, "<repo")) != NULL; p++) {
-    if (!isspace((unsigned char)p[5]) && p[5] != '>' && p[5] != '/')
+  char *err = mod_xml_parse(text, &x);
+  for (size_t i = 0; !err && i < x.n; i++) {
+    if (strcmp(x.v[i].name, "repo"))
       continue;
-    const char *e = strchr(p, '>');
-    if (!e)
-      break;
-    r = realloc(r, (n + 1) * sizeof *r);
-    if (!r)
-      abort();
-    for (int k = 0; k < ZR_URL; k++)
-      r[n].v[k] = xml_attr(p, e, zr_keys[k]);
-    const char *end = strstr(e, "</repo>"), *u = strstr(e, "<url>");
-    if (u && (!end || u < end)) {
-      const char *ue = strstr(u, "</url>");
-      r[n].v[ZR_URL] = xml_text(u + 5, ue ? (size_t)(ue - u - 5) : 0);
-    } else {
-      r[n].v[ZR_URL] = rt_xstrdup("");
+    r = rt_xrealloc(r, (n + 1) * sizeof *r);
+    for (int k = 0; k < ZR_URL; k++) {
+      const char *v = mod_xml_attr(&x.v[i], zr_keys[k]);
+      r[n].v[k] = rt_xstrdup(v ? v : "");
     }
+    r[n].v[ZR_URL] = NULL;
+    for (size_t j = i + 1; j < x.n && inside(&x, j, i) && !r[n].v[ZR_URL]; j++)
+      if (!strcmp(x.v[j].name, "url"))
+        r[n].v[ZR_URL] = rt_xstrdup(x.v[j].text ? x.v[j].text : "");
+    if (!r[n].v[ZR_URL])
+      r[n].v[ZR_URL] = rt_xstrdup("");
     n++;
-    p = e;
   }
+  mod_xml_free(&x);
   *out = r;
-  return n;
+  *nout = n;
+  return err;
 }
 
 static RtValue *repo_dict(const ZrRepo *r) {
@@ -370,7 +319,13 @@ RtValue *mod_zypper_repository(RtHost *h, RtValue *args) {
     goto done;
   }
   if (c.rc == 0) {
-    nrepos = parse_repos(c.out, &repos);
+    char *xe = parse_repos(c.out, &repos, &nrepos);
+    if (xe) {
+      r = mod_fail_result("playc: zypper's repository list is not well-formed XML: %s", xe);
+      free(xe);
+      mod_ps_cap_free(&c);
+      goto done;
+    }
   } else if (c.rc != 6) {
     r = mod_fail_result("Failed to execute \"%s --quiet --non-interactive --xmlout repos\"", z);
     rt_dict_set(r, "rc", rt_int(c.rc));

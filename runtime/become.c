@@ -412,6 +412,36 @@ static char *prompt_secret(const char *prompt) {
   return b.data ? rt_buf_take(&b) : rt_xstrdup("");
 }
 
+int rt_conn_password_load(RtRun *run) {
+  RtOptions *o = &run->opt;
+  if (o->conn_password_file) {
+    size_t len;
+    char *text = rt_read_file(o->conn_password_file, &len);
+    if (!text) {
+      rt_out_error("The password file %s was not found", o->conn_password_file);
+      return 1;
+    }
+    text[strcspn(text, "\r\n")] = 0; /* the first line, as Ansible strips it */
+    o->conn_pass = text;
+  } else if (o->ask_pass) {
+    int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (tty < 0 || !isatty(tty)) {
+      if (tty >= 0)
+        close(tty);
+      rt_out_error("-k/--ask-pass reads the SSH password from a terminal and there is none: "
+                   "use --connection-password-file or ansible_password");
+      return 1;
+    }
+    close(tty);
+    o->conn_pass = prompt_secret("SSH password: ");
+    if (!o->conn_pass) {
+      rt_out_error("no SSH password could be read");
+      return 1;
+    }
+  }
+  return -1;
+}
+
 int rt_become_password_load(RtRun *run) {
   RtOptions *o = &run->opt;
   if (o->become_password_file) {

@@ -328,46 +328,196 @@ static char *host_var2(RtHost *h, const char *name, const char *alias) {
   return s ? s : host_str_var(h, alias);
 }
 
-/* The value of `-o NAME=N` (or `-oNAME N`) in ssh arguments, or `def`. */
-static int ssh_arg_option(const char *args, const char *name, int def) {
-  size_t nl = strlen(name);
-  for (const char *p = args; p && (p = strstr(p, "-o")) != NULL; p += 2) {
-    const char *q = p + 2;
-    while (*q == ' ' || *q == '\t' || *q == '\'' || *q == '"')
-      q++;
-    if (strncasecmp(q, name, nl) != 0)
-      continue;
-    q += nl;
-    while (*q == ' ' || *q == '\t' || *q == '=')
-      q++;
-    if (isdigit((unsigned char)*q))
-      return atoi(q);
-  }
-  return def;
+/* ---- ssh arguments ------------------------------------------------------------ */
+
+/* What ansible_ssh_args, ansible_ssh_common_args and ansible_ssh_extra_args
+ * say, each field first-given-wins as OpenSSH's client takes its -o options
+ * (malloc'd strings, NULL or -1 when not given). */
+typedef struct SshArgs {
+  char *port, *user, *identity, *jump, *proxy_command, *known_hosts, *config;
+  int hkc;
+  int timeout, alive_interval, alive_count;
+} SshArgs;
+
+static void ssh_args_free(SshArgs *a) {
+  free(a->port);
+  free(a->user);
+  free(a->identity);
+  free(a->jump);
+  free(a->proxy_command);
+  free(a->known_hosts);
+  free(a->config);
 }
 
-/* Timeouts and liveness probes: ansible_ssh_timeout (ansible_timeout), and
- * ServerAliveInterval, ServerAliveCountMax and ConnectTimeout given as -o
- * options in ansible_ssh_common_args, _extra_args or _args, as OpenSSH's
- * client would take them. Defaults: 10 s, a probe after 15 s of silence, 3
- * unanswered probes. */
-static void host_timeouts(RtHost *h, RtConnParams *p) {
-  char *t = host_var2(h, "ansible_ssh_timeout", "ansible_timeout");
-  p->timeout = t && atoi(t) > 0 ? atoi(t) : 10;
-  p->alive_interval = 15;
-  p->alive_count = 3;
+/* Splits ssh arguments as a POSIX shell would their words (quotes,
+ * backslashes; no expansions). NULL-terminated, malloc'd. */
+static char **split_words(const char *s, int *n) {
+  char **w = NULL;
+  *n = 0;
+  const char *p = s;
+  for (;;) {
+    while (*p == ' ' || *p == '\t' || *p == '\n')
+      p++;
+    if (!*p)
+      break;
+    RtBuf b = {0};
+    char q = 0;
+    for (; *p && (q || (*p != ' ' && *p != '\t' && *p != '\n')); p++) {
+      if (q) {
+        if (*p == q)
+          q = 0;
+        else if (q == '"' && *p == '\\' && p[1])
+          rt_buf_putc(&b, *++p);
+        else
+          rt_buf_putc(&b, *p);
+      } else if (*p == '\'' || *p == '"') {
+        q = *p;
+      } else if (*p == '\\' && p[1]) {
+        rt_buf_putc(&b, *++p);
+      } else {
+        rt_buf_putc(&b, *p);
+      }
+    }
+    w = rt_xrealloc(w, sizeof *w * (size_t)(*n + 2));
+    w[(*n)++] = b.data ? rt_buf_take(&b) : rt_xstrdup("");
+    w[*n] = NULL;
+  }
+  return w;
+}
+
+/* Warns once per run about an ssh argument playc cannot honour. */
+static void ssh_arg_unsupported(RtHost *h, const char *what) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static char **seen;
+  static int nseen;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < nseen; i++)
+    if (!strcasecmp(seen[i], what)) {
+      pthread_mutex_unlock(&lock);
+      return;
+    }
+  if (nseen < 64) {
+    seen = rt_xrealloc(seen, sizeof *seen * (size_t)(nseen + 1));
+    seen[nseen++] = rt_xstrdup(what);
+  }
+  pthread_mutex_unlock(&lock);
+  rt_out_warning(h->run, "the ssh argument %s has no equivalent in playc's SSH connection: it is "
+                         "ignored (docs/connections.md)",
+                 what);
+}
+
+static void set_first(char **field, const char *v) {
+  if (!*field)
+    *field = rt_xstrdup(v);
+}
+
+static void set_first_int(int *field, const char *v) {
+  if (*field < 0 && isdigit((unsigned char)*v))
+    *field = atoi(v);
+}
+
+/* One `-o Key=Value` (or "Key Value"). */
+static void ssh_arg_option(RtHost *h, SshArgs *a, const char *opt, bool timeout_ok) {
+  size_t kl = strcspn(opt, "= \t");
+  char *key = rt_xstrndup(opt, kl);
+  const char *v = opt + kl;
+  while (*v == ' ' || *v == '\t' || *v == '=')
+    v++;
+  if (!strcasecmp(key, "Port"))
+    set_first(&a->port, v);
+  else if (!strcasecmp(key, "User"))
+    set_first(&a->user, v);
+  else if (!strcasecmp(key, "IdentityFile"))
+    set_first(&a->identity, v);
+  else if (!strcasecmp(key, "ProxyJump"))
+    set_first(&a->jump, v);
+  else if (!strcasecmp(key, "ProxyCommand"))
+    set_first(&a->proxy_command, v);
+  else if (!strcasecmp(key, "UserKnownHostsFile"))
+    set_first(&a->known_hosts, v);
+  else if (!strcasecmp(key, "StrictHostKeyChecking")) {
+    if (a->hkc < 0) {
+      if (!strcasecmp(v, "yes") || !strcasecmp(v, "ask"))
+        a->hkc = RT_HKC_STRICT;
+      else if (!strcasecmp(v, "accept-new"))
+        a->hkc = RT_HKC_ACCEPT_NEW;
+      else if (!strcasecmp(v, "no") || !strcasecmp(v, "off"))
+        a->hkc = RT_HKC_OFF;
+    }
+  } else if (!strcasecmp(key, "ConnectTimeout")) {
+    if (timeout_ok) /* after ansible_ssh_args comes Ansible's own -o ConnectTimeout */
+      set_first_int(&a->timeout, v);
+  } else if (!strcasecmp(key, "ServerAliveInterval"))
+    set_first_int(&a->alive_interval, v);
+  else if (!strcasecmp(key, "ServerAliveCountMax"))
+    set_first_int(&a->alive_count, v);
+  else if (strcasecmp(key, "ControlMaster") && strcasecmp(key, "ControlPersist") &&
+           strcasecmp(key, "ControlPath")) { /* playc keeps one session per host already */
+    char *what = rt_xasprintf("-o %s", key);
+    ssh_arg_unsupported(h, what);
+    free(what);
+  }
+  free(key);
+}
+
+/* One variable's ssh arguments into `a`. */
+static void ssh_args_parse(RtHost *h, SshArgs *a, const char *text, bool timeout_ok) {
+  int n;
+  char **w = split_words(text, &n);
+  for (int i = 0; i < n; i++) {
+    const char *t = w[i];
+    if (t[0] != '-' || !t[1]) {
+      char *what = rt_xasprintf("'%s'", t);
+      ssh_arg_unsupported(h, what);
+      free(what);
+      continue;
+    }
+    char f = t[1];
+    if (strchr("oJiplF", f)) { /* options with a value: attached or the next word */
+      const char *v = t[2] ? t + 2 : i + 1 < n ? w[++i] : "";
+      switch (f) {
+      case 'o': ssh_arg_option(h, a, v, timeout_ok); break;
+      case 'J': set_first(&a->jump, v); break;
+      case 'i': set_first(&a->identity, v); break;
+      case 'p': set_first(&a->port, v); break;
+      case 'l': set_first(&a->user, v); break;
+      case 'F': set_first(&a->config, v); break;
+      }
+    } else if (strcmp(t, "-C") && strcmp(t, "-q") && strcmp(t, "-T")) {
+      /* -C compression, -q quiet, -T no tty: nothing to change for libssh's session */
+      ssh_arg_unsupported(h, t);
+    }
+  }
+  for (int i = 0; i < n; i++)
+    free(w[i]);
+  free(w);
+}
+
+/* The ssh arguments of host `h`: ansible_ssh_args, _common_args, _extra_args
+ * (each else --ssh-common-args / --ssh-extra-args, else ANSIBLE_SSH_*ARGS). */
+static void host_ssh_args(RtHost *h, SshArgs *a) {
+  memset(a, 0, sizeof *a);
+  a->hkc = a->timeout = a->alive_interval = a->alive_count = -1;
   static const char *const vars[] = {"ansible_ssh_args", "ansible_ssh_common_args",
                                      "ansible_ssh_extra_args"};
+  const RtOptions *o = &h->run->opt;
+  const char *dflt[] = {o->ssh_args, o->ssh_common_args, o->ssh_extra_args};
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-    char *a = host_str_var(h, vars[i]);
-    if (!a)
-      continue;
-    p->timeout = ssh_arg_option(a, "ConnectTimeout", p->timeout);
-    p->alive_interval = ssh_arg_option(a, "ServerAliveInterval", p->alive_interval);
-    p->alive_count = ssh_arg_option(a, "ServerAliveCountMax", p->alive_count);
-    free(a);
+    char *t = host_str_var(h, vars[i]); /* the variable, else the option or environment */
+    if (t || dflt[i])
+      ssh_args_parse(h, a, t ? t : dflt[i], i == 0);
+    free(t);
   }
-  free(t);
+}
+
+/* ~/.ssh/config: $HOME's (the home OpenSSH uses is the account's; HOME
+ * lets a test or a wrapper point elsewhere), else the account's. */
+static char *user_ssh_config(void) {
+  const char *home = getenv("HOME");
+  struct passwd *pw = NULL;
+  if (!home || !*home)
+    home = (pw = getpwuid(getuid())) ? pw->pw_dir : NULL;
+  return home ? rt_xasprintf("%s/.ssh/config", home) : NULL;
 }
 
 /* ---- delegate_to ---------------------------------------------------------------- */
@@ -485,20 +635,73 @@ static int host_open(RtHost *h, char **err) {
     char *port = host_var2(h, "ansible_port", "ansible_ssh_port");
     char *user = host_var2(h, "ansible_user", "ansible_ssh_user");
     char *key = host_var2(h, "ansible_ssh_private_key_file", "ansible_private_key_file");
+    char *pass = host_var2(h, "ansible_password", "ansible_ssh_pass");
+    char *tmo = host_var2(h, "ansible_ssh_timeout", "ansible_timeout");
+    char *retries = host_str_var(h, "ansible_ssh_retries");
+    SshArgs a;
+    host_ssh_args(h, &a);
+    /* as Ansible's ssh plugin builds OpenSSH's command line: its own -o
+     * Port/User/IdentityFile/ConnectTimeout come before the common and
+     * extra args, whose values OpenSSH then ignores; the ssh config last */
     RtConnParams p = {0};
     p.host = host ? host : h->name;
-    p.port = port ? atoi(port) : 22;
-    struct passwd *pw = getpwuid(getuid());
-    p.user = user ? user : o->user ? o->user : pw ? pw->pw_name : "root";
-    p.key_file = key ? key : o->private_key;
-    p.known_hosts = o->known_hosts;
+    p.port = port ? atoi(port) : a.port ? atoi(a.port) : 0;
+    p.user = user ? user : o->user ? o->user : a.user;
+    p.key_file = key ? key : o->private_key ? o->private_key : a.identity;
+    p.password = pass ? pass : o->conn_pass;
+    char *cfg = a.config ? NULL : user_ssh_config();
+    p.ssh_config = a.config ? a.config : cfg;
+    p.system_config = !a.config;
+    p.proxy_jump = a.jump;
+    p.proxy_command = a.proxy_command;
+    p.known_hosts = o->known_hosts ? o->known_hosts : a.known_hosts;
     p.host_key_checking = o->host_key_checking;
-    host_timeouts(h, &p);
-    h->conn = rt_conn_ssh_open(&p, err);
+    if (a.hkc >= 0 && o->host_key_checking == RT_HKC_STRICT)
+      p.host_key_checking = a.hkc;
+    p.timeout = a.timeout > 0                ? a.timeout
+                : tmo && atoi(tmo) > 0       ? atoi(tmo)
+                : o->timeout > 0             ? o->timeout
+                                             : 10;
+    p.alive_interval = a.alive_interval >= 0 ? a.alive_interval : 15;
+    p.alive_count = a.alive_count >= 0 ? a.alive_count : 3;
+    /* ansible_ssh_retries: a connection that failed for want of a host
+     * (not a refused login or host key) is tried again, after 0, 1, 3, 7 ...
+     * (at most 30) seconds, as Ansible's _ssh_retry */
+    int tries = (retries ? (atoi(retries) > 0 ? atoi(retries) : 0) : o->ssh_retries) + 1;
+    for (int attempt = 0; attempt < tries; attempt++) {
+      h->conn = rt_conn_ssh_open(&p, err);
+      if (h->conn || attempt == tries - 1 || rt_interrupted() || strstr(*err, "Permission denied") ||
+          strstr(*err, "host key") || strstr(*err, "private key"))
+        break;
+      int pause = attempt >= 5 ? 30 : (1 << attempt) - 1;
+      if (h->run->opt.verbosity >= 2) {
+        pthread_mutex_lock(&h->run->out_lock);
+        printf("<%s> ssh_retry: attempt: %d, %s, pausing for %d seconds\n", p.host, attempt + 1,
+               *err, pause);
+        fflush(stdout);
+        pthread_mutex_unlock(&h->run->out_lock);
+      }
+      free(*err);
+      *err = NULL;
+      if (pause && !rt_sleep(pause))
+        break;
+    }
+    if (!h->conn && !*err)
+      *err = rt_xstrdup("interrupted");
+    if (pass) { /* the password leaves no copy behind */
+      volatile char *q = pass;
+      while (*q)
+        *q++ = 0;
+    }
+    ssh_args_free(&a);
+    free(cfg);
     free(host);
     free(port);
     free(user);
     free(key);
+    free(pass);
+    free(tmo);
+    free(retries);
   } else {
     *err = rt_xasprintf("the connection plugin '%s' was not found", t);
   }

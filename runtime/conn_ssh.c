@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct SshConn {
   RtShell sh;
@@ -48,6 +49,7 @@ typedef struct SshConn {
   ssh_channel ch;
   sftp_session sftp;
   char *host;
+  char *addr;                       /* the address connected to (the ssh config's HostName) */
   int port;
   int fd;                           /* the session's socket once connected, else -1 */
   struct ssh_counter_struct rx, tx; /* bytes and packets in and out (libssh counts) */
@@ -61,6 +63,16 @@ typedef struct SshConn {
   bool watch_fired;                 /* atomic: the watchdog shut the socket down */
   struct SshConn *wnext;            /* in the watchdog's list (under watch_lock) */
   struct SshConn *parent;           /* a become shell: the connection whose session it shares */
+  RtConnParams prm;                 /* owned copy: a second session opens with it (MaxSessions) */
+  struct SshConn *aux;              /* that second session, for SFTP when the first refuses one */
+  /* ProxyJump: this session's bytes travel through a direct-tcpip channel of
+   * `jump`'s session, pumped to a socketpair by a thread that alone uses it */
+  struct SshConn *jump;
+  ssh_channel fwd;
+  int pump_fd;                      /* the thread's end of the socketpair, else -1 */
+  pthread_t pump;
+  bool pumping;
+  int pump_stop;                    /* atomic: the thread must end */
 } SshConn;
 
 /* The connection that owns the session (and its packet counters). */
@@ -305,12 +317,26 @@ static int ssh_exec(RtConn *conn, const char *script, const char *in, size_t inl
 /* ---- SFTP ---------------------------------------------------------------------------- */
 
 static char *sftp_failure(SshConn *c, const char *what, const char *path);
+static SshConn *conn_open(const RtConnParams *p, const char *command, char **err);
 
 static int sftp_ready(SshConn *c, char **err) {
   if (c->sftp)
     return 0;
   watch_arm(c);
   c->sftp = sftp_new(c->s);
+  if (!c->sftp && !c->parent && !c->aux && ssh_is_connected(c->s)) {
+    /* the server refused the channel (MaxSessions): a second session */
+    watch_disarm(c);
+    char *why = NULL;
+    c->aux = conn_open(&c->prm, NULL, &why);
+    if (!c->aux) {
+      *err = rt_xasprintf("could not start SFTP for files on %s: %s", c->host, why);
+      free(why);
+      return -1;
+    }
+    watch_arm(c);
+    c->sftp = sftp_new(c->aux->s);
+  }
   int ok = c->sftp && sftp_init(c->sftp) == SSH_OK;
   watch_disarm(c);
   if (!ok) {
@@ -438,6 +464,8 @@ error:
   return -1;
 }
 
+static void params_free(RtConnParams *p);
+
 static void ssh_close_conn(RtConn *conn) {
   SshConn *c = (SshConn *)conn;
   watch_unregister(c);
@@ -467,6 +495,22 @@ static void ssh_close_conn(RtConn *conn) {
     ssh_disconnect(c->s);
     ssh_free(c->s);
   }
+  if (c->aux) {
+    c->aux->sh.base.lost |= lost;
+    ssh_close_conn(&c->aux->sh.base);
+  }
+  if (c->pumping) { /* the session's socket is closed: the pump ends, then the jump closes */
+    __atomic_store_n(&c->pump_stop, 1, __ATOMIC_SEQ_CST);
+    pthread_join(c->pump, NULL);
+  }
+  if (c->pump_fd >= 0)
+    close(c->pump_fd);
+  if (c->fwd)
+    ssh_channel_free(c->fwd);
+  if (c->jump)
+    ssh_close_conn(&c->jump->sh.base);
+  params_free(&c->prm);
+  free(c->addr);
   free(c->host);
   free(c);
 }
@@ -484,7 +528,7 @@ static char *connect_timeout(SshConn *c, const char *step, int timeout) {
   if (fd < 0 || getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
     return rt_xasprintf("Failed to connect to the host via ssh: ssh: connect to host %s port %d: "
                         "Connection timed out",
-                        c->host, c->port);
+                        c->addr ? c->addr : c->host, c->port);
   if (!ssh_get_serverbanner(c->s))
     return rt_xstrdup("Failed to connect to the host via ssh: Connection timed out during "
                       "banner exchange");
@@ -536,7 +580,7 @@ static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
                         "the host key for %s (port %d) has CHANGED; this may be a "
                         "man-in-the-middle attack. Remove the old key from known_hosts if the "
                         "change is expected.",
-                        p->host, p->port);
+                        p->host, c->port);
     return false;
   case SSH_KNOWN_HOSTS_NOT_FOUND:
   case SSH_KNOWN_HOSTS_UNKNOWN:
@@ -554,7 +598,7 @@ static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
     *err = rt_xasprintf("Failed to connect to the host via ssh: host key verification failed: "
                         "%s (port %d) is not in known_hosts. Add its key, or run with "
                         "--host-key-checking=accept-new to record it on first use.",
-                        p->host, p->port);
+                        p->host, c->port);
     return false;
   case SSH_KNOWN_HOSTS_ERROR:
   default:
@@ -565,13 +609,15 @@ static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
 
 /* One authentication method, retried while libssh answers SSH_AUTH_AGAIN.
  * Returns its final answer, or SSH_AUTH_ERROR with *err on time-out. */
-enum { AUTH_KEY, AUTH_AGENT, AUTH_AUTO };
-static int auth_try(SshConn *c, int method, ssh_key key, int timeout, char **err) {
+enum { AUTH_KEY, AUTH_AGENT, AUTH_AUTO, AUTH_PASSWORD };
+static int auth_try(SshConn *c, int method, ssh_key key, const char *password, int timeout,
+                    char **err) {
   int64_t deadline = now_ms() + (int64_t)timeout * 1000;
   for (;;) {
     int rc = method == AUTH_KEY     ? ssh_userauth_publickey(c->s, NULL, key)
              : method == AUTH_AGENT ? ssh_userauth_agent(c->s, NULL)
-                                    : ssh_userauth_publickey_auto(c->s, NULL, NULL);
+             : method == AUTH_AUTO  ? ssh_userauth_publickey_auto(c->s, NULL, NULL)
+                                    : ssh_userauth_password(c->s, NULL, password);
     if (rc != SSH_AUTH_AGAIN)
       return rc;
     if (step_wait(c, deadline, "authentication", timeout, err) < 0)
@@ -579,39 +625,97 @@ static int auth_try(SshConn *c, int method, ssh_key key, int timeout, char **err
   }
 }
 
+/* Keyboard-interactive with the password: each prompt that does not echo is
+ * answered with it (the server's PAM asking "Password:"), at most 4 rounds. */
+static int auth_kbdint(SshConn *c, const char *password, int timeout, char **err) {
+  int64_t deadline = now_ms() + (int64_t)timeout * 1000;
+  int rounds = 0;
+  for (;;) {
+    int rc = ssh_userauth_kbdint(c->s, NULL, NULL);
+    if (rc == SSH_AUTH_AGAIN) {
+      if (step_wait(c, deadline, "authentication", timeout, err) < 0)
+        return SSH_AUTH_ERROR;
+      continue;
+    }
+    if (rc != SSH_AUTH_INFO)
+      return rc;
+    if (++rounds > 4)
+      return SSH_AUTH_DENIED;
+    int n = ssh_userauth_kbdint_getnprompts(c->s);
+    for (int i = 0; i < n; i++) {
+      char echo = 0;
+      ssh_userauth_kbdint_getprompt(c->s, (unsigned)i, &echo);
+      if (ssh_userauth_kbdint_setanswer(c->s, (unsigned)i, echo ? "" : password) < 0)
+        return SSH_AUTH_ERROR;
+    }
+  }
+}
+
+/* As OpenSSH: the key file (or the agent for the key when the file is
+ * protected by a passphrase), the agent, the default and configured keys,
+ * then the password when one is given (keyboard-interactive, then the
+ * password method, as OpenSSH's PreferredAuthentications). */
 static bool authenticate(SshConn *c, const RtConnParams *p, char **err) {
   int rc = SSH_AUTH_DENIED;
-  char *why = NULL; /* set when a method ran out of time */
+  char *why = NULL;          /* set when a method ran out of time */
+  bool key_unreadable = false; /* the key file could not be loaded without a passphrase */
   if (p->key_file) {
     ssh_key key = NULL;
-    if (ssh_pki_import_privkey_file(p->key_file, NULL, NULL, NULL, &key) != SSH_OK) {
-      *err = rt_xasprintf("Failed to connect to the host via ssh: cannot read private key %s",
-                          p->key_file);
-      return false;
+    if (ssh_pki_import_privkey_file(p->key_file, NULL, NULL, NULL, &key) == SSH_OK) {
+      rc = auth_try(c, AUTH_KEY, key, NULL, p->timeout, &why);
+      ssh_key_free(key);
+    } else {
+      key_unreadable = true;
     }
-    rc = auth_try(c, AUTH_KEY, key, p->timeout, &why);
-    ssh_key_free(key);
   }
   if (rc != SSH_AUTH_SUCCESS && !why && getenv("SSH_AUTH_SOCK"))
-    rc = auth_try(c, AUTH_AGENT, NULL, p->timeout, &why);
+    rc = auth_try(c, AUTH_AGENT, NULL, NULL, p->timeout, &why);
   if (rc != SSH_AUTH_SUCCESS && !why && !p->key_file)
-    rc = auth_try(c, AUTH_AUTO, NULL, p->timeout, &why);
+    rc = auth_try(c, AUTH_AUTO, NULL, NULL, p->timeout, &why);
+  if (rc != SSH_AUTH_SUCCESS && !why && p->password && rc != SSH_AUTH_ERROR) {
+    /* the methods the server named when it refused the keys (none tried: both) */
+    int offered = ssh_userauth_list(c->s, NULL);
+    if (!offered || (offered & SSH_AUTH_METHOD_INTERACTIVE))
+      rc = auth_kbdint(c, p->password, p->timeout, &why);
+    if (rc != SSH_AUTH_SUCCESS && !why && rc != SSH_AUTH_ERROR &&
+        (!offered || (offered & SSH_AUTH_METHOD_PASSWORD)))
+      rc = auth_try(c, AUTH_PASSWORD, NULL, p->password, p->timeout, &why);
+  }
   if (why) {
     *err = why;
     return false;
   }
-  if (rc != SSH_AUTH_SUCCESS) {
-    *err = rt_xasprintf("Failed to connect to the host via ssh: %s@%s: Permission denied "
-                        "(publickey).",
-                        p->user, p->host);
+  if (rc == SSH_AUTH_SUCCESS)
+    return true;
+  if (key_unreadable) {
+    *err = rt_xasprintf(access(p->key_file, R_OK) == 0
+                            ? "Failed to connect to the host via ssh: the private key %s could not "
+                              "be loaded: it is protected by a passphrase (add it to ssh-agent) "
+                              "or is not a private key"
+                            : "Failed to connect to the host via ssh: cannot read private key %s",
+                        p->key_file);
     return false;
   }
-  return true;
+  int methods = ssh_userauth_list(c->s, NULL);
+  RtBuf m = {0};
+  if (methods & SSH_AUTH_METHOD_PUBLICKEY)
+    rt_buf_puts(&m, "publickey,");
+  if (methods & SSH_AUTH_METHOD_PASSWORD)
+    rt_buf_puts(&m, "password,");
+  if (methods & SSH_AUTH_METHOD_INTERACTIVE)
+    rt_buf_puts(&m, "keyboard-interactive,");
+  if (m.len)
+    m.data[--m.len] = 0;
+  *err = rt_xasprintf("Failed to connect to the host via ssh: %s@%s: Permission denied (%s).",
+                      p->user ? p->user : "", p->host, m.len ? m.data : "publickey");
+  rt_buf_free(&m);
+  return false;
 }
 
-/* TCP, banner and key exchange, then (after the host key check) the shell
- * channel: each nonblocking, each within the connect timeout. */
-static bool start_session(SshConn *c, const RtConnParams *p, char **err) {
+/* TCP (or the jump's channel), banner and key exchange, then (after the host
+ * key check) `command` on a session channel, unless NULL: each nonblocking,
+ * each within the connect timeout. */
+static bool start_session(SshConn *c, const RtConnParams *p, const char *command, char **err) {
   ssh_set_blocking(c->s, 0);
   int64_t deadline = now_ms() + (int64_t)p->timeout * 1000;
   int rc;
@@ -620,33 +724,37 @@ static bool start_session(SshConn *c, const RtConnParams *p, char **err) {
       return false;
   if (rc != SSH_OK) {
     *err = rt_xasprintf("Failed to connect to the host via ssh: ssh: connect to host %s port %d: %s",
-                        p->host, p->port, ssh_get_error(c->s));
+                        c->addr ? c->addr : p->host, c->port, ssh_get_error(c->s));
     return false;
   }
   if (!check_host_key(c, p, err) || !authenticate(c, p, err))
     return false;
-  c->ch = ssh_channel_new(c->s);
-  deadline = now_ms() + (int64_t)p->timeout * 1000;
-  rc = c->ch ? SSH_AGAIN : SSH_ERROR;
-  while (rc == SSH_AGAIN && (rc = ssh_channel_open_session(c->ch)) == SSH_AGAIN)
-    if (step_wait(c, deadline, "opening a channel", p->timeout, err) < 0)
+  if (command) {
+    c->ch = ssh_channel_new(c->s);
+    deadline = now_ms() + (int64_t)p->timeout * 1000;
+    rc = c->ch ? SSH_AGAIN : SSH_ERROR;
+    while (rc == SSH_AGAIN && (rc = ssh_channel_open_session(c->ch)) == SSH_AGAIN)
+      if (step_wait(c, deadline, "opening a channel", p->timeout, err) < 0)
+        return false;
+    if (rc == SSH_OK)
+      rc = SSH_AGAIN;
+    while (rc == SSH_AGAIN && (rc = ssh_channel_request_exec(c->ch, command)) == SSH_AGAIN)
+      if (step_wait(c, deadline, "starting a shell", p->timeout, err) < 0)
+        return false;
+    if (rc != SSH_OK) {
+      *err = rt_xasprintf("Failed to connect to the host via ssh: cannot start a shell on %s: %s",
+                          p->host, ssh_get_error(c->s));
       return false;
-  if (rc == SSH_OK)
-    rc = SSH_AGAIN;
-  while (rc == SSH_AGAIN && (rc = ssh_channel_request_exec(c->ch, "exec /bin/sh")) == SSH_AGAIN)
-    if (step_wait(c, deadline, "starting a shell", p->timeout, err) < 0)
-      return false;
-  if (rc != SSH_OK) {
-    *err = rt_xasprintf("Failed to connect to the host via ssh: cannot start a shell on %s: %s",
-                        p->host, ssh_get_error(c->s));
-    return false;
+    }
   }
   ssh_set_blocking(c->s, 1);
   return true;
 }
 
 /* A become shell: a second channel of the same session running `command`
- * (the escalation, which then execs /bin/sh), within the connect timeout. */
+ * (the escalation, which then execs /bin/sh), within the connect timeout.
+ * A server that refuses the channel (sshd's MaxSessions) gets a second
+ * session instead, as OpenSSH's client without a shared master would. */
 static RtConn *ssh_spawn(RtConn *conn, const char *command, char **err) {
   SshConn *p = (SshConn *)conn;
   SshConn *c = rt_xcalloc(1, sizeof *c);
@@ -661,6 +769,7 @@ static RtConn *ssh_spawn(RtConn *conn, const char *command, char **err) {
   c->host = rt_xstrdup(p->host);
   c->port = p->port;
   c->fd = p->fd;
+  c->pump_fd = -1;
   c->alive_interval = p->alive_interval;
   c->alive_count = p->alive_count;
   int64_t deadline = now_ms() + 10000;
@@ -670,6 +779,14 @@ static RtConn *ssh_spawn(RtConn *conn, const char *command, char **err) {
   while (rc == SSH_AGAIN && (rc = ssh_channel_open_session(c->ch)) == SSH_AGAIN)
     if (step_wait(c, deadline, "opening a channel", 10, err) < 0)
       goto error;
+  if (rc != SSH_OK && ssh_is_connected(c->s)) { /* refused: a session of its own */
+    ssh_set_blocking(c->s, 1);
+    ssh_channel_free(c->ch);
+    free(c->host);
+    free(c);
+    SshConn *n = conn_open(&p->prm, command, err);
+    return n ? &n->sh.base : NULL;
+  }
   if (rc == SSH_OK)
     rc = SSH_AGAIN;
   while (rc == SSH_AGAIN && (rc = ssh_channel_request_exec(c->ch, command)) == SSH_AGAIN)
@@ -692,7 +809,194 @@ error:
   return NULL;
 }
 
-RtConn *rt_conn_ssh_open(const RtConnParams *p, char **err) {
+/* ---- parameters ------------------------------------------------------------------------ */
+
+static char *dup_or_null(const char *s) { return s ? rt_xstrdup(s) : NULL; }
+
+static void params_copy(RtConnParams *d, const RtConnParams *p) {
+  *d = *p;
+  d->host = dup_or_null(p->host);
+  d->user = dup_or_null(p->user);
+  d->key_file = dup_or_null(p->key_file);
+  d->password = dup_or_null(p->password);
+  d->ssh_config = dup_or_null(p->ssh_config);
+  d->proxy_jump = dup_or_null(p->proxy_jump);
+  d->proxy_command = dup_or_null(p->proxy_command);
+  d->known_hosts = dup_or_null(p->known_hosts);
+}
+
+static void params_free(RtConnParams *p) {
+  if (p->password) { /* no copy of a password outlives its connection */
+    volatile char *q = (char *)p->password;
+    while (*q)
+      *q++ = 0;
+  }
+  free((char *)p->host);
+  free((char *)p->user);
+  free((char *)p->key_file);
+  free((char *)p->password);
+  free((char *)p->ssh_config);
+  free((char *)p->proxy_jump);
+  free((char *)p->proxy_command);
+  free((char *)p->known_hosts);
+  memset(p, 0, sizeof *p);
+}
+
+/* libssh 0.10 turns an ssh config's ProxyJump into the ProxyCommand
+ * "ssh [-l USER] [-p PORT] [-J REST] -W '[%h]:%p' HOST"; the jump spec back
+ * ("REST,USER@HOST:PORT"), or NULL for a ProxyCommand of another form. */
+static char *jump_from_command(const char *cmd) {
+  if (strncmp(cmd, "ssh ", 4) != 0 || !strstr(cmd, " -W '[%h]:%p' "))
+    return NULL;
+  char *user = NULL, *port = NULL, *rest = NULL, *host = NULL;
+  char *copy = rt_xstrdup(cmd), *save = NULL;
+  for (char *t = strtok_r(copy + 4, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+    if (!strcmp(t, "-l"))
+      user = strtok_r(NULL, " ", &save);
+    else if (!strcmp(t, "-p"))
+      port = strtok_r(NULL, " ", &save);
+    else if (!strcmp(t, "-J"))
+      rest = strtok_r(NULL, " ", &save);
+    else if (!strcmp(t, "-W"))
+      strtok_r(NULL, " ", &save);
+    else
+      host = t;
+  }
+  char *spec = host ? rt_xasprintf("%s%s%s%s%s%s%s", rest ? rest : "", rest ? "," : "",
+                                   user ? user : "", user ? "@" : "", host, port ? ":" : "",
+                                   port ? port : "")
+                    : NULL;
+  free(copy);
+  return spec;
+}
+
+/* ---- ProxyJump ------------------------------------------------------------------------- */
+
+static int send_all(int fd, const char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return -1;
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* Moves bytes between the socketpair and the jump's channel until either
+ * side ends or the connection closes. */
+static void *pump_loop(void *arg) {
+  SshConn *c = arg;
+  ssh_session js = c->jump->s;
+  char buf[32768];
+  while (!__atomic_load_n(&c->pump_stop, __ATOMIC_SEQ_CST)) {
+    struct pollfd pf[2] = {{c->pump_fd, POLLIN, 0}, {ssh_get_fd(js), POLLIN, 0}};
+    poll(pf, 2, RT_SHELL_TICK_MS);
+    if (pf[0].revents) {
+      ssize_t n = recv(c->pump_fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        break;
+      if (n > 0 && ssh_channel_write(c->fwd, buf, (uint32_t)n) != n)
+        break;
+    }
+    int n;
+    while ((n = ssh_channel_read_nonblocking(c->fwd, buf, sizeof buf, 0)) > 0)
+      if (send_all(c->pump_fd, buf, (size_t)n) < 0)
+        goto done;
+    if (n == SSH_ERROR || ssh_channel_is_eof(c->fwd) || !ssh_channel_is_open(c->fwd))
+      break;
+  }
+done:
+  shutdown(c->pump_fd, SHUT_RDWR);
+  return NULL;
+}
+
+/* Connects to the last hop of `spec` (through the hops before it) and opens
+ * a channel from it to c's host, which c's session then runs over. */
+static bool jump_open(SshConn *c, const RtConnParams *p, const char *spec, char **err) {
+  char *hops = rt_xstrdup(spec);
+  char *last = strrchr(hops, ','), *hop = last ? last + 1 : hops;
+  if (last)
+    *last = 0;
+  RtConnParams jp = *p; /* the jump host: its own ssh config entry, no target's key or password */
+  jp.user = NULL;
+  jp.port = 0;
+  jp.key_file = NULL;
+  jp.password = NULL;
+  jp.proxy_command = NULL;
+  jp.proxy_jump = last ? hops : NULL; /* one hop: its own config's jump, as `ssh -W` takes it */
+  char *at = strchr(hop, '@');
+  if (at) {
+    *at = 0;
+    jp.user = hop;
+    hop = at + 1;
+  }
+  char *colon = strrchr(hop, ':');
+  if (colon) {
+    *colon = 0;
+    jp.port = atoi(colon + 1);
+  }
+  jp.host = hop;
+  char *target = NULL;
+  unsigned int tport = 22;
+  bool ok = false;
+  static __thread int depth; /* hops being opened by this thread */
+  if (depth >= 8) {
+    *err = rt_xasprintf("Failed to connect to the host via ssh: more than 8 jump hosts on the way "
+                        "to %s (does a ProxyJump lead back to itself?)",
+                        p->host);
+    goto out;
+  }
+  depth++;
+  c->jump = conn_open(&jp, NULL, err);
+  depth--;
+  if (!c->jump)
+    goto out;
+  if (ssh_options_get(c->s, SSH_OPTIONS_HOST, &target) != SSH_OK ||
+      ssh_options_get_port(c->s, &tport) != SSH_OK) {
+    *err = rt_xasprintf("Failed to connect to the host via ssh: no address for %s", p->host);
+    goto out;
+  }
+  c->fwd = ssh_channel_new(c->jump->s);
+  int64_t deadline = now_ms() + (int64_t)p->timeout * 1000;
+  ssh_set_blocking(c->jump->s, 0);
+  int rc = c->fwd ? SSH_AGAIN : SSH_ERROR;
+  while (rc == SSH_AGAIN &&
+         (rc = ssh_channel_open_forward(c->fwd, target, (int)tport, "127.0.0.1", 0)) == SSH_AGAIN)
+    if (step_wait(c->jump, deadline, "opening a channel", p->timeout, err) < 0)
+      goto out;
+  ssh_set_blocking(c->jump->s, 1);
+  if (rc != SSH_OK) {
+    *err = rt_xasprintf("Failed to connect to the host via ssh: the jump host %s could not reach "
+                        "%s port %u: %s",
+                        jp.host, target, tport, ssh_get_error(c->jump->s));
+    goto out;
+  }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    *err = rt_xasprintf("Failed to connect to the host via ssh: socketpair: %s", strerror(errno));
+    goto out;
+  }
+  ssh_options_set(c->s, SSH_OPTIONS_FD, &sv[0]); /* the session closes it */
+  c->pump_fd = sv[1];
+  if (pthread_create(&c->pump, NULL, pump_loop, c) != 0)
+    rt_panic(__FILE__, __LINE__, "pthread_create");
+  c->pumping = true;
+  ok = true;
+out:
+  ssh_string_free_char(target);
+  free(hops);
+  return ok;
+}
+
+/* ---- opening ---------------------------------------------------------------------------- */
+
+/* A session to p's host: the ssh config for it, p's explicit values over
+ * the config's, a jump host or proxy command, authenticated, with `command`
+ * running on a channel (NULL: none). */
+static SshConn *conn_open(const RtConnParams *p, const char *command, char **err) {
   pthread_once(&init_once, init_libssh);
   SshConn *c = rt_xcalloc(1, sizeof *c);
   c->sh.base.ops = &ssh_ops;
@@ -701,34 +1005,94 @@ RtConn *rt_conn_ssh_open(const RtConnParams *p, char **err) {
   c->sh.idle = ssh_idle;
   c->sh.stop = ssh_stop;
   c->host = rt_xstrdup(p->host);
-  c->port = p->port;
   c->fd = -1;
+  c->pump_fd = -1;
   c->alive_interval = p->alive_interval;
   c->alive_count = p->alive_count;
+  params_copy(&c->prm, p);
   rt_shell_init(&c->sh);
+  char *jump = NULL;
   c->s = ssh_new();
   if (!c->s) {
     *err = rt_xstrdup("Failed to connect to the host via ssh: out of memory");
     goto error;
   }
-  unsigned int port = (unsigned int)p->port;
+  bool no = false;
+  ssh_options_set(c->s, SSH_OPTIONS_PROCESS_CONFIG, &no); /* only the files named here */
+  ssh_options_set(c->s, SSH_OPTIONS_HOST, p->host);
+  if (p->port > 0) { /* explicit values first: the config's then leave them alone */
+    unsigned int port = (unsigned int)p->port;
+    ssh_options_set(c->s, SSH_OPTIONS_PORT, &port);
+  }
+  if (p->user)
+    ssh_options_set(c->s, SSH_OPTIONS_USER, p->user);
+  if (p->ssh_config && access(p->ssh_config, R_OK) == 0 &&
+      ssh_options_parse_config(c->s, p->ssh_config) != 0) {
+    *err = rt_xasprintf("Failed to connect to the host via ssh: cannot parse %s", p->ssh_config);
+    goto error;
+  }
+  if (p->system_config && access("/etc/ssh/ssh_config", R_OK) == 0)
+    ssh_options_parse_config(c->s, "/etc/ssh/ssh_config");
+  if (p->port > 0) { /* and again, over a config that sets them anyway */
+    unsigned int port = (unsigned int)p->port;
+    ssh_options_set(c->s, SSH_OPTIONS_PORT, &port);
+  }
+  if (p->user)
+    ssh_options_set(c->s, SSH_OPTIONS_USER, p->user);
+  unsigned int port = 22;
+  ssh_options_get_port(c->s, &port);
+  c->port = (int)port;
+  char *addr = NULL;
+  if (ssh_options_get(c->s, SSH_OPTIONS_HOST, &addr) == SSH_OK && addr)
+    c->addr = rt_xstrdup(addr);
+  ssh_string_free_char(addr);
+  if (!c->prm.user) { /* for messages: the user the config or the account gives */
+    char *u = NULL;
+    if (ssh_options_get(c->s, SSH_OPTIONS_USER, &u) == SSH_OK)
+      c->prm.user = rt_xstrdup(u);
+    ssh_string_free_char(u);
+  }
   /* blocking libssh calls (SFTP, a write waiting for the channel window)
    * wait as long as the watchdog allows, no longer */
   long block_timeout = c->alive_interval > 0 ? (long)(dead_ms(c) / 1000) : 0;
-  ssh_options_set(c->s, SSH_OPTIONS_HOST, p->host);
-  ssh_options_set(c->s, SSH_OPTIONS_PORT, &port);
-  ssh_options_set(c->s, SSH_OPTIONS_USER, p->user);
   ssh_options_set(c->s, SSH_OPTIONS_TIMEOUT, &block_timeout);
   if (p->known_hosts)
     ssh_options_set(c->s, SSH_OPTIONS_KNOWNHOSTS, p->known_hosts);
+  /* the jump host: given, else the config's (as libssh 0.10 left it) */
+  char *pc = NULL;
+  if (ssh_options_get(c->s, SSH_OPTIONS_PROXYCOMMAND, &pc) == SSH_OK && pc) {
+    jump = jump_from_command(pc);
+    if (jump || p->proxy_jump || p->proxy_command) /* ours replaces it */
+      ssh_options_set(c->s, SSH_OPTIONS_PROXYCOMMAND, "none");
+  }
+  ssh_string_free_char(pc);
+  if (p->proxy_jump) {
+    free(jump);
+    jump = rt_xstrdup(p->proxy_jump);
+  }
+  if (jump && !strcasecmp(jump, "none")) {
+    free(jump);
+    jump = NULL;
+  }
+  if (!jump && p->proxy_command && strcasecmp(p->proxy_command, "none"))
+    ssh_options_set(c->s, SSH_OPTIONS_PROXYCOMMAND, p->proxy_command);
   ssh_set_counters(c->s, &c->tx, &c->rx);
-  if (!start_session(c, p, err))
+  if (jump && !jump_open(c, &c->prm, jump, err))
     goto error;
+  if (!start_session(c, &c->prm, command, err))
+    goto error;
+  free(jump);
   c->fd = ssh_get_fd(c->s);
   watch_register(c);
-  return &c->sh.base;
+  return c;
 error:
+  free(jump);
   c->sh.base.lost = true; /* nothing to close gracefully */
   ssh_close_conn(&c->sh.base);
   return NULL;
+}
+
+RtConn *rt_conn_ssh_open(const RtConnParams *p, char **err) {
+  SshConn *c = conn_open(p, "exec /bin/sh", err);
+  return c ? &c->sh.base : NULL;
 }

@@ -19,7 +19,9 @@ static void usage(FILE *f, const char *argv0) {
   fprintf(f,
           "usage: %s [-i INVENTORY]... [-e EXTRA_VARS]... [-f FORKS] [-l SUBSET] [-u USER]\n"
           "          [-t TAGS] [--skip-tags TAGS]\n"
-          "          [-c CONNECTION] [--private-key FILE] [-C] [-D] [-v...]\n"
+          "          [-c CONNECTION] [--private-key FILE] [-k] [--connection-password-file FILE]\n"
+          "          [-T TIMEOUT] [--ssh-common-args ARGS] [--ssh-extra-args ARGS]\n"
+          "          [-C] [-D] [-v...]\n"
           "          [--host-key-checking=yes|accept-new|no] [--known-hosts FILE]\n"
           "          [--vault-id [LABEL@]SOURCE]... [--vault-password-file FILE]...\n"
           "          [--ask-vault-pass] [--output json=FILE|-] [--output junit=FILE] [--profile]\n"
@@ -191,7 +193,7 @@ static int parse_hkc(const char *s) {
 enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
        OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_BECOME_USER, OPT_BECOME_METHOD, OPT_BECOME_FILE, OPT_OUTPUT, OPT_PROFILE,
        OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS, OPT_SYNTAX, OPT_STEP,
-       OPT_INVENTORY_DUMP };
+       OPT_INVENTORY_DUMP, OPT_CONN_FILE, OPT_SSH_COMMON, OPT_SSH_EXTRA };
 
 /* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
 static void add_tags(const char ***list, int *n, const char *arg) {
@@ -227,6 +229,12 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"become", no_argument, 0, 'b'},          {"become-user", required_argument, 0, OPT_BECOME_USER},
       {"become-method", required_argument, 0, OPT_BECOME_METHOD},
       {"ask-become-pass", no_argument, 0, 'K'},
+      {"ask-pass", no_argument, 0, 'k'},
+      {"connection-password-file", required_argument, 0, OPT_CONN_FILE},
+      {"conn-pass-file", required_argument, 0, OPT_CONN_FILE},
+      {"timeout", required_argument, 0, 'T'},
+      {"ssh-common-args", required_argument, 0, OPT_SSH_COMMON},
+      {"ssh-extra-args", required_argument, 0, OPT_SSH_EXTRA},
       {"become-password-file", required_argument, 0, OPT_BECOME_FILE},
       {"become-pass-file", required_argument, 0, OPT_BECOME_FILE},
       {"output", required_argument, 0, OPT_OUTPUT}, {"profile", no_argument, 0, OPT_PROFILE},
@@ -241,13 +249,21 @@ static int parse_args(RtRun *run, int argc, char **argv) {
   const char *env = getenv("ANSIBLE_HOST_KEY_CHECKING");
   if (env && parse_hkc(env) == RT_HKC_OFF)
     o->host_key_checking = RT_HKC_OFF;
+  /* the ssh connection's settings from the environment, under options and vars */
+  o->ssh_args = getenv("ANSIBLE_SSH_ARGS");
+  o->ssh_common_args = getenv("ANSIBLE_SSH_COMMON_ARGS");
+  o->ssh_extra_args = getenv("ANSIBLE_SSH_EXTRA_ARGS");
+  if ((env = getenv("ANSIBLE_SSH_TIMEOUT")) || (env = getenv("ANSIBLE_TIMEOUT")))
+    o->timeout = atoi(env) > 0 ? atoi(env) : 0;
+  if ((env = getenv("ANSIBLE_SSH_RETRIES")))
+    o->ssh_retries = atoi(env) > 0 ? atoi(env) : 0;
   o->inventories = rt_xcalloc((size_t)argc + 1, sizeof *o->inventories);
   o->extra_vars = rt_xcalloc((size_t)argc + 1, sizeof *o->extra_vars);
   o->vault.ids = rt_xcalloc((size_t)argc + 1, sizeof *o->vault.ids);
   o->vault.password_files = rt_xcalloc((size_t)argc + 1, sizeof *o->vault.password_files);
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:t:hbK", longs, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":i:e:f:vCDl:u:c:t:hbKkT:", longs, NULL)) != -1) {
     char *end = NULL;
     switch (c) {
     case 'i': o->inventories[o->ninventories++] = optarg; break;
@@ -292,6 +308,17 @@ static int parse_args(RtRun *run, int argc, char **argv) {
     case OPT_BECOME_USER: o->become_user = optarg; break;
     case OPT_BECOME_METHOD: o->become_method = optarg; break;
     case 'K': o->ask_become_pass = true; break;
+    case 'k': o->ask_pass = true; break;
+    case OPT_CONN_FILE: o->conn_password_file = optarg; break;
+    case OPT_SSH_COMMON: o->ssh_common_args = optarg; break;
+    case OPT_SSH_EXTRA: o->ssh_extra_args = optarg; break;
+    case 'T':
+      o->timeout = (int)strtol(optarg, &end, 10);
+      if (!*optarg || *end || o->timeout < 1) {
+        rt_out_error("invalid value for -T/--timeout: '%s'", optarg);
+        return 5;
+      }
+      break;
     case OPT_BECOME_FILE: o->become_password_file = optarg; break;
     case OPT_OUTPUT:
       if (!strncmp(optarg, "json=", 5) && optarg[5]) {
@@ -342,6 +369,12 @@ static int parse_args(RtRun *run, int argc, char **argv) {
                  "-K/--ask-become-pass");
     return 5;
   }
+  if (o->ask_pass && o->conn_password_file) {
+    usage(stderr, argv[0]);
+    rt_out_error("argument --connection-password-file/--conn-pass-file: not allowed with argument "
+                 "-k/--ask-pass");
+    return 5;
+  }
   if (o->vault.ask && o->vault.npassword_files) {
     usage(stderr, argv[0]);
     rt_out_error("argument --vault-password-file/--vault-pass-file: not allowed with argument "
@@ -366,6 +399,12 @@ static void free_run(RtRun *run) {
     while (*p)
       *p++ = 0;
     free(run->opt.become_pass);
+  }
+  if (run->opt.conn_pass) { /* likewise the connection password */
+    volatile char *p = run->opt.conn_pass;
+    while (*p)
+      *p++ = 0;
+    free(run->opt.conn_pass);
   }
   rt_inventory_free(&run->inv);
   rt_decref(run->extra_vars);
@@ -400,7 +439,8 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     free_run(&run);
     return rc;
   }
-  if ((rc = rt_become_password_load(&run)) >= 0) { /* -K asks before anything runs */
+  if ((rc = rt_conn_password_load(&run)) >= 0 || /* -k and -K ask before anything runs */
+      (rc = rt_become_password_load(&run)) >= 0) {
     free_run(&run);
     return rc;
   }

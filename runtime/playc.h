@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 9
+#define PLAYC_ABI_VERSION 10
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -361,6 +361,9 @@ double rt_as_float(const RtValue *v);
 /* Looks `name` up in the host's variable layers (precedence order), forcing a
  * lazy var. Missing → an undefined value carrying the name and `loc`. */
 RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc);
+/* The undefined value of `name` where no variable is in sight (a template
+ * imported or included without context): "'name' is undefined". */
+RtValue *rt_var_undefined(const char *name, const RtLoc *loc);
 /* An inline `!vault` value: the compiler embeds the vault text as static data
  * (never the plaintext); its plaintext as a string (new reference), decrypted
  * once per run with the run's secrets, or an error value with Ansible's
@@ -495,6 +498,17 @@ RtValue *rt_for_next(RtFor *f, bool with_loop); /* the next item (borrowed), or 
 void rt_for_keep(RtFor *f);
 void rt_for_filtered(RtFor *f);
 bool rt_for_end(RtFor *f); /* true when the body ran; frees f */
+/* `loop(items)` in a `for ... recursive` body: a pass one level deeper
+ * (loop.depth + 1, read from the `loop` object in loop_slot) whose slots
+ * [save, end) are saved now and given back by rt_for_end, so the pass that
+ * called it goes on with its own; then the same protocol as rt_for_begin's.
+ * Borrows items. */
+RtFor *rt_for_recurse(RtHost *h, RtTpl *buf, RtValue *items, int32_t save, int32_t first, int32_t end,
+                      int32_t loop_slot, const RtLoc *loc);
+RtTpl *rt_for_buf(RtFor *f); /* the buffer the loop writes into */
+/* loop.changed(*args): whether `args` (taken) differs from what the last call
+ * of this loop pass gave (slot holds it; unset: the first call), then keeps it. */
+RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args);
 
 /* A `when`/changed_when/failed_when result as Ansible evaluates conditionals:
  * returns 1/0, or -1 with *err set (new reference). */

@@ -511,13 +511,20 @@ struct RtConn {
   int ntemps;
 };
 
-/* Connection parameters, resolved from host vars and options. */
+/* Connection parameters, resolved from host vars and options (docs/connections.md).
+ * Values the inventory leaves unset (port 0, user NULL, ...) come from the ssh
+ * arguments' -o options, then from the ssh config, as OpenSSH takes them. */
 typedef struct RtConnParams {
-  const char *host;     /* ansible_host or inventory name */
-  int port;             /* ansible_port or 22 */
-  const char *user;     /* ansible_user or $USER */
+  const char *host;     /* ansible_host or inventory name: what the ssh config's Host matches */
+  int port;             /* ansible_port, -o Port, or 0: the ssh config's, else 22 */
+  const char *user;     /* ansible_user, -u, -o User, or NULL: the ssh config's, else the local user */
   const char *key_file; /* ansible_ssh_private_key_file or NULL (agent, default keys) */
-  const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
+  const char *password; /* ansible_password / -k, or NULL: never in argv or output */
+  const char *ssh_config;  /* the user's ssh config file (~/.ssh/config, -F), or NULL: none */
+  bool system_config;      /* also /etc/ssh/ssh_config (not with -F) */
+  const char *proxy_jump;  /* -J / -o ProxyJump: [user@]host[:port][,...], "none", or NULL */
+  const char *proxy_command; /* -o ProxyCommand (run by /bin/sh), "none", or NULL */
+  const char *known_hosts; /* NULL: the ssh config's UserKnownHostsFile, else ~/.ssh/known_hosts */
   int host_key_checking;   /* RT_HKC_* */
   int timeout;             /* seconds for each step of connecting (TCP, key exchange, auth) */
   int alive_interval;      /* seconds of silence before a liveness probe (0: never) */
@@ -682,6 +689,14 @@ typedef struct RtOptions {
   int nskip_tags;
   const char *user;        /* -u */
   const char *private_key; /* --private-key */
+  bool ask_pass;           /* -k: the connection password from the terminal */
+  const char *conn_password_file; /* --connection-password-file */
+  char *conn_pass;         /* read at start (-k or the file); wiped at exit */
+  const char *ssh_args;    /* ANSIBLE_SSH_ARGS (under ansible_ssh_args) */
+  const char *ssh_common_args; /* --ssh-common-args, else ANSIBLE_SSH_COMMON_ARGS */
+  const char *ssh_extra_args;  /* --ssh-extra-args, else ANSIBLE_SSH_EXTRA_ARGS */
+  int timeout;             /* -T/--timeout, else ANSIBLE_TIMEOUT/ANSIBLE_SSH_TIMEOUT; 0: 10 s */
+  int ssh_retries;         /* ANSIBLE_SSH_RETRIES (under ansible_ssh_retries); 0 */
   const char *connection;  /* -c */
   int host_key_checking;   /* RT_HKC_* (--ssh-host-key-checking=strict|accept-new|off) */
   const char *known_hosts; /* --known-hosts FILE */
@@ -760,6 +775,7 @@ struct RtHost {
   int32_t forcing;      /* depth of thunk evaluation (recursion guard) */
   RtValue **locals;     /* the running template's local slots (tplstmt.c), or NULL */
   int32_t nlocals;
+  RtValue *spare_loop;  /* a finished loop's `loop` object, reused by the next loop (tplstmt.c) */
   RtCounts counts;
   const void *banner_item; /* the free strategy: the item the host runs, and its banner */
   char *banner_text;
@@ -916,6 +932,9 @@ void rt_become_close(RtHost *h);
 /* Reads the become password for -K (a prompt) or --become-password-file.
  * Returns -1 when done, else an exit code after printing the error. */
 int rt_become_password_load(RtRun *run);
+/* The connection password of -k (from the terminal, without echo; an error
+ * without one) or --connection-password-file: -1 to go on, or an exit code. */
+int rt_conn_password_load(RtRun *run);
 
 /* ---- conn.c: delegate_to ------------------------------------------------------ */
 

@@ -34,6 +34,10 @@ void rt_locals_leave(RtHost *h, void *saved) {
   free(h->locals);
   h->locals = f->slots;
   h->nlocals = f->n;
+  if (!h->locals) { /* out of every template */
+    rt_decref(h->spare_loop);
+    h->spare_loop = NULL;
+  }
   free(f);
 }
 
@@ -98,10 +102,14 @@ void rt_local_setattr(RtHost *h, RtTpl *buf, int32_t slot, const char *name, RtV
 
 struct RtFor {
   RtHost *h;
+  RtTpl *buf;
   RtValue *items; /* the list iterated */
   RtValue *kept;  /* inline if: the items kept */
   size_t i;       /* the next item */
   int32_t first, end, loop_slot;
+  int64_t depth;  /* loop.depth: 1, deeper in loop(...) of a recursive loop */
+  RtValue **saved; /* rt_for_recurse: slots [save, end) of the pass that called it */
+  int32_t save;
   bool ran, failed;
 };
 
@@ -109,7 +117,7 @@ RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_
                     const RtLoc *loc) {
   (void)loc;
   RtFor *f = rt_xcalloc(1, sizeof *f);
-  f->h = h, f->first = first, f->end = end, f->loop_slot = loop_slot;
+  f->h = h, f->buf = buf, f->first = first, f->end = end, f->loop_slot = loop_slot, f->depth = 1;
   f->items = rt_iter_list(items);
   if (rt_is_error(f->items) || rt_too_deep(f->items)) {
     RtValue *err = rt_is_error(f->items) ? rt_incref(f->items) : rt_too_deep_error();
@@ -122,20 +130,60 @@ RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_
   return f;
 }
 
-/* Jinja2's LoopContext for item i of n, as a dict the template reads. */
-static RtValue *for_loop_object(const RtValue *items, size_t i) {
+RtFor *rt_for_recurse(RtHost *h, RtTpl *buf, RtValue *items, int32_t save, int32_t first, int32_t end,
+                      int32_t loop_slot, const RtLoc *loc) {
+  RT_ASSERT(save >= 0 && save <= first && end <= h->nlocals);
+  RtValue *outer = loop_slot >= 0 ? h->locals[loop_slot] : NULL;
+  RtValue *depth = outer && rt_kind(outer) == RT_DICT ? rt_dict_get(outer, "depth") : NULL;
+  RtValue **saved = rt_xcalloc((size_t)(end - save) + 1, sizeof *saved);
+  for (int32_t s = save; s < end; s++) { /* moved out: the deeper pass starts from unset slots */
+    saved[s - save] = h->locals[s];
+    h->locals[s] = NULL;
+  }
+  RtFor *f = rt_for_begin(h, buf, items, first, end, loop_slot, loc);
+  f->depth = depth && rt_kind(depth) == RT_INT ? rt_as_int(depth) + 1 : 2;
+  f->saved = saved;
+  f->save = save;
+  return f;
+}
+
+RtTpl *rt_for_buf(RtFor *f) { return f->buf; }
+
+RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *last = h->locals[slot];
+  bool changed = !last || !rt_equal(last, args);
+  if (changed)
+    rt_local_set(h, slot, args);
+  else
+    rt_decref(args);
+  return rt_bool(changed);
+}
+
+/* Jinja2's LoopContext for item i of n, as a dict the template reads: `d`
+ * (a new one, or the previous item's when nothing else holds it: a loop
+ * then costs no allocation of keys per item) filled in. Takes d. */
+static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth) {
   size_t n = rt_len(items);
-  RtValue *d = rt_dict_new(12);
+  if (!d || d->refs != 1 || rt_kind(d) != RT_DICT || !rt_dict_get(d, "depth0")) {
+    rt_decref(d);
+    d = rt_dict_new(12);
+  }
   static const char *const names[] = {"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"};
-  int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, 1, 0};
+  static const size_t lens[] = {5, 6, 8, 9, 6, 5, 6};
+  int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
   for (int k = 0; k < 7; k++)
-    rt_dict_put(d, names[k], strlen(names[k]), rt_int(vals[k]));
+    rt_dict_put(d, names[k], lens[k], rt_int(vals[k]));
   rt_dict_put(d, "first", 5, rt_bool(i == 0));
   rt_dict_put(d, "last", 4, rt_bool(i + 1 == n));
   if (i > 0)
     rt_dict_put(d, "previtem", 8, rt_incref(rt_list_at(items, i - 1)));
+  else
+    rt_dict_del(d, "previtem");
   if (i + 1 < n)
     rt_dict_put(d, "nextitem", 8, rt_incref(rt_list_at(items, i + 1)));
+  else
+    rt_dict_del(d, "nextitem");
   return d;
 }
 
@@ -143,13 +191,26 @@ RtValue *rt_for_next(RtFor *f, bool with_loop) {
   if (f->i >= rt_len(f->items))
     return NULL;
   RtHost *h = f->h;
-  for (int32_t s = f->first; s < f->end && s < h->nlocals; s++)
-    rt_local_set(h, s, NULL);
+  RtValue *loop = NULL; /* the previous item's loop object, reused when it can be */
+  for (int32_t s = f->first; s < f->end && s < h->nlocals; s++) {
+    if (s == f->loop_slot && with_loop) {
+      loop = h->locals[s];
+      h->locals[s] = NULL;
+    } else {
+      rt_local_set(h, s, NULL);
+    }
+  }
   size_t i = f->i++;
   if (with_loop) {
     f->ran = true;
+    if (!loop && i == 0) { /* a loop starting: a finished one's object */
+      loop = h->spare_loop;
+      h->spare_loop = NULL;
+    }
     if (f->loop_slot >= 0)
-      rt_local_set(h, f->loop_slot, for_loop_object(f->items, i));
+      rt_local_set(h, f->loop_slot, for_loop_object(loop, f->items, i, f->depth));
+    else
+      rt_decref(loop);
   }
   return rt_list_at(f->items, i);
 }
@@ -169,6 +230,17 @@ void rt_for_filtered(RtFor *f) {
 
 bool rt_for_end(RtFor *f) {
   bool ran = f->ran || f->failed;
+  RtHost *h = f->h;
+  if (!f->saved && f->ran && f->loop_slot >= 0 && f->loop_slot < h->nlocals && !h->spare_loop &&
+      h->locals[f->loop_slot] && h->locals[f->loop_slot]->refs == 1) { /* out of sight after endfor */
+    h->spare_loop = h->locals[f->loop_slot];
+    h->locals[f->loop_slot] = NULL;
+  }
+  if (f->saved) {
+    for (int32_t s = f->save; s < f->end; s++)
+      rt_local_set(f->h, s, f->saved[s - f->save]);
+    free(f->saved);
+  }
   rt_decref(f->items);
   rt_decref(f->kept);
   free(f);

@@ -362,6 +362,8 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   return rt_undef_at(name, NULL, loc);
 }
 
+RtValue *rt_var_undefined(const char *name, const RtLoc *loc) { return rt_undef_at(name, NULL, loc); }
+
 static void names_add(RtValue *out, RtValue *seen, const char *name) {
   if (rt_dict_get(seen, name))
     return;

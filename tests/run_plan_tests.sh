@@ -67,6 +67,37 @@ expect_eq "plan diff: a one-line edit changes two lines each way" 4 "$changed"
 diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | grep '^>' | grep -qv 'web2.conf' \
   && bad "plan diff: a changed line does not hold the edit" || ok "plan diff: every changed line holds the edit"
 
+# One-line edits that add or drop frames (task vars, include_vars candidates)
+# must not renumber anything else: frames are named by where their vars are
+# written (frame@FILE:LINE:COL), so every changed line is one of the edited
+# task's lines (it names the edited file or holds the edit), a frame's own
+# var line, or a line that holds the old or new text (`also`).
+#   edit: sed expression | max changed lines | also (regex)
+plan_edit() {
+  local label=$1 expr=$2 max=$3 also=$4
+  rm -rf "$work/pd" && mkdir "$work/pd"
+  cp -r "$PLAYC_SRC/tests/plan/roles" "$PLAYC_SRC/tests/plan/roles.yml" "$work/pd/"
+  local a b d n stray
+  a=$(cd "$work/pd" && "$PLAYC" --plan roles.yml)
+  sed -i "$expr" "$work/pd/roles/web/tasks/main.yml"
+  cmp -s "$work/pd/roles/web/tasks/main.yml" "$PLAYC_SRC/tests/plan/roles/web/tasks/main.yml" \
+    && bad "plan diff $label: the edit changed nothing"
+  [ "$(wc -l < "$work/pd/roles/web/tasks/main.yml")" = "$(wc -l < "$PLAYC_SRC/tests/plan/roles/web/tasks/main.yml")" ] \
+    || bad "plan diff $label: not a one-line edit"
+  b=$(cd "$work/pd" && "$PLAYC" --plan roles.yml)
+  d=$(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | grep '^[<>]')
+  n=$(printf '%s\n' "$d" | grep -c '^[<>]')
+  [ "$n" -gt 0 ] && [ "$n" -le "$max" ] && ok "plan diff $label: $n changed lines (<= $max)" \
+    || { bad "plan diff $label: $n changed lines (want 1..$max)"; printf '%s\n' "$d" | head -40; }
+  stray=$(printf '%s\n' "$d" | grep -v 'roles/web/tasks/main\.yml' | grep -v '^[<>]   var ' | grep -Ev "$also")
+  [ -z "$stray" ] && ok "plan diff $label: every changed line belongs to the edited task" \
+    || { bad "plan diff $label: lines of other tasks changed:"; printf '%s\n' "$stray" | head -20; }
+}
+plan_edit "task vars" 's|^- name: Configure$|- vars: {extra: 1}|' 10 'web : copy'
+plan_edit "include_vars name" 's|include_vars: "{{ os_family }}.yml"|include_vars: Debian.yml|' 12 \
+  'os_family|Debian\.yml|RedHat\.yml'
+plan_edit "module argument" 's|dest: /tmp/web.conf|dest: /tmp/other.conf|' 4 '/tmp/(web|other)\.conf'
+
 # Modules and keywords playc does not run yet: --plan succeeds and shows them,
 # -o fails listing each (`# expect-build-error:` lines) and writes nothing.
 for yml in "$PLAYC_SRC"/tests/unsupported/*.yml; do

@@ -9,6 +9,8 @@
 #                           One sshd listens on at most 16 addresses (OpenSSH's
 #                           MAX_LISTEN_SOCKS), so N > 16 starts one per 16, all
 #                           sharing the port, key and config; DIR/sshd.pid lists them.
+#                           SSHD_OPTS="Key=Value ..." passes each as -o to sshd (over
+#                           sshd_config: MaxSessions=1, PasswordAuthentication=yes, ...).
 #   sshd.sh stop DIR        stops exactly the sshds it started (by pid)
 #
 # Only 127.0.0.0/8 addresses are ever used.
@@ -102,6 +104,7 @@ start() {
   while [ "$first" -le "$n" ]; do
     local last=$((first + 15 > n ? n : first + 15)) opts=()
     for i in $(seq "$first" "$last"); do opts+=(-o "ListenAddress=127.0.0.$((i + 1))"); done
+    for o in ${SSHD_OPTS:-}; do opts+=(-o "$o"); done
     /usr/sbin/sshd -f "$dir/sshd_config" "${opts[@]}" -D -E "$dir/sshd.log" &
     echo $! >> "$dir/sshd.pid"
     pids+=($!)

@@ -25,7 +25,7 @@ import sys
 import tempfile
 
 
-def load_cases(path):
+def load_doc(path):
     # The cases file is YAML; PyYAML may be missing from the test's python,
     # so a JSON copy is read when it is present (regen writes it).
     try:
@@ -35,6 +35,22 @@ def load_cases(path):
     except ImportError:
         with open(path if path.endswith(".json") else path + ".json") as f:
             doc = json.load(f)
+    return doc
+
+
+def write_files(cases_path, folder):
+    """The cases file's `files` (name: text), templates its cases include,
+    import or extend: written beside the playbook, the folder Ansible's
+    templar looks them up in."""
+    for name, text in load_doc(cases_path).get("files", {}).items():
+        path = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+def load_cases(path):
+    doc = load_doc(path)
     cases = []
     for i, c in enumerate(doc["cases"]):
         if isinstance(c, str):
@@ -48,6 +64,7 @@ def load_cases(path):
 
 
 def playbook(cases_path, out):
+    write_files(cases_path, os.path.dirname(os.path.abspath(out)))
     vars_, cases = load_cases(cases_path)
     lines = ["- hosts: localhost", "  connection: local", "  gather_facts: false",
              "  vars: " + json.dumps(vars_, sort_keys=True, ensure_ascii=False), "  tasks:"]
@@ -189,7 +206,7 @@ def errors(cases_path, fixture, playc):
             one = dict(c)
             one.pop("id")
             with open(os.path.join(d, "one.json"), "w") as f:
-                json.dump({"vars": {}, "cases": [one]}, f)
+                json.dump({"vars": {}, "cases": [one], "files": load_doc(cases_path).get("files", {})}, f)
             playbook(os.path.join(d, "one.json"), os.path.join(d, "cases.yml"))
             r = subprocess.run([playc, "--plan", "cases.yml"], cwd=d, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)

@@ -1,0 +1,1 @@
+GROUP_PACKAGE_TYPES = ("mandatory", "default", "conditional")
