@@ -174,7 +174,8 @@ static void read_sql(RtBuf *q, const PgUser *u) {
 static bool flags_change(const PgUser *u, RtValue *j) {
   bool ch = false;
   char *copy = rt_xstrdup(u->flags.data ? u->flags.data : "");
-  for (char *f = strtok(copy, " "); f; f = strtok(NULL, " ")) {
+  char *save = NULL; /* strtok_r: hosts run modules on parallel threads */
+  for (char *f = strtok_r(copy, " ", &save); f; f = strtok_r(NULL, " ", &save)) {
     bool want = true;
     int i = flag_index(f);
     if (i < 0 && strncmp(f, "NO", 2) == 0)

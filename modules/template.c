@@ -69,7 +69,10 @@ static RtValue *template_vars(RtHost *h, const RtFileDef *f, const char *src, co
   char *full = rt_abspath(h->run, f->name);
   struct stat st;
   bool have = stat(full, &st) == 0; /* the controller's file, when the binary runs where it was built */
-  struct passwd *pw = getpwuid(have ? st.st_uid : getuid());
+  struct passwd pwd, *pw = NULL; /* getpwuid_r: hosts render templates on parallel threads */
+  char pwbuf[4096];
+  if (getpwuid_r(have ? st.st_uid : getuid(), &pwd, pwbuf, sizeof pwbuf, &pw) != 0)
+    pw = NULL;
   char uid[32];
   snprintf(uid, sizeof uid, "%lu", (unsigned long)(have ? st.st_uid : getuid()));
   rt_dict_set(d, "template_uid", rt_strz(pw ? pw->pw_name : uid));

@@ -514,9 +514,10 @@ static void host_ssh_args(RtHost *h, SshArgs *a) {
  * lets a test or a wrapper point elsewhere), else the account's. */
 static char *user_ssh_config(void) {
   const char *home = getenv("HOME");
-  struct passwd *pw = NULL;
-  if (!home || !*home)
-    home = (pw = getpwuid(getuid())) ? pw->pw_dir : NULL;
+  struct passwd pwd, *pw = NULL; /* getpwuid_r: hosts connect on parallel threads */
+  char pwbuf[4096];
+  if ((!home || !*home) && getpwuid_r(getuid(), &pwd, pwbuf, sizeof pwbuf, &pw) == 0 && pw)
+    home = pw->pw_dir;
   return home ? rt_xasprintf("%s/.ssh/config", home) : NULL;
 }
 

@@ -264,7 +264,7 @@ RtValue *rt_iter_list(RtValue *v) {
 RtValue *rt_tuple_new(size_t n) { return rt_list_new(n); }
 
 RtValue *rt_native_text(RtValue *s) {
-  if (s->refs != 1) { /* shared: mark a copy of its own */
+  if (!rt_sole_ref(s)) { /* shared: mark a copy of its own */
     RtValue *c = rt_str(s->u.str.s, s->u.str.len);
     rt_decref(s);
     s = c;

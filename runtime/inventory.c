@@ -163,7 +163,7 @@ static bool is_member(const RtInventory *inv, int g, int h) {
 static void set_var(RtValue **vars, const char *k, RtValue *v) {
   if (!*vars) {
     *vars = rt_dict_new(4);
-  } else if ((*vars)->refs != 1) {
+  } else if (!rt_sole_ref(*vars)) {
     RtValue *c = rt_dict_copy(*vars);
     rt_decref(*vars);
     *vars = c;

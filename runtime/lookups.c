@@ -285,7 +285,8 @@ static RtValue *lk_sequence(RtHost *h, RtValue *terms, RtValue *kw) {
     char fmt[64] = "%d";
     char *s = rt_xstrdup(term->u.str.s);
     bool bad = false;
-    for (char *tok = strtok(s, " "); tok; tok = strtok(NULL, " ")) {
+    char *save = NULL; /* strtok_r: hosts run this on parallel threads */
+    for (char *tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
       char *eq = strchr(tok, '=');
       if (!eq) { /* short form */
         char *colon = strchr(tok, ':');

@@ -38,13 +38,15 @@ static bool env_bool(const char *name, bool dflt) {
 }
 
 static bool color_on(void) {
-  static int on = -1;
-  if (on < 0) {
-    on = !(env_bool("ANSIBLE_NOCOLOR", false) || env_bool("NO_COLOR", false)) && isatty(1);
+  static int on = -1; /* decided once; hosts' threads print results, so read and set atomically */
+  int v = __atomic_load_n(&on, __ATOMIC_RELAXED);
+  if (v < 0) {
+    v = !(env_bool("ANSIBLE_NOCOLOR", false) || env_bool("NO_COLOR", false)) && isatty(1);
     if (env_bool("ANSIBLE_FORCE_COLOR", false))
-      on = 1;
+      v = 1;
+    __atomic_store_n(&on, v, __ATOMIC_RELAXED);
   }
-  return on;
+  return v;
 }
 
 /* Ansible's C.COLOR_* defaults, as escape codes. */

@@ -178,6 +178,10 @@ struct RtValue {
 };
 
 static inline RtKind rt_kind(const RtValue *v) { return (RtKind)v->kind; }
+/* Whether `v` has one reference only (its holder may edit it in place; a
+ * count of 1 cannot rise behind the holder's back). Read atomically: other
+ * threads may be changing the count of a shared value. */
+static inline bool rt_sole_ref(const RtValue *v) { return __atomic_load_n(&v->refs, __ATOMIC_ACQUIRE) == 1; }
 
 /* RtValue.flags. RT_VF_NATIVE_TEXT: a string made by one of Ansible's
  * STRING_TYPE_FILTERS (to_json, to_yaml, string ...), its NativeJinjaText:
@@ -267,6 +271,18 @@ int rt_to_boolean(const RtValue *v);
 void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val);
 /* Drops every variable of dynamic level `level` of host `h`. */
 void rt_host_clear_level(RtHost *h, int level);
+/* Cross-host reads (hostvars) never touch another host's live layers: each
+ * host publishes a snapshot of the layers hostvars shows (inventory, facts,
+ * include_vars, set_fact and register), and other hosts' threads read only
+ * that. The layer dicts are copy-on-write at refs > 1, so a published dict
+ * is immutable: the snapshot's reference makes the next write copy it.
+ * rt_host_publish republishes `h` when a layer changed since; call it on
+ * the thread that owns `h` (the scheduler, between its steps), at task
+ * boundaries. rt_host_init_publish / rt_host_drop_publish set up and free
+ * the publication (host creation, run end). */
+void rt_host_publish(RtHost *h);
+void rt_host_init_publish(RtHost *h);
+void rt_host_drop_publish(RtHost *h);
 /* A module result holding this key reports an error Ansible raises rather
  * than returns: rt_step_run removes the key and adds no "changed". */
 #define RT_RAISED_KEY "_playc_raised"
@@ -809,6 +825,12 @@ struct RtHost {
   void *delegates;         /* conn.c: per delegate, its connection and become shells */
   int ndelegates;
   int32_t *vars_files;  /* templated vars_files: the candidate each entry chose (-1: none), or NULL */
+  /* what other hosts read of this one (vars.c rt_host_publish): a list of
+   * the hostvars layers (dicts or none), immutable once published, or NULL
+   * before the first publication; pub_lock guards only the pointer (its swap
+   * and a reader's incref), one lock per host */
+  pthread_mutex_t pub_lock;
+  RtValue *pub;
 };
 
 /* The embedded file a task's relative `src` names: files/NAME, then NAME, in

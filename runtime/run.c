@@ -64,6 +64,7 @@ static RtHost *host_get(RtRun *run, int i) {
     h->loop_index = -1;
     h->play_index = -1;
     h->dyn[RT_LV_INVENTORY] = rt_inventory_host_vars_with(&run->inv, i, playbook_inv_vars, h);
+    rt_host_init_publish(h);
     run->hosts[i] = h;
   }
   return run->hosts[i];
@@ -1070,11 +1071,23 @@ static int percent_failed(PlayRun *pr) {
 }
 
 /* One play with the linear strategy. */
+/* Task boundary: every host of the play that no thread runs now (busy NULL:
+ * none runs) publishes what other hosts' hostvars see of it. The scheduler's
+ * thread owns those hosts here, so the changes of the results it processed
+ * (set_fact, register, run_once's shared facts, meta) become visible at once,
+ * and a round's readers all see the state of before the round. */
+static void publish_hosts(PlayRun *pr, const bool *busy) {
+  for (int i = 0; i < pr->n; i++)
+    if (!busy || !busy[i])
+      rt_host_publish(pr->hosts[i]);
+}
+
 static void linear(PlayRun *pr) {
   RtRun *run = pr->run;
   bool *selected = rt_xcalloc((size_t)pr->n + 1, sizeof *selected);
   RtHost **batch = rt_xcalloc((size_t)pr->n + 1, sizeof *batch);
   for (;;) {
+    publish_hosts(pr, NULL);
     if (rt_interrupted())
       break;
     RtItem *x = lockstep(pr, selected);
@@ -1172,6 +1185,7 @@ static void linear(PlayRun *pr) {
       }
     }
   }
+  publish_hosts(pr, NULL);
   free(selected);
   free(batch);
 }
@@ -1226,6 +1240,15 @@ static void *free_worker(void *p) {
   return NULL;
 }
 
+/* Whether a task stopped the run (abort_msg): under the free strategy the
+ * scheduler asks while hosts' threads may set it (under out_lock). */
+static bool run_aborted(RtRun *run) {
+  pthread_mutex_lock(&run->out_lock);
+  bool a = run->abort_msg != NULL;
+  pthread_mutex_unlock(&run->out_lock);
+  return a;
+}
+
 /* A warning of the free strategy, once a run (Display shows each once). */
 static void free_warn(RtRun *run, unsigned bit, const char *msg) {
   if (run->free_warned & bit)
@@ -1261,6 +1284,7 @@ static void free_play(PlayRun *pr, bool pinned) {
   run->lazy_banners = true;
   run->last_banner = NULL;
   for (;;) {
+    publish_hosts(pr, busy);
     int left = 0;
     for (int i = 0; i < n; i++)
       left += !pr->hosts[i]->unreachable;
@@ -1270,7 +1294,7 @@ static void free_play(PlayRun *pr, bool pinned) {
     }
     bool work = false, started = false;
     int start = last;
-    while (!rt_interrupted() && !run->abort_msg) {
+    while (!rt_interrupted() && !run_aborted(run)) {
       RtHost *h = pr->hosts[last];
       bool advance = true;
       if (!h->unreachable && busy[last]) {
@@ -1345,7 +1369,7 @@ static void free_play(PlayRun *pr, bool pinned) {
       RtHost *h = pr->hosts[i];
       pthread_join(threads[i], NULL);
       busy[i] = false;
-      if (rt_interrupted() || run->abort_msg)
+      if (rt_interrupted() || run_aborted(run))
         continue;
       RtItem *x = jobs[i].x;
       process_result(pr, h, x);
@@ -1353,13 +1377,14 @@ static void free_play(PlayRun *pr, bool pinned) {
         process_includes(pr, x, &h, 1);
     }
     free(done);
-    if (rt_interrupted() || run->abort_msg || (!work && pool.running == 0))
+    if (rt_interrupted() || run_aborted(run) || (!work && pool.running == 0))
       break;
   }
   /* an interrupt or an error: the tasks in flight end without a result */
   for (int i = 0; i < n; i++)
     if (busy[i])
       pthread_join(threads[i], NULL);
+  publish_hosts(pr, NULL);
   run->lazy_banners = false;
   pthread_mutex_destroy(&pool.mu);
   pthread_cond_destroy(&pool.cv);
@@ -1785,6 +1810,7 @@ static void close_hosts(RtRun *run) {
     rt_host_close(h); /* removes the temp files a stopped request left */
     for (int l = 0; l < RT_LV_COUNT; l++)
       rt_decref(h->dyn[l]);
+    rt_host_drop_publish(h);
     rt_decref(h->result);
     rt_decref(h->results);
     rt_decref(h->last_result);

@@ -416,7 +416,7 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     set_result(h, u);
     return false;
   }
-  if (r->refs != 1) { /* ensure we own it alone before editing */
+  if (!rt_sole_ref(r)) { /* ensure we own it alone before editing */
     RtValue *c = rt_dict_copy(r);
     rt_decref(r);
     r = c;

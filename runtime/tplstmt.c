@@ -91,7 +91,7 @@ void rt_local_setattr(RtHost *h, RtTpl *buf, int32_t slot, const char *name, RtV
     rt_decref(v);
     return;
   }
-  if (ns->refs != 1) { /* copy on write: a value read before keeps what it saw */
+  if (!rt_sole_ref(ns)) { /* copy on write: a value read before keeps what it saw */
     RtValue *c = rt_dict_copy(ns);
     c->flags |= RT_VF_NAMESPACE;
     rt_decref(ns);
@@ -165,7 +165,7 @@ RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args) {
  * then costs no allocation of keys per item) filled in. Takes d. */
 static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth) {
   size_t n = rt_len(items);
-  if (!d || d->refs != 1 || rt_kind(d) != RT_DICT || !rt_dict_get(d, "depth0")) {
+  if (!d || !rt_sole_ref(d) || rt_kind(d) != RT_DICT || !rt_dict_get(d, "depth0")) {
     rt_decref(d);
     d = rt_dict_new(12);
   }
@@ -250,7 +250,7 @@ bool rt_for_end(RtFor *f) {
 RtValue *rt_namespace(RtValue *d) {
   if (rt_is_error(d))
     return d;
-  if (d->refs != 1) {
+  if (!rt_sole_ref(d)) {
     RtValue *c = rt_dict_copy(d);
     rt_decref(d);
     d = c;

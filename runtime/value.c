@@ -148,15 +148,20 @@ RtValue *rt_thunk(RtExprFn fn, const char *name) {
   return v;
 }
 
+/* The count, read atomically (other threads may change it). */
+static uint32_t refs_of(const RtValue *v) {
+  return __atomic_load_n(&v->refs, __ATOMIC_RELAXED);
+}
+
 RtValue *rt_incref(RtValue *v) {
-  if (v && v->refs != IMMORTAL)
+  if (v && refs_of(v) != IMMORTAL)
     __atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
   return v;
 }
 
 /* Drops one reference to `c`; true when that was the last one. */
 static bool release(RtValue *c) {
-  return c && c->refs != IMMORTAL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0;
+  return c && refs_of(c) != IMMORTAL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0;
 }
 
 /* A stack of values to free, on the heap past its first few entries. */
@@ -225,7 +230,7 @@ static void free_value(RtValue *v) {
 }
 
 void rt_decref(RtValue *v) {
-  if (!v || v->refs == IMMORTAL)
+  if (!v || refs_of(v) == IMMORTAL)
     return;
   if (__atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) == 0)
     free_value(v);

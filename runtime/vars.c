@@ -16,6 +16,13 @@
  *
  * Dynamic dicts may be shared between hosts (extra vars), so they are copied
  * before the first write (copy-on-write at refs > 1).
+ *
+ * Cross-host reads are safe by design, without a global lock: a host's
+ * layers are written only by the thread that runs it, and `hostvars` reads
+ * another host's layers only through the immutable snapshot that host last
+ * published (rt_host_publish, at task boundaries). The snapshot holds a
+ * reference to each layer dict, so the owner's next write copies the dict
+ * rather than changing what readers hold.
  */
 #include "rt.h"
 
@@ -55,42 +62,93 @@ static RtValue *distinct(const RtValue *a, const RtValue *b) {
   return out;
 }
 
-/* Host `o`'s vars `m` (owned, not shared) as Ansible's HostVarsVars gives
- * them: run-time data holding templates templated in o's own context (its
- * inventory, facts, set_fact; no play or task), a value whose templating
- * fails left as it is (fail_on_undefined=False). The context is a copy of o
- * the evaluation may use as its own (locals, recursion depth), so o's thread
- * is never written to. */
+/* The levels hostvars shows of a host, in the order of its snapshot list
+ * (rt_host_publish), lowest first. */
+static const int hv_levels[] = {RT_LV_INVENTORY, RT_LV_FACTS, RT_LV_INCLUDE_VARS, RT_LV_SET_FACT};
+enum { HV_NLEVELS = sizeof hv_levels / sizeof *hv_levels };
+
+/* Level k of hostvars snapshot `snap` (borrowed), or NULL when it is empty. */
+static RtValue *hv_layer(const RtValue *snap, int k) {
+  RtValue *l = rt_list_at(snap, (size_t)k);
+  return rt_kind(l) == RT_DICT ? l : NULL;
+}
+
+/* A snapshot list of h's live layers (new reference). */
+static RtValue *hv_snapshot(RtHost *h) {
+  RtValue *snap = rt_list_new(HV_NLEVELS);
+  for (int k = 0; k < HV_NLEVELS; k++)
+    rt_list_push(snap, h->dyn[hv_levels[k]] ? rt_incref(h->dyn[hv_levels[k]]) : rt_none());
+  return snap;
+}
+
+void rt_host_init_publish(RtHost *h) {
+  pthread_mutex_init(&h->pub_lock, NULL);
+  h->pub = NULL;
+  rt_host_publish(h);
+}
+
+void rt_host_drop_publish(RtHost *h) {
+  rt_decref(h->pub);
+  h->pub = NULL;
+  pthread_mutex_destroy(&h->pub_lock);
+}
+
+void rt_host_publish(RtHost *h) {
+  pthread_mutex_lock(&h->pub_lock);
+  RtValue *old = h->pub;
+  bool same = old != NULL;
+  for (int k = 0; same && k < HV_NLEVELS; k++)
+    same = hv_layer(old, k) == h->dyn[hv_levels[k]];
+  if (!same)
+    h->pub = hv_snapshot(h);
+  pthread_mutex_unlock(&h->pub_lock);
+  if (!same)
+    rt_decref(old);
+}
+
+/* What `h` may read of host `o`'s layers (new reference, or NULL when o
+ * never published): its own live layers, another host's published snapshot. */
+static RtValue *hv_layers_of(RtHost *h, RtHost *o) {
+  if (o == h)
+    return hv_snapshot(h);
+  pthread_mutex_lock(&o->pub_lock);
+  RtValue *snap = rt_incref(o->pub);
+  pthread_mutex_unlock(&o->pub_lock);
+  return snap;
+}
+
 /* hostvars being templated on this thread: a template reading hostvars then
  * sees the raw values (no blow-up of hostvars inside hostvars). */
 static _Thread_local int hostvars_depth;
 
-static void hostvars_templated(RtHost *h, RtHost *o, int index, RtValue *m) {
+/* Host `index`'s vars `m` (owned, not shared) as Ansible's HostVarsVars gives
+ * them: run-time data holding templates templated in that host's own context
+ * (its layers `snap`, or its inventory vars `m` alone when snap is NULL; no
+ * play or task), a value whose templating fails left as it is
+ * (fail_on_undefined=False). The context is a fresh host built from those
+ * layers, so the evaluation never reads or writes the other host's thread
+ * state. */
+static void hostvars_templated(RtHost *h, int index, const RtValue *snap, RtValue *m) {
   RtHost ctx = {0};
-  if (o) {
-    ctx = *o;
-  } else { /* a host no play has run on yet: its inventory vars alone */
-    ctx.run = h->run;
-    ctx.index = index;
-    ctx.name = h->run->inv.hosts[index].name;
-    ctx.loop_index = -1;
-    ctx.play_index = -1;
-    ctx.dyn[RT_LV_INVENTORY] = m;
-  }
-  ctx.task = NULL;
-  ctx.play = NULL;
-  ctx.inc = NULL;
-  ctx.dyn[RT_LV_LOOP] = NULL;
-  ctx.locals = NULL;
-  ctx.nlocals = 0;
+  ctx.run = h->run;
+  ctx.index = index;
+  ctx.name = h->run->inv.hosts[index].name;
+  ctx.loop_index = -1;
+  ctx.play_index = -1;
   ctx.forcing = h->forcing + 1;
+  if (snap)
+    for (int k = 0; k < HV_NLEVELS; k++)
+      ctx.dyn[hv_levels[k]] = hv_layer(snap, k);
+  else
+    ctx.dyn[RT_LV_INVENTORY] = m;
+  RtValue *facts = ctx.dyn[RT_LV_FACTS];
   hostvars_depth++;
   for (size_t e = 0; e < m->u.dict.len; e++) {
     RtValue *val = m->u.dict.ents[e].val;
     const char *key = m->u.dict.ents[e].key->u.str.s;
     if (rt_kind(val) == RT_THUNK || !rt_data_has_template(val))
       continue;
-    if (o && o->dyn[RT_LV_FACTS] && rt_dict_get(o->dyn[RT_LV_FACTS], key) == val)
+    if (facts && rt_dict_get(facts, key) == val)
       continue; /* a fact: used as it is */
     RtValue *t = rt_eval_data(&ctx, val, key);
     if (rt_is_error(t)) {
@@ -103,33 +161,26 @@ static void hostvars_templated(RtHost *h, RtHost *o, int index, RtValue *m) {
   hostvars_depth--;
 }
 
-/* hostvars: every host's own layers merged (not forcing other hosts' thunks). */
+/* hostvars: every host's own layers merged (not forcing other hosts' thunks);
+ * another host's as it last published them (rt_host_publish). */
 static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
   RtValue *d = rt_dict_new((size_t)run->inv.nhosts);
   for (int i = 0; i < run->inv.nhosts; i++) {
     RtValue *vars = rt_inventory_host_vars(&run->inv, i);
     RtHost *o = run->hosts ? run->hosts[i] : NULL;
-    if (o) {
-      RtValue *m = rt_dict_copy(vars);
-      rt_decref(vars);
-      static const int levels[] = {RT_LV_FACTS, RT_LV_INCLUDE_VARS, RT_LV_SET_FACT};
-      for (size_t li = 0; li < sizeof levels / sizeof *levels; li++) {
-        RtValue *layer = o->dyn[levels[li]];
-        for (size_t e = 0; layer && e < layer->u.dict.len; e++)
-          if (rt_kind(layer->u.dict.ents[e].val) != RT_THUNK)
-            rt_dict_set(m, layer->u.dict.ents[e].key->u.str.s,
-                        rt_incref(layer->u.dict.ents[e].val));
-      }
-      vars = m;
+    RtValue *snap = o ? hv_layers_of(h, o) : NULL;
+    RtValue *m = rt_dict_copy(vars);
+    rt_decref(vars);
+    for (int k = 1; snap && k < HV_NLEVELS; k++) { /* above the inventory */
+      RtValue *layer = hv_layer(snap, k);
+      for (size_t e = 0; layer && e < layer->u.dict.len; e++)
+        if (rt_kind(layer->u.dict.ents[e].val) != RT_THUNK)
+          rt_dict_set(m, layer->u.dict.ents[e].key->u.str.s, rt_incref(layer->u.dict.ents[e].val));
     }
-    if (!hostvars_depth && rt_data_has_template(vars)) {
-      RtValue *m = o ? vars : rt_dict_copy(vars);
-      if (!o)
-        rt_decref(vars);
-      hostvars_templated(h, o, i, m);
-      vars = m;
-    }
-    rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), vars);
+    if (!hostvars_depth && rt_data_has_template(m))
+      hostvars_templated(h, i, snap, m);
+    rt_decref(snap);
+    rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), m);
   }
   return d;
 }
@@ -412,7 +463,7 @@ void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val) {
   RtValue *d = h->dyn[level];
   if (!d) {
     d = rt_dict_new(8);
-  } else if (d->refs != 1) {
+  } else if (!rt_sole_ref(d)) { /* shared, or published */
     RtValue *c = rt_dict_copy(d);
     rt_decref(d);
     d = c;

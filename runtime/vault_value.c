@@ -95,7 +95,7 @@ void rt_vault_run_close(RtRun *run) {
     return;
   for (size_t i = 0; i < v->ncache; i++) {
     RtValue *val = v->cache[i].value;
-    if (rt_kind(val) == RT_STR && __atomic_load_n(&val->refs, __ATOMIC_ACQUIRE) == 1)
+    if (rt_kind(val) == RT_STR && rt_sole_ref(val))
       OPENSSL_cleanse(val->u.str.s, val->u.str.len);
     rt_decref(val);
   }
@@ -196,7 +196,7 @@ RtValue *rt_vault_load_data(RtRun *run, const char *text, size_t len, const char
     len = plain->u.str.len;
   }
   RtValue *v = rt_parse_yaml_vault(run, text, len, filename, err);
-  if (plain && rt_kind(plain) == RT_STR && __atomic_load_n(&plain->refs, __ATOMIC_ACQUIRE) == 1)
+  if (plain && rt_kind(plain) == RT_STR && rt_sole_ref(plain))
     OPENSSL_cleanse(plain->u.str.s, plain->u.str.len);
   rt_decref(plain);
   return v;
