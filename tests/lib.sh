@@ -44,7 +44,71 @@ tree() {
    find . -type f -print0 | sort -z | xargs -0 -r sha1sum)
 }
 
+# Oracle cache. What ansible-playbook prints does not depend on the playc
+# build, so scripts/test.sh has the sanitizer pass replay the oracle runs the
+# release pass made. PLAYC_ORACLE_CACHE=DIR turns it on; with
+# PLAYC_ORACLE_CACHE_MODE=record the oracle always runs (a live sample on every
+# test run) and its results are stored; otherwise (replay) a stored result is
+# used when there is one and the oracle runs on a miss. A suite uses it only
+# for oracle runs whose effects playc's runs do not see.
+oracle_version=
+# VALUE=TOKEN pairs a suite adds: names of this run (a harness folder, a
+# port) that a stored output holds as TOKEN
+oracle_subst=()
+# oracle_sed TO-TOKENS|FROM-TOKENS: the sed script that swaps them
+oracle_sed() {
+  local p
+  for p in "${oracle_subst[@]}" "$work=@PLAYC_WORK@"; do
+    if [ "$1" = to ]; then printf 's|%s|%s|g\n' "${p%%=*}" "${p#*=}"
+    else printf 's|%s|%s|g\n' "${p#*=}" "${p%%=*}"; fi
+  done
+}
+# oracle_key PART...: the key of one oracle run: a hash of Ansible's version
+# (and its Python's, Jinja's), the ANSIBLE_* environment, the calling script,
+# lib.sh and each PART (a folder's tree, a file's mode and content, or else
+# the string itself), with this run's $work made WORK
+oracle_key() {
+  [ -n "$oracle_version" ] || oracle_version=$(ansible --version 2>&1)
+  local p
+  {
+    printf '%s\n' "$oracle_version"
+    env | grep '^ANSIBLE_' | sort
+    sha1sum < "$0"
+    sha1sum < "$PLAYC_SRC/tests/lib.sh"
+    for p in "$@"; do
+      if [ -d "$p" ]; then echo "dir"; tree "$p"
+      elif [ -f "$p" ]; then echo "file $(stat -c %a "$p")"; sha1sum < "$p"
+      else printf 'arg %s\n' "$p"
+      fi
+    done
+  } | sed "s|$work|WORK|g" | sha256sum | cut -c1-40
+}
+# oracle_load KEY FILE...: the FILEs (names in $work) as stored under KEY, this
+# run's $work in place of the recording's; status 1 on a miss (or when
+# recording), so the caller runs the oracle then oracle_save
+oracle_load() {
+  local key=$1 f; shift
+  [ -n "${PLAYC_ORACLE_CACHE:-}" ] && [ "${PLAYC_ORACLE_CACHE_MODE:-replay}" != record ] \
+    && [ -f "$PLAYC_ORACLE_CACHE/$key/done" ] || { echo run >> "$work/oracle-stats"; return 1; }
+  for f in "$@"; do
+    sed "$(oracle_sed from)" "$PLAYC_ORACLE_CACHE/$key/$f" > "$work/$f" || { echo run >> "$work/oracle-stats"; return 1; }
+  done
+  echo replayed >> "$work/oracle-stats"
+}
+# oracle_save KEY FILE...: store the FILEs (names in $work) under KEY
+oracle_save() {
+  local key=$1 f tmp; shift
+  [ -n "${PLAYC_ORACLE_CACHE:-}" ] || return 0
+  mkdir -p "$PLAYC_ORACLE_CACHE" && tmp=$(mktemp -d "$PLAYC_ORACLE_CACHE/.new.XXXXXX") || return 0
+  for f in "$@"; do sed "$(oracle_sed to)" "$work/$f" > "$tmp/$f"; done
+  touch "$tmp/done"
+  rm -rf "${PLAYC_ORACLE_CACHE:?}/$key"
+  mv -T "$tmp" "$PLAYC_ORACLE_CACHE/$key" 2>/dev/null || rm -rf "$tmp"
+}
+
 finish() {
+  [ -z "${PLAYC_ORACLE_CACHE:-}" ] || echo "oracle cache: $(cat "$work/oracle-stats" 2>/dev/null | grep -c replayed) replayed," \
+    "$(cat "$work/oracle-stats" 2>/dev/null | grep -c run) run (${PLAYC_ORACLE_CACHE_MODE:-replay})"
   echo "$passes passed, $failures failed"
   [ "$failures" -eq 0 ]
 }
