@@ -140,20 +140,7 @@ static char *cfg_strndup(const char *s, size_t n) {
 
 static bool cfg_exists(const char *p) { return access(p, R_OK) == 0; }
 
-/* Ansible's unfrackpath/resolve_path: ~ and $VARS expanded, made absolute
- * against `base` (the cwd when NULL) and normalised (no symlinks followed). */
-static char *cfg_resolve_path(const char *p, const char *base) {
-  char *tilde = NULL;
-  if (p[0] == '~' && (p[1] == '/' || !p[1])) {
-    const char *home = getenv("HOME");
-    if (!home) {
-      struct passwd *pw = getpwuid(getuid());
-      home = pw ? pw->pw_dir : "";
-    }
-    tilde = cfg_printf("%s%s", home, p + 1);
-    p = tilde;
-  }
-  /* $NAME and ${NAME} of set variables (expandvars) */
+char *rt_config_expandvars(const char *p) {
   size_t cap = strlen(p) + 1, len = 0;
   char *x = cfg_xalloc(cap);
   for (const char *q = p; *q;) {
@@ -185,6 +172,23 @@ static char *cfg_resolve_path(const char *p, const char *base) {
     x[len++] = *q++;
   }
   x[len] = 0;
+  return x;
+}
+
+/* Ansible's unfrackpath/resolve_path: ~ and $VARS expanded, made absolute
+ * against `base` (the cwd when NULL) and normalised (no symlinks followed). */
+static char *cfg_resolve_path(const char *p, const char *base) {
+  char *tilde = NULL;
+  if (p[0] == '~' && (p[1] == '/' || !p[1])) {
+    const char *home = getenv("HOME");
+    if (!home) {
+      struct passwd *pw = getpwuid(getuid());
+      home = pw ? pw->pw_dir : "";
+    }
+    tilde = cfg_printf("%s%s", home, p + 1);
+    p = tilde;
+  }
+  char *x = rt_config_expandvars(p);
   free(tilde);
   char cwd[PATH_MAX];
   char *abs = x[0] == '/' ? cfg_printf("%s", x)
@@ -558,6 +562,28 @@ bool rt_config_load(char **err) {
     return false;
   }
   return true;
+}
+
+void rt_config_reset(void) {
+  for (size_t i = 0; i < N_AN; i++) {
+    Resolved *r = &cfg.res[i];
+    for (size_t k = 0; r->list && r->list[k]; k++)
+      free(r->list[k]);
+    free(r->list);
+    free(r->unquoted);
+    free(r->origin);
+    free(r->shown);
+  }
+  for (size_t i = 0; i < cfg.nini; i++) {
+    free(cfg.ini[i].section);
+    free(cfg.ini[i].key);
+    free(cfg.ini[i].value);
+  }
+  free(cfg.ini);
+  free(cfg.file);
+  free(cfg.file_dir);
+  free(cfg.cwd_warning);
+  memset(&cfg, 0, sizeof cfg);
 }
 
 static void cfg_ensure(void) {

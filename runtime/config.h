@@ -29,6 +29,11 @@ typedef enum RtCfgId {
  * to start then. */
 bool rt_config_load(char **err);
 
+/* Forgets what rt_config_load read, so that the next access reads the
+ * environment and ansible.cfg again: for unit tests that change the
+ * environment. Every value borrowed before is freed. */
+void rt_config_reset(void);
+
 /* The ansible.cfg read, or NULL. */
 const char *rt_config_file(void);
 
@@ -50,6 +55,10 @@ bool rt_config_bool(RtCfgId id);
  * directory when they came from ansible.cfg): a NULL-terminated array,
  * borrowed; NULL when unset and without default. */
 const char *const *rt_config_list(RtCfgId id);
+
+/* posixpath.expandvars: $NAME and ${NAME} of set environment variables
+ * replaced, the rest kept as it is. malloc'd. */
+char *rt_config_expandvars(const char *p);
 
 /* Ansible's boolean() of a string (1, true, yes, on, y, t; any case). */
 bool rt_config_boolean(const char *s);

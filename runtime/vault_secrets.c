@@ -98,32 +98,6 @@ static void vs_add(VsStr *b, const char *s, size_t n) {
   b->s[b->len] = 0;
 }
 
-/* posixpath.expandvars: $name and ${name} of set variables. */
-static void vs_expandvars(VsStr *b, const char *p) {
-  while (*p) {
-    if (*p == '$') {
-      bool brace = p[1] == '{';
-      const char *n = p + 1 + brace, *e = n;
-      if (brace)
-        e = strchr(n, '}');
-      else
-        while (isalnum((unsigned char)*e) || *e == '_')
-          e++;
-      if (e && e > n) {
-        char *name = rt_vault_xasprintf("%.*s", (int)(e - n), n);
-        const char *v = getenv(name);
-        free(name);
-        if (v) {
-          vs_add(b, v, strlen(v));
-          p = e + brace;
-          continue;
-        }
-      }
-    }
-    vs_add(b, p++, 1);
-  }
-}
-
 /* posixpath.expanduser: a leading ~ or ~user. */
 static char *vs_expanduser(const char *p) {
   if (p[0] != '~')
@@ -189,11 +163,9 @@ static char *vs_normpath(const char *p) {
 }
 
 char *rt_vault_unfrack(const char *path) {
-  VsStr b = {0};
-  vs_add(&b, "", 0);
-  vs_expandvars(&b, path);
-  char *u = vs_expanduser(b.s);
-  free(b.s);
+  char *x = rt_config_expandvars(path);
+  char *u = vs_expanduser(x);
+  free(x);
   if (u[0] != '/') {
     char *cwd = getcwd(NULL, 0);
     char *abs = rt_vault_xasprintf("%s/%s", cwd ? cwd : "", u);

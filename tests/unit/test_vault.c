@@ -13,6 +13,7 @@
  *                             (tests/unit/textwrap_oracle.py compares with
  *                             Python's textwrap.wrap)
  */
+#include "config.h"
 #include "rt.h"
 #include "textwrap.h"
 
@@ -424,6 +425,7 @@ static void test_sources(void) {
   setenv("ANSIBLE_VAULT_IDENTITY_LIST", envlist, 1);
   setenv("ANSIBLE_VAULT_PASSWORD_FILE", multi, 1);
   setenv("ANSIBLE_VAULT_ID_MATCH", "yes", 1);
+  rt_config_reset(); /* the settings are read once per process: read them again */
   const char *ids_one[] = {id_script};
   CHECK(load(&s, ids_one, 1, NULL, 0, &err) == RT_VAULT_OK && s.n == 3 && s.id_match);
   CHECK(secret_is(&s, 0, "env", "pass word") && secret_is(&s, 1, "default", "from script ") &&
@@ -431,6 +433,7 @@ static void test_sources(void) {
   unsetenv("ANSIBLE_VAULT_IDENTITY_LIST");
   unsetenv("ANSIBLE_VAULT_PASSWORD_FILE");
   unsetenv("ANSIBLE_VAULT_ID_MATCH");
+  rt_config_reset();
   rt_vault_secrets_free(&s);
   /* encrypt secret choice */
   RtVaultSecrets two = {0};
