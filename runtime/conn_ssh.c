@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <libssh/server.h> /* ssh_send_keepalive: a client may send it too */
 #include <libssh/sftp.h>
@@ -79,9 +80,22 @@ typedef struct SshConn {
 static SshConn *owner(SshConn *c) { return c->parent ? c->parent : c; }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static void init_libssh(void) {
-  ssh_init();
+/* libssh's own log lines never reach the output: an ssh config's LogLevel
+ * (OpenSSH's harness configs say "LogLevel ERROR", which libssh reads as its
+ * warning level) would otherwise print them on stderr in every run. libssh
+ * 0.10 keeps the log level and callback per thread: each thread that opens a
+ * connection installs the callback (quiet_libssh), and the level a parsed
+ * config sets is put back to none. */
+static void no_libssh_log(int priority, const char *function, const char *buffer, void *userdata) {
+  (void)priority;
+  (void)function;
+  (void)buffer;
+  (void)userdata;
 }
+
+static void init_libssh(void) { ssh_init(); }
+
+static void quiet_libssh(void) { ssh_set_log_callback(no_libssh_log); }
 
 static int64_t now_ms(void) {
   struct timespec t;
@@ -889,6 +903,7 @@ static int send_all(int fd, const char *buf, size_t len) {
  * side ends or the connection closes. */
 static void *pump_loop(void *arg) {
   SshConn *c = arg;
+  quiet_libssh();
   ssh_session js = c->jump->s;
   char buf[32768];
   while (!__atomic_load_n(&c->pump_stop, __ATOMIC_SEQ_CST)) {
@@ -998,6 +1013,7 @@ out:
  * running on a channel (NULL: none). */
 static SshConn *conn_open(const RtConnParams *p, const char *command, char **err) {
   pthread_once(&init_once, init_libssh);
+  quiet_libssh();
   SshConn *c = rt_xcalloc(1, sizeof *c);
   c->sh.base.ops = &ssh_ops;
   c->sh.write = ssh_write_all;
@@ -1033,6 +1049,8 @@ static SshConn *conn_open(const RtConnParams *p, const char *command, char **err
   }
   if (p->system_config && access("/etc/ssh/ssh_config", R_OK) == 0)
     ssh_options_parse_config(c->s, "/etc/ssh/ssh_config");
+  int nolog = SSH_LOG_NOLOG; /* a config's LogLevel is OpenSSH's, not ours */
+  ssh_options_set(c->s, SSH_OPTIONS_LOG_VERBOSITY, &nolog);
   if (p->port > 0) { /* and again, over a config that sets them anyway */
     unsigned int port = (unsigned int)p->port;
     ssh_options_set(c->s, SSH_OPTIONS_PORT, &port);
