@@ -25,15 +25,7 @@ static const ModParam blockinfile_params[] = {
     {.name = "validate", .type = MP_STR},
     {.name = "marker_begin", .type = MP_STR, .def = "BEGIN"},
     {.name = "marker_end", .type = MP_STR, .def = "END"},
-    /* the file module's common arguments */
-    {.name = "mode", .type = MP_MODE},
-    {.name = "owner", .type = MP_STR},
-    {.name = "group", .type = MP_STR},
-    {.name = "seuser", .type = MP_STR},
-    {.name = "serole", .type = MP_STR},
-    {.name = "setype", .type = MP_STR},
-    {.name = "selevel", .type = MP_STR},
-    {.name = "unsafe_writes", .type = MP_BOOL, .def = "no"},
+    MOD_FILE_COMMON_PARAMS,
 };
 const ModSchema mod_schema_blockinfile = {
     .name = "blockinfile",

@@ -40,15 +40,7 @@ static const ModParam copy_params[] = {
     {.name = "validate", .type = MP_STR},
     {.name = "checksum", .type = MP_STR},
     {.name = "directory_mode", .type = MP_RAW},
-    /* the common file arguments */
-    {.name = "mode", .type = MP_MODE},
-    {.name = "owner", .type = MP_STR},
-    {.name = "group", .type = MP_STR},
-    {.name = "seuser", .type = MP_STR},
-    {.name = "serole", .type = MP_STR},
-    {.name = "setype", .type = MP_STR},
-    {.name = "selevel", .type = MP_STR},
-    {.name = "unsafe_writes", .type = MP_BOOL, .def = "no"},
+    MOD_FILE_COMMON_PARAMS,
 };
 const ModSchema mod_schema_copy = {
     .name = "copy",

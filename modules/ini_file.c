@@ -27,15 +27,7 @@ static const ModParam ini_file_params[] = {
     {.name = "no_extra_spaces", .type = MP_BOOL, .def = "no"},
     {.name = "allow_no_value", .type = MP_BOOL, .def = "no"},
     {.name = "create", .type = MP_BOOL, .def = "yes"},
-    /* the file module's common arguments */
-    {.name = "mode", .type = MP_MODE},
-    {.name = "owner", .type = MP_STR},
-    {.name = "group", .type = MP_STR},
-    {.name = "seuser", .type = MP_STR},
-    {.name = "serole", .type = MP_STR},
-    {.name = "setype", .type = MP_STR},
-    {.name = "selevel", .type = MP_STR},
-    {.name = "unsafe_writes", .type = MP_BOOL, .def = "no"},
+    MOD_FILE_COMMON_PARAMS,
 };
 const ModSchema mod_schema_ini_file = {
     .name = "ini_file",

@@ -97,4 +97,12 @@ uint32_t mod_schema_hash(void);
 /* The number of elements of a static array (module schemas' parameter lists). */
 #define MOD_N(a) ((int32_t)(sizeof(a) / sizeof((a)[0])))
 
+/* The file module's common arguments, as the modules that write a file take
+ * them (file itself adds the alias user for owner). */
+#define MOD_FILE_COMMON_PARAMS                                                                     \
+  {.name = "mode", .type = MP_MODE}, {.name = "owner", .type = MP_STR},                           \
+      {.name = "group", .type = MP_STR}, {.name = "seuser", .type = MP_STR},                      \
+      {.name = "serole", .type = MP_STR}, {.name = "setype", .type = MP_STR},                     \
+      {.name = "selevel", .type = MP_STR}, {.name = "unsafe_writes", .type = MP_BOOL, .def = "no"}
+
 #endif

@@ -37,15 +37,7 @@ static const ModParam template_params[] = {
     {.name = "follow", .type = MP_BOOL, .def = "no"},
     {.name = "backup", .type = MP_BOOL, .def = "no"},
     {.name = "validate", .type = MP_STR},
-    /* the common file arguments */
-    {.name = "mode", .type = MP_MODE},
-    {.name = "owner", .type = MP_STR},
-    {.name = "group", .type = MP_STR},
-    {.name = "seuser", .type = MP_STR},
-    {.name = "serole", .type = MP_STR},
-    {.name = "setype", .type = MP_STR},
-    {.name = "selevel", .type = MP_STR},
-    {.name = "unsafe_writes", .type = MP_BOOL, .def = "no"},
+    MOD_FILE_COMMON_PARAMS,
 };
 const ModSchema mod_schema_template = {
     .name = "template",

@@ -63,15 +63,7 @@ static const ModParam yum_repository_params[] = {
     {.name = "timeout", .type = MP_STR},
     {.name = "ui_repoid_vars", .type = MP_STR},
     {.name = "username", .type = MP_STR},
-    /* the file module's common arguments */
-    {.name = "mode", .type = MP_MODE},
-    {.name = "owner", .type = MP_STR},
-    {.name = "group", .type = MP_STR},
-    {.name = "seuser", .type = MP_STR},
-    {.name = "serole", .type = MP_STR},
-    {.name = "setype", .type = MP_STR},
-    {.name = "selevel", .type = MP_STR},
-    {.name = "unsafe_writes", .type = MP_BOOL, .def = "no"},
+    MOD_FILE_COMMON_PARAMS,
 };
 const ModSchema mod_schema_yum_repository = {
     .name = "yum_repository",
