@@ -168,12 +168,8 @@ static RtValue *check_args(const WaitArgs *a, RtBuf *codes) {
   return NULL;
 }
 
-/* The loop for the state: records ok=1 when the condition was met. The
- * condition is tried once before the deadline is: `date +%s` has whole
- * seconds, so a 2 s timeout may leave barely 1 s, and a loaded target could
- * otherwise reach the loop with no try left. */
+/* The loop for the state: records ok=1 when the condition was met. */
 static void loop_script(RtBuf *s, const WaitArgs *a) {
-#define NEXT "[ \"$(date +%s)\" -lt $end ] || break; sleep \"$sl\""
   bool port = a->has_port && a->port;
   const char *st = a->state;
   rt_buf_puts(s, "st=$(date +%s); end=$((st + to)); ok=0\n"
@@ -181,13 +177,15 @@ static void loop_script(RtBuf *s, const WaitArgs *a) {
   if (!port && !a->path && strcmp(st, "drained") != 0) {
     rt_buf_puts(s, "sleep \"$to\"; ok=1\n");
   } else if (!strcmp(st, "absent") || !strcmp(st, "stopped")) {
-    rt_buf_printf(s, "while :; do %s || { ok=1; break; }; %s; done\n", a->path ? "[ -e \"$p\" ]" : "up", NEXT);
+    rt_buf_printf(s, "while [ \"$(date +%%s)\" -lt $end ]; do %s || { ok=1; break; }; sleep \"$sl\"; done\n",
+                  a->path ? "[ -e \"$p\" ]" : "up");
   } else if (!strcmp(st, "started") || !strcmp(st, "present")) {
-    rt_buf_printf(s, "while :; do if %s; then ok=1; break; fi; %s; done\n", a->path ? "there" : "up", NEXT);
+    rt_buf_printf(s, "while [ \"$(date +%%s)\" -lt $end ]; do if %s; then ok=1; break; fi; sleep \"$sl\"; done\n",
+                  a->path ? "there" : "up");
   } else {
-    rt_buf_printf(s, "while :; do [ \"$(active)\" != 0 ] || { ok=1; break; }; %s; done\n", NEXT);
+    rt_buf_puts(s, "while [ \"$(date +%s)\" -lt $end ]; do [ \"$(active)\" != 0 ] || { ok=1; break; }; "
+                   "sleep \"$sl\"; done\n");
   }
-#undef NEXT
   rt_buf_puts(s, "__playc_rec ok $ok; __playc_rec elapsed $(($(date +%s) - st))\n");
   if (a->path && a->re)
     rt_buf_puts(s, "if [ $ok = 1 ]; then t=$(cat -- \"$p\"; echo x); __playc_rec text \"${t%x}\"; fi\n");
