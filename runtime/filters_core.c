@@ -309,7 +309,7 @@ RtValue *rt_f_pow(RtFArgs *a) {
 }
 
 RtValue *rt_f_root(RtFArgs *a) {
-  double x, base = 2;
+  double x = 0, base = 2;
   RtValue *e = math_arg(a->base, &x);
   if (e)
     return math_filter_error("root", e);
