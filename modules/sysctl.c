@@ -139,7 +139,9 @@ RtValue *mod_sysctl(RtHost *h, RtValue *args) {
     goto done;
   const char *proc = mod_rec(&ex, "proc"), *text = mod_rec(&ex, "text") ? mod_rec(&ex, "text") : "";
   /* read_sysctl_file and fix_lines */
-  RtValue *lines = mod_lines(text, strlen(text)), *checked = rt_list_new(8);
+  /* checked: the keys seen so far, a dict for its hash index (a long file
+   * would make a list quadratic) */
+  RtValue *lines = mod_lines(text, strlen(text)), *checked = rt_dict_new(8);
   char *file_value = NULL;
   rt_buf_add(&fixed, "", 0);
   for (size_t i = 0; i < rt_len(lines); i++) {
@@ -153,11 +155,8 @@ RtValue *mod_sysctl(RtHost *h, RtValue *args) {
       free(file_value);
       file_value = rt_xstrdup(v);
     }
-    bool seen = false;
-    for (size_t c = 0; c < rt_len(checked) && !seen; c++)
-      seen = strcmp(rt_list_at(checked, c)->u.str.s, k) == 0;
-    if (!seen) {
-      rt_list_push(checked, rt_strz(k));
+    if (!rt_dict_get(checked, k)) {
+      rt_dict_set(checked, k, rt_none());
       if (strcmp(k, name) != 0)
         rt_buf_printf(&fixed, "%s=%s\n", k, v);
       else if (present)
@@ -167,10 +166,7 @@ RtValue *mod_sysctl(RtHost *h, RtValue *args) {
     free(v);
     free(line);
   }
-  bool named = false;
-  for (size_t c = 0; c < rt_len(checked) && !named; c++)
-    named = strcmp(rt_list_at(checked, c)->u.str.s, name) == 0;
-  if (!named && present)
+  if (!rt_dict_get(checked, name) && present)
     rt_buf_printf(&fixed, "%s=%s\n", name, value);
   rt_decref(lines);
   rt_decref(checked);

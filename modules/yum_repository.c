@@ -101,6 +101,7 @@ typedef struct {
   Sect def; /* DEFAULT */
   Sect *v;
   size_t n, cap;
+  RtValue *index; /* section name → its position in v (a long file stays linear) */
 } Repo;
 
 static void sect_set(Sect *s, const char *k, char *v) {
@@ -130,10 +131,8 @@ static void sect_free(Sect *s) {
 }
 
 static Sect *repo_find(Repo *r, const char *name) {
-  for (size_t i = 0; i < r->n; i++)
-    if (!strcmp(r->v[i].name, name))
-      return &r->v[i];
-  return NULL;
+  RtValue *i = r->index ? rt_dict_get(r->index, name) : NULL;
+  return i ? &r->v[rt_as_int(i)] : NULL;
 }
 
 static Sect *repo_add(Repo *r, const char *name) {
@@ -144,6 +143,9 @@ static Sect *repo_add(Repo *r, const char *name) {
   Sect *s = &r->v[r->n++];
   memset(s, 0, sizeof *s);
   s->name = rt_xstrdup(name);
+  if (!r->index)
+    r->index = rt_dict_new(16);
+  rt_dict_set(r->index, name, rt_int((int64_t)r->n - 1));
   return s;
 }
 
@@ -155,6 +157,10 @@ static void repo_remove(Repo *r, const char *name) {
   sect_free(s);
   memmove(&r->v[i], &r->v[i + 1], (r->n - i - 1) * sizeof *r->v);
   r->n--;
+  rt_decref(r->index);
+  r->index = rt_dict_new(r->n + 1);
+  for (size_t k = 0; k < r->n; k++)
+    rt_dict_set(r->index, r->v[k].name, rt_int((int64_t)k));
 }
 
 static void repo_free(Repo *r) {
@@ -162,6 +168,7 @@ static void repo_free(Repo *r) {
     sect_free(&r->v[i]);
   free(r->v);
   sect_free(&r->def);
+  rt_decref(r->index);
 }
 
 /* The value being read: its lines, joined at the end as the parser does. */
@@ -266,19 +273,21 @@ static const char *repo_parse(Repo *r, const char *text, size_t len) {
   return NULL;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_sect(const void *a, const void *b) {
+  return strcmp((*(const Sect *const *)a)->name, (*(const Sect *const *)b)->name);
+}
 
 /* YumRepo.dump(): sections sorted, each with its items (defaults merged) sorted. */
 static char *repo_dump(const Repo *r) {
   RtBuf b = {0};
   rt_buf_add(&b, "", 0);
-  char **names = rt_xcalloc(r->n + 1, sizeof *names);
+  const Sect **sorted = rt_xcalloc(r->n + 1, sizeof *sorted);
   for (size_t i = 0; i < r->n; i++)
-    names[i] = r->v[i].name;
-  qsort(names, r->n, sizeof *names, cmp_str);
+    sorted[i] = &r->v[i];
+  qsort(sorted, r->n, sizeof *sorted, cmp_sect);
   for (size_t i = 0; i < r->n; i++) {
     Sect merged = {0};
-    const Sect *s = repo_find((Repo *)r, names[i]);
+    const Sect *s = sorted[i];
     for (size_t k = 0; k < r->def.n; k++)
       sect_set(&merged, r->def.keys[k], rt_xstrdup(r->def.vals[k]));
     for (size_t k = 0; k < s->n; k++)
@@ -292,14 +301,14 @@ static char *repo_dump(const Repo *r) {
         ord[y] = ord[y - 1];
         ord[y - 1] = t;
       }
-    rt_buf_printf(&b, "[%s]\n", names[i]);
+    rt_buf_printf(&b, "[%s]\n", s->name);
     for (size_t k = 0; k < merged.n; k++)
       rt_buf_printf(&b, "%s = %s\n", merged.keys[ord[k]], merged.vals[ord[k]]);
     rt_buf_putc(&b, '\n');
     free(ord);
     sect_free(&merged);
   }
-  free(names);
+  free(sorted);
   return rt_buf_take(&b);
 }
 

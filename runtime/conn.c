@@ -8,13 +8,15 @@
  * the record function
  *     __playc_rec() { printf '%s %s\0%s\0' TOKEN "$1" "$2"; }
  * and the helpers of modules/target.c. Each request is then written as
- *     ( SCRIPT
+ *     { ( SCRIPT
  *     ) </dev/null; printf 'TOKEN .end\0SEQ %d\0' $?; printf '\nMARK\n' >&2
+ *     }
  * with TOKEN 96 random bits (24 hex digits) drawn per connection and MARK =
  * __PLAYC_TOKEN_SEQ: one round trip per request, no new process on the
  * controller, no new SSH channel. The subshell keeps `cd`, `exit`, traps and
  * variables of one request from leaking into the next; command stdin, when
- * given, comes from a quoted here-document instead of /dev/null.
+ * given, comes from a quoted here-document instead of /dev/null; the { }
+ * group makes a request that arrives cut short a syntax error, never a run.
  *
  * A record on stdout is TOKEN, a space, the key, a NUL, the value, a NUL.
  * Shell values cannot hold a NUL and nothing on the target knows the token,
@@ -97,7 +99,11 @@ static void build_request(RtShell *s, RtBuf *req, const char *script, const char
                           size_t inlen, const char *mark) {
   if (s->seq == 1)
     put_prelude(s, req);
-  rt_buf_printf(req, "( %s\n)", script);
+  /* In a { } group the shell runs nothing before it has parsed the closing
+   * brace: a connection cut inside the here-document (which a shell reading
+   * end-of-file takes as delimited, and would run) is a syntax error instead,
+   * so a truncated body is never written anywhere. */
+  rt_buf_printf(req, "{ ( %s\n)", script);
   if (in)
     rt_buf_printf(req, " <<'%s_IN'", mark);
   else
@@ -108,6 +114,7 @@ static void build_request(RtShell *s, RtBuf *req, const char *script, const char
     rt_buf_add(req, in, inlen);
     rt_buf_printf(req, "%s%s_IN\n", inlen && in[inlen - 1] == '\n' ? "" : "\n", mark);
   }
+  rt_buf_puts(req, "}\n");
 }
 
 /* ---- the reply: records out of the stdout stream ------------------------------- */

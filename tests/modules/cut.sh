@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# cut.sh — the file-writing modules (copy, lineinfile, replace, blockinfile,
-# ini_file) over SSH, with the connection cut mid-task: every file is
+# cut.sh — the file-writing modules (copy, template, lineinfile, replace,
+# blockinfile, ini_file, authorized_key, known_hosts, sysctl, cron, mount,
+# yum_repository) over SSH, with the connection cut mid-task: every file is
 # either its old or its new version, never a mix. Temp files a cut leaves
 # are counted, not failed: a body sent over SFTP sits in a temp file between
 # two requests, and with the connection gone nothing can remove it (as
 # Ansible's ~/.ansible/tmp files stay when its connection dies).
 #
-# One playbook edits five large files (2 MB each, so that reading, sending
+# One playbook edits twelve large files (about 2 MB each, so that reading, sending
 # and renaming take long enough to be cut). A reference run gives the new
 # versions and the run's length; then the files are reset and the run is
 # repeated, each time killing this harness's sshd session processes (the
@@ -21,10 +22,10 @@ user=$PLAYC_TEST_SSH_USER
 known=(--known-hosts "$H/known_hosts")
 listener=$(head -1 "$H/sshd.pid")
 d=$(shared_dir cut)
-names="copy.txt lif.txt rep.txt blk.txt ini.txt"
+names="copy.txt tpl.txt lif.txt rep.txt blk.txt ini.txt ak.txt kh.txt sysctl.txt cron.txt fstab.txt yum.repo"
 
-/usr/bin/python3 - "$work" <<'EOF'
-import sys
+/usr/bin/python3 - "$work" "$user" <<'EOF'
+import os, sys
 w = sys.argv[1]
 lines = "".join("line %d of a large file\n" % i for i in range(80000))
 for n in ("lif", "rep", "blk"):
@@ -32,6 +33,16 @@ for n in ("lif", "rep", "blk"):
 open(w + "/copy.old", "w").write(lines)
 open(w + "/copy.new", "w").write(lines.replace("large", "LARGE"))
 open(w + "/ini.old", "w").write("[s]\nk = old\n" + "".join("o%d = %d\n" % (i, i) for i in range(130000)))
+open(w + "/tpl.old", "w").write(lines)
+os.makedirs(w + "/templates", exist_ok=True)
+open(w + "/templates/tpl.j2", "w").write("{{ 'templated' | upper }}\n" + lines)
+key = "AAAAC3NzaC1lZDI1NTE5AAAAILAdBIGfGj6p3AQo9kFML+OWVAAb68HYc1TTXTTLgCEU"
+open(w + "/ak.old", "w").write("".join("ssh-ed25519 %s key%d@cut\n" % (key, i) for i in range(25000)))
+open(w + "/kh.old", "w").write("".join("host%d.cut ssh-ed25519 %s\n" % (i, key) for i in range(20000)))
+open(w + "/sysctl.old", "w").write("".join("net.cut.k%d = %d\n" % (i, i) for i in range(100000)))
+open(w + "/cron.old", "w").write("".join("#Ansible: job%d\n* * * * * %s true %d\n" % (i, sys.argv[2], i) for i in range(40000)))
+open(w + "/fstab.old", "w").write("".join("/dev/cut%d /mnt/cut%d ext4 defaults 0 0\n" % (i, i) for i in range(50000)))
+open(w + "/yum.old", "w").write("".join("[r%d]\nname = r%d\nbaseurl = http://127.0.0.1/r%d\n\n" % (i, i, i) for i in range(30000)))
 EOF
 
 cat > "$work/cut.yml" <<EOF
@@ -43,11 +54,18 @@ cat > "$work/cut.yml" <<EOF
     - replace: {path: "$d/rep.txt", regexp: "^line (\\\\d+)5 of", replace: "LINE \\\\g<1>5 of"}
     - blockinfile: {path: "$d/blk.txt", block: "a block", insertbefore: "^line 60000 "}
     - ini_file: {path: "$d/ini.txt", section: s, option: k, value: new}
+    - template: {src: tpl.j2, dest: "$d/tpl.txt"}
+    - authorized_key: {user: "$user", path: "$d/ak.txt", manage_dir: false, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILAdBIGfGj6p3AQo9kFML+OWVAAb68HYc1TTXTTLgCEU added@cut"}
+    - known_hosts: {path: "$d/kh.txt", name: added.cut, key: "added.cut ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILAdBIGfGj6p3AQo9kFML+OWVAAb68HYc1TTXTTLgCEU"}
+    - sysctl: {sysctl_file: "$d/sysctl.txt", name: net.cut.added, value: "1", reload: false}
+    - cron: {cron_file: "$d/cron.txt", user: "$user", name: added, job: "true added"}
+    - mount: {fstab: "$d/fstab.txt", path: /mnt/cut-added, src: /dev/cut-added, fstype: ext4, state: present}
+    - yum_repository: {reposdir: "$d", file: yum, name: added, description: added, baseurl: "http://127.0.0.1/added"}
 EOF
 (cd "$work" && "$PLAYC" cut.yml -o cut) || { bad "compile cut.yml"; finish; exit; }
 
 reset_files() {
-  for n in $names; do cp "$work/${n%.txt}.old" "$d/$n"; done
+  for n in $names; do cp "$work/${n%.*}.old" "$d/$n"; done
   chown "$user" "$d"/*
 }
 # the sshd processes below this harness's listener (the connection's)
@@ -70,7 +88,7 @@ took=$((($(date +%s%N) - t0) / 1000000))
 expect_eq "reference run: exit code" 0 "$rc" || tail -20 "$work/ref.out"
 declare -A old new
 for n in $names; do
-  old[$n]=$(sha1sum < "$work/${n%.txt}.old")
+  old[$n]=$(sha1sum < "$work/${n%.*}.old")
   new[$n]=$(sha1sum < "$d/$n")
   [ "${old[$n]}" != "${new[$n]}" ] || bad "reference run: $n unchanged"
 done
