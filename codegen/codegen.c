@@ -936,7 +936,7 @@ static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
   LLVMValueRef name = cg_cstr(g, e->name), loc = cg_loc(g, e->loc), r;
   if (e->op == IR_METHOD)
     r = CG_CALL(g, CG_rt_method, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
-  else if (e->op == IR_FILTER)
+  else if (e->op == IR_FILTER || e->op == IR_CALL) /* a global (range): its first argument is the base */
     r = CG_CALL(g, CG_rt_filter, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
   else if (kw)
     r = CG_CALL(g, CG_rt_test_kw, name, base, args ? args : cg_null(g), kw, loc);
@@ -1393,7 +1393,10 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_LOOP_CHANGED: return CG_CALL(g, CG_rt_loop_changed, g->host, cg_i32(g, e->slot), cg_expr(g, e->kids[0]));
   case IR_NAMESPACE: return CG_CALL(g, CG_rt_namespace, cg_expr(g, e->kids[0]));
   case IR_SEQ: case IR_STMT_IF: case IR_FOR: case IR_SET: case IR_SETATTR: break; /* cg_stmt */
-  case IR_CALL: break; /* -o refuses calls before codegen (ir_check_build) */
+  case IR_CALL: /* a global function of filters.def; -o refuses other calls (ir_check_build) */
+    if (e->name)
+      return cg_call_filter(g, e);
+    break;
   case IR_NOPS: break;
   }
   PC_UNREACHABLE();

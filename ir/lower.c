@@ -96,7 +96,15 @@ static const IrFilterInfo *lw_find(const IrFilterInfo *t, const char *name) {
     if (strncmp(name, pre[i], strlen(pre[i])) == 0)
       name += strlen(pre[i]);
   for (; t->name; t++)
-    if (strcmp(t->name, name) == 0)
+    if (strcmp(t->name, name) == 0 && !(t->flags & RT_FF_GLOBAL))
+      return t;
+  return NULL;
+}
+
+/* A Jinja global function of filters.def (range), by its plain name. */
+static const IrFilterInfo *lw_find_global(const char *name) {
+  for (const IrFilterInfo *t = lw_filters; t->name; t++)
+    if ((t->flags & RT_FF_GLOBAL) && strcmp(t->name, name) == 0)
       return t;
   return NULL;
 }
@@ -671,8 +679,26 @@ static IrExpr *lw_lookup_query(Lw *l, const JExpr *j, IrExpr *e, bool query) {
   return e;
 }
 
-/* A call: a method, lookup()/query()/q(); other callables (range(), dict(),
- * namespace() ...) are planned and refused by -o. */
+/* range(start, stop, step), Python's: its arity checked here as Python's
+ * TypeErrors word it; an IR_CALL named after its filters.def row, whose
+ * kids are the arguments. */
+static IrExpr *lw_global_call(Lw *l, const JExpr *j, const IrFilterInfo *g) {
+  int npos = j->nkids - 1 - j->nkw;
+  if (j->nkw)
+    pc_error_at(l->c, j->loc, "%s() takes no keyword arguments", g->name);
+  else if (npos < 1)
+    pc_error_at(l->c, j->loc, "%s expected at least 1 argument, got 0", g->name);
+  else if (npos > 3)
+    pc_error_at(l->c, j->loc, "%s expected at most 3 arguments, got %d", g->name, npos);
+  IrExpr *e = ir_expr_new(l->c, IR_CALL, g->type, j->loc);
+  e->name = g->name;
+  for (int i = 1; i < j->nkids; i++)
+    ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
+  return e;
+}
+
+/* A call: a method, lookup()/query()/q(), range(); other callables (dict(),
+ * lipsum() ...) are planned and refused by -o (namespace() is a statement's). */
 static IrExpr *lw_call_expr(Lw *l, const JExpr *j) {
   const JExpr *callee = j->kids[0];
   if (callee->kind == J_GETATTR)
@@ -680,6 +706,10 @@ static IrExpr *lw_call_expr(Lw *l, const JExpr *j) {
   if (callee->kind == J_NAME && !j->unsupported &&
       (!strcmp(callee->name, "lookup") || !strcmp(callee->name, "query") || !strcmp(callee->name, "q")))
     return lw_lookup_call(l, j, callee->name[0] == 'q');
+  const IrFilterInfo *g = callee->kind == J_NAME && !j->unsupported && !lw_local(l, callee->name)
+                              ? lw_find_global(callee->name) : NULL;
+  if (g)
+    return lw_global_call(l, j, g);
   IrExpr *e = ir_expr_new(l->c, IR_CALL, TY_ANY, j->loc);
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));

@@ -246,6 +246,12 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     o_f(f, "%s %s", ir_op_names[e->op], e->name); /* lookup()/query(): the plugin's name */
     pr_kids(pr, e, 0);
     break;
+  case IR_CALL: /* a global function, by name */
+    if (!e->name)
+      goto plain;
+    o_f(f, "%s %s", ir_op_names[e->op], e->name);
+    pr_kids(pr, e, 0);
+    break;
   case IR_FILTER: case IR_TEST: case IR_METHOD:
     o_f(f, "%s %s", ir_op_names[e->op], e->name);
     pr_kids(pr, e, 0);

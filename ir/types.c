@@ -112,7 +112,8 @@ static void ty_expr(PcCtx *c, IrExpr *e, bool root) {
   case IR_RENDER: e->type = TY_STR; break;
   case IR_LOOKUP: e->type = e->b ? TY_ANY : TY_LIST; break; /* with_<lookup>: always a list */
   case IR_METHOD: e->type = ty_method(c, e); break;
-  case IR_CALL: case IR_LOCAL: e->type = TY_ANY; break;
+  case IR_CALL: e->type = e->name ? ty_filter(e->name) : TY_ANY; break; /* a global: range() */
+  case IR_LOCAL: e->type = TY_ANY; break;
   case IR_SEQ: case IR_STMT_IF: case IR_FOR: case IR_SET: case IR_SETATTR: e->type = TY_NONE; break;
   case IR_CAPTURE: case IR_LOOP_CALL: e->type = TY_STR; break;
   case IR_LOOP_CHANGED: e->type = TY_BOOL; break;

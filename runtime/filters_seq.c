@@ -1184,3 +1184,42 @@ RtValue *rt_f_rekey_on_member(RtFArgs *a) {
   }
   return out;
 }
+
+/* range(stop), range(start, stop[, step]): Jinja's global, Python's range
+ * made a list (Ansible's environment is not sandboxed: no MAX_RANGE; a range
+ * past RT_RANGE_MAX items is a MemoryError here rather than a controller
+ * that allocates until it dies). */
+#define RT_RANGE_MAX 100000000LL
+static bool range_int(RtValue *v, int64_t *out, RtValue **err) {
+  if (rt_kind(v) != RT_INT && rt_kind(v) != RT_BOOL) {
+    *err = rt_type_error("'%s' object cannot be interpreted as an integer", rt_type_name(v));
+    return false;
+  }
+  *out = rt_as_int(v);
+  return true;
+}
+
+RtValue *rt_g_range(RtFArgs *a) {
+  int64_t start = 0, stop = 0, step = 1;
+  RtValue *err = NULL;
+  if (!a->p[0]) {
+    if (!range_int(a->base, &stop, &err))
+      return err;
+  } else if (!range_int(a->base, &start, &err) || !range_int(a->p[0], &stop, &err) ||
+             (a->p[1] && !range_int(a->p[1], &step, &err))) {
+    return err;
+  }
+  if (step == 0)
+    return rt_error_exc(RT_EXC_VALUE, "range() arg 3 must not be zero");
+  /* the count, without overflow: (stop - start + step -/+ 1) / step in 128 bits */
+  __int128 span = step > 0 ? (__int128)stop - start : (__int128)start - stop;
+  __int128 st = step > 0 ? step : -(__int128)step;
+  __int128 n = span > 0 ? (span + st - 1) / st : 0;
+  if (n > RT_RANGE_MAX)
+    return rt_error_exc(RT_EXC_MEMORY, "range() of %lld items is more than playc builds (%lld)",
+                        (long long)n, RT_RANGE_MAX);
+  RtValue *l = rt_list_new((size_t)n);
+  for (int64_t i = 0; i < (int64_t)n; i++)
+    rt_list_push(l, rt_int((int64_t)(start + (__int128)i * step)));
+  return l;
+}

@@ -24,7 +24,9 @@ enum {
   RT_FF_UNDEF = 1,      /* the value may be undefined (default, mandatory; tests that only look at its type) */
   RT_FF_UNDEF_ARGS = 2, /* arguments may be undefined: the filter touches only the one it returns */
   RT_FF_TEXT = 4,       /* Ansible's STRING_TYPE_FILTERS: the text is never turned back into data */
-  RT_FF_PLANNED = 8     /* Ansible's, not implemented by playc yet: planned, refused by -o */
+  RT_FF_PLANNED = 8,    /* Ansible's, not implemented by playc yet: planned, refused by -o */
+  RT_FF_GLOBAL = 16     /* a Jinja global function (range): called, never a filter; its first
+                           argument is the row's filtered value */
 };
 
 #define RT_SIG_MAX 16
