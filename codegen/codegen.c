@@ -40,6 +40,7 @@
   X(rt_str, "ppl")                                                                        \
   X(rt_list_new, "pl")                                                                    \
   X(rt_list_push, "vpp")                                                                  \
+  X(rt_list_tuple, "pp")                                                                  \
   X(rt_dict_new, "pl")                                                                    \
   X(rt_dict_put, "vpplp")                                                                 \
   X(rt_decref, "vp")                                                                      \
@@ -795,7 +796,8 @@ static LLVMValueRef cg_list_item(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef
 }
 
 static LLVMValueRef cg_list(Cg *g, const IrExpr *e) {
-  return cg_kids(g, e, 0, CG_CALL(g, CG_rt_list_new, cg_i64(g, e->nkids)), cg_list_item);
+  LLVMValueRef l = cg_kids(g, e, 0, CG_CALL(g, CG_rt_list_new, cg_i64(g, e->nkids)), cg_list_item);
+  return e->b ? CG_CALL(g, CG_rt_list_tuple, l) : l; /* (a, b) */
 }
 
 /* A dict key must be known at compile time (rt_dict_put takes bytes); keys

@@ -716,6 +716,7 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   e = ir_expr_new(l->c, ops[j->kind], TY_UNDEF, j->loc);
   e->name = j->name;
   e->binop = (int32_t)j->op;
+  e->b = j->kind == J_TUPLE; /* IR_LIST: a tuple */
   if (j->kind == J_IF) { /* IR order: cond, then, else; jinja.h's too */
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[0]));
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[1]));

@@ -537,11 +537,17 @@ bad:
 
 /* Items of a [..] or (..) or {..} after its opening bracket. */
 static RtValue *lit_seq(Lit *l, char close, bool dict, int depth) {
-  RtValue *c = dict ? rt_dict_new(4) : rt_list_new(4);
+  RtValue *c = dict ? rt_dict_new(4) : close == ')' ? rt_tuple_new(4) : rt_list_new(4);
+  bool comma = false;
   for (;;) {
     ws(l);
     if (l->p < l->end && *l->p == close) {
       l->p++;
+      if (close == ')' && c->u.list.len == 1 && !comma) { /* (x) is x, (x,) a tuple */
+        RtValue *x = rt_incref(c->u.list.items[0]);
+        rt_decref(c);
+        return x;
+      }
       return c;
     }
     RtValue *k = lit_value(l, depth + 1);
@@ -567,12 +573,11 @@ static RtValue *lit_seq(Lit *l, char close, bool dict, int depth) {
     ws(l);
     if (l->p < l->end && *l->p == ',') {
       l->p++;
+      comma = true;
       continue;
     }
-    if (l->p < l->end && *l->p == close) {
-      l->p++;
-      return c;
-    }
+    if (l->p < l->end && *l->p == close)
+      continue; /* closed above */
     goto bad;
   }
 bad:

@@ -478,7 +478,8 @@ static RtValue *ev_expr(Ev *ev, const JExpr *j) {
   case J_IF: return ev_if(ev, j);
   case J_LIST: case J_TUPLE: {
     RtValue *l = ev_list(ev, j, 0, j->nkids);
-    return l ? l : rt_list_new(0);
+    l = l ? l : rt_list_new(0);
+    return j->kind == J_TUPLE ? rt_list_tuple(l) : l;
   }
   case J_DICT: return ev_dict(ev, j);
   case J_CONCAT: return ev_concat(ev, j);

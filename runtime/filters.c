@@ -185,7 +185,7 @@ const char *rt_type_name(const RtValue *v) {
   case RT_INT: return "int";
   case RT_FLOAT: return "float";
   case RT_STR: return "str";
-  case RT_LIST: return "list";
+  case RT_LIST: return rt_is_tuple(v) ? "tuple" : "list";
   case RT_DICT: return "dict";
   default: return "AnsibleUndefined";
   }
@@ -260,8 +260,6 @@ RtValue *rt_iter_list(RtValue *v) {
   default: return rt_type_error("'%s' object is not iterable", rt_type_name(v));
   }
 }
-
-RtValue *rt_tuple_new(size_t n) { return rt_list_new(n); }
 
 RtValue *rt_native_text(RtValue *s) {
   if (!rt_sole_ref(s)) { /* shared: mark a copy of its own */

@@ -767,7 +767,7 @@ RtValue *rt_f_product(RtFArgs *a) {
       RtValue *pool = rt_list_at(all, i), *next = rt_list_new(rt_len(acc) * rt_len(pool) + 1);
       for (size_t x = 0; x < rt_len(acc); x++)
         for (size_t y = 0; y < rt_len(pool); y++) {
-          RtValue *t = rt_list_copy(rt_list_at(acc, x));
+          RtValue *t = rt_list_tuple(rt_list_copy(rt_list_at(acc, x)));
           rt_list_push(t, rt_incref(rt_list_at(pool, y)));
           rt_list_push(next, t);
         }

@@ -568,8 +568,12 @@ static RtValue *format_spec(RtBuf *out, RtValue *v, const char *spec, size_t sl)
     if (type && type != 's')
       return rt_error_exc(RT_EXC_VALUE, "Unknown format code '%c' for object of type '%s'", type, rt_type_name(v));
     rt_render_str(&body, v);
-    if (prec >= 0 && (size_t)prec < body.len) /* bytes: ASCII text for now */
-      body.len = (size_t)prec;
+    if (prec >= 0) { /* the first `prec` code points */
+      size_t at = 0;
+      for (int64_t c = 0; c < prec && at < body.len; c++)
+        rt_utf8_next(body.data, body.len, &at);
+      body.len = at;
+    }
   } else if (k != RT_FLOAT && (!type || strchr("dxXob", type))) {
     int64_t x = rt_as_int(v);
     uint64_t ux = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;

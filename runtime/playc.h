@@ -344,6 +344,8 @@ RtValue *rt_str(const char *s, size_t len);
 /* List builder: rt_list_new(n) then rt_list_push (takes `item`) n times. */
 RtValue *rt_list_new(size_t cap);
 void rt_list_push(RtValue *list, RtValue *item);
+/* Makes the list just built a tuple (`(a, b)`): takes and returns `list`. */
+RtValue *rt_list_tuple(RtValue *list);
 /* Dict builder: rt_dict_new(n) then rt_dict_put (takes `val`; key copied).
  * Keeps insertion order; a repeated key keeps its first position, last value. */
 RtValue *rt_dict_new(size_t cap);

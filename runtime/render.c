@@ -116,15 +116,19 @@ static void render(RtBuf *b, const RtValue *v, bool repr) {
     else
       rt_buf_add(b, v->u.str.s, v->u.str.len);
     break;
-  case RT_LIST:
-    rt_buf_putc(b, '[');
+  case RT_LIST: {
+    bool tuple = rt_is_tuple(v);
+    rt_buf_putc(b, tuple ? '(' : '[');
     for (size_t i = 0; i < v->u.list.len; i++) {
       if (i)
         rt_buf_puts(b, ", ");
       render(b, v->u.list.items[i], true);
     }
-    rt_buf_putc(b, ']');
+    if (tuple && v->u.list.len == 1)
+      rt_buf_putc(b, ','); /* (1,) */
+    rt_buf_putc(b, tuple ? ')' : ']');
     break;
+  }
   case RT_DICT:
     rt_buf_putc(b, '{');
     for (size_t i = 0; i < v->u.dict.len; i++) {

@@ -190,7 +190,14 @@ static inline bool rt_sole_ref(const RtValue *v) { return __atomic_load_n(&v->re
 enum { RT_VF_NATIVE_TEXT = 1, RT_VF_MARKUP = 2 /* markupsafe's Markup (escape, safe): not escaped again */,
        RT_VF_NAMESPACE = 4 /* a dict made by namespace(): `{% set ns.x = v %}` may assign to it */,
        RT_VF_UNSAFE = 8 /* a string Ansible marks unsafe (AnsibleUnsafeText: registered results,
-                           facts, lookup results): never templated (eval.c) */ };
+                           facts, lookup results): never templated (eval.c) */,
+       RT_VF_TUPLE = 16 /* a list that is Python's tuple: printed (a, b), never equal to a list */ };
+
+/* Tuples are lists flagged RT_VF_TUPLE (rt_tuple_new or playc.h's
+ * rt_list_tuple): every list operation reads them, and what tells them
+ * apart is where Python does (str/repr, ==, +, type names). */
+static inline bool rt_is_tuple(const RtValue *v) { return v->kind == RT_LIST && (v->flags & RT_VF_TUPLE); }
+RtValue *rt_tuple_new(size_t cap);
 
 /* Constructors beyond playc.h's. */
 RtValue *rt_strz(const char *s);                      /* from a C string */
@@ -221,7 +228,8 @@ RtValue *rt_dict_get(const RtValue *dict, const char *key); /* NULL if absent */
  * building its result. Takes `val`. */
 void rt_dict_set(RtValue *dict, const char *key, RtValue *val);
 void rt_dict_del(RtValue *dict, const char *key);
-/* A shallow copy with refs == 1 (for copy-on-write of shared dicts). */
+/* A shallow copy with refs == 1 (for copy-on-write of shared dicts); a
+ * tuple's copy is a list. */
 RtValue *rt_dict_copy(const RtValue *dict);
 RtValue *rt_list_copy(const RtValue *list);
 
@@ -249,7 +257,7 @@ void rt_render_json(RtBuf *b, const RtValue *v, int indent, bool sort_keys);
  * value, or an error value (new reference either way). */
 RtValue *rt_yaml_dump_callback(const RtValue *v);
 /* Parses a Python literal (ast.literal_eval subset: str, int, float, True,
- * False, None, list, tuple→list, dict). NULL when `s` is not one. */
+ * False, None, list, tuple, dict). NULL when `s` is not one. */
 RtValue *rt_parse_pyliteral(const char *s, size_t len);
 /* Parses JSON text (jansson); NULL with *err set (malloc'd) on bad input. */
 RtValue *rt_parse_json(const char *s, size_t len, char **err);

@@ -84,7 +84,7 @@ RtValue *rt_tpl_single(RtValue *v) {
     return rt_error_of(v);
   if (rt_too_deep(v))
     return rt_too_deep_error();
-  if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT)
+  if ((rt_kind(v) == RT_LIST && !rt_is_tuple(v)) || rt_kind(v) == RT_DICT) /* a tuple's text "(1, 2)" stays text */
     return rt_unsafe_taint(rt_incref(v), v, NULL, NULL); /* str() then literal_eval gives the same value back */
   if (rt_kind(v) == RT_BOOL)
     return rt_incref(v);

@@ -273,6 +273,17 @@ RtValue *rt_list_new(size_t cap) {
   return v;
 }
 
+RtValue *rt_tuple_new(size_t cap) {
+  RtValue *v = rt_list_new(cap);
+  v->flags |= RT_VF_TUPLE;
+  return v;
+}
+
+RtValue *rt_list_tuple(RtValue *list) {
+  list->flags |= RT_VF_TUPLE;
+  return list;
+}
+
 void rt_list_push(RtValue *list, RtValue *item) {
   if (list->u.list.len == list->u.list.cap) {
     list->u.list.cap *= 2;
@@ -384,7 +395,7 @@ static bool equal(const RtValue *a, const RtValue *b, bool top) {
     return !(top && a->kind == RT_FLOAT && isnan(a->u.f));
   if (numeric(a) && numeric(b)) /* exact, as Python compares int and float */
     return rt_arith_cmp(rt_num_of(a), rt_num_of(b)) == 0;
-  if (a->kind != b->kind)
+  if (a->kind != b->kind || rt_is_tuple(a) != rt_is_tuple(b))
     return false;
   switch ((RtKind)a->kind) {
   case RT_NONE:

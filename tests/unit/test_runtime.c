@@ -254,7 +254,15 @@ static void test_data(void) {
   CHECK(v && str_is(v, "{'b': [1, 2.5, None, True]}"));
   const char *py = "{'a': [1, 'x\\'y'], 'b': (None, False)}";
   v = rt_parse_pyliteral(py, strlen(py));
-  CHECK(v && str_is(v, "{'a': [1, \"x'y\"], 'b': [None, False]}"));
+  CHECK(v && str_is(v, "{'a': [1, \"x'y\"], 'b': (None, False)}"));
+  v = rt_parse_pyliteral("(1)", 3); /* parentheses alone make no tuple */
+  CHECK(v && rt_kind(v) == RT_INT);
+  rt_decref(v);
+  v = rt_parse_pyliteral("[(1,), ()]", 10);
+  RtValue *empty = rt_list_new(0); /* () is no [] */
+  CHECK(v && rt_is_tuple(rt_list_at(v, 0)) && !rt_equal(rt_list_at(v, 1), empty));
+  rt_decref(empty);
+  CHECK(v && str_is(v, "[(1,), ()]"));
   CHECK(rt_parse_pyliteral("[1, 2", 5) == NULL);
 }
 
