@@ -800,23 +800,17 @@ static LLVMValueRef cg_list(Cg *g, const IrExpr *e) {
   return e->b ? CG_CALL(g, CG_rt_list_tuple, l) : l; /* (a, b) */
 }
 
-/* A dict key must be known at compile time (rt_dict_put takes bytes); keys
- * that are scalars are spelled as Python's str() spells them. */
+/* A dict key put as bytes (rt_dict_put) is a string constant; keys of
+ * other kinds (`{1: 'a'}` keeps an int key, as Python's dict) go through
+ * rt_dict_put_value. */
 static bool cg_dict_key(const IrExpr *k, char *buf, size_t cap, const char **s, size_t *len) {
-  *s = buf;
+  (void)buf, (void)cap;
   if (k->op == IR_CONST && k->type == TY_STR) {
     *s = k->s ? k->s : "";
     *len = k->s ? k->slen : 0;
     return true;
   }
-  if (k->op == IR_CONST && k->type == TY_INT)
-    snprintf(buf, cap, "%lld", (long long)k->i);
-  else if (k->op == IR_CONST && k->type == TY_BOOL)
-    snprintf(buf, cap, "%s", k->b ? "True" : "False");
-  else
-    return false;
-  *len = strlen(buf);
-  return true;
+  return false;
 }
 
 /* One entry k: v of a dict whose keys are all constants. */

@@ -555,17 +555,20 @@ static RtValue *lit_seq(Lit *l, char close, bool dict, int depth) {
       goto bad;
     if (dict) {
       ws(l);
-      if (l->p >= l->end || *l->p != ':' || rt_kind(k) != RT_STR) {
-        rt_decref(k);
+      RtValue *key = rt_dict_key_encode(k); /* {1: 'a'} keeps its int key */
+      rt_decref(k);
+      if (l->p >= l->end || *l->p != ':' || rt_is_error(key)) {
+        rt_decref(key);
         goto bad;
       }
+      k = key;
       l->p++;
       RtValue *v = lit_value(l, depth + 1);
       if (!v) {
         rt_decref(k);
         goto bad;
       }
-      rt_dict_put(c, k->u.str.s, k->u.str.len, v);
+      rt_dict_put_key(c, k, v);
       rt_decref(k);
     } else {
       rt_list_push(c, k);

@@ -244,7 +244,7 @@ RtValue *rt_iter_list(RtValue *v) {
   case RT_DICT: {
     RtValue *l = rt_list_new(rt_len(v));
     for (size_t i = 0; i < rt_len(v); i++)
-      rt_list_push(l, rt_incref(v->u.dict.ents[i].key));
+      rt_list_push(l, rt_dict_key_value(v->u.dict.ents[i].key));
     return l;
   }
   case RT_STR: {

@@ -765,7 +765,7 @@ RtValue *rt_m_copy(RtFArgs *a) {
 }
 
 RtValue *rt_m_get(RtFArgs *a) {
-  RtValue *k = a->p[0], *v = rt_kind(k) == RT_STR ? rt_dict_get(a->base, k->u.str.s) : NULL;
+  RtValue *k = a->p[0], *v = rt_dict_get_value(a->base, k);
   if (v)
     return rt_incref(v);
   return a->p[1] ? rt_incref(a->p[1]) : rt_none();
@@ -780,11 +780,11 @@ static RtValue *entries(RtFArgs *a, int what) {
     RtValue *k = d->u.dict.ents[i].key, *v = d->u.dict.ents[i].val;
     if (what == 2) {
       RtValue *t = rt_tuple_new(2);
-      rt_list_push(t, rt_incref(k));
+      rt_list_push(t, rt_dict_key_value(k));
       rt_list_push(t, rt_incref(v));
       rt_list_push(out, t);
     } else {
-      rt_list_push(out, rt_incref(what ? v : k));
+      rt_list_push(out, what ? rt_incref(v) : rt_dict_key_value(k));
     }
   }
   return out;

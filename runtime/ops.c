@@ -136,7 +136,11 @@ static RtValue *contains(RtValue *item, RtValue *seq) {
         return rt_bool(true);
     return rt_bool(false);
   case RT_DICT:
-    return rt_bool(rt_kind(item) == RT_STR && rt_dict_get(seq, item->u.str.s) != NULL);
+    if (rt_kind(item) == RT_LIST && !rt_is_tuple(item))
+      return rt_type_error("unhashable type: 'list'");
+    if (rt_kind(item) == RT_DICT)
+      return rt_type_error("unhashable type: 'dict'");
+    return rt_bool(rt_dict_get_value(seq, item) != NULL);
   default:
     return rt_type_error("argument of type '%s' is not iterable", type_name(seq));
   }
@@ -278,15 +282,22 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
   if (e)
     return e;
   if (rt_kind(a) == RT_DICT) {
+    RtValue *v = rt_dict_get_value(a, key);
+    if (v)
+      return rt_incref(v);
+    /* Jinja's words: a missing string is an attribute, any other key an
+     * element (the type unquoted, the key's repr) */
     RtBuf k = {0};
-    rt_render_str(&k, key);
-    RtValue *v = rt_kind(key) == RT_STR ? rt_dict_get(a, key->u.str.s) : NULL;
-    RtValue *r = v ? rt_incref(v) : NULL;
-    if (!r) {
-      char *hint = rt_xasprintf("'%s' has no attribute '%s'", jinja_type(a), k.data ? k.data : "");
-      r = rt_undef_at(k.data ? k.data : "", hint, loc);
-      free(hint);
+    char *hint;
+    if (rt_kind(key) == RT_STR) {
+      rt_render_str(&k, key);
+      hint = rt_xasprintf("'%s' has no attribute '%s'", jinja_type(a), k.data ? k.data : "");
+    } else {
+      rt_render_repr(&k, key);
+      hint = rt_xasprintf("%s has no element %s", jinja_type(a), k.data ? k.data : "");
     }
+    RtValue *r = rt_undef_at(k.data ? k.data : "", hint, loc);
+    free(hint);
     rt_buf_free(&k);
     return r;
   }

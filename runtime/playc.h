@@ -451,9 +451,8 @@ RtValue *rt_tpl_end_str(RtTpl *t);       /* frees t */
  * ending the file's source (`newlines` of them) that the text lacks are
  * added, `nl` (`nllen` bytes) each, as Ansible's preserve_trailing_newlines. */
 RtValue *rt_tpl_end_file(RtTpl *t, int64_t newlines, const char *nl, int64_t nllen); /* frees t */
-/* A dict entry of a dict with a key computed at run time (`{k: v}` with k
- * not a constant): puts v under str(k), as constant keys are spelled, and
- * returns d; or releases d and v and returns the error: k's own, or Python's
+/* A dict entry of a dict with a key computed at run time or not a string
+ * (`{k: v}`, `{1: v}`): puts v under k (any hashable kind) and returns d; or releases d and v and returns the error: k's own, or Python's
  * TypeError "unhashable type: 'list'" (or 'dict') for a list or dict key.
  * When d is already an error (an earlier entry's), releases v and returns d.
  * Takes d and v, borrows k. */

@@ -126,7 +126,7 @@ typedef enum RtExc {
 const char *rt_exc_name(RtExc exc);
 
 typedef struct RtDictEntry {
-  RtValue *key; /* always RT_STR for now; keys are strings in YAML/JSON data */
+  RtValue *key; /* an RT_STR; a key of another kind is encoded (dictkey.c) */
   RtValue *val;
 } RtDictEntry;
 
@@ -191,7 +191,8 @@ enum { RT_VF_NATIVE_TEXT = 1, RT_VF_MARKUP = 2 /* markupsafe's Markup (escape, s
        RT_VF_NAMESPACE = 4 /* a dict made by namespace(): `{% set ns.x = v %}` may assign to it */,
        RT_VF_UNSAFE = 8 /* a string Ansible marks unsafe (AnsibleUnsafeText: registered results,
                            facts, lookup results): never templated (eval.c) */,
-       RT_VF_TUPLE = 16 /* a list that is Python's tuple: printed (a, b), never equal to a list */ };
+       RT_VF_TUPLE = 16 /* a list that is Python's tuple: printed (a, b), never equal to a list */,
+       RT_VF_KEY = 32 /* an encoded dict key holding its key's repr past its bytes (dictkey.c) */ };
 
 /* Tuples are lists flagged RT_VF_TUPLE (rt_tuple_new or playc.h's
  * rt_list_tuple): every list operation reads them, and what tells them
@@ -228,6 +229,26 @@ RtValue *rt_dict_get(const RtValue *dict, const char *key); /* NULL if absent */
  * building its result. Takes `val`. */
 void rt_dict_set(RtValue *dict, const char *key, RtValue *val);
 void rt_dict_del(RtValue *dict, const char *key);
+/* The value under the key of bytes `key` (`len` of them), borrowed; NULL if absent. */
+RtValue *rt_dict_get_n(const RtValue *dict, const char *key, size_t len);
+/* Keys of any hashable kind (dictkey.c). A dict's entry keys are strings;
+ * a key that is an int, float, bool, None or tuple is stored encoded: a
+ * string of 0xff then a form equal for keys Python finds equal (1, 1.0,
+ * True), which no text has. rt_dict_key_encode gives the entry key for
+ * `k` (new reference: `k` itself for a string; a TypeError "unhashable
+ * type" for a list or dict, `k`'s error for an error);
+ * rt_dict_key_value the key as programs see it (new reference: an int for
+ * an encoded 1). rt_dict_put_key puts under entry key `key` (borrowed; a
+ * new entry keeps it, an existing one its first key) and takes `val`. */
+bool rt_dict_key_encoded(const RtValue *key);
+RtValue *rt_dict_key_encode(RtValue *k);
+RtValue *rt_dict_key_value(RtValue *key);
+void rt_dict_put_key(RtValue *dict, RtValue *key, RtValue *val);
+/* The value under key `k` of any kind (borrowed), NULL if absent or unhashable. */
+RtValue *rt_dict_get_value(const RtValue *dict, RtValue *k);
+/* Appends the text json.dumps makes of entry key `key`: the string, or
+ * 1, 2.5, true, null for an encoded one. */
+void rt_dict_key_json(RtBuf *b, RtValue *key);
 /* A shallow copy with refs == 1 (for copy-on-write of shared dicts); a
  * tuple's copy is a list. */
 RtValue *rt_dict_copy(const RtValue *dict);

@@ -140,25 +140,18 @@ RtValue *rt_tpl_end_file(RtTpl *t, int64_t newlines, const char *nl, int64_t nll
 }
 
 RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v) {
-  RtValue *err = NULL;
   if (rt_is_error(d)) { /* an earlier entry failed: the dict is that error */
     rt_decref(v);
     return d;
   }
-  if (rt_is_error(k))
-    err = rt_error_of(k);
-  else if (rt_kind(k) == RT_LIST || rt_kind(k) == RT_DICT)
-    err = rt_type_error("unhashable type: '%s'", rt_kind(k) == RT_LIST ? "list" : "dict");
-  if (err) {
+  RtValue *key = rt_dict_key_encode(k);
+  if (rt_is_error(key)) {
     rt_decref(d);
     rt_decref(v);
-    return err;
+    return key;
   }
-  RtBuf key = {0};
-  rt_render_str(&key, k);
-  rt_buf_add(&key, "", 0);
-  rt_dict_put(d, key.data, key.len, v);
-  rt_buf_free(&key);
+  rt_dict_put_key(d, key, v);
+  rt_decref(key);
   return d;
 }
 
