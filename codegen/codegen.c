@@ -66,6 +66,7 @@
   X(rt_tpl_end_str, "pp")                                                                 \
   X(rt_tpl_end_file, "pplpl")                                                             \
   X(rt_dict_put_value, "pppp")                                                            \
+  X(rt_tpl_type_error, "ppp")                                                             \
   X(rt_lookup, "pppppp")                                                                  \
   X(rt_lookup_fn, "pppppp")                                                               \
   X(rt_method, "pppppp")                                                                  \
@@ -1353,6 +1354,12 @@ static LLVMValueRef cg_call_root(Cg *g, const IrExpr *root);
 
 /* Generates `e` as a boxed value: a new reference (maybe an error value);
  * a reference to another root is a call, a heavy sub-expression a part. */
+/* A playbook string's template: a TypeError in it becomes the error Ansible's
+ * templar raises, which names the template's text (a constant). */
+static LLVMValueRef cg_tpl_src(Cg *g, const IrExpr *e, LLVMValueRef v) {
+  return e->tpl_src ? CG_CALL(g, CG_rt_tpl_type_error, v, cg_cstr(g, e->tpl_src)) : v;
+}
+
 static LLVMValueRef cg_expr(Cg *g, const IrExpr *e) {
   if (cg_is_call(g, e))
     return cg_call_root(g, e);
@@ -1379,8 +1386,8 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_AND: case IR_OR: return cg_andor(g, e);
   case IR_FILTER: case IR_TEST: case IR_METHOD: return cg_call_filter(g, e);
   case IR_IF: return cg_if(g, e);
-  case IR_TEMPLATE: case IR_RENDER: return cg_template(g, e);
-  case IR_SINGLE: return cg_single(g, e);
+  case IR_TEMPLATE: case IR_RENDER: return cg_tpl_src(g, e, cg_template(g, e));
+  case IR_SINGLE: return cg_tpl_src(g, e, cg_single(g, e));
   case IR_COND: return cg_cond(g, e);
   case IR_LOOKUP: return cg_lookup(g, e);
   case IR_LOCAL: return cg_local(g, e);

@@ -127,6 +127,8 @@ struct IrExpr {
   /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
   const char **kwnames;
   const char *src; /* for roots: the source text it came from (plans, messages) */
+  const char *tpl_src; /* SINGLE/TEMPLATE of a playbook string: its text, for the message of a
+                          TypeError Ansible's templar wraps ("... occurred on (<text>)"), never run */
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
   int32_t nkw;
   /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots

@@ -1413,15 +1413,18 @@ static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
   JTemplate *t = fe_jinja_parse_template(l->c, s, loc);
   if (!t)
     return lw_const_str(l, s, strlen(s), loc);
-  if (t->has_stmt)
-    return lw_template_stmts(l, s, loc);
-  if (t->nparts == 1 && t->parts[0].expr) {
-    IrExpr *e = ir_expr_new(l->c, IR_SINGLE, TY_UNDEF, loc);
+  IrExpr *e;
+  if (t->has_stmt) {
+    e = lw_template_stmts(l, s, loc);
+  } else if (t->nparts == 1 && t->parts[0].expr) {
+    e = ir_expr_new(l->c, IR_SINGLE, TY_UNDEF, loc);
     ir_expr_add_kid(l->c, e, lw_jexpr(l, t->parts[0].expr));
-    return e;
+  } else {
+    e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
+    lw_parts(l, e, t, loc);
   }
-  IrExpr *e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
-  lw_parts(l, e, t, loc);
+  if (e->op == IR_SINGLE || e->op == IR_TEMPLATE)
+    e->tpl_src = s;
   return e;
 }
 

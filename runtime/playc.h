@@ -457,6 +457,10 @@ RtValue *rt_tpl_end_file(RtTpl *t, int64_t newlines, const char *nl, int64_t nll
  * When d is already an error (an earlier entry's), releases v and returns d.
  * Takes d and v, borrows k. */
 RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v);
+/* The value of a playbook string's template `v` (taken) whose text is
+ * `src`: a TypeError becomes Ansible's templar error "Unexpected templating
+ * type error occurred on (<src>): <msg>. <msg>"; anything else is v. */
+RtValue *rt_tpl_type_error(RtValue *v, const char *src);
 /* Ansible gives a rendered template back the newlines its source ended
  * with and Jinja2 dropped (Templar's preserve_trailing_newlines): the text
  * so far gets newlines up to `n` at its end. */

@@ -162,3 +162,11 @@ void rt_tpl_newlines(RtTpl *t, int32_t n) {
   for (; have < n; have++)
     rt_buf_add(&t->text, "\n", 1);
 }
+
+RtValue *rt_tpl_type_error(RtValue *v, const char *src) {
+  if (rt_kind(v) != RT_ERROR || v->u.err.exc != RT_EXC_TYPE)
+    return v;
+  RtValue *e = rt_error("Unexpected templating type error occurred on (%s): %s. %s", src, v->u.err.msg, v->u.err.msg);
+  rt_decref(v);
+  return e;
+}
