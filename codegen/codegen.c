@@ -89,6 +89,7 @@
   X(rt_local_set, "vpip")                                                                 \
   X(rt_local_unpack, "ppplp")                                                              \
   X(rt_local_set_item, "vpipl")                                                           \
+  X(rt_local_method, "ppipppp")                                                           \
   X(rt_local_setattr, "vppippp")                                                          \
   X(rt_namespace, "pp")                                                                   \
   X(rt_for_begin, "ppppiiip")                                                              \
@@ -927,6 +928,14 @@ static void cg_decref_opt(Cg *g, LLVMValueRef v) {
 /* filter, test and method calls: base, then positional args (a list), then keyword
  * args (a dict; a test with keywords calls rt_test_kw). */
 static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
+  if (e->op == IR_METHOD && e->b) { /* x.append(1): changes the local x */
+    LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw), kw = cg_kwargs(g, e);
+    LLVMValueRef r = CG_CALL(g, CG_rt_local_method, g->host, cg_i32(g, e->kids[0]->slot), cg_cstr(g, e->name),
+                             args ? args : cg_null(g), kw ? kw : cg_null(g), cg_loc(g, e->loc));
+    cg_decref_opt(g, args);
+    cg_decref_opt(g, kw);
+    return r;
+  }
   LLVMValueRef base = cg_expr(g, e->kids[0]);
   LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw);
   LLVMValueRef kw = cg_kwargs(g, e);

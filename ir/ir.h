@@ -76,7 +76,8 @@ typedef enum IrType {
   X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */ \
   X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>); \
                                 b: called as lookup()/query() (kids: its arguments) */ \
-  X(METHOD, "method", -1)    /* `kids[0].name(args...)` (runtime/methods.def), then nkw kwargs */ \
+  X(METHOD, "method", -1)    /* `kids[0].name(args...)` (runtime/methods.def), then nkw kwargs;   \
+                                b: a method changing kids[0], a LOCAL (rt_local_method) */        \
   X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (range(), dict()...: \
                                 not compiled yet) */ \
   /* template statements: kids of a TEMPLATE or SEQ, written into its buffer */             \

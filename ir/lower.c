@@ -548,11 +548,16 @@ static IrExpr *lw_method(Lw *l, const JExpr *j) {
   e->name = m ? m->name : callee->name;
   if (!m)
     pc_error_at(l->c, callee->loc, "no method named '%s' on str, list or dict", callee->name);
-  else if (m->flags & RT_FF_PLANNED)
-    e->unsupported = pc_sprintf(l->c, "the method '%s' (it changes its receiver)", m->name);
-  else if (!j->unsupported)
+  IrExpr *recv = lw_jexpr(l, callee->kids[0]);
+  /* a method that changes its receiver: on a template's local only (b),
+   * which the runtime copies first unless the local alone holds it */
+  if (m && (m->flags & RT_FF_PLANNED) && recv->op == IR_LOCAL)
+    e->b = true;
+  else if (m && (m->flags & RT_FF_PLANNED))
+    e->unsupported = pc_sprintf(l->c, "the method '%s' on anything but a template's {%% set %%} local (it changes its receiver)", m->name);
+  if (m && (e->b || !(m->flags & RT_FF_PLANNED)) && !j->unsupported)
     e->unsupported = lw_check_sig(l, j, "method", m->name, m->sig, m->req);
-  ir_expr_add_kid(l->c, e, lw_jexpr(l, callee->kids[0]));
+  ir_expr_add_kid(l->c, e, recv);
   for (int i = 1; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   e->kwnames = j->kwnames;

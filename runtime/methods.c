@@ -6,7 +6,7 @@
  * (filters.c's rt_sig_bind) and calls it. A receiver without that method
  * gives Jinja's undefined error ("'int object' has no attribute 'split'").
  *
- * Tuples are lists until the value model has them (partition's result).
+ * partition's result is a tuple (rt_tuple_new).
  * Ownership: every method returns a new reference; RtFArgs is borrowed.
  */
 #include "filters.h"
@@ -794,6 +794,7 @@ RtValue *rt_m_keys(RtFArgs *a) { return entries(a, 0); }
 RtValue *rt_m_values(RtFArgs *a) { return entries(a, 1); }
 RtValue *rt_m_items(RtFArgs *a) { return entries(a, 2); }
 
-/* Mutating methods: refused at compile time (RT_FF_PLANNED); the run-time
- * evaluator reaches this. */
+/* Mutating methods: compiled on a template's {% set %} local only
+ * (tplstmt.c's rt_local_method), refused elsewhere (RT_FF_PLANNED); the
+ * run-time evaluator reaches this. */
 RtValue *rt_m_planned(RtFArgs *a) { return rt_error("the method '%s' is not supported by playc yet", a->name); }

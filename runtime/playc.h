@@ -495,6 +495,12 @@ void rt_local_set(RtHost *h, int32_t slot, RtValue *v); /* takes v */
 RtValue *rt_local_unpack(RtTpl *buf, RtValue *v, int64_t n, const RtLoc *loc);
 /* Sets slot to item i of `items` (rt_local_unpack's result; an error: the error). */
 void rt_local_set_item(RtHost *h, int32_t slot, RtValue *items, int64_t i);
+/* `x.name(args, **kwargs)` for a method that changes its receiver (append,
+ * extend, insert, pop, remove; update, setdefault, pop) on the local in
+ * slot: the local is copied first unless it alone holds its value, then
+ * changed in place; returns the method's result (None, the popped item). */
+RtValue *rt_local_method(RtHost *h, int32_t slot, const char *name, RtValue *args, RtValue *kwargs,
+                         const RtLoc *loc);
 /* `{% set ns.attr = v %}`: the namespace in slot gets attr = v; anything
  * else is Jinja2's "cannot assign attribute on non-namespace object", an
  * error recorded in buf. Takes v. */
