@@ -40,6 +40,7 @@
   X(rt_str, "ppl")                                                                        \
   X(rt_list_new, "pl")                                                                    \
   X(rt_list_push, "vpp")                                                                  \
+  X(rt_list_tuple, "pp")                                                                  \
   X(rt_dict_new, "pl")                                                                    \
   X(rt_dict_put, "vpplp")                                                                 \
   X(rt_decref, "vp")                                                                      \
@@ -65,6 +66,7 @@
   X(rt_tpl_end_str, "pp")                                                                 \
   X(rt_tpl_end_file, "pplpl")                                                             \
   X(rt_dict_put_value, "pppp")                                                            \
+  X(rt_tpl_type_error, "ppp")                                                             \
   X(rt_lookup, "pppppp")                                                                  \
   X(rt_lookup_fn, "pppppp")                                                               \
   X(rt_method, "pppppp")                                                                  \
@@ -87,6 +89,7 @@
   X(rt_local_set, "vpip")                                                                 \
   X(rt_local_unpack, "ppplp")                                                              \
   X(rt_local_set_item, "vpipl")                                                           \
+  X(rt_local_method, "ppipppp")                                                           \
   X(rt_local_setattr, "vppippp")                                                          \
   X(rt_namespace, "pp")                                                                   \
   X(rt_for_begin, "ppppiiip")                                                              \
@@ -795,26 +798,21 @@ static LLVMValueRef cg_list_item(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef
 }
 
 static LLVMValueRef cg_list(Cg *g, const IrExpr *e) {
-  return cg_kids(g, e, 0, CG_CALL(g, CG_rt_list_new, cg_i64(g, e->nkids)), cg_list_item);
+  LLVMValueRef l = cg_kids(g, e, 0, CG_CALL(g, CG_rt_list_new, cg_i64(g, e->nkids)), cg_list_item);
+  return e->b ? CG_CALL(g, CG_rt_list_tuple, l) : l; /* (a, b) */
 }
 
-/* A dict key must be known at compile time (rt_dict_put takes bytes); keys
- * that are scalars are spelled as Python's str() spells them. */
+/* A dict key put as bytes (rt_dict_put) is a string constant; keys of
+ * other kinds (`{1: 'a'}` keeps an int key, as Python's dict) go through
+ * rt_dict_put_value. */
 static bool cg_dict_key(const IrExpr *k, char *buf, size_t cap, const char **s, size_t *len) {
-  *s = buf;
+  (void)buf, (void)cap;
   if (k->op == IR_CONST && k->type == TY_STR) {
     *s = k->s ? k->s : "";
     *len = k->s ? k->slen : 0;
     return true;
   }
-  if (k->op == IR_CONST && k->type == TY_INT)
-    snprintf(buf, cap, "%lld", (long long)k->i);
-  else if (k->op == IR_CONST && k->type == TY_BOOL)
-    snprintf(buf, cap, "%s", k->b ? "True" : "False");
-  else
-    return false;
-  *len = strlen(buf);
-  return true;
+  return false;
 }
 
 /* One entry k: v of a dict whose keys are all constants. */
@@ -930,6 +928,14 @@ static void cg_decref_opt(Cg *g, LLVMValueRef v) {
 /* filter, test and method calls: base, then positional args (a list), then keyword
  * args (a dict; a test with keywords calls rt_test_kw). */
 static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
+  if (e->op == IR_METHOD && e->b) { /* x.append(1): changes the local x */
+    LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw), kw = cg_kwargs(g, e);
+    LLVMValueRef r = CG_CALL(g, CG_rt_local_method, g->host, cg_i32(g, e->kids[0]->slot), cg_cstr(g, e->name),
+                             args ? args : cg_null(g), kw ? kw : cg_null(g), cg_loc(g, e->loc));
+    cg_decref_opt(g, args);
+    cg_decref_opt(g, kw);
+    return r;
+  }
   LLVMValueRef base = cg_expr(g, e->kids[0]);
   LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw);
   LLVMValueRef kw = cg_kwargs(g, e);
@@ -1357,6 +1363,12 @@ static LLVMValueRef cg_call_root(Cg *g, const IrExpr *root);
 
 /* Generates `e` as a boxed value: a new reference (maybe an error value);
  * a reference to another root is a call, a heavy sub-expression a part. */
+/* A playbook string's template: a TypeError in it becomes the error Ansible's
+ * templar raises, which names the template's text (a constant). */
+static LLVMValueRef cg_tpl_src(Cg *g, const IrExpr *e, LLVMValueRef v) {
+  return e->tpl_src ? CG_CALL(g, CG_rt_tpl_type_error, v, cg_cstr(g, e->tpl_src)) : v;
+}
+
 static LLVMValueRef cg_expr(Cg *g, const IrExpr *e) {
   if (cg_is_call(g, e))
     return cg_call_root(g, e);
@@ -1383,8 +1395,8 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_AND: case IR_OR: return cg_andor(g, e);
   case IR_FILTER: case IR_TEST: case IR_METHOD: return cg_call_filter(g, e);
   case IR_IF: return cg_if(g, e);
-  case IR_TEMPLATE: case IR_RENDER: return cg_template(g, e);
-  case IR_SINGLE: return cg_single(g, e);
+  case IR_TEMPLATE: case IR_RENDER: return cg_tpl_src(g, e, cg_template(g, e));
+  case IR_SINGLE: return cg_tpl_src(g, e, cg_single(g, e));
   case IR_COND: return cg_cond(g, e);
   case IR_LOOKUP: return cg_lookup(g, e);
   case IR_LOCAL: return cg_local(g, e);

@@ -1182,8 +1182,6 @@ static JTemplate *jt_body(JP *p, const char *const *ends, const char *who, size_
       JExpr *e = jp_expr(p);
       if (!p->failed && jp_is_op(p, ",")) { /* {{ a, b }}: a tuple (Jinja2's parse_tuple) */
         JExpr *t = jp_new(p, J_TUPLE, e->off);
-        /* rendered as Python prints a tuple, which playc's values cannot yet */
-        t->unsupported = "a tuple written without parentheses";
         jp_kid(p, t, e);
         while (!p->failed && jp_accept(p, ",") && p->tok.kind != JT_VAR_END)
           jp_kid(p, t, jp_expr(p));

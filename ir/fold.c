@@ -190,7 +190,7 @@ static void fd_method(Fold *f, IrExpr *e) {
       break;
     s = hit + sep->slen;
   }
-  e->op = IR_LIST, e->type = TY_LIST, e->nkids = 0, e->name = NULL, e->kwnames = NULL;
+  e->op = IR_LIST, e->type = TY_LIST, e->nkids = 0, e->name = NULL, e->kwnames = NULL, e->b = false;
   for (int i = 0; i < parts.len; i++)
     ir_expr_add_kid(f->c, e, parts.items[i]);
 }

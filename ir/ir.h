@@ -55,7 +55,7 @@ typedef enum IrType {
   X(CONST, "const", 0)       /* literal: none/bool/int/float/str, per `type` */         \
   X(VAULT, "vault", 0)       /* an inline `!vault` value: s/slen its vault text (never the \
                                 plaintext); a str decrypted at run time */               \
-  X(LIST, "list", -1)        /* kids = items */                                           \
+  X(LIST, "list", -1)        /* kids = items (b: a tuple) */                              \
   X(DICT, "dict", -1)        /* kids = key0 val0 key1 val1 ... */                         \
   X(VAR, "var", 0)           /* variable `name` */                                        \
   X(GETATTR, "getattr", 1)   /* kids[0].name */                                           \
@@ -76,7 +76,8 @@ typedef enum IrType {
   X(COND, "cond", 1)         /* a conditional (when, changed_when): kids[0] → bool */ \
   X(LOOKUP, "lookup", -1)    /* lookup `name`: kids = terms, then nkw kwargs (with_<lookup>); \
                                 b: called as lookup()/query() (kids: its arguments) */ \
-  X(METHOD, "method", -1)    /* `kids[0].name(args...)` (runtime/methods.def), then nkw kwargs */ \
+  X(METHOD, "method", -1)    /* `kids[0].name(args...)` (runtime/methods.def), then nkw kwargs;   \
+                                b: a method changing kids[0], a LOCAL (rt_local_method) */        \
   X(CALL, "call", -1)        /* kids[0] called with args, then nkw kwargs (range(), dict()...: \
                                 not compiled yet) */ \
   /* template statements: kids of a TEMPLATE or SEQ, written into its buffer */             \
@@ -127,6 +128,8 @@ struct IrExpr {
   /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
   const char **kwnames;
   const char *src; /* for roots: the source text it came from (plans, messages) */
+  const char *tpl_src; /* SINGLE/TEMPLATE of a playbook string: its text, for the message of a
+                          TypeError Ansible's templar wraps ("... occurred on (<text>)"), never run */
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
   int32_t nkw;
   /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots

@@ -556,11 +556,16 @@ static IrExpr *lw_method(Lw *l, const JExpr *j) {
   e->name = m ? m->name : callee->name;
   if (!m)
     pc_error_at(l->c, callee->loc, "no method named '%s' on str, list or dict", callee->name);
-  else if (m->flags & RT_FF_PLANNED)
-    e->unsupported = pc_sprintf(l->c, "the method '%s' (it changes its receiver)", m->name);
-  else if (!j->unsupported)
+  IrExpr *recv = lw_jexpr(l, callee->kids[0]);
+  /* a method that changes its receiver: on a template's local only (b),
+   * which the runtime copies first unless the local alone holds it */
+  if (m && (m->flags & RT_FF_PLANNED) && recv->op == IR_LOCAL)
+    e->b = true;
+  else if (m && (m->flags & RT_FF_PLANNED))
+    e->unsupported = pc_sprintf(l->c, "the method '%s' on anything but a template's {%% set %%} local (it changes its receiver)", m->name);
+  if (m && (e->b || !(m->flags & RT_FF_PLANNED)) && !j->unsupported)
     e->unsupported = lw_check_sig(l, j, "method", m->name, m->sig, m->req);
-  ir_expr_add_kid(l->c, e, lw_jexpr(l, callee->kids[0]));
+  ir_expr_add_kid(l->c, e, recv);
   for (int i = 1; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   e->kwnames = j->kwnames;
@@ -746,6 +751,7 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   e = ir_expr_new(l->c, ops[j->kind], TY_UNDEF, j->loc);
   e->name = j->name;
   e->binop = (int32_t)j->op;
+  e->b = j->kind == J_TUPLE; /* IR_LIST: a tuple */
   if (j->kind == J_IF) { /* IR order: cond, then, else; jinja.h's too */
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[0]));
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[1]));
@@ -1442,15 +1448,18 @@ static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
   JTemplate *t = fe_jinja_parse_template(l->c, s, loc);
   if (!t)
     return lw_const_str(l, s, strlen(s), loc);
-  if (t->has_stmt)
-    return lw_template_stmts(l, s, loc);
-  if (t->nparts == 1 && t->parts[0].expr) {
-    IrExpr *e = ir_expr_new(l->c, IR_SINGLE, TY_UNDEF, loc);
+  IrExpr *e;
+  if (t->has_stmt) {
+    e = lw_template_stmts(l, s, loc);
+  } else if (t->nparts == 1 && t->parts[0].expr) {
+    e = ir_expr_new(l->c, IR_SINGLE, TY_UNDEF, loc);
     ir_expr_add_kid(l->c, e, lw_jexpr(l, t->parts[0].expr));
-    return e;
+  } else {
+    e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
+    lw_parts(l, e, t, loc);
   }
-  IrExpr *e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
-  lw_parts(l, e, t, loc);
+  if (e->op == IR_SINGLE || e->op == IR_TEMPLATE)
+    e->tpl_src = s;
   return e;
 }
 

@@ -202,12 +202,12 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   case IR_VAULT: o_f(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
   case IR_VAR: o_f(f, "var %s%s", e->name, e->b ? " (undefined: no context)" : ""); break;
   case IR_LIST:
-    o_c(f, '[');
+    o_c(f, e->b ? '(' : '[');
     for (int i = 0; i < e->nkids; i++) {
       o_s(f, i ? ", " : "");
       pr_kid(pr, e->kids[i]);
     }
-    o_c(f, ']');
+    o_s(f, e->b ? (e->nkids == 1 ? ",)" : ")") : "]");
     break;
   case IR_DICT:
     o_c(f, '{');

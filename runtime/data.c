@@ -537,11 +537,17 @@ bad:
 
 /* Items of a [..] or (..) or {..} after its opening bracket. */
 static RtValue *lit_seq(Lit *l, char close, bool dict, int depth) {
-  RtValue *c = dict ? rt_dict_new(4) : rt_list_new(4);
+  RtValue *c = dict ? rt_dict_new(4) : close == ')' ? rt_tuple_new(4) : rt_list_new(4);
+  bool comma = false;
   for (;;) {
     ws(l);
     if (l->p < l->end && *l->p == close) {
       l->p++;
+      if (close == ')' && c->u.list.len == 1 && !comma) { /* (x) is x, (x,) a tuple */
+        RtValue *x = rt_incref(c->u.list.items[0]);
+        rt_decref(c);
+        return x;
+      }
       return c;
     }
     RtValue *k = lit_value(l, depth + 1);
@@ -549,17 +555,20 @@ static RtValue *lit_seq(Lit *l, char close, bool dict, int depth) {
       goto bad;
     if (dict) {
       ws(l);
-      if (l->p >= l->end || *l->p != ':' || rt_kind(k) != RT_STR) {
-        rt_decref(k);
+      RtValue *key = rt_dict_key_encode(k); /* {1: 'a'} keeps its int key */
+      rt_decref(k);
+      if (l->p >= l->end || *l->p != ':' || rt_is_error(key)) {
+        rt_decref(key);
         goto bad;
       }
+      k = key;
       l->p++;
       RtValue *v = lit_value(l, depth + 1);
       if (!v) {
         rt_decref(k);
         goto bad;
       }
-      rt_dict_put(c, k->u.str.s, k->u.str.len, v);
+      rt_dict_put_key(c, k, v);
       rt_decref(k);
     } else {
       rt_list_push(c, k);
@@ -567,12 +576,11 @@ static RtValue *lit_seq(Lit *l, char close, bool dict, int depth) {
     ws(l);
     if (l->p < l->end && *l->p == ',') {
       l->p++;
+      comma = true;
       continue;
     }
-    if (l->p < l->end && *l->p == close) {
-      l->p++;
-      return c;
-    }
+    if (l->p < l->end && *l->p == close)
+      continue; /* closed above */
     goto bad;
   }
 bad:

@@ -93,8 +93,7 @@ RtValue *rt_unsafe_wrap(RtValue *v) {
   case RT_DICT: {
     RtValue *d = rt_dict_new(v->u.dict.len);
     for (size_t i = 0; i < v->u.dict.len; i++) {
-      const RtValue *k = v->u.dict.ents[i].key;
-      rt_dict_put(d, k->u.str.s, k->u.str.len, rt_unsafe_wrap(v->u.dict.ents[i].val));
+      rt_dict_put_key(d, v->u.dict.ents[i].key, rt_unsafe_wrap(v->u.dict.ents[i].val));
     }
     d->flags = v->flags & RT_VF_NAMESPACE;
     return d;
@@ -478,7 +477,8 @@ static RtValue *ev_expr(Ev *ev, const JExpr *j) {
   case J_IF: return ev_if(ev, j);
   case J_LIST: case J_TUPLE: {
     RtValue *l = ev_list(ev, j, 0, j->nkids);
-    return l ? l : rt_list_new(0);
+    l = l ? l : rt_list_new(0);
+    return j->kind == J_TUPLE ? rt_list_tuple(l) : l;
   }
   case J_DICT: return ev_dict(ev, j);
   case J_CONCAT: return ev_concat(ev, j);
@@ -761,8 +761,7 @@ static RtValue *ev_data(Ev *ev, RtValue *v) {
         rt_decref(d);
         return x;
       }
-      const RtValue *k = v->u.dict.ents[i].key;
-      rt_dict_put(d, k->u.str.s, k->u.str.len, x);
+      rt_dict_put_key(d, v->u.dict.ents[i].key, x);
     }
     return d;
   }

@@ -185,7 +185,7 @@ const char *rt_type_name(const RtValue *v) {
   case RT_INT: return "int";
   case RT_FLOAT: return "float";
   case RT_STR: return "str";
-  case RT_LIST: return "list";
+  case RT_LIST: return rt_is_tuple(v) ? "tuple" : "list";
   case RT_DICT: return "dict";
   default: return "AnsibleUndefined";
   }
@@ -244,7 +244,7 @@ RtValue *rt_iter_list(RtValue *v) {
   case RT_DICT: {
     RtValue *l = rt_list_new(rt_len(v));
     for (size_t i = 0; i < rt_len(v); i++)
-      rt_list_push(l, rt_incref(v->u.dict.ents[i].key));
+      rt_list_push(l, rt_dict_key_value(v->u.dict.ents[i].key));
     return l;
   }
   case RT_STR: {
@@ -260,8 +260,6 @@ RtValue *rt_iter_list(RtValue *v) {
   default: return rt_type_error("'%s' object is not iterable", rt_type_name(v));
   }
 }
-
-RtValue *rt_tuple_new(size_t n) { return rt_list_new(n); }
 
 RtValue *rt_native_text(RtValue *s) {
   if (!rt_sole_ref(s)) { /* shared: mark a copy of its own */

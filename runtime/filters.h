@@ -67,9 +67,6 @@ RtValue *rt_contains(RtValue *seq, RtValue *x);
  * a string's characters (code points). A new list, or a TypeError
  * "'int' object is not iterable". */
 RtValue *rt_iter_list(RtValue *v);
-/* A new tuple of `n` items (a list until the value model has tuples; the
- * only place filters make them). Items are pushed with rt_list_push. */
-RtValue *rt_tuple_new(size_t n);
 /* A string value marked as Ansible's NativeJinjaText (RT_FF_TEXT filters). */
 RtValue *rt_native_text(RtValue *s);
 /* Jinja's environment.getitem(obj, key) (item, then attribute) and

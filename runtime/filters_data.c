@@ -158,7 +158,21 @@ static RtValue *json_value(RtBuf *b, const RtValue *v, const JsonOpts *o, int le
         rt_buf_puts(b, o->item_sep);
       if (o->indent)
         json_newline(b, o, level + 1);
-      json_str(b, ents[i]->key->u.str.s, ents[i]->key->u.str.len, o->ensure_ascii);
+      if (rt_dict_key_encoded(ents[i]->key)) { /* 1 → "1", None → "null", as json.dumps */
+        RtValue *kv = rt_dict_key_value(ents[i]->key);
+        bool tuple = rt_kind(kv) == RT_LIST;
+        rt_decref(kv);
+        if (tuple) {
+          free(ents);
+          return rt_type_error("keys must be str, int, float, bool or None, not tuple");
+        }
+        RtBuf k = {0};
+        rt_dict_key_json(&k, ents[i]->key);
+        json_str(b, k.data, k.len, o->ensure_ascii);
+        rt_buf_free(&k);
+      } else {
+        json_str(b, ents[i]->key->u.str.s, ents[i]->key->u.str.len, o->ensure_ascii);
+      }
       rt_buf_puts(b, o->key_sep);
       RtValue *e = json_value(b, ents[i]->val, o, level + 1);
       if (e) {
@@ -679,6 +693,41 @@ static bool ydump_multiline(const char *s, size_t n) {
   return false;
 }
 
+
+/* A mapping's entries in the order yaml.dump writes them: sorted, unless
+ * its keys do not compare (sorted() raises TypeError for 1 and 'b', and
+ * PyYAML then keeps the dict's order); keys that are all numbers (dict keys
+ * 1, 2.5, True) sort by value. */
+static const RtDictEntry **yaml_entries(const RtValue *v, bool sort) {
+  size_t n = rt_len(v), enc = 0, num = 0;
+  for (size_t i = 0; i < n; i++)
+    if (rt_dict_key_encoded(v->u.dict.ents[i].key)) {
+      RtValue *k = rt_dict_key_value(v->u.dict.ents[i].key);
+      enc++;
+      num += rt_kind(k) == RT_INT || rt_kind(k) == RT_FLOAT || rt_kind(k) == RT_BOOL;
+      rt_decref(k);
+    }
+  if (!enc)
+    return dict_entries(v, sort);
+  const RtDictEntry **e = dict_entries(v, false);
+  if (!sort || num != n)
+    return e;
+  double *x = rt_xcalloc(n, sizeof *x);
+  for (size_t i = 0; i < n; i++) {
+    RtValue *k = rt_dict_key_value(e[i]->key);
+    x[i] = rt_kind(k) == RT_FLOAT ? k->u.f : (double)rt_as_int(k);
+    rt_decref(k);
+  }
+  for (size_t i = 1; i < n; i++) /* stable insertion sort: mappings are small */
+    for (size_t j = i; j > 0 && x[j - 1] > x[j]; j--) {
+      double t = x[j];
+      x[j] = x[j - 1], x[j - 1] = t;
+      const RtDictEntry *te = e[j];
+      e[j] = e[j - 1], e[j - 1] = te;
+    }
+  free(x);
+  return e;
+}
 /* The yaml callback's cleaning of a block string: trailing whitespace
  * stripped, characters neither printable ASCII nor >= U+00A0 dropped, tabs
  * expanded (8 columns), \v \f \r dropped, spaces before a newline dropped. */
@@ -787,10 +836,13 @@ static bool ydump_node(YDump *d, const RtValue *v, int depth) {
                                       flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
   if (!ydump_emit(d, &ev))
     return false;
-  const RtDictEntry **e = dict_entries(v, d->sort);
+  const RtDictEntry **e = yaml_entries(v, d->sort);
   bool ok = true;
-  for (size_t i = 0; i < rt_len(v) && ok; i++)
-    ok = ydump_node(d, e[i]->key, depth + 1) && ydump_node(d, e[i]->val, depth + 1);
+  for (size_t i = 0; i < rt_len(v) && ok; i++) {
+    RtValue *k = rt_dict_key_value(e[i]->key); /* `1: a` for the key 1 */
+    ok = ydump_node(d, k, depth + 1) && ydump_node(d, e[i]->val, depth + 1);
+    rt_decref(k);
+  }
   free(e);
   if (!ok)
     return false;

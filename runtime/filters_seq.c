@@ -142,11 +142,11 @@ RtValue *rt_f_dictsort(RtFArgs *a) {
   RtValue *items = rt_list_new(n), *keys = rt_list_new(n);
   for (size_t i = 0; i < n; i++) {
     RtDictEntry *e = &a->base->u.dict.ents[i];
-    RtValue *t = rt_tuple_new(2);
-    rt_list_push(t, rt_incref(e->key));
+    RtValue *t = rt_tuple_new(2), *k = rt_dict_key_value(e->key);
+    rt_list_push(t, k);
     rt_list_push(t, rt_incref(e->val));
     rt_list_push(items, t);
-    rt_list_push(keys, lower ? lowered(by_value ? e->val : e->key) : rt_incref(by_value ? e->val : e->key));
+    rt_list_push(keys, lower ? lowered(by_value ? e->val : k) : rt_incref(by_value ? e->val : k));
   }
   RtValue *r = sort_by(items, keys, rt_arg_true(a->p[2], false));
   rt_decref(keys);
@@ -212,7 +212,7 @@ RtValue *rt_f_items(RtFArgs *a) {
   RtValue *out = rt_list_new(rt_len(a->base));
   for (size_t i = 0; i < rt_len(a->base); i++) {
     RtValue *t = rt_tuple_new(2);
-    rt_list_push(t, rt_incref(a->base->u.dict.ents[i].key));
+    rt_list_push(t, rt_dict_key_value(a->base->u.dict.ents[i].key));
     rt_list_push(t, rt_incref(a->base->u.dict.ents[i].val));
     rt_list_push(out, t);
   }
@@ -767,7 +767,7 @@ RtValue *rt_f_product(RtFArgs *a) {
       RtValue *pool = rt_list_at(all, i), *next = rt_list_new(rt_len(acc) * rt_len(pool) + 1);
       for (size_t x = 0; x < rt_len(acc); x++)
         for (size_t y = 0; y < rt_len(pool); y++) {
-          RtValue *t = rt_list_copy(rt_list_at(acc, x));
+          RtValue *t = rt_list_tuple(rt_list_copy(rt_list_at(acc, x)));
           rt_list_push(t, rt_incref(rt_list_at(pool, y)));
           rt_list_push(next, t);
         }
@@ -937,7 +937,7 @@ RtValue *rt_f_dict2items(RtFArgs *a) {
   RtValue *out = rt_list_new(rt_len(a->base));
   for (size_t i = 0; i < rt_len(a->base); i++) {
     RtValue *d = rt_dict_new(2);
-    rt_dict_put(d, kname->u.str.s, kname->u.str.len, rt_incref(a->base->u.dict.ents[i].key));
+    rt_dict_put(d, kname->u.str.s, kname->u.str.len, rt_dict_key_value(a->base->u.dict.ents[i].key));
     rt_dict_put(d, vname->u.str.s, vname->u.str.len, rt_incref(a->base->u.dict.ents[i].val));
     rt_list_push(out, d);
   }
@@ -974,11 +974,13 @@ RtValue *rt_f_items2dict(RtFArgs *a) {
       rt_buf_free(&m);
       break;
     }
-    if (rt_kind(k) != RT_STR) {
-      err = rt_error("items2dict: a key of type '%s' is not supported by playc yet", rt_type_name(k));
+    RtValue *key = rt_dict_key_encode(k); /* any hashable key, as dict() takes */
+    if (rt_is_error(key)) {
+      err = key;
       break;
     }
-    rt_dict_put(out, k->u.str.s, k->u.str.len, rt_incref(v));
+    rt_dict_put_key(out, key, rt_incref(v));
+    rt_decref(key);
   }
   rt_decref(kname);
   rt_decref(vname);
@@ -1028,7 +1030,7 @@ static RtValue *merge_hash(RtValue *x, RtValue *y, bool recursive, const char *l
   RtValue *out = rt_dict_copy(x);
   for (size_t i = 0; i < rt_len(y); i++) {
     RtValue *key = y->u.dict.ents[i].key, *yv = y->u.dict.ents[i].val;
-    RtValue *xv = rt_dict_get(out, key->u.str.s);
+    RtValue *xv = rt_dict_get_n(out, key->u.str.s, key->u.str.len);
     RtValue *nv;
     if (!xv || (!recursive && strcmp(list_merge, "replace") == 0)) {
       nv = rt_incref(yv);
@@ -1061,7 +1063,7 @@ static RtValue *merge_hash(RtValue *x, RtValue *y, bool recursive, const char *l
     } else {
       nv = rt_incref(yv);
     }
-    rt_dict_put(out, key->u.str.s, key->u.str.len, nv);
+    rt_dict_put_key(out, key, nv);
   }
   return out;
 }
@@ -1167,14 +1169,14 @@ RtValue *rt_f_rekey_on_member(RtFArgs *a) {
       rt_decref(s);
       break;
     }
-    RtValue *ks = rt_to_str(k);
-    if (rt_kind(k) != RT_STR) {
-      err = rt_error("rekey_on_member: a key of type '%s' is not supported by playc yet", rt_type_name(k));
-    } else if (rt_dict_get(out, ks->u.str.s) && rt_pytruth(rt_dict_get(out, ks->u.str.s)) && dup[0] == 'e') {
+    RtValue *ks = rt_to_str(k), *key = rt_dict_key_encode(k), *had = NULL;
+    if (rt_is_error(key))
+      err = rt_incref(key);
+    else if ((had = rt_dict_get_n(out, key->u.str.s, key->u.str.len)) && rt_pytruth(had) && dup[0] == 'e')
       err = rt_error("Key %s is not unique, cannot correctly turn into dict", ks->u.str.s);
-    } else {
-      rt_dict_put(out, ks->u.str.s, ks->u.str.len, rt_incref(it));
-    }
+    else
+      rt_dict_put_key(out, key, rt_incref(it));
+    rt_decref(key);
     rt_decref(ks);
   }
   rt_decref(items);

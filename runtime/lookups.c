@@ -77,7 +77,7 @@ static RtValue *lk_dict(RtHost *h, RtValue *terms, RtValue *kw) {
     }
     for (size_t e = 0; e < d->u.dict.len; e++) {
       RtValue *kv = rt_dict_new(2);
-      rt_dict_set(kv, "key", rt_incref(d->u.dict.ents[e].key));
+      rt_dict_set(kv, "key", rt_dict_key_value(d->u.dict.ents[e].key));
       rt_dict_set(kv, "value", rt_incref(d->u.dict.ents[e].val));
       rt_list_push(out, kv);
     }

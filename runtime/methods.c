@@ -6,7 +6,7 @@
  * (filters.c's rt_sig_bind) and calls it. A receiver without that method
  * gives Jinja's undefined error ("'int object' has no attribute 'split'").
  *
- * Tuples are lists until the value model has them (partition's result).
+ * partition's result is a tuple (rt_tuple_new).
  * Ownership: every method returns a new reference; RtFArgs is borrowed.
  */
 #include "filters.h"
@@ -568,8 +568,12 @@ static RtValue *format_spec(RtBuf *out, RtValue *v, const char *spec, size_t sl)
     if (type && type != 's')
       return rt_error_exc(RT_EXC_VALUE, "Unknown format code '%c' for object of type '%s'", type, rt_type_name(v));
     rt_render_str(&body, v);
-    if (prec >= 0 && (size_t)prec < body.len) /* bytes: ASCII text for now */
-      body.len = (size_t)prec;
+    if (prec >= 0) { /* the first `prec` code points */
+      size_t at = 0;
+      for (int64_t c = 0; c < prec && at < body.len; c++)
+        rt_utf8_next(body.data, body.len, &at);
+      body.len = at;
+    }
   } else if (k != RT_FLOAT && (!type || strchr("dxXob", type))) {
     int64_t x = rt_as_int(v);
     uint64_t ux = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
@@ -761,7 +765,7 @@ RtValue *rt_m_copy(RtFArgs *a) {
 }
 
 RtValue *rt_m_get(RtFArgs *a) {
-  RtValue *k = a->p[0], *v = rt_kind(k) == RT_STR ? rt_dict_get(a->base, k->u.str.s) : NULL;
+  RtValue *k = a->p[0], *v = rt_dict_get_value(a->base, k);
   if (v)
     return rt_incref(v);
   return a->p[1] ? rt_incref(a->p[1]) : rt_none();
@@ -776,11 +780,11 @@ static RtValue *entries(RtFArgs *a, int what) {
     RtValue *k = d->u.dict.ents[i].key, *v = d->u.dict.ents[i].val;
     if (what == 2) {
       RtValue *t = rt_tuple_new(2);
-      rt_list_push(t, rt_incref(k));
+      rt_list_push(t, rt_dict_key_value(k));
       rt_list_push(t, rt_incref(v));
       rt_list_push(out, t);
     } else {
-      rt_list_push(out, rt_incref(what ? v : k));
+      rt_list_push(out, what ? rt_incref(v) : rt_dict_key_value(k));
     }
   }
   return out;
@@ -790,6 +794,7 @@ RtValue *rt_m_keys(RtFArgs *a) { return entries(a, 0); }
 RtValue *rt_m_values(RtFArgs *a) { return entries(a, 1); }
 RtValue *rt_m_items(RtFArgs *a) { return entries(a, 2); }
 
-/* Mutating methods: refused at compile time (RT_FF_PLANNED); the run-time
- * evaluator reaches this. */
+/* Mutating methods: compiled on a template's {% set %} local only
+ * (tplstmt.c's rt_local_method), refused elsewhere (RT_FF_PLANNED); the
+ * run-time evaluator reaches this. */
 RtValue *rt_m_planned(RtFArgs *a) { return rt_error("the method '%s' is not supported by playc yet", a->name); }

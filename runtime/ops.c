@@ -20,7 +20,7 @@ static const char *type_name(const RtValue *v) {
   case RT_INT: return "int";
   case RT_FLOAT: return "float";
   case RT_STR: return "str";
-  case RT_LIST: return "list";
+  case RT_LIST: return rt_is_tuple(v) ? "tuple" : "list";
   case RT_DICT: return "dict";
   default: return "Undefined";
   }
@@ -93,7 +93,7 @@ static RtValue *repeat(RtValue *seq, int64_t n) {
   RtValue *l = rt_list_new(total);
   for (size_t k = 0; k < total; k++)
     rt_list_push(l, rt_incref(rt_list_at(seq, k % len)));
-  return l;
+  return rt_is_tuple(seq) ? rt_list_tuple(l) : l;
 }
 
 enum { CMP_TYPES = 2, CMP_UNORDERED = 3 };
@@ -112,7 +112,7 @@ static int compare(const RtValue *a, const RtValue *b) {
       return c < 0 ? -1 : 1;
     return a->u.str.len < b->u.str.len ? -1 : a->u.str.len > b->u.str.len;
   }
-  if (rt_kind(a) == RT_LIST && rt_kind(b) == RT_LIST) {
+  if (rt_kind(a) == RT_LIST && rt_kind(b) == RT_LIST && rt_is_tuple(a) == rt_is_tuple(b)) {
     for (size_t i = 0; i < rt_len(a) && i < rt_len(b); i++) {
       if (rt_equal(rt_list_at(a, i), rt_list_at(b, i)))
         continue;
@@ -136,7 +136,11 @@ static RtValue *contains(RtValue *item, RtValue *seq) {
         return rt_bool(true);
     return rt_bool(false);
   case RT_DICT:
-    return rt_bool(rt_kind(item) == RT_STR && rt_dict_get(seq, item->u.str.s) != NULL);
+    if (rt_kind(item) == RT_LIST && !rt_is_tuple(item))
+      return rt_type_error("unhashable type: 'list'");
+    if (rt_kind(item) == RT_DICT)
+      return rt_type_error("unhashable type: 'dict'");
+    return rt_bool(rt_dict_get_value(seq, item) != NULL);
   default:
     return rt_type_error("argument of type '%s' is not iterable", type_name(seq));
   }
@@ -188,12 +192,15 @@ RtValue *rt_binop(int32_t op, RtValue *a, RtValue *b, const RtLoc *loc) {
     memcpy(s + a->u.str.len, b->u.str.s, b->u.str.len + 1);
     return rt_str_take(s, a->u.str.len + b->u.str.len);
   }
-  if (op == RT_OP_ADD && rt_kind(a) == RT_LIST && rt_kind(b) == RT_LIST) {
+  if (op == RT_OP_ADD && rt_kind(a) == RT_LIST && rt_kind(b) == RT_LIST && rt_is_tuple(a) == rt_is_tuple(b)) {
     RtValue *l = rt_list_copy(a);
     for (size_t i = 0; i < rt_len(b); i++)
       rt_list_push(l, rt_incref(rt_list_at(b, i)));
-    return l;
+    return rt_is_tuple(a) ? rt_list_tuple(l) : l;
   }
+  if (op == RT_OP_ADD && rt_kind(a) == RT_LIST) /* list + tuple, tuple + 1 ... */
+    return rt_type_error("can only concatenate %s (not \"%s\") to %s", type_name(a), type_name(b),
+                         type_name(a));
   if (op == RT_OP_MUL && (rt_kind(a) == RT_STR || rt_kind(a) == RT_LIST) && rt_kind(b) == RT_INT)
     return repeat(a, b->u.i);
   if (op == RT_OP_MUL && (rt_kind(b) == RT_STR || rt_kind(b) == RT_LIST) && rt_kind(a) == RT_INT)
@@ -241,7 +248,7 @@ RtValue *rt_not(RtValue *a, const RtLoc *loc) {
 static const char *jinja_type(const RtValue *v) {
   switch (rt_kind(v)) {
   case RT_DICT: return "dict object";
-  case RT_LIST: return "list object";
+  case RT_LIST: return rt_is_tuple(v) ? "tuple object" : "list object";
   case RT_STR: return "str object";
   case RT_INT: return "int object";
   case RT_FLOAT: return "float object";
@@ -275,15 +282,22 @@ RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {
   if (e)
     return e;
   if (rt_kind(a) == RT_DICT) {
+    RtValue *v = rt_dict_get_value(a, key);
+    if (v)
+      return rt_incref(v);
+    /* Jinja's words: a missing string is an attribute, any other key an
+     * element (the type unquoted, the key's repr) */
     RtBuf k = {0};
-    rt_render_str(&k, key);
-    RtValue *v = rt_kind(key) == RT_STR ? rt_dict_get(a, key->u.str.s) : NULL;
-    RtValue *r = v ? rt_incref(v) : NULL;
-    if (!r) {
-      char *hint = rt_xasprintf("'%s' has no attribute '%s'", jinja_type(a), k.data ? k.data : "");
-      r = rt_undef_at(k.data ? k.data : "", hint, loc);
-      free(hint);
+    char *hint;
+    if (rt_kind(key) == RT_STR) {
+      rt_render_str(&k, key);
+      hint = rt_xasprintf("'%s' has no attribute '%s'", jinja_type(a), k.data ? k.data : "");
+    } else {
+      rt_render_repr(&k, key);
+      hint = rt_xasprintf("%s has no element %s", jinja_type(a), k.data ? k.data : "");
     }
+    RtValue *r = rt_undef_at(k.data ? k.data : "", hint, loc);
+    free(hint);
     rt_buf_free(&k);
     return r;
   }
@@ -427,7 +441,7 @@ RtValue *rt_slice(RtValue *a, RtValue *start, RtValue *stop, RtValue *step, cons
     r = rt_list_new((size_t)count);
     for (int64_t k = 0; k < count; k++)
       rt_list_push(r, rt_incref(rt_list_at(a, (size_t)(lo + k * st))));
-    return r;
+    return rt_is_tuple(a) ? rt_list_tuple(r) : r;
   }
   const char *s = a->u.str.s;
   size_t blen = 0;

@@ -150,7 +150,7 @@ static RtValue *strip_internal(const RtValue *r, bool is_debug, int verbosity, b
         (strcmp(k, "changed") == 0 || strcmp(k, "failed") == 0 || strcmp(k, "skipped") == 0 ||
          strcmp(k, "skip_reason") == 0))
       continue;
-    rt_dict_put(d, k, strlen(k), strip_internal(r->u.dict.ents[i].val, false, verbosity, false));
+    rt_dict_put_key(d, r->u.dict.ents[i].key, strip_internal(r->u.dict.ents[i].val, false, verbosity, false));
   }
   return d;
 }

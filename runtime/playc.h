@@ -344,6 +344,8 @@ RtValue *rt_str(const char *s, size_t len);
 /* List builder: rt_list_new(n) then rt_list_push (takes `item`) n times. */
 RtValue *rt_list_new(size_t cap);
 void rt_list_push(RtValue *list, RtValue *item);
+/* Makes the list just built a tuple (`(a, b)`): takes and returns `list`. */
+RtValue *rt_list_tuple(RtValue *list);
 /* Dict builder: rt_dict_new(n) then rt_dict_put (takes `val`; key copied).
  * Keeps insertion order; a repeated key keeps its first position, last value. */
 RtValue *rt_dict_new(size_t cap);
@@ -449,13 +451,16 @@ RtValue *rt_tpl_end_str(RtTpl *t);       /* frees t */
  * ending the file's source (`newlines` of them) that the text lacks are
  * added, `nl` (`nllen` bytes) each, as Ansible's preserve_trailing_newlines. */
 RtValue *rt_tpl_end_file(RtTpl *t, int64_t newlines, const char *nl, int64_t nllen); /* frees t */
-/* A dict entry of a dict with a key computed at run time (`{k: v}` with k
- * not a constant): puts v under str(k), as constant keys are spelled, and
- * returns d; or releases d and v and returns the error: k's own, or Python's
+/* A dict entry of a dict with a key computed at run time or not a string
+ * (`{k: v}`, `{1: v}`): puts v under k (any hashable kind) and returns d; or releases d and v and returns the error: k's own, or Python's
  * TypeError "unhashable type: 'list'" (or 'dict') for a list or dict key.
  * When d is already an error (an earlier entry's), releases v and returns d.
  * Takes d and v, borrows k. */
 RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v);
+/* The value of a playbook string's template `v` (taken) whose text is
+ * `src`: a TypeError becomes Ansible's templar error "Unexpected templating
+ * type error occurred on (<src>): <msg>. <msg>"; anything else is v. */
+RtValue *rt_tpl_type_error(RtValue *v, const char *src);
 /* Ansible gives a rendered template back the newlines its source ended
  * with and Jinja2 dropped (Templar's preserve_trailing_newlines): the text
  * so far gets newlines up to `n` at its end. */
@@ -490,6 +495,12 @@ void rt_local_set(RtHost *h, int32_t slot, RtValue *v); /* takes v */
 RtValue *rt_local_unpack(RtTpl *buf, RtValue *v, int64_t n, const RtLoc *loc);
 /* Sets slot to item i of `items` (rt_local_unpack's result; an error: the error). */
 void rt_local_set_item(RtHost *h, int32_t slot, RtValue *items, int64_t i);
+/* `x.name(args, **kwargs)` for a method that changes its receiver (append,
+ * extend, insert, pop, remove; update, setdefault, pop) on the local in
+ * slot: the local is copied first unless it alone holds its value, then
+ * changed in place; returns the method's result (None, the popped item). */
+RtValue *rt_local_method(RtHost *h, int32_t slot, const char *name, RtValue *args, RtValue *kwargs,
+                         const RtLoc *loc);
 /* `{% set ns.attr = v %}`: the namespace in slot gets attr = v; anything
  * else is Jinja2's "cannot assign attribute on non-namespace object", an
  * error recorded in buf. Takes v. */

@@ -111,20 +111,28 @@ static void render(RtBuf *b, const RtValue *v, bool repr) {
     render_float(b, v->u.f, false);
     break;
   case RT_STR:
-    if (repr)
+    if (rt_dict_key_encoded(v)) { /* a dict's key 1, None, (1, 2) */
+      RtValue *k = rt_dict_key_value((RtValue *)v);
+      render(b, k, repr);
+      rt_decref(k);
+    } else if (repr)
       repr_str(b, v->u.str.s, v->u.str.len);
     else
       rt_buf_add(b, v->u.str.s, v->u.str.len);
     break;
-  case RT_LIST:
-    rt_buf_putc(b, '[');
+  case RT_LIST: {
+    bool tuple = rt_is_tuple(v);
+    rt_buf_putc(b, tuple ? '(' : '[');
     for (size_t i = 0; i < v->u.list.len; i++) {
       if (i)
         rt_buf_puts(b, ", ");
       render(b, v->u.list.items[i], true);
     }
-    rt_buf_putc(b, ']');
+    if (tuple && v->u.list.len == 1)
+      rt_buf_putc(b, ','); /* (1,) */
+    rt_buf_putc(b, tuple ? ')' : ']');
     break;
+  }
   case RT_DICT:
     rt_buf_putc(b, '{');
     for (size_t i = 0; i < v->u.dict.len; i++) {
@@ -234,8 +242,20 @@ static void json(RtBuf *b, const RtValue *v, int indent, bool sort, int level) {
       break;
     }
     const RtDictEntry **ents = rt_xcalloc(n, sizeof *ents);
-    for (size_t i = 0; i < n; i++)
+    RtDictEntry *conv = NULL; /* entries whose keys json.dumps converts: 1 → "1", None → "null" */
+    for (size_t i = 0; i < n; i++) {
       ents[i] = &v->u.dict.ents[i];
+      if (rt_dict_key_encoded(ents[i]->key)) {
+        if (!conv)
+          conv = rt_xcalloc(n, sizeof *conv);
+        RtBuf k = {0};
+        rt_dict_key_json(&k, ents[i]->key);
+        size_t klen = k.len;
+        conv[i].key = rt_str_take(rt_buf_take(&k), klen);
+        conv[i].val = ents[i]->val;
+        ents[i] = &conv[i];
+      }
+    }
     if (sort)
       qsort(ents, n, sizeof *ents, cmp_entries);
     rt_buf_putc(b, '{');
@@ -249,6 +269,9 @@ static void json(RtBuf *b, const RtValue *v, int indent, bool sort, int level) {
       json(b, ents[i]->val, indent, sort, level + 1);
     }
     free(ents);
+    for (size_t i = 0; conv && i < n; i++)
+      rt_decref(conv[i].key);
+    free(conv);
     if (indent >= 0)
       newline(b, indent, level);
     rt_buf_putc(b, '}');

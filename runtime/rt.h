@@ -126,7 +126,7 @@ typedef enum RtExc {
 const char *rt_exc_name(RtExc exc);
 
 typedef struct RtDictEntry {
-  RtValue *key; /* always RT_STR for now; keys are strings in YAML/JSON data */
+  RtValue *key; /* an RT_STR; a key of another kind is encoded (dictkey.c) */
   RtValue *val;
 } RtDictEntry;
 
@@ -190,7 +190,15 @@ static inline bool rt_sole_ref(const RtValue *v) { return __atomic_load_n(&v->re
 enum { RT_VF_NATIVE_TEXT = 1, RT_VF_MARKUP = 2 /* markupsafe's Markup (escape, safe): not escaped again */,
        RT_VF_NAMESPACE = 4 /* a dict made by namespace(): `{% set ns.x = v %}` may assign to it */,
        RT_VF_UNSAFE = 8 /* a string Ansible marks unsafe (AnsibleUnsafeText: registered results,
-                           facts, lookup results): never templated (eval.c) */ };
+                           facts, lookup results): never templated (eval.c) */,
+       RT_VF_TUPLE = 16 /* a list that is Python's tuple: printed (a, b), never equal to a list */,
+       RT_VF_KEY = 32 /* an encoded dict key holding its key's repr past its bytes (dictkey.c) */ };
+
+/* Tuples are lists flagged RT_VF_TUPLE (rt_tuple_new or playc.h's
+ * rt_list_tuple): every list operation reads them, and what tells them
+ * apart is where Python does (str/repr, ==, +, type names). */
+static inline bool rt_is_tuple(const RtValue *v) { return v->kind == RT_LIST && (v->flags & RT_VF_TUPLE); }
+RtValue *rt_tuple_new(size_t cap);
 
 /* Constructors beyond playc.h's. */
 RtValue *rt_strz(const char *s);                      /* from a C string */
@@ -221,7 +229,28 @@ RtValue *rt_dict_get(const RtValue *dict, const char *key); /* NULL if absent */
  * building its result. Takes `val`. */
 void rt_dict_set(RtValue *dict, const char *key, RtValue *val);
 void rt_dict_del(RtValue *dict, const char *key);
-/* A shallow copy with refs == 1 (for copy-on-write of shared dicts). */
+/* The value under the key of bytes `key` (`len` of them), borrowed; NULL if absent. */
+RtValue *rt_dict_get_n(const RtValue *dict, const char *key, size_t len);
+/* Keys of any hashable kind (dictkey.c). A dict's entry keys are strings;
+ * a key that is an int, float, bool, None or tuple is stored encoded: a
+ * string of 0xff then a form equal for keys Python finds equal (1, 1.0,
+ * True), which no text has. rt_dict_key_encode gives the entry key for
+ * `k` (new reference: `k` itself for a string; a TypeError "unhashable
+ * type" for a list or dict, `k`'s error for an error);
+ * rt_dict_key_value the key as programs see it (new reference: an int for
+ * an encoded 1). rt_dict_put_key puts under entry key `key` (borrowed; a
+ * new entry keeps it, an existing one its first key) and takes `val`. */
+bool rt_dict_key_encoded(const RtValue *key);
+RtValue *rt_dict_key_encode(RtValue *k);
+RtValue *rt_dict_key_value(RtValue *key);
+void rt_dict_put_key(RtValue *dict, RtValue *key, RtValue *val);
+/* The value under key `k` of any kind (borrowed), NULL if absent or unhashable. */
+RtValue *rt_dict_get_value(const RtValue *dict, RtValue *k);
+/* Appends the text json.dumps makes of entry key `key`: the string, or
+ * 1, 2.5, true, null for an encoded one. */
+void rt_dict_key_json(RtBuf *b, RtValue *key);
+/* A shallow copy with refs == 1 (for copy-on-write of shared dicts); a
+ * tuple's copy is a list. */
 RtValue *rt_dict_copy(const RtValue *dict);
 RtValue *rt_list_copy(const RtValue *list);
 
@@ -249,7 +278,7 @@ void rt_render_json(RtBuf *b, const RtValue *v, int indent, bool sort_keys);
  * value, or an error value (new reference either way). */
 RtValue *rt_yaml_dump_callback(const RtValue *v);
 /* Parses a Python literal (ast.literal_eval subset: str, int, float, True,
- * False, None, list, tuple→list, dict). NULL when `s` is not one. */
+ * False, None, list, tuple, dict). NULL when `s` is not one. */
 RtValue *rt_parse_pyliteral(const char *s, size_t len);
 /* Parses JSON text (jansson); NULL with *err set (malloc'd) on bad input. */
 RtValue *rt_parse_json(const char *s, size_t len, char **err);

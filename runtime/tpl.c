@@ -84,7 +84,7 @@ RtValue *rt_tpl_single(RtValue *v) {
     return rt_error_of(v);
   if (rt_too_deep(v))
     return rt_too_deep_error();
-  if (rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT)
+  if ((rt_kind(v) == RT_LIST && !rt_is_tuple(v)) || rt_kind(v) == RT_DICT) /* a tuple's text "(1, 2)" stays text */
     return rt_unsafe_taint(rt_incref(v), v, NULL, NULL); /* str() then literal_eval gives the same value back */
   if (rt_kind(v) == RT_BOOL)
     return rt_incref(v);
@@ -140,25 +140,18 @@ RtValue *rt_tpl_end_file(RtTpl *t, int64_t newlines, const char *nl, int64_t nll
 }
 
 RtValue *rt_dict_put_value(RtValue *d, RtValue *k, RtValue *v) {
-  RtValue *err = NULL;
   if (rt_is_error(d)) { /* an earlier entry failed: the dict is that error */
     rt_decref(v);
     return d;
   }
-  if (rt_is_error(k))
-    err = rt_error_of(k);
-  else if (rt_kind(k) == RT_LIST || rt_kind(k) == RT_DICT)
-    err = rt_type_error("unhashable type: '%s'", rt_kind(k) == RT_LIST ? "list" : "dict");
-  if (err) {
+  RtValue *key = rt_dict_key_encode(k);
+  if (rt_is_error(key)) {
     rt_decref(d);
     rt_decref(v);
-    return err;
+    return key;
   }
-  RtBuf key = {0};
-  rt_render_str(&key, k);
-  rt_buf_add(&key, "", 0);
-  rt_dict_put(d, key.data, key.len, v);
-  rt_buf_free(&key);
+  rt_dict_put_key(d, key, v);
+  rt_decref(key);
   return d;
 }
 
@@ -168,4 +161,12 @@ void rt_tpl_newlines(RtTpl *t, int32_t n) {
     have++;
   for (; have < n; have++)
     rt_buf_add(&t->text, "\n", 1);
+}
+
+RtValue *rt_tpl_type_error(RtValue *v, const char *src) {
+  if (rt_kind(v) != RT_ERROR || v->u.err.exc != RT_EXC_TYPE)
+    return v;
+  RtValue *e = rt_error("Unexpected templating type error occurred on (%s): %s. %s", src, v->u.err.msg, v->u.err.msg);
+  rt_decref(v);
+  return e;
 }

@@ -258,3 +258,165 @@ RtValue *rt_namespace(RtValue *d) {
   d->flags |= RT_VF_NAMESPACE;
   return d;
 }
+
+/* ---- methods that change a local ------------------------------------------------ */
+
+static RtValue *arg_at(RtValue *args, size_t i) {
+  return args && i < rt_len(args) ? rt_list_at(args, i) : NULL;
+}
+
+/* list.pop / list.insert's index, Python's way: an int (or bool). */
+static RtValue *index_arg(RtValue *v, int64_t *i) {
+  if (rt_kind(v) != RT_INT && rt_kind(v) != RT_BOOL)
+    return rt_type_error("'%s' object cannot be interpreted as an integer", rt_type_name(v));
+  *i = rt_as_int(v);
+  return NULL;
+}
+
+static RtValue *list_method(RtValue *l, const char *name, RtValue *args) {
+  RtValue *a0 = arg_at(args, 0), *a1 = arg_at(args, 1), *e;
+  int64_t n = (int64_t)l->u.list.len, i = 0;
+  if (!strcmp(name, "append")) {
+    rt_list_push(l, rt_incref(a0));
+    return rt_none();
+  }
+  if (!strcmp(name, "extend")) {
+    RtValue *items = rt_iter_list(a0);
+    if (rt_is_error(items))
+      return items;
+    for (size_t k = 0; k < rt_len(items); k++)
+      rt_list_push(l, rt_incref(rt_list_at(items, k)));
+    rt_decref(items);
+    return rt_none();
+  }
+  if (!strcmp(name, "insert")) { /* at i, clamped to the list as Python does */
+    if ((e = index_arg(a0, &i)))
+      return e;
+    i = i < 0 ? (i + n < 0 ? 0 : i + n) : i > n ? n : i;
+    rt_list_push(l, rt_none());
+    memmove(&l->u.list.items[i + 1], &l->u.list.items[i], (size_t)(n - i) * sizeof *l->u.list.items);
+    l->u.list.items[i] = rt_incref(a1);
+    if (a1->depth >= l->depth && l->depth != UINT16_MAX)
+      l->depth = (uint16_t)(a1->depth + 1);
+    return rt_none();
+  }
+  if (!strcmp(name, "pop")) {
+    i = -1;
+    if (a0 && (e = index_arg(a0, &i)))
+      return e;
+    if (n == 0)
+      return rt_error_exc(RT_EXC_INDEX, "pop from empty list");
+    if (i < 0)
+      i += n;
+    if (i < 0 || i >= n)
+      return rt_error_exc(RT_EXC_INDEX, "pop index out of range");
+    RtValue *r = l->u.list.items[i];
+    memmove(&l->u.list.items[i], &l->u.list.items[i + 1], (size_t)(n - i - 1) * sizeof *l->u.list.items);
+    l->u.list.len--;
+    return r;
+  }
+  /* remove */
+  for (i = 0; i < n; i++)
+    if (rt_equal(l->u.list.items[i], a0)) {
+      rt_decref(l->u.list.items[i]);
+      memmove(&l->u.list.items[i], &l->u.list.items[i + 1], (size_t)(n - i - 1) * sizeof *l->u.list.items);
+      l->u.list.len--;
+      return rt_none();
+    }
+  return rt_error_exc(RT_EXC_VALUE, "list.remove(x): x not in list");
+}
+
+/* Puts `v` (borrowed) under key `k` of any kind; an error for an unhashable key. */
+static RtValue *dict_put_any(RtValue *d, RtValue *k, RtValue *v) {
+  RtValue *key = rt_dict_key_encode(k);
+  if (rt_is_error(key))
+    return key;
+  rt_dict_put_key(d, key, rt_incref(v));
+  rt_decref(key);
+  return NULL;
+}
+
+static RtValue *dict_method(RtValue *d, const char *name, RtValue *args, RtValue *kwargs) {
+  RtValue *a0 = arg_at(args, 0), *a1 = arg_at(args, 1), *e;
+  if (!strcmp(name, "update")) {
+    if (a0 && rt_kind(a0) == RT_DICT) {
+      for (size_t k = 0; k < a0->u.dict.len; k++)
+        rt_dict_put_key(d, a0->u.dict.ents[k].key, rt_incref(a0->u.dict.ents[k].val));
+    } else if (a0) { /* pairs */
+      RtValue *items = rt_iter_list(a0);
+      if (rt_is_error(items))
+        return items;
+      for (size_t k = 0; k < rt_len(items); k++) {
+        RtValue *p = rt_list_at(items, k);
+        if (rt_kind(p) != RT_LIST || rt_len(p) != 2) {
+          rt_decref(items);
+          return rt_kind(p) == RT_LIST || rt_kind(p) == RT_STR
+                     ? rt_error_exc(RT_EXC_VALUE, "dictionary update sequence element #%zu has length %zu; 2 is required",
+                                    k, rt_len(p))
+                     : rt_type_error("cannot convert dictionary update sequence element #%zu to a sequence", k);
+        }
+        if ((e = dict_put_any(d, rt_list_at(p, 0), rt_list_at(p, 1)))) {
+          rt_decref(items);
+          return e;
+        }
+      }
+      rt_decref(items);
+    }
+    for (size_t k = 0; kwargs && k < kwargs->u.dict.len; k++)
+      rt_dict_put_key(d, kwargs->u.dict.ents[k].key, rt_incref(kwargs->u.dict.ents[k].val));
+    return rt_none();
+  }
+  RtValue *had = rt_dict_get_value(d, a0);
+  if (!strcmp(name, "setdefault")) {
+    if (had)
+      return rt_incref(had);
+    RtValue *dflt = a1 ? a1 : rt_none();
+    if ((e = dict_put_any(d, a0, dflt)))
+      return e;
+    return rt_incref(dflt);
+  }
+  /* pop */
+  if (!had) {
+    if (a1)
+      return rt_incref(a1);
+    RtBuf b = {0};
+    rt_render_repr(&b, a0);
+    RtValue *err = rt_error_exc(RT_EXC_KEY, "%s", b.data ? b.data : "");
+    rt_buf_free(&b);
+    return err;
+  }
+  RtValue *r = rt_incref(had), *key = rt_dict_key_encode(a0);
+  for (size_t k = 0; k < d->u.dict.len; k++)
+    if (d->u.dict.ents[k].val == had && d->u.dict.ents[k].key->u.str.len == key->u.str.len &&
+        !memcmp(d->u.dict.ents[k].key->u.str.s, key->u.str.s, key->u.str.len)) {
+      rt_dict_del(d, d->u.dict.ents[k].key->u.str.s);
+      break;
+    }
+  rt_decref(key);
+  return r;
+}
+
+RtValue *rt_local_method(RtHost *h, int32_t slot, const char *name, RtValue *args, RtValue *kwargs,
+                         const RtLoc *loc) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  if (!v)
+    return rt_error("the method '%s' on a name the template has not set is not supported by playc yet", name);
+  for (size_t i = 0; args && i < rt_len(args); i++)
+    if (rt_is_error(rt_list_at(args, i)))
+      return rt_error_of(rt_list_at(args, i));
+  for (size_t i = 0; kwargs && i < kwargs->u.dict.len; i++)
+    if (rt_is_error(kwargs->u.dict.ents[i].val))
+      return rt_error_of(kwargs->u.dict.ents[i].val);
+  bool list = !strcmp(name, "append") || !strcmp(name, "extend") || !strcmp(name, "insert") ||
+              !strcmp(name, "remove") || (!strcmp(name, "pop") && rt_kind(v) == RT_LIST);
+  if (rt_kind(v) != (list ? RT_LIST : RT_DICT) || rt_is_tuple(v)) /* Jinja's undefined attribute */
+    return rt_method(name, v, args, kwargs, loc);
+  if (!rt_sole_ref(v)) { /* shared (another name, a variable, another host): change a copy */
+    RtValue *c = list ? rt_list_copy(v) : rt_dict_copy(v);
+    c->flags = v->flags;
+    rt_decref(v);
+    h->locals[slot] = v = c;
+  }
+  return list ? list_method(v, name, args) : dict_method(v, name, args, kwargs);
+}

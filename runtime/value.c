@@ -273,6 +273,17 @@ RtValue *rt_list_new(size_t cap) {
   return v;
 }
 
+RtValue *rt_tuple_new(size_t cap) {
+  RtValue *v = rt_list_new(cap);
+  v->flags |= RT_VF_TUPLE;
+  return v;
+}
+
+RtValue *rt_list_tuple(RtValue *list) {
+  list->flags |= RT_VF_TUPLE;
+  return list;
+}
+
 void rt_list_push(RtValue *list, RtValue *item) {
   if (list->u.list.len == list->u.list.cap) {
     list->u.list.cap *= 2;
@@ -322,10 +333,12 @@ RtValue *rt_dict_new(size_t cap) {
   return v;
 }
 
-void rt_dict_put(RtValue *d, const char *key, size_t keylen, RtValue *val) {
+/* Puts `val` (taken) under the key of bytes `key`; a new entry's key is
+ * `keyv` (borrowed) when given, else a string of those bytes. */
+static void dict_put(RtValue *d, const char *key, size_t keylen, RtValue *keyv, RtValue *val) {
   int64_t pos = rt_index_find(&d->u.dict.index, key, keylen, dict_key, d);
   note_depth(d, val);
-  if (pos >= 0) {
+  if (pos >= 0) { /* the first key stays, as Python's does */
     rt_decref(d->u.dict.ents[pos].val);
     d->u.dict.ents[pos].val = val;
     return;
@@ -334,9 +347,17 @@ void rt_dict_put(RtValue *d, const char *key, size_t keylen, RtValue *val) {
     d->u.dict.cap *= 2;
     d->u.dict.ents = rt_xrealloc(d->u.dict.ents, d->u.dict.cap * sizeof *d->u.dict.ents);
   }
-  d->u.dict.ents[d->u.dict.len].key = rt_str(key, keylen);
+  d->u.dict.ents[d->u.dict.len].key = keyv ? rt_incref(keyv) : rt_str(key, keylen);
   d->u.dict.ents[d->u.dict.len].val = val;
   rt_index_add(&d->u.dict.index, (uint32_t)d->u.dict.len++, dict_key, d);
+}
+
+void rt_dict_put(RtValue *d, const char *key, size_t keylen, RtValue *val) {
+  dict_put(d, key, keylen, NULL, val);
+}
+
+void rt_dict_put_key(RtValue *d, RtValue *key, RtValue *val) {
+  dict_put(d, key->u.str.s, key->u.str.len, key, val);
 }
 
 void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
@@ -347,6 +368,13 @@ RtValue *rt_dict_get(const RtValue *d, const char *key) {
   if (!d || d->kind != RT_DICT)
     return NULL;
   int64_t pos = rt_index_find(&d->u.dict.index, key, strlen(key), dict_key, d);
+  return pos >= 0 ? d->u.dict.ents[pos].val : NULL;
+}
+
+RtValue *rt_dict_get_n(const RtValue *d, const char *key, size_t len) {
+  if (!d || d->kind != RT_DICT)
+    return NULL;
+  int64_t pos = rt_index_find(&d->u.dict.index, key, len, dict_key, d);
   return pos >= 0 ? d->u.dict.ents[pos].val : NULL;
 }
 
@@ -364,10 +392,8 @@ void rt_dict_del(RtValue *d, const char *key) {
 
 RtValue *rt_dict_copy(const RtValue *d) {
   RtValue *c = rt_dict_new(d->u.dict.len);
-  for (size_t i = 0; i < d->u.dict.len; i++) {
-    const RtValue *k = d->u.dict.ents[i].key;
-    rt_dict_put(c, k->u.str.s, k->u.str.len, rt_incref(d->u.dict.ents[i].val));
-  }
+  for (size_t i = 0; i < d->u.dict.len; i++)
+    rt_dict_put_key(c, d->u.dict.ents[i].key, rt_incref(d->u.dict.ents[i].val));
   return c;
 }
 
@@ -384,7 +410,7 @@ static bool equal(const RtValue *a, const RtValue *b, bool top) {
     return !(top && a->kind == RT_FLOAT && isnan(a->u.f));
   if (numeric(a) && numeric(b)) /* exact, as Python compares int and float */
     return rt_arith_cmp(rt_num_of(a), rt_num_of(b)) == 0;
-  if (a->kind != b->kind)
+  if (a->kind != b->kind || rt_is_tuple(a) != rt_is_tuple(b))
     return false;
   switch ((RtKind)a->kind) {
   case RT_NONE:
@@ -402,7 +428,8 @@ static bool equal(const RtValue *a, const RtValue *b, bool top) {
     if (a->u.dict.len != b->u.dict.len)
       return false;
     for (size_t i = 0; i < a->u.dict.len; i++) {
-      const RtValue *other = rt_dict_get(b, a->u.dict.ents[i].key->u.str.s);
+      const RtValue *k = a->u.dict.ents[i].key;
+      const RtValue *other = rt_dict_get_n(b, k->u.str.s, k->u.str.len);
       if (!other || !equal(a->u.dict.ents[i].val, other, false))
         return false;
     }

@@ -254,7 +254,15 @@ static void test_data(void) {
   CHECK(v && str_is(v, "{'b': [1, 2.5, None, True]}"));
   const char *py = "{'a': [1, 'x\\'y'], 'b': (None, False)}";
   v = rt_parse_pyliteral(py, strlen(py));
-  CHECK(v && str_is(v, "{'a': [1, \"x'y\"], 'b': [None, False]}"));
+  CHECK(v && str_is(v, "{'a': [1, \"x'y\"], 'b': (None, False)}"));
+  v = rt_parse_pyliteral("(1)", 3); /* parentheses alone make no tuple */
+  CHECK(v && rt_kind(v) == RT_INT);
+  rt_decref(v);
+  v = rt_parse_pyliteral("[(1,), ()]", 10);
+  RtValue *empty = rt_list_new(0); /* () is no [] */
+  CHECK(v && rt_is_tuple(rt_list_at(v, 0)) && !rt_equal(rt_list_at(v, 1), empty));
+  rt_decref(empty);
+  CHECK(v && str_is(v, "[(1,), ()]"));
   CHECK(rt_parse_pyliteral("[1, 2", 5) == NULL);
 }
 
@@ -288,6 +296,41 @@ static int render_mode(const char *path) {
   return 0;
 }
 
+/* Keys of any hashable kind: 1, 1.0 and True are one key (the first stays),
+ * '1' another; lists are unhashable; keys read back as their own kind. */
+static void test_dict_keys(void) {
+  RtValue *d = rt_dict_new(0), *one = rt_int(1), *fone = rt_float(1.0), *s1 = rt_strz("1");
+  RtValue *t = rt_tuple_new(2), *l = rt_list_new(0);
+  rt_list_push(t, rt_int(1));
+  rt_list_push(t, rt_strz("a"));
+  RtValue *k1 = rt_dict_key_encode(one), *kt = rt_dict_key_encode(rt_bool(true));
+  RtValue *kf = rt_dict_key_encode(fone), *ktu = rt_dict_key_encode(t), *kl = rt_dict_key_encode(l);
+  CHECK(rt_dict_key_encoded(k1) && !rt_dict_key_encoded(s1));
+  CHECK(rt_is_error(kl));
+  rt_dict_put_key(d, k1, rt_strz("a"));
+  rt_dict_put_key(d, kt, rt_strz("b"));
+  rt_dict_put_key(d, s1, rt_strz("c"));
+  rt_dict_put_key(d, ktu, rt_strz("d"));
+  CHECK(rt_len(d) == 3);
+  CHECK(rt_dict_get_value(d, fone) && str_is(rt_incref(rt_dict_get_value(d, fone)), "b"));
+  CHECK(rt_dict_get_value(d, s1) && str_is(rt_incref(rt_dict_get_value(d, s1)), "c"));
+  CHECK(rt_dict_get_value(d, t) && rt_dict_get_value(d, l) == NULL);
+  RtValue *back = rt_dict_key_value(d->u.dict.ents[0].key);
+  CHECK(rt_kind(back) == RT_INT && back->u.i == 1);
+  rt_decref(back);
+  CHECK(str_is(rt_incref(d), "{1: 'b', '1': 'c', (1, 'a'): 'd'}"));
+  RtValue *c = rt_dict_copy(d);
+  CHECK(rt_equal(c, d) && str_is(c, "{1: 'b', '1': 'c', (1, 'a'): 'd'}"));
+  RtBuf b = {0};
+  rt_dict_key_json(&b, kf);
+  rt_dict_key_json(&b, kt);
+  CHECK(b.data && strcmp(b.data, "1.0true") == 0);
+  rt_buf_free(&b);
+  RtValue *vs[] = {d, one, fone, s1, t, l, k1, kt, kf, ktu, kl};
+  for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
+    rt_decref(vs[i]);
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--render") == 0)
     return render_mode(argv[2]);
@@ -297,6 +340,7 @@ int main(int argc, char **argv) {
   test_filters();
   test_templates();
   test_data();
+  test_dict_keys();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }
