@@ -2210,6 +2210,11 @@ bool rt_inventory_load_vars(RtInventory *inv, char **err) {
     if (!entity_vars(inv, "host_vars", ho->name, &ho->file_vars, err))
       return false;
   }
+  if (!inv->localhost_file_vars_done && find_host(inv, "localhost") < 0) {
+    inv->localhost_file_vars_done = true; /* hostvars shows the implicit localhost */
+    if (!entity_vars(inv, "host_vars", "localhost", &inv->localhost_file_vars, err))
+      return false;
+  }
   return true;
 }
 
@@ -2247,6 +2252,20 @@ RtValue *rt_inventory_host_vars_with(RtInventory *inv, int i, RtInvVarsFn pb, vo
 
 RtValue *rt_inventory_host_vars(RtInventory *inv, int i) {
   return rt_inventory_host_vars_with(inv, i, NULL, NULL);
+}
+
+RtValue *rt_inventory_localhost_vars(RtInventory *inv) {
+  if (find_host(inv, "localhost") >= 0)
+    return NULL;
+  RtValue *d = rt_dict_new(4);
+  int all = find_group(inv, "all");
+  if (all >= 0) { /* as rt_inventory_implicit_localhost's host would have them */
+    merge_into(d, inv->groups[all].vars);
+    merge_into(d, inv->groups[all].file_vars);
+  }
+  rt_dict_set(d, "ansible_connection", rt_strz("local"));
+  merge_into(d, inv->localhost_file_vars);
+  return d;
 }
 
 RtValue *rt_inventory_group_names(RtInventory *inv, int i) {
@@ -2310,6 +2329,7 @@ void rt_inventory_free(RtInventory *inv) {
   rt_index_free(&inv->edge_index);
   rt_index_free(&inv->member_index);
   rt_decref(inv->groups_value);
+  rt_decref(inv->localhost_file_vars);
   for (int i = 0; i < inv->nvars_dirs; i++)
     free(inv->vars_dirs[i]);
   free(inv->vars_dirs);

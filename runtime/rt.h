@@ -441,6 +441,9 @@ typedef struct RtInventory {
   int nvars_dirs;
   struct RtRun *vault_run; /* the run whose vault secrets open an encrypted source
                               and its `!vault` values (rt_vault_load_data); NULL: none */
+  RtValue *localhost_file_vars; /* host_vars/localhost while no host has that name (the
+                                   implicit localhost's, for hostvars), or NULL */
+  bool localhost_file_vars_done;
 } RtInventory;
 
 /* Loads one -i source (a file: INI, YAML or an executable inventory script;
@@ -489,6 +492,12 @@ RtValue *rt_inventory_host_vars(RtInventory *inv, int i);
  * ("all", the other groups in the order above, the host). */
 typedef void (*RtInvVarsFn)(void *ctx, RtValue *vars, const char *name, bool host);
 RtValue *rt_inventory_host_vars_with(RtInventory *inv, int i, RtInvVarsFn pb, void *ctx);
+/* The variables of the implicit localhost when the inventory has no host
+ * named "localhost" (Ansible's HostVars shows it all the same): "all"'s
+ * inventory vars and group_vars files, ansible_connection=local, and its
+ * host_vars files as rt_inventory_load_vars read them. NULL when a host has
+ * that name. New reference. */
+RtValue *rt_inventory_localhost_vars(RtInventory *inv);
 /* group_names of host `i`: a new list of strings. */
 RtValue *rt_inventory_group_names(RtInventory *inv, int i);
 /* The `groups` magic var: {group: [host names]} for every group, built once

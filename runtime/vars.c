@@ -162,7 +162,10 @@ static void hostvars_templated(RtHost *h, int index, const RtValue *snap, RtValu
 }
 
 /* hostvars: every host's own layers merged (not forcing other hosts' thunks);
- * another host's as it last published them (rt_host_publish). */
+ * another host's as it last published them (rt_host_publish). Ansible's
+ * HostVars also holds the implicit localhost when no inventory host has that
+ * name (InventoryManager.localhost creates it on first use): its inventory
+ * vars come last, not templated (no host of that index runs them). */
 static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
   RtValue *d = rt_dict_new((size_t)run->inv.nhosts);
   for (int i = 0; i < run->inv.nhosts; i++) {
@@ -182,6 +185,9 @@ static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
     rt_decref(snap);
     rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), m);
   }
+  RtValue *lh = rt_inventory_localhost_vars(&run->inv);
+  if (lh)
+    rt_dict_put(d, "localhost", strlen("localhost"), lh);
   return d;
 }
 
