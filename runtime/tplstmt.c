@@ -160,30 +160,84 @@ RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args) {
   return rt_bool(changed);
 }
 
+/* The loop object's fields: these nine always, in this order, then
+ * previtem and nextitem when there is such an item. */
+static const char *const loop_names[] = {"index", "index0", "revindex", "revindex0", "length",
+                                         "depth", "depth0", "first", "last"};
+static const size_t loop_lens[] = {5, 6, 8, 9, 6, 5, 6, 5, 4};
+enum { LOOP_FIXED = 9 };
+
+/* Whether entry k of d has key `name` (`len` bytes). */
+static bool key_is(const RtValue *d, size_t k, const char *name, size_t len) {
+  const RtValue *key = d->u.dict.ents[k].key;
+  return key->u.str.len == len && memcmp(key->u.str.s, name, len) == 0;
+}
+
+/* Whether d (held by its maker alone) is a loop object of ours. */
+static bool loop_reusable(const RtValue *d) {
+  if (!d || !rt_sole_ref(d) || rt_kind(d) != RT_DICT || d->u.dict.len < LOOP_FIXED)
+    return false;
+  for (size_t k = 0; k < LOOP_FIXED; k++)
+    if (!key_is(d, k, loop_names[k], loop_lens[k]))
+      return false;
+  return true;
+}
+
+/* Entry k of d (its maker's own) becomes `val` (taken), with no lookup. */
+static void loop_set(RtValue *d, size_t k, RtValue *val) {
+  rt_decref(d->u.dict.ents[k].val);
+  d->u.dict.ents[k].val = val;
+  if (val->depth >= d->depth && d->depth != UINT16_MAX)
+    d->depth = val->depth == UINT16_MAX ? UINT16_MAX : (uint16_t)(val->depth + 1);
+}
+
+/* Entry k of d becomes the int x: in place when nothing else holds the
+ * old int (the common case: a template reads loop.index and drops it). */
+static void loop_set_int(RtValue *d, size_t k, int64_t x) {
+  RtValue *v = d->u.dict.ents[k].val;
+  if (rt_kind(v) == RT_INT && v->flags == 0 && rt_sole_ref(v))
+    v->u.i = x;
+  else
+    loop_set(d, k, rt_int(x));
+}
+
 /* Jinja2's LoopContext for item i of n, as a dict the template reads: `d`
- * (a new one, or the previous item's when nothing else holds it: a loop
- * then costs no allocation of keys per item) filled in. Takes d. */
+ * (a new one, or the previous item's when nothing else holds it) filled
+ * in. Reused, it costs no allocation and no hashing per item: fields are
+ * written by position, ints in place; previtem/nextitem are appended or
+ * dropped from the end only where a loop starts or ends. Takes d. */
 static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth) {
   size_t n = rt_len(items);
-  if (!d || !rt_sole_ref(d) || rt_kind(d) != RT_DICT || !rt_dict_get(d, "depth0")) {
+  int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
+  if (!loop_reusable(d)) {
     rt_decref(d);
     d = rt_dict_new(12);
+    for (size_t k = 0; k < 7; k++)
+      rt_dict_put(d, loop_names[k], loop_lens[k], rt_int(vals[k]));
+    rt_dict_put(d, "first", 5, rt_bool(i == 0));
+    rt_dict_put(d, "last", 4, rt_bool(i + 1 == n));
+  } else {
+    for (size_t k = 0; k < 7; k++)
+      loop_set_int(d, k, vals[k]);
+    loop_set(d, 7, rt_bool(i == 0));
+    loop_set(d, 8, rt_bool(i + 1 == n));
   }
-  static const char *const names[] = {"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"};
-  static const size_t lens[] = {5, 6, 8, 9, 6, 5, 6};
-  int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
-  for (int k = 0; k < 7; k++)
-    rt_dict_put(d, names[k], lens[k], rt_int(vals[k]));
-  rt_dict_put(d, "first", 5, rt_bool(i == 0));
-  rt_dict_put(d, "last", 4, rt_bool(i + 1 == n));
-  if (i > 0)
+  bool prev = i > 0, next = i + 1 < n;
+  size_t at = LOOP_FIXED;
+  if (d->u.dict.len == (size_t)LOOP_FIXED + prev + next && (!prev || key_is(d, at, "previtem", 8)) &&
+      (!next || key_is(d, at + prev, "nextitem", 8))) {
+    if (prev)
+      loop_set(d, at++, rt_incref(rt_list_at(items, i - 1)));
+    if (next)
+      loop_set(d, at, rt_incref(rt_list_at(items, i + 1)));
+    return d;
+  }
+  while (d->u.dict.len > LOOP_FIXED)
+    rt_dict_pop(d);
+  if (prev)
     rt_dict_put(d, "previtem", 8, rt_incref(rt_list_at(items, i - 1)));
-  else
-    rt_dict_del(d, "previtem");
-  if (i + 1 < n)
+  if (next)
     rt_dict_put(d, "nextitem", 8, rt_incref(rt_list_at(items, i + 1)));
-  else
-    rt_dict_del(d, "nextitem");
   return d;
 }
 

@@ -362,6 +362,16 @@ void rt_dict_del(RtValue *d, const char *key) {
   rt_index_rebuild(&d->u.dict.index, (uint32_t)d->u.dict.len, dict_key, d);
 }
 
+void rt_dict_pop(RtValue *d) {
+  if (d->u.dict.len == 0)
+    return;
+  size_t pos = d->u.dict.len - 1;
+  rt_index_remove(&d->u.dict.index, (uint32_t)pos, dict_key, d);
+  rt_decref(d->u.dict.ents[pos].key);
+  rt_decref(d->u.dict.ents[pos].val);
+  d->u.dict.len--;
+}
+
 RtValue *rt_dict_copy(const RtValue *d) {
   RtValue *c = rt_dict_new(d->u.dict.len);
   for (size_t i = 0; i < d->u.dict.len; i++) {
