@@ -262,9 +262,14 @@ RtValue *rt_getattr(RtValue *a, const char *name, const RtLoc *loc) {
     if (v)
       return rt_incref(v);
   }
-  char *hint = rt_xasprintf("'%s' has no attribute '%s'", jinja_type(a), name);
-  RtValue *u = rt_undef_at(name, hint, loc);
-  free(hint);
+  RtBuf hint = {0}; /* "'T' has no attribute 'name'", common (`x.y | default`): no printf */
+  rt_buf_putc(&hint, '\'');
+  rt_buf_puts(&hint, jinja_type(a));
+  rt_buf_puts(&hint, "' has no attribute '");
+  rt_buf_puts(&hint, name);
+  rt_buf_putc(&hint, '\'');
+  RtValue *u = rt_undef_at(name, hint.data, loc);
+  rt_buf_free(&hint);
   return u;
 }
 

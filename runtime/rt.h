@@ -226,6 +226,9 @@ RtValue *rt_dict_get(const RtValue *dict, const char *key); /* NULL if absent */
  * building its result. Takes `val`. */
 void rt_dict_set(RtValue *dict, const char *key, RtValue *val);
 void rt_dict_del(RtValue *dict, const char *key);
+/* Appends an entry whose key (a string value, taken: an immortal one costs
+ * no allocation) the dict does not hold yet. Takes key and val. */
+void rt_dict_push_key(RtValue *dict, RtValue *key, RtValue *val);
 /* Removes the last entry (a dict's owner editing it in place: no reindexing). */
 void rt_dict_pop(RtValue *dict);
 /* A shallow copy with refs == 1 (for copy-on-write of shared dicts). */
