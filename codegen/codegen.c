@@ -783,9 +783,47 @@ static LLVMValueRef cg_kids(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef a
   return cg_kids_range(g, e, from, e->nkids, acc, emit);
 }
 
+/* A value that is the same at every evaluation (a constant string, a
+ * filter's constant arguments), built once per run: a private global holds
+ * it (one reference, for the whole run; values are immutable once shared)
+ * and each evaluation takes a new reference to it. The first builder to
+ * publish it wins (an atomic compare-and-swap: host threads may race); a
+ * loser drops its copy. Saves an allocation and a free per use in loops. */
+static LLVMValueRef cg_once(Cg *g, LLVMValueRef (*build)(Cg *, const IrExpr *, int32_t, int32_t),
+                            const IrExpr *e, int32_t from, int32_t to) {
+  LLVMValueRef gv = LLVMAddGlobal(g->mod, g->t_ptr, "once");
+  LLVMSetInitializer(gv, cg_null(g));
+  LLVMSetLinkage(gv, LLVMPrivateLinkage);
+  LLVMSetAlignment(gv, 8);
+  LLVMValueRef cur = cg_load(g, g->t_ptr, gv);
+  LLVMSetOrdering(cur, LLVMAtomicOrderingAcquire);
+  LLVMSetAlignment(cur, 8);
+  LLVMBasicBlockRef have = cg_here(g), make = cg_block(g, "once.make"), lost = cg_block(g, "once.lost"),
+                    join = cg_block(g, "once.join");
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, cur, ""), make, join);
+  cg_at(g, make);
+  LLVMValueRef v = build(g, e, from, to);
+  LLVMValueRef x = LLVMBuildAtomicCmpXchg(g->b, gv, cg_null(g), v, LLVMAtomicOrderingAcquireRelease,
+                                          LLVMAtomicOrderingAcquire, false);
+  LLVMValueRef old = LLVMBuildExtractValue(g->b, x, 0, "");
+  LLVMBasicBlockRef made = cg_here(g);
+  LLVMBuildCondBr(g->b, LLVMBuildExtractValue(g->b, x, 1, ""), join, lost);
+  cg_at(g, lost);
+  cg_decref(g, v);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  LLVMValueRef r = cg_phi(g, g->t_ptr, (LLVMValueRef[]){cur, v, old}, (LLVMBasicBlockRef[]){have, made, lost}, 3);
+  return CG_CALL(g, CG_rt_incref, r);
+}
+
+static LLVMValueRef cg_str_const(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
+  (void)from, (void)to;
+  return CG_CALL(g, CG_rt_str, cg_bytes(g, e->s, e->slen), cg_i64(g, e->s ? (int64_t)e->slen : 0));
+}
+
 static LLVMValueRef cg_const(Cg *g, const IrExpr *e) {
   if (e->type == TY_STR)
-    return CG_CALL(g, CG_rt_str, cg_bytes(g, e->s, e->slen), cg_i64(g, e->s ? (int64_t)e->slen : 0));
+    return cg_once(g, cg_str_const, e, 0, 0);
   return cg_call0(g, CG_rt_none);
 }
 
@@ -900,14 +938,22 @@ static LLVMValueRef cg_slice(Cg *g, const IrExpr *e) {
   return r;
 }
 
-/* kids[from..to) as a new list, or NULL (a constant null pointer) when empty. */
-static LLVMValueRef cg_arg_list(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
-  if (from >= to)
-    return NULL;
+static LLVMValueRef cg_arg_list_new(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
   LLVMValueRef l = CG_CALL(g, CG_rt_list_new, cg_i64(g, to - from));
   for (int32_t i = from; i < to; i++)
     CG_CALL(g, CG_rt_list_push, l, cg_expr(g, e->kids[i]));
   return l;
+}
+
+/* kids[from..to) as a new list (built once when every one is a constant:
+ * `default('/bin/sh')`, `join(' ')`), or NULL (a constant null pointer) when empty. */
+static LLVMValueRef cg_arg_list(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
+  if (from >= to)
+    return NULL;
+  bool constant = true;
+  for (int32_t i = from; i < to; i++)
+    constant = constant && e->kids[i]->op == IR_CONST;
+  return constant ? cg_once(g, cg_arg_list_new, e, from, to) : cg_arg_list_new(g, e, from, to);
 }
 
 static LLVMValueRef cg_kwargs(Cg *g, const IrExpr *e) {
