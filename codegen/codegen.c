@@ -1134,6 +1134,10 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
     cg_stmt(g, k, buf);
     return buf;
   }
+  if (k->op == IR_CAPTURE && e->op != IR_CONCAT) { /* {{ macro(...) }}: its body writes here, no string between */
+    cg_stmt(g, k->kids[0], buf);
+    return buf;
+  }
   LLVMValueRef v = cg_expr(g, k);
   CG_CALL(g, e->op == IR_CONCAT ? CG_rt_tpl_str : CG_rt_tpl_value, buf, v);
   cg_decref(g, v);

@@ -58,9 +58,9 @@ char *rt_xasprintf(const char *fmt, ...) {
   return s;
 }
 
+/* Makes room for `extra` more bytes and the NUL (the slow path: callers
+ * check the room they have first). */
 static void grow(RtBuf *b, size_t extra) {
-  if (b->len + extra + 1 <= b->cap)
-    return;
   size_t cap = b->cap ? b->cap : 64;
   while (cap < b->len + extra + 1)
     cap *= 2;
@@ -69,7 +69,8 @@ static void grow(RtBuf *b, size_t extra) {
 }
 
 void rt_buf_add(RtBuf *b, const char *s, size_t len) {
-  grow(b, len);
+  if (b->len + len + 1 > b->cap)
+    grow(b, len);
   if (len)
     memcpy(b->data + b->len, s, len);
   b->len += len;
@@ -103,7 +104,8 @@ void rt_buf_printf(RtBuf *b, const char *fmt, ...) {
   va_end(ap);
   if (n < 0)
     n = 0;
-  grow(b, (size_t)n);
+  if (b->len + (size_t)n + 1 > b->cap)
+    grow(b, (size_t)n);
   vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
   va_end(ap2);
   b->len += (size_t)n;
