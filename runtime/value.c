@@ -345,7 +345,7 @@ void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
 
 /* Up to this many entries a lookup compares keys in order: cheaper than
  * hashing for the few short keys of typical items (users, ports, loop). */
-#define DICT_SCAN_MAX 8
+#define DICT_SCAN_MAX 12
 
 RtValue *rt_dict_get(const RtValue *d, const char *key) {
   if (!d || d->kind != RT_DICT)
