@@ -189,6 +189,7 @@ typedef struct Cg {
   PcMap strings;          /* bytes → their constant global (cg_bytes) */
   int32_t nparts;         /* part functions of the current root */
   PcVec rec_fors, rec_fns; /* recursive FORs being generated (innermost last), their body functions */
+  LLVMValueRef once_str_fn, once_put_fn; /* playc.once_str, playc.once_put (cg_once), made at first use */
   /* the function being generated */
   LLVMValueRef fn, host, taskdef, err_slot;
   /* the last RtLoc file string, reused by the next RtLoc of the same file */
@@ -786,9 +787,116 @@ static LLVMValueRef cg_kids(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef a
   return cg_kids_range(g, e, from, e->nkids, acc, emit);
 }
 
+/* A value that is the same at every evaluation (a constant string, a
+ * filter's constant arguments), built once per run: a private global holds
+ * it (one reference, for the whole run; values are immutable once shared)
+ * and each evaluation takes a new reference to it. The first builder to
+ * publish it wins (an atomic compare-and-swap: host threads may race); a
+ * loser drops its copy. Saves an allocation and a free per use in loops.
+ * Publishing is one function for the module (playc.once_put) and each
+ * constant string one call (playc.once_str): a program has thousands of
+ * constants, and compile time counts. */
+static LLVMValueRef cg_once_global(Cg *g) {
+  LLVMValueRef gv = LLVMAddGlobal(g->mod, g->t_ptr, "once");
+  LLVMSetInitializer(gv, cg_null(g));
+  LLVMSetLinkage(gv, LLVMPrivateLinkage);
+  LLVMSetAlignment(gv, 8);
+  return gv;
+}
+
+/* Starts generating the module's helper `name` (returns ptr), saving the
+ * builder and function being generated in *saved. */
+static LLVMValueRef cg_helper_begin(Cg *g, const char *name, LLVMTypeRef *params, unsigned n, void *saved[2]) {
+  LLVMValueRef fn = LLVMAddFunction(g->mod, name, LLVMFunctionType(g->t_ptr, params, n, false));
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  saved[0] = g->b;
+  saved[1] = g->fn;
+  g->b = LLVMCreateBuilderInContext(g->ctx);
+  g->fn = fn;
+  cg_at(g, cg_block(g, "entry"));
+  return fn;
+}
+
+static void cg_helper_end(Cg *g, void *saved[2]) {
+  LLVMDisposeBuilder(g->b);
+  g->b = saved[0];
+  g->fn = saved[1];
+}
+
+/* playc.once_put(gv, v): publishes v (taken) in gv unless another thread
+ * did first (then v is dropped); a new reference to what gv holds. */
+static LLVMValueRef cg_once_put_fn(Cg *g) {
+  if (g->once_put_fn)
+    return g->once_put_fn;
+  void *saved[2];
+  LLVMValueRef fn = cg_helper_begin(g, "playc.once_put", (LLVMTypeRef[]){g->t_ptr, g->t_ptr}, 2, saved);
+  LLVMValueRef gv = LLVMGetParam(fn, 0), v = LLVMGetParam(fn, 1);
+  LLVMValueRef x = LLVMBuildAtomicCmpXchg(g->b, gv, cg_null(g), v, LLVMAtomicOrderingAcquireRelease,
+                                          LLVMAtomicOrderingAcquire, false);
+  LLVMBasicBlockRef won = cg_block(g, "won"), lost = cg_block(g, "lost");
+  LLVMBuildCondBr(g->b, LLVMBuildExtractValue(g->b, x, 1, ""), won, lost);
+  cg_at(g, won);
+  LLVMBuildRet(g->b, CG_CALL(g, CG_rt_incref, v));
+  cg_at(g, lost);
+  cg_decref(g, v);
+  LLVMBuildRet(g->b, CG_CALL(g, CG_rt_incref, LLVMBuildExtractValue(g->b, x, 0, "")));
+  cg_helper_end(g, saved);
+  return g->once_put_fn = fn;
+}
+
+static LLVMValueRef cg_call_helper(Cg *g, LLVMValueRef fn, LLVMValueRef *args, unsigned n) {
+  return LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
+}
+
+/* gv's value (a new reference), built by `build` the first time. */
+static LLVMValueRef cg_once_in(Cg *g, LLVMValueRef gv, LLVMValueRef (*build)(Cg *, const IrExpr *, int32_t, int32_t),
+                               const IrExpr *e, int32_t from, int32_t to) {
+  LLVMValueRef put = cg_once_put_fn(g);
+  LLVMValueRef cur = cg_load(g, g->t_ptr, gv);
+  LLVMSetOrdering(cur, LLVMAtomicOrderingAcquire);
+  LLVMSetAlignment(cur, 8);
+  LLVMBasicBlockRef hit = cg_block(g, "once.hit"), make = cg_block(g, "once.make"), join = cg_block(g, "once.join");
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, cur, ""), make, hit);
+  cg_at(g, hit);
+  LLVMValueRef r1 = CG_CALL(g, CG_rt_incref, cur);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, make);
+  LLVMValueRef r2 = cg_call_helper(g, put, (LLVMValueRef[]){gv, build(g, e, from, to)}, 2);
+  LLVMBasicBlockRef made = cg_here(g);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  return cg_phi(g, g->t_ptr, (LLVMValueRef[]){r1, r2}, (LLVMBasicBlockRef[]){hit, made}, 2);
+}
+
+static LLVMValueRef cg_once(Cg *g, LLVMValueRef (*build)(Cg *, const IrExpr *, int32_t, int32_t),
+                            const IrExpr *e, int32_t from, int32_t to) {
+  return cg_once_in(g, cg_once_global(g), build, e, from, to);
+}
+
+/* rt_str of playc.once_str's own parameters (bytes, length). */
+static LLVMValueRef cg_str_of_params(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
+  (void)e, (void)from, (void)to;
+  return CG_CALL(g, CG_rt_str, LLVMGetParam(g->fn, 1), LLVMGetParam(g->fn, 2));
+}
+
+/* playc.once_str(gv, bytes, len): the constant string in gv (cg_once_in). */
+static LLVMValueRef cg_once_str_fn(Cg *g) {
+  if (g->once_str_fn)
+    return g->once_str_fn;
+  cg_once_put_fn(g);
+  void *saved[2];
+  LLVMValueRef fn = cg_helper_begin(g, "playc.once_str", (LLVMTypeRef[]){g->t_ptr, g->t_ptr, g->t_i64}, 3, saved);
+  LLVMBuildRet(g->b, cg_once_in(g, LLVMGetParam(fn, 0), cg_str_of_params, NULL, 0, 0));
+  cg_helper_end(g, saved);
+  return g->once_str_fn = fn;
+}
+
 static LLVMValueRef cg_const(Cg *g, const IrExpr *e) {
-  if (e->type == TY_STR)
-    return CG_CALL(g, CG_rt_str, cg_bytes(g, e->s, e->slen), cg_i64(g, e->s ? (int64_t)e->slen : 0));
+  if (e->type == TY_STR) {
+    LLVMValueRef fn = cg_once_str_fn(g);
+    LLVMValueRef args[] = {cg_once_global(g), cg_bytes(g, e->s, e->slen), cg_i64(g, e->s ? (int64_t)e->slen : 0)};
+    return cg_call_helper(g, fn, args, 3);
+  }
   return cg_call0(g, CG_rt_none);
 }
 
@@ -898,14 +1006,22 @@ static LLVMValueRef cg_slice(Cg *g, const IrExpr *e) {
   return r;
 }
 
-/* kids[from..to) as a new list, or NULL (a constant null pointer) when empty. */
-static LLVMValueRef cg_arg_list(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
-  if (from >= to)
-    return NULL;
+static LLVMValueRef cg_arg_list_new(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
   LLVMValueRef l = CG_CALL(g, CG_rt_list_new, cg_i64(g, to - from));
   for (int32_t i = from; i < to; i++)
     CG_CALL(g, CG_rt_list_push, l, cg_expr(g, e->kids[i]));
   return l;
+}
+
+/* kids[from..to) as a new list (built once when every one is a constant:
+ * `default('/bin/sh')`, `join(' ')`), or NULL (a constant null pointer) when empty. */
+static LLVMValueRef cg_arg_list(Cg *g, const IrExpr *e, int32_t from, int32_t to) {
+  if (from >= to)
+    return NULL;
+  bool constant = true;
+  for (int32_t i = from; i < to; i++)
+    constant = constant && e->kids[i]->op == IR_CONST;
+  return constant ? cg_once(g, cg_arg_list_new, e, from, to) : cg_arg_list_new(g, e, from, to);
 }
 
 static LLVMValueRef cg_kwargs(Cg *g, const IrExpr *e) {
@@ -1092,6 +1208,10 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
   }
   if (cg_is_stmt(k)) {
     cg_stmt(g, k, buf);
+    return buf;
+  }
+  if (k->op == IR_CAPTURE && e->op != IR_CONCAT) { /* {{ macro(...) }}: its body writes here, no string between */
+    cg_stmt(g, k->kids[0], buf);
     return buf;
   }
   LLVMValueRef v = cg_expr(g, k);

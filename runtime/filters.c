@@ -58,8 +58,32 @@ static void defs_init(void) {
   }
 }
 
+/* The last definitions found, by the address of the name asked for (the
+ * compiled code passes the same constant at every call), per thread;
+ * checked against the definition's name, so a name at a reused address
+ * is looked up afresh. */
+enum { DEF_CACHE = 64 };
+static _Thread_local struct {
+  const char *name;
+  const FDef *def;
+} def_cache[2][DEF_CACHE];
+
+static const FDef *find_def_uncached(const char *name, bool test);
+
 /* The definition of `name` (FQCN prefixes of ansible.builtin dropped). */
 static const FDef *find_def(const char *name, bool test) {
+  size_t slot = ((uintptr_t)name >> 3) % DEF_CACHE;
+  if (def_cache[test][slot].name == name && strcmp(def_cache[test][slot].def->name, name) == 0)
+    return def_cache[test][slot].def;
+  const FDef *d = find_def_uncached(name, test);
+  if (d && strcmp(d->name, name) == 0) { /* not for ansible.builtin.x: the check compares names */
+    def_cache[test][slot].name = name;
+    def_cache[test][slot].def = d;
+  }
+  return d;
+}
+
+static const FDef *find_def_uncached(const char *name, bool test) {
   pthread_once(&defs_once, defs_init);
   if (strncmp(name, "ansible.builtin.", 16) == 0)
     name += 16;

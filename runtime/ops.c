@@ -259,19 +259,25 @@ static const char *jinja_type(const RtValue *v) {
 }
 
 RtValue *rt_getattr(RtValue *a, const char *name, const RtLoc *loc) {
-  if (rt_kind(a) == RT_UNDEF) /* Ansible's undefined chains: x.y is undefined too */
-    return rt_incref(a);
-  RtValue *e = operand_error(a, NULL);
-  if (e)
-    return e;
-  if (rt_kind(a) == RT_DICT) {
+  if (rt_kind(a) == RT_DICT && !rt_too_deep(a)) { /* the common case first */
     RtValue *v = rt_dict_get(a, name);
     if (v)
       return rt_incref(v);
+  } else {
+    if (rt_kind(a) == RT_UNDEF) /* Ansible's undefined chains: x.y is undefined too */
+      return rt_incref(a);
+    RtValue *e = operand_error(a, NULL);
+    if (e)
+      return e;
   }
-  char *hint = rt_xasprintf("'%s' has no attribute '%s'", jinja_type(a), name);
-  RtValue *u = rt_undef_at(name, hint, loc);
-  free(hint);
+  RtBuf hint = {0}; /* "'T' has no attribute 'name'", common (`x.y | default`): no printf */
+  rt_buf_putc(&hint, '\'');
+  rt_buf_puts(&hint, jinja_type(a));
+  rt_buf_puts(&hint, "' has no attribute '");
+  rt_buf_puts(&hint, name);
+  rt_buf_putc(&hint, '\'');
+  RtValue *u = rt_undef_at(name, hint.data, loc);
+  rt_buf_free(&hint);
   return u;
 }
 

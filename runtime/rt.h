@@ -35,6 +35,8 @@ typedef struct RtBuf {
 void rt_buf_add(RtBuf *b, const char *s, size_t len);
 void rt_buf_puts(RtBuf *b, const char *s);
 void rt_buf_putc(RtBuf *b, char c);
+/* The decimal digits of i, as "%lld" writes them (no printf on hot paths). */
+void rt_buf_int(RtBuf *b, int64_t i);
 void rt_buf_printf(RtBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_buf_free(RtBuf *b);
 /* Returns the bytes (caller frees) and resets the buffer to empty. */
@@ -67,6 +69,9 @@ int64_t rt_index_find(const RtIndex *ix, const char *key, size_t len, RtIndexKey
 void rt_index_add(RtIndex *ix, uint32_t pos, RtIndexKeyFn kf, const void *ctx);
 /* Indexes positions 0..n-1 afresh (after entries moved or were removed). */
 void rt_index_rebuild(RtIndex *ix, uint32_t n, RtIndexKeyFn kf, const void *ctx);
+/* Forgets position `pos` (its key still readable through `kf`); the
+ * positions of other keys are unchanged (the caller renumbers if needed). */
+void rt_index_remove(RtIndex *ix, uint32_t pos, RtIndexKeyFn kf, const void *ctx);
 void rt_index_free(RtIndex *ix);
 
 /* A whole file, NUL-terminated (caller frees); NULL if it cannot be read. */
@@ -249,6 +254,11 @@ RtValue *rt_dict_get_value(const RtValue *dict, RtValue *k);
 /* Appends the text json.dumps makes of entry key `key`: the string, or
  * 1, 2.5, true, null for an encoded one. */
 void rt_dict_key_json(RtBuf *b, RtValue *key);
+/* Appends an entry whose key (a string value, taken: an immortal one costs
+ * no allocation) the dict does not hold yet. Takes key and val. */
+void rt_dict_push_key(RtValue *dict, RtValue *key, RtValue *val);
+/* Removes the last entry (a dict's owner editing it in place: no reindexing). */
+void rt_dict_pop(RtValue *dict);
 /* A shallow copy with refs == 1 (for copy-on-write of shared dicts); a
  * tuple's copy is a list. */
 RtValue *rt_dict_copy(const RtValue *dict);

@@ -42,6 +42,17 @@ static RtValue *mark_unsafe(RtValue *r, bool unsafe) {
 }
 
 void rt_tpl_value(RtTpl *t, RtValue *v) {
+  switch (rt_kind(v)) { /* the common cases first: no further calls */
+  case RT_STR:
+    t->unsafe = t->unsafe || (v->flags & RT_VF_UNSAFE);
+    rt_buf_add(&t->text, v->u.str.s, v->u.str.len);
+    return;
+  case RT_INT:
+    rt_buf_int(&t->text, v->u.i);
+    return;
+  default:
+    break;
+  }
   if (rt_is_error(v) || rt_too_deep(v)) {
     if (!t->err)
       t->err = rt_is_error(v) ? rt_error_of(v) : rt_too_deep_error();

@@ -160,30 +160,93 @@ RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args) {
   return rt_bool(changed);
 }
 
+/* The loop object's keys, immortal strings (a loop object costs no key
+ * allocation): these nine always, in this order, then previtem and
+ * nextitem when there is such an item, in either order. */
+#define LOOP_KEY(s) {UINT32_MAX, RT_STR, 0, 0, {.str = {sizeof s - 1, (char *)s}}}
+static RtValue loop_keys[] = {LOOP_KEY("index"),  LOOP_KEY("index0"), LOOP_KEY("revindex"),
+                              LOOP_KEY("revindex0"), LOOP_KEY("length"), LOOP_KEY("depth"),
+                              LOOP_KEY("depth0"), LOOP_KEY("first"),  LOOP_KEY("last"),
+                              LOOP_KEY("previtem"), LOOP_KEY("nextitem")};
+enum { LOOP_FIXED = 9, LOOP_PREV = 9, LOOP_NEXT = 10 };
+
+/* Whether d (held by its maker alone) is a loop object of ours. */
+static bool loop_reusable(const RtValue *d) {
+  if (!d || !rt_sole_ref(d) || rt_kind(d) != RT_DICT || d->u.dict.len < LOOP_FIXED)
+    return false;
+  for (size_t k = 0; k < LOOP_FIXED; k++)
+    if (d->u.dict.ents[k].key != &loop_keys[k])
+      return false;
+  return true;
+}
+
+/* Entry k of d (its maker's own) becomes `val` (taken), with no lookup. */
+static void loop_set(RtValue *d, size_t k, RtValue *val) {
+  rt_decref(d->u.dict.ents[k].val);
+  d->u.dict.ents[k].val = val;
+  if (val->depth >= d->depth && d->depth != UINT16_MAX)
+    d->depth = val->depth == UINT16_MAX ? UINT16_MAX : (uint16_t)(val->depth + 1);
+}
+
+/* Entry k of d becomes the int x: in place when nothing else holds the
+ * old int (the common case: a template reads loop.index and drops it). */
+static void loop_set_int(RtValue *d, size_t k, int64_t x) {
+  RtValue *v = d->u.dict.ents[k].val;
+  if (rt_kind(v) == RT_INT && v->flags == 0 && rt_sole_ref(v))
+    v->u.i = x;
+  else
+    loop_set(d, k, rt_int(x));
+}
+
+/* previtem or nextitem (key: LOOP_PREV, LOOP_NEXT) of d becomes `item`
+ * (borrowed), or goes when item is NULL. Entries past the nine fixed ones
+ * are removed from the end only (no reindexing): one that is not last
+ * goes with the one after it, which is put back. */
+static void loop_extra(RtValue *d, int key, RtValue *item) {
+  size_t at = LOOP_FIXED;
+  while (at < d->u.dict.len && d->u.dict.ents[at].key != &loop_keys[key])
+    at++;
+  if (at < d->u.dict.len && item) {
+    loop_set(d, at, rt_incref(item));
+    return;
+  }
+  if (at < d->u.dict.len) { /* present, not wanted */
+    RtValue *after = NULL;
+    if (at + 1 < d->u.dict.len) {
+      after = rt_incref(d->u.dict.ents[at + 1].val);
+      rt_dict_pop(d);
+    }
+    rt_dict_pop(d);
+    if (after)
+      rt_dict_push_key(d, &loop_keys[key == LOOP_PREV ? LOOP_NEXT : LOOP_PREV], after);
+  } else if (item) {
+    rt_dict_push_key(d, &loop_keys[key], rt_incref(item));
+  }
+}
+
 /* Jinja2's LoopContext for item i of n, as a dict the template reads: `d`
- * (a new one, or the previous item's when nothing else holds it: a loop
- * then costs no allocation of keys per item) filled in. Takes d. */
+ * (a new one, or the previous item's when nothing else holds it) filled
+ * in. Reused, it costs no allocation and no hashing per item: fields are
+ * written by position, ints in place; previtem/nextitem are appended or
+ * dropped from the end only where a loop starts or ends. Takes d. */
 static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth) {
   size_t n = rt_len(items);
-  if (!d || !rt_sole_ref(d) || rt_kind(d) != RT_DICT || !rt_dict_get(d, "depth0")) {
+  int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
+  if (!loop_reusable(d)) {
     rt_decref(d);
     d = rt_dict_new(12);
+    for (size_t k = 0; k < 7; k++)
+      rt_dict_push_key(d, &loop_keys[k], rt_int(vals[k]));
+    rt_dict_push_key(d, &loop_keys[7], rt_bool(i == 0));
+    rt_dict_push_key(d, &loop_keys[8], rt_bool(i + 1 == n));
+  } else {
+    for (size_t k = 0; k < 7; k++)
+      loop_set_int(d, k, vals[k]);
+    loop_set(d, 7, rt_bool(i == 0));
+    loop_set(d, 8, rt_bool(i + 1 == n));
   }
-  static const char *const names[] = {"index", "index0", "revindex", "revindex0", "length", "depth", "depth0"};
-  static const size_t lens[] = {5, 6, 8, 9, 6, 5, 6};
-  int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
-  for (int k = 0; k < 7; k++)
-    rt_dict_put(d, names[k], lens[k], rt_int(vals[k]));
-  rt_dict_put(d, "first", 5, rt_bool(i == 0));
-  rt_dict_put(d, "last", 4, rt_bool(i + 1 == n));
-  if (i > 0)
-    rt_dict_put(d, "previtem", 8, rt_incref(rt_list_at(items, i - 1)));
-  else
-    rt_dict_del(d, "previtem");
-  if (i + 1 < n)
-    rt_dict_put(d, "nextitem", 8, rt_incref(rt_list_at(items, i + 1)));
-  else
-    rt_dict_del(d, "nextitem");
+  loop_extra(d, LOOP_PREV, i > 0 ? rt_list_at(items, i - 1) : NULL);
+  loop_extra(d, LOOP_NEXT, i + 1 < n ? rt_list_at(items, i + 1) : NULL);
   return d;
 }
 

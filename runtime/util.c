@@ -58,9 +58,9 @@ char *rt_xasprintf(const char *fmt, ...) {
   return s;
 }
 
+/* Makes room for `extra` more bytes and the NUL (the slow path: callers
+ * check the room they have first). */
 static void grow(RtBuf *b, size_t extra) {
-  if (b->len + extra + 1 <= b->cap)
-    return;
   size_t cap = b->cap ? b->cap : 64;
   while (cap < b->len + extra + 1)
     cap *= 2;
@@ -69,7 +69,8 @@ static void grow(RtBuf *b, size_t extra) {
 }
 
 void rt_buf_add(RtBuf *b, const char *s, size_t len) {
-  grow(b, len);
+  if (b->len + len + 1 > b->cap)
+    grow(b, len);
   if (len)
     memcpy(b->data + b->len, s, len);
   b->len += len;
@@ -84,6 +85,17 @@ void rt_buf_putc(RtBuf *b, char c) {
   rt_buf_add(b, &c, 1);
 }
 
+void rt_buf_int(RtBuf *b, int64_t i) {
+  char tmp[24], *p = tmp + sizeof tmp;
+  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+  do
+    *--p = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (i < 0)
+    *--p = '-';
+  rt_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 void rt_buf_printf(RtBuf *b, const char *fmt, ...) {
   va_list ap, ap2;
   va_start(ap, fmt);
@@ -92,7 +104,8 @@ void rt_buf_printf(RtBuf *b, const char *fmt, ...) {
   va_end(ap);
   if (n < 0)
     n = 0;
-  grow(b, (size_t)n);
+  if (b->len + (size_t)n + 1 > b->cap)
+    grow(b, (size_t)n);
   vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
   va_end(ap2);
   b->len += (size_t)n;
@@ -239,6 +252,29 @@ void rt_index_rebuild(RtIndex *ix, uint32_t n, RtIndexKeyFn kf, const void *ctx)
   rt_index_free(ix);
   for (uint32_t i = 0; i < n; i++)
     rt_index_add(ix, i, kf, ctx);
+}
+
+void rt_index_remove(RtIndex *ix, uint32_t pos, RtIndexKeyFn kf, const void *ctx) {
+  if (ix->cap == 0)
+    return;
+  size_t len, mask = ix->cap - 1;
+  const char *k = kf(ctx, pos, &len);
+  size_t i = ix_slot(ix, k, len, kf, ctx);
+  if (ix->slots[i] != pos + 1)
+    return;
+  ix->slots[i] = 0;
+  ix->n--;
+  /* backward shift: an entry after the hole moves into it unless its home
+   * slot lies cyclically in (hole, entry], so every probe chain stays whole */
+  for (size_t j = (i + 1) & mask; ix->slots[j]; j = (j + 1) & mask) {
+    const char *kj = kf(ctx, ix->slots[j] - 1, &len);
+    size_t home = rt_hash(kj, len) & mask;
+    if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+      continue;
+    ix->slots[i] = ix->slots[j];
+    ix->slots[j] = 0;
+    i = j;
+  }
 }
 
 void rt_index_free(RtIndex *ix) {

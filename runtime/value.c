@@ -364,10 +364,23 @@ void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
   rt_dict_put(d, key, strlen(key), val);
 }
 
+/* Up to this many entries a lookup compares keys in order: cheaper than
+ * hashing for the few short keys of typical items (users, ports, loop). */
+#define DICT_SCAN_MAX 12
+
 RtValue *rt_dict_get(const RtValue *d, const char *key) {
   if (!d || d->kind != RT_DICT)
     return NULL;
-  int64_t pos = rt_index_find(&d->u.dict.index, key, strlen(key), dict_key, d);
+  size_t len = strlen(key);
+  if (d->u.dict.len <= DICT_SCAN_MAX) {
+    for (size_t i = 0; i < d->u.dict.len; i++) {
+      const RtValue *k = d->u.dict.ents[i].key;
+      if (k->u.str.len == len && memcmp(k->u.str.s, key, len) == 0)
+        return d->u.dict.ents[i].val;
+    }
+    return NULL;
+  }
+  int64_t pos = rt_index_find(&d->u.dict.index, key, len, dict_key, d);
   return pos >= 0 ? d->u.dict.ents[pos].val : NULL;
 }
 
@@ -388,6 +401,28 @@ void rt_dict_del(RtValue *d, const char *key) {
           (d->u.dict.len - (size_t)pos - 1) * sizeof *d->u.dict.ents);
   d->u.dict.len--;
   rt_index_rebuild(&d->u.dict.index, (uint32_t)d->u.dict.len, dict_key, d);
+}
+
+void rt_dict_push_key(RtValue *d, RtValue *key, RtValue *val) {
+  RT_ASSERT(rt_kind(key) == RT_STR);
+  note_depth(d, val);
+  if (d->u.dict.len == d->u.dict.cap) {
+    d->u.dict.cap *= 2;
+    d->u.dict.ents = rt_xrealloc(d->u.dict.ents, d->u.dict.cap * sizeof *d->u.dict.ents);
+  }
+  d->u.dict.ents[d->u.dict.len].key = key;
+  d->u.dict.ents[d->u.dict.len].val = val;
+  rt_index_add(&d->u.dict.index, (uint32_t)d->u.dict.len++, dict_key, d);
+}
+
+void rt_dict_pop(RtValue *d) {
+  if (d->u.dict.len == 0)
+    return;
+  size_t pos = d->u.dict.len - 1;
+  rt_index_remove(&d->u.dict.index, (uint32_t)pos, dict_key, d);
+  rt_decref(d->u.dict.ents[pos].key);
+  rt_decref(d->u.dict.ents[pos].val);
+  d->u.dict.len--;
 }
 
 RtValue *rt_dict_copy(const RtValue *d) {

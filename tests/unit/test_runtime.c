@@ -60,6 +60,18 @@ static void test_dicts(void) {
   CHECK(strcmp(d->u.dict.ents[49].key->u.str.s, "k50") == 0);
   rt_dict_del(d, "k99");
   CHECK(rt_len(d) == 99 && !rt_dict_get(d, "k99") && rt_dict_get(d, "k0"));
+  rt_dict_pop(d); /* the last entry, k0 */
+  rt_dict_pop(d);
+  CHECK(rt_len(d) == 97 && !rt_dict_get(d, "k0") && !rt_dict_get(d, "k1") && rt_dict_get(d, "k2"));
+  int seen = 0;
+  for (int i = 2; i < 99; i++) {
+    char k[16];
+    snprintf(k, sizeof k, "k%d", i);
+    seen += rt_dict_get(d, k) != NULL;
+  }
+  CHECK(seen == 97);
+  rt_dict_set(d, "k0", I(0)); /* put back at the end */
+  rt_dict_set(d, "k1", I(1));
   RtValue *c = rt_dict_copy(d);
   CHECK(rt_equal(c, d));
   rt_dict_set(c, "k0", I(-1));
@@ -92,6 +104,19 @@ static void test_index(void) {
   CHECK(found == N && ix.n == N && ix.cap >= 2 * N);
   CHECK(rt_index_find(&ix, "key", 3, key_at, keys) == -1);
   CHECK(rt_index_find(&ix, "key100000", 9, key_at, keys) == -1);
+  /* removal from the end (backward shift): every remaining key is still
+   * found, at a load where probe chains wrap and overlap */
+  for (int i = N - 1; i >= N / 2; i--)
+    rt_index_remove(&ix, (uint32_t)i, key_at, keys);
+  found = 0, absent = 0;
+  for (int i = 0; i < N; i++) {
+    int64_t at = rt_index_find(&ix, keys[i], strlen(keys[i]), key_at, keys);
+    found += i < N / 2 && at == i;
+    absent += i >= N / 2 && at == -1;
+  }
+  CHECK(found == N / 2 && absent == N / 2 && ix.n == N / 2);
+  for (int i = N / 2; i < N; i++) /* added back after removal */
+    rt_index_add(&ix, (uint32_t)i, key_at, keys);
   char *t = keys[0]; /* entries move: the index is rebuilt over the new order */
   keys[0] = keys[N - 1];
   keys[N - 1] = t;
