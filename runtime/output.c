@@ -349,6 +349,39 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
   rt_buf_free(&b);
 }
 
+void rt_out_requests(RtHost *h) {
+  static const char *const kind[RT_REQ_COUNT] = {
+      [RT_REQ_CONNECT] = "connect", [RT_REQ_EXEC] = "exec", [RT_REQ_PUT] = "put",
+      [RT_REQ_GET] = "get",         [RT_REQ_REMOVE] = "remove"};
+  int64_t d[RT_REQ_COUNT], total = 0;
+  for (int i = 0; i < RT_REQ_COUNT; i++) {
+    d[i] = h->requests[i] - h->requests_shown[i];
+    h->requests_shown[i] = h->requests[i];
+    if (i != RT_REQ_CONNECT)
+      total += d[i];
+  }
+  if (h->run->opt.verbosity < 3)
+    return;
+  RtBuf b = {0};
+  rt_buf_printf(&b, "<%s> requests: %lld", h->name, (long long)total);
+  const char *sep = " (";
+  for (int i = RT_REQ_EXEC; i < RT_REQ_COUNT; i++)
+    if (d[i]) {
+      rt_buf_printf(&b, "%s%s %lld", sep, kind[i], (long long)d[i]);
+      sep = ", ";
+    }
+  if (total)
+    rt_buf_putc(&b, ')');
+  if (d[RT_REQ_CONNECT])
+    rt_buf_printf(&b, " connect: %lld", (long long)d[RT_REQ_CONNECT]);
+  rt_buf_putc(&b, '\n');
+  pthread_mutex_lock(&h->run->out_lock);
+  fwrite(b.data, 1, b.len, stdout);
+  fflush(stdout);
+  pthread_mutex_unlock(&h->run->out_lock);
+  rt_buf_free(&b);
+}
+
 void rt_out_skip_line(RtRun *run, const char *text) {
   RtBuf b = {0};
   stringc(&b, text, strlen(text), COLOR_SKIP);

@@ -679,6 +679,15 @@ bool rt_iter_is_failed(RtIter *it, int host);
 bool rt_iter_check_failed(const RtHState *s);
 void rt_iter_set_failed(RtIter *it, RtHState *s);
 void rt_iter_clear_errors(RtIter *it, int host);
+/* --start-at-task (PlayIterator.__init__): moves each host's state to just
+ * before the first task whose name, or whose name with its role ("role :
+ * name", the action when unnamed), is `pattern` or matches it as a shell
+ * pattern; the state restarts in SETUP, so facts are gathered first. Hosts
+ * where nothing matches are left complete. True when a task matched. */
+bool rt_iter_start_at(RtIter *it, const char *pattern);
+/* Task.get_name(): the name as written (untemplated), the action when
+ * unnamed, after "role : " for a role's task. Malloc'd. */
+char *rt_task_get_name(const RtTaskDef *t);
 /* The innermost state (a nested block's). */
 RtHState *rt_iter_active(RtHState *s);
 /* True when the current block, or a nested one, has a rescue. */
@@ -739,6 +748,8 @@ typedef struct RtOptions {
   bool inventory_dump;     /* --inventory-dump: ansible-inventory --list of the inventory */
   bool config_dump;        /* --config-dump: ansible-config dump --only-changed */
   bool flush_cache;        /* --flush-cache: the fact cache of the inventory's hosts is emptied first */
+  const char *start_at_task; /* --start-at-task NAME, or NULL */
+  bool step;               /* --step: ask before each task (standard input is a terminal) */
 } RtOptions;
 
 struct RtRun {
@@ -778,11 +789,17 @@ struct RtRun {
   const void *last_banner;
   unsigned free_warned; /* the free strategy's warnings given (Display shows each once) */
   int batch_index;      /* the running play's serial batch, 0 for the first */
+  bool start_at_done;   /* --start-at-task matched in a play (batch) run before */
 };
 
 typedef struct RtCounts {
   int ok, changed, unreachable, failed, skipped, rescued, ignored;
 } RtCounts;
+
+/* What a host's connection was asked to do (conn.c counts, task.c shows
+ * each task's share at -vvv): the connection opened, framed shell requests,
+ * file bodies written, read and temp files removed over SFTP. */
+enum { RT_REQ_CONNECT, RT_REQ_EXEC, RT_REQ_PUT, RT_REQ_GET, RT_REQ_REMOVE, RT_REQ_COUNT };
 
 struct RtHost {
   RtRun *run;
@@ -805,6 +822,8 @@ struct RtHost {
   int32_t nlocals;
   RtValue *spare_loop;  /* a finished loop's `loop` object, reused by the next loop (tplstmt.c) */
   RtCounts counts;
+  int64_t requests[RT_REQ_COUNT];      /* since the run began */
+  int64_t requests_shown[RT_REQ_COUNT]; /* as of the last task's end */
   const void *banner_item; /* the free strategy: the item the host runs, and its banner */
   char *banner_text;
   /* state of the running task */
@@ -1008,6 +1027,10 @@ void rt_out_diff(RtHost *h, const RtValue *result);
 /* One line in the colour of skipped results (C.COLOR_SKIP), as the callback
  * shows "included: ...", "skipping: no hosts matched" and "...ignoring". */
 void rt_out_skip_line(RtRun *run, const char *text);
+/* The requests the host's connection served since the last call (the task
+ * that ends), as "<h1> requests: 2 (exec 1, put 1) connect: 1" at -vvv;
+ * below -vvv only takes them off the count. */
+void rt_out_requests(RtHost *h);
 /* Warnings and errors as ansible-playbook prints them ("[WARNING]: ...", "ERROR! ..."). */
 void rt_out_warning(RtRun *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

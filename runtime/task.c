@@ -679,6 +679,8 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   } else if (st == RT_STATUS_IGNORED) {
     rt_out_skip_line(h->run, "...ignoring");
   }
+  if (!stopped)
+    rt_out_requests(h);
   if (!stopped && h->run->report) { /* the reports see what the callbacks see */
     RtValue *c = kw_flag(h, t, RT_TK_NO_LOG) ? censored(r) : rt_incref(r);
     rt_report_result(h, t, c, st);

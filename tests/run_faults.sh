@@ -221,4 +221,32 @@ for delay in 1.0 2.0 3.0; do
 done
 [ "$hits" -ge 2 ] && ok "$hits of 3 runs were interrupted mid-copy" || bad "only $hits of 3 runs were interrupted mid-copy"
 
+# ---- round trips: -vvv prints what each task cost on each host --------------------
+d=$(shared_dir trips)
+cat > "$work/trips.yml" <<EOF
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: echo cold
+    - command: echo warm
+    - copy: {content: "x", dest: "$d/small"}
+    - copy: {content: "x", dest: "$d/small"}
+    - copy: {content: "{{ 'L' * 300000 }}", dest: "$d/large"}
+    - copy: {content: "{{ 'L' * 300000 }}", dest: "$d/large"}
+    - debug: msg=none
+EOF
+compile trips
+"$work/trips" -vvv -i "$H/inventory.ini" "${known[@]}" > "$work/trips.out" 2>&1
+expect_eq "round trips: exit code" 0 "$?"
+expect_eq "round trips: per task at -vvv" "$(printf '%s\n' \
+  "<h1> requests: 1 (exec 1) connect: 1" \
+  "<h1> requests: 1 (exec 1)" \
+  "<h1> requests: 1 (exec 1)" \
+  "<h1> requests: 1 (exec 1)" \
+  "<h1> requests: 3 (exec 2, put 1)" \
+  "<h1> requests: 1 (exec 1)" \
+  "<h1> requests: 0")" "$(grep '^<h1> requests: ' "$work/trips.out")"
+"$work/trips" -vv -i "$H/inventory.ini" "${known[@]}" > "$work/trips2.out" 2>&1
+expect_eq "round trips: not below -vvv" "" "$(grep 'requests: ' "$work/trips2.out")"
+
 finish
