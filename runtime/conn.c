@@ -682,7 +682,7 @@ static int host_open(RtHost *h, char **err) {
         break;
       int pause = attempt >= 5 ? 30 : (1 << attempt) - 1;
       if (h->run->opt.verbosity >= 2) {
-        pthread_mutex_lock(&h->run->out_lock);
+        rt_out_lock(h->run);
         printf("<%s> ssh_retry: attempt: %d, %s, pausing for %d seconds\n", p.host, attempt + 1,
                *err, pause);
         fflush(stdout);

@@ -790,6 +790,7 @@ struct RtRun {
   unsigned free_warned; /* the free strategy's warnings given (Display shows each once) */
   int batch_index;      /* the running play's serial batch, 0 for the first */
   bool start_at_done;   /* --start-at-task matched in a play (batch) run before */
+  struct RtProgress *progress; /* output.c: the live progress line (a terminal), or NULL */
 };
 
 typedef struct RtCounts {
@@ -824,6 +825,8 @@ struct RtHost {
   RtCounts counts;
   int64_t requests[RT_REQ_COUNT];      /* since the run began */
   int64_t requests_shown[RT_REQ_COUNT]; /* as of the last task's end */
+  int64_t busy_since;      /* atomic: monotonic ms when its running task began, 0 when idle */
+  const RtTaskDef *busy_task; /* atomic: that task (the progress line reads both) */
   const void *banner_item; /* the free strategy: the item the host runs, and its banner */
   char *banner_text;
   /* state of the running task */
@@ -1027,10 +1030,30 @@ void rt_out_diff(RtHost *h, const RtValue *result);
 /* One line in the colour of skipped results (C.COLOR_SKIP), as the callback
  * shows "included: ...", "skipping: no hosts matched" and "...ignoring". */
 void rt_out_skip_line(RtRun *run, const char *text);
+/* "TASK [name]" ("RUNNING HANDLER [name]"), the name stripped of white
+ * space as the default callback's banner. Malloc'd. */
+char *rt_out_task_banner(const RtTaskDef *t, const char *name);
 /* The requests the host's connection served since the last call (the task
  * that ends), as "<h1> requests: 2 (exec 1, put 1) connect: 1" at -vvv;
  * below -vvv only takes them off the count. */
 void rt_out_requests(RtHost *h);
+/* Display.error: " [ERROR]: msg" on stderr, wrapped to the display's width. */
+void rt_out_error_wrapped(RtRun *run, const char *msg);
+/* Takes run->out_lock to print, first erasing the progress line if it shows
+ * (release with pthread_mutex_unlock). */
+void rt_out_lock(RtRun *run);
+/* The live progress line: on a terminal only (stdout a tty, not --step),
+ * "[progress] PLAY [x]: 1/3 hosts done, 12 tasks done, slowest: h2 (5 s in
+ * TASK [y])", drawn once a second from the run's 2nd second while nothing
+ * else prints, erased before anything else prints and at the end. */
+void rt_progress_start(RtRun *run);
+void rt_progress_stop(RtRun *run);
+/* The play (its name) and its hosts (borrowed until the next call or stop). */
+void rt_progress_play(RtRun *run, const char *play, RtHost **hosts, int n);
+/* Hosts of the play with nothing left to run. */
+void rt_progress_hosts_done(RtRun *run, int done);
+/* A task begins or ends on host `h` (the scheduler's worker). */
+void rt_progress_task(RtHost *h, const RtTaskDef *t, bool begins);
 /* Warnings and errors as ansible-playbook prints them ("[WARNING]: ...", "ERROR! ..."). */
 void rt_out_warning(RtRun *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

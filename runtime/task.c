@@ -598,7 +598,7 @@ bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth) {
     rt_dict_set(h->result, "failed", rt_bool(true));
     return false;
   }
-  pthread_mutex_lock(&h->run->out_lock);
+  rt_out_lock(h->run);
   printf("FAILED - RETRYING: [%s]: %s (%lld retries left).\n", h->name, t->name,
          (long long)(total - h->attempts));
   fflush(stdout);
