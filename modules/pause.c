@@ -46,7 +46,7 @@ static double mono(void) {
 }
 
 static void say(RtHost *h, const char *text) {
-  pthread_mutex_lock(&h->run->out_lock);
+  rt_out_lock(h->run);
   fputs(text, stdout);
   fputc('\n', stdout);
   fflush(stdout);

@@ -630,6 +630,7 @@ void rt_delegate_end(RtHost *h) {
 static int host_open(RtHost *h, char **err) {
   if (h->conn)
     return 0;
+  h->requests[RT_REQ_CONNECT]++;
   if (h->unreachable) {
     *err = rt_xstrdup(h->unreachable_msg ? h->unreachable_msg : "unreachable");
     return -1;
@@ -688,7 +689,7 @@ static int host_open(RtHost *h, char **err) {
         break;
       int pause = attempt >= 5 ? 30 : (1 << attempt) - 1;
       if (h->run->opt.verbosity >= 2) {
-        pthread_mutex_lock(&h->run->out_lock);
+        rt_out_lock(h->run);
         printf("<%s> ssh_retry: attempt: %d, %s, pausing for %d seconds\n", p.host, attempt + 1,
                *err, pause);
         fflush(stdout);
@@ -780,6 +781,7 @@ int rt_host_exec(RtHost *h, const char *script, const char *in, size_t inlen, Rt
   bool fatal = true; /* become.c: the step's shell (a become shell when it escalates) */
   RtConn *c = rt_become_conn(h, h->conn, &fatal, err);
   char *with_env = c && h->env ? rt_xasprintf("%s%s", h->env, script) : NULL; /* env.c */
+  h->requests[RT_REQ_EXEC] += c != NULL;
   int rc = c ? c->ops->exec(c, with_env ? with_env : script, in, inlen, res, err) : -1;
   free(with_env);
   if (rc < 0) {
@@ -804,6 +806,7 @@ int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int m
     mark_unreachable(h, *err);
     return -1;
   }
+  h->requests[RT_REQ_PUT]++;
   int rc = h->conn->ops->put(h->conn, path, data, len, mode, err);
   if (rc < 0 && h->conn->lost && !rt_interrupted())
     mark_unreachable(h, *err);
@@ -819,6 +822,7 @@ int rt_host_get(RtHost *h, const char *path, RtBuf *out, char **err) {
     mark_unreachable(h, *err);
     return -1;
   }
+  h->requests[RT_REQ_GET]++;
   int rc = h->conn->ops->get(h->conn, path, out, err);
   if (rc < 0 && h->conn->lost && !rt_interrupted())
     mark_unreachable(h, *err);
@@ -845,8 +849,10 @@ void rt_host_temp_forget(RtHost *h, const char *path) {
 
 void rt_host_temp_remove(RtHost *h, const char *path) {
   char *err = NULL;
-  if (h->conn && !h->conn->lost)
+  if (h->conn && !h->conn->lost) {
+    h->requests[RT_REQ_REMOVE]++;
     h->conn->ops->remove(h->conn, path, &err);
+  }
   free(err);
   rt_host_temp_forget(h, path);
 }

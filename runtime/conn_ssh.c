@@ -580,6 +580,95 @@ static int step_wait(SshConn *c, int64_t deadline, const char *step, int timeout
   return 0;
 }
 
+/* OpenSSH's name of a key type (sshkey_type): "ED25519", "RSA" ... */
+static const char *openssh_key_type(enum ssh_keytypes_e t) {
+  switch (t) {
+  case SSH_KEYTYPE_ED25519: return "ED25519";
+  case SSH_KEYTYPE_RSA: return "RSA";
+  case SSH_KEYTYPE_DSS: return "DSA";
+  case SSH_KEYTYPE_ECDSA_P256:
+  case SSH_KEYTYPE_ECDSA_P384:
+  case SSH_KEYTYPE_ECDSA_P521: return "ECDSA";
+  default: return "unknown";
+  }
+}
+
+/* The line of known_hosts file `file` holding a key of type `type` (as
+ * written: "ssh-ed25519") for `label` ("[host]:port"), or 0. Hashed and
+ * wildcard entries are not looked into. */
+static int known_hosts_line(const char *file, const char *label, const char *type) {
+  FILE *f = file ? fopen(file, "r") : NULL;
+  if (!f)
+    return 0;
+  char line[8192];
+  int n = 0, found = 0;
+  while (!found && fgets(line, sizeof line, f)) {
+    n++;
+    char *save = NULL, *hosts = strtok_r(line, " \t\n", &save), *kt = strtok_r(NULL, " \t\n", &save);
+    if (!hosts || !kt || hosts[0] == '#' || hosts[0] == '@' || strcmp(kt, type) != 0)
+      continue;
+    char *s2 = NULL;
+    for (char *h = strtok_r(hosts, ",", &s2); h && !found; h = strtok_r(NULL, ",", &s2))
+      if (strcmp(h, label) == 0)
+        found = n;
+  }
+  fclose(f);
+  return found;
+}
+
+/* What OpenSSH's ssh says when strict checking refuses the server's key (a
+ * changed one, or none known of its type), which ansible-playbook shows
+ * after "Failed to connect to the host via ssh: ". Malloc'd. */
+static char *host_key_refused(SshConn *c, const RtConnParams *p, bool changed) {
+  char *label = c->port == 22 ? rt_xstrdup(c->addr ? c->addr : p->host)
+                              : rt_xasprintf("[%s]:%d", c->addr ? c->addr : p->host, c->port);
+  ssh_key key = NULL;
+  const char *type = "unknown", *wire = "";
+  char *fp = NULL;
+  if (ssh_get_server_publickey(c->s, &key) == SSH_OK) {
+    type = openssh_key_type(ssh_key_type(key));
+    wire = ssh_key_type_to_char(ssh_key_type(key));
+    unsigned char *hash = NULL;
+    size_t hlen = 0;
+    if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) == 0) {
+      fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+      ssh_clean_pubkey_hash(&hash);
+    }
+  }
+  RtBuf b = {0};
+  rt_buf_puts(&b, "Failed to connect to the host via ssh: ");
+  if (changed) {
+    char *file = NULL;
+    if (ssh_options_get(c->s, SSH_OPTIONS_KNOWNHOSTS, &file) != SSH_OK)
+      file = NULL;
+    int line = known_hosts_line(file, label, wire ? wire : "");
+    const char *at = "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\r\n";
+    rt_buf_printf(&b,
+                  "%s@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\r\n%s"
+                  "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\r\n"
+                  "Someone could be eavesdropping on you right now (man-in-the-middle attack)!\r\n"
+                  "It is also possible that a host key has just been changed.\r\n"
+                  "The fingerprint for the %s key sent by the remote host is\n%s.\r\n"
+                  "Please contact your system administrator.\r\n"
+                  "Add correct host key in %s to get rid of this message.\r\n",
+                  at, at, type, fp ? fp : "", file ? file : "known_hosts");
+    if (line)
+      rt_buf_printf(&b,
+                    "Offending %s key in %s:%d\r\n  remove with:\r\n  ssh-keygen -f \"%s\" -R \"%s\"\r\n",
+                    type, file, line, file, label);
+    rt_buf_printf(&b, "Host key for %s has changed and you have requested strict checking.\r\n", label);
+    ssh_string_free_char(file);
+  } else {
+    rt_buf_printf(&b, "No %s host key is known for %s and you have requested strict checking.\r\n", type,
+                  label);
+  }
+  rt_buf_puts(&b, "Host key verification failed.");
+  ssh_string_free_char(fp);
+  ssh_key_free(key);
+  free(label);
+  return rt_buf_take(&b);
+}
+
 /* Checks the server's key against known_hosts per the policy. */
 static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
   enum ssh_known_hosts_e st = ssh_session_is_known_server(c->s);
@@ -587,14 +676,14 @@ static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
   case SSH_KNOWN_HOSTS_OK:
     return true;
   case SSH_KNOWN_HOSTS_CHANGED:
-  case SSH_KNOWN_HOSTS_OTHER:
     if (p->host_key_checking == RT_HKC_OFF)
       return true;
-    *err = rt_xasprintf("Failed to connect to the host via ssh: host key verification failed: "
-                        "the host key for %s (port %d) has CHANGED; this may be a "
-                        "man-in-the-middle attack. Remove the old key from known_hosts if the "
-                        "change is expected.",
-                        p->host, c->port);
+    *err = host_key_refused(c, p, true);
+    return false;
+  case SSH_KNOWN_HOSTS_OTHER: /* keys of other types only: OpenSSH says none is known of this one */
+    if (p->host_key_checking == RT_HKC_OFF)
+      return true;
+    *err = host_key_refused(c, p, false);
     return false;
   case SSH_KNOWN_HOSTS_NOT_FOUND:
   case SSH_KNOWN_HOSTS_UNKNOWN:
@@ -609,10 +698,7 @@ static bool check_host_key(SshConn *c, const RtConnParams *p, char **err) {
       }
       return true;
     }
-    *err = rt_xasprintf("Failed to connect to the host via ssh: host key verification failed: "
-                        "%s (port %d) is not in known_hosts. Add its key, or run with "
-                        "--host-key-checking=accept-new to record it on first use.",
-                        p->host, c->port);
+    *err = host_key_refused(c, p, false);
     return false;
   case SSH_KNOWN_HOSTS_ERROR:
   default:

@@ -19,6 +19,7 @@
  */
 #include "rt.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -523,6 +524,51 @@ void rt_iter_all_tasks_insert(RtIter *it, RtItem **blocks, int32_t n) {
 }
 
 static bool blk_has_tasks(const RtBlk *b) { return b->n[0] || b->n[1] || b->n[2]; }
+
+/* Python's fnmatch.fnmatch on POSIX: `*` also matches `/`, a backslash is
+ * an ordinary character. */
+static bool name_match(const char *name, const char *pattern) {
+  return strcmp(name, pattern) == 0 || fnmatch(pattern, name, FNM_NOESCAPE) == 0;
+}
+
+char *rt_task_get_name(const RtTaskDef *t) {
+  const char *name = t->name[0] ? t->name : t->action;
+  if (t->role_name && !t->implicit && t->kind != RT_TASK_INCLUDE_ROLE)
+    return rt_xasprintf("%s : %s", t->role_name, name);
+  return rt_xstrdup(name);
+}
+
+/* task.name, then task.get_name() */
+static bool start_matches(const RtTaskDef *t, const char *pattern) {
+  if (t->name[0] && name_match(t->name, pattern))
+    return true;
+  char *full = rt_task_get_name(t);
+  bool m = name_match(full, pattern);
+  free(full);
+  return m;
+}
+
+bool rt_iter_start_at(RtIter *it, const char *pattern) {
+  bool matched = false;
+  for (int h = 0; h < it->nhosts; h++) {
+    for (;;) {
+      RtHState *s;
+      RtItem *x = rt_iter_next(it, h, true, &s);
+      if (s->run_state == RT_IS_COMPLETE)
+        break;
+      if (x && x->task && start_matches(x->task, pattern)) {
+        matched = true;
+        break;
+      }
+      it->states[h] = s;
+    }
+    if (matched) { /* as Ansible's: once one host matched, every later host restarts */
+      it->states[h]->did_start_at_task = true;
+      it->states[h]->run_state = RT_IS_SETUP;
+    }
+  }
+  return matched;
+}
 
 void rt_iter_init(RtIter *it, const RtRun *run, const RtPlayDef *play, int nhosts, bool gather) {
   memset(it, 0, sizeof *it);

@@ -28,6 +28,7 @@ static void usage(FILE *f, const char *argv0) {
           "          [--ask-vault-pass] [--output json=FILE|-] [--output junit=FILE] [--profile]\n"
           "          [--list-hosts] [--list-tasks] [--list-tags] [--syntax-check]\n"
           "          [--inventory-dump] [--config-dump] [--flush-cache]\n"
+          "          [--start-at-task NAME] [--step]\n"
           "          [-b] [--become-user USER] [--become-method sudo|su] [-K]\n"
           "          [--become-password-file FILE]\n"
           "          [--plan[=text|json]] [--version] [-h]\n"
@@ -194,7 +195,8 @@ static int parse_hkc(const char *s) {
 enum { OPT_PLAN = 256, OPT_KEY, OPT_HKC, OPT_KNOWN, OPT_VERSION, OPT_SKIP_TAGS, OPT_VAULT_ID,
        OPT_VAULT_FILE, OPT_ASK_VAULT, OPT_BECOME_USER, OPT_BECOME_METHOD, OPT_BECOME_FILE, OPT_OUTPUT, OPT_PROFILE,
        OPT_LIST_HOSTS, OPT_LIST_TASKS, OPT_LIST_TAGS, OPT_SYNTAX, OPT_STEP,
-       OPT_INVENTORY_DUMP, OPT_CONN_FILE, OPT_SSH_COMMON, OPT_SSH_EXTRA, OPT_CONFIG_DUMP, OPT_FLUSH_CACHE };
+       OPT_INVENTORY_DUMP, OPT_CONN_FILE, OPT_SSH_COMMON, OPT_SSH_EXTRA, OPT_CONFIG_DUMP, OPT_FLUSH_CACHE,
+       OPT_START_AT_TASK };
 
 /* --tags a,b / --skip-tags a,b (repeatable): appended to a NULL-terminated list. */
 static void add_tags(const char ***list, int *n, const char *arg) {
@@ -307,7 +309,7 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       {"output", required_argument, 0, OPT_OUTPUT}, {"profile", no_argument, 0, OPT_PROFILE},
       {"list-hosts", no_argument, 0, OPT_LIST_HOSTS}, {"list-tasks", no_argument, 0, OPT_LIST_TASKS},
       {"list-tags", no_argument, 0, OPT_LIST_TAGS}, {"syntax-check", no_argument, 0, OPT_SYNTAX},
-      {"step", no_argument, 0, OPT_STEP},
+      {"step", no_argument, 0, OPT_STEP},       {"start-at-task", required_argument, 0, OPT_START_AT_TASK},
       {"inventory-dump", no_argument, 0, OPT_INVENTORY_DUMP},
       {"config-dump", no_argument, 0, OPT_CONFIG_DUMP}, {"flush-cache", no_argument, 0, OPT_FLUSH_CACHE},
       {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
@@ -398,9 +400,13 @@ static int parse_args(RtRun *run, int argc, char **argv) {
       printf("\nplaybook: %s\n", run->prog->playbook);
       return 0;
     case OPT_STEP:
-      rt_out_error(isatty(0) ? "--step is not supported by playc yet"
-                             : "--step asks before each task and needs a terminal: standard input is not one");
-      return 5;
+      if (!isatty(0)) {
+        rt_out_error("--step asks before each task and needs a terminal: standard input is not one");
+        return 5;
+      }
+      o->step = true;
+      break;
+    case OPT_START_AT_TASK: o->start_at_task = optarg; break;
     case OPT_VERSION:
       printf("%s (playc-compiled playbook %s, abi %d)\n", argv[0], run->prog->playbook,
              PLAYC_ABI_VERSION);

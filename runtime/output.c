@@ -25,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 static bool color_on(void) {
@@ -84,7 +86,7 @@ static void banner(const char *msg) {
 }
 
 void rt_out_banner(RtRun *run, const char *msg) {
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   banner(msg);
   fflush(stdout);
   pthread_mutex_unlock(&run->out_lock);
@@ -92,7 +94,7 @@ void rt_out_banner(RtRun *run, const char *msg) {
 
 void rt_out_play(RtRun *run, const RtPlayDef *play) {
   rt_report_play(run, play);
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   char *msg = rt_xasprintf("PLAY [%s]", play->name[0] ? play->name : play->hosts);
   banner(msg);
   free(msg);
@@ -110,9 +112,18 @@ static void lazy_banner(RtHost *h) {
   banner(h->banner_text);
 }
 
+char *rt_out_task_banner(const RtTaskDef *t, const char *name) {
+  const char *e = name + strlen(name);
+  while (*name && strchr(" \t\n\r\v\f", *name))
+    name++;
+  while (e > name && strchr(" \t\n\r\v\f", e[-1]))
+    e--;
+  return rt_xasprintf("%s [%.*s]", t->handler ? "RUNNING HANDLER" : "TASK", (int)(e - name), name);
+}
+
 void rt_out_task(RtRun *run, const RtTaskDef *t, const char *name) {
-  pthread_mutex_lock(&run->out_lock);
-  char *msg = rt_xasprintf("%s [%s]", t->handler ? "RUNNING HANDLER" : "TASK", name);
+  rt_out_lock(run);
+  char *msg = rt_out_task_banner(t, name);
   banner(msg);
   free(msg);
   fflush(stdout);
@@ -340,7 +351,7 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
     stringc(&line, "...ignoring", 11, COLOR_SKIP);
     rt_buf_putc(&line, '\n');
   }
-  pthread_mutex_lock(&h->run->out_lock);
+  rt_out_lock(h->run);
   lazy_banner(h);
   fwrite(line.data, 1, line.len, stdout);
   fflush(stdout);
@@ -349,11 +360,56 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
   rt_buf_free(&b);
 }
 
+void rt_out_requests(RtHost *h) {
+  static const char *const kind[RT_REQ_COUNT] = {
+      [RT_REQ_CONNECT] = "connect", [RT_REQ_EXEC] = "exec", [RT_REQ_PUT] = "put",
+      [RT_REQ_GET] = "get",         [RT_REQ_REMOVE] = "remove"};
+  int64_t d[RT_REQ_COUNT], total = 0;
+  for (int i = 0; i < RT_REQ_COUNT; i++) {
+    d[i] = h->requests[i] - h->requests_shown[i];
+    h->requests_shown[i] = h->requests[i];
+    if (i != RT_REQ_CONNECT)
+      total += d[i];
+  }
+  if (h->run->opt.verbosity < 3)
+    return;
+  RtBuf b = {0};
+  rt_buf_printf(&b, "<%s> requests: %lld", h->name, (long long)total);
+  const char *sep = " (";
+  for (int i = RT_REQ_EXEC; i < RT_REQ_COUNT; i++)
+    if (d[i]) {
+      rt_buf_printf(&b, "%s%s %lld", sep, kind[i], (long long)d[i]);
+      sep = ", ";
+    }
+  if (total)
+    rt_buf_putc(&b, ')');
+  if (d[RT_REQ_CONNECT])
+    rt_buf_printf(&b, " connect: %lld", (long long)d[RT_REQ_CONNECT]);
+  rt_buf_putc(&b, '\n');
+  rt_out_lock(h->run);
+  fwrite(b.data, 1, b.len, stdout);
+  fflush(stdout);
+  pthread_mutex_unlock(&h->run->out_lock);
+  rt_buf_free(&b);
+}
+
+void rt_out_error_wrapped(RtRun *run, const char *msg) {
+  char *text = rt_xasprintf("\n[ERROR]: %s", msg);
+  char *wrapped = rt_textwrap(text, (size_t)columns());
+  rt_out_lock(run);
+  fflush(stdout);
+  fprintf(stderr, "%s\n", wrapped);
+  fflush(stderr);
+  pthread_mutex_unlock(&run->out_lock);
+  free(wrapped);
+  free(text);
+}
+
 void rt_out_skip_line(RtRun *run, const char *text) {
   RtBuf b = {0};
   stringc(&b, text, strlen(text), COLOR_SKIP);
   rt_buf_putc(&b, '\n');
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   fwrite(b.data, 1, b.len, stdout);
   fflush(stdout);
   pthread_mutex_unlock(&run->out_lock);
@@ -375,7 +431,7 @@ void rt_out_diff(RtHost *h, const RtValue *result) {
   if (b.len && b.data[b.len - 1] != '\n') /* display() ends it with a newline */
     rt_buf_putc(&b, '\n');
   if (b.len) {
-    pthread_mutex_lock(&h->run->out_lock);
+    rt_out_lock(h->run);
     lazy_banner(h);
     fwrite(b.data, 1, b.len, stdout);
     fflush(stdout);
@@ -395,7 +451,7 @@ void rt_out_recap(RtRun *run) {
     if (run->hosts[i] && run->hosts[i]->processed)
       hs[n++] = run->hosts[i];
   qsort(hs, (size_t)n, sizeof *hs, cmp_host_name);
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   banner("PLAY RECAP");
   for (int i = 0; i < n; i++) {
     const RtCounts *c = &hs[i]->counts;
@@ -449,7 +505,7 @@ void rt_out_warning(RtRun *run, const char *fmt, ...) {
   free(wrapped);
   rt_buf_add(&colored, "\n", 1);
   if (run)
-    pthread_mutex_lock(&run->out_lock);
+    rt_out_lock(run);
   fwrite(colored.data, 1, colored.len, stderr);
   if (run)
     pthread_mutex_unlock(&run->out_lock);
@@ -471,4 +527,143 @@ void rt_out_error(const char *fmt, ...) {
   rt_buf_free(&b);
   free(text);
   free(msg);
+}
+
+/* ---- the live progress line ------------------------------------------------------------ */
+
+typedef struct RtProgress RtProgress;
+struct RtProgress {
+  pthread_t thread;
+  bool stop;             /* under out_lock */
+  bool shown;            /* under out_lock: the line is on the terminal */
+  int64_t t0;            /* when the run began */
+  char *play;            /* under out_lock: the running play's banner text, or NULL */
+  RtHost **hosts;        /* under out_lock: its hosts */
+  int nhosts;
+  int hosts_done;        /* atomic */
+  int64_t tasks_done;    /* atomic */
+};
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rt_out_lock(RtRun *run) {
+  pthread_mutex_lock(&run->out_lock);
+  RtProgress *p = run->progress;
+  if (p && p->shown) {
+    fputs("\r\033[K", stdout);
+    fflush(stdout);
+    p->shown = false;
+  }
+}
+
+/* The line's text, at most `width` bytes; out_lock held. */
+static void progress_text(RtProgress *p, RtBuf *b, int64_t now, size_t width) {
+  rt_buf_printf(b, "[progress] %s: %d/%d hosts done, %lld tasks done", p->play, __atomic_load_n(&p->hosts_done, __ATOMIC_SEQ_CST),
+                p->nhosts, (long long)__atomic_load_n(&p->tasks_done, __ATOMIC_SEQ_CST));
+  RtHost *slow = NULL;
+  int64_t since = 0;
+  for (int i = 0; i < p->nhosts; i++) {
+    int64_t s = __atomic_load_n(&p->hosts[i]->busy_since, __ATOMIC_SEQ_CST);
+    if (s && (!slow || s < since)) {
+      slow = p->hosts[i];
+      since = s;
+    }
+  }
+  const RtTaskDef *t = slow ? __atomic_load_n(&slow->busy_task, __ATOMIC_SEQ_CST) : NULL;
+  if (slow && t)
+    rt_buf_printf(b, ", slowest: %s (%lld s in %s)", slow->name, (long long)((now - since) / 1000),
+                  t->name[0] ? t->name : t->action);
+  if (b->len > width) { /* one line, whole UTF-8 characters */
+    size_t n = width;
+    while (n > 0 && ((unsigned char)b->data[n] & 0xC0) == 0x80)
+      n--;
+    b->len = n;
+    b->data[n] = 0;
+  }
+}
+
+static void *progress_loop(void *arg) {
+  RtRun *run = arg;
+  RtProgress *p = run->progress;
+  int64_t drawn = 0;
+  for (;;) {
+    struct timespec d = {0, 100 * 1000000L};
+    nanosleep(&d, NULL);
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&run->out_lock);
+    if (p->stop) {
+      pthread_mutex_unlock(&run->out_lock);
+      return NULL;
+    }
+    if (p->play && now - p->t0 >= 2000 && now - drawn >= 1000 && !rt_interrupted()) {
+      RtBuf b = {0};
+      progress_text(p, &b, now, (size_t)columns());
+      fputs("\r\033[K", stdout);
+      fwrite(b.data, 1, b.len, stdout);
+      fflush(stdout);
+      rt_buf_free(&b);
+      p->shown = true;
+      drawn = now;
+    }
+    pthread_mutex_unlock(&run->out_lock);
+  }
+}
+
+void rt_progress_start(RtRun *run) {
+  if (!isatty(1) || run->opt.step || run->progress)
+    return;
+  RtProgress *p = rt_xcalloc(1, sizeof *p);
+  p->t0 = mono_ms();
+  run->progress = p;
+  if (pthread_create(&p->thread, NULL, progress_loop, run) != 0) {
+    free(p);
+    run->progress = NULL;
+  }
+}
+
+void rt_progress_stop(RtRun *run) {
+  RtProgress *p = run->progress;
+  if (!p)
+    return;
+  rt_out_lock(run);
+  p->stop = true;
+  pthread_mutex_unlock(&run->out_lock);
+  pthread_join(p->thread, NULL);
+  run->progress = NULL;
+  free(p->play);
+  free(p);
+}
+
+void rt_progress_play(RtRun *run, const char *play, RtHost **hosts, int n) {
+  RtProgress *p = run->progress;
+  if (!p)
+    return;
+  pthread_mutex_lock(&run->out_lock);
+  free(p->play);
+  p->play = play ? rt_xasprintf("PLAY [%s]", play) : NULL;
+  p->hosts = hosts;
+  p->nhosts = play ? n : 0;
+  __atomic_store_n(&p->hosts_done, 0, __ATOMIC_SEQ_CST);
+  pthread_mutex_unlock(&run->out_lock);
+}
+
+void rt_progress_hosts_done(RtRun *run, int done) {
+  if (run->progress)
+    __atomic_store_n(&run->progress->hosts_done, done, __ATOMIC_SEQ_CST);
+}
+
+void rt_progress_task(RtHost *h, const RtTaskDef *t, bool begins) {
+  if (!h->run->progress)
+    return;
+  if (begins) {
+    __atomic_store_n(&h->busy_task, t, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&h->busy_since, mono_ms(), __ATOMIC_SEQ_CST);
+  } else {
+    __atomic_store_n(&h->busy_since, 0, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&h->run->progress->tasks_done, 1, __ATOMIC_SEQ_CST);
+  }
 }

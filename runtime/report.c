@@ -188,7 +188,7 @@ void rt_report_play(RtRun *run, const RtPlayDef *play) {
   RtReport *r = run->report;
   if (!r)
     return;
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   free(r->play_name);
   r->play_name = rt_xstrdup(play->name[0] ? play->name : play->hosts);
   r->task = NULL;
@@ -215,7 +215,7 @@ void rt_report_task(RtRun *run, const RtTaskDef *t, const char *name) {
   RtReport *r = run->report;
   if (!r || !t)
     return;
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   char *path = loc_path(run, &t->loc);
   if (r->plays && r->plays->u.list.len) {
     RtValue *play = r->plays->u.list.items[r->plays->u.list.len - 1];
@@ -364,7 +364,7 @@ void rt_report_result(RtHost *h, const RtTaskDef *t, const RtValue *result, RtSt
   RtReport *r = run->report;
   if (!r || rt_kind(result) != RT_DICT)
     return;
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   RtValue *clean = clean_copy(t, result);
   if (r->task) {
     RtValue *copy = rt_dict_copy(clean);
@@ -394,7 +394,7 @@ void rt_report_included(RtRun *run, const RtTaskDef *t, const char *text) {
   RtReport *r = run->report;
   if (!r || !run->opt.out_junit)
     return;
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   JTask *j = jtask(r, t);
   if (j)
     jhost(j, NULL, "included", NULL, text);
@@ -744,7 +744,7 @@ void rt_report_finish(RtRun *run) {
   RtReport *r = run->report;
   if (!r)
     return;
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   if (run->opt.timer == 2)
     write_timer(r);
   if (run->opt.profile)

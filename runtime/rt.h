@@ -727,6 +727,15 @@ bool rt_iter_is_failed(RtIter *it, int host);
 bool rt_iter_check_failed(const RtHState *s);
 void rt_iter_set_failed(RtIter *it, RtHState *s);
 void rt_iter_clear_errors(RtIter *it, int host);
+/* --start-at-task (PlayIterator.__init__): moves each host's state to just
+ * before the first task whose name, or whose name with its role ("role :
+ * name", the action when unnamed), is `pattern` or matches it as a shell
+ * pattern; the state restarts in SETUP, so facts are gathered first. Hosts
+ * where nothing matches are left complete. True when a task matched. */
+bool rt_iter_start_at(RtIter *it, const char *pattern);
+/* Task.get_name(): the name as written (untemplated), the action when
+ * unnamed, after "role : " for a role's task. Malloc'd. */
+char *rt_task_get_name(const RtTaskDef *t);
 /* The innermost state (a nested block's). */
 RtHState *rt_iter_active(RtHState *s);
 /* True when the current block, or a nested one, has a rescue. */
@@ -787,6 +796,8 @@ typedef struct RtOptions {
   bool inventory_dump;     /* --inventory-dump: ansible-inventory --list of the inventory */
   bool config_dump;        /* --config-dump: ansible-config dump --only-changed */
   bool flush_cache;        /* --flush-cache: the fact cache of the inventory's hosts is emptied first */
+  const char *start_at_task; /* --start-at-task NAME, or NULL */
+  bool step;               /* --step: ask before each task (standard input is a terminal) */
 } RtOptions;
 
 struct RtRun {
@@ -826,11 +837,18 @@ struct RtRun {
   const void *last_banner;
   unsigned free_warned; /* the free strategy's warnings given (Display shows each once) */
   int batch_index;      /* the running play's serial batch, 0 for the first */
+  bool start_at_done;   /* --start-at-task matched in a play (batch) run before */
+  struct RtProgress *progress; /* output.c: the live progress line (a terminal), or NULL */
 };
 
 typedef struct RtCounts {
   int ok, changed, unreachable, failed, skipped, rescued, ignored;
 } RtCounts;
+
+/* What a host's connection was asked to do (conn.c counts, task.c shows
+ * each task's share at -vvv): the connection opened, framed shell requests,
+ * file bodies written, read and temp files removed over SFTP. */
+enum { RT_REQ_CONNECT, RT_REQ_EXEC, RT_REQ_PUT, RT_REQ_GET, RT_REQ_REMOVE, RT_REQ_COUNT };
 
 struct RtHost {
   RtRun *run;
@@ -853,6 +871,10 @@ struct RtHost {
   int32_t nlocals;
   RtValue *spare_loop;  /* a finished loop's `loop` object, reused by the next loop (tplstmt.c) */
   RtCounts counts;
+  int64_t requests[RT_REQ_COUNT];      /* since the run began */
+  int64_t requests_shown[RT_REQ_COUNT]; /* as of the last task's end */
+  int64_t busy_since;      /* atomic: monotonic ms when its running task began, 0 when idle */
+  const RtTaskDef *busy_task; /* atomic: that task (the progress line reads both) */
   const void *banner_item; /* the free strategy: the item the host runs, and its banner */
   char *banner_text;
   /* state of the running task */
@@ -1056,6 +1078,30 @@ void rt_out_diff(RtHost *h, const RtValue *result);
 /* One line in the colour of skipped results (C.COLOR_SKIP), as the callback
  * shows "included: ...", "skipping: no hosts matched" and "...ignoring". */
 void rt_out_skip_line(RtRun *run, const char *text);
+/* "TASK [name]" ("RUNNING HANDLER [name]"), the name stripped of white
+ * space as the default callback's banner. Malloc'd. */
+char *rt_out_task_banner(const RtTaskDef *t, const char *name);
+/* The requests the host's connection served since the last call (the task
+ * that ends), as "<h1> requests: 2 (exec 1, put 1) connect: 1" at -vvv;
+ * below -vvv only takes them off the count. */
+void rt_out_requests(RtHost *h);
+/* Display.error: " [ERROR]: msg" on stderr, wrapped to the display's width. */
+void rt_out_error_wrapped(RtRun *run, const char *msg);
+/* Takes run->out_lock to print, first erasing the progress line if it shows
+ * (release with pthread_mutex_unlock). */
+void rt_out_lock(RtRun *run);
+/* The live progress line: on a terminal only (stdout a tty, not --step),
+ * "[progress] PLAY [x]: 1/3 hosts done, 12 tasks done, slowest: h2 (5 s in
+ * TASK [y])", drawn once a second from the run's 2nd second while nothing
+ * else prints, erased before anything else prints and at the end. */
+void rt_progress_start(RtRun *run);
+void rt_progress_stop(RtRun *run);
+/* The play (its name) and its hosts (borrowed until the next call or stop). */
+void rt_progress_play(RtRun *run, const char *play, RtHost **hosts, int n);
+/* Hosts of the play with nothing left to run. */
+void rt_progress_hosts_done(RtRun *run, int done);
+/* A task begins or ends on host `h` (the scheduler's worker). */
+void rt_progress_task(RtHost *h, const RtTaskDef *t, bool begins);
 /* Warnings and errors as ansible-playbook prints them ("[WARNING]: ...", "ERROR! ..."). */
 void rt_out_warning(RtRun *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <termios.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,6 +236,7 @@ typedef struct PlayRun {
   int nroles;
   bool break_play;    /* any_errors_fatal / max_fail_percentage stopped the play */
   bool free;          /* the free or host_pinned strategy: run_once runs on every host */
+  bool step;          /* --step, until answered "continue" (the strategy's _step: per play batch) */
   RtValue **params;   /* include instances' loop variables, released with the play */
   size_t nparams;
 } PlayRun;
@@ -286,7 +288,7 @@ bool rt_notify_known(RtHost *h, const RtTaskDef *t) {
     if (rt_kind(n) != RT_STR || notify_by_name(pr, n->u.str.s, -1))
       continue;
     known = false;
-    pthread_mutex_lock(&h->run->out_lock);
+    rt_out_lock(h->run);
     if (!h->run->abort_msg)
       h->run->abort_msg = rt_xasprintf("The requested handler '%s' was not found in either the main handlers list "
                                        "nor in the listening handlers list",
@@ -614,12 +616,14 @@ static void run_item_on(RtHost *h, void *arg) {
   rt_decref(h->last_result);
   h->last_result = NULL;
   rt_vars_files_refresh(h);
+  rt_progress_task(h, t, true);
   if (x == r->pr->it.setup)
     gather(h, t);
   else if (t->kind == RT_TASK_INCLUDE_TASKS || t->kind == RT_TASK_INCLUDE_ROLE)
     include_on(h, x);
   else
     h->last_status = t->run(h, t);
+  rt_progress_task(h, t, false);
 }
 
 /* PlayIterator.mark_host_failed: the host's state fails, and the host joins
@@ -753,7 +757,7 @@ static bool task_throttle(RtHost *h, const RtItem *x, int *out) {
   }
   rt_decref(v);
   if (!ok) {
-    pthread_mutex_lock(&h->run->out_lock);
+    rt_out_lock(h->run);
     if (!h->run->abort_msg)
       h->run->abort_msg = rt_xstrdup("Failed to convert the throttle value to an integer.");
     pthread_mutex_unlock(&h->run->out_lock);
@@ -1100,12 +1104,26 @@ static void publish_hosts(PlayRun *pr, const bool *busy) {
       rt_host_publish(pr->hosts[i]);
 }
 
+static bool take_step(PlayRun *pr, const RtTaskDef *t, const char *host);
+
+/* The progress line's count of the play's hosts with nothing left to run
+ * (a peek at each host's next task: only when the line is on). */
+static void progress_count(PlayRun *pr, const bool *busy) {
+  if (!pr->run->progress)
+    return;
+  int done = 0;
+  for (int i = 0; i < pr->n; i++)
+    done += !(busy && busy[i]) && (pr->hosts[i]->unreachable || !rt_iter_next(&pr->it, i, true, NULL));
+  rt_progress_hosts_done(pr->run, done);
+}
+
 static void linear(PlayRun *pr) {
   RtRun *run = pr->run;
   bool *selected = rt_xcalloc((size_t)pr->n + 1, sizeof *selected);
   RtHost **batch = rt_xcalloc((size_t)pr->n + 1, sizeof *batch);
   for (;;) {
     publish_hosts(pr, NULL);
+    progress_count(pr, NULL);
     if (rt_interrupted())
       break;
     RtItem *x = lockstep(pr, selected);
@@ -1114,7 +1132,7 @@ static void linear(PlayRun *pr) {
     const RtTaskDef *t = x->task;
     int nb = 0;
     bool any_errors_fatal = pr->play->any_errors_fatal;
-    bool banner = false;
+    bool banner = false, asked = false;
     for (int i = 0; i < pr->n; i++) {
       if (!selected[i])
         continue;
@@ -1133,6 +1151,13 @@ static void linear(PlayRun *pr) {
         if (meta_on(pr, h, x))
           break;
         continue;
+      }
+      if (pr->step && !asked) { /* once per task, for every host */
+        asked = true;
+        if (!take_step(pr, t, NULL)) {
+          nb = 0;
+          break;
+        }
       }
       if (!banner) {
         char *name = task_name(h, x);
@@ -1262,7 +1287,7 @@ static void *free_worker(void *p) {
 /* Whether a task stopped the run (abort_msg): under the free strategy the
  * scheduler asks while hosts' threads may set it (under out_lock). */
 static bool run_aborted(RtRun *run) {
-  pthread_mutex_lock(&run->out_lock);
+  rt_out_lock(run);
   bool a = run->abort_msg != NULL;
   pthread_mutex_unlock(&run->out_lock);
   return a;
@@ -1304,6 +1329,7 @@ static void free_play(PlayRun *pr, bool pinned) {
   run->last_banner = NULL;
   for (;;) {
     publish_hosts(pr, busy);
+    progress_count(pr, busy);
     int left = 0;
     for (int i = 0; i < n; i++)
       left += !pr->hosts[i]->unreachable;
@@ -1343,6 +1369,8 @@ static void free_play(PlayRun *pr, bool pinned) {
             advance = false; /* the role already ran here: look at this host's next task */
           } else if (t->kind == RT_TASK_META) {
             meta_on(pr, h, x);
+          } else if (pr->step && !take_step(pr, t, h->name)) {
+            /* --step: not on this host (its state has moved past the task) */
           } else {
             if (task_flag(h, x, RT_TK_RUN_ONCE))
               free_warn(run, 1, "Using run_once with the free strategy is not currently supported. This task "
@@ -1352,7 +1380,7 @@ static void free_play(PlayRun *pr, bool pinned) {
                                   "executed independently on each host");
             char *name = task_name(h, x);
             free(h->banner_text);
-            h->banner_text = rt_xasprintf("%s [%s]", t->handler ? "RUNNING HANDLER" : "TASK", name);
+            h->banner_text = rt_out_task_banner(t, name);
             rt_report_task(run, t, name); /* v2_playbook_on_task_start: per host under free */
             free(name);
             h->banner_item = x;
@@ -1465,6 +1493,34 @@ static char *read_answer(const char *prompt, bool private) {
   if (n > 0 && line[n - 1] == '\n')
     line[n - 1] = 0;
   return line;
+}
+
+/* --step (StrategyBase._take_step): asks whether to run task `t`; "c"
+ * answers yes and turns step mode off for the rest of the play's batch (a
+ * new strategy object asks again). The question is then repeated as a
+ * banner, as Ansible's. End of input answers no. */
+static bool take_step(PlayRun *pr, const RtTaskDef *t, const char *host) {
+  RtRun *run = pr->run;
+  char *name = rt_task_get_name(t);
+  char *msg = host ? rt_xasprintf("Perform task: TASK: %s on %s (N)o/(y)es/(c)ontinue:", name, host)
+                   : rt_xasprintf("Perform task: TASK: %s (N)o/(y)es/(c)ontinue:", name);
+  free(name);
+  rt_out_lock(run);
+  char *prompt = rt_xasprintf("%s ", msg);
+  char *answer = read_answer(prompt, false);
+  free(prompt);
+  bool yes = false;
+  if (answer && (!strcasecmp(answer, "y") || !strcasecmp(answer, "yes"))) {
+    yes = true;
+  } else if (answer && (!strcasecmp(answer, "c") || !strcasecmp(answer, "continue"))) {
+    yes = true;
+    pr->step = false;
+  }
+  free(answer);
+  pthread_mutex_unlock(&run->out_lock);
+  rt_out_banner(run, msg);
+  free(msg);
+  return yes;
 }
 
 /* vars_prompt: each answer (or its default) for the play; a name given with
@@ -1708,13 +1764,23 @@ static BatchEnd run_batch(RtRun *run, const RtPlayDef *play, RtHost **bh, int bn
     for (int i = 0; i < pr.n; i++)
       pr.it.skip_gather[i] = rt_factcache_gathered(pr.hosts[i]);
   }
+  if (run->opt.start_at_task && !run->start_at_done) {
+    if (rt_iter_start_at(&pr.it, run->opt.start_at_task))
+      run->start_at_done = true; /* later plays and batches start at their beginning */
+    else
+      for (int i = 0; i < pr.n; i++) /* nothing runs: not in the recap (no play before ran either) */
+        pr.hosts[i]->processed = false;
+  }
+  pr.step = run->opt.step;
   run->end_play = false;
   run->play = &pr;
   pr.free = play_strategy(play) != STRATEGY_LINEAR;
+  rt_progress_play(run, play->name[0] ? play->name : play->hosts, pr.hosts, pr.n);
   if (pr.free)
     free_play(&pr, play_strategy(play) == STRATEGY_HOST_PINNED);
   else
     linear(&pr);
+  rt_progress_play(run, NULL, NULL, 0);
   /* TaskQueueManager.run re-saves iterator.get_failed_hosts() after the play:
    * a host that failed in a block whose always ran (or in a force_handlers
    * play) is failed though its state completed after the failure */
@@ -1884,9 +1950,11 @@ static bool strategy_env_ok(RtRun *run) {
 int rt_run(RtRun *run) {
   pthread_mutex_init(&run->out_lock, NULL);
   strategy_env_ok(run);
+  rt_progress_start(run);
   for (int32_t p = 0; p < run->prog->nplays && !rt_interrupted() && !run->abort_msg; p++)
     if (!run_play(run, &run->prog->plays[p]))
       break;
+  rt_progress_stop(run);
   if (run->abort_msg) { /* an error that stops ansible-playbook: no recap, exit 1 */
     fflush(stdout);
     rt_out_error("%s", run->abort_msg);
@@ -1908,6 +1976,12 @@ int rt_run(RtRun *run) {
     return 99;
   }
   rt_out_recap(run);
+  if (run->opt.start_at_task && !run->start_at_done) {
+    char *msg = rt_xasprintf("No matching task \"%s\" found. Note: --start-at-task can only follow static "
+                             "includes.", run->opt.start_at_task);
+    rt_out_error_wrapped(run, msg);
+    free(msg);
+  }
   bool failed = false, unreachable = false;
   for (int i = 0; i < run->nhosts_alloc; i++) {
     RtHost *h = run->hosts[i];

@@ -598,7 +598,7 @@ bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth) {
     rt_dict_set(h->result, "failed", rt_bool(true));
     return false;
   }
-  pthread_mutex_lock(&h->run->out_lock);
+  rt_out_lock(h->run);
   printf("FAILED - RETRYING: [%s]: %s (%lld retries left).\n", h->name, t->name,
          (long long)(total - h->attempts));
   fflush(stdout);
@@ -679,6 +679,8 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   } else if (st == RT_STATUS_IGNORED) {
     rt_out_skip_line(h->run, "...ignoring");
   }
+  if (!stopped)
+    rt_out_requests(h);
   if (!stopped && h->run->report) { /* the reports see what the callbacks see */
     RtValue *c = kw_flag(h, t, RT_TK_NO_LOG) ? censored(r) : rt_incref(r);
     rt_report_result(h, t, c, st);

@@ -523,7 +523,7 @@ void rt_vars_files_refresh(RtHost *h) {
   for (int32_t i = 0; i < n; i++) {
     choice[i] = vars_file_choice(h, play->vars_files[i], &missing);
     if (choice[i] == -2) { /* AnsibleFileNotFound from get_vars: the run stops */
-      pthread_mutex_lock(&h->run->out_lock);
+      rt_out_lock(h->run);
       if (!h->run->abort_msg)
         h->run->abort_msg = rt_xasprintf("vars file %s was not found", missing ? missing : "");
       pthread_mutex_unlock(&h->run->out_lock);
@@ -548,7 +548,7 @@ void rt_vars_files_refresh(RtHost *h) {
     const char *err = NULL;
     const RtValue *vars = f && f->vault_text ? rt_vault_run_data(h->run, f, &err) : NULL;
     if (err) { /* a load error of the file: the run stops, as Ansible's get_vars does */
-      pthread_mutex_lock(&h->run->out_lock);
+      rt_out_lock(h->run);
       if (!h->run->abort_msg)
         h->run->abort_msg = rt_xstrdup(err);
       pthread_mutex_unlock(&h->run->out_lock);

@@ -62,7 +62,7 @@ static void vv_warn(void *ctx, const char *msg, bool formatted) {
     free(line);
   }
   if (run)
-    pthread_mutex_lock(&run->out_lock);
+    rt_out_lock(run);
   fprintf(stderr, "%s\n", text);
   fflush(stderr);
   if (run)

@@ -357,12 +357,12 @@ static void test_host_keys(void) {
     fclose(out);
   free(pub);
   c = rt_conn_ssh_open(&p, &e);
-  CHECK(c == NULL && e && strstr(e, "has CHANGED"));
+  CHECK(c == NULL && e && strstr(e, "REMOTE HOST IDENTIFICATION HAS CHANGED"));
   free(e);
   e = NULL;
   p.host_key_checking = RT_HKC_ACCEPT_NEW; /* accept-new never replaces a changed key */
   c = rt_conn_ssh_open(&p, &e);
-  CHECK(c == NULL && e && strstr(e, "has CHANGED"));
+  CHECK(c == NULL && e && strstr(e, "REMOTE HOST IDENTIFICATION HAS CHANGED"));
   free(e);
   unlink(kh);
 }
