@@ -758,6 +758,7 @@ struct RtRun {
   int nhosts_alloc;      /* length of hosts[] */
   pthread_mutex_t out_lock; /* serialises output */
   RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
+  bool prompt_warned;    /* "Not prompting ..." shown: Display.warning shows a text once */
   bool end_play;         /* meta: end_play ran in the current play */
   /* The running play's hosts as VariableManager's magic variables read them
    * (written by the scheduler's thread between rounds only): */

@@ -1498,8 +1498,9 @@ static bool prompts(RtRun *run, const RtPlayDef *play, RtHost *first) {
     char *answer = NULL;
     if (isatty(0))
       answer = read_answer(prompt.data, !priv || rt_to_boolean(priv) != 0);
-    else
+    else if (!run->prompt_warned) /* Display.warning shows the same text once per process */
       rt_out_warning(run, "Not prompting as we are not in interactive mode");
+    run->prompt_warned |= !isatty(0);
     rt_decref(spec);
     if (!answer && !def.data) { /* Ansible would go on with None: playc stops, saying why */
       rt_out_error("vars_prompt: no terminal to ask for '%s' and no default (give it with -e %s=...)", d->name,
