@@ -691,6 +691,9 @@ void rt_iter_add_tasks(RtIter *it, int host, RtItem **blocks, int32_t n);
 void rt_iter_all_tasks_insert(RtIter *it, RtItem **blocks, int32_t n);
 /* run.c: true when handler item `x` is notified for play host `host`. */
 bool rt_handler_notified(const RtItem *x, int host);
+/* run.c: the RtInvVarsFn of the playbook's compiled group_vars/host_vars
+ * (ctx: an RtHost, which builds eager values; lazy ones are thunks). */
+void rt_playbook_inv_vars(void *ctx, RtValue *vars, const char *name, bool host);
 
 /* ---- run.c: a run over the program (scheduler, options, host state) -------- */
 

@@ -34,8 +34,8 @@
 
 /* RtInvVarsFn: the playbook's group_vars/host_vars frame for `name` (the
  * table is sorted: groups, then hosts, by name), as play vars: a lazy var a
- * thunk, an eager one its value. */
-static void playbook_inv_vars(void *ctx, RtValue *vars, const char *name, bool host) {
+ * thunk, an eager one its value. `ctx` is an RtHost. */
+void rt_playbook_inv_vars(void *ctx, RtValue *vars, const char *name, bool host) {
   RtHost *h = ctx;
   const RtProgram *prog = h->run->prog;
   int32_t lo = 0, hi = prog->ninv_vars - 1;
@@ -65,7 +65,7 @@ static RtHost *host_get(RtRun *run, int i) {
     h->name = run->inv.hosts[i].name;
     h->loop_index = -1;
     h->play_index = -1;
-    h->dyn[RT_LV_INVENTORY] = rt_inventory_host_vars_with(&run->inv, i, playbook_inv_vars, h);
+    h->dyn[RT_LV_INVENTORY] = rt_inventory_host_vars_with(&run->inv, i, rt_playbook_inv_vars, h);
     rt_host_init_publish(h);
     run->hosts[i] = h;
     rt_factcache_load(h); /* the facts ansible.cfg's fact cache holds for it */
