@@ -2224,25 +2224,30 @@ RtValue *rt_inventory_host_vars_with(RtInventory *inv, int i, RtInvVarsFn pb, vo
   RtValue *d = rt_dict_new(16);
   const RtInvHost *h = &inv->hosts[i];
   int all = find_group(inv, "all");
-  if (all >= 0) {
+  /* VARIABLE_PRECEDENCE's default order: all_inventory, groups_inventory,
+   * all_plugins_inventory, all_plugins_play, groups_plugins_inventory,
+   * groups_plugins_play: every group's inventory file vars come before any
+   * group_vars/ file, even group_vars/all */
+  int *gs = rt_xcalloc((size_t)h->ngroups + 1, sizeof *gs), n = 0;
+  if (!h->implicit) { /* reconcile_inventory: the implicit localhost takes all's vars only */
+    for (int k = 0; k < h->ngroups; k++)
+      gs[n++] = h->groups[k];
+    qsort_r(gs, (size_t)n, sizeof *gs, cmp_groups, inv);
+  }
+  if (all >= 0)
     merge_into(d, inv->groups[all].vars);
+  for (int k = 0; k < n; k++)
+    merge_into(d, inv->groups[gs[k]].vars);
+  if (all >= 0) {
     merge_into(d, inv->groups[all].file_vars);
     if (pb)
       pb(ctx, d, "all", false);
   }
-  if (!h->implicit) { /* reconcile_inventory: the implicit localhost takes all's vars only */
-    int *gs = rt_xcalloc((size_t)h->ngroups + 1, sizeof *gs), n = 0;
-    for (int k = 0; k < h->ngroups; k++)
-      gs[n++] = h->groups[k];
-    qsort_r(gs, (size_t)n, sizeof *gs, cmp_groups, inv);
-    for (int k = 0; k < n; k++)
-      merge_into(d, inv->groups[gs[k]].vars);
-    for (int k = 0; k < n; k++)
-      merge_into(d, inv->groups[gs[k]].file_vars);
-    for (int k = 0; k < n && pb; k++)
-      pb(ctx, d, inv->groups[gs[k]].name, false);
-    free(gs);
-  }
+  for (int k = 0; k < n; k++)
+    merge_into(d, inv->groups[gs[k]].file_vars);
+  for (int k = 0; k < n && pb; k++)
+    pb(ctx, d, inv->groups[gs[k]].name, false);
+  free(gs);
   merge_into(d, h->vars);
   merge_into(d, h->file_vars);
   if (pb)

@@ -748,6 +748,9 @@ void rt_iter_add_tasks(RtIter *it, int host, RtItem **blocks, int32_t n);
 void rt_iter_all_tasks_insert(RtIter *it, RtItem **blocks, int32_t n);
 /* run.c: true when handler item `x` is notified for play host `host`. */
 bool rt_handler_notified(const RtItem *x, int host);
+/* run.c: the RtInvVarsFn of the playbook's compiled group_vars/host_vars
+ * (ctx: an RtHost, which builds eager values; lazy ones are thunks). */
+void rt_playbook_inv_vars(void *ctx, RtValue *vars, const char *name, bool host);
 
 /* ---- run.c: a run over the program (scheduler, options, host state) -------- */
 
@@ -817,6 +820,7 @@ struct RtRun {
   int nhosts_alloc;      /* length of hosts[] */
   pthread_mutex_t out_lock; /* serialises output */
   RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
+  bool prompt_warned;    /* "Not prompting ..." shown: Display.warning shows a text once */
   bool end_play;         /* meta: end_play ran in the current play */
   /* The running play's hosts as VariableManager's magic variables read them
    * (written by the scheduler's thread between rounds only): */

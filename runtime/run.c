@@ -35,8 +35,8 @@
 
 /* RtInvVarsFn: the playbook's group_vars/host_vars frame for `name` (the
  * table is sorted: groups, then hosts, by name), as play vars: a lazy var a
- * thunk, an eager one its value. */
-static void playbook_inv_vars(void *ctx, RtValue *vars, const char *name, bool host) {
+ * thunk, an eager one its value. `ctx` is an RtHost. */
+void rt_playbook_inv_vars(void *ctx, RtValue *vars, const char *name, bool host) {
   RtHost *h = ctx;
   const RtProgram *prog = h->run->prog;
   int32_t lo = 0, hi = prog->ninv_vars - 1;
@@ -66,7 +66,7 @@ static RtHost *host_get(RtRun *run, int i) {
     h->name = run->inv.hosts[i].name;
     h->loop_index = -1;
     h->play_index = -1;
-    h->dyn[RT_LV_INVENTORY] = rt_inventory_host_vars_with(&run->inv, i, playbook_inv_vars, h);
+    h->dyn[RT_LV_INVENTORY] = rt_inventory_host_vars_with(&run->inv, i, rt_playbook_inv_vars, h);
     rt_host_init_publish(h);
     run->hosts[i] = h;
     rt_factcache_load(h); /* the facts ansible.cfg's fact cache holds for it */
@@ -1554,8 +1554,9 @@ static bool prompts(RtRun *run, const RtPlayDef *play, RtHost *first) {
     char *answer = NULL;
     if (isatty(0))
       answer = read_answer(prompt.data, !priv || rt_to_boolean(priv) != 0);
-    else
+    else if (!run->prompt_warned) /* Display.warning shows the same text once per process */
       rt_out_warning(run, "Not prompting as we are not in interactive mode");
+    run->prompt_warned |= !isatty(0);
     rt_decref(spec);
     if (!answer && !def.data) { /* Ansible would go on with None: playc stops, saying why */
       rt_out_error("vars_prompt: no terminal to ask for '%s' and no default (give it with -e %s=...)", d->name,

@@ -96,10 +96,10 @@ static void set_result(RtHost *h, RtValue *r) {
 
 /* TaskExecutor._run_loop's warning when the loop variable is a variable
  * already (-e item=..., an outer include's loop): the loop's value wins.
- * Display prints a warning once per run. */
+ * Ansible runs each host's task in a fresh worker process, whose Display
+ * has shown no warning yet: the warning shows for every host that runs the
+ * loop, each time it runs it. */
 static void loop_var_warning(RtHost *h, const RtTaskDef *t) {
-  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-  static RtValue *printed; /* the messages printed, as a dict's keys */
   const char *var = t->loop_var ? t->loop_var : "item";
   RtValue *names = rt_var_names(h);
   bool used = false;
@@ -109,25 +109,18 @@ static void loop_var_warning(RtHost *h, const RtTaskDef *t) {
   if (!used)
     return;
   const char *name = t->name && t->name[0] ? t->name : t->action;
-  char *msg = t->role_name ? rt_xasprintf("TASK: %s : %s: The loop variable '%s' is already in use. You should set "
-                                          "the `loop_var` value in the `loop_control` option for the task to "
-                                          "something else to avoid variable collisions and unexpected behavior.",
-                                          t->role_name, name, var)
-                           : rt_xasprintf("TASK: %s: The loop variable '%s' is already in use. You should set the "
-                                          "`loop_var` value in the `loop_control` option for the task to something "
-                                          "else to avoid variable collisions and unexpected behavior.",
-                                          name, var);
-  pthread_mutex_lock(&lock);
-  bool first = !printed || !rt_dict_get(printed, msg);
-  if (first) {
-    if (!printed)
-      printed = rt_dict_new(4);
-    rt_dict_set(printed, msg, rt_none());
-  }
-  pthread_mutex_unlock(&lock);
-  if (first)
-    rt_out_warning(h->run, "%s", msg);
-  free(msg);
+  if (t->role_name)
+    rt_out_warning(h->run,
+                   "TASK: %s : %s: The loop variable '%s' is already in use. You should set the `loop_var` value "
+                   "in the `loop_control` option for the task to something else to avoid variable collisions and "
+                   "unexpected behavior.",
+                   t->role_name, name, var);
+  else
+    rt_out_warning(h->run,
+                   "TASK: %s: The loop variable '%s' is already in use. You should set the `loop_var` value in the "
+                   "`loop_control` option for the task to something else to avoid variable collisions and "
+                   "unexpected behavior.",
+                   name, var);
 }
 
 int64_t rt_loop_begin(RtHost *h, const RtTaskDef *t, RtValue *items) {

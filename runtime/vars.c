@@ -117,6 +117,8 @@ static RtValue *hv_layers_of(RtHost *h, RtHost *o) {
   return snap;
 }
 
+static RtValue *force(RtHost *h, RtExprFn fn, const char *name);
+
 /* hostvars being templated on this thread: a template reading hostvars then
  * sees the raw values (no blow-up of hostvars inside hostvars). */
 static _Thread_local int hostvars_depth;
@@ -146,14 +148,22 @@ static void hostvars_templated(RtHost *h, int index, const RtValue *snap, RtValu
   for (size_t e = 0; e < m->u.dict.len; e++) {
     RtValue *val = m->u.dict.ents[e].val;
     const char *key = m->u.dict.ents[e].key->u.str.s;
-    if (rt_kind(val) == RT_THUNK || !rt_data_has_template(val))
-      continue;
-    if (facts && rt_dict_get(facts, key) == val)
-      continue; /* a fact: used as it is */
-    RtValue *t = rt_eval_data(&ctx, val, key);
-    if (rt_is_error(t)) {
-      rt_decref(t);
-      continue;
+    RtValue *t;
+    if (rt_kind(val) == RT_THUNK) {
+      /* a compiled template (playbook group_vars/host_vars): evaluated for
+       * that host; when it fails, reading it fails (Ansible shows its text,
+       * which the program does not hold) */
+      t = force(&ctx, val->u.thunk.fn, key);
+    } else {
+      if (!rt_data_has_template(val))
+        continue;
+      if (facts && rt_dict_get(facts, key) == val)
+        continue; /* a fact: used as it is */
+      t = rt_eval_data(&ctx, val, key);
+      if (rt_is_error(t)) {
+        rt_decref(t);
+        continue;
+      }
     }
     rt_decref(val);
     m->u.dict.ents[e].val = t;
@@ -161,26 +171,28 @@ static void hostvars_templated(RtHost *h, int index, const RtValue *snap, RtValu
   hostvars_depth--;
 }
 
-/* hostvars: every host's own layers merged (not forcing other hosts' thunks);
- * another host's as it last published them (rt_host_publish). Ansible's
- * HostVars also holds the implicit localhost when no inventory host has that
- * name (InventoryManager.localhost creates it on first use): its inventory
- * vars come last, not templated (no host of that index runs them). */
+/* hostvars: every host's own layers merged, its templates (run-time data and
+ * the playbook's group_vars/host_vars) evaluated in its own context; another
+ * host's as it last published them (rt_host_publish). Ansible's HostVars
+ * also holds the implicit localhost when no inventory host has that name
+ * (InventoryManager.localhost creates it on first use): its inventory vars
+ * come last, not templated (no host of that index runs them). */
 static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
   RtValue *d = rt_dict_new((size_t)run->inv.nhosts);
   for (int i = 0; i < run->inv.nhosts; i++) {
-    RtValue *vars = rt_inventory_host_vars(&run->inv, i);
+    /* its inventory level as it sees it (the playbook's group_vars and
+     * host_vars included), or as it would for a host not met yet */
     RtHost *o = run->hosts ? run->hosts[i] : NULL;
     RtValue *snap = o ? hv_layers_of(h, o) : NULL;
-    RtValue *m = rt_dict_copy(vars);
-    rt_decref(vars);
+    RtValue *inv = snap ? hv_layer(snap, 0) : NULL;
+    RtValue *m = inv ? rt_dict_copy(inv) : rt_inventory_host_vars_with(&run->inv, i, rt_playbook_inv_vars, h);
     for (int k = 1; snap && k < HV_NLEVELS; k++) { /* above the inventory */
       RtValue *layer = hv_layer(snap, k);
       for (size_t e = 0; layer && e < layer->u.dict.len; e++)
         if (rt_kind(layer->u.dict.ents[e].val) != RT_THUNK)
           rt_dict_set(m, layer->u.dict.ents[e].key->u.str.s, rt_incref(layer->u.dict.ents[e].val));
     }
-    if (!hostvars_depth && rt_data_has_template(m))
+    if (!hostvars_depth)
       hostvars_templated(h, i, snap, m);
     rt_decref(snap);
     rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), m);
