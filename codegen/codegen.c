@@ -71,6 +71,8 @@
   X(rt_lookup_fn, "pppppp")                                                               \
   X(rt_method, "pppppp")                                                                  \
   X(rt_incref, "pp")                                                                      \
+  X(rt_once_get, "pp")                                                                    \
+  X(rt_once_put, "ppp")                                                                   \
   X(rt_step_until, "bppi")                                                                \
   X(rt_cond, "ipp")                                                                       \
   X(rt_loop_begin, "lppp")                                                                \
@@ -189,7 +191,7 @@ typedef struct Cg {
   PcMap strings;          /* bytes → their constant global (cg_bytes) */
   int32_t nparts;         /* part functions of the current root */
   PcVec rec_fors, rec_fns; /* recursive FORs being generated (innermost last), their body functions */
-  LLVMValueRef once_str_fn, once_put_fn; /* playc.once_str, playc.once_put (cg_once), made at first use */
+  LLVMValueRef once_str_fn; /* playc.once_str (cg_once), made at first use */
   /* the function being generated */
   LLVMValueRef fn, host, taskdef, err_slot;
   /* the last RtLoc file string, reused by the next RtLoc of the same file */
@@ -793,9 +795,8 @@ static LLVMValueRef cg_kids(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef a
  * and each evaluation takes a new reference to it. The first builder to
  * publish it wins (an atomic compare-and-swap: host threads may race); a
  * loser drops its copy. Saves an allocation and a free per use in loops.
- * Publishing is one function for the module (playc.once_put) and each
- * constant string one call (playc.once_str): a program has thousands of
- * constants, and compile time counts. */
+ * Each constant string is one call (playc.once_str): a program has
+ * thousands of constants, and compile time counts. */
 static LLVMValueRef cg_once_global(Cg *g) {
   LLVMValueRef gv = LLVMAddGlobal(g->mod, g->t_ptr, "once");
   LLVMSetInitializer(gv, cg_null(g));
@@ -823,45 +824,19 @@ static void cg_helper_end(Cg *g, void *saved[2]) {
   g->fn = saved[1];
 }
 
-/* playc.once_put(gv, v): publishes v (taken) in gv unless another thread
- * did first (then v is dropped); a new reference to what gv holds. */
-static LLVMValueRef cg_once_put_fn(Cg *g) {
-  if (g->once_put_fn)
-    return g->once_put_fn;
-  void *saved[2];
-  LLVMValueRef fn = cg_helper_begin(g, "playc.once_put", (LLVMTypeRef[]){g->t_ptr, g->t_ptr}, 2, saved);
-  LLVMValueRef gv = LLVMGetParam(fn, 0), v = LLVMGetParam(fn, 1);
-  LLVMValueRef x = LLVMBuildAtomicCmpXchg(g->b, gv, cg_null(g), v, LLVMAtomicOrderingAcquireRelease,
-                                          LLVMAtomicOrderingAcquire, false);
-  LLVMBasicBlockRef won = cg_block(g, "won"), lost = cg_block(g, "lost");
-  LLVMBuildCondBr(g->b, LLVMBuildExtractValue(g->b, x, 1, ""), won, lost);
-  cg_at(g, won);
-  LLVMBuildRet(g->b, CG_CALL(g, CG_rt_incref, v));
-  cg_at(g, lost);
-  cg_decref(g, v);
-  LLVMBuildRet(g->b, CG_CALL(g, CG_rt_incref, LLVMBuildExtractValue(g->b, x, 0, "")));
-  cg_helper_end(g, saved);
-  return g->once_put_fn = fn;
-}
-
 static LLVMValueRef cg_call_helper(Cg *g, LLVMValueRef fn, LLVMValueRef *args, unsigned n) {
   return LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
 }
 
-/* gv's value (a new reference), built by `build` the first time. */
+/* gv's value (a new reference), built by `build` the first time and
+ * published by rt_once_put (the atomics are the runtime's: see rt_once_get). */
 static LLVMValueRef cg_once_in(Cg *g, LLVMValueRef gv, LLVMValueRef (*build)(Cg *, const IrExpr *, int32_t, int32_t),
                                const IrExpr *e, int32_t from, int32_t to) {
-  LLVMValueRef put = cg_once_put_fn(g);
-  LLVMValueRef cur = cg_load(g, g->t_ptr, gv);
-  LLVMSetOrdering(cur, LLVMAtomicOrderingAcquire);
-  LLVMSetAlignment(cur, 8);
-  LLVMBasicBlockRef hit = cg_block(g, "once.hit"), make = cg_block(g, "once.make"), join = cg_block(g, "once.join");
-  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, cur, ""), make, hit);
-  cg_at(g, hit);
-  LLVMValueRef r1 = CG_CALL(g, CG_rt_incref, cur);
-  LLVMBuildBr(g->b, join);
+  LLVMValueRef r1 = CG_CALL(g, CG_rt_once_get, gv);
+  LLVMBasicBlockRef hit = cg_here(g), make = cg_block(g, "once.make"), join = cg_block(g, "once.join");
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, r1, ""), make, join);
   cg_at(g, make);
-  LLVMValueRef r2 = cg_call_helper(g, put, (LLVMValueRef[]){gv, build(g, e, from, to)}, 2);
+  LLVMValueRef r2 = CG_CALL(g, CG_rt_once_put, gv, build(g, e, from, to));
   LLVMBasicBlockRef made = cg_here(g);
   LLVMBuildBr(g->b, join);
   cg_at(g, join);
@@ -883,7 +858,6 @@ static LLVMValueRef cg_str_of_params(Cg *g, const IrExpr *e, int32_t from, int32
 static LLVMValueRef cg_once_str_fn(Cg *g) {
   if (g->once_str_fn)
     return g->once_str_fn;
-  cg_once_put_fn(g);
   void *saved[2];
   LLVMValueRef fn = cg_helper_begin(g, "playc.once_str", (LLVMTypeRef[]){g->t_ptr, g->t_ptr, g->t_i64}, 3, saved);
   LLVMBuildRet(g->b, cg_once_in(g, LLVMGetParam(fn, 0), cg_str_of_params, NULL, 0, 0));

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 12
+#define PLAYC_ABI_VERSION 13
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -353,6 +353,11 @@ void rt_dict_put(RtValue *dict, const char *key, size_t keylen, RtValue *val);
 /* Releases one reference; NULL is allowed. */
 void rt_decref(RtValue *v);
 RtValue *rt_incref(RtValue *v);
+/* A once-per-run constant: a new reference to what `*slot` holds (NULL when
+ * nothing yet); rt_once_put publishes `v` (taken) unless another thread did
+ * first, and returns a new reference to what `*slot` holds then. */
+RtValue *rt_once_get(RtValue **slot);
+RtValue *rt_once_put(RtValue **slot, RtValue *v);
 
 /* Unboxing, for typed code paths. Only valid on a value of that kind. */
 bool rt_is_error(const RtValue *v);

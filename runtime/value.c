@@ -159,6 +159,22 @@ RtValue *rt_incref(RtValue *v) {
   return v;
 }
 
+/* Once-per-run constants of compiled code (codegen's cg_once): `*slot`
+ * holds one reference for the whole run. The acquire load and the release
+ * publish are here, in C, rather than inline in the generated code, so that
+ * ThreadSanitizer (which instruments only C) sees the order they make. */
+RtValue *rt_once_get(RtValue **slot) {
+  return rt_incref(__atomic_load_n(slot, __ATOMIC_ACQUIRE));
+}
+
+RtValue *rt_once_put(RtValue **slot, RtValue *v) {
+  RtValue *cur = NULL;
+  if (__atomic_compare_exchange_n(slot, &cur, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return rt_incref(v);
+  rt_decref(v); /* another thread published first */
+  return rt_incref(cur);
+}
+
 /* Drops one reference to `c`; true when that was the last one. */
 static bool release(RtValue *c) {
   return c && refs_of(c) != IMMORTAL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0;
