@@ -377,6 +377,7 @@ typedef struct IrLower {
   PcVec blocks; /* IrBlock*, by id */
   PcVec scopes; /* IrScope*, by id */
   const char *const *roots; /* folders a relative `src` is looked for in (role, playbook), NULL-terminated */
+  const IrRole *role;        /* the role of the task being lowered (its path is `{{ role_path }}`), or NULL */
   PcVec *unsup; /* IrKeyword*: the current module's unsupported parameters */
   PcVec unknown; /* const char*: the current module's parameters unknown to Ansible too */
   bool in_include; /* lowering an include's arguments: lookup('first_found') answers from its candidates */

@@ -1880,10 +1880,56 @@ static bool lw_embed_path(Lw *l, const char *path, const char *top, int depth, P
  * tells them apart). A template is bounded by its constant parts: every
  * file below each root's SUB folder that its glob matches. A file that is
  * not there fails the task when it runs, as in Ansible. */
+/* `s` with each `{{ role_path }}` and `{{ playbook_dir }}` replaced by the
+ * folder it names, which playc knows (at run time the same folders,
+ * absolute: rt_find_file_in compares absolute names so), or NULL when `s`
+ * does not start with one of them or holds any other template. */
+static const char *lw_known_dirs(Lw *l, const char *s) {
+  const char *out = "";
+  while (*s) {
+    const char *open = strstr(s, "{{");
+    if (!open || strstr(s, "{%") || strstr(s, "{#")) {
+      if (open || !*out)
+        return NULL;
+      return pc_sprintf(l->c, "%s%s", out, s);
+    }
+    if (open != s && !*out)
+      return NULL; /* a relative name: looked for in the search folders */
+    const char *end = strstr(open + 2, "}}");
+    if (!end)
+      return NULL;
+    const char *b = open + 2, *e = end;
+    while (b < e && *b == ' ')
+      b++;
+    while (e > b && e[-1] == ' ')
+      e--;
+    const char *dir = NULL;
+    if (l->role && (size_t)(e - b) == 9 && strncmp(b, "role_path", 9) == 0)
+      dir = l->role->path;
+    else if ((size_t)(e - b) == 12 && strncmp(b, "playbook_dir", 12) == 0)
+      dir = l->pb->dir;
+    if (!dir)
+      return NULL;
+    out = pc_sprintf(l->c, "%s%.*s%s", out, (int)(open - s), s, dir);
+    s = end + 2;
+  }
+  return out;
+}
+
 static void lw_embed_found(Lw *l, const FeNode *v, const char *sub, PcVec *found) {
   if (v->kind != FE_SCALAR || v->stype != FE_T_STR)
     return;
   l->embed_over = false; /* each src stops at its own first error */
+  const char *known = fe_jinja_is_template(v->text) ? lw_known_dirs(l, v->text) : NULL;
+  if (known) { /* `{{ role_path }}/templates/x.j2`: that one file */
+    if (lw_embed_path(l, known, NULL, 0, v->loc)) {
+      if (found)
+        pc_vec_push(l->c, found, (void *)known);
+    } else {
+      pc_fault_at(l->c, v->loc, "could not find or access '%s' ('%s')", v->text, known);
+    }
+    return;
+  }
   if (fe_jinja_is_template(v->text)) {
     const char *glob = fe_template_glob(l->c, v->text);
     for (int i = 0; l->roots && l->roots[i]; i++) {
@@ -2497,6 +2543,7 @@ static void lw_template_task(Lw *l, IrTask *t, const FeNode *args) {
 }
 
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
+  l->role = t->role;
   int32_t mi = mod_schema_lookup(ft->action);
   if (mi < 0) { /* a module playc lacks: planned, refused by -o */
     t->module = -1;

@@ -111,10 +111,15 @@ char *rt_abspath(const RtRun *run, const char *path) {
   return fold_path(path[0] == '/' || !base || !*base ? NULL : base, path);
 }
 
-static const RtFileDef *file_named(const RtProgram *p, const char *path) {
+/* The embedded file named `path`. Names are embedded as found ("./x",
+ * "files/./x", relative to the folder playc ran in): they are compared
+ * folded, and with an absolute `path` (`{{ role_path }}/templates/x`) as
+ * the absolute paths they name. */
+static const RtFileDef *file_named(const RtRun *run, const char *path) {
+  const RtProgram *p = run->prog;
   for (int32_t i = 0; i < p->nfiles; i++) {
-    /* names are embedded as found ("./x", "files/./x"): compare them folded */
-    char *n = fold_path(NULL, p->files[i].name);
+    const char *name = p->files[i].name;
+    char *n = path[0] == '/' && name[0] != '/' ? rt_abspath(run, name) : fold_path(NULL, name);
     bool hit = strcmp(n, path) == 0;
     free(n);
     if (hit)
@@ -135,16 +140,19 @@ RtValue *rt_file_plain(RtHost *h, const RtFileDef *f) {
 }
 
 const RtFileDef *rt_find_file_in(RtHost *h, const char *sub, const char *src) {
-  const RtProgram *p = h->run->prog;
-  if (src[0] == '/')
-    return file_named(p, src);
+  if (src[0] == '/') {
+    char *abs = fold_path(NULL, src);
+    const RtFileDef *f = file_named(h->run, abs);
+    free(abs);
+    return f;
+  }
   const char *const *roots = h->task ? h->task->roots : NULL;
   for (int i = 0; roots && roots[i]; i++) {
     char *files = rt_xasprintf("%s/%s", roots[i], sub);
     const char *dirs[2] = {files, roots[i]};
     for (int k = 0; k < 2; k++) {
       char *path = fold_path(dirs[k], src);
-      const RtFileDef *f = file_named(p, path);
+      const RtFileDef *f = file_named(h->run, path);
       free(path);
       if (f) {
         free(files);
