@@ -62,6 +62,12 @@ typedef struct PcCtx {
   int nroles_path;
   const char *playbook_dir;
   bool strict; /* --strict: faults Ansible reports only at run time are errors */
+  /* Jinja parse errors held rather than printed (ir/lower.c: a playbook
+   * string Jinja2 cannot parse fails its task at run time, as Ansible's): the
+   * first one's message and place, until the caller takes it. */
+  bool jinja_hold;
+  const char *jinja_err;
+  PcLoc jinja_err_loc;
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);

@@ -69,13 +69,22 @@ static PcLoc jp_loc(const JP *p, size_t off) {
   return l;
 }
 
+static const char jp_too_deep[] = "expression nested too deeply";
+
 static void jp_error(JP *p, size_t off, const char *msg) {
-  if (!p->failed)
+  /* playc's own limits (nesting, what it does not support yet) stay compile
+   * errors: they are not Ansible's */
+  bool ours = strncmp(msg, jp_too_deep, sizeof jp_too_deep - 1) == 0 || strstr(msg, "not supported by playc yet");
+  if (!p->failed && p->c->jinja_hold && !ours) {
+    if (!p->c->jinja_err) {
+      p->c->jinja_err = msg;
+      p->c->jinja_err_loc = jp_loc(p, off);
+    }
+  } else if (!p->failed) {
     pc_error_at(p->c, jp_loc(p, off), "%s", msg);
+  }
   p->failed = true;
 }
-
-static const char jp_too_deep[] = "expression nested too deeply";
 
 /* Enters a recursive sub-expression; false (after an error) past the limit. */
 static bool jp_enter(JP *p) {

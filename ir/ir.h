@@ -55,6 +55,7 @@ typedef enum IrType {
   X(CONST, "const", 0)       /* literal: none/bool/int/float/str, per `type` */         \
   X(VAULT, "vault", 0)       /* an inline `!vault` value: s/slen its vault text (never the \
                                 plaintext); a str decrypted at run time */               \
+  X(ERROR, "error", 0)       /* fails where evaluated: s/slen the message (a fault Ansible reports at run time) */ \
   X(LIST, "list", -1)        /* kids = items (b: a tuple) */                              \
   X(DICT, "dict", -1)        /* kids = key0 val0 key1 val1 ... */                         \
   X(VAR, "var", 0)           /* variable `name` */                                        \
@@ -410,6 +411,13 @@ typedef struct IrLower {
   PcVec tpl_chain;
   const char *block_name;
   int32_t block_level;
+  /* Lowering a playbook string (lower.c lw_string, lw_bare): what Ansible's
+   * error would quote as its "String:", and the first fault found in it (an
+   * unknown filter or test), which makes the whole string fail at run time. */
+  const char *fault_src;
+  const char *fault_why;  /* Ansible's words, in the task's error */
+  const char *fault_diag; /* playc's, in the warning (an error with --strict) */
+  PcLoc fault_at;
   int32_t tpl_depth; /* includes, imports and extends being inlined */
   int64_t tpl_inlined; /* templates inlined in all (a budget: each is compiled where it is included) */
   PcMap tpl_parsed;  /* options + path → JTemplate* */
@@ -424,6 +432,10 @@ IrProgram *ir_lower(PcCtx *c, FePlaybook *pb);
 /* lower.c, for structure.c */
 /* Any YAML value → IR: scalars by their YAML type, strings as templates. */
 IrExpr *ir_lower_value(IrLower *l, const FeNode *n);
+/* A var whose value is a template Jinja2 cannot compile (IR_ERROR) fails
+ * where another template reads it, worded as AnsibleJ2Vars words it with
+ * the var's text `src`; any other value is returned as it is. */
+IrExpr *ir_lower_var_error(IrLower *l, IrExpr *e, const char *src);
 /* A conditional (when, changed_when, ...): a bare expression or a list of
  * them ANDed, wrapped in IR_COND. */
 IrExpr *ir_lower_cond(IrLower *l, const FeNode *n);

@@ -203,7 +203,11 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
     unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
   else if (!f && (local = fe_local_plugin(l->c, l->pb, test ? "test_plugins" : "filter_plugins", j->name)))
     unsupported = pc_sprintf(l->c, "%s '%s' (a local plugin: %s)", test ? "test" : "filter", j->name, local);
-  else if (!f)
+  else if (!f && l->fault_src && !l->fault_why) { /* Ansible's plugin loader, when it templates the string */
+    l->fault_why = pc_sprintf(l->c, "Could not load \"%s\": '%s'", j->name, j->name);
+    l->fault_diag = pc_sprintf(l->c, "no %s named '%s'", test ? "test" : "filter", j->name);
+    l->fault_at = j->loc;
+  } else if (!f && !l->fault_src)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
   else if (!j->unsupported) /* with `*args` or `**kwargs`, the arguments are known at run time */
     unsupported = lw_check_args(l, j, f, test);
@@ -1441,13 +1445,72 @@ static const char *lw_newlines(Lw *l, const char *s) {
 }
 
 /* A string that may hold template syntax: CONST, SINGLE or TEMPLATE. */
+/* A playbook string Jinja2 cannot compile (a syntax error `why` at `at`, an
+ * unknown filter or test): Ansible fails the task that templates it, with
+ * "template error while templating string" quoting `src`, so the string
+ * compiles to that error. A fault: a warning, an error with --strict. */
+static IrExpr *lw_template_error(Lw *l, const char *diag, const char *why, PcLoc at, const char *src, PcLoc loc) {
+  pc_fault_at(l->c, at, "%s", diag);
+  IrExpr *e = ir_expr_new(l->c, IR_ERROR, TY_ANY, loc);
+  e->s = pc_sprintf(l->c, "template error while templating string: %s. String: %s. %s", why, src, why);
+  e->slen = strlen(e->s);
+  return e;
+}
+
+IrExpr *ir_lower_var_error(IrLower *l, IrExpr *e, const char *src) {
+  if (e->op != IR_ERROR || !src)
+    return e;
+  IrExpr *w = ir_expr_new(l->c, IR_ERROR, TY_ANY, e->loc);
+  w->s = pc_sprintf(l->c,
+                    "An unhandled exception occurred while templating '%s'. Error was a <class "
+                    "'ansible.errors.AnsibleError'>, original message: %s",
+                    src, e->s);
+  w->slen = strlen(w->s);
+  return w;
+}
+
+/* Parses `s` as a template (or, `expr`, an expression), holding a syntax
+ * error in *why and *at rather than reporting it. */
+static void *lw_parse_held(Lw *l, const char *s, PcLoc loc, bool expr, const char **why, PcLoc *at) {
+  bool hold = l->c->jinja_hold;
+  const char *err = l->c->jinja_err;
+  PcLoc err_loc = l->c->jinja_err_loc;
+  l->c->jinja_hold = true;
+  l->c->jinja_err = NULL;
+  void *t = expr ? (void *)fe_jinja_parse_expr(l->c, s, loc) : (void *)fe_jinja_parse_template(l->c, s, loc);
+  *why = l->c->jinja_err ? l->c->jinja_err : "syntax error";
+  *at = l->c->jinja_err ? l->c->jinja_err_loc : loc;
+  l->c->jinja_hold = hold;
+  l->c->jinja_err = err;
+  l->c->jinja_err_loc = err_loc;
+  return t;
+}
+
+static IrExpr *lw_string_parsed(Lw *l, const char *s, PcLoc loc, JTemplate *t);
+
 static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
   if (!fe_jinja_is_template(s))
     return lw_const_str(l, s, strlen(s), loc);
   s = lw_newlines(l, s);
-  JTemplate *t = fe_jinja_parse_template(l->c, s, loc);
+  const char *why;
+  PcLoc at;
+  JTemplate *t = lw_parse_held(l, s, loc, false, &why, &at);
   if (!t)
-    return lw_const_str(l, s, strlen(s), loc);
+    return lw_template_error(l, why, why, at, s, loc);
+  const char *fsrc = l->fault_src, *fwhy = l->fault_why;
+  PcLoc fat = l->fault_at;
+  l->fault_src = s;
+  l->fault_why = NULL;
+  IrExpr *e = lw_string_parsed(l, s, loc, t);
+  if (l->fault_why)
+    e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, s, loc);
+  l->fault_src = fsrc;
+  l->fault_why = fwhy;
+  l->fault_at = fat;
+  return e;
+}
+
+static IrExpr *lw_string_parsed(Lw *l, const char *s, PcLoc loc, JTemplate *t) {
   IrExpr *e;
   if (t->has_stmt) {
     e = lw_template_stmts(l, s, loc);
@@ -1531,8 +1594,30 @@ static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
     IrExpr *t = lw_string(l, n->text, lw_text_loc(n));
     return t->op == IR_SINGLE ? t->kids[0] : t;
   }
-  JExpr *j = fe_jinja_parse_expr(l->c, n->text, lw_text_loc(n));
-  return j ? lw_jexpr(l, j) : ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc);
+  /* Ansible templates a bare condition as this template: its errors quote it */
+  const char *wrapped = pc_sprintf(l->c, "{%% if %s %%} True {%% else %%} False {%% endif %%}", n->text);
+  const char *why;
+  PcLoc at;
+  JExpr *j = lw_parse_held(l, n->text, lw_text_loc(n), true, &why, &at);
+  if (!j) {
+    const char *jwhy; /* Jinja2's words are those of the wrapped template */
+    PcLoc jat;
+    if (!lw_parse_held(l, wrapped, lw_text_loc(n), false, &jwhy, &jat))
+      why = jwhy;
+    IrExpr *e = lw_template_error(l, why, why, at, wrapped, n->loc);
+    return e;
+  }
+  const char *fsrc = l->fault_src, *fwhy = l->fault_why;
+  PcLoc fat = l->fault_at;
+  l->fault_src = wrapped;
+  l->fault_why = NULL;
+  IrExpr *e = lw_jexpr(l, j);
+  if (l->fault_why)
+    e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, wrapped, n->loc);
+  l->fault_src = fsrc;
+  l->fault_why = fwhy;
+  l->fault_at = fat;
+  return e;
 }
 
 static IrExpr *lw_bare(Lw *l, const FeNode *n) {

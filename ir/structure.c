@@ -91,8 +91,8 @@ static StVarSet *st_varset(St *s, const FeNode *m) {
     iv->name = k->text;
     iv->loc = k->loc;
     iv->lazy = ir_has_template(s->l, v);
-    iv->value = ir_lower_root(s->l, ir_lower_value(s->l, v),
-                              v->kind == FE_SCALAR && v->stype != FE_T_VAULT ? v->text : NULL);
+    const char *src = v->kind == FE_SCALAR && v->stype != FE_T_VAULT ? v->text : NULL;
+    iv->value = ir_lower_root(s->l, ir_lower_var_error(s->l, ir_lower_value(s->l, v), src), src);
   }
   qsort(vs->vars, (size_t)vs->nvars, sizeof *vs->vars, st_var_cmp);
   pc_map_put_ptr(s->c, &s->varsets, m, vs);

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 13
+#define PLAYC_ABI_VERSION 14
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -380,6 +380,9 @@ RtValue *rt_var_undefined(const char *name, const RtLoc *loc);
  * failed (no vault secrets were found that could decrypt)", format errors),
  * which fails the task that uses it as in ansible-playbook. */
 RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
+/* An error value of message `msg` (IR_ERROR: a fault the compiler found, which
+ * Ansible reports when it templates the string: it fails where it is used). */
+RtValue *rt_error_value(const char *msg);
 
 /* ---- operations on any values (dynamic path) ---------------------------- */
 

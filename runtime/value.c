@@ -103,6 +103,8 @@ RtValue *rt_error(const char *fmt, ...) {
   return v;
 }
 
+RtValue *rt_error_value(const char *msg) { return rt_error("%s", msg); }
+
 RtValue *rt_type_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -168,7 +168,7 @@ for b in vars args when assert template; do
   [ "$size" -lt $((base + 2000000)) ] && ok "bomb_$b: binary of $size bytes (one task: $base)" || bad "bomb_$b: binary of $size bytes, one task: $base"
 done
 bomb '"{{ ( }}"' $'    - debug:\n        msg: *l8' >bomb_error.yml
-expect_run bomb_error 4 10 300 --plan bomb_error.yml
+expect_run bomb_error 4 10 300 --strict --plan bomb_error.yml
 expect_eq "bomb_error: one error per leaf written (9), not per copy" 9 "$(grep -c ': error: ' bomb_error.err)"
 # task lists aliased inside each other (blocks): the loader builds each list
 # once; each use of a task is compiled apart, so the program stops at its
@@ -199,7 +199,7 @@ gen "print('- {hosts: localhost, gather_facts: false, tasks: [' + ', '.join(['{d
 expect_run one_line 0 20 500 --plan one_line.yml
 # the same error at the same place is printed once; a long line is shown around the column
 gen "print('- hosts: localhost\n  tasks:\n    - debug:\n        msg: \"' + 'a'*100000 + '{{ ( }}\"')" long_line.yml
-expect_run long_line 4 10 300 --plan long_line.yml
+expect_run long_line 4 10 300 --strict --plan long_line.yml
 [ "$(wc -c <long_line.err)" -lt 2000 ] && ok "long_line: caret line windowed" || bad "long_line: $(wc -c <long_line.err) bytes of diagnostics"
 
 # ---- defect 10 (compile side): integer literals saturated silently
