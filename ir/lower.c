@@ -2605,11 +2605,13 @@ static void lw_template_task(Lw *l, IrTask *t, const FeNode *args) {
     return;
   PcVec found = {0};
   lw_embed_found(l, src, "templates", &found);
-  if (fe_jinja_is_template(src->text) && !found.len)
-    pc_error_at(l->c, src->loc,
-                "playc cannot bound the files template src '%s' may name: no file under the templates/ folders "
-                "matches its constant parts (give a folder, a prefix or an extension)",
-                src->text);
+  if (fe_jinja_is_template(src->text) && !found.len) /* planned; -o says why it cannot build it */
+    lw_unsupported(l,
+                   pc_sprintf(l->c,
+                              "a template src playc cannot bound ('%s': no file under the templates/ folders "
+                              "matches its constant parts; give a folder, a prefix or an extension)",
+                              src->text),
+                   NULL, src->loc);
   PcVec names = {0}, fns = {0};
   for (int i = 0; i < found.len; i++) {
     const char *path = found.items[i];
