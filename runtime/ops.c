@@ -9,6 +9,7 @@
  * TypeError message. Numbers are runtime/arith.c's (Python's semantics, checked).
  */
 #include "rt.h"
+#include "filters.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -205,8 +206,18 @@ RtValue *rt_binop(int32_t op, RtValue *a, RtValue *b, const RtLoc *loc) {
     return repeat(a, b->u.i);
   if (op == RT_OP_MUL && (rt_kind(b) == RT_STR || rt_kind(b) == RT_LIST) && rt_kind(a) == RT_INT)
     return repeat(b, a->u.i);
-  if (op == RT_OP_MOD && rt_kind(a) == RT_STR)
-    return rt_error("string formatting with %% is not supported by playc yet");
+  if (op == RT_OP_MOD && rt_kind(a) == RT_STR) { /* Python's printf-style str % args */
+    RtValue *args;
+    if (rt_kind(b) == RT_DICT || (rt_kind(b) == RT_LIST && rt_is_tuple(b))) {
+      args = rt_incref(b);
+    } else {
+      args = rt_tuple_new(1);
+      rt_list_push(args, rt_incref(b));
+    }
+    RtValue *r = rt_py_format(a->u.str.s, a->u.str.len, args);
+    rt_decref(args);
+    return r;
+  }
   return type_error(op >= 0 && op <= RT_OP_POW ? sym[op] : "?", a, b);
 }
 
