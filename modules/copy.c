@@ -34,6 +34,7 @@ static const ModParam copy_params[] = {
     {.name = "content", .type = MP_STR, .no_log = true},
     {.name = "remote_src", .type = MP_BOOL, .def = "no"},
     {.name = "local_follow", .type = MP_BOOL, .def = "yes"},
+    {.name = "decrypt", .type = MP_BOOL, .def = "yes"},
     {.name = "follow", .type = MP_BOOL, .def = "no"},
     {.name = "force", .type = MP_BOOL, .aliases = "thirsty", .def = "yes"},
     {.name = "backup", .type = MP_BOOL, .def = "no"},
@@ -123,6 +124,7 @@ typedef struct Copy {
   long dirmode;    /* directory_mode octal, -1 none */
   bool preserve;   /* mode: preserve */
   bool backup, force, check, diff, follow, unsafe_writes;
+  bool decrypt; /* a vault-encrypted src is copied as its plaintext */
 } Copy;
 
 /* One file to copy. */
@@ -654,7 +656,7 @@ static RtValue *copy_tree(Copy *c, const RtFileDef *top, bool slash, const char 
       bool as_file = (!link && !dir) || (link && local_follow && rf && S_ISREG(rf->mode));
       if (pass == 0 && as_file) {
         const RtFileDef *body = link ? rf : f;
-        RtValue *plain = rt_file_plain(c->h, body); /* an encrypted file: its plaintext */
+        RtValue *plain = c->decrypt ? rt_file_plain(c->h, body) : NULL; /* an encrypted file: its plaintext */
         if (plain && rt_is_error(plain)) {
           r = mod_fail_result("%s", plain->u.err.msg);
           rt_decref(plain);
@@ -861,6 +863,7 @@ static void copy_init(Copy *c, RtHost *h, RtValue *args) {
   c->force = mod_arg_bool(args, "force", mod_arg_bool(args, "thirsty", 1)) != 0;
   c->follow = mod_arg_bool(args, "follow", 0) == 1;
   c->unsafe_writes = mod_arg_bool(args, "unsafe_writes", 0) == 1;
+  c->decrypt = mod_arg_bool(args, "decrypt", 1) != 0;
   c->check = h->check_mode;
   c->diff = h->diff_mode;
   c->dirmode = mod_arg_mode(args, "directory_mode");
@@ -975,7 +978,7 @@ RtValue *mod_copy(RtHost *h, RtValue *args) {
       if (!strcmp(h->run->prog->files[k].name, real))
         body = &h->run->prog->files[k];
   }
-  RtValue *plain = rt_file_plain(h, body); /* an encrypted file: its plaintext */
+  RtValue *plain = c.decrypt ? rt_file_plain(h, body) : NULL; /* an encrypted file: its plaintext */
   if (plain && rt_is_error(plain)) {
     r = mod_fail_result("%s", plain->u.err.msg);
     rt_decref(plain);

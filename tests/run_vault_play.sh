@@ -59,6 +59,7 @@ indent() { sed "s/^/$(printf '%*s' "$1" '')/"; }
   echo '    - include_vars: vars/enc-inc.yml'
   echo '    - debug: msg="{{ inc_value }}"'
   echo '    - copy: {src: enc.txt, dest: "{{ out }}/copied.txt"}'
+  echo '    - copy: {src: enc.txt, dest: "{{ out }}/raw.txt", decrypt: false}'
   echo '    - copy: {content: "{{ play_secret }}\n", dest: "{{ out }}/content.txt"}'
   echo '    - debug: msg="{{ role_var }} {{ role_default }} {{ enc_role_var }} {{ enc_role_default }}"'
   echo '    - debug: msg="{{ inv_secret | default(\"none\") }} {{ e_value | default(\"none\") }}"'
