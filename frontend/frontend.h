@@ -364,6 +364,8 @@ struct FeInclude {
   const char **dirs;        /* the folders a relative name is tried in, in order */
   int32_t ndirs;
   FeRoleUse *role_use;      /* include_role: the role (candidates are its tasks_from files) */
+  bool may_unbound;         /* include_tasks: a name playc cannot bound is planned (unbounded), not an error */
+  const char *unbounded;    /* then why: -o refuses it */
 };
 
 /* A role instance: a role loaded once per play and set of params (Ansible's

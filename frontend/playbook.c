@@ -477,6 +477,7 @@ static FeInclude *fe_include_tasks(FeLoad *ld, FeTask *t, FeNode *file, FeRole *
   int nd = fe_search_dirs(ld, role, dir, t->handler, dirs);
   inc->dirs = dirs;
   inc->ndirs = nd;
+  inc->may_unbound = true;
   if (!fe_candidates(ld, inc, file, dirs, nd, false, role))
     return inc;
   inc->lists = pc_alloc(c, sizeof(FeList) * (size_t)inc->n);
@@ -557,6 +558,15 @@ static bool fe_candidates(FeLoad *ld, FeInclude *inc, FeNode *file, const char *
       fe_dir_files(c, dirs[0], &all, 0);
       for (int i = 0; i < all.len; i++)
         fe_glob(ld, NULL, all.items[i], &paths);
+    } else if (!paths.len && inc->may_unbound) {
+      /* include_tasks of a file a user names (a hook): planned, refused by -o */
+      inc->unbounded = pc_sprintf(c,
+                                  "an include_tasks of files playc cannot bound ('%s': the whole name is a "
+                                  "template; give its constant part, a folder, a prefix or an extension, or "
+                                  "a default file name)",
+                                  file->text);
+      inc->n = 0;
+      return false;
     } else if (!paths.len) {
       pc_error_at(c, file->loc,
                   "playc cannot bound the files '%s' may name: the whole name is a template; "
@@ -643,6 +653,13 @@ static void fe_role_task(FeLoad *ld, FeTask *t, FeRole *role, bool import) {
     pc_error_at(c, fe_map_get(a, "apply")->loc, "Invalid options for %s: apply", fe_short(t->action));
   if (ld->depth >= FE_MAX_NESTING) {
     pc_error_at(c, t->loc, "roles nested more than %d deep", FE_MAX_NESTING);
+    return;
+  }
+  FeNode *nm = fe_map_get(a, "name") ? fe_map_get(a, "name") : fe_map_get(a, "role");
+  if (!import && nm->kind == FE_SCALAR && fe_is_template(nm)) { /* a role the user names: planned, refused by -o */
+    t->kind = FE_TASK_INCLUDE_ROLE;
+    t->include = pc_alloc(c, sizeof *t->include);
+    t->include->unbounded = pc_sprintf(c, "an include_role of a role named by a template ('%s')", nm->text);
     return;
   }
   ld->depth++;

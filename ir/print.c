@@ -401,8 +401,8 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
       o_f(f, " %s unsupported(%s)", t->action, t->unsupported ? t->unsupported : "?");
     break;
   case IR_TASK_META: o_f(f, " meta %s%s", t->action, t->implicit ? " implicit" : ""); break;
-  case IR_TASK_INCLUDE_TASKS: o_s(f, " include_tasks"); break;
-  case IR_TASK_INCLUDE_ROLE: o_s(f, " include_role"); break;
+  case IR_TASK_INCLUDE_TASKS: o_f(f, " include_tasks%s", t->unsupported ? " unsupported(unbounded)" : ""); break;
+  case IR_TASK_INCLUDE_ROLE: o_f(f, " include_role%s", t->unsupported ? " unsupported(unbounded)" : ""); break;
   }
   if (!t->implicit) {
     o_s(f, "   # ");

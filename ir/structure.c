@@ -1101,6 +1101,7 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x, const StCtx *
     t->kind = IR_TASK_INCLUDE_TASKS;
     if (!fi)
       return t;
+    t->unsupported = fi->unbounded;
     inc->file = ir_lower_root(s->l, ir_lower_value(s->l, fi->file), fi->file->text);
     inc->n = fi->n;
     inc->names = fi->names;
@@ -1114,6 +1115,7 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x, const StCtx *
   /* include_role: the role compiled for this place */
   t->kind = IR_TASK_INCLUDE_ROLE;
   FeRoleUse *u = fi ? fi->role_use : NULL;
+  t->unsupported = fi ? fi->unbounded : NULL;
   if (!u)
     return t;
   if (!ft->name) /* IncludeRole.get_name */

@@ -75,6 +75,8 @@ bool ir_check_build(PcCtx *c, const IrProgram *p) {
     if (t->kind == IR_TASK_MODULE && t->module < 0)
       pc_error_at(c, t->loc, "module '%s' (%s) is not supported by playc yet", t->action,
                   t->unsupported ? t->unsupported : "unknown");
+    else if (t->kind != IR_TASK_MODULE && t->unsupported)
+      pc_error_at(c, t->loc, "%s is not supported by playc yet", t->unsupported);
     for (int k = 0; k < t->nkws; k++)
       if (!t->kws[k].runs)
         pc_error_at(c, t->kws[k].loc, "'%s' is not supported by playc yet", t->kws[k].name);
