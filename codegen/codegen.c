@@ -313,8 +313,9 @@ static void cg_types_init(Cg *g) {
       27, sizeof(RtPlayDef));
   g->t_filedef = cg_struct_checked(g, "RtFileDef",
                                    (CgField[]){CG_F(P, RtFileDef, name), CG_F(P, RtFileDef, data),
-                                               CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode)},
-                                   4, sizeof(RtFileDef));
+                                               CG_F(I64, RtFileDef, size), CG_F(I32, RtFileDef, mode),
+                                               CG_F(P, RtFileDef, render)},
+                                   5, sizeof(RtFileDef));
   g->t_invvarsdef = cg_struct_checked(g, "RtInvVarsDef",
                                       (CgField[]){CG_F(P, RtInvVarsDef, name), CG_F(I32, RtInvVarsDef, host),
                                                   CG_F(P, RtInvVarsDef, scope)},
@@ -2040,8 +2041,9 @@ static LLVMValueRef cg_filedef(Cg *g, const IrFile *file) {
                                                  file->data ? file->size : 0, true);
   LLVMValueRef data = cg_global(g, bytes, "file.data");
   LLVMSetAlignment(data, 1);
-  LLVMValueRef f[4] = {cg_cstr(g, file->name), data, cg_i64(g, (int64_t)file->size), cg_i32(g, (int32_t)file->mode)};
-  return LLVMConstNamedStruct(g->t_filedef, f, 4);
+  LLVMValueRef f[5] = {cg_cstr(g, file->name), data, cg_i64(g, (int64_t)file->size), cg_i32(g, (int32_t)file->mode),
+                       file->render ? cg_fnref(g, file->render) : cg_null(g)};
+  return LLVMConstNamedStruct(g->t_filedef, f, 5);
 }
 
 static LLVMValueRef cg_plays(Cg *g) {

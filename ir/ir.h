@@ -323,6 +323,7 @@ typedef struct IrFile {
   size_t size;
   uint32_t mode;       /* st_mode on the controller: the type and permission bits (a symlink:
                           data "target\0realpath") */
+  IrExpr *render;      /* lookup('template') can name it: its `render` root (the lookup's options), or NULL */
 } IrFile;
 
 /* group_vars/NAME or host_vars/NAME beside the playbook (FeInvVars): a

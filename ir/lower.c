@@ -630,6 +630,8 @@ static bool lw_lookup_file_args(Lw *l, const JExpr *j, IrExpr *e) {
   return true;
 }
 
+static void lw_lookup_template_files(Lw *l, const JExpr *j, IrExpr *e);
+
 /* lookup(NAME, terms..., kw=...), query() and q(): the plugin named by a
  * constant string, known to lookups.def; query passes wantlist=True as
  * Ansible's does. */
@@ -662,6 +664,8 @@ static IrExpr *lw_lookup_call(Lw *l, const JExpr *j, bool query) {
       pc_error_at(l->c, n->loc, "lookup plugin (%s) not found", n->s);
     else if (!strcmp(name, "first_found") && !l->in_include)
       e->unsupported = "lookup 'first_found' outside include_tasks/include_vars";
+    else if (!strcmp(name, "template"))
+      lw_lookup_template_files(l, j, e);
   }
   for (int i = 2; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
@@ -2553,6 +2557,61 @@ static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
   lw_root(l, e, NULL);
   pc_map_put(l->c, &l->templates, key, strlen(key), e);
   return e;
+}
+
+/* lookup('template', NAME...): every file each constant NAME can name
+ * (searched as the template module searches, a templated one bounded by
+ * its constant parts) compiled with the lookup's options, which are the
+ * template module's defaults, into the file's `render` (RtFileDef.render);
+ * at run time the lookup finds the file by the rendered name and calls it
+ * (runtime/lookups.c lk_template). What playc cannot bound, and options
+ * other than wantlist/errors, are planned and refused by -o. */
+static void lw_lookup_template_files(Lw *l, const JExpr *j, IrExpr *e) {
+  int npos = j->nkids - 1 - j->nkw;
+  for (int k = 0; k < j->nkw; k++)
+    if (strcmp(j->kwnames[k], "wantlist") != 0 && strcmp(j->kwnames[k], "errors") != 0) {
+      e->unsupported = pc_sprintf(l->c, "the template lookup's option '%s'", j->kwnames[k]);
+      return;
+    }
+  /* the template files are lowered on their own, outside the string being lowered */
+  const char *fsrc = l->fault_src, *fwhy = l->fault_why, *bname = l->block_name;
+  bool no_ctx = l->no_ctx;
+  int32_t depth = l->macro_depth, blevel = l->block_level;
+  IrExpr *fbody = l->filter_body;
+  l->fault_src = l->fault_why = NULL;
+  l->no_ctx = false;
+  l->macro_depth = 0;
+  l->filter_body = NULL;
+  l->block_name = NULL;
+  l->block_level = 0;
+  for (int i = 2; i <= npos && !e->unsupported; i++) {
+    if (j->kids[i]->kind != J_STR) {
+      e->unsupported = "a template lookup of a name computed at run time";
+      break;
+    }
+    FeNode n = {0};
+    n.kind = FE_SCALAR;
+    n.stype = FE_T_STR;
+    n.text = j->kids[i]->s;
+    n.len = strlen(n.text);
+    n.loc = j->kids[i]->loc;
+    PcVec found = {0};
+    lw_embed_found(l, &n, "templates", &found);
+    if (fe_jinja_is_template(n.text) && !found.len)
+      e->unsupported = pc_sprintf(l->c, "a template lookup of files playc cannot bound ('%s')", n.text);
+    for (int k = 0; k < found.len; k++) {
+      IrFile *f = pc_map_get(&l->embedded, found.items[k], strlen(found.items[k]));
+      if (f && S_ISREG(f->mode) && f->data && !f->render)
+        f->render = lw_template_file(l, f, &(LwTplOpts){true, false, false, "\n"});
+    }
+  }
+  l->fault_src = fsrc;
+  l->fault_why = fwhy;
+  l->no_ctx = no_ctx;
+  l->macro_depth = depth;
+  l->filter_body = fbody;
+  l->block_name = bname;
+  l->block_level = blevel;
 }
 
 /* A constant option of the template task: its node, or NULL when absent;

@@ -45,6 +45,10 @@
  * rendered text): dest, a folder dest getting `base`, and the file
  * arguments from `args` (borrowed). NULL when the host was lost. */
 RtValue *mod_copy_body(RtHost *h, RtValue *args, const void *data, size_t len, const char *base);
+/* Renders compiled template file `f` (found for `src`; `dest` NULL for a
+ * lookup) with `fn` on `h`, with the vars Ansible's
+ * generate_ansible_template_vars adds: the text, or an error value. */
+RtValue *mod_template_render(RtHost *h, RtExprFn fn, const RtFileDef *f, const char *src, const char *dest);
 
 /* ---- args.c: argument access and result helpers shared by modules ---------- */
 

@@ -83,8 +83,7 @@ static RtValue *template_vars(RtHost *h, const RtFileDef *f, const char *src, co
   return d;
 }
 
-/* Renders compiled file `f` on `h`: the text, or an error value. */
-static RtValue *render(RtHost *h, RtExprFn fn, const RtFileDef *f, const char *src, const char *dest) {
+RtValue *mod_template_render(RtHost *h, RtExprFn fn, const RtFileDef *f, const char *src, const char *dest) {
   RtValue *saved = h->dyn[RT_LV_LOOP];
   h->dyn[RT_LV_LOOP] = template_vars(h, f, src, dest);
   RtValue *v = fn(h);
@@ -151,7 +150,7 @@ RtValue *mod_template(RtHost *h, RtValue *args) {
                         S_ISDIR(f->mode) ? "a template src must be a file" : "the template was not compiled");
     goto done;
   }
-  RtValue *v = render(h, fn, f, src, dest);
+  RtValue *v = mod_template_render(h, fn, f, src, dest);
   if (rt_is_error(v) || rt_kind(v) != RT_STR) {
     r = render_failure(v, f);
     rt_decref(v);

@@ -9,6 +9,7 @@
  * dict is one term).
  */
 #include "filters.h" /* rt_text_strip, rt_text_splitlines */
+#include "mod.h"     /* mod_template_render */
 #include "regex.h"
 #include "rt.h"
 
@@ -498,6 +499,44 @@ static RtValue *lk_command(RtHost *h, RtValue *terms, bool lines) {
 static RtValue *lk_pipe(RtHost *h, RtValue *terms, RtValue *kw) {
   (void)kw;
   return lk_command(h, terms, false);
+}
+
+/* template: each term's file (searched as the template module searches,
+ * among the files the compiler embedded) rendered by the function the
+ * compiler made of it (RtFileDef.render) with the current vars and the
+ * template vars; its text, not converted. */
+static RtValue *lk_template(RtHost *h, RtValue *terms, RtValue *kw) {
+  (void)kw;
+  RtValue *l = listify(terms), *out = rt_list_new(rt_len(l)), *err = NULL;
+  for (size_t i = 0; i < rt_len(l) && !err; i++) {
+    RtValue *t = rt_list_at(l, i);
+    if (rt_kind(t) != RT_STR) {
+      err = rt_error("'%s' object has no attribute 'startswith'", rt_type_name(t));
+      break;
+    }
+    const RtFileDef *f = rt_find_file_in(h, "templates", t->u.str.s);
+    if (!f || !S_ISREG(f->mode)) {
+      rt_out_warning(h->run, "Unable to find '%s' in expected paths (use -vvvvv to see paths)", t->u.str.s);
+      err = rt_error("the template file %s could not be found for the lookup", t->u.str.s);
+      break;
+    }
+    if (!f->render) { /* embedded for another use (copy src): never compiled as a template */
+      err = rt_error("the template file %s was not compiled for the lookup", t->u.str.s);
+      break;
+    }
+    RtValue *v = mod_template_render(h, f->render, f, t->u.str.s, NULL);
+    if (rt_is_error(v) || rt_kind(v) != RT_STR) {
+      err = v;
+      break;
+    }
+    rt_list_push(out, v);
+  }
+  rt_decref(l);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
 }
 
 static RtValue *lk_lines(RtHost *h, RtValue *terms, RtValue *kw) {

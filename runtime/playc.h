@@ -298,6 +298,8 @@ typedef struct RtFileDef {
   uint32_t mode; /* st_mode on the controller: a folder (S_IFDIR, no data; then its
                     files and folders as "name/...", sorted), a file, or a symlink
                     (copy local_follow=no: data "target\0realpath"), and its permission bits */
+  RtExprFn render;  /* a template lookup('template') can name: it compiled with the lookup's
+                       options (the template module's defaults), or NULL */
 } RtFileDef;
 
 /* group_vars/NAME or host_vars/NAME beside the playbook, compiled (Ansible's

@@ -559,7 +559,7 @@ static void test_copy_module(RtHost *h, const char *dir) {
   rt_decref(r);
   /* an embedded file into a directory: dest/basename(src) */
   static const uint8_t motd[] = "welcome\n";
-  static const RtFileDef files[] = {{"/pb/files/motd.txt", motd, sizeof motd - 1, 0100644}};
+  static const RtFileDef files[] = {{"/pb/files/motd.txt", motd, sizeof motd - 1, 0100644, NULL}};
   static const char *const roots[] = {"/pb", NULL};
   RtProgram prog = {0};
   prog.files = files;
