@@ -1115,7 +1115,9 @@ static bool union_memberships(Union *u, int most_h, int64_t most, char **err) {
 }
 
 /* Merges a checked source into `inv`, in the source's order. */
-static void merge_source(RtInventory *inv, const RtInventory *src) {
+/* Merges source `src` into `inv`; a host new to `inv` records `origin` as
+ * its source (InventoryData.add_host's current_source). */
+static void merge_source(RtInventory *inv, const RtInventory *src, const char *origin) {
   int *gmap = ints(src->ngroups), *hmap = ints(src->nhosts);
   for (int g = 0; g < src->ngroups; g++) {
     gmap[g] = add_group(inv, src->groups[g].name);
@@ -1126,7 +1128,10 @@ static void merge_source(RtInventory *inv, const RtInventory *src) {
     }
   }
   for (int h = 0; h < src->nhosts; h++) {
+    int before = inv->nhosts;
     hmap[h] = add_host(inv, src->hosts[h].name);
+    if (inv->nhosts > before)
+      inv->hosts[hmap[h]].source = rt_xstrdup(origin);
     merge_vars(&inv->hosts[hmap[h]].vars, src->hosts[h].vars);
   }
   for (int e = 0; e < src->nedges; e++)
@@ -1502,8 +1507,11 @@ static bool load_source(RtInventory *inv, const char *source, char **err) {
          union_memberships(&u, most_hosts(inv), most_memberships(inv), &s.err);
     union_free(&u);
   }
-  if (ok)
-    merge_source(inv, &s.inv);
+  if (ok) { /* a path source as Ansible's CLI unfracks it, a host list as given */
+    char *origin = plugin && strcmp(plugin, "host_list") == 0 ? rt_xstrdup(source) : rt_path_abspath(source);
+    merge_source(inv, &s.inv, origin);
+    free(origin);
+  }
   else if (script_err && plugin)
     *err = rt_xasprintf("Failed to parse %s with script plugin: %s\x1f"
                         "Failed to parse %s with %s plugin: %s",
@@ -2311,6 +2319,7 @@ RtValue *rt_inventory_groups(RtInventory *inv) {
 void rt_inventory_free(RtInventory *inv) {
   for (int i = 0; i < inv->nhosts; i++) {
     free(inv->hosts[i].name);
+    free(inv->hosts[i].source);
     rt_decref(inv->hosts[i].vars);
     rt_decref(inv->hosts[i].file_vars);
     free(inv->hosts[i].direct);

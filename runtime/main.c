@@ -524,6 +524,13 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   }
   rt_config_warnings(true, config_warn);
   config_output(&run.opt);
+  if (run.opt.verbosity >= 1 && !run.opt.inventory_dump) { /* CLI.run's first -v line */
+    const char *cfg_file = rt_config_file();
+    if (cfg_file)
+      printf("Using %s as config file\n", cfg_file);
+    else
+      printf("No config file found; using defaults\n");
+  }
   signal(SIGPIPE, SIG_IGN);
   /* the vault prompt takes Ctrl-C itself (exit 99), so secrets come first */
   if ((rc = rt_vault_run_open(&run)) >= 0) { /* before -e: a vars file may be vault text */

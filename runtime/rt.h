@@ -143,6 +143,13 @@ typedef struct RtDictEntry {
  * recursion limit, where Ansible itself gives up on such data. */
 #define RT_MAX_DEPTH 1000
 
+/* The ansible-core release whose behaviour playc follows and reports as
+ * `ansible_version` (docs/inventory.md, "Magic variables"). */
+#define RT_ANSIBLE_VERSION "2.14.18"
+#define RT_ANSIBLE_MAJOR 2
+#define RT_ANSIBLE_MINOR 14
+#define RT_ANSIBLE_REVISION 18
+
 struct RtValue {
   uint32_t refs;  /* atomic; UINT32_MAX marks immortal singletons (none, true, false) */
   uint8_t kind;   /* RtKind */
@@ -401,6 +408,8 @@ typedef struct RtInvHost {
                      * without "all", sorted by name (Ansible's group_names) */
   int ngroups;
   bool implicit;    /* the implicit localhost: matches "localhost", never "all" */
+  char *source;     /* the source that named it first (Ansible's inventory_file): an
+                     * absolute path, or a host list as given; NULL when implicit */
   RtValue *file_vars; /* host_vars/NAME beside the sources (rt_inventory_load_vars), or NULL */
   bool file_vars_done;
 } RtInvHost;
@@ -952,6 +961,8 @@ char *rt_abspath(const RtRun *run, const char *path);
 /* filters_path.c: posixpath.normpath; posixpath.expanduser of `len` bytes
  * (NULL when there is nothing to expand). Both malloc'd. */
 char *rt_path_normpath(const char *p);
+/* posixpath.abspath: `p` from the working folder, normalised; malloc'd. */
+char *rt_path_abspath(const char *p);
 char *rt_path_expanduser(const char *s, size_t len);
 
 /* The candidate of include `inc` that `name` resolves to, tried in the

@@ -24,10 +24,12 @@
  * reference to each layer dict, so the owner's next write copies the dict
  * rather than changing what readers hold.
  */
+#include "config.h"
 #include "rt.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define OMIT "__omit_place_holder__3f1a7f3c0e9a5bd2d3e4c5a6b7f8091a2b3c4d5e"
 
@@ -171,6 +173,137 @@ static void hostvars_templated(RtHost *h, int index, const RtValue *snap, RtValu
   hostvars_depth--;
 }
 
+/* ansible_version as CLI.version_info gives it, for the ansible-core release
+ * playc follows (RT_ANSIBLE_VERSION). */
+static RtValue *ansible_version(void) {
+  RtValue *d = rt_dict_new(5);
+  rt_dict_set(d, "full", rt_strz(RT_ANSIBLE_VERSION));
+  rt_dict_set(d, "major", rt_int(RT_ANSIBLE_MAJOR));
+  rt_dict_set(d, "minor", rt_int(RT_ANSIBLE_MINOR));
+  rt_dict_set(d, "revision", rt_int(RT_ANSIBLE_REVISION));
+  rt_dict_set(d, "string", rt_strz(RT_ANSIBLE_VERSION));
+  return d;
+}
+
+/* ansible_inventory_sources: the -i arguments as the CLI keeps them (a path
+ * made absolute and normalised, a host list as given). */
+static RtValue *inventory_sources(const RtRun *run) {
+  RtValue *l = rt_list_new((size_t)run->opt.ninventories);
+  for (int i = 0; i < run->opt.ninventories; i++) {
+    const char *src = run->opt.inventories[i];
+    if (strchr(src, ',')) {
+      rt_list_push(l, rt_strz(src));
+    } else {
+      char *abs = rt_path_abspath(src);
+      rt_list_push(l, rt_str_take(abs, strlen(abs)));
+    }
+  }
+  return l;
+}
+
+/* The magic variables of host `index` that Ansible keeps with the host
+ * (Host.get_magic_vars): also in hostvars[host]. NULL when `name` is none. */
+static RtValue *host_magic(RtRun *run, int index, const char *name) {
+  const char *hn = run->inv.hosts[index].name;
+  if (strcmp(name, "inventory_hostname") == 0)
+    return rt_strz(hn);
+  if (strcmp(name, "inventory_hostname_short") == 0) {
+    const char *dot = strchr(hn, '.');
+    return dot ? rt_str(hn, (size_t)(dot - hn)) : rt_strz(hn);
+  }
+  if (strcmp(name, "group_names") == 0)
+    return rt_inventory_group_names(&run->inv, index);
+  return NULL;
+}
+
+/* inventory_file and inventory_dir: host variables InventoryData.add_host
+ * sets from the source that named the host first; its folder is
+ * utils.path.basedir's (the text "None" for a host list, as Ansible's
+ * to_text(None) gives). Undefined for the implicit localhost. */
+static RtValue *host_source_var(RtRun *run, int index, const char *name) {
+  const char *src = run->inv.hosts[index].source;
+  if (!src)
+    return NULL;
+  if (strcmp(name, "inventory_file") == 0)
+    return rt_strz(src);
+  if (strcmp(name, "inventory_dir") != 0)
+    return NULL;
+  struct stat st;
+  if (stat(src, &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+    return rt_strz("None");
+  if (S_ISDIR(st.st_mode))
+    return rt_strz(src);
+  const char *slash = strrchr(src, '/');
+  return slash == src ? rt_strz("/") : rt_str(src, (size_t)(slash - src));
+}
+
+/* The magic variables of the run, with or without a play (Ansible's
+ * _get_magic_variables without play and task, and load_options_vars): also
+ * in every hostvars[host]. */
+static RtValue *run_magic(RtRun *run, const char *name) {
+  if (strcmp(name, "groups") == 0)
+    return rt_inventory_groups(&run->inv);
+  if (strcmp(name, "playbook_dir") == 0) { /* absolute, as Ansible's */
+    const char *pb = run->prog->playbook;
+    const char *slash = strrchr(pb, '/');
+    char *dir = slash ? rt_xstrndup(pb, (size_t)(slash - pb)) : rt_xstrdup(".");
+    char *abs = rt_abspath(run, dir);
+    free(dir);
+    return rt_str_take(abs, strlen(abs));
+  }
+  if (strcmp(name, "ansible_config_file") == 0) { /* C.CONFIG_FILE */
+    const char *f = rt_config_file();
+    return f ? rt_strz(f) : rt_none();
+  }
+  if (strcmp(name, "ansible_version") == 0)
+    return ansible_version();
+  if (strcmp(name, "ansible_inventory_sources") == 0)
+    return inventory_sources(run);
+  if (strcmp(name, "ansible_check_mode") == 0)
+    return rt_bool(run->opt.check);
+  if (strcmp(name, "ansible_diff_mode") == 0)
+    return rt_bool(run->opt.diff);
+  if (strcmp(name, "ansible_verbosity") == 0)
+    return rt_int(run->opt.verbosity);
+  if (strcmp(name, "ansible_forks") == 0)
+    return rt_int(run->opt.forks);
+  if (strcmp(name, "ansible_run_tags") == 0) /* load_options_vars; the CLI's default is ['all'] */
+    return tag_list(run->opt.tags ? run->opt.tags : (const char *const[]){"all", NULL});
+  if (strcmp(name, "ansible_skip_tags") == 0)
+    return tag_list(run->opt.skip_tags);
+  if (strcmp(name, "ansible_limit") == 0 && run->opt.limit)
+    return rt_strz(run->opt.limit);
+  if (strcmp(name, "omit") == 0)
+    return rt_strz(OMIT);
+  return NULL;
+}
+
+/* The names run_magic and host_magic answer, as hostvars[host] holds them. */
+static const char *const hv_magic_names[] = {
+    "inventory_hostname", "inventory_hostname_short", "group_names", "groups", "playbook_dir",
+    "ansible_config_file", "ansible_version", "ansible_inventory_sources", "ansible_check_mode",
+    "ansible_diff_mode", "ansible_verbosity", "ansible_forks", "ansible_run_tags", "ansible_skip_tags",
+    "ansible_limit", "omit", NULL};
+
+/* The magic variables hostvars[host] holds besides the host's own (Ansible's
+ * get_vars without play and task): inventory_file/_dir under the host's own
+ * vars, the others over them. */
+static void hostvars_magic(RtRun *run, int index, RtValue *m) {
+  static const char *const source_names[] = {"inventory_file", "inventory_dir"};
+  for (int k = 0; k < 2; k++) {
+    RtValue *v = rt_dict_get(m, source_names[k]) ? NULL : host_source_var(run, index, source_names[k]);
+    if (v)
+      rt_dict_set(m, source_names[k], v);
+  }
+  for (int k = 0; hv_magic_names[k]; k++) {
+    RtValue *v = host_magic(run, index, hv_magic_names[k]);
+    if (!v)
+      v = run_magic(run, hv_magic_names[k]);
+    if (v)
+      rt_dict_set(m, hv_magic_names[k], v);
+  }
+}
+
 /* hostvars: every host's own layers merged, its templates (run-time data and
  * the playbook's group_vars/host_vars) evaluated in its own context; another
  * host's as it last published them (rt_host_publish). Ansible's HostVars
@@ -194,6 +327,7 @@ static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
     }
     if (!hostvars_depth)
       hostvars_templated(h, i, snap, m);
+    hostvars_magic(run, i, m);
     rt_decref(snap);
     rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), m);
   }
@@ -235,18 +369,30 @@ static RtValue *parent_roles(RtHost *h, bool paths) {
   return l;
 }
 
+/* ansible_search_path: Task.get_search_path (the role chain's folders, the
+ * task file's folder) and the playbook's folder when not in it yet, as
+ * TaskExecutor sets it; the task's roots are that list. */
+static RtValue *search_path(RtRun *run, const RtTaskDef *t) {
+  RtValue *l = rt_list_new(4);
+  for (int i = 0; t->roots[i]; i++) {
+    char *abs = rt_abspath(run, t->roots[i]);
+    RtValue *p = rt_str_take(abs, strlen(abs));
+    bool seen = false;
+    for (size_t j = 0; j < rt_len(l) && !seen; j++)
+      seen = rt_equal(rt_list_at(l, j), p);
+    if (seen)
+      rt_decref(p);
+    else
+      rt_list_push(l, p);
+  }
+  return l;
+}
+
 static RtValue *magic(RtHost *h, const char *name) {
   RtRun *run = h->run;
-  if (strcmp(name, "inventory_hostname") == 0)
-    return rt_strz(h->name);
-  if (strcmp(name, "inventory_hostname_short") == 0) {
-    const char *dot = strchr(h->name, '.');
-    return dot ? rt_str(h->name, (size_t)(dot - h->name)) : rt_strz(h->name);
-  }
-  if (strcmp(name, "group_names") == 0)
-    return rt_inventory_group_names(&run->inv, h->index);
-  if (strcmp(name, "groups") == 0)
-    return rt_inventory_groups(&run->inv);
+  RtValue *v = host_magic(run, h->index, name);
+  if (v)
+    return v;
   if (strcmp(name, "hostvars") == 0)
     return magic_hostvars(h, run);
   if (h->play && run->play_removed) {
@@ -257,30 +403,8 @@ static RtValue *magic(RtHost *h, const char *name) {
     if (strcmp(name, "ansible_play_batch") == 0 || strcmp(name, "play_hosts") == 0)
       return play_hosts(run, run->play_batch, run->nplay_batch, false);
   }
-  if (strcmp(name, "playbook_dir") == 0) { /* absolute, as Ansible's */
-    const char *pb = run->prog->playbook;
-    const char *slash = strrchr(pb, '/');
-    char *dir = slash ? rt_xstrndup(pb, (size_t)(slash - pb)) : rt_xstrdup(".");
-    char *abs = rt_abspath(run, dir);
-    free(dir);
-    return rt_str_take(abs, strlen(abs));
-  }
-  if (strcmp(name, "ansible_check_mode") == 0)
-    return rt_bool(run->opt.check);
-  if (strcmp(name, "ansible_diff_mode") == 0)
-    return rt_bool(run->opt.diff);
-  if (strcmp(name, "ansible_verbosity") == 0)
-    return rt_int(run->opt.verbosity);
-  if (strcmp(name, "ansible_forks") == 0)
-    return rt_int(run->opt.forks);
-  if (strcmp(name, "ansible_run_tags") == 0) /* load_options_vars; the CLI's default is ['all'] */
-    return tag_list(run->opt.tags ? run->opt.tags : (const char *const[]){"all", NULL});
-  if (strcmp(name, "ansible_skip_tags") == 0)
-    return tag_list(run->opt.skip_tags);
-  if (strcmp(name, "ansible_limit") == 0 && run->opt.limit)
-    return rt_strz(run->opt.limit);
-  if (strcmp(name, "omit") == 0)
-    return rt_strz(OMIT);
+  if ((v = run_magic(run, name)))
+    return v;
   const RtPlayDef *play = h->play;
   if (play && run->play_role_names) { /* copies: the scheduler appends to them between rounds */
     if (strcmp(name, "ansible_play_role_names") == 0 || strcmp(name, "role_names") == 0)
@@ -295,6 +419,8 @@ static RtValue *magic(RtHost *h, const char *name) {
   if (strcmp(name, "ansible_parent_role_names") == 0 || strcmp(name, "ansible_parent_role_paths") == 0)
     return parent_roles(h, strcmp(name, "ansible_parent_role_paths") == 0);
   const RtTaskDef *t = h->task;
+  if (t && t->roots && strcmp(name, "ansible_search_path") == 0)
+    return search_path(run, t);
   if (t && t->role) {
     if (strcmp(name, "role_name") == 0 || strcmp(name, "ansible_role_name") == 0)
       return rt_strz(t->role->name);
@@ -428,6 +554,9 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
     return rt_incref(best_data);
   if (strcmp(name, "ansible_facts") == 0)
     return rt_dict_new(0);
+  RtValue *src = host_source_var(h->run, h->index, name); /* host vars: any level above wins */
+  if (src)
+    return src;
   return rt_undef_at(name, NULL, loc);
 }
 
