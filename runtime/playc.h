@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 13
+#define PLAYC_ABI_VERSION 14
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -380,6 +380,10 @@ RtValue *rt_var_undefined(const char *name, const RtLoc *loc);
  * failed (no vault secrets were found that could decrypt)", format errors),
  * which fails the task that uses it as in ansible-playbook. */
 RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
+/* A `!unsafe` string of the playbook: the `len` bytes of `s` as a string
+ * marked unsafe (new reference), never templated wherever it goes (set_fact,
+ * hostvars, a module's arguments), as Ansible's AnsibleUnsafeText. */
+RtValue *rt_unsafe_str(const char *s, uint64_t len);
 
 /* ---- operations on any values (dynamic path) ---------------------------- */
 
