@@ -202,9 +202,10 @@ static RtValue *inventory_sources(const RtRun *run) {
 }
 
 /* The magic variables of host `index` that Ansible keeps with the host
- * (Host.get_magic_vars): also in hostvars[host]. NULL when `name` is none. */
+ * (Host.get_magic_vars): also in hostvars[host]. NULL when `name` is none.
+ * Index -1 is the implicit localhost of hostvars (in no group). */
 static RtValue *host_magic(RtRun *run, int index, const char *name) {
-  const char *hn = run->inv.hosts[index].name;
+  const char *hn = index >= 0 ? run->inv.hosts[index].name : "localhost";
   if (strcmp(name, "inventory_hostname") == 0)
     return rt_strz(hn);
   if (strcmp(name, "inventory_hostname_short") == 0) {
@@ -212,7 +213,7 @@ static RtValue *host_magic(RtRun *run, int index, const char *name) {
     return dot ? rt_str(hn, (size_t)(dot - hn)) : rt_strz(hn);
   }
   if (strcmp(name, "group_names") == 0)
-    return rt_inventory_group_names(&run->inv, index);
+    return index >= 0 ? rt_inventory_group_names(&run->inv, index) : rt_list_new(0);
   return NULL;
 }
 
@@ -221,7 +222,7 @@ static RtValue *host_magic(RtRun *run, int index, const char *name) {
  * utils.path.basedir's (the text "None" for a host list, as Ansible's
  * to_text(None) gives). Undefined for the implicit localhost. */
 static RtValue *host_source_var(RtRun *run, int index, const char *name) {
-  const char *src = run->inv.hosts[index].source;
+  const char *src = index >= 0 ? run->inv.hosts[index].source : NULL;
   if (!src)
     return NULL;
   if (strcmp(name, "inventory_file") == 0)
@@ -332,8 +333,10 @@ static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
     rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), m);
   }
   RtValue *lh = rt_inventory_localhost_vars(&run->inv);
-  if (lh)
+  if (lh) {
+    hostvars_magic(run, -1, lh);
     rt_dict_put(d, "localhost", strlen("localhost"), lh);
+  }
   return d;
 }
 
