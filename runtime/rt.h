@@ -367,6 +367,15 @@ void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 RtValue *rt_eval_data(RtHost *h, RtValue *v, const char *name);
 /* True if `v` holds a safe string with template syntax anywhere in it. */
 bool rt_data_has_template(const RtValue *v);
+/* Ansible's merge_hash(x, y) (hash_behaviour=merge): a new dict of x's
+ * entries then y's, a key in both holding dicts merged recursively, any
+ * other value of y winning. Borrows both; new reference. */
+RtValue *rt_merge_hash(const RtValue *x, const RtValue *y);
+/* combine_vars(a, {k: v}) into dict `d` (owned by the caller, not shared):
+ * v merged into d's dict of that name when `merge` and both are dicts, else
+ * set. Takes `v`. */
+void rt_combine_set(RtValue *d, const char *k, RtValue *v, bool merge);
+
 /* `v` with every string marked unsafe (Ansible's wrap_var): strings are
  * copied unless already unsafe, containers rebuilt. Borrows `v`. */
 RtValue *rt_unsafe_wrap(RtValue *v);
@@ -453,6 +462,8 @@ typedef struct RtInventory {
   RtValue *groups_value; /* the `groups` magic var, built once (atomic) */
   int max_hosts;         /* hosts one load may name; 0: RT_INV_MAX_HOSTS (a
                             smaller bound keeps fuzzing's work per input small) */
+  bool hash_merge;       /* hash_behaviour=merge: dicts of a name combine recursively
+                            (combine_vars) wherever vars meet, here and in rt_var */
   bool no_scripts;       /* never run an executable source (fuzzing: an input
                             starting with "#!" would run) */
   char **vars_dirs;      /* where group_vars/ and host_vars/ are looked for: each

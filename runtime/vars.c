@@ -64,6 +64,25 @@ static RtValue *distinct(const RtValue *a, const RtValue *b) {
   return out;
 }
 
+RtValue *rt_merge_hash(const RtValue *x, const RtValue *y) {
+  if (x->u.dict.len == 0 || rt_equal(x, y)) /* merge_hash's shortcut: y's copy, y's order */
+    return rt_dict_copy(y);
+  RtValue *out = rt_dict_copy(x);
+  for (size_t i = 0; i < y->u.dict.len; i++)
+    rt_combine_set(out, y->u.dict.ents[i].key->u.str.s, rt_incref(y->u.dict.ents[i].val), true);
+  return out;
+}
+
+void rt_combine_set(RtValue *d, const char *k, RtValue *v, bool merge) {
+  RtValue *old = merge && rt_kind(v) == RT_DICT ? rt_dict_get(d, k) : NULL;
+  if (old && rt_kind(old) == RT_DICT) {
+    RtValue *m = rt_merge_hash(old, v);
+    rt_decref(v);
+    v = m;
+  }
+  rt_dict_set(d, k, v);
+}
+
 /* The levels hostvars shows of a host, in the order of its snapshot list
  * (rt_host_publish), lowest first. */
 static const int hv_levels[] = {RT_LV_INVENTORY, RT_LV_FACTS, RT_LV_INCLUDE_VARS, RT_LV_SET_FACT};
@@ -305,7 +324,14 @@ static void hostvars_magic(RtRun *run, int index, RtValue *m) {
   }
 }
 
-/* hostvars: every host's own layers merged, its templates (run-time data and
+/* -e over a host's vars in hostvars (get_vars' extra vars level). */
+static void hostvars_extra(RtRun *run, RtValue *m) {
+  const RtValue *x = run->extra_vars;
+  for (size_t e = 0; x && e < x->u.dict.len; e++)
+    rt_combine_set(m, x->u.dict.ents[e].key->u.str.s, rt_incref(x->u.dict.ents[e].val), run->inv.hash_merge);
+}
+
+/* hostvars: every host's own layers and -e merged, its templates (run-time data and
  * the playbook's group_vars/host_vars) evaluated in its own context; another
  * host's as it last published them (rt_host_publish). Ansible's HostVars
  * also holds the implicit localhost when no inventory host has that name
@@ -324,8 +350,10 @@ static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
       RtValue *layer = hv_layer(snap, k);
       for (size_t e = 0; layer && e < layer->u.dict.len; e++)
         if (rt_kind(layer->u.dict.ents[e].val) != RT_THUNK)
-          rt_dict_set(m, layer->u.dict.ents[e].key->u.str.s, rt_incref(layer->u.dict.ents[e].val));
+          rt_combine_set(m, layer->u.dict.ents[e].key->u.str.s, rt_incref(layer->u.dict.ents[e].val),
+                         run->inv.hash_merge);
     }
+    hostvars_extra(run, m);
     if (!hostvars_depth)
       hostvars_templated(h, i, snap, m);
     hostvars_magic(run, i, m);
@@ -334,6 +362,7 @@ static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
   }
   RtValue *lh = rt_inventory_localhost_vars(&run->inv);
   if (lh) {
+    hostvars_extra(run, lh);
     hostvars_magic(run, -1, lh);
     rt_dict_put(d, "localhost", strlen("localhost"), lh);
   }
@@ -511,12 +540,97 @@ static RtValue *dyn_value(RtHost *h, RtValue *v, const char *name, int level) {
   return rt_incref(v);
 }
 
+static const int dynamic[] = {RT_LV_EXTRA,      RT_LV_INCLUDE_PARAMS, RT_LV_SET_FACT, RT_LV_INCLUDE_VARS,
+                              RT_LV_VARS_FILES, RT_LV_VARS_PROMPT,    RT_LV_FACTS,    RT_LV_INVENTORY};
+enum { NDYNAMIC = sizeof dynamic / sizeof *dynamic };
+
+/* One level's definition of a name (hash_behaviour=merge): a compiled var,
+ * a value of an encrypted vars file (dyn false), or a dynamic level's. */
+typedef struct VarDef {
+  int level;
+  const RtVarDef *def;
+  RtValue *data; /* borrowed */
+  bool dyn;
+} VarDef;
+
+static RtValue *var_def_value(RtHost *h, const VarDef *d, const char *name) {
+  if (d->def)
+    return var_value(h, d->def);
+  return d->dyn ? dyn_value(h, d->data, name, d->level) : rt_incref(d->data);
+}
+
+enum { MAX_MERGED = 64 };
+
+/* `name` under hash_behaviour=merge: every level defining it, highest first
+ * (frames in chain order within a level), and while they are dicts the
+ * lower ones merged under the higher ones, as get_vars' combine_vars of each
+ * level does. NULL when no level defines it. */
+static RtValue *var_merged(RtHost *h, const char *name) {
+  VarDef defs[MAX_MERGED];
+  int n = 0;
+  for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL;
+       f && n < MAX_MERGED - NDYNAMIC; f = f->next) {
+    if (f->public_role && !(h->run->public_roles && h->run->public_roles[f->public_role - 1]))
+      continue;
+    if (f->vault_text) {
+      const char *err = NULL;
+      const RtValue *vars = rt_vault_run_data(h->run, f, &err);
+      RtValue *dv = vars ? rt_dict_get(vars, name) : NULL;
+      if (dv)
+        defs[n++] = (VarDef){f->level, NULL, dv, false};
+      continue;
+    }
+    const RtVarDef *d = frame_find(f, name);
+    if (d && f->level == RT_LV_TASK && n && defs[n - 1].level == RT_LV_TASK)
+      continue; /* Task.get_vars: block and task vars replace one another */
+    if (d)
+      defs[n++] = (VarDef){f->level, d, NULL, false};
+  }
+  for (int i = 0; i < NDYNAMIC; i++) {
+    RtValue *dv = dyn_find(h, dynamic[i], name);
+    if (dv)
+      defs[n++] = (VarDef){dynamic[i], NULL, dv, true};
+  }
+  if (!n)
+    return NULL;
+  for (int i = 1; i < n; i++) { /* by level, highest first; stable (chain order) */
+    VarDef d = defs[i];
+    int j = i;
+    for (; j > 0 && defs[j - 1].level < d.level; j--)
+      defs[j] = defs[j - 1];
+    defs[j] = d;
+  }
+  RtValue *vals[MAX_MERGED];
+  vals[0] = var_def_value(h, &defs[0], name);
+  if (rt_kind(vals[0]) != RT_DICT)
+    return vals[0];
+  int k = 1;
+  for (; k < n; k++) { /* below a dict, a value that is not one ends the merge */
+    RtValue *v = var_def_value(h, &defs[k], name);
+    if (rt_kind(v) != RT_DICT) {
+      rt_decref(v);
+      break;
+    }
+    vals[k] = v;
+  }
+  RtValue *r = vals[k - 1];
+  for (int i = k - 2; i >= 0; i--) {
+    RtValue *m = rt_merge_hash(r, vals[i]);
+    rt_decref(r);
+    rt_decref(vals[i]);
+    r = m;
+  }
+  return r;
+}
+
 RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   RtValue *v = h->dyn[RT_LV_LOOP] ? rt_dict_get(h->dyn[RT_LV_LOOP], name) : NULL;
   if (v)
     return dyn_value(h, v, name, RT_LV_LOOP);
   RtValue *m = magic(h, name);
   if (m)
+    return m;
+  if (h->run->inv.hash_merge && (m = var_merged(h, name)))
     return m;
   const RtVarDef *best = NULL;
   RtValue *best_data = NULL; /* or a value of an encrypted vars file (borrowed) */
@@ -544,9 +658,7 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
       best_level = f->level;
     }
   }
-  static const int dynamic[] = {RT_LV_EXTRA,       RT_LV_INCLUDE_PARAMS, RT_LV_SET_FACT, RT_LV_INCLUDE_VARS,
-                                RT_LV_VARS_FILES,  RT_LV_VARS_PROMPT,    RT_LV_FACTS,    RT_LV_INVENTORY};
-  for (size_t i = 0; i < sizeof dynamic / sizeof *dynamic && dynamic[i] > best_level; i++) {
+  for (size_t i = 0; i < NDYNAMIC && dynamic[i] > best_level; i++) {
     RtValue *dv = dyn_find(h, dynamic[i], name);
     if (dv)
       return dyn_value(h, dv, name, dynamic[i]);
@@ -618,7 +730,8 @@ void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val) {
     rt_decref(d);
     d = c;
   }
-  rt_dict_set(d, name, val);
+  /* set_host_variable combines include_vars' dicts (hash_behaviour=merge) */
+  rt_combine_set(d, name, val, level == RT_LV_INCLUDE_VARS && h->run->inv.hash_merge);
   h->dyn[level] = d;
 }
 
@@ -685,9 +798,12 @@ void rt_vars_files_refresh(RtHost *h) {
   RtValue *d = rt_dict_new(8);
   for (int32_t i = 0; i < n; i++) {
     const RtScope *f = choice[i] >= 0 ? play->vars_files[i]->frames[choice[i]] : NULL;
-    for (int32_t k = 0; f && k < f->nvars; k++) {
+    for (int32_t k = 0; f && k < f->nvars; k++) { /* each file combined (hash_behaviour) */
       const RtVarDef *vd = &f->vars[k];
-      rt_dict_set(d, vd->name, vd->lazy ? rt_thunk(vd->value, vd->name) : vd->value(h));
+      if (vd->lazy)
+        rt_dict_set(d, vd->name, rt_thunk(vd->value, vd->name));
+      else
+        rt_combine_set(d, vd->name, vd->value(h), h->run->inv.hash_merge);
     }
     const char *err = NULL;
     const RtValue *vars = f && f->vault_text ? rt_vault_run_data(h->run, f, &err) : NULL;
@@ -698,7 +814,7 @@ void rt_vars_files_refresh(RtHost *h) {
       pthread_mutex_unlock(&h->run->out_lock);
     }
     for (size_t e = 0; vars && e < vars->u.dict.len; e++)
-      rt_dict_set(d, vars->u.dict.ents[e].key->u.str.s, rt_incref(vars->u.dict.ents[e].val));
+      rt_combine_set(d, vars->u.dict.ents[e].key->u.str.s, rt_incref(vars->u.dict.ents[e].val), h->run->inv.hash_merge);
   }
   rt_decref(h->dyn[RT_LV_VARS_FILES]);
   h->dyn[RT_LV_VARS_FILES] = d;

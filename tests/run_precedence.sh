@@ -10,8 +10,8 @@
 # value, and the same names are printed where fewer levels apply (before the
 # dynamic levels, in the play's tasks, in a later play).
 # The other cases are playbooks of tests/precedence/ (their header says
-# what they check), on the same 3-host inventory; hash.yml runs with
-# ANSIBLE_HASH_BEHAVIOUR=merge, which playc warns about and ignores.
+# what they check), on the same 3-host inventory; merge/ (its own
+# inventory) with hash_behaviour merge and replace.
 #
 # Compared with ansible-playbook, run now (or replayed from the oracle
 # cache): exit code, PLAY RECAP, every printed result, every failure's
@@ -68,21 +68,9 @@ done
 case_ extras "$P" "$P/inventory/hosts.ini" extras.yml -e item=extra -e 'lazy_e="-e sees {{ lazy_base }}"'
 FAILURE_TEXT=heads case_ hostvars "$P" "$P/inventory/hosts.ini" hostvars.yml
 
-# hash_behaviour=merge: not implemented. The program warns once, by name, and
-# replaces: its output is Ansible's with the default (replace) plus that warning
-(cd "$P" && "$PLAYC" hash.yml -o "$work/hash.bin") > "$work/hash.compile" 2>&1 || bad "hash: compile"
-key=$(oracle_key hash "$P/hash.yml" "$P/inventory/hosts.ini")
-if ! oracle_load "$key" hash.ans hash.ansrc; then
-  (cd "$P" && ansible-playbook -f 1 -i inventory/hosts.ini hash.yml -e '{"hd": {"e": 1}}' < /dev/null > "$work/hash.ans" 2>&1)
-  echo $? > "$work/hash.ansrc"
-  oracle_save "$key" hash.ans hash.ansrc
-fi
-(cd "$P" && ANSIBLE_HASH_BEHAVIOUR=merge "$work/hash.bin" -f 1 -i inventory/hosts.ini -e '{"hd": {"e": 1}}' \
-  < /dev/null > "$work/hash.pc" 2>&1)
-expect_eq "hash_behaviour=merge: exit code" "$(cat "$work/hash.ansrc")" "$?"
-expect_eq "hash_behaviour=merge: the warning, once" \
-  "[WARNING]: playc does not implement the Ansible setting DEFAULT_HASH_BEHAVIOUR
-(ANSIBLE_HASH_BEHAVIOUR in the environment): ignored" "$(grep -A1 '^\[WARNING\]' "$work/hash.pc")"
-expect_eq "hash_behaviour=merge: replaced as Ansible's default does" "$(cat "$work/hash.ans")" \
-  "$(sed '/^\[WARNING\]: playc does not implement/,+1d' "$work/hash.pc")"
+# hash_behaviour: merge/ defines dict `m` at every level; merged with
+# ANSIBLE_HASH_BEHAVIOUR=merge, replaced by default (hostvars with -e too)
+ANSIBLE_HASH_BEHAVIOUR=merge case_ merge "$P/merge" "$P/merge/inventory/hosts.ini" site.yml \
+  -e '{"m": {"e1": 1, "n": {"e1": 1}}}' -e '{"m": {"e2": 1}}'
+case_ replace "$P/merge" "$P/merge/inventory/hosts.ini" site.yml -e '{"m": {"e1": 1, "n": {"e1": 1}}}' -e '{"m": {"e2": 1}}'
 finish
