@@ -103,7 +103,8 @@
   X(rt_for_buf, "pp")                                                                     \
   X(rt_loop_changed, "ppip")                                                              \
   X(rt_vault_value, "pppl")                                                               \
-  X(rt_error_value, "pp")
+  X(rt_error_value, "pp")                                                                \
+  X(rt_unsafe_str, "ppl")
 
 typedef enum CgRtId {
 #define X(n, sig) CG_##n,
@@ -150,6 +151,7 @@ CG_SIG_CHECK(rt_local_set_item, void (*)(RtHost *, int32_t, RtValue *, int64_t))
 CG_SIG_CHECK(rt_local_unpack, RtValue *(*)(RtTpl *, RtValue *, int64_t, const RtLoc *));
 CG_SIG_CHECK(rt_vault_value, RtValue *(*)(RtHost *, const char *, uint64_t));
 CG_SIG_CHECK(rt_error_value, RtValue *(*)(const char *));
+CG_SIG_CHECK(rt_unsafe_str, RtValue *(*)(const char *, uint64_t));
 _Static_assert(sizeof(RtStatus) == 4 && sizeof(bool) == 1 && sizeof(size_t) == 8, "ABI");
 
 typedef struct CgRtFn {
@@ -1484,6 +1486,8 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_ERROR: return CG_CALL(g, CG_rt_error_value, cg_cstr(g, e->s));
   case IR_VAULT: /* the vault text is static data; the plaintext exists only at run time */
     return CG_CALL(g, CG_rt_vault_value, g->host, cg_bytes(g, e->s, e->slen), cg_i64(g, (int64_t)e->slen));
+  case IR_UNSAFE: /* a `!unsafe` string: marked so that nothing templates it */
+    return CG_CALL(g, CG_rt_unsafe_str, cg_bytes(g, e->s, e->slen), cg_i64(g, (int64_t)e->slen));
   case IR_LIST: return cg_list(g, e);
   case IR_DICT: return cg_dict(g, e);
   case IR_VAR: return cg_var(g, e);

@@ -229,6 +229,9 @@ struct FeNode {
    * compiler: an inline `!vault` value, or (vault_file) a whole data file
    * that is vault-encrypted, whose plaintext is parsed only at run time. */
   bool vault_file;
+  /* FE_T_STR tagged `!unsafe` (or inside a collection so tagged): Ansible's
+   * AnsibleUnsafeText, a string never templated. */
+  bool unsafe;
 };
 
 /* Loads the first document of a YAML file. Anchors are shared, never copied

@@ -87,6 +87,8 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   if (tag && strcmp(tag, "!vault") == 0) {
     n->stype = FE_T_VAULT;
     y_vault_check(y, n, NULL);
+  } else if (tag && strcmp(tag, "!unsafe") == 0) { /* construct_yaml_unsafe: the text, a string */
+    n->unsafe = true;
   } else if (tag && strcmp(tag, "!") != 0 && strncmp(tag, "tag:yaml.org,2002:", 18) != 0) {
     pc_error_at(y->c, n->loc, "the YAML tag '%s' is not supported by playc yet", tag);
   } else if (tag && strcmp(tag, "!") != 0) {
@@ -299,15 +301,43 @@ static FeNode *y_alias(YLoad *y, yaml_event_t *ev) {
   return NULL;
 }
 
+/* Marks every string below `n` unsafe, as wrap_var wraps what a `!unsafe`
+ * collection holds (values, not keys); a shared node is visited once. */
+static void y_mark_unsafe(YLoad *y, FeNode *n, PcMap *seen) {
+  if (n->kind == FE_SCALAR) {
+    n->unsafe |= n->stype == FE_T_STR;
+    return;
+  }
+  if (n->shared) {
+    if (pc_map_get_ptr(seen, n))
+      return;
+    pc_map_put_ptr(y->c, seen, n, n);
+  }
+  for (int i = 0; i < n->n; i++)
+    y_mark_unsafe(y, n->kind == FE_SEQ ? n->items[i] : n->vals[i], seen);
+}
+
+/* collection := (SEQUENCE-START | MAPPING-START) ..., `!unsafe` marking its strings */
+static FeNode *y_tagged_collection(YLoad *y, yaml_event_t *ev, bool map) {
+  const char *tag = (const char *)(map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
+  bool unsafe = tag && strcmp(tag, "!unsafe") == 0;
+  FeNode *n = y_collection(y, ev, map);
+  if (n && unsafe) {
+    PcMap seen = {0};
+    y_mark_unsafe(y, n, &seen);
+  }
+  return n;
+}
+
 /* node := scalar | collection | alias */
 static FeNode *y_node(YLoad *y, yaml_event_t *ev) {
   switch (ev->type) {
   case YAML_SCALAR_EVENT:
     return y_scalar(y, ev);
   case YAML_SEQUENCE_START_EVENT:
-    return y_collection(y, ev, false);
+    return y_tagged_collection(y, ev, false);
   case YAML_MAPPING_START_EVENT:
-    return y_collection(y, ev, true);
+    return y_tagged_collection(y, ev, true);
   case YAML_ALIAS_EVENT:
     return y_alias(y, ev);
   default:

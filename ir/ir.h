@@ -56,6 +56,8 @@ typedef enum IrType {
   X(VAULT, "vault", 0)       /* an inline `!vault` value: s/slen its vault text (never the \
                                 plaintext); a str decrypted at run time */               \
   X(ERROR, "error", 0)       /* fails where evaluated: s/slen the message (a fault Ansible reports at run time) */ \
+  X(UNSAFE, "unsafe", 0)     /* a `!unsafe` string: s/slen, never templated (marked unsafe \
+                                at run time, as Ansible's AnsibleUnsafeText) */          \
   X(LIST, "list", -1)        /* kids = items (b: a tuple) */                              \
   X(DICT, "dict", -1)        /* kids = key0 val0 key1 val1 ... */                         \
   X(VAR, "var", 0)           /* variable `name` */                                        \

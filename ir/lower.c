@@ -77,7 +77,9 @@ typedef IrLower Lw;
 static IrExpr *lw_root(Lw *l, IrExpr *e, const char *src);
 
 /* Leaves cost O(1) wherever they are copied; anything else shared is a root. */
-static bool lw_leaf(const IrExpr *e) { return e->op == IR_CONST || e->op == IR_VAR || e->op == IR_VAULT; }
+static bool lw_leaf(const IrExpr *e) {
+  return e->op == IR_CONST || e->op == IR_VAR || e->op == IR_VAULT || e->op == IR_UNSAFE;
+}
 
 /* Remembers `e` as the lowering of shared `key` in `mode`, as a root of its
  * own unless a leaf, so every use refers to one expression. */
@@ -1548,7 +1550,13 @@ static IrExpr *lw_node_new(Lw *l, const FeNode *n) {
     case FE_T_BOOL: e = ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc); e->b = n->b; return e;
     case FE_T_INT: e = ir_expr_new(l->c, IR_CONST, TY_INT, n->loc); e->i = n->i; return e;
     case FE_T_FLOAT: e = ir_expr_new(l->c, IR_CONST, TY_FLOAT, n->loc); e->f = n->f; return e;
-    case FE_T_STR: return lw_string(l, n->text, lw_text_loc(n));
+    case FE_T_STR:
+      if (n->unsafe) { /* `!unsafe`: the text as it is, never templated */
+        e = ir_expr_new(l->c, IR_UNSAFE, TY_STR, n->loc);
+        e->s = n->text, e->slen = n->len;
+        return e;
+      }
+      return lw_string(l, n->text, lw_text_loc(n));
     case FE_T_VAULT: /* the vault text, decrypted where it is used (never templated) */
       e = ir_expr_new(l->c, IR_VAULT, TY_STR, n->loc);
       e->s = n->text, e->slen = n->len;
@@ -1577,7 +1585,7 @@ static IrExpr *lw_node(Lw *l, const FeNode *n) {
 /* Whether a value holds template syntax anywhere (a lazy var). */
 static bool lw_has_template(Lw *l, const FeNode *n) {
   if (n->kind == FE_SCALAR)
-    return n->stype == FE_T_STR && fe_jinja_is_template(n->text);
+    return n->stype == FE_T_STR && !n->unsafe && fe_jinja_is_template(n->text);
   intptr_t known = n->shared ? (intptr_t)pc_map_get_ptr(&l->has_tpl, n) : 0;
   if (known)
     return known == 2;
@@ -1739,7 +1747,8 @@ static void lw_unsupported(Lw *l, const char *what, const FeNode *v, PcLoc loc) 
 
 /* A value known only at run time: a collection, a template, a `!vault` value. */
 static bool lw_dynamic(const FeNode *v) {
-  return v->kind != FE_SCALAR || v->stype == FE_T_VAULT || (v->stype == FE_T_STR && fe_jinja_is_template(v->text));
+  return v->kind != FE_SCALAR || v->stype == FE_T_VAULT ||
+         (v->stype == FE_T_STR && !v->unsafe && fe_jinja_is_template(v->text));
 }
 
 /* Checks a constant value against the parameter's type and choices. */

@@ -201,6 +201,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   case IR_CONST: o_s(f, "const "); pr_const(f, e, false); break;
   case IR_VAULT: o_f(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
   case IR_ERROR: o_s(f, "error "); pr_str(f, e->s, e->slen); break;
+  case IR_UNSAFE: o_s(f, "unsafe "); pr_str(f, e->s, e->slen); break;
   case IR_VAR: o_f(f, "var %s%s", e->name, e->b ? " (undefined: no context)" : ""); break;
   case IR_LIST:
     o_c(f, e->b ? '(' : '[');
@@ -683,6 +684,10 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     o_f(f, ", \"bytes\": %zu", e->slen);
   if (e->op == IR_ERROR) {
     o_s(f, ", \"message\": ");
+    pr_str(f, e->s, e->slen);
+  }
+  if (e->op == IR_UNSAFE) {
+    o_s(f, ", \"value\": ");
     pr_str(f, e->s, e->slen);
   }
   if (e->name)

@@ -97,7 +97,7 @@ static void ty_expr(PcCtx *c, IrExpr *e, bool root) {
   IrType k0 = e->nkids ? e->kids[0]->type : TY_ANY;
   switch (e->op) {
   case IR_CONST: break;
-  case IR_VAULT: e->type = TY_STR; break;
+  case IR_VAULT: case IR_UNSAFE: e->type = TY_STR; break;
   case IR_ERROR: e->type = TY_ANY; break;
   case IR_LIST: e->type = TY_LIST; break;
   case IR_DICT: e->type = TY_DICT; break;

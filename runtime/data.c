@@ -348,9 +348,18 @@ static RtValue *node(YamlCtx *y, yaml_event_t *ev, int depth, uint64_t *weight) 
     return rt_incref(a->val);
   }
   case YAML_SEQUENCE_START_EVENT:
-    return sequence(y, ev, depth, weight);
-  case YAML_MAPPING_START_EVENT:
-    return mapping(y, ev, depth, weight);
+  case YAML_MAPPING_START_EVENT: {
+    bool map = ev->type == YAML_MAPPING_START_EVENT;
+    const char *tag = (const char *)(map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
+    bool unsafe = tag && strcmp(tag, "!unsafe") == 0;
+    v = map ? mapping(y, ev, depth, weight) : sequence(y, ev, depth, weight);
+    if (v && unsafe) { /* construct_yaml_unsafe: wrap_var of the collection */
+      RtValue *w = rt_unsafe_wrap(v);
+      rt_decref(v);
+      v = w;
+    }
+    return v;
+  }
   default:
     yaml_fail(y, &ev->start_mark, "unexpected YAML event");
     return NULL;

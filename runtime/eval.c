@@ -75,6 +75,12 @@ bool rt_value_unsafe(const RtValue *v) {
   }
 }
 
+RtValue *rt_unsafe_str(const char *s, uint64_t len) {
+  RtValue *v = rt_str(s, (size_t)len);
+  v->flags |= RT_VF_UNSAFE;
+  return v;
+}
+
 RtValue *rt_unsafe_wrap(RtValue *v) {
   switch (rt_kind(v)) {
   case RT_STR: {

@@ -230,7 +230,7 @@ char *rt_path_normpath(const char *p) {
   return rt_buf_take(&b);
 }
 
-static char *abspath(const char *p) {
+char *rt_path_abspath(const char *p) {
   if (p[0] == '/')
     return rt_path_normpath(p);
   char cwd[4096];
@@ -256,7 +256,7 @@ RtValue *rt_f_relpath(RtFArgs *a) {
     if ((e = path_of(a->p[0], &start, &sl)))
       return e;
   }
-  char *ap = abspath(s), *as = abspath(start);
+  char *ap = rt_path_abspath(s), *as = rt_path_abspath(start);
   RtValue *pl = rt_text_split(ap, strlen(ap), "/", 1, -1), *sl = rt_text_split(as, strlen(as), "/", 1, -1);
   RtValue *pc = rt_list_new(8), *sc = rt_list_new(8);
   for (size_t i = 0; i < rt_len(pl); i++)
@@ -387,7 +387,7 @@ RtValue *rt_f_realpath(RtFArgs *a) {
   bool ok;
   char *r = join_real("", s, seen, 0, &ok);
   rt_decref(seen);
-  char *abs = abspath(r);
+  char *abs = rt_path_abspath(r);
   free(r);
   return rt_str_take(abs, strlen(abs));
 }

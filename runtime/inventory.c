@@ -160,7 +160,7 @@ static bool is_member(const RtInventory *inv, int g, int h) {
 
 /* Sets a var in a host's or group's own dict (takes `v`). The dicts are
  * shared copy-on-write: the hosts of one range line share their vars. */
-static void set_var(RtValue **vars, const char *k, RtValue *v) {
+static void own_vars(RtValue **vars) {
   if (!*vars) {
     *vars = rt_dict_new(4);
   } else if (!rt_sole_ref(*vars)) {
@@ -168,6 +168,10 @@ static void set_var(RtValue **vars, const char *k, RtValue *v) {
     rt_decref(*vars);
     *vars = c;
   }
+}
+
+static void set_var(RtValue **vars, const char *k, RtValue *v) {
+  own_vars(vars);
   rt_dict_set(*vars, k, v);
 }
 
@@ -191,13 +195,18 @@ static void set_group_var(RtInventory *inv, int g, const char *k, RtValue *v) {
   rt_decref(v);
 }
 
-static void merge_vars(RtValue **dst, const RtValue *src) {
+/* src's vars over *dst's, combined as combine_vars does (`merge`:
+ * hash_behaviour=merge). */
+static void merge_vars(RtValue **dst, const RtValue *src, bool merge) {
   if (!*dst && src && src->u.dict.len) {
     *dst = rt_incref((RtValue *)src);
     return;
   }
-  for (size_t i = 0; src && i < src->u.dict.len; i++)
-    set_var(dst, src->u.dict.ents[i].key->u.str.s, rt_incref(src->u.dict.ents[i].val));
+  if (!src || !src->u.dict.len)
+    return;
+  own_vars(dst);
+  for (size_t i = 0; i < src->u.dict.len; i++)
+    rt_combine_set(*dst, src->u.dict.ents[i].key->u.str.s, rt_incref(src->u.dict.ents[i].val), merge);
 }
 
 /* ---- parsing a source ---- */
@@ -531,7 +540,7 @@ static bool add_one_host(Src *s, const char *name, void *arg) {
     set_var(&s->inv.hosts[h].vars, "ansible_port", rt_int(a->port));
   if (a->group >= 0)
     add_member(&s->inv, a->group, h);
-  merge_vars(&s->inv.hosts[h].vars, a->vars);
+  merge_vars(&s->inv.hosts[h].vars, a->vars, s->inv.hash_merge);
   return true;
 }
 
@@ -1115,19 +1124,24 @@ static bool union_memberships(Union *u, int most_h, int64_t most, char **err) {
 }
 
 /* Merges a checked source into `inv`, in the source's order. */
-static void merge_source(RtInventory *inv, const RtInventory *src) {
+/* Merges source `src` into `inv`; a host new to `inv` records `origin` as
+ * its source (InventoryData.add_host's current_source). */
+static void merge_source(RtInventory *inv, const RtInventory *src, const char *origin) {
   int *gmap = ints(src->ngroups), *hmap = ints(src->nhosts);
   for (int g = 0; g < src->ngroups; g++) {
     gmap[g] = add_group(inv, src->groups[g].name);
-    merge_vars(&inv->groups[gmap[g]].vars, src->groups[g].vars);
+    merge_vars(&inv->groups[gmap[g]].vars, src->groups[g].vars, inv->hash_merge);
     if (src->groups[g].priority_set) {
       inv->groups[gmap[g]].priority = src->groups[g].priority;
       inv->groups[gmap[g]].priority_set = true;
     }
   }
   for (int h = 0; h < src->nhosts; h++) {
+    int before = inv->nhosts;
     hmap[h] = add_host(inv, src->hosts[h].name);
-    merge_vars(&inv->hosts[hmap[h]].vars, src->hosts[h].vars);
+    if (inv->nhosts > before)
+      inv->hosts[hmap[h]].source = rt_xstrdup(origin);
+    merge_vars(&inv->hosts[hmap[h]].vars, src->hosts[h].vars, inv->hash_merge);
   }
   for (int e = 0; e < src->nedges; e++)
     add_edge(inv, gmap[src->edges[e].a], gmap[src->edges[e].b]);
@@ -1472,6 +1486,7 @@ static bool load_source(RtInventory *inv, const char *source, char **err) {
   Src s = {{0}, source, 0, NULL};
   s.inv.max_hosts = inv->max_hosts;
   s.inv.vault_run = inv->vault_run;
+  s.inv.hash_merge = inv->hash_merge;
   inventory_init(&s.inv);
   struct stat st;
   const char *plugin = "host_list";
@@ -1489,6 +1504,7 @@ static bool load_source(RtInventory *inv, const char *source, char **err) {
       memset(&s, 0, sizeof s);
       s.path = source;
       s.inv.max_hosts = inv->max_hosts;
+      s.inv.hash_merge = inv->hash_merge;
       inventory_init(&s.inv);
       ok = load_file(&s, &plugin);
     }
@@ -1502,8 +1518,11 @@ static bool load_source(RtInventory *inv, const char *source, char **err) {
          union_memberships(&u, most_hosts(inv), most_memberships(inv), &s.err);
     union_free(&u);
   }
-  if (ok)
-    merge_source(inv, &s.inv);
+  if (ok) { /* a path source as Ansible's CLI unfracks it, a host list as given */
+    char *origin = plugin && strcmp(plugin, "host_list") == 0 ? rt_xstrdup(source) : rt_path_abspath(source);
+    merge_source(inv, &s.inv, origin);
+    free(origin);
+  }
   else if (script_err && plugin)
     *err = rt_xasprintf("Failed to parse %s with script plugin: %s\x1f"
                         "Failed to parse %s with %s plugin: %s",
@@ -2040,9 +2059,9 @@ static int cmp_groups(const void *a, const void *b, void *ctx) {
   return strcmp(x->name, y->name);
 }
 
-static void merge_into(RtValue *dst, const RtValue *src) {
+static void merge_into(const RtInventory *inv, RtValue *dst, const RtValue *src) {
   for (size_t i = 0; src && i < src->u.dict.len; i++)
-    rt_dict_set(dst, src->u.dict.ents[i].key->u.str.s, rt_incref(src->u.dict.ents[i].val));
+    rt_combine_set(dst, src->u.dict.ents[i].key->u.str.s, rt_incref(src->u.dict.ents[i].val), inv->hash_merge);
 }
 
 /* ---- group_vars/ and host_vars/ beside the sources (host_group_vars) ---- */
@@ -2177,7 +2196,7 @@ static bool entity_vars(RtInventory *inv, const char *sub, const char *name, RtV
                               files[f]);
           ok = false;
         } else {
-          merge_vars(out, v);
+          merge_vars(out, v, inv->hash_merge);
         }
       }
       rt_decref(v);
@@ -2235,21 +2254,21 @@ RtValue *rt_inventory_host_vars_with(RtInventory *inv, int i, RtInvVarsFn pb, vo
     qsort_r(gs, (size_t)n, sizeof *gs, cmp_groups, inv);
   }
   if (all >= 0)
-    merge_into(d, inv->groups[all].vars);
+    merge_into(inv, d, inv->groups[all].vars);
   for (int k = 0; k < n; k++)
-    merge_into(d, inv->groups[gs[k]].vars);
+    merge_into(inv, d, inv->groups[gs[k]].vars);
   if (all >= 0) {
-    merge_into(d, inv->groups[all].file_vars);
+    merge_into(inv, d, inv->groups[all].file_vars);
     if (pb)
       pb(ctx, d, "all", false);
   }
   for (int k = 0; k < n; k++)
-    merge_into(d, inv->groups[gs[k]].file_vars);
+    merge_into(inv, d, inv->groups[gs[k]].file_vars);
   for (int k = 0; k < n && pb; k++)
     pb(ctx, d, inv->groups[gs[k]].name, false);
   free(gs);
-  merge_into(d, h->vars);
-  merge_into(d, h->file_vars);
+  merge_into(inv, d, h->vars);
+  merge_into(inv, d, h->file_vars);
   if (pb)
     pb(ctx, d, h->name, true);
   return d;
@@ -2265,11 +2284,11 @@ RtValue *rt_inventory_localhost_vars(RtInventory *inv) {
   RtValue *d = rt_dict_new(4);
   int all = find_group(inv, "all");
   if (all >= 0) { /* as rt_inventory_implicit_localhost's host would have them */
-    merge_into(d, inv->groups[all].vars);
-    merge_into(d, inv->groups[all].file_vars);
+    merge_into(inv, d, inv->groups[all].vars);
+    merge_into(inv, d, inv->groups[all].file_vars);
   }
   rt_dict_set(d, "ansible_connection", rt_strz("local"));
-  merge_into(d, inv->localhost_file_vars);
+  merge_into(inv, d, inv->localhost_file_vars);
   return d;
 }
 
@@ -2311,6 +2330,7 @@ RtValue *rt_inventory_groups(RtInventory *inv) {
 void rt_inventory_free(RtInventory *inv) {
   for (int i = 0; i < inv->nhosts; i++) {
     free(inv->hosts[i].name);
+    free(inv->hosts[i].source);
     rt_decref(inv->hosts[i].vars);
     rt_decref(inv->hosts[i].file_vars);
     free(inv->hosts[i].direct);

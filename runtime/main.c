@@ -174,8 +174,8 @@ static int load_extra_vars(RtRun *run, char **err) {
       rt_decref(all);
       return rc;
     }
-    for (size_t k = 0; k < v->u.dict.len; k++)
-      rt_dict_set(all, v->u.dict.ents[k].key->u.str.s, rt_incref(v->u.dict.ents[k].val));
+    for (size_t k = 0; k < v->u.dict.len; k++) /* load_extra_vars: combine_vars */
+      rt_combine_set(all, v->u.dict.ents[k].key->u.str.s, rt_incref(v->u.dict.ents[k].val), run->inv.hash_merge);
     rt_decref(v);
   }
   run->extra_vars = all;
@@ -524,6 +524,13 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
   }
   rt_config_warnings(true, config_warn);
   config_output(&run.opt);
+  if (run.opt.verbosity >= 1 && !run.opt.inventory_dump) { /* CLI.run's first -v line */
+    const char *cfg_file = rt_config_file();
+    if (cfg_file)
+      printf("Using %s as config file\n", cfg_file);
+    else
+      printf("No config file found; using defaults\n");
+  }
   signal(SIGPIPE, SIG_IGN);
   /* the vault prompt takes Ctrl-C itself (exit 99), so secrets come first */
   if ((rc = rt_vault_run_open(&run)) >= 0) { /* before -e: a vars file may be vault text */
@@ -536,6 +543,7 @@ int rt_main(int argc, char **argv, const RtProgram *prog) {
     return rc;
   }
   rt_interrupt_init(); /* before any thread: they all inherit the blocked signals */
+  run.inv.hash_merge = strcmp(rt_config_str(RT_CFG_HASH_BEHAVIOUR), "merge") == 0;
   if ((rc = load_extra_vars(&run, &err)) >= 0) {
     rt_out_error("%s", err);
     free(err);

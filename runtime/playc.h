@@ -385,6 +385,10 @@ RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
 /* An error value of message `msg` (IR_ERROR: a fault the compiler found, which
  * Ansible reports when it templates the string: it fails where it is used). */
 RtValue *rt_error_value(const char *msg);
+/* A `!unsafe` string of the playbook: the `len` bytes of `s` as a string
+ * marked unsafe (new reference), never templated wherever it goes (set_fact,
+ * hostvars, a module's arguments), as Ansible's AnsibleUnsafeText. */
+RtValue *rt_unsafe_str(const char *s, uint64_t len);
 
 /* ---- operations on any values (dynamic path) ---------------------------- */
 

@@ -143,6 +143,13 @@ typedef struct RtDictEntry {
  * recursion limit, where Ansible itself gives up on such data. */
 #define RT_MAX_DEPTH 1000
 
+/* The ansible-core release whose behaviour playc follows and reports as
+ * `ansible_version` (docs/inventory.md, "Magic variables"). */
+#define RT_ANSIBLE_VERSION "2.14.18"
+#define RT_ANSIBLE_MAJOR 2
+#define RT_ANSIBLE_MINOR 14
+#define RT_ANSIBLE_REVISION 18
+
 struct RtValue {
   uint32_t refs;  /* atomic; UINT32_MAX marks immortal singletons (none, true, false) */
   uint8_t kind;   /* RtKind */
@@ -360,6 +367,15 @@ void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
 RtValue *rt_eval_data(RtHost *h, RtValue *v, const char *name);
 /* True if `v` holds a safe string with template syntax anywhere in it. */
 bool rt_data_has_template(const RtValue *v);
+/* Ansible's merge_hash(x, y) (hash_behaviour=merge): a new dict of x's
+ * entries then y's, a key in both holding dicts merged recursively, any
+ * other value of y winning. Borrows both; new reference. */
+RtValue *rt_merge_hash(const RtValue *x, const RtValue *y);
+/* combine_vars(a, {k: v}) into dict `d` (owned by the caller, not shared):
+ * v merged into d's dict of that name when `merge` and both are dicts, else
+ * set. Takes `v`. */
+void rt_combine_set(RtValue *d, const char *k, RtValue *v, bool merge);
+
 /* `v` with every string marked unsafe (Ansible's wrap_var): strings are
  * copied unless already unsafe, containers rebuilt. Borrows `v`. */
 RtValue *rt_unsafe_wrap(RtValue *v);
@@ -401,6 +417,8 @@ typedef struct RtInvHost {
                      * without "all", sorted by name (Ansible's group_names) */
   int ngroups;
   bool implicit;    /* the implicit localhost: matches "localhost", never "all" */
+  char *source;     /* the source that named it first (Ansible's inventory_file): an
+                     * absolute path, or a host list as given; NULL when implicit */
   RtValue *file_vars; /* host_vars/NAME beside the sources (rt_inventory_load_vars), or NULL */
   bool file_vars_done;
 } RtInvHost;
@@ -444,6 +462,8 @@ typedef struct RtInventory {
   RtValue *groups_value; /* the `groups` magic var, built once (atomic) */
   int max_hosts;         /* hosts one load may name; 0: RT_INV_MAX_HOSTS (a
                             smaller bound keeps fuzzing's work per input small) */
+  bool hash_merge;       /* hash_behaviour=merge: dicts of a name combine recursively
+                            (combine_vars) wherever vars meet, here and in rt_var */
   bool no_scripts;       /* never run an executable source (fuzzing: an input
                             starting with "#!" would run) */
   char **vars_dirs;      /* where group_vars/ and host_vars/ are looked for: each
@@ -952,6 +972,8 @@ char *rt_abspath(const RtRun *run, const char *path);
 /* filters_path.c: posixpath.normpath; posixpath.expanduser of `len` bytes
  * (NULL when there is nothing to expand). Both malloc'd. */
 char *rt_path_normpath(const char *p);
+/* posixpath.abspath: `p` from the working folder, normalised; malloc'd. */
+char *rt_path_abspath(const char *p);
 char *rt_path_expanduser(const char *s, size_t len);
 
 /* The candidate of include `inc` that `name` resolves to, tried in the

@@ -51,7 +51,10 @@ void rt_playbook_inv_vars(void *ctx, RtValue *vars, const char *name, bool host)
     } else {
       for (int32_t k = 0; d->scope && k < d->scope->nvars; k++) {
         const RtVarDef *vd = &d->scope->vars[k];
-        rt_dict_set(vars, vd->name, vd->lazy ? rt_thunk(vd->value, vd->name) : vd->value(h));
+        if (vd->lazy) /* a template: over what is below it, even with hash_behaviour=merge */
+          rt_dict_set(vars, vd->name, rt_thunk(vd->value, vd->name));
+        else
+          rt_combine_set(vars, vd->name, vd->value(h), h->run->inv.hash_merge);
       }
       return;
     }

@@ -24,10 +24,12 @@
  * reference to each layer dict, so the owner's next write copies the dict
  * rather than changing what readers hold.
  */
+#include "config.h"
 #include "rt.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define OMIT "__omit_place_holder__3f1a7f3c0e9a5bd2d3e4c5a6b7f8091a2b3c4d5e"
 
@@ -60,6 +62,25 @@ static RtValue *distinct(const RtValue *a, const RtValue *b) {
         rt_list_push(out, rt_incref(s));
     }
   return out;
+}
+
+RtValue *rt_merge_hash(const RtValue *x, const RtValue *y) {
+  if (x->u.dict.len == 0 || rt_equal(x, y)) /* merge_hash's shortcut: y's copy, y's order */
+    return rt_dict_copy(y);
+  RtValue *out = rt_dict_copy(x);
+  for (size_t i = 0; i < y->u.dict.len; i++)
+    rt_combine_set(out, y->u.dict.ents[i].key->u.str.s, rt_incref(y->u.dict.ents[i].val), true);
+  return out;
+}
+
+void rt_combine_set(RtValue *d, const char *k, RtValue *v, bool merge) {
+  RtValue *old = merge && rt_kind(v) == RT_DICT ? rt_dict_get(d, k) : NULL;
+  if (old && rt_kind(old) == RT_DICT) {
+    RtValue *m = rt_merge_hash(old, v);
+    rt_decref(v);
+    v = m;
+  }
+  rt_dict_set(d, k, v);
 }
 
 /* The levels hostvars shows of a host, in the order of its snapshot list
@@ -171,7 +192,146 @@ static void hostvars_templated(RtHost *h, int index, const RtValue *snap, RtValu
   hostvars_depth--;
 }
 
-/* hostvars: every host's own layers merged, its templates (run-time data and
+/* ansible_version as CLI.version_info gives it, for the ansible-core release
+ * playc follows (RT_ANSIBLE_VERSION). */
+static RtValue *ansible_version(void) {
+  RtValue *d = rt_dict_new(5);
+  rt_dict_set(d, "full", rt_strz(RT_ANSIBLE_VERSION));
+  rt_dict_set(d, "major", rt_int(RT_ANSIBLE_MAJOR));
+  rt_dict_set(d, "minor", rt_int(RT_ANSIBLE_MINOR));
+  rt_dict_set(d, "revision", rt_int(RT_ANSIBLE_REVISION));
+  rt_dict_set(d, "string", rt_strz(RT_ANSIBLE_VERSION));
+  return d;
+}
+
+/* ansible_inventory_sources: the -i arguments as the CLI keeps them (a path
+ * made absolute and normalised, a host list as given). */
+static RtValue *inventory_sources(const RtRun *run) {
+  RtValue *l = rt_list_new((size_t)run->opt.ninventories);
+  for (int i = 0; i < run->opt.ninventories; i++) {
+    const char *src = run->opt.inventories[i];
+    if (strchr(src, ',')) {
+      rt_list_push(l, rt_strz(src));
+    } else {
+      char *abs = rt_path_abspath(src);
+      rt_list_push(l, rt_str_take(abs, strlen(abs)));
+    }
+  }
+  return l;
+}
+
+/* The magic variables of host `index` that Ansible keeps with the host
+ * (Host.get_magic_vars): also in hostvars[host]. NULL when `name` is none.
+ * Index -1 is the implicit localhost of hostvars (in no group). */
+static RtValue *host_magic(RtRun *run, int index, const char *name) {
+  const char *hn = index >= 0 ? run->inv.hosts[index].name : "localhost";
+  if (strcmp(name, "inventory_hostname") == 0)
+    return rt_strz(hn);
+  if (strcmp(name, "inventory_hostname_short") == 0) {
+    const char *dot = strchr(hn, '.');
+    return dot ? rt_str(hn, (size_t)(dot - hn)) : rt_strz(hn);
+  }
+  if (strcmp(name, "group_names") == 0)
+    return index >= 0 ? rt_inventory_group_names(&run->inv, index) : rt_list_new(0);
+  return NULL;
+}
+
+/* inventory_file and inventory_dir: host variables InventoryData.add_host
+ * sets from the source that named the host first; its folder is
+ * utils.path.basedir's (the text "None" for a host list, as Ansible's
+ * to_text(None) gives). Undefined for the implicit localhost. */
+static RtValue *host_source_var(RtRun *run, int index, const char *name) {
+  const char *src = index >= 0 ? run->inv.hosts[index].source : NULL;
+  if (!src)
+    return NULL;
+  if (strcmp(name, "inventory_file") == 0)
+    return rt_strz(src);
+  if (strcmp(name, "inventory_dir") != 0)
+    return NULL;
+  struct stat st;
+  if (stat(src, &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+    return rt_strz("None");
+  if (S_ISDIR(st.st_mode))
+    return rt_strz(src);
+  const char *slash = strrchr(src, '/');
+  return slash == src ? rt_strz("/") : rt_str(src, (size_t)(slash - src));
+}
+
+/* The magic variables of the run, with or without a play (Ansible's
+ * _get_magic_variables without play and task, and load_options_vars): also
+ * in every hostvars[host]. */
+static RtValue *run_magic(RtRun *run, const char *name) {
+  if (strcmp(name, "groups") == 0)
+    return rt_inventory_groups(&run->inv);
+  if (strcmp(name, "playbook_dir") == 0) { /* absolute, as Ansible's */
+    const char *pb = run->prog->playbook;
+    const char *slash = strrchr(pb, '/');
+    char *dir = slash ? rt_xstrndup(pb, (size_t)(slash - pb)) : rt_xstrdup(".");
+    char *abs = rt_abspath(run, dir);
+    free(dir);
+    return rt_str_take(abs, strlen(abs));
+  }
+  if (strcmp(name, "ansible_config_file") == 0) { /* C.CONFIG_FILE */
+    const char *f = rt_config_file();
+    return f ? rt_strz(f) : rt_none();
+  }
+  if (strcmp(name, "ansible_version") == 0)
+    return ansible_version();
+  if (strcmp(name, "ansible_inventory_sources") == 0)
+    return inventory_sources(run);
+  if (strcmp(name, "ansible_check_mode") == 0)
+    return rt_bool(run->opt.check);
+  if (strcmp(name, "ansible_diff_mode") == 0)
+    return rt_bool(run->opt.diff);
+  if (strcmp(name, "ansible_verbosity") == 0)
+    return rt_int(run->opt.verbosity);
+  if (strcmp(name, "ansible_forks") == 0)
+    return rt_int(run->opt.forks);
+  if (strcmp(name, "ansible_run_tags") == 0) /* load_options_vars; the CLI's default is ['all'] */
+    return tag_list(run->opt.tags ? run->opt.tags : (const char *const[]){"all", NULL});
+  if (strcmp(name, "ansible_skip_tags") == 0)
+    return tag_list(run->opt.skip_tags);
+  if (strcmp(name, "ansible_limit") == 0 && run->opt.limit)
+    return rt_strz(run->opt.limit);
+  if (strcmp(name, "omit") == 0)
+    return rt_strz(OMIT);
+  return NULL;
+}
+
+/* The names run_magic and host_magic answer, as hostvars[host] holds them. */
+static const char *const hv_magic_names[] = {
+    "inventory_hostname", "inventory_hostname_short", "group_names", "groups", "playbook_dir",
+    "ansible_config_file", "ansible_version", "ansible_inventory_sources", "ansible_check_mode",
+    "ansible_diff_mode", "ansible_verbosity", "ansible_forks", "ansible_run_tags", "ansible_skip_tags",
+    "ansible_limit", "omit", NULL};
+
+/* The magic variables hostvars[host] holds besides the host's own (Ansible's
+ * get_vars without play and task): inventory_file/_dir under the host's own
+ * vars, the others over them. */
+static void hostvars_magic(RtRun *run, int index, RtValue *m) {
+  static const char *const source_names[] = {"inventory_file", "inventory_dir"};
+  for (int k = 0; k < 2; k++) {
+    RtValue *v = rt_dict_get(m, source_names[k]) ? NULL : host_source_var(run, index, source_names[k]);
+    if (v)
+      rt_dict_set(m, source_names[k], v);
+  }
+  for (int k = 0; hv_magic_names[k]; k++) {
+    RtValue *v = host_magic(run, index, hv_magic_names[k]);
+    if (!v)
+      v = run_magic(run, hv_magic_names[k]);
+    if (v)
+      rt_dict_set(m, hv_magic_names[k], v);
+  }
+}
+
+/* -e over a host's vars in hostvars (get_vars' extra vars level). */
+static void hostvars_extra(RtRun *run, RtValue *m) {
+  const RtValue *x = run->extra_vars;
+  for (size_t e = 0; x && e < x->u.dict.len; e++)
+    rt_combine_set(m, x->u.dict.ents[e].key->u.str.s, rt_incref(x->u.dict.ents[e].val), run->inv.hash_merge);
+}
+
+/* hostvars: every host's own layers and -e merged, its templates (run-time data and
  * the playbook's group_vars/host_vars) evaluated in its own context; another
  * host's as it last published them (rt_host_publish). Ansible's HostVars
  * also holds the implicit localhost when no inventory host has that name
@@ -190,16 +350,22 @@ static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
       RtValue *layer = hv_layer(snap, k);
       for (size_t e = 0; layer && e < layer->u.dict.len; e++)
         if (rt_kind(layer->u.dict.ents[e].val) != RT_THUNK)
-          rt_dict_set(m, layer->u.dict.ents[e].key->u.str.s, rt_incref(layer->u.dict.ents[e].val));
+          rt_combine_set(m, layer->u.dict.ents[e].key->u.str.s, rt_incref(layer->u.dict.ents[e].val),
+                         run->inv.hash_merge);
     }
+    hostvars_extra(run, m);
     if (!hostvars_depth)
       hostvars_templated(h, i, snap, m);
+    hostvars_magic(run, i, m);
     rt_decref(snap);
     rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), m);
   }
   RtValue *lh = rt_inventory_localhost_vars(&run->inv);
-  if (lh)
+  if (lh) {
+    hostvars_extra(run, lh);
+    hostvars_magic(run, -1, lh);
     rt_dict_put(d, "localhost", strlen("localhost"), lh);
+  }
   return d;
 }
 
@@ -235,18 +401,30 @@ static RtValue *parent_roles(RtHost *h, bool paths) {
   return l;
 }
 
+/* ansible_search_path: Task.get_search_path (the role chain's folders, the
+ * task file's folder) and the playbook's folder when not in it yet, as
+ * TaskExecutor sets it; the task's roots are that list. */
+static RtValue *search_path(RtRun *run, const RtTaskDef *t) {
+  RtValue *l = rt_list_new(4);
+  for (int i = 0; t->roots[i]; i++) {
+    char *abs = rt_abspath(run, t->roots[i]);
+    RtValue *p = rt_str_take(abs, strlen(abs));
+    bool seen = false;
+    for (size_t j = 0; j < rt_len(l) && !seen; j++)
+      seen = rt_equal(rt_list_at(l, j), p);
+    if (seen)
+      rt_decref(p);
+    else
+      rt_list_push(l, p);
+  }
+  return l;
+}
+
 static RtValue *magic(RtHost *h, const char *name) {
   RtRun *run = h->run;
-  if (strcmp(name, "inventory_hostname") == 0)
-    return rt_strz(h->name);
-  if (strcmp(name, "inventory_hostname_short") == 0) {
-    const char *dot = strchr(h->name, '.');
-    return dot ? rt_str(h->name, (size_t)(dot - h->name)) : rt_strz(h->name);
-  }
-  if (strcmp(name, "group_names") == 0)
-    return rt_inventory_group_names(&run->inv, h->index);
-  if (strcmp(name, "groups") == 0)
-    return rt_inventory_groups(&run->inv);
+  RtValue *v = host_magic(run, h->index, name);
+  if (v)
+    return v;
   if (strcmp(name, "hostvars") == 0)
     return magic_hostvars(h, run);
   if (h->play && run->play_removed) {
@@ -257,30 +435,8 @@ static RtValue *magic(RtHost *h, const char *name) {
     if (strcmp(name, "ansible_play_batch") == 0 || strcmp(name, "play_hosts") == 0)
       return play_hosts(run, run->play_batch, run->nplay_batch, false);
   }
-  if (strcmp(name, "playbook_dir") == 0) { /* absolute, as Ansible's */
-    const char *pb = run->prog->playbook;
-    const char *slash = strrchr(pb, '/');
-    char *dir = slash ? rt_xstrndup(pb, (size_t)(slash - pb)) : rt_xstrdup(".");
-    char *abs = rt_abspath(run, dir);
-    free(dir);
-    return rt_str_take(abs, strlen(abs));
-  }
-  if (strcmp(name, "ansible_check_mode") == 0)
-    return rt_bool(run->opt.check);
-  if (strcmp(name, "ansible_diff_mode") == 0)
-    return rt_bool(run->opt.diff);
-  if (strcmp(name, "ansible_verbosity") == 0)
-    return rt_int(run->opt.verbosity);
-  if (strcmp(name, "ansible_forks") == 0)
-    return rt_int(run->opt.forks);
-  if (strcmp(name, "ansible_run_tags") == 0) /* load_options_vars; the CLI's default is ['all'] */
-    return tag_list(run->opt.tags ? run->opt.tags : (const char *const[]){"all", NULL});
-  if (strcmp(name, "ansible_skip_tags") == 0)
-    return tag_list(run->opt.skip_tags);
-  if (strcmp(name, "ansible_limit") == 0 && run->opt.limit)
-    return rt_strz(run->opt.limit);
-  if (strcmp(name, "omit") == 0)
-    return rt_strz(OMIT);
+  if ((v = run_magic(run, name)))
+    return v;
   const RtPlayDef *play = h->play;
   if (play && run->play_role_names) { /* copies: the scheduler appends to them between rounds */
     if (strcmp(name, "ansible_play_role_names") == 0 || strcmp(name, "role_names") == 0)
@@ -295,6 +451,8 @@ static RtValue *magic(RtHost *h, const char *name) {
   if (strcmp(name, "ansible_parent_role_names") == 0 || strcmp(name, "ansible_parent_role_paths") == 0)
     return parent_roles(h, strcmp(name, "ansible_parent_role_paths") == 0);
   const RtTaskDef *t = h->task;
+  if (t && t->roots && strcmp(name, "ansible_search_path") == 0)
+    return search_path(run, t);
   if (t && t->role) {
     if (strcmp(name, "role_name") == 0 || strcmp(name, "ansible_role_name") == 0)
       return rt_strz(t->role->name);
@@ -382,12 +540,97 @@ static RtValue *dyn_value(RtHost *h, RtValue *v, const char *name, int level) {
   return rt_incref(v);
 }
 
+static const int dynamic[] = {RT_LV_EXTRA,      RT_LV_INCLUDE_PARAMS, RT_LV_SET_FACT, RT_LV_INCLUDE_VARS,
+                              RT_LV_VARS_FILES, RT_LV_VARS_PROMPT,    RT_LV_FACTS,    RT_LV_INVENTORY};
+enum { NDYNAMIC = sizeof dynamic / sizeof *dynamic };
+
+/* One level's definition of a name (hash_behaviour=merge): a compiled var,
+ * a value of an encrypted vars file (dyn false), or a dynamic level's. */
+typedef struct VarDef {
+  int level;
+  const RtVarDef *def;
+  RtValue *data; /* borrowed */
+  bool dyn;
+} VarDef;
+
+static RtValue *var_def_value(RtHost *h, const VarDef *d, const char *name) {
+  if (d->def)
+    return var_value(h, d->def);
+  return d->dyn ? dyn_value(h, d->data, name, d->level) : rt_incref(d->data);
+}
+
+enum { MAX_MERGED = 64 };
+
+/* `name` under hash_behaviour=merge: every level defining it, highest first
+ * (frames in chain order within a level), and while they are dicts the
+ * lower ones merged under the higher ones, as get_vars' combine_vars of each
+ * level does. NULL when no level defines it. */
+static RtValue *var_merged(RtHost *h, const char *name) {
+  VarDef defs[MAX_MERGED];
+  int n = 0;
+  for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL;
+       f && n < MAX_MERGED - NDYNAMIC; f = f->next) {
+    if (f->public_role && !(h->run->public_roles && h->run->public_roles[f->public_role - 1]))
+      continue;
+    if (f->vault_text) {
+      const char *err = NULL;
+      const RtValue *vars = rt_vault_run_data(h->run, f, &err);
+      RtValue *dv = vars ? rt_dict_get(vars, name) : NULL;
+      if (dv)
+        defs[n++] = (VarDef){f->level, NULL, dv, false};
+      continue;
+    }
+    const RtVarDef *d = frame_find(f, name);
+    if (d && f->level == RT_LV_TASK && n && defs[n - 1].level == RT_LV_TASK)
+      continue; /* Task.get_vars: block and task vars replace one another */
+    if (d)
+      defs[n++] = (VarDef){f->level, d, NULL, false};
+  }
+  for (int i = 0; i < NDYNAMIC; i++) {
+    RtValue *dv = dyn_find(h, dynamic[i], name);
+    if (dv)
+      defs[n++] = (VarDef){dynamic[i], NULL, dv, true};
+  }
+  if (!n)
+    return NULL;
+  for (int i = 1; i < n; i++) { /* by level, highest first; stable (chain order) */
+    VarDef d = defs[i];
+    int j = i;
+    for (; j > 0 && defs[j - 1].level < d.level; j--)
+      defs[j] = defs[j - 1];
+    defs[j] = d;
+  }
+  RtValue *vals[MAX_MERGED];
+  vals[0] = var_def_value(h, &defs[0], name);
+  if (rt_kind(vals[0]) != RT_DICT)
+    return vals[0];
+  int k = 1;
+  for (; k < n; k++) { /* below a dict, a value that is not one ends the merge */
+    RtValue *v = var_def_value(h, &defs[k], name);
+    if (rt_kind(v) != RT_DICT) {
+      rt_decref(v);
+      break;
+    }
+    vals[k] = v;
+  }
+  RtValue *r = vals[k - 1];
+  for (int i = k - 2; i >= 0; i--) {
+    RtValue *m = rt_merge_hash(r, vals[i]);
+    rt_decref(r);
+    rt_decref(vals[i]);
+    r = m;
+  }
+  return r;
+}
+
 RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
   RtValue *v = h->dyn[RT_LV_LOOP] ? rt_dict_get(h->dyn[RT_LV_LOOP], name) : NULL;
   if (v)
     return dyn_value(h, v, name, RT_LV_LOOP);
   RtValue *m = magic(h, name);
   if (m)
+    return m;
+  if (h->run->inv.hash_merge && (m = var_merged(h, name)))
     return m;
   const RtVarDef *best = NULL;
   RtValue *best_data = NULL; /* or a value of an encrypted vars file (borrowed) */
@@ -415,9 +658,7 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
       best_level = f->level;
     }
   }
-  static const int dynamic[] = {RT_LV_EXTRA,       RT_LV_INCLUDE_PARAMS, RT_LV_SET_FACT, RT_LV_INCLUDE_VARS,
-                                RT_LV_VARS_FILES,  RT_LV_VARS_PROMPT,    RT_LV_FACTS,    RT_LV_INVENTORY};
-  for (size_t i = 0; i < sizeof dynamic / sizeof *dynamic && dynamic[i] > best_level; i++) {
+  for (size_t i = 0; i < NDYNAMIC && dynamic[i] > best_level; i++) {
     RtValue *dv = dyn_find(h, dynamic[i], name);
     if (dv)
       return dyn_value(h, dv, name, dynamic[i]);
@@ -428,6 +669,9 @@ RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
     return rt_incref(best_data);
   if (strcmp(name, "ansible_facts") == 0)
     return rt_dict_new(0);
+  RtValue *src = host_source_var(h->run, h->index, name); /* host vars: any level above wins */
+  if (src)
+    return src;
   return rt_undef_at(name, NULL, loc);
 }
 
@@ -486,7 +730,8 @@ void rt_host_set_var(RtHost *h, int level, const char *name, RtValue *val) {
     rt_decref(d);
     d = c;
   }
-  rt_dict_set(d, name, val);
+  /* set_host_variable combines include_vars' dicts (hash_behaviour=merge) */
+  rt_combine_set(d, name, val, level == RT_LV_INCLUDE_VARS && h->run->inv.hash_merge);
   h->dyn[level] = d;
 }
 
@@ -553,9 +798,12 @@ void rt_vars_files_refresh(RtHost *h) {
   RtValue *d = rt_dict_new(8);
   for (int32_t i = 0; i < n; i++) {
     const RtScope *f = choice[i] >= 0 ? play->vars_files[i]->frames[choice[i]] : NULL;
-    for (int32_t k = 0; f && k < f->nvars; k++) {
+    for (int32_t k = 0; f && k < f->nvars; k++) { /* each file combined (hash_behaviour) */
       const RtVarDef *vd = &f->vars[k];
-      rt_dict_set(d, vd->name, vd->lazy ? rt_thunk(vd->value, vd->name) : vd->value(h));
+      if (vd->lazy)
+        rt_dict_set(d, vd->name, rt_thunk(vd->value, vd->name));
+      else
+        rt_combine_set(d, vd->name, vd->value(h), h->run->inv.hash_merge);
     }
     const char *err = NULL;
     const RtValue *vars = f && f->vault_text ? rt_vault_run_data(h->run, f, &err) : NULL;
@@ -566,7 +814,7 @@ void rt_vars_files_refresh(RtHost *h) {
       pthread_mutex_unlock(&h->run->out_lock);
     }
     for (size_t e = 0; vars && e < vars->u.dict.len; e++)
-      rt_dict_set(d, vars->u.dict.ents[e].key->u.str.s, rt_incref(vars->u.dict.ents[e].val));
+      rt_combine_set(d, vars->u.dict.ents[e].key->u.str.s, rt_incref(vars->u.dict.ents[e].val), h->run->inv.hash_merge);
   }
   rt_decref(h->dyn[RT_LV_VARS_FILES]);
   h->dyn[RT_LV_VARS_FILES] = d;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The run-time evaluator (runtime/eval.c) against ansible-playbook: inventory
 # values (YAML and INI), -e values (JSON, key=value, @file) and set_fact values
-# holding templates, used by compiled tasks on connection local. Compared:
+# holding templates, used by compiled tasks on connection local; `!unsafe`
+# values of the playbook and of run-time data (case unsafe). Compared:
 # exit code, PLAY RECAP, every printed result and every failure's message
 # (Ansible nests "An unhandled exception ..." once per Python frame of a
 # recursive template: the nesting is collapsed on both sides). One fork, so
@@ -54,4 +55,5 @@ case_ ini "$T/inventory.ini" "$T/ini.yml" -e 'x={{ inventory_hostname ~ "-" ~ nu
 # the data is templated, never the program: a value naming an undefined
 # variable fails where it is used, not before
 case_ ini_undefined "$T/inventory.ini" "$T/ini.yml" -e 'x={{ missing }}'
+case_ unsafe "$T/unsafe/inventory" "$T/unsafe/site.yml" -e "@$T/unsafe/extra.yml" -e '{"ej": "{{ two }}-json"}'
 finish

@@ -10,7 +10,8 @@
 # value, and the same names are printed where fewer levels apply (before the
 # dynamic levels, in the play's tasks, in a later play).
 # The other cases are playbooks of tests/precedence/ (their header says
-# what they check), on the same 3-host inventory.
+# what they check), on the same 3-host inventory; merge/ (its own
+# inventory) with hash_behaviour merge and replace.
 #
 # Compared with ansible-playbook, run now (or replayed from the oracle
 # cache): exit code, PLAY RECAP, every printed result, every failure's
@@ -66,4 +67,10 @@ for n in 1 3; do
 done
 case_ extras "$P" "$P/inventory/hosts.ini" extras.yml -e item=extra -e 'lazy_e="-e sees {{ lazy_base }}"'
 FAILURE_TEXT=heads case_ hostvars "$P" "$P/inventory/hosts.ini" hostvars.yml
+
+# hash_behaviour: merge/ defines dict `m` at every level; merged with
+# ANSIBLE_HASH_BEHAVIOUR=merge, replaced by default (hostvars with -e too)
+ANSIBLE_HASH_BEHAVIOUR=merge case_ merge "$P/merge" "$P/merge/inventory/hosts.ini" site.yml \
+  -e '{"m": {"e1": 1, "n": {"e1": 1}}}' -e '{"m": {"e2": 1}}'
+case_ replace "$P/merge" "$P/merge/inventory/hosts.ini" site.yml -e '{"m": {"e1": 1, "n": {"e1": 1}}}' -e '{"m": {"e2": 1}}'
 finish
