@@ -104,6 +104,7 @@
   X(rt_loop_changed, "ppip")                                                              \
   X(rt_vault_value, "pppl")                                                               \
   X(rt_error_value, "pp")                                                                \
+  X(rt_hostvars_item, "pppp")                                                             \
   X(rt_unsafe_str, "ppl")
 
 typedef enum CgRtId {
@@ -151,6 +152,7 @@ CG_SIG_CHECK(rt_local_set_item, void (*)(RtHost *, int32_t, RtValue *, int64_t))
 CG_SIG_CHECK(rt_local_unpack, RtValue *(*)(RtTpl *, RtValue *, int64_t, const RtLoc *));
 CG_SIG_CHECK(rt_vault_value, RtValue *(*)(RtHost *, const char *, uint64_t));
 CG_SIG_CHECK(rt_error_value, RtValue *(*)(const char *));
+CG_SIG_CHECK(rt_hostvars_item, RtValue *(*)(RtHost *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_unsafe_str, RtValue *(*)(const char *, uint64_t));
 _Static_assert(sizeof(RtStatus) == 4 && sizeof(bool) == 1 && sizeof(size_t) == 8, "ABI");
 
@@ -961,7 +963,19 @@ static LLVMValueRef cg_unary(Cg *g, const IrExpr *e) {
 }
 
 /* getitem, binop: two operands. */
+/* `hostvars[key]`: the runtime builds that one host's vars (rt_hostvars_item). */
+static bool cg_is_hostvars_item(const IrExpr *e) {
+  const IrExpr *v = e->kids[0];
+  return e->op == IR_GETITEM && v->op == IR_VAR && !v->b && !strcmp(v->name, "hostvars");
+}
+
 static LLVMValueRef cg_binary(Cg *g, const IrExpr *e) {
+  if (cg_is_hostvars_item(e)) {
+    LLVMValueRef key = cg_expr(g, e->kids[1]);
+    LLVMValueRef r = CG_CALL(g, CG_rt_hostvars_item, g->host, key, cg_loc(g, e->loc));
+    cg_decref(g, key);
+    return r;
+  }
   LLVMValueRef a = cg_expr(g, e->kids[0]);
   LLVMValueRef b = cg_expr(g, e->kids[1]), r;
   LLVMValueRef loc = cg_loc(g, e->loc);

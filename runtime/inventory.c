@@ -80,6 +80,8 @@ static int find_group(const RtInventory *inv, const char *name) {
   return (int)rt_index_find(&inv->group_index, name, strlen(name), group_key, inv);
 }
 
+int rt_inventory_find_host(const RtInventory *inv, const char *name) { return find_host(inv, name); }
+
 /* The index of host `name`, created if new. */
 static int add_host(RtInventory *inv, const char *name) {
   int h = find_host(inv, name);

@@ -385,6 +385,10 @@ RtValue *rt_vault_value(RtHost *h, const char *text, uint64_t len);
 /* An error value of message `msg` (IR_ERROR: a fault the compiler found, which
  * Ansible reports when it templates the string: it fails where it is used). */
 RtValue *rt_error_value(const char *msg);
+/* `hostvars[key]`: only that host's vars built (the whole of hostvars
+ * copies every host's, which made loops over hosts quadratic); anything
+ * else as rt_getitem(hostvars, key) answers. Borrows `key`. */
+RtValue *rt_hostvars_item(RtHost *h, RtValue *key, const RtLoc *loc);
 /* A `!unsafe` string of the playbook: the `len` bytes of `s` as a string
  * marked unsafe (new reference), never templated wherever it goes (set_fact,
  * hostvars, a module's arguments), as Ansible's AnsibleUnsafeText. */

@@ -533,6 +533,8 @@ RtValue *rt_inventory_group_names(RtInventory *inv, int i);
 /* The `groups` magic var: {group: [host names]} for every group, built once
  * after rt_inventory_finish (shared: a new reference to the same dict). */
 RtValue *rt_inventory_groups(RtInventory *inv);
+/* The index of host `name`, or -1. */
+int rt_inventory_find_host(const RtInventory *inv, const char *name);
 void rt_inventory_free(RtInventory *inv);
 
 /* ---- interrupt.c: SIGINT, SIGTERM, SIGHUP ----------------------------------- */

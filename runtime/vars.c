@@ -337,29 +337,33 @@ static void hostvars_extra(RtRun *run, RtValue *m) {
  * also holds the implicit localhost when no inventory host has that name
  * (InventoryManager.localhost creates it on first use): its inventory vars
  * come last, not templated (no host of that index runs them). */
+/* hostvars[NAME] of inventory host `i` as `h` sees it (new reference). */
+static RtValue *hostvars_host(RtHost *h, RtRun *run, int i) {
+  /* its inventory level as it sees it (the playbook's group_vars and
+   * host_vars included), or as it would for a host not met yet */
+  RtHost *o = run->hosts ? run->hosts[i] : NULL;
+  RtValue *snap = o ? hv_layers_of(h, o) : NULL;
+  RtValue *inv = snap ? hv_layer(snap, 0) : NULL;
+  RtValue *m = inv ? rt_dict_copy(inv) : rt_inventory_host_vars_with(&run->inv, i, rt_playbook_inv_vars, h);
+  for (int k = 1; snap && k < HV_NLEVELS; k++) { /* above the inventory */
+    RtValue *layer = hv_layer(snap, k);
+    for (size_t e = 0; layer && e < layer->u.dict.len; e++)
+      if (rt_kind(layer->u.dict.ents[e].val) != RT_THUNK)
+        rt_combine_set(m, layer->u.dict.ents[e].key->u.str.s, rt_incref(layer->u.dict.ents[e].val),
+                       run->inv.hash_merge);
+  }
+  hostvars_extra(run, m);
+  if (!hostvars_depth)
+    hostvars_templated(h, i, snap, m);
+  hostvars_magic(run, i, m);
+  rt_decref(snap);
+  return m;
+}
+
 static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
   RtValue *d = rt_dict_new((size_t)run->inv.nhosts);
-  for (int i = 0; i < run->inv.nhosts; i++) {
-    /* its inventory level as it sees it (the playbook's group_vars and
-     * host_vars included), or as it would for a host not met yet */
-    RtHost *o = run->hosts ? run->hosts[i] : NULL;
-    RtValue *snap = o ? hv_layers_of(h, o) : NULL;
-    RtValue *inv = snap ? hv_layer(snap, 0) : NULL;
-    RtValue *m = inv ? rt_dict_copy(inv) : rt_inventory_host_vars_with(&run->inv, i, rt_playbook_inv_vars, h);
-    for (int k = 1; snap && k < HV_NLEVELS; k++) { /* above the inventory */
-      RtValue *layer = hv_layer(snap, k);
-      for (size_t e = 0; layer && e < layer->u.dict.len; e++)
-        if (rt_kind(layer->u.dict.ents[e].val) != RT_THUNK)
-          rt_combine_set(m, layer->u.dict.ents[e].key->u.str.s, rt_incref(layer->u.dict.ents[e].val),
-                         run->inv.hash_merge);
-    }
-    hostvars_extra(run, m);
-    if (!hostvars_depth)
-      hostvars_templated(h, i, snap, m);
-    hostvars_magic(run, i, m);
-    rt_decref(snap);
-    rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), m);
-  }
+  for (int i = 0; i < run->inv.nhosts; i++)
+    rt_dict_put(d, run->inv.hosts[i].name, strlen(run->inv.hosts[i].name), hostvars_host(h, run, i));
   RtValue *lh = rt_inventory_localhost_vars(&run->inv);
   if (lh) {
     hostvars_extra(run, lh);
@@ -367,6 +371,21 @@ static RtValue *magic_hostvars(RtHost *h, RtRun *run) {
     rt_dict_put(d, "localhost", strlen("localhost"), lh);
   }
   return d;
+}
+
+RtValue *rt_hostvars_item(RtHost *h, RtValue *key, const RtLoc *loc) {
+  RtRun *run = h->run;
+  if (rt_kind(key) == RT_STR && strlen(key->u.str.s) == key->u.str.len) {
+    int i = rt_inventory_find_host(&run->inv, key->u.str.s);
+    if (i >= 0)
+      return hostvars_host(h, run, i);
+  }
+  /* the implicit localhost, a name no host has, a key of another type: as
+   * the whole of hostvars answers */
+  RtValue *all = magic_hostvars(h, run);
+  RtValue *r = rt_getitem(all, key, loc);
+  rt_decref(all);
+  return r;
 }
 
 /* The play's hosts `idx` as names, without its removed hosts (failed,
