@@ -82,7 +82,7 @@
   X(rt_step_run, "bppp")                                                                  \
   X(rt_step_set_changed, "vpb")                                                           \
   X(rt_step_set_failed, "vpb")                                                            \
-  X(rt_step_end, "vpp")                                                                   \
+  X(rt_step_end, "bpp")                                                                   \
   X(rt_task_finish, "ipp")                                                                 \
   X(rt_tpl_newlines, "vpi")                                                               \
   X(rt_locals_enter, "ppi")                                                               \
@@ -1622,8 +1622,7 @@ static void cg_task_step(Cg *g, const IrTask *t, LLVMBasicBlockRef next, LLVMBas
   cg_decref(g, args);
   LLVMBuildBr(g->b, done);
   cg_at(g, done);
-  CG_CALL(g, CG_rt_step_end, g->host, g->taskdef);
-  LLVMBuildBr(g->b, next);
+  LLVMBuildCondBr(g->b, CG_CALL(g, CG_rt_step_end, g->host, g->taskdef), next, abort);
 }
 
 /* items = expr_loop(h); n = rt_loop_begin; for (i = 0; i < n; i++) { bind; step } */

@@ -590,8 +590,12 @@ bool rt_step_until(RtHost *h, const RtTaskDef *t, int32_t truth);
  * failed_when were evaluated by generated code). */
 void rt_step_set_changed(RtHost *h, bool changed);
 void rt_step_set_failed(RtHost *h, bool failed);
-/* Closes the current step (one item, or the whole task without a loop). */
-void rt_step_end(RtHost *h, const RtTaskDef *t);
+/* Closes the current step (one item, or the whole task without a loop).
+ * False when a loop must stop here: an item's condition or arguments raised
+ * an Ansible error (an undefined name, a lookup's failure), which fails the
+ * whole task as TaskExecutor's _run_loop lets it; the items after it do not
+ * run (then the task function goes to rt_task_finish). */
+bool rt_step_end(RtHost *h, const RtTaskDef *t);
 /* Finishes the task: aggregates loop results, registers, prints, counts; returns
  * the task's status for this host. */
 RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t);

@@ -909,6 +909,7 @@ struct RtHost {
   RtValue *result;      /* current step's result dict */
   bool any_changed, any_failed, all_skipped;
   bool step_error;      /* the step failed before its module ran (args, when) */
+  bool loop_abort;      /* ... with an Ansible error in a loop: the task fails as a whole */
   bool step_interrupted; /* the run was interrupted during the step: no result */
   bool result_from_module; /* h->result came from the module of this step */
   int32_t attempts;     /* until: attempts made of the current step */

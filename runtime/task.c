@@ -237,6 +237,11 @@ void rt_step_error(RtHost *h, const RtTaskDef *t, int32_t phase, RtValue *err) {
   } else {
     set_result(h, failure(msg));
   }
+  /* _run_loop: an AnsibleError raised templating an item's condition or
+   * arguments leaves the loop and fails the task (Python exceptions, above,
+   * fail only their item) */
+  if (t->has_loop && h->results && (phase == RT_PHASE_WHEN || phase == RT_PHASE_ARGS))
+    h->loop_abort = true;
   h->step_error = true;
   free(msg);
   rt_decref(err);
@@ -486,11 +491,17 @@ static RtValue *censored(const RtValue *r) {
   return c;
 }
 
-void rt_step_end(RtHost *h, const RtTaskDef *t) {
+bool rt_step_end(RtHost *h, const RtTaskDef *t) {
   h->step_error = false;
   h->result_from_module = false;
+  if (h->loop_abort) { /* the error is the task's result: the items so far printed theirs */
+    h->loop_abort = false;
+    rt_decref(h->results);
+    h->results = NULL;
+    return false;
+  }
   if (!t->has_loop || !h->results || !h->result)
-    return;
+    return true;
   RtValue *r = h->result;
   h->result = NULL;
   RtValue *item = rt_list_at(h->loop_items, (size_t)h->loop_index);
@@ -520,6 +531,7 @@ void rt_step_end(RtHost *h, const RtTaskDef *t) {
   rt_out_result(h, t, shown, ist == RT_STATUS_IGNORED ? RT_STATUS_FAILED : ist, true);
   rt_decref(shown);
   rt_list_push(h->results, r);
+  return true;
 }
 
 /* The loop's overall result, as TaskExecutor.run builds it. */
