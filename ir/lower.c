@@ -2568,6 +2568,21 @@ static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
   return e;
 }
 
+/* A file name computed by `j` as a template string whose constant parts
+ * are its string literals (`'os/' ~ family ~ '.j2'` reads as
+ * "os/{{ _ }}.j2"), which the include and src bounding rules apply to. */
+static const char *lw_name_pattern(Lw *l, const JExpr *j) {
+  if (j->kind == J_STR)
+    return j->s;
+  bool concat = j->kind == J_CONCAT || (j->kind == J_BINOP && (j->op == JB_ADD || j->op == JB_CONCAT));
+  if (!concat)
+    return "{{ _ }}";
+  const char *out = "";
+  for (int i = 0; i < j->nkids; i++)
+    out = pc_sprintf(l->c, "%s%s", out, lw_name_pattern(l, j->kids[i]));
+  return out;
+}
+
 /* lookup('template', NAME...): every file each constant NAME can name
  * (searched as the template module searches, a templated one bounded by
  * its constant parts) compiled with the lookup's options, which are the
@@ -2594,14 +2609,10 @@ static void lw_lookup_template_files(Lw *l, const JExpr *j, IrExpr *e) {
   l->block_name = NULL;
   l->block_level = 0;
   for (int i = 2; i <= npos && !e->unsupported; i++) {
-    if (j->kids[i]->kind != J_STR) {
-      e->unsupported = "a template lookup of a name computed at run time";
-      break;
-    }
     FeNode n = {0};
     n.kind = FE_SCALAR;
     n.stype = FE_T_STR;
-    n.text = j->kids[i]->s;
+    n.text = lw_name_pattern(l, j->kids[i]);
     n.len = strlen(n.text);
     n.loc = j->kids[i]->loc;
     PcVec found = {0};
