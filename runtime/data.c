@@ -617,11 +617,23 @@ static RtValue *lit_number(Lit *l) {
     return rt_float(neg ? -f : f);
   }
   int64_t i;
-  if (neg && num == start + 1) /* "-9223372036854775808" fits as a whole */
-    return rt_arith_parse_int(start, (size_t)(l->p - start), 0, &i, NULL, 0) ? NULL : rt_int(i);
-  if (rt_arith_parse_int(num, n, 0, &i, NULL, 0) != RT_ARITH_OK || (neg && i == INT64_MIN))
+  const char *from = neg && num == start + 1 ? start : num; /* "-5" whole; "- 5" negated */
+  RtArithErr e = rt_arith_parse_int(from, (size_t)(l->p - from), 0, &i, NULL, 0);
+  if (e == RT_ARITH_OVERFLOW) { /* an int past 64 bits */
+    RtValue *big = rt_bigint_parse(from, (size_t)(l->p - from), 0);
+    if (!rt_is_error(big) && neg && from != start) {
+      RtValue *r = rt_neg(big, NULL);
+      rt_decref(big);
+      big = r;
+    }
+    if (!rt_is_error(big))
+      return big;
+    rt_decref(big);
     return NULL;
-  return rt_int(neg ? -i : i);
+  }
+  if (e != RT_ARITH_OK || (neg && from != start && i == INT64_MIN))
+    return NULL;
+  return rt_int(neg && from != start ? -i : i);
 }
 
 static RtValue *lit_value(Lit *l, int depth) {

@@ -26,10 +26,12 @@ static bool canon(RtBuf *b, const RtValue *v) {
   switch (rt_kind(v)) {
   case RT_NONE: rt_buf_puts(b, "None"); return true;
   case RT_BOOL: rt_buf_putc(b, v->u.b ? '1' : '0'); return true;
-  case RT_INT: rt_buf_printf(b, "%lld", (long long)v->u.i); return true;
+  case RT_INT: rt_buf_intval(b, v); return true;
   case RT_FLOAT:
     if (v->u.f == floor(v->u.f) && fabs(v->u.f) < 9e18) /* 1.0 is 1; -0.0 is 0 */
       rt_buf_printf(b, "%lld", (long long)v->u.f);
+    else if (v->u.f == floor(v->u.f) && isfinite(v->u.f)) /* 1e19 is the int 10**19 */
+      rt_bigint_canon_double(b, v->u.f);
     else
       rt_render_repr(b, v);
     return true;

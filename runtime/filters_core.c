@@ -53,8 +53,8 @@ RtValue *rt_f_bool(RtFArgs *a) {
 
 /* Jinja's do_int: int(value, base) for a string, int(value) otherwise; on
  * TypeError/ValueError, int(float(value)); failing that, the default. An
- * OverflowError (infinity, or a number past 64 bits) is not caught, as in
- * Jinja. */
+ * OverflowError (infinity) is not caught, as in Jinja. A result past 64 bits
+ * is a big int (bigint.c). */
 RtValue *rt_f_int(RtFArgs *a) {
   RtValue *def = a->p[0], *basev = a->p[1], *v = a->base;
   int radix = 10;
@@ -68,11 +68,19 @@ RtValue *rt_f_int(RtFArgs *a) {
   case RT_INT: return rt_incref(v);
   case RT_BOOL: return rt_int(v->u.b);
   case RT_FLOAT:
-    e = rt_arith_float_to_int(v->u.f, &i, msg, sizeof msg);
+    f = v->u.f;
+    e = rt_arith_float_to_int(f, &i, msg, sizeof msg);
     break;
   case RT_STR:
     if (radix >= 0)
       e = rt_arith_parse_int(v->u.str.s, v->u.str.len, radix, &i, msg, sizeof msg);
+    if (e == RT_ARITH_OVERFLOW) { /* valid digits past 64 bits */
+      RtValue *big = rt_bigint_parse(v->u.str.s, v->u.str.len, radix);
+      if (!rt_is_error(big) || big->u.err.exc != RT_EXC_VALUE)
+        return big;
+      rt_decref(big); /* past 4300 digits: a ValueError, int(float(value)) next */
+      e = RT_ARITH_VALUE;
+    }
     if (e == RT_ARITH_VALUE &&
         rt_arith_parse_float(v->u.str.s, v->u.str.len, &f, NULL, 0) == RT_ARITH_OK)
       e = rt_arith_float_to_int(f, &i, msg, sizeof msg);
@@ -81,6 +89,8 @@ RtValue *rt_f_int(RtFArgs *a) {
   }
   if (e == RT_ARITH_OK)
     return rt_int(i);
+  if (e == RT_ARITH_OVERFLOW && isfinite(f))
+    return rt_bigint_from_double(f);
   if (e != RT_ARITH_VALUE)
     return rt_arith_error(e, msg);
   return def ? rt_incref(def) : rt_int(0);
@@ -98,6 +108,8 @@ static bool to_double(const RtValue *v, double *out) {
 
 RtValue *rt_f_float(RtFArgs *a) {
   double f;
+  if (rt_is_big(a->base)) /* OverflowError: not caught by Jinja */
+    return rt_bigint_float(a->base);
   if (to_double(a->base, &f))
     return rt_float(f);
   return a->p[0] ? rt_incref(a->p[0]) : rt_float(0.0);
@@ -171,8 +183,8 @@ RtValue *rt_f_abs(RtFArgs *a) {
     return rt_float(fabs(v->u.f));
   if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL) {
     int64_t i = rt_as_int(v);
-    if (i == INT64_MIN)
-      return rt_arith_error(RT_ARITH_OVERFLOW, "int too large: abs() of the smallest 64-bit integer");
+    if (rt_is_big(v) || i == INT64_MIN)
+      return rt_bigint_abs(v);
     return rt_int(i < 0 ? -i : i);
   }
   return rt_type_error("bad operand type for abs(): '%s'", rt_type_name(v));
@@ -195,6 +207,40 @@ static double py_round(double x, int64_t n) {
   return strtod(buf, NULL) * p;
 }
 
+/* round of a big int: `common` as Python's round(int, n) (halves to even),
+ * ceil/floor as Ansible's math.ceil(v * 10**n) / 10**n. */
+static RtValue *round_big(RtValue *v, int64_t prec, const char *method) {
+  if (strcmp(method, "common") == 0) {
+    if (prec >= 0)
+      return rt_incref(v);
+    RtValue *ten = rt_int(10), *e = rt_int(-prec), *p = rt_binop(RT_OP_POW, ten, e, NULL);
+    RtValue *q = rt_binop(RT_OP_FLOORDIV, v, p, NULL), *r = rt_binop(RT_OP_MOD, v, p, NULL);
+    RtValue *two = rt_int(2), *r2 = rt_binop(RT_OP_MUL, r, two, NULL), *res;
+    /* q*p is the value rounded down; 2r against p decides, a tie goes to even q */
+    RtValue *gt = rt_binop(RT_OP_GT, r2, p, NULL), *eq = rt_binop(RT_OP_EQ, r2, p, NULL);
+    RtValue *odd = rt_binop(RT_OP_MOD, q, two, NULL);
+    bool up = !rt_is_error(gt) && rt_kind(gt) == RT_BOOL &&
+              (rt_as_bool(gt) || (rt_as_bool(eq) && rt_kind(odd) == RT_INT && rt_as_int(odd) == 1));
+    RtValue *one = rt_int(1), *q2 = up ? rt_binop(RT_OP_ADD, q, one, NULL) : rt_incref(q);
+    res = rt_is_error(p) ? rt_incref(p) : rt_binop(RT_OP_MUL, q2, p, NULL);
+    RtValue *tmp[] = {ten, e, p, q, r, two, r2, gt, eq, odd, one, q2};
+    for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++)
+      rt_decref(tmp[i]);
+    return res;
+  }
+  if (prec >= 0) { /* v * 10**n is exact, its ceil too: the division decides */
+    RtValue *one = rt_int(1), *r = rt_bigint_binop(RT_OP_DIV, v, one);
+    rt_decref(one);
+    return r;
+  }
+  double x;
+  if (!rt_bigint_to_double(v, &x))
+    return rt_error_exc(RT_EXC_OVERFLOW, "int too large to convert to float");
+  double p = pow(10.0, (double)prec), y = x * p;
+  y = method[0] == 'c' ? ceil(y) : floor(y);
+  return rt_float(y / p);
+}
+
 RtValue *rt_f_round(RtFArgs *a) {
   int64_t prec = 0;
   if (a->p[0] && !rt_arg_int(a->p[0], &prec))
@@ -207,6 +253,8 @@ RtValue *rt_f_round(RtFArgs *a) {
     return rt_type_error(method[1] == 'o' ? "type %s doesn't define __round__ method"
                                           : "must be real number, not %s",
                          rt_type_name(v));
+  if (rt_is_big(v))
+    return round_big(v, prec, method);
   if (strcmp(method, "common") == 0) {
     if (rt_kind(v) != RT_FLOAT) { /* round(int, n) is an int */
       int64_t i = rt_as_int(v);

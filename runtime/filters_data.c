@@ -123,7 +123,7 @@ static RtValue *json_value(RtBuf *b, const RtValue *v, const JsonOpts *o, int le
   switch (rt_kind(v)) {
   case RT_NONE: rt_buf_puts(b, "null"); return NULL;
   case RT_BOOL: rt_buf_puts(b, v->u.b ? "true" : "false"); return NULL;
-  case RT_INT: rt_buf_printf(b, "%lld", (long long)v->u.i); return NULL;
+  case RT_INT: rt_buf_intval(b, v); return NULL;
   case RT_FLOAT: return json_float(b, v->u.f, o);
   case RT_STR: json_str(b, v->u.str.s, v->u.str.len, o->ensure_ascii); return NULL;
   case RT_LIST: {
@@ -654,7 +654,12 @@ static char *ydump_scalar_text(const RtValue *v, const char **tag) {
   switch (rt_kind(v)) {
   case RT_NONE: *tag = "tag:yaml.org,2002:null"; return rt_xstrdup("null");
   case RT_BOOL: *tag = "tag:yaml.org,2002:bool"; return rt_xstrdup(v->u.b ? "true" : "false");
-  case RT_INT: *tag = "tag:yaml.org,2002:int"; return rt_xasprintf("%lld", (long long)v->u.i);
+  case RT_INT: {
+    *tag = "tag:yaml.org,2002:int";
+    RtBuf b = {0};
+    rt_buf_intval(&b, v);
+    return rt_buf_take(&b);
+  }
   case RT_FLOAT: {
     *tag = "tag:yaml.org,2002:float";
     double f = v->u.f;

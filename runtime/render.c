@@ -105,7 +105,7 @@ static void render(RtBuf *b, const RtValue *v, bool repr) {
     rt_buf_puts(b, v->u.b ? "True" : "False");
     break;
   case RT_INT:
-    rt_buf_int(b, v->u.i);
+    rt_buf_intval(b, v);
     break;
   case RT_FLOAT:
     render_float(b, v->u.f, false);
@@ -210,7 +210,7 @@ static void json(RtBuf *b, const RtValue *v, int indent, bool sort, int level) {
     rt_buf_puts(b, v->u.b ? "true" : "false");
     break;
   case RT_INT:
-    rt_buf_int(b, v->u.i);
+    rt_buf_intval(b, v);
     break;
   case RT_FLOAT:
     render_float(b, v->u.f, true);

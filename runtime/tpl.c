@@ -48,6 +48,8 @@ void rt_tpl_value(RtTpl *t, RtValue *v) {
     rt_buf_add(&t->text, v->u.str.s, v->u.str.len);
     return;
   case RT_INT:
+    if (rt_is_big(v))
+      break; /* past 4300 digits str() fails */
     rt_buf_int(&t->text, v->u.i);
     return;
   default:
@@ -56,6 +58,14 @@ void rt_tpl_value(RtTpl *t, RtValue *v) {
   if (rt_is_error(v) || rt_too_deep(v)) {
     if (!t->err)
       t->err = rt_is_error(v) ? rt_error_of(v) : rt_too_deep_error();
+    return;
+  }
+  RtValue *big_err = rt_bigint_str_error(v);
+  if (big_err) {
+    if (!t->err)
+      t->err = big_err;
+    else
+      rt_decref(big_err);
     return;
   }
   if (!t->unsafe && rt_kind(v) >= RT_STR)
