@@ -734,7 +734,10 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   switch (j->kind) {
   case J_NONE: return ir_expr_new(l->c, IR_CONST, TY_NONE, j->loc);
   case J_BOOL: e = ir_expr_new(l->c, IR_CONST, TY_BOOL, j->loc); e->b = j->b; return e;
-  case J_INT: e = ir_expr_new(l->c, IR_CONST, TY_INT, j->loc); e->i = j->i; return e;
+  case J_INT: /* past 64 bits: the digits in s */
+    e = ir_expr_new(l->c, IR_CONST, TY_INT, j->loc);
+    e->i = j->i, e->s = j->s, e->slen = j->slen;
+    return e;
   case J_FLOAT: e = ir_expr_new(l->c, IR_CONST, TY_FLOAT, j->loc); e->f = j->f; return e;
   case J_STR: return lw_const_str(l, j->s, j->slen, j->loc);
   case J_NAME: return lw_name(l, j->name, j->loc, l->tlocals.len);
@@ -1479,7 +1482,10 @@ static IrExpr *lw_node_new(Lw *l, const FeNode *n) {
     switch (n->stype) {
     case FE_T_NULL: return ir_expr_new(l->c, IR_CONST, TY_NONE, n->loc);
     case FE_T_BOOL: e = ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc); e->b = n->b; return e;
-    case FE_T_INT: e = ir_expr_new(l->c, IR_CONST, TY_INT, n->loc); e->i = n->i; return e;
+    case FE_T_INT: /* past 64 bits: its digits (IrExpr.s) */
+      e = ir_expr_new(l->c, IR_CONST, TY_INT, n->loc);
+      e->i = n->i, e->s = n->digits, e->slen = n->digits ? strlen(n->digits) : 0;
+      return e;
     case FE_T_FLOAT: e = ir_expr_new(l->c, IR_CONST, TY_FLOAT, n->loc); e->f = n->f; return e;
     case FE_T_STR: return lw_string(l, n->text, lw_text_loc(n));
     case FE_T_VAULT: /* the vault text, decrypted where it is used (never templated) */
@@ -2181,7 +2187,12 @@ static void lw_py_str(FILE *b, const FeNode *n, bool top) {
   switch (n->stype) {
   case FE_T_NULL: fputs("None", b); break;
   case FE_T_BOOL: fputs(n->b ? "True" : "False", b); break;
-  case FE_T_INT: fprintf(b, "%lld", (long long)n->i); break;
+  case FE_T_INT:
+    if (n->digits)
+      fputs(n->digits, b);
+    else
+      fprintf(b, "%lld", (long long)n->i);
+    break;
   case FE_T_FLOAT: {
     char s[64];
     for (int p = 1; p <= 17; p++) { /* the shortest text that reads back */

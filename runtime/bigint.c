@@ -449,3 +449,25 @@ RtValue *rt_bigint_parse(const char *s, size_t len, int base) {
   BN_set_negative(r, neg);
   return bi_value(r);
 }
+
+RtValue *rt_int_text(const char *s, size_t len) {
+  return rt_bigint_parse(s, len, 10);
+}
+
+void rt_bigint_magnitude(RtBuf *b, const RtValue *v, char conv) {
+  if (conv == 'd' || conv == 'i' || conv == 'u') {
+    char *s = bi_dec(v);
+    rt_buf_puts(b, s + (s[0] == '-'));
+    OPENSSL_free(s);
+    return;
+  }
+  const BIGNUM *x = v->u.big.bn;
+  int shift = conv == 'b' ? 1 : conv == 'o' ? 3 : 4, bits = BN_num_bits(x);
+  const char *digits = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+  for (int top = (bits + shift - 1) / shift * shift - shift; top >= 0; top -= shift) {
+    int d = 0;
+    for (int k = shift - 1; k >= 0; k--)
+      d = d << 1 | BN_is_bit_set(x, top + k);
+    rt_buf_putc(b, digits[d]); /* the top group is non-zero: no leading zeros */
+  }
+}

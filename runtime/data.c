@@ -180,8 +180,14 @@ static RtValue *scalar(const yaml_event_t *ev) {
   case FE_Y11_BOOL: return rt_bool(r.b);
   case FE_Y11_INT: return rt_int(r.i);
   case FE_Y11_FLOAT: return rt_float(r.f);
-  default: return rt_str(s, n);
+  default: break;
   }
+  char *digits = r.int_too_big ? fe_yaml11_int_digits(s, n) : NULL;
+  if (!digits)
+    return rt_str(s, n);
+  RtValue *v = rt_int_text(digits, strlen(digits)); /* PyYAML's int of any size */
+  free(digits);
+  return v;
 }
 
 /* A merge key: a plain `<<` (or one tagged !!merge), as PyYAML resolves it. */

@@ -431,6 +431,13 @@ static RtValue *jp_number(Jp *p) {
   int64_t n;
   char msg[200];
   RtArithErr e = rt_arith_parse_int(p->s + st, p->i - st, 10, &n, msg, sizeof msg);
+  if (e == RT_ARITH_OVERFLOW) { /* json reads an int of any size */
+    RtValue *big = rt_bigint_parse(p->s + st, p->i - st, 10);
+    if (!rt_is_error(big))
+      return big;
+    p->err = big;
+    return NULL;
+  }
   if (e) {
     p->err = rt_arith_error(e, msg);
     return NULL;

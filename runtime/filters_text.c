@@ -944,6 +944,39 @@ static void fmt_pad(RtBuf *b, const char *s, size_t len, int64_t width, bool lef
       rt_buf_putc(b, ' ');
 }
 
+/* A %d/%x/%o conversion of an int past 64 bits (or of a float that is one,
+ * for %d), as Python's: sign, 0x/0o with '#', digits zero-padded to the
+ * precision, then to the width with '0'. False when `v` is no such number. */
+static bool fmt_big(RtBuf *b, const RtValue *v, char conv, int64_t width, int64_t prec, bool left,
+                    bool plus, bool space, bool alt, bool zero) {
+  RtValue *big = NULL;
+  if (rt_is_big(v))
+    big = rt_incref((RtValue *)v);
+  else if (rt_kind(v) == RT_FLOAT && strchr("diu", conv) && isfinite(v->u.f) &&
+           fabs(v->u.f) >= 9223372036854775808.0)
+    big = rt_bigint_from_double(v->u.f);
+  if (!big || !rt_is_big(big)) {
+    rt_decref(big);
+    return false;
+  }
+  RtBuf d = {0}, s = {0};
+  rt_bigint_magnitude(&d, big, conv);
+  rt_buf_puts(&s, big->u.i < 0 ? "-" : plus ? "+" : space ? " " : "");
+  if (alt && conv != 'd' && conv != 'i' && conv != 'u')
+    rt_buf_puts(&s, conv == 'o' ? "0o" : conv == 'x' ? "0x" : "0X");
+  int64_t ndig = prec > (int64_t)d.len ? prec : (int64_t)d.len;
+  if (zero && !left && width > (int64_t)s.len + ndig)
+    ndig = width - (int64_t)s.len;
+  for (int64_t k = (int64_t)d.len; k < ndig; k++)
+    rt_buf_putc(&s, '0');
+  rt_buf_add(&s, d.data, d.len);
+  fmt_pad(b, s.data, s.len, width, left, ' ');
+  rt_buf_free(&d);
+  rt_buf_free(&s);
+  rt_decref(big);
+  return true;
+}
+
 RtValue *rt_py_format(const char *fmt, size_t len, RtValue *args) {
   RtBuf b = {0};
   rt_buf_add(&b, "", 0);
@@ -1084,6 +1117,8 @@ RtValue *rt_py_format(const char *fmt, size_t len, RtValue *args) {
     if (zero && !left) *sp++ = '0';
     if (width >= 0) sp += snprintf(sp, 24, "%lld", (long long)width);
     if (prec >= 0) sp += snprintf(sp, 24, ".%lld", (long long)prec);
+    if (strchr("diuxXo", conv) && fmt_big(&b, val, conv, width, prec, left, plus, space, alt, zero))
+      continue;
     if (strchr("diuxXo", conv)) {
       int64_t n;
       if ((err = fmt_int(val, conv, &n)))

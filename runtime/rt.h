@@ -310,6 +310,9 @@ RtValue *rt_bigint_str_error(const RtValue *v);
 /* int(text, base) of text rt_arith_parse_int accepted but found past
  * 64 bits; Python's 4300-digit ValueError for long decimal text. */
 RtValue *rt_bigint_parse(const char *s, size_t len, int base);
+/* The digits of |big| for a format conversion: 'd' (or 'i', 'u') decimal,
+ * 'x'/'X' hex, 'o' octal, 'b' binary; no sign, no prefix. */
+void rt_bigint_magnitude(RtBuf *b, const RtValue *big, char conv);
 /* Releases the BIGNUM of a big int being freed (value.c). */
 void rt_bigint_free(RtValue *v);
 
