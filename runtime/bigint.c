@@ -471,3 +471,23 @@ void rt_bigint_magnitude(RtBuf *b, const RtValue *v, char conv) {
     rt_buf_putc(b, digits[d]); /* the top group is non-zero: no leading zeros */
   }
 }
+
+bool rt_bigint_log(const RtValue *v, bool ten, double *out) {
+  const BIGNUM *x = v->u.big.bn;
+  if (BN_is_negative(x))
+    return false;
+  /* CPython's loghelper: x = m * 2**e with 0.5 <= m < 1 (_PyLong_Frexp,
+   * m rounded to 53 bits), then log(m) + log(2) * e */
+  int64_t e = BN_num_bits(x);
+  int s = (int)e - 55;
+  BIGNUM *q = bi_new(), *back = bi_new();
+  bi_check(BN_rshift(q, x, s) && BN_lshift(back, q, s));
+  uint64_t top = bi_low64(q) | (BN_ucmp(back, x) != 0);
+  BN_free(q);
+  BN_free(back);
+  double m = ldexp((double)top, -55);
+  if (m == 1.0) /* rounding carried */
+    m = 0.5, e++;
+  *out = ten ? log10(m) + log10(2.0) * (double)e : log(m) + log(2.0) * (double)e;
+  return true;
+}

@@ -99,7 +99,7 @@ RtValue *rt_f_int(RtFArgs *a) {
 /* Python's float(v), or false (TypeError or ValueError). */
 static bool to_double(const RtValue *v, double *out) {
   switch (rt_kind(v)) {
-  case RT_BOOL: case RT_INT: *out = (double)rt_as_int(v); return true;
+  case RT_BOOL: case RT_INT: *out = rt_as_float(v); return true;
   case RT_FLOAT: *out = v->u.f; return true;
   case RT_STR: return rt_arith_parse_float(v->u.str.s, v->u.str.len, out, NULL, 0) == RT_ARITH_OK;
   default: return false;
@@ -272,7 +272,7 @@ RtValue *rt_f_round(RtFArgs *a) {
     }
     return rt_float(py_round(v->u.f, prec));
   }
-  double x = rt_kind(v) == RT_FLOAT ? v->u.f : (double)rt_as_int(v);
+  double x = rt_kind(v) == RT_FLOAT ? v->u.f : rt_as_float(v);
   double p = pow(10.0, (double)prec), y = x * p;
   if (!isfinite(y))
     return rt_error_exc(isnan(y) ? RT_EXC_VALUE : RT_EXC_OVERFLOW,
@@ -283,14 +283,18 @@ RtValue *rt_f_round(RtFArgs *a) {
 
 /* math's float argument: a number, else TypeError "must be real number". */
 static RtValue *math_arg(const RtValue *v, double *out) {
+  if (rt_is_big(v) && !rt_bigint_to_double(v, out))
+    return rt_error_exc(RT_EXC_OVERFLOW, "int too large to convert to float");
   if (rt_kind(v) == RT_FLOAT || rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL) {
-    *out = rt_kind(v) == RT_FLOAT ? v->u.f : (double)rt_as_int(v);
+    *out = rt_kind(v) == RT_FLOAT ? v->u.f : rt_as_float(v);
     return NULL;
   }
   return rt_type_error("must be real number, not %s", rt_type_name(v));
 }
 
 static RtValue *math_filter_error(const char *fn, RtValue *e) {
+  if (e->u.err.exc != RT_EXC_TYPE) /* Ansible wraps TypeErrors only (OverflowError passes) */
+    return e;
   RtValue *r = rt_type_error("%s() can only be used on numbers: %s", fn, e->u.err.msg);
   rt_decref(e);
   return r;
@@ -308,20 +312,34 @@ static bool py_log(double x, double *out) {
   return true;
 }
 
+/* loghelper for a number value: a big int through its exponent (math.log
+ * takes ints of any size); false for a math domain error. */
+static bool py_log_value(const RtValue *v, double x, bool ten, double *out) {
+  if (rt_is_big(v))
+    return rt_bigint_log(v, ten, out);
+  if (ten) {
+    if (x <= 0 && !isnan(x))
+      return false;
+    *out = log10(x);
+    return true;
+  }
+  return py_log(x, out);
+}
+
 RtValue *rt_f_log(RtFArgs *a) {
-  double x = 0, base = M_E;
-  RtValue *e = math_arg(a->base, &x);
-  if (!e && a->p[0])
-    e = math_arg(a->p[0], &base);
+  RtValue *bv = a->p[0];
+  double x = 0, base = M_E, lx, lb;
+  RtValue *e = rt_is_big(a->base) ? NULL : math_arg(a->base, &x);
+  if (!e && bv && !rt_is_big(bv))
+    e = math_arg(bv, &base);
   if (e)
     return math_filter_error("log", e);
-  if (base == 10) {
-    if (x <= 0 && !isnan(x))
-      return rt_error_exc(RT_EXC_VALUE, "math domain error");
-    return rt_float(log10(x));
-  }
-  double lx, lb;
-  if (!py_log(x, &lx) || !py_log(base, &lb))
+  bool ten = bv && !rt_is_big(bv) && base == 10; /* Ansible calls math.log10 */
+  if (!py_log_value(a->base, x, ten, &lx))
+    return rt_error_exc(RT_EXC_VALUE, "math domain error");
+  if (ten)
+    return rt_float(lx);
+  if (bv ? !py_log_value(bv, base, false, &lb) : !py_log(base, &lb))
     return rt_error_exc(RT_EXC_VALUE, "math domain error");
   if (lb == 0)
     return rt_error_exc(RT_EXC_ZERO_DIVISION, "float division by zero");
@@ -408,7 +426,7 @@ RtValue *rt_f_human_readable(RtFArgs *a) {
                          "'int'",
                          rt_type_name(size));
   }
-  sz = rt_kind(size) == RT_FLOAT ? size->u.f : (double)rt_as_int(size);
+  sz = rt_kind(size) == RT_FLOAT ? size->u.f : rt_as_float(size);
   size_t k;
   size_t n = sizeof size_ranges / sizeof *size_ranges;
   for (k = 0; k < n; k++) {

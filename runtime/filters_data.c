@@ -727,7 +727,7 @@ static const RtDictEntry **yaml_entries(const RtValue *v, bool sort) {
   double *x = rt_xcalloc(n, sizeof *x);
   for (size_t i = 0; i < n; i++) {
     RtValue *k = rt_dict_key_value(e[i]->key);
-    x[i] = rt_kind(k) == RT_FLOAT ? k->u.f : (double)rt_as_int(k);
+    x[i] = rt_kind(k) == RT_FLOAT ? k->u.f : rt_as_float(k);
     rt_decref(k);
   }
   for (size_t i = 1; i < n; i++) /* stable insertion sort: mappings are small */

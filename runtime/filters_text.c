@@ -686,7 +686,7 @@ RtValue *rt_f_filesizeformat(RtFArgs *a) {
   double bytes;
   RtValue *v = a->base;
   if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL)
-    bytes = (double)rt_as_int(v);
+    bytes = rt_as_float(v);
   else if (rt_kind(v) == RT_FLOAT)
     bytes = v->u.f;
   else if (rt_kind(v) != RT_STR || rt_arith_parse_float(v->u.str.s, v->u.str.len, &bytes, NULL, 0) != RT_ARITH_OK)
@@ -889,7 +889,7 @@ RtValue *rt_f_strftime(RtFArgs *a) {
     bool ok = rt_kind(v) == RT_INT || rt_kind(v) == RT_FLOAT || rt_kind(v) == RT_BOOL ||
               (rt_kind(v) == RT_STR && rt_arith_parse_float(v->u.str.s, v->u.str.len, &sec, NULL, 0) == RT_ARITH_OK);
     if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL)
-      sec = (double)rt_as_int(v);
+      sec = rt_as_float(v);
     else if (rt_kind(v) == RT_FLOAT)
       sec = v->u.f;
     if (!ok) {
@@ -1146,7 +1146,7 @@ RtValue *rt_py_format(const char *fmt, size_t len, RtValue *args) {
       if (rt_kind(val) == RT_FLOAT)
         d = val->u.f;
       else if (rt_kind(val) == RT_INT || rt_kind(val) == RT_BOOL)
-        d = (double)rt_as_int(val);
+        d = rt_as_float(val);
       else {
         err = rt_type_error("must be real number, not %s", rt_type_name(val));
         break;

@@ -313,6 +313,9 @@ RtValue *rt_bigint_parse(const char *s, size_t len, int base);
 /* The digits of |big| for a format conversion: 'd' (or 'i', 'u') decimal,
  * 'x'/'X' hex, 'o' octal, 'b' binary; no sign, no prefix. */
 void rt_bigint_magnitude(RtBuf *b, const RtValue *big, char conv);
+/* math.log (or log10 when `ten`) of big `v`, as CPython's loghelper
+ * computes it for ints past a double; false for a negative one. */
+bool rt_bigint_log(const RtValue *big, bool ten, double *out);
 /* Releases the BIGNUM of a big int being freed (value.c). */
 void rt_bigint_free(RtValue *v);
 

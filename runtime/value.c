@@ -272,7 +272,7 @@ double rt_as_float(const RtValue *v) { /* a big int past a double's range: ±inf
   double f;
   if (rt_is_big(v) && !rt_bigint_to_double(v, &f))
     return v->u.i < 0 ? -INFINITY : INFINITY;
-  return rt_is_big(v) ? f : v->kind == RT_INT ? (double)v->u.i : v->u.f;
+  return rt_is_big(v) ? f : v->kind == RT_INT ? (double)v->u.i : v->kind == RT_BOOL ? (double)v->u.b : v->u.f;
 }
 
 /* ---- lists ---- */
