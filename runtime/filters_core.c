@@ -116,6 +116,9 @@ RtValue *rt_f_float(RtFArgs *a) {
 }
 
 RtValue *rt_f_string(RtFArgs *a) {
+  RtValue *too_long = rt_bigint_str_error(a->base); /* str() of an int past 4300 digits */
+  if (too_long)
+    return too_long;
   RtValue *s = rt_to_str(a->base);
   if (s == a->base) { /* a new value, so that its mark is its own */
     rt_decref(s);

@@ -158,6 +158,9 @@ RtValue *rt_binop(int32_t op, RtValue *a, RtValue *b, const RtLoc *loc) {
   static const char *const cmp_sym[] = {"==", "!=", "<", "<=", ">", ">="};
   switch (op) {
   case RT_OP_CONCAT: {
+    RtValue *too_long = rt_bigint_str_error(a);
+    if (too_long || (too_long = rt_bigint_str_error(b)))
+      return too_long;
     RtBuf s = {0};
     rt_render_str(&s, a);
     rt_render_str(&s, b);
