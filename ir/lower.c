@@ -545,13 +545,24 @@ static IrExpr *lw_jcall_builtin(Lw *l, const JExpr *j) {
 }
 
 /* A method call `x.name(args)`: checked against methods.def by name (the
- * receiver's type is checked by types.c); kids: receiver, args, kwargs. */
+ * receiver's type is checked by types.c); kids: receiver, args, kwargs. A
+ * name two receivers share is checked against the first row its positional
+ * arguments fit (d.pop(k, default) is dict's, xs.pop() list's). */
 static IrExpr *lw_method(Lw *l, const JExpr *j) {
   const JExpr *callee = j->kids[0];
   const IrMethodInfo *m = NULL;
-  for (const IrMethodInfo *t = lw_methods; t->name && !m; t++)
-    if (strcmp(t->name, callee->name) == 0)
+  int npos = j->nkids - 1 - j->nkw;
+  for (const IrMethodInfo *t = lw_methods; t->name; t++) {
+    if (strcmp(t->name, callee->name) != 0)
+      continue;
+    RtSig sig;
+    rt_sig_parse(t->sig, &sig);
+    bool fits = npos >= t->req && (npos <= sig.npos || sig.varargs);
+    if (!m || fits)
       m = t;
+    if (fits)
+      break;
+  }
   IrExpr *e = ir_expr_new(l->c, IR_METHOD, TY_UNDEF, j->loc);
   e->name = m ? m->name : callee->name;
   if (!m)
@@ -1496,8 +1507,10 @@ static IrExpr *lw_node_new(Lw *l, const FeNode *n) {
   }
   e = ir_expr_new(l->c, n->kind == FE_SEQ ? IR_LIST : IR_DICT, TY_UNDEF, n->loc);
   for (int i = 0; i < n->n; i++) {
-    if (n->kind == FE_MAP) {
-      ir_expr_add_kid(l->c, e, lw_const_str(l, n->keys[i]->text, n->keys[i]->len, n->keys[i]->loc));
+    if (n->kind == FE_MAP) { /* a plain 80, 1.5, true, ~ key keeps its type, as PyYAML's */
+      const FeNode *k = n->keys[i];
+      bool typed = k->kind == FE_SCALAR && k->stype != FE_T_STR && k->stype != FE_T_VAULT;
+      ir_expr_add_kid(l->c, e, typed ? lw_node_new(l, k) : lw_const_str(l, k->text, k->len, k->loc));
       ir_expr_add_kid(l->c, e, lw_node(l, n->vals[i]));
     } else {
       ir_expr_add_kid(l->c, e, lw_node(l, n->items[i]));

@@ -288,11 +288,10 @@ static RtValue *mapping(YamlCtx *y, yaml_event_t *start, int depth, uint64_t *we
                      rt_kind(k) == RT_LIST ? "list" : "dict");
     } else if (ok && merge) {
       ok = add_merge(y, &ke, merges, val);
-    } else if (ok) {
-      RtBuf kb = {0};
-      rt_render_str(&kb, k);
-      rt_dict_put(own, kb.data ? kb.data : "", kb.len, rt_incref(val));
-      rt_buf_free(&kb);
+    } else if (ok) { /* a plain 80, 1.5, true, ~ key keeps its type, as PyYAML's */
+      RtValue *key = rt_dict_key_encode(k);
+      rt_dict_put_key(own, key, rt_incref(val));
+      rt_decref(key);
     }
     if (ok && (*weight += kw + vw) > YAML_MAX_WEIGHT)
       ok = yaml_fail(y, &start->start_mark,
@@ -311,12 +310,10 @@ static RtValue *mapping(YamlCtx *y, yaml_event_t *start, int depth, uint64_t *we
     for (size_t m = 0; m < rt_len(merges); m++) {
       const RtValue *d = rt_list_at(merges, m);
       for (size_t i = 0; i < d->u.dict.len; i++)
-        rt_dict_put(result, d->u.dict.ents[i].key->u.str.s, d->u.dict.ents[i].key->u.str.len,
-                    rt_incref(d->u.dict.ents[i].val));
+        rt_dict_put_key(result, d->u.dict.ents[i].key, rt_incref(d->u.dict.ents[i].val));
     }
     for (size_t i = 0; i < own->u.dict.len; i++)
-      rt_dict_put(result, own->u.dict.ents[i].key->u.str.s, own->u.dict.ents[i].key->u.str.len,
-                  rt_incref(own->u.dict.ents[i].val));
+      rt_dict_put_key(result, own->u.dict.ents[i].key, rt_incref(own->u.dict.ents[i].val));
   }
   remember(y, start->data.mapping_start.anchor, result, *weight);
 done:

@@ -99,23 +99,17 @@ static void json_newline(RtBuf *b, const JsonOpts *o, int level) {
     rt_buf_puts(b, o->indent);
 }
 
-static int cmp_keys(const void *a, const void *b) {
-  const RtDictEntry *x = *(const RtDictEntry *const *)a, *y = *(const RtDictEntry *const *)b;
-  size_t n = x->key->u.str.len < y->key->u.str.len ? x->key->u.str.len : y->key->u.str.len;
-  int c = memcmp(x->key->u.str.s, y->key->u.str.s, n);
-  if (c)
-    return c;
-  return x->key->u.str.len < y->key->u.str.len ? -1 : x->key->u.str.len > y->key->u.str.len;
-}
-
-/* The entries of dict `d` in output order (sorted by key when asked). */
+/* The entries of dict `d` in output order: sorted by key as Python's
+ * sorted() orders them when asked, and in the dict's order when its keys
+ * do not compare (1 and 'b': PyYAML and pprint keep the order then). */
 static const RtDictEntry **dict_entries(const RtValue *d, bool sort) {
   size_t n = rt_len(d);
   const RtDictEntry **e = rt_xcalloc(n + 1, sizeof *e);
-  for (size_t i = 0; i < n; i++)
-    e[i] = &d->u.dict.ents[i];
-  if (sort)
-    qsort(e, n, sizeof *e, cmp_keys);
+  RtValue *err = sort ? rt_dict_sort_entries(d, e) : NULL;
+  if (!sort || err)
+    for (size_t i = 0; i < n; i++)
+      e[i] = &d->u.dict.ents[i];
+  rt_decref(err);
   return e;
 }
 
@@ -151,7 +145,12 @@ static RtValue *json_value(RtBuf *b, const RtValue *v, const JsonOpts *o, int le
       rt_buf_puts(b, "{}");
       return NULL;
     }
-    const RtDictEntry **ents = dict_entries(v, o->sort_keys);
+    const RtDictEntry **ents = dict_entries(v, false);
+    RtValue *unordered = o->sort_keys ? rt_dict_sort_entries(v, ents) : NULL;
+    if (unordered) { /* json.dumps(sort_keys=True) of keys 1 and 'a': sorted()'s TypeError */
+      free(ents);
+      return unordered;
+    }
     rt_buf_putc(b, '{');
     for (size_t i = 0; i < rt_len(v); i++) {
       if (i)
@@ -711,34 +710,7 @@ static bool ydump_multiline(const char *s, size_t n) {
  * PyYAML then keeps the dict's order); keys that are all numbers (dict keys
  * 1, 2.5, True) sort by value. */
 static const RtDictEntry **yaml_entries(const RtValue *v, bool sort) {
-  size_t n = rt_len(v), enc = 0, num = 0;
-  for (size_t i = 0; i < n; i++)
-    if (rt_dict_key_encoded(v->u.dict.ents[i].key)) {
-      RtValue *k = rt_dict_key_value(v->u.dict.ents[i].key);
-      enc++;
-      num += rt_kind(k) == RT_INT || rt_kind(k) == RT_FLOAT || rt_kind(k) == RT_BOOL;
-      rt_decref(k);
-    }
-  if (!enc)
-    return dict_entries(v, sort);
-  const RtDictEntry **e = dict_entries(v, false);
-  if (!sort || num != n)
-    return e;
-  double *x = rt_xcalloc(n, sizeof *x);
-  for (size_t i = 0; i < n; i++) {
-    RtValue *k = rt_dict_key_value(e[i]->key);
-    x[i] = rt_kind(k) == RT_FLOAT ? k->u.f : rt_as_float(k);
-    rt_decref(k);
-  }
-  for (size_t i = 1; i < n; i++) /* stable insertion sort: mappings are small */
-    for (size_t j = i; j > 0 && x[j - 1] > x[j]; j--) {
-      double t = x[j];
-      x[j] = x[j - 1], x[j - 1] = t;
-      const RtDictEntry *te = e[j];
-      e[j] = e[j - 1], e[j - 1] = te;
-    }
-  free(x);
-  return e;
+  return dict_entries(v, sort);
 }
 /* The yaml callback's cleaning of a block string: trailing whitespace
  * stripped, characters neither printable ASCII nor >= U+00A0 dropped, tabs

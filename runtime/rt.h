@@ -263,6 +263,11 @@ RtValue *rt_dict_get_value(const RtValue *dict, RtValue *k);
 /* Appends the text json.dumps makes of entry key `key`: the string, or
  * 1, 2.5, true, null for an encoded one. */
 void rt_dict_key_json(RtBuf *b, RtValue *key);
+/* The entries of dict `d` in the order Python's sorted() gives its keys
+ * (json.dumps(sort_keys=True), dictsort): out[d's length] is filled. A
+ * TypeError value when the keys do not order ('<' not supported between
+ * instances of 'str' and 'int'); out is then filled in some order. */
+RtValue *rt_dict_sort_entries(const RtValue *d, const RtDictEntry **out);
 /* Appends an entry whose key (a string value, taken: an immortal one costs
  * no allocation) the dict does not hold yet. Takes key and val. */
 void rt_dict_push_key(RtValue *dict, RtValue *key, RtValue *val);
