@@ -29,12 +29,23 @@
 #define RT_BIGINT_MAX_BITS (1 << 20) /* about 315,000 decimal digits */
 #define RT_BIGINT_MAX_STR_DIGITS 4300 /* Python 3.11's default */
 
+/* A scratch context for one BN_div/BN_mul/BN_exp (none is kept per thread:
+ * a thread's exit would lose it). */
 static BN_CTX *bi_ctx(void) {
-  static _Thread_local BN_CTX *ctx; /* freed with the thread's exit only: one per worker */
-  if (!ctx && !(ctx = BN_CTX_new()))
+  BN_CTX *ctx = BN_CTX_new();
+  if (!ctx)
     rt_panic(__FILE__, __LINE__, "BN_CTX_new: out of memory");
   return ctx;
 }
+
+/* BN_div/BN_mul/BN_exp's result through a scratch context. */
+#define BI_WITH_CTX(call)                                                                          \
+  do {                                                                                             \
+    BN_CTX *ctx_ = bi_ctx();                                                                       \
+    int ok_ = (call);                                                                              \
+    BN_CTX_free(ctx_);                                                                             \
+    bi_check(ok_);                                                                                 \
+  } while (0)
 
 static BIGNUM *bi_new(void) {
   BIGNUM *r = BN_new();
@@ -217,7 +228,7 @@ int rt_bigint_cmp(const RtValue *a, const RtValue *b) {
  * q, m may be NULL. */
 static void bi_divmod(BIGNUM *q, BIGNUM *m, const BIGNUM *x, const BIGNUM *y) {
   BIGNUM *tq = bi_new(), *tm = bi_new();
-  bi_check(BN_div(tq, tm, x, y, bi_ctx())); /* truncated: tm has x's sign */
+  BI_WITH_CTX(BN_div(tq, tm, x, y, ctx_)); /* truncated: tm has x's sign */
   if (!BN_is_zero(tm) && BN_is_negative(tm) != BN_is_negative(y)) {
     bi_check(BN_sub_word(tq, 1));
     bi_check(BN_add(tm, tm, y));
@@ -244,7 +255,7 @@ static RtValue *bi_truediv(const BIGNUM *x, const BIGNUM *y) {
   BN_set_negative(n, 0);
   BN_set_negative(d, 0);
   bi_check(k >= 0 ? BN_lshift(n, n, k) : BN_lshift(d, d, -k));
-  bi_check(BN_div(q, r, n, d, bi_ctx()));
+  BI_WITH_CTX(BN_div(q, r, n, d, ctx_));
   uint64_t m = bi_low64(q) | !BN_is_zero(r); /* 55-56 bits and a sticky bit */
   double f = ldexp((double)m, -k);
   bool neg = BN_is_negative(x) != BN_is_negative(y);
@@ -288,7 +299,7 @@ static RtValue *bi_pow(const RtValue *a, const RtValue *b) {
   bool neg = BN_is_negative(x) && (e & 1);
   BN_set_negative(x, 0);
   BIGNUM *r = bi_new(), *p = bi_of_i64(e);
-  bi_check(BN_exp(r, x, p, bi_ctx()));
+  BI_WITH_CTX(BN_exp(r, x, p, ctx_));
   BN_set_negative(r, neg);
   BN_free(x);
   BN_free(p);
@@ -327,7 +338,7 @@ RtValue *rt_bigint_binop(int32_t op, const RtValue *a, const RtValue *b) {
       break;
     }
     r = bi_new();
-    bi_check(BN_mul(r, x, y, bi_ctx()));
+    BI_WITH_CTX(BN_mul(r, x, y, ctx_));
     break;
   case RT_OP_DIV:
     res = BN_is_zero(y) ? rt_error_exc(RT_EXC_ZERO_DIVISION, "division by zero") : bi_truediv(x, y);
