@@ -81,6 +81,13 @@ static BIGNUM *bi_of(const RtValue *v) {
   return bi_of_i64(rt_as_int(v));
 }
 
+/* The BIGNUM of int `v` to read, not to change: a big int's own, else a
+ * new one left in *tmp for the caller to free (NULL for a big int). */
+static const BIGNUM *bi_view(const RtValue *v, BIGNUM **tmp) {
+  *tmp = rt_is_big(v) ? NULL : bi_of_i64(rt_as_int(v));
+  return *tmp ? *tmp : v->u.big.bn;
+}
+
 /* The low 64 bits of |x|. */
 static uint64_t bi_low64(const BIGNUM *x) {
   unsigned char buf[8] = {0};
@@ -215,10 +222,10 @@ int rt_bigint_cmp(const RtValue *a, const RtValue *b) {
     c = c < 0 ? -1 : c > 0;
     return af ? -c : c;
   }
-  BIGNUM *x = bi_of(a), *y = bi_of(b);
-  int c = BN_cmp(x, y);
-  BN_free(x);
-  BN_free(y);
+  BIGNUM *tx, *ty;
+  int c = BN_cmp(bi_view(a, &tx), bi_view(b, &ty));
+  BN_free(tx);
+  BN_free(ty);
   return c < 0 ? -1 : c > 0;
 }
 
@@ -323,7 +330,8 @@ RtValue *rt_bigint_binop(int32_t op, const RtValue *a, const RtValue *b) {
   }
   if (op == RT_OP_POW)
     return bi_pow(a, b);
-  BIGNUM *x = bi_of(a), *y = bi_of(b), *r = NULL;
+  BIGNUM *tx, *ty, *r = NULL;
+  const BIGNUM *x = bi_view(a, &tx), *y = bi_view(b, &ty);
   RtValue *res = NULL;
   int bx = BN_num_bits(x), by = BN_num_bits(y);
   switch (op) {
@@ -356,8 +364,8 @@ RtValue *rt_bigint_binop(int32_t op, const RtValue *a, const RtValue *b) {
   default:
     res = rt_error_exc(RT_EXC_VALUE, "not an arithmetic operator");
   }
-  BN_free(x);
-  BN_free(y);
+  BN_free(tx);
+  BN_free(ty);
   if (res) {
     BN_free(r);
     return res;
