@@ -288,6 +288,11 @@ RtNum rt_num_of(const RtValue *v);
 /* The error value for a failed arith.h operation and its message. */
 RtValue *rt_arith_error(RtArithErr e, const char *msg);
 
+/* ---- tplstmt.c: a variable read inside a template that changed a copy of
+ * its value (rt_local_method) reads the copy: takes `v`, returns it or the
+ * copy (new reference). */
+RtValue *rt_tpl_moved(RtHost *h, RtValue *v);
+
 /* ---- bigint.c: ints past 64 bits (OpenSSL BIGNUM) ---------------------------
  * Operands are ints (RT_INT big or not, RT_BOOL) unless said; results are
  * new references, demoted to plain ints when they fit. */
@@ -924,6 +929,8 @@ struct RtHost {
   RtValue **locals;     /* the running template's local slots (tplstmt.c), or NULL */
   int32_t nlocals;
   RtValue *spare_loop;  /* a finished loop's `loop` object, reused by the next loop (tplstmt.c) */
+  RtValue *tpl_moved;   /* pairs old, new: values a template's method copied before changing
+                           them, so its names of old read new (tplstmt.c); NULL out of templates */
   RtCounts counts;
   int64_t requests[RT_REQ_COUNT];      /* since the run began */
   int64_t requests_shown[RT_REQ_COUNT]; /* as of the last task's end */
