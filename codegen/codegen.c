@@ -36,6 +36,7 @@
   X(rt_none, "p")                                                                         \
   X(rt_bool, "pb")                                                                        \
   X(rt_int, "pl")                                                                         \
+  X(rt_int_text, "ppl")                                                                   \
   X(rt_float, "pd")                                                                       \
   X(rt_str, "ppl")                                                                        \
   X(rt_list_new, "pl")                                                                    \
@@ -542,7 +543,7 @@ static bool cg_unboxable(const Cg *g, const IrExpr *e) {
     return false;
   switch (e->op) {
   case IR_CONST:
-    return true;
+    return !(e->type == TY_INT && e->s); /* an int past 64 bits is boxed */
   case IR_NOT:
     return e->type == TY_BOOL && cg_unboxable(g, e->kids[0]);
   case IR_NEG: /* -INT64_MIN overflows: only floats negate in registers */
@@ -878,6 +879,8 @@ static LLVMValueRef cg_const(Cg *g, const IrExpr *e) {
     LLVMValueRef args[] = {cg_once_global(g), cg_bytes(g, e->s, e->slen), cg_i64(g, e->s ? (int64_t)e->slen : 0)};
     return cg_call_helper(g, fn, args, 3);
   }
+  if (e->type == TY_INT) /* past 64 bits: the digits, read at run time */
+    return CG_CALL(g, CG_rt_int_text, cg_bytes(g, e->s, e->slen), cg_i64(g, (int64_t)e->slen));
   return cg_call0(g, CG_rt_none);
 }
 

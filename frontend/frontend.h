@@ -210,6 +210,7 @@ struct FeNode {
   size_t len;
   int64_t i;
   double f;
+  const char *digits; /* FE_T_INT past 64 bits: its decimal digits (i: saturated) */
   /* FE_SEQ: items[n]; FE_MAP: keys[n] (scalars) and vals[n], in document order */
   FeNode **items;
   FeNode **keys;

@@ -47,7 +47,7 @@ struct JExpr {
   PcLoc loc;
   size_t off;       /* offset in the template/expression source */
   const char *name; /* J_NAME, J_GETATTR, J_FILTER, J_TEST */
-  const char *s;    /* J_STR */
+  const char *s;    /* J_STR; J_INT past 64 bits: its decimal digits (i is INT64_MAX) */
   size_t slen;
   int64_t i;
   double f;

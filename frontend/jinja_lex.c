@@ -81,7 +81,8 @@ static size_t jl_number_end(const char *src, size_t i, bool *flt) {
 }
 
 /* number := digits ['.' digits] [('e'|'E') ['+'|'-'] digits]; underscores
- * are dropped. An int literal must fit in 64 bits: no silent saturation. */
+ * are dropped. An int literal past 64 bits keeps its digits in `str` (a
+ * Python int of any size, runtime/bigint.c) and INT64_MAX in `i`. */
 static JTok jl_number(PcCtx *c, const char *src, size_t *pos, JTok t) {
   bool flt;
   size_t end = jl_number_end(src, *pos, &flt), n = 0;
@@ -99,9 +100,11 @@ static JTok jl_number(PcCtx *c, const char *src, size_t *pos, JTok t) {
   errno = 0;
   t.i = strtoll(buf, NULL, 10);
   if (errno == ERANGE) {
-    t.kind = JT_ERR;
-    t.str = pc_sprintf(c, "the integer %.*s%s does not fit in 64 bits (big integers are not supported by playc yet)",
-                       n > 64 ? 64 : (int)n, buf, n > 64 ? "..." : "");
+    size_t z = 0; /* "007" is no literal Jinja reads, but strip zeros all the same */
+    while (z + 1 < n && buf[z] == '0')
+      z++;
+    t.str = buf + z;
+    t.slen = n - z;
   }
   return t;
 }

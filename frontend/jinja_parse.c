@@ -239,6 +239,8 @@ static JExpr *jp_primary(JP *p) {
     e = jp_new(p, t.kind == JT_INT ? J_INT : J_FLOAT, t.off);
     e->i = t.i;
     e->f = t.f;
+    if (t.kind == JT_INT && t.str) /* past 64 bits: its digits */
+      e->s = t.str, e->slen = t.slen;
     jp_next(p);
     return e;
   }

@@ -49,12 +49,19 @@ static void y_anchor(YLoad *y, const yaml_char_t *anchor, FeNode *n) {
   pc_map_put(y->c, &y->anchors, name, strlen(name), n);
 }
 
-/* PyYAML reads an int of any size; playc's are 64-bit: an error, never a
- * silently different value or type. */
-static void y_int_too_big(YLoad *y, const FeNode *n, FeY11Scalar r) {
-  if (r.int_too_big)
-    pc_error_at(y->c, n->loc, "the integer %.*s%s does not fit in 64 bits (big integers are not supported by playc yet)",
-                (int)(n->len > 64 ? 64 : n->len), n->text, n->len > 64 ? "..." : "");
+/* PyYAML reads an int of any size: one past 64 bits keeps its decimal
+ * digits (FeNode.digits; a Python int at run time, runtime/bigint.c) and its
+ * value saturated in i, as the runtime's big ints do. */
+static void y_int_too_big(YLoad *y, FeNode *n, FeY11Scalar *r) {
+  if (!r->int_too_big)
+    return;
+  char *d = fe_yaml11_int_digits(n->text, n->len);
+  if (!d)
+    PC_UNREACHABLE();
+  n->digits = pc_strdup(y->c, d);
+  free(d);
+  r->type = FE_Y11_INT;
+  r->i = n->digits[0] == '-' ? INT64_MIN : INT64_MAX;
 }
 
 /* Vault text (an inline `!vault` value, or a whole file) checked without
@@ -95,15 +102,17 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
     const char *t = tag + 18;
     FeY11Scalar r = fe_yaml11_resolve(n->text, n->len);
     if (strcmp(t, "str") != 0) {
-      y_int_too_big(y, n, r);
+      y_int_too_big(y, n, &r);
       n->stype = (FeScalarType)r.type;
       n->b = r.b, n->i = r.i, n->f = r.f;
-      if (strcmp(t, "float") == 0 && r.type == FE_Y11_INT)
-        n->stype = FE_T_FLOAT, n->f = (double)r.i;
+      if (strcmp(t, "float") == 0 && r.type == FE_Y11_INT) {
+        n->stype = FE_T_FLOAT, n->f = n->digits ? strtod(n->digits, NULL) : (double)r.i;
+        n->digits = NULL;
+      }
     }
   } else if (plain) {
     FeY11Scalar r = fe_yaml11_resolve(n->text, n->len);
-    y_int_too_big(y, n, r);
+    y_int_too_big(y, n, &r);
     n->stype = (FeScalarType)r.type;
     n->b = r.b, n->i = r.i, n->f = r.f;
   }

@@ -4,11 +4,13 @@
  * runtime so a scalar means the same thing at compile time and at run time.
  * The regular expressions of PyYAML's resolver are written out by hand here:
  * bool, null, int (0b, 0x, 0-octal, decimal, sexagesimal, underscores) and
- * float (needs a dot; .inf/.nan; sexagesimal). Pure functions, no allocation.
+ * float (needs a dot; .inf/.nan; sexagesimal). Pure functions, no allocation,
+ * except the digits of an int past 64 bits (fe_yaml11_int_digits).
  */
 #include "yaml11.h"
 
 #include <math.h>
+#include <openssl/bn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,4 +219,50 @@ FeY11Scalar fe_yaml11_resolve(const char *s, size_t len) {
     r.type = FE_Y11_STR;
   }
   return r;
+}
+
+/* Accumulates the digits of s[0..len) (skipping '_') in base `base` into x. */
+static bool y11_bn_accum(BIGNUM *x, const char *s, size_t len, int base) {
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '_')
+      continue;
+    int d = (s[i] >= '0' && s[i] <= '9') ? s[i] - '0' : (s[i] | 32) - 'a' + 10;
+    if (!BN_mul_word(x, (BN_ULONG)base) || !BN_add_word(x, (BN_ULONG)d))
+      return false;
+  }
+  return true;
+}
+
+char *fe_yaml11_int_digits(const char *s, size_t len) {
+  bool neg = len && s[0] == '-', ok = true;
+  if (len && (s[0] == '-' || s[0] == '+'))
+    s++, len--;
+  BIGNUM *x = BN_new();
+  if (!x)
+    return NULL;
+  if (len > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'x')) {
+    ok = y11_bn_accum(x, s + 2, len - 2, s[1] == 'b' ? 2 : 16);
+  } else if (len > 1 && s[0] == '0') {
+    ok = y11_bn_accum(x, s + 1, len - 1, 8);
+  } else { /* decimal, or sexagesimal parts in base 60 */
+    size_t i = 0;
+    while (i < len && s[i] != ':')
+      i++;
+    ok = y11_bn_accum(x, s, i, 10);
+    while (ok && i < len) {
+      size_t j = ++i;
+      while (j < len && s[j] != ':')
+        j++;
+      BN_ULONG part = 0;
+      for (size_t k = i; k < j; k++)
+        part = part * 10 + (BN_ULONG)(s[k] - '0');
+      ok = BN_mul_word(x, 60) && BN_add_word(x, part);
+      i = j;
+    }
+  }
+  BN_set_negative(x, neg);
+  char *dec = ok ? BN_bn2dec(x) : NULL, *out = dec ? strdup(dec) : NULL;
+  OPENSSL_free(dec);
+  BN_free(x);
+  return out;
 }

@@ -2,7 +2,7 @@
  * yaml11.h — YAML 1.1 plain-scalar resolution as PyYAML's SafeLoader does it
  * (the loader Ansible uses): shared by the compiler (frontend/yaml.c) and the
  * runtime (run-time YAML data: inventories, -e @file.yml), so both read a
- * scalar the same way. Pure function, no allocation.
+ * scalar the same way. Pure functions; only fe_yaml11_int_digits allocates.
  */
 #ifndef PLAYC_YAML11_H
 #define PLAYC_YAML11_H
@@ -29,5 +29,10 @@ typedef struct FeY11Scalar {
  * dot; .inf, .nan, exponents), else str. An int that does not fit in 64 bits
  * resolves as str with int_too_big set. */
 FeY11Scalar fe_yaml11_resolve(const char *s, size_t len);
+
+/* The decimal digits (a '-' first when negative; malloc'd, the caller frees)
+ * of plain scalar `s`, which fe_yaml11_resolve found int_too_big: PyYAML's
+ * int of any size, computed with OpenSSL's BIGNUM. */
+char *fe_yaml11_int_digits(const char *s, size_t len);
 
 #endif

@@ -21,10 +21,14 @@ typedef struct Fold {
   PcCtx *c;
 } Fold;
 
-static bool fd_const(const IrExpr *e, IrType t) { return e->op == IR_CONST && e->type == t; }
+/* A constant of type t; an int past 64 bits (its digits in s) is left to
+ * the runtime's big integers (runtime/bigint.c), never folded in 64 bits. */
+static bool fd_const(const IrExpr *e, IrType t) {
+  return e->op == IR_CONST && e->type == t && !(t == TY_INT && e->s);
+}
 
 static void fd_to_int(IrExpr *e, int64_t v) {
-  e->op = IR_CONST, e->type = TY_INT, e->i = v, e->nkids = 0;
+  e->op = IR_CONST, e->type = TY_INT, e->i = v, e->s = NULL, e->slen = 0, e->nkids = 0;
 }
 static void fd_to_bool(IrExpr *e, bool v) {
   e->op = IR_CONST, e->type = TY_BOOL, e->b = v, e->nkids = 0;
@@ -79,7 +83,7 @@ static void fd_binop(IrExpr *e) {
 static bool fd_text(const IrExpr *e) { return e->op == IR_CONST && (e->type == TY_STR || e->type == TY_INT); }
 
 static void fd_add_text(Fold *f, PcBuf *b, const IrExpr *e) {
-  if (e->type == TY_STR)
+  if (e->type == TY_STR || e->s) /* a string, or an int's digits past 64 bits */
     pc_buf_add(f->c, b, e->s ? e->s : "", e->s ? e->slen : 0);
   else
     pc_buf_adds(f->c, b, pc_sprintf(f->c, "%lld", (long long)e->i));

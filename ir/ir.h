@@ -119,7 +119,8 @@ struct IrExpr {
   int32_t id;       /* root number (function expr_<id>), -1 for sub-exprs */
   int32_t binop;    /* IR_BINOP: an RtBinOp (runtime/playc.h) */
   const char *name; /* IR_VAR (b: out of sight, always undefined), IR_GETATTR, IR_FILTER, IR_TEST */
-  /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR) */
+  /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR); an
+   * int past 64 bits has its decimal digits in s/slen (i: INT64_MAX), boxed at run time */
   bool b;
   int32_t nkids;
   int64_t i;

@@ -551,13 +551,24 @@ static IrExpr *lw_jcall_builtin(Lw *l, const JExpr *j) {
 }
 
 /* A method call `x.name(args)`: checked against methods.def by name (the
- * receiver's type is checked by types.c); kids: receiver, args, kwargs. */
+ * receiver's type is checked by types.c); kids: receiver, args, kwargs. A
+ * name two receivers share is checked against the first row its positional
+ * arguments fit (d.pop(k, default) is dict's, xs.pop() list's). */
 static IrExpr *lw_method(Lw *l, const JExpr *j) {
   const JExpr *callee = j->kids[0];
   const IrMethodInfo *m = NULL;
-  for (const IrMethodInfo *t = lw_methods; t->name && !m; t++)
-    if (strcmp(t->name, callee->name) == 0)
+  int npos = j->nkids - 1 - j->nkw;
+  for (const IrMethodInfo *t = lw_methods; t->name; t++) {
+    if (strcmp(t->name, callee->name) != 0)
+      continue;
+    RtSig sig;
+    rt_sig_parse(t->sig, &sig);
+    bool fits = npos >= t->req && (npos <= sig.npos || sig.varargs);
+    if (!m || fits)
       m = t;
+    if (fits)
+      break;
+  }
   IrExpr *e = ir_expr_new(l->c, IR_METHOD, TY_UNDEF, j->loc);
   e->name = m ? m->name : callee->name;
   if (!m)
@@ -744,7 +755,10 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
   switch (j->kind) {
   case J_NONE: return ir_expr_new(l->c, IR_CONST, TY_NONE, j->loc);
   case J_BOOL: e = ir_expr_new(l->c, IR_CONST, TY_BOOL, j->loc); e->b = j->b; return e;
-  case J_INT: e = ir_expr_new(l->c, IR_CONST, TY_INT, j->loc); e->i = j->i; return e;
+  case J_INT: /* past 64 bits: the digits in s */
+    e = ir_expr_new(l->c, IR_CONST, TY_INT, j->loc);
+    e->i = j->i, e->s = j->s, e->slen = j->slen;
+    return e;
   case J_FLOAT: e = ir_expr_new(l->c, IR_CONST, TY_FLOAT, j->loc); e->f = j->f; return e;
   case J_STR: return lw_const_str(l, j->s, j->slen, j->loc);
   case J_NAME: return lw_name(l, j->name, j->loc, l->tlocals.len);
@@ -1548,7 +1562,10 @@ static IrExpr *lw_node_new(Lw *l, const FeNode *n) {
     switch (n->stype) {
     case FE_T_NULL: return ir_expr_new(l->c, IR_CONST, TY_NONE, n->loc);
     case FE_T_BOOL: e = ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc); e->b = n->b; return e;
-    case FE_T_INT: e = ir_expr_new(l->c, IR_CONST, TY_INT, n->loc); e->i = n->i; return e;
+    case FE_T_INT: /* past 64 bits: its digits (IrExpr.s) */
+      e = ir_expr_new(l->c, IR_CONST, TY_INT, n->loc);
+      e->i = n->i, e->s = n->digits, e->slen = n->digits ? strlen(n->digits) : 0;
+      return e;
     case FE_T_FLOAT: e = ir_expr_new(l->c, IR_CONST, TY_FLOAT, n->loc); e->f = n->f; return e;
     case FE_T_STR:
       if (n->unsafe) { /* `!unsafe`: the text as it is, never templated */
@@ -1565,8 +1582,10 @@ static IrExpr *lw_node_new(Lw *l, const FeNode *n) {
   }
   e = ir_expr_new(l->c, n->kind == FE_SEQ ? IR_LIST : IR_DICT, TY_UNDEF, n->loc);
   for (int i = 0; i < n->n; i++) {
-    if (n->kind == FE_MAP) {
-      ir_expr_add_kid(l->c, e, lw_const_str(l, n->keys[i]->text, n->keys[i]->len, n->keys[i]->loc));
+    if (n->kind == FE_MAP) { /* a plain 80, 1.5, true, ~ key keeps its type, as PyYAML's */
+      const FeNode *k = n->keys[i];
+      bool typed = k->kind == FE_SCALAR && k->stype != FE_T_STR && k->stype != FE_T_VAULT;
+      ir_expr_add_kid(l->c, e, typed ? lw_node_new(l, k) : lw_const_str(l, k->text, k->len, k->loc));
       ir_expr_add_kid(l->c, e, lw_node(l, n->vals[i]));
     } else {
       ir_expr_add_kid(l->c, e, lw_node(l, n->items[i]));
@@ -2325,7 +2344,12 @@ static void lw_py_str(FILE *b, const FeNode *n, bool top) {
   switch (n->stype) {
   case FE_T_NULL: fputs("None", b); break;
   case FE_T_BOOL: fputs(n->b ? "True" : "False", b); break;
-  case FE_T_INT: fprintf(b, "%lld", (long long)n->i); break;
+  case FE_T_INT:
+    if (n->digits)
+      fputs(n->digits, b);
+    else
+      fprintf(b, "%lld", (long long)n->i);
+    break;
   case FE_T_FLOAT: {
     char s[64];
     for (int p = 1; p <= 17; p++) { /* the shortest text that reads back */

@@ -162,7 +162,12 @@ static void pr_const(PrOut *f, const IrExpr *e, bool json) {
   switch (e->type) {
   case TY_NONE: o_s(f, json ? "null" : "none"); break;
   case TY_BOOL: o_s(f, e->b ? "true" : "false"); break;
-  case TY_INT: o_f(f, "%lld", (long long)e->i); break;
+  case TY_INT:
+    if (e->s) /* past 64 bits */
+      o_f(f, "%.*s", (int)e->slen, e->s);
+    else
+      o_f(f, "%lld", (long long)e->i);
+    break;
   case TY_FLOAT: pr_float(f, e->f, json); break;
   case TY_STR: pr_str(f, e->s, e->slen); break;
   default: o_s(f, "?"); break;

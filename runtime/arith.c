@@ -3,7 +3,7 @@
  * arith.h for the contract). The float rules are transcriptions of CPython
  * 3.11's floatobject.c (float_rem, _float_div_mod, float_pow), the int rules
  * of longobject.c restricted to 64 bits: an int result that needs more bits
- * is an OverflowError here where Python would grow a big integer. int / int
+ * is RT_ARITH_OVERFLOW here, and the runtime's bigint.c computes it. int / int
  * is correctly rounded like long_true_divide, through a 128-bit quotient with
  * a sticky bit.
  *
@@ -44,8 +44,7 @@ static RtArithErr ar_fail(RtArithErr e, char *msg, size_t n, const char *fmt, ..
 
 static RtArithErr ar_int_overflow(int32_t op, int64_t a, int64_t b, char *msg, size_t n) {
   return ar_fail(RT_ARITH_OVERFLOW, msg, n,
-                 "integer overflow: the result of %lld %s %lld does not fit in 64 bits "
-                 "(playc has no big integers)",
+                 "integer overflow: the result of %lld %s %lld does not fit in 64 bits",
                  (long long)a, op_sym[op], (long long)b);
 }
 
@@ -294,8 +293,7 @@ RtArithErr rt_arith_neg(RtNum a, RtNum *out, char *msg, size_t msgsize) {
   }
   if (a.i == INT64_MIN)
     return ar_fail(RT_ARITH_OVERFLOW, msg, msgsize,
-                   "integer overflow: the result of -(%lld) does not fit in 64 bits "
-                   "(playc has no big integers)",
+                   "integer overflow: the result of -(%lld) does not fit in 64 bits",
                    (long long)a.i);
   *out = rt_num_int(-a.i);
   return RT_ARITH_OK;
@@ -420,7 +418,7 @@ RtArithErr rt_arith_parse_int(const char *s, size_t len, int base, int64_t *out,
     goto bad;
   if (overflow)
     return ar_fail(RT_ARITH_OVERFLOW, msg, msgsize,
-                   "integer overflow: int(%s) does not fit in 64 bits (playc has no big integers)",
+                   "integer overflow: int(%s) does not fit in 64 bits",
                    lit);
   *out = neg ? (int64_t)(0 - v) : (int64_t)v;
   return RT_ARITH_OK;
@@ -508,7 +506,7 @@ RtArithErr rt_arith_float_to_int(double f, int64_t *out, char *msg, size_t msgsi
     char t[40];
     ar_float_text(t, sizeof t, f);
     return ar_fail(RT_ARITH_OVERFLOW, msg, msgsize,
-                   "integer overflow: int(%s) does not fit in 64 bits (playc has no big integers)",
+                   "integer overflow: int(%s) does not fit in 64 bits",
                    t);
   }
   *out = (int64_t)f;

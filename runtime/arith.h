@@ -9,10 +9,10 @@
  * correctly rounded quotient, float ** follows CPython's float_pow special
  * cases, int vs float comparisons are exact. Where Python raises, the error
  * carries Python's exception class and text ("integer division or modulo by
- * zero"). Where Python would answer with a value playc cannot represent (an
- * int past 64 bits: Python has big integers, playc does not yet; a complex
- * number), the operation fails with an OverflowError/ValueError saying so —
- * never a wrapped or saturated value. Output sizes driven by a number (string
+ * zero"). An int result past 64 bits is RT_ARITH_OVERFLOW here, never a
+ * wrapped or saturated value: the runtime then redoes the operation on big
+ * integers (runtime/bigint.c) and constant folding leaves it to the runtime.
+ * A complex result fails with a ValueError saying playc has none. Output sizes driven by a number (string
  * and list repetition, and any later filter whose result grows with an
  * argument: range, center, indent, format widths) are checked against the
  * limits below with rt_arith_size, so a number cannot ask for unbounded work.

@@ -180,8 +180,14 @@ static RtValue *scalar(const yaml_event_t *ev) {
   case FE_Y11_BOOL: return rt_bool(r.b);
   case FE_Y11_INT: return rt_int(r.i);
   case FE_Y11_FLOAT: return rt_float(r.f);
-  default: return rt_str(s, n);
+  default: break;
   }
+  char *digits = r.int_too_big ? fe_yaml11_int_digits(s, n) : NULL;
+  if (!digits)
+    return rt_str(s, n);
+  RtValue *v = rt_int_text(digits, strlen(digits)); /* PyYAML's int of any size */
+  free(digits);
+  return v;
 }
 
 /* A merge key: a plain `<<` (or one tagged !!merge), as PyYAML resolves it. */
@@ -282,11 +288,10 @@ static RtValue *mapping(YamlCtx *y, yaml_event_t *start, int depth, uint64_t *we
                      rt_kind(k) == RT_LIST ? "list" : "dict");
     } else if (ok && merge) {
       ok = add_merge(y, &ke, merges, val);
-    } else if (ok) {
-      RtBuf kb = {0};
-      rt_render_str(&kb, k);
-      rt_dict_put(own, kb.data ? kb.data : "", kb.len, rt_incref(val));
-      rt_buf_free(&kb);
+    } else if (ok) { /* a plain 80, 1.5, true, ~ key keeps its type, as PyYAML's */
+      RtValue *key = rt_dict_key_encode(k);
+      rt_dict_put_key(own, key, rt_incref(val));
+      rt_decref(key);
     }
     if (ok && (*weight += kw + vw) > YAML_MAX_WEIGHT)
       ok = yaml_fail(y, &start->start_mark,
@@ -305,12 +310,10 @@ static RtValue *mapping(YamlCtx *y, yaml_event_t *start, int depth, uint64_t *we
     for (size_t m = 0; m < rt_len(merges); m++) {
       const RtValue *d = rt_list_at(merges, m);
       for (size_t i = 0; i < d->u.dict.len; i++)
-        rt_dict_put(result, d->u.dict.ents[i].key->u.str.s, d->u.dict.ents[i].key->u.str.len,
-                    rt_incref(d->u.dict.ents[i].val));
+        rt_dict_put_key(result, d->u.dict.ents[i].key, rt_incref(d->u.dict.ents[i].val));
     }
     for (size_t i = 0; i < own->u.dict.len; i++)
-      rt_dict_put(result, own->u.dict.ents[i].key->u.str.s, own->u.dict.ents[i].key->u.str.len,
-                  rt_incref(own->u.dict.ents[i].val));
+      rt_dict_put_key(result, own->u.dict.ents[i].key, rt_incref(own->u.dict.ents[i].val));
   }
   remember(y, start->data.mapping_start.anchor, result, *weight);
 done:
@@ -626,11 +629,23 @@ static RtValue *lit_number(Lit *l) {
     return rt_float(neg ? -f : f);
   }
   int64_t i;
-  if (neg && num == start + 1) /* "-9223372036854775808" fits as a whole */
-    return rt_arith_parse_int(start, (size_t)(l->p - start), 0, &i, NULL, 0) ? NULL : rt_int(i);
-  if (rt_arith_parse_int(num, n, 0, &i, NULL, 0) != RT_ARITH_OK || (neg && i == INT64_MIN))
+  const char *from = neg && num == start + 1 ? start : num; /* "-5" whole; "- 5" negated */
+  RtArithErr e = rt_arith_parse_int(from, (size_t)(l->p - from), 0, &i, NULL, 0);
+  if (e == RT_ARITH_OVERFLOW) { /* an int past 64 bits */
+    RtValue *big = rt_bigint_parse(from, (size_t)(l->p - from), 0);
+    if (!rt_is_error(big) && neg && from != start) {
+      RtValue *r = rt_neg(big, NULL);
+      rt_decref(big);
+      big = r;
+    }
+    if (!rt_is_error(big))
+      return big;
+    rt_decref(big);
     return NULL;
-  return rt_int(neg ? -i : i);
+  }
+  if (e != RT_ARITH_OK || (neg && from != start && i == INT64_MIN))
+    return NULL;
+  return rt_int(neg && from != start ? -i : i);
 }
 
 static RtValue *lit_value(Lit *l, int depth) {

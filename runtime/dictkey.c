@@ -26,10 +26,12 @@ static bool canon(RtBuf *b, const RtValue *v) {
   switch (rt_kind(v)) {
   case RT_NONE: rt_buf_puts(b, "None"); return true;
   case RT_BOOL: rt_buf_putc(b, v->u.b ? '1' : '0'); return true;
-  case RT_INT: rt_buf_printf(b, "%lld", (long long)v->u.i); return true;
+  case RT_INT: rt_buf_intval(b, v); return true;
   case RT_FLOAT:
     if (v->u.f == floor(v->u.f) && fabs(v->u.f) < 9e18) /* 1.0 is 1; -0.0 is 0 */
       rt_buf_printf(b, "%lld", (long long)v->u.f);
+    else if (v->u.f == floor(v->u.f) && isfinite(v->u.f)) /* 1e19 is the int 10**19 */
+      rt_bigint_canon_double(b, v->u.f);
     else
       rt_render_repr(b, v);
     return true;
@@ -112,4 +114,64 @@ RtValue *rt_dict_get_value(const RtValue *d, RtValue *k) {
   RtValue *v = rt_kind(key) == RT_STR ? rt_dict_get_n(d, key->u.str.s, key->u.str.len) : NULL;
   rt_decref(key);
   return v;
+}
+
+/* Python's `a < b` of two keys as programs see them: plain strings by
+ * code points (their UTF-8 bytes order alike), other keys through the
+ * runtime's comparison. A TypeError (NULL *err before) is left in *err. */
+static bool key_less(const RtValue *ka, const RtValue *kb, RtValue *va, RtValue *vb, RtValue **err) {
+  if (!va && !vb) {
+    size_t n = ka->u.str.len < kb->u.str.len ? ka->u.str.len : kb->u.str.len;
+    int c = memcmp(ka->u.str.s, kb->u.str.s, n);
+    return c ? c < 0 : ka->u.str.len < kb->u.str.len;
+  }
+  RtValue *r = rt_binop(RT_OP_LT, va ? va : (RtValue *)ka, vb ? vb : (RtValue *)kb, NULL);
+  bool lt = rt_kind(r) == RT_BOOL && r->u.b;
+  if (rt_is_error(r) && !*err)
+    *err = rt_incref(r);
+  rt_decref(r);
+  return lt;
+}
+
+/* Merge sort of positions [lo, hi) by key (stable, O(n log n) compares). */
+static void sort_positions(const RtDictEntry **ents, RtValue **vals, size_t *pos, size_t *tmp, size_t lo,
+                           size_t hi, RtValue **err) {
+  if (hi - lo < 2 || *err)
+    return;
+  size_t mid = lo + (hi - lo) / 2, i = lo, j = mid, k = lo;
+  sort_positions(ents, vals, pos, tmp, lo, mid, err);
+  sort_positions(ents, vals, pos, tmp, mid, hi, err);
+  while (i < mid && j < hi) {
+    size_t a = pos[i], b = pos[j];
+    tmp[k++] = key_less(ents[b]->key, ents[a]->key, vals[b], vals[a], err) ? pos[j++] : pos[i++];
+  }
+  while (i < mid)
+    tmp[k++] = pos[i++];
+  while (j < hi)
+    tmp[k++] = pos[j++];
+  memcpy(pos + lo, tmp + lo, (hi - lo) * sizeof *pos);
+}
+
+RtValue *rt_dict_sort_entries(const RtValue *d, const RtDictEntry **out) {
+  size_t n = d->u.dict.len;
+  const RtDictEntry **ents = rt_xcalloc(n + 1, sizeof *ents);
+  RtValue **vals = rt_xcalloc(n + 1, sizeof *vals), *err = NULL;
+  size_t *pos = rt_xcalloc(n + 1, sizeof *pos), *tmp = rt_xcalloc(n + 1, sizeof *tmp);
+  for (size_t i = 0; i < n; i++) {
+    ents[i] = &d->u.dict.ents[i];
+    pos[i] = i;
+    if (rt_dict_key_encoded(ents[i]->key))
+      vals[i] = rt_dict_key_value(ents[i]->key);
+  }
+  /* Python's sort compares neighbours first: keys that do not order (1 and
+   * 'a', None and anything) are its TypeError before any sorting */
+  for (size_t i = 1; i < n && !err && (vals[i] || vals[i - 1]); i++)
+    key_less(ents[i]->key, ents[i - 1]->key, vals[i], vals[i - 1], &err);
+  sort_positions(ents, vals, pos, tmp, 0, n, &err);
+  for (size_t i = 0; i < n; i++) {
+    out[i] = ents[pos[i]];
+    rt_decref(vals[i]);
+  }
+  free(ents), free(vals), free(pos), free(tmp);
+  return err;
 }

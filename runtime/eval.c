@@ -471,7 +471,7 @@ static RtValue *ev_expr(Ev *ev, const JExpr *j) {
   switch (j->kind) {
   case J_NONE: return rt_none();
   case J_BOOL: return rt_bool(j->b);
-  case J_INT: return rt_int(j->i);
+  case J_INT: return j->s ? rt_int_text(j->s, j->slen) : rt_int(j->i);
   case J_FLOAT: return rt_float(j->f);
   case J_STR: return rt_str(j->s, j->slen);
   case J_NAME: return ev_name(ev, j->name);

@@ -53,8 +53,8 @@ RtValue *rt_f_bool(RtFArgs *a) {
 
 /* Jinja's do_int: int(value, base) for a string, int(value) otherwise; on
  * TypeError/ValueError, int(float(value)); failing that, the default. An
- * OverflowError (infinity, or a number past 64 bits) is not caught, as in
- * Jinja. */
+ * OverflowError (infinity) is not caught, as in Jinja. A result past 64 bits
+ * is a big int (bigint.c). */
 RtValue *rt_f_int(RtFArgs *a) {
   RtValue *def = a->p[0], *basev = a->p[1], *v = a->base;
   int radix = 10;
@@ -68,11 +68,19 @@ RtValue *rt_f_int(RtFArgs *a) {
   case RT_INT: return rt_incref(v);
   case RT_BOOL: return rt_int(v->u.b);
   case RT_FLOAT:
-    e = rt_arith_float_to_int(v->u.f, &i, msg, sizeof msg);
+    f = v->u.f;
+    e = rt_arith_float_to_int(f, &i, msg, sizeof msg);
     break;
   case RT_STR:
     if (radix >= 0)
       e = rt_arith_parse_int(v->u.str.s, v->u.str.len, radix, &i, msg, sizeof msg);
+    if (e == RT_ARITH_OVERFLOW) { /* valid digits past 64 bits */
+      RtValue *big = rt_bigint_parse(v->u.str.s, v->u.str.len, radix);
+      if (!rt_is_error(big) || big->u.err.exc != RT_EXC_VALUE)
+        return big;
+      rt_decref(big); /* past 4300 digits: a ValueError, int(float(value)) next */
+      e = RT_ARITH_VALUE;
+    }
     if (e == RT_ARITH_VALUE &&
         rt_arith_parse_float(v->u.str.s, v->u.str.len, &f, NULL, 0) == RT_ARITH_OK)
       e = rt_arith_float_to_int(f, &i, msg, sizeof msg);
@@ -81,6 +89,8 @@ RtValue *rt_f_int(RtFArgs *a) {
   }
   if (e == RT_ARITH_OK)
     return rt_int(i);
+  if (e == RT_ARITH_OVERFLOW && isfinite(f))
+    return rt_bigint_from_double(f);
   if (e != RT_ARITH_VALUE)
     return rt_arith_error(e, msg);
   return def ? rt_incref(def) : rt_int(0);
@@ -89,7 +99,7 @@ RtValue *rt_f_int(RtFArgs *a) {
 /* Python's float(v), or false (TypeError or ValueError). */
 static bool to_double(const RtValue *v, double *out) {
   switch (rt_kind(v)) {
-  case RT_BOOL: case RT_INT: *out = (double)rt_as_int(v); return true;
+  case RT_BOOL: case RT_INT: *out = rt_as_float(v); return true;
   case RT_FLOAT: *out = v->u.f; return true;
   case RT_STR: return rt_arith_parse_float(v->u.str.s, v->u.str.len, out, NULL, 0) == RT_ARITH_OK;
   default: return false;
@@ -98,12 +108,17 @@ static bool to_double(const RtValue *v, double *out) {
 
 RtValue *rt_f_float(RtFArgs *a) {
   double f;
+  if (rt_is_big(a->base)) /* OverflowError: not caught by Jinja */
+    return rt_bigint_float(a->base);
   if (to_double(a->base, &f))
     return rt_float(f);
   return a->p[0] ? rt_incref(a->p[0]) : rt_float(0.0);
 }
 
 RtValue *rt_f_string(RtFArgs *a) {
+  RtValue *too_long = rt_bigint_str_error(a->base); /* str() of an int past 4300 digits */
+  if (too_long)
+    return too_long;
   RtValue *s = rt_to_str(a->base);
   if (s == a->base) { /* a new value, so that its mark is its own */
     rt_decref(s);
@@ -171,8 +186,8 @@ RtValue *rt_f_abs(RtFArgs *a) {
     return rt_float(fabs(v->u.f));
   if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL) {
     int64_t i = rt_as_int(v);
-    if (i == INT64_MIN)
-      return rt_arith_error(RT_ARITH_OVERFLOW, "int too large: abs() of the smallest 64-bit integer");
+    if (rt_is_big(v) || i == INT64_MIN)
+      return rt_bigint_abs(v);
     return rt_int(i < 0 ? -i : i);
   }
   return rt_type_error("bad operand type for abs(): '%s'", rt_type_name(v));
@@ -195,6 +210,40 @@ static double py_round(double x, int64_t n) {
   return strtod(buf, NULL) * p;
 }
 
+/* round of a big int: `common` as Python's round(int, n) (halves to even),
+ * ceil/floor as Ansible's math.ceil(v * 10**n) / 10**n. */
+static RtValue *round_big(RtValue *v, int64_t prec, const char *method) {
+  if (strcmp(method, "common") == 0) {
+    if (prec >= 0)
+      return rt_incref(v);
+    RtValue *ten = rt_int(10), *e = rt_int(-prec), *p = rt_binop(RT_OP_POW, ten, e, NULL);
+    RtValue *q = rt_binop(RT_OP_FLOORDIV, v, p, NULL), *r = rt_binop(RT_OP_MOD, v, p, NULL);
+    RtValue *two = rt_int(2), *r2 = rt_binop(RT_OP_MUL, r, two, NULL), *res;
+    /* q*p is the value rounded down; 2r against p decides, a tie goes to even q */
+    RtValue *gt = rt_binop(RT_OP_GT, r2, p, NULL), *eq = rt_binop(RT_OP_EQ, r2, p, NULL);
+    RtValue *odd = rt_binop(RT_OP_MOD, q, two, NULL);
+    bool up = !rt_is_error(gt) && rt_kind(gt) == RT_BOOL &&
+              (rt_as_bool(gt) || (rt_as_bool(eq) && rt_kind(odd) == RT_INT && rt_as_int(odd) == 1));
+    RtValue *one = rt_int(1), *q2 = up ? rt_binop(RT_OP_ADD, q, one, NULL) : rt_incref(q);
+    res = rt_is_error(p) ? rt_incref(p) : rt_binop(RT_OP_MUL, q2, p, NULL);
+    RtValue *tmp[] = {ten, e, p, q, r, two, r2, gt, eq, odd, one, q2};
+    for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++)
+      rt_decref(tmp[i]);
+    return res;
+  }
+  if (prec >= 0) { /* v * 10**n is exact, its ceil too: the division decides */
+    RtValue *one = rt_int(1), *r = rt_bigint_binop(RT_OP_DIV, v, one);
+    rt_decref(one);
+    return r;
+  }
+  double x;
+  if (!rt_bigint_to_double(v, &x))
+    return rt_error_exc(RT_EXC_OVERFLOW, "int too large to convert to float");
+  double p = pow(10.0, (double)prec), y = x * p;
+  y = method[0] == 'c' ? ceil(y) : floor(y);
+  return rt_float(y / p);
+}
+
 RtValue *rt_f_round(RtFArgs *a) {
   int64_t prec = 0;
   if (a->p[0] && !rt_arg_int(a->p[0], &prec))
@@ -207,6 +256,8 @@ RtValue *rt_f_round(RtFArgs *a) {
     return rt_type_error(method[1] == 'o' ? "type %s doesn't define __round__ method"
                                           : "must be real number, not %s",
                          rt_type_name(v));
+  if (rt_is_big(v))
+    return round_big(v, prec, method);
   if (strcmp(method, "common") == 0) {
     if (rt_kind(v) != RT_FLOAT) { /* round(int, n) is an int */
       int64_t i = rt_as_int(v);
@@ -224,7 +275,7 @@ RtValue *rt_f_round(RtFArgs *a) {
     }
     return rt_float(py_round(v->u.f, prec));
   }
-  double x = rt_kind(v) == RT_FLOAT ? v->u.f : (double)rt_as_int(v);
+  double x = rt_kind(v) == RT_FLOAT ? v->u.f : rt_as_float(v);
   double p = pow(10.0, (double)prec), y = x * p;
   if (!isfinite(y))
     return rt_error_exc(isnan(y) ? RT_EXC_VALUE : RT_EXC_OVERFLOW,
@@ -235,14 +286,18 @@ RtValue *rt_f_round(RtFArgs *a) {
 
 /* math's float argument: a number, else TypeError "must be real number". */
 static RtValue *math_arg(const RtValue *v, double *out) {
+  if (rt_is_big(v) && !rt_bigint_to_double(v, out))
+    return rt_error_exc(RT_EXC_OVERFLOW, "int too large to convert to float");
   if (rt_kind(v) == RT_FLOAT || rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL) {
-    *out = rt_kind(v) == RT_FLOAT ? v->u.f : (double)rt_as_int(v);
+    *out = rt_kind(v) == RT_FLOAT ? v->u.f : rt_as_float(v);
     return NULL;
   }
   return rt_type_error("must be real number, not %s", rt_type_name(v));
 }
 
 static RtValue *math_filter_error(const char *fn, RtValue *e) {
+  if (e->u.err.exc != RT_EXC_TYPE) /* Ansible wraps TypeErrors only (OverflowError passes) */
+    return e;
   RtValue *r = rt_type_error("%s() can only be used on numbers: %s", fn, e->u.err.msg);
   rt_decref(e);
   return r;
@@ -260,20 +315,34 @@ static bool py_log(double x, double *out) {
   return true;
 }
 
+/* loghelper for a number value: a big int through its exponent (math.log
+ * takes ints of any size); false for a math domain error. */
+static bool py_log_value(const RtValue *v, double x, bool ten, double *out) {
+  if (rt_is_big(v))
+    return rt_bigint_log(v, ten, out);
+  if (ten) {
+    if (x <= 0 && !isnan(x))
+      return false;
+    *out = log10(x);
+    return true;
+  }
+  return py_log(x, out);
+}
+
 RtValue *rt_f_log(RtFArgs *a) {
-  double x = 0, base = M_E;
-  RtValue *e = math_arg(a->base, &x);
-  if (!e && a->p[0])
-    e = math_arg(a->p[0], &base);
+  RtValue *bv = a->p[0];
+  double x = 0, base = M_E, lx, lb;
+  RtValue *e = rt_is_big(a->base) ? NULL : math_arg(a->base, &x);
+  if (!e && bv && !rt_is_big(bv))
+    e = math_arg(bv, &base);
   if (e)
     return math_filter_error("log", e);
-  if (base == 10) {
-    if (x <= 0 && !isnan(x))
-      return rt_error_exc(RT_EXC_VALUE, "math domain error");
-    return rt_float(log10(x));
-  }
-  double lx, lb;
-  if (!py_log(x, &lx) || !py_log(base, &lb))
+  bool ten = bv && !rt_is_big(bv) && base == 10; /* Ansible calls math.log10 */
+  if (!py_log_value(a->base, x, ten, &lx))
+    return rt_error_exc(RT_EXC_VALUE, "math domain error");
+  if (ten)
+    return rt_float(lx);
+  if (bv ? !py_log_value(bv, base, false, &lb) : !py_log(base, &lb))
     return rt_error_exc(RT_EXC_VALUE, "math domain error");
   if (lb == 0)
     return rt_error_exc(RT_EXC_ZERO_DIVISION, "float division by zero");
@@ -360,7 +429,7 @@ RtValue *rt_f_human_readable(RtFArgs *a) {
                          "'int'",
                          rt_type_name(size));
   }
-  sz = rt_kind(size) == RT_FLOAT ? size->u.f : (double)rt_as_int(size);
+  sz = rt_kind(size) == RT_FLOAT ? size->u.f : rt_as_float(size);
   size_t k;
   size_t n = sizeof size_ranges / sizeof *size_ranges;
   for (k = 0; k < n; k++) {

@@ -99,23 +99,17 @@ static void json_newline(RtBuf *b, const JsonOpts *o, int level) {
     rt_buf_puts(b, o->indent);
 }
 
-static int cmp_keys(const void *a, const void *b) {
-  const RtDictEntry *x = *(const RtDictEntry *const *)a, *y = *(const RtDictEntry *const *)b;
-  size_t n = x->key->u.str.len < y->key->u.str.len ? x->key->u.str.len : y->key->u.str.len;
-  int c = memcmp(x->key->u.str.s, y->key->u.str.s, n);
-  if (c)
-    return c;
-  return x->key->u.str.len < y->key->u.str.len ? -1 : x->key->u.str.len > y->key->u.str.len;
-}
-
-/* The entries of dict `d` in output order (sorted by key when asked). */
+/* The entries of dict `d` in output order: sorted by key as Python's
+ * sorted() orders them when asked, and in the dict's order when its keys
+ * do not compare (1 and 'b': PyYAML and pprint keep the order then). */
 static const RtDictEntry **dict_entries(const RtValue *d, bool sort) {
   size_t n = rt_len(d);
   const RtDictEntry **e = rt_xcalloc(n + 1, sizeof *e);
-  for (size_t i = 0; i < n; i++)
-    e[i] = &d->u.dict.ents[i];
-  if (sort)
-    qsort(e, n, sizeof *e, cmp_keys);
+  RtValue *err = sort ? rt_dict_sort_entries(d, e) : NULL;
+  if (!sort || err)
+    for (size_t i = 0; i < n; i++)
+      e[i] = &d->u.dict.ents[i];
+  rt_decref(err);
   return e;
 }
 
@@ -123,7 +117,7 @@ static RtValue *json_value(RtBuf *b, const RtValue *v, const JsonOpts *o, int le
   switch (rt_kind(v)) {
   case RT_NONE: rt_buf_puts(b, "null"); return NULL;
   case RT_BOOL: rt_buf_puts(b, v->u.b ? "true" : "false"); return NULL;
-  case RT_INT: rt_buf_printf(b, "%lld", (long long)v->u.i); return NULL;
+  case RT_INT: rt_buf_intval(b, v); return NULL;
   case RT_FLOAT: return json_float(b, v->u.f, o);
   case RT_STR: json_str(b, v->u.str.s, v->u.str.len, o->ensure_ascii); return NULL;
   case RT_LIST: {
@@ -151,7 +145,12 @@ static RtValue *json_value(RtBuf *b, const RtValue *v, const JsonOpts *o, int le
       rt_buf_puts(b, "{}");
       return NULL;
     }
-    const RtDictEntry **ents = dict_entries(v, o->sort_keys);
+    const RtDictEntry **ents = dict_entries(v, false);
+    RtValue *unordered = o->sort_keys ? rt_dict_sort_entries(v, ents) : NULL;
+    if (unordered) { /* json.dumps(sort_keys=True) of keys 1 and 'a': sorted()'s TypeError */
+      free(ents);
+      return unordered;
+    }
     rt_buf_putc(b, '{');
     for (size_t i = 0; i < rt_len(v); i++) {
       if (i)
@@ -431,6 +430,13 @@ static RtValue *jp_number(Jp *p) {
   int64_t n;
   char msg[200];
   RtArithErr e = rt_arith_parse_int(p->s + st, p->i - st, 10, &n, msg, sizeof msg);
+  if (e == RT_ARITH_OVERFLOW) { /* json reads an int of any size */
+    RtValue *big = rt_bigint_parse(p->s + st, p->i - st, 10);
+    if (!rt_is_error(big))
+      return big;
+    p->err = big;
+    return NULL;
+  }
   if (e) {
     p->err = rt_arith_error(e, msg);
     return NULL;
@@ -654,7 +660,12 @@ static char *ydump_scalar_text(const RtValue *v, const char **tag) {
   switch (rt_kind(v)) {
   case RT_NONE: *tag = "tag:yaml.org,2002:null"; return rt_xstrdup("null");
   case RT_BOOL: *tag = "tag:yaml.org,2002:bool"; return rt_xstrdup(v->u.b ? "true" : "false");
-  case RT_INT: *tag = "tag:yaml.org,2002:int"; return rt_xasprintf("%lld", (long long)v->u.i);
+  case RT_INT: {
+    *tag = "tag:yaml.org,2002:int";
+    RtBuf b = {0};
+    rt_buf_intval(&b, v);
+    return rt_buf_take(&b);
+  }
   case RT_FLOAT: {
     *tag = "tag:yaml.org,2002:float";
     double f = v->u.f;
@@ -699,34 +710,7 @@ static bool ydump_multiline(const char *s, size_t n) {
  * PyYAML then keeps the dict's order); keys that are all numbers (dict keys
  * 1, 2.5, True) sort by value. */
 static const RtDictEntry **yaml_entries(const RtValue *v, bool sort) {
-  size_t n = rt_len(v), enc = 0, num = 0;
-  for (size_t i = 0; i < n; i++)
-    if (rt_dict_key_encoded(v->u.dict.ents[i].key)) {
-      RtValue *k = rt_dict_key_value(v->u.dict.ents[i].key);
-      enc++;
-      num += rt_kind(k) == RT_INT || rt_kind(k) == RT_FLOAT || rt_kind(k) == RT_BOOL;
-      rt_decref(k);
-    }
-  if (!enc)
-    return dict_entries(v, sort);
-  const RtDictEntry **e = dict_entries(v, false);
-  if (!sort || num != n)
-    return e;
-  double *x = rt_xcalloc(n, sizeof *x);
-  for (size_t i = 0; i < n; i++) {
-    RtValue *k = rt_dict_key_value(e[i]->key);
-    x[i] = rt_kind(k) == RT_FLOAT ? k->u.f : (double)rt_as_int(k);
-    rt_decref(k);
-  }
-  for (size_t i = 1; i < n; i++) /* stable insertion sort: mappings are small */
-    for (size_t j = i; j > 0 && x[j - 1] > x[j]; j--) {
-      double t = x[j];
-      x[j] = x[j - 1], x[j - 1] = t;
-      const RtDictEntry *te = e[j];
-      e[j] = e[j - 1], e[j - 1] = te;
-    }
-  free(x);
-  return e;
+  return dict_entries(v, sort);
 }
 /* The yaml callback's cleaning of a block string: trailing whitespace
  * stripped, characters neither printable ASCII nor >= U+00A0 dropped, tabs

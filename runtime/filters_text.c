@@ -686,7 +686,7 @@ RtValue *rt_f_filesizeformat(RtFArgs *a) {
   double bytes;
   RtValue *v = a->base;
   if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL)
-    bytes = (double)rt_as_int(v);
+    bytes = rt_as_float(v);
   else if (rt_kind(v) == RT_FLOAT)
     bytes = v->u.f;
   else if (rt_kind(v) != RT_STR || rt_arith_parse_float(v->u.str.s, v->u.str.len, &bytes, NULL, 0) != RT_ARITH_OK)
@@ -889,7 +889,7 @@ RtValue *rt_f_strftime(RtFArgs *a) {
     bool ok = rt_kind(v) == RT_INT || rt_kind(v) == RT_FLOAT || rt_kind(v) == RT_BOOL ||
               (rt_kind(v) == RT_STR && rt_arith_parse_float(v->u.str.s, v->u.str.len, &sec, NULL, 0) == RT_ARITH_OK);
     if (rt_kind(v) == RT_INT || rt_kind(v) == RT_BOOL)
-      sec = (double)rt_as_int(v);
+      sec = rt_as_float(v);
     else if (rt_kind(v) == RT_FLOAT)
       sec = v->u.f;
     if (!ok) {
@@ -942,6 +942,39 @@ static void fmt_pad(RtBuf *b, const char *s, size_t len, int64_t width, bool lef
   if (left)
     for (int64_t i = n; i < width; i++)
       rt_buf_putc(b, ' ');
+}
+
+/* A %d/%x/%o conversion of an int past 64 bits (or of a float that is one,
+ * for %d), as Python's: sign, 0x/0o with '#', digits zero-padded to the
+ * precision, then to the width with '0'. False when `v` is no such number. */
+static bool fmt_big(RtBuf *b, const RtValue *v, char conv, int64_t width, int64_t prec, bool left,
+                    bool plus, bool space, bool alt, bool zero) {
+  RtValue *big = NULL;
+  if (rt_is_big(v))
+    big = rt_incref((RtValue *)v);
+  else if (rt_kind(v) == RT_FLOAT && strchr("diu", conv) && isfinite(v->u.f) &&
+           fabs(v->u.f) >= 9223372036854775808.0)
+    big = rt_bigint_from_double(v->u.f);
+  if (!big || !rt_is_big(big)) {
+    rt_decref(big);
+    return false;
+  }
+  RtBuf d = {0}, s = {0};
+  rt_bigint_magnitude(&d, big, conv);
+  rt_buf_puts(&s, big->u.i < 0 ? "-" : plus ? "+" : space ? " " : "");
+  if (alt && conv != 'd' && conv != 'i' && conv != 'u')
+    rt_buf_puts(&s, conv == 'o' ? "0o" : conv == 'x' ? "0x" : "0X");
+  int64_t ndig = prec > (int64_t)d.len ? prec : (int64_t)d.len;
+  if (zero && !left && width > (int64_t)s.len + ndig)
+    ndig = width - (int64_t)s.len;
+  for (int64_t k = (int64_t)d.len; k < ndig; k++)
+    rt_buf_putc(&s, '0');
+  rt_buf_add(&s, d.data, d.len);
+  fmt_pad(b, s.data, s.len, width, left, ' ');
+  rt_buf_free(&d);
+  rt_buf_free(&s);
+  rt_decref(big);
+  return true;
 }
 
 RtValue *rt_py_format(const char *fmt, size_t len, RtValue *args) {
@@ -1084,6 +1117,8 @@ RtValue *rt_py_format(const char *fmt, size_t len, RtValue *args) {
     if (zero && !left) *sp++ = '0';
     if (width >= 0) sp += snprintf(sp, 24, "%lld", (long long)width);
     if (prec >= 0) sp += snprintf(sp, 24, ".%lld", (long long)prec);
+    if (strchr("diuxXo", conv) && fmt_big(&b, val, conv, width, prec, left, plus, space, alt, zero))
+      continue;
     if (strchr("diuxXo", conv)) {
       int64_t n;
       if ((err = fmt_int(val, conv, &n)))
@@ -1111,7 +1146,7 @@ RtValue *rt_py_format(const char *fmt, size_t len, RtValue *args) {
       if (rt_kind(val) == RT_FLOAT)
         d = val->u.f;
       else if (rt_kind(val) == RT_INT || rt_kind(val) == RT_BOOL)
-        d = (double)rt_as_int(val);
+        d = rt_as_float(val);
       else {
         err = rt_type_error("must be real number, not %s", rt_type_name(val));
         break;

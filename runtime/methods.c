@@ -581,7 +581,16 @@ static RtValue *format_spec(RtBuf *out, RtValue *v, const char *spec, size_t sl)
       rt_buf_putc(&body, x < 0 ? '-' : sign);
     if (alt && type && type != 'd')
       rt_buf_printf(&body, "0%c", type);
-    if (type == 'b') {
+    if (rt_is_big(v)) { /* past 64 bits: BIGNUM's digits */
+      RtBuf m = {0};
+      rt_bigint_magnitude(&m, v, type ? type : 'd');
+      for (size_t d = 0; d < m.len; d++) {
+        if (comma && d && (m.len - d) % 3 == 0)
+          rt_buf_putc(&body, ',');
+        rt_buf_putc(&body, m.data[d]);
+      }
+      rt_buf_free(&m);
+    } else if (type == 'b') {
       char bits[65];
       int nb = 0;
       do

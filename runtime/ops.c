@@ -67,9 +67,13 @@ RtValue *rt_arith_error(RtArithErr e, const char *msg) {
 
 /* Arithmetic on two numbers (bools count as ints): runtime/arith.c decides. */
 static RtValue *arith(int op, RtValue *a, RtValue *b) {
+  if (rt_is_big(a) || rt_is_big(b))
+    return rt_bigint_binop(op, a, b);
   char msg[256];
   RtNum r;
   RtArithErr e = rt_arith_binop(op, rt_num_of(a), rt_num_of(b), &r, msg, sizeof msg);
+  if (e == RT_ARITH_OVERFLOW && rt_kind(a) != RT_FLOAT && rt_kind(b) != RT_FLOAT)
+    return rt_bigint_binop(op, a, b); /* an int result past 64 bits */
   return e ? rt_arith_error(e, msg) : num_value(r);
 }
 
@@ -103,7 +107,7 @@ enum { CMP_TYPES = 2, CMP_UNORDERED = 3 };
  * TypeError), CMP_UNORDERED when a NaN decides (every ordering is false). */
 static int compare(const RtValue *a, const RtValue *b) {
   if (is_num(a) && is_num(b)) {
-    int c = rt_arith_cmp(rt_num_of(a), rt_num_of(b));
+    int c = rt_is_big(a) || rt_is_big(b) ? rt_bigint_cmp(a, b) : rt_arith_cmp(rt_num_of(a), rt_num_of(b));
     return c == 2 ? CMP_UNORDERED : c;
   }
   if (rt_kind(a) == RT_STR && rt_kind(b) == RT_STR) {
@@ -155,6 +159,9 @@ RtValue *rt_binop(int32_t op, RtValue *a, RtValue *b, const RtLoc *loc) {
   static const char *const cmp_sym[] = {"==", "!=", "<", "<=", ">", ">="};
   switch (op) {
   case RT_OP_CONCAT: {
+    RtValue *too_long = rt_bigint_str_error(a);
+    if (too_long || (too_long = rt_bigint_str_error(b)))
+      return too_long;
     RtBuf s = {0};
     rt_render_str(&s, a);
     rt_render_str(&s, b);
@@ -202,6 +209,9 @@ RtValue *rt_binop(int32_t op, RtValue *a, RtValue *b, const RtLoc *loc) {
   if (op == RT_OP_ADD && rt_kind(a) == RT_LIST) /* list + tuple, tuple + 1 ... */
     return rt_type_error("can only concatenate %s (not \"%s\") to %s", type_name(a), type_name(b),
                          type_name(a));
+  if (op == RT_OP_MUL && ((rt_kind(a) == RT_STR || rt_kind(a) == RT_LIST) && rt_is_big(b)) +
+      ((rt_kind(b) == RT_STR || rt_kind(b) == RT_LIST) && rt_is_big(a)))
+    return rt_error_exc(RT_EXC_OVERFLOW, "cannot fit 'int' into an index-sized integer");
   if (op == RT_OP_MUL && (rt_kind(a) == RT_STR || rt_kind(a) == RT_LIST) && rt_kind(b) == RT_INT)
     return repeat(a, b->u.i);
   if (op == RT_OP_MUL && (rt_kind(b) == RT_STR || rt_kind(b) == RT_LIST) && rt_kind(a) == RT_INT)
@@ -229,6 +239,8 @@ RtValue *rt_neg(RtValue *a, const RtLoc *loc) {
   if (is_num(a)) {
     char msg[256];
     RtNum r;
+    if (rt_is_big(a) || (rt_kind(a) == RT_INT && a->u.i == INT64_MIN))
+      return rt_bigint_neg(a);
     RtArithErr ae = rt_arith_neg(rt_num_of(a), &r, msg, sizeof msg);
     return ae ? rt_arith_error(ae, msg) : num_value(r);
   }

@@ -341,6 +341,8 @@ RtValue *rt_none(void);
 RtValue *rt_bool(bool b);
 RtValue *rt_int(int64_t i);
 RtValue *rt_float(double f);
+/* The int whose decimal digits are s[0..len) (a literal past 64 bits). */
+RtValue *rt_int_text(const char *s, size_t len);
 /* A string from `len` bytes at `s` (copied; need not be NUL-terminated). */
 RtValue *rt_str(const char *s, size_t len);
 /* List builder: rt_list_new(n) then rt_list_push (takes `item`) n times. */

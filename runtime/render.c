@@ -105,7 +105,7 @@ static void render(RtBuf *b, const RtValue *v, bool repr) {
     rt_buf_puts(b, v->u.b ? "True" : "False");
     break;
   case RT_INT:
-    rt_buf_int(b, v->u.i);
+    rt_buf_intval(b, v);
     break;
   case RT_FLOAT:
     render_float(b, v->u.f, false);
@@ -210,7 +210,7 @@ static void json(RtBuf *b, const RtValue *v, int indent, bool sort, int level) {
     rt_buf_puts(b, v->u.b ? "true" : "false");
     break;
   case RT_INT:
-    rt_buf_int(b, v->u.i);
+    rt_buf_intval(b, v);
     break;
   case RT_FLOAT:
     render_float(b, v->u.f, true);
@@ -241,37 +241,34 @@ static void json(RtBuf *b, const RtValue *v, int indent, bool sort, int level) {
       rt_buf_puts(b, "{}");
       break;
     }
-    const RtDictEntry **ents = rt_xcalloc(n, sizeof *ents);
-    RtDictEntry *conv = NULL; /* entries whose keys json.dumps converts: 1 → "1", None → "null" */
+    const RtDictEntry **ents = rt_xcalloc(n + 1, sizeof *ents);
+    bool encoded = false;
     for (size_t i = 0; i < n; i++) {
       ents[i] = &v->u.dict.ents[i];
-      if (rt_dict_key_encoded(ents[i]->key)) {
-        if (!conv)
-          conv = rt_xcalloc(n, sizeof *conv);
-        RtBuf k = {0};
-        rt_dict_key_json(&k, ents[i]->key);
-        size_t klen = k.len;
-        conv[i].key = rt_str_take(rt_buf_take(&k), klen);
-        conv[i].val = ents[i]->val;
-        ents[i] = &conv[i];
-      }
+      encoded |= rt_dict_key_encoded(ents[i]->key);
     }
-    if (sort)
+    if (sort && !encoded)
       qsort(ents, n, sizeof *ents, cmp_entries);
+    else if (sort) /* keys 80, 443: Python's order (json_sortable checked they order) */
+      rt_decref(rt_dict_sort_entries(v, ents));
     rt_buf_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
       if (i)
         rt_buf_puts(b, indent >= 0 ? "," : ", ");
       if (indent >= 0)
         newline(b, indent, level + 1);
-      json_str(b, ents[i]->key->u.str.s, ents[i]->key->u.str.len);
+      if (rt_dict_key_encoded(ents[i]->key)) { /* json.dumps converts: 1 → "1", None → "null" */
+        RtBuf k = {0};
+        rt_dict_key_json(&k, ents[i]->key);
+        json_str(b, k.data, k.len);
+        rt_buf_free(&k);
+      } else {
+        json_str(b, ents[i]->key->u.str.s, ents[i]->key->u.str.len);
+      }
       rt_buf_puts(b, ": ");
       json(b, ents[i]->val, indent, sort, level + 1);
     }
     free(ents);
-    for (size_t i = 0; conv && i < n; i++)
-      rt_decref(conv[i].key);
-    free(conv);
     if (indent >= 0)
       newline(b, indent, level);
     rt_buf_putc(b, '}');
@@ -286,6 +283,48 @@ static void json(RtBuf *b, const RtValue *v, int indent, bool sort, int level) {
   }
 }
 
+/* Whether json.dumps(sort_keys=True) can sort every dict in `v`: keys of
+ * one kind (1 and 'a', or None beside any key, raise TypeError in sorted()). */
+static bool json_sortable(const RtValue *v, int depth) {
+  if (depth > RT_MAX_DEPTH + 64)
+    return true;
+  if (rt_kind(v) == RT_LIST) {
+    for (size_t i = 0; i < v->u.list.len; i++)
+      if (!json_sortable(v->u.list.items[i], depth + 1))
+        return false;
+  } else if (rt_kind(v) == RT_DICT) {
+    bool encoded = false;
+    for (size_t i = 0; i < v->u.dict.len; i++) {
+      encoded |= rt_dict_key_encoded(v->u.dict.ents[i].key);
+      if (!json_sortable(v->u.dict.ents[i].val, depth + 1))
+        return false;
+    }
+    if (encoded) {
+      const RtDictEntry **ents = rt_xcalloc(v->u.dict.len + 1, sizeof *ents);
+      RtValue *err = rt_dict_sort_entries(v, ents);
+      free(ents);
+      rt_decref(err);
+      return err == NULL;
+    }
+  }
+  return true;
+}
+
 void rt_render_json(RtBuf *b, const RtValue *v, int indent, bool sort_keys) {
+  if (sort_keys && rt_kind(v) == RT_DICT && !json_sortable(v, 0)) {
+    /* Ansible's _dump_results when sorting fails (Python issue 25457): the
+     * top level sorted by its keys' text, everything below in its order */
+    RtValue *top = rt_dict_new(v->u.dict.len);
+    const RtDictEntry **ents = rt_xcalloc(v->u.dict.len + 1, sizeof *ents);
+    for (size_t i = 0; i < v->u.dict.len; i++)
+      ents[i] = &v->u.dict.ents[i];
+    qsort(ents, v->u.dict.len, sizeof *ents, cmp_entries);
+    for (size_t i = 0; i < v->u.dict.len; i++)
+      rt_dict_put_key(top, ents[i]->key, rt_incref(ents[i]->val));
+    free(ents);
+    json(b, top, indent, false, 0);
+    rt_decref(top);
+    return;
+  }
   json(b, v, indent, sort_keys, 0);
 }

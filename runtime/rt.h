@@ -158,6 +158,10 @@ struct RtValue {
   union {
     bool b;
     int64_t i;
+    struct {
+      int64_t sat;          /* aliases i: the value saturated to int64 (bigint.c) */
+      struct bignum_st *bn; /* OpenSSL's BIGNUM: the exact value, past 64 bits */
+    } big;                  /* an RT_INT flagged RT_VF_BIG */
     double f;
     struct {
       size_t len;
@@ -204,7 +208,12 @@ enum { RT_VF_NATIVE_TEXT = 1, RT_VF_MARKUP = 2 /* markupsafe's Markup (escape, s
        RT_VF_UNSAFE = 8 /* a string Ansible marks unsafe (AnsibleUnsafeText: registered results,
                            facts, lookup results): never templated (eval.c) */,
        RT_VF_TUPLE = 16 /* a list that is Python's tuple: printed (a, b), never equal to a list */,
-       RT_VF_KEY = 32 /* an encoded dict key holding its key's repr past its bytes (dictkey.c) */ };
+       RT_VF_KEY = 32 /* an encoded dict key holding its key's repr past its bytes (dictkey.c) */,
+       RT_VF_BIG = 64 /* an RT_INT past 64 bits: u.big holds a BIGNUM (bigint.c) */ };
+
+/* Whether int `v` is past 64 bits (its exact value is u.big.bn; u.i holds
+ * it saturated, so size and index readers refuse it as too large). */
+static inline bool rt_is_big(const RtValue *v) { return v->kind == RT_INT && (v->flags & RT_VF_BIG); }
 
 /* Tuples are lists flagged RT_VF_TUPLE (rt_tuple_new or playc.h's
  * rt_list_tuple): every list operation reads them, and what tells them
@@ -261,6 +270,11 @@ RtValue *rt_dict_get_value(const RtValue *dict, RtValue *k);
 /* Appends the text json.dumps makes of entry key `key`: the string, or
  * 1, 2.5, true, null for an encoded one. */
 void rt_dict_key_json(RtBuf *b, RtValue *key);
+/* The entries of dict `d` in the order Python's sorted() gives its keys
+ * (json.dumps(sort_keys=True), dictsort): out[d's length] is filled. A
+ * TypeError value when the keys do not order ('<' not supported between
+ * instances of 'str' and 'int'); out is then filled in some order. */
+RtValue *rt_dict_sort_entries(const RtValue *d, const RtDictEntry **out);
 /* Appends an entry whose key (a string value, taken: an immortal one costs
  * no allocation) the dict does not hold yet. Takes key and val. */
 void rt_dict_push_key(RtValue *dict, RtValue *key, RtValue *val);
@@ -280,6 +294,47 @@ bool rt_equal(const RtValue *a, const RtValue *b);
 RtNum rt_num_of(const RtValue *v);
 /* The error value for a failed arith.h operation and its message. */
 RtValue *rt_arith_error(RtArithErr e, const char *msg);
+
+/* ---- tplstmt.c: a variable read inside a template that changed a copy of
+ * its value (rt_local_method) reads the copy: takes `v`, returns it or the
+ * copy (new reference). */
+RtValue *rt_tpl_moved(RtHost *h, RtValue *v);
+
+/* ---- bigint.c: ints past 64 bits (OpenSSL BIGNUM) ---------------------------
+ * Operands are ints (RT_INT big or not, RT_BOOL) unless said; results are
+ * new references, demoted to plain ints when they fit. */
+
+/* `a op b` (+ - * / // % **), a and b ints or floats, at least one of them
+ * big or the int64 result overflowing; Python's semantics and messages. */
+RtValue *rt_bigint_binop(int32_t op, const RtValue *a, const RtValue *b);
+RtValue *rt_bigint_neg(const RtValue *a);
+RtValue *rt_bigint_abs(const RtValue *a);
+/* Python ordering of numbers a, b (one of them big; the other an int, bool
+ * or float), exact: -1, 0, 1, or 2 when a NaN makes them unordered. */
+int rt_bigint_cmp(const RtValue *a, const RtValue *b);
+/* float(v), correctly rounded; false when it does not fit in a double. */
+bool rt_bigint_to_double(const RtValue *v, double *out);
+/* float(v) as a value, or Python's "int too large to convert to float". */
+RtValue *rt_bigint_float(const RtValue *v);
+/* int(f) of a finite double past int64 (truncated). */
+RtValue *rt_bigint_from_double(double f);
+/* The exact decimal digits of the finite, integral double `f` (dict keys). */
+void rt_bigint_canon_double(RtBuf *b, double f);
+/* The decimal digits of int `v`, big or not. */
+void rt_buf_intval(RtBuf *b, const RtValue *v);
+/* Python 3.11's ValueError for str() of an int past 4300 digits, else NULL. */
+RtValue *rt_bigint_str_error(const RtValue *v);
+/* int(text, base) of text rt_arith_parse_int accepted but found past
+ * 64 bits; Python's 4300-digit ValueError for long decimal text. */
+RtValue *rt_bigint_parse(const char *s, size_t len, int base);
+/* The digits of |big| for a format conversion: 'd' (or 'i', 'u') decimal,
+ * 'x'/'X' hex, 'o' octal, 'b' binary; no sign, no prefix. */
+void rt_bigint_magnitude(RtBuf *b, const RtValue *big, char conv);
+/* math.log (or log10 when `ten`) of big `v`, as CPython's loghelper
+ * computes it for ints past a double; false for a negative one. */
+bool rt_bigint_log(const RtValue *big, bool ten, double *out);
+/* Releases the BIGNUM of a big int being freed (value.c). */
+void rt_bigint_free(RtValue *v);
 
 /* ---- render.c: text forms of values --------------------------------------- */
 
@@ -896,6 +951,8 @@ struct RtHost {
   RtValue **locals;     /* the running template's local slots (tplstmt.c), or NULL */
   int32_t nlocals;
   RtValue *spare_loop;  /* a finished loop's `loop` object, reused by the next loop (tplstmt.c) */
+  RtValue *tpl_moved;   /* pairs old, new: values a template's method copied before changing
+                           them, so its names of old read new (tplstmt.c); NULL out of templates */
   RtCounts counts;
   int64_t requests[RT_REQ_COUNT];      /* since the run began */
   int64_t requests_shown[RT_REQ_COUNT]; /* as of the last task's end */

@@ -451,6 +451,8 @@ static RtValue *int_of(const char *s, size_t len) {
   int64_t n = 0;
   char msg[128];
   RtArithErr e = rt_arith_parse_int(s, len, 10, &n, msg, sizeof msg);
+  if (e == RT_ARITH_OVERFLOW) /* digits past 64 bits: a Python int all the same */
+    return rt_bigint_parse(s, len, 10);
   return e ? rt_arith_error(e, msg) : rt_int(n);
 }
 

@@ -48,6 +48,8 @@ void rt_tpl_value(RtTpl *t, RtValue *v) {
     rt_buf_add(&t->text, v->u.str.s, v->u.str.len);
     return;
   case RT_INT:
+    if (rt_is_big(v))
+      break; /* past 4300 digits str() fails */
     rt_buf_int(&t->text, v->u.i);
     return;
   default:
@@ -56,6 +58,14 @@ void rt_tpl_value(RtTpl *t, RtValue *v) {
   if (rt_is_error(v) || rt_too_deep(v)) {
     if (!t->err)
       t->err = rt_is_error(v) ? rt_error_of(v) : rt_too_deep_error();
+    return;
+  }
+  RtValue *big_err = rt_bigint_str_error(v);
+  if (big_err) {
+    if (!t->err)
+      t->err = big_err;
+    else
+      rt_decref(big_err);
     return;
   }
   if (!t->unsafe && rt_kind(v) >= RT_STR)
@@ -95,6 +105,9 @@ RtValue *rt_tpl_single(RtValue *v) {
     return rt_error_of(v);
   if (rt_too_deep(v))
     return rt_too_deep_error();
+  RtValue *too_long = rt_bigint_str_error(v); /* str() of an int past 4300 digits */
+  if (too_long)
+    return too_long;
   if ((rt_kind(v) == RT_LIST && !rt_is_tuple(v)) || rt_kind(v) == RT_DICT) /* a tuple's text "(1, 2)" stays text */
     return rt_unsafe_taint(rt_incref(v), v, NULL, NULL); /* str() then literal_eval gives the same value back */
   if (rt_kind(v) == RT_BOOL)
@@ -115,9 +128,12 @@ int32_t rt_cond(RtValue *v, RtValue **err) {
 }
 
 void rt_tpl_str(RtTpl *t, RtValue *v) {
-  if (rt_is_error(v)) {
+  RtValue *too_long = rt_bigint_str_error(v); /* str() of an int past 4300 digits */
+  if (rt_is_error(v) || too_long) {
     if (!t->err)
-      t->err = rt_error_of(v);
+      t->err = too_long ? too_long : rt_error_of(v);
+    else
+      rt_decref(too_long);
     return;
   }
   if (!t->unsafe && rt_kind(v) >= RT_STR)

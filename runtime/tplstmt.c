@@ -37,6 +37,8 @@ void rt_locals_leave(RtHost *h, void *saved) {
   if (!h->locals) { /* out of every template */
     rt_decref(h->spare_loop);
     h->spare_loop = NULL;
+    rt_decref(h->tpl_moved);
+    h->tpl_moved = NULL;
   }
   free(f);
 }
@@ -459,6 +461,53 @@ static RtValue *dict_method(RtValue *d, const char *name, RtValue *args, RtValue
   return r;
 }
 
+/* The references to `v` this template evaluation holds where Python's names
+ * would: its frame's slots (`{% set b = a %}`: one list, two names) and
+ * the copies it made (tpl_moved). */
+static uint32_t frame_refs(const RtHost *h, const RtValue *v) {
+  uint32_t n = 0;
+  for (int32_t s = 0; s < h->nlocals; s++)
+    n += h->locals[s] == v;
+  for (size_t i = 1; h->tpl_moved && i < rt_len(h->tpl_moved); i += 2)
+    n += rt_list_at(h->tpl_moved, i) == v;
+  return n;
+}
+
+/* `v` is held beyond the frame's names (a variable, a constant, another
+ * host, a container, the call's own arguments): a copy replaces it under
+ * every name of the frame, and variables that held it read the copy for
+ * the rest of the template (rt_tpl_moved). Returns the copy (borrowed).
+ * What the frame alone holds is changed in place, and it is in no
+ * container, so no other value's recorded depth can go stale and a list
+ * cannot come to hold itself. Values inside containers are not followed:
+ * `{% set b = [a] %}{{ a.append(1) }}` leaves b's a as it was. */
+static RtValue *move_to_copy(RtHost *h, RtValue *v) {
+  bool list = rt_kind(v) == RT_LIST;
+  RtValue *c = list ? rt_list_copy(v) : rt_dict_copy(v);
+  c->flags = v->flags;
+  for (int32_t s = 0; s < h->nlocals; s++)
+    if (h->locals[s] == v) {
+      rt_decref(v);
+      h->locals[s] = rt_incref(c);
+    }
+  if (!h->tpl_moved)
+    h->tpl_moved = rt_list_new(2);
+  rt_list_push(h->tpl_moved, rt_incref(v));
+  rt_list_push(h->tpl_moved, c); /* the reference it was made with */
+  return c;
+}
+
+RtValue *rt_tpl_moved(RtHost *h, RtValue *v) {
+  size_t n = rt_len(h->tpl_moved);
+  for (size_t i = 0; i + 1 < n; i += 2) /* pairs in order: a copy's own copy comes later */
+    if (rt_list_at(h->tpl_moved, i) == v) {
+      RtValue *c = rt_incref(rt_list_at(h->tpl_moved, i + 1));
+      rt_decref(v);
+      v = c;
+    }
+  return v;
+}
+
 RtValue *rt_local_method(RtHost *h, int32_t slot, const char *name, RtValue *args, RtValue *kwargs,
                          const RtLoc *loc) {
   RT_ASSERT(slot >= 0 && slot < h->nlocals);
@@ -475,11 +524,7 @@ RtValue *rt_local_method(RtHost *h, int32_t slot, const char *name, RtValue *arg
               !strcmp(name, "remove") || (!strcmp(name, "pop") && rt_kind(v) == RT_LIST);
   if (rt_kind(v) != (list ? RT_LIST : RT_DICT) || rt_is_tuple(v)) /* Jinja's undefined attribute */
     return rt_method(name, v, args, kwargs, loc);
-  if (!rt_sole_ref(v)) { /* shared (another name, a variable, another host): change a copy */
-    RtValue *c = list ? rt_list_copy(v) : rt_dict_copy(v);
-    c->flags = v->flags;
-    rt_decref(v);
-    h->locals[slot] = v = c;
-  }
+  if (__atomic_load_n(&v->refs, __ATOMIC_ACQUIRE) != frame_refs(h, v))
+    v = move_to_copy(h, v);
   return list ? list_method(v, name, args) : dict_method(v, name, args, kwargs);
 }

@@ -235,6 +235,10 @@ static void free_value(RtValue *v) {
     case RT_ERROR:
       free(v->u.err.msg);
       break;
+    case RT_INT:
+      if (v->flags & RT_VF_BIG)
+        rt_bigint_free(v);
+      break;
     default:
       break;
     }
@@ -266,8 +270,11 @@ int64_t rt_as_int(const RtValue *v) {
   return v->kind == RT_BOOL ? (int64_t)v->u.b : v->u.i;
 }
 
-double rt_as_float(const RtValue *v) {
-  return v->kind == RT_INT ? (double)v->u.i : v->u.f;
+double rt_as_float(const RtValue *v) { /* a big int past a double's range: ±inf */
+  double f;
+  if (rt_is_big(v) && !rt_bigint_to_double(v, &f))
+    return v->u.i < 0 ? -INFINITY : INFINITY;
+  return rt_is_big(v) ? f : v->kind == RT_INT ? (double)v->u.i : v->kind == RT_BOOL ? (double)v->u.b : v->u.f;
 }
 
 /* ---- lists ---- */
@@ -461,6 +468,8 @@ static bool numeric(const RtValue *v) {
 static bool equal(const RtValue *a, const RtValue *b, bool top) {
   if (a == b)
     return !(top && a->kind == RT_FLOAT && isnan(a->u.f));
+  if (numeric(a) && numeric(b) && (rt_is_big(a) || rt_is_big(b)))
+    return rt_bigint_cmp(a, b) == 0;
   if (numeric(a) && numeric(b)) /* exact, as Python compares int and float */
     return rt_arith_cmp(rt_num_of(a), rt_num_of(b)) == 0;
   if (a->kind != b->kind || rt_is_tuple(a) != rt_is_tuple(b))

@@ -642,7 +642,14 @@ static RtValue *var_merged(RtHost *h, const char *name) {
   return r;
 }
 
+static RtValue *var_lookup(RtHost *h, const char *name, const RtLoc *loc);
+
 RtValue *rt_var(RtHost *h, const char *name, const RtLoc *loc) {
+  RtValue *v = var_lookup(h, name, loc);
+  return h->tpl_moved ? rt_tpl_moved(h, v) : v; /* `{% set x = xs %}{{ x.append(1) }}{{ xs }}` */
+}
+
+static RtValue *var_lookup(RtHost *h, const char *name, const RtLoc *loc) {
   RtValue *v = h->dyn[RT_LV_LOOP] ? rt_dict_get(h->dyn[RT_LV_LOOP], name) : NULL;
   if (v)
     return dyn_value(h, v, name, RT_LV_LOOP);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Differential cases for Jinja filters, tests and lookups.
 
-A cases file (tests/jinja/filters.yml) holds `vars` and `cases`: each case is
+A cases file (tests/jinja/filters.yml) holds `vars` (and `vars_yaml`, more
+play vars as YAML text, for what JSON cannot say: int keys) and `cases`: each case is
 an expression string (rendered as "{{ EXPR }}") or a mapping with `expr` or
 `tpl` (a whole template) and optional `known` (a difference from Ansible
 playc keeps for now, with its reason: reported, not counted as a failure).
@@ -67,7 +68,14 @@ def playbook(cases_path, out):
     write_files(cases_path, os.path.dirname(os.path.abspath(out)))
     vars_, cases = load_cases(cases_path)
     lines = ["- hosts: localhost", "  connection: local", "  gather_facts: false",
-             "  vars: " + json.dumps(vars_, sort_keys=True, ensure_ascii=False), "  tasks:"]
+             "  vars: " + json.dumps(vars_, sort_keys=True, ensure_ascii=False)]
+    vars_yaml = load_doc(cases_path).get("vars_yaml")
+    if vars_yaml:  # YAML JSON cannot say (int keys): the play's vars written as YAML
+        lines[-1] = "  vars:"
+        lines += ["    %s: %s" % (json.dumps(k), json.dumps(v, ensure_ascii=False))
+                  for k, v in sorted(vars_.items())]
+        lines += ["    " + line for line in vars_yaml.splitlines()]
+    lines.append("  tasks:")
     for c in cases:
         lines.append("    - name: %s" % c["id"])
         lines.append("      debug:")

@@ -39,7 +39,7 @@ static RtValue *parse_arg(const char *a) {
   char *err = NULL;
   RtValue *v = NULL;
   switch (a[0]) {
-  case 'i': return rt_int(strtoll(a + 2, NULL, 10));
+  case 'i': return rt_int_text(a + 2, strlen(a + 2)); /* any size */
   case 'f': return rt_float(strtod(a + 2, NULL));
   case 'b': return rt_bool(a[2] == '1');
   case 's':
@@ -53,7 +53,7 @@ static RtValue *parse_arg(const char *a) {
 
 static void print_value(RtBuf *b, const RtValue *v) {
   switch (rt_kind(v)) {
-  case RT_INT: rt_buf_printf(b, "i:%lld", (long long)v->u.i); break;
+  case RT_INT: rt_buf_puts(b, "i:"); rt_buf_intval(b, v); break;
   case RT_FLOAT: rt_buf_printf(b, "f:%a", v->u.f); break;
   case RT_BOOL: rt_buf_printf(b, "b:%d", v->u.b); break;
   case RT_STR:
@@ -292,9 +292,33 @@ static void test_value_depth(void) {
   rt_decref(v);
 }
 
+/* Ints past 64 bits (runtime/bigint.c): a result that fits is an ordinary
+ * int again; a big key is the same dict key as the equal float; the
+ * saturated u.i keeps size readers refusing it. The values themselves are
+ * values_oracle's (against Python). */
+static void test_bigint(void) {
+  RtValue *big = rt_int_text("18446744073709551616", 20), *small = rt_int_text("-42", 3);
+  CHECK(rt_is_big(big) && big->u.i == INT64_MAX && !rt_is_big(small) && small->u.i == -42);
+  RtValue *d = rt_binop(RT_OP_SUB, big, big, NULL);
+  CHECK(rt_kind(d) == RT_INT && !rt_is_big(d) && d->u.i == 0);
+  rt_decref(d);
+  RtValue *m = rt_int(INT64_MIN), *n = rt_neg(m, NULL), *back = rt_neg(n, NULL);
+  CHECK(rt_is_big(n) && !rt_is_big(back) && back->u.i == INT64_MIN);
+  RtValue *f = rt_float(18446744073709551616.0), *key = rt_dict_key_encode(big);
+  RtValue *dict = rt_dict_new(1), *a = rt_strz("a");
+  rt_dict_put_key(dict, key, rt_incref(a));
+  CHECK(rt_dict_get_value(dict, f) == a && rt_equal(big, f));
+  RtValue *s = rt_binop(RT_OP_MUL, a, big, NULL);
+  CHECK(rt_kind(s) == RT_ERROR && s->u.err.exc == RT_EXC_OVERFLOW);
+  RtValue *tmp[] = {big, small, m, n, back, f, key, dict, a, s};
+  for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++)
+    rt_decref(tmp[i]);
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--oracle") == 0)
     return oracle_mode();
+  test_bigint();
   test_arith_limits();
   test_loader_depth();
   test_value_depth();
