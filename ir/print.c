@@ -1,13 +1,16 @@
 /*
  * print.c — the plan: a deterministic rendering of the IR for code review and
  * golden tests (`playc --plan`), as text or JSON. Every expr shows its op and
- * static type; roots show their number (expr#N, the function codegen emits).
- * Locations are printed with the path as given on the command line. No
- * addresses, no hash order: the same input gives the same bytes.
+ * static type. Locations are printed with the path as given on the command
+ * line. No addresses, no hash order: the same input gives the same bytes.
+ * What the plan names (shared exprs, handlers, frames) it names by where it
+ * is written, FILE:LINE:COL (#NTH for the NTH of the same place), never by a
+ * number counted over the program: a one-line edit changes the plan's lines
+ * of what it touches, not the names of everything after it.
  *
  * A root reached from several places (a shared expr: a YAML alias, a Jinja
  * operand used twice) is printed in full once, the first time, as
- * `expr#N = tree`, and as `expr#N` after (in JSON: {"ref": N}); a first pass
+ * `expr@LOC = tree`, and as `expr@LOC` after (in JSON: {"ref": N}); a first pass
  * counts the kids that refer to each root, so that what no kid shares prints
  * in full where it is held. So the plan's size is the IR's, and a YAML alias
  * bomb plans in a few lines.
@@ -171,7 +174,11 @@ static void pr_const(PrOut *f, const IrExpr *e, bool json) {
 
 /* A printer: its output, and what the first pass learnt of the roots. */
 typedef struct Pr {
+  PcCtx *c;
   PrOut *f;
+  const char **names; /* by root id: its stable name once defined (expr@FILE:LINE:COL[#NTH]) */
+  PcMap nth;          /* "FILE:LINE:COL" → how many shared roots were named there so far */
+  const char **handlers; /* the play's handlers by index: handler@FILE:LINE:COL[#NTH] */
   int32_t *refs; /* by root id: the kids that refer to it (first pass) */
   int32_t *held; /* by root id: the places of the plan that hold it (first pass) */
   bool *done;    /* by root id: printed in full already */
@@ -267,14 +274,28 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     o_s(f, " unsupported");
 }
 
-/* `expr#N = tree` the first time root `e` is printed, `expr#N` after. */
+/* A stable name for what is written at `loc`: PREFIX@FILE:LINE:COL, then
+ * #NTH (counted in `nth`) when it is the NTH such name of that location. Two
+ * names differ only where their sources do, so an edit renames nothing
+ * elsewhere (root and handler numbers would shift after it). */
+static const char *pr_loc_name(PcCtx *c, PcMap *nth, const char *prefix, IrLoc l) {
+  const char *at = l.file ? pc_sprintf(c, "%s:%d:%d", l.file, (int)l.line, (int)l.col) : "?";
+  size_t len = strlen(at);
+  intptr_t n = (intptr_t)pc_map_get(nth, at, len) + 1;
+  pc_map_put(c, nth, at, len, (void *)n);
+  return n > 1 ? pc_sprintf(c, "%s@%s#%d", prefix, at, (int)n) : pc_sprintf(c, "%s@%s", prefix, at);
+}
+
+/* `expr@LOC = tree` the first time root `e` is printed, `expr@LOC` after. */
 static void pr_def(Pr *pr, const IrExpr *e) {
   if (pr->done[e->id]) {
-    o_f(pr->f, "expr#%d", e->id);
+    o_s(pr->f, pr->names[e->id]);
     return;
   }
   pr->done[e->id] = true;
-  o_f(pr->f, "expr#%d = ", e->id);
+  pr->names[e->id] = pr_loc_name(pr->c, &pr->nth, "expr", e->loc);
+  o_s(pr->f, pr->names[e->id]);
+  o_s(pr->f, " = ");
   pr_tree(pr, e);
 }
 
@@ -438,8 +459,10 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   if (t->notify) {
     pr_indent(f, depth);
     o_f(f, "%-14s", "notify");
-    for (int i = 0; t->notify[i] >= 0; i++)
-      o_f(f, " handler#%d", t->notify[i]);
+    for (int i = 0; t->notify[i] >= 0; i++) {
+      o_c(f, ' ');
+      o_s(f, pr->handlers[t->notify[i]]);
+    }
     o_c(f, '\n');
   }
   pr_strlist(f, depth, "listen", t->listen);
@@ -598,10 +621,14 @@ static void pr_program(Pr *pr, PcCtx *c, const IrProgram *p) {
         o_c(f, '\n');
       }
     }
+    PcMap hnth = {0}; /* a handler's #NTH counts the play's handlers written at its place */
+    pr->handlers = pc_alloc(c, sizeof(char *) * (size_t)(pl->nhandlers + 1));
+    for (int h = 0; h < pl->nhandlers; h++)
+      pr->handlers[h] = pr_loc_name(c, &hnth, "handler", pl->handlers[h]->loc);
     const IrScope *cur = pl->scope;
     pr_list(pr, c, &pl->blocks, 1, &cur);
     for (int h = 0; h < pl->nhandlers; h++) {
-      o_f(f, "  handler#%d:\n", h);
+      o_f(f, "  %s:\n", pr->handlers[h]);
       pr_task(pr, c, pl->handlers[h], 2, &cur);
     }
   }
@@ -622,6 +649,8 @@ static bool pr_text(PcCtx *c, const IrProgram *p, PrOut *o, char **text) {
   pr.held = calloc((size_t)p->nroots + 1, sizeof *pr.held);
   pr.done = calloc((size_t)p->nroots + 1, 1);
   PC_ASSERT(pr.refs && pr.held && pr.done);
+  pr.c = c;
+  pr.names = pc_alloc(c, sizeof(char *) * ((size_t)p->nroots + 1));
   pr.f = &discard;
   pr.counting = true; /* first pass: which roots are reached from several places */
   pr_program(&pr, c, p);
@@ -911,7 +940,7 @@ static void pj_scope(Pr *pr, const IrScope *sc) {
 
 /* The JSON plan into `f` (see o_finish). */
 static bool pj_program(PcCtx *c, const IrProgram *p, PrOut *f, char **text) {
-  Pr pr_ = {f, NULL, NULL, calloc((size_t)p->nroots + 1, 1), false}, *pr = &pr_;
+  Pr pr_ = {.c = c, .f = f, .done = calloc((size_t)p->nroots + 1, 1)}, *pr = &pr_;
   PC_ASSERT(pr->done);
   o_s(f, "{\"playbook\": ");
   pr_str(f, p->playbook, strlen(p->playbook));
