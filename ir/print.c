@@ -206,7 +206,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   PrOut *f = pr->f;
   switch (e->op) {
   case IR_CONST: o_s(f, "const "); pr_const(f, e, false); break;
-  case IR_VAULT: o_f(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
+  case IR_VAULT: o_f(f, "vault(%u bytes)", (unsigned)e->slen); break; /* the text's size only: deterministic */
   case IR_VAR: o_f(f, "var %s%s", e->name, e->b ? " (undefined: no context)" : ""); break;
   case IR_LIST:
     o_c(f, e->b ? '(' : '[');
@@ -708,7 +708,7 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     pr_const(f, e, true);
   }
   if (e->op == IR_VAULT)
-    o_f(f, ", \"bytes\": %zu", e->slen);
+    o_f(f, ", \"bytes\": %u", (unsigned)e->slen);
   if (e->name)
     o_f(f, ", \"name\": \"%s\"", e->name);
   if (e->op == IR_BINOP)
