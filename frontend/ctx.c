@@ -35,16 +35,21 @@ void pc_ctx_free(PcCtx *c) {
     n = b->next;
     free(b);
   }
+  for (PcArenaBlock *b = c->scratch, *n; b; b = n) {
+    n = b->next;
+    free(b);
+  }
   free(c->sources);
+  c->scratch = NULL;
   c->arena = NULL;
   c->sources = NULL;
 }
 
-void *pc_alloc(PcCtx *c, size_t n) {
+static void *pc_arena_alloc(PcArenaBlock **arena, size_t n) {
   /* 8-byte alignment: the widest type anything in the arena holds (pointers,
    * int64_t, double); max_align_t's 16 would pad every IrExpr and string */
   n = (n + 7) & ~(size_t)7;
-  PcArenaBlock *b = c->arena;
+  PcArenaBlock *b = *arena;
   if (!b || b->cap - b->used < n) {
     /* The first block is small (the run-time evaluator makes a context per
      * value it templates); the next ones are 1 MiB: above malloc's mmap
@@ -56,12 +61,30 @@ void *pc_alloc(PcCtx *c, size_t n) {
     if (!b)
       pc_panic(__FILE__, __LINE__, "out of memory");
     b->cap = cap;
-    b->next = c->arena;
-    c->arena = b;
+    b->next = *arena;
+    *arena = b;
   }
   void *p = (char *)b->data + b->used;
   b->used += n;
   return p;
+}
+
+void *pc_alloc(PcCtx *c, size_t n) { return pc_arena_alloc(&c->arena, n); }
+
+void *pc_alloc_ast(PcCtx *c, size_t n) { return pc_arena_alloc(c->ast_scratch ? &c->scratch : &c->arena, n); }
+
+void pc_scratch_reset(PcCtx *c) {
+  PcArenaBlock *b = c->scratch;
+  if (!b)
+    return;
+  while (b->next) { /* the first (oldest) block stays */
+    PcArenaBlock *n = b->next;
+    free(b);
+    b = n;
+  }
+  memset(b->data, 0, b->used);
+  b->used = 0;
+  c->scratch = b;
 }
 
 char *pc_strndup(PcCtx *c, const char *s, size_t n) {

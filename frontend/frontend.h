@@ -62,12 +62,23 @@ typedef struct PcCtx {
   int nroles_path;
   const char *playbook_dir;
   bool strict; /* --strict: faults Ansible reports only at run time are errors */
+  /* A second arena for syntax trees that die young (the Jinja AST of a
+   * playbook string, dropped once it is lowered): pc_alloc_ast uses it
+   * while ast_scratch is set, and pc_scratch_reset empties it for reuse. */
+  PcArenaBlock *scratch;
+  bool ast_scratch;
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
 void pc_ctx_free(PcCtx *c);
 /* Arena allocation: zeroed, lives until pc_ctx_free. */
 void *pc_alloc(PcCtx *c, size_t n);
+/* A syntax-tree node: in the scratch arena while c->ast_scratch is set (it
+ * lives until pc_scratch_reset), else in the arena. Zeroed. */
+void *pc_alloc_ast(PcCtx *c, size_t n);
+/* Frees everything pc_alloc_ast put in the scratch arena (its first block
+ * is kept, empty, for the next tree). */
+void pc_scratch_reset(PcCtx *c);
 char *pc_strdup(PcCtx *c, const char *s);
 char *pc_strndup(PcCtx *c, const char *s, size_t n);
 char *pc_sprintf(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -386,6 +386,8 @@ typedef struct IrLower {
   bool in_include; /* lowering an include's arguments: lookup('first_found') answers from its candidates */
   /* YAML aliases are shared, never copied (lower.c): */
   PcMap memo[IR_LOWER_MODES]; /* shared node → its IrExpr, per way of lowering it */
+  PcMap memo_scratch; /* shared JExpr of the scratch arena → its IrExpr (lower.c: lw_ast_end) */
+  int32_t ast_depth;  /* lowerings of playbook strings under way (lower.c: lw_ast_begin) */
   PcMap has_tpl;  /* shared FeNode → (void *)1 no template, 2 template */
   PcMap text;     /* shared FeNode → const char *: ir_lower_src, hosts patterns */
   /* Embedded files (lower.c), within the limits of frontend.h: */

@@ -90,6 +90,33 @@ static IrExpr *lw_share(Lw *l, const void *key, LwMode mode, IrExpr *e) {
 
 static IrExpr *lw_memo(Lw *l, const void *key, LwMode mode) { return pc_map_get_ptr(&l->memo[mode], key); }
 
+/* The Jinja AST of a playbook string lives in the scratch arena
+ * (PcCtx.ast_scratch) only while it is lowered: lw_ast_begin/lw_ast_end
+ * bracket the lowering (nested ones too), and the outermost end drops every
+ * tree parsed since, with the memo of its shared nodes. The IR keeps none of
+ * its nodes: names and string values are the lexer's, in the arena. On the
+ * 100,000-task benchmark that was a sixth of --plan's memory. */
+static void lw_ast_begin(Lw *l) { l->ast_depth++; }
+
+static void lw_ast_end(Lw *l) {
+  if (--l->ast_depth > 0)
+    return;
+  pc_scratch_reset(l->c);
+  if (l->memo_scratch.len) {
+    memset(l->memo_scratch.ents, 0, sizeof *l->memo_scratch.ents * l->memo_scratch.cap);
+    l->memo_scratch.len = 0;
+  }
+}
+
+/* A playbook string's template, parsed into the scratch arena. */
+static JTemplate *lw_parse_string(Lw *l, const char *s, PcLoc loc) {
+  bool was = l->c->ast_scratch;
+  l->c->ast_scratch = true;
+  JTemplate *t = fe_jinja_parse_template(l->c, s, loc);
+  l->c->ast_scratch = was;
+  return t;
+}
+
 static const IrFilterInfo *lw_find(const IrFilterInfo *t, const char *name) {
   static const char *const pre[] = {"ansible.builtin.", "ansible.legacy.", NULL};
   for (int i = 0; pre[i]; i++)
@@ -774,6 +801,16 @@ static IrExpr *lw_jexpr_new_marked(Lw *l, const JExpr *j) {
 static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
   if (!j->shared)
     return lw_jexpr_new_marked(l, j);
+  if (j->scratch) { /* its address is reused once the scratch arena is reset: memoised apart */
+    IrExpr *e = pc_map_get_ptr(&l->memo_scratch, j);
+    if (!e) {
+      e = lw_jexpr_new_marked(l, j);
+      if (!lw_leaf(e) && e->id < 0)
+        lw_root(l, e, NULL);
+      pc_map_put_ptr(l->c, &l->memo_scratch, j, e);
+    }
+    return e;
+  }
   IrExpr *e = lw_memo(l, j, LW_JINJA);
   return e ? e : lw_share(l, j, LW_JINJA, lw_jexpr_new_marked(l, j));
 }
@@ -1408,7 +1445,7 @@ static IrExpr *lw_template_stmts(Lw *l, const char *s, PcLoc loc) {
   int32_t keep = 0;
   while ((size_t)keep < len && s[len - 1 - (size_t)keep] == '\n')
     keep++;
-  JTemplate *t = fe_jinja_parse_template(l->c, keep ? pc_strndup(l->c, s, len - 1) : s, loc);
+  JTemplate *t = lw_parse_string(l, keep ? pc_strndup(l->c, s, len - 1) : s, loc);
   IrExpr *e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
   if (!t)
     return lw_const_str(l, s, len, loc);
@@ -1441,11 +1478,9 @@ static const char *lw_newlines(Lw *l, const char *s) {
 }
 
 /* A string that may hold template syntax: CONST, SINGLE or TEMPLATE. */
-static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
-  if (!fe_jinja_is_template(s))
-    return lw_const_str(l, s, strlen(s), loc);
+static IrExpr *lw_string_parsed(Lw *l, const char *s, PcLoc loc) {
   s = lw_newlines(l, s);
-  JTemplate *t = fe_jinja_parse_template(l->c, s, loc);
+  JTemplate *t = lw_parse_string(l, s, loc);
   if (!t)
     return lw_const_str(l, s, strlen(s), loc);
   IrExpr *e;
@@ -1460,6 +1495,15 @@ static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
   }
   if (e->op == IR_SINGLE || e->op == IR_TEMPLATE)
     e->tpl_src = s;
+  return e;
+}
+
+static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
+  if (!fe_jinja_is_template(s))
+    return lw_const_str(l, s, strlen(s), loc);
+  lw_ast_begin(l);
+  IrExpr *e = lw_string_parsed(l, s, loc);
+  lw_ast_end(l);
   return e;
 }
 
@@ -1531,8 +1575,14 @@ static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
     IrExpr *t = lw_string(l, n->text, lw_text_loc(n));
     return t->op == IR_SINGLE ? t->kids[0] : t;
   }
+  lw_ast_begin(l);
+  bool was = l->c->ast_scratch;
+  l->c->ast_scratch = true;
   JExpr *j = fe_jinja_parse_expr(l->c, n->text, lw_text_loc(n));
-  return j ? lw_jexpr(l, j) : ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc);
+  l->c->ast_scratch = was;
+  IrExpr *e = j ? lw_jexpr(l, j) : ir_expr_new(l->c, IR_CONST, TY_BOOL, n->loc);
+  lw_ast_end(l);
+  return e;
 }
 
 static IrExpr *lw_bare(Lw *l, const FeNode *n) {
