@@ -338,7 +338,12 @@ struct FeTask {
   FeTaskKind kind;
   PcLoc loc;
   FeNode *node;             /* the task's map */
-  FeNode *kw[FE_KW_COUNT];  /* keyword values as written; NULL when absent */
+  /* Its keyword values as written, sparse (a task sets a few of the
+   * FE_KW_COUNT keywords, and a big playbook has many tasks): bit k of
+   * kwset is set when keyword k is there, kwv holds their values in keyword
+   * order. Read with fe_task_kw, written with fe_task_set_kws. */
+  uint64_t kwset;
+  FeNode **kwv;
   PcLoc loop_loc;           /* the `loop` or `with_<lookup>` key */
   const char *name;         /* NULL when none */
   bool handler;             /* read from a handlers section */
@@ -357,6 +362,18 @@ struct FeTask {
   /* FE_TASK_INCLUDE_TASKS / FE_TASK_INCLUDE_ROLE */
   FeInclude *include;
 };
+
+_Static_assert(FE_KW_COUNT <= 64, "FeTask.kwset has a bit per keyword");
+
+/* Keyword `k` of task `t` as written, or NULL. */
+static inline FeNode *fe_task_kw(const FeTask *t, int k) {
+  uint64_t bit = (uint64_t)1 << k;
+  return t->kwset & bit ? t->kwv[__builtin_popcountll(t->kwset & (bit - 1))] : NULL;
+}
+/* Sets the keywords of `t` from `kw` (FE_KW_COUNT values, NULL when absent). */
+void fe_task_set_kws(PcCtx *c, FeTask *t, FeNode *const *kw);
+/* The keywords of `t` into `kw` (FE_KW_COUNT values, NULL when absent). */
+void fe_task_kws(const FeTask *t, FeNode **kw);
 
 /* The files a dynamic include can name, each loaded ahead of time. */
 struct FeInclude {

@@ -329,8 +329,10 @@ static void fe_role_validation(FeLoad *ld, FeRole *r, FeRoleUse *u) {
   t->name = sd && sd->kind == FE_SCALAR
                 ? pc_sprintf(c, "Validating arguments against arg spec '%s' - %s", entry, sd->text)
                 : pc_sprintf(c, "Validating arguments against arg spec '%s'", entry);
-  t->kw[FE_KW_NAME] = fe_str_node(c, t->name, loc);
-  t->kw[FE_KW_TAGS] = fe_str_node(c, "always", loc);
+  FeNode *kw[FE_KW_COUNT] = {0};
+  kw[FE_KW_NAME] = fe_str_node(c, t->name, loc);
+  kw[FE_KW_TAGS] = fe_str_node(c, "always", loc);
+  fe_task_set_kws(c, t, kw);
   t->action = "validate_argument_spec";
   t->action_loc = loc;
   FeNode *args = fe_map_node(c, 3, loc), *ctxn = fe_map_node(c, 4, loc);
