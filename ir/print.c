@@ -91,6 +91,20 @@ static void o_f(PrOut *o, const char *fmt, ...) {
   o->len += (size_t)n;
 }
 
+/* `v` in decimal, without printf (a plan prints a few numbers per task). */
+static void o_i(PrOut *o, long long v) {
+  if (o->discard)
+    return;
+  char buf[24], *p = buf + sizeof buf;
+  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  do
+    *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0)
+    *--p = '-';
+  o_n(o, p, (size_t)(buf + sizeof buf - p));
+}
+
 /* Ends output `o`: flushed to o->to (false when a write failed), or its
  * text copied into the arena (*text). */
 static bool o_finish(PcCtx *c, PrOut *o, char **text) {
@@ -165,7 +179,7 @@ static void pr_const(PrOut *f, const IrExpr *e, bool json) {
   switch (e->type) {
   case TY_NONE: o_s(f, json ? "null" : "none"); break;
   case TY_BOOL: o_s(f, e->b ? "true" : "false"); break;
-  case TY_INT: o_f(f, "%lld", (long long)e->i); break;
+  case TY_INT: o_i(f, (long long)e->i); break;
   case TY_FLOAT: pr_float(f, e->f, json); break;
   case TY_STR: pr_str(f, e->s, e->slen); break;
   default: o_s(f, "?"); break;
@@ -207,7 +221,12 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   switch (e->op) {
   case IR_CONST: o_s(f, "const "); pr_const(f, e, false); break;
   case IR_VAULT: o_f(f, "vault(%u bytes)", (unsigned)e->slen); break; /* the text's size only: deterministic */
-  case IR_VAR: o_f(f, "var %s%s", e->name, e->b ? " (undefined: no context)" : ""); break;
+  case IR_VAR:
+    o_s(f, "var ");
+    o_s(f, e->name);
+    if (e->b)
+      o_s(f, " (undefined: no context)");
+    break;
   case IR_LIST:
     o_c(f, e->b ? '(' : '[');
     for (int i = 0; i < e->nkids; i++) {
@@ -246,7 +265,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
       o_f(f, " locals#%d newlines#%d", e->slot_end, e->keep_nl);
     pr_kids(pr, e, 0);
     break;
-  case IR_BINOP: o_f(f, "binop %s", pr_binops[e->binop]); pr_kids(pr, e, 0); break;
+  case IR_BINOP: o_s(f, "binop "); o_s(f, pr_binops[e->binop]); pr_kids(pr, e, 0); break;
   case IR_LOOKUP:
     if (!e->b)
       goto plain;
@@ -260,7 +279,9 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     pr_kids(pr, e, 0);
     break;
   case IR_FILTER: case IR_TEST: case IR_METHOD:
-    o_f(f, "%s %s", ir_op_names[e->op], e->name);
+    o_s(f, ir_op_names[e->op]);
+    o_c(f, ' ');
+    o_s(f, e->name);
     pr_kids(pr, e, 0);
     break;
   default:
@@ -269,7 +290,8 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     pr_kids(pr, e, 0);
     break;
   }
-  o_f(f, ": %s", ir_type_name(e->type));
+  o_n(f, ": ", 2);
+  o_s(f, ir_type_name(e->type));
   if (e->unsupported)
     o_s(f, " unsupported");
 }
@@ -335,7 +357,13 @@ static void pr_expr(Pr *pr, const IrExpr *e) {
   }
 }
 
-static void pr_loc(PrOut *f, IrLoc l) { o_f(f, "%s:%d:%d", l.file, l.line, l.col); }
+static void pr_loc(PrOut *f, IrLoc l) {
+  o_s(f, l.file);
+  o_c(f, ':');
+  o_i(f, l.line);
+  o_c(f, ':');
+  o_i(f, l.col);
+}
 
 /* A frame by its stable name (IrScope.loc, nth): frame@FILE:LINE:COL[#NTH]. */
 static void pr_frame(PrOut *f, const IrScope *sc) {
@@ -415,8 +443,10 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   }
   switch (t->kind) {
   case IR_TASK_MODULE:
-    if (t->module >= 0)
-      o_f(f, " %s", t->action);
+    if (t->module >= 0) {
+      o_c(f, ' ');
+      o_s(f, t->action);
+    }
     else
       o_f(f, " %s unsupported(%s)", t->action, t->unsupported ? t->unsupported : "?");
     break;
@@ -449,7 +479,9 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   }
   if (t->register_var) {
     pr_indent(f, depth);
-    o_f(f, "%-14s %s\n", "register", t->register_var);
+    pr_label(f, "register");
+    o_s(f, t->register_var);
+    o_c(f, '\n');
   }
   pr_root(pr, depth, "changed_when", t->changed_when);
   pr_root(pr, depth, "failed_when", t->failed_when);
