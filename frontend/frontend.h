@@ -206,34 +206,35 @@ typedef enum FeNodeKind { FE_SCALAR, FE_SEQ, FE_MAP } FeNodeKind;
 typedef enum FeScalarType { FE_T_NULL, FE_T_BOOL, FE_T_INT, FE_T_FLOAT, FE_T_STR, FE_T_VAULT } FeScalarType;
 
 typedef struct FeNode FeNode;
+/* Packed (bit-fields, a 32-bit length): a big playbook holds millions. */
 struct FeNode {
-  FeNodeKind kind;
+  FeNodeKind kind : 8;
   /* FE_SCALAR */
-  FeScalarType stype;
+  FeScalarType stype : 8;
+  bool b : 1;
+  bool quoted : 1; /* a single- or double-quoted scalar (its text starts one column in) */
+  /* Reached from more than one place (an alias or a `<<` merge): the node
+   * graph is a DAG, and walks over it must visit such a node once
+   * (memoise on it), never once per path. */
+  bool shared : 1;
+  bool open : 1; /* yaml.c: a collection still being read (an alias to it is a cycle) */
+  /* FE_T_VAULT: `text` is vault text (ciphertext), never decrypted by the
+   * compiler: an inline `!vault` value, or (vault_file) a whole data file
+   * that is vault-encrypted, whose plaintext is parsed only at run time. */
+  bool vault_file : 1;
+  uint32_t len; /* of text (a source file is at most PC_MAX_SOURCE_BYTES) */
+  int32_t n;
+  /* Levels of collections in this node, itself included, through aliases
+   * (0 for a scalar): what the depth limit is checked against. */
+  int32_t height;
   PcLoc loc;
   const char *text; /* the scalar's text (after YAML unescaping), NUL-terminated */
-  size_t len;
   int64_t i;
   double f;
   /* FE_SEQ: items[n]; FE_MAP: keys[n] (scalars) and vals[n], in document order */
   FeNode **items;
   FeNode **keys;
   FeNode **vals;
-  int32_t n;
-  /* Levels of collections in this node, itself included, through aliases
-   * (0 for a scalar): what the depth limit is checked against. */
-  int32_t height;
-  bool b;
-  bool quoted; /* a single- or double-quoted scalar (its text starts one column in) */
-  /* Reached from more than one place (an alias or a `<<` merge): the node
-   * graph is a DAG, and walks over it must visit such a node once
-   * (memoise on it), never once per path. */
-  bool shared;
-  bool open; /* yaml.c: a collection still being read (an alias to it is a cycle) */
-  /* FE_T_VAULT: `text` is vault text (ciphertext), never decrypted by the
-   * compiler: an inline `!vault` value, or (vault_file) a whole data file
-   * that is vault-encrypted, whose plaintext is parsed only at run time. */
-  bool vault_file;
 };
 
 /* Loads the first document of a YAML file. Anchors are shared, never copied

@@ -29,7 +29,7 @@ static void fe_key_node(PcCtx *c, PcVec *out, size_t *len, const FeNode *n, int 
   if (!n) {
     s = "~";
   } else if (n->kind == FE_SCALAR) {
-    s = pc_sprintf(c, "%d:%zu:%s", (int)n->stype, n->len, n->text);
+    s = pc_sprintf(c, "%d:%zu:%s", (int)n->stype, (size_t)n->len, n->text);
   } else {
     pc_vec_push(c, out, (void *)(n->kind == FE_SEQ ? "[" : "{"));
     for (int i = 0; i < n->n; i++) {

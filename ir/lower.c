@@ -2202,7 +2202,7 @@ static void lw_py_str(FILE *b, const FeNode *n, bool top) {
     return;
   }
   if (n->kind == FE_SCALAR && n->stype == FE_T_VAULT) { /* Ansible shows the plaintext: never compiled in */
-    fprintf(b, "vault(%zu bytes)", n->len);
+    fprintf(b, "vault(%zu bytes)", (size_t)n->len);
     return;
   }
   switch (n->kind) {
