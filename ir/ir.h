@@ -131,9 +131,12 @@ struct IrExpr {
   int32_t keep_nl;         /* TEMPLATE with statements: the newlines its source ends with */
   IrLoc loc;
   const char *name;        /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
-  /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR) */
-  int64_t i;
-  double f;
+  /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR);
+   * i and f share their bytes: f is a TY_FLOAT constant's, i anything else's */
+  union {
+    int64_t i;
+    double f;
+  };
   const char *s;
   /* children */
   IrExpr **kids;
