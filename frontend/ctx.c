@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,8 +23,30 @@
 struct PcArenaBlock {
   PcArenaBlock *next;
   size_t used, cap;
+  size_t mapped; /* bytes mmap'ed for the block (0: calloc'ed) */
   max_align_t data[];
 };
+
+/* A block of `size` bytes of fresh zero pages straight from mmap, or NULL.
+ * calloc would do the same only while glibc's mmap threshold is below the
+ * size; that threshold grows when big chunks are freed (the scratch arena
+ * frees some), and then calloc clears heap memory with memset, once more
+ * for pages the kernel has just zeroed. */
+static PcArenaBlock *pc_arena_map(size_t size) {
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    return NULL;
+  PcArenaBlock *b = p;
+  b->mapped = size;
+  return b;
+}
+
+static void pc_arena_free(PcArenaBlock *b) {
+  if (b->mapped)
+    munmap(b, b->mapped);
+  else
+    free(b);
+}
 
 void pc_ctx_init(PcCtx *c) {
   memset(c, 0, sizeof *c);
@@ -33,35 +56,59 @@ void pc_ctx_init(PcCtx *c) {
 void pc_ctx_free(PcCtx *c) {
   for (PcArenaBlock *b = c->arena, *n; b; b = n) {
     n = b->next;
-    free(b);
+    pc_arena_free(b);
+  }
+  for (PcArenaBlock *b = c->scratch, *n; b; b = n) {
+    n = b->next;
+    pc_arena_free(b);
   }
   free(c->sources);
+  c->scratch = NULL;
   c->arena = NULL;
   c->sources = NULL;
 }
 
-void *pc_alloc(PcCtx *c, size_t n) {
+static void *pc_arena_alloc(PcArenaBlock **arena, size_t n) {
   /* 8-byte alignment: the widest type anything in the arena holds (pointers,
    * int64_t, double); max_align_t's 16 would pad every IrExpr and string */
   n = (n + 7) & ~(size_t)7;
-  PcArenaBlock *b = c->arena;
+  PcArenaBlock *b = *arena;
   if (!b || b->cap - b->used < n) {
     /* The first block is small (the run-time evaluator makes a context per
-     * value it templates); the next ones are 1 MiB: above malloc's mmap
-     * threshold, so calloc hands out fresh zero pages without clearing them,
-     * and a page costs memory only once it is touched. */
+     * value it templates); the next ones are 1 MiB of fresh zero pages
+     * (pc_arena_map), each costing memory only once it is touched. */
     size_t block = b ? PC_ARENA_BLOCK : PC_ARENA_FIRST;
     size_t cap = n > block ? n : block;
-    b = calloc(1, sizeof *b + cap);
+    b = cap >= PC_ARENA_BLOCK ? pc_arena_map(sizeof *b + cap) : NULL;
+    if (!b)
+      b = calloc(1, sizeof *b + cap);
     if (!b)
       pc_panic(__FILE__, __LINE__, "out of memory");
     b->cap = cap;
-    b->next = c->arena;
-    c->arena = b;
+    b->next = *arena;
+    *arena = b;
   }
   void *p = (char *)b->data + b->used;
   b->used += n;
   return p;
+}
+
+void *pc_alloc(PcCtx *c, size_t n) { return pc_arena_alloc(&c->arena, n); }
+
+void *pc_alloc_ast(PcCtx *c, size_t n) { return pc_arena_alloc(c->ast_scratch ? &c->scratch : &c->arena, n); }
+
+void pc_scratch_reset(PcCtx *c) {
+  PcArenaBlock *b = c->scratch;
+  if (!b)
+    return;
+  while (b->next) { /* the first (oldest) block stays */
+    PcArenaBlock *n = b->next;
+    pc_arena_free(b);
+    b = n;
+  }
+  memset(b->data, 0, b->used);
+  b->used = 0;
+  c->scratch = b;
 }
 
 char *pc_strndup(PcCtx *c, const char *s, size_t n) {

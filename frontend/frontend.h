@@ -68,12 +68,23 @@ typedef struct PcCtx {
   bool jinja_hold;
   const char *jinja_err;
   PcLoc jinja_err_loc;
+  /* A second arena for syntax trees that die young (the Jinja AST of a
+   * playbook string, dropped once it is lowered): pc_alloc_ast uses it
+   * while ast_scratch is set, and pc_scratch_reset empties it for reuse. */
+  PcArenaBlock *scratch;
+  bool ast_scratch;
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
 void pc_ctx_free(PcCtx *c);
 /* Arena allocation: zeroed, lives until pc_ctx_free. */
 void *pc_alloc(PcCtx *c, size_t n);
+/* A syntax-tree node: in the scratch arena while c->ast_scratch is set (it
+ * lives until pc_scratch_reset), else in the arena. Zeroed. */
+void *pc_alloc_ast(PcCtx *c, size_t n);
+/* Frees everything pc_alloc_ast put in the scratch arena (its first block
+ * is kept, empty, for the next tree). */
+void pc_scratch_reset(PcCtx *c);
 char *pc_strdup(PcCtx *c, const char *s);
 char *pc_strndup(PcCtx *c, const char *s, size_t n);
 char *pc_sprintf(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -201,13 +212,32 @@ typedef enum FeNodeKind { FE_SCALAR, FE_SEQ, FE_MAP } FeNodeKind;
 typedef enum FeScalarType { FE_T_NULL, FE_T_BOOL, FE_T_INT, FE_T_FLOAT, FE_T_STR, FE_T_VAULT } FeScalarType;
 
 typedef struct FeNode FeNode;
+/* Packed (bit-fields, a 32-bit length): a big playbook holds millions. */
 struct FeNode {
-  FeNodeKind kind;
+  FeNodeKind kind : 8;
   /* FE_SCALAR */
-  FeScalarType stype;
+  FeScalarType stype : 8;
+  bool b : 1;
+  bool quoted : 1; /* a single- or double-quoted scalar (its text starts one column in) */
+  /* Reached from more than one place (an alias or a `<<` merge): the node
+   * graph is a DAG, and walks over it must visit such a node once
+   * (memoise on it), never once per path. */
+  bool shared : 1;
+  bool open : 1; /* yaml.c: a collection still being read (an alias to it is a cycle) */
+  /* FE_T_VAULT: `text` is vault text (ciphertext), never decrypted by the
+   * compiler: an inline `!vault` value, or (vault_file) a whole data file
+   * that is vault-encrypted, whose plaintext is parsed only at run time. */
+  bool vault_file : 1;
+  /* FE_T_STR tagged `!unsafe` (or inside a collection so tagged): Ansible's
+   * AnsibleUnsafeText, a string never templated. */
+  bool unsafe : 1;
+  uint32_t len; /* of text (a source file is at most PC_MAX_SOURCE_BYTES) */
+  int32_t n;
+  /* Levels of collections in this node, itself included, through aliases
+   * (0 for a scalar): what the depth limit is checked against. */
+  int32_t height;
   PcLoc loc;
   const char *text; /* the scalar's text (after YAML unescaping), NUL-terminated */
-  size_t len;
   int64_t i;
   double f;
   const char *digits; /* FE_T_INT past 64 bits: its decimal digits (i: saturated) */
@@ -215,24 +245,6 @@ struct FeNode {
   FeNode **items;
   FeNode **keys;
   FeNode **vals;
-  int32_t n;
-  /* Levels of collections in this node, itself included, through aliases
-   * (0 for a scalar): what the depth limit is checked against. */
-  int32_t height;
-  bool b;
-  bool quoted; /* a single- or double-quoted scalar (its text starts one column in) */
-  /* Reached from more than one place (an alias or a `<<` merge): the node
-   * graph is a DAG, and walks over it must visit such a node once
-   * (memoise on it), never once per path. */
-  bool shared;
-  bool open; /* yaml.c: a collection still being read (an alias to it is a cycle) */
-  /* FE_T_VAULT: `text` is vault text (ciphertext), never decrypted by the
-   * compiler: an inline `!vault` value, or (vault_file) a whole data file
-   * that is vault-encrypted, whose plaintext is parsed only at run time. */
-  bool vault_file;
-  /* FE_T_STR tagged `!unsafe` (or inside a collection so tagged): Ansible's
-   * AnsibleUnsafeText, a string never templated. */
-  bool unsafe;
 };
 
 /* Loads the first document of a YAML file. Anchors are shared, never copied
@@ -337,7 +349,12 @@ struct FeTask {
   FeTaskKind kind;
   PcLoc loc;
   FeNode *node;             /* the task's map */
-  FeNode *kw[FE_KW_COUNT];  /* keyword values as written; NULL when absent */
+  /* Its keyword values as written, sparse (a task sets a few of the
+   * FE_KW_COUNT keywords, and a big playbook has many tasks): bit k of
+   * kwset is set when keyword k is there, kwv holds their values in keyword
+   * order. Read with fe_task_kw, written with fe_task_set_kws. */
+  uint64_t kwset;
+  FeNode **kwv;
   PcLoc loop_loc;           /* the `loop` or `with_<lookup>` key */
   const char *name;         /* NULL when none */
   bool handler;             /* read from a handlers section */
@@ -356,6 +373,18 @@ struct FeTask {
   /* FE_TASK_INCLUDE_TASKS / FE_TASK_INCLUDE_ROLE */
   FeInclude *include;
 };
+
+_Static_assert(FE_KW_COUNT <= 64, "FeTask.kwset has a bit per keyword");
+
+/* Keyword `k` of task `t` as written, or NULL. */
+static inline FeNode *fe_task_kw(const FeTask *t, int k) {
+  uint64_t bit = (uint64_t)1 << k;
+  return t->kwset & bit ? t->kwv[__builtin_popcountll(t->kwset & (bit - 1))] : NULL;
+}
+/* Sets the keywords of `t` from `kw` (FE_KW_COUNT values, NULL when absent). */
+void fe_task_set_kws(PcCtx *c, FeTask *t, FeNode *const *kw);
+/* The keywords of `t` into `kw` (FE_KW_COUNT values, NULL when absent). */
+void fe_task_kws(const FeTask *t, FeNode **kw);
 
 /* The files a dynamic include can name, each loaded ahead of time. */
 struct FeInclude {

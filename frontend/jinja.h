@@ -67,6 +67,7 @@ struct JExpr {
   int32_t height;   /* levels of the tree below and including this node */
   bool b;
   bool negated;     /* J_TEST: `is not` */
+  bool scratch;     /* allocated in the scratch arena (PcCtx.ast_scratch): gone after pc_scratch_reset */
   bool shared;      /* a kid of two nodes (the middle operand of `a < b < c`,
                        lowered to `a < b and b < c`): lowered once */
 };

@@ -117,7 +117,8 @@ static void jp_expect(JP *p, const char *op) {
 }
 
 static JExpr *jp_new(JP *p, JKind k, size_t off) {
-  JExpr *e = pc_alloc(p->c, sizeof *e);
+  JExpr *e = pc_alloc_ast(p->c, sizeof *e);
+  e->scratch = p->c->ast_scratch;
   e->kind = k;
   e->off = off;
   e->loc = jp_loc(p, off);
@@ -130,7 +131,7 @@ static JExpr *jp_new(JP *p, JKind k, size_t off) {
 static void jp_kid(JP *p, JExpr *e, JExpr *k) {
   int32_t n = e->nkids;
   if ((n & (n - 1)) == 0) {
-    JExpr **kids = pc_alloc(p->c, sizeof(JExpr *) * (size_t)(n ? n * 2 : 1));
+    JExpr **kids = pc_alloc_ast(p->c, sizeof(JExpr *) * (size_t)(n ? n * 2 : 1));
     if (n)
       memcpy(kids, e->kids, sizeof(JExpr *) * (size_t)n);
     e->kids = kids;
@@ -612,17 +613,25 @@ JExpr *fe_jinja_parse_expr(PcCtx *c, const char *src, PcLoc loc) {
 static bool jt_space(char ch) { return ch == ' ' || (ch >= '\t' && ch <= '\r'); }
 
 static void jt_push(PcCtx *c, PcVec *v, const char *text, size_t len, JExpr *e, JStmt *st) {
-  JPart *part = pc_alloc(c, sizeof *part);
+  JPart *part = pc_alloc_ast(c, sizeof *part);
   part->text = text;
   part->len = len;
   part->expr = e;
   part->stmt = st;
-  pc_vec_push(c, v, part);
+  if (v->len == v->cap) { /* pc_vec_push, with the AST's allocator */
+    int32_t cap = v->cap ? v->cap * 2 : 4;
+    void **items = pc_alloc_ast(c, sizeof(void *) * (size_t)cap);
+    if (v->len)
+      memcpy(items, v->items, sizeof(void *) * (size_t)v->len);
+    v->items = items;
+    v->cap = cap;
+  }
+  v->items[v->len++] = part;
 }
 
 static JTemplate *jt_finish(JP *p, PcVec *parts) {
-  JTemplate *t = pc_alloc(p->c, sizeof *t);
-  t->parts = pc_alloc(p->c, sizeof(JPart) * (size_t)(parts->len + 1));
+  JTemplate *t = pc_alloc_ast(p->c, sizeof *t);
+  t->parts = pc_alloc_ast(p->c, sizeof(JPart) * (size_t)(parts->len + 1));
   for (int k = 0; k < parts->len; k++) {
     JPart *part = parts->items[k];
     if (part->expr || part->stmt || part->len) /* whitespace control may empty a text part */
@@ -744,7 +753,7 @@ static JExpr *jt_tuple(JP *p, bool condexpr) {
 }
 
 static JStmt *jt_new(JP *p, JStmtKind k, const char *name, size_t off) {
-  JStmt *st = pc_alloc(p->c, sizeof *st);
+  JStmt *st = pc_alloc_ast(p->c, sizeof *st);
   st->kind = k;
   st->name = name;
   st->off = off;

@@ -244,6 +244,26 @@ static PcVec fe_kv_keys(PcCtx *c, const char *s) {
   return keys;
 }
 
+void fe_task_set_kws(PcCtx *c, FeTask *t, FeNode *const *kw) {
+  int n = 0;
+  t->kwset = 0;
+  for (int k = 0; k < FE_KW_COUNT; k++)
+    if (kw[k]) {
+      t->kwset |= (uint64_t)1 << k;
+      n++;
+    }
+  t->kwv = n ? pc_alloc(c, sizeof(FeNode *) * (size_t)n) : NULL;
+  n = 0;
+  for (int k = 0; k < FE_KW_COUNT; k++)
+    if (kw[k])
+      t->kwv[n++] = kw[k];
+}
+
+void fe_task_kws(const FeTask *t, FeNode **kw) {
+  for (int k = 0; k < FE_KW_COUNT; k++)
+    kw[k] = fe_task_kw(t, k);
+}
+
 /* TaskInclude.preprocess_data: include_tasks and include_role take only
  * the keywords that make sense for the include itself (the others belong
  * in `apply`); Ansible refuses the playbook otherwise. */
@@ -252,7 +272,7 @@ static void fe_include_keywords(FeLoad *ld, FeTask *t, const char *cls) {
                               FE_KW_LOOP,     FE_KW_LOOP_CONTROL, FE_KW_NAME,    FE_KW_NO_LOG,   FE_KW_REGISTER,
                               FE_KW_RUN_ONCE, FE_KW_TAGS,     FE_KW_TIMEOUT,     FE_KW_VARS,     FE_KW_WHEN};
   for (int k = 0; k < FE_KW_COUNT; k++) {
-    bool ok = !t->kw[k] || (k == FE_KW_LISTEN && !strcmp(cls, "HandlerTaskInclude"));
+    bool ok = !fe_task_kw(t, k) || (k == FE_KW_LISTEN && !strcmp(cls, "HandlerTaskInclude"));
     for (size_t i = 0; i < sizeof valid / sizeof *valid; i++)
       ok |= k == valid[i];
     if (!ok) {
@@ -699,11 +719,13 @@ static FeTask *fe_block(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, bo
   t->handler = handler;
   if (handler)
     pc_error_at(ld->c, n->loc, "Using a block as a handler is not supported.");
+  FeNode *kw[FE_KW_COUNT] = {0};
   for (int i = 0; i < n->n; i++)
-    if (!fe_keyword(ld, FE_B, n->keys[i], n->vals[i], t->kw, NULL))
+    if (!fe_keyword(ld, FE_B, n->keys[i], n->vals[i], kw, NULL))
       pc_error_at(ld->c, n->keys[i]->loc, "'%s' is not a valid attribute for a Block", n->keys[i]->text);
-  t->name = fe_str(ld->c, t->kw[FE_KW_NAME], "name");
-  FeNode *regions[3] = {t->kw[FE_KW_BLOCK], t->kw[FE_KW_RESCUE], t->kw[FE_KW_ALWAYS]};
+  fe_task_set_kws(ld->c, t, kw);
+  t->name = fe_str(ld->c, kw[FE_KW_NAME], "name");
+  FeNode *regions[3] = {kw[FE_KW_BLOCK], kw[FE_KW_RESCUE], kw[FE_KW_ALWAYS]};
   FeList *lists[3] = {&t->block, &t->rescue, &t->always};
   for (int r = 0; r < 3; r++) {
     FeNode *v = regions[r];
@@ -734,13 +756,14 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
   t->loc = n->loc;
   t->node = n;
   t->handler = handler;
+  FeNode *kw[FE_KW_COUNT] = {0};
   for (int i = 0; i < n->n; i++) {
     FeNode *k = n->keys[i], *v = n->vals[i];
     if (k->kind != FE_SCALAR) {
       pc_error_at(c, k->loc, "a task's keys must be strings");
       continue;
     }
-    if (fe_keyword(ld, handler ? FE_H : FE_T, k, v, t->kw, NULL)) {
+    if (fe_keyword(ld, handler ? FE_H : FE_T, k, v, kw, NULL)) {
       if (strcmp(k->text, "loop") == 0)
         t->loop_loc = k->loc;
       continue;
@@ -761,25 +784,26 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
     t->action_loc = k->loc;
     t->args = fe_null(v) ? NULL : v;
   }
-  FeNode *act = t->kw[FE_KW_ACTION] ? t->kw[FE_KW_ACTION] : t->kw[FE_KW_LOCAL_ACTION];
+  FeNode *act = kw[FE_KW_ACTION] ? kw[FE_KW_ACTION] : kw[FE_KW_LOCAL_ACTION];
   if (act) {
     if (t->action)
       pc_error_at(c, t->action_loc, "conflicting action statements: %s, %s", t->action,
-                  t->kw[FE_KW_ACTION] ? "action" : "local_action");
+                  kw[FE_KW_ACTION] ? "action" : "local_action");
     else
       fe_action_value(ld, t, act);
   }
-  if (t->kw[FE_KW_LOCAL_ACTION] && !t->kw[FE_KW_ACTION]) { /* ModuleArgsParser: delegate_to = 'localhost' */
+  if (kw[FE_KW_LOCAL_ACTION] && !kw[FE_KW_ACTION]) { /* ModuleArgsParser: delegate_to = 'localhost' */
     FeNode *d = pc_alloc(c, sizeof *d);
     d->kind = FE_SCALAR;
     d->stype = FE_T_STR;
-    d->loc = t->kw[FE_KW_LOCAL_ACTION]->loc;
+    d->loc = kw[FE_KW_LOCAL_ACTION]->loc;
     d->text = "localhost";
     d->len = 9;
-    t->kw[FE_KW_DELEGATE_TO] = d;
+    kw[FE_KW_DELEGATE_TO] = d;
   }
-  t->name = fe_str(c, t->kw[FE_KW_NAME], "name");
-  if (t->kw[FE_KW_LOOP] && t->with)
+  fe_task_set_kws(c, t, kw);
+  t->name = fe_str(c, kw[FE_KW_NAME], "name");
+  if (kw[FE_KW_LOOP] && t->with)
     pc_error_at(c, t->loop_loc, "duplicate loop in task: %s", t->with);
   if (!t->action) {
     if (!act)
@@ -799,7 +823,7 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
       t->include = fe_include_tasks(ld, t, file, role, dir);
   } else if (fe_is_action(a, "import_tasks")) {
     fe_include_args(ld, t, fe_import_tasks_args);
-    if (t->kw[FE_KW_LOOP] || t->with)
+    if (fe_task_kw(t, FE_KW_LOOP) || t->with)
       pc_error_at(c, t->loop_loc,
                   "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead.");
     FeNode *file = fe_include_file(ld, t);
@@ -811,7 +835,7 @@ static FeTask *fe_task(FeLoad *ld, FeNode *n, FeRole *role, const char *dir, boo
     bool import = fe_is_action(a, "import_role");
     if (handler)
       pc_error_at(c, t->action_loc, "Using '%s' as a handler is not supported.", a);
-    if (import && (t->kw[FE_KW_LOOP] || t->with))
+    if (import && (fe_task_kw(t, FE_KW_LOOP) || t->with))
       pc_error_at(c, t->loop_loc,
                   "You cannot use loops on 'import_role' statements. You should use 'include_role' instead.");
     fe_role_task(ld, t, role, import);

@@ -29,7 +29,7 @@ static void fe_key_node(PcCtx *c, PcVec *out, size_t *len, const FeNode *n, int 
   if (!n) {
     s = "~";
   } else if (n->kind == FE_SCALAR) {
-    s = pc_sprintf(c, "%d:%zu:%s", (int)n->stype, n->len, n->text);
+    s = pc_sprintf(c, "%d:%zu:%s", (int)n->stype, (size_t)n->len, n->text);
   } else {
     pc_vec_push(c, out, (void *)(n->kind == FE_SEQ ? "[" : "{"));
     for (int i = 0; i < n->n; i++) {
@@ -329,8 +329,10 @@ static void fe_role_validation(FeLoad *ld, FeRole *r, FeRoleUse *u) {
   t->name = sd && sd->kind == FE_SCALAR
                 ? pc_sprintf(c, "Validating arguments against arg spec '%s' - %s", entry, sd->text)
                 : pc_sprintf(c, "Validating arguments against arg spec '%s'", entry);
-  t->kw[FE_KW_NAME] = fe_str_node(c, t->name, loc);
-  t->kw[FE_KW_TAGS] = fe_str_node(c, "always", loc);
+  FeNode *kw[FE_KW_COUNT] = {0};
+  kw[FE_KW_NAME] = fe_str_node(c, t->name, loc);
+  kw[FE_KW_TAGS] = fe_str_node(c, "always", loc);
+  fe_task_set_kws(c, t, kw);
   t->action = "validate_argument_spec";
   t->action_loc = loc;
   FeNode *args = fe_map_node(c, 3, loc), *ctxn = fe_map_node(c, 4, loc);

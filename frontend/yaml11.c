@@ -201,6 +201,13 @@ FeY11Scalar fe_yaml11_resolve(const char *s, size_t len) {
   static const char *const falses[] = {"no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL};
   FeY11Scalar r = {0};
   int k;
+  /* Every null, bool, int and float of the resolver starts with one of
+   * these (PyYAML picks its resolvers by the first character too): most
+   * strings are told at once. */
+  if (len && !strchr("~nNyYtTfFoO+-.0123456789", s[0])) {
+    r.type = FE_Y11_STR;
+    return r;
+  }
   if (len == 0 || y11_any(s, len, nulls)) {
     r.type = FE_Y11_NULL;
   } else if (y11_any(s, len, trues)) {

@@ -112,21 +112,36 @@ extern const char *const ir_op_names[IR_NOPS];
 extern const int ir_op_nkids[IR_NOPS];
 
 typedef struct IrExpr IrExpr;
+/* Ordered and packed for size: a 100,000-task playbook holds a few million
+ * of these (the plan's memory is mostly exprs). */
 struct IrExpr {
-  IrOp op;
-  IrType type;
-  IrLoc loc;
-  int32_t id;       /* root number (function expr_<id>), -1 for sub-exprs */
-  int32_t binop;    /* IR_BINOP: an RtBinOp (runtime/playc.h) */
-  const char *name; /* IR_VAR (b: out of sight, always undefined), IR_GETATTR, IR_FILTER, IR_TEST */
-  /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR); an
-   * int past 64 bits has its decimal digits in s/slen (i: INT64_MAX), boxed at run time */
-  bool b;
+  IrOp op : 8;
+  IrType type : 8;
+  unsigned binop : 8;      /* IR_BINOP: an RtBinOp (runtime/playc.h) */
+  bool b : 1;              /* IR_CONST TY_BOOL: the value; IR_VAR: out of sight, always undefined;
+                              IR_LIST: a tuple; ... (per op, see IR_OPS) */
+  bool recursive : 1;      /* FOR: `recursive` (its body is a function loop() calls) */
+  bool loop_unread : 1;    /* FOR: nothing reads `loop`: no loop object is built */
+  uint32_t slen;           /* IR_CONST TY_STR, IR_VAULT: the length of s (bounded by the input
+                              limits of frontend.h, far below 4 GiB) */
+  int32_t id;              /* root number (function expr_<id>), -1 for sub-exprs */
   int32_t nkids;
-  int64_t i;
-  double f;
+  int32_t nkw;             /* IR_FILTER ...: the last nkw kids are keyword args */
+  /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
+   * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
+  int32_t slot, slot_first, slot_end;
+  int32_t slot_aux;        /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
+  int32_t keep_nl;         /* TEMPLATE with statements: the newlines its source ends with */
+  IrLoc loc;
+  const char *name;        /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
+  /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR);
+   * i and f share their bytes: f is a TY_FLOAT constant's, i anything else's;
+   * an int past 64 bits has its decimal digits in s/slen (i: INT64_MAX), boxed at run time */
+  union {
+    int64_t i;
+    double f;
+  };
   const char *s;
-  size_t slen;
   /* children */
   IrExpr **kids;
   /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
@@ -135,14 +150,6 @@ struct IrExpr {
   const char *tpl_src; /* SINGLE/TEMPLATE of a playbook string: its text, for the message of a
                           TypeError Ansible's templar wraps ("... occurred on (<text>)"), never run */
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
-  int32_t nkw;
-  /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
-   * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
-  int32_t slot, slot_first, slot_end;
-  int32_t slot_aux;  /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
-  bool recursive;    /* FOR: `recursive` (its body is a function loop() calls) */
-  bool loop_unread;  /* FOR: nothing reads `loop`: no loop object is built */
-  int32_t keep_nl; /* TEMPLATE with statements: the newlines its source ends with */
 };
 
 typedef struct IrVar {
@@ -388,6 +395,8 @@ typedef struct IrLower {
   bool in_include; /* lowering an include's arguments: lookup('first_found') answers from its candidates */
   /* YAML aliases are shared, never copied (lower.c): */
   PcMap memo[IR_LOWER_MODES]; /* shared node → its IrExpr, per way of lowering it */
+  PcMap memo_scratch; /* shared JExpr of the scratch arena → its IrExpr (lower.c: lw_ast_end) */
+  int32_t ast_depth;  /* lowerings of playbook strings under way (lower.c: lw_ast_begin) */
   PcMap has_tpl;  /* shared FeNode → (void *)1 no template, 2 template */
   PcMap text;     /* shared FeNode → const char *: ir_lower_src, hosts patterns */
   /* Embedded files (lower.c), within the limits of frontend.h: */

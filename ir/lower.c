@@ -92,6 +92,33 @@ static IrExpr *lw_share(Lw *l, const void *key, LwMode mode, IrExpr *e) {
 
 static IrExpr *lw_memo(Lw *l, const void *key, LwMode mode) { return pc_map_get_ptr(&l->memo[mode], key); }
 
+/* The Jinja AST of a playbook string lives in the scratch arena
+ * (PcCtx.ast_scratch) only while it is lowered: lw_ast_begin/lw_ast_end
+ * bracket the lowering (nested ones too), and the outermost end drops every
+ * tree parsed since, with the memo of its shared nodes. The IR keeps none of
+ * its nodes: names and string values are the lexer's, in the arena. On the
+ * 100,000-task benchmark that was a sixth of --plan's memory. */
+static void lw_ast_begin(Lw *l) { l->ast_depth++; }
+
+static void lw_ast_end(Lw *l) {
+  if (--l->ast_depth > 0)
+    return;
+  pc_scratch_reset(l->c);
+  if (l->memo_scratch.len) {
+    memset(l->memo_scratch.ents, 0, sizeof *l->memo_scratch.ents * l->memo_scratch.cap);
+    l->memo_scratch.len = 0;
+  }
+}
+
+/* A playbook string's template, parsed into the scratch arena. */
+static JTemplate *lw_parse_string(Lw *l, const char *s, PcLoc loc) {
+  bool was = l->c->ast_scratch;
+  l->c->ast_scratch = true;
+  JTemplate *t = fe_jinja_parse_template(l->c, s, loc);
+  l->c->ast_scratch = was;
+  return t;
+}
+
 static const IrFilterInfo *lw_find(const IrFilterInfo *t, const char *name) {
   static const char *const pre[] = {"ansible.builtin.", "ansible.legacy.", NULL};
   for (int i = 0; pre[i]; i++)
@@ -798,6 +825,16 @@ static IrExpr *lw_jexpr_new_marked(Lw *l, const JExpr *j) {
 static IrExpr *lw_jexpr(Lw *l, const JExpr *j) {
   if (!j->shared)
     return lw_jexpr_new_marked(l, j);
+  if (j->scratch) { /* its address is reused once the scratch arena is reset: memoised apart */
+    IrExpr *e = pc_map_get_ptr(&l->memo_scratch, j);
+    if (!e) {
+      e = lw_jexpr_new_marked(l, j);
+      if (!lw_leaf(e) && e->id < 0)
+        lw_root(l, e, NULL);
+      pc_map_put_ptr(l->c, &l->memo_scratch, j, e);
+    }
+    return e;
+  }
   IrExpr *e = lw_memo(l, j, LW_JINJA);
   return e ? e : lw_share(l, j, LW_JINJA, lw_jexpr_new_marked(l, j));
 }
@@ -1432,7 +1469,7 @@ static IrExpr *lw_template_stmts(Lw *l, const char *s, PcLoc loc) {
   int32_t keep = 0;
   while ((size_t)keep < len && s[len - 1 - (size_t)keep] == '\n')
     keep++;
-  JTemplate *t = fe_jinja_parse_template(l->c, keep ? pc_strndup(l->c, s, len - 1) : s, loc);
+  JTemplate *t = lw_parse_string(l, keep ? pc_strndup(l->c, s, len - 1) : s, loc);
   IrExpr *e = ir_expr_new(l->c, IR_TEMPLATE, TY_STR, loc);
   if (!t)
     return lw_const_str(l, s, len, loc);
@@ -1464,7 +1501,6 @@ static const char *lw_newlines(Lw *l, const char *s) {
   return t;
 }
 
-/* A string that may hold template syntax: CONST, SINGLE or TEMPLATE. */
 /* A playbook string Jinja2 cannot compile (a syntax error `why` at `at`, an
  * unknown filter or test): Ansible fails the task that templates it, with
  * "template error while templating string" quoting `src`, so the string
@@ -1473,7 +1509,7 @@ static IrExpr *lw_template_error(Lw *l, const char *diag, const char *why, PcLoc
   pc_fault_at(l->c, at, "%s", diag);
   IrExpr *e = ir_expr_new(l->c, IR_ERROR, TY_ANY, loc);
   e->s = pc_sprintf(l->c, "template error while templating string: %s. String: %s. %s", why, src, why);
-  e->slen = strlen(e->s);
+  e->slen = (uint32_t)strlen(e->s);
   return e;
 }
 
@@ -1485,19 +1521,22 @@ IrExpr *ir_lower_var_error(IrLower *l, IrExpr *e, const char *src) {
                     "An unhandled exception occurred while templating '%s'. Error was a <class "
                     "'ansible.errors.AnsibleError'>, original message: %s",
                     src, e->s);
-  w->slen = strlen(w->s);
+  w->slen = (uint32_t)strlen(w->s);
   return w;
 }
 
-/* Parses `s` as a template (or, `expr`, an expression), holding a syntax
- * error in *why and *at rather than reporting it. */
+/* Parses playbook string `s` as a template (or, `expr`, an expression) into
+ * the scratch arena, holding a syntax error in *why and *at rather than
+ * reporting it (both live until the scratch arena is reset: lw_ast_end). */
 static void *lw_parse_held(Lw *l, const char *s, PcLoc loc, bool expr, const char **why, PcLoc *at) {
-  bool hold = l->c->jinja_hold;
+  bool hold = l->c->jinja_hold, was = l->c->ast_scratch;
   const char *err = l->c->jinja_err;
   PcLoc err_loc = l->c->jinja_err_loc;
   l->c->jinja_hold = true;
   l->c->jinja_err = NULL;
+  l->c->ast_scratch = true;
   void *t = expr ? (void *)fe_jinja_parse_expr(l->c, s, loc) : (void *)fe_jinja_parse_template(l->c, s, loc);
+  l->c->ast_scratch = was;
   *why = l->c->jinja_err ? l->c->jinja_err : "syntax error";
   *at = l->c->jinja_err ? l->c->jinja_err_loc : loc;
   l->c->jinja_hold = hold;
@@ -1506,31 +1545,9 @@ static void *lw_parse_held(Lw *l, const char *s, PcLoc loc, bool expr, const cha
   return t;
 }
 
-static IrExpr *lw_string_parsed(Lw *l, const char *s, PcLoc loc, JTemplate *t);
-
-static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
-  if (!fe_jinja_is_template(s))
-    return lw_const_str(l, s, strlen(s), loc);
-  s = lw_newlines(l, s);
-  const char *why;
-  PcLoc at;
-  JTemplate *t = lw_parse_held(l, s, loc, false, &why, &at);
-  if (!t)
-    return lw_template_error(l, why, why, at, s, loc);
-  const char *fsrc = l->fault_src, *fwhy = l->fault_why;
-  PcLoc fat = l->fault_at;
-  l->fault_src = s;
-  l->fault_why = NULL;
-  IrExpr *e = lw_string_parsed(l, s, loc, t);
-  if (l->fault_why)
-    e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, s, loc);
-  l->fault_src = fsrc;
-  l->fault_why = fwhy;
-  l->fault_at = fat;
-  return e;
-}
-
-static IrExpr *lw_string_parsed(Lw *l, const char *s, PcLoc loc, JTemplate *t) {
+/* A string that may hold template syntax: CONST, SINGLE or TEMPLATE (or
+ * ERROR: a template Jinja2 cannot compile). */
+static IrExpr *lw_string_body(Lw *l, const char *s, PcLoc loc, JTemplate *t) {
   IrExpr *e;
   if (t->has_stmt) {
     e = lw_template_stmts(l, s, loc);
@@ -1543,6 +1560,35 @@ static IrExpr *lw_string_parsed(Lw *l, const char *s, PcLoc loc, JTemplate *t) {
   }
   if (e->op == IR_SINGLE || e->op == IR_TEMPLATE)
     e->tpl_src = s;
+  return e;
+}
+
+static IrExpr *lw_string_parsed(Lw *l, const char *s, PcLoc loc) {
+  s = lw_newlines(l, s);
+  const char *why;
+  PcLoc at;
+  JTemplate *t = lw_parse_held(l, s, loc, false, &why, &at);
+  if (!t)
+    return lw_template_error(l, why, why, at, s, loc);
+  const char *fsrc = l->fault_src, *fwhy = l->fault_why;
+  PcLoc fat = l->fault_at;
+  l->fault_src = s;
+  l->fault_why = NULL;
+  IrExpr *e = lw_string_body(l, s, loc, t);
+  if (l->fault_why)
+    e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, s, loc);
+  l->fault_src = fsrc;
+  l->fault_why = fwhy;
+  l->fault_at = fat;
+  return e;
+}
+
+static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc) {
+  if (!fe_jinja_is_template(s))
+    return lw_const_str(l, s, strlen(s), loc);
+  lw_ast_begin(l);
+  IrExpr *e = lw_string_parsed(l, s, loc);
+  lw_ast_end(l);
   return e;
 }
 
@@ -1629,25 +1675,28 @@ static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
   const char *wrapped = pc_sprintf(l->c, "{%% if %s %%} True {%% else %%} False {%% endif %%}", n->text);
   const char *why;
   PcLoc at;
+  lw_ast_begin(l);
   JExpr *j = lw_parse_held(l, n->text, lw_text_loc(n), true, &why, &at);
+  IrExpr *e;
   if (!j) {
     const char *jwhy; /* Jinja2's words are those of the wrapped template */
     PcLoc jat;
     if (!lw_parse_held(l, wrapped, lw_text_loc(n), false, &jwhy, &jat))
       why = jwhy;
-    IrExpr *e = lw_template_error(l, why, why, at, wrapped, n->loc);
-    return e;
+    e = lw_template_error(l, why, why, at, wrapped, n->loc);
+  } else {
+    const char *fsrc = l->fault_src, *fwhy = l->fault_why;
+    PcLoc fat = l->fault_at;
+    l->fault_src = wrapped;
+    l->fault_why = NULL;
+    e = lw_jexpr(l, j);
+    if (l->fault_why)
+      e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, wrapped, n->loc);
+    l->fault_src = fsrc;
+    l->fault_why = fwhy;
+    l->fault_at = fat;
   }
-  const char *fsrc = l->fault_src, *fwhy = l->fault_why;
-  PcLoc fat = l->fault_at;
-  l->fault_src = wrapped;
-  l->fault_why = NULL;
-  IrExpr *e = lw_jexpr(l, j);
-  if (l->fault_why)
-    e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, wrapped, n->loc);
-  l->fault_src = fsrc;
-  l->fault_why = fwhy;
-  l->fault_at = fat;
+  lw_ast_end(l);
   return e;
 }
 
@@ -2315,7 +2364,7 @@ static void lw_py_str(FILE *b, const FeNode *n, bool top) {
     return;
   }
   if (n->kind == FE_SCALAR && n->stype == FE_T_VAULT) { /* Ansible shows the plaintext: never compiled in */
-    fprintf(b, "vault(%zu bytes)", n->len);
+    fprintf(b, "vault(%zu bytes)", (size_t)n->len);
     return;
   }
   switch (n->kind) {

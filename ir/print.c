@@ -1,13 +1,16 @@
 /*
  * print.c — the plan: a deterministic rendering of the IR for code review and
  * golden tests (`playc --plan`), as text or JSON. Every expr shows its op and
- * static type; roots show their number (expr#N, the function codegen emits).
- * Locations are printed with the path as given on the command line. No
- * addresses, no hash order: the same input gives the same bytes.
+ * static type. Locations are printed with the path as given on the command
+ * line. No addresses, no hash order: the same input gives the same bytes.
+ * What the plan names (shared exprs, handlers, frames) it names by where it
+ * is written, FILE:LINE:COL (#NTH for the NTH of the same place), never by a
+ * number counted over the program: a one-line edit changes the plan's lines
+ * of what it touches, not the names of everything after it.
  *
  * A root reached from several places (a shared expr: a YAML alias, a Jinja
  * operand used twice) is printed in full once, the first time, as
- * `expr#N = tree`, and as `expr#N` after (in JSON: {"ref": N}); a first pass
+ * `expr@LOC = tree`, and as `expr@LOC` after (in JSON: {"ref": N}); a first pass
  * counts the kids that refer to each root, so that what no kid shares prints
  * in full where it is held. So the plan's size is the IR's, and a YAML alias
  * bomb plans in a few lines.
@@ -88,6 +91,20 @@ static void o_f(PrOut *o, const char *fmt, ...) {
   o->len += (size_t)n;
 }
 
+/* `v` in decimal, without printf (a plan prints a few numbers per task). */
+static void o_i(PrOut *o, long long v) {
+  if (o->discard)
+    return;
+  char buf[24], *p = buf + sizeof buf;
+  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  do
+    *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0)
+    *--p = '-';
+  o_n(o, p, (size_t)(buf + sizeof buf - p));
+}
+
 /* Ends output `o`: flushed to o->to (false when a write failed), or its
  * text copied into the arena (*text). */
 static bool o_finish(PcCtx *c, PrOut *o, char **text) {
@@ -166,7 +183,7 @@ static void pr_const(PrOut *f, const IrExpr *e, bool json) {
     if (e->s) /* past 64 bits */
       o_f(f, "%.*s", (int)e->slen, e->s);
     else
-      o_f(f, "%lld", (long long)e->i);
+      o_i(f, (long long)e->i);
     break;
   case TY_FLOAT: pr_float(f, e->f, json); break;
   case TY_STR: pr_str(f, e->s, e->slen); break;
@@ -176,7 +193,11 @@ static void pr_const(PrOut *f, const IrExpr *e, bool json) {
 
 /* A printer: its output, and what the first pass learnt of the roots. */
 typedef struct Pr {
+  PcCtx *c;
   PrOut *f;
+  const char **names; /* by root id: its stable name once defined (expr@FILE:LINE:COL[#NTH]) */
+  PcMap nth;          /* "FILE:LINE:COL" → how many shared roots were named there so far */
+  const char **handlers; /* the play's handlers by index: handler@FILE:LINE:COL[#NTH] */
   int32_t *refs; /* by root id: the kids that refer to it (first pass) */
   int32_t *held; /* by root id: the places of the plan that hold it (first pass) */
   bool *done;    /* by root id: printed in full already */
@@ -204,10 +225,15 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   PrOut *f = pr->f;
   switch (e->op) {
   case IR_CONST: o_s(f, "const "); pr_const(f, e, false); break;
-  case IR_VAULT: o_f(f, "vault(%zu bytes)", e->slen); break; /* the text's size only: deterministic */
+  case IR_VAULT: o_f(f, "vault(%u bytes)", (unsigned)e->slen); break; /* the text's size only: deterministic */
   case IR_ERROR: o_s(f, "error "); pr_str(f, e->s, e->slen); break;
   case IR_UNSAFE: o_s(f, "unsafe "); pr_str(f, e->s, e->slen); break;
-  case IR_VAR: o_f(f, "var %s%s", e->name, e->b ? " (undefined: no context)" : ""); break;
+  case IR_VAR:
+    o_s(f, "var ");
+    o_s(f, e->name);
+    if (e->b)
+      o_s(f, " (undefined: no context)");
+    break;
   case IR_LIST:
     o_c(f, e->b ? '(' : '[');
     for (int i = 0; i < e->nkids; i++) {
@@ -246,7 +272,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
       o_f(f, " locals#%d newlines#%d", e->slot_end, e->keep_nl);
     pr_kids(pr, e, 0);
     break;
-  case IR_BINOP: o_f(f, "binop %s", pr_binops[e->binop]); pr_kids(pr, e, 0); break;
+  case IR_BINOP: o_s(f, "binop "); o_s(f, pr_binops[e->binop]); pr_kids(pr, e, 0); break;
   case IR_LOOKUP:
     if (!e->b)
       goto plain;
@@ -260,7 +286,9 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     pr_kids(pr, e, 0);
     break;
   case IR_FILTER: case IR_TEST: case IR_METHOD:
-    o_f(f, "%s %s", ir_op_names[e->op], e->name);
+    o_s(f, ir_op_names[e->op]);
+    o_c(f, ' ');
+    o_s(f, e->name);
     pr_kids(pr, e, 0);
     break;
   default:
@@ -269,19 +297,34 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     pr_kids(pr, e, 0);
     break;
   }
-  o_f(f, ": %s", ir_type_name(e->type));
+  o_n(f, ": ", 2);
+  o_s(f, ir_type_name(e->type));
   if (e->unsupported)
     o_s(f, " unsupported");
 }
 
-/* `expr#N = tree` the first time root `e` is printed, `expr#N` after. */
+/* A stable name for what is written at `loc`: PREFIX@FILE:LINE:COL, then
+ * #NTH (counted in `nth`) when it is the NTH such name of that location. Two
+ * names differ only where their sources do, so an edit renames nothing
+ * elsewhere (root and handler numbers would shift after it). */
+static const char *pr_loc_name(PcCtx *c, PcMap *nth, const char *prefix, IrLoc l) {
+  const char *at = l.file ? pc_sprintf(c, "%s:%d:%d", l.file, (int)l.line, (int)l.col) : "?";
+  size_t len = strlen(at);
+  intptr_t n = (intptr_t)pc_map_get(nth, at, len) + 1;
+  pc_map_put(c, nth, at, len, (void *)n);
+  return n > 1 ? pc_sprintf(c, "%s@%s#%d", prefix, at, (int)n) : pc_sprintf(c, "%s@%s", prefix, at);
+}
+
+/* `expr@LOC = tree` the first time root `e` is printed, `expr@LOC` after. */
 static void pr_def(Pr *pr, const IrExpr *e) {
   if (pr->done[e->id]) {
-    o_f(pr->f, "expr#%d", e->id);
+    o_s(pr->f, pr->names[e->id]);
     return;
   }
   pr->done[e->id] = true;
-  o_f(pr->f, "expr#%d = ", e->id);
+  pr->names[e->id] = pr_loc_name(pr->c, &pr->nth, "expr", e->loc);
+  o_s(pr->f, pr->names[e->id]);
+  o_s(pr->f, " = ");
   pr_tree(pr, e);
 }
 
@@ -321,7 +364,13 @@ static void pr_expr(Pr *pr, const IrExpr *e) {
   }
 }
 
-static void pr_loc(PrOut *f, IrLoc l) { o_f(f, "%s:%d:%d", l.file, l.line, l.col); }
+static void pr_loc(PrOut *f, IrLoc l) {
+  o_s(f, l.file);
+  o_c(f, ':');
+  o_i(f, l.line);
+  o_c(f, ':');
+  o_i(f, l.col);
+}
 
 /* A frame by its stable name (IrScope.loc, nth): frame@FILE:LINE:COL[#NTH]. */
 static void pr_frame(PrOut *f, const IrScope *sc) {
@@ -401,8 +450,10 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   }
   switch (t->kind) {
   case IR_TASK_MODULE:
-    if (t->module >= 0)
-      o_f(f, " %s", t->action);
+    if (t->module >= 0) {
+      o_c(f, ' ');
+      o_s(f, t->action);
+    }
     else
       o_f(f, " %s unsupported(%s)", t->action, t->unsupported ? t->unsupported : "?");
     break;
@@ -435,7 +486,9 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   }
   if (t->register_var) {
     pr_indent(f, depth);
-    o_f(f, "%-14s %s\n", "register", t->register_var);
+    pr_label(f, "register");
+    o_s(f, t->register_var);
+    o_c(f, '\n');
   }
   pr_root(pr, depth, "changed_when", t->changed_when);
   pr_root(pr, depth, "failed_when", t->failed_when);
@@ -445,8 +498,10 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   if (t->notify) {
     pr_indent(f, depth);
     o_f(f, "%-14s", "notify");
-    for (int i = 0; t->notify[i] >= 0; i++)
-      o_f(f, " handler#%d", t->notify[i]);
+    for (int i = 0; t->notify[i] >= 0; i++) {
+      o_c(f, ' ');
+      o_s(f, pr->handlers[t->notify[i]]);
+    }
     o_c(f, '\n');
   }
   pr_strlist(f, depth, "listen", t->listen);
@@ -605,10 +660,14 @@ static void pr_program(Pr *pr, PcCtx *c, const IrProgram *p) {
         o_c(f, '\n');
       }
     }
+    PcMap hnth = {0}; /* a handler's #NTH counts the play's handlers written at its place */
+    pr->handlers = pc_alloc(c, sizeof(char *) * (size_t)(pl->nhandlers + 1));
+    for (int h = 0; h < pl->nhandlers; h++)
+      pr->handlers[h] = pr_loc_name(c, &hnth, "handler", pl->handlers[h]->loc);
     const IrScope *cur = pl->scope;
     pr_list(pr, c, &pl->blocks, 1, &cur);
     for (int h = 0; h < pl->nhandlers; h++) {
-      o_f(f, "  handler#%d:\n", h);
+      o_f(f, "  %s:\n", pr->handlers[h]);
       pr_task(pr, c, pl->handlers[h], 2, &cur);
     }
   }
@@ -629,6 +688,8 @@ static bool pr_text(PcCtx *c, const IrProgram *p, PrOut *o, char **text) {
   pr.held = calloc((size_t)p->nroots + 1, sizeof *pr.held);
   pr.done = calloc((size_t)p->nroots + 1, 1);
   PC_ASSERT(pr.refs && pr.held && pr.done);
+  pr.c = c;
+  pr.names = pc_alloc(c, sizeof(char *) * ((size_t)p->nroots + 1));
   pr.f = &discard;
   pr.counting = true; /* first pass: which roots are reached from several places */
   pr_program(&pr, c, p);
@@ -686,7 +747,7 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     pr_const(f, e, true);
   }
   if (e->op == IR_VAULT)
-    o_f(f, ", \"bytes\": %zu", e->slen);
+    o_f(f, ", \"bytes\": %u", (unsigned)e->slen);
   if (e->op == IR_ERROR) {
     o_s(f, ", \"message\": ");
     pr_str(f, e->s, e->slen);
@@ -926,7 +987,7 @@ static void pj_scope(Pr *pr, const IrScope *sc) {
 
 /* The JSON plan into `f` (see o_finish). */
 static bool pj_program(PcCtx *c, const IrProgram *p, PrOut *f, char **text) {
-  Pr pr_ = {f, NULL, NULL, calloc((size_t)p->nroots + 1, 1), false}, *pr = &pr_;
+  Pr pr_ = {.c = c, .f = f, .done = calloc((size_t)p->nroots + 1, 1)}, *pr = &pr_;
   PC_ASSERT(pr->done);
   o_s(f, "{\"playbook\": ");
   pr_str(f, p->playbook, strlen(p->playbook));

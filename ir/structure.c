@@ -212,7 +212,7 @@ static int st_play_role_uses(St *s, const FeRoleUse ***uses, FeNode ***entry_var
   for (int i = 0; i < s->public_roles.len; i++) {
     const FeTask *ft = s->public_roles.items[i];
     (*uses)[s->play_roles.len + i] = ft->include->role_use;
-    (*entry_vars)[s->play_roles.len + i] = ft->kw[FE_KW_VARS];
+    (*entry_vars)[s->play_roles.len + i] = fe_task_kw(ft, FE_KW_VARS);
   }
   return n;
 }
@@ -316,6 +316,13 @@ static void st_inherit(St *s, StCtx *out, const StCtx *in, FeNode *const *kw) {
       }
     }
   }
+}
+
+/* st_inherit with the keywords of task `ft`. */
+static void st_inherit_task(St *s, StCtx *out, const StCtx *in, const FeTask *ft) {
+  FeNode *kw[FE_KW_COUNT];
+  fe_task_kws(ft, kw);
+  st_inherit(s, out, in, kw);
 }
 
 static const char **st_tags(St *s, const StCtx *x) {
@@ -427,7 +434,7 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
     init = true;
   }
   for (int k = 0; k < FE_KW_COUNT; k++) {
-    FeNode *v = ft && ft->kw[k] ? ft->kw[k] : x->kw[k];
+    FeNode *v = ft && fe_task_kw(ft, k) ? fe_task_kw(ft, k) : x->kw[k];
     if (!v || is_shown[k] || v == s->fp->kw[k])
       continue;
     kws[n].name = fe_keywords[k].name;
@@ -584,8 +591,8 @@ static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   t->loop_var = "item";
   if (ft) {
     t->has_source = true; /* codegen computes the error context; plans never need it */
-    if (ft->name && ir_has_template(s->l, ft->kw[FE_KW_NAME]))
-      t->kw[RT_TK_NAME] = st_kw_root(s, ft->kw[FE_KW_NAME], false);
+    if (ft->name && ir_has_template(s->l, fe_task_kw(ft, FE_KW_NAME)))
+      t->kw[RT_TK_NAME] = st_kw_root(s, fe_task_kw(ft, FE_KW_NAME), false);
   }
   return t;
 }
@@ -717,7 +724,7 @@ static void st_strategy(St *s, IrPlay *ip, FeNode *v) {
 /* The per-host keywords shared by every kind of task. */
 static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   FeNode *const *kw = x->kw;
-  FeNode *w = st_when(s, x, ft ? ft->kw[FE_KW_WHEN] : NULL, t->loc);
+  FeNode *w = st_when(s, x, ft ? fe_task_kw(ft, FE_KW_WHEN) : NULL, t->loc);
   if (w)
     t->when = ir_lower_root(s->l, ir_lower_cond(s->l, w), ir_lower_src(s->l, w));
   static const struct {
@@ -830,7 +837,7 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
     return;
   }
   t->kind = IR_TASK_MODULE;
-  const FeNode *extra = ft->kw[FE_KW_ARGS];
+  const FeNode *extra = fe_task_kw(ft, FE_KW_ARGS);
   if (extra && extra->kind != FE_MAP) {
     pc_error_at(s->c, extra->loc, "args must be a dictionary");
     extra = NULL;
@@ -855,37 +862,37 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
   }
   if (!ft->name)
     t->name = ft->action;
-  if (ft->kw[FE_KW_LOOP])
-    t->loop = ir_lower_root(s->l, ir_lower_value(s->l, ft->kw[FE_KW_LOOP]),
-                            ft->kw[FE_KW_LOOP]->kind == FE_SCALAR ? ft->kw[FE_KW_LOOP]->text : NULL);
+  if (fe_task_kw(ft, FE_KW_LOOP))
+    t->loop = ir_lower_root(s->l, ir_lower_value(s->l, fe_task_kw(ft, FE_KW_LOOP)),
+                            fe_task_kw(ft, FE_KW_LOOP)->kind == FE_SCALAR ? fe_task_kw(ft, FE_KW_LOOP)->text : NULL);
   else if (ft->with) {
     IrExpr *e = st_with_loop(s, ft, t->roots);
     if (e)
       t->loop = ir_lower_root(s->l, e, NULL);
     t->with = ft->with;
   }
-  if (ft->kw[FE_KW_CHANGED_WHEN])
-    t->changed_when = ir_lower_root(s->l, ir_lower_cond(s->l, ft->kw[FE_KW_CHANGED_WHEN]),
-                                    ir_lower_src(s->l, ft->kw[FE_KW_CHANGED_WHEN]));
-  if (ft->kw[FE_KW_FAILED_WHEN])
-    t->failed_when = ir_lower_root(s->l, ir_lower_cond(s->l, ft->kw[FE_KW_FAILED_WHEN]),
-                                   ir_lower_src(s->l, ft->kw[FE_KW_FAILED_WHEN]));
-  if (ft->kw[FE_KW_UNTIL]) {
-    t->until = ir_lower_root(s->l, ir_lower_cond(s->l, ft->kw[FE_KW_UNTIL]), ir_lower_src(s->l, ft->kw[FE_KW_UNTIL]));
-    t->kw[RT_TK_RETRIES] = st_kw_root(s, ft->kw[FE_KW_RETRIES], false);
-    t->kw[RT_TK_DELAY] = st_kw_root(s, ft->kw[FE_KW_DELAY], false);
-  } else if (ft->kw[FE_KW_RETRIES] || ft->kw[FE_KW_DELAY]) {
-    t->kw[RT_TK_RETRIES] = st_kw_root(s, ft->kw[FE_KW_RETRIES], false);
-    t->kw[RT_TK_DELAY] = st_kw_root(s, ft->kw[FE_KW_DELAY], false);
+  if (fe_task_kw(ft, FE_KW_CHANGED_WHEN))
+    t->changed_when = ir_lower_root(s->l, ir_lower_cond(s->l, fe_task_kw(ft, FE_KW_CHANGED_WHEN)),
+                                    ir_lower_src(s->l, fe_task_kw(ft, FE_KW_CHANGED_WHEN)));
+  if (fe_task_kw(ft, FE_KW_FAILED_WHEN))
+    t->failed_when = ir_lower_root(s->l, ir_lower_cond(s->l, fe_task_kw(ft, FE_KW_FAILED_WHEN)),
+                                   ir_lower_src(s->l, fe_task_kw(ft, FE_KW_FAILED_WHEN)));
+  if (fe_task_kw(ft, FE_KW_UNTIL)) {
+    t->until = ir_lower_root(s->l, ir_lower_cond(s->l, fe_task_kw(ft, FE_KW_UNTIL)), ir_lower_src(s->l, fe_task_kw(ft, FE_KW_UNTIL)));
+    t->kw[RT_TK_RETRIES] = st_kw_root(s, fe_task_kw(ft, FE_KW_RETRIES), false);
+    t->kw[RT_TK_DELAY] = st_kw_root(s, fe_task_kw(ft, FE_KW_DELAY), false);
+  } else if (fe_task_kw(ft, FE_KW_RETRIES) || fe_task_kw(ft, FE_KW_DELAY)) {
+    t->kw[RT_TK_RETRIES] = st_kw_root(s, fe_task_kw(ft, FE_KW_RETRIES), false);
+    t->kw[RT_TK_DELAY] = st_kw_root(s, fe_task_kw(ft, FE_KW_DELAY), false);
   }
-  if (ft->kw[FE_KW_REGISTER]) {
-    FeNode *r = ft->kw[FE_KW_REGISTER];
+  if (fe_task_kw(ft, FE_KW_REGISTER)) {
+    FeNode *r = fe_task_kw(ft, FE_KW_REGISTER);
     if (r->kind != FE_SCALAR || ir_has_template(s->l, r))
       pc_error_at(s->c, r->loc, "register must be a variable name");
     else
       t->register_var = r->text;
   }
-  st_loop_control(s, t, ft->kw[FE_KW_LOOP_CONTROL]);
+  st_loop_control(s, t, fe_task_kw(ft, FE_KW_LOOP_CONTROL));
   st_notify(s, t, x->kw[FE_KW_NOTIFY]);
 }
 
@@ -894,15 +901,15 @@ static IrTask *st_task(St *s, const FeTask *ft, const StCtx *x) {
   IrTask *t = st_task_new(s, ft, x, ft->loc);
   StCtx tx;
   st_inherit(s, &tx, x, NULL);
-  tx.scope = st_frame(s, RT_LV_TASK, "task vars", ft->kw[FE_KW_VARS], x->scope);
+  tx.scope = st_frame(s, RT_LV_TASK, "task vars", fe_task_kw(ft, FE_KW_VARS), x->scope);
   t->scope = tx.scope;
   if (ft->kind == FE_TASK_MODULE && ft->action)
     st_module_task(s, t, ft, &tx);
   else if (!ft->action)
     t->action = "";
   st_common(s, t, &tx, ft);
-  if (ft->handler && ft->kw[FE_KW_LISTEN]) {
-    FeNode *l = st_list_node(s, ft->kw[FE_KW_LISTEN]);
+  if (ft->handler && fe_task_kw(ft, FE_KW_LISTEN)) {
+    FeNode *l = st_list_node(s, fe_task_kw(ft, FE_KW_LISTEN));
     t->listen = pc_alloc(s->c, sizeof(char *) * (size_t)(l->n + 1));
     for (int i = 0, n = 0; i < l->n; i++)
       if (l->items[i]->kind == FE_SCALAR)
@@ -1054,22 +1061,22 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x, const StCtx *
   IrTask *t = st_task_new(s, ft, x, ft->loc);
   StCtx tx;
   st_inherit(s, &tx, x, NULL);
-  tx.scope = st_frame(s, RT_LV_TASK, "task vars", ft->kw[FE_KW_VARS], x->scope);
+  tx.scope = st_frame(s, RT_LV_TASK, "task vars", fe_task_kw(ft, FE_KW_VARS), x->scope);
   t->scope = tx.scope;
   t->action = ft->action;
   if (!ft->name)
     t->name = ft->action;
   st_common(s, t, &tx, ft);
-  if (ft->kw[FE_KW_LOOP])
-    t->loop = ir_lower_root(s->l, ir_lower_value(s->l, ft->kw[FE_KW_LOOP]),
-                            ft->kw[FE_KW_LOOP]->kind == FE_SCALAR ? ft->kw[FE_KW_LOOP]->text : NULL);
+  if (fe_task_kw(ft, FE_KW_LOOP))
+    t->loop = ir_lower_root(s->l, ir_lower_value(s->l, fe_task_kw(ft, FE_KW_LOOP)),
+                            fe_task_kw(ft, FE_KW_LOOP)->kind == FE_SCALAR ? fe_task_kw(ft, FE_KW_LOOP)->text : NULL);
   else if (ft->with) {
     IrExpr *e = st_with_loop(s, ft, t->roots);
     if (e)
       t->loop = ir_lower_root(s->l, e, NULL);
     t->with = ft->with;
   }
-  st_loop_control(s, t, ft->kw[FE_KW_LOOP_CONTROL]);
+  st_loop_control(s, t, fe_task_kw(ft, FE_KW_LOOP_CONTROL));
   FeInclude *fi = ft->include;
   IrInclude *inc = pc_alloc(c, sizeof *inc);
   t->include = inc;
@@ -1079,7 +1086,7 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x, const StCtx *
    * from apply; they see its vars as include params. */
   StCtx ix;
   st_inherit(s, &ix, parent, NULL);
-  ix.scope = st_frame(s, RT_LV_INCLUDE_PARAMS, "include params", ft->kw[FE_KW_VARS], tx.scope);
+  ix.scope = st_frame(s, RT_LV_INCLUDE_PARAMS, "include params", fe_task_kw(ft, FE_KW_VARS), tx.scope);
   inc->params = ix.scope != tx.scope ? ix.scope : NULL;
   const FeNode *apply = ft->args && ft->args->kind == FE_MAP ? fe_map_get(ft->args, "apply") : NULL;
   if (apply && apply->kind == FE_MAP) {
@@ -1167,8 +1174,11 @@ static IrBlock *st_block(St *s, const FeTask *ft, const StCtx *x) {
   b->name = ft->name;
   b->implicit = ft->implicit;
   StCtx bx;
-  st_inherit(s, &bx, x, ft->implicit ? NULL : ft->kw);
-  bx.scope = st_frame(s, RT_LV_TASK, "block vars", ft->kw[FE_KW_VARS], x->scope);
+  if (ft->implicit)
+    st_inherit(s, &bx, x, NULL);
+  else
+    st_inherit_task(s, &bx, x, ft);
+  bx.scope = st_frame(s, RT_LV_TASK, "block vars", fe_task_kw(ft, FE_KW_VARS), x->scope);
   const FeList *regions[3] = {&ft->block, &ft->rescue, &ft->always};
   for (int r = 0; r < 3; r++)
     b->regions[r] = st_list(s, regions[r], &bx);
@@ -1178,8 +1188,8 @@ static IrBlock *st_block(St *s, const FeTask *ft, const StCtx *x) {
 /* A static import: its blocks in place, its keywords inherited. */
 static void st_import(St *s, const FeTask *ft, const StCtx *x, PcVec *out) {
   StCtx ix;
-  st_inherit(s, &ix, x, ft->kw);
-  ix.scope = st_frame(s, RT_LV_TASK, "import vars", ft->kw[FE_KW_VARS], x->scope);
+  st_inherit_task(s, &ix, x, ft);
+  ix.scope = st_frame(s, RT_LV_TASK, "import vars", fe_task_kw(ft, FE_KW_VARS), x->scope);
   if (ft->role_use) { /* import_role */
     PcVec blocks = {0};
     st_role(s, ft->role_use, NULL, 0, &ix, &blocks, &s->handlers);
@@ -1238,13 +1248,13 @@ static IrItem st_item(St *s, const FeTask *ft, const StCtx *x) {
     it.block = st_block(s, ft, x);
     break;
   case FE_TASK_MODULE:
-    st_inherit(s, &tx, x, ft->kw);
+    st_inherit_task(s, &tx, x, ft);
     tx.when = x->when; /* the task's own `when` is added by st_common */
     it.task = st_task(s, ft, &tx);
     break;
   case FE_TASK_INCLUDE_TASKS:
   case FE_TASK_INCLUDE_ROLE:
-    st_inherit(s, &tx, x, ft->kw);
+    st_inherit_task(s, &tx, x, ft);
     tx.when = x->when;
     it.task = st_include(s, ft, &tx, x);
     break;

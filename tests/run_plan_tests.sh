@@ -98,6 +98,50 @@ plan_edit "include_vars name" 's|include_vars: "{{ os_family }}.yml"|include_var
   'os_family|Debian\.yml|RedHat\.yml'
 plan_edit "module argument" 's|dest: /tmp/web.conf|dest: /tmp/other.conf|' 4 '/tmp/(web|other)\.conf'
 
+# Shared expressions and handlers are named by where they are written
+# (expr@FILE:LINE:COL, handler@FILE:LINE:COL[#NTH]), not numbered over the
+# program: an edit that adds a root (a `when`) before a shared expr, or a role
+# whose handlers come before the others, adds lines and renames nothing.
+# plan_added LABEL FILE SED GONE: the plan's lines before the edit that are
+# gone after it are exactly GONE (the edited line's, or none).
+plan_added() {
+  local label=$1 file=$2 expr=$3 a b gone
+  a=$(cd "$work/pn" && "$PLAYC" --plan "$file")
+  sed -i "$expr" "$work/pn/$file"
+  b=$(cd "$work/pn" && "$PLAYC" --plan "$file")
+  [ "$a" != "$b" ] || bad "plan names $label: the edit changed nothing"
+  gone=$(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | grep '^<')
+  expect_eq "plan names $label: only the edited line goes" "$4" "$gone"
+}
+rm -rf "$work/pn" && mkdir "$work/pn" && cp -r "$PLAYC_SRC/tests/plan/roles" "$work/pn/"
+cat > "$work/pn/shared.yml" <<'EOF'
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg=one
+    - debug:
+        msg: &m {a: "{{ x }}"}
+      vars: {again: *m}
+EOF
+plan_added "a when before a shared expr" shared.yml 's/- debug: msg=one/- {debug: msg=one, when: x}/' ""
+cat > "$work/pn/handlers.yml" <<'EOF'
+- hosts: all
+  gather_facts: false
+  roles: [web]
+  tasks:
+    - command: "true"
+      notify: [restart web, last]
+  handlers:
+    - name: last
+      debug: msg=last
+EOF
+plan_added "a role with a handler before the others" handlers.yml 's/roles: \[web\]/roles: [gap_inner, web]/' \
+  '<   roles          ["web"]'
+grep -q '^  handler@handlers.yml:8:7:$' <(cd "$work/pn" && "$PLAYC" --plan handlers.yml) \
+  && ok "plan names: a play handler is handler@FILE:LINE:COL" || bad "plan names: no handler@handlers.yml:8:7"
+grep -q '^      args           {msg: expr@shared.yml:6:14 = ' <(cd "$work/pn" && "$PLAYC" --plan shared.yml) \
+  && ok "plan names: a shared expr is expr@FILE:LINE:COL" || bad "plan names: no expr@shared.yml:6:14"
+
 # Modules and keywords playc does not run yet: --plan succeeds and shows them,
 # -o fails listing each (`# expect-build-error:` lines) and writes nothing.
 for yml in "$PLAYC_SRC"/tests/unsupported/*.yml; do
