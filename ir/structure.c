@@ -419,7 +419,7 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_ANY_ERRORS_FATAL, FE_KW_CHECK_MODE, FE_KW_RETRIES, FE_KW_DELAY,
                               FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
                               FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE, FE_KW_DIFF, FE_KW_ENVIRONMENT,
-                              FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION, FE_KW_THROTTLE};
+                              FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION, FE_KW_THROTTLE, FE_KW_TIMEOUT};
   static bool is_shown[FE_KW_COUNT], init;
   if (!init) {
     for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
@@ -738,6 +738,8 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
     t->kw[RT_TK_DELEGATE_TO] = st_kw_root(s, kw[FE_KW_DELEGATE_TO], false);
   if (kw[FE_KW_THROTTLE])
     t->kw[RT_TK_THROTTLE] = st_kw_root(s, kw[FE_KW_THROTTLE], false);
+  if (kw[FE_KW_TIMEOUT])
+    t->kw[RT_TK_TIMEOUT] = st_kw_root(s, kw[FE_KW_TIMEOUT], false);
   st_keywords(s, t, x, NULL);
 }
 

@@ -525,6 +525,11 @@ void rt_interrupt_init(void);
 /* True once an interrupt arrived. Whatever waits on a target checks it at
  * least every 100 ms. */
 bool rt_interrupted(void);
+/* Starts this thread's step deadline `seconds` from now (0: none): past it,
+ * rt_interrupted() is true on this thread only (the `timeout` keyword). */
+void rt_deadline_set(int64_t seconds);
+/* Clears this thread's deadline; true when it had passed. */
+bool rt_deadline_end(void);
 /* Sleeps `seconds`, waking early when an interrupt arrives; false then. */
 bool rt_sleep(double seconds);
 /* Sets the flag as a signal would (for tests). */

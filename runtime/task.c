@@ -325,6 +325,38 @@ static bool step_env(RtHost *h, const RtTaskDef *t) {
   return false;
 }
 
+/* The task's `timeout` in seconds (Ansible's int attribute; 0: none). */
+static int64_t step_timeout(RtHost *h, const RtTaskDef *t) {
+  if (!t->kw[RT_TK_TIMEOUT])
+    return 0;
+  RtValue *v = t->kw[RT_TK_TIMEOUT](h);
+  int64_t n = 0;
+  if (rt_kind(v) == RT_INT)
+    n = v->u.i;
+  else if (rt_kind(v) == RT_FLOAT)
+    n = (int64_t)v->u.f;
+  else if (rt_kind(v) == RT_STR)
+    n = strtoll(v->u.str.s, NULL, 10);
+  rt_decref(v);
+  return n;
+}
+
+/* TaskExecutor._execute's TaskTimeoutError: whatever the module returned
+ * (or not, when its request was stopped) gives way to Ansible's message. The
+ * stopped request took the shell with it (its process group was killed), so
+ * the host's connection is closed, not lost: the next task opens a new one.
+ * Takes `r`. */
+static RtValue *timed_out_result(RtHost *h, const RtTaskDef *t, RtValue *r, int64_t timeout) {
+  rt_decref(r);
+  rt_host_close(h); /* delegated: the delegate's connection (rt_delegate_end keeps none) */
+  char *msg = rt_xasprintf("The %s action failed to execute in the expected time frame (%lld) and was terminated",
+                           t->action, (long long)timeout);
+  RtValue *f = rt_dict_new(3);
+  rt_dict_set(f, "failed", rt_bool(true));
+  rt_dict_set(f, "msg", rt_str_take(msg, strlen(msg)));
+  return f;
+}
+
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   if (rt_too_deep(args)) { /* before find_error recurses into it */
     rt_step_error(h, t, RT_PHASE_ARGS, rt_too_deep_error());
@@ -384,10 +416,15 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_decref(args);
     return true;
   }
+  int64_t timeout = step_timeout(h, t);
+  rt_deadline_set(timeout);
   RtValue *r = rt_modules[t->module](h, args);
+  bool timed_out = rt_deadline_end() && timeout > 0;
   rt_decref(args);
   free(h->env);
   h->env = NULL;
+  if (timed_out)
+    r = timed_out_result(h, t, r, timeout);
   rt_delegate_end(h);
   if (!r && h->become_error) { /* become.c: escalation failed ("Incorrect sudo password") */
     r = rt_dict_new(2);
