@@ -325,11 +325,12 @@ static bool step_env(RtHost *h, const RtTaskDef *t) {
   return false;
 }
 
-/* The task's `timeout` in seconds (Ansible's int attribute; 0: none). */
-static int64_t step_timeout(RtHost *h, const RtTaskDef *t) {
-  if (!t->kw[RT_TK_TIMEOUT])
-    return 0;
-  RtValue *v = t->kw[RT_TK_TIMEOUT](h);
+/* An int keyword of the task (timeout, async, poll: Ansible's int
+ * attributes), or `def` when absent. */
+static int64_t kw_int(RtHost *h, const RtTaskDef *t, int kw, int64_t def) {
+  if (!t->kw[kw])
+    return def;
+  RtValue *v = t->kw[kw](h);
   int64_t n = 0;
   if (rt_kind(v) == RT_INT)
     n = v->u.i;
@@ -416,15 +417,20 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_decref(args);
     return true;
   }
-  int64_t timeout = step_timeout(h, t);
+  int64_t timeout = kw_int(h, t, RT_TK_TIMEOUT, 0), async = kw_int(h, t, RT_TK_ASYNC, 0);
   rt_deadline_set(timeout);
+  h->async_limit = async > 0 ? async : 0;
   RtValue *r = rt_modules[t->module](h, args);
+  h->async_limit = 0;
   bool timed_out = rt_deadline_end() && timeout > 0;
   rt_decref(args);
-  free(h->env);
-  h->env = NULL;
   if (timed_out)
     r = timed_out_result(h, t, r, timeout);
+  int64_t poll = async > 0 && r && !h->check_mode ? kw_int(h, t, RT_TK_POLL, 15) : 0;
+  if (poll > 0 && !truthy_key(r, "failed") && !truthy_key(r, "skipped"))
+    r = mod_async_poll(h, r, async, poll); /* TaskExecutor._poll_async_result */
+  free(h->env);
+  h->env = NULL;
   rt_delegate_end(h);
   if (!r && h->become_error) { /* become.c: escalation failed ("Incorrect sudo password") */
     r = rt_dict_new(2);
