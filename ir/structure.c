@@ -821,14 +821,22 @@ static const FeNode *st_module_defaults(St *s, const StCtx *x, const char *actio
 }
 
 /* async / poll: a background job on the target, for the modules that run
- * one command script (command, shell); any other module is refused where
- * the keyword is written. */
+ * one command script (command, shell); with any other module the plan shows
+ * it and -o refuses it where the keyword is written ("'async' of module
+ * copy is not supported by playc yet"). */
 static void st_async(St *s, IrTask *t, const FeTask *ft) {
   FeNode *a = ft->kw[FE_KW_ASYNC];
   if (a && !st_is_false(a) && !(a->kind == FE_SCALAR && !strcmp(a->text, "0")) && t->action &&
       strcmp(t->action, "command") && strcmp(t->action, "shell")) {
-    pc_error_at(s->c, a->loc, "'async' with module '%s' is not supported by playc yet (only command and shell run "
-                "as background jobs)", t->action);
+    IrKeyword *k = pc_alloc(s->c, sizeof *k);
+    k->name = "'async'";
+    k->value = ir_lower_value(s->l, a);
+    k->loc = a->loc;
+    IrKeyword **u = pc_alloc(s->c, sizeof *u * (size_t)(t->nunsup + 1));
+    if (t->nunsup)
+      memcpy(u, t->unsup, sizeof *u * (size_t)t->nunsup);
+    u[t->nunsup++] = k;
+    t->unsup = u;
     return;
   }
   if (a)
