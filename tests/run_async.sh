@@ -51,4 +51,11 @@ for name in "${names[@]}"; do
       test -z "$(grep '^ASYNC POLL' "$out.pc.raw" | grep -vE '^ASYNC POLL on h[0-9]: jid=j[0-9]+\.[0-9]+ started=1 finished=0$')"
   done
 done
+
+# playc only: a task timeout kills the command on the target (Ansible's does not)
+"$PLAYC" "$S/playc/timeout_kills.yml" -o "$work/kills.bin" > "$work/kills.compile" 2>&1 || cat "$work/kills.compile"
+(cd "$work" && "$work/kills.bin" -i "${INV[3]}" --known-hosts "$H/known_hosts" < /dev/null > "$work/kills.out" 2>&1)
+expect_eq "timeout_kills: exit (the timeouts ignored)" 0 "$?"
+expect_eq "timeout_kills: every host timed out" 3 "$(grep -c 'The shell action failed to execute in the expected time frame (1) and was terminated' "$work/kills.out")"
+expect_eq "timeout_kills: the command is gone on every host" 3 "$(grep -c '"msg": "gone"' "$work/kills.out")"
 finish
