@@ -8,6 +8,7 @@
  *
  * Results are built fresh per step (refs == 1), so they are edited in place.
  */
+#include "config.h"
 #include "rt.h"
 #include "modules.h"
 
@@ -417,7 +418,8 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_decref(args);
     return true;
   }
-  int64_t timeout = kw_int(h, t, RT_TK_TIMEOUT, 0), async = kw_int(h, t, RT_TK_ASYNC, 0);
+  int64_t timeout = kw_int(h, t, RT_TK_TIMEOUT, rt_config_int(RT_CFG_TASK_TIMEOUT, 0));
+  int64_t async = kw_int(h, t, RT_TK_ASYNC, 0);
   rt_deadline_set(timeout);
   h->async_limit = async > 0 ? async : 0;
   RtValue *r = rt_modules[t->module](h, args);
@@ -426,7 +428,7 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   rt_decref(args);
   if (timed_out)
     r = timed_out_result(h, t, r, timeout);
-  int64_t poll = async > 0 && r && !h->check_mode ? kw_int(h, t, RT_TK_POLL, 15) : 0;
+  int64_t poll = async > 0 && r && !h->check_mode ? kw_int(h, t, RT_TK_POLL, rt_config_int(RT_CFG_POLL_INTERVAL, 15)) : 0;
   if (poll > 0 && !truthy_key(r, "failed") && !truthy_key(r, "skipped"))
     r = mod_async_poll(h, r, async, poll); /* TaskExecutor._poll_async_result */
   free(h->env);
