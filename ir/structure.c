@@ -426,7 +426,8 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_ANY_ERRORS_FATAL, FE_KW_CHECK_MODE, FE_KW_RETRIES, FE_KW_DELAY,
                               FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
                               FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE, FE_KW_DIFF, FE_KW_ENVIRONMENT,
-                              FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION, FE_KW_THROTTLE};
+                              FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION, FE_KW_THROTTLE, FE_KW_TIMEOUT,
+                              FE_KW_ASYNC, FE_KW_POLL};
   static bool is_shown[FE_KW_COUNT], init;
   if (!init) {
     for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
@@ -745,6 +746,8 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
     t->kw[RT_TK_DELEGATE_TO] = st_kw_root(s, kw[FE_KW_DELEGATE_TO], false);
   if (kw[FE_KW_THROTTLE])
     t->kw[RT_TK_THROTTLE] = st_kw_root(s, kw[FE_KW_THROTTLE], false);
+  if (kw[FE_KW_TIMEOUT])
+    t->kw[RT_TK_TIMEOUT] = st_kw_root(s, kw[FE_KW_TIMEOUT], false);
   st_keywords(s, t, x, NULL);
 }
 
@@ -824,6 +827,31 @@ static const FeNode *st_module_defaults(St *s, const StCtx *x, const char *actio
   return out;
 }
 
+/* async / poll: a background job on the target, for the modules that run
+ * one command script (command, shell); with any other module the plan shows
+ * it and -o refuses it where the keyword is written ("'async' of module
+ * copy is not supported by playc yet"). */
+static void st_async(St *s, IrTask *t, const FeTask *ft) {
+  FeNode *a = ft->kw[FE_KW_ASYNC];
+  if (a && !st_is_false(a) && !(a->kind == FE_SCALAR && !strcmp(a->text, "0")) && t->action &&
+      strcmp(t->action, "command") && strcmp(t->action, "shell")) {
+    IrKeyword *k = pc_alloc(s->c, sizeof *k);
+    k->name = "'async'";
+    k->value = ir_lower_value(s->l, a);
+    k->loc = a->loc;
+    IrKeyword **u = pc_alloc(s->c, sizeof *u * (size_t)(t->nunsup + 1));
+    if (t->nunsup)
+      memcpy(u, t->unsup, sizeof *u * (size_t)t->nunsup);
+    u[t->nunsup++] = k;
+    t->unsup = u;
+    return;
+  }
+  if (a)
+    t->kw[RT_TK_ASYNC] = st_kw_root(s, a, false);
+  if (ft->kw[FE_KW_POLL])
+    t->kw[RT_TK_POLL] = st_kw_root(s, ft->kw[FE_KW_POLL], false);
+}
+
 static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
   const char *short_action = ft->action;
   if (!strncmp(short_action, "ansible.builtin.", 16))
@@ -894,6 +922,7 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
   }
   st_loop_control(s, t, fe_task_kw(ft, FE_KW_LOOP_CONTROL));
   st_notify(s, t, x->kw[FE_KW_NOTIFY]);
+  st_async(s, t, ft);
 }
 
 /* A task in context `x` (its own keywords already applied to `x`). */

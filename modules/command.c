@@ -202,6 +202,14 @@ static RtValue *run_command(RtHost *h, RtValue *args, bool shell) {
   }
   if (stdin_s)
     rt_buf_puts(&s, "}\n");
+  if (h->async_limit > 0 && !h->check_mode) { /* async: the same script, as a background job */
+    if (creates || removes)
+      r = mod_fail_result("playc runs creates/removes of an async %s only without async", shell ? "shell" : "command");
+    else
+      r = mod_async_start(h, s.data, cmdv);
+    rt_buf_free(&s);
+    goto done;
+  }
   struct timespec t0, t1;
   clock_gettime(CLOCK_REALTIME, &t0);
   RtExec ex;

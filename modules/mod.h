@@ -377,5 +377,11 @@ bool mod_db_flag(RtValue *j, const char *key);
  * borrowed). */
 RtValue *mod_db_result(bool changed, const char *key, const char *name, RtValue *cmds);
 
+/* async_status.c: the async keyword. Starts `script` (a command/shell
+ * module's) as a background job limited to h->async_limit seconds; the
+ * result Ansible's async wrapper returns (ansible_job_id, results_file ...),
+ * or NULL when the host was lost. `cmd` is the module's cmd (borrowed). */
+RtValue *mod_async_start(RtHost *h, const char *script, const RtValue *cmd);
+
 #endif /* MOD_SCHEMA_ONLY */
 #endif

@@ -8,6 +8,13 @@
  * new work, so the run ends with its recap, its temp files removed and exit
  * code 99. A second signal ends the process at once, for an operator who will
  * not wait for the clean-up.
+ *
+ * The task keyword `timeout` reuses the same path for one host thread: while
+ * a step's module runs under a deadline (rt_deadline_set), rt_interrupted()
+ * answers true on that thread once the deadline has passed, so the request
+ * in flight is stopped exactly as an interrupt stops it (its process group
+ * killed on the target), and the step learns it timed out from
+ * rt_deadline_end(). The deadline is thread-local: other hosts go on.
  */
 #include "rt.h"
 
@@ -18,6 +25,14 @@
 #include <unistd.h>
 
 static int interrupted; /* atomic: 0, or the signal that arrived first */
+static _Thread_local int64_t deadline_ms; /* this thread's step deadline (CLOCK_MONOTONIC), 0: none */
+static _Thread_local bool deadline_hit;   /* the deadline passed while it was set */
+
+static int64_t mono_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static void interrupt_signals(sigset_t *set) {
   sigemptyset(set);
@@ -56,7 +71,21 @@ void rt_interrupt_init(void) {
 }
 
 bool rt_interrupted(void) {
-  return __atomic_load_n(&interrupted, __ATOMIC_SEQ_CST) != 0;
+  if (deadline_ms && !deadline_hit && mono_ms() >= deadline_ms)
+    deadline_hit = true;
+  return deadline_hit || __atomic_load_n(&interrupted, __ATOMIC_SEQ_CST) != 0;
+}
+
+void rt_deadline_set(int64_t seconds) {
+  deadline_ms = seconds > 0 ? mono_ms() + seconds * 1000 : 0;
+  deadline_hit = false;
+}
+
+bool rt_deadline_end(void) {
+  bool hit = deadline_hit || (deadline_ms && mono_ms() >= deadline_ms);
+  deadline_ms = 0;
+  deadline_hit = false;
+  return hit;
 }
 
 void rt_interrupt_raise(void) {

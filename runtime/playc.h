@@ -161,6 +161,9 @@ typedef enum RtTaskKw {
   RT_TK_ENVIRONMENT,
   RT_TK_DELEGATE_TO,      /* the host the task runs on (local_action: localhost) */
   RT_TK_THROTTLE,         /* throttle: at most this many hosts run the task at once (an int) */
+  RT_TK_TIMEOUT,          /* timeout: seconds the module may run (an int; 0: no limit) */
+  RT_TK_ASYNC,            /* async: seconds a background job may run (an int; 0: not async) */
+  RT_TK_POLL,             /* poll: seconds between status checks of an async job (0: do not wait) */
   RT_TK_COUNT
 } RtTaskKw;
 

@@ -602,6 +602,11 @@ void rt_interrupt_init(void);
 /* True once an interrupt arrived. Whatever waits on a target checks it at
  * least every 100 ms. */
 bool rt_interrupted(void);
+/* Starts this thread's step deadline `seconds` from now (0: none): past it,
+ * rt_interrupted() is true on this thread only (the `timeout` keyword). */
+void rt_deadline_set(int64_t seconds);
+/* Clears this thread's deadline; true when it had passed. */
+bool rt_deadline_end(void);
 /* Sleeps `seconds`, waking early when an interrupt arrives; false then. */
 bool rt_sleep(double seconds);
 /* Sets the flag as a signal would (for tests). */
@@ -971,6 +976,7 @@ struct RtHost {
   bool result_from_module; /* h->result came from the module of this step */
   int32_t attempts;     /* until: attempts made of the current step */
   bool check_mode;      /* the running task runs in check mode (-C or check_mode:) */
+  int64_t async_limit;  /* async: while the step starts a background job, its seconds (0: none) */
   bool diff_mode;       /* the running task returns diffs (-D or diff:) */
   /* the last finished task, for the scheduler */
   RtStatus last_status;
@@ -1238,5 +1244,11 @@ void rt_report_free(RtRun *run);
  * host became unreachable (h->unreachable set, message in the host's state). */
 typedef RtValue *(*RtModuleFn)(RtHost *h, RtValue *args);
 extern const RtModuleFn rt_modules[]; /* same order as mod_schemas[] */
+/* modules/async_status.c: waits for the async job `started` describes (the
+ * task's started result; taken), checking every `poll` seconds for `limit`
+ * seconds as TaskExecutor._poll_async_result does, printing the default
+ * callback's ASYNC POLL / OK / FAILED lines; the task's result, or NULL when
+ * the host was lost or the run interrupted. */
+RtValue *mod_async_poll(RtHost *h, RtValue *started, int64_t limit, int64_t poll);
 
 #endif

@@ -8,6 +8,7 @@
  *
  * Results are built fresh per step (refs == 1), so they are edited in place.
  */
+#include "config.h"
 #include "rt.h"
 #include "modules.h"
 
@@ -330,6 +331,39 @@ static bool step_env(RtHost *h, const RtTaskDef *t) {
   return false;
 }
 
+/* An int keyword of the task (timeout, async, poll: Ansible's int
+ * attributes), or `def` when absent. */
+static int64_t kw_int(RtHost *h, const RtTaskDef *t, int kw, int64_t def) {
+  if (!t->kw[kw])
+    return def;
+  RtValue *v = t->kw[kw](h);
+  int64_t n = 0;
+  if (rt_kind(v) == RT_INT)
+    n = v->u.i;
+  else if (rt_kind(v) == RT_FLOAT)
+    n = (int64_t)v->u.f;
+  else if (rt_kind(v) == RT_STR)
+    n = strtoll(v->u.str.s, NULL, 10);
+  rt_decref(v);
+  return n;
+}
+
+/* TaskExecutor._execute's TaskTimeoutError: whatever the module returned
+ * (or not, when its request was stopped) gives way to Ansible's message. The
+ * stopped request took the shell with it (its process group was killed), so
+ * the host's connection is closed, not lost: the next task opens a new one.
+ * Takes `r`. */
+static RtValue *timed_out_result(RtHost *h, const RtTaskDef *t, RtValue *r, int64_t timeout) {
+  rt_decref(r);
+  rt_host_close(h); /* delegated: the delegate's connection (rt_delegate_end keeps none) */
+  char *msg = rt_xasprintf("The %s action failed to execute in the expected time frame (%lld) and was terminated",
+                           t->action, (long long)timeout);
+  RtValue *f = rt_dict_new(3);
+  rt_dict_set(f, "failed", rt_bool(true));
+  rt_dict_set(f, "msg", rt_str_take(msg, strlen(msg)));
+  return f;
+}
+
 bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   if (rt_too_deep(args)) { /* before find_error recurses into it */
     rt_step_error(h, t, RT_PHASE_ARGS, rt_too_deep_error());
@@ -389,8 +423,19 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
     rt_decref(args);
     return true;
   }
+  int64_t timeout = kw_int(h, t, RT_TK_TIMEOUT, rt_config_int(RT_CFG_TASK_TIMEOUT, 0));
+  int64_t async = kw_int(h, t, RT_TK_ASYNC, 0);
+  rt_deadline_set(timeout);
+  h->async_limit = async > 0 ? async : 0;
   RtValue *r = rt_modules[t->module](h, args);
+  h->async_limit = 0;
+  bool timed_out = rt_deadline_end() && timeout > 0;
   rt_decref(args);
+  if (timed_out)
+    r = timed_out_result(h, t, r, timeout);
+  int64_t poll = async > 0 && r && !h->check_mode ? kw_int(h, t, RT_TK_POLL, rt_config_int(RT_CFG_POLL_INTERVAL, 15)) : 0;
+  if (poll > 0 && !truthy_key(r, "failed") && !truthy_key(r, "skipped"))
+    r = mod_async_poll(h, r, async, poll); /* TaskExecutor._poll_async_result */
   free(h->env);
   h->env = NULL;
   rt_delegate_end(h);
