@@ -832,7 +832,7 @@ static const FeNode *st_module_defaults(St *s, const StCtx *x, const char *actio
  * it and -o refuses it where the keyword is written ("'async' of module
  * copy is not supported by playc yet"). */
 static void st_async(St *s, IrTask *t, const FeTask *ft) {
-  FeNode *a = ft->kw[FE_KW_ASYNC];
+  FeNode *a = fe_task_kw(ft, FE_KW_ASYNC);
   if (a && !st_is_false(a) && !(a->kind == FE_SCALAR && !strcmp(a->text, "0")) && t->action &&
       strcmp(t->action, "command") && strcmp(t->action, "shell")) {
     IrKeyword *k = pc_alloc(s->c, sizeof *k);
@@ -848,8 +848,8 @@ static void st_async(St *s, IrTask *t, const FeTask *ft) {
   }
   if (a)
     t->kw[RT_TK_ASYNC] = st_kw_root(s, a, false);
-  if (ft->kw[FE_KW_POLL])
-    t->kw[RT_TK_POLL] = st_kw_root(s, ft->kw[FE_KW_POLL], false);
+  if (fe_task_kw(ft, FE_KW_POLL))
+    t->kw[RT_TK_POLL] = st_kw_root(s, fe_task_kw(ft, FE_KW_POLL), false);
 }
 
 static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
