@@ -614,6 +614,15 @@ static void st_become(St *s, IrExpr **out, FeNode *const *kw) {
       out[b[i].tk] = st_kw_root(s, kw[b[i].kw], false);
 }
 
+/* remote_user and port: the nearest value, which the runtime weighs
+ * against the connection variables when it opens the host's connection. */
+static void st_conn_kw(St *s, IrExpr **out, FeNode *const *kw) {
+  if (kw[FE_KW_REMOTE_USER])
+    out[RT_TK_REMOTE_USER] = st_kw_root(s, kw[FE_KW_REMOTE_USER], false);
+  if (kw[FE_KW_PORT])
+    out[RT_TK_PORT] = st_kw_root(s, kw[FE_KW_PORT], false);
+}
+
 /* environment (Base.environment: a list extended by every level, the
  * parents' values first): one list root holding, first, the repr of the
  * levels as written (for Ansible's warning about a level that is not a
@@ -741,6 +750,7 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
     if (kw[flags[i].kw])
       t->kw[flags[i].tk] = st_kw_root(s, kw[flags[i].kw], true);
   st_become(s, t->kw, kw);
+  st_conn_kw(s, t->kw, kw);
   t->kw[RT_TK_ENVIRONMENT] = st_environment(s, &x->env);
   if (kw[FE_KW_DELEGATE_TO])
     t->kw[RT_TK_DELEGATE_TO] = st_kw_root(s, kw[FE_KW_DELEGATE_TO], false);
@@ -1424,6 +1434,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   ip->gather_facts_set = fp->kw[FE_KW_GATHER_FACTS] != NULL;
   ip->gather_args = st_gather_args(s, fp);
   st_become(s, ip->setup_kw, fp->kw);
+  st_conn_kw(s, ip->setup_kw, fp->kw);
   if (fp->kw[FE_KW_ENVIRONMENT]) {
     PcVec env = {0};
     pc_vec_push(s->c, &env, fp->kw[FE_KW_ENVIRONMENT]);

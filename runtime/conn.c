@@ -626,6 +626,43 @@ void rt_delegate_end(RtHost *h) {
   h->delegate_vars = NULL;
 }
 
+/* The task's remote_user keyword (new string) or NULL, and its port keyword or 0. */
+static char *kw_user(RtHost *h) {
+  const RtTaskDef *t = h->task;
+  if (!t || !t->kw[RT_TK_REMOTE_USER])
+    return NULL;
+  RtValue *v = t->kw[RT_TK_REMOTE_USER](h);
+  char *s = rt_kind(v) == RT_STR && v->u.str.len && !rt_is_omit(v) ? rt_xstrdup(v->u.str.s) : NULL;
+  rt_decref(v);
+  return s;
+}
+
+static int kw_port(RtHost *h) {
+  const RtTaskDef *t = h->task;
+  if (!t || !t->kw[RT_TK_PORT])
+    return 0;
+  RtValue *v = t->kw[RT_TK_PORT](h);
+  int p = rt_kind(v) == RT_INT && v->u.i > 0 && v->u.i < 65536 ? (int)v->u.i
+          : rt_kind(v) == RT_STR                               ? atoi(v->u.str.s)
+                                                                : 0;
+  rt_decref(v);
+  return p > 0 && p < 65536 ? p : 0;
+}
+
+void rt_conn_retarget(RtHost *h) {
+  if (!h->conn || h->delegate || !h->conn_kw_ssh)
+    return;
+  char *u = kw_user(h);
+  int p = kw_port(h);
+  bool same = p == h->conn_kw_port && (u && h->conn_kw_user ? !strcmp(u, h->conn_kw_user) : u == h->conn_kw_user);
+  free(u);
+  if (same)
+    return;
+  rt_become_close(h); /* become shells share the base connection's transport */
+  rt_conn_close(h->conn);
+  h->conn = NULL;
+}
+
 /* Opens h->conn by ansible_connection, play connection, -c, default ssh. */
 static int host_open(RtHost *h, char **err) {
   if (h->conn)
@@ -644,6 +681,17 @@ static int host_open(RtHost *h, char **err) {
     char *host = host_var2(h, "ansible_host", "ansible_ssh_host");
     char *port = host_var2(h, "ansible_port", "ansible_ssh_port");
     char *user = host_var2(h, "ansible_user", "ansible_ssh_user");
+    /* the remote_user and port keywords: below the variables, above -u and
+     * remote_port (PlayContext: variables override keywords, which override
+     * the command line and the configuration) */
+    char *kuser = kw_user(h);
+    int kport = kw_port(h);
+    if (!h->delegate) {
+      free(h->conn_kw_user);
+      h->conn_kw_user = kuser ? rt_xstrdup(kuser) : NULL;
+      h->conn_kw_port = kport;
+      h->conn_kw_ssh = true;
+    }
     char *key = host_var2(h, "ansible_ssh_private_key_file", "ansible_private_key_file");
     char *pass = host_var2(h, "ansible_password", "ansible_ssh_pass");
     char *tmo = host_var2(h, "ansible_ssh_timeout", "ansible_timeout");
@@ -657,10 +705,11 @@ static int host_open(RtHost *h, char **err) {
     p.host = host ? host : h->name;
     /* ansible_port, else remote_port (ANSIBLE_REMOTE_PORT), which Ansible's -o Port puts before the args' */
     p.port = port                              ? atoi(port)
+             : kport                             ? kport
              : rt_config_is_set(RT_CFG_SSH_PORT) ? rt_config_int(RT_CFG_SSH_PORT, 22)
              : a.port                            ? atoi(a.port)
                                                  : 0;
-    p.user = user ? user : o->user ? o->user : a.user;
+    p.user = user ? user : kuser ? kuser : o->user ? o->user : a.user;
     p.key_file = key ? key : o->private_key ? o->private_key : a.identity;
     p.password = pass ? pass : o->conn_pass;
     char *cfg = a.config ? NULL : user_ssh_config();
@@ -712,6 +761,7 @@ static int host_open(RtHost *h, char **err) {
     free(host);
     free(port);
     free(user);
+    free(kuser);
     free(key);
     free(pass);
     free(tmo);

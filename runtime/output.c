@@ -347,7 +347,13 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
   RtBuf line = {0};
   stringc(&line, b.data, b.len, colors[st]);
   rt_buf_putc(&line, '\n');
-  if (st == RT_STATUS_IGNORED && !item) {
+  bool ignore_unreachable = false; /* v2_runner_on_unreachable: "...ignoring" after the line */
+  if (st == RT_STATUS_UNREACHABLE && t && t->kw[RT_TK_IGNORE_UNREACHABLE]) {
+    RtValue *v = t->kw[RT_TK_IGNORE_UNREACHABLE](h);
+    ignore_unreachable = rt_to_boolean(v) == 1;
+    rt_decref(v);
+  }
+  if ((st == RT_STATUS_IGNORED && !item) || ignore_unreachable) {
     stringc(&line, "...ignoring", 11, COLOR_SKIP);
     rt_buf_putc(&line, '\n');
   }

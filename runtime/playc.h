@@ -164,6 +164,11 @@ typedef enum RtTaskKw {
   RT_TK_TIMEOUT,          /* timeout: seconds the module may run (an int; 0: no limit) */
   RT_TK_ASYNC,            /* async: seconds a background job may run (an int; 0: not async) */
   RT_TK_POLL,             /* poll: seconds between status checks of an async job (0: do not wait) */
+  /* the connection's user and port (nearest value): the ansible_user and
+   * ansible_port variables override them, and they override -u and
+   * remote_port (runtime/conn.c) */
+  RT_TK_REMOTE_USER,
+  RT_TK_PORT,
   RT_TK_COUNT
 } RtTaskKw;
 

@@ -718,6 +718,9 @@ void rt_host_close(RtHost *h);
  * afresh: a module that expects the target to go away and come back tries
  * again instead of ending the host's play. */
 void rt_host_reset(RtHost *h);
+/* Closes the host's own ssh connection when the task's remote_user or port
+ * keyword differs from what it was opened with (the next request reopens it). */
+void rt_conn_retarget(RtHost *h);
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
 /* `n` random bytes (from the kernel) as 2n hex digits into out (2n + 1 bytes). */
@@ -946,6 +949,11 @@ struct RtHost {
   int play_index;        /* index among the play's hosts, -1 outside a play */
   RtConn *conn;         /* NULL until first use */
   const char *conn_type; /* "ssh" or "local" */
+  /* the remote_user and port keywords the host's own ssh connection was
+   * opened with (conn_kw_ssh): a task asking for others reopens it */
+  bool conn_kw_ssh;
+  char *conn_kw_user;
+  int conn_kw_port;
   bool failed;          /* failed in this play: no further tasks */
   bool unreachable;
   bool processed;       /* took part in a play: listed in the recap */

@@ -1924,6 +1924,7 @@ static void close_hosts(RtRun *run) {
     free(h->incl);
     free(h->vars_files);
     free(h->unreachable_msg);
+    free(h->conn_kw_user);
     free(h->delegate_label); /* set when a run stopped inside a delegated task */
     free(h->banner_text);
     free(h->env);

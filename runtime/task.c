@@ -412,6 +412,7 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
       h->diff_mode = b;
     rt_decref(dm);
   }
+  rt_conn_retarget(h); /* before delegation swaps the host's connection out */
   RtValue *bad_delegate = rt_delegate_begin(h, t);
   if (bad_delegate) {
     rt_step_error(h, t, RT_PHASE_ARGS, bad_delegate);
