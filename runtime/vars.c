@@ -223,8 +223,9 @@ static RtValue *inventory_sources(const RtRun *run) {
 /* The magic variables of host `index` that Ansible keeps with the host
  * (Host.get_magic_vars): also in hostvars[host]. NULL when `name` is none.
  * Index -1 is the implicit localhost of hostvars (in no group). */
-static RtValue *host_magic(RtRun *run, int index, const char *name) {
-  const char *hn = index >= 0 ? run->inv.hosts[index].name : "localhost";
+static RtValue *host_magic(RtRun *run, int index, const char *hn, const char *name) {
+  if (index >= run->inv.nhosts) /* a host the inventory does not hold (tests' hosts) */
+    index = -1;
   if (strcmp(name, "inventory_hostname") == 0)
     return rt_strz(hn);
   if (strcmp(name, "inventory_hostname_short") == 0) {
@@ -241,7 +242,7 @@ static RtValue *host_magic(RtRun *run, int index, const char *name) {
  * utils.path.basedir's (the text "None" for a host list, as Ansible's
  * to_text(None) gives). Undefined for the implicit localhost. */
 static RtValue *host_source_var(RtRun *run, int index, const char *name) {
-  const char *src = index >= 0 ? run->inv.hosts[index].source : NULL;
+  const char *src = index >= 0 && index < run->inv.nhosts ? run->inv.hosts[index].source : NULL;
   if (!src)
     return NULL;
   if (strcmp(name, "inventory_file") == 0)
@@ -316,7 +317,7 @@ static void hostvars_magic(RtRun *run, int index, RtValue *m) {
       rt_dict_set(m, source_names[k], v);
   }
   for (int k = 0; hv_magic_names[k]; k++) {
-    RtValue *v = host_magic(run, index, hv_magic_names[k]);
+    RtValue *v = host_magic(run, index, index >= 0 ? run->inv.hosts[index].name : "localhost", hv_magic_names[k]);
     if (!v)
       v = run_magic(run, hv_magic_names[k]);
     if (v)
@@ -441,7 +442,7 @@ static RtValue *search_path(RtRun *run, const RtTaskDef *t) {
 
 static RtValue *magic(RtHost *h, const char *name) {
   RtRun *run = h->run;
-  RtValue *v = host_magic(run, h->index, name);
+  RtValue *v = host_magic(run, h->index, h->name, name);
   if (v)
     return v;
   if (strcmp(name, "hostvars") == 0)
