@@ -1,6 +1,11 @@
 # lib.sh — shared by the test scripts: assertions that count failures, a
 # work directory removed at exit, sshd harness start/stop by pid.
 set -uo pipefail
+# Every suite reads a /dev/null of its own: ctest's suites otherwise share
+# one stdin, and OpenSSH (ansible-playbook's ssh, its ControlPersist master
+# living on after the run) leaves the stdin it has non-blocking, which makes
+# the next Ansible of any suite fail ("Ansible requires blocking IO").
+exec </dev/null
 : "${PLAYC:?set PLAYC to the playc binary}"
 : "${PLAYC_SRC:?set PLAYC_SRC to the source tree}"
 export PLAYC_RUNTIME
