@@ -232,13 +232,16 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
     unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
   else if (!f && (local = fe_local_plugin(l->c, l->pb, test ? "test_plugins" : "filter_plugins", j->name)))
     unsupported = pc_sprintf(l->c, "%s '%s' (a local plugin: %s)", test ? "test" : "filter", j->name, local);
-  else if (!f && l->fault_src && !l->fault_why) { /* Ansible's plugin loader, when it templates the string */
-    l->fault_why = pc_sprintf(l->c, "Could not load \"%s\": '%s'", j->name, j->name);
-    l->fault_diag = pc_sprintf(l->c, "no %s named '%s'", test ? "test" : "filter", j->name);
-    l->fault_at = j->loc;
-  } else if (!f && !l->fault_src)
+  else if (!f && !l->fault_src)
     pc_error_at(l->c, j->loc, "no %s named '%s'", test ? "test" : "filter", j->name);
-  else if (!j->unsupported) /* with `*args` or `**kwargs`, the arguments are known at run time */
+  else if (!f) { /* Ansible's plugin loader, when it templates the string: the first in the source */
+    if (!l->fault_why || j->loc.line < l->fault_at.line ||
+        (j->loc.line == l->fault_at.line && j->loc.col < l->fault_at.col)) {
+      l->fault_why = pc_sprintf(l->c, "Could not load \"%s\": '%s'", j->name, j->name);
+      l->fault_diag = pc_sprintf(l->c, "no %s named '%s'", test ? "test" : "filter", j->name);
+      l->fault_at = j->loc;
+    }
+  } else if (!j->unsupported) /* with `*args` or `**kwargs`, the arguments are known at run time */
     unsupported = lw_check_args(l, j, f, test);
   if (f && (f->flags & RT_FF_PLANNED))
     unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
