@@ -78,10 +78,7 @@ RtValue *mod_async_status(RtHost *h, RtValue *args) {
                     "%s\n",
                 h->check_mode ? 1 : 0, cleanup ? "rm -f -- \"$f\"" : "t=$(cat -- \"$f\" 2>/dev/null; echo x); __playc_rec text \"${t%x}\"");
   RtExec ex;
-  char *err = NULL;
-  int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);
-  rt_buf_free(&s);
-  free(err);
+  int rc = mod_sh_exec(h, &s, &ex);
   if (rc < 0) {
     rt_decref(r);
     r = NULL;
@@ -237,10 +234,7 @@ RtValue *mod_async_start(RtHost *h, const char *script, const RtValue *cmd) {
   rt_buf_free(&job);
   rt_buf_free(&pre);
   RtExec ex;
-  char *err = NULL;
-  int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);
-  rt_buf_free(&s);
-  free(err);
+  int rc = mod_sh_exec(h, &s, &ex);
   if (rc < 0)
     return NULL;
   RtValue *r;

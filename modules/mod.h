@@ -84,6 +84,9 @@ void mod_delta_text(char *buf, size_t cap, const struct timespec *a, const struc
 
 /* var='value' and a newline. */
 void mod_sh_set(RtBuf *s, const char *var, const char *value);
+/* Runs script s on the host and frees it. < 0 when the host could not be
+ * reached (rt_host_exec has recorded why); ex is then not filled. */
+int mod_sh_exec(RtHost *h, RtBuf *s, RtExec *ex);
 /* var = `path` after Ansible's type=path expansion (os.path.expandvars, then
  * expanduser), done on the target; a plain path is a plain assignment. */
 void mod_sh_set_path(RtBuf *s, const char *var, const char *path);

@@ -241,10 +241,7 @@ RtValue *mod_service_facts(RtHost *h, RtValue *args) {
   mod_ps_sh_begin(&s);
   rt_buf_puts(&s, SCRIPT);
   RtExec ex;
-  char *err = NULL;
-  int rc = rt_host_exec(h, s.data, NULL, 0, &ex, &err);
-  rt_buf_free(&s);
-  free(err);
+  int rc = mod_sh_exec(h, &s, &ex);
   if (rc < 0)
     return NULL;
   RtValue *r = mod_ps_missing(&ex), *services = rt_dict_new(32), *warnings = rt_list_new(1);

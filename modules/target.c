@@ -108,6 +108,14 @@ void mod_sh_set(RtBuf *s, const char *var, const char *value) {
   rt_buf_putc(s, '\n');
 }
 
+int mod_sh_exec(RtHost *h, RtBuf *s, RtExec *ex) {
+  char *err = NULL;
+  int rc = rt_host_exec(h, s->data, NULL, 0, ex, &err);
+  rt_buf_free(s);
+  free(err);
+  return rc;
+}
+
 /* Appends literal text to __playc_v. */
 static void append_literal(RtBuf *s, const char *text, size_t len) {
   if (!len)

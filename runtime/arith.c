@@ -338,7 +338,7 @@ static void ar_strip(const char **s, const char **e) {
     (*e)--;
 }
 
-static int ar_digit(char c) {
+int rt_arith_digit(char c) {
   if (c >= '0' && c <= '9')
     return c - '0';
   if (c >= 'a' && c <= 'z')
@@ -346,6 +346,23 @@ static int ar_digit(char c) {
   if (c >= 'A' && c <= 'Z')
     return c - 'A' + 10;
   return 99;
+}
+
+bool rt_arith_int_head(const char **p, const char **e, int *base, bool *neg) {
+  ar_strip(p, e);
+  *neg = false;
+  if (*p < *e && (**p == '+' || **p == '-'))
+    *neg = *(*p)++ == '-';
+  if (*e - *p >= 2 && (*p)[0] == '0') {
+    char c = (char)((*p)[1] | 32);
+    int pb = c == 'x' ? 16 : c == 'o' ? 8 : c == 'b' ? 2 : 0;
+    if (pb && (*base == 0 || *base == pb)) {
+      *base = pb;
+      *p += 2;
+      return true;
+    }
+  }
+  return false;
 }
 
 /* Python's repr() of a string for a message, cut at 200 characters like
@@ -377,20 +394,7 @@ RtArithErr rt_arith_parse_int(const char *s, size_t len, int base, int64_t *out,
   ar_quote(lit, sizeof lit, s, len);
   if (base != 0 && (base < 2 || base > 36))
     return ar_fail(RT_ARITH_VALUE, msg, msgsize, "int() base must be >= 2 and <= 36, or 0");
-  ar_strip(&p, &e);
-  bool neg = false;
-  if (p < e && (*p == '+' || *p == '-'))
-    neg = *p++ == '-';
-  bool prefixed = false, leading_zero = false;
-  if (e - p >= 2 && p[0] == '0') {
-    char c = (char)(p[1] | 32);
-    int pb = c == 'x' ? 16 : c == 'o' ? 8 : c == 'b' ? 2 : 0;
-    if (pb && (base == 0 || base == pb)) {
-      base = pb;
-      p += 2;
-      prefixed = true;
-    }
-  }
+  bool neg, leading_zero = false, prefixed = rt_arith_int_head(&p, &e, &base, &neg);
   if (base == 0) {
     base = 10;
     leading_zero = p < e && *p == '0';
@@ -404,7 +408,7 @@ RtArithErr rt_arith_parse_int(const char *s, size_t len, int base, int64_t *out,
       prev_digit = false;
       continue;
     }
-    int d = ar_digit(*p);
+    int d = rt_arith_digit(*p);
     if (d >= base)
       goto bad;
     prev_digit = any = true;

@@ -81,6 +81,12 @@ int rt_arith_cmp(RtNum a, RtNum b);
  * its value does not fit in 64 bits. */
 RtArithErr rt_arith_parse_int(const char *s, size_t len, int base, int64_t *out, char *msg,
                               size_t msgsize);
+/* The head of such a literal: strips [*p, *e) of whitespace, takes the sign
+ * into *neg and a 0x/0o/0b prefix that agrees with *base (0: any), setting
+ * *base. True when a prefix was taken. */
+bool rt_arith_int_head(const char **p, const char **e, int *base, bool *neg);
+/* A digit's value in bases up to 36; 99 for any other character. */
+int rt_arith_digit(char c);
 /* Python's float(text): whitespace, sign, decimal digits with underscores,
  * fraction, exponent, or inf/infinity/nan in any case. RT_ARITH_VALUE when
  * the text is not one. */

@@ -423,30 +423,10 @@ RtValue *rt_bigint_str_error(const RtValue *v) {
                       RT_BIGINT_MAX_STR_DIGITS);
 }
 
-static int bi_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = (char)(c | 32);
-  return c >= 'a' && c <= 'z' ? c - 'a' + 10 : 99;
-}
-
 RtValue *rt_bigint_parse(const char *s, size_t len, int base) {
   const char *p = s, *e = s + len;
-  while (p < e && (*p == ' ' || (*p >= '\t' && *p <= '\r')))
-    p++;
-  while (e > p && (e[-1] == ' ' || (e[-1] >= '\t' && e[-1] <= '\r')))
-    e--;
-  bool neg = false;
-  if (p < e && (*p == '+' || *p == '-'))
-    neg = *p++ == '-';
-  if (e - p >= 2 && p[0] == '0') {
-    char c = (char)(p[1] | 32);
-    int pb = c == 'x' ? 16 : c == 'o' ? 8 : c == 'b' ? 2 : 0;
-    if (pb && (base == 0 || base == pb)) {
-      base = pb;
-      p += 2;
-    }
-  }
+  bool neg;
+  rt_arith_int_head(&p, &e, &base, &neg);
   if (base == 0)
     base = 10;
   size_t digits = 0;
@@ -463,7 +443,7 @@ RtValue *rt_bigint_parse(const char *s, size_t len, int base) {
   for (; p < e; p++)
     if (*p != '_') {
       bi_check(BN_mul_word(r, (BN_ULONG)base));
-      bi_check(BN_add_word(r, (BN_ULONG)bi_digit(*p)));
+      bi_check(BN_add_word(r, (BN_ULONG)rt_arith_digit(*p)));
     }
   BN_set_negative(r, neg);
   return bi_value(r);

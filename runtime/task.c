@@ -678,6 +678,7 @@ RtStatus rt_task_finish(RtHost *h, const RtTaskDef *t) {
   RtValue *r;
   h->step_error = false;
   h->result_from_module = false;
+  h->loop_abort = false; /* rt_step_end clears it; an interrupted step may not reach it */
   if (h->step_interrupted)
     return finish_interrupted(h);
   bool loop_ran = t->has_loop && h->results && !h->result;

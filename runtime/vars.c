@@ -573,6 +573,32 @@ typedef struct VarDef {
   bool dyn;
 } VarDef;
 
+static const RtScope *scope_top(const RtHost *h) {
+  return h->task ? h->task->scope : h->play ? h->play->scope : NULL;
+}
+
+/* A public role's frame counts only once that role has run. */
+static bool frame_visible(const RtHost *h, const RtScope *f) {
+  return !f->public_role || (h->run->public_roles && h->run->public_roles[f->public_role - 1]);
+}
+
+/* Frame f's definition of `name`, into *out: a compiled definition, or a
+ * value of an encrypted vars file (borrowed). */
+static bool frame_def(RtHost *h, const RtScope *f, const char *name, VarDef *out) {
+  if (!frame_visible(h, f))
+    return false;
+  if (f->vault_text) {
+    const char *err = NULL;
+    const RtValue *vars = rt_vault_run_data(h->run, f, &err);
+    RtValue *dv = vars ? rt_dict_get(vars, name) : NULL;
+    *out = (VarDef){f->level, NULL, dv, false};
+    return dv != NULL;
+  }
+  const RtVarDef *d = frame_find(f, name);
+  *out = (VarDef){f->level, d, NULL, false};
+  return d != NULL;
+}
+
 static RtValue *var_def_value(RtHost *h, const VarDef *d, const char *name) {
   if (d->def)
     return var_value(h, d->def);
@@ -588,23 +614,13 @@ enum { MAX_MERGED = 64 };
 static RtValue *var_merged(RtHost *h, const char *name) {
   VarDef defs[MAX_MERGED];
   int n = 0;
-  for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL;
-       f && n < MAX_MERGED - NDYNAMIC; f = f->next) {
-    if (f->public_role && !(h->run->public_roles && h->run->public_roles[f->public_role - 1]))
+  for (const RtScope *f = scope_top(h); f && n < MAX_MERGED - NDYNAMIC; f = f->next) {
+    VarDef d;
+    if (!frame_def(h, f, name, &d))
       continue;
-    if (f->vault_text) {
-      const char *err = NULL;
-      const RtValue *vars = rt_vault_run_data(h->run, f, &err);
-      RtValue *dv = vars ? rt_dict_get(vars, name) : NULL;
-      if (dv)
-        defs[n++] = (VarDef){f->level, NULL, dv, false};
-      continue;
-    }
-    const RtVarDef *d = frame_find(f, name);
-    if (d && f->level == RT_LV_TASK && n && defs[n - 1].level == RT_LV_TASK)
+    if (d.def && f->level == RT_LV_TASK && n && defs[n - 1].level == RT_LV_TASK)
       continue; /* Task.get_vars: block and task vars replace one another */
-    if (d)
-      defs[n++] = (VarDef){f->level, d, NULL, false};
+    defs[n++] = d;
   }
   for (int i = 0; i < NDYNAMIC; i++) {
     RtValue *dv = dyn_find(h, dynamic[i], name);
@@ -659,41 +675,17 @@ static RtValue *var_lookup(RtHost *h, const char *name, const RtLoc *loc) {
     return m;
   if (h->run->inv.hash_merge && (m = var_merged(h, name)))
     return m;
-  const RtVarDef *best = NULL;
-  RtValue *best_data = NULL; /* or a value of an encrypted vars file (borrowed) */
-  int best_level = -1;
-  for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL; f; f = f->next) {
-    if (f->level <= best_level)
-      continue;
-    if (f->public_role && !(h->run->public_roles && h->run->public_roles[f->public_role - 1]))
-      continue;
-    if (f->vault_text) {
-      const char *err = NULL;
-      const RtValue *vars = rt_vault_run_data(h->run, f, &err);
-      RtValue *dv = vars ? rt_dict_get(vars, name) : NULL;
-      if (dv) {
-        best = NULL;
-        best_data = dv;
-        best_level = f->level;
-      }
-      continue;
-    }
-    const RtVarDef *d = frame_find(f, name);
-    if (d) {
+  VarDef best = {-1, NULL, NULL, false}, d;
+  for (const RtScope *f = scope_top(h); f; f = f->next)
+    if (f->level > best.level && frame_def(h, f, name, &d))
       best = d;
-      best_data = NULL;
-      best_level = f->level;
-    }
-  }
-  for (size_t i = 0; i < NDYNAMIC && dynamic[i] > best_level; i++) {
+  for (size_t i = 0; i < NDYNAMIC && dynamic[i] > best.level; i++) {
     RtValue *dv = dyn_find(h, dynamic[i], name);
     if (dv)
       return dyn_value(h, dv, name, dynamic[i]);
   }
-  if (best)
-    return var_value(h, best);
-  if (best_data)
-    return rt_incref(best_data);
+  if (best.level >= 0)
+    return var_def_value(h, &best, name);
   if (strcmp(name, "ansible_facts") == 0)
     return rt_dict_new(0);
   RtValue *src = host_source_var(h->run, h->index, name); /* host vars: any level above wins */
@@ -719,8 +711,8 @@ static void names_of_dict(RtValue *out, RtValue *seen, const RtValue *d) {
 RtValue *rt_var_names(RtHost *h) {
   RtValue *out = rt_list_new(16), *seen = rt_dict_new(16);
   names_of_dict(out, seen, h->dyn[RT_LV_LOOP]);
-  for (const RtScope *f = h->task ? h->task->scope : h->play ? h->play->scope : NULL; f; f = f->next) {
-    if (f->public_role && !(h->run->public_roles && h->run->public_roles[f->public_role - 1]))
+  for (const RtScope *f = scope_top(h); f; f = f->next) {
+    if (!frame_visible(h, f))
       continue;
     for (int32_t i = 0; i < f->nvars; i++)
       names_add(out, seen, f->vars[i].name);
