@@ -23,6 +23,28 @@ bool cg_emit_object(PcCtx *c, const IrProgram *p, const CgOptions *o, const char
 /* Emits `p` as textual LLVM IR (for docs and tests). Returns malloc'd text. */
 char *cg_emit_llvm_text(PcCtx *c, const IrProgram *p, const CgOptions *o);
 
+/* ---- the backend module ---------------------------------------------------------
+ * codegen.c and emit.c, the only code that calls LLVM, are built as a module
+ * (playc-llvm.so) that the driver loads for -o and --emit-llvm only: `--plan`
+ * and every check before code generation never load libLLVM (47 MB of
+ * resident memory and 17 ms a run). The module calls back into the frontend
+ * and IR of the executable, which exports them. */
+enum { CG_BACKEND_VERSION = 1 }; /* bumped when CgBackend or what it is given changes */
+typedef struct CgBackend {
+  int version; /* CG_BACKEND_VERSION of the module */
+  bool (*emit_object)(PcCtx *c, const IrProgram *p, const CgOptions *o, const char *obj_path);
+  char *(*emit_llvm_text)(PcCtx *c, const IrProgram *p, const CgOptions *o);
+} CgBackend;
+/* The backend of emit.c, which the module exports. */
+extern const CgBackend playc_cg_backend;
+
+/* ---- backend.c (the executable) ------------------------------------------------- */
+
+/* The loaded backend module: $PLAYC_CODEGEN, else playc-llvm.so beside the
+ * playc executable (build tree), else ../lib/playc/ from it (installed).
+ * NULL after a diagnostic. */
+const CgBackend *cg_backend(PcCtx *c);
+
 /* ---- codegen.c (used by emit.c) ---------------------------------------------- */
 
 /* LLVM's opaque handles (llvm-c/Types.h), so this header needs no LLVM include. */
@@ -41,6 +63,9 @@ struct LLVMOpaqueModule *cg_module_build(PcCtx *c, const IrProgram *p, const CgO
 /* Path of libplaycrt.a: $PLAYC_RUNTIME, else beside the playc executable (build
  * tree), else ../lib/playc/ from it (installed). NULL if not found. */
 const char *cg_runtime_path(PcCtx *c);
+/* Path of `name` beside the playc executable, else in ../lib/playc/ from it.
+ * NULL if neither is readable. */
+const char *cg_lib_path(PcCtx *c, const char *name);
 /* Links `obj_path` with the runtime into `out_path` with the system cc,
  * writing to a temporary name first and renaming, so a failed link leaves no
  * half-written output. false after a diagnostic. */

@@ -156,8 +156,9 @@ static const char *drv_out(PcCtx *c, const DrvOpts *o) {
   return dot && dot != base ? pc_strndup(c, base, (size_t)(dot - base)) : pc_sprintf(c, "%s.out", base);
 }
 
-static bool drv_write_ll(PcCtx *c, const IrProgram *p, const CgOptions *cg, const char *out) {
-  char *ll = cg_emit_llvm_text(c, p, cg);
+static bool drv_write_ll(PcCtx *c, const CgBackend *be, const IrProgram *p, const CgOptions *cg,
+                         const char *out) {
+  char *ll = be->emit_llvm_text(c, p, cg);
   if (!ll)
     return false;
   const char *path = pc_sprintf(c, "%s.ll", out);
@@ -174,6 +175,9 @@ static bool drv_write_ll(PcCtx *c, const IrProgram *p, const CgOptions *cg, cons
 /* Object in a temp file → link → remove the temp. */
 static bool drv_build(PcCtx *c, const IrProgram *p, const DrvOpts *o) {
   const char *out = drv_out(c, o);
+  const CgBackend *be = cg_backend(c);
+  if (!be)
+    return false;
   CgOptions cg = {0};
   cg.opt_level = o->opt_level;
   cg.plan_text = ir_print_text(c, p);
@@ -187,10 +191,10 @@ static bool drv_build(PcCtx *c, const IrProgram *p, const DrvOpts *o) {
     return false;
   }
   close(fd);
-  bool ok = cg_emit_object(c, p, &cg, tmp) && cg_link(c, tmp, out);
+  bool ok = be->emit_object(c, p, &cg, tmp) && cg_link(c, tmp, out);
   unlink(tmp);
   if (ok && o->emit_llvm)
-    ok = drv_write_ll(c, p, &cg, out);
+    ok = drv_write_ll(c, be, p, &cg, out);
   return ok;
 }
 

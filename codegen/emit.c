@@ -160,3 +160,5 @@ char *cg_emit_llvm_text(PcCtx *c, const IrProgram *p, const CgOptions *o) {
   cg_build_free(&cb);
   return text;
 }
+
+const CgBackend playc_cg_backend = {CG_BACKEND_VERSION, cg_emit_object, cg_emit_llvm_text};

@@ -33,18 +33,22 @@ static const char *cg_readable(PcCtx *c, const char *dir, const char *rel) {
   return access(path, R_OK) == 0 ? path : NULL;
 }
 
-const char *cg_runtime_path(PcCtx *c) {
-  const char *env = getenv("PLAYC_RUNTIME");
-  if (env && *env)
-    return pc_strdup(c, env);
+const char *cg_lib_path(PcCtx *c, const char *name) {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n <= 0)
     return NULL;
   exe[n] = '\0';
   const char *dir = dirname(exe);
-  const char *p = cg_readable(c, dir, "libplaycrt.a");
-  return p ? p : cg_readable(c, dir, "../lib/playc/libplaycrt.a");
+  const char *p = cg_readable(c, dir, name);
+  return p ? p : cg_readable(c, dir, pc_sprintf(c, "../lib/playc/%s", name));
+}
+
+const char *cg_runtime_path(PcCtx *c) {
+  const char *env = getenv("PLAYC_RUNTIME");
+  if (env && *env)
+    return pc_strdup(c, env);
+  return cg_lib_path(c, "libplaycrt.a");
 }
 
 /* Appends the space-separated words of `s` (copied into the arena) to argv. */
