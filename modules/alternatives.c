@@ -330,7 +330,7 @@ RtValue *mod_alternatives(RtHost *h, RtValue *args) {
     rt_buf_puts(&s, "LC_ALL=C; export LC_ALL\n");
     mod_sh_set(&s, "ua", mod_rec(&ex, "ua"));
     for (int i = 0; i < ncmd; i++) {
-      char key[8];
+      char key[16];
       snprintf(key, sizeof key, "c%d", i);
       sh_cmd(&s, key, &cmds[i]);
     }

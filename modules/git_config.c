@@ -128,6 +128,7 @@ RtValue *mod_git_config(RtHost *h, RtValue *args) {
   const char *git = mod_rec(&ex, "git");
   ModCap c = {0};
   if (!mod_ps_cap(&ex, "g", &c)) {
+    mod_ps_cap_free(&c);
     r = mod_fail_result("git did not run: %s", ex.err.data ? ex.err.data : "");
     goto done;
   }

@@ -495,6 +495,7 @@ RtValue *mod_iptables(RtHost *h, RtValue *args_in) {
       RtBuf s2 = {0};
       mod_ps_sh_begin(&s2);
       mod_sh_set(&s2, "ipt", mod_rec(&ex, "ipt"));
+      rt_buf_puts(&s2, "__playc_rec ipt \"$ipt\"\n");
       rt_buf_printf(&s2, "pc_cap P \"$ipt\"");
       push_args(&p, "-P", NULL, false, &s2, NULL);
       rt_buf_puts(&s2, " || __playc_rec failed P\n");

@@ -483,7 +483,7 @@ RtValue *mod_ufw(RtHost *h, RtValue *args_in) {
     mod_ps_sh_begin(&s);
     rt_buf_puts(&s, "LANG=C; export LANG\n");
     for (int i = 0; i < u.n; i++) {
-      char key[8];
+      char key[16];
       snprintf(key, sizeof key, "c%d", i);
       if (!sh_line(&s, key, u.v[i].line, u.v[i].ignore_error)) {
         r = fail_with("No closing quotation", cmds);
@@ -506,7 +506,7 @@ RtValue *mod_ufw(RtHost *h, RtValue *args_in) {
         rt_list_push(cmds, rt_str_take(vl, strlen(vl)));
       }
       rt_list_push(cmds, rt_strz(u.v[i].line));
-      char key[8];
+      char key[16];
       snprintf(key, sizeof key, "c%d", i);
       if (f && strcmp(f, key) == 0) {
         char *ce = NULL, *co = cap_out(&ex2, key, NULL, &ce);
@@ -517,7 +517,7 @@ RtValue *mod_ufw(RtHost *h, RtValue *args_in) {
       }
     }
     if (rule && ck) { /* the dry run's rules against the rules before */
-      char key[8];
+      char key[16];
       snprintf(key, sizeof key, "c%d", rule_idx);
       char *dry = cap_out(&ex2, key, NULL, NULL);
       size_t nl = 0, nskip = 0;
@@ -592,6 +592,7 @@ RtValue *mod_ufw(RtHost *h, RtValue *args_in) {
   }
 done:
   rt_buf_free(&grepline);
+  rt_buf_free(&line);
   if (have)
     rt_exec_free(&ex);
   if (have2)
