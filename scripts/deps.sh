@@ -9,6 +9,7 @@ pkgs=(build-essential cmake pkg-config git
       cron kmod curl unzip zip xz-utils bzip2  # the system modules' tests: crontab, modprobe, get_url/uri, (un)archive
       postgresql-15 mariadb-server-core mariadb-client  # the database modules' tests (private servers)
       gnupg locales tzdata  # rpm_key (gpg), locale_gen, timezone
+      iptables ufw  # the iptables and ufw modules' tests (in network namespaces of their own)
       clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizers for tests/fuzz
 missing=()
 for p in "${pkgs[@]}"; do
