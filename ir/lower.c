@@ -705,8 +705,6 @@ static IrExpr *lw_lookup_call(Lw *l, const JExpr *j, bool query) {
       e->unsupported = pc_sprintf(l->c, "lookup '%s'", n->s);
     else if (!ok)
       pc_error_at(l->c, n->loc, "lookup plugin (%s) not found", n->s);
-    else if (!strcmp(name, "first_found") && !l->in_include)
-      e->unsupported = "lookup 'first_found' outside include_tasks/include_vars";
     else if (!strcmp(name, "template"))
       lw_lookup_template_files(l, j, e);
   }
@@ -2819,9 +2817,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   PcVec unsup = {0};
   l->unsup = &unsup;
   l->unknown = (PcVec){0};
-  l->in_include = ft->include != NULL;
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
-  l->in_include = false;
   if (strcmp(m->name, "template") == 0)
     lw_template_task(l, t, args);
   l->unsup = NULL;

@@ -561,7 +561,8 @@ static RtValue *lk_inventory_hostnames(RtHost *h, RtValue *terms, RtValue *kw) {
   return out;
 }
 
-/* Splits `s` on any of `seps` into `out` (first_found's "magic" splitting). */
+/* Splits `v` (a string, or a list of them at any depth) on each of `seps`
+ * into `out`, empty pieces kept (first_found's _split_on). */
 static void split_on(RtValue *out, RtValue *v, const char *seps) {
   if (rt_kind(v) == RT_LIST) {
     for (size_t i = 0; i < rt_len(v); i++)
@@ -570,49 +571,119 @@ static void split_on(RtValue *out, RtValue *v, const char *seps) {
   }
   if (rt_kind(v) != RT_STR)
     return;
-  char *copy = rt_xstrdup(v->u.str.s), *save = NULL;
-  for (char *tok = strtok_r(copy, seps, &save); tok; tok = strtok_r(NULL, seps, &save))
-    rt_list_push(out, rt_strz(tok));
-  free(copy);
+  const char *p = v->u.str.s, *end = p + v->u.str.len;
+  for (const char *q = p;; q++)
+    if (q == end || strchr(seps, *q)) {
+      rt_list_push(out, rt_str(p, (size_t)(q - p)));
+      if (q == end)
+        break;
+      p = q + 1;
+    }
+}
+
+static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool quiet);
+
+/* The folder first_found looks in below each root: "files", unless a
+ * with_first_found loop runs it, where TaskExecutor names it after the
+ * task's action (template → templates, *var* → vars, else files). Set by
+ * rt_lookup_fn (a lookup()/query() call) around the plugin's run. */
+static _Thread_local bool lk_called;
+
+static const char *lk_loop_subdir(const RtHost *h) {
+  const char *a = h->task && h->task->action ? h->task->action : "";
+  if (lk_called)
+    return "files";
+  if (strstr(a, "template"))
+    return "templates";
+  if (strstr(a, "var"))
+    return "vars";
+  return "files";
+}
+
+/* first_found's _process_terms: the names to try, in order, into *search
+ * (a new list; a term that sets files without paths replaces what came
+ * before it, as Ansible's does), and the last skip option. An error value,
+ * or NULL. */
+static RtValue *ff_terms(RtValue *terms, RtValue *kw, RtValue **search, bool *skip) {
+  for (size_t i = 0; i < rt_len(terms); i++) {
+    RtValue *t = rt_list_at(terms, i);
+    if (rt_kind(t) == RT_LIST) {
+      RtValue *part = rt_list_new(0), *e = ff_terms(t, kw, &part, skip);
+      for (size_t k = 0; !e && k < rt_len(part); k++)
+        rt_list_push(*search, rt_incref(rt_list_at(part, k)));
+      rt_decref(part);
+      if (e)
+        return e;
+      continue;
+    }
+    if (rt_is_error(t) || rt_kind(t) == RT_UNDEF) /* with_first_found drops undefined terms */
+      continue;
+    if (rt_kind(t) != RT_DICT && rt_kind(t) != RT_STR) {
+      RtBuf b = {0};
+      rt_render_repr(&b, t);
+      RtValue *r = rt_buf_value(&b);
+      RtValue *e = rt_error("Invalid term supplied, can handle string, mapping or list of strings but got: <class "
+                            "'%s'> for %s",
+                            rt_type_name(t), r->u.str.s);
+      rt_decref(r);
+      return e;
+    }
+    RtValue *opts = rt_kind(t) == RT_DICT ? t : kw;
+    RtValue *f = opts ? rt_dict_get(opts, "files") : NULL, *p = opts ? rt_dict_get(opts, "paths") : NULL;
+    RtValue *sk = opts ? rt_dict_get(opts, "skip") : NULL;
+    RtValue *files = rt_list_new(0), *paths = rt_list_new(0);
+    if (f)
+      split_on(files, f, ",;");
+    if (p)
+      split_on(paths, p, ",:;");
+    *skip = sk && rt_to_boolean(sk) == 1;
+    if (rt_len(paths)) {
+      for (size_t a = 0; a < rt_len(paths); a++)
+        for (size_t b = 0; b < rt_len(files); b++) { /* os.path.join */
+          const char *dir = rt_list_at(paths, a)->u.str.s, *fn = rt_list_at(files, b)->u.str.s;
+          size_t dl = strlen(dir);
+          char *joined = fn[0] == '/' || !dl ? rt_xstrdup(fn)
+                         : rt_xasprintf("%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", fn);
+          rt_list_push(*search, rt_str_take(joined, strlen(joined)));
+        }
+    } else if (rt_len(files)) {
+      rt_decref(*search);
+      *search = rt_incref(files);
+    } else {
+      rt_list_push(*search, rt_incref(t));
+    }
+    rt_decref(files);
+    rt_decref(paths);
+  }
+  return NULL;
 }
 
 /* first_found: the first of the terms (names, or {files, paths, skip}) that
- * names a file. The files a task can find were compiled with it (its
- * include's candidates), so the search never touches the disk. */
+ * names a file. The files an include can find were compiled with it (its
+ * candidates), so its search never touches the disk; any other task's
+ * search is LookupBase.find_file_in_search_path on the controller, at run
+ * time, as Ansible's is (the file it finds feeds a template/copy src,
+ * which matches it against the files embedded for that src). */
 static RtValue *lk_first_found(RtHost *h, RtValue *terms, RtValue *kw) {
   RtValue *l = listify(terms), *search = rt_list_new(0);
   bool skip = false;
-  for (size_t i = 0; i < rt_len(l); i++) {
-    RtValue *t = rt_list_at(l, i);
-    RtValue *opts = rt_kind(t) == RT_DICT ? t : kw;
-    if (rt_kind(t) == RT_DICT || (opts && rt_kind(opts) == RT_DICT)) {
-      RtValue *files = rt_list_new(0), *paths = rt_list_new(0);
-      RtValue *f = rt_dict_get(opts, "files"), *p = rt_dict_get(opts, "paths"), *sk = rt_dict_get(opts, "skip");
-      if (f)
-        split_on(files, f, ",;");
-      if (p)
-        split_on(paths, p, ",:;");
-      skip = sk && rt_to_boolean(sk) == 1;
-      if (rt_len(paths)) {
-        for (size_t a = 0; a < rt_len(paths); a++)
-          for (size_t b = 0; b < rt_len(files); b++) {
-            char *joined = rt_xasprintf("%s/%s", rt_list_at(paths, a)->u.str.s, rt_list_at(files, b)->u.str.s);
-            rt_list_push(search, rt_str_take(joined, strlen(joined)));
-          }
-      } else if (rt_len(files)) {
-        for (size_t b = 0; b < rt_len(files); b++)
-          rt_list_push(search, rt_incref(rt_list_at(files, b)));
-      } else if (rt_kind(t) == RT_STR) {
-        rt_list_push(search, rt_incref(t));
-      }
-      rt_decref(files);
-      rt_decref(paths);
-    } else if (rt_kind(t) == RT_STR) {
-      rt_list_push(search, rt_incref(t));
+  RtValue *err = ff_terms(l, kw, &search, &skip);
+  rt_decref(l);
+  if (err) {
+    rt_decref(search);
+    return err;
+  }
+  const RtIncludeDef *inc = h->task ? h->task->include : NULL;
+  for (size_t i = 0; !inc && i < rt_len(search); i++) {
+    RtValue *fn = rt_list_at(search, i);
+    char *path = rt_kind(fn) == RT_STR ? lk_find_file(h, lk_loop_subdir(h), fn->u.str.s, true) : NULL;
+    if (path) {
+      RtValue *out = rt_list_new(1);
+      rt_list_push(out, rt_str_take(path, strlen(path)));
+      rt_decref(search);
+      return out;
     }
   }
-  rt_decref(l);
-  const RtIncludeDef *inc = h->task ? h->task->include : NULL;
   for (size_t i = 0; inc && i < rt_len(search); i++) {
     RtValue *fn = rt_list_at(search, i);
     if (rt_kind(fn) != RT_STR) /* an undefined term is passed over */
@@ -1074,7 +1145,10 @@ static RtValue *lookup_fn(RtHost *h, const char *name, RtValue *args, RtValue *k
       rt_decref(kw), rt_decref(wl), rt_decref(er);
       return e;
     }
+  bool was_called = lk_called;
+  lk_called = true;
   RtValue *ran = rt_lookup(h, name, args, kw && rt_len(kw) ? kw : NULL, loc);
+  lk_called = was_called;
   if (rt_is_error(ran) && ran->u.err.exc != RT_EXC_UNDEFINED) {
     bool own = lk_own_error(name, ran);
     char *msg = own ? rt_xasprintf("Lookup failed but the error is being ignored: %s", ran->u.err.msg)
