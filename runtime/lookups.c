@@ -13,10 +13,12 @@
 #include "regex.h"
 #include "rt.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1086,6 +1088,522 @@ static RtValue *lk_password(RtHost *h, RtValue *terms, RtValue *kw) {
   return out;
 }
 
+/* ---- ini: an INI or Java properties file of the controller ------------------ *
+ * Ansible's ini lookup reads the file with Python's configparser.ConfigParser
+ * (strict, "#"/";" comment lines, indented continuation lines, a DEFAULT
+ * section seen by every section, %(name)s interpolation on each value it
+ * gets); this is that parser's _read and BasicInterpolation, its messages
+ * included. One parser serves all the terms of a call, as Ansible's does. */
+
+/* The class of the error a lookup returned, for lookup()'s message:
+ * "AnsibleLookupError" (reported as it is), "AnsibleOptionsError" (as it
+ * is, even with errors=ignore), another Python class (an unhandled
+ * exception), or NULL (lk_own_error decides). Reset by lookup_fn. */
+static _Thread_local const char *lk_raised;
+
+static RtValue *lk_raise(const char *cls, RtValue *err) {
+  lk_raised = cls;
+  return err;
+}
+
+/* Python's repr of `n` bytes of text. malloc'd. */
+static char *lk_repr(const char *s, size_t n) {
+  RtValue *v = rt_str(s, n);
+  RtBuf b = {0};
+  rt_render_repr(&b, v);
+  rt_decref(v);
+  return rt_buf_take(&b);
+}
+
+typedef struct IniCp {
+  RtValue *defaults; /* option → value: a list of lines while reading, then str, or None */
+  RtValue *sections; /* name → such a dict, in the file's order */
+  bool case_sensitive, allow_no_value;
+} IniCp;
+
+/* optionxform: str.lower(), or the name as it is (case_sensitive). */
+static RtValue *ini_xform(const IniCp *cp, const char *s, size_t n) {
+  if (cp->case_sensitive)
+    return rt_str(s, n);
+  RtBuf b = {0};
+  rt_text_lower(&b, s, n);
+  return rt_buf_value(&b);
+}
+
+/* '\n'.join(lines).rstrip() for every value read (_join_multiline_values). */
+static void ini_join(RtValue *opts) {
+  for (size_t i = 0; i < opts->u.dict.len; i++) {
+    RtValue *v = opts->u.dict.ents[i].val;
+    if (rt_kind(v) != RT_LIST)
+      continue;
+    RtBuf b = {0};
+    for (size_t k = 0; k < rt_len(v); k++) {
+      if (k)
+        rt_buf_putc(&b, '\n');
+      rt_buf_add(&b, rt_list_at(v, k)->u.str.s, rt_list_at(v, k)->u.str.len);
+    }
+    size_t st = 0, en = b.len;
+    rt_text_strip(b.data ? b.data : "", b.len, NULL, 0, false, true, &st, &en);
+    rt_dict_set(opts, opts->u.dict.ents[i].key->u.str.s, rt_str(b.data ? b.data : "", en));
+    rt_buf_free(&b);
+  }
+}
+
+/* RawConfigParser._read of `text` (fpname '<???>': a StringIO). NULL, or
+ * the error (lk_raised set). */
+static RtValue *ini_read(IniCp *cp, const char *text, size_t len) {
+  RtValue *cursect = NULL, *added = rt_dict_new(0), *err = NULL;
+  char *sectname = NULL, *optname = NULL;
+  size_t indent = 0, lineno = 0;
+  RtBuf perr = {0}; /* ParsingError's text, once a line did not parse */
+  for (const char *p = text, *end = text + len; p < end && !err;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p)), *line = p;
+    size_t ll = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p), st = 0, en = 0;
+    p += ll;
+    lineno++;
+    rt_text_strip(line, ll, NULL, 0, true, true, &st, &en);
+    bool comment = en > st && (line[st] == '#' || line[st] == ';');
+    if (comment || en == st) { /* a blank line inside a value is part of it */
+      RtValue *v = !comment && cursect && optname ? rt_dict_get(cursect, optname) : NULL;
+      if (v && rt_kind(v) == RT_LIST)
+        rt_list_push(v, rt_str("", 0));
+      continue;
+    }
+    const char *value = line + st;
+    size_t vlen = en - st;
+    if (cursect && optname && st > indent) { /* a continuation line */
+      RtValue *v = rt_dict_get(cursect, optname);
+      if (rt_kind(v) != RT_LIST)
+        err = lk_raise("AttributeError", rt_error("'NoneType' object has no attribute 'append'"));
+      else
+        rt_list_push(v, rt_str(value, vlen));
+      continue;
+    }
+    indent = st;
+    size_t close = vlen;
+    while (close > 0 && value[close - 1] != ']')
+      close--;
+    if (value[0] == '[' && close >= 3) { /* \[(?P<header>.+)\] */
+      free(sectname), free(optname);
+      sectname = rt_xstrndup(value + 1, close - 2);
+      optname = NULL;
+      char *key = rt_xasprintf("s%s", sectname);
+      if (rt_dict_get(cp->sections, sectname)) {
+        if (rt_dict_get(added, key)) {
+          char *r = lk_repr(sectname, strlen(sectname));
+          err = lk_raise("configparser.DuplicateSectionError",
+                         rt_error("While reading from '<\?\?\?>' [line %2zu]: section %s already exists", lineno, r));
+          free(r);
+        }
+        cursect = rt_dict_get(cp->sections, sectname);
+        rt_dict_set(added, key, rt_none());
+      } else if (strcmp(sectname, "DEFAULT") == 0) {
+        cursect = cp->defaults;
+      } else {
+        rt_dict_set(cp->sections, sectname, rt_dict_new(0));
+        cursect = rt_dict_get(cp->sections, sectname);
+        rt_dict_set(added, key, rt_none());
+      }
+      free(key);
+      continue;
+    }
+    if (!cursect) {
+      char *r = lk_repr(line, ll);
+      err = lk_raise("configparser.MissingSectionHeaderError",
+                     rt_error("File contains no section headers.\nfile: '<\?\?\?>', line: %zu\n%s", lineno, r));
+      free(r);
+      break;
+    }
+    size_t vi = 0; /* the option's = or :, as OPTCRE (OPTCRE_NV) finds it */
+    while (vi < vlen && value[vi] != '=' && value[vi] != ':')
+      vi++;
+    if (vi == vlen && !cp->allow_no_value) {
+      if (!perr.len)
+        rt_buf_puts(&perr, "Source contains parsing errors: '<\?\?\?>'");
+      char *r = lk_repr(line, ll);
+      rt_buf_printf(&perr, "\n\t[line %2zu]: %s", lineno, r);
+      free(r);
+      continue;
+    }
+    size_t ost = 0, oen = vi;
+    rt_text_strip(value, vi, NULL, 0, false, true, &ost, &oen);
+    if (oen == 0) { /* an empty name: an error, and the option is still read */
+      if (!perr.len)
+        rt_buf_puts(&perr, "Source contains parsing errors: '<\?\?\?>'");
+      char *r = lk_repr(line, ll);
+      rt_buf_printf(&perr, "\n\t[line %2zu]: %s", lineno, r);
+      free(r);
+    }
+    RtValue *name = ini_xform(cp, value, oen);
+    free(optname);
+    optname = rt_xstrdup(name->u.str.s);
+    rt_decref(name);
+    char *key = rt_xasprintf("o%s%c%s", sectname, 1, optname);
+    if (rt_dict_get(added, key)) {
+      char *ro = lk_repr(optname, strlen(optname)), *rs = lk_repr(sectname, strlen(sectname));
+      err = lk_raise("configparser.DuplicateOptionError",
+                     rt_error("While reading from '<\?\?\?>' [line %2zu]: option %s in section %s already exists",
+                              lineno, ro, rs));
+      free(ro), free(rs);
+    }
+    rt_dict_set(added, key, rt_none());
+    free(key);
+    if (vi == vlen) {
+      rt_dict_set(cursect, optname, rt_none());
+    } else {
+      size_t a = 0, b = vlen - vi - 1;
+      rt_text_strip(value + vi + 1, vlen - vi - 1, NULL, 0, true, true, &a, &b);
+      RtValue *lines = rt_list_new(1);
+      rt_list_push(lines, rt_str(value + vi + 1 + a, b - a));
+      rt_dict_set(cursect, optname, lines);
+    }
+  }
+  ini_join(cp->defaults);
+  for (size_t i = 0; i < cp->sections->u.dict.len; i++)
+    ini_join(cp->sections->u.dict.ents[i].val);
+  if (!err && perr.len)
+    err = lk_raise("configparser.ParsingError", rt_error("%s", perr.data));
+  rt_buf_free(&perr);
+  free(sectname), free(optname);
+  rt_decref(added);
+  return err;
+}
+
+/* A name's value in `sect` (may be NULL), then in DEFAULT; borrowed, NULL if neither. */
+static RtValue *ini_lookup(const IniCp *cp, const RtValue *sect, const char *name) {
+  RtValue *v = sect ? rt_dict_get(sect, name) : NULL;
+  return v ? v : rt_dict_get(cp->defaults, name);
+}
+
+#define INI_MAX_DEPTH 10 /* configparser's MAX_INTERPOLATION_DEPTH */
+
+/* BasicInterpolation._interpolate_some: `rest` with %% and %(name)s
+ * replaced, appended to `acc`. NULL, or the error. */
+static RtValue *ini_interp(const IniCp *cp, const char *section, const RtValue *sect, const char *option, RtBuf *acc,
+                           const char *rest, int depth) {
+  if (depth > INI_MAX_DEPTH) {
+    RtValue *raw = ini_lookup(cp, sect, option);
+    char *ro = lk_repr(option, strlen(option)), *rs = lk_repr(section, strlen(section));
+    char *rv = raw && rt_kind(raw) == RT_STR ? lk_repr(raw->u.str.s, raw->u.str.len) : rt_xstrdup("None");
+    RtValue *e = lk_raise("configparser.InterpolationDepthError",
+                          rt_error("Recursion limit exceeded in value substitution: option %s in section %s contains an "
+                                   "interpolation key which cannot be substituted in %d steps. Raw value: %s",
+                                   ro, rs, INI_MAX_DEPTH, rv));
+    free(ro), free(rs), free(rv);
+    return e;
+  }
+  while (*rest) {
+    const char *pct = strchr(rest, '%');
+    if (!pct) {
+      rt_buf_puts(acc, rest);
+      return NULL;
+    }
+    rt_buf_add(acc, rest, (size_t)(pct - rest));
+    rest = pct;
+    if (rest[1] == '%') {
+      rt_buf_putc(acc, '%');
+      rest += 2;
+      continue;
+    }
+    char *ro = lk_repr(option, strlen(option)), *rs = lk_repr(section, strlen(section));
+    char *rr = lk_repr(rest, strlen(rest));
+    RtValue *e = NULL;
+    const char *close = rest[1] == '(' ? strchr(rest + 2, ')') : NULL;
+    if (rest[1] != '(')
+      e = rt_error("'%%' must be followed by '%%' or '(', found: %s", rr);
+    else if (!close || close == rest + 2 || close[1] != 's') /* %\(([^)]+)\)s */
+      e = rt_error("bad interpolation variable reference %s", rr);
+    free(rr);
+    if (e) {
+      free(ro), free(rs);
+      return lk_raise("configparser.InterpolationSyntaxError", e);
+    }
+    RtValue *var = ini_xform(cp, rest + 2, (size_t)(close - rest - 2));
+    rest = close + 2;
+    RtValue *v = ini_lookup(cp, sect, var->u.str.s);
+    if (!v) {
+      RtValue *raw = ini_lookup(cp, sect, option);
+      char *rv = raw && rt_kind(raw) == RT_STR ? lk_repr(raw->u.str.s, raw->u.str.len) : rt_xstrdup("None");
+      char *rk = lk_repr(var->u.str.s, var->u.str.len);
+      e = lk_raise("configparser.InterpolationMissingOptionError",
+                   rt_error("Bad value substitution: option %s in section %s contains an interpolation key %s which "
+                            "is not a valid option name. Raw value: %s",
+                            ro, rs, rk, rv));
+      free(rv), free(rk);
+    } else if (rt_kind(v) != RT_STR) {
+      e = lk_raise("TypeError", rt_type_error("argument of type 'NoneType' is not iterable"));
+    } else if (strchr(v->u.str.s, '%')) {
+      e = ini_interp(cp, section, sect, option, acc, v->u.str.s, depth + 1);
+    } else {
+      rt_buf_add(acc, v->u.str.s, v->u.str.len);
+    }
+    free(ro), free(rs);
+    rt_decref(var);
+    if (e)
+      return e;
+  }
+  return NULL;
+}
+
+/* before_get of a value read: the string interpolated ('' for None when
+ * `none_empty`, as items() gives it; None as it is for get()). */
+static RtValue *ini_value(const IniCp *cp, const char *section, const RtValue *sect, const char *option, RtValue *v) {
+  if (rt_kind(v) != RT_STR)
+    return rt_none();
+  RtBuf b = {0};
+  RtValue *e = ini_interp(cp, section, sect, option, &b, v->u.str.s, 1);
+  if (e) {
+    rt_buf_free(&b);
+    return e;
+  }
+  return rt_buf_value(&b);
+}
+
+/* The ini plugin's options, defaults first (get_options' order). */
+static const char *const ini_opts[] = {"_terms", "type",    "file",           "section",        "re",
+                                       "encoding", "default", "case_sensitive", "allow_no_value", NULL};
+
+/* _parse_params: the term's words grouped by the option each starts
+ * ("file=a b" is one value), in the order the groups began. */
+static RtValue *ini_parse_params(const char *term) {
+  RtValue *groups = rt_dict_new(4); /* option name → its words */
+  const char *thiskey = "key";
+  char *copy = rt_xstrdup(term), *save = NULL;
+  int idp = 0;
+  for (char *w = strtok_r(copy, " \t\n\r\f\v", &save); w; w = strtok_r(NULL, " \t\n\r\f\v", &save), idp++) {
+    if (strchr(w, '='))
+      for (int k = 0; ini_opts[k]; k++) {
+        char *kk = rt_xasprintf("%s=", ini_opts[k]);
+        if (strstr(w, kk))
+          thiskey = ini_opts[k];
+        free(kk);
+      }
+    RtValue *cur = rt_dict_get(groups, thiskey);
+    if (idp == 0 || !cur || !rt_len(cur)) {
+      rt_dict_set(groups, thiskey, rt_strz(w));
+    } else {
+      char *joined = rt_xasprintf("%s %s", cur->u.str.s, w);
+      rt_dict_set(groups, thiskey, rt_str_take(joined, strlen(joined)));
+    }
+  }
+  free(copy);
+  RtValue *out = rt_list_new(groups->u.dict.len);
+  for (size_t i = 0; i < groups->u.dict.len; i++)
+    rt_list_push(out, rt_incref(groups->u.dict.ents[i].val));
+  rt_decref(groups);
+  return out;
+}
+
+/* A term's inline options ("key section=s file=f") into `pv`; the key in
+ * *key (new). NULL, or the error. */
+static RtValue *ini_inline(RtValue *pv, const char *term, RtValue **key) {
+  RtValue *params = ini_parse_params(term);
+  bool updated = false;
+  RtValue *err = NULL;
+  for (size_t i = 0; i < rt_len(params) && !err; i++) {
+    const char *param = rt_list_at(params, i)->u.str.s, *eq = strchr(param, '=');
+    if (!eq) {
+      if (!updated) {
+        rt_decref(*key);
+        *key = rt_strz(param);
+        updated = true;
+      }
+      continue;
+    }
+    if (strchr(eq + 1, '=')) { /* name, value = param.split('=') */
+      RtBuf b = {0};
+      rt_render_repr(&b, params);
+      err = lk_raise("AnsibleLookupError", /* orig_exc=e: its text follows */
+                     rt_error("Could not use '%s' from '%s': too many values to unpack (expected 2). too many values "
+                              "to unpack (expected 2)",
+                              param, b.data));
+      rt_buf_free(&b);
+      break;
+    }
+    char *name = rt_xstrndup(param, (size_t)(eq - param));
+    if (!rt_dict_get(pv, name))
+      err = lk_raise("AnsibleLookupError", rt_error("%s is not a valid option.", name));
+    else
+      rt_dict_set(pv, name, rt_strz(eq + 1));
+    free(name);
+  }
+  rt_decref(params);
+  if (!err && !updated)
+    err = lk_raise("AnsibleOptionsError",
+                   rt_error("No key to lookup was provided as first term with in string inline options: %s", term));
+  return err;
+}
+
+/* The value(s) of `key` in `section` (get_value), pushed to `out`; NULL or the error. */
+static RtValue *ini_get(IniCp *cp, RtValue *out, const char *key, RtValue *pv) {
+  RtValue *sv = rt_dict_get(pv, "section"), *file = rt_dict_get(pv, "file");
+  RtBuf sb = {0};
+  if (rt_kind(sv) == RT_STR)
+    rt_buf_add(&sb, sv->u.str.s, sv->u.str.len);
+  else
+    rt_render_str(&sb, sv);
+  char *section = rt_buf_take(&sb);
+  RtValue *sect = rt_dict_get(cp->sections, section), *err = NULL;
+  if (!sect && strcmp(section, "DEFAULT") != 0) {
+    RtBuf fb = {0};
+    rt_render_str(&fb, file);
+    err = lk_raise("AnsibleLookupError", rt_error("No section '%s' in %s", section, fb.data ? fb.data : ""));
+    rt_buf_free(&fb);
+  } else if (rt_pytruth(rt_dict_get(pv, "re"))) { /* items(): every value interpolated, then the keys matched */
+    RtValue *all = rt_dict_copy(cp->defaults);
+    for (size_t i = 0; sect && i < sect->u.dict.len; i++)
+      rt_dict_set(all, sect->u.dict.ents[i].key->u.str.s, rt_incref(sect->u.dict.ents[i].val));
+    RtValue *vals = rt_list_new(all->u.dict.len);
+    for (size_t i = 0; i < all->u.dict.len && !err; i++) {
+      RtValue *v = all->u.dict.ents[i].val;
+      v = rt_kind(v) == RT_STR ? ini_value(cp, section, sect, all->u.dict.ents[i].key->u.str.s, v) : rt_strz("");
+      if (rt_is_error(v))
+        err = v;
+      else
+        rt_list_push(vals, v);
+    }
+    RtRegex *re = err ? NULL : rt_re_compile(key, strlen(key), 0, &err);
+    if (!re && err && !lk_raised)
+      lk_raised = "re.error";
+    RtReMatch m;
+    for (size_t i = 0; re && i < all->u.dict.len; i++) {
+      RtValue *k = all->u.dict.ents[i].key;
+      if (rt_re_exec(re, k->u.str.s, k->u.str.len, 0, true, false, &m) > 0)
+        rt_list_push(out, rt_incref(rt_list_at(vals, i)));
+    }
+    if (re)
+      rt_re_free(re);
+    rt_decref(vals);
+    rt_decref(all);
+  } else {
+    RtValue *name = ini_xform(cp, key, strlen(key));
+    RtValue *v = ini_lookup(cp, sect, name->u.str.s);
+    if (!v)
+      rt_list_push(out, rt_incref(rt_dict_get(pv, "default")));
+    else if (rt_kind(v) == RT_STR) {
+      v = ini_value(cp, section, sect, name->u.str.s, v);
+      if (rt_is_error(v))
+        err = v;
+      else
+        rt_list_push(out, v);
+    }
+    rt_decref(name);
+  }
+  free(section);
+  return err;
+}
+
+/* Python's name for a text encoding playc reads: utf-8 only. */
+static bool ini_utf8(const RtValue *enc) {
+  if (rt_kind(enc) != RT_STR)
+    return false;
+  const char *e = enc->u.str.s;
+  return !strcasecmp(e, "utf-8") || !strcasecmp(e, "utf8") || !strcasecmp(e, "utf_8") || !strcasecmp(e, "u8");
+}
+
+/* ini: each term's value in the file, the terms' inline options kept for
+ * the next (paramvals is shared, as Ansible's). */
+static RtValue *lk_ini(RtHost *h, RtValue *terms, RtValue *kw) {
+  static const char *const defaults[] = {"type", "ini", "file", "ansible.ini", "section", "global",
+                                         "encoding", "utf-8", "default", "", NULL};
+  RtValue *pv = rt_dict_new(10), *l = listify(terms), *out = rt_list_new(1), *err = NULL;
+  rt_dict_set(pv, "_terms", rt_none());
+  for (int i = 0; defaults[i]; i += 2)
+    rt_dict_set(pv, defaults[i], rt_strz(defaults[i + 1]));
+  rt_dict_set(pv, "re", rt_bool(false));
+  rt_dict_set(pv, "case_sensitive", rt_bool(false));
+  rt_dict_set(pv, "allow_no_value", rt_bool(false));
+  for (size_t i = 0; kw && i < kw->u.dict.len; i++) {
+    const char *k = kw->u.dict.ents[i].key->u.str.s;
+    RtValue *v = kw->u.dict.ents[i].val;
+    if (!strcmp(k, "allow_none"))
+      k = "allow_no_value";
+    if (!rt_dict_get(pv, k) || !strcmp(k, "_terms"))
+      continue;
+    if (!strcmp(k, "re") || !strcmp(k, "allow_no_value")) { /* type: boolean */
+      int b = rt_to_boolean(v);
+      if (b < 0) {
+        err = rt_error("Invalid type for configuration option %s: boolean", k);
+        break;
+      }
+      v = rt_bool(b == 1);
+    } else {
+      v = rt_incref(v);
+    }
+    rt_dict_set(pv, k, v);
+  }
+  RtValue *ty = rt_dict_get(pv, "type");
+  if (!err && !(rt_kind(ty) == RT_STR && (!strcmp(ty->u.str.s, "ini") || !strcmp(ty->u.str.s, "properties")))) {
+    RtBuf b = {0};
+    rt_render_str(&b, ty);
+    err = lk_raise("AnsibleOptionsError", rt_error("Invalid value \"%s\" for configuration option \"plugin_type: lookup plugin: "
+                                                   "ini setting: type \", valid values are: ini, properties",
+                                                   b.data ? b.data : ""));
+    rt_buf_free(&b);
+  }
+  IniCp cp = {rt_dict_new(4), rt_dict_new(4), rt_pytruth(rt_dict_get(pv, "case_sensitive")),
+              rt_pytruth(rt_dict_get(pv, "allow_no_value"))};
+  for (size_t i = 0; i < rt_len(l) && !err; i++) {
+    RtValue *t = rt_list_at(l, i);
+    if (rt_kind(t) != RT_STR) {
+      err = lk_raise("TypeError", rt_type_error("argument of type '%s' is not iterable", rt_type_name(t)));
+      break;
+    }
+    RtValue *key = rt_incref(t);
+    size_t st = 0, en = 0;
+    rt_text_strip(t->u.str.s, t->u.str.len, NULL, 0, true, true, &st, &en);
+    bool inline_opts = strchr(t->u.str.s, '=');
+    for (size_t k = st; k < en && !inline_opts; k++)
+      inline_opts = isspace((unsigned char)t->u.str.s[k]);
+    if (inline_opts && (err = ini_inline(pv, t->u.str.s, &key))) {
+      rt_decref(key);
+      break;
+    }
+    RtValue *file = rt_dict_get(pv, "file");
+    char *path = rt_kind(file) == RT_STR ? lk_find_file(h, "files", file->u.str.s, false) : NULL;
+    size_t len = 0;
+    char *text = path ? rt_read_file(path, &len) : NULL;
+    if (!path)
+      err = lk_raise("ansible.errors.AnsibleParserError", rt_error("Invalid filename: 'None'"));
+    else if (!text)
+      err = lk_raise("ansible.errors.AnsibleFileNotFound",
+                     rt_error("Could not find or access '%s' on the Ansible Controller.", path));
+    else if (!ini_utf8(rt_dict_get(pv, "encoding")))
+      err = rt_error("playc reads the ini lookup's files as utf-8 only");
+    if (!err) {
+      bool props = rt_kind(rt_dict_get(pv, "type")) == RT_STR && !strcmp(rt_dict_get(pv, "type")->u.str.s, "properties");
+      if (props) {
+        char *t2 = rt_xasprintf("[java_properties]\n%.*s", (int)len, text);
+        free(text);
+        text = t2;
+        len += 18;
+        rt_dict_set(pv, "section", rt_strz("java_properties"));
+      }
+      err = ini_read(&cp, text, len);
+      if (err && lk_raised && !strcmp(lk_raised, "configparser.DuplicateOptionError")) {
+        RtValue *e2 = lk_raise("AnsibleLookupError",
+                               rt_error("Duplicate option in '%s': %s", file->u.str.s, err->u.err.msg));
+        rt_decref(err);
+        err = e2;
+      }
+      if (!err)
+        err = ini_get(&cp, out, key->u.str.s, pv);
+    }
+    free(text);
+    free(path);
+    rt_decref(key);
+  }
+  rt_decref(cp.defaults);
+  rt_decref(cp.sections);
+  rt_decref(pv);
+  rt_decref(l);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
+}
+
 typedef struct RtLookup {
   const char *name;
   RtValue *(*fn)(RtHost *h, RtValue *terms, RtValue *kwargs);
@@ -1147,14 +1665,21 @@ static RtValue *lookup_fn(RtHost *h, const char *name, RtValue *args, RtValue *k
     }
   bool was_called = lk_called;
   lk_called = true;
+  lk_raised = NULL;
   RtValue *ran = rt_lookup(h, name, args, kw && rt_len(kw) ? kw : NULL, loc);
+  const char *cls = lk_raised;
+  lk_raised = NULL;
   lk_called = was_called;
+  if (rt_is_error(ran) && cls && !strcmp(cls, "AnsibleOptionsError")) { /* Templar._lookup re-raises it */
+    rt_decref(kw), rt_decref(wl), rt_decref(er);
+    return ran;
+  }
   if (rt_is_error(ran) && ran->u.err.exc != RT_EXC_UNDEFINED) {
-    bool own = lk_own_error(name, ran);
+    bool own = cls ? !strcmp(cls, "AnsibleLookupError") : lk_own_error(name, ran);
     char *msg = own ? rt_xasprintf("Lookup failed but the error is being ignored: %s", ran->u.err.msg)
                     : rt_xasprintf("An unhandled exception occurred while running the lookup plugin '%s'. Error was "
-                                   "a <class 'ansible.errors.AnsibleError'>, original message: %s",
-                                   name, ran->u.err.msg);
+                                   "a <class '%s'>, original message: %s",
+                                   name, cls ? cls : "ansible.errors.AnsibleError", ran->u.err.msg);
     if (strcmp(errors, "warn") != 0 && strcmp(errors, "ignore") != 0 && !own) {
       /* AnsibleError(msg, orig_exc=e): its text ends with the original's */
       char *full = rt_xasprintf("%s. %s", msg, ran->u.err.msg);
