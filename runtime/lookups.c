@@ -583,7 +583,7 @@ static void split_on(RtValue *out, RtValue *v, const char *seps) {
     }
 }
 
-static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool quiet);
+static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool quiet, bool embedded);
 
 /* The folder first_found looks in below each root: "files", unless a
  * with_first_found loop runs it, where TaskExecutor names it after the
@@ -678,7 +678,7 @@ static RtValue *lk_first_found(RtHost *h, RtValue *terms, RtValue *kw) {
   const RtIncludeDef *inc = h->task ? h->task->include : NULL;
   for (size_t i = 0; !inc && i < rt_len(search); i++) {
     RtValue *fn = rt_list_at(search, i);
-    char *path = rt_kind(fn) == RT_STR ? lk_find_file(h, lk_loop_subdir(h), fn->u.str.s, true) : NULL;
+    char *path = rt_kind(fn) == RT_STR ? lk_find_file(h, lk_loop_subdir(h), fn->u.str.s, true, true) : NULL;
     if (path) {
       RtValue *out = rt_list_new(1);
       rt_list_push(out, rt_str_take(path, strlen(path)));
@@ -725,13 +725,15 @@ static bool lk_exists(const char *p) {
  * (Task.get_search_path, as the compiler recorded it in the task's roots;
  * the playbook's folder outside a task) as DataLoader.path_dwim_relative_stack
  * tries it: ROOT/SUB/NEEDLE, ROOT/NEEDLE for each root, then the same in
- * the playbook's folder; an absolute or ~ path as it is. NULL, after
+ * the playbook's folder; an absolute or ~ path as it is. With `embedded`, a
+ * path also exists when a file embedded in the program has that name (the
+ * binary run away from the sources finds what it carries). NULL, after
  * Ansible's warning unless `quiet`, when none exists. malloc'd. */
-static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool quiet) {
+static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool quiet, bool embedded) {
   char *found = NULL;
   if (needle[0] == '/' || needle[0] == '~') {
     char *p = lk_unfrack(h->run, needle);
-    if (lk_exists(p))
+    if (lk_exists(p) || (embedded && rt_find_file_in(h, sub, p)))
       found = p;
     else
       free(p);
@@ -747,7 +749,7 @@ static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool q
       char *root = lk_unfrack(h->run, i < n ? roots[i] : base);
       for (int k = has_sub; k < 2 && !found; k++) {
         char *p = k == 0 ? rt_xasprintf("%s/%s/%s", root, sub, needle) : rt_xasprintf("%s/%s", root, needle);
-        if (lk_exists(p))
+        if (lk_exists(p) || (embedded && rt_find_file_in(h, sub, p)))
           found = p;
         else
           free(p);
@@ -773,7 +775,7 @@ static RtValue *lk_file(RtHost *h, RtValue *terms, RtValue *kw) {
       err = rt_error("'%s' object has no attribute 'startswith'", rt_type_name(t));
       break;
     }
-    char *path = lk_find_file(h, "files", t->u.str.s, false);
+    char *path = lk_find_file(h, "files", t->u.str.s, false, false);
     size_t len = 0;
     char *text = path ? rt_read_file(path, &len) : NULL;
     free(path);
@@ -828,7 +830,7 @@ static RtValue *lk_fileglob(RtHost *h, RtValue *terms, RtValue *kw) {
     const char *term = t->u.str.s, *slash = strrchr(term, '/');
     if (slash) {
       char *dir = slash == term ? rt_xstrdup("/") : rt_xstrndup(term, (size_t)(slash - term));
-      char *found = lk_find_file(h, "files", dir, false);
+      char *found = lk_find_file(h, "files", dir, false, false);
       if (found)
         lk_glob_into(out, found, slash + 1);
       free(found), free(dir);
@@ -1560,7 +1562,7 @@ static RtValue *lk_ini(RtHost *h, RtValue *terms, RtValue *kw) {
       break;
     }
     RtValue *file = rt_dict_get(pv, "file");
-    char *path = rt_kind(file) == RT_STR ? lk_find_file(h, "files", file->u.str.s, false) : NULL;
+    char *path = rt_kind(file) == RT_STR ? lk_find_file(h, "files", file->u.str.s, false, false) : NULL;
     size_t len = 0;
     char *text = path ? rt_read_file(path, &len) : NULL;
     if (!path)
