@@ -666,9 +666,30 @@ static RtValue *ff_terms(RtValue *terms, RtValue *kw, RtValue **search, bool *sk
  * search is LookupBase.find_file_in_search_path on the controller, at run
  * time, as Ansible's is (the file it finds feeds a template/copy src,
  * which matches it against the files embedded for that src). */
+/* True when `v` holds an undefined value (or an error) at any depth. */
+static bool ff_undefined(const RtValue *v) {
+  if (rt_is_error(v) || rt_kind(v) == RT_UNDEF)
+    return true;
+  for (size_t i = 0; rt_kind(v) == RT_LIST && i < rt_len(v); i++)
+    if (ff_undefined(rt_list_at(v, i)))
+      return true;
+  for (size_t i = 0; rt_kind(v) == RT_DICT && i < v->u.dict.len; i++)
+    if (ff_undefined(v->u.dict.ents[i].val))
+      return true;
+  return false;
+}
+
 static RtValue *lk_first_found(RtHost *h, RtValue *terms, RtValue *kw) {
   RtValue *l = listify(terms), *search = rt_list_new(0);
   bool skip = false;
+  if (!lk_called) { /* with_first_found drops each term that is still a template (an undefined name in it) */
+    RtValue *kept = rt_list_new(rt_len(l));
+    for (size_t i = 0; i < rt_len(l); i++)
+      if (!ff_undefined(rt_list_at(l, i)))
+        rt_list_push(kept, rt_incref(rt_list_at(l, i)));
+    rt_decref(l);
+    l = kept;
+  }
   RtValue *err = ff_terms(l, kw, &search, &skip);
   rt_decref(l);
   if (err) {
