@@ -2,9 +2,11 @@
  * lookups.c — lookup plugins run on the controller: the ones with_<lookup>
  * loops and lookup()/query() use (items, list, dict, indexed_items, together,
  * nested, subelements, sequence, flattened, random_choice, env,
- * inventory_hostnames, pipe, lines, vars, varnames, password, first_found), with
- * Ansible's results for the same terms; rt_lookup_fn adds what Templar's
- * _lookup does around a plugin (wantlist, errors=, joining the result). Terms
+ * inventory_hostnames, pipe, lines, vars, varnames, password, first_found,
+ * file, fileglob, ini, template), with Ansible's results for the same terms;
+ * rt_lookup_fn adds what Templar's _lookup does around a plugin (wantlist,
+ * errors=, joining the result, the message naming the class a plugin
+ * raised). Terms
  * are made a list first as listify_lookup_plugin_terms does (a string or a
  * dict is one term).
  */
