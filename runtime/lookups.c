@@ -1370,8 +1370,7 @@ static RtValue *ini_interp(const IniCp *cp, const char *section, const RtValue *
   return NULL;
 }
 
-/* before_get of a value read: the string interpolated ('' for None when
- * `none_empty`, as items() gives it; None as it is for get()). */
+/* before_get of a string value read: the string interpolated, or the error. */
 static RtValue *ini_value(const IniCp *cp, const char *section, const RtValue *sect, const char *option, RtValue *v) {
   if (rt_kind(v) != RT_STR)
     return rt_none();
@@ -1546,12 +1545,7 @@ static RtValue *lk_ini(RtHost *h, RtValue *terms, RtValue *kw) {
     if (!rt_dict_get(pv, k) || !strcmp(k, "_terms"))
       continue;
     if (!strcmp(k, "re") || !strcmp(k, "allow_no_value")) { /* type: boolean */
-      int b = rt_to_boolean(v);
-      if (b < 0) {
-        err = rt_error("Invalid type for configuration option %s: boolean", k);
-        break;
-      }
-      v = rt_bool(b == 1);
+      v = rt_bool(rt_to_boolean(v) == 1); /* boolean(strict=False): anything else is False */
     } else {
       v = rt_incref(v);
     }
@@ -1570,6 +1564,10 @@ static RtValue *lk_ini(RtHost *h, RtValue *terms, RtValue *kw) {
               rt_pytruth(rt_dict_get(pv, "allow_no_value"))};
   for (size_t i = 0; i < rt_len(l) && !err; i++) {
     RtValue *t = rt_list_at(l, i);
+    if (rt_kind(t) == RT_LIST || rt_kind(t) == RT_DICT) { /* '=' in term, then term.strip() */
+      err = lk_raise("AttributeError", rt_error("'%s' object has no attribute 'strip'", rt_type_name(t)));
+      break;
+    }
     if (rt_kind(t) != RT_STR) {
       err = lk_raise("TypeError", rt_type_error("argument of type '%s' is not iterable", rt_type_name(t)));
       break;
@@ -1587,12 +1585,18 @@ static RtValue *lk_ini(RtHost *h, RtValue *terms, RtValue *kw) {
     RtValue *file = rt_dict_get(pv, "file");
     char *path = rt_kind(file) == RT_STR ? lk_find_file(h, "files", file->u.str.s, false, false) : NULL;
     size_t len = 0;
-    char *text = path ? rt_read_file(path, &len) : NULL;
+    struct stat st_;
+    bool dir = path && stat(path, &st_) == 0 && S_ISDIR(st_.st_mode);
+    errno = 0;
+    char *text = path && !dir ? rt_read_file(path, &len) : NULL;
+    int e = dir ? EISDIR : errno ? errno : EIO;
     if (!path)
       err = lk_raise("ansible.errors.AnsibleParserError", rt_error("Invalid filename: 'None'"));
-    else if (!text)
-      err = lk_raise("ansible.errors.AnsibleFileNotFound",
-                     rt_error("Could not find or access '%s' on the Ansible Controller.", path));
+    else if (!text) /* DataLoader._get_file_contents: AnsibleParserError(orig_exc=the OSError) */
+      err = lk_raise("ansible.errors.AnsibleParserError",
+                     rt_error("an error occurred while trying to read the file '%s': [Errno %d] %s: b'%s'. [Errno "
+                              "%d] %s: b'%s'",
+                              path, e, strerror(e), path, e, strerror(e), path));
     else if (!ini_utf8(rt_dict_get(pv, "encoding")))
       err = rt_error("playc reads the ini lookup's files as utf-8 only");
     if (!err) {
