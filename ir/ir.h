@@ -392,7 +392,6 @@ typedef struct IrLower {
   const IrRole *role;        /* the role of the task being lowered (its path is `{{ role_path }}`), or NULL */
   PcVec *unsup; /* IrKeyword*: the current module's unsupported parameters */
   PcVec unknown; /* const char*: the current module's parameters unknown to Ansible too */
-  bool in_include; /* lowering an include's arguments: lookup('first_found') answers from its candidates */
   /* YAML aliases are shared, never copied (lower.c): */
   PcMap memo[IR_LOWER_MODES]; /* shared node → its IrExpr, per way of lowering it */
   PcMap memo_scratch; /* shared JExpr of the scratch arena → its IrExpr (lower.c: lw_ast_end) */

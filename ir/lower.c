@@ -621,6 +621,7 @@ static IrExpr *lw_method(Lw *l, const JExpr *j) {
 }
 
 static IrExpr *lw_lookup_query(Lw *l, const JExpr *j, IrExpr *e, bool query);
+static IrExpr *lw_string(Lw *l, const char *s, PcLoc loc);
 
 static const char *const lw_lookups[] = {
 #define X(name, fn) name,
@@ -705,13 +706,18 @@ static IrExpr *lw_lookup_call(Lw *l, const JExpr *j, bool query) {
       e->unsupported = pc_sprintf(l->c, "lookup '%s'", n->s);
     else if (!ok)
       pc_error_at(l->c, n->loc, "lookup plugin (%s) not found", n->s);
-    else if (!strcmp(name, "first_found") && !l->in_include)
-      e->unsupported = "lookup 'first_found' outside include_tasks/include_vars";
     else if (!strcmp(name, "template"))
       lw_lookup_template_files(l, j, e);
   }
-  for (int i = 2; i < j->nkids; i++)
-    ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
+  for (int i = 2; i < j->nkids; i++) {
+    const JExpr *k = j->kids[i];
+    /* listify_lookup_plugin_terms templates the terms again: a literal
+     * 'file={{ inventory_hostname }}.ini' names the host's file */
+    if (i <= npos && k->kind == J_STR && fe_jinja_is_template(k->s))
+      ir_expr_add_kid(l->c, e, lw_string(l, k->s, k->loc));
+    else
+      ir_expr_add_kid(l->c, e, lw_jexpr(l, k));
+  }
   return lw_lookup_query(l, j, e, query);
 }
 
@@ -2819,9 +2825,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   PcVec unsup = {0};
   l->unsup = &unsup;
   l->unknown = (PcVec){0};
-  l->in_include = ft->include != NULL;
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
-  l->in_include = false;
   if (strcmp(m->name, "template") == 0)
     lw_template_task(l, t, args);
   l->unsup = NULL;

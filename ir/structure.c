@@ -526,11 +526,6 @@ static IrExpr *st_with_loop(St *s, const FeTask *ft, const char *const *roots) {
     pc_error_at(s->c, ft->loop_loc, "lookup plugin (%s) not found", ft->with);
     return NULL;
   }
-  /* first_found answers from the files an include names (its candidates,
-   * embedded); over the controller's files/ and role paths it waits for
-   * compile-time embedding of lookup files (j2). */
-  if (ok && !strcmp(name, "first_found") && !ft->include)
-    unsupported = pc_sprintf(s->c, "lookup '%s' outside include_tasks/include_vars", ft->with);
   IrExpr *e = ir_expr_new(s->c, IR_LOOKUP, TY_LIST, ft->with_node->loc);
   e->name = name;
   e->unsupported = unsupported;

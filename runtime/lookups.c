@@ -2,9 +2,11 @@
  * lookups.c — lookup plugins run on the controller: the ones with_<lookup>
  * loops and lookup()/query() use (items, list, dict, indexed_items, together,
  * nested, subelements, sequence, flattened, random_choice, env,
- * inventory_hostnames, pipe, lines, vars, varnames, password, first_found), with
- * Ansible's results for the same terms; rt_lookup_fn adds what Templar's
- * _lookup does around a plugin (wantlist, errors=, joining the result). Terms
+ * inventory_hostnames, pipe, lines, vars, varnames, password, first_found,
+ * file, fileglob, ini, template), with Ansible's results for the same terms;
+ * rt_lookup_fn adds what Templar's _lookup does around a plugin (wantlist,
+ * errors=, joining the result, the message naming the class a plugin
+ * raised). Terms
  * are made a list first as listify_lookup_plugin_terms does (a string or a
  * dict is one term).
  */
@@ -13,10 +15,12 @@
 #include "regex.h"
 #include "rt.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -561,7 +565,8 @@ static RtValue *lk_inventory_hostnames(RtHost *h, RtValue *terms, RtValue *kw) {
   return out;
 }
 
-/* Splits `s` on any of `seps` into `out` (first_found's "magic" splitting). */
+/* Splits `v` (a string, or a list of them at any depth) on each of `seps`
+ * into `out`, empty pieces kept (first_found's _split_on). */
 static void split_on(RtValue *out, RtValue *v, const char *seps) {
   if (rt_kind(v) == RT_LIST) {
     for (size_t i = 0; i < rt_len(v); i++)
@@ -570,49 +575,140 @@ static void split_on(RtValue *out, RtValue *v, const char *seps) {
   }
   if (rt_kind(v) != RT_STR)
     return;
-  char *copy = rt_xstrdup(v->u.str.s), *save = NULL;
-  for (char *tok = strtok_r(copy, seps, &save); tok; tok = strtok_r(NULL, seps, &save))
-    rt_list_push(out, rt_strz(tok));
-  free(copy);
+  const char *p = v->u.str.s, *end = p + v->u.str.len;
+  for (const char *q = p;; q++)
+    if (q == end || strchr(seps, *q)) {
+      rt_list_push(out, rt_str(p, (size_t)(q - p)));
+      if (q == end)
+        break;
+      p = q + 1;
+    }
+}
+
+static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool quiet, bool embedded);
+
+/* The folder first_found looks in below each root: "files", unless a
+ * with_first_found loop runs it, where TaskExecutor names it after the
+ * task's action (template → templates, *var* → vars, else files). Set by
+ * rt_lookup_fn (a lookup()/query() call) around the plugin's run. */
+static _Thread_local bool lk_called;
+
+static const char *lk_loop_subdir(const RtHost *h) {
+  const char *a = h->task && h->task->action ? h->task->action : "";
+  if (lk_called)
+    return "files";
+  if (strstr(a, "template"))
+    return "templates";
+  if (strstr(a, "var"))
+    return "vars";
+  return "files";
+}
+
+/* first_found's _process_terms: the names to try, in order, into *search
+ * (a new list; a term that sets files without paths replaces what came
+ * before it, as Ansible's does), and the last skip option. An error value,
+ * or NULL. */
+static RtValue *ff_terms(RtValue *terms, RtValue *kw, RtValue **search, bool *skip) {
+  for (size_t i = 0; i < rt_len(terms); i++) {
+    RtValue *t = rt_list_at(terms, i);
+    if (rt_kind(t) == RT_LIST) {
+      RtValue *part = rt_list_new(0), *e = ff_terms(t, kw, &part, skip);
+      for (size_t k = 0; !e && k < rt_len(part); k++)
+        rt_list_push(*search, rt_incref(rt_list_at(part, k)));
+      rt_decref(part);
+      if (e)
+        return e;
+      continue;
+    }
+    if (rt_is_error(t) || rt_kind(t) == RT_UNDEF) /* with_first_found drops undefined terms */
+      continue;
+    if (rt_kind(t) != RT_DICT && rt_kind(t) != RT_STR) {
+      RtBuf b = {0};
+      rt_render_repr(&b, t);
+      RtValue *r = rt_buf_value(&b);
+      RtValue *e = rt_error("Invalid term supplied, can handle string, mapping or list of strings but got: <class "
+                            "'%s'> for %s",
+                            rt_type_name(t), r->u.str.s);
+      rt_decref(r);
+      return e;
+    }
+    RtValue *opts = rt_kind(t) == RT_DICT ? t : kw;
+    RtValue *f = opts ? rt_dict_get(opts, "files") : NULL, *p = opts ? rt_dict_get(opts, "paths") : NULL;
+    RtValue *sk = opts ? rt_dict_get(opts, "skip") : NULL;
+    RtValue *files = rt_list_new(0), *paths = rt_list_new(0);
+    if (f)
+      split_on(files, f, ",;");
+    if (p)
+      split_on(paths, p, ",:;");
+    *skip = sk && rt_to_boolean(sk) == 1;
+    if (rt_len(paths)) {
+      for (size_t a = 0; a < rt_len(paths); a++)
+        for (size_t b = 0; b < rt_len(files); b++) { /* os.path.join */
+          const char *dir = rt_list_at(paths, a)->u.str.s, *fn = rt_list_at(files, b)->u.str.s;
+          size_t dl = strlen(dir);
+          char *joined = fn[0] == '/' || !dl ? rt_xstrdup(fn)
+                         : rt_xasprintf("%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", fn);
+          rt_list_push(*search, rt_str_take(joined, strlen(joined)));
+        }
+    } else if (rt_len(files)) {
+      rt_decref(*search);
+      *search = rt_incref(files);
+    } else {
+      rt_list_push(*search, rt_incref(t));
+    }
+    rt_decref(files);
+    rt_decref(paths);
+  }
+  return NULL;
 }
 
 /* first_found: the first of the terms (names, or {files, paths, skip}) that
- * names a file. The files a task can find were compiled with it (its
- * include's candidates), so the search never touches the disk. */
+ * names a file. The files an include can find were compiled with it (its
+ * candidates), so its search never touches the disk; any other task's
+ * search is LookupBase.find_file_in_search_path on the controller, at run
+ * time, as Ansible's is (the file it finds feeds a template/copy src,
+ * which matches it against the files embedded for that src). */
+/* True when `v` holds an undefined value (or an error) at any depth. */
+static bool ff_undefined(const RtValue *v) {
+  if (rt_is_error(v) || rt_kind(v) == RT_UNDEF)
+    return true;
+  for (size_t i = 0; rt_kind(v) == RT_LIST && i < rt_len(v); i++)
+    if (ff_undefined(rt_list_at(v, i)))
+      return true;
+  for (size_t i = 0; rt_kind(v) == RT_DICT && i < v->u.dict.len; i++)
+    if (ff_undefined(v->u.dict.ents[i].val))
+      return true;
+  return false;
+}
+
 static RtValue *lk_first_found(RtHost *h, RtValue *terms, RtValue *kw) {
   RtValue *l = listify(terms), *search = rt_list_new(0);
   bool skip = false;
-  for (size_t i = 0; i < rt_len(l); i++) {
-    RtValue *t = rt_list_at(l, i);
-    RtValue *opts = rt_kind(t) == RT_DICT ? t : kw;
-    if (rt_kind(t) == RT_DICT || (opts && rt_kind(opts) == RT_DICT)) {
-      RtValue *files = rt_list_new(0), *paths = rt_list_new(0);
-      RtValue *f = rt_dict_get(opts, "files"), *p = rt_dict_get(opts, "paths"), *sk = rt_dict_get(opts, "skip");
-      if (f)
-        split_on(files, f, ",;");
-      if (p)
-        split_on(paths, p, ",:;");
-      skip = sk && rt_to_boolean(sk) == 1;
-      if (rt_len(paths)) {
-        for (size_t a = 0; a < rt_len(paths); a++)
-          for (size_t b = 0; b < rt_len(files); b++) {
-            char *joined = rt_xasprintf("%s/%s", rt_list_at(paths, a)->u.str.s, rt_list_at(files, b)->u.str.s);
-            rt_list_push(search, rt_str_take(joined, strlen(joined)));
-          }
-      } else if (rt_len(files)) {
-        for (size_t b = 0; b < rt_len(files); b++)
-          rt_list_push(search, rt_incref(rt_list_at(files, b)));
-      } else if (rt_kind(t) == RT_STR) {
-        rt_list_push(search, rt_incref(t));
-      }
-      rt_decref(files);
-      rt_decref(paths);
-    } else if (rt_kind(t) == RT_STR) {
-      rt_list_push(search, rt_incref(t));
+  if (!lk_called) { /* with_first_found drops each term that is still a template (an undefined name in it) */
+    RtValue *kept = rt_list_new(rt_len(l));
+    for (size_t i = 0; i < rt_len(l); i++)
+      if (!ff_undefined(rt_list_at(l, i)))
+        rt_list_push(kept, rt_incref(rt_list_at(l, i)));
+    rt_decref(l);
+    l = kept;
+  }
+  RtValue *err = ff_terms(l, kw, &search, &skip);
+  rt_decref(l);
+  if (err) {
+    rt_decref(search);
+    return err;
+  }
+  const RtIncludeDef *inc = h->task ? h->task->include : NULL;
+  for (size_t i = 0; !inc && i < rt_len(search); i++) {
+    RtValue *fn = rt_list_at(search, i);
+    char *path = rt_kind(fn) == RT_STR ? lk_find_file(h, lk_loop_subdir(h), fn->u.str.s, true, true) : NULL;
+    if (path) {
+      RtValue *out = rt_list_new(1);
+      rt_list_push(out, rt_str_take(path, strlen(path)));
+      rt_decref(search);
+      return out;
     }
   }
-  rt_decref(l);
-  const RtIncludeDef *inc = h->task ? h->task->include : NULL;
   for (size_t i = 0; inc && i < rt_len(search); i++) {
     RtValue *fn = rt_list_at(search, i);
     if (rt_kind(fn) != RT_STR) /* an undefined term is passed over */
@@ -652,13 +748,15 @@ static bool lk_exists(const char *p) {
  * (Task.get_search_path, as the compiler recorded it in the task's roots;
  * the playbook's folder outside a task) as DataLoader.path_dwim_relative_stack
  * tries it: ROOT/SUB/NEEDLE, ROOT/NEEDLE for each root, then the same in
- * the playbook's folder; an absolute or ~ path as it is. NULL, after
+ * the playbook's folder; an absolute or ~ path as it is. With `embedded`, a
+ * path also exists when a file embedded in the program has that name (the
+ * binary run away from the sources finds what it carries). NULL, after
  * Ansible's warning unless `quiet`, when none exists. malloc'd. */
-static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool quiet) {
+static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool quiet, bool embedded) {
   char *found = NULL;
   if (needle[0] == '/' || needle[0] == '~') {
     char *p = lk_unfrack(h->run, needle);
-    if (lk_exists(p))
+    if (lk_exists(p) || (embedded && rt_find_file_in(h, sub, p)))
       found = p;
     else
       free(p);
@@ -674,7 +772,7 @@ static char *lk_find_file(RtHost *h, const char *sub, const char *needle, bool q
       char *root = lk_unfrack(h->run, i < n ? roots[i] : base);
       for (int k = has_sub; k < 2 && !found; k++) {
         char *p = k == 0 ? rt_xasprintf("%s/%s/%s", root, sub, needle) : rt_xasprintf("%s/%s", root, needle);
-        if (lk_exists(p))
+        if (lk_exists(p) || (embedded && rt_find_file_in(h, sub, p)))
           found = p;
         else
           free(p);
@@ -700,7 +798,7 @@ static RtValue *lk_file(RtHost *h, RtValue *terms, RtValue *kw) {
       err = rt_error("'%s' object has no attribute 'startswith'", rt_type_name(t));
       break;
     }
-    char *path = lk_find_file(h, "files", t->u.str.s, false);
+    char *path = lk_find_file(h, "files", t->u.str.s, false, false);
     size_t len = 0;
     char *text = path ? rt_read_file(path, &len) : NULL;
     free(path);
@@ -755,7 +853,7 @@ static RtValue *lk_fileglob(RtHost *h, RtValue *terms, RtValue *kw) {
     const char *term = t->u.str.s, *slash = strrchr(term, '/');
     if (slash) {
       char *dir = slash == term ? rt_xstrdup("/") : rt_xstrndup(term, (size_t)(slash - term));
-      char *found = lk_find_file(h, "files", dir, false);
+      char *found = lk_find_file(h, "files", dir, false, false);
       if (found)
         lk_glob_into(out, found, slash + 1);
       free(found), free(dir);
@@ -1015,6 +1113,526 @@ static RtValue *lk_password(RtHost *h, RtValue *terms, RtValue *kw) {
   return out;
 }
 
+/* ---- ini: an INI or Java properties file of the controller ------------------ *
+ * Ansible's ini lookup reads the file with Python's configparser.ConfigParser
+ * (strict, "#"/";" comment lines, indented continuation lines, a DEFAULT
+ * section seen by every section, %(name)s interpolation on each value it
+ * gets); this is that parser's _read and BasicInterpolation, its messages
+ * included. One parser serves all the terms of a call, as Ansible's does. */
+
+/* The class of the error a lookup returned, for lookup()'s message:
+ * "AnsibleLookupError" (reported as it is), "AnsibleOptionsError" (as it
+ * is, even with errors=ignore), another Python class (an unhandled
+ * exception), or NULL (lk_own_error decides). Reset by lookup_fn. */
+static _Thread_local const char *lk_raised;
+
+static RtValue *lk_raise(const char *cls, RtValue *err) {
+  lk_raised = cls;
+  return err;
+}
+
+/* Python's repr of `n` bytes of text. malloc'd. */
+static char *lk_repr(const char *s, size_t n) {
+  RtValue *v = rt_str(s, n);
+  RtBuf b = {0};
+  rt_render_repr(&b, v);
+  rt_decref(v);
+  return rt_buf_take(&b);
+}
+
+typedef struct IniCp {
+  RtValue *defaults; /* option → value: a list of lines while reading, then str, or None */
+  RtValue *sections; /* name → such a dict, in the file's order */
+  bool case_sensitive, allow_no_value;
+} IniCp;
+
+/* optionxform: str.lower(), or the name as it is (case_sensitive). */
+static RtValue *ini_xform(const IniCp *cp, const char *s, size_t n) {
+  if (cp->case_sensitive)
+    return rt_str(s, n);
+  RtBuf b = {0};
+  rt_text_lower(&b, s, n);
+  return rt_buf_value(&b);
+}
+
+/* '\n'.join(lines).rstrip() for every value read (_join_multiline_values). */
+static void ini_join(RtValue *opts) {
+  for (size_t i = 0; i < opts->u.dict.len; i++) {
+    RtValue *v = opts->u.dict.ents[i].val;
+    if (rt_kind(v) != RT_LIST)
+      continue;
+    RtBuf b = {0};
+    for (size_t k = 0; k < rt_len(v); k++) {
+      if (k)
+        rt_buf_putc(&b, '\n');
+      rt_buf_add(&b, rt_list_at(v, k)->u.str.s, rt_list_at(v, k)->u.str.len);
+    }
+    size_t st = 0, en = b.len;
+    rt_text_strip(b.data ? b.data : "", b.len, NULL, 0, false, true, &st, &en);
+    rt_dict_set(opts, opts->u.dict.ents[i].key->u.str.s, rt_str(b.data ? b.data : "", en));
+    rt_buf_free(&b);
+  }
+}
+
+/* RawConfigParser._read of `text` (fpname '<???>': a StringIO). NULL, or
+ * the error (lk_raised set). */
+static RtValue *ini_read(IniCp *cp, const char *text, size_t len) {
+  RtValue *cursect = NULL, *added = rt_dict_new(0), *err = NULL;
+  char *sectname = NULL, *optname = NULL;
+  size_t indent = 0, lineno = 0;
+  RtBuf perr = {0}; /* ParsingError's text, once a line did not parse */
+  for (const char *p = text, *end = text + len; p < end && !err;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p)), *line = p;
+    size_t ll = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p), st = 0, en = 0;
+    p += ll;
+    lineno++;
+    rt_text_strip(line, ll, NULL, 0, true, true, &st, &en);
+    bool comment = en > st && (line[st] == '#' || line[st] == ';');
+    if (comment || en == st) { /* a blank line inside a value is part of it */
+      RtValue *v = !comment && cursect && optname ? rt_dict_get(cursect, optname) : NULL;
+      if (v && rt_kind(v) == RT_LIST)
+        rt_list_push(v, rt_str("", 0));
+      continue;
+    }
+    const char *value = line + st;
+    size_t vlen = en - st;
+    if (cursect && optname && st > indent) { /* a continuation line */
+      RtValue *v = rt_dict_get(cursect, optname);
+      if (rt_kind(v) != RT_LIST)
+        err = lk_raise("AttributeError", rt_error("'NoneType' object has no attribute 'append'"));
+      else
+        rt_list_push(v, rt_str(value, vlen));
+      continue;
+    }
+    indent = st;
+    size_t close = vlen;
+    while (close > 0 && value[close - 1] != ']')
+      close--;
+    if (value[0] == '[' && close >= 3) { /* \[(?P<header>.+)\] */
+      free(sectname), free(optname);
+      sectname = rt_xstrndup(value + 1, close - 2);
+      optname = NULL;
+      char *key = rt_xasprintf("s%s", sectname);
+      if (rt_dict_get(cp->sections, sectname)) {
+        if (rt_dict_get(added, key)) {
+          char *r = lk_repr(sectname, strlen(sectname));
+          err = lk_raise("configparser.DuplicateSectionError",
+                         rt_error("While reading from '<\?\?\?>' [line %2zu]: section %s already exists", lineno, r));
+          free(r);
+        }
+        cursect = rt_dict_get(cp->sections, sectname);
+        rt_dict_set(added, key, rt_none());
+      } else if (strcmp(sectname, "DEFAULT") == 0) {
+        cursect = cp->defaults;
+      } else {
+        rt_dict_set(cp->sections, sectname, rt_dict_new(0));
+        cursect = rt_dict_get(cp->sections, sectname);
+        rt_dict_set(added, key, rt_none());
+      }
+      free(key);
+      continue;
+    }
+    if (!cursect) {
+      char *r = lk_repr(line, ll);
+      err = lk_raise("configparser.MissingSectionHeaderError",
+                     rt_error("File contains no section headers.\nfile: '<\?\?\?>', line: %zu\n%s", lineno, r));
+      free(r);
+      break;
+    }
+    size_t vi = 0; /* the option's = or :, as OPTCRE (OPTCRE_NV) finds it */
+    while (vi < vlen && value[vi] != '=' && value[vi] != ':')
+      vi++;
+    if (vi == vlen && !cp->allow_no_value) {
+      if (!perr.len)
+        rt_buf_puts(&perr, "Source contains parsing errors: '<\?\?\?>'");
+      char *r = lk_repr(line, ll);
+      rt_buf_printf(&perr, "\n\t[line %2zu]: %s", lineno, r);
+      free(r);
+      continue;
+    }
+    size_t ost = 0, oen = vi;
+    rt_text_strip(value, vi, NULL, 0, false, true, &ost, &oen);
+    if (oen == 0) { /* an empty name: an error, and the option is still read */
+      if (!perr.len)
+        rt_buf_puts(&perr, "Source contains parsing errors: '<\?\?\?>'");
+      char *r = lk_repr(line, ll);
+      rt_buf_printf(&perr, "\n\t[line %2zu]: %s", lineno, r);
+      free(r);
+    }
+    RtValue *name = ini_xform(cp, value, oen);
+    free(optname);
+    optname = rt_xstrdup(name->u.str.s);
+    rt_decref(name);
+    char *key = rt_xasprintf("o%s%c%s", sectname, 1, optname);
+    if (rt_dict_get(added, key)) {
+      char *ro = lk_repr(optname, strlen(optname)), *rs = lk_repr(sectname, strlen(sectname));
+      err = lk_raise("configparser.DuplicateOptionError",
+                     rt_error("While reading from '<\?\?\?>' [line %2zu]: option %s in section %s already exists",
+                              lineno, ro, rs));
+      free(ro), free(rs);
+    }
+    rt_dict_set(added, key, rt_none());
+    free(key);
+    if (vi == vlen) {
+      rt_dict_set(cursect, optname, rt_none());
+    } else {
+      size_t a = 0, b = vlen - vi - 1;
+      rt_text_strip(value + vi + 1, vlen - vi - 1, NULL, 0, true, true, &a, &b);
+      RtValue *lines = rt_list_new(1);
+      rt_list_push(lines, rt_str(value + vi + 1 + a, b - a));
+      rt_dict_set(cursect, optname, lines);
+    }
+  }
+  ini_join(cp->defaults);
+  for (size_t i = 0; i < cp->sections->u.dict.len; i++)
+    ini_join(cp->sections->u.dict.ents[i].val);
+  if (!err && perr.len)
+    err = lk_raise("configparser.ParsingError", rt_error("%s", perr.data));
+  rt_buf_free(&perr);
+  free(sectname), free(optname);
+  rt_decref(added);
+  return err;
+}
+
+/* A name's value in `sect` (may be NULL), then in DEFAULT; borrowed, NULL if neither. */
+static RtValue *ini_lookup(const IniCp *cp, const RtValue *sect, const char *name) {
+  RtValue *v = sect ? rt_dict_get(sect, name) : NULL;
+  return v ? v : rt_dict_get(cp->defaults, name);
+}
+
+#define INI_MAX_DEPTH 10 /* configparser's MAX_INTERPOLATION_DEPTH */
+
+/* BasicInterpolation._interpolate_some: `rest` with %% and %(name)s
+ * replaced, appended to `acc`. NULL, or the error. */
+static RtValue *ini_interp(const IniCp *cp, const char *section, const RtValue *sect, const char *option, RtBuf *acc,
+                           const char *rest, int depth) {
+  if (depth > INI_MAX_DEPTH) {
+    RtValue *raw = ini_lookup(cp, sect, option);
+    char *ro = lk_repr(option, strlen(option)), *rs = lk_repr(section, strlen(section));
+    char *rv = raw && rt_kind(raw) == RT_STR ? lk_repr(raw->u.str.s, raw->u.str.len) : rt_xstrdup("None");
+    RtValue *e = lk_raise("configparser.InterpolationDepthError",
+                          rt_error("Recursion limit exceeded in value substitution: option %s in section %s contains an "
+                                   "interpolation key which cannot be substituted in %d steps. Raw value: %s",
+                                   ro, rs, INI_MAX_DEPTH, rv));
+    free(ro), free(rs), free(rv);
+    return e;
+  }
+  while (*rest) {
+    const char *pct = strchr(rest, '%');
+    if (!pct) {
+      rt_buf_puts(acc, rest);
+      return NULL;
+    }
+    rt_buf_add(acc, rest, (size_t)(pct - rest));
+    rest = pct;
+    if (rest[1] == '%') {
+      rt_buf_putc(acc, '%');
+      rest += 2;
+      continue;
+    }
+    char *ro = lk_repr(option, strlen(option)), *rs = lk_repr(section, strlen(section));
+    char *rr = lk_repr(rest, strlen(rest));
+    RtValue *e = NULL;
+    const char *close = rest[1] == '(' ? strchr(rest + 2, ')') : NULL;
+    if (rest[1] != '(')
+      e = rt_error("'%%' must be followed by '%%' or '(', found: %s", rr);
+    else if (!close || close == rest + 2 || close[1] != 's') /* %\(([^)]+)\)s */
+      e = rt_error("bad interpolation variable reference %s", rr);
+    free(rr);
+    if (e) {
+      free(ro), free(rs);
+      return lk_raise("configparser.InterpolationSyntaxError", e);
+    }
+    RtValue *var = ini_xform(cp, rest + 2, (size_t)(close - rest - 2));
+    rest = close + 2;
+    RtValue *v = ini_lookup(cp, sect, var->u.str.s);
+    if (!v) {
+      RtValue *raw = ini_lookup(cp, sect, option);
+      char *rv = raw && rt_kind(raw) == RT_STR ? lk_repr(raw->u.str.s, raw->u.str.len) : rt_xstrdup("None");
+      char *rk = lk_repr(var->u.str.s, var->u.str.len);
+      e = lk_raise("configparser.InterpolationMissingOptionError",
+                   rt_error("Bad value substitution: option %s in section %s contains an interpolation key %s which "
+                            "is not a valid option name. Raw value: %s",
+                            ro, rs, rk, rv));
+      free(rv), free(rk);
+    } else if (rt_kind(v) != RT_STR) {
+      e = lk_raise("TypeError", rt_type_error("argument of type 'NoneType' is not iterable"));
+    } else if (strchr(v->u.str.s, '%')) {
+      e = ini_interp(cp, section, sect, option, acc, v->u.str.s, depth + 1);
+    } else {
+      rt_buf_add(acc, v->u.str.s, v->u.str.len);
+    }
+    free(ro), free(rs);
+    rt_decref(var);
+    if (e)
+      return e;
+  }
+  return NULL;
+}
+
+/* before_get of a string value read: the string interpolated, or the error. */
+static RtValue *ini_value(const IniCp *cp, const char *section, const RtValue *sect, const char *option, RtValue *v) {
+  if (rt_kind(v) != RT_STR)
+    return rt_none();
+  RtBuf b = {0};
+  RtValue *e = ini_interp(cp, section, sect, option, &b, v->u.str.s, 1);
+  if (e) {
+    rt_buf_free(&b);
+    return e;
+  }
+  return rt_buf_value(&b);
+}
+
+/* The ini plugin's options, defaults first (get_options' order). */
+static const char *const ini_opts[] = {"_terms", "type",    "file",           "section",        "re",
+                                       "encoding", "default", "case_sensitive", "allow_no_value", NULL};
+
+/* _parse_params: the term's words grouped by the option each starts
+ * ("file=a b" is one value), in the order the groups began. */
+static RtValue *ini_parse_params(const char *term) {
+  RtValue *groups = rt_dict_new(4); /* option name → its words */
+  const char *thiskey = "key";
+  char *copy = rt_xstrdup(term), *save = NULL;
+  int idp = 0;
+  for (char *w = strtok_r(copy, " \t\n\r\f\v", &save); w; w = strtok_r(NULL, " \t\n\r\f\v", &save), idp++) {
+    if (strchr(w, '='))
+      for (int k = 0; ini_opts[k]; k++) {
+        char *kk = rt_xasprintf("%s=", ini_opts[k]);
+        if (strstr(w, kk))
+          thiskey = ini_opts[k];
+        free(kk);
+      }
+    RtValue *cur = rt_dict_get(groups, thiskey);
+    if (idp == 0 || !cur || !rt_len(cur)) {
+      rt_dict_set(groups, thiskey, rt_strz(w));
+    } else {
+      char *joined = rt_xasprintf("%s %s", cur->u.str.s, w);
+      rt_dict_set(groups, thiskey, rt_str_take(joined, strlen(joined)));
+    }
+  }
+  free(copy);
+  RtValue *out = rt_list_new(groups->u.dict.len);
+  for (size_t i = 0; i < groups->u.dict.len; i++)
+    rt_list_push(out, rt_incref(groups->u.dict.ents[i].val));
+  rt_decref(groups);
+  return out;
+}
+
+/* A term's inline options ("key section=s file=f") into `pv`; the key in
+ * *key (new). NULL, or the error. */
+static RtValue *ini_inline(RtValue *pv, const char *term, RtValue **key) {
+  RtValue *params = ini_parse_params(term);
+  bool updated = false;
+  RtValue *err = NULL;
+  for (size_t i = 0; i < rt_len(params) && !err; i++) {
+    const char *param = rt_list_at(params, i)->u.str.s, *eq = strchr(param, '=');
+    if (!eq) {
+      if (!updated) {
+        rt_decref(*key);
+        *key = rt_strz(param);
+        updated = true;
+      }
+      continue;
+    }
+    if (strchr(eq + 1, '=')) { /* name, value = param.split('=') */
+      RtBuf b = {0};
+      rt_render_repr(&b, params);
+      err = lk_raise("AnsibleLookupError", /* orig_exc=e: its text follows */
+                     rt_error("Could not use '%s' from '%s': too many values to unpack (expected 2). too many values "
+                              "to unpack (expected 2)",
+                              param, b.data));
+      rt_buf_free(&b);
+      break;
+    }
+    char *name = rt_xstrndup(param, (size_t)(eq - param));
+    if (!rt_dict_get(pv, name))
+      err = lk_raise("AnsibleLookupError", rt_error("%s is not a valid option.", name));
+    else
+      rt_dict_set(pv, name, rt_strz(eq + 1));
+    free(name);
+  }
+  rt_decref(params);
+  if (!err && !updated)
+    err = lk_raise("AnsibleOptionsError",
+                   rt_error("No key to lookup was provided as first term with in string inline options: %s", term));
+  return err;
+}
+
+/* The value(s) of `key` in `section` (get_value), pushed to `out`; NULL or the error. */
+static RtValue *ini_get(IniCp *cp, RtValue *out, const char *key, RtValue *pv) {
+  RtValue *sv = rt_dict_get(pv, "section"), *file = rt_dict_get(pv, "file");
+  RtBuf sb = {0};
+  if (rt_kind(sv) == RT_STR)
+    rt_buf_add(&sb, sv->u.str.s, sv->u.str.len);
+  else
+    rt_render_str(&sb, sv);
+  char *section = rt_buf_take(&sb);
+  RtValue *sect = rt_dict_get(cp->sections, section), *err = NULL;
+  if (!sect && strcmp(section, "DEFAULT") != 0) {
+    RtBuf fb = {0};
+    rt_render_str(&fb, file);
+    err = lk_raise("AnsibleLookupError", rt_error("No section '%s' in %s", section, fb.data ? fb.data : ""));
+    rt_buf_free(&fb);
+  } else if (rt_pytruth(rt_dict_get(pv, "re"))) { /* items(): every value interpolated, then the keys matched */
+    RtValue *all = rt_dict_copy(cp->defaults);
+    for (size_t i = 0; sect && i < sect->u.dict.len; i++)
+      rt_dict_set(all, sect->u.dict.ents[i].key->u.str.s, rt_incref(sect->u.dict.ents[i].val));
+    RtValue *vals = rt_list_new(all->u.dict.len);
+    for (size_t i = 0; i < all->u.dict.len && !err; i++) {
+      RtValue *v = all->u.dict.ents[i].val;
+      v = rt_kind(v) == RT_STR ? ini_value(cp, section, sect, all->u.dict.ents[i].key->u.str.s, v) : rt_strz("");
+      if (rt_is_error(v))
+        err = v;
+      else
+        rt_list_push(vals, v);
+    }
+    RtRegex *re = err ? NULL : rt_re_compile(key, strlen(key), 0, &err);
+    if (!re && err && !lk_raised)
+      lk_raised = "re.error";
+    RtReMatch m;
+    for (size_t i = 0; re && i < all->u.dict.len; i++) {
+      RtValue *k = all->u.dict.ents[i].key;
+      if (rt_re_exec(re, k->u.str.s, k->u.str.len, 0, true, false, &m) > 0)
+        rt_list_push(out, rt_incref(rt_list_at(vals, i)));
+    }
+    if (re)
+      rt_re_free(re);
+    rt_decref(vals);
+    rt_decref(all);
+  } else {
+    RtValue *name = ini_xform(cp, key, strlen(key));
+    RtValue *v = ini_lookup(cp, sect, name->u.str.s);
+    if (!v)
+      rt_list_push(out, rt_incref(rt_dict_get(pv, "default")));
+    else if (rt_kind(v) == RT_STR) {
+      v = ini_value(cp, section, sect, name->u.str.s, v);
+      if (rt_is_error(v))
+        err = v;
+      else
+        rt_list_push(out, v);
+    }
+    rt_decref(name);
+  }
+  free(section);
+  return err;
+}
+
+/* Python's name for a text encoding playc reads: utf-8 only. */
+static bool ini_utf8(const RtValue *enc) {
+  if (rt_kind(enc) != RT_STR)
+    return false;
+  const char *e = enc->u.str.s;
+  return !strcasecmp(e, "utf-8") || !strcasecmp(e, "utf8") || !strcasecmp(e, "utf_8") || !strcasecmp(e, "u8");
+}
+
+/* ini: each term's value in the file, the terms' inline options kept for
+ * the next (paramvals is shared, as Ansible's). */
+static RtValue *lk_ini(RtHost *h, RtValue *terms, RtValue *kw) {
+  static const char *const defaults[] = {"type", "ini", "file", "ansible.ini", "section", "global",
+                                         "encoding", "utf-8", "default", "", NULL};
+  RtValue *pv = rt_dict_new(10), *l = listify(terms), *out = rt_list_new(1), *err = NULL;
+  rt_dict_set(pv, "_terms", rt_none());
+  for (int i = 0; defaults[i]; i += 2)
+    rt_dict_set(pv, defaults[i], rt_strz(defaults[i + 1]));
+  rt_dict_set(pv, "re", rt_bool(false));
+  rt_dict_set(pv, "case_sensitive", rt_bool(false));
+  rt_dict_set(pv, "allow_no_value", rt_bool(false));
+  for (size_t i = 0; kw && i < kw->u.dict.len; i++) {
+    const char *k = kw->u.dict.ents[i].key->u.str.s;
+    RtValue *v = kw->u.dict.ents[i].val;
+    if (!strcmp(k, "allow_none"))
+      k = "allow_no_value";
+    if (!rt_dict_get(pv, k) || !strcmp(k, "_terms"))
+      continue;
+    if (!strcmp(k, "re") || !strcmp(k, "allow_no_value")) { /* type: boolean */
+      v = rt_bool(rt_to_boolean(v) == 1); /* boolean(strict=False): anything else is False */
+    } else {
+      v = rt_incref(v);
+    }
+    rt_dict_set(pv, k, v);
+  }
+  RtValue *ty = rt_dict_get(pv, "type");
+  if (!err && !(rt_kind(ty) == RT_STR && (!strcmp(ty->u.str.s, "ini") || !strcmp(ty->u.str.s, "properties")))) {
+    RtBuf b = {0};
+    rt_render_str(&b, ty);
+    err = lk_raise("AnsibleOptionsError", rt_error("Invalid value \"%s\" for configuration option \"plugin_type: lookup plugin: "
+                                                   "ini setting: type \", valid values are: ini, properties",
+                                                   b.data ? b.data : ""));
+    rt_buf_free(&b);
+  }
+  IniCp cp = {rt_dict_new(4), rt_dict_new(4), rt_pytruth(rt_dict_get(pv, "case_sensitive")),
+              rt_pytruth(rt_dict_get(pv, "allow_no_value"))};
+  for (size_t i = 0; i < rt_len(l) && !err; i++) {
+    RtValue *t = rt_list_at(l, i);
+    if (rt_kind(t) == RT_LIST || rt_kind(t) == RT_DICT) { /* '=' in term, then term.strip() */
+      err = lk_raise("AttributeError", rt_error("'%s' object has no attribute 'strip'", rt_type_name(t)));
+      break;
+    }
+    if (rt_kind(t) != RT_STR) {
+      err = lk_raise("TypeError", rt_type_error("argument of type '%s' is not iterable", rt_type_name(t)));
+      break;
+    }
+    RtValue *key = rt_incref(t);
+    size_t st = 0, en = 0;
+    rt_text_strip(t->u.str.s, t->u.str.len, NULL, 0, true, true, &st, &en);
+    bool inline_opts = strchr(t->u.str.s, '=');
+    for (size_t k = st; k < en && !inline_opts; k++)
+      inline_opts = isspace((unsigned char)t->u.str.s[k]);
+    if (inline_opts && (err = ini_inline(pv, t->u.str.s, &key))) {
+      rt_decref(key);
+      break;
+    }
+    RtValue *file = rt_dict_get(pv, "file");
+    char *path = rt_kind(file) == RT_STR ? lk_find_file(h, "files", file->u.str.s, false, false) : NULL;
+    size_t len = 0;
+    struct stat st_;
+    bool dir = path && stat(path, &st_) == 0 && S_ISDIR(st_.st_mode);
+    errno = 0;
+    char *text = path && !dir ? rt_read_file(path, &len) : NULL;
+    int e = dir ? EISDIR : errno ? errno : EIO;
+    if (!path)
+      err = lk_raise("ansible.errors.AnsibleParserError", rt_error("Invalid filename: 'None'"));
+    else if (!text) /* DataLoader._get_file_contents: AnsibleParserError(orig_exc=the OSError) */
+      err = lk_raise("ansible.errors.AnsibleParserError",
+                     rt_error("an error occurred while trying to read the file '%s': [Errno %d] %s: b'%s'. [Errno "
+                              "%d] %s: b'%s'",
+                              path, e, strerror(e), path, e, strerror(e), path));
+    else if (!ini_utf8(rt_dict_get(pv, "encoding")))
+      err = rt_error("playc reads the ini lookup's files as utf-8 only");
+    if (!err) {
+      bool props = rt_kind(rt_dict_get(pv, "type")) == RT_STR && !strcmp(rt_dict_get(pv, "type")->u.str.s, "properties");
+      if (props) {
+        char *t2 = rt_xasprintf("[java_properties]\n%.*s", (int)len, text);
+        free(text);
+        text = t2;
+        len += 18;
+        rt_dict_set(pv, "section", rt_strz("java_properties"));
+      }
+      err = ini_read(&cp, text, len);
+      if (err && lk_raised && !strcmp(lk_raised, "configparser.DuplicateOptionError")) {
+        RtValue *e2 = lk_raise("AnsibleLookupError",
+                               rt_error("Duplicate option in '%s': %s", file->u.str.s, err->u.err.msg));
+        rt_decref(err);
+        err = e2;
+      }
+      if (!err)
+        err = ini_get(&cp, out, key->u.str.s, pv);
+    }
+    free(text);
+    free(path);
+    rt_decref(key);
+  }
+  rt_decref(cp.defaults);
+  rt_decref(cp.sections);
+  rt_decref(pv);
+  rt_decref(l);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
+}
+
 typedef struct RtLookup {
   const char *name;
   RtValue *(*fn)(RtHost *h, RtValue *terms, RtValue *kwargs);
@@ -1074,13 +1692,23 @@ static RtValue *lookup_fn(RtHost *h, const char *name, RtValue *args, RtValue *k
       rt_decref(kw), rt_decref(wl), rt_decref(er);
       return e;
     }
+  bool was_called = lk_called;
+  lk_called = true;
+  lk_raised = NULL;
   RtValue *ran = rt_lookup(h, name, args, kw && rt_len(kw) ? kw : NULL, loc);
+  const char *cls = lk_raised;
+  lk_raised = NULL;
+  lk_called = was_called;
+  if (rt_is_error(ran) && cls && !strcmp(cls, "AnsibleOptionsError")) { /* Templar._lookup re-raises it */
+    rt_decref(kw), rt_decref(wl), rt_decref(er);
+    return ran;
+  }
   if (rt_is_error(ran) && ran->u.err.exc != RT_EXC_UNDEFINED) {
-    bool own = lk_own_error(name, ran);
+    bool own = cls ? !strcmp(cls, "AnsibleLookupError") : lk_own_error(name, ran);
     char *msg = own ? rt_xasprintf("Lookup failed but the error is being ignored: %s", ran->u.err.msg)
                     : rt_xasprintf("An unhandled exception occurred while running the lookup plugin '%s'. Error was "
-                                   "a <class 'ansible.errors.AnsibleError'>, original message: %s",
-                                   name, ran->u.err.msg);
+                                   "a <class '%s'>, original message: %s",
+                                   name, cls ? cls : "ansible.errors.AnsibleError", ran->u.err.msg);
     if (strcmp(errors, "warn") != 0 && strcmp(errors, "ignore") != 0 && !own) {
       /* AnsibleError(msg, orig_exc=e): its text ends with the original's */
       char *full = rt_xasprintf("%s. %s", msg, ran->u.err.msg);

@@ -108,6 +108,22 @@ grep -q 'Unable to parse' "$work/noinv.out" && ok "missing inventory warning" ||
 "$work/hello" --no-such-option > /dev/null 2>&1
 expect_eq "bad option exit code" 5 "$?"
 
+# ---- first_found away from the sources: the files a template or copy src
+# can name are embedded, and first_found finds them there when the folders
+# it searches are gone (tests/integration/lookup_first_found.yml, whose
+# output with its sources present run_differential compares with Ansible's)
+cp -r "$PLAYC_SRC/tests/integration" "$work/ffpb"
+(cd "$work" && "$PLAYC" ffpb/lookup_first_found.yml -o ff)
+(cd "$work" && ./ff -i localhost, -c local -e base_dir="$work/ff1" > ff1.out 2>&1)
+expect_eq "first_found with its sources: exit code" 0 "$?"
+rm -rf "$work/ffpb"
+(cd "$work" && ./ff -i localhost, -c local -e base_dir="$work/ff1" > ff2.out 2>&1)
+expect_eq "first_found without its sources: exit code" 0 "$?"
+expect_eq "first_found without its sources: the same recap" "$(recap "$work/ff1.out" | sed 's/changed=[0-9]*//')" \
+  "$(recap "$work/ff2.out" | sed 's/changed=[0-9]*//')"
+expect_eq "first_found without its sources: the same items" "$(grep -o '(item=[^)]*)' "$work/ff1.out")" \
+  "$(grep -o '(item=[^)]*)' "$work/ff2.out")"
+
 # ---- bad compile-time input leaves no binary
 printf -- '- hosts: all\n  tasks:\n    - debug: msg="{{ x\n' > "$work/broken.yml"
 "$PLAYC" "$work/broken.yml" -o "$work/broken" 2> "$work/broken.err"
