@@ -718,9 +718,15 @@ void rt_host_close(RtHost *h);
  * afresh: a module that expects the target to go away and come back tries
  * again instead of ending the host's play. */
 void rt_host_reset(RtHost *h);
-/* Closes the host's own ssh connection when the task's remote_user or port
- * keyword differs from what it was opened with (the next request reopens it). */
+/* Before a step of `h` (not delegated): swaps the host's own connection for
+ * the parked one of the other type when the step asks for another type
+ * (local or ssh: the connection keyword), and closes the ssh connection
+ * when the task's remote_user or port keyword differs from what it was
+ * opened with (the next request reopens it). */
 void rt_conn_retarget(RtHost *h);
+/* Whether the running step of `h` asks for a local connection (the
+ * ansible_connection variable, the connection keyword, -c). */
+bool rt_conn_wants_local(RtHost *h);
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
 /* `n` random bytes (from the kernel) as 2n hex digits into out (2n + 1 bytes). */
@@ -954,6 +960,14 @@ struct RtHost {
   bool conn_kw_ssh;
   char *conn_kw_user;
   int conn_kw_port;
+  /* the type the host's own connection was opened as ("local", "ssh"); a
+   * step asking for the other type (the connection keyword) parks it in
+   * park_conn (with its become shells) and opens or unparks the other, so
+   * alternating local and ssh tasks never reconnect (conn.c) */
+  const char *conn_kind;
+  RtConn *park_conn;
+  void *park_become;
+  const char *park_kind;
   bool failed;          /* failed in this play: no further tasks */
   bool unreachable;
   bool processed;       /* took part in a play: listed in the recap */
