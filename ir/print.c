@@ -391,7 +391,7 @@ static const char *const pr_tk[RT_TK_COUNT] = {"name", "ignore_errors", "ignore_
                                               "become", "become_user", "become_method", "become_flags",
                                               "become_exe", "diff", "environment", "delegate_to",
                                               "throttle", "timeout", "async", "poll", "remote_user", "port",
-                                              "connection"};
+                                              "connection", "delegate_facts"};
 
 /* A keyword's label, padded to 14 columns, and a space. */
 static void pr_label(PrOut *f, const char *label) {

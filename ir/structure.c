@@ -396,8 +396,6 @@ static bool st_is_false(const FeNode *v) {
  * (become: false, strategy: linear, debugger: never, diff: false ...). */
 static bool st_kw_runs(int k, const FeNode *v) {
   switch (k) {
-  case FE_KW_DELEGATE_FACTS:
-    return st_is_false(v);
   case FE_KW_STRATEGY: {
     const char *s = v->kind == FE_SCALAR ? v->text : "";
     s += strncmp(s, "ansible.builtin.", 16) ? 0 : 16;
@@ -424,7 +422,7 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
                               FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE, FE_KW_DIFF, FE_KW_ENVIRONMENT,
                               FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION, FE_KW_THROTTLE, FE_KW_TIMEOUT,
-                              FE_KW_ASYNC, FE_KW_POLL};
+                              FE_KW_ASYNC, FE_KW_POLL, FE_KW_CONNECTION, FE_KW_DELEGATE_FACTS};
   static bool is_shown[FE_KW_COUNT], init;
   if (!init) {
     for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
@@ -756,6 +754,8 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   t->kw[RT_TK_ENVIRONMENT] = st_environment(s, &x->env);
   if (kw[FE_KW_DELEGATE_TO])
     t->kw[RT_TK_DELEGATE_TO] = st_kw_root(s, kw[FE_KW_DELEGATE_TO], false);
+  if (kw[FE_KW_DELEGATE_FACTS])
+    t->kw[RT_TK_DELEGATE_FACTS] = st_kw_root(s, kw[FE_KW_DELEGATE_FACTS], true);
   if (kw[FE_KW_THROTTLE])
     t->kw[RT_TK_THROTTLE] = st_kw_root(s, kw[FE_KW_THROTTLE], false);
   if (kw[FE_KW_TIMEOUT])

@@ -173,6 +173,9 @@ typedef enum RtTaskKw {
    * runs on; the ansible_connection variable overrides it, and it overrides
    * -c (runtime/conn.c) */
   RT_TK_CONNECTION,
+  /* delegate_facts (a conditional): what a delegated step sets at the fact
+   * levels goes to the delegate (runtime/vars.c rt_facts_divert) */
+  RT_TK_DELEGATE_FACTS,
   RT_TK_COUNT
 } RtTaskKw;
 
