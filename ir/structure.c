@@ -840,13 +840,15 @@ static const FeNode *st_module_defaults(St *s, const StCtx *x, const char *actio
 }
 
 /* async / poll: a background job on the target, for the modules that run
- * one command script (command, shell); with any other module the plan shows
- * it and -o refuses it where the keyword is written ("'async' of module
- * copy is not supported by playc yet"). */
+ * one command script (command, shell); the modules whose Ansible action
+ * refuses async (copy, debug, ...) take it and fail at run time as
+ * Ansible's do; with any other module the plan shows it and -o refuses it
+ * where the keyword is written ("'async' of module apt is not supported by
+ * playc yet"). */
 static void st_async(St *s, IrTask *t, const FeTask *ft) {
   FeNode *a = fe_task_kw(ft, FE_KW_ASYNC);
   if (a && !st_is_false(a) && !(a->kind == FE_SCALAR && !strcmp(a->text, "0")) && t->action &&
-      strcmp(t->action, "command") && strcmp(t->action, "shell")) {
+      strcmp(t->action, "command") && strcmp(t->action, "shell") && !mod_async_refused(t->action)) {
     IrKeyword *k = pc_alloc(s->c, sizeof *k);
     k->name = "'async'";
     k->value = ir_lower_value(s->l, a);

@@ -441,7 +441,15 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   h->facts_delegated = facts_to != NULL;
   if (facts_to)
     rt_facts_capture(h, facts_saved);
-  RtValue *r = rt_modules[t->module](h, args);
+  RtValue *r;
+  if (async > 0 && mod_async_refused(t->action)) { /* ActionBase.run: AnsibleActionFail */
+    r = rt_dict_new(4);
+    rt_dict_set(r, "failed", rt_bool(true));
+    rt_dict_set(r, "msg", rt_strz("async is not supported for this task."));
+    rt_dict_set(r, "exception", rt_strz("NoneType: None\n"));
+  } else {
+    r = rt_modules[t->module](h, args);
+  }
   if (facts_to) {
     rt_facts_divert(h, facts_to, facts_saved);
     free(facts_to);
