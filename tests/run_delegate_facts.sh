@@ -8,7 +8,8 @@
 # host keeps them), run_once with delegate_facts (only the delegate gets
 # them), and a later play reading what stayed. Every read goes through
 # hostvars of the delegate and the hosts' own variables, from the task
-# after the delegated one on. Compared: exit code, recap, every output line
+# after the delegated one on; a free play where each host gives facts to
+# the next one, read after it. Compared: exit code, recap, every output line
 # (sorted: the hosts' lines come in any order), and what h1 printed.
 . "$(dirname "$0")/lib.sh"
 
@@ -93,6 +94,23 @@ cat > "$work/pb.yml" <<'EOF'
   tasks:
     - debug:
         msg: "{{ color }} {{ seen_by }} {{ hostvars['h1'].inc_var }} {{ hostvars['h2'].once }}"
+- name: free, each host giving facts to the next one while it runs its own
+  hosts: all
+  strategy: free
+  gather_facts: false
+  tasks:
+    - set_fact:
+        got: "{{ inventory_hostname }} {{ item }}"
+      delegate_to: "{{ {'h1': 'h2', 'h2': 'h3', 'h3': 'h1'}[inventory_hostname] }}"
+      delegate_facts: true
+      loop: [1, 2, 3]
+    - command: "true"
+- name: after the free play
+  hosts: all
+  gather_facts: false
+  tasks:
+    - debug:
+        msg: "{{ got }}"
 EOF
 printf '[defaults]\nhost_key_checking = True\nretry_files_enabled = False\n' > "$work/ansible.cfg"
 
