@@ -390,7 +390,8 @@ static const char *const pr_tk[RT_TK_COUNT] = {"name", "ignore_errors", "ignore_
                                               "until", "retries", "delay", "loop_label", "loop_pause",
                                               "become", "become_user", "become_method", "become_flags",
                                               "become_exe", "diff", "environment", "delegate_to",
-                                              "throttle", "timeout", "async", "poll", "remote_user", "port"};
+                                              "throttle", "timeout", "async", "poll", "remote_user", "port",
+                                              "connection", "delegate_facts"};
 
 /* A keyword's label, padded to 14 columns, and a space. */
 static void pr_label(PrOut *f, const char *label) {

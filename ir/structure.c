@@ -393,12 +393,9 @@ static bool st_is_false(const FeNode *v) {
 
 /* Whether a binary honours keyword `k` with value `v` on a task (or a play,
  * `play`): the table's answer, refined where a value means "as by default"
- * (become: false, strategy: linear, debugger: never, diff: false ...) and
- * where only the play's level runs (connection). */
-static bool st_kw_runs(int k, const FeNode *v, bool play) {
+ * (become: false, strategy: linear, debugger: never, diff: false ...). */
+static bool st_kw_runs(int k, const FeNode *v) {
   switch (k) {
-  case FE_KW_DELEGATE_FACTS:
-    return st_is_false(v);
   case FE_KW_STRATEGY: {
     const char *s = v->kind == FE_SCALAR ? v->text : "";
     s += strncmp(s, "ansible.builtin.", 16) ? 0 : 16;
@@ -406,8 +403,6 @@ static bool st_kw_runs(int k, const FeNode *v, bool play) {
   }
   case FE_KW_DEBUGGER:
     return v->kind == FE_SCALAR && !strcmp(v->text, "never");
-  case FE_KW_CONNECTION:
-    return play;
   default:
     return fe_keywords[k].runs;
   }
@@ -427,7 +422,7 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                               FE_KW_LOOP_CONTROL, FE_KW_BECOME, FE_KW_BECOME_USER, FE_KW_BECOME_METHOD,
                               FE_KW_BECOME_FLAGS, FE_KW_BECOME_EXE, FE_KW_DIFF, FE_KW_ENVIRONMENT,
                               FE_KW_DELEGATE_TO, FE_KW_LOCAL_ACTION, FE_KW_THROTTLE, FE_KW_TIMEOUT,
-                              FE_KW_ASYNC, FE_KW_POLL};
+                              FE_KW_ASYNC, FE_KW_POLL, FE_KW_CONNECTION, FE_KW_DELEGATE_FACTS};
   static bool is_shown[FE_KW_COUNT], init;
   if (!init) {
     for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
@@ -441,7 +436,7 @@ static void st_keywords(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
     kws[n].name = fe_keywords[k].name;
     kws[n].value = ir_lower_value(s->l, v);
     kws[n].loc = v->loc;
-    kws[n].runs = st_kw_runs(k, v, false);
+    kws[n].runs = st_kw_runs(k, v);
     n++;
   }
   t->kws = n ? pc_alloc(s->c, sizeof(IrKeyword) * (size_t)n) : NULL;
@@ -609,13 +604,18 @@ static void st_become(St *s, IrExpr **out, FeNode *const *kw) {
       out[b[i].tk] = st_kw_root(s, kw[b[i].kw], false);
 }
 
-/* remote_user and port: the nearest value, which the runtime weighs
- * against the connection variables when it opens the host's connection. */
+/* remote_user, port and connection: the nearest value, which the runtime
+ * weighs against the connection variables when it opens the host's
+ * connection. */
 static void st_conn_kw(St *s, IrExpr **out, FeNode *const *kw) {
   if (kw[FE_KW_REMOTE_USER])
     out[RT_TK_REMOTE_USER] = st_kw_root(s, kw[FE_KW_REMOTE_USER], false);
   if (kw[FE_KW_PORT])
     out[RT_TK_PORT] = st_kw_root(s, kw[FE_KW_PORT], false);
+  /* the play's connection as written is the play's (RtPlayDef.connection) */
+  FeNode *c = kw[FE_KW_CONNECTION];
+  if (c && !(c == s->fp->kw[FE_KW_CONNECTION] && c->kind == FE_SCALAR && !ir_has_template(s->l, c)))
+    out[RT_TK_CONNECTION] = st_kw_root(s, c, false);
 }
 
 /* environment (Base.environment: a list extended by every level, the
@@ -749,6 +749,8 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
   t->kw[RT_TK_ENVIRONMENT] = st_environment(s, &x->env);
   if (kw[FE_KW_DELEGATE_TO])
     t->kw[RT_TK_DELEGATE_TO] = st_kw_root(s, kw[FE_KW_DELEGATE_TO], false);
+  if (kw[FE_KW_DELEGATE_FACTS])
+    t->kw[RT_TK_DELEGATE_FACTS] = st_kw_root(s, kw[FE_KW_DELEGATE_FACTS], true);
   if (kw[FE_KW_THROTTLE])
     t->kw[RT_TK_THROTTLE] = st_kw_root(s, kw[FE_KW_THROTTLE], false);
   if (kw[FE_KW_TIMEOUT])
@@ -833,13 +835,15 @@ static const FeNode *st_module_defaults(St *s, const StCtx *x, const char *actio
 }
 
 /* async / poll: a background job on the target, for the modules that run
- * one command script (command, shell); with any other module the plan shows
- * it and -o refuses it where the keyword is written ("'async' of module
- * copy is not supported by playc yet"). */
+ * one command script (command, shell); the modules whose Ansible action
+ * refuses async (copy, debug, ...) take it and fail at run time as
+ * Ansible's do; with any other module the plan shows it and -o refuses it
+ * where the keyword is written ("'async' of module apt is not supported by
+ * playc yet"). */
 static void st_async(St *s, IrTask *t, const FeTask *ft) {
   FeNode *a = fe_task_kw(ft, FE_KW_ASYNC);
   if (a && !st_is_false(a) && !(a->kind == FE_SCALAR && !strcmp(a->text, "0")) && t->action &&
-      strcmp(t->action, "command") && strcmp(t->action, "shell")) {
+      strcmp(t->action, "command") && strcmp(t->action, "shell") && !mod_async_refused(t->action)) {
     IrKeyword *k = pc_alloc(s->c, sizeof *k);
     k->name = "'async'";
     k->value = ir_lower_value(s->l, a);
@@ -1445,8 +1449,9 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
     else
       pc_error_at(c, mfp->loc, "max_fail_percentage must be a number known at compile time");
   }
-  if (fp->kw[FE_KW_CONNECTION])
-    ip->connection = fp->kw[FE_KW_CONNECTION]->kind == FE_SCALAR ? fp->kw[FE_KW_CONNECTION]->text : NULL;
+  FeNode *conn = fp->kw[FE_KW_CONNECTION];
+  if (conn && conn->kind == FE_SCALAR && !ir_has_template(s->l, conn)) /* else a per-host keyword */
+    ip->connection = conn->text;
   ip->serial = st_serial(s, fp->kw[FE_KW_SERIAL]);
   st_strategy(s, ip, fp->kw[FE_KW_STRATEGY]);
   FeNode *order = fp->kw[FE_KW_ORDER];
@@ -1654,7 +1659,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
     ip->kws[n].name = fe_keywords[k].name;
     ip->kws[n].value = ir_lower_value(s->l, fp->kw[k]);
     ip->kws[n].loc = fp->kw[k]->loc;
-    ip->kws[n].runs = st_kw_runs(k, fp->kw[k], true);
+    ip->kws[n].runs = st_kw_runs(k, fp->kw[k]);
     n++;
   }
   ip->nkws = n;

@@ -71,6 +71,11 @@ extern const int32_t mod_nschemas;
  * ansible.legacy.NAME, or COLLECTION.NAME for a schema's collection), or -1. */
 int32_t mod_schema_lookup(const char *name);
 
+/* True when module `name` (short name) is one whose Ansible 2.14 action
+ * plugin refuses `async` (ActionBase: _supports_async false): the task
+ * fails at run time with "async is not supported for this task." */
+bool mod_async_refused(const char *name);
+
 /* Index of parameter `name` (or one of its aliases) in schema `m`, or -1. */
 int32_t mod_param_find(const ModSchema *m, const char *name);
 

@@ -87,15 +87,6 @@ static int try_exec(RtHost *h, const char *script, RtExec *ex, char **why) {
   return -1;
 }
 
-/* The connection the host uses, as conn.c picks it. */
-static bool local_connection(RtHost *h) {
-  RtValue *v = rt_var(h, "ansible_connection", NULL);
-  bool local = rt_kind(v) == RT_STR ? strcmp(v->u.str.s, "local") == 0
-                                    : h->conn_type && strcmp(h->conn_type, "local") == 0;
-  rt_decref(v);
-  return local;
-}
-
 RtValue *mod_wait_for_connection(RtHost *h, RtValue *args) {
   long long ct = 5, delay = 0, sl = 1, timeout = 600;
   mod_arg_int(args, "connect_timeout", &ct);
@@ -114,7 +105,7 @@ RtValue *mod_wait_for_connection(RtHost *h, RtValue *args) {
   end = now_s() + (double)timeout;
   char *why = NULL;
   bool up = false;
-  if (local_connection(h)) /* Ansible's local connection has no reset() */
+  if (rt_conn_wants_local(h)) /* Ansible's local connection has no reset() */
     rt_out_warning(h->run, "Reset is not implemented for this connection");
   while (now_s() < end) {
     RtExec ex;
@@ -281,7 +272,7 @@ static char *reboot_command(RtHost *h, RtValue *args, RtValue **fail) {
 }
 
 RtValue *mod_reboot(RtHost *h, RtValue *args) {
-  if (local_connection(h)) {
+  if (rt_conn_wants_local(h)) {
     RtValue *r = reboot_fail(false, "rebooted", "Running reboot with local connection would reboot the control node.", 0);
     rt_dict_set(r, "changed", rt_bool(false));
     rt_dict_set(r, "elapsed", rt_int(0));

@@ -45,6 +45,21 @@ int32_t mod_schema_lookup(const char *name) {
   return -1;
 }
 
+bool mod_async_refused(const char *name) {
+  /* the action plugins of ansible/plugins/action without _supports_async = True, among playc's
+   * modules (command, shell, package, service, uri, yum, reboot and the
+   * modules run by the normal action accept it); pause too, but it runs
+   * once for all hosts (BYPASS_HOST_LOOP), which playc's refusal would
+   * not: it stays refused by -o */
+  static const char *const refused[] = {"assert", "copy", "debug", "fail", "fetch", "include_vars",
+                                        "raw", "script", "set_fact", "template", "unarchive",
+                                        "validate_argument_spec", "wait_for_connection"};
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+    if (!strcmp(name, refused[i]))
+      return true;
+  return false;
+}
+
 /* True when `name` is one of the comma-separated words of `list`. */
 static bool in_list(const char *list, const char *name) {
   size_t n = strlen(name);

@@ -649,8 +649,86 @@ static int kw_port(RtHost *h) {
   return p > 0 && p < 65536 ? p : 0;
 }
 
+/* The task's connection keyword (new string) or NULL. */
+static char *kw_conn(RtHost *h) {
+  const RtTaskDef *t = h->task;
+  if (!t || !t->kw[RT_TK_CONNECTION])
+    return NULL;
+  RtValue *v = t->kw[RT_TK_CONNECTION](h);
+  char *s = rt_kind(v) == RT_STR && v->u.str.len && !rt_is_omit(v) ? rt_xstrdup(v->u.str.s) : NULL;
+  rt_decref(v);
+  return s;
+}
+
+/* A connection plugin's name as playc runs it: ssh, paramiko and smart are
+ * its one ssh connection; the FQCNs as the short names. */
+static const char *conn_norm(const char *t) {
+  if (!strncmp(t, "ansible.builtin.", 16) || !strncmp(t, "ansible.legacy.", 15))
+    t = strchr(t + 8, '.') + 1;
+  return !strcmp(t, "paramiko") || !strcmp(t, "smart") ? "ssh" : t;
+}
+
+/* The connection type the running step of `h` asks for, as Ansible 2.14's
+ * TaskExecutor._execute picks it: the ansible_connection variable (a
+ * delegate's own, when delegated) over the connection keyword (nearest
+ * level, templated; a delegated task keeps it) over -c, default ssh.
+ * New string. */
+static char *conn_wanted(RtHost *h) {
+  char *var = host_str_var(h, "ansible_connection");
+  if (var)
+    return var;
+  char *kw = kw_conn(h);
+  return kw ? kw : rt_xstrdup(h->conn_type ? h->conn_type : "ssh");
+}
+
+bool rt_conn_wants_local(RtHost *h) {
+  char *w = conn_wanted(h);
+  bool local = !strcmp(conn_norm(w), "local");
+  free(w);
+  return local;
+}
+
 void rt_conn_retarget(RtHost *h) {
-  if (!h->conn || h->delegate || !h->conn_kw_ssh)
+  if (h->delegate)
+    return;
+  char *want = conn_wanted(h);
+  const char *w = conn_norm(want);
+  if (h->conn && h->conn_kind && strcmp(w, h->conn_kind)) {
+    /* the other type: park this one (closing what was parked), unpark
+     * the wanted one if it is there */
+    RtConn *pc = h->park_conn;
+    void *pb = h->park_become;
+    const char *pk = h->park_kind;
+    h->park_conn = h->conn;
+    h->park_become = h->become;
+    h->park_kind = h->conn_kind;
+    h->conn = NULL;
+    h->become = NULL;
+    h->conn_kind = NULL;
+    if (pc && !strcmp(pk, w)) {
+      h->conn = pc;
+      h->become = pb;
+      h->conn_kind = pk;
+    } else if (pc) {
+      RtConn *keep = h->conn;
+      void *keepb = h->become;
+      h->conn = pc;
+      h->become = pb;
+      rt_become_close(h);
+      rt_conn_close(pc);
+      h->conn = keep;
+      h->become = keepb;
+    }
+  } else if (!h->conn && h->park_conn && !strcmp(h->park_kind, w)) {
+    h->conn = h->park_conn;
+    h->become = h->park_become;
+    h->conn_kind = h->park_kind;
+    h->park_conn = NULL;
+    h->park_become = NULL;
+    h->park_kind = NULL;
+  }
+  free(want);
+  if (!h->conn || !h->conn_kw_ssh || !h->conn_kind || strcmp(h->conn_kind, "ssh"))
     return;
   char *u = kw_user(h);
   int p = kw_port(h);
@@ -663,7 +741,8 @@ void rt_conn_retarget(RtHost *h) {
   h->conn = NULL;
 }
 
-/* Opens h->conn by ansible_connection, play connection, -c, default ssh. */
+/* Opens h->conn by ansible_connection, the connection keyword (the play's,
+ * a block's, a task's), -c, default ssh (conn_wanted). */
 static int host_open(RtHost *h, char **err) {
   if (h->conn)
     return 0;
@@ -672,11 +751,13 @@ static int host_open(RtHost *h, char **err) {
     *err = rt_xstrdup(h->unreachable_msg ? h->unreachable_msg : "unreachable");
     return -1;
   }
-  char *type = host_str_var(h, "ansible_connection");
-  const char *t = type ? type : h->conn_type ? h->conn_type : "ssh";
+  char *type = conn_wanted(h);
+  const char *t = conn_norm(type);
+  if (!h->delegate)
+    h->conn_kind = !strcmp(t, "local") ? "local" : "ssh";
   if (strcmp(t, "local") == 0) {
     h->conn = rt_conn_local_open(err);
-  } else if (strcmp(t, "ssh") == 0 || strcmp(t, "paramiko") == 0 || strcmp(t, "smart") == 0) {
+  } else if (strcmp(t, "ssh") == 0) {
     RtOptions *o = &h->run->opt;
     char *host = host_var2(h, "ansible_host", "ansible_ssh_host");
     char *port = host_var2(h, "ansible_port", "ansible_ssh_port");
@@ -792,8 +873,20 @@ void rt_host_close(RtHost *h) {
   if (h->conn)
     rt_conn_close(h->conn);
   h->conn = NULL;
-  if (!h->delegate)
+  if (!h->delegate) {
+    h->conn_kind = NULL;
+    if (h->park_conn) { /* the other type's connection, parked */
+      h->conn = h->park_conn;
+      h->become = h->park_become;
+      rt_become_close(h);
+      rt_conn_close(h->conn);
+      h->conn = NULL;
+      h->park_conn = NULL;
+      h->park_become = NULL;
+      h->park_kind = NULL;
+    }
     delegates_close(h);
+  }
 }
 
 void rt_host_reset(RtHost *h) {

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 14
+#define PLAYC_ABI_VERSION 15
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -169,6 +169,13 @@ typedef enum RtTaskKw {
    * remote_port (runtime/conn.c) */
   RT_TK_REMOTE_USER,
   RT_TK_PORT,
+  /* connection (nearest value, templated): the type of connection the task
+   * runs on; the ansible_connection variable overrides it, and it overrides
+   * -c (runtime/conn.c) */
+  RT_TK_CONNECTION,
+  /* delegate_facts (a conditional): what a delegated step sets at the fact
+   * levels goes to the delegate (runtime/vars.c rt_facts_divert) */
+  RT_TK_DELEGATE_FACTS,
   RT_TK_COUNT
 } RtTaskKw;
 

@@ -408,6 +408,19 @@ bool rt_is_omit(const RtValue *v);
 RtValue *rt_var_names(RtHost *h);
 /* set_fact / register: sets a host variable at the set_fact level (takes `val`). */
 void rt_host_set_fact(RtHost *h, const char *name, RtValue *val);
+/* delegate_facts. A host's layers are written only by the thread that runs
+ * it, so a delegated step cannot write its delegate's: rt_facts_capture
+ * takes references to h's fact levels (facts, set_fact, include_vars)
+ * before the module runs (`saved`: RT_FACT_LEVELS slots); rt_facts_divert,
+ * after it, gives h back those layers and posts what the module changed in
+ * them to run->inbox for host `to`. rt_host_take_facts merges one posted
+ * [name, level, dict] entry into `o` (its owner calls it: the scheduler at
+ * a task boundary, when no thread runs `o`). Posting takes run->inbox_lock
+ * only. */
+enum { RT_FACT_LEVELS = 3 };
+void rt_facts_capture(RtHost *h, RtValue **saved);
+void rt_facts_divert(RtHost *h, const char *to, RtValue **saved);
+void rt_host_take_facts(RtHost *o, const RtValue *entry);
 
 /* ---- eval.c: the run-time evaluator ------------------------------------------ */
 
@@ -718,9 +731,15 @@ void rt_host_close(RtHost *h);
  * afresh: a module that expects the target to go away and come back tries
  * again instead of ending the host's play. */
 void rt_host_reset(RtHost *h);
-/* Closes the host's own ssh connection when the task's remote_user or port
- * keyword differs from what it was opened with (the next request reopens it). */
+/* Before a step of `h` (not delegated): swaps the host's own connection for
+ * the parked one of the other type when the step asks for another type
+ * (local or ssh: the connection keyword), and closes the ssh connection
+ * when the task's remote_user or port keyword differs from what it was
+ * opened with (the next request reopens it). */
 void rt_conn_retarget(RtHost *h);
+/* Whether the running step of `h` asks for a local connection (the
+ * ansible_connection variable, the connection keyword, -c). */
+bool rt_conn_wants_local(RtHost *h);
 /* Quotes `s` for /bin/sh (single quotes), appending to `b`. */
 void rt_sh_quote(RtBuf *b, const char *s);
 /* `n` random bytes (from the kernel) as 2n hex digits into out (2n + 1 bytes). */
@@ -904,6 +923,12 @@ struct RtRun {
   struct RtHost **hosts; /* one per inventory host, created lazily */
   int nhosts_alloc;      /* length of hosts[] */
   pthread_mutex_t out_lock; /* serialises output */
+  /* delegate_facts: what delegated steps set at the fact levels, for other
+   * hosts (vars.c rt_facts_divert): a list of [host name, level, dict],
+   * delivered by the scheduler at task boundaries (run.c); inbox_lock
+   * guards only the list */
+  pthread_mutex_t inbox_lock;
+  RtValue *inbox;
   RtValue *prompts;      /* vars_prompt answers of the running play (dict), or NULL */
   bool prompt_warned;    /* "Not prompting ..." shown: Display.warning shows a text once */
   bool end_play;         /* meta: end_play ran in the current play */
@@ -954,6 +979,15 @@ struct RtHost {
   bool conn_kw_ssh;
   char *conn_kw_user;
   int conn_kw_port;
+  /* the type the host's own connection was opened as ("local", "ssh"); a
+   * step asking for the other type (the connection keyword) parks it in
+   * park_conn (with its become shells) and opens or unparks the other, so
+   * alternating local and ssh tasks never reconnect (conn.c) */
+  const char *conn_kind;
+  RtConn *park_conn;
+  void *park_become;
+  const char *park_kind;
+  bool facts_delegated; /* the last step gave its facts to its delegate (delegate_facts) */
   bool failed;          /* failed in this play: no further tasks */
   bool unreachable;
   bool processed;       /* took part in a play: listed in the recap */

@@ -871,7 +871,7 @@ static void process_result(PlayRun *pr, RtHost *h, const RtItem *x) {
     role_ran = true;
     if (h->last_status == RT_STATUS_CHANGED)
       notify(pr, h, x);
-    if (h->last_result && !pr->free && task_flag(h, x, RT_TK_RUN_ONCE))
+    if (h->last_result && !pr->free && task_flag(h, x, RT_TK_RUN_ONCE) && !h->facts_delegated)
       share_facts(pr, h, t, h->last_result);
     if (!is_include) {
       c->ok++;
@@ -1103,13 +1103,67 @@ static int percent_failed(PlayRun *pr) {
   return failed;
 }
 
+/* delegate_facts: the facts delegated steps posted (vars.c
+ * rt_facts_divert) go into their hosts here, at a task boundary, by the
+ * scheduler's thread, which owns every host no thread runs now: a host of
+ * the play that is busy (the free strategies), or one not created yet while
+ * any is busy (creating it would race with hostvars readers), gets them at
+ * a later boundary. Under linear every boundary has no host busy: the
+ * delegate sees the facts from the next task on, as Ansible's strategy
+ * stores them while it processes the task's results. A name outside the
+ * inventory has no host to read them from: dropped. Then each receiving
+ * host outside the play republishes (the play's hosts do in publish_hosts). */
+static void deliver_facts(PlayRun *pr, const bool *busy) {
+  RtRun *run = pr->run;
+  pthread_mutex_lock(&run->inbox_lock);
+  RtValue *in = run->inbox;
+  run->inbox = NULL;
+  pthread_mutex_unlock(&run->inbox_lock);
+  if (!in)
+    return;
+  bool any_busy = false;
+  for (int i = 0; busy && i < pr->n; i++)
+    any_busy |= busy[i];
+  RtValue *later = NULL;
+  for (size_t e = 0; e < rt_len(in); e++) {
+    RtValue *entry = rt_list_at(in, e);
+    int i = rt_inventory_find_host(&run->inv, rt_list_at(entry, 0)->u.str.s);
+    if (i < 0 || i >= run->nhosts_alloc)
+      continue;
+    RtHost *o = run->hosts[i];
+    bool in_play = o && o->play_index >= 0 && o->play_index < pr->n && pr->hosts[o->play_index] == o;
+    if (o ? in_play && busy && busy[o->play_index] : any_busy) {
+      if (!later)
+        later = rt_list_new(2);
+      rt_list_push(later, rt_incref(entry));
+      continue;
+    }
+    o = host_get(run, i);
+    rt_host_take_facts(o, entry);
+    if (!in_play)
+      rt_host_publish(o);
+  }
+  rt_decref(in);
+  if (later) { /* before anything posted since */
+    pthread_mutex_lock(&run->inbox_lock);
+    for (size_t e = 0; run->inbox && e < rt_len(run->inbox); e++)
+      rt_list_push(later, rt_incref(rt_list_at(run->inbox, e)));
+    rt_decref(run->inbox);
+    run->inbox = later;
+    pthread_mutex_unlock(&run->inbox_lock);
+  }
+}
+
 /* One play with the linear strategy. */
 /* Task boundary: every host of the play that no thread runs now (busy NULL:
  * none runs) publishes what other hosts' hostvars see of it. The scheduler's
  * thread owns those hosts here, so the changes of the results it processed
  * (set_fact, register, run_once's shared facts, meta) become visible at once,
  * and a round's readers all see the state of before the round. */
+static void deliver_facts(PlayRun *pr, const bool *busy);
+
 static void publish_hosts(PlayRun *pr, const bool *busy) {
+  deliver_facts(pr, busy);
   for (int i = 0; i < pr->n; i++)
     if (!busy || !busy[i])
       rt_host_publish(pr->hosts[i]);
@@ -1962,6 +2016,7 @@ static bool strategy_env_ok(RtRun *run) {
 
 int rt_run(RtRun *run) {
   pthread_mutex_init(&run->out_lock, NULL);
+  pthread_mutex_init(&run->inbox_lock, NULL);
   strategy_env_ok(run);
   rt_progress_start(run);
   for (int32_t p = 0; p < run->prog->nplays && !rt_interrupted() && !run->abort_msg; p++)

@@ -428,7 +428,32 @@ bool rt_step_run(RtHost *h, const RtTaskDef *t, RtValue *args) {
   int64_t async = kw_int(h, t, RT_TK_ASYNC, 0);
   rt_deadline_set(timeout);
   h->async_limit = async > 0 ? async : 0;
-  RtValue *r = rt_modules[t->module](h, args);
+  /* delegate_facts: the delegate gets what the module sets at the fact
+   * levels; the task host keeps its own */
+  char *facts_to = NULL;
+  RtValue *facts_saved[RT_FACT_LEVELS];
+  if (h->delegate && t->kw[RT_TK_DELEGATE_FACTS]) {
+    RtValue *df = t->kw[RT_TK_DELEGATE_FACTS](h);
+    if (rt_to_boolean(df) == 1)
+      facts_to = rt_xstrdup(h->delegate);
+    rt_decref(df);
+  }
+  h->facts_delegated = facts_to != NULL;
+  if (facts_to)
+    rt_facts_capture(h, facts_saved);
+  RtValue *r;
+  if (async > 0 && mod_async_refused(t->action)) { /* ActionBase.run: AnsibleActionFail */
+    r = rt_dict_new(4);
+    rt_dict_set(r, "failed", rt_bool(true));
+    rt_dict_set(r, "msg", rt_strz("async is not supported for this task."));
+    rt_dict_set(r, "exception", rt_strz("NoneType: None\n"));
+  } else {
+    r = rt_modules[t->module](h, args);
+  }
+  if (facts_to) {
+    rt_facts_divert(h, facts_to, facts_saved);
+    free(facts_to);
+  }
   h->async_limit = 0;
   bool timed_out = rt_deadline_end() && timeout > 0;
   rt_decref(args);

@@ -763,6 +763,89 @@ void rt_host_set_fact(RtHost *h, const char *name, RtValue *val) {
   rt_host_set_var(h, RT_LV_SET_FACT, name, val);
 }
 
+/* ---- delegate_facts ---------------------------------------------------------------- */
+
+/* The levels a module sets facts at: setup and the *_facts modules (and
+ * set_fact's cacheable) facts, set_fact's non-persistent facts,
+ * include_vars' host variables, as Ansible's strategy stores a delegated
+ * result's ansible_facts on the delegate (set_host_facts,
+ * set_nonpersistent_facts, set_host_variable). */
+static const int fact_levels[RT_FACT_LEVELS] = {RT_LV_FACTS, RT_LV_SET_FACT, RT_LV_INCLUDE_VARS};
+
+void rt_facts_capture(RtHost *h, RtValue **saved) {
+  for (int k = 0; k < RT_FACT_LEVELS; k++)
+    saved[k] = h->dyn[fact_levels[k]] ? rt_incref(h->dyn[fact_levels[k]]) : NULL;
+}
+
+/* The entries of dict `now` that `old` (or NULL) lacks or holds another
+ * value for (a module's writes replace values, never edit them: the
+ * references in `old` kept it from being written in place). New dict. */
+static RtValue *dict_delta(const RtValue *old, const RtValue *now) {
+  RtValue *d = rt_dict_new(4);
+  for (size_t e = 0; now && e < now->u.dict.len; e++) {
+    const char *k = now->u.dict.ents[e].key->u.str.s;
+    RtValue *v = now->u.dict.ents[e].val;
+    RtValue *ov = old ? rt_dict_get(old, k) : NULL;
+    if (ov == v)
+      continue;
+    if (ov && !strcmp(k, "ansible_facts") && rt_kind(ov) == RT_DICT && rt_kind(v) == RT_DICT)
+      rt_dict_set(d, k, dict_delta(ov, v)); /* the namespace: only what the module added */
+    else
+      rt_dict_set(d, k, rt_incref(v));
+  }
+  return d;
+}
+
+void rt_facts_divert(RtHost *h, const char *to, RtValue **saved) {
+  for (int k = 0; k < RT_FACT_LEVELS; k++) {
+    int lv = fact_levels[k];
+    RtValue *now = h->dyn[lv];
+    if (now == saved[k]) {
+      rt_decref(saved[k]);
+      continue;
+    }
+    RtValue *delta = dict_delta(saved[k], now);
+    rt_decref(now);
+    h->dyn[lv] = saved[k]; /* the task host's own, as before the module */
+    if (lv == RT_LV_FACTS)
+      rt_factcache_save(h); /* the module saved the facts it gave away */
+    if (!rt_len(delta)) {
+      rt_decref(delta);
+      continue;
+    }
+    RtValue *entry = rt_list_new(3);
+    rt_list_push(entry, rt_strz(to));
+    rt_list_push(entry, rt_int(lv));
+    rt_list_push(entry, delta);
+    RtRun *run = h->run;
+    pthread_mutex_lock(&run->inbox_lock);
+    if (!run->inbox)
+      run->inbox = rt_list_new(4);
+    rt_list_push(run->inbox, entry);
+    pthread_mutex_unlock(&run->inbox_lock);
+  }
+}
+
+void rt_host_take_facts(RtHost *o, const RtValue *entry) {
+  int lv = (int)rt_list_at(entry, 1)->u.i;
+  const RtValue *delta = rt_list_at(entry, 2);
+  for (size_t e = 0; e < delta->u.dict.len; e++) {
+    const char *k = delta->u.dict.ents[e].key->u.str.s;
+    RtValue *v = delta->u.dict.ents[e].val;
+    if (lv == RT_LV_FACTS && !strcmp(k, "ansible_facts") && rt_kind(v) == RT_DICT) {
+      RtValue *cur = o->dyn[RT_LV_FACTS] ? rt_dict_get(o->dyn[RT_LV_FACTS], "ansible_facts") : NULL;
+      RtValue *ns = cur && rt_kind(cur) == RT_DICT ? rt_dict_copy(cur) : rt_dict_new(v->u.dict.len);
+      for (size_t i = 0; i < v->u.dict.len; i++)
+        rt_dict_set(ns, v->u.dict.ents[i].key->u.str.s, rt_incref(v->u.dict.ents[i].val));
+      rt_host_set_var(o, lv, k, ns);
+    } else {
+      rt_host_set_var(o, lv, k, rt_incref(v));
+    }
+  }
+  if (lv == RT_LV_FACTS)
+    rt_factcache_save(o);
+}
+
 /* The candidate entry `inc` names for `h` now: the first of its names (one,
  * or a list) that is a candidate; -1 when a name is undefined (Ansible skips
  * the entry then); -2 when no name is found. */

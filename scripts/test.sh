@@ -52,10 +52,12 @@ if ! wait "$tsan_build"; then
 fi
 # run_structure: the playbooks whose hosts share state across threads (run_once,
 # delegation, free and host_pinned, throttle, serial), compared with their
-# fixtures (the live ansible-playbook sample is the release pass's)
+# fixtures (the live ansible-playbook sample is the release pass's); the
+# connection keyword (parked connections) and delegate_facts (the facts
+# inbox, a free play among them) beside ansible-playbook (oracle cache)
 (cd build-tsan && export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" \
   MULTIHOST_LIVE=0 STRUCTURE_LIVE="" STRUCTURE_ONLY="$tsan_structure" &&
-  ctest -R '^(run_multihost|run_structure)$' --output-on-failure) || status=1
+  ctest -R '^(run_multihost|run_structure|run_conn_task|run_delegate_facts)$' --output-on-failure) || status=1
 echo "== ThreadSanitizer pass: $(($(date +%s) - tsan_start)) s"
 if [ "${FUZZ_SECONDS:-20}" -gt 0 ]; then
   echo "== fuzz (${FUZZ_SECONDS:-20} s per target)"
