@@ -96,7 +96,7 @@
   X(rt_local_setattr, "vppippp")                                                          \
   X(rt_namespace, "pp")                                                                   \
   X(rt_for_begin, "ppppiiip")                                                              \
-  X(rt_for_next, "ppb")                                                                   \
+  X(rt_for_next, "ppi")                                                                   \
   X(rt_for_keep, "vp")                                                                    \
   X(rt_for_filtered, "vp")                                                                \
   X(rt_for_end, "bp")                                                                     \
@@ -147,7 +147,7 @@ CG_SIG_CHECK(rt_slice, RtValue *(*)(RtValue *, RtValue *, RtValue *, RtValue *, 
 CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
 CG_SIG_CHECK(rt_local_setattr, void (*)(RtHost *, RtTpl *, int32_t, const char *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_for_begin, RtFor *(*)(RtHost *, RtTpl *, RtValue *, int32_t, int32_t, int32_t, const RtLoc *));
-CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, bool));
+CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, int32_t));
 CG_SIG_CHECK(rt_for_end, bool (*)(RtFor *));
 CG_SIG_CHECK(rt_local_set_item, void (*)(RtHost *, int32_t, RtValue *, int64_t));
 CG_SIG_CHECK(rt_local_unpack, RtValue *(*)(RtTpl *, RtValue *, int64_t, const RtLoc *));
@@ -1275,12 +1275,12 @@ enum { CG_FOR_TARGETS = 4 }; /* IR_FOR: iterable, inline if, body, else, then th
 
 /* The head of a pass over the items: at `head`, the next item or `done`;
  * leaves the builder in the step, the item bound to the targets. */
-static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, bool with_loop, LLVMBasicBlockRef head,
+static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, int32_t loop, LLVMBasicBlockRef head,
                         LLVMBasicBlockRef done, LLVMValueRef buf) {
   LLVMBasicBlockRef step = cg_block(g, "for.step");
   LLVMBuildBr(g->b, head);
   cg_at(g, head);
-  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i8(g, with_loop));
+  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i32(g, loop));
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, x, ""), done, step);
   cg_at(g, step);
   cg_bind(g, e, CG_FOR_TARGETS, x, buf);
@@ -1290,7 +1290,7 @@ static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, bool with_loop, 
 static void cg_for_filter(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
   LLVMBasicBlockRef head = cg_block(g, "ffor.head"), keep = cg_block(g, "ffor.keep"), err = cg_block(g, "ffor.err"),
                     done = cg_block(g, "ffor.done");
-  cg_for_head(g, e, f, false, head, done, buf);
+  cg_for_head(g, e, f, RT_FOR_ITEM, head, done, buf);
   LLVMValueRef t = cg_if_truth(g, e->kids[1]);
   LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
   LLVMAddCase(sw, cg_i32(g, 1), keep);
@@ -1313,7 +1313,7 @@ static void cg_for_passes(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef b
     cg_for_filter(g, e, f, buf);
   LLVMBasicBlockRef head = cg_block(g, "for.head"), done = cg_block(g, "for.done"), other = cg_block(g, "for.else"),
                     join = cg_block(g, "for.join");
-  cg_for_head(g, e, f, true, head, done, buf);
+  cg_for_head(g, e, f, RT_FOR_LOOP | (e->loop_adjacent ? RT_FOR_ADJACENT : 0), head, done, buf);
   cg_stmt(g, e->kids[2], buf);
   LLVMBuildBr(g->b, head);
   cg_at(g, done);

@@ -284,6 +284,7 @@ typedef struct LwLocal {
   bool base_no_ctx;
   IrExpr *loop_for; /* `loop`: its FOR (loop() of a recursive one, loop.changed) */
   bool read;        /* a LOCAL reads it */
+  bool read_whole;  /* a LOCAL reads it other than as l->attr_read says */
 } LwLocal;
 
 /* What `name` means among tlocals[0, below): a LOCAL (falling back to what
@@ -300,6 +301,7 @@ static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below) {
     }
     IrExpr *e = ir_expr_new(l->c, IR_LOCAL, TY_ANY, loc);
     ((LwLocal *)n)->read = true;
+    ((LwLocal *)n)->read_whole |= !l->attr_read;
     e->name = name;
     e->slot = n->slot;
     ir_expr_add_kid(l->c, e, lw_name(l, name, loc, k));
@@ -812,6 +814,13 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
     ir_expr_add_kid(l->c, e, j->kids[2] ? lw_jexpr(l, j->kids[2]) : ir_expr_new(l->c, IR_CONST, TY_NONE, j->loc));
     return e;
   }
+  if (j->kind == J_GETATTR && j->kids[0]->kind == J_NAME && !j->kids[0]->shared &&
+      strcmp(j->name, "previtem") != 0 && strcmp(j->name, "nextitem") != 0) {
+    l->attr_read = true; /* `loop.index`: no previtem/nextitem needed for it */
+    ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[0]));
+    l->attr_read = false;
+    return e;
+  }
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   return e;
@@ -920,9 +929,10 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   e->slot = lw_bind(l, "loop", st->loc)->slot;
   LwLocal *loop = l->tlocals.items[l->tlocals.len - 1];
   loop->loop_for = e;
-  loop->read = false; /* lw_bind's own LOCAL is not a read */
+  loop->read = loop->read_whole = false; /* lw_bind's own LOCAL is not a read */
   IrExpr *body = lw_seq(l, st->body, st->loc);
   e->loop_unread = !loop->read && !st->recursive;
+  e->loop_adjacent = loop->read_whole || st->recursive;
   e->slot_end = l->nslots;
   lw_scope_close(l, outer);
   ir_expr_add_kid(l->c, e, iter);

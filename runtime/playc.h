@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 14
+#define PLAYC_ABI_VERSION 15
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -502,12 +502,14 @@ void rt_tpl_newlines(RtTpl *t, int32_t n);
  * unset (the code then reads what the name means outside: an outer slot or
  * the variable). A `for` runs as
  *   f = rt_for_begin(h, buf, items, first, end, loop_slot, loc)
- *   [inline if: while ((x = rt_for_next(f, false))) { bind x; if cond: rt_for_keep(f) }
+ *   [inline if: while ((x = rt_for_next(f, RT_FOR_ITEM))) { bind x; if cond: rt_for_keep(f) }
  *               rt_for_filtered(f)]
- *   while ((x = rt_for_next(f, true))) { bind x; body }
+ *   while ((x = rt_for_next(f, RT_FOR_LOOP [| RT_FOR_ADJACENT]))) { bind x; body }
  *   if (!rt_for_end(f)) else-body
  * where each step resets slots [first, end) (the body's own variables, as
- * Jinja2 scopes them per iteration) and puts the `loop` object in loop_slot.
+ * Jinja2 scopes them per iteration) and puts the `loop` object in loop_slot:
+ * with loop.previtem and loop.nextitem only given RT_FOR_ADJACENT (the
+ * compiler knows whether the body can read them).
  * A value that cannot be iterated is recorded in buf as the template's error
  * and the loop runs no iteration (nor its else). */
 typedef struct RtFor RtFor;
@@ -535,7 +537,8 @@ RtValue *rt_local_method(RtHost *h, int32_t slot, const char *name, RtValue *arg
 void rt_local_setattr(RtHost *h, RtTpl *buf, int32_t slot, const char *name, RtValue *v, const RtLoc *loc);
 RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_t end, int32_t loop_slot,
                     const RtLoc *loc); /* borrows items */
-RtValue *rt_for_next(RtFor *f, bool with_loop); /* the next item (borrowed), or NULL at the end */
+enum { RT_FOR_ITEM = 0, RT_FOR_LOOP = 1, RT_FOR_ADJACENT = 2 }; /* rt_for_next's `loop` */
+RtValue *rt_for_next(RtFor *f, int32_t loop); /* the next item (borrowed), or NULL at the end */
 void rt_for_keep(RtFor *f);
 void rt_for_filtered(RtFor *f);
 bool rt_for_end(RtFor *f); /* true when the body ran; frees f */

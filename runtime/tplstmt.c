@@ -229,9 +229,10 @@ static void loop_extra(RtValue *d, int key, RtValue *item) {
 /* Jinja2's LoopContext for item i of n, as a dict the template reads: `d`
  * (a new one, or the previous item's when nothing else holds it) filled
  * in. Reused, it costs no allocation and no hashing per item: fields are
- * written by position, ints in place; previtem/nextitem are appended or
- * dropped from the end only where a loop starts or ends. Takes d. */
-static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth) {
+ * written by position, ints in place; previtem/nextitem (only when
+ * `adjacent`: the body may read them) are appended or dropped from the end
+ * only where a loop starts or ends. Takes d. */
+static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth, bool adjacent) {
   size_t n = rt_len(items);
   int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
   if (!loop_reusable(d)) {
@@ -247,15 +248,21 @@ static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int6
     loop_set(d, 7, rt_bool(i == 0));
     loop_set(d, 8, rt_bool(i + 1 == n));
   }
-  loop_extra(d, LOOP_PREV, i > 0 ? rt_list_at(items, i - 1) : NULL);
-  loop_extra(d, LOOP_NEXT, i + 1 < n ? rt_list_at(items, i + 1) : NULL);
+  if (adjacent) {
+    loop_extra(d, LOOP_PREV, i > 0 ? rt_list_at(items, i - 1) : NULL);
+    loop_extra(d, LOOP_NEXT, i + 1 < n ? rt_list_at(items, i + 1) : NULL);
+  } else {
+    while (d->u.dict.len > LOOP_FIXED) /* a reused object of a loop that had them */
+      rt_dict_pop(d);
+  }
   return d;
 }
 
-RtValue *rt_for_next(RtFor *f, bool with_loop) {
+RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
   if (f->i >= rt_len(f->items))
     return NULL;
   RtHost *h = f->h;
+  bool with_loop = loop_flags & RT_FOR_LOOP;
   RtValue *loop = NULL; /* the previous item's loop object, reused when it can be */
   for (int32_t s = f->first; s < f->end && s < h->nlocals; s++) {
     if (s == f->loop_slot && with_loop) {
@@ -273,7 +280,8 @@ RtValue *rt_for_next(RtFor *f, bool with_loop) {
       h->spare_loop = NULL;
     }
     if (f->loop_slot >= 0)
-      rt_local_set(h, f->loop_slot, for_loop_object(loop, f->items, i, f->depth));
+      rt_local_set(h, f->loop_slot,
+                   for_loop_object(loop, f->items, i, f->depth, loop_flags & RT_FOR_ADJACENT));
     else
       rt_decref(loop);
   }
