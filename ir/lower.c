@@ -926,7 +926,9 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   IrExpr *cond = st->cond ? lw_jexpr(l, st->cond) : ir_expr_new(l->c, IR_CONST, TY_BOOL, st->loc);
   if (!st->cond)
     cond->b = true;
+  l->attr_read = true; /* binding reads no outer loop's previtem/nextitem */
   e->slot = lw_bind(l, "loop", st->loc)->slot;
+  l->attr_read = false;
   LwLocal *loop = l->tlocals.items[l->tlocals.len - 1];
   loop->loop_for = e;
   loop->read = loop->read_whole = false; /* lw_bind's own LOCAL is not a read */
