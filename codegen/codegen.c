@@ -61,6 +61,7 @@
   X(rt_tpl_begin, "p")                                                                    \
   X(rt_tpl_text, "vppl")                                                                  \
   X(rt_tpl_value, "vpp")                                                                  \
+  X(rt_tpl_filter, "vpippppp")                                                             \
   X(rt_tpl_end, "pp")                                                                     \
   X(rt_tpl_single, "pp")                                                                  \
   X(rt_tpl_str, "vpp")                                                                    \
@@ -148,6 +149,7 @@ CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
 CG_SIG_CHECK(rt_local_setattr, void (*)(RtHost *, RtTpl *, int32_t, const char *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_for_begin, RtFor *(*)(RtHost *, RtTpl *, RtValue *, int32_t, int32_t, int32_t, const RtLoc *));
 CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, int32_t));
+CG_SIG_CHECK(rt_tpl_filter, void (*)(RtTpl *, int32_t, const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_for_end, bool (*)(RtFor *));
 CG_SIG_CHECK(rt_local_set_item, void (*)(RtHost *, int32_t, RtValue *, int64_t));
 CG_SIG_CHECK(rt_local_unpack, RtValue *(*)(RtTpl *, RtValue *, int64_t, const RtLoc *));
@@ -1195,6 +1197,38 @@ static bool cg_is_stmt(const IrExpr *e) {
   return e->op == IR_SEQ || e->op == IR_STMT_IF || e->op == IR_FOR || e->op == IR_SET || e->op == IR_SETATTR;
 }
 
+/* The filters rt_tpl_filter prints straight into the text, with the
+ * positional arguments each takes there (none by keyword). */
+static const struct {
+  const char *name;
+  int32_t which, min, max;
+} cg_tpl_filters[] = {{"upper", RT_TPLF_UPPER, 0, 0},     {"lower", RT_TPLF_LOWER, 0, 0},
+                      {"join", RT_TPLF_JOIN, 0, 1},       {"replace", RT_TPLF_REPLACE, 2, 2},
+                      {"default", RT_TPLF_DEFAULT, 1, 1}, {"d", RT_TPLF_DEFAULT, 1, 1}};
+
+/* {{ x | upper }} and the like printed: rt_tpl_filter, no result string
+ * between (its fast paths); false when `k` is not such a filter call. */
+static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
+  if (k->op != IR_FILTER || k->nkw != 0 || k->unsupported)
+    return false;
+  int32_t npos = k->nkids - 1;
+  for (size_t i = 0; i < sizeof cg_tpl_filters / sizeof *cg_tpl_filters; i++) {
+    if (strcmp(k->name, cg_tpl_filters[i].name) != 0)
+      continue;
+    if (npos < cg_tpl_filters[i].min || npos > cg_tpl_filters[i].max)
+      return false;
+    LLVMValueRef v[3] = {NULL, NULL, NULL};
+    for (int32_t j = 0; j <= npos; j++)
+      v[j] = cg_expr(g, k->kids[j]);
+    CG_CALL(g, CG_rt_tpl_filter, buf, cg_i32(g, cg_tpl_filters[i].which), cg_cstr(g, k->name), v[0],
+            v[1] ? v[1] : cg_null(g), v[2] ? v[2] : cg_null(g), cg_loc(g, k->loc));
+    for (int32_t j = 0; j <= npos; j++)
+      cg_decref(g, v[j]);
+    return true;
+  }
+  return false;
+}
+
 /* One part of a template: text as it is, a value rendered (None as ""), a statement. */
 static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef buf) {
   const IrExpr *k = e->kids[i];
@@ -1210,6 +1244,8 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
     cg_stmt(g, k->kids[0], buf);
     return buf;
   }
+  if (e->op != IR_CONCAT && cg_tpl_filter(g, k, buf))
+    return buf;
   LLVMValueRef v = cg_expr(g, k);
   CG_CALL(g, e->op == IR_CONCAT ? CG_rt_tpl_str : CG_rt_tpl_value, buf, v);
   cg_decref(g, v);

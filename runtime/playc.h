@@ -468,6 +468,17 @@ void rt_tpl_text(RtTpl *t, const char *s, size_t len);
 void rt_tpl_value(RtTpl *t, RtValue *v); /* borrows v */
 RtValue *rt_tpl_end(RtTpl *t);           /* frees t */
 RtValue *rt_tpl_single(RtValue *v);      /* borrows v */
+/* rt_tpl_value(t, base | name(a1, a2)) for the filters printed most, with no
+ * keyword and the positional arguments given (NULL: absent): `which` says
+ * which filter it is, `name` how the template spells it. Where the operand
+ * and arguments are of the kinds the filter is plainly defined for (upper of
+ * a str, join of a list of str with a str separator ...), the result is
+ * written straight into t's text, no string between; anything else goes
+ * through rt_filter then rt_tpl_value, so the output and the errors are the
+ * same. Borrows base, a1, a2. */
+enum { RT_TPLF_UPPER, RT_TPLF_LOWER, RT_TPLF_JOIN, RT_TPLF_REPLACE, RT_TPLF_DEFAULT };
+void rt_tpl_filter(RtTpl *t, int32_t which, const char *name, RtValue *base, RtValue *a1, RtValue *a2,
+                   const RtLoc *loc);
 /* `a ~ b ~ c` (Jinja2's Concat, one flat chain) builds in the same buffer:
  *   buf = rt_tpl_begin(); rt_tpl_str(buf, a); ...; return rt_tpl_end_str(buf);
  * rt_tpl_str renders with Python's str() (None is "None": no finalize) and
