@@ -1341,6 +1341,12 @@ static void cg_for_filter(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef b
   CG_CALL(g, CG_rt_for_filtered, f);
 }
 
+/* rt_for_next's flags for the body's pass: what of `loop` it reads (lower.c). */
+static int32_t cg_for_loop_flags(const IrExpr *e) {
+  int32_t flags = RT_FOR_LOOP | (e->loop_adjacent ? RT_FOR_ADJACENT : 0);
+  return flags | (e->i < 0 ? RT_FOR_ALL_FIELDS : (int32_t)(e->i << RT_FOR_FIELDS_SHIFT));
+}
+
 /* The passes of a for over f (from rt_for_begin or rt_for_recurse): the
  * inline if's, the body's, then the else body if the body never ran. */
 static void cg_for_passes(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
@@ -1349,7 +1355,7 @@ static void cg_for_passes(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef b
     cg_for_filter(g, e, f, buf);
   LLVMBasicBlockRef head = cg_block(g, "for.head"), done = cg_block(g, "for.done"), other = cg_block(g, "for.else"),
                     join = cg_block(g, "for.join");
-  cg_for_head(g, e, f, RT_FOR_LOOP | (e->loop_adjacent ? RT_FOR_ADJACENT : 0), head, done, buf);
+  cg_for_head(g, e, f, cg_for_loop_flags(e), head, done, buf);
   cg_stmt(g, e->kids[2], buf);
   LLVMBuildBr(g->b, head);
   cg_at(g, done);

@@ -137,7 +137,9 @@ struct IrExpr {
   const char *name;        /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
   /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR);
    * i and f share their bytes: f is a TY_FLOAT constant's, i anything else's;
-   * an int past 64 bits has its decimal digits in s/slen (i: INT64_MAX), boxed at run time */
+   * an int past 64 bits has its decimal digits in s/slen (i: INT64_MAX), boxed at run time.
+   * FOR: i = the fields of `loop` its body reads, bit k for field k of
+   * runtime/playc.h's RT_FOR_FIELD list; -1: the body may read any (or all) */
   union {
     int64_t i;
     double f;
@@ -418,6 +420,7 @@ typedef struct IrLower {
   bool no_ctx;      /* the template's variables are out of sight too (Jinja2: undefined) */
   bool attr_read;   /* the name being lowered is read for one attribute other than
                        previtem/nextitem (`loop.index`): not a read of the whole */
+  const char *attr_name; /* that attribute (NULL: none, a binding) */
   /* Templates named by include/import/extends (lower.c), parsed as the
    * template being lowered was: its folder (NULL: a playbook string) and
    * its environment's options; the extends chain (JTemplate*, the most

@@ -548,7 +548,12 @@ RtValue *rt_local_method(RtHost *h, int32_t slot, const char *name, RtValue *arg
 void rt_local_setattr(RtHost *h, RtTpl *buf, int32_t slot, const char *name, RtValue *v, const RtLoc *loc);
 RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_t end, int32_t loop_slot,
                     const RtLoc *loc); /* borrows items */
-enum { RT_FOR_ITEM = 0, RT_FOR_LOOP = 1, RT_FOR_ADJACENT = 2 }; /* rt_for_next's `loop` */
+/* rt_for_next's `loop`: RT_FOR_ITEM (no loop object: the inline if's pass),
+ * or RT_FOR_LOOP with RT_FOR_ADJACENT (previtem/nextitem wanted) and either
+ * RT_FOR_ALL_FIELDS or the fields the body reads, bit RT_FOR_FIELDS_SHIFT + k
+ * for field k of index, index0, revindex, revindex0, length, depth, depth0,
+ * first, last: the others may keep an earlier item's value. */
+enum { RT_FOR_ITEM = 0, RT_FOR_LOOP = 1, RT_FOR_ADJACENT = 2, RT_FOR_ALL_FIELDS = 4, RT_FOR_FIELDS_SHIFT = 8 };
 RtValue *rt_for_next(RtFor *f, int32_t loop); /* the next item (borrowed), or NULL at the end */
 void rt_for_keep(RtFor *f);
 void rt_for_filtered(RtFor *f);

@@ -232,7 +232,8 @@ static void loop_extra(RtValue *d, int key, RtValue *item) {
  * written by position, ints in place; previtem/nextitem (only when
  * `adjacent`: the body may read them) are appended or dropped from the end
  * only where a loop starts or ends. Takes d. */
-static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth, bool adjacent) {
+static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth, int32_t flags) {
+  uint32_t fields = flags & RT_FOR_ALL_FIELDS ? 0x1ffu : (uint32_t)flags >> RT_FOR_FIELDS_SHIFT;
   size_t n = rt_len(items);
   int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
   if (!loop_reusable(d)) {
@@ -242,13 +243,16 @@ static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int6
       rt_dict_push_key(d, &loop_keys[k], rt_int(vals[k]));
     rt_dict_push_key(d, &loop_keys[7], rt_bool(i == 0));
     rt_dict_push_key(d, &loop_keys[8], rt_bool(i + 1 == n));
-  } else {
+  } else { /* the fields the body reads (the others are never seen) */
     for (size_t k = 0; k < 7; k++)
-      loop_set_int(d, k, vals[k]);
-    loop_set(d, 7, rt_bool(i == 0));
-    loop_set(d, 8, rt_bool(i + 1 == n));
+      if (fields & (1u << k))
+        loop_set_int(d, k, vals[k]);
+    if (fields & (1u << 7))
+      loop_set(d, 7, rt_bool(i == 0));
+    if (fields & (1u << 8))
+      loop_set(d, 8, rt_bool(i + 1 == n));
   }
-  if (adjacent) {
+  if (flags & RT_FOR_ADJACENT) {
     loop_extra(d, LOOP_PREV, i > 0 ? rt_list_at(items, i - 1) : NULL);
     loop_extra(d, LOOP_NEXT, i + 1 < n ? rt_list_at(items, i + 1) : NULL);
   } else {
@@ -281,7 +285,7 @@ RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
     }
     if (f->loop_slot >= 0)
       rt_local_set(h, f->loop_slot,
-                   for_loop_object(loop, f->items, i, f->depth, loop_flags & RT_FOR_ADJACENT));
+                   for_loop_object(loop, f->items, i, f->depth, loop_flags));
     else
       rt_decref(loop);
   }
