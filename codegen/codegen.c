@@ -90,6 +90,8 @@
   X(rt_locals_enter, "ppi")                                                               \
   X(rt_locals_leave, "vpp")                                                               \
   X(rt_local, "ppi")                                                                      \
+  X(rt_local_attr, "ppipp")                                                               \
+  X(rt_tpl_local_attr, "bppipp")                                                          \
   X(rt_local_set, "vpip")                                                                 \
   X(rt_local_unpack, "ppplp")                                                              \
   X(rt_local_set_item, "vpipl")                                                           \
@@ -149,6 +151,8 @@ CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
 CG_SIG_CHECK(rt_local_setattr, void (*)(RtHost *, RtTpl *, int32_t, const char *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_for_begin, RtFor *(*)(RtHost *, RtTpl *, RtValue *, int32_t, int32_t, int32_t, const RtLoc *));
 CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, int32_t));
+CG_SIG_CHECK(rt_local_attr, RtValue *(*)(RtHost *, int32_t, const char *, const RtLoc *));
+CG_SIG_CHECK(rt_tpl_local_attr, bool (*)(RtTpl *, RtHost *, int32_t, const char *, const RtLoc *));
 CG_SIG_CHECK(rt_tpl_filter, void (*)(RtTpl *, int32_t, const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_for_end, bool (*)(RtFor *));
 CG_SIG_CHECK(rt_local_set_item, void (*)(RtHost *, int32_t, RtValue *, int64_t));
@@ -955,8 +959,28 @@ static LLVMValueRef cg_var(Cg *g, const IrExpr *e) {
   return CG_CALL(g, CG_rt_var, g->host, cg_cstr(g, e->name), cg_loc(g, e->loc));
 }
 
+/* local.name: rt_local_attr reads the slot without a reference of its
+ * own; while the slot is unset, getattr of what the name means outside. */
+static LLVMValueRef cg_local_attr(Cg *g, const IrExpr *e) {
+  const IrExpr *local = e->kids[0];
+  LLVMValueRef loc = cg_loc(g, e->loc), name = cg_cstr(g, e->name);
+  LLVMValueRef v = CG_CALL(g, CG_rt_local_attr, g->host, cg_i32(g, local->slot), name, loc);
+  LLVMBasicBlockRef set = cg_here(g), unset = cg_block(g, "lattr.unset"), join = cg_block(g, "lattr.join");
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v, ""), unset, join);
+  cg_at(g, unset);
+  LLVMValueRef outer = cg_expr(g, local->kids[0]);
+  LLVMValueRef r = CG_CALL(g, CG_rt_getattr, outer, name, loc);
+  cg_decref(g, outer);
+  LLVMBasicBlockRef unset_end = cg_here(g);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  return cg_phi(g, g->t_ptr, (LLVMValueRef[]){v, r}, (LLVMBasicBlockRef[]){set, unset_end}, 2);
+}
+
 /* getattr, neg, not: one operand. */
 static LLVMValueRef cg_unary(Cg *g, const IrExpr *e) {
+  if (e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL)
+    return cg_local_attr(g, e);
   LLVMValueRef a = cg_expr(g, e->kids[0]), r;
   LLVMValueRef loc = cg_loc(g, e->loc);
   if (e->op == IR_GETATTR)
@@ -1246,6 +1270,20 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
   }
   if (e->op != IR_CONCAT && cg_tpl_filter(g, k, buf))
     return buf;
+  if (e->op != IR_CONCAT && k->op == IR_GETATTR && k->kids[0]->op == IR_LOCAL && !cg_unboxable(g, k)) {
+    /* {{ u.name }}: printed from the slot's value, no reference taken; unset: as below */
+    LLVMValueRef done = CG_CALL(g, CG_rt_tpl_local_attr, buf, g->host, cg_i32(g, k->kids[0]->slot),
+                                cg_cstr(g, k->name), cg_loc(g, k->loc));
+    LLVMBasicBlockRef slow = cg_block(g, "pattr.unset"), join = cg_block(g, "pattr.join");
+    LLVMBuildCondBr(g->b, done, join, slow);
+    cg_at(g, slow);
+    LLVMValueRef v = cg_expr(g, k);
+    CG_CALL(g, CG_rt_tpl_value, buf, v);
+    cg_decref(g, v);
+    LLVMBuildBr(g->b, join);
+    cg_at(g, join);
+    return buf;
+  }
   LLVMValueRef v = cg_expr(g, k);
   CG_CALL(g, e->op == IR_CONCAT ? CG_rt_tpl_str : CG_rt_tpl_value, buf, v);
   cg_decref(g, v);

@@ -527,6 +527,12 @@ typedef struct RtFor RtFor;
 void *rt_locals_enter(RtHost *h, int32_t n); /* returns the caller's frame */
 void rt_locals_leave(RtHost *h, void *saved);
 RtValue *rt_local(RtHost *h, int32_t slot);
+/* `x.name` of the local x: rt_getattr of the slot's value (read without a
+ * reference of its own), or NULL while the slot is unset. */
+RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, const RtLoc *loc);
+/* rt_tpl_value(t, x.name) of the local x, the attribute printed where it
+ * is (no reference taken); false, having printed nothing, while the slot is unset. */
+bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, const RtLoc *loc);
 /* namespace(k=v, ...): takes the dict of its keyword arguments. */
 RtValue *rt_namespace(RtValue *d);
 void rt_local_set(RtHost *h, int32_t slot, RtValue *v); /* takes v */

@@ -48,6 +48,28 @@ RtValue *rt_local(RtHost *h, int32_t slot) {
   return h->locals[slot] ? rt_incref(h->locals[slot]) : NULL;
 }
 
+RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, const RtLoc *loc) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  return v ? rt_getattr(v, name, loc) : NULL;
+}
+
+bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, const RtLoc *loc) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  if (!v)
+    return false;
+  RtValue *a = rt_kind(v) == RT_DICT && !rt_too_deep(v) ? rt_dict_get(v, name) : NULL; /* rt_getattr's first case */
+  if (a) {
+    rt_tpl_value(t, a);
+    return true;
+  }
+  a = rt_getattr(v, name, loc);
+  rt_tpl_value(t, a);
+  rt_decref(a);
+  return true;
+}
+
 void rt_local_set(RtHost *h, int32_t slot, RtValue *v) {
   RT_ASSERT(slot >= 0 && slot < h->nlocals);
   rt_decref(h->locals[slot]);
