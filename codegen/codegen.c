@@ -61,6 +61,7 @@
   X(rt_tpl_begin, "p")                                                                    \
   X(rt_tpl_text, "vppl")                                                                  \
   X(rt_tpl_value, "vpp")                                                                  \
+  X(rt_tpl_filter, "vpippppp")                                                             \
   X(rt_tpl_end, "pp")                                                                     \
   X(rt_tpl_single, "pp")                                                                  \
   X(rt_tpl_str, "vpp")                                                                    \
@@ -89,6 +90,8 @@
   X(rt_locals_enter, "ppi")                                                               \
   X(rt_locals_leave, "vpp")                                                               \
   X(rt_local, "ppi")                                                                      \
+  X(rt_local_attr, "ppipp")                                                               \
+  X(rt_tpl_local_attr, "bppipp")                                                          \
   X(rt_local_set, "vpip")                                                                 \
   X(rt_local_unpack, "ppplp")                                                              \
   X(rt_local_set_item, "vpipl")                                                           \
@@ -96,7 +99,7 @@
   X(rt_local_setattr, "vppippp")                                                          \
   X(rt_namespace, "pp")                                                                   \
   X(rt_for_begin, "ppppiiip")                                                              \
-  X(rt_for_next, "ppb")                                                                   \
+  X(rt_for_next, "ppi")                                                                   \
   X(rt_for_keep, "vp")                                                                    \
   X(rt_for_filtered, "vp")                                                                \
   X(rt_for_end, "bp")                                                                     \
@@ -147,7 +150,10 @@ CG_SIG_CHECK(rt_slice, RtValue *(*)(RtValue *, RtValue *, RtValue *, RtValue *, 
 CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
 CG_SIG_CHECK(rt_local_setattr, void (*)(RtHost *, RtTpl *, int32_t, const char *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_for_begin, RtFor *(*)(RtHost *, RtTpl *, RtValue *, int32_t, int32_t, int32_t, const RtLoc *));
-CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, bool));
+CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, int32_t));
+CG_SIG_CHECK(rt_local_attr, RtValue *(*)(RtHost *, int32_t, const char *, const RtLoc *));
+CG_SIG_CHECK(rt_tpl_local_attr, bool (*)(RtTpl *, RtHost *, int32_t, const char *, const RtLoc *));
+CG_SIG_CHECK(rt_tpl_filter, void (*)(RtTpl *, int32_t, const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_for_end, bool (*)(RtFor *));
 CG_SIG_CHECK(rt_local_set_item, void (*)(RtHost *, int32_t, RtValue *, int64_t));
 CG_SIG_CHECK(rt_local_unpack, RtValue *(*)(RtTpl *, RtValue *, int64_t, const RtLoc *));
@@ -953,8 +959,28 @@ static LLVMValueRef cg_var(Cg *g, const IrExpr *e) {
   return CG_CALL(g, CG_rt_var, g->host, cg_cstr(g, e->name), cg_loc(g, e->loc));
 }
 
+/* local.name: rt_local_attr reads the slot without a reference of its
+ * own; while the slot is unset, getattr of what the name means outside. */
+static LLVMValueRef cg_local_attr(Cg *g, const IrExpr *e) {
+  const IrExpr *local = e->kids[0];
+  LLVMValueRef loc = cg_loc(g, e->loc), name = cg_cstr(g, e->name);
+  LLVMValueRef v = CG_CALL(g, CG_rt_local_attr, g->host, cg_i32(g, local->slot), name, loc);
+  LLVMBasicBlockRef set = cg_here(g), unset = cg_block(g, "lattr.unset"), join = cg_block(g, "lattr.join");
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v, ""), unset, join);
+  cg_at(g, unset);
+  LLVMValueRef outer = cg_expr(g, local->kids[0]);
+  LLVMValueRef r = CG_CALL(g, CG_rt_getattr, outer, name, loc);
+  cg_decref(g, outer);
+  LLVMBasicBlockRef unset_end = cg_here(g);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  return cg_phi(g, g->t_ptr, (LLVMValueRef[]){v, r}, (LLVMBasicBlockRef[]){set, unset_end}, 2);
+}
+
 /* getattr, neg, not: one operand. */
 static LLVMValueRef cg_unary(Cg *g, const IrExpr *e) {
+  if (e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL)
+    return cg_local_attr(g, e);
   LLVMValueRef a = cg_expr(g, e->kids[0]), r;
   LLVMValueRef loc = cg_loc(g, e->loc);
   if (e->op == IR_GETATTR)
@@ -1195,6 +1221,38 @@ static bool cg_is_stmt(const IrExpr *e) {
   return e->op == IR_SEQ || e->op == IR_STMT_IF || e->op == IR_FOR || e->op == IR_SET || e->op == IR_SETATTR;
 }
 
+/* The filters rt_tpl_filter prints straight into the text, with the
+ * positional arguments each takes there (none by keyword). */
+static const struct {
+  const char *name;
+  int32_t which, min, max;
+} cg_tpl_filters[] = {{"upper", RT_TPLF_UPPER, 0, 0},     {"lower", RT_TPLF_LOWER, 0, 0},
+                      {"join", RT_TPLF_JOIN, 0, 1},       {"replace", RT_TPLF_REPLACE, 2, 2},
+                      {"default", RT_TPLF_DEFAULT, 1, 1}, {"d", RT_TPLF_DEFAULT, 1, 1}};
+
+/* {{ x | upper }} and the like printed: rt_tpl_filter, no result string
+ * between (its fast paths); false when `k` is not such a filter call. */
+static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
+  if (k->op != IR_FILTER || k->nkw != 0 || k->unsupported)
+    return false;
+  int32_t npos = k->nkids - 1;
+  for (size_t i = 0; i < sizeof cg_tpl_filters / sizeof *cg_tpl_filters; i++) {
+    if (strcmp(k->name, cg_tpl_filters[i].name) != 0)
+      continue;
+    if (npos < cg_tpl_filters[i].min || npos > cg_tpl_filters[i].max)
+      return false;
+    LLVMValueRef v[3] = {NULL, NULL, NULL};
+    for (int32_t j = 0; j <= npos; j++)
+      v[j] = cg_expr(g, k->kids[j]);
+    CG_CALL(g, CG_rt_tpl_filter, buf, cg_i32(g, cg_tpl_filters[i].which), cg_cstr(g, k->name), v[0],
+            v[1] ? v[1] : cg_null(g), v[2] ? v[2] : cg_null(g), cg_loc(g, k->loc));
+    for (int32_t j = 0; j <= npos; j++)
+      cg_decref(g, v[j]);
+    return true;
+  }
+  return false;
+}
+
 /* One part of a template: text as it is, a value rendered (None as ""), a statement. */
 static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef buf) {
   const IrExpr *k = e->kids[i];
@@ -1208,6 +1266,22 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
   }
   if (k->op == IR_CAPTURE && e->op != IR_CONCAT) { /* {{ macro(...) }}: its body writes here, no string between */
     cg_stmt(g, k->kids[0], buf);
+    return buf;
+  }
+  if (e->op != IR_CONCAT && cg_tpl_filter(g, k, buf))
+    return buf;
+  if (e->op != IR_CONCAT && k->op == IR_GETATTR && k->kids[0]->op == IR_LOCAL && !cg_unboxable(g, k)) {
+    /* {{ u.name }}: printed from the slot's value, no reference taken; unset: as below */
+    LLVMValueRef done = CG_CALL(g, CG_rt_tpl_local_attr, buf, g->host, cg_i32(g, k->kids[0]->slot),
+                                cg_cstr(g, k->name), cg_loc(g, k->loc));
+    LLVMBasicBlockRef slow = cg_block(g, "pattr.unset"), join = cg_block(g, "pattr.join");
+    LLVMBuildCondBr(g->b, done, join, slow);
+    cg_at(g, slow);
+    LLVMValueRef v = cg_expr(g, k);
+    CG_CALL(g, CG_rt_tpl_value, buf, v);
+    cg_decref(g, v);
+    LLVMBuildBr(g->b, join);
+    cg_at(g, join);
     return buf;
   }
   LLVMValueRef v = cg_expr(g, k);
@@ -1275,12 +1349,12 @@ enum { CG_FOR_TARGETS = 4 }; /* IR_FOR: iterable, inline if, body, else, then th
 
 /* The head of a pass over the items: at `head`, the next item or `done`;
  * leaves the builder in the step, the item bound to the targets. */
-static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, bool with_loop, LLVMBasicBlockRef head,
+static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, int32_t loop, LLVMBasicBlockRef head,
                         LLVMBasicBlockRef done, LLVMValueRef buf) {
   LLVMBasicBlockRef step = cg_block(g, "for.step");
   LLVMBuildBr(g->b, head);
   cg_at(g, head);
-  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i8(g, with_loop));
+  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i32(g, loop));
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, x, ""), done, step);
   cg_at(g, step);
   cg_bind(g, e, CG_FOR_TARGETS, x, buf);
@@ -1290,7 +1364,7 @@ static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, bool with_loop, 
 static void cg_for_filter(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
   LLVMBasicBlockRef head = cg_block(g, "ffor.head"), keep = cg_block(g, "ffor.keep"), err = cg_block(g, "ffor.err"),
                     done = cg_block(g, "ffor.done");
-  cg_for_head(g, e, f, false, head, done, buf);
+  cg_for_head(g, e, f, RT_FOR_ITEM, head, done, buf);
   LLVMValueRef t = cg_if_truth(g, e->kids[1]);
   LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
   LLVMAddCase(sw, cg_i32(g, 1), keep);
@@ -1305,6 +1379,12 @@ static void cg_for_filter(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef b
   CG_CALL(g, CG_rt_for_filtered, f);
 }
 
+/* rt_for_next's flags for the body's pass: what of `loop` it reads (lower.c). */
+static int32_t cg_for_loop_flags(const IrExpr *e) {
+  int32_t flags = RT_FOR_LOOP | (e->loop_adjacent ? RT_FOR_ADJACENT : 0);
+  return flags | (e->i < 0 ? RT_FOR_ALL_FIELDS : (int32_t)(e->i << RT_FOR_FIELDS_SHIFT));
+}
+
 /* The passes of a for over f (from rt_for_begin or rt_for_recurse): the
  * inline if's, the body's, then the else body if the body never ran. */
 static void cg_for_passes(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
@@ -1313,7 +1393,7 @@ static void cg_for_passes(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef b
     cg_for_filter(g, e, f, buf);
   LLVMBasicBlockRef head = cg_block(g, "for.head"), done = cg_block(g, "for.done"), other = cg_block(g, "for.else"),
                     join = cg_block(g, "for.join");
-  cg_for_head(g, e, f, true, head, done, buf);
+  cg_for_head(g, e, f, cg_for_loop_flags(e), head, done, buf);
   cg_stmt(g, e->kids[2], buf);
   LLVMBuildBr(g->b, head);
   cg_at(g, done);

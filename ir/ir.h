@@ -122,6 +122,7 @@ struct IrExpr {
                               IR_LIST: a tuple; ... (per op, see IR_OPS) */
   bool recursive : 1;      /* FOR: `recursive` (its body is a function loop() calls) */
   bool loop_unread : 1;    /* FOR: nothing reads `loop`: no loop object is built */
+  bool loop_adjacent : 1;  /* FOR: `loop` may be read for previtem/nextitem (or read whole) */
   uint32_t slen;           /* IR_CONST TY_STR, IR_VAULT: the length of s (bounded by the input
                               limits of frontend.h, far below 4 GiB) */
   int32_t id;              /* root number (function expr_<id>), -1 for sub-exprs */
@@ -136,7 +137,9 @@ struct IrExpr {
   const char *name;        /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
   /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR);
    * i and f share their bytes: f is a TY_FLOAT constant's, i anything else's;
-   * an int past 64 bits has its decimal digits in s/slen (i: INT64_MAX), boxed at run time */
+   * an int past 64 bits has its decimal digits in s/slen (i: INT64_MAX), boxed at run time.
+   * FOR: i = the fields of `loop` its body reads, bit k for field k of
+   * runtime/playc.h's RT_FOR_FIELD list; -1: the body may read any (or all) */
   union {
     int64_t i;
     double f;
@@ -414,6 +417,9 @@ typedef struct IrLower {
   IrExpr *filter_body;
   int32_t tbarrier; /* locals below it are out of sight (a macro imported without context) */
   bool no_ctx;      /* the template's variables are out of sight too (Jinja2: undefined) */
+  bool attr_read;   /* the name being lowered is read for one attribute other than
+                       previtem/nextitem (`loop.index`): not a read of the whole */
+  const char *attr_name; /* that attribute (NULL: none, a binding) */
   /* Templates named by include/import/extends (lower.c), parsed as the
    * template being lowered was: its folder (NULL: a playbook string) and
    * its environment's options; the extends chain (JTemplate*, the most

@@ -284,7 +284,20 @@ typedef struct LwLocal {
   bool base_no_ctx;
   IrExpr *loop_for; /* `loop`: its FOR (loop() of a recursive one, loop.changed) */
   bool read;        /* a LOCAL reads it */
+  bool read_whole;  /* a LOCAL reads it other than as l->attr_read says */
+  uint32_t fields_read; /* the loop fields LOCALs read it for (lw_loop_field) */
 } LwLocal;
+
+/* The bit of a `loop` attribute the runtime keeps current per item
+ * (runtime/playc.h, RT_FOR_FIELDS_SHIFT), 0 for any other name. */
+static uint32_t lw_loop_field(const char *attr) {
+  static const char *const fields[] = {"index", "index0", "revindex", "revindex0", "length",
+                                       "depth", "depth0", "first", "last"};
+  for (uint32_t k = 0; attr && k < sizeof fields / sizeof *fields; k++)
+    if (!strcmp(attr, fields[k]))
+      return 1u << k;
+  return 0;
+}
 
 /* What `name` means among tlocals[0, below): a LOCAL (falling back to what
  * it shadows) or a VAR. */
@@ -300,6 +313,8 @@ static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below) {
     }
     IrExpr *e = ir_expr_new(l->c, IR_LOCAL, TY_ANY, loc);
     ((LwLocal *)n)->read = true;
+    ((LwLocal *)n)->read_whole |= !l->attr_read;
+    ((LwLocal *)n)->fields_read |= l->attr_read ? lw_loop_field(l->attr_name) : 0;
     e->name = name;
     e->slot = n->slot;
     ir_expr_add_kid(l->c, e, lw_name(l, name, loc, k));
@@ -818,6 +833,15 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
     ir_expr_add_kid(l->c, e, j->kids[2] ? lw_jexpr(l, j->kids[2]) : ir_expr_new(l->c, IR_CONST, TY_NONE, j->loc));
     return e;
   }
+  if (j->kind == J_GETATTR && j->kids[0]->kind == J_NAME && !j->kids[0]->shared &&
+      strcmp(j->name, "previtem") != 0 && strcmp(j->name, "nextitem") != 0) {
+    l->attr_read = true; /* `loop.index`: no previtem/nextitem needed for it */
+    l->attr_name = j->name;
+    ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[0]));
+    l->attr_read = false;
+    l->attr_name = NULL;
+    return e;
+  }
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   return e;
@@ -923,12 +947,17 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   IrExpr *cond = st->cond ? lw_jexpr(l, st->cond) : ir_expr_new(l->c, IR_CONST, TY_BOOL, st->loc);
   if (!st->cond)
     cond->b = true;
+  l->attr_read = true; /* binding reads no outer loop's previtem/nextitem */
   e->slot = lw_bind(l, "loop", st->loc)->slot;
+  l->attr_read = false;
   LwLocal *loop = l->tlocals.items[l->tlocals.len - 1];
   loop->loop_for = e;
-  loop->read = false; /* lw_bind's own LOCAL is not a read */
+  loop->read = loop->read_whole = false; /* lw_bind's own LOCAL is not a read */
+  loop->fields_read = 0;
   IrExpr *body = lw_seq(l, st->body, st->loc);
   e->loop_unread = !loop->read && !st->recursive;
+  e->loop_adjacent = loop->read_whole || st->recursive;
+  e->i = e->loop_adjacent ? -1 : (int64_t)loop->fields_read;
   e->slot_end = l->nslots;
   lw_scope_close(l, outer);
   ir_expr_add_kid(l->c, e, iter);

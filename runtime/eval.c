@@ -529,7 +529,7 @@ static void ev_for(Ev *ev, RtTpl *buf, const JStmt *st) {
   int32_t outer = ev_scope_open(ev);
   RtValue *x;
   if (st->cond) {
-    while ((x = rt_for_next(f, false))) {
+    while ((x = rt_for_next(f, RT_FOR_ITEM))) {
       ev_bind(ev, buf, st->target, x);
       ev_bind_name(ev, "loop", sl->loop_slot);
       RtValue *c = ev_expr(ev, st->cond), *err = NULL;
@@ -542,7 +542,7 @@ static void ev_for(Ev *ev, RtTpl *buf, const JStmt *st) {
     }
     rt_for_filtered(f);
   }
-  while ((x = rt_for_next(f, true))) {
+  while ((x = rt_for_next(f, RT_FOR_LOOP | RT_FOR_ADJACENT | RT_FOR_ALL_FIELDS))) {
     ev_bind(ev, buf, st->target, x);
     ev_bind_name(ev, "loop", sl->loop_slot);
     if (st->body)

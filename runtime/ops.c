@@ -293,15 +293,20 @@ RtValue *rt_getattr(RtValue *a, const char *name, const RtLoc *loc) {
     if (e)
       return e;
   }
-  RtBuf hint = {0}; /* "'T' has no attribute 'name'", common (`x.y | default`): no printf */
-  rt_buf_putc(&hint, '\'');
-  rt_buf_puts(&hint, jinja_type(a));
-  rt_buf_puts(&hint, "' has no attribute '");
-  rt_buf_puts(&hint, name);
-  rt_buf_putc(&hint, '\'');
-  RtValue *u = rt_undef_at(name, hint.data, loc);
-  rt_buf_free(&hint);
-  return u;
+  /* "'T' has no attribute 'name'", common (`x.y | default`): built in one allocation, no printf */
+  static const char mid[] = "' has no attribute '";
+  const char *type = jinja_type(a);
+  size_t tlen = strlen(type), nlen = strlen(name), mlen = sizeof mid - 1;
+  char *hint = rt_xmalloc(tlen + mlen + nlen + 3), *p = hint;
+  *p++ = '\'';
+  memcpy(p, type, tlen), p += tlen;
+  memcpy(p, mid, mlen), p += mlen;
+  memcpy(p, name, nlen), p += nlen;
+  *p++ = '\'';
+  *p = 0;
+  char *own = rt_xmalloc(nlen + 1);
+  memcpy(own, name, nlen + 1);
+  return rt_undef_take(own, hint, loc);
 }
 
 RtValue *rt_getitem(RtValue *a, RtValue *key, const RtLoc *loc) {

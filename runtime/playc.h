@@ -475,6 +475,17 @@ void rt_tpl_text(RtTpl *t, const char *s, size_t len);
 void rt_tpl_value(RtTpl *t, RtValue *v); /* borrows v */
 RtValue *rt_tpl_end(RtTpl *t);           /* frees t */
 RtValue *rt_tpl_single(RtValue *v);      /* borrows v */
+/* rt_tpl_value(t, base | name(a1, a2)) for the filters printed most, with no
+ * keyword and the positional arguments given (NULL: absent): `which` says
+ * which filter it is, `name` how the template spells it. Where the operand
+ * and arguments are of the kinds the filter is plainly defined for (upper of
+ * a str, join of a list of str with a str separator ...), the result is
+ * written straight into t's text, no string between; anything else goes
+ * through rt_filter then rt_tpl_value, so the output and the errors are the
+ * same. Borrows base, a1, a2. */
+enum { RT_TPLF_UPPER, RT_TPLF_LOWER, RT_TPLF_JOIN, RT_TPLF_REPLACE, RT_TPLF_DEFAULT };
+void rt_tpl_filter(RtTpl *t, int32_t which, const char *name, RtValue *base, RtValue *a1, RtValue *a2,
+                   const RtLoc *loc);
 /* `a ~ b ~ c` (Jinja2's Concat, one flat chain) builds in the same buffer:
  *   buf = rt_tpl_begin(); rt_tpl_str(buf, a); ...; return rt_tpl_end_str(buf);
  * rt_tpl_str renders with Python's str() (None is "None": no finalize) and
@@ -509,18 +520,26 @@ void rt_tpl_newlines(RtTpl *t, int32_t n);
  * unset (the code then reads what the name means outside: an outer slot or
  * the variable). A `for` runs as
  *   f = rt_for_begin(h, buf, items, first, end, loop_slot, loc)
- *   [inline if: while ((x = rt_for_next(f, false))) { bind x; if cond: rt_for_keep(f) }
+ *   [inline if: while ((x = rt_for_next(f, RT_FOR_ITEM))) { bind x; if cond: rt_for_keep(f) }
  *               rt_for_filtered(f)]
- *   while ((x = rt_for_next(f, true))) { bind x; body }
+ *   while ((x = rt_for_next(f, RT_FOR_LOOP [| RT_FOR_ADJACENT]))) { bind x; body }
  *   if (!rt_for_end(f)) else-body
  * where each step resets slots [first, end) (the body's own variables, as
- * Jinja2 scopes them per iteration) and puts the `loop` object in loop_slot.
+ * Jinja2 scopes them per iteration) and puts the `loop` object in loop_slot:
+ * with loop.previtem and loop.nextitem only given RT_FOR_ADJACENT (the
+ * compiler knows whether the body can read them).
  * A value that cannot be iterated is recorded in buf as the template's error
  * and the loop runs no iteration (nor its else). */
 typedef struct RtFor RtFor;
 void *rt_locals_enter(RtHost *h, int32_t n); /* returns the caller's frame */
 void rt_locals_leave(RtHost *h, void *saved);
 RtValue *rt_local(RtHost *h, int32_t slot);
+/* `x.name` of the local x: rt_getattr of the slot's value (read without a
+ * reference of its own), or NULL while the slot is unset. */
+RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, const RtLoc *loc);
+/* rt_tpl_value(t, x.name) of the local x, the attribute printed where it
+ * is (no reference taken); false, having printed nothing, while the slot is unset. */
+bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, const RtLoc *loc);
 /* namespace(k=v, ...): takes the dict of its keyword arguments. */
 RtValue *rt_namespace(RtValue *d);
 void rt_local_set(RtHost *h, int32_t slot, RtValue *v); /* takes v */
@@ -542,7 +561,13 @@ RtValue *rt_local_method(RtHost *h, int32_t slot, const char *name, RtValue *arg
 void rt_local_setattr(RtHost *h, RtTpl *buf, int32_t slot, const char *name, RtValue *v, const RtLoc *loc);
 RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_t end, int32_t loop_slot,
                     const RtLoc *loc); /* borrows items */
-RtValue *rt_for_next(RtFor *f, bool with_loop); /* the next item (borrowed), or NULL at the end */
+/* rt_for_next's `loop`: RT_FOR_ITEM (no loop object: the inline if's pass),
+ * or RT_FOR_LOOP with RT_FOR_ADJACENT (previtem/nextitem wanted) and either
+ * RT_FOR_ALL_FIELDS or the fields the body reads, bit RT_FOR_FIELDS_SHIFT + k
+ * for field k of index, index0, revindex, revindex0, length, depth, depth0,
+ * first, last: the others may keep an earlier item's value. */
+enum { RT_FOR_ITEM = 0, RT_FOR_LOOP = 1, RT_FOR_ADJACENT = 2, RT_FOR_ALL_FIELDS = 4, RT_FOR_FIELDS_SHIFT = 8 };
+RtValue *rt_for_next(RtFor *f, int32_t loop); /* the next item (borrowed), or NULL at the end */
 void rt_for_keep(RtFor *f);
 void rt_for_filtered(RtFor *f);
 bool rt_for_end(RtFor *f); /* true when the body ran; frees f */

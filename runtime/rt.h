@@ -227,6 +227,8 @@ RtValue *rt_str_take(char *s, size_t len);            /* takes malloc'd `s` */
 RtValue *rt_undef(const char *name, const char *hint); /* hint NULL → "'name' is undefined" */
 /* The same, remembering where the name was used (`loc` may be NULL). */
 RtValue *rt_undef_at(const char *name, const char *hint, const RtLoc *loc);
+/* rt_undef_at taking name and hint (both malloc'd, owned by the value from now on). */
+RtValue *rt_undef_take(char *name, char *hint, const RtLoc *loc);
 /* The error to propagate for `v`, an error or an undefined value (rt_is_error):
  * an error itself (new reference); for an undefined, an error holding its
  * hint as the message, exc RT_EXC_UNDEFINED and the name's location. */

@@ -54,6 +54,13 @@ RtValue *rt_t_iterable(RtFArgs *a) {
 
 /* `value % n == r` with Python's operators (a str % int is a TypeError). */
 static RtValue *mod_is(RtValue *v, RtValue *n, int64_t r) {
+  if (rt_kind(v) == RT_INT && rt_kind(n) == RT_INT && !rt_is_big(v) && !rt_is_big(n) && n->u.i != 0 &&
+      n->u.i != -1) { /* two machine ints: Python's %, whose sign is the divisor's, without boxing */
+    int64_t m = v->u.i % n->u.i;
+    if (m != 0 && (m < 0) != (n->u.i < 0))
+      m += n->u.i;
+    return rt_bool(m == r);
+  }
   RtValue *m = rt_binop(RT_OP_MOD, v, n, NULL);
   if (rt_is_error(m))
     return m;

@@ -7,6 +7,7 @@
  * builds `~` chains (plain str(), no conversion), and dict entries whose key
  * is computed at run time are put here too.
  */
+#include "filters.h"
 #include "rt.h"
 
 #include <stdlib.h>
@@ -196,4 +197,81 @@ RtValue *rt_tpl_type_error(RtValue *v, const char *src) {
   RtValue *e = rt_error("Unexpected templating type error occurred on (%s): %s. %s", src, v->u.err.msg, v->u.err.msg);
   rt_decref(v);
   return e;
+}
+
+/* ---- filters printed straight into the text ----------------------------------- */
+
+/* Whether every item of the list l is a str. */
+static bool all_str(const RtValue *l) {
+  for (size_t i = 0; i < l->u.list.len; i++)
+    if (rt_kind(l->u.list.items[i]) != RT_STR)
+      return false;
+  return true;
+}
+
+/* What rt_tpl_value of the filter's result would add to t->unsafe: the
+ * result (a str, or base itself for default) is tainted by any unsafe
+ * operand or argument (rt_unsafe_taint), and unsafe itself when it is. */
+static void taint(RtTpl *t, const RtValue *base, const RtValue *a1, const RtValue *a2) {
+  if (!t->unsafe)
+    t->unsafe = rt_value_unsafe(base) || (a1 && rt_value_unsafe(a1)) || (a2 && rt_value_unsafe(a2));
+}
+
+/* Writes the result when the fast path applies; false otherwise. */
+static bool tpl_filter_fast(RtTpl *t, int32_t which, RtValue *base, RtValue *a1, RtValue *a2) {
+  switch (which) {
+  case RT_TPLF_UPPER: case RT_TPLF_LOWER:
+    if (rt_kind(base) != RT_STR || a1)
+      return false;
+    taint(t, base, NULL, NULL);
+    (which == RT_TPLF_UPPER ? rt_text_upper : rt_text_lower)(&t->text, base->u.str.s, base->u.str.len);
+    return true;
+  case RT_TPLF_JOIN:
+    if (rt_kind(base) != RT_LIST || (a1 && rt_kind(a1) != RT_STR) || a2 || !all_str(base))
+      return false;
+    taint(t, base, a1, NULL);
+    for (size_t i = 0; i < base->u.list.len; i++) {
+      const RtValue *it = base->u.list.items[i];
+      if (i && a1)
+        rt_buf_add(&t->text, a1->u.str.s, a1->u.str.len);
+      rt_buf_add(&t->text, it->u.str.s, it->u.str.len);
+    }
+    return true;
+  case RT_TPLF_REPLACE:
+    if (rt_kind(base) != RT_STR || !a1 || !a2 || rt_kind(a1) != RT_STR || rt_kind(a2) != RT_STR)
+      return false;
+    taint(t, base, a1, a2);
+    rt_text_replace(&t->text, base->u.str.s, base->u.str.len, a1->u.str.s, a1->u.str.len, a2->u.str.s, a2->u.str.len,
+                    -1);
+    return true;
+  case RT_TPLF_DEFAULT: /* default(v): base unless undefined */
+    if (!a1 || a2 || rt_kind(base) == RT_ERROR || rt_kind(a1) == RT_ERROR || rt_kind(a1) == RT_UNDEF)
+      return false;
+    if (rt_kind(base) == RT_UNDEF) {
+      rt_tpl_value(t, a1);
+      return true;
+    }
+    if (rt_kind(base) >= RT_STR && rt_kind(base) <= RT_DICT)
+      taint(t, base, a1, NULL);
+    rt_tpl_value(t, base);
+    return true;
+  default: return false;
+  }
+}
+
+void rt_tpl_filter(RtTpl *t, int32_t which, const char *name, RtValue *base, RtValue *a1, RtValue *a2,
+                   const RtLoc *loc) {
+  if (tpl_filter_fast(t, which, base, a1, a2))
+    return;
+  RtValue *args = NULL;
+  if (a1) {
+    args = rt_list_new(a2 ? 2 : 1);
+    rt_list_push(args, rt_incref(a1));
+    if (a2)
+      rt_list_push(args, rt_incref(a2));
+  }
+  RtValue *r = rt_filter(name, base, args, NULL, loc);
+  rt_decref(args);
+  rt_tpl_value(t, r);
+  rt_decref(r);
 }

@@ -48,6 +48,28 @@ RtValue *rt_local(RtHost *h, int32_t slot) {
   return h->locals[slot] ? rt_incref(h->locals[slot]) : NULL;
 }
 
+RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, const RtLoc *loc) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  return v ? rt_getattr(v, name, loc) : NULL;
+}
+
+bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, const RtLoc *loc) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  if (!v)
+    return false;
+  RtValue *a = rt_kind(v) == RT_DICT && !rt_too_deep(v) ? rt_dict_get(v, name) : NULL; /* rt_getattr's first case */
+  if (a) {
+    rt_tpl_value(t, a);
+    return true;
+  }
+  a = rt_getattr(v, name, loc);
+  rt_tpl_value(t, a);
+  rt_decref(a);
+  return true;
+}
+
 void rt_local_set(RtHost *h, int32_t slot, RtValue *v) {
   RT_ASSERT(slot >= 0 && slot < h->nlocals);
   rt_decref(h->locals[slot]);
@@ -229,9 +251,11 @@ static void loop_extra(RtValue *d, int key, RtValue *item) {
 /* Jinja2's LoopContext for item i of n, as a dict the template reads: `d`
  * (a new one, or the previous item's when nothing else holds it) filled
  * in. Reused, it costs no allocation and no hashing per item: fields are
- * written by position, ints in place; previtem/nextitem are appended or
- * dropped from the end only where a loop starts or ends. Takes d. */
-static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth) {
+ * written by position, ints in place; previtem/nextitem (only when
+ * `adjacent`: the body may read them) are appended or dropped from the end
+ * only where a loop starts or ends. Takes d. */
+static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int64_t depth, int32_t flags) {
+  uint32_t fields = flags & RT_FOR_ALL_FIELDS ? 0x1ffu : (uint32_t)flags >> RT_FOR_FIELDS_SHIFT;
   size_t n = rt_len(items);
   int64_t vals[] = {(int64_t)i + 1, (int64_t)i, (int64_t)(n - i), (int64_t)(n - i - 1), (int64_t)n, depth, depth - 1};
   if (!loop_reusable(d)) {
@@ -241,21 +265,30 @@ static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int6
       rt_dict_push_key(d, &loop_keys[k], rt_int(vals[k]));
     rt_dict_push_key(d, &loop_keys[7], rt_bool(i == 0));
     rt_dict_push_key(d, &loop_keys[8], rt_bool(i + 1 == n));
-  } else {
+  } else { /* the fields the body reads (the others are never seen) */
     for (size_t k = 0; k < 7; k++)
-      loop_set_int(d, k, vals[k]);
-    loop_set(d, 7, rt_bool(i == 0));
-    loop_set(d, 8, rt_bool(i + 1 == n));
+      if (fields & (1u << k))
+        loop_set_int(d, k, vals[k]);
+    if (fields & (1u << 7))
+      loop_set(d, 7, rt_bool(i == 0));
+    if (fields & (1u << 8))
+      loop_set(d, 8, rt_bool(i + 1 == n));
   }
-  loop_extra(d, LOOP_PREV, i > 0 ? rt_list_at(items, i - 1) : NULL);
-  loop_extra(d, LOOP_NEXT, i + 1 < n ? rt_list_at(items, i + 1) : NULL);
+  if (flags & RT_FOR_ADJACENT) {
+    loop_extra(d, LOOP_PREV, i > 0 ? rt_list_at(items, i - 1) : NULL);
+    loop_extra(d, LOOP_NEXT, i + 1 < n ? rt_list_at(items, i + 1) : NULL);
+  } else {
+    while (d->u.dict.len > LOOP_FIXED) /* a reused object of a loop that had them */
+      rt_dict_pop(d);
+  }
   return d;
 }
 
-RtValue *rt_for_next(RtFor *f, bool with_loop) {
+RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
   if (f->i >= rt_len(f->items))
     return NULL;
   RtHost *h = f->h;
+  bool with_loop = loop_flags & RT_FOR_LOOP;
   RtValue *loop = NULL; /* the previous item's loop object, reused when it can be */
   for (int32_t s = f->first; s < f->end && s < h->nlocals; s++) {
     if (s == f->loop_slot && with_loop) {
@@ -273,7 +306,8 @@ RtValue *rt_for_next(RtFor *f, bool with_loop) {
       h->spare_loop = NULL;
     }
     if (f->loop_slot >= 0)
-      rt_local_set(h, f->loop_slot, for_loop_object(loop, f->items, i, f->depth));
+      rt_local_set(h, f->loop_slot,
+                   for_loop_object(loop, f->items, i, f->depth, loop_flags));
     else
       rt_decref(loop);
   }

@@ -68,10 +68,29 @@ static void grow(RtBuf *b, size_t extra) {
   b->cap = cap;
 }
 
+/* n (at most 16) bytes from s to d: fixed-size copies that compile to a
+ * few moves (two that may overlap), where a call to memcpy costs more than
+ * the short pieces of text templates append. */
+static void copy_short(char *d, const char *s, size_t n) {
+  if (n >= 8) {
+    uint64_t a, z;
+    memcpy(&a, s, 8), memcpy(&z, s + n - 8, 8);
+    memcpy(d, &a, 8), memcpy(d + n - 8, &z, 8);
+  } else if (n >= 4) {
+    uint32_t a, z;
+    memcpy(&a, s, 4), memcpy(&z, s + n - 4, 4);
+    memcpy(d, &a, 4), memcpy(d + n - 4, &z, 4);
+  } else if (n) {
+    d[0] = s[0], d[n / 2] = s[n / 2], d[n - 1] = s[n - 1];
+  }
+}
+
 void rt_buf_add(RtBuf *b, const char *s, size_t len) {
   if (b->len + len + 1 > b->cap)
     grow(b, len);
-  if (len)
+  if (len <= 16)
+    copy_short(b->data + b->len, s, len);
+  else
     memcpy(b->data + b->len, s, len);
   b->len += len;
   b->data[b->len] = 0;
@@ -82,7 +101,10 @@ void rt_buf_puts(RtBuf *b, const char *s) {
 }
 
 void rt_buf_putc(RtBuf *b, char c) {
-  rt_buf_add(b, &c, 1);
+  if (b->len + 2 > b->cap)
+    grow(b, 1);
+  b->data[b->len++] = c;
+  b->data[b->len] = 0;
 }
 
 void rt_buf_int(RtBuf *b, int64_t i) {

@@ -62,13 +62,17 @@ RtValue *rt_str_take(char *s, size_t len) {
   return v;
 }
 
-RtValue *rt_undef_at(const char *name, const char *hint, const RtLoc *loc) {
+RtValue *rt_undef_take(char *name, char *hint, const RtLoc *loc) {
   RtValue *v = alloc(RT_UNDEF);
-  v->u.undef.name = rt_xstrdup(name);
-  v->u.undef.hint = hint ? rt_xstrdup(hint) : rt_xasprintf("'%s' is undefined", name);
+  v->u.undef.name = name;
+  v->u.undef.hint = hint;
   if (loc) /* RtLoc is static data emitted by codegen: the file pointer outlives us */
     v->u.undef.loc = *loc;
   return v;
+}
+
+RtValue *rt_undef_at(const char *name, const char *hint, const RtLoc *loc) {
+  return rt_undef_take(rt_xstrdup(name), hint ? rt_xstrdup(hint) : rt_xasprintf("'%s' is undefined", name), loc);
 }
 
 RtValue *rt_undef(const char *name, const char *hint) {
