@@ -1160,8 +1160,6 @@ static void deliver_facts(PlayRun *pr, const bool *busy) {
  * thread owns those hosts here, so the changes of the results it processed
  * (set_fact, register, run_once's shared facts, meta) become visible at once,
  * and a round's readers all see the state of before the round. */
-static void deliver_facts(PlayRun *pr, const bool *busy);
-
 static void publish_hosts(PlayRun *pr, const bool *busy) {
   deliver_facts(pr, busy);
   for (int i = 0; i < pr->n; i++)
