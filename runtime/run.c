@@ -77,6 +77,29 @@ static RtHost *host_get(RtRun *run, int i) {
   return run->hosts[i];
 }
 
+/* The run's hosts array as long as the inventory. */
+static void hosts_grow(RtRun *run) {
+  if (run->inv.nhosts > run->nhosts_alloc) {
+    run->hosts = rt_xrealloc(run->hosts, sizeof *run->hosts * (size_t)run->inv.nhosts);
+    for (int i = run->nhosts_alloc; i < run->inv.nhosts; i++)
+      run->hosts[i] = NULL;
+    run->nhosts_alloc = run->inv.nhosts;
+  }
+}
+
+/* The implicit localhost (InventoryData.get_host's), with its
+ * host_vars/localhost beside the sources: its index. Only while no host
+ * thread runs (it grows the inventory hostvars readers walk). */
+static int implicit_localhost(RtRun *run) {
+  int i = rt_inventory_implicit_localhost(&run->inv);
+  char *err = NULL;
+  if (!rt_inventory_load_vars(&run->inv, &err))
+    rt_out_warning(run, "%s", err);
+  free(err);
+  hosts_grow(run);
+  return i;
+}
+
 /* `dir`/`name` with "./" and "x/../" folded, as the compiler folds paths. */
 static char *fold_path(const char *dir, const char *name) {
   char *path = dir && name[0] != '/' ? rt_xasprintf("%s/%s", dir, name) : rt_xstrdup(name);
@@ -1110,8 +1133,10 @@ static int percent_failed(PlayRun *pr) {
  * any is busy (creating it would race with hostvars readers), gets them at
  * a later boundary. Under linear every boundary has no host busy: the
  * delegate sees the facts from the next task on, as Ansible's strategy
- * stores them while it processes the task's results. A name outside the
- * inventory has no host to read them from: dropped. Then each receiving
+ * stores them while it processes the task's results. `localhost` outside
+ * the inventory becomes the implicit localhost then, as Ansible's
+ * get_host makes it; another name outside the inventory has no host to
+ * read them from: dropped. Then each receiving
  * host outside the play republishes (the play's hosts do in publish_hosts). */
 static void deliver_facts(PlayRun *pr, const bool *busy) {
   RtRun *run = pr->run;
@@ -1127,7 +1152,12 @@ static void deliver_facts(PlayRun *pr, const bool *busy) {
   RtValue *later = NULL;
   for (size_t e = 0; e < rt_len(in); e++) {
     RtValue *entry = rt_list_at(in, e);
-    int i = rt_inventory_find_host(&run->inv, rt_list_at(entry, 0)->u.str.s);
+    const char *name = rt_list_at(entry, 0)->u.str.s;
+    int i = rt_inventory_find_host(&run->inv, name);
+    if (i < 0 && !strcmp(name, "localhost") && !any_busy) {
+      i = implicit_localhost(run); /* hostvars['localhost'] shows them, as in Ansible */
+      rt_inventory_finish(&run->inv);
+    }
     if (i < 0 || i >= run->nhosts_alloc)
       continue;
     RtHost *o = run->hosts[i];
@@ -1644,19 +1674,9 @@ static bool prompts(RtRun *run, const RtPlayDef *play, RtHost *first) {
  * or any_errors_fatal / max_fail_percentage broke it, or end_play... no:
  * end_play ends this play only). */
 int *rt_play_hosts(RtRun *run, const RtPlayDef *play, int *count) {
-  if (strstr(play->hosts, "localhost")) {
-    rt_inventory_implicit_localhost(&run->inv);
-    char *err = NULL; /* its host_vars/localhost beside the sources */
-    if (!rt_inventory_load_vars(&run->inv, &err))
-      rt_out_warning(run, "%s", err);
-    free(err);
-  }
-  if (run->inv.nhosts > run->nhosts_alloc) {
-    run->hosts = rt_xrealloc(run->hosts, sizeof *run->hosts * (size_t)run->inv.nhosts);
-    for (int i = run->nhosts_alloc; i < run->inv.nhosts; i++)
-      run->hosts[i] = NULL;
-    run->nhosts_alloc = run->inv.nhosts;
-  }
+  if (strstr(play->hosts, "localhost"))
+    implicit_localhost(run);
+  hosts_grow(run);
   rt_inventory_finish(&run->inv);
   int n = 0;
   int *idx = rt_inventory_match(&run->inv, play->hosts, &n);

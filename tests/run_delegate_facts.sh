@@ -10,7 +10,9 @@
 # hostvars of the delegate and the hosts' own variables, from the task
 # after the delegated one on; a free play where each host gives facts to
 # the next one, read after it. Compared: exit code, recap, every output line
-# (sorted: the hosts' lines come in any order), and what h1 printed.
+# (sorted: the hosts' lines come in any order), and what h1 printed. Last,
+# localhost, which the inventory lacks, as the delegate: Ansible makes it
+# the implicit localhost, whose hostvars then hold the facts.
 . "$(dirname "$0")/lib.sh"
 
 harness_start 3
@@ -111,6 +113,16 @@ cat > "$work/pb.yml" <<'EOF'
   tasks:
     - debug:
         msg: "{{ got }}"
+- name: the implicit localhost, not in the inventory, as the delegate
+  hosts: h1
+  gather_facts: false
+  tasks:
+    - set_fact:
+        local_mark: from h1
+      delegate_to: localhost
+      delegate_facts: true
+    - debug:
+        msg: "{{ hostvars['localhost'].local_mark | default('unset') }} {{ local_mark | default('unset') }}"
 EOF
 printf '[defaults]\nhost_key_checking = True\nretry_files_enabled = False\n' > "$work/ansible.cfg"
 
@@ -130,4 +142,6 @@ expect_eq "what h1 printed, as ansible-playbook" "$(grep -A1 '^ok: \[h1\] =>' "$
   "$(grep -A1 '^ok: \[h1\] =>' "$work/p.out")"
 grep -q "\"msg\": \"$user set by h1 none unset\"" "$work/p.out" && ok "h2 got h1's delegated facts, h1 none" \
   || bad "h2 got h1's delegated facts, h1 none"
+grep -q '"msg": "from h1 unset"' "$work/p.out" && ok "the implicit localhost got h1's delegated fact" \
+  || bad "the implicit localhost got h1's delegated fact"
 finish
