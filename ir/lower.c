@@ -2136,24 +2136,34 @@ static void lw_embed_found(Lw *l, const FeNode *v, const char *sub, PcVec *found
   }
   if (fe_jinja_is_template(v->text)) {
     const char *glob = fe_template_glob(l->c, v->text);
-    for (int i = 0; l->roots && l->roots[i]; i++) {
-      const char *dir = pc_sprintf(l->c, "%s/%s", l->roots[i], sub);
-      struct stat st;
-      if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        continue;
-      char *real = realpath(dir, NULL);
-      const char *top = real ? pc_strdup(l->c, real) : dir;
-      free(real);
-      PcVec all = {0};
-      lw_walk(l, top, dir, "", &all, 0, false, false, v->loc);
-      for (int k = 0; k < all.len && !l->embed_over; k++)
-        if (fnmatch(glob, all.items[k], 0) == 0) {
-          const char *path = pc_sprintf(l->c, "%s/%s", dir, (const char *)all.items[k]);
+    /* The runtime tries ROOT/SUB/NAME, then ROOT/NAME (rt_find_file_in).
+     * The second is walked when the name starts with a constant folder
+     * (`templates/server-{{ v }}.j2`): that folder only, never a whole root. */
+    const char *slash = strchr(glob, '/');
+    const char *lead = slash && slash != glob && !strpbrk(pc_strndup(l->c, glob, (size_t)(slash - glob)), "*?[")
+                           ? pc_strndup(l->c, glob, (size_t)(slash - glob))
+                           : NULL;
+    for (int i = 0; l->roots && l->roots[i]; i++)
+      for (int pass = 0; pass < (lead ? 2 : 1); pass++) {
+        const char *dir = pc_sprintf(l->c, "%s/%s", l->roots[i], pass ? lead : sub);
+        struct stat st;
+        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+          continue;
+        char *real = realpath(dir, NULL);
+        const char *top = real ? pc_strdup(l->c, real) : dir;
+        free(real);
+        PcVec all = {0};
+        lw_walk(l, top, dir, "", &all, 0, false, false, v->loc);
+        for (int k = 0; k < all.len && !l->embed_over; k++) {
+          const char *rel = all.items[k];
+          if (fnmatch(glob, pass ? pc_sprintf(l->c, "%s/%s", lead, rel) : rel, 0) != 0)
+            continue;
+          const char *path = pc_sprintf(l->c, "%s/%s", dir, rel);
           lw_embed_path(l, path, NULL, 0, v->loc);
           if (found)
             pc_vec_push(l->c, found, (void *)path);
         }
-    }
+      }
     return;
   }
   const char *searched = "";
