@@ -626,12 +626,13 @@ void rt_delegate_end(RtHost *h) {
   h->delegate_vars = NULL;
 }
 
-/* The task's remote_user keyword (new string) or NULL, and its port keyword or 0. */
-static char *kw_user(RtHost *h) {
+/* The task's string keyword k (remote_user, connection) as a new string, or
+ * NULL when unset, empty or omitted; and its port keyword or 0. */
+static char *kw_str(RtHost *h, int k) {
   const RtTaskDef *t = h->task;
-  if (!t || !t->kw[RT_TK_REMOTE_USER])
+  if (!t || !t->kw[k])
     return NULL;
-  RtValue *v = t->kw[RT_TK_REMOTE_USER](h);
+  RtValue *v = t->kw[k](h);
   char *s = rt_kind(v) == RT_STR && v->u.str.len && !rt_is_omit(v) ? rt_xstrdup(v->u.str.s) : NULL;
   rt_decref(v);
   return s;
@@ -647,17 +648,6 @@ static int kw_port(RtHost *h) {
                                                                 : 0;
   rt_decref(v);
   return p > 0 && p < 65536 ? p : 0;
-}
-
-/* The task's connection keyword (new string) or NULL. */
-static char *kw_conn(RtHost *h) {
-  const RtTaskDef *t = h->task;
-  if (!t || !t->kw[RT_TK_CONNECTION])
-    return NULL;
-  RtValue *v = t->kw[RT_TK_CONNECTION](h);
-  char *s = rt_kind(v) == RT_STR && v->u.str.len && !rt_is_omit(v) ? rt_xstrdup(v->u.str.s) : NULL;
-  rt_decref(v);
-  return s;
 }
 
 /* A connection plugin's name as playc runs it: ssh, paramiko and smart are
@@ -677,7 +667,7 @@ static char *conn_wanted(RtHost *h) {
   char *var = host_str_var(h, "ansible_connection");
   if (var)
     return var;
-  char *kw = kw_conn(h);
+  char *kw = kw_str(h, RT_TK_CONNECTION);
   return kw ? kw : rt_xstrdup(h->conn_type ? h->conn_type : "ssh");
 }
 
@@ -730,7 +720,7 @@ void rt_conn_retarget(RtHost *h) {
   free(want);
   if (!h->conn || !h->conn_kw_ssh || !h->conn_kind || strcmp(h->conn_kind, "ssh"))
     return;
-  char *u = kw_user(h);
+  char *u = kw_str(h, RT_TK_REMOTE_USER);
   int p = kw_port(h);
   bool same = p == h->conn_kw_port && (u && h->conn_kw_user ? !strcmp(u, h->conn_kw_user) : u == h->conn_kw_user);
   free(u);
@@ -765,7 +755,7 @@ static int host_open(RtHost *h, char **err) {
     /* the remote_user and port keywords: below the variables, above -u and
      * remote_port (PlayContext: variables override keywords, which override
      * the command line and the configuration) */
-    char *kuser = kw_user(h);
+    char *kuser = kw_str(h, RT_TK_REMOTE_USER);
     int kport = kw_port(h);
     if (!h->delegate) {
       free(h->conn_kw_user);
