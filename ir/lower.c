@@ -2805,13 +2805,14 @@ static void lw_template_task(Lw *l, IrTask *t, const FeNode *args) {
     return;
   PcVec found = {0};
   lw_embed_found(l, src, "templates", &found);
-  if (fe_jinja_is_template(src->text) && !found.len) /* planned; -o says why it cannot build it */
-    lw_unsupported(l,
-                   pc_sprintf(l->c,
-                              "a template src playc cannot bound ('%s': no file under the templates/ folders "
-                              "matches its constant parts; give a folder, a prefix or an extension)",
-                              src->text),
-                   NULL, src->loc);
+  /* A templated src that matches no file (a user's own template named by a
+   * var that defaults to none, the task guarded by `when`) compiles with no
+   * file: the task fails if it runs with a src, with Ansible's message. */
+  if (fe_jinja_is_template(src->text) && !found.len)
+    pc_warn_at(l->c, src->loc,
+               "no file under the templates/ folders matches the template src '%s' (its constant parts): "
+               "the task fails if it runs",
+               src->text);
   PcVec names = {0}, fns = {0};
   for (int i = 0; i < found.len; i++) {
     const char *path = found.items[i];

@@ -205,6 +205,21 @@ RtValue *rt_file_not_found(RtHost *h, const char *sub, const char *src) {
   }
   rt_buf_printf(&b, " on the Ansible Controller.\nIf you are using a module and expect the file to exist on the "
                     "remote, see the remote_src option");
+  /* a file added after the compile is there but was not compiled in */
+  for (int i = 0; src[0] != '/' && roots && roots[i]; i++) {
+    char *root = rt_abspath(h->run, roots[i]), *a = rt_xasprintf("%s/%s", root, sub);
+    char *p[2] = {fold_path(a, src), fold_path(root, src)};
+    bool there = false;
+    for (int k = 0; k < 2 && !there; k++)
+      if (access(p[k], R_OK) == 0) {
+        rt_buf_printf(&b, "\n(%s is on the controller now but was not compiled into this program: compile it again)",
+                      p[k]);
+        there = true;
+      }
+    free(root), free(a), free(p[0]), free(p[1]);
+    if (there)
+      break;
+  }
   RtValue *r = rt_dict_new(4);
   rt_dict_set(r, "failed", rt_bool(true));
   rt_dict_set(r, "changed", rt_bool(false));
