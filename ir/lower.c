@@ -2140,9 +2140,9 @@ static void lw_embed_found(Lw *l, const FeNode *v, const char *sub, PcVec *found
      * The second is walked when the name starts with a constant folder
      * (`templates/server-{{ v }}.j2`): that folder only, never a whole root. */
     const char *slash = strchr(glob, '/');
-    const char *lead = slash && slash != glob && !strpbrk(pc_strndup(l->c, glob, (size_t)(slash - glob)), "*?[")
-                           ? pc_strndup(l->c, glob, (size_t)(slash - glob))
-                           : NULL;
+    const char *lead = slash && slash != glob ? pc_strndup(l->c, glob, (size_t)(slash - glob)) : NULL;
+    if (lead && (strpbrk(lead, "*?[") || !strcmp(lead, ".") || !strcmp(lead, "..")))
+      lead = NULL; /* `../x{{ v }}` would walk the root's parent */
     for (int i = 0; l->roots && l->roots[i]; i++)
       for (int pass = 0; pass < (lead ? 2 : 1); pass++) {
         const char *dir = pc_sprintf(l->c, "%s/%s", l->roots[i], pass ? lead : sub);
