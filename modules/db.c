@@ -82,6 +82,20 @@ void mod_db_my_literal(RtBuf *b, const char *s) {
   rt_buf_putc(b, '\'');
 }
 
+char *mod_db_mask(const char *s, const char *pw) {
+  RtBuf b = {0};
+  rt_buf_add(&b, "", 0);
+  size_t n = pw ? strlen(pw) : 0;
+  while (*s) {
+    if (n && strncmp(s, pw, n) == 0) {
+      rt_buf_puts(&b, "********");
+      s += n;
+    } else
+      rt_buf_putc(&b, *s++);
+  }
+  return rt_buf_take(&b);
+}
+
 /* export NAME='value' when arg `arg` is given and not empty. */
 static void env_arg(RtBuf *s, RtValue *args, const char *arg, const char *name) {
   char *v = mod_arg_str(args, arg);

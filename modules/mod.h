@@ -366,6 +366,9 @@ int mod_db_run(RtHost *h, int kind, RtValue *args, const char *dbarg, const char
 /* The i-th answer of such a list, or NULL (borrowed). */
 /* mod_db_run, with the client's output as printed (SHOW statements) in
  * `out`; a mysql "no such grant" error (1141) ends it without failing. */
+/* `s` with each occurrence of the secret `pw` written ******** (Ansible
+ * censors no_log values in results), malloc'd. */
+char *mod_db_mask(const char *s, const char *pw);
 int mod_db_run_text(RtHost *h, int kind, RtValue *args, const char *sql, RtBuf *out, RtValue **fail);
 RtValue *mod_db_answer(RtValue *json, size_t i);
 /* mysql's result sets as its batch mode prints them: *rows is a list of

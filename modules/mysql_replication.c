@@ -231,22 +231,6 @@ static void py_list_repr(RtBuf *b, RtValue *l) {
   rt_buf_putc(b, ']');
 }
 
-/* `s` with each occurrence of the secret `pw` written ******** (Ansible
- * censors no_log values in results), malloc'd. */
-static char *mask(const char *s, const char *pw) {
-  RtBuf b = {0};
-  rt_buf_add(&b, "", 0);
-  size_t n = pw ? strlen(pw) : 0;
-  while (*s) {
-    if (n && strncmp(s, pw, n) == 0) {
-      rt_buf_puts(&b, "********");
-      s += n;
-    } else
-      rt_buf_putc(&b, *s++);
-  }
-  return rt_buf_take(&b);
-}
-
 static RtValue *result(bool changed, const char *msg, RtValue *queries) {
   RtValue *r = rt_dict_new(4);
   rt_dict_set(r, "changed", rt_bool(changed));
@@ -339,7 +323,7 @@ RtValue *mod_mysql_replication(RtHost *h, RtValue *args) {
       mod_db_my_literal(&x, chan);
     }
     rt_buf_puts(&x, ";\n");
-    char *pw = mod_arg_str(args, "primary_password"), *shown_q = mask(b.data, pw);
+    char *pw = mod_arg_str(args, "primary_password"), *shown_q = mod_db_mask(b.data, pw);
     rt_list_push(queries, rt_str_take(shown_q, strlen(shown_q)));
     rt_buf_free(&b);
     RtValue *fail = NULL;
@@ -355,7 +339,7 @@ RtValue *mod_mysql_replication(RtHost *h, RtValue *args) {
       RtBuf m = {0};
       rt_buf_printf(&m, "%s. Query == CHANGE MASTER TO ", e);
       py_list_repr(&m, shown);
-      char *masked = mask(m.data, pw);
+      char *masked = mod_db_mask(m.data, pw);
       r = mod_fail_result("%s", masked);
       free(masked);
       rt_buf_free(&m);
