@@ -99,6 +99,22 @@ static void create_sql(RtBuf *b, const char *db, const char *enc, const char *co
   }
 }
 
+/* Runs the statements `sql`: < 0 when the host was lost; *r is the
+ * failure ("error WHAT database: ...") when the client failed. */
+static int run_changes(RtHost *h, RtValue *args, const char *sql, const char *what, RtValue **r) {
+  RtValue *j = NULL;
+  int st = mod_db_run(h, MOD_DB_MY, args, NULL, sql, &j, r);
+  rt_decref(j);
+  if (st >= 0 && *r) {
+    RtValue *m = rt_dict_get(*r, "msg");
+    char *msg = rt_xasprintf("error %s database: %s", what, m ? m->u.str.s : "");
+    rt_decref(*r);
+    *r = mod_fail_result("%s", msg);
+    free(msg);
+  }
+  return st;
+}
+
 /* The compression program a target's extension names (os.path.splitext). */
 static const char *compressor(const char *target) {
   const char *base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
@@ -403,21 +419,8 @@ RtValue *mod_mysql_db(RtHost *h, RtValue *args) {
       goto done;
     }
     rt_buf_free(&missing);
-    if (!h->check_mode && q.len) {
-      RtValue *j2 = NULL;
-      int st = mod_db_run(h, MOD_DB_MY, args, NULL, q.data, &j2, &r);
-      rt_decref(j2);
-      if (st < 0)
-        goto done;
-      if (r) {
-        RtValue *m = rt_dict_get(r, "msg");
-        char *msg = rt_xasprintf("error creating database: %s", m ? m->u.str.s : "");
-        rt_decref(r);
-        r = mod_fail_result("%s", msg);
-        free(msg);
-        goto done;
-      }
-    }
+    if (!h->check_mode && q.len && (run_changes(h, args, q.data, "creating", &r) < 0 || r))
+      goto done;
     if (!h->check_mode && (r = dump_or_import(h, args, names, all, dump, cmds)) == NULL)
       goto done;
     if (r && rt_dict_get(r, "failed"))
@@ -446,21 +449,8 @@ RtValue *mod_mysql_db(RtHost *h, RtValue *args) {
     rt_buf_free(&b);
   }
   bool changed = rt_len(cmds) > 0;
-  if (changed && !h->check_mode) {
-    RtValue *j2 = NULL;
-    int st = mod_db_run(h, MOD_DB_MY, args, NULL, q.data, &j2, &r);
-    rt_decref(j2);
-    if (st < 0)
-      goto done;
-    if (r) {
-      RtValue *m = rt_dict_get(r, "msg");
-      char *msg = rt_xasprintf("error %s database: %s", absent ? "deleting" : "creating", m ? m->u.str.s : "");
-      rt_decref(r);
-      r = mod_fail_result("%s", msg);
-      free(msg);
-      goto done;
-    }
-  }
+  if (changed && !h->check_mode && (run_changes(h, args, q.data, absent ? "deleting" : "creating", &r) < 0 || r))
+    goto done;
   r = rt_dict_new(4);
   rt_dict_set(r, "changed", rt_bool(changed));
   rt_dict_set(r, "db", rt_strz(name.data ? name.data : ""));
