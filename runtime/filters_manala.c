@@ -1,0 +1,859 @@
+/*
+ * filters_manala.c — the filter plugins of the manala.roles collection
+ * (staten, staten_ignore, json, yaml*, environment*, toml*, the
+ * *_architecture family, users_groups) and its templates_exclusive lookup,
+ * in C: the collection's roles call them by their FQCN, and a compiled
+ * playbook has no Python to run the collection's own plugins. Each does
+ * what the collection's Python does for the same values, its messages
+ * included (AnsibleFilterError text as it is; the TypeError, KeyError and
+ * IndexError the Python raises on odd input as Python words them).
+ *
+ * The Python filters pop `exclude` keys from the dict they were given; here
+ * the dict is copied first, so the caller's value never changes.
+ */
+#include "filters.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- shared helpers ---- */
+
+/* An AnsibleFilterError "<prefix> <class 'T'>" naming v's Python type. */
+static RtValue *mn_type_error(const char *prefix, const RtValue *v) {
+  return rt_error("%s <class '%s'>", prefix, rt_type_name(v));
+}
+
+static bool mn_iterable(const RtValue *v) {
+  return rt_kind(v) == RT_LIST || rt_kind(v) == RT_DICT || rt_kind(v) == RT_STR;
+}
+
+static bool mn_is(const RtValue *v, const char *s) {
+  return v && rt_kind(v) == RT_STR && strlen(s) == v->u.str.len && memcmp(v->u.str.s, s, v->u.str.len) == 0;
+}
+
+/* Python's str(v) as a malloc'd C string. */
+static char *mn_str(const RtValue *v) {
+  RtValue *s = rt_to_str(v);
+  char *c = rt_xasprintf("%s", s->u.str.s);
+  rt_decref(s);
+  return c;
+}
+
+/* Python's d[key] on a value: borrowed, or NULL with *err set to the
+ * KeyError or TypeError Python raises. */
+static RtValue *mn_getitem(RtValue *d, const char *key, RtValue **err) {
+  if (rt_kind(d) == RT_DICT) {
+    RtValue *v = rt_dict_get(d, key);
+    if (!v)
+      *err = rt_error_exc(RT_EXC_KEY, "'%s'", key);
+    return v;
+  }
+  if (rt_kind(d) == RT_STR)
+    *err = rt_type_error("string indices must be integers");
+  else if (rt_kind(d) == RT_LIST)
+    *err = rt_type_error("%s indices must be integers or slices, not str", rt_is_tuple(d) ? "tuple" : "list");
+  else
+    *err = rt_type_error("'%s' object is not subscriptable", rt_type_name(d));
+  return NULL;
+}
+
+/* {'state': 'present'} (then `first` entries when not NULL) updated with
+ * dict `upd`'s entries: Python's dict(defaults) + .update(upd), key order
+ * included. A new dict. */
+static RtValue *mn_defaults_update(RtValue *defaults, RtValue *upd) {
+  RtValue *d = rt_dict_copy(defaults);
+  for (size_t i = 0; i < rt_len(upd); i++)
+    rt_dict_put_key(d, upd->u.dict.ents[i].key, rt_incref(upd->u.dict.ents[i].val));
+  return d;
+}
+
+/* A copy of dict `params` without the keys `exclude` iterates (a list's
+ * items, a dict's keys, a string's characters): the Python's
+ * [parameters.pop(key, None) for key in exclude], or with `strict` its
+ * parameters.pop(key), a KeyError for a key not there. */
+static RtValue *mn_exclude(RtValue *params, RtValue *exclude, bool strict) {
+  if (!exclude || !rt_pytruth(exclude))
+    return rt_incref(params);
+  RtValue *keys = rt_iter_list(exclude);
+  if (rt_is_error(keys))
+    return keys;
+  RtValue *out = rt_dict_copy(params);
+  for (size_t i = 0; i < rt_len(keys); i++) {
+    RtValue *k = rt_list_at(keys, i), *enc = rt_dict_key_encode(k);
+    if (rt_is_error(enc)) {
+      rt_decref(keys), rt_decref(out);
+      return enc;
+    }
+    RtValue *rest = rt_dict_new(rt_len(out));
+    bool found = false;
+    for (size_t j = 0; j < rt_len(out); j++) {
+      RtDictEntry *e = &out->u.dict.ents[j];
+      if (!found && e->key->u.str.len == enc->u.str.len && memcmp(e->key->u.str.s, enc->u.str.s, enc->u.str.len) == 0)
+        found = true;
+      else
+        rt_dict_put_key(rest, e->key, rt_incref(e->val));
+    }
+    rt_decref(enc);
+    rt_decref(out);
+    out = rest;
+    if (!found && strict) {
+      RtValue *r = rt_to_repr(k), *err = rt_error_exc(RT_EXC_KEY, "%s", r->u.str.s);
+      rt_decref(r), rt_decref(keys), rt_decref(out);
+      return err;
+    }
+  }
+  rt_decref(keys);
+  return out;
+}
+
+/* Python's str.rstrip()/strip() of string value `s` (taken). */
+static RtValue *mn_strip(RtValue *s, bool left) {
+  if (rt_kind(s) != RT_STR)
+    return s;
+  size_t from, to;
+  rt_text_strip(s->u.str.s, s->u.str.len, NULL, 0, left, true, &from, &to);
+  RtValue *r = rt_str(s->u.str.s + from, to - from);
+  rt_decref(s);
+  return r;
+}
+
+/* `prefix` + text with `prefix` after each newline: the Python's
+ * '#' + result.replace('\n', '\n#'). Takes `s`. */
+static RtValue *mn_comment(RtValue *s, const char *prefix) {
+  RtBuf b = {0};
+  rt_buf_puts(&b, prefix);
+  for (size_t i = 0; i < s->u.str.len; i++) {
+    rt_buf_putc(&b, s->u.str.s[i]);
+    if (s->u.str.s[i] == '\n')
+      rt_buf_puts(&b, prefix);
+  }
+  rt_decref(s);
+  return rt_buf_value(&b);
+}
+
+/* ---- staten, staten_ignore (staten.py) ---- */
+
+static RtValue *mn_staten_ignore(RtValue *values) {
+  if (!mn_iterable(values))
+    return mn_type_error("Expected an iterable but was a", values);
+  RtValue *items = rt_iter_list(values), *out = rt_list_new(rt_len(items));
+  for (size_t i = 0; i < rt_len(items); i++) {
+    RtValue *v = rt_list_at(items, i);
+    if (rt_kind(v) == RT_DICT && mn_is(rt_dict_get(v, "state"), "ignore"))
+      continue;
+    rt_list_push(out, rt_incref(v));
+  }
+  rt_decref(items);
+  return out;
+}
+
+RtValue *rt_f_manala_staten_ignore(RtFArgs *a) { return mn_staten_ignore(a->base); }
+
+RtValue *rt_f_manala_staten(RtFArgs *a) {
+  if (!mn_iterable(a->base))
+    return mn_type_error("Expected an iterable but was a", a->base);
+  RtValue *want = a->p[0] && rt_pytruth(a->p[0]) ? a->p[0] : NULL;
+  if (want && !mn_is(want, "present") && !mn_is(want, "absent")) {
+    char *w = mn_str(want);
+    RtValue *e = rt_error("Expected a want of \"present\" or \"absent\" but was \"%s\"", w);
+    free(w);
+    return e;
+  }
+  RtValue *values = mn_staten_ignore(a->base), *out = rt_list_new(rt_len(values));
+  RtValue *defaults = rt_dict_new(1);
+  rt_dict_set(defaults, "state", rt_strz("present"));
+  for (size_t i = 0; i < rt_len(values); i++) {
+    RtValue *v = rt_list_at(values, i);
+    if (rt_kind(v) != RT_DICT) { /* the short syntax: 'present' implied */
+      if (!want || mn_is(want, "present"))
+        rt_list_push(out, rt_incref(v));
+      continue;
+    }
+    RtValue *item = mn_defaults_update(defaults, v), *state = rt_dict_get(item, "state");
+    if (!mn_is(state, "present") && !mn_is(state, "absent")) {
+      char *s = mn_str(state);
+      RtValue *e = rt_error("Expected a state of \"present\" or \"absent\" but was \"%s\"", s);
+      free(s);
+      rt_decref(item), rt_decref(out), rt_decref(values), rt_decref(defaults);
+      return e;
+    }
+    if (want && !rt_equal(want, state)) {
+      rt_decref(item);
+      continue;
+    }
+    rt_list_push(out, item);
+  }
+  rt_decref(values), rt_decref(defaults);
+  return out;
+}
+
+/* ---- json (json.py), yaml* (yaml.py) ---- */
+
+RtValue *rt_f_manala_json(RtFArgs *a) {
+  if (rt_kind(a->base) != RT_DICT)
+    return mn_type_error("json expects a dict but was given a", a->base);
+  RtValue *d = mn_exclude(a->base, a->p[0], false);
+  if (rt_is_error(d))
+    return d;
+  RtFArgs j = {.name = "to_nice_json", .base = d, .loc = a->loc};
+  RtValue *r = rt_f_to_nice_json(&j);
+  rt_decref(d);
+  return r;
+}
+
+/* The key, required, comment and default parameters the X_parameter filters
+ * share: the value of `key` in `params` (borrowed), or the default
+ * (borrowed); NULL with *out set to what the filter returns instead (the
+ * comment string, or its error). `what` names the filter for messages. */
+static RtValue *mn_parameter(RtFArgs *a, const char *what, RtValue **out) {
+  RtValue *params = a->base, *key = a->p[0];
+  if (rt_kind(params) != RT_DICT) {
+    char *m = rt_xasprintf("%s parameters expects a dict but was given a", what);
+    *out = mn_type_error(m, params);
+    free(m);
+    return NULL;
+  }
+  if (rt_kind(key) != RT_STR) {
+    char *m = rt_xasprintf("%s key expects a string but was given a", what);
+    *out = mn_type_error(m, key);
+    free(m);
+    return NULL;
+  }
+  RtValue *v = rt_dict_get_n(params, key->u.str.s, key->u.str.len);
+  if (v)
+    return v;
+  if (rt_arg_true(a->p[1], false)) {
+    *out = rt_error("%s requires a value for key %s", what, key->u.str.s);
+    return NULL;
+  }
+  if (a->p[2] && rt_kind(a->p[2]) == RT_STR) {
+    *out = rt_incref(a->p[2]);
+    return NULL;
+  }
+  RtValue *dflt = a->kw ? rt_dict_get(a->kw, "default") : NULL;
+  if (!dflt)
+    *out = rt_error("%s missing a default value for key %s", what, key->u.str.s);
+  return dflt;
+}
+
+/* Whether the parameter is absent from the dict and commented out. */
+static bool mn_commented(RtFArgs *a) {
+  return !rt_dict_get_n(a->base, a->p[0]->u.str.s, a->p[0]->u.str.len) && rt_arg_true(a->p[2], false);
+}
+
+RtValue *rt_f_manala_yaml_parameter(RtFArgs *a) {
+  RtValue *out = NULL, *v = mn_parameter(a, "yaml_parameter", &out);
+  if (!v)
+    return out;
+  RtValue *one = rt_dict_new(1);
+  rt_dict_put(one, a->p[0]->u.str.s, a->p[0]->u.str.len, rt_incref(v));
+  RtFArgs y = {.name = "to_nice_yaml", .base = one, .loc = a->loc};
+  RtValue *r = rt_f_to_nice_yaml(&y);
+  rt_decref(one);
+  if (rt_is_error(r))
+    return r;
+  r = mn_strip(r, false);
+  return mn_commented(a) ? mn_comment(r, "#") : r;
+}
+
+/* yaml and environment: the parameter of each key (in sorted order) that
+ * is not empty, joined by newlines. `what` names the filter. */
+static RtValue *mn_join_parameters(RtFArgs *a, const char *what, RtFilterFn parameter) {
+  if (rt_kind(a->base) != RT_DICT) {
+    char *m = rt_xasprintf("%s expects a dict but was given a", what);
+    RtValue *e = mn_type_error(m, a->base);
+    free(m);
+    return e;
+  }
+  RtValue *d = mn_exclude(a->base, a->p[0], false);
+  if (rt_is_error(d))
+    return d;
+  const RtDictEntry **ents = rt_xcalloc(rt_len(d) + 1, sizeof *ents);
+  RtValue *err = rt_dict_sort_entries(d, ents);
+  RtBuf b = {0};
+  for (size_t i = 0; !err && i < rt_len(d); i++) {
+    RtValue *key = rt_dict_key_value(ents[i]->key);
+    RtFArgs p = {.name = a->name, .base = d, .p = {key}, .loc = a->loc};
+    RtValue *r = parameter(&p);
+    rt_decref(key);
+    if (rt_is_error(r)) {
+      err = r;
+      break;
+    }
+    if (r->u.str.len) {
+      if (b.len)
+        rt_buf_putc(&b, '\n');
+      rt_buf_add(&b, r->u.str.s, r->u.str.len);
+    }
+    rt_decref(r);
+  }
+  free(ents);
+  rt_decref(d);
+  if (err) {
+    rt_buf_free(&b);
+    return err;
+  }
+  return rt_buf_value(&b);
+}
+
+RtValue *rt_f_manala_yaml(RtFArgs *a) { return mn_join_parameters(a, "yaml", rt_f_manala_yaml_parameter); }
+
+/* yaml_flatten's recursion: the entries of `params` put in `out` under
+ * their keys joined to `parent` (when it is not empty) by `sep`. NULL, or
+ * the error. */
+static RtValue *mn_flatten(RtValue *params, RtValue *parent, RtValue *sep, RtValue *out) {
+  for (size_t i = 0; i < rt_len(params); i++) {
+    RtValue *k = rt_dict_key_value(params->u.dict.ents[i].key), *v = params->u.dict.ents[i].val;
+    if (parent && rt_pytruth(parent)) {
+      if (rt_kind(parent) != RT_STR || rt_kind(sep) != RT_STR || rt_kind(k) != RT_STR) {
+        const RtValue *bad = rt_kind(parent) != RT_STR ? parent : rt_kind(sep) != RT_STR ? sep : k;
+        RtValue *e = rt_type_error("can only concatenate str (not \"%s\") to str", rt_type_name(bad));
+        rt_decref(k);
+        return e;
+      }
+      RtBuf b = {0};
+      rt_buf_add(&b, parent->u.str.s, parent->u.str.len);
+      rt_buf_add(&b, sep->u.str.s, sep->u.str.len);
+      rt_buf_add(&b, k->u.str.s, k->u.str.len);
+      rt_decref(k);
+      k = rt_buf_value(&b);
+    }
+    RtValue *e = NULL;
+    if (rt_kind(v) == RT_DICT) {
+      e = mn_flatten(v, k, sep, out);
+    } else {
+      RtValue *r = rt_dict_put_value(rt_incref(out), k, rt_incref(v));
+      if (rt_is_error(r))
+        e = r;
+      else
+        rt_decref(r);
+    }
+    rt_decref(k);
+    if (e)
+      return e;
+  }
+  return NULL;
+}
+
+RtValue *rt_f_manala_yaml_flatten(RtFArgs *a) {
+  if (rt_kind(a->base) != RT_DICT)
+    return mn_type_error("yaml_flatten expects a dict but was given a", a->base);
+  RtValue *dot = rt_strz("."), *out = rt_dict_new(rt_len(a->base));
+  RtValue *e = mn_flatten(a->base, a->p[0], a->p[1] ? a->p[1] : dot, out);
+  rt_decref(dot);
+  if (e) {
+    rt_decref(out);
+    return e;
+  }
+  return out;
+}
+
+/* ---- environment, environment_parameter (environment.py) ---- */
+
+RtValue *rt_f_manala_environment_parameter(RtFArgs *a) {
+  RtValue *out = NULL, *v = mn_parameter(a, "environment_parameter", &out);
+  if (!v)
+    return out;
+  RtValue *r;
+  const char *key = a->p[0]->u.str.s;
+  if (rt_kind(v) == RT_NONE) {
+    r = rt_strz("");
+  } else if (rt_kind(v) == RT_STR) {
+    RtBuf b = {0};
+    rt_buf_printf(&b, "%s=\"", key);
+    rt_buf_add(&b, v->u.str.s, v->u.str.len);
+    rt_buf_putc(&b, '"');
+    r = rt_buf_value(&b);
+  } else if (rt_kind(v) == RT_INT || rt_kind(v) == RT_FLOAT || rt_kind(v) == RT_BOOL) {
+    RtBuf b = {0};
+    rt_buf_printf(&b, "%s=", key);
+    rt_render_str(&b, v);
+    r = rt_buf_value(&b);
+  } else {
+    return mn_type_error("environment_parameter value of an unknown type", v);
+  }
+  return mn_commented(a) ? mn_comment(r, "#") : r;
+}
+
+RtValue *rt_f_manala_environment(RtFArgs *a) {
+  return mn_join_parameters(a, "environment", rt_f_manala_environment_parameter);
+}
+
+/* ---- toml, toml_section, toml_parameter (toml.py's encode_toml) ---- */
+
+enum { TOML_NO_TABLE, TOML_TABLE, TOML_TABLE_ARRAY };
+
+static RtValue *toml_encode(RtBuf *b, RtValue *data, bool first, const char *tn, size_t tnlen, int type);
+
+static void toml_header(RtBuf *b, bool first, const char *tn, size_t tnlen, int type) {
+  if (!first)
+    rt_buf_putc(b, '\n');
+  rt_buf_puts(b, type == TOML_TABLE ? "[" : "[[");
+  rt_buf_add(b, tn, tnlen);
+  rt_buf_puts(b, type == TOML_TABLE ? "]\n" : "]]\n");
+}
+
+/* A value written as `key = value`: not a table, nor an array of tables
+ * (a list whose first item is a dict). */
+static bool toml_elementary(const RtValue *v) {
+  if (rt_kind(v) == RT_DICT)
+    return false;
+  return rt_kind(v) != RT_LIST || rt_len(v) == 0 || rt_kind(rt_list_at(v, 0)) != RT_DICT;
+}
+
+/* Whether no item of list `l`, nor of the lists in it, is a dict. */
+static bool toml_all_elementary(const RtValue *l) {
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *v = rt_list_at(l, i);
+    if (rt_kind(v) == RT_DICT || (rt_kind(v) == RT_LIST && !toml_all_elementary(v)))
+      return false;
+  }
+  return true;
+}
+
+/* A quoted string: backslashes and double quotes escaped. */
+static void toml_quote(RtBuf *b, const char *s, size_t len) {
+  rt_buf_putc(b, '"');
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '\\' || s[i] == '"')
+      rt_buf_putc(b, '\\');
+    rt_buf_putc(b, s[i]);
+  }
+  rt_buf_putc(b, '"');
+}
+
+/* The table name of key `k` below table `tn`: tn.k, k quoted when it holds
+ * a dot. NULL with *err for a key that is not a string. */
+static char *toml_subtable(const char *tn, size_t tnlen, RtValue *k, size_t *len, RtValue **err) {
+  if (rt_kind(k) != RT_STR) {
+    *err = rt_type_error("argument of type '%s' is not iterable", rt_type_name(k));
+    return NULL;
+  }
+  RtBuf b = {0};
+  if (tnlen) {
+    rt_buf_add(&b, tn, tnlen);
+    rt_buf_putc(&b, '.');
+  }
+  if (memchr(k->u.str.s, '.', k->u.str.len))
+    toml_quote(&b, k->u.str.s, k->u.str.len);
+  else
+    rt_buf_add(&b, k->u.str.s, k->u.str.len);
+  *len = b.len;
+  if (!b.data)
+    rt_buf_add(&b, "", 0);
+  return rt_buf_take(&b);
+}
+
+static RtValue *toml_encode_dict(RtBuf *b, RtValue *data, bool first, const char *table, size_t tablelen,
+                                 int type) {
+  size_t n = rt_len(data);
+  const RtDictEntry **ents = rt_xcalloc(n + 1, sizeof *ents);
+  RtValue *err = rt_dict_sort_entries(data, ents);
+  const char *tn = table;
+  size_t tnlen = tablelen;
+  for (size_t i = 0; !err && i < n; i++) { /* keys of elementary values first */
+    if (!toml_elementary(ents[i]->val))
+      continue;
+    if (tnlen)
+      toml_header(b, first, tn, tnlen, type);
+    RtValue *k = rt_dict_key_value(ents[i]->key);
+    rt_render_str(b, k);
+    rt_decref(k);
+    rt_buf_puts(b, " = ");
+    err = toml_encode(b, ents[i]->val, first, NULL, 0, TOML_NO_TABLE);
+    rt_buf_putc(b, '\n');
+    first = false;
+    tnlen = 0;
+  }
+  if (!err && !n && type != TOML_NO_TABLE)
+    toml_header(b, first, tn, tnlen, type);
+  for (size_t i = 0; !err && i < n; i++) { /* then tables and arrays of tables */
+    RtValue *v = ents[i]->val;
+    if (toml_elementary(v))
+      continue;
+    RtValue *k = rt_dict_key_value(ents[i]->key);
+    size_t sublen = 0;
+    char *sub = toml_subtable(table, tablelen, k, &sublen, &err);
+    rt_decref(k);
+    if (!sub)
+      break;
+    if (rt_kind(v) == RT_DICT) {
+      err = toml_encode(b, v, first, sub, sublen, TOML_TABLE);
+      first = false;
+    }
+    for (size_t j = 0; rt_kind(v) == RT_LIST && !err && j < rt_len(v); j++) {
+      err = toml_encode(b, rt_list_at(v, j), first, sub, sublen, TOML_TABLE_ARRAY);
+      first = false;
+    }
+    free(sub);
+  }
+  free(ents);
+  return err;
+}
+
+/* encode_toml(data, first, table_name, table_type) appended to `b`: NULL,
+ * or the error (keys that do not sort, a key that is not a string). */
+static RtValue *toml_encode(RtBuf *b, RtValue *data, bool first, const char *tn, size_t tnlen, int type) {
+  if (rt_too_deep(data))
+    return rt_too_deep_error();
+  switch (rt_kind(data)) {
+  case RT_DICT: return toml_encode_dict(b, data, first, tn, tnlen, type);
+  case RT_LIST:
+    if (!toml_all_elementary(data))
+      return NULL;
+    rt_buf_putc(b, '[');
+    for (size_t i = 0; i < rt_len(data); i++) {
+      if (i)
+        rt_buf_puts(b, ", ");
+      RtValue *e = toml_encode(b, rt_list_at(data, i), first, NULL, 0, TOML_NO_TABLE);
+      if (e)
+        return e;
+    }
+    rt_buf_putc(b, ']');
+    return NULL;
+  case RT_INT: case RT_FLOAT: case RT_BOOL: {
+    RtBuf s = {0};
+    rt_render_str(&s, data);
+    rt_text_lower(b, s.data, s.len);
+    rt_buf_free(&s);
+    return NULL;
+  }
+  case RT_STR: toml_quote(b, data->u.str.s, data->u.str.len); return NULL;
+  default: return NULL; /* None: nothing */
+  }
+}
+
+/* encode_toml(d) of dict `d`: a string, or the error. */
+static RtValue *toml_text(RtValue *d) {
+  RtBuf b = {0};
+  RtValue *err = toml_encode(&b, d, true, NULL, 0, TOML_NO_TABLE);
+  if (err) {
+    rt_buf_free(&b);
+    return err;
+  }
+  return rt_buf_value(&b);
+}
+
+RtValue *rt_f_manala_toml(RtFArgs *a) {
+  if (rt_kind(a->base) != RT_DICT)
+    return mn_type_error("toml expects a dict but was given a", a->base);
+  RtValue *d = mn_exclude(a->base, a->p[0], true);
+  if (rt_is_error(d))
+    return d;
+  RtValue *r = toml_text(d);
+  rt_decref(d);
+  return mn_strip(r, false);
+}
+
+RtValue *rt_f_manala_toml_parameter(RtFArgs *a) {
+  RtValue *out = NULL, *v = mn_parameter(a, "toml_parameter", &out);
+  if (!v)
+    return out;
+  RtValue *one = rt_dict_new(1);
+  rt_dict_put(one, a->p[0]->u.str.s, a->p[0]->u.str.len, rt_incref(v));
+  RtValue *r = toml_text(one);
+  rt_decref(one);
+  if (rt_is_error(r))
+    return r;
+  r = mn_strip(r, true);
+  return mn_commented(a) ? mn_comment(r, "# ") : r;
+}
+
+RtValue *rt_f_manala_toml_section(RtFArgs *a) {
+  if (rt_kind(a->base) != RT_DICT)
+    return mn_type_error("toml_section expects a dict but was given a", a->base);
+  RtValue *d = mn_exclude(a->base, a->p[0], true);
+  if (rt_is_error(d))
+    return d;
+  const RtDictEntry **ents = rt_xcalloc(rt_len(d) + 1, sizeof *ents);
+  RtValue *err = rt_dict_sort_entries(d, ents);
+  RtBuf b = {0};
+  for (size_t i = 0; !err && i < rt_len(d); i++) {
+    RtValue *key = rt_dict_key_value(ents[i]->key);
+    RtFArgs p = {.name = a->name, .base = d, .p = {key}, .loc = a->loc};
+    RtValue *r = rt_f_manala_toml_parameter(&p);
+    rt_decref(key);
+    if (rt_is_error(r)) {
+      err = r;
+      break;
+    }
+    rt_buf_puts(&b, "\n  ");
+    rt_buf_add(&b, r->u.str.s, r->u.str.len);
+    rt_decref(r);
+  }
+  free(ents);
+  rt_decref(d);
+  if (err) {
+    rt_buf_free(&b);
+    return err;
+  }
+  return rt_buf_value(&b);
+}
+
+/* ---- the *_architecture filters (apt_architecture.py ...) ---- */
+
+/* The Debian name of machine architecture `arch` in the map of the
+ * collection's filter (`armhf`: whether it knows armv7l). */
+static RtValue *mn_architecture(const RtValue *arch, bool armhf) {
+  if (rt_kind(arch) == RT_LIST || rt_kind(arch) == RT_DICT)
+    return rt_type_error("unhashable type: '%s'", rt_type_name(arch));
+  if (mn_is(arch, "x86_64"))
+    return rt_strz("amd64");
+  if (mn_is(arch, "aarch64"))
+    return rt_strz("arm64");
+  if (armhf && mn_is(arch, "armv7l"))
+    return rt_strz("armhf");
+  char *s = mn_str(arch);
+  RtValue *e = rt_error("unsupported \"%s\" architecture", s);
+  free(s);
+  return e;
+}
+
+RtValue *rt_f_manala_apt_architecture(RtFArgs *a) { return mn_architecture(a->base, true); }
+RtValue *rt_f_manala_architecture(RtFArgs *a) { return mn_architecture(a->base, false); }
+
+/* ---- users_groups (users_groups.py) ---- */
+
+/* Each user dict given the `stdout` of the first registered result (of a
+ * loop over the users) whose item names the same user, skipped ones
+ * aside. */
+RtValue *rt_f_manala_users_groups(RtFArgs *a) {
+  if (!mn_iterable(a->base))
+    return mn_type_error("Expected an iterable but was a", a->base);
+  RtValue *groups = a->p[0] && rt_pytruth(a->p[0]) ? a->p[0] : NULL;
+  if (groups && !mn_iterable(groups))
+    return mn_type_error("Expected a groups iterable but was a", groups);
+  RtValue *users = rt_iter_list(a->base), *gl = groups ? rt_iter_list(groups) : rt_list_new(0);
+  RtValue *out = rt_list_new(rt_len(users)), *err = NULL;
+  for (size_t i = 0; !err && i < rt_len(users); i++) {
+    RtValue *user = rt_list_at(users, i), *group_name = NULL;
+    for (size_t j = 0; !err && j < rt_len(gl); j++) {
+      RtValue *g = rt_list_at(gl, j), *skipped = NULL;
+      if (rt_kind(g) == RT_STR || rt_kind(g) == RT_LIST || rt_kind(g) == RT_DICT) {
+        RtValue *key = rt_strz("skipped"), *in = rt_contains(g, key);
+        rt_decref(key);
+        if (rt_is_error(in)) {
+          err = in;
+          break;
+        }
+        bool has = rt_as_bool(in);
+        rt_decref(in);
+        if (has && !(skipped = mn_getitem(g, "skipped", &err)))
+          break;
+      } else {
+        err = rt_type_error("argument of type '%s' is not iterable", rt_type_name(g));
+        break;
+      }
+      if (skipped && rt_pytruth(skipped))
+        continue;
+      RtValue *item = mn_getitem(g, "item", &err), *gu = item ? mn_getitem(item, "user", &err) : NULL;
+      RtValue *uu = gu ? mn_getitem(user, "user", &err) : NULL;
+      if (!uu)
+        break;
+      if (rt_equal(gu, uu)) {
+        group_name = mn_getitem(g, "stdout", &err);
+        break;
+      }
+    }
+    if (err)
+      break;
+    if (group_name) {
+      if (rt_kind(user) != RT_DICT) {
+        err = rt_type_error("'%s' object does not support item assignment", rt_type_name(user));
+        break;
+      }
+      RtValue *u = rt_dict_copy(user);
+      rt_dict_set(u, "group", rt_incref(group_name));
+      rt_list_push(out, u);
+    } else {
+      rt_list_push(out, rt_incref(user));
+    }
+  }
+  rt_decref(users), rt_decref(gl);
+  if (err) {
+    rt_decref(out);
+    return err;
+  }
+  return out;
+}
+
+/* ---- the templates_exclusive lookup (lookup/templates_exclusive.py) ---- */
+
+/* LookupBase._flatten: the items of `v`, those that are lists spliced in
+ * (one level). A new list, or the TypeError of a value not iterable. */
+static RtValue *mn_flatten1(RtValue *v) {
+  RtValue *items = rt_iter_list(v);
+  if (rt_is_error(items))
+    return items;
+  RtValue *out = rt_list_new(rt_len(items));
+  for (size_t i = 0; i < rt_len(items); i++) {
+    RtValue *it = rt_list_at(items, i);
+    for (size_t j = 0; rt_kind(it) == RT_LIST && j < rt_len(it); j++)
+      rt_list_push(out, rt_incref(rt_list_at(it, j)));
+    if (rt_kind(it) != RT_LIST)
+      rt_list_push(out, rt_incref(it));
+  }
+  rt_decref(items);
+  return out;
+}
+
+/* The last `c` of the `len` bytes at `s`, or NULL. */
+static const char *mn_last(const char *s, size_t len, char c) {
+  while (len--)
+    if (s[len] == c)
+      return s + len;
+  return NULL;
+}
+
+/* os.path.splitext(os.path.basename(p))[0]: the file name without its
+ * last extension (a name of leading dots then no other dot keeps it). */
+static RtValue *mn_stem(const RtValue *p) {
+  if (rt_kind(p) != RT_STR)
+    return rt_type_error("expected str, bytes or os.PathLike object, not %s", rt_type_name(p));
+  const char *s = p->u.str.s, *slash = mn_last(s, p->u.str.len, '/');
+  const char *base = slash ? slash + 1 : s;
+  size_t len = p->u.str.len - (size_t)(base - s);
+  const char *dot = mn_last(base, len, '.');
+  for (const char *c = base; dot && c < dot; c++)
+    if (*c != '.') {
+      len = (size_t)(dot - base);
+      break;
+    }
+  return rt_str(base, len);
+}
+
+/* os.path.join(dir, file) of two strings. */
+static RtValue *mn_path_join(const RtValue *dir, const RtValue *file) {
+  const RtValue *bad = rt_kind(dir) != RT_STR ? dir : rt_kind(file) != RT_STR ? file : NULL;
+  if (bad)
+    return rt_type_error("join() argument must be str, bytes, or os.PathLike object, not '%s'", rt_type_name(bad));
+  if ((file->u.str.len && file->u.str.s[0] == '/') || !dir->u.str.len)
+    return rt_incref((RtValue *)file);
+  RtBuf b = {0};
+  rt_buf_add(&b, dir->u.str.s, dir->u.str.len);
+  if (dir->u.str.s[dir->u.str.len - 1] != '/')
+    rt_buf_putc(&b, '/');
+  rt_buf_add(&b, file->u.str.s, file->u.str.len);
+  return rt_buf_value(&b);
+}
+
+/* One item of the templates term as the plugin curates it: a new dict, NULL
+ * for a state of ignore, or the error. */
+static RtValue *mn_template_item(RtValue *t, RtValue *defaults, RtValue *dir) {
+  if (rt_kind(t) != RT_DICT)
+    return mn_type_error("Expected a dict but was a", t);
+  RtValue *item = mn_defaults_update(defaults, t);
+  if (!rt_dict_get(t, "file")) {
+    RtValue *tpl = rt_dict_get(t, "template");
+    if (!tpl) {
+      rt_decref(item);
+      return rt_error("Missing \"file\" key");
+    }
+    RtValue *stem = mn_stem(tpl);
+    if (rt_is_error(stem)) {
+      rt_decref(item);
+      return stem;
+    }
+    rt_dict_set(item, "file", stem);
+  }
+  RtValue *state = rt_dict_get(item, "state");
+  if (!mn_is(state, "present") && !mn_is(state, "absent") && !mn_is(state, "ignore")) {
+    char *s = mn_str(state);
+    RtValue *e = rt_error("Expected a state of \"present\", \"absent\" or \"ignore\" but was \"%s\"", s);
+    free(s);
+    rt_decref(item);
+    return e;
+  }
+  if (mn_is(state, "ignore")) {
+    rt_decref(item);
+    return NULL;
+  }
+  RtValue *path = mn_path_join(dir, rt_dict_get(item, "file"));
+  if (rt_is_error(path)) {
+    rt_decref(item);
+    return path;
+  }
+  rt_dict_set(item, "file", path);
+  return item;
+}
+
+/* query('manala.roles.templates_exclusive', templates, exclusives, dir,
+ * template, wantstate=...): the files found in the folder (exclusives,
+ * each a dict with its path) marked absent, then each template item with
+ * state and template defaulted, its file named after its template when it
+ * has none and made a path in dir, replacing an earlier item of the same
+ * file; items of state ignore left out; wantstate keeps those of that
+ * state. */
+RtValue *rt_lk_manala_templates_exclusive(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h;
+  RtValue *want = kwargs ? rt_dict_get(kwargs, "wantstate") : NULL;
+  if (want && !rt_pytruth(want))
+    want = NULL;
+  if (want && !mn_is(want, "present") && !mn_is(want, "absent")) {
+    char *w = mn_str(want);
+    RtValue *e = rt_error("Expected a wanstate of \"present\" or \"absent\" but was \"%s\"", w);
+    free(w);
+    return e;
+  }
+  if (rt_kind(terms) != RT_LIST || rt_len(terms) < 4)
+    return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
+  RtValue *templates = mn_flatten1(rt_list_at(terms, 0));
+  if (rt_is_error(templates))
+    return rt_lookup_raise("TypeError", templates);
+  RtValue *exclusives = mn_flatten1(rt_list_at(terms, 1));
+  if (rt_is_error(exclusives)) {
+    rt_decref(templates);
+    return rt_lookup_raise("TypeError", exclusives);
+  }
+  RtValue *dir = rt_list_at(terms, 2), *defaults = rt_dict_new(2), *results = rt_list_new(0), *err = NULL;
+  rt_dict_set(defaults, "state", rt_strz("present"));
+  rt_dict_set(defaults, "template", rt_incref(rt_list_at(terms, 3)));
+  for (size_t i = 0; !err && i < rt_len(exclusives); i++) {
+    RtValue *path = mn_getitem(rt_list_at(exclusives, i), "path", &err);
+    if (!path) {
+      rt_lookup_raise(err->u.err.exc == RT_EXC_KEY ? "KeyError" : "TypeError", err);
+      break;
+    }
+    RtValue *item = rt_dict_copy(defaults);
+    rt_dict_set(item, "file", rt_incref(path));
+    rt_dict_set(item, "state", rt_strz("absent"));
+    rt_list_push(results, item);
+  }
+  for (size_t i = 0; !err && i < rt_len(templates); i++) {
+    RtValue *item = mn_template_item(rt_list_at(templates, i), defaults, dir);
+    if (!item)
+      continue;
+    if (rt_is_error(item)) {
+      err = item->u.err.exc == RT_EXC_TYPE ? rt_lookup_raise("TypeError", item) : item;
+      break;
+    }
+    RtValue *file = rt_dict_get(item, "file");
+    size_t j = 0;
+    while (j < rt_len(results) && !rt_equal(rt_dict_get(rt_list_at(results, j), "file"), file))
+      j++;
+    if (j < rt_len(results)) { /* the item of that file replaced */
+      RtValue *merged = rt_list_new(rt_len(results));
+      for (size_t k = 0; k < rt_len(results); k++)
+        rt_list_push(merged, k == j ? item : rt_incref(rt_list_at(results, k)));
+      rt_decref(results);
+      results = merged;
+    } else {
+      rt_list_push(results, item);
+    }
+  }
+  rt_decref(templates), rt_decref(exclusives), rt_decref(defaults);
+  if (err) {
+    rt_decref(results);
+    return err;
+  }
+  if (!want)
+    return results;
+  RtValue *kept = rt_list_new(rt_len(results));
+  for (size_t i = 0; i < rt_len(results); i++) {
+    RtValue *s = rt_dict_get(rt_list_at(results, i), "state");
+    if (s && rt_equal(s, want))
+      rt_list_push(kept, rt_incref(rt_list_at(results, i)));
+  }
+  rt_decref(results);
+  return kept;
+}
