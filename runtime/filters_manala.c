@@ -106,12 +106,12 @@ static RtValue *mn_exclude(RtValue *params, RtValue *exclude, bool strict) {
   return out;
 }
 
-/* Python's str.rstrip()/strip() of string value `s` (taken). */
-static RtValue *mn_strip(RtValue *s, bool left) {
+/* Python's str.lstrip(), rstrip() or strip() of string value `s` (taken). */
+static RtValue *mn_strip(RtValue *s, bool left, bool right) {
   if (rt_kind(s) != RT_STR)
     return s;
   size_t from, to;
-  rt_text_strip(s->u.str.s, s->u.str.len, NULL, 0, left, true, &from, &to);
+  rt_text_strip(s->u.str.s, s->u.str.len, NULL, 0, left, right, &from, &to);
   RtValue *r = rt_str(s->u.str.s + from, to - from);
   rt_decref(s);
   return r;
@@ -252,13 +252,15 @@ RtValue *rt_f_manala_yaml_parameter(RtFArgs *a) {
   rt_decref(one);
   if (rt_is_error(r))
     return r;
-  r = mn_strip(r, false);
+  r = mn_strip(r, false, true);
   return mn_commented(a) ? mn_comment(r, "#") : r;
 }
 
-/* yaml and environment: the parameter of each key (in sorted order) that
- * is not empty, joined by newlines. `what` names the filter. */
-static RtValue *mn_join_parameters(RtFArgs *a, const char *what, RtFilterFn parameter) {
+/* The parameter of each key of dict `a->base` (`exclude`d keys aside) in
+ * sorted order, those not empty each after `sep`: the loop of the yaml,
+ * environment and X_config filters (and X_config_section). `what` names
+ * the filter for its error. */
+static RtValue *mn_join_parameters(RtFArgs *a, const char *what, RtFilterFn parameter, const char *sep) {
   if (rt_kind(a->base) != RT_DICT) {
     char *m = rt_xasprintf("%s expects a dict but was given a", what);
     RtValue *e = mn_type_error(m, a->base);
@@ -281,8 +283,7 @@ static RtValue *mn_join_parameters(RtFArgs *a, const char *what, RtFilterFn para
       break;
     }
     if (r->u.str.len) {
-      if (b.len)
-        rt_buf_putc(&b, '\n');
+      rt_buf_puts(&b, sep);
       rt_buf_add(&b, r->u.str.s, r->u.str.len);
     }
     rt_decref(r);
@@ -296,7 +297,9 @@ static RtValue *mn_join_parameters(RtFArgs *a, const char *what, RtFilterFn para
   return rt_buf_value(&b);
 }
 
-RtValue *rt_f_manala_yaml(RtFArgs *a) { return mn_join_parameters(a, "yaml", rt_f_manala_yaml_parameter); }
+RtValue *rt_f_manala_yaml(RtFArgs *a) {
+  return mn_strip(mn_join_parameters(a, "yaml", rt_f_manala_yaml_parameter, "\n"), true, false);
+}
 
 /* yaml_flatten's recursion: the entries of `params` put in `out` under
  * their keys joined to `parent` (when it is not empty) by `sep`. NULL, or
@@ -376,7 +379,7 @@ RtValue *rt_f_manala_environment_parameter(RtFArgs *a) {
 }
 
 RtValue *rt_f_manala_environment(RtFArgs *a) {
-  return mn_join_parameters(a, "environment", rt_f_manala_environment_parameter);
+  return mn_strip(mn_join_parameters(a, "environment", rt_f_manala_environment_parameter, "\n"), true, false);
 }
 
 /* ---- toml, toml_section, toml_parameter (toml.py's encode_toml) ---- */
@@ -542,7 +545,7 @@ RtValue *rt_f_manala_toml(RtFArgs *a) {
     return d;
   RtValue *r = toml_text(d);
   rt_decref(d);
-  return mn_strip(r, false);
+  return mn_strip(r, false, true);
 }
 
 RtValue *rt_f_manala_toml_parameter(RtFArgs *a) {
@@ -555,7 +558,7 @@ RtValue *rt_f_manala_toml_parameter(RtFArgs *a) {
   rt_decref(one);
   if (rt_is_error(r))
     return r;
-  r = mn_strip(r, true);
+  r = mn_strip(r, true, true);
   return mn_commented(a) ? mn_comment(r, "# ") : r;
 }
 
@@ -857,3 +860,366 @@ RtValue *rt_lk_manala_templates_exclusive(RtHost *h, RtValue *terms, RtValue *kw
   rt_decref(results);
   return kept;
 }
+
+/* ---- the X_config filters (git, logrotate, nginx, proftpd, redis, rsyslog,
+ * supervisor, vim, zsh, backup_manager: *_config.py) ----
+ * One shape: X_config(params, exclude) joins the X_config_parameter of each
+ * key; the sectioned ones (git, logrotate, supervisor) make each key a
+ * section whose value X_config_section joins. What differs is how a value
+ * is written, and how a commented parameter is marked. */
+
+typedef struct MnConfig MnConfig;
+struct MnConfig {
+  const char *name; /* "git_config": messages */
+  /* The text of `key` (a string) set to `v`, or the error ("" is left out). */
+  RtValue *(*value)(const MnConfig *c, const RtValue *key, RtValue *v);
+  const char *comment; /* marks a commented parameter */
+  bool comment_lines;  /* ... after each newline too */
+  const char *indent;  /* before each parameter of a section */
+  int sections;        /* 0 none; 1 "[S]PARAMETERS\n\n"; 2 "S {PARAMETERS\n}\n" */
+};
+
+static RtValue *mn_unknown_type(const MnConfig *c, const RtValue *v) {
+  char *m = rt_xasprintf("%s_parameter value of an unknown type", c->name);
+  RtValue *e = mn_type_error(m, v);
+  free(m);
+  return e;
+}
+
+static bool mn_number(const RtValue *v) {
+  return rt_kind(v) == RT_INT || rt_kind(v) == RT_FLOAT || rt_kind(v) == RT_BOOL;
+}
+
+/* `pre` + KEY + `mid` + str(v) (when not NULL) + `end`. */
+static RtValue *mn_pline(const char *pre, const RtValue *key, const char *mid, const RtValue *v, const char *end) {
+  RtBuf b = {0};
+  rt_buf_puts(&b, pre);
+  rt_buf_add(&b, key->u.str.s, key->u.str.len);
+  rt_buf_puts(&b, mid);
+  if (v)
+    rt_render_str(&b, v);
+  rt_buf_puts(&b, end);
+  return rt_buf_value(&b);
+}
+
+static RtValue *mn_line(const RtValue *key, const char *mid, const RtValue *v, const char *end) {
+  return mn_pline("", key, mid, v, end);
+}
+
+/* Ansible's flatten filter of list `v` (all levels, None and 'None'/'null' left out). */
+static RtValue *mn_flattened(RtValue *v) {
+  RtFArgs f = {.name = "flatten", .base = v};
+  return rt_f_flatten(&f);
+}
+
+/* Python's sep.join(list): every item a string, else its TypeError. */
+static RtValue *mn_join(const RtValue *l, const char *sep) {
+  RtBuf b = {0};
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *v = rt_list_at(l, i);
+    if (rt_kind(v) != RT_STR) {
+      rt_buf_free(&b);
+      return rt_type_error("sequence item %zu: expected str instance, %s found", i, rt_type_name(v));
+    }
+    if (i)
+      rt_buf_puts(&b, sep);
+    rt_buf_add(&b, v->u.str.s, v->u.str.len);
+  }
+  return rt_buf_value(&b);
+}
+
+/* nginx and redis: a list is one line per item (flattened), each written
+ * as the value alone would be. */
+static RtValue *mn_lines(const MnConfig *c, const RtValue *key, RtValue *v) {
+  RtValue *l = mn_flattened(v);
+  if (rt_is_error(l))
+    return l;
+  RtBuf b = {0};
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *one = c->value(c, key, rt_list_at(l, i));
+    if (rt_is_error(one)) {
+      rt_buf_free(&b), rt_decref(l);
+      return one;
+    }
+    if (i)
+      rt_buf_putc(&b, '\n');
+    rt_buf_add(&b, one->u.str.s, one->u.str.len);
+    rt_decref(one);
+  }
+  rt_decref(l);
+  return rt_buf_value(&b);
+}
+
+static RtValue *mn_git_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_NONE)
+    return rt_strz("");
+  if (rt_kind(v) == RT_BOOL)
+    return mn_line(key, rt_as_bool(v) ? " = true" : " = false", NULL, "");
+  if (rt_kind(v) == RT_STR || mn_number(v))
+    return mn_line(key, " = ", v, "");
+  return mn_unknown_type(c, v);
+}
+
+static RtValue *mn_logrotate_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_BOOL)
+    return rt_as_bool(v) ? mn_line(key, "", NULL, "") : rt_strz("");
+  if (rt_kind(v) == RT_STR || mn_number(v))
+    return mn_line(key, " ", v, "");
+  return mn_unknown_type(c, v);
+}
+
+static RtValue *mn_nginx_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_BOOL)
+    return mn_line(key, rt_as_bool(v) ? " on;" : " off;", NULL, "");
+  if (rt_kind(v) == RT_LIST)
+    return mn_lines(c, key, v);
+  if (rt_kind(v) == RT_STR || mn_number(v))
+    return mn_line(key, " ", v, ";");
+  return mn_unknown_type(c, v);
+}
+
+static RtValue *mn_proftpd_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_NONE)
+    return rt_strz("");
+  if (rt_kind(v) == RT_BOOL)
+    return mn_line(key, rt_as_bool(v) ? " on" : " off", NULL, "");
+  if (rt_kind(v) == RT_STR || mn_number(v))
+    return mn_line(key, " ", v, "");
+  return mn_unknown_type(c, v);
+}
+
+static RtValue *mn_redis_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_BOOL)
+    return mn_line(key, rt_as_bool(v) ? " yes" : " no", NULL, "");
+  if (rt_kind(v) == RT_LIST)
+    return mn_lines(c, key, v);
+  if (rt_kind(v) == RT_STR || mn_number(v))
+    return mn_line(key, " ", v, "");
+  return mn_unknown_type(c, v);
+}
+
+static RtValue *mn_rsyslog_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_STR || mn_number(v)) /* a bool too: "key True" */
+    return mn_line(key, " ", v, "");
+  return mn_unknown_type(c, v);
+}
+
+static RtValue *mn_supervisor_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_BOOL)
+    return mn_line(key, rt_as_bool(v) ? "=true" : "=false", NULL, "");
+  if (rt_kind(v) == RT_STR || mn_number(v))
+    return mn_line(key, "=", v, "");
+  if (rt_kind(v) == RT_DICT) { /* key="v",k2="v2" sorted, up to the last comma */
+    const RtDictEntry **ents = rt_xcalloc(rt_len(v) + 1, sizeof *ents);
+    RtValue *err = rt_dict_sort_entries(v, ents);
+    RtBuf b = {0};
+    rt_buf_add(&b, key->u.str.s, key->u.str.len);
+    rt_buf_putc(&b, '=');
+    for (size_t i = 0; !err && i < rt_len(v); i++) {
+      RtValue *k = rt_dict_key_value(ents[i]->key);
+      rt_render_str(&b, k);
+      rt_decref(k);
+      rt_buf_puts(&b, "=\"");
+      rt_render_str(&b, ents[i]->val);
+      rt_buf_puts(&b, "\",");
+    }
+    free(ents);
+    if (err) {
+      rt_buf_free(&b);
+      return err;
+    }
+    while (b.len && b.data[b.len - 1] != ',') /* rsplit(',', 1)[0] */
+      b.len--;
+    if (b.len)
+      b.data[--b.len] = 0;
+    else
+      return mn_line(key, "=", NULL, "");
+    return rt_buf_value(&b);
+  }
+  if (rt_kind(v) == RT_LIST) {
+    RtValue *l = mn_flattened(v), *j = rt_is_error(l) ? rt_incref(l) : mn_join(l, ",");
+    rt_decref(l);
+    if (rt_is_error(j))
+      return j;
+    RtValue *r = mn_line(key, "=", j, "");
+    rt_decref(j);
+    return r;
+  }
+  return mn_unknown_type(c, v);
+}
+
+static RtValue *mn_vim_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_NONE || (rt_kind(v) == RT_BOOL && rt_as_bool(v)))
+    return mn_pline("set ", key, "", NULL, "");
+  if (rt_kind(v) == RT_STR || mn_number(v)) /* False too: "set key=False" */
+    return mn_pline("set ", key, "=", v, "");
+  return mn_unknown_type(c, v);
+}
+
+static RtValue *mn_zsh_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_NONE)
+    return mn_line(key, "=\"\"", NULL, "");
+  if (rt_kind(v) == RT_BOOL)
+    return mn_line(key, rt_as_bool(v) ? "=\"true\"" : "=\"false\"", NULL, "");
+  if (rt_kind(v) == RT_STR)
+    return mn_line(key, "=\"", v, "\"");
+  if (mn_number(v))
+    return mn_line(key, "=", v, "");
+  if (rt_kind(v) == RT_LIST) {
+    RtValue *l = mn_flattened(v), *j = rt_is_error(l) ? rt_incref(l) : mn_join(l, " ");
+    rt_decref(l);
+    if (rt_is_error(j))
+      return j;
+    RtValue *r = mn_line(key, "=(", j, ")");
+    rt_decref(j);
+    return r;
+  }
+  return mn_unknown_type(c, v);
+}
+
+static RtValue *mn_backup_manager_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_NONE)
+    return mn_pline("export ", key, "=\"none\"", NULL, "");
+  if (rt_kind(v) == RT_BOOL)
+    return mn_pline("export ", key, rt_as_bool(v) ? "=\"true\"" : "=\"false\"", NULL, "");
+  if (rt_kind(v) == RT_STR || mn_number(v))
+    return mn_pline("export ", key, "=\"", v, "\"");
+  if (rt_kind(v) != RT_LIST)
+    return mn_unknown_type(c, v);
+  RtValue *l = mn_flattened(v);
+  if (rt_is_error(l))
+    return l;
+  bool dicts = rt_len(l) > 0;
+  for (size_t i = 0; i < rt_len(l); i++)
+    dicts &= rt_kind(rt_list_at(l, i)) == RT_DICT;
+  if (!dicts) { /* export key="a b" */
+    RtValue *j = mn_join(l, " ");
+    rt_decref(l);
+    if (rt_is_error(j))
+      return j;
+    RtValue *r = mn_pline("export ", key, "=\"", j, "\"");
+    rt_decref(j);
+    return r;
+  }
+  RtBuf b = {0}; /* key_k[index]="v" for each entry of each dict */
+  for (size_t i = 0; i < rt_len(l); i++) {
+    RtValue *d = rt_list_at(l, i);
+    for (size_t j = 0; j < rt_len(d); j++) {
+      RtValue *k = rt_dict_key_value(d->u.dict.ents[j].key);
+      rt_buf_add(&b, key->u.str.s, key->u.str.len);
+      rt_buf_putc(&b, '_');
+      rt_render_str(&b, k);
+      rt_buf_printf(&b, "[%zu]=\"", i);
+      rt_render_str(&b, d->u.dict.ents[j].val);
+      rt_buf_puts(&b, "\"\n");
+      rt_decref(k);
+    }
+  }
+  rt_decref(l);
+  return mn_strip(rt_buf_value(&b), false, true);
+}
+
+static const MnConfig mn_git = {"git_config", mn_git_value, ";", true, "\n    ", 1};
+static const MnConfig mn_logrotate = {"logrotate_config", mn_logrotate_value, "#", false, "\n    ", 2};
+static const MnConfig mn_nginx = {"nginx_config", mn_nginx_value, "#", true, NULL, 0};
+static const MnConfig mn_proftpd = {"proftpd_config", mn_proftpd_value, "#", false, NULL, 0};
+static const MnConfig mn_redis = {"redis_config", mn_redis_value, "# ", true, NULL, 0};
+static const MnConfig mn_rsyslog = {"rsyslog_config", mn_rsyslog_value, "#", false, NULL, 0};
+static const MnConfig mn_supervisor = {"supervisor_config", mn_supervisor_value, ";", true, "\n", 1};
+static const MnConfig mn_vim = {"vim_config", mn_vim_value, ";", true, NULL, 0};
+static const MnConfig mn_zsh = {"zsh_config", mn_zsh_value, "# ", true, NULL, 0};
+static const MnConfig mn_backup_manager = {"backup_manager_config", mn_backup_manager_value, "#", false, NULL, 0};
+
+/* X_config_parameter(params, key, required, comment, default=). */
+static RtValue *mn_config_parameter(RtFArgs *a, const MnConfig *c) {
+  char *what = rt_xasprintf("%s_parameter", c->name);
+  RtValue *out = NULL, *v = mn_parameter(a, what, &out);
+  free(what);
+  if (!v)
+    return out;
+  RtValue *r = c->value(c, a->p[0], v);
+  if (rt_is_error(r) || !mn_commented(a))
+    return r;
+  if (c->comment_lines)
+    return mn_comment(r, c->comment);
+  RtBuf b = {0}; /* the mark before the first line only */
+  rt_buf_puts(&b, c->comment);
+  rt_buf_add(&b, r->u.str.s, r->u.str.len);
+  rt_decref(r);
+  return rt_buf_value(&b);
+}
+
+/* X_config_section(params, exclude): each parameter after the indent. */
+static RtValue *mn_config_section(RtFArgs *a, const MnConfig *c, RtFilterFn parameter) {
+  char *what = rt_xasprintf("%s_section", c->name);
+  RtValue *r = mn_join_parameters(a, what, parameter, c->indent);
+  free(what);
+  return r;
+}
+
+/* X_config(params, exclude): the parameters one a line; for the sectioned
+ * ones, each key a section of the parameters its dict holds. */
+static RtValue *mn_config(RtFArgs *a, const MnConfig *c, RtFilterFn parameter, RtFilterFn section) {
+  if (!c->sections)
+    return mn_strip(mn_join_parameters(a, c->name, parameter, "\n"), true, false);
+  if (rt_kind(a->base) != RT_DICT) {
+    char *m = rt_xasprintf("%s expects a dict but was given a", c->name);
+    RtValue *e = mn_type_error(m, a->base);
+    free(m);
+    return e;
+  }
+  RtValue *d = mn_exclude(a->base, a->p[0], false);
+  if (rt_is_error(d))
+    return d;
+  const RtDictEntry **ents = rt_xcalloc(rt_len(d) + 1, sizeof *ents);
+  RtValue *err = rt_dict_sort_entries(d, ents);
+  RtBuf b = {0};
+  for (size_t i = 0; !err && i < rt_len(d); i++) {
+    RtFArgs s = {.name = a->name, .base = ents[i]->val, .loc = a->loc};
+    RtValue *text = section(&s);
+    if (rt_is_error(text)) {
+      err = text;
+      break;
+    }
+    RtValue *k = rt_dict_key_value(ents[i]->key);
+    if (c->sections == 1)
+      rt_buf_putc(&b, '[');
+    rt_render_str(&b, k);
+    rt_buf_puts(&b, c->sections == 1 ? "]" : " {");
+    rt_buf_add(&b, text->u.str.s, text->u.str.len);
+    rt_buf_puts(&b, c->sections == 1 ? "\n\n" : "\n}\n");
+    rt_decref(k), rt_decref(text);
+  }
+  free(ents);
+  rt_decref(d);
+  if (err) {
+    rt_buf_free(&b);
+    return err;
+  }
+  return mn_strip(rt_buf_value(&b), false, true);
+}
+
+#define MN_CONFIG_FILTERS(id)                                                                                  \
+  RtValue *rt_f_manala_##id##_config_parameter(RtFArgs *a) { return mn_config_parameter(a, &mn_##id); }       \
+  RtValue *rt_f_manala_##id##_config(RtFArgs *a) {                                                             \
+    return mn_config(a, &mn_##id, rt_f_manala_##id##_config_parameter, NULL);                                  \
+  }
+#define MN_CONFIG_SECTION_FILTERS(id)                                                                          \
+  RtValue *rt_f_manala_##id##_config_parameter(RtFArgs *a) { return mn_config_parameter(a, &mn_##id); }       \
+  RtValue *rt_f_manala_##id##_config_section(RtFArgs *a) {                                                     \
+    return mn_config_section(a, &mn_##id, rt_f_manala_##id##_config_parameter);                                \
+  }                                                                                                            \
+  RtValue *rt_f_manala_##id##_config(RtFArgs *a) {                                                             \
+    return mn_config(a, &mn_##id, rt_f_manala_##id##_config_parameter, rt_f_manala_##id##_config_section);     \
+  }
+
+MN_CONFIG_SECTION_FILTERS(git)
+MN_CONFIG_SECTION_FILTERS(logrotate)
+MN_CONFIG_FILTERS(nginx)
+MN_CONFIG_FILTERS(proftpd)
+MN_CONFIG_FILTERS(redis)
+MN_CONFIG_FILTERS(rsyslog)
+MN_CONFIG_SECTION_FILTERS(supervisor)
+MN_CONFIG_FILTERS(vim)
+MN_CONFIG_FILTERS(zsh)
+MN_CONFIG_FILTERS(backup_manager)
