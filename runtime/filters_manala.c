@@ -1,12 +1,14 @@
 /*
  * filters_manala.c — the filter plugins of the manala.roles collection
- * (staten, staten_ignore, json, yaml*, environment*, toml*, the
- * *_architecture family, users_groups) and its templates_exclusive lookup,
- * in C: the collection's roles call them by their FQCN, and a compiled
- * playbook has no Python to run the collection's own plugins. Each does
- * what the collection's Python does for the same values, its messages
- * included (AnsibleFilterError text as it is; the TypeError, KeyError and
- * IndexError the Python raises on odd input as Python words them).
+ * (staten, staten_ignore, json, yaml*, environment*, toml*, the X_config
+ * filters, the *_architecture family, users_groups) and its
+ * templates_exclusive, ansible_galaxy_roles, environment_files and
+ * locales_codes lookups, in C: the collection's roles call them by their
+ * FQCN, and a compiled playbook has no Python to run the collection's own
+ * plugins. Each does what the collection's Python does for the same
+ * values, its messages included (AnsibleFilterError / AnsibleError text as
+ * it is; the TypeError, KeyError, IndexError or AttributeError the Python
+ * raises on odd input as Python words them).
  *
  * The Python filters pop `exclude` keys from the dict they were given; here
  * the dict is copied first, so the caller's value never changes.
@@ -1223,3 +1225,209 @@ MN_CONFIG_SECTION_FILTERS(supervisor)
 MN_CONFIG_FILTERS(vim)
 MN_CONFIG_FILTERS(zsh)
 MN_CONFIG_FILTERS(backup_manager)
+
+/* ---- the ansible_galaxy_roles and environment_files lookups ---- */
+
+/* The plugins' "merge by index key": `item` (taken) replaces the first
+ * result whose `key` equals its own, else is appended. Results (taken)
+ * become the returned list; or the KeyError of a result or item without
+ * the key. */
+static RtValue *mn_merge_by(RtValue *results, RtValue *item, const char *key) {
+  RtValue *err = NULL;
+  size_t j = 0;
+  for (; j < rt_len(results); j++) { /* result[key] == item[key], in that order */
+    RtValue *have = mn_getitem(rt_list_at(results, j), key, &err);
+    RtValue *want = have ? mn_getitem(item, key, &err) : NULL;
+    if (!want || rt_equal(have, want))
+      break;
+  }
+  if (err) {
+    rt_decref(results), rt_decref(item);
+    return rt_lookup_raise(err->u.err.exc == RT_EXC_KEY ? "KeyError" : "TypeError", err);
+  }
+  if (j == rt_len(results)) {
+    rt_list_push(results, item);
+    return results;
+  }
+  RtValue *merged = rt_list_new(rt_len(results));
+  for (size_t k = 0; k < rt_len(results); k++)
+    rt_list_push(merged, k == j ? item : rt_incref(rt_list_at(results, k)));
+  rt_decref(results);
+  return merged;
+}
+
+/* query('manala.roles.ansible_galaxy_roles', roles): each role a dict with
+ * `src` (a string is {src: it}), a later one of the same src replacing an
+ * earlier one. */
+RtValue *rt_lk_manala_ansible_galaxy_roles(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h, (void)kwargs;
+  RtValue *roles = mn_flatten1(terms);
+  if (rt_is_error(roles))
+    return rt_lookup_raise("TypeError", roles);
+  RtValue *results = rt_list_new(rt_len(roles));
+  for (size_t i = 0; i < rt_len(roles); i++) {
+    RtValue *role = rt_list_at(roles, i), *item;
+    if (rt_kind(role) == RT_STR) {
+      item = rt_dict_new(1);
+      rt_dict_set(item, "src", rt_incref(role));
+    } else if (rt_kind(role) != RT_DICT || !rt_dict_get(role, "src")) {
+      RtValue *e = rt_kind(role) != RT_DICT ? mn_type_error("Expected a dict but was a", role)
+                                             : rt_error("Missing \"src\" key");
+      rt_decref(roles), rt_decref(results);
+      return e;
+    } else {
+      item = rt_incref(role);
+    }
+    results = mn_merge_by(results, item, "src");
+    if (rt_is_error(results))
+      break;
+  }
+  rt_decref(roles);
+  return results;
+}
+
+/* query('manala.roles.environment_files', files, patterns): each file a
+ * dict with `file` (a string names one of the patterns, a dict), `export`
+ * false unless given, a later one of the same file replacing an earlier
+ * one. */
+RtValue *rt_lk_manala_environment_files(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h, (void)kwargs;
+  if (rt_kind(terms) != RT_LIST || rt_len(terms) < 2)
+    return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
+  RtValue *files = mn_flatten1(rt_list_at(terms, 0)), *patterns = rt_list_at(terms, 1);
+  if (rt_is_error(files))
+    return rt_lookup_raise("TypeError", files);
+  RtValue *defaults = rt_dict_new(1), *results = rt_list_new(rt_len(files));
+  rt_dict_set(defaults, "export", rt_bool(false));
+  for (size_t i = 0; i < rt_len(files); i++) {
+    RtValue *file = rt_list_at(files, i), *upd = file, *err = NULL;
+    if (rt_kind(file) == RT_STR) {
+      RtValue *in = rt_kind(patterns) == RT_DICT || rt_kind(patterns) == RT_LIST || rt_kind(patterns) == RT_STR
+                        ? rt_contains(patterns, file)
+                        : rt_type_error("argument of type '%s' is not iterable", rt_type_name(patterns));
+      if (!rt_is_error(in) && !rt_as_bool(in))
+        err = rt_error("\"%s\" is not a valid pattern", file->u.str.s);
+      else if (rt_is_error(in))
+        err = rt_lookup_raise("TypeError", rt_incref(in));
+      else if (rt_kind(patterns) != RT_DICT)
+        err = rt_lookup_raise("AttributeError", rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'get'",
+                                                              rt_type_name(patterns)));
+      else if (rt_kind(upd = rt_dict_get_n(patterns, file->u.str.s, file->u.str.len)) != RT_DICT)
+        err = rt_lookup_raise("TypeError", rt_type_error("'%s' object is not iterable", rt_type_name(upd)));
+      rt_decref(in);
+    } else if (rt_kind(file) != RT_DICT) {
+      err = mn_type_error("Expected a dict but was a", file);
+    } else if (!rt_dict_get(file, "file")) {
+      err = rt_error("Missing \"file\" key");
+    }
+    if (err) {
+      rt_decref(results);
+      results = err;
+      break;
+    }
+    results = mn_merge_by(results, mn_defaults_update(defaults, upd), "file");
+    if (rt_is_error(results))
+      break;
+  }
+  rt_decref(files), rt_decref(defaults);
+  return results;
+}
+
+/* ---- the locales_codes lookup ---- */
+
+/* The locale_gen module's LOCALE_NORMALIZATION, in its order. */
+static const char *const mn_locale_norm[][2] = {
+    {".utf8", ".UTF-8"},   {".eucjp", ".EUC-JP"}, {".iso885915", ".ISO-8859-15"}, {".cp1251", ".CP1251"},
+    {".koi8r", ".KOI8-R"}, {".armscii8", ".ARMSCII-8"}, {".euckr", ".EUC-KR"}, {".gbk", ".GBK"},
+    {".gb18030", ".GB18030"}, {".euctw", ".EUC-TW"}};
+
+/* The plugin's normalize (each short encoding name replaced by its long
+ * one) or, `back`, its denormalize. A new string, or the AttributeError of
+ * a value that is not one. */
+static RtValue *mn_locale(const RtValue *name, bool back) {
+  if (rt_kind(name) != RT_STR)
+    return rt_lookup_raise("AttributeError",
+                           rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'replace'", rt_type_name(name)));
+  RtValue *s = rt_incref((RtValue *)name);
+  for (size_t i = 0; i < sizeof mn_locale_norm / sizeof *mn_locale_norm; i++) {
+    const char *from = mn_locale_norm[i][back], *to = mn_locale_norm[i][!back];
+    RtBuf b = {0};
+    rt_text_replace(&b, s->u.str.s, s->u.str.len, from, strlen(from), to, strlen(to), -1);
+    rt_decref(s);
+    s = rt_buf_value(&b);
+  }
+  return s;
+}
+
+/* Whether normalized `code` is among `present` (normalized each). */
+static RtValue *mn_locale_present(const RtValue *code, RtValue *present) {
+  for (size_t i = 0; i < rt_len(present); i++) {
+    RtValue *n = mn_locale(rt_list_at(present, i), false);
+    if (rt_is_error(n))
+      return n;
+    bool same = rt_equal(n, code);
+    rt_decref(n);
+    if (same)
+      return rt_strz("present");
+  }
+  return rt_strz("absent");
+}
+
+/* query('manala.roles.locales_codes', codes, codes_present,
+ * wantstatecurrent=, wantcodedenormalized=): each code a dict (a string is
+ * {code: it}) of state present unless given, its code normalized; with
+ * wantcodedenormalized its code_denormalized when that differs, with
+ * wantstatecurrent its state_current (whether the code is among those
+ * present); a later one of the same code replacing an earlier one. */
+RtValue *rt_lk_manala_locales_codes(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h;
+  RtValue *cur = kwargs ? rt_dict_get(kwargs, "wantstatecurrent") : NULL;
+  RtValue *den = kwargs ? rt_dict_get(kwargs, "wantcodedenormalized") : NULL;
+  if (rt_kind(terms) != RT_LIST || rt_len(terms) < 2)
+    return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
+  RtValue *codes = mn_flatten1(rt_list_at(terms, 0));
+  if (rt_is_error(codes))
+    return rt_lookup_raise("TypeError", codes);
+  RtValue *present = mn_flatten1(rt_list_at(terms, 1));
+  if (rt_is_error(present)) {
+    rt_decref(codes);
+    return rt_lookup_raise("TypeError", present);
+  }
+  RtValue *defaults = rt_dict_new(1), *results = rt_list_new(rt_len(codes));
+  rt_dict_set(defaults, "state", rt_strz("present"));
+  for (size_t i = 0; i < rt_len(codes); i++) {
+    RtValue *code = rt_list_at(codes, i), *item, *err = NULL;
+    if (rt_kind(code) == RT_STR) {
+      item = rt_dict_copy(defaults);
+      rt_dict_set(item, "code", rt_incref(code));
+    } else if (rt_kind(code) != RT_DICT || !rt_dict_get(code, "code")) {
+      err = rt_kind(code) != RT_DICT ? mn_type_error("Expected a dict but was a", code) : rt_error("Missing \"code\" key");
+      rt_decref(results);
+      results = err;
+      break;
+    } else {
+      item = mn_defaults_update(defaults, code);
+    }
+    RtValue *norm = mn_locale(rt_dict_get(item, "code"), false);
+    RtValue *back = !rt_is_error(norm) && den && rt_pytruth(den) ? mn_locale(norm, true) : NULL;
+    RtValue *state = !rt_is_error(norm) && cur && rt_pytruth(cur) ? mn_locale_present(norm, present) : NULL;
+    err = rt_is_error(norm) ? norm : back && rt_is_error(back) ? back : state && rt_is_error(state) ? state : NULL;
+    if (err) {
+      rt_incref(err);
+      rt_decref(norm), rt_decref(back), rt_decref(state), rt_decref(item), rt_decref(results);
+      results = err;
+      break;
+    }
+    rt_dict_set(item, "code", norm);
+    if (back && !rt_equal(back, norm))
+      rt_dict_set(item, "code_denormalized", rt_incref(back));
+    rt_decref(back);
+    if (state)
+      rt_dict_set(item, "state_current", state);
+    results = mn_merge_by(results, item, "code");
+    if (rt_is_error(results))
+      break;
+  }
+  rt_decref(codes), rt_decref(present), rt_decref(defaults);
+  return results;
+}
