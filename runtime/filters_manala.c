@@ -2,8 +2,8 @@
  * filters_manala.c — the filter plugins of the manala.roles collection
  * (staten, staten_ignore, json, yaml*, environment*, toml*, the X_config
  * filters, the *_architecture family, users_groups) and its
- * templates_exclusive, ansible_galaxy_roles, environment_files and
- * locales_codes lookups, in C: the collection's roles call them by their
+ * templates_exclusive, ansible_galaxy_roles, environment_files,
+ * locales_codes and ssh_known_hosts lookups, in C: the collection's roles call them by their
  * FQCN, and a compiled playbook has no Python to run the collection's own
  * plugins. Each does what the collection's Python does for the same
  * values, its messages included (AnsibleFilterError / AnsibleError text as
@@ -1121,12 +1121,62 @@ static RtValue *mn_backup_manager_value(const MnConfig *c, const RtValue *key, R
   return mn_strip(rt_buf_value(&b), false, true);
 }
 
+static RtValue *mn_ssh_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_NONE)
+    return mn_line(key, " none", NULL, "");
+  if (rt_kind(v) == RT_BOOL)
+    return mn_line(key, rt_as_bool(v) ? " yes" : " no", NULL, "");
+  if (rt_kind(v) == RT_STR || mn_number(v))
+    return mn_line(key, " ", v, "");
+  if (rt_kind(v) == RT_LIST) { /* one line per item (not flattened: a list in it is lines too) */
+    RtBuf b = {0};
+    for (size_t i = 0; i < rt_len(v); i++) {
+      RtValue *one = mn_ssh_value(c, key, rt_list_at(v, i));
+      if (rt_is_error(one)) {
+        rt_buf_free(&b);
+        return one;
+      }
+      if (i)
+        rt_buf_putc(&b, '\n');
+      rt_buf_add(&b, one->u.str.s, one->u.str.len);
+      rt_decref(one);
+    }
+    return rt_buf_value(&b);
+  }
+  if (rt_kind(v) != RT_DICT)
+    return mn_unknown_type(c, v);
+  const RtDictEntry **ents = rt_xcalloc(rt_len(v) + 1, sizeof *ents); /* KEY then "    k v" lines, sorted */
+  RtValue *err = rt_dict_sort_entries(v, ents);
+  RtBuf b = {0};
+  rt_buf_add(&b, key->u.str.s, key->u.str.len);
+  for (size_t i = 0; !err && i < rt_len(v); i++) {
+    RtValue *k = rt_dict_key_value(ents[i]->key);
+    RtValue *one = rt_kind(k) == RT_STR ? mn_ssh_value(c, k, ents[i]->val)
+                                        : mn_type_error("ssh_config_parameter key expects a string but was given a", k);
+    rt_decref(k);
+    if (rt_is_error(one)) {
+      err = one;
+      break;
+    }
+    rt_buf_puts(&b, "\n    ");
+    rt_buf_add(&b, one->u.str.s, one->u.str.len);
+    rt_decref(one);
+  }
+  free(ents);
+  if (err) {
+    rt_buf_free(&b);
+    return err;
+  }
+  return rt_buf_value(&b);
+}
+
 static const MnConfig mn_git = {"git_config", mn_git_value, ";", true, "\n    ", 1};
 static const MnConfig mn_logrotate = {"logrotate_config", mn_logrotate_value, "#", false, "\n    ", 2};
 static const MnConfig mn_nginx = {"nginx_config", mn_nginx_value, "#", true, NULL, 0};
 static const MnConfig mn_proftpd = {"proftpd_config", mn_proftpd_value, "#", false, NULL, 0};
 static const MnConfig mn_redis = {"redis_config", mn_redis_value, "# ", true, NULL, 0};
 static const MnConfig mn_rsyslog = {"rsyslog_config", mn_rsyslog_value, "#", false, NULL, 0};
+static const MnConfig mn_ssh = {"ssh_config", mn_ssh_value, "#", true, NULL, 0};
 static const MnConfig mn_supervisor = {"supervisor_config", mn_supervisor_value, ";", true, "\n", 1};
 static const MnConfig mn_vim = {"vim_config", mn_vim_value, ";", true, NULL, 0};
 static const MnConfig mn_zsh = {"zsh_config", mn_zsh_value, "# ", true, NULL, 0};
@@ -1221,6 +1271,7 @@ MN_CONFIG_FILTERS(nginx)
 MN_CONFIG_FILTERS(proftpd)
 MN_CONFIG_FILTERS(redis)
 MN_CONFIG_FILTERS(rsyslog)
+MN_CONFIG_FILTERS(ssh)
 MN_CONFIG_SECTION_FILTERS(supervisor)
 MN_CONFIG_FILTERS(vim)
 MN_CONFIG_FILTERS(zsh)
@@ -1429,5 +1480,67 @@ RtValue *rt_lk_manala_locales_codes(RtHost *h, RtValue *terms, RtValue *kwargs) 
       break;
   }
   rt_decref(codes), rt_decref(present), rt_decref(defaults);
+  return results;
+}
+
+/* ---- the ssh_known_hosts lookup ---- */
+
+/* query('manala.roles.ssh_known_hosts', hosts, patterns): each host a dict
+ * with `host` (a string names one of the patterns, a dict); one with a
+ * `file` loses its `key`, a relative file made a path in the role's
+ * folder; a later one of the same host replacing an earlier one. */
+RtValue *rt_lk_manala_ssh_known_hosts(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)kwargs;
+  if (rt_kind(terms) != RT_LIST || rt_len(terms) < 2)
+    return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
+  RtValue *hosts = mn_flatten1(rt_list_at(terms, 0)), *patterns = rt_list_at(terms, 1);
+  if (rt_is_error(hosts))
+    return rt_lookup_raise("TypeError", hosts);
+  RtValue *results = rt_list_new(rt_len(hosts)), *empty = rt_dict_new(0);
+  for (size_t i = 0; i < rt_len(hosts); i++) {
+    RtValue *host = rt_list_at(hosts, i), *upd = host, *err = NULL;
+    if (rt_kind(host) == RT_STR) {
+      upd = rt_kind(patterns) == RT_DICT ? rt_dict_get_n(patterns, host->u.str.s, host->u.str.len) : NULL;
+      if (rt_kind(patterns) != RT_DICT)
+        err = rt_lookup_raise("AttributeError", rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'get'",
+                                                              rt_type_name(patterns)));
+      else if (!upd || rt_kind(upd) != RT_DICT)
+        err = rt_lookup_raise("TypeError", rt_type_error("'%s' object is not iterable",
+                                                         upd ? rt_type_name(upd) : "NoneType"));
+    } else if (rt_kind(host) != RT_DICT) {
+      err = mn_type_error("Expected a dict but was a", host);
+    } else if (!rt_dict_get(host, "host")) {
+      err = rt_error("Missing \"host\" key");
+    }
+    RtValue *item = err ? NULL : mn_defaults_update(empty, upd), *file = item ? rt_dict_get(item, "file") : NULL;
+    if (file && rt_kind(file) != RT_STR) {
+      err = rt_lookup_raise("AttributeError", rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'startswith'",
+                                                            rt_type_name(file)));
+    } else if (file) {
+      rt_dict_del(item, "key");
+      if (file->u.str.s[0] != '/') {
+        RtValue *root = rt_var(h, "role_path", NULL);
+        if (rt_kind(root) != RT_STR) {
+          err = rt_lookup_raise("KeyError", rt_error_exc(RT_EXC_KEY, "'role_path'"));
+        } else {
+          RtBuf b = {0};
+          rt_buf_add(&b, root->u.str.s, root->u.str.len);
+          rt_buf_putc(&b, '/');
+          rt_buf_add(&b, file->u.str.s, file->u.str.len);
+          rt_dict_set(item, "file", rt_buf_value(&b));
+        }
+        rt_decref(root);
+      }
+    }
+    if (err) {
+      rt_decref(item), rt_decref(results);
+      results = err;
+      break;
+    }
+    results = mn_merge_by(results, item, "host");
+    if (rt_is_error(results))
+      break;
+  }
+  rt_decref(hosts), rt_decref(empty);
   return results;
 }
