@@ -3,7 +3,8 @@
  * (staten, staten_ignore, json, yaml*, environment*, toml*, the X_config
  * filters, the *_architecture family, users_groups) and its
  * templates_exclusive, ansible_galaxy_roles, environment_files,
- * locales_codes and ssh_known_hosts lookups, in C: the collection's roles call them by their
+ * locales_codes, ssh_known_hosts and accounts_users_authorized_keys
+ * lookups, in C: the collection's roles call them by their
  * FQCN, and a compiled playbook has no Python to run the collection's own
  * plugins. Each does what the collection's Python does for the same
  * values, its messages included (AnsibleFilterError / AnsibleError text as
@@ -15,8 +16,10 @@
  */
 #include "filters.h"
 
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- shared helpers ---- */
 
@@ -1542,5 +1545,104 @@ RtValue *rt_lk_manala_ssh_known_hosts(RtHost *h, RtValue *terms, RtValue *kwargs
       break;
   }
   rt_decref(hosts), rt_decref(empty);
+  return results;
+}
+
+/* ---- the accounts_users_authorized_keys lookup ---- */
+
+/* Python's os.path.expanduser of a path starting with "~", on the machine
+ * that runs the lookup (the controller): ~NAME/... by NAME's home in the
+ * password database, unchanged for an unknown NAME; ~/... by $HOME. */
+static RtValue *mn_expanduser(const char *path, size_t len) {
+  const char *slash = memchr(path + 1, '/', len - 1);
+  size_t i = slash ? (size_t)(slash - path) : len;
+  const char *home = NULL;
+  if (i == 1) {
+    home = getenv("HOME");
+    struct passwd *pw = home ? NULL : getpwuid(getuid());
+    home = home ? home : pw ? pw->pw_dir : NULL;
+  } else {
+    char *name = rt_xasprintf("%.*s", (int)(i - 1), path + 1);
+    struct passwd *pw = getpwnam(name);
+    free(name);
+    home = pw ? pw->pw_dir : NULL;
+  }
+  if (!home)
+    return rt_str(path, len);
+  size_t hl = strlen(home);
+  while (hl && home[hl - 1] == '/')
+    hl--;
+  RtBuf b = {0};
+  rt_buf_add(&b, home, hl);
+  rt_buf_add(&b, path + i, len - i);
+  if (!b.len)
+    rt_buf_putc(&b, '/');
+  return rt_buf_value(&b);
+}
+
+/* The item of one user that has authorized_keys: a new dict, or the error. */
+static RtValue *mn_authorized_keys_item(RtValue *user) {
+  RtValue *keys = rt_iter_list(rt_dict_get(user, "authorized_keys"));
+  if (rt_is_error(keys))
+    return rt_lookup_raise("TypeError", rt_type_error("can only join an iterable"));
+  RtValue *joined = mn_join(keys, "\n");
+  rt_decref(keys);
+  if (rt_is_error(joined))
+    return rt_lookup_raise("TypeError", joined);
+  RtValue *empty = rt_dict_new(0), *item = mn_defaults_update(empty, user);
+  rt_decref(empty);
+  rt_dict_set(item, "authorized_keys", joined);
+  RtValue *file = rt_dict_get(user, "authorized_keys_file");
+  if (!file)
+    return item;
+  if (!rt_pytruth(file) || rt_is_omit(file)) {
+    rt_dict_del(item, "authorized_keys_file");
+  } else if (rt_kind(file) == RT_STR && file->u.str.s[0] != '/') {
+    RtValue *name = rt_dict_get(user, "user");
+    if (rt_kind(name) != RT_STR) {
+      rt_decref(item);
+      return rt_lookup_raise("TypeError",
+                             rt_type_error("can only concatenate str (not \"%s\") to str", rt_type_name(name)));
+    }
+    char *path = rt_xasprintf("~%s/.ssh/%s", name->u.str.s, file->u.str.s);
+    rt_dict_set(item, "authorized_keys_file", mn_expanduser(path, strlen(path)));
+    free(path);
+  }
+  return item;
+}
+
+/* query('manala.roles.accounts_users_authorized_keys', users): each user
+ * dict with `authorized_keys` (others are left out), its keys joined by
+ * newlines and its authorized_keys_file made a path in its ~/.ssh (an
+ * empty or omitted one dropped); a later one of the same user replacing an
+ * earlier one. */
+RtValue *rt_lk_manala_accounts_users_authorized_keys(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h, (void)kwargs;
+  RtValue *users = mn_flatten1(terms);
+  if (rt_is_error(users))
+    return rt_lookup_raise("TypeError", users);
+  RtValue *results = rt_list_new(rt_len(users));
+  for (size_t i = 0; i < rt_len(users); i++) {
+    RtValue *user = rt_list_at(users, i);
+    if (rt_kind(user) != RT_DICT)
+      continue;
+    if (!rt_dict_get(user, "user")) {
+      rt_decref(results);
+      results = rt_error("Missing \"user\" key");
+      break;
+    }
+    if (!rt_dict_get(user, "authorized_keys"))
+      continue;
+    RtValue *item = mn_authorized_keys_item(user);
+    if (rt_is_error(item)) {
+      rt_decref(results);
+      results = item;
+      break;
+    }
+    results = mn_merge_by(results, item, "user");
+    if (rt_is_error(results))
+      break;
+  }
+  rt_decref(users);
   return results;
 }
