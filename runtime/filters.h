@@ -100,6 +100,8 @@ RtValue *rt_py_format(const char *fmt, size_t len, RtValue *args);
 
 /* The manala.roles collection's lookups (lookups.def). */
 RtValue *rt_lk_manala_accounts_users_authorized_keys(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_apt_holds(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_apt_packages(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_ansible_galaxy_roles(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_environment_files(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_locales_codes(RtHost *h, RtValue *terms, RtValue *kwargs);

@@ -1173,8 +1173,17 @@ static RtValue *mn_ssh_value(const MnConfig *c, const RtValue *key, RtValue *v) 
   return rt_buf_value(&b);
 }
 
+static RtValue *mn_mysql_value(const MnConfig *c, const RtValue *key, RtValue *v) {
+  if (rt_kind(v) == RT_BOOL)
+    return mn_line(key, rt_as_bool(v) ? " = ON" : " = OFF", NULL, "");
+  if (rt_kind(v) == RT_STR || mn_number(v))
+    return mn_line(key, " = ", v, "");
+  return mn_unknown_type(c, v);
+}
+
 static const MnConfig mn_git = {"git_config", mn_git_value, ";", true, "\n    ", 1};
 static const MnConfig mn_logrotate = {"logrotate_config", mn_logrotate_value, "#", false, "\n    ", 2};
+static const MnConfig mn_mysql = {"mysql_config", mn_mysql_value, "#", false, "\n", 1};
 static const MnConfig mn_nginx = {"nginx_config", mn_nginx_value, "#", true, NULL, 0};
 static const MnConfig mn_proftpd = {"proftpd_config", mn_proftpd_value, "#", false, NULL, 0};
 static const MnConfig mn_redis = {"redis_config", mn_redis_value, "# ", true, NULL, 0};
@@ -1270,6 +1279,7 @@ static RtValue *mn_config(RtFArgs *a, const MnConfig *c, RtFilterFn parameter, R
 
 MN_CONFIG_SECTION_FILTERS(git)
 MN_CONFIG_SECTION_FILTERS(logrotate)
+MN_CONFIG_SECTION_FILTERS(mysql)
 MN_CONFIG_FILTERS(nginx)
 MN_CONFIG_FILTERS(proftpd)
 MN_CONFIG_FILTERS(redis)
@@ -1644,5 +1654,145 @@ RtValue *rt_lk_manala_accounts_users_authorized_keys(RtHost *h, RtValue *terms, 
       break;
   }
   rt_decref(users);
+  return results;
+}
+
+/* ---- the apt_holds and apt_packages lookups ---- */
+
+/* A package item: `defaults` updated with `p` (a string is {package: it});
+ * NULL for a state of ignore, or the error. */
+static RtValue *mn_package_item(RtValue *p, RtValue *defaults) {
+  RtValue *item;
+  if (rt_kind(p) == RT_STR) {
+    item = rt_dict_copy(defaults);
+    rt_dict_set(item, "package", rt_incref(p));
+    return item;
+  }
+  if (rt_kind(p) != RT_DICT)
+    return mn_type_error("Expected a dict but was a", p);
+  if (!rt_dict_get(p, "package"))
+    return rt_error("Missing \"package\" key");
+  item = mn_defaults_update(defaults, p);
+  RtValue *state = rt_dict_get(item, "state");
+  if (!mn_is(state, "present") && !mn_is(state, "absent") && !mn_is(state, "ignore")) {
+    char *st = mn_str(state);
+    RtValue *e = rt_error("Expected a state of \"present\", \"absent\" or \"ignore\" but was \"%s\"", st);
+    free(st);
+    rt_decref(item);
+    return e;
+  }
+  if (mn_is(state, "ignore")) {
+    rt_decref(item);
+    return NULL;
+  }
+  return item;
+}
+
+/* query('manala.roles.apt_holds', holds, exclusives): the exclusives
+ * (package names) unheld (state absent), then each hold (a string is
+ * {package: it}) of state present unless given, ignore left out, a later
+ * one of the same package replacing an earlier one. */
+RtValue *rt_lk_manala_apt_holds(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h, (void)kwargs;
+  if (rt_kind(terms) != RT_LIST || rt_len(terms) < 2)
+    return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
+  RtValue *holds = mn_flatten1(rt_list_at(terms, 0));
+  if (rt_is_error(holds))
+    return rt_lookup_raise("TypeError", holds);
+  RtValue *exclusives = mn_flatten1(rt_list_at(terms, 1));
+  if (rt_is_error(exclusives)) {
+    rt_decref(holds);
+    return rt_lookup_raise("TypeError", exclusives);
+  }
+  RtValue *defaults = rt_dict_new(1), *results = rt_list_new(rt_len(exclusives) + rt_len(holds));
+  rt_dict_set(defaults, "state", rt_strz("present"));
+  for (size_t i = 0; i < rt_len(exclusives); i++) {
+    RtValue *item = rt_dict_copy(defaults);
+    rt_dict_set(item, "package", rt_incref(rt_list_at(exclusives, i)));
+    rt_dict_set(item, "state", rt_strz("absent"));
+    rt_list_push(results, item);
+  }
+  for (size_t i = 0; i < rt_len(holds); i++) {
+    RtValue *item = mn_package_item(rt_list_at(holds, i), defaults);
+    if (!item)
+      continue;
+    if (rt_is_error(item)) {
+      rt_decref(results);
+      results = item;
+      break;
+    }
+    results = mn_merge_by(results, item, "package");
+    if (rt_is_error(results))
+      break;
+  }
+  rt_decref(holds), rt_decref(exclusives), rt_decref(defaults);
+  return results;
+}
+
+/* query('manala.roles.apt_packages', packages): each package (a string is
+ * {package: it}) of state present and deb false unless given (true for a
+ * .deb file), ignore left out, a later one of the same package replacing
+ * an earlier one; then consecutive packages of one state that are not
+ * .deb files grouped into one item whose package is their list. */
+RtValue *rt_lk_manala_apt_packages(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h, (void)kwargs;
+  if (rt_kind(terms) != RT_LIST || rt_len(terms) < 1)
+    return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
+  RtValue *packages = mn_flatten1(rt_list_at(terms, 0));
+  if (rt_is_error(packages))
+    return rt_lookup_raise("TypeError", packages);
+  RtValue *defaults = rt_dict_new(2), *groups = rt_list_new(rt_len(packages));
+  rt_dict_set(defaults, "state", rt_strz("present"));
+  rt_dict_set(defaults, "deb", rt_bool(false));
+  for (size_t i = 0; i < rt_len(packages); i++) {
+    RtValue *item = mn_package_item(rt_list_at(packages, i), defaults);
+    if (!item)
+      continue;
+    RtValue *p = rt_is_error(item) ? NULL : rt_dict_get(item, "package");
+    if (p && rt_kind(p) != RT_STR) {
+      rt_decref(item);
+      item = rt_lookup_raise("AttributeError", rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'endswith'",
+                                                             rt_type_name(p)));
+    }
+    if (rt_is_error(item)) {
+      rt_decref(groups);
+      groups = item;
+      break;
+    }
+    if (p->u.str.len >= 4 && memcmp(p->u.str.s + p->u.str.len - 4, ".deb", 4) == 0)
+      rt_dict_set(item, "deb", rt_bool(true));
+    groups = mn_merge_by(groups, item, "package");
+    if (rt_is_error(groups))
+      break;
+  }
+  rt_decref(packages), rt_decref(defaults);
+  if (rt_is_error(groups))
+    return groups;
+  RtValue *results = rt_list_new(rt_len(groups)), *last = NULL, *names = NULL;
+  for (size_t i = 0; i < rt_len(groups); i++) {
+    RtValue *g = rt_list_at(groups, i);
+    bool deb = rt_pytruth(rt_dict_get(g, "deb"));
+    if (!deb && last && rt_equal(rt_dict_get(g, "state"), rt_dict_get(last, "state"))) {
+      rt_list_push(names, rt_incref(rt_dict_get(g, "package")));
+      continue;
+    }
+    if (last) {
+      rt_dict_set(last, "package", names);
+      rt_list_push(results, last);
+      last = names = NULL;
+    }
+    if (deb) {
+      rt_list_push(results, rt_incref(g));
+      continue;
+    }
+    last = rt_dict_copy(g);
+    names = rt_list_new(1);
+    rt_list_push(names, rt_incref(rt_dict_get(g, "package")));
+  }
+  if (last) {
+    rt_dict_set(last, "package", names);
+    rt_list_push(results, last);
+  }
+  rt_decref(groups);
   return results;
 }
