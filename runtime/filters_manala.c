@@ -1796,3 +1796,208 @@ RtValue *rt_lk_manala_apt_packages(RtHost *h, RtValue *terms, RtValue *kwargs) {
   rt_decref(groups);
   return results;
 }
+
+/* ---- the apt_preferences lookup ---- */
+
+/* Python's s.split(sep)[i] of string `s` (i 0 or 1), as a new string; NULL
+ * when there is no part i. */
+static RtValue *mn_split_part(const RtValue *s, char sep, int i) {
+  const char *p = s->u.str.s, *at = memchr(p, sep, s->u.str.len);
+  if (i == 0)
+    return rt_str(p, at ? (size_t)(at - p) : s->u.str.len);
+  if (!at)
+    return NULL;
+  const char *rest = at + 1, *end = memchr(rest, sep, s->u.str.len - (size_t)(rest - p));
+  return rt_str(rest, end ? (size_t)(end - rest) : s->u.str.len - (size_t)(rest - p));
+}
+
+/* The pin of repository pattern `rp` (a dict): its `pin`, else "origin "
+ * and the host name of its `uris`. */
+static RtValue *mn_repository_pin(RtValue *rp) {
+  RtValue *uris = rt_dict_get(rp, "uris"), *host = NULL;
+  if (uris && rt_kind(uris) == RT_STR) {
+    RtValue *what = rt_strz("hostname");
+    RtFArgs u = {.name = "urlsplit", .base = uris, .p = {what}};
+    host = rt_f_urlsplit(&u);
+    rt_decref(what);
+  }
+  RtValue *pin = rt_dict_get(rp, "pin");
+  if (pin) { /* the default was computed all the same */
+    rt_decref(host);
+    return rt_incref(pin);
+  }
+  if (!host || rt_kind(host) != RT_STR) {
+    RtValue *e = host && rt_is_error(host) ? rt_incref(host)
+                                          : rt_type_error("can only concatenate str (not \"%s\") to str",
+                                                          host ? rt_type_name(host) : "NoneType");
+    rt_decref(host);
+    return rt_lookup_raise("TypeError", e);
+  }
+  char *s = rt_xasprintf("origin %s", host->u.str.s);
+  rt_decref(host);
+  return rt_str_take(s, strlen(s));
+}
+
+/* The file, package, pin, repository and priority a `preference` pattern
+ * (PACKAGE[@REPOSITORY][:PRIORITY]) gives item `item` where it has none.
+ * NULL, or the error. */
+static RtValue *mn_preference_pattern(RtValue *item, RtValue *pattern, RtValue *prefs, RtValue *repos) {
+  if (rt_kind(pattern) != RT_STR)
+    return rt_lookup_raise("AttributeError",
+                           rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'split'", rt_type_name(pattern)));
+  RtValue *pref = mn_split_part(pattern, '@', 0), *name = mn_split_part(pref, ':', 0), *err = NULL;
+  RtValue *at = mn_split_part(pattern, '@', 1);
+  if (!rt_dict_get(item, "file")) {
+    RtBuf b = {0};
+    rt_text_replace(&b, name->u.str.s, name->u.str.len, ".", 1, "_", 1, -1);
+    rt_dict_set(item, "file", rt_buf_value(&b));
+  }
+  if (!rt_dict_get(item, "package")) {
+    RtValue *p = rt_kind(prefs) == RT_DICT ? rt_dict_get_n(prefs, name->u.str.s, name->u.str.len) : NULL;
+    if (rt_kind(prefs) != RT_DICT)
+      err = rt_lookup_raise("AttributeError", rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'get'",
+                                                            rt_type_name(prefs)));
+    else
+      rt_dict_set(item, "package", p ? rt_incref(p) : at ? rt_incref(name) : rt_strz("*"));
+  }
+  if (!err && !rt_dict_get(item, "pin")) {
+    RtValue *repo = mn_split_part(at ? at : pattern, ':', 0);
+    RtValue *rp = rt_kind(repos) == RT_DICT ? rt_dict_get_n(repos, repo->u.str.s, repo->u.str.len) : NULL;
+    if (!rp) {
+      err = rt_error("unable to find \"%s\" repository pattern", repo->u.str.s);
+    } else if (rt_kind(rp) != RT_DICT) {
+      err = rt_lookup_raise("AttributeError", rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'get'",
+                                                            rt_type_name(rp)));
+    } else {
+      RtValue *pin = mn_repository_pin(rp);
+      if (rt_is_error(pin)) {
+        err = pin;
+      } else {
+        rt_dict_set(item, "pin", pin);
+        rt_dict_set(item, "repository", rt_incref(repo));
+      }
+    }
+    rt_decref(repo);
+  }
+  if (!err && !rt_dict_get(item, "priority")) {
+    RtValue *prio = mn_split_part(pattern, ':', 1);
+    int64_t n = 1000;
+    if (prio) {
+      char *end = NULL;
+      size_t from, to;
+      rt_text_strip(prio->u.str.s, prio->u.str.len, NULL, 0, true, true, &from, &to);
+      const char *digits = prio->u.str.s + from;
+      n = from < to ? strtoll(digits, &end, 10) : 0;
+      if (from == to || end != prio->u.str.s + to) {
+        RtValue *r = rt_to_repr(prio);
+        err = rt_lookup_raise("ValueError",
+                              rt_error_exc(RT_EXC_VALUE, "invalid literal for int() with base 10: %s", r->u.str.s));
+        rt_decref(r);
+      }
+      rt_decref(prio);
+    }
+    if (!err)
+      rt_dict_set(item, "priority", rt_int(n));
+  }
+  rt_decref(pref), rt_decref(name), rt_decref(at);
+  return err;
+}
+
+/* query('manala.roles.apt_preferences', preferences, preferences_patterns,
+ * repositories_patterns, exclusives, dir, template, wantstate=): as
+ * templates_exclusive, each preference (a string is {preference: it})
+ * completed from its pattern and its file made a path in dir. */
+RtValue *rt_lk_manala_apt_preferences(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h;
+  RtValue *want = kwargs ? rt_dict_get(kwargs, "wantstate") : NULL;
+  if (want && !rt_pytruth(want))
+    want = NULL;
+  if (want && !mn_is(want, "present") && !mn_is(want, "absent")) {
+    char *w = mn_str(want);
+    RtValue *e = rt_error("Expected a wanstate of \"present\" or \"absent\" but was \"%s\"", w);
+    free(w);
+    return e;
+  }
+  if (rt_kind(terms) != RT_LIST || rt_len(terms) < 6)
+    return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
+  RtValue *prefs = mn_flatten1(rt_list_at(terms, 0));
+  if (rt_is_error(prefs))
+    return rt_lookup_raise("TypeError", prefs);
+  RtValue *exclusives = mn_flatten1(rt_list_at(terms, 3));
+  if (rt_is_error(exclusives)) {
+    rt_decref(prefs);
+    return rt_lookup_raise("TypeError", exclusives);
+  }
+  RtValue *dir = rt_list_at(terms, 4), *defaults = rt_dict_new(2), *results = rt_list_new(0), *err = NULL;
+  rt_dict_set(defaults, "state", rt_strz("present"));
+  rt_dict_set(defaults, "template", rt_incref(rt_list_at(terms, 5)));
+  for (size_t i = 0; !err && i < rt_len(exclusives); i++) {
+    RtValue *path = mn_getitem(rt_list_at(exclusives, i), "path", &err);
+    if (!path) {
+      rt_lookup_raise(err->u.err.exc == RT_EXC_KEY ? "KeyError" : "TypeError", err);
+      break;
+    }
+    RtValue *item = rt_dict_copy(defaults);
+    rt_dict_set(item, "file", rt_incref(path));
+    rt_dict_set(item, "state", rt_strz("absent"));
+    rt_list_push(results, item);
+  }
+  for (size_t i = 0; !err && i < rt_len(prefs); i++) {
+    RtValue *p = rt_list_at(prefs, i), *item;
+    if (rt_kind(p) == RT_STR) {
+      item = rt_dict_copy(defaults);
+      rt_dict_set(item, "preference", rt_incref(p));
+    } else if (rt_kind(p) != RT_DICT) {
+      err = mn_type_error("Expected a dict but was a", p);
+      break;
+    } else {
+      item = mn_defaults_update(defaults, p);
+      RtValue *state = rt_dict_get(item, "state");
+      if (!mn_is(state, "present") && !mn_is(state, "absent") && !mn_is(state, "ignore")) {
+        char *st = mn_str(state);
+        err = rt_error("Expected a state of \"present\", \"absent\" or \"ignore\" but was \"%s\"", st);
+        free(st);
+        rt_decref(item);
+        break;
+      }
+      if (mn_is(state, "ignore")) {
+        rt_decref(item);
+        continue;
+      }
+    }
+    RtValue *pattern = rt_dict_get(item, "preference");
+    if (pattern)
+      err = mn_preference_pattern(item, pattern, rt_list_at(terms, 1), rt_list_at(terms, 2));
+    RtValue *file = err ? NULL : rt_dict_get(item, "file");
+    if (!err && !file)
+      err = rt_error("Missing \"file\" key");
+    RtValue *path = err ? NULL : mn_path_join(dir, file);
+    if (path && rt_is_error(path))
+      err = rt_lookup_raise("TypeError", path);
+    if (err) {
+      rt_decref(item);
+      break;
+    }
+    rt_dict_set(item, "file", path);
+    results = mn_merge_by(results, item, "file");
+    if (rt_is_error(results)) {
+      err = results;
+      results = NULL;
+    }
+  }
+  rt_decref(prefs), rt_decref(exclusives), rt_decref(defaults);
+  if (err) {
+    rt_decref(results);
+    return err;
+  }
+  if (!want)
+    return results;
+  RtValue *kept = rt_list_new(rt_len(results));
+  for (size_t i = 0; i < rt_len(results); i++) {
+    RtValue *s = rt_dict_get(rt_list_at(results, i), "state");
+    if (s && rt_equal(s, want))
+      rt_list_push(kept, rt_incref(rt_list_at(results, i)));
+  }
+  rt_decref(results);
+  return kept;
+}
