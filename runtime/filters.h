@@ -103,6 +103,7 @@ RtValue *rt_lk_manala_accounts_users_authorized_keys(RtHost *h, RtValue *terms, 
 RtValue *rt_lk_manala_apt_holds(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_apt_packages(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_apt_preferences(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_apt_repositories(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_ansible_galaxy_roles(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_environment_files(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_locales_codes(RtHost *h, RtValue *terms, RtValue *kwargs);

@@ -3,7 +3,7 @@
  * (staten, staten_ignore, json, yaml*, environment*, toml*, the X_config
  * filters, the *_architecture family, users_groups) and its
  * templates_exclusive, ansible_galaxy_roles, environment_files,
- * locales_codes, ssh_known_hosts and accounts_users_authorized_keys
+ * locales_codes, ssh_known_hosts, accounts_users_authorized_keys and apt_*
  * lookups, in C: the collection's roles call them by their
  * FQCN, and a compiled playbook has no Python to run the collection's own
  * plugins. Each does what the collection's Python does for the same
@@ -2000,4 +2000,230 @@ RtValue *rt_lk_manala_apt_preferences(RtHost *h, RtValue *terms, RtValue *kwargs
   }
   rt_decref(results);
   return kept;
+}
+
+/* ---- the apt_repositories lookup ---- */
+
+/* Whether result `r` (a dict) holds the repository named `name`: a file
+ * DIR/NAME.sources (NAME with '-' for each '_' of `name`), else a `name`
+ * equal to it. */
+static bool mn_repository_same(RtValue *r, RtValue *name) {
+  RtValue *file = rt_dict_get(r, "file");
+  if (!file)
+    return rt_dict_get(r, "name") && rt_equal(rt_dict_get(r, "name"), name);
+  if (rt_kind(file) != RT_STR || rt_kind(name) != RT_STR)
+    return false;
+  const char *slash = mn_last(file->u.str.s, file->u.str.len, '/');
+  const char *base = slash ? slash + 1 : file->u.str.s;
+  size_t len = file->u.str.len - (size_t)(base - file->u.str.s);
+  if (len < 8 || memcmp(base + len - 8, ".sources", 8) != 0 || len - 8 != name->u.str.len)
+    return false;
+  bool dotless = true; /* "..sources" keeps its dots: splitext finds no extension */
+  for (size_t i = 0; i < len - 8; i++)
+    dotless &= base[i] == '.';
+  for (size_t i = 0; !dotless && i < len - 8; i++)
+    if (base[i] != (name->u.str.s[i] == '_' ? '-' : name->u.str.s[i]))
+      return false;
+  return !dotless;
+}
+
+/* The final pass: a result whose file is DIR/NAME.sources with no '_' in
+ * NAME becomes {state: absent, name: NAME}. A new reference. */
+static RtValue *mn_repository_sources(RtValue *r) {
+  RtValue *file = rt_dict_get(r, "file");
+  if (!file || rt_kind(file) != RT_STR)
+    return rt_incref(r);
+  const char *slash = mn_last(file->u.str.s, file->u.str.len, '/');
+  const char *base = slash ? slash + 1 : file->u.str.s;
+  size_t len = file->u.str.len - (size_t)(base - file->u.str.s), nlen = len - 8;
+  if (len < 8 || memcmp(base + nlen, ".sources", 8) != 0 || memchr(base, '_', nlen))
+    return rt_incref(r);
+  bool dotless = true;
+  for (size_t i = 0; i < nlen; i++)
+    dotless &= base[i] == '.';
+  if (dotless)
+    return rt_incref(r);
+  RtValue *item = rt_dict_new(2);
+  rt_dict_set(item, "state", rt_strz("absent"));
+  rt_dict_set(item, "name", rt_str(base, nlen));
+  return item;
+}
+
+/* One repository item completed from its patterns (NULL for a state of
+ * ignore), or the error. */
+static RtValue *mn_repository_item(RtValue *r, RtValue *repos, RtValue *keys) {
+  RtValue *item = rt_dict_new(2);
+  rt_dict_set(item, "state", rt_strz("present"));
+  if (rt_kind(r) == RT_STR) {
+    rt_dict_set(item, "repository", rt_incref(r));
+  } else if (rt_kind(r) != RT_DICT) {
+    rt_decref(item);
+    return mn_type_error("Expected a dict but was a", r);
+  } else {
+    RtValue *u = mn_defaults_update(item, r), *state = rt_dict_get(u, "state");
+    rt_decref(item);
+    item = u;
+    if (!mn_is(state, "present") && !mn_is(state, "absent") && !mn_is(state, "ignore")) {
+      char *st = mn_str(state);
+      RtValue *e = rt_error("Expected a state of \"present\", \"absent\" or \"ignore\" but was \"%s\"", st);
+      free(st);
+      rt_decref(item);
+      return e;
+    }
+    if (mn_is(state, "ignore")) {
+      rt_decref(item);
+      return NULL;
+    }
+  }
+  RtValue *pat = rt_dict_get(item, "repository");
+  if (pat) { /* {'name': repository, **pattern, **item} */
+    RtValue *rp = rt_kind(repos) == RT_DICT ? rt_dict_get_value(repos, pat) : NULL;
+    if (!rp || rt_kind(rp) != RT_DICT) {
+      char *p = mn_str(pat);
+      RtValue *e = rp ? rt_lookup_raise("TypeError", rt_type_error("'%s' object is not a mapping", rt_type_name(rp)))
+                      : rt_error("unable to find \"%s\" repository pattern", p);
+      free(p), rt_decref(item);
+      return e;
+    }
+    RtValue *base = rt_dict_new(1);
+    rt_dict_set(base, "name", rt_incref(pat));
+    RtValue *with = mn_defaults_update(base, rp), *all = mn_defaults_update(with, item);
+    rt_decref(base), rt_decref(with), rt_decref(item);
+    item = all;
+  }
+  static const char *const need[] = {"name", "uris", "suites"};
+  const char *msg = rt_dict_get(item, "source") ? "Using a \"source\" repository key is deprecated, please use deb822 "
+                                                  "notation. See manala.roles.apt README.md"
+                                                : NULL;
+  for (int i = 0; !msg && i < 3; i++)
+    if (!rt_dict_get(item, need[i]))
+      msg = i == 0 ? "Missing \"name\" key" : i == 1 ? "Missing \"uris\" key" : "Missing \"suites\" key";
+  RtValue *suites = rt_dict_get(item, "suites");
+  if (!msg && !rt_dict_get(item, "components")) {
+    if (rt_kind(suites) != RT_STR) {
+      rt_decref(item);
+      return rt_lookup_raise("AttributeError", rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'endswith'",
+                                                             rt_type_name(suites)));
+    }
+    if (!suites->u.str.len || suites->u.str.s[suites->u.str.len - 1] != '/')
+      msg = "If \"components\" key not present, \"suites\" key must end with a \"/\"";
+  }
+  if (msg) {
+    rt_decref(item);
+    return rt_error("%s", msg);
+  }
+  RtValue *key = rt_dict_get(item, "key");
+  if (key && rt_kind(key) == RT_STR) { /* {**key pattern, **item} */
+    RtValue *kp = rt_kind(keys) == RT_DICT ? rt_dict_get_n(keys, key->u.str.s, key->u.str.len) : NULL;
+    if (!kp || rt_kind(kp) != RT_DICT) {
+      RtValue *e = kp ? rt_lookup_raise("TypeError", rt_type_error("'%s' object is not a mapping", rt_type_name(kp)))
+                      : rt_error("unable to find \"%s\" key pattern", key->u.str.s);
+      rt_decref(item);
+      return e;
+    }
+    RtValue *all = mn_defaults_update(kp, item);
+    rt_decref(item);
+    item = all;
+  }
+  return item;
+}
+
+/* query('manala.roles.apt_repositories', repositories, repositories_patterns,
+ * keys_patterns, preferences, exclusives, dir, wanttype=): the files found
+ * (exclusives) absent, then each repository (those the preferences name
+ * first; a string is {repository: it}) completed from its repository and
+ * key patterns, replacing the result of the same name (or its NAME.sources
+ * file); a NAME.sources file left is the repository NAME absent; wanttype
+ * keeps the results that have that key. */
+RtValue *rt_lk_manala_apt_repositories(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h;
+  RtValue *want = kwargs ? rt_dict_get(kwargs, "wanttype") : NULL;
+  if (want && !rt_pytruth(want))
+    want = NULL;
+  if (want && !mn_is(want, "name") && !mn_is(want, "file")) {
+    char *w = mn_str(want);
+    RtValue *e = rt_error("Expected a wanttype of \"name\" or \"file\" but was \"%s\"", w);
+    free(w);
+    return e;
+  }
+  if (rt_kind(terms) != RT_LIST || rt_len(terms) < 6)
+    return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
+  RtValue *given = mn_flatten1(rt_list_at(terms, 0));
+  if (rt_is_error(given))
+    return rt_lookup_raise("TypeError", given);
+  RtValue *exclusives = mn_flatten1(rt_list_at(terms, 4));
+  if (rt_is_error(exclusives)) {
+    rt_decref(given);
+    return rt_lookup_raise("TypeError", exclusives);
+  }
+  RtValue *prefs = rt_list_at(terms, 3), *dir = rt_list_at(terms, 5), *err = NULL;
+  RtValue *repos = rt_list_new(rt_len(given) + 1), *results = rt_list_new(0);
+  if (rt_kind(prefs) != RT_LIST)
+    err = rt_lookup_raise("TypeError", rt_type_error("'%s' object is not subscriptable", rt_type_name(prefs)));
+  for (size_t i = 0; !err && i < rt_len(prefs); i++) { /* the preferences' repositories first, in their order */
+    RtValue *p = rt_list_at(prefs, i), *r;
+    if (rt_kind(p) == RT_DICT && (r = rt_dict_get(p, "repository")))
+      rt_list_push(repos, rt_incref(r));
+  }
+  for (size_t i = 0; i < rt_len(given); i++)
+    rt_list_push(repos, rt_incref(rt_list_at(given, i)));
+  for (size_t i = 0; !err && i < rt_len(exclusives); i++) {
+    RtValue *path = mn_getitem(rt_list_at(exclusives, i), "path", &err);
+    if (!path) {
+      rt_lookup_raise(err->u.err.exc == RT_EXC_KEY ? "KeyError" : "TypeError", err);
+      break;
+    }
+    RtValue *item = rt_dict_new(2);
+    rt_dict_set(item, "state", rt_strz("absent"));
+    rt_dict_set(item, "file", rt_incref(path));
+    rt_list_push(results, item);
+  }
+  for (size_t i = 0; !err && i < rt_len(repos); i++) {
+    RtValue *item = mn_repository_item(rt_list_at(repos, i), rt_list_at(terms, 1), rt_list_at(terms, 2));
+    if (!item)
+      continue;
+    if (rt_is_error(item)) {
+      err = item;
+      break;
+    }
+    RtValue *legacy = rt_dict_get(item, "legacy_file");
+    if (legacy) {
+      RtValue *path = mn_path_join(dir, legacy);
+      if (rt_is_error(path)) {
+        err = rt_lookup_raise("TypeError", path);
+        rt_decref(item);
+        break;
+      }
+      RtValue *l = rt_dict_new(2);
+      rt_dict_set(l, "state", rt_strz("absent"));
+      rt_dict_set(l, "file", path);
+      rt_list_push(results, l);
+    }
+    RtValue *name = rt_dict_get(item, "name");
+    size_t j = 0;
+    while (j < rt_len(results) && !mn_repository_same(rt_list_at(results, j), name))
+      j++;
+    RtValue *merged = rt_list_new(rt_len(results) + 1);
+    for (size_t k = 0; k < rt_len(results); k++)
+      rt_list_push(merged, k == j ? rt_incref(item) : rt_incref(rt_list_at(results, k)));
+    if (j == rt_len(results))
+      rt_list_push(merged, rt_incref(item));
+    rt_decref(item), rt_decref(results);
+    results = merged;
+  }
+  rt_decref(given), rt_decref(exclusives), rt_decref(repos);
+  if (err) {
+    rt_decref(results);
+    return err;
+  }
+  RtValue *out = rt_list_new(rt_len(results));
+  for (size_t i = 0; i < rt_len(results); i++) {
+    RtValue *r = mn_repository_sources(rt_list_at(results, i));
+    if (want && !rt_dict_get(r, want->u.str.s))
+      rt_decref(r);
+    else
+      rt_list_push(out, r);
+  }
+  rt_decref(results);
+  return out;
 }
