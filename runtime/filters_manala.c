@@ -1035,10 +1035,11 @@ static RtValue *mn_supervisor_value(const MnConfig *c, const RtValue *key, RtVal
     }
     while (b.len && b.data[b.len - 1] != ',') /* rsplit(',', 1)[0] */
       b.len--;
-    if (b.len)
-      b.data[--b.len] = 0;
-    else
+    if (!b.len) { /* no comma: the text as it is */
+      rt_buf_free(&b);
       return mn_line(key, "=", NULL, "");
+    }
+    b.data[--b.len] = 0;
     return rt_buf_value(&b);
   }
   if (rt_kind(v) == RT_LIST) {
@@ -1593,8 +1594,10 @@ static RtValue *mn_expanduser(const char *path, size_t len) {
 /* The item of one user that has authorized_keys: a new dict, or the error. */
 static RtValue *mn_authorized_keys_item(RtValue *user) {
   RtValue *keys = rt_iter_list(rt_dict_get(user, "authorized_keys"));
-  if (rt_is_error(keys))
+  if (rt_is_error(keys)) {
+    rt_decref(keys);
     return rt_lookup_raise("TypeError", rt_type_error("can only join an iterable"));
+  }
   RtValue *joined = mn_join(keys, "\n");
   rt_decref(keys);
   if (rt_is_error(joined))
