@@ -96,6 +96,27 @@ RtValue *rt_random_choices(const char *chars, size_t len, int64_t count, const R
  * keys), or one value. A string, or Python's TypeError/ValueError. */
 RtValue *rt_py_format(const char *fmt, size_t len, RtValue *args);
 
+/* ---- filters_manala.c ---- */
+
+/* The manala.roles collection's lookups (lookups.def). */
+RtValue *rt_lk_manala_accounts_users_authorized_keys(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_apt_holds(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_apt_packages(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_apt_preferences(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_apt_repositories(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_ansible_galaxy_roles(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_environment_files(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_locales_codes(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_ssh_known_hosts(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_templates_exclusive(RtHost *h, RtValue *terms, RtValue *kwargs);
+
+/* ---- lookups.c ---- */
+
+/* Returns `err` (taken), an error a lookup plugin returns, recording the
+ * Python class the plugin raised it as ("KeyError", "IndexError" ...) for
+ * lookup()'s "An unhandled exception occurred ..." message. */
+RtValue *rt_lookup_raise(const char *cls, RtValue *err);
+
 /* ---- text.c: strings as Python sees them (code points of UTF-8 text) ---- */
 
 /* The code point at s[*i] (advancing *i); a byte that is not UTF-8 stands

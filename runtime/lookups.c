@@ -1131,6 +1131,8 @@ static RtValue *lk_raise(const char *cls, RtValue *err) {
   return err;
 }
 
+RtValue *rt_lookup_raise(const char *cls, RtValue *err) { return lk_raise(cls, err); }
+
 /* Python's repr of `n` bytes of text. malloc'd. */
 static char *lk_repr(const char *s, size_t n) {
   RtValue *v = rt_str(s, n);

@@ -354,6 +354,10 @@ RtValue *rt_yaml_dump_callback(const RtValue *v);
 /* Parses a Python literal (ast.literal_eval subset: str, int, float, True,
  * False, None, list, tuple, dict). NULL when `s` is not one. */
 RtValue *rt_parse_pyliteral(const char *s, size_t len);
+/* The same as Ansible's ansible_eval_concat converts a template's text:
+ * its Json2Python makes the names true, false and null constants too, so
+ * the JSON text of a filter outside STRING_TYPE_FILTERS becomes data. */
+RtValue *rt_parse_template_literal(const char *s, size_t len);
 /* Parses JSON text (jansson); NULL with *err set (malloc'd) on bad input. */
 RtValue *rt_parse_json(const char *s, size_t len, char **err);
 /* Parses YAML text (libyaml, YAML 1.1 scalars as PyYAML); run-time data only

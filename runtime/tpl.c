@@ -79,7 +79,7 @@ void rt_tpl_value(RtTpl *t, RtValue *v) {
 static RtValue *convert(char *text, size_t len) {
   if ((len && (text[0] == '[' || text[0] == '{')) || strcmp(text, "True") == 0 ||
       strcmp(text, "False") == 0) {
-    RtValue *v = rt_parse_pyliteral(text, len);
+    RtValue *v = rt_parse_template_literal(text, len);
     if (v) {
       free(text);
       return v;

@@ -6,6 +6,10 @@ play vars as YAML text, for what JSON cannot say: int keys) and `cases`: each ca
 an expression string (rendered as "{{ EXPR }}") or a mapping with `expr` or
 `tpl` (a whole template) and optional `known` (a difference from Ansible
 playc keeps for now, with its reason: reported, not counted as a failure).
+`collections` maps a collection Ansible needs for the cases (manala.roles)
+to the environment variable that holds its folder: `regen` makes it
+visible to ansible-playbook through a temporary ANSIBLE_COLLECTIONS_PATH
+(the collection itself is never part of this repository).
 
   jinja_cases.py playbook CASES OUT.yml   the playbook: one debug task a case
   jinja_cases.py parse LOG                per case, its outcome from a run's
@@ -152,6 +156,15 @@ def regen(cases_path, fixture):
         playbook(cases_path, pb)
         env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
                    ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+        for fqcn, var in sorted(doc.get("collections", {}).items()):
+            src = os.environ.get(var)
+            if not src or not os.path.isdir(src):
+                sys.exit("regen: %s needs %s=<the folder of collection %s>" % (cases_path, var, fqcn))
+            ns, name = fqcn.split(".")
+            link = os.path.join(d, "collections", "ansible_collections", ns, name)
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            os.symlink(os.path.abspath(src), link)
+            env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(d, "collections")
         r = subprocess.run(["/usr/bin/python3", "/usr/bin/ansible-playbook", pb], cwd=d, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         log = os.path.join(d, "log")
