@@ -1993,7 +1993,7 @@ static LLVMValueRef cg_notify(Cg *g, const int32_t *notify) {
 /* The junit report names a task with its arguments unless no_log is set to
  * anything but a constant false (the callback reads the keyword unevaluated). */
 static const char *cg_args_text(const IrTask *t) {
-  const IrExpr *nl = t->kw[RT_TK_NO_LOG];
+  const IrExpr *nl = ir_task_kw(t, RT_TK_NO_LOG);
   if (nl && !(nl->op == IR_CONST && nl->type == TY_BOOL && !nl->b))
     return NULL;
   return t->args_text;
@@ -2020,7 +2020,7 @@ static LLVMValueRef cg_tpl_render(Cg *g, const IrTask *t) {
 static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
   LLVMValueRef kws[RT_TK_COUNT];
   for (int k = 0; k < RT_TK_COUNT; k++)
-    kws[k] = cg_fnref(g, t->kw[k]);
+    kws[k] = cg_fnref(g, ir_task_kw(t, k));
   LLVMValueRef run = t->kind == IR_TASK_MODULE && t->module >= 0 ? cg_define_task(g, t) : cg_null(g);
   LLVMValueRef f[34] = {cg_i32(g, t->id),
                         cg_i32(g, (int32_t)t->kind),

@@ -40,6 +40,14 @@ void ir_expr_add_kid(PcCtx *c, IrExpr *e, IrExpr *kid) {
   e->kids[e->nkids++] = kid;
 }
 
+void ir_task_set_kw(PcCtx *c, IrTask *t, int k, IrExpr *e) {
+  if (!t->kw && !e)
+    return;
+  if (!t->kw)
+    t->kw = pc_alloc(c, sizeof(IrExpr *) * RT_TK_COUNT);
+  t->kw[k] = e;
+}
+
 void ir_make_root(PcCtx *c, IrProgram *p, IrExpr *e) {
   int32_t n = p->nroots;
   if ((n & (n - 1)) == 0) {

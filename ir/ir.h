@@ -235,7 +235,10 @@ typedef struct IrTask {
   IrExpr *changed_when; /* root IR_COND, or NULL */
   IrExpr *failed_when;  /* root IR_COND, or NULL */
   IrExpr *until;        /* root IR_COND, or NULL */
-  IrExpr *kw[RT_TK_COUNT]; /* per-host keywords (roots), NULL when absent */
+  /* Per-host keywords (roots) by RT_TK_*, NULL when absent: RT_TK_COUNT of
+   * them, or NULL when none is set (most tasks: a big playbook has many).
+   * Read with ir_task_kw, set with ir_task_set_kw. */
+  IrExpr **kw;
   const char *register_var; /* or NULL */
   bool has_source;    /* written in a file: codegen adds Ansible's error context (fe_error_context) */
   IrScope *scope;     /* the innermost frame it sees */
@@ -372,6 +375,11 @@ typedef struct IrProgram {
 /* ---- ir.c: construction helpers ------------------------------------------------ */
 
 IrExpr *ir_expr_new(PcCtx *c, IrOp op, IrType type, IrLoc loc);
+/* Per-host keyword `k` (RT_TK_*) of task `t`, or NULL. */
+static inline IrExpr *ir_task_kw(const IrTask *t, int k) { return t->kw ? t->kw[k] : NULL; }
+/* Sets it (`e` NULL: unset); the task's keyword array is made on the first
+ * keyword set. */
+void ir_task_set_kw(PcCtx *c, IrTask *t, int k, IrExpr *e);
 void ir_expr_add_kid(PcCtx *c, IrExpr *e, IrExpr *kid);
 /* Numbers `e` as a root of `p`. */
 void ir_make_root(PcCtx *c, IrProgram *p, IrExpr *e);

@@ -495,7 +495,7 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   pr_root(pr, depth, "failed_when", t->failed_when);
   pr_root(pr, depth, "until", t->until);
   for (int k = 0; k < RT_TK_COUNT; k++)
-    pr_root(pr, depth, pr_tk[k], t->kw[k]);
+    pr_root(pr, depth, pr_tk[k], ir_task_kw(t, k));
   if (t->notify) {
     pr_indent(f, depth);
     o_f(f, "%-14s", "notify");
@@ -857,9 +857,9 @@ static void pj_task(Pr *pr, const IrTask *t) {
   }
   o_s(f, "}, \"per_host\": {");
   for (int k = 0, n = 0; k < RT_TK_COUNT; k++)
-    if (t->kw[k]) {
+    if (ir_task_kw(t, k)) {
       o_f(f, "%s\"%s\": ", n++ ? ", " : "", pr_tk[k]);
-      pj_expr(pr, t->kw[k]);
+      pj_expr(pr, ir_task_kw(t, k));
     }
   o_s(f, "}, \"args\": ");
   pj_expr(pr, t->args);
