@@ -112,6 +112,7 @@ extern const char *const ir_op_names[IR_NOPS];
 extern const int ir_op_nkids[IR_NOPS];
 
 typedef struct IrExpr IrExpr;
+typedef struct IrExprX IrExprX;
 /* Ordered and packed for size: a 100,000-task playbook holds a few million
  * of these (the plan's memory is mostly exprs). */
 struct IrExpr {
@@ -128,11 +129,6 @@ struct IrExpr {
   int32_t id;              /* root number (function expr_<id>), -1 for sub-exprs */
   int32_t nkids;
   int32_t nkw;             /* IR_FILTER ...: the last nkw kids are keyword args */
-  /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
-   * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
-  int32_t slot, slot_first, slot_end;
-  int32_t slot_aux;        /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
-  int32_t keep_nl;         /* TEMPLATE with statements: the newlines its source ends with */
   IrLoc loc;
   const char *name;        /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
   /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR);
@@ -147,13 +143,41 @@ struct IrExpr {
   const char *s;
   /* children */
   IrExpr **kids;
-  /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
-  const char **kwnames;
   const char *src; /* for roots: the source text it came from (plans, messages) */
   const char *tpl_src; /* SINGLE/TEMPLATE of a playbook string: its text, for the message of a
                           TypeError Ansible's templar wraps ("... occurred on (<text>)"), never run */
+  IrExprX *x; /* what few expressions have, or NULL (read with ir_xr, set with IR_X_SET) */
+};
+
+/* The fields of an expression that few expressions need (template statements,
+ * keyword arguments, what playc cannot compile), apart: a big playbook has
+ * millions of expressions, and most need none of them. */
+struct IrExprX {
+  /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
+   * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
+  int32_t slot, slot_first, slot_end;
+  int32_t slot_aux;        /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
+  int32_t keep_nl;         /* TEMPLATE with statements: the newlines its source ends with */
+  /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
+  const char **kwnames;
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
 };
+
+/* The rare fields of `e`: all zero (NULL) when it has none. */
+static inline const IrExprX *ir_xr(const IrExpr *e) {
+  static const IrExprX none;
+  return e->x ? e->x : &none;
+}
+/* The rare fields of `e` to write, made on first use. */
+IrExprX *ir_x(PcCtx *c, IrExpr *e);
+/* Sets rare field `field` of `e` to `v` (evaluated once); a zero value
+ * makes nothing where nothing is set. */
+#define IR_X_SET(c, e, field, v)                                                          \
+  do {                                                                                    \
+    __typeof__(v) ir_x_v_ = (v);                                                          \
+    if (ir_x_v_ || (e)->x)                                                                \
+      ir_x((c), (e))->field = ir_x_v_;                                                    \
+  } while (0)
 
 typedef struct IrVar {
   const char *name;

@@ -215,7 +215,7 @@ static void pr_kids(Pr *pr, const IrExpr *e, int from) {
       o_s(f, ", ");
     int kw = i - (e->nkids - e->nkw);
     if (kw >= 0) /* `*args` and `**kwargs` are named "*" and "**" (jinja.h) */
-      o_f(f, e->kwnames[kw][0] == '*' ? "%s" : "%s=", e->kwnames[kw]);
+      o_f(f, ir_xr(e)->kwnames[kw][0] == '*' ? "%s" : "%s=", ir_xr(e)->kwnames[kw]);
     pr_kid(pr, e->kids[i]);
   }
   o_c(f, ')');
@@ -256,20 +256,20 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     o_c(f, '}');
     break;
   case IR_GETATTR: o_s(f, "getattr"); pr_kids(pr, e, 0); o_f(f, ".%s", e->name); break;
-  case IR_LOCAL: o_f(f, "local %s#%d", e->name, e->slot); break; /* its fallback is what the name means outside */
+  case IR_LOCAL: o_f(f, "local %s#%d", e->name, ir_xr(e)->slot); break; /* its fallback is what the name means outside */
   case IR_FOR:
-    o_f(f, "for%s loop#%d locals#%d..%d", e->recursive ? " recursive" : "", e->slot, e->slot_first, e->slot_end);
-    if (e->slot_aux >= 0)
-      o_f(f, " changed#%d", e->slot_aux);
+    o_f(f, "for%s loop#%d locals#%d..%d", e->recursive ? " recursive" : "", ir_xr(e)->slot, ir_xr(e)->slot_first, ir_xr(e)->slot_end);
+    if (ir_xr(e)->slot_aux >= 0)
+      o_f(f, " changed#%d", ir_xr(e)->slot_aux);
     pr_kids(pr, e, 0);
     break;
-  case IR_LOOP_CALL: o_f(f, "loop-call loop#%d", e->slot); pr_kids(pr, e, 0); break;
-  case IR_LOOP_CHANGED: o_f(f, "loop-changed changed#%d", e->slot); pr_kids(pr, e, 0); break;
+  case IR_LOOP_CALL: o_f(f, "loop-call loop#%d", ir_xr(e)->slot); pr_kids(pr, e, 0); break;
+  case IR_LOOP_CHANGED: o_f(f, "loop-changed changed#%d", ir_xr(e)->slot); pr_kids(pr, e, 0); break;
   case IR_SETATTR: o_f(f, "setattr .%s", e->name); pr_kids(pr, e, 0); break;
   case IR_TEMPLATE:
     o_s(f, "template");
-    if (e->slot_end || e->keep_nl)
-      o_f(f, " locals#%d newlines#%d", e->slot_end, e->keep_nl);
+    if (ir_xr(e)->slot_end || ir_xr(e)->keep_nl)
+      o_f(f, " locals#%d newlines#%d", ir_xr(e)->slot_end, ir_xr(e)->keep_nl);
     pr_kids(pr, e, 0);
     break;
   case IR_BINOP: o_s(f, "binop "); o_s(f, pr_binops[e->binop]); pr_kids(pr, e, 0); break;
@@ -299,7 +299,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   }
   o_n(f, ": ", 2);
   o_s(f, ir_type_name(e->type));
-  if (e->unsupported)
+  if (ir_xr(e)->unsupported)
     o_s(f, " unsupported");
 }
 
@@ -762,21 +762,21 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
   if (e->op == IR_BINOP)
     o_f(f, ", \"binop\": \"%s\"", pr_binops[e->binop]);
   if (e->op == IR_LOCAL || e->op == IR_FOR || e->op == IR_LOOP_CALL || e->op == IR_LOOP_CHANGED)
-    o_f(f, ", \"slot\": %d", e->slot);
+    o_f(f, ", \"slot\": %d", ir_xr(e)->slot);
   if (e->op == IR_FOR && e->recursive)
     o_s(f, ", \"recursive\": true");
-  if (e->op == IR_FOR && e->slot_aux >= 0)
-    o_f(f, ", \"changed_slot\": %d", e->slot_aux);
+  if (e->op == IR_FOR && ir_xr(e)->slot_aux >= 0)
+    o_f(f, ", \"changed_slot\": %d", ir_xr(e)->slot_aux);
   if (e->op == IR_VAR && e->b)
     o_s(f, ", \"no_context\": true");
-  if (e->op == IR_FOR || (e->op == IR_TEMPLATE && e->slot_end))
-    o_f(f, ", \"locals\": [%d, %d]", e->slot_first, e->slot_end);
-  if (e->op == IR_TEMPLATE && e->keep_nl)
-    o_f(f, ", \"newlines\": %d", e->keep_nl);
+  if (e->op == IR_FOR || (e->op == IR_TEMPLATE && ir_xr(e)->slot_end))
+    o_f(f, ", \"locals\": [%d, %d]", ir_xr(e)->slot_first, ir_xr(e)->slot_end);
+  if (e->op == IR_TEMPLATE && ir_xr(e)->keep_nl)
+    o_f(f, ", \"newlines\": %d", ir_xr(e)->keep_nl);
   if (e->nkw) {
     o_s(f, ", \"kwnames\": [");
     for (int i = 0; i < e->nkw; i++)
-      o_f(f, "%s\"%s\"", i ? ", " : "", e->kwnames[i]);
+      o_f(f, "%s\"%s\"", i ? ", " : "", ir_xr(e)->kwnames[i]);
     o_c(f, ']');
   }
   if (e->op != IR_CONST && e->op != IR_VAR) {

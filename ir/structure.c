@@ -523,7 +523,7 @@ static IrExpr *st_with_loop(St *s, const FeTask *ft, const char *const *roots) {
   }
   IrExpr *e = ir_expr_new(s->c, IR_LOOKUP, TY_LIST, ft->with_node->loc);
   e->name = name;
-  e->unsupported = unsupported;
+  IR_X_SET(s->c, e, unsupported, unsupported);
   ir_expr_add_kid(s->c, e, ir_lower_value(s->l, ft->with_node));
   return e;
 }

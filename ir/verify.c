@@ -54,8 +54,8 @@ void ir_verify(PcCtx *c, IrProgram *p) {
 static void vf_unsupported(PcCtx *c, const IrExpr *e, bool root) {
   if (!root && ir_is_ref(e))
     return;
-  if (e->unsupported)
-    pc_error_at(c, e->loc, "%s is not supported by playc yet", e->unsupported);
+  if (ir_xr(e)->unsupported)
+    pc_error_at(c, e->loc, "%s is not supported by playc yet", ir_xr(e)->unsupported);
   for (int i = 0; i < e->nkids; i++)
     vf_unsupported(c, e->kids[i], false);
 }
