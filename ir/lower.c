@@ -20,6 +20,8 @@
 #include "../runtime/vault.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -2380,72 +2382,118 @@ static const char *lw_unknown_params(Lw *l, const char *action, const ModSchema 
                     supported);
 }
 
+/* Text built in a malloc'ed buffer (the args text of every task): cheaper
+ * than a memory stream, which clears a buffer of its own at each opening. */
+typedef struct LwOut {
+  char *s;
+  size_t len, cap;
+} LwOut;
+
+static void lo_add(LwOut *o, const char *s, size_t n) {
+  if (o->len + n + 1 > o->cap) {
+    size_t cap = o->cap ? o->cap : 128;
+    while (cap < o->len + n + 1)
+      cap *= 2;
+    char *p = realloc(o->s, cap);
+    if (!p)
+      pc_panic(__FILE__, __LINE__, "out of memory");
+    o->s = p, o->cap = cap;
+  }
+  memcpy(o->s + o->len, s, n);
+  o->len += n;
+  o->s[o->len] = 0;
+}
+
+static void lo_puts(LwOut *o, const char *s) { lo_add(o, s, strlen(s)); }
+static void lo_putc(LwOut *o, char c) { lo_add(o, &c, 1); }
+
+static void lo_printf(LwOut *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void lo_printf(LwOut *o, const char *fmt, ...) {
+  char tmp[64];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n >= 0 && (size_t)n < sizeof tmp) {
+    lo_add(o, tmp, (size_t)n);
+    return;
+  }
+  char *big = NULL;
+  va_start(ap, fmt);
+  n = vasprintf(&big, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    pc_panic(__FILE__, __LINE__, "out of memory");
+  lo_add(o, big, (size_t)n);
+  free(big);
+}
+
 /* Python's repr of a string: single quotes unless it holds one and no double. */
-static void lw_py_repr_str(FILE *b, const char *s) {
+static void lw_py_repr_str(LwOut *b, const char *s) {
   char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
-  fputc(q, b);
+  lo_putc(b, q);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '\\' || *p == (unsigned char)q)
-      fprintf(b, "\\%c", *p);
+      lo_printf(b, "\\%c", *p);
     else if (*p == '\n')
-      fputs("\\n", b);
+      lo_puts(b, "\\n");
     else if (*p == '\r')
-      fputs("\\r", b);
+      lo_puts(b, "\\r");
     else if (*p == '\t')
-      fputs("\\t", b);
+      lo_puts(b, "\\t");
     else if (*p < 0x20 || *p == 0x7f)
-      fprintf(b, "\\x%02x", *p);
+      lo_printf(b, "\\x%02x", *p);
     else
-      fputc((char)*p, b);
+      lo_putc(b, (char)*p);
   }
-  fputc(q, b);
+  lo_putc(b, q);
 }
 
 /* Python's str (top) or repr (inside a container) of a YAML value. Every
  * node writes a byte at least and none is visited once the text is past
  * PC_MAX_ARGS_TEXT, so an alias bomb costs that much, not its expansion. */
-static void lw_py_str(FILE *b, const FeNode *n, bool top) {
-  if (ftell(b) > (long)PC_MAX_ARGS_TEXT)
+static void lw_py_str(LwOut *b, const FeNode *n, bool top) {
+  if (b->len > PC_MAX_ARGS_TEXT)
     return;
   if (!n) {
-    fputs("None", b);
+    lo_puts(b, "None");
     return;
   }
   if (n->kind == FE_SCALAR && n->stype == FE_T_VAULT) { /* Ansible shows the plaintext: never compiled in */
-    fprintf(b, "vault(%zu bytes)", (size_t)n->len);
+    lo_printf(b, "vault(%zu bytes)", (size_t)n->len);
     return;
   }
   switch (n->kind) {
   case FE_SEQ:
-    fputc('[', b);
+    lo_putc(b, '[');
     for (int i = 0; i < n->n; i++) {
       if (i)
-        fputs(", ", b);
+        lo_puts(b, ", ");
       lw_py_str(b, n->items[i], false);
     }
-    fputc(']', b);
+    lo_putc(b, ']');
     return;
   case FE_MAP:
-    fputc('{', b);
+    lo_putc(b, '{');
     for (int i = 0; i < n->n; i++) {
       if (i)
-        fputs(", ", b);
+        lo_puts(b, ", ");
       lw_py_str(b, n->keys[i], false);
-      fputs(": ", b);
+      lo_puts(b, ": ");
       lw_py_str(b, n->vals[i], false);
     }
-    fputc('}', b);
+    lo_putc(b, '}');
     return;
   default: break;
   }
   switch (n->stype) {
-  case FE_T_NULL: fputs("None", b); break;
-  case FE_T_BOOL: fputs(n->b ? "True" : "False", b); break;
+  case FE_T_NULL: lo_puts(b, "None"); break;
+  case FE_T_BOOL: lo_puts(b, n->b ? "True" : "False"); break;
   case FE_T_INT:
     if (n->digits)
-      fputs(n->digits, b);
+      lo_puts(b, n->digits);
     else
-      fprintf(b, "%lld", (long long)n->i);
+      lo_printf(b, "%lld", (long long)n->i);
     break;
   case FE_T_FLOAT: {
     char s[64];
@@ -2454,14 +2502,14 @@ static void lw_py_str(FILE *b, const FeNode *n, bool top) {
       if (strtod(s, NULL) == n->f)
         break;
     }
-    fputs(s, b);
+    lo_puts(b, s);
     if (!strpbrk(s, ".einn"))
-      fputs(".0", b);
+      lo_puts(b, ".0");
     break;
   }
   default:
     if (top)
-      fputs(n->text, b);
+      lo_puts(b, n->text);
     else
       lw_py_repr_str(b, n->text);
   }
@@ -2471,11 +2519,7 @@ static void lw_py_str(FILE *b, const FeNode *n, bool top) {
 static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) {
   if (!args || (args->kind != FE_MAP && !raw_key) || (args->kind == FE_MAP && !args->n))
     return NULL;
-  char *data = NULL;
-  size_t len = 0;
-  FILE *b = open_memstream(&data, &len);
-  if (!b)
-    return NULL;
+  LwOut out = {0}, *b = &out;
   const FeNode *raw = args->kind == FE_SCALAR ? args : NULL;
   int n = 0;
   for (int i = 0; args->kind == FE_MAP && i < args->n; i++) {
@@ -2483,17 +2527,16 @@ static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) 
       raw = args->vals[i];
       continue;
     }
-    fprintf(b, "%s%s=", n++ ? ", " : "", args->keys[i]->text);
+    lo_printf(b, "%s%s=", n++ ? ", " : "", args->keys[i]->text);
     lw_py_str(b, args->vals[i], true);
   }
   if (raw) { /* an include's file, renamed and moved last as TaskInclude does */
-    fprintf(b, "%s_raw_params=", n++ ? ", " : "");
+    lo_printf(b, "%s_raw_params=", n++ ? ", " : "");
     lw_py_str(b, raw, true);
   }
-  fclose(b);
-  const char *s = len > PC_MAX_ARGS_TEXT ? pc_sprintf(l->c, "%.*s...", (int)PC_MAX_ARGS_TEXT, data)
-                                         : pc_strdup(l->c, data);
-  free(data);
+  const char *s = out.len > PC_MAX_ARGS_TEXT ? pc_sprintf(l->c, "%.*s...", (int)PC_MAX_ARGS_TEXT, out.s)
+                                             : pc_strdup(l->c, out.s ? out.s : "");
+  free(out.s);
   return s;
 }
 
@@ -2884,14 +2927,9 @@ const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key) {
   return lw_args_text(l, args, raw_key);
 }
 const char *ir_py_repr(IrLower *l, const FeNode *n) {
-  char *data = NULL;
-  size_t len = 0;
-  FILE *b = open_memstream(&data, &len);
-  if (!b)
-    return "";
-  lw_py_str(b, n, false);
-  fclose(b);
-  const char *s = pc_strdup(l->c, data);
-  free(data);
+  LwOut out = {0};
+  lw_py_str(&out, n, false);
+  const char *s = pc_strdup(l->c, out.s ? out.s : "");
+  free(out.s);
   return s;
 }
