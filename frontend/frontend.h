@@ -238,11 +238,17 @@ struct FeNode {
   int32_t height;
   PcLoc loc;
   const char *text; /* the scalar's text (after YAML unescaping), NUL-terminated */
-  int64_t i;
-  double f;
-  const char *digits; /* FE_T_INT past 64 bits: its decimal digits (i: saturated) */
-  /* FE_SEQ: items[n]; FE_MAP: keys[n] (scalars) and vals[n], in document order */
-  FeNode **items;
+  /* Fields of one kind share their bytes with another's (a big playbook
+   * holds millions of nodes): read each only for its kind and type. */
+  union {
+    int64_t i; /* FE_T_INT */
+    double f;  /* FE_T_FLOAT */
+  };
+  union {
+    const char *digits; /* FE_T_INT past 64 bits: its decimal digits (i: saturated) */
+    FeNode **items;     /* FE_SEQ: items[n] */
+  };
+  /* FE_MAP: keys[n] (scalars) and vals[n], in document order */
   FeNode **keys;
   FeNode **vals;
 };

@@ -105,6 +105,16 @@ static void y_vault_check(YLoad *y, const FeNode *n, const char *file) {
   free(err);
 }
 
+/* The resolved type and value of scalar `n` (i and f share their bytes). */
+static void y_set_value(FeNode *n, const FeY11Scalar *r) {
+  n->stype = (FeScalarType)r->type;
+  n->b = r->b;
+  if (r->type == FE_Y11_FLOAT)
+    n->f = r->f;
+  else
+    n->i = r->i;
+}
+
 /* scalar := SCALAR (plain scalars resolved as YAML 1.1) */
 static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   FeNode *n = pc_alloc(y->c, sizeof *n);
@@ -129,8 +139,7 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
     FeY11Scalar r = fe_yaml11_resolve(n->text, n->len);
     if (strcmp(t, "str") != 0) {
       y_int_too_big(y, n, &r);
-      n->stype = (FeScalarType)r.type;
-      n->b = r.b, n->i = r.i, n->f = r.f;
+      y_set_value(n, &r);
       if (strcmp(t, "float") == 0 && r.type == FE_Y11_INT) {
         n->stype = FE_T_FLOAT, n->f = n->digits ? strtod(n->digits, NULL) : (double)r.i;
         n->digits = NULL;
@@ -139,8 +148,7 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   } else if (plain) {
     FeY11Scalar r = fe_yaml11_resolve(n->text, n->len);
     y_int_too_big(y, n, &r);
-    n->stype = (FeScalarType)r.type;
-    n->b = r.b, n->i = r.i, n->f = r.f;
+    y_set_value(n, &r);
   }
   y_anchor(y, ev->data.scalar.anchor, n);
   return n;
