@@ -461,8 +461,9 @@ typedef struct IrLower {
   PcVec tpl_chain;
   const char *block_name;
   int32_t block_level;
-  /* Lowering a playbook string (lower.c lw_string, lw_bare): what Ansible's
-   * error would quote as its "String:", and the first fault found in it (an
+  /* Lowering a playbook string (lower.c lw_string, lw_bare): its text (set
+   * while one is lowered; Ansible's error quotes it, a bare condition
+   * wrapped in its {% if %} template), and the first fault found in it (an
    * unknown filter or test), which makes the whole string fail at run time. */
   const char *fault_src;
   const char *fault_why;  /* Ansible's words, in the task's error */

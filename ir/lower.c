@@ -1704,6 +1704,12 @@ static bool lw_has_template(Lw *l, const FeNode *n) {
 
 /* One bare condition (or a constant). `when: "{{ x }}"` is lowered to x: a
  * known gap (Ansible renders it and evaluates the text again). */
+/* Ansible templates a bare condition as this template: its errors quote it
+ * (made only for an error: most conditions need none). */
+static const char *lw_bare_wrapped(Lw *l, const char *cond) {
+  return pc_sprintf(l->c, "{%% if %s %%} True {%% else %%} False {%% endif %%}", cond);
+}
+
 static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
   if (n->kind != FE_SCALAR || n->stype != FE_T_STR)
     return lw_node(l, n);
@@ -1711,8 +1717,6 @@ static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
     IrExpr *t = lw_string(l, n->text, lw_text_loc(n));
     return t->op == IR_SINGLE ? t->kids[0] : t;
   }
-  /* Ansible templates a bare condition as this template: its errors quote it */
-  const char *wrapped = pc_sprintf(l->c, "{%% if %s %%} True {%% else %%} False {%% endif %%}", n->text);
   const char *why;
   PcLoc at;
   lw_ast_begin(l);
@@ -1721,17 +1725,18 @@ static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
   if (!j) {
     const char *jwhy; /* Jinja2's words are those of the wrapped template */
     PcLoc jat;
+    const char *wrapped = lw_bare_wrapped(l, n->text);
     if (!lw_parse_held(l, wrapped, lw_text_loc(n), false, &jwhy, &jat))
       why = jwhy;
     e = lw_template_error(l, why, why, at, wrapped, n->loc);
   } else {
     const char *fsrc = l->fault_src, *fwhy = l->fault_why;
     PcLoc fat = l->fault_at;
-    l->fault_src = wrapped;
+    l->fault_src = n->text;
     l->fault_why = NULL;
     e = lw_jexpr(l, j);
     if (l->fault_why)
-      e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, wrapped, n->loc);
+      e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, lw_bare_wrapped(l, n->text), n->loc);
     l->fault_src = fsrc;
     l->fault_why = fwhy;
     l->fault_at = fat;
