@@ -2532,11 +2532,13 @@ static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) 
       raw = args->vals[i];
       continue;
     }
-    lo_printf(b, "%s%s=", n++ ? ", " : "", args->keys[i]->text);
+    lo_puts(b, n++ ? ", " : "");
+    lo_puts(b, args->keys[i]->text);
+    lo_putc(b, '=');
     lw_py_str(b, args->vals[i], true);
   }
   if (raw) { /* an include's file, renamed and moved last as TaskInclude does */
-    lo_printf(b, "%s_raw_params=", n++ ? ", " : "");
+    lo_puts(b, n++ ? ", _raw_params=" : "_raw_params=");
     lw_py_str(b, raw, true);
   }
   const char *s = out.len > PC_MAX_ARGS_TEXT ? pc_sprintf(l->c, "%.*s...", (int)PC_MAX_ARGS_TEXT, out.s)

@@ -181,7 +181,7 @@ static void pr_const(PrOut *f, const IrExpr *e, bool json) {
   case TY_BOOL: o_s(f, e->b ? "true" : "false"); break;
   case TY_INT:
     if (e->s) /* past 64 bits */
-      o_f(f, "%.*s", (int)e->slen, e->s);
+      o_n(f, e->s, strnlen(e->s, e->slen));
     else
       o_i(f, (long long)e->i);
     break;
@@ -247,7 +247,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     for (int i = 0; i + 1 < e->nkids; i += 2) {
       o_s(f, i ? ", " : "");
       if (e->kids[i]->op == IR_CONST && e->kids[i]->type == TY_STR && !ir_is_ref(e->kids[i]))
-        o_f(f, "%.*s", (int)e->kids[i]->slen, e->kids[i]->s);
+        o_n(f, e->kids[i]->s, strnlen(e->kids[i]->s, e->kids[i]->slen)); /* as %.*s: to a NUL */
       else
         pr_kid(pr, e->kids[i]);
       o_s(f, ": ");
