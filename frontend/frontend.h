@@ -73,6 +73,7 @@ typedef struct PcCtx {
    * while ast_scratch is set, and pc_scratch_reset empties it for reuse. */
   PcArenaBlock *scratch;
   bool ast_scratch;
+  PcMap names; /* pc_intern: each identifier's one copy */
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
@@ -86,6 +87,10 @@ void *pc_alloc_ast(PcCtx *c, size_t n);
  * is kept, empty, for the next tree). */
 void pc_scratch_reset(PcCtx *c);
 char *pc_strdup(PcCtx *c, const char *s);
+/* The one copy in the arena of the `n` bytes at `s` (NUL-terminated): the
+ * same text gives the same pointer, so an identifier written in many places
+ * (a Jinja name) is stored once. The result must never be written to. */
+const char *pc_intern(PcCtx *c, const char *s, size_t n);
 char *pc_strndup(PcCtx *c, const char *s, size_t n);
 char *pc_sprintf(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* What the compiler reads, bounded: a playbook or other YAML source file, and
