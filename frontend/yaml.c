@@ -224,11 +224,10 @@ static bool y_merge(YLoad *y, YMap *m, FeNode *n, FeNode *v) {
 static bool y_map_plain(const YLoad *y, const YMap *m, size_t base, size_t n) {
   if (m->merge_k.len || n > 16)
     return false;
-  FeNode *const *kv = y->stack + base;
   for (size_t i = 1; i < n; i++) {
-    const FeNode *a = kv[2 * i];
+    const FeNode *a = y->stack[base + 2 * i];
     for (size_t j = 0; j < i; j++) {
-      const FeNode *b = kv[2 * j];
+      const FeNode *b = y->stack[base + 2 * j];
       if (a->len == b->len && memcmp(a->text, b->text, a->len) == 0)
         return false;
     }
