@@ -1047,12 +1047,12 @@ static LLVMValueRef cg_arg_list(Cg *g, const IrExpr *e, int32_t from, int32_t to
 }
 
 static LLVMValueRef cg_kwargs(Cg *g, const IrExpr *e) {
-  if (e->nkw <= 0)
+  if (ir_xr(e)->nkw <= 0)
     return NULL;
-  LLVMValueRef d = CG_CALL(g, CG_rt_dict_new, cg_i64(g, e->nkw));
-  for (int32_t i = 0; i < e->nkw; i++) {
+  LLVMValueRef d = CG_CALL(g, CG_rt_dict_new, cg_i64(g, ir_xr(e)->nkw));
+  for (int32_t i = 0; i < ir_xr(e)->nkw; i++) {
     const char *k = ir_xr(e)->kwnames[i];
-    LLVMValueRef v = cg_expr(g, e->kids[e->nkids - e->nkw + i]);
+    LLVMValueRef v = cg_expr(g, e->kids[e->nkids - ir_xr(e)->nkw + i]);
     CG_CALL(g, CG_rt_dict_put, d, cg_cstr(g, k), cg_i64(g, (int64_t)strlen(k)), v);
   }
   return d;
@@ -1067,7 +1067,7 @@ static void cg_decref_opt(Cg *g, LLVMValueRef v) {
  * args (a dict; a test with keywords calls rt_test_kw). */
 static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
   if (e->op == IR_METHOD && e->b) { /* x.append(1): changes the local x */
-    LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw), kw = cg_kwargs(g, e);
+    LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - ir_xr(e)->nkw), kw = cg_kwargs(g, e);
     LLVMValueRef r = CG_CALL(g, CG_rt_local_method, g->host, cg_i32(g, ir_xr(e->kids[0])->slot), cg_cstr(g, e->name),
                              args ? args : cg_null(g), kw ? kw : cg_null(g), cg_loc(g, e->loc));
     cg_decref_opt(g, args);
@@ -1075,7 +1075,7 @@ static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
     return r;
   }
   LLVMValueRef base = cg_expr(g, e->kids[0]);
-  LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw);
+  LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - ir_xr(e)->nkw);
   LLVMValueRef kw = cg_kwargs(g, e);
   LLVMValueRef name = cg_cstr(g, e->name), loc = cg_loc(g, e->loc), r;
   if (e->op == IR_METHOD)
@@ -1233,7 +1233,7 @@ static const struct {
 /* {{ x | upper }} and the like printed: rt_tpl_filter, no result string
  * between (its fast paths); false when `k` is not such a filter call. */
 static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
-  if (k->op != IR_FILTER || k->nkw != 0 || ir_xr(k)->unsupported)
+  if (k->op != IR_FILTER || ir_xr(k)->nkw != 0 || ir_xr(k)->unsupported)
     return false;
   int32_t npos = k->nkids - 1;
   for (size_t i = 0; i < sizeof cg_tpl_filters / sizeof *cg_tpl_filters; i++) {
@@ -1543,7 +1543,7 @@ static LLVMValueRef cg_cond(Cg *g, const IrExpr *e) {
 /* lookup NAME(terms..., kwargs): a with_<lookup>'s terms are one value; the
  * terms of lookup()/query() (e->b) are the list of its arguments. */
 static LLVMValueRef cg_lookup(Cg *g, const IrExpr *e) {
-  int32_t npos = e->nkids - e->nkw;
+  int32_t npos = e->nkids - ir_xr(e)->nkw;
   LLVMValueRef terms = npos == 1 && !e->b ? cg_expr(g, e->kids[0]) : cg_arg_list(g, e, 0, npos);
   if (!terms)
     terms = CG_CALL(g, CG_rt_list_new, cg_i64(g, 0));

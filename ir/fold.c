@@ -174,7 +174,7 @@ static void fd_filter(Fold *f, IrExpr *e) {
  * lower()/upper() of ASCII text (filter and method agree on those). */
 static void fd_method(Fold *f, IrExpr *e) {
   IrExpr *a = e->kids[0];
-  if (!fd_const(a, TY_STR) || e->nkw)
+  if (!fd_const(a, TY_STR) || ir_xr(e)->nkw)
     return;
   if ((!strcmp(e->name, "lower") || !strcmp(e->name, "upper")) && e->nkids == 1) {
     fd_ascii_case(f, e, a);

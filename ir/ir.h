@@ -128,7 +128,6 @@ struct IrExpr {
                               limits of frontend.h, far below 4 GiB) */
   int32_t id;              /* root number (function expr_<id>), -1 for sub-exprs */
   int32_t nkids;
-  int32_t nkw;             /* IR_FILTER ...: the last nkw kids are keyword args */
   IrLoc loc;
   const char *name;        /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
   /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR);
@@ -158,6 +157,7 @@ struct IrExprX {
   int32_t slot, slot_first, slot_end;
   int32_t slot_aux;        /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
   int32_t keep_nl;         /* TEMPLATE with statements: the newlines its source ends with */
+  int32_t nkw; /* IR_FILTER ...: the last nkw kids are keyword args */
   /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
   const char **kwnames;
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */

@@ -255,7 +255,7 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   IR_X_SET(l->c, e, kwnames, j->kwnames);
-  e->nkw = j->nkw;
+  IR_X_SET(l->c, e, nkw, j->nkw);
   if (test && j->negated) {
     IrExpr *n = ir_expr_new(l->c, IR_NOT, TY_UNDEF, j->loc);
     ir_expr_add_kid(l->c, n, e);
@@ -633,7 +633,7 @@ static IrExpr *lw_method(Lw *l, const JExpr *j) {
   for (int i = 1; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   IR_X_SET(l->c, e, kwnames, j->kwnames);
-  e->nkw = j->nkw;
+  IR_X_SET(l->c, e, nkw, j->nkw);
   return e;
 }
 
@@ -754,7 +754,7 @@ static IrExpr *lw_lookup_query(Lw *l, const JExpr *j, IrExpr *e, bool query) {
     ir_expr_add_kid(l->c, e, t);
   }
   IR_X_SET(l->c, e, kwnames, kwn);
-  e->nkw = nkw;
+  IR_X_SET(l->c, e, nkw, nkw);
   return e;
 }
 
@@ -793,7 +793,7 @@ static IrExpr *lw_call_expr(Lw *l, const JExpr *j) {
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
   IR_X_SET(l->c, e, kwnames, j->kwnames);
-  e->nkw = j->nkw;
+  IR_X_SET(l->c, e, nkw, j->nkw);
   IR_X_SET(l->c, e, unsupported, pc_sprintf(l->c, "calling %s%s", callee->kind == J_NAME ? callee->name : "a value",
                               callee->kind == J_NAME ? "()" : ""));
   return e;
@@ -1260,7 +1260,7 @@ static IrExpr *lw_include_bounded(Lw *l, const JStmt *st) {
     const char **kw = pc_alloc(l->c, sizeof *kw);
     kw[0] = "msg";
     IR_X_SET(l->c, f, kwnames, kw);
-    f->nkw = 1;
+    IR_X_SET(l->c, f, nkw, 1);
     ir_expr_add_kid(l->c, none, f);
   }
   IrExpr *chain = none;

@@ -213,7 +213,7 @@ static void pr_kids(Pr *pr, const IrExpr *e, int from) {
   for (int i = from; i < e->nkids; i++) {
     if (i > from)
       o_s(f, ", ");
-    int kw = i - (e->nkids - e->nkw);
+    int kw = i - (e->nkids - ir_xr(e)->nkw);
     if (kw >= 0) /* `*args` and `**kwargs` are named "*" and "**" (jinja.h) */
       o_f(f, ir_xr(e)->kwnames[kw][0] == '*' ? "%s" : "%s=", ir_xr(e)->kwnames[kw]);
     pr_kid(pr, e->kids[i]);
@@ -773,9 +773,9 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     o_f(f, ", \"locals\": [%d, %d]", ir_xr(e)->slot_first, ir_xr(e)->slot_end);
   if (e->op == IR_TEMPLATE && ir_xr(e)->keep_nl)
     o_f(f, ", \"newlines\": %d", ir_xr(e)->keep_nl);
-  if (e->nkw) {
+  if (ir_xr(e)->nkw) {
     o_s(f, ", \"kwnames\": [");
-    for (int i = 0; i < e->nkw; i++)
+    for (int i = 0; i < ir_xr(e)->nkw; i++)
       o_f(f, "%s\"%s\"", i ? ", " : "", ir_xr(e)->kwnames[i]);
     o_c(f, ']');
   }
