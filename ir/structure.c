@@ -269,16 +269,13 @@ static IrScope *st_play_frames(St *s) {
 
 /* `in` with object `kw` (a block, role, include or task) applied. */
 static void st_inherit(St *s, StCtx *out, const StCtx *in, FeNode *const *kw) {
+  /* The lists are shared with `in` until `out` adds to one: with no room
+   * left (cap = len), pc_vec_push copies first, and what `in` adds later
+   * lies past the items `out` sees. Most levels add nothing. */
   *out = *in;
-  out->when = (PcVec){0};
-  out->tags = (PcVec){0};
-  out->env = (PcVec){0};
-  for (int i = 0; i < in->env.len; i++)
-    pc_vec_push(s->c, &out->env, in->env.items[i]);
-  for (int i = 0; i < in->when.len; i++)
-    pc_vec_push(s->c, &out->when, in->when.items[i]);
-  for (int i = 0; i < in->tags.len; i++)
-    pc_vec_push(s->c, &out->tags, in->tags.items[i]);
+  out->when.cap = out->when.len;
+  out->tags.cap = out->tags.len;
+  out->env.cap = out->env.len;
   if (!kw)
     return;
   for (int k = 0; k < FE_KW_COUNT; k++) {
