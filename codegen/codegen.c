@@ -964,7 +964,7 @@ static LLVMValueRef cg_var(Cg *g, const IrExpr *e) {
 static LLVMValueRef cg_local_attr(Cg *g, const IrExpr *e) {
   const IrExpr *local = e->kids[0];
   LLVMValueRef loc = cg_loc(g, e->loc), name = cg_cstr(g, e->name);
-  LLVMValueRef v = CG_CALL(g, CG_rt_local_attr, g->host, cg_i32(g, local->slot), name, loc);
+  LLVMValueRef v = CG_CALL(g, CG_rt_local_attr, g->host, cg_i32(g, ir_xr(local)->slot), name, loc);
   LLVMBasicBlockRef set = cg_here(g), unset = cg_block(g, "lattr.unset"), join = cg_block(g, "lattr.join");
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v, ""), unset, join);
   cg_at(g, unset);
@@ -1047,12 +1047,12 @@ static LLVMValueRef cg_arg_list(Cg *g, const IrExpr *e, int32_t from, int32_t to
 }
 
 static LLVMValueRef cg_kwargs(Cg *g, const IrExpr *e) {
-  if (e->nkw <= 0)
+  if (ir_xr(e)->nkw <= 0)
     return NULL;
-  LLVMValueRef d = CG_CALL(g, CG_rt_dict_new, cg_i64(g, e->nkw));
-  for (int32_t i = 0; i < e->nkw; i++) {
-    const char *k = e->kwnames[i];
-    LLVMValueRef v = cg_expr(g, e->kids[e->nkids - e->nkw + i]);
+  LLVMValueRef d = CG_CALL(g, CG_rt_dict_new, cg_i64(g, ir_xr(e)->nkw));
+  for (int32_t i = 0; i < ir_xr(e)->nkw; i++) {
+    const char *k = ir_xr(e)->kwnames[i];
+    LLVMValueRef v = cg_expr(g, e->kids[e->nkids - ir_xr(e)->nkw + i]);
     CG_CALL(g, CG_rt_dict_put, d, cg_cstr(g, k), cg_i64(g, (int64_t)strlen(k)), v);
   }
   return d;
@@ -1067,15 +1067,15 @@ static void cg_decref_opt(Cg *g, LLVMValueRef v) {
  * args (a dict; a test with keywords calls rt_test_kw). */
 static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
   if (e->op == IR_METHOD && e->b) { /* x.append(1): changes the local x */
-    LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw), kw = cg_kwargs(g, e);
-    LLVMValueRef r = CG_CALL(g, CG_rt_local_method, g->host, cg_i32(g, e->kids[0]->slot), cg_cstr(g, e->name),
+    LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - ir_xr(e)->nkw), kw = cg_kwargs(g, e);
+    LLVMValueRef r = CG_CALL(g, CG_rt_local_method, g->host, cg_i32(g, ir_xr(e->kids[0])->slot), cg_cstr(g, e->name),
                              args ? args : cg_null(g), kw ? kw : cg_null(g), cg_loc(g, e->loc));
     cg_decref_opt(g, args);
     cg_decref_opt(g, kw);
     return r;
   }
   LLVMValueRef base = cg_expr(g, e->kids[0]);
-  LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - e->nkw);
+  LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - ir_xr(e)->nkw);
   LLVMValueRef kw = cg_kwargs(g, e);
   LLVMValueRef name = cg_cstr(g, e->name), loc = cg_loc(g, e->loc), r;
   if (e->op == IR_METHOD)
@@ -1233,7 +1233,7 @@ static const struct {
 /* {{ x | upper }} and the like printed: rt_tpl_filter, no result string
  * between (its fast paths); false when `k` is not such a filter call. */
 static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
-  if (k->op != IR_FILTER || k->nkw != 0 || k->unsupported)
+  if (k->op != IR_FILTER || ir_xr(k)->nkw != 0 || ir_xr(k)->unsupported)
     return false;
   int32_t npos = k->nkids - 1;
   for (size_t i = 0; i < sizeof cg_tpl_filters / sizeof *cg_tpl_filters; i++) {
@@ -1272,7 +1272,7 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
     return buf;
   if (e->op != IR_CONCAT && k->op == IR_GETATTR && k->kids[0]->op == IR_LOCAL && !cg_unboxable(g, k)) {
     /* {{ u.name }}: printed from the slot's value, no reference taken; unset: as below */
-    LLVMValueRef done = CG_CALL(g, CG_rt_tpl_local_attr, buf, g->host, cg_i32(g, k->kids[0]->slot),
+    LLVMValueRef done = CG_CALL(g, CG_rt_tpl_local_attr, buf, g->host, cg_i32(g, ir_xr(k->kids[0])->slot),
                                 cg_cstr(g, k->name), cg_loc(g, k->loc));
     LLVMBasicBlockRef slow = cg_block(g, "pattr.unset"), join = cg_block(g, "pattr.join");
     LLVMBuildCondBr(g->b, done, join, slow);
@@ -1292,10 +1292,10 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
 
 /* A template; one with statements runs in a frame of its locals. */
 static LLVMValueRef cg_template(Cg *g, const IrExpr *e) {
-  LLVMValueRef saved = e->slot_end ? CG_CALL(g, CG_rt_locals_enter, g->host, cg_i32(g, e->slot_end)) : NULL;
+  LLVMValueRef saved = ir_xr(e)->slot_end ? CG_CALL(g, CG_rt_locals_enter, g->host, cg_i32(g, ir_xr(e)->slot_end)) : NULL;
   LLVMValueRef buf = cg_kids(g, e, 0, cg_call0(g, CG_rt_tpl_begin), cg_template_part);
-  if (e->keep_nl)
-    CG_CALL(g, CG_rt_tpl_newlines, buf, cg_i32(g, e->keep_nl));
+  if (ir_xr(e)->keep_nl)
+    CG_CALL(g, CG_rt_tpl_newlines, buf, cg_i32(g, ir_xr(e)->keep_nl));
   LLVMValueRef r = e->op == IR_RENDER ? CG_CALL(g, CG_rt_tpl_end_file, buf, cg_i64(g, e->i), cg_bytes(g, e->s, e->slen),
                                                  cg_i64(g, (int64_t)e->slen))
                                        : CG_CALL(g, CG_rt_tpl_end, buf);
@@ -1336,12 +1336,12 @@ static void cg_stmt_if(Cg *g, const IrExpr *e, LLVMValueRef buf) {
 static void cg_bind(Cg *g, const IrExpr *e, int32_t from, LLVMValueRef v, LLVMValueRef buf) {
   int32_t n = e->nkids - from;
   if (n == 1 && !e->b) { /* b: the targets are a tuple (lower.c) */
-    CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, e->kids[from]->slot), CG_CALL(g, CG_rt_incref, v));
+    CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, ir_xr(e->kids[from])->slot), CG_CALL(g, CG_rt_incref, v));
     return;
   }
   LLVMValueRef items = CG_CALL(g, CG_rt_local_unpack, buf, v, cg_i64(g, n), cg_loc(g, e->loc));
   for (int32_t k = 0; k < n; k++)
-    CG_CALL(g, CG_rt_local_set_item, g->host, cg_i32(g, e->kids[from + k]->slot), items, cg_i64(g, k));
+    CG_CALL(g, CG_rt_local_set_item, g->host, cg_i32(g, ir_xr(e->kids[from + k])->slot), items, cg_i64(g, k));
   cg_decref(g, items);
 }
 
@@ -1426,10 +1426,10 @@ static LLVMValueRef cg_for_fn(Cg *g, const IrExpr *e) {
 /* {% for t in items if c %}body{% else %}other{% endfor %} (runtime/playc.h's protocol). */
 static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
   LLVMValueRef items = cg_expr(g, e->kids[0]);
-  if (e->slot_aux >= 0) /* loop.changed starts afresh */
-    CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, e->slot_aux), cg_null(g));
-  LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items, cg_i32(g, e->slot_first),
-                           cg_i32(g, e->slot_end), cg_i32(g, e->loop_unread ? -1 : e->slot), cg_loc(g, e->loc));
+  if (ir_xr(e)->slot_aux >= 0) /* loop.changed starts afresh */
+    CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, ir_xr(e)->slot_aux), cg_null(g));
+  LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items, cg_i32(g, ir_xr(e)->slot_first),
+                           cg_i32(g, ir_xr(e)->slot_end), cg_i32(g, e->loop_unread ? -1 : ir_xr(e)->slot), cg_loc(g, e->loc));
   cg_decref(g, items);
   if (!e->recursive) {
     cg_for_passes(g, e, f, buf);
@@ -1443,15 +1443,15 @@ static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
  * deeper, its own slots saved around the call; the text it writes. */
 static LLVMValueRef cg_loop_call(Cg *g, const IrExpr *e) {
   int32_t k = g->rec_fors.len - 1;
-  while (k >= 0 && ((const IrExpr *)g->rec_fors.items[k])->slot != e->slot)
+  while (k >= 0 && ir_xr(((const IrExpr *)g->rec_fors.items[k]))->slot != ir_xr(e)->slot)
     k--;
   PC_ASSERT(k >= 0);
   const IrExpr *fe = g->rec_fors.items[k];
   LLVMValueRef items = cg_expr(g, e->kids[0]);
   LLVMValueRef buf = cg_call0(g, CG_rt_tpl_begin);
   LLVMValueRef f = CG_CALL(g, CG_rt_for_recurse, g->host, buf, items,
-                           cg_i32(g, fe->slot_aux >= 0 ? fe->slot_aux : fe->slot_first), cg_i32(g, fe->slot_first),
-                           cg_i32(g, fe->slot_end), cg_i32(g, fe->slot), cg_loc(g, e->loc));
+                           cg_i32(g, ir_xr(fe)->slot_aux >= 0 ? ir_xr(fe)->slot_aux : ir_xr(fe)->slot_first), cg_i32(g, ir_xr(fe)->slot_first),
+                           cg_i32(g, ir_xr(fe)->slot_end), cg_i32(g, ir_xr(fe)->slot), cg_loc(g, e->loc));
   cg_decref(g, items);
   LLVMBuildCall2(g->b, g->t_part_fn, g->rec_fns.items[k], (LLVMValueRef[]){g->host, f}, 2, "");
   return CG_CALL(g, CG_rt_tpl_end_str, buf);
@@ -1471,7 +1471,7 @@ static void cg_stmt(Cg *g, const IrExpr *e, LLVMValueRef buf) {
   case IR_SETATTR: {
     const IrExpr *ns = e->kids[0];
     LLVMValueRef v = cg_expr(g, e->kids[1]);
-    CG_CALL(g, CG_rt_local_setattr, g->host, buf, cg_i32(g, ns->op == IR_LOCAL ? ns->slot : -1),
+    CG_CALL(g, CG_rt_local_setattr, g->host, buf, cg_i32(g, ns->op == IR_LOCAL ? ir_xr(ns)->slot : -1),
             cg_cstr(g, e->name), v, cg_loc(g, e->loc));
     return;
   }
@@ -1481,7 +1481,7 @@ static void cg_stmt(Cg *g, const IrExpr *e, LLVMValueRef buf) {
 
 /* A local: its slot's value, or what the name means outside while unset. */
 static LLVMValueRef cg_local(Cg *g, const IrExpr *e) {
-  LLVMValueRef v = CG_CALL(g, CG_rt_local, g->host, cg_i32(g, e->slot));
+  LLVMValueRef v = CG_CALL(g, CG_rt_local, g->host, cg_i32(g, ir_xr(e)->slot));
   LLVMBasicBlockRef set = cg_here(g), unset = cg_block(g, "local.unset"), join = cg_block(g, "local.join");
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v, ""), unset, join);
   cg_at(g, unset);
@@ -1543,7 +1543,7 @@ static LLVMValueRef cg_cond(Cg *g, const IrExpr *e) {
 /* lookup NAME(terms..., kwargs): a with_<lookup>'s terms are one value; the
  * terms of lookup()/query() (e->b) are the list of its arguments. */
 static LLVMValueRef cg_lookup(Cg *g, const IrExpr *e) {
-  int32_t npos = e->nkids - e->nkw;
+  int32_t npos = e->nkids - ir_xr(e)->nkw;
   LLVMValueRef terms = npos == 1 && !e->b ? cg_expr(g, e->kids[0]) : cg_arg_list(g, e, 0, npos);
   if (!terms)
     terms = CG_CALL(g, CG_rt_list_new, cg_i64(g, 0));
@@ -1601,7 +1601,7 @@ static LLVMValueRef cg_expr_here(Cg *g, const IrExpr *e) {
   case IR_LOCAL: return cg_local(g, e);
   case IR_CAPTURE: return cg_capture(g, e);
   case IR_LOOP_CALL: return cg_loop_call(g, e);
-  case IR_LOOP_CHANGED: return CG_CALL(g, CG_rt_loop_changed, g->host, cg_i32(g, e->slot), cg_expr(g, e->kids[0]));
+  case IR_LOOP_CHANGED: return CG_CALL(g, CG_rt_loop_changed, g->host, cg_i32(g, ir_xr(e)->slot), cg_expr(g, e->kids[0]));
   case IR_NAMESPACE: return CG_CALL(g, CG_rt_namespace, cg_expr(g, e->kids[0]));
   case IR_SEQ: case IR_STMT_IF: case IR_FOR: case IR_SET: case IR_SETATTR: break; /* cg_stmt */
   case IR_CALL: /* a global function of filters.def; -o refuses other calls (ir_check_build) */
@@ -1993,7 +1993,7 @@ static LLVMValueRef cg_notify(Cg *g, const int32_t *notify) {
 /* The junit report names a task with its arguments unless no_log is set to
  * anything but a constant false (the callback reads the keyword unevaluated). */
 static const char *cg_args_text(const IrTask *t) {
-  const IrExpr *nl = t->kw[RT_TK_NO_LOG];
+  const IrExpr *nl = ir_task_kw(t, RT_TK_NO_LOG);
   if (nl && !(nl->op == IR_CONST && nl->type == TY_BOOL && !nl->b))
     return NULL;
   return t->args_text;
@@ -2020,7 +2020,7 @@ static LLVMValueRef cg_tpl_render(Cg *g, const IrTask *t) {
 static LLVMValueRef cg_taskdef(Cg *g, const IrTask *t) {
   LLVMValueRef kws[RT_TK_COUNT];
   for (int k = 0; k < RT_TK_COUNT; k++)
-    kws[k] = cg_fnref(g, t->kw[k]);
+    kws[k] = cg_fnref(g, ir_task_kw(t, k));
   LLVMValueRef run = t->kind == IR_TASK_MODULE && t->module >= 0 ? cg_define_task(g, t) : cg_null(g);
   LLVMValueRef f[34] = {cg_i32(g, t->id),
                         cg_i32(g, (int32_t)t->kind),

@@ -120,6 +120,15 @@ char *pc_strndup(PcCtx *c, const char *s, size_t n) {
 
 char *pc_strdup(PcCtx *c, const char *s) { return pc_strndup(c, s, strlen(s)); }
 
+const char *pc_intern(PcCtx *c, const char *s, size_t n) {
+  const char *p = pc_map_get(&c->names, s, n);
+  if (p)
+    return p;
+  p = pc_strndup(c, s, n);
+  pc_map_put(c, &c->names, p, n, (void *)p);
+  return p;
+}
+
 char *pc_sprintf(PcCtx *c, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -73,6 +73,7 @@ typedef struct PcCtx {
    * while ast_scratch is set, and pc_scratch_reset empties it for reuse. */
   PcArenaBlock *scratch;
   bool ast_scratch;
+  PcMap names; /* pc_intern: each identifier's one copy */
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
@@ -86,6 +87,10 @@ void *pc_alloc_ast(PcCtx *c, size_t n);
  * is kept, empty, for the next tree). */
 void pc_scratch_reset(PcCtx *c);
 char *pc_strdup(PcCtx *c, const char *s);
+/* The one copy in the arena of the `n` bytes at `s` (NUL-terminated): the
+ * same text gives the same pointer, so an identifier written in many places
+ * (a Jinja name) is stored once. The result must never be written to. */
+const char *pc_intern(PcCtx *c, const char *s, size_t n);
 char *pc_strndup(PcCtx *c, const char *s, size_t n);
 char *pc_sprintf(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* What the compiler reads, bounded: a playbook or other YAML source file, and
@@ -238,11 +243,17 @@ struct FeNode {
   int32_t height;
   PcLoc loc;
   const char *text; /* the scalar's text (after YAML unescaping), NUL-terminated */
-  int64_t i;
-  double f;
-  const char *digits; /* FE_T_INT past 64 bits: its decimal digits (i: saturated) */
-  /* FE_SEQ: items[n]; FE_MAP: keys[n] (scalars) and vals[n], in document order */
-  FeNode **items;
+  /* Fields of one kind share their bytes with another's (a big playbook
+   * holds millions of nodes): read each only for its kind and type. */
+  union {
+    int64_t i; /* FE_T_INT */
+    double f;  /* FE_T_FLOAT */
+  };
+  union {
+    const char *digits; /* FE_T_INT past 64 bits: its decimal digits (i: saturated) */
+    FeNode **items;     /* FE_SEQ: items[n] */
+  };
+  /* FE_MAP: keys[n] (scalars) and vals[n], in document order */
   FeNode **keys;
   FeNode **vals;
 };

@@ -146,7 +146,7 @@ JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos) {
     while (isalnum((unsigned char)src[i]) || src[i] == '_')
       i++;
     t.kind = JT_NAME;
-    t.str = pc_strndup(c, src + *pos, i - *pos);
+    t.str = pc_intern(c, src + *pos, i - *pos);
     t.slen = i - *pos;
     *pos = i;
   } else if ((src[i] == '-' || src[i] == '+' || src[i] == '%') && strncmp(src + i + (src[i] != '%'), "%}", 2) == 0) {

@@ -358,9 +358,12 @@ static const char *jp_dotted(JP *p) {
     jp_error(p, p->tok.off, "expected a filter or test name");
     return "";
   }
-  PcBuf n = {0};
-  pc_buf_adds(p->c, &n, p->tok.str);
+  const char *first = p->tok.str;
   jp_next(p);
+  if (!jp_is_op(p, ".")) /* the usual plain name (interned by the lexer) */
+    return first;
+  PcBuf n = {0};
+  pc_buf_adds(p->c, &n, first);
   while (jp_is_op(p, ".")) {
     jp_next(p);
     if (p->tok.kind != JT_NAME)

@@ -25,7 +25,33 @@ typedef struct YLoad {
   int32_t depth;   /* collections open around the current event */
   int64_t merged;  /* entries copied by `<<` merges so far */
   bool failed;
+  /* The items (or own key, value pairs) of the collections being read, the
+   * innermost last: malloc'ed and reused, so that each collection gets one
+   * array of its exact size in the arena (a node tree is most of what a
+   * big playbook costs, and vectors grown by doubling would waste a third). */
+  FeNode **stack;
+  size_t stack_len, stack_cap;
 } YLoad;
+
+static void y_push(YLoad *y, FeNode *n) {
+  if (y->stack_len == y->stack_cap) {
+    size_t cap = y->stack_cap ? y->stack_cap * 2 : 256;
+    FeNode **s = realloc(y->stack, cap * sizeof *s);
+    if (!s)
+      pc_panic(__FILE__, __LINE__, "out of memory");
+    y->stack = s;
+    y->stack_cap = cap;
+  }
+  y->stack[y->stack_len++] = n;
+}
+
+/* The `n` nodes of the stack from `base` in an arena array of that size. */
+static FeNode **y_pop(YLoad *y, size_t base, size_t n, size_t stride) {
+  FeNode **a = n ? pc_alloc(y->c, n * sizeof *a) : NULL;
+  for (size_t i = 0; i < n; i++)
+    a[i] = y->stack[base + i * stride];
+  return a;
+}
 
 static PcLoc y_loc(YLoad *y, yaml_mark_t m) {
   PcLoc l = {y->path, (int32_t)m.line + 1, (int32_t)m.column + 1};
@@ -79,6 +105,16 @@ static void y_vault_check(YLoad *y, const FeNode *n, const char *file) {
   free(err);
 }
 
+/* The resolved type and value of scalar `n` (i and f share their bytes). */
+static void y_set_value(FeNode *n, const FeY11Scalar *r) {
+  n->stype = (FeScalarType)r->type;
+  n->b = r->b;
+  if (r->type == FE_Y11_FLOAT)
+    n->f = r->f;
+  else
+    n->i = r->i;
+}
+
 /* scalar := SCALAR (plain scalars resolved as YAML 1.1) */
 static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   FeNode *n = pc_alloc(y->c, sizeof *n);
@@ -103,8 +139,7 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
     FeY11Scalar r = fe_yaml11_resolve(n->text, n->len);
     if (strcmp(t, "str") != 0) {
       y_int_too_big(y, n, &r);
-      n->stype = (FeScalarType)r.type;
-      n->b = r.b, n->i = r.i, n->f = r.f;
+      y_set_value(n, &r);
       if (strcmp(t, "float") == 0 && r.type == FE_Y11_INT) {
         n->stype = FE_T_FLOAT, n->f = n->digits ? strtod(n->digits, NULL) : (double)r.i;
         n->digits = NULL;
@@ -113,8 +148,7 @@ static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   } else if (plain) {
     FeY11Scalar r = fe_yaml11_resolve(n->text, n->len);
     y_int_too_big(y, n, &r);
-    n->stype = (FeScalarType)r.type;
-    n->b = r.b, n->i = r.i, n->f = r.f;
+    y_set_value(n, &r);
   }
   y_anchor(y, ev->data.scalar.anchor, n);
   return n;
@@ -184,18 +218,16 @@ static bool y_merge(YLoad *y, YMap *m, FeNode *n, FeNode *v) {
   return true;
 }
 
-/* The final entries: merged ones first, then the mapping's own, which warn
- * when given twice (as Ansible does) and silently override merged ones. */
 /* A small mapping with no merge and no key given twice (checked pairwise:
- * no index to build for the few keys a task or its args have). */
-static bool y_map_plain(const YMap *m) {
-  int32_t n = m->own_k.len;
+ * no index to build for the few keys a task or its args have): its own
+ * entries, `n` key, value pairs on the stack from `base`, are the result. */
+static bool y_map_plain(const YLoad *y, const YMap *m, size_t base, size_t n) {
   if (m->merge_k.len || n > 16)
     return false;
-  for (int32_t i = 1; i < n; i++) {
-    const FeNode *a = m->own_k.items[i];
-    for (int32_t j = 0; j < i; j++) {
-      const FeNode *b = m->own_k.items[j];
+  for (size_t i = 1; i < n; i++) {
+    const FeNode *a = y->stack[base + 2 * i];
+    for (size_t j = 0; j < i; j++) {
+      const FeNode *b = y->stack[base + 2 * j];
       if (a->len == b->len && memcmp(a->text, b->text, a->len) == 0)
         return false;
     }
@@ -203,12 +235,19 @@ static bool y_map_plain(const YMap *m) {
   return true;
 }
 
-static void y_map_finish(YLoad *y, YMap *m, FeNode *n) {
-  if (y_map_plain(m)) { /* the common case: the own entries are the result */
-    n->n = m->own_k.len;
-    n->keys = (FeNode **)m->own_k.items;
-    n->vals = (FeNode **)m->own_v.items;
+/* The final entries: merged ones first, then the mapping's own (`n` key,
+ * value pairs on the stack from `base`), which warn when given twice (as
+ * Ansible does) and silently override merged ones. */
+static void y_map_finish(YLoad *y, YMap *m, FeNode *n, size_t base, size_t nown) {
+  if (y_map_plain(y, m, base, nown)) { /* the common case: the own entries are the result */
+    n->n = (int32_t)nown;
+    n->keys = y_pop(y, base, nown, 2);
+    n->vals = y_pop(y, base + 1, nown, 2);
     return;
+  }
+  for (size_t i = 0; i < nown; i++) {
+    pc_vec_push(y->c, &m->own_k, y->stack[base + 2 * i]);
+    pc_vec_push(y->c, &m->own_v, y->stack[base + 2 * i + 1]);
   }
   for (int i = 0; i < m->merge_k.len; i++)
     y_map_put(y, m, m->merge_k.items[i], m->merge_v.items[i]);
@@ -239,7 +278,7 @@ static FeNode *y_collection(YLoad *y, yaml_event_t *ev, bool map) {
   y_anchor(y, map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor, n);
   n->open = true;
   y->depth++;
-  PcVec items = {0};
+  size_t base = y->stack_len;
   YMap m = {0};
   for (;;) {
     yaml_event_t e;
@@ -255,7 +294,7 @@ static FeNode *y_collection(YLoad *y, yaml_event_t *ev, bool map) {
       return NULL;
     y_grow(n, k);
     if (!map) {
-      pc_vec_push(y->c, &items, k);
+      y_push(y, k);
       continue;
     }
     if (!y_next(y, &e))
@@ -274,17 +313,19 @@ static FeNode *y_collection(YLoad *y, yaml_event_t *ev, bool map) {
       continue;
     }
     y_grow(n, v);
-    pc_vec_push(y->c, &m.own_k, k);
-    pc_vec_push(y->c, &m.own_v, v);
+    y_push(y, k);
+    y_push(y, v);
   }
   y->depth--;
   n->open = false;
+  size_t len = y->stack_len - base;
   if (map) {
-    y_map_finish(y, &m, n);
+    y_map_finish(y, &m, n, base, len / 2);
   } else {
-    n->n = items.len;
-    n->items = (FeNode **)items.items;
+    n->n = (int32_t)len;
+    n->items = y_pop(y, base, len, 1);
   }
+  y->stack_len = base;
   return n;
 }
 
@@ -429,6 +470,7 @@ static FeNode *y_load(PcCtx *c, const char *path, bool *empty) {
   if (root && !y.failed)
     y_single_document(&y);
   yaml_parser_delete(&y.parser);
+  free(y.stack);
   if (!root && !y.failed && empty) {
     *empty = true;
   } else if (!root && !y.failed && c->nerrors == 0) {

@@ -174,7 +174,7 @@ static void fd_filter(Fold *f, IrExpr *e) {
  * lower()/upper() of ASCII text (filter and method agree on those). */
 static void fd_method(Fold *f, IrExpr *e) {
   IrExpr *a = e->kids[0];
-  if (!fd_const(a, TY_STR) || e->nkw)
+  if (!fd_const(a, TY_STR) || ir_xr(e)->nkw)
     return;
   if ((!strcmp(e->name, "lower") || !strcmp(e->name, "upper")) && e->nkids == 1) {
     fd_ascii_case(f, e, a);
@@ -194,7 +194,13 @@ static void fd_method(Fold *f, IrExpr *e) {
       break;
     s = hit + sep->slen;
   }
-  e->op = IR_LIST, e->type = TY_LIST, e->nkids = 0, e->name = NULL, e->kwnames = NULL, e->b = false;
+  e->op = IR_LIST, e->type = TY_LIST, e->nkids = 0, e->name = NULL, e->b = false;
+  if (e->x) { /* its own: a copy of a shared expression may hold the same */
+    IrExprX *x = pc_alloc(f->c, sizeof *x);
+    *x = *e->x;
+    x->kwnames = NULL;
+    e->x = x;
+  }
   for (int i = 0; i < parts.len; i++)
     ir_expr_add_kid(f->c, e, parts.items[i]);
 }

@@ -28,6 +28,12 @@ IrExpr *ir_expr_new(PcCtx *c, IrOp op, IrType type, IrLoc loc) {
   return e;
 }
 
+IrExprX *ir_x(PcCtx *c, IrExpr *e) {
+  if (!e->x)
+    e->x = pc_alloc(c, sizeof *e->x);
+  return e->x;
+}
+
 /* Kid arrays grow by doubling: capacity is the next power of two of nkids. */
 void ir_expr_add_kid(PcCtx *c, IrExpr *e, IrExpr *kid) {
   int32_t n = e->nkids;
@@ -38,6 +44,14 @@ void ir_expr_add_kid(PcCtx *c, IrExpr *e, IrExpr *kid) {
     e->kids = k;
   }
   e->kids[e->nkids++] = kid;
+}
+
+void ir_task_set_kw(PcCtx *c, IrTask *t, int k, IrExpr *e) {
+  if (!t->kw && !e)
+    return;
+  if (!t->kw)
+    t->kw = pc_alloc(c, sizeof(IrExpr *) * RT_TK_COUNT);
+  t->kw[k] = e;
 }
 
 void ir_make_root(PcCtx *c, IrProgram *p, IrExpr *e) {

@@ -112,6 +112,7 @@ extern const char *const ir_op_names[IR_NOPS];
 extern const int ir_op_nkids[IR_NOPS];
 
 typedef struct IrExpr IrExpr;
+typedef struct IrExprX IrExprX;
 /* Ordered and packed for size: a 100,000-task playbook holds a few million
  * of these (the plan's memory is mostly exprs). */
 struct IrExpr {
@@ -127,12 +128,6 @@ struct IrExpr {
                               limits of frontend.h, far below 4 GiB) */
   int32_t id;              /* root number (function expr_<id>), -1 for sub-exprs */
   int32_t nkids;
-  int32_t nkw;             /* IR_FILTER ...: the last nkw kids are keyword args */
-  /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
-   * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
-  int32_t slot, slot_first, slot_end;
-  int32_t slot_aux;        /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
-  int32_t keep_nl;         /* TEMPLATE with statements: the newlines its source ends with */
   IrLoc loc;
   const char *name;        /* IR_VAR, IR_GETATTR, IR_FILTER, IR_TEST */
   /* IR_CONST: the value, per `type` (TY_NONE, TY_BOOL, TY_INT, TY_FLOAT, TY_STR);
@@ -147,13 +142,42 @@ struct IrExpr {
   const char *s;
   /* children */
   IrExpr **kids;
-  /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
-  const char **kwnames;
   const char *src; /* for roots: the source text it came from (plans, messages) */
   const char *tpl_src; /* SINGLE/TEMPLATE of a playbook string: its text, for the message of a
                           TypeError Ansible's templar wraps ("... occurred on (<text>)"), never run */
+  IrExprX *x; /* what few expressions have, or NULL (read with ir_xr, set with IR_X_SET) */
+};
+
+/* The fields of an expression that few expressions need (template statements,
+ * keyword arguments, what playc cannot compile), apart: a big playbook has
+ * millions of expressions, and most need none of them. */
+struct IrExprX {
+  /* template statements: LOCAL's slot; FOR's `loop` slot and its body's slots
+   * [slot_first, slot_end); TEMPLATE: slot_end = its frame's size (0: no statements) */
+  int32_t slot, slot_first, slot_end;
+  int32_t slot_aux;        /* FOR: loop.changed's last value (-1: not used), a slot before slot_first */
+  int32_t keep_nl;         /* TEMPLATE with statements: the newlines its source ends with */
+  int32_t nkw; /* IR_FILTER ...: the last nkw kids are keyword args */
+  /* IR_FILTER: the last nkw kids are keyword args named kwnames[0..nkw-1] */
+  const char **kwnames;
   const char *unsupported; /* what playc cannot compile yet ("filter 'x'"), or NULL; -o refuses it */
 };
+
+/* The rare fields of `e`: all zero (NULL) when it has none. */
+static inline const IrExprX *ir_xr(const IrExpr *e) {
+  static const IrExprX none;
+  return e->x ? e->x : &none;
+}
+/* The rare fields of `e` to write, made on first use. */
+IrExprX *ir_x(PcCtx *c, IrExpr *e);
+/* Sets rare field `field` of `e` to `v` (evaluated once); a zero value
+ * makes nothing where nothing is set. */
+#define IR_X_SET(c, e, field, v)                                                          \
+  do {                                                                                    \
+    __typeof__(v) ir_x_v_ = (v);                                                          \
+    if (ir_x_v_ || (e)->x)                                                                \
+      ir_x((c), (e))->field = ir_x_v_;                                                    \
+  } while (0)
 
 typedef struct IrVar {
   const char *name;
@@ -235,7 +259,10 @@ typedef struct IrTask {
   IrExpr *changed_when; /* root IR_COND, or NULL */
   IrExpr *failed_when;  /* root IR_COND, or NULL */
   IrExpr *until;        /* root IR_COND, or NULL */
-  IrExpr *kw[RT_TK_COUNT]; /* per-host keywords (roots), NULL when absent */
+  /* Per-host keywords (roots) by RT_TK_*, NULL when absent: RT_TK_COUNT of
+   * them, or NULL when none is set (most tasks: a big playbook has many).
+   * Read with ir_task_kw, set with ir_task_set_kw. */
+  IrExpr **kw;
   const char *register_var; /* or NULL */
   bool has_source;    /* written in a file: codegen adds Ansible's error context (fe_error_context) */
   IrScope *scope;     /* the innermost frame it sees */
@@ -372,6 +399,11 @@ typedef struct IrProgram {
 /* ---- ir.c: construction helpers ------------------------------------------------ */
 
 IrExpr *ir_expr_new(PcCtx *c, IrOp op, IrType type, IrLoc loc);
+/* Per-host keyword `k` (RT_TK_*) of task `t`, or NULL. */
+static inline IrExpr *ir_task_kw(const IrTask *t, int k) { return t->kw ? t->kw[k] : NULL; }
+/* Sets it (`e` NULL: unset); the task's keyword array is made on the first
+ * keyword set. */
+void ir_task_set_kw(PcCtx *c, IrTask *t, int k, IrExpr *e);
 void ir_expr_add_kid(PcCtx *c, IrExpr *e, IrExpr *kid);
 /* Numbers `e` as a root of `p`. */
 void ir_make_root(PcCtx *c, IrProgram *p, IrExpr *e);
@@ -429,8 +461,9 @@ typedef struct IrLower {
   PcVec tpl_chain;
   const char *block_name;
   int32_t block_level;
-  /* Lowering a playbook string (lower.c lw_string, lw_bare): what Ansible's
-   * error would quote as its "String:", and the first fault found in it (an
+  /* Lowering a playbook string (lower.c lw_string, lw_bare): its text (set
+   * while one is lowered; Ansible's error quotes it, a bare condition
+   * wrapped in its {% if %} template), and the first fault found in it (an
    * unknown filter or test), which makes the whole string fail at run time. */
   const char *fault_src;
   const char *fault_why;  /* Ansible's words, in the task's error */

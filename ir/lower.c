@@ -20,6 +20,8 @@
 #include "../runtime/vault.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -249,11 +251,11 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
     lw_check_named(l, j, f->name);
   IrExpr *e = ir_expr_new(l->c, test ? IR_TEST : IR_FILTER, TY_UNDEF, j->loc);
   e->name = f ? f->name : j->name;
-  e->unsupported = unsupported;
+  IR_X_SET(l->c, e, unsupported, unsupported);
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
-  e->kwnames = j->kwnames;
-  e->nkw = j->nkw;
+  IR_X_SET(l->c, e, kwnames, j->kwnames);
+  IR_X_SET(l->c, e, nkw, j->nkw);
   if (test && j->negated) {
     IrExpr *n = ir_expr_new(l->c, IR_NOT, TY_UNDEF, j->loc);
     ir_expr_add_kid(l->c, n, e);
@@ -308,7 +310,7 @@ static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below) {
       continue;
     if (n->macro || n->module) { /* a macro or an imported template used as a value (not called) */
       IrExpr *e = lw_const_str(l, "", 0, loc);
-      e->unsupported = pc_sprintf(l->c, "the %s '%s' used as a value", n->macro ? "macro" : "imported template", name);
+      IR_X_SET(l->c, e, unsupported, pc_sprintf(l->c, "the %s '%s' used as a value", n->macro ? "macro" : "imported template", name));
       return e;
     }
     IrExpr *e = ir_expr_new(l->c, IR_LOCAL, TY_ANY, loc);
@@ -316,7 +318,7 @@ static IrExpr *lw_name(Lw *l, const char *name, PcLoc loc, int32_t below) {
     ((LwLocal *)n)->read_whole |= !l->attr_read;
     ((LwLocal *)n)->fields_read |= l->attr_read ? lw_loop_field(l->attr_name) : 0;
     e->name = name;
-    e->slot = n->slot;
+    IR_X_SET(l->c, e, slot, n->slot);
     ir_expr_add_kid(l->c, e, lw_name(l, name, loc, k));
     return e;
   }
@@ -398,9 +400,9 @@ static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const LwLocal *ml, const LwL
   IrExpr *e = ir_expr_new(l->c, IR_CAPTURE, TY_STR, j->loc);
   if (l->macro_depth >= LW_MACRO_DEPTH || npos > nparams) {
     IrExpr *c = lw_const_str(l, "", 0, j->loc);
-    c->unsupported = npos > nparams ? pc_sprintf(l->c, "macro '%s' takes not more than %d argument(s)",
+    IR_X_SET(l->c, c, unsupported, npos > nparams ? pc_sprintf(l->c, "macro '%s' takes not more than %d argument(s)",
                                                   m->target->name, nparams)
-                                    : pc_sprintf(l->c, "the recursive macro '%s'", m->target->name);
+                                    : pc_sprintf(l->c, "the recursive macro '%s'", m->target->name));
     return c;
   }
   IrExpr **vals = pc_alloc(l->c, sizeof(IrExpr *) * (size_t)(nparams + 1));
@@ -414,8 +416,8 @@ static IrExpr *lw_macro_call(Lw *l, const JExpr *j, const LwLocal *ml, const LwL
       arg = m->cond->kids[i];
     if (!arg) {
       IrExpr *c = lw_const_str(l, "", 0, j->loc);
-      c->unsupported = pc_sprintf(l->c, "calling macro '%s' without its argument '%s'", m->target->name,
-                                  m->expr->kids[i]->name);
+      IR_X_SET(l->c, c, unsupported, pc_sprintf(l->c, "calling macro '%s' without its argument '%s'", m->target->name,
+                                  m->expr->kids[i]->name));
       return c;
     }
     vals[i] = given ? lw_jexpr(l, arg) : NULL; /* a default is read in the macro's scope */
@@ -503,7 +505,7 @@ static IrExpr *lw_jcall_template(Lw *l, const JExpr *j, const LwLocal *caller) {
     const LwLocal *n = lw_local(l, "loop");
     if (n && n->loop_for && n->loop_for->recursive && j->nkids == 2 && j->nkw == 0) {
       IrExpr *e = ir_expr_new(l->c, IR_LOOP_CALL, TY_STR, j->loc);
-      e->slot = n->slot;
+      IR_X_SET(l->c, e, slot, n->slot);
       ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[1]));
       return e;
     }
@@ -511,9 +513,9 @@ static IrExpr *lw_jcall_template(Lw *l, const JExpr *j, const LwLocal *caller) {
   if (callee->kind == J_GETATTR && !strcmp(callee->name, "changed") && callee->kids[0]->kind == J_NAME &&
       !strcmp(callee->kids[0]->name, "loop") && j->nkw == 0 && !caller) {
     const LwLocal *n = lw_local(l, "loop");
-    if (n && n->loop_for && n->loop_for->slot_aux >= 0) {
+    if (n && n->loop_for && ir_xr(n->loop_for)->slot_aux >= 0) {
       IrExpr *e = ir_expr_new(l->c, IR_LOOP_CHANGED, TY_BOOL, j->loc), *args = ir_expr_new(l->c, IR_LIST, TY_LIST, j->loc);
-      e->slot = n->loop_for->slot_aux;
+      IR_X_SET(l->c, e, slot, ir_xr(n->loop_for)->slot_aux);
       for (int32_t k = 1; k < j->nkids; k++)
         ir_expr_add_kid(l->c, args, lw_jexpr(l, j->kids[k]));
       ir_expr_add_kid(l->c, e, args);
@@ -624,14 +626,14 @@ static IrExpr *lw_method(Lw *l, const JExpr *j) {
   if (m && (m->flags & RT_FF_PLANNED) && recv->op == IR_LOCAL)
     e->b = true;
   else if (m && (m->flags & RT_FF_PLANNED))
-    e->unsupported = pc_sprintf(l->c, "the method '%s' on anything but a template's {%% set %%} local (it changes its receiver)", m->name);
+    IR_X_SET(l->c, e, unsupported, pc_sprintf(l->c, "the method '%s' on anything but a template's {%% set %%} local (it changes its receiver)", m->name));
   if (m && (e->b || !(m->flags & RT_FF_PLANNED)) && !j->unsupported)
-    e->unsupported = lw_check_sig(l, j, "method", m->name, m->sig, m->req);
+    IR_X_SET(l->c, e, unsupported, lw_check_sig(l, j, "method", m->name, m->sig, m->req));
   ir_expr_add_kid(l->c, e, recv);
   for (int i = 1; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
-  e->kwnames = j->kwnames;
-  e->nkw = j->nkw;
+  IR_X_SET(l->c, e, kwnames, j->kwnames);
+  IR_X_SET(l->c, e, nkw, j->nkw);
   return e;
 }
 
@@ -702,7 +704,7 @@ static IrExpr *lw_lookup_call(Lw *l, const JExpr *j, bool query) {
   if (!n || n->kind != J_STR) {
     e->name = "?";
     if (n)
-      e->unsupported = "a lookup named at run time";
+      ir_x(l->c, e)->unsupported = "a lookup named at run time";
     else
       pc_error_at(l->c, j->loc, "%s() needs the name of a lookup plugin", j->kids[0]->name);
   } else {
@@ -718,7 +720,7 @@ static IrExpr *lw_lookup_call(Lw *l, const JExpr *j, bool query) {
     if (!strcmp(name, "file") && lw_lookup_file_args(l, j, e))
       return lw_lookup_query(l, j, e, query);
     if (!ok && (fe_ansible_lookup(name) || strchr(name, '.')))
-      e->unsupported = pc_sprintf(l->c, "lookup '%s'", n->s);
+      IR_X_SET(l->c, e, unsupported, pc_sprintf(l->c, "lookup '%s'", n->s));
     else if (!ok)
       pc_error_at(l->c, n->loc, "lookup plugin (%s) not found", n->s);
     else if (!strcmp(name, "template"))
@@ -751,8 +753,8 @@ static IrExpr *lw_lookup_query(Lw *l, const JExpr *j, IrExpr *e, bool query) {
     t->b = true;
     ir_expr_add_kid(l->c, e, t);
   }
-  e->kwnames = kwn;
-  e->nkw = nkw;
+  IR_X_SET(l->c, e, kwnames, kwn);
+  IR_X_SET(l->c, e, nkw, nkw);
   return e;
 }
 
@@ -790,10 +792,10 @@ static IrExpr *lw_call_expr(Lw *l, const JExpr *j) {
   IrExpr *e = ir_expr_new(l->c, IR_CALL, TY_ANY, j->loc);
   for (int i = 0; i < j->nkids; i++)
     ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[i]));
-  e->kwnames = j->kwnames;
-  e->nkw = j->nkw;
-  e->unsupported = pc_sprintf(l->c, "calling %s%s", callee->kind == J_NAME ? callee->name : "a value",
-                              callee->kind == J_NAME ? "()" : "");
+  IR_X_SET(l->c, e, kwnames, j->kwnames);
+  IR_X_SET(l->c, e, nkw, j->nkw);
+  IR_X_SET(l->c, e, unsupported, pc_sprintf(l->c, "calling %s%s", callee->kind == J_NAME ? callee->name : "a value",
+                              callee->kind == J_NAME ? "()" : ""));
   return e;
 }
 
@@ -850,8 +852,8 @@ static IrExpr *lw_jexpr_new(Lw *l, const JExpr *j) {
 /* lw_jexpr_new, with what the parser found playc cannot compile yet. */
 static IrExpr *lw_jexpr_new_marked(Lw *l, const JExpr *j) {
   IrExpr *e = lw_jexpr_new(l, j);
-  if (j->unsupported && !e->unsupported)
-    e->unsupported = j->unsupported;
+  if (j->unsupported && !ir_xr(e)->unsupported)
+    IR_X_SET(l->c, e, unsupported, j->unsupported);
   return e;
 }
 
@@ -938,9 +940,9 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   IrExpr *e = ir_expr_new(l->c, IR_FOR, TY_NONE, st->loc);
   IrExpr *iter = lw_jexpr(l, st->expr);
   int32_t outer = lw_scope_open(l);
-  e->slot_aux = lw_tpl_changed(st->body) ? l->nslots++ : -1;
+  IR_X_SET(l->c, e, slot_aux, lw_tpl_changed(st->body) ? l->nslots++ : -1);
   e->recursive = st->recursive;
-  e->slot_first = l->nslots;
+  IR_X_SET(l->c, e, slot_first, l->nslots);
   IrExpr *targets = ir_expr_new(l->c, IR_SEQ, TY_NONE, st->loc);
   lw_targets(l, targets, st->target);
   e->b = targets->b;
@@ -948,7 +950,7 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   if (!st->cond)
     cond->b = true;
   l->attr_read = true; /* binding reads no outer loop's previtem/nextitem */
-  e->slot = lw_bind(l, "loop", st->loc)->slot;
+  IR_X_SET(l->c, e, slot, ir_xr(lw_bind(l, "loop", st->loc))->slot);
   l->attr_read = false;
   LwLocal *loop = l->tlocals.items[l->tlocals.len - 1];
   loop->loop_for = e;
@@ -958,7 +960,7 @@ static IrExpr *lw_for(Lw *l, const JStmt *st) {
   e->loop_unread = !loop->read && !st->recursive;
   e->loop_adjacent = loop->read_whole || st->recursive;
   e->i = e->loop_adjacent ? -1 : (int64_t)loop->fields_read;
-  e->slot_end = l->nslots;
+  IR_X_SET(l->c, e, slot_end, l->nslots);
   lw_scope_close(l, outer);
   ir_expr_add_kid(l->c, e, iter);
   ir_expr_add_kid(l->c, e, cond);
@@ -1257,8 +1259,8 @@ static IrExpr *lw_include_bounded(Lw *l, const JStmt *st) {
     ir_expr_add_kid(l->c, f, msg);
     const char **kw = pc_alloc(l->c, sizeof *kw);
     kw[0] = "msg";
-    f->kwnames = kw;
-    f->nkw = 1;
+    IR_X_SET(l->c, f, kwnames, kw);
+    IR_X_SET(l->c, f, nkw, 1);
     ir_expr_add_kid(l->c, none, f);
   }
   IrExpr *chain = none;
@@ -1358,7 +1360,7 @@ static IrExpr *lw_call_block(Lw *l, const JStmt *st) {
   if (e)
     return e;
   e = lw_const_str(l, "", 0, st->loc);
-  e->unsupported = "a call block whose callee is not a macro";
+  ir_x(l->c, e)->unsupported = "a call block whose callee is not a macro";
   return e;
 }
 
@@ -1466,7 +1468,7 @@ static IrExpr *lw_stmt(Lw *l, const JStmt *st) {
   case JS_EXTENDS: break;
   }
   e = lw_const_str(l, "", 0, st->loc); /* extends where lw_top_parts does not see it */
-  e->unsupported = "'extends' inside a statement (playc resolves it at the top of a template)";
+  ir_x(l->c, e)->unsupported = "'extends' inside a statement (playc resolves it at the top of a template)";
   return e;
 }
 
@@ -1491,7 +1493,7 @@ static void lw_frame_parts(Lw *l, IrExpr *e, const JTemplate *t, PcLoc loc) {
   l->nslots = 0;
   l->tbarrier = 0;
   lw_top_parts(l, e, t, loc);
-  e->slot_end = l->nslots;
+  IR_X_SET(l->c, e, slot_end, l->nslots);
   l->tlocals = saved;
   l->tpl_chain = chain;
   l->tscope = saved_scope;
@@ -1521,7 +1523,7 @@ static IrExpr *lw_template_stmts(Lw *l, const char *s, PcLoc loc) {
   l->tpl_trim = trim;
   l->tpl_lstrip = lstrip;
   l->tpl_keep_nl = keep_nl;
-  e->keep_nl = keep;
+  IR_X_SET(l->c, e, keep_nl, keep);
   return e;
 }
 
@@ -1702,6 +1704,12 @@ static bool lw_has_template(Lw *l, const FeNode *n) {
 
 /* One bare condition (or a constant). `when: "{{ x }}"` is lowered to x: a
  * known gap (Ansible renders it and evaluates the text again). */
+/* Ansible templates a bare condition as this template: its errors quote it
+ * (made only for an error: most conditions need none). */
+static const char *lw_bare_wrapped(Lw *l, const char *cond) {
+  return pc_sprintf(l->c, "{%% if %s %%} True {%% else %%} False {%% endif %%}", cond);
+}
+
 static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
   if (n->kind != FE_SCALAR || n->stype != FE_T_STR)
     return lw_node(l, n);
@@ -1709,8 +1717,6 @@ static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
     IrExpr *t = lw_string(l, n->text, lw_text_loc(n));
     return t->op == IR_SINGLE ? t->kids[0] : t;
   }
-  /* Ansible templates a bare condition as this template: its errors quote it */
-  const char *wrapped = pc_sprintf(l->c, "{%% if %s %%} True {%% else %%} False {%% endif %%}", n->text);
   const char *why;
   PcLoc at;
   lw_ast_begin(l);
@@ -1719,17 +1725,18 @@ static IrExpr *lw_bare_new(Lw *l, const FeNode *n) {
   if (!j) {
     const char *jwhy; /* Jinja2's words are those of the wrapped template */
     PcLoc jat;
+    const char *wrapped = lw_bare_wrapped(l, n->text);
     if (!lw_parse_held(l, wrapped, lw_text_loc(n), false, &jwhy, &jat))
       why = jwhy;
     e = lw_template_error(l, why, why, at, wrapped, n->loc);
   } else {
     const char *fsrc = l->fault_src, *fwhy = l->fault_why;
     PcLoc fat = l->fault_at;
-    l->fault_src = wrapped;
+    l->fault_src = n->text;
     l->fault_why = NULL;
     e = lw_jexpr(l, j);
     if (l->fault_why)
-      e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, wrapped, n->loc);
+      e = lw_template_error(l, l->fault_diag, l->fault_why, l->fault_at, lw_bare_wrapped(l, n->text), n->loc);
     l->fault_src = fsrc;
     l->fault_why = fwhy;
     l->fault_at = fat;
@@ -2380,72 +2387,118 @@ static const char *lw_unknown_params(Lw *l, const char *action, const ModSchema 
                     supported);
 }
 
+/* Text built in a malloc'ed buffer (the args text of every task): cheaper
+ * than a memory stream, which clears a buffer of its own at each opening. */
+typedef struct LwOut {
+  char *s;
+  size_t len, cap;
+} LwOut;
+
+static void lo_add(LwOut *o, const char *s, size_t n) {
+  if (o->len + n + 1 > o->cap) {
+    size_t cap = o->cap ? o->cap : 128;
+    while (cap < o->len + n + 1)
+      cap *= 2;
+    char *p = realloc(o->s, cap);
+    if (!p)
+      pc_panic(__FILE__, __LINE__, "out of memory");
+    o->s = p, o->cap = cap;
+  }
+  memcpy(o->s + o->len, s, n);
+  o->len += n;
+  o->s[o->len] = 0;
+}
+
+static void lo_puts(LwOut *o, const char *s) { lo_add(o, s, strlen(s)); }
+static void lo_putc(LwOut *o, char c) { lo_add(o, &c, 1); }
+
+static void lo_printf(LwOut *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void lo_printf(LwOut *o, const char *fmt, ...) {
+  char tmp[64];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n >= 0 && (size_t)n < sizeof tmp) {
+    lo_add(o, tmp, (size_t)n);
+    return;
+  }
+  char *big = NULL;
+  va_start(ap, fmt);
+  n = vasprintf(&big, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    pc_panic(__FILE__, __LINE__, "out of memory");
+  lo_add(o, big, (size_t)n);
+  free(big);
+}
+
 /* Python's repr of a string: single quotes unless it holds one and no double. */
-static void lw_py_repr_str(FILE *b, const char *s) {
+static void lw_py_repr_str(LwOut *b, const char *s) {
   char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
-  fputc(q, b);
+  lo_putc(b, q);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '\\' || *p == (unsigned char)q)
-      fprintf(b, "\\%c", *p);
+      lo_printf(b, "\\%c", *p);
     else if (*p == '\n')
-      fputs("\\n", b);
+      lo_puts(b, "\\n");
     else if (*p == '\r')
-      fputs("\\r", b);
+      lo_puts(b, "\\r");
     else if (*p == '\t')
-      fputs("\\t", b);
+      lo_puts(b, "\\t");
     else if (*p < 0x20 || *p == 0x7f)
-      fprintf(b, "\\x%02x", *p);
+      lo_printf(b, "\\x%02x", *p);
     else
-      fputc((char)*p, b);
+      lo_putc(b, (char)*p);
   }
-  fputc(q, b);
+  lo_putc(b, q);
 }
 
 /* Python's str (top) or repr (inside a container) of a YAML value. Every
  * node writes a byte at least and none is visited once the text is past
  * PC_MAX_ARGS_TEXT, so an alias bomb costs that much, not its expansion. */
-static void lw_py_str(FILE *b, const FeNode *n, bool top) {
-  if (ftell(b) > (long)PC_MAX_ARGS_TEXT)
+static void lw_py_str(LwOut *b, const FeNode *n, bool top) {
+  if (b->len > PC_MAX_ARGS_TEXT)
     return;
   if (!n) {
-    fputs("None", b);
+    lo_puts(b, "None");
     return;
   }
   if (n->kind == FE_SCALAR && n->stype == FE_T_VAULT) { /* Ansible shows the plaintext: never compiled in */
-    fprintf(b, "vault(%zu bytes)", (size_t)n->len);
+    lo_printf(b, "vault(%zu bytes)", (size_t)n->len);
     return;
   }
   switch (n->kind) {
   case FE_SEQ:
-    fputc('[', b);
+    lo_putc(b, '[');
     for (int i = 0; i < n->n; i++) {
       if (i)
-        fputs(", ", b);
+        lo_puts(b, ", ");
       lw_py_str(b, n->items[i], false);
     }
-    fputc(']', b);
+    lo_putc(b, ']');
     return;
   case FE_MAP:
-    fputc('{', b);
+    lo_putc(b, '{');
     for (int i = 0; i < n->n; i++) {
       if (i)
-        fputs(", ", b);
+        lo_puts(b, ", ");
       lw_py_str(b, n->keys[i], false);
-      fputs(": ", b);
+      lo_puts(b, ": ");
       lw_py_str(b, n->vals[i], false);
     }
-    fputc('}', b);
+    lo_putc(b, '}');
     return;
   default: break;
   }
   switch (n->stype) {
-  case FE_T_NULL: fputs("None", b); break;
-  case FE_T_BOOL: fputs(n->b ? "True" : "False", b); break;
+  case FE_T_NULL: lo_puts(b, "None"); break;
+  case FE_T_BOOL: lo_puts(b, n->b ? "True" : "False"); break;
   case FE_T_INT:
     if (n->digits)
-      fputs(n->digits, b);
+      lo_puts(b, n->digits);
     else
-      fprintf(b, "%lld", (long long)n->i);
+      lo_printf(b, "%lld", (long long)n->i);
     break;
   case FE_T_FLOAT: {
     char s[64];
@@ -2454,14 +2507,14 @@ static void lw_py_str(FILE *b, const FeNode *n, bool top) {
       if (strtod(s, NULL) == n->f)
         break;
     }
-    fputs(s, b);
+    lo_puts(b, s);
     if (!strpbrk(s, ".einn"))
-      fputs(".0", b);
+      lo_puts(b, ".0");
     break;
   }
   default:
     if (top)
-      fputs(n->text, b);
+      lo_puts(b, n->text);
     else
       lw_py_repr_str(b, n->text);
   }
@@ -2471,11 +2524,7 @@ static void lw_py_str(FILE *b, const FeNode *n, bool top) {
 static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) {
   if (!args || (args->kind != FE_MAP && !raw_key) || (args->kind == FE_MAP && !args->n))
     return NULL;
-  char *data = NULL;
-  size_t len = 0;
-  FILE *b = open_memstream(&data, &len);
-  if (!b)
-    return NULL;
+  LwOut out = {0}, *b = &out;
   const FeNode *raw = args->kind == FE_SCALAR ? args : NULL;
   int n = 0;
   for (int i = 0; args->kind == FE_MAP && i < args->n; i++) {
@@ -2483,17 +2532,18 @@ static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) 
       raw = args->vals[i];
       continue;
     }
-    fprintf(b, "%s%s=", n++ ? ", " : "", args->keys[i]->text);
+    lo_puts(b, n++ ? ", " : "");
+    lo_puts(b, args->keys[i]->text);
+    lo_putc(b, '=');
     lw_py_str(b, args->vals[i], true);
   }
   if (raw) { /* an include's file, renamed and moved last as TaskInclude does */
-    fprintf(b, "%s_raw_params=", n++ ? ", " : "");
+    lo_puts(b, n++ ? ", _raw_params=" : "_raw_params=");
     lw_py_str(b, raw, true);
   }
-  fclose(b);
-  const char *s = len > PC_MAX_ARGS_TEXT ? pc_sprintf(l->c, "%.*s...", (int)PC_MAX_ARGS_TEXT, data)
-                                         : pc_strdup(l->c, data);
-  free(data);
+  const char *s = out.len > PC_MAX_ARGS_TEXT ? pc_sprintf(l->c, "%.*s...", (int)PC_MAX_ARGS_TEXT, out.s)
+                                             : pc_strdup(l->c, out.s ? out.s : "");
+  free(out.s);
   return s;
 }
 
@@ -2664,7 +2714,7 @@ static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
     n--;
   JTemplate *t = lw_parse_template(l, lw_newlines(l, pc_strndup(l->c, text, n)), loc, &opts);
   e = ir_expr_new(l->c, IR_RENDER, TY_STR, loc);
-  e->unsupported = unsup;
+  IR_X_SET(l->c, e, unsupported, unsup);
   while ((size_t)e->i < f->size && f->data[f->size - 1 - (size_t)e->i] == '\n') /* _count_newlines_from_end */
     e->i++;
   e->s = opts.newline;
@@ -2715,7 +2765,7 @@ static void lw_lookup_template_files(Lw *l, const JExpr *j, IrExpr *e) {
   int npos = j->nkids - 1 - j->nkw;
   for (int k = 0; k < j->nkw; k++)
     if (strcmp(j->kwnames[k], "wantlist") != 0 && strcmp(j->kwnames[k], "errors") != 0) {
-      e->unsupported = pc_sprintf(l->c, "the template lookup's option '%s'", j->kwnames[k]);
+      IR_X_SET(l->c, e, unsupported, pc_sprintf(l->c, "the template lookup's option '%s'", j->kwnames[k]));
       return;
     }
   /* the template files are lowered on their own, outside the string being lowered */
@@ -2729,7 +2779,7 @@ static void lw_lookup_template_files(Lw *l, const JExpr *j, IrExpr *e) {
   l->filter_body = NULL;
   l->block_name = NULL;
   l->block_level = 0;
-  for (int i = 2; i <= npos && !e->unsupported; i++) {
+  for (int i = 2; i <= npos && !ir_xr(e)->unsupported; i++) {
     FeNode n = {0};
     n.kind = FE_SCALAR;
     n.stype = FE_T_STR;
@@ -2739,7 +2789,7 @@ static void lw_lookup_template_files(Lw *l, const JExpr *j, IrExpr *e) {
     PcVec found = {0};
     lw_embed_found(l, &n, "templates", &found);
     if (fe_jinja_is_template(n.text) && !found.len)
-      e->unsupported = pc_sprintf(l->c, "a template lookup of files playc cannot bound ('%s')", n.text);
+      IR_X_SET(l->c, e, unsupported, pc_sprintf(l->c, "a template lookup of files playc cannot bound ('%s')", n.text));
     for (int k = 0; k < found.len; k++) {
       IrFile *f = pc_map_get(&l->embedded, found.items[k], strlen(found.items[k]));
       if (f && S_ISREG(f->mode) && f->data && !f->render)
@@ -2885,14 +2935,9 @@ const char *ir_args_text(IrLower *l, const FeNode *args, const char *raw_key) {
   return lw_args_text(l, args, raw_key);
 }
 const char *ir_py_repr(IrLower *l, const FeNode *n) {
-  char *data = NULL;
-  size_t len = 0;
-  FILE *b = open_memstream(&data, &len);
-  if (!b)
-    return "";
-  lw_py_str(b, n, false);
-  fclose(b);
-  const char *s = pc_strdup(l->c, data);
-  free(data);
+  LwOut out = {0};
+  lw_py_str(&out, n, false);
+  const char *s = pc_strdup(l->c, out.s ? out.s : "");
+  free(out.s);
   return s;
 }

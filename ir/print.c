@@ -181,7 +181,7 @@ static void pr_const(PrOut *f, const IrExpr *e, bool json) {
   case TY_BOOL: o_s(f, e->b ? "true" : "false"); break;
   case TY_INT:
     if (e->s) /* past 64 bits */
-      o_f(f, "%.*s", (int)e->slen, e->s);
+      o_n(f, e->s, strnlen(e->s, e->slen));
     else
       o_i(f, (long long)e->i);
     break;
@@ -213,9 +213,9 @@ static void pr_kids(Pr *pr, const IrExpr *e, int from) {
   for (int i = from; i < e->nkids; i++) {
     if (i > from)
       o_s(f, ", ");
-    int kw = i - (e->nkids - e->nkw);
+    int kw = i - (e->nkids - ir_xr(e)->nkw);
     if (kw >= 0) /* `*args` and `**kwargs` are named "*" and "**" (jinja.h) */
-      o_f(f, e->kwnames[kw][0] == '*' ? "%s" : "%s=", e->kwnames[kw]);
+      o_f(f, ir_xr(e)->kwnames[kw][0] == '*' ? "%s" : "%s=", ir_xr(e)->kwnames[kw]);
     pr_kid(pr, e->kids[i]);
   }
   o_c(f, ')');
@@ -247,7 +247,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     for (int i = 0; i + 1 < e->nkids; i += 2) {
       o_s(f, i ? ", " : "");
       if (e->kids[i]->op == IR_CONST && e->kids[i]->type == TY_STR && !ir_is_ref(e->kids[i]))
-        o_f(f, "%.*s", (int)e->kids[i]->slen, e->kids[i]->s);
+        o_n(f, e->kids[i]->s, strnlen(e->kids[i]->s, e->kids[i]->slen)); /* as %.*s: to a NUL */
       else
         pr_kid(pr, e->kids[i]);
       o_s(f, ": ");
@@ -256,20 +256,20 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
     o_c(f, '}');
     break;
   case IR_GETATTR: o_s(f, "getattr"); pr_kids(pr, e, 0); o_f(f, ".%s", e->name); break;
-  case IR_LOCAL: o_f(f, "local %s#%d", e->name, e->slot); break; /* its fallback is what the name means outside */
+  case IR_LOCAL: o_f(f, "local %s#%d", e->name, ir_xr(e)->slot); break; /* its fallback is what the name means outside */
   case IR_FOR:
-    o_f(f, "for%s loop#%d locals#%d..%d", e->recursive ? " recursive" : "", e->slot, e->slot_first, e->slot_end);
-    if (e->slot_aux >= 0)
-      o_f(f, " changed#%d", e->slot_aux);
+    o_f(f, "for%s loop#%d locals#%d..%d", e->recursive ? " recursive" : "", ir_xr(e)->slot, ir_xr(e)->slot_first, ir_xr(e)->slot_end);
+    if (ir_xr(e)->slot_aux >= 0)
+      o_f(f, " changed#%d", ir_xr(e)->slot_aux);
     pr_kids(pr, e, 0);
     break;
-  case IR_LOOP_CALL: o_f(f, "loop-call loop#%d", e->slot); pr_kids(pr, e, 0); break;
-  case IR_LOOP_CHANGED: o_f(f, "loop-changed changed#%d", e->slot); pr_kids(pr, e, 0); break;
+  case IR_LOOP_CALL: o_f(f, "loop-call loop#%d", ir_xr(e)->slot); pr_kids(pr, e, 0); break;
+  case IR_LOOP_CHANGED: o_f(f, "loop-changed changed#%d", ir_xr(e)->slot); pr_kids(pr, e, 0); break;
   case IR_SETATTR: o_f(f, "setattr .%s", e->name); pr_kids(pr, e, 0); break;
   case IR_TEMPLATE:
     o_s(f, "template");
-    if (e->slot_end || e->keep_nl)
-      o_f(f, " locals#%d newlines#%d", e->slot_end, e->keep_nl);
+    if (ir_xr(e)->slot_end || ir_xr(e)->keep_nl)
+      o_f(f, " locals#%d newlines#%d", ir_xr(e)->slot_end, ir_xr(e)->keep_nl);
     pr_kids(pr, e, 0);
     break;
   case IR_BINOP: o_s(f, "binop "); o_s(f, pr_binops[e->binop]); pr_kids(pr, e, 0); break;
@@ -299,7 +299,7 @@ static void pr_tree(Pr *pr, const IrExpr *e) {
   }
   o_n(f, ": ", 2);
   o_s(f, ir_type_name(e->type));
-  if (e->unsupported)
+  if (ir_xr(e)->unsupported)
     o_s(f, " unsupported");
 }
 
@@ -495,7 +495,7 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   pr_root(pr, depth, "failed_when", t->failed_when);
   pr_root(pr, depth, "until", t->until);
   for (int k = 0; k < RT_TK_COUNT; k++)
-    pr_root(pr, depth, pr_tk[k], t->kw[k]);
+    pr_root(pr, depth, pr_tk[k], ir_task_kw(t, k));
   if (t->notify) {
     pr_indent(f, depth);
     o_f(f, "%-14s", "notify");
@@ -762,21 +762,21 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
   if (e->op == IR_BINOP)
     o_f(f, ", \"binop\": \"%s\"", pr_binops[e->binop]);
   if (e->op == IR_LOCAL || e->op == IR_FOR || e->op == IR_LOOP_CALL || e->op == IR_LOOP_CHANGED)
-    o_f(f, ", \"slot\": %d", e->slot);
+    o_f(f, ", \"slot\": %d", ir_xr(e)->slot);
   if (e->op == IR_FOR && e->recursive)
     o_s(f, ", \"recursive\": true");
-  if (e->op == IR_FOR && e->slot_aux >= 0)
-    o_f(f, ", \"changed_slot\": %d", e->slot_aux);
+  if (e->op == IR_FOR && ir_xr(e)->slot_aux >= 0)
+    o_f(f, ", \"changed_slot\": %d", ir_xr(e)->slot_aux);
   if (e->op == IR_VAR && e->b)
     o_s(f, ", \"no_context\": true");
-  if (e->op == IR_FOR || (e->op == IR_TEMPLATE && e->slot_end))
-    o_f(f, ", \"locals\": [%d, %d]", e->slot_first, e->slot_end);
-  if (e->op == IR_TEMPLATE && e->keep_nl)
-    o_f(f, ", \"newlines\": %d", e->keep_nl);
-  if (e->nkw) {
+  if (e->op == IR_FOR || (e->op == IR_TEMPLATE && ir_xr(e)->slot_end))
+    o_f(f, ", \"locals\": [%d, %d]", ir_xr(e)->slot_first, ir_xr(e)->slot_end);
+  if (e->op == IR_TEMPLATE && ir_xr(e)->keep_nl)
+    o_f(f, ", \"newlines\": %d", ir_xr(e)->keep_nl);
+  if (ir_xr(e)->nkw) {
     o_s(f, ", \"kwnames\": [");
-    for (int i = 0; i < e->nkw; i++)
-      o_f(f, "%s\"%s\"", i ? ", " : "", e->kwnames[i]);
+    for (int i = 0; i < ir_xr(e)->nkw; i++)
+      o_f(f, "%s\"%s\"", i ? ", " : "", ir_xr(e)->kwnames[i]);
     o_c(f, ']');
   }
   if (e->op != IR_CONST && e->op != IR_VAR) {
@@ -857,9 +857,9 @@ static void pj_task(Pr *pr, const IrTask *t) {
   }
   o_s(f, "}, \"per_host\": {");
   for (int k = 0, n = 0; k < RT_TK_COUNT; k++)
-    if (t->kw[k]) {
+    if (ir_task_kw(t, k)) {
       o_f(f, "%s\"%s\": ", n++ ? ", " : "", pr_tk[k]);
-      pj_expr(pr, t->kw[k]);
+      pj_expr(pr, ir_task_kw(t, k));
     }
   o_s(f, "}, \"args\": ");
   pj_expr(pr, t->args);

@@ -269,16 +269,13 @@ static IrScope *st_play_frames(St *s) {
 
 /* `in` with object `kw` (a block, role, include or task) applied. */
 static void st_inherit(St *s, StCtx *out, const StCtx *in, FeNode *const *kw) {
+  /* The lists are shared with `in` until `out` adds to one: with no room
+   * left (cap = len), pc_vec_push copies first, and what `in` adds later
+   * lies past the items `out` sees. Most levels add nothing. */
   *out = *in;
-  out->when = (PcVec){0};
-  out->tags = (PcVec){0};
-  out->env = (PcVec){0};
-  for (int i = 0; i < in->env.len; i++)
-    pc_vec_push(s->c, &out->env, in->env.items[i]);
-  for (int i = 0; i < in->when.len; i++)
-    pc_vec_push(s->c, &out->when, in->when.items[i]);
-  for (int i = 0; i < in->tags.len; i++)
-    pc_vec_push(s->c, &out->tags, in->tags.items[i]);
+  out->when.cap = out->when.len;
+  out->tags.cap = out->tags.len;
+  out->env.cap = out->env.len;
   if (!kw)
     return;
   for (int k = 0; k < FE_KW_COUNT; k++) {
@@ -462,9 +459,9 @@ static void st_loop_control(St *s, IrTask *t, FeNode *lc) {
     else if (!strcmp(k, "index_var") && v->kind == FE_SCALAR)
       t->index_var = v->text;
     else if (!strcmp(k, "label"))
-      t->kw[RT_TK_LOOP_LABEL] = st_kw_root(s, v, false);
+      ir_task_set_kw(s->c, t, RT_TK_LOOP_LABEL, st_kw_root(s, v, false));
     else if (!strcmp(k, "pause"))
-      t->kw[RT_TK_LOOP_PAUSE] = st_kw_root(s, v, false);
+      ir_task_set_kw(s->c, t, RT_TK_LOOP_PAUSE, st_kw_root(s, v, false));
     else if (!strcmp(k, "extended") && v->kind == FE_SCALAR && v->stype == FE_T_BOOL)
       t->loop_extended = v->b;
     else if (!strcmp(k, "extended_allitems") && v->kind == FE_SCALAR && v->stype == FE_T_BOOL)
@@ -523,7 +520,7 @@ static IrExpr *st_with_loop(St *s, const FeTask *ft, const char *const *roots) {
   }
   IrExpr *e = ir_expr_new(s->c, IR_LOOKUP, TY_LIST, ft->with_node->loc);
   e->name = name;
-  e->unsupported = unsupported;
+  IR_X_SET(s->c, e, unsupported, unsupported);
   ir_expr_add_kid(s->c, e, ir_lower_value(s->l, ft->with_node));
   return e;
 }
@@ -583,7 +580,7 @@ static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
   if (ft) {
     t->has_source = true; /* codegen computes the error context; plans never need it */
     if (ft->name && ir_has_template(s->l, fe_task_kw(ft, FE_KW_NAME)))
-      t->kw[RT_TK_NAME] = st_kw_root(s, fe_task_kw(ft, FE_KW_NAME), false);
+      ir_task_set_kw(s->c, t, RT_TK_NAME, st_kw_root(s, fe_task_kw(ft, FE_KW_NAME), false));
   }
   return t;
 }
@@ -743,18 +740,22 @@ static void st_common(St *s, IrTask *t, const StCtx *x, const FeTask *ft) {
                {FE_KW_DIFF, RT_TK_DIFF}};
   for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
     if (kw[flags[i].kw])
-      t->kw[flags[i].tk] = st_kw_root(s, kw[flags[i].kw], true);
-  st_become(s, t->kw, kw);
-  st_conn_kw(s, t->kw, kw);
-  t->kw[RT_TK_ENVIRONMENT] = st_environment(s, &x->env);
+      ir_task_set_kw(s->c, t, flags[i].tk, st_kw_root(s, kw[flags[i].kw], true));
+  IrExpr *tk[RT_TK_COUNT] = {0};
+  st_become(s, tk, kw);
+  st_conn_kw(s, tk, kw);
+  for (int k = 0; k < RT_TK_COUNT; k++)
+    if (tk[k])
+      ir_task_set_kw(s->c, t, k, tk[k]);
+  ir_task_set_kw(s->c, t, RT_TK_ENVIRONMENT, st_environment(s, &x->env));
   if (kw[FE_KW_DELEGATE_TO])
-    t->kw[RT_TK_DELEGATE_TO] = st_kw_root(s, kw[FE_KW_DELEGATE_TO], false);
+    ir_task_set_kw(s->c, t, RT_TK_DELEGATE_TO, st_kw_root(s, kw[FE_KW_DELEGATE_TO], false));
   if (kw[FE_KW_DELEGATE_FACTS])
-    t->kw[RT_TK_DELEGATE_FACTS] = st_kw_root(s, kw[FE_KW_DELEGATE_FACTS], true);
+    ir_task_set_kw(s->c, t, RT_TK_DELEGATE_FACTS, st_kw_root(s, kw[FE_KW_DELEGATE_FACTS], true));
   if (kw[FE_KW_THROTTLE])
-    t->kw[RT_TK_THROTTLE] = st_kw_root(s, kw[FE_KW_THROTTLE], false);
+    ir_task_set_kw(s->c, t, RT_TK_THROTTLE, st_kw_root(s, kw[FE_KW_THROTTLE], false));
   if (kw[FE_KW_TIMEOUT])
-    t->kw[RT_TK_TIMEOUT] = st_kw_root(s, kw[FE_KW_TIMEOUT], false);
+    ir_task_set_kw(s->c, t, RT_TK_TIMEOUT, st_kw_root(s, kw[FE_KW_TIMEOUT], false));
   st_keywords(s, t, x, NULL);
 }
 
@@ -767,7 +768,7 @@ static void st_notify(St *s, IrTask *t, FeNode *v) {
   for (int i = 0; i < l->n; i++)
     templated |= ir_has_template(s->l, l->items[i]);
   if (templated) { /* names known at run time only */
-    t->kw[RT_TK_NOTIFY] = ir_lower_root(s->l, ir_lower_value(s->l, l), NULL);
+    ir_task_set_kw(s->c, t, RT_TK_NOTIFY, ir_lower_root(s->l, ir_lower_value(s->l, l), NULL));
     return;
   }
   StNotify *n = pc_alloc(s->c, sizeof *n);
@@ -856,9 +857,9 @@ static void st_async(St *s, IrTask *t, const FeTask *ft) {
     return;
   }
   if (a)
-    t->kw[RT_TK_ASYNC] = st_kw_root(s, a, false);
+    ir_task_set_kw(s->c, t, RT_TK_ASYNC, st_kw_root(s, a, false));
   if (fe_task_kw(ft, FE_KW_POLL))
-    t->kw[RT_TK_POLL] = st_kw_root(s, fe_task_kw(ft, FE_KW_POLL), false);
+    ir_task_set_kw(s->c, t, RT_TK_POLL, st_kw_root(s, fe_task_kw(ft, FE_KW_POLL), false));
 }
 
 static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
@@ -916,11 +917,11 @@ static void st_module_task(St *s, IrTask *t, const FeTask *ft, const StCtx *x) {
                                    ir_lower_src(s->l, fe_task_kw(ft, FE_KW_FAILED_WHEN)));
   if (fe_task_kw(ft, FE_KW_UNTIL)) {
     t->until = ir_lower_root(s->l, ir_lower_cond(s->l, fe_task_kw(ft, FE_KW_UNTIL)), ir_lower_src(s->l, fe_task_kw(ft, FE_KW_UNTIL)));
-    t->kw[RT_TK_RETRIES] = st_kw_root(s, fe_task_kw(ft, FE_KW_RETRIES), false);
-    t->kw[RT_TK_DELAY] = st_kw_root(s, fe_task_kw(ft, FE_KW_DELAY), false);
+    ir_task_set_kw(s->c, t, RT_TK_RETRIES, st_kw_root(s, fe_task_kw(ft, FE_KW_RETRIES), false));
+    ir_task_set_kw(s->c, t, RT_TK_DELAY, st_kw_root(s, fe_task_kw(ft, FE_KW_DELAY), false));
   } else if (fe_task_kw(ft, FE_KW_RETRIES) || fe_task_kw(ft, FE_KW_DELAY)) {
-    t->kw[RT_TK_RETRIES] = st_kw_root(s, fe_task_kw(ft, FE_KW_RETRIES), false);
-    t->kw[RT_TK_DELAY] = st_kw_root(s, fe_task_kw(ft, FE_KW_DELAY), false);
+    ir_task_set_kw(s->c, t, RT_TK_RETRIES, st_kw_root(s, fe_task_kw(ft, FE_KW_RETRIES), false));
+    ir_task_set_kw(s->c, t, RT_TK_DELAY, st_kw_root(s, fe_task_kw(ft, FE_KW_DELAY), false));
   }
   if (fe_task_kw(ft, FE_KW_REGISTER)) {
     FeNode *r = fe_task_kw(ft, FE_KW_REGISTER);
@@ -1581,7 +1582,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
       bool found = false;
       for (int h = limit - 1; h >= 0 && !found; h--) {
         IrTask *ht = ip->handlers[h];
-        if (!ht->name || !*ht->name || ht->kw[RT_TK_NAME])
+        if (!ht->name || !*ht->name || ir_task_kw(ht, RT_TK_NAME))
           continue;
         const char *full = ht->role_name ? pc_sprintf(c, "%s : %s", ht->role_name, ht->name) : ht->name;
         if (!strcmp(nm->text, ht->name) || !strcmp(nm->text, full)) {
@@ -1608,7 +1609,7 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
       *seq = *n->names;
       seq->items = (FeNode **)missing.items;
       seq->n = missing.len;
-      n->task->kw[RT_TK_NOTIFY] = ir_lower_root(s->l, ir_lower_value(s->l, seq), NULL);
+      ir_task_set_kw(s->c, n->task, RT_TK_NOTIFY, ir_lower_root(s->l, ir_lower_value(s->l, seq), NULL));
     }
     n->task->notify = pc_alloc(c, sizeof(int32_t) * (size_t)(hits.len + 1));
     for (int j = 0; j < hits.len; j++)

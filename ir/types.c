@@ -53,7 +53,7 @@ static IrType ty_method(PcCtx *c, const IrExpr *e) {
       return m->type;
     any = any == TY_UNDEF || any == m->type ? m->type : TY_ANY;
   }
-  if (recv != TY_ANY && recv != TY_UNDEF && any != TY_UNDEF && !e->unsupported)
+  if (recv != TY_ANY && recv != TY_UNDEF && any != TY_UNDEF && !ir_xr(e)->unsupported)
     pc_error_at(c, e->loc, "'%s object' has no attribute '%s'", ty_jinja_names[recv], e->name);
   return any == TY_UNDEF ? TY_ANY : any;
 }

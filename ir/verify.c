@@ -25,7 +25,7 @@ static void vf_expr(const IrProgram *p, const IrExpr *e, int32_t root_id, bool r
   PC_ASSERT(root ? e->id == root_id : e->id == -1);
   PC_ASSERT(e->op != IR_DICT || e->nkids % 2 == 0);
   PC_ASSERT((e->op != IR_AND && e->op != IR_OR && e->op != IR_CONCAT) || e->nkids >= 1);
-  PC_ASSERT(e->nkw <= e->nkids);
+  PC_ASSERT(ir_xr(e)->nkw <= e->nkids);
   for (int i = 0; i < e->nkids; i++)
     vf_expr(p, e->kids[i], root_id, false);
 }
@@ -54,8 +54,8 @@ void ir_verify(PcCtx *c, IrProgram *p) {
 static void vf_unsupported(PcCtx *c, const IrExpr *e, bool root) {
   if (!root && ir_is_ref(e))
     return;
-  if (e->unsupported)
-    pc_error_at(c, e->loc, "%s is not supported by playc yet", e->unsupported);
+  if (ir_xr(e)->unsupported)
+    pc_error_at(c, e->loc, "%s is not supported by playc yet", ir_xr(e)->unsupported);
   for (int i = 0; i < e->nkids; i++)
     vf_unsupported(c, e->kids[i], false);
 }
