@@ -22,8 +22,10 @@ typedef struct JTok {
   double f;
 } JTok;
 
-/* Lexes one token of expression text at `*pos` in `src`; JT_VAR_END at "}}". */
-JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos);
+/* Lexes one token of expression text at `*pos` in `src`; JT_VAR_END at "}}". `raw_strings`: a string literal ends at its
+ * first closing quote and its value is its text (JOpts.escape_backslashes);
+ * otherwise Python's escapes are read as Jinja2 reads them. */
+JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos, bool raw_strings);
 
 typedef enum JKind {
   J_NONE, J_BOOL, J_INT, J_FLOAT, J_STR, /* literals */
@@ -127,8 +129,12 @@ struct JTemplate {
 
 /* The options of Jinja2's lexer that change whitespace. Ansible templates
  * playbook strings with trim_blocks on and lstrip_blocks off (its
- * AnsibleEnvironment); the template module passes its own. */
-typedef struct JOpts { bool trim_blocks, lstrip_blocks; } JOpts;
+ * AnsibleEnvironment); the template module passes its own.
+ * escape_backslashes: Ansible's _escape_backslashes, which its templar
+ * applies to playbook strings (not to template files): each backslash of a
+ * string literal inside {{ }} is doubled before Jinja lexes the text, so
+ * such a literal's value is its text as written, no escape read. */
+typedef struct JOpts { bool trim_blocks, lstrip_blocks, escape_backslashes; } JOpts;
 
 /* Where offset `off` of a string found at `loc` is (for scalars on one line). */
 PcLoc fe_jinja_loc(const char *src, PcLoc loc, size_t off);

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,13 +16,48 @@ static const char *const jl_ops[] = {"**", "//", "==", "!=", "<=", ">=", "}}", "
                                      "%", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ".",
                                      ":", "|", "=", NULL};
 
-/* A quoted string with Python escapes; *pos is at the opening quote. The
- * closing quote is found first, so the value takes no more than its source. */
-static JTok jl_string(PcCtx *c, const char *src, size_t *pos, JTok t) {
+/* Appends code point `cp` as UTF-8 (Python's str holds code points; playc's
+ * strings are their UTF-8). */
+static size_t jl_utf8(char *out, uint32_t cp) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xc0 | cp >> 6), out[1] = (char)(0x80 | (cp & 0x3f));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xe0 | cp >> 12), out[1] = (char)(0x80 | (cp >> 6 & 0x3f)), out[2] = (char)(0x80 | (cp & 0x3f));
+    return 3;
+  }
+  out[0] = (char)(0xf0 | cp >> 18), out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+  out[2] = (char)(0x80 | (cp >> 6 & 0x3f)), out[3] = (char)(0x80 | (cp & 0x3f));
+  return 4;
+}
+
+/* `n` hex digits at s as a number, or -1 when there are fewer. */
+static long jl_hex(const char *s, const char *end, int n) {
+  long v = 0;
+  for (int k = 0; k < n; k++) {
+    if (s + k >= end || !isxdigit((unsigned char)s[k]))
+      return -1;
+    v = v * 16 + (isdigit((unsigned char)s[k]) ? s[k] - '0' : (tolower((unsigned char)s[k]) - 'a' + 10));
+  }
+  return v;
+}
+
+/* A quoted string; *pos is at the opening quote. With `raw` it ends at the
+ * next quote and its value is its text. Otherwise the closing quote is the
+ * first one no backslash escapes, and the text is read as Jinja2 reads it
+ * (Python's unicode-escape codec): \\ \' \" \a \b \f \n \r \t \v, octal
+ * \ooo, \xhh, \uhhhh, \Uhhhhhhhh, a backslash-newline dropped, any other
+ * backslash kept. The value takes no more than its source. */
+static JTok jl_string(PcCtx *c, const char *src, size_t *pos, JTok t, bool raw) {
   char q = src[*pos];
   size_t i = *pos + 1, end = i, n = 0;
   while (src[end] && src[end] != q)
-    end += src[end] == '\\' && src[end + 1] ? 2 : 1;
+    end += !raw && src[end] == '\\' && src[end + 1] ? 2 : 1;
   if (src[end] != q) {
     t.kind = JT_ERR;
     t.str = "unterminated string";
@@ -31,26 +67,39 @@ static JTok jl_string(PcCtx *c, const char *src, size_t *pos, JTok t) {
   char *buf = pc_alloc(c, end - i + 1);
   while (i < end) {
     char ch = src[i++];
-    if (ch == '\\' && i < end) {
-      char e = src[i++];
-      switch (e) {
-      case 'n': ch = '\n'; break;
-      case 't': ch = '\t'; break;
-      case 'r': ch = '\r'; break;
-      case '0': ch = '\0'; break;
-      case '\\': case '\'': case '"': ch = e; break;
-      case 'x':
-        if (i + 1 < end && isxdigit((unsigned char)src[i]) && isxdigit((unsigned char)src[i + 1])) {
-          char h[3] = {src[i], src[i + 1], 0};
-          ch = (char)strtol(h, NULL, 16);
-          i += 2;
-          break;
-        }
-        /* fallthrough */
-      default: buf[n++] = '\\'; ch = e; break;
-      }
+    if (raw || ch != '\\' || i >= end) {
+      buf[n++] = ch;
+      continue;
     }
-    buf[n++] = ch;
+    char e = src[i++];
+    static const char from[] = "\\'\"abfnrtv", to[] = "\\'\"\a\b\f\n\r\t\v";
+    const char *k = strchr(from, e);
+    if (e && k) {
+      buf[n++] = to[k - from];
+    } else if (e == '\n') {
+      /* a line continuation */
+    } else if (e >= '0' && e <= '7') {
+      uint32_t cp = (uint32_t)(e - '0');
+      for (int d = 0; d < 2 && i < end && src[i] >= '0' && src[i] <= '7'; d++)
+        cp = cp * 8 + (uint32_t)(src[i++] - '0');
+      n += jl_utf8(buf + n, cp);
+    } else if (e == 'x' || e == 'u' || e == 'U') {
+      int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+      long cp = jl_hex(src + i, src + end, digits);
+      if (cp < 0 || cp > 0x10ffff) {
+        t.kind = JT_ERR;
+        t.str = cp < 0 ? (e == 'x' ? "truncated \\xXX escape" : e == 'u' ? "truncated \\uXXXX escape"
+                                                                         : "truncated \\UXXXXXXXX escape")
+                       : "illegal Unicode character";
+        *pos = end;
+        return t;
+      }
+      i += (size_t)digits;
+      n += jl_utf8(buf + n, (uint32_t)cp);
+    } else {
+      buf[n++] = '\\';
+      buf[n++] = e;
+    }
   }
   t.kind = JT_STR;
   t.str = buf;
@@ -129,7 +178,7 @@ static size_t jl_space(const char *src) {
   return 0;
 }
 
-JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos) {
+JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos, bool raw_strings) {
   for (size_t n; (n = jl_space(src + *pos));)
     *pos += n;
   JTok t = {0};
@@ -139,7 +188,7 @@ JTok fe_jinja_lex(PcCtx *c, const char *src, size_t *pos) {
   if (!src[i]) {
     t.kind = JT_EOF;
   } else if (src[i] == '\'' || src[i] == '"') {
-    t = jl_string(c, src, pos, t);
+    t = jl_string(c, src, pos, t, raw_strings);
   } else if (isdigit((unsigned char)src[i])) {
     t = jl_number(c, src, pos, t);
   } else if (isalpha((unsigned char)src[i]) || src[i] == '_') {

@@ -24,6 +24,7 @@ typedef struct JP {
   const JOpts *opts; /* templates: the lexer's whitespace options */
   bool line_start;   /* templates: the last tag's match ended a line (lstrip_blocks) */
   bool has_stmt;     /* templates: a statement was parsed */
+  bool raw_strings;  /* inside {{ }} of a playbook string (JOpts.escape_backslashes) */
   const char *src;
   PcLoc loc;
   size_t pos;
@@ -57,7 +58,7 @@ bool fe_jinja_is_template(const char *s) {
   return strstr(s, "{{") || strstr(s, "{%") || strstr(s, "{#");
 }
 
-static void jp_next(JP *p) { p->tok = fe_jinja_lex(p->c, p->src, &p->pos); }
+static void jp_next(JP *p) { p->tok = fe_jinja_lex(p->c, p->src, &p->pos, p->raw_strings); }
 
 /* fe_jinja_loc without rescanning the text. */
 static PcLoc jp_loc(const JP *p, size_t off) {
@@ -1197,6 +1198,7 @@ static JTemplate *jt_body(JP *p, const char *const *ends, const char *who, size_
       p->pos = close + 2;
       jt_after_close(p, csign, true);
     } else if (kind == '{') {
+      p->raw_strings = p->opts && p->opts->escape_backslashes;
       jp_next(p);
       if (p->tok.kind == JT_EOF) {
         jp_error(p, i, "unterminated '{{': expected '}}'");
@@ -1215,6 +1217,7 @@ static JTemplate *jt_body(JP *p, const char *const *ends, const char *who, size_
                  p->tok.kind == JT_EOF ? "unterminated '{{': expected '}}'"
                                        : pc_sprintf(p->c, "unexpected '%.*s', expected '}}'", (int)p->tok.len,
                                                     p->tok.s));
+      p->raw_strings = false;
       jt_push(p->c, &parts, NULL, 0, e, NULL);
       jt_after_close(p, p->tok.slen == 3 ? '-' : 0, false);
     } else {
@@ -1244,6 +1247,6 @@ JTemplate *fe_jinja_parse_template_opts(PcCtx *c, const char *src, PcLoc loc, co
 }
 
 JTemplate *fe_jinja_parse_template(PcCtx *c, const char *src, PcLoc loc) {
-  static const JOpts ansible = {.trim_blocks = true, .lstrip_blocks = false};
+  static const JOpts ansible = {.trim_blocks = true, .lstrip_blocks = false, .escape_backslashes = true};
   return fe_jinja_parse_template_opts(c, src, loc, &ansible);
 }

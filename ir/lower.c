@@ -1082,7 +1082,7 @@ static const JTemplate *lw_tpl_load(Lw *l, const char *path, PcLoc loc) {
     n -= n > 1 && text[n - 2] == '\r' ? 2 : 1;
   else if (!l->tpl_keep_nl && n && text[n - 1] == '\r')
     n--;
-  JOpts jo = {l->tpl_trim, l->tpl_lstrip};
+  JOpts jo = {l->tpl_trim, l->tpl_lstrip, false}; /* a file: no _escape_backslashes */
   t = fe_jinja_parse_template_opts(l->c, lw_newlines(l, pc_strndup(l->c, text, n)), (PcLoc){path, 1, 1}, &jo);
   if (t)
     pc_map_put(l->c, &l->tpl_parsed, key, strlen(key), (void *)t);
@@ -2565,7 +2565,7 @@ typedef struct LwTplOpts {
 
 /* Parses a template file's text with `o`'s trim_blocks and lstrip_blocks. */
 static JTemplate *lw_parse_template(Lw *l, const char *text, PcLoc loc, const LwTplOpts *o) {
-  JOpts jo = {o->trim_blocks, o->lstrip_blocks};
+  JOpts jo = {o->trim_blocks, o->lstrip_blocks, false}; /* a file: no _escape_backslashes */
   return fe_jinja_parse_template_opts(l->c, text, loc, &jo);
 }
 
