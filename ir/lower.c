@@ -2352,6 +2352,9 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
       lw_embed(l, v, "files");
     if (mp && strcmp(m->name, "script") == 0 && (strcmp(mp->name, "_raw_params") == 0 || strcmp(mp->name, "cmd") == 0))
       lw_embed_script(l, v);
+    /* ansible.posix.patch's src comes from the controller unless remote_src */
+    if (mp && strcmp(m->name, "patch") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args, false))
+      lw_embed(l, v, "files");
     /* assemble's src is on the target unless remote_src is a constant false */
     if (mp && strcmp(m->name, "assemble") == 0 && strcmp(mp->name, "src") == 0 && lw_local_src(args))
       lw_embed(l, v, "files");
