@@ -664,6 +664,10 @@ RtValue *mod_pamd(RtHost *h, RtValue *args) {
   p.rule_re = mod_re_compile(RULE_REGEX, strlen(RULE_REGEX), MOD_RE_VERBOSE, true, &err);
   static const char ARG_REGEX[] = "(\\[.*\\]|\\S*)";
   p.arg_re = mod_re_compile(ARG_REGEX, strlen(ARG_REGEX), 0, true, &err);
+  if (!name || !type || !control || !mpath) { /* required, but a templated value may be None */
+    r = mod_fail_result("missing required arguments: name, type, control, module_path");
+    goto early;
+  }
   if (!state)
     state = rt_xstrdup("updated");
   if (!dir)
@@ -750,11 +754,12 @@ RtValue *mod_pamd(RtHost *h, RtValue *args) {
   rt_dict_set(r, "backupdest", backup_file ? rt_str_take(backup_file, strlen(backup_file)) : rt_strz(""));
 done:
   mod_edit_free(&e);
+  free(fname);
+early:
   pam_free(&p);
   mod_argv_free(&ma);
   rt_decref(margs);
   free(err);
-  free(fname);
   free(name);
   free(type);
   free(control);
