@@ -2317,6 +2317,18 @@ static bool lw_remote_src(const FeNode *args, bool unarchive) {
   return false;
 }
 
+/* assemble's remote_src is a constant false: its src folder is on the
+ * controller (the default, and a template, keep it on the target). */
+static bool lw_local_src(const FeNode *args) {
+  for (int i = 0; args && i < args->n; i++)
+    if (strcmp(args->keys[i]->text, "remote_src") == 0) {
+      const FeNode *v = args->vals[i];
+      bool known = v->kind == FE_SCALAR && (v->stype == FE_T_BOOL || lw_boolish(v->text));
+      return known && !(v->stype == FE_T_BOOL ? v->b : lw_truthy(v->text));
+    }
+  return false;
+}
+
 /* Checks one-of / exclusive / required, then lowers the args map. */
 static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc) {
   IrExpr *d = ir_expr_new(l->c, IR_DICT, TY_DICT, args ? args->loc : loc);
@@ -2347,6 +2359,12 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
       lw_embed(l, v, "files");
     if (mp && strcmp(m->name, "script") == 0 && (strcmp(mp->name, "_raw_params") == 0 || strcmp(mp->name, "cmd") == 0))
       lw_embed_script(l, v);
+    /* ansible.posix.patch's src comes from the controller unless remote_src */
+    if (mp && strcmp(m->name, "patch") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args, false))
+      lw_embed(l, v, "files");
+    /* assemble's src is on the target unless remote_src is a constant false */
+    if (mp && strcmp(m->name, "assemble") == 0 && strcmp(mp->name, "src") == 0 && lw_local_src(args))
+      lw_embed(l, v, "files");
     /* (system family) unarchive's src comes from the controller unless remote_src */
     if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args, true))
       lw_embed(l, v, "files");

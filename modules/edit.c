@@ -88,8 +88,7 @@ static void read_script(RtBuf *s, const ModEdit *e, const char *path) {
                 MOD_EDIT_INLINE);
 }
 
-/* Base64 text (lines) back to bytes, into `out`. False when it is not base64. */
-static bool unbase64(const char *s, size_t len, RtBuf *out) {
+bool mod_unbase64(const char *s, size_t len, RtBuf *out) {
   EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
   EVP_DecodeInit(ctx);
   size_t cap = len / 4 * 3 + 4;
@@ -164,7 +163,7 @@ int mod_edit_read(RtHost *h, ModEdit *e, const char *path, RtValue **fail) {
       }
       return 0;
     }
-    if (!unbase64(ex.out.data, ex.out.len, &e->data))
+    if (!mod_unbase64(ex.out.data, ex.out.len, &e->data))
       *fail = mod_fail_result("the body of %s arrived damaged", e->path);
   }
   rt_exec_free(&ex);

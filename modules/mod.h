@@ -226,6 +226,9 @@ int mod_edit_read(RtHost *h, ModEdit *e, const char *path, RtValue **fail);
  * result, or NULL (success, or the host lost: rt_host_lost). */
 RtValue *mod_edit_write(RtHost *h, ModEdit *e, const char *data, size_t len, bool content_changed, bool follow,
                         RtValue *attr_diff, bool *attrs_changed, char **backup_file);
+/* Base64 text (lines) back to bytes, appended to `out` (never left NULL).
+ * False when it is not base64. */
+bool mod_unbase64(const char *s, size_t len, RtBuf *out);
 /* fail_json(path=...): the path and the file's stat (add_path_info) into `r`. */
 void mod_edit_path_info(const ModEdit *e, RtValue *r);
 /* Ansible's _symbolic_mode_to_octal: the mode `sym` gives a file of mode

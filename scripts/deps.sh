@@ -10,11 +10,15 @@ pkgs=(build-essential cmake pkg-config git
       postgresql-15 mariadb-server-core mariadb-client  # the database modules' tests (private servers)
       gnupg locales tzdata  # rpm_key (gpg), locale_gen, timezone
       iptables ufw  # the iptables and ufw modules' tests (in network namespaces of their own)
+      patch openssl  # the patch and openssl_dhparam modules' tests
       clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizers for tests/fuzz
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# the npm module's test: Debian's npm, unless an npm is there already (a
+# nodejs package that bundles it conflicts with Debian's)
+command -v npm >/dev/null || missing+=(npm)
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # cut.sh — the file-writing modules (copy, template, lineinfile, replace,
 # blockinfile, ini_file, authorized_key, known_hosts, sysctl, cron, mount,
-# yum_repository) over SSH, with the connection cut mid-task: every file is
+# yum_repository, assemble) over SSH, with the connection cut mid-task: every file is
 # either its old or its new version, never a mix. Temp files a cut leaves
 # are counted, not failed: a body sent over SFTP sits in a temp file between
 # two requests, and with the connection gone nothing can remove it (as
 # Ansible's ~/.ansible/tmp files stay when its connection dies).
 #
-# One playbook edits twelve large files (about 2 MB each, so that reading, sending
+# One playbook edits thirteen large files (about 2 MB each, so that reading, sending
 # and renaming take long enough to be cut). A reference run gives the new
 # versions and the run's length; then the files are reset and the run is
 # repeated, each time killing this harness's sshd session processes (the
@@ -22,7 +22,7 @@ user=$PLAYC_TEST_SSH_USER
 known=(--known-hosts "$H/known_hosts")
 listener=$(head -1 "$H/sshd.pid")
 d=$(shared_dir cut)
-names="copy.txt tpl.txt lif.txt rep.txt blk.txt ini.txt ak.txt kh.txt sysctl.txt cron.txt fstab.txt yum.repo"
+names="copy.txt tpl.txt lif.txt rep.txt blk.txt ini.txt ak.txt kh.txt sysctl.txt cron.txt fstab.txt yum.repo asm.txt"
 
 /usr/bin/python3 - "$work" "$user" <<'EOF'
 import os, sys
@@ -42,6 +42,10 @@ open(w + "/kh.old", "w").write("".join("host%d.cut ssh-ed25519 %s\n" % (i, key) 
 open(w + "/sysctl.old", "w").write("".join("net.cut.k%d = %d\n" % (i, i) for i in range(100000)))
 open(w + "/cron.old", "w").write("".join("#Ansible: job%d\n* * * * * %s true %d\n" % (i, sys.argv[2], i) for i in range(40000)))
 open(w + "/fstab.old", "w").write("".join("/dev/cut%d /mnt/cut%d ext4 defaults 0 0\n" % (i, i) for i in range(50000)))
+open(w + "/asm.old", "w").write(lines)
+os.makedirs(w + "/frags", exist_ok=True)
+for i in range(4):
+    open("%s/frags/%02d" % (w, i), "w").write(lines.replace("large", "fragment %d of a" % i)[: 500000])
 open(w + "/yum.old", "w").write("".join("[r%d]\nname = r%d\nbaseurl = http://127.0.0.1/r%d\n\n" % (i, i, i) for i in range(30000)))
 EOF
 
@@ -49,6 +53,7 @@ cat > "$work/cut.yml" <<EOF
 - hosts: h1
   gather_facts: false
   tasks:
+    - assemble: {src: "$d/frags", dest: "$d/asm.txt", delimiter: "# next"}
     - copy: {src: "$work/copy.new", dest: "$d/copy.txt"}
     - lineinfile: {path: "$d/lif.txt", line: "an added line", insertafter: "^line 40000 "}
     - replace: {path: "$d/rep.txt", regexp: "^line (\\\\d+)5 of", replace: "LINE \\\\g<1>5 of"}
@@ -62,6 +67,7 @@ cat > "$work/cut.yml" <<EOF
     - mount: {fstab: "$d/fstab.txt", path: /mnt/cut-added, src: /dev/cut-added, fstype: ext4, state: present}
     - yum_repository: {reposdir: "$d", file: yum, name: added, description: added, baseurl: "http://127.0.0.1/added"}
 EOF
+rm -rf "$d/frags" && cp -r "$work/frags" "$d/frags" && chown -R "$user" "$d/frags"
 (cd "$work" && "$PLAYC" cut.yml -o cut) || { bad "compile cut.yml"; finish; exit; }
 
 reset_files() {

@@ -40,8 +40,9 @@ KREL = os.uname().release
 
 
 # a module's temp copy of a controller file or a download: Ansible's remote
-# tmp (source, or fetch_file's name), playc's own
-TMPSRC = re.compile(r"/root/\.ansible/tmp/ansible-tmp-[^/]*/[\w.-]+|/tmp/\.playc-tmp-[0-9a-f]+")
+# tmp, root's or an SSH user's (source, or fetch_file's name), playc's own (in
+# /tmp or beside a dest in T)
+TMPSRC = re.compile(r"/(?:root|home/[^/]+)/\.ansible/tmp/ansible-tmp-[^/]*/[\w.-]+|(?:/tmp|<T>)/\.playc-tmp-[0-9a-f]+")
 
 
 def text(s):
