@@ -45,8 +45,15 @@ KREL = os.uname().release
 TMPSRC = re.compile(r"/(?:root|home/[^/]+)/\.ansible/tmp/ansible-tmp-[^/]*/[\w.-]+|(?:/tmp|<T>)/\.playc-tmp-[0-9a-f]+")
 
 
+# the source tree (a controller file's search path in a message), wherever
+# the repository is checked out
+SRC = os.environ.get("PLAYC_SRC", "").rstrip("/") or None
+
+
 def text(s):
     s = s.replace(tmp, "<T>").replace(uniq, "<U>").replace(KREL, "<KREL>")
+    if SRC:
+        s = s.replace(SRC + "/", "<SRC>/")
     return TMPSRC.sub("<TMPSRC>", s)
 
 
