@@ -2,7 +2,7 @@
  * filters_manala.c — the filter plugins of the manala.roles collection
  * (staten, staten_ignore, json, yaml*, environment*, toml*, the X_config
  * filters, the *_architecture family, users_groups) and its
- * templates_exclusive, ansible_galaxy_roles, environment_files,
+ * templates_exclusive, ansible_galaxy_roles, npm_packages, environment_files,
  * locales_codes, ssh_known_hosts, accounts_users_authorized_keys and apt_*
  * lookups, in C: the collection's roles call them by their
  * FQCN, and a compiled playbook has no Python to run the collection's own
@@ -1321,34 +1321,51 @@ static RtValue *mn_merge_by(RtValue *results, RtValue *item, const char *key) {
   return merged;
 }
 
-/* query('manala.roles.ansible_galaxy_roles', roles): each role a dict with
- * `src` (a string is {src: it}), a later one of the same src replacing an
- * earlier one. */
-RtValue *rt_lk_manala_ansible_galaxy_roles(RtHost *h, RtValue *terms, RtValue *kwargs) {
-  (void)h, (void)kwargs;
-  RtValue *roles = mn_flatten1(terms);
-  if (rt_is_error(roles))
-    return rt_lookup_raise("TypeError", roles);
-  RtValue *results = rt_list_new(rt_len(roles));
-  for (size_t i = 0; i < rt_len(roles); i++) {
-    RtValue *role = rt_list_at(roles, i), *item;
-    if (rt_kind(role) == RT_STR) {
+/* The index-keyed lookups: each term a dict holding `key` (a string is
+ * {key: it}), a later one of the same key replacing an earlier one. With
+ * `dicts_only` anything else is the plugin's "Expected a dict" error; else
+ * its `key not in x` test: a list without the key is "Missing", any other
+ * value Python's TypeError. */
+static RtValue *mn_index_lookup(RtValue *terms, const char *key, bool dicts_only) {
+  RtValue *all = mn_flatten1(terms);
+  if (rt_is_error(all))
+    return rt_lookup_raise("TypeError", all);
+  RtValue *results = rt_list_new(rt_len(all));
+  for (size_t i = 0; i < rt_len(all); i++) {
+    RtValue *t = rt_list_at(all, i), *item, *e = NULL;
+    if (rt_kind(t) == RT_STR) {
       item = rt_dict_new(1);
-      rt_dict_set(item, "src", rt_incref(role));
-    } else if (rt_kind(role) != RT_DICT || !rt_dict_get(role, "src")) {
-      RtValue *e = rt_kind(role) != RT_DICT ? mn_type_error("Expected a dict but was a", role)
-                                             : rt_error("Missing \"src\" key");
-      rt_decref(roles), rt_decref(results);
-      return e;
+      rt_dict_set(item, key, rt_incref(t));
+    } else if (rt_kind(t) == RT_DICT && rt_dict_get(t, key)) {
+      item = dicts_only ? rt_incref(t) : rt_dict_copy(t);
     } else {
-      item = rt_incref(role);
+      if (rt_kind(t) == RT_DICT || (!dicts_only && rt_kind(t) == RT_LIST))
+        e = rt_error("Missing \"%s\" key", key);
+      else if (dicts_only)
+        e = mn_type_error("Expected a dict but was a", t);
+      else
+        e = rt_lookup_raise("TypeError", rt_type_error("argument of type '%s' is not iterable", rt_type_name(t)));
+      rt_decref(all), rt_decref(results);
+      return e;
     }
-    results = mn_merge_by(results, item, "src");
+    results = mn_merge_by(results, item, key);
     if (rt_is_error(results))
       break;
   }
-  rt_decref(roles);
+  rt_decref(all);
   return results;
+}
+
+/* query('manala.roles.ansible_galaxy_roles', roles): index key `src`. */
+RtValue *rt_lk_manala_ansible_galaxy_roles(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h, (void)kwargs;
+  return mn_index_lookup(terms, "src", true);
+}
+
+/* query('manala.roles.npm_packages', packages): index key `package`. */
+RtValue *rt_lk_manala_npm_packages(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h, (void)kwargs;
+  return mn_index_lookup(terms, "package", false);
 }
 
 /* query('manala.roles.environment_files', files, patterns): each file a
