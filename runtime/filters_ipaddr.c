@@ -1,0 +1,928 @@
+/*
+ * filters_ipaddr.c — the ansible.utils ipaddr family: ipaddr, ipv4, ipv6
+ * and ipwrap, as ansible.utils' plugin_utils/base/ipaddr_utils.py computes
+ * them over python3-netaddr 0.8.0's IPNetwork. An address or network is an
+ * IpNet (a 128-bit value, a prefix length, the version); parsing follows
+ * netaddr's parse_ip_network (the C library's inet_pton, which Python's
+ * socket.inet_pton also calls, then netaddr's partial IPv4 expansion,
+ * integer prefixes read as Python's int() reads them, netmask and hostmask
+ * prefixes) and the filter's own fallbacks (a bare integer is an address,
+ * "INT/PREFIX" a network). Each query is a row of one table, with the
+ * plugin's quirks kept: addresses computed by arithmetic are printed as
+ * netaddr.IPAddress(int) prints them (IPv4 when the value fits 32 bits),
+ * results that are false drop out of lists, and AnsibleFilterError
+ * messages keep the plugin's words.
+ */
+#include "filters.h"
+
+#include "arith.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef unsigned __int128 U128;
+
+typedef struct IpNet {
+  U128 value; /* the address as given (host bits kept) */
+  int prefix;
+  int version; /* 4 or 6 */
+} IpNet;
+
+typedef enum { VT_ADDRESS, VT_NETWORK } IpType;
+
+static int ip_width(int version) { return version == 4 ? 32 : 128; }
+
+/* The low `bits` bits set. */
+static U128 low_mask(int bits) { return bits >= 128 ? ~(U128)0 : (((U128)1 << bits) - 1); }
+
+static U128 ip_max(int version) { return low_mask(ip_width(version)); }
+static U128 host_mask(const IpNet *n) { return low_mask(ip_width(n->version) - n->prefix); }
+static U128 net_mask(const IpNet *n) { return ip_max(n->version) & ~host_mask(n); }
+static U128 net_first(const IpNet *n) { return n->value & net_mask(n); }
+static U128 net_last(const IpNet *n) { return net_first(n) | host_mask(n); }
+/* The number of addresses, 2 ** (width - prefix) (the caller minds 2 ** 128). */
+static bool size_is(const IpNet *n, U128 k) {
+  int bits = ip_width(n->version) - n->prefix;
+  return bits < 128 && ((U128)1 << bits) == k;
+}
+static bool size_gt(const IpNet *n, U128 k) {
+  int bits = ip_width(n->version) - n->prefix;
+  return bits >= 128 || ((U128)1 << bits) > k;
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static void put_addr(RtBuf *b, U128 x, int version) {
+  char out[INET6_ADDRSTRLEN];
+  if (version == 4) {
+    rt_buf_printf(b, "%u.%u.%u.%u", (unsigned)(x >> 24) & 255, (unsigned)(x >> 16) & 255,
+                  (unsigned)(x >> 8) & 255, (unsigned)x & 255);
+    return;
+  }
+  unsigned char raw[16];
+  for (int i = 15; i >= 0; i--, x >>= 8)
+    raw[i] = (unsigned char)x;
+  inet_ntop(AF_INET6, raw, out, sizeof out);
+  rt_buf_puts(b, out);
+}
+
+static void put_u128(RtBuf *b, U128 x) {
+  char d[48];
+  int n = 0;
+  do
+    d[n++] = (char)('0' + (int)(x % 10));
+  while ((x /= 10) != 0);
+  while (n)
+    rt_buf_putc(b, d[--n]);
+}
+
+static RtValue *addr_value(U128 x, int version) {
+  RtBuf b = {0};
+  put_addr(&b, x, version);
+  return rt_buf_value(&b);
+}
+
+/* str(netaddr.IPAddress(x)) for an int x: IPv4 when it fits 32 bits. */
+static RtValue *auto_addr_value(U128 x) { return addr_value(x, x <= 0xffffffffu ? 4 : 6); }
+
+static RtValue *int_value(U128 x) {
+  if (x <= (U128)INT64_MAX)
+    return rt_int((int64_t)x);
+  RtBuf b = {0};
+  put_u128(&b, x);
+  RtValue *v = rt_int_text(b.data, b.len);
+  rt_buf_free(&b);
+  return v;
+}
+
+/* "ADDR/PREFIX" or "ADDR SEP MASK" style results. */
+static RtValue *addr_pair(U128 x, int version, const char *sep, U128 y, int yversion) {
+  RtBuf b = {0};
+  put_addr(&b, x, version);
+  rt_buf_puts(&b, sep);
+  put_addr(&b, y, yversion);
+  return rt_buf_value(&b);
+}
+
+static RtValue *addr_prefix(U128 x, int version, int prefix) {
+  RtBuf b = {0};
+  put_addr(&b, x, version);
+  rt_buf_printf(&b, "/%d", prefix);
+  return rt_buf_value(&b);
+}
+
+/* ---- Python's int() and str.isdigit() of ASCII text ------------------------ */
+
+static bool py_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || c == '\x1c' || c == '\x1d' || c == '\x1e' || c == '\x1f'; }
+
+/* int(s) of s[0..n): whitespace, a sign, decimal digits with single
+ * underscores between them. False when Python raises ValueError, or (with
+ * *big set) when the value passes 128 bits. */
+static bool py_int(const char *s, size_t n, bool *neg, U128 *out, bool *big) {
+  size_t i = 0;
+  *neg = false;
+  *big = false;
+  while (n && py_space(s[n - 1]))
+    n--;
+  while (i < n && py_space(s[i]))
+    i++;
+  if (i < n && (s[i] == '+' || s[i] == '-'))
+    *neg = s[i++] == '-';
+  if (i >= n || s[i] < '0' || s[i] > '9')
+    return false;
+  U128 v = 0;
+  for (; i < n; i++) {
+    if (s[i] == '_' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9' && s[i - 1] != '_')
+      continue;
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+    if (v > (~(U128)0 - 9) / 10)
+      *big = true;
+    v = v * 10 + (U128)(s[i] - '0');
+  }
+  *out = v;
+  return !*big;
+}
+
+static bool py_isdigit(const char *s, size_t n) {
+  if (!n)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+  return true;
+}
+
+/* ---- netaddr.IPNetwork(text) ---------------------------------------------- */
+
+static bool pton(int version, const char *s, size_t n, U128 *out) {
+  if (memchr(s, 0, n) || n >= 64)
+    return false;
+  char buf[64];
+  memcpy(buf, s, n);
+  buf[n] = 0;
+  unsigned char raw[16];
+  if (inet_pton(version == 4 ? AF_INET : AF_INET6, buf, raw) != 1)
+    return false;
+  U128 v = 0;
+  for (int i = 0; i < (version == 4 ? 4 : 16); i++)
+    v = v << 8 | raw[i];
+  *out = v;
+  return true;
+}
+
+/* netaddr's expand_partial_address then inet_pton: "10" is 10.0.0.0,
+ * "10.1" 10.1.0.0, each part as int() reads it. */
+static bool partial_v4(const char *s, size_t n, U128 *out) {
+  if (memchr(s, ':', n))
+    return false;
+  U128 v = 0;
+  int parts = 0;
+  size_t i = 0;
+  for (;;) {
+    const char *dot = memchr(s + i, '.', n - i);
+    size_t end = dot ? (size_t)(dot - s) : n;
+    bool neg, big;
+    U128 o;
+    if (!py_int(s + i, end - i, &neg, &o, &big) || o > 255 || (neg && o) || ++parts > 4)
+      return false;
+    v = v << 8 | o;
+    if (!dot)
+      break;
+    i = end + 1;
+  }
+  *out = v << (8 * (4 - parts));
+  return true;
+}
+
+static int popcount128(U128 x) {
+  return __builtin_popcountll((unsigned long long)x) + __builtin_popcountll((unsigned long long)(x >> 64));
+}
+
+/* parse_ip_network for one version. */
+static bool parse_version(const char *s, size_t n, int version, IpNet *out) {
+  const char *slash = memchr(s, '/', n);
+  size_t n1 = slash ? (size_t)(slash - s) : n;
+  U128 v;
+  if (!pton(version, s, n1, &v) && (version == 6 || !partial_v4(s, n1, &v)))
+    return false;
+  int width = ip_width(version), prefix = width;
+  if (slash) {
+    const char *p = slash + 1;
+    size_t pn = n - n1 - 1;
+    bool neg, big;
+    U128 k, m;
+    if (py_int(p, pn, &neg, &k, &big) || big) {
+      if (big || (neg && k) || k > (U128)width)
+        return false;
+      prefix = (int)k;
+    } else {
+      if (!pton(version, p, pn, &m))
+        return false;
+      U128 max = ip_max(version), inv = (m ^ max) + 1, h = (m + 1) & max;
+      if (version == 6)
+        h = m + 1; /* wraps to 0 for all ones, as (2**128) & (2**128 - 1) is 0 */
+      if ((inv & (inv - 1)) == 0 || (version == 4 && inv == (U128)1 << 32))
+        prefix = popcount128(m);
+      else if ((h & (h - 1)) == 0 || (version == 4 && m + 1 == (U128)1 << 32))
+        prefix = width - popcount128(m);
+      else
+        return false;
+    }
+  }
+  out->value = v;
+  out->prefix = prefix;
+  out->version = version;
+  return true;
+}
+
+static bool ip_parse(const char *s, size_t n, IpNet *out) {
+  return parse_version(s, n, 4, out) || parse_version(s, n, 6, out);
+}
+
+/* ---- the filter ----------------------------------------------------------- */
+
+/* What the query functions see: the parsed value, its type and the
+ * `value` variable of the plugin (the input, or str(v) after the integer
+ * fallbacks), and the network a CIDR query names. */
+typedef struct IpCtx {
+  IpNet v;
+  IpType vtype;
+  RtValue *value; /* borrowed */
+  IpNet lookup;
+} IpCtx;
+
+typedef RtValue *(*IpQueryFn)(IpCtx *c);
+
+static bool contains(const IpNet *outer, const IpNet *inner) {
+  return outer->version == inner->version && net_first(inner) >= net_first(outer) &&
+         net_last(inner) <= net_last(outer);
+}
+
+static bool in_range(const IpNet *n, U128 lo, U128 hi) { return net_first(n) >= lo && net_last(n) <= hi; }
+
+static IpNet net_of(U128 value, int prefix, int version) {
+  IpNet n = {value, prefix, version};
+  return n;
+}
+
+static IpNet addr_of(const IpNet *n) { return net_of(n->value, ip_width(n->version), n->version); }
+
+static bool is_multicast(const IpNet *n) {
+  if (n->version == 4)
+    return in_range(n, 0xe0000000u, 0xefffffffu);
+  IpNet m = net_of((U128)0xff << 120, 8, 6);
+  return contains(&m, n);
+}
+
+static bool is_link_local(const IpNet *n) {
+  IpNet ll = n->version == 4 ? net_of(0xa9fe0000u, 16, 4) : net_of((U128)0xfe80 << 112, 10, 6);
+  return contains(&ll, n);
+}
+
+/* netaddr's is_private (IPV4_PRIVATE, IPV6_PRIVATE, then link-local). */
+static bool is_private(const IpNet *n) {
+  static const struct {
+    uint32_t net;
+    int prefix;
+  } v4[] = {{0x0a000000u, 8}, {0x64400000u, 10}, {0xac100000u, 12}, {0xc0000000u, 24},
+            {0xc0a80000u, 16}, {0xc6120000u, 15}};
+  if (n->version == 4) {
+    for (size_t i = 0; i < sizeof v4 / sizeof v4[0]; i++) {
+      IpNet p = net_of(v4[i].net, v4[i].prefix, 4);
+      if (contains(&p, n))
+        return true;
+    }
+    if (in_range(n, 0xef000000u, 0xefffffffu))
+      return true;
+  } else {
+    IpNet ula = net_of((U128)0xfc00 << 112, 7, 6), site = net_of((U128)0xfec0 << 112, 10, 6);
+    if (contains(&ula, n) || contains(&site, n))
+      return true;
+  }
+  return is_link_local(n);
+}
+
+static bool is_loopback_addr(U128 x, int version) {
+  return version == 4 ? (x >> 24) == 127 : x == 1;
+}
+
+static bool is_netmask_addr(U128 x, int version) {
+  U128 inv = (x ^ ip_max(version)) + 1;
+  if (version == 4)
+    return (inv & (inv - 1)) == 0;
+  return (inv & (inv - 1)) == 0;
+}
+
+static bool is_hostmask_addr(U128 x, int version) {
+  U128 h = x + 1;
+  (void)version;
+  return (h & (h - 1)) == 0;
+}
+
+/* Broadcast: None (false) for IPv4 networks of one or two addresses. */
+static bool has_broadcast(const IpNet *n) { return !(n->version == 4 && 32 - n->prefix <= 1); }
+
+static RtValue *str_ip(const IpNet *n) { return addr_value(n->value, n->version); }
+static RtValue *str_net(const IpNet *n) { return addr_prefix(n->value, n->version, n->prefix); }
+static RtValue *keep(IpCtx *c) { return rt_incref(c->value); }
+static RtValue *not_network(void) { return rt_error("Not a network address"); }
+
+static RtValue *q_empty(IpCtx *c) { return c->vtype == VT_ADDRESS ? str_ip(&c->v) : str_net(&c->v); }
+
+static RtValue *q_6to4(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (v->version == 4) {
+    if (size_gt(v, 1) && v->value == net_first(v))
+      return rt_bool(false);
+    IpNet a = addr_of(v);
+    U128 x = a.value;
+    bool pub = !is_multicast(&a) && !is_private(&a) && !is_loopback_addr(x, 4) && !is_netmask_addr(x, 4) &&
+               !is_hostmask_addr(x, 4);
+    if (!pub && !is_private(&a))
+      return rt_bool(false);
+    RtBuf b = {0};
+    rt_buf_printf(&b, "2002:%02x%02x:%02x%02x::1/48", (unsigned)(x >> 24) & 255, (unsigned)(x >> 16) & 255,
+                  (unsigned)(x >> 8) & 255, (unsigned)x & 255);
+    return rt_buf_value(&b);
+  }
+  IpNet p = net_of((U128)0x2002 << 112, 16, 6);
+  if (c->vtype == VT_ADDRESS) {
+    if (contains(&p, v))
+      return keep(c);
+  } else if (v->value != net_first(v)) {
+    IpNet a = addr_of(v);
+    if (contains(&p, &a))
+      return keep(c);
+  }
+  return rt_bool(false);
+}
+
+static RtValue *q_ip(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (!size_gt(v, 1) || v->value != net_first(v) || !has_broadcast(v) || v->version == 6)
+    return str_ip(v);
+  return rt_none();
+}
+
+static RtValue *q_address_prefix(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (size_gt(v, 2) && (v->value == net_first(v) || v->value == net_last(v)))
+    return rt_bool(false);
+  return str_net(v);
+}
+
+static RtValue *q_bool(IpCtx *c) {
+  (void)c;
+  return rt_bool(true);
+}
+
+static RtValue *q_broadcast(IpCtx *c) {
+  return size_gt(&c->v, 2) ? addr_value(net_last(&c->v), c->v.version) : rt_none();
+}
+
+static RtValue *q_cidr(IpCtx *c) { return str_net(&c->v); }
+
+static RtValue *q_cidr_lookup(IpCtx *c) { return contains(&c->lookup, &c->v) ? keep(c) : rt_none(); }
+
+/* _first_last: the usable bounds of a network of more than one address. */
+static void first_last(const IpNet *v, U128 *first, U128 *last) {
+  *first = net_first(v);
+  *last = net_last(v);
+  if (!size_is(v, 2)) {
+    *first += 1;
+    *last -= 1;
+  }
+}
+
+static RtValue *q_first_usable(IpCtx *c) {
+  if (c->vtype == VT_ADDRESS)
+    return not_network();
+  IpNet *v = &c->v;
+  if (size_is(v, 2))
+    return auto_addr_value(net_first(v));
+  return size_gt(v, 1) ? auto_addr_value(net_first(v) + 1) : rt_none();
+}
+
+static RtValue *q_last_usable(IpCtx *c) {
+  if (c->vtype == VT_ADDRESS)
+    return not_network();
+  U128 f, l;
+  if (!size_gt(&c->v, 1))
+    return rt_none();
+  first_last(&c->v, &f, &l);
+  return auto_addr_value(l);
+}
+
+static RtValue *q_next_usable(IpCtx *c) {
+  if (c->vtype == VT_ADDRESS)
+    return not_network();
+  U128 f, l, x = c->v.value + 1;
+  if (!size_gt(&c->v, 1))
+    return rt_none();
+  first_last(&c->v, &f, &l);
+  return x >= f && x <= l && x != 0 ? auto_addr_value(x) : rt_none();
+}
+
+static RtValue *q_previous_usable(IpCtx *c) {
+  if (c->vtype == VT_ADDRESS)
+    return not_network();
+  U128 f, l;
+  if (!size_gt(&c->v, 1))
+    return rt_none();
+  if (c->v.value == 0)
+    return rt_error_exc(RT_EXC_OTHER, "ipaddr: the address before 0 is not an IP address");
+  U128 x = c->v.value - 1;
+  first_last(&c->v, &f, &l);
+  return x >= f && x <= l ? auto_addr_value(x) : rt_none();
+}
+
+static RtValue *q_range_usable(IpCtx *c) {
+  if (c->vtype == VT_ADDRESS)
+    return not_network();
+  U128 f, l;
+  if (!size_gt(&c->v, 1))
+    return rt_none();
+  first_last(&c->v, &f, &l);
+  return addr_pair(f, f <= 0xffffffffu ? 4 : 6, "-", l, l <= 0xffffffffu ? 4 : 6);
+}
+
+static RtValue *q_peer(IpCtx *c) {
+  if (c->vtype == VT_ADDRESS)
+    return not_network();
+  IpNet *v = &c->v;
+  if (size_is(v, 2))
+    return auto_addr_value(v->value ^ 1);
+  if (size_is(v, 4)) {
+    if (v->value % 4 == 0)
+      return rt_error("Network address of /30 has no peer");
+    if (v->value % 4 == 3)
+      return rt_error("Broadcast address of /30 has no peer");
+    return auto_addr_value(v->value ^ 3);
+  }
+  return rt_error("Not a point-to-point network");
+}
+
+static RtValue *q_host(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (!size_gt(v, 1) || v->value != net_first(v) || !has_broadcast(v))
+    return str_net(v);
+  return rt_none();
+}
+
+static RtValue *q_hostmask(IpCtx *c) { return addr_value(host_mask(&c->v), c->v.version); }
+
+static RtValue *q_int(IpCtx *c) {
+  if (c->vtype == VT_ADDRESS)
+    return int_value(c->v.value);
+  RtBuf b = {0};
+  put_u128(&b, c->v.value);
+  rt_buf_printf(&b, "/%d", c->v.prefix);
+  return rt_buf_value(&b);
+}
+
+static RtValue *q_ip_prefix(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (size_is(v, 2) || (size_gt(v, 1) && v->value != net_first(v)))
+    return str_net(v);
+  return rt_none();
+}
+
+static RtValue *q_ip_netmask(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (size_is(v, 2) || (size_gt(v, 1) && v->value != net_first(v)))
+    return addr_pair(v->value, v->version, " ", net_mask(v), v->version);
+  return rt_none();
+}
+
+static RtValue *q_ipv4(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (v->version == 4)
+    return keep(c);
+  U128 x = v->value;
+  if (x > 0xffffffffu) {
+    if (x > (U128)0xffffffffffffull || x < (U128)0xffff00000000ull)
+      return rt_bool(false);
+    x -= 0xffff00000000ull;
+  }
+  if (v->prefix < 96)
+    return rt_bool(false);
+  return addr_prefix(x, 4, v->prefix - 96);
+}
+
+static RtValue *q_ipv6(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (v->version == 6)
+    return keep(c);
+  return addr_prefix((U128)0xffff00000000ull + v->value, 6, v->prefix + 96);
+}
+
+/* "v4" and "v6" map to the same functions as "ipv4" and "ipv6" but lack
+ * their row in query_func_extra_args: Python calls them without `value`. */
+static RtValue *q_v4(IpCtx *c) {
+  (void)c;
+  return rt_type_error("_ipv4_query() missing 1 required positional argument: 'value'");
+}
+
+static RtValue *q_v6(IpCtx *c) {
+  (void)c;
+  return rt_type_error("_ipv6_query() missing 1 required positional argument: 'value'");
+}
+
+static RtValue *q_link_local(IpCtx *c) {
+  IpNet a = addr_of(&c->v);
+  return is_link_local(&a) ? keep(c) : rt_none();
+}
+
+static RtValue *q_loopback(IpCtx *c) {
+  return is_loopback_addr(c->v.value, c->v.version) ? keep(c) : rt_none();
+}
+
+static RtValue *q_multicast(IpCtx *c) { return is_multicast(&c->v) ? keep(c) : rt_none(); }
+
+static RtValue *q_net(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (size_gt(v, 1) && v->value == net_first(v))
+    return addr_prefix(net_first(v), v->version, v->prefix);
+  return rt_none();
+}
+
+static RtValue *q_netmask(IpCtx *c) { return addr_value(net_mask(&c->v), c->v.version); }
+static RtValue *q_network(IpCtx *c) { return addr_value(net_first(&c->v), c->v.version); }
+
+static RtValue *q_network_netmask(IpCtx *c) {
+  return addr_pair(net_first(&c->v), c->v.version, " ", net_mask(&c->v), c->v.version);
+}
+
+static RtValue *q_network_wildcard(IpCtx *c) {
+  return addr_pair(net_first(&c->v), c->v.version, " ", host_mask(&c->v), c->v.version);
+}
+
+static RtValue *q_prefix(IpCtx *c) { return rt_int(c->v.prefix); }
+
+static RtValue *q_private(IpCtx *c) { return is_private(&c->v) ? keep(c) : rt_none(); }
+
+static RtValue *q_public(IpCtx *c) {
+  IpNet a = addr_of(&c->v);
+  U128 x = a.value;
+  int ver = a.version;
+  bool pub = !is_multicast(&a) && !is_private(&a) && !is_loopback_addr(x, ver) && !is_netmask_addr(x, ver) &&
+             !is_hostmask_addr(x, ver);
+  return pub ? keep(c) : rt_none();
+}
+
+static RtValue *q_revdns(IpCtx *c) {
+  U128 x = c->v.value;
+  RtBuf b = {0};
+  if (c->v.version == 4) {
+    rt_buf_printf(&b, "%u.%u.%u.%u.in-addr.arpa.", (unsigned)x & 255, (unsigned)(x >> 8) & 255,
+                  (unsigned)(x >> 16) & 255, (unsigned)(x >> 24) & 255);
+  } else {
+    for (int i = 0; i < 32; i++, x >>= 4)
+      rt_buf_printf(&b, "%x.", (unsigned)(x & 15));
+    rt_buf_puts(&b, "ip6.arpa.");
+  }
+  return rt_buf_value(&b);
+}
+
+static RtValue *q_size(IpCtx *c) {
+  int bits = ip_width(c->v.version) - c->v.prefix;
+  if (bits >= 128)
+    return rt_int_text("340282366920938463463374607431768211456", 39);
+  return int_value((U128)1 << bits);
+}
+
+static RtValue *q_size_usable(IpCtx *c) {
+  int bits = ip_width(c->v.version) - c->v.prefix;
+  if (bits == 0)
+    return rt_int(0);
+  if (bits == 1)
+    return rt_int(2);
+  if (bits >= 128)
+    return rt_int_text("340282366920938463463374607431768211454", 39);
+  return int_value(((U128)1 << bits) - 2);
+}
+
+static RtValue *q_subnet(IpCtx *c) { return addr_prefix(net_first(&c->v), c->v.version, c->v.prefix); }
+
+static RtValue *q_type(IpCtx *c) {
+  IpNet *v = &c->v;
+  return rt_strz(!size_gt(v, 1) || v->value != net_first(v) ? "address" : "network");
+}
+
+static RtValue *q_unicast(IpCtx *c) { return !is_multicast(&c->v) ? keep(c) : rt_none(); }
+static RtValue *q_version(IpCtx *c) { return rt_int(c->v.version); }
+
+static RtValue *q_wrap(IpCtx *c) {
+  IpNet *v = &c->v;
+  if (v->version == 4)
+    return keep(c);
+  RtBuf b = {0};
+  rt_buf_putc(&b, '[');
+  put_addr(&b, v->value, 6);
+  rt_buf_putc(&b, ']');
+  if (c->vtype == VT_NETWORK)
+    rt_buf_printf(&b, "/%d", v->prefix);
+  return rt_buf_value(&b);
+}
+
+/* ipaddr_utils.ipaddr's query_func_map. */
+static const struct {
+  const char *name;
+  IpQueryFn fn;
+} ip_queries[] = {
+    {"", q_empty},
+    {"6to4", q_6to4},
+    {"address", q_ip},
+    {"address/prefix", q_address_prefix},
+    {"bool", q_bool},
+    {"broadcast", q_broadcast},
+    {"cidr", q_cidr},
+    {"cidr_lookup", q_cidr_lookup},
+    {"first_usable", q_first_usable},
+    {"gateway", q_address_prefix},
+    {"gw", q_address_prefix},
+    {"host", q_host},
+    {"host/prefix", q_address_prefix},
+    {"hostmask", q_hostmask},
+    {"hostnet", q_address_prefix},
+    {"int", q_int},
+    {"ip", q_ip},
+    {"ip/prefix", q_ip_prefix},
+    {"ip_netmask", q_ip_netmask},
+    {"ipv4", q_ipv4},
+    {"ipv6", q_ipv6},
+    {"last_usable", q_last_usable},
+    {"link-local", q_link_local},
+    {"lo", q_loopback},
+    {"loopback", q_loopback},
+    {"multicast", q_multicast},
+    {"net", q_net},
+    {"next_usable", q_next_usable},
+    {"netmask", q_netmask},
+    {"network", q_network},
+    {"network_id", q_network},
+    {"network/prefix", q_subnet},
+    {"network_netmask", q_network_netmask},
+    {"network_wildcard", q_network_wildcard},
+    {"peer", q_peer},
+    {"prefix", q_prefix},
+    {"previous_usable", q_previous_usable},
+    {"private", q_private},
+    {"public", q_public},
+    {"range_usable", q_range_usable},
+    {"revdns", q_revdns},
+    {"router", q_address_prefix},
+    {"size", q_size},
+    {"size_usable", q_size_usable},
+    {"subnet", q_subnet},
+    {"type", q_type},
+    {"unicast", q_unicast},
+    {"v4", q_v4},
+    {"v6", q_v6},
+    {"version", q_version},
+    {"wildcard", q_hostmask},
+    {"wrap", q_wrap},
+};
+
+static IpQueryFn find_query(const char *q) {
+  for (size_t i = 0; i < sizeof ip_queries / sizeof ip_queries[0]; i++)
+    if (strcmp(ip_queries[i].name, q) == 0)
+      return ip_queries[i].fn;
+  return NULL;
+}
+
+/* The digits of a non-negative int or of a string of ASCII digits: false
+ * past 128 bits. */
+static bool digits_value(const char *s, size_t n, U128 *out) {
+  U128 v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (v > (~(U128)0 - 9) / 10)
+      return false;
+    v = v * 10 + (U128)(s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+/* Parses `value` as the plugin does into c (c->value may be replaced by a
+ * new string, returned in *owned). False when it is no address. */
+static bool ip_read(RtValue *value, int version, IpCtx *c, RtValue **owned) {
+  RtValue *text = rt_kind(value) == RT_STR ? rt_incref(value) : rt_kind(value) == RT_INT ? rt_to_str(value) : NULL;
+  bool ok = false;
+  if (!text)
+    return false;
+  const char *s = text->u.str.s;
+  size_t n = text->u.str.len;
+  c->value = value;
+  if (py_isdigit(s, n)) {
+    U128 x;
+    if (!digits_value(s, n, &x))
+      goto done;
+    if (version != 6 && x <= 0xffffffffu)
+      c->v = net_of(x, 32, 4);
+    else
+      c->v = net_of(x, 128, 6);
+    c->vtype = VT_ADDRESS;
+    *owned = str_net(&c->v);
+    c->value = *owned;
+    ok = true;
+  } else if (rt_kind(value) == RT_STR && ip_parse(s, n, &c->v)) {
+    const char *slash = memchr(s, '/', n);
+    c->vtype = slash && !memchr(slash + 1, '/', n - (size_t)(slash - s) - 1) ? VT_NETWORK : VT_ADDRESS;
+    ok = true;
+  } else if (rt_kind(value) == RT_STR) {
+    const char *slash = memchr(s, '/', n);
+    bool an, pn, big;
+    U128 a, p;
+    if (!slash || memchr(slash + 1, '/', n - (size_t)(slash - s) - 1) || !py_int(s, (size_t)(slash - s), &an, &a, &big) ||
+        !py_int(slash + 1, n - (size_t)(slash - s) - 1, &pn, &p, &big) || (an && a) || (pn && p))
+      goto done;
+    if (a <= 0xffffffffu && p <= 32)
+      c->v = net_of(a, (int)p, 4);
+    else if (p <= 128)
+      c->v = net_of(a, (int)p, 6);
+    else
+      goto done;
+    c->vtype = VT_NETWORK;
+    *owned = str_net(&c->v);
+    c->value = *owned;
+    ok = true;
+  }
+done:
+  rt_decref(text);
+  return ok;
+}
+
+static RtValue *ipaddr(RtValue *value, const char *query, int version, const char *alias);
+
+static RtValue *ipaddr_list(RtValue *value, const char *query, int version) {
+  RtValue *out = rt_list_new(rt_len(value));
+  for (size_t i = 0; i < rt_len(value); i++) {
+    RtValue *r = ipaddr(rt_list_at(value, i), query, version, "ipaddr");
+    if (rt_kind(r) == RT_ERROR) {
+      rt_decref(out);
+      return r;
+    }
+    if (rt_pytruth(r))
+      rt_list_push(out, r);
+    else
+      rt_decref(r);
+  }
+  return out;
+}
+
+/* ipaddr_utils.ipaddr(value, query, version, alias). */
+static RtValue *ipaddr(RtValue *value, const char *query, int version, const char *alias) {
+  if (rt_kind(value) == RT_LIST)
+    return ipaddr_list(value, query, version);
+  if (!rt_pytruth(value) || rt_kind(value) == RT_BOOL) {
+    if (!rt_pytruth(value) || value->u.b) {
+      RtValue *s = rt_to_str(value);
+      rt_out_warning(NULL,
+                     "The value '%s' is not a valid IP address or network, passing this value to ipaddr filter "
+                     "might result in breaking change in future.",
+                     s->u.str.s);
+      rt_decref(s);
+      return rt_bool(false);
+    }
+  }
+  IpCtx c = {0};
+  RtValue *owned = NULL, *r;
+  if (!ip_read(value, version, &c, &owned))
+    return rt_bool(false);
+  IpQueryFn fn = find_query(query);
+  if (query[0] && (!fn || !strcmp(query, "cidr_lookup")) && !py_isdigit(query, strlen(query)) &&
+      ip_parse(query, strlen(query), &c.lookup)) {
+    fn = q_cidr_lookup;
+    query = "cidr_lookup";
+  } else if (fn == q_cidr_lookup) {
+    r = rt_error_exc(RT_EXC_KEY, "'iplist'");
+    goto out;
+  }
+  if (version && c.v.version != version) {
+    r = rt_bool(false);
+    goto out;
+  }
+  if (fn) {
+    r = fn(&c);
+    goto out;
+  }
+  double f;
+  char msg[128];
+  if (rt_arith_parse_float(query, strlen(query), &f, msg, sizeof msg) != RT_ARITH_OK) {
+    r = rt_error("%s: unknown filter type: %s", alias, query);
+  } else if (!size_gt(&c.v, 1)) {
+    r = q_empty(&c);
+  } else {
+    bool neg, big;
+    U128 k;
+    U128 size_m1 = host_mask(&c.v);
+    bool got = py_int(query, strlen(query), &neg, &k, &big);
+    neg = neg && k;
+    if (!got || (neg ? k - 1 > size_m1 : k > size_m1))
+      r = rt_bool(false);
+    else
+      r = addr_prefix(neg ? net_last(&c.v) - k + 1 : net_first(&c.v) + k, c.v.version, c.v.prefix);
+  }
+out:
+  if (owned)
+    rt_decref(owned);
+  return r;
+}
+
+/* The filter's value check (the plugin's wrapper): ipaddr, ipv4 and ipv6
+ * take strings, lists and ints, ipwrap strings, lists and bools. */
+static RtValue *check_value(RtValue *v, const char *alias, bool wrap) {
+  RtKind k = rt_kind(v);
+  if (k == RT_STR || k == RT_LIST || k == RT_BOOL || (k == RT_INT && !wrap))
+    return NULL;
+  return rt_error("Unrecognized type <<class '%s'>> for %s filter <value>", rt_type_name(v), alias);
+}
+
+/* The query argument as the plugin's argument spec (type str) converts it:
+ * a new C string, or NULL with *err set. */
+static char *query_text(RtValue *q, RtValue **err) {
+  *err = NULL;
+  if (!q)
+    return strdup("");
+  if (rt_kind(q) == RT_STR)
+    return strdup(q->u.str.s);
+  RtValue *s = rt_to_str(q);
+  char *out = strdup(s->u.str.s);
+  rt_decref(s);
+  return out;
+}
+
+static RtValue *ip_filter(RtFArgs *a, int version, const char *alias) {
+  RtValue *e = check_value(a->base, alias, false);
+  if (e)
+    return e;
+  char *q = query_text(a->p[0], &e);
+  if (!q)
+    return e;
+  RtValue *r = ipaddr(a->base, q, version, alias);
+  free(q);
+  return r;
+}
+
+RtValue *rt_f_ipaddr(RtFArgs *a) {
+  int64_t version = 0;
+  if (a->p[1] && rt_kind(a->p[1]) != RT_NONE) {
+    if (rt_kind(a->p[1]) == RT_STR) {
+      char msg[64];
+      if (rt_arith_parse_int(a->p[1]->u.str.s, a->p[1]->u.str.len, 10, &version, msg, sizeof msg) != RT_ARITH_OK)
+        return rt_error("argument 'version' is of type <class 'str'> and we were unable to convert to int: "
+                        "<class 'str'> cannot be converted to an int");
+    } else if (!rt_arg_int(a->p[1], &version)) {
+      return rt_error("argument 'version' is of type <class '%s'> and we were unable to convert to int",
+                      rt_type_name(a->p[1]));
+    }
+  }
+  return ip_filter(a, (int)version, "ipaddr");
+}
+
+RtValue *rt_f_ipv4(RtFArgs *a) { return ip_filter(a, 4, "ipv4"); }
+RtValue *rt_f_ipv6(RtFArgs *a) { return ip_filter(a, 6, "ipv6"); }
+
+/* ipwrap: IPv6 addresses and networks in brackets, anything else as it is. */
+RtValue *rt_f_ipwrap(RtFArgs *a) {
+  RtValue *e = check_value(a->base, "ipwrap", true), *v = a->base;
+  if (e)
+    return e;
+  if (rt_kind(v) != RT_LIST) {
+    RtValue *r = ipaddr(v, "", 0, "ipwrap");
+    if (rt_kind(r) == RT_ERROR || !rt_pytruth(r)) {
+      rt_decref(r);
+      return rt_incref(v);
+    }
+    RtValue *w = ipaddr(r, "wrap", 0, "ipaddr");
+    rt_decref(r);
+    if (rt_kind(w) == RT_ERROR) {
+      rt_decref(w);
+      return rt_incref(v);
+    }
+    return w;
+  }
+  RtValue *out = rt_list_new(rt_len(v));
+  for (size_t i = 0; i < rt_len(v); i++) {
+    RtValue *el = rt_list_at(v, i), *r = ipaddr(el, "", 0, "ipwrap");
+    bool ok = rt_kind(r) != RT_ERROR && rt_pytruth(r);
+    bool failed = rt_kind(r) == RT_ERROR;
+    rt_decref(r);
+    if (ok) {
+      r = ipaddr(el, "wrap", 0, "ipaddr");
+      failed = rt_kind(r) == RT_ERROR;
+    } else {
+      r = rt_incref(el);
+    }
+    if (failed) {
+      rt_decref(r);
+      rt_decref(out);
+      return rt_incref(v);
+    }
+    rt_list_push(out, r);
+  }
+  return out;
+}
