@@ -926,3 +926,177 @@ RtValue *rt_f_ipwrap(RtFArgs *a) {
   }
   return out;
 }
+
+/* ---- the filters built on ipaddr: ipmath, nthhost, next_nth_usable,
+ * previous_nth_usable, network_in_usable, network_in_network ---- */
+
+/* An argument of type str in the plugin's argument spec: str(v). */
+static RtValue *arg_text(RtValue *v) { return rt_kind(v) == RT_STR ? rt_incref(v) : rt_to_str(v); }
+
+/* An argument of type int: ints as they are, strings int() reads; NULL
+ * (with *err) otherwise. */
+static bool arg_int(RtValue *v, const char *name, int64_t *out, RtValue **err) {
+  char msg[64];
+  if (v && rt_kind(v) == RT_STR &&
+      rt_arith_parse_int(v->u.str.s, v->u.str.len, 10, out, msg, sizeof msg) == RT_ARITH_OK)
+    return true;
+  if (v && rt_kind(v) != RT_STR && rt_arg_int(v, out))
+    return true;
+  const char *t = v ? rt_type_name(v) : "NoneType";
+  *err = rt_error("argument '%s' is of type <class '%s'> and we were unable to convert to int: <class '%s'> "
+                  "cannot be converted to an int",
+                  name, t, t);
+  return false;
+}
+
+/* The network nthhost and next_nth_usable read: ipaddr(value, 'cidr') of an
+ * address, ipaddr(value, 'subnet') of a network, parsed again. */
+static bool typed_net(RtValue *value, IpNet *out) {
+  RtValue *t = ipaddr(value, "type", 0, "ipaddr");
+  bool ok = false;
+  if (rt_kind(t) == RT_STR) {
+    RtValue *s = ipaddr(value, strcmp(t->u.str.s, "address") == 0 ? "cidr" : "subnet", 0, "ipaddr");
+    ok = rt_kind(s) == RT_STR && ip_parse(s->u.str.s, s->u.str.len, out);
+    rt_decref(s);
+  }
+  rt_decref(t);
+  return ok;
+}
+
+RtValue *rt_f_ipmath(RtFArgs *a) {
+  RtValue *s = arg_text(a->base), *err = NULL;
+  const char *text = s->u.str.s;
+  size_t n = s->u.str.len;
+  IpNet net;
+  U128 x = 0;
+  int version = 4;
+  bool ok;
+  if (memchr(text, '/', n)) {
+    ok = ip_parse(text, n, &net);
+    x = net.value, version = net.version;
+  } else {
+    struct in_addr in;
+    ok = !memchr(text, 0, n) && n && inet_aton(text, &in) == 1; /* netaddr.IPAddress(text): inet_aton */
+    if (ok)
+      x = ntohl(in.s_addr);
+    else if ((ok = pton(6, text, n, &x)))
+      version = 6;
+  }
+  if (!ok) {
+    err = rt_error("You must pass a valid IP address; %s is invalid", text);
+    rt_decref(s);
+    return err;
+  }
+  rt_decref(s);
+  int64_t amount;
+  if (!a->p[0])
+    return rt_type_error("ipmath() missing 1 required positional argument: 'amount'");
+  if (!arg_int(a->p[0], "amount", &amount, &err))
+    return err;
+  U128 y = amount < 0 ? x - (U128)(-(amount + 1)) - 1 : x + (U128)amount;
+  if ((amount < 0 && y > x) || (amount > 0 && y < x) || y > ip_max(version))
+    return rt_error_exc(RT_EXC_INDEX, "result outside valid IP address boundary!");
+  return addr_value(y, version);
+}
+
+RtValue *rt_f_nthhost(RtFArgs *a) {
+  RtValue *v = arg_text(a->base);
+  IpNet net;
+  bool ok = typed_net(v, &net);
+  rt_decref(v);
+  if (!ok || !a->p[0])
+    return rt_bool(false);
+  RtValue *q = arg_text(a->p[0]);
+  bool neg, big;
+  U128 k;
+  ok = q->u.str.len && py_int(q->u.str.s, q->u.str.len, &neg, &k, &big);
+  rt_decref(q);
+  if (!ok)
+    return rt_bool(false);
+  neg = neg && k;
+  if (neg) {
+    if (k - 1 > host_mask(&net))
+      return rt_error_exc(RT_EXC_INDEX, "index out range for address range size!");
+    return addr_value(net_last(&net) - k + 1, net.version);
+  }
+  return k <= host_mask(&net) ? addr_value(net_first(&net) + k, net.version) : rt_bool(false);
+}
+
+static RtValue *nth_usable(RtFArgs *a, bool next) {
+  RtValue *v = arg_text(a->base), *err = NULL;
+  IpNet net;
+  bool ok = typed_net(v, &net);
+  rt_decref(v);
+  if (!ok)
+    return rt_bool(false);
+  int64_t off;
+  if (!a->p[0])
+    return rt_type_error("%s() missing 1 required positional argument: 'offset'",
+                         next ? "next_nth_usable" : "previous_nth_usable");
+  if (!arg_int(a->p[0], "offset", &off, &err))
+    return err;
+  if (!size_gt(&net, 1))
+    return rt_none();
+  if (!next)
+    off = off == INT64_MIN ? INT64_MAX : -off;
+  U128 f, l, y = off < 0 ? net.value - (U128)(-(off + 1)) - 1 : net.value + (U128)off;
+  if ((off < 0 && y > net.value) || (off > 0 && y < net.value))
+    return rt_error_exc(RT_EXC_OTHER, "ipaddr: the address is past the IPv6 range");
+  first_last(&net, &f, &l);
+  return y >= f && y <= l ? auto_addr_value(y) : rt_none();
+}
+
+RtValue *rt_f_next_nth_usable(RtFArgs *a) { return nth_usable(a, true); }
+RtValue *rt_f_previous_nth_usable(RtFArgs *a) { return nth_usable(a, false); }
+
+/* An int result of ipaddr(…, 'int') as a number; False (and None) are 0. */
+static U128 int_of(RtValue *r) {
+  if (rt_kind(r) != RT_INT)
+    return 0;
+  RtValue *s = rt_to_str(r);
+  U128 x = 0;
+  digits_value(s->u.str.s, s->u.str.len, &x);
+  rt_decref(s);
+  return x;
+}
+
+/* ipaddr(ipaddr(v, q) or ipaddr(v, 'address'), 'int'). */
+static U128 bound(RtValue *v, const char *q) {
+  RtValue *r = ipaddr(v, q, 0, "ipaddr");
+  if (rt_kind(r) == RT_ERROR || !rt_pytruth(r)) {
+    rt_decref(r);
+    r = ipaddr(v, "address", 0, "ipaddr");
+  }
+  RtValue *i = rt_kind(r) == RT_ERROR ? rt_bool(false) : ipaddr(r, "int", 0, "ipaddr");
+  rt_decref(r);
+  U128 x = int_of(i);
+  rt_decref(i);
+  return x;
+}
+
+/* _address_normalizer: ipaddr(value, 'subnet') of an address or network, else False. */
+static RtValue *normalized(RtValue *value) {
+  RtValue *s = arg_text(value), *t = ipaddr(s, "type", 0, "ipaddr"), *r;
+  if (rt_kind(t) == RT_STR)
+    r = ipaddr(s, "subnet", 0, "ipaddr");
+  else
+    r = rt_bool(false);
+  rt_decref(t);
+  rt_decref(s);
+  return r;
+}
+
+static RtValue *network_in(RtFArgs *a, bool usable) {
+  if (!a->p[0])
+    return rt_type_error("%s() missing 1 required positional argument: 'test'",
+                         usable ? "network_in_usable" : "network_in_network");
+  RtValue *v = normalized(a->base), *w = normalized(a->p[0]);
+  U128 vf = bound(v, usable ? "first_usable" : "network"), vl = bound(v, usable ? "last_usable" : "broadcast");
+  U128 wf = bound(w, "network"), wl = bound(w, "broadcast");
+  rt_decref(v);
+  rt_decref(w);
+  return rt_bool(vf <= wf && wf <= vl && vf <= wl && wl <= vl);
+}
+
+RtValue *rt_f_network_in_usable(RtFArgs *a) { return network_in(a, true); }
+RtValue *rt_f_network_in_network(RtFArgs *a) { return network_in(a, false); }
