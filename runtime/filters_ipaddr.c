@@ -1100,3 +1100,123 @@ static RtValue *network_in(RtFArgs *a, bool usable) {
 
 RtValue *rt_f_network_in_usable(RtFArgs *a) { return network_in(a, true); }
 RtValue *rt_f_network_in_network(RtFArgs *a) { return network_in(a, false); }
+
+/* ---- hwaddr and macaddr: netaddr.EUI(text) and its mac_* dialects ---- */
+
+static int hex_digit(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* One of netaddr's RE_MAC_FORMATS / RE_EUI64_FORMATS: `words` groups of
+ * `lo`..`hi` hex digits joined by `sep` (0: one group), each group worth
+ * `bits` bits. Python's `$` also matches before a final newline. */
+static bool eui_form(const char *s, size_t n, int words, char sep, int lo, int hi, int bits, U128 *out) {
+  if (n && s[n - 1] == '\n')
+    n--;
+  U128 v = 0;
+  size_t i = 0;
+  for (int w = 0; w < words; w++) {
+    if (w && (i >= n || s[i++] != sep))
+      return false;
+    int len = 0;
+    uint64_t word = 0;
+    while (i < n && hex_digit(s[i]) >= 0 && len < hi)
+      word = word << 4 | (uint64_t)hex_digit(s[i++]), len++;
+    if (len < lo)
+      return false;
+    v = v << bits | word;
+  }
+  if (i != n)
+    return false;
+  *out = v;
+  return true;
+}
+
+/* netaddr.EUI(text): EUI-48 forms, then EUI-64 ones, each falling back to
+ * int(text) within the version's range. *version gets 48 or 64. */
+static bool eui_parse(const char *s, size_t n, U128 *out, int *version) {
+  static const char seps48[] = {':', '-'};
+  bool neg, big;
+  U128 k;
+  bool isint = py_int(s, n, &neg, &k, &big) && (!neg || !k);
+  for (int i = 0; i < 2; i++)
+    if (eui_form(s, n, 6, seps48[i], 1, 2, 8, out) || eui_form(s, n, 3, seps48[i], 1, 4, 16, out) ||
+        eui_form(s, n, 2, seps48[i], 5, 6, 24, out))
+      goto eui48;
+  if (eui_form(s, n, 3, '.', 1, 4, 16, out) || eui_form(s, n, 1, 0, 12, 12, 48, out) ||
+      eui_form(s, n, 1, 0, 11, 11, 48, out))
+    goto eui48;
+  if (isint && k <= 0xffffffffffffull) {
+    *out = k;
+    goto eui48;
+  }
+  for (int i = 0; i < 2; i++)
+    if (eui_form(s, n, 8, seps48[i], 1, 2, 8, out) || eui_form(s, n, 4, seps48[i], 1, 4, 16, out))
+      goto eui64;
+  if (eui_form(s, n, 4, '.', 1, 4, 16, out) || eui_form(s, n, 1, 0, 16, 16, 64, out))
+    goto eui64;
+  if (isint && k <= 0xffffffffffffffffull) {
+    *out = k;
+    goto eui64;
+  }
+  return false;
+eui48:
+  *version = 48;
+  return true;
+eui64:
+  *version = 64;
+  return true;
+}
+
+/* str(EUI) in a mac_* dialect: `size` bits a word, `sep`, printf `fmt`. */
+static RtValue *eui_text(U128 v, int version, int size, const char *sep, const char *fmt) {
+  if (version != 48) {
+    char hex[40];
+    snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)v);
+    return rt_error_exc(RT_EXC_INDEX, "integer out of bounds: '%s'!", hex);
+  }
+  RtBuf b = {0};
+  for (int w = 48 / size - 1; w >= 0; w--) {
+    rt_buf_printf(&b, fmt, (unsigned long long)((v >> (w * size)) & low_mask(size)));
+    if (w)
+      rt_buf_puts(&b, sep);
+  }
+  return rt_buf_value(&b);
+}
+
+static RtValue *hwaddr(RtFArgs *a, const char *alias) {
+  RtValue *s = arg_text(a->base), *q = a->p[0] ? arg_text(a->p[0]) : rt_strz(""), *r;
+  U128 v = 0;
+  int version = 0;
+  const char *query = q->u.str.s;
+  bool ok = eui_parse(s->u.str.s, s->u.str.len, &v, &version);
+  if (!ok && query[0] && strcmp(query, "bool") != 0) {
+    r = rt_error("%s: not a hardware address: %s", alias, s->u.str.s);
+  } else if (!query[0]) {
+    r = ok ? rt_incref(s) : rt_none();
+  } else if (!strcmp(query, "bool")) {
+    r = ok ? rt_bool(true) : rt_none();
+  } else if (!strcmp(query, "int")) {
+    r = int_value(v);
+  } else if (!strcmp(query, "bare")) {
+    r = eui_text(v, version, 48, "", "%012llX");
+  } else if (!strcmp(query, "cisco")) {
+    r = eui_text(v, version, 16, ".", "%04llx");
+  } else if (!strcmp(query, "eui48") || !strcmp(query, "win")) {
+    r = eui_text(v, version, 8, "-", "%02llX");
+  } else if (!strcmp(query, "linux")) {
+    r = eui_text(v, version, 8, ":", "%02llx");
+  } else if (!strcmp(query, "pgsql") || !strcmp(query, "postgresql") || !strcmp(query, "psql")) {
+    r = eui_text(v, version, 24, ":", "%06llx");
+  } else if (!strcmp(query, "unix")) {
+    r = eui_text(v, version, 8, ":", "%llx");
+  } else {
+    r = rt_error("%s: unknown filter type: %s", alias, query);
+  }
+  rt_decref(s);
+  rt_decref(q);
+  return r;
+}
+
+RtValue *rt_f_hwaddr(RtFArgs *a) { return hwaddr(a, "hwaddr"); }
+RtValue *rt_f_macaddr(RtFArgs *a) { return hwaddr(a, "macaddr"); }
