@@ -137,9 +137,10 @@ static bool py_int(const char *s, size_t n, bool *neg, U128 *out, bool *big) {
       continue;
     if (s[i] < '0' || s[i] > '9')
       return false;
-    if (v > (~(U128)0 - 9) / 10)
+    if (v > ~(U128)0 / 10 || v * 10 > ~(U128)0 - (U128)(s[i] - '0'))
       *big = true;
-    v = v * 10 + (U128)(s[i] - '0');
+    else
+      v = v * 10 + (U128)(s[i] - '0');
   }
   *out = v;
   return !*big;
@@ -327,6 +328,16 @@ static bool has_broadcast(const IpNet *n) { return !(n->version == 4 && 32 - n->
 static RtValue *str_ip(const IpNet *n) { return addr_value(n->value, n->version); }
 static RtValue *str_net(const IpNet *n) { return addr_prefix(n->value, n->version, n->prefix); }
 static RtValue *keep(IpCtx *c) { return rt_incref(c->value); }
+/* netaddr.IPAddress(int) of a negative int. */
+static RtValue *negative_addr(U128 below) {
+  RtBuf b = {0};
+  rt_buf_puts(&b, "-");
+  put_u128(&b, below);
+  RtValue *e = rt_error_exc(RT_EXC_ADDR_FORMAT, "failed to detect a valid IP address from %s", b.data);
+  rt_buf_free(&b);
+  return e;
+}
+
 static RtValue *not_network(void) { return rt_error("Not a network address"); }
 
 static RtValue *q_empty(IpCtx *c) { return c->vtype == VT_ADDRESS ? str_ip(&c->v) : str_net(&c->v); }
@@ -432,7 +443,7 @@ static RtValue *q_previous_usable(IpCtx *c) {
   if (!size_gt(&c->v, 1))
     return rt_none();
   if (c->v.value == 0)
-    return rt_error_exc(RT_EXC_OTHER, "ipaddr: the address before 0 is not an IP address");
+    return negative_addr(1);
   U128 x = c->v.value - 1;
   first_last(&c->v, &f, &l);
   return x >= f && x <= l ? auto_addr_value(x) : rt_none();
@@ -698,7 +709,7 @@ static IpQueryFn find_query(const char *q) {
 static bool digits_value(const char *s, size_t n, U128 *out) {
   U128 v = 0;
   for (size_t i = 0; i < n; i++) {
-    if (v > (~(U128)0 - 9) / 10)
+    if (v > ~(U128)0 / 10 || v * 10 > ~(U128)0 - (U128)(s[i] - '0'))
       return false;
     v = v * 10 + (U128)(s[i] - '0');
   }
@@ -812,7 +823,10 @@ static RtValue *ipaddr(RtValue *value, const char *query, int version, const cha
   double f;
   char msg[128];
   if (rt_arith_parse_float(query, strlen(query), &f, msg, sizeof msg) != RT_ARITH_OK) {
-    r = rt_error("%s: unknown filter type: %s", alias, query);
+    if (alias) /* the ipaddr filter passes alias=None when not given: `alias + ...` fails */
+      r = rt_error("%s: unknown filter type: %s", alias, query);
+    else
+      r = rt_type_error("unsupported operand type(s) for +: 'NoneType' and 'str'");
   } else if (!size_gt(&c.v, 1)) {
     r = q_empty(&c);
   } else {
@@ -830,6 +844,29 @@ out:
   if (owned)
     rt_decref(owned);
   return r;
+}
+
+/* An argument of type str in the plugin's argument spec: str(v). */
+static RtValue *arg_text(RtValue *v) { return rt_kind(v) == RT_STR ? rt_incref(v) : rt_to_str(v); }
+
+/* An argument of type int, validated by the plugin's argument spec before
+ * anything else: ints as they are, strings int() reads; None when not
+ * given (*given false). False with *err (the validator's list of errors as
+ * AnsibleFilterError prints it) otherwise. */
+static bool arg_int(RtValue *v, const char *name, int64_t *out, bool *given, RtValue **err) {
+  char msg[64];
+  *given = v && rt_kind(v) != RT_NONE;
+  if (!*given)
+    return true;
+  if (rt_kind(v) == RT_STR && rt_arith_parse_int(v->u.str.s, v->u.str.len, 10, out, msg, sizeof msg) == RT_ARITH_OK)
+    return true;
+  if (rt_kind(v) != RT_STR && rt_arg_int(v, out))
+    return true;
+  const char *t = rt_type_name(v);
+  *err = rt_error("[\"argument '%s' is of type <class '%s'> and we were unable to convert to int: <class '%s'> "
+                  "cannot be converted to an int\"]",
+                  name, t, t);
+  return false;
 }
 
 /* The filter's value check (the plugin's wrapper): ipaddr, ipv4 and ipv6
@@ -855,9 +892,28 @@ static char *query_text(RtValue *q, RtValue **err) {
   return out;
 }
 
+/* Keyword arguments the plugin's argument spec does not know (`known`,
+ * sorted, with `value`): its error, or NULL. */
+static RtValue *check_kwargs(RtFArgs *a, const char *known) {
+  if (!a->kw || !rt_len(a->kw))
+    return NULL;
+  RtBuf b = {0};
+  for (size_t k = 0; k < rt_len(a->kw); k++) {
+    RtValue *key = rt_dict_key_value(a->kw->u.dict.ents[k].key), *s = rt_to_str(key);
+    rt_buf_printf(&b, "%s%s", k ? ", " : "", s->u.str.s);
+    rt_decref(s);
+    rt_decref(key);
+  }
+  RtValue *e = rt_error("['%s. Supported parameters include: %s.']", b.data, known);
+  rt_buf_free(&b);
+  return e;
+}
+
 static RtValue *ip_filter(RtFArgs *a, int version, const char *alias) {
-  RtValue *e = check_value(a->base, alias, false);
+  RtValue *e = check_value(a->base, alias ? alias : "ipaddr", false);
   if (e)
+    return e;
+  if ((e = check_kwargs(a, version ? "query, value" : "alias, query, value, version")))
     return e;
   char *q = query_text(a->p[0], &e);
   if (!q)
@@ -869,18 +925,15 @@ static RtValue *ip_filter(RtFArgs *a, int version, const char *alias) {
 
 RtValue *rt_f_ipaddr(RtFArgs *a) {
   int64_t version = 0;
-  if (a->p[1] && rt_kind(a->p[1]) != RT_NONE) {
-    if (rt_kind(a->p[1]) == RT_STR) {
-      char msg[64];
-      if (rt_arith_parse_int(a->p[1]->u.str.s, a->p[1]->u.str.len, 10, &version, msg, sizeof msg) != RT_ARITH_OK)
-        return rt_error("argument 'version' is of type <class 'str'> and we were unable to convert to int: "
-                        "<class 'str'> cannot be converted to an int");
-    } else if (!rt_arg_int(a->p[1], &version)) {
-      return rt_error("argument 'version' is of type <class '%s'> and we were unable to convert to int",
-                      rt_type_name(a->p[1]));
-    }
-  }
-  return ip_filter(a, (int)version, "ipaddr");
+  bool given;
+  RtValue *e = check_value(a->base, "ipaddr", false);
+  if (e || (e = check_kwargs(a, "alias, query, value, version")) || !arg_int(a->p[1], "version", &version, &given, &e))
+    return e;
+  RtValue *alias = a->p[2] && rt_kind(a->p[2]) != RT_NONE ? arg_text(a->p[2]) : NULL;
+  RtValue *r = ip_filter(a, (int)version, alias ? alias->u.str.s : NULL);
+  if (alias)
+    rt_decref(alias);
+  return r;
 }
 
 RtValue *rt_f_ipv4(RtFArgs *a) { return ip_filter(a, 4, "ipv4"); }
@@ -889,7 +942,7 @@ RtValue *rt_f_ipv6(RtFArgs *a) { return ip_filter(a, 6, "ipv6"); }
 /* ipwrap: IPv6 addresses and networks in brackets, anything else as it is. */
 RtValue *rt_f_ipwrap(RtFArgs *a) {
   RtValue *e = check_value(a->base, "ipwrap", true), *v = a->base;
-  if (e)
+  if (e || (e = check_kwargs(a, "value")))
     return e;
   if (rt_kind(v) != RT_LIST) {
     RtValue *r = ipaddr(v, "", 0, "ipwrap");
@@ -930,24 +983,7 @@ RtValue *rt_f_ipwrap(RtFArgs *a) {
 /* ---- the filters built on ipaddr: ipmath, nthhost, next_nth_usable,
  * previous_nth_usable, network_in_usable, network_in_network ---- */
 
-/* An argument of type str in the plugin's argument spec: str(v). */
-static RtValue *arg_text(RtValue *v) { return rt_kind(v) == RT_STR ? rt_incref(v) : rt_to_str(v); }
 
-/* An argument of type int: ints as they are, strings int() reads; NULL
- * (with *err) otherwise. */
-static bool arg_int(RtValue *v, const char *name, int64_t *out, RtValue **err) {
-  char msg[64];
-  if (v && rt_kind(v) == RT_STR &&
-      rt_arith_parse_int(v->u.str.s, v->u.str.len, 10, out, msg, sizeof msg) == RT_ARITH_OK)
-    return true;
-  if (v && rt_kind(v) != RT_STR && rt_arg_int(v, out))
-    return true;
-  const char *t = v ? rt_type_name(v) : "NoneType";
-  *err = rt_error("argument '%s' is of type <class '%s'> and we were unable to convert to int: <class '%s'> "
-                  "cannot be converted to an int",
-                  name, t, t);
-  return false;
-}
 
 /* The network nthhost and next_nth_usable read: ipaddr(value, 'cidr') of an
  * address, ipaddr(value, 'subnet') of a network, parsed again. */
@@ -964,7 +1000,12 @@ static bool typed_net(RtValue *value, IpNet *out) {
 }
 
 RtValue *rt_f_ipmath(RtFArgs *a) {
-  RtValue *s = arg_text(a->base), *err = NULL;
+  RtValue *err = NULL;
+  int64_t amount = 0;
+  bool given;
+  if (!arg_int(a->p[0], "amount", &amount, &given, &err))
+    return err;
+  RtValue *s = arg_text(a->base);
   const char *text = s->u.str.s;
   size_t n = s->u.str.len;
   IpNet net;
@@ -988,11 +1029,8 @@ RtValue *rt_f_ipmath(RtFArgs *a) {
     return err;
   }
   rt_decref(s);
-  int64_t amount;
-  if (!a->p[0])
-    return rt_type_error("ipmath() missing 1 required positional argument: 'amount'");
-  if (!arg_int(a->p[0], "amount", &amount, &err))
-    return err;
+  if (!given)
+    return rt_error("You must pass an integer for arithmetic; None is not a valid integer");
   U128 y = amount < 0 ? x - (U128)(-(amount + 1)) - 1 : x + (U128)amount;
   if ((amount < 0 && y > x) || (amount > 0 && y < x) || y > ip_max(version))
     return rt_error_exc(RT_EXC_INDEX, "result outside valid IP address boundary!");
@@ -1023,25 +1061,28 @@ RtValue *rt_f_nthhost(RtFArgs *a) {
 }
 
 static RtValue *nth_usable(RtFArgs *a, bool next) {
-  RtValue *v = arg_text(a->base), *err = NULL;
+  RtValue *err = NULL;
+  int64_t off = 0;
+  bool given;
+  if (!arg_int(a->p[0], "offset", &off, &given, &err))
+    return err;
+  RtValue *v = arg_text(a->base);
   IpNet net;
   bool ok = typed_net(v, &net);
   rt_decref(v);
   if (!ok)
     return rt_bool(false);
-  int64_t off;
-  if (!a->p[0])
-    return rt_type_error("%s() missing 1 required positional argument: 'offset'",
-                         next ? "next_nth_usable" : "previous_nth_usable");
-  if (!arg_int(a->p[0], "offset", &off, &err))
-    return err;
+  if (!given)
+    return rt_error("Must pass in an integer");
   if (!size_gt(&net, 1))
     return rt_none();
   if (!next)
     off = off == INT64_MIN ? INT64_MAX : -off;
   U128 f, l, y = off < 0 ? net.value - (U128)(-(off + 1)) - 1 : net.value + (U128)off;
-  if ((off < 0 && y > net.value) || (off > 0 && y < net.value))
-    return rt_error_exc(RT_EXC_OTHER, "ipaddr: the address is past the IPv6 range");
+  if (off < 0 && y > net.value)
+    return negative_addr(~y + 1);
+  if (off > 0 && y < net.value)
+    return rt_error_exc(RT_EXC_ADDR_FORMAT, "failed to detect a valid IP address past 2 ** 128");
   first_last(&net, &f, &l);
   return y >= f && y <= l ? auto_addr_value(y) : rt_none();
 }
