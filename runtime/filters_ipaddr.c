@@ -1261,3 +1261,301 @@ static RtValue *hwaddr(RtFArgs *a, const char *alias) {
 
 RtValue *rt_f_hwaddr(RtFArgs *a) { return hwaddr(a, "hwaddr"); }
 RtValue *rt_f_macaddr(RtFArgs *a) { return hwaddr(a, "macaddr"); }
+
+/* ---- ipsubnet ---- */
+
+static RtValue *net_text(U128 value, int version, int prefix) { return addr_prefix(value, version, prefix); }
+
+/* str(IPNetwork(str(IPAddress(x)) + "/" + prefix)): IPAddress(int) picks
+ * IPv4 for values that fit 32 bits, and the prefix must then fit it. */
+static RtValue *auto_net_text(U128 x, int prefix) {
+  int version = x <= 0xffffffffu ? 4 : 6;
+  if (prefix > ip_width(version)) {
+    RtBuf b = {0};
+    put_addr(&b, x, version);
+    RtValue *e = rt_error_exc(RT_EXC_ADDR_FORMAT, "invalid IPNetwork %s/%d", b.data, prefix);
+    rt_buf_free(&b);
+    return e;
+  }
+  return net_text(x, version, prefix);
+}
+
+/* ipsubnet(value, query='', index=None) of ansible.utils' plugin. */
+static RtValue *ipsubnet(RtValue *value, const char *query, bool has_index, int64_t index) {
+  IpNet net;
+  if (!typed_net(value, &net))
+    return rt_bool(false);
+  int width = ip_width(net.version);
+  net.value = net_first(&net); /* IPNetwork(v).cidr */
+  bool address = net.prefix == width;
+  if (!query[0])
+    return net_text(net.value, net.version, net.prefix);
+  if (py_isdigit(query, strlen(query))) {
+    U128 q128;
+    if (!digits_value(query, strlen(query), &q128) || q128 > (U128)width)
+      return rt_bool(false);
+    int q = (int)q128;
+    if (address) { /* value.supernet(q): the /q, /q+1 ... /width-1 networks holding it */
+      int64_t count = width - q;
+      if (!has_index)
+        index = 0;
+      else if (index > width + 1 - index || index < q - width)
+        return rt_bool(false);
+      if (index < 0)
+        index += count;
+      if (index < 0 || index >= count)
+        return rt_error_exc(RT_EXC_INDEX, "list index out of range");
+      IpNet s = net_of(net.value, q + (int)index, net.version);
+      return net_text(net_first(&s), net.version, s.prefix);
+    }
+    if (!has_index) {
+      if (q < net.prefix)
+        return rt_error("Requested subnet size of %d is invalid", q);
+      if (q - net.prefix >= 128)
+        return rt_strz("340282366920938463463374607431768211456");
+      RtBuf b = {0};
+      put_u128(&b, (U128)1 << (q - net.prefix));
+      return rt_buf_value(&b);
+    }
+    if (q < net.prefix) /* 2 ** negative is a float below 1: only index 0 is in range */
+      return index == 0 ? auto_net_text(net.value, q) : rt_bool(false);
+    int bits = q - net.prefix;
+    U128 subnets = bits >= 128 ? 0 : (U128)1 << bits; /* 0 stands for 2 ** 128 */
+    U128 k;
+    if (index < 0) {
+      U128 back = (U128)(-(index + 1)) + 1;
+      if (subnets && back > subnets)
+        return rt_bool(false);
+      k = subnets - back;
+    } else {
+      k = (U128)index;
+      if (subnets && k >= subnets)
+        return rt_bool(false);
+    }
+    return auto_net_text(net.value + (width - q >= 128 ? 0 : k << (width - q)), q);
+  }
+  RtValue *qv = rt_strz(query);
+  IpNet qn;
+  bool ok = typed_net(qv, &qn);
+  rt_decref(qv);
+  if (!ok)
+    return rt_error("You must pass a valid subnet or IP address; %s is invalid", query);
+  int shift = width - qn.prefix;
+  if (shift < 0)
+    return rt_error_exc(RT_EXC_VALUE, "negative shift count");
+  U128 a = shift >= 128 ? 0 : net.value >> shift, b = shift >= 128 ? 0 : qn.value >> shift;
+  if (a == b && net.prefix < qn.prefix) /* 2 ** negative is a float */
+    return rt_type_error("unsupported operand type(s) for <<: 'float' and 'int'");
+  if (a == b) {
+    int hb = width - net.prefix;
+    U128 m = low_mask(net.prefix - qn.prefix);
+    U128 x = hb >= 128 ? 0 : ((net.value & (m << hb)) >> hb);
+    RtBuf t = {0};
+    put_u128(&t, x + 1);
+    return rt_buf_value(&t);
+  }
+  RtBuf t = {0};
+  put_addr(&t, net.value, net.version);
+  rt_buf_printf(&t, "/%d is not in the subnet ", net.prefix);
+  put_addr(&t, net_first(&qn), qn.version);
+  rt_buf_printf(&t, "/%d", qn.prefix);
+  RtValue *e = rt_error("%s", t.data);
+  rt_buf_free(&t);
+  return e;
+}
+
+RtValue *rt_f_ipsubnet(RtFArgs *a) {
+  RtValue *err = NULL;
+  int64_t index = 0;
+  bool has_index;
+  if ((err = check_kwargs(a, "index, query, value")) || !arg_int(a->p[1], "index", &index, &has_index, &err))
+    return err;
+  RtValue *v = arg_text(a->base), *q = a->p[0] && rt_kind(a->p[0]) != RT_NONE ? arg_text(a->p[0]) : rt_strz("");
+  RtValue *r = ipsubnet(v, q->u.str.s, has_index, index);
+  rt_decref(v);
+  rt_decref(q);
+  return r;
+}
+
+/* ---- cidr_merge ---- */
+
+typedef struct IpRange {
+  int version;
+  U128 last, first;
+  IpNet orig; /* the network as given, while the range is one element's */
+  bool merged;
+} IpRange;
+
+/* Python's sort of (version, last, first, net) tuples; net by its sort_key
+ * (version, first, prefixlen - 1, host bits). */
+static int range_cmp(const void *pa, const void *pb) {
+  const IpRange *a = pa, *b = pb;
+  if (a->version != b->version)
+    return a->version < b->version ? -1 : 1;
+  if (a->last != b->last)
+    return a->last < b->last ? -1 : 1;
+  if (a->first != b->first)
+    return a->first < b->first ? -1 : 1;
+  if (a->orig.prefix != b->orig.prefix)
+    return a->orig.prefix < b->orig.prefix ? -1 : 1;
+  U128 ha = a->orig.value - a->first, hb = b->orig.value - b->first;
+  return ha < hb ? -1 : ha > hb;
+}
+
+/* netaddr's iprange_to_cidrs: the fewest CIDRs covering [first, last]. */
+static void range_cidrs(RtValue *out, int version, U128 first, U128 last) {
+  int width = ip_width(version);
+  for (;;) {
+    int bits = 0; /* the largest aligned block at `first` that stays within `last` */
+    while (bits < width && (first & low_mask(bits + 1)) == 0 && (first | low_mask(bits + 1)) <= last)
+      bits++;
+    rt_list_push(out, net_text(first, version, width - bits));
+    U128 end = first | low_mask(bits);
+    if (end >= last)
+      return;
+    first = end + 1;
+  }
+}
+
+/* A list argument (type list, elements str): a list's items as str(), a
+ * string split at commas, a number as its text. NULL (with *err) else. */
+static RtValue *arg_str_list(RtValue *v, RtValue **err) {
+  RtValue *items;
+  if (rt_kind(v) == RT_LIST) {
+    items = rt_incref(v);
+  } else if (rt_kind(v) == RT_STR) {
+    items = rt_list_new(1);
+    const char *s = v->u.str.s, *e = s + v->u.str.len;
+    for (;;) {
+      const char *c = memchr(s, ',', (size_t)(e - s));
+      rt_list_push(items, rt_str(s, (size_t)((c ? c : e) - s)));
+      if (!c)
+        break;
+      s = c + 1;
+    }
+  } else if (rt_kind(v) == RT_INT || rt_kind(v) == RT_FLOAT) {
+    items = rt_list_new(1);
+    rt_list_push(items, rt_to_str(v));
+  } else {
+    *err = rt_error("[\"argument 'value' is of type <class '%s'> and we were unable to convert to list: <class '%s'> "
+                    "cannot be converted to a list\"]",
+                    rt_type_name(v), rt_type_name(v));
+    return NULL;
+  }
+  RtValue *out = rt_list_new(rt_len(items));
+  for (size_t i = 0; i < rt_len(items); i++)
+    rt_list_push(out, arg_text(rt_list_at(items, i)));
+  rt_decref(items);
+  return out;
+}
+
+static RtValue *netaddr_error(const char *text) {
+  return rt_error("cidr_merge: error in netaddr:\ninvalid IPNetwork %s", text);
+}
+
+static RtValue *cidr_merge(RtValue *list) {
+  size_t n = rt_len(list);
+  IpRange *r = calloc(n ? n : 1, sizeof *r);
+  for (size_t i = 0; i < n; i++) {
+    RtValue *s = rt_list_at(list, i);
+    if (!ip_parse(s->u.str.s, s->u.str.len, &r[i].orig)) {
+      free(r);
+      return netaddr_error(s->u.str.s);
+    }
+    r[i].version = r[i].orig.version;
+    r[i].first = net_first(&r[i].orig);
+    r[i].last = net_last(&r[i].orig);
+  }
+  qsort(r, n, sizeof *r, range_cmp);
+  for (size_t i = n ? n - 1 : 0; i > 0; i--) {
+    if (r[i].version == r[i - 1].version && r[i].first - 1 <= r[i - 1].last && r[i].first != 0) {
+      r[i - 1].first = r[i - 1].first < r[i].first ? r[i - 1].first : r[i].first;
+      r[i - 1].last = r[i].last;
+      r[i - 1].merged = true;
+      memmove(&r[i], &r[i + 1], (n - i - 1) * sizeof *r);
+      n--;
+    } else if (r[i].version == r[i - 1].version && r[i].first == 0) { /* 0 - 1 is -1 in Python */
+      r[i - 1].first = 0;
+      r[i - 1].last = r[i].last;
+      r[i - 1].merged = true;
+      memmove(&r[i], &r[i + 1], (n - i - 1) * sizeof *r);
+      n--;
+    }
+  }
+  RtValue *out = rt_list_new(n);
+  for (size_t i = 0; i < n; i++) {
+    if (r[i].merged)
+      range_cidrs(out, r[i].version, r[i].first, r[i].last);
+    else
+      rt_list_push(out, str_net(&r[i].orig));
+  }
+  free(r);
+  return out;
+}
+
+/* netaddr's spanning_cidr. */
+static RtValue *spanning_cidr(RtValue *list) {
+  IpNet lo = {0}, hi = {0};
+  for (size_t i = 0; i < rt_len(list); i++) {
+    RtValue *s = rt_list_at(list, i);
+    IpNet n;
+    if (!ip_parse(s->u.str.s, s->u.str.len, &n))
+      return netaddr_error(s->u.str.s);
+    /* IPNetwork ordering: (version, first, prefixlen - 1, host bits) */
+#define NET_LESS(a, b)                                                                                          \
+  ((a).version != (b).version       ? (a).version < (b).version                                                \
+   : net_first(&(a)) != net_first(&(b)) ? net_first(&(a)) < net_first(&(b))                                     \
+   : (a).prefix != (b).prefix       ? (a).prefix < (b).prefix                                                  \
+                                    : (a).value - net_first(&(a)) < (b).value - net_first(&(b)))
+    if (i == 0) {
+      lo = hi = n;
+    } else if (i == 1) {
+      if (NET_LESS(hi, n))
+        hi = n;
+      else
+        lo = n;
+    } else {
+      if (NET_LESS(n, lo))
+        lo = n;
+      if (NET_LESS(hi, n))
+        hi = n;
+    }
+#undef NET_LESS
+  }
+  if (lo.version != hi.version)
+    return rt_error("cidr_merge: error in netaddr:\nIP sequence cannot contain both IPv4 and IPv6!");
+  int width = ip_width(hi.version), prefix = hi.prefix;
+  U128 ipnum = net_last(&hi), lowest = net_first(&lo);
+  while (prefix > 0 && ipnum > lowest) {
+    prefix--;
+    ipnum &= ~low_mask(width - prefix);
+  }
+  return net_text(ipnum, hi.version, prefix);
+}
+
+RtValue *rt_f_cidr_merge(RtFArgs *a) {
+  RtValue *err = NULL, *list, *r;
+  if ((err = check_kwargs(a, "action, value")))
+    return err;
+  if (!(list = arg_str_list(a->base, &err)))
+    return err;
+  RtValue *act = a->p[0] && rt_kind(a->p[0]) != RT_NONE ? arg_text(a->p[0]) : rt_strz("merge");
+  if (!strcmp(act->u.str.s, "merge")) {
+    r = cidr_merge(list);
+  } else if (!strcmp(act->u.str.s, "span")) {
+    if (rt_len(list) == 0) {
+      r = rt_none();
+    } else if (rt_len(list) == 1) {
+      RtValue *s = rt_list_at(list, 0);
+      IpNet n;
+      r = ip_parse(s->u.str.s, s->u.str.len, &n) ? str_net(&n) : netaddr_error(s->u.str.s);
+    } else {
+      r = spanning_cidr(list);
+    }
+  } else {
+    r = rt_error("cidr_merge: invalid action '%s'", act->u.str.s);
+  }
+  rt_decref(act);
+  rt_decref(list);
+  return r;
+}
