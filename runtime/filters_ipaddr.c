@@ -1537,6 +1537,8 @@ RtValue *rt_f_cidr_merge(RtFArgs *a) {
   RtValue *err = NULL, *list, *r;
   if ((err = check_kwargs(a, "action, value")))
     return err;
+  if (rt_kind(a->base) == RT_NONE) /* the argument spec lets None through */
+    return rt_error("cidr_merge: expected iterable, got None");
   if (!(list = arg_str_list(a->base, &err)))
     return err;
   RtValue *act = a->p[0] && rt_kind(a->p[0]) != RT_NONE ? arg_text(a->p[0]) : rt_strz("merge");
@@ -1558,4 +1560,31 @@ RtValue *rt_f_cidr_merge(RtFArgs *a) {
   rt_decref(act);
   rt_decref(list);
   return r;
+}
+
+/* reduce_on_network: the addresses of a list that lie in a network, compared
+ * as the plugin compares them (network or address, broadcast or address,
+ * as ints; False counts as 0). */
+RtValue *rt_f_reduce_on_network(RtFArgs *a) {
+  RtValue *err = NULL, *list;
+  if ((err = check_kwargs(a, "network, value")))
+    return err;
+  if (rt_kind(a->base) == RT_NONE) /* the argument spec lets None through */
+    return rt_type_error("'NoneType' object is not iterable");
+  if (!(list = arg_str_list(a->base, &err)))
+    return err;
+  RtValue *none = rt_none(), *n = normalized(a->p[0] ? a->p[0] : none);
+  rt_decref(none);
+  U128 nf = bound(n, "network"), nl = bound(n, "broadcast");
+  rt_decref(n);
+  RtValue *out = rt_list_new(rt_len(list));
+  for (size_t i = 0; i < rt_len(list); i++) {
+    RtValue *el = rt_list_at(list, i), *v = normalized(el);
+    U128 f = bound(v, "network"), l = bound(v, "broadcast");
+    rt_decref(v);
+    if (nf <= f && f <= nl && nf <= l && l <= nl)
+      rt_list_push(out, rt_incref(el));
+  }
+  rt_decref(list);
+  return out;
 }
