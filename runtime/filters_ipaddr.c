@@ -1588,3 +1588,53 @@ RtValue *rt_f_reduce_on_network(RtFArgs *a) {
   rt_decref(list);
   return out;
 }
+
+/* ip4_hex: the dot-separated parts of a text as int() reads them, the first
+ * four in two-digit hex ('{0:02x}'), joined by `delimiter`. */
+RtValue *rt_f_ip4_hex(RtFArgs *a) {
+  RtValue *err = NULL;
+  if ((err = check_kwargs(a, "arg, delimiter")))
+    return err;
+  RtValue *s = arg_text(a->base), *d = a->p[0] && rt_kind(a->p[0]) != RT_NONE ? arg_text(a->p[0]) : rt_strz("");
+  RtBuf b = {0};
+  const char *p = s->u.str.s, *e = p + s->u.str.len;
+  int parts = 0;
+  for (;;) {
+    const char *dot = memchr(p, '.', (size_t)(e - p)), *end = dot ? dot : e;
+    bool neg, big;
+    U128 k;
+    if (!py_int(p, (size_t)(end - p), &neg, &k, &big)) {
+      err = rt_error_exc(RT_EXC_VALUE, "invalid literal for int() with base 10: '%.*s'", (int)(end - p), p);
+      break;
+    }
+    if (parts < 4) {
+      if (parts)
+        rt_buf_puts(&b, d->u.str.s);
+      bool minus = neg && k;
+      if (minus)
+        rt_buf_putc(&b, '-');
+      char hex[40];
+      int n = 0;
+      do
+        hex[n++] = "0123456789abcdef"[(int)(k & 15)];
+      while ((k >>= 4) != 0);
+      if (n < 2 && !minus) /* the sign counts in the width of 2 */
+        hex[n++] = '0';
+      while (n)
+        rt_buf_putc(&b, hex[--n]);
+    }
+    parts++;
+    if (!dot)
+      break;
+    p = dot + 1;
+  }
+  if (!err && parts < 4)
+    err = rt_error_exc(RT_EXC_INDEX, "Replacement index %d out of range for positional args tuple", parts);
+  rt_decref(s);
+  rt_decref(d);
+  if (err) {
+    rt_buf_free(&b);
+    return err;
+  }
+  return rt_buf_value(&b);
+}
