@@ -11,7 +11,11 @@
  * plugin's quirks kept: addresses computed by arithmetic are printed as
  * netaddr.IPAddress(int) prints them (IPv4 when the value fits 32 bits),
  * results that are false drop out of lists, and AnsibleFilterError
- * messages keep the plugin's words.
+ * messages keep the plugin's words. The collection's other address filters
+ * (ipmath, nthhost, next/previous_nth_usable, network_in_usable/network,
+ * reduce_on_network, ipsubnet, cidr_merge, ip4_hex, hwaddr/macaddr) follow,
+ * built on the same parser and queries as their plugins build on ipaddr.
+ * Arguments are checked as each plugin's argument spec checks them.
  */
 #include "filters.h"
 
@@ -197,6 +201,18 @@ static bool partial_v4(const char *s, size_t n, U128 *out) {
   return true;
 }
 
+/* netaddr's is_netmask and is_hostmask: ones then zeros, zeros then ones
+ * (the IPv6 all-ones sum wraps to 0, as 2**128 & (2**128 - 1) is 0). */
+static bool is_netmask_addr(U128 x, int version) {
+  U128 inv = (x ^ ip_max(version)) + 1;
+  return (inv & (inv - 1)) == 0;
+}
+
+static bool is_hostmask_addr(U128 x) {
+  U128 h = x + 1;
+  return (h & (h - 1)) == 0;
+}
+
 static int popcount128(U128 x) {
   return __builtin_popcountll((unsigned long long)x) + __builtin_popcountll((unsigned long long)(x >> 64));
 }
@@ -221,12 +237,9 @@ static bool parse_version(const char *s, size_t n, int version, IpNet *out) {
     } else {
       if (!pton(version, p, pn, &m))
         return false;
-      U128 max = ip_max(version), inv = (m ^ max) + 1, h = (m + 1) & max;
-      if (version == 6)
-        h = m + 1; /* wraps to 0 for all ones, as (2**128) & (2**128 - 1) is 0 */
-      if ((inv & (inv - 1)) == 0 || (version == 4 && inv == (U128)1 << 32))
+      if (is_netmask_addr(m, version))
         prefix = popcount128(m);
-      else if ((h & (h - 1)) == 0 || (version == 4 && m + 1 == (U128)1 << 32))
+      else if (is_hostmask_addr(m))
         prefix = width - popcount128(m);
       else
         return false;
@@ -309,18 +322,6 @@ static bool is_loopback_addr(U128 x, int version) {
   return version == 4 ? (x >> 24) == 127 : x == 1;
 }
 
-static bool is_netmask_addr(U128 x, int version) {
-  U128 inv = (x ^ ip_max(version)) + 1;
-  if (version == 4)
-    return (inv & (inv - 1)) == 0;
-  return (inv & (inv - 1)) == 0;
-}
-
-static bool is_hostmask_addr(U128 x, int version) {
-  U128 h = x + 1;
-  (void)version;
-  return (h & (h - 1)) == 0;
-}
 
 /* Broadcast: None (false) for IPv4 networks of one or two addresses. */
 static bool has_broadcast(const IpNet *n) { return !(n->version == 4 && 32 - n->prefix <= 1); }
@@ -350,7 +351,7 @@ static RtValue *q_6to4(IpCtx *c) {
     IpNet a = addr_of(v);
     U128 x = a.value;
     bool pub = !is_multicast(&a) && !is_private(&a) && !is_loopback_addr(x, 4) && !is_netmask_addr(x, 4) &&
-               !is_hostmask_addr(x, 4);
+               !is_hostmask_addr(x);
     if (!pub && !is_private(&a))
       return rt_bool(false);
     RtBuf b = {0};
@@ -579,7 +580,7 @@ static RtValue *q_public(IpCtx *c) {
   U128 x = a.value;
   int ver = a.version;
   bool pub = !is_multicast(&a) && !is_private(&a) && !is_loopback_addr(x, ver) && !is_netmask_addr(x, ver) &&
-             !is_hostmask_addr(x, ver);
+             !is_hostmask_addr(x);
   return pub ? keep(c) : rt_none();
 }
 
@@ -788,16 +789,14 @@ static RtValue *ipaddr_list(RtValue *value, const char *query, int version) {
 static RtValue *ipaddr(RtValue *value, const char *query, int version, const char *alias) {
   if (rt_kind(value) == RT_LIST)
     return ipaddr_list(value, query, version);
-  if (!rt_pytruth(value) || rt_kind(value) == RT_BOOL) {
-    if (!rt_pytruth(value) || value->u.b) {
-      RtValue *s = rt_to_str(value);
-      rt_out_warning(NULL,
-                     "The value '%s' is not a valid IP address or network, passing this value to ipaddr filter "
-                     "might result in breaking change in future.",
-                     s->u.str.s);
-      rt_decref(s);
-      return rt_bool(false);
-    }
+  if (!rt_pytruth(value) || rt_kind(value) == RT_BOOL) { /* `not value or value is True` */
+    RtValue *s = rt_to_str(value);
+    rt_out_warning(NULL,
+                   "The value '%s' is not a valid IP address or network, passing this value to ipaddr filter "
+                   "might result in breaking change in future.",
+                   s->u.str.s);
+    rt_decref(s);
+    return rt_bool(false);
   }
   IpCtx c = {0};
   RtValue *owned = NULL, *r;
@@ -878,10 +877,9 @@ static RtValue *check_value(RtValue *v, const char *alias, bool wrap) {
   return rt_error("Unrecognized type <<class '%s'>> for %s filter <value>", rt_type_name(v), alias);
 }
 
-/* The query argument as the plugin's argument spec (type str) converts it:
- * a new C string, or NULL with *err set. */
-static char *query_text(RtValue *q, RtValue **err) {
-  *err = NULL;
+/* The query argument as the plugin's argument spec (type str) converts it
+ * (str(v)): a new C string. */
+static char *query_text(RtValue *q) {
   if (!q)
     return strdup("");
   if (rt_kind(q) == RT_STR)
@@ -915,9 +913,7 @@ static RtValue *ip_filter(RtFArgs *a, int version, const char *alias) {
     return e;
   if ((e = check_kwargs(a, version ? "query, value" : "alias, query, value, version")))
     return e;
-  char *q = query_text(a->p[0], &e);
-  if (!q)
-    return e;
+  char *q = query_text(a->p[0]);
   RtValue *r = ipaddr(a->base, q, version, alias);
   free(q);
   return r;
