@@ -1634,3 +1634,31 @@ RtValue *rt_f_ip4_hex(RtFArgs *a) {
   }
   return rt_buf_value(&b);
 }
+
+/* slaac: the IPv6 address a MAC address forms in a network (RFC 4291's
+ * modified EUI-64 added to the network's first address). */
+RtValue *rt_f_slaac(RtFArgs *a) {
+  RtValue *err = NULL;
+  if ((err = check_kwargs(a, "query, value")))
+    return err;
+  RtValue *v = arg_text(a->base);
+  IpNet net;
+  bool ok = typed_net(v, &net) && net.version == 6;
+  rt_decref(v);
+  if (!ok || !a->p[0] || rt_kind(a->p[0]) == RT_NONE)
+    return rt_bool(false);
+  RtValue *q = arg_text(a->p[0]);
+  U128 mac;
+  int version;
+  ok = q->u.str.len && eui_parse(q->u.str.s, q->u.str.len, &mac, &version);
+  rt_decref(q);
+  if (!ok)
+    return rt_bool(false);
+  if (version == 48)
+    mac = (mac >> 24) << 40 | (U128)0xfffe000000ull | (mac & 0xffffff);
+  mac ^= (U128)1 << 57;
+  U128 x = net_first(&net) + mac;
+  if (x < mac)
+    return rt_error_exc(RT_EXC_ADDR_FORMAT, "value out of bounds for an IPv6 address!");
+  return addr_value(x, 6);
+}
