@@ -124,7 +124,8 @@ typedef enum RtExc {
   RT_EXC_YAML_SCANNER,  /* yaml.scanner.ScannerError (from_yaml) */
   RT_EXC_YAML_PARSER,   /* yaml.parser.ParserError */
   RT_EXC_YAML_COMPOSER, /* yaml.composer.ComposerError */
-  RT_EXC_FILTER_ARG     /* jinja2.exceptions.FilterArgumentError (round's method ...) */
+  RT_EXC_FILTER_ARG,    /* jinja2.exceptions.FilterArgumentError (round's method ...) */
+  RT_EXC_ADDR_FORMAT    /* netaddr.core.AddrFormatError (filters_ipaddr.c) */
 } RtExc;
 /* Python's name of a bare exception class ("ZeroDivisionError"), NULL for
  * OTHER, UNDEFINED and TYPE (Ansible words those itself). */

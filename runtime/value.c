@@ -143,6 +143,7 @@ const char *rt_exc_name(RtExc exc) {
   case RT_EXC_YAML_PARSER: return "yaml.parser.ParserError";
   case RT_EXC_YAML_COMPOSER: return "yaml.composer.ComposerError";
   case RT_EXC_FILTER_ARG: return "jinja2.exceptions.FilterArgumentError";
+  case RT_EXC_ADDR_FORMAT: return "netaddr.core.AddrFormatError";
   default: return NULL;
   }
 }

@@ -20,6 +20,8 @@ errors_fixture=$here/${name}_errors.expected.json
 py=python3
 if [ -n "${JINJA_LIVE:-}" ]; then
   fixture=$work/live.json
+  # the collections the cases use (ansible.utils' ipaddr family)
+  export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-/opt/playc/ansible-collections}
   errors_fixture=$work/live_errors.json
   /usr/bin/python3 "$here/jinja_cases.py" regen "$cases" "$fixture" || exit 1
   if [ -f "$errors" ]; then
