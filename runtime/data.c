@@ -484,6 +484,7 @@ RtValue *rt_parse_yaml_all(const char *s, size_t len, RtValue **marks, char **er
 
 typedef struct Lit {
   const char *p, *end;
+  bool json_names; /* true, false and null read as True, False and None */
 } Lit;
 
 static void ws(Lit *l) {
@@ -675,13 +676,19 @@ static RtValue *lit_value(Lit *l, int depth) {
     return rt_bool(false);
   if (word(l, "None"))
     return rt_none();
+  if (l->json_names && word(l, "true"))
+    return rt_bool(true);
+  if (l->json_names && word(l, "false"))
+    return rt_bool(false);
+  if (l->json_names && word(l, "null"))
+    return rt_none();
   if (isdigit((unsigned char)c) || c == '-' || c == '+' || c == '.')
     return lit_number(l);
   return NULL;
 }
 
-RtValue *rt_parse_pyliteral(const char *s, size_t len) {
-  Lit l = {s, s + len};
+static RtValue *parse_literal(const char *s, size_t len, bool json_names) {
+  Lit l = {s, s + len, json_names};
   RtValue *v = lit_value(&l, 0);
   ws(&l);
   if (v && l.p != l.end) {
@@ -690,6 +697,10 @@ RtValue *rt_parse_pyliteral(const char *s, size_t len) {
   }
   return v;
 }
+
+RtValue *rt_parse_pyliteral(const char *s, size_t len) { return parse_literal(s, len, false); }
+
+RtValue *rt_parse_pyliteral_json(const char *s, size_t len) { return parse_literal(s, len, true); }
 
 int rt_to_boolean(const RtValue *v) {
   static const char *const yes[] = {"y", "yes", "on", "1", "true", "t"};

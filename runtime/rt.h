@@ -354,6 +354,10 @@ RtValue *rt_yaml_dump_callback(const RtValue *v);
 /* Parses a Python literal (ast.literal_eval subset: str, int, float, True,
  * False, None, list, tuple, dict). NULL when `s` is not one. */
 RtValue *rt_parse_pyliteral(const char *s, size_t len);
+/* The same with Ansible's Json2Python (template/native_helpers.py): the
+ * names true, false and null stand for True, False and None, as when a
+ * template's text is turned back into a value. */
+RtValue *rt_parse_pyliteral_json(const char *s, size_t len);
 /* Parses JSON text (jansson); NULL with *err set (malloc'd) on bad input. */
 RtValue *rt_parse_json(const char *s, size_t len, char **err);
 /* Parses YAML text (libyaml, YAML 1.1 scalars as PyYAML); run-time data only

@@ -75,11 +75,12 @@ void rt_tpl_value(RtTpl *t, RtValue *v) {
     rt_render_str(&t->text, v);
 }
 
-/* The conversion of the rendered text back to a value. */
+/* The conversion of the rendered text back to a value (ansible_eval_concat:
+ * literal_eval, JSON's true/false/null read as Python's). */
 static RtValue *convert(char *text, size_t len) {
   if ((len && (text[0] == '[' || text[0] == '{')) || strcmp(text, "True") == 0 ||
       strcmp(text, "False") == 0) {
-    RtValue *v = rt_parse_pyliteral(text, len);
+    RtValue *v = rt_parse_pyliteral_json(text, len);
     if (v) {
       free(text);
       return v;
