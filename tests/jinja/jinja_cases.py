@@ -152,6 +152,11 @@ def regen(cases_path, fixture):
         playbook(cases_path, pb)
         env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
                    ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+        # community.general's filters (json_query) come from Debian's
+        # collections, unpacked by scripts/deps.sh
+        colls = "/opt/playc/ansible-collections"
+        if os.path.isdir(colls) and "ANSIBLE_COLLECTIONS_PATH" not in env:
+            env["ANSIBLE_COLLECTIONS_PATH"] = colls
         r = subprocess.run(["/usr/bin/python3", "/usr/bin/ansible-playbook", pb], cwd=d, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         log = os.path.join(d, "log")
