@@ -223,6 +223,25 @@ static void lw_check_named(Lw *l, const JExpr *j, const char *fname) {
     pc_error_at(l->c, j->kids[at]->loc, "no %s named '%s'", is_map ? "filter" : "test", name);
 }
 
+/* json_query's query, when it is a constant string (as it nearly always
+ * is), parsed here by the runtime's JMESPath parser: a syntax error is a
+ * fault at the query (Ansible raises it when the task runs, as the compiled
+ * filter does). */
+static void lw_check_jmespath(Lw *l, const JExpr *j) {
+  const JExpr *q = NULL;
+  int npos = j->nkids - 1 - j->nkw;
+  if (npos >= 1)
+    q = j->kids[1];
+  for (int k = 0; k < j->nkw; k++)
+    if (!strcmp(j->kwnames[k], "expr"))
+      q = j->kids[j->nkids - j->nkw + k];
+  if (!q || q->kind != J_STR)
+    return;
+  const char *err = ir_jmespath_check(l->c, q->s, q->slen);
+  if (err)
+    pc_fault_at(l->c, q->loc, "JMESPathError in json_query filter plugin:\n%s", err);
+}
+
 /* A filter or test call: checked against filters.def. */
 static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   const IrFilterInfo *f = lw_find(test ? lw_tests : lw_filters, j->name);
@@ -247,6 +266,8 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
     unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
   if (f && !test && (!strcmp(f->name, "map") || !strncmp(f->name, "select", 6) || !strncmp(f->name, "reject", 6)))
     lw_check_named(l, j, f->name);
+  if (f && !test && strstr(f->name, "json_query"))
+    lw_check_jmespath(l, j);
   IrExpr *e = ir_expr_new(l->c, test ? IR_TEST : IR_FILTER, TY_UNDEF, j->loc);
   e->name = f ? f->name : j->name;
   e->unsupported = unsupported;

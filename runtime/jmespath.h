@@ -1,30 +1,65 @@
 /*
  * jmespath.h — JMESPath, the query language of community.general's
  * json_query filter, as python3-jmespath 1.0.1 implements it: a query string
- * parsed once into a tree (rt_jp_parse), evaluated over playc's values
- * (rt_jp_search). Like a regex given to regex_search, a query is a small
- * language handed to a filter, not playbook text. Internal to the runtime.
+ * parsed into a tree (jmespath_parse.c, shared by the compiler, which checks
+ * constant queries, and the runtime), evaluated over playc's values
+ * (jmespath.c). Like a regex given to regex_search, a query is a small
+ * language handed to a filter, not playbook text.
  */
 #ifndef PLAYC_JMESPATH_H
 #define PLAYC_JMESPATH_H
 
-#include "rt.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 typedef struct JpNode JpNode;
 
-/* The tree of query `s` (`len` bytes of UTF-8), or NULL with *err set to
- * jmespath's message for the syntax error (str() of its LexerError,
- * ParseError or IncompleteExpressionError; malloc'd, the caller frees it).
- * The tree is freed with rt_jp_free. */
-JpNode *rt_jp_parse(const char *s, size_t len, char **err);
-void rt_jp_free(JpNode *n);
+/* How the parser makes the values of literals (`json`, 'raw'), so that the
+ * compiler can parse without the runtime's values: json.loads of `len`
+ * bytes (NULL when it is not JSON), a string of `len` bytes, Python's str()
+ * of a value (malloc'd text, for messages), a new reference, and release. */
+typedef struct JpLitOps {
+  void *(*json)(const char *s, size_t len);
+  void *(*str)(const char *s, size_t len);
+  char *(*text)(const void *lit);
+  void *(*ref)(void *lit);
+  void (*free)(void *lit);
+} JpLitOps;
 
-/* jmespath.search(query, data) as json_query calls it: a new reference to
- * the result (None for what is missing), or an error value worded as the
- * filter's AnsibleFilterError ("JMESPathError in json_query filter
- * plugin:\n..." for jmespath's own errors, "Error in jmespath.search in
- * json_query filter plugin:\n..." for Python's TypeError/ValueError).
- * Borrows `data`. */
-RtValue *rt_jp_search(const JpNode *tree, RtValue *data);
+/* Token types, in jmespath's lexer's order. */
+typedef enum {
+  T_EOF, T_UNQUOTED, T_QUOTED, T_LITERAL, T_RBRACKET, T_RPAREN, T_COMMA, T_RBRACE, T_NUMBER, T_CURRENT,
+  T_EXPREF, T_COLON, T_PIPE, T_OR, T_AND, T_EQ, T_GT, T_LT, T_GTE, T_LTE, T_NE, T_FLATTEN, T_STAR, T_FILTER,
+  T_DOT, T_NOT, T_LBRACE, T_LBRACKET, T_LPAREN, T_COUNT
+} JpTokType;
+
+/* The tree: jmespath's AST node types. */
+typedef enum {
+  JP_FIELD, JP_SUBEXPR, JP_INDEX, JP_INDEX_EXPR, JP_SLICE, JP_PROJECTION, JP_VALUE_PROJECTION,
+  JP_FILTER_PROJECTION, JP_FLATTEN, JP_IDENTITY, JP_CURRENT, JP_LITERAL, JP_MULTI_LIST, JP_MULTI_HASH,
+  JP_KEYVAL, JP_OR, JP_AND, JP_NOT, JP_PIPE, JP_COMPARATOR, JP_FUNCTION, JP_EXPREF
+} JpKind;
+
+struct JpNode {
+  JpKind kind;
+  JpTokType op;    /* JP_COMPARATOR: T_EQ ... T_LTE */
+  int64_t n[3];    /* JP_INDEX: n[0]; JP_SLICE: start stop step */
+  bool has[3];     /* JP_SLICE: which were given */
+  char *s;         /* JP_FIELD, JP_KEYVAL, JP_FUNCTION: the name */
+  size_t slen;
+  void *lit;       /* JP_LITERAL: its value, made by the JpLitOps given to rt_jp_parse */
+  const JpLitOps *ops;
+  JpNode **kids;
+  int nkids, cap;
+};
+
+/* jmespath_parse.c: the tree of query `s` (`len` bytes of UTF-8), its
+ * literals made by `ops`; or NULL with *err set to jmespath's message for
+ * the syntax error (str() of its LexerError, ParseError or
+ * IncompleteExpressionError; malloc'd, the caller frees it). Freed with
+ * rt_jp_free. */
+JpNode *rt_jp_parse(const char *s, size_t len, const JpLitOps *ops, char **err);
+void rt_jp_free(JpNode *n);
 
 #endif
