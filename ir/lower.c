@@ -17,6 +17,7 @@
 #include "../frontend/jinja.h"
 #include "../modules/modules.h"
 #include "../runtime/filtersig.h"
+#include "../runtime/jmespath.h"
 #include "../runtime/vault.h"
 
 #include <ctype.h>
@@ -238,7 +239,9 @@ static void lw_check_jmespath(Lw *l, const JExpr *j) {
   if (!q || q->kind != J_STR)
     return;
   const char *err = ir_jmespath_check(l->c, q->s, q->slen);
-  if (err)
+  if (err && !strcmp(err, JP_RECURSION_MSG))
+    pc_fault_at(l->c, q->loc, "Error in jmespath.search in json_query filter plugin:\n%s", err);
+  else if (err)
     pc_fault_at(l->c, q->loc, "JMESPathError in json_query filter plugin:\n%s", err);
 }
 

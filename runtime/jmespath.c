@@ -61,8 +61,9 @@ static RtValue *jp_error(const char *fmt, ...) {
 }
 
 /* A Python exception out of jmespath (TypeError, ValueError ...). */
+#define PY_ERROR_PREFIX "Error in jmespath.search in json_query filter plugin:\n"
 static RtValue *py_error(const RtValue *err) {
-  return rt_error("Error in jmespath.search in json_query filter plugin:\n%s", err->u.err.msg);
+  return rt_error(PY_ERROR_PREFIX "%s", err->u.err.msg);
 }
 
 static bool is_list(const RtValue *v) { return rt_kind(v) == RT_LIST && !rt_is_tuple(v); }
@@ -1001,7 +1002,7 @@ RtValue *rt_f_json_query(RtFArgs *a) {
   char *err = NULL;
   JpNode *tree = rt_jp_parse(q->u.str.s, q->u.str.len, &rt_lit_ops, &err);
   if (!tree) {
-    RtValue *e = jp_error("%s", err);
+    RtValue *e = strcmp(err, JP_RECURSION_MSG) ? jp_error("%s", err) : rt_error(PY_ERROR_PREFIX "%s", err);
     free(err);
     return e;
   }

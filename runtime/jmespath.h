@@ -60,6 +60,9 @@ struct JpNode {
  * IncompleteExpressionError; malloc'd, the caller frees it). Freed with
  * rt_jp_free. */
 JpNode *rt_jp_parse(const char *s, size_t len, const JpLitOps *ops, char **err);
+/* *err for a query nested past the parser's depth limit: Python's
+ * RecursionError, not a JMESPathError. */
+#define JP_RECURSION_MSG "maximum recursion depth exceeded"
 void rt_jp_free(JpNode *n);
 
 #endif

@@ -572,7 +572,12 @@ typedef struct Parser {
   Lexer *L;
   size_t i;
   char *err;
+  int depth; /* expressions being parsed, nested */
 } Parser;
+
+/* How deep expressions may nest: jmespath's recursive parser meets
+ * Python's recursion limit past about 490 levels (RecursionError). */
+enum { JP_MAX_DEPTH = 400 };
 
 static JpTokType cur_type(const Parser *P) { return P->L->toks[P->i].type; }
 static Tok *look(const Parser *P, size_t k) {
@@ -655,6 +660,7 @@ static bool match(Parser *P, JpTokType t) {
 }
 
 static JpNode *expression(Parser *P, int bp);
+static JpNode *expression_at(Parser *P, int bp);
 
 static JpNode *parse_projection_rhs(Parser *P, int bp);
 static JpNode *parse_dot_rhs(Parser *P, int bp);
@@ -890,6 +896,17 @@ static JpNode *led(Parser *P, JpTokType type, JpNode *left) {
 static JpNode *expression(Parser *P, int bp) {
   if (P->err)
     return node(JP_IDENTITY);
+  if (P->depth >= JP_MAX_DEPTH) {
+    P->err = xprintf("%s", JP_RECURSION_MSG);
+    return node(JP_IDENTITY);
+  }
+  P->depth++;
+  JpNode *left = expression_at(P, bp);
+  P->depth--;
+  return left;
+}
+
+static JpNode *expression_at(Parser *P, int bp) {
   Tok *t = look(P, 0);
   P->i++;
   JpNode *left = nud(P, t);
