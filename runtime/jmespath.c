@@ -17,6 +17,7 @@
 #include "filters.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -981,11 +982,57 @@ static RtValue *jp_search(const JpNode *tree, RtValue *data) { return ev(tree, d
 
 /* ---- the filter ---- */
 
-/* community.general.json_query(data, expr): the query parsed at each call
- * (a few microseconds for the queries playbooks write). */
+/* Trees of the queries a run has parsed, shared by every host's thread
+ * (evaluation only reads them): a playbook's queries are a few constants,
+ * each parsed once per run. Kept for the whole run; queries past the
+ * first JP_CACHE_MAX distinct ones are parsed at each call. */
+enum { JP_CACHE_MAX = 256 };
+static struct {
+  char *q;
+  size_t len;
+  JpNode *tree;
+} jp_cache[JP_CACHE_MAX];
+static size_t jp_ncache;
+static pthread_mutex_t jp_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static JpNode *cache_find(const char *q, size_t len) {
+  JpNode *t = NULL;
+  pthread_mutex_lock(&jp_cache_mu);
+  for (size_t i = 0; i < jp_ncache && !t; i++)
+    if (jp_cache[i].len == len && memcmp(jp_cache[i].q, q, len) == 0)
+      t = jp_cache[i].tree;
+  pthread_mutex_unlock(&jp_cache_mu);
+  return t;
+}
+
+/* Keeps `tree` for query `q` when there is room (true: the cache owns it). */
+static bool cache_keep(const char *q, size_t len, JpNode *tree) {
+  bool kept = false;
+  pthread_mutex_lock(&jp_cache_mu);
+  if (jp_ncache < JP_CACHE_MAX) {
+    char *copy = rt_xmalloc(len + 1);
+    memcpy(copy, q, len);
+    copy[len] = 0;
+    jp_cache[jp_ncache].q = copy;
+    jp_cache[jp_ncache].len = len;
+    jp_cache[jp_ncache].tree = tree;
+    jp_ncache++;
+    kept = true;
+  }
+  pthread_mutex_unlock(&jp_cache_mu);
+  return kept;
+}
+
+/* community.general.json_query(data, expr): jmespath.search(expr, data). */
 RtValue *rt_f_json_query(RtFArgs *a) {
   RtValue *q = a->p[0];
-  if (rt_kind(q) == RT_NONE || (rt_kind(q) == RT_STR && q->u.str.len == 0))
+  if (rt_kind(q) == RT_LIST || rt_kind(q) == RT_DICT) { /* jmespath's parse cache hashes the query */
+    RtValue *te = rt_type_error("unhashable type: '%s'", py_type(q));
+    RtValue *e = py_error(te);
+    rt_decref(te);
+    return e;
+  }
+  if (!rt_pytruth(q))
     return jp_error("Invalid JMESPath expression: cannot be empty.");
   if (rt_kind(q) != RT_STR) {
     RtValue *te = rt_type_error("'%s' object is not iterable", py_type(q));
@@ -999,14 +1046,20 @@ RtValue *rt_f_json_query(RtFArgs *a) {
     rt_decref(ue);
     return e;
   }
-  char *err = NULL;
-  JpNode *tree = rt_jp_parse(q->u.str.s, q->u.str.len, &rt_lit_ops, &err);
+  JpNode *tree = cache_find(q->u.str.s, q->u.str.len);
+  bool cached = tree != NULL;
   if (!tree) {
-    RtValue *e = strcmp(err, JP_RECURSION_MSG) ? jp_error("%s", err) : rt_error(PY_ERROR_PREFIX "%s", err);
-    free(err);
-    return e;
+    char *err = NULL;
+    tree = rt_jp_parse(q->u.str.s, q->u.str.len, &rt_lit_ops, &err);
+    if (!tree) {
+      RtValue *e = strcmp(err, JP_RECURSION_MSG) ? jp_error("%s", err) : rt_error(PY_ERROR_PREFIX "%s", err);
+      free(err);
+      return e;
+    }
+    cached = cache_keep(q->u.str.s, q->u.str.len, tree);
   }
   RtValue *r = jp_search(tree, a->base);
-  rt_jp_free(tree);
+  if (!cached)
+    rt_jp_free(tree);
   return r;
 }
