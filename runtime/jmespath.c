@@ -189,7 +189,7 @@ static RtValue *ev_comparator(const JpNode *n, RtValue *v) {
     return b;
   }
   RtValue *r;
-  if (n->op == T_EQ || n->op == T_NE) {
+  if (n->op == JPT_EQ || n->op == JPT_NE) {
     bool eq;
     /* 0 and 1 are never equal to a bool here */
     if ((is_num(a) && rt_kind(b) == RT_BOOL && (rt_as_float(a) == 0 || rt_as_float(a) == 1)) ||
@@ -197,11 +197,11 @@ static RtValue *ev_comparator(const JpNode *n, RtValue *v) {
       eq = false;
     else
       eq = rt_equal(a, b);
-    r = rt_bool(n->op == T_EQ ? eq : !eq);
+    r = rt_bool(n->op == JPT_EQ ? eq : !eq);
   } else if (!(is_num(a) || rt_kind(a) == RT_STR) || !(is_num(b) || rt_kind(b) == RT_STR)) {
     r = rt_none();
   } else if (is_num(a) != is_num(b)) {
-    const char *sym = n->op == T_LT ? "<" : n->op == T_LTE ? "<=" : n->op == T_GT ? ">" : ">=";
+    const char *sym = n->op == JPT_LT ? "<" : n->op == JPT_LTE ? "<=" : n->op == JPT_GT ? ">" : ">=";
     RtValue *te = rt_type_error("'%s' not supported between instances of '%s' and '%s'", sym, py_type(a),
                                 py_type(b));
     r = py_error(te);
@@ -213,7 +213,7 @@ static RtValue *ev_comparator(const JpNode *n, RtValue *v) {
       rt_decref(err);
     bool res = false;
     if (c != 2)
-      res = n->op == T_LT ? c < 0 : n->op == T_LTE ? c <= 0 : n->op == T_GT ? c > 0 : c >= 0;
+      res = n->op == JPT_LT ? c < 0 : n->op == JPT_LTE ? c <= 0 : n->op == JPT_GT ? c > 0 : c >= 0;
     r = rt_bool(res);
   }
   rt_decref(a);

@@ -29,9 +29,9 @@ typedef struct JpLitOps {
 
 /* Token types, in jmespath's lexer's order. */
 typedef enum {
-  T_EOF, T_UNQUOTED, T_QUOTED, T_LITERAL, T_RBRACKET, T_RPAREN, T_COMMA, T_RBRACE, T_NUMBER, T_CURRENT,
-  T_EXPREF, T_COLON, T_PIPE, T_OR, T_AND, T_EQ, T_GT, T_LT, T_GTE, T_LTE, T_NE, T_FLATTEN, T_STAR, T_FILTER,
-  T_DOT, T_NOT, T_LBRACE, T_LBRACKET, T_LPAREN, T_COUNT
+  JPT_EOF, JPT_UNQUOTED, JPT_QUOTED, JPT_LITERAL, JPT_RBRACKET, JPT_RPAREN, JPT_COMMA, JPT_RBRACE, JPT_NUMBER,
+  JPT_CURRENT, JPT_EXPREF, JPT_COLON, JPT_PIPE, JPT_OR, JPT_AND, JPT_EQ, JPT_GT, JPT_LT, JPT_GTE, JPT_LTE, JPT_NE,
+  JPT_FLATTEN, JPT_STAR, JPT_FILTER, JPT_DOT, JPT_NOT, JPT_LBRACE, JPT_LBRACKET, JPT_LPAREN, JPT_COUNT
 } JpTokType;
 
 /* The tree: jmespath's AST node types. */
@@ -43,14 +43,18 @@ typedef enum {
 
 struct JpNode {
   JpKind kind;
-  JpTokType op;    /* JP_COMPARATOR: T_EQ ... T_LTE */
+  JpTokType op;    /* JP_COMPARATOR: JPT_EQ ... JPT_LTE */
   int64_t n[3];    /* JP_INDEX: n[0]; JP_SLICE: start stop step */
   bool has[3];     /* JP_SLICE: which were given */
   char *s;         /* JP_FIELD, JP_KEYVAL, JP_FUNCTION: the name */
   size_t slen;
   void *lit;       /* JP_LITERAL: its value, made by the JpLitOps given to rt_jp_parse */
   const JpLitOps *ops;
-  JpNode **kids;
+  JpNode **kids;   /* SUBEXPR, INDEX_EXPR, PIPE: the chain, applied in turn;
+                      PROJECTION, VALUE_PROJECTION: [base, each]; FILTER_PROJECTION:
+                      [base, each, condition]; FLATTEN, NOT, EXPREF, KEYVAL: [x];
+                      OR, AND, COMPARATOR: [a, b]; MULTI_LIST: items; MULTI_HASH:
+                      KEYVALs; FUNCTION: its arguments */
   int nkids, cap;
 };
 

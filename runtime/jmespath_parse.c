@@ -118,12 +118,12 @@ static uint32_t utf8_next(const char *s, size_t len, size_t *i) {
 
 /* ---- tokens ---- */
 
-static const char *const tok_names[T_COUNT] = {
+static const char *const tok_names[JPT_COUNT] = {
     "eof", "unquoted_identifier", "quoted_identifier", "literal", "rbracket", "rparen", "comma", "rbrace",
     "number", "current", "expref", "colon", "pipe", "or", "and", "eq", "gt", "lt", "gte", "lte", "ne",
     "flatten", "star", "filter", "dot", "not", "lbrace", "lbracket", "lparen"};
 
-static const int tok_bp[T_COUNT] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 5, 5, 5, 5, 5, 5,
+static const int tok_bp[JPT_COUNT] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 5, 5, 5, 5, 5, 5,
                                     9, 20, 21, 40, 45, 50, 55, 60};
 enum { PROJECTION_STOP = 10 };
 
@@ -384,7 +384,7 @@ static void lex_literal(Lexer *L) {
       if (b.data[k] == '"' && (k == i || b.data[k - 1] != '\\'))
         quote = true;
     char *t = quote ? NULL : json_string(b.data + i, b.len - i, &n, &why);
-    if (t && n <= b.len && !(b.len - i > 0 && b.data[b.len - 1] == '\\' && (b.len - i < 2 || b.data[b.len - 2] != '\\')))
+    if (t) /* json_string refuses a lone backslash at the end (unterminated) */
       v = L->ops->str(t, n);
     free(t);
   }
@@ -403,7 +403,7 @@ static void lex_literal(Lexer *L) {
     jb_free(&b);
     return;
   }
-  Tok *k = push(L, T_LITERAL, start);
+  Tok *k = push(L, JPT_LITERAL, start);
   k->lit = v;
   jb_free(&b);
 }
@@ -432,7 +432,7 @@ static void lex_quoted(Lexer *L) {
     lex_error(L, start, why);
     return;
   }
-  Tok *k = push(L, T_QUOTED, start);
+  Tok *k = push(L, JPT_QUOTED, start);
   k->s = t;
   k->slen = n;
 }
@@ -445,7 +445,7 @@ static void lex_raw(Lexer *L) {
     return;
   }
   unescape_one(&b, '\'');
-  Tok *k = push(L, T_LITERAL, start);
+  Tok *k = push(L, JPT_LITERAL, start);
   k->lit = L->ops->str(b.data ? b.data : "", b.len);
   jb_free(&b);
 }
@@ -460,7 +460,7 @@ static void lex_number(Lexer *L, size_t start) {
     jb_free(&b);
     return;
   }
-  Tok *k = push(L, T_NUMBER, start);
+  Tok *k = push(L, JPT_NUMBER, start);
   int64_t v = 0;
   char msg[128];
   if (rt_arith_parse_int(b.data, b.len, 10, &v, msg, sizeof msg) != RT_ARITH_OK)
@@ -488,21 +488,21 @@ static bool tokenize(Lexer *L) {
   while (!L->err && L->pos < L->ncp) {
     uint32_t c = cur(L);
     size_t start = L->pos;
-    JpTokType simple = T_COUNT;
+    JpTokType simple = JPT_COUNT;
     switch (c) {
-    case '.': simple = T_DOT; break;
-    case '*': simple = T_STAR; break;
-    case ']': simple = T_RBRACKET; break;
-    case ',': simple = T_COMMA; break;
-    case ':': simple = T_COLON; break;
-    case '@': simple = T_CURRENT; break;
-    case '(': simple = T_LPAREN; break;
-    case ')': simple = T_RPAREN; break;
-    case '{': simple = T_LBRACE; break;
-    case '}': simple = T_RBRACE; break;
+    case '.': simple = JPT_DOT; break;
+    case '*': simple = JPT_STAR; break;
+    case ']': simple = JPT_RBRACKET; break;
+    case ',': simple = JPT_COMMA; break;
+    case ':': simple = JPT_COLON; break;
+    case '@': simple = JPT_CURRENT; break;
+    case '(': simple = JPT_LPAREN; break;
+    case ')': simple = JPT_RPAREN; break;
+    case '{': simple = JPT_LBRACE; break;
+    case '}': simple = JPT_RBRACE; break;
     default: break;
     }
-    if (simple != T_COUNT) {
+    if (simple != JPT_COUNT) {
       push(L, simple, start);
       next_cp(L);
     } else if (is_ident_start(c)) {
@@ -511,7 +511,7 @@ static bool tokenize(Lexer *L) {
       while (is_ident(next_cp(L)))
         jb_putc(&b, (char)cur(L));
       jb_putc(&b, 0);
-      Tok *k = push(L, T_UNQUOTED, start);
+      Tok *k = push(L, JPT_UNQUOTED, start);
       k->s = b.data;
       k->slen = b.len - 1;
     } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
@@ -520,19 +520,19 @@ static bool tokenize(Lexer *L) {
       uint32_t n = next_cp(L);
       if (n == ']') {
         next_cp(L);
-        push(L, T_FLATTEN, start);
+        push(L, JPT_FLATTEN, start);
       } else if (n == '?') {
         next_cp(L);
-        push(L, T_FILTER, start);
+        push(L, JPT_FILTER, start);
       } else {
-        push(L, T_LBRACKET, start);
+        push(L, JPT_LBRACKET, start);
       }
     } else if (c == '\'') {
       lex_raw(L);
     } else if (c == '|') {
-      lex_two(L, '|', T_OR, T_PIPE);
+      lex_two(L, '|', JPT_OR, JPT_PIPE);
     } else if (c == '&') {
-      lex_two(L, '&', T_AND, T_EXPREF);
+      lex_two(L, '&', JPT_AND, JPT_EXPREF);
     } else if (c == '`') {
       lex_literal(L);
     } else if (is_digit(c) || c == '-') {
@@ -540,14 +540,14 @@ static bool tokenize(Lexer *L) {
     } else if (c == '"') {
       lex_quoted(L);
     } else if (c == '<') {
-      lex_two(L, '=', T_LTE, T_LT);
+      lex_two(L, '=', JPT_LTE, JPT_LT);
     } else if (c == '>') {
-      lex_two(L, '=', T_GTE, T_GT);
+      lex_two(L, '=', JPT_GTE, JPT_GT);
     } else if (c == '!') {
-      lex_two(L, '=', T_NE, T_NOT);
+      lex_two(L, '=', JPT_NE, JPT_NOT);
     } else if (c == '=') {
       if (next_cp(L) == '=') {
-        push(L, T_EQ, start);
+        push(L, JPT_EQ, start);
         next_cp(L);
       } else {
         lex_error(L, start, "Unknown token '='");
@@ -562,7 +562,7 @@ static bool tokenize(Lexer *L) {
     }
   }
   if (!L->err)
-    push(L, T_EOF, L->ncp);
+    push(L, JPT_EOF, L->ncp);
   return !L->err;
 }
 
@@ -587,22 +587,22 @@ static Tok *look(const Parser *P, size_t k) {
 
 /* str() of a token's value, as ParseError quotes it. */
 static void tok_value(const JpLitOps *ops, JpBuf *b, const Tok *t) {
-  static const char *const text[T_COUNT] = {
-      [T_RBRACKET] = "]", [T_RPAREN] = ")", [T_COMMA] = ",", [T_RBRACE] = "}", [T_CURRENT] = "@",
-      [T_EXPREF] = "&", [T_COLON] = ":", [T_PIPE] = "|", [T_OR] = "||", [T_AND] = "&&", [T_EQ] = "==",
-      [T_GT] = ">", [T_LT] = "<", [T_GTE] = ">=", [T_LTE] = "<=", [T_NE] = "!=", [T_FLATTEN] = "[]",
-      [T_STAR] = "*", [T_FILTER] = "[?", [T_DOT] = ".", [T_NOT] = "!", [T_LBRACE] = "{", [T_LBRACKET] = "[",
-      [T_LPAREN] = "("};
+  static const char *const text[JPT_COUNT] = {
+      [JPT_RBRACKET] = "]", [JPT_RPAREN] = ")", [JPT_COMMA] = ",", [JPT_RBRACE] = "}", [JPT_CURRENT] = "@",
+      [JPT_EXPREF] = "&", [JPT_COLON] = ":", [JPT_PIPE] = "|", [JPT_OR] = "||", [JPT_AND] = "&&", [JPT_EQ] = "==",
+      [JPT_GT] = ">", [JPT_LT] = "<", [JPT_GTE] = ">=", [JPT_LTE] = "<=", [JPT_NE] = "!=", [JPT_FLATTEN] = "[]",
+      [JPT_STAR] = "*", [JPT_FILTER] = "[?", [JPT_DOT] = ".", [JPT_NOT] = "!", [JPT_LBRACE] = "{", [JPT_LBRACKET] = "[",
+      [JPT_LPAREN] = "("};
   switch (t->type) {
-  case T_UNQUOTED: case T_QUOTED: jb_add(b, t->s, t->slen); break;
-  case T_NUMBER: jb_int(b, t->num); break;
-  case T_LITERAL: {
+  case JPT_UNQUOTED: case JPT_QUOTED: jb_add(b, t->s, t->slen); break;
+  case JPT_NUMBER: jb_int(b, t->num); break;
+  case JPT_LITERAL: {
     char *s = ops->text(t->lit);
     jb_puts(b, s);
     free(s);
     break;
   }
-  case T_EOF: break;
+  case JPT_EOF: break;
   default: jb_puts(b, text[t->type]); break;
   }
 }
@@ -639,7 +639,7 @@ static void incomplete(Parser *P) {
 static void error_for_token(Parser *P, const Tok *t, const char *reason) { parse_error(P, t->start, t, reason); }
 
 static void error_maybe_eof(Parser *P, const char *expected, const Tok *t) {
-  if (t->type == T_EOF) {
+  if (t->type == JPT_EOF) {
     incomplete(P);
     return;
   }
@@ -670,12 +670,12 @@ static JpNode *parse_multi_select_list(Parser *P) {
   JpNode *n = node(JP_MULTI_LIST);
   for (;;) {
     add_kid(n, expression(P, 0));
-    if (P->err || cur_type(P) == T_RBRACKET)
+    if (P->err || cur_type(P) == JPT_RBRACKET)
       break;
-    if (!match(P, T_COMMA))
+    if (!match(P, JPT_COMMA))
       break;
   }
-  match(P, T_RBRACKET);
+  match(P, JPT_RBRACKET);
   return n;
 }
 
@@ -684,12 +684,12 @@ static JpNode *parse_multi_select_hash(Parser *P) {
   JpNode *n = node(JP_MULTI_HASH);
   while (!P->err) {
     Tok *key = look(P, 0);
-    if (key->type != T_QUOTED && key->type != T_UNQUOTED) {
+    if (key->type != JPT_QUOTED && key->type != JPT_UNQUOTED) {
       error_maybe_eof(P, "['quoted_identifier', 'unquoted_identifier']", key);
       break;
     }
     P->i++;
-    if (!match(P, T_COLON))
+    if (!match(P, JPT_COLON))
       break;
     JpNode *kv = node(JP_KEYVAL);
     kv->s = jp_malloc(key->slen + 1);
@@ -699,10 +699,10 @@ static JpNode *parse_multi_select_hash(Parser *P) {
     add_kid(n, kv);
     if (P->err)
       break;
-    if (cur_type(P) == T_COMMA) {
-      match(P, T_COMMA);
-    } else if (cur_type(P) == T_RBRACE) {
-      match(P, T_RBRACE);
+    if (cur_type(P) == JPT_COMMA) {
+      match(P, JPT_COMMA);
+    } else if (cur_type(P) == JPT_RBRACE) {
+      match(P, JPT_RBRACE);
       break;
     }
   }
@@ -713,15 +713,15 @@ static JpNode *parse_multi_select_hash(Parser *P) {
 static JpNode *parse_slice(Parser *P) {
   JpNode *n = node(JP_SLICE);
   int index = 0;
-  while (!P->err && cur_type(P) != T_RBRACKET && index < 3) {
-    if (cur_type(P) == T_COLON) {
+  while (!P->err && cur_type(P) != JPT_RBRACKET && index < 3) {
+    if (cur_type(P) == JPT_COLON) {
       index++;
       if (index == 3) {
         error_for_token(P, look(P, 0), "syntax error");
         break;
       }
       P->i++;
-    } else if (cur_type(P) == T_NUMBER) {
+    } else if (cur_type(P) == JPT_NUMBER) {
       n->n[index] = look(P, 0)->num;
       n->has[index] = true;
       P->i++;
@@ -730,82 +730,82 @@ static JpNode *parse_slice(Parser *P) {
       break;
     }
   }
-  match(P, T_RBRACKET);
+  match(P, JPT_RBRACKET);
   return n;
 }
 
 static JpNode *parse_index_expression(Parser *P) {
-  if (look(P, 0)->type == T_COLON || look(P, 1)->type == T_COLON)
+  if (look(P, 0)->type == JPT_COLON || look(P, 1)->type == JPT_COLON)
     return parse_slice(P);
   JpNode *n = node(JP_INDEX);
   n->n[0] = look(P, 0)->num;
   P->i++;
-  match(P, T_RBRACKET);
+  match(P, JPT_RBRACKET);
   return n;
 }
 
 static JpNode *project_if_slice(Parser *P, JpNode *left, JpNode *right) {
   JpNode *ix = node2(JP_INDEX_EXPR, left, right);
   if (right->kind == JP_SLICE)
-    return node2(JP_PROJECTION, ix, parse_projection_rhs(P, tok_bp[T_STAR]));
+    return node2(JP_PROJECTION, ix, parse_projection_rhs(P, tok_bp[JPT_STAR]));
   return ix;
 }
 
 static JpNode *nud(Parser *P, Tok *t) {
   switch (t->type) {
-  case T_LITERAL: {
+  case JPT_LITERAL: {
     JpNode *n = node(JP_LITERAL);
     n->lit = P->L->ops->ref(t->lit);
     n->ops = P->L->ops;
     return n;
   }
-  case T_UNQUOTED: case T_QUOTED: {
+  case JPT_UNQUOTED: case JPT_QUOTED: {
     JpNode *n = node(JP_FIELD);
     n->s = jp_malloc(t->slen + 1);
     memcpy(n->s, t->s, t->slen + 1);
     n->slen = t->slen;
-    if (t->type == T_QUOTED && cur_type(P) == T_LPAREN)
+    if (t->type == JPT_QUOTED && cur_type(P) == JPT_LPAREN)
       parse_error(P, 0, look(P, 0), "Quoted identifier not allowed for function names.");
     return n;
   }
-  case T_STAR: {
-    JpNode *right = cur_type(P) == T_RBRACKET ? node(JP_IDENTITY) : parse_projection_rhs(P, tok_bp[T_STAR]);
+  case JPT_STAR: {
+    JpNode *right = cur_type(P) == JPT_RBRACKET ? node(JP_IDENTITY) : parse_projection_rhs(P, tok_bp[JPT_STAR]);
     return node2(JP_VALUE_PROJECTION, node(JP_IDENTITY), right);
   }
-  case T_FILTER: {
+  case JPT_FILTER: {
     JpNode *cond = expression(P, 0);
-    match(P, T_RBRACKET);
-    JpNode *right = cur_type(P) == T_FLATTEN ? node(JP_IDENTITY) : parse_projection_rhs(P, tok_bp[T_FILTER]);
+    match(P, JPT_RBRACKET);
+    JpNode *right = cur_type(P) == JPT_FLATTEN ? node(JP_IDENTITY) : parse_projection_rhs(P, tok_bp[JPT_FILTER]);
     JpNode *n = node2(JP_FILTER_PROJECTION, node(JP_IDENTITY), right);
     add_kid(n, cond);
     return n;
   }
-  case T_LBRACE:
+  case JPT_LBRACE:
     return parse_multi_select_hash(P);
-  case T_LPAREN: {
+  case JPT_LPAREN: {
     JpNode *e = expression(P, 0);
-    match(P, T_RPAREN);
+    match(P, JPT_RPAREN);
     return e;
   }
-  case T_FLATTEN: {
+  case JPT_FLATTEN: {
     JpNode *left = node2(JP_FLATTEN, node(JP_IDENTITY), NULL);
-    return node2(JP_PROJECTION, left, parse_projection_rhs(P, tok_bp[T_FLATTEN]));
+    return node2(JP_PROJECTION, left, parse_projection_rhs(P, tok_bp[JPT_FLATTEN]));
   }
-  case T_NOT:
-    return node2(JP_NOT, expression(P, tok_bp[T_NOT]), NULL);
-  case T_LBRACKET:
-    if (cur_type(P) == T_NUMBER || cur_type(P) == T_COLON)
+  case JPT_NOT:
+    return node2(JP_NOT, expression(P, tok_bp[JPT_NOT]), NULL);
+  case JPT_LBRACKET:
+    if (cur_type(P) == JPT_NUMBER || cur_type(P) == JPT_COLON)
       return project_if_slice(P, node(JP_IDENTITY), parse_index_expression(P));
-    if (cur_type(P) == T_STAR && look(P, 1)->type == T_RBRACKET) {
+    if (cur_type(P) == JPT_STAR && look(P, 1)->type == JPT_RBRACKET) {
       P->i += 2;
-      return node2(JP_PROJECTION, node(JP_IDENTITY), parse_projection_rhs(P, tok_bp[T_STAR]));
+      return node2(JP_PROJECTION, node(JP_IDENTITY), parse_projection_rhs(P, tok_bp[JPT_STAR]));
     }
     return parse_multi_select_list(P);
-  case T_CURRENT:
+  case JPT_CURRENT:
     return node(JP_CURRENT);
-  case T_EXPREF:
-    return node2(JP_EXPREF, expression(P, tok_bp[T_EXPREF]), NULL);
-  case T_EOF:
+  case JPT_EXPREF:
+    return node2(JP_EXPREF, expression(P, tok_bp[JPT_EXPREF]), NULL);
+  case JPT_EOF:
     incomplete(P);
     return node(JP_IDENTITY);
   default:
@@ -816,9 +816,9 @@ static JpNode *nud(Parser *P, Tok *t) {
 
 static JpNode *led(Parser *P, JpTokType type, JpNode *left) {
   switch (type) {
-  case T_DOT:
-    if (cur_type(P) != T_STAR) {
-      JpNode *right = parse_dot_rhs(P, tok_bp[T_DOT]);
+  case JPT_DOT:
+    if (cur_type(P) != JPT_STAR) {
+      JpNode *right = parse_dot_rhs(P, tok_bp[JPT_DOT]);
       if (left->kind == JP_SUBEXPR) {
         add_kid(left, right);
         return left;
@@ -826,11 +826,11 @@ static JpNode *led(Parser *P, JpTokType type, JpNode *left) {
       return node2(JP_SUBEXPR, left, right);
     }
     P->i++;
-    return node2(JP_VALUE_PROJECTION, left, parse_projection_rhs(P, tok_bp[T_DOT]));
-  case T_PIPE: return node2(JP_PIPE, left, expression(P, tok_bp[T_PIPE]));
-  case T_OR: return node2(JP_OR, left, expression(P, tok_bp[T_OR]));
-  case T_AND: return node2(JP_AND, left, expression(P, tok_bp[T_AND]));
-  case T_LPAREN: {
+    return node2(JP_VALUE_PROJECTION, left, parse_projection_rhs(P, tok_bp[JPT_DOT]));
+  case JPT_PIPE: return node2(JP_PIPE, left, expression(P, tok_bp[JPT_PIPE]));
+  case JPT_OR: return node2(JP_OR, left, expression(P, tok_bp[JPT_OR]));
+  case JPT_AND: return node2(JP_AND, left, expression(P, tok_bp[JPT_AND]));
+  case JPT_LPAREN: {
     if (left->kind != JP_FIELD) {
       Tok *prev = &P->L->toks[P->i >= 2 ? P->i - 2 : 0];
       JpBuf v = {0};
@@ -847,35 +847,35 @@ static JpNode *led(Parser *P, JpTokType type, JpNode *left) {
     f->slen = left->slen;
     left->s = NULL;
     rt_jp_free(left);
-    while (!P->err && cur_type(P) != T_RPAREN) {
+    while (!P->err && cur_type(P) != JPT_RPAREN) {
       JpNode *arg = expression(P, 0);
-      if (!P->err && cur_type(P) == T_COMMA)
-        match(P, T_COMMA);
+      if (!P->err && cur_type(P) == JPT_COMMA)
+        match(P, JPT_COMMA);
       add_kid(f, arg);
     }
-    match(P, T_RPAREN);
+    match(P, JPT_RPAREN);
     return f;
   }
-  case T_FILTER: {
+  case JPT_FILTER: {
     JpNode *cond = expression(P, 0);
-    match(P, T_RBRACKET);
-    JpNode *right = cur_type(P) == T_FLATTEN ? node(JP_IDENTITY) : parse_projection_rhs(P, tok_bp[T_FILTER]);
+    match(P, JPT_RBRACKET);
+    JpNode *right = cur_type(P) == JPT_FLATTEN ? node(JP_IDENTITY) : parse_projection_rhs(P, tok_bp[JPT_FILTER]);
     JpNode *n = node2(JP_FILTER_PROJECTION, left, right);
     add_kid(n, cond);
     return n;
   }
-  case T_EQ: case T_NE: case T_GT: case T_GTE: case T_LT: case T_LTE: {
+  case JPT_EQ: case JPT_NE: case JPT_GT: case JPT_GTE: case JPT_LT: case JPT_LTE: {
     JpNode *n = node2(JP_COMPARATOR, left, expression(P, tok_bp[type]));
     n->op = type;
     return n;
   }
-  case T_FLATTEN: {
+  case JPT_FLATTEN: {
     JpNode *l = node2(JP_FLATTEN, left, NULL);
-    return node2(JP_PROJECTION, l, parse_projection_rhs(P, tok_bp[T_FLATTEN]));
+    return node2(JP_PROJECTION, l, parse_projection_rhs(P, tok_bp[JPT_FLATTEN]));
   }
-  case T_LBRACKET: {
+  case JPT_LBRACKET: {
     Tok *t = look(P, 0);
-    if (t->type == T_NUMBER || t->type == T_COLON) {
+    if (t->type == JPT_NUMBER || t->type == JPT_COLON) {
       JpNode *right = parse_index_expression(P);
       if (left->kind == JP_INDEX_EXPR) {
         add_kid(left, right);
@@ -883,9 +883,9 @@ static JpNode *led(Parser *P, JpTokType type, JpNode *left) {
       }
       return project_if_slice(P, left, right);
     }
-    match(P, T_STAR);
-    match(P, T_RBRACKET);
-    return node2(JP_PROJECTION, left, parse_projection_rhs(P, tok_bp[T_STAR]));
+    match(P, JPT_STAR);
+    match(P, JPT_RBRACKET);
+    return node2(JP_PROJECTION, left, parse_projection_rhs(P, tok_bp[JPT_STAR]));
   }
   default:
     return left;
@@ -912,9 +912,9 @@ static JpNode *expression_at(Parser *P, int bp) {
   JpNode *left = nud(P, t);
   while (!P->err && bp < tok_bp[cur_type(P)]) {
     JpTokType ct = cur_type(P);
-    bool has_led = ct == T_DOT || ct == T_PIPE || ct == T_OR || ct == T_AND || ct == T_LPAREN ||
-                   ct == T_FILTER || ct == T_EQ || ct == T_NE || ct == T_GT || ct == T_GTE || ct == T_LT ||
-                   ct == T_LTE || ct == T_FLATTEN || ct == T_LBRACKET;
+    bool has_led = ct == JPT_DOT || ct == JPT_PIPE || ct == JPT_OR || ct == JPT_AND || ct == JPT_LPAREN ||
+                   ct == JPT_FILTER || ct == JPT_EQ || ct == JPT_NE || ct == JPT_GT || ct == JPT_GTE || ct == JPT_LT ||
+                   ct == JPT_LTE || ct == JPT_FLATTEN || ct == JPT_LBRACKET;
     if (!has_led) {
       error_for_token(P, look(P, 0), "invalid token");
       break;
@@ -931,10 +931,10 @@ static JpNode *parse_projection_rhs(Parser *P, int bp) {
   JpTokType t = cur_type(P);
   if (tok_bp[t] < PROJECTION_STOP)
     return node(JP_IDENTITY);
-  if (t == T_LBRACKET || t == T_FILTER)
+  if (t == JPT_LBRACKET || t == JPT_FILTER)
     return expression(P, bp);
-  if (t == T_DOT) {
-    match(P, T_DOT);
+  if (t == JPT_DOT) {
+    match(P, JPT_DOT);
     return parse_dot_rhs(P, bp);
   }
   error_for_token(P, look(P, 0), "syntax error");
@@ -945,14 +945,14 @@ static JpNode *parse_dot_rhs(Parser *P, int bp) {
   if (P->err)
     return node(JP_IDENTITY);
   JpTokType t = cur_type(P);
-  if (t == T_QUOTED || t == T_UNQUOTED || t == T_STAR)
+  if (t == JPT_QUOTED || t == JPT_UNQUOTED || t == JPT_STAR)
     return expression(P, bp);
-  if (t == T_LBRACKET) {
-    match(P, T_LBRACKET);
+  if (t == JPT_LBRACKET) {
+    match(P, JPT_LBRACKET);
     return parse_multi_select_list(P);
   }
-  if (t == T_LBRACE) {
-    match(P, T_LBRACE);
+  if (t == JPT_LBRACE) {
+    match(P, JPT_LBRACE);
     return parse_multi_select_hash(P);
   }
   char *m = xprintf("Expecting: ['quoted_identifier', 'unquoted_identifier', 'lbracket', 'lbrace'], got: %s",
@@ -973,7 +973,7 @@ JpNode *rt_jp_parse(const char *s, size_t len, const JpLitOps *ops, char **err) 
   if (tokenize(&L)) {
     Parser P = {.L = &L};
     tree = expression(&P, 0);
-    if (!P.err && cur_type(&P) != T_EOF) {
+    if (!P.err && cur_type(&P) != JPT_EOF) {
       Tok *t = look(&P, 0);
       JpBuf v = {0};
       tok_value(ops, &v, t);
