@@ -409,6 +409,12 @@ void ir_expr_add_kid(PcCtx *c, IrExpr *e, IrExpr *kid);
 void ir_make_root(PcCtx *c, IrProgram *p, IrExpr *e);
 const char *ir_type_name(IrType t);
 
+/* ---- jmespath_check.c: json_query's constant queries ---------------------------- */
+
+/* NULL when `q` (`len` bytes) is a JMESPath query jmespath parses, else
+ * jmespath's message for its syntax error (in c's arena). */
+const char *ir_jmespath_check(PcCtx *c, const char *q, size_t len);
+
 /* ---- lower.c, structure.c: playbook AST → IR ------------------------------------ */
 
 /* The lowering's state. structure.c lowers plays, blocks, roles, handlers and

@@ -17,6 +17,7 @@
 #include "../frontend/jinja.h"
 #include "../modules/modules.h"
 #include "../runtime/filtersig.h"
+#include "../runtime/jmespath.h"
 #include "../runtime/vault.h"
 
 #include <ctype.h>
@@ -225,6 +226,27 @@ static void lw_check_named(Lw *l, const JExpr *j, const char *fname) {
     pc_error_at(l->c, j->kids[at]->loc, "no %s named '%s'", is_map ? "filter" : "test", name);
 }
 
+/* json_query's query, when it is a constant string (as it nearly always
+ * is), parsed here by the runtime's JMESPath parser: a syntax error is a
+ * fault at the query (Ansible raises it when the task runs, as the compiled
+ * filter does). */
+static void lw_check_jmespath(Lw *l, const JExpr *j) {
+  const JExpr *q = NULL;
+  int npos = j->nkids - 1 - j->nkw;
+  if (npos >= 1)
+    q = j->kids[1];
+  for (int k = 0; k < j->nkw; k++)
+    if (!strcmp(j->kwnames[k], "expr"))
+      q = j->kids[j->nkids - j->nkw + k];
+  if (!q || q->kind != J_STR)
+    return;
+  const char *err = ir_jmespath_check(l->c, q->s, q->slen);
+  if (err && !strcmp(err, JP_RECURSION_MSG))
+    pc_fault_at(l->c, q->loc, "Error in jmespath.search in json_query filter plugin:\n%s", err);
+  else if (err)
+    pc_fault_at(l->c, q->loc, "JMESPathError in json_query filter plugin:\n%s", err);
+}
+
 /* A filter or test call: checked against filters.def. */
 static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
   const IrFilterInfo *f = lw_find(test ? lw_tests : lw_filters, j->name);
@@ -249,6 +271,8 @@ static IrExpr *lw_call(Lw *l, const JExpr *j, bool test) {
     unsupported = pc_sprintf(l->c, "%s '%s'", test ? "test" : "filter", j->name);
   if (f && !test && (!strcmp(f->name, "map") || !strncmp(f->name, "select", 6) || !strncmp(f->name, "reject", 6)))
     lw_check_named(l, j, f->name);
+  if (f && !test && strstr(f->name, "json_query"))
+    lw_check_jmespath(l, j);
   IrExpr *e = ir_expr_new(l->c, test ? IR_TEST : IR_FILTER, TY_UNDEF, j->loc);
   e->name = f ? f->name : j->name;
   IR_X_SET(l->c, e, unsupported, unsupported);

@@ -21,6 +21,9 @@ visible to ansible-playbook through a temporary ANSIBLE_COLLECTIONS_PATH
   jinja_cases.py errors CASES FIXTURE PLAYC  cases Ansible fails on as
                                           template syntax errors: each must
                                           fail to compile with a located error
+  jinja_cases.py jmespath CASES FIXTURE PLAYC  json_query's constant queries
+                                          Ansible fails on as JMESPath syntax
+                                          errors: each located at compile time
 Only the standard library is used, except by `regen` (ansible, PyYAML)."""
 import json
 import os
@@ -156,6 +159,11 @@ def regen(cases_path, fixture):
         playbook(cases_path, pb)
         env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
                    ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+        # community.general's filters (json_query) come from Debian's
+        # collections, unpacked by scripts/deps.sh
+        colls = "/opt/playc/ansible-collections"
+        if os.path.isdir(colls) and "ANSIBLE_COLLECTIONS_PATH" not in env:
+            env["ANSIBLE_COLLECTIONS_PATH"] = colls
         for fqcn, var in sorted(doc.get("collections", {}).items()):
             src = os.environ.get(var)
             if not src or not os.path.isdir(src):
@@ -164,7 +172,8 @@ def regen(cases_path, fixture):
             link = os.path.join(d, "collections", "ansible_collections", ns, name)
             os.makedirs(os.path.dirname(link), exist_ok=True)
             os.symlink(os.path.abspath(src), link)
-            env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(d, "collections")
+            env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(
+                [os.path.join(d, "collections")] + [p for p in [env.get("ANSIBLE_COLLECTIONS_PATH")] if p])
         r = subprocess.run(["/usr/bin/python3", "/usr/bin/ansible-playbook", pb], cwd=d, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         log = os.path.join(d, "log")
@@ -266,6 +275,56 @@ def errors(cases_path, fixture, playc):
     return 1 if bad else 0
 
 
+JMESPATH_SYNTAX = ("Bad jmespath expression: ", "Invalid jmespath expression: ", "Invalid JMESPath expression: ",
+                   "Expecting: ", ": Parse error at column ")
+
+
+def jmespath_check(cases_path, fixture, playc):
+    """json_query's constant queries are parsed at compile time: compiled
+    together (without --strict), the cases whose query is a string literal
+    and that Ansible fails with a JMESPath syntax error must each get one
+    located warning carrying Ansible's message, and no other case any."""
+    _, cases = load_cases(cases_path)
+    with open(fixture) as f:
+        fix = json.load(f)
+    with tempfile.TemporaryDirectory() as d:
+        pb = os.path.join(d, "cases.yml")
+        playbook(cases_path, pb)
+        starts = [(i + 1, m.group(1)) for i, line in enumerate(open(pb, encoding="utf-8"))
+                  for m in [re.match(r"    - name: (c\d+)$", line)] if m]
+        r = subprocess.run([playc, "--plan", "cases.yml"], cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = r.stderr.decode("utf-8", "replace")
+    got = {}
+    for m in re.finditer(r"^cases\.yml:(\d+):\d+: warning: JMESPathError in json_query filter plugin:\n(.*?)"
+                         r" \(reported when the task runs, as Ansible does\)$", err, re.S | re.M):
+        line = int(m.group(1))
+        case = [cid for start, cid in starts if start <= line][-1]
+        got[case] = "JMESPathError in json_query filter plugin:\n" + m.group(2)
+    bad = checked = 0
+    for c in cases:
+        want = fix.get(c["tpl"])
+        msg = want[1].get("msg", "") if want and want[0] == "failed" else ""
+        body = msg.split("\n", 1)[1] if msg.startswith("JMESPathError in json_query filter plugin:\n") else ""
+        syntax = any(k in body for k in JMESPATH_SYNTAX)
+        literal = re.search(r"json_query\((expr=)?['\"]", c["tpl"]) is not None
+        if syntax and literal:
+            checked += 1
+            if got.get(c["id"]) != msg:
+                print("FAIL %s %s: compile-time diagnostic\n  ansible: %s\n  playc:   %s" % (
+                    c["id"], c["tpl"], json.dumps(msg), json.dumps(got.get(c["id"]))))
+                bad += 1
+        elif c["id"] in got:
+            print("FAIL %s %s: refused at compile time, not a syntax error in Ansible: %s" % (
+                c["id"], c["tpl"], json.dumps(got[c["id"]])))
+            bad += 1
+    if r.returncode != 0:
+        print("FAIL playc --plan exited %d\n%s" % (r.returncode, err))
+        bad += 1
+    print("%d constant queries with a syntax error: %d located at compile time with Ansible's message, "
+          "%d fail" % (checked, checked - bad, bad))
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "playbook":
@@ -278,3 +337,5 @@ if __name__ == "__main__":
         sys.exit(compare(sys.argv[2], sys.argv[3], sys.argv[4]))
     elif cmd == "errors":
         sys.exit(errors(sys.argv[2], sys.argv[3], sys.argv[4]))
+    elif cmd == "jmespath":
+        sys.exit(jmespath_check(sys.argv[2], sys.argv[3], sys.argv[4]))

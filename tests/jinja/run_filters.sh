@@ -6,7 +6,8 @@
 # and compared with the fixture ansible-playbook produced
 # (NAME.expected.json; regenerate with jinja_cases.py regen). When
 # NAME_errors.yml exists, its cases (syntax errors in Ansible) must each be
-# refused by playc with a located error. With JINJA_LIVE=1 the fixtures are
+# refused by playc with a located error; for json_query, its constant
+# queries' syntax errors must be located at compile time. With JINJA_LIVE=1 the fixtures are
 # first regenerated from the installed Ansible.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +32,9 @@ fi
 status=0
 if [ -f "$errors" ]; then
   "$py" "$here/jinja_cases.py" errors "$errors" "$errors_fixture" "$PLAYC" || status=1
+fi
+if [ "$name" = json_query ]; then  # constant queries are parsed at compile time
+  "$py" "$here/jinja_cases.py" jmespath "$cases" "$fixture" "$PLAYC" || status=1
 fi
 "$py" "$here/jinja_cases.py" playbook "$cases" "$work/cases.yml" || exit 1
 (cd "$work" && "$PLAYC" cases.yml -o cases.bin) || { echo "FAIL: playc could not compile the cases"; exit 1; }
