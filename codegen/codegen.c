@@ -1253,11 +1253,43 @@ static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
   return false;
 }
 
+/* A byte pointer `off` bytes past p. */
+static LLVMValueRef cg_byte_at(Cg *g, LLVMValueRef p, LLVMValueRef off) {
+  return LLVMBuildGEP2(g->b, g->t_i8, p, &off, 1, "");
+}
+
+/* rt_tpl_text(buf, s, n) of a constant text, in place while it fits: the
+ * buffer's RtTplText head (playc.h) is read, the bytes and the NUL stored,
+ * len advanced; the call only when the text must grow. */
+static void cg_tpl_text(Cg *g, LLVMValueRef buf, const char *s, size_t n) {
+  LLVMValueRef bytes = cg_bytes(g, s, n), size = cg_i64(g, (int64_t)n);
+  if (n == 0) {
+    CG_CALL(g, CG_rt_tpl_text, buf, bytes, size);
+    return;
+  }
+  LLVMValueRef lenp = cg_byte_at(g, buf, cg_i64(g, (int64_t)offsetof(RtTplText, len)));
+  LLVMValueRef capp = cg_byte_at(g, buf, cg_i64(g, (int64_t)offsetof(RtTplText, cap)));
+  LLVMValueRef len = cg_load(g, g->t_i64, lenp), cap = cg_load(g, g->t_i64, capp);
+  LLVMValueRef end = LLVMBuildAdd(g->b, len, size, "");
+  LLVMBasicBlockRef fast = cg_block(g, "text.fits"), slow = cg_block(g, "text.grow"), join = cg_block(g, "text.join");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, end, cap, ""), fast, slow); /* end + 1 <= cap */
+  cg_at(g, fast);
+  LLVMValueRef data = cg_load(g, g->t_ptr, cg_byte_at(g, buf, cg_i64(g, (int64_t)offsetof(RtTplText, data))));
+  LLVMBuildMemCpy(g->b, cg_byte_at(g, data, len), 1, bytes, 1, size);
+  LLVMBuildStore(g->b, cg_i8(g, 0), cg_byte_at(g, data, end));
+  LLVMBuildStore(g->b, end, lenp);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, slow);
+  CG_CALL(g, CG_rt_tpl_text, buf, bytes, size);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+}
+
 /* One part of a template: text as it is, a value rendered (None as ""), a statement. */
 static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef buf) {
   const IrExpr *k = e->kids[i];
   if (k->op == IR_CONST && k->type == TY_STR && !ir_is_ref(k)) {
-    CG_CALL(g, CG_rt_tpl_text, buf, cg_bytes(g, k->s, k->slen), cg_i64(g, k->s ? (int64_t)k->slen : 0));
+    cg_tpl_text(g, buf, k->s, k->s ? k->slen : 0);
     return buf;
   }
   if (cg_is_stmt(k)) {

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 15
+#define PLAYC_ABI_VERSION 16
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -470,6 +470,16 @@ RtValue *rt_method(const char *name, RtValue *base, RtValue *args, RtValue *kwar
  * returns the value or the first error. A template of one expression only,
  * "{{ x }}", compiles to rt_tpl_single(x): same conversion, no buffer. */
 typedef struct RtTpl RtTpl;
+/* An RtTpl starts with its text, this head: `len` bytes at `data`, then a
+ * NUL, in `cap` bytes. Generated code appends a constant text of n bytes
+ * in place while len + n + 1 <= cap (the bytes, the NUL, len += n) and
+ * calls rt_tpl_text only when the text must grow: a template's literal
+ * text costs no call. */
+typedef struct RtTplText {
+  char *data;
+  size_t len;
+  size_t cap;
+} RtTplText;
 RtTpl *rt_tpl_begin(void);
 void rt_tpl_text(RtTpl *t, const char *s, size_t len);
 void rt_tpl_value(RtTpl *t, RtValue *v); /* borrows v */

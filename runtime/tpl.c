@@ -10,14 +10,19 @@
 #include "filters.h"
 #include "rt.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct RtTpl {
-  RtBuf text;
+  RtBuf text;   /* first, laid out as playc.h's RtTplText: generated code appends in place */
   RtValue *err; /* the first error met */
   bool unsafe;  /* an unsafe value was rendered: the result is unsafe too (Ansible's AnsibleContext) */
 };
+
+_Static_assert(offsetof(RtTpl, text) == 0 && offsetof(RtBuf, data) == offsetof(RtTplText, data) &&
+                   offsetof(RtBuf, len) == offsetof(RtTplText, len) && offsetof(RtBuf, cap) == offsetof(RtTplText, cap),
+               "RtTpl's text is the RtTplText head generated code writes");
 
 RtTpl *rt_tpl_begin(void) {
   RtTpl *t = rt_xcalloc(1, sizeof *t);
