@@ -483,6 +483,7 @@ typedef struct RtTplText {
 RtTpl *rt_tpl_begin(void);
 void rt_tpl_text(RtTpl *t, const char *s, size_t len);
 void rt_tpl_value(RtTpl *t, RtValue *v); /* borrows v */
+void rt_tpl_int(RtTpl *t, int64_t i);    /* rt_tpl_value of the int i, no value made */
 RtValue *rt_tpl_end(RtTpl *t);           /* frees t */
 RtValue *rt_tpl_single(RtValue *v);      /* borrows v */
 /* rt_tpl_value(t, base | name(a1, a2)) for the filters printed most, with no
@@ -545,11 +546,19 @@ void *rt_locals_enter(RtHost *h, int32_t n); /* returns the caller's frame */
 void rt_locals_leave(RtHost *h, void *saved);
 RtValue *rt_local(RtHost *h, int32_t slot);
 /* `x.name` of the local x: rt_getattr of the slot's value (read without a
- * reference of its own), or NULL while the slot is unset. */
-RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, const RtLoc *loc);
+ * reference of its own), or NULL while the slot is unset. `len` is name's
+ * length; `hint` the site's own word (0 at first, written by the runtime:
+ * where the key sat in the last dict, tried first). */
+RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint, const RtLoc *loc);
 /* rt_tpl_value(t, x.name) of the local x, the attribute printed where it
  * is (no reference taken); false, having printed nothing, while the slot is unset. */
-bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, const RtLoc *loc);
+bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
+                       const RtLoc *loc);
+/* rt_tpl_filter(t, RT_TPLF_DEFAULT, filter, x.name, dflt, NULL, loc) of the
+ * local x: a dict without the key prints dflt, no undefined value built;
+ * false, having printed nothing, while the slot is unset. Borrows dflt. */
+bool rt_tpl_local_attr_default(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
+                               const char *filter, RtValue *dflt, const RtLoc *loc);
 /* namespace(k=v, ...): takes the dict of its keyword arguments. */
 RtValue *rt_namespace(RtValue *d);
 void rt_local_set(RtHost *h, int32_t slot, RtValue *v); /* takes v */
@@ -589,6 +598,11 @@ bool rt_for_end(RtFor *f); /* true when the body ran; frees f */
 RtFor *rt_for_recurse(RtHost *h, RtTpl *buf, RtValue *items, int32_t save, int32_t first, int32_t end,
                       int32_t loop_slot, const RtLoc *loc);
 RtTpl *rt_for_buf(RtFor *f); /* the buffer the loop writes into */
+/* The number of items the body's pass goes over (after the inline if's).
+ * A body that reads `loop` only as its fixed fields (index ... last) gets
+ * them from this and its own count of items, unboxed: no loop object (its
+ * rt_for_begin gets loop_slot -1, rt_for_next RT_FOR_LOOP alone). */
+int64_t rt_for_len(RtFor *f);
 /* loop.changed(*args): whether `args` (taken) differs from what the last call
  * of this loop pass gave (slot holds it; unset: the first call), then keeps it. */
 RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args);

@@ -254,6 +254,11 @@ void rt_dict_set(RtValue *dict, const char *key, RtValue *val);
 void rt_dict_del(RtValue *dict, const char *key);
 /* The value under the key of bytes `key` (`len` of them), borrowed; NULL if absent. */
 RtValue *rt_dict_get_n(const RtValue *dict, const char *key, size_t len);
+/* rt_dict_get_n of the dict d where one site of compiled code looks the
+ * same key up in dicts of one shape (a loop's items): *hint (the site's own
+ * word, shared by host threads: read and written atomically, a hint only)
+ * is the position tried first, and where the key was found last. */
+RtValue *rt_dict_get_at(const RtValue *d, const char *key, size_t len, int32_t *hint);
 /* Keys of any hashable kind (dictkey.c). A dict's entry keys are strings;
  * a key that is an int, float, bool, None or tuple is stored encoded: a
  * string of 0xff then a form equal for keys Python finds equal (1, 1.0,

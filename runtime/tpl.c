@@ -80,6 +80,10 @@ void rt_tpl_value(RtTpl *t, RtValue *v) {
     rt_render_str(&t->text, v);
 }
 
+void rt_tpl_int(RtTpl *t, int64_t i) {
+  rt_buf_int(&t->text, i);
+}
+
 /* The conversion of the rendered text back to a value. */
 static RtValue *convert(char *text, size_t len) {
   if ((len && (text[0] == '[' || text[0] == '{')) || strcmp(text, "True") == 0 ||

@@ -48,24 +48,55 @@ RtValue *rt_local(RtHost *h, int32_t slot) {
   return h->locals[slot] ? rt_incref(h->locals[slot]) : NULL;
 }
 
-RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, const RtLoc *loc) {
-  RT_ASSERT(slot >= 0 && slot < h->nlocals);
-  RtValue *v = h->locals[slot];
-  return v ? rt_getattr(v, name, loc) : NULL;
+/* The attribute `name` of v when v is a dict that has it (rt_getattr's
+ * first case), else NULL. */
+static RtValue *dict_attr(RtValue *v, const char *name, int64_t len, int32_t *hint) {
+  return rt_kind(v) == RT_DICT && !rt_too_deep(v) ? rt_dict_get_at(v, name, (size_t)len, hint) : NULL;
 }
 
-bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, const RtLoc *loc) {
+RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint, const RtLoc *loc) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  if (!v)
+    return NULL;
+  RtValue *a = dict_attr(v, name, len, hint);
+  return a ? rt_incref(a) : rt_getattr(v, name, loc);
+}
+
+bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
+                       const RtLoc *loc) {
   RT_ASSERT(slot >= 0 && slot < h->nlocals);
   RtValue *v = h->locals[slot];
   if (!v)
     return false;
-  RtValue *a = rt_kind(v) == RT_DICT && !rt_too_deep(v) ? rt_dict_get(v, name) : NULL; /* rt_getattr's first case */
+  RtValue *a = dict_attr(v, name, len, hint);
   if (a) {
     rt_tpl_value(t, a);
     return true;
   }
   a = rt_getattr(v, name, loc);
   rt_tpl_value(t, a);
+  rt_decref(a);
+  return true;
+}
+
+bool rt_tpl_local_attr_default(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
+                               const char *filter, RtValue *dflt, const RtLoc *loc) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  if (!v)
+    return false;
+  RtValue *a = dict_attr(v, name, len, hint);
+  if (a) {
+    rt_tpl_filter(t, RT_TPLF_DEFAULT, filter, a, dflt, NULL, loc);
+    return true;
+  }
+  if (rt_kind(v) == RT_DICT && !rt_too_deep(v) && !rt_is_error(dflt)) { /* missing: default's operand is undefined */
+    rt_tpl_value(t, dflt);
+    return true;
+  }
+  a = rt_getattr(v, name, loc);
+  rt_tpl_filter(t, RT_TPLF_DEFAULT, filter, a, dflt, NULL, loc);
   rt_decref(a);
   return true;
 }
@@ -172,6 +203,8 @@ RtFor *rt_for_recurse(RtHost *h, RtTpl *buf, RtValue *items, int32_t save, int32
 }
 
 RtTpl *rt_for_buf(RtFor *f) { return f->buf; }
+
+int64_t rt_for_len(RtFor *f) { return (int64_t)rt_len(f->items); }
 
 RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args) {
   RT_ASSERT(slot >= 0 && slot < h->nlocals);
