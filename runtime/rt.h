@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ---- util.c: allocation (one OOM policy: abort with a message), buffers ---- */
 
@@ -32,7 +33,36 @@ typedef struct RtBuf {
   size_t len;
   size_t cap;
 } RtBuf;
-void rt_buf_add(RtBuf *b, const char *s, size_t len);
+/* Makes room for `extra` more bytes and the NUL (the slow path: callers
+ * check the room they have first). */
+void rt_buf_grow(RtBuf *b, size_t extra);
+/* n (at most 16) bytes from s to d: fixed-size copies that compile to a
+ * few moves (two that may overlap), where a call to memcpy costs more than
+ * the short pieces of text templates append. */
+static inline void rt_copy_short(char *d, const char *s, size_t n) {
+  if (n >= 8) {
+    uint64_t a, z;
+    memcpy(&a, s, 8), memcpy(&z, s + n - 8, 8);
+    memcpy(d, &a, 8), memcpy(d + n - 8, &z, 8);
+  } else if (n >= 4) {
+    uint32_t a, z;
+    memcpy(&a, s, 4), memcpy(&z, s + n - 4, 4);
+    memcpy(d, &a, 4), memcpy(d + n - 4, &z, 4);
+  } else if (n) {
+    d[0] = s[0], d[n / 2] = s[n / 2], d[n - 1] = s[n - 1];
+  }
+}
+/* Appends len bytes (inline: templates append often and little). */
+static inline void rt_buf_add(RtBuf *b, const char *s, size_t len) {
+  if (b->len + len + 1 > b->cap)
+    rt_buf_grow(b, len);
+  if (len <= 16)
+    rt_copy_short(b->data + b->len, s, len);
+  else
+    memcpy(b->data + b->len, s, len);
+  b->len += len;
+  b->data[b->len] = 0;
+}
 void rt_buf_puts(RtBuf *b, const char *s);
 void rt_buf_putc(RtBuf *b, char c);
 /* The decimal digits of i, as "%lld" writes them (no printf on hot paths). */

@@ -221,9 +221,13 @@ static bool all_str(const RtValue *l) {
 /* What rt_tpl_value of the filter's result would add to t->unsafe: the
  * result (a str, or base itself for default) is tainted by any unsafe
  * operand or argument (rt_unsafe_taint), and unsafe itself when it is. */
+static inline bool unsafe_of(const RtValue *v) {
+  return v && (rt_kind(v) == RT_STR ? (v->flags & RT_VF_UNSAFE) != 0 : rt_value_unsafe(v)); /* a str: no call */
+}
+
 static void taint(RtTpl *t, const RtValue *base, const RtValue *a1, const RtValue *a2) {
   if (!t->unsafe)
-    t->unsafe = rt_value_unsafe(base) || (a1 && rt_value_unsafe(a1)) || (a2 && rt_value_unsafe(a2));
+    t->unsafe = unsafe_of(base) || unsafe_of(a1) || unsafe_of(a2);
 }
 
 /* Writes the result when the fast path applies; false otherwise. */

@@ -327,8 +327,9 @@ RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
     if (s == f->loop_slot && with_loop) {
       loop = h->locals[s];
       h->locals[s] = NULL;
-    } else {
-      rt_local_set(h, s, NULL);
+    } else if (h->locals[s]) {
+      rt_decref(h->locals[s]);
+      h->locals[s] = NULL;
     }
   }
   size_t i = f->i++;

@@ -58,42 +58,12 @@ char *rt_xasprintf(const char *fmt, ...) {
   return s;
 }
 
-/* Makes room for `extra` more bytes and the NUL (the slow path: callers
- * check the room they have first). */
-static void grow(RtBuf *b, size_t extra) {
+void rt_buf_grow(RtBuf *b, size_t extra) {
   size_t cap = b->cap ? b->cap : 64;
   while (cap < b->len + extra + 1)
     cap *= 2;
   b->data = rt_xrealloc(b->data, cap);
   b->cap = cap;
-}
-
-/* n (at most 16) bytes from s to d: fixed-size copies that compile to a
- * few moves (two that may overlap), where a call to memcpy costs more than
- * the short pieces of text templates append. */
-static void copy_short(char *d, const char *s, size_t n) {
-  if (n >= 8) {
-    uint64_t a, z;
-    memcpy(&a, s, 8), memcpy(&z, s + n - 8, 8);
-    memcpy(d, &a, 8), memcpy(d + n - 8, &z, 8);
-  } else if (n >= 4) {
-    uint32_t a, z;
-    memcpy(&a, s, 4), memcpy(&z, s + n - 4, 4);
-    memcpy(d, &a, 4), memcpy(d + n - 4, &z, 4);
-  } else if (n) {
-    d[0] = s[0], d[n / 2] = s[n / 2], d[n - 1] = s[n - 1];
-  }
-}
-
-void rt_buf_add(RtBuf *b, const char *s, size_t len) {
-  if (b->len + len + 1 > b->cap)
-    grow(b, len);
-  if (len <= 16)
-    copy_short(b->data + b->len, s, len);
-  else
-    memcpy(b->data + b->len, s, len);
-  b->len += len;
-  b->data[b->len] = 0;
 }
 
 void rt_buf_puts(RtBuf *b, const char *s) {
@@ -102,7 +72,7 @@ void rt_buf_puts(RtBuf *b, const char *s) {
 
 void rt_buf_putc(RtBuf *b, char c) {
   if (b->len + 2 > b->cap)
-    grow(b, 1);
+    rt_buf_grow(b, 1);
   b->data[b->len++] = c;
   b->data[b->len] = 0;
 }
@@ -127,7 +97,7 @@ void rt_buf_printf(RtBuf *b, const char *fmt, ...) {
   if (n < 0)
     n = 0;
   if (b->len + (size_t)n + 1 > b->cap)
-    grow(b, (size_t)n);
+    rt_buf_grow(b, (size_t)n);
   vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
   va_end(ap2);
   b->len += (size_t)n;
