@@ -78,11 +78,22 @@ void rt_buf_putc(RtBuf *b, char c) {
 }
 
 void rt_buf_int(RtBuf *b, int64_t i) {
+  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
   char tmp[24], *p = tmp + sizeof tmp;
   uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-  do
-    *--p = (char)('0' + u % 10);
-  while ((u /= 10) != 0);
+  while (u >= 100) { /* two digits a division */
+    p -= 2;
+    memcpy(p, pairs + 2 * (u % 100), 2);
+    u /= 100;
+  }
+  if (u >= 10) {
+    p -= 2;
+    memcpy(p, pairs + 2 * u, 2);
+  } else {
+    *--p = (char)('0' + u);
+  }
   if (i < 0)
     *--p = '-';
   rt_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
