@@ -1035,6 +1035,7 @@ struct RtHost {
   RtValue **locals;     /* the running template's local slots (tplstmt.c), or NULL */
   int32_t nlocals;
   RtValue *spare_loop;  /* a finished loop's `loop` object, reused by the next loop (tplstmt.c) */
+  struct RtFor *spare_for; /* a finished loop's state, reused by the next loop (tplstmt.c) */
   RtValue *tpl_moved;   /* pairs old, new: values a template's method copied before changing
                            them, so its names of old read new (tplstmt.c); NULL out of templates */
   RtCounts counts;

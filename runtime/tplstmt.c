@@ -37,6 +37,8 @@ void rt_locals_leave(RtHost *h, void *saved) {
   if (!h->locals) { /* out of every template */
     rt_decref(h->spare_loop);
     h->spare_loop = NULL;
+    free(h->spare_for);
+    h->spare_for = NULL;
     rt_decref(h->tpl_moved);
     h->tpl_moved = NULL;
   }
@@ -171,7 +173,13 @@ struct RtFor {
 RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_t end, int32_t loop_slot,
                     const RtLoc *loc) {
   (void)loc;
-  RtFor *f = rt_xcalloc(1, sizeof *f);
+  RtFor *f = h->spare_for; /* a finished loop's, else a new one */
+  if (f) {
+    h->spare_for = NULL;
+    memset(f, 0, sizeof *f);
+  } else {
+    f = rt_xcalloc(1, sizeof *f);
+  }
   f->h = h, f->buf = buf, f->first = first, f->end = end, f->loop_slot = loop_slot, f->depth = 1;
   f->items = rt_iter_list(items);
   if (rt_is_error(f->items) || rt_too_deep(f->items)) {
@@ -376,7 +384,10 @@ bool rt_for_end(RtFor *f) {
   }
   rt_decref(f->items);
   rt_decref(f->kept);
-  free(f);
+  if (!h->spare_for && h->locals)
+    h->spare_for = f;
+  else
+    free(f);
   return ran;
 }
 
