@@ -178,17 +178,17 @@ static bool final_sigma(const char *s, size_t len, size_t at, size_t next) {
 }
 
 /* The ASCII bytes of s from *i on (up to the first other byte) appended
- * to b with the letters from `from` to `from` + 25 shifted by `shift`
- * (case mapping of ASCII runs: one append, then the bytes in place). */
+ * to b with the letters from `from` to `from` + 25 shifted by `shift`:
+ * case mapping of an ASCII run, mapped as it is copied. */
 static void ascii_run(RtBuf *b, const char *s, size_t len, size_t *i, char from, int shift) {
+  if (b->len + (len - *i) + 1 > b->cap)
+    rt_buf_grow(b, len - *i);
+  char *d = b->data + b->len;
   size_t j = *i;
-  while (j < len && (unsigned char)s[j] < 0x80)
-    j++;
-  size_t at = b->len;
-  rt_buf_add(b, s + *i, j - *i);
-  for (char *p = b->data + at; p < b->data + b->len; p++)
-    if (*p >= from && *p <= from + 25)
-      *p = (char)(*p + shift);
+  for (; j < len && (unsigned char)s[j] < 0x80; j++)
+    *d++ = s[j] >= from && s[j] <= from + 25 ? (char)(s[j] + shift) : s[j];
+  *d = 0;
+  b->len += j - *i;
   *i = j;
 }
 
