@@ -174,9 +174,17 @@ RtValue *rt_once_get(RtValue **slot) {
 }
 
 RtValue *rt_once_put(RtValue **slot, RtValue *v) {
+  /* the slot holds it for the whole run: immortal, so the references each
+   * use takes and drops cost no atomic operation (a value v alone holds,
+   * not shared yet) */
+  bool mine = v && rt_sole_ref(v);
+  if (mine)
+    v->refs = IMMORTAL;
   RtValue *cur = NULL;
   if (__atomic_compare_exchange_n(slot, &cur, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
     return rt_incref(v);
+  if (mine)
+    v->refs = 1;
   rt_decref(v); /* another thread published first */
   return rt_incref(cur);
 }
