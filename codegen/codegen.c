@@ -63,6 +63,7 @@
   X(rt_tpl_value, "vpp")                                                                  \
   X(rt_tpl_int, "vpl")                                                                    \
   X(rt_for_len, "lp")                                                                     \
+  X(rt_for_next_bind, "ppii")                                                             \
   X(rt_tpl_filter, "vpippppp")                                                             \
   X(rt_tpl_end, "pp")                                                                     \
   X(rt_tpl_single, "pp")                                                                  \
@@ -155,6 +156,7 @@ CG_SIG_CHECK(rt_local_setattr, void (*)(RtHost *, RtTpl *, int32_t, const char *
 CG_SIG_CHECK(rt_for_begin, RtFor *(*)(RtHost *, RtTpl *, RtValue *, int32_t, int32_t, int32_t, const RtLoc *));
 CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, int32_t));
 CG_SIG_CHECK(rt_for_len, int64_t (*)(RtFor *));
+CG_SIG_CHECK(rt_for_next_bind, RtValue *(*)(RtFor *, int32_t, int32_t));
 CG_SIG_CHECK(rt_tpl_int, void (*)(RtTpl *, int64_t));
 CG_SIG_CHECK(rt_local_attr, RtValue *(*)(RtHost *, int32_t, const char *, int64_t, int32_t *, const RtLoc *));
 CG_SIG_CHECK(rt_tpl_local_attr,
@@ -1405,6 +1407,12 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
     cg_stmt(g, k, buf);
     return buf;
   }
+  if (k->op == IR_CONCAT && e->op != IR_CONCAT && !cg_is_call(g, k)) {
+    /* {{ a ~ b }}: the operands written here with str(), no string between
+     * (an operand's error is the template's first error either way) */
+    cg_kids(g, k, 0, buf, cg_template_part); /* as cg_concat's parts */
+    return buf;
+  }
   if (k->op == IR_CAPTURE && e->op != IR_CONCAT) { /* {{ macro(...) }}: its body writes here, no string between */
     cg_stmt(g, k->kids[0], buf);
     return buf;
@@ -1511,10 +1519,13 @@ static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, int32_t loop, LL
     LLVMValueRef zero = cg_i64(g, 0);
     LLVMAddIncoming(*count, &zero, &before, 1);
   }
-  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i32(g, loop));
+  bool one = e->nkids - CG_FOR_TARGETS == 1 && !e->b; /* one target: bound by the runtime */
+  LLVMValueRef x = one ? CG_CALL(g, CG_rt_for_next_bind, f, cg_i32(g, loop), cg_i32(g, e->kids[CG_FOR_TARGETS]->slot))
+                       : CG_CALL(g, CG_rt_for_next, f, cg_i32(g, loop));
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, x, ""), done, step);
   cg_at(g, step);
-  cg_bind(g, e, CG_FOR_TARGETS, x, buf);
+  if (!one)
+    cg_bind(g, e, CG_FOR_TARGETS, x, buf);
 }
 
 /* The inline if's pass: binds each item, keeps those whose condition holds. */

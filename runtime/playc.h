@@ -587,6 +587,9 @@ RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_
  * first, last: the others may keep an earlier item's value. */
 enum { RT_FOR_ITEM = 0, RT_FOR_LOOP = 1, RT_FOR_ADJACENT = 2, RT_FOR_ALL_FIELDS = 4, RT_FOR_FIELDS_SHIFT = 8 };
 RtValue *rt_for_next(RtFor *f, int32_t loop); /* the next item (borrowed), or NULL at the end */
+/* rt_for_next, the item then bound to the one target's slot (a new
+ * reference there; the slot, one of the body's, was just reset). */
+RtValue *rt_for_next_bind(RtFor *f, int32_t loop, int32_t slot);
 void rt_for_keep(RtFor *f);
 void rt_for_filtered(RtFor *f);
 bool rt_for_end(RtFor *f); /* true when the body ran; frees f */

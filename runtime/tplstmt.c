@@ -326,7 +326,7 @@ static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int6
 }
 
 RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
-  if (f->i >= rt_len(f->items))
+  if (f->i >= f->items->u.list.len) /* items: a list (rt_iter_list) */
     return NULL;
   RtHost *h = f->h;
   bool with_loop = loop_flags & RT_FOR_LOOP;
@@ -353,7 +353,17 @@ RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
     else
       rt_decref(loop);
   }
-  return rt_list_at(f->items, i);
+  return f->items->u.list.items[i];
+}
+
+RtValue *rt_for_next_bind(RtFor *f, int32_t loop_flags, int32_t slot) {
+  RtValue *x = rt_for_next(f, loop_flags);
+  RT_ASSERT(slot >= 0 && slot < f->h->nlocals);
+  if (x) {
+    rt_decref(f->h->locals[slot]);
+    f->h->locals[slot] = rt_incref(x);
+  }
+  return x;
 }
 
 void rt_for_keep(RtFor *f) {
