@@ -724,6 +724,7 @@ static void cg_begin_fn(Cg *g, LLVMValueRef fn);
 /* Starts part function number g->nparts of the current root; returns the
  * caller's state and sets *acc to the part's second parameter. */
 static CgFnState cg_part_begin(Cg *g, LLVMValueRef *fn, LLVMValueRef *acc) {
+  PC_ASSERT(g->nloops == 0); /* cg_for_unboxed keeps such bodies in one function */
   CgFnState st = {g->fn, g->host, g->taskdef, g->err_slot, cg_here(g)};
   char name[64];
   snprintf(name, sizeof name, "expr_%d.part%d", (int)g->cur_root->id, (int)g->nparts++);
@@ -1554,11 +1555,15 @@ static int32_t cg_for_loop_flags(const IrExpr *e) {
 }
 
 /* Whether `e` reads the local in `slot` only as loop.FIELD (no loop object
- * needed: cg_for_unboxed). */
+ * needed: cg_for_unboxed), and is generated in the function it is in: no
+ * recursive for (a function of its own) and no and/or chain long enough
+ * for part functions (the fields are values of the loop's function). */
 static bool cg_reads_loop_fields_only(const IrExpr *e, int32_t slot) {
   if (e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL && e->kids[0]->slot == slot)
     return cg_loop_field(e->name) >= 0;
   if ((e->op == IR_LOCAL || e->op == IR_LOOP_CALL) && e->slot == slot)
+    return false;
+  if ((e->op == IR_FOR && e->recursive) || ((e->op == IR_AND || e->op == IR_OR) && e->nkids > CG_ANDOR_INLINE))
     return false;
   for (int32_t k = 0; k < e->nkids; k++)
     if (!cg_reads_loop_fields_only(e->kids[k], slot))
@@ -1568,10 +1573,12 @@ static bool cg_reads_loop_fields_only(const IrExpr *e, int32_t slot) {
 
 /* Whether the for's body gets `loop`'s fields unboxed, from its own count
  * of items and rt_for_len, instead of a loop object in the slot: a plain
- * (not recursive) for whose body reads `loop` only as index ... last. */
-static bool cg_for_unboxed(const Cg *g, const IrExpr *e) {
+ * (not recursive) for whose body reads `loop` only as index ... last, and
+ * light enough to be generated in one function (no part function: cg_expr,
+ * cg_kids_range split only what weighs more than CG_PART_WEIGHT). */
+static bool cg_for_unboxed(Cg *g, const IrExpr *e) {
   return !e->recursive && !e->loop_unread && !e->loop_adjacent && e->i >= 0 && g->nloops < CG_MAX_LOOPS &&
-         cg_reads_loop_fields_only(e->kids[2], e->slot);
+         cg_weight(g, e->kids[2]) <= CG_PART_WEIGHT && cg_reads_loop_fields_only(e->kids[2], e->slot);
 }
 
 /* The passes of a for over f (from rt_for_begin or rt_for_recurse): the
