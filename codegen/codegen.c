@@ -61,6 +61,9 @@
   X(rt_tpl_begin, "p")                                                                    \
   X(rt_tpl_text, "vppl")                                                                  \
   X(rt_tpl_value, "vpp")                                                                  \
+  X(rt_tpl_int, "vpl")                                                                    \
+  X(rt_for_len, "lp")                                                                     \
+  X(rt_for_next_bind, "ppii")                                                             \
   X(rt_tpl_filter, "vpippppp")                                                             \
   X(rt_tpl_end, "pp")                                                                     \
   X(rt_tpl_single, "pp")                                                                  \
@@ -90,8 +93,9 @@
   X(rt_locals_enter, "ppi")                                                               \
   X(rt_locals_leave, "vpp")                                                               \
   X(rt_local, "ppi")                                                                      \
-  X(rt_local_attr, "ppipp")                                                               \
-  X(rt_tpl_local_attr, "bppipp")                                                          \
+  X(rt_local_attr, "ppiplpp")                                                             \
+  X(rt_tpl_local_attr, "bppiplpp")                                                        \
+  X(rt_tpl_local_attr_default, "bppiplpppp")                                              \
   X(rt_local_set, "vpip")                                                                 \
   X(rt_local_unpack, "ppplp")                                                              \
   X(rt_local_set_item, "vpipl")                                                           \
@@ -151,8 +155,14 @@ CG_SIG_CHECK(rt_step_until, bool (*)(RtHost *, const RtTaskDef *, int32_t));
 CG_SIG_CHECK(rt_local_setattr, void (*)(RtHost *, RtTpl *, int32_t, const char *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_for_begin, RtFor *(*)(RtHost *, RtTpl *, RtValue *, int32_t, int32_t, int32_t, const RtLoc *));
 CG_SIG_CHECK(rt_for_next, RtValue *(*)(RtFor *, int32_t));
-CG_SIG_CHECK(rt_local_attr, RtValue *(*)(RtHost *, int32_t, const char *, const RtLoc *));
-CG_SIG_CHECK(rt_tpl_local_attr, bool (*)(RtTpl *, RtHost *, int32_t, const char *, const RtLoc *));
+CG_SIG_CHECK(rt_for_len, int64_t (*)(RtFor *));
+CG_SIG_CHECK(rt_for_next_bind, RtValue *(*)(RtFor *, int32_t, int32_t));
+CG_SIG_CHECK(rt_tpl_int, void (*)(RtTpl *, int64_t));
+CG_SIG_CHECK(rt_local_attr, RtValue *(*)(RtHost *, int32_t, const char *, int64_t, int32_t *, const RtLoc *));
+CG_SIG_CHECK(rt_tpl_local_attr,
+             bool (*)(RtTpl *, RtHost *, int32_t, const char *, int64_t, int32_t *, const RtLoc *));
+CG_SIG_CHECK(rt_tpl_local_attr_default, bool (*)(RtTpl *, RtHost *, int32_t, const char *, int64_t, int32_t *,
+                                                 const char *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_tpl_filter, void (*)(RtTpl *, int32_t, const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_for_end, bool (*)(RtFor *));
 CG_SIG_CHECK(rt_local_set_item, void (*)(RtHost *, int32_t, RtValue *, int64_t));
@@ -174,6 +184,9 @@ typedef struct CgVal {
   CgKind kind;
   LLVMValueRef v;
 } CgVal;
+
+/* How deep `for` bodies nest and still get `loop`'s fields unboxed. */
+enum { CG_MAX_LOOPS = 8 };
 
 typedef struct Cg {
   PcCtx *pc;
@@ -205,6 +218,14 @@ typedef struct Cg {
   int32_t nparts;         /* part functions of the current root */
   PcVec rec_fors, rec_fns; /* recursive FORs being generated (innermost last), their body functions */
   LLVMValueRef once_str_fn; /* playc.once_str (cg_once), made at first use */
+  /* the `for` bodies being generated that read `loop` as unboxed fields
+   * (cg_for_unboxed), innermost last: its slot, the item's index (i64),
+   * the number of items (i64) */
+  struct {
+    int32_t slot;
+    LLVMValueRef i, n;
+  } loops[CG_MAX_LOOPS];
+  int32_t nloops;
   /* the function being generated */
   LLVMValueRef fn, host, taskdef, err_slot;
   /* the last RtLoc file string, reused by the next RtLoc of the same file */
@@ -381,8 +402,8 @@ static CgRtFn *cg_rt(Cg *g, CgRtId id) {
     return f;
   const char *sig = cg_rt_table[id].sig;
   unsigned n = (unsigned)strlen(sig) - 1;
-  LLVMTypeRef params[8];
-  PC_ASSERT(n <= 8);
+  LLVMTypeRef params[12];
+  PC_ASSERT(n <= 12);
   for (unsigned i = 0; i < n; i++)
     params[i] = cg_sig_type(g, sig[i + 1]);
   f->type = LLVMFunctionType(cg_sig_type(g, sig[0]), params, n, false);
@@ -703,6 +724,7 @@ static void cg_begin_fn(Cg *g, LLVMValueRef fn);
 /* Starts part function number g->nparts of the current root; returns the
  * caller's state and sets *acc to the part's second parameter. */
 static CgFnState cg_part_begin(Cg *g, LLVMValueRef *fn, LLVMValueRef *acc) {
+  PC_ASSERT(g->nloops == 0); /* cg_for_unboxed keeps such bodies in one function */
   CgFnState st = {g->fn, g->host, g->taskdef, g->err_slot, cg_here(g)};
   char name[64];
   snprintf(name, sizeof name, "expr_%d.part%d", (int)g->cur_root->id, (int)g->nparts++);
@@ -959,12 +981,75 @@ static LLVMValueRef cg_var(Cg *g, const IrExpr *e) {
   return CG_CALL(g, CG_rt_var, g->host, cg_cstr(g, e->name), cg_loc(g, e->loc));
 }
 
+/* A private i32 global, 0 at start: one site's position hint for
+ * rt_dict_get_at (rt_local_attr and the like). */
+static LLVMValueRef cg_attr_hint(Cg *g) {
+  LLVMValueRef gv = LLVMAddGlobal(g->mod, g->t_i32, "attr.hint");
+  LLVMSetInitializer(gv, LLVMConstInt(g->t_i32, 0, false));
+  LLVMSetLinkage(gv, LLVMPrivateLinkage);
+  LLVMSetAlignment(gv, 4);
+  return gv;
+}
+
+/* name's length, a constant (attribute names hold no NUL). */
+static LLVMValueRef cg_name_len(Cg *g, const char *name) {
+  return cg_i64(g, name ? (int64_t)strlen(name) : 0);
+}
+
+/* The index of `loop`'s field `name` in runtime/playc.h's RT_FOR_FIELD
+ * list (index ... last), or -1. */
+static int32_t cg_loop_field(const char *name) {
+  static const char *const fields[] = {"index", "index0", "revindex", "revindex0", "length",
+                                       "depth", "depth0", "first", "last"};
+  for (int32_t k = 0; name && k < (int32_t)(sizeof fields / sizeof *fields); k++)
+    if (!strcmp(name, fields[k]))
+      return k;
+  return -1;
+}
+
+/* Whether `e` is loop.FIELD of an enclosing for whose fields are unboxed
+ * (cg_for_unboxed); *k gets the loop's place in g->loops, *field the field. */
+static bool cg_is_loop_field(const Cg *g, const IrExpr *e, int32_t *k, int32_t *field) {
+  if (e->op != IR_GETATTR || e->kids[0]->op != IR_LOCAL || (*field = cg_loop_field(e->name)) < 0)
+    return false;
+  for (*k = g->nloops - 1; *k >= 0; (*k)--)
+    if (g->loops[*k].slot == ir_xr(e->kids[0])->slot)
+      return true;
+  return false;
+}
+
+/* Field `field` of the unboxed loop k: an i64 (the ints) or an i1 (first, last). */
+static LLVMValueRef cg_loop_field_raw(Cg *g, int32_t k, int32_t field) {
+  LLVMValueRef i = g->loops[k].i, n = g->loops[k].n, one = cg_i64(g, 1);
+  switch (field) {
+  case 0: return LLVMBuildAdd(g->b, i, one, "");                                  /* index */
+  case 1: return i;                                                               /* index0 */
+  case 2: return LLVMBuildSub(g->b, n, i, "");                                    /* revindex */
+  case 3: return LLVMBuildSub(g->b, LLVMBuildSub(g->b, n, i, ""), one, "");       /* revindex0 */
+  case 4: return n;                                                               /* length */
+  case 5: return one;                                                             /* depth (not recursive) */
+  case 6: return cg_i64(g, 0);                                                    /* depth0 */
+  case 7: return LLVMBuildICmp(g->b, LLVMIntEQ, i, cg_i64(g, 0), "");             /* first */
+  default: return LLVMBuildICmp(g->b, LLVMIntEQ, LLVMBuildAdd(g->b, i, one, ""), n, ""); /* last */
+  }
+}
+
+/* The same as a value (new reference). */
+static LLVMValueRef cg_loop_field_value(Cg *g, int32_t k, int32_t field) {
+  LLVMValueRef x = cg_loop_field_raw(g, k, field);
+  return field >= 7 ? CG_CALL(g, CG_rt_bool, x) : CG_CALL(g, CG_rt_int, x);
+}
+
 /* local.name: rt_local_attr reads the slot without a reference of its
  * own; while the slot is unset, getattr of what the name means outside. */
 static LLVMValueRef cg_local_attr(Cg *g, const IrExpr *e) {
   const IrExpr *local = e->kids[0];
+  int32_t k, field;
+  if (cg_is_loop_field(g, e, &k, &field))
+    return cg_loop_field_value(g, k, field);
   LLVMValueRef loc = cg_loc(g, e->loc), name = cg_cstr(g, e->name);
-  LLVMValueRef v = CG_CALL(g, CG_rt_local_attr, g->host, cg_i32(g, ir_xr(local)->slot), name, loc);
+  LLVMValueRef v = CG_CALL(g, CG_rt_local_attr, g->host, cg_i32(g, ir_xr(local)->slot), name, cg_name_len(g, e->name),
+                           cg_attr_hint(g), loc);
   LLVMBasicBlockRef set = cg_here(g), unset = cg_block(g, "lattr.unset"), join = cg_block(g, "lattr.join");
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v, ""), unset, join);
   cg_at(g, unset);
@@ -1230,6 +1315,31 @@ static const struct {
                       {"join", RT_TPLF_JOIN, 0, 1},       {"replace", RT_TPLF_REPLACE, 2, 2},
                       {"default", RT_TPLF_DEFAULT, 1, 1}, {"d", RT_TPLF_DEFAULT, 1, 1}};
 
+/* {{ u.name | default('c') }} of a local u and a constant: the default
+ * printed by rt_tpl_local_attr_default, no undefined value built for a
+ * missing key; while u is unset, as any filter (the code after). */
+static bool cg_tpl_local_attr_default(Cg *g, const IrExpr *k, int32_t which, LLVMValueRef buf) {
+  const IrExpr *a = k->kids[0];
+  if (which != RT_TPLF_DEFAULT || k->nkids != 2 || k->kids[1]->op != IR_CONST || a->op != IR_GETATTR ||
+      a->kids[0]->op != IR_LOCAL || cg_unboxable(g, a))
+    return false;
+  LLVMValueRef dflt = cg_expr(g, k->kids[1]);
+  LLVMValueRef done = CG_CALL(g, CG_rt_tpl_local_attr_default, buf, g->host, cg_i32(g, ir_xr(a->kids[0])->slot),
+                              cg_cstr(g, a->name), cg_name_len(g, a->name), cg_attr_hint(g), cg_cstr(g, k->name),
+                              dflt, cg_loc(g, k->loc));
+  LLVMBasicBlockRef slow = cg_block(g, "dattr.unset"), join = cg_block(g, "dattr.join");
+  LLVMBuildCondBr(g->b, done, join, slow);
+  cg_at(g, slow);
+  LLVMValueRef v = cg_expr(g, a);
+  CG_CALL(g, CG_rt_tpl_filter, buf, cg_i32(g, which), cg_cstr(g, k->name), v, dflt, cg_null(g),
+          cg_loc(g, k->loc));
+  cg_decref(g, v);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  cg_decref(g, dflt);
+  return true;
+}
+
 /* {{ x | upper }} and the like printed: rt_tpl_filter, no result string
  * between (its fast paths); false when `k` is not such a filter call. */
 static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
@@ -1241,6 +1351,8 @@ static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
       continue;
     if (npos < cg_tpl_filters[i].min || npos > cg_tpl_filters[i].max)
       return false;
+    if (cg_tpl_local_attr_default(g, k, cg_tpl_filters[i].which, buf))
+      return true;
     LLVMValueRef v[3] = {NULL, NULL, NULL};
     for (int32_t j = 0; j <= npos; j++)
       v[j] = cg_expr(g, k->kids[j]);
@@ -1253,15 +1365,53 @@ static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
   return false;
 }
 
+/* A byte pointer `off` bytes past p. */
+static LLVMValueRef cg_byte_at(Cg *g, LLVMValueRef p, LLVMValueRef off) {
+  return LLVMBuildGEP2(g->b, g->t_i8, p, &off, 1, "");
+}
+
+/* rt_tpl_text(buf, s, n) of a constant text, in place while it fits: the
+ * buffer's RtTplText head (playc.h) is read, the bytes and the NUL stored,
+ * len advanced; the call only when the text must grow. */
+static void cg_tpl_text(Cg *g, LLVMValueRef buf, const char *s, size_t n) {
+  LLVMValueRef bytes = cg_bytes(g, s, n), size = cg_i64(g, (int64_t)n);
+  if (n == 0) {
+    CG_CALL(g, CG_rt_tpl_text, buf, bytes, size);
+    return;
+  }
+  LLVMValueRef lenp = cg_byte_at(g, buf, cg_i64(g, (int64_t)offsetof(RtTplText, len)));
+  LLVMValueRef capp = cg_byte_at(g, buf, cg_i64(g, (int64_t)offsetof(RtTplText, cap)));
+  LLVMValueRef len = cg_load(g, g->t_i64, lenp), cap = cg_load(g, g->t_i64, capp);
+  LLVMValueRef end = LLVMBuildAdd(g->b, len, size, "");
+  LLVMBasicBlockRef fast = cg_block(g, "text.fits"), slow = cg_block(g, "text.grow"), join = cg_block(g, "text.join");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntULT, end, cap, ""), fast, slow); /* end + 1 <= cap */
+  cg_at(g, fast);
+  LLVMValueRef data = cg_load(g, g->t_ptr, cg_byte_at(g, buf, cg_i64(g, (int64_t)offsetof(RtTplText, data))));
+  LLVMBuildMemCpy(g->b, cg_byte_at(g, data, len), 1, bytes, 1, size);
+  LLVMBuildStore(g->b, cg_i8(g, 0), cg_byte_at(g, data, end));
+  LLVMBuildStore(g->b, end, lenp);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, slow);
+  CG_CALL(g, CG_rt_tpl_text, buf, bytes, size);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+}
+
 /* One part of a template: text as it is, a value rendered (None as ""), a statement. */
 static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValueRef buf) {
   const IrExpr *k = e->kids[i];
   if (k->op == IR_CONST && k->type == TY_STR && !ir_is_ref(k)) {
-    CG_CALL(g, CG_rt_tpl_text, buf, cg_bytes(g, k->s, k->slen), cg_i64(g, k->s ? (int64_t)k->slen : 0));
+    cg_tpl_text(g, buf, k->s, k->s ? k->slen : 0);
     return buf;
   }
   if (cg_is_stmt(k)) {
     cg_stmt(g, k, buf);
+    return buf;
+  }
+  if (k->op == IR_CONCAT && e->op != IR_CONCAT && !cg_is_call(g, k)) {
+    /* {{ a ~ b }}: the operands written here with str(), no string between
+     * (an operand's error is the template's first error either way) */
+    cg_kids(g, k, 0, buf, cg_template_part); /* as cg_concat's parts */
     return buf;
   }
   if (k->op == IR_CAPTURE && e->op != IR_CONCAT) { /* {{ macro(...) }}: its body writes here, no string between */
@@ -1270,10 +1420,21 @@ static LLVMValueRef cg_template_part(Cg *g, const IrExpr *e, int32_t i, LLVMValu
   }
   if (e->op != IR_CONCAT && cg_tpl_filter(g, k, buf))
     return buf;
+  int32_t lk, field;
+  if (e->op != IR_CONCAT && cg_is_loop_field(g, k, &lk, &field)) { /* {{ loop.index }}: no value made */
+    if (field < 7) {
+      CG_CALL(g, CG_rt_tpl_int, buf, cg_loop_field_raw(g, lk, field));
+    } else {
+      LLVMValueRef v = cg_loop_field_value(g, lk, field);
+      CG_CALL(g, CG_rt_tpl_value, buf, v);
+      cg_decref(g, v);
+    }
+    return buf;
+  }
   if (e->op != IR_CONCAT && k->op == IR_GETATTR && k->kids[0]->op == IR_LOCAL && !cg_unboxable(g, k)) {
     /* {{ u.name }}: printed from the slot's value, no reference taken; unset: as below */
     LLVMValueRef done = CG_CALL(g, CG_rt_tpl_local_attr, buf, g->host, cg_i32(g, ir_xr(k->kids[0])->slot),
-                                cg_cstr(g, k->name), cg_loc(g, k->loc));
+                                cg_cstr(g, k->name), cg_name_len(g, k->name), cg_attr_hint(g), cg_loc(g, k->loc));
     LLVMBasicBlockRef slow = cg_block(g, "pattr.unset"), join = cg_block(g, "pattr.join");
     LLVMBuildCondBr(g->b, done, join, slow);
     cg_at(g, slow);
@@ -1350,21 +1511,29 @@ enum { CG_FOR_TARGETS = 4 }; /* IR_FOR: iterable, inline if, body, else, then th
 /* The head of a pass over the items: at `head`, the next item or `done`;
  * leaves the builder in the step, the item bound to the targets. */
 static void cg_for_head(Cg *g, const IrExpr *e, LLVMValueRef f, int32_t loop, LLVMBasicBlockRef head,
-                        LLVMBasicBlockRef done, LLVMValueRef buf) {
-  LLVMBasicBlockRef step = cg_block(g, "for.step");
+                        LLVMBasicBlockRef done, LLVMValueRef buf, LLVMValueRef *count) {
+  LLVMBasicBlockRef step = cg_block(g, "for.step"), before = cg_here(g);
   LLVMBuildBr(g->b, head);
   cg_at(g, head);
-  LLVMValueRef x = CG_CALL(g, CG_rt_for_next, f, cg_i32(g, loop));
+  if (count) { /* the item's index: 0, then one more each time round (cg_for_passes adds the edges back) */
+    *count = LLVMBuildPhi(g->b, g->t_i64, "for.i");
+    LLVMValueRef zero = cg_i64(g, 0);
+    LLVMAddIncoming(*count, &zero, &before, 1);
+  }
+  bool one = e->nkids - CG_FOR_TARGETS == 1 && !e->b; /* one target: bound by the runtime */
+  LLVMValueRef x = one ? CG_CALL(g, CG_rt_for_next_bind, f, cg_i32(g, loop), cg_i32(g, ir_xr(e->kids[CG_FOR_TARGETS])->slot))
+                       : CG_CALL(g, CG_rt_for_next, f, cg_i32(g, loop));
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, x, ""), done, step);
   cg_at(g, step);
-  cg_bind(g, e, CG_FOR_TARGETS, x, buf);
+  if (!one)
+    cg_bind(g, e, CG_FOR_TARGETS, x, buf);
 }
 
 /* The inline if's pass: binds each item, keeps those whose condition holds. */
 static void cg_for_filter(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
   LLVMBasicBlockRef head = cg_block(g, "ffor.head"), keep = cg_block(g, "ffor.keep"), err = cg_block(g, "ffor.err"),
                     done = cg_block(g, "ffor.done");
-  cg_for_head(g, e, f, RT_FOR_ITEM, head, done, buf);
+  cg_for_head(g, e, f, RT_FOR_ITEM, head, done, buf, NULL);
   LLVMValueRef t = cg_if_truth(g, e->kids[1]);
   LLVMValueRef sw = LLVMBuildSwitch(g->b, t, err, 2);
   LLVMAddCase(sw, cg_i32(g, 1), keep);
@@ -1385,6 +1554,33 @@ static int32_t cg_for_loop_flags(const IrExpr *e) {
   return flags | (e->i < 0 ? RT_FOR_ALL_FIELDS : (int32_t)(e->i << RT_FOR_FIELDS_SHIFT));
 }
 
+/* Whether `e` reads the local in `slot` only as loop.FIELD (no loop object
+ * needed: cg_for_unboxed), and is generated in the function it is in: no
+ * recursive for (a function of its own) and no and/or chain long enough
+ * for part functions (the fields are values of the loop's function). */
+static bool cg_reads_loop_fields_only(const IrExpr *e, int32_t slot) {
+  if (e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL && ir_xr(e->kids[0])->slot == slot)
+    return cg_loop_field(e->name) >= 0;
+  if ((e->op == IR_LOCAL || e->op == IR_LOOP_CALL) && ir_xr(e)->slot == slot)
+    return false;
+  if ((e->op == IR_FOR && e->recursive) || ((e->op == IR_AND || e->op == IR_OR) && e->nkids > CG_ANDOR_INLINE))
+    return false;
+  for (int32_t k = 0; k < e->nkids; k++)
+    if (!cg_reads_loop_fields_only(e->kids[k], slot))
+      return false;
+  return true;
+}
+
+/* Whether the for's body gets `loop`'s fields unboxed, from its own count
+ * of items and rt_for_len, instead of a loop object in the slot: a plain
+ * (not recursive) for whose body reads `loop` only as index ... last, and
+ * light enough to be generated in one function (no part function: cg_expr,
+ * cg_kids_range split only what weighs more than CG_PART_WEIGHT). */
+static bool cg_for_unboxed(Cg *g, const IrExpr *e) {
+  return !e->recursive && !e->loop_unread && !e->loop_adjacent && e->i >= 0 && g->nloops < CG_MAX_LOOPS &&
+         cg_weight(g, e->kids[2]) <= CG_PART_WEIGHT && cg_reads_loop_fields_only(e->kids[2], ir_xr(e)->slot);
+}
+
 /* The passes of a for over f (from rt_for_begin or rt_for_recurse): the
  * inline if's, the body's, then the else body if the body never ran. */
 static void cg_for_passes(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef buf) {
@@ -1393,8 +1589,20 @@ static void cg_for_passes(Cg *g, const IrExpr *e, LLVMValueRef f, LLVMValueRef b
     cg_for_filter(g, e, f, buf);
   LLVMBasicBlockRef head = cg_block(g, "for.head"), done = cg_block(g, "for.done"), other = cg_block(g, "for.else"),
                     join = cg_block(g, "for.join");
-  cg_for_head(g, e, f, cg_for_loop_flags(e), head, done, buf);
-  cg_stmt(g, e->kids[2], buf);
+  if (cg_for_unboxed(g, e)) {
+    LLVMValueRef n = CG_CALL(g, CG_rt_for_len, f), i;
+    cg_for_head(g, e, f, RT_FOR_LOOP, head, done, buf, &i);
+    g->loops[g->nloops].slot = ir_xr(e)->slot, g->loops[g->nloops].i = i, g->loops[g->nloops].n = n;
+    g->nloops++;
+    cg_stmt(g, e->kids[2], buf);
+    g->nloops--;
+    LLVMValueRef next = LLVMBuildAdd(g->b, i, cg_i64(g, 1), "");
+    LLVMBasicBlockRef latch = cg_here(g);
+    LLVMAddIncoming(i, &next, &latch, 1);
+  } else {
+    cg_for_head(g, e, f, cg_for_loop_flags(e), head, done, buf, NULL);
+    cg_stmt(g, e->kids[2], buf);
+  }
   LLVMBuildBr(g->b, head);
   cg_at(g, done);
   LLVMValueRef ran = CG_CALL(g, CG_rt_for_end, f);
@@ -1429,7 +1637,8 @@ static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
   if (ir_xr(e)->slot_aux >= 0) /* loop.changed starts afresh */
     CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, ir_xr(e)->slot_aux), cg_null(g));
   LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items, cg_i32(g, ir_xr(e)->slot_first),
-                           cg_i32(g, ir_xr(e)->slot_end), cg_i32(g, e->loop_unread ? -1 : ir_xr(e)->slot), cg_loc(g, e->loc));
+                           cg_i32(g, ir_xr(e)->slot_end), cg_i32(g, e->loop_unread || cg_for_unboxed(g, e) ? -1 : ir_xr(e)->slot),
+                           cg_loc(g, e->loc));
   cg_decref(g, items);
   if (!e->recursive) {
     cg_for_passes(g, e, f, buf);

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any declaration below changes; rt_main refuses a mismatch. */
-#define PLAYC_ABI_VERSION 15
+#define PLAYC_ABI_VERSION 16
 
 typedef struct RtValue RtValue; /* a refcounted, immutable value */
 typedef struct RtHost RtHost;   /* one host's run context: vars, connection, task state */
@@ -470,9 +470,20 @@ RtValue *rt_method(const char *name, RtValue *base, RtValue *args, RtValue *kwar
  * returns the value or the first error. A template of one expression only,
  * "{{ x }}", compiles to rt_tpl_single(x): same conversion, no buffer. */
 typedef struct RtTpl RtTpl;
+/* An RtTpl starts with its text, this head: `len` bytes at `data`, then a
+ * NUL, in `cap` bytes. Generated code appends a constant text of n bytes
+ * in place while len + n + 1 <= cap (the bytes, the NUL, len += n) and
+ * calls rt_tpl_text only when the text must grow: a template's literal
+ * text costs no call. */
+typedef struct RtTplText {
+  char *data;
+  size_t len;
+  size_t cap;
+} RtTplText;
 RtTpl *rt_tpl_begin(void);
 void rt_tpl_text(RtTpl *t, const char *s, size_t len);
 void rt_tpl_value(RtTpl *t, RtValue *v); /* borrows v */
+void rt_tpl_int(RtTpl *t, int64_t i);    /* rt_tpl_value of the int i, no value made */
 RtValue *rt_tpl_end(RtTpl *t);           /* frees t */
 RtValue *rt_tpl_single(RtValue *v);      /* borrows v */
 /* rt_tpl_value(t, base | name(a1, a2)) for the filters printed most, with no
@@ -535,11 +546,19 @@ void *rt_locals_enter(RtHost *h, int32_t n); /* returns the caller's frame */
 void rt_locals_leave(RtHost *h, void *saved);
 RtValue *rt_local(RtHost *h, int32_t slot);
 /* `x.name` of the local x: rt_getattr of the slot's value (read without a
- * reference of its own), or NULL while the slot is unset. */
-RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, const RtLoc *loc);
+ * reference of its own), or NULL while the slot is unset. `len` is name's
+ * length; `hint` the site's own word (0 at first, written by the runtime:
+ * where the key sat in the last dict, tried first). */
+RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint, const RtLoc *loc);
 /* rt_tpl_value(t, x.name) of the local x, the attribute printed where it
  * is (no reference taken); false, having printed nothing, while the slot is unset. */
-bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, const RtLoc *loc);
+bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
+                       const RtLoc *loc);
+/* rt_tpl_filter(t, RT_TPLF_DEFAULT, filter, x.name, dflt, NULL, loc) of the
+ * local x: a dict without the key prints dflt, no undefined value built;
+ * false, having printed nothing, while the slot is unset. Borrows dflt. */
+bool rt_tpl_local_attr_default(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
+                               const char *filter, RtValue *dflt, const RtLoc *loc);
 /* namespace(k=v, ...): takes the dict of its keyword arguments. */
 RtValue *rt_namespace(RtValue *d);
 void rt_local_set(RtHost *h, int32_t slot, RtValue *v); /* takes v */
@@ -568,6 +587,9 @@ RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_
  * first, last: the others may keep an earlier item's value. */
 enum { RT_FOR_ITEM = 0, RT_FOR_LOOP = 1, RT_FOR_ADJACENT = 2, RT_FOR_ALL_FIELDS = 4, RT_FOR_FIELDS_SHIFT = 8 };
 RtValue *rt_for_next(RtFor *f, int32_t loop); /* the next item (borrowed), or NULL at the end */
+/* rt_for_next, the item then bound to the one target's slot (a new
+ * reference there; the slot, one of the body's, was just reset). */
+RtValue *rt_for_next_bind(RtFor *f, int32_t loop, int32_t slot);
 void rt_for_keep(RtFor *f);
 void rt_for_filtered(RtFor *f);
 bool rt_for_end(RtFor *f); /* true when the body ran; frees f */
@@ -579,6 +601,11 @@ bool rt_for_end(RtFor *f); /* true when the body ran; frees f */
 RtFor *rt_for_recurse(RtHost *h, RtTpl *buf, RtValue *items, int32_t save, int32_t first, int32_t end,
                       int32_t loop_slot, const RtLoc *loc);
 RtTpl *rt_for_buf(RtFor *f); /* the buffer the loop writes into */
+/* The number of items the body's pass goes over (after the inline if's).
+ * A body that reads `loop` only as its fixed fields (index ... last) gets
+ * them from this and its own count of items, unboxed: no loop object (its
+ * rt_for_begin gets loop_slot -1, rt_for_next RT_FOR_LOOP alone). */
+int64_t rt_for_len(RtFor *f);
 /* loop.changed(*args): whether `args` (taken) differs from what the last call
  * of this loop pass gave (slot holds it; unset: the first call), then keeps it. */
 RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args);

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ---- util.c: allocation (one OOM policy: abort with a message), buffers ---- */
 
@@ -32,7 +33,36 @@ typedef struct RtBuf {
   size_t len;
   size_t cap;
 } RtBuf;
-void rt_buf_add(RtBuf *b, const char *s, size_t len);
+/* Makes room for `extra` more bytes and the NUL (the slow path: callers
+ * check the room they have first). */
+void rt_buf_grow(RtBuf *b, size_t extra);
+/* n (at most 16) bytes from s to d: fixed-size copies that compile to a
+ * few moves (two that may overlap), where a call to memcpy costs more than
+ * the short pieces of text templates append. */
+static inline void rt_copy_short(char *d, const char *s, size_t n) {
+  if (n >= 8) {
+    uint64_t a, z;
+    memcpy(&a, s, 8), memcpy(&z, s + n - 8, 8);
+    memcpy(d, &a, 8), memcpy(d + n - 8, &z, 8);
+  } else if (n >= 4) {
+    uint32_t a, z;
+    memcpy(&a, s, 4), memcpy(&z, s + n - 4, 4);
+    memcpy(d, &a, 4), memcpy(d + n - 4, &z, 4);
+  } else if (n) {
+    d[0] = s[0], d[n / 2] = s[n / 2], d[n - 1] = s[n - 1];
+  }
+}
+/* Appends len bytes (inline: templates append often and little). */
+static inline void rt_buf_add(RtBuf *b, const char *s, size_t len) {
+  if (b->len + len + 1 > b->cap)
+    rt_buf_grow(b, len);
+  if (len <= 16)
+    rt_copy_short(b->data + b->len, s, len);
+  else
+    memcpy(b->data + b->len, s, len);
+  b->len += len;
+  b->data[b->len] = 0;
+}
 void rt_buf_puts(RtBuf *b, const char *s);
 void rt_buf_putc(RtBuf *b, char c);
 /* The decimal digits of i, as "%lld" writes them (no printf on hot paths). */
@@ -255,6 +285,11 @@ void rt_dict_set(RtValue *dict, const char *key, RtValue *val);
 void rt_dict_del(RtValue *dict, const char *key);
 /* The value under the key of bytes `key` (`len` of them), borrowed; NULL if absent. */
 RtValue *rt_dict_get_n(const RtValue *dict, const char *key, size_t len);
+/* rt_dict_get_n of the dict d where one site of compiled code looks the
+ * same key up in dicts of one shape (a loop's items): *hint (the site's own
+ * word, shared by host threads: read and written atomically, a hint only)
+ * is the position tried first, and where the key was found last. */
+RtValue *rt_dict_get_at(const RtValue *d, const char *key, size_t len, int32_t *hint);
 /* Keys of any hashable kind (dictkey.c). A dict's entry keys are strings;
  * a key that is an int, float, bool, None or tuple is stored encoded: a
  * string of 0xff then a form equal for keys Python finds equal (1, 1.0,
@@ -1005,6 +1040,7 @@ struct RtHost {
   RtValue **locals;     /* the running template's local slots (tplstmt.c), or NULL */
   int32_t nlocals;
   RtValue *spare_loop;  /* a finished loop's `loop` object, reused by the next loop (tplstmt.c) */
+  struct RtFor *spare_for; /* a finished loop's state, reused by the next loop (tplstmt.c) */
   RtValue *tpl_moved;   /* pairs old, new: values a template's method copied before changing
                            them, so its names of old read new (tplstmt.c); NULL out of templates */
   RtCounts counts;

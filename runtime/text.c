@@ -177,11 +177,25 @@ static bool final_sigma(const char *s, size_t len, size_t at, size_t next) {
   return !rt_cp_iscased(rt_utf8_next(s, len, &next));
 }
 
+/* The ASCII bytes of s from *i on (up to the first other byte) appended
+ * to b with the letters from `from` to `from` + 25 shifted by `shift`:
+ * case mapping of an ASCII run, mapped as it is copied. */
+static void ascii_run(RtBuf *b, const char *s, size_t len, size_t *i, char from, int shift) {
+  if (b->len + (len - *i) + 1 > b->cap)
+    rt_buf_grow(b, len - *i);
+  char *d = b->data + b->len;
+  size_t j = *i;
+  for (; j < len && (unsigned char)s[j] < 0x80; j++)
+    *d++ = s[j] >= from && s[j] <= from + 25 ? (char)(s[j] + shift) : s[j];
+  *d = 0;
+  b->len += j - *i;
+  *i = j;
+}
+
 void rt_text_lower(RtBuf *b, const char *s, size_t len) {
   for (size_t i = 0; i < len;) {
     if ((unsigned char)s[i] < 0x80) {
-      char c = s[i++];
-      rt_buf_putc(b, c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+      ascii_run(b, s, len, &i, 'A', 32);
     } else {
       size_t at = i;
       uint32_t cp = rt_utf8_next(s, len, &i);
@@ -196,8 +210,7 @@ void rt_text_lower(RtBuf *b, const char *s, size_t len) {
 void rt_text_upper(RtBuf *b, const char *s, size_t len) {
   for (size_t i = 0; i < len;) {
     if ((unsigned char)s[i] < 0x80) {
-      char c = s[i++];
-      rt_buf_putc(b, c >= 'a' && c <= 'z' ? (char)(c - 32) : c);
+      ascii_run(b, s, len, &i, 'a', -32);
     } else {
       rt_cp_upper(b, rt_utf8_next(s, len, &i));
     }

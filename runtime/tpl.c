@@ -10,14 +10,19 @@
 #include "filters.h"
 #include "rt.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct RtTpl {
-  RtBuf text;
+  RtBuf text;   /* first, laid out as playc.h's RtTplText: generated code appends in place */
   RtValue *err; /* the first error met */
   bool unsafe;  /* an unsafe value was rendered: the result is unsafe too (Ansible's AnsibleContext) */
 };
+
+_Static_assert(offsetof(RtTpl, text) == 0 && offsetof(RtBuf, data) == offsetof(RtTplText, data) &&
+                   offsetof(RtBuf, len) == offsetof(RtTplText, len) && offsetof(RtBuf, cap) == offsetof(RtTplText, cap),
+               "RtTpl's text is the RtTplText head generated code writes");
 
 RtTpl *rt_tpl_begin(void) {
   RtTpl *t = rt_xcalloc(1, sizeof *t);
@@ -73,6 +78,10 @@ void rt_tpl_value(RtTpl *t, RtValue *v) {
     t->unsafe = rt_value_unsafe(v);
   if (rt_kind(v) != RT_NONE) /* Ansible's finalize renders None as "" */
     rt_render_str(&t->text, v);
+}
+
+void rt_tpl_int(RtTpl *t, int64_t i) {
+  rt_buf_int(&t->text, i);
 }
 
 /* The conversion of the rendered text back to a value. */
@@ -212,9 +221,13 @@ static bool all_str(const RtValue *l) {
 /* What rt_tpl_value of the filter's result would add to t->unsafe: the
  * result (a str, or base itself for default) is tainted by any unsafe
  * operand or argument (rt_unsafe_taint), and unsafe itself when it is. */
+static inline bool unsafe_of(const RtValue *v) {
+  return v && (rt_kind(v) == RT_STR ? (v->flags & RT_VF_UNSAFE) != 0 : rt_value_unsafe(v)); /* a str: no call */
+}
+
 static void taint(RtTpl *t, const RtValue *base, const RtValue *a1, const RtValue *a2) {
   if (!t->unsafe)
-    t->unsafe = rt_value_unsafe(base) || (a1 && rt_value_unsafe(a1)) || (a2 && rt_value_unsafe(a2));
+    t->unsafe = unsafe_of(base) || unsafe_of(a1) || unsafe_of(a2);
 }
 
 /* Writes the result when the fast path applies; false otherwise. */

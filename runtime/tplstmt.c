@@ -37,6 +37,8 @@ void rt_locals_leave(RtHost *h, void *saved) {
   if (!h->locals) { /* out of every template */
     rt_decref(h->spare_loop);
     h->spare_loop = NULL;
+    free(h->spare_for);
+    h->spare_for = NULL;
     rt_decref(h->tpl_moved);
     h->tpl_moved = NULL;
   }
@@ -48,24 +50,55 @@ RtValue *rt_local(RtHost *h, int32_t slot) {
   return h->locals[slot] ? rt_incref(h->locals[slot]) : NULL;
 }
 
-RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, const RtLoc *loc) {
-  RT_ASSERT(slot >= 0 && slot < h->nlocals);
-  RtValue *v = h->locals[slot];
-  return v ? rt_getattr(v, name, loc) : NULL;
+/* The attribute `name` of v when v is a dict that has it (rt_getattr's
+ * first case), else NULL. */
+static RtValue *dict_attr(RtValue *v, const char *name, int64_t len, int32_t *hint) {
+  return rt_kind(v) == RT_DICT && !rt_too_deep(v) ? rt_dict_get_at(v, name, (size_t)len, hint) : NULL;
 }
 
-bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, const RtLoc *loc) {
+RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint, const RtLoc *loc) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  if (!v)
+    return NULL;
+  RtValue *a = dict_attr(v, name, len, hint);
+  return a ? rt_incref(a) : rt_getattr(v, name, loc);
+}
+
+bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
+                       const RtLoc *loc) {
   RT_ASSERT(slot >= 0 && slot < h->nlocals);
   RtValue *v = h->locals[slot];
   if (!v)
     return false;
-  RtValue *a = rt_kind(v) == RT_DICT && !rt_too_deep(v) ? rt_dict_get(v, name) : NULL; /* rt_getattr's first case */
+  RtValue *a = dict_attr(v, name, len, hint);
   if (a) {
     rt_tpl_value(t, a);
     return true;
   }
   a = rt_getattr(v, name, loc);
   rt_tpl_value(t, a);
+  rt_decref(a);
+  return true;
+}
+
+bool rt_tpl_local_attr_default(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
+                               const char *filter, RtValue *dflt, const RtLoc *loc) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  if (!v)
+    return false;
+  RtValue *a = dict_attr(v, name, len, hint);
+  if (a) {
+    rt_tpl_filter(t, RT_TPLF_DEFAULT, filter, a, dflt, NULL, loc);
+    return true;
+  }
+  if (rt_kind(v) == RT_DICT && !rt_too_deep(v) && !rt_is_error(dflt)) { /* missing: default's operand is undefined */
+    rt_tpl_value(t, dflt);
+    return true;
+  }
+  a = rt_getattr(v, name, loc);
+  rt_tpl_filter(t, RT_TPLF_DEFAULT, filter, a, dflt, NULL, loc);
   rt_decref(a);
   return true;
 }
@@ -140,7 +173,13 @@ struct RtFor {
 RtFor *rt_for_begin(RtHost *h, RtTpl *buf, RtValue *items, int32_t first, int32_t end, int32_t loop_slot,
                     const RtLoc *loc) {
   (void)loc;
-  RtFor *f = rt_xcalloc(1, sizeof *f);
+  RtFor *f = h->spare_for; /* a finished loop's, else a new one */
+  if (f) {
+    h->spare_for = NULL;
+    memset(f, 0, sizeof *f);
+  } else {
+    f = rt_xcalloc(1, sizeof *f);
+  }
   f->h = h, f->buf = buf, f->first = first, f->end = end, f->loop_slot = loop_slot, f->depth = 1;
   f->items = rt_iter_list(items);
   if (rt_is_error(f->items) || rt_too_deep(f->items)) {
@@ -172,6 +211,8 @@ RtFor *rt_for_recurse(RtHost *h, RtTpl *buf, RtValue *items, int32_t save, int32
 }
 
 RtTpl *rt_for_buf(RtFor *f) { return f->buf; }
+
+int64_t rt_for_len(RtFor *f) { return (int64_t)rt_len(f->items); }
 
 RtValue *rt_loop_changed(RtHost *h, int32_t slot, RtValue *args) {
   RT_ASSERT(slot >= 0 && slot < h->nlocals);
@@ -285,7 +326,7 @@ static RtValue *for_loop_object(RtValue *d, const RtValue *items, size_t i, int6
 }
 
 RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
-  if (f->i >= rt_len(f->items))
+  if (f->i >= f->items->u.list.len) /* items: a list (rt_iter_list) */
     return NULL;
   RtHost *h = f->h;
   bool with_loop = loop_flags & RT_FOR_LOOP;
@@ -294,8 +335,9 @@ RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
     if (s == f->loop_slot && with_loop) {
       loop = h->locals[s];
       h->locals[s] = NULL;
-    } else {
-      rt_local_set(h, s, NULL);
+    } else if (h->locals[s]) {
+      rt_decref(h->locals[s]);
+      h->locals[s] = NULL;
     }
   }
   size_t i = f->i++;
@@ -311,7 +353,17 @@ RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
     else
       rt_decref(loop);
   }
-  return rt_list_at(f->items, i);
+  return f->items->u.list.items[i];
+}
+
+RtValue *rt_for_next_bind(RtFor *f, int32_t loop_flags, int32_t slot) {
+  RtValue *x = rt_for_next(f, loop_flags);
+  RT_ASSERT(slot >= 0 && slot < f->h->nlocals);
+  if (x) {
+    rt_decref(f->h->locals[slot]);
+    f->h->locals[slot] = rt_incref(x);
+  }
+  return x;
 }
 
 void rt_for_keep(RtFor *f) {
@@ -342,7 +394,10 @@ bool rt_for_end(RtFor *f) {
   }
   rt_decref(f->items);
   rt_decref(f->kept);
-  free(f);
+  if (!h->spare_for && h->locals)
+    h->spare_for = f;
+  else
+    free(f);
   return ran;
 }
 

@@ -58,42 +58,12 @@ char *rt_xasprintf(const char *fmt, ...) {
   return s;
 }
 
-/* Makes room for `extra` more bytes and the NUL (the slow path: callers
- * check the room they have first). */
-static void grow(RtBuf *b, size_t extra) {
+void rt_buf_grow(RtBuf *b, size_t extra) {
   size_t cap = b->cap ? b->cap : 64;
   while (cap < b->len + extra + 1)
     cap *= 2;
   b->data = rt_xrealloc(b->data, cap);
   b->cap = cap;
-}
-
-/* n (at most 16) bytes from s to d: fixed-size copies that compile to a
- * few moves (two that may overlap), where a call to memcpy costs more than
- * the short pieces of text templates append. */
-static void copy_short(char *d, const char *s, size_t n) {
-  if (n >= 8) {
-    uint64_t a, z;
-    memcpy(&a, s, 8), memcpy(&z, s + n - 8, 8);
-    memcpy(d, &a, 8), memcpy(d + n - 8, &z, 8);
-  } else if (n >= 4) {
-    uint32_t a, z;
-    memcpy(&a, s, 4), memcpy(&z, s + n - 4, 4);
-    memcpy(d, &a, 4), memcpy(d + n - 4, &z, 4);
-  } else if (n) {
-    d[0] = s[0], d[n / 2] = s[n / 2], d[n - 1] = s[n - 1];
-  }
-}
-
-void rt_buf_add(RtBuf *b, const char *s, size_t len) {
-  if (b->len + len + 1 > b->cap)
-    grow(b, len);
-  if (len <= 16)
-    copy_short(b->data + b->len, s, len);
-  else
-    memcpy(b->data + b->len, s, len);
-  b->len += len;
-  b->data[b->len] = 0;
 }
 
 void rt_buf_puts(RtBuf *b, const char *s) {
@@ -102,17 +72,28 @@ void rt_buf_puts(RtBuf *b, const char *s) {
 
 void rt_buf_putc(RtBuf *b, char c) {
   if (b->len + 2 > b->cap)
-    grow(b, 1);
+    rt_buf_grow(b, 1);
   b->data[b->len++] = c;
   b->data[b->len] = 0;
 }
 
 void rt_buf_int(RtBuf *b, int64_t i) {
+  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
   char tmp[24], *p = tmp + sizeof tmp;
   uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-  do
-    *--p = (char)('0' + u % 10);
-  while ((u /= 10) != 0);
+  while (u >= 100) { /* two digits a division */
+    p -= 2;
+    memcpy(p, pairs + 2 * (u % 100), 2);
+    u /= 100;
+  }
+  if (u >= 10) {
+    p -= 2;
+    memcpy(p, pairs + 2 * u, 2);
+  } else {
+    *--p = (char)('0' + u);
+  }
   if (i < 0)
     *--p = '-';
   rt_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
@@ -127,7 +108,7 @@ void rt_buf_printf(RtBuf *b, const char *fmt, ...) {
   if (n < 0)
     n = 0;
   if (b->len + (size_t)n + 1 > b->cap)
-    grow(b, (size_t)n);
+    rt_buf_grow(b, (size_t)n);
   vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
   va_end(ap2);
   b->len += (size_t)n;

@@ -175,9 +175,17 @@ RtValue *rt_once_get(RtValue **slot) {
 }
 
 RtValue *rt_once_put(RtValue **slot, RtValue *v) {
+  /* the slot holds it for the whole run: immortal, so the references each
+   * use takes and drops cost no atomic operation (a value v alone holds,
+   * not shared yet) */
+  bool mine = v && rt_sole_ref(v);
+  if (mine)
+    v->refs = IMMORTAL;
   RtValue *cur = NULL;
   if (__atomic_compare_exchange_n(slot, &cur, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
     return rt_incref(v);
+  if (mine)
+    v->refs = 1;
   rt_decref(v); /* another thread published first */
   return rt_incref(cur);
 }
@@ -398,27 +406,46 @@ void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
  * hashing for the few short keys of typical items (users, ports, loop). */
 #define DICT_SCAN_MAX 12
 
-RtValue *rt_dict_get(const RtValue *d, const char *key) {
+/* Whether the string key k is the len bytes at key: the length, the first
+ * byte, then the rest (memcmp only for a likely match). */
+static inline bool key_is(const RtValue *k, const char *key, size_t len) {
+  return k->u.str.len == len && (len == 0 || k->u.str.s[0] == key[0]) && memcmp(k->u.str.s, key, len) == 0;
+}
+
+RtValue *rt_dict_get_n(const RtValue *d, const char *key, size_t len) {
   if (!d || d->kind != RT_DICT)
     return NULL;
-  size_t len = strlen(key);
   if (d->u.dict.len <= DICT_SCAN_MAX) {
-    for (size_t i = 0; i < d->u.dict.len; i++) {
-      const RtValue *k = d->u.dict.ents[i].key;
-      if (k->u.str.len == len && memcmp(k->u.str.s, key, len) == 0)
+    for (size_t i = 0; i < d->u.dict.len; i++)
+      if (key_is(d->u.dict.ents[i].key, key, len))
         return d->u.dict.ents[i].val;
-    }
     return NULL;
   }
   int64_t pos = rt_index_find(&d->u.dict.index, key, len, dict_key, d);
   return pos >= 0 ? d->u.dict.ents[pos].val : NULL;
 }
 
-RtValue *rt_dict_get_n(const RtValue *d, const char *key, size_t len) {
-  if (!d || d->kind != RT_DICT)
+RtValue *rt_dict_get(const RtValue *d, const char *key) {
+  return rt_dict_get_n(d, key, strlen(key));
+}
+
+RtValue *rt_dict_get_at(const RtValue *d, const char *key, size_t len, int32_t *hint) {
+  uint32_t at = __atomic_load_n((uint32_t *)hint, __ATOMIC_RELAXED);
+  if (at < d->u.dict.len && key_is(d->u.dict.ents[at].key, key, len))
+    return d->u.dict.ents[at].val;
+  if (d->u.dict.len <= DICT_SCAN_MAX) {
+    for (size_t i = 0; i < d->u.dict.len; i++)
+      if (key_is(d->u.dict.ents[i].key, key, len)) {
+        __atomic_store_n((uint32_t *)hint, (uint32_t)i, __ATOMIC_RELAXED);
+        return d->u.dict.ents[i].val;
+      }
     return NULL;
+  }
   int64_t pos = rt_index_find(&d->u.dict.index, key, len, dict_key, d);
-  return pos >= 0 ? d->u.dict.ents[pos].val : NULL;
+  if (pos < 0)
+    return NULL;
+  __atomic_store_n((uint32_t *)hint, (uint32_t)pos, __ATOMIC_RELAXED);
+  return d->u.dict.ents[pos].val;
 }
 
 void rt_dict_del(RtValue *d, const char *key) {
