@@ -785,6 +785,50 @@ static RtValue *mn_template_item(RtValue *t, RtValue *defaults, RtValue *dir) {
   return item;
 }
 
+/* The exclusive lookups' `wantstate` keyword: *want (borrowed) when given
+ * and true; the plugins' error when it is neither present nor absent. */
+static RtValue *mn_wantstate(RtValue *kwargs, RtValue **want) {
+  RtValue *w = kwargs ? rt_dict_get(kwargs, "wantstate") : NULL;
+  *want = w && rt_pytruth(w) ? w : NULL;
+  if (*want && !mn_is(w, "present") && !mn_is(w, "absent")) {
+    char *t = mn_str(w);
+    RtValue *e = rt_error("Expected a wanstate of \"present\" or \"absent\" but was \"%s\"", t);
+    free(t);
+    return e;
+  }
+  return NULL;
+}
+
+/* The files found in the folder (`exclusives`, each a dict with its path),
+ * each appended to `results` as `defaults` with that file and state absent;
+ * the KeyError or TypeError of one without a path. */
+static RtValue *mn_exclusives_absent(RtValue *exclusives, RtValue *defaults, RtValue *results) {
+  for (size_t i = 0; i < rt_len(exclusives); i++) {
+    RtValue *err = NULL, *path = mn_getitem(rt_list_at(exclusives, i), "path", &err);
+    if (!path)
+      return rt_lookup_raise(err->u.err.exc == RT_EXC_KEY ? "KeyError" : "TypeError", err);
+    RtValue *item = rt_dict_copy(defaults);
+    rt_dict_set(item, "file", rt_incref(path));
+    rt_dict_set(item, "state", rt_strz("absent"));
+    rt_list_push(results, item);
+  }
+  return NULL;
+}
+
+/* `results` (taken), only the items whose state is `want` when it is given. */
+static RtValue *mn_keep_state(RtValue *results, RtValue *want) {
+  if (!want)
+    return results;
+  RtValue *kept = rt_list_new(rt_len(results));
+  for (size_t i = 0; i < rt_len(results); i++) {
+    RtValue *st = rt_dict_get(rt_list_at(results, i), "state");
+    if (st && rt_equal(st, want))
+      rt_list_push(kept, rt_incref(rt_list_at(results, i)));
+  }
+  rt_decref(results);
+  return kept;
+}
+
 /* query('manala.roles.templates_exclusive', templates, exclusives, dir,
  * template, wantstate=...): the files found in the folder (exclusives,
  * each a dict with its path) marked absent, then each template item with
@@ -794,15 +838,9 @@ static RtValue *mn_template_item(RtValue *t, RtValue *defaults, RtValue *dir) {
  * state. */
 RtValue *rt_lk_manala_templates_exclusive(RtHost *h, RtValue *terms, RtValue *kwargs) {
   (void)h;
-  RtValue *want = kwargs ? rt_dict_get(kwargs, "wantstate") : NULL;
-  if (want && !rt_pytruth(want))
-    want = NULL;
-  if (want && !mn_is(want, "present") && !mn_is(want, "absent")) {
-    char *w = mn_str(want);
-    RtValue *e = rt_error("Expected a wanstate of \"present\" or \"absent\" but was \"%s\"", w);
-    free(w);
-    return e;
-  }
+  RtValue *want = NULL, *werr = mn_wantstate(kwargs, &want);
+  if (werr)
+    return werr;
   if (rt_kind(terms) != RT_LIST || rt_len(terms) < 4)
     return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
   RtValue *templates = mn_flatten1(rt_list_at(terms, 0));
@@ -816,17 +854,7 @@ RtValue *rt_lk_manala_templates_exclusive(RtHost *h, RtValue *terms, RtValue *kw
   RtValue *dir = rt_list_at(terms, 2), *defaults = rt_dict_new(2), *results = rt_list_new(0), *err = NULL;
   rt_dict_set(defaults, "state", rt_strz("present"));
   rt_dict_set(defaults, "template", rt_incref(rt_list_at(terms, 3)));
-  for (size_t i = 0; !err && i < rt_len(exclusives); i++) {
-    RtValue *path = mn_getitem(rt_list_at(exclusives, i), "path", &err);
-    if (!path) {
-      rt_lookup_raise(err->u.err.exc == RT_EXC_KEY ? "KeyError" : "TypeError", err);
-      break;
-    }
-    RtValue *item = rt_dict_copy(defaults);
-    rt_dict_set(item, "file", rt_incref(path));
-    rt_dict_set(item, "state", rt_strz("absent"));
-    rt_list_push(results, item);
-  }
+  err = mn_exclusives_absent(exclusives, defaults, results);
   for (size_t i = 0; !err && i < rt_len(templates); i++) {
     RtValue *item = mn_template_item(rt_list_at(templates, i), defaults, dir);
     if (!item)
@@ -854,16 +882,7 @@ RtValue *rt_lk_manala_templates_exclusive(RtHost *h, RtValue *terms, RtValue *kw
     rt_decref(results);
     return err;
   }
-  if (!want)
-    return results;
-  RtValue *kept = rt_list_new(rt_len(results));
-  for (size_t i = 0; i < rt_len(results); i++) {
-    RtValue *s = rt_dict_get(rt_list_at(results, i), "state");
-    if (s && rt_equal(s, want))
-      rt_list_push(kept, rt_incref(rt_list_at(results, i)));
-  }
-  rt_decref(results);
-  return kept;
+  return mn_keep_state(results, want);
 }
 
 /* ---- the X_config filters (git, logrotate, nginx, proftpd, redis, rsyslog,
@@ -1929,15 +1948,9 @@ static RtValue *mn_preference_pattern(RtValue *item, RtValue *pattern, RtValue *
  * completed from its pattern and its file made a path in dir. */
 RtValue *rt_lk_manala_apt_preferences(RtHost *h, RtValue *terms, RtValue *kwargs) {
   (void)h;
-  RtValue *want = kwargs ? rt_dict_get(kwargs, "wantstate") : NULL;
-  if (want && !rt_pytruth(want))
-    want = NULL;
-  if (want && !mn_is(want, "present") && !mn_is(want, "absent")) {
-    char *w = mn_str(want);
-    RtValue *e = rt_error("Expected a wanstate of \"present\" or \"absent\" but was \"%s\"", w);
-    free(w);
-    return e;
-  }
+  RtValue *want = NULL, *werr = mn_wantstate(kwargs, &want);
+  if (werr)
+    return werr;
   if (rt_kind(terms) != RT_LIST || rt_len(terms) < 6)
     return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
   RtValue *prefs = mn_flatten1(rt_list_at(terms, 0));
@@ -1951,17 +1964,7 @@ RtValue *rt_lk_manala_apt_preferences(RtHost *h, RtValue *terms, RtValue *kwargs
   RtValue *dir = rt_list_at(terms, 4), *defaults = rt_dict_new(2), *results = rt_list_new(0), *err = NULL;
   rt_dict_set(defaults, "state", rt_strz("present"));
   rt_dict_set(defaults, "template", rt_incref(rt_list_at(terms, 5)));
-  for (size_t i = 0; !err && i < rt_len(exclusives); i++) {
-    RtValue *path = mn_getitem(rt_list_at(exclusives, i), "path", &err);
-    if (!path) {
-      rt_lookup_raise(err->u.err.exc == RT_EXC_KEY ? "KeyError" : "TypeError", err);
-      break;
-    }
-    RtValue *item = rt_dict_copy(defaults);
-    rt_dict_set(item, "file", rt_incref(path));
-    rt_dict_set(item, "state", rt_strz("absent"));
-    rt_list_push(results, item);
-  }
+  err = mn_exclusives_absent(exclusives, defaults, results);
   for (size_t i = 0; !err && i < rt_len(prefs); i++) {
     RtValue *p = rt_list_at(prefs, i), *item;
     if (rt_kind(p) == RT_STR) {
@@ -2010,16 +2013,7 @@ RtValue *rt_lk_manala_apt_preferences(RtHost *h, RtValue *terms, RtValue *kwargs
     rt_decref(results);
     return err;
   }
-  if (!want)
-    return results;
-  RtValue *kept = rt_list_new(rt_len(results));
-  for (size_t i = 0; i < rt_len(results); i++) {
-    RtValue *s = rt_dict_get(rt_list_at(results, i), "state");
-    if (s && rt_equal(s, want))
-      rt_list_push(kept, rt_incref(rt_list_at(results, i)));
-  }
-  rt_decref(results);
-  return kept;
+  return mn_keep_state(results, want);
 }
 
 /* ---- the apt_repositories lookup ---- */
