@@ -68,6 +68,9 @@ typedef struct PcCtx {
   int nroles_path;
   const char *playbook_dir;
   bool strict; /* --strict: faults Ansible reports only at run time are errors */
+  /* --plan: the IR is printed, never compiled, so lowering leaves out what
+   * only code generation reads (a task's junit args text, ir/lower.c). */
+  bool plan_only;
   /* Jinja parse errors held rather than printed (ir/lower.c: a playbook
    * string Jinja2 cannot parse fails its task at run time, as Ansible's): the
    * first one's message and place, until the caller takes it. */
