@@ -210,6 +210,7 @@ static int drv_run(PcCtx *c, const DrvOpts *o) {
   rt_config_warnings(false, drv_config_warn); /* the compiler reads roles_path and collections_path only */
   drv_roles(c, o);
   c->strict = o->strict;
+  c->plan_only = o->plan != NULL;
   FePlaybook *pb = fe_load_playbook(c, o->playbook);
   if (!pb)
     return EXIT_DIAG;

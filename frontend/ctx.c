@@ -62,6 +62,9 @@ void pc_ctx_free(PcCtx *c) {
     n = b->next;
     pc_arena_free(b);
   }
+  for (int i = 0; i < c->nsources; i++)
+    if (c->sources[i].heap)
+      free((char *)c->sources[i].text);
   free(c->sources);
   c->scratch = NULL;
   c->arena = NULL;
@@ -249,8 +252,9 @@ const char *pc_buf_str(const PcBuf *b) { return b->s ? b->s : ""; }
 
 /* ---- files ----------------------------------------------------------------------- */
 
-/* Reads `fd` to its end, refusing more than `max` bytes. */
-static int pc_read_fd(PcCtx *c, int fd, size_t max, size_t hint, const char **text, size_t *len) {
+/* Reads `fd` to its end, refusing more than `max` bytes: *text gets a
+ * malloc'ed, NUL-terminated buffer the caller frees. */
+static int pc_read_fd(int fd, size_t max, size_t hint, char **text, size_t *len) {
   size_t cap = hint < max ? hint + 1 : max + 1, n = 0;
   if (cap < 4096)
     cap = max + 1 < 4096 ? max + 1 : 4096;
@@ -287,14 +291,17 @@ static int pc_read_fd(PcCtx *c, int fd, size_t max, size_t hint, const char **te
     free(buf);
     return PC_READ_TOO_BIG;
   }
-  *text = pc_strndup(c, buf, n);
+  buf[n] = '\0'; /* n < cap: a full buffer grows before the next read */
+  *text = buf;
   *len = n;
-  free(buf);
   return 0;
 }
 
-int pc_read_file(PcCtx *c, const char *path, size_t max, bool regular_only, const char **text,
-                 size_t *len) {
+/* pc_read_file into a malloc'ed buffer (*text, the caller frees it);
+ * *regular tells whether `path` was a regular file (one that can be read
+ * again to the same bytes, unlike a pipe). */
+static int pc_read_path(const char *path, size_t max, bool regular_only, char **text, size_t *len,
+                        bool *regular) {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular_only ? O_NONBLOCK : 0));
   if (fd < 0)
     return errno;
@@ -309,15 +316,29 @@ int pc_read_file(PcCtx *c, const char *path, size_t max, bool regular_only, cons
   else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
     err = PC_READ_TOO_BIG;
   else
-    err = pc_read_fd(c, fd, max, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, text, len);
+    err = pc_read_fd(fd, max, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, text, len);
+  *regular = err == 0 && S_ISREG(st.st_mode);
   close(fd);
   return err;
+}
+
+int pc_read_file(PcCtx *c, const char *path, size_t max, bool regular_only, const char **text,
+                 size_t *len) {
+  char *buf = NULL;
+  bool regular = false;
+  int err = pc_read_path(path, max, regular_only, &buf, len, &regular);
+  if (err)
+    return err;
+  *text = pc_strndup(c, buf, *len);
+  free(buf);
+  return 0;
 }
 
 const char *pc_read_strerror(PcCtx *c, int err, size_t max) {
   switch (err) {
   case PC_READ_FOLDER: return "is a folder";
   case PC_READ_NOT_REGULAR: return "is not a regular file";
+  case PC_READ_CHANGED: return "changed while playc was reading it";
   case PC_READ_TOO_BIG:
     return pc_sprintf(c, "is larger than the %zu MiB playc reads", max >> 20);
   default: return strerror(err);
@@ -337,6 +358,7 @@ static PcSource *pc_source_new(PcCtx *c, const char *path, const char *text, siz
   s->path = pc_strdup(c, path);
   s->text = text;
   s->len = len;
+  s->pinned = true;
   return s;
 }
 
@@ -344,14 +366,59 @@ const PcSource *pc_add_source(PcCtx *c, const char *path, const char *text, size
   return pc_source_new(c, path, pc_strndup(c, text, len), len);
 }
 
-const PcSource *pc_read_source(PcCtx *c, const char *path, int *err) {
-  const PcSource *known = pc_find_source(c, path);
-  if (known)
-    return known;
-  const char *text = NULL;
+/* FNV-1a over the bytes: tells a re-read file from the one first read. */
+static uint64_t pc_text_hash(const char *s, size_t n) {
+  uint64_t h = 14695981039346656037u;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+  return h;
+}
+
+PcSource *pc_read_source(PcCtx *c, const char *path, int *err) {
+  PcSource *known = pc_find_source(c, path);
+  if (known) {
+    *err = pc_source_text(known) ? 0 : PC_READ_CHANGED;
+    return *err ? NULL : known;
+  }
+  char *text = NULL;
   size_t len = 0;
-  *err = pc_read_file(c, path, PC_MAX_SOURCE_BYTES, false, &text, &len);
-  return *err ? NULL : pc_source_new(c, path, text, len);
+  bool regular = false;
+  *err = pc_read_path(path, PC_MAX_SOURCE_BYTES, false, &text, &len, &regular);
+  if (*err)
+    return NULL;
+  if (!regular) { /* a pipe cannot be read again: its text stays in the arena */
+    PcSource *s = pc_source_new(c, path, pc_strndup(c, text, len), len);
+    free(text);
+    return s;
+  }
+  PcSource *s = pc_source_new(c, path, text, len);
+  s->pinned = false;
+  s->heap = true;
+  s->hash = pc_text_hash(text, len);
+  return s;
+}
+
+void pc_source_drop(PcSource *s) {
+  if (s->pinned || !s->text)
+    return;
+  free((char *)s->text);
+  s->text = NULL;
+}
+
+const char *pc_source_text(PcSource *s) {
+  if (s->text)
+    return s->text;
+  char *text = NULL;
+  size_t len = 0;
+  bool regular = false;
+  if (pc_read_path(s->path, PC_MAX_SOURCE_BYTES, false, &text, &len, &regular) != 0)
+    return NULL;
+  if (!regular || len != s->len || pc_text_hash(text, len) != s->hash) {
+    free(text);
+    return NULL;
+  }
+  s->text = text;
+  return text;
 }
 
 PcSource *pc_find_source(PcCtx *c, const char *path) {
@@ -362,6 +429,10 @@ PcSource *pc_find_source(PcCtx *c, const char *path) {
 }
 
 const char *pc_source_line(PcCtx *c, PcSource *s, int32_t i, size_t *len, int32_t *count) {
+  if (!pc_source_text(s)) { /* dropped, and the file changed since: no lines to show */
+    *count = 0;
+    return NULL;
+  }
   if (!s->line_starts) {
     int32_t n = 0;
     for (size_t k = 0; k < s->len; k++)

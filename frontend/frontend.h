@@ -28,8 +28,14 @@ typedef struct PcArenaBlock PcArenaBlock;
 
 typedef struct PcSource {
   const char *path;
-  const char *text; /* whole file, NUL-terminated, for caret lines */
+  /* The whole file, NUL-terminated, for caret lines; NULL while dropped
+   * (pc_source_drop: a regular file once its YAML is loaded), read again
+   * by pc_source_text when a diagnostic needs it. */
+  const char *text;
   size_t len;
+  uint64_t hash; /* of the text read first: a re-read must give the same bytes */
+  bool pinned;   /* never dropped: not a regular file, text given by a caller, or text a node holds */
+  bool heap;     /* text is malloc'ed (dropping frees it), not in the arena */
   size_t *line_starts; /* offsets of each line's start; built by pc_source_line */
   int32_t nlines;
 } PcSource;
@@ -62,6 +68,9 @@ typedef struct PcCtx {
   int nroles_path;
   const char *playbook_dir;
   bool strict; /* --strict: faults Ansible reports only at run time are errors */
+  /* --plan: the IR is printed, never compiled, so lowering leaves out what
+   * only code generation reads (a task's junit args text, ir/lower.c). */
+  bool plan_only;
   /* Jinja parse errors held rather than printed (ir/lower.c: a playbook
    * string Jinja2 cannot parse fails its task at run time, as Ansible's): the
    * first one's message and place, until the caller takes it. */
@@ -108,7 +117,7 @@ char *pc_sprintf(PcCtx *c, const char *fmt, ...) __attribute__((format(printf, 2
 /* A task's arguments as text in the junit report (ir/lower.c): cut there. */
 #define PC_MAX_ARGS_TEXT ((size_t)64 << 10)
 /* Why pc_read_file refused a file, beside errno values (ENOENT, EACCES, ...). */
-enum { PC_READ_FOLDER = -1, PC_READ_TOO_BIG = -2, PC_READ_NOT_REGULAR = -3 };
+enum { PC_READ_FOLDER = -1, PC_READ_TOO_BIG = -2, PC_READ_NOT_REGULAR = -3, PC_READ_CHANGED = -4 };
 /* The one function that reads a file for the compiler: the whole of `path`,
  * at most `max` bytes, into the arena, NUL-terminated (*text, *len). With
  * `regular_only`, anything but a regular file is refused without reading it
@@ -121,10 +130,20 @@ int pc_read_file(PcCtx *c, const char *path, size_t max, bool regular_only, cons
 /* "is a folder", "is larger than 64 MiB", strerror(err), ... for `err` from
  * pc_read_file with limit `max`. */
 const char *pc_read_strerror(PcCtx *c, int err, size_t max);
-/* Reads a source file (pc_read_file, PC_MAX_SOURCE_BYTES) into the arena and
- * remembers it for diagnostics; a path read before is not read again.
- * Returns NULL with *err (as for pc_read_file) when it cannot be read. */
-const PcSource *pc_read_source(PcCtx *c, const char *path, int *err);
+/* Reads a source file (pc_read_file, PC_MAX_SOURCE_BYTES) and remembers it
+ * for diagnostics; a path read before is not read again (its text is read
+ * again if it was dropped). Returns NULL with *err (as for pc_read_file, or
+ * PC_READ_CHANGED) when it cannot be read. */
+PcSource *pc_read_source(PcCtx *c, const char *path, int *err);
+/* Frees the text of source `s` when it can be read again (a regular file
+ * read by pc_read_source, not pinned): the YAML loader drops a file's text
+ * once its nodes are built, so a big playbook's text is not held through
+ * lowering (nodes copy what they keep). */
+void pc_source_drop(PcSource *s);
+/* The text of `s`, read again from its file if it was dropped; NULL when
+ * that fails or the file no longer has the bytes first read (then the
+ * source has no lines to show). */
+const char *pc_source_text(PcSource *s);
 /* Remembers `len` bytes of `text` as the source `path` (tests and fuzz
  * targets compile text that is not in a file); pc_read_source(path) then
  * returns it. The text is copied. */

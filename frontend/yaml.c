@@ -423,7 +423,7 @@ FeNode *fe_yaml_load_data(PcCtx *c, const char *path, bool *empty) {
 
 static FeNode *y_load(PcCtx *c, const char *path, bool *empty) {
   int err = 0;
-  const PcSource *src = pc_read_source(c, path, &err);
+  PcSource *src = pc_read_source(c, path, &err);
   if (!src) {
     pc_error(c, "cannot read '%s': %s", path, pc_read_strerror(c, err, PC_MAX_SOURCE_BYTES));
     return NULL;
@@ -445,6 +445,7 @@ static FeNode *y_load(PcCtx *c, const char *path, bool *empty) {
     n->loc = l;
     n->text = src->text;
     n->len = src->len;
+    src->pinned = true; /* the node holds the text */
     y_vault_check(&y, n, y.path);
     return n;
   }
@@ -471,6 +472,7 @@ static FeNode *y_load(PcCtx *c, const char *path, bool *empty) {
     y_single_document(&y);
   yaml_parser_delete(&y.parser);
   free(y.stack);
+  pc_source_drop(src); /* the nodes hold copies; a diagnostic reads the file again */
   if (!root && !y.failed && empty) {
     *empty = true;
   } else if (!root && !y.failed && c->nerrors == 0) {

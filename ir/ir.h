@@ -247,7 +247,8 @@ typedef struct IrTask {
   int32_t module;     /* index into mod_schemas[]; -1: none (meta, includes) or unsupported */
   const char *unsupported; /* a module playc lacks: its fully qualified name */
   const char *args_text;   /* its arguments as the junit report names them ("k=v, ..."
-                              in Python's str), or NULL */
+                              in Python's str), or NULL (always under --plan,
+                              which does not print it: PcCtx.plan_only) */
   const char *fault;       /* the message the task fails with when it runs (unknown
                               parameters, as AnsibleModule words it), or NULL */
   bool implicit;      /* made by Ansible: flush_handlers, role_complete */

@@ -2564,7 +2564,7 @@ static void lw_py_str(LwOut *b, const FeNode *n, bool top) {
 
 /* The junit callback's "k=v, ..." of task.args as parsed (before templating). */
 static const char *lw_args_text(Lw *l, const FeNode *args, const char *raw_key) {
-  if (!args || (args->kind != FE_MAP && !raw_key) || (args->kind == FE_MAP && !args->n))
+  if (l->c->plan_only || !args || (args->kind != FE_MAP && !raw_key) || (args->kind == FE_MAP && !args->n))
     return NULL;
   LwOut out = {0}, *b = &out;
   const FeNode *raw = args->kind == FE_SCALAR ? args : NULL;

@@ -43,6 +43,12 @@ for yml in "$PLAYC_SRC"/tests/errors/*.yml; do
   expect_eq "error $name -o exit code" 4 "$rc"
   [ ! -e "$work/$name.bin" ] && ok "error $name leaves no output" || bad "error $name left $work/$name.bin"
 done
+# An error found while lowering, after the loader dropped the file's text,
+# still shows its source line and caret (the file is read again).
+err=$(cd "$PLAYC_SRC/tests/errors" && "$PLAYC" --strict --plan bad_args.yml 2>&1 >/dev/null)
+want=$(printf '%s\n%s\n%s' 'bad_args.yml:10:16: error: value of state must be one of: absent,directory,file,hard,link,touch, got: sideways' '        state: sideways' '               ^')
+expect_eq "a lowering error quotes its source line" "$want" "$(printf '%s\n' "$err" | head -3)"
+
 for yml in "$PLAYC_SRC"/tests/plan/*.yml "$PLAYC_SRC"/tests/integration/*.yml "$PLAYC_SRC"/samples/*/*.yml; do
   [ -e "$yml" ] || continue
   name=$(basename "$(dirname "$yml")")/$(basename "$yml" .yml)

@@ -7,10 +7,12 @@
  *                            indent=4, one record each (tests/unit/render_oracle.py
  *                            prints the same with Python and compares)
  */
+#include "frontend.h"
 #include "rt.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures, checks;
 
@@ -356,6 +358,51 @@ static void test_dict_keys(void) {
     rt_decref(vs[i]);
 }
 
+/* `text` written over file `path`. */
+static bool put_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  bool ok = f && fputs(text, f) >= 0;
+  return f && fclose(f) == 0 && ok;
+}
+
+/* frontend/ctx.c: a source file's text is dropped once loaded and read
+ * again for a diagnostic, only while the file still has the bytes first read. */
+static void test_sources(void) {
+  PcCtx c;
+  pc_ctx_init(&c);
+  char path[] = "/tmp/playc-source-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  if (fd < 0)
+    return;
+  close(fd);
+  CHECK(put_file(path, "a: 1\nb: 2\n"));
+  int err = -1;
+  PcSource *s = pc_read_source(&c, path, &err);
+  CHECK(s && err == 0 && s->len == 10 && !s->pinned);
+  if (!s) {
+    unlink(path);
+    pc_ctx_free(&c);
+    return;
+  }
+  pc_source_drop(s);
+  CHECK(s->text == NULL);
+  size_t n = 0;
+  int32_t count = 0;
+  const char *line = pc_source_line(&c, s, 1, &n, &count);
+  CHECK(line && n == 5 && memcmp(line, "b: 2\n", 5) == 0 && count == 2);
+  CHECK(pc_read_source(&c, path, &err) == s && err == 0 && s->text);
+  pc_source_drop(s);
+  CHECK(put_file(path, "a: 1\nb: 3\n")); /* same length, other bytes */
+  CHECK(pc_source_line(&c, s, 1, &n, &count) == NULL && count == 0);
+  CHECK(pc_read_source(&c, path, &err) == NULL && err == PC_READ_CHANGED);
+  const PcSource *given = pc_add_source(&c, "given.yml", "x: 1\n", 5);
+  pc_source_drop((PcSource *)given); /* text given by a caller: kept */
+  CHECK(given->text && strcmp(given->text, "x: 1\n") == 0);
+  unlink(path);
+  pc_ctx_free(&c);
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--render") == 0)
     return render_mode(argv[2]);
@@ -366,6 +413,7 @@ int main(int argc, char **argv) {
   test_templates();
   test_data();
   test_dict_keys();
+  test_sources();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }
