@@ -1163,6 +1163,26 @@ static JStmt *jt_stmt(JP *p, PcVec *parts, size_t open, const char *const *ends,
   return NULL;
 }
 
+/* Ansible lexes a playbook string as Jinja2 reads it before it doubles the
+ * backslashes of its {{ }} literals: a literal whose last backslash escapes
+ * its closing quote (`{{ "a\" }}`) fails there, before the doubled text
+ * would read. True, after the error, when the text from p->pos to the
+ * block's end does not lex with Python's escapes. */
+static bool jt_escape_lex_fails(JP *p) {
+  if (!strchr(p->src + p->pos, '\\'))
+    return false;
+  size_t q = p->pos;
+  for (;;) {
+    JTok t = fe_jinja_lex(p->c, p->src, &q, false);
+    if (t.kind == JT_ERR) {
+      jp_error(p, t.off, t.str);
+      return true;
+    }
+    if (t.kind == JT_EOF || t.kind == JT_VAR_END)
+      return false;
+  }
+}
+
 /* body := { text | '{{' expr '}}' | '{#' ... '#}' | '{%' stmt '%}' } up to a
  * tag named in `ends` (then *endi is its index and p->tok that name), or
  * the end of the text when `ends` is NULL. */
@@ -1199,6 +1219,8 @@ static JTemplate *jt_body(JP *p, const char *const *ends, const char *who, size_
       jt_after_close(p, csign, true);
     } else if (kind == '{') {
       p->raw_strings = p->opts && p->opts->escape_backslashes;
+      if (p->raw_strings && jt_escape_lex_fails(p))
+        break;
       jp_next(p);
       if (p->tok.kind == JT_EOF) {
         jp_error(p, i, "unterminated '{{': expected '}}'");
