@@ -35,11 +35,11 @@ const ModSchema mod_schema_grafana_plugin = {
 
 /* Script text: cli = grafana-cli found as the module's grafana_cli_bin finds
  * it (each $PATH entry stripped of '"'), or the record nocli. */
-static const char find_cli[] = "cli=; pc_o=$IFS; IFS=:\n"
+static const char find_cli[] = "cli=; pc_o=$IFS; IFS=:; set -f\n"
                                "for pc_d in $PATH; do pc_d=${pc_d#\\\"}; pc_d=${pc_d%\\\"}\n"
                                "  if [ -f \"$pc_d/grafana-cli\" ] && [ -x \"$pc_d/grafana-cli\" ]; then "
                                "cli=${pc_d%/}/grafana-cli; break; fi\n"
-                               "done; IFS=$pc_o\n"
+                               "done; IFS=$pc_o; set +f\n"
                                "[ -n \"$cli\" ] || { __playc_rec nocli 1; exit 0; }\n"
                                "__playc_rec cli \"$cli\"\n";
 
