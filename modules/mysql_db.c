@@ -183,6 +183,23 @@ static void client_opts(RtBuf *shown, RtBuf *run, RtValue *args, bool dump) {
   free(pw);
 }
 
+/* Appends `tail` to both lines and empties it. */
+static void both_flush(RtBuf *tail, RtBuf *shown, RtBuf *run) {
+  rt_buf_add(shown, tail->data ? tail->data : "", tail->len);
+  rt_buf_add(run, tail->data ? tail->data : "", tail->len);
+  tail->len = 0;
+}
+
+/* `prefix` and a value the collection pastes unquoted into its shell line
+ * (a --databases name, an ignored table): shown as it pastes it, run
+ * shlex-quoted, so no value is read as shell text on the target. */
+static void unquoted(RtBuf *tail, RtBuf *shown, RtBuf *run, const char *prefix, const char *v) {
+  both_flush(tail, shown, run);
+  rt_buf_printf(shown, "%s%s", prefix, v);
+  rt_buf_puts(run, prefix);
+  mod_py_shlex_quote(run, v);
+}
+
 /* state=dump or import: the command line, run on the target, `cmds` gets
  * it as Ansible's executed_commands shows it. The result, or NULL when the
  * host was lost. */
@@ -194,6 +211,8 @@ static RtValue *dump_or_import(RtHost *h, RtValue *args, RtValue *names, bool al
   bool pipefail = dump && mod_arg_bool(args, "pipefail", 0) == 1;
   bool restrict_cf = mod_arg_bool(args, "restrict_config_file", 0) == 1;
   RtBuf shown = {0}, run = {0}, s = {0}, tail = {0};
+  RtValue *r = NULL;
+  char *pw = NULL;
   client_opts(&shown, &run, args, dump);
   if (dump) {
     if (all)
@@ -201,7 +220,7 @@ static RtValue *dump_or_import(RtHost *h, RtValue *args, RtValue *names, bool al
     else if (rt_len(names) > 1) {
       rt_buf_puts(&tail, " --databases");
       for (size_t i = 0; i < rt_len(names); i++)
-        rt_buf_printf(&tail, " %s", rt_list_at(names, i)->u.str.s);
+        unquoted(&tail, &shown, &run, " ", rt_list_at(names, i)->u.str.s);
     } else {
       rt_buf_putc(&tail, ' ');
       mod_py_shlex_quote(&tail, rt_list_at(names, 0)->u.str.s);
@@ -216,15 +235,27 @@ static RtValue *dump_or_import(RtHost *h, RtValue *args, RtValue *names, bool al
       rt_buf_puts(&tail, " --quick");
     RtValue *ign = mod_arg_list(args, "ignore_tables");
     for (size_t i = 0; ign && i < rt_len(ign); i++)
-      rt_buf_printf(&tail, " --ignore-table=%s", rt_list_at(ign, i)->u.str.s);
+      unquoted(&tail, &shown, &run, " --ignore-table=", rt_list_at(ign, i)->u.str.s);
     rt_decref(ign);
     if (mod_arg_bool(args, "hex_blob", 0) == 1)
       rt_buf_puts(&tail, " --hex-blob");
     long long md = 0;
     if (mod_arg_int(args, "master_data", &md) == 1 && md)
       rt_buf_printf(&tail, " --master-data=%lld", md);
-    if (extra)
-      rt_buf_printf(&tail, " %s", extra);
+    if (extra) { /* its words, each quoted, where the collection pastes shell text */
+      RtValue *w = mod_py_shlex_split(extra);
+      if (!w) {
+        r = mod_fail_result("dump_extra_args: No closing quotation");
+        goto done;
+      }
+      both_flush(&tail, &shown, &run);
+      rt_buf_printf(&shown, " %s", extra);
+      for (size_t i = 0; i < rt_len(w); i++) {
+        rt_buf_putc(&run, ' ');
+        mod_py_shlex_quote(&run, rt_list_at(w, i)->u.str.s);
+      }
+      rt_decref(w);
+    }
   } else {
     if (enc && *enc)
       opt_q(&tail, args, "encoding", "--default-character-set");
@@ -238,9 +269,7 @@ static RtValue *dump_or_import(RtHost *h, RtValue *args, RtValue *names, bool al
       rt_buf_free(&joined);
     }
   }
-  RtBuf *both[2] = {&shown, &run};
-  for (int k = 0; k < 2; k++)
-    rt_buf_add(both[k], tail.data ? tail.data : "", tail.len);
+  both_flush(&tail, &shown, &run);
   /* on the target: the programs' paths and the config file, then the line */
   rt_buf_printf(&s, "%s", "");
   {
@@ -280,14 +309,13 @@ static RtValue *dump_or_import(RtHost *h, RtValue *args, RtValue *names, bool al
   else
     rt_buf_puts(&s, "__playc_rec cmd \"$pre$shown < $(__q \"$tg\")\"; cmd=\"$pre$run < $(__q \"$tg\")\"\n");
   rt_buf_puts(&s, "unset MYSQL_PWD\n");
-  char *pw = mod_arg_str(args, "login_password");
+  pw = mod_arg_str(args, "login_password");
   if (pw && *pw && mod_arg_bool(args, "check_implicit_admin", 0) != 1) {
     mod_sh_set(&s, "MYSQL_PWD", pw);
     rt_buf_puts(&s, "export MYSQL_PWD\n");
   }
   rt_buf_printf(&s, "%s -c \"$cmd\"; __playc_rec rc $?\n", pipefail ? "\"$(PATH=$__playc_p command -v bash)\"" : "/bin/sh");
   RtExec ex;
-  RtValue *r = NULL;
   if (mod_sh_exec(h, &s, &ex) < 0)
     goto done;
   if ((r = mod_tool_failure(&ex)) != NULL)
