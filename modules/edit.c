@@ -88,6 +88,22 @@ static void read_script(RtBuf *s, const ModEdit *e, const char *path) {
                 MOD_EDIT_INLINE);
 }
 
+char *mod_base64_lines(const void *data, size_t len, size_t *outlen) {
+  RtBuf b = {0};
+  enum { IN_LINE = 3072 };
+  unsigned char line[4 * IN_LINE / 3 + 1];
+  for (size_t off = 0; off < len; off += IN_LINE) {
+    size_t n = len - off < IN_LINE ? len - off : IN_LINE;
+    int m = EVP_EncodeBlock(line, (const unsigned char *)data + off, (int)n);
+    rt_buf_add(&b, (const char *)line, (size_t)m);
+    rt_buf_putc(&b, '\n');
+  }
+  if (!b.data)
+    rt_buf_add(&b, "", 0);
+  *outlen = b.len;
+  return rt_buf_take(&b);
+}
+
 bool mod_unbase64(const char *s, size_t len, RtBuf *out) {
   EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
   EVP_DecodeInit(ctx);
@@ -488,19 +504,7 @@ RtValue *mod_edit_write(RtHost *h, ModEdit *e, const char *data, size_t len, boo
   write_script(&s, e, content_changed, inline_body, large, follow);
   size_t b64len = 0;
   if (inline_body) {
-    RtBuf b = {0};
-    enum { IN_LINE = 3072 };
-    unsigned char line[4 * IN_LINE / 3 + 1];
-    for (size_t off = 0; off < len; off += IN_LINE) {
-      size_t n = len - off < IN_LINE ? len - off : IN_LINE;
-      int m = EVP_EncodeBlock(line, (const unsigned char *)data + off, (int)n);
-      rt_buf_add(&b, (const char *)line, (size_t)m);
-      rt_buf_putc(&b, '\n');
-    }
-    if (!b.data)
-      rt_buf_add(&b, "", 0);
-    b64len = b.len;
-    b64 = rt_buf_take(&b);
+    b64 = mod_base64_lines(data, len, &b64len);
   }
   RtExec ex;
   int rc = rt_host_exec(h, s.data, b64, b64len, &ex, &err);

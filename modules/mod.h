@@ -229,6 +229,9 @@ RtValue *mod_edit_write(RtHost *h, ModEdit *e, const char *data, size_t len, boo
 /* Base64 text (lines) back to bytes, appended to `out` (never left NULL).
  * False when it is not base64. */
 bool mod_unbase64(const char *s, size_t len, RtBuf *out);
+/* `data` as base64 lines of 4096 characters (malloc'd, *outlen bytes): what
+ * a script's `base64 -d` reads from a request's body. */
+char *mod_base64_lines(const void *data, size_t len, size_t *outlen);
 /* fail_json(path=...): the path and the file's stat (add_path_info) into `r`. */
 void mod_edit_path_info(const ModEdit *e, RtValue *r);
 /* Ansible's _symbolic_mode_to_octal: the mode `sym` gives a file of mode

@@ -34,26 +34,8 @@ const ModSchema mod_schema_patch = {
 
 #ifndef MOD_SCHEMA_ONLY
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* `data` as base64 lines (malloc'd, *outlen bytes). */
-static char *base64_lines(const void *data, size_t len, size_t *outlen) {
-  RtBuf b = {0};
-  enum { IN_LINE = 3072 };
-  unsigned char line[4 * IN_LINE / 3 + 1];
-  for (size_t off = 0; off < len; off += IN_LINE) {
-    size_t n = len - off < IN_LINE ? len - off : IN_LINE;
-    int m = EVP_EncodeBlock(line, (const unsigned char *)data + off, (int)n);
-    rt_buf_add(&b, (const char *)line, (size_t)m);
-    rt_buf_putc(&b, '\n');
-  }
-  if (!b.data)
-    rt_buf_add(&b, "", 0);
-  *outlen = b.len;
-  return rt_buf_take(&b);
-}
 
 /* Script text: `pc_cap KEY "$pt" ...` with the module's options. */
 static void sh_patch(RtBuf *s, const char *key, bool apply, bool dry_run, bool reverse, bool binary, bool ignore_ws,
@@ -141,7 +123,7 @@ RtValue *mod_patch(RtHost *h, RtValue *args) {
       r = mod_fail_result("%s", plain->u.err.msg);
       goto done;
     }
-    b64 = plain ? base64_lines(plain->u.str.s, plain->u.str.len, &b64len) : base64_lines(f->data, f->size, &b64len);
+    b64 = plain ? mod_base64_lines(plain->u.str.s, plain->u.str.len, &b64len) : mod_base64_lines(f->data, f->size, &b64len);
     base = strrchr(f->name, '/') ? strrchr(f->name, '/') + 1 : f->name;
   }
   build_script(&s, h, src, base, dest && *dest ? dest : NULL, basedir && *basedir ? basedir : NULL, strip, remote,
