@@ -19,6 +19,9 @@
 #include "../runtime/filtersig.h"
 #include "../runtime/jmespath.h"
 #include "../runtime/vault.h"
+#include "../runtime/config.h"
+
+#include <jansson.h>
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -715,6 +718,191 @@ static bool lw_lookup_file_args(Lw *l, const JExpr *j, IrExpr *e) {
   return true;
 }
 
+/* A constant for a version value of collection metadata: a JSON value
+ * from MANIFEST.json, or NULL when it is none of str, int, float, bool, null. */
+static IrExpr *lw_collver_json(Lw *l, json_t *v, PcLoc loc) {
+  IrExpr *e;
+  if (json_is_string(v))
+    return lw_const_str(l, pc_strndup(l->c, json_string_value(v), json_string_length(v)), json_string_length(v), loc);
+  if (json_is_integer(v)) {
+    e = ir_expr_new(l->c, IR_CONST, TY_INT, loc);
+    e->i = json_integer_value(v);
+  } else if (json_is_real(v)) {
+    e = ir_expr_new(l->c, IR_CONST, TY_FLOAT, loc);
+    e->f = json_real_value(v);
+  } else if (json_is_boolean(v)) {
+    e = ir_expr_new(l->c, IR_CONST, TY_BOOL, loc);
+    e->b = json_is_true(v);
+  } else if (json_is_null(v)) {
+    e = ir_expr_new(l->c, IR_CONST, TY_NONE, loc);
+  } else {
+    return NULL;
+  }
+  return e;
+}
+
+/* The same for galaxy.yml's `version` scalar, after `or no_version`. */
+static IrExpr *lw_collver_yaml(Lw *l, const FeNode *v, IrExpr *no_version, PcLoc loc) {
+  if (!v || v->kind != FE_SCALAR || v->stype == FE_T_NULL)
+    return v && v->kind != FE_SCALAR ? NULL : no_version;
+  IrExpr *e;
+  switch (v->stype) {
+  case FE_T_STR:
+    return *v->text ? lw_const_str(l, v->text, strlen(v->text), loc) : no_version;
+  case FE_T_BOOL:
+    if (!v->b)
+      return no_version;
+    e = ir_expr_new(l->c, IR_CONST, TY_BOOL, loc);
+    e->b = true;
+    return e;
+  case FE_T_INT:
+    if (v->digits)
+      return NULL;
+    if (!v->i)
+      return no_version;
+    e = ir_expr_new(l->c, IR_CONST, TY_INT, loc);
+    e->i = v->i;
+    return e;
+  case FE_T_FLOAT:
+    if (v->f == 0)
+      return no_version;
+    e = ir_expr_new(l->c, IR_CONST, TY_FLOAT, loc);
+    e->f = v->f;
+    return e;
+  default:
+    return NULL;
+  }
+}
+
+/* The version of collection `fqcn` as community.general's
+ * collection_version reads it: MANIFEST.json's collection_info.version,
+ * else galaxy.yml's version (or galaxy.yaml's), else no_version; not_found
+ * when no collection folder of that name is in the paths playc resolves
+ * collections in (the playbook's collections/, then collections_path or
+ * its default, as for roles). NULL when the value cannot be had now. */
+static IrExpr *lw_collver_one(Lw *l, const char *fqcn, IrExpr *not_found, IrExpr *no_version, PcLoc loc) {
+  PcVec paths = {0};
+  pc_vec_push(l->c, &paths, (void *)pc_sprintf(l->c, "%s/collections", l->pb && l->pb->dir ? l->pb->dir : "."));
+  const char *const *cfg = rt_config_list(RT_CFG_COLLECTIONS_PATH);
+  const char *home = getenv("HOME");
+  if (cfg) {
+    for (; *cfg; cfg++)
+      pc_vec_push(l->c, &paths, (void *)*cfg);
+  } else {
+    pc_vec_push(l->c, &paths, (void *)pc_sprintf(l->c, "%s/.ansible/collections", home ? home : ""));
+    pc_vec_push(l->c, &paths, (void *)"/usr/share/ansible/collections");
+  }
+  char *coll = pc_strdup(l->c, fqcn);
+  *strchr(coll, '.') = '/';
+  for (int i = 0; i < paths.len; i++) {
+    const char *dir = pc_sprintf(l->c, "%s/ansible_collections/%s", (const char *)paths.items[i], coll);
+    if (!*(const char *)paths.items[i] || !fe_is_dir(dir))
+      continue;
+    const char *text;
+    size_t len;
+    const char *mf = pc_sprintf(l->c, "%s/MANIFEST.json", dir);
+    if (access(mf, F_OK) == 0) {
+      if (pc_read_file(l->c, mf, PC_MAX_SOURCE_BYTES, true, &text, &len) != 0)
+        return NULL;
+      json_t *root = json_loadb(text, len, 0, NULL);
+      json_t *v = json_object_get(json_object_get(root, "collection_info"), "version");
+      IrExpr *e = v ? lw_collver_json(l, v, loc) : NULL;
+      json_decref(root);
+      return e;
+    }
+    for (int k = 0; k < 2; k++) {
+      const char *gy = pc_sprintf(l->c, "%s/galaxy.%s", dir, k ? "yaml" : "yml");
+      if (access(gy, F_OK) != 0)
+        continue;
+      bool empty = false;
+      FeNode *n = fe_yaml_load_data(l->c, gy, &empty);
+      if (!n || n->kind != FE_MAP)
+        return NULL;
+      return lw_collver_yaml(l, fe_map_get(n, "version"), no_version, loc);
+    }
+    return no_version;
+  }
+  return not_found;
+}
+
+/* The keyword names of a folded collection_version lookup: only wantlist
+ * stays (the others were read at compile time); query() adds
+ * wantlist=True as lw_lookup_query does. */
+static IrExpr *lw_lookup_collver_query(Lw *l, const JExpr *j, IrExpr *e, bool query) {
+  int npos = j->nkids - 1 - j->nkw, nkw = 0;
+  const char **kwn = pc_alloc(l->c, sizeof *kwn * (size_t)(j->nkw + 1));
+  for (int k = 0; k < j->nkw; k++) {
+    if (strcmp(j->kwnames[k], "wantlist") != 0)
+      continue;
+    kwn[nkw++] = "wantlist";
+    ir_expr_add_kid(l->c, e, lw_jexpr(l, j->kids[npos + 1 + k]));
+  }
+  if (query) {
+    kwn[nkw++] = "wantlist";
+    IrExpr *t = ir_expr_new(l->c, IR_CONST, TY_BOOL, j->loc);
+    t->b = true;
+    ir_expr_add_kid(l->c, e, t);
+  }
+  IR_X_SET(l->c, e, kwnames, kwn);
+  IR_X_SET(l->c, e, nkw, nkw);
+  return e;
+}
+
+/* True for a name of FQCN_RE, ^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$. */
+static bool lw_is_fqcn(const char *s) {
+  const char *dot = strchr(s, '.');
+  if (!dot || dot == s || !dot[1] || strchr(dot + 1, '.'))
+    return false;
+  for (const char *p = s; *p; p++)
+    if (p != dot && !isalnum((unsigned char)*p) && *p != '_')
+      return false;
+  return true;
+}
+
+/* lookup('community.general.collection_version', FQCN..., result_not_found=,
+ * result_no_version=) with constant terms and options: the lookup reads
+ * the controller's collections, so the compiler reads them now (its
+ * collections are the ones the program was built from) and the call
+ * becomes lookup('list', VERSIONS...), whose result is the same (joined by
+ * ',' or the one value, a list with wantlist). NULL when it cannot be
+ * folded (then the lookup is planned as unsupported), with the reason. */
+static const char *lw_lookup_collver(Lw *l, const JExpr *j, IrExpr *e) {
+  int npos = j->nkids - 1 - j->nkw;
+  IrExpr *not_found = ir_expr_new(l->c, IR_CONST, TY_NONE, j->loc), *no_version = lw_const_str(l, "*", 1, j->loc);
+  for (int k = 0; k < j->nkw; k++) {
+    const JExpr *v = j->kids[npos + 1 + k];
+    const char *kw = j->kwnames[k];
+    IrExpr **opt = !strcmp(kw, "result_not_found") ? &not_found : !strcmp(kw, "result_no_version") ? &no_version : NULL;
+    if (!strcmp(kw, "wantlist"))
+      continue;
+    if (!opt)
+      return pc_sprintf(l->c, "lookup 'community.general.collection_version' with option '%s'", kw);
+    if (v->kind == J_NONE)
+      *opt = ir_expr_new(l->c, IR_CONST, TY_NONE, v->loc);
+    else if (v->kind == J_STR)
+      *opt = lw_const_str(l, v->s, strlen(v->s), v->loc);
+    else
+      return "lookup 'community.general.collection_version' with an option that is not a constant string";
+  }
+  PcVec got = {0};
+  for (int i = 2; i <= npos; i++) {
+    const JExpr *t = j->kids[i];
+    if (t->kind != J_STR || fe_jinja_is_template(t->s))
+      return "lookup 'community.general.collection_version' of a name known at run time";
+    if (!lw_is_fqcn(t->s))
+      return pc_sprintf(l->c, "lookup 'community.general.collection_version' of \"%s\", which is not a FQCN", t->s);
+    IrExpr *v = lw_collver_one(l, t->s, not_found, no_version, t->loc);
+    if (!v)
+      return pc_sprintf(l->c, "lookup 'community.general.collection_version' of %s, whose metadata playc cannot read",
+                        t->s);
+    pc_vec_push(l->c, &got, v);
+  }
+  e->name = "list";
+  for (int i = 0; i < got.len; i++)
+    ir_expr_add_kid(l->c, e, got.items[i]);
+  return NULL;
+}
+
 static void lw_lookup_template_files(Lw *l, const JExpr *j, IrExpr *e);
 
 /* lookup(NAME, terms..., kw=...), query() and q(): the plugin named by a
@@ -743,6 +931,13 @@ static IrExpr *lw_lookup_call(Lw *l, const JExpr *j, bool query) {
       ok |= strcmp(lw_lookups[i], name) == 0;
     if (!strcmp(name, "file") && lw_lookup_file_args(l, j, e))
       return lw_lookup_query(l, j, e, query);
+    if (!strcmp(name, "community.general.collection_version")) {
+      const char *why = lw_lookup_collver(l, j, e);
+      if (!why)
+        return lw_lookup_collver_query(l, j, e, query);
+      IR_X_SET(l->c, e, unsupported, why);
+      ok = true;
+    }
     if (!ok && (fe_ansible_lookup(name) || strchr(name, '.')))
       IR_X_SET(l->c, e, unsupported, pc_sprintf(l->c, "lookup '%s'", n->s));
     else if (!ok)
