@@ -212,7 +212,10 @@ RtValue *mod_make(RtHost *h, RtValue *args) {
   for (size_t i = 0; i < np; i++) { /* k + '=' + str(v) */
     RtValue *k = params->u.dict.ents[i].key;
     RtBuf b = {0};
-    rt_buf_printf(&b, "%s=", rt_dict_key_encoded(k) ? "" : k->u.str.s);
+    RtValue *kv = rt_dict_key_value(k); /* a YAML int key is text in the module's JSON */
+    rt_render_str(&b, kv);
+    rt_decref(kv);
+    rt_buf_putc(&b, '=');
     rt_render_str(&b, params->u.dict.ents[i].val);
     pw[npw++] = rt_buf_take(&b);
   }
