@@ -8,8 +8,8 @@
 # ".end" record the shell writes when a request ends), a process is a fork or exec the target
 # side makes (threads of the controller excluded); both are counted from
 # the end of ping's request on: a request ends with the shell writing its
-# ".end" record. Prints a markdown table.
-#   PLAYC=build/playc PLAYC_RUNTIME=build/libplaycrt.a bash tests/modules/measure_system.sh
+# ".end" record. Prints a markdown table; with NAMEs, only their rows.
+#   PLAYC=build/playc PLAYC_RUNTIME=build/libplaycrt.a bash tests/modules/measure_system.sh [NAME...]
 set -uo pipefail
 : "${PLAYC:?}"
 export PLAYC_RUNTIME
@@ -34,6 +34,9 @@ mkdir -p "$W/arc/t" && echo a > "$W/arc/t/a" && tar -C "$W/arc" -czf "$W/files.t
 mkdir -p "$W/files" && cp "$W/files.tar.gz" "$W/files/sample.tar.gz"
 useradd -M "${U}k" && mkdir -p "$HOME/.ansible_async" && echo '{"started": 1, "finished": 1}' > "$HOME/.ansible_async/$U"
 printf 'x\n' > "$W/present"
+# a makefile for make, a key and a certificate for the crypto info modules
+mkdir -p "$W/mk" && printf 'x\n' > "$W/mk/in" && printf 'out: in\n\tcp in out\n' > "$W/mk/Makefile"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/k.pem" -out "$W/c.pem" -days 1 -subj /CN=m >/dev/null 2>&1
 sleep 1
 
 # name | task (YAML, one line)
@@ -57,7 +60,11 @@ scenarios=(
   "unarchive|unarchive: src=sample.tar.gz dest=$W/x"
   "archive|archive: path=$W/arc dest=$W/arc.tgz"
   "command|command: cat stdin=abc"
+  "make|community.general.make: chdir=$W/mk target=out"
+  "openssl_privatekey_info|community.crypto.openssl_privatekey_info: path=$W/k.pem"
+  "x509_certificate_info|community.crypto.x509_certificate_info: path=$W/c.pem"
 )
+only=" $* "
 
 # count FILE: "round_trips processes" from the module's request on
 count() {
@@ -71,6 +78,7 @@ echo "| module | round trips (changed) | processes (changed) | round trips (unch
 echo "|---|---|---|---|---|"
 for s in "${scenarios[@]}"; do
   name=${s%%|*} task=${s#*|}
+  [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || continue
   printf -- "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n    - %s\n" "$task" > "$W/$name.yml"
   (cd "$W" && "$PLAYC" "$W/$name.yml" -o "$W/$name.bin") >/dev/null 2>&1 || { echo "| $name | compile failed | | | |"; continue; }
   row="| $name |"
