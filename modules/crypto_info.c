@@ -731,11 +731,18 @@ static bool time_spec(const char *s, time_t now, time_t *out) {
   return true;
 }
 
-/* The certificate of the file's bytes: PEM when it holds a PEM header,
- * else DER when read from a path (load_certificate). */
+/* identify_pem_format: the first line is "-----BEGIN X-----". */
+static bool pem_format(const RtBuf *bytes) {
+  size_t n = 0;
+  while (n < bytes->len && !strchr("\n\r\v\f\x1c\x1d\x1e", bytes->data[n]) && bytes->data[n])
+    n++;
+  return n > 16 && strncmp(bytes->data, "-----BEGIN ", 11) == 0 && strncmp(bytes->data + n - 5, "-----", 5) == 0;
+}
+
+/* The certificate of the file's bytes (load_certificate): PEM when its
+ * first line is a PEM header, else DER when read from a path. */
 static X509 *load_cert(const RtBuf *bytes, bool der_ok) {
-  bool pem = bytes->len && memmem(bytes->data, bytes->len, "-----BEGIN ", 11) != NULL;
-  if (pem || !der_ok) {
+  if (pem_format(bytes) || !der_ok) {
     BIO *bio = BIO_new_mem_buf(bytes->data ? bytes->data : "", (int)bytes->len);
     X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
     BIO_free(bio);
@@ -835,7 +842,7 @@ RtValue *mod_x509_certificate_info(RtHost *h, RtValue *args) {
   }
   x = load_cert(&bytes, content == NULL);
   if (!x) {
-    r = mod_fail_result(content || (bytes.len && memmem(bytes.data, bytes.len, "-----BEGIN ", 11))
+    r = mod_fail_result(content || pem_format(&bytes)
                             ? "Unable to load PEM file: no certificate in it"
                             : "Cannot parse DER certificate: not a certificate");
     goto done;
