@@ -779,8 +779,11 @@ static IrExpr *lw_collver_yaml(Lw *l, const FeNode *v, IrExpr *no_version, PcLoc
  * else galaxy.yml's version (or galaxy.yaml's), else no_version; not_found
  * when no collection folder of that name is in the paths playc resolves
  * collections in (the playbook's collections/, then collections_path or
- * its default, as for roles). NULL when the value cannot be had now. */
+ * its default, as for roles); ansible.builtin, ansible-core's own
+ * package, has no metadata. NULL when the value cannot be had now. */
 static IrExpr *lw_collver_one(Lw *l, const char *fqcn, IrExpr *not_found, IrExpr *no_version, PcLoc loc) {
+  if (strcmp(fqcn, "ansible.builtin") == 0) /* ansible-core's own package: no metadata */
+    return no_version;
   PcVec paths = {0};
   pc_vec_push(l->c, &paths, (void *)pc_sprintf(l->c, "%s/collections", l->pb && l->pb->dir ? l->pb->dir : "."));
   const char *const *cfg = rt_config_list(RT_CFG_COLLECTIONS_PATH);
