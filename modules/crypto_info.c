@@ -474,6 +474,17 @@ static RtValue *general_name(const GENERAL_NAME *g) {
   }
   case GEN_DIRNAME:
     return dir_name(v);
+  case GEN_OTHERNAME: { /* the type's OID; the DER of the value, in hex */
+    const OTHERNAME *on = v;
+    unsigned char *der = NULL;
+    int dlen = i2d_ASN1_TYPE(on->value, &der);
+    OBJ_obj2txt(buf, sizeof buf, on->type_id, 1);
+    RtValue *hex = hex_colons(der, dlen > 0 ? (size_t)dlen : 0);
+    char *t = rt_xasprintf("otherName:%s;%s", buf, hex->u.str.s);
+    rt_decref(hex);
+    OPENSSL_free(der);
+    return rt_str_take(t, strlen(t));
+  }
   case GEN_RID:
     OBJ_obj2txt(buf, sizeof buf, v, 1);
     return rt_str_take(rt_xasprintf("RID:%s", buf), strlen(buf) + 4);
