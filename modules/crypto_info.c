@@ -22,8 +22,8 @@
 
 static const ModParam pki_params[] = {
     {.name = "path", .type = MP_PATH},
-    {.name = "content", .type = MP_STR},
-    {.name = "passphrase", .type = MP_STR},
+    {.name = "content", .type = MP_STR, .no_log = true},
+    {.name = "passphrase", .type = MP_STR, .no_log = true},
     {.name = "return_private_key_data", .type = MP_BOOL, .def = "no"},
     {.name = "check_consistency", .type = MP_BOOL, .def = "no"},
     {.name = "select_crypto_backend", .type = MP_STR, .choices = "auto,cryptography", .def = "auto"},
