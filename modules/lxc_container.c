@@ -171,6 +171,17 @@ static bool bs_drops(const char *bs, const char *param) {
   return false;
 }
 
+/* Arg `name`, or its default when it is not given (malloc'd; NULL for None
+ * and for a parameter without a default). */
+static char *arg_or_default(RtValue *args, const char *name) {
+  if (rt_dict_get(args, name))
+    return mod_arg_str(args, name);
+  for (size_t i = 0; i < MOD_N(lxc_params); i++)
+    if (strcmp(lxc_params[i].name, name) == 0 && lxc_params[i].def)
+      return rt_xstrdup(lxc_params[i].def);
+  return NULL;
+}
+
 /* _create's command, built in the script (path arguments expand there):
  * lxc-create --name N --quiet, LXC_COMMAND_MAP's options in its order, the
  * log options, then -- and the template options as shlex splits them. */
@@ -180,22 +191,15 @@ static void sh_create(RtBuf *s, RtValue *args, const char *name, RtValue *topts)
       {"lv_name", "--lvname"}, {"vg_name", "--vgname"},    {"thinpool", "--thinpool"},  {"fs_type", "--fstype"},
       {"fs_size", "--fssize"}, {"directory", "--dir"},     {"zfs_root", "--zfsroot"},
   };
-  static const char *const defs[][2] = {{"template", "ubuntu"}, {"backing_store", "dir"}, {"vg_name", "lxc"},
-                                        {"fs_type", "ext4"},    {"fs_size", "5G"}};
-  char *bs = mod_arg_str(args, "backing_store");
+  char *bs = arg_or_default(args, "backing_store");
   rt_buf_puts(s, "lx_create() {\n"
                  "  pc_bin lxc-create || pc_nobin lxc-create\n"
                  "  set -- \"$pc_v\" --name \"$n\" --quiet\n");
   for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
     if (bs_drops(bs ? bs : "dir", vars[i][0]))
       continue;
-    char *v = rt_dict_get(args, vars[i][0]) ? mod_arg_str(args, vars[i][0]) : NULL;
-    for (size_t d = 0; !v && !rt_dict_get(args, vars[i][0]) && d < sizeof defs / sizeof *defs; d++)
-      if (strcmp(defs[d][0], vars[i][0]) == 0)
-        v = rt_xstrdup(defs[d][1]);
-    if (!v && strcmp(vars[i][0], "lv_name") == 0)
-      v = rt_xstrdup(name);
-    if (strcmp(vars[i][0], "lv_name") == 0 && v && !*v) { /* main(): lv_name = name when empty */
+    char *v = arg_or_default(args, vars[i][0]);
+    if (strcmp(vars[i][0], "lv_name") == 0 && (!v || !*v)) { /* main(): `not lv_name` → the name */
       free(v);
       v = rt_xstrdup(name);
     }
@@ -300,7 +304,8 @@ static char *config_edit(const char *cfg, RtValue *opts, char **err) {
         ModReMatch m;
         if (!mod_re_search(re, l->u.str.s, l->u.str.len, 0, true, &m))
           continue;
-        char *cv = py_norm_ws(strchr(l->u.str.s, '=') + 1);
+        const char *eq2 = strchr(l->u.str.s, '=');
+        char *cv = py_norm_ws(eq2 ? eq2 + 1 : "");
         if (strcmp(value, cv) != 0) {
           bool have = false;
           for (size_t k = 0; k < rt_len(lines) && !have; k++)
