@@ -171,6 +171,12 @@ static bool bs_drops(const char *bs, const char *param) {
   return false;
 }
 
+/* AnsibleModule's "given" for required_if: present and not None. */
+static bool arg_given(RtValue *args, const char *name) {
+  RtValue *v = rt_dict_get(args, name);
+  return v && rt_kind(v) != RT_NONE;
+}
+
 /* Arg `name`, or its default when it is not given (malloc'd; NULL for None
  * and for a parameter without a default). */
 static char *arg_or_default(RtValue *args, const char *name) {
@@ -422,6 +428,8 @@ static void sh_config(RtBuf *s, const char *text) {
 static const char SH_CFG_PATH[] = "cf=$(\"$L_config\" lxc.lxcpath 2>/dev/null)/$n/config\n";
 
 RtValue *mod_lxc_container(RtHost *h, RtValue *args) {
+  if (mod_arg_bool(args, "archive", 0) == 1 && !arg_given(args, "archive_path")) /* required_if, checked first */
+    return mod_fail_result("archive is True but all of the following are missing: archive_path");
   if (h->check_mode)
     return mod_check_skip("community.general.lxc_container");
   char *name = mod_arg_str(args, "name"), *state = mod_arg_str(args, "state");
