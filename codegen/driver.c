@@ -236,7 +236,9 @@ static int drv_run(PcCtx *c, const DrvOpts *o) {
   FePlaybook *pb = fe_load_playbook(c, o->playbook);
   if (!pb)
     return EXIT_DIAG;
-  if (o->plan && !c->nerrors && ir_stream_fits(pb)) {
+  /* PLAYC_PLAN_WHOLE=1: the whole program at once (tests compare the two) */
+  const char *whole = getenv("PLAYC_PLAN_WHOLE");
+  if (o->plan && !c->nerrors && ir_stream_fits(pb) && !(whole && *whole == '1')) {
     int rc = drv_plan_stream(c, pb, o);
     if (rc >= 0)
       return rc;
