@@ -55,7 +55,7 @@ static void o_room(PrOut *o, size_t n) {
 }
 
 static void o_n(PrOut *o, const char *s, size_t n) {
-  if (o->discard)
+  if (o->discard || !n) /* nothing: buf may not exist yet */
     return;
   o_room(o, n);
   memcpy(o->buf + o->len, s, n);
