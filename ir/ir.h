@@ -484,7 +484,8 @@ typedef struct IrLower {
   /* `--plan` a task at a time (stream.c): the printer each top-level task
    * or block goes to once lowered, or NULL (the whole program is lowered);
    * set when the plan cannot be made that way (a YAML node shared between
-   * tasks, handlers): the caller then lowers the whole program. */
+   * tasks, handlers or notify in a task, a root printed from two parts):
+   * the caller then lowers the whole program. */
   IrStream *stream;
   bool stream_abort;
 } IrLower;
@@ -542,7 +543,7 @@ const FeNode *ir_merge_args(IrLower *l, const FeNode *extra, const FeNode *args)
 /* ---- stream.c: `--plan` a task at a time ----------------------------------------- */
 
 /* A plan made while the program is lowered: text (json false) or JSON, held
- * in an unlinked temporary file until ir_stream_write. NULL if no temporary
+ * in an unlinked temporary file until ir_stream_finish. NULL if no temporary
  * file can be made. The diagnostics of the passes are held apart, as
  * `playc --plan` of the whole program would print them (stderr is c's
  * diag_out, which the stream redirects while it runs). */
