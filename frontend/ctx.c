@@ -62,6 +62,11 @@ void pc_ctx_free(PcCtx *c) {
     n = b->next;
     pc_arena_free(b);
   }
+  for (PcArenaBlock *b = c->task, *n; b; b = n) {
+    n = b->next;
+    pc_arena_free(b);
+  }
+  c->task = NULL;
   for (int i = 0; i < c->nsources; i++)
     if (c->sources[i].heap)
       free((char *)c->sources[i].text);
@@ -100,8 +105,11 @@ void *pc_alloc(PcCtx *c, size_t n) { return pc_arena_alloc(&c->arena, n); }
 
 void *pc_alloc_ast(PcCtx *c, size_t n) { return pc_arena_alloc(c->ast_scratch ? &c->scratch : &c->arena, n); }
 
-void pc_scratch_reset(PcCtx *c) {
-  PcArenaBlock *b = c->scratch;
+void *pc_alloc_ir(PcCtx *c, size_t n) { return pc_arena_alloc(c->task_on ? &c->task : &c->arena, n); }
+
+/* Frees every block of `*arena` but the first (oldest), which is cleared. */
+static void pc_arena_reset(PcArenaBlock **arena) {
+  PcArenaBlock *b = *arena;
   if (!b)
     return;
   while (b->next) { /* the first (oldest) block stays */
@@ -111,8 +119,12 @@ void pc_scratch_reset(PcCtx *c) {
   }
   memset(b->data, 0, b->used);
   b->used = 0;
-  c->scratch = b;
+  *arena = b;
 }
+
+void pc_scratch_reset(PcCtx *c) { pc_arena_reset(&c->scratch); }
+
+void pc_task_reset(PcCtx *c) { pc_arena_reset(&c->task); }
 
 char *pc_strndup(PcCtx *c, const char *s, size_t n) {
   char *p = pc_alloc(c, n + 1);

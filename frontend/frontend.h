@@ -83,6 +83,12 @@ typedef struct PcCtx {
   PcArenaBlock *scratch;
   bool ast_scratch;
   PcMap names; /* pc_intern: each identifier's one copy */
+  /* A third arena for the IR of one task while `--plan` lowers, prints and
+   * drops a task at a time (ir/stream.c): pc_alloc_ir uses it while task_on
+   * is set, and pc_task_reset empties it. What outlives the task (frames,
+   * compiled template files) is lowered with task_on cleared. */
+  PcArenaBlock *task;
+  bool task_on;
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
@@ -95,6 +101,12 @@ void *pc_alloc_ast(PcCtx *c, size_t n);
 /* Frees everything pc_alloc_ast put in the scratch arena (its first block
  * is kept, empty, for the next tree). */
 void pc_scratch_reset(PcCtx *c);
+/* An IR node (ir/ir.c): in the task arena while c->task_on is set (it lives
+ * until pc_task_reset), else in the arena. Zeroed. */
+void *pc_alloc_ir(PcCtx *c, size_t n);
+/* Frees everything pc_alloc_ir put in the task arena (its first block is
+ * kept, empty, for the next task). */
+void pc_task_reset(PcCtx *c);
 char *pc_strdup(PcCtx *c, const char *s);
 /* The one copy in the arena of the `n` bytes at `s` (NUL-terminated): the
  * same text gives the same pointer, so an identifier written in many places

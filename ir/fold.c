@@ -232,8 +232,10 @@ static void fd_expr(Fold *f, IrExpr *e, bool root) {
   }
 }
 
-void ir_fold(PcCtx *c, IrProgram *p) {
+void ir_fold_range(PcCtx *c, IrProgram *p, int32_t from, int32_t to) {
   Fold f = {c};
-  for (int i = 0; i < p->nroots; i++) /* in id order: kid roots first */
+  for (int32_t i = from; i < to; i++) /* in id order: kid roots first */
     fd_expr(&f, p->roots[i], true); /* a folded root keeps its id */
 }
+
+void ir_fold(PcCtx *c, IrProgram *p) { ir_fold_range(c, p, 0, p->nroots); }

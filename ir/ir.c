@@ -20,7 +20,7 @@ const int ir_op_nkids[IR_NOPS] = {
 };
 
 IrExpr *ir_expr_new(PcCtx *c, IrOp op, IrType type, IrLoc loc) {
-  IrExpr *e = pc_alloc(c, sizeof *e);
+  IrExpr *e = pc_alloc_ir(c, sizeof *e);
   e->op = op;
   e->type = type;
   e->loc = loc;
@@ -30,7 +30,7 @@ IrExpr *ir_expr_new(PcCtx *c, IrOp op, IrType type, IrLoc loc) {
 
 IrExprX *ir_x(PcCtx *c, IrExpr *e) {
   if (!e->x)
-    e->x = pc_alloc(c, sizeof *e->x);
+    e->x = pc_alloc_ir(c, sizeof *e->x);
   return e->x;
 }
 
@@ -38,7 +38,7 @@ IrExprX *ir_x(PcCtx *c, IrExpr *e) {
 void ir_expr_add_kid(PcCtx *c, IrExpr *e, IrExpr *kid) {
   int32_t n = e->nkids;
   if ((n & (n - 1)) == 0) {
-    IrExpr **k = pc_alloc(c, sizeof(IrExpr *) * (size_t)(n ? n * 2 : 1));
+    IrExpr **k = pc_alloc_ir(c, sizeof(IrExpr *) * (size_t)(n ? n * 2 : 1));
     if (n)
       memcpy(k, e->kids, sizeof(IrExpr *) * (size_t)n);
     e->kids = k;
@@ -50,7 +50,7 @@ void ir_task_set_kw(PcCtx *c, IrTask *t, int k, IrExpr *e) {
   if (!t->kw && !e)
     return;
   if (!t->kw)
-    t->kw = pc_alloc(c, sizeof(IrExpr *) * RT_TK_COUNT);
+    t->kw = pc_alloc_ir(c, sizeof(IrExpr *) * RT_TK_COUNT);
   t->kw[k] = e;
 }
 

@@ -422,6 +422,8 @@ const char *ir_jmespath_check(PcCtx *c, const char *q, size_t len);
  * includes; lower.c lowers expressions, templates and module arguments. */
 enum { IR_LOWER_MODES = 6 };
 
+typedef struct IrStream IrStream;
+
 typedef struct IrLower {
   PcCtx *c;
   IrProgram *p;
@@ -479,6 +481,13 @@ typedef struct IrLower {
   int32_t tpl_depth; /* includes, imports and extends being inlined */
   int64_t tpl_inlined; /* templates inlined in all (a budget: each is compiled where it is included) */
   PcMap tpl_parsed;  /* options + path → JTemplate* */
+  /* `--plan` a task at a time (stream.c): the printer each top-level task
+   * or block goes to once lowered, or NULL (the whole program is lowered);
+   * set when the plan cannot be made that way (a YAML node shared between
+   * tasks, handlers or notify in a task, a root printed from two parts):
+   * the caller then lowers the whole program. */
+  IrStream *stream;
+  bool stream_abort;
 } IrLower;
 
 /* Lowers a checked playbook: resolves modules and checks their arguments
@@ -486,6 +495,12 @@ typedef struct IrLower {
  * blocks, variable frames, handlers and include candidates. NULL (or errors
  * counted in c) after diagnostics. */
 IrProgram *ir_lower(PcCtx *c, FePlaybook *pb);
+
+/* The same, lowering, checking and printing one top-level task or block at
+ * a time into `st` and dropping its IR (stream.c). The program returned
+ * holds the plays' frames and keywords, not their tasks; NULL with
+ * ir_stream_aborted(st) when the program cannot be planned so. */
+IrProgram *ir_lower_stream(PcCtx *c, FePlaybook *pb, IrStream *st);
 
 /* lower.c, for structure.c */
 /* Any YAML value → IR: scalars by their YAML type, strings as templates. */
@@ -525,19 +540,92 @@ IrExpr *ir_lower_file_text(IrLower *l, const char *const *roots, const char *nam
 /* structure.c, for lower.c: `extra` with `args` on top (a new map node). */
 const FeNode *ir_merge_args(IrLower *l, const FeNode *extra, const FeNode *args);
 
+/* ---- stream.c: `--plan` a task at a time ----------------------------------------- */
+
+/* A plan made while the program is lowered: text (json false) or JSON, held
+ * in an unlinked temporary file until ir_stream_finish. NULL if no temporary
+ * file can be made. The diagnostics of the passes are held apart, as
+ * `playc --plan` of the whole program would print them (stderr is c's
+ * diag_out, which the stream redirects while it runs). */
+IrStream *ir_stream_new(PcCtx *c, bool json);
+void ir_stream_free(IrStream *st);
+/* True when the program could not be planned a task at a time. */
+bool ir_stream_aborted(const IrStream *st);
+/* Ends the plan of `p` (from ir_lower_stream): writes the diagnostics held
+ * to `diag` in the order the whole-program passes give them; when none of
+ * them is an error (and no lowering error was counted), writes the plan to
+ * `to`. Returns the exit status of --plan: 0, or 4 after errors; *write_ok
+ * false when writing the plan failed. */
+int ir_stream_finish(IrStream *st, IrProgram *p, FILE *diag, FILE *to, bool *write_ok);
+
+/* structure.c, for stream.c */
+typedef struct IrStreamWindow {
+  int32_t roots_from, tasks_from, blocks_from; /* what the window made: ids from these on */
+  int32_t section; /* 0 pre_tasks, 1 tasks, 2 post_tasks */
+  int32_t depth;   /* 1: items of the section; 2: of an implicit block in it (ir_stream_block) */
+  bool first;      /* depth 2: the block's first items */
+} IrStreamWindow;
+/* True when a play can be planned a task at a time: no roles: section, no
+ * force_handlers (their tasks are not lowered in list order). */
+bool ir_stream_fits(const FePlaybook *pb);
+void ir_stream_play_begin(IrStream *st, IrLower *l, const IrScope *scope);
+/* Items [from, n) of `items` (IrItem*) were lowered in window `w`: check,
+ * print and drop them (or set l->stream_abort). */
+void ir_stream_items(IrStream *st, IrLower *l, void *const *items, int32_t from, int32_t n, IrStreamWindow w);
+/* The head (`open`) or the end of an implicit block of a section, whose
+ * tasks come as windows of depth 2 in between. */
+void ir_stream_block(IrStream *st, IrLower *l, const IrBlock *b, int32_t section, bool open);
+/* A place in the plan for a section's flush_handlers, lowered after the
+ * play's last section. */
+int32_t ir_stream_reserve(IrStream *st, int32_t section);
+void ir_stream_fill(IrStream *st, IrLower *l, int32_t at, const IrItem *it);
+void ir_stream_play_end(IrStream *st, IrLower *l, int32_t play);
+/* After the last play: the frames and files, or the abort noted. */
+void ir_stream_end(IrStream *st, IrLower *l);
+
+/* ---- print.c, for stream.c: the plan in parts ---------------------------------- */
+
+typedef struct IrPrinter IrPrinter;
+IrPrinter *ir_printer_new(PcCtx *c, bool json, FILE *to);
+/* Bytes written so far (flushed or not): where the next part starts. */
+long ir_printer_pos(const IrPrinter *w);
+/* False when a write failed; flushes. */
+bool ir_printer_flush(IrPrinter *w);
+void ir_printer_free(IrPrinter *w);
+/* True once a root was reached from two parts: the parts printed alone are
+ * not the whole program's plan. */
+bool ir_printer_mixed(const IrPrinter *w);
+void ir_printer_head(IrPrinter *w, const IrProgram *p);
+void ir_printer_play_head(IrPrinter *w, const IrProgram *p, int32_t play);
+/* A play's tasks start after its head, which shows its frame `scope`. */
+void ir_printer_play_frame(IrPrinter *w, const IrScope *scope);
+/* Items (IrItem*) of a play's top-level list (depth 1) or of a block in it
+ * (depth 2); `first`: no item before them in that list (JSON's comma). */
+void ir_printer_items(IrPrinter *w, const IrProgram *p, void *const *items, int32_t n, bool first, int depth);
+/* A top-level block without rescue or always, before its items (`open`) or after. */
+void ir_printer_block(IrPrinter *w, const IrProgram *p, const IrBlock *b, bool first, bool open);
+void ir_printer_play_tail(IrPrinter *w, const IrProgram *p, int32_t play);
+void ir_printer_tail(IrPrinter *w, const IrProgram *p);
+
 /* ---- passes: types.c, fold.c, verify.c ------------------------------------------ */
 
 /* Infers a static type for every expr (bottom-up, from literals, operators and
  * the filter and method tables); a method called on a receiver whose known
  * type lacks it is a located error. */
 void ir_infer_types(PcCtx *c, IrProgram *p);
+/* The same over roots [from, to) (a task at a time, stream.c). */
+void ir_infer_types_range(PcCtx *c, IrProgram *p, int32_t from, int32_t to);
 /* Folds constant sub-expressions (literal arithmetic, comparisons, filters on
  * literals with known results). */
 void ir_fold(PcCtx *c, IrProgram *p);
+void ir_fold_range(PcCtx *c, IrProgram *p, int32_t from, int32_t to);
 /* Checks structural invariants (internal errors abort) and that codegen can
  * build what is there: whatever the verifier accepts, codegen builds, so
  * `--plan` and `-o` agree; anything else is a located error here. */
 void ir_verify(PcCtx *c, IrProgram *p);
+/* Roots [r0, r1), tasks [t0, t1), blocks [b0, b1) (stream.c); frames apart. */
+void ir_verify_range(PcCtx *c, IrProgram *p, const int32_t r[2], const int32_t t[2], const int32_t b[2]);
+void ir_verify_frames(PcCtx *c, IrProgram *p);
 /* True when kid `e` of another expr is a reference to a root (a shared expr). */
 static inline bool ir_is_ref(const IrExpr *e) { return e->id >= 0; }
 /* The diagnostics `playc -o` stops on that `--plan` does not: modules and

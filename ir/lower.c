@@ -90,6 +90,8 @@ static bool lw_leaf(const IrExpr *e) {
 /* Remembers `e` as the lowering of shared `key` in `mode`, as a root of its
  * own unless a leaf, so every use refers to one expression. */
 static IrExpr *lw_share(Lw *l, const void *key, LwMode mode, IrExpr *e) {
+  if (l->c->task_on) /* a later task could reach it after this one's IR is dropped (ir/stream.c) */
+    l->stream_abort = true;
   if (!lw_leaf(e) && e->id < 0)
     lw_root(l, e, NULL);
   pc_map_put_ptr(l->c, &l->memo[mode], key, e);
@@ -2928,7 +2930,19 @@ static const char *lw_tpl_header(Lw *l, const char *text, LwTplOpts *o, const ch
  * trailing newline of the source (keep_trailing_newline off); the render
  * adds back what Ansible's preserve_trailing_newlines adds (i: the source's
  * trailing newlines, s: the newline sequence). */
+static IrExpr *lw_template_file_in(Lw *l, const IrFile *f, const LwTplOpts *o);
+
+/* Compiled once for every task that renders it: outlives the task being
+ * lowered (ir/stream.c). */
 static IrExpr *lw_template_file(Lw *l, const IrFile *f, const LwTplOpts *o) {
+  bool on = l->c->task_on;
+  l->c->task_on = false;
+  IrExpr *e = lw_template_file_in(l, f, o);
+  l->c->task_on = on;
+  return e;
+}
+
+static IrExpr *lw_template_file_in(Lw *l, const IrFile *f, const LwTplOpts *o) {
   const char *key = pc_sprintf(l->c, "%d%d%s:%s", o->trim_blocks, o->lstrip_blocks, o->newline, f->path);
   IrExpr *e = pc_map_get(&l->templates, key, strlen(key));
   if (e)

@@ -31,6 +31,7 @@ typedef struct PrOut {
   FILE *to;
   char *buf;
   size_t len, cap;
+  size_t flushed; /* bytes written to `to` so far */
   bool failed; /* a write to `to` failed */
 } PrOut;
 
@@ -40,6 +41,7 @@ static void o_room(PrOut *o, size_t n) {
   if (o->to && o->len) {
     if (fwrite(o->buf, 1, o->len, o->to) != o->len)
       o->failed = true;
+    o->flushed += o->len;
     o->len = 0;
   }
   if (o->len + n <= o->cap)
@@ -53,7 +55,7 @@ static void o_room(PrOut *o, size_t n) {
 }
 
 static void o_n(PrOut *o, const char *s, size_t n) {
-  if (o->discard)
+  if (o->discard || !n) /* nothing: buf may not exist yet */
     return;
   o_room(o, n);
   memcpy(o->buf + o->len, s, n);
@@ -202,7 +204,23 @@ typedef struct Pr {
   int32_t *held; /* by root id: the places of the plan that hold it (first pass) */
   bool *done;    /* by root id: printed in full already */
   bool counting; /* the first pass (output discarded, unformatted) */
+  /* A plan printed in parts (IrPrinter): by root id, the part that reached
+   * it first (0: none yet); `mixed` once one is reached from two parts. */
+  int32_t *owner;
+  int32_t part;
+  bool mixed;
+  PcVec touched; /* roots the part's counting pass marked done (ids as pointers) */
 } Pr;
+
+/* Notes that the current part reaches root `id` (parts only). */
+static void pr_own(Pr *pr, int32_t id) {
+  if (!pr->owner)
+    return;
+  if (!pr->owner[id])
+    pr->owner[id] = pr->part;
+  else if (pr->owner[id] != pr->part)
+    pr->mixed = true;
+}
 
 static void pr_expr(Pr *pr, const IrExpr *e);
 static void pr_kid(Pr *pr, const IrExpr *e);
@@ -335,8 +353,11 @@ static void pr_kid(Pr *pr, const IrExpr *e) {
     pr_tree(pr, e);
   } else if (pr->counting) {
     pr->refs[e->id]++;
+    pr_own(pr, e->id);
     if (!pr->done[e->id]) {
       pr->done[e->id] = true;
+      if (pr->owner)
+        pc_vec_push(pr->c, &pr->touched, (void *)(intptr_t)e->id);
       pr_tree(pr, e);
     }
   } else if (pr->refs[e->id] + pr->held[e->id] <= 1) {
@@ -353,8 +374,11 @@ static void pr_expr(Pr *pr, const IrExpr *e) {
     pr_tree(pr, e);
   } else if (pr->counting) {
     pr->held[e->id]++;
+    pr_own(pr, e->id);
     if (!pr->done[e->id]) {
       pr->done[e->id] = true;
+      if (pr->owner)
+        pc_vec_push(pr->c, &pr->touched, (void *)(intptr_t)e->id);
       pr_tree(pr, e);
     }
   } else if (pr->refs[e->id] == 0) {
@@ -562,9 +586,8 @@ static void pr_task(Pr *pr, PcCtx *c, const IrTask *t, int depth, const IrScope 
   }
 }
 
-static void pr_block(Pr *pr, PcCtx *c, const IrBlock *b, int depth, const IrScope **cur) {
+static void pr_block_head(Pr *pr, const IrBlock *b, int depth) {
   PrOut *f = pr->f;
-  static const char *const names[3] = {"block", "rescue", "always"};
   pr_indent(f, depth);
   o_s(f, b->implicit ? "block implicit" : "block");
   if (b->name) {
@@ -578,6 +601,12 @@ static void pr_block(Pr *pr, PcCtx *c, const IrBlock *b, int depth, const IrScop
     pr_loc(f, b->loc);
   }
   o_c(f, '\n');
+}
+
+static void pr_block(Pr *pr, PcCtx *c, const IrBlock *b, int depth, const IrScope **cur) {
+  PrOut *f = pr->f;
+  static const char *const names[3] = {"block", "rescue", "always"};
+  pr_block_head(pr, b, depth);
   for (int r = 0; r < 3; r++) {
     if (!b->regions[r].n)
       continue;
@@ -619,59 +648,60 @@ static void pr_scope(Pr *pr, const IrScope *sc) {
   }
 }
 
-/* The text plan of `p` into pr->f. */
-static void pr_program(Pr *pr, PcCtx *c, const IrProgram *p) {
+static void pr_play_head(Pr *pr, PcCtx *c, int i, const IrPlay *pl) {
   PrOut *f = pr->f;
-  o_f(f, "playbook %s\n", p->playbook);
-  for (int i = 0; i < p->nplays; i++) {
-    const IrPlay *pl = &p->plays[i];
-    o_f(f, "play %d ", i);
-    pr_str(f, pl->name, strlen(pl->name));
-    o_f(f, " hosts=%s gather_facts=%s", pl->hosts, pl->gather_facts ? "true" : "false");
-    if (pl->connection)
-      o_f(f, " connection=%s", pl->connection);
-    o_s(f, "   # ");
-    pr_loc(f, pl->loc);
+  o_f(f, "play %d ", i);
+  pr_str(f, pl->name, strlen(pl->name));
+  o_f(f, " hosts=%s gather_facts=%s", pl->hosts, pl->gather_facts ? "true" : "false");
+  if (pl->connection)
+    o_f(f, " connection=%s", pl->connection);
+  o_s(f, "   # ");
+  pr_loc(f, pl->loc);
+  o_c(f, '\n');
+  if (pl->scope)
+  {
+    o_f(f, "  %-14s ", "vars");
+    pr_frame(f, pl->scope);
     o_c(f, '\n');
-    if (pl->scope)
-    {
-      o_f(f, "  %-14s ", "vars");
-      pr_frame(f, pl->scope);
+  }
+  pr_strlist(f, 1, "roles", pl->role_names);
+  for (int k = 0; k < pl->nkws; k++) {
+    o_f(f, "  %-14s ", pl->kws[k].name);
+    pr_expr(pr, pl->kws[k].value);
+    o_s(f, pl->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n");
+  }
+  for (int v = 0; v < pl->nprompts; v++) {
+    o_f(f, "  vars_prompt %s = ", pl->prompts[v].name);
+    pr_expr(pr, pl->prompts[v].value);
+    o_c(f, '\n');
+  }
+  for (int v = 0; v < pl->nvars_files; v++) { /* templated: chosen per host */
+    const IrInclude *in = pl->vars_files[v];
+    pr_root(pr, 1, "vars_files", in->file);
+    for (int k = 0; k < in->n; k++) {
+      o_s(f, "    candidate ");
+      pr_str(f, in->names[k], strlen(in->names[k]));
+      o_c(f, ' ');
+      pr_frame(f, in->frames[k]);
       o_c(f, '\n');
-    }
-    pr_strlist(f, 1, "roles", pl->role_names);
-    for (int k = 0; k < pl->nkws; k++) {
-      o_f(f, "  %-14s ", pl->kws[k].name);
-      pr_expr(pr, pl->kws[k].value);
-      o_s(f, pl->kws[k].runs ? "\n" : "   # not supported by playc -o yet\n");
-    }
-    for (int v = 0; v < pl->nprompts; v++) {
-      o_f(f, "  vars_prompt %s = ", pl->prompts[v].name);
-      pr_expr(pr, pl->prompts[v].value);
-      o_c(f, '\n');
-    }
-    for (int v = 0; v < pl->nvars_files; v++) { /* templated: chosen per host */
-      const IrInclude *in = pl->vars_files[v];
-      pr_root(pr, 1, "vars_files", in->file);
-      for (int k = 0; k < in->n; k++) {
-        o_s(f, "    candidate ");
-        pr_str(f, in->names[k], strlen(in->names[k]));
-        o_c(f, ' ');
-        pr_frame(f, in->frames[k]);
-        o_c(f, '\n');
-      }
-    }
-    PcMap hnth = {0}; /* a handler's #NTH counts the play's handlers written at its place */
-    pr->handlers = pc_alloc(c, sizeof(char *) * (size_t)(pl->nhandlers + 1));
-    for (int h = 0; h < pl->nhandlers; h++)
-      pr->handlers[h] = pr_loc_name(c, &hnth, "handler", pl->handlers[h]->loc);
-    const IrScope *cur = pl->scope;
-    pr_list(pr, c, &pl->blocks, 1, &cur);
-    for (int h = 0; h < pl->nhandlers; h++) {
-      o_f(f, "  %s:\n", pr->handlers[h]);
-      pr_task(pr, c, pl->handlers[h], 2, &cur);
     }
   }
+  PcMap hnth = {0}; /* a handler's #NTH counts the play's handlers written at its place */
+  pr->handlers = pc_alloc(c, sizeof(char *) * (size_t)(pl->nhandlers + 1));
+  for (int h = 0; h < pl->nhandlers; h++)
+    pr->handlers[h] = pr_loc_name(c, &hnth, "handler", pl->handlers[h]->loc);
+  (void)hnth;
+}
+
+static void pr_play_tail(Pr *pr, PcCtx *c, const IrPlay *pl, const IrScope **cur) {
+  for (int h = 0; h < pl->nhandlers; h++) {
+    o_f(pr->f, "  %s:\n", pr->handlers[h]);
+    pr_task(pr, c, pl->handlers[h], 2, cur);
+  }
+}
+
+static void pr_tail(Pr *pr, const IrProgram *p) {
+  PrOut *f = pr->f;
   for (int i = 0; i < p->nscopes; i++)
     pr_scope(pr, p->scopes[i]);
   for (int i = 0; i < p->nfiles; i++) {
@@ -679,6 +709,20 @@ static void pr_program(Pr *pr, PcCtx *c, const IrProgram *p) {
     pr_str(f, p->files[i].name, strlen(p->files[i].name));
     o_f(f, " %zu bytes\n", p->files[i].size);
   }
+}
+
+/* The text plan of `p` into pr->f. */
+static void pr_program(Pr *pr, PcCtx *c, const IrProgram *p) {
+  PrOut *f = pr->f;
+  o_f(f, "playbook %s\n", p->playbook);
+  for (int i = 0; i < p->nplays; i++) {
+    const IrPlay *pl = &p->plays[i];
+    pr_play_head(pr, c, i, pl);
+    const IrScope *cur = pl->scope;
+    pr_list(pr, c, &pl->blocks, 1, &cur);
+    pr_play_tail(pr, c, pl, &cur);
+  }
+  pr_tail(pr, p);
 }
 
 /* The text plan into `o` (see o_finish). */
@@ -730,6 +774,8 @@ static void pj_expr(Pr *pr, const IrExpr *e) {
     o_s(f, "null");
     return;
   }
+  if (e->id >= 0)
+    pr_own(pr, e->id);
   if (e->id >= 0 && pr->done[e->id]) { /* a shared root printed before */
     o_f(f, "{\"ref\": %d}", e->id);
     return;
@@ -896,7 +942,7 @@ static void pj_task(Pr *pr, const IrTask *t) {
   o_c(f, '}');
 }
 
-static void pj_block(Pr *pr, const IrBlock *b) {
+static void pj_block_head(Pr *pr, const IrBlock *b) {
   PrOut *f = pr->f;
   o_f(f, "{\"block\": %d, \"implicit\": %s, \"name\": ", b->id, b->implicit ? "true" : "false");
   pj_strval(f, b->name);
@@ -904,6 +950,11 @@ static void pj_block(Pr *pr, const IrBlock *b) {
   pj_strval(f, b->from);
   o_s(f, ", \"loc\": ");
   pj_loc(f, b->loc);
+}
+
+static void pj_block(Pr *pr, const IrBlock *b) {
+  PrOut *f = pr->f;
+  pj_block_head(pr, b);
   static const char *const names[3] = {"block", "rescue", "always"};
   for (int r = 0; r < 3; r++) {
     o_f(f, ", \"%s\": ", names[r]);
@@ -925,7 +976,7 @@ static void pj_list(Pr *pr, const IrList *l) {
   o_c(f, ']');
 }
 
-static void pj_play(Pr *pr, const IrPlay *pl) {
+static void pj_play_head(Pr *pr, const IrPlay *pl) {
   PrOut *f = pr->f;
   o_s(f, "{\"name\": ");
   pr_str(f, pl->name, strlen(pl->name));
@@ -957,13 +1008,22 @@ static void pj_play(Pr *pr, const IrPlay *pl) {
     o_s(f, "]}");
   }
   o_s(f, "], \"blocks\": ");
-  pj_list(pr, &pl->blocks);
+}
+
+static void pj_play_tail(Pr *pr, const IrPlay *pl) {
+  PrOut *f = pr->f;
   o_s(f, ", \"handlers\": [");
   for (int h = 0; h < pl->nhandlers; h++) {
     o_s(f, h ? ", " : "");
     pj_task(pr, pl->handlers[h]);
   }
   o_s(f, "]}");
+}
+
+static void pj_play(Pr *pr, const IrPlay *pl) {
+  pj_play_head(pr, pl);
+  pj_list(pr, &pl->blocks);
+  pj_play_tail(pr, pl);
 }
 
 static void pj_scope(Pr *pr, const IrScope *sc) {
@@ -986,17 +1046,15 @@ static void pj_scope(Pr *pr, const IrScope *sc) {
   o_s(f, "]}");
 }
 
-/* The JSON plan into `f` (see o_finish). */
-static bool pj_program(PcCtx *c, const IrProgram *p, PrOut *f, char **text) {
-  Pr pr_ = {.c = c, .f = f, .done = calloc((size_t)p->nroots + 1, 1)}, *pr = &pr_;
-  PC_ASSERT(pr->done);
+static void pj_head(Pr *pr, const IrProgram *p) {
+  PrOut *f = pr->f;
   o_s(f, "{\"playbook\": ");
   pr_str(f, p->playbook, strlen(p->playbook));
   o_s(f, ", \"plays\": [");
-  for (int i = 0; i < p->nplays; i++) {
-    o_s(f, i ? ", " : "");
-    pj_play(pr, &p->plays[i]);
-  }
+}
+
+static void pj_tail(Pr *pr, const IrProgram *p) {
+  PrOut *f = pr->f;
   o_s(f, "], \"frames\": [");
   for (int i = 0; i < p->nscopes; i++) {
     o_s(f, i ? ", " : "");
@@ -1012,6 +1070,18 @@ static bool pj_program(PcCtx *c, const IrProgram *p, PrOut *f, char **text) {
     o_f(f, ", \"size\": %zu}", p->files[i].size);
   }
   o_s(f, "]}\n");
+}
+
+/* The JSON plan into `f` (see o_finish). */
+static bool pj_program(PcCtx *c, const IrProgram *p, PrOut *f, char **text) {
+  Pr pr_ = {.c = c, .f = f, .done = calloc((size_t)p->nroots + 1, 1)}, *pr = &pr_;
+  PC_ASSERT(pr->done);
+  pj_head(pr, p);
+  for (int i = 0; i < p->nplays; i++) {
+    o_s(f, i ? ", " : "");
+    pj_play(pr, &p->plays[i]);
+  }
+  pj_tail(pr, p);
   free(pr->done);
   return o_finish(c, f, text);
 }
@@ -1027,3 +1097,204 @@ bool ir_print_json_to(PcCtx *c, const IrProgram *p, FILE *to) {
   PrOut o = {.to = to};
   return pj_program(c, p, &o, NULL);
 }
+
+/* ---- the plan in parts (stream.c) ------------------------------------------ */
+
+/* A plan printed a part at a time (the program's head, each play's head, a
+ * top-level task or block, ...), each part as the whole-program printer
+ * prints it: the text plan counts a part's references to its roots in a
+ * first pass over that part only. That is the whole plan's output as long
+ * as no root is reached from two parts, which the printer watches
+ * (ir_printer_mixed). */
+struct IrPrinter {
+  Pr pr;
+  PrOut out;
+  bool json;
+  int32_t cap; /* root ids the arrays hold */
+  const IrScope *cur; /* the frame shown last (text) */
+};
+
+IrPrinter *ir_printer_new(PcCtx *c, bool json, FILE *to) {
+  IrPrinter *w = calloc(1, sizeof *w);
+  PC_ASSERT(w);
+  w->json = json;
+  w->out.to = to;
+  w->pr.c = c;
+  w->pr.f = &w->out;
+  return w;
+}
+
+void ir_printer_free(IrPrinter *w) {
+  if (!w)
+    return;
+  free(w->pr.refs);
+  free(w->pr.held);
+  free(w->pr.done);
+  free(w->pr.owner);
+  free(w->pr.names);
+  free(w->out.buf);
+  free(w);
+}
+
+long ir_printer_pos(const IrPrinter *w) { return (long)(w->out.flushed + w->out.len); }
+
+bool ir_printer_flush(IrPrinter *w) {
+  if (w->out.len && fwrite(w->out.buf, 1, w->out.len, w->out.to) != w->out.len)
+    w->out.failed = true;
+  w->out.flushed += w->out.len;
+  w->out.len = 0;
+  return !w->out.failed && fflush(w->out.to) == 0;
+}
+
+bool ir_printer_mixed(const IrPrinter *w) { return w->pr.mixed; }
+
+/* Room for the roots of `p` in the per-root arrays (zeroed). */
+static void pw_room(IrPrinter *w, const IrProgram *p) {
+  if (p->nroots < w->cap)
+    return;
+  int32_t cap = w->cap ? w->cap : 1024;
+  while (cap <= p->nroots)
+    cap *= 2;
+  size_t old = (size_t)w->cap, n = (size_t)cap;
+#define PW_GROW(field)                                                                    \
+  do {                                                                                    \
+    w->pr.field = realloc(w->pr.field, n * sizeof *w->pr.field);                          \
+    PC_ASSERT(w->pr.field);                                                               \
+    memset(w->pr.field + old, 0, (n - old) * sizeof *w->pr.field);                        \
+  } while (0)
+  PW_GROW(refs);
+  PW_GROW(held);
+  PW_GROW(done);
+  PW_GROW(owner);
+  PW_GROW(names);
+#undef PW_GROW
+  w->cap = cap;
+}
+
+/* Starts a part: text counts its references in a first pass (`run` with the
+ * output discarded), then prints; JSON prints at once. */
+typedef void PwRun(IrPrinter *w, const IrProgram *p, const void *arg, int32_t n);
+
+static void pw_part(IrPrinter *w, const IrProgram *p, PwRun *run, const void *arg, int32_t n) {
+  pw_room(w, p);
+  Pr *pr = &w->pr;
+  pr->part++;
+  if (!w->json) {
+    PrOut discard = {.discard = true};
+    const IrScope *cur = w->cur;
+    pr->f = &discard;
+    pr->counting = true;
+    pr->touched.len = 0;
+    run(w, p, arg, n);
+    for (int32_t i = 0; i < pr->touched.len; i++)
+      pr->done[(intptr_t)pr->touched.items[i]] = false;
+    pr->counting = false;
+    pr->f = &w->out;
+    w->cur = cur;
+  }
+  run(w, p, arg, n);
+}
+
+static void pw_head(IrPrinter *w, const IrProgram *p, const void *arg, int32_t n) {
+  (void)arg, (void)n;
+  if (w->json)
+    pj_head(&w->pr, p);
+  else
+    o_f(w->pr.f, "playbook %s\n", p->playbook);
+}
+
+void ir_printer_head(IrPrinter *w, const IrProgram *p) { pw_part(w, p, pw_head, NULL, 0); }
+
+static void pw_play_head(IrPrinter *w, const IrProgram *p, const void *arg, int32_t i) {
+  (void)arg;
+  const IrPlay *pl = &p->plays[i];
+  if (w->json) {
+    o_s(w->pr.f, i ? ", " : "");
+    pj_play_head(&w->pr, pl);
+    o_c(w->pr.f, '[');
+  } else {
+    pr_play_head(&w->pr, w->pr.c, i, pl);
+  }
+}
+
+void ir_printer_play_frame(IrPrinter *w, const IrScope *scope) { w->cur = scope; }
+
+void ir_printer_play_head(IrPrinter *w, const IrProgram *p, int32_t play) {
+  pw_part(w, p, pw_play_head, NULL, play);
+}
+
+typedef struct PwItems {
+  void *const *items;
+  bool first;
+  int depth;
+  const IrBlock *block;
+  bool open;
+} PwItems;
+
+static void pw_block(IrPrinter *w, const IrProgram *p, const void *arg, int32_t n) {
+  (void)p, (void)n;
+  const PwItems *a = arg;
+  if (!w->json) {
+    if (a->open)
+      pr_block_head(&w->pr, a->block, 1);
+  } else if (a->open) {
+    o_s(w->pr.f, a->first ? "" : ", ");
+    pj_block_head(&w->pr, a->block);
+    o_s(w->pr.f, ", \"block\": [");
+  } else {
+    o_s(w->pr.f, "], \"rescue\": [], \"always\": []}");
+  }
+}
+
+void ir_printer_block(IrPrinter *w, const IrProgram *p, const IrBlock *b, bool first, bool open) {
+  PwItems a = {.first = first, .block = b, .open = open};
+  pw_part(w, p, pw_block, &a, 0);
+}
+
+static void pw_items(IrPrinter *w, const IrProgram *p, const void *arg, int32_t n) {
+  (void)p;
+  const PwItems *a = arg;
+  for (int32_t i = 0; i < n; i++) {
+    const IrItem *it = a->items[i];
+    if (w->json) {
+      o_s(w->pr.f, i || !a->first ? ", " : "");
+      if (it->task)
+        pj_task(&w->pr, it->task);
+      else
+        pj_block(&w->pr, it->block);
+    } else if (it->task) {
+      pr_task(&w->pr, w->pr.c, it->task, a->depth, &w->cur);
+    } else {
+      pr_block(&w->pr, w->pr.c, it->block, a->depth, &w->cur);
+    }
+  }
+}
+
+void ir_printer_items(IrPrinter *w, const IrProgram *p, void *const *items, int32_t n, bool first, int depth) {
+  PwItems a = {items, first, depth, NULL, false};
+  pw_part(w, p, pw_items, &a, n);
+}
+
+static void pw_play_tail(IrPrinter *w, const IrProgram *p, const void *arg, int32_t i) {
+  (void)arg;
+  if (w->json) {
+    o_c(w->pr.f, ']');
+    pj_play_tail(&w->pr, &p->plays[i]);
+  } else {
+    pr_play_tail(&w->pr, w->pr.c, &p->plays[i], &w->cur);
+  }
+}
+
+void ir_printer_play_tail(IrPrinter *w, const IrProgram *p, int32_t play) {
+  pw_part(w, p, pw_play_tail, NULL, play);
+}
+
+static void pw_tail(IrPrinter *w, const IrProgram *p, const void *arg, int32_t n) {
+  (void)arg, (void)n;
+  if (w->json)
+    pj_tail(&w->pr, p);
+  else
+    pr_tail(&w->pr, p);
+}
+
+void ir_printer_tail(IrPrinter *w, const IrProgram *p) { pw_part(w, p, pw_tail, NULL, 0); }

@@ -74,10 +74,22 @@ static int st_var_cmp(const void *a, const void *b) {
 }
 
 /* The vars of map `m`, lowered once per node (sorted by name). */
+static StVarSet *st_varset_in(St *s, const FeNode *m);
+
+/* Frames outlive the task that makes them (ir/stream.c): their values are
+ * lowered into the long-lived arena. */
 static StVarSet *st_varset(St *s, const FeNode *m) {
   StVarSet *known = pc_map_get_ptr(&s->varsets, m);
   if (known)
     return known;
+  bool on = s->c->task_on;
+  s->c->task_on = false;
+  StVarSet *vs = st_varset_in(s, m);
+  s->c->task_on = on;
+  return vs;
+}
+
+static StVarSet *st_varset_in(St *s, const FeNode *m) {
   StVarSet *vs = pc_alloc(s->c, sizeof *vs);
   vs->map = m;
   vs->vars = pc_alloc(s->c, sizeof(IrVar) * (size_t)(m->n + 1));
@@ -564,7 +576,7 @@ static const char *const *st_task_roots(St *s, const StCtx *x, PcLoc loc) {
 }
 
 static IrTask *st_task_new(St *s, const FeTask *ft, const StCtx *x, PcLoc loc) {
-  IrTask *t = pc_alloc(s->c, sizeof *t);
+  IrTask *t = pc_alloc_ir(s->c, sizeof *t);
   t->id = s->l->tasks.len;
   pc_vec_push(s->c, &s->l->tasks, t);
   t->loc = loc;
@@ -1208,16 +1220,22 @@ static IrTask *st_include(St *s, const FeTask *ft, const StCtx *x, const StCtx *
 
 /* ---- blocks and lists ------------------------------------------------------------------ */
 
-static IrBlock *st_block(St *s, const FeTask *ft, const StCtx *x) {
+/* A block before its regions are lowered; `bx` gets what its tasks inherit. */
+static IrBlock *st_block_open(St *s, const FeTask *ft, const StCtx *x, StCtx *bx) {
   IrBlock *b = st_block_new(s, ft->loc, NULL);
   b->name = ft->name;
   b->implicit = ft->implicit;
-  StCtx bx;
   if (ft->implicit)
-    st_inherit(s, &bx, x, NULL);
+    st_inherit(s, bx, x, NULL);
   else
-    st_inherit_task(s, &bx, x, ft);
-  bx.scope = st_frame(s, RT_LV_TASK, "block vars", fe_task_kw(ft, FE_KW_VARS), x->scope);
+    st_inherit_task(s, bx, x, ft);
+  bx->scope = st_frame(s, RT_LV_TASK, "block vars", fe_task_kw(ft, FE_KW_VARS), x->scope);
+  return b;
+}
+
+static IrBlock *st_block(St *s, const FeTask *ft, const StCtx *x) {
+  StCtx bx;
+  IrBlock *b = st_block_open(s, ft, x, &bx);
   const FeList *regions[3] = {&ft->block, &ft->rescue, &ft->always};
   for (int r = 0; r < 3; r++)
     b->regions[r] = st_list(s, regions[r], &bx);
@@ -1277,6 +1295,72 @@ static IrList st_list(St *s, const FeList *fl, const StCtx *x) {
   for (int i = 0; i < out.len; i++)
     l.items[i] = *(IrItem *)out.items[i];
   return l;
+}
+
+/* One task or block of a list under `--plan` a task at a time: lowered into
+ * the task arena, pushed on `out`, then printed and dropped (stream.c).
+ * Handlers met in it stop the stream (their IR is read after the task). */
+static void st_window(St *s, const FeTask *ft, const StCtx *x, PcVec *out, IrStreamWindow w) {
+  w.roots_from = s->l->p->nroots;
+  w.tasks_from = s->l->tasks.len;
+  w.blocks_from = s->l->blocks.len;
+  int32_t from = out->len, handlers = s->handlers.len;
+  s->c->task_on = true;
+  if (ft->kind == FE_TASK_BLOCK && ft->import) {
+    st_import(s, ft, x, out);
+  } else {
+    IrItem *it = pc_alloc(s->c, sizeof *it);
+    *it = st_item(s, ft, x);
+    pc_vec_push(s->c, out, it);
+  }
+  s->c->task_on = false;
+  if (s->handlers.len != handlers || s->notifies.len || s->include_handlers.len)
+    s->l->stream_abort = true;
+  else
+    ir_stream_items(s->l->stream, s->l, out->items, from, out->len, w);
+}
+
+static IrList st_list_of(PcCtx *c, const PcVec *out) {
+  IrList l = {pc_alloc(c, sizeof(IrItem) * (size_t)(out->len + 1)), out->len};
+  for (int i = 0; i < out->len; i++)
+    l.items[i] = *(IrItem *)out->items[i];
+  return l;
+}
+
+/* An implicit block (a run of bare tasks) of a section, a task at a time:
+ * its head and end are printed around its tasks. */
+static IrItem st_block_stream(St *s, const FeTask *ft, const StCtx *x, int32_t section) {
+  StCtx bx;
+  IrBlock *b = st_block_open(s, ft, x, &bx);
+  ir_stream_block(s->l->stream, s->l, b, section, true);
+  PcVec out = {0};
+  for (int i = 0; i < ft->block.n && !s->l->stream_abort; i++) {
+    if (st_too_many(s, ft->block.items[i]->loc))
+      break;
+    st_window(s, ft->block.items[i], &bx, &out, (IrStreamWindow){.section = section, .depth = 2, .first = out.len == 0});
+  }
+  b->regions[IR_BLOCK] = st_list_of(s->c, &out);
+  if (!s->l->stream_abort)
+    ir_stream_block(s->l->stream, s->l, b, section, false);
+  return (IrItem){.block = b};
+}
+
+/* st_list for a play's section under `--plan` a task at a time. */
+static IrList st_list_stream(St *s, const FeList *fl, const StCtx *x, int32_t section) {
+  PcVec out = {0};
+  for (int i = 0; i < fl->n && !s->l->stream_abort; i++) {
+    const FeTask *ft = fl->items[i];
+    if (st_too_many(s, ft->loc))
+      break;
+    if (ft->kind == FE_TASK_BLOCK && ft->implicit && !ft->import && !ft->rescue.n && !ft->always.n) {
+      IrItem *it = pc_alloc(s->c, sizeof *it);
+      *it = st_block_stream(s, ft, x, section);
+      pc_vec_push(s->c, &out, it);
+      continue;
+    }
+    st_window(s, ft, x, &out, (IrStreamWindow){.section = section, .depth = 1});
+  }
+  return st_list_of(s->c, &out);
 }
 
 static IrItem st_item(St *s, const FeTask *ft, const StCtx *x) {
@@ -1534,11 +1618,25 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   x.roots = st_roots(s, NULL, NULL, 0);
   ip->first_task = s->l->tasks.len;
   PcVec blocks = {0}, pre = {0}, mid = {0}, post = {0};
-  st_append_list(s, &pre, st_list(s, &fp->sections[FE_SEC_PRE_TASKS], &x));
-  for (int i = 0; i < fp->nroles; i++)
-    st_role(s, fp->roles[i], NULL, 0, &x, &mid, &s->handlers);
-  st_append_list(s, &mid, st_list(s, &fp->sections[FE_SEC_TASKS], &x));
-  st_append_list(s, &post, st_list(s, &fp->sections[FE_SEC_POST_TASKS], &x));
+  IrStream *st = s->l->stream;
+  int32_t flush_at[3] = {0};
+  if (st) { /* --plan a task at a time: no roles (ir_stream_fits) */
+    ir_stream_play_begin(st, s->l, ip->scope);
+    static const int secs[3] = {FE_SEC_PRE_TASKS, FE_SEC_TASKS, FE_SEC_POST_TASKS};
+    PcVec *outs[3] = {&pre, &mid, &post};
+    for (int i = 0; i < 3 && !s->l->stream_abort; i++) {
+      st_append_list(s, outs[i], st_list_stream(s, &fp->sections[secs[i]], &x, i));
+      flush_at[i] = ir_stream_reserve(st, i);
+    }
+    if (s->l->stream_abort)
+      return;
+  } else {
+    st_append_list(s, &pre, st_list(s, &fp->sections[FE_SEC_PRE_TASKS], &x));
+    for (int i = 0; i < fp->nroles; i++)
+      st_role(s, fp->roles[i], NULL, 0, &x, &mid, &s->handlers);
+    st_append_list(s, &mid, st_list(s, &fp->sections[FE_SEC_TASKS], &x));
+    st_append_list(s, &post, st_list(s, &fp->sections[FE_SEC_POST_TASKS], &x));
+  }
   if (ip->force_handlers) {
     st_forced(s, &blocks, &pre, &x, fp->loc);
     st_forced(s, &blocks, &mid, &x, fp->loc);
@@ -1549,6 +1647,8 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
       for (int j = 0; j < secs[i]->len; j++)
         pc_vec_push(c, &blocks, secs[i]->items[j]);
       st_flush(s, &blocks, &x, fp->loc);
+      if (st)
+        ir_stream_fill(st, s->l, flush_at[i], blocks.items[blocks.len - 1]);
     }
   }
   ip->blocks.n = blocks.len;
@@ -1665,6 +1765,8 @@ static void st_play(St *s, IrPlay *ip, FePlay *fp) {
   }
   ip->nkws = n;
   ip->ntasks = s->l->tasks.len - ip->first_task;
+  if (st)
+    ir_stream_play_end(st, s->l, (int32_t)(ip - s->l->p->plays));
 }
 
 const FeNode *ir_merge_args(IrLower *l, const FeNode *extra, const FeNode *args) {
@@ -1688,9 +1790,10 @@ const FeNode *ir_merge_args(IrLower *l, const FeNode *extra, const FeNode *args)
   return m;
 }
 
-IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) {
+static IrProgram *st_lower(PcCtx *c, FePlaybook *pb, IrStream *st) {
   IrLower l = {0};
   l.c = c;
+  l.stream = st;
   l.pb = pb;
   l.p = pc_alloc(c, sizeof *l.p);
   l.p->playbook = pb->path;
@@ -1700,8 +1803,13 @@ IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) {
   St s = {0};
   s.l = &l;
   s.c = c;
-  for (int i = 0; i < pb->nplays; i++)
+  for (int i = 0; i < pb->nplays && !l.stream_abort; i++)
     st_play(&s, &l.p->plays[i], pb->plays[i]);
+  if (l.stream_abort) {
+    ir_stream_end(st, &l);
+    free(l.p->roles);
+    return NULL;
+  }
   l.p->ninv_vars = pb->ninv_vars; /* playbook group_vars/host_vars: frames like play vars */
   l.p->inv_vars = pc_alloc(c, sizeof(IrInvVars) * (size_t)(pb->ninv_vars + 1));
   for (int i = 0; i < pb->ninv_vars; i++) {
@@ -1737,5 +1845,14 @@ IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) {
     }
   l.p->roles = byid;
   l.p->nroles = pb->nroles;
+  if (st) {
+    ir_stream_end(st, &l);
+    if (l.stream_abort || ir_stream_aborted(st))
+      return NULL;
+  }
   return l.p;
 }
+
+IrProgram *ir_lower(PcCtx *c, FePlaybook *pb) { return st_lower(c, pb, NULL); }
+
+IrProgram *ir_lower_stream(PcCtx *c, FePlaybook *pb, IrStream *st) { return st_lower(c, pb, st); }

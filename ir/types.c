@@ -129,7 +129,9 @@ static void ty_expr(PcCtx *c, IrExpr *e, bool root) {
     e->type = TY_ANY;
 }
 
-void ir_infer_types(PcCtx *c, IrProgram *p) {
-  for (int i = 0; i < p->nroots; i++) /* in id order: kid roots first */
+void ir_infer_types_range(PcCtx *c, IrProgram *p, int32_t from, int32_t to) {
+  for (int32_t i = from; i < to; i++) /* in id order: kid roots first */
     ty_expr(c, p->roots[i], true);
 }
+
+void ir_infer_types(PcCtx *c, IrProgram *p) { ir_infer_types_range(c, p, 0, p->nroots); }

@@ -30,22 +30,31 @@ static void vf_expr(const IrProgram *p, const IrExpr *e, int32_t root_id, bool r
     vf_expr(p, e->kids[i], root_id, false);
 }
 
-void ir_verify(PcCtx *c, IrProgram *p) {
+void ir_verify_range(PcCtx *c, IrProgram *p, const int32_t r[2], const int32_t t[2], const int32_t b[2]) {
   (void)c;
-  for (int i = 0; i < p->nroots; i++) {
+  for (int32_t i = r[0]; i < r[1]; i++) {
     PC_ASSERT(p->roots[i]->id == i);
     vf_expr(p, p->roots[i], i, true);
   }
-  for (int i = 0; i < p->ntasks; i++) {
-    const IrTask *t = p->tasks[i];
-    PC_ASSERT(t->id == i);
-    PC_ASSERT(t->kind != IR_TASK_MODULE || (t->args && t->args->op == IR_DICT && t->args->id >= 0));
-    PC_ASSERT(t->kind == IR_TASK_MODULE || t->kind == IR_TASK_META || t->include);
+  for (int32_t i = t[0]; i < t[1]; i++) {
+    const IrTask *task = p->tasks[i];
+    PC_ASSERT(task->id == i);
+    PC_ASSERT(task->kind != IR_TASK_MODULE || (task->args && task->args->op == IR_DICT && task->args->id >= 0));
+    PC_ASSERT(task->kind == IR_TASK_MODULE || task->kind == IR_TASK_META || task->include);
   }
-  for (int i = 0; i < p->nblocks; i++)
+  for (int32_t i = b[0]; i < b[1]; i++)
     PC_ASSERT(p->blocks[i]->id == i);
+}
+
+void ir_verify_frames(PcCtx *c, IrProgram *p) {
+  (void)c;
   for (int i = 0; i < p->nscopes; i++)
     PC_ASSERT(p->scopes[i]->id == i && p->scopes[i]->level >= 0 && p->scopes[i]->level < RT_LV_COUNT);
+}
+
+void ir_verify(PcCtx *c, IrProgram *p) {
+  ir_verify_range(c, p, (int32_t[2]){0, p->nroots}, (int32_t[2]){0, p->ntasks}, (int32_t[2]){0, p->nblocks});
+  ir_verify_frames(c, p);
 }
 
 /* Expressions playc cannot compile yet (Ansible filters and tests it lacks,
