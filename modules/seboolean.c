@@ -5,7 +5,8 @@
  * (`getenforce`, or /sys/fs/selinux/enforce), the boolean's new name from
  * /etc/selinux/POLICY/booleans.subs_dist (selinux_boolean_sub), the
  * boolean names and running values (`getsebool -a`, `getsebool NAME`), the
- * persistent value (the default column of `semanage boolean -l -n`), and
+ * persistent value (the default column of `semanage boolean -l -n`; its
+ * "policy is not managed" refusal is the module's unmanaged policy), and
  * the change: `setsebool NAME 1|0`, or `setsebool -P NAME on|off` (what
  * the module's semanage calls do, as setsebool.c does). The shell makes
  * the module's decisions (string tests); its messages are made here.
@@ -69,8 +70,10 @@ RtValue *mod_seboolean(RtHost *h, RtValue *args) {
   if (persistent == 1) {
     rt_buf_printf(&s,
                   "pc_bin semanage || { __playc_rec fail managed; exit 0; }; S=$pc_v\n"
-                  "\"$S\" boolean -l -n >\"$__playc_scr/o\" 2>\"$__playc_scr/e\" </dev/null || "
-                  "{ __playc_rec fail semanage; __playc_rec err \"$(cat \"$__playc_scr/e\")\"; exit 0; }\n"
+                  "\"$S\" boolean -l -n >\"$__playc_scr/o\" 2>\"$__playc_scr/e\" </dev/null || {\n"
+                  "  if grep -q 'policy is not managed' \"$__playc_scr/e\"; then __playc_rec fail unmanaged; "
+                  "__playc_rec uid \"$(id -u)\"; exit 0; fi\n"
+                  "  __playc_rec fail semanage; __playc_rec err \"$(cat \"$__playc_scr/e\")\"; exit 0; }\n"
                   "cur=\n"
                   "while read -r a b; do [ \"$a\" = \"$n\" ] || continue\n"
                   "  d=${b#*,}; d=${d%%%%)*}; d=$(echo $d); cur=$d; break\n"
@@ -110,8 +113,10 @@ RtValue *mod_seboolean(RtHost *h, RtValue *args) {
       r = mod_fail_result("Failed to get list of boolean names");
     else if (!strcmp(fail, "nobool"))
       r = mod_fail_result("SELinux boolean %s does not exist.", sub);
-    else if (!strcmp(fail, "managed"))
+    else if (!strcmp(fail, "managed") || (!strcmp(fail, "unmanaged") && mod_rec_is(&ex, "uid", "0")))
       r = mod_fail_result("Cannot set persistent booleans without managed policy");
+    else if (!strcmp(fail, "unmanaged"))
+      r = mod_fail_result("Cannot set persistent booleans; please try as root");
     else if (!strcmp(fail, "semanage"))
       r = mod_fail_result("Failed to manage policy for boolean %s: %s", sub, mod_rec(&ex, "err") ? mod_rec(&ex, "err") : "");
     else if (!strcmp(fail, "nopersist"))

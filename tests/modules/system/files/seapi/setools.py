@@ -58,6 +58,8 @@ elif me == 'setsebool':
     selinux._set_bool(name, value, value if persist else cur[1])
 elif me == 'semanage':
     what, args = args[0], args[1:]
+    if not os.path.exists(os.path.join(D, 'managed')):
+        die('SELinux policy is not managed or store cannot be accessed.')
     try:
         if what == 'boolean' and '-l' in args:
             for n in selinux.security_get_boolean_names()[1]:
