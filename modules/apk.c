@@ -168,8 +168,6 @@ static RtValue *apk_unsplittable(void) {
  * its word in dwI_J). */
 static bool apk_install_queries(Apk *a, const char *world) {
   mod_sh_set(&a->s, "W", world);
-  rt_buf_puts(&a->s, "[ -r \"$W\" ] || { __playc_rec noworld 1; exit 0; }\n"
-                     "set -f; pc_world=$(cat \"$W\"); set +f\n");
   for (size_t i = 0; i < rt_len(a->names); i++) {
     const char *n = rt_list_at(a->names, i)->u.str.s;
     char *k = rt_xasprintf("d%zu", i), *rest = rt_xasprintf("-v info --description %s", n);
@@ -212,6 +210,8 @@ static bool apk_install_queries(Apk *a, const char *world) {
     }
     /* query_toplevel: a world word NAME, or NAME then one of @=<>~ and more */
     rt_buf_printf(&a->s, "  ;;\n*)\n  top=0; set -f\n"
+                         "  [ -r \"$W\" ] || { __playc_rec noworld 1; exit 0; }\n"
+                         "  pc_world=$(cat \"$W\")\n"
                          "  for w in $pc_world; do case $w in \"$n\"|\"$n\"[@=\\<\\>~]?*) top=1; break;; esac; done\n"
                          "  set +f\n  if [ $top = 0 ]; then __playc_rec inst%zu 1\n",
                   i);
@@ -467,7 +467,12 @@ RtValue *mod_apk(RtHost *h, RtValue *args) {
     goto done;
   }
   if (mod_rec(&ex, "noworld")) {
-    r = mod_fail_result("[Errno 2] No such file or directory: '%s'", world ? world : "/etc/apk/world");
+    /* the module's open(world) raises: it fails without a message of its own */
+    r = mod_fail_result("MODULE FAILURE\nSee stdout/stderr for the exact error");
+    rt_dict_set(r, "rc", rt_int(1));
+    char *e = rt_xasprintf("FileNotFoundError: [Errno 2] No such file or directory: '%s'",
+                           world ? world : "/etc/apk/world");
+    rt_dict_set(r, "module_stderr", rt_str_take(e, strlen(e)));
     goto done;
   }
   r = apk_install(&a, &ex);
