@@ -6,7 +6,9 @@
 # fetch a new summary. Its answers follow pkgin(1):
 #   -p -v                    the version line, rc 0
 #   [-p] search REGEX        "NAME-VER;STATE;COMMENT" lines (';' with -p, else
-#                            spaces), STATE '<' older, '=' current, '' absent;
+#                            spaces and the legend), STATE '<' older, '='
+#                            current, '' absent (an older pkgin, run from a
+#                            folder named binold, refuses -p);
 #                            "No results found for REGEX", rc 1, for none
 #   -y|-n [-F] update        "database for URL is up-to-date" or the fetch lines
 #   -y|-n [-F] upgrade|full-upgrade   the packages to refresh, or "nothing to do."
@@ -17,9 +19,11 @@ d=$PKGIN_STUB_DIR
 printf '%s\n' "pkgin $* [LANG=${LANG-} LC_ALL=${LC_ALL-}]" >> "$d/argv"
 url=https://cdn.netbsd.org/pub/pkgsrc/packages/NetBSD/x86_64/10.0/All
 sep=' '; dry=0
+# an older pkgin (called from a folder named binold) has no -p
+old=0; case $0 in */binold/*) old=1;; esac
 while :; do
   case $1 in
-    -p) sep=';'; shift;;
+    -p) [ $old = 1 ] && { echo "pkgin: invalid option -- 'p'" >&2; exit 1; }; sep=';'; shift;;
     -v) echo "pkgin 23.8.1 (using SQLite 3.43.1)"; exit 0;;
     -n) dry=1; shift;;
     -y|-F) shift;;
@@ -34,7 +38,9 @@ search)
   [ -n "$v" ] || { echo "No results found for $1"; exit 1; }
   i=$(ver installed "$n"); s=
   [ -z "$i" ] || { [ "$i" = "$v" ] && s='=' || s='<'; }
-  echo "$n-$v$sep$s${sep}The $n package"; exit 0;;
+  echo "$n-$v$sep$s${sep}The $n package"
+  [ "$sep" = ';' ] || { echo; echo "=: package is installed and up-to-date"; echo "<: package is installed but newer version is available"; }
+  exit 0;;
 update)
   echo "reading local summary..."; echo "processing local summary..."
   if [ -f "$d/stale" ]; then
