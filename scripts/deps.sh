@@ -11,8 +11,10 @@ pkgs=(build-essential cmake pkg-config git
       gnupg locales tzdata  # rpm_key (gpg), locale_gen, timezone
       iptables ufw  # the iptables and ufw modules' tests (in network namespaces of their own)
       patch openssl  # the patch and openssl_dhparam modules' tests
-      python3-selinux python3-semanage  # ansible-playbook's selinux/seboolean/seport modules (tests: system/selinux)
       clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizers for tests/fuzz
+# the bindings ansible-playbook's selinux, seboolean and seport modules
+# import before anything else (tests/modules/system/selinux.yml)
+pkgs+=(python3-selinux python3-semanage)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
