@@ -13,6 +13,9 @@ pkgs=(build-essential cmake pkg-config git
       patch openssl  # the patch and openssl_dhparam modules' tests
       lxc lxc-templates busybox-static python3-lxc  # lxc_container (busybox containers; python3-lxc for its oracle)
       clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizers for tests/fuzz
+# the bindings ansible-playbook's selinux, seboolean and seport modules
+# import before anything else (tests/modules/system/selinux.yml)
+pkgs+=(python3-selinux python3-semanage)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
