@@ -11,6 +11,7 @@ pkgs=(build-essential cmake pkg-config git
       gnupg locales tzdata  # rpm_key (gpg), locale_gen, timezone
       iptables ufw  # the iptables and ufw modules' tests (in network namespaces of their own)
       patch openssl  # the patch and openssl_dhparam modules' tests
+      bind9 python3-dnspython  # the nsupdate module's test: a private named; dnspython for its oracle
       clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizers for tests/fuzz
 missing=()
 for p in "${pkgs[@]}"; do
