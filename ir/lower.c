@@ -2905,9 +2905,10 @@ static void lw_template_task(Lw *l, IrTask *t, const FeNode *args, const char *s
    * file: the task fails if it runs with a src, with Ansible's message. */
   if (fe_jinja_is_template(src->text) && !found.len)
     pc_warn_at(l->c, src->loc,
-               "no file under the templates/ folders matches the template src '%s' (its constant parts): "
-               "the task fails if it runs",
-               src->text);
+               "no file under the templates/ folders matches the %s '%s' (its constant parts): "
+               "the task fails if it runs%s",
+               strcmp(src_key, "src") ? "files_attributes template" : "template src", src->text,
+               strcmp(src_key, "src") ? " with one" : "");
   PcVec names = {0}, fns = {0};
   for (int i = 0; i < found.len; i++) {
     const char *path = found.items[i];
