@@ -10,10 +10,13 @@
  * The steps are the module's: an UPDATE whose only prerequisite is "the
  * RRset exists" (rcode 0: it does), then the same with the values as
  * prerequisites (rcode 0: all there; then a query compares the TTL), then
- * an UPDATE adding the values (after deleting the RRset when it changes),
- * or deleting the RRset for absent. Results, dns_rc and messages as the
- * module gives them. Only TCP (the module's default protocol); value types
- * A AAAA CNAME NS PTR DNAME MX SRV TXT.
+ * an UPDATE adding the values (after deleting the RRset when it changes;
+ * an NS RRset loses only the entries not wanted, after the adds, as the
+ * module does since BIND ignores deleting a zone's apex NS RRset), or
+ * deleting the RRset for absent. Results, dns_rc and messages as the
+ * module gives them; without a zone, the module's SOA queries find it.
+ * Only TCP (the module's default protocol); value types A AAAA CNAME NS
+ * PTR DNAME MX SRV TXT.
  */
 #include "mod.h"
 
@@ -563,6 +566,10 @@ static int ns_send(NsCtx *c, const NsMsg *m) {
 
 /* Adds to section `sec` of m: the values (or the RRset) of the record. */
 static bool ns_add_values(NsCtx *c, NsMsg *m, int sec, int cls, unsigned long ttl) {
+  if (!c->value) { /* the module's loop over None raises TypeError */
+    c->fail = mod_fail_result("value needed when state=present");
+    return false;
+  }
   RtBuf seen = {0}; /* dnspython's rdataset is a set: a repeated value once */
   for (size_t i = 0; i < rt_len(c->value); i++) {
     RtBuf rd = {0};
@@ -656,6 +663,52 @@ done:
   return out;
 }
 
+/* Whether name `a` is a proper subdomain of `b` (text, final dots). */
+static bool ns_subdomain(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (strcmp(b, ".") == 0)
+    return strcmp(a, ".") != 0;
+  return la > lb && a[la - lb - 1] == '.' && strcasecmp(a + la - lb, b) == 0;
+}
+
+/* lookup_zone: SOA queries for the record's name and each parent until an
+ * answer's SOA owns that name or an authority SOA is above it. The zone
+ * (malloc'd), or NULL with c->fail / c->lost. */
+static char *ns_lookup_zone(NsCtx *c) {
+  char *name = rt_xstrdup(c->record), *zone = NULL;
+  while (!zone && !c->fail && !c->lost) {
+    NsMsg q;
+    ns_query_init(&q, name, NS_SOA);
+    NsReply y;
+    bool ok = ns_exchange(c, &q, &y);
+    ns_msg_free(&q);
+    if (ok && (y.rcode == 2 || y.rcode == 5))
+      c->fail = mod_fail_result("Zone lookup failure: '%s' will not respond to queries regarding '%s'.", c->server,
+                                c->record);
+    for (size_t i = 0; ok && !c->fail && !zone && i < y.counts[1]; i++)
+      if (y.rr[i].type == NS_SOA && strcasecmp(y.rr[i].name, name) == 0)
+        zone = rt_xstrdup(y.rr[i].name);
+    for (size_t i = y.counts[1]; ok && !c->fail && !zone && i < (size_t)y.counts[1] + y.counts[2]; i++)
+      if (y.rr[i].type == NS_SOA && ns_subdomain(name, y.rr[i].name))
+        zone = rt_xstrdup(y.rr[i].name);
+    ns_reply_free(&y);
+    if (!ok || zone || c->fail)
+      break;
+    if (strcmp(name, ".") == 0) {
+      c->fail = mod_fail_result("Zone lookup of '%s' failed for unknown reason.", c->record);
+      break;
+    }
+    const char *dot = name;
+    while (*dot && !(*dot == '.' && (dot == name || dot[-1] != '\\')))
+      dot++;
+    char *parent = rt_xstrdup(*dot && dot[1] ? dot + 1 : ".");
+    free(name);
+    name = parent;
+  }
+  free(name);
+  return zone;
+}
+
 /* The module's RecordManager set up from args; false with c->fail. */
 static bool ns_setup(NsCtx *c, RtValue *args) {
   c->server = mod_arg_str(args, "server");
@@ -702,13 +755,15 @@ static bool ns_setup(NsCtx *c, RtValue *args) {
   if (!c->fail && c->tsig && !c->md)
     c->fail = mod_fail_result("TSIG key error: the algorithm %s is not available", a);
   if (!c->fail && !zone) {
-    c->fail = mod_fail_result("playc: nsupdate needs `zone` (finding the zone of the record is not implemented)");
     if (c->record[strlen(c->record) - 1] != '.')
-      rt_decref(c->fail), c->fail = mod_fail_result("record must be absolute when omitting zone parameter");
+      c->fail = mod_fail_result("record must be absolute when omitting zone parameter");
+    else
+      c->zone = ns_lookup_zone(c);
   }
-  if (!c->fail) {
-    size_t zl = strlen(zone);
-    c->zone = zl && zone[zl - 1] == '.' ? rt_xstrdup(zone) : rt_xasprintf("%s.", zone);
+  if (!c->fail && !c->lost) {
+    size_t zl = zone ? strlen(zone) : 0;
+    if (zone)
+      c->zone = zl && zone[zl - 1] == '.' ? rt_xstrdup(zone) : rt_xasprintf("%s.", zone);
     c->value = mod_arg_list(args, "value");
     if (c->value && strcasecmp(c->type, "txt") == 0) { /* txt_helper: each entry quoted */
       RtValue *q = rt_list_new(rt_len(c->value));
@@ -728,13 +783,58 @@ static bool ns_setup(NsCtx *c, RtValue *args) {
                                 c->type);
   }
   free(zone), free(alg), free(keyname), free(secret);
-  return !c->fail;
+  return !c->fail && !c->lost;
 }
 
 static void ns_free(NsCtx *c) {
   free(c->server), free(c->zone), free(c->record), free(c->type), free(c->keyname);
   rt_decref(c->value);
   OPENSSL_cleanse(c->key, sizeof c->key);
+}
+
+/* modify_record's NS case: a query for the record (its name as given,
+ * made absolute from the root as make_query does) and the names of the
+ * first answer RRset that are not among the values, as text. A new list,
+ * or NULL with c->fail / c->lost (an empty answer: the module's
+ * IndexError, as a failure). */
+static RtValue *ns_ns_unwanted(NsCtx *c) {
+  size_t n = strlen(c->record);
+  char *qname = c->record[n - 1] == '.' ? rt_xstrdup(c->record) : rt_xasprintf("%s.", c->record);
+  NsMsg q;
+  ns_query_init(&q, qname, 2);
+  free(qname);
+  NsReply y;
+  bool ok = ns_exchange(c, &q, &y);
+  ns_msg_free(&q);
+  RtValue *out = NULL;
+  if (ok && !y.counts[1]) {
+    c->fail = mod_fail_result("IndexError: list index out of range (no NS records answer for %s)", c->record);
+  } else if (ok) {
+    out = rt_list_new(y.counts[1]);
+    for (size_t i = 0; i < y.counts[1]; i++) {
+      const NsRr *rr = &y.rr[i];
+      if (rr->type != y.rr[0].type || strcasecmp(rr->name, y.rr[0].name) != 0 || rr->type != 2)
+        continue;
+      size_t off = rr->rd;
+      RtBuf t = {0};
+      if (!ns_read_name(&y.raw, &off, &t)) {
+        rt_buf_free(&t);
+        continue;
+      }
+      char *tx = rt_buf_take(&t);
+      RtValue *txt = rt_strz(tx);
+      free(tx);
+      bool wanted = false;
+      for (size_t k = 0; k < rt_len(c->value) && !wanted; k++)
+        wanted = strcmp(rt_list_at(c->value, k)->u.str.s, txt->u.str.s) == 0;
+      if (wanted)
+        rt_decref(txt);
+      else
+        rt_list_push(out, txt);
+    }
+  }
+  ns_reply_free(&y);
+  return out;
 }
 
 /* create_or_update_record, remove_record: {changed, failed, msg?}, or NULL
@@ -762,15 +862,29 @@ static RtValue *ns_apply(NsCtx *c, bool absent) {
   }
   NsMsg m;
   ns_update_init(c, &m);
-  if (absent || exists == 2) { /* delete the RRset (an NS one keeps the module's own order: not done) */
+  RtValue *drop = NULL; /* NS: the entries to delete after the adds */
+  if (!absent && exists == 2 && c->rdtype == 2 && !(drop = ns_ns_unwanted(c))) {
+    ns_msg_free(&m);
+    rt_decref(r);
+    return NULL;
+  }
+  if ((absent || exists == 2) && !drop) { /* delete the RRset */
     ns_rr(&m.sec[1], c->record, c->zone, c->rdtype, NS_ANY, 0, NULL, 0);
     m.count[1]++;
   }
   if (!absent && !ns_add_values(c, &m, 1, NS_IN, (unsigned long)c->ttl)) {
     ns_msg_free(&m);
-    rt_decref(r);
+    rt_decref(r), rt_decref(drop);
     return NULL;
   }
+  for (size_t i = 0; drop && i < rt_len(drop); i++) { /* update.delete(record, 'NS', entry): class NONE */
+    RtBuf rd = {0};
+    ns_name(&rd, rt_list_at(drop, i)->u.str.s, c->zone);
+    ns_rr(&m.sec[1], c->record, c->zone, c->rdtype, NS_NONE, 0, rd.data, rd.len);
+    m.count[1]++;
+    rt_buf_free(&rd);
+  }
+  rt_decref(drop);
   int rc = ns_send(c, &m);
   ns_msg_free(&m);
   if (rc < 0) {
