@@ -837,9 +837,10 @@ static RtValue *ns_ns_unwanted(NsCtx *c) {
   return out;
 }
 
-/* create_or_update_record, remove_record: {changed, failed, msg?}, or NULL
- * with c->fail / c->lost. */
-static RtValue *ns_apply(NsCtx *c, bool absent) {
+/* create_or_update_record, remove_record: {changed, failed, msg?} (only
+ * {changed} and *checked when check mode stops it), or NULL with c->fail /
+ * c->lost. */
+static RtValue *ns_apply(NsCtx *c, bool absent, bool *checked) {
   int exists = ns_exists(c, absent);
   if (exists < 0)
     return NULL;
@@ -848,11 +849,11 @@ static RtValue *ns_apply(NsCtx *c, bool absent) {
   rt_dict_set(r, "failed", rt_bool(false));
   if (absent ? exists == 0 : exists == 1)
     return r;
-  if (c->h->check_mode) {
+  if (c->h->check_mode) { /* exit_json(changed=True) */
     rt_decref(r);
     r = rt_dict_new(1);
     rt_dict_set(r, "changed", rt_bool(true));
-    rt_dict_set(r, "__check", rt_bool(true));
+    *checked = true;
     return r;
   }
   if (!absent && !c->value) {
@@ -911,15 +912,14 @@ RtValue *mod_nsupdate(RtHost *h, RtValue *args) {
   bool absent = state && strcmp(state, "absent") == 0;
   free(state);
   RtValue *r = NULL;
-  if (!ns_setup(&c, args) || !(r = ns_apply(&c, absent))) {
+  bool checked = false;
+  if (!ns_setup(&c, args) || !(r = ns_apply(&c, absent, &checked))) {
     r = c.fail;
     c.fail = NULL;
     goto done;
   }
-  if (rt_dict_get(r, "__check")) { /* check mode: exit_json(changed=True) */
-    rt_dict_del(r, "__check");
+  if (checked)
     goto done;
-  }
   rt_dict_set(r, "dns_rc", rt_int(c.dns_rc));
   rt_dict_set(r, "dns_rc_str", rt_strz(ns_rcode_text(c.dns_rc)));
   RtValue *failed = rt_dict_get(r, "failed");
