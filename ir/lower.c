@@ -2589,6 +2589,9 @@ static IrExpr *lw_args(Lw *l, const ModSchema *m, const FeNode *args, PcLoc loc)
     /* assemble's src is on the target unless remote_src is a constant false */
     if (mp && strcmp(m->name, "assemble") == 0 && strcmp(mp->name, "src") == 0 && lw_local_src(args))
       lw_embed(l, v, "files");
+    /* manala.roles.files_attributes copies its `copy` from the controller */
+    if (mp && strcmp(m->name, "files_attributes") == 0 && strcmp(mp->name, "copy") == 0)
+      lw_embed(l, v, "files");
     /* (system family) unarchive's src comes from the controller unless remote_src */
     if (mp && strcmp(m->name, "unarchive") == 0 && strcmp(mp->name, "src") == 0 && !lw_remote_src(args, true))
       lw_embed(l, v, "files");
@@ -3083,7 +3086,7 @@ static bool lw_tpl_bool(Lw *l, const FeNode *args, const char *name, bool def) {
 }
 
 /* The template task: its options, then every file src can name, compiled. */
-static void lw_template_task(Lw *l, IrTask *t, const FeNode *args) {
+static void lw_template_task(Lw *l, IrTask *t, const FeNode *args, const char *src_key) {
   static const char *const later[] = {"variable_start_string", "variable_end_string", "block_start_string",
                                       "block_end_string",      "comment_start_string", "comment_end_string", NULL};
   LwTplOpts o = {lw_tpl_bool(l, args, "trim_blocks", true), lw_tpl_bool(l, args, "lstrip_blocks", false), false, "\n"};
@@ -3104,7 +3107,7 @@ static void lw_template_task(Lw *l, IrTask *t, const FeNode *args) {
         o.newline = seq[i % 3];
     /* anything else: the action fails the task ("newline_sequence needs to be one of") */
   }
-  const FeNode *src = lw_arg(&(LwArgs){args, mod_schemas[t->module]}, "src");
+  const FeNode *src = lw_arg(&(LwArgs){args, mod_schemas[t->module]}, src_key);
   if (!src || src->kind != FE_SCALAR || src->stype != FE_T_STR)
     return;
   PcVec found = {0};
@@ -3114,9 +3117,10 @@ static void lw_template_task(Lw *l, IrTask *t, const FeNode *args) {
    * file: the task fails if it runs with a src, with Ansible's message. */
   if (fe_jinja_is_template(src->text) && !found.len)
     pc_warn_at(l->c, src->loc,
-               "no file under the templates/ folders matches the template src '%s' (its constant parts): "
-               "the task fails if it runs",
-               src->text);
+               "no file under the templates/ folders matches the %s '%s' (its constant parts): "
+               "the task fails if it runs%s",
+               strcmp(src_key, "src") ? "files_attributes template" : "template src", src->text,
+               strcmp(src_key, "src") ? " with one" : "");
   PcVec names = {0}, fns = {0};
   for (int i = 0; i < found.len; i++) {
     const char *path = found.items[i];
@@ -3171,7 +3175,9 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
   l->unknown = (PcVec){0};
   t->args = lw_root(l, lw_args(l, m, args, ft->action_loc), src);
   if (strcmp(m->name, "template") == 0)
-    lw_template_task(l, t, args);
+    lw_template_task(l, t, args, "src");
+  else if (strcmp(m->name, "files_attributes") == 0) /* its `template` runs the template action */
+    lw_template_task(l, t, args, "template");
   l->unsup = NULL;
   if (l->unknown.len) /* AnsibleModule's message, with its own list of names */
     t->fault = lw_unknown_params(l, ft->action, m);

@@ -962,6 +962,23 @@ int rt_host_get(RtHost *h, const char *path, RtBuf *out, char **err) {
   return rc;
 }
 
+int rt_host_tcp(RtHost *h, const char *addr, int port, const void *msg, size_t len, int timeout, RtBuf *reply,
+                char **err) {
+  if (rt_interrupted()) {
+    *err = rt_xstrdup("interrupted");
+    return -1;
+  }
+  if (host_open(h, err) < 0) {
+    mark_unreachable(h, *err);
+    return -1;
+  }
+  h->requests[RT_REQ_TCP]++;
+  int rc = h->conn->ops->tcp(h->conn, addr, port, msg, len, timeout, reply, err);
+  if (rc < 0 && h->conn->lost && !rt_interrupted())
+    mark_unreachable(h, *err);
+  return rc;
+}
+
 void rt_host_temp_keep(RtHost *h, const char *path) {
   RtConn *c = h->conn;
   if (!c)

@@ -18,6 +18,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 
 typedef struct LocalConn {
   RtShell sh;
@@ -159,7 +163,123 @@ static void local_close(RtConn *conn) {
 }
 
 static RtConn *local_spawn(RtConn *conn, const char *command, char **err);
-static const RtConnOps local_ops = {local_exec, local_put, local_remove, local_close, local_spawn, local_get};
+/* Milliseconds left before `deadline` (CLOCK_MONOTONIC ms), at least 0. */
+static int tcp_left(int64_t deadline) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  int64_t left = deadline - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+  return left > 0 ? (int)left : 0;
+}
+
+/* Python's socket error for errno `e`: "(ClassName): [Errno N] text". */
+static char *tcp_error(int e) {
+  const char *cls = e == ECONNREFUSED ? "ConnectionRefusedError" : e == ECONNRESET ? "ConnectionResetError" : "OSError";
+  return rt_xasprintf("(%s): [Errno %d] %s", cls, e, strerror(e));
+}
+
+/* Waits for `ev` on fd until the deadline: 0, or -1 with *err (dnspython's
+ * Timeout). */
+static int tcp_wait(int fd, short ev, int64_t deadline, char **err) {
+  struct pollfd p = {fd, ev, 0};
+  int rc;
+  while ((rc = poll(&p, 1, tcp_left(deadline))) < 0 && errno == EINTR)
+    ;
+  if (rc <= 0) {
+    *err = rt_xstrdup("(Timeout): The DNS operation timed out.");
+    return -1;
+  }
+  return 0;
+}
+
+/* A socket of this machine: the target's network is the controller's. */
+static int local_tcp(RtConn *c, const char *addr, int port, const void *msg, size_t len, int timeout, RtBuf *reply,
+                     char **err) {
+  (void)c;
+  struct sockaddr_storage sa = {0};
+  socklen_t salen;
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&sa;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&sa;
+  if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET, v4->sin_port = htons((uint16_t)port), salen = sizeof *v4;
+  } else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6, v6->sin6_port = htons((uint16_t)port), salen = sizeof *v6;
+  } else {
+    *err = rt_xasprintf("(ValueError): '%s' is not an IP address", addr);
+    return -1;
+  }
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  int64_t deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (int64_t)timeout * 1000;
+  int fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    *err = tcp_error(errno);
+    return -1;
+  }
+  int rc = -1, e = 0;
+  socklen_t elen = sizeof e;
+  if (connect(fd, (struct sockaddr *)&sa, salen) < 0) {
+    if (errno != EINPROGRESS) {
+      *err = tcp_error(errno);
+      goto out;
+    }
+    if (tcp_wait(fd, POLLOUT, deadline, err) < 0)
+      goto out;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0 || e) {
+      *err = tcp_error(e ? e : errno);
+      goto out;
+    }
+  }
+  unsigned char *out = rt_xmalloc(len + 2);
+  out[0] = (unsigned char)(len >> 8), out[1] = (unsigned char)len;
+  memcpy(out + 2, msg, len);
+  for (size_t off = 0; off < len + 2;) {
+    ssize_t n = send(fd, out + off, len + 2 - off, MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (tcp_wait(fd, POLLOUT, deadline, err) < 0) {
+        free(out);
+        goto out;
+      }
+      continue;
+    }
+    if (n < 0) {
+      *err = tcp_error(errno);
+      free(out);
+      goto out;
+    }
+    off += (size_t)n;
+  }
+  free(out);
+  unsigned char hdr[2];
+  size_t want = 2, got = 0;
+  unsigned char *body = hdr;
+  for (int part = 0; part < 2; part++) {
+    while (got < want) {
+      ssize_t n = recv(fd, body + got, want - got, 0);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        if (tcp_wait(fd, POLLIN, deadline, err) < 0)
+          goto out;
+        continue;
+      }
+      if (n <= 0) { /* dnspython's EOFError */
+        *err = n < 0 ? tcp_error(errno) : rt_xstrdup("(EOFError): EOF");
+        goto out;
+      }
+      got += (size_t)n;
+    }
+    if (part == 0) {
+      want = (size_t)hdr[0] << 8 | hdr[1], got = 0;
+      body = rt_xmalloc(want ? want : 1);
+    }
+  }
+  rt_buf_add(reply, (const char *)body, want);
+  free(body);
+  rc = 0;
+out:
+  close(fd);
+  return rc;
+}
+
+static const RtConnOps local_ops = {local_exec, local_put, local_remove, local_close, local_spawn, local_get, local_tcp};
 
 static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
 /* A shell that died must surface as EPIPE (host unreachable), not kill the run. */

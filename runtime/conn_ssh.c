@@ -529,8 +529,80 @@ static void ssh_close_conn(RtConn *conn) {
   free(c);
 }
 
+/* Reads exactly `n` bytes of channel `ch` before `deadline` (now_ms()'s
+ * clock): 0, 1 at EOF, -1 on error, -2 when time ran out. */
+static int fwd_read(ssh_channel ch, void *buf, size_t n, int64_t deadline) {
+  size_t got = 0;
+  while (got < n) {
+    int64_t left = deadline - now_ms();
+    if (left <= 0)
+      return -2;
+    int r = ssh_channel_read_timeout(ch, (char *)buf + got, (uint32_t)(n - got), 0, (int)left);
+    if (r == SSH_ERROR)
+      return -1;
+    if (r == 0 && ssh_channel_is_eof(ch))
+      return 1;
+    got += (size_t)(r > 0 ? r : 0);
+  }
+  return 0;
+}
+
+/* A direct-tcpip channel of the session: the target's sshd makes the
+ * connection, so `addr` is reached as the target reaches it. */
+static int ssh_tcp(RtConn *conn, const char *addr, int port, const void *msg, size_t len, int timeout, RtBuf *reply,
+                   char **err) {
+  SshConn *c = owner((SshConn *)conn);
+  int rc = -1;
+  watch_arm(c);
+  ssh_channel ch = ssh_channel_new(c->s);
+  int orc = ch ? ssh_channel_open_forward(ch, addr, port, "127.0.0.1", 0) : SSH_ERROR;
+  watch_disarm(c);
+  if (orc != SSH_OK) {
+    if (!ssh_is_connected(c->s)) {
+      *err = ssh_failure(c);
+    } else { /* the target's sshd could not connect: its reason, as the socket's error */
+      const char *why = ssh_get_error(c->s);
+      *err = strstr(why, "refused") ? rt_xstrdup("(ConnectionRefusedError): [Errno 111] Connection refused")
+                                    : rt_xasprintf("(OSError): %s", why);
+    }
+    goto out;
+  }
+  unsigned char hdr[2] = {(unsigned char)(len >> 8), (unsigned char)len};
+  watch_arm(c);
+  bool sent = ssh_channel_write(ch, hdr, 2) == 2 && ssh_channel_write(ch, msg, (uint32_t)len) == (int)len;
+  watch_disarm(c);
+  if (!sent) {
+    *err = ssh_failure(c);
+    goto out;
+  }
+  int64_t deadline = now_ms() + (int64_t)timeout * 1000;
+  int r = fwd_read(ch, hdr, 2, deadline);
+  unsigned char *body = NULL;
+  size_t want = (size_t)hdr[0] << 8 | hdr[1];
+  if (r == 0) {
+    body = rt_xmalloc(want ? want : 1);
+    r = fwd_read(ch, body, want, deadline);
+  }
+  if (r == 0)
+    rt_buf_add(reply, (const char *)body, want), rc = 0;
+  else if (r == 1)
+    *err = rt_xstrdup("(EOFError): EOF");
+  else if (r == -2)
+    *err = rt_xstrdup("(Timeout): The DNS operation timed out.");
+  else
+    *err = ssh_failure(c);
+  free(body);
+out:
+  if (ch) {
+    if (ssh_channel_is_open(ch) && !c->sh.base.lost)
+      ssh_channel_close(ch);
+    ssh_channel_free(ch);
+  }
+  return rc;
+}
+
 static RtConn *ssh_spawn(RtConn *conn, const char *command, char **err);
-static const RtConnOps ssh_ops = {ssh_exec, ssh_put, ssh_remove, ssh_close_conn, ssh_spawn, ssh_get};
+static const RtConnOps ssh_ops = {ssh_exec, ssh_put, ssh_remove, ssh_close_conn, ssh_spawn, ssh_get, ssh_tcp};
 
 /* ---- connecting ------------------------------------------------------------------------ */
 

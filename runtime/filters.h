@@ -107,6 +107,7 @@ RtValue *rt_lk_manala_apt_repositories(RtHost *h, RtValue *terms, RtValue *kwarg
 RtValue *rt_lk_manala_ansible_galaxy_roles(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_npm_packages(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_environment_files(RtHost *h, RtValue *terms, RtValue *kwargs);
+RtValue *rt_lk_manala_files_attributes(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_locales_codes(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_ssh_known_hosts(RtHost *h, RtValue *terms, RtValue *kwargs);
 RtValue *rt_lk_manala_templates_exclusive(RtHost *h, RtValue *terms, RtValue *kwargs);

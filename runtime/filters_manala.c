@@ -1,9 +1,10 @@
 /*
  * filters_manala.c — the filter plugins of the manala.roles collection
  * (staten, staten_ignore, json, yaml*, environment*, toml*, the X_config
- * filters, the *_architecture family, users_groups) and its
+ * filters, the *_architecture family, users_groups, bind_zone_file) and its
  * templates_exclusive, ansible_galaxy_roles, npm_packages, environment_files,
- * locales_codes, ssh_known_hosts, accounts_users_authorized_keys and apt_*
+ * files_attributes, locales_codes, ssh_known_hosts,
+ * accounts_users_authorized_keys and apt_*
  * lookups, in C: the collection's roles call them by their
  * FQCN, and a compiled playbook has no Python to run the collection's own
  * plugins. Each does what the collection's Python does for the same
@@ -15,6 +16,7 @@
  * the dict is copied first, so the caller's value never changes.
  */
 #include "filters.h"
+#include "regex.h"
 
 #include <pwd.h>
 #include <stdlib.h>
@@ -619,6 +621,19 @@ static RtValue *mn_architecture(const RtValue *arch, bool armhf) {
 
 RtValue *rt_f_manala_apt_architecture(RtFArgs *a) { return mn_architecture(a->base, true); }
 RtValue *rt_f_manala_architecture(RtFArgs *a) { return mn_architecture(a->base, false); }
+
+/* ---- bind_zone_file (bind_zone.py) ---- */
+
+/* 'db.' + the zone name without its `.in-addr.arpa` (every one). */
+RtValue *rt_f_manala_bind_zone_file(RtFArgs *a) {
+  const RtValue *v = a->base;
+  if (rt_kind(v) != RT_STR)
+    return rt_error_exc(RT_EXC_ATTRIBUTE, "'%s' object has no attribute 'replace'", rt_type_name(v));
+  RtBuf b = {0};
+  rt_buf_puts(&b, "db.");
+  rt_text_replace(&b, v->u.str.s, v->u.str.len, ".in-addr.arpa", 13, "", 0, -1);
+  return rt_buf_value(&b);
+}
 
 /* ---- users_groups (users_groups.py) ---- */
 
@@ -2240,4 +2255,149 @@ RtValue *rt_lk_manala_apt_repositories(RtHost *h, RtValue *terms, RtValue *kwarg
   }
   rt_decref(results);
   return out;
+}
+
+/* ---- the files_attributes lookup ---- */
+
+/* re.search(pattern, subject) for the plugin's defaults: 1 found, 0 not, or
+ * the TypeError / re.error Python raises (*err, a new error value). */
+static int mn_re_search(RtValue *pattern, RtValue *subject, RtValue **err) {
+  if (rt_kind(pattern) != RT_STR) {
+    *err = rt_lookup_raise("TypeError", rt_type_error("first argument must be string or compiled pattern"));
+    return -1;
+  }
+  if (rt_kind(subject) != RT_STR) {
+    *err = rt_lookup_raise("TypeError", rt_type_error("expected string or bytes-like object, got '%s'", rt_type_name(subject)));
+    return -1;
+  }
+  RtValue *e = NULL;
+  RtRegex *re = rt_re_compile(pattern->u.str.s, pattern->u.str.len, 0, &e);
+  if (!re) {
+    *err = rt_lookup_raise("re.error", e);
+    return -1;
+  }
+  RtReMatch m;
+  int r = rt_re_exec(re, subject->u.str.s, subject->u.str.len, 0, false, false, &m);
+  rt_re_free(re);
+  if (r < 0)
+    *err = rt_error_exc(RT_EXC_RE, "matching failed");
+  return r;
+}
+
+/* The plugin's _default: every dict of `defaults` without a `path`, or
+ * whose `path` (a regular expression) is found in `path`, merged in order.
+ * A new dict, or the error Python raises. */
+static RtValue *mn_files_default(RtValue *defaults, RtValue *path) {
+  RtValue *result = rt_dict_new(4);
+  for (size_t i = 0; i < rt_len(defaults); i++) {
+    RtValue *d = rt_list_at(defaults, i), *err = NULL;
+    if (rt_kind(d) != RT_DICT) {
+      err = rt_lookup_raise("TypeError", rt_type_error("'%s' object is not iterable", rt_type_name(d)));
+    } else {
+      RtValue *pat = rt_dict_get(d, "path");
+      int hit = pat ? mn_re_search(pat, path, &err) : 1;
+      if (hit > 0)
+        for (size_t k = 0; k < rt_len(d); k++)
+          rt_dict_put_key(result, d->u.dict.ents[k].key, rt_incref(d->u.dict.ents[k].val));
+    }
+    if (err) {
+      rt_decref(result);
+      return err;
+    }
+  }
+  return result;
+}
+
+/* One result item: the defaults matching `path`, then `attribute`'s
+ * entries. A new dict, or an error. */
+static RtValue *mn_files_item(RtValue *defaults, RtValue *path, RtValue *attribute) {
+  RtValue *item = mn_files_default(defaults, path);
+  if (rt_is_error(item))
+    return item;
+  for (size_t k = 0; k < rt_len(attribute); k++)
+    rt_dict_put_key(item, attribute->u.dict.ents[k].key, rt_incref(attribute->u.dict.ents[k].val));
+  return item;
+}
+
+/* query('manala.roles.files_attributes', attributes, defaults): each
+ * attribute a dict with a `path`, state `ignore` left out, given over the
+ * defaults whose `path` pattern is found in its path; a link_directory or
+ * link_file also yields the directory or file at its `src` (the defaults
+ * matching src, state directory or file) and becomes a link; a later item
+ * of the same path replacing an earlier one. The plugin sets the caller's
+ * attribute's state to `link` in place; here the attribute is copied. */
+RtValue *rt_lk_manala_files_attributes(RtHost *h, RtValue *terms, RtValue *kwargs) {
+  (void)h, (void)kwargs;
+  if (rt_kind(terms) != RT_LIST || rt_len(terms) < 2)
+    return rt_lookup_raise("IndexError", rt_error_exc(RT_EXC_INDEX, "list index out of range"));
+  RtValue *attributes = mn_flatten1(rt_list_at(terms, 0));
+  if (rt_is_error(attributes))
+    return rt_lookup_raise("TypeError", attributes);
+  RtValue *defaults = mn_flatten1(rt_list_at(terms, 1));
+  if (rt_is_error(defaults)) {
+    rt_decref(attributes);
+    return rt_lookup_raise("TypeError", defaults);
+  }
+  RtValue *results = rt_list_new(rt_len(attributes)), *err = NULL;
+  for (size_t i = 0; !err && i < rt_len(attributes); i++) {
+    RtValue *attribute = rt_list_at(attributes, i);
+    if (rt_kind(attribute) != RT_DICT) {
+      err = mn_type_error("Expected a dict but was a", attribute);
+      break;
+    }
+    if (!rt_dict_get(attribute, "path")) {
+      err = rt_error("Missing \"path\" key");
+      break;
+    }
+    RtValue *state = rt_dict_get(attribute, "state");
+    if (mn_is(state, "ignore"))
+      continue;
+    RtValue *items[2] = {NULL, NULL};
+    size_t n = 0;
+    attribute = rt_dict_copy(attribute);
+    if (mn_is(state, "link_directory") || mn_is(state, "link_file")) {
+      RtValue *src = rt_dict_get(attribute, "src");
+      if (!src) {
+        err = rt_error("Missing \"src\" key");
+        rt_decref(attribute);
+        break;
+      }
+      RtValue *item = mn_files_item(defaults, src, attribute);
+      if (rt_is_error(item)) {
+        err = item;
+        rt_decref(attribute);
+        break;
+      }
+      RtValue *path = rt_incref(rt_dict_get(item, "src"));
+      rt_dict_del(item, "src");
+      rt_dict_set(item, "path", path);
+      rt_dict_set(item, "state", rt_strz(mn_is(state, "link_file") ? "file" : "directory"));
+      items[n++] = item;
+      rt_dict_set(attribute, "state", rt_strz("link"));
+    }
+    RtValue *item = mn_files_item(defaults, rt_dict_get(attribute, "path"), attribute);
+    rt_decref(attribute);
+    if (rt_is_error(item)) {
+      err = item;
+      rt_decref(items[0]);
+      break;
+    }
+    items[n++] = item;
+    for (size_t k = 0; k < n; k++) {
+      results = mn_merge_by(results, items[k], "path");
+      if (rt_is_error(results)) {
+        err = results;
+        results = NULL;
+        for (size_t j = k + 1; j < n; j++)
+          rt_decref(items[j]);
+        break;
+      }
+    }
+  }
+  rt_decref(attributes), rt_decref(defaults);
+  if (err) {
+    rt_decref(results);
+    return err;
+  }
+  return results;
 }

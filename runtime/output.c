@@ -369,7 +369,7 @@ void rt_out_result(RtHost *h, const RtTaskDef *t, RtValue *result, RtStatus st, 
 void rt_out_requests(RtHost *h) {
   static const char *const kind[RT_REQ_COUNT] = {
       [RT_REQ_CONNECT] = "connect", [RT_REQ_EXEC] = "exec", [RT_REQ_PUT] = "put",
-      [RT_REQ_GET] = "get",         [RT_REQ_REMOVE] = "remove"};
+      [RT_REQ_GET] = "get",         [RT_REQ_REMOVE] = "remove",  [RT_REQ_TCP] = "tcp"};
   int64_t d[RT_REQ_COUNT], total = 0;
   for (int i = 0; i < RT_REQ_COUNT; i++) {
     d[i] = h->requests[i] - h->requests_shown[i];

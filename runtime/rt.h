@@ -707,6 +707,15 @@ typedef struct RtConnOps {
    * travel in a reply this way. 0, or -1 with *err (and c->lost set when
    * the connection itself failed). */
   int (*get)(RtConn *c, const char *path, RtBuf *out, char **err);
+  /* One DNS-over-TCP exchange from the target's side of the network (an SSH
+   * direct-tcpip channel opened by the target's sshd, or a socket here for
+   * a local connection): connects to `addr` (an IP address) port `port`,
+   * sends `len` bytes of `msg` with their 2-byte length, reads one reply
+   * the same way into `reply`, within `timeout` seconds. 0, or -1 with
+   * *err as Python words the socket error: "(ExceptionClass): text"
+   * (c->lost set when the connection itself failed). */
+  int (*tcp)(RtConn *c, const char *addr, int port, const void *msg, size_t len, int timeout, RtBuf *reply,
+             char **err);
 } RtConnOps;
 
 struct RtConn {
@@ -757,6 +766,11 @@ int rt_host_put(RtHost *h, const char *path, const void *data, size_t len, int m
  * *err: a lost connection marks the host unreachable; other errors are the
  * module's. */
 int rt_host_get(RtHost *h, const char *path, RtBuf *out, char **err);
+/* One TCP exchange from the target's side (as RtConnOps.tcp). -1 with
+ * *err: a lost connection marks the host unreachable; other errors (the
+ * peer refused, timed out) are the module's. */
+int rt_host_tcp(RtHost *h, const char *addr, int port, const void *msg, size_t len, int timeout, RtBuf *reply,
+                char **err);
 /* Remembers a temp file that outlives the request that made it: removed when
  * the connection closes (interrupt, error) unless forgotten first. */
 void rt_host_temp_keep(RtHost *h, const char *path);
@@ -1003,8 +1017,9 @@ typedef struct RtCounts {
 
 /* What a host's connection was asked to do (conn.c counts, task.c shows
  * each task's share at -vvv): the connection opened, framed shell requests,
- * file bodies written, read and temp files removed over SFTP. */
-enum { RT_REQ_CONNECT, RT_REQ_EXEC, RT_REQ_PUT, RT_REQ_GET, RT_REQ_REMOVE, RT_REQ_COUNT };
+ * file bodies written, read and temp files removed over SFTP, TCP
+ * exchanges from the target's side (nsupdate's DNS messages). */
+enum { RT_REQ_CONNECT, RT_REQ_EXEC, RT_REQ_PUT, RT_REQ_GET, RT_REQ_REMOVE, RT_REQ_TCP, RT_REQ_COUNT };
 
 struct RtHost {
   RtRun *run;

@@ -12,6 +12,7 @@ pkgs=(build-essential cmake pkg-config git
       iptables ufw  # the iptables and ufw modules' tests (in network namespaces of their own)
       patch openssl  # the patch and openssl_dhparam modules' tests
       lxc lxc-templates busybox-static python3-lxc  # lxc_container (busybox containers; python3-lxc for its oracle)
+      bind9 python3-dnspython  # the nsupdate module's test: a private named; dnspython for its oracle
       clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizers for tests/fuzz
 # the bindings ansible-playbook's selinux, seboolean and seport modules
 # import before anything else (tests/modules/system/selinux.yml)

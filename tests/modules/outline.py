@@ -41,8 +41,8 @@ KREL = os.uname().release
 
 # a module's temp copy of a controller file or a download: Ansible's remote
 # tmp, root's or an SSH user's (source, or fetch_file's name), playc's own (in
-# /tmp or beside a dest in T)
-TMPSRC = re.compile(r"/(?:root|home/[^/]+)/\.ansible/tmp/ansible-tmp-[^/]*/[\w.-]+|(?:/tmp|<T>)/\.playc-tmp-[0-9a-f]+")
+# /tmp or beside a dest under T)
+TMPSRC = re.compile(r"/(?:root|home/[^/]+)/\.ansible/tmp/ansible-tmp-[^/]*/[\w.-]+|(?:/tmp|<T>(?:/[\w.-]+)*)/\.playc-tmp-[0-9a-f]+")
 
 
 # the source tree (a controller file's search path in a message), wherever
