@@ -1053,6 +1053,12 @@ struct RtHost {
   /* state of the running task */
   RtValue *loop_items;  /* borrowed from the task function */
   RtValue *results;     /* list of per-item results */
+  /* the loop's items keep only the flags the loop's result is aggregated
+   * from (changed, failed, skipped): nothing can read its "results" (no
+   * register, no --output report, no run_once, no rescue to hand it to as
+   * ansible_failed_result), so an item's result is freed once printed */
+  bool slim_results;
+  bool rescuable;       /* the running task's failure would be rescued (run.c) */
   RtValue *result;      /* current step's result dict */
   bool any_changed, any_failed, all_skipped;
   bool step_error;      /* the step failed before its module ran (args, when) */
