@@ -58,6 +58,8 @@
   X(rt_filter, "pppppp")                                                                  \
   X(rt_test, "ppppp")                                                                     \
   X(rt_test_kw, "pppppp")   /* tests with keyword arguments (filters.def signatures) */   \
+  X(rt_filter_length, "pppp")                                                             \
+  X(rt_test_divisibleby, "pplp")                                                          \
   X(rt_tpl_begin, "p")                                                                    \
   X(rt_tpl_text, "vppl")                                                                  \
   X(rt_tpl_value, "vpp")                                                                  \
@@ -140,6 +142,8 @@ CG_SIG_CHECK(rt_binop, RtValue *(*)(int32_t, RtValue *, RtValue *, const RtLoc *
 CG_SIG_CHECK(rt_filter, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_test, RtValue *(*)(const char *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_test_kw, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_filter_length, RtValue *(*)(const char *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_test_divisibleby, RtValue *(*)(RtValue *, int64_t, const RtLoc *));
 CG_SIG_CHECK(rt_truth, int32_t (*)(RtValue *, RtValue **));
 CG_SIG_CHECK(rt_loop_begin, int64_t (*)(RtHost *, const RtTaskDef *, RtValue *));
 CG_SIG_CHECK(rt_step_run, bool (*)(RtHost *, const RtTaskDef *, RtValue *));
@@ -1157,6 +1161,20 @@ static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
                              args ? args : cg_null(g), kw ? kw : cg_null(g), cg_loc(g, e->loc));
     cg_decref_opt(g, args);
     cg_decref_opt(g, kw);
+    return r;
+  }
+  bool no_kw = ir_xr(e)->nkw <= 0;
+  if (e->op == IR_FILTER && no_kw && e->nkids == 1 && (!strcmp(e->name, "length") || !strcmp(e->name, "count"))) {
+    LLVMValueRef base = cg_expr(g, e->kids[0]); /* no filter table, no argument binding */
+    LLVMValueRef r = CG_CALL(g, CG_rt_filter_length, cg_cstr(g, e->name), base, cg_loc(g, e->loc));
+    cg_decref(g, base);
+    return r;
+  }
+  if (e->op == IR_TEST && no_kw && e->nkids == 2 && !strcmp(e->name, "divisibleby") &&
+      e->kids[1]->op == IR_CONST && e->kids[1]->type == TY_INT && cg_unboxable(g, e->kids[1])) {
+    LLVMValueRef base = cg_expr(g, e->kids[0]); /* a machine int divisor: no argument list */
+    LLVMValueRef r = CG_CALL(g, CG_rt_test_divisibleby, base, cg_to_i64(g, cg_scalar(g, e->kids[1])), cg_loc(g, e->loc));
+    cg_decref(g, base);
     return r;
   }
   LLVMValueRef base = cg_expr(g, e->kids[0]);

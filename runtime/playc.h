@@ -440,6 +440,14 @@ RtValue *rt_filter(const char *name, RtValue *base, RtValue *args, RtValue *kwar
                    const RtLoc *loc);
 /* Test call (`x is defined`): same convention, returns a bool or an error. */
 RtValue *rt_test(const char *name, RtValue *base, RtValue *args, const RtLoc *loc);
+/* `x | length` (`name`: "length" or "count") without the filter table: a
+ * str's code points, a list's or dict's items; anything else is
+ * rt_filter(name, base, NULL, NULL, loc). base borrowed. */
+RtValue *rt_filter_length(const char *name, RtValue *base, const RtLoc *loc);
+/* `x is divisibleby n` of a constant machine int n, without the filter
+ * table or an argument list: Python's % of two machine ints in place,
+ * anything else rt_test("divisibleby", base, [n], loc). base borrowed. */
+RtValue *rt_test_divisibleby(RtValue *base, int64_t n, const RtLoc *loc);
 /* The same with keyword arguments (`x is version('2', '>=', strict=true)`):
  * `kwargs` a dict (borrowed; may be NULL). */
 RtValue *rt_test_kw(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc);
