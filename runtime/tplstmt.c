@@ -336,7 +336,7 @@ RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
       loop = h->locals[s];
       h->locals[s] = NULL;
     } else if (h->locals[s]) {
-      rt_decref(h->locals[s]);
+      rt_release(h->locals[s]);
       h->locals[s] = NULL;
     }
   }
@@ -360,7 +360,7 @@ RtValue *rt_for_next_bind(RtFor *f, int32_t loop_flags, int32_t slot) {
   RtValue *x = rt_for_next(f, loop_flags);
   RT_ASSERT(slot >= 0 && slot < f->h->nlocals);
   if (x) {
-    rt_decref(f->h->locals[slot]);
+    rt_release(f->h->locals[slot]); /* NULL when the slot is the loop's own (reset above) */
     f->h->locals[slot] = rt_incref(x);
   }
   return x;
