@@ -1575,19 +1575,37 @@ static int32_t cg_for_loop_flags(const IrExpr *e) {
 /* Whether `e` reads the local in `slot` only as loop.FIELD (no loop object
  * needed: cg_for_unboxed), and is generated in the function it is in: no
  * recursive for (a function of its own) and no and/or chain long enough
- * for part functions (the fields are values of the loop's function). */
-static bool cg_reads_loop_fields_only(const IrExpr *e, int32_t slot) {
+ * for part functions (the fields are values of the loop's function).
+ * `bound` holds the loop slots of the fors `e` is in the body of, inside
+ * `slot`'s: such a slot is set for as long as the body runs (a loop object
+ * each item, or unread when the inner for is unboxed), so its LOCAL never
+ * reads what the name means outside (its kids[0]: for `loop`, the outer
+ * loop's LOCAL, which is not a read of the outer loop object). */
+static bool cg_fields_only(const IrExpr *e, int32_t slot, const int32_t *bound, int nbound) {
   if (e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL && ir_xr(e->kids[0])->slot == slot)
     return cg_loop_field(e->name) >= 0;
   if ((e->op == IR_LOCAL || e->op == IR_LOOP_CALL) && ir_xr(e)->slot == slot)
     return false;
   if ((e->op == IR_FOR && e->recursive) || ((e->op == IR_AND || e->op == IR_OR) && e->nkids > CG_ANDOR_INLINE))
     return false;
-  for (int32_t k = 0; k < e->nkids; k++)
-    if (!cg_reads_loop_fields_only(e->kids[k], slot))
+  if (e->op == IR_LOCAL)
+    for (int k = 0; k < nbound; k++)
+      if (ir_xr(e)->slot == bound[k])
+        return true;
+  for (int32_t k = 0; k < e->nkids; k++) {
+    int32_t inner[8];
+    int n = nbound;
+    for (int b = 0; b < nbound; b++)
+      inner[b] = bound[b];
+    if (e->op == IR_FOR && k == 2 && n < 8 && !e->loop_unread) /* the body, with the for's loop slot set */
+      inner[n++] = ir_xr(e)->slot;
+    if (!cg_fields_only(e->kids[k], slot, inner, n))
       return false;
+  }
   return true;
 }
+
+static bool cg_reads_loop_fields_only(const IrExpr *e, int32_t slot) { return cg_fields_only(e, slot, NULL, 0); }
 
 /* Whether the for's body gets `loop`'s fields unboxed, from its own count
  * of items and rt_for_len, instead of a loop object in the slot: a plain
