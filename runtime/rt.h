@@ -247,9 +247,15 @@ static inline RtKind rt_kind(const RtValue *v) { return (RtKind)v->kind; }
  * count of 1 cannot rise behind the holder's back). Read atomically: other
  * threads may be changing the count of a shared value. */
 static inline bool rt_sole_ref(const RtValue *v) { return __atomic_load_n(&v->refs, __ATOMIC_ACQUIRE) == 1; }
-/* rt_decref without the call for what holds no count: NULL, and the
- * immortal values (none, true, false, once-per-run constants), whose count
- * never changes (a relaxed load reads it). For hot loops of the runtime. */
+/* rt_incref inline, and rt_decref without the call for what holds no
+ * count: NULL, and the immortal values (none, true, false, once-per-run
+ * constants), whose count never changes (a relaxed load reads it). For hot
+ * loops of the runtime. */
+static inline RtValue *rt_retain(RtValue *v) {
+  if (v && __atomic_load_n(&v->refs, __ATOMIC_RELAXED) != UINT32_MAX)
+    __atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
+  return v;
+}
 static inline void rt_release(RtValue *v) {
   if (v && __atomic_load_n(&v->refs, __ATOMIC_RELAXED) != UINT32_MAX)
     rt_decref(v);

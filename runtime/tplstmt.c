@@ -361,7 +361,7 @@ RtValue *rt_for_next_bind(RtFor *f, int32_t loop_flags, int32_t slot) {
   RT_ASSERT(slot >= 0 && slot < f->h->nlocals);
   if (x) {
     rt_release(f->h->locals[slot]); /* NULL when the slot is the loop's own (reset above) */
-    f->h->locals[slot] = rt_incref(x);
+    f->h->locals[slot] = rt_retain(x);
   }
   return x;
 }

@@ -82,8 +82,8 @@ void rt_buf_int(RtBuf *b, int64_t i) {
                               "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                               "8081828384858687888990919293949596979899";
   uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-  size_t n = 1; /* digits, counted first so that they are written in place, last first */
-  for (uint64_t x = u; x >= 10; x /= 10)
+  size_t n = u < 10 ? 1 : u < 100 ? 2 : u < 1000 ? 3 : u < 10000 ? 4 : 5; /* digits, counted first: */
+  for (uint64_t x = u / 100000; x; x /= 10)                               /* written in place, last first */
     n++;
   size_t len = n + (i < 0);
   if (b->len + len + 1 > b->cap)
