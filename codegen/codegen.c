@@ -444,7 +444,34 @@ static LLVMValueRef cg_call(Cg *g, CgRtId id, LLVMValueRef *args, unsigned n) {
 
 static LLVMValueRef cg_call0(Cg *g, CgRtId id) { return cg_call(g, id, NULL, 0); }
 
-static void cg_decref(Cg *g, LLVMValueRef v) { CG_CALL(g, CG_rt_decref, v); }
+/* Whether v is an immortal value, whose count never changes: what rt_none
+ * and rt_bool return, and a once-per-run constant (rt_once_put makes the
+ * value it publishes immortal: the string or argument list cg_once_in
+ * builds is its maker's alone), or a phi of such (`'on' if b else 'off'`). */
+static bool cg_is_immortal(Cg *g, LLVMValueRef v, int depth) {
+  if (LLVMIsACallInst(v)) {
+    LLVMValueRef fn = LLVMGetCalledValue(v);
+    if (g->once_str_fn && fn == g->once_str_fn)
+      return true;
+    static const CgRtId ids[] = {CG_rt_none, CG_rt_bool, CG_rt_once_get, CG_rt_once_put};
+    for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
+      if (g->rt[ids[k]].fn && fn == g->rt[ids[k]].fn)
+        return true;
+    return false;
+  }
+  if (!LLVMIsAPHINode(v) || depth > 3)
+    return false;
+  for (unsigned k = 0; k < LLVMCountIncoming(v); k++)
+    if (!cg_is_immortal(g, LLVMGetIncomingValue(v, k), depth + 1))
+      return false;
+  return true;
+}
+
+/* rt_decref(v), left out when v is immortal (a call that would do nothing). */
+static void cg_decref(Cg *g, LLVMValueRef v) {
+  if (!cg_is_immortal(g, v, 0))
+    CG_CALL(g, CG_rt_decref, v);
+}
 
 static LLVMValueRef cg_load(Cg *g, LLVMTypeRef t, LLVMValueRef ptr) {
   return LLVMBuildLoad2(g->b, t, ptr, "");
