@@ -59,6 +59,7 @@
   X(rt_test, "ppppp")                                                                     \
   X(rt_test_kw, "pppppp")   /* tests with keyword arguments (filters.def signatures) */   \
   X(rt_filter_length, "pppp")                                                             \
+  X(rt_local_attr_peek, "ppiplp")                                                         \
   X(rt_test_divisibleby, "pplp")                                                          \
   X(rt_tpl_begin, "p")                                                                    \
   X(rt_tpl_text, "vppl")                                                                  \
@@ -144,6 +145,7 @@ CG_SIG_CHECK(rt_test, RtValue *(*)(const char *, RtValue *, RtValue *, const RtL
 CG_SIG_CHECK(rt_test_kw, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_filter_length, RtValue *(*)(const char *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_test_divisibleby, RtValue *(*)(RtValue *, int64_t, const RtLoc *));
+CG_SIG_CHECK(rt_local_attr_peek, RtValue *(*)(RtHost *, int32_t, const char *, int64_t, int32_t *));
 CG_SIG_CHECK(rt_truth, int32_t (*)(RtValue *, RtValue **));
 CG_SIG_CHECK(rt_loop_begin, int64_t (*)(RtHost *, const RtTaskDef *, RtValue *));
 CG_SIG_CHECK(rt_step_run, bool (*)(RtHost *, const RtTaskDef *, RtValue *));
@@ -1093,6 +1095,60 @@ static LLVMValueRef cg_local_attr(Cg *g, const IrExpr *e) {
   return cg_phi(g, g->t_ptr, (LLVMValueRef[]){v, r}, (LLVMBasicBlockRef[]){set, unset_end}, 2);
 }
 
+/* An operand that may be borrowed: `owned` an i1, true when v is the
+ * operand's own reference (to drop), false when v is borrowed; NULL when v
+ * is always owned. */
+typedef struct CgBorrow {
+  LLVMValueRef v, owned;
+} CgBorrow;
+
+/* Whether e's operand `k` may be borrowed (cg_operand): every other
+ * operand is a constant, so nothing evaluated between the read and e's
+ * use of it can change a local. */
+static bool cg_others_const(const IrExpr *e, int32_t k) {
+  for (int32_t i = 0; i < e->nkids; i++)
+    if (i != k && e->kids[i]->op != IR_CONST)
+      return false;
+  return true;
+}
+
+/* `e`, borrowed when it is x.name of a local dict holding the key
+ * (rt_local_attr_peek: no reference taken or dropped), else as cg_expr
+ * makes it. Only for operands a runtime call reads and does not keep,
+ * with nothing evaluated between (cg_others_const). */
+static CgBorrow cg_operand(Cg *g, const IrExpr *e) {
+  int32_t k, field;
+  if (!(e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL) || cg_is_call(g, e) || cg_is_loop_field(g, e, &k, &field))
+    return (CgBorrow){cg_expr(g, e), NULL};
+  LLVMValueRef p = CG_CALL(g, CG_rt_local_attr_peek, g->host, cg_i32(g, ir_xr(e->kids[0])->slot), cg_cstr(g, e->name),
+                           cg_name_len(g, e->name), cg_attr_hint(g));
+  LLVMBasicBlockRef hit = cg_here(g), miss = cg_block(g, "peek.miss"), join = cg_block(g, "peek.join");
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), miss, join);
+  cg_at(g, miss);
+  LLVMValueRef v = cg_local_attr(g, e);
+  LLVMBasicBlockRef miss_end = cg_here(g);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  LLVMValueRef r = cg_phi(g, g->t_ptr, (LLVMValueRef[]){p, v}, (LLVMBasicBlockRef[]){hit, miss_end}, 2);
+  LLVMValueRef owned = cg_phi(g, LLVMInt1TypeInContext(g->ctx), (LLVMValueRef[]){LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 0, false), LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 1, false)},
+                              (LLVMBasicBlockRef[]){hit, miss_end}, 2);
+  return (CgBorrow){r, owned};
+}
+
+/* Drops the operand's reference if it has one. */
+static void cg_operand_done(Cg *g, CgBorrow o) {
+  if (!o.owned) {
+    cg_decref(g, o.v);
+    return;
+  }
+  LLVMBasicBlockRef drop = cg_block(g, "own.drop"), join = cg_block(g, "own.join");
+  LLVMBuildCondBr(g->b, o.owned, drop, join);
+  cg_at(g, drop);
+  CG_CALL(g, CG_rt_decref, o.v);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+}
+
 /* getattr, neg, not: one operand. */
 static LLVMValueRef cg_unary(Cg *g, const IrExpr *e) {
   if (e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL)
@@ -1121,14 +1177,14 @@ static LLVMValueRef cg_binary(Cg *g, const IrExpr *e) {
     cg_decref(g, key);
     return r;
   }
-  LLVMValueRef a = cg_expr(g, e->kids[0]);
+  CgBorrow a = cg_others_const(e, 0) ? cg_operand(g, e->kids[0]) : (CgBorrow){cg_expr(g, e->kids[0]), NULL};
   LLVMValueRef b = cg_expr(g, e->kids[1]), r;
   LLVMValueRef loc = cg_loc(g, e->loc);
   if (e->op == IR_GETITEM)
-    r = CG_CALL(g, CG_rt_getitem, a, b, loc);
+    r = CG_CALL(g, CG_rt_getitem, a.v, b, loc);
   else
-    r = CG_CALL(g, CG_rt_binop, cg_i32(g, e->binop), a, b, loc);
-  cg_decref(g, a);
+    r = CG_CALL(g, CG_rt_binop, cg_i32(g, e->binop), a.v, b, loc);
+  cg_operand_done(g, a);
   cg_decref(g, b);
   return r;
 }
@@ -1192,31 +1248,32 @@ static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
   }
   bool no_kw = ir_xr(e)->nkw <= 0;
   if (e->op == IR_FILTER && no_kw && e->nkids == 1 && (!strcmp(e->name, "length") || !strcmp(e->name, "count"))) {
-    LLVMValueRef base = cg_expr(g, e->kids[0]); /* no filter table, no argument binding */
-    LLVMValueRef r = CG_CALL(g, CG_rt_filter_length, cg_cstr(g, e->name), base, cg_loc(g, e->loc));
-    cg_decref(g, base);
+    CgBorrow base = cg_operand(g, e->kids[0]); /* no filter table, no argument binding */
+    LLVMValueRef r = CG_CALL(g, CG_rt_filter_length, cg_cstr(g, e->name), base.v, cg_loc(g, e->loc));
+    cg_operand_done(g, base);
     return r;
   }
   if (e->op == IR_TEST && no_kw && e->nkids == 2 && !strcmp(e->name, "divisibleby") &&
       e->kids[1]->op == IR_CONST && e->kids[1]->type == TY_INT && cg_unboxable(g, e->kids[1])) {
-    LLVMValueRef base = cg_expr(g, e->kids[0]); /* a machine int divisor: no argument list */
-    LLVMValueRef r = CG_CALL(g, CG_rt_test_divisibleby, base, cg_to_i64(g, cg_scalar(g, e->kids[1])), cg_loc(g, e->loc));
-    cg_decref(g, base);
+    CgBorrow base = cg_operand(g, e->kids[0]); /* a machine int divisor: no argument list */
+    LLVMValueRef r = CG_CALL(g, CG_rt_test_divisibleby, base.v, cg_to_i64(g, cg_scalar(g, e->kids[1])), cg_loc(g, e->loc));
+    cg_operand_done(g, base);
     return r;
   }
-  LLVMValueRef base = cg_expr(g, e->kids[0]);
+  bool borrow = (e->op == IR_FILTER || e->op == IR_TEST) && cg_others_const(e, 0);
+  CgBorrow base = borrow ? cg_operand(g, e->kids[0]) : (CgBorrow){cg_expr(g, e->kids[0]), NULL};
   LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - ir_xr(e)->nkw);
   LLVMValueRef kw = cg_kwargs(g, e);
   LLVMValueRef name = cg_cstr(g, e->name), loc = cg_loc(g, e->loc), r;
   if (e->op == IR_METHOD)
-    r = CG_CALL(g, CG_rt_method, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
+    r = CG_CALL(g, CG_rt_method, name, base.v, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
   else if (e->op == IR_FILTER || e->op == IR_CALL) /* a global (range): its first argument is the base */
-    r = CG_CALL(g, CG_rt_filter, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
+    r = CG_CALL(g, CG_rt_filter, name, base.v, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
   else if (kw)
-    r = CG_CALL(g, CG_rt_test_kw, name, base, args ? args : cg_null(g), kw, loc);
+    r = CG_CALL(g, CG_rt_test_kw, name, base.v, args ? args : cg_null(g), kw, loc);
   else
-    r = CG_CALL(g, CG_rt_test, name, base, args ? args : cg_null(g), loc);
-  cg_decref(g, base);
+    r = CG_CALL(g, CG_rt_test, name, base.v, args ? args : cg_null(g), loc);
+  cg_operand_done(g, base);
   cg_decref_opt(g, args);
   cg_decref_opt(g, kw);
   return r;
@@ -1399,11 +1456,14 @@ static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
     if (cg_tpl_local_attr_default(g, k, cg_tpl_filters[i].which, buf))
       return true;
     LLVMValueRef v[3] = {NULL, NULL, NULL};
-    for (int32_t j = 0; j <= npos; j++)
+    CgBorrow base = cg_others_const(k, 0) ? cg_operand(g, k->kids[0]) : (CgBorrow){cg_expr(g, k->kids[0]), NULL};
+    v[0] = base.v;
+    for (int32_t j = 1; j <= npos; j++)
       v[j] = cg_expr(g, k->kids[j]);
     CG_CALL(g, CG_rt_tpl_filter, buf, cg_i32(g, cg_tpl_filters[i].which), cg_cstr(g, k->name), v[0],
             v[1] ? v[1] : cg_null(g), v[2] ? v[2] : cg_null(g), cg_loc(g, k->loc));
-    for (int32_t j = 0; j <= npos; j++)
+    cg_operand_done(g, base);
+    for (int32_t j = 1; j <= npos; j++)
       cg_decref(g, v[j]);
     return true;
   }
@@ -1696,13 +1756,13 @@ static LLVMValueRef cg_for_fn(Cg *g, const IrExpr *e) {
 
 /* {% for t in items if c %}body{% else %}other{% endfor %} (runtime/playc.h's protocol). */
 static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
-  LLVMValueRef items = cg_expr(g, e->kids[0]);
+  CgBorrow items = cg_operand(g, e->kids[0]); /* rt_for_begin takes its own reference */
   if (ir_xr(e)->slot_aux >= 0) /* loop.changed starts afresh */
     CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, ir_xr(e)->slot_aux), cg_null(g));
-  LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items, cg_i32(g, ir_xr(e)->slot_first),
+  LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items.v, cg_i32(g, ir_xr(e)->slot_first),
                            cg_i32(g, ir_xr(e)->slot_end), cg_i32(g, e->loop_unread || cg_for_unboxed(g, e) ? -1 : ir_xr(e)->slot),
                            cg_loc(g, e->loc));
-  cg_decref(g, items);
+  cg_operand_done(g, items);
   if (!e->recursive) {
     cg_for_passes(g, e, f, buf);
     return;

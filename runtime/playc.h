@@ -558,6 +558,13 @@ RtValue *rt_local(RtHost *h, int32_t slot);
  * length; `hint` the site's own word (0 at first, written by the runtime:
  * where the key sat in the last dict, tried first). */
 RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint, const RtLoc *loc);
+/* `x.name` of the local x when x is a dict holding the key: the value
+ * BORROWED from the dict (no reference taken), valid while x stays in its
+ * slot unchanged; NULL otherwise (unset, not a dict, missing: the caller
+ * then takes rt_local_attr's way). For operands the generated code hands
+ * to a filter or test with constant arguments alone, so nothing can change
+ * x in between. */
+RtValue *rt_local_attr_peek(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint);
 /* rt_tpl_value(t, x.name) of the local x, the attribute printed where it
  * is (no reference taken); false, having printed nothing, while the slot is unset. */
 bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,

@@ -65,6 +65,12 @@ RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, int64_t len, i
   return a ? rt_incref(a) : rt_getattr(v, name, loc);
 }
 
+RtValue *rt_local_attr_peek(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  return v ? dict_attr(v, name, len, hint) : NULL;
+}
+
 bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
                        const RtLoc *loc) {
   RT_ASSERT(slot >= 0 && slot < h->nlocals);
