@@ -58,6 +58,9 @@
   X(rt_filter, "pppppp")                                                                  \
   X(rt_test, "ppppp")                                                                     \
   X(rt_test_kw, "pppppp")   /* tests with keyword arguments (filters.def signatures) */   \
+  X(rt_filter_length, "pppp")                                                             \
+  X(rt_local_attr_peek, "ppiplp")                                                         \
+  X(rt_test_divisibleby, "pplp")                                                          \
   X(rt_tpl_begin, "p")                                                                    \
   X(rt_tpl_text, "vppl")                                                                  \
   X(rt_tpl_value, "vpp")                                                                  \
@@ -140,6 +143,9 @@ CG_SIG_CHECK(rt_binop, RtValue *(*)(int32_t, RtValue *, RtValue *, const RtLoc *
 CG_SIG_CHECK(rt_filter, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_test, RtValue *(*)(const char *, RtValue *, RtValue *, const RtLoc *));
 CG_SIG_CHECK(rt_test_kw, RtValue *(*)(const char *, RtValue *, RtValue *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_filter_length, RtValue *(*)(const char *, RtValue *, const RtLoc *));
+CG_SIG_CHECK(rt_test_divisibleby, RtValue *(*)(RtValue *, int64_t, const RtLoc *));
+CG_SIG_CHECK(rt_local_attr_peek, RtValue *(*)(RtHost *, int32_t, const char *, int64_t, int32_t *));
 CG_SIG_CHECK(rt_truth, int32_t (*)(RtValue *, RtValue **));
 CG_SIG_CHECK(rt_loop_begin, int64_t (*)(RtHost *, const RtTaskDef *, RtValue *));
 CG_SIG_CHECK(rt_step_run, bool (*)(RtHost *, const RtTaskDef *, RtValue *));
@@ -440,7 +446,34 @@ static LLVMValueRef cg_call(Cg *g, CgRtId id, LLVMValueRef *args, unsigned n) {
 
 static LLVMValueRef cg_call0(Cg *g, CgRtId id) { return cg_call(g, id, NULL, 0); }
 
-static void cg_decref(Cg *g, LLVMValueRef v) { CG_CALL(g, CG_rt_decref, v); }
+/* Whether v is an immortal value, whose count never changes: what rt_none
+ * and rt_bool return, and a once-per-run constant (rt_once_put makes the
+ * value it publishes immortal: the string or argument list cg_once_in
+ * builds is its maker's alone), or a phi of such (`'on' if b else 'off'`). */
+static bool cg_is_immortal(Cg *g, LLVMValueRef v, int depth) {
+  if (LLVMIsACallInst(v)) {
+    LLVMValueRef fn = LLVMGetCalledValue(v);
+    if (g->once_str_fn && fn == g->once_str_fn)
+      return true;
+    static const CgRtId ids[] = {CG_rt_none, CG_rt_bool, CG_rt_once_get, CG_rt_once_put};
+    for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
+      if (g->rt[ids[k]].fn && fn == g->rt[ids[k]].fn)
+        return true;
+    return false;
+  }
+  if (!LLVMIsAPHINode(v) || depth > 3)
+    return false;
+  for (unsigned k = 0; k < LLVMCountIncoming(v); k++)
+    if (!cg_is_immortal(g, LLVMGetIncomingValue(v, k), depth + 1))
+      return false;
+  return true;
+}
+
+/* rt_decref(v), left out when v is immortal (a call that would do nothing). */
+static void cg_decref(Cg *g, LLVMValueRef v) {
+  if (!cg_is_immortal(g, v, 0))
+    CG_CALL(g, CG_rt_decref, v);
+}
 
 static LLVMValueRef cg_load(Cg *g, LLVMTypeRef t, LLVMValueRef ptr) {
   return LLVMBuildLoad2(g->b, t, ptr, "");
@@ -1062,6 +1095,60 @@ static LLVMValueRef cg_local_attr(Cg *g, const IrExpr *e) {
   return cg_phi(g, g->t_ptr, (LLVMValueRef[]){v, r}, (LLVMBasicBlockRef[]){set, unset_end}, 2);
 }
 
+/* An operand that may be borrowed: `owned` an i1, true when v is the
+ * operand's own reference (to drop), false when v is borrowed; NULL when v
+ * is always owned. */
+typedef struct CgBorrow {
+  LLVMValueRef v, owned;
+} CgBorrow;
+
+/* Whether e's operand `k` may be borrowed (cg_operand): every other
+ * operand is a constant, so nothing evaluated between the read and e's
+ * use of it can change a local. */
+static bool cg_others_const(const IrExpr *e, int32_t k) {
+  for (int32_t i = 0; i < e->nkids; i++)
+    if (i != k && e->kids[i]->op != IR_CONST)
+      return false;
+  return true;
+}
+
+/* `e`, borrowed when it is x.name of a local dict holding the key
+ * (rt_local_attr_peek: no reference taken or dropped), else as cg_expr
+ * makes it. Only for operands a runtime call reads and does not keep,
+ * with nothing evaluated between (cg_others_const). */
+static CgBorrow cg_operand(Cg *g, const IrExpr *e) {
+  int32_t k, field;
+  if (!(e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL) || cg_is_call(g, e) || cg_is_loop_field(g, e, &k, &field))
+    return (CgBorrow){cg_expr(g, e), NULL};
+  LLVMValueRef p = CG_CALL(g, CG_rt_local_attr_peek, g->host, cg_i32(g, ir_xr(e->kids[0])->slot), cg_cstr(g, e->name),
+                           cg_name_len(g, e->name), cg_attr_hint(g));
+  LLVMBasicBlockRef hit = cg_here(g), miss = cg_block(g, "peek.miss"), join = cg_block(g, "peek.join");
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), miss, join);
+  cg_at(g, miss);
+  LLVMValueRef v = cg_local_attr(g, e);
+  LLVMBasicBlockRef miss_end = cg_here(g);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+  LLVMValueRef r = cg_phi(g, g->t_ptr, (LLVMValueRef[]){p, v}, (LLVMBasicBlockRef[]){hit, miss_end}, 2);
+  LLVMValueRef owned = cg_phi(g, LLVMInt1TypeInContext(g->ctx), (LLVMValueRef[]){LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 0, false), LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 1, false)},
+                              (LLVMBasicBlockRef[]){hit, miss_end}, 2);
+  return (CgBorrow){r, owned};
+}
+
+/* Drops the operand's reference if it has one. */
+static void cg_operand_done(Cg *g, CgBorrow o) {
+  if (!o.owned) {
+    cg_decref(g, o.v);
+    return;
+  }
+  LLVMBasicBlockRef drop = cg_block(g, "own.drop"), join = cg_block(g, "own.join");
+  LLVMBuildCondBr(g->b, o.owned, drop, join);
+  cg_at(g, drop);
+  CG_CALL(g, CG_rt_decref, o.v);
+  LLVMBuildBr(g->b, join);
+  cg_at(g, join);
+}
+
 /* getattr, neg, not: one operand. */
 static LLVMValueRef cg_unary(Cg *g, const IrExpr *e) {
   if (e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL)
@@ -1090,14 +1177,14 @@ static LLVMValueRef cg_binary(Cg *g, const IrExpr *e) {
     cg_decref(g, key);
     return r;
   }
-  LLVMValueRef a = cg_expr(g, e->kids[0]);
+  CgBorrow a = cg_others_const(e, 0) ? cg_operand(g, e->kids[0]) : (CgBorrow){cg_expr(g, e->kids[0]), NULL};
   LLVMValueRef b = cg_expr(g, e->kids[1]), r;
   LLVMValueRef loc = cg_loc(g, e->loc);
   if (e->op == IR_GETITEM)
-    r = CG_CALL(g, CG_rt_getitem, a, b, loc);
+    r = CG_CALL(g, CG_rt_getitem, a.v, b, loc);
   else
-    r = CG_CALL(g, CG_rt_binop, cg_i32(g, e->binop), a, b, loc);
-  cg_decref(g, a);
+    r = CG_CALL(g, CG_rt_binop, cg_i32(g, e->binop), a.v, b, loc);
+  cg_operand_done(g, a);
   cg_decref(g, b);
   return r;
 }
@@ -1159,19 +1246,34 @@ static LLVMValueRef cg_call_filter(Cg *g, const IrExpr *e) {
     cg_decref_opt(g, kw);
     return r;
   }
-  LLVMValueRef base = cg_expr(g, e->kids[0]);
+  bool no_kw = ir_xr(e)->nkw <= 0;
+  if (e->op == IR_FILTER && no_kw && e->nkids == 1 && (!strcmp(e->name, "length") || !strcmp(e->name, "count"))) {
+    CgBorrow base = cg_operand(g, e->kids[0]); /* no filter table, no argument binding */
+    LLVMValueRef r = CG_CALL(g, CG_rt_filter_length, cg_cstr(g, e->name), base.v, cg_loc(g, e->loc));
+    cg_operand_done(g, base);
+    return r;
+  }
+  if (e->op == IR_TEST && no_kw && e->nkids == 2 && !strcmp(e->name, "divisibleby") &&
+      e->kids[1]->op == IR_CONST && e->kids[1]->type == TY_INT && cg_unboxable(g, e->kids[1])) {
+    CgBorrow base = cg_operand(g, e->kids[0]); /* a machine int divisor: no argument list */
+    LLVMValueRef r = CG_CALL(g, CG_rt_test_divisibleby, base.v, cg_to_i64(g, cg_scalar(g, e->kids[1])), cg_loc(g, e->loc));
+    cg_operand_done(g, base);
+    return r;
+  }
+  bool borrow = (e->op == IR_FILTER || e->op == IR_TEST) && cg_others_const(e, 0);
+  CgBorrow base = borrow ? cg_operand(g, e->kids[0]) : (CgBorrow){cg_expr(g, e->kids[0]), NULL};
   LLVMValueRef args = cg_arg_list(g, e, 1, e->nkids - ir_xr(e)->nkw);
   LLVMValueRef kw = cg_kwargs(g, e);
   LLVMValueRef name = cg_cstr(g, e->name), loc = cg_loc(g, e->loc), r;
   if (e->op == IR_METHOD)
-    r = CG_CALL(g, CG_rt_method, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
+    r = CG_CALL(g, CG_rt_method, name, base.v, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
   else if (e->op == IR_FILTER || e->op == IR_CALL) /* a global (range): its first argument is the base */
-    r = CG_CALL(g, CG_rt_filter, name, base, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
+    r = CG_CALL(g, CG_rt_filter, name, base.v, args ? args : cg_null(g), kw ? kw : cg_null(g), loc);
   else if (kw)
-    r = CG_CALL(g, CG_rt_test_kw, name, base, args ? args : cg_null(g), kw, loc);
+    r = CG_CALL(g, CG_rt_test_kw, name, base.v, args ? args : cg_null(g), kw, loc);
   else
-    r = CG_CALL(g, CG_rt_test, name, base, args ? args : cg_null(g), loc);
-  cg_decref(g, base);
+    r = CG_CALL(g, CG_rt_test, name, base.v, args ? args : cg_null(g), loc);
+  cg_operand_done(g, base);
   cg_decref_opt(g, args);
   cg_decref_opt(g, kw);
   return r;
@@ -1354,11 +1456,14 @@ static bool cg_tpl_filter(Cg *g, const IrExpr *k, LLVMValueRef buf) {
     if (cg_tpl_local_attr_default(g, k, cg_tpl_filters[i].which, buf))
       return true;
     LLVMValueRef v[3] = {NULL, NULL, NULL};
-    for (int32_t j = 0; j <= npos; j++)
+    CgBorrow base = cg_others_const(k, 0) ? cg_operand(g, k->kids[0]) : (CgBorrow){cg_expr(g, k->kids[0]), NULL};
+    v[0] = base.v;
+    for (int32_t j = 1; j <= npos; j++)
       v[j] = cg_expr(g, k->kids[j]);
     CG_CALL(g, CG_rt_tpl_filter, buf, cg_i32(g, cg_tpl_filters[i].which), cg_cstr(g, k->name), v[0],
             v[1] ? v[1] : cg_null(g), v[2] ? v[2] : cg_null(g), cg_loc(g, k->loc));
-    for (int32_t j = 0; j <= npos; j++)
+    cg_operand_done(g, base);
+    for (int32_t j = 1; j <= npos; j++)
       cg_decref(g, v[j]);
     return true;
   }
@@ -1557,19 +1662,37 @@ static int32_t cg_for_loop_flags(const IrExpr *e) {
 /* Whether `e` reads the local in `slot` only as loop.FIELD (no loop object
  * needed: cg_for_unboxed), and is generated in the function it is in: no
  * recursive for (a function of its own) and no and/or chain long enough
- * for part functions (the fields are values of the loop's function). */
-static bool cg_reads_loop_fields_only(const IrExpr *e, int32_t slot) {
+ * for part functions (the fields are values of the loop's function).
+ * `bound` holds the loop slots of the fors `e` is in the body of, inside
+ * `slot`'s: such a slot is set for as long as the body runs (a loop object
+ * each item, or unread when the inner for is unboxed), so its LOCAL never
+ * reads what the name means outside (its kids[0]: for `loop`, the outer
+ * loop's LOCAL, which is not a read of the outer loop object). */
+static bool cg_fields_only(const IrExpr *e, int32_t slot, const int32_t *bound, int nbound) {
   if (e->op == IR_GETATTR && e->kids[0]->op == IR_LOCAL && ir_xr(e->kids[0])->slot == slot)
     return cg_loop_field(e->name) >= 0;
   if ((e->op == IR_LOCAL || e->op == IR_LOOP_CALL) && ir_xr(e)->slot == slot)
     return false;
   if ((e->op == IR_FOR && e->recursive) || ((e->op == IR_AND || e->op == IR_OR) && e->nkids > CG_ANDOR_INLINE))
     return false;
-  for (int32_t k = 0; k < e->nkids; k++)
-    if (!cg_reads_loop_fields_only(e->kids[k], slot))
+  if (e->op == IR_LOCAL)
+    for (int k = 0; k < nbound; k++)
+      if (ir_xr(e)->slot == bound[k])
+        return true;
+  for (int32_t k = 0; k < e->nkids; k++) {
+    int32_t inner[8];
+    int n = nbound;
+    for (int b = 0; b < nbound; b++)
+      inner[b] = bound[b];
+    if (e->op == IR_FOR && k == 2 && n < 8 && !e->loop_unread) /* the body, with the for's loop slot set */
+      inner[n++] = ir_xr(e)->slot;
+    if (!cg_fields_only(e->kids[k], slot, inner, n))
       return false;
+  }
   return true;
 }
+
+static bool cg_reads_loop_fields_only(const IrExpr *e, int32_t slot) { return cg_fields_only(e, slot, NULL, 0); }
 
 /* Whether the for's body gets `loop`'s fields unboxed, from its own count
  * of items and rt_for_len, instead of a loop object in the slot: a plain
@@ -1633,13 +1756,13 @@ static LLVMValueRef cg_for_fn(Cg *g, const IrExpr *e) {
 
 /* {% for t in items if c %}body{% else %}other{% endfor %} (runtime/playc.h's protocol). */
 static void cg_for(Cg *g, const IrExpr *e, LLVMValueRef buf) {
-  LLVMValueRef items = cg_expr(g, e->kids[0]);
+  CgBorrow items = cg_operand(g, e->kids[0]); /* rt_for_begin takes its own reference */
   if (ir_xr(e)->slot_aux >= 0) /* loop.changed starts afresh */
     CG_CALL(g, CG_rt_local_set, g->host, cg_i32(g, ir_xr(e)->slot_aux), cg_null(g));
-  LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items, cg_i32(g, ir_xr(e)->slot_first),
+  LLVMValueRef f = CG_CALL(g, CG_rt_for_begin, g->host, buf, items.v, cg_i32(g, ir_xr(e)->slot_first),
                            cg_i32(g, ir_xr(e)->slot_end), cg_i32(g, e->loop_unread || cg_for_unboxed(g, e) ? -1 : ir_xr(e)->slot),
                            cg_loc(g, e->loc));
-  cg_decref(g, items);
+  cg_operand_done(g, items);
   if (!e->recursive) {
     cg_for_passes(g, e, f, buf);
     return;

@@ -200,6 +200,32 @@ RtValue *rt_test_kw(const char *name, RtValue *base, RtValue *args, RtValue *kwa
   return rt_test_call(name, base, args, kwargs, loc);
 }
 
+RtValue *rt_filter_length(const char *name, RtValue *base, const RtLoc *loc) {
+  switch (rt_kind(base)) {
+  case RT_STR: return rt_int((int64_t)rt_utf8_count(base->u.str.s, base->u.str.len));
+  case RT_LIST: case RT_DICT:
+    if (!rt_too_deep(base)) /* else bad_operand's error */
+      return rt_int((int64_t)rt_len(base));
+    break;
+  default: break;
+  }
+  return rt_filter(name, base, NULL, NULL, loc);
+}
+
+RtValue *rt_test_divisibleby(RtValue *base, int64_t n, const RtLoc *loc) {
+  if (rt_kind(base) == RT_INT && !rt_is_big(base) && n != 0 && n != -1) { /* tests.c's mod_is */
+    int64_t m = base->u.i % n;
+    if (m != 0 && (m < 0) != (n < 0))
+      m += n;
+    return rt_bool(m == 0);
+  }
+  RtValue *args = rt_list_new(1);
+  rt_list_push(args, rt_int(n));
+  RtValue *r = rt_test("divisibleby", base, args, loc);
+  rt_decref(args);
+  return r;
+}
+
 /* ---- shared helpers -------------------------------------------------------- */
 
 const char *rt_type_name(const RtValue *v) {

@@ -440,6 +440,14 @@ RtValue *rt_filter(const char *name, RtValue *base, RtValue *args, RtValue *kwar
                    const RtLoc *loc);
 /* Test call (`x is defined`): same convention, returns a bool or an error. */
 RtValue *rt_test(const char *name, RtValue *base, RtValue *args, const RtLoc *loc);
+/* `x | length` (`name`: "length" or "count") without the filter table: a
+ * str's code points, a list's or dict's items; anything else is
+ * rt_filter(name, base, NULL, NULL, loc). base borrowed. */
+RtValue *rt_filter_length(const char *name, RtValue *base, const RtLoc *loc);
+/* `x is divisibleby n` of a constant machine int n, without the filter
+ * table or an argument list: Python's % of two machine ints in place,
+ * anything else rt_test("divisibleby", base, [n], loc). base borrowed. */
+RtValue *rt_test_divisibleby(RtValue *base, int64_t n, const RtLoc *loc);
 /* The same with keyword arguments (`x is version('2', '>=', strict=true)`):
  * `kwargs` a dict (borrowed; may be NULL). */
 RtValue *rt_test_kw(const char *name, RtValue *base, RtValue *args, RtValue *kwargs, const RtLoc *loc);
@@ -550,6 +558,13 @@ RtValue *rt_local(RtHost *h, int32_t slot);
  * length; `hint` the site's own word (0 at first, written by the runtime:
  * where the key sat in the last dict, tried first). */
 RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint, const RtLoc *loc);
+/* `x.name` of the local x when x is a dict holding the key: the value
+ * BORROWED from the dict (no reference taken), valid while x stays in its
+ * slot unchanged; NULL otherwise (unset, not a dict, missing: the caller
+ * then takes rt_local_attr's way). For operands the generated code hands
+ * to a filter or test with constant arguments alone, so nothing can change
+ * x in between. */
+RtValue *rt_local_attr_peek(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint);
 /* rt_tpl_value(t, x.name) of the local x, the attribute printed where it
  * is (no reference taken); false, having printed nothing, while the slot is unset. */
 bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,

@@ -52,6 +52,24 @@ static inline void rt_copy_short(char *d, const char *s, size_t n) {
     d[0] = s[0], d[n / 2] = s[n / 2], d[n - 1] = s[n - 1];
   }
 }
+/* Whether the n bytes at a and b are equal, for short n (at most 16: dict
+ * keys, attribute names) by fixed-size loads, two that may overlap, as
+ * rt_copy_short copies; memcmp past that. */
+static inline bool rt_eq_short(const char *a, const char *b, size_t n) {
+  if (n > 16)
+    return memcmp(a, b, n) == 0;
+  if (n >= 8) {
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8), memcpy(&a1, a + n - 8, 8), memcpy(&b0, b, 8), memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t a0, a1, b0, b1;
+    memcpy(&a0, a, 4), memcpy(&a1, a + n - 4, 4), memcpy(&b0, b, 4), memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
 /* Appends len bytes (inline: templates append often and little). */
 static inline void rt_buf_add(RtBuf *b, const char *s, size_t len) {
   if (b->len + len + 1 > b->cap)
@@ -229,6 +247,19 @@ static inline RtKind rt_kind(const RtValue *v) { return (RtKind)v->kind; }
  * count of 1 cannot rise behind the holder's back). Read atomically: other
  * threads may be changing the count of a shared value. */
 static inline bool rt_sole_ref(const RtValue *v) { return __atomic_load_n(&v->refs, __ATOMIC_ACQUIRE) == 1; }
+/* rt_incref inline, and rt_decref without the call for what holds no
+ * count: NULL, and the immortal values (none, true, false, once-per-run
+ * constants), whose count never changes (a relaxed load reads it). For hot
+ * loops of the runtime. */
+static inline RtValue *rt_retain(RtValue *v) {
+  if (v && __atomic_load_n(&v->refs, __ATOMIC_RELAXED) != UINT32_MAX)
+    __atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
+  return v;
+}
+static inline void rt_release(RtValue *v) {
+  if (v && __atomic_load_n(&v->refs, __ATOMIC_RELAXED) != UINT32_MAX)
+    rt_decref(v);
+}
 
 /* RtValue.flags. RT_VF_NATIVE_TEXT: a string made by one of Ansible's
  * STRING_TYPE_FILTERS (to_json, to_yaml, string ...), its NativeJinjaText:
@@ -1068,6 +1099,12 @@ struct RtHost {
   /* state of the running task */
   RtValue *loop_items;  /* borrowed from the task function */
   RtValue *results;     /* list of per-item results */
+  /* the loop's items keep only the flags the loop's result is aggregated
+   * from (changed, failed, skipped): nothing can read its "results" (no
+   * register, no --output report, no run_once, no rescue to hand it to as
+   * ansible_failed_result), so an item's result is freed once printed */
+  bool slim_results;
+  bool rescuable;       /* the running task's failure would be rescued (run.c) */
   RtValue *result;      /* current step's result dict */
   bool any_changed, any_failed, all_skipped;
   bool step_error;      /* the step failed before its module ran (args, when) */

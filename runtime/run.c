@@ -670,8 +670,10 @@ static void run_item_on(RtHost *h, void *arg) {
     gather(h, t);
   else if (t->kind == RT_TASK_INCLUDE_TASKS || t->kind == RT_TASK_INCLUDE_ROLE)
     include_on(h, x);
-  else
+  else {
+    h->rescuable = rt_iter_rescuing(r->pr->it.states[h->play_index]);
     h->last_status = t->run(h, t);
+  }
   rt_progress_task(h, t, false);
 }
 

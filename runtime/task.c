@@ -143,6 +143,7 @@ int64_t rt_loop_begin(RtHost *h, const RtTaskDef *t, RtValue *items) {
   h->loop_items = items;
   rt_decref(h->results);
   h->results = rt_list_new(rt_len(items));
+  h->slim_results = !t->register_var && !h->run->report && !t->kw[RT_TK_RUN_ONCE] && !h->rescuable;
   return (int64_t)rt_len(items);
 }
 
@@ -562,6 +563,20 @@ static RtValue *censored(const RtValue *r) {
   return c;
 }
 
+/* What aggregate() reads of an item's result, which it consumes: a loop
+ * whose results nobody reads keeps no more of each (h->slim_results). */
+static RtValue *slim(RtValue *r) {
+  static const char *const keep[] = {"changed", "failed", "skipped", NULL};
+  RtValue *s = rt_dict_new(3);
+  for (int i = 0; keep[i]; i++) {
+    RtValue *v = rt_dict_get(r, keep[i]);
+    if (v)
+      rt_dict_set(s, keep[i], rt_incref(v));
+  }
+  rt_decref(r);
+  return s;
+}
+
 bool rt_step_end(RtHost *h, const RtTaskDef *t) {
   h->step_error = false;
   h->result_from_module = false;
@@ -601,6 +616,8 @@ bool rt_step_end(RtHost *h, const RtTaskDef *t) {
   RtValue *shown = kw_flag(h, t, RT_TK_NO_LOG) ? censored(r) : rt_incref(r);
   rt_out_result(h, t, shown, ist == RT_STATUS_IGNORED ? RT_STATUS_FAILED : ist, true);
   rt_decref(shown);
+  if (h->slim_results)
+    r = slim(r);
   rt_list_push(h->results, r);
   return true;
 }

@@ -65,6 +65,12 @@ RtValue *rt_local_attr(RtHost *h, int32_t slot, const char *name, int64_t len, i
   return a ? rt_incref(a) : rt_getattr(v, name, loc);
 }
 
+RtValue *rt_local_attr_peek(RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint) {
+  RT_ASSERT(slot >= 0 && slot < h->nlocals);
+  RtValue *v = h->locals[slot];
+  return v ? dict_attr(v, name, len, hint) : NULL;
+}
+
 bool rt_tpl_local_attr(RtTpl *t, RtHost *h, int32_t slot, const char *name, int64_t len, int32_t *hint,
                        const RtLoc *loc) {
   RT_ASSERT(slot >= 0 && slot < h->nlocals);
@@ -336,7 +342,7 @@ RtValue *rt_for_next(RtFor *f, int32_t loop_flags) {
       loop = h->locals[s];
       h->locals[s] = NULL;
     } else if (h->locals[s]) {
-      rt_decref(h->locals[s]);
+      rt_release(h->locals[s]);
       h->locals[s] = NULL;
     }
   }
@@ -360,8 +366,8 @@ RtValue *rt_for_next_bind(RtFor *f, int32_t loop_flags, int32_t slot) {
   RtValue *x = rt_for_next(f, loop_flags);
   RT_ASSERT(slot >= 0 && slot < f->h->nlocals);
   if (x) {
-    rt_decref(f->h->locals[slot]);
-    f->h->locals[slot] = rt_incref(x);
+    rt_release(f->h->locals[slot]); /* NULL when the slot is the loop's own (reset above) */
+    f->h->locals[slot] = rt_retain(x);
   }
   return x;
 }

@@ -81,8 +81,15 @@ void rt_buf_int(RtBuf *b, int64_t i) {
   static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                               "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                               "8081828384858687888990919293949596979899";
-  char tmp[24], *p = tmp + sizeof tmp;
   uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+  size_t n = u < 10 ? 1 : u < 100 ? 2 : u < 1000 ? 3 : u < 10000 ? 4 : 5; /* digits, counted first: */
+  for (uint64_t x = u / 100000; x; x /= 10)                               /* written in place, last first */
+    n++;
+  size_t len = n + (i < 0);
+  if (b->len + len + 1 > b->cap)
+    rt_buf_grow(b, len);
+  char *p = b->data + b->len + len;
+  *p = 0;
   while (u >= 100) { /* two digits a division */
     p -= 2;
     memcpy(p, pairs + 2 * (u % 100), 2);
@@ -96,7 +103,7 @@ void rt_buf_int(RtBuf *b, int64_t i) {
   }
   if (i < 0)
     *--p = '-';
-  rt_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+  b->len += len;
 }
 
 void rt_buf_printf(RtBuf *b, const char *fmt, ...) {

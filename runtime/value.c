@@ -409,7 +409,7 @@ void rt_dict_set(RtValue *d, const char *key, RtValue *val) {
 /* Whether the string key k is the len bytes at key: the length, the first
  * byte, then the rest (memcmp only for a likely match). */
 static inline bool key_is(const RtValue *k, const char *key, size_t len) {
-  return k->u.str.len == len && (len == 0 || k->u.str.s[0] == key[0]) && memcmp(k->u.str.s, key, len) == 0;
+  return k->u.str.len == len && rt_eq_short(k->u.str.s, key, len);
 }
 
 RtValue *rt_dict_get_n(const RtValue *d, const char *key, size_t len) {

@@ -403,6 +403,41 @@ static void test_sources(void) {
   pc_ctx_free(&c);
 }
 
+/* rt_buf_int against printf's %lld at every digit-count boundary, and
+ * rt_eq_short against memcmp for every length up to 17 and every position
+ * of a difference. */
+static void test_text_hot(void) {
+  int64_t edge[] = {INT64_MIN, INT64_MIN + 1, INT64_MAX, 0, -1};
+  for (size_t k = 0; k < sizeof edge / sizeof *edge; k++) {
+    RtBuf b = {0};
+    char want[32];
+    rt_buf_puts(&b, "x");
+    rt_buf_int(&b, edge[k]);
+    snprintf(want, sizeof want, "x%lld", (long long)edge[k]);
+    CHECK(strcmp(b.data, want) == 0 && b.len == strlen(want));
+    rt_buf_free(&b);
+  }
+  for (int64_t p = 1; p > 0 && p <= INT64_MAX / 10; p *= 10)
+    for (int64_t d = -1; d <= 1; d++)
+      for (int sign = -1; sign <= 1; sign += 2) {
+        RtBuf b = {0};
+        char want[32];
+        int64_t v = sign * (p + d);
+        rt_buf_int(&b, v);
+        snprintf(want, sizeof want, "%lld", (long long)v);
+        CHECK(strcmp(b.data, want) == 0 && b.len == strlen(want));
+        rt_buf_free(&b);
+      }
+  char a[18], z[18];
+  for (size_t n = 0; n <= 17; n++)
+    for (size_t at = 0; at <= n; at++) {
+      memset(a, 'k', sizeof a), memset(z, 'k', sizeof z);
+      if (at < n)
+        z[at] = 'K';
+      CHECK(rt_eq_short(a, z, n) == (memcmp(a, z, n) == 0));
+    }
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--render") == 0)
     return render_mode(argv[2]);
@@ -414,6 +449,7 @@ int main(int argc, char **argv) {
   test_data();
   test_dict_keys();
   test_sources();
+  test_text_hot();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;
 }
