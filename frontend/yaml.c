@@ -24,6 +24,7 @@ typedef struct YLoad {
   PcMap anchors;   /* anchor name → FeNode*, the latest definition */
   int32_t depth;   /* collections open around the current event */
   int64_t merged;  /* entries copied by `<<` merges so far */
+  PcMap texts;     /* short scalar texts read so far → their one copy (y_text) */
   bool failed;
   /* The items (or own key, value pairs) of the collections being read, the
    * innermost last: malloc'ed and reused, so that each collection gets one
@@ -115,12 +116,31 @@ static void y_set_value(FeNode *n, const FeY11Scalar *r) {
     n->i = r->i;
 }
 
+/* The arena copy of a scalar's text. A short one is kept once per file and
+ * shared by every scalar with those bytes: keys (name, when, loop, msg...)
+ * and values (true, directory...) repeat in every task, and a big playbook's
+ * strings are a tenth of its load. Node texts are never written to. The
+ * table stops growing at Y_TEXTS entries (a file of unique short texts
+ * would pay more for the table than it saves). */
+enum { Y_TEXT_MAX = 24, Y_TEXTS = 2048 };
+static const char *y_text(YLoad *y, const char *s, size_t n) {
+  if (n > Y_TEXT_MAX)
+    return pc_strndup(y->c, s, n);
+  const char *t = pc_map_get(&y->texts, s, n);
+  if (t)
+    return t;
+  t = pc_strndup(y->c, s, n);
+  if (y->texts.len < Y_TEXTS)
+    pc_map_put(y->c, &y->texts, t, n, (void *)t);
+  return t;
+}
+
 /* scalar := SCALAR (plain scalars resolved as YAML 1.1) */
 static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   FeNode *n = pc_alloc(y->c, sizeof *n);
   n->kind = FE_SCALAR;
   n->loc = y_loc(y, ev->start_mark);
-  n->text = pc_strndup(y->c, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+  n->text = y_text(y, (const char *)ev->data.scalar.value, ev->data.scalar.length);
   n->len = ev->data.scalar.length;
   const char *tag = (const char *)ev->data.scalar.tag;
   bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
