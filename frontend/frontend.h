@@ -89,6 +89,7 @@ typedef struct PcCtx {
    * compiled template files) is lowered with task_on cleared. */
   PcArenaBlock *task;
   bool task_on;
+  bool arena_is_task; /* pc_task_arena_enter: `arena` and `task` are swapped */
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
@@ -107,6 +108,12 @@ void *pc_alloc_ir(PcCtx *c, size_t n);
 /* Frees everything pc_alloc_ir put in the task arena (its first block is
  * kept, empty, for the next task). */
 void pc_task_reset(PcCtx *c);
+/* Between these two, pc_alloc (and the strings, vectors and maps built with
+ * it) uses the task arena: frontend work done while a task is lowered whose
+ * result only that task's IR reads (its free-form arguments). Diagnostics
+ * made meanwhile are still kept in the arena. No-ops unless task_on. */
+void pc_task_arena_enter(PcCtx *c);
+void pc_task_arena_leave(PcCtx *c);
 char *pc_strdup(PcCtx *c, const char *s);
 /* The one copy in the arena of the `n` bytes at `s` (NUL-terminated): the
  * same text gives the same pointer, so an identifier written in many places

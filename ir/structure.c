@@ -352,10 +352,11 @@ static FeNode *st_when(St *s, const StCtx *x, FeNode *own, PcLoc loc) {
     n += own->kind == FE_SEQ ? own->n : 1;
   if (n == 0)
     return NULL;
-  FeNode *seq = pc_alloc(s->c, sizeof *seq);
+  /* only lowered (never memoised: not shared): with the task's IR */
+  FeNode *seq = pc_alloc_ir(s->c, sizeof *seq);
   seq->kind = FE_SEQ;
   seq->loc = own ? own->loc : loc;
-  seq->items = pc_alloc(s->c, sizeof(FeNode *) * (size_t)n);
+  seq->items = pc_alloc_ir(s->c, sizeof(FeNode *) * (size_t)n);
   for (int i = 0; i <= x->when.len; i++) {
     FeNode *w = i < x->when.len ? x->when.items[i] : own;
     if (!w)
