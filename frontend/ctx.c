@@ -126,6 +126,23 @@ void pc_scratch_reset(PcCtx *c) { pc_arena_reset(&c->scratch); }
 
 void pc_task_reset(PcCtx *c) { pc_arena_reset(&c->task); }
 
+static void pc_arena_swap(PcCtx *c) {
+  PcArenaBlock *a = c->arena;
+  c->arena = c->task;
+  c->task = a;
+  c->arena_is_task = !c->arena_is_task;
+}
+
+void pc_task_arena_enter(PcCtx *c) {
+  if (c->task_on && !c->arena_is_task)
+    pc_arena_swap(c);
+}
+
+void pc_task_arena_leave(PcCtx *c) {
+  if (c->arena_is_task)
+    pc_arena_swap(c);
+}
+
 char *pc_strndup(PcCtx *c, const char *s, size_t n) {
   char *p = pc_alloc(c, n + 1);
   memcpy(p, s, n);
@@ -490,7 +507,21 @@ static void pc_print_caret(PcCtx *c, PcLoc loc) {
 }
 
 /* Prints a diagnostic unless the same one was printed before; false if so. */
+static bool pc_verror_in(PcCtx *c, PcLoc loc, const char *kind, const char *fmt, va_list ap);
+
+/* A diagnostic's text and its key in c->diags live as long as the context,
+ * even when made while pc_alloc uses the task arena. */
 static bool pc_verror_at(PcCtx *c, PcLoc loc, const char *kind, const char *fmt, va_list ap) {
+  bool swapped = c->arena_is_task;
+  if (swapped)
+    pc_arena_swap(c);
+  bool printed = pc_verror_in(c, loc, kind, fmt, ap);
+  if (swapped)
+    pc_arena_swap(c);
+  return printed;
+}
+
+static bool pc_verror_in(PcCtx *c, PcLoc loc, const char *kind, const char *fmt, va_list ap) {
   va_list aq;
   va_copy(aq, ap);
   int n = vsnprintf(NULL, 0, fmt, aq);

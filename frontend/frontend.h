@@ -89,6 +89,7 @@ typedef struct PcCtx {
    * compiled template files) is lowered with task_on cleared. */
   PcArenaBlock *task;
   bool task_on;
+  bool arena_is_task; /* pc_task_arena_enter: `arena` and `task` are swapped */
 } PcCtx;
 
 void pc_ctx_init(PcCtx *c);
@@ -107,6 +108,12 @@ void *pc_alloc_ir(PcCtx *c, size_t n);
 /* Frees everything pc_alloc_ir put in the task arena (its first block is
  * kept, empty, for the next task). */
 void pc_task_reset(PcCtx *c);
+/* Between these two, pc_alloc (and the strings, vectors and maps built with
+ * it) uses the task arena: frontend work done while a task is lowered whose
+ * result only that task's IR reads (its free-form arguments). Diagnostics
+ * made meanwhile are still kept in the arena. No-ops unless task_on. */
+void pc_task_arena_enter(PcCtx *c);
+void pc_task_arena_leave(PcCtx *c);
 char *pc_strdup(PcCtx *c, const char *s);
 /* The one copy in the arena of the `n` bytes at `s` (NUL-terminated): the
  * same text gives the same pointer, so an identifier written in many places
@@ -273,20 +280,26 @@ struct FeNode {
    * (0 for a scalar): what the depth limit is checked against. */
   int32_t height;
   PcLoc loc;
-  const char *text; /* the scalar's text (after YAML unescaping), NUL-terminated */
-  /* Fields of one kind share their bytes with another's (a big playbook
-   * holds millions of nodes): read each only for its kind and type. */
+  const char *text; /* the scalar's text (after YAML unescaping), NUL-terminated; NULL for a collection */
+  /* A scalar's value and a collection's arrays share their bytes (a big
+   * playbook holds millions of nodes; 56 bytes, where 72 were kept apart):
+   * read each only for its kind and type. */
   union {
-    int64_t i; /* FE_T_INT */
-    double f;  /* FE_T_FLOAT */
+    struct {                /* FE_SCALAR */
+      union {
+        int64_t i;          /* FE_T_INT */
+        double f;           /* FE_T_FLOAT */
+      };
+      const char *digits;   /* FE_T_INT past 64 bits: its decimal digits (i: saturated) */
+    };
+    struct {                /* FE_SEQ, FE_MAP */
+      union {
+        FeNode **items;     /* FE_SEQ: items[n] */
+        FeNode **keys;      /* FE_MAP: keys[n] (scalars), in document order */
+      };
+      FeNode **vals;        /* FE_MAP: vals[n] */
+    };
   };
-  union {
-    const char *digits; /* FE_T_INT past 64 bits: its decimal digits (i: saturated) */
-    FeNode **items;     /* FE_SEQ: items[n] */
-  };
-  /* FE_MAP: keys[n] (scalars) and vals[n], in document order */
-  FeNode **keys;
-  FeNode **vals;
 };
 
 /* Loads the first document of a YAML file. Anchors are shared, never copied
@@ -416,6 +429,7 @@ struct FeTask {
   FeInclude *include;
 };
 
+_Static_assert(sizeof(void *) != 8 || sizeof(FeNode) == 56, "FeNode is 56 bytes on a 64-bit host");
 _Static_assert(FE_KW_COUNT <= 64, "FeTask.kwset has a bit per keyword");
 
 /* Keyword `k` of task `t` as written, or NULL. */

@@ -24,6 +24,13 @@ typedef struct YLoad {
   PcMap anchors;   /* anchor name → FeNode*, the latest definition */
   int32_t depth;   /* collections open around the current event */
   int64_t merged;  /* entries copied by `<<` merges so far */
+  /* y_text: the short scalar texts read so far, each one's arena copy (an
+   * open-addressing table, malloc'ed and freed with the load) */
+  struct YText {
+    const char *s;
+    uint32_t len;
+  } *texts;
+  uint32_t texts_cap, texts_len;
   bool failed;
   /* The items (or own key, value pairs) of the collections being read, the
    * innermost last: malloc'ed and reused, so that each collection gets one
@@ -115,12 +122,61 @@ static void y_set_value(FeNode *n, const FeY11Scalar *r) {
     n->i = r->i;
 }
 
+/* The arena copy of a scalar's text. A short one is kept once per file and
+ * shared by every scalar with those bytes: keys (name, when, loop, msg...)
+ * and values (true, directory...) repeat in every task, and a big playbook's
+ * strings are a tenth of its load. Node texts are never written to. The
+ * table stops growing at Y_TEXTS texts (a file of unique short texts would
+ * pay more for it than it saves) and is freed when the file is read. */
+enum { Y_TEXT_MAX = 24, Y_TEXTS = 2048 };
+
+static uint32_t y_text_hash(const char *s, size_t n) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h;
+}
+
+static struct YText *y_text_slot(struct YText *tab, uint32_t cap, const char *s, size_t n) {
+  for (uint32_t i = y_text_hash(s, n) & (cap - 1);; i = (i + 1) & (cap - 1))
+    if (!tab[i].s || (tab[i].len == n && memcmp(tab[i].s, s, n) == 0))
+      return &tab[i];
+}
+
+static const char *y_text(YLoad *y, const char *s, size_t n) {
+  if (n > Y_TEXT_MAX)
+    return pc_strndup(y->c, s, n);
+  struct YText *e = y->texts ? y_text_slot(y->texts, y->texts_cap, s, n) : NULL;
+  if (e && e->s)
+    return e->s;
+  const char *t = pc_strndup(y->c, s, n);
+  if (y->texts_len >= Y_TEXTS)
+    return t;
+  if ((y->texts_len + 1) * 4 >= y->texts_cap * 3) { /* under 3/4 full */
+    uint32_t cap = y->texts_cap ? y->texts_cap * 2 : 64;
+    struct YText *tab = calloc(cap, sizeof *tab);
+    if (!tab)
+      pc_panic(__FILE__, __LINE__, "out of memory");
+    for (uint32_t i = 0; i < y->texts_cap; i++)
+      if (y->texts[i].s)
+        *y_text_slot(tab, cap, y->texts[i].s, y->texts[i].len) = y->texts[i];
+    free(y->texts);
+    y->texts = tab;
+    y->texts_cap = cap;
+  }
+  e = y_text_slot(y->texts, y->texts_cap, s, n);
+  e->s = t;
+  e->len = (uint32_t)n;
+  y->texts_len++;
+  return t;
+}
+
 /* scalar := SCALAR (plain scalars resolved as YAML 1.1) */
 static FeNode *y_scalar(YLoad *y, yaml_event_t *ev) {
   FeNode *n = pc_alloc(y->c, sizeof *n);
   n->kind = FE_SCALAR;
   n->loc = y_loc(y, ev->start_mark);
-  n->text = pc_strndup(y->c, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+  n->text = y_text(y, (const char *)ev->data.scalar.value, ev->data.scalar.length);
   n->len = ev->data.scalar.length;
   const char *tag = (const char *)ev->data.scalar.tag;
   bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
@@ -472,6 +528,7 @@ static FeNode *y_load(PcCtx *c, const char *path, bool *empty) {
     y_single_document(&y);
   yaml_parser_delete(&y.parser);
   free(y.stack);
+  free(y.texts);
   pc_source_drop(src); /* the nodes hold copies; a diagnostic reads the file again */
   if (!root && !y.failed && empty) {
     *empty = true;

@@ -3138,6 +3138,17 @@ static void lw_template_task(Lw *l, IrTask *t, const FeNode *args, const char *s
   t->tpl_render = (IrExpr **)fns.items;
 }
 
+/* Free-form arguments, parsed into a map: while a task is lowered a task at
+ * a time, the map, its texts and the parse's vectors go to the task arena
+ * (only that task's IR reads them), not to the arena where 100,000 tasks'
+ * would stay. */
+static FeNode *lw_free_form(Lw *l, const FeNode *n, bool raw) {
+  pc_task_arena_enter(l->c);
+  FeNode *m = fe_free_form(l->c, n, raw);
+  pc_task_arena_leave(l->c);
+  return m;
+}
+
 void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extra_args) {
   l->role = t->role;
   int32_t mi = mod_schema_lookup(ft->action);
@@ -3148,7 +3159,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
     t->action = ft->action;
     const FeNode *args = ft->args;
     if (args && args->kind == FE_SCALAR)
-      args = fe_free_form(l->c, args, false);
+      args = lw_free_form(l, args, false);
     t->args = lw_root(l, args && args->kind == FE_MAP ? lw_node(l, args) : ir_expr_new(l->c, IR_DICT, TY_DICT, ft->loc),
                       NULL);
     return;
@@ -3162,7 +3173,7 @@ void ir_lower_module(IrLower *l, IrTask *t, const FeTask *ft, const FeNode *extr
     src = args->text;
     bool raw = strcmp(m->name, "command") == 0 || strcmp(m->name, "shell") == 0 ||
                strcmp(m->name, "raw") == 0 || strcmp(m->name, "script") == 0; /* Ansible's FREEFORM_ACTIONS */
-    args = fe_free_form(l->c, args, raw);
+    args = lw_free_form(l, args, raw);
   } else if (args && args->kind != FE_MAP) {
     pc_error_at(l->c, args->loc, "the arguments of module %s must be a mapping or a string", m->name);
     args = NULL;

@@ -290,6 +290,9 @@ static void st_inherit(St *s, StCtx *out, const StCtx *in, FeNode *const *kw) {
   out->env.cap = out->env.len;
   if (!kw)
     return;
+  /* Within a task lowered a task at a time (task_on), `out` and its lists
+   * (and the split tags they hold) die with the task's IR. */
+  pc_task_arena_enter(s->c);
   for (int k = 0; k < FE_KW_COUNT; k++) {
     if (!kw[k] || k == FE_KW_WHEN || k == FE_KW_TAGS || k == FE_KW_VARS || k == FE_KW_NAME || k == FE_KW_BLOCK ||
         k == FE_KW_RESCUE || k == FE_KW_ALWAYS)
@@ -325,6 +328,7 @@ static void st_inherit(St *s, StCtx *out, const StCtx *in, FeNode *const *kw) {
       }
     }
   }
+  pc_task_arena_leave(s->c);
 }
 
 /* st_inherit with the keywords of task `ft`. */
@@ -335,7 +339,7 @@ static void st_inherit_task(St *s, StCtx *out, const StCtx *in, const FeTask *ft
 }
 
 static const char **st_tags(St *s, const StCtx *x) {
-  const char **tags = pc_alloc(s->c, sizeof(char *) * (size_t)(x->tags.len + 1));
+  const char **tags = pc_alloc_ir(s->c, sizeof(char *) * (size_t)(x->tags.len + 1)); /* with its task or play */
   for (int i = 0; i < x->tags.len; i++)
     tags[i] = x->tags.items[i];
   return tags;
@@ -352,10 +356,11 @@ static FeNode *st_when(St *s, const StCtx *x, FeNode *own, PcLoc loc) {
     n += own->kind == FE_SEQ ? own->n : 1;
   if (n == 0)
     return NULL;
-  FeNode *seq = pc_alloc(s->c, sizeof *seq);
+  /* only lowered (never memoised: not shared): with the task's IR */
+  FeNode *seq = pc_alloc_ir(s->c, sizeof *seq);
   seq->kind = FE_SEQ;
   seq->loc = own ? own->loc : loc;
-  seq->items = pc_alloc(s->c, sizeof(FeNode *) * (size_t)n);
+  seq->items = pc_alloc_ir(s->c, sizeof(FeNode *) * (size_t)n);
   for (int i = 0; i <= x->when.len; i++) {
     FeNode *w = i < x->when.len ? x->when.items[i] : own;
     if (!w)
