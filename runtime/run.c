@@ -656,6 +656,15 @@ typedef struct Round {
   RtItem *item;
 } Round;
 
+/* Whether the host's next task would be rescued (a looped task keeps its
+ * items' results for ansible_failed_result then): read by the scheduling
+ * thread before the host's task starts, as the iterator's states change
+ * under it (process_includes copies every host's state) while other hosts'
+ * tasks run. */
+static void set_rescuable(PlayRun *pr, RtHost *h) {
+  h->rescuable = rt_iter_rescuing(pr->it.states[h->play_index]);
+}
+
 static void run_item_on(RtHost *h, void *arg) {
   Round *r = arg;
   const RtItem *x = r->item;
@@ -670,10 +679,8 @@ static void run_item_on(RtHost *h, void *arg) {
     gather(h, t);
   else if (t->kind == RT_TASK_INCLUDE_TASKS || t->kind == RT_TASK_INCLUDE_ROLE)
     include_on(h, x);
-  else {
-    h->rescuable = rt_iter_rescuing(r->pr->it.states[h->play_index]);
+  else
     h->last_status = t->run(h, t);
-  }
   rt_progress_task(h, t, false);
 }
 
@@ -1286,6 +1293,8 @@ static void linear(PlayRun *pr) {
     int throttle = 0;
     if (!task_flag(batch[0], x, RT_TK_RUN_ONCE) && !task_throttle(batch[0], x, &throttle))
       break;
+    for (int i = 0; i < nb; i++)
+      set_rescuable(pr, batch[i]);
     Round r = {pr, x};
     run_parallel(run, batch, nb, throttle, run_item_on, &r);
     if (rt_interrupted()) /* the steps in flight ended without a result */
@@ -1496,6 +1505,7 @@ static void free_play(PlayRun *pr, bool pinned) {
             h->banner_item = x;
             busy[last] = true;
             jobs[last] = (FreeJob){&pool, h, x};
+            set_rescuable(pr, h);
             pthread_mutex_lock(&pool.mu);
             pool.running++;
             pthread_mutex_unlock(&pool.mu);
